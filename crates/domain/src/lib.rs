@@ -1,0 +1,14 @@
+//! Pure rules of Motcua: validated values, roles, password policy, login
+//! throttling, audit hash chain, text folding for Vietnamese search.
+//! No I/O and no clock reads: time is always a parameter.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod account;
+pub mod audit;
+pub mod clock;
+pub mod password;
+pub mod text;
+pub mod throttle;
+
+pub use account::{AccountStatus, Email, PersonalId, Role, TaxCode, Username};
+pub use clock::{Clock, Millis, SystemClock, TestClock, DAY, HOUR, MINUTE, SECOND};

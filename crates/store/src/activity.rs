@@ -1,0 +1,115 @@
+//! What was done with an account, as its holder sees it (R-ID-14), and the
+//! holder's reports of unauthorized use.
+use crate::Result;
+use motcua_domain::Millis;
+use sqlx::{AnyConnection, Row};
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Activity {
+    pub id: i64,
+    pub account_id: i64,
+    /// login, login_failed, logout, logout_all, password_changed,
+    /// password_reset, locked, unlocked, throttle_locked, compromise_reported
+    pub kind: String,
+    pub method: Option<String>,
+    pub ip: String,
+    pub user_agent: String,
+    pub detail: String,
+    pub at: Millis,
+}
+
+pub struct NewActivity<'a> {
+    pub account_id: i64,
+    pub kind: &'a str,
+    pub method: Option<&'a str>,
+    pub ip: &'a str,
+    pub user_agent: &'a str,
+    pub detail: &'a str,
+}
+
+pub async fn record(c: &mut AnyConnection, a: &NewActivity<'_>, now: Millis) -> Result<()> {
+    sqlx::query("INSERT INTO activity (account_id, kind, method, ip, user_agent, detail, at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(a.account_id)
+        .bind(a.kind)
+        .bind(a.method.map(str::to_string))
+        .bind(a.ip)
+        .bind(a.user_agent)
+        .bind(a.detail)
+        .bind(now)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+/// Newest first.
+pub async fn list(c: &mut AnyConnection, account_id: i64, limit: i64, offset: i64) -> Result<(Vec<Activity>, i64)> {
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM activity WHERE account_id = $1")
+        .bind(account_id)
+        .fetch_one(&mut *c)
+        .await?;
+    let rows = sqlx::query(
+        "SELECT id, account_id, kind, method, ip, user_agent, detail, at FROM activity WHERE account_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3",
+    )
+    .bind(account_id)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&mut *c)
+    .await?;
+    let items = rows
+        .iter()
+        .map(|r| {
+            Ok(Activity {
+                id: r.try_get("id")?,
+                account_id: r.try_get("account_id")?,
+                kind: r.try_get("kind")?,
+                method: r.try_get("method")?,
+                ip: r.try_get("ip")?,
+                user_agent: r.try_get("user_agent")?,
+                detail: r.try_get("detail")?,
+                at: r.try_get("at")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((items, total))
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CompromiseReport {
+    pub id: i64,
+    pub account_id: i64,
+    pub username: String,
+    pub note: String,
+    pub ip: String,
+    pub at: Millis,
+}
+
+pub async fn report_compromise(c: &mut AnyConnection, account_id: i64, note: &str, ip: &str, now: Millis) -> Result<i64> {
+    Ok(sqlx::query_scalar("INSERT INTO compromise_reports (account_id, note, ip, at) VALUES ($1, $2, $3, $4) RETURNING id")
+        .bind(account_id)
+        .bind(note)
+        .bind(ip)
+        .bind(now)
+        .fetch_one(&mut *c)
+        .await?)
+}
+
+pub async fn compromise_reports(c: &mut AnyConnection, limit: i64) -> Result<Vec<CompromiseReport>> {
+    let rows = sqlx::query(
+        "SELECT r.id, r.account_id, a.username, r.note, r.ip, r.at FROM compromise_reports r JOIN accounts a ON a.id = r.account_id ORDER BY r.id DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(CompromiseReport {
+                id: r.try_get("id")?,
+                account_id: r.try_get("account_id")?,
+                username: r.try_get("username")?,
+                note: r.try_get("note")?,
+                ip: r.try_get("ip")?,
+                at: r.try_get("at")?,
+            })
+        })
+        .collect()
+}

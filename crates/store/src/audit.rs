@@ -1,0 +1,156 @@
+//! The append-only, hash-chained audit log (R-OP-2). [`append`] must run
+//! inside the transaction that makes the change it records.
+use crate::{Backend, Result};
+use motcua_domain::audit::{chain_hash, Record, GENESIS};
+use motcua_domain::Millis;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+/// Who acts and from where: taken from the request (or the CLI).
+#[derive(Debug, Clone, Default)]
+pub struct Ctx {
+    pub actor: String,
+    pub ip: String,
+    pub request_id: String,
+}
+
+impl Ctx {
+    pub fn system(what: &str) -> Ctx {
+        Ctx { actor: format!("system:{what}"), ip: String::new(), request_id: String::new() }
+    }
+}
+
+pub async fn append(c: &mut AnyConnection, ctx: &Ctx, action: &str, target: &str, detail: &str, now: Millis) -> Result<i64> {
+    let lock = Backend::of(c).for_update();
+    let sql = format!("SELECT seq, hash FROM audit_head WHERE id = 1{lock}");
+    let head = sqlx::query(&sql).fetch_one(&mut *c).await?;
+    let (seq, prev): (i64, String) = (head.try_get("seq")?, head.try_get("hash")?);
+    let rec = Record {
+        seq: seq + 1,
+        at: now,
+        actor: ctx.actor.clone(),
+        action: action.to_string(),
+        target: target.to_string(),
+        ip: ctx.ip.clone(),
+        request_id: ctx.request_id.clone(),
+        detail: detail.to_string(),
+    };
+    let hash = chain_hash(&prev, &rec);
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at, actor, action, target, ip, request_id, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(rec.seq)
+    .bind(rec.at)
+    .bind(&rec.actor)
+    .bind(&rec.action)
+    .bind(&rec.target)
+    .bind(&rec.ip)
+    .bind(&rec.request_id)
+    .bind(&rec.detail)
+    .bind(&prev)
+    .bind(&hash)
+    .execute(&mut *c)
+    .await?;
+    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+        .bind(rec.seq)
+        .bind(&hash)
+        .execute(&mut *c)
+        .await?;
+    Ok(rec.seq)
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Entry {
+    pub seq: i64,
+    pub at: Millis,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub ip: String,
+    pub request_id: String,
+    pub detail: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+fn entry(r: &AnyRow) -> Result<Entry> {
+    Ok(Entry {
+        seq: r.try_get("seq")?,
+        at: r.try_get("at")?,
+        actor: r.try_get("actor")?,
+        action: r.try_get("action")?,
+        target: r.try_get("target")?,
+        ip: r.try_get("ip")?,
+        request_id: r.try_get("request_id")?,
+        detail: r.try_get("detail")?,
+        prev_hash: r.try_get("prev_hash")?,
+        hash: r.try_get("hash")?,
+    })
+}
+
+const COLS: &str = "seq, at, actor, action, target, ip, request_id, detail, prev_hash, hash";
+
+/// Newest first, optionally only those about `target`.
+pub async fn list(c: &mut AnyConnection, target: Option<&str>, limit: i64) -> Result<Vec<Entry>> {
+    let sql = format!("SELECT {COLS} FROM audit_log WHERE ($1 = '' OR target = $1) ORDER BY seq DESC LIMIT $2");
+    let rows = sqlx::query(&sql).bind(target.unwrap_or("")).bind(limit).fetch_all(&mut *c).await?;
+    rows.iter().map(entry).collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Verification {
+    pub records: i64,
+    /// The first broken link: sequence number and what is wrong.
+    pub broken: Option<(i64, String)>,
+}
+
+/// Recomputes the whole chain. Detects an edited row (hash mismatch), a
+/// deleted row (gap or broken link) and a deleted tail (head mismatch).
+pub async fn verify(c: &mut AnyConnection) -> Result<Verification> {
+    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&mut *c).await?;
+    let (head_seq, head_hash): (i64, String) = (head.try_get("seq")?, head.try_get("hash")?);
+    let mut prev = GENESIS.to_string();
+    let mut expected_seq = 1;
+    let mut after = 0i64;
+    let mut records = 0;
+    loop {
+        let sql = format!("SELECT {COLS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 1000");
+        let rows = sqlx::query(&sql).bind(after).fetch_all(&mut *c).await?;
+        if rows.is_empty() {
+            break;
+        }
+        for r in &rows {
+            let e = entry(r)?;
+            records += 1;
+            after = e.seq;
+            if e.seq != expected_seq {
+                return Ok(Verification { records, broken: Some((expected_seq, "missing record".into())) });
+            }
+            if e.prev_hash != prev {
+                return Ok(Verification { records, broken: Some((e.seq, "link to previous record broken".into())) });
+            }
+            let rec = Record {
+                seq: e.seq,
+                at: e.at,
+                actor: e.actor,
+                action: e.action,
+                target: e.target,
+                ip: e.ip,
+                request_id: e.request_id,
+                detail: e.detail,
+            };
+            if chain_hash(&prev, &rec) != e.hash {
+                return Ok(Verification { records, broken: Some((e.seq, "record altered".into())) });
+            }
+            prev = e.hash;
+            expected_seq += 1;
+        }
+    }
+    if expected_seq - 1 != head_seq || prev != head_hash {
+        return Ok(Verification {
+            records,
+            broken: Some((expected_seq, format!("chain ends at {} but head says {head_seq}", expected_seq - 1))),
+        });
+    }
+    Ok(Verification { records, broken: None })
+}

@@ -1,0 +1,65 @@
+//! A small migration runner: numbered SQL files per backend, applied in
+//! order inside one transaction each, recorded in `schema_migrations`.
+use crate::{Backend, Result, Store, StoreError};
+
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sqlite: &'static str,
+    pub postgres: &'static str,
+}
+
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "foundation",
+    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+}];
+
+/// Applies pending migrations; returns the versions applied. Safe to run
+/// from several nodes at once on PostgreSQL (an advisory lock serializes).
+pub async fn run(store: &Store) -> Result<Vec<i64>> {
+    let mut conn = store.conn().await?;
+    sqlx::raw_sql(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+    )
+    .execute(&mut *conn)
+    .await?;
+    drop(conn);
+    let mut applied = Vec::new();
+    for m in MIGRATIONS {
+        let mut tx = store.pool().begin().await?;
+        if store.backend() == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(7268320)").execute(&mut *tx).await?;
+        }
+        let done: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+            .bind(m.version)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if done.is_some() {
+            continue;
+        }
+        let sql = match store.backend() {
+            Backend::Sqlite => m.sqlite,
+            Backend::Postgres => m.postgres,
+        };
+        sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(|e| StoreError::Migration {
+            version: m.version,
+            name: m.name,
+            reason: e.to_string(),
+        })?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or_default();
+        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+            .bind(m.version)
+            .bind(m.name)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        applied.push(m.version);
+    }
+    Ok(applied)
+}
