@@ -85,12 +85,16 @@ async fn load_roles(c: &mut AnyConnection, a: &mut Account) -> Result<()> {
     Ok(())
 }
 
+/// Creates an account. The username is stored trimmed and lower-cased,
+/// the form [`by_username`] looks up, so that lookups are case-insensitive
+/// and "An" and "an" cannot both exist.
 pub async fn create(c: &mut AnyConnection, a: &NewAccount, now: Millis) -> Result<i64> {
+    let username = a.username.trim().to_lowercase();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO accounts (username, full_name, email, phone, tax_code, personal_id, status, locale, search_text, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $8, $9, $9) RETURNING id",
     )
-    .bind(&a.username)
+    .bind(&username)
     .bind(&a.full_name)
     .bind(a.email.clone())
     .bind(a.phone.clone())

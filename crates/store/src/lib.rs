@@ -27,6 +27,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 pub use sqlx::AnyConnection;
+pub use sqlx::Error as DbError;
 pub type Tx = Transaction<'static, Any>;
 pub type Conn = PoolConnection<Any>;
 

@@ -19,13 +19,20 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
 /// Applies pending migrations; returns the versions applied. Safe to run
 /// from several nodes at once on PostgreSQL (an advisory lock serializes).
 pub async fn run(store: &Store) -> Result<Vec<i64>> {
-    let mut conn = store.conn().await?;
+    // The bookkeeping table is created under the same advisory lock as the
+    // migrations: on PostgreSQL two concurrent `CREATE TABLE IF NOT EXISTS`
+    // of one table can both pass the check, and the loser fails with a
+    // unique violation on pg_type.
+    let mut tx = store.pool().begin().await?;
+    if store.backend() == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock(7268320)").execute(&mut *tx).await?;
+    }
     sqlx::raw_sql(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
     )
-    .execute(&mut *conn)
+    .execute(&mut *tx)
     .await?;
-    drop(conn);
+    tx.commit().await?;
     let mut applied = Vec::new();
     for m in MIGRATIONS {
         let mut tx = store.pool().begin().await?;

@@ -51,3 +51,12 @@ pub async fn revoke_all(c: &mut AnyConnection, account_id: i64, now: Millis) -> 
         .await?;
     Ok(())
 }
+
+/// Links created for an account since `since` (to cap reset mail).
+pub async fn recent_count(c: &mut AnyConnection, account_id: i64, since: Millis) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM password_resets WHERE account_id = $1 AND created_at >= $2")
+        .bind(account_id)
+        .bind(since)
+        .fetch_one(&mut *c)
+        .await?)
+}

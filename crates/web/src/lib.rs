@@ -1,1 +1,62 @@
+//! Motcua's web layer and application services: server-rendered pages
+//! (askama + htmx), sessions, CSRF, i18n, the operator console, ops
+//! endpoints, and the background worker that drains the job queue.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod config;
+pub mod ctx;
+pub mod error;
+pub mod hashing;
+pub mod i18n;
+pub mod metrics;
+pub mod middleware;
+pub mod pages;
+pub mod service;
+pub mod worker;
+
+use axum::Router;
+use motcua_domain::Clock;
+use motcua_mail::Mailer;
+use motcua_store::Store;
+use std::sync::Arc;
+
+pub use config::WebConfig;
+
+/// Everything a request handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<WebConfig>,
+    pub clock: Arc<dyn Clock>,
+    pub hasher: hashing::Hasher,
+    pub i18n: Arc<i18n::Catalog>,
+    pub metrics: Arc<metrics::Metrics>,
+    /// Wakes the local worker when a job is enqueued.
+    pub jobs_notify: Arc<tokio::sync::Notify>,
+    pub mailer: Mailer,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: WebConfig, clock: Arc<dyn Clock>, mailer: Mailer) -> AppState {
+        let hasher = hashing::Hasher::new(config.argon2);
+        AppState {
+            store,
+            config: Arc::new(config),
+            clock,
+            hasher,
+            i18n: Arc::new(i18n::Catalog::new()),
+            metrics: Arc::new(metrics::Metrics::default()),
+            jobs_notify: Arc::new(tokio::sync::Notify::new()),
+            mailer,
+        }
+    }
+
+    pub fn now(&self) -> motcua_domain::Millis {
+        self.clock.now()
+    }
+}
+
+/// The whole HTTP application.
+pub fn router(state: AppState) -> Router {
+    pages::routes(state)
+}

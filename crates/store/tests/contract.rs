@@ -1,0 +1,2074 @@
+//! The store's contract suite: every test runs on SQLite and, when
+//! `MOTCUA_TEST_PG_URL` is set (e.g. `postgres://postgres@127.0.0.1:5432/test`),
+//! on a fresh PostgreSQL database created for that test. In CI
+//! (`CI=true`) the PostgreSQL URL is required: see `ci_requires_postgres`.
+//!
+//! Time is always a parameter: the tests use fixed instants around
+//! [`NOW`], never the system clock.
+
+use motcua_domain::account::AccountStatus;
+use motcua_domain::audit::{chain_hash, Record, GENESIS};
+use motcua_domain::throttle::State;
+use motcua_domain::{Millis, Role, DAY, HOUR, MINUTE, SECOND};
+use motcua_store::accounts::{self, NewAccount};
+use motcua_store::activity::{self, NewActivity};
+use motcua_store::audit::{self, Ctx};
+use motcua_store::jobs;
+use motcua_store::migrate::MIGRATIONS;
+use motcua_store::sessions::{self, Session};
+use motcua_store::{resets, throttle, AnyConnection, Backend, Store, StoreError};
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+type R<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+/// A fixed "now": 2027-01-15T08:00:00Z.
+const NOW: Millis = 1_800_000_000_000;
+
+const PG_ENV: &str = "MOTCUA_TEST_PG_URL";
+
+// ---------------------------------------------------------------------------
+// Test databases
+// ---------------------------------------------------------------------------
+
+/// One fresh database on one backend. Dropping it removes the SQLite file
+/// or drops the PostgreSQL database (best effort, also on panic).
+struct TestDb {
+    /// "sqlite" or "postgres", for assertion messages.
+    name: &'static str,
+    url: String,
+    store: Store,
+    _cleanup: Cleanup,
+}
+
+impl TestDb {
+    /// A second `Store` (its own pool) on the same database, like a second
+    /// app node.
+    async fn another_store(&self) -> Store {
+        Store::connect(&self.url, 5)
+            .await
+            .unwrap_or_else(|e| panic!("{}: second store: {e}", self.name))
+    }
+}
+
+enum Cleanup {
+    Sqlite(PathBuf),
+    Postgres { admin_url: String, db: String },
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        match self {
+            Cleanup::Sqlite(path) => {
+                for suffix in ["", "-wal", "-shm", "-journal"] {
+                    let mut p = path.clone().into_os_string();
+                    p.push(suffix);
+                    let _ = std::fs::remove_file(p);
+                }
+            }
+            Cleanup::Postgres { admin_url, db } => {
+                // Drop runs inside the test's runtime: use another thread
+                // with its own runtime. FORCE ends the test pools' sessions.
+                let (admin_url, db) = (admin_url.clone(), db.clone());
+                let _ = std::thread::spawn(move || {
+                    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                    else {
+                        return;
+                    };
+                    rt.block_on(async move {
+                        if let Ok(admin) = Store::connect(&admin_url, 1).await {
+                            let sql = format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)");
+                            let _ = sqlx::raw_sql(&sql).execute(admin.pool()).await;
+                            admin.close().await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+fn pg_url() -> Option<String> {
+    std::env::var(PG_ENV).ok().filter(|s| !s.trim().is_empty())
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
+}
+
+/// Written straight to the process's stderr so the test harness does not
+/// capture it.
+fn loud(msg: &str) {
+    let _ = writeln!(std::io::stderr(), "{msg}");
+}
+
+fn warn_pg_skipped_once() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    if pg_url().is_none() {
+        ONCE.call_once(|| {
+            loud(&format!(
+                "\n*** NOTE: {PG_ENV} is not set: the store contract suite runs on SQLite ONLY. ***\n\
+                 *** Set e.g. {PG_ENV}=postgres://postgres@127.0.0.1:5432/test to run it on PostgreSQL too. ***\n"
+            ))
+        });
+    }
+}
+
+fn unique_suffix() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "{}_{}_{:016x}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst),
+        rand::random::<u64>()
+    )
+}
+
+/// `url` with its database name replaced by `db` (query string kept).
+fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let host_start = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[host_start..].find('/') {
+        Some(i) => &base[..host_start + i],
+        None => base,
+    };
+    format!("{base}/{db}{query}")
+}
+
+async fn sqlite_db() -> TestDb {
+    let path = std::env::temp_dir().join(format!("motcua_t_{}.db", unique_suffix()));
+    let url = format!("sqlite://{}", path.display());
+    let store = Store::connect(&url, 5)
+        .await
+        .unwrap_or_else(|e| panic!("sqlite: connect {url}: {e}"));
+    assert_eq!(store.backend(), Backend::Sqlite);
+    TestDb {
+        name: "sqlite",
+        url,
+        store,
+        _cleanup: Cleanup::Sqlite(path),
+    }
+}
+
+async fn postgres_db(admin_url: &str) -> TestDb {
+    let db = format!("motcua_t_{}", unique_suffix());
+    let admin = Store::connect(admin_url, 1)
+        .await
+        .unwrap_or_else(|e| panic!("postgres: cannot connect to {PG_ENV}: {e}"));
+    let sql = format!("CREATE DATABASE \"{db}\"");
+    sqlx::raw_sql(&sql)
+        .execute(admin.pool())
+        .await
+        .unwrap_or_else(|e| panic!("postgres: {sql}: {e}"));
+    admin.close().await;
+    // From here on the database exists: the guard drops it, even on panic.
+    let cleanup = Cleanup::Postgres {
+        admin_url: admin_url.to_string(),
+        db: db.clone(),
+    };
+    let url = with_database(admin_url, &db);
+    let store = Store::connect(&url, 5)
+        .await
+        .unwrap_or_else(|e| panic!("postgres: connect to {db}: {e}"));
+    assert_eq!(store.backend(), Backend::Postgres);
+    TestDb {
+        name: "postgres",
+        url,
+        store,
+        _cleanup: cleanup,
+    }
+}
+
+/// Fresh, empty (unmigrated) databases: SQLite always, PostgreSQL if
+/// configured.
+async fn backends_unmigrated() -> Vec<TestDb> {
+    warn_pg_skipped_once();
+    let mut out = vec![sqlite_db().await];
+    if let Some(url) = pg_url() {
+        out.push(postgres_db(&url).await);
+    }
+    out
+}
+
+fn all_versions() -> Vec<i64> {
+    MIGRATIONS.iter().map(|m| m.version).collect()
+}
+
+/// Fresh, migrated databases: SQLite always, PostgreSQL if configured.
+async fn backends() -> Vec<TestDb> {
+    let dbs = backends_unmigrated().await;
+    for db in &dbs {
+        let applied = db
+            .store
+            .migrate()
+            .await
+            .unwrap_or_else(|e| panic!("{}: migrate: {e}", db.name));
+        assert_eq!(applied, all_versions(), "{}: first migrate", db.name);
+    }
+    dbs
+}
+
+// ---------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------
+
+fn new_account(username: &str, full_name: &str) -> NewAccount {
+    NewAccount {
+        username: username.to_string(),
+        full_name: full_name.to_string(),
+        locale: "vi".to_string(),
+        ..Default::default()
+    }
+}
+
+async fn mk_account(c: &mut AnyConnection, username: &str) -> R<i64> {
+    Ok(accounts::create(c, &new_account(username, "Người dùng thử"), NOW).await?)
+}
+
+fn usernames(items: &[accounts::Account]) -> Vec<String> {
+    items.iter().map(|a| a.username.clone()).collect()
+}
+
+async fn search_names(c: &mut AnyConnection, q: &str) -> R<Vec<String>> {
+    let page = accounts::search(c, q, 100, 0).await?;
+    let names = usernames(&page.items);
+    assert_eq!(page.total, names.len() as i64, "total vs items for {q:?}");
+    Ok(names)
+}
+
+fn session(id_hash: &str, account_id: i64, created_at: Millis, expires_at: Millis) -> Session {
+    Session {
+        id_hash: id_hash.to_string(),
+        account_id,
+        method: "password".to_string(),
+        assurance_level: 1,
+        ip: "203.0.113.7".to_string(),
+        user_agent: "Mozilla/5.0 (test)".to_string(),
+        created_at,
+        last_seen_at: created_at,
+        expires_at,
+    }
+}
+
+fn ctx(actor: &str) -> Ctx {
+    Ctx {
+        actor: actor.to_string(),
+        ip: "198.51.100.4".to_string(),
+        request_id: format!("req-{actor}"),
+    }
+}
+
+/// Simulates an attacker with database admin rights: removes the
+/// append-only triggers.
+async fn drop_audit_triggers(db: &TestDb) -> R {
+    let sql = match db.store.backend() {
+        Backend::Sqlite => "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;",
+        Backend::Postgres => "DROP TRIGGER audit_log_no_change ON audit_log;",
+    };
+    sqlx::raw_sql(sql).execute(db.store.pool()).await?;
+    Ok(())
+}
+
+async fn exec(db: &TestDb, sql: &str) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(sql)
+        .execute(db.store.pool())
+        .await?
+        .rows_affected())
+}
+
+async fn reinsert_audit(db: &TestDb, e: &audit::Entry) -> R {
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at, actor, action, target, ip, request_id, detail, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(e.seq)
+    .bind(e.at)
+    .bind(&e.actor)
+    .bind(&e.action)
+    .bind(&e.target)
+    .bind(&e.ip)
+    .bind(&e.request_id)
+    .bind(&e.detail)
+    .bind(&e.prev_hash)
+    .bind(&e.hash)
+    .execute(db.store.pool())
+    .await?;
+    Ok(())
+}
+
+async fn audit_entry(c: &mut AnyConnection, seq: i64) -> R<audit::Entry> {
+    let all = audit::list(c, None, 1000).await?;
+    all.into_iter()
+        .find(|e| e.seq == seq)
+        .ok_or_else(|| format!("no audit entry {seq}").into())
+}
+
+// ---------------------------------------------------------------------------
+// The CI guard
+// ---------------------------------------------------------------------------
+
+#[test]
+fn ci_requires_postgres() {
+    if pg_url().is_some() {
+        return;
+    }
+    assert!(
+        !in_ci(),
+        "CI=true but {PG_ENV} is not set: the PostgreSQL contract suite must not be skipped in CI. \
+         Provide a PostgreSQL server and set {PG_ENV}=postgres://USER@HOST:PORT/DB."
+    );
+    warn_pg_skipped_once();
+}
+
+#[test]
+fn database_url_rewriting() {
+    assert_eq!(
+        with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
+        "postgres://postgres@127.0.0.1:5432/x"
+    );
+    assert_eq!(
+        with_database("postgres://u:p@h/test?sslmode=disable", "x"),
+        "postgres://u:p@h/x?sslmode=disable"
+    );
+    assert_eq!(
+        with_database("postgres://h:5432", "x"),
+        "postgres://h:5432/x"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Migrations
+// ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn migrations_are_idempotent() -> R {
+    for db in backends_unmigrated().await {
+        let tag = db.name;
+        assert_eq!(
+            db.store.migrate().await?,
+            all_versions(),
+            "{tag}: first run"
+        );
+        assert_eq!(
+            db.store.migrate().await?,
+            Vec::<i64>::new(),
+            "{tag}: second run applies nothing"
+        );
+        // Another node sees the same state.
+        let other = db.another_store().await;
+        assert_eq!(
+            other.migrate().await?,
+            Vec::<i64>::new(),
+            "{tag}: other node"
+        );
+        other.close().await;
+        let recorded: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM schema_migrations")
+            .fetch_one(db.store.pool())
+            .await?;
+        assert_eq!(
+            recorded,
+            MIGRATIONS.len() as i64,
+            "{tag}: recorded once each"
+        );
+        // The schema works after the re-runs.
+        let mut c = db.store.conn().await?;
+        assert_eq!(accounts::count(&mut c).await?, 0, "{tag}");
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrations_from_several_nodes_at_once() -> R {
+    // SQLite is single-node by design; several nodes share PostgreSQL.
+    for db in backends_unmigrated().await {
+        if db.store.backend() != Backend::Postgres {
+            continue;
+        }
+        let mut stores = vec![db.store.clone()];
+        for _ in 0..3 {
+            stores.push(db.another_store().await);
+        }
+        // `Store::migrate`'s future is not `Send` for every lifetime (a
+        // rustc limitation with sqlx executors), so it cannot be
+        // `tokio::spawn`ed: poll the four concurrently on this task. Each
+        // uses its own pool, so PostgreSQL sees four concurrent sessions.
+        let (r0, r1, r2, r3) = tokio::join!(
+            stores[0].migrate(),
+            stores[1].migrate(),
+            stores[2].migrate(),
+            stores[3].migrate()
+        );
+        let mut applied = Vec::new();
+        for r in [r0, r1, r2, r3] {
+            applied.extend(r?);
+        }
+        assert_eq!(
+            applied,
+            all_versions(),
+            "postgres: each migration applied exactly once"
+        );
+        for s in &stores[1..] {
+            s.close().await;
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Accounts
+// ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn account_create_get_and_lookup() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let new = NewAccount {
+            username: "nguyen.an".into(),
+            full_name: "Nguyễn Văn An".into(),
+            email: Some("An.Nguyen@example.vn".into()),
+            phone: Some("0912345678".into()),
+            tax_code: Some("0100109106".into()),
+            personal_id: Some("001099012345".into()),
+            locale: "en".into(),
+            roles: vec![Role::Citizen],
+        };
+        let id = accounts::create(&mut c, &new, NOW).await?;
+        let other = mk_account(&mut c, "tran.binh").await?;
+        assert_ne!(id, other, "{tag}");
+
+        let a = accounts::get(&mut c, id).await?.ok_or("get")?;
+        assert_eq!(a.id, id, "{tag}");
+        assert_eq!(a.username, "nguyen.an", "{tag}");
+        assert_eq!(a.full_name, "Nguyễn Văn An", "{tag}");
+        assert_eq!(a.email.as_deref(), Some("An.Nguyen@example.vn"), "{tag}");
+        assert_eq!(a.phone.as_deref(), Some("0912345678"), "{tag}");
+        assert_eq!(a.tax_code.as_deref(), Some("0100109106"), "{tag}");
+        assert_eq!(a.personal_id.as_deref(), Some("001099012345"), "{tag}");
+        assert_eq!(a.status, AccountStatus::Active, "{tag}");
+        assert_eq!(a.lock_reason, None, "{tag}");
+        assert_eq!(a.locale, "en", "{tag}");
+        assert_eq!(a.created_at, NOW, "{tag}");
+        assert_eq!(a.roles, vec![Role::Citizen], "{tag}");
+
+        let b = accounts::get(&mut c, other).await?.ok_or("get other")?;
+        assert_eq!(b.email, None, "{tag}: absent optional fields stay NULL");
+        assert!(b.roles.is_empty(), "{tag}");
+
+        assert!(
+            accounts::get(&mut c, id + other + 1000).await?.is_none(),
+            "{tag}: unknown id"
+        );
+
+        for q in ["nguyen.an", "NGUYEN.AN", "  Nguyen.An  "] {
+            let found = accounts::by_username(&mut c, q).await?;
+            assert_eq!(found.map(|a| a.id), Some(id), "{tag}: by_username({q:?})");
+        }
+        assert!(
+            accounts::by_username(&mut c, "nguyen").await?.is_none(),
+            "{tag}: no prefix match"
+        );
+
+        let by_email = accounts::by_email(&mut c, "an.nguyen@EXAMPLE.vn").await?;
+        assert_eq!(
+            by_email.iter().map(|a| a.id).collect::<Vec<_>>(),
+            vec![id],
+            "{tag}"
+        );
+        assert_eq!(
+            by_email[0].roles,
+            vec![Role::Citizen],
+            "{tag}: by_email loads roles"
+        );
+
+        accounts::set_locale(&mut c, id, "vi", NOW + 1).await?;
+        assert_eq!(
+            accounts::get(&mut c, id).await?.ok_or("get")?.locale,
+            "vi",
+            "{tag}"
+        );
+
+        assert_eq!(accounts::count(&mut c).await?, 2, "{tag}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn account_usernames_are_stored_lower_case() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let id = accounts::create(&mut c, &new_account(" Le.Van ", "Lê Văn"), NOW).await?;
+        let a = accounts::get(&mut c, id).await?.ok_or("get")?;
+        assert_eq!(
+            a.username, "le.van",
+            "{tag}: normalized like by_username's input"
+        );
+        assert_eq!(
+            accounts::by_username(&mut c, "LE.VAN").await?.map(|a| a.id),
+            Some(id),
+            "{tag}"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn duplicate_username_is_a_conflict() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        mk_account(&mut c, "nguyen.an").await?;
+        for dup in ["nguyen.an", "Nguyen.AN"] {
+            match accounts::create(&mut c, &new_account(dup, "Someone else"), NOW).await {
+                Err(StoreError::Conflict(what)) => assert_eq!(what, "username", "{tag}"),
+                other => panic!("{tag}: duplicate {dup:?} gave {other:?}, want Conflict"),
+            }
+        }
+        assert_eq!(accounts::count(&mut c).await?, 1, "{tag}");
+        // The conflict inside a transaction leaves the transaction usable
+        // for rollback, and nothing is written.
+        drop(c);
+        let mut tx = db.store.begin().await?;
+        let res = accounts::create(&mut tx, &new_account("nguyen.an", "x"), NOW).await;
+        assert!(matches!(res, Err(StoreError::Conflict(_))), "{tag}: in tx");
+        tx.rollback().await?;
+        let mut c = db.store.conn().await?;
+        assert_eq!(accounts::count(&mut c).await?, 1, "{tag}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn roles_round_trip() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let mut all = new_account("all.roles", "Mọi vai trò");
+        all.roles = Role::ALL.iter().rev().copied().collect();
+        let id_all = accounts::create(&mut c, &all, NOW).await?;
+        let got = accounts::get(&mut c, id_all).await?.ok_or("get")?;
+        assert_eq!(got.roles, Role::ALL.to_vec(), "{tag}: every role, in order");
+
+        let mut some = new_account("two.roles", "Hai vai trò");
+        some.roles = vec![Role::Operator, Role::Business];
+        let id_some = accounts::create(&mut c, &some, NOW).await?;
+        let got = accounts::by_username(&mut c, "two.roles")
+            .await?
+            .ok_or("by_username")?;
+        assert_eq!(got.id, id_some, "{tag}");
+        assert_eq!(got.roles, vec![Role::Business, Role::Operator], "{tag}");
+        assert!(
+            got.has_role(Role::Operator) && got.has_role(Role::Business),
+            "{tag}"
+        );
+        assert!(!got.has_role(Role::Citizen), "{tag}");
+
+        let id_none = mk_account(&mut c, "no.roles").await?;
+        assert!(
+            accounts::get(&mut c, id_none)
+                .await?
+                .ok_or("get")?
+                .roles
+                .is_empty(),
+            "{tag}"
+        );
+
+        // operators(): active operators only, with their roles.
+        let ops = accounts::operators(&mut c).await?;
+        assert_eq!(
+            ops.iter().map(|a| a.id).collect::<Vec<_>>(),
+            vec![id_all, id_some],
+            "{tag}"
+        );
+        accounts::set_status(&mut c, id_all, AccountStatus::Locked, Some("test"), NOW).await?;
+        let ops = accounts::operators(&mut c).await?;
+        assert_eq!(
+            ops.iter().map(|a| a.id).collect::<Vec<_>>(),
+            vec![id_some],
+            "{tag}: locked excluded"
+        );
+        assert_eq!(ops[0].roles, vec![Role::Business, Role::Operator], "{tag}");
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Account search
+// ---------------------------------------------------------------------------
+
+async fn seed_search(c: &mut AnyConnection) -> R {
+    let mut dkkd = new_account("pdkkd", "Phòng Đăng ký kinh doanh");
+    dkkd.email = Some("dkkd@hanoi.gov.vn".into());
+    dkkd.tax_code = Some("0100109106".into());
+    accounts::create(c, &dkkd, NOW).await?;
+
+    let mut an = new_account("an01", "Nguyễn Văn An");
+    an.email = Some("An.Tran@Example.VN".into());
+    an.personal_id = Some("001099012345".into());
+    an.phone = Some("0912345678".into());
+    accounts::create(c, &an, NOW).await?;
+
+    accounts::create(c, &new_account("binh02", "Trần Thị Bình"), NOW).await?;
+    accounts::create(c, &new_account("uudai50", "Ưu đãi 50% phí"), NOW).await?;
+    accounts::create(c, &new_account("uudai500", "Ưu đãi 500 phí"), NOW).await?;
+    accounts::create(c, &new_account("le_van", "Lê Văn Tám"), NOW).await?;
+    accounts::create(c, &new_account("lexvan", "Lê Văn Chín"), NOW).await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn search_is_diacritic_insensitive() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        seed_search(&mut c).await?;
+        for q in [
+            "dang ky",
+            "Đăng Ký",
+            "ĐĂNG KÝ",
+            "đăng ký",
+            "  dang   ky  ",
+            "Phong dang ky kinh doanh",
+        ] {
+            assert_eq!(
+                search_names(&mut c, q).await?,
+                vec!["pdkkd"],
+                "{tag}: {q:?}"
+            );
+        }
+        for q in ["nguyen", "Nguyễn", "NGUYEN", "nguyên"] {
+            assert_eq!(search_names(&mut c, q).await?, vec!["an01"], "{tag}: {q:?}");
+        }
+        // The reverse: an unaccented name is found by an accented query.
+        assert_eq!(search_names(&mut c, "Bình").await?, vec!["binh02"], "{tag}");
+        assert_eq!(
+            search_names(&mut c, "tran thi").await?,
+            vec!["binh02"],
+            "{tag}"
+        );
+        assert!(
+            search_names(&mut c, "không có ai").await?.is_empty(),
+            "{tag}"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn search_requires_every_word() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        seed_search(&mut c).await?;
+        assert_eq!(
+            search_names(&mut c, "van").await?,
+            vec!["an01", "le_van", "lexvan"],
+            "{tag}"
+        );
+        assert_eq!(
+            search_names(&mut c, "van tam").await?,
+            vec!["le_van"],
+            "{tag}"
+        );
+        assert_eq!(
+            search_names(&mut c, "tam van").await?,
+            vec!["le_van"],
+            "{tag}: order-free"
+        );
+        assert_eq!(
+            search_names(&mut c, "kinh dang").await?,
+            vec!["pdkkd"],
+            "{tag}"
+        );
+        assert!(
+            search_names(&mut c, "dang binh").await?.is_empty(),
+            "{tag}: AND, not OR"
+        );
+        assert!(
+            search_names(&mut c, "nguyen tam").await?.is_empty(),
+            "{tag}: AND, not OR"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn search_matches_email_tax_code_personal_id() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        seed_search(&mut c).await?;
+        assert_eq!(
+            search_names(&mut c, "dkkd@hanoi.gov.vn").await?,
+            vec!["pdkkd"],
+            "{tag}"
+        );
+        assert_eq!(
+            search_names(&mut c, "hanoi.gov").await?,
+            vec!["pdkkd"],
+            "{tag}"
+        );
+        assert_eq!(
+            search_names(&mut c, "AN.TRAN@example").await?,
+            vec!["an01"],
+            "{tag}: email, any case"
+        );
+        assert_eq!(
+            search_names(&mut c, "0100109106").await?,
+            vec!["pdkkd"],
+            "{tag}: tax code"
+        );
+        assert_eq!(
+            search_names(&mut c, "001099012345").await?,
+            vec!["an01"],
+            "{tag}: personal ID"
+        );
+        assert_eq!(
+            search_names(&mut c, "0912345678").await?,
+            vec!["an01"],
+            "{tag}: phone"
+        );
+        assert_eq!(
+            search_names(&mut c, "binh02").await?,
+            vec!["binh02"],
+            "{tag}: username"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn search_treats_like_metacharacters_literally() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        seed_search(&mut c).await?;
+        // Unescaped, "50%" would also match "500".
+        assert_eq!(
+            search_names(&mut c, "50%").await?,
+            vec!["uudai50"],
+            "{tag}: 50%"
+        );
+        assert_eq!(
+            search_names(&mut c, "%").await?,
+            vec!["uudai50"],
+            "{tag}: lone %"
+        );
+        // Unescaped, "_" would match any character ("lexvan").
+        assert_eq!(
+            search_names(&mut c, "le_van").await?,
+            vec!["le_van"],
+            "{tag}: le_van"
+        );
+        assert_eq!(
+            search_names(&mut c, "_").await?,
+            vec!["le_van"],
+            "{tag}: lone _"
+        );
+        // The escape character itself is literal too, and not an error.
+        assert!(
+            search_names(&mut c, "\\").await?.is_empty(),
+            "{tag}: backslash"
+        );
+        assert!(
+            search_names(&mut c, "le\\_van").await?.is_empty(),
+            "{tag}: backslash-underscore"
+        );
+        assert!(
+            search_names(&mut c, "'; --").await?.is_empty(),
+            "{tag}: quotes"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn search_paginates() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        for i in 1..=5 {
+            mk_account(&mut c, &format!("page{i:02}")).await?;
+        }
+        accounts::create(&mut c, &new_account("other01", "Người khác"), NOW).await?;
+
+        let p = accounts::search(&mut c, "nguoi dung thu", 2, 0).await?;
+        assert_eq!(p.total, 5, "{tag}");
+        assert_eq!(usernames(&p.items), vec!["page01", "page02"], "{tag}");
+        let p = accounts::search(&mut c, "nguoi dung thu", 2, 2).await?;
+        assert_eq!(p.total, 5, "{tag}");
+        assert_eq!(usernames(&p.items), vec!["page03", "page04"], "{tag}");
+        let p = accounts::search(&mut c, "nguoi dung thu", 2, 4).await?;
+        assert_eq!(usernames(&p.items), vec!["page05"], "{tag}");
+        let p = accounts::search(&mut c, "nguoi dung thu", 2, 10).await?;
+        assert_eq!((p.total, p.items.len()), (5, 0), "{tag}: past the end");
+
+        // An empty query lists everyone.
+        let p = accounts::search(&mut c, "  ", 100, 0).await?;
+        assert_eq!(p.total, 6, "{tag}");
+        assert_eq!(p.items.len(), 6, "{tag}");
+        let p = accounts::search(&mut c, "", 3, 0).await?;
+        assert_eq!((p.total, p.items.len()), (6, 3), "{tag}");
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Status and passwords
+// ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn set_status_locks_and_unlocks() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let id = mk_account(&mut c, "khoa01").await?;
+        let bystander = mk_account(&mut c, "khac01").await?;
+
+        accounts::set_status(
+            &mut c,
+            id,
+            AccountStatus::Locked,
+            Some("Báo cáo bị lộ mật khẩu"),
+            NOW,
+        )
+        .await?;
+        let a = accounts::get(&mut c, id).await?.ok_or("get")?;
+        assert_eq!(a.status, AccountStatus::Locked, "{tag}");
+        assert_eq!(
+            a.lock_reason.as_deref(),
+            Some("Báo cáo bị lộ mật khẩu"),
+            "{tag}"
+        );
+        let b = accounts::get(&mut c, bystander).await?.ok_or("get")?;
+        assert_eq!(
+            b.status,
+            AccountStatus::Active,
+            "{tag}: other accounts untouched"
+        );
+
+        accounts::set_status(&mut c, id, AccountStatus::Active, None, NOW + MINUTE).await?;
+        let a = accounts::get(&mut c, id).await?.ok_or("get")?;
+        assert_eq!(a.status, AccountStatus::Active, "{tag}");
+        assert_eq!(a.lock_reason, None, "{tag}: unlock clears the reason");
+
+        match accounts::set_status(
+            &mut c,
+            id + bystander + 1000,
+            AccountStatus::Locked,
+            None,
+            NOW,
+        )
+        .await
+        {
+            Err(StoreError::NotFound) => {}
+            other => panic!("{tag}: unknown account gave {other:?}"),
+        }
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn password_credentials_set_and_replace() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let id = mk_account(&mut c, "matkhau01").await?;
+        let other = mk_account(&mut c, "matkhau02").await?;
+        assert!(
+            accounts::password(&mut c, id).await?.is_none(),
+            "{tag}: none yet"
+        );
+
+        accounts::set_password(&mut c, id, "$argon2id$initial", Some(NOW + 3 * DAY), NOW).await?;
+        let p = accounts::password(&mut c, id).await?.ok_or("password")?;
+        assert_eq!(p.hash, "$argon2id$initial", "{tag}");
+        assert!(p.is_initial, "{tag}");
+        assert_eq!(p.expires_at, Some(NOW + 3 * DAY), "{tag}");
+        assert_eq!(p.changed_at, NOW, "{tag}");
+
+        accounts::set_password(&mut c, id, "$argon2id$chosen", None, NOW + HOUR).await?;
+        let p = accounts::password(&mut c, id).await?.ok_or("password")?;
+        assert_eq!(p.hash, "$argon2id$chosen", "{tag}");
+        assert!(!p.is_initial, "{tag}");
+        assert_eq!(p.expires_at, None, "{tag}");
+        assert_eq!(p.changed_at, NOW + HOUR, "{tag}");
+
+        assert!(
+            accounts::password(&mut c, other).await?.is_none(),
+            "{tag}: per account"
+        );
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM password_credentials")
+            .fetch_one(&mut *c)
+            .await?;
+        assert_eq!(n, 1, "{tag}: replaced, not added");
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Sessions
+// ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn sessions_lifecycle() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let a = mk_account(&mut c, "phien01").await?;
+        let b = mk_account(&mut c, "phien02").await?;
+
+        let s1 = session("h1", a, NOW, NOW + HOUR);
+        sessions::create(&mut c, &s1).await?;
+        sessions::create(&mut c, &session("h2", a, NOW, NOW + HOUR)).await?;
+        sessions::create(&mut c, &session("h-expired", a, NOW - 2 * HOUR, NOW - HOUR)).await?;
+        sessions::create(&mut c, &session("hb", b, NOW, NOW + HOUR)).await?;
+
+        let got = sessions::get(&mut c, "h1", NOW).await?.ok_or("get h1")?;
+        assert_eq!(got.id_hash, "h1", "{tag}");
+        assert_eq!(got.account_id, a, "{tag}");
+        assert_eq!(got.method, s1.method, "{tag}");
+        assert_eq!(got.assurance_level, 1, "{tag}");
+        assert_eq!(got.ip, s1.ip, "{tag}");
+        assert_eq!(got.user_agent, s1.user_agent, "{tag}");
+        assert_eq!(
+            (got.created_at, got.last_seen_at, got.expires_at),
+            (NOW, NOW, NOW + HOUR),
+            "{tag}"
+        );
+
+        assert!(
+            sessions::get(&mut c, "h-expired", NOW).await?.is_none(),
+            "{tag}: expired"
+        );
+        assert!(
+            sessions::get(&mut c, "h1", NOW + HOUR).await?.is_none(),
+            "{tag}: expires at expires_at"
+        );
+        assert!(
+            sessions::get(&mut c, "nope", NOW).await?.is_none(),
+            "{tag}: unknown"
+        );
+        assert_eq!(
+            sessions::count_for(&mut c, a, NOW).await?,
+            2,
+            "{tag}: live sessions only"
+        );
+
+        // touch slides the expiry.
+        sessions::touch(&mut c, "h1", NOW + 30 * MINUTE, NOW + 2 * HOUR).await?;
+        let got = sessions::get(&mut c, "h1", NOW + 90 * MINUTE)
+            .await?
+            .ok_or("touched h1")?;
+        assert_eq!(got.last_seen_at, NOW + 30 * MINUTE, "{tag}");
+        assert_eq!(got.expires_at, NOW + 2 * HOUR, "{tag}");
+        assert!(
+            sessions::get(&mut c, "h2", NOW + 90 * MINUTE)
+                .await?
+                .is_none(),
+            "{tag}: h2 not touched"
+        );
+
+        assert_eq!(sessions::delete(&mut c, "h2").await?, 1, "{tag}");
+        assert_eq!(
+            sessions::delete(&mut c, "h2").await?,
+            0,
+            "{tag}: already gone"
+        );
+        assert!(sessions::get(&mut c, "h2", NOW).await?.is_none(), "{tag}");
+
+        assert_eq!(
+            sessions::purge_expired(&mut c, NOW).await?,
+            1,
+            "{tag}: only h-expired"
+        );
+        assert_eq!(sessions::count_for(&mut c, a, NOW).await?, 1, "{tag}");
+        assert!(sessions::get(&mut c, "hb", NOW).await?.is_some(), "{tag}");
+
+        sessions::create(&mut c, &session("h3", a, NOW, NOW + HOUR)).await?;
+        assert_eq!(
+            sessions::delete_all(&mut c, a).await?,
+            2,
+            "{tag}: h1 and h3"
+        );
+        assert_eq!(sessions::count_for(&mut c, a, NOW).await?, 0, "{tag}");
+        assert!(
+            sessions::get(&mut c, "hb", NOW).await?.is_some(),
+            "{tag}: other account kept"
+        );
+        assert_eq!(sessions::count_for(&mut c, b, NOW).await?, 1, "{tag}");
+
+        assert!(
+            sessions::create(&mut c, &session("hb", b, NOW, NOW + HOUR))
+                .await
+                .is_err(),
+            "{tag}: id_hash unique"
+        );
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Activity and compromise reports
+// ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn activity_newest_first_with_total() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let a = mk_account(&mut c, "hoatdong01").await?;
+        let b = mk_account(&mut c, "hoatdong02").await?;
+        let ev = |account_id, kind, method| NewActivity {
+            account_id,
+            kind,
+            method,
+            ip: "203.0.113.9",
+            user_agent: "UA/1",
+            detail: "chi tiết",
+        };
+        activity::record(&mut c, &ev(a, "login", Some("password")), NOW).await?;
+        activity::record(&mut c, &ev(b, "login", Some("password")), NOW + 1).await?;
+        activity::record(&mut c, &ev(a, "login_failed", Some("password")), NOW + 2).await?;
+        activity::record(&mut c, &ev(a, "logout", None), NOW + 3).await?;
+
+        let (items, total) = activity::list(&mut c, a, 2, 0).await?;
+        assert_eq!(total, 3, "{tag}");
+        assert_eq!(
+            items.iter().map(|x| x.kind.as_str()).collect::<Vec<_>>(),
+            vec!["logout", "login_failed"],
+            "{tag}"
+        );
+        assert_eq!(items[0].method, None, "{tag}");
+        assert_eq!(items[1].method.as_deref(), Some("password"), "{tag}");
+        assert_eq!(items[0].at, NOW + 3, "{tag}");
+        assert_eq!(items[0].account_id, a, "{tag}");
+        assert_eq!(
+            (items[0].ip.as_str(), items[0].user_agent.as_str()),
+            ("203.0.113.9", "UA/1"),
+            "{tag}"
+        );
+        assert_eq!(items[0].detail, "chi tiết", "{tag}");
+        assert!(items[0].id > items[1].id, "{tag}");
+
+        let (items, total) = activity::list(&mut c, a, 2, 2).await?;
+        assert_eq!(total, 3, "{tag}");
+        assert_eq!(
+            items.iter().map(|x| x.kind.as_str()).collect::<Vec<_>>(),
+            vec!["login"],
+            "{tag}"
+        );
+        assert_eq!(items[0].at, NOW, "{tag}");
+
+        let (items, total) = activity::list(&mut c, b, 10, 0).await?;
+        assert_eq!((items.len(), total), (1, 1), "{tag}: per account");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn compromise_reports_newest_first() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let a = mk_account(&mut c, "baocao01").await?;
+        let b = mk_account(&mut c, "baocao02").await?;
+        assert!(
+            activity::compromise_reports(&mut c, 10).await?.is_empty(),
+            "{tag}"
+        );
+        let r1 =
+            activity::report_compromise(&mut c, a, "Không phải tôi đăng nhập", "203.0.113.1", NOW)
+                .await?;
+        let r2 = activity::report_compromise(&mut c, b, "", "203.0.113.2", NOW + SECOND).await?;
+        assert_ne!(r1, r2, "{tag}");
+
+        let all = activity::compromise_reports(&mut c, 10).await?;
+        assert_eq!(
+            all.iter().map(|r| r.id).collect::<Vec<_>>(),
+            vec![r2, r1],
+            "{tag}"
+        );
+        assert_eq!(all[1].account_id, a, "{tag}");
+        assert_eq!(all[1].username, "baocao01", "{tag}");
+        assert_eq!(all[1].note, "Không phải tôi đăng nhập", "{tag}");
+        assert_eq!(all[1].ip, "203.0.113.1", "{tag}");
+        assert_eq!(all[1].at, NOW, "{tag}");
+        assert_eq!(all[0].username, "baocao02", "{tag}");
+
+        let one = activity::compromise_reports(&mut c, 1).await?;
+        assert_eq!(
+            one.iter().map(|r| r.id).collect::<Vec<_>>(),
+            vec![r2],
+            "{tag}: limit"
+        );
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Audit log
+// ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn audit_chain_appends_and_verifies() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let v = audit::verify(&mut c).await?;
+        assert_eq!(
+            (v.records, v.broken),
+            (0, None),
+            "{tag}: empty chain is valid"
+        );
+        drop(c);
+
+        for (i, (action, target)) in [
+            ("account.create", "account:1"),
+            ("account.lock", "account:2"),
+            ("account.unlock", "account:1"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut tx = db.store.begin().await?;
+            let seq = audit::append(
+                &mut tx,
+                &ctx("operator:9"),
+                action,
+                target,
+                &format!("bước {i}"),
+                NOW + i as i64,
+            )
+            .await?;
+            tx.commit().await?;
+            assert_eq!(seq, i as i64 + 1, "{tag}: sequence numbers from 1");
+        }
+
+        let mut c = db.store.conn().await?;
+        let all = audit::list(&mut c, None, 10).await?;
+        assert_eq!(
+            all.iter().map(|e| e.seq).collect::<Vec<_>>(),
+            vec![3, 2, 1],
+            "{tag}: newest first"
+        );
+        assert_eq!(all[2].prev_hash, GENESIS, "{tag}");
+        assert_eq!(all[1].prev_hash, all[2].hash, "{tag}: linked");
+        assert_eq!(all[0].prev_hash, all[1].hash, "{tag}: linked");
+        let e = &all[1];
+        assert_eq!(
+            (
+                e.at,
+                e.actor.as_str(),
+                e.action.as_str(),
+                e.target.as_str(),
+                e.ip.as_str(),
+                e.request_id.as_str(),
+                e.detail.as_str()
+            ),
+            (
+                NOW + 1,
+                "operator:9",
+                "account.lock",
+                "account:2",
+                "198.51.100.4",
+                "req-operator:9",
+                "bước 1"
+            ),
+            "{tag}"
+        );
+        let rec = Record {
+            seq: e.seq,
+            at: e.at,
+            actor: e.actor.clone(),
+            action: e.action.clone(),
+            target: e.target.clone(),
+            ip: e.ip.clone(),
+            request_id: e.request_id.clone(),
+            detail: e.detail.clone(),
+        };
+        assert_eq!(e.hash, chain_hash(&e.prev_hash, &rec), "{tag}: domain hash");
+
+        let about_1 = audit::list(&mut c, Some("account:1"), 10).await?;
+        assert_eq!(
+            about_1.iter().map(|e| e.seq).collect::<Vec<_>>(),
+            vec![3, 1],
+            "{tag}: by target"
+        );
+        assert_eq!(audit::list(&mut c, None, 1).await?.len(), 1, "{tag}: limit");
+
+        // A system actor with empty ip and request id is fine too.
+        let seq = audit::append(
+            &mut c,
+            &Ctx::system("worker"),
+            "job.dead",
+            "job:1",
+            "",
+            NOW + 10,
+        )
+        .await?;
+        assert_eq!(seq, 4, "{tag}");
+
+        let v = audit::verify(&mut c).await?;
+        assert_eq!((v.records, v.broken), (4, None), "{tag}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn audit_detects_tampering() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        for i in 1..=5 {
+            audit::append(
+                &mut c,
+                &ctx("operator:1"),
+                "account.update",
+                &format!("account:{i}"),
+                &format!("detail {i}"),
+                NOW + i,
+            )
+            .await?;
+        }
+        assert_eq!(audit::verify(&mut c).await?.broken, None, "{tag}");
+
+        // The append-only triggers refuse changes.
+        let upd = exec(&db, "UPDATE audit_log SET detail = 'forged' WHERE seq = 2").await;
+        let err = upd
+            .err()
+            .ok_or_else(|| format!("{tag}: UPDATE of audit_log succeeded"))?;
+        assert!(err.to_string().contains("append-only"), "{tag}: {err}");
+        let del = exec(&db, "DELETE FROM audit_log WHERE seq = 5").await;
+        let err = del
+            .err()
+            .ok_or_else(|| format!("{tag}: DELETE from audit_log succeeded"))?;
+        assert!(err.to_string().contains("append-only"), "{tag}: {err}");
+        assert_eq!(audit_entry(&mut c, 2).await?.detail, "detail 2", "{tag}");
+        assert_eq!(
+            audit::verify(&mut c).await?,
+            audit::Verification {
+                records: 5,
+                broken: None
+            },
+            "{tag}"
+        );
+
+        // An attacker with admin rights drops them.
+        drop_audit_triggers(&db).await?;
+
+        // 1. Edit a row's detail.
+        assert_eq!(
+            exec(&db, "UPDATE audit_log SET detail = 'forged' WHERE seq = 2").await?,
+            1,
+            "{tag}"
+        );
+        let v = audit::verify(&mut c).await?;
+        assert_eq!(
+            v.broken,
+            Some((2, "record altered".to_string())),
+            "{tag}: edited detail"
+        );
+        exec(
+            &db,
+            "UPDATE audit_log SET detail = 'detail 2' WHERE seq = 2",
+        )
+        .await?;
+        assert_eq!(audit::verify(&mut c).await?.broken, None, "{tag}: restored");
+
+        // 2. Edit a row and recompute its own hash: the next link breaks.
+        let e2 = audit_entry(&mut c, 2).await?;
+        let forged = Record {
+            seq: 2,
+            at: e2.at,
+            actor: e2.actor.clone(),
+            action: e2.action.clone(),
+            target: e2.target.clone(),
+            ip: e2.ip.clone(),
+            request_id: e2.request_id.clone(),
+            detail: "forged".into(),
+        };
+        sqlx::query("UPDATE audit_log SET detail = $1, hash = $2 WHERE seq = 2")
+            .bind("forged")
+            .bind(chain_hash(&e2.prev_hash, &forged))
+            .execute(db.store.pool())
+            .await?;
+        let v = audit::verify(&mut c).await?;
+        assert_eq!(
+            v.broken,
+            Some((3, "link to previous record broken".to_string())),
+            "{tag}: rehashed row"
+        );
+        sqlx::query("UPDATE audit_log SET detail = $1, hash = $2 WHERE seq = 2")
+            .bind(&e2.detail)
+            .bind(&e2.hash)
+            .execute(db.store.pool())
+            .await?;
+        assert_eq!(audit::verify(&mut c).await?.broken, None, "{tag}: restored");
+
+        // 3. Delete a middle row.
+        let e3 = audit_entry(&mut c, 3).await?;
+        assert_eq!(
+            exec(&db, "DELETE FROM audit_log WHERE seq = 3").await?,
+            1,
+            "{tag}"
+        );
+        let v = audit::verify(&mut c).await?;
+        assert_eq!(
+            v.broken,
+            Some((3, "missing record".to_string())),
+            "{tag}: deleted middle row"
+        );
+        reinsert_audit(&db, &e3).await?;
+        assert_eq!(audit::verify(&mut c).await?.broken, None, "{tag}: restored");
+
+        // 4. Delete the first row.
+        let e1 = audit_entry(&mut c, 1).await?;
+        exec(&db, "DELETE FROM audit_log WHERE seq = 1").await?;
+        let v = audit::verify(&mut c).await?;
+        assert_eq!(
+            v.broken,
+            Some((1, "missing record".to_string())),
+            "{tag}: deleted first row"
+        );
+        reinsert_audit(&db, &e1).await?;
+        assert_eq!(audit::verify(&mut c).await?.broken, None, "{tag}: restored");
+
+        // 5. Delete the tail row: only the head betrays it.
+        assert_eq!(
+            exec(&db, "DELETE FROM audit_log WHERE seq = 5").await?,
+            1,
+            "{tag}"
+        );
+        let v = audit::verify(&mut c).await?;
+        let (at, why) = v
+            .broken
+            .ok_or_else(|| format!("{tag}: deleted tail not detected"))?;
+        assert_eq!(at, 5, "{tag}: {why}");
+        assert!(why.contains("head says 5"), "{tag}: {why}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn audit_append_in_rolled_back_transaction_leaves_nothing() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut tx = db.store.begin().await?;
+        let id = mk_account(&mut tx, "rollback01").await?;
+        assert_eq!(
+            audit::append(
+                &mut tx,
+                &ctx("operator:1"),
+                "account.create",
+                &format!("account:{id}"),
+                "",
+                NOW
+            )
+            .await?,
+            1,
+            "{tag}"
+        );
+        tx.rollback().await?;
+
+        let mut c = db.store.conn().await?;
+        assert!(
+            audit::list(&mut c, None, 10).await?.is_empty(),
+            "{tag}: no record"
+        );
+        assert_eq!(
+            accounts::count(&mut c).await?,
+            0,
+            "{tag}: no account either"
+        );
+        assert_eq!(
+            audit::verify(&mut c).await?,
+            audit::Verification {
+                records: 0,
+                broken: None
+            },
+            "{tag}"
+        );
+        drop(c);
+
+        // The head did not move: the next committed record is seq 1.
+        let mut tx = db.store.begin().await?;
+        assert_eq!(
+            audit::append(&mut tx, &ctx("operator:1"), "a", "t", "", NOW + 1).await?,
+            1,
+            "{tag}"
+        );
+        tx.commit().await?;
+        // A transaction dropped without commit rolls back as well.
+        {
+            let mut tx = db.store.begin().await?;
+            assert_eq!(
+                audit::append(&mut tx, &ctx("operator:1"), "b", "t", "", NOW + 2).await?,
+                2,
+                "{tag}"
+            );
+        }
+        let mut c = db.store.conn().await?;
+        assert_eq!(
+            audit::verify(&mut c).await?,
+            audit::Verification {
+                records: 1,
+                broken: None
+            },
+            "{tag}"
+        );
+        assert_eq!(
+            audit::append(&mut c, &ctx("operator:1"), "c", "t", "", NOW + 3).await?,
+            2,
+            "{tag}"
+        );
+        assert_eq!(
+            audit::verify(&mut c).await?,
+            audit::Verification {
+                records: 2,
+                broken: None
+            },
+            "{tag}"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn audit_concurrent_appends_from_two_stores_keep_the_chain() -> R {
+    // Runs on both backends: on SQLite `Store::begin` takes the write lock
+    // up front, on PostgreSQL the head row is locked FOR UPDATE.
+    for db in backends().await {
+        let tag = db.name;
+        let stores = [db.store.clone(), db.another_store().await];
+        let mut tasks = Vec::new();
+        for i in 0..8i64 {
+            let store = stores[(i % 2) as usize].clone();
+            tasks.push(tokio::spawn(async move {
+                let mut tx = store.begin().await?;
+                let seq = audit::append(
+                    &mut tx,
+                    &ctx(&format!("node{}", i % 2)),
+                    "concurrent",
+                    &format!("item:{i}"),
+                    "",
+                    NOW + i,
+                )
+                .await?;
+                tx.commit().await?;
+                Ok::<i64, StoreError>(seq)
+            }));
+        }
+        let mut seqs = BTreeSet::new();
+        for t in tasks {
+            assert!(seqs.insert(t.await??), "{tag}: duplicate seq");
+        }
+        assert_eq!(seqs, (1..=8).collect::<BTreeSet<i64>>(), "{tag}");
+        let mut c = db.store.conn().await?;
+        assert_eq!(
+            audit::verify(&mut c).await?,
+            audit::Verification {
+                records: 8,
+                broken: None
+            },
+            "{tag}"
+        );
+        stores[1].close().await;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Login throttle
+// ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn throttle_get_put_clear_recent() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        assert_eq!(
+            throttle::get(&mut c, "account:1").await?,
+            State::default(),
+            "{tag}: unknown key"
+        );
+
+        let s1 = State {
+            failures: 2,
+            last_failure_at: NOW - MINUTE,
+            locks: 0,
+            locked_until: 0,
+        };
+        throttle::put(&mut c, "account:1", &s1).await?;
+        assert_eq!(throttle::get(&mut c, "account:1").await?, s1, "{tag}");
+        let s2 = State {
+            failures: 5,
+            last_failure_at: NOW,
+            locks: 1,
+            locked_until: NOW + 15 * MINUTE,
+        };
+        throttle::put(&mut c, "account:1", &s2).await?;
+        assert_eq!(
+            throttle::get(&mut c, "account:1").await?,
+            s2,
+            "{tag}: put replaces"
+        );
+
+        // Failed 2 h ago but still locked: counts as recent.
+        let s3 = State {
+            failures: 100,
+            last_failure_at: NOW - 2 * HOUR,
+            locks: 3,
+            locked_until: NOW + HOUR,
+        };
+        throttle::put(&mut c, "ip:203.0.113.5", &s3).await?;
+        let old = State {
+            failures: 1,
+            last_failure_at: NOW - 2 * DAY,
+            locks: 0,
+            locked_until: 0,
+        };
+        throttle::put(&mut c, "ip:192.0.2.1", &old).await?;
+
+        let recent = throttle::recent(&mut c, NOW - HOUR, 10).await?;
+        assert_eq!(
+            recent.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(),
+            vec!["account:1", "ip:203.0.113.5"],
+            "{tag}: most recent first, old key left out"
+        );
+        assert_eq!(recent[0].state, s2, "{tag}");
+        assert_eq!(recent[1].state, s3, "{tag}");
+        let one = throttle::recent(&mut c, NOW - HOUR, 1).await?;
+        assert_eq!(
+            one.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(),
+            vec!["account:1"],
+            "{tag}: limit"
+        );
+
+        throttle::clear(&mut c, "account:1").await?;
+        assert_eq!(
+            throttle::get(&mut c, "account:1").await?,
+            State::default(),
+            "{tag}: cleared"
+        );
+        throttle::clear(&mut c, "account:1").await?;
+        let recent = throttle::recent(&mut c, NOW - HOUR, 10).await?;
+        assert_eq!(
+            recent.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(),
+            vec!["ip:203.0.113.5"],
+            "{tag}"
+        );
+        assert_eq!(
+            throttle::get(&mut c, "ip:192.0.2.1").await?,
+            old,
+            "{tag}: others kept"
+        );
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Password resets
+// ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn resets_single_use_expiry_and_revoke() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let a = mk_account(&mut c, "datlai01").await?;
+        let b = mk_account(&mut c, "datlai02").await?;
+
+        resets::create(&mut c, "t1", a, NOW, NOW + HOUR).await?;
+        assert_eq!(resets::peek(&mut c, "t1", NOW).await?, Some(a), "{tag}");
+        assert_eq!(
+            resets::peek(&mut c, "t1", NOW + 1).await?,
+            Some(a),
+            "{tag}: peek does not consume"
+        );
+        assert_eq!(
+            resets::consume(&mut c, "t1", NOW + 2).await?,
+            Some(a),
+            "{tag}"
+        );
+        assert_eq!(
+            resets::consume(&mut c, "t1", NOW + 3).await?,
+            None,
+            "{tag}: single use"
+        );
+        assert_eq!(
+            resets::peek(&mut c, "t1", NOW + 3).await?,
+            None,
+            "{tag}: used"
+        );
+        assert_eq!(resets::peek(&mut c, "unknown", NOW).await?, None, "{tag}");
+        assert_eq!(
+            resets::consume(&mut c, "unknown", NOW).await?,
+            None,
+            "{tag}"
+        );
+
+        // Expired tokens are neither peeked nor consumed.
+        resets::create(&mut c, "t2", a, NOW, NOW + HOUR).await?;
+        assert_eq!(
+            resets::peek(&mut c, "t2", NOW + HOUR).await?,
+            None,
+            "{tag}: expired at expires_at"
+        );
+        assert_eq!(
+            resets::consume(&mut c, "t2", NOW + HOUR).await?,
+            None,
+            "{tag}"
+        );
+        assert_eq!(
+            resets::consume(&mut c, "t2", NOW + 2 * HOUR).await?,
+            None,
+            "{tag}"
+        );
+        assert_eq!(
+            resets::peek(&mut c, "t2", NOW + HOUR - 1).await?,
+            Some(a),
+            "{tag}: valid just before"
+        );
+
+        // revoke_all: every open token of the account, no one else's.
+        resets::create(&mut c, "t3", a, NOW, NOW + HOUR).await?;
+        resets::create(&mut c, "tb", b, NOW, NOW + HOUR).await?;
+        resets::revoke_all(&mut c, a, NOW + 5).await?;
+        for t in ["t2", "t3"] {
+            assert_eq!(
+                resets::peek(&mut c, t, NOW + 6).await?,
+                None,
+                "{tag}: {t} revoked"
+            );
+            assert_eq!(
+                resets::consume(&mut c, t, NOW + 6).await?,
+                None,
+                "{tag}: {t} revoked"
+            );
+        }
+        assert_eq!(
+            resets::peek(&mut c, "tb", NOW + 6).await?,
+            Some(b),
+            "{tag}: other account kept"
+        );
+        assert_eq!(
+            resets::consume(&mut c, "tb", NOW + 6).await?,
+            Some(b),
+            "{tag}"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn resets_concurrent_consume_has_one_winner() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let a = {
+            let mut c = db.store.conn().await?;
+            let a = mk_account(&mut c, "datlai03").await?;
+            resets::create(&mut c, "race", a, NOW, NOW + HOUR).await?;
+            a
+        };
+        let stores = [db.store.clone(), db.another_store().await];
+        let mut tasks = Vec::new();
+        for i in 0..10 {
+            let store = stores[i % 2].clone();
+            tasks.push(tokio::spawn(async move {
+                let mut c = store.conn().await?;
+                resets::consume(&mut c, "race", NOW + 1).await
+            }));
+        }
+        let mut winners = Vec::new();
+        for t in tasks {
+            if let Some(id) = t.await?? {
+                winners.push(id);
+            }
+        }
+        assert_eq!(winners, vec![a], "{tag}: exactly one consumer");
+        stores[1].close().await;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Jobs
+// ---------------------------------------------------------------------------
+
+fn count_of(counts: &[(String, i64)], status: &str) -> i64 {
+    counts
+        .iter()
+        .find(|(s, _)| s == status)
+        .map_or(0, |(_, n)| *n)
+}
+
+#[tokio::test]
+async fn jobs_enqueue_claim_complete() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        assert!(
+            jobs::claim(&mut c, "w1", NOW, MINUTE).await?.is_none(),
+            "{tag}: empty queue"
+        );
+        assert!(jobs::counts(&mut c).await?.is_empty(), "{tag}");
+
+        let j1 = jobs::enqueue(&mut c, "mail", r#"{"to":"a@example.vn"}"#, 5, NOW).await?;
+        let j2 = jobs::enqueue(&mut c, "mail", "{}", 5, NOW + 10).await?;
+        let j3 = jobs::enqueue(&mut c, "report", "{}", 5, NOW + HOUR).await?;
+
+        let q = jobs::get(&mut c, j1).await?.ok_or("get j1")?;
+        assert_eq!(
+            (q.status.as_str(), q.attempts, q.max_attempts, q.run_at),
+            ("queued", 0, 5, NOW),
+            "{tag}"
+        );
+        assert_eq!(
+            (q.created_at, q.updated_at, q.last_error.clone()),
+            (NOW, NOW, None),
+            "{tag}"
+        );
+
+        let got = jobs::claim(&mut c, "w1", NOW + 5, MINUTE)
+            .await?
+            .ok_or("claim j1")?;
+        assert_eq!(got.id, j1, "{tag}");
+        assert_eq!(got.kind, "mail", "{tag}");
+        assert_eq!(got.payload, r#"{"to":"a@example.vn"}"#, "{tag}");
+        assert_eq!(got.status, "running", "{tag}");
+        assert_eq!(got.attempts, 1, "{tag}");
+        assert_eq!(got.updated_at, NOW + 5, "{tag}");
+
+        // j1 is leased, j2 not yet due, j3 far in the future.
+        assert!(
+            jobs::claim(&mut c, "w2", NOW + 5, MINUTE).await?.is_none(),
+            "{tag}: nothing due"
+        );
+        jobs::complete(&mut c, j1, NOW + 6).await?;
+        let done = jobs::get(&mut c, j1).await?.ok_or("get j1")?;
+        assert_eq!(
+            (done.status.as_str(), done.updated_at),
+            ("done", NOW + 6),
+            "{tag}"
+        );
+
+        let got = jobs::claim(&mut c, "w1", NOW + 10, MINUTE)
+            .await?
+            .ok_or("claim j2")?;
+        assert_eq!(got.id, j2, "{tag}: due at run_at");
+        jobs::complete(&mut c, j2, NOW + 11).await?;
+        assert!(
+            jobs::claim(&mut c, "w1", NOW + 20, MINUTE).await?.is_none(),
+            "{tag}: j3 in the future"
+        );
+        assert!(
+            jobs::claim(&mut c, "w1", NOW + 10 * DAY, MINUTE)
+                .await?
+                .is_some_and(|j| j.id == j3),
+            "{tag}: j3 when due"
+        );
+        jobs::complete(&mut c, j3, NOW + 10 * DAY).await?;
+        assert!(
+            jobs::claim(&mut c, "w1", NOW + 20 * DAY, MINUTE)
+                .await?
+                .is_none(),
+            "{tag}: done jobs stay done"
+        );
+
+        // Due jobs are claimed oldest run_at first, then by id.
+        let late = jobs::enqueue(&mut c, "k", "late", 5, NOW + 2 * MINUTE).await?;
+        let a = jobs::enqueue(&mut c, "k", "a", 5, NOW + MINUTE).await?;
+        let b = jobs::enqueue(&mut c, "k", "b", 5, NOW + MINUTE).await?;
+        let mut order = Vec::new();
+        while let Some(j) = jobs::claim(&mut c, "w1", NOW + 3 * MINUTE, HOUR).await? {
+            order.push(j.id);
+        }
+        assert_eq!(order, vec![a, b, late], "{tag}");
+
+        let counts = jobs::counts(&mut c).await?;
+        assert_eq!(
+            counts,
+            vec![("done".to_string(), 3), ("running".to_string(), 3)],
+            "{tag}"
+        );
+        let listed = jobs::list(&mut c, "done", 10).await?;
+        assert_eq!(
+            listed.iter().map(|j| j.id).collect::<Vec<_>>(),
+            vec![j3, j2, j1],
+            "{tag}: newest first"
+        );
+        assert_eq!(
+            jobs::list(&mut c, "done", 2).await?.len(),
+            2,
+            "{tag}: limit"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn jobs_fail_backoff_dead_and_requeue() -> R {
+    assert_eq!(jobs::backoff(1), 5 * SECOND);
+    assert_eq!(jobs::backoff(2), 10 * SECOND);
+    assert_eq!(jobs::backoff(3), 20 * SECOND);
+    assert_eq!(jobs::backoff(100), HOUR);
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let id = jobs::enqueue(&mut c, "mail", "{}", 3, NOW).await?;
+        let other = jobs::enqueue(&mut c, "mail", "{}", 3, NOW + DAY).await?;
+
+        // Attempt 1 fails: requeued 5 s later.
+        let j = jobs::claim(&mut c, "w", NOW, MINUTE)
+            .await?
+            .ok_or("claim 1")?;
+        assert_eq!((j.id, j.attempts), (id, 1), "{tag}");
+        let t1 = NOW + SECOND;
+        assert!(
+            !jobs::fail(&mut c, &j, "smtp: connection refused", t1).await?,
+            "{tag}: not dead yet"
+        );
+        let q = jobs::get(&mut c, id).await?.ok_or("get")?;
+        assert_eq!(q.status, "queued", "{tag}");
+        assert_eq!(q.run_at, t1 + 5 * SECOND, "{tag}: backoff 5 s");
+        assert_eq!(
+            q.last_error.as_deref(),
+            Some("smtp: connection refused"),
+            "{tag}"
+        );
+        assert_eq!(q.attempts, 1, "{tag}");
+        assert!(
+            jobs::claim(&mut c, "w", t1 + 5 * SECOND - 1, MINUTE)
+                .await?
+                .is_none(),
+            "{tag}: not before the backoff"
+        );
+
+        // Attempt 2 fails: 10 s.
+        let j = jobs::claim(&mut c, "w", t1 + 5 * SECOND, MINUTE)
+            .await?
+            .ok_or("claim 2")?;
+        assert_eq!((j.id, j.attempts), (id, 2), "{tag}");
+        let t2 = t1 + 6 * SECOND;
+        assert!(!jobs::fail(&mut c, &j, "again", t2).await?, "{tag}");
+        assert_eq!(
+            jobs::get(&mut c, id).await?.ok_or("get")?.run_at,
+            t2 + 10 * SECOND,
+            "{tag}: backoff 10 s"
+        );
+        assert!(
+            jobs::claim(&mut c, "w", t2 + 10 * SECOND - 1, MINUTE)
+                .await?
+                .is_none(),
+            "{tag}"
+        );
+
+        // Attempt 3 (the last) fails: dead.
+        let j = jobs::claim(&mut c, "w", t2 + 10 * SECOND, MINUTE)
+            .await?
+            .ok_or("claim 3")?;
+        assert_eq!((j.id, j.attempts), (id, 3), "{tag}");
+        let long_error = "x".repeat(5000);
+        assert!(
+            jobs::fail(&mut c, &j, &long_error, t2 + 11 * SECOND).await?,
+            "{tag}: dead after max_attempts"
+        );
+        let d = jobs::get(&mut c, id).await?.ok_or("get")?;
+        assert_eq!(d.status, "dead", "{tag}");
+        assert_eq!(
+            d.last_error.as_deref().map(str::len),
+            Some(2000),
+            "{tag}: error truncated"
+        );
+        assert!(
+            jobs::claim(&mut c, "w", NOW + HOUR, MINUTE)
+                .await?
+                .is_none(),
+            "{tag}: dead jobs are not claimed"
+        );
+
+        let dead = jobs::list(&mut c, "dead", 10).await?;
+        assert_eq!(
+            dead.iter().map(|j| j.id).collect::<Vec<_>>(),
+            vec![id],
+            "{tag}"
+        );
+        let counts = jobs::counts(&mut c).await?;
+        assert_eq!(
+            (count_of(&counts, "dead"), count_of(&counts, "queued")),
+            (1, 1),
+            "{tag}"
+        );
+
+        // Requeue: a fresh set of attempts, due now.
+        assert!(
+            !jobs::requeue(&mut c, other, NOW).await?,
+            "{tag}: only dead jobs"
+        );
+        let t4 = NOW + 2 * HOUR;
+        assert!(jobs::requeue(&mut c, id, t4).await?, "{tag}");
+        assert!(
+            !jobs::requeue(&mut c, id, t4).await?,
+            "{tag}: no longer dead"
+        );
+        let q = jobs::get(&mut c, id).await?.ok_or("get")?;
+        assert_eq!(
+            (q.status.as_str(), q.attempts, q.run_at),
+            ("queued", 0, t4),
+            "{tag}"
+        );
+        let j = jobs::claim(&mut c, "w", t4, MINUTE)
+            .await?
+            .ok_or("claim after requeue")?;
+        assert_eq!((j.id, j.attempts), (id, 1), "{tag}");
+        jobs::complete(&mut c, id, t4 + 1).await?;
+        let done = jobs::get(&mut c, id).await?.ok_or("get")?;
+        assert_eq!(
+            (done.status.as_str(), done.last_error.clone()),
+            ("done", None),
+            "{tag}"
+        );
+        let counts = jobs::counts(&mut c).await?;
+        assert_eq!(
+            counts,
+            vec![("done".to_string(), 1), ("queued".to_string(), 1)],
+            "{tag}"
+        );
+        assert!(jobs::list(&mut c, "dead", 10).await?.is_empty(), "{tag}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn jobs_expired_lease_is_reclaimed() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let id = jobs::enqueue(&mut c, "mail", "{}", 5, NOW).await?;
+        let lease = 30 * SECOND;
+        let j = jobs::claim(&mut c, "node-a", NOW, lease)
+            .await?
+            .ok_or("claim")?;
+        assert_eq!((j.id, j.attempts), (id, 1), "{tag}");
+        assert!(
+            jobs::claim(&mut c, "node-b", NOW + lease - 1, lease)
+                .await?
+                .is_none(),
+            "{tag}: lease held"
+        );
+        assert!(
+            jobs::claim(&mut c, "node-b", NOW + lease, lease)
+                .await?
+                .is_none(),
+            "{tag}: lease held until its end"
+        );
+
+        // node-a died: its lease runs out and node-b takes over.
+        let j = jobs::claim(&mut c, "node-b", NOW + lease + 1, lease)
+            .await?
+            .ok_or("reclaim")?;
+        assert_eq!(
+            (j.id, j.attempts, j.status.as_str()),
+            (id, 2, "running"),
+            "{tag}"
+        );
+        let (by, until): (Option<String>, Option<i64>) = {
+            let row: (Option<String>, Option<i64>) =
+                sqlx::query_as("SELECT locked_by, locked_until FROM jobs WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *c)
+                    .await?;
+            row
+        };
+        assert_eq!(
+            (by.as_deref(), until),
+            (Some("node-b"), Some(NOW + 2 * lease + 1)),
+            "{tag}"
+        );
+        assert!(
+            jobs::claim(&mut c, "node-c", NOW + lease + 2, lease)
+                .await?
+                .is_none(),
+            "{tag}: new lease held"
+        );
+        jobs::complete(&mut c, id, NOW + lease + 3).await?;
+        let (by, until): (Option<String>, Option<i64>) =
+            sqlx::query_as("SELECT locked_by, locked_until FROM jobs WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut *c)
+                .await?;
+        assert_eq!((by, until), (None, None), "{tag}: lease released");
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn jobs_concurrent_claims_run_each_job_once() -> R {
+    for db in backends().await {
+        // PostgreSQL only: several app nodes share one PostgreSQL database
+        // and rely on FOR UPDATE SKIP LOCKED; SQLite serves a single node
+        // and serializes every write, so there is no race to test there.
+        if db.store.backend() != Backend::Postgres {
+            continue;
+        }
+        let tag = db.name;
+        let mut enqueued = BTreeSet::new();
+        {
+            let mut tx = db.store.begin().await?;
+            for i in 0..200 {
+                enqueued.insert(
+                    jobs::enqueue(&mut tx, "mail", &format!("{{\"n\":{i}}}"), 3, NOW).await?,
+                );
+            }
+            tx.commit().await?;
+        }
+        let stores = [db.store.clone(), db.another_store().await];
+        let mut tasks = Vec::new();
+        for w in 0..4 {
+            let store = stores[w % 2].clone();
+            tasks.push(tokio::spawn(async move {
+                let worker = format!("node{}-w{w}", w % 2);
+                let mut claimed = Vec::new();
+                loop {
+                    let mut c = store.conn().await?;
+                    let Some(job) = jobs::claim(&mut c, &worker, NOW + SECOND, 10 * MINUTE).await?
+                    else {
+                        break;
+                    };
+                    assert_eq!(job.attempts, 1, "job {} claimed before", job.id);
+                    claimed.push(job.id);
+                    jobs::complete(&mut c, job.id, NOW + 2 * SECOND).await?;
+                }
+                Ok::<Vec<i64>, StoreError>(claimed)
+            }));
+        }
+        let mut all = Vec::new();
+        let mut per_worker = Vec::new();
+        for t in tasks {
+            let claimed = t.await??;
+            per_worker.push(claimed.len());
+            all.extend(claimed);
+        }
+        let unique: BTreeSet<i64> = all.iter().copied().collect();
+        assert_eq!(all.len(), 200, "{tag}: claims {per_worker:?}");
+        assert_eq!(unique, enqueued, "{tag}: every job claimed exactly once");
+        let mut c = db.store.conn().await?;
+        assert_eq!(
+            jobs::counts(&mut c).await?,
+            vec![("done".to_string(), 200)],
+            "{tag}"
+        );
+        stores[1].close().await;
+    }
+    Ok(())
+}

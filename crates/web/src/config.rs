@@ -1,0 +1,62 @@
+//! Settings of the web layer (the binary maps its config file onto this).
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Argon2Params {
+    /// Memory in KiB (OWASP baseline: 19456 = 19 MiB).
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+impl Default for Argon2Params {
+    fn default() -> Self {
+        Argon2Params { memory_kib: 19_456, iterations: 2, parallelism: 1 }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Public base URL, e.g. `https://dichvucong.example.vn`; used in mail
+    /// links and to decide the cookies' `Secure` flag.
+    pub public_url: String,
+    /// Secret for CSRF tokens (HMAC key). Same on every node.
+    pub secret_key: Vec<u8>,
+    pub session_idle_minutes: i64,
+    pub session_max_hours: i64,
+    pub initial_password_days: i64,
+    pub reset_link_minutes: i64,
+    pub max_body_bytes: usize,
+    pub argon2: Argon2Params,
+    /// Use the first address of `X-Forwarded-For` as the client IP (only
+    /// behind a reverse proxy that sets it).
+    pub trust_proxy: bool,
+    /// Extra address told of compromise reports, besides operators' own.
+    pub operator_email: Option<String>,
+    /// Mail job attempts before dead-lettering.
+    pub mail_max_attempts: i64,
+}
+
+impl WebConfig {
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    /// Settings for tests and the demo: fast to start, same rules.
+    pub fn for_tests(public_url: &str) -> WebConfig {
+        WebConfig {
+            public_url: public_url.trim_end_matches('/').to_string(),
+            secret_key: b"motcua-test-secret-key-0123456789".to_vec(),
+            session_idle_minutes: 30,
+            session_max_hours: 12,
+            initial_password_days: 7,
+            reset_link_minutes: 30,
+            max_body_bytes: 1024 * 1024,
+            argon2: Argon2Params::default(),
+            trust_proxy: false,
+            operator_email: None,
+            mail_max_attempts: 8,
+        }
+    }
+}

@@ -1,0 +1,233 @@
+//! The request context every page handler takes: who is asking (session
+//! and account), in which language, from where, and the CSRF token to put
+//! in forms.
+use crate::error::AppError;
+use crate::AppState;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Redirect, Response};
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use motcua_domain::Role;
+use motcua_mail::Locale;
+use motcua_store::accounts::Account;
+use motcua_store::audit;
+use motcua_store::sessions::Session;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use std::net::SocketAddr;
+
+pub const SESSION_COOKIE: &str = "motcua_session";
+pub const PRE_COOKIE: &str = "motcua_pre";
+pub const LANG_COOKIE: &str = "lang";
+
+/// Random id carried through logs and the audit trail.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// A fresh pre-session token the middleware minted for this request.
+#[derive(Debug, Clone)]
+pub struct PreToken(pub String);
+
+pub fn random_token() -> String {
+    let mut b = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut b);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+}
+
+pub fn sha256_hex(s: &str) -> String {
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+pub fn set_cookie(name: &str, value: &str, max_age_secs: Option<i64>, secure: bool) -> HeaderValue {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if let Some(a) = max_age_secs {
+        c.push_str(&format!("; Max-Age={a}"));
+    }
+    if secure {
+        c.push_str("; Secure");
+    }
+    HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static("invalid=1"))
+}
+
+pub fn csrf_for(secret: &[u8], binding: &str) -> String {
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret) else {
+        return String::new();
+    };
+    mac.update(b"csrf|");
+    mac.update(binding.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+pub fn locale_from(headers: &HeaderMap) -> Locale {
+    if let Some(l) = cookie(headers, LANG_COOKIE) {
+        return Locale::parse(l);
+    }
+    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if accept.trim_start().starts_with("en") {
+        Locale::En
+    } else {
+        Locale::Vi
+    }
+}
+
+pub fn client_ip(parts: &Parts, trust_proxy: bool) -> String {
+    if trust_proxy {
+        if let Some(f) = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
+            if let Some(first) = f.split(',').next() {
+                let ip = first.trim();
+                if ip.parse::<std::net::IpAddr>().is_ok() {
+                    return ip.to_string();
+                }
+            }
+        }
+    }
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+#[derive(Clone)]
+pub struct Viewer {
+    pub session: Session,
+    /// The raw cookie token (to rotate or end this session).
+    pub token: String,
+    pub account: Account,
+}
+
+#[derive(Clone)]
+pub struct Ctx {
+    pub locale: Locale,
+    pub ip: String,
+    pub user_agent: String,
+    pub request_id: String,
+    pub viewer: Option<Viewer>,
+    pub csrf: String,
+    pub path: String,
+}
+
+impl Ctx {
+    pub fn audit(&self) -> audit::Ctx {
+        audit::Ctx {
+            actor: match &self.viewer {
+                Some(v) => format!("account:{}", v.account.id),
+                None => "anonymous".into(),
+            },
+            ip: self.ip.clone(),
+            request_id: self.request_id.clone(),
+        }
+    }
+
+    /// The logged-in viewer, or a redirect to the login page that returns here.
+    pub fn user(&self) -> Result<&Viewer, Response> {
+        match &self.viewer {
+            Some(v) => Ok(v),
+            None => {
+                let next = urlencode(&self.path);
+                Err(Redirect::to(&format!("/login?next={next}")).into_response())
+            }
+        }
+    }
+
+    pub fn operator(&self) -> Result<&Viewer, Response> {
+        let v = self.user()?;
+        if v.account.has_role(Role::Operator) {
+            Ok(v)
+        } else {
+            Err(AppError::Forbidden.into_response())
+        }
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A local path to return to after login; anything else becomes "/".
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.contains("://") => n.to_string(),
+        _ => "/".into(),
+    }
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let now = state.now();
+        let locale = locale_from(&parts.headers);
+        let ip = client_ip(parts, state.config.trust_proxy);
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .chars()
+            .take(300)
+            .collect();
+        let request_id = parts.extensions.get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
+        let mut viewer = None;
+        if let Some(token) = cookie(&parts.headers, SESSION_COOKIE) {
+            viewer = load_viewer(state, token, now).await.map_err(IntoResponse::into_response)?;
+        }
+        let binding = match &viewer {
+            Some(v) => v.token.clone(),
+            None => parts
+                .extensions
+                .get::<PreToken>()
+                .map(|p| p.0.clone())
+                .or_else(|| cookie(&parts.headers, PRE_COOKIE).map(str::to_string))
+                .unwrap_or_default(),
+        };
+        let csrf = csrf_for(&state.config.secret_key, &binding);
+        let path = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
+        Ok(Ctx { locale, ip, user_agent, request_id, viewer, csrf, path })
+    }
+}
+
+async fn load_viewer(state: &AppState, token: &str, now: i64) -> Result<Option<Viewer>, AppError> {
+    use motcua_store::{accounts, sessions};
+    let id_hash = sha256_hex(token);
+    let mut c = state.store.conn().await?;
+    let Some(session) = sessions::get(&mut c, &id_hash, now).await? else {
+        return Ok(None);
+    };
+    let Some(account) = accounts::get(&mut c, session.account_id).await? else {
+        return Ok(None);
+    };
+    if account.status != motcua_domain::AccountStatus::Active {
+        sessions::delete(&mut c, &id_hash).await?;
+        return Ok(None);
+    }
+    // Sliding idle expiry, capped by the absolute lifetime; written at most
+    // once a minute to keep reads cheap.
+    if now - session.last_seen_at > 60_000 {
+        let idle = now + state.config.session_idle_minutes * 60_000;
+        let cap = session.created_at + state.config.session_max_hours * 3_600_000;
+        sessions::touch(&mut c, &id_hash, now, idle.min(cap)).await?;
+    }
+    Ok(Some(Viewer { session, token: token.to_string(), account }))
+}

@@ -1,0 +1,156 @@
+//! Cross-cutting request handling: request ids, metrics and logs, security
+//! headers, the pre-session cookie, CSRF enforcement on every
+//! state-changing request, and friendly error pages.
+use crate::ctx::{self, PreToken, RequestId, PRE_COOKIE, SESSION_COOKIE};
+use crate::error::ErrorInfo;
+use crate::AppState;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use rand::RngCore;
+use subtle::ConstantTimeEq;
+
+const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+                   frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
+
+fn is_page_path(path: &str) -> bool {
+    !(path.starts_with("/api/") || path == "/healthz" || path == "/readyz" || path == "/metrics" || path.starts_with("/static/"))
+}
+
+/// Outermost layer: request id, timing, metrics, security headers.
+pub async fn observe(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let start = std::time::Instant::now();
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .map(str::to_string)
+        .unwrap_or_else(|| {
+            let mut b = [0u8; 8];
+            rand::thread_rng().fill_bytes(&mut b);
+            hex::encode(b)
+        });
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let mut res = next.run(req).await;
+    let status = res.status().as_u16();
+    state.metrics.record_status(status);
+    tracing::debug!(%method, %path, status, request_id = %id, micros = start.elapsed().as_micros() as u64, "request");
+    let h = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        h.insert("x-request-id", v);
+    }
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    if is_page_path(&path) {
+        h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+        h.insert("content-security-policy", HeaderValue::from_static(CSP));
+        if !h.contains_key(header::CACHE_CONTROL) {
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        }
+    }
+    res
+}
+
+/// Gives every browser a pre-session token (the CSRF binding before login)
+/// and checks the CSRF token of every state-changing request: the form
+/// field `csrf` or the `X-CSRF-Token` header must equal the HMAC of the
+/// browser's session or pre-session cookie.
+pub async fn csrf(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    if !is_page_path(&path) {
+        return next.run(req).await;
+    }
+    let mut minted = None;
+    if ctx::cookie(req.headers(), PRE_COOKIE).is_none() {
+        let t = ctx::random_token();
+        req.extensions_mut().insert(PreToken(t.clone()));
+        minted = Some(t);
+    }
+    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        let secret = &state.config.secret_key;
+        let bindings: Vec<String> = [SESSION_COOKIE, PRE_COOKIE]
+            .iter()
+            .filter_map(|n| ctx::cookie(req.headers(), n))
+            .map(|b| ctx::csrf_for(secret, b))
+            .collect();
+        let header_token = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let (parts, body) = req.into_parts();
+        let bytes = match axum::body::to_bytes(body, state.config.max_body_bytes).await {
+            Ok(b) => b,
+            Err(_) => return error_response(StatusCode::PAYLOAD_TOO_LARGE, "error.too_large"),
+        };
+        let is_form = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        let form_token = if is_form {
+            serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+                .ok()
+                .and_then(|f| f.into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v))
+        } else {
+            None
+        };
+        let given = form_token.or(header_token).unwrap_or_default();
+        let ok = !given.is_empty() && bindings.iter().any(|b| bool::from(b.as_bytes().ct_eq(given.as_bytes())));
+        if !ok {
+            tracing::info!(%path, "CSRF check failed");
+            return error_response(StatusCode::FORBIDDEN, "error.csrf");
+        }
+        req = Request::from_parts(parts, Body::from(bytes));
+    }
+    let mut res = next.run(req).await;
+    if let Some(t) = minted {
+        res.headers_mut()
+            .append(header::SET_COOKIE, ctx::set_cookie(PRE_COOKIE, &t, None, state.config.secure_cookies()));
+    }
+    res
+}
+
+fn error_response(status: StatusCode, key: &'static str) -> Response {
+    let mut r = status.into_response();
+    r.extensions_mut().insert(ErrorInfo { key });
+    r
+}
+
+/// Turns every error response of a page route — our own errors, axum's
+/// extractor rejections (plain text), 404s and 413s — into a page in the
+/// visitor's language. Malformed input never reaches the user as a 500.
+pub async fn error_pages(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let locale = ctx::locale_from(req.headers());
+    let res = next.run(req).await;
+    let status = res.status();
+    if !status.is_client_error() && !status.is_server_error() {
+        return res;
+    }
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if !is_page_path(&path) || is_html {
+        return res;
+    }
+    let key = match res.extensions().get::<ErrorInfo>() {
+        Some(i) => i.key,
+        None => match status {
+            StatusCode::NOT_FOUND => "error.not_found",
+            StatusCode::METHOD_NOT_ALLOWED => "error.method",
+            StatusCode::PAYLOAD_TOO_LARGE => "error.too_large",
+            StatusCode::FORBIDDEN => "error.forbidden",
+            s if s.is_server_error() => "error.internal",
+            _ => "error.bad_input",
+        },
+    };
+    let mut page = crate::pages::error_page(&state, locale, status, key);
+    for v in res.headers().get_all(header::SET_COOKIE) {
+        page.headers_mut().append(header::SET_COOKIE, v.clone());
+    }
+    page
+}

@@ -1,0 +1,162 @@
+use super::auth::{origin, ready_user};
+use super::public::FlashQuery;
+use super::{pager, render, role_key, Chrome, MessagePage};
+use crate::ctx::{self, Ctx, SESSION_COOKIE};
+use crate::error::AppError;
+use crate::i18n::Catalog;
+use crate::service;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use motcua_store::accounts::Account;
+use motcua_store::{activity, sessions};
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct Overview {
+    c: Chrome,
+    a: Account,
+    roles: Vec<&'static str>,
+    method: &'static str,
+    sessions: i64,
+}
+
+macro_rules! ready {
+    ($state:expr, $ctx:expr) => {{
+        if let Err(r) = ready_user(&$state, &$ctx).await {
+            return r;
+        }
+        match $ctx.viewer.as_ref() {
+            Some(v) => v,
+            None => return Redirect::to("/login").into_response(),
+        }
+    }};
+}
+
+pub async fn overview(State(state): State<AppState>, ctx: Ctx, Query(q): Query<FlashQuery>) -> Response {
+    let v = ready!(state, ctx);
+    let n = match state.store.conn().await {
+        Ok(mut c) => sessions::count_for(&mut c, v.account.id, state.now()).await.unwrap_or(1),
+        Err(e) => return AppError::from(e).into_response(),
+    };
+    let method = state.i18n.static_key(&format!("method.{}", v.session.method)).unwrap_or("method.unknown");
+    render(&Overview {
+        c: Chrome::new(&state, &ctx).with_flash(q.m.as_deref()),
+        a: v.account.clone(),
+        roles: v.account.roles.iter().map(|r| role_key(*r)).collect(),
+        method,
+        sessions: n,
+    })
+}
+
+pub struct ActivityRow {
+    pub at: String,
+    pub kind: String,
+    pub kind_key: &'static str,
+    pub method_key: &'static str,
+    pub ip: String,
+    pub user_agent: String,
+    pub detail: String,
+}
+
+pub fn activity_rows(cat: &Catalog, items: Vec<activity::Activity>) -> Vec<ActivityRow> {
+    items
+        .into_iter()
+        .map(|a| ActivityRow {
+            at: motcua_domain::clock::format_vn(a.at),
+            kind_key: cat.static_key(&format!("activity.kind.{}", a.kind)).unwrap_or("activity.kind.other"),
+            method_key: match &a.method {
+                Some(m) => cat.static_key(&format!("method.{m}")).unwrap_or("method.unknown"),
+                None => "method.none",
+            },
+            kind: a.kind,
+            ip: a.ip,
+            user_agent: a.user_agent,
+            detail: a.detail,
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "activity.html")]
+struct ActivityPage {
+    c: Chrome,
+    rows: Vec<ActivityRow>,
+    pager: String,
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    page: Option<i64>,
+}
+
+const PER_PAGE: i64 = 25;
+
+/// The holder's own history of what was done with the account (R-ID-14).
+pub async fn activity(State(state): State<AppState>, ctx: Ctx, Query(q): Query<PageQuery>) -> Response {
+    let v = ready!(state, ctx);
+    let page = q.page.unwrap_or(1).clamp(1, 100_000);
+    let (items, total) = match state.store.conn().await {
+        Ok(mut c) => match activity::list(&mut c, v.account.id, PER_PAGE, (page - 1) * PER_PAGE).await {
+            Ok(x) => x,
+            Err(e) => return AppError::from(e).into_response(),
+        },
+        Err(e) => return AppError::from(e).into_response(),
+    };
+    let c = Chrome::new(&state, &ctx);
+    let pager = pager(&c, "/account/activity", page, PER_PAGE, total);
+    render(&ActivityPage { rows: activity_rows(&state.i18n, items), c, pager })
+}
+
+#[derive(Template)]
+#[template(path = "report.html")]
+struct ReportPage {
+    c: Chrome,
+}
+
+pub async fn report_form(State(state): State<AppState>, ctx: Ctx) -> Response {
+    // Reachable even before the initial password is changed: whoever holds
+    // the account must always be able to raise the alarm.
+    if let Err(r) = ctx.user() {
+        return r;
+    }
+    render(&ReportPage { c: Chrome::new(&state, &ctx) })
+}
+
+#[derive(Deserialize)]
+pub struct ReportForm {
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn report(State(state): State<AppState>, ctx: Ctx, Form(f): Form<ReportForm>) -> Response {
+    let v = match ctx.user() {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    if let Err(e) = service::report_compromise(&state, &origin(&ctx), &v.account, &f.note).await {
+        return AppError::from(e).into_response();
+    }
+    let mut c = Chrome::new(&state, &ctx);
+    c.user = None;
+    let mut r = render(&MessagePage { c, title: "report.done_title", body: "report.done", link: None });
+    r.headers_mut().append(header::SET_COOKIE, ctx::set_cookie(SESSION_COOKIE, "", Some(0), state.config.secure_cookies()));
+    r
+}
+
+pub async fn logout_all(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let v = match ctx.user() {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    if let Err(e) = service::logout_everywhere(&state, &origin(&ctx), v.account.id).await {
+        return AppError::from(e).into_response();
+    }
+    let mut r = Redirect::to("/login?m=logged_out_all").into_response();
+    r.headers_mut().append(header::SET_COOKIE, ctx::set_cookie(SESSION_COOKIE, "", Some(0), state.config.secure_cookies()));
+    r
+}

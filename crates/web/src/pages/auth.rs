@@ -1,0 +1,275 @@
+use super::{render, Chrome, MessagePage};
+use crate::ctx::{self, Ctx, SESSION_COOKIE};
+use crate::error::AppError;
+use crate::service::{self, LoginOutcome, Origin, ServiceError};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use motcua_domain::{password, Role};
+use motcua_store::accounts;
+use serde::Deserialize;
+
+pub fn origin(ctx: &Ctx) -> Origin {
+    Origin { audit: ctx.audit(), user_agent: ctx.user_agent.clone() }
+}
+
+fn session_cookie(state: &AppState, token: &str) -> axum::http::HeaderValue {
+    ctx::set_cookie(SESSION_COOKIE, token, None, state.config.secure_cookies())
+}
+
+fn clear_session_cookie(state: &AppState) -> axum::http::HeaderValue {
+    ctx::set_cookie(SESSION_COOKIE, "", Some(0), state.config.secure_cookies())
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    c: Chrome,
+    error: Option<String>,
+    username: String,
+    next: String,
+}
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+    m: Option<String>,
+}
+
+pub async fn login_form(State(state): State<AppState>, ctx: Ctx, Query(q): Query<LoginQuery>) -> Response {
+    if ctx.viewer.is_some() {
+        return Redirect::to(&ctx::safe_next(q.next.as_deref())).into_response();
+    }
+    let c = Chrome::new(&state, &ctx).with_flash(q.m.as_deref());
+    render(&LoginPage { c, error: None, username: String::new(), next: ctx::safe_next(q.next.as_deref()) })
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    next: Option<String>,
+}
+
+/// "HH:MM dd/mm/yyyy" in Vietnam time, for "try again at …".
+fn at(ms: i64) -> String {
+    motcua_domain::clock::format_vn(ms)
+}
+
+pub async fn login(State(state): State<AppState>, ctx: Ctx, Form(f): Form<LoginForm>) -> Response {
+    let next = ctx::safe_next(f.next.as_deref());
+    let c = Chrome::new(&state, &ctx);
+    let old = ctx.viewer.as_ref().map(|v| v.token.clone());
+    let outcome = if f.username.trim().is_empty() || f.password.is_empty() || f.password.len() > 1024 {
+        Ok(LoginOutcome::Invalid)
+    } else {
+        service::login_password(&state, &origin(&ctx), &f.username, &f.password, old.as_deref()).await
+    };
+    let error = match outcome {
+        Ok(LoginOutcome::Success { token, must_change_password, .. }) => {
+            let to = if must_change_password { "/password/change".to_string() } else { next };
+            let mut r = Redirect::to(&to).into_response();
+            r.headers_mut().append(header::SET_COOKIE, session_cookie(&state, &token));
+            return r;
+        }
+        Ok(LoginOutcome::Invalid) => c.t("login.invalid").to_string(),
+        Ok(LoginOutcome::Wait(t)) => {
+            crate::metrics::inc(&state.metrics.login_throttled);
+            let secs = ((t - state.now()) / 1000).max(1);
+            c.t("login.wait").replace("{secs}", &secs.to_string())
+        }
+        Ok(LoginOutcome::Throttled(t)) => {
+            crate::metrics::inc(&state.metrics.login_throttled);
+            c.t("login.throttled").replace("{until}", &at(t))
+        }
+        Ok(LoginOutcome::AccountLocked) => c.t("login.locked").to_string(),
+        Ok(LoginOutcome::InitialPasswordExpired) => c.t("login.initial_expired").to_string(),
+        Err(e) => return AppError::from(e).into_response(),
+    };
+    let username: String = f.username.chars().take(64).collect();
+    let mut r = render(&LoginPage { c, error: Some(error), username, next });
+    *r.status_mut() = axum::http::StatusCode::OK;
+    r
+}
+
+pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> Response {
+    if let Some(v) = &ctx.viewer {
+        if let Err(e) = service::logout(&state, &origin(&ctx), v.account.id, &v.token).await {
+            return AppError::from(e).into_response();
+        }
+    }
+    let mut r = Redirect::to("/?m=logged_out").into_response();
+    r.headers_mut().append(header::SET_COOKIE, clear_session_cookie(&state));
+    r
+}
+
+#[derive(Template)]
+#[template(path = "password_change.html")]
+struct ChangePage {
+    c: Chrome,
+    forced: bool,
+    error: Option<String>,
+    min_len: usize,
+    hint: String,
+}
+
+fn min_len(operator: bool) -> usize {
+    if operator {
+        password::MIN_LEN_OPERATOR
+    } else {
+        password::MIN_LEN
+    }
+}
+
+fn hint(c: &Chrome, operator: bool) -> String {
+    c.t("password.hint").replace("{min}", &min_len(operator).to_string())
+}
+
+/// Whether the account still has to replace its initial password.
+pub async fn must_change(state: &AppState, account_id: i64) -> Result<bool, AppError> {
+    let mut conn = state.store.conn().await?;
+    Ok(accounts::password(&mut conn, account_id).await?.is_some_and(|p| p.is_initial))
+}
+
+/// The logged-in user, once the initial password has been replaced: until
+/// then every page sends the user to the change form (R-ID-4).
+pub async fn ready_user(state: &AppState, ctx: &Ctx) -> Result<(), Response> {
+    let v = ctx.user()?;
+    match must_change(state, v.account.id).await {
+        Ok(true) => Err(Redirect::to("/password/change").into_response()),
+        Ok(false) => Ok(()),
+        Err(e) => Err(e.into_response()),
+    }
+}
+
+pub async fn change_form(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let v = match ctx.user() {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let forced = match must_change(&state, v.account.id).await {
+        Ok(f) => f,
+        Err(e) => return e.into_response(),
+    };
+    let op = v.account.has_role(Role::Operator);
+    let c = Chrome::new(&state, &ctx);
+    let hint = hint(&c, op);
+    render(&ChangePage { c, forced, error: None, min_len: min_len(op), hint })
+}
+
+#[derive(Deserialize)]
+pub struct ChangeForm {
+    current: String,
+    new: String,
+    confirm: String,
+}
+
+pub async fn change(State(state): State<AppState>, ctx: Ctx, Form(f): Form<ChangeForm>) -> Response {
+    let v = match ctx.user() {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    match service::change_password(&state, &origin(&ctx), &v.account, &f.current, &f.new, &f.confirm).await {
+        Ok(token) => {
+            let mut r = Redirect::to("/account?m=password_changed").into_response();
+            r.headers_mut().append(header::SET_COOKIE, session_cookie(&state, &token));
+            r
+        }
+        Err(ServiceError::Invalid(key)) => {
+            let forced = must_change(&state, v.account.id).await.unwrap_or(false);
+            let op = v.account.has_role(Role::Operator);
+            let c = Chrome::new(&state, &ctx);
+            let error = Some(c.t(key).replace("{min}", &min_len(op).to_string()));
+            let hint = hint(&c, op);
+            render(&ChangePage { c, forced, error, min_len: min_len(op), hint })
+        }
+        Err(e) => AppError::from(e).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "forgot.html")]
+struct ForgotPage {
+    c: Chrome,
+    error: Option<String>,
+}
+
+pub async fn forgot_form(State(state): State<AppState>, ctx: Ctx) -> Response {
+    render(&ForgotPage { c: Chrome::new(&state, &ctx), error: None })
+}
+
+#[derive(Deserialize)]
+pub struct ForgotForm {
+    who: String,
+}
+
+pub async fn forgot(State(state): State<AppState>, ctx: Ctx, Form(f): Form<ForgotForm>) -> Response {
+    match service::request_password_reset(&state, &origin(&ctx), &f.who).await {
+        Ok(()) => render(&MessagePage { c: Chrome::new(&state, &ctx), title: "forgot.title", body: "forgot.sent", link: Some(("/login", "nav.login")) }),
+        Err(ServiceError::Invalid(k)) => {
+            let c = Chrome::new(&state, &ctx);
+            let error = Some(c.t(k).to_string());
+            render(&ForgotPage { c, error })
+        }
+        Err(e) => AppError::from(e).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "reset.html")]
+struct ResetPage {
+    c: Chrome,
+    token: String,
+    error: Option<String>,
+    hint: String,
+}
+
+fn invalid_link(state: &AppState, ctx: &Ctx) -> Response {
+    let mut r = render(&MessagePage { c: Chrome::new(state, ctx), title: "reset.title", body: "reset.invalid_link", link: Some(("/password/forgot", "forgot.title")) });
+    *r.status_mut() = axum::http::StatusCode::GONE;
+    r
+}
+
+/// Opening the link only shows a form: a mail scanner that fetches it
+/// does not use it up. The token is spent by the POST.
+pub async fn reset_form(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> Response {
+    match service::reset_link_valid(&state, &token).await {
+        Ok(true) => {
+            let c = Chrome::new(&state, &ctx);
+            let hint = hint(&c, false);
+            let mut r = render(&ResetPage { c, token, error: None, hint });
+            r.headers_mut().insert("referrer-policy", axum::http::HeaderValue::from_static("no-referrer"));
+            r
+        }
+        Ok(false) => invalid_link(&state, &ctx),
+        Err(e) => AppError::from(e).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ResetForm {
+    token: String,
+    new: String,
+    confirm: String,
+}
+
+pub async fn reset(State(state): State<AppState>, ctx: Ctx, Form(f): Form<ResetForm>) -> Response {
+    match service::complete_password_reset(&state, &origin(&ctx), &f.token, &f.new, &f.confirm).await {
+        Ok(()) => {
+            let mut r = Redirect::to("/login?m=password_reset").into_response();
+            r.headers_mut().append(header::SET_COOKIE, clear_session_cookie(&state));
+            r
+        }
+        Err(ServiceError::Invalid("reset.invalid_link")) => invalid_link(&state, &ctx),
+        Err(ServiceError::Invalid(k)) => {
+            let c = Chrome::new(&state, &ctx);
+            let error = Some(c.t(k).replace("{min}", &password::MIN_LEN.to_string()));
+            let hint = hint(&c, false);
+            render(&ResetPage { c, token: f.token, error, hint })
+        }
+        Err(e) => AppError::from(e).into_response(),
+    }
+}

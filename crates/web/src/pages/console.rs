@@ -1,0 +1,360 @@
+//! The operator console: account search and review, locks, throttling,
+//! compromise reports, the job queue's dead letters, the audit trail.
+use super::account::activity_rows;
+use super::auth::{origin, ready_user};
+use super::{pager, render, role_key, Chrome};
+use crate::ctx::{self, Ctx};
+use crate::error::AppError;
+use crate::service::{self, ServiceError};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use motcua_domain::clock::format_vn;
+use motcua_domain::AccountStatus;
+use motcua_store::accounts::{self, Account};
+use motcua_store::{activity, audit, jobs, throttle};
+use serde::Deserialize;
+
+macro_rules! operator {
+    ($state:expr, $ctx:expr) => {{
+        if let Err(r) = ready_user(&$state, &$ctx).await {
+            return r;
+        }
+        if let Err(r) = $ctx.operator() {
+            return r;
+        }
+    }};
+}
+
+macro_rules! tri {
+    ($e:expr) => {
+        match $e {
+            Ok(x) => x,
+            Err(e) => return AppError::from(e).into_response(),
+        }
+    };
+}
+
+#[derive(Template)]
+#[template(path = "console/home.html")]
+struct Home {
+    c: Chrome,
+    accounts: i64,
+    reports: usize,
+    throttles: usize,
+    dead: i64,
+}
+
+pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
+    operator!(state, ctx);
+    let now = state.now();
+    let mut c = tri!(state.store.conn().await);
+    let accounts = tri!(accounts::count(&mut c).await);
+    let reports = tri!(activity::compromise_reports(&mut c, 1000).await).len();
+    let throttles = tri!(throttle::recent(&mut c, now - 86_400_000, 1000).await).len();
+    let dead = tri!(jobs::counts(&mut c).await).into_iter().find(|(s, _)| s == "dead").map(|(_, n)| n).unwrap_or(0);
+    render(&Home { c: Chrome::new(&state, &ctx), accounts, reports, throttles, dead })
+}
+
+pub struct AccountRow {
+    pub id: i64,
+    pub username: String,
+    pub full_name: String,
+    pub email: String,
+    pub roles: String,
+    pub status: &'static str,
+    pub status_key: &'static str,
+}
+
+fn status_key(s: AccountStatus) -> &'static str {
+    match s {
+        AccountStatus::Active => "status.active",
+        AccountStatus::Locked => "status.locked",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/accounts.html")]
+struct AccountsPage {
+    c: Chrome,
+    q: String,
+    summary: String,
+    rows: Vec<AccountRow>,
+    pager: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/accounts_results.html")]
+struct AccountsResults {
+    c: Chrome,
+    summary: String,
+    rows: Vec<AccountRow>,
+    pager: String,
+}
+
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+    page: Option<i64>,
+}
+
+const PER_PAGE: i64 = 20;
+
+/// Diacritic-insensitive search by username, name, email, phone, tax code
+/// or personal ID, paginated; htmx requests get only the results.
+pub async fn accounts(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, Query(q): Query<SearchQuery>) -> Response {
+    operator!(state, ctx);
+    let query: String = q.q.chars().take(100).collect();
+    let page = q.page.unwrap_or(1).clamp(1, 100_000);
+    let mut conn = tri!(state.store.conn().await);
+    let found = tri!(accounts::search(&mut conn, &query, PER_PAGE, (page - 1) * PER_PAGE).await);
+    let c = Chrome::new(&state, &ctx);
+    let rows = found
+        .items
+        .iter()
+        .map(|a| AccountRow {
+            id: a.id,
+            username: a.username.clone(),
+            full_name: a.full_name.clone(),
+            email: a.email.clone().unwrap_or_default(),
+            roles: a.roles.iter().map(|r| c.t(role_key(*r))).collect::<Vec<_>>().join(", "),
+            status: a.status.as_str(),
+            status_key: status_key(a.status),
+        })
+        .collect();
+    let summary = c.t("console.found").replace("{n}", &found.total.to_string());
+    let pager = pager(&c, &format!("/console/accounts?q={}", ctx::urlencode(&query)), page, PER_PAGE, found.total);
+    if headers.contains_key("hx-request") && !headers.contains_key("hx-history-restore-request") {
+        return render(&AccountsResults { c, summary, rows, pager });
+    }
+    render(&AccountsPage { c, q: query, summary, rows, pager })
+}
+
+pub struct AuditRow {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub ip: String,
+    pub detail: String,
+}
+
+fn audit_rows(entries: Vec<audit::Entry>) -> Vec<AuditRow> {
+    entries
+        .into_iter()
+        .map(|e| AuditRow { seq: e.seq, at: format_vn(e.at), actor: e.actor, action: e.action, target: e.target, ip: e.ip, detail: e.detail })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "console/account.html")]
+struct AccountPage {
+    c: Chrome,
+    a: Account,
+    status: &'static str,
+    status_key: &'static str,
+    roles: Vec<&'static str>,
+    created: String,
+    throttle: String,
+    activity: Vec<super::account::ActivityRow>,
+    audit: Vec<AuditRow>,
+    error: Option<String>,
+}
+
+async fn account_page(state: &AppState, ctx: &Ctx, id: i64, error: Option<String>) -> Response {
+    let now = state.now();
+    let mut conn = tri!(state.store.conn().await);
+    let Some(a) = tri!(accounts::get(&mut conn, id).await) else {
+        return AppError::NotFound.into_response();
+    };
+    let t = tri!(throttle::get(&mut conn, &service::account_key(id)).await);
+    let (items, _) = tri!(activity::list(&mut conn, id, 20, 0).await);
+    let audit = tri!(audit::list(&mut conn, Some(&service::account_target(id)), 20).await);
+    drop(conn);
+    let c = Chrome::new(state, ctx);
+    let throttle = if t.locked_until > now {
+        c.t("console.throttle_locked").replace("{until}", &format_vn(t.locked_until)).replace("{n}", &t.failures.to_string())
+    } else {
+        c.t("console.throttle_failures").replace("{n}", &t.failures.to_string())
+    };
+    let status = if t.locked_until > now && a.status == AccountStatus::Active { "throttled" } else { a.status.as_str() };
+    let status_key = if status == "throttled" { "status.throttled" } else { status_key(a.status) };
+    let has_error = error.is_some();
+    let mut r = render(&AccountPage {
+        status,
+        status_key,
+        roles: a.roles.iter().map(|r| role_key(*r)).collect(),
+        created: format_vn(a.created_at),
+        a,
+        throttle,
+        activity: activity_rows(&state.i18n, items),
+        audit: audit_rows(audit),
+        error: error.map(|k| c.t(&k).to_string()),
+        c,
+    });
+    if r.status() == StatusCode::OK && has_error {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    r
+}
+
+pub async fn account(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
+    operator!(state, ctx);
+    account_page(&state, &ctx, id, None).await
+}
+
+#[derive(Deserialize)]
+pub struct ReasonForm {
+    #[serde(default)]
+    reason: String,
+}
+
+async fn after_change(state: &AppState, ctx: &Ctx, id: i64, result: Result<(), ServiceError>) -> Response {
+    match result {
+        Ok(()) => Redirect::to(&format!("/console/accounts/{id}")).into_response(),
+        Err(ServiceError::Invalid("error.not_found")) => AppError::NotFound.into_response(),
+        Err(ServiceError::Invalid(k)) => account_page(state, ctx, id, Some(k.to_string())).await,
+        Err(e) => AppError::from(e).into_response(),
+    }
+}
+
+pub async fn lock(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<ReasonForm>) -> Response {
+    operator!(state, ctx);
+    let r = service::lock_account(&state, &origin(&ctx), id, &f.reason).await;
+    after_change(&state, &ctx, id, r).await
+}
+
+pub async fn unlock(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<ReasonForm>) -> Response {
+    operator!(state, ctx);
+    let r = service::unlock_account(&state, &origin(&ctx), id, &f.reason).await;
+    after_change(&state, &ctx, id, r).await
+}
+
+pub struct DeadRow {
+    pub id: i64,
+    pub kind: String,
+    pub attempts: i64,
+    pub error: String,
+    pub at: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/jobs.html")]
+struct JobsPage {
+    c: Chrome,
+    counts: Vec<(String, i64)>,
+    dead: Vec<DeadRow>,
+}
+
+pub async fn jobs(State(state): State<AppState>, ctx: Ctx) -> Response {
+    operator!(state, ctx);
+    let mut conn = tri!(state.store.conn().await);
+    let counts = tri!(jobs::counts(&mut conn).await);
+    let dead = tri!(jobs::list(&mut conn, "dead", 200).await)
+        .into_iter()
+        .map(|j| DeadRow { id: j.id, kind: j.kind, attempts: j.attempts, error: j.last_error.unwrap_or_default(), at: format_vn(j.updated_at) })
+        .collect();
+    render(&JobsPage { c: Chrome::new(&state, &ctx), counts, dead })
+}
+
+pub async fn requeue(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
+    operator!(state, ctx);
+    match service::requeue_job(&state, &origin(&ctx), id).await {
+        Ok(true) => Redirect::to("/console/jobs").into_response(),
+        Ok(false) => AppError::NotFound.into_response(),
+        Err(e) => AppError::from(e).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/audit.html")]
+struct AuditPage {
+    c: Chrome,
+    entries: Vec<AuditRow>,
+    verification: Option<(bool, String)>,
+}
+
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    verify: Option<String>,
+}
+
+pub async fn audit(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditQuery>) -> Response {
+    operator!(state, ctx);
+    let mut conn = tri!(state.store.conn().await);
+    let entries = audit_rows(tri!(audit::list(&mut conn, None, 200).await));
+    let c = Chrome::new(&state, &ctx);
+    let verification = if q.verify.is_some() {
+        let v = tri!(audit::verify(&mut conn).await);
+        Some(match v.broken {
+            None => (true, c.t("console.verify_ok").replace("{n}", &v.records.to_string())),
+            Some((seq, why)) => (false, c.t("console.verify_broken").replace("{seq}", &seq.to_string()).replace("{why}", &why)),
+        })
+    } else {
+        None
+    };
+    render(&AuditPage { c, entries, verification })
+}
+
+pub struct ThrottleRow {
+    pub key: String,
+    pub account_id: Option<i64>,
+    pub failures: i64,
+    pub last: String,
+    pub until: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/throttles.html")]
+struct ThrottlesPage {
+    c: Chrome,
+    rows: Vec<ThrottleRow>,
+}
+
+pub async fn throttles(State(state): State<AppState>, ctx: Ctx) -> Response {
+    operator!(state, ctx);
+    let now = state.now();
+    let mut conn = tri!(state.store.conn().await);
+    let rows = tri!(throttle::recent(&mut conn, now - 86_400_000, 500).await)
+        .into_iter()
+        .map(|e| ThrottleRow {
+            account_id: e.key.strip_prefix("account:").and_then(|s| s.parse().ok()),
+            key: e.key,
+            failures: e.state.failures,
+            last: format_vn(e.state.last_failure_at),
+            until: if e.state.locked_until > now { format_vn(e.state.locked_until) } else { "—".into() },
+        })
+        .collect();
+    render(&ThrottlesPage { c: Chrome::new(&state, &ctx), rows })
+}
+
+pub struct ReportRow {
+    pub id: i64,
+    pub account_id: i64,
+    pub username: String,
+    pub ip: String,
+    pub note: String,
+    pub at: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/reports.html")]
+struct ReportsPage {
+    c: Chrome,
+    rows: Vec<ReportRow>,
+}
+
+pub async fn reports(State(state): State<AppState>, ctx: Ctx) -> Response {
+    operator!(state, ctx);
+    let mut conn = tri!(state.store.conn().await);
+    let rows = tri!(activity::compromise_reports(&mut conn, 500).await)
+        .into_iter()
+        .map(|r| ReportRow { id: r.id, account_id: r.account_id, username: r.username, ip: r.ip, note: r.note, at: format_vn(r.at) })
+        .collect();
+    render(&ReportsPage { c: Chrome::new(&state, &ctx), rows })
+}

@@ -1,0 +1,165 @@
+//! Page handlers, grouped by area. Handlers are thin: take the request
+//! context and form, call one service function, render a template.
+mod account;
+mod auth;
+mod console;
+mod public;
+
+use crate::ctx::{self, Ctx};
+use crate::i18n::Catalog;
+use crate::{middleware as mw, AppState};
+use askama::Template;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use motcua_domain::Role;
+use motcua_mail::Locale;
+use std::sync::Arc;
+
+pub fn routes(state: AppState) -> Router {
+    let limit = state.config.max_body_bytes;
+    Router::new()
+        .route("/", get(public::home))
+        .route("/lang/{lang}", get(public::set_lang))
+        .route("/healthz", get(public::healthz))
+        .route("/readyz", get(public::readyz))
+        .route("/metrics", get(public::metrics))
+        .route("/static/{file}", get(public::asset))
+        .route("/login", get(auth::login_form).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/password/change", get(auth::change_form).post(auth::change))
+        .route("/password/forgot", get(auth::forgot_form).post(auth::forgot))
+        .route("/password/reset/{token}", get(auth::reset_form))
+        .route("/password/reset", post(auth::reset))
+        .route("/account", get(account::overview))
+        .route("/account/activity", get(account::activity))
+        .route("/account/report", get(account::report_form).post(account::report))
+        .route("/account/logout-all", post(account::logout_all))
+        .route("/console", get(console::home))
+        .route("/console/accounts", get(console::accounts))
+        .route("/console/accounts/{id}", get(console::account))
+        .route("/console/accounts/{id}/lock", post(console::lock))
+        .route("/console/accounts/{id}/unlock", post(console::unlock))
+        .route("/console/jobs", get(console::jobs))
+        .route("/console/jobs/{id}/requeue", post(console::requeue))
+        .route("/console/audit", get(console::audit))
+        .route("/console/throttles", get(console::throttles))
+        .route("/console/reports", get(console::reports))
+        .fallback(public::not_found)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), mw::csrf))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), mw::error_pages))
+        .layer(tower_http::catch_panic::CatchPanicLayer::new())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), mw::observe))
+        .with_state(state)
+}
+
+pub struct UserInfo {
+    pub operator: bool,
+    pub name: String,
+}
+
+/// What every page's frame needs: translations, CSRF token, who is
+/// logged in, and the current path (for the language switch).
+pub struct Chrome {
+    cat: Arc<Catalog>,
+    locale: Locale,
+    pub csrf: String,
+    pub user: Option<UserInfo>,
+    path: String,
+    pub flash: Option<&'static str>,
+}
+
+impl Chrome {
+    pub fn new(state: &AppState, ctx: &Ctx) -> Chrome {
+        Chrome {
+            cat: state.i18n.clone(),
+            locale: ctx.locale,
+            csrf: ctx.csrf.clone(),
+            user: ctx.viewer.as_ref().map(|v| UserInfo { operator: v.account.has_role(Role::Operator), name: v.account.full_name.clone() }),
+            path: ctx.path.clone(),
+            flash: None,
+        }
+    }
+
+    /// Shows a one-line notice if `m` names a known `flash.*` message.
+    pub fn with_flash(mut self, m: Option<&str>) -> Chrome {
+        self.flash = m.and_then(|m| self.cat.static_key(&format!("flash.{m}")));
+        self
+    }
+
+    pub fn t<S: AsRef<str> + ?Sized>(&self, key: &S) -> &'static str {
+        self.cat.get(self.locale, key.as_ref())
+    }
+
+    pub fn lang(&self) -> &'static str {
+        self.locale.as_str()
+    }
+
+    pub fn path_encoded(&self) -> String {
+        ctx::urlencode(&self.path)
+    }
+}
+
+pub fn render<T: Template>(t: &T) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => crate::error::AppError::Internal(e.to_string()).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    c: Chrome,
+    status: u16,
+    key: &'static str,
+}
+
+/// The friendly error page, in the visitor's language.
+pub fn error_page(state: &AppState, locale: Locale, status: StatusCode, key: &'static str) -> Response {
+    let c = Chrome { cat: state.i18n.clone(), locale, csrf: String::new(), user: None, path: "/".into(), flash: None };
+    let page = ErrorPage { c, status: status.as_u16(), key };
+    let html = page.render().unwrap_or_else(|_| format!("<!DOCTYPE html><title>{}</title><h1>{}</h1>", status.as_u16(), status.as_u16()));
+    (status, Html(html)).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct MessagePage {
+    pub c: Chrome,
+    pub title: &'static str,
+    pub body: &'static str,
+    pub link: Option<(&'static str, &'static str)>,
+}
+
+/// Page-number links; `base` already carries the query without `page`.
+pub fn pager(c: &Chrome, base: &str, page: i64, per_page: i64, total: i64) -> String {
+    let pages = ((total + per_page - 1) / per_page).max(1);
+    if pages <= 1 {
+        return String::new();
+    }
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let mut s = format!("<nav class=\"pager\" aria-label=\"{}\"><ul>", c.t("pager.label"));
+    if page > 1 {
+        s.push_str(&format!("<li><a href=\"{base}{sep}page={}\" rel=\"prev\">{}</a></li>", page - 1, c.t("pager.prev")));
+    }
+    s.push_str(&format!("<li><span aria-current=\"page\">{page} / {pages}</span></li>"));
+    if page < pages {
+        s.push_str(&format!("<li><a href=\"{base}{sep}page={}\" rel=\"next\">{}</a></li>", page + 1, c.t("pager.next")));
+    }
+    s.push_str("</ul></nav>");
+    s
+}
+
+pub fn role_key(r: Role) -> &'static str {
+    match r {
+        Role::Citizen => "role.citizen",
+        Role::Business => "role.business",
+        Role::Declarant => "role.declarant",
+        Role::CivilServant => "role.civil_servant",
+        Role::Operator => "role.operator",
+    }
+}

@@ -1,0 +1,94 @@
+use super::{render, Chrome};
+use crate::ctx::{self, Ctx, LANG_COOKIE};
+use crate::error::AppError;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use motcua_mail::Locale;
+use motcua_store::{accounts, jobs};
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct Home {
+    c: Chrome,
+}
+
+#[derive(Deserialize)]
+pub struct FlashQuery {
+    pub m: Option<String>,
+}
+
+pub async fn home(State(state): State<AppState>, ctx: Ctx, Query(q): Query<FlashQuery>) -> Response {
+    render(&Home { c: Chrome::new(&state, &ctx).with_flash(q.m.as_deref()) })
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// Switches the interface language; a logged-in user's choice is also
+/// kept on the account for the mail they receive.
+pub async fn set_lang(State(state): State<AppState>, ctx: Ctx, Path(lang): Path<String>, Query(q): Query<NextQuery>) -> Response {
+    let locale = match lang.as_str() {
+        "vi" => Locale::Vi,
+        "en" => Locale::En,
+        _ => return AppError::NotFound.into_response(),
+    };
+    if let Some(v) = &ctx.viewer {
+        if v.account.locale != locale.as_str() {
+            let origin = crate::pages::auth::origin(&ctx);
+            if let Err(e) = crate::service::set_locale(&state, &origin, v.account.id, locale).await {
+                return AppError::from(e).into_response();
+            }
+        }
+    }
+    let mut r = Redirect::to(&ctx::safe_next(q.next.as_deref())).into_response();
+    r.headers_mut().append(header::SET_COOKIE, ctx::set_cookie(LANG_COOKIE, locale.as_str(), Some(365 * 86400), state.config.secure_cookies()));
+    r
+}
+
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    let (counts, n) = match state.store.conn().await {
+        Ok(mut c) => (jobs::counts(&mut c).await.unwrap_or_default(), accounts::count(&mut c).await.unwrap_or(0)),
+        Err(_) => (Vec::new(), 0),
+    };
+    let body = state.metrics.render(&counts, n);
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+}
+
+const APP_CSS: &str = include_str!("../../static/app.css");
+const HTMX: &str = include_str!("../../static/htmx.min.js");
+
+pub async fn asset(Path(file): Path<String>) -> Response {
+    let (body, ctype) = match file.as_str() {
+        "app.css" => (APP_CSS, "text/css; charset=utf-8"),
+        "htmx.min.js" => (HTMX, "text/javascript; charset=utf-8"),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    let mut r = body.into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    r
+}
+
+pub async fn not_found() -> Response {
+    AppError::NotFound.into_response()
+}

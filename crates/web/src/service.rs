@@ -1,0 +1,569 @@
+//! Application services: each public function is one use case, run as one
+//! transaction that also writes the audit record (and the activity entry
+//! the account holder sees, and any mail to send). Handlers and the CLI
+//! both call these; neither touches the store directly for changes.
+use crate::ctx::{random_token, sha256_hex};
+use crate::AppState;
+use motcua_domain::account::{parse_full_name, AccountStatus, ValueError};
+use motcua_domain::throttle::{self, Decision, Policy};
+use motcua_domain::{password, Email, Millis, PersonalId, Role, TaxCode, Username, DAY, MINUTE};
+use motcua_mail::{Locale, OutgoingMail, Template};
+use motcua_store::accounts::{self, Account, NewAccount};
+use motcua_store::{activity, audit, jobs, resets, sessions, AnyConnection, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// Bad input; the i18n key says what.
+    #[error("invalid input: {0}")]
+    Invalid(&'static str),
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Hash(#[from] crate::hashing::HashError),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<motcua_store::DbError> for ServiceError {
+    fn from(e: motcua_store::DbError) -> Self {
+        ServiceError::Store(e.into())
+    }
+}
+
+impl From<ValueError> for ServiceError {
+    fn from(e: ValueError) -> Self {
+        ServiceError::Invalid(e.message_key())
+    }
+}
+
+impl From<password::PolicyError> for ServiceError {
+    fn from(e: password::PolicyError) -> Self {
+        ServiceError::Invalid(e.message_key())
+    }
+}
+
+impl From<ServiceError> for crate::error::AppError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Invalid(k) => crate::error::AppError::BadRequest(k),
+            other => crate::error::AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+
+/// Where a request comes from, for the audit trail and activity history.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub audit: audit::Ctx,
+    pub user_agent: String,
+}
+
+impl Origin {
+    pub fn cli() -> Origin {
+        Origin { audit: audit::Ctx { actor: "cli".into(), ip: "local".into(), request_id: String::new() }, user_agent: "motcua-cli".into() }
+    }
+}
+
+pub fn account_target(id: i64) -> String {
+    format!("account:{id}")
+}
+
+/// Renders and queues a mail in the caller's transaction: it is sent only
+/// if the change commits, and retried until delivered.
+pub async fn queue_mail(c: &mut AnyConnection, state: &AppState, to: &str, t: &Template, locale: Locale, now: Millis) -> Result<()> {
+    let m = OutgoingMail::new(to, motcua_mail::render(t, locale));
+    let payload = serde_json::to_string(&m).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    jobs::enqueue(c, "mail", &payload, state.config.mail_max_attempts, now).await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewAccountInput {
+    pub username: String,
+    pub full_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub tax_code: Option<String>,
+    pub personal_id: Option<String>,
+    pub roles: Vec<Role>,
+    /// None: generate one.
+    pub initial_password: Option<String>,
+    pub locale: Option<Locale>,
+}
+
+/// Creates an account with an initial password, which expires after the
+/// configured days and must be changed at first login (R-ID-4). Returns
+/// the account id and the initial password.
+pub async fn create_account(state: &AppState, origin: &Origin, input: NewAccountInput) -> Result<(i64, String)> {
+    let now = state.now();
+    let username = Username::parse(&input.username)?;
+    let full_name = parse_full_name(&input.full_name)?;
+    let email = input.email.as_deref().filter(|s| !s.trim().is_empty()).map(Email::parse).transpose()?;
+    let tax_code = input.tax_code.as_deref().filter(|s| !s.trim().is_empty()).map(TaxCode::parse).transpose()?;
+    let personal_id = input.personal_id.as_deref().filter(|s| !s.trim().is_empty()).map(PersonalId::parse).transpose()?;
+    if input.roles.is_empty() {
+        return Err(ServiceError::Invalid("error.role"));
+    }
+    let operator = input.roles.contains(&Role::Operator);
+    let initial = match input.initial_password {
+        Some(p) => {
+            password::check(&p, username.as_str(), operator)?;
+            p
+        }
+        None => password::generate_initial(),
+    };
+    let hash = state.hasher.hash(&initial).await?;
+    let new = NewAccount {
+        username: username.to_string(),
+        full_name,
+        email: email.map(|e| e.to_string()),
+        phone: input.phone.filter(|s| !s.trim().is_empty()),
+        tax_code: tax_code.map(|t| t.to_string()),
+        personal_id: personal_id.map(|p| p.to_string()),
+        locale: input.locale.unwrap_or(Locale::Vi).as_str().to_string(),
+        roles: input.roles.clone(),
+    };
+    let mut tx = state.store.begin().await?;
+    let id = match accounts::create(&mut tx, &new, now).await {
+        Ok(id) => id,
+        Err(StoreError::Conflict(_)) => return Err(ServiceError::Invalid("error.username_taken")),
+        Err(e) => return Err(e.into()),
+    };
+    let expires = now + state.config.initial_password_days * DAY;
+    accounts::set_password(&mut tx, id, &hash, Some(expires), now).await?;
+    let roles: Vec<&str> = input.roles.iter().map(|r| r.as_str()).collect();
+    let detail = serde_json::json!({ "username": new.username, "roles": roles }).to_string();
+    audit::append(&mut tx, &origin.audit, "account.create", &account_target(id), &detail, now).await?;
+    tx.commit().await?;
+    Ok((id, initial))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginOutcome {
+    /// Logged in; the new session's cookie token.
+    Success { token: String, account_id: i64, must_change_password: bool },
+    Invalid,
+    /// Too many recent failures: try again at this time.
+    Wait(Millis),
+    /// Temporarily locked after repeated failures, until this time.
+    Throttled(Millis),
+    /// Locked by an operator or by the holder's report.
+    AccountLocked,
+    InitialPasswordExpired,
+}
+
+fn ip_key(ip: &str) -> String {
+    format!("ip:{ip}")
+}
+
+pub fn account_key(id: i64) -> String {
+    format!("account:{id}")
+}
+
+/// Password login with per-account and per-IP throttling kept in the
+/// database (so it holds across nodes). A success rotates the session:
+/// the old one (if any) ends and a new token is issued.
+pub async fn login_password(
+    state: &AppState,
+    origin: &Origin,
+    username: &str,
+    password_given: &str,
+    old_session: Option<&str>,
+) -> Result<LoginOutcome> {
+    let now = state.now();
+    let ip = origin.audit.ip.clone();
+    let (account, credential, ip_state, acct_state) = {
+        let mut c = state.store.conn().await?;
+        let account = accounts::by_username(&mut c, username).await?;
+        let credential = match &account {
+            Some(a) => accounts::password(&mut c, a.id).await?,
+            None => None,
+        };
+        let ip_state = motcua_store::throttle::get(&mut c, &ip_key(&ip)).await?;
+        let acct_state = match &account {
+            Some(a) => Some(motcua_store::throttle::get(&mut c, &account_key(a.id)).await?),
+            None => None,
+        };
+        (account, credential, ip_state, acct_state)
+    };
+    match throttle::decide(&ip_state, &Policy::IP, now) {
+        Decision::Allow => {}
+        Decision::Wait(t) => return Ok(LoginOutcome::Wait(t)),
+        Decision::Locked(t) => return Ok(LoginOutcome::Throttled(t)),
+    }
+    if let Some(s) = &acct_state {
+        match throttle::decide(s, &Policy::ACCOUNT, now) {
+            Decision::Allow => {}
+            Decision::Wait(t) => return Ok(LoginOutcome::Wait(t)),
+            Decision::Locked(t) => return Ok(LoginOutcome::Throttled(t)),
+        }
+    }
+    let ok = match &credential {
+        Some(cred) => state.hasher.verify(password_given, &cred.hash).await?,
+        None => state.hasher.verify_dummy(password_given).await?,
+    };
+    let (Some(account), Some(credential), true) = (account, credential, ok) else {
+        return login_failed(state, origin, account_for_failure(state, username).await?, now).await;
+    };
+    if account.status != AccountStatus::Active {
+        return Ok(LoginOutcome::AccountLocked);
+    }
+    if credential.is_initial && credential.expires_at.is_some_and(|e| e <= now) {
+        return Ok(LoginOutcome::InitialPasswordExpired);
+    }
+    let token = random_token();
+    let mut tx = state.store.begin().await?;
+    if let Some(old) = old_session {
+        sessions::delete(&mut tx, &sha256_hex(old)).await?;
+    }
+    motcua_store::throttle::clear(&mut tx, &account_key(account.id)).await?;
+    sessions::create(
+        &mut tx,
+        &sessions::Session {
+            id_hash: sha256_hex(&token),
+            account_id: account.id,
+            method: "password".into(),
+            assurance_level: 1,
+            ip: ip.clone(),
+            user_agent: origin.user_agent.clone(),
+            created_at: now,
+            last_seen_at: now,
+            expires_at: now + state.config.session_idle_minutes * MINUTE,
+        },
+    )
+    .await?;
+    activity::record(
+        &mut tx,
+        &activity::NewActivity { account_id: account.id, kind: "login", method: Some("password"), ip: &ip, user_agent: &origin.user_agent, detail: "" },
+        now,
+    )
+    .await?;
+    let mut audit_ctx = origin.audit.clone();
+    audit_ctx.actor = account_target(account.id);
+    audit::append(&mut tx, &audit_ctx, "session.create", &account_target(account.id), "{\"method\":\"password\",\"level\":1}", now).await?;
+    tx.commit().await?;
+    crate::metrics::inc(&state.metrics.login_success);
+    Ok(LoginOutcome::Success { token, account_id: account.id, must_change_password: credential.is_initial })
+}
+
+async fn account_for_failure(state: &AppState, username: &str) -> Result<Option<Account>> {
+    let mut c = state.store.conn().await?;
+    Ok(accounts::by_username(&mut c, username).await?)
+}
+
+async fn login_failed(state: &AppState, origin: &Origin, account: Option<Account>, now: Millis) -> Result<LoginOutcome> {
+    crate::metrics::inc(&state.metrics.login_failure);
+    let ip = origin.audit.ip.clone();
+    let mut tx = state.store.begin().await?;
+    let ip_state = motcua_store::throttle::get(&mut tx, &ip_key(&ip)).await?;
+    let ip_next = throttle::on_failure(&ip_state, &Policy::IP, now);
+    motcua_store::throttle::put(&mut tx, &ip_key(&ip), &ip_next).await?;
+    if ip_next.locked_until > now && ip_state.locked_until <= now {
+        audit::append(&mut tx, &origin.audit, "throttle.lock", &ip_key(&ip), "{}", now).await?;
+    }
+    let mut outcome = LoginOutcome::Invalid;
+    if let Some(a) = account {
+        let key = account_key(a.id);
+        let st = motcua_store::throttle::get(&mut tx, &key).await?;
+        let next = throttle::on_failure(&st, &Policy::ACCOUNT, now);
+        motcua_store::throttle::put(&mut tx, &key, &next).await?;
+        let nf = activity::NewActivity { account_id: a.id, kind: "login_failed", method: Some("password"), ip: &ip, user_agent: &origin.user_agent, detail: "" };
+        activity::record(&mut tx, &nf, now).await?;
+        if next.locked_until > now {
+            let until = motcua_domain::clock::format_vn(next.locked_until);
+            activity::record(&mut tx, &activity::NewActivity { kind: "throttle_locked", detail: &until, ..nf }, now).await?;
+            let detail = serde_json::json!({ "until": next.locked_until, "failures": next.failures }).to_string();
+            audit::append(&mut tx, &origin.audit, "account.throttle_lock", &account_target(a.id), &detail, now).await?;
+            if let Some(email) = &a.email {
+                let t = Template::AccountLocked { full_name: a.full_name.clone(), reason: reason_text(Locale::parse(&a.locale), "throttle", &until), at: motcua_domain::clock::format_vn(now) };
+                queue_mail(&mut tx, state, email, &t, Locale::parse(&a.locale), now).await?;
+            }
+            outcome = LoginOutcome::Throttled(next.locked_until);
+        }
+    }
+    tx.commit().await?;
+    state.jobs_notify.notify_one();
+    Ok(outcome)
+}
+
+fn reason_text(locale: Locale, why: &str, until: &str) -> String {
+    match (locale, why) {
+        (Locale::Vi, "throttle") => format!("Nhập sai mật khẩu nhiều lần liên tiếp. Tài khoản tạm khóa đến {until}."),
+        (Locale::En, "throttle") => format!("Too many wrong passwords in a row. The account is locked until {until} (Vietnam time)."),
+        (Locale::Vi, _) => "Chủ tài khoản báo cáo việc sử dụng trái phép.".into(),
+        (Locale::En, _) => "The holder reported unauthorized use.".into(),
+    }
+}
+
+/// Ends one session.
+pub async fn logout(state: &AppState, origin: &Origin, account_id: i64, token: &str) -> Result<()> {
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    sessions::delete(&mut tx, &sha256_hex(token)).await?;
+    activity::record(&mut tx, &activity::NewActivity { account_id, kind: "logout", method: None, ip: &origin.audit.ip, user_agent: &origin.user_agent, detail: "" }, now).await?;
+    audit::append(&mut tx, &origin.audit, "session.end", &account_target(account_id), "{}", now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Ends every session of the account, on every device.
+pub async fn logout_everywhere(state: &AppState, origin: &Origin, account_id: i64) -> Result<u64> {
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    let n = sessions::delete_all(&mut tx, account_id).await?;
+    activity::record(&mut tx, &activity::NewActivity { account_id, kind: "logout_all", method: None, ip: &origin.audit.ip, user_agent: &origin.user_agent, detail: &n.to_string() }, now).await?;
+    audit::append(&mut tx, &origin.audit, "session.end_all", &account_target(account_id), &format!("{{\"sessions\":{n}}}"), now).await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// Changes the password after checking the current one. Other sessions
+/// end; the caller's session is rotated (the new token is returned).
+pub async fn change_password(state: &AppState, origin: &Origin, account: &Account, current: &str, new: &str, confirm: &str) -> Result<String> {
+    let now = state.now();
+    let cred = {
+        let mut c = state.store.conn().await?;
+        accounts::password(&mut c, account.id).await?
+    };
+    let Some(cred) = cred else { return Err(ServiceError::Invalid("password.wrong_current")) };
+    if !state.hasher.verify(current, &cred.hash).await? {
+        return Err(ServiceError::Invalid("password.wrong_current"));
+    }
+    if new != confirm {
+        return Err(ServiceError::Invalid("password.mismatch"));
+    }
+    if new == current {
+        return Err(ServiceError::Invalid("password.same"));
+    }
+    password::check(new, &account.username, account.has_role(Role::Operator))?;
+    let hash = state.hasher.hash(new).await?;
+    let token = random_token();
+    let mut tx = state.store.begin().await?;
+    accounts::set_password(&mut tx, account.id, &hash, None, now).await?;
+    sessions::delete_all(&mut tx, account.id).await?;
+    sessions::create(
+        &mut tx,
+        &sessions::Session {
+            id_hash: sha256_hex(&token),
+            account_id: account.id,
+            method: "password".into(),
+            assurance_level: 1,
+            ip: origin.audit.ip.clone(),
+            user_agent: origin.user_agent.clone(),
+            created_at: now,
+            last_seen_at: now,
+            expires_at: now + state.config.session_idle_minutes * MINUTE,
+        },
+    )
+    .await?;
+    let kind = if cred.is_initial { "initial_password_changed" } else { "password_changed" };
+    activity::record(&mut tx, &activity::NewActivity { account_id: account.id, kind, method: None, ip: &origin.audit.ip, user_agent: &origin.user_agent, detail: "" }, now).await?;
+    audit::append(&mut tx, &origin.audit, "password.change", &account_target(account.id), "{}", now).await?;
+    notify_password_changed(&mut tx, state, account, now).await?;
+    tx.commit().await?;
+    state.jobs_notify.notify_one();
+    Ok(token)
+}
+
+async fn notify_password_changed(c: &mut AnyConnection, state: &AppState, account: &Account, now: Millis) -> Result<()> {
+    if let Some(email) = &account.email {
+        let t = Template::PasswordChanged {
+            full_name: account.full_name.clone(),
+            at: motcua_domain::clock::format_vn(now),
+            report_link: format!("{}/account/report", state.config.public_url),
+        };
+        queue_mail(c, state, email, &t, Locale::parse(&account.locale), now).await?;
+    }
+    Ok(())
+}
+
+/// Sends a reset link to the account(s) with this username or email. The
+/// answer never says whether an account exists. At most 3 links per
+/// account per hour.
+pub async fn request_password_reset(state: &AppState, origin: &Origin, who: &str) -> Result<()> {
+    let now = state.now();
+    let who = who.trim();
+    if who.is_empty() || who.len() > 254 {
+        return Err(ServiceError::Invalid("reset.who_required"));
+    }
+    let mut targets = Vec::new();
+    {
+        let mut c = state.store.conn().await?;
+        if who.contains('@') {
+            targets = accounts::by_email(&mut c, who).await?;
+        } else if let Some(a) = accounts::by_username(&mut c, who).await? {
+            targets.push(a);
+        }
+    }
+    let mut tx = state.store.begin().await?;
+    for a in targets.into_iter().filter(|a| a.status == AccountStatus::Active) {
+        let Some(email) = a.email.clone() else { continue };
+        if resets::recent_count(&mut tx, a.id, now - 60 * MINUTE).await? >= 3 {
+            continue;
+        }
+        let token = random_token();
+        let minutes = state.config.reset_link_minutes;
+        resets::create(&mut tx, &sha256_hex(&token), a.id, now, now + minutes * MINUTE).await?;
+        audit::append(&mut tx, &origin.audit, "password.reset_request", &account_target(a.id), "{}", now).await?;
+        let t = Template::PasswordReset { full_name: a.full_name.clone(), link: format!("{}/password/reset/{token}", state.config.public_url), minutes };
+        queue_mail(&mut tx, state, &email, &t, Locale::parse(&a.locale), now).await?;
+    }
+    tx.commit().await?;
+    state.jobs_notify.notify_one();
+    Ok(())
+}
+
+/// Whether a reset link is still usable (opening the page consumes nothing:
+/// mail scanners that pre-open links must not spend it).
+pub async fn reset_link_valid(state: &AppState, token: &str) -> Result<bool> {
+    let mut c = state.store.conn().await?;
+    Ok(resets::peek(&mut c, &sha256_hex(token), state.now()).await?.is_some())
+}
+
+/// Sets a new password through a reset link: consumes the link, ends all
+/// sessions, lifts a failed-login lock (the holder proved their email).
+pub async fn complete_password_reset(state: &AppState, origin: &Origin, token: &str, new: &str, confirm: &str) -> Result<()> {
+    let now = state.now();
+    if new != confirm {
+        return Err(ServiceError::Invalid("password.mismatch"));
+    }
+    let account_id = {
+        let mut c = state.store.conn().await?;
+        resets::peek(&mut c, &sha256_hex(token), now).await?
+    };
+    let Some(account_id) = account_id else { return Err(ServiceError::Invalid("reset.invalid_link")) };
+    let account = {
+        let mut c = state.store.conn().await?;
+        accounts::get(&mut c, account_id).await?
+    };
+    let Some(account) = account else { return Err(ServiceError::Invalid("reset.invalid_link")) };
+    password::check(new, &account.username, account.has_role(Role::Operator))?;
+    let hash = state.hasher.hash(new).await?;
+    let mut tx = state.store.begin().await?;
+    if resets::consume(&mut tx, &sha256_hex(token), now).await? != Some(account_id) {
+        return Err(ServiceError::Invalid("reset.invalid_link"));
+    }
+    resets::revoke_all(&mut tx, account_id, now).await?;
+    accounts::set_password(&mut tx, account_id, &hash, None, now).await?;
+    sessions::delete_all(&mut tx, account_id).await?;
+    motcua_store::throttle::clear(&mut tx, &account_key(account_id)).await?;
+    activity::record(&mut tx, &activity::NewActivity { account_id, kind: "password_reset", method: Some("email"), ip: &origin.audit.ip, user_agent: &origin.user_agent, detail: "" }, now).await?;
+    audit::append(&mut tx, &origin.audit, "password.reset", &account_target(account_id), "{}", now).await?;
+    notify_password_changed(&mut tx, state, &account, now).await?;
+    tx.commit().await?;
+    state.jobs_notify.notify_one();
+    Ok(())
+}
+
+/// The holder reports unauthorized use (R-ID-14): the account is locked at
+/// once, every session ends, open reset links die, operators are told.
+pub async fn report_compromise(state: &AppState, origin: &Origin, account: &Account, note: &str) -> Result<()> {
+    let now = state.now();
+    let note: String = note.trim().chars().take(2000).collect();
+    let locale = Locale::parse(&account.locale);
+    let reason = reason_text(locale, "report", "");
+    let mut tx = state.store.begin().await?;
+    accounts::set_status(&mut tx, account.id, AccountStatus::Locked, Some(&reason), now).await?;
+    sessions::delete_all(&mut tx, account.id).await?;
+    resets::revoke_all(&mut tx, account.id, now).await?;
+    activity::report_compromise(&mut tx, account.id, &note, &origin.audit.ip, now).await?;
+    activity::record(&mut tx, &activity::NewActivity { account_id: account.id, kind: "compromise_reported", method: None, ip: &origin.audit.ip, user_agent: &origin.user_agent, detail: &note }, now).await?;
+    audit::append(&mut tx, &origin.audit, "account.compromise_report", &account_target(account.id), &serde_json::json!({ "note": note }).to_string(), now).await?;
+    let mut recipients: Vec<(String, Locale)> = accounts::operators(&mut tx)
+        .await?
+        .into_iter()
+        .filter_map(|o| o.email.map(|e| (e, Locale::parse(&o.locale))))
+        .collect();
+    if let Some(e) = &state.config.operator_email {
+        recipients.push((e.clone(), Locale::Vi));
+    }
+    recipients.sort_by(|a, b| a.0.cmp(&b.0));
+    recipients.dedup_by(|a, b| a.0 == b.0);
+    for (email, l) in recipients {
+        let t = Template::CompromiseReported {
+            username: account.username.clone(),
+            full_name: account.full_name.clone(),
+            at: motcua_domain::clock::format_vn(now),
+            ip: origin.audit.ip.clone(),
+            note: note.clone(),
+            console_link: format!("{}/console/accounts/{}", state.config.public_url, account.id),
+        };
+        queue_mail(&mut tx, state, &email, &t, l, now).await?;
+    }
+    if let Some(email) = &account.email {
+        let t = Template::AccountLocked { full_name: account.full_name.clone(), reason, at: motcua_domain::clock::format_vn(now) };
+        queue_mail(&mut tx, state, email, &t, locale, now).await?;
+    }
+    tx.commit().await?;
+    state.jobs_notify.notify_one();
+    Ok(())
+}
+
+fn check_reason(reason: &str) -> Result<String> {
+    let r = reason.split_whitespace().collect::<Vec<_>>().join(" ");
+    if r.chars().count() < 3 || r.chars().count() > 500 {
+        return Err(ServiceError::Invalid("console.reason_required"));
+    }
+    Ok(r)
+}
+
+/// An operator (or the CLI) locks an account; a reason is mandatory.
+pub async fn lock_account(state: &AppState, origin: &Origin, account_id: i64, reason: &str) -> Result<()> {
+    let now = state.now();
+    let reason = check_reason(reason)?;
+    let mut tx = state.store.begin().await?;
+    let Some(account) = accounts::get(&mut tx, account_id).await? else { return Err(ServiceError::Invalid("error.not_found")) };
+    accounts::set_status(&mut tx, account_id, AccountStatus::Locked, Some(&reason), now).await?;
+    sessions::delete_all(&mut tx, account_id).await?;
+    resets::revoke_all(&mut tx, account_id, now).await?;
+    activity::record(&mut tx, &activity::NewActivity { account_id, kind: "locked", method: None, ip: &origin.audit.ip, user_agent: &origin.user_agent, detail: &reason }, now).await?;
+    audit::append(&mut tx, &origin.audit, "account.lock", &account_target(account_id), &serde_json::json!({ "reason": reason }).to_string(), now).await?;
+    if let Some(email) = &account.email {
+        let t = Template::AccountLocked { full_name: account.full_name.clone(), reason: reason.clone(), at: motcua_domain::clock::format_vn(now) };
+        queue_mail(&mut tx, state, email, &t, Locale::parse(&account.locale), now).await?;
+    }
+    tx.commit().await?;
+    state.jobs_notify.notify_one();
+    Ok(())
+}
+
+/// Lifts an operator lock, a report lock and any failed-login lock.
+pub async fn unlock_account(state: &AppState, origin: &Origin, account_id: i64, reason: &str) -> Result<()> {
+    let now = state.now();
+    let reason = check_reason(reason)?;
+    let mut tx = state.store.begin().await?;
+    if accounts::get(&mut tx, account_id).await?.is_none() {
+        return Err(ServiceError::Invalid("error.not_found"));
+    }
+    accounts::set_status(&mut tx, account_id, AccountStatus::Active, None, now).await?;
+    motcua_store::throttle::clear(&mut tx, &account_key(account_id)).await?;
+    activity::record(&mut tx, &activity::NewActivity { account_id, kind: "unlocked", method: None, ip: &origin.audit.ip, user_agent: &origin.user_agent, detail: &reason }, now).await?;
+    audit::append(&mut tx, &origin.audit, "account.unlock", &account_target(account_id), &serde_json::json!({ "reason": reason }).to_string(), now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Operator: put a dead job back in the queue.
+pub async fn requeue_job(state: &AppState, origin: &Origin, job_id: i64) -> Result<bool> {
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    let ok = jobs::requeue(&mut tx, job_id, now).await?;
+    if ok {
+        audit::append(&mut tx, &origin.audit, "job.requeue", &format!("job:{job_id}"), "{}", now).await?;
+    }
+    tx.commit().await?;
+    state.jobs_notify.notify_one();
+    Ok(ok)
+}
+
+/// Sets the account's preferred language (used for its mail).
+pub async fn set_locale(state: &AppState, origin: &Origin, account_id: i64, locale: Locale) -> Result<()> {
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    accounts::set_locale(&mut tx, account_id, locale.as_str(), now).await?;
+    audit::append(&mut tx, &origin.audit, "account.locale", &account_target(account_id), &format!("{{\"locale\":\"{}\"}}", locale.as_str()), now).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,95 @@
+//! The background worker: claims due jobs from the database queue (any
+//! node may run one; each job runs once), delivers them, and records
+//! success, retry or dead-letter. Also purges expired sessions.
+use crate::AppState;
+use motcua_mail::OutgoingMail;
+use motcua_store::{jobs, sessions};
+use std::time::Duration;
+
+/// How long a claimed job is leased before another worker may retry it.
+const LEASE_MS: i64 = 5 * 60 * 1000;
+
+/// Runs one due job, if any. Returns whether a job was processed.
+pub async fn run_one(state: &AppState, worker_id: &str) -> Result<bool, motcua_store::StoreError> {
+    let now = state.now();
+    let job = {
+        let mut c = state.store.conn().await?;
+        jobs::claim(&mut c, worker_id, now, LEASE_MS).await?
+    };
+    let Some(job) = job else { return Ok(false) };
+    let result = match job.kind.as_str() {
+        "mail" => match serde_json::from_str::<OutgoingMail>(&job.payload) {
+            Ok(m) => state.mailer.send(&m).await.map_err(|e| e.to_string()),
+            Err(e) => Err(format!("bad mail payload: {e}")),
+        },
+        other => Err(format!("unknown job kind {other}")),
+    };
+    let now = state.now();
+    let mut c = state.store.conn().await?;
+    match result {
+        Ok(()) => {
+            if job.kind == "mail" {
+                crate::metrics::inc(&state.metrics.mail_sent);
+            }
+            jobs::complete(&mut c, job.id, now).await?;
+        }
+        Err(e) => {
+            if job.kind == "mail" {
+                crate::metrics::inc(&state.metrics.mail_failed);
+            }
+            let dead = jobs::fail(&mut c, &job, &e, now).await?;
+            if dead {
+                crate::metrics::inc(&state.metrics.jobs_dead);
+                tracing::error!(job = job.id, kind = %job.kind, error = %e, "job dead-lettered");
+            } else {
+                tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed; will retry");
+            }
+        }
+    }
+    Ok(true)
+}
+
+/// Drains every due job (tests and the CLI use this).
+pub async fn drain(state: &AppState) -> Result<usize, motcua_store::StoreError> {
+    let mut n = 0;
+    while run_one(state, "drain").await? {
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// The worker loop: wakes on local enqueue or every `poll`, stops when
+/// `shutdown` resolves.
+pub async fn run(state: AppState, worker_id: String, poll: Duration, shutdown: tokio::sync::watch::Receiver<bool>) {
+    let mut shutdown = shutdown;
+    let mut last_purge = 0i64;
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        loop {
+            match run_one(&state, &worker_id).await {
+                Ok(true) => continue,
+                Ok(false) => break,
+                Err(e) => {
+                    tracing::error!(error = %e, "worker: queue unavailable");
+                    break;
+                }
+            }
+        }
+        let now = state.now();
+        if now - last_purge > 10 * 60 * 1000 {
+            last_purge = now;
+            if let Ok(mut c) = state.store.conn().await {
+                if let Err(e) = sessions::purge_expired(&mut c, now).await {
+                    tracing::warn!(error = %e, "session purge failed");
+                }
+            }
+        }
+        tokio::select! {
+            _ = state.jobs_notify.notified() => {}
+            _ = tokio::time::sleep(poll) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+}
