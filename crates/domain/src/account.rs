@@ -89,12 +89,16 @@ impl Email {
         let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
             return Err(ValueError::Email);
         };
-        let bad_char = |c: char| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"');
+        let bad_char = |c: char| {
+            c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"')
+        };
         let domain_ok = domain.contains('.')
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains("..")
-            && domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+            && domain
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
         if local.is_empty() || s.len() > 254 || s.chars().any(bad_char) || !domain_ok {
             return Err(ValueError::Email);
         }
@@ -230,7 +234,10 @@ mod tests {
 
     #[test]
     fn usernames() {
-        assert_eq!(Username::parse(" Nguyen.An ").map(|u| u.0), Ok("nguyen.an".into()));
+        assert_eq!(
+            Username::parse(" Nguyen.An ").map(|u| u.0),
+            Ok("nguyen.an".into())
+        );
         assert!(Username::parse("ab").is_err());
         assert!(Username::parse("-abc").is_err());
         assert!(Username::parse("a b c").is_err());
@@ -239,8 +246,13 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(Email::parse("An@Example.VN").map(|e| e.0), Ok("An@example.vn".into()));
-        for bad in ["", "a", "a@b", "a@@b.vn", "a b@c.vn", "a@.vn", "a@b..vn", "<a@b.vn>"] {
+        assert_eq!(
+            Email::parse("An@Example.VN").map(|e| e.0),
+            Ok("An@example.vn".into())
+        );
+        for bad in [
+            "", "a", "a@b", "a@@b.vn", "a b@c.vn", "a@.vn", "a@b..vn", "<a@b.vn>",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }

@@ -29,7 +29,14 @@ pub fn chain_hash(prev: &str, r: &Record) -> String {
     put(prev.as_bytes());
     put(&r.seq.to_be_bytes());
     put(&r.at.to_be_bytes());
-    for f in [&r.actor, &r.action, &r.target, &r.ip, &r.request_id, &r.detail] {
+    for f in [
+        &r.actor,
+        &r.action,
+        &r.target,
+        &r.ip,
+        &r.request_id,
+        &r.detail,
+    ] {
         put(f.as_bytes());
     }
     hex::encode(h.finalize())

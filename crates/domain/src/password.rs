@@ -36,7 +36,12 @@ impl PolicyError {
 /// Williams' list, see NOTICE) plus common Vietnamese choices.
 fn common() -> &'static HashSet<&'static str> {
     static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
-    SET.get_or_init(|| include_str!("../data/common-passwords.txt").lines().map(str::trim).collect())
+    SET.get_or_init(|| {
+        include_str!("../data/common-passwords.txt")
+            .lines()
+            .map(str::trim)
+            .collect()
+    })
 }
 
 pub fn is_common(password: &str) -> bool {
@@ -85,12 +90,21 @@ mod tests {
     #[test]
     fn policy() {
         assert_eq!(check("short", "u", false), Err(PolicyError::TooShort(8)));
-        assert_eq!(check("elevenchars", "u", true), Err(PolicyError::TooShort(12)));
+        assert_eq!(
+            check("elevenchars", "u", true),
+            Err(PolicyError::TooShort(12))
+        );
         assert_eq!(check("password", "u", false), Err(PolicyError::Common));
         assert_eq!(check("Matkhau123", "u", false), Err(PolicyError::Common));
-        assert_eq!(check("xx-nguyenan-yy", "nguyenan", false), Err(PolicyError::ContainsUsername));
+        assert_eq!(
+            check("xx-nguyenan-yy", "nguyenan", false),
+            Err(PolicyError::ContainsUsername)
+        );
         assert!(check("ngựa ô chạy xa", "u", false).is_ok());
-        assert_eq!(check(&"a".repeat(129), "u", false), Err(PolicyError::TooLong));
+        assert_eq!(
+            check(&"a".repeat(129), "u", false),
+            Err(PolicyError::TooLong)
+        );
         // No composition rules: a long lower-case passphrase is fine.
         assert!(check("correct horse battery staple", "u", true).is_ok());
     }

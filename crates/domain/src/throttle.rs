@@ -80,10 +80,17 @@ pub fn on_failure(state: &State, policy: &Policy, now: Millis) -> State {
     } else {
         state.failures + 1
     };
-    let mut next = State { failures, last_failure_at: now, ..*state };
+    let mut next = State {
+        failures,
+        last_failure_at: now,
+        ..*state
+    };
     if failures >= policy.lock_after {
         let shift = state.locks.clamp(0, 20) as u32;
-        let lock = policy.lock_for.saturating_mul(1 << shift).min(policy.max_lock);
+        let lock = policy
+            .lock_for
+            .saturating_mul(1 << shift)
+            .min(policy.max_lock);
         next.locked_until = now + lock;
         next.locks = state.locks + 1;
     }

@@ -24,7 +24,9 @@ pub use mailer::{MailError, Mailer, OutgoingMail, SmtpConfig, SmtpSecurity};
 pub use render::{render, Rendered, Template};
 
 /// Language of a message. Vietnamese is the default everywhere.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 pub enum Locale {
     #[default]
     Vi,

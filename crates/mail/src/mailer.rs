@@ -93,7 +93,10 @@ pub enum MailError {
     #[error("invalid mail configuration: {0}")]
     Config(String),
     #[error("cannot create the mail directory {}: {source}", dir.display())]
-    Dir { dir: PathBuf, source: std::io::Error },
+    Dir {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot write the message into {}: {source}", dir.display())]
     File {
         dir: PathBuf,
@@ -195,8 +198,14 @@ impl Mailer {
         from: &str,
         root_pem: &[u8],
     ) -> Result<Mailer, MailError> {
-        let cert = Certificate::from_pem(root_pem)
-            .map_err(|e| MailError::Config(format!("bad root certificate: {e}")))?;
+        let bad = |detail: String| MailError::Config(format!("bad root certificate: {detail}"));
+        if !root_pem
+            .windows(b"-----BEGIN CERTIFICATE-----".len())
+            .any(|w| w == b"-----BEGIN CERTIFICATE-----")
+        {
+            return Err(bad("no PEM \"CERTIFICATE\" block".into()));
+        }
+        let cert = Certificate::from_pem(root_pem).map_err(|e| bad(e.to_string()))?;
         Self::smtp_inner(cfg, from, Some(cert))
     }
 
@@ -258,7 +267,8 @@ impl Mailer {
                         "SMTP AUTH over an unencrypted connection: the password can be read on the network"
                     );
                 }
-                builder = builder.credentials(Credentials::new(user.to_owned(), password.to_owned()));
+                builder =
+                    builder.credentials(Credentials::new(user.to_owned(), password.to_owned()));
             }
             (Some(_), None) => {
                 return Err(MailError::Config(
@@ -350,15 +360,25 @@ impl Mailer {
         }
     }
 
+    /// `<time.random@sender-domain>`: the sender's domain rather than this
+    /// machine's host name, which may be an internal container name.
+    fn new_message_id(&self) -> String {
+        let millis = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or_default();
+        let random: u64 = rand::random();
+        format!("<{millis}.{random:016x}@{}>", self.from.email.domain())
+    }
+
     fn build(&self, m: &OutgoingMail) -> Result<Message, MailError> {
-        let to: Mailbox = m
-            .to
-            .trim()
-            .parse()
-            .map_err(|source| MailError::BadRecipient {
-                address: m.to.clone(),
-                source,
-            })?;
+        let to: Mailbox =
+            m.to.trim()
+                .parse()
+                .map_err(|source| MailError::BadRecipient {
+                    address: m.to.clone(),
+                    source,
+                })?;
         let subject: String = m
             .subject
             .chars()
@@ -368,6 +388,7 @@ impl Mailer {
             .from(self.from.clone())
             .to(to)
             .subject(subject.trim())
+            .message_id(Some(self.new_message_id()))
             // RFC 3834: no vacation auto-replies to portal notifications.
             .raw_header(HeaderValue::new(
                 HeaderName::new_from_ascii_str("Auto-Submitted"),
@@ -382,12 +403,10 @@ impl Mailer {
 }
 
 fn parse_sender(from: &str) -> Result<Mailbox, MailError> {
-    from.trim()
-        .parse()
-        .map_err(|source| MailError::BadSender {
-            address: from.to_owned(),
-            source,
-        })
+    from.trim().parse().map_err(|source| MailError::BadSender {
+        address: from.to_owned(),
+        source,
+    })
 }
 
 #[cfg(test)]
@@ -420,7 +439,11 @@ mod tests {
     async fn file_transport_writes_a_parseable_eml() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("nested/mail");
-        let mailer = Mailer::file(&dir, "Cổng Dịch vụ công Motcua <no-reply@motcua.example.vn>").unwrap();
+        let mailer = Mailer::file(
+            &dir,
+            "Cổng Dịch vụ công Motcua <no-reply@motcua.example.vn>",
+        )
+        .unwrap();
         assert_eq!(mailer.describe(), format!("file:{}", dir.display()));
         assert!(dir.is_dir(), "the directory is created");
         let mail = sample();
@@ -444,17 +467,28 @@ mod tests {
             parsed.header_raw("Auto-Submitted").map(str::trim),
             Some("auto-generated")
         );
-        assert!(parsed.message_id().is_some());
+        let id = parsed.message_id().unwrap();
+        assert!(id.ends_with("@motcua.example.vn"), "{id}");
         assert!(parsed.date().is_some());
-        assert_eq!(parsed.body_text(0).unwrap().trim_end(), mail.text.trim_end());
-        assert_eq!(parsed.body_html(0).unwrap().trim_end(), mail.html.trim_end());
+        // Line ends become CRLF on the wire.
+        let lf = |s: &str| s.replace("\r\n", "\n").trim_end().to_owned();
+        assert_eq!(lf(&parsed.body_text(0).unwrap()), lf(&mail.text));
+        assert_eq!(lf(&parsed.body_html(0).unwrap()), lf(&mail.html));
         let html = parsed.body_html(0).unwrap();
         assert!(html.contains("Nguyễn Văn An &#60;script&#62;"), "{html}");
-        assert!(parsed.body_text(0).unwrap().contains("Xin chào Nguyễn Văn An <script>,"));
+        assert!(parsed
+            .body_text(0)
+            .unwrap()
+            .contains("Xin chào Nguyễn Văn An <script>,"));
         // Both parts declare UTF-8.
         for part in parsed.text_bodies().chain(parsed.html_bodies()) {
             let ct = part.content_type().unwrap();
-            assert_eq!(ct.attribute("charset").map(str::to_ascii_lowercase).as_deref(), Some("utf-8"));
+            assert_eq!(
+                ct.attribute("charset")
+                    .map(str::to_ascii_lowercase)
+                    .as_deref(),
+                Some("utf-8")
+            );
         }
     }
 
@@ -463,15 +497,23 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let err = Mailer::file(tmp.path(), "not an address").unwrap_err();
         assert!(matches!(err, MailError::BadSender { .. }), "{err}");
-        assert!(err.to_string().contains("invalid sender address \"not an address\""));
+        assert!(err
+            .to_string()
+            .contains("invalid sender address \"not an address\""));
         let mailer = Mailer::file(tmp.path(), "no-reply@motcua.example.vn").unwrap();
         for bad in ["", "an", "an@", "a\r\nBcc: x@y.vn", "<an@example.vn"] {
             let mut m = sample();
             m.to = bad.into();
             let err = mailer.send(&m).await.unwrap_err();
-            assert!(matches!(err, MailError::BadRecipient { .. }), "{bad:?}: {err}");
+            assert!(
+                matches!(err, MailError::BadRecipient { .. }),
+                "{bad:?}: {err}"
+            );
             assert!(err.is_permanent());
-            assert!(err.to_string().starts_with("invalid recipient address"), "{err}");
+            assert!(
+                err.to_string().starts_with("invalid recipient address"),
+                "{err}"
+            );
         }
         assert!(eml_files(tmp.path()).is_empty());
     }
@@ -510,15 +552,41 @@ mod tests {
             ..cfg.clone()
         };
         assert_eq!(
-            Mailer::smtp(&tls, "no-reply@motcua.example.vn").unwrap().describe(),
+            Mailer::smtp(&tls, "no-reply@motcua.example.vn")
+                .unwrap()
+                .describe(),
             "smtp://smtp.example.vn:465 (tls)"
         );
 
         for (bad, needle) in [
-            (SmtpConfig { host: " ".into(), ..cfg.clone() }, "host"),
-            (SmtpConfig { port: 0, ..cfg.clone() }, "port"),
-            (SmtpConfig { timeout_secs: 0, ..cfg.clone() }, "timeout"),
-            (SmtpConfig { password: None, ..cfg.clone() }, "password"),
+            (
+                SmtpConfig {
+                    host: " ".into(),
+                    ..cfg.clone()
+                },
+                "host",
+            ),
+            (
+                SmtpConfig {
+                    port: 0,
+                    ..cfg.clone()
+                },
+                "port",
+            ),
+            (
+                SmtpConfig {
+                    timeout_secs: 0,
+                    ..cfg.clone()
+                },
+                "timeout",
+            ),
+            (
+                SmtpConfig {
+                    password: None,
+                    ..cfg.clone()
+                },
+                "password",
+            ),
         ] {
             let err = Mailer::smtp(&bad, "no-reply@motcua.example.vn").unwrap_err();
             assert!(matches!(err, MailError::Config(_)), "{err}");
@@ -533,16 +601,17 @@ mod tests {
 
     #[test]
     fn smtp_config_from_toml_like_json() {
-        let cfg: SmtpConfig = serde_json::from_str(
-            r#"{"host":"localhost","port":25,"security":"none"}"#,
-        )
-        .unwrap();
+        let cfg: SmtpConfig =
+            serde_json::from_str(r#"{"host":"localhost","port":25,"security":"none"}"#).unwrap();
         assert_eq!(cfg.security, SmtpSecurity::None);
         assert_eq!(cfg.timeout_secs, 30);
         assert!(cfg.username.is_none() && cfg.password.is_none());
         let s: SmtpSecurity = serde_json::from_str("\"starttls\"").unwrap();
         assert_eq!(s, SmtpSecurity::Starttls);
-        assert_eq!(serde_json::to_string(&SmtpSecurity::Tls).unwrap(), "\"tls\"");
+        assert_eq!(
+            serde_json::to_string(&SmtpSecurity::Tls).unwrap(),
+            "\"tls\""
+        );
     }
 
     #[test]

@@ -207,20 +207,22 @@ message_templates!(
     { username, full_name, at, ip, note, console_link, console_href }
 );
 
-/// Fills the locale's pair of templates of `$module` with the same fields.
+/// Fills the locale's pair of templates of `$module` with the same fields,
+/// trimmed.
 macro_rules! fill {
     ($module:ident, $locale:expr, $subject:expr, { $($field:ident : $value:expr),* $(,)? }) => {{
         let subject: &str = $subject;
+        $(let $field: &str = ($value).trim();)*
         match $locale {
             Locale::Vi => finish(
                 subject,
-                &$module::ViHtml { subject, $($field: $value),* },
-                &$module::ViTxt { subject, $($field: $value),* },
+                &$module::ViHtml { subject, $($field),* },
+                &$module::ViTxt { subject, $($field),* },
             ),
             Locale::En => finish(
                 subject,
-                &$module::EnHtml { subject, $($field: $value),* },
-                &$module::EnTxt { subject, $($field: $value),* },
+                &$module::EnHtml { subject, $($field),* },
+                &$module::EnTxt { subject, $($field),* },
             ),
         }
     }};
@@ -277,7 +279,7 @@ pub fn render(t: &Template, locale: Locale) -> Rendered {
         } => fill!(account_locked, locale,
             if vi { "Tài khoản của bạn đã bị khóa" } else { "Your account has been locked" }, {
             full_name: full_name,
-            reason: reason.trim(),
+            reason: reason,
             at: at,
         }),
         Template::CompromiseReported {
@@ -298,7 +300,7 @@ pub fn render(t: &Template, locale: Locale) -> Rendered {
                 full_name: full_name,
                 at: at,
                 ip: ip,
-                note: note.trim(),
+                note: note,
                 console_link: console_link,
                 console_href: safe_href(console_link),
             })
@@ -306,7 +308,11 @@ pub fn render(t: &Template, locale: Locale) -> Rendered {
     }
 }
 
-fn finish(subject: &str, html: &dyn askama::DynTemplate, text: &dyn askama::DynTemplate) -> Rendered {
+fn finish(
+    subject: &str,
+    html: &dyn askama::DynTemplate,
+    text: &dyn askama::DynTemplate,
+) -> Rendered {
     Rendered {
         subject: format!("[Motcua] {}", one_line(subject)),
         text: tidy_text(&run(text)),
@@ -432,7 +438,7 @@ mod tests {
 
     /// The values a template shows, as given.
     fn values(t: &Template) -> Vec<String> {
-        match t.clone() {
+        let v = match t.clone() {
             Template::PasswordReset {
                 full_name, link, ..
             } => vec![full_name, link],
@@ -461,7 +467,8 @@ mod tests {
                 note,
                 console_link,
             } => vec![username, full_name, at, ip, note, console_link],
-        }
+        };
+        v.into_iter().map(|s| s.trim().to_owned()).collect()
     }
 
     fn html_escape(s: &str) -> String {
@@ -475,18 +482,27 @@ mod tests {
         for t in all_templates("") {
             for locale in [Locale::Vi, Locale::En] {
                 let r = render(&t, locale);
-                assert!(r.subject.starts_with("[Motcua] "), "{t:?} {locale}: {}", r.subject);
+                assert!(
+                    r.subject.starts_with("[Motcua] "),
+                    "{t:?} {locale}: {}",
+                    r.subject
+                );
                 assert!(!r.subject.contains('\n'));
                 assert!(r.html.starts_with("<!DOCTYPE html>"), "{t:?}");
                 assert!(
-                    r.html.contains(&format!("<html lang=\"{}\">", locale.as_str())),
+                    r.html
+                        .contains(&format!("<html lang=\"{}\">", locale.as_str())),
                     "{t:?} {locale}"
                 );
                 assert!(r.text.ends_with('\n') && !r.text.ends_with("\n\n"));
                 assert!(!r.text.contains("\n\n\n"), "{}", r.text);
                 assert!(!r.text.contains("{{") && !r.html.contains("{{"));
                 for v in values(&t) {
-                    assert!(r.text.contains(&v), "{t:?} {locale}: text lacks {v:?}\n{}", r.text);
+                    assert!(
+                        r.text.contains(&v),
+                        "{t:?} {locale}: text lacks {v:?}\n{}",
+                        r.text
+                    );
                     assert!(
                         r.html.contains(&html_escape(&v)),
                         "{t:?} {locale}: html lacks {v:?}\n{}",
@@ -524,7 +540,11 @@ mod tests {
         };
         let r = render(&t, Locale::Vi);
         assert_eq!(r.subject, "[Motcua] Đặt lại mật khẩu");
-        assert!(r.text.starts_with("Xin chào Nguyễn Văn An,\n"), "{}", r.text);
+        assert!(
+            r.text.starts_with("Xin chào Nguyễn Văn An,\n"),
+            "{}",
+            r.text
+        );
         assert!(r.text.contains("có hiệu lực trong 30 phút"));
         assert!(r.text.contains("Nếu bạn không yêu cầu đặt lại mật khẩu"));
         assert!(r.html.contains("Đặt lại mật khẩu</a>"));
@@ -536,7 +556,9 @@ mod tests {
         assert_eq!(en.subject, "[Motcua] Reset your password");
         assert!(en.text.starts_with("Hello Nguyễn Văn An,\n"));
         assert!(en.text.contains("(valid for 30 minutes)"));
-        assert!(en.text.contains("If you did not ask to reset your password"));
+        assert!(en
+            .text
+            .contains("If you did not ask to reset your password"));
     }
 
     #[test]
@@ -544,12 +566,30 @@ mod tests {
         let [reset, changed, initial, locked, reported] = all_templates("").try_into().unwrap();
         let s = |t: &Template, l| render(t, l).subject;
         assert_eq!(s(&reset, Locale::En), "[Motcua] Reset your password");
-        assert_eq!(s(&changed, Locale::Vi), "[Motcua] Mật khẩu của bạn đã được thay đổi");
-        assert_eq!(s(&changed, Locale::En), "[Motcua] Your password was changed");
-        assert_eq!(s(&initial, Locale::Vi), "[Motcua] Thông tin đăng nhập tài khoản của bạn");
-        assert_eq!(s(&initial, Locale::En), "[Motcua] Your account sign-in details");
-        assert_eq!(s(&locked, Locale::Vi), "[Motcua] Tài khoản của bạn đã bị khóa");
-        assert_eq!(s(&locked, Locale::En), "[Motcua] Your account has been locked");
+        assert_eq!(
+            s(&changed, Locale::Vi),
+            "[Motcua] Mật khẩu của bạn đã được thay đổi"
+        );
+        assert_eq!(
+            s(&changed, Locale::En),
+            "[Motcua] Your password was changed"
+        );
+        assert_eq!(
+            s(&initial, Locale::Vi),
+            "[Motcua] Thông tin đăng nhập tài khoản của bạn"
+        );
+        assert_eq!(
+            s(&initial, Locale::En),
+            "[Motcua] Your account sign-in details"
+        );
+        assert_eq!(
+            s(&locked, Locale::Vi),
+            "[Motcua] Tài khoản của bạn đã bị khóa"
+        );
+        assert_eq!(
+            s(&locked, Locale::En),
+            "[Motcua] Your account has been locked"
+        );
         assert_eq!(
             s(&reported, Locale::Vi),
             "[Motcua] Báo cáo sử dụng trái phép tài khoản duc.pham"
@@ -582,8 +622,12 @@ mod tests {
         let vi = render(&t, Locale::Vi);
         assert!(vi.text.contains("Thời điểm: 14:05 22/11/2025"));
         assert!(vi.text.contains("Nếu bạn KHÔNG thực hiện thay đổi này"));
-        assert!(vi.text.contains("\nhttps://motcua.example.vn/bao-cao/xyz\n"));
-        assert!(vi.html.contains("href=\"https://motcua.example.vn/bao-cao/xyz\""));
+        assert!(vi
+            .text
+            .contains("\nhttps://motcua.example.vn/bao-cao/xyz\n"));
+        assert!(vi
+            .html
+            .contains("href=\"https://motcua.example.vn/bao-cao/xyz\""));
         assert!(vi.html.contains("Báo cáo sử dụng trái phép</a>"));
         let en = render(&t, Locale::En);
         assert!(en.html.contains("Report unauthorized use</a>"));
@@ -600,7 +644,9 @@ mod tests {
         let vi = render(&t, Locale::Vi);
         assert!(!vi.text.contains("Lý do"), "{}", vi.text);
         assert!(!vi.html.contains("Lý do"));
-        assert!(vi.text.contains("Tài khoản của bạn trên Cổng Dịch vụ công Motcua đã bị khóa."));
+        assert!(vi
+            .text
+            .contains("Tài khoản của bạn trên Cổng Dịch vụ công Motcua đã bị khóa."));
         let en = render(&t, Locale::En);
         assert!(!en.text.contains("Reason"));
         let with = Template::AccountLocked {
@@ -609,7 +655,13 @@ mod tests {
             at: "08:00 23/11/2025".into(),
         };
         let vi = render(&with, Locale::Vi);
-        assert!(vi.text.contains("Thời điểm: 08:00 23/11/2025\nLý do: Khóa theo yêu cầu của chủ tài khoản\n"), "{}", vi.text);
+        assert!(
+            vi.text.contains(
+                "Thời điểm: 08:00 23/11/2025\nLý do: Khóa theo yêu cầu của chủ tài khoản\n"
+            ),
+            "{}",
+            vi.text
+        );
     }
 
     #[test]
@@ -622,7 +674,9 @@ mod tests {
             note: String::new(),
             console_link: "https://motcua.example.vn/quan-tri/tai-khoan/42".into(),
         };
-        assert!(render(&t, Locale::Vi).text.contains("Ghi chú:           (không có)\n"));
+        assert!(render(&t, Locale::Vi)
+            .text
+            .contains("Ghi chú:           (không có)\n"));
         assert!(render(&t, Locale::En).html.contains("(none)"));
     }
 

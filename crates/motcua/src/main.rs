@@ -1,1 +1,442 @@
-fn main() {}
+//! `motcua`: the portal server and its command line.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod bench;
+mod config;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use config::Config;
+use motcua_domain::{Clock, Role, SystemClock};
+use motcua_mail::Mailer;
+use motcua_store::{accounts, audit, Store};
+use motcua_web::service::{self, NewAccountInput, Origin};
+use motcua_web::{AppState, WebConfig};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(
+    name = "motcua",
+    version,
+    about = "Motcua — National Public Service Portal and National Single Window"
+)]
+struct Cli {
+    /// Config file (TOML). Default: ./motcua.toml if present.
+    #[arg(long, global = true, env = "MOTCUA_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the portal (HTTP server and background worker).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Start the portal on SQLite with demo accounts (created if missing).
+    Demo,
+    /// Administration.
+    Admin {
+        #[command(subcommand)]
+        command: Admin,
+    },
+    /// Configuration helpers.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCmd,
+    },
+    /// Measure password hashing, login and request rates, and memory.
+    Bench(bench::Args),
+}
+
+#[derive(Subcommand)]
+enum Admin {
+    /// Create an account with an initial password (printed), which must be
+    /// changed at first login.
+    CreateAccount {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        full_name: String,
+        #[arg(long)]
+        email: Option<String>,
+        /// citizen, business, declarant, civil_servant or operator (repeatable)
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        #[arg(long)]
+        tax_code: Option<String>,
+        #[arg(long)]
+        personal_id: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        /// Use this initial password instead of a generated one.
+        #[arg(long, env = "MOTCUA_INITIAL_PASSWORD")]
+        initial_password: Option<String>,
+    },
+    /// Lock an account (its sessions end at once).
+    Lock {
+        username: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Unlock an account (also lifts a failed-login lock).
+    Unlock {
+        username: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Check the audit log's hash chain; exit code 1 if it is broken.
+    VerifyAudit,
+}
+
+#[derive(Subcommand)]
+enum ConfigCmd {
+    /// Print a fully commented config file with the defaults.
+    Example,
+}
+
+fn init_logs(cfg: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MOTCUA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&cfg.log_level));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if cfg.log_format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+pub async fn open_store(cfg: &Config) -> Result<Store> {
+    let store = Store::connect(&cfg.database.url, cfg.database.max_connections).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+pub fn web_config(cfg: &Config) -> Result<WebConfig> {
+    Ok(WebConfig {
+        public_url: cfg.public_url.trim_end_matches('/').to_string(),
+        secret_key: cfg.secret_key()?,
+        session_idle_minutes: cfg.session.idle_minutes,
+        session_max_hours: cfg.session.max_hours,
+        initial_password_days: cfg.security.initial_password_days,
+        reset_link_minutes: cfg.security.reset_link_minutes,
+        max_body_bytes: cfg.security.max_body_bytes,
+        argon2: motcua_web::config::Argon2Params {
+            memory_kib: cfg.security.argon2_memory_kib,
+            iterations: cfg.security.argon2_iterations,
+            parallelism: cfg.security.argon2_parallelism,
+        },
+        trust_proxy: cfg.security.trust_proxy,
+        operator_email: Some(cfg.mail.operator_email.clone()).filter(|s| !s.is_empty()),
+        mail_max_attempts: cfg.mail.max_attempts,
+    })
+}
+
+pub fn mailer(cfg: &Config) -> Result<Mailer> {
+    Ok(match cfg.mail.transport.as_str() {
+        "smtp" => Mailer::smtp(&cfg.smtp()?, &cfg.mail.from)?,
+        _ => Mailer::file(&cfg.mail.file_dir, &cfg.mail.from)?,
+    })
+}
+
+pub async fn app_state(cfg: &Config) -> Result<AppState> {
+    let store = open_store(cfg).await?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    Ok(AppState::new(store, web_config(cfg)?, clock, mailer(cfg)?))
+}
+
+async fn shutdown_signal(tx: tokio::sync::watch::Sender<bool>) {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    let _ = tx.send(true);
+}
+
+async fn serve(cfg: &Config, state: AppState) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(&cfg.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", cfg.listen))?;
+    let addr = listener.local_addr()?;
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let worker_id = format!("{}-{}", hostname(), std::process::id());
+    let worker = tokio::spawn(motcua_web::worker::run(
+        state.clone(),
+        worker_id,
+        Duration::from_secs(2),
+        rx.clone(),
+    ));
+    tracing::info!(database = %motcua_store::redact_url(&cfg.database.url), backend = state.store.backend().name(), mail = %state.mailer.describe(), "Motcua starting");
+    println!("Motcua listening on http://{addr}");
+    let app = motcua_web::router(state.clone());
+    let mut rx2 = rx.clone();
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        tokio::select! {
+            _ = shutdown_signal(tx) => {}
+            _ = rx2.changed() => {}
+        }
+    })
+    .await?;
+    let _ = worker.await;
+    state.store.close().await;
+    Ok(())
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "node".into())
+}
+
+async fn find(state: &AppState, username: &str) -> Result<accounts::Account> {
+    let mut c = state.store.conn().await?;
+    match accounts::by_username(&mut c, username).await? {
+        Some(a) => Ok(a),
+        None => bail!("no account with username '{username}'"),
+    }
+}
+
+fn parse_roles(roles: &[String]) -> Result<Vec<Role>> {
+    roles
+        .iter()
+        .flat_map(|r| r.split(','))
+        .map(|r| Role::parse(r).map_err(|_| anyhow::anyhow!("unknown role '{r}': use citizen, business, declarant, civil_servant or operator")))
+        .collect()
+}
+
+fn service_err(e: service::ServiceError) -> anyhow::Error {
+    match e {
+        service::ServiceError::Invalid(key) => {
+            let cat = motcua_web::i18n::Catalog::new();
+            anyhow::anyhow!("{} ({key})", cat.get(motcua_mail::Locale::En, key))
+        }
+        other => anyhow::anyhow!(other),
+    }
+}
+
+async fn admin(cfg: &Config, cmd: Admin) -> Result<i32> {
+    let state = app_state(cfg).await?;
+    let origin = Origin::cli();
+    match cmd {
+        Admin::CreateAccount {
+            username,
+            full_name,
+            email,
+            roles,
+            tax_code,
+            personal_id,
+            phone,
+            initial_password,
+        } => {
+            let input = NewAccountInput {
+                username,
+                full_name,
+                email,
+                phone,
+                tax_code,
+                personal_id,
+                roles: parse_roles(&roles)?,
+                initial_password,
+                locale: None,
+                permanent: false,
+            };
+            let (id, password) = service::create_account(&state, &origin, input)
+                .await
+                .map_err(service_err)?;
+            let a = {
+                let mut c = state.store.conn().await?;
+                accounts::get(&mut c, id).await?
+            };
+            let username = a.map(|a| a.username).unwrap_or_default();
+            println!("created account {id}: {username}");
+            println!("initial password: {password}");
+            println!(
+                "(valid {} days; must be changed at first login)",
+                cfg.security.initial_password_days
+            );
+        }
+        Admin::Lock { username, reason } => {
+            let a = find(&state, &username).await?;
+            service::lock_account(&state, &origin, a.id, &reason)
+                .await
+                .map_err(service_err)?;
+            motcua_web::worker::drain(&state).await?;
+            println!("locked {username}");
+        }
+        Admin::Unlock { username, reason } => {
+            let a = find(&state, &username).await?;
+            service::unlock_account(&state, &origin, a.id, &reason)
+                .await
+                .map_err(service_err)?;
+            println!("unlocked {username}");
+        }
+        Admin::VerifyAudit => {
+            let mut c = state.store.conn().await?;
+            let v = audit::verify(&mut c).await?;
+            match v.broken {
+                None => println!("audit log intact: {} records", v.records),
+                Some((seq, why)) => {
+                    println!("audit log BROKEN at record {seq}: {why}");
+                    return Ok(1);
+                }
+            }
+        }
+    }
+    state.store.close().await;
+    Ok(0)
+}
+
+pub const DEMO_ACCOUNTS: &[(&str, &str, &str, &str, &str)] = &[
+    // username, full name, email, roles, password
+    (
+        "operator",
+        "Trần Thị Quản Trị",
+        "operator@demo.motcua.localhost",
+        "operator",
+        "Quan-Tri-Cong-2026",
+    ),
+    (
+        "nguyenvanan",
+        "Nguyễn Văn An",
+        "an.nguyen@demo.motcua.localhost",
+        "citizen",
+        "Demo-Citizen-2026",
+    ),
+    (
+        "cty.hoaphat",
+        "Công ty TNHH Thương mại Hòa Phát Demo",
+        "ketoan@demo.motcua.localhost",
+        "business,declarant",
+        "Demo-Business-2026",
+    ),
+    (
+        "cb.bocongthuong",
+        "Lê Minh Đức",
+        "duc.le@demo.motcua.localhost",
+        "civil_servant",
+        "Demo-Servant-2026",
+    ),
+];
+
+async fn demo(cfg: &Config) -> Result<()> {
+    if !cfg.database.url.starts_with("sqlite://") {
+        bail!(
+            "demo runs on SQLite only (database.url = {})",
+            motcua_store::redact_url(&cfg.database.url)
+        );
+    }
+    let state = app_state(cfg).await?;
+    for (username, name, email, roles, password) in DEMO_ACCOUNTS {
+        let existing = {
+            let mut c = state.store.conn().await?;
+            accounts::by_username(&mut c, username).await?
+        };
+        if existing.is_some() {
+            continue;
+        }
+        let input = NewAccountInput {
+            username: username.to_string(),
+            full_name: name.to_string(),
+            email: Some(email.to_string()),
+            roles: parse_roles(&[roles.to_string()])?,
+            initial_password: Some(password.to_string()),
+            tax_code: (*roles)
+                .contains("business")
+                .then(|| "0100109106".to_string()),
+            // The civil servant shows the first-login flow; the others are
+            // ready to use.
+            permanent: *roles != "civil_servant",
+            ..Default::default()
+        };
+        service::create_account(&state, &Origin::cli(), input)
+            .await
+            .map_err(service_err)?;
+    }
+    println!();
+    println!("Motcua demo — {}", cfg.public_url);
+    println!("Demo accounts (cb.bocongthuong has an initial password and must change it at first login):");
+    for (username, name, _, roles, password) in DEMO_ACCOUNTS {
+        println!("  {username:<18} {password:<20} {roles:<20} {name}");
+    }
+    println!(
+        "Mail is written to {}/ as .eml files.",
+        cfg.mail.file_dir.display()
+    );
+    println!();
+    serve(cfg, state).await
+}
+
+fn main() {
+    let cli = Cli::parse();
+    if let Command::Config {
+        command: ConfigCmd::Example,
+    } = cli.command
+    {
+        print!("{}", config::EXAMPLE);
+        return;
+    }
+    let cfg = match Config::load(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("motcua: config error: {e:#}");
+            std::process::exit(2);
+        }
+    };
+    init_logs(&cfg);
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("motcua: cannot start runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    let result: Result<i32> = rt.block_on(async {
+        match cli.command {
+            Command::Serve => {
+                let state = app_state(&cfg).await?;
+                serve(&cfg, state).await.map(|_| 0)
+            }
+            Command::Migrate => {
+                let store = Store::connect(&cfg.database.url, 1).await?;
+                let applied = store.migrate().await?;
+                println!(
+                    "migrations applied: {applied:?} ({} backend)",
+                    store.backend().name()
+                );
+                Ok(0)
+            }
+            Command::Demo => demo(&cfg).await.map(|_| 0),
+            Command::Admin { command } => admin(&cfg, command).await,
+            Command::Bench(args) => bench::run(&cfg, args).await.map(|_| 0),
+            Command::Config { .. } => Ok(0),
+        }
+    });
+    match result {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("motcua: {}", format!("{e:#}").replace('\n', " "));
+            std::process::exit(1);
+        }
+    }
+}

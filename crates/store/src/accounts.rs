@@ -118,10 +118,7 @@ pub async fn create(c: &mut AnyConnection, a: &NewAccount, now: Millis) -> Resul
 
 pub async fn get(c: &mut AnyConnection, id: i64) -> Result<Option<Account>> {
     let sql = format!("SELECT {COLS} FROM accounts WHERE id = $1");
-    let row = sqlx::query(&sql)
-        .bind(id)
-        .fetch_optional(&mut *c)
-        .await?;
+    let row = sqlx::query(&sql).bind(id).fetch_optional(&mut *c).await?;
     finish(c, row).await
 }
 
@@ -169,7 +166,11 @@ pub struct Page {
 /// code and personal ID ("dang ky" finds "Đăng ký"). Every word of the
 /// query must occur.
 pub async fn search(c: &mut AnyConnection, query: &str, limit: i64, offset: i64) -> Result<Page> {
-    let words: Vec<String> = fold(query).split(' ').filter(|w| !w.is_empty()).map(like_escape).collect();
+    let words: Vec<String> = fold(query)
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(like_escape)
+        .collect();
     let mut cond = String::from("1=1");
     for i in 0..words.len() {
         cond.push_str(&format!(" AND search_text LIKE ${} ESCAPE '\\'", i + 1));
@@ -207,14 +208,16 @@ pub async fn set_status(
     reason: Option<&str>,
     now: Millis,
 ) -> Result<()> {
-    let n = sqlx::query("UPDATE accounts SET status = $1, lock_reason = $2, updated_at = $3 WHERE id = $4")
-        .bind(status.as_str())
-        .bind(reason.map(str::to_string))
-        .bind(now)
-        .bind(id)
-        .execute(&mut *c)
-        .await?
-        .rows_affected();
+    let n = sqlx::query(
+        "UPDATE accounts SET status = $1, lock_reason = $2, updated_at = $3 WHERE id = $4",
+    )
+    .bind(status.as_str())
+    .bind(reason.map(str::to_string))
+    .bind(now)
+    .bind(id)
+    .execute(&mut *c)
+    .await?
+    .rows_affected();
     if n == 0 {
         return Err(StoreError::NotFound);
     }
@@ -232,7 +235,9 @@ pub async fn set_locale(c: &mut AnyConnection, id: i64, locale: &str, now: Milli
 }
 
 pub async fn count(c: &mut AnyConnection) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM accounts").fetch_one(&mut *c).await?)
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
+        .fetch_one(&mut *c)
+        .await?)
 }
 
 /// Operators' accounts, to notify them (e.g. of a compromise report).
@@ -240,9 +245,7 @@ pub async fn operators(c: &mut AnyConnection) -> Result<Vec<Account>> {
     let sql = format!(
         "SELECT {COLS} FROM accounts WHERE status = 'active' AND id IN (SELECT account_id FROM account_roles WHERE role = 'operator') ORDER BY id"
     );
-    let rows = sqlx::query(&sql)
-    .fetch_all(&mut *c)
-    .await?;
+    let rows = sqlx::query(&sql).fetch_all(&mut *c).await?;
     let mut out = Vec::new();
     for r in rows {
         let mut a = from_row(&r)?;
@@ -260,7 +263,10 @@ pub struct PasswordCredential {
     pub changed_at: Millis,
 }
 
-pub async fn password(c: &mut AnyConnection, account_id: i64) -> Result<Option<PasswordCredential>> {
+pub async fn password(
+    c: &mut AnyConnection,
+    account_id: i64,
+) -> Result<Option<PasswordCredential>> {
     let row = sqlx::query("SELECT hash, is_initial, expires_at, changed_at FROM password_credentials WHERE account_id = $1")
         .bind(account_id)
         .fetch_optional(&mut *c)

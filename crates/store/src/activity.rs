@@ -42,7 +42,12 @@ pub async fn record(c: &mut AnyConnection, a: &NewActivity<'_>, now: Millis) -> 
 }
 
 /// Newest first.
-pub async fn list(c: &mut AnyConnection, account_id: i64, limit: i64, offset: i64) -> Result<(Vec<Activity>, i64)> {
+pub async fn list(
+    c: &mut AnyConnection,
+    account_id: i64,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Activity>, i64)> {
     let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM activity WHERE account_id = $1")
         .bind(account_id)
         .fetch_one(&mut *c)
@@ -83,7 +88,13 @@ pub struct CompromiseReport {
     pub at: Millis,
 }
 
-pub async fn report_compromise(c: &mut AnyConnection, account_id: i64, note: &str, ip: &str, now: Millis) -> Result<i64> {
+pub async fn report_compromise(
+    c: &mut AnyConnection,
+    account_id: i64,
+    note: &str,
+    ip: &str,
+    now: Millis,
+) -> Result<i64> {
     Ok(sqlx::query_scalar("INSERT INTO compromise_reports (account_id, note, ip, at) VALUES ($1, $2, $3, $4) RETURNING id")
         .bind(account_id)
         .bind(note)
@@ -93,7 +104,10 @@ pub async fn report_compromise(c: &mut AnyConnection, account_id: i64, note: &st
         .await?)
 }
 
-pub async fn compromise_reports(c: &mut AnyConnection, limit: i64) -> Result<Vec<CompromiseReport>> {
+pub async fn compromise_reports(
+    c: &mut AnyConnection,
+    limit: i64,
+) -> Result<Vec<CompromiseReport>> {
     let rows = sqlx::query(
         "SELECT r.id, r.account_id, a.username, r.note, r.ip, r.at FROM compromise_reports r JOIN accounts a ON a.id = r.account_id ORDER BY r.id DESC LIMIT $1",
     )

@@ -16,11 +16,22 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn system(what: &str) -> Ctx {
-        Ctx { actor: format!("system:{what}"), ip: String::new(), request_id: String::new() }
+        Ctx {
+            actor: format!("system:{what}"),
+            ip: String::new(),
+            request_id: String::new(),
+        }
     }
 }
 
-pub async fn append(c: &mut AnyConnection, ctx: &Ctx, action: &str, target: &str, detail: &str, now: Millis) -> Result<i64> {
+pub async fn append(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    action: &str,
+    target: &str,
+    detail: &str,
+    now: Millis,
+) -> Result<i64> {
     let lock = Backend::of(c).for_update();
     let sql = format!("SELECT seq, hash FROM audit_head WHERE id = 1{lock}");
     let head = sqlx::query(&sql).fetch_one(&mut *c).await?;
@@ -92,8 +103,14 @@ const COLS: &str = "seq, at, actor, action, target, ip, request_id, detail, prev
 
 /// Newest first, optionally only those about `target`.
 pub async fn list(c: &mut AnyConnection, target: Option<&str>, limit: i64) -> Result<Vec<Entry>> {
-    let sql = format!("SELECT {COLS} FROM audit_log WHERE ($1 = '' OR target = $1) ORDER BY seq DESC LIMIT $2");
-    let rows = sqlx::query(&sql).bind(target.unwrap_or("")).bind(limit).fetch_all(&mut *c).await?;
+    let sql = format!(
+        "SELECT {COLS} FROM audit_log WHERE ($1 = '' OR target = $1) ORDER BY seq DESC LIMIT $2"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(target.unwrap_or(""))
+        .bind(limit)
+        .fetch_all(&mut *c)
+        .await?;
     rows.iter().map(entry).collect()
 }
 
@@ -107,7 +124,9 @@ pub struct Verification {
 /// Recomputes the whole chain. Detects an edited row (hash mismatch), a
 /// deleted row (gap or broken link) and a deleted tail (head mismatch).
 pub async fn verify(c: &mut AnyConnection) -> Result<Verification> {
-    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&mut *c).await?;
+    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_one(&mut *c)
+        .await?;
     let (head_seq, head_hash): (i64, String) = (head.try_get("seq")?, head.try_get("hash")?);
     let mut prev = GENESIS.to_string();
     let mut expected_seq = 1;
@@ -124,10 +143,16 @@ pub async fn verify(c: &mut AnyConnection) -> Result<Verification> {
             records += 1;
             after = e.seq;
             if e.seq != expected_seq {
-                return Ok(Verification { records, broken: Some((expected_seq, "missing record".into())) });
+                return Ok(Verification {
+                    records,
+                    broken: Some((expected_seq, "missing record".into())),
+                });
             }
             if e.prev_hash != prev {
-                return Ok(Verification { records, broken: Some((e.seq, "link to previous record broken".into())) });
+                return Ok(Verification {
+                    records,
+                    broken: Some((e.seq, "link to previous record broken".into())),
+                });
             }
             let rec = Record {
                 seq: e.seq,
@@ -140,7 +165,10 @@ pub async fn verify(c: &mut AnyConnection) -> Result<Verification> {
                 detail: e.detail,
             };
             if chain_hash(&prev, &rec) != e.hash {
-                return Ok(Verification { records, broken: Some((e.seq, "record altered".into())) });
+                return Ok(Verification {
+                    records,
+                    broken: Some((e.seq, "record altered".into())),
+                });
             }
             prev = e.hash;
             expected_seq += 1;
@@ -149,8 +177,17 @@ pub async fn verify(c: &mut AnyConnection) -> Result<Verification> {
     if expected_seq - 1 != head_seq || prev != head_hash {
         return Ok(Verification {
             records,
-            broken: Some((expected_seq, format!("chain ends at {} but head says {head_seq}", expected_seq - 1))),
+            broken: Some((
+                expected_seq,
+                format!(
+                    "chain ends at {} but head says {head_seq}",
+                    expected_seq - 1
+                ),
+            )),
         });
     }
-    Ok(Verification { records, broken: None })
+    Ok(Verification {
+        records,
+        broken: None,
+    })
 }

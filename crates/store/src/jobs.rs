@@ -22,7 +22,8 @@ pub struct Job {
     pub updated_at: Millis,
 }
 
-const COLS: &str = "id, kind, payload, status, attempts, max_attempts, run_at, last_error, created_at, updated_at";
+const COLS: &str =
+    "id, kind, payload, status, attempts, max_attempts, run_at, last_error, created_at, updated_at";
 
 fn job(r: &AnyRow) -> Result<Job> {
     Ok(Job {
@@ -39,7 +40,13 @@ fn job(r: &AnyRow) -> Result<Job> {
     })
 }
 
-pub async fn enqueue(c: &mut AnyConnection, kind: &str, payload: &str, max_attempts: i64, now: Millis) -> Result<i64> {
+pub async fn enqueue(
+    c: &mut AnyConnection,
+    kind: &str,
+    payload: &str,
+    max_attempts: i64,
+    now: Millis,
+) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO jobs (kind, payload, status, attempts, max_attempts, run_at, created_at, updated_at) VALUES ($1, $2, 'queued', 0, $3, $4, $4, $4) RETURNING id",
     )
@@ -52,7 +59,12 @@ pub async fn enqueue(c: &mut AnyConnection, kind: &str, payload: &str, max_attem
 }
 
 /// Claims the next due job for `worker` with a lease of `lease` ms.
-pub async fn claim(c: &mut AnyConnection, worker: &str, now: Millis, lease: Millis) -> Result<Option<Job>> {
+pub async fn claim(
+    c: &mut AnyConnection,
+    worker: &str,
+    now: Millis,
+    lease: Millis,
+) -> Result<Option<Job>> {
     let lock = Backend::of(c).skip_locked();
     let sql = format!(
         "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_by = $1, locked_until = $2, updated_at = $3 \
@@ -81,7 +93,9 @@ pub async fn complete(c: &mut AnyConnection, id: i64, now: Millis) -> Result<()>
 /// 20 s … capped at one hour.
 pub fn backoff(attempts: i64) -> Millis {
     let shift = (attempts - 1).clamp(0, 20) as u32;
-    (5 * SECOND as Millis).saturating_mul(1 << shift).min(3600 * SECOND)
+    (5 * SECOND as Millis)
+        .saturating_mul(1 << shift)
+        .min(3600 * SECOND)
 }
 
 /// Records a failure: retry later, or dead-letter after the last attempt.
@@ -108,7 +122,11 @@ pub async fn get(c: &mut AnyConnection, id: i64) -> Result<Option<Job>> {
 
 pub async fn list(c: &mut AnyConnection, status: &str, limit: i64) -> Result<Vec<Job>> {
     let sql = format!("SELECT {COLS} FROM jobs WHERE status = $1 ORDER BY id DESC LIMIT $2");
-    let rows = sqlx::query(&sql).bind(status).bind(limit).fetch_all(&mut *c).await?;
+    let rows = sqlx::query(&sql)
+        .bind(status)
+        .bind(limit)
+        .fetch_all(&mut *c)
+        .await?;
     rows.iter().map(job).collect()
 }
 
@@ -125,8 +143,11 @@ pub async fn requeue(c: &mut AnyConnection, id: i64, now: Millis) -> Result<bool
 
 /// Number of jobs per status.
 pub async fn counts(c: &mut AnyConnection) -> Result<Vec<(String, i64)>> {
-    let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status ORDER BY status")
-        .fetch_all(&mut *c)
-        .await?;
-    rows.iter().map(|r| Ok((r.try_get("status")?, r.try_get("n")?))).collect()
+    let rows =
+        sqlx::query("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status ORDER BY status")
+            .fetch_all(&mut *c)
+            .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("status")?, r.try_get("n")?)))
+        .collect()
 }

@@ -44,7 +44,11 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
     #[error("migration {version} ({name}) failed: {reason}")]
-    Migration { version: i64, name: &'static str, reason: String },
+    Migration {
+        version: i64,
+        name: &'static str,
+        reason: String,
+    },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -122,7 +126,9 @@ impl Store {
         let backend = match scheme {
             "sqlite" => Backend::Sqlite,
             "postgres" | "postgresql" => Backend::Postgres,
-            _ if !url.contains("://") => return Err(StoreError::BadScheme(url.chars().take(20).collect())),
+            _ if !url.contains("://") => {
+                return Err(StoreError::BadScheme(url.chars().take(20).collect()))
+            }
             other => return Err(StoreError::BadScheme(other.to_string())),
         };
         let connect_err = |e: &dyn std::fmt::Display| StoreError::Connect {
@@ -131,7 +137,12 @@ impl Store {
         };
         let mut url = url.to_string();
         if backend == Backend::Sqlite {
-            let path = url.trim_start_matches("sqlite://").split('?').next().unwrap_or_default().to_string();
+            let path = url
+                .trim_start_matches("sqlite://")
+                .split('?')
+                .next()
+                .unwrap_or_default()
+                .to_string();
             if path != ":memory:" && !path.is_empty() {
                 if let Some(dir) = std::path::Path::new(&path).parent() {
                     if !dir.as_os_str().is_empty() {
@@ -186,7 +197,9 @@ impl Store {
     pub async fn begin(&self) -> Result<Tx> {
         let mut tx = self.pool.begin().await?;
         if self.backend == Backend::Sqlite {
-            sqlx::query("DELETE FROM write_lock").execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM write_lock")
+                .execute(&mut *tx)
+                .await?;
         }
         Ok(tx)
     }
@@ -223,7 +236,10 @@ mod tests {
 
     #[test]
     fn redacts_passwords() {
-        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            redact_url("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
         assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
     }

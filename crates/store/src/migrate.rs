@@ -25,7 +25,9 @@ pub async fn run(store: &Store) -> Result<Vec<i64>> {
     // unique violation on pg_type.
     let mut tx = store.pool().begin().await?;
     if store.backend() == Backend::Postgres {
-        sqlx::query("SELECT pg_advisory_xact_lock(7268320)").execute(&mut *tx).await?;
+        sqlx::query("SELECT pg_advisory_xact_lock(7268320)")
+            .execute(&mut *tx)
+            .await?;
     }
     sqlx::raw_sql(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
@@ -37,12 +39,15 @@ pub async fn run(store: &Store) -> Result<Vec<i64>> {
     for m in MIGRATIONS {
         let mut tx = store.pool().begin().await?;
         if store.backend() == Backend::Postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock(7268320)").execute(&mut *tx).await?;
+            sqlx::query("SELECT pg_advisory_xact_lock(7268320)")
+                .execute(&mut *tx)
+                .await?;
         }
-        let done: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
-            .bind(m.version)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let done: Option<i64> =
+            sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+                .bind(m.version)
+                .fetch_optional(&mut *tx)
+                .await?;
         if done.is_some() {
             continue;
         }
@@ -50,21 +55,26 @@ pub async fn run(store: &Store) -> Result<Vec<i64>> {
             Backend::Sqlite => m.sqlite,
             Backend::Postgres => m.postgres,
         };
-        sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(|e| StoreError::Migration {
-            version: m.version,
-            name: m.name,
-            reason: e.to_string(),
-        })?;
+        sqlx::raw_sql(sql)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::Migration {
+                version: m.version,
+                name: m.name,
+                reason: e.to_string(),
+            })?;
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_millis() as i64)
             .unwrap_or_default();
-        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
-            .bind(m.version)
-            .bind(m.name)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+        )
+        .bind(m.version)
+        .bind(m.name)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         applied.push(m.version);
     }

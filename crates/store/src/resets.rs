@@ -3,7 +3,13 @@ use crate::Result;
 use motcua_domain::Millis;
 use sqlx::{AnyConnection, Row};
 
-pub async fn create(c: &mut AnyConnection, token_hash: &str, account_id: i64, now: Millis, expires_at: Millis) -> Result<()> {
+pub async fn create(
+    c: &mut AnyConnection,
+    token_hash: &str,
+    account_id: i64,
+    now: Millis,
+    expires_at: Millis,
+) -> Result<()> {
     sqlx::query("INSERT INTO password_resets (token_hash, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
         .bind(token_hash)
         .bind(account_id)
@@ -44,19 +50,23 @@ pub async fn consume(c: &mut AnyConnection, token_hash: &str, now: Millis) -> Re
 
 /// Invalidates every open token of an account (after a reset or a lock).
 pub async fn revoke_all(c: &mut AnyConnection, account_id: i64, now: Millis) -> Result<()> {
-    sqlx::query("UPDATE password_resets SET used_at = $1 WHERE account_id = $2 AND used_at IS NULL")
-        .bind(now)
-        .bind(account_id)
-        .execute(&mut *c)
-        .await?;
+    sqlx::query(
+        "UPDATE password_resets SET used_at = $1 WHERE account_id = $2 AND used_at IS NULL",
+    )
+    .bind(now)
+    .bind(account_id)
+    .execute(&mut *c)
+    .await?;
     Ok(())
 }
 
 /// Links created for an account since `since` (to cap reset mail).
 pub async fn recent_count(c: &mut AnyConnection, account_id: i64, since: Millis) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM password_resets WHERE account_id = $1 AND created_at >= $2")
-        .bind(account_id)
-        .bind(since)
-        .fetch_one(&mut *c)
-        .await?)
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM password_resets WHERE account_id = $1 AND created_at >= $2",
+    )
+    .bind(account_id)
+    .bind(since)
+    .fetch_one(&mut *c)
+    .await?)
 }

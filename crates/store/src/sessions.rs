@@ -62,7 +62,12 @@ pub async fn get(c: &mut AnyConnection, id_hash: &str, now: Millis) -> Result<Op
 }
 
 /// Slides the idle expiry forward.
-pub async fn touch(c: &mut AnyConnection, id_hash: &str, now: Millis, expires_at: Millis) -> Result<()> {
+pub async fn touch(
+    c: &mut AnyConnection,
+    id_hash: &str,
+    now: Millis,
+    expires_at: Millis,
+) -> Result<()> {
     sqlx::query("UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE id_hash = $3")
         .bind(now)
         .bind(expires_at)
@@ -90,11 +95,13 @@ pub async fn delete_all(c: &mut AnyConnection, account_id: i64) -> Result<u64> {
 }
 
 pub async fn count_for(c: &mut AnyConnection, account_id: i64, now: Millis) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE account_id = $1 AND expires_at > $2")
-        .bind(account_id)
-        .bind(now)
-        .fetch_one(&mut *c)
-        .await?)
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sessions WHERE account_id = $1 AND expires_at > $2",
+    )
+    .bind(account_id)
+    .bind(now)
+    .fetch_one(&mut *c)
+    .await?)
 }
 
 pub async fn purge_expired(c: &mut AnyConnection, now: Millis) -> Result<u64> {

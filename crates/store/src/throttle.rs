@@ -6,10 +6,12 @@ use motcua_domain::Millis;
 use sqlx::{AnyConnection, Row};
 
 pub async fn get(c: &mut AnyConnection, key: &str) -> Result<State> {
-    let row = sqlx::query("SELECT failures, last_failure_at, locks, locked_until FROM login_throttle WHERE key = $1")
-        .bind(key)
-        .fetch_optional(&mut *c)
-        .await?;
+    let row = sqlx::query(
+        "SELECT failures, last_failure_at, locks, locked_until FROM login_throttle WHERE key = $1",
+    )
+    .bind(key)
+    .fetch_optional(&mut *c)
+    .await?;
     Ok(match row {
         None => State::default(),
         Some(r) => State {
@@ -38,7 +40,10 @@ pub async fn put(c: &mut AnyConnection, key: &str, s: &State) -> Result<()> {
 
 /// Forgets failures (after a successful login, or an operator's unlock).
 pub async fn clear(c: &mut AnyConnection, key: &str) -> Result<()> {
-    sqlx::query("DELETE FROM login_throttle WHERE key = $1").bind(key).execute(&mut *c).await?;
+    sqlx::query("DELETE FROM login_throttle WHERE key = $1")
+        .bind(key)
+        .execute(&mut *c)
+        .await?;
     Ok(())
 }
 

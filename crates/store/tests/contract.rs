@@ -1949,6 +1949,16 @@ async fn jobs_fail_backoff_dead_and_requeue() -> R {
     Ok(())
 }
 
+/// Who holds a job's lease, and until when (not part of `jobs::Job`).
+async fn lease_of(c: &mut AnyConnection, id: i64) -> R<(Option<String>, Option<i64>)> {
+    Ok(
+        sqlx::query_as("SELECT locked_by, locked_until FROM jobs WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *c)
+            .await?,
+    )
+}
+
 #[tokio::test]
 async fn jobs_expired_lease_is_reclaimed() -> R {
     for db in backends().await {
@@ -1982,14 +1992,7 @@ async fn jobs_expired_lease_is_reclaimed() -> R {
             (id, 2, "running"),
             "{tag}"
         );
-        let (by, until): (Option<String>, Option<i64>) = {
-            let row: (Option<String>, Option<i64>) =
-                sqlx::query_as("SELECT locked_by, locked_until FROM jobs WHERE id = $1")
-                    .bind(id)
-                    .fetch_one(&mut *c)
-                    .await?;
-            row
-        };
+        let (by, until) = lease_of(&mut c, id).await?;
         assert_eq!(
             (by.as_deref(), until),
             (Some("node-b"), Some(NOW + 2 * lease + 1)),
@@ -2002,12 +2005,11 @@ async fn jobs_expired_lease_is_reclaimed() -> R {
             "{tag}: new lease held"
         );
         jobs::complete(&mut c, id, NOW + lease + 3).await?;
-        let (by, until): (Option<String>, Option<i64>) =
-            sqlx::query_as("SELECT locked_by, locked_until FROM jobs WHERE id = $1")
-                .bind(id)
-                .fetch_one(&mut *c)
-                .await?;
-        assert_eq!((by, until), (None, None), "{tag}: lease released");
+        assert_eq!(
+            lease_of(&mut c, id).await?,
+            (None, None),
+            "{tag}: lease released"
+        );
     }
     Ok(())
 }

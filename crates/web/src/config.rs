@@ -12,7 +12,11 @@ pub struct Argon2Params {
 
 impl Default for Argon2Params {
     fn default() -> Self {
-        Argon2Params { memory_kib: 19_456, iterations: 2, parallelism: 1 }
+        Argon2Params {
+            memory_kib: 19_456,
+            iterations: 2,
+            parallelism: 1,
+        }
     }
 }
 

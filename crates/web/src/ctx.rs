@@ -75,7 +75,10 @@ pub fn locale_from(headers: &HeaderMap) -> Locale {
     if let Some(l) = cookie(headers, LANG_COOKIE) {
         return Locale::parse(l);
     }
-    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     if accept.trim_start().starts_with("en") {
         Locale::En
     } else {
@@ -85,7 +88,11 @@ pub fn locale_from(headers: &HeaderMap) -> Locale {
 
 pub fn client_ip(parts: &Parts, trust_proxy: bool) -> String {
     if trust_proxy {
-        if let Some(f) = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
+        if let Some(f) = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+        {
             if let Some(first) = f.split(',').next() {
                 let ip = first.trim();
                 if ip.parse::<std::net::IpAddr>().is_ok() {
@@ -168,7 +175,14 @@ pub fn urlencode(s: &str) -> String {
 /// A local path to return to after login; anything else becomes "/".
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.contains("://") => n.to_string(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.contains("://") =>
+        {
+            n.to_string()
+        }
         _ => "/".into(),
     }
 }
@@ -176,7 +190,10 @@ pub fn safe_next(next: Option<&str>) -> String {
 impl FromRequestParts<AppState> for Ctx {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let now = state.now();
         let locale = locale_from(&parts.headers);
         let ip = client_ip(parts, state.config.trust_proxy);
@@ -188,10 +205,16 @@ impl FromRequestParts<AppState> for Ctx {
             .chars()
             .take(300)
             .collect();
-        let request_id = parts.extensions.get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
+        let request_id = parts
+            .extensions
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default();
         let mut viewer = None;
         if let Some(token) = cookie(&parts.headers, SESSION_COOKIE) {
-            viewer = load_viewer(state, token, now).await.map_err(IntoResponse::into_response)?;
+            viewer = load_viewer(state, token, now)
+                .await
+                .map_err(IntoResponse::into_response)?;
         }
         let binding = match &viewer {
             Some(v) => v.token.clone(),
@@ -203,8 +226,20 @@ impl FromRequestParts<AppState> for Ctx {
                 .unwrap_or_default(),
         };
         let csrf = csrf_for(&state.config.secret_key, &binding);
-        let path = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
-        Ok(Ctx { locale, ip, user_agent, request_id, viewer, csrf, path })
+        let path = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into());
+        Ok(Ctx {
+            locale,
+            ip,
+            user_agent,
+            request_id,
+            viewer,
+            csrf,
+            path,
+        })
     }
 }
 
@@ -229,5 +264,9 @@ async fn load_viewer(state: &AppState, token: &str, now: i64) -> Result<Option<V
         let cap = session.created_at + state.config.session_max_hours * 3_600_000;
         sessions::touch(&mut c, &id_hash, now, idle.min(cap)).await?;
     }
-    Ok(Some(Viewer { session, token: token.to_string(), account }))
+    Ok(Some(Viewer {
+        session,
+        token: token.to_string(),
+        account,
+    }))
 }

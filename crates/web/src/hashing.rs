@@ -20,7 +20,8 @@ pub struct Hasher {
 pub struct HashError(String);
 
 pub fn argon2(p: Argon2Params) -> Result<Argon2<'static>, HashError> {
-    let params = Params::new(p.memory_kib, p.iterations, p.parallelism, None).map_err(|e| HashError(e.to_string()))?;
+    let params = Params::new(p.memory_kib, p.iterations, p.parallelism, None)
+        .map_err(|e| HashError(e.to_string()))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
@@ -38,24 +39,41 @@ pub fn hash_blocking(p: Argon2Params, password: &str) -> Result<String, HashErro
 /// Verifies with the parameters recorded in the PHC string.
 pub fn verify_blocking(password: &str, phc: &str) -> bool {
     match PasswordHash::new(phc) {
-        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
         Err(_) => false,
     }
 }
 
 impl Hasher {
     pub fn new(params: Argon2Params) -> Hasher {
-        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-        Hasher { params, permits: Arc::new(Semaphore::new(cores)), dummy: Arc::new(OnceLock::new()) }
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
+        Hasher {
+            params,
+            permits: Arc::new(Semaphore::new(cores)),
+            dummy: Arc::new(OnceLock::new()),
+        }
     }
 
     pub fn params(&self) -> Argon2Params {
         self.params
     }
 
-    async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T, HashError> {
-        let _permit = self.permits.acquire().await.map_err(|e| HashError(e.to_string()))?;
-        tokio::task::spawn_blocking(f).await.map_err(|e| HashError(e.to_string()))
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, HashError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| HashError(e.to_string()))?;
+        tokio::task::spawn_blocking(f)
+            .await
+            .map_err(|e| HashError(e.to_string()))
     }
 
     pub async fn hash(&self, password: &str) -> Result<String, HashError> {

@@ -16,7 +16,12 @@ impl Default for Catalog {
 
 impl Catalog {
     pub fn new() -> Catalog {
-        Catalog { map: MESSAGES.iter().map(|(k, vi, en)| (*k, (*vi, *en))).collect() }
+        Catalog {
+            map: MESSAGES
+                .iter()
+                .map(|(k, vi, en)| (*k, (*vi, *en)))
+                .collect(),
+        }
     }
 
     pub fn get(&self, locale: Locale, key: &str) -> &'static str {
@@ -233,7 +238,11 @@ mod tests {
                 let text = std::fs::read_to_string(&path).unwrap_or_default();
                 for part in text.split("c.t(\"").skip(1) {
                     let key = part.split('"').next().unwrap_or_default();
-                    assert!(cat.static_key(key).is_some(), "{}: missing key {key}", path.display());
+                    assert!(
+                        cat.static_key(key).is_some(),
+                        "{}: missing key {key}",
+                        path.display()
+                    );
                     checked += 1;
                 }
             }

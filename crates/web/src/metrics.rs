@@ -35,24 +35,61 @@ impl Metrics {
     pub fn render(&self, job_counts: &[(String, i64)], accounts: i64) -> String {
         let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
         let mut s = String::new();
-        let _ = writeln!(s, "# HELP motcua_http_responses_total HTTP responses by status class.");
+        let _ = writeln!(
+            s,
+            "# HELP motcua_http_responses_total HTTP responses by status class."
+        );
         let _ = writeln!(s, "# TYPE motcua_http_responses_total counter");
-        for (class, c) in [("2xx", &self.http_2xx), ("3xx", &self.http_3xx), ("4xx", &self.http_4xx), ("5xx", &self.http_5xx)] {
-            let _ = writeln!(s, "motcua_http_responses_total{{class=\"{class}\"}} {}", g(c));
+        for (class, c) in [
+            ("2xx", &self.http_2xx),
+            ("3xx", &self.http_3xx),
+            ("4xx", &self.http_4xx),
+            ("5xx", &self.http_5xx),
+        ] {
+            let _ = writeln!(
+                s,
+                "motcua_http_responses_total{{class=\"{class}\"}} {}",
+                g(c)
+            );
         }
-        let _ = writeln!(s, "# HELP motcua_login_attempts_total Password login attempts by result.");
+        let _ = writeln!(
+            s,
+            "# HELP motcua_login_attempts_total Password login attempts by result."
+        );
         let _ = writeln!(s, "# TYPE motcua_login_attempts_total counter");
-        for (r, c) in [("success", &self.login_success), ("failure", &self.login_failure), ("throttled", &self.login_throttled)] {
+        for (r, c) in [
+            ("success", &self.login_success),
+            ("failure", &self.login_failure),
+            ("throttled", &self.login_throttled),
+        ] {
             let _ = writeln!(s, "motcua_login_attempts_total{{result=\"{r}\"}} {}", g(c));
         }
-        let _ = writeln!(s, "# HELP motcua_mail_total Mail delivery attempts by result.");
+        let _ = writeln!(
+            s,
+            "# HELP motcua_mail_total Mail delivery attempts by result."
+        );
         let _ = writeln!(s, "# TYPE motcua_mail_total counter");
-        let _ = writeln!(s, "motcua_mail_total{{result=\"sent\"}} {}", g(&self.mail_sent));
-        let _ = writeln!(s, "motcua_mail_total{{result=\"failed\"}} {}", g(&self.mail_failed));
-        let _ = writeln!(s, "# HELP motcua_jobs Jobs in the queue by status (all nodes).");
+        let _ = writeln!(
+            s,
+            "motcua_mail_total{{result=\"sent\"}} {}",
+            g(&self.mail_sent)
+        );
+        let _ = writeln!(
+            s,
+            "motcua_mail_total{{result=\"failed\"}} {}",
+            g(&self.mail_failed)
+        );
+        let _ = writeln!(
+            s,
+            "# HELP motcua_jobs Jobs in the queue by status (all nodes)."
+        );
         let _ = writeln!(s, "# TYPE motcua_jobs gauge");
         for status in ["queued", "running", "done", "dead"] {
-            let n = job_counts.iter().find(|(k, _)| k == status).map(|(_, n)| *n).unwrap_or(0);
+            let n = job_counts
+                .iter()
+                .find(|(k, _)| k == status)
+                .map(|(_, n)| *n)
+                .unwrap_or(0);
             let _ = writeln!(s, "motcua_jobs{{status=\"{status}\"}} {n}");
         }
         let _ = writeln!(s, "# HELP motcua_accounts Accounts in the database.");

@@ -16,7 +16,11 @@ const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; s
                    frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
 
 fn is_page_path(path: &str) -> bool {
-    !(path.starts_with("/api/") || path == "/healthz" || path == "/readyz" || path == "/metrics" || path.starts_with("/static/"))
+    !(path.starts_with("/api/")
+        || path == "/healthz"
+        || path == "/readyz"
+        || path == "/metrics"
+        || path.starts_with("/static/"))
 }
 
 /// Outermost layer: request id, timing, metrics, security headers.
@@ -44,7 +48,10 @@ pub async fn observe(State(state): State<AppState>, mut req: Request, next: Next
     if let Ok(v) = HeaderValue::from_str(&id) {
         h.insert("x-request-id", v);
     }
-    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
     if is_page_path(&path) {
         h.insert("x-frame-options", HeaderValue::from_static("DENY"));
@@ -78,7 +85,11 @@ pub async fn csrf(State(state): State<AppState>, mut req: Request, next: Next) -
             .filter_map(|n| ctx::cookie(req.headers(), n))
             .map(|b| ctx::csrf_for(secret, b))
             .collect();
-        let header_token = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let header_token = req
+            .headers()
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let (parts, body) = req.into_parts();
         let bytes = match axum::body::to_bytes(body, state.config.max_body_bytes).await {
             Ok(b) => b,
@@ -97,7 +108,10 @@ pub async fn csrf(State(state): State<AppState>, mut req: Request, next: Next) -
             None
         };
         let given = form_token.or(header_token).unwrap_or_default();
-        let ok = !given.is_empty() && bindings.iter().any(|b| bool::from(b.as_bytes().ct_eq(given.as_bytes())));
+        let ok = !given.is_empty()
+            && bindings
+                .iter()
+                .any(|b| bool::from(b.as_bytes().ct_eq(given.as_bytes())));
         if !ok {
             tracing::info!(%path, "CSRF check failed");
             return error_response(StatusCode::FORBIDDEN, "error.csrf");
@@ -106,8 +120,10 @@ pub async fn csrf(State(state): State<AppState>, mut req: Request, next: Next) -
     }
     let mut res = next.run(req).await;
     if let Some(t) = minted {
-        res.headers_mut()
-            .append(header::SET_COOKIE, ctx::set_cookie(PRE_COOKIE, &t, None, state.config.secure_cookies()));
+        res.headers_mut().append(
+            header::SET_COOKIE,
+            ctx::set_cookie(PRE_COOKIE, &t, None, state.config.secure_cookies()),
+        );
     }
     res
 }

@@ -62,7 +62,14 @@ pub struct Origin {
 
 impl Origin {
     pub fn cli() -> Origin {
-        Origin { audit: audit::Ctx { actor: "cli".into(), ip: "local".into(), request_id: String::new() }, user_agent: "motcua-cli".into() }
+        Origin {
+            audit: audit::Ctx {
+                actor: "cli".into(),
+                ip: "local".into(),
+                request_id: String::new(),
+            },
+            user_agent: "motcua-cli".into(),
+        }
     }
 }
 
@@ -72,7 +79,14 @@ pub fn account_target(id: i64) -> String {
 
 /// Renders and queues a mail in the caller's transaction: it is sent only
 /// if the change commits, and retried until delivered.
-pub async fn queue_mail(c: &mut AnyConnection, state: &AppState, to: &str, t: &Template, locale: Locale, now: Millis) -> Result<()> {
+pub async fn queue_mail(
+    c: &mut AnyConnection,
+    state: &AppState,
+    to: &str,
+    t: &Template,
+    locale: Locale,
+    now: Millis,
+) -> Result<()> {
     let m = OutgoingMail::new(to, motcua_mail::render(t, locale));
     let payload = serde_json::to_string(&m).map_err(|e| ServiceError::Internal(e.to_string()))?;
     jobs::enqueue(c, "mail", &payload, state.config.mail_max_attempts, now).await?;
@@ -91,18 +105,40 @@ pub struct NewAccountInput {
     /// None: generate one.
     pub initial_password: Option<String>,
     pub locale: Option<Locale>,
+    /// A password chosen by the holder rather than given to them (demo
+    /// data, migrations): no forced change, no expiry.
+    pub permanent: bool,
 }
 
 /// Creates an account with an initial password, which expires after the
 /// configured days and must be changed at first login (R-ID-4). Returns
 /// the account id and the initial password.
-pub async fn create_account(state: &AppState, origin: &Origin, input: NewAccountInput) -> Result<(i64, String)> {
+pub async fn create_account(
+    state: &AppState,
+    origin: &Origin,
+    input: NewAccountInput,
+) -> Result<(i64, String)> {
     let now = state.now();
     let username = Username::parse(&input.username)?;
     let full_name = parse_full_name(&input.full_name)?;
-    let email = input.email.as_deref().filter(|s| !s.trim().is_empty()).map(Email::parse).transpose()?;
-    let tax_code = input.tax_code.as_deref().filter(|s| !s.trim().is_empty()).map(TaxCode::parse).transpose()?;
-    let personal_id = input.personal_id.as_deref().filter(|s| !s.trim().is_empty()).map(PersonalId::parse).transpose()?;
+    let email = input
+        .email
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(Email::parse)
+        .transpose()?;
+    let tax_code = input
+        .tax_code
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(TaxCode::parse)
+        .transpose()?;
+    let personal_id = input
+        .personal_id
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(PersonalId::parse)
+        .transpose()?;
     if input.roles.is_empty() {
         return Err(ServiceError::Invalid("error.role"));
     }
@@ -131,11 +167,19 @@ pub async fn create_account(state: &AppState, origin: &Origin, input: NewAccount
         Err(StoreError::Conflict(_)) => return Err(ServiceError::Invalid("error.username_taken")),
         Err(e) => return Err(e.into()),
     };
-    let expires = now + state.config.initial_password_days * DAY;
-    accounts::set_password(&mut tx, id, &hash, Some(expires), now).await?;
+    let expires = (!input.permanent).then_some(now + state.config.initial_password_days * DAY);
+    accounts::set_password(&mut tx, id, &hash, expires, now).await?;
     let roles: Vec<&str> = input.roles.iter().map(|r| r.as_str()).collect();
     let detail = serde_json::json!({ "username": new.username, "roles": roles }).to_string();
-    audit::append(&mut tx, &origin.audit, "account.create", &account_target(id), &detail, now).await?;
+    audit::append(
+        &mut tx,
+        &origin.audit,
+        "account.create",
+        &account_target(id),
+        &detail,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok((id, initial))
 }
@@ -143,7 +187,11 @@ pub async fn create_account(state: &AppState, origin: &Origin, input: NewAccount
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoginOutcome {
     /// Logged in; the new session's cookie token.
-    Success { token: String, account_id: i64, must_change_password: bool },
+    Success {
+        token: String,
+        account_id: i64,
+        must_change_password: bool,
+    },
     Invalid,
     /// Too many recent failures: try again at this time.
     Wait(Millis),
@@ -205,7 +253,13 @@ pub async fn login_password(
         None => state.hasher.verify_dummy(password_given).await?,
     };
     let (Some(account), Some(credential), true) = (account, credential, ok) else {
-        return login_failed(state, origin, account_for_failure(state, username).await?, now).await;
+        return login_failed(
+            state,
+            origin,
+            account_for_failure(state, username).await?,
+            now,
+        )
+        .await;
     };
     if account.status != AccountStatus::Active {
         return Ok(LoginOutcome::AccountLocked);
@@ -236,16 +290,35 @@ pub async fn login_password(
     .await?;
     activity::record(
         &mut tx,
-        &activity::NewActivity { account_id: account.id, kind: "login", method: Some("password"), ip: &ip, user_agent: &origin.user_agent, detail: "" },
+        &activity::NewActivity {
+            account_id: account.id,
+            kind: "login",
+            method: Some("password"),
+            ip: &ip,
+            user_agent: &origin.user_agent,
+            detail: "",
+        },
         now,
     )
     .await?;
     let mut audit_ctx = origin.audit.clone();
     audit_ctx.actor = account_target(account.id);
-    audit::append(&mut tx, &audit_ctx, "session.create", &account_target(account.id), "{\"method\":\"password\",\"level\":1}", now).await?;
+    audit::append(
+        &mut tx,
+        &audit_ctx,
+        "session.create",
+        &account_target(account.id),
+        "{\"method\":\"password\",\"level\":1}",
+        now,
+    )
+    .await?;
     tx.commit().await?;
     crate::metrics::inc(&state.metrics.login_success);
-    Ok(LoginOutcome::Success { token, account_id: account.id, must_change_password: credential.is_initial })
+    Ok(LoginOutcome::Success {
+        token,
+        account_id: account.id,
+        must_change_password: credential.is_initial,
+    })
 }
 
 async fn account_for_failure(state: &AppState, username: &str) -> Result<Option<Account>> {
@@ -253,7 +326,12 @@ async fn account_for_failure(state: &AppState, username: &str) -> Result<Option<
     Ok(accounts::by_username(&mut c, username).await?)
 }
 
-async fn login_failed(state: &AppState, origin: &Origin, account: Option<Account>, now: Millis) -> Result<LoginOutcome> {
+async fn login_failed(
+    state: &AppState,
+    origin: &Origin,
+    account: Option<Account>,
+    now: Millis,
+) -> Result<LoginOutcome> {
     crate::metrics::inc(&state.metrics.login_failure);
     let ip = origin.audit.ip.clone();
     let mut tx = state.store.begin().await?;
@@ -261,7 +339,15 @@ async fn login_failed(state: &AppState, origin: &Origin, account: Option<Account
     let ip_next = throttle::on_failure(&ip_state, &Policy::IP, now);
     motcua_store::throttle::put(&mut tx, &ip_key(&ip), &ip_next).await?;
     if ip_next.locked_until > now && ip_state.locked_until <= now {
-        audit::append(&mut tx, &origin.audit, "throttle.lock", &ip_key(&ip), "{}", now).await?;
+        audit::append(
+            &mut tx,
+            &origin.audit,
+            "throttle.lock",
+            &ip_key(&ip),
+            "{}",
+            now,
+        )
+        .await?;
     }
     let mut outcome = LoginOutcome::Invalid;
     if let Some(a) = account {
@@ -269,15 +355,45 @@ async fn login_failed(state: &AppState, origin: &Origin, account: Option<Account
         let st = motcua_store::throttle::get(&mut tx, &key).await?;
         let next = throttle::on_failure(&st, &Policy::ACCOUNT, now);
         motcua_store::throttle::put(&mut tx, &key, &next).await?;
-        let nf = activity::NewActivity { account_id: a.id, kind: "login_failed", method: Some("password"), ip: &ip, user_agent: &origin.user_agent, detail: "" };
+        let nf = activity::NewActivity {
+            account_id: a.id,
+            kind: "login_failed",
+            method: Some("password"),
+            ip: &ip,
+            user_agent: &origin.user_agent,
+            detail: "",
+        };
         activity::record(&mut tx, &nf, now).await?;
         if next.locked_until > now {
             let until = motcua_domain::clock::format_vn(next.locked_until);
-            activity::record(&mut tx, &activity::NewActivity { kind: "throttle_locked", detail: &until, ..nf }, now).await?;
-            let detail = serde_json::json!({ "until": next.locked_until, "failures": next.failures }).to_string();
-            audit::append(&mut tx, &origin.audit, "account.throttle_lock", &account_target(a.id), &detail, now).await?;
+            activity::record(
+                &mut tx,
+                &activity::NewActivity {
+                    kind: "throttle_locked",
+                    detail: &until,
+                    ..nf
+                },
+                now,
+            )
+            .await?;
+            let detail =
+                serde_json::json!({ "until": next.locked_until, "failures": next.failures })
+                    .to_string();
+            audit::append(
+                &mut tx,
+                &origin.audit,
+                "account.throttle_lock",
+                &account_target(a.id),
+                &detail,
+                now,
+            )
+            .await?;
             if let Some(email) = &a.email {
-                let t = Template::AccountLocked { full_name: a.full_name.clone(), reason: reason_text(Locale::parse(&a.locale), "throttle", &until), at: motcua_domain::clock::format_vn(now) };
+                let t = Template::AccountLocked {
+                    full_name: a.full_name.clone(),
+                    reason: reason_text(Locale::parse(&a.locale), "throttle", &until),
+                    at: motcua_domain::clock::format_vn(now),
+                };
                 queue_mail(&mut tx, state, email, &t, Locale::parse(&a.locale), now).await?;
             }
             outcome = LoginOutcome::Throttled(next.locked_until);
@@ -302,8 +418,28 @@ pub async fn logout(state: &AppState, origin: &Origin, account_id: i64, token: &
     let now = state.now();
     let mut tx = state.store.begin().await?;
     sessions::delete(&mut tx, &sha256_hex(token)).await?;
-    activity::record(&mut tx, &activity::NewActivity { account_id, kind: "logout", method: None, ip: &origin.audit.ip, user_agent: &origin.user_agent, detail: "" }, now).await?;
-    audit::append(&mut tx, &origin.audit, "session.end", &account_target(account_id), "{}", now).await?;
+    activity::record(
+        &mut tx,
+        &activity::NewActivity {
+            account_id,
+            kind: "logout",
+            method: None,
+            ip: &origin.audit.ip,
+            user_agent: &origin.user_agent,
+            detail: "",
+        },
+        now,
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        &origin.audit,
+        "session.end",
+        &account_target(account_id),
+        "{}",
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -313,21 +449,50 @@ pub async fn logout_everywhere(state: &AppState, origin: &Origin, account_id: i6
     let now = state.now();
     let mut tx = state.store.begin().await?;
     let n = sessions::delete_all(&mut tx, account_id).await?;
-    activity::record(&mut tx, &activity::NewActivity { account_id, kind: "logout_all", method: None, ip: &origin.audit.ip, user_agent: &origin.user_agent, detail: &n.to_string() }, now).await?;
-    audit::append(&mut tx, &origin.audit, "session.end_all", &account_target(account_id), &format!("{{\"sessions\":{n}}}"), now).await?;
+    activity::record(
+        &mut tx,
+        &activity::NewActivity {
+            account_id,
+            kind: "logout_all",
+            method: None,
+            ip: &origin.audit.ip,
+            user_agent: &origin.user_agent,
+            detail: &n.to_string(),
+        },
+        now,
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        &origin.audit,
+        "session.end_all",
+        &account_target(account_id),
+        &format!("{{\"sessions\":{n}}}"),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(n)
 }
 
 /// Changes the password after checking the current one. Other sessions
 /// end; the caller's session is rotated (the new token is returned).
-pub async fn change_password(state: &AppState, origin: &Origin, account: &Account, current: &str, new: &str, confirm: &str) -> Result<String> {
+pub async fn change_password(
+    state: &AppState,
+    origin: &Origin,
+    account: &Account,
+    current: &str,
+    new: &str,
+    confirm: &str,
+) -> Result<String> {
     let now = state.now();
     let cred = {
         let mut c = state.store.conn().await?;
         accounts::password(&mut c, account.id).await?
     };
-    let Some(cred) = cred else { return Err(ServiceError::Invalid("password.wrong_current")) };
+    let Some(cred) = cred else {
+        return Err(ServiceError::Invalid("password.wrong_current"));
+    };
     if !state.hasher.verify(current, &cred.hash).await? {
         return Err(ServiceError::Invalid("password.wrong_current"));
     }
@@ -358,16 +523,45 @@ pub async fn change_password(state: &AppState, origin: &Origin, account: &Accoun
         },
     )
     .await?;
-    let kind = if cred.is_initial { "initial_password_changed" } else { "password_changed" };
-    activity::record(&mut tx, &activity::NewActivity { account_id: account.id, kind, method: None, ip: &origin.audit.ip, user_agent: &origin.user_agent, detail: "" }, now).await?;
-    audit::append(&mut tx, &origin.audit, "password.change", &account_target(account.id), "{}", now).await?;
+    let kind = if cred.is_initial {
+        "initial_password_changed"
+    } else {
+        "password_changed"
+    };
+    activity::record(
+        &mut tx,
+        &activity::NewActivity {
+            account_id: account.id,
+            kind,
+            method: None,
+            ip: &origin.audit.ip,
+            user_agent: &origin.user_agent,
+            detail: "",
+        },
+        now,
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        &origin.audit,
+        "password.change",
+        &account_target(account.id),
+        "{}",
+        now,
+    )
+    .await?;
     notify_password_changed(&mut tx, state, account, now).await?;
     tx.commit().await?;
     state.jobs_notify.notify_one();
     Ok(token)
 }
 
-async fn notify_password_changed(c: &mut AnyConnection, state: &AppState, account: &Account, now: Millis) -> Result<()> {
+async fn notify_password_changed(
+    c: &mut AnyConnection,
+    state: &AppState,
+    account: &Account,
+    now: Millis,
+) -> Result<()> {
     if let Some(email) = &account.email {
         let t = Template::PasswordChanged {
             full_name: account.full_name.clone(),
@@ -398,16 +592,40 @@ pub async fn request_password_reset(state: &AppState, origin: &Origin, who: &str
         }
     }
     let mut tx = state.store.begin().await?;
-    for a in targets.into_iter().filter(|a| a.status == AccountStatus::Active) {
-        let Some(email) = a.email.clone() else { continue };
+    for a in targets
+        .into_iter()
+        .filter(|a| a.status == AccountStatus::Active)
+    {
+        let Some(email) = a.email.clone() else {
+            continue;
+        };
         if resets::recent_count(&mut tx, a.id, now - 60 * MINUTE).await? >= 3 {
             continue;
         }
         let token = random_token();
         let minutes = state.config.reset_link_minutes;
-        resets::create(&mut tx, &sha256_hex(&token), a.id, now, now + minutes * MINUTE).await?;
-        audit::append(&mut tx, &origin.audit, "password.reset_request", &account_target(a.id), "{}", now).await?;
-        let t = Template::PasswordReset { full_name: a.full_name.clone(), link: format!("{}/password/reset/{token}", state.config.public_url), minutes };
+        resets::create(
+            &mut tx,
+            &sha256_hex(&token),
+            a.id,
+            now,
+            now + minutes * MINUTE,
+        )
+        .await?;
+        audit::append(
+            &mut tx,
+            &origin.audit,
+            "password.reset_request",
+            &account_target(a.id),
+            "{}",
+            now,
+        )
+        .await?;
+        let t = Template::PasswordReset {
+            full_name: a.full_name.clone(),
+            link: format!("{}/password/reset/{token}", state.config.public_url),
+            minutes,
+        };
         queue_mail(&mut tx, state, &email, &t, Locale::parse(&a.locale), now).await?;
     }
     tx.commit().await?;
@@ -419,12 +637,20 @@ pub async fn request_password_reset(state: &AppState, origin: &Origin, who: &str
 /// mail scanners that pre-open links must not spend it).
 pub async fn reset_link_valid(state: &AppState, token: &str) -> Result<bool> {
     let mut c = state.store.conn().await?;
-    Ok(resets::peek(&mut c, &sha256_hex(token), state.now()).await?.is_some())
+    Ok(resets::peek(&mut c, &sha256_hex(token), state.now())
+        .await?
+        .is_some())
 }
 
 /// Sets a new password through a reset link: consumes the link, ends all
 /// sessions, lifts a failed-login lock (the holder proved their email).
-pub async fn complete_password_reset(state: &AppState, origin: &Origin, token: &str, new: &str, confirm: &str) -> Result<()> {
+pub async fn complete_password_reset(
+    state: &AppState,
+    origin: &Origin,
+    token: &str,
+    new: &str,
+    confirm: &str,
+) -> Result<()> {
     let now = state.now();
     if new != confirm {
         return Err(ServiceError::Invalid("password.mismatch"));
@@ -433,12 +659,16 @@ pub async fn complete_password_reset(state: &AppState, origin: &Origin, token: &
         let mut c = state.store.conn().await?;
         resets::peek(&mut c, &sha256_hex(token), now).await?
     };
-    let Some(account_id) = account_id else { return Err(ServiceError::Invalid("reset.invalid_link")) };
+    let Some(account_id) = account_id else {
+        return Err(ServiceError::Invalid("reset.invalid_link"));
+    };
     let account = {
         let mut c = state.store.conn().await?;
         accounts::get(&mut c, account_id).await?
     };
-    let Some(account) = account else { return Err(ServiceError::Invalid("reset.invalid_link")) };
+    let Some(account) = account else {
+        return Err(ServiceError::Invalid("reset.invalid_link"));
+    };
     password::check(new, &account.username, account.has_role(Role::Operator))?;
     let hash = state.hasher.hash(new).await?;
     let mut tx = state.store.begin().await?;
@@ -449,8 +679,28 @@ pub async fn complete_password_reset(state: &AppState, origin: &Origin, token: &
     accounts::set_password(&mut tx, account_id, &hash, None, now).await?;
     sessions::delete_all(&mut tx, account_id).await?;
     motcua_store::throttle::clear(&mut tx, &account_key(account_id)).await?;
-    activity::record(&mut tx, &activity::NewActivity { account_id, kind: "password_reset", method: Some("email"), ip: &origin.audit.ip, user_agent: &origin.user_agent, detail: "" }, now).await?;
-    audit::append(&mut tx, &origin.audit, "password.reset", &account_target(account_id), "{}", now).await?;
+    activity::record(
+        &mut tx,
+        &activity::NewActivity {
+            account_id,
+            kind: "password_reset",
+            method: Some("email"),
+            ip: &origin.audit.ip,
+            user_agent: &origin.user_agent,
+            detail: "",
+        },
+        now,
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        &origin.audit,
+        "password.reset",
+        &account_target(account_id),
+        "{}",
+        now,
+    )
+    .await?;
     notify_password_changed(&mut tx, state, &account, now).await?;
     tx.commit().await?;
     state.jobs_notify.notify_one();
@@ -459,18 +709,50 @@ pub async fn complete_password_reset(state: &AppState, origin: &Origin, token: &
 
 /// The holder reports unauthorized use (R-ID-14): the account is locked at
 /// once, every session ends, open reset links die, operators are told.
-pub async fn report_compromise(state: &AppState, origin: &Origin, account: &Account, note: &str) -> Result<()> {
+pub async fn report_compromise(
+    state: &AppState,
+    origin: &Origin,
+    account: &Account,
+    note: &str,
+) -> Result<()> {
     let now = state.now();
     let note: String = note.trim().chars().take(2000).collect();
     let locale = Locale::parse(&account.locale);
     let reason = reason_text(locale, "report", "");
     let mut tx = state.store.begin().await?;
-    accounts::set_status(&mut tx, account.id, AccountStatus::Locked, Some(&reason), now).await?;
+    accounts::set_status(
+        &mut tx,
+        account.id,
+        AccountStatus::Locked,
+        Some(&reason),
+        now,
+    )
+    .await?;
     sessions::delete_all(&mut tx, account.id).await?;
     resets::revoke_all(&mut tx, account.id, now).await?;
     activity::report_compromise(&mut tx, account.id, &note, &origin.audit.ip, now).await?;
-    activity::record(&mut tx, &activity::NewActivity { account_id: account.id, kind: "compromise_reported", method: None, ip: &origin.audit.ip, user_agent: &origin.user_agent, detail: &note }, now).await?;
-    audit::append(&mut tx, &origin.audit, "account.compromise_report", &account_target(account.id), &serde_json::json!({ "note": note }).to_string(), now).await?;
+    activity::record(
+        &mut tx,
+        &activity::NewActivity {
+            account_id: account.id,
+            kind: "compromise_reported",
+            method: None,
+            ip: &origin.audit.ip,
+            user_agent: &origin.user_agent,
+            detail: &note,
+        },
+        now,
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        &origin.audit,
+        "account.compromise_report",
+        &account_target(account.id),
+        &serde_json::json!({ "note": note }).to_string(),
+        now,
+    )
+    .await?;
     let mut recipients: Vec<(String, Locale)> = accounts::operators(&mut tx)
         .await?
         .into_iter()
@@ -488,12 +770,19 @@ pub async fn report_compromise(state: &AppState, origin: &Origin, account: &Acco
             at: motcua_domain::clock::format_vn(now),
             ip: origin.audit.ip.clone(),
             note: note.clone(),
-            console_link: format!("{}/console/accounts/{}", state.config.public_url, account.id),
+            console_link: format!(
+                "{}/console/accounts/{}",
+                state.config.public_url, account.id
+            ),
         };
         queue_mail(&mut tx, state, &email, &t, l, now).await?;
     }
     if let Some(email) = &account.email {
-        let t = Template::AccountLocked { full_name: account.full_name.clone(), reason, at: motcua_domain::clock::format_vn(now) };
+        let t = Template::AccountLocked {
+            full_name: account.full_name.clone(),
+            reason,
+            at: motcua_domain::clock::format_vn(now),
+        };
         queue_mail(&mut tx, state, email, &t, locale, now).await?;
     }
     tx.commit().await?;
@@ -510,19 +799,65 @@ fn check_reason(reason: &str) -> Result<String> {
 }
 
 /// An operator (or the CLI) locks an account; a reason is mandatory.
-pub async fn lock_account(state: &AppState, origin: &Origin, account_id: i64, reason: &str) -> Result<()> {
+pub async fn lock_account(
+    state: &AppState,
+    origin: &Origin,
+    account_id: i64,
+    reason: &str,
+) -> Result<()> {
     let now = state.now();
     let reason = check_reason(reason)?;
     let mut tx = state.store.begin().await?;
-    let Some(account) = accounts::get(&mut tx, account_id).await? else { return Err(ServiceError::Invalid("error.not_found")) };
-    accounts::set_status(&mut tx, account_id, AccountStatus::Locked, Some(&reason), now).await?;
+    let Some(account) = accounts::get(&mut tx, account_id).await? else {
+        return Err(ServiceError::Invalid("error.not_found"));
+    };
+    accounts::set_status(
+        &mut tx,
+        account_id,
+        AccountStatus::Locked,
+        Some(&reason),
+        now,
+    )
+    .await?;
     sessions::delete_all(&mut tx, account_id).await?;
     resets::revoke_all(&mut tx, account_id, now).await?;
-    activity::record(&mut tx, &activity::NewActivity { account_id, kind: "locked", method: None, ip: &origin.audit.ip, user_agent: &origin.user_agent, detail: &reason }, now).await?;
-    audit::append(&mut tx, &origin.audit, "account.lock", &account_target(account_id), &serde_json::json!({ "reason": reason }).to_string(), now).await?;
+    activity::record(
+        &mut tx,
+        &activity::NewActivity {
+            account_id,
+            kind: "locked",
+            method: None,
+            ip: &origin.audit.ip,
+            user_agent: &origin.user_agent,
+            detail: &reason,
+        },
+        now,
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        &origin.audit,
+        "account.lock",
+        &account_target(account_id),
+        &serde_json::json!({ "reason": reason }).to_string(),
+        now,
+    )
+    .await?;
     if let Some(email) = &account.email {
-        let t = Template::AccountLocked { full_name: account.full_name.clone(), reason: reason.clone(), at: motcua_domain::clock::format_vn(now) };
-        queue_mail(&mut tx, state, email, &t, Locale::parse(&account.locale), now).await?;
+        let t = Template::AccountLocked {
+            full_name: account.full_name.clone(),
+            reason: reason.clone(),
+            at: motcua_domain::clock::format_vn(now),
+        };
+        queue_mail(
+            &mut tx,
+            state,
+            email,
+            &t,
+            Locale::parse(&account.locale),
+            now,
+        )
+        .await?;
     }
     tx.commit().await?;
     state.jobs_notify.notify_one();
@@ -530,7 +865,12 @@ pub async fn lock_account(state: &AppState, origin: &Origin, account_id: i64, re
 }
 
 /// Lifts an operator lock, a report lock and any failed-login lock.
-pub async fn unlock_account(state: &AppState, origin: &Origin, account_id: i64, reason: &str) -> Result<()> {
+pub async fn unlock_account(
+    state: &AppState,
+    origin: &Origin,
+    account_id: i64,
+    reason: &str,
+) -> Result<()> {
     let now = state.now();
     let reason = check_reason(reason)?;
     let mut tx = state.store.begin().await?;
@@ -539,8 +879,28 @@ pub async fn unlock_account(state: &AppState, origin: &Origin, account_id: i64, 
     }
     accounts::set_status(&mut tx, account_id, AccountStatus::Active, None, now).await?;
     motcua_store::throttle::clear(&mut tx, &account_key(account_id)).await?;
-    activity::record(&mut tx, &activity::NewActivity { account_id, kind: "unlocked", method: None, ip: &origin.audit.ip, user_agent: &origin.user_agent, detail: &reason }, now).await?;
-    audit::append(&mut tx, &origin.audit, "account.unlock", &account_target(account_id), &serde_json::json!({ "reason": reason }).to_string(), now).await?;
+    activity::record(
+        &mut tx,
+        &activity::NewActivity {
+            account_id,
+            kind: "unlocked",
+            method: None,
+            ip: &origin.audit.ip,
+            user_agent: &origin.user_agent,
+            detail: &reason,
+        },
+        now,
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        &origin.audit,
+        "account.unlock",
+        &account_target(account_id),
+        &serde_json::json!({ "reason": reason }).to_string(),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -551,7 +911,15 @@ pub async fn requeue_job(state: &AppState, origin: &Origin, job_id: i64) -> Resu
     let mut tx = state.store.begin().await?;
     let ok = jobs::requeue(&mut tx, job_id, now).await?;
     if ok {
-        audit::append(&mut tx, &origin.audit, "job.requeue", &format!("job:{job_id}"), "{}", now).await?;
+        audit::append(
+            &mut tx,
+            &origin.audit,
+            "job.requeue",
+            &format!("job:{job_id}"),
+            "{}",
+            now,
+        )
+        .await?;
     }
     tx.commit().await?;
     state.jobs_notify.notify_one();
@@ -559,11 +927,24 @@ pub async fn requeue_job(state: &AppState, origin: &Origin, job_id: i64) -> Resu
 }
 
 /// Sets the account's preferred language (used for its mail).
-pub async fn set_locale(state: &AppState, origin: &Origin, account_id: i64, locale: Locale) -> Result<()> {
+pub async fn set_locale(
+    state: &AppState,
+    origin: &Origin,
+    account_id: i64,
+    locale: Locale,
+) -> Result<()> {
     let now = state.now();
     let mut tx = state.store.begin().await?;
     accounts::set_locale(&mut tx, account_id, locale.as_str(), now).await?;
-    audit::append(&mut tx, &origin.audit, "account.locale", &account_target(account_id), &format!("{{\"locale\":\"{}\"}}", locale.as_str()), now).await?;
+    audit::append(
+        &mut tx,
+        &origin.audit,
+        "account.locale",
+        &account_target(account_id),
+        &format!("{{\"locale\":\"{}\"}}", locale.as_str()),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -60,7 +60,12 @@ pub async fn drain(state: &AppState) -> Result<usize, motcua_store::StoreError> 
 
 /// The worker loop: wakes on local enqueue or every `poll`, stops when
 /// `shutdown` resolves.
-pub async fn run(state: AppState, worker_id: String, poll: Duration, shutdown: tokio::sync::watch::Receiver<bool>) {
+pub async fn run(
+    state: AppState,
+    worker_id: String,
+    poll: Duration,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+) {
     let mut shutdown = shutdown;
     let mut last_purge = 0i64;
     loop {

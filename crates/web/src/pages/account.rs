@@ -37,13 +37,22 @@ macro_rules! ready {
     }};
 }
 
-pub async fn overview(State(state): State<AppState>, ctx: Ctx, Query(q): Query<FlashQuery>) -> Response {
+pub async fn overview(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<FlashQuery>,
+) -> Response {
     let v = ready!(state, ctx);
     let n = match state.store.conn().await {
-        Ok(mut c) => sessions::count_for(&mut c, v.account.id, state.now()).await.unwrap_or(1),
+        Ok(mut c) => sessions::count_for(&mut c, v.account.id, state.now())
+            .await
+            .unwrap_or(1),
         Err(e) => return AppError::from(e).into_response(),
     };
-    let method = state.i18n.static_key(&format!("method.{}", v.session.method)).unwrap_or("method.unknown");
+    let method = state
+        .i18n
+        .static_key(&format!("method.{}", v.session.method))
+        .unwrap_or("method.unknown");
     render(&Overview {
         c: Chrome::new(&state, &ctx).with_flash(q.m.as_deref()),
         a: v.account.clone(),
@@ -68,9 +77,13 @@ pub fn activity_rows(cat: &Catalog, items: Vec<activity::Activity>) -> Vec<Activ
         .into_iter()
         .map(|a| ActivityRow {
             at: motcua_domain::clock::format_vn(a.at),
-            kind_key: cat.static_key(&format!("activity.kind.{}", a.kind)).unwrap_or("activity.kind.other"),
+            kind_key: cat
+                .static_key(&format!("activity.kind.{}", a.kind))
+                .unwrap_or("activity.kind.other"),
             method_key: match &a.method {
-                Some(m) => cat.static_key(&format!("method.{m}")).unwrap_or("method.unknown"),
+                Some(m) => cat
+                    .static_key(&format!("method.{m}"))
+                    .unwrap_or("method.unknown"),
                 None => "method.none",
             },
             kind: a.kind,
@@ -97,19 +110,29 @@ pub struct PageQuery {
 const PER_PAGE: i64 = 25;
 
 /// The holder's own history of what was done with the account (R-ID-14).
-pub async fn activity(State(state): State<AppState>, ctx: Ctx, Query(q): Query<PageQuery>) -> Response {
+pub async fn activity(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<PageQuery>,
+) -> Response {
     let v = ready!(state, ctx);
     let page = q.page.unwrap_or(1).clamp(1, 100_000);
     let (items, total) = match state.store.conn().await {
-        Ok(mut c) => match activity::list(&mut c, v.account.id, PER_PAGE, (page - 1) * PER_PAGE).await {
-            Ok(x) => x,
-            Err(e) => return AppError::from(e).into_response(),
-        },
+        Ok(mut c) => {
+            match activity::list(&mut c, v.account.id, PER_PAGE, (page - 1) * PER_PAGE).await {
+                Ok(x) => x,
+                Err(e) => return AppError::from(e).into_response(),
+            }
+        }
         Err(e) => return AppError::from(e).into_response(),
     };
     let c = Chrome::new(&state, &ctx);
     let pager = pager(&c, "/account/activity", page, PER_PAGE, total);
-    render(&ActivityPage { rows: activity_rows(&state.i18n, items), c, pager })
+    render(&ActivityPage {
+        rows: activity_rows(&state.i18n, items),
+        c,
+        pager,
+    })
 }
 
 #[derive(Template)]
@@ -124,7 +147,9 @@ pub async fn report_form(State(state): State<AppState>, ctx: Ctx) -> Response {
     if let Err(r) = ctx.user() {
         return r;
     }
-    render(&ReportPage { c: Chrome::new(&state, &ctx) })
+    render(&ReportPage {
+        c: Chrome::new(&state, &ctx),
+    })
 }
 
 #[derive(Deserialize)]
@@ -133,7 +158,11 @@ pub struct ReportForm {
     note: String,
 }
 
-pub async fn report(State(state): State<AppState>, ctx: Ctx, Form(f): Form<ReportForm>) -> Response {
+pub async fn report(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<ReportForm>,
+) -> Response {
     let v = match ctx.user() {
         Ok(v) => v,
         Err(r) => return r,
@@ -143,8 +172,16 @@ pub async fn report(State(state): State<AppState>, ctx: Ctx, Form(f): Form<Repor
     }
     let mut c = Chrome::new(&state, &ctx);
     c.user = None;
-    let mut r = render(&MessagePage { c, title: "report.done_title", body: "report.done", link: None });
-    r.headers_mut().append(header::SET_COOKIE, ctx::set_cookie(SESSION_COOKIE, "", Some(0), state.config.secure_cookies()));
+    let mut r = render(&MessagePage {
+        c,
+        title: "report.done_title",
+        body: "report.done",
+        link: None,
+    });
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        ctx::set_cookie(SESSION_COOKIE, "", Some(0), state.config.secure_cookies()),
+    );
     r
 }
 
@@ -157,6 +194,9 @@ pub async fn logout_all(State(state): State<AppState>, ctx: Ctx) -> Response {
         return AppError::from(e).into_response();
     }
     let mut r = Redirect::to("/login?m=logged_out_all").into_response();
-    r.headers_mut().append(header::SET_COOKIE, ctx::set_cookie(SESSION_COOKIE, "", Some(0), state.config.secure_cookies()));
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        ctx::set_cookie(SESSION_COOKIE, "", Some(0), state.config.secure_cookies()),
+    );
     r
 }

@@ -13,7 +13,10 @@ use motcua_store::accounts;
 use serde::Deserialize;
 
 pub fn origin(ctx: &Ctx) -> Origin {
-    Origin { audit: ctx.audit(), user_agent: ctx.user_agent.clone() }
+    Origin {
+        audit: ctx.audit(),
+        user_agent: ctx.user_agent.clone(),
+    }
 }
 
 fn session_cookie(state: &AppState, token: &str) -> axum::http::HeaderValue {
@@ -39,12 +42,21 @@ pub struct LoginQuery {
     m: Option<String>,
 }
 
-pub async fn login_form(State(state): State<AppState>, ctx: Ctx, Query(q): Query<LoginQuery>) -> Response {
+pub async fn login_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<LoginQuery>,
+) -> Response {
     if ctx.viewer.is_some() {
         return Redirect::to(&ctx::safe_next(q.next.as_deref())).into_response();
     }
     let c = Chrome::new(&state, &ctx).with_flash(q.m.as_deref());
-    render(&LoginPage { c, error: None, username: String::new(), next: ctx::safe_next(q.next.as_deref()) })
+    render(&LoginPage {
+        c,
+        error: None,
+        username: String::new(),
+        next: ctx::safe_next(q.next.as_deref()),
+    })
 }
 
 #[derive(Deserialize)]
@@ -63,16 +75,33 @@ pub async fn login(State(state): State<AppState>, ctx: Ctx, Form(f): Form<LoginF
     let next = ctx::safe_next(f.next.as_deref());
     let c = Chrome::new(&state, &ctx);
     let old = ctx.viewer.as_ref().map(|v| v.token.clone());
-    let outcome = if f.username.trim().is_empty() || f.password.is_empty() || f.password.len() > 1024 {
-        Ok(LoginOutcome::Invalid)
-    } else {
-        service::login_password(&state, &origin(&ctx), &f.username, &f.password, old.as_deref()).await
-    };
+    let outcome =
+        if f.username.trim().is_empty() || f.password.is_empty() || f.password.len() > 1024 {
+            Ok(LoginOutcome::Invalid)
+        } else {
+            service::login_password(
+                &state,
+                &origin(&ctx),
+                &f.username,
+                &f.password,
+                old.as_deref(),
+            )
+            .await
+        };
     let error = match outcome {
-        Ok(LoginOutcome::Success { token, must_change_password, .. }) => {
-            let to = if must_change_password { "/password/change".to_string() } else { next };
+        Ok(LoginOutcome::Success {
+            token,
+            must_change_password,
+            ..
+        }) => {
+            let to = if must_change_password {
+                "/password/change".to_string()
+            } else {
+                next
+            };
             let mut r = Redirect::to(&to).into_response();
-            r.headers_mut().append(header::SET_COOKIE, session_cookie(&state, &token));
+            r.headers_mut()
+                .append(header::SET_COOKIE, session_cookie(&state, &token));
             return r;
         }
         Ok(LoginOutcome::Invalid) => c.t("login.invalid").to_string(),
@@ -90,7 +119,12 @@ pub async fn login(State(state): State<AppState>, ctx: Ctx, Form(f): Form<LoginF
         Err(e) => return AppError::from(e).into_response(),
     };
     let username: String = f.username.chars().take(64).collect();
-    let mut r = render(&LoginPage { c, error: Some(error), username, next });
+    let mut r = render(&LoginPage {
+        c,
+        error: Some(error),
+        username,
+        next,
+    });
     *r.status_mut() = axum::http::StatusCode::OK;
     r
 }
@@ -102,7 +136,8 @@ pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> Response {
         }
     }
     let mut r = Redirect::to("/?m=logged_out").into_response();
-    r.headers_mut().append(header::SET_COOKIE, clear_session_cookie(&state));
+    r.headers_mut()
+        .append(header::SET_COOKIE, clear_session_cookie(&state));
     r
 }
 
@@ -125,13 +160,16 @@ fn min_len(operator: bool) -> usize {
 }
 
 fn hint(c: &Chrome, operator: bool) -> String {
-    c.t("password.hint").replace("{min}", &min_len(operator).to_string())
+    c.t("password.hint")
+        .replace("{min}", &min_len(operator).to_string())
 }
 
 /// Whether the account still has to replace its initial password.
 pub async fn must_change(state: &AppState, account_id: i64) -> Result<bool, AppError> {
     let mut conn = state.store.conn().await?;
-    Ok(accounts::password(&mut conn, account_id).await?.is_some_and(|p| p.is_initial))
+    Ok(accounts::password(&mut conn, account_id)
+        .await?
+        .is_some_and(|p| p.is_initial))
 }
 
 /// The logged-in user, once the initial password has been replaced: until
@@ -157,7 +195,13 @@ pub async fn change_form(State(state): State<AppState>, ctx: Ctx) -> Response {
     let op = v.account.has_role(Role::Operator);
     let c = Chrome::new(&state, &ctx);
     let hint = hint(&c, op);
-    render(&ChangePage { c, forced, error: None, min_len: min_len(op), hint })
+    render(&ChangePage {
+        c,
+        forced,
+        error: None,
+        min_len: min_len(op),
+        hint,
+    })
 }
 
 #[derive(Deserialize)]
@@ -167,15 +211,29 @@ pub struct ChangeForm {
     confirm: String,
 }
 
-pub async fn change(State(state): State<AppState>, ctx: Ctx, Form(f): Form<ChangeForm>) -> Response {
+pub async fn change(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<ChangeForm>,
+) -> Response {
     let v = match ctx.user() {
         Ok(v) => v,
         Err(r) => return r,
     };
-    match service::change_password(&state, &origin(&ctx), &v.account, &f.current, &f.new, &f.confirm).await {
+    match service::change_password(
+        &state,
+        &origin(&ctx),
+        &v.account,
+        &f.current,
+        &f.new,
+        &f.confirm,
+    )
+    .await
+    {
         Ok(token) => {
             let mut r = Redirect::to("/account?m=password_changed").into_response();
-            r.headers_mut().append(header::SET_COOKIE, session_cookie(&state, &token));
+            r.headers_mut()
+                .append(header::SET_COOKIE, session_cookie(&state, &token));
             r
         }
         Err(ServiceError::Invalid(key)) => {
@@ -184,7 +242,13 @@ pub async fn change(State(state): State<AppState>, ctx: Ctx, Form(f): Form<Chang
             let c = Chrome::new(&state, &ctx);
             let error = Some(c.t(key).replace("{min}", &min_len(op).to_string()));
             let hint = hint(&c, op);
-            render(&ChangePage { c, forced, error, min_len: min_len(op), hint })
+            render(&ChangePage {
+                c,
+                forced,
+                error,
+                min_len: min_len(op),
+                hint,
+            })
         }
         Err(e) => AppError::from(e).into_response(),
     }
@@ -198,7 +262,10 @@ struct ForgotPage {
 }
 
 pub async fn forgot_form(State(state): State<AppState>, ctx: Ctx) -> Response {
-    render(&ForgotPage { c: Chrome::new(&state, &ctx), error: None })
+    render(&ForgotPage {
+        c: Chrome::new(&state, &ctx),
+        error: None,
+    })
 }
 
 #[derive(Deserialize)]
@@ -206,9 +273,18 @@ pub struct ForgotForm {
     who: String,
 }
 
-pub async fn forgot(State(state): State<AppState>, ctx: Ctx, Form(f): Form<ForgotForm>) -> Response {
+pub async fn forgot(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<ForgotForm>,
+) -> Response {
     match service::request_password_reset(&state, &origin(&ctx), &f.who).await {
-        Ok(()) => render(&MessagePage { c: Chrome::new(&state, &ctx), title: "forgot.title", body: "forgot.sent", link: Some(("/login", "nav.login")) }),
+        Ok(()) => render(&MessagePage {
+            c: Chrome::new(&state, &ctx),
+            title: "forgot.title",
+            body: "forgot.sent",
+            link: Some(("/login", "nav.login")),
+        }),
         Err(ServiceError::Invalid(k)) => {
             let c = Chrome::new(&state, &ctx);
             let error = Some(c.t(k).to_string());
@@ -228,20 +304,37 @@ struct ResetPage {
 }
 
 fn invalid_link(state: &AppState, ctx: &Ctx) -> Response {
-    let mut r = render(&MessagePage { c: Chrome::new(state, ctx), title: "reset.title", body: "reset.invalid_link", link: Some(("/password/forgot", "forgot.title")) });
+    let mut r = render(&MessagePage {
+        c: Chrome::new(state, ctx),
+        title: "reset.title",
+        body: "reset.invalid_link",
+        link: Some(("/password/forgot", "forgot.title")),
+    });
     *r.status_mut() = axum::http::StatusCode::GONE;
     r
 }
 
 /// Opening the link only shows a form: a mail scanner that fetches it
 /// does not use it up. The token is spent by the POST.
-pub async fn reset_form(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> Response {
+pub async fn reset_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+) -> Response {
     match service::reset_link_valid(&state, &token).await {
         Ok(true) => {
             let c = Chrome::new(&state, &ctx);
             let hint = hint(&c, false);
-            let mut r = render(&ResetPage { c, token, error: None, hint });
-            r.headers_mut().insert("referrer-policy", axum::http::HeaderValue::from_static("no-referrer"));
+            let mut r = render(&ResetPage {
+                c,
+                token,
+                error: None,
+                hint,
+            });
+            r.headers_mut().insert(
+                "referrer-policy",
+                axum::http::HeaderValue::from_static("no-referrer"),
+            );
             r
         }
         Ok(false) => invalid_link(&state, &ctx),
@@ -257,10 +350,13 @@ pub struct ResetForm {
 }
 
 pub async fn reset(State(state): State<AppState>, ctx: Ctx, Form(f): Form<ResetForm>) -> Response {
-    match service::complete_password_reset(&state, &origin(&ctx), &f.token, &f.new, &f.confirm).await {
+    match service::complete_password_reset(&state, &origin(&ctx), &f.token, &f.new, &f.confirm)
+        .await
+    {
         Ok(()) => {
             let mut r = Redirect::to("/login?m=password_reset").into_response();
-            r.headers_mut().append(header::SET_COOKIE, clear_session_cookie(&state));
+            r.headers_mut()
+                .append(header::SET_COOKIE, clear_session_cookie(&state));
             r
         }
         Err(ServiceError::Invalid("reset.invalid_link")) => invalid_link(&state, &ctx),
@@ -268,7 +364,12 @@ pub async fn reset(State(state): State<AppState>, ctx: Ctx, Form(f): Form<ResetF
             let c = Chrome::new(&state, &ctx);
             let error = Some(c.t(k).replace("{min}", &password::MIN_LEN.to_string()));
             let hint = hint(&c, false);
-            render(&ResetPage { c, token: f.token, error, hint })
+            render(&ResetPage {
+                c,
+                token: f.token,
+                error,
+                hint,
+            })
         }
         Err(e) => AppError::from(e).into_response(),
     }

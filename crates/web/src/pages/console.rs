@@ -55,8 +55,18 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
     let accounts = tri!(accounts::count(&mut c).await);
     let reports = tri!(activity::compromise_reports(&mut c, 1000).await).len();
     let throttles = tri!(throttle::recent(&mut c, now - 86_400_000, 1000).await).len();
-    let dead = tri!(jobs::counts(&mut c).await).into_iter().find(|(s, _)| s == "dead").map(|(_, n)| n).unwrap_or(0);
-    render(&Home { c: Chrome::new(&state, &ctx), accounts, reports, throttles, dead })
+    let dead = tri!(jobs::counts(&mut c).await)
+        .into_iter()
+        .find(|(s, _)| s == "dead")
+        .map(|(_, n)| n)
+        .unwrap_or(0);
+    render(&Home {
+        c: Chrome::new(&state, &ctx),
+        accounts,
+        reports,
+        throttles,
+        dead,
+    })
 }
 
 pub struct AccountRow {
@@ -106,7 +116,12 @@ const PER_PAGE: i64 = 20;
 
 /// Diacritic-insensitive search by username, name, email, phone, tax code
 /// or personal ID, paginated; htmx requests get only the results.
-pub async fn accounts(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, Query(q): Query<SearchQuery>) -> Response {
+pub async fn accounts(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Query(q): Query<SearchQuery>,
+) -> Response {
     operator!(state, ctx);
     let query: String = q.q.chars().take(100).collect();
     let page = q.page.unwrap_or(1).clamp(1, 100_000);
@@ -121,17 +136,41 @@ pub async fn accounts(State(state): State<AppState>, ctx: Ctx, headers: HeaderMa
             username: a.username.clone(),
             full_name: a.full_name.clone(),
             email: a.email.clone().unwrap_or_default(),
-            roles: a.roles.iter().map(|r| c.t(role_key(*r))).collect::<Vec<_>>().join(", "),
+            roles: a
+                .roles
+                .iter()
+                .map(|r| c.t(role_key(*r)))
+                .collect::<Vec<_>>()
+                .join(", "),
             status: a.status.as_str(),
             status_key: status_key(a.status),
         })
         .collect();
-    let summary = c.t("console.found").replace("{n}", &found.total.to_string());
-    let pager = pager(&c, &format!("/console/accounts?q={}", ctx::urlencode(&query)), page, PER_PAGE, found.total);
+    let summary = c
+        .t("console.found")
+        .replace("{n}", &found.total.to_string());
+    let pager = pager(
+        &c,
+        &format!("/console/accounts?q={}", ctx::urlencode(&query)),
+        page,
+        PER_PAGE,
+        found.total,
+    );
     if headers.contains_key("hx-request") && !headers.contains_key("hx-history-restore-request") {
-        return render(&AccountsResults { c, summary, rows, pager });
+        return render(&AccountsResults {
+            c,
+            summary,
+            rows,
+            pager,
+        });
     }
-    render(&AccountsPage { c, q: query, summary, rows, pager })
+    render(&AccountsPage {
+        c,
+        q: query,
+        summary,
+        rows,
+        pager,
+    })
 }
 
 pub struct AuditRow {
@@ -147,7 +186,15 @@ pub struct AuditRow {
 fn audit_rows(entries: Vec<audit::Entry>) -> Vec<AuditRow> {
     entries
         .into_iter()
-        .map(|e| AuditRow { seq: e.seq, at: format_vn(e.at), actor: e.actor, action: e.action, target: e.target, ip: e.ip, detail: e.detail })
+        .map(|e| AuditRow {
+            seq: e.seq,
+            at: format_vn(e.at),
+            actor: e.actor,
+            action: e.action,
+            target: e.target,
+            ip: e.ip,
+            detail: e.detail,
+        })
         .collect()
 }
 
@@ -178,12 +225,23 @@ async fn account_page(state: &AppState, ctx: &Ctx, id: i64, error: Option<String
     drop(conn);
     let c = Chrome::new(state, ctx);
     let throttle = if t.locked_until > now {
-        c.t("console.throttle_locked").replace("{until}", &format_vn(t.locked_until)).replace("{n}", &t.failures.to_string())
+        c.t("console.throttle_locked")
+            .replace("{until}", &format_vn(t.locked_until))
+            .replace("{n}", &t.failures.to_string())
     } else {
-        c.t("console.throttle_failures").replace("{n}", &t.failures.to_string())
+        c.t("console.throttle_failures")
+            .replace("{n}", &t.failures.to_string())
     };
-    let status = if t.locked_until > now && a.status == AccountStatus::Active { "throttled" } else { a.status.as_str() };
-    let status_key = if status == "throttled" { "status.throttled" } else { status_key(a.status) };
+    let status = if t.locked_until > now && a.status == AccountStatus::Active {
+        "throttled"
+    } else {
+        a.status.as_str()
+    };
+    let status_key = if status == "throttled" {
+        "status.throttled"
+    } else {
+        status_key(a.status)
+    };
     let has_error = error.is_some();
     let mut r = render(&AccountPage {
         status,
@@ -214,7 +272,12 @@ pub struct ReasonForm {
     reason: String,
 }
 
-async fn after_change(state: &AppState, ctx: &Ctx, id: i64, result: Result<(), ServiceError>) -> Response {
+async fn after_change(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    result: Result<(), ServiceError>,
+) -> Response {
     match result {
         Ok(()) => Redirect::to(&format!("/console/accounts/{id}")).into_response(),
         Err(ServiceError::Invalid("error.not_found")) => AppError::NotFound.into_response(),
@@ -223,13 +286,23 @@ async fn after_change(state: &AppState, ctx: &Ctx, id: i64, result: Result<(), S
     }
 }
 
-pub async fn lock(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<ReasonForm>) -> Response {
+pub async fn lock(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<ReasonForm>,
+) -> Response {
     operator!(state, ctx);
     let r = service::lock_account(&state, &origin(&ctx), id, &f.reason).await;
     after_change(&state, &ctx, id, r).await
 }
 
-pub async fn unlock(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<ReasonForm>) -> Response {
+pub async fn unlock(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<ReasonForm>,
+) -> Response {
     operator!(state, ctx);
     let r = service::unlock_account(&state, &origin(&ctx), id, &f.reason).await;
     after_change(&state, &ctx, id, r).await
@@ -257,9 +330,19 @@ pub async fn jobs(State(state): State<AppState>, ctx: Ctx) -> Response {
     let counts = tri!(jobs::counts(&mut conn).await);
     let dead = tri!(jobs::list(&mut conn, "dead", 200).await)
         .into_iter()
-        .map(|j| DeadRow { id: j.id, kind: j.kind, attempts: j.attempts, error: j.last_error.unwrap_or_default(), at: format_vn(j.updated_at) })
+        .map(|j| DeadRow {
+            id: j.id,
+            kind: j.kind,
+            attempts: j.attempts,
+            error: j.last_error.unwrap_or_default(),
+            at: format_vn(j.updated_at),
+        })
         .collect();
-    render(&JobsPage { c: Chrome::new(&state, &ctx), counts, dead })
+    render(&JobsPage {
+        c: Chrome::new(&state, &ctx),
+        counts,
+        dead,
+    })
 }
 
 pub async fn requeue(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
@@ -284,7 +367,11 @@ pub struct AuditQuery {
     verify: Option<String>,
 }
 
-pub async fn audit(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditQuery>) -> Response {
+pub async fn audit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<AuditQuery>,
+) -> Response {
     operator!(state, ctx);
     let mut conn = tri!(state.store.conn().await);
     let entries = audit_rows(tri!(audit::list(&mut conn, None, 200).await));
@@ -292,13 +379,26 @@ pub async fn audit(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Audi
     let verification = if q.verify.is_some() {
         let v = tri!(audit::verify(&mut conn).await);
         Some(match v.broken {
-            None => (true, c.t("console.verify_ok").replace("{n}", &v.records.to_string())),
-            Some((seq, why)) => (false, c.t("console.verify_broken").replace("{seq}", &seq.to_string()).replace("{why}", &why)),
+            None => (
+                true,
+                c.t("console.verify_ok")
+                    .replace("{n}", &v.records.to_string()),
+            ),
+            Some((seq, why)) => (
+                false,
+                c.t("console.verify_broken")
+                    .replace("{seq}", &seq.to_string())
+                    .replace("{why}", &why),
+            ),
         })
     } else {
         None
     };
-    render(&AuditPage { c, entries, verification })
+    render(&AuditPage {
+        c,
+        entries,
+        verification,
+    })
 }
 
 pub struct ThrottleRow {
@@ -327,10 +427,17 @@ pub async fn throttles(State(state): State<AppState>, ctx: Ctx) -> Response {
             key: e.key,
             failures: e.state.failures,
             last: format_vn(e.state.last_failure_at),
-            until: if e.state.locked_until > now { format_vn(e.state.locked_until) } else { "—".into() },
+            until: if e.state.locked_until > now {
+                format_vn(e.state.locked_until)
+            } else {
+                "—".into()
+            },
         })
         .collect();
-    render(&ThrottlesPage { c: Chrome::new(&state, &ctx), rows })
+    render(&ThrottlesPage {
+        c: Chrome::new(&state, &ctx),
+        rows,
+    })
 }
 
 pub struct ReportRow {
@@ -354,7 +461,17 @@ pub async fn reports(State(state): State<AppState>, ctx: Ctx) -> Response {
     let mut conn = tri!(state.store.conn().await);
     let rows = tri!(activity::compromise_reports(&mut conn, 500).await)
         .into_iter()
-        .map(|r| ReportRow { id: r.id, account_id: r.account_id, username: r.username, ip: r.ip, note: r.note, at: format_vn(r.at) })
+        .map(|r| ReportRow {
+            id: r.id,
+            account_id: r.account_id,
+            username: r.username,
+            ip: r.ip,
+            note: r.note,
+            at: format_vn(r.at),
+        })
         .collect();
-    render(&ReportsPage { c: Chrome::new(&state, &ctx), rows })
+    render(&ReportsPage {
+        c: Chrome::new(&state, &ctx),
+        rows,
+    })
 }

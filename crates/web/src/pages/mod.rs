@@ -29,13 +29,22 @@ pub fn routes(state: AppState) -> Router {
         .route("/static/{file}", get(public::asset))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/logout", post(auth::logout))
-        .route("/password/change", get(auth::change_form).post(auth::change))
-        .route("/password/forgot", get(auth::forgot_form).post(auth::forgot))
+        .route(
+            "/password/change",
+            get(auth::change_form).post(auth::change),
+        )
+        .route(
+            "/password/forgot",
+            get(auth::forgot_form).post(auth::forgot),
+        )
         .route("/password/reset/{token}", get(auth::reset_form))
         .route("/password/reset", post(auth::reset))
         .route("/account", get(account::overview))
         .route("/account/activity", get(account::activity))
-        .route("/account/report", get(account::report_form).post(account::report))
+        .route(
+            "/account/report",
+            get(account::report_form).post(account::report),
+        )
         .route("/account/logout-all", post(account::logout_all))
         .route("/console", get(console::home))
         .route("/console/accounts", get(console::accounts))
@@ -49,10 +58,19 @@ pub fn routes(state: AppState) -> Router {
         .route("/console/reports", get(console::reports))
         .fallback(public::not_found)
         .layer(DefaultBodyLimit::max(limit))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), mw::csrf))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), mw::error_pages))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            mw::csrf,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            mw::error_pages,
+        ))
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
-        .layer(axum::middleware::from_fn_with_state(state.clone(), mw::observe))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            mw::observe,
+        ))
         .with_state(state)
 }
 
@@ -78,7 +96,10 @@ impl Chrome {
             cat: state.i18n.clone(),
             locale: ctx.locale,
             csrf: ctx.csrf.clone(),
-            user: ctx.viewer.as_ref().map(|v| UserInfo { operator: v.account.has_role(Role::Operator), name: v.account.full_name.clone() }),
+            user: ctx.viewer.as_ref().map(|v| UserInfo {
+                operator: v.account.has_role(Role::Operator),
+                name: v.account.full_name.clone(),
+            }),
             path: ctx.path.clone(),
             flash: None,
         }
@@ -119,10 +140,32 @@ struct ErrorPage {
 }
 
 /// The friendly error page, in the visitor's language.
-pub fn error_page(state: &AppState, locale: Locale, status: StatusCode, key: &'static str) -> Response {
-    let c = Chrome { cat: state.i18n.clone(), locale, csrf: String::new(), user: None, path: "/".into(), flash: None };
-    let page = ErrorPage { c, status: status.as_u16(), key };
-    let html = page.render().unwrap_or_else(|_| format!("<!DOCTYPE html><title>{}</title><h1>{}</h1>", status.as_u16(), status.as_u16()));
+pub fn error_page(
+    state: &AppState,
+    locale: Locale,
+    status: StatusCode,
+    key: &'static str,
+) -> Response {
+    let c = Chrome {
+        cat: state.i18n.clone(),
+        locale,
+        csrf: String::new(),
+        user: None,
+        path: "/".into(),
+        flash: None,
+    };
+    let page = ErrorPage {
+        c,
+        status: status.as_u16(),
+        key,
+    };
+    let html = page.render().unwrap_or_else(|_| {
+        format!(
+            "<!DOCTYPE html><title>{}</title><h1>{}</h1>",
+            status.as_u16(),
+            status.as_u16()
+        )
+    });
     (status, Html(html)).into_response()
 }
 
@@ -142,13 +185,26 @@ pub fn pager(c: &Chrome, base: &str, page: i64, per_page: i64, total: i64) -> St
         return String::new();
     }
     let sep = if base.contains('?') { '&' } else { '?' };
-    let mut s = format!("<nav class=\"pager\" aria-label=\"{}\"><ul>", c.t("pager.label"));
+    let mut s = format!(
+        "<nav class=\"pager\" aria-label=\"{}\"><ul>",
+        c.t("pager.label")
+    );
     if page > 1 {
-        s.push_str(&format!("<li><a href=\"{base}{sep}page={}\" rel=\"prev\">{}</a></li>", page - 1, c.t("pager.prev")));
+        s.push_str(&format!(
+            "<li><a href=\"{base}{sep}page={}\" rel=\"prev\">{}</a></li>",
+            page - 1,
+            c.t("pager.prev")
+        ));
     }
-    s.push_str(&format!("<li><span aria-current=\"page\">{page} / {pages}</span></li>"));
+    s.push_str(&format!(
+        "<li><span aria-current=\"page\">{page} / {pages}</span></li>"
+    ));
     if page < pages {
-        s.push_str(&format!("<li><a href=\"{base}{sep}page={}\" rel=\"next\">{}</a></li>", page + 1, c.t("pager.next")));
+        s.push_str(&format!(
+            "<li><a href=\"{base}{sep}page={}\" rel=\"next\">{}</a></li>",
+            page + 1,
+            c.t("pager.next")
+        ));
     }
     s.push_str("</ul></nav>");
     s

@@ -21,8 +21,14 @@ pub struct FlashQuery {
     pub m: Option<String>,
 }
 
-pub async fn home(State(state): State<AppState>, ctx: Ctx, Query(q): Query<FlashQuery>) -> Response {
-    render(&Home { c: Chrome::new(&state, &ctx).with_flash(q.m.as_deref()) })
+pub async fn home(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<FlashQuery>,
+) -> Response {
+    render(&Home {
+        c: Chrome::new(&state, &ctx).with_flash(q.m.as_deref()),
+    })
 }
 
 #[derive(Deserialize)]
@@ -32,7 +38,12 @@ pub struct NextQuery {
 
 /// Switches the interface language; a logged-in user's choice is also
 /// kept on the account for the mail they receive.
-pub async fn set_lang(State(state): State<AppState>, ctx: Ctx, Path(lang): Path<String>, Query(q): Query<NextQuery>) -> Response {
+pub async fn set_lang(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(lang): Path<String>,
+    Query(q): Query<NextQuery>,
+) -> Response {
     let locale = match lang.as_str() {
         "vi" => Locale::Vi,
         "en" => Locale::En,
@@ -41,13 +52,22 @@ pub async fn set_lang(State(state): State<AppState>, ctx: Ctx, Path(lang): Path<
     if let Some(v) = &ctx.viewer {
         if v.account.locale != locale.as_str() {
             let origin = crate::pages::auth::origin(&ctx);
-            if let Err(e) = crate::service::set_locale(&state, &origin, v.account.id, locale).await {
+            if let Err(e) = crate::service::set_locale(&state, &origin, v.account.id, locale).await
+            {
                 return AppError::from(e).into_response();
             }
         }
     }
     let mut r = Redirect::to(&ctx::safe_next(q.next.as_deref())).into_response();
-    r.headers_mut().append(header::SET_COOKIE, ctx::set_cookie(LANG_COOKIE, locale.as_str(), Some(365 * 86400), state.config.secure_cookies()));
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        ctx::set_cookie(
+            LANG_COOKIE,
+            locale.as_str(),
+            Some(365 * 86400),
+            state.config.secure_cookies(),
+        ),
+    );
     r
 }
 
@@ -67,7 +87,10 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let (counts, n) = match state.store.conn().await {
-        Ok(mut c) => (jobs::counts(&mut c).await.unwrap_or_default(), accounts::count(&mut c).await.unwrap_or(0)),
+        Ok(mut c) => (
+            jobs::counts(&mut c).await.unwrap_or_default(),
+            accounts::count(&mut c).await.unwrap_or(0),
+        ),
         Err(_) => (Vec::new(), 0),
     };
     let body = state.metrics.render(&counts, n);
@@ -84,8 +107,12 @@ pub async fn asset(Path(file): Path<String>) -> Response {
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     let mut r = body.into_response();
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
     r
 }
 

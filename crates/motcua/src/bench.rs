@@ -1,0 +1,378 @@
+//! `motcua bench`: measures, in one run on this machine,
+//! 1. the raw Argon2id hash rate with the configured parameters on all
+//!    cores (the physical limit for password logins);
+//! 2. the end-to-end password-login rate over HTTP against a real server
+//!    process (concurrent clients on loopback), as a ratio of (1);
+//! 3. requests/s and p99 latency for `/healthz` and the home page;
+//! 4. the server's resident memory idle and under load.
+//!
+//! The server is this same binary (`motcua serve`) in a child process on a
+//! fresh SQLite database in a temporary folder.
+use crate::config::Config;
+use anyhow::{bail, Context, Result};
+use motcua_web::config::Argon2Params;
+use motcua_web::service::{self, NewAccountInput, Origin};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Seconds per measurement.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Concurrent HTTP clients for the request-rate runs.
+    #[arg(long, default_value_t = 64)]
+    connections: usize,
+    /// Concurrent clients for the login run.
+    #[arg(long, default_value_t = 8)]
+    login_clients: usize,
+}
+
+fn raw_hash_rate(p: Argon2Params, seconds: u64) -> f64 {
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
+    let stop = Arc::new(AtomicBool::new(false));
+    let count = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    let threads: Vec<_> = (0..cores)
+        .map(|_| {
+            let (stop, count) = (stop.clone(), count.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    if motcua_web::hashing::hash_blocking(p, "bench password 2026").is_ok() {
+                        count.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(seconds));
+    stop.store(true, Ordering::Relaxed);
+    for t in threads {
+        let _ = t.join();
+    }
+    count.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_server(dir: &std::path::Path) -> Result<Server> {
+    let exe = std::env::current_exe()?;
+    let mut child = Command::new(exe)
+        .arg("serve")
+        .env("MOTCUA_LISTEN", "127.0.0.1:0")
+        .env("MOTCUA_DATA_DIR", dir)
+        .env(
+            "MOTCUA_DATABASE__URL",
+            format!("sqlite://{}/bench.db", dir.display()),
+        )
+        .env("MOTCUA_MAIL__FILE_DIR", dir.join("mail"))
+        .env("MOTCUA_LOG_LEVEL", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .context("cannot start the server")?;
+    let out = child.stdout.take().context("no stdout")?;
+    let mut line = String::new();
+    BufReader::new(out).read_line(&mut line)?;
+    let Some(url) = line
+        .trim()
+        .strip_prefix("Motcua listening on ")
+        .map(str::to_string)
+    else {
+        bail!("server did not start: {line}");
+    };
+    Ok(Server { child, url })
+}
+
+struct LoadResult {
+    requests: u64,
+    errors: u64,
+    seconds: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    max_rss_kib: u64,
+}
+
+async fn load(url: &str, connections: usize, seconds: u64, pid: u32) -> LoadResult {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(connections)
+        .build()
+        .unwrap_or_default();
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let start = Instant::now();
+    let stop_rss = Arc::new(AtomicBool::new(false));
+    let max_rss = Arc::new(AtomicU64::new(0));
+    let sampler = {
+        let (stop, max) = (stop_rss.clone(), max_rss.clone());
+        tokio::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                max.fetch_max(rss_kib(pid), Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        })
+    };
+    let tasks: Vec<_> = (0..connections)
+        .map(|_| {
+            let client = client.clone();
+            let url = url.to_string();
+            tokio::spawn(async move {
+                let mut lat = Vec::with_capacity(100_000);
+                let mut errors = 0u64;
+                while Instant::now() < deadline {
+                    let t = Instant::now();
+                    match client.get(&url).send().await {
+                        Ok(r) if r.status().is_success() => {
+                            let _ = r.bytes().await;
+                            lat.push(t.elapsed().as_micros() as u32);
+                        }
+                        _ => errors += 1,
+                    }
+                }
+                (lat, errors)
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        if let Ok((l, e)) = t.await {
+            all.extend(l);
+            errors += e;
+        }
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    stop_rss.store(true, Ordering::Relaxed);
+    let _ = sampler.await;
+    all.sort_unstable();
+    let pct = |p: f64| {
+        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0) as f64
+            / 1000.0
+    };
+    LoadResult {
+        requests: all.len() as u64,
+        errors,
+        seconds,
+        p50_ms: pct(0.50),
+        p99_ms: pct(0.99),
+        max_rss_kib: max_rss.load(Ordering::Relaxed),
+    }
+}
+
+fn csrf_from(html: &str) -> Option<String> {
+    let i = html.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
+    Some(html[i..].split('"').next()?.to_string())
+}
+
+async fn login_rate(
+    url: &str,
+    users: &[(String, String)],
+    seconds: u64,
+) -> Result<(u64, u64, f64)> {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for (u, p) in users.iter().cloned() {
+        let url = url.to_string();
+        tasks.push(tokio::spawn(async move {
+            let client = reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()?;
+            let html = client
+                .get(format!("{url}/login"))
+                .send()
+                .await?
+                .text()
+                .await?;
+            let csrf = csrf_from(&html).context("no csrf token")?;
+            let (mut ok, mut bad) = (0u64, 0u64);
+            while Instant::now() < deadline {
+                let r = client
+                    .post(format!("{url}/login"))
+                    .form(&[
+                        ("csrf", csrf.as_str()),
+                        ("username", u.as_str()),
+                        ("password", p.as_str()),
+                        ("next", "/"),
+                    ])
+                    .send()
+                    .await?;
+                if r.status() == reqwest::StatusCode::SEE_OTHER {
+                    ok += 1;
+                } else {
+                    bad += 1;
+                }
+            }
+            anyhow::Ok((ok, bad))
+        }));
+    }
+    let (mut ok, mut bad) = (0, 0);
+    for t in tasks {
+        let (o, b) = t.await??;
+        ok += o;
+        bad += b;
+    }
+    Ok((ok, bad, start.elapsed().as_secs_f64()))
+}
+
+pub async fn run(cfg: &Config, args: Args) -> Result<()> {
+    let params = Argon2Params {
+        memory_kib: cfg.security.argon2_memory_kib,
+        iterations: cfg.security.argon2_iterations,
+        parallelism: cfg.security.argon2_parallelism,
+    };
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
+    eprintln!(
+        "[1/5] raw Argon2id rate on {cores} cores ({} KiB, t={}, p={})…",
+        params.memory_kib, params.iterations, params.parallelism
+    );
+    let raw = tokio::task::spawn_blocking(move || raw_hash_rate(params, args.seconds)).await?;
+
+    let dir = std::env::temp_dir().join(format!("motcua-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let mut bcfg = cfg.clone();
+    bcfg.data_dir = dir.clone();
+    bcfg.database.url = format!("sqlite://{}/bench.db", dir.display());
+    bcfg.mail.transport = "file".into();
+    bcfg.mail.file_dir = dir.join("mail");
+    let users: Vec<(String, String)> = (0..args.login_clients)
+        .map(|i| (format!("bench.user{i}"), format!("bench-password-{i}-xyz")))
+        .collect();
+    {
+        let state = crate::app_state(&bcfg).await?;
+        for (u, p) in &users {
+            let input = NewAccountInput {
+                username: u.clone(),
+                full_name: format!("Người dùng thử {u}"),
+                roles: vec![motcua_domain::Role::Citizen],
+                initial_password: Some(p.clone()),
+                permanent: true,
+                ..Default::default()
+            };
+            service::create_account(&state, &Origin::cli(), input)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+        state.store.close().await;
+    }
+    let server = start_server(&dir)?;
+    let pid = server.child.id();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let idle_rss = rss_kib(pid);
+
+    eprintln!(
+        "[2/5] password logins over HTTP with {} clients…",
+        users.len()
+    );
+    let (ok, bad, secs) = login_rate(&server.url, &users, args.seconds).await?;
+    let login_rate = ok as f64 / secs;
+    let rss_after_logins = rss_kib(pid);
+
+    eprintln!("[3/5] GET /healthz with {} connections…", args.connections);
+    let health = load(
+        &format!("{}/healthz", server.url),
+        args.connections,
+        args.seconds,
+        pid,
+    )
+    .await;
+    eprintln!(
+        "[4/5] GET / (home page) with {} connections…",
+        args.connections
+    );
+    let home = load(
+        &format!("{}/", server.url),
+        args.connections,
+        args.seconds,
+        pid,
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let idle_after = rss_kib(pid);
+    eprintln!("[5/5] done");
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let mb = |k: u64| k as f64 / 1024.0;
+    println!(
+        "## Motcua benchmark ({cores} cores, {}s per measurement)",
+        args.seconds
+    );
+    println!();
+    println!("| measurement | result | target |");
+    println!("|---|---|---|");
+    println!(
+        "| raw Argon2id hashes/s ({} KiB, t={}, p={}), all cores | {raw:.1} | physical limit |",
+        params.memory_kib, params.iterations, params.parallelism
+    );
+    println!("| password logins/s over HTTP ({} clients; {bad} non-redirect answers) | {login_rate:.1} | |", users.len());
+    println!(
+        "| login rate / raw hash rate | {:.1} % | ≥ 85 % |",
+        100.0 * login_rate / raw.max(f64::EPSILON)
+    );
+    for (name, r) in [("GET /healthz", &health), ("GET / (home)", &home)] {
+        println!(
+            "| {name}: req/s, {} conns ({} errors) | {:.0} (p50 {:.2} ms, p99 {:.2} ms) | {} |",
+            args.connections,
+            r.errors,
+            r.requests as f64 / r.seconds,
+            r.p50_ms,
+            r.p99_ms,
+            if name.contains("healthz") {
+                "≥ 10,000 req/s"
+            } else {
+                ""
+            }
+        );
+    }
+    println!(
+        "| server RSS idle (after start) | {:.1} MB | < 50 MB |",
+        mb(idle_rss)
+    );
+    println!(
+        "| server RSS after logins | {:.1} MB | |",
+        mb(rss_after_logins)
+    );
+    println!(
+        "| server RSS max under HTTP load | {:.1} MB | |",
+        mb(health.max_rss_kib.max(home.max_rss_kib))
+    );
+    println!(
+        "| server RSS idle after load | {:.1} MB | |",
+        mb(idle_after)
+    );
+    println!();
+    println!("Load generator and server share the same {cores} cores, so request rates are lower bounds.");
+    Ok(())
+}

@@ -1,0 +1,439 @@
+//! Configuration: a TOML file (every key documented in `config example`),
+//! each key overridable by `MOTCUA_<SECTION>__<KEY>` environment variables
+//! (and `DATABASE_URL`). Secrets never appear in logs or `Debug` output.
+use anyhow::{anyhow, bail, Context, Result};
+use motcua_mail::{SmtpConfig, SmtpSecurity};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A string that prints as `***`.
+#[derive(Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            f.write_str("\"\"")
+        } else {
+            f.write_str("***")
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub listen: String,
+    pub public_url: String,
+    pub data_dir: PathBuf,
+    pub log_format: String,
+    pub log_level: String,
+    pub secret_key: Secret,
+    pub database: Database,
+    pub session: SessionCfg,
+    pub security: Security,
+    pub mail: Mail,
+}
+
+#[derive(Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Database {
+    pub url: String,
+    pub max_connections: u32,
+}
+
+impl fmt::Debug for Database {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Database")
+            .field("url", &motcua_store::redact_url(&self.url))
+            .field("max_connections", &self.max_connections)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SessionCfg {
+    pub idle_minutes: i64,
+    pub max_hours: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Security {
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    pub argon2_parallelism: u32,
+    pub initial_password_days: i64,
+    pub reset_link_minutes: i64,
+    pub trust_proxy: bool,
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Mail {
+    pub from: String,
+    pub transport: String,
+    pub file_dir: PathBuf,
+    pub operator_email: String,
+    pub max_attempts: i64,
+    pub smtp: Smtp,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Smtp {
+    pub host: String,
+    pub port: u16,
+    pub security: String,
+    pub username: String,
+    pub password: Secret,
+    pub timeout_secs: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:8080".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            data_dir: "data".into(),
+            log_format: "text".into(),
+            log_level: "info".into(),
+            secret_key: Secret::default(),
+            database: Database::default(),
+            session: SessionCfg::default(),
+            security: Security::default(),
+            mail: Mail::default(),
+        }
+    }
+}
+
+impl Default for Database {
+    fn default() -> Self {
+        Database {
+            url: "sqlite://data/motcua.db".into(),
+            max_connections: 8,
+        }
+    }
+}
+
+impl Default for SessionCfg {
+    fn default() -> Self {
+        SessionCfg {
+            idle_minutes: 30,
+            max_hours: 12,
+        }
+    }
+}
+
+impl Default for Security {
+    fn default() -> Self {
+        Security {
+            argon2_memory_kib: 19_456,
+            argon2_iterations: 2,
+            argon2_parallelism: 1,
+            initial_password_days: 7,
+            reset_link_minutes: 30,
+            trust_proxy: false,
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+impl Default for Mail {
+    fn default() -> Self {
+        Mail {
+            from: "Motcua <no-reply@motcua.localhost>".into(),
+            transport: "file".into(),
+            file_dir: "data/mail".into(),
+            operator_email: String::new(),
+            max_attempts: 8,
+            smtp: Smtp::default(),
+        }
+    }
+}
+
+impl Default for Smtp {
+    fn default() -> Self {
+        Smtp {
+            host: String::new(),
+            port: 587,
+            security: "starttls".into(),
+            username: String::new(),
+            password: Secret::default(),
+            timeout_secs: 30,
+        }
+    }
+}
+
+pub const EXAMPLE: &str = include_str!("../motcua.example.toml");
+
+/// Applies `MOTCUA_A__B=value` to `[a] b = value` (values parsed as TOML
+/// scalars when they parse, else taken as strings).
+fn apply_env(root: &mut toml::Table, vars: impl Iterator<Item = (String, String)>) -> Result<()> {
+    for (k, v) in vars {
+        let path: Vec<String> = if k == "DATABASE_URL" {
+            vec!["database".into(), "url".into()]
+        } else if let Some(rest) = k.strip_prefix("MOTCUA_") {
+            if matches!(rest, "CONFIG" | "TEST_PG_URL" | "LOG") || rest.starts_with("TEST_") {
+                continue;
+            }
+            rest.split("__").map(|s| s.to_lowercase()).collect()
+        } else {
+            continue;
+        };
+        let value = match format!("v = {v}").parse::<toml::Table>() {
+            Ok(mut t) => t.remove("v").unwrap_or(toml::Value::String(v.clone())),
+            Err(_) => toml::Value::String(v.clone()),
+        };
+        let mut table = &mut *root;
+        for (i, part) in path.iter().enumerate() {
+            if i + 1 == path.len() {
+                table.insert(part.clone(), value.clone());
+            } else {
+                let entry = table
+                    .entry(part.clone())
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                table = entry
+                    .as_table_mut()
+                    .ok_or_else(|| anyhow!("environment variable {k}: {part} is not a section"))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+impl Config {
+    /// Reads the file (if given, or `motcua.toml` if present) and the
+    /// environment, then checks every value.
+    pub fn load(path: Option<&Path>) -> Result<Config> {
+        let (text, name) = match path {
+            Some(p) => (
+                std::fs::read_to_string(p)
+                    .with_context(|| format!("cannot read config file {}", p.display()))?,
+                p.display().to_string(),
+            ),
+            None if Path::new("motcua.toml").exists() => (
+                std::fs::read_to_string("motcua.toml")?,
+                "motcua.toml".into(),
+            ),
+            None => (String::new(), "defaults".into()),
+        };
+        Self::parse(&text, &name, std::env::vars())
+    }
+
+    pub fn parse(
+        text: &str,
+        name: &str,
+        env: impl Iterator<Item = (String, String)>,
+    ) -> Result<Config> {
+        let mut table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| anyhow!("{name}: {}", one_line(&e.to_string())))?;
+        apply_env(&mut table, env)?;
+        let cfg: Config = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| anyhow!("{name}: {}", one_line(&e.to_string())))?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        let scheme = self.database.url.split("://").next().unwrap_or_default();
+        if !self.database.url.contains("://")
+            || !matches!(scheme, "sqlite" | "postgres" | "postgresql")
+        {
+            bail!("database.url: unsupported scheme in '{}': use sqlite://PATH or postgres://USER@HOST/DB", motcua_store::redact_url(&self.database.url));
+        }
+        self.listen.parse::<std::net::SocketAddr>().map_err(|_| {
+            anyhow!(
+                "listen: '{}' is not an address like 127.0.0.1:8080",
+                self.listen
+            )
+        })?;
+        if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
+            bail!(
+                "public_url: '{}' must start with http:// or https://",
+                self.public_url
+            );
+        }
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            bail!("log_format: '{}' must be text or json", self.log_format);
+        }
+        if self.security.argon2_memory_kib < 19_456
+            || self.security.argon2_iterations < 2
+            || self.security.argon2_parallelism < 1
+        {
+            bail!("security.argon2_*: below the OWASP baseline (memory_kib >= 19456, iterations >= 2, parallelism >= 1)");
+        }
+        if self.session.idle_minutes < 1 || self.session.max_hours < 1 {
+            bail!("session: idle_minutes and max_hours must be at least 1");
+        }
+        if self.security.initial_password_days < 1 || self.security.reset_link_minutes < 5 {
+            bail!("security: initial_password_days >= 1 and reset_link_minutes >= 5");
+        }
+        if self.security.max_body_bytes < 4096 {
+            bail!("security.max_body_bytes: at least 4096");
+        }
+        match self.mail.transport.as_str() {
+            "file" => {}
+            "smtp" => {
+                if self.mail.smtp.host.is_empty() {
+                    bail!("mail.smtp.host: required when mail.transport = \"smtp\"");
+                }
+                self.smtp_security()?;
+            }
+            other => bail!("mail.transport: '{other}' must be file or smtp"),
+        }
+        if self.mail.max_attempts < 1 {
+            bail!("mail.max_attempts: at least 1");
+        }
+        Ok(())
+    }
+
+    fn smtp_security(&self) -> Result<SmtpSecurity> {
+        Ok(match self.mail.smtp.security.as_str() {
+            "none" => SmtpSecurity::None,
+            "starttls" => SmtpSecurity::Starttls,
+            "tls" => SmtpSecurity::Tls,
+            other => bail!("mail.smtp.security: '{other}' must be none, starttls or tls"),
+        })
+    }
+
+    pub fn smtp(&self) -> Result<SmtpConfig> {
+        Ok(SmtpConfig {
+            host: self.mail.smtp.host.clone(),
+            port: self.mail.smtp.port,
+            security: self.smtp_security()?,
+            username: Some(self.mail.smtp.username.clone()).filter(|s| !s.is_empty()),
+            password: Some(self.mail.smtp.password.0.clone()).filter(|s| !s.is_empty()),
+            timeout_secs: self.mail.smtp.timeout_secs,
+        })
+    }
+
+    /// The CSRF/HMAC key: configured, or generated once into the data
+    /// folder (every node of a cluster must be given the same one).
+    pub fn secret_key(&self) -> Result<Vec<u8>> {
+        if !self.secret_key.0.is_empty() {
+            if self.secret_key.0.len() < 32 {
+                bail!("secret_key: at least 32 characters");
+            }
+            return Ok(self.secret_key.0.as_bytes().to_vec());
+        }
+        let path = self.data_dir.join("secret.key");
+        if let Ok(s) = std::fs::read_to_string(&path) {
+            if s.trim().len() >= 32 {
+                return Ok(s.trim().as_bytes().to_vec());
+            }
+        }
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("cannot create {}", self.data_dir.display()))?;
+        let mut b = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut b);
+        let key: String = b.iter().map(|x| format!("{x:02x}")).collect();
+        write_private(&path, &key)?;
+        Ok(key.into_bytes())
+    }
+}
+
+fn write_private(path: &Path, s: &str) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        f.write_all(s.as_bytes())?;
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::write(path, s).with_context(|| format!("cannot write {}", path.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(v: &[(&str, &str)]) -> impl Iterator<Item = (String, String)> {
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect::<Vec<_>>()
+            .into_iter()
+    }
+
+    #[test]
+    fn example_parses_to_defaults() {
+        let c = Config::parse(EXAMPLE, "example", env(&[])).map_err(|e| e.to_string());
+        let c = c.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.listen, Config::default().listen);
+        assert_eq!(c.database.url, Config::default().database.url);
+        assert_eq!(c.security.argon2_memory_kib, 19_456);
+    }
+
+    #[test]
+    fn env_overrides() {
+        let c = Config::parse(
+            "",
+            "t",
+            env(&[
+                ("DATABASE_URL", "postgres://u:pw@h/db"),
+                ("MOTCUA_SESSION__IDLE_MINUTES", "45"),
+                ("MOTCUA_MAIL__SMTP__HOST", "mail.gov.vn"),
+                ("MOTCUA_LISTEN", "0.0.0.0:9000"),
+            ]),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.database.url, "postgres://u:pw@h/db");
+        assert_eq!(c.session.idle_minutes, 45);
+        assert_eq!(c.mail.smtp.host, "mail.gov.vn");
+        assert_eq!(c.listen, "0.0.0.0:9000");
+        // The password never shows in Debug output.
+        assert!(!format!("{c:?}").contains("pw@"));
+    }
+
+    #[test]
+    fn bad_values_give_one_line_errors() {
+        for (text, envs, needle) in [
+            (
+                "",
+                vec![("DATABASE_URL", "mysql://x/y")],
+                "unsupported scheme",
+            ),
+            ("listen = \"nowhere\"", vec![], "listen"),
+            ("[security]\nargon2_memory_kib = 1024", vec![], "OWASP"),
+            ("[mail]\ntransport = \"pigeon\"", vec![], "mail.transport"),
+            ("lisen = \"x\"", vec![], "unknown field"),
+            ("[session]\nidle_minutes = \"soon\"", vec![], "invalid type"),
+        ] {
+            let e = Config::parse(text, "t", env(&envs))
+                .map(|_| ())
+                .map_err(|e| e.to_string());
+            let msg = e.err().unwrap_or_default();
+            assert!(msg.contains(needle), "{text}: {msg}");
+            assert!(!msg.contains('\n'), "{msg}");
+        }
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        let mut c = Config::default();
+        c.secret_key = Secret("super-secret-value-0123456789abcdef".into());
+        c.mail.smtp.password = Secret("hunter2".into());
+        let d = format!("{c:?}");
+        assert!(!d.contains("super-secret") && !d.contains("hunter2"));
+    }
+}
