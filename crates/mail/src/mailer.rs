@@ -8,7 +8,7 @@ use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::transport::smtp::{AsyncSmtpTransport, AsyncSmtpTransportBuilder};
 use lettre::{AsyncFileTransport, AsyncTransport, Message, Tokio1Executor};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// A message ready to be sent; serializable so that it can wait in a
@@ -55,9 +55,9 @@ impl SmtpSecurity {
     }
 }
 
-/// SMTP relay settings. `timeout_secs` bounds each network step
-/// (connect, TLS handshake, every command); a whole delivery is cut off
-/// after three times that.
+/// SMTP relay settings. `timeout_secs` bounds a whole delivery (connect,
+/// TLS handshake, AUTH, the SMTP dialogue); it defaults to 30 when
+/// missing from the configuration file.
 #[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
 pub struct SmtpConfig {
     pub host: String,
@@ -107,7 +107,7 @@ pub enum MailError {
         server: String,
         source: lettre::transport::smtp::Error,
     },
-    #[error("SMTP delivery via {server} timed out: no progress within {secs} s")]
+    #[error("SMTP delivery via {server} timed out after {secs} s")]
     Timeout { server: String, secs: u64 },
 }
 
@@ -150,10 +150,28 @@ struct Smtp {
     security: SmtpSecurity,
     builder: AsyncSmtpTransportBuilder,
     /// Built on first use: lettre's pool spawns a task, which needs the
-    /// Tokio runtime that `send` runs in.
-    transport: OnceLock<AsyncSmtpTransport<Tokio1Executor>>,
-    total_timeout: Duration,
-    timeout_secs: u64,
+    /// Tokio runtime that `send` runs in. Dropped after a timeout, so that
+    /// a connection cut off in mid-dialogue is never reused.
+    transport: Mutex<Option<AsyncSmtpTransport<Tokio1Executor>>>,
+    timeout: Duration,
+}
+
+impl Smtp {
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<AsyncSmtpTransport<Tokio1Executor>>> {
+        self.transport.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn transport(&self) -> AsyncSmtpTransport<Tokio1Executor> {
+        self.slot()
+            .get_or_insert_with(|| self.builder.clone().build())
+            .clone()
+    }
+
+    /// Forgets the transport and its pooled connections; the next send
+    /// starts afresh.
+    fn reset(&self) {
+        *self.slot() = None;
+    }
 }
 
 impl std::fmt::Debug for Mailer {
@@ -284,9 +302,8 @@ impl Mailer {
                 server,
                 security: cfg.security.clone(),
                 builder,
-                transport: OnceLock::new(),
-                total_timeout: timeout.saturating_mul(3),
-                timeout_secs: cfg.timeout_secs,
+                transport: Mutex::new(None),
+                timeout,
             })),
         })
     }
@@ -308,17 +325,21 @@ impl Mailer {
                 Ok(())
             }
             Kind::Smtp(smtp) => {
-                let transport = smtp.transport.get_or_init(|| smtp.builder.clone().build());
-                match tokio::time::timeout(smtp.total_timeout, transport.send(message)).await {
-                    Err(_) => Err(MailError::Timeout {
-                        server: smtp.server.clone(),
-                        secs: smtp.total_timeout.as_secs(),
-                    }),
+                let transport = smtp.transport();
+                // lettre bounds only the TCP connect; this bounds it all.
+                match tokio::time::timeout(smtp.timeout, transport.send(message)).await {
+                    Err(_) => {
+                        smtp.reset();
+                        Err(MailError::Timeout {
+                            server: smtp.server.clone(),
+                            secs: smtp.timeout.as_secs(),
+                        })
+                    }
                     Ok(Err(source)) if source.is_timeout() => {
                         tracing::debug!(error = %source, "SMTP step timed out");
                         Err(MailError::Timeout {
                             server: smtp.server.clone(),
-                            secs: smtp.timeout_secs,
+                            secs: smtp.timeout.as_secs(),
                         })
                     }
                     Ok(Err(source)) => Err(MailError::Smtp {

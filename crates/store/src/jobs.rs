@@ -68,7 +68,7 @@ pub async fn claim(
     let lock = Backend::of(c).skip_locked();
     let sql = format!(
         "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_by = $1, locked_until = $2, updated_at = $3 \
-         WHERE id = (SELECT id FROM jobs WHERE (status = 'queued' AND run_at <= $3) OR (status = 'running' AND locked_until < $3) \
+         WHERE id = (SELECT id FROM jobs WHERE (status = 'queued' AND run_at <= $3) OR (status = 'running' AND locked_until < $3 AND attempts < max_attempts) \
          ORDER BY run_at, id LIMIT 1{lock}) RETURNING {COLS}"
     );
     let row = sqlx::query(&sql)
@@ -78,6 +78,19 @@ pub async fn claim(
         .fetch_optional(&mut *c)
         .await?;
     row.as_ref().map(job).transpose()
+}
+
+/// Dead-letters jobs whose worker died on their last attempt (their lease
+/// ran out and no attempt is left). Returns how many.
+pub async fn expire_leases(c: &mut AnyConnection, now: Millis) -> Result<u64> {
+    Ok(sqlx::query(
+        "UPDATE jobs SET status = 'dead', last_error = 'worker lease expired on the last attempt', locked_by = NULL, locked_until = NULL, updated_at = $1 \
+         WHERE status = 'running' AND locked_until < $1 AND attempts >= max_attempts",
+    )
+    .bind(now)
+    .execute(&mut *c)
+    .await?
+    .rows_affected())
 }
 
 pub async fn complete(c: &mut AnyConnection, id: i64, now: Millis) -> Result<()> {

@@ -1666,6 +1666,27 @@ async fn resets_single_use_expiry_and_revoke() -> R {
             Some(b),
             "{tag}"
         );
+
+        // recent_count counts links created since a time, used or not
+        // (it caps reset mail).
+        resets::create(&mut c, "t4", a, NOW + HOUR, NOW + 2 * HOUR).await?;
+        assert_eq!(resets::recent_count(&mut c, a, NOW).await?, 4, "{tag}");
+        assert_eq!(resets::recent_count(&mut c, a, NOW + 1).await?, 1, "{tag}");
+        assert_eq!(
+            resets::recent_count(&mut c, a, NOW + HOUR).await?,
+            1,
+            "{tag}: inclusive"
+        );
+        assert_eq!(
+            resets::recent_count(&mut c, a, NOW + HOUR + 1).await?,
+            0,
+            "{tag}"
+        );
+        assert_eq!(
+            resets::recent_count(&mut c, b, NOW).await?,
+            1,
+            "{tag}: per account"
+        );
     }
     Ok(())
 }

@@ -89,6 +89,11 @@ pub async fn run(
                 if let Err(e) = sessions::purge_expired(&mut c, now).await {
                     tracing::warn!(error = %e, "session purge failed");
                 }
+                match jobs::expire_leases(&mut c, now).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::error!(jobs = n, "jobs dead-lettered after their worker died"),
+                    Err(e) => tracing::warn!(error = %e, "lease expiry failed"),
+                }
             }
         }
         tokio::select! {
