@@ -158,7 +158,9 @@ struct Smtp {
 
 impl Smtp {
     fn slot(&self) -> std::sync::MutexGuard<'_, Option<AsyncSmtpTransport<Tokio1Executor>>> {
-        self.transport.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.transport
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn transport(&self) -> AsyncSmtpTransport<Tokio1Executor> {

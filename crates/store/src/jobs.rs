@@ -127,6 +127,18 @@ pub async fn fail(c: &mut AnyConnection, job: &Job, error: &str, now: Millis) ->
     Ok(dead)
 }
 
+/// Dead-letters a job at once: its failure is permanent (e.g. a recipient
+/// address the mail server refuses), so retrying cannot help.
+pub async fn kill(c: &mut AnyConnection, job: &Job, error: &str, now: Millis) -> Result<()> {
+    sqlx::query("UPDATE jobs SET status = 'dead', last_error = $1, locked_by = NULL, locked_until = NULL, updated_at = $2 WHERE id = $3")
+        .bind(error.chars().take(2000).collect::<String>())
+        .bind(now)
+        .bind(job.id)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
 pub async fn get(c: &mut AnyConnection, id: i64) -> Result<Option<Job>> {
     let sql = format!("SELECT {COLS} FROM jobs WHERE id = $1");
     let row = sqlx::query(&sql).bind(id).fetch_optional(&mut *c).await?;

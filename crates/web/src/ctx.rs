@@ -71,18 +71,13 @@ pub fn csrf_for(secret: &[u8], binding: &str) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
+/// The interface language: the visitor's explicit choice (the language
+/// switch sets a cookie), else Vietnamese — the portal's first language,
+/// whatever the browser's own settings.
 pub fn locale_from(headers: &HeaderMap) -> Locale {
-    if let Some(l) = cookie(headers, LANG_COOKIE) {
-        return Locale::parse(l);
-    }
-    let accept = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if accept.trim_start().starts_with("en") {
-        Locale::En
-    } else {
-        Locale::Vi
+    match cookie(headers, LANG_COOKIE) {
+        Some(l) => Locale::parse(l),
+        None => Locale::Vi,
     }
 }
 
@@ -216,6 +211,11 @@ impl FromRequestParts<AppState> for Ctx {
                 .await
                 .map_err(IntoResponse::into_response)?;
         }
+        // A logged-in user without a language cookie gets the account's language.
+        let locale = match (&viewer, cookie(&parts.headers, LANG_COOKIE)) {
+            (Some(v), None) => Locale::parse(&v.account.locale),
+            _ => locale,
+        };
         let binding = match &viewer {
             Some(v) => v.token.clone(),
             None => parts

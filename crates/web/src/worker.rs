@@ -17,12 +17,13 @@ pub async fn run_one(state: &AppState, worker_id: &str) -> Result<bool, motcua_s
         jobs::claim(&mut c, worker_id, now, LEASE_MS).await?
     };
     let Some(job) = job else { return Ok(false) };
-    let result = match job.kind.as_str() {
+    // (error message, permanent: retrying cannot help)
+    let result: Result<(), (String, bool)> = match job.kind.as_str() {
         "mail" => match serde_json::from_str::<OutgoingMail>(&job.payload) {
-            Ok(m) => state.mailer.send(&m).await.map_err(|e| e.to_string()),
-            Err(e) => Err(format!("bad mail payload: {e}")),
+            Ok(m) => state.mailer.send(&m).await.map_err(|e| (e.to_string(), e.is_permanent())),
+            Err(e) => Err((format!("bad mail payload: {e}"), true)),
         },
-        other => Err(format!("unknown job kind {other}")),
+        other => Err((format!("unknown job kind {other}"), true)),
     };
     let now = state.now();
     let mut c = state.store.conn().await?;
@@ -33,11 +34,16 @@ pub async fn run_one(state: &AppState, worker_id: &str) -> Result<bool, motcua_s
             }
             jobs::complete(&mut c, job.id, now).await?;
         }
-        Err(e) => {
+        Err((e, permanent)) => {
             if job.kind == "mail" {
                 crate::metrics::inc(&state.metrics.mail_failed);
             }
-            let dead = jobs::fail(&mut c, &job, &e, now).await?;
+            let dead = if permanent {
+                jobs::kill(&mut c, &job, &e, now).await?;
+                true
+            } else {
+                jobs::fail(&mut c, &job, &e, now).await?
+            };
             if dead {
                 crate::metrics::inc(&state.metrics.jobs_dead);
                 tracing::error!(job = job.id, kind = %job.kind, error = %e, "job dead-lettered");

@@ -1,0 +1,689 @@
+//! The harness: a real server on a real port over a real database (SQLite,
+//! and PostgreSQL when `MOTCUA_TEST_PG_URL` is set), a test clock the tests
+//! move forward, a mail drop whose `.eml` files the tests read, and a small
+//! "browser" (reqwest with a cookie jar, redirects not followed).
+#![allow(dead_code)]
+
+use motcua_domain::{Role, TestClock};
+use motcua_mail::{Mailer, SmtpConfig, SmtpSecurity};
+use motcua_store::{AnyConnection, Backend, Store};
+use motcua_web::service::{self, NewAccountInput, Origin};
+use motcua_web::{AppState, WebConfig};
+use reqwest::cookie::{CookieStore, Jar};
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::redirect::Policy;
+use reqwest::{StatusCode, Url};
+use std::future::Future;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+pub const PG_ENV: &str = "MOTCUA_TEST_PG_URL";
+pub const FROM: &str = "Motcua <no-reply@test.localhost>";
+/// The user agent every test browser sends (checked in the history page).
+pub const UA: &str = "MotcuaTest/1.0 (integration; +R-ID-14)";
+
+// ---------------------------------------------------------------------------
+// Databases
+// ---------------------------------------------------------------------------
+
+pub fn pg_url() -> Option<String> {
+    std::env::var(PG_ENV).ok().filter(|s| !s.trim().is_empty())
+}
+
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
+}
+
+fn warn_pg_skipped_once() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    if pg_url().is_none() {
+        ONCE.call_once(|| {
+            let _ = writeln!(
+                std::io::stderr(),
+                "\n*** NOTE: {PG_ENV} is not set: the web suite runs on SQLite ONLY. ***\n\
+                 *** Set e.g. {PG_ENV}=postgres://postgres@127.0.0.1:5432/test to run it on PostgreSQL too. ***\n"
+            );
+        });
+    }
+}
+
+pub fn unique_suffix() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "{}_{}_{:012x}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst),
+        rand::random::<u64>() & 0xffff_ffff_ffff
+    )
+}
+
+/// `url` with its database name replaced by `db` (query string kept).
+pub fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let host_start = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[host_start..].find('/') {
+        Some(i) => &base[..host_start + i],
+        None => base,
+    };
+    format!("{base}/{db}{query}")
+}
+
+enum Cleanup {
+    Sqlite(tempfile::TempDir),
+    Postgres { admin_url: String, db: String },
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        if let Cleanup::Postgres { admin_url, db } = self {
+            // Drop may run inside the test's runtime: use another thread
+            // with its own runtime. FORCE ends the app pools' sessions.
+            let (admin_url, db) = (admin_url.clone(), db.clone());
+            let _ = std::thread::spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                rt.block_on(async move {
+                    if let Ok(admin) = Store::connect(&admin_url, 1).await {
+                        let sql = format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)");
+                        let _ = sqlx::raw_sql(&sql).execute(admin.pool()).await;
+                        admin.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// One fresh, empty database; dropping the last clone removes it.
+#[derive(Clone)]
+pub struct Db {
+    pub backend: Backend,
+    pub url: String,
+    _cleanup: Arc<Cleanup>,
+}
+
+impl Db {
+    pub fn name(&self) -> &'static str {
+        self.backend.name()
+    }
+
+    pub async fn sqlite() -> Db {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("motcua.db").display());
+        Db {
+            backend: Backend::Sqlite,
+            url,
+            _cleanup: Arc::new(Cleanup::Sqlite(dir)),
+        }
+    }
+
+    pub async fn postgres(admin_url: &str) -> Db {
+        let db = format!("motcua_w_{}", unique_suffix());
+        let admin = Store::connect(admin_url, 1)
+            .await
+            .unwrap_or_else(|e| panic!("postgres: cannot connect to {PG_ENV}: {e}"));
+        let sql = format!("CREATE DATABASE \"{db}\"");
+        sqlx::raw_sql(&sql)
+            .execute(admin.pool())
+            .await
+            .unwrap_or_else(|e| panic!("postgres: {sql}: {e}"));
+        admin.close().await;
+        Db {
+            backend: Backend::Postgres,
+            url: with_database(admin_url, &db),
+            _cleanup: Arc::new(Cleanup::Postgres {
+                admin_url: admin_url.to_string(),
+                db,
+            }),
+        }
+    }
+}
+
+/// Runs `body` once on SQLite and, when configured, once on PostgreSQL.
+pub async fn each_backend<F, Fut>(body: F)
+where
+    F: Fn(Db) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    warn_pg_skipped_once();
+    body(Db::sqlite().await).await;
+    if let Some(url) = pg_url() {
+        body(Db::postgres(&url).await).await;
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The application
+// ---------------------------------------------------------------------------
+
+/// Settings that differ from [`WebConfig::for_tests`].
+#[derive(Clone, Default)]
+pub struct Opts {
+    pub max_body_bytes: Option<usize>,
+    pub mail_max_attempts: Option<i64>,
+    pub operator_email: Option<String>,
+    /// Deliver mail to an SMTP port where nothing listens.
+    pub failing_smtp: bool,
+}
+
+/// One app node: its own store (pool), state and listening port.
+pub struct Node {
+    pub base: String,
+    pub addr: SocketAddr,
+    pub state: AppState,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl Node {
+    pub async fn start(db: &Db, clock: Arc<TestClock>, mail_dir: &Path, opts: &Opts) -> Node {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("local addr");
+        let base = format!("http://{addr}");
+        let store = Store::connect(&db.url, 4)
+            .await
+            .unwrap_or_else(|e| panic!("{}: connect: {e}", db.name()));
+        store
+            .migrate()
+            .await
+            .unwrap_or_else(|e| panic!("{}: migrate: {e}", db.name()));
+        let mut config = WebConfig::for_tests(&base);
+        if let Some(n) = opts.max_body_bytes {
+            config.max_body_bytes = n;
+        }
+        if let Some(n) = opts.mail_max_attempts {
+            config.mail_max_attempts = n;
+        }
+        config.operator_email = opts.operator_email.clone();
+        let mailer = if opts.failing_smtp {
+            let cfg = SmtpConfig {
+                host: "127.0.0.1".into(),
+                port: 1,
+                security: SmtpSecurity::None,
+                username: None,
+                password: None,
+                timeout_secs: 2,
+            };
+            Mailer::smtp(&cfg, FROM).expect("smtp mailer")
+        } else {
+            Mailer::file(mail_dir, FROM).expect("file mailer")
+        };
+        let state = AppState::new(store, config, clock, mailer);
+        let app = motcua_web::router(state.clone())
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Node {
+            base,
+            addr,
+            state,
+            server,
+        }
+    }
+}
+
+pub struct App {
+    pub node: Node,
+    pub clock: Arc<TestClock>,
+    pub mail_dir: PathBuf,
+    pub db: Db,
+    _tmp: tempfile::TempDir,
+}
+
+pub async fn spawn_app(db: Db) -> App {
+    spawn_app_with(db, Opts::default()).await
+}
+
+pub async fn spawn_app_with(db: Db, opts: Opts) -> App {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let mail_dir = tmp.path().join("mail");
+    std::fs::create_dir_all(&mail_dir).expect("mail dir");
+    let clock = Arc::new(TestClock::default());
+    let node = Node::start(&db, clock.clone(), &mail_dir, &opts).await;
+    App {
+        node,
+        clock,
+        mail_dir,
+        db,
+        _tmp: tmp,
+    }
+}
+
+impl App {
+    pub fn base(&self) -> &str {
+        &self.node.base
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.node.state
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.db.name()
+    }
+
+    pub fn browser(&self) -> Browser {
+        Browser::new(self.base())
+    }
+
+    pub fn advance(&self, ms: i64) {
+        self.clock.advance(ms);
+    }
+
+    pub async fn conn(&self) -> motcua_store::Conn {
+        self.state().store.conn().await.expect("conn")
+    }
+
+    /// Runs every due job now; returns how many ran.
+    pub async fn drain(&self) -> usize {
+        motcua_web::worker::drain(self.state())
+            .await
+            .expect("drain jobs")
+    }
+
+    /// Every message written to the mail drop so far.
+    pub fn mails(&self) -> Vec<Mail> {
+        read_mails(&self.mail_dir)
+    }
+
+    pub fn mails_to(&self, addr: &str) -> Vec<Mail> {
+        self.mails()
+            .into_iter()
+            .filter(|m| m.to.eq_ignore_ascii_case(addr))
+            .collect()
+    }
+
+    pub async fn create(&self, input: NewAccountInput) -> (i64, String) {
+        service::create_account(self.state(), &Origin::cli(), input)
+            .await
+            .unwrap_or_else(|e| panic!("{}: create account: {e}", self.name()))
+    }
+
+    /// An account with a normal (permanent) password.
+    pub async fn user(&self, username: &str, full_name: &str, password: &str) -> i64 {
+        self.create(NewAccountInput {
+            username: username.into(),
+            full_name: full_name.into(),
+            email: Some(format!("{username}@example.vn")),
+            roles: vec![Role::Citizen],
+            initial_password: Some(password.into()),
+            permanent: true,
+            ..Default::default()
+        })
+        .await
+        .0
+    }
+
+    /// An operator (12+ character password) with an email address.
+    pub async fn operator(&self, username: &str, password: &str) -> i64 {
+        self.create(NewAccountInput {
+            username: username.into(),
+            full_name: "Đơn vị quản lý Cổng".into(),
+            email: Some(format!("{username}@portal.example.vn")),
+            roles: vec![Role::Operator],
+            initial_password: Some(password.into()),
+            permanent: true,
+            ..Default::default()
+        })
+        .await
+        .0
+    }
+
+    /// A browser logged in as an operator created for the occasion.
+    pub async fn operator_browser(&self) -> Browser {
+        self.operator("vanhanh", OP_PW).await;
+        let b = self.browser();
+        let r = b.login("vanhanh", OP_PW).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}: operator login", self.name());
+        b
+    }
+
+    pub async fn audit_actions(&self, target: &str) -> Vec<motcua_store::audit::Entry> {
+        let mut c = self.conn().await;
+        motcua_store::audit::list(&mut c, Some(target), 1000)
+            .await
+            .expect("audit list")
+    }
+
+    pub async fn assert_audit_intact(&self) {
+        let mut c = self.conn().await;
+        let v = motcua_store::audit::verify(&mut c).await.expect("verify");
+        assert_eq!(v.broken, None, "{}: audit chain broken", self.name());
+        assert!(v.records > 0, "{}: empty audit log", self.name());
+    }
+
+    pub async fn activity_kinds(&self, account_id: i64) -> Vec<String> {
+        let mut c = self.conn().await;
+        let (items, _) = motcua_store::activity::list(&mut c, account_id, 1000, 0)
+            .await
+            .expect("activity");
+        items.into_iter().map(|a| a.kind).collect()
+    }
+
+    pub async fn account(&self, id: i64) -> motcua_store::accounts::Account {
+        let mut c = self.conn().await;
+        motcua_store::accounts::get(&mut c, id)
+            .await
+            .expect("get account")
+            .expect("account exists")
+    }
+
+    pub async fn credential(&self, id: i64) -> motcua_store::accounts::PasswordCredential {
+        let mut c = self.conn().await;
+        motcua_store::accounts::password(&mut c, id)
+            .await
+            .expect("password")
+            .expect("has password")
+    }
+}
+
+/// The password of the operator made by [`App::operator_browser`].
+pub const OP_PW: &str = "quan-tri-cong-2026!";
+
+pub async fn scalar(c: &mut AnyConnection, sql: &str) -> i64 {
+    sqlx::query_scalar::<_, i64>(sql)
+        .fetch_one(c)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+// ---------------------------------------------------------------------------
+// Mail
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub path: PathBuf,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+pub fn read_mails(dir: &Path) -> Vec<Mail> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in entries.flatten() {
+        let path = e.path();
+        if path.extension().and_then(|x| x.to_str()) != Some("eml") {
+            continue;
+        }
+        let bytes = std::fs::read(&path).expect("read eml");
+        let msg = mail_parser::MessageParser::default()
+            .parse(&bytes)
+            .unwrap_or_else(|| panic!("unparsable mail {}", path.display()));
+        let to = msg
+            .to()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address())
+            .unwrap_or_default()
+            .to_string();
+        out.push(Mail {
+            to,
+            subject: msg.subject().unwrap_or_default().to_string(),
+            text: msg.body_text(0).unwrap_or_default().to_string(),
+            html: msg.body_html(0).unwrap_or_default().to_string(),
+            path,
+        });
+    }
+    out
+}
+
+/// The first `http…` link in `text` that contains `needle`.
+pub fn link_in(text: &str, needle: &str) -> Option<String> {
+    text.split(|c: char| c.is_whitespace() || c == '<' || c == '>' || c == '"')
+        .find(|w| w.starts_with("http") && w.contains(needle))
+        .map(|w| w.trim_end_matches(['.', ',', ')']).to_string())
+}
+
+// ---------------------------------------------------------------------------
+// The browser
+// ---------------------------------------------------------------------------
+
+#[derive(Debug)]
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+}
+
+impl Page {
+    pub fn location(&self) -> Option<&str> {
+        self.headers
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all(reqwest::header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_string))
+            .collect()
+    }
+
+    /// The `Set-Cookie` line for `name`, if any.
+    pub fn set_cookie(&self, name: &str) -> Option<String> {
+        self.set_cookies()
+            .into_iter()
+            .find(|c| c.starts_with(&format!("{name}=")))
+    }
+
+    pub fn is_html(&self) -> bool {
+        self.header("content-type")
+            .is_some_and(|v| v.starts_with("text/html"))
+    }
+
+    /// The CSRF token of the page's forms.
+    pub fn csrf(&self) -> String {
+        scrape_csrf(&self.text).unwrap_or_else(|| panic!("no csrf field in page:\n{}", self.text))
+    }
+
+    pub fn redirects_to(&self, to: &str) -> bool {
+        self.status == StatusCode::SEE_OTHER && self.location() == Some(to)
+    }
+}
+
+pub fn scrape_csrf(html: &str) -> Option<String> {
+    let i = html.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
+    let rest = &html[i..];
+    let end = rest.find('"')?;
+    let v = &rest[..end];
+    (!v.is_empty()).then(|| v.to_string())
+}
+
+/// A test browser: a cookie jar, no redirect following.
+#[derive(Clone)]
+pub struct Browser {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub jar: Arc<Jar>,
+}
+
+impl Browser {
+    pub fn new(base: &str) -> Browser {
+        Self::with_agent(base, UA)
+    }
+
+    pub fn with_agent(base: &str, ua: &str) -> Browser {
+        let jar = Arc::new(Jar::default());
+        let client = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(Policy::none())
+            .user_agent(ua)
+            .build()
+            .expect("client");
+        Browser {
+            base: base.to_string(),
+            client,
+            jar,
+        }
+    }
+
+    /// The same cookies, against another node.
+    pub fn on(&self, base: &str) -> Browser {
+        Browser {
+            base: base.to_string(),
+            client: self.client.clone(),
+            jar: self.jar.clone(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn read(r: reqwest::Response) -> Page {
+        let status = r.status();
+        let headers = r.headers().clone();
+        let text = r.text().await.expect("body");
+        Page {
+            status,
+            headers,
+            text,
+        }
+    }
+
+    pub async fn send(&self, rb: reqwest::RequestBuilder) -> Page {
+        Self::read(rb.send().await.expect("request")).await
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        self.send(self.client.get(self.url(path))).await
+    }
+
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Page {
+        let mut rb = self.client.get(self.url(path));
+        for (k, v) in headers {
+            rb = rb.header(*k, *v);
+        }
+        self.send(rb).await
+    }
+
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        self.send(self.client.post(self.url(path)).form(fields))
+            .await
+    }
+
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> Page {
+        self.send(
+            self.client
+                .post(self.url(path))
+                .header("content-type", content_type)
+                .body(body),
+        )
+        .await
+    }
+
+    /// GETs `form_page`, then POSTs `fields` and the page's CSRF token to
+    /// `action`, like a person filling in the form.
+    pub async fn submit(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
+        let page = self.get(form_page).await;
+        assert_eq!(
+            page.status,
+            StatusCode::OK,
+            "GET {form_page} before submitting: {}",
+            page.text
+        );
+        let csrf = page.csrf();
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf", &csrf));
+        self.post_form(action, &all).await
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Page {
+        self.login_next(username, password, "/").await
+    }
+
+    pub async fn login_next(&self, username: &str, password: &str, next: &str) -> Page {
+        let form = self.get("/login").await;
+        let csrf = match scrape_csrf(&form.text) {
+            Some(c) => c,
+            // Already logged in: /login redirects; any page carries the token.
+            None => self.get("/").await.csrf(),
+        };
+        self.post_form(
+            "/login",
+            &[
+                ("username", username),
+                ("password", password),
+                ("next", next),
+                ("csrf", &csrf),
+            ],
+        )
+        .await
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        let url = Url::parse(&self.base).expect("url");
+        let header: HeaderValue = self.jar.cookies(&url)?;
+        let s = header.to_str().ok()?.to_string();
+        s.split(';')
+            .filter_map(|kv| kv.trim().split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
+    }
+
+    pub fn session(&self) -> Option<String> {
+        self.cookie("motcua_session")
+    }
+
+    /// Whether this browser's session is alive: `/account` answers the page.
+    pub async fn logged_in(&self) -> bool {
+        let p = self.get("/account").await;
+        p.status == StatusCode::OK
+    }
+}
+
+/// A browser without a cookie jar that sends exactly this session cookie
+/// (a copied or stolen cookie).
+pub async fn with_session_cookie(base: &str, token: &str, path: &str) -> Page {
+    let client = reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .expect("client");
+    Browser::read(
+        client
+            .get(format!("{base}{path}"))
+            .header("cookie", format!("motcua_session={token}"))
+            .send()
+            .await
+            .expect("request"),
+    )
+    .await
+}
+
+/// Whether a copied session cookie still opens `/account`.
+pub async fn cookie_alive(base: &str, token: &str) -> bool {
+    with_session_cookie(base, token, "/account").await.status == StatusCode::OK
+}
+
+/// `n` occurrences of `needle` in `hay`.
+pub fn count(hay: &str, needle: &str) -> usize {
+    hay.matches(needle).count()
+}

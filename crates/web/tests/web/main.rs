@@ -1,0 +1,29 @@
+//! The web crate's integration suite: one test binary, real HTTP against a
+//! real server, real databases. Every test runs on SQLite and, when
+//! `MOTCUA_TEST_PG_URL` is set (e.g.
+//! `postgres://postgres@127.0.0.1:5432/test`), again on a fresh PostgreSQL
+//! database of its own. In CI (`CI=true`) PostgreSQL is required.
+//!
+//! Requirement ids (R-…) refer to `docs/REQUIREMENTS.md`.
+
+mod helpers;
+
+mod account;
+mod auth;
+mod cluster;
+mod console;
+mod errors;
+mod public;
+
+/// CI must exercise PostgreSQL too: a run without it would silently test
+/// half of the supported backends.
+#[test]
+fn ci_requires_postgres() {
+    if helpers::in_ci() {
+        assert!(
+            helpers::pg_url().is_some(),
+            "CI=true but {} is not set: the web suite must also run on PostgreSQL",
+            helpers::PG_ENV
+        );
+    }
+}
