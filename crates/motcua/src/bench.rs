@@ -200,7 +200,8 @@ async fn login_rate(
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let start = Instant::now();
     let mut tasks = Vec::new();
-    for (u, p) in users.iter().cloned() {
+    for (u, p) in users {
+        let (u, p) = (u.clone(), p.clone());
         let url = url.to_string();
         tasks.push(tokio::spawn(async move {
             let client = reqwest::Client::builder()

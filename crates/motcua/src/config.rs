@@ -365,6 +365,7 @@ fn write_private(path: &Path, s: &str) -> Result<()> {
 }
 
 #[cfg(test)]
+#[allow(clippy::panic)]
 mod tests {
     use super::*;
 
@@ -430,8 +431,10 @@ mod tests {
 
     #[test]
     fn secrets_are_redacted() {
-        let mut c = Config::default();
-        c.secret_key = Secret("super-secret-value-0123456789abcdef".into());
+        let mut c = Config {
+            secret_key: Secret("super-secret-value-0123456789abcdef".into()),
+            ..Config::default()
+        };
         c.mail.smtp.password = Secret("hunter2".into());
         let d = format!("{c:?}");
         assert!(!d.contains("super-secret") && !d.contains("hunter2"));

@@ -135,6 +135,8 @@ impl Ctx {
     }
 
     /// The logged-in viewer, or a redirect to the login page that returns here.
+    // The error is the response itself, handed straight back to axum.
+    #[allow(clippy::result_large_err)]
     pub fn user(&self) -> Result<&Viewer, Response> {
         match &self.viewer {
             Some(v) => Ok(v),
@@ -145,6 +147,8 @@ impl Ctx {
         }
     }
 
+    // The error is the response itself, handed straight back to axum.
+    #[allow(clippy::result_large_err)]
     pub fn operator(&self) -> Result<&Viewer, Response> {
         let v = self.user()?;
         if v.account.has_role(Role::Operator) {

@@ -24,17 +24,28 @@ pub fn argon2(p: Argon2Params) -> Result<Argon2<'static>, HashError> {
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
-fn fill(a: &Argon2<'_>, mem: &mut Vec<Block>, pw: &[u8], salt: &[u8], out: &mut [u8]) -> Result<(), HashError> {
+fn fill(
+    a: &Argon2<'_>,
+    mem: &mut Vec<Block>,
+    pw: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+) -> Result<(), HashError> {
     let n = a.params().block_count();
     if mem.len() != n {
         *mem = vec![Block::default(); n];
     }
-    a.hash_password_into_with_memory(pw, salt, out, &mut mem[..]).map_err(err)
+    a.hash_password_into_with_memory(pw, salt, out, &mut mem[..])
+        .map_err(err)
 }
 
 /// Hashes into a PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`),
 /// reusing `mem` as the Argon2 working memory.
-pub fn hash_with(mem: &mut Vec<Block>, p: Argon2Params, password: &str) -> Result<String, HashError> {
+pub fn hash_with(
+    mem: &mut Vec<Block>,
+    p: Argon2Params,
+    password: &str,
+) -> Result<String, HashError> {
     let a = argon2(p)?;
     let mut salt = [0u8; 16];
     rand::thread_rng().fill_bytes(&mut salt);
@@ -56,13 +67,26 @@ pub fn verify_with(mem: &mut Vec<Block>, password: &str, phc: &str) -> bool {
     let mut check = || -> Result<bool, HashError> {
         let parsed = PasswordHash::new(phc).map_err(err)?;
         let algorithm = Algorithm::try_from(parsed.algorithm).map_err(err)?;
-        let version = parsed.version.map(Version::try_from).transpose().map_err(err)?.unwrap_or_default();
+        let version = parsed
+            .version
+            .map(Version::try_from)
+            .transpose()
+            .map_err(err)?
+            .unwrap_or_default();
         let params = Params::try_from(&parsed).map_err(err)?;
-        let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else { return Ok(false) };
+        let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+            return Ok(false);
+        };
         let mut salt_buf = [0u8; 64];
         let salt = salt.decode_b64(&mut salt_buf).map_err(err)?;
         let mut out = vec![0u8; expected.len()];
-        fill(&Argon2::new(algorithm, version, params), mem, password.as_bytes(), salt, &mut out)?;
+        fill(
+            &Argon2::new(algorithm, version, params),
+            mem,
+            password.as_bytes(),
+            salt,
+            &mut out,
+        )?;
         Ok(bool::from(expected.as_bytes().ct_eq(&out)))
     };
     check().unwrap_or(false)
@@ -90,43 +114,55 @@ impl Hasher {
     /// Starts one hashing thread per core. The threads end when the last
     /// clone of the `Hasher` is dropped.
     pub fn new(params: Argon2Params) -> Hasher {
-        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
         let (tx, rx) = mpsc::channel::<Task>();
         let rx = Arc::new(Mutex::new(rx));
         for i in 0..cores {
             let rx = rx.clone();
-            let spawned = std::thread::Builder::new().name(format!("argon2-{i}")).spawn(move || {
-                let mut mem = Vec::new();
-                loop {
-                    let task = match rx.lock() {
-                        Ok(guard) => guard.recv(),
-                        Err(_) => return,
-                    };
-                    match task {
-                        Ok(task) => task(&mut mem),
-                        Err(_) => return,
+            let spawned = std::thread::Builder::new()
+                .name(format!("argon2-{i}"))
+                .spawn(move || {
+                    let mut mem = Vec::new();
+                    loop {
+                        let task = match rx.lock() {
+                            Ok(guard) => guard.recv(),
+                            Err(_) => return,
+                        };
+                        match task {
+                            Ok(task) => task(&mut mem),
+                            Err(_) => return,
+                        }
                     }
-                }
-            });
+                });
             if let Err(e) = spawned {
                 tracing::error!(error = %e, "cannot start a hashing thread");
             }
         }
-        Hasher { params, tasks: tx, dummy: Arc::new(OnceLock::new()) }
+        Hasher {
+            params,
+            tasks: tx,
+            dummy: Arc::new(OnceLock::new()),
+        }
     }
 
     pub fn params(&self) -> Argon2Params {
         self.params
     }
 
-    async fn run<T: Send + 'static>(&self, f: impl FnOnce(&mut Vec<Block>) -> T + Send + 'static) -> Result<T, HashError> {
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Vec<Block>) -> T + Send + 'static,
+    ) -> Result<T, HashError> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.tasks
             .send(Box::new(move |mem: &mut Vec<Block>| {
                 let _ = tx.send(f(mem));
             }))
             .map_err(|_| HashError("hashing threads stopped".into()))?;
-        rx.await.map_err(|_| HashError("hashing thread failed".into()))
+        rx.await
+            .map_err(|_| HashError("hashing thread failed".into()))
     }
 
     pub async fn hash(&self, password: &str) -> Result<String, HashError> {
@@ -161,7 +197,11 @@ mod tests {
     use super::*;
     use argon2::password_hash::PasswordVerifier;
 
-    const FAST: Argon2Params = Argon2Params { memory_kib: 1024, iterations: 2, parallelism: 1 };
+    const FAST: Argon2Params = Argon2Params {
+        memory_kib: 1024,
+        iterations: 2,
+        parallelism: 1,
+    };
 
     #[test]
     fn phc_strings_interoperate_with_the_reference_api() {
@@ -169,14 +209,20 @@ mod tests {
         assert!(phc.starts_with("$argon2id$v=19$m=1024,t=2,p=1$"), "{phc}");
         // Our hash verifies with the argon2 crate's own verifier…
         let parsed = PasswordHash::new(&phc).map_err(|e| e.to_string());
-        assert!(parsed.is_ok_and(|p| Argon2::default().verify_password("mật khẩu dài".as_bytes(), &p).is_ok()));
+        assert!(parsed.is_ok_and(|p| Argon2::default()
+            .verify_password("mật khẩu dài".as_bytes(), &p)
+            .is_ok()));
         // …and a hash made by it verifies with ours, memory reused across calls.
         let salt = SaltString::encode_b64(b"0123456789abcdef");
         assert!(salt.is_ok());
         let Ok(salt) = salt else { return };
-        let reference = argon2::password_hash::PasswordHasher::hash_password(&Argon2::default(), b"other", &salt)
-            .map(|h| h.to_string())
-            .unwrap_or_default();
+        let reference = argon2::password_hash::PasswordHasher::hash_password(
+            &Argon2::default(),
+            b"other",
+            &salt,
+        )
+        .map(|h| h.to_string())
+        .unwrap_or_default();
         let mut mem = Vec::new();
         assert!(verify_with(&mut mem, "mật khẩu dài", &phc));
         assert!(verify_with(&mut mem, "other", &reference));

@@ -52,7 +52,11 @@ pub async fn observe(State(state): State<AppState>, mut req: Request, next: Next
         "x-content-type-options",
         HeaderValue::from_static("nosniff"),
     );
-    h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    // A page may ask for a stricter policy (the reset-link page sends
+    // none, so its token never leaks in a Referer); keep it.
+    if !h.contains_key("referrer-policy") {
+        h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    }
     if is_page_path(&path) {
         h.insert("x-frame-options", HeaderValue::from_static("DENY"));
         h.insert("content-security-policy", HeaderValue::from_static(CSP));
@@ -71,6 +75,9 @@ pub async fn csrf(State(state): State<AppState>, mut req: Request, next: Next) -
     let path = req.uri().path().to_string();
     if !is_page_path(&path) {
         return next.run(req).await;
+    }
+    if req.uri().query().is_some_and(|q| has_nul(q.as_bytes())) {
+        return error_response(StatusCode::BAD_REQUEST, "error.bad_input");
     }
     let mut minted = None;
     if ctx::cookie(req.headers(), PRE_COOKIE).is_none() {
@@ -100,13 +107,15 @@ pub async fn csrf(State(state): State<AppState>, mut req: Request, next: Next) -
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-        let form_token = if is_form {
-            serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
-                .ok()
-                .and_then(|f| f.into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v))
+        let fields = if is_form {
+            serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes).unwrap_or_default()
         } else {
-            None
+            Vec::new()
         };
+        let form_token = fields
+            .iter()
+            .find(|(k, _)| k == "csrf")
+            .map(|(_, v)| v.clone());
         let given = form_token.or(header_token).unwrap_or_default();
         let ok = !given.is_empty()
             && bindings
@@ -115,6 +124,12 @@ pub async fn csrf(State(state): State<AppState>, mut req: Request, next: Next) -
         if !ok {
             tracing::info!(%path, "CSRF check failed");
             return error_response(StatusCode::FORBIDDEN, "error.csrf");
+        }
+        if fields
+            .iter()
+            .any(|(k, v)| k.contains('\0') || v.contains('\0'))
+        {
+            return error_response(StatusCode::BAD_REQUEST, "error.bad_input");
         }
         req = Request::from_parts(parts, Body::from(bytes));
     }
@@ -126,6 +141,18 @@ pub async fn csrf(State(state): State<AppState>, mut req: Request, next: Next) -
         );
     }
     res
+}
+
+/// Whether URL-encoded `pairs` hold a NUL character. No field of ours has
+/// a use for one, and PostgreSQL text cannot store it: such input is
+/// refused up front (400) instead of failing in the database (500) on one
+/// backend and being stored on the other.
+fn has_nul(pairs: &[u8]) -> bool {
+    pairs.contains(&0)
+        || serde_urlencoded::from_bytes::<Vec<(String, String)>>(pairs)
+            .unwrap_or_default()
+            .iter()
+            .any(|(k, v)| k.contains('\0') || v.contains('\0'))
 }
 
 fn error_response(status: StatusCode, key: &'static str) -> Response {

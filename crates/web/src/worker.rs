@@ -20,7 +20,11 @@ pub async fn run_one(state: &AppState, worker_id: &str) -> Result<bool, motcua_s
     // (error message, permanent: retrying cannot help)
     let result: Result<(), (String, bool)> = match job.kind.as_str() {
         "mail" => match serde_json::from_str::<OutgoingMail>(&job.payload) {
-            Ok(m) => state.mailer.send(&m).await.map_err(|e| (e.to_string(), e.is_permanent())),
+            Ok(m) => state
+                .mailer
+                .send(&m)
+                .await
+                .map_err(|e| (e.to_string(), e.is_permanent())),
             Err(e) => Err((format!("bad mail payload: {e}"), true)),
         },
         other => Err((format!("unknown job kind {other}"), true)),
@@ -97,7 +101,9 @@ pub async fn run(
                 }
                 match jobs::expire_leases(&mut c, now).await {
                     Ok(0) => {}
-                    Ok(n) => tracing::error!(jobs = n, "jobs dead-lettered after their worker died"),
+                    Ok(n) => {
+                        tracing::error!(jobs = n, "jobs dead-lettered after their worker died")
+                    }
                     Err(e) => tracing::warn!(error = %e, "lease expiry failed"),
                 }
             }

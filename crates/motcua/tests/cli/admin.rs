@@ -27,20 +27,19 @@ pub async fn connect(sb: &Sandbox) -> sqlx::AnyConnection {
 }
 
 pub async fn exec(c: &mut sqlx::AnyConnection, sql: &str) -> Result<u64, sqlx::Error> {
-    sqlx::raw_sql(sql).execute(c).await.map(|r| r.rows_affected())
+    sqlx::raw_sql(sql)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
 }
 
 /// Removes the append-only triggers, as someone with database access could.
 async fn drop_audit_triggers(c: &mut sqlx::AnyConnection, backend: Backend) {
     let sql = match backend {
-        Backend::Sqlite => {
-            "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;"
-        }
+        Backend::Sqlite => "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;",
         Backend::Postgres => "DROP TRIGGER audit_log_no_change ON audit_log;",
     };
-    exec(c, sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    exec(c, sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
 /// migrate twice, create an account, lock and unlock it (with the errors a
@@ -60,20 +59,37 @@ pub async fn admin_flow(sb: &Sandbox, backend: Backend) {
     );
 
     let user = "cb.tranthithu";
-    let password = sb.create_account(user, "Trần Thị Thu", "thu.tran@example.gov.vn", "civil_servant");
+    let password = sb.create_account(
+        user,
+        "Trần Thị Thu",
+        "thu.tran@example.gov.vn",
+        "civil_servant",
+    );
     assert!(!password.contains(' '));
     sb.fails(
         &[
-            "admin", "create-account", "--username", user, "--full-name", "Người Khác",
-            "--role", "citizen",
+            "admin",
+            "create-account",
+            "--username",
+            user,
+            "--full-name",
+            "Người Khác",
+            "--role",
+            "citizen",
         ],
         1,
         "error.username_taken",
     );
     sb.fails(
         &[
-            "admin", "create-account", "--username", "someone", "--full-name", "Ai Đó",
-            "--role", "president",
+            "admin",
+            "create-account",
+            "--username",
+            "someone",
+            "--full-name",
+            "Ai Đó",
+            "--role",
+            "president",
         ],
         1,
         "unknown role 'president'",
@@ -125,7 +141,10 @@ pub async fn admin_flow(sb: &Sandbox, backend: Backend) {
         .stdout_value("audit log intact:")
         .and_then(|v| v.split_whitespace().next().and_then(|n| n.parse().ok()))
         .unwrap_or_else(|| panic!("{be}: {out}"));
-    assert!(records >= 3, "{be}: create, lock, unlock are audited: {out}");
+    assert!(
+        records >= 3,
+        "{be}: create, lock, unlock are audited: {out}"
+    );
 
     // …the database refuses to edit it…
     let mut c = connect(sb).await;
@@ -168,7 +187,9 @@ async fn verify_audit_finds_a_deleted_record() {
     let mut c = connect(&sb).await;
     drop_audit_triggers(&mut c, Backend::Sqlite).await;
     assert_eq!(
-        exec(&mut c, "DELETE FROM audit_log WHERE seq = 2").await.ok(),
+        exec(&mut c, "DELETE FROM audit_log WHERE seq = 2")
+            .await
+            .ok(),
         Some(1)
     );
     c.close().await.ok();
@@ -191,7 +212,11 @@ async fn cli_lock_ends_sessions_and_blocks_login_until_unlock() {
     let client = http();
     let r = http_login(&client, &base, user, &password).await;
     assert!(r.status().is_redirection(), "login: {}", r.status());
-    assert_eq!(location(&r), "/password/change", "initial password must be changed");
+    assert_eq!(
+        location(&r),
+        "/password/change",
+        "initial password must be changed"
+    );
     let r = get(&client, &base, "/password/change").await;
     assert_eq!(r.status(), 200);
 
@@ -210,7 +235,11 @@ async fn cli_lock_ends_sessions_and_blocks_login_until_unlock() {
 
     sb.ok(&["admin", "unlock", user, "--reason", "Đã xác minh"]);
     let r = http_login(&http(), &base, user, &password).await;
-    assert!(r.status().is_redirection(), "login after unlock: {}", r.status());
+    assert!(
+        r.status().is_redirection(),
+        "login after unlock: {}",
+        r.status()
+    );
     assert_eq!(location(&r), "/password/change");
 }
 

@@ -63,22 +63,28 @@ fn bad_config_values_give_one_line_error_and_exit_2() {
         ("MOTCUA_SESSION__IDLE_MINUTES", "0", "idle_minutes"),
         ("MOTCUA_MAIL__TRANSPORT", "pigeon", "mail.transport"),
         ("MOTCUA_MAIL__TRANSPORT", "smtp", "mail.smtp.host"),
-        ("MOTCUA_MAIL__SMTP__SECURITY", "maybe", "mail.smtp.security"),
+        ("MOTCUA_SECURITY__MAX_BODY_BYTES", "100", "max_body_bytes"),
         ("MOTCUA_MAIL__MAX_ATTEMPTS", "0", "mail.max_attempts"),
         ("MOTCUA_NO_SUCH_KEY", "1", "unknown field"),
     ];
     for (key, value, needle) in env_cases {
         let mut cmd = sb.cmd(&["migrate"]);
-        cmd.env(key, value);
+        // DATABASE_URL is the other spelling of MOTCUA_DATABASE__URL.
+        cmd.env_remove("MOTCUA_DATABASE__URL").env(key, value);
         let out = run(cmd);
         let what = format!("migrate with {key}={value}");
         assert_one_line_error(&out, 2, needle, &what);
+        // Before logging starts: the whole of stderr is that one line.
         assert!(out.stderr.starts_with("motcua: config error: "), "{out}");
+        assert_eq!(out.stderr.trim_end().lines().count(), 1, "{out}");
     }
 
     // A password in a bad database URL is not printed.
     let mut cmd = sb.cmd(&["serve"]);
-    cmd.env("DATABASE_URL", "mysql://portal:hunter2-secret@db.example/motcua");
+    cmd.env_remove("MOTCUA_DATABASE__URL").env(
+        "DATABASE_URL",
+        "mysql://portal:hunter2-secret@db.example/motcua",
+    );
     let out = run(cmd);
     assert_one_line_error(&out, 2, "database.url", "serve with a mysql:// URL");
     assert!(!out.stderr.contains("hunter2-secret"), "{out}");
@@ -103,6 +109,7 @@ fn bad_config_values_give_one_line_error_and_exit_2() {
 
     // Nothing was created by any of these.
     assert!(!sb.path().join("m.db").exists());
+    assert!(!sb.path().join("data").exists());
 }
 
 /// A database that cannot be reached: exit code 1 and one line saying so,
@@ -121,7 +128,10 @@ fn unreachable_postgres_gives_one_line_error_and_exit_1() {
     });
     for (what, out) in [("migrate", migrate), ("serve", serve)] {
         assert_one_line_error(&out, 1, "cannot open database", what);
-        assert!(out.stderr.starts_with("motcua: "), "{what}: {out}");
+        assert!(
+            out.stderr_lines()[0].starts_with("motcua: "),
+            "{what}: {out}"
+        );
         assert!(out.stderr.contains("127.0.0.1:1"), "{what}: {out}");
         assert!(!out.stderr.contains("pg-secret-pw"), "{what}: {out}");
     }

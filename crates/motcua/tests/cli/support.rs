@@ -42,6 +42,32 @@ pub fn unique(prefix: &str) -> String {
     )
 }
 
+/// A `tracing` record in the text format: an RFC 3339 time (maybe in
+/// ANSI colours), then a level.
+fn is_log_line(line: &str) -> bool {
+    let mut plain = String::new();
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // Skip an escape sequence up to its final letter.
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            plain.push(c);
+        }
+    }
+    let mut words = plain.split_whitespace();
+    let time = words.next().unwrap_or_default();
+    let level = words.next().unwrap_or_default();
+    time.len() > 20
+        && time.as_bytes()[..4].iter().all(u8::is_ascii_digit)
+        && time.ends_with('Z')
+        && matches!(level, "TRACE" | "DEBUG" | "INFO" | "WARN" | "ERROR")
+}
+
 /// What a finished command left behind.
 #[derive(Debug)]
 pub struct Output {
@@ -52,9 +78,13 @@ pub struct Output {
 }
 
 impl Output {
-    /// The non-empty lines of stderr.
+    /// The non-empty lines of stderr that are not log records (the
+    /// program's messages to the person running it).
     pub fn stderr_lines(&self) -> Vec<&str> {
-        self.stderr.lines().filter(|l| !l.trim().is_empty()).collect()
+        self.stderr
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !is_log_line(l))
+            .collect()
     }
 
     /// The value after `prefix` on the first stdout line that starts with it.
@@ -152,7 +182,13 @@ impl Sandbox {
     }
 
     /// `motcua admin create-account`; returns the printed initial password.
-    pub fn create_account(&self, username: &str, full_name: &str, email: &str, role: &str) -> String {
+    pub fn create_account(
+        &self,
+        username: &str,
+        full_name: &str,
+        email: &str,
+        role: &str,
+    ) -> String {
         let out = self.ok(&[
             "admin",
             "create-account",
@@ -173,7 +209,10 @@ impl Sandbox {
         let password = out
             .stdout_value("initial password:")
             .unwrap_or_else(|| panic!("no initial password printed: {out}"));
-        assert!(password.chars().count() >= 12, "short initial password: {out}");
+        assert!(
+            password.chars().count() >= 12,
+            "short initial password: {out}"
+        );
         password
     }
 
@@ -193,7 +232,11 @@ pub fn tempdir() -> tempfile::TempDir {
 pub fn assert_one_line_error(out: &Output, code: i32, needle: &str, what: &str) {
     assert_eq!(out.code, code, "motcua {what}: {out}");
     let lines = out.stderr_lines();
-    assert_eq!(lines.len(), 1, "motcua {what}: expected a one-line error: {out}");
+    assert_eq!(
+        lines.len(),
+        1,
+        "motcua {what}: expected a one-line error: {out}"
+    );
     assert!(
         lines[0].contains(needle),
         "motcua {what}: error should mention {needle:?}: {out}"

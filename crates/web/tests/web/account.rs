@@ -27,22 +27,34 @@ async fn r_id_14_activity_lists_logins_with_method_ip_and_device() {
         assert!(p.text.contains(UA), "{n}: the user agent");
         // Newest first: the login precedes the failure on the page.
         let login = p.text.find("class=\"ev-login\"").expect("login row");
-        let failed = p.text.find("class=\"ev-login_failed\"").expect("failed row");
+        let failed = p
+            .text
+            .find("class=\"ev-login_failed\"")
+            .expect("failed row");
         assert!(login < failed, "{n}: newest first");
         // In English too.
         b.get("/lang/en?next=/").await;
         let p = b.get("/account/activity").await;
-        assert!(p.text.contains("Account history") && p.text.contains("<td>Password</td>"), "{n}");
+        assert!(
+            p.text.contains("Account history") && p.text.contains("<td>Password</td>"),
+            "{n}"
+        );
         // Only the holder's own history: another user sees none of it.
         app.user("quang.mac", "Mạc Đăng Quang", PW).await;
         let other = app.browser();
         assert!(other.login("quang.mac", PW).await.redirects_to("/"));
         let p = other.get("/account/activity").await;
-        assert!(!p.text.contains("ev-login_failed"), "{n}: someone else's history shown");
+        assert!(
+            !p.text.contains("ev-login_failed"),
+            "{n}: someone else's history shown"
+        );
         assert_eq!(count(&p.text, "class=\"ev-login\""), 1, "{n}");
         // Anonymous visitors are sent to log in.
         let r = app.browser().get("/account/activity").await;
-        assert!(r.redirects_to("/login?next=/account/activity"), "{n}: {r:?}");
+        assert!(
+            r.redirects_to("/login?next=/account/activity"),
+            "{n}: {r:?}"
+        );
     })
     .await;
 }
@@ -91,7 +103,11 @@ async fn r_id_14_reporting_compromise_locks_at_once_and_tells_operators() {
             let token = b.session().expect("session");
             // A reset link is open when the report comes in.
             app.browser()
-                .submit("/password/forgot", "/password/forgot", &[("who", "son.luong")])
+                .submit(
+                    "/password/forgot",
+                    "/password/forgot",
+                    &[("who", "son.luong")],
+                )
                 .await;
             app.drain().await;
             let link = app
@@ -116,8 +132,19 @@ async fn r_id_14_reporting_compromise_locks_at_once_and_tells_operators() {
             let c = r.set_cookie("motcua_session").expect("cookie cleared");
             assert!(c.contains("Max-Age=0"), "{n}: {c}");
 
-            assert!(!cookie_alive(app.base(), &token).await, "{n}: session survived");
-            assert!(!phone.logged_in().await, "{n}: the other device is still in");
+            assert_eq!(
+                app.sessions_of(id).await,
+                0,
+                "{n}: sessions kept in the store"
+            );
+            assert!(
+                !cookie_alive(app.base(), &token).await,
+                "{n}: session survived"
+            );
+            assert!(
+                !phone.logged_in().await,
+                "{n}: the other device is still in"
+            );
             assert_eq!(app.account(id).await.status, AccountStatus::Locked, "{n}");
             let r = app.browser().login("son.luong", PW).await;
             assert!(r.text.contains("Tài khoản đang bị khóa"), "{n}: {}", r.text);
@@ -133,7 +160,11 @@ async fn r_id_14_reporting_compromise_locks_at_once_and_tells_operators() {
             app.drain().await;
             let to_op = app.mails_to("vanhanh@portal.example.vn");
             assert_eq!(to_op.len(), 1, "{n}: {:?}", app.mails());
-            assert!(to_op[0].text.contains("son.luong"), "{n}: {}", to_op[0].text);
+            assert!(
+                to_op[0].text.contains("son.luong"),
+                "{n}: {}",
+                to_op[0].text
+            );
             assert!(
                 to_op[0].text.contains(&format!("/console/accounts/{id}")),
                 "{n}: link to the console: {}",
@@ -146,9 +177,14 @@ async fn r_id_14_reporting_compromise_locks_at_once_and_tells_operators() {
             let p = op.get("/console/reports").await;
             assert_eq!(p.status, StatusCode::OK, "{n}");
             assert!(p.text.contains("son.luong"), "{n}");
-            assert!(p.text.contains("Tôi không đăng nhập lúc 3 giờ sáng &#60;script&#62;")
-                || p.text.contains("Tôi không đăng nhập lúc 3 giờ sáng &lt;script&gt;"),
-                "{n}: {}", p.text);
+            assert!(
+                p.text
+                    .contains("Tôi không đăng nhập lúc 3 giờ sáng &#60;script&#62;")
+                    || p.text
+                        .contains("Tôi không đăng nhập lúc 3 giờ sáng &lt;script&gt;"),
+                "{n}: {}",
+                p.text
+            );
             assert!(!p.text.contains("<script>"), "{n}: note not escaped");
             let home = op.get("/console").await;
             assert_eq!(home.status, StatusCode::OK, "{n}");
@@ -174,8 +210,14 @@ async fn r_id_14_reporting_compromise_locks_at_once_and_tells_operators() {
                     &[("reason", "Đã xác minh chủ tài khoản qua điện thoại")],
                 )
                 .await;
-            assert!(r.redirects_to(&format!("/console/accounts/{id}")), "{n}: {r:?}");
-            assert!(app.browser().login("son.luong", PW).await.redirects_to("/"), "{n}");
+            assert!(
+                r.redirects_to(&format!("/console/accounts/{id}")),
+                "{n}: {r:?}"
+            );
+            assert!(
+                app.browser().login("son.luong", PW).await.redirects_to("/"),
+                "{n}"
+            );
         }
     })
     .await;
@@ -189,9 +231,14 @@ async fn reporting_needs_a_session() {
         let b = app.browser();
         let r = b.get("/account/report").await;
         assert!(r.redirects_to("/login?next=/account/report"), "{n}: {r:?}");
-        let r = b.submit("/login", "/account/report", &[("note", "x")]).await;
+        let r = b
+            .submit("/login", "/account/report", &[("note", "x")])
+            .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}");
-        assert!(r.location().unwrap_or_default().starts_with("/login"), "{n}");
+        assert!(
+            r.location().unwrap_or_default().starts_with("/login"),
+            "{n}"
+        );
     })
     .await;
 }

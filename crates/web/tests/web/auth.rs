@@ -8,7 +8,6 @@ use reqwest::StatusCode;
 const PW: &str = "mua-xuan-ha-noi-2026";
 
 const INVALID: &str = "Tên đăng nhập hoặc mật khẩu không đúng.";
-const LOCKED: &str = "Tài khoản đang bị khóa.";
 const THROTTLED: &str = "Tài khoản tạm thời bị khóa do nhập sai mật khẩu nhiều lần";
 const WAIT: &str = "Bạn đã nhập sai nhiều lần. Vui lòng thử lại sau";
 
@@ -44,7 +43,10 @@ async fn login_redirects_to_next_with_a_safe_session_cookie() {
 
         // Usernames are case-insensitive.
         let other = app.browser();
-        assert!(other.login(" AN.Nguyen ", PW).await.redirects_to("/"), "{n}");
+        assert!(
+            other.login(" AN.Nguyen ", PW).await.redirects_to("/"),
+            "{n}"
+        );
     })
     .await;
 }
@@ -96,7 +98,10 @@ async fn session_id_rotates_on_login() {
         assert!(b.login("chi.pham", PW).await.redirects_to("/"), "{n}");
         let second = b.session().expect("session");
         assert_ne!(first, second, "{n}: session id not rotated");
-        assert!(!cookie_alive(app.base(), &first).await, "{n}: old id still valid");
+        assert!(
+            !cookie_alive(app.base(), &first).await,
+            "{n}: old id still valid"
+        );
         assert!(cookie_alive(app.base(), &second).await, "{n}");
     })
     .await;
@@ -118,7 +123,11 @@ async fn login_never_redirects_off_site() {
         ] {
             let b = app.browser();
             let r = b.login_next("dung.vo", PW, next).await;
-            assert!(r.redirects_to("/"), "{n}: next={next} gave {:?}", r.location());
+            assert!(
+                r.redirects_to("/"),
+                "{n}: next={next} gave {:?}",
+                r.location()
+            );
         }
         let p = app
             .browser()
@@ -127,7 +136,10 @@ async fn login_never_redirects_off_site() {
         assert!(p.text.contains("name=\"next\" value=\"/\""), "{n}");
         let b = app.browser();
         let r = b.login_next("dung.vo", PW, "/account?tab=1").await;
-        assert!(r.redirects_to("/account?tab=1"), "{n}: local next kept: {r:?}");
+        assert!(
+            r.redirects_to("/account?tab=1"),
+            "{n}: local next kept: {r:?}"
+        );
     })
     .await;
 }
@@ -149,14 +161,22 @@ async fn r_id_4_initial_password_must_be_changed_at_first_login() {
                 ..Default::default()
             })
             .await;
-        assert!(initial.len() >= 14, "{n}: generated initial password {initial}");
+        assert!(
+            initial.len() >= 14,
+            "{n}: generated initial password {initial}"
+        );
         let before = app.credential(id).await;
         assert!(before.is_initial && before.expires_at.is_some(), "{n}");
 
         let b = app.browser();
         let r = b.login_next("nguoikhai01", &initial, "/account").await;
         assert!(r.redirects_to("/password/change"), "{n}: {r:?}");
-        for path in ["/account", "/account/activity", "/console", "/console/accounts"] {
+        for path in [
+            "/account",
+            "/account/activity",
+            "/console",
+            "/console/accounts",
+        ] {
             let r = b.get(path).await;
             assert!(r.redirects_to("/password/change"), "{n}: {path}: {r:?}");
         }
@@ -167,12 +187,42 @@ async fn r_id_4_initial_password_must_be_changed_at_first_login() {
         assert_eq!(b.get("/account/report").await.status, StatusCode::OK, "{n}");
 
         let cases: [(&str, &str, &str, &str); 6] = [
-            ("sai-mat-khau-hien-tai", "song-hong-chay-mai", "song-hong-chay-mai", "Mật khẩu hiện tại không đúng."),
-            (&initial, "song-hong-chay-mai", "song-hong-chay-khac", "Hai lần nhập mật khẩu mới không khớp."),
-            (&initial, "ngan", "ngan", "Mật khẩu quá ngắn: cần tối thiểu 8 ký tự."),
-            (&initial, "12345678", "12345678", "Mật khẩu này quá phổ biến"),
-            (&initial, "iloveyou", "iloveyou", "Mật khẩu này quá phổ biến"),
-            (&initial, "x-nguoikhai01-x", "x-nguoikhai01-x", "Mật khẩu không được chứa tên đăng nhập."),
+            (
+                "sai-mat-khau-hien-tai",
+                "song-hong-chay-mai",
+                "song-hong-chay-mai",
+                "Mật khẩu hiện tại không đúng.",
+            ),
+            (
+                &initial,
+                "song-hong-chay-mai",
+                "song-hong-chay-khac",
+                "Hai lần nhập mật khẩu mới không khớp.",
+            ),
+            (
+                &initial,
+                "ngan",
+                "ngan",
+                "Mật khẩu quá ngắn: cần tối thiểu 8 ký tự.",
+            ),
+            (
+                &initial,
+                "12345678",
+                "12345678",
+                "Mật khẩu này quá phổ biến",
+            ),
+            (
+                &initial,
+                "iloveyou",
+                "iloveyou",
+                "Mật khẩu này quá phổ biến",
+            ),
+            (
+                &initial,
+                "x-nguoikhai01-x",
+                "x-nguoikhai01-x",
+                "Mật khẩu không được chứa tên đăng nhập.",
+            ),
         ];
         for (current, new, confirm, message) in cases {
             let r = b
@@ -183,14 +233,28 @@ async fn r_id_4_initial_password_must_be_changed_at_first_login() {
                 )
                 .await;
             assert_eq!(r.status, StatusCode::OK, "{n}: {message}");
-            assert!(r.text.contains(message), "{n}: expected «{message}» in {}", r.text);
+            assert!(
+                r.text.contains(message),
+                "{n}: expected «{message}» in {}",
+                r.text
+            );
             assert!(r.text.contains("lang=\"vi\""), "{n}");
             let now = app.credential(id).await;
-            assert_eq!(now.hash, before.hash, "{n}: password changed by a refused form");
+            assert_eq!(
+                now.hash, before.hash,
+                "{n}: password changed by a refused form"
+            );
             assert!(now.is_initial, "{n}");
-            assert!(b.get("/account").await.redirects_to("/password/change"), "{n}");
+            assert!(
+                b.get("/account").await.redirects_to("/password/change"),
+                "{n}"
+            );
         }
-        assert!(app.activity_kinds(id).await.iter().all(|k| k != "initial_password_changed"));
+        assert!(app
+            .activity_kinds(id)
+            .await
+            .iter()
+            .all(|k| k != "initial_password_changed"));
 
         let new_pw = "song-hong-chay-mai";
         let r = b
@@ -212,15 +276,25 @@ async fn r_id_4_initial_password_must_be_changed_at_first_login() {
             .contains(&"initial_password_changed".to_string()));
 
         let old = app.browser().login("nguoikhai01", &initial).await;
-        assert!(old.text.contains(INVALID), "{n}: the initial password still works");
+        assert!(
+            old.text.contains(INVALID),
+            "{n}: the initial password still works"
+        );
         let fresh = app.browser();
-        assert!(fresh.login("nguoikhai01", new_pw).await.redirects_to("/"), "{n}");
+        assert!(
+            fresh.login("nguoikhai01", new_pw).await.redirects_to("/"),
+            "{n}"
+        );
         assert!(fresh.logged_in().await, "{n}");
         // The holder is told by mail that the password changed.
         app.drain().await;
         let mails = app.mails_to("khai@saomai.example.vn");
         assert_eq!(mails.len(), 1, "{n}: {mails:?}");
-        assert!(mails[0].text.contains("/account/report"), "{n}: {}", mails[0].text);
+        assert!(
+            mails[0].text.contains("/account/report"),
+            "{n}: {}",
+            mails[0].text
+        );
     })
     .await;
 }
@@ -243,7 +317,11 @@ async fn r_id_4_initial_password_expires() {
         let b = app.browser();
         let r = b.login("congchuc.bct", &initial).await;
         assert_eq!(r.status, StatusCode::OK, "{n}");
-        assert!(r.text.contains("Mật khẩu ban đầu đã hết hạn"), "{n}: {}", r.text);
+        assert!(
+            r.text.contains("Mật khẩu ban đầu đã hết hạn"),
+            "{n}: {}",
+            r.text
+        );
         assert!(r.set_cookie("motcua_session").is_none(), "{n}");
         assert!(!b.logged_in().await, "{n}");
     })
@@ -278,7 +356,9 @@ async fn csrf_is_required_on_every_post() {
             .post_form("/login", &[creds[0], creds[1], ("csrf", "0123abcd")])
             .await;
         check_refused(&r, "wrong token");
-        let r = b.post_form("/login", &[creds[0], creds[1], ("csrf", "")]).await;
+        let r = b
+            .post_form("/login", &[creds[0], creds[1], ("csrf", "")])
+            .await;
         check_refused(&r, "empty token");
         // A token from another browser does not fit this one.
         let other = app.browser().get("/login").await.csrf();
@@ -310,8 +390,15 @@ async fn csrf_is_required_on_every_post() {
         let logged_in_csrf = b.get("/account").await.csrf();
         assert_ne!(logged_in_csrf, csrf, "{n}");
         let r = b.post_form("/logout", &[]).await;
-        assert_eq!(r.status, StatusCode::FORBIDDEN, "{n}: logout without a token");
-        assert!(b.logged_in().await, "{n}: a forged logout ended the session");
+        assert_eq!(
+            r.status,
+            StatusCode::FORBIDDEN,
+            "{n}: logout without a token"
+        );
+        assert!(
+            b.logged_in().await,
+            "{n}: a forged logout ended the session"
+        );
     })
     .await;
 }
@@ -344,24 +431,46 @@ async fn failed_logins_throttle_then_lock_the_account() {
         assert!(!b.logged_in().await, "{n}");
 
         let kinds = app.activity_kinds(id).await;
-        assert_eq!(kinds.iter().filter(|k| *k == "login_failed").count(), 5, "{n}: {kinds:?}");
-        assert!(kinds.contains(&"throttle_locked".to_string()), "{n}: {kinds:?}");
+        assert_eq!(
+            kinds.iter().filter(|k| *k == "login_failed").count(),
+            5,
+            "{n}: {kinds:?}"
+        );
+        assert!(
+            kinds.contains(&"throttle_locked".to_string()),
+            "{n}: {kinds:?}"
+        );
         let audit = app.audit_actions(&format!("account:{id}")).await;
-        assert!(audit.iter().any(|e| e.action == "account.throttle_lock"), "{n}");
+        assert!(
+            audit.iter().any(|e| e.action == "account.throttle_lock"),
+            "{n}"
+        );
         // The holder is told by mail.
         app.drain().await;
         let mails = app.mails_to("giang.bui@example.vn");
         assert_eq!(mails.len(), 1, "{n}: {mails:?}");
-        assert!(mails[0].text.contains("Nhập sai mật khẩu nhiều lần"), "{n}: {}", mails[0].text);
+        assert!(
+            mails[0].text.contains("Nhập sai mật khẩu nhiều lần"),
+            "{n}: {}",
+            mails[0].text
+        );
 
         // The operator sees the account among the failed logins.
         let op = app.operator_browser().await;
         let t = op.get("/console/throttles").await;
         assert_eq!(t.status, StatusCode::OK, "{n}");
-        assert!(t.text.contains(&format!("href=\"/console/accounts/{id}\"")), "{n}: {}", t.text);
+        assert!(
+            t.text.contains(&format!("href=\"/console/accounts/{id}\"")),
+            "{n}: {}",
+            t.text
+        );
         assert!(t.text.contains(&format!("account:{id}")), "{n}");
         let a = op.get(&format!("/console/accounts/{id}")).await;
-        assert!(a.text.contains("Tạm khóa (đăng nhập sai)"), "{n}: {}", a.text);
+        assert!(
+            a.text.contains("Tạm khóa (đăng nhập sai)"),
+            "{n}: {}",
+            a.text
+        );
 
         // After the lock, the right password works again.
         app.advance(15 * MINUTE + SECOND);
@@ -415,10 +524,20 @@ async fn logout_ends_the_session() {
         assert!(r.redirects_to("/?m=logged_out"), "{n}: {r:?}");
         let c = r.set_cookie("motcua_session").expect("cleared cookie");
         assert!(c.contains("Max-Age=0"), "{n}: {c}");
-        assert!(b.get("/?m=logged_out").await.text.contains("Bạn đã đăng xuất."));
+        assert!(b
+            .get("/?m=logged_out")
+            .await
+            .text
+            .contains("Bạn đã đăng xuất."));
         assert!(!b.logged_in().await, "{n}");
-        assert!(!cookie_alive(app.base(), &token).await, "{n}: the server kept the session");
-        assert!(app.activity_kinds(id).await.contains(&"logout".to_string()), "{n}");
+        assert!(
+            !cookie_alive(app.base(), &token).await,
+            "{n}: the server kept the session"
+        );
+        assert!(
+            app.activity_kinds(id).await.contains(&"logout".to_string()),
+            "{n}"
+        );
     })
     .await;
 }
@@ -434,14 +553,25 @@ async fn logout_everywhere_ends_every_session() {
         assert!(phone.login("lam.trinh", PW).await.redirects_to("/"));
         assert!(laptop.login("lam.trinh", PW).await.redirects_to("/"));
         let p = laptop.get("/account").await;
-        assert!(p.text.contains("<dd>2</dd>"), "{n}: two open sessions: {}", p.text);
+        assert!(
+            p.text.contains("<dd>2</dd>"),
+            "{n}: two open sessions: {}",
+            p.text
+        );
         let phone_token = phone.session().expect("session");
         let r = laptop.submit("/account", "/account/logout-all", &[]).await;
         assert!(r.redirects_to("/login?m=logged_out_all"), "{n}: {r:?}");
         assert!(!laptop.logged_in().await, "{n}");
-        assert!(!phone.logged_in().await, "{n}: the other device is still in");
+        assert_eq!(app.sessions_of(id).await, 0, "{n}");
+        assert!(
+            !phone.logged_in().await,
+            "{n}: the other device is still in"
+        );
         assert!(!cookie_alive(app.base(), &phone_token).await, "{n}");
-        assert!(app.activity_kinds(id).await.contains(&"logout_all".to_string()));
+        assert!(app
+            .activity_kinds(id)
+            .await
+            .contains(&"logout_all".to_string()));
         // Logging in again works.
         assert!(phone.login("lam.trinh", PW).await.redirects_to("/"), "{n}");
     })
@@ -474,8 +604,14 @@ async fn sessions_expire_when_idle_and_at_their_maximum_age() {
             }
             alive_for += 25;
         }
-        assert!(alive_for >= 11 * 60, "{n}: active session ended after {alive_for} min");
-        assert!(alive_for <= 12 * 60, "{n}: session lived {alive_for} min, beyond 12 h");
+        assert!(
+            alive_for >= 11 * 60,
+            "{n}: active session ended after {alive_for} min"
+        );
+        assert!(
+            alive_for <= 12 * 60,
+            "{n}: session lived {alive_for} min, beyond 12 h"
+        );
     })
     .await;
 }
@@ -497,23 +633,41 @@ async fn password_reset_by_email_link() {
             .submit("/password/forgot", "/password/forgot", &[("who", email)])
             .await;
         assert_eq!(known.status, StatusCode::OK, "{n}");
-        assert!(known.text.contains("Nếu thông tin khớp với một tài khoản"), "{n}");
+        assert!(
+            known.text.contains("Nếu thông tin khớp với một tài khoản"),
+            "{n}"
+        );
         let unknown = b
-            .submit("/password/forgot", "/password/forgot", &[("who", "ai.do@example.vn")])
+            .submit(
+                "/password/forgot",
+                "/password/forgot",
+                &[("who", "ai.do@example.vn")],
+            )
             .await;
         assert_eq!(unknown.status, StatusCode::OK, "{n}");
-        assert_eq!(known.text, unknown.text, "{n}: the answer reveals which emails exist");
+        assert_eq!(
+            known.text, unknown.text,
+            "{n}: the answer reveals which emails exist"
+        );
         let empty = b
             .submit("/password/forgot", "/password/forgot", &[("who", "  ")])
             .await;
-        assert!(empty.text.contains("Vui lòng nhập tên đăng nhập hoặc email."), "{n}");
+        assert!(
+            empty
+                .text
+                .contains("Vui lòng nhập tên đăng nhập hoặc email."),
+            "{n}"
+        );
 
         assert_eq!(app.drain().await, 1, "{n}: one mail for one known address");
         let mails = app.mails();
         assert_eq!(mails.len(), 1, "{n}: {mails:?}");
         assert_eq!(mails[0].to, email);
         let link = link_in(&mails[0].text, "/password/reset/").expect("reset link in the mail");
-        let path = link.strip_prefix(app.base()).expect("link to this portal").to_string();
+        let path = link
+            .strip_prefix(app.base())
+            .expect("link to this portal")
+            .to_string();
         std::fs::remove_file(&mails[0].path).expect("clear mail");
 
         // A mail scanner opens the link first; the link still works after.
@@ -525,46 +679,110 @@ async fn password_reset_by_email_link() {
         let form_page = path.as_str();
         let token = path.rsplit('/').next().expect("token").to_string();
         let r = b
-            .submit(form_page, "/password/reset", &[("token", &token), ("new", "mua-thu"), ("confirm", "mua-thu")])
+            .submit(
+                form_page,
+                "/password/reset",
+                &[
+                    ("token", &token),
+                    ("new", "mua-thu"),
+                    ("confirm", "mua-thu"),
+                ],
+            )
             .await;
         assert!(r.text.contains("Mật khẩu quá ngắn"), "{n}: {}", r.text);
         let r = b
-            .submit(form_page, "/password/reset", &[("token", &token), ("new", "la-vang-mua-thu"), ("confirm", "la-do-mua-thu")])
+            .submit(
+                form_page,
+                "/password/reset",
+                &[
+                    ("token", &token),
+                    ("new", "la-vang-mua-thu"),
+                    ("confirm", "la-do-mua-thu"),
+                ],
+            )
             .await;
         assert!(r.text.contains("không khớp"), "{n}");
         let new_pw = "la-vang-mua-thu-ha-noi";
         let r = b
-            .submit(form_page, "/password/reset", &[("token", &token), ("new", new_pw), ("confirm", new_pw)])
+            .submit(
+                form_page,
+                "/password/reset",
+                &[("token", &token), ("new", new_pw), ("confirm", new_pw)],
+            )
             .await;
         assert!(r.redirects_to("/login?m=password_reset"), "{n}: {r:?}");
-        assert!(b.get("/login?m=password_reset").await.text.contains("Đã đặt lại mật khẩu"));
+        assert!(b
+            .get("/login?m=password_reset")
+            .await
+            .text
+            .contains("Đã đặt lại mật khẩu"));
 
-        assert!(!elsewhere.logged_in().await, "{n}: sessions survive a reset");
-        assert!(app.browser().login("nam.cao", PW).await.text.contains(INVALID), "{n}");
+        assert_eq!(
+            app.sessions_of(id).await,
+            0,
+            "{n}: sessions survive a reset"
+        );
+        assert!(
+            !elsewhere.logged_in().await,
+            "{n}: sessions survive a reset"
+        );
+        assert!(
+            app.browser()
+                .login("nam.cao", PW)
+                .await
+                .text
+                .contains(INVALID),
+            "{n}"
+        );
         let fresh = app.browser();
-        assert!(fresh.login("nam.cao", new_pw).await.redirects_to("/"), "{n}");
+        assert!(
+            fresh.login("nam.cao", new_pw).await.redirects_to("/"),
+            "{n}"
+        );
 
         // Used up: the page and the form both refuse it.
         let again = app.browser().get(&path).await;
         assert_eq!(again.status, StatusCode::GONE, "{n}");
-        assert!(again.text.contains("Liên kết không hợp lệ, đã được sử dụng hoặc đã hết hạn"));
+        assert!(again
+            .text
+            .contains("Liên kết không hợp lệ, đã được sử dụng hoặc đã hết hạn"));
         let reuse = app.browser();
         let csrf = reuse.get("/password/forgot").await.csrf();
         let r = reuse
-            .post_form("/password/reset", &[("token", &token), ("new", "mat-khau-thu-ba-x"), ("confirm", "mat-khau-thu-ba-x"), ("csrf", &csrf)])
+            .post_form(
+                "/password/reset",
+                &[
+                    ("token", &token),
+                    ("new", "mat-khau-thu-ba-x"),
+                    ("confirm", "mat-khau-thu-ba-x"),
+                    ("csrf", &csrf),
+                ],
+            )
             .await;
         assert_eq!(r.status, StatusCode::GONE, "{n}: link reused");
-        assert!(app.browser().login("nam.cao", new_pw).await.redirects_to("/"), "{n}");
+        assert!(
+            app.browser()
+                .login("nam.cao", new_pw)
+                .await
+                .redirects_to("/"),
+            "{n}"
+        );
 
         let kinds = app.activity_kinds(id).await;
-        assert!(kinds.contains(&"password_reset".to_string()), "{n}: {kinds:?}");
+        assert!(
+            kinds.contains(&"password_reset".to_string()),
+            "{n}: {kinds:?}"
+        );
         let actions: Vec<String> = app
             .audit_actions(&format!("account:{id}"))
             .await
             .into_iter()
             .map(|e| e.action)
             .collect();
-        assert!(actions.contains(&"password.reset_request".to_string()), "{n}");
+        assert!(
+            actions.contains(&"password.reset_request".to_string()),
+            "{n}"
+        );
         assert!(actions.contains(&"password.reset".to_string()), "{n}");
         // The holder is told the password changed.
         app.drain().await;
@@ -574,8 +792,12 @@ async fn password_reset_by_email_link() {
         }
 
         // A link is valid for 30 minutes only.
-        b.submit("/password/forgot", "/password/forgot", &[("who", "nam.cao")])
-            .await;
+        b.submit(
+            "/password/forgot",
+            "/password/forgot",
+            &[("who", "nam.cao")],
+        )
+        .await;
         app.drain().await;
         let mails = app.mails();
         assert_eq!(mails.len(), 1, "{n}: by username too");
@@ -587,10 +809,24 @@ async fn password_reset_by_email_link() {
         assert_eq!(p.status, StatusCode::GONE, "{n}: expired link accepted");
         let token = path.rsplit('/').next().expect("token").to_string();
         let r = b
-            .submit("/password/forgot", "/password/reset", &[("token", &token), ("new", "mat-khau-sau-han"), ("confirm", "mat-khau-sau-han")])
+            .submit(
+                "/password/forgot",
+                "/password/reset",
+                &[
+                    ("token", &token),
+                    ("new", "mat-khau-sau-han"),
+                    ("confirm", "mat-khau-sau-han"),
+                ],
+            )
             .await;
         assert_eq!(r.status, StatusCode::GONE, "{n}");
-        assert!(app.browser().login("nam.cao", new_pw).await.redirects_to("/"), "{n}");
+        assert!(
+            app.browser()
+                .login("nam.cao", new_pw)
+                .await
+                .redirects_to("/"),
+            "{n}"
+        );
         app.assert_audit_intact().await;
     })
     .await;
@@ -608,9 +844,19 @@ async fn password_reset_lifts_a_failed_login_lock() {
             b.login("oanh.ha", "doan-sai-roi").await;
         }
         app.advance(2 * SECOND);
-        assert!(b.login("oanh.ha", "doan-sai-roi").await.text.contains(THROTTLED), "{n}");
-        b.submit("/password/forgot", "/password/forgot", &[("who", "oanh.ha@example.vn")])
-            .await;
+        assert!(
+            b.login("oanh.ha", "doan-sai-roi")
+                .await
+                .text
+                .contains(THROTTLED),
+            "{n}"
+        );
+        b.submit(
+            "/password/forgot",
+            "/password/forgot",
+            &[("who", "oanh.ha@example.vn")],
+        )
+        .await;
         app.drain().await;
         let link = app
             .mails()
@@ -621,10 +867,17 @@ async fn password_reset_lifts_a_failed_login_lock() {
         let token = path.rsplit('/').next().expect("token").to_string();
         let new_pw = "hoa-mai-ngay-tet";
         let r = b
-            .submit(&path, "/password/reset", &[("token", &token), ("new", new_pw), ("confirm", new_pw)])
+            .submit(
+                &path,
+                "/password/reset",
+                &[("token", &token), ("new", new_pw), ("confirm", new_pw)],
+            )
             .await;
         assert!(r.redirects_to("/login?m=password_reset"), "{n}: {r:?}");
-        assert!(b.login("oanh.ha", new_pw).await.redirects_to("/"), "{n}: still locked");
+        assert!(
+            b.login("oanh.ha", new_pw).await.redirects_to("/"),
+            "{n}: still locked"
+        );
     })
     .await;
 }
@@ -637,16 +890,35 @@ async fn operators_need_longer_passwords() {
         let n = app.name();
         let b = app.operator_browser().await;
         let r = b
-            .submit("/password/change", "/password/change", &[("current", OP_PW), ("new", "ngan-hon-12"), ("confirm", "ngan-hon-12")])
+            .submit(
+                "/password/change",
+                "/password/change",
+                &[
+                    ("current", OP_PW),
+                    ("new", "ngan-hon-12"),
+                    ("confirm", "ngan-hon-12"),
+                ],
+            )
             .await;
         assert!(r.text.contains("cần tối thiểu 12 ký tự"), "{n}: {}", r.text);
         let r = b
-            .submit("/password/change", "/password/change", &[("current", OP_PW), ("new", OP_PW), ("confirm", OP_PW)])
+            .submit(
+                "/password/change",
+                "/password/change",
+                &[("current", OP_PW), ("new", OP_PW), ("confirm", OP_PW)],
+            )
             .await;
-        assert!(r.text.contains("Mật khẩu mới phải khác mật khẩu hiện tại."), "{n}");
+        assert!(
+            r.text.contains("Mật khẩu mới phải khác mật khẩu hiện tại."),
+            "{n}"
+        );
         let ok = "du-muoi-hai-ky-tu-roi";
         let r = b
-            .submit("/password/change", "/password/change", &[("current", OP_PW), ("new", ok), ("confirm", ok)])
+            .submit(
+                "/password/change",
+                "/password/change",
+                &[("current", OP_PW), ("new", ok), ("confirm", ok)],
+            )
             .await;
         assert!(r.redirects_to("/account?m=password_changed"), "{n}: {r:?}");
         // The change rotates this session and keeps it.

@@ -175,6 +175,8 @@ pub struct Opts {
     pub operator_email: Option<String>,
     /// Deliver mail to an SMTP port where nothing listens.
     pub failing_smtp: bool,
+    /// The public URL the app believes it has (default: its own address).
+    pub public_url: Option<String>,
 }
 
 /// One app node: its own store (pool), state and listening port.
@@ -205,7 +207,7 @@ impl Node {
             .migrate()
             .await
             .unwrap_or_else(|e| panic!("{}: migrate: {e}", db.name()));
-        let mut config = WebConfig::for_tests(&base);
+        let mut config = WebConfig::for_tests(opts.public_url.as_deref().unwrap_or(&base));
         if let Some(n) = opts.max_body_bytes {
             config.max_body_bytes = n;
         }
@@ -227,8 +229,8 @@ impl Node {
             Mailer::file(mail_dir, FROM).expect("file mailer")
         };
         let state = AppState::new(store, config, clock, mailer);
-        let app = motcua_web::router(state.clone())
-            .into_make_service_with_connect_info::<SocketAddr>();
+        let app =
+            motcua_web::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -353,7 +355,12 @@ impl App {
         self.operator("vanhanh", OP_PW).await;
         let b = self.browser();
         let r = b.login("vanhanh", OP_PW).await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}: operator login", self.name());
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "{}: operator login",
+            self.name()
+        );
         b
     }
 
@@ -377,6 +384,14 @@ impl App {
             .await
             .expect("activity");
         items.into_iter().map(|a| a.kind).collect()
+    }
+
+    /// Open sessions of the account, as stored (not just as the pages see them).
+    pub async fn sessions_of(&self, account_id: i64) -> i64 {
+        let mut c = self.conn().await;
+        motcua_store::sessions::count_for(&mut c, account_id, 0)
+            .await
+            .expect("count sessions")
     }
 
     pub async fn account(&self, id: i64) -> motcua_store::accounts::Account {

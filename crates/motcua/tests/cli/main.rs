@@ -1,0 +1,19 @@
+//! The `motcua` binary as an operator and a browser use it: one test
+//! binary (`cargo test -p motcua --test cli`) that runs the real program
+//! in temporary folders with environment overrides.
+//!
+//! - `config`: `config example`, config files, bad values (exit code 2).
+//! - `admin`: `migrate`, `admin create-account/lock/unlock/verify-audit`
+//!   on SQLite, including a tampered audit log.
+//! - `postgres`: the same on PostgreSQL when `MOTCUA_TEST_PG_URL` is set
+//!   (required when `CI=true`).
+//! - `e2e`: real Chromium through chromedriver, with axe-core (skipped
+//!   with a loud note when they are missing, failing when `CI=true`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod admin;
+mod config;
+mod e2e;
+mod postgres;
+mod support;
+mod webdriver;
