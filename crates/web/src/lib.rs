@@ -1,7 +1,10 @@
 //! Motcua's web layer and application services: server-rendered pages
 //! (askama + htmx), sessions, CSRF, i18n, the operator console, ops
 //! endpoints, and the background worker that drains the job queue.
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod config;
 pub mod ctx;
