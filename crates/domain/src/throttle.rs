@@ -74,17 +74,16 @@ pub fn decide(state: &State, policy: &Policy, now: Millis) -> Decision {
 
 /// The state after a failed attempt at `now`.
 pub fn on_failure(state: &State, policy: &Policy, now: Millis) -> State {
-    // A lock that has expired starts a fresh count.
-    let failures = if state.locked_until != 0 && state.locked_until <= now {
-        1
-    } else {
-        state.failures + 1
-    };
+    // A lock that has expired starts a fresh count (the number of locks
+    // so far is kept, so the next lock lasts longer).
+    let expired = state.locked_until != 0 && state.locked_until <= now;
     let mut next = State {
-        failures,
+        failures: if expired { 1 } else { state.failures + 1 },
         last_failure_at: now,
-        ..*state
+        locks: state.locks,
+        locked_until: if expired { 0 } else { state.locked_until },
     };
+    let failures = next.failures;
     if failures >= policy.lock_after {
         let shift = state.locks.clamp(0, 20) as u32;
         let lock = policy
