@@ -35,6 +35,30 @@ pub struct Config {
     pub session: SessionCfg,
     pub security: Security,
     pub mail: Mail,
+    pub events: Events,
+}
+
+/// Delivery of account events to specialized systems (R-ID-5).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Events {
+    pub retry_horizon_hours: i64,
+    pub first_backoff_secs: i64,
+    pub max_backoff_secs: i64,
+    pub timeout_secs: i64,
+    pub batch: i64,
+}
+
+impl Default for Events {
+    fn default() -> Self {
+        Events {
+            retry_horizon_hours: 72,
+            first_backoff_secs: 5,
+            max_backoff_secs: 3600,
+            timeout_secs: 10,
+            batch: 16,
+        }
+    }
 }
 
 #[derive(Clone, Deserialize, Serialize)]
@@ -107,6 +131,7 @@ impl Default for Config {
             session: SessionCfg::default(),
             security: Security::default(),
             mail: Mail::default(),
+            events: Events::default(),
         }
     }
 }
@@ -294,6 +319,15 @@ impl Config {
         }
         if self.mail.max_attempts < 1 {
             bail!("mail.max_attempts: at least 1");
+        }
+        let e = &self.events;
+        if e.retry_horizon_hours < 1
+            || e.first_backoff_secs < 1
+            || e.max_backoff_secs < e.first_backoff_secs
+            || !(1..=300).contains(&e.timeout_secs)
+            || !(1..=256).contains(&e.batch)
+        {
+            bail!("events: retry_horizon_hours >= 1, 1 <= first_backoff_secs <= max_backoff_secs, timeout_secs 1..300, batch 1..256");
         }
         Ok(())
     }

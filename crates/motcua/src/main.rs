@@ -137,6 +137,13 @@ pub fn web_config(cfg: &Config) -> Result<WebConfig> {
         trust_proxy: cfg.security.trust_proxy,
         operator_email: Some(cfg.mail.operator_email.clone()).filter(|s| !s.is_empty()),
         mail_max_attempts: cfg.mail.max_attempts,
+        events: motcua_web::events::EventsConfig {
+            horizon_ms: cfg.events.retry_horizon_hours * 3_600_000,
+            first_backoff_ms: cfg.events.first_backoff_secs * 1000,
+            max_backoff_ms: cfg.events.max_backoff_secs * 1000,
+            timeout_ms: cfg.events.timeout_secs * 1000,
+            batch: cfg.events.batch,
+        },
     })
 }
 
@@ -179,6 +186,12 @@ async fn serve(cfg: &Config, state: AppState) -> Result<()> {
     let worker_id = format!("{}-{}", hostname(), std::process::id());
     let worker = tokio::spawn(motcua_web::worker::run(
         state.clone(),
+        worker_id.clone(),
+        Duration::from_secs(2),
+        rx.clone(),
+    ));
+    let deliverer = tokio::spawn(motcua_web::events::run(
+        state.clone(),
         worker_id,
         Duration::from_secs(2),
         rx.clone(),
@@ -199,6 +212,7 @@ async fn serve(cfg: &Config, state: AppState) -> Result<()> {
     })
     .await?;
     let _ = worker.await;
+    let _ = deliverer.await;
     state.store.close().await;
     Ok(())
 }

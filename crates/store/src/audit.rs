@@ -114,6 +114,19 @@ pub async fn list(c: &mut AnyConnection, target: Option<&str>, limit: i64) -> Re
     rows.iter().map(entry).collect()
 }
 
+/// Newest first, those whose target starts with `prefix` (e.g. `calendar:`).
+pub async fn list_prefix(c: &mut AnyConnection, prefix: &str, limit: i64) -> Result<Vec<Entry>> {
+    let sql = format!(
+        "SELECT {COLS} FROM audit_log WHERE substr(target, 1, length($1)) = $1 ORDER BY seq DESC LIMIT $2"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(prefix)
+        .bind(limit)
+        .fetch_all(&mut *c)
+        .await?;
+    rows.iter().map(entry).collect()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Verification {
     pub records: i64,

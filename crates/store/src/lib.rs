@@ -17,6 +17,8 @@
 pub mod accounts;
 pub mod activity;
 pub mod audit;
+pub mod calendar;
+pub mod events;
 pub mod jobs;
 pub mod migrate;
 pub mod resets;

@@ -9,12 +9,20 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
-    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+        postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "calendar_events",
+        sqlite: include_str!("../migrations/sqlite/0002_calendar_events.sql"),
+        postgres: include_str!("../migrations/postgres/0002_calendar_events.sql"),
+    },
+];
 
 /// Applies pending migrations; returns the versions applied. Safe to run
 /// from several nodes at once on PostgreSQL (an advisory lock serializes).
@@ -26,6 +34,10 @@ pub async fn run(store: &Store) -> Result<Vec<i64>> {
     let mut tx = store.pool().begin().await?;
     if store.backend() == Backend::Postgres {
         sqlx::query("SELECT pg_advisory_xact_lock(7268320)")
+            .execute(&mut *tx)
+            .await?;
+        // No "relation already exists, skipping" notice at every start.
+        sqlx::query("SET LOCAL client_min_messages = warning")
             .execute(&mut *tx)
             .await?;
     }

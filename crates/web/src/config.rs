@@ -40,6 +40,8 @@ pub struct WebConfig {
     pub operator_email: Option<String>,
     /// Mail job attempts before dead-lettering.
     pub mail_max_attempts: i64,
+    /// Delivery of account events to specialized systems.
+    pub events: crate::events::EventsConfig,
 }
 
 impl WebConfig {
@@ -61,6 +63,7 @@ impl WebConfig {
             trust_proxy: false,
             operator_email: None,
             mail_max_attempts: 8,
+            events: crate::events::EventsConfig::default(),
         }
     }
 }

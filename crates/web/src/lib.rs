@@ -9,6 +9,7 @@
 pub mod config;
 pub mod ctx;
 pub mod error;
+pub mod events;
 pub mod hashing;
 pub mod i18n;
 pub mod metrics;
@@ -37,11 +38,16 @@ pub struct AppState {
     /// Wakes the local worker when a job is enqueued.
     pub jobs_notify: Arc<tokio::sync::Notify>,
     pub mailer: Mailer,
+    /// Wakes the local event-delivery loop when an event is emitted.
+    pub events_notify: Arc<tokio::sync::Notify>,
+    /// HTTP client for event deliveries.
+    pub http: reqwest::Client,
 }
 
 impl AppState {
     pub fn new(store: Store, config: WebConfig, clock: Arc<dyn Clock>, mailer: Mailer) -> AppState {
         let hasher = hashing::Hasher::new(config.argon2);
+        let http = events::http_client(&config.events);
         AppState {
             store,
             config: Arc::new(config),
@@ -51,6 +57,8 @@ impl AppState {
             metrics: Arc::new(metrics::Metrics::default()),
             jobs_notify: Arc::new(tokio::sync::Notify::new()),
             mailer,
+            events_notify: Arc::new(tokio::sync::Notify::new()),
+            http,
         }
     }
 

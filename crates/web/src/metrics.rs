@@ -16,6 +16,17 @@ pub struct Metrics {
     pub mail_sent: AtomicU64,
     pub mail_failed: AtomicU64,
     pub jobs_dead: AtomicU64,
+    pub events_delivered: AtomicU64,
+    pub events_failed: AtomicU64,
+    pub events_dead: AtomicU64,
+}
+
+/// Values read from the database at scrape time (shared by all nodes).
+#[derive(Debug, Default)]
+pub struct Gauges {
+    pub jobs: Vec<(String, i64)>,
+    pub deliveries: Vec<(String, i64)>,
+    pub accounts: i64,
 }
 
 pub fn inc(c: &AtomicU64) {
@@ -32,7 +43,9 @@ impl Metrics {
         });
     }
 
-    pub fn render(&self, job_counts: &[(String, i64)], accounts: i64) -> String {
+    pub fn render(&self, gauges: &Gauges) -> String {
+        let job_counts = &gauges.jobs;
+        let accounts = gauges.accounts;
         let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
         let mut s = String::new();
         let _ = writeln!(
@@ -91,6 +104,32 @@ impl Metrics {
                 .map(|(_, n)| *n)
                 .unwrap_or(0);
             let _ = writeln!(s, "motcua_jobs{{status=\"{status}\"}} {n}");
+        }
+        let _ = writeln!(
+            s,
+            "# HELP motcua_event_attempts_total Event delivery attempts to specialized systems by result (this node)."
+        );
+        let _ = writeln!(s, "# TYPE motcua_event_attempts_total counter");
+        for (r, c) in [
+            ("delivered", &self.events_delivered),
+            ("failed", &self.events_failed),
+            ("dead", &self.events_dead),
+        ] {
+            let _ = writeln!(s, "motcua_event_attempts_total{{result=\"{r}\"}} {}", g(c));
+        }
+        let _ = writeln!(
+            s,
+            "# HELP motcua_event_deliveries Event deliveries by status (all nodes)."
+        );
+        let _ = writeln!(s, "# TYPE motcua_event_deliveries gauge");
+        for status in ["pending", "sending", "delivered", "dead"] {
+            let n = gauges
+                .deliveries
+                .iter()
+                .find(|(k, _)| k == status)
+                .map(|(_, n)| *n)
+                .unwrap_or(0);
+            let _ = writeln!(s, "motcua_event_deliveries{{status=\"{status}\"}} {n}");
         }
         let _ = writeln!(s, "# HELP motcua_accounts Accounts in the database.");
         let _ = writeln!(s, "# TYPE motcua_accounts gauge");

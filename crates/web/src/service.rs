@@ -180,7 +180,9 @@ pub async fn create_account(
         now,
     )
     .await?;
+    crate::events::emit_account(&mut tx, state, "account.created", id, None, now).await?;
     tx.commit().await?;
+    state.events_notify.notify_one();
     Ok((id, initial))
 }
 
@@ -753,6 +755,15 @@ pub async fn report_compromise(
         now,
     )
     .await?;
+    crate::events::emit_account(
+        &mut tx,
+        state,
+        "account.locked",
+        account.id,
+        Some("compromise_report"),
+        now,
+    )
+    .await?;
     let mut recipients: Vec<(String, Locale)> = accounts::operators(&mut tx)
         .await?
         .into_iter()
@@ -787,6 +798,7 @@ pub async fn report_compromise(
     }
     tx.commit().await?;
     state.jobs_notify.notify_one();
+    state.events_notify.notify_one();
     Ok(())
 }
 
@@ -843,6 +855,15 @@ pub async fn lock_account(
         now,
     )
     .await?;
+    crate::events::emit_account(
+        &mut tx,
+        state,
+        "account.locked",
+        account_id,
+        Some(&reason),
+        now,
+    )
+    .await?;
     if let Some(email) = &account.email {
         let t = Template::AccountLocked {
             full_name: account.full_name.clone(),
@@ -861,6 +882,7 @@ pub async fn lock_account(
     }
     tx.commit().await?;
     state.jobs_notify.notify_one();
+    state.events_notify.notify_one();
     Ok(())
 }
 
@@ -901,7 +923,17 @@ pub async fn unlock_account(
         now,
     )
     .await?;
+    crate::events::emit_account(
+        &mut tx,
+        state,
+        "account.unlocked",
+        account_id,
+        Some(&reason),
+        now,
+    )
+    .await?;
     tx.commit().await?;
+    state.events_notify.notify_one();
     Ok(())
 }
 

@@ -1,7 +1,7 @@
 //! The operator console: account search and review, locks, throttling,
 //! compromise reports, the job queue's dead letters, the audit trail.
 use super::account::activity_rows;
-use super::auth::{origin, ready_user};
+use super::auth::origin;
 use super::{pager, render, role_key, Chrome};
 use crate::ctx::{self, Ctx};
 use crate::error::AppError;
@@ -17,26 +17,6 @@ use motcua_domain::AccountStatus;
 use motcua_store::accounts::{self, Account};
 use motcua_store::{activity, audit, jobs, throttle};
 use serde::Deserialize;
-
-macro_rules! operator {
-    ($state:expr, $ctx:expr) => {{
-        if let Err(r) = ready_user(&$state, &$ctx).await {
-            return r;
-        }
-        if let Err(r) = $ctx.operator() {
-            return r;
-        }
-    }};
-}
-
-macro_rules! tri {
-    ($e:expr) => {
-        match $e {
-            Ok(x) => x,
-            Err(e) => return AppError::from(e).into_response(),
-        }
-    };
-}
 
 #[derive(Template)]
 #[template(path = "console/home.html")]

@@ -1,9 +1,34 @@
 //! Page handlers, grouped by area. Handlers are thin: take the request
 //! context and form, call one service function, render a template.
+
+/// Returns early unless the viewer is a logged-in operator with no
+/// pending password change.
+macro_rules! operator {
+    ($state:expr, $ctx:expr) => {{
+        if let Err(r) = $crate::pages::auth::ready_user(&$state, &$ctx).await {
+            return r;
+        }
+        if let Err(r) = $ctx.operator() {
+            return r;
+        }
+    }};
+}
+
+/// `?` for handlers: an error becomes its error page.
+macro_rules! tri {
+    ($e:expr) => {
+        match $e {
+            Ok(x) => x,
+            Err(e) => return $crate::error::AppError::from(e).into_response(),
+        }
+    };
+}
+
 mod account;
 mod auth;
 mod console;
 mod public;
+mod systems;
 
 use crate::ctx::{self, Ctx};
 use crate::i18n::Catalog;
@@ -56,6 +81,19 @@ pub fn routes(state: AppState) -> Router {
         .route("/console/audit", get(console::audit))
         .route("/console/throttles", get(console::throttles))
         .route("/console/reports", get(console::reports))
+        .route(
+            "/console/systems",
+            get(systems::list).post(systems::register),
+        )
+        .route(
+            "/console/systems/{id}",
+            get(systems::show).post(systems::update),
+        )
+        .route("/console/deliveries", get(systems::deliveries))
+        .route(
+            "/console/deliveries/{id}/redeliver",
+            post(systems::redeliver),
+        )
         .fallback(public::not_found)
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::from_fn_with_state(

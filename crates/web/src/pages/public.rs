@@ -86,14 +86,17 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    let (counts, n) = match state.store.conn().await {
-        Ok(mut c) => (
-            jobs::counts(&mut c).await.unwrap_or_default(),
-            accounts::count(&mut c).await.unwrap_or(0),
-        ),
-        Err(_) => (Vec::new(), 0),
+    let gauges = match state.store.conn().await {
+        Ok(mut c) => crate::metrics::Gauges {
+            jobs: jobs::counts(&mut c).await.unwrap_or_default(),
+            deliveries: motcua_store::events::counts(&mut c)
+                .await
+                .unwrap_or_default(),
+            accounts: accounts::count(&mut c).await.unwrap_or(0),
+        },
+        Err(_) => crate::metrics::Gauges::default(),
     };
-    let body = state.metrics.render(&counts, n);
+    let body = state.metrics.render(&gauges);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 

@@ -177,6 +177,8 @@ pub struct Opts {
     pub failing_smtp: bool,
     /// The public URL the app believes it has (default: its own address).
     pub public_url: Option<String>,
+    /// Event delivery settings (default: [`EventsConfig::default`]).
+    pub events: Option<motcua_web::events::EventsConfig>,
 }
 
 /// One app node: its own store (pool), state and listening port.
@@ -215,6 +217,9 @@ impl Node {
             config.mail_max_attempts = n;
         }
         config.operator_email = opts.operator_email.clone();
+        if let Some(e) = opts.events {
+            config.events = e;
+        }
         let mailer = if opts.failing_smtp {
             let cfg = SmtpConfig {
                 host: "127.0.0.1".into(),

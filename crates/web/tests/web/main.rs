@@ -13,6 +13,7 @@ mod auth;
 mod cluster;
 mod console;
 mod errors;
+mod events;
 mod public;
 
 /// CI must exercise PostgreSQL too: a run without it would silently test
