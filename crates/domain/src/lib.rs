@@ -8,6 +8,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod calendar;
 pub mod clock;
 pub mod password;
 pub mod text;
