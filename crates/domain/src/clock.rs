@@ -85,3 +85,35 @@ mod tests {
         assert!(c.now() - a >= DAY);
     }
 }
+
+/// Vietnam local time (UTC+7) of a timestamp.
+pub fn vn_datetime(at: Millis) -> time::PrimitiveDateTime {
+    let local = at.saturating_add(7 * HOUR);
+    let secs = local.div_euclid(SECOND);
+    let nanos = (local.rem_euclid(SECOND) * 1_000_000) as i128;
+    match time::OffsetDateTime::from_unix_timestamp_nanos(secs as i128 * 1_000_000_000 + nanos) {
+        Ok(t) => time::PrimitiveDateTime::new(t.date(), t.time()),
+        Err(_) => time::PrimitiveDateTime::MIN,
+    }
+}
+
+/// The timestamp of a Vietnam local date and time (UTC+7).
+pub fn from_vn_datetime(dt: time::PrimitiveDateTime) -> Millis {
+    let utc = dt.assume_utc();
+    (utc.unix_timestamp_nanos() / 1_000_000) as Millis - 7 * HOUR
+}
+
+#[cfg(test)]
+mod vn_time_tests {
+    use super::*;
+
+    #[test]
+    fn vietnam_local_time_round_trips() {
+        // 2026-11-23 09:30 in Hanoi is 02:30 UTC.
+        let at = 1_795_401_000_000;
+        let dt = vn_datetime(at);
+        assert_eq!((dt.hour(), dt.minute()), (9, 30));
+        assert_eq!(dt.date().to_string(), "2026-11-23");
+        assert_eq!(from_vn_datetime(dt), at);
+    }
+}

@@ -36,6 +36,44 @@ pub struct Config {
     pub security: Security,
     pub mail: Mail,
     pub events: Events,
+    pub calendar: CalendarCfg,
+}
+
+/// The working-day calendar (R-OP-3).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CalendarCfg {
+    /// Office hours of state agencies, Vietnam time, e.g. "07:30-11:30".
+    pub working_hours: Vec<String>,
+}
+
+impl Default for CalendarCfg {
+    fn default() -> Self {
+        CalendarCfg {
+            working_hours: vec!["07:30-11:30".into(), "13:00-17:00".into()],
+        }
+    }
+}
+
+impl CalendarCfg {
+    pub fn working_hours(&self) -> Result<motcua_domain::calendar::WorkingHours> {
+        let fmt = time::macros::format_description!("[hour]:[minute]");
+        let mut periods = Vec::new();
+        for p in &self.working_hours {
+            let parsed = p.split_once('-').and_then(|(a, b)| {
+                Some((
+                    time::Time::parse(a.trim(), fmt).ok()?,
+                    time::Time::parse(b.trim(), fmt).ok()?,
+                ))
+            });
+            match parsed {
+                Some(x) => periods.push(x),
+                None => bail!("calendar.working_hours: '{p}' is not a period like \"07:30-11:30\""),
+            }
+        }
+        motcua_domain::calendar::WorkingHours::new(periods)
+            .map_err(|e| anyhow!("calendar.working_hours: {e}"))
+    }
 }
 
 /// Delivery of account events to specialized systems (R-ID-5).
@@ -132,6 +170,7 @@ impl Default for Config {
             security: Security::default(),
             mail: Mail::default(),
             events: Events::default(),
+            calendar: CalendarCfg::default(),
         }
     }
 }
@@ -329,6 +368,7 @@ impl Config {
         {
             bail!("events: retry_horizon_hours >= 1, 1 <= first_backoff_secs <= max_backoff_secs, timeout_secs 1..300, batch 1..256");
         }
+        self.calendar.working_hours()?;
         Ok(())
     }
 
@@ -452,6 +492,16 @@ mod tests {
             ("[security]\nargon2_memory_kib = 1024", vec![], "OWASP"),
             ("[mail]\ntransport = \"pigeon\"", vec![], "mail.transport"),
             ("lisen = \"x\"", vec![], "unknown field"),
+            (
+                "[calendar]\nworking_hours = [\"17:00-07:30\"]",
+                vec![],
+                "calendar.working_hours",
+            ),
+            (
+                "[calendar]\nworking_hours = [\"morning\"]",
+                vec![],
+                "calendar.working_hours",
+            ),
             ("[session]\nidle_minutes = \"soon\"", vec![], "invalid type"),
         ] {
             let e = Config::parse(text, "t", env(&envs))

@@ -5,6 +5,7 @@
 )]
 
 mod bench;
+mod calendar_cmd;
 mod config;
 
 use anyhow::{bail, Context, Result};
@@ -50,6 +51,11 @@ enum Command {
     Config {
         #[command(subcommand)]
         command: ConfigCmd,
+    },
+    /// The working-day calendar: show, deadlines, adjustments.
+    Calendar {
+        #[command(subcommand)]
+        command: calendar_cmd::CalendarCmd,
     },
     /// Measure password hashing, login and request rates, and memory.
     Bench(bench::Args),
@@ -144,6 +150,7 @@ pub fn web_config(cfg: &Config) -> Result<WebConfig> {
             timeout_ms: cfg.events.timeout_secs * 1000,
             batch: cfg.events.batch,
         },
+        working_hours: cfg.calendar.working_hours()?,
     })
 }
 
@@ -239,7 +246,7 @@ fn parse_roles(roles: &[String]) -> Result<Vec<Role>> {
         .collect()
 }
 
-fn service_err(e: service::ServiceError) -> anyhow::Error {
+pub fn service_err(e: service::ServiceError) -> anyhow::Error {
     match e {
         service::ServiceError::Invalid(key) => {
             let cat = motcua_web::i18n::Catalog::new();
@@ -445,6 +452,7 @@ fn main() {
             }
             Command::Demo => demo(&cfg).await.map(|_| 0),
             Command::Admin { command } => admin(&cfg, command).await,
+            Command::Calendar { command } => calendar_cmd::run(&cfg, command).await,
             Command::Bench(args) => bench::run(&cfg, args).await.map(|_| 0),
             Command::Config { .. } => Ok(0),
         }

@@ -42,6 +42,9 @@ pub struct WebConfig {
     pub mail_max_attempts: i64,
     /// Delivery of account events to specialized systems.
     pub events: crate::events::EventsConfig,
+    /// Office hours of state agencies, for deadlines in working hours and
+    /// the end of a working day.
+    pub working_hours: motcua_domain::calendar::WorkingHours,
 }
 
 impl WebConfig {
@@ -64,6 +67,7 @@ impl WebConfig {
             operator_email: None,
             mail_max_attempts: 8,
             events: crate::events::EventsConfig::default(),
+            working_hours: motcua_domain::calendar::WorkingHours::default(),
         }
     }
 }

@@ -6,6 +6,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod calendar;
 pub mod config;
 pub mod ctx;
 pub mod error;
@@ -42,6 +43,8 @@ pub struct AppState {
     pub events_notify: Arc<tokio::sync::Notify>,
     /// HTTP client for event deliveries.
     pub http: reqwest::Client,
+    /// The working-day calendar, rebuilt when its stored version changes.
+    pub calendar: Arc<calendar::CalendarCache>,
 }
 
 impl AppState {
@@ -59,6 +62,7 @@ impl AppState {
             mailer,
             events_notify: Arc::new(tokio::sync::Notify::new()),
             http,
+            calendar: Arc::new(calendar::CalendarCache::default()),
         }
     }
 

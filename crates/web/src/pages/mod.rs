@@ -26,6 +26,7 @@ macro_rules! tri {
 
 mod account;
 mod auth;
+mod calendar;
 mod console;
 mod public;
 mod systems;
@@ -89,6 +90,10 @@ pub fn routes(state: AppState) -> Router {
             "/console/systems/{id}",
             get(systems::show).post(systems::update),
         )
+        .route("/console/calendar", get(calendar::show).post(calendar::set))
+        .route("/console/calendar/remove", post(calendar::remove))
+        .route("/console/calendar/import", post(calendar::import))
+        .route("/console/calendar/export", get(calendar::export))
         .route("/console/deliveries", get(systems::deliveries))
         .route(
             "/console/deliveries/{id}/redeliver",

@@ -10,6 +10,7 @@ mod helpers;
 
 mod account;
 mod auth;
+mod calendar;
 mod cluster;
 mod console;
 mod errors;
