@@ -16,6 +16,7 @@
 
 pub mod accounts;
 pub mod activity;
+pub mod attachments;
 pub mod audit;
 pub mod calendar;
 pub mod events;

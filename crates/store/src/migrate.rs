@@ -22,6 +22,18 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_calendar_events.sql"),
         postgres: include_str!("../migrations/postgres/0002_calendar_events.sql"),
     },
+    Migration {
+        version: 3,
+        name: "registrations",
+        sqlite: include_str!("../migrations/sqlite/0003_registrations.sql"),
+        postgres: include_str!("../migrations/postgres/0003_registrations.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "provisioning",
+        sqlite: include_str!("../migrations/sqlite/0004_provisioning.sql"),
+        postgres: include_str!("../migrations/postgres/0004_provisioning.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Safe to run

@@ -340,3 +340,51 @@ pub async fn rows_of_year(state: &AppState, year: i32) -> Result<Vec<AdjustmentR
         .filter(|r| r.date.starts_with(&prefix))
         .collect())
 }
+
+/// The deadline of `n` working days for something received at
+/// `received_at` (Civil Code 2015 Art. 147–148, with an optional cut-off
+/// hour after which receipt counts from the next working day).
+pub async fn deadline_days(
+    state: &AppState,
+    received_at: Millis,
+    n: u32,
+    cutoff: Option<time::Time>,
+) -> Result<Millis, ServiceError> {
+    let cal = current(state).await?;
+    Ok(motcua_domain::calendar::deadline_working_days(
+        &cal,
+        &state.config.working_hours,
+        received_at,
+        n,
+        &motcua_domain::calendar::DeadlineRule { cutoff },
+    ))
+}
+
+/// The deadline of `n` working hours from `from`.
+pub async fn deadline_hours(
+    state: &AppState,
+    from: Millis,
+    n: u32,
+) -> Result<Millis, ServiceError> {
+    let cal = current(state).await?;
+    Ok(motcua_domain::calendar::deadline_working_hours(
+        &cal,
+        &state.config.working_hours,
+        from,
+        n,
+    ))
+}
+
+/// Working time left until `due` (negative and overdue once past).
+pub async fn time_left(
+    state: &AppState,
+    due: Millis,
+) -> Result<motcua_domain::calendar::Remaining, ServiceError> {
+    let cal = current(state).await?;
+    Ok(motcua_domain::calendar::remaining(
+        &cal,
+        &state.config.working_hours,
+        state.now(),
+        due,
+    ))
+}

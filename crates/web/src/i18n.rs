@@ -17,8 +17,9 @@ impl Default for Catalog {
 impl Catalog {
     pub fn new() -> Catalog {
         Catalog {
-            map: MESSAGES
+            map: TABLES
                 .iter()
+                .flat_map(|t| t.iter())
                 .map(|(k, vi, en)| (*k, (*vi, *en)))
                 .collect(),
         }
@@ -46,6 +47,16 @@ impl Catalog {
         self.map.keys().copied()
     }
 }
+
+/// One message: key, Vietnamese, English.
+pub type Message = (&'static str, &'static str, &'static str);
+
+/// Every table of messages: the core's, then each feature module's own.
+const TABLES: &[&[Message]] = &[
+    MESSAGES,
+    crate::registration::MESSAGES,
+    crate::provisioning::MESSAGES,
+];
 
 pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("app.name", "Motcua", "Motcua"),
@@ -311,6 +322,13 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// No key is defined twice (a later table would silently win).
+    #[test]
+    fn keys_are_unique_across_tables() {
+        let total: usize = TABLES.iter().map(|t| t.len()).sum();
+        assert_eq!(Catalog::new().keys().count(), total);
+    }
 
     /// Every `c.t("…")` key in the templates exists in the catalog.
     #[test]

@@ -16,7 +16,10 @@ pub mod i18n;
 pub mod metrics;
 pub mod middleware;
 pub mod pages;
+pub mod provisioning;
+pub mod registration;
 pub mod service;
+pub mod sla;
 pub mod worker;
 
 use axum::Router;

@@ -112,10 +112,18 @@ pub async fn csrf(State(state): State<AppState>, mut req: Request, next: Next) -
         } else {
             Vec::new()
         };
-        let form_token = fields
-            .iter()
-            .find(|(k, _)| k == "csrf")
-            .map(|(_, v)| v.clone());
+        let boundary = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| multer::parse_boundary(v).ok());
+        let form_token = match &boundary {
+            Some(b) => multipart_csrf(bytes.clone(), b).await,
+            None => fields
+                .iter()
+                .find(|(k, _)| k == "csrf")
+                .map(|(_, v)| v.clone()),
+        };
         let given = form_token.or(header_token).unwrap_or_default();
         let ok = !given.is_empty()
             && bindings
@@ -196,4 +204,17 @@ pub async fn error_pages(State(state): State<AppState>, req: Request, next: Next
         page.headers_mut().append(header::SET_COOKIE, v.clone());
     }
     page
+}
+
+/// The `csrf` field of a multipart form (file uploads); the body is
+/// already buffered (within the size limit), so field order is free.
+async fn multipart_csrf(body: bytes::Bytes, boundary: &str) -> Option<String> {
+    let stream = futures::stream::once(async move { Ok::<_, std::convert::Infallible>(body) });
+    let mut mp = multer::Multipart::new(stream, boundary);
+    while let Ok(Some(field)) = mp.next_field().await {
+        if field.name() == Some("csrf") {
+            return field.text().await.ok();
+        }
+    }
+    None
 }

@@ -28,7 +28,9 @@ mod account;
 mod auth;
 mod calendar;
 mod console;
+mod provisioning;
 mod public;
+mod registration;
 mod systems;
 
 use crate::ctx::{self, Ctx};
@@ -99,6 +101,8 @@ pub fn routes(state: AppState) -> Router {
             "/console/deliveries/{id}/redeliver",
             post(systems::redeliver),
         )
+        .merge(registration::routes())
+        .merge(provisioning::routes())
         .fallback(public::not_found)
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::from_fn_with_state(
