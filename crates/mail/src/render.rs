@@ -43,6 +43,20 @@ pub enum Template {
         note: String,
         console_link: String,
     },
+    /// A message composed by a feature from its own (already localized)
+    /// texts: a heading, paragraphs separated by blank lines, labelled
+    /// facts, and an optional button. Never put a password in it: use
+    /// [`Template::InitialPassword`].
+    Notice {
+        full_name: String,
+        subject: String,
+        heading: String,
+        body: String,
+        /// `(label, value)` lines, e.g. the reference and the reason.
+        facts: Vec<(String, String)>,
+        link_label: String,
+        link: String,
+    },
 }
 
 /// Never prints the initial password.
@@ -108,6 +122,11 @@ impl std::fmt::Debug for Template {
                 .field("ip", ip)
                 .field("note", note)
                 .field("console_link", console_link)
+                .finish(),
+            Template::Notice { subject, facts, .. } => f
+                .debug_struct("Notice")
+                .field("subject", subject)
+                .field("facts", &facts.len())
                 .finish(),
         }
     }
@@ -207,6 +226,62 @@ message_templates!(
     { username, full_name, at, ip, note, console_link, console_href }
 );
 
+/// The generic notice: paragraphs and facts are lists, so it has its own
+/// template structs.
+mod notice {
+    #[derive(askama::Template)]
+    #[template(path = "notice.vi.html")]
+    pub(super) struct ViHtml<'a> {
+        pub subject: &'a str,
+        pub full_name: &'a str,
+        pub heading: &'a str,
+        pub paragraphs: Vec<&'a str>,
+        pub facts: &'a [(String, String)],
+        pub link_label: &'a str,
+        pub link: &'a str,
+        pub href: &'a str,
+    }
+
+    #[derive(askama::Template)]
+    #[template(path = "notice.vi.txt")]
+    pub(super) struct ViTxt<'a> {
+        pub subject: &'a str,
+        pub full_name: &'a str,
+        pub heading: &'a str,
+        pub paragraphs: Vec<&'a str>,
+        pub facts: &'a [(String, String)],
+        pub link_label: &'a str,
+        pub link: &'a str,
+        pub href: &'a str,
+    }
+
+    #[derive(askama::Template)]
+    #[template(path = "notice.en.html")]
+    pub(super) struct EnHtml<'a> {
+        pub subject: &'a str,
+        pub full_name: &'a str,
+        pub heading: &'a str,
+        pub paragraphs: Vec<&'a str>,
+        pub facts: &'a [(String, String)],
+        pub link_label: &'a str,
+        pub link: &'a str,
+        pub href: &'a str,
+    }
+
+    #[derive(askama::Template)]
+    #[template(path = "notice.en.txt")]
+    pub(super) struct EnTxt<'a> {
+        pub subject: &'a str,
+        pub full_name: &'a str,
+        pub heading: &'a str,
+        pub paragraphs: Vec<&'a str>,
+        pub facts: &'a [(String, String)],
+        pub link_label: &'a str,
+        pub link: &'a str,
+        pub href: &'a str,
+    }
+}
+
 /// Fills the locale's pair of templates of `$module` with the same fields,
 /// trimmed.
 macro_rules! fill {
@@ -304,6 +379,40 @@ pub fn render(t: &Template, locale: Locale) -> Rendered {
                 console_link: console_link,
                 console_href: safe_href(console_link),
             })
+        }
+        Template::Notice {
+            full_name,
+            subject,
+            heading,
+            body,
+            facts,
+            link_label,
+            link,
+        } => {
+            let paragraphs: Vec<&str> = body
+                .split("\n\n")
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .collect();
+            let href = safe_href(link);
+            macro_rules! n {
+                ($t:ident) => {
+                    notice::$t {
+                        subject,
+                        full_name: full_name.trim(),
+                        heading,
+                        paragraphs: paragraphs.clone(),
+                        facts,
+                        link_label,
+                        link,
+                        href: &href,
+                    }
+                };
+            }
+            match locale {
+                Locale::Vi => finish(subject, &n!(ViHtml), &n!(ViTxt)),
+                Locale::En => finish(subject, &n!(EnHtml), &n!(EnTxt)),
+            }
         }
     }
 }
@@ -433,6 +542,15 @@ mod tests {
                 note: format!("Tôi không đổi mật khẩu {v}"),
                 console_link: format!("https://motcua.example.vn/quan-tri/tai-khoan/42?x={v}"),
             },
+            Template::Notice {
+                full_name: format!("Công ty TNHH Bình Minh {v}"),
+                subject: format!("Hồ sơ đăng ký cần bổ sung {v}"),
+                heading: format!("Hồ sơ cần bổ sung {v}"),
+                body: format!("Đoạn thứ nhất {v}.\n\nĐoạn thứ hai {v}."),
+                facts: vec![(format!("Mã hồ sơ {v}"), format!("DK-2026-000001 {v}"))],
+                link_label: format!("Sửa hồ sơ {v}"),
+                link: format!("https://motcua.example.vn/dang-ky/sua?x={v}"),
+            },
         ]
     }
 
@@ -467,6 +585,23 @@ mod tests {
                 note,
                 console_link,
             } => vec![username, full_name, at, ip, note, console_link],
+            Template::Notice {
+                full_name,
+                heading,
+                body,
+                facts,
+                link_label,
+                link,
+                ..
+            } => {
+                let mut v = vec![full_name, heading, link_label, link];
+                v.extend(body.split("\n\n").map(str::to_string));
+                for (a, b) in facts {
+                    v.push(a);
+                    v.push(b);
+                }
+                v
+            }
         };
         v.into_iter().map(|s| s.trim().to_owned()).collect()
     }
@@ -563,7 +698,12 @@ mod tests {
 
     #[test]
     fn subjects() {
-        let [reset, changed, initial, locked, reported] = all_templates("").try_into().unwrap();
+        let [reset, changed, initial, locked, reported, notice] =
+            all_templates("").try_into().unwrap();
+        assert_eq!(
+            render(&notice, Locale::Vi).subject,
+            "[Motcua] Hồ sơ đăng ký cần bổ sung"
+        );
         let s = |t: &Template, l| render(t, l).subject;
         assert_eq!(s(&reset, Locale::En), "[Motcua] Reset your password");
         assert_eq!(

@@ -182,6 +182,8 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("console.title", "Quản trị Cổng", "Portal console"),
     ("console.overview", "Tổng quan", "Overview"),
     ("console.accounts", "Tài khoản", "Accounts"),
+    ("console.registrations", "Hồ sơ đăng ký người khai", "Declarant registrations"),
+    ("console.provisioning", "Cấp tài khoản cán bộ", "Civil-servant accounts"),
     ("console.throttles", "Đăng nhập sai", "Failed logins"),
     ("console.reports", "Báo cáo sử dụng trái phép", "Unauthorized-use reports"),
     ("console.jobs", "Hàng đợi tác vụ", "Job queue"),
