@@ -231,6 +231,7 @@ message_templates!(
 mod notice {
     #[derive(askama::Template)]
     #[template(path = "notice.vi.html")]
+    #[allow(dead_code)]
     pub(super) struct ViHtml<'a> {
         pub subject: &'a str,
         pub full_name: &'a str,
@@ -244,6 +245,7 @@ mod notice {
 
     #[derive(askama::Template)]
     #[template(path = "notice.vi.txt")]
+    #[allow(dead_code)]
     pub(super) struct ViTxt<'a> {
         pub subject: &'a str,
         pub full_name: &'a str,
@@ -257,6 +259,7 @@ mod notice {
 
     #[derive(askama::Template)]
     #[template(path = "notice.en.html")]
+    #[allow(dead_code)]
     pub(super) struct EnHtml<'a> {
         pub subject: &'a str,
         pub full_name: &'a str,
@@ -270,6 +273,7 @@ mod notice {
 
     #[derive(askama::Template)]
     #[template(path = "notice.en.txt")]
+    #[allow(dead_code)]
     pub(super) struct EnTxt<'a> {
         pub subject: &'a str,
         pub full_name: &'a str,
