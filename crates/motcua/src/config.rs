@@ -132,6 +132,7 @@ pub struct Security {
     pub reset_link_minutes: i64,
     pub trust_proxy: bool,
     pub max_body_bytes: usize,
+    pub max_upload_bytes: usize,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -203,6 +204,7 @@ impl Default for Security {
             reset_link_minutes: 30,
             trust_proxy: false,
             max_body_bytes: 1024 * 1024,
+            max_upload_bytes: 6 * 1024 * 1024,
         }
     }
 }
@@ -345,6 +347,9 @@ impl Config {
         }
         if self.security.max_body_bytes < 4096 {
             bail!("security.max_body_bytes: at least 4096");
+        }
+        if self.security.max_upload_bytes < self.security.max_body_bytes {
+            bail!("security.max_upload_bytes: at least max_body_bytes");
         }
         match self.mail.transport.as_str() {
             "file" => {}

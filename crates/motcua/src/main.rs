@@ -135,6 +135,7 @@ pub fn web_config(cfg: &Config) -> Result<WebConfig> {
         initial_password_days: cfg.security.initial_password_days,
         reset_link_minutes: cfg.security.reset_link_minutes,
         max_body_bytes: cfg.security.max_body_bytes,
+        max_upload_bytes: cfg.security.max_upload_bytes,
         argon2: motcua_web::config::Argon2Params {
             memory_kib: cfg.security.argon2_memory_kib,
             iterations: cfg.security.argon2_iterations,

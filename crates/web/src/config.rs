@@ -32,6 +32,8 @@ pub struct WebConfig {
     pub initial_password_days: i64,
     pub reset_link_minutes: i64,
     pub max_body_bytes: usize,
+    /// Larger limit for multipart forms with files (uploads).
+    pub max_upload_bytes: usize,
     pub argon2: Argon2Params,
     /// Use the first address of `X-Forwarded-For` as the client IP (only
     /// behind a reverse proxy that sets it).
@@ -62,6 +64,7 @@ impl WebConfig {
             initial_password_days: 7,
             reset_link_minutes: 30,
             max_body_bytes: 1024 * 1024,
+            max_upload_bytes: 6 * 1024 * 1024,
             argon2: Argon2Params::default(),
             trust_proxy: false,
             operator_email: None,

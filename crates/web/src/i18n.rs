@@ -362,11 +362,6 @@ mod tests {
     }
 
     #[test]
-    fn no_duplicate_keys() {
-        assert_eq!(Catalog::new().map.len(), MESSAGES.len());
-    }
-
-    #[test]
     fn vietnamese_first() {
         let cat = Catalog::new();
         assert_eq!(cat.get(Locale::Vi, "nav.login"), "Đăng nhập");

@@ -98,7 +98,17 @@ pub async fn csrf(State(state): State<AppState>, mut req: Request, next: Next) -
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
         let (parts, body) = req.into_parts();
-        let bytes = match axum::body::to_bytes(body, state.config.max_body_bytes).await {
+        let multipart = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        let limit = if multipart {
+            state.config.max_upload_bytes
+        } else {
+            state.config.max_body_bytes
+        };
+        let bytes = match axum::body::to_bytes(body, limit).await {
             Ok(b) => b,
             Err(_) => return error_response(StatusCode::PAYLOAD_TOO_LARGE, "error.too_large"),
         };

@@ -110,15 +110,19 @@ pub struct NewAccountInput {
     pub permanent: bool,
 }
 
-/// Creates an account with an initial password, which expires after the
-/// configured days and must be changed at first login (R-ID-4). Returns
-/// the account id and the initial password.
-pub async fn create_account(
-    state: &AppState,
-    origin: &Origin,
-    input: NewAccountInput,
-) -> Result<(i64, String)> {
-    let now = state.now();
+/// A checked account with its password hashed, ready to insert in the
+/// caller's transaction ([`insert_account`]).
+pub struct PreparedAccount {
+    pub new: NewAccount,
+    pub hash: String,
+    /// The initial password in clear, to hand to the holder once.
+    pub initial: String,
+    pub permanent: bool,
+}
+
+/// Checks the input and hashes the password (off the async runtime);
+/// touches no data.
+pub async fn prepare_account(state: &AppState, input: NewAccountInput) -> Result<PreparedAccount> {
     let username = Username::parse(&input.username)?;
     let full_name = parse_full_name(&input.full_name)?;
     let email = input
@@ -151,28 +155,45 @@ pub async fn create_account(
         None => password::generate_initial(),
     };
     let hash = state.hasher.hash(&initial).await?;
-    let new = NewAccount {
-        username: username.to_string(),
-        full_name,
-        email: email.map(|e| e.to_string()),
-        phone: input.phone.filter(|s| !s.trim().is_empty()),
-        tax_code: tax_code.map(|t| t.to_string()),
-        personal_id: personal_id.map(|p| p.to_string()),
-        locale: input.locale.unwrap_or(Locale::Vi).as_str().to_string(),
-        roles: input.roles.clone(),
-    };
-    let mut tx = state.store.begin().await?;
-    let id = match accounts::create(&mut tx, &new, now).await {
+    Ok(PreparedAccount {
+        new: NewAccount {
+            username: username.to_string(),
+            full_name,
+            email: email.map(|e| e.to_string()),
+            phone: input.phone.filter(|s| !s.trim().is_empty()),
+            tax_code: tax_code.map(|t| t.to_string()),
+            personal_id: personal_id.map(|p| p.to_string()),
+            locale: input.locale.unwrap_or(Locale::Vi).as_str().to_string(),
+            roles: input.roles.clone(),
+        },
+        hash,
+        initial,
+        permanent: input.permanent,
+    })
+}
+
+/// Inserts a prepared account in the caller's transaction, with its
+/// password (an initial one expires and must be changed at first login),
+/// the audit record and the `account.created` event. A taken username is
+/// `Invalid("error.username_taken")`.
+pub async fn insert_account(
+    c: &mut AnyConnection,
+    state: &AppState,
+    origin: &Origin,
+    p: &PreparedAccount,
+    now: Millis,
+) -> Result<i64> {
+    let id = match accounts::create(c, &p.new, now).await {
         Ok(id) => id,
         Err(StoreError::Conflict(_)) => return Err(ServiceError::Invalid("error.username_taken")),
         Err(e) => return Err(e.into()),
     };
-    let expires = (!input.permanent).then_some(now + state.config.initial_password_days * DAY);
-    accounts::set_password(&mut tx, id, &hash, expires, now).await?;
-    let roles: Vec<&str> = input.roles.iter().map(|r| r.as_str()).collect();
-    let detail = serde_json::json!({ "username": new.username, "roles": roles }).to_string();
+    let expires = (!p.permanent).then_some(now + state.config.initial_password_days * DAY);
+    accounts::set_password(c, id, &p.hash, expires, now).await?;
+    let roles: Vec<&str> = p.new.roles.iter().map(|r| r.as_str()).collect();
+    let detail = serde_json::json!({ "username": p.new.username, "roles": roles }).to_string();
     audit::append(
-        &mut tx,
+        c,
         &origin.audit,
         "account.create",
         &account_target(id),
@@ -180,10 +201,25 @@ pub async fn create_account(
         now,
     )
     .await?;
-    crate::events::emit_account(&mut tx, state, "account.created", id, None, now).await?;
+    crate::events::emit_account(c, state, "account.created", id, None, now).await?;
+    Ok(id)
+}
+
+/// Creates an account with an initial password, which expires after the
+/// configured days and must be changed at first login (R-ID-4). Returns
+/// the account id and the initial password.
+pub async fn create_account(
+    state: &AppState,
+    origin: &Origin,
+    input: NewAccountInput,
+) -> Result<(i64, String)> {
+    let p = prepare_account(state, input).await?;
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    let id = insert_account(&mut tx, state, origin, &p, now).await?;
     tx.commit().await?;
     state.events_notify.notify_one();
-    Ok((id, initial))
+    Ok((id, p.initial))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

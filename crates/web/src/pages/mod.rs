@@ -47,7 +47,10 @@ use motcua_mail::Locale;
 use std::sync::Arc;
 
 pub fn routes(state: AppState) -> Router {
-    let limit = state.config.max_body_bytes;
+    let limit = state
+        .config
+        .max_body_bytes
+        .max(state.config.max_upload_bytes);
     Router::new()
         .route("/", get(public::home))
         .route("/lang/{lang}", get(public::set_lang))

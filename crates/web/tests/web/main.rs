@@ -16,6 +16,7 @@ mod console;
 mod errors;
 mod events;
 mod public;
+mod registration;
 
 /// CI must exercise PostgreSQL too: a run without it would silently test
 /// half of the supported backends.

@@ -1,0 +1,509 @@
+//! Declarant registration and review (R-ID-1…4, R-ID-5): the public form
+//! with its PDF, email verification through a confirm page, the
+//! operator's 1-working-day queue, return for correction and resubmission
+//! (the deadline restarts), acceptance with credentials by mail and a
+//! forced password change, rejection with a reason, and every bad input.
+use crate::helpers::*;
+use motcua_store::registrations as store;
+use reqwest::multipart;
+use reqwest::StatusCode;
+
+const TAX: &str = "0100109106";
+const PDF: &[u8] =
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+
+fn fields(tax: &str, email: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("tax_code", tax.to_string()),
+        ("org_name", "Công ty TNHH Thương mại Bình Minh".into()),
+        ("org_name_en", "Binh Minh Trading Co., Ltd".into()),
+        ("org_type", "llc".into()),
+        ("province", "Thành phố Hà Nội".into()),
+        ("ward", "Phường Hoàn Kiếm".into()),
+        ("address", "Số 54 Hai Bà Trưng".into()),
+        ("phone", "024 3826 1234".into()),
+        ("email", email.to_string()),
+        ("rep_name", "Trần Thị Bình".into()),
+        ("rep_title", "Giám đốc".into()),
+        ("rep_personal_id", "001190012345".into()),
+        ("contact_name", "Lê Văn Cường".into()),
+        ("contact_phone", "0912 345 678".into()),
+        ("contact_email", "cuong.le@binhminh.vn".into()),
+        ("existing_accounts", "VNACCS — 0100109106\n".into()),
+    ]
+}
+
+/// Posts the registration form as a browser does (multipart, with CSRF).
+async fn post_form(
+    b: &Browser,
+    action: &str,
+    form_page: &str,
+    fields: &[(&'static str, String)],
+    doc: Option<(&str, Vec<u8>)>,
+) -> Page {
+    let csrf = b.get(form_page).await.csrf();
+    let mut form = multipart::Form::new().text("csrf", csrf);
+    for (k, v) in fields {
+        form = form.text(*k, v.clone());
+    }
+    if let Some((name, bytes)) = doc {
+        form = form.part(
+            "document",
+            multipart::Part::bytes(bytes)
+                .file_name(name.to_string())
+                .mime_str("application/pdf")
+                .expect("mime"),
+        );
+    }
+    b.send(b.client.post(b.url(action)).multipart(form)).await
+}
+
+async fn register(_app: &App, b: &Browser, tax: &str, email: &str) -> Page {
+    post_form(
+        b,
+        "/register/declarant",
+        "/register/declarant",
+        &fields(tax, email),
+        Some(("gcn-dkdn.pdf", PDF.to_vec())),
+    )
+    .await
+}
+
+fn path_of(link: &str, base: &str) -> String {
+    link.strip_prefix(base).unwrap_or(link).to_string()
+}
+
+async fn reg_by_ref(app: &App, reference: &str) -> store::Registration {
+    let mut c = app.conn().await;
+    for status in [
+        "unverified",
+        "pending",
+        "returned",
+        "accepted",
+        "rejected",
+        "expired",
+    ] {
+        let (rows, _) = store::list(&mut c, status, "", 100, 0).await.expect("list");
+        if let Some(r) = rows.into_iter().find(|r| r.reference == reference) {
+            return r;
+        }
+    }
+    panic!("{reference} not found")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_declarant_registers_is_returned_corrects_and_is_accepted() {
+    each_backend(|db| async move {
+        let app = spawn_app(db).await;
+        let base = app.base().to_string();
+        let b = app.browser();
+        // The form is public, in Vietnamese, linked from the home page.
+        assert!(b.get("/").await.text.contains("/register/declarant"));
+        let form = b.get("/register/declarant").await;
+        assert_eq!(form.status, StatusCode::OK);
+        assert!(form.text.contains("Mã số thuế") && form.text.contains("Tỉnh Quảng Ninh"));
+
+        let r = register(&app, &b, TAX, "lienhe@binhminh.vn").await;
+        assert_eq!(r.status, StatusCode::OK, "{}: {}", app.name(), r.text);
+        let reference = r
+            .text
+            .split("<strong id=\"reference\">")
+            .nth(1)
+            .and_then(|s| s.split('<').next())
+            .expect("reference")
+            .to_string();
+        assert!(reference.starts_with("DK-20"), "{reference}");
+        // Not yet with the operator: the email is unproven.
+        let op = app.operator_browser().await;
+        assert!(!op
+            .get("/console/registrations")
+            .await
+            .text
+            .contains(&reference));
+
+        app.drain().await;
+        let mails = app.mails_to("lienhe@binhminh.vn");
+        assert_eq!(mails.len(), 1, "{}", app.name());
+        assert!(
+            mails[0].subject.contains(&reference),
+            "{}",
+            mails[0].subject
+        );
+        let verify = link_in(&mails[0].text, "/register/verify/").expect("verify link");
+        // Opening the link (as a mail scanner does) verifies nothing…
+        let page = b.get(&path_of(&verify, &base)).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.text.contains("Xác nhận và gửi hồ sơ"));
+        assert_eq!(reg_by_ref(&app, &reference).await.status, "unverified");
+        // …the button does.
+        let token = verify.rsplit('/').next().expect("token").to_string();
+        let r = b
+            .post_form(
+                "/register/verify",
+                &[("csrf", &page.csrf()), ("token", &token)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let status_path = r.location().expect("status").to_string();
+        let status = b.get(&status_path).await;
+        assert!(
+            status
+                .text
+                .contains("Đang chờ Đơn vị quản lý Cổng kiểm tra"),
+            "{}",
+            status.text
+        );
+        let reg = reg_by_ref(&app, &reference).await;
+        assert_eq!(reg.status, "pending");
+        let received = reg.received_at.expect("received");
+        let due = motcua_web::calendar::deadline_days(app.state(), received, 1, None)
+            .await
+            .expect("due");
+        assert_eq!(reg.due_at, Some(due), "1 working day (R-ID-2)");
+        // The link is single-use.
+        let again = b
+            .post_form(
+                "/register/verify",
+                &[("csrf", &page.csrf()), ("token", &token)],
+            )
+            .await;
+        assert_eq!(again.status, StatusCode::NOT_FOUND);
+
+        // The operator's queue shows it with its deadline; the document opens.
+        let q = op.get("/console/registrations").await;
+        assert!(q.text.contains(&reference) && q.text.contains("Bình Minh"));
+        let found = op.get("/console/registrations?q=binh%20minh").await;
+        assert!(
+            found.text.contains(&reference),
+            "diacritic-insensitive search"
+        );
+        let detail_path = format!("/console/registrations/{}", reg.id);
+        let doc = op.get(&format!("{detail_path}/document")).await;
+        assert_eq!(doc.status, StatusCode::OK);
+        assert_eq!(doc.text.as_bytes(), PDF);
+
+        // Returned for correction, with what to fix.
+        let d = op.get(&detail_path).await;
+        let r = op
+            .post_form(
+                &format!("{detail_path}/decide"),
+                &[
+                    ("csrf", &d.csrf()),
+                    ("action", "return"),
+                    ("reason", "Số điện thoại người liên hệ không liên lạc được"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        app.drain().await;
+        let m = app
+            .mails_to("lienhe@binhminh.vn")
+            .into_iter()
+            .find(|m| m.subject.contains("cần bổ sung"))
+            .expect("returned mail");
+        assert!(m.text.contains("không liên lạc được"), "{}", m.text);
+        let status_link = link_in(&m.text, "/register/status/").expect("status link");
+        let st = b.get(&path_of(&status_link, &base)).await;
+        assert!(
+            st.text.contains("Cần bổ sung") && st.text.contains("không liên lạc được"),
+            "{}",
+            st.text
+        );
+        // Deciding again is refused and changes nothing.
+        let r = op
+            .post_form(
+                &format!("{detail_path}/decide"),
+                &[("csrf", &d.csrf()), ("action", "accept")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert!(r.text.contains("đã được xử lý"));
+
+        // The declarant corrects the phone and resubmits (keeping the PDF).
+        let edit = format!("{}/edit", path_of(&status_link, &base));
+        let form = b.get(&edit).await;
+        assert!(form.text.contains("0912 345 678"), "prefilled");
+        let mut f = fields(TAX, "lienhe@binhminh.vn");
+        for (k, v) in f.iter_mut() {
+            if *k == "contact_phone" {
+                *v = "0987 654 321".into();
+            }
+        }
+        app.advance(20 * 60_000);
+        let r = post_form(&b, &edit, &edit, &f, None).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let reg2 = reg_by_ref(&app, &reference).await;
+        assert_eq!((reg2.status.as_str(), reg2.round), ("pending", 2));
+        assert_eq!(reg2.profile.contact_phone, "0987 654 321");
+        assert!(reg2.received_at > reg.received_at, "the deadline restarts");
+        let due2 =
+            motcua_web::calendar::deadline_days(app.state(), reg2.received_at.expect("r"), 1, None)
+                .await
+                .expect("due");
+        assert_eq!(reg2.due_at, Some(due2));
+        // Editing is only for returned profiles.
+        assert_eq!(b.get(&edit).await.status, StatusCode::CONFLICT);
+
+        // Accepted: the account is created and the credentials mailed.
+        let d = op.get(&detail_path).await;
+        let r = op
+            .post_form(
+                &format!("{detail_path}/decide"),
+                &[("csrf", &d.csrf()), ("action", "accept")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let reg3 = reg_by_ref(&app, &reference).await;
+        assert_eq!(reg3.status, "accepted");
+        let account = app.account(reg3.account_id.expect("account")).await;
+        assert_eq!(account.username, TAX);
+        assert_eq!(account.tax_code.as_deref(), Some(TAX));
+        assert!(account.has_role(motcua_domain::Role::Declarant));
+        app.drain().await;
+        let creds = app
+            .mails_to("lienhe@binhminh.vn")
+            .into_iter()
+            .find(|m| m.text.contains(TAX) && m.subject.contains("đăng nhập"))
+            .expect("credentials mail");
+        let password = creds
+            .text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("Mật khẩu ban đầu:"))
+            .map(|s| s.trim().to_string())
+            .unwrap_or_else(|| panic!("no password in {}", creds.text));
+        let user = app.browser();
+        let login = user.login(TAX, &password).await;
+        assert!(
+            login.redirects_to("/password/change"),
+            "{:?} {}",
+            login.location(),
+            login.text
+        );
+        // The specialized systems are told (outbox).
+        let mut c = app.conn().await;
+        let events =
+            motcua_store::events::events(&mut c, Some(&format!("account:{}", account.id)), 10)
+                .await
+                .expect("events");
+        drop(c);
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].kind, "account.created");
+        // The status page and the audit trail tell the whole story.
+        let st = b.get(&path_of(&status_link, &base)).await;
+        assert!(st.text.contains("Đã chấp thuận"));
+        let actions: Vec<String> = app
+            .audit_actions(&format!("registration:{}", reg.id))
+            .await
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                "registration.accept",
+                "registration.resubmit",
+                "registration.return",
+                "registration.verify",
+                "registration.submit"
+            ]
+        );
+        app.assert_audit_intact().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_registrations_get_clear_messages_and_store_nothing() {
+    each_backend(|db| async move {
+        let app = spawn_app(db).await;
+        let b = app.browser();
+        let count = |app: &App| {
+            let app_state = app.state().clone();
+            async move {
+                let mut c = app_state.store.conn().await.expect("conn");
+                scalar(&mut c, "SELECT COUNT(*) FROM registrations").await
+            }
+        };
+        // Wrong check digit, bad personal ID, no province: all reported at once.
+        let mut f = fields("0100109107", "lienhe@binhminh.vn");
+        for (k, v) in f.iter_mut() {
+            match *k {
+                "rep_personal_id" => *v = "12345".into(),
+                "province" => *v = "Tỉnh Hà Tây".into(),
+                _ => {}
+            }
+        }
+        let r = post_form(
+            &b,
+            "/register/declarant",
+            "/register/declarant",
+            &f,
+            Some(("a.pdf", PDF.to_vec())),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        for needle in [
+            "Mã số thuế không hợp lệ",
+            "Số định danh cá nhân không hợp lệ",
+            "Vui lòng chọn tỉnh",
+        ] {
+            assert!(r.text.contains(needle), "{needle}: {}", r.text);
+        }
+        assert!(
+            r.text.contains("Công ty TNHH Thương mại Bình Minh"),
+            "what was typed is kept"
+        );
+        // No document, a document that is not a PDF, one too large.
+        let r = post_form(
+            &b,
+            "/register/declarant",
+            "/register/declarant",
+            &fields(TAX, "a@b.vn"),
+            None,
+        )
+        .await;
+        assert!(r.text.contains("Vui lòng đính kèm"), "{}", r.text);
+        let r = post_form(
+            &b,
+            "/register/declarant",
+            "/register/declarant",
+            &fields(TAX, "a@b.vn"),
+            Some(("gcn.pdf", b"MZ\x90\x00 not a pdf".to_vec())),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text.contains("phải là tệp PDF"));
+        let mut big = PDF.to_vec();
+        big.resize(5 * 1024 * 1024 + 1, b' ');
+        let r = post_form(
+            &b,
+            "/register/declarant",
+            "/register/declarant",
+            &fields(TAX, "a@b.vn"),
+            Some(("big.pdf", big)),
+        )
+        .await;
+        assert!(r.text.contains("tối đa 5 MB"), "{}", r.status);
+        let mut huge = PDF.to_vec();
+        huge.resize(7 * 1024 * 1024, b' ');
+        let r = post_form(
+            &b,
+            "/register/declarant",
+            "/register/declarant",
+            &fields(TAX, "a@b.vn"),
+            Some(("huge.pdf", huge)),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+        // Without the CSRF token: refused.
+        let form = multipart::Form::new().text("tax_code", TAX);
+        let r = b
+            .send(b.client.post(b.url("/register/declarant")).multipart(form))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        assert_eq!(count(&app).await, 0, "{}: nothing stored", app.name());
+
+        // A forged or stale verification link.
+        let r = b.get("/register/verify/forged-token").await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert!(r.text.contains("không hợp lệ hoặc đã hết hạn"));
+        assert_eq!(
+            register(&app, &b, TAX, "one@binhminh.vn").await.status,
+            StatusCode::OK
+        );
+        app.drain().await;
+        let verify = link_in(
+            &app.mails_to("one@binhminh.vn")[0].text,
+            "/register/verify/",
+        )
+        .expect("link");
+        app.advance(25 * 3_600_000);
+        assert_eq!(
+            b.get(&path_of(&verify, app.base())).await.status,
+            StatusCode::NOT_FOUND
+        );
+
+        // One open profile per tax code: a second verified one is refused.
+        let b2 = app.browser();
+        assert_eq!(
+            register(&app, &b2, TAX, "two@binhminh.vn").await.status,
+            StatusCode::OK
+        );
+        assert_eq!(
+            register(&app, &b2, TAX, "three@binhminh.vn").await.status,
+            StatusCode::OK
+        );
+        app.drain().await;
+        let v2 = link_in(
+            &app.mails_to("two@binhminh.vn")[0].text,
+            "/register/verify/",
+        )
+        .expect("link");
+        let v3 = link_in(
+            &app.mails_to("three@binhminh.vn")[0].text,
+            "/register/verify/",
+        )
+        .expect("link");
+        for (v, expected) in [(&v2, StatusCode::SEE_OTHER), (&v3, StatusCode::CONFLICT)] {
+            let page = b2.get(&path_of(v, app.base())).await;
+            let token = v.rsplit('/').next().expect("token");
+            let r = b2
+                .post_form(
+                    "/register/verify",
+                    &[("csrf", &page.csrf()), ("token", token)],
+                )
+                .await;
+            assert_eq!(r.status, expected, "{}", r.text);
+        }
+        let dup = register(&app, &b2, TAX, "four@binhminh.vn").await;
+        assert_eq!(dup.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(dup.text.contains("đã có hồ sơ đang xử lý"));
+
+        // Operators only; a reason is required to reject.
+        app.user("congdan", "Công Dân", "mat-khau-cong-dan").await;
+        let citizen = app.browser();
+        citizen.login("congdan", "mat-khau-cong-dan").await;
+        assert_eq!(
+            citizen.get("/console/registrations").await.status,
+            StatusCode::FORBIDDEN
+        );
+        let op = app.operator_browser().await;
+        let mut c = app.conn().await;
+        let pending = store::pending(&mut c).await.expect("pending");
+        drop(c);
+        let path = format!("/console/registrations/{}", pending[0].id);
+        let d = op.get(&path).await;
+        let r = op
+            .post_form(
+                &format!("{path}/decide"),
+                &[("csrf", &d.csrf()), ("action", "reject"), ("reason", " ")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text.contains("Vui lòng nhập lý do"));
+        let r = op
+            .post_form(
+                &format!("{path}/decide"),
+                &[
+                    ("csrf", &d.csrf()),
+                    ("action", "reject"),
+                    ("reason", "Giấy chứng nhận không khớp mã số thuế"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        app.drain().await;
+        let m = app
+            .mails_to("two@binhminh.vn")
+            .into_iter()
+            .find(|m| m.subject.contains("không được chấp thuận"))
+            .expect("rejection mail");
+        assert!(m.text.contains("Giấy chứng nhận không khớp mã số thuế"));
+        // Rejected frees the tax code for a new registration.
+        assert_eq!(
+            register(&app, &b2, TAX, "five@binhminh.vn").await.status,
+            StatusCode::OK
+        );
+    })
+    .await;
+}
