@@ -27,6 +27,8 @@ pub struct Gauges {
     pub jobs: Vec<(String, i64)>,
     pub deliveries: Vec<(String, i64)>,
     pub accounts: i64,
+    /// (kind, pending, overdue) of work with legal deadlines.
+    pub sla: Vec<(&'static str, i64, i64)>,
 }
 
 pub fn inc(c: &AtomicU64) {
@@ -130,6 +132,22 @@ impl Metrics {
                 .map(|(_, n)| *n)
                 .unwrap_or(0);
             let _ = writeln!(s, "motcua_event_deliveries{{status=\"{status}\"}} {n}");
+        }
+        let _ = writeln!(
+            s,
+            "# HELP motcua_sla_pending Items awaiting the operator, by kind of work (R-OP-3 deadlines)."
+        );
+        let _ = writeln!(s, "# TYPE motcua_sla_pending gauge");
+        for (kind, pending, _) in &gauges.sla {
+            let _ = writeln!(s, "motcua_sla_pending{{kind=\"{kind}\"}} {pending}");
+        }
+        let _ = writeln!(
+            s,
+            "# HELP motcua_sla_overdue Items past their legal deadline, by kind of work."
+        );
+        let _ = writeln!(s, "# TYPE motcua_sla_overdue gauge");
+        for (kind, _, overdue) in &gauges.sla {
+            let _ = writeln!(s, "motcua_sla_overdue{{kind=\"{kind}\"}} {overdue}");
         }
         let _ = writeln!(s, "# HELP motcua_accounts Accounts in the database.");
         let _ = writeln!(s, "# TYPE motcua_accounts gauge");

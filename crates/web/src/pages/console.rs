@@ -455,3 +455,49 @@ pub async fn reports(State(state): State<AppState>, ctx: Ctx) -> Response {
         rows,
     })
 }
+
+pub struct SlaRow {
+    pub kind_key: &'static str,
+    pub reference: String,
+    pub subject: String,
+    pub link: String,
+    pub received: String,
+    pub due: String,
+    pub left: String,
+    pub overdue: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/sla.html")]
+struct SlaPage {
+    c: Chrome,
+    counts: Vec<(String, i64, i64)>,
+    rows: Vec<SlaRow>,
+}
+
+/// Everything pending with a legal deadline, earliest first, with the
+/// working time left (R-OP-3).
+pub async fn sla(State(state): State<AppState>, ctx: Ctx) -> Response {
+    operator!(state, ctx);
+    let c = Chrome::new(&state, &ctx);
+    let items = tri!(crate::sla::items(&state).await);
+    let counts = crate::sla::counts(&items, state.now())
+        .into_iter()
+        .map(|(k, p, o)| (format!("sla.kind_{k}"), p, o))
+        .collect();
+    let mut rows = Vec::with_capacity(items.len());
+    for i in items {
+        let (left, overdue) = tri!(super::registration::left_text(&state, &c, i.due_at).await);
+        rows.push(SlaRow {
+            kind_key: i.kind_key,
+            reference: i.reference,
+            subject: i.subject,
+            link: i.link,
+            received: format_vn(i.received_at),
+            due: format_vn(i.due_at),
+            left,
+            overdue,
+        });
+    }
+    render(&SlaPage { c, counts, rows })
+}

@@ -82,6 +82,7 @@ pub fn routes(state: AppState) -> Router {
         .route("/console/accounts/{id}", get(console::account))
         .route("/console/accounts/{id}/lock", post(console::lock))
         .route("/console/accounts/{id}/unlock", post(console::unlock))
+        .route("/console/sla", get(console::sla))
         .route("/console/jobs", get(console::jobs))
         .route("/console/jobs/{id}/requeue", post(console::requeue))
         .route("/console/audit", get(console::audit))

@@ -93,6 +93,10 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
                 .await
                 .unwrap_or_default(),
             accounts: accounts::count(&mut c).await.unwrap_or(0),
+            sla: crate::sla::counts(
+                &crate::sla::items(&state).await.unwrap_or_default(),
+                state.now(),
+            ),
         },
         Err(_) => crate::metrics::Gauges::default(),
     };

@@ -369,6 +369,19 @@ impl App {
         b
     }
 
+    /// A new browser logged in as the operator made by [`App::operator_browser`].
+    pub async fn operator_browser_again(&self) -> Browser {
+        let b = self.browser();
+        let r = b.login("vanhanh", OP_PW).await;
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "{}: operator login",
+            self.name()
+        );
+        b
+    }
+
     pub async fn audit_actions(&self, target: &str) -> Vec<motcua_store::audit::Entry> {
         let mut c = self.conn().await;
         motcua_store::audit::list(&mut c, Some(target), 1000)

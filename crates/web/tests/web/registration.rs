@@ -507,3 +507,59 @@ async fn bad_registrations_get_clear_messages_and_store_nothing() {
     })
     .await;
 }
+
+/// The SLA overview and `/metrics` count pending and overdue work (R-OP-3).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pending_registrations_show_in_the_sla_overview_and_metrics() {
+    each_backend(|db| async move {
+        let app = spawn_app(db).await;
+        let b = app.browser();
+        assert_eq!(
+            register(&app, &b, TAX, "sla@binhminh.vn").await.status,
+            StatusCode::OK
+        );
+        app.drain().await;
+        let verify = link_in(
+            &app.mails_to("sla@binhminh.vn")[0].text,
+            "/register/verify/",
+        )
+        .expect("link");
+        let page = b.get(&path_of(&verify, app.base())).await;
+        let token = verify.rsplit('/').next().expect("token");
+        b.post_form(
+            "/register/verify",
+            &[("csrf", &page.csrf()), ("token", token)],
+        )
+        .await;
+        let metrics = b.get("/metrics").await.text;
+        assert!(
+            metrics.contains("motcua_sla_pending{kind=\"registration\"} 1"),
+            "{metrics}"
+        );
+        assert!(metrics.contains("motcua_sla_overdue{kind=\"registration\"} 0"));
+        let op = app.operator_browser().await;
+        let sla = op.get("/console/sla").await;
+        assert_eq!(sla.status, StatusCode::OK);
+        assert!(
+            sla.text.contains("DK-") && sla.text.contains("Hồ sơ đăng ký người khai"),
+            "{}",
+            sla.text
+        );
+        assert!(!sla.text.contains("class=\"overdue\""));
+        // A week later (at least 1 working day has passed) it is overdue.
+        app.advance(7 * 24 * 3_600_000);
+        let metrics = b.get("/metrics").await.text;
+        assert!(
+            metrics.contains("motcua_sla_overdue{kind=\"registration\"} 1"),
+            "{metrics}"
+        );
+        let op = app.operator_browser_again().await;
+        let sla = op.get("/console/sla").await;
+        assert!(
+            sla.text.contains("class=\"overdue\"") && sla.text.contains("đã quá hạn"),
+            "{}",
+            sla.text
+        );
+    })
+    .await;
+}
