@@ -41,7 +41,7 @@ async fn axe_run(page: &Page, axe_js: &str, what: &str) -> Vec<Value> {
 
 /// Runs axe-core in the page; fails on any violation of impact serious or
 /// critical (every violation is printed).
-async fn axe_check(page: &Page, axe_js: &str, what: &str) {
+pub async fn axe_check(page: &Page, axe_js: &str, what: &str) {
     let violations = axe_run(page, axe_js, what).await;
     let report: Vec<String> = violations
         .iter()

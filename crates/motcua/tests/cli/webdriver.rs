@@ -352,6 +352,31 @@ impl Page {
         .await;
     }
 
+    /// Chooses a file for an `<input type=file>`.
+    pub async fn upload(&self, css: &str, path: &std::path::Path) {
+        let path = path.display().to_string();
+        self.on_element(css, "upload into", |id| {
+            let path = path.clone();
+            async move {
+                self.post(&format!("/element/{id}/value"), json!({ "text": path }))
+                    .await
+            }
+        })
+        .await;
+    }
+
+    /// Sets a form control's value by script (e.g. a `<select>` option).
+    pub async fn set_value(&self, css: &str, value: &str) {
+        self.element(css).await;
+        self.execute(
+            "const e = document.querySelector(arguments[0]); e.value = arguments[1]; \
+             e.dispatchEvent(new Event('change', { bubbles: true })); return e.value;",
+            json!([css, value]),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("set {css}: {e}"));
+    }
+
     pub async fn click(&self, css: &str) {
         self.on_element(css, "click", |id| async move {
             self.post(&format!("/element/{id}/click"), json!({})).await
