@@ -305,3 +305,52 @@ pub async fn set_password(
         .await?;
     Ok(())
 }
+
+/// Replaces an account's name, contact details and roles (the username,
+/// tax code and personal ID never change).
+pub async fn update_profile(
+    c: &mut AnyConnection,
+    id: i64,
+    full_name: &str,
+    email: Option<&str>,
+    phone: Option<&str>,
+    roles: &[Role],
+    now: Millis,
+) -> Result<()> {
+    let Some(old) = get(c, id).await? else {
+        return Err(StoreError::NotFound);
+    };
+    let new = NewAccount {
+        username: old.username.clone(),
+        full_name: full_name.to_string(),
+        email: email.map(str::to_string),
+        phone: phone.map(str::to_string),
+        tax_code: old.tax_code.clone(),
+        personal_id: old.personal_id.clone(),
+        locale: old.locale.clone(),
+        roles: roles.to_vec(),
+    };
+    sqlx::query(
+        "UPDATE accounts SET full_name = $1, email = $2, phone = $3, search_text = $4, updated_at = $5 WHERE id = $6",
+    )
+    .bind(full_name)
+    .bind(new.email.clone())
+    .bind(new.phone.clone())
+    .bind(search_text(&new))
+    .bind(now)
+    .bind(id)
+    .execute(&mut *c)
+    .await?;
+    sqlx::query("DELETE FROM account_roles WHERE account_id = $1")
+        .bind(id)
+        .execute(&mut *c)
+        .await?;
+    for role in roles {
+        sqlx::query("INSERT INTO account_roles (account_id, role) VALUES ($1, $2)")
+            .bind(id)
+            .bind(role.as_str())
+            .execute(&mut *c)
+            .await?;
+    }
+    Ok(())
+}

@@ -191,6 +191,8 @@ struct AccountPage {
     activity: Vec<super::account::ActivityRow>,
     audit: Vec<AuditRow>,
     error: Option<String>,
+    /// (value, i18n key, held) for the edit form.
+    role_boxes: Vec<(&'static str, &'static str, bool)>,
 }
 
 async fn account_page(state: &AppState, ctx: &Ctx, id: i64, error: Option<String>) -> Response {
@@ -227,6 +229,10 @@ async fn account_page(state: &AppState, ctx: &Ctx, id: i64, error: Option<String
         status,
         status_key,
         roles: a.roles.iter().map(|r| role_key(*r)).collect(),
+        role_boxes: motcua_domain::Role::ALL
+            .iter()
+            .map(|r| (r.as_str(), role_key(*r), a.has_role(*r)))
+            .collect(),
         created: format_vn(a.created_at),
         a,
         throttle,
@@ -500,4 +506,40 @@ pub async fn sla(State(state): State<AppState>, ctx: Ctx) -> Response {
         });
     }
     render(&SlaPage { c, counts, rows })
+}
+
+/// An operator edits an account's name, contact details and roles.
+pub async fn edit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    operator!(state, ctx);
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let mut roles = Vec::new();
+    for (k, v) in &pairs {
+        if k == "roles" {
+            match motcua_domain::Role::parse(v) {
+                Ok(r) => roles.push(r),
+                Err(_) => return account_page(&state, &ctx, id, Some("error.role".into())).await,
+            }
+        }
+    }
+    let u = service::AccountUpdate {
+        full_name: get("full_name"),
+        email: get("email"),
+        phone: get("phone"),
+        roles,
+    };
+    let r = service::update_account(&state, &origin(&ctx), id, &u)
+        .await
+        .map(|_| ());
+    after_change(&state, &ctx, id, r).await
 }

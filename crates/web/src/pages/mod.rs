@@ -81,6 +81,7 @@ pub fn routes(state: AppState) -> Router {
         .route("/console/accounts", get(console::accounts))
         .route("/console/accounts/{id}", get(console::account))
         .route("/console/accounts/{id}/lock", post(console::lock))
+        .route("/console/accounts/{id}/edit", post(console::edit))
         .route("/console/accounts/{id}/unlock", post(console::unlock))
         .route("/console/sla", get(console::sla))
         .route("/console/jobs", get(console::jobs))

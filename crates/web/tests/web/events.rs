@@ -693,3 +693,89 @@ async fn two_nodes_deliver_each_event_once() {
         assert_eq!(order, ["account.created", "account.locked"], "account {id}");
     }
 }
+
+/// An operator's edit of an account is audited and sent as
+/// `account.updated`; an operator cannot drop their own operator role.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_account_edit_is_audited_and_sent_as_account_updated() {
+    if !receiver_available() {
+        return;
+    }
+    each_backend(|db| async move {
+        let app = spawn_app_with(
+            db,
+            Opts {
+                events: Some(fast()),
+                ..Default::default()
+            },
+        )
+        .await;
+        let op = app.operator_browser().await;
+        let rx = Receiver::start(0);
+        let (_, secret) = register(&app, &op, "updates", &rx.url(), &["account.updated"]).await;
+        rx.control(serde_json::json!({ "secret": secret })).await;
+        let id = declarant(&app, "cty.sua").await;
+        let page = op.get(&format!("/console/accounts/{id}")).await;
+        assert!(page.text.contains("Sửa thông tin tài khoản"));
+        let r = op
+            .post_form(
+                &format!("/console/accounts/{id}/edit"),
+                &[
+                    ("csrf", &page.csrf()),
+                    ("full_name", "Trần Thị Bình (đã đổi)"),
+                    ("email", "moi@binhminh.vn"),
+                    ("phone", "0912 111 222"),
+                    ("roles", "declarant"),
+                    ("roles", "business"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let a = app.account(id).await;
+        assert_eq!(a.email.as_deref(), Some("moi@binhminh.vn"));
+        assert!(a.has_role(Role::Business) && a.has_role(Role::Declarant));
+        assert_eq!(drain(&app).await, 1);
+        let acked = rx.acknowledged().await;
+        assert_eq!(acked.len(), 1);
+        assert_eq!(acked[0].1, "account.updated");
+        assert_eq!(acked[0].2["data"]["email"], "moi@binhminh.vn");
+        let audit = app.audit_actions(&format!("account:{id}")).await;
+        assert_eq!(audit[0].action, "account.update");
+        assert!(audit[0].detail.contains("\"before\""));
+        // Bad input: a clear message, nothing changed.
+        let page = op.get(&format!("/console/accounts/{id}")).await;
+        for (field, value, needle) in [
+            ("email", "khong-phai-email", "Địa chỉ email không hợp lệ"),
+            ("roles", "emperor", "Vai trò không hợp lệ"),
+        ] {
+            let mut f = vec![
+                ("csrf", page.csrf()),
+                ("full_name", "Tên".to_string()),
+                ("roles", "declarant".to_string()),
+            ];
+            f.push((field, value.to_string()));
+            let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let r = op
+                .post_form(&format!("/console/accounts/{id}/edit"), &f)
+                .await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}");
+            assert!(r.text.contains(needle), "{field}: {}", r.text);
+        }
+        assert_eq!(app.account(id).await.full_name, "Trần Thị Bình (đã đổi)");
+        // The operator cannot remove their own operator role.
+        let me = op.get("/console/accounts/1").await;
+        let r = op
+            .post_form(
+                "/console/accounts/1/edit",
+                &[
+                    ("csrf", &me.csrf()),
+                    ("full_name", "Vận Hành"),
+                    ("roles", "citizen"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text.contains("không thể tự bỏ vai trò quản trị"));
+    })
+    .await;
+}
