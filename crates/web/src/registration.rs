@@ -297,6 +297,28 @@ pub fn check_document(u: &Upload) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// The fields and the document together: every problem at once.
+fn check_all(form: &Form, upload: Option<&Upload>, required: bool) -> Result<Profile, FieldErrors> {
+    let mut errors = Vec::new();
+    let profile = check(form);
+    if let Err(e) = &profile {
+        errors.extend(e.iter().copied());
+    }
+    match upload {
+        None if required => errors.push(("document", "reg.error_doc_missing")),
+        None => {}
+        Some(u) => {
+            if let Err(k) = check_document(u) {
+                errors.push(("document", k));
+            }
+        }
+    }
+    match profile {
+        Ok(p) if errors.is_empty() => Ok(p),
+        _ => Err(errors),
+    }
+}
+
 fn doc_name(u: &Upload) -> String {
     let base = u.file_name.rsplit(['/', '\\']).next().unwrap_or("");
     let name: String = base.chars().filter(|c| !c.is_control()).take(120).collect();
@@ -374,21 +396,12 @@ pub async fn submit(
     upload: Option<&Upload>,
     locale: Locale,
 ) -> Result<Submitted, RegError> {
-    let mut errors = Vec::new();
-    let profile = check(form);
-    if let Err(e) = &profile {
-        errors.extend(e.iter().copied());
-    }
-    match upload {
-        None => errors.push(("document", "reg.error_doc_missing")),
-        Some(u) => {
-            if let Err(k) = check_document(u) {
-                errors.push(("document", k));
-            }
-        }
-    }
-    let (Ok(mut profile), Some(upload), true) = (profile, upload, errors.is_empty()) else {
-        return Err(RegError::Fields(errors));
+    let mut profile = check_all(form, upload, true).map_err(RegError::Fields)?;
+    let Some(upload) = upload else {
+        return Err(RegError::Fields(vec![(
+            "document",
+            "reg.error_doc_missing",
+        )]));
     };
     let now = state.now();
     let mut tx = state.store.begin().await?;
@@ -551,19 +564,7 @@ pub async fn resubmit(
     if r.status != "returned" {
         return Err(ServiceError::Invalid("reg.error_not_returned").into());
     }
-    let mut errors = Vec::new();
-    let profile = check(form);
-    if let Err(e) = &profile {
-        errors.extend(e.iter().copied());
-    }
-    if let Some(u) = upload {
-        if let Err(k) = check_document(u) {
-            errors.push(("document", k));
-        }
-    }
-    let (Ok(mut profile), true) = (profile, errors.is_empty()) else {
-        return Err(RegError::Fields(errors));
-    };
+    let mut profile = check_all(form, upload, false).map_err(RegError::Fields)?;
     let now = state.now();
     let due = crate::calendar::deadline_days(state, now, DECISION_WORKING_DAYS, None).await?;
     let mut tx = state.store.begin().await?;

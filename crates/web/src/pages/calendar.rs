@@ -205,15 +205,7 @@ async fn page(state: &AppState, ctx: &Ctx, q: CalendarQuery, extra: Extra) -> Re
                     d.minute()
                 ));
                 let r = remaining(&cal, &state.config.working_hours, now, due);
-                calc.left = Some(if r.overdue {
-                    c.t("calendar.overdue_by")
-                        .replace("{d}", &(-r.working_days).to_string())
-                        .replace("{h}", &format!("{:.1}", -r.working_minutes as f64 / 60.0))
-                } else {
-                    c.t("calendar.left")
-                        .replace("{d}", &r.working_days.to_string())
-                        .replace("{h}", &format!("{:.1}", r.working_minutes as f64 / 60.0))
-                });
+                calc.left = Some(super::remaining_text(&c, &r));
             }
             _ => error = Some(c.t("calendar.error_calc").to_string()),
         }

@@ -271,3 +271,19 @@ pub fn role_key(r: Role) -> &'static str {
         Role::Operator => "role.operator",
     }
 }
+
+/// "2 working days left (13.5 working hours)" or "overdue by …", in the
+/// viewer's language.
+pub fn remaining_text(c: &Chrome, r: &motcua_domain::calendar::Remaining) -> String {
+    let (key, sign) = if r.overdue {
+        ("calendar.overdue_by", -1)
+    } else {
+        ("calendar.left", 1)
+    };
+    c.t(key)
+        .replace("{d}", &(sign * r.working_days).to_string())
+        .replace(
+            "{h}",
+            &format!("{:.1}", (sign * r.working_minutes) as f64 / 60.0),
+        )
+}

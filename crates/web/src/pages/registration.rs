@@ -678,15 +678,7 @@ pub async fn left_text(
     due: i64,
 ) -> Result<(String, bool), ServiceError> {
     let r = crate::calendar::time_left(state, due).await?;
-    let text = if r.overdue {
-        c.t("calendar.overdue_by")
-            .replace("{d}", &(-r.working_days).to_string())
-            .replace("{h}", &format!("{:.1}", -r.working_minutes as f64 / 60.0))
-    } else {
-        c.t("calendar.left")
-            .replace("{d}", &r.working_days.to_string())
-            .replace("{h}", &format!("{:.1}", r.working_minutes as f64 / 60.0))
-    };
+    let text = super::remaining_text(c, &r);
     Ok((text, r.overdue))
 }
 
