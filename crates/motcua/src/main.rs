@@ -405,6 +405,13 @@ async fn demo(cfg: &Config) -> Result<()> {
         "Mail is written to {}/ as .eml files.",
         cfg.mail.file_dir.display()
     );
+    println!(
+        "Try: {}/register/declarant (declarant registration), then the operator's",
+        cfg.public_url
+    );
+    println!(
+        "     console: /console/registrations, /console/sla, /console/calendar, /console/systems."
+    );
     println!();
     serve(cfg, state).await
 }
