@@ -108,9 +108,9 @@ pub async fn csrf(State(state): State<AppState>, mut req: Request, next: Next) -
         } else {
             state.config.max_body_bytes
         };
-        let bytes = match axum::body::to_bytes(body, limit).await {
-            Ok(b) => b,
-            Err(_) => return error_response(StatusCode::PAYLOAD_TOO_LARGE, "error.too_large"),
+        let bytes = match read_limited(body, limit).await {
+            Some(b) => b,
+            None => return error_response(StatusCode::PAYLOAD_TOO_LARGE, "error.too_large"),
         };
         let is_form = parts
             .headers
@@ -227,4 +227,27 @@ async fn multipart_csrf(body: bytes::Bytes, boundary: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// Reads a body of at most `limit` bytes. A larger one is read on and
+/// thrown away (up to 4 × `limit` more), so that the client, still
+/// sending, gets the 413 page rather than a reset connection; `None`.
+async fn read_limited(body: Body, limit: usize) -> Option<bytes::Bytes> {
+    use http_body_util::BodyExt;
+    let mut body = body;
+    let mut buf = bytes::BytesMut::new();
+    let mut seen = 0usize;
+    let drain_cap = limit.saturating_mul(5);
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else { return None };
+        if let Ok(data) = frame.into_data() {
+            seen = seen.saturating_add(data.len());
+            if seen <= limit {
+                buf.extend_from_slice(&data);
+            } else if seen > drain_cap {
+                return None;
+            }
+        }
+    }
+    (seen <= limit).then(|| buf.freeze())
 }
