@@ -54,6 +54,7 @@ async fn event_types(app: &App, account_id: i64) -> Vec<String> {
         .expect("events")
         .into_iter()
         .map(|e| e.kind)
+        .rev()
         .collect()
 }
 
