@@ -558,17 +558,7 @@ async fn close(
     effective_at: Option<Millis>,
     now: Millis,
 ) -> Result<(), ServiceError> {
-    if !store::close(
-        c,
-        id,
-        status,
-        &origin.audit.actor,
-        note,
-        effective_at,
-        now,
-    )
-    .await?
-    {
+    if !store::close(c, id, status, &origin.audit.actor, note, effective_at, now).await? {
         return Err(ServiceError::Invalid("lc.error_decided"));
     }
     Ok(())

@@ -86,7 +86,11 @@ async fn lifecycle_scheduled_lock_needs_five_days_and_runs_when_due() {
             .submit(
                 "/account/lifecycle",
                 "/account/lifecycle/scheduled",
-                &[("from", &date_in(&app, 4)), ("until", ""), ("reason", "Tạm ngừng")],
+                &[
+                    ("from", &date_in(&app, 4)),
+                    ("until", ""),
+                    ("reason", "Tạm ngừng"),
+                ],
             )
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}");
@@ -114,11 +118,18 @@ async fn lifecycle_scheduled_lock_needs_five_days_and_runs_when_due() {
                 ],
             )
             .await;
-        assert!(r.redirects_to("/account/lifecycle?m=lc_requested"), "{n}: {}", r.text);
+        assert!(
+            r.redirects_to("/account/lifecycle?m=lc_requested"),
+            "{n}: {}",
+            r.text
+        );
         let reqs = requests(&app, id).await;
         assert_eq!(reqs.len(), 1, "{n}");
         let req = reqs[0].clone();
-        assert_eq!((req.kind.as_str(), req.status.as_str()), ("scheduled_lock", "pending"));
+        assert_eq!(
+            (req.kind.as_str(), req.status.as_str()),
+            ("scheduled_lock", "pending")
+        );
         // A second one while the first is open: refused.
         let r = b
             .submit(
@@ -151,7 +162,10 @@ async fn lifecycle_scheduled_lock_needs_five_days_and_runs_when_due() {
         assert_eq!(app.sessions_of(id).await, 0, "{n}");
         assert!(!b.logged_in().await, "{n}");
         assert_eq!(requests(&app, id).await[0].status, "done", "{n}");
-        assert_eq!(event_types(&app, id).await, ["account.created", "account.locked"]);
+        assert_eq!(
+            event_types(&app, id).await,
+            ["account.created", "account.locked"]
+        );
         // Idempotent.
         assert_eq!(run(&app).await, RunSummary::default(), "{n}");
 
@@ -196,9 +210,15 @@ async fn lifecycle_emergency_lock_confirmation_and_reactivation() {
         assert_eq!(app.account(id).await.status, AccountStatus::Locked, "{n}");
         assert_eq!(app.sessions_of(id).await, 0, "{n}");
         assert!(!b.logged_in().await, "{n}");
-        assert_eq!(event_types(&app, id).await, ["account.created", "account.locked"]);
+        assert_eq!(
+            event_types(&app, id).await,
+            ["account.created", "account.locked"]
+        );
         let req = requests(&app, id).await[0].clone();
-        assert_eq!((req.kind.as_str(), req.status.as_str()), ("emergency_lock", "pending"));
+        assert_eq!(
+            (req.kind.as_str(), req.status.as_str()),
+            ("emergency_lock", "pending")
+        );
         // Due in 5 working hours.
         let due = motcua_web::calendar::deadline_hours(app.state(), req.received_at, 5)
             .await
@@ -210,24 +230,43 @@ async fn lifecycle_emergency_lock_confirmation_and_reactivation() {
         let op = app.operator_browser().await;
         let q = op.get("/console/lifecycle").await;
         assert_eq!(q.status, StatusCode::OK, "{n}");
-        assert!(q.text.contains(&format!("TK-{:06}", req.id)) && q.text.contains("khancap"), "{n}");
+        assert!(
+            q.text.contains(&format!("TK-{:06}", req.id)) && q.text.contains("khancap"),
+            "{n}"
+        );
         assert!(q.text.contains("Khóa khẩn cấp"), "{n}");
         let path = format!("/console/lifecycle/{}", req.id);
         // Cannot be refused; confirmation sends the notification mail.
         let r = op
-            .submit(&path, &format!("{path}/decide"), &[("action", "refuse"), ("note", "không")])
+            .submit(
+                &path,
+                &format!("{path}/decide"),
+                &[("action", "refuse"), ("note", "không")],
+            )
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}");
         app.drain().await;
         let before = app.mails_to("khancap@binhminh.vn").len();
         let r = op
-            .submit(&path, &format!("{path}/decide"), &[("action", "carry_out"), ("note", "Đã xác minh qua điện thoại")])
+            .submit(
+                &path,
+                &format!("{path}/decide"),
+                &[
+                    ("action", "carry_out"),
+                    ("note", "Đã xác minh qua điện thoại"),
+                ],
+            )
             .await;
         assert!(r.redirects_to(&path), "{n}: {}", r.text);
         app.drain().await;
         let mails = app.mails_to("khancap@binhminh.vn");
         assert_eq!(mails.len(), before + 1, "{n}");
-        assert!(mails.iter().any(|m| m.subject.contains("Xác nhận khóa khẩn cấp")), "{n}");
+        assert!(
+            mails
+                .iter()
+                .any(|m| m.subject.contains("Xác nhận khóa khẩn cấp")),
+            "{n}"
+        );
         // Deciding again: a clear message, nothing changes.
         let r = op
             .submit(&path, &format!("{path}/decide"), &[("action", "carry_out")])
@@ -240,7 +279,11 @@ async fn lifecycle_emergency_lock_confirmation_and_reactivation() {
         // Reactivation, recorded by the operator, due in 1 working day.
         let acc = format!("/console/lifecycle/accounts/{id}");
         let r = op
-            .submit(&acc, &format!("{acc}/reactivation"), &[("reason", "Thư đề nghị ngày hôm nay")])
+            .submit(
+                &acc,
+                &format!("{acc}/reactivation"),
+                &[("reason", "Thư đề nghị ngày hôm nay")],
+            )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
         let re = requests(&app, id).await[0].clone();
@@ -259,10 +302,17 @@ async fn lifecycle_emergency_lock_confirmation_and_reactivation() {
             event_types(&app, id).await,
             ["account.created", "account.locked", "account.unlocked"]
         );
-        assert_eq!(app.browser().login("khancap", PW).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            app.browser().login("khancap", PW).await.status,
+            StatusCode::SEE_OTHER
+        );
         // Reactivating an active account is refused.
         let r = op
-            .submit(&acc, &format!("{acc}/reactivation"), &[("reason", "Lần nữa")])
+            .submit(
+                &acc,
+                &format!("{acc}/reactivation"),
+                &[("reason", "Lần nữa")],
+            )
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}");
         app.assert_audit_intact().await;
@@ -410,9 +460,20 @@ async fn lifecycle_refusal_with_reason() {
         let r = op
             .submit(&path, &format!("{path}/decide"), &[("action", "refuse")])
             .await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}: reason required");
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{n}: reason required"
+        );
         let r = op
-            .submit(&path, &format!("{path}/decide"), &[("action", "refuse"), ("note", "Đang có hồ sơ chưa hoàn tất")])
+            .submit(
+                &path,
+                &format!("{path}/decide"),
+                &[
+                    ("action", "refuse"),
+                    ("note", "Đang có hồ sơ chưa hoàn tất"),
+                ],
+            )
             .await;
         assert!(r.redirects_to(&path), "{n}");
         assert_eq!(requests(&app, id).await[0].status, "refused", "{n}");
@@ -421,7 +482,12 @@ async fn lifecycle_refusal_with_reason() {
         assert_eq!(run(&app).await.scheduled_locked, 0, "{n}");
         assert_eq!(app.account(id).await.status, AccountStatus::Active, "{n}");
         app.drain().await;
-        assert!(app.mails_to("tuchoi@binhminh.vn").iter().any(|m| m.text.contains("Đang có hồ sơ chưa hoàn tất")), "{n}");
+        assert!(
+            app.mails_to("tuchoi@binhminh.vn")
+                .iter()
+                .any(|m| m.text.contains("Đang có hồ sơ chưa hoàn tất")),
+            "{n}"
+        );
     })
     .await;
 }
@@ -462,10 +528,22 @@ async fn lifecycle_inactivity_warns_then_locks_once() {
         assert_eq!(s.inactive_locked, 1, "{n}: {s:?}");
         let a = app.account(idle).await;
         assert_eq!(a.status, AccountStatus::Locked, "{n}");
-        assert!(a.lock_reason.unwrap_or_default().contains("không sử dụng 2 năm"), "{n}");
-        assert_eq!(event_types(&app, idle).await, ["account.created", "account.locked"]);
+        assert!(
+            a.lock_reason
+                .unwrap_or_default()
+                .contains("không sử dụng 2 năm"),
+            "{n}"
+        );
+        assert_eq!(
+            event_types(&app, idle).await,
+            ["account.created", "account.locked"]
+        );
         assert_eq!(run(&app).await, RunSummary::default(), "{n}");
-        assert_eq!(app.account(active).await.status, AccountStatus::Active, "{n}");
+        assert_eq!(
+            app.account(active).await.status,
+            AccountStatus::Active,
+            "{n}"
+        );
         // The operator's own account is never locked for non-use.
         let mut c = app.conn().await;
         let operator = motcua_store::accounts::by_username(&mut c, "vanhanh")
@@ -477,7 +555,9 @@ async fn lifecycle_inactivity_warns_then_locks_once() {
         assert!(op.logged_in().await || operator.status == AccountStatus::Active);
         let acts = actions(&app, idle).await;
         assert_eq!(
-            acts.iter().filter(|a| *a == "account.inactivity_warning").count(),
+            acts.iter()
+                .filter(|a| *a == "account.inactivity_warning")
+                .count(),
             2,
             "{n}"
         );
@@ -492,21 +572,41 @@ async fn lifecycle_pages_are_for_their_roles() {
     each_backend(|db| async move {
         let app = spawn_app(db).await;
         let n = app.name();
-        app.user("congdan", "Nguyễn Văn An", "Cong-Dan-2026-x").await;
+        app.user("congdan", "Nguyễn Văn An", "Cong-Dan-2026-x")
+            .await;
         let b = app.browser();
-        assert_eq!(b.login("congdan", "Cong-Dan-2026-x").await.status, StatusCode::SEE_OTHER);
-        for p in ["/console/lifecycle", "/console/lifecycle/1", "/console/lifecycle/accounts/1"] {
+        assert_eq!(
+            b.login("congdan", "Cong-Dan-2026-x").await.status,
+            StatusCode::SEE_OTHER
+        );
+        for p in [
+            "/console/lifecycle",
+            "/console/lifecycle/1",
+            "/console/lifecycle/accounts/1",
+        ] {
             assert_eq!(b.get(p).await.status, StatusCode::FORBIDDEN, "{n}: {p}");
         }
         let r = b
-            .submit("/account", "/console/lifecycle/1/decide", &[("action", "carry_out")])
+            .submit(
+                "/account",
+                "/console/lifecycle/1/decide",
+                &[("action", "carry_out")],
+            )
             .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{n}");
         // A citizen has no lifecycle requests of their own here.
-        assert_eq!(b.get("/account/lifecycle").await.status, StatusCode::FORBIDDEN, "{n}");
+        assert_eq!(
+            b.get("/account/lifecycle").await.status,
+            StatusCode::FORBIDDEN,
+            "{n}"
+        );
         // Anonymous: to the login page.
         let anon = app.browser();
-        assert_eq!(anon.get("/console/lifecycle").await.status, StatusCode::SEE_OTHER, "{n}");
+        assert_eq!(
+            anon.get("/console/lifecycle").await.status,
+            StatusCode::SEE_OTHER,
+            "{n}"
+        );
     })
     .await;
 }
