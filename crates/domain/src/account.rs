@@ -201,6 +201,9 @@ pub enum AccountStatus {
     /// Locked by an operator or by the holder's compromise report; only an
     /// operator unlocks it.
     Locked,
+    /// Revoked (Decree 85/2019 Art. 11): never logs in again, cannot be
+    /// unlocked; the username is never reused.
+    Revoked,
 }
 
 impl AccountStatus {
@@ -208,13 +211,14 @@ impl AccountStatus {
         match self {
             AccountStatus::Active => "active",
             AccountStatus::Locked => "locked",
+            AccountStatus::Revoked => "revoked",
         }
     }
     pub fn parse(s: &str) -> Self {
-        if s == "active" {
-            AccountStatus::Active
-        } else {
-            AccountStatus::Locked
+        match s {
+            "active" => AccountStatus::Active,
+            "revoked" => AccountStatus::Revoked,
+            _ => AccountStatus::Locked,
         }
     }
 }

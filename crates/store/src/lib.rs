@@ -21,6 +21,7 @@ pub mod audit;
 pub mod calendar;
 pub mod events;
 pub mod jobs;
+pub mod lifecycle;
 pub mod migrate;
 pub mod registrations;
 pub mod resets;

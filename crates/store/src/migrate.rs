@@ -34,6 +34,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_provisioning.sql"),
         postgres: include_str!("../migrations/postgres/0004_provisioning.sql"),
     },
+    Migration {
+        version: 5,
+        name: "lifecycle",
+        sqlite: include_str!("../migrations/sqlite/0005_lifecycle.sql"),
+        postgres: include_str!("../migrations/postgres/0005_lifecycle.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Safe to run

@@ -56,6 +56,7 @@ const TABLES: &[&[Message]] = &[
     MESSAGES,
     crate::registration::MESSAGES,
     crate::provisioning::MESSAGES,
+    crate::lifecycle::MESSAGES,
 ];
 
 pub const MESSAGES: &[(&str, &str, &str)] = &[

@@ -13,6 +13,7 @@ pub mod error;
 pub mod events;
 pub mod hashing;
 pub mod i18n;
+pub mod lifecycle;
 pub mod metrics;
 pub mod middleware;
 pub mod pages;

@@ -846,7 +846,9 @@ fn check_reason(reason: &str) -> Result<String> {
     Ok(r)
 }
 
-/// An operator (or the CLI) locks an account; a reason is mandatory.
+/// An operator (or the CLI) locks an account — e.g. on a detected risk
+/// (Decree 85/2019 Art. 11); a reason is mandatory. A revoked account
+/// stays revoked.
 pub async fn lock_account(
     state: &AppState,
     origin: &Origin,
@@ -859,70 +861,81 @@ pub async fn lock_account(
     let Some(account) = accounts::get(&mut tx, account_id).await? else {
         return Err(ServiceError::Invalid("error.not_found"));
     };
-    accounts::set_status(
-        &mut tx,
-        account_id,
-        AccountStatus::Locked,
-        Some(&reason),
-        now,
-    )
-    .await?;
-    sessions::delete_all(&mut tx, account_id).await?;
-    resets::revoke_all(&mut tx, account_id, now).await?;
-    activity::record(
-        &mut tx,
-        &activity::NewActivity {
-            account_id,
-            kind: "locked",
-            method: None,
-            ip: &origin.audit.ip,
-            user_agent: &origin.user_agent,
-            detail: &reason,
-        },
-        now,
-    )
-    .await?;
-    audit::append(
-        &mut tx,
-        &origin.audit,
-        "account.lock",
-        &account_target(account_id),
-        &serde_json::json!({ "reason": reason }).to_string(),
-        now,
-    )
-    .await?;
-    crate::events::emit_account(
+    if account.status == AccountStatus::Revoked {
+        return Err(ServiceError::Invalid("lc.error_revoked"));
+    }
+    lock_in_tx(
         &mut tx,
         state,
-        "account.locked",
-        account_id,
-        Some(&reason),
+        origin,
+        &account,
+        &reason,
+        "account.lock",
+        serde_json::json!({ "reason": reason, "by": "operator" }),
         now,
     )
     .await?;
-    if let Some(email) = &account.email {
-        let t = Template::AccountLocked {
-            full_name: account.full_name.clone(),
-            reason: reason.clone(),
-            at: motcua_domain::clock::format_vn(now),
-        };
-        queue_mail(
-            &mut tx,
-            state,
-            email,
-            &t,
-            Locale::parse(&account.locale),
-            now,
-        )
-        .await?;
-    }
     tx.commit().await?;
     state.jobs_notify.notify_one();
     state.events_notify.notify_one();
     Ok(())
 }
 
-/// Lifts an operator lock, a report lock and any failed-login lock.
+/// Locks an account in the caller's transaction: status, every session
+/// and reset link ended, the holder's activity, the audit record
+/// (`action` with `detail`), the `account.locked` event and the mail to
+/// the holder.
+#[allow(clippy::too_many_arguments)]
+pub async fn lock_in_tx(
+    c: &mut AnyConnection,
+    state: &AppState,
+    origin: &Origin,
+    account: &Account,
+    reason: &str,
+    action: &str,
+    detail: serde_json::Value,
+    now: Millis,
+) -> Result<()> {
+    let account_id = account.id;
+    accounts::set_status(c, account_id, AccountStatus::Locked, Some(reason), now).await?;
+    sessions::delete_all(c, account_id).await?;
+    resets::revoke_all(c, account_id, now).await?;
+    activity::record(
+        c,
+        &activity::NewActivity {
+            account_id,
+            kind: "locked",
+            method: None,
+            ip: &origin.audit.ip,
+            user_agent: &origin.user_agent,
+            detail: reason,
+        },
+        now,
+    )
+    .await?;
+    audit::append(
+        c,
+        &origin.audit,
+        action,
+        &account_target(account_id),
+        &detail.to_string(),
+        now,
+    )
+    .await?;
+    crate::events::emit_account(c, state, "account.locked", account_id, Some(reason), now).await?;
+    if let Some(email) = &account.email {
+        let t = Template::AccountLocked {
+            full_name: account.full_name.clone(),
+            reason: reason.to_string(),
+            at: motcua_domain::clock::format_vn(now),
+        };
+        queue_mail(c, state, email, &t, Locale::parse(&account.locale), now).await?;
+    }
+    Ok(())
+}
+
+/// Lifts an operator lock, a report lock and any failed-login lock. A
+/// revoked account cannot be unlocked.
 pub async fn unlock_account(
     state: &AppState,
     origin: &Origin,
@@ -932,44 +945,67 @@ pub async fn unlock_account(
     let now = state.now();
     let reason = check_reason(reason)?;
     let mut tx = state.store.begin().await?;
-    if accounts::get(&mut tx, account_id).await?.is_none() {
+    let Some(account) = accounts::get(&mut tx, account_id).await? else {
         return Err(ServiceError::Invalid("error.not_found"));
+    };
+    if account.status == AccountStatus::Revoked {
+        return Err(ServiceError::Invalid("lc.error_revoked"));
     }
-    accounts::set_status(&mut tx, account_id, AccountStatus::Active, None, now).await?;
-    motcua_store::throttle::clear(&mut tx, &account_key(account_id)).await?;
-    activity::record(
+    unlock_in_tx(
         &mut tx,
+        state,
+        origin,
+        account_id,
+        &reason,
+        "account.unlock",
+        serde_json::json!({ "reason": reason }),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    state.events_notify.notify_one();
+    Ok(())
+}
+
+/// Unlocks an account in the caller's transaction, with the activity, the
+/// audit record and the `account.unlocked` event.
+#[allow(clippy::too_many_arguments)]
+pub async fn unlock_in_tx(
+    c: &mut AnyConnection,
+    state: &AppState,
+    origin: &Origin,
+    account_id: i64,
+    reason: &str,
+    action: &str,
+    detail: serde_json::Value,
+    now: Millis,
+) -> Result<()> {
+    accounts::set_status(c, account_id, AccountStatus::Active, None, now).await?;
+    motcua_store::throttle::clear(c, &account_key(account_id)).await?;
+    activity::record(
+        c,
         &activity::NewActivity {
             account_id,
             kind: "unlocked",
             method: None,
             ip: &origin.audit.ip,
             user_agent: &origin.user_agent,
-            detail: &reason,
+            detail: reason,
         },
         now,
     )
     .await?;
     audit::append(
-        &mut tx,
+        c,
         &origin.audit,
-        "account.unlock",
+        action,
         &account_target(account_id),
-        &serde_json::json!({ "reason": reason }).to_string(),
+        &detail.to_string(),
         now,
     )
     .await?;
-    crate::events::emit_account(
-        &mut tx,
-        state,
-        "account.unlocked",
-        account_id,
-        Some(&reason),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    state.events_notify.notify_one();
+    crate::events::emit_account(c, state, "account.unlocked", account_id, Some(reason), now)
+        .await?;
     Ok(())
 }
 

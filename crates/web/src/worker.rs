@@ -107,6 +107,10 @@ pub async fn run(
                     Err(e) => tracing::warn!(error = %e, "lease expiry failed"),
                 }
             }
+            // Scheduled locks that start or end, unused accounts.
+            if let Err(e) = crate::lifecycle::run_due(&state).await {
+                tracing::warn!(error = %e, "account lifecycle run failed");
+            }
         }
         tokio::select! {
             _ = state.jobs_notify.notified() => {}

@@ -63,6 +63,7 @@ fn status_key(s: AccountStatus) -> &'static str {
     match s {
         AccountStatus::Active => "status.active",
         AccountStatus::Locked => "status.locked",
+        AccountStatus::Revoked => "status.revoked",
     }
 }
 

@@ -28,6 +28,7 @@ mod account;
 mod auth;
 mod calendar;
 mod console;
+mod lifecycle;
 mod provisioning;
 mod public;
 mod registration;
@@ -107,6 +108,7 @@ pub fn routes(state: AppState) -> Router {
             post(systems::redeliver),
         )
         .merge(registration::routes())
+        .merge(lifecycle::routes())
         .merge(provisioning::routes())
         .fallback(public::not_found)
         .layer(DefaultBodyLimit::max(limit))

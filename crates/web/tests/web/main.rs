@@ -15,6 +15,7 @@ mod cluster;
 mod console;
 mod errors;
 mod events;
+mod lifecycle;
 mod public;
 mod registration;
 

@@ -1,0 +1,297 @@
+//! Account lifecycle requests (Decree 85/2019 Art. 11(4)–(6)) and the
+//! warnings sent before an unused account is locked.
+use crate::Result;
+use motcua_domain::Millis;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Request {
+    pub id: i64,
+    /// scheduled_lock, emergency_lock, reactivation, revocation
+    pub kind: String,
+    pub account_id: i64,
+    /// The account's username (joined, for display).
+    pub username: String,
+    /// `account:<id>` or `ministry:<name>`
+    pub requested_by: String,
+    pub reason: String,
+    /// Revocation: holder_request, dissolved, bankrupt, suspended.
+    pub grounds: Option<String>,
+    pub notice_ref: Option<String>,
+    pub effective_at: Option<Millis>,
+    pub until_at: Option<Millis>,
+    pub ended_at: Option<Millis>,
+    pub received_at: Millis,
+    pub due_at: Millis,
+    /// pending, done, refused, cancelled
+    pub status: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<Millis>,
+    pub result_note: Option<String>,
+    pub created_at: Millis,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewRequest<'a> {
+    pub kind: &'a str,
+    pub account_id: i64,
+    pub requested_by: &'a str,
+    pub reason: &'a str,
+    pub grounds: Option<&'a str>,
+    pub notice_ref: Option<&'a str>,
+    pub effective_at: Option<Millis>,
+    pub until_at: Option<Millis>,
+    pub due_at: Millis,
+}
+
+const COLS: &str = "id, kind, account_id, (SELECT a.username FROM accounts a WHERE a.id = lifecycle_requests.account_id) AS username, requested_by, reason, grounds, notice_ref, effective_at, until_at, ended_at, \
+    received_at, due_at, status, decided_by, decided_at, result_note, created_at";
+
+fn request(r: &AnyRow) -> Result<Request> {
+    Ok(Request {
+        id: r.try_get("id")?,
+        kind: r.try_get("kind")?,
+        account_id: r.try_get("account_id")?,
+        username: r.try_get("username")?,
+        requested_by: r.try_get("requested_by")?,
+        reason: r.try_get("reason")?,
+        grounds: r.try_get("grounds")?,
+        notice_ref: r.try_get("notice_ref")?,
+        effective_at: r.try_get("effective_at")?,
+        until_at: r.try_get("until_at")?,
+        ended_at: r.try_get("ended_at")?,
+        received_at: r.try_get("received_at")?,
+        due_at: r.try_get("due_at")?,
+        status: r.try_get("status")?,
+        decided_by: r.try_get("decided_by")?,
+        decided_at: r.try_get("decided_at")?,
+        result_note: r.try_get("result_note")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+/// Records a pending request received now; returns its id.
+pub async fn create(c: &mut AnyConnection, n: &NewRequest<'_>, now: Millis) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO lifecycle_requests (kind, account_id, requested_by, reason, grounds, notice_ref, effective_at, until_at, \
+         received_at, due_at, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $9, $9) RETURNING id",
+    )
+    .bind(n.kind)
+    .bind(n.account_id)
+    .bind(n.requested_by)
+    .bind(n.reason)
+    .bind(n.grounds)
+    .bind(n.notice_ref)
+    .bind(n.effective_at)
+    .bind(n.until_at)
+    .bind(now)
+    .bind(n.due_at)
+    .fetch_one(&mut *c)
+    .await?)
+}
+
+pub async fn get(c: &mut AnyConnection, id: i64) -> Result<Option<Request>> {
+    let sql = format!("SELECT {COLS} FROM lifecycle_requests WHERE id = $1");
+    let r = sqlx::query(&sql).bind(id).fetch_optional(&mut *c).await?;
+    r.as_ref().map(request).transpose()
+}
+
+/// An account's requests, newest first.
+pub async fn for_account(c: &mut AnyConnection, account_id: i64) -> Result<Vec<Request>> {
+    let sql = format!(
+        "SELECT {COLS} FROM lifecycle_requests WHERE account_id = $1 ORDER BY id DESC LIMIT 200"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(account_id)
+        .fetch_all(&mut *c)
+        .await?;
+    rows.iter().map(request).collect()
+}
+
+/// The account's pending request of this kind, if any.
+pub async fn open_of_kind(
+    c: &mut AnyConnection,
+    account_id: i64,
+    kind: &str,
+) -> Result<Option<Request>> {
+    let sql = format!(
+        "SELECT {COLS} FROM lifecycle_requests WHERE account_id = $1 AND kind = $2 AND status = 'pending' ORDER BY id LIMIT 1"
+    );
+    let r = sqlx::query(&sql)
+        .bind(account_id)
+        .bind(kind)
+        .fetch_optional(&mut *c)
+        .await?;
+    r.as_ref().map(request).transpose()
+}
+
+/// Pending requests, nearest deadline first (the operator's queue).
+pub async fn pending(c: &mut AnyConnection) -> Result<Vec<Request>> {
+    let sql = format!(
+        "SELECT {COLS} FROM lifecycle_requests WHERE status = 'pending' ORDER BY due_at, id LIMIT 1000"
+    );
+    let rows = sqlx::query(&sql).fetch_all(&mut *c).await?;
+    rows.iter().map(request).collect()
+}
+
+/// Recently decided requests, newest decision first.
+pub async fn decided(c: &mut AnyConnection, limit: i64) -> Result<Vec<Request>> {
+    let sql = format!(
+        "SELECT {COLS} FROM lifecycle_requests WHERE status <> 'pending' ORDER BY decided_at DESC, id DESC LIMIT $1"
+    );
+    let rows = sqlx::query(&sql).bind(limit).fetch_all(&mut *c).await?;
+    rows.iter().map(request).collect()
+}
+
+/// Closes a pending request (`done`, `refused`, `cancelled`). Returns false
+/// (and changes nothing) when it is no longer pending: two operators, or
+/// the worker and an operator, cannot both decide it.
+pub async fn close(
+    c: &mut AnyConnection,
+    id: i64,
+    status: &str,
+    decided_by: &str,
+    note: &str,
+    effective_at: Option<Millis>,
+    now: Millis,
+) -> Result<bool> {
+    let n = sqlx::query(
+        "UPDATE lifecycle_requests SET status = $1, decided_by = $2, decided_at = $3, result_note = $4, \
+         effective_at = COALESCE($5, effective_at), updated_at = $3 WHERE id = $6 AND status = 'pending'",
+    )
+    .bind(status)
+    .bind(decided_by)
+    .bind(now)
+    .bind(note)
+    .bind(effective_at)
+    .bind(id)
+    .execute(&mut *c)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// Cancels every pending request of an account (it was revoked); returns
+/// their ids.
+pub async fn cancel_open(
+    c: &mut AnyConnection,
+    account_id: i64,
+    decided_by: &str,
+    note: &str,
+    now: Millis,
+) -> Result<Vec<i64>> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM lifecycle_requests WHERE account_id = $1 AND status = 'pending' ORDER BY id",
+    )
+    .bind(account_id)
+    .fetch_all(&mut *c)
+    .await?;
+    for id in &ids {
+        close(c, *id, "cancelled", decided_by, note, None, now).await?;
+    }
+    Ok(ids)
+}
+
+/// Pending scheduled locks whose start has come.
+pub async fn scheduled_due(c: &mut AnyConnection, now: Millis) -> Result<Vec<Request>> {
+    let sql = format!(
+        "SELECT {COLS} FROM lifecycle_requests WHERE kind = 'scheduled_lock' AND status = 'pending' AND effective_at <= $1 ORDER BY id LIMIT 500"
+    );
+    let rows = sqlx::query(&sql).bind(now).fetch_all(&mut *c).await?;
+    rows.iter().map(request).collect()
+}
+
+/// Carried-out scheduled locks whose end has come and that have not ended.
+pub async fn scheduled_ends_due(c: &mut AnyConnection, now: Millis) -> Result<Vec<Request>> {
+    let sql = format!(
+        "SELECT {COLS} FROM lifecycle_requests WHERE kind = 'scheduled_lock' AND status = 'done' AND until_at <= $1 AND ended_at IS NULL ORDER BY id LIMIT 500"
+    );
+    let rows = sqlx::query(&sql).bind(now).fetch_all(&mut *c).await?;
+    rows.iter().map(request).collect()
+}
+
+/// Marks a scheduled lock as ended; false if it already was.
+pub async fn mark_ended(c: &mut AnyConnection, id: i64, now: Millis) -> Result<bool> {
+    let n = sqlx::query(
+        "UPDATE lifecycle_requests SET ended_at = $1, updated_at = $1 WHERE id = $2 AND ended_at IS NULL",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(&mut *c)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// Active accounts (operators excepted) whose last successful login —
+/// or creation, if they never logged in — is at or before `threshold`:
+/// `(account id, last use)`.
+pub async fn unused_since(
+    c: &mut AnyConnection,
+    threshold: Millis,
+    limit: i64,
+) -> Result<Vec<(i64, Millis)>> {
+    let rows = sqlx::query(
+        "SELECT id, last_use FROM (SELECT a.id AS id, COALESCE((SELECT MAX(v.at) FROM activity v WHERE v.account_id = a.id AND v.kind = 'login'), a.created_at) AS last_use \
+         FROM accounts a WHERE a.status = 'active' AND NOT EXISTS (SELECT 1 FROM account_roles r WHERE r.account_id = a.id AND r.role = 'operator')) t \
+         WHERE last_use <= $1 ORDER BY id LIMIT $2",
+    )
+    .bind(threshold)
+    .bind(limit)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("last_use")?)))
+        .collect()
+}
+
+/// Records a warning; false (nothing recorded) if this one was already sent.
+pub async fn record_warning(
+    c: &mut AnyConnection,
+    account_id: i64,
+    stage: i64,
+    last_use_at: Millis,
+    now: Millis,
+) -> Result<bool> {
+    let n = sqlx::query(
+        "INSERT INTO inactivity_warnings (account_id, stage, last_use_at, sent_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (account_id, stage, last_use_at) DO NOTHING",
+    )
+    .bind(account_id)
+    .bind(stage)
+    .bind(last_use_at)
+    .bind(now)
+    .execute(&mut *c)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// The earliest warning sent for this period of non-use, if any.
+pub async fn first_warning(
+    c: &mut AnyConnection,
+    account_id: i64,
+    last_use_at: Millis,
+) -> Result<Option<Millis>> {
+    Ok(sqlx::query_scalar(
+        "SELECT MIN(sent_at) FROM inactivity_warnings WHERE account_id = $1 AND last_use_at = $2",
+    )
+    .bind(account_id)
+    .bind(last_use_at)
+    .fetch_one(&mut *c)
+    .await?)
+}
+
+/// Warnings sent to an account (tests and the console): `(stage, sent_at)`.
+pub async fn warnings(c: &mut AnyConnection, account_id: i64) -> Result<Vec<(i64, Millis)>> {
+    let rows = sqlx::query(
+        "SELECT stage, sent_at FROM inactivity_warnings WHERE account_id = $1 ORDER BY sent_at, stage",
+    )
+    .bind(account_id)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("stage")?, r.try_get("sent_at")?)))
+        .collect()
+}
