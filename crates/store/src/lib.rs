@@ -22,6 +22,7 @@ pub mod calendar;
 pub mod events;
 pub mod jobs;
 pub mod migrate;
+pub mod provisioning;
 pub mod resets;
 pub mod sessions;
 pub mod throttle;

@@ -119,6 +119,43 @@ pub async fn create_account(
     input: NewAccountInput,
 ) -> Result<(i64, String)> {
     let now = state.now();
+    let prepared = prepare_account(state, input).await?;
+    let mut tx = state.store.begin().await?;
+    let id = insert_account(&mut tx, state, origin, &prepared, now).await?;
+    tx.commit().await?;
+    state.events_notify.notify_one();
+    Ok((id, prepared.initial))
+}
+
+/// A new account checked and with its password hashed (the slow part,
+/// done before any transaction), ready for [`insert_account`].
+pub struct PreparedAccount {
+    new: NewAccount,
+    hash: String,
+    initial: String,
+    permanent: bool,
+}
+
+impl PreparedAccount {
+    pub fn username(&self) -> &str {
+        &self.new.username
+    }
+
+    /// Changes the username (e.g. to a free one found inside the
+    /// transaction). The password was generated, not chosen, so no
+    /// password rule depends on the username.
+    pub fn set_username(&mut self, username: &Username) {
+        self.new.username = username.to_string();
+    }
+
+    /// The initial password given to the holder.
+    pub fn initial_password(&self) -> &str {
+        &self.initial
+    }
+}
+
+/// Checks the input and hashes the (given or generated) password.
+pub async fn prepare_account(state: &AppState, input: NewAccountInput) -> Result<PreparedAccount> {
     let username = Username::parse(&input.username)?;
     let full_name = parse_full_name(&input.full_name)?;
     let email = input
@@ -159,20 +196,36 @@ pub async fn create_account(
         tax_code: tax_code.map(|t| t.to_string()),
         personal_id: personal_id.map(|p| p.to_string()),
         locale: input.locale.unwrap_or(Locale::Vi).as_str().to_string(),
-        roles: input.roles.clone(),
+        roles: input.roles,
     };
-    let mut tx = state.store.begin().await?;
-    let id = match accounts::create(&mut tx, &new, now).await {
+    Ok(PreparedAccount {
+        new,
+        hash,
+        initial,
+        permanent: input.permanent,
+    })
+}
+
+/// Inserts a prepared account in the caller's transaction, with its
+/// password, audit record and `account.created` event.
+pub async fn insert_account(
+    c: &mut AnyConnection,
+    state: &AppState,
+    origin: &Origin,
+    p: &PreparedAccount,
+    now: Millis,
+) -> Result<i64> {
+    let id = match accounts::create(c, &p.new, now).await {
         Ok(id) => id,
         Err(StoreError::Conflict(_)) => return Err(ServiceError::Invalid("error.username_taken")),
         Err(e) => return Err(e.into()),
     };
-    let expires = (!input.permanent).then_some(now + state.config.initial_password_days * DAY);
-    accounts::set_password(&mut tx, id, &hash, expires, now).await?;
-    let roles: Vec<&str> = input.roles.iter().map(|r| r.as_str()).collect();
-    let detail = serde_json::json!({ "username": new.username, "roles": roles }).to_string();
+    let expires = (!p.permanent).then_some(now + state.config.initial_password_days * DAY);
+    accounts::set_password(c, id, &p.hash, expires, now).await?;
+    let roles: Vec<&str> = p.new.roles.iter().map(|r| r.as_str()).collect();
+    let detail = serde_json::json!({ "username": p.new.username, "roles": roles }).to_string();
     audit::append(
-        &mut tx,
+        c,
         &origin.audit,
         "account.create",
         &account_target(id),
@@ -180,10 +233,8 @@ pub async fn create_account(
         now,
     )
     .await?;
-    crate::events::emit_account(&mut tx, state, "account.created", id, None, now).await?;
-    tx.commit().await?;
-    state.events_notify.notify_one();
-    Ok((id, initial))
+    crate::events::emit_account(c, state, "account.created", id, None, now).await?;
+    Ok(id)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

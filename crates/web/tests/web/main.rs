@@ -15,6 +15,7 @@ mod cluster;
 mod console;
 mod errors;
 mod events;
+mod provisioning;
 mod public;
 
 /// CI must exercise PostgreSQL too: a run without it would silently test
