@@ -576,6 +576,10 @@ mod tests {
     fn renders_a_pdf() {
         let pdf = render(&sample(2)).unwrap();
         assert!(pdf.starts_with(b"%PDF"));
+        // To look at it: MOTCUA_NOTICE_SAMPLE=/tmp/notice.pdf cargo test …
+        if let Ok(path) = std::env::var("MOTCUA_NOTICE_SAMPLE") {
+            std::fs::write(path, &pdf).unwrap();
+        }
         // Fonts are subset: far smaller than the two TTFs (1.4 MB).
         assert!(pdf.len() < 200_000, "{} bytes", pdf.len());
     }
