@@ -164,6 +164,7 @@ pub const MESSAGES: &[crate::i18n::Message] = &[
     ("provisioning.refuse_reason", "Lý do không chấp thuận (3–500 ký tự)", "Reason for refusing (3–500 characters)"),
     ("provisioning.error_reason", "Vui lòng nhập lý do không chấp thuận (3–500 ký tự).", "Please give the reason for refusing (3–500 characters)."),
     ("provisioning.error_decided", "Người này đã được quyết định trước đó; không có gì thay đổi.", "This person was already decided; nothing changed."),
+    ("provisioning.error_email_taken", "Email của người này đã được dùng cho một tài khoản khác (có thể qua yêu cầu khác); không cấp được tài khoản thứ hai. Hãy từ chối kèm lý do.", "This person's email is already used by another account (perhaps through another request); a second account cannot be granted. Refuse it with a reason."),
     ("provisioning.error_closed", "Yêu cầu này đã có kết quả; không có gì thay đổi.", "This request is already completed; nothing changed."),
     ("provisioning.source", "Hình thức", "Source"),
     ("provisioning.source_form", "Nhập trên Cổng", "Entered on the portal"),
@@ -1029,6 +1030,10 @@ pub async fn grant(
         None => return Err(ServiceError::Invalid("error.not_found")),
     }
     let (_, p) = open_person(&mut tx, request_id, person_id).await?;
+    // Another request may have given this email an account since.
+    if store::email_in_use(&mut tx, &p.email).await? {
+        return Err(ServiceError::Invalid("provisioning.error_email_taken"));
+    }
     let mut username = None;
     for k in 1..=999 {
         let candidate = username_candidate(&base, k);

@@ -19,6 +19,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use motcua_domain::clock::format_vn;
+use motcua_domain::Role;
 use motcua_mail::Locale;
 use motcua_store::accounts::Account;
 use motcua_store::provisioning::{self as store, Function, LegalBasis, Ministry, WorkUnit};
@@ -643,6 +644,16 @@ async fn manager(state: &AppState, ctx: &Ctx) -> Result<(Account, Ministry), Res
         .map_err(|e| AppError::from(e).into_response())?;
     match prov::managed_ministry(&mut c, &v.account).await {
         Ok(Some(m)) => Ok((v.account.clone(), m)),
+        // The role without a ministry yet: say so rather than a bare 403.
+        Ok(None) if v.account.has_role(Role::MinistryManager) => Err(with_status(
+            render(&super::MessagePage {
+                c: Chrome::new(state, ctx),
+                title: "provisioning.title",
+                body: "provisioning.no_ministry",
+                link: None,
+            }),
+            StatusCode::FORBIDDEN,
+        )),
         Ok(None) => Err(AppError::Forbidden.into_response()),
         Err(e) => Err(AppError::from(e).into_response()),
     }

@@ -924,3 +924,106 @@ async fn operator_grants_two_refuses_one_and_the_notice_says_exactly_that() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn one_email_one_account_and_managers_need_a_ministry() {
+    each_backend(|db| async move {
+        let app = spawn_app(db).await;
+        let n = app.name();
+        let op = app.operator_browser().await;
+        let mid = set_up_bct(&app, &op).await;
+        let m = manager_of(&app, &op, mid, "ql.bct").await;
+
+        // The same person in two requests (no account yet when both were
+        // sent): the second grant is refused with a message, nothing changes.
+        let one = "ho_ten,chuc_danh,don_vi_cong_tac,email,quyen\nNguyễn Văn An,Chuyên viên,Vụ Kế hoạch,an.nv@moit.gov.vn,tra_cuu\n";
+        let first = submitted_id(&app, &upload(&m, "decree-85-2019", "a.csv", one.as_bytes().to_vec()).await);
+        let second = submitted_id(&app, &upload(&m, "decree-85-2019", "b.csv", one.as_bytes().to_vec()).await);
+        let person = |id: i64| {
+            let app = &app;
+            async move {
+                let mut c = app.conn().await;
+                store::persons(&mut c, id).await.expect("persons")[0].id
+            }
+        };
+        let (p1, p2) = (person(first).await, person(second).await);
+        let page1 = format!("/console/provisioning/{first}");
+        let page2 = format!("/console/provisioning/{second}");
+        let r = op.submit(&page1, &format!("{page1}/persons/{p1}/grant"), &[]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}");
+        let accounts = {
+            let mut c = app.conn().await;
+            scalar(&mut c, "SELECT COUNT(*) FROM accounts").await
+        };
+        let r = op.submit(&page2, &format!("{page2}/persons/{p2}/grant"), &[]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}");
+        assert!(r.text.contains("Email của người này đã được dùng cho một tài khoản khác"), "{n}");
+        {
+            let mut c = app.conn().await;
+            assert_eq!(scalar(&mut c, "SELECT COUNT(*) FROM accounts").await, accounts, "{n}");
+            let p = store::persons(&mut c, second).await.expect("persons");
+            assert_eq!(p[0].decision, "pending", "{n}");
+        }
+        // Refusing it completes that request: a notice with no account.
+        let r = op
+            .submit(&page2, &format!("{page2}/persons/{p2}/refuse"), &[("reason", "Đã được cấp theo yêu cầu khác")])
+            .await;
+        assert!(r.redirects_to(&format!("{page2}?done=provisioning_completed")), "{n}: {r:?}");
+        let pdf = m
+            .client
+            .get(m.url(&format!("/ministry/requests/{second}/notice.pdf")))
+            .send()
+            .await
+            .expect("pdf")
+            .bytes()
+            .await
+            .expect("bytes");
+        let text = squeeze(&pdf_text(&pdf));
+        assert!(text.contains(&squeeze("1. Tài khoản được cấp: 0 người")), "{n}: {text}");
+        assert!(text.contains(&squeeze("Đã được cấp theo yêu cầu khác")), "{n}");
+
+        // A unit that appears in a request cannot be removed.
+        let unit = {
+            let mut c = app.conn().await;
+            store::work_units(&mut c, mid).await.expect("units").into_iter().find(|u| u.name == "Vụ Kế hoạch").expect("unit").id
+        };
+        let r = change(&op, mid, &[("action", "remove_unit"), ("id", &unit.to_string())]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}");
+        assert!(r.text.contains("Không xóa được"), "{n}");
+
+        // The role alone is not enough: a manager needs a ministry.
+        app.create(NewAccountInput {
+            username: "ql.chuagiao".into(),
+            full_name: "Chưa Giao".into(),
+            roles: vec![Role::MinistryManager],
+            initial_password: Some(MANAGER_PW.into()),
+            permanent: true,
+            ..Default::default()
+        })
+        .await;
+        let b = app.browser();
+        b.login("ql.chuagiao", MANAGER_PW).await;
+        let r = b.get("/ministry/requests").await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{n}");
+        assert!(r.text.contains("chưa được giao quản lý yêu cầu của Bộ nào"), "{n}");
+        // Removing a manager takes the access away (and the role).
+        let aid = {
+            let mut c = app.conn().await;
+            motcua_store::accounts::by_username(&mut c, "ql.bct").await.expect("get").expect("exists").id
+        };
+        let r = change(&op, mid, &[("action", "remove_manager"), ("id", &aid.to_string())]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}");
+        assert!(!app.account(aid).await.has_role(Role::MinistryManager), "{n}");
+        assert_eq!(m.get("/ministry/requests").await.status, StatusCode::FORBIDDEN, "{n}");
+        let actions: Vec<String> = app
+            .audit_actions(&format!("account:{aid}"))
+            .await
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        assert!(actions.contains(&"ministry.manager_add".to_string()), "{n}: {actions:?}");
+        assert!(actions.contains(&"ministry.manager_remove".to_string()), "{n}");
+        app.assert_audit_intact().await;
+    })
+    .await;
+}
