@@ -12,7 +12,7 @@
 //!
 //! The type is decided from the content, and must agree with the name's
 //! extension.
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 
 /// Largest file accepted (the request body limit is larger).
 pub const MAX_BYTES: usize = 512 * 1024;
@@ -322,16 +322,6 @@ fn to_persons(rows: Rows) -> Result<Vec<RawRow>, FileError> {
             permissions: cell(&cells, 4),
         })
         .collect())
-}
-
-/// Reads at most `limit` bytes; `None` if there were more.
-pub fn read_limited(mut r: impl Read, limit: usize) -> Option<Vec<u8>> {
-    let mut buf = Vec::new();
-    r.by_ref()
-        .take(limit as u64 + 1)
-        .read_to_end(&mut buf)
-        .ok()?;
-    (buf.len() <= limit).then_some(buf)
 }
 
 #[cfg(test)]
