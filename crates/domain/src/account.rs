@@ -167,15 +167,18 @@ pub enum Role {
     Declarant,
     CivilServant,
     Operator,
+    /// Manages one ministry's civil-servant provisioning requests (R-ID-6).
+    MinistryManager,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Role::Citizen,
         Role::Business,
         Role::Declarant,
         Role::CivilServant,
         Role::Operator,
+        Role::MinistryManager,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -184,6 +187,7 @@ impl Role {
             Role::Declarant => "declarant",
             Role::CivilServant => "civil_servant",
             Role::Operator => "operator",
+            Role::MinistryManager => "ministry_manager",
         }
     }
     pub fn parse(s: &str) -> Result<Self, ValueError> {

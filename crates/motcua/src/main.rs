@@ -72,7 +72,7 @@ enum Admin {
         full_name: String,
         #[arg(long)]
         email: Option<String>,
-        /// citizen, business, declarant, civil_servant or operator (repeatable)
+        /// citizen, business, declarant, civil_servant, operator or ministry_manager (repeatable)
         #[arg(long = "role", required = true)]
         roles: Vec<String>,
         #[arg(long)]
@@ -243,7 +243,7 @@ fn parse_roles(roles: &[String]) -> Result<Vec<Role>> {
     roles
         .iter()
         .flat_map(|r| r.split(','))
-        .map(|r| Role::parse(r).map_err(|_| anyhow::anyhow!("unknown role '{r}': use citizen, business, declarant, civil_servant or operator")))
+        .map(|r| Role::parse(r).map_err(|_| anyhow::anyhow!("unknown role '{r}': use citizen, business, declarant, civil_servant, operator or ministry_manager")))
         .collect()
 }
 

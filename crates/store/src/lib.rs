@@ -23,6 +23,7 @@ pub mod events;
 pub mod jobs;
 pub mod lifecycle;
 pub mod migrate;
+pub mod provisioning;
 pub mod registrations;
 pub mod resets;
 pub mod sessions;

@@ -110,6 +110,24 @@ pub struct NewAccountInput {
     pub permanent: bool,
 }
 
+impl PreparedAccount {
+    pub fn username(&self) -> &str {
+        &self.new.username
+    }
+
+    /// Changes the username (e.g. to a free one found inside the
+    /// transaction). The password was generated, not chosen, so no
+    /// password rule depends on the username.
+    pub fn set_username(&mut self, username: &Username) {
+        self.new.username = username.to_string();
+    }
+
+    /// The initial password given to the holder.
+    pub fn initial_password(&self) -> &str {
+        &self.initial
+    }
+}
+
 /// A checked account with its password hashed, ready to insert in the
 /// caller's transaction ([`insert_account`]).
 pub struct PreparedAccount {

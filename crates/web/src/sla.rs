@@ -24,6 +24,7 @@ pub async fn items(state: &crate::AppState) -> Result<Vec<SlaItem>, motcua_store
     let mut c = state.store.conn().await?;
     let mut all = crate::registration::sla_items(&mut c).await?;
     all.extend(crate::lifecycle::sla_items(&mut c).await?);
+    all.extend(crate::provisioning::sla_items(&mut c).await?);
     all.sort_by_key(|i| (i.due_at, i.received_at));
     Ok(all)
 }

@@ -130,6 +130,8 @@ pub fn routes(state: AppState) -> Router {
 
 pub struct UserInfo {
     pub operator: bool,
+    /// Manages a ministry's civil-servant requests (nav link).
+    pub ministry_manager: bool,
     pub name: String,
 }
 
@@ -152,6 +154,7 @@ impl Chrome {
             csrf: ctx.csrf.clone(),
             user: ctx.viewer.as_ref().map(|v| UserInfo {
                 operator: v.account.has_role(Role::Operator),
+                ministry_manager: v.account.has_role(Role::MinistryManager),
                 name: v.account.full_name.clone(),
             }),
             path: ctx.path.clone(),
@@ -271,6 +274,7 @@ pub fn role_key(r: Role) -> &'static str {
         Role::Declarant => "role.declarant",
         Role::CivilServant => "role.civil_servant",
         Role::Operator => "role.operator",
+        Role::MinistryManager => "role.ministry_manager",
     }
 }
 

@@ -16,6 +16,7 @@ mod console;
 mod errors;
 mod events;
 mod lifecycle;
+mod provisioning;
 mod public;
 mod registration;
 

@@ -1,0 +1,815 @@
+//! Civil-servant provisioning (R-ID-6…8): ministries with their work units
+//! and function catalogs (operator data), legal bases with their deadlines,
+//! ministry managers, requests with their persons and the operator's
+//! decision on each, and the civil-servant accounts granted.
+use crate::{conflict, Backend, Result, StoreError};
+use motcua_domain::{Millis, Role};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+// ---------------------------------------------------------------------------
+// Ministries, work units, functions
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Ministry {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+}
+
+fn ministry_row(r: &AnyRow) -> Result<Ministry> {
+    Ok(Ministry {
+        id: r.try_get("id")?,
+        code: r.try_get("code")?,
+        name: r.try_get("name")?,
+    })
+}
+
+pub async fn ministries(c: &mut AnyConnection) -> Result<Vec<Ministry>> {
+    let rows = sqlx::query("SELECT id, code, name FROM ministries ORDER BY name, id")
+        .fetch_all(&mut *c)
+        .await?;
+    rows.iter().map(ministry_row).collect()
+}
+
+pub async fn ministry(c: &mut AnyConnection, id: i64) -> Result<Option<Ministry>> {
+    let r = sqlx::query("SELECT id, code, name FROM ministries WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?;
+    r.as_ref().map(ministry_row).transpose()
+}
+
+pub async fn create_ministry(
+    c: &mut AnyConnection,
+    code: &str,
+    name: &str,
+    now: Millis,
+) -> Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO ministries (code, name, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING id",
+    )
+    .bind(code)
+    .bind(name)
+    .bind(now)
+    .fetch_one(&mut *c)
+    .await
+    .map_err(conflict("ministry code"))
+}
+
+pub async fn rename_ministry(
+    c: &mut AnyConnection,
+    id: i64,
+    name: &str,
+    now: Millis,
+) -> Result<bool> {
+    let n = sqlx::query("UPDATE ministries SET name = $1, updated_at = $2 WHERE id = $3")
+        .bind(name)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *c)
+        .await?
+        .rows_affected();
+    Ok(n == 1)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct WorkUnit {
+    pub id: i64,
+    pub ministry_id: i64,
+    pub name: String,
+    /// The folded name lists are matched against.
+    pub name_key: String,
+}
+
+pub async fn work_units(c: &mut AnyConnection, ministry_id: i64) -> Result<Vec<WorkUnit>> {
+    let rows = sqlx::query(
+        "SELECT id, ministry_id, name, name_key FROM work_units WHERE ministry_id = $1 ORDER BY name_key, id",
+    )
+    .bind(ministry_id)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(WorkUnit {
+                id: r.try_get("id")?,
+                ministry_id: r.try_get("ministry_id")?,
+                name: r.try_get("name")?,
+                name_key: r.try_get("name_key")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn add_work_unit(
+    c: &mut AnyConnection,
+    ministry_id: i64,
+    name: &str,
+    name_key: &str,
+    now: Millis,
+) -> Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO work_units (ministry_id, name, name_key, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(ministry_id)
+    .bind(name)
+    .bind(name_key)
+    .bind(now)
+    .fetch_one(&mut *c)
+    .await
+    .map_err(conflict("work unit"))
+}
+
+pub async fn rename_work_unit(
+    c: &mut AnyConnection,
+    ministry_id: i64,
+    id: i64,
+    name: &str,
+    name_key: &str,
+) -> Result<bool> {
+    let n = sqlx::query(
+        "UPDATE work_units SET name = $1, name_key = $2 WHERE id = $3 AND ministry_id = $4",
+    )
+    .bind(name)
+    .bind(name_key)
+    .bind(id)
+    .bind(ministry_id)
+    .execute(&mut *c)
+    .await
+    .map_err(conflict("work unit"))?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// Removes a work unit nobody was requested or granted in; `Conflict` if
+/// one was (the records keep pointing at it).
+pub async fn remove_work_unit(c: &mut AnyConnection, ministry_id: i64, id: i64) -> Result<bool> {
+    let used: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM provisioning_persons WHERE work_unit_id = $1) + (SELECT COUNT(*) FROM civil_servants WHERE work_unit_id = $1)",
+    )
+    .bind(id)
+    .fetch_one(&mut *c)
+    .await?;
+    if used > 0 {
+        return Err(StoreError::Conflict("work unit in use"));
+    }
+    let n = sqlx::query("DELETE FROM work_units WHERE id = $1 AND ministry_id = $2")
+        .bind(id)
+        .bind(ministry_id)
+        .execute(&mut *c)
+        .await?
+        .rows_affected();
+    Ok(n == 1)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Function {
+    pub id: i64,
+    pub ministry_id: i64,
+    pub code: String,
+    pub name: String,
+}
+
+pub async fn functions(c: &mut AnyConnection, ministry_id: i64) -> Result<Vec<Function>> {
+    let rows = sqlx::query(
+        "SELECT id, ministry_id, code, name FROM ministry_functions WHERE ministry_id = $1 ORDER BY code",
+    )
+    .bind(ministry_id)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Function {
+                id: r.try_get("id")?,
+                ministry_id: r.try_get("ministry_id")?,
+                code: r.try_get("code")?,
+                name: r.try_get("name")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn add_function(
+    c: &mut AnyConnection,
+    ministry_id: i64,
+    code: &str,
+    name: &str,
+    now: Millis,
+) -> Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO ministry_functions (ministry_id, code, name, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(ministry_id)
+    .bind(code)
+    .bind(name)
+    .bind(now)
+    .fetch_one(&mut *c)
+    .await
+    .map_err(conflict("function code"))
+}
+
+pub async fn rename_function(
+    c: &mut AnyConnection,
+    ministry_id: i64,
+    id: i64,
+    name: &str,
+) -> Result<bool> {
+    let n =
+        sqlx::query("UPDATE ministry_functions SET name = $1 WHERE id = $2 AND ministry_id = $3")
+            .bind(name)
+            .bind(id)
+            .bind(ministry_id)
+            .execute(&mut *c)
+            .await?
+            .rows_affected();
+    Ok(n == 1)
+}
+
+/// Removes a function from the catalog; accounts already granted keep
+/// the code in their permissions.
+pub async fn remove_function(c: &mut AnyConnection, ministry_id: i64, id: i64) -> Result<bool> {
+    let n = sqlx::query("DELETE FROM ministry_functions WHERE id = $1 AND ministry_id = $2")
+        .bind(id)
+        .bind(ministry_id)
+        .execute(&mut *c)
+        .await?
+        .rows_affected();
+    Ok(n == 1)
+}
+
+// ---------------------------------------------------------------------------
+// Legal bases
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LegalBasis {
+    pub code: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub working_days: i64,
+    /// Space-separated ministry codes it applies to; empty: every ministry.
+    pub ministries: String,
+}
+
+impl LegalBasis {
+    pub fn applies_to(&self, ministry_code: &str) -> bool {
+        self.ministries.trim().is_empty()
+            || self
+                .ministries
+                .split_whitespace()
+                .any(|m| m == ministry_code)
+    }
+}
+
+fn basis_row(r: &AnyRow) -> Result<LegalBasis> {
+    Ok(LegalBasis {
+        code: r.try_get("code")?,
+        name_vi: r.try_get("name_vi")?,
+        name_en: r.try_get("name_en")?,
+        working_days: r.try_get("working_days")?,
+        ministries: r.try_get("ministries")?,
+    })
+}
+
+pub async fn legal_bases(c: &mut AnyConnection) -> Result<Vec<LegalBasis>> {
+    let rows = sqlx::query(
+        "SELECT code, name_vi, name_en, working_days, ministries FROM legal_bases ORDER BY code",
+    )
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter().map(basis_row).collect()
+}
+
+pub async fn legal_basis(c: &mut AnyConnection, code: &str) -> Result<Option<LegalBasis>> {
+    let r = sqlx::query(
+        "SELECT code, name_vi, name_en, working_days, ministries FROM legal_bases WHERE code = $1",
+    )
+    .bind(code)
+    .fetch_optional(&mut *c)
+    .await?;
+    r.as_ref().map(basis_row).transpose()
+}
+
+pub async fn update_legal_basis(
+    c: &mut AnyConnection,
+    code: &str,
+    working_days: i64,
+    ministries: &str,
+    now: Millis,
+) -> Result<bool> {
+    let n = sqlx::query(
+        "UPDATE legal_bases SET working_days = $1, ministries = $2, updated_at = $3 WHERE code = $4",
+    )
+    .bind(working_days)
+    .bind(ministries)
+    .bind(now)
+    .bind(code)
+    .execute(&mut *c)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+// ---------------------------------------------------------------------------
+// Ministry managers and roles
+// ---------------------------------------------------------------------------
+
+/// The ministry whose requests this account manages, if any.
+pub async fn managed_ministry(c: &mut AnyConnection, account_id: i64) -> Result<Option<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT ministry_id FROM ministry_managers WHERE account_id = $1")
+            .bind(account_id)
+            .fetch_optional(&mut *c)
+            .await?,
+    )
+}
+
+/// Makes the account a manager of the ministry (one ministry per account:
+/// `Conflict` if it already manages one).
+pub async fn add_manager(
+    c: &mut AnyConnection,
+    account_id: i64,
+    ministry_id: i64,
+    now: Millis,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO ministry_managers (account_id, ministry_id, created_at) VALUES ($1, $2, $3)",
+    )
+    .bind(account_id)
+    .bind(ministry_id)
+    .bind(now)
+    .execute(&mut *c)
+    .await
+    .map_err(conflict("ministry manager"))?;
+    Ok(())
+}
+
+pub async fn remove_manager(
+    c: &mut AnyConnection,
+    account_id: i64,
+    ministry_id: i64,
+) -> Result<bool> {
+    let n = sqlx::query("DELETE FROM ministry_managers WHERE account_id = $1 AND ministry_id = $2")
+        .bind(account_id)
+        .bind(ministry_id)
+        .execute(&mut *c)
+        .await?
+        .rows_affected();
+    Ok(n == 1)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Manager {
+    pub account_id: i64,
+    pub username: String,
+    pub full_name: String,
+    pub email: Option<String>,
+    pub locale: String,
+}
+
+pub async fn managers(c: &mut AnyConnection, ministry_id: i64) -> Result<Vec<Manager>> {
+    let rows = sqlx::query(
+        "SELECT a.id, a.username, a.full_name, a.email, a.locale FROM ministry_managers m JOIN accounts a ON a.id = m.account_id \
+         WHERE m.ministry_id = $1 ORDER BY a.username",
+    )
+    .bind(ministry_id)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Manager {
+                account_id: r.try_get("id")?,
+                username: r.try_get("username")?,
+                full_name: r.try_get("full_name")?,
+                email: r.try_get("email")?,
+                locale: r.try_get("locale")?,
+            })
+        })
+        .collect()
+}
+
+/// Gives the account a role (no-op if it has it).
+pub async fn add_role(c: &mut AnyConnection, account_id: i64, role: Role) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO account_roles (account_id, role) VALUES ($1, $2) ON CONFLICT (account_id, role) DO NOTHING",
+    )
+    .bind(account_id)
+    .bind(role.as_str())
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+pub async fn remove_role(c: &mut AnyConnection, account_id: i64, role: Role) -> Result<()> {
+    sqlx::query("DELETE FROM account_roles WHERE account_id = $1 AND role = $2")
+        .bind(account_id)
+        .bind(role.as_str())
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Requests and persons
+// ---------------------------------------------------------------------------
+
+/// The next number of the year's reference sequence (1, 2, …); safe under
+/// concurrency (the counter row is updated in the caller's transaction).
+pub async fn next_number(c: &mut AnyConnection, year: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO provisioning_counters (year, last) VALUES ($1, 1) \
+         ON CONFLICT (year) DO UPDATE SET last = provisioning_counters.last + 1 RETURNING last",
+    )
+    .bind(year)
+    .fetch_one(&mut *c)
+    .await?)
+}
+
+#[derive(Debug, Clone)]
+pub struct NewRequest<'a> {
+    pub reference: &'a str,
+    pub ministry_id: i64,
+    pub manager_account_id: i64,
+    pub legal_basis: &'a str,
+    pub working_days: i64,
+    /// `form`, `csv` or `xlsx`.
+    pub source: &'a str,
+    /// The uploaded file, kept in `attachments`.
+    pub upload_sha256: Option<&'a str>,
+    pub received_at: Millis,
+    pub due_at: Millis,
+}
+
+pub async fn create_request(c: &mut AnyConnection, r: &NewRequest<'_>, now: Millis) -> Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO provisioning_requests (reference, ministry_id, manager_account_id, legal_basis, working_days, source, upload_sha256, \
+         status, received_at, due_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $10, $10) RETURNING id",
+    )
+    .bind(r.reference)
+    .bind(r.ministry_id)
+    .bind(r.manager_account_id)
+    .bind(r.legal_basis)
+    .bind(r.working_days)
+    .bind(r.source)
+    .bind(r.upload_sha256.map(str::to_string))
+    .bind(r.received_at)
+    .bind(r.due_at)
+    .bind(now)
+    .fetch_one(&mut *c)
+    .await
+    .map_err(conflict("request reference"))
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewPerson {
+    pub row_no: i64,
+    pub full_name: String,
+    pub job_title: String,
+    pub work_unit_id: Option<i64>,
+    pub work_unit: String,
+    pub email: String,
+    /// Function codes, space-separated.
+    pub permissions: String,
+}
+
+pub async fn add_person(c: &mut AnyConnection, request_id: i64, p: &NewPerson) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO provisioning_persons (request_id, row_no, full_name, job_title, work_unit_id, work_unit, email, permissions, decision) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending') RETURNING id",
+    )
+    .bind(request_id)
+    .bind(p.row_no)
+    .bind(&p.full_name)
+    .bind(&p.job_title)
+    .bind(p.work_unit_id)
+    .bind(&p.work_unit)
+    .bind(&p.email)
+    .bind(&p.permissions)
+    .fetch_one(&mut *c)
+    .await?)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Request {
+    pub id: i64,
+    pub reference: String,
+    pub ministry_id: i64,
+    pub ministry_code: String,
+    pub ministry_name: String,
+    pub manager_account_id: i64,
+    pub legal_basis: String,
+    pub working_days: i64,
+    pub source: String,
+    pub upload_sha256: Option<String>,
+    /// `open` or `completed`.
+    pub status: String,
+    pub received_at: Millis,
+    pub due_at: Millis,
+    pub completed_at: Option<Millis>,
+    pub notice_sha256: Option<String>,
+    pub persons: i64,
+    pub granted: i64,
+    pub refused: i64,
+}
+
+const REQ_SELECT: &str = "SELECT r.id, r.reference, r.ministry_id, m.code AS ministry_code, m.name AS ministry_name, r.manager_account_id, \
+     r.legal_basis, r.working_days, r.source, r.upload_sha256, r.status, r.received_at, r.due_at, r.completed_at, r.notice_sha256, \
+     (SELECT COUNT(*) FROM provisioning_persons p WHERE p.request_id = r.id) AS persons, \
+     (SELECT COUNT(*) FROM provisioning_persons p WHERE p.request_id = r.id AND p.decision = 'granted') AS granted, \
+     (SELECT COUNT(*) FROM provisioning_persons p WHERE p.request_id = r.id AND p.decision = 'refused') AS refused \
+     FROM provisioning_requests r JOIN ministries m ON m.id = r.ministry_id";
+
+fn request_row(r: &AnyRow) -> Result<Request> {
+    Ok(Request {
+        id: r.try_get("id")?,
+        reference: r.try_get("reference")?,
+        ministry_id: r.try_get("ministry_id")?,
+        ministry_code: r.try_get("ministry_code")?,
+        ministry_name: r.try_get("ministry_name")?,
+        manager_account_id: r.try_get("manager_account_id")?,
+        legal_basis: r.try_get("legal_basis")?,
+        working_days: r.try_get("working_days")?,
+        source: r.try_get("source")?,
+        upload_sha256: r.try_get("upload_sha256")?,
+        status: r.try_get("status")?,
+        received_at: r.try_get("received_at")?,
+        due_at: r.try_get("due_at")?,
+        completed_at: r.try_get("completed_at")?,
+        notice_sha256: r.try_get("notice_sha256")?,
+        persons: r.try_get("persons")?,
+        granted: r.try_get("granted")?,
+        refused: r.try_get("refused")?,
+    })
+}
+
+pub async fn request(c: &mut AnyConnection, id: i64) -> Result<Option<Request>> {
+    let sql = format!("{REQ_SELECT} WHERE r.id = $1");
+    let r = sqlx::query(&sql).bind(id).fetch_optional(&mut *c).await?;
+    r.as_ref().map(request_row).transpose()
+}
+
+/// Locks the request row for a decision (PostgreSQL; SQLite's write
+/// transaction is already exclusive); returns its status.
+pub async fn lock_request(c: &mut AnyConnection, id: i64) -> Result<Option<String>> {
+    let sql = format!(
+        "SELECT status FROM provisioning_requests WHERE id = $1{}",
+        Backend::of(c).for_update()
+    );
+    Ok(sqlx::query_scalar(&sql)
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?)
+}
+
+/// Requests of one ministry (or all with `None`), of one status (or all
+/// with `""`): open ones by deadline, then the others newest first.
+pub async fn requests(
+    c: &mut AnyConnection,
+    ministry_id: Option<i64>,
+    status: &str,
+    limit: i64,
+) -> Result<Vec<Request>> {
+    let sql = format!(
+        "{REQ_SELECT} WHERE ($1 = 0 OR r.ministry_id = $1) AND ($2 = '' OR r.status = $2) \
+         ORDER BY CASE WHEN r.status = 'open' THEN 0 ELSE 1 END, CASE WHEN r.status = 'open' THEN r.due_at ELSE -r.id END, r.id LIMIT $3"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(ministry_id.unwrap_or(0))
+        .bind(status)
+        .bind(limit)
+        .fetch_all(&mut *c)
+        .await?;
+    rows.iter().map(request_row).collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Person {
+    pub id: i64,
+    pub request_id: i64,
+    pub row_no: i64,
+    pub full_name: String,
+    pub job_title: String,
+    pub work_unit_id: Option<i64>,
+    pub work_unit: String,
+    pub email: String,
+    pub permissions: String,
+    /// `pending`, `granted` or `refused`.
+    pub decision: String,
+    pub reason: Option<String>,
+    pub account_id: Option<i64>,
+    pub username: Option<String>,
+    /// The sealed initial password, until the notice is made.
+    #[serde(skip)]
+    pub sealed_password: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<Millis>,
+}
+
+const PERSON_COLS: &str = "id, request_id, row_no, full_name, job_title, work_unit_id, work_unit, email, permissions, decision, reason, \
+     account_id, username, sealed_password, decided_by, decided_at";
+
+fn person_row(r: &AnyRow) -> Result<Person> {
+    Ok(Person {
+        id: r.try_get("id")?,
+        request_id: r.try_get("request_id")?,
+        row_no: r.try_get("row_no")?,
+        full_name: r.try_get("full_name")?,
+        job_title: r.try_get("job_title")?,
+        work_unit_id: r.try_get("work_unit_id")?,
+        work_unit: r.try_get("work_unit")?,
+        email: r.try_get("email")?,
+        permissions: r.try_get("permissions")?,
+        decision: r.try_get("decision")?,
+        reason: r.try_get("reason")?,
+        account_id: r.try_get("account_id")?,
+        username: r.try_get("username")?,
+        sealed_password: r.try_get("sealed_password")?,
+        decided_by: r.try_get("decided_by")?,
+        decided_at: r.try_get("decided_at")?,
+    })
+}
+
+pub async fn persons(c: &mut AnyConnection, request_id: i64) -> Result<Vec<Person>> {
+    let sql = format!(
+        "SELECT {PERSON_COLS} FROM provisioning_persons WHERE request_id = $1 ORDER BY row_no, id"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(request_id)
+        .fetch_all(&mut *c)
+        .await?;
+    rows.iter().map(person_row).collect()
+}
+
+pub async fn person(c: &mut AnyConnection, request_id: i64, id: i64) -> Result<Option<Person>> {
+    let sql =
+        format!("SELECT {PERSON_COLS} FROM provisioning_persons WHERE id = $1 AND request_id = $2");
+    let r = sqlx::query(&sql)
+        .bind(id)
+        .bind(request_id)
+        .fetch_optional(&mut *c)
+        .await?;
+    r.as_ref().map(person_row).transpose()
+}
+
+/// Records a grant; false if the person was already decided.
+pub async fn grant(
+    c: &mut AnyConnection,
+    id: i64,
+    account_id: i64,
+    username: &str,
+    sealed_password: &str,
+    by: &str,
+    now: Millis,
+) -> Result<bool> {
+    let n = sqlx::query(
+        "UPDATE provisioning_persons SET decision = 'granted', account_id = $1, username = $2, sealed_password = $3, decided_by = $4, decided_at = $5 \
+         WHERE id = $6 AND decision = 'pending'",
+    )
+    .bind(account_id)
+    .bind(username)
+    .bind(sealed_password)
+    .bind(by)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *c)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// Records a refusal; false if the person was already decided.
+pub async fn refuse(
+    c: &mut AnyConnection,
+    id: i64,
+    reason: &str,
+    by: &str,
+    now: Millis,
+) -> Result<bool> {
+    let n = sqlx::query(
+        "UPDATE provisioning_persons SET decision = 'refused', reason = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND decision = 'pending'",
+    )
+    .bind(reason)
+    .bind(by)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *c)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// Marks the request completed with its sealed notice and erases the
+/// sealed initial passwords (the notice is now their only copy).
+pub async fn complete(
+    c: &mut AnyConnection,
+    id: i64,
+    notice_sha256: &str,
+    now: Millis,
+) -> Result<bool> {
+    let n = sqlx::query(
+        "UPDATE provisioning_requests SET status = 'completed', completed_at = $1, notice_sha256 = $2, updated_at = $1 WHERE id = $3 AND status = 'open'",
+    )
+    .bind(now)
+    .bind(notice_sha256)
+    .bind(id)
+    .execute(&mut *c)
+    .await?
+    .rows_affected();
+    sqlx::query("UPDATE provisioning_persons SET sealed_password = NULL WHERE request_id = $1")
+        .bind(id)
+        .execute(&mut *c)
+        .await?;
+    Ok(n == 1)
+}
+
+/// Restarts the validity of a still-initial password (counted from the
+/// notice that gives it, not from the grant).
+pub async fn renew_initial_expiry(
+    c: &mut AnyConnection,
+    account_id: i64,
+    expires_at: Millis,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE password_credentials SET expires_at = $1 WHERE account_id = $2 AND is_initial = 1",
+    )
+    .bind(expires_at)
+    .bind(account_id)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Civil servants
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CivilServant {
+    pub account_id: i64,
+    pub ministry_id: i64,
+    pub work_unit_id: Option<i64>,
+    pub work_unit: String,
+    pub job_title: String,
+    /// Function codes, space-separated.
+    pub permissions: String,
+    pub request_id: Option<i64>,
+}
+
+pub async fn add_civil_servant(c: &mut AnyConnection, s: &CivilServant, now: Millis) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO civil_servants (account_id, ministry_id, work_unit_id, work_unit, job_title, permissions, request_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(s.account_id)
+    .bind(s.ministry_id)
+    .bind(s.work_unit_id)
+    .bind(&s.work_unit)
+    .bind(&s.job_title)
+    .bind(&s.permissions)
+    .bind(s.request_id)
+    .bind(now)
+    .execute(&mut *c)
+    .await
+    .map_err(conflict("civil servant"))?;
+    Ok(())
+}
+
+pub async fn civil_servant(c: &mut AnyConnection, account_id: i64) -> Result<Option<CivilServant>> {
+    let r = sqlx::query(
+        "SELECT account_id, ministry_id, work_unit_id, work_unit, job_title, permissions, request_id FROM civil_servants WHERE account_id = $1",
+    )
+    .bind(account_id)
+    .fetch_optional(&mut *c)
+    .await?;
+    r.map(|r| {
+        Ok(CivilServant {
+            account_id: r.try_get("account_id")?,
+            ministry_id: r.try_get("ministry_id")?,
+            work_unit_id: r.try_get("work_unit_id")?,
+            work_unit: r.try_get("work_unit")?,
+            job_title: r.try_get("job_title")?,
+            permissions: r.try_get("permissions")?,
+            request_id: r.try_get("request_id")?,
+        })
+    })
+    .transpose()
+}
+
+/// Whether some account already uses this email (case-insensitive).
+pub async fn email_in_use(c: &mut AnyConnection, email: &str) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE lower(email) = lower($1)")
+        .bind(email.trim())
+        .fetch_one(&mut *c)
+        .await?;
+    Ok(n > 0)
+}
+
+/// Whether an account has this username.
+pub async fn username_taken(c: &mut AnyConnection, username: &str) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE username = $1")
+        .bind(username)
+        .fetch_one(&mut *c)
+        .await?;
+    Ok(n > 0)
+}
