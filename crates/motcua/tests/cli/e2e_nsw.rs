@@ -383,3 +383,205 @@ async fn browser_declarant_registration_review_and_webhook() {
     drop(b);
     drop(server);
 }
+
+const MANAGER: &str = "ql.bocongthuong";
+const MANAGER_NEW_PW: &str = "Quan-Ly-Bo-Cong-Thuong-2026";
+const OPERATOR2: &str = "qt.dangvanminh";
+const OPERATOR2_NEW_PW: &str = "Quan-Tri-Vien-Minh-2026";
+
+/// Submits the form of the ministry page whose hidden `action` is `action`.
+async fn ministry_form(b: &Page, action: &str) {
+    b.click(&format!(
+        "form:has(input[name='action'][value='{action}']) button[type='submit']"
+    ))
+    .await;
+}
+
+/// In Chromium: the operator sets up Bộ Công Thương and its manager; the
+/// manager uploads a CSV of 3 persons; the operator grants 2 and refuses 1
+/// with a reason; the written notice (PDF) lists exactly that (R-ID-6…8).
+#[tokio::test]
+async fn browser_ministry_csv_request_grant_refuse_and_notice() {
+    let test = "browser_ministry_csv_request_grant_refuse_and_notice";
+    let Some(tools) = Tools::find(test) else {
+        return;
+    };
+    let sb = Sandbox::sqlite();
+    let operator_pw = sb.create_account(
+        OPERATOR2,
+        "Đặng Văn Minh",
+        "minh.dang@example.gov.vn",
+        "operator",
+    );
+    let manager_pw = sb.create_account(
+        MANAGER,
+        "Phạm Thị Quản",
+        "quan.pham@moit.example.gov.vn",
+        "ministry_manager",
+    );
+    let csv = sb.path().join("danh-sach-can-bo.csv");
+    std::fs::write(
+        &csv,
+        "ho_ten,chuc_danh,don_vi_cong_tac,email,quyen\n\
+         Nguyễn Văn An,Chuyên viên,Vụ Kế hoạch,an.nv@moit.example.gov.vn,tra_cuu;phe_duyet\n\
+         Trần Thị Bình,Chuyên viên chính,Cục Xuất nhập khẩu,binh.tt@moit.example.gov.vn,tra_cuu\n\
+         Lê Minh Châu,Trưởng phòng,Cục Xuất nhập khẩu,chau.lm@moit.example.gov.vn,phe_duyet\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let server = sb.serve();
+    let b = crate::webdriver::Browser::start(&tools, &server.url).await;
+    b.goto("/lang/vi?next=/").await;
+    b.wait_path("the home page", |p| p == "/").await;
+
+    // The operator: units, functions and the manager of Bộ Công Thương.
+    login(&b, OPERATOR2, &operator_pw).await;
+    change_initial(&b, &operator_pw, OPERATOR2_NEW_PW).await;
+    // Open the page of Bộ Công Thương by its link text.
+    b.goto("/console/ministries").await;
+    let href = b
+        .execute(
+            "return [...document.querySelectorAll('a[href^=\"/console/ministries/\"]')].find(a => a.textContent.includes('Công Thương')).getAttribute('href');",
+            json!([]),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let ministry = href.as_str().unwrap_or_default().to_string();
+    for unit in ["Vụ Kế hoạch", "Cục Xuất nhập khẩu"] {
+        b.goto(&ministry).await;
+        b.fill("#unit-name", unit).await;
+        ministry_form(&b, "add_unit").await;
+        // (The names are in the rename fields.)
+        b.element(&format!("#units-table input[value='{unit}']"))
+            .await;
+    }
+    for (code, name) in [
+        ("tra_cuu", "Tra cứu hồ sơ"),
+        ("phe_duyet", "Phê duyệt hồ sơ"),
+    ] {
+        b.goto(&ministry).await;
+        b.fill("#function-code", code).await;
+        b.fill("#function-name", name).await;
+        ministry_form(&b, "add_function").await;
+        b.wait_text("#functions-table", code).await;
+    }
+    b.goto(&ministry).await;
+    b.fill("#manager-username", MANAGER).await;
+    ministry_form(&b, "add_manager").await;
+    b.wait_text("#managers-list", MANAGER).await;
+    logout(&b).await;
+
+    // The manager uploads the CSV of 3 persons.
+    login(&b, MANAGER, &manager_pw).await;
+    change_initial(&b, &manager_pw, MANAGER_NEW_PW).await;
+    b.goto("/ministry/requests/new").await;
+    crate::e2e::axe_check(&b, &tools.axe_js, "the ministry's request form").await;
+    b.set_value("#upload_basis", "decree-85-2019").await;
+    b.upload("#file", &csv).await;
+    b.click("#upload-form button[type='submit']").await;
+    let reference = b.wait_text("h1", "CT-").await;
+    let request_path = b
+        .path()
+        .await
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    logout(&b).await;
+
+    // The operator grants An and Bình, refuses Châu with a reason.
+    login(&b, OPERATOR2, OPERATOR2_NEW_PW).await;
+    b.wait_path("after login", |p| !p.starts_with("/login"))
+        .await;
+    b.goto("/console/provisioning").await;
+    b.wait_text(
+        "#open-requests",
+        reference
+            .split_whitespace()
+            .find(|w| w.starts_with("CT-"))
+            .unwrap_or("CT-"),
+    )
+    .await;
+    b.click("#open-requests a[href^='/console/provisioning/']")
+        .await;
+    b.wait_text("#persons", "Lê Minh Châu").await;
+    crate::e2e::axe_check(
+        &b,
+        &tools.axe_js,
+        "the operator's provisioning request page",
+    )
+    .await;
+    for name in ["Nguyễn Văn An", "Trần Thị Bình"] {
+        let id = b
+            .execute(
+                "return [...document.querySelectorAll('#persons tr')].find(r => r.textContent.includes(arguments[0])).id;",
+                json!([name]),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let row = id.as_str().unwrap_or_default().to_string();
+        b.click(&format!("#{row} form[action$='/grant'] button"))
+            .await;
+        b.wait_text(&format!("#{row}"), "").await;
+    }
+    let id = b
+        .execute(
+            "return [...document.querySelectorAll('#persons tr')].find(r => r.textContent.includes('Lê Minh Châu')).id;",
+            json!([]),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let row = id.as_str().unwrap_or_default().to_string();
+    b.fill(
+        &format!("#{row} input[name='reason']"),
+        "Đã có tài khoản trên hệ thống của Bộ",
+    )
+    .await;
+    b.click(&format!("#{row} form[action$='/refuse'] button"))
+        .await;
+    b.wait_text("#notice-link", "").await;
+    logout(&b).await;
+
+    // The manager sees the result and downloads the notice.
+    login(&b, MANAGER, MANAGER_NEW_PW).await;
+    b.wait_path("after login", |p| !p.starts_with("/login"))
+        .await;
+    b.goto(&request_path).await;
+    b.wait_text("#notice-link", "").await;
+    drop(b);
+    // The session cookie is HttpOnly (no script can read it): fetch the
+    // PDF over HTTP with a session of the manager's own.
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    crate::support::http_login(&http, &server.url, MANAGER, MANAGER_NEW_PW).await;
+    let pdf = http
+        .get(format!("{}{request_path}/notice.pdf", server.url))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(pdf.status(), reqwest::StatusCode::OK);
+    let bytes = pdf.bytes().await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(bytes.starts_with(b"%PDF"));
+    let text = pdf_extract::extract_text_from_mem(&bytes).unwrap_or_else(|e| panic!("{e}"));
+    let flat: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    for needle in [
+        "NguyễnVănAn",
+        "TrầnThịBình",
+        "LêMinhChâu",
+        "ĐãcótàikhoảntrênhệthốngcủaBộ",
+    ] {
+        assert!(flat.contains(needle), "the notice lacks {needle}:\n{text}");
+    }
+    let r = reference
+        .split_whitespace()
+        .find(|w| w.starts_with("CT-"))
+        .unwrap_or_default()
+        .trim_matches(|c: char| !c.is_alphanumeric() && c != '-');
+    assert!(
+        flat.contains(r),
+        "the notice lacks the reference {r}:\n{text}"
+    );
+    drop(server);
+}
