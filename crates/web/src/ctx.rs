@@ -120,6 +120,9 @@ pub struct Ctx {
     pub viewer: Option<Viewer>,
     pub csrf: String,
     pub path: String,
+    /// SHA-256 of the session (or pre-session) cookie token: what signing
+    /// challenges and sign-ups are bound to, so only this browser can use them.
+    pub binding_hash: String,
 }
 
 impl Ctx {
@@ -230,6 +233,7 @@ impl FromRequestParts<AppState> for Ctx {
                 .unwrap_or_default(),
         };
         let csrf = csrf_for(&state.config.secret_key, &binding);
+        let binding_hash = sha256_hex(&binding);
         let path = parts
             .uri
             .path_and_query()
@@ -243,6 +247,7 @@ impl FromRequestParts<AppState> for Ctx {
             viewer,
             csrf,
             path,
+            binding_hash,
         })
     }
 }

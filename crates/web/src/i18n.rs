@@ -57,6 +57,7 @@ const TABLES: &[&[Message]] = &[
     crate::registration::MESSAGES,
     crate::provisioning::MESSAGES,
     crate::lifecycle::MESSAGES,
+    crate::identity::MESSAGES,
 ];
 
 pub const MESSAGES: &[(&str, &str, &str)] = &[

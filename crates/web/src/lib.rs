@@ -13,6 +13,7 @@ pub mod error;
 pub mod events;
 pub mod hashing;
 pub mod i18n;
+pub mod identity;
 pub mod lifecycle;
 pub mod metrics;
 pub mod middleware;
@@ -49,6 +50,8 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// The working-day calendar, rebuilt when its stored version changes.
     pub calendar: Arc<calendar::CalendarCache>,
+    /// Certificate verification, assurance levels, signing-tool settings.
+    pub identity: Arc<identity::Identity>,
 }
 
 impl AppState {
@@ -67,7 +70,14 @@ impl AppState {
             events_notify: Arc::new(tokio::sync::Notify::new()),
             http,
             calendar: Arc::new(calendar::CalendarCache::default()),
+            identity: Arc::new(identity::Identity::empty()),
         }
+    }
+
+    /// Replaces the identity services (trust anchors, levels).
+    pub fn with_identity(mut self, identity: identity::Identity) -> AppState {
+        self.identity = Arc::new(identity);
+        self
     }
 
     pub fn now(&self) -> motcua_domain::Millis {

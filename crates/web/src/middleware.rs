@@ -12,8 +12,16 @@ use axum::response::{IntoResponse, Response};
 use rand::RngCore;
 use subtle::ConstantTimeEq;
 
-const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
-                   frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
+/// The pages' Content-Security-Policy; `connect-src` adds the signing
+/// tool on the user's own computer (127.0.0.1), which the token pages call.
+fn csp(state: &AppState) -> String {
+    format!(
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+         connect-src 'self' {}; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; \
+         object-src 'none'",
+        state.identity.signer_origins()
+    )
+}
 
 fn is_page_path(path: &str) -> bool {
     !(path.starts_with("/api/")
@@ -59,7 +67,9 @@ pub async fn observe(State(state): State<AppState>, mut req: Request, next: Next
     }
     if is_page_path(&path) {
         h.insert("x-frame-options", HeaderValue::from_static("DENY"));
-        h.insert("content-security-policy", HeaderValue::from_static(CSP));
+        if let Ok(v) = HeaderValue::from_str(&csp(&state)) {
+            h.insert("content-security-policy", v);
+        }
         if !h.contains_key(header::CACHE_CONTROL) {
             h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         }

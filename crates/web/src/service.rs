@@ -6,7 +6,9 @@ use crate::ctx::{random_token, sha256_hex};
 use crate::AppState;
 use motcua_domain::account::{parse_full_name, AccountStatus, ValueError};
 use motcua_domain::throttle::{self, Decision, Policy};
-use motcua_domain::{password, Email, Millis, PersonalId, Role, TaxCode, Username, DAY, MINUTE};
+use motcua_domain::{
+    password, AuthMethod, Email, Millis, PersonalId, Role, TaxCode, Username, DAY, MINUTE,
+};
 use motcua_mail::{Locale, OutgoingMail, Template};
 use motcua_store::accounts::{self, Account, NewAccount};
 use motcua_store::{activity, audit, jobs, resets, sessions, AnyConnection, StoreError};
@@ -141,6 +143,36 @@ pub struct PreparedAccount {
 /// Checks the input and hashes the password (off the async runtime);
 /// touches no data.
 pub async fn prepare_account(state: &AppState, input: NewAccountInput) -> Result<PreparedAccount> {
+    let new = validate_account(&input)?;
+    let operator = input.roles.contains(&Role::Operator);
+    let initial = match input.initial_password {
+        Some(p) => {
+            password::check(&p, &new.username, operator)?;
+            p
+        }
+        None => password::generate_initial(),
+    };
+    let hash = state.hasher.hash(&initial).await?;
+    Ok(PreparedAccount {
+        new,
+        hash,
+        initial,
+        permanent: input.permanent,
+    })
+}
+
+/// Checks the input of an account that logs in only with a strong method
+/// (certificate, SIM, e-ID): no password is set.
+pub fn prepare_passwordless(input: NewAccountInput) -> Result<PreparedAccount> {
+    Ok(PreparedAccount {
+        new: validate_account(&input)?,
+        hash: String::new(),
+        initial: String::new(),
+        permanent: true,
+    })
+}
+
+fn validate_account(input: &NewAccountInput) -> Result<NewAccount> {
     let username = Username::parse(&input.username)?;
     let full_name = parse_full_name(&input.full_name)?;
     let email = input
@@ -164,29 +196,15 @@ pub async fn prepare_account(state: &AppState, input: NewAccountInput) -> Result
     if input.roles.is_empty() {
         return Err(ServiceError::Invalid("error.role"));
     }
-    let operator = input.roles.contains(&Role::Operator);
-    let initial = match input.initial_password {
-        Some(p) => {
-            password::check(&p, username.as_str(), operator)?;
-            p
-        }
-        None => password::generate_initial(),
-    };
-    let hash = state.hasher.hash(&initial).await?;
-    Ok(PreparedAccount {
-        new: NewAccount {
-            username: username.to_string(),
-            full_name,
-            email: email.map(|e| e.to_string()),
-            phone: input.phone.filter(|s| !s.trim().is_empty()),
-            tax_code: tax_code.map(|t| t.to_string()),
-            personal_id: personal_id.map(|p| p.to_string()),
-            locale: input.locale.unwrap_or(Locale::Vi).as_str().to_string(),
-            roles: input.roles.clone(),
-        },
-        hash,
-        initial,
-        permanent: input.permanent,
+    Ok(NewAccount {
+        username: username.to_string(),
+        full_name,
+        email: email.map(|e| e.to_string()),
+        phone: input.phone.clone().filter(|s| !s.trim().is_empty()),
+        tax_code: tax_code.map(|t| t.to_string()),
+        personal_id: personal_id.map(|p| p.to_string()),
+        locale: input.locale.unwrap_or(Locale::Vi).as_str().to_string(),
+        roles: input.roles.clone(),
     })
 }
 
@@ -206,8 +224,10 @@ pub async fn insert_account(
         Err(StoreError::Conflict(_)) => return Err(ServiceError::Invalid("error.username_taken")),
         Err(e) => return Err(e.into()),
     };
-    let expires = (!p.permanent).then_some(now + state.config.initial_password_days * DAY);
-    accounts::set_password(c, id, &p.hash, expires, now).await?;
+    if !p.hash.is_empty() {
+        let expires = (!p.permanent).then_some(now + state.config.initial_password_days * DAY);
+        accounts::set_password(c, id, &p.hash, expires, now).await?;
+    }
     let roles: Vec<&str> = p.new.roles.iter().map(|r| r.as_str()).collect();
     let detail = serde_json::json!({ "username": p.new.username, "roles": roles }).to_string();
     audit::append(
@@ -323,48 +343,16 @@ pub async fn login_password(
     if credential.is_initial && credential.expires_at.is_some_and(|e| e <= now) {
         return Ok(LoginOutcome::InitialPasswordExpired);
     }
-    let token = random_token();
     let mut tx = state.store.begin().await?;
-    if let Some(old) = old_session {
-        sessions::delete(&mut tx, &sha256_hex(old)).await?;
-    }
     motcua_store::throttle::clear(&mut tx, &account_key(account.id)).await?;
-    sessions::create(
+    let token = open_session(
         &mut tx,
-        &sessions::Session {
-            id_hash: sha256_hex(&token),
-            account_id: account.id,
-            method: "password".into(),
-            assurance_level: 1,
-            ip: ip.clone(),
-            user_agent: origin.user_agent.clone(),
-            created_at: now,
-            last_seen_at: now,
-            expires_at: now + state.config.session_idle_minutes * MINUTE,
-        },
-    )
-    .await?;
-    activity::record(
-        &mut tx,
-        &activity::NewActivity {
-            account_id: account.id,
-            kind: "login",
-            method: Some("password"),
-            ip: &ip,
-            user_agent: &origin.user_agent,
-            detail: "",
-        },
-        now,
-    )
-    .await?;
-    let mut audit_ctx = origin.audit.clone();
-    audit_ctx.actor = account_target(account.id);
-    audit::append(
-        &mut tx,
-        &audit_ctx,
-        "session.create",
-        &account_target(account.id),
-        "{\"method\":\"password\",\"level\":1}",
+        state,
+        origin,
+        account.id,
+        AuthMethod::Password,
+        old_session,
+        "login",
         now,
     )
     .await?;
@@ -375,6 +363,74 @@ pub async fn login_password(
         account_id: account.id,
         must_change_password: credential.is_initial,
     })
+}
+
+/// Opens a session for `account_id` after a login (or a step-up) by
+/// `method`, in the caller's transaction: the old session, if any, ends
+/// (the cookie rotates), the level follows the operator's mapping, and the
+/// login goes to the holder's activity history and the audit trail with
+/// its method (R-ID-13). Returns the new cookie token.
+#[allow(clippy::too_many_arguments)]
+pub async fn open_session(
+    tx: &mut AnyConnection,
+    state: &AppState,
+    origin: &Origin,
+    account_id: i64,
+    method: AuthMethod,
+    old_session: Option<&str>,
+    kind: &'static str,
+    now: Millis,
+) -> Result<String> {
+    let level = state.identity.levels.level(method);
+    let token = random_token();
+    if let Some(old) = old_session {
+        sessions::delete(&mut *tx, &sha256_hex(old)).await?;
+    }
+    sessions::create(
+        &mut *tx,
+        &sessions::Session {
+            id_hash: sha256_hex(&token),
+            account_id,
+            method: method.as_str().into(),
+            assurance_level: i64::from(level.get()),
+            ip: origin.audit.ip.clone(),
+            user_agent: origin.user_agent.clone(),
+            created_at: now,
+            last_seen_at: now,
+            expires_at: now + state.config.session_idle_minutes * MINUTE,
+        },
+    )
+    .await?;
+    activity::record(
+        &mut *tx,
+        &activity::NewActivity {
+            account_id,
+            kind,
+            method: Some(method.as_str()),
+            ip: &origin.audit.ip,
+            user_agent: &origin.user_agent,
+            detail: "",
+        },
+        now,
+    )
+    .await?;
+    let mut audit_ctx = origin.audit.clone();
+    audit_ctx.actor = account_target(account_id);
+    let action = if kind == "step_up" {
+        "session.step_up"
+    } else {
+        "session.create"
+    };
+    audit::append(
+        &mut *tx,
+        &audit_ctx,
+        action,
+        &account_target(account_id),
+        &serde_json::json!({"method": method.as_str(), "level": level.get()}).to_string(),
+        now,
+    )
+    .await?;
+    Ok(token)
 }
 
 async fn account_for_failure(state: &AppState, username: &str) -> Result<Option<Account>> {

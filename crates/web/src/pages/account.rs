@@ -22,6 +22,7 @@ struct Overview {
     a: Account,
     roles: Vec<&'static str>,
     method: &'static str,
+    level: i64,
     sessions: i64,
 }
 
@@ -58,6 +59,7 @@ pub async fn overview(
         a: v.account.clone(),
         roles: v.account.roles.iter().map(|r| role_key(*r)).collect(),
         method,
+        level: v.session.assurance_level,
         sessions: n,
     })
 }

@@ -28,6 +28,7 @@ mod account;
 mod auth;
 mod calendar;
 mod console;
+mod identity;
 mod lifecycle;
 mod provisioning;
 mod public;
@@ -108,6 +109,7 @@ pub fn routes(state: AppState) -> Router {
             post(systems::redeliver),
         )
         .merge(registration::routes())
+        .merge(identity::routes())
         .merge(lifecycle::routes())
         .merge(provisioning::routes())
         .fallback(public::not_found)
@@ -233,6 +235,22 @@ pub struct MessagePage {
     pub title: &'static str,
     pub body: &'static str,
     pub link: Option<(&'static str, &'static str)>,
+}
+
+/// A one-message page in the visitor's language.
+pub fn message_page(
+    state: &AppState,
+    ctx: &Ctx,
+    title: &'static str,
+    body: &'static str,
+    link: Option<(&'static str, &'static str)>,
+) -> Response {
+    render(&MessagePage {
+        c: Chrome::new(state, ctx),
+        title,
+        body,
+        link,
+    })
 }
 
 /// Page-number links; `base` already carries the query without `page`.

@@ -179,6 +179,9 @@ pub struct Opts {
     pub public_url: Option<String>,
     /// Event delivery settings (default: [`EventsConfig::default`]).
     pub events: Option<motcua_web::events::EventsConfig>,
+    /// Trust anchors for certificate logins (default: none trusted).
+    pub trust: Option<motcua_pki::TrustStore>,
+    pub identity: Option<motcua_web::identity::IdentityConfig>,
 }
 
 /// One app node: its own store (pool), state and listening port.
@@ -233,7 +236,13 @@ impl Node {
         } else {
             Mailer::file(mail_dir, FROM).expect("file mailer")
         };
-        let state = AppState::new(store, config, clock, mailer);
+        let mut state = AppState::new(store, config, clock, mailer);
+        if opts.trust.is_some() || opts.identity.is_some() {
+            state = state.with_identity(motcua_web::identity::Identity::with_trust(
+                opts.trust.clone().unwrap_or_default(),
+                &opts.identity.clone().unwrap_or_default(),
+            ));
+        }
         let app =
             motcua_web::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let server = tokio::spawn(async move {

@@ -1,0 +1,255 @@
+//! Digital identity (issue #4): login and registration with a USB signing
+//! token through the local signing tool (R-ID-9, R-ID-11), assurance
+//! levels (R-ID-13), the portal's own captcha.
+//!
+//! The configuration (`[identity]`) names the operator's trust anchors and
+//! licensed CAs; [`Identity`] holds the verifier built from them.
+pub mod captcha;
+pub mod token;
+
+use motcua_domain::{AssurancePolicy, Millis, SECOND};
+use motcua_pki::cert::Certificate;
+use motcua_pki::{AlgorithmPolicy, RevocationChecker, RevocationPolicy, TrustStore, Verifier};
+use serde::Deserialize;
+use std::path::PathBuf;
+
+/// Default port of the signing tool on the user's computer.
+pub const SIGNER_PORT: u16 = 47811;
+
+/// `[identity]` in the configuration file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IdentityConfig {
+    /// PEM files of the trust anchors (the national root CA).
+    pub trust_anchors: Vec<PathBuf>,
+    /// PEM files of the licensed CAs under it (sent by few clients).
+    pub intermediates: Vec<PathBuf>,
+    pub algorithms: AlgorithmPolicy,
+    /// Default revocation policy for every CA.
+    pub revocation: RevocationPolicy,
+    /// Per-CA revocation policies.
+    pub ca: Vec<CaPolicy>,
+    /// How long a challenge may be signed, seconds.
+    pub challenge_ttl_secs: i64,
+    /// Port of the signing tool the pages look for on 127.0.0.1.
+    pub signer_port: u16,
+    /// Folder with the signing tool's installers, served at
+    /// `/downloads/motcua-signer/…`.
+    pub signer_download_dir: Option<PathBuf>,
+    /// Method → assurance level (R-ID-13).
+    pub levels: AssurancePolicy,
+    /// TESTS ONLY: `/captcha/{id}/answer` tells the answer, so browser
+    /// tests can pass the captcha. Never set in production.
+    pub captcha_reveal_for_tests: bool,
+}
+
+impl Default for IdentityConfig {
+    fn default() -> Self {
+        Self {
+            trust_anchors: Vec::new(),
+            intermediates: Vec::new(),
+            algorithms: AlgorithmPolicy::default(),
+            revocation: RevocationPolicy::default(),
+            ca: Vec::new(),
+            challenge_ttl_secs: 120,
+            signer_port: SIGNER_PORT,
+            signer_download_dir: None,
+            levels: AssurancePolicy::default(),
+            captcha_reveal_for_tests: false,
+        }
+    }
+}
+
+/// `[[identity.ca]]`: how certificates issued by one CA are checked.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaPolicy {
+    /// The CA's certificate (PEM).
+    pub certificate: PathBuf,
+    pub revocation: RevocationPolicy,
+}
+
+/// The identity services' state, built once at start.
+pub struct Identity {
+    pub verifier: Verifier,
+    pub levels: AssurancePolicy,
+    pub challenge_ttl: Millis,
+    pub signer_port: u16,
+    pub signer_download_dir: Option<PathBuf>,
+    pub captcha_reveal: bool,
+}
+
+impl Identity {
+    /// No trust anchor: every certificate is refused (the portal still
+    /// runs; password and the other methods work).
+    pub fn empty() -> Self {
+        Self::with_trust(TrustStore::new(), &IdentityConfig::default())
+    }
+
+    /// Builds the verifier from an in-memory trust store (tests, demo).
+    pub fn with_trust(trust: TrustStore, cfg: &IdentityConfig) -> Self {
+        Self {
+            verifier: Verifier {
+                trust,
+                algorithms: cfg.algorithms.clone(),
+                revocation: RevocationChecker::new(cfg.algorithms.clone(), cfg.revocation.clone()),
+            },
+            levels: cfg.levels.clone(),
+            challenge_ttl: cfg.challenge_ttl_secs.clamp(30, 600) * SECOND,
+            signer_port: cfg.signer_port,
+            signer_download_dir: cfg.signer_download_dir.clone(),
+            captcha_reveal: cfg.captcha_reveal_for_tests,
+        }
+    }
+
+    /// Reads the anchors and CA files the configuration names.
+    pub fn from_config(cfg: &IdentityConfig) -> Result<Self, String> {
+        let read = |p: &PathBuf| -> Result<Vec<Certificate>, String> {
+            let bytes = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            Certificate::parse_many(&bytes).map_err(|e| format!("{}: {e}", p.display()))
+        };
+        let mut trust = TrustStore::new();
+        for p in &cfg.trust_anchors {
+            for c in read(p)? {
+                trust
+                    .add_anchor(c)
+                    .map_err(|e| format!("{}: {e}", p.display()))?;
+            }
+        }
+        for p in &cfg.intermediates {
+            for c in read(p)? {
+                trust.add_intermediate(c);
+            }
+        }
+        let mut identity = Self::with_trust(trust, cfg);
+        for ca in &cfg.ca {
+            for c in read(&ca.certificate)? {
+                identity
+                    .verifier
+                    .revocation
+                    .set_issuer_policy(&c, ca.revocation.clone());
+            }
+        }
+        Ok(identity)
+    }
+
+    /// The origin the signing tool is reached at, for the pages' CSP.
+    pub fn signer_origins(&self) -> String {
+        format!(
+            "http://127.0.0.1:{p} http://localhost:{p}",
+            p = self.signer_port
+        )
+    }
+}
+
+/// Messages of the identity pages (Vietnamese, English).
+pub const MESSAGES: &[crate::i18n::Message] = &[
+    ("pki.malformed", "Chứng thư số không đọc được.", "The certificate cannot be read."),
+    ("pki.expired", "Chứng thư số đã hết hạn. Vui lòng gia hạn với tổ chức cung cấp dịch vụ chứng thực chữ ký số.", "The certificate has expired. Please renew it with your certification service provider."),
+    ("pki.not_yet_valid", "Chứng thư số chưa đến thời hạn có hiệu lực.", "The certificate is not valid yet."),
+    ("pki.untrusted", "Chứng thư số không do tổ chức cung cấp dịch vụ chứng thực chữ ký số được Cổng tin cậy cấp.", "The certificate was not issued by a certification service provider the portal trusts."),
+    ("pki.revoked", "Chứng thư số đã bị thu hồi.", "The certificate has been revoked."),
+    ("pki.revocation_unavailable", "Chưa kiểm tra được trạng thái thu hồi của chứng thư số. Vui lòng thử lại sau ít phút.", "The certificate's revocation status cannot be checked right now. Please try again in a few minutes."),
+    ("pki.weak_algorithm", "Chứng thư số dùng thuật toán hoặc độ dài khóa không còn được chấp nhận.", "The certificate uses an algorithm or key size that is no longer accepted."),
+    ("pki.not_for_signing", "Chứng thư số này không dùng để ký.", "This certificate is not meant for signing."),
+    ("pki.invalid_chain", "Chuỗi chứng thư số không hợp lệ.", "The certificate chain is not valid."),
+    ("pki.bad_signature", "Chữ ký số không khớp với chứng thư số.", "The signature does not match the certificate."),
+    ("challenge.expired", "Yêu cầu ký đã hết hạn hoặc đã được dùng. Vui lòng ký lại.", "The signing request has expired or was already used. Please sign again."),
+    ("challenge.invalid", "Yêu cầu ký không hợp lệ cho trang này.", "The signing request is not valid for this page."),
+    ("token.malformed", "Dữ liệu từ công cụ ký số không hợp lệ.", "The signing tool's answer is not valid."),
+    ("token.not_registered", "Chứng thư số hợp lệ nhưng chưa được đăng ký với tài khoản nào.", "The certificate is valid but not registered to any account."),
+    ("token.already_registered", "Chứng thư số này đã được đăng ký. Vui lòng đăng nhập.", "This certificate is already registered. Please log in."),
+    ("token.identity_taken", "Đã có tài khoản với mã số thuế hoặc số định danh này. Vui lòng đăng nhập rồi thêm chứng thư số trong trang tài khoản.", "An account with this tax code or personal ID exists. Please log in and add the certificate in your account."),
+    ("token.no_identifier", "Chứng thư số không ghi mã số thuế hay số định danh cá nhân.", "The certificate names neither a tax code nor a personal ID."),
+    ("token.other_account", "Chứng thư số này không thuộc tài khoản đang đăng nhập.", "This certificate does not belong to the logged-in account."),
+    ("token.failed", "Không ký được. Vui lòng thử lại.", "Signing failed. Please try again."),
+    ("token.login.title", "Đăng nhập bằng chữ ký số", "Log in with a digital signature"),
+    ("token.login.lead", "Cắm thiết bị ký số (USB token) vào máy tính, rồi bấm nút dưới đây. Mã PIN được nhập trong cửa sổ của công cụ ký số.", "Plug in your signing token (USB), then press the button below. You type the PIN in the signing tool's own window."),
+    ("token.login.submit", "Ký số và đăng nhập", "Sign and log in"),
+    ("token.register.title", "Đăng ký tài khoản bằng chữ ký số", "Register with a digital signature"),
+    ("token.register.lead", "Doanh nghiệp, tổ chức và công dân có chứng thư số đăng ký tài khoản: thông tin trên chứng thư số được điền sẵn.", "Businesses, organisations and citizens with a certificate register here: the form is filled in from the certificate."),
+    ("token.register.submit", "Ký số để đăng ký", "Sign to register"),
+    ("token.register.offer", "Đăng ký tài khoản bằng chứng thư số này", "Register an account with this certificate"),
+    ("token.register.start", "Bắt đầu lại", "Start again"),
+    ("token.add.title", "Thêm chứng thư số", "Add a certificate"),
+    ("token.add.lead", "Thêm chứng thư số mới (ví dụ khi gia hạn) vào tài khoản trước khi chứng thư số cũ hết hạn.", "Add a new certificate (for example a renewal) to your account before the old one expires."),
+    ("token.add.submit", "Ký số để thêm", "Sign to add"),
+    ("token.noscript", "Trang này cần JavaScript để trao đổi với công cụ ký số.", "This page needs JavaScript to talk to the signing tool."),
+    ("token.state.checking", "Đang tìm công cụ ký số trên máy tính của bạn…", "Looking for the signing tool on your computer…"),
+    ("token.state.missing", "Chưa tìm thấy công cụ ký số Motcua trên máy tính này.", "The Motcua signing tool was not found on this computer."),
+    ("token.state.no_token", "Công cụ ký số đang chạy nhưng chưa thấy thiết bị ký số. Vui lòng cắm USB token.", "The signing tool is running but sees no token. Please plug in your USB token."),
+    ("token.state.no_certificate", "Thiết bị ký số không có chứng thư số nào.", "The token holds no certificate."),
+    ("token.state.ready", "Đã sẵn sàng: công cụ ký số đang chạy và thấy thiết bị ký số.", "Ready: the signing tool is running and sees your token."),
+    ("token.state.waiting", "Vui lòng chọn chứng thư số và nhập mã PIN trong cửa sổ của công cụ ký số.", "Please choose the certificate and type the PIN in the signing tool's window."),
+    ("token.state.wrong_pin", "Mã PIN không đúng. Vui lòng nhập lại trong cửa sổ của công cụ ký số.", "Wrong PIN. Please type it again in the signing tool's window."),
+    ("token.state.pin_locked", "Mã PIN đã bị khóa. Vui lòng liên hệ tổ chức cung cấp dịch vụ chứng thực chữ ký số.", "The PIN is locked. Please contact your certification service provider."),
+    ("token.state.cancelled", "Bạn đã hủy việc ký.", "You cancelled the signature."),
+    ("token.state.expired", "Yêu cầu ký đã hết hạn. Vui lòng ký lại.", "The signing request has expired. Please sign again."),
+    ("token.state.failed", "Không trao đổi được với công cụ ký số. Vui lòng thử lại.", "Could not talk to the signing tool. Please try again."),
+    ("token.state.sending", "Đang kiểm tra chữ ký số…", "Checking the signature…"),
+    ("token.install.download", "Tải và cài đặt công cụ ký số Motcua", "Download and install the Motcua signing tool"),
+    ("token.install.plug", "Cắm thiết bị ký số (USB token) vào máy tính.", "Plug your signing token (USB) into the computer."),
+    ("token.install.run", "Chạy công cụ ký số, rồi bấm “Kiểm tra lại”.", "Start the signing tool, then press “Check again”."),
+    ("token.retry", "Kiểm tra lại", "Check again"),
+    ("token.password_instead", "Đăng nhập bằng mật khẩu", "Log in with a password"),
+    ("token.privacy", "Mã PIN chỉ được nhập trong công cụ ký số trên máy tính của bạn; Cổng không bao giờ nhận mã PIN.", "The PIN is typed only into the signing tool on your computer; the portal never receives it."),
+    ("token.signup.title", "Hoàn tất đăng ký tài khoản", "Complete your registration"),
+    ("token.signup.lead", "Thông tin dưới đây được lấy từ chứng thư số đã ký. Nhập thư điện tử để nhận mã xác nhận.", "The details below come from the certificate you signed with. Enter your email to receive a confirmation code."),
+    ("token.signup.organization", "Tên tổ chức, doanh nghiệp", "Organisation"),
+    ("token.signup.tax_code", "Mã số thuế", "Tax code"),
+    ("token.signup.holder", "Chủ thể chứng thư số", "Certificate holder"),
+    ("token.signup.personal_id", "Số định danh cá nhân", "Personal ID number"),
+    ("token.signup.issuer", "Tổ chức cấp chứng thư số", "Issued by"),
+    ("token.signup.valid_until", "Hiệu lực đến", "Valid until"),
+    ("token.signup.contact", "Họ và tên người liên hệ", "Contact person's full name"),
+    ("token.signup.name", "Họ và tên", "Full name"),
+    ("token.signup.email", "Thư điện tử", "Email"),
+    ("token.signup.email_hint", "Mã xác nhận gồm 6 chữ số sẽ được gửi tới địa chỉ này.", "A 6-digit confirmation code will be sent to this address."),
+    ("token.signup.phone", "Số điện thoại (không bắt buộc)", "Phone (optional)"),
+    ("token.signup.submit", "Gửi mã xác nhận", "Send the code"),
+    ("token.captcha.legend", "Mã kiểm tra", "Verification code"),
+    ("token.captcha.alt", "Ảnh mã kiểm tra gồm 5 ký tự", "Image of a 5-character verification code"),
+    ("token.captcha.new", "Đổi ảnh khác", "Show another image"),
+    ("token.captcha.label", "Nhập các ký tự trong ảnh", "Type the characters in the image"),
+    ("token.captcha_wrong", "Mã kiểm tra không đúng. Vui lòng nhập ký tự trong ảnh mới.", "The verification code is wrong. Please type the characters of the new image."),
+    ("token.mail.subject", "Mã xác nhận đăng ký tài khoản", "Your registration code"),
+    ("token.mail.heading", "Xác nhận địa chỉ thư điện tử", "Confirm your email address"),
+    ("token.mail.body", "Nhập mã dưới đây trên trang đăng ký để kích hoạt tài khoản. Nếu bạn không đăng ký, hãy bỏ qua thư này.", "Enter the code below on the registration page to activate your account. If you did not register, ignore this mail."),
+    ("token.mail.code", "Mã xác nhận", "Code"),
+    ("token.mail.valid", "Hiệu lực", "Valid for"),
+    ("token.mail.link", "Mở trang xác nhận", "Open the confirmation page"),
+    ("token.confirm.title", "Nhập mã xác nhận", "Enter the confirmation code"),
+    ("token.confirm.lead", "Chúng tôi đã gửi mã xác nhận gồm 6 chữ số tới", "We sent a 6-digit code to"),
+    ("token.confirm.code", "Mã xác nhận", "Confirmation code"),
+    ("token.confirm.submit", "Kích hoạt tài khoản", "Activate the account"),
+    ("token.code_wrong", "Mã xác nhận không đúng.", "The code is wrong."),
+    ("token.signup_gone.title", "Phiên đăng ký đã hết hạn", "The registration has expired"),
+    ("token.signup_gone.body", "Phiên đăng ký đã hết hạn, đã hoàn tất hoặc nhập sai mã quá số lần cho phép. Vui lòng ký số để đăng ký lại.", "The registration expired, was completed, or the code was wrong too many times. Please sign again to register."),
+    ("token.refused.title", "Không tạo được tài khoản", "The account was not created"),
+    ("token.download.title", "Công cụ ký số Motcua", "The Motcua signing tool"),
+    ("token.download.lead", "Công cụ ký số chạy trên máy tính của bạn, đọc chứng thư số trong USB token và ký yêu cầu đăng nhập của Cổng. Mã PIN chỉ được nhập trong công cụ.", "The signing tool runs on your computer, reads the certificates on your USB token and signs the portal's login requests. You type the PIN only into the tool."),
+    ("token.download.none", "Cổng chưa cung cấp bộ cài. Quản trị viên có thể dựng công cụ từ mã nguồn:", "The portal offers no installer yet. An administrator can build the tool from source:"),
+    ("token.download.run", "Sau khi cài đặt, chạy công cụ với thư viện PKCS#11 của thiết bị ký số:", "Once installed, start the tool with your token's PKCS#11 library:"),
+    ("token.download.security", "Công cụ chỉ nhận kết nối từ chính máy tính của bạn (127.0.0.1) và chỉ phục vụ các trang của Cổng.", "The tool accepts connections only from your own computer (127.0.0.1) and serves only the portal's pages."),
+    ("token.certs.title", "Chứng thư số", "Certificates"),
+    ("token.certs.lead", "Các chứng thư số dùng để đăng nhập tài khoản này. Khi gia hạn, hãy thêm chứng thư số mới trước khi chứng thư số cũ hết hạn.", "The certificates that log in to this account. When you renew, add the new certificate before the old one expires."),
+    ("token.certs.none", "Tài khoản chưa có chứng thư số.", "This account has no certificate."),
+    ("token.certs.subject", "Chủ thể", "Subject"),
+    ("token.certs.serial", "Số hiệu", "Serial"),
+    ("token.certs.valid", "Hiệu lực", "Validity"),
+    ("token.certs.actions", "Thao tác", "Actions"),
+    ("token.certs.expired", "đã hết hạn", "expired"),
+    ("token.certs.remove", "Gỡ", "Remove"),
+    ("token.certs.add", "Thêm chứng thư số", "Add a certificate"),
+    ("flash.certificate_added", "Đã thêm chứng thư số vào tài khoản.", "The certificate was added to your account."),
+    ("flash.certificate_removed", "Đã gỡ chứng thư số khỏi tài khoản.", "The certificate was removed from your account."),
+    ("flash.registered_certificate", "Đã kích hoạt tài khoản. Bạn đã đăng nhập bằng chữ ký số.", "Your account is active. You are logged in with your digital signature."),
+    ("login.with_token", "Đăng nhập bằng chữ ký số (USB token)", "Log in with a digital signature (USB token)"),
+    ("account.certificates", "Chứng thư số", "Certificates"),
+    ("account.level", "Mức độ tin cậy của lần đăng nhập", "Assurance level of this login"),
+    ("method.usb_token", "Chữ ký số (USB token)", "Digital signature (USB token)"),
+    ("method.sim", "Chữ ký số trên SIM", "SIM signature"),
+    ("method.eid_l1", "Định danh điện tử mức 1", "e-ID level 1"),
+    ("method.eid_l2", "Định danh điện tử mức 2", "e-ID level 2"),
+    ("method.eid_org", "Định danh điện tử tổ chức", "Organisation e-ID"),
+];

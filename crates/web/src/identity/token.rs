@@ -1,0 +1,533 @@
+//! Signed-challenge login and registration (USB token through the signing
+//! tool; the SIM flow reuses the same checks). R-ID-9, R-ID-11.
+//!
+//! 1. The page asks for a challenge ([`issue_challenge`]); it is stored,
+//!    bound to this browser, valid for a short time.
+//! 2. The signing tool signs its exact text with the chosen certificate.
+//! 3. [`verify_signed`] parses it, checks origin and purpose, spends the
+//!    stored row (single use), verifies the signature, the certificate path
+//!    and its revocation status at `now`.
+//! 4. Login finds the account the certificate is bound to
+//!    ([`login_with_certificate`]); registration opens a sign-up prefilled
+//!    from the certificate ([`start_signup`]) that the email code completes.
+use crate::ctx::{random_token, sha256_hex};
+use crate::service::{self, account_target, Origin, ServiceError};
+use crate::AppState;
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use motcua_domain::{AccountStatus, AuthMethod, Millis, Role, MINUTE};
+use motcua_pki::challenge::{Challenge, ChallengeError, Purpose};
+use motcua_pki::{Chain, PkiError};
+use motcua_store::identity::{self as store, CertificateRow, ChallengeRow, Signup};
+use motcua_store::{accounts, audit, AnyConnection};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+/// How long a sign-up waits for its form and then its email code.
+pub const SIGNUP_TTL: Millis = 30 * MINUTE;
+/// Wrong codes before the sign-up must start again.
+pub const MAX_CODE_ATTEMPTS: i64 = 5;
+
+/// Why a signed challenge was not accepted. Each has one message.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("{0}")]
+    Challenge(#[from] ChallengeError),
+    #[error("{0}")]
+    Pki(#[from] PkiError),
+    #[error("the signing tool's answer is malformed")]
+    Malformed,
+    /// A valid certificate that no account holds.
+    #[error("certificate not registered")]
+    NotRegistered,
+    #[error("certificate already registered")]
+    AlreadyRegistered,
+    /// An account with this tax code or personal ID exists already.
+    #[error("an account exists for this identity")]
+    IdentityTaken,
+    /// The certificate names no tax code nor personal ID.
+    #[error("certificate without identifier")]
+    NoIdentifier,
+    #[error("account not active")]
+    AccountLocked,
+    /// Step-up with a certificate of another account.
+    #[error("certificate of another account")]
+    OtherAccount,
+    #[error("{0}")]
+    Service(#[from] ServiceError),
+}
+
+impl From<motcua_store::StoreError> for TokenError {
+    fn from(e: motcua_store::StoreError) -> Self {
+        TokenError::Service(e.into())
+    }
+}
+
+impl TokenError {
+    /// The i18n key of the user's message.
+    pub fn message_key(&self) -> &'static str {
+        match self {
+            TokenError::Challenge(e) => e.message_key(),
+            TokenError::Pki(e) => e.message_key(),
+            TokenError::Malformed => "token.malformed",
+            TokenError::NotRegistered => "token.not_registered",
+            TokenError::AlreadyRegistered => "token.already_registered",
+            TokenError::IdentityTaken => "token.identity_taken",
+            TokenError::NoIdentifier => "token.no_identifier",
+            TokenError::AccountLocked => "login.locked",
+            TokenError::OtherAccount => "token.other_account",
+            TokenError::Service(_) => "error.internal",
+        }
+    }
+}
+
+/// The public origin the challenges name (scheme://host[:port]).
+pub fn portal_origin(state: &AppState) -> String {
+    let url = state.config.public_url.trim_end_matches('/');
+    match url.find("://") {
+        Some(i) => match url[i + 3..].find('/') {
+            Some(j) => url[..i + 3 + j].to_string(),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
+/// Creates and stores a challenge for this browser.
+pub async fn issue_challenge(
+    state: &AppState,
+    binding_hash: &str,
+    purpose: Purpose,
+    method: AuthMethod,
+    account_id: Option<i64>,
+) -> Result<Challenge, TokenError> {
+    let now = state.now();
+    let ch = Challenge::new(
+        &portal_origin(state),
+        purpose,
+        now,
+        state.identity.challenge_ttl,
+    );
+    let mut c = state.store.conn().await?;
+    store::insert_challenge(
+        &mut c,
+        &ChallengeRow {
+            id: ch.id.clone(),
+            nonce: ch.nonce.clone(),
+            purpose: purpose.as_str().into(),
+            origin: ch.origin.clone(),
+            method: method.as_str().into(),
+            binding_hash: binding_hash.to_string(),
+            account_id,
+            created_at: now,
+            expires_at: ch.expires,
+        },
+    )
+    .await?;
+    Ok(ch)
+}
+
+/// What the signing tool (or the SIM provider) returned.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SignedChallenge {
+    pub challenge: String,
+    /// Base64 DER of the signing certificate.
+    pub certificate: String,
+    /// Base64 DER of other certificates, separated by whitespace or commas.
+    #[serde(default)]
+    pub chain: String,
+    /// Base64 signature (ECDSA: DER).
+    pub signature: String,
+}
+
+/// A verified signature: the spent challenge row and the validated chain.
+pub struct Verified {
+    pub row: ChallengeRow,
+    pub chain: Chain,
+}
+
+/// Checks a signed challenge for `purpose`, spending it.
+pub async fn verify_signed(
+    state: &AppState,
+    binding_hash: &str,
+    purpose: Purpose,
+    signed: &SignedChallenge,
+) -> Result<Verified, TokenError> {
+    let now = state.now();
+    // Normalise line ends a form post may have changed.
+    let text = signed.challenge.replace("\r\n", "\n");
+    let ch = Challenge::parse(&text)?;
+    ch.check(&portal_origin(state), purpose, now)?;
+    let decode = |s: &str| B64.decode(s.trim()).map_err(|_| TokenError::Malformed);
+    let cert = decode(&signed.certificate)?;
+    let sig = decode(&signed.signature)?;
+    let chain = signed
+        .chain
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|s| !s.is_empty())
+        .take(motcua_pki::verify::MAX_PRESENTED)
+        .map(decode)
+        .collect::<Result<Vec<_>, _>>()?;
+    if cert.is_empty() || sig.is_empty() || cert.len() > 16 * 1024 || sig.len() > 2048 {
+        return Err(TokenError::Malformed);
+    }
+    // Spend before the (slower) certificate checks: a replay gets nothing,
+    // and a failed attempt needs a new challenge.
+    let row = {
+        let mut c = state.store.conn().await?;
+        store::spend_challenge(&mut c, &ch.id, binding_hash, now).await?
+    }
+    .ok_or(ChallengeError::Spent)?;
+    if row.nonce != ch.nonce || row.purpose != purpose.as_str() || row.origin != ch.origin {
+        return Err(ChallengeError::Spent.into());
+    }
+    let chain = state
+        .identity
+        .verifier
+        .verify(&cert, &chain, text.as_bytes(), &sig, now)
+        .await?;
+    Ok(Verified { row, chain })
+}
+
+/// The method a challenge row was issued for.
+pub fn method_of(row: &ChallengeRow) -> AuthMethod {
+    AuthMethod::parse(&row.method).unwrap_or(AuthMethod::UsbToken)
+}
+
+/// Logs in the holder of the verified certificate. Returns the session
+/// token and the account.
+pub async fn login_with_certificate(
+    state: &AppState,
+    origin: &Origin,
+    v: &Verified,
+    old_session: Option<&str>,
+) -> Result<(String, i64), TokenError> {
+    let now = state.now();
+    let leaf = v.chain.leaf();
+    let mut tx = state.store.begin().await?;
+    let bound = store::find_certificate(&mut tx, &leaf.issuer_dn, &leaf.serial_hex).await?;
+    let Some(bound) = bound.filter(|b| b.status == "active" && b.spki_sha256 == leaf.spki_sha256)
+    else {
+        return Err(TokenError::NotRegistered);
+    };
+    let account = accounts::get(&mut tx, bound.account_id)
+        .await?
+        .ok_or(TokenError::NotRegistered)?;
+    if account.status != AccountStatus::Active {
+        return Err(TokenError::AccountLocked);
+    }
+    let token = service::open_session(
+        &mut tx,
+        state,
+        origin,
+        account.id,
+        method_of(&v.row),
+        old_session,
+        "login",
+        now,
+    )
+    .await?;
+    tx.commit().await.map_err(ServiceError::from)?;
+    crate::metrics::inc(&state.metrics.login_success);
+    Ok((token, account.id))
+}
+
+/// What the registration form shows, read from the certificate.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Prefill {
+    /// business or citizen.
+    pub kind: String,
+    pub organization: Option<String>,
+    pub tax_code: Option<String>,
+    pub holder_name: Option<String>,
+    pub personal_id: Option<String>,
+    pub issuer: String,
+    pub serial: String,
+    pub valid_until: Millis,
+    /// Filled in by the user.
+    #[serde(default)]
+    pub full_name: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub phone: String,
+}
+
+/// Opens a sign-up from a verified certificate (R-ID-9, R-ID-11).
+pub async fn start_signup(
+    state: &AppState,
+    binding_hash: &str,
+    v: &Verified,
+) -> Result<String, TokenError> {
+    let now = state.now();
+    let leaf = v.chain.leaf();
+    let id = &leaf.identity;
+    let primary = id.primary().ok_or(TokenError::NoIdentifier)?;
+    let mut c = state.store.conn().await?;
+    if store::find_certificate(&mut c, &leaf.issuer_dn, &leaf.serial_hex)
+        .await?
+        .is_some_and(|b| b.status == "active")
+    {
+        return Err(TokenError::AlreadyRegistered);
+    }
+    if identity_taken(&mut c, primary.kind(), primary.value()).await? {
+        return Err(TokenError::IdentityTaken);
+    }
+    let business = id.is_organization();
+    let prefill = Prefill {
+        kind: if business { "business" } else { "citizen" }.into(),
+        organization: id.organization.clone(),
+        tax_code: id.tax_code().map(str::to_string),
+        holder_name: id.holder_name.clone(),
+        personal_id: id.personal_id().map(str::to_string),
+        issuer: leaf.issuer_dn.clone(),
+        serial: leaf.serial_hex.clone(),
+        valid_until: leaf.not_after,
+        full_name: if business {
+            String::new()
+        } else {
+            id.holder_name.clone().unwrap_or_default()
+        },
+        email: String::new(),
+        phone: String::new(),
+    };
+    let signup_id = random_token();
+    store::insert_signup(
+        &mut c,
+        &Signup {
+            id: signup_id.clone(),
+            method: method_of(&v.row).as_str().into(),
+            kind: prefill.kind.clone(),
+            identity_kind: primary.kind().into(),
+            identity_value: primary.value().into(),
+            prefill: serde_json::to_string(&prefill).unwrap_or_default(),
+            cert_der: Some(B64.encode(&leaf.der)),
+            email: None,
+            code_hash: None,
+            attempts: 0,
+            binding_hash: binding_hash.to_string(),
+            created_at: now,
+            expires_at: now + SIGNUP_TTL,
+            status: "pending".into(),
+            account_id: None,
+        },
+    )
+    .await?;
+    Ok(signup_id)
+}
+
+/// Whether an account already has this tax code or personal ID.
+async fn identity_taken(
+    c: &mut AnyConnection,
+    kind: &str,
+    value: &str,
+) -> Result<bool, TokenError> {
+    let by_cert = !store::accounts_with_identity(c, kind, value)
+        .await?
+        .is_empty();
+    let by_account = match kind {
+        "tax_code" => accounts::by_tax_code(c, value).await?.is_some(),
+        "personal_id" => accounts::by_personal_id(c, value).await?.is_some(),
+        _ => false,
+    };
+    Ok(by_cert || by_account)
+}
+
+/// A 6-digit code and its stored hash.
+pub fn new_code(signup_id: &str) -> (String, String) {
+    let code = format!("{:06}", rand::thread_rng().gen_range(0..1_000_000));
+    let hash = code_hash(signup_id, &code);
+    (code, hash)
+}
+
+pub fn code_hash(signup_id: &str, code: &str) -> String {
+    sha256_hex(&format!("{signup_id}\n{}", code.trim()))
+}
+
+/// Completes a sign-up whose email code was right: creates the account,
+/// binds the certificate, and logs the holder in at the method's level.
+pub async fn complete_signup(
+    state: &AppState,
+    origin: &Origin,
+    signup: &Signup,
+    prefill: &Prefill,
+    old_session: Option<&str>,
+) -> Result<(String, i64), TokenError> {
+    let now = state.now();
+    let der = signup
+        .cert_der
+        .as_deref()
+        .and_then(|d| B64.decode(d).ok())
+        .ok_or(TokenError::Malformed)?;
+    let cert = motcua_pki::Certificate::from_der(&der)?;
+    let business = signup.kind == "business";
+    let username = match (&prefill.tax_code, &prefill.personal_id) {
+        (Some(t), _) if business => format!("mst{}", t.replace('-', "")),
+        (_, Some(p)) => format!("cccd{p}"),
+        _ => format!(
+            "{}{}",
+            signup.identity_kind.replace('_', ""),
+            signup.identity_value
+        ),
+    };
+    let input = service::NewAccountInput {
+        username,
+        full_name: if business {
+            prefill.organization.clone().unwrap_or_default()
+        } else {
+            prefill.full_name.clone()
+        },
+        email: Some(prefill.email.clone()),
+        phone: (!prefill.phone.is_empty()).then(|| prefill.phone.clone()),
+        tax_code: prefill.tax_code.clone().filter(|_| business),
+        personal_id: prefill.personal_id.clone(),
+        roles: vec![if business {
+            Role::Business
+        } else {
+            Role::Citizen
+        }],
+        initial_password: None,
+        locale: None,
+        permanent: false,
+    };
+    let prepared = service::prepare_passwordless(input)?;
+    let mut tx = state.store.begin().await?;
+    if identity_taken(&mut tx, &signup.identity_kind, &signup.identity_value).await? {
+        return Err(TokenError::IdentityTaken);
+    }
+    let account_id = service::insert_account(&mut tx, state, origin, &prepared, now)
+        .await
+        .map_err(|e| match e {
+            ServiceError::Invalid("error.username_taken") => TokenError::IdentityTaken,
+            other => other.into(),
+        })?;
+    store::add_certificate(
+        &mut tx,
+        &CertificateRow {
+            id: 0,
+            account_id,
+            issuer_dn: cert.issuer_dn.clone(),
+            serial_hex: cert.serial_hex.clone(),
+            subject_dn: cert.subject_dn.clone(),
+            not_before: cert.not_before,
+            not_after: cert.not_after,
+            spki_sha256: cert.spki_sha256.clone(),
+            fingerprint: cert.fingerprint.clone(),
+            cert_der: B64.encode(&cert.der),
+            identity_kind: signup.identity_kind.clone(),
+            identity_value: signup.identity_value.clone(),
+            status: "active".into(),
+            added_at: now,
+            removed_at: None,
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        motcua_store::StoreError::Conflict(_) => TokenError::AlreadyRegistered,
+        other => other.into(),
+    })?;
+    if !store::signup_done(&mut tx, &signup.id, account_id).await? {
+        return Err(ChallengeError::Spent.into());
+    }
+    let mut ctx = origin.audit.clone();
+    ctx.actor = account_target(account_id);
+    audit::append(
+        &mut tx,
+        &ctx,
+        "certificate.bind",
+        &account_target(account_id),
+        &serde_json::json!({
+            "issuer": cert.issuer_dn, "serial": cert.serial_hex,
+            "not_after": cert.not_after, "spki_sha256": cert.spki_sha256,
+            "via": "registration",
+        })
+        .to_string(),
+        now,
+    )
+    .await?;
+    let method = AuthMethod::parse(&signup.method).unwrap_or(AuthMethod::UsbToken);
+    let token = service::open_session(
+        &mut tx,
+        state,
+        origin,
+        account_id,
+        method,
+        old_session,
+        "login",
+        now,
+    )
+    .await?;
+    tx.commit().await.map_err(ServiceError::from)?;
+    Ok((token, account_id))
+}
+
+/// Binds another certificate (a renewal) to the logged-in account: the new
+/// certificate must name the same holder (Decree 85/2019 Art. 12(4)).
+pub async fn add_certificate(
+    state: &AppState,
+    origin: &Origin,
+    account_id: i64,
+    v: &Verified,
+) -> Result<i64, TokenError> {
+    let now = state.now();
+    let leaf = v.chain.leaf();
+    let primary = leaf.identity.primary().ok_or(TokenError::NoIdentifier)?;
+    let mut tx = state.store.begin().await?;
+    let account = accounts::get(&mut tx, account_id)
+        .await?
+        .ok_or(TokenError::NotRegistered)?;
+    let same_holder = match primary.kind() {
+        "tax_code" => account.tax_code.as_deref() == Some(primary.value()),
+        "personal_id" => account.personal_id.as_deref() == Some(primary.value()),
+        _ => false,
+    } || store::certificates_of(&mut tx, account_id)
+        .await?
+        .iter()
+        .any(|c| c.identity_kind == primary.kind() && c.identity_value == primary.value());
+    if !same_holder {
+        return Err(TokenError::OtherAccount);
+    }
+    let id = store::add_certificate(
+        &mut tx,
+        &CertificateRow {
+            id: 0,
+            account_id,
+            issuer_dn: leaf.issuer_dn.clone(),
+            serial_hex: leaf.serial_hex.clone(),
+            subject_dn: leaf.subject_dn.clone(),
+            not_before: leaf.not_before,
+            not_after: leaf.not_after,
+            spki_sha256: leaf.spki_sha256.clone(),
+            fingerprint: leaf.fingerprint.clone(),
+            cert_der: B64.encode(&leaf.der),
+            identity_kind: primary.kind().into(),
+            identity_value: primary.value().into(),
+            status: "active".into(),
+            added_at: now,
+            removed_at: None,
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        motcua_store::StoreError::Conflict(_) => TokenError::AlreadyRegistered,
+        other => other.into(),
+    })?;
+    let mut ctx = origin.audit.clone();
+    ctx.actor = account_target(account_id);
+    audit::append(
+        &mut tx,
+        &ctx,
+        "certificate.bind",
+        &account_target(account_id),
+        &serde_json::json!({
+            "issuer": leaf.issuer_dn, "serial": leaf.serial_hex,
+            "not_after": leaf.not_after, "spki_sha256": leaf.spki_sha256,
+            "via": "renewal",
+        })
+        .to_string(),
+        now,
+    )
+    .await?;
+    tx.commit().await.map_err(ServiceError::from)?;
+    Ok(id)
+}

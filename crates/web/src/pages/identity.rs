@@ -1,0 +1,693 @@
+//! Pages: login and registration with a USB signing token through the
+//! local signing tool (R-ID-9, R-ID-11), the signing tool's download, and
+//! the holder's certificates.
+use super::auth::origin;
+use super::{render, Chrome};
+use crate::ctx::{self, Ctx, SESSION_COOKIE};
+use crate::error::AppError;
+use crate::identity::captcha;
+use crate::identity::token::{self, Prefill, SignedChallenge, TokenError};
+use crate::service::{self, ServiceError};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+use motcua_domain::clock::format_vn;
+use motcua_domain::{AuthMethod, Email, MINUTE};
+use motcua_mail::Template as Mail;
+use motcua_pki::challenge::Purpose;
+use motcua_store::identity as store;
+use serde::Deserialize;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/auth/token", get(token_page))
+        .route("/auth/token/challenge", post(challenge))
+        .route("/auth/token/verify", post(verify))
+        .route(
+            "/register/certificate/{id}",
+            get(signup_form).post(signup_submit),
+        )
+        .route(
+            "/register/certificate/{id}/confirm",
+            get(confirm_form).post(confirm_submit),
+        )
+        .route("/downloads/motcua-signer", get(downloads))
+        .route("/downloads/motcua-signer/{file}", get(download_file))
+        .route("/account/certificates", get(certificates))
+        .route(
+            "/account/certificates/{id}/remove",
+            post(remove_certificate),
+        )
+}
+
+fn session_cookie(state: &AppState, token: &str) -> HeaderValue {
+    ctx::set_cookie(SESSION_COOKIE, token, None, state.config.secure_cookies())
+}
+
+/// `login`, `register` or `add` (a renewed certificate, logged in).
+fn purpose_of(s: Option<&str>) -> (&'static str, Purpose) {
+    match s {
+        Some("register") => ("register", Purpose::Register),
+        Some("add") => ("add", Purpose::Register),
+        _ => ("login", Purpose::Login),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "identity/token.html")]
+struct TokenPage {
+    c: Chrome,
+    purpose: &'static str,
+    title_key: String,
+    lead_key: String,
+    submit_key: String,
+    next: String,
+    port: u16,
+    error: Option<String>,
+    /// Offer registration (the certificate is valid but not registered).
+    offer_register: bool,
+}
+
+#[derive(Deserialize)]
+pub struct TokenQuery {
+    purpose: Option<String>,
+    next: Option<String>,
+}
+
+pub async fn token_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<TokenQuery>,
+) -> Response {
+    let (purpose, _) = purpose_of(q.purpose.as_deref());
+    if purpose == "add" {
+        if let Err(r) = ctx.user() {
+            return r;
+        }
+    }
+    render(&TokenPage {
+        c: Chrome::new(&state, &ctx),
+        title_key: format!("token.{purpose}.title"),
+        lead_key: format!("token.{purpose}.lead"),
+        submit_key: format!("token.{purpose}.submit"),
+        purpose,
+        next: ctx::safe_next(q.next.as_deref()),
+        port: state.identity.signer_port,
+        error: None,
+        offer_register: false,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ChallengeForm {
+    purpose: Option<String>,
+}
+
+/// A fresh challenge for this browser (the page's script calls this with
+/// the CSRF header, then hands the text to the signing tool).
+pub async fn challenge(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<ChallengeForm>,
+) -> Response {
+    let (name, purpose) = purpose_of(f.purpose.as_deref());
+    let account = match name {
+        "add" => match &ctx.viewer {
+            Some(v) => Some(v.account.id),
+            None => return StatusCode::UNAUTHORIZED.into_response(),
+        },
+        _ => None,
+    };
+    match token::issue_challenge(
+        &state,
+        &ctx.binding_hash,
+        purpose,
+        AuthMethod::UsbToken,
+        account,
+    )
+    .await
+    {
+        Ok(ch) => {
+            let mut r = Json(serde_json::json!({
+                "id": ch.id,
+                "challenge": ch.to_text(),
+                "expires": motcua_pki::rfc3339(ch.expires),
+            }))
+            .into_response();
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            r
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "challenge");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct VerifyForm {
+    purpose: Option<String>,
+    next: Option<String>,
+    #[serde(flatten)]
+    signed: SignedChallenge,
+}
+
+/// The signed challenge comes back: log in, open a sign-up, or add the
+/// certificate to the logged-in account.
+pub async fn verify(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<VerifyForm>,
+) -> Response {
+    let (name, purpose) = purpose_of(f.purpose.as_deref());
+    let next = ctx::safe_next(f.next.as_deref());
+    let result = token::verify_signed(&state, &ctx.binding_hash, purpose, &f.signed).await;
+    let outcome: Result<Response, TokenError> = match result {
+        Err(e) => Err(e),
+        Ok(v) => match name {
+            "login" => {
+                let old = ctx.viewer.as_ref().map(|v| v.token.as_str());
+                token::login_with_certificate(&state, &origin(&ctx), &v, old)
+                    .await
+                    .map(|(tok, _)| {
+                        let mut r = Redirect::to(&next).into_response();
+                        r.headers_mut()
+                            .append(header::SET_COOKIE, session_cookie(&state, &tok));
+                        r
+                    })
+            }
+            "add" => match &ctx.viewer {
+                Some(viewer) if v.row.account_id == Some(viewer.account.id) => {
+                    token::add_certificate(&state, &origin(&ctx), viewer.account.id, &v)
+                        .await
+                        .map(|_| {
+                            Redirect::to("/account/certificates?m=certificate_added")
+                                .into_response()
+                        })
+                }
+                _ => Err(TokenError::OtherAccount),
+            },
+            _ => token::start_signup(&state, &ctx.binding_hash, &v)
+                .await
+                .map(|id| Redirect::to(&format!("/register/certificate/{id}")).into_response()),
+        },
+    };
+    match outcome {
+        Ok(r) => r,
+        Err(TokenError::Service(e)) => AppError::from(e).into_response(),
+        Err(e) => {
+            tracing::info!(reason = %e, purpose = name, "signed challenge refused");
+            let c = Chrome::new(&state, &ctx);
+            let offer_register = matches!(e, TokenError::NotRegistered);
+            let mut msg = c.t(e.message_key()).to_string();
+            if let TokenError::Pki(p) = &e {
+                tracing::info!(detail = %p, "certificate refused");
+            }
+            if msg == "…" {
+                msg = c.t("token.failed").to_string();
+            }
+            let mut r = render(&TokenPage {
+                c,
+                title_key: format!("token.{name}.title"),
+                lead_key: format!("token.{name}.lead"),
+                submit_key: format!("token.{name}.submit"),
+                purpose: name,
+                next,
+                port: state.identity.signer_port,
+                error: Some(msg),
+                offer_register,
+            });
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            r
+        }
+    }
+}
+
+// ------------------------------------------------------------------ sign-up
+
+#[derive(Template)]
+#[template(path = "identity/signup.html")]
+struct SignupPage {
+    c: Chrome,
+    id: String,
+    p: Prefill,
+    valid_until: String,
+    captcha_id: String,
+    captcha_src: String,
+    captcha_answer: Option<String>,
+    errors: Vec<&'static str>,
+}
+
+async fn open_signup(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+) -> Result<Option<(store::Signup, Prefill)>, AppError> {
+    let mut c = state.store.conn().await?;
+    let s = store::open_signup(&mut c, id, &ctx.binding_hash, state.now()).await?;
+    Ok(s.map(|s| {
+        let p = serde_json::from_str(&s.prefill).unwrap_or_default();
+        (s, p)
+    }))
+}
+
+fn signup_gone(state: &AppState, ctx: &Ctx) -> Response {
+    let mut r = super::message_page(
+        state,
+        ctx,
+        "token.signup_gone.title",
+        "token.signup_gone.body",
+        Some(("/auth/token?purpose=register", "token.register.start")),
+    );
+    *r.status_mut() = StatusCode::GONE;
+    r
+}
+
+async fn render_signup(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    p: Prefill,
+    errors: Vec<&'static str>,
+) -> Response {
+    let answer = captcha::new_answer();
+    let captcha_id = ctx::random_token();
+    let now = state.now();
+    {
+        let mut c = match state.store.conn().await {
+            Ok(c) => c,
+            Err(e) => return AppError::from(e).into_response(),
+        };
+        if let Err(e) = store::insert_captcha(
+            &mut c,
+            &captcha_id,
+            &captcha::answer_hash(&captcha_id, &answer),
+            now,
+            now + 15 * MINUTE,
+        )
+        .await
+        {
+            return AppError::from(e).into_response();
+        }
+    }
+    use base64::Engine;
+    let svg = captcha::render_svg(&answer);
+    let mut r = render(&SignupPage {
+        c: Chrome::new(state, ctx),
+        id: id.to_string(),
+        valid_until: format_vn(p.valid_until),
+        p,
+        captcha_id,
+        captcha_src: format!(
+            "data:image/svg+xml;base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(svg)
+        ),
+        captcha_answer: state.identity.captcha_reveal.then_some(answer),
+        errors: errors.clone(),
+    });
+    if !errors.is_empty() {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+pub async fn signup_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Response {
+    match open_signup(&state, &ctx, &id).await {
+        Ok(Some((_, p))) => render_signup(&state, &ctx, &id, p, vec![]).await,
+        Ok(None) => signup_gone(&state, &ctx),
+        Err(e) => e.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SignupForm {
+    full_name: Option<String>,
+    email: String,
+    phone: Option<String>,
+    captcha_id: String,
+    captcha: String,
+}
+
+pub async fn signup_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<SignupForm>,
+) -> Response {
+    let (signup, mut p) = match open_signup(&state, &ctx, &id).await {
+        Ok(Some(x)) => x,
+        Ok(None) => return signup_gone(&state, &ctx),
+        Err(e) => return e.into_response(),
+    };
+    let now = state.now();
+    let mut errors = Vec::new();
+    if p.kind == "business" {
+        // The contact person of the business.
+        p.full_name = f
+            .full_name
+            .unwrap_or_default()
+            .trim()
+            .chars()
+            .take(200)
+            .collect();
+    }
+    if motcua_domain::account::parse_full_name(&p.full_name).is_err() {
+        errors.push("error.full_name");
+    }
+    match Email::parse(&f.email) {
+        Ok(e) => p.email = e.to_string(),
+        Err(_) => {
+            p.email = f.email.trim().chars().take(254).collect();
+            errors.push("error.email");
+        }
+    }
+    p.phone = f
+        .phone
+        .unwrap_or_default()
+        .trim()
+        .chars()
+        .take(20)
+        .collect();
+    let captcha_ok = match state.store.conn().await {
+        Ok(mut c) => store::spend_captcha(
+            &mut c,
+            &f.captcha_id,
+            &captcha::answer_hash(&f.captcha_id, &f.captcha),
+            now,
+        )
+        .await
+        .unwrap_or(false),
+        Err(e) => return AppError::from(e).into_response(),
+    };
+    if !captcha_ok {
+        errors.push("token.captcha_wrong");
+    }
+    if !errors.is_empty() {
+        return render_signup(&state, &ctx, &id, p, errors).await;
+    }
+    let (code, hash) = token::new_code(&signup.id);
+    let c = Chrome::new(&state, &ctx);
+    let mail = Mail::Notice {
+        full_name: p.full_name.clone(),
+        subject: c.t("token.mail.subject").to_string(),
+        heading: c.t("token.mail.heading").to_string(),
+        body: c.t("token.mail.body").to_string(),
+        facts: vec![
+            (c.t("token.mail.code").to_string(), code),
+            (
+                c.t("token.mail.valid").to_string(),
+                "30 phút / 30 minutes".to_string(),
+            ),
+        ],
+        link_label: c.t("token.mail.link").to_string(),
+        link: format!(
+            "{}/register/certificate/{}/confirm",
+            state.config.public_url, signup.id
+        ),
+    };
+    let result: Result<(), ServiceError> = async {
+        let mut tx = state.store.begin().await?;
+        store::signup_code_sent(
+            &mut tx,
+            &signup.id,
+            &p.email,
+            &serde_json::to_string(&p).unwrap_or_default(),
+            &hash,
+            now + token::SIGNUP_TTL,
+        )
+        .await?;
+        service::queue_mail(&mut tx, &state, &p.email, &mail, ctx.locale, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+    .await;
+    if let Err(e) = result {
+        return AppError::from(e).into_response();
+    }
+    state.jobs_notify.notify_one();
+    Redirect::to(&format!("/register/certificate/{}/confirm", signup.id)).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "identity/confirm.html")]
+struct ConfirmPage {
+    c: Chrome,
+    id: String,
+    email: String,
+    error: Option<&'static str>,
+}
+
+pub async fn confirm_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Response {
+    match open_signup(&state, &ctx, &id).await {
+        Ok(Some((s, _))) if s.status == "code_sent" => render(&ConfirmPage {
+            c: Chrome::new(&state, &ctx),
+            id,
+            email: s.email.unwrap_or_default(),
+            error: None,
+        }),
+        Ok(Some(_)) => Redirect::to(&format!("/register/certificate/{id}")).into_response(),
+        Ok(None) => signup_gone(&state, &ctx),
+        Err(e) => e.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    code: String,
+}
+
+pub async fn confirm_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<ConfirmForm>,
+) -> Response {
+    let (signup, p) = match open_signup(&state, &ctx, &id).await {
+        Ok(Some(x)) if x.0.status == "code_sent" => x,
+        Ok(Some(_)) => return Redirect::to(&format!("/register/certificate/{id}")).into_response(),
+        Ok(None) => return signup_gone(&state, &ctx),
+        Err(e) => return e.into_response(),
+    };
+    let right = signup.code_hash.as_deref() == Some(token::code_hash(&signup.id, &f.code).as_str());
+    if !right || signup.attempts >= token::MAX_CODE_ATTEMPTS {
+        let attempts = match state.store.conn().await {
+            Ok(mut c) => store::signup_wrong_code(&mut c, &signup.id)
+                .await
+                .unwrap_or(token::MAX_CODE_ATTEMPTS),
+            Err(e) => return AppError::from(e).into_response(),
+        };
+        if attempts >= token::MAX_CODE_ATTEMPTS {
+            return signup_gone(&state, &ctx);
+        }
+        let mut r = render(&ConfirmPage {
+            c: Chrome::new(&state, &ctx),
+            id,
+            email: signup.email.unwrap_or_default(),
+            error: Some("token.code_wrong"),
+        });
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return r;
+    }
+    let old = ctx.viewer.as_ref().map(|v| v.token.as_str());
+    match token::complete_signup(&state, &origin(&ctx), &signup, &p, old).await {
+        Ok((tok, _)) => {
+            state.events_notify.notify_one();
+            let mut r = Redirect::to("/account?m=registered_certificate").into_response();
+            r.headers_mut()
+                .append(header::SET_COOKIE, session_cookie(&state, &tok));
+            r
+        }
+        Err(TokenError::Service(e)) => AppError::from(e).into_response(),
+        Err(e) => {
+            let mut r = super::message_page(
+                &state,
+                &ctx,
+                "token.refused.title",
+                e.message_key(),
+                Some(("/login", "nav.login")),
+            );
+            *r.status_mut() = StatusCode::CONFLICT;
+            r
+        }
+    }
+}
+
+// --------------------------------------------------------------- downloads
+
+#[derive(Template)]
+#[template(path = "identity/downloads.html")]
+struct DownloadsPage {
+    c: Chrome,
+    files: Vec<(String, String)>,
+    origin: String,
+}
+
+fn download_files(state: &AppState) -> Vec<(String, u64)> {
+    let Some(dir) = &state.identity.signer_download_dir else {
+        return vec![];
+    };
+    let mut out: Vec<(String, u64)> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let ok = !name.starts_with('.')
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+            ok.then(|| (name, e.metadata().map(|m| m.len()).unwrap_or(0)))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+pub async fn downloads(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let files = download_files(&state)
+        .into_iter()
+        .map(|(n, size)| (n, format!("{:.1} MB", size as f64 / 1_048_576.0)))
+        .collect();
+    render(&DownloadsPage {
+        c: Chrome::new(&state, &ctx),
+        files,
+        origin: token::portal_origin(&state),
+    })
+}
+
+pub async fn download_file(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+    let Some(dir) = &state.identity.signer_download_dir else {
+        return AppError::NotFound.into_response();
+    };
+    if !download_files(&state).iter().any(|(n, _)| *n == file) {
+        return AppError::NotFound.into_response();
+    }
+    match tokio::fs::read(dir.join(&file)).await {
+        Ok(bytes) => {
+            let mut r = bytes.into_response();
+            let h = r.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            );
+            if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
+                h.insert(header::CONTENT_DISPOSITION, v);
+            }
+            r
+        }
+        Err(_) => AppError::NotFound.into_response(),
+    }
+}
+
+// ------------------------------------------------------------ certificates
+
+pub struct CertView {
+    pub id: i64,
+    pub subject: String,
+    pub issuer: String,
+    pub serial: String,
+    pub valid: String,
+    pub expired: bool,
+}
+
+#[derive(Template)]
+#[template(path = "identity/certificates.html")]
+struct CertificatesPage {
+    c: Chrome,
+    certs: Vec<CertView>,
+}
+
+#[derive(Deserialize)]
+pub struct FlashQuery {
+    m: Option<String>,
+}
+
+pub async fn certificates(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<FlashQuery>,
+) -> Response {
+    if let Err(r) = super::auth::ready_user(&state, &ctx).await {
+        return r;
+    }
+    let Some(v) = &ctx.viewer else {
+        return AppError::NotFound.into_response();
+    };
+    let now = state.now();
+    let rows = match state.store.conn().await {
+        Ok(mut c) => store::certificates_of(&mut c, v.account.id).await,
+        Err(e) => return AppError::from(e).into_response(),
+    };
+    let rows = match rows {
+        Ok(r) => r,
+        Err(e) => return AppError::from(e).into_response(),
+    };
+    let certs = rows
+        .into_iter()
+        .map(|r| CertView {
+            id: r.id,
+            subject: r.subject_dn,
+            issuer: r.issuer_dn,
+            serial: r.serial_hex,
+            valid: format!("{} – {}", format_vn(r.not_before), format_vn(r.not_after)),
+            expired: r.not_after < now,
+        })
+        .collect();
+    render(&CertificatesPage {
+        c: Chrome::new(&state, &ctx).with_flash(q.m.as_deref()),
+        certs,
+    })
+}
+
+pub async fn remove_certificate(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Response {
+    if let Err(r) = super::auth::ready_user(&state, &ctx).await {
+        return r;
+    }
+    let Some(v) = &ctx.viewer else {
+        return AppError::NotFound.into_response();
+    };
+    let now = state.now();
+    let result: Result<bool, ServiceError> = async {
+        let mut tx = state.store.begin().await?;
+        let ok = store::remove_certificate(&mut tx, id, v.account.id, now).await?;
+        if ok {
+            motcua_store::audit::append(
+                &mut tx,
+                &ctx.audit(),
+                "certificate.remove",
+                &service::account_target(v.account.id),
+                &serde_json::json!({ "certificate": id }).to_string(),
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(ok)
+    }
+    .await;
+    match result {
+        Ok(true) => Redirect::to("/account/certificates?m=certificate_removed").into_response(),
+        Ok(false) => AppError::NotFound.into_response(),
+        Err(e) => AppError::from(e).into_response(),
+    }
+}

@@ -1,0 +1,591 @@
+//! Registration and login with a signing certificate over HTTP (R-ID-9,
+//! R-ID-11, R-ID-13): a real test PKI with CRL and OCSP on 127.0.0.1, the
+//! challenge signed in-process with the certificate's key (the signing
+//! tool's part, tested on its own in crates/signer with SoftHSM2), and the
+//! attacks that must fail.
+use crate::helpers::*;
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use motcua_domain::{Clock, SystemClock};
+use motcua_pki::ocsp::CertStatus;
+use motcua_pki::testca::{Issued, LeafSpec, TestPki};
+use reqwest::StatusCode;
+
+const DAY: i64 = 86_400_000;
+
+async fn app_with_pki(db: Db) -> (App, TestPki) {
+    let now = SystemClock.now();
+    let pki = TestPki::start(now).await.expect("test pki");
+    let app = spawn_app_with(
+        db,
+        Opts {
+            trust: Some(pki.trust_store()),
+            ..Default::default()
+        },
+    )
+    .await;
+    (app, pki)
+}
+
+/// What the signing tool would send back for this challenge text.
+struct Signed {
+    challenge: String,
+    certificate: String,
+    signature: String,
+}
+
+/// Asks the portal for a challenge as the page's script does.
+async fn challenge(b: &Browser, purpose: &str) -> String {
+    let page = b.get(&format!("/auth/token?purpose={purpose}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    let csrf = page.csrf();
+    let r = b
+        .send(
+            b.client
+                .post(b.url("/auth/token/challenge"))
+                .header("x-csrf-token", csrf)
+                .form(&[("purpose", purpose)]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let v: serde_json::Value = serde_json::from_str(&r.text).expect("json");
+    v["challenge"].as_str().expect("challenge").to_string()
+}
+
+fn sign(text: &str, cert: &Issued, key: &Issued) -> Signed {
+    Signed {
+        challenge: text.to_string(),
+        certificate: B64.encode(cert.der()),
+        signature: B64.encode(key.sign(text.as_bytes())),
+    }
+}
+
+async fn send(b: &Browser, purpose: &str, s: &Signed) -> Page {
+    let csrf = b.get("/auth/token").await.csrf();
+    b.post_form(
+        "/auth/token/verify",
+        &[
+            ("csrf", &csrf),
+            ("purpose", purpose),
+            ("next", "/account"),
+            ("challenge", &s.challenge),
+            ("certificate", &s.certificate),
+            ("chain", ""),
+            ("signature", &s.signature),
+        ],
+    )
+    .await
+}
+
+/// The whole token flow for `purpose` with `cert` signing.
+async fn token_flow(b: &Browser, purpose: &str, cert: &Issued) -> Page {
+    let text = challenge(b, purpose).await;
+    send(b, purpose, &sign(&text, cert, cert)).await
+}
+
+fn org_cert(pki: &TestPki) -> Issued {
+    pki.issue(&LeafSpec::organization(
+        "Công ty TNHH Thương mại Sao Mai",
+        "0101234565",
+        SystemClock.now(),
+    ))
+    .expect("org cert")
+}
+
+/// Registers a business with `cert` through sign-up, captcha and email
+/// code; returns the browser, logged in.
+async fn register_business(app: &App, cert: &Issued, email: &str) -> Browser {
+    let b = app.browser();
+    let r = token_flow(&b, "register", cert).await;
+    assert_eq!(
+        r.status,
+        StatusCode::SEE_OTHER,
+        "{}: {}",
+        app.name(),
+        r.text
+    );
+    let form_url = r.location().expect("location").to_string();
+    assert!(form_url.starts_with("/register/certificate/"), "{form_url}");
+    let form = b.get(&form_url).await;
+    assert_eq!(form.status, StatusCode::OK);
+    // Prefilled from the certificate.
+    assert!(
+        form.text.contains("Công ty TNHH Thương mại Sao Mai"),
+        "{}",
+        form.text
+    );
+    assert!(form.text.contains("0101234565"));
+    let captcha_id = attr(&form.text, "name=\"captcha_id\" value=\"");
+    // The captcha answer is only known to the server: read it back by
+    // trying every… no: solve it through the stored hash is impossible, so
+    // the suite enables the test-only reveal.
+    let answer = attr(&form.text, "data-answer=\"");
+    let r = b
+        .post_form(
+            &form_url,
+            &[
+                ("csrf", &form.csrf()),
+                ("captcha_id", &captcha_id),
+                ("captcha", &answer.to_lowercase()),
+                ("full_name", "Trần Văn Bảo"),
+                ("email", email),
+                ("phone", "0901234567"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let confirm_url = r.location().unwrap().to_string();
+    assert_eq!(confirm_url, format!("{form_url}/confirm"));
+    app.drain().await;
+    let mail = app.mails_to(email).pop().expect("code mail");
+    let code = six_digits(&mail.text).expect("code in mail");
+    let page = b.get(&confirm_url).await;
+    let r = b
+        .post_form(&confirm_url, &[("csrf", &page.csrf()), ("code", &code)])
+        .await;
+    assert!(
+        r.redirects_to("/account?m=registered_certificate"),
+        "{}: {}",
+        r.status,
+        r.text
+    );
+    b
+}
+
+fn attr(html: &str, prefix: &str) -> String {
+    let i = html
+        .find(prefix)
+        .unwrap_or_else(|| panic!("{prefix} not in page"))
+        + prefix.len();
+    html[i..].split('"').next().unwrap().to_string()
+}
+
+fn six_digits(text: &str) -> Option<String> {
+    text.split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 6)
+        .map(str::to_string)
+}
+
+fn reveal() -> Opts {
+    Opts {
+        identity: Some(motcua_web::identity::IdentityConfig {
+            captcha_reveal_for_tests: true,
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+async fn app_reveal(db: Db) -> (App, TestPki) {
+    let now = SystemClock.now();
+    let pki = TestPki::start(now).await.expect("test pki");
+    let mut opts = reveal();
+    opts.trust = Some(pki.trust_store());
+    (spawn_app_with(db, opts).await, pki)
+}
+
+#[tokio::test]
+async fn business_registers_with_a_certificate_then_logs_in_with_it() {
+    each_backend(|db| async move {
+        let (app, pki) = app_reveal(db).await;
+        let cert = org_cert(&pki);
+        let b = register_business(&app, &cert, "ketoan@saomai.vn").await;
+        // Logged in at once, at the token's level (R-ID-13).
+        let account = b.get("/account").await;
+        assert_eq!(account.status, StatusCode::OK);
+        assert!(
+            account.text.contains("Chữ ký số (USB token)"),
+            "{}",
+            account.text
+        );
+        assert!(
+            account.text.contains("id=\"assurance-level\">3<"),
+            "{}",
+            account.text
+        );
+        // The account: business, tax code from the certificate, no password.
+        let mut c = app.conn().await;
+        let acct = motcua_store::accounts::by_tax_code(&mut c, "0101234565")
+            .await
+            .unwrap()
+            .expect("account");
+        assert_eq!(acct.full_name, "Công ty TNHH Thương mại Sao Mai");
+        assert_eq!(acct.email.as_deref(), Some("ketoan@saomai.vn"));
+        assert!(acct.has_role(motcua_domain::Role::Business));
+        assert!(motcua_store::accounts::password(&mut c, acct.id)
+            .await
+            .unwrap()
+            .is_none());
+        // The registration record keeps issuer, serial, validity, key hash.
+        let certs = motcua_store::identity::certificates_of(&mut c, acct.id)
+            .await
+            .unwrap();
+        assert_eq!(certs.len(), 1);
+        assert_eq!(certs[0].serial_hex, cert.cert.serial_hex);
+        assert_eq!(certs[0].spki_sha256, cert.cert.spki_sha256);
+        assert_eq!(certs[0].not_after, cert.cert.not_after);
+        let actions: Vec<String> = app
+            .audit_actions(&format!("account:{}", acct.id))
+            .await
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        assert!(
+            actions.contains(&"account.create".to_string()),
+            "{actions:?}"
+        );
+        assert!(
+            actions.contains(&"certificate.bind".to_string()),
+            "{actions:?}"
+        );
+        drop(c);
+
+        // Log out, log in again with the token.
+        let csrf = b.get("/account").await.csrf();
+        b.post_form("/logout", &[("csrf", &csrf)]).await;
+        assert!(!b.logged_in().await);
+        let r = token_flow(&b, "login", &cert).await;
+        assert!(r.redirects_to("/account"), "{}: {}", r.status, r.text);
+        assert!(b.logged_in().await);
+        // The history shows the method of every login.
+        let kinds = app.activity_kinds(acct.id).await;
+        assert_eq!(
+            kinds.iter().filter(|k| *k == "login").count(),
+            2,
+            "{kinds:?}"
+        );
+        let history = b.get("/account/activity").await;
+        assert!(history.text.contains("Chữ ký số (USB token)"));
+        // Registering the same certificate again is refused.
+        let other = app.browser();
+        let r = token_flow(&other, "register", &cert).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text.contains("đã được đăng ký"), "{}", r.text);
+        app.assert_audit_intact().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn citizen_certificate_registers_a_citizen() {
+    each_backend(|db| async move {
+        let (app, pki) = app_reveal(db).await;
+        let now = SystemClock.now();
+        let cert = pki
+            .issue(&LeafSpec::person("Nguyễn Thị Hoa", "001203004567", now))
+            .unwrap();
+        let b = app.browser();
+        let r = token_flow(&b, "register", &cert).await;
+        let form_url = r.location().expect("signup").to_string();
+        let form = b.get(&form_url).await;
+        assert!(
+            form.text.contains("id=\"prefill-name\">Nguyễn Thị Hoa<"),
+            "{}",
+            form.text
+        );
+        assert!(form.text.contains("001203004567"));
+        // Wrong captcha: refused, nothing sent, a new image.
+        let r = b
+            .post_form(
+                &form_url,
+                &[
+                    ("csrf", &form.csrf()),
+                    (
+                        "captcha_id",
+                        &attr(&form.text, "name=\"captcha_id\" value=\""),
+                    ),
+                    ("captcha", "WRONG"),
+                    ("email", "hoa@example.vn"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text.contains("Mã kiểm tra không đúng"));
+        assert!(
+            r.text.contains("value=\"hoa@example.vn\""),
+            "typed email kept"
+        );
+        app.drain().await;
+        assert!(app.mails_to("hoa@example.vn").is_empty());
+        // Right captcha; then a wrong code, then the right one.
+        let r = b
+            .post_form(
+                &form_url,
+                &[
+                    ("csrf", &r.csrf()),
+                    ("captcha_id", &attr(&r.text, "name=\"captcha_id\" value=\"")),
+                    ("captcha", &attr(&r.text, "data-answer=\"")),
+                    ("email", "hoa@example.vn"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let confirm = r.location().unwrap().to_string();
+        app.drain().await;
+        let code = six_digits(&app.mails_to("hoa@example.vn")[0].text).unwrap();
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        let page = b.get(&confirm).await;
+        let r = b
+            .post_form(&confirm, &[("csrf", &page.csrf()), ("code", wrong)])
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        // Another browser cannot finish this sign-up.
+        let thief = app.browser();
+        let tp = thief.get("/login").await;
+        let r2 = thief
+            .post_form(&confirm, &[("csrf", &tp.csrf()), ("code", &code)])
+            .await;
+        assert_eq!(r2.status, StatusCode::GONE);
+        let r = b
+            .post_form(&confirm, &[("csrf", &r.csrf()), ("code", &code)])
+            .await;
+        assert!(
+            r.redirects_to("/account?m=registered_certificate"),
+            "{}",
+            r.text
+        );
+        let mut c = app.conn().await;
+        let acct = motcua_store::accounts::by_personal_id(&mut c, "001203004567")
+            .await
+            .unwrap()
+            .expect("citizen");
+        assert!(acct.has_role(motcua_domain::Role::Citizen));
+        assert_eq!(acct.full_name, "Nguyễn Thị Hoa");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn login_messages_for_each_refusal() {
+    each_backend(|db| async move {
+        let (app, pki) = app_reveal(db).await;
+        let now = SystemClock.now();
+        let cert = org_cert(&pki);
+        register_business(&app, &cert, "a@saomai.vn").await;
+        let b = app.browser();
+
+        // Not registered: offers registration.
+        let stranger = pki
+            .issue(&LeafSpec::person("Lê Văn Cường", "001099000111", now))
+            .unwrap();
+        let r = token_flow(&b, "login", &stranger).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text.contains("chưa được đăng ký"), "{}", r.text);
+        assert!(r.text.contains("/auth/token?purpose=register"));
+
+        // Expired.
+        let mut spec = LeafSpec::person("Hoàng Văn Em", "001203004569", now);
+        spec.not_before = now - 400 * DAY;
+        spec.not_after = now - DAY;
+        let old = pki.issue(&spec).unwrap();
+        let r = token_flow(&b, "login", &old).await;
+        assert!(r.text.contains("đã hết hạn"), "{}", r.text);
+
+        // Revoked (OCSP), for the registered certificate.
+        pki.set_ocsp_status(&cert.cert, CertStatus::Revoked { at: now - DAY });
+        app.state().identity.verifier.revocation.clear();
+        let r = token_flow(&b, "login", &cert).await;
+        assert!(r.text.contains("đã bị thu hồi"), "{}", r.text);
+        assert!(!b.logged_in().await);
+
+        // Untrusted issuer.
+        let other = TestPki::start(now).await.unwrap();
+        let foreign = other
+            .issue(&LeafSpec::person("Phạm Văn Giàu", "001203004570", now))
+            .unwrap();
+        let r = token_flow(&b, "login", &foreign).await;
+        assert!(r.text.contains("không do tổ chức cung cấp"), "{}", r.text);
+
+        // Signature by a key other than the certificate's.
+        let text = challenge(&b, "login").await;
+        let r = send(&b, "login", &sign(&text, &stranger, &foreign)).await;
+        assert!(r.text.contains("Chữ ký số không khớp"), "{}", r.text);
+
+        // English for an English reader.
+        let en = app.browser();
+        en.get("/lang/en").await;
+        let r = token_flow(&en, "login", &old).await;
+        assert!(r.text.contains("The certificate has expired"), "{}", r.text);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn challenges_cannot_be_replayed_redirected_or_reused() {
+    each_backend(|db| async move {
+        let (app, pki) = app_reveal(db).await;
+        let cert = org_cert(&pki);
+        let owner = register_business(&app, &cert, "b@saomai.vn").await;
+        let csrf = owner.get("/account").await.csrf();
+        owner.post_form("/logout", &[("csrf", &csrf)]).await;
+        let b = app.browser();
+
+        // Replay: the same signed challenge twice.
+        let text = challenge(&b, "login").await;
+        let signed = sign(&text, &cert, &cert);
+        let r = send(&b, "login", &signed).await;
+        assert!(r.redirects_to("/account"), "{}", r.text);
+        let again = app.browser();
+        again.get("/").await;
+        let r = send(&again, "login", &signed).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.text.contains("đã hết hạn hoặc đã được dùng"),
+            "{}",
+            r.text
+        );
+
+        // A challenge stolen by another browser (bound to the first).
+        let victim = app.browser();
+        let text = challenge(&victim, "login").await;
+        let thief = app.browser();
+        thief.get("/").await;
+        let r = send(&thief, "login", &sign(&text, &cert, &cert)).await;
+        assert!(
+            r.text.contains("đã hết hạn hoặc đã được dùng"),
+            "{}",
+            r.text
+        );
+
+        // A challenge for another purpose.
+        let c2 = app.browser();
+        let text = challenge(&c2, "register").await;
+        let r = send(&c2, "login", &sign(&text, &cert, &cert)).await;
+        assert!(r.text.contains("không hợp lệ cho trang này"), "{}", r.text);
+
+        // A challenge naming another portal (re-signed by the holder, so
+        // only the origin differs).
+        let text = challenge(&c2, "login").await;
+        let forged = text.replace(app.base(), "https://evil.example");
+        let r = send(&c2, "login", &sign(&forged, &cert, &cert)).await;
+        assert!(r.text.contains("không hợp lệ cho trang này"), "{}", r.text);
+
+        // Expired: signed after its two minutes.
+        let text = challenge(&c2, "login").await;
+        app.advance(3 * 60_000);
+        let r = send(&c2, "login", &sign(&text, &cert, &cert)).await;
+        assert!(r.text.contains("đã hết hạn"), "{}", r.text);
+
+        // Garbage.
+        let r = send(
+            &c2,
+            "login",
+            &Signed {
+                challenge: "hello".into(),
+                certificate: "!!".into(),
+                signature: "".into(),
+            },
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        // Without the CSRF header, no challenge.
+        let r = c2
+            .post_form("/auth/token/challenge", &[("purpose", "login")])
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn renewed_certificate_is_added_before_the_old_one_expires() {
+    each_backend(|db| async move {
+        let (app, pki) = app_reveal(db).await;
+        let now = SystemClock.now();
+        let old = org_cert(&pki);
+        let b = register_business(&app, &old, "c@saomai.vn").await;
+        let renewed = pki
+            .issue(&LeafSpec::organization(
+                "Công ty TNHH Thương mại Sao Mai",
+                "0101234565",
+                now,
+            ))
+            .unwrap();
+        // Not yet added: login with it is refused.
+        let other = app.browser();
+        let r = token_flow(&other, "login", &renewed).await;
+        assert!(r.text.contains("chưa được đăng ký"));
+        // The holder, logged in, adds it.
+        let r = token_flow(&b, "add", &renewed).await;
+        assert!(
+            r.redirects_to("/account/certificates?m=certificate_added"),
+            "{}",
+            r.text
+        );
+        let page = b.get("/account/certificates").await;
+        assert!(page.text.contains(&renewed.cert.serial_hex));
+        assert!(page.text.contains(&old.cert.serial_hex));
+        let r = token_flow(&other, "login", &renewed).await;
+        assert!(r.redirects_to("/account"));
+        // Another holder's certificate cannot be added.
+        let stranger = pki
+            .issue(&LeafSpec::organization("Công ty khác", "0100109106", now))
+            .unwrap();
+        let r = token_flow(&b, "add", &stranger).await;
+        assert!(r.text.contains("không thuộc tài khoản"), "{}", r.text);
+        // Removing the old one: it no longer logs in.
+        let mut c = app.conn().await;
+        let acct = motcua_store::accounts::by_tax_code(&mut c, "0101234565")
+            .await
+            .unwrap()
+            .unwrap();
+        let rows = motcua_store::identity::certificates_of(&mut c, acct.id)
+            .await
+            .unwrap();
+        drop(c);
+        let old_row = rows
+            .iter()
+            .find(|r| r.serial_hex == old.cert.serial_hex)
+            .unwrap();
+        let csrf = b.get("/account/certificates").await.csrf();
+        let r = b
+            .post_form(
+                &format!("/account/certificates/{}/remove", old_row.id),
+                &[("csrf", &csrf)],
+            )
+            .await;
+        assert!(r.redirects_to("/account/certificates?m=certificate_removed"));
+        let third = app.browser();
+        let r = token_flow(&third, "login", &old).await;
+        assert!(r.text.contains("chưa được đăng ký"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn token_page_detects_the_tool_and_offers_the_download() {
+    each_backend(|db| async move {
+        let (app, _pki) = app_with_pki(db).await;
+        let b = app.browser();
+        let page = b.get("/auth/token").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.text.contains("data-port=\"47811\""));
+        assert!(page.text.contains("/downloads/motcua-signer"));
+        assert!(page.text.contains("/static/token.js"));
+        // The pages may call the tool on 127.0.0.1, nothing else.
+        let csp = page.header("content-security-policy").unwrap();
+        assert!(
+            csp.contains("connect-src 'self' http://127.0.0.1:47811 http://localhost:47811"),
+            "{csp}"
+        );
+        let js = b.get("/static/token.js").await;
+        assert_eq!(js.status, StatusCode::OK);
+        assert!(js.text.contains("/v1/status"));
+        let d = b.get("/downloads/motcua-signer").await;
+        assert_eq!(d.status, StatusCode::OK);
+        assert!(d.text.contains("cargo install --path crates/signer"));
+        assert_eq!(
+            b.get("/downloads/motcua-signer/../../etc/passwd")
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        // The login page links the token login.
+        let login = b.get("/login").await;
+        assert!(login.text.contains("/auth/token?next="), "{}", login.text);
+        // Adding a certificate needs a login.
+        let r = b.get("/auth/token?purpose=add").await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+    })
+    .await;
+}
