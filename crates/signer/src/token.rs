@@ -70,6 +70,8 @@ pub struct CertInfo {
     pub not_after: OffsetDateTime,
     /// basicConstraints cA=true.
     pub is_ca: bool,
+    /// keyUsage is absent, or has digitalSignature or nonRepudiation.
+    pub usage_allows_signing: bool,
     /// The algorithm its key signs with, if the signer supports the key.
     pub alg: Option<Alg>,
     subject_raw: Vec<u8>,
@@ -117,6 +119,11 @@ impl CertInfo {
             not_before: cert.validity().not_before.to_datetime(),
             not_after: cert.validity().not_after.to_datetime(),
             is_ca: cert.is_ca(),
+            usage_allows_signing: match cert.key_usage() {
+                Ok(None) => true,
+                Ok(Some(ku)) => ku.value.digital_signature() || ku.value.non_repudiation(),
+                Err(_) => false,
+            },
             alg,
             subject_raw: cert.subject().as_raw().to_vec(),
             issuer_raw: cert.issuer().as_raw().to_vec(),
@@ -131,11 +138,6 @@ impl CertInfo {
             .map(|p| String::from_utf8_lossy(p).to_uppercase())
             .collect::<Vec<_>>()
             .join(":")
-    }
-
-    /// A certificate the user may sign with: not a CA, and a key we support.
-    pub fn can_sign(&self) -> bool {
-        !self.is_ca && self.alg.is_some()
     }
 }
 
@@ -168,9 +170,21 @@ pub struct Token {
 }
 
 impl Token {
-    /// The certificates the user may choose to sign with.
+    /// The certificates the user may choose to sign with: a key the signer
+    /// supports, a keyUsage (if any) that allows signing, and not a CA
+    /// certificate that issued another certificate on the token (that one
+    /// is only there for the chain). A self-signed certificate with cA=true
+    /// and no keyUsage, as `openssl req -x509` makes, is offered.
     pub fn signing_certs(&self) -> impl Iterator<Item = &TokenCert> {
-        self.certs.iter().filter(|c| c.info.can_sign())
+        self.certs.iter().filter(|c| {
+            let i = &c.info;
+            i.alg.is_some()
+                && i.usage_allows_signing
+                && !(i.is_ca
+                    && self.certs.iter().any(|o| {
+                        o.info.fingerprint != i.fingerprint && o.info.issuer_raw == i.subject_raw
+                    }))
+        })
     }
 
     /// The other certificates on this token that issued `leaf`, nearest first.
@@ -581,6 +595,105 @@ mod tests {
         assert_eq!(map_error(e(RvError::TokenNotPresent)).code(), "no_token");
         assert_eq!(map_error(e(RvError::DeviceRemoved)).code(), "no_token");
         assert_eq!(map_error(e(RvError::GeneralError)).code(), "token_error");
+    }
+
+    fn cert(
+        cn: &str,
+        ca: bool,
+        ku: &[rcgen::KeyUsagePurpose],
+        issuer: Option<&rcgen::Issuer<'_, &rcgen::KeyPair>>,
+        key: &rcgen::KeyPair,
+    ) -> TokenCert {
+        let mut p = rcgen::CertificateParams::default();
+        p.distinguished_name = rcgen::DistinguishedName::new();
+        p.distinguished_name.push(rcgen::DnType::CommonName, cn);
+        if ca {
+            p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        }
+        p.key_usages = ku.to_vec();
+        let der = match issuer {
+            Some(i) => p.signed_by(key, i).unwrap(),
+            None => p.self_signed(key).unwrap(),
+        };
+        TokenCert {
+            object_id: vec![1],
+            object_label: cn.into(),
+            info: CertInfo::parse(der.der()).unwrap(),
+        }
+    }
+
+    #[test]
+    fn which_certificates_are_offered() {
+        use rcgen::KeyUsagePurpose::*;
+        let gen = |alg| rcgen::KeyPair::generate_for(alg).unwrap();
+        let ca_key = gen(&rcgen::PKCS_ECDSA_P256_SHA256);
+        let mut ca_params = rcgen::CertificateParams::default();
+        ca_params.distinguished_name = rcgen::DistinguishedName::new();
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "CA with no keyUsage");
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let ca = cert("CA with no keyUsage", true, &[], None, &ca_key);
+        let issuer = rcgen::Issuer::from_params(&ca_params, &ca_key);
+        let leaf = cert(
+            "leaf",
+            false,
+            &[DigitalSignature],
+            Some(&issuer),
+            &gen(&rcgen::PKCS_ECDSA_P384_SHA384),
+        );
+        let self_signed = cert(
+            "openssl req -x509",
+            true,
+            &[],
+            None,
+            &gen(&rcgen::PKCS_ECDSA_P256_SHA256),
+        );
+        let encipher_only = cert(
+            "encryption",
+            false,
+            &[KeyEncipherment],
+            None,
+            &gen(&rcgen::PKCS_ECDSA_P256_SHA256),
+        );
+        let non_rep = cert(
+            "non-repudiation",
+            false,
+            &[ContentCommitment],
+            None,
+            &gen(&rcgen::PKCS_ED25519),
+        );
+        let root = cert(
+            "root",
+            true,
+            &[KeyCertSign, CrlSign],
+            None,
+            &gen(&rcgen::PKCS_ECDSA_P256_SHA256),
+        );
+        let token = Token {
+            slot: 1,
+            label: "t".into(),
+            certs: vec![
+                ca.clone(),
+                leaf.clone(),
+                self_signed,
+                encipher_only,
+                non_rep,
+                root,
+            ],
+        };
+        let offered: Vec<&str> = token
+            .signing_certs()
+            .map(|c| c.object_label.as_str())
+            .collect();
+        // The CA issued the leaf; Ed25519 is not supported; the root and the
+        // encryption certificate may not sign.
+        assert_eq!(offered, ["leaf", "openssl req -x509"]);
+        assert_eq!(leaf.info.alg, Some(Alg::EcdsaP384Sha384));
+        assert_eq!(token.chain_of(&leaf.info), vec![ca.info.der.clone()]);
+        assert_eq!(leaf.info.subject_cn.as_deref(), Some("leaf"));
+        assert_eq!(leaf.info.issuer_cn.as_deref(), Some("CA with no keyUsage"));
+        assert_eq!(leaf.info.fingerprint_colons().len(), 32 * 3 - 1);
     }
 
     #[test]

@@ -352,9 +352,8 @@ fn cert_item(
         .unwrap_or_else(|| i.subject.clone());
     let _ = write!(
         out,
-        "<div class=\"cert\"><input type=\"radio\" name=\"cert\" value=\"{fp}\" id=\"cert-{n}\"{checked} \
-aria-describedby=\"cert-{n}-d\"><label for=\"cert-{n}\"><strong>{name}</strong>\
-<span class=\"d\" id=\"cert-{n}-d\">",
+        "<div class=\"cert\"><input type=\"radio\" name=\"cert\" value=\"{fp}\" id=\"cert-{n}\"{checked}>\
+<label for=\"cert-{n}\"><strong>{name}</strong><span class=\"d\">",
         fp = esc(&i.fingerprint),
         checked = if checked { " checked" } else { "" },
         name = esc(&name),
