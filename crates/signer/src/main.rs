@@ -2,6 +2,7 @@
 
 use clap::Parser;
 use motcua_signer::{Config, ConfigError, FileConfig, DEFAULT_PORT};
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -77,10 +78,14 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!("motcua-signer listening on http://127.0.0.1:{port}");
+    // Not println!: a closed stdout (a launcher that read the first line
+    // and went away) must not stop the signer.
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "motcua-signer listening on http://127.0.0.1:{port}");
     for o in &cfg.allow_origins {
-        println!("  allowed origin: {o}");
+        let _ = writeln!(out, "  allowed origin: {o}");
     }
+    let _ = out.flush();
     let serve = motcua_signer::serve(cfg, listener);
     tokio::select! {
         r = serve => match r {

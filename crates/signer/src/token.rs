@@ -426,6 +426,14 @@ impl Module {
         let alg = cert.info.alg.ok_or(SignError::NoCertificate)?;
         let chain = token.chain_of(&cert.info);
         let slot = Slot::try_from(token.slot).map_err(map_error)?;
+        // Do not spend an attempt on a token that says it is locked.
+        if self
+            .ctx
+            .get_token_info(slot)
+            .is_ok_and(|i| i.user_pin_locked())
+        {
+            return Err(SignError::PinLocked);
+        }
         let session = self.ctx.open_ro_session(slot).map_err(map_error)?;
         match session.login(UserType::User, Some(&pin)) {
             Ok(()) | Err(CkError::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => {}

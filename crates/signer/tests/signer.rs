@@ -1126,9 +1126,10 @@ fn the_command_line_program() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    // Kept open until the end: the signer must also survive a closed stdout,
+    // but this test is about the config.
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    stdout.read_line(&mut line).unwrap();
     let url = line
         .trim()
         .strip_prefix("motcua-signer listening on ")
@@ -1152,6 +1153,7 @@ fn the_command_line_program() {
     });
     let _ = child.kill();
     let _ = child.wait();
+    drop(stdout);
     assert_eq!(v["module_ok"], true, "{v}");
     assert_eq!(v["tokens"].as_array().unwrap().len(), 2, "{v}");
 }
