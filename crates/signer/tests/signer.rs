@@ -41,6 +41,8 @@ const PIN: &str = "1234";
 
 struct Fixture {
     conf: PathBuf,
+    /// A SoftHSM config whose only token holds just the CA certificate.
+    ca_only_conf: PathBuf,
     ca: Vec<u8>,
     c1: Vec<u8>,
     c2: Vec<u8>,
@@ -101,20 +103,14 @@ fn setup() -> Option<Fixture> {
     remove_stale_dirs(root);
     let dir = root.join(format!("signer-softhsm-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("tokens")).unwrap();
-    let conf = dir.join("softhsm2.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
-            dir.join("tokens").display()
-        ),
-    )
-    .unwrap();
-    let run = |cmd: &str, args: &[&str]| {
+    // The tokens of this process, and a second token directory for a
+    // signer run as a child process.
+    let conf = softhsm_conf(&dir.join("main"));
+    let ca_only_conf = softhsm_conf(&dir.join("ca-only"));
+    let run = |conf: &Path, cmd: &str, args: &[&str]| {
         let out = Command::new(cmd)
             .args(args)
-            .env("SOFTHSM2_CONF", &conf)
+            .env("SOFTHSM2_CONF", conf)
             .output()
             .unwrap();
         assert!(
@@ -124,8 +120,13 @@ fn setup() -> Option<Fixture> {
             String::from_utf8_lossy(&out.stderr)
         );
     };
-    for label in ["motcua-test", "motcua-rsa"] {
+    for (conf, label) in [
+        (&conf, "motcua-test"),
+        (&conf, "motcua-rsa"),
+        (&ca_only_conf, "motcua-ca-only"),
+    ] {
         run(
+            conf,
             "softhsm2-util",
             &[
                 "--init-token",
@@ -171,11 +172,12 @@ fn setup() -> Option<Fixture> {
         rcgen::KeyPair::from_pkcs8_pem_and_sign_algo(rsa_pem, &rcgen::PKCS_RSA_SHA256).unwrap();
     let r1 = leaf(&kr, "TRẦN THỊ BÌNH", None);
 
-    let put = |token: &str, label: &str, id: &str, key: Option<&str>, cert: &[u8]| {
+    let put = |conf: &Path, token: &str, label: &str, id: &str, key: Option<&str>, cert: &[u8]| {
         if let Some(pem) = key {
             let p = dir.join(format!("{label}.key.pem"));
             std::fs::write(&p, pem).unwrap();
             run(
+                conf,
                 "softhsm2-util",
                 &[
                     "--import",
@@ -195,6 +197,7 @@ fn setup() -> Option<Fixture> {
         let p = dir.join(format!("{label}.der"));
         std::fs::write(&p, cert).unwrap();
         run(
+            conf,
             "pkcs11-tool",
             &[
                 "--module",
@@ -215,20 +218,51 @@ fn setup() -> Option<Fixture> {
             ],
         );
     };
-    put("motcua-test", "c1", "01", Some(&k1.serialize_pem()), &c1);
-    put("motcua-test", "c2", "02", Some(&k2.serialize_pem()), &c2);
-    put("motcua-test", "ca", "ca", None, ca.der());
-    put("motcua-rsa", "r1", "11", Some(rsa_pem), &r1);
+    put(
+        &conf,
+        "motcua-test",
+        "c1",
+        "01",
+        Some(&k1.serialize_pem()),
+        &c1,
+    );
+    put(
+        &conf,
+        "motcua-test",
+        "c2",
+        "02",
+        Some(&k2.serialize_pem()),
+        &c2,
+    );
+    put(&conf, "motcua-test", "ca", "ca", None, ca.der());
+    put(&conf, "motcua-rsa", "r1", "11", Some(rsa_pem), &r1);
+    put(&ca_only_conf, "motcua-ca-only", "ca", "ca", None, ca.der());
 
     // Before any test loads a module (they all wait for this fixture).
     std::env::set_var("SOFTHSM2_CONF", &conf);
     Some(Fixture {
         conf,
+        ca_only_conf,
         ca: ca.der().to_vec(),
         c1,
         c2,
         r1,
     })
+}
+
+/// A SoftHSM2 config with its token directory under `dir`.
+fn softhsm_conf(dir: &Path) -> PathBuf {
+    std::fs::create_dir_all(dir.join("tokens")).unwrap();
+    let conf = dir.join("softhsm2.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+            dir.join("tokens").display()
+        ),
+    )
+    .unwrap();
+    conf
 }
 
 fn params(cn: &str, o: Option<&str>, now: OffsetDateTime) -> rcgen::CertificateParams {
@@ -1079,6 +1113,53 @@ async fn serve_refuses_a_non_loopback_listener() {
     }
 }
 
+/// `motcua-signer` run as a program, killed on drop.
+struct Program {
+    child: std::process::Child,
+    url: String,
+    // Kept open: the test reads the first line only.
+    _stdout: BufReader<std::process::ChildStdout>,
+}
+
+impl Drop for Program {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn program(softhsm_conf: &Path, args: &[&str]) -> Program {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_motcua-signer"))
+        .args(args)
+        .env("SOFTHSM2_CONF", softhsm_conf)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("motcua-signer listening on ")
+        .unwrap_or_else(|| panic!("{line:?}"))
+        .to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    Program {
+        child,
+        url,
+        _stdout: stdout,
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
 #[test]
 fn the_command_line_program() {
     let Some(f) = fixture() else { return };
@@ -1116,33 +1197,14 @@ fn the_command_line_program() {
         format!("module = \"{SOFTHSM}\"\nallow_origins = [\"{PORTAL}\"]\nport = 1\n"),
     )
     .unwrap();
-    let mut child = Command::new(bin)
-        .arg("--config")
-        .arg(&conf)
-        .args(["--port", "0"])
-        .env("SOFTHSM2_CONF", &f.conf)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    // Kept open until the end: the signer must also survive a closed stdout,
-    // but this test is about the config.
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    stdout.read_line(&mut line).unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("motcua-signer listening on ")
-        .unwrap_or_else(|| panic!("{line:?}"))
-        .to_owned();
-    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let p = program(
+        &f.conf,
+        &["--config", conf.to_str().unwrap(), "--port", "0"],
+    );
     let rt = tokio::runtime::Runtime::new().unwrap();
     let v: Value = rt.block_on(async {
-        reqwest::Client::builder()
-            .no_proxy()
-            .build()
-            .unwrap()
-            .get(format!("{url}/v1/status"))
+        client()
+            .get(format!("{}/v1/status", p.url))
             .header(header::ORIGIN, PORTAL)
             .send()
             .await
@@ -1151,9 +1213,74 @@ fn the_command_line_program() {
             .await
             .unwrap()
     });
-    let _ = child.kill();
-    let _ = child.wait();
-    drop(stdout);
     assert_eq!(v["module_ok"], true, "{v}");
     assert_eq!(v["tokens"].as_array().unwrap().len(), 2, "{v}");
+}
+
+/// A token that holds only a CA certificate: nothing to sign with. Its own
+/// SoftHSM directory, so the signer runs as a child process.
+#[tokio::test]
+async fn a_token_without_a_usable_certificate() {
+    let Some(f) = fixture() else { return };
+    let p = program(
+        &f.ca_only_conf,
+        &["--module", SOFTHSM, "--allow-origin", PORTAL, "--port", "0"],
+    );
+    let http = client();
+    let v: Value = http
+        .get(format!("{}/v1/status", p.url))
+        .header(header::ORIGIN, PORTAL)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        v["tokens"],
+        serde_json::json!([{ "label": "motcua-ca-only", "slot": v["tokens"][0]["slot"], "certificates": 0 }]),
+        "{v}"
+    );
+    let c = challenge(
+        PORTAL,
+        "login",
+        OffsetDateTime::now_utc() + Duration::minutes(2),
+    );
+    let r: Value = http
+        .post(format!("{}/v1/requests", p.url))
+        .header(header::ORIGIN, PORTAL)
+        .json(&serde_json::json!({ "challenge": c }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let html = http
+        .get(r["ui_url"].as_str().unwrap())
+        .header(header::ACCEPT_LANGUAGE, "en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("data-notice=\"no_certificate\""), "{html}");
+    assert!(html.contains("no certificate that can be used to sign"));
+    assert!(!html.contains("id=\"pin\""));
+    let v: Value = http
+        .get(format!(
+            "{}/v1/requests/{}",
+            p.url,
+            r["id"].as_str().unwrap()
+        ))
+        .header(header::ORIGIN, PORTAL)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["state"], "pending");
+    assert_eq!(v["error"], "no_certificate");
 }
