@@ -417,6 +417,14 @@ fn html(status: StatusCode, body: String) -> Response {
             ),
             (header::CONTENT_SECURITY_POLICY, csp),
             (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+            // Not no-referrer: with it, browsers send `Origin: null` on the
+            // form POST (Fetch, "serializing a request origin") and the
+            // own-origin check below would refuse the user's own popup.
+            // same-origin still sends no Referer (with the secret) elsewhere.
+            (
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("same-origin"),
+            ),
             (
                 HeaderName::from_static("cross-origin-resource-policy"),
                 HeaderValue::from_static("same-origin"),

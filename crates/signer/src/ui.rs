@@ -283,7 +283,7 @@ fn page(lang: Lang, title: &str, body: &str, close: bool) -> String {
     format!(
         "<!doctype html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-<meta name=\"referrer\" content=\"no-referrer\">\n<title>{} – motcua-signer</title>\n\
+<meta name=\"referrer\" content=\"same-origin\">\n<title>{} – motcua-signer</title>\n\
 <style>{STYLE}</style>\n</head>\n<body>\n<main>\n{body}\n</main>\n{script}\n</body>\n</html>\n",
         lang.code(),
         esc(title),

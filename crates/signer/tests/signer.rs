@@ -588,6 +588,10 @@ async fn full_flow_signs_with_the_second_certificate() {
         assert!(csp.contains(d), "{csp}");
     }
     assert_eq!(h[header::X_FRAME_OPTIONS], "DENY");
+    // With no-referrer, browsers would post the form with `Origin: null`,
+    // which the own-origin check refuses.
+    assert_eq!(h[header::REFERRER_POLICY], "same-origin");
+    assert!(!html.contains("no-referrer"));
     assert_eq!(h[header::CACHE_CONTROL], "no-store");
     assert_no_cors(&h);
     // Vietnamese by default, the portal and the purpose in words.
