@@ -267,7 +267,7 @@ legend{font-weight:600;padding:0 .3rem}\
 .fp{font-family:ui-monospace,monospace;font-size:.78rem;word-break:break-all}\
 .pin label{display:block;font-weight:600;margin-bottom:.25rem}\
 .pin input{font-size:1.1rem;padding:.4rem .5rem;width:100%;max-width:16rem;box-sizing:border-box}\
-.pin .d{font-size:.85rem;color:#3d4650}\
+.pin .d{display:block;margin-top:.25rem;font-size:.85rem;color:#3d4650}\
 .actions{display:flex;gap:.75rem;margin-top:1rem;flex-wrap:wrap}\
 button,.button{font-size:1rem;padding:.55rem 1.3rem;border-radius:6px;border:1px solid #8b0000;cursor:pointer;text-decoration:none}\
 #sign{background:#8b0000;color:#fff}#cancel,.button{background:#fff;color:#8b0000}\
@@ -379,7 +379,7 @@ fn cert_item(
     }
     let _ = writeln!(
         out,
-        "<br>{}: {}<br><span class=\"fp\">{}: {}</span></span></label></div>",
+        "<br>{}: {}<br>{}: <span class=\"fp\">{}</span></span></label></div>",
         tr.token,
         esc(&token.label),
         tr.fingerprint,
