@@ -7,6 +7,7 @@
 )]
 
 pub mod account;
+pub mod assurance;
 pub mod audit;
 pub mod calendar;
 pub mod clock;
@@ -15,4 +16,5 @@ pub mod text;
 pub mod throttle;
 
 pub use account::{AccountStatus, Email, PersonalId, Role, TaxCode, Username};
+pub use assurance::{AssuranceLevel, AssurancePolicy, AuthMethod};
 pub use clock::{Clock, Millis, SystemClock, TestClock, DAY, HOUR, MINUTE, SECOND};

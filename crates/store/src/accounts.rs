@@ -131,6 +131,26 @@ pub async fn by_username(c: &mut AnyConnection, username: &str) -> Result<Option
     finish(c, row).await
 }
 
+/// The account with this tax code, if any (tax codes are one per holder).
+pub async fn by_tax_code(c: &mut AnyConnection, tax_code: &str) -> Result<Option<Account>> {
+    let sql = format!("SELECT {COLS} FROM accounts WHERE tax_code = $1 ORDER BY id LIMIT 1");
+    let row = sqlx::query(&sql)
+        .bind(tax_code.trim())
+        .fetch_optional(&mut *c)
+        .await?;
+    finish(c, row).await
+}
+
+/// The account with this personal identification number, if any.
+pub async fn by_personal_id(c: &mut AnyConnection, personal_id: &str) -> Result<Option<Account>> {
+    let sql = format!("SELECT {COLS} FROM accounts WHERE personal_id = $1 ORDER BY id LIMIT 1");
+    let row = sqlx::query(&sql)
+        .bind(personal_id.trim())
+        .fetch_optional(&mut *c)
+        .await?;
+    finish(c, row).await
+}
+
 pub async fn by_email(c: &mut AnyConnection, email: &str) -> Result<Vec<Account>> {
     let sql = format!("SELECT {COLS} FROM accounts WHERE lower(email) = lower($1) ORDER BY id");
     let rows = sqlx::query(&sql)

@@ -20,6 +20,7 @@ pub mod attachments;
 pub mod audit;
 pub mod calendar;
 pub mod events;
+pub mod identity;
 pub mod jobs;
 pub mod lifecycle;
 pub mod migrate;

@@ -40,6 +40,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_lifecycle.sql"),
         postgres: include_str!("../migrations/postgres/0005_lifecycle.sql"),
     },
+    Migration {
+        version: 6,
+        name: "identity",
+        sqlite: include_str!("../migrations/sqlite/0006_identity.sql"),
+        postgres: include_str!("../migrations/postgres/0006_identity.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Safe to run

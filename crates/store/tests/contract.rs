@@ -13,6 +13,7 @@ use motcua_domain::{Millis, Role, DAY, HOUR, MINUTE, SECOND};
 use motcua_store::accounts::{self, NewAccount};
 use motcua_store::activity::{self, NewActivity};
 use motcua_store::audit::{self, Ctx};
+use motcua_store::identity;
 use motcua_store::jobs;
 use motcua_store::migrate::MIGRATIONS;
 use motcua_store::sessions::{self, Session};
@@ -2094,6 +2095,270 @@ async fn jobs_concurrent_claims_run_each_job_once() -> R {
             "{tag}"
         );
         stores[1].close().await;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Digital identity (migration 0006, R-ID-9…11)
+// ---------------------------------------------------------------------------
+
+fn challenge_row(id: &str, binding: &str) -> identity::ChallengeRow {
+    identity::ChallengeRow {
+        id: id.to_string(),
+        nonce: "bm9uY2U".to_string(),
+        purpose: "login".to_string(),
+        origin: "https://dvc.example.vn".to_string(),
+        method: "usb_token".to_string(),
+        binding_hash: binding.to_string(),
+        account_id: None,
+        created_at: NOW,
+        expires_at: NOW + 2 * MINUTE,
+    }
+}
+
+#[tokio::test]
+async fn challenges_are_spent_once_by_their_browser_before_expiry() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        identity::insert_challenge(&mut c, &challenge_row("c1", "browser-a")).await?;
+        assert!(matches!(
+            identity::insert_challenge(&mut c, &challenge_row("c1", "browser-a")).await,
+            Err(StoreError::Conflict(_))
+        ));
+        // Another browser cannot spend it, and trying does not burn it.
+        assert_eq!(
+            identity::spend_challenge(&mut c, "c1", "browser-b", NOW + 1).await?,
+            None,
+            "{tag}"
+        );
+        let spent = identity::spend_challenge(&mut c, "c1", "browser-a", NOW + 1).await?;
+        assert_eq!(spent, Some(challenge_row("c1", "browser-a")), "{tag}");
+        // Replayed: nothing.
+        assert_eq!(
+            identity::spend_challenge(&mut c, "c1", "browser-a", NOW + 2).await?,
+            None,
+            "{tag}"
+        );
+        // Expired: nothing.
+        identity::insert_challenge(&mut c, &challenge_row("c2", "browser-a")).await?;
+        assert_eq!(
+            identity::spend_challenge(&mut c, "c2", "browser-a", NOW + 2 * MINUTE).await?,
+            None,
+            "{tag}"
+        );
+        assert_eq!(
+            identity::spend_challenge(&mut c, "nope", "browser-a", NOW).await?,
+            None
+        );
+        // The purge removes expired rows only.
+        identity::insert_challenge(
+            &mut c,
+            &identity::ChallengeRow {
+                expires_at: NOW + DAY,
+                ..challenge_row("c3", "x")
+            },
+        )
+        .await?;
+        assert_eq!(
+            identity::purge_expired(&mut c, NOW + HOUR).await?,
+            2,
+            "{tag}"
+        );
+        assert!(identity::spend_challenge(&mut c, "c3", "x", NOW + HOUR)
+            .await?
+            .is_some());
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn challenge_racing_spends_have_one_winner() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        {
+            let mut c = db.store.conn().await?;
+            identity::insert_challenge(&mut c, &challenge_row("race", "b")).await?;
+        }
+        let stores = [db.store.clone(), db.another_store().await];
+        let mut tasks = Vec::new();
+        for i in 0..10 {
+            let store = stores[i % 2].clone();
+            tasks.push(tokio::spawn(async move {
+                let mut c = store.conn().await?;
+                identity::spend_challenge(&mut c, "race", "b", NOW + 1).await
+            }));
+        }
+        let mut winners = 0;
+        for t in tasks {
+            if t.await??.is_some() {
+                winners += 1;
+            }
+        }
+        assert_eq!(winners, 1, "{tag}: exactly one spend");
+        stores[1].close().await;
+    }
+    Ok(())
+}
+
+fn cert_row(account_id: i64, serial: &str, not_after: Millis) -> identity::CertificateRow {
+    identity::CertificateRow {
+        id: 0,
+        account_id,
+        issuer_dn: "CN=Test CA, C=VN".to_string(),
+        serial_hex: serial.to_string(),
+        subject_dn: "CN=Công ty Sao Mai, O=Công ty Sao Mai, C=VN".to_string(),
+        not_before: NOW - DAY,
+        not_after,
+        spki_sha256: format!("spki-{serial}"),
+        fingerprint: format!("fp-{serial}"),
+        cert_der: "MIIB".to_string(),
+        identity_kind: "tax_code".to_string(),
+        identity_value: "0101234567".to_string(),
+        status: "active".to_string(),
+        added_at: NOW,
+        removed_at: None,
+    }
+}
+
+#[tokio::test]
+async fn certificates_bind_renew_and_remove() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let a = mk_account(&mut c, "saomai").await?;
+        let b = mk_account(&mut c, "khac01").await?;
+        let old = identity::add_certificate(&mut c, &cert_row(a, "1001", NOW + 10 * DAY)).await?;
+        // The same certificate cannot be bound twice, to anyone.
+        assert!(
+            matches!(
+                identity::add_certificate(&mut c, &cert_row(b, "1001", NOW + 10 * DAY)).await,
+                Err(StoreError::Conflict(_))
+            ),
+            "{tag}"
+        );
+        // A renewal: a new serial for the same holder, newest first.
+        let new = identity::add_certificate(&mut c, &cert_row(a, "2002", NOW + 400 * DAY)).await?;
+        let list = identity::certificates_of(&mut c, a).await?;
+        assert_eq!(
+            list.iter().map(|r| r.id).collect::<Vec<_>>(),
+            vec![new, old],
+            "{tag}"
+        );
+        assert_eq!(list[0].status, "active");
+        let found = identity::find_certificate(&mut c, "CN=Test CA, C=VN", "1001")
+            .await?
+            .unwrap();
+        assert_eq!((found.id, found.account_id), (old, a));
+        assert_eq!(
+            identity::accounts_with_identity(&mut c, "tax_code", "0101234567").await?,
+            vec![a]
+        );
+        // Removal: only by the owner, once.
+        assert!(!identity::remove_certificate(&mut c, old, b, NOW).await?);
+        assert!(identity::remove_certificate(&mut c, old, a, NOW).await?);
+        assert!(!identity::remove_certificate(&mut c, old, a, NOW).await?);
+        assert_eq!(identity::certificates_of(&mut c, a).await?.len(), 1);
+        let gone = identity::find_certificate(&mut c, "CN=Test CA, C=VN", "1001")
+            .await?
+            .unwrap();
+        assert_eq!(
+            (gone.status.as_str(), gone.removed_at),
+            ("removed", Some(NOW)),
+            "{tag}"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn captchas_take_one_try() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        identity::insert_captcha(&mut c, "k1", "right", NOW, NOW + 10 * MINUTE).await?;
+        assert!(
+            !identity::spend_captcha(&mut c, "k1", "wrong", NOW).await?,
+            "{tag}"
+        );
+        assert!(
+            !identity::spend_captcha(&mut c, "k1", "right", NOW).await?,
+            "{tag}: burnt by the wrong try"
+        );
+        identity::insert_captcha(&mut c, "k2", "right", NOW, NOW + 10 * MINUTE).await?;
+        assert!(
+            identity::spend_captcha(&mut c, "k2", "right", NOW).await?,
+            "{tag}"
+        );
+        identity::insert_captcha(&mut c, "k3", "right", NOW, NOW + 10 * MINUTE).await?;
+        assert!(
+            !identity::spend_captcha(&mut c, "k3", "right", NOW + 10 * MINUTE).await?,
+            "{tag}: expired"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn signups_wait_for_the_code_and_close_once() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let s = identity::Signup {
+            id: "s1".into(),
+            method: "usb_token".into(),
+            kind: "business".into(),
+            identity_kind: "tax_code".into(),
+            identity_value: "0101234567".into(),
+            prefill: r#"{"organization":"Công ty Sao Mai"}"#.into(),
+            cert_der: Some("MIIB".into()),
+            email: None,
+            code_hash: None,
+            attempts: 0,
+            binding_hash: "b".into(),
+            created_at: NOW,
+            expires_at: NOW + 30 * MINUTE,
+            status: "pending".into(),
+            account_id: None,
+        };
+        identity::insert_signup(&mut c, &s).await?;
+        assert_eq!(
+            identity::open_signup(&mut c, "s1", "b", NOW).await?,
+            Some(s.clone()),
+            "{tag}"
+        );
+        assert_eq!(
+            identity::open_signup(&mut c, "s1", "other", NOW).await?,
+            None,
+            "{tag}: other browser"
+        );
+        assert_eq!(
+            identity::open_signup(&mut c, "s1", "b", NOW + 30 * MINUTE).await?,
+            None,
+            "{tag}: expired"
+        );
+        identity::signup_code_sent(&mut c, "s1", "a@saomai.vn", "{}", "h", NOW + HOUR).await?;
+        let open = identity::open_signup(&mut c, "s1", "b", NOW + 40 * MINUTE)
+            .await?
+            .unwrap();
+        assert_eq!(
+            (
+                open.status.as_str(),
+                open.email.as_deref(),
+                open.code_hash.as_deref()
+            ),
+            ("code_sent", Some("a@saomai.vn"), Some("h"))
+        );
+        assert_eq!(identity::signup_wrong_code(&mut c, "s1").await?, 1);
+        assert_eq!(identity::signup_wrong_code(&mut c, "s1").await?, 2);
+        let a = mk_account(&mut c, "saomai2").await?;
+        assert!(identity::signup_done(&mut c, "s1", a).await?, "{tag}");
+        assert!(
+            !identity::signup_done(&mut c, "s1", a).await?,
+            "{tag}: once"
+        );
+        assert_eq!(identity::open_signup(&mut c, "s1", "b", NOW).await?, None);
     }
     Ok(())
 }

@@ -1,0 +1,156 @@
+//! Accepted algorithms and key sizes, and signature verification through
+//! `ring` after the policy has said yes. x509-parser's own
+//! `verify_signature` is not used: it also accepts SHA-1.
+use crate::cert::{Certificate, KeyKind};
+use crate::der::*;
+use crate::PkiError;
+use ring::signature::{self as sig, UnparsedPublicKey};
+use serde::{Deserialize, Serialize};
+
+/// The digest a signature uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hash {
+    Sha1,
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+impl Hash {
+    pub fn name(self) -> &'static str {
+        match self {
+            Hash::Sha1 => "SHA-1",
+            Hash::Sha256 => "SHA-256",
+            Hash::Sha384 => "SHA-384",
+            Hash::Sha512 => "SHA-512",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    Rsa,
+    Ecdsa,
+}
+
+/// What the operator accepts (config `[pki.algorithms]`). The defaults are
+/// the issue's: RSA ≥ 2048, ECDSA P-256/P-384, SHA-256 or stronger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AlgorithmPolicy {
+    pub min_rsa_bits: usize,
+    /// Curve names: "P-256", "P-384".
+    pub curves: Vec<String>,
+    /// Digest names: "SHA-256", "SHA-384", "SHA-512" ("SHA-1" is refused
+    /// whatever this says).
+    pub hashes: Vec<String>,
+}
+
+impl Default for AlgorithmPolicy {
+    fn default() -> Self {
+        Self {
+            min_rsa_bits: 2048,
+            curves: vec!["P-256".into(), "P-384".into()],
+            hashes: vec!["SHA-256".into(), "SHA-384".into(), "SHA-512".into()],
+        }
+    }
+}
+
+impl AlgorithmPolicy {
+    /// Refuses keys below the policy.
+    pub fn check_key(&self, cert: &Certificate) -> Result<(), PkiError> {
+        match &cert.key {
+            KeyKind::Rsa { bits } if *bits >= self.min_rsa_bits.max(2048) && *bits <= 8192 => {
+                Ok(())
+            }
+            KeyKind::EcP256 if self.curves.iter().any(|c| c == "P-256") => Ok(()),
+            KeyKind::EcP384 if self.curves.iter().any(|c| c == "P-384") => Ok(()),
+            k => Err(PkiError::WeakAlgorithm(format!(
+                "{} in {}",
+                k.label(),
+                cert.subject_dn
+            ))),
+        }
+    }
+
+    fn check_hash(&self, h: Hash) -> Result<(), PkiError> {
+        if h != Hash::Sha1 && self.hashes.iter().any(|n| n == h.name()) {
+            Ok(())
+        } else {
+            Err(PkiError::WeakAlgorithm(h.name().into()))
+        }
+    }
+
+    /// Verifies an X.509-style signature (certificate, CRL, OCSP response)
+    /// made by `signer`'s key: the algorithm OID must be accepted first.
+    pub fn verify_x509(
+        &self,
+        signer: &Certificate,
+        sig_alg_oid: &str,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), PkiError> {
+        let (family, hash) = match sig_alg_oid {
+            SHA1_WITH_RSA => (Family::Rsa, Hash::Sha1),
+            SHA256_WITH_RSA => (Family::Rsa, Hash::Sha256),
+            SHA384_WITH_RSA => (Family::Rsa, Hash::Sha384),
+            SHA512_WITH_RSA => (Family::Rsa, Hash::Sha512),
+            ECDSA_WITH_SHA1 => (Family::Ecdsa, Hash::Sha1),
+            ECDSA_WITH_SHA256 => (Family::Ecdsa, Hash::Sha256),
+            ECDSA_WITH_SHA384 => (Family::Ecdsa, Hash::Sha384),
+            ECDSA_WITH_SHA512 => (Family::Ecdsa, Hash::Sha512),
+            other => {
+                return Err(PkiError::WeakAlgorithm(format!(
+                    "signature algorithm {other}"
+                )))
+            }
+        };
+        self.check_hash(hash)?;
+        self.verify(signer, family, hash, message, signature)
+    }
+
+    /// Verifies a signature over a challenge: the algorithm follows from the
+    /// certificate's key (RSA PKCS#1 v1.5 SHA-256, P-256 with SHA-256,
+    /// P-384 with SHA-384); ECDSA signatures are DER (ASN.1) encoded.
+    pub fn verify_challenge(
+        &self,
+        cert: &Certificate,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), PkiError> {
+        let (family, hash) = match cert.key {
+            KeyKind::Rsa { .. } => (Family::Rsa, Hash::Sha256),
+            KeyKind::EcP256 => (Family::Ecdsa, Hash::Sha256),
+            KeyKind::EcP384 => (Family::Ecdsa, Hash::Sha384),
+            KeyKind::Other(ref o) => return Err(PkiError::WeakAlgorithm(o.clone())),
+        };
+        self.verify(cert, family, hash, message, signature)
+    }
+
+    fn verify(
+        &self,
+        signer: &Certificate,
+        family: Family,
+        hash: Hash,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), PkiError> {
+        self.check_key(signer)?;
+        let alg: &'static dyn sig::VerificationAlgorithm = match (family, &signer.key, hash) {
+            (Family::Rsa, KeyKind::Rsa { .. }, Hash::Sha256) => &sig::RSA_PKCS1_2048_8192_SHA256,
+            (Family::Rsa, KeyKind::Rsa { .. }, Hash::Sha384) => &sig::RSA_PKCS1_2048_8192_SHA384,
+            (Family::Rsa, KeyKind::Rsa { .. }, Hash::Sha512) => &sig::RSA_PKCS1_2048_8192_SHA512,
+            (Family::Ecdsa, KeyKind::EcP256, Hash::Sha256) => &sig::ECDSA_P256_SHA256_ASN1,
+            (Family::Ecdsa, KeyKind::EcP256, Hash::Sha384) => &sig::ECDSA_P256_SHA384_ASN1,
+            (Family::Ecdsa, KeyKind::EcP384, Hash::Sha256) => &sig::ECDSA_P384_SHA256_ASN1,
+            (Family::Ecdsa, KeyKind::EcP384, Hash::Sha384) => &sig::ECDSA_P384_SHA384_ASN1,
+            (Family::Ecdsa, _, Hash::Sha512) => {
+                return Err(PkiError::WeakAlgorithm("ECDSA with SHA-512".into()))
+            }
+            _ => return Err(PkiError::BadSignature),
+        };
+        UnparsedPublicKey::new(alg, signer.public_key_bytes())
+            .verify(message, signature)
+            .map_err(|_| PkiError::BadSignature)
+    }
+}

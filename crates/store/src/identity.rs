@@ -1,0 +1,415 @@
+//! Digital identity records (migration 0006): certificates bound to
+//! accounts, signing challenges, captchas and strong-method sign-ups.
+use crate::{conflict, Result};
+use motcua_domain::Millis;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+// ---------------------------------------------------------------- challenges
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChallengeRow {
+    pub id: String,
+    pub nonce: String,
+    pub purpose: String,
+    pub origin: String,
+    pub method: String,
+    pub binding_hash: String,
+    pub account_id: Option<i64>,
+    pub created_at: Millis,
+    pub expires_at: Millis,
+}
+
+pub async fn insert_challenge(c: &mut AnyConnection, r: &ChallengeRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO auth_challenges (id, nonce, purpose, origin, method, binding_hash, account_id, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&r.id)
+    .bind(&r.nonce)
+    .bind(&r.purpose)
+    .bind(&r.origin)
+    .bind(&r.method)
+    .bind(&r.binding_hash)
+    .bind(r.account_id)
+    .bind(r.created_at)
+    .bind(r.expires_at)
+    .execute(&mut *c)
+    .await
+    .map_err(conflict("challenge"))?;
+    Ok(())
+}
+
+/// Spends a challenge: only one caller, on any node, ever gets the row,
+/// and only while it is unexpired and from the browser it was issued to.
+pub async fn spend_challenge(
+    c: &mut AnyConnection,
+    id: &str,
+    binding_hash: &str,
+    now: Millis,
+) -> Result<Option<ChallengeRow>> {
+    let row = sqlx::query(
+        "UPDATE auth_challenges SET used_at = $1 \
+         WHERE id = $2 AND binding_hash = $3 AND used_at IS NULL AND expires_at > $1 \
+         RETURNING id, nonce, purpose, origin, method, binding_hash, account_id, created_at, expires_at",
+    )
+    .bind(now)
+    .bind(id)
+    .bind(binding_hash)
+    .fetch_optional(&mut *c)
+    .await?;
+    row.map(|r| challenge_row(&r)).transpose()
+}
+
+fn challenge_row(r: &AnyRow) -> Result<ChallengeRow> {
+    Ok(ChallengeRow {
+        id: r.try_get("id")?,
+        nonce: r.try_get("nonce")?,
+        purpose: r.try_get("purpose")?,
+        origin: r.try_get("origin")?,
+        method: r.try_get("method")?,
+        binding_hash: r.try_get("binding_hash")?,
+        account_id: r.try_get("account_id")?,
+        created_at: r.try_get("created_at")?,
+        expires_at: r.try_get("expires_at")?,
+    })
+}
+
+/// Deletes challenges, captchas and sign-ups expired before `before`.
+pub async fn purge_expired(c: &mut AnyConnection, before: Millis) -> Result<u64> {
+    let mut n = 0;
+    for sql in [
+        "DELETE FROM auth_challenges WHERE expires_at < $1",
+        "DELETE FROM captchas WHERE expires_at < $1",
+        "DELETE FROM identity_signups WHERE expires_at < $1 AND status <> 'done'",
+    ] {
+        n += sqlx::query(sql)
+            .bind(before)
+            .execute(&mut *c)
+            .await?
+            .rows_affected();
+    }
+    Ok(n)
+}
+
+// -------------------------------------------------------------- certificates
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateRow {
+    pub id: i64,
+    pub account_id: i64,
+    pub issuer_dn: String,
+    pub serial_hex: String,
+    pub subject_dn: String,
+    pub not_before: Millis,
+    pub not_after: Millis,
+    pub spki_sha256: String,
+    pub fingerprint: String,
+    /// Base64 DER.
+    pub cert_der: String,
+    pub identity_kind: String,
+    pub identity_value: String,
+    pub status: String,
+    pub added_at: Millis,
+    pub removed_at: Option<Millis>,
+}
+
+const CERT_COLS: &str = "id, account_id, issuer_dn, serial_hex, subject_dn, not_before, not_after, spki_sha256, fingerprint, cert_der, identity_kind, identity_value, status, added_at, removed_at";
+
+fn cert_row(r: &AnyRow) -> Result<CertificateRow> {
+    Ok(CertificateRow {
+        id: r.try_get("id")?,
+        account_id: r.try_get("account_id")?,
+        issuer_dn: r.try_get("issuer_dn")?,
+        serial_hex: r.try_get("serial_hex")?,
+        subject_dn: r.try_get("subject_dn")?,
+        not_before: r.try_get("not_before")?,
+        not_after: r.try_get("not_after")?,
+        spki_sha256: r.try_get("spki_sha256")?,
+        fingerprint: r.try_get("fingerprint")?,
+        cert_der: r.try_get("cert_der")?,
+        identity_kind: r.try_get("identity_kind")?,
+        identity_value: r.try_get("identity_value")?,
+        status: r.try_get("status")?,
+        added_at: r.try_get("added_at")?,
+        removed_at: r.try_get("removed_at")?,
+    })
+}
+
+/// Binds a certificate to an account (status active); a certificate can be
+/// bound once (issuer + serial are unique).
+pub async fn add_certificate(c: &mut AnyConnection, r: &CertificateRow) -> Result<i64> {
+    let row = sqlx::query(
+        "INSERT INTO account_certificates (account_id, issuer_dn, serial_hex, subject_dn, not_before, not_after, spki_sha256, fingerprint, cert_der, identity_kind, identity_value, status, added_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'active', $12) RETURNING id",
+    )
+    .bind(r.account_id)
+    .bind(&r.issuer_dn)
+    .bind(&r.serial_hex)
+    .bind(&r.subject_dn)
+    .bind(r.not_before)
+    .bind(r.not_after)
+    .bind(&r.spki_sha256)
+    .bind(&r.fingerprint)
+    .bind(&r.cert_der)
+    .bind(&r.identity_kind)
+    .bind(&r.identity_value)
+    .bind(r.added_at)
+    .fetch_one(&mut *c)
+    .await
+    .map_err(conflict("certificate"))?;
+    Ok(row.try_get("id")?)
+}
+
+/// The binding of exactly this certificate (issuer + serial), any status.
+pub async fn find_certificate(
+    c: &mut AnyConnection,
+    issuer_dn: &str,
+    serial_hex: &str,
+) -> Result<Option<CertificateRow>> {
+    let sql = format!(
+        "SELECT {CERT_COLS} FROM account_certificates WHERE issuer_dn = $1 AND serial_hex = $2"
+    );
+    let row = sqlx::query(&sql)
+        .bind(issuer_dn)
+        .bind(serial_hex)
+        .fetch_optional(&mut *c)
+        .await?;
+    row.map(|r| cert_row(&r)).transpose()
+}
+
+/// Active certificates of an account, newest first.
+pub async fn certificates_of(
+    c: &mut AnyConnection,
+    account_id: i64,
+) -> Result<Vec<CertificateRow>> {
+    let sql = format!(
+        "SELECT {CERT_COLS} FROM account_certificates WHERE account_id = $1 AND status = 'active' ORDER BY not_after DESC, id DESC"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(account_id)
+        .fetch_all(&mut *c)
+        .await?;
+    rows.iter().map(cert_row).collect()
+}
+
+/// Accounts holding an active certificate for this identity (a renewal
+/// of the same holder's certificate finds the account this way).
+pub async fn accounts_with_identity(
+    c: &mut AnyConnection,
+    identity_kind: &str,
+    identity_value: &str,
+) -> Result<Vec<i64>> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT account_id FROM account_certificates WHERE identity_kind = $1 AND identity_value = $2 AND status = 'active' ORDER BY account_id",
+    )
+    .bind(identity_kind)
+    .bind(identity_value)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter().map(|r| Ok(r.try_get("account_id")?)).collect()
+}
+
+/// Unbinds a certificate (the holder removed it, or it was replaced).
+pub async fn remove_certificate(
+    c: &mut AnyConnection,
+    id: i64,
+    account_id: i64,
+    now: Millis,
+) -> Result<bool> {
+    let n = sqlx::query(
+        "UPDATE account_certificates SET status = 'removed', removed_at = $1 WHERE id = $2 AND account_id = $3 AND status = 'active'",
+    )
+    .bind(now)
+    .bind(id)
+    .bind(account_id)
+    .execute(&mut *c)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+// ------------------------------------------------------------------ captchas
+
+pub async fn insert_captcha(
+    c: &mut AnyConnection,
+    id: &str,
+    answer_hash: &str,
+    now: Millis,
+    expires_at: Millis,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO captchas (id, answer_hash, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(id)
+    .bind(answer_hash)
+    .bind(now)
+    .bind(expires_at)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// Spends a captcha whatever the answer (one try each); true when the
+/// answer was right and the captcha unexpired and unused.
+pub async fn spend_captcha(
+    c: &mut AnyConnection,
+    id: &str,
+    answer_hash: &str,
+    now: Millis,
+) -> Result<bool> {
+    let row = sqlx::query(
+        "UPDATE captchas SET used_at = $1 WHERE id = $2 AND used_at IS NULL AND expires_at > $1 RETURNING answer_hash",
+    )
+    .bind(now)
+    .bind(id)
+    .fetch_optional(&mut *c)
+    .await?;
+    Ok(match row {
+        Some(r) => {
+            let stored: String = r.try_get("answer_hash")?;
+            stored == answer_hash
+        }
+        None => false,
+    })
+}
+
+// ------------------------------------------------------------------- sign-ups
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signup {
+    pub id: String,
+    /// usb_token, sim, eid_l1, eid_l2, eid_org.
+    pub method: String,
+    /// business or citizen.
+    pub kind: String,
+    pub identity_kind: String,
+    pub identity_value: String,
+    /// JSON of the prefilled fields.
+    pub prefill: String,
+    pub cert_der: Option<String>,
+    pub email: Option<String>,
+    pub code_hash: Option<String>,
+    pub attempts: i64,
+    pub binding_hash: String,
+    pub created_at: Millis,
+    pub expires_at: Millis,
+    /// pending, code_sent, done.
+    pub status: String,
+    pub account_id: Option<i64>,
+}
+
+const SIGNUP_COLS: &str = "id, method, kind, identity_kind, identity_value, prefill, cert_der, email, code_hash, attempts, binding_hash, created_at, expires_at, status, account_id";
+
+fn signup_row(r: &AnyRow) -> Result<Signup> {
+    Ok(Signup {
+        id: r.try_get("id")?,
+        method: r.try_get("method")?,
+        kind: r.try_get("kind")?,
+        identity_kind: r.try_get("identity_kind")?,
+        identity_value: r.try_get("identity_value")?,
+        prefill: r.try_get("prefill")?,
+        cert_der: r.try_get("cert_der")?,
+        email: r.try_get("email")?,
+        code_hash: r.try_get("code_hash")?,
+        attempts: r.try_get("attempts")?,
+        binding_hash: r.try_get("binding_hash")?,
+        created_at: r.try_get("created_at")?,
+        expires_at: r.try_get("expires_at")?,
+        status: r.try_get("status")?,
+        account_id: r.try_get("account_id")?,
+    })
+}
+
+pub async fn insert_signup(c: &mut AnyConnection, s: &Signup) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO identity_signups (id, method, kind, identity_kind, identity_value, prefill, cert_der, email, code_hash, attempts, binding_hash, created_at, expires_at, status, account_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+    )
+    .bind(&s.id)
+    .bind(&s.method)
+    .bind(&s.kind)
+    .bind(&s.identity_kind)
+    .bind(&s.identity_value)
+    .bind(&s.prefill)
+    .bind(&s.cert_der)
+    .bind(&s.email)
+    .bind(&s.code_hash)
+    .bind(s.attempts)
+    .bind(&s.binding_hash)
+    .bind(s.created_at)
+    .bind(s.expires_at)
+    .bind(&s.status)
+    .bind(s.account_id)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// A sign-up still open at `now` for this browser.
+pub async fn open_signup(
+    c: &mut AnyConnection,
+    id: &str,
+    binding_hash: &str,
+    now: Millis,
+) -> Result<Option<Signup>> {
+    let sql = format!(
+        "SELECT {SIGNUP_COLS} FROM identity_signups WHERE id = $1 AND binding_hash = $2 AND expires_at > $3 AND status <> 'done'"
+    );
+    let row = sqlx::query(&sql)
+        .bind(id)
+        .bind(binding_hash)
+        .bind(now)
+        .fetch_optional(&mut *c)
+        .await?;
+    row.map(|r| signup_row(&r)).transpose()
+}
+
+/// Records the email, the prefilled form as submitted and the code sent.
+pub async fn signup_code_sent(
+    c: &mut AnyConnection,
+    id: &str,
+    email: &str,
+    prefill: &str,
+    code_hash: &str,
+    expires_at: Millis,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE identity_signups SET email = $1, prefill = $2, code_hash = $3, attempts = 0, expires_at = $4, status = 'code_sent' WHERE id = $5 AND status <> 'done'",
+    )
+    .bind(email)
+    .bind(prefill)
+    .bind(code_hash)
+    .bind(expires_at)
+    .bind(id)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// Counts a wrong code; returns the attempts so far.
+pub async fn signup_wrong_code(c: &mut AnyConnection, id: &str) -> Result<i64> {
+    let row = sqlx::query(
+        "UPDATE identity_signups SET attempts = attempts + 1 WHERE id = $1 RETURNING attempts",
+    )
+    .bind(id)
+    .fetch_optional(&mut *c)
+    .await?;
+    Ok(match row {
+        Some(r) => r.try_get("attempts")?,
+        None => 0,
+    })
+}
+
+/// Closes the sign-up once (true for the one caller that did).
+pub async fn signup_done(c: &mut AnyConnection, id: &str, account_id: i64) -> Result<bool> {
+    let n = sqlx::query(
+        "UPDATE identity_signups SET status = 'done', account_id = $1 WHERE id = $2 AND status <> 'done'",
+    )
+    .bind(account_id)
+    .bind(id)
+    .execute(&mut *c)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
