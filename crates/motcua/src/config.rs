@@ -37,6 +37,8 @@ pub struct Config {
     pub mail: Mail,
     pub events: Events,
     pub calendar: CalendarCfg,
+    /// Certificates, signing tool and assurance levels (issue #4).
+    pub identity: motcua_web::identity::IdentityConfig,
 }
 
 /// The working-day calendar (R-OP-3).
@@ -172,6 +174,7 @@ impl Default for Config {
             mail: Mail::default(),
             events: Events::default(),
             calendar: CalendarCfg::default(),
+            identity: Default::default(),
         }
     }
 }

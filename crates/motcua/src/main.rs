@@ -165,7 +165,12 @@ pub fn mailer(cfg: &Config) -> Result<Mailer> {
 pub async fn app_state(cfg: &Config) -> Result<AppState> {
     let store = open_store(cfg).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    Ok(AppState::new(store, web_config(cfg)?, clock, mailer(cfg)?))
+    let identity = motcua_web::identity::Identity::from_config(&cfg.identity)
+        .map_err(|e| anyhow::anyhow!("[identity]: {e}"))?;
+    if cfg.identity.captcha_reveal_for_tests {
+        tracing::warn!("identity.captcha_reveal_for_tests is ON: captchas are readable — tests only, never in production");
+    }
+    Ok(AppState::new(store, web_config(cfg)?, clock, mailer(cfg)?).with_identity(identity))
 }
 
 async fn shutdown_signal(tx: tokio::sync::watch::Sender<bool>) {

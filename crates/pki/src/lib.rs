@@ -25,6 +25,8 @@ pub mod path;
 pub mod policy;
 pub mod revocation;
 #[cfg(feature = "testca")]
+pub mod softhsm;
+#[cfg(feature = "testca")]
 pub mod testca;
 pub mod verify;
 

@@ -15,6 +15,7 @@ mod admin;
 mod calendar;
 mod config;
 mod e2e;
+mod e2e_identity;
 mod e2e_nsw;
 mod postgres;
 mod support;

@@ -459,6 +459,65 @@ impl Page {
         }
     }
 
+    /// The handles of the open windows (tabs and popups).
+    pub async fn windows(&self) -> Vec<String> {
+        let v = self
+            .get("/window/handles")
+            .await
+            .unwrap_or_else(|e| panic!("window handles: {e}"));
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|h| h.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The current window's handle.
+    pub async fn window(&self) -> String {
+        let v = self
+            .get("/window")
+            .await
+            .unwrap_or_else(|e| panic!("window handle: {e}"));
+        v.as_str().unwrap_or_default().to_string()
+    }
+
+    /// Switches the commands to another window.
+    pub async fn switch_to(&self, handle: &str) {
+        self.post("/window", json!({ "handle": handle }))
+            .await
+            .unwrap_or_else(|e| panic!("switch to window {handle}: {e}"));
+    }
+
+    /// Waits for a window other than `known` to open, switches to it and
+    /// returns its handle.
+    pub async fn switch_to_new_window(&self, known: &[String]) -> String {
+        let start = Instant::now();
+        loop {
+            if let Some(h) = self
+                .windows()
+                .await
+                .into_iter()
+                .find(|h| !known.contains(h))
+            {
+                self.switch_to(&h).await;
+                return h;
+            }
+            assert!(start.elapsed() < WAIT, "no new window opened");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The full URL of the current window.
+    pub async fn url(&self) -> String {
+        self.get("/url")
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+
     /// Runs a script in the page (not subject to the page's CSP).
     pub async fn execute(&self, script: &str, args: Value) -> Result<Value, WdError> {
         self.post("/execute/sync", json!({ "script": script, "args": args }))

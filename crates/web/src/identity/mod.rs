@@ -10,14 +10,14 @@ pub mod token;
 use motcua_domain::{AssurancePolicy, Millis, SECOND};
 use motcua_pki::cert::Certificate;
 use motcua_pki::{AlgorithmPolicy, RevocationChecker, RevocationPolicy, TrustStore, Verifier};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 /// Default port of the signing tool on the user's computer.
 pub const SIGNER_PORT: u16 = 47811;
 
 /// `[identity]` in the configuration file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct IdentityConfig {
     /// PEM files of the trust anchors (the national root CA).
@@ -61,7 +61,7 @@ impl Default for IdentityConfig {
 }
 
 /// `[[identity.ca]]`: how certificates issued by one CA are checked.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CaPolicy {
     /// The CA's certificate (PEM).

@@ -1,0 +1,278 @@
+//! End to end in Chromium with the real signing tool (motcua-signer, run
+//! in-process) on a real SoftHSM2 token holding two certificates (R-ID-9,
+//! R-ID-11, R-ID-13): without the tool the page explains how to install it;
+//! a business registers by choosing its certificate and typing the PIN in
+//! the tool's window, solves the portal's captcha, confirms its email,
+//! logs out and logs in again with the token. The test PKI (root, CA, CRL
+//! and OCSP over HTTP) is `motcua_pki::testca`; the portal trusts its root.
+use crate::support::{loud, Sandbox};
+use crate::webdriver::{Page, Tools};
+use motcua_pki::softhsm::{self, SoftToken};
+use motcua_pki::testca::{LeafSpec, TestPki};
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+const PIN: &str = "2468";
+const ORG: &str = "Công ty TNHH Thương mại Sao Mai";
+const TAX: &str = "0101234565";
+const EMAIL: &str = "ketoan@saomai.example.vn";
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("free port: {e}"))
+}
+
+/// Waits until the token page's script reaches `state`.
+async fn wait_state(b: &Page, state: &str) {
+    let start = Instant::now();
+    loop {
+        let s = b
+            .execute(
+                "const a = document.getElementById('token-app'); return a ? (a.dataset.state || '') : '';",
+                json!([]),
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        if s == state {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "token page never reached {state:?} (it is {s:?}):\n{}",
+            b.body_text().await
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Clicks the sign button, chooses the certificate `fingerprint` in the
+/// signing tool's window, types the PIN, signs, and comes back.
+async fn sign_in_tool(b: &Page, fingerprint: &str, pin: &str) {
+    let main = b.window().await;
+    let known = b.windows().await;
+    b.click("#token-sign").await;
+    let popup = b.switch_to_new_window(&known).await;
+    // The tool's own page (another origin): the certificates and the PIN.
+    let radio = format!("input[name='cert'][value='{fingerprint}']");
+    b.element(&radio).await;
+    let url = b.url().await;
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let text = b.body_text().await;
+    assert!(text.contains(ORG), "{text}");
+    b.click(&radio).await;
+    b.fill("#pin", pin).await;
+    b.click("#sign").await;
+    // The tool closes its window; go back to the portal's.
+    let start = Instant::now();
+    while b.windows().await.contains(&popup) && start.elapsed() < Duration::from_secs(5) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    b.switch_to(&main).await;
+}
+
+/// The six-digit code of the newest mail to `to` in the mail drop.
+fn code_from_mail(dir: &std::path::Path, to: &str) -> String {
+    let start = Instant::now();
+    loop {
+        let mut found = None;
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let Ok(raw) = std::fs::read(entry.path()) else {
+                continue;
+            };
+            let Some(m) = mail_parser::MessageParser::default().parse(&raw) else {
+                continue;
+            };
+            let rcpt = m
+                .to()
+                .and_then(|a| a.first())
+                .and_then(|a| a.address())
+                .unwrap_or_default()
+                .to_string();
+            if rcpt != to {
+                continue;
+            }
+            let body = m.body_text(0).unwrap_or_default().to_string();
+            if let Some(code) = body
+                .split(|c: char| !c.is_ascii_digit())
+                .find(|w| w.len() == 6)
+            {
+                found = Some(code.to_string());
+            }
+        }
+        if let Some(c) = found {
+            return c;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no code mail to {to} in {}",
+            dir.display()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[tokio::test]
+async fn browser_business_registers_and_logs_in_with_a_usb_token() {
+    let test = "browser_business_registers_and_logs_in_with_a_usb_token";
+    let Some(tools) = Tools::find(test) else {
+        return;
+    };
+    if let Some(what) = softhsm::missing() {
+        assert!(
+            !crate::support::in_ci(),
+            "CI=true: {test} needs {what} (apt-get install softhsm2 opensc)"
+        );
+        loud(&format!(
+            "\n*** SKIPPED {test}: {what} is not installed (apt-get install softhsm2 opensc) ***\n"
+        ));
+        return;
+    }
+    let sb = Sandbox::sqlite();
+    let now = motcua_domain::Clock::now(&motcua_domain::SystemClock);
+    let pki = TestPki::start(now).await.unwrap_or_else(|e| panic!("{e}"));
+
+    // The business's token: the director's personal certificate and the
+    // company's certificate (the one to choose).
+    let person = pki
+        .issue(&LeafSpec::person("Trần Văn Bảo", "001089001234", now))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let company = pki
+        .issue(&LeafSpec::organization(ORG, TAX, now))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let token = SoftToken::create(&sb.path().join("softhsm"), "SAO MAI TOKEN", PIN)
+        .unwrap_or_else(|e| panic!("{e}"));
+    token
+        .put("director", "01", &person.key_pem(), person.der())
+        .unwrap_or_else(|e| panic!("{e}"));
+    token
+        .put("company", "02", &company.key_pem(), company.der())
+        .unwrap_or_else(|e| panic!("{e}"));
+    // The signing tool loads the module in this process: its token folder.
+    std::env::set_var("SOFTHSM2_CONF", &token.conf);
+
+    // The portal trusts the test root; the signing tool's port is fixed now,
+    // the tool itself starts later (the page must first see it missing).
+    let root = sb.path().join("root.pem");
+    let ca = sb.path().join("ca.pem");
+    std::fs::write(&root, motcua_pki::cert::to_pem(&pki.root.cert.der))
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&ca, motcua_pki::cert::to_pem(&pki.ca.cert.der))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let signer_port = free_port();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let config = sb.path().join("motcua.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[identity]\ntrust_anchors = [{root:?}]\nintermediates = [{ca:?}]\nsigner_port = {signer_port}\ncaptcha_reveal_for_tests = true\n"
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut cmd = sb.cmd(&["--config", &config.to_string_lossy(), "serve"]);
+    cmd.env("MOTCUA_LISTEN", format!("127.0.0.1:{port}"))
+        .env("MOTCUA_PUBLIC_URL", &base);
+    let server = crate::support::Server::start(cmd);
+    assert_eq!(server.url, base);
+    let b = crate::webdriver::Browser::start(&tools, &server.url).await;
+    b.goto("/lang/vi?next=/").await;
+    b.wait_path("the home page", |p| p == "/").await;
+
+    // No signing tool yet: the page says how to install it.
+    b.goto("/auth/token?purpose=register").await;
+    wait_state(&b, "missing").await;
+    let text = b.body_text().await;
+    assert!(text.contains("Chưa tìm thấy công cụ ký số"), "{text}");
+    b.element("#signer-download").await;
+    crate::e2e::axe_check(&b, &tools.axe_js, "the token page without the tool").await;
+    b.click("#signer-download").await;
+    b.wait_path("the download page", |p| p == "/downloads/motcua-signer")
+        .await;
+    crate::e2e::axe_check(&b, &tools.axe_js, "the signing tool's download page").await;
+
+    // The user starts the tool and checks again.
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", signer_port))
+        .await
+        .unwrap_or_else(|e| panic!("signer port: {e}"));
+    let mut scfg = motcua_signer::Config::new(&token.module, vec![base.clone()]);
+    scfg.port = signer_port;
+    let signer = tokio::spawn(async move {
+        let _ = motcua_signer::serve(scfg, listener).await;
+    });
+    b.goto("/auth/token?purpose=register").await;
+    wait_state(&b, "ready").await;
+    crate::e2e::axe_check(&b, &tools.axe_js, "the token page, tool ready").await;
+
+    // Register: choose the company's certificate, type the PIN in the tool.
+    sign_in_tool(&b, &company.cert.fingerprint, PIN).await;
+    b.wait_path("the registration form", |p| {
+        p.starts_with("/register/certificate/")
+    })
+    .await;
+    assert_eq!(b.text("#prefill-organization").await, ORG);
+    assert_eq!(b.text("#prefill-tax-code").await, TAX);
+    crate::e2e::axe_check(&b, &tools.axe_js, "the prefilled registration form").await;
+    b.fill("#full_name", "Trần Văn Bảo").await;
+    b.fill("#email", EMAIL).await;
+    let answer = b
+        .execute(
+            "return document.getElementById('captcha-image').dataset.answer;",
+            json!([]),
+        )
+        .await
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| panic!("no captcha answer (captcha_reveal_for_tests)"));
+    b.fill("#captcha", &answer).await;
+    b.click("form.form button[type='submit']").await;
+    b.wait_path("the code page", |p| p.ends_with("/confirm"))
+        .await;
+    crate::e2e::axe_check(&b, &tools.axe_js, "the confirmation code page").await;
+    let code = code_from_mail(&sb.mail_dir(), EMAIL);
+    b.fill("#code", &code).await;
+    b.click("form.form button[type='submit']").await;
+    b.wait_path("the account page", |p| {
+        p.starts_with("/account?m=registered_certificate")
+    })
+    .await;
+    assert_eq!(b.text("#assurance-level").await, "3");
+    assert!(b.text("#login-method").await.contains("USB token"));
+
+    // Log out, then log in with the token.
+    b.click("form[action='/logout'] button[type='submit']")
+        .await;
+    b.wait_path("the home page after logout", |p| {
+        p.starts_with("/?m=logged_out")
+    })
+    .await;
+    b.goto("/login").await;
+    b.click("#login-token").await;
+    b.wait_path("the token login page", |p| p.starts_with("/auth/token"))
+        .await;
+    wait_state(&b, "ready").await;
+    sign_in_tool(&b, &company.cert.fingerprint, PIN).await;
+    b.wait_path("the home page, logged in", |p| p == "/").await;
+    b.goto("/account").await;
+    assert_eq!(b.text("#assurance-level").await, "3");
+    b.goto("/account/activity").await;
+    let history = b.body_text().await;
+    assert!(
+        history.matches("Chữ ký số (USB token)").count() >= 2,
+        "two token logins in the history:\n{history}"
+    );
+
+    // The director's own certificate is not registered: a clear message.
+    b.click("form[action='/logout'] button[type='submit']")
+        .await;
+    b.wait_path("logged out", |p| p.starts_with("/?m=logged_out"))
+        .await;
+    b.goto("/auth/token").await;
+    wait_state(&b, "ready").await;
+    sign_in_tool(&b, &person.cert.fingerprint, PIN).await;
+    b.wait_text("#token-error", "chưa được đăng ký").await;
+    signer.abort();
+}
