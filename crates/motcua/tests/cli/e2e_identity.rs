@@ -274,5 +274,65 @@ async fn browser_business_registers_and_logs_in_with_a_usb_token() {
     wait_state(&b, "ready").await;
     sign_in_tool(&b, &person.cert.fingerprint, PIN).await;
     b.wait_text("#token-error", "chưa được đăng ký").await;
+
+    // Step-up (R-ID-13): the director has a citizen account with a
+    // password. Opening a level-3 page asks for his certificate, then
+    // returns to that page on a new session.
+    let initial = "Khoi-Tao-Tam-Thoi-2026";
+    sb.ok(&[
+        "admin",
+        "create-account",
+        "--username",
+        "tranvanbao",
+        "--full-name",
+        "Trần Văn Bảo",
+        "--email",
+        "bao.tran@example.vn",
+        "--role",
+        "citizen",
+        "--personal-id",
+        "001089001234",
+        "--initial-password",
+        initial,
+    ]);
+    b.goto("/login").await;
+    b.fill("#username", "tranvanbao").await;
+    b.fill("#password", initial).await;
+    b.click("form[action='/login'] button[type='submit']").await;
+    b.wait_path("the forced password change", |p| p == "/password/change")
+        .await;
+    let new_pw = "Tran-Van-Bao-Ha-Noi-2026";
+    b.fill("#current", initial).await;
+    b.fill("#new", new_pw).await;
+    b.fill("#confirm", new_pw).await;
+    b.click("form[action='/password/change'] button[type='submit']")
+        .await;
+    b.wait_path("the account page", |p| {
+        p.starts_with("/account?m=password_changed")
+    })
+    .await;
+    assert_eq!(b.text("#assurance-level").await, "1");
+    let before = session_cookie(&b).await;
+    b.goto("/account/certificates").await;
+    b.wait_path("the step-up page", |p| p.starts_with("/auth/step-up"))
+        .await;
+    assert_eq!(b.text("#level-needed").await, "3");
+    assert_eq!(b.text("#level-current").await, "1");
+    wait_state(&b, "ready").await;
+    crate::e2e::axe_check(&b, &tools.axe_js, "the step-up page").await;
+    sign_in_tool(&b, &person.cert.fingerprint, PIN).await;
+    b.wait_path("back on the level-3 page", |p| p == "/account/certificates")
+        .await;
+    assert!(b.body_text().await.contains(&person.cert.serial_hex));
+    crate::e2e::axe_check(&b, &tools.axe_js, "the certificates page").await;
+    assert_ne!(session_cookie(&b).await, before, "the session rotated");
+    b.goto("/account").await;
+    assert_eq!(b.text("#assurance-level").await, "3");
     signer.abort();
+}
+
+/// The session cookie's value (not HttpOnly-readable from scripts, so
+/// through WebDriver's cookie API).
+async fn session_cookie(b: &Page) -> String {
+    b.cookie("motcua_session").await.unwrap_or_default()
 }

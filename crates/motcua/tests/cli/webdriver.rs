@@ -509,6 +509,12 @@ impl Page {
         }
     }
 
+    /// A cookie of the current page's site, HttpOnly ones included.
+    pub async fn cookie(&self, name: &str) -> Option<String> {
+        let v = self.get(&format!("/cookie/{name}")).await.ok()?;
+        v["value"].as_str().map(str::to_string)
+    }
+
     /// The full URL of the current window.
     pub async fn url(&self) -> String {
         self.get("/url")

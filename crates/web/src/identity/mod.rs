@@ -7,7 +7,7 @@
 pub mod captcha;
 pub mod token;
 
-use motcua_domain::{AssurancePolicy, Millis, SECOND};
+use motcua_domain::{AssuranceLevel, AssurancePolicy, Millis, SECOND};
 use motcua_pki::cert::Certificate;
 use motcua_pki::{AlgorithmPolicy, RevocationChecker, RevocationPolicy, TrustStore, Verifier};
 use serde::{Deserialize, Serialize};
@@ -38,6 +38,9 @@ pub struct IdentityConfig {
     pub signer_download_dir: Option<PathBuf>,
     /// Method → assurance level (R-ID-13).
     pub levels: AssurancePolicy,
+    /// Page or service key → the level it needs, overriding what the code
+    /// declares (e.g. `"account.certificates" = 3`).
+    pub required_levels: std::collections::BTreeMap<String, u8>,
     /// TESTS ONLY: `/captcha/{id}/answer` tells the answer, so browser
     /// tests can pass the captcha. Never set in production.
     pub captcha_reveal_for_tests: bool,
@@ -55,6 +58,7 @@ impl Default for IdentityConfig {
             signer_port: SIGNER_PORT,
             signer_download_dir: None,
             levels: AssurancePolicy::default(),
+            required_levels: Default::default(),
             captcha_reveal_for_tests: false,
         }
     }
@@ -73,6 +77,7 @@ pub struct CaPolicy {
 pub struct Identity {
     pub verifier: Verifier,
     pub levels: AssurancePolicy,
+    pub required_levels: std::collections::BTreeMap<String, AssuranceLevel>,
     pub challenge_ttl: Millis,
     pub signer_port: u16,
     pub signer_download_dir: Option<PathBuf>,
@@ -95,6 +100,11 @@ impl Identity {
                 revocation: RevocationChecker::new(cfg.algorithms.clone(), cfg.revocation.clone()),
             },
             levels: cfg.levels.clone(),
+            required_levels: cfg
+                .required_levels
+                .iter()
+                .filter_map(|(k, v)| Some((k.clone(), AssuranceLevel::new(*v)?)))
+                .collect(),
             challenge_ttl: cfg.challenge_ttl_secs.clamp(30, 600) * SECOND,
             signer_port: cfg.signer_port,
             signer_download_dir: cfg.signer_download_dir.clone(),
@@ -131,6 +141,12 @@ impl Identity {
             }
         }
         Ok(identity)
+    }
+
+    /// The level page or service `key` needs: the operator's setting, else
+    /// what the code declares.
+    pub fn required_level(&self, key: &str, declared: AssuranceLevel) -> AssuranceLevel {
+        self.required_levels.get(key).copied().unwrap_or(declared)
     }
 
     /// The origin the signing tool is reached at, for the pages' CSP.
@@ -174,6 +190,13 @@ pub const MESSAGES: &[crate::i18n::Message] = &[
     ("token.add.title", "Thêm chứng thư số", "Add a certificate"),
     ("token.add.lead", "Thêm chứng thư số mới (ví dụ khi gia hạn) vào tài khoản trước khi chứng thư số cũ hết hạn.", "Add a new certificate (for example a renewal) to your account before the old one expires."),
     ("token.add.submit", "Ký số để thêm", "Sign to add"),
+    ("activity.kind.step_up", "Xác thực bổ sung", "Step-up authentication"),
+    ("token.step_up.title", "Xác thực bổ sung", "Confirm it is you"),
+    ("token.step_up.lead", "Trang bạn mở cần mức độ tin cậy cao hơn lần đăng nhập hiện tại. Hãy ký số bằng chứng thư số của bạn; sau đó bạn trở lại đúng trang đó.", "The page you opened needs a stronger login than the current one. Sign with your certificate; you then return to that page."),
+    ("token.step_up.submit", "Ký số để xác thực", "Sign to confirm"),
+    ("token.step_up.needed", "Mức cần", "Level needed"),
+    ("token.step_up.current", "Mức hiện tại", "Current level"),
+    ("token.step_up.methods", "Các hình thức đạt mức này", "Methods that reach this level"),
     ("token.noscript", "Trang này cần JavaScript để trao đổi với công cụ ký số.", "This page needs JavaScript to talk to the signing tool."),
     ("token.state.checking", "Đang tìm công cụ ký số trên máy tính của bạn…", "Looking for the signing tool on your computer…"),
     ("token.state.missing", "Chưa tìm thấy công cụ ký số Motcua trên máy tính này.", "The Motcua signing tool was not found on this computer."),

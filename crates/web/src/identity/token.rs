@@ -461,6 +461,50 @@ pub async fn complete_signup(
     Ok((token, account_id))
 }
 
+/// Step-up (R-ID-13): the logged-in holder signs with a certificate of
+/// theirs; the session is replaced by one at the certificate's level (the
+/// cookie rotates). A certificate of the same holder that is not bound yet
+/// (a renewal, or the first one of a password account) is bound on the way;
+/// one of another holder is refused.
+pub async fn step_up(
+    state: &AppState,
+    origin: &Origin,
+    account_id: i64,
+    old_session: &str,
+    v: &Verified,
+) -> Result<String, TokenError> {
+    if v.row.account_id != Some(account_id) {
+        return Err(TokenError::OtherAccount);
+    }
+    let now = state.now();
+    let leaf = v.chain.leaf();
+    let bound = {
+        let mut c = state.store.conn().await?;
+        store::find_certificate(&mut c, &leaf.issuer_dn, &leaf.serial_hex).await?
+    };
+    match bound {
+        Some(b) if b.status == "active" && b.account_id == account_id => {}
+        Some(b) if b.status == "active" => return Err(TokenError::OtherAccount),
+        _ => {
+            add_certificate(state, origin, account_id, v).await?;
+        }
+    }
+    let mut tx = state.store.begin().await?;
+    let token = service::open_session(
+        &mut tx,
+        state,
+        origin,
+        account_id,
+        method_of(&v.row),
+        Some(old_session),
+        "step_up",
+        now,
+    )
+    .await?;
+    tx.commit().await.map_err(ServiceError::from)?;
+    Ok(token)
+}
+
 /// Binds another certificate (a renewal) to the logged-in account: the new
 /// certificate must name the same holder (Decree 85/2019 Art. 12(4)).
 pub async fn add_certificate(

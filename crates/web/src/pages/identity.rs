@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use motcua_domain::clock::format_vn;
-use motcua_domain::{AuthMethod, Email, MINUTE};
+use motcua_domain::{AssuranceLevel, AuthMethod, Email, MINUTE};
 use motcua_mail::Template as Mail;
 use motcua_pki::challenge::Purpose;
 use motcua_store::identity as store;
@@ -25,6 +25,7 @@ use serde::Deserialize;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/auth/token", get(token_page))
+        .route("/auth/step-up", get(step_up_page))
         .route("/auth/token/challenge", post(challenge))
         .route("/auth/token/verify", post(verify))
         .route(
@@ -53,6 +54,7 @@ fn purpose_of(s: Option<&str>) -> (&'static str, Purpose) {
     match s {
         Some("register") => ("register", Purpose::Register),
         Some("add") => ("add", Purpose::Register),
+        Some("step_up") => ("step_up", Purpose::StepUp),
         _ => ("login", Purpose::Login),
     }
 }
@@ -70,6 +72,9 @@ struct TokenPage {
     error: Option<String>,
     /// Offer registration (the certificate is valid but not registered).
     offer_register: bool,
+    /// Step-up: the level the page needs, the session's level, and the
+    /// methods that reach it (i18n keys).
+    step_up: Option<(u8, i64, Vec<&'static str>)>,
 }
 
 #[derive(Deserialize)]
@@ -84,7 +89,7 @@ pub async fn token_page(
     Query(q): Query<TokenQuery>,
 ) -> Response {
     let (purpose, _) = purpose_of(q.purpose.as_deref());
-    if purpose == "add" {
+    if purpose == "add" || purpose == "step_up" {
         if let Err(r) = ctx.user() {
             return r;
         }
@@ -99,7 +104,77 @@ pub async fn token_page(
         port: state.identity.signer_port,
         error: None,
         offer_register: false,
+        step_up: None,
     })
+}
+
+#[derive(Deserialize)]
+pub struct StepUpQuery {
+    next: Option<String>,
+    level: Option<u8>,
+}
+
+/// "This page needs a stronger login" (R-ID-13): the methods that reach
+/// the level, and the token flow with purpose `step_up`.
+pub async fn step_up_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<StepUpQuery>,
+) -> Response {
+    let v = match ctx.user() {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let next = ctx::safe_next(q.next.as_deref());
+    let needed = q
+        .level
+        .and_then(AssuranceLevel::new)
+        .unwrap_or(AssuranceLevel::HIGH);
+    if v.session.assurance_level >= i64::from(needed.get()) {
+        return Redirect::to(&next).into_response();
+    }
+    let methods = state
+        .identity
+        .levels
+        .methods_reaching(needed)
+        .into_iter()
+        .filter_map(|m| state.i18n.static_key(&format!("method.{}", m.as_str())))
+        .collect();
+    render(&TokenPage {
+        c: Chrome::new(&state, &ctx),
+        title_key: "token.step_up.title".into(),
+        lead_key: "token.step_up.lead".into(),
+        submit_key: "token.step_up.submit".into(),
+        purpose: "step_up",
+        next,
+        port: state.identity.signer_port,
+        error: None,
+        offer_register: false,
+        step_up: Some((needed.get(), v.session.assurance_level, methods)),
+    })
+}
+
+/// Redirects to the step-up page unless the session reaches the level the
+/// page `key` needs (declared by the page, overridable in
+/// `[identity.required_levels]`). Not logged in: to the login page.
+#[allow(clippy::result_large_err)]
+pub fn require_level(
+    state: &AppState,
+    ctx: &Ctx,
+    key: &str,
+    default: AssuranceLevel,
+) -> Result<(), Response> {
+    let v = ctx.user()?;
+    let needed = state.identity.required_level(key, default);
+    if v.session.assurance_level >= i64::from(needed.get()) {
+        return Ok(());
+    }
+    Err(Redirect::to(&format!(
+        "/auth/step-up?level={}&next={}",
+        needed.get(),
+        ctx::urlencode(&ctx.path)
+    ))
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -116,7 +191,7 @@ pub async fn challenge(
 ) -> Response {
     let (name, purpose) = purpose_of(f.purpose.as_deref());
     let account = match name {
-        "add" => match &ctx.viewer {
+        "add" | "step_up" => match &ctx.viewer {
             Some(v) => Some(v.account.id),
             None => return StatusCode::UNAUTHORIZED.into_response(),
         },
@@ -181,6 +256,19 @@ pub async fn verify(
                         r
                     })
             }
+            "step_up" => match &ctx.viewer {
+                Some(viewer) => {
+                    token::step_up(&state, &origin(&ctx), viewer.account.id, &viewer.token, &v)
+                        .await
+                        .map(|tok| {
+                            let mut r = Redirect::to(&next).into_response();
+                            r.headers_mut()
+                                .append(header::SET_COOKIE, session_cookie(&state, &tok));
+                            r
+                        })
+                }
+                None => Err(TokenError::OtherAccount),
+            },
             "add" => match &ctx.viewer {
                 Some(viewer) if v.row.account_id == Some(viewer.account.id) => {
                     token::add_certificate(&state, &origin(&ctx), viewer.account.id, &v)
@@ -221,6 +309,7 @@ pub async fn verify(
                 port: state.identity.signer_port,
                 error: Some(msg),
                 offer_register,
+                step_up: None,
             });
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             r
@@ -626,6 +715,9 @@ pub async fn certificates(
     if let Err(r) = super::auth::ready_user(&state, &ctx).await {
         return r;
     }
+    if let Err(r) = require_level(&state, &ctx, "account.certificates", AssuranceLevel::HIGH) {
+        return r;
+    }
     let Some(v) = &ctx.viewer else {
         return AppError::NotFound.into_response();
     };
@@ -661,6 +753,9 @@ pub async fn remove_certificate(
     Path(id): Path<i64>,
 ) -> Response {
     if let Err(r) = super::auth::ready_user(&state, &ctx).await {
+        return r;
+    }
+    if let Err(r) = require_level(&state, &ctx, "account.certificates", AssuranceLevel::HIGH) {
         return r;
     }
     let Some(v) = &ctx.viewer else {

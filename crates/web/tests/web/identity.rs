@@ -589,3 +589,128 @@ async fn token_page_detects_the_tool_and_offers_the_download() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn password_user_steps_up_with_a_certificate_for_a_level_3_page() {
+    each_backend(|db| async move {
+        let (app, pki) = app_reveal(db).await;
+        let (id, _) = app
+            .create(motcua_web::service::NewAccountInput {
+                username: "saomai.ketoan".into(),
+                full_name: "Công ty TNHH Thương mại Sao Mai".into(),
+                email: Some("ketoan@saomai.vn".into()),
+                tax_code: Some("0101234565".into()),
+                roles: vec![motcua_domain::Role::Business],
+                initial_password: Some("Sao-Mai-Ke-Toan-2026".into()),
+                permanent: true,
+                ..Default::default()
+            })
+            .await;
+        let b = app.browser();
+        let r = b.login("saomai.ketoan", "Sao-Mai-Ke-Toan-2026").await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let old = b.session().expect("session");
+        // The certificates page needs level 3: a password login is level 1.
+        let r = b.get("/account/certificates").await;
+        assert!(
+            r.redirects_to("/auth/step-up?level=3&next=/account/certificates"),
+            "{:?} {:?}",
+            r.status,
+            r.location()
+        );
+        let page = b.get(r.location().unwrap()).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.text.contains("id=\"level-needed\">3<"),
+            "{}",
+            page.text
+        );
+        assert!(page.text.contains("id=\"level-current\">1<"));
+        assert!(page.text.contains("Chữ ký số (USB token)"));
+        assert!(page
+            .text
+            .contains("name=\"next\" value=\"/account/certificates\""));
+
+        // A certificate of another holder does not step up.
+        let now = SystemClock.now();
+        let stranger = pki
+            .issue(&LeafSpec::organization("Công ty khác", "0100109106", now))
+            .unwrap();
+        let text = challenge(&b, "step_up").await;
+        let csrf = page.csrf();
+        let send_step_up = |s: Signed, next: &'static str| {
+            let b = b.clone();
+            let csrf = csrf.clone();
+            async move {
+                b.post_form(
+                    "/auth/token/verify",
+                    &[
+                        ("csrf", csrf.as_str()),
+                        ("purpose", "step_up"),
+                        ("next", next),
+                        ("challenge", &s.challenge),
+                        ("certificate", &s.certificate),
+                        ("chain", ""),
+                        ("signature", &s.signature),
+                    ],
+                )
+                .await
+            }
+        };
+        let r = send_step_up(sign(&text, &stranger, &stranger), "/account/certificates").await;
+        assert!(r.text.contains("không thuộc tài khoản"), "{}", r.text);
+        assert_eq!(b.session().as_deref(), Some(old.as_str()), "no new session");
+
+        // The holder's own certificate (same tax code): bound and stepped up.
+        let cert = org_cert(&pki);
+        let text = challenge(&b, "step_up").await;
+        let r = send_step_up(sign(&text, &cert, &cert), "/account/certificates").await;
+        assert!(
+            r.redirects_to("/account/certificates"),
+            "{}: {}",
+            r.status,
+            r.text
+        );
+        let new = b.session().expect("new session");
+        assert_ne!(new, old, "the session cookie rotates at step-up");
+        assert!(
+            !cookie_alive(app.base(), &old).await,
+            "the old session is gone"
+        );
+        let page = b.get("/account/certificates").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.text.contains(&cert.cert.serial_hex));
+        let account = b.get("/account").await;
+        assert!(account.text.contains("id=\"assurance-level\">3<"));
+        let kinds = app.activity_kinds(id).await;
+        assert!(kinds.contains(&"step_up".to_string()), "{kinds:?}");
+        let actions: Vec<String> = app
+            .audit_actions(&format!("account:{id}"))
+            .await
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        assert!(
+            actions.contains(&"session.step_up".to_string()),
+            "{actions:?}"
+        );
+
+        // An open redirect is not possible through `next`.
+        let csrf = b.get("/account").await.csrf();
+        b.post_form("/logout", &[("csrf", &csrf)]).await;
+        b.login("saomai.ketoan", "Sao-Mai-Ke-Toan-2026").await;
+        let page = b.get("/auth/step-up?next=//evil.example/x").await;
+        assert!(
+            page.text.contains("name=\"next\" value=\"/\""),
+            "{}",
+            page.text
+        );
+        // Step-up needs a login.
+        let anon = app.browser();
+        assert_eq!(
+            anon.get("/auth/step-up").await.status,
+            StatusCode::SEE_OTHER
+        );
+    })
+    .await;
+}
