@@ -24,6 +24,7 @@ pub mod identity;
 pub mod jobs;
 pub mod lifecycle;
 pub mod migrate;
+pub mod profile;
 pub mod provisioning;
 pub mod registrations;
 pub mod resets;

@@ -46,6 +46,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_identity.sql"),
         postgres: include_str!("../migrations/postgres/0006_identity.sql"),
     },
+    Migration {
+        version: 7,
+        name: "consent",
+        sqlite: include_str!("../migrations/sqlite/0007_consent.sql"),
+        postgres: include_str!("../migrations/postgres/0007_consent.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Safe to run

@@ -5,6 +5,7 @@
 //! The configuration (`[identity]`) names the operator's trust anchors and
 //! licensed CAs; [`Identity`] holds the verifier built from them.
 pub mod captcha;
+pub mod profile;
 pub mod token;
 
 use motcua_domain::{AssuranceLevel, AssurancePolicy, Millis, SECOND};
@@ -190,6 +191,34 @@ pub const MESSAGES: &[crate::i18n::Message] = &[
     ("token.add.title", "Thêm chứng thư số", "Add a certificate"),
     ("token.add.lead", "Thêm chứng thư số mới (ví dụ khi gia hạn) vào tài khoản trước khi chứng thư số cũ hết hạn.", "Add a new certificate (for example a renewal) to your account before the old one expires."),
     ("token.add.submit", "Ký số để thêm", "Sign to add"),
+    ("data.title", "Dữ liệu cá nhân và việc sử dụng lại", "Personal data and its reuse"),
+    ("data.lead", "Đây là các thông tin Cổng đang lưu về bạn và nguồn của từng thông tin. Bạn có thể cho phép Cổng dùng lại thông tin để điền sẵn vào biểu mẫu; mỗi lần dùng lại đều được ghi dưới đây.", "This is what the portal holds about you and where each item comes from. You may allow the portal to reuse an item to prefill forms; every reuse is listed below."),
+    ("data.item", "Thông tin", "Item"),
+    ("data.value", "Giá trị", "Value"),
+    ("data.source", "Nguồn", "Source"),
+    ("data.recorded", "Ghi nhận lúc", "Recorded"),
+    ("data.allow", "Cho phép dùng lại để điền sẵn biểu mẫu", "Allow reuse to prefill forms"),
+    ("data.save", "Lưu lựa chọn", "Save choices"),
+    ("data.log", "Nhật ký sử dụng lại dữ liệu", "Reuse log"),
+    ("data.log_none", "Chưa có lần dùng lại nào.", "No reuse yet."),
+    ("data.log_at", "Thời điểm", "When"),
+    ("data.log_service", "Biểu mẫu", "Form"),
+    ("data.log_items", "Thông tin đã dùng", "Items used"),
+    ("data.attr.full_name", "Họ và tên", "Full name"),
+    ("data.attr.organization", "Tên tổ chức, doanh nghiệp", "Organisation"),
+    ("data.attr.tax_code", "Mã số thuế", "Tax code"),
+    ("data.attr.personal_id", "Số định danh cá nhân", "Personal ID number"),
+    ("data.attr.birthdate", "Ngày sinh", "Date of birth"),
+    ("data.attr.email", "Thư điện tử", "Email"),
+    ("data.attr.phone", "Số điện thoại", "Phone"),
+    ("data.source.certificate", "Chứng thư số", "Certificate"),
+    ("data.source.eid", "Định danh điện tử (VNeID)", "National e-ID (VNeID)"),
+    ("data.source.sim", "Chữ ký số trên SIM", "SIM signature"),
+    ("data.source.self", "Bạn tự khai", "Your own entry"),
+    ("data.service.register.declarant", "Đăng ký tài khoản người khai (Một cửa quốc gia)", "Declarant registration (National Single Window)"),
+    ("data.prefilled", "Một số thông tin đã được điền sẵn từ dữ liệu bạn cho phép dùng lại.", "Some fields were prefilled from data you allowed to be reused."),
+    ("flash.consent_saved", "Đã lưu lựa chọn về việc dùng lại dữ liệu.", "Your reuse choices were saved."),
+    ("account.data", "Dữ liệu cá nhân", "Personal data"),
     ("activity.kind.step_up", "Xác thực bổ sung", "Step-up authentication"),
     ("token.step_up.title", "Xác thực bổ sung", "Confirm it is you"),
     ("token.step_up.lead", "Trang bạn mở cần mức độ tin cậy cao hơn lần đăng nhập hiện tại. Hãy ký số bằng chứng thư số của bạn; sau đó bạn trở lại đúng trang đó.", "The page you opened needs a stronger login than the current one. Sign with your certificate; you then return to that page."),

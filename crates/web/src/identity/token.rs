@@ -426,6 +426,46 @@ pub async fn complete_signup(
         motcua_store::StoreError::Conflict(_) => TokenError::AlreadyRegistered,
         other => other.into(),
     })?;
+    let source_ref = format!("{} / {}", cert.issuer_dn, cert.serial_hex);
+    let method = AuthMethod::parse(&signup.method).unwrap_or(AuthMethod::UsbToken);
+    let source = if method == AuthMethod::Sim {
+        "sim"
+    } else {
+        "certificate"
+    };
+    crate::identity::profile::record(
+        &mut tx,
+        account_id,
+        source,
+        &source_ref,
+        &[
+            ("organization", prefill.organization.as_deref()),
+            ("tax_code", prefill.tax_code.as_deref()),
+            ("personal_id", prefill.personal_id.as_deref()),
+            (
+                "full_name",
+                prefill.holder_name.as_deref().filter(|_| !business),
+            ),
+        ],
+        now,
+    )
+    .await?;
+    crate::identity::profile::record(
+        &mut tx,
+        account_id,
+        "self",
+        "registration",
+        &[
+            ("email", Some(prefill.email.as_str())),
+            ("phone", Some(prefill.phone.as_str())),
+            (
+                "full_name",
+                Some(prefill.full_name.as_str()).filter(|_| !business),
+            ),
+        ],
+        now,
+    )
+    .await?;
     if !store::signup_done(&mut tx, &signup.id, account_id).await? {
         return Err(ChallengeError::Spent.into());
     }
@@ -445,7 +485,6 @@ pub async fn complete_signup(
         now,
     )
     .await?;
-    let method = AuthMethod::parse(&signup.method).unwrap_or(AuthMethod::UsbToken);
     let token = service::open_session(
         &mut tx,
         state,

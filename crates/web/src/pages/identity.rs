@@ -38,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/downloads/motcua-signer", get(downloads))
         .route("/downloads/motcua-signer/{file}", get(download_file))
+        .route("/account/data", get(data_page).post(data_save))
         .route("/account/certificates", get(certificates))
         .route(
             "/account/certificates/{id}/remove",
@@ -783,6 +784,128 @@ pub async fn remove_certificate(
     match result {
         Ok(true) => Redirect::to("/account/certificates?m=certificate_removed").into_response(),
         Ok(false) => AppError::NotFound.into_response(),
+        Err(e) => AppError::from(e).into_response(),
+    }
+}
+
+// ------------------------------------------------------------ personal data
+
+pub struct HeldView {
+    pub attr: String,
+    pub label: &'static str,
+    pub value: String,
+    pub source: &'static str,
+    pub source_ref: String,
+    pub recorded: String,
+    /// First row of its item: carries the consent switch.
+    pub first: bool,
+    pub allowed: bool,
+}
+
+pub struct ReuseView {
+    pub at: String,
+    pub service: &'static str,
+    pub items: String,
+}
+
+#[derive(Template)]
+#[template(path = "identity/data.html")]
+struct DataPage {
+    c: Chrome,
+    rows: Vec<HeldView>,
+    log: Vec<ReuseView>,
+}
+
+/// What the portal holds about the holder, from where, the consent to
+/// reuse each item, and every reuse (R-ID-15).
+pub async fn data_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<FlashQuery>,
+) -> Response {
+    if let Err(r) = super::auth::ready_user(&state, &ctx).await {
+        return r;
+    }
+    if let Err(r) = require_level(&state, &ctx, "account.data", AssuranceLevel::LOW) {
+        return r;
+    }
+    let Some(v) = &ctx.viewer else {
+        return AppError::NotFound.into_response();
+    };
+    let loaded: Result<_, ServiceError> = async {
+        let mut c = state.store.conn().await?;
+        let held = crate::identity::profile::held(&mut c, &v.account).await?;
+        let consented = motcua_store::profile::consented(&mut c, v.account.id).await?;
+        let log = motcua_store::profile::reuse_log(&mut c, v.account.id, 50).await?;
+        Ok((held, consented, log))
+    }
+    .await;
+    let (held, consented, log) = match loaded {
+        Ok(x) => x,
+        Err(e) => return AppError::from(e).into_response(),
+    };
+    let key = |prefix: &str, k: &str| {
+        state
+            .i18n
+            .static_key(&format!("{prefix}.{k}"))
+            .unwrap_or("method.unknown")
+    };
+    let mut rows: Vec<HeldView> = Vec::new();
+    for h in held {
+        let first = !rows.iter().any(|r| r.attr == h.attr);
+        rows.push(HeldView {
+            label: key("data.attr", &h.attr),
+            allowed: consented.contains(&h.attr),
+            first,
+            source: key("data.source", &h.source),
+            source_ref: h.source_ref,
+            recorded: format_vn(h.recorded_at),
+            value: h.value,
+            attr: h.attr,
+        });
+    }
+    let c = Chrome::new(&state, &ctx).with_flash(q.m.as_deref());
+    let log = log
+        .into_iter()
+        .map(|r| ReuseView {
+            at: format_vn(r.at),
+            service: key("data.service", &r.service),
+            items: r
+                .attrs
+                .split(',')
+                .map(|a| c.t(key("data.attr", a)))
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+        .collect();
+    render(&DataPage { c, rows, log })
+}
+
+pub async fn data_save(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    body: axum::body::Bytes,
+) -> Response {
+    if let Err(r) = super::auth::ready_user(&state, &ctx).await {
+        return r;
+    }
+    if let Err(r) = require_level(&state, &ctx, "account.data", AssuranceLevel::LOW) {
+        return r;
+    }
+    let Some(v) = &ctx.viewer else {
+        return AppError::NotFound.into_response();
+    };
+    // Repeated `allow` fields (checkboxes).
+    let allowed: Vec<String> = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(k, _)| k == "allow")
+        .map(|(_, v)| v)
+        .collect();
+    match crate::identity::profile::set_consents(&state, &origin(&ctx), v.account.id, &allowed)
+        .await
+    {
+        Ok(()) => Redirect::to("/account/data?m=consent_saved").into_response(),
         Err(e) => AppError::from(e).into_response(),
     }
 }

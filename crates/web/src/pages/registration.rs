@@ -280,6 +280,8 @@ struct FormPage {
     note: Option<String>,
     errors: FieldErrors,
     sections: Vec<Section>,
+    /// Some fields come from data the holder allowed to be reused.
+    prefilled: bool,
 }
 
 fn form_page(
@@ -288,6 +290,17 @@ fn form_page(
     form: &Form,
     errors: FieldErrors,
     edit: Option<(&Registration, String)>,
+) -> Response {
+    form_page_full(state, ctx, form, errors, edit, false)
+}
+
+fn form_page_full(
+    state: &AppState,
+    ctx: &Ctx,
+    form: &Form,
+    errors: FieldErrors,
+    edit: Option<(&Registration, String)>,
+    prefilled: bool,
 ) -> Response {
     let has_errors = !errors.is_empty();
     let (title, lead, submit, action, reference, note) = match &edit {
@@ -318,6 +331,7 @@ fn form_page(
         note,
         sections: sections(form, &errors, edit.is_none()),
         errors,
+        prefilled,
     });
     if has_errors && resp.status() == StatusCode::OK {
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -325,8 +339,35 @@ fn form_page(
     resp
 }
 
+/// The empty form; for a logged-in holder, prefilled with the items they
+/// allowed to be reused (R-ID-15), the reuse being logged.
 pub async fn new_form(State(state): State<AppState>, ctx: Ctx) -> Response {
-    form_page(&state, &ctx, &Form::default(), Vec::new(), None)
+    let mut f = Form::default();
+    let mut prefilled = false;
+    if let Some(v) = &ctx.viewer {
+        let wanted = ["organization", "tax_code", "email", "phone", "full_name"];
+        match crate::identity::profile::prefill(
+            &state,
+            &v.account,
+            "register.declarant",
+            &ctx.request_id,
+            &wanted,
+        )
+        .await
+        {
+            Ok(m) => {
+                let get = |k: &str| m.get(k).cloned().unwrap_or_default();
+                f.org_name = get("organization");
+                f.tax_code = get("tax_code");
+                f.email = get("email");
+                f.phone = get("phone");
+                f.contact_name = get("full_name");
+                prefilled = !m.is_empty();
+            }
+            Err(e) => return AppError::from(e).into_response(),
+        }
+    }
+    form_page_full(&state, &ctx, &f, Vec::new(), None, prefilled)
 }
 
 /// Reads the multipart form: text fields into a [`Form`], the `document`

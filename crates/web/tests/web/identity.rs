@@ -714,3 +714,93 @@ async fn password_user_steps_up_with_a_certificate_for_a_level_3_page() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn holder_sees_data_sources_allows_reuse_and_sees_every_reuse() {
+    each_backend(|db| async move {
+        let (app, pki) = app_reveal(db).await;
+        let cert = org_cert(&pki);
+        let b = register_business(&app, &cert, "dulieu@saomai.vn").await;
+        // What is held, and from where (R-ID-15).
+        let page = b.get("/account/data").await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        let row = |attr: &str| {
+            let i = page
+                .text
+                .find(&format!("class=\"attr-{attr}\""))
+                .unwrap_or_else(|| panic!("no {attr} row:\n{}", page.text));
+            page.text[i..].split("</tr>").next().unwrap().to_string()
+        };
+        assert!(row("tax_code").contains("0101234565") && row("tax_code").contains("Chứng thư số"));
+        assert!(row("organization").contains("Công ty TNHH Thương mại Sao Mai"));
+        assert!(row("email").contains("dulieu@saomai.vn") && row("email").contains("Bạn tự khai"));
+        assert!(page.text.contains("id=\"no-reuse\""));
+        // Nothing allowed yet: the declarant form is empty, nothing logged.
+        let form = b.get("/register/declarant").await;
+        assert!(!form.text.contains("id=\"prefilled\""));
+        assert!(!form.text.contains("value=\"0101234565\""));
+        // Allow the tax code and the organisation only.
+        let r = b
+            .post_form(
+                "/account/data",
+                &[
+                    ("csrf", &page.csrf()),
+                    ("allow", "tax_code"),
+                    ("allow", "organization"),
+                ],
+            )
+            .await;
+        assert!(r.redirects_to("/account/data?m=consent_saved"));
+        let form = b.get("/register/declarant").await;
+        assert!(form.text.contains("id=\"prefilled\""), "{}", form.text);
+        assert!(form.text.contains("value=\"0101234565\""));
+        assert!(form
+            .text
+            .contains("value=\"Công ty TNHH Thương mại Sao Mai\""));
+        assert!(
+            !form.text.contains("value=\"dulieu@saomai.vn\""),
+            "email not allowed"
+        );
+        // The reuse is visible to the holder.
+        let page = b.get("/account/data").await;
+        let log = page
+            .text
+            .split("id=\"reuse-log\"")
+            .nth(1)
+            .expect("reuse log");
+        assert!(log.contains("Đăng ký tài khoản người khai"), "{log}");
+        assert!(
+            log.contains("Mã số thuế") && log.contains("Tên tổ chức"),
+            "{log}"
+        );
+        assert!(
+            page.text.contains("id=\"allow-tax_code\" aria-label=")
+                && page.text.contains("checked")
+        );
+        // Withdrawn: no more prefill, and the audit trail has both changes.
+        let r = b
+            .post_form("/account/data", &[("csrf", &page.csrf())])
+            .await;
+        assert!(r.redirects_to("/account/data?m=consent_saved"));
+        let form = b.get("/register/declarant").await;
+        assert!(!form.text.contains("value=\"0101234565\""));
+        let mut c = app.conn().await;
+        let acct = motcua_store::accounts::by_tax_code(&mut c, "0101234565")
+            .await
+            .unwrap()
+            .unwrap();
+        drop(c);
+        let consent_audits = app
+            .audit_actions(&format!("account:{}", acct.id))
+            .await
+            .into_iter()
+            .filter(|e| e.action == "consent.update")
+            .count();
+        assert_eq!(consent_audits, 2);
+        // Anonymous visitors get an empty form and no log.
+        let anon = app.browser();
+        let form = anon.get("/register/declarant").await;
+        assert!(!form.text.contains("id=\"prefilled\""));
+    })
+    .await;
+}
