@@ -4,7 +4,10 @@
 //! 2. the end-to-end password-login rate over HTTP against a real server
 //!    process (concurrent clients on loopback), as a ratio of (1);
 //! 3. requests/s and p99 latency for `/healthz` and the home page;
-//! 4. the server's resident memory idle and under load.
+//! 4. the server's resident memory idle and under load;
+//! 5. the raw ECDSA P-256 signature-verification rate on all cores, and
+//!    certificate logins over HTTP (challenge, signature, path validation
+//!    with cached revocation data, session) as a ratio of it.
 //!
 //! The server is this same binary (`motcua serve`) in a child process on a
 //! fresh SQLite database in a temporary folder.
@@ -29,6 +32,120 @@ pub struct Args {
     /// Concurrent clients for the login run.
     #[arg(long, default_value_t = 8)]
     login_clients: usize,
+    /// Concurrent clients for the certificate-login run.
+    #[arg(long, default_value_t = 16)]
+    cert_clients: usize,
+}
+
+/// Raw rate of the verification the portal does for a certificate login
+/// (ECDSA P-256 with SHA-256 over a challenge), on all cores.
+fn raw_verify_rate(cert: motcua_pki::Certificate, msg: Vec<u8>, sig: Vec<u8>, seconds: u64) -> f64 {
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
+    let stop = Arc::new(AtomicBool::new(false));
+    let count = Arc::new(AtomicU64::new(0));
+    let policy = motcua_pki::AlgorithmPolicy::default();
+    let start = Instant::now();
+    let threads: Vec<_> = (0..cores)
+        .map(|_| {
+            let (stop, count) = (stop.clone(), count.clone());
+            let (cert, msg, sig, policy) = (cert.clone(), msg.clone(), sig.clone(), policy.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    if policy.verify_challenge(&cert, &msg, &sig).is_ok() {
+                        count.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(seconds));
+    stop.store(true, Ordering::Relaxed);
+    for t in threads {
+        let _ = t.join();
+    }
+    count.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
+}
+
+/// Certificate logins over HTTP: each client asks for a challenge, signs
+/// it with its key (in process, as the signing tool would) and posts it.
+async fn cert_login_rate(
+    url: &str,
+    certs: Vec<Arc<motcua_pki::testca::Issued>>,
+    seconds: u64,
+) -> Result<(u64, u64, f64, f64, f64)> {
+    use base64::Engine;
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for cert in certs {
+        let url = url.to_string();
+        tasks.push(tokio::spawn(async move {
+            let client = reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()?;
+            let html = client
+                .get(format!("{url}/auth/token"))
+                .send()
+                .await?
+                .text()
+                .await?;
+            let csrf = csrf_from(&html).context("no csrf token")?;
+            let b64 = base64::engine::general_purpose::STANDARD;
+            let cert_b64 = b64.encode(cert.der());
+            let (mut ok, mut bad) = (0u64, 0u64);
+            let mut lat = Vec::new();
+            while Instant::now() < deadline {
+                let t0 = Instant::now();
+                let ch: serde_json::Value = client
+                    .post(format!("{url}/auth/token/challenge"))
+                    .header("x-csrf-token", &csrf)
+                    .form(&[("purpose", "login")])
+                    .send()
+                    .await?
+                    .json()
+                    .await?;
+                let text = ch["challenge"].as_str().unwrap_or_default().to_string();
+                let sig = b64.encode(cert.sign(text.as_bytes()));
+                let r = client
+                    .post(format!("{url}/auth/token/verify"))
+                    .form(&[
+                        ("csrf", csrf.as_str()),
+                        ("purpose", "login"),
+                        ("next", "/"),
+                        ("challenge", text.as_str()),
+                        ("certificate", cert_b64.as_str()),
+                        ("chain", ""),
+                        ("signature", sig.as_str()),
+                    ])
+                    .send()
+                    .await?;
+                if r.status() == reqwest::StatusCode::SEE_OTHER {
+                    ok += 1;
+                    lat.push(t0.elapsed().as_secs_f64() * 1000.0);
+                } else {
+                    bad += 1;
+                }
+            }
+            anyhow::Ok((ok, bad, lat))
+        }));
+    }
+    let (mut ok, mut bad, mut lat) = (0, 0, Vec::new());
+    for t in tasks {
+        let (o, b, l) = t.await??;
+        ok += o;
+        bad += b;
+        lat.extend(l);
+    }
+    lat.sort_by(|a, b| a.total_cmp(b));
+    let pct = |p: f64| {
+        lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0.0)
+    };
+    Ok((ok, bad, start.elapsed().as_secs_f64(), pct(0.5), pct(0.99)))
 }
 
 fn raw_hash_rate(p: Argon2Params, seconds: u64) -> f64 {
@@ -88,6 +205,8 @@ impl Drop for Server {
 fn start_server(dir: &std::path::Path) -> Result<Server> {
     let exe = std::env::current_exe()?;
     let mut child = Command::new(exe)
+        .arg("--config")
+        .arg(dir.join("bench.toml"))
         .arg("serve")
         .env("MOTCUA_LISTEN", "127.0.0.1:0")
         .env("MOTCUA_DATA_DIR", dir)
@@ -258,7 +377,7 @@ pub async fn run(cfg: &Config, args: Args) -> Result<()> {
         .map(|n| n.get())
         .unwrap_or(2);
     eprintln!(
-        "[1/5] raw Argon2id rate on {cores} cores ({} KiB, t={}, p={})…",
+        "[1/6] raw Argon2id rate on {cores} cores ({} KiB, t={}, p={})…",
         params.memory_kib, params.iterations, params.parallelism
     );
     let raw = tokio::task::spawn_blocking(move || raw_hash_rate(params, args.seconds)).await?;
@@ -273,8 +392,70 @@ pub async fn run(cfg: &Config, args: Args) -> Result<()> {
     let users: Vec<(String, String)> = (0..args.login_clients)
         .map(|i| (format!("bench.user{i}"), format!("bench-password-{i}-xyz")))
         .collect();
+    // A test PKI (CRL and OCSP served from this process) for the
+    // certificate logins; the server trusts its root.
+    let now = motcua_domain::Clock::now(&motcua_domain::SystemClock);
+    let pki = motcua_pki::testca::TestPki::start(now)
+        .await
+        .map_err(|e| anyhow::anyhow!("test PKI: {e}"))?;
+    let root = dir.join("root.pem");
+    let ca = dir.join("ca.pem");
+    std::fs::write(&root, motcua_pki::cert::to_pem(&pki.root.cert.der))?;
+    std::fs::write(&ca, motcua_pki::cert::to_pem(&pki.ca.cert.der))?;
+    std::fs::write(
+        dir.join("bench.toml"),
+        format!("[identity]\ntrust_anchors = [{root:?}]\nintermediates = [{ca:?}]\n"),
+    )?;
+    let mut certs = Vec::new();
+    for i in 0..args.cert_clients {
+        let pid = format!("0010{:08}", 90_000_000 + i);
+        let leaf = pki
+            .issue(&motcua_pki::testca::LeafSpec::person(
+                &format!("Người thử {i}"),
+                &pid,
+                now,
+            ))
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        certs.push(Arc::new(leaf));
+    }
     {
         let state = crate::app_state(&bcfg).await?;
+        for (i, leaf) in certs.iter().enumerate() {
+            let input = NewAccountInput {
+                username: format!("bench.cert{i}"),
+                full_name: format!("Người thử {i}"),
+                roles: vec![motcua_domain::Role::Citizen],
+                ..Default::default()
+            };
+            let p = service::prepare_passwordless(input).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mut tx = state.store.begin().await?;
+            let id = service::insert_account(&mut tx, &state, &Origin::cli(), &p, now)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let c = &leaf.cert;
+            motcua_store::identity::add_certificate(
+                &mut tx,
+                &motcua_store::identity::CertificateRow {
+                    id: 0,
+                    account_id: id,
+                    issuer_dn: c.issuer_dn.clone(),
+                    serial_hex: c.serial_hex.clone(),
+                    subject_dn: c.subject_dn.clone(),
+                    not_before: c.not_before,
+                    not_after: c.not_after,
+                    spki_sha256: c.spki_sha256.clone(),
+                    fingerprint: c.fingerprint.clone(),
+                    cert_der: String::new(),
+                    identity_kind: "personal_id".into(),
+                    identity_value: c.identity.personal_id().unwrap_or_default().into(),
+                    status: "active".into(),
+                    added_at: now,
+                    removed_at: None,
+                },
+            )
+            .await?;
+            tx.commit().await?;
+        }
         for (u, p) in &users {
             let input = NewAccountInput {
                 username: u.clone(),
@@ -296,14 +477,14 @@ pub async fn run(cfg: &Config, args: Args) -> Result<()> {
     let idle_rss = rss_kib(pid);
 
     eprintln!(
-        "[2/5] password logins over HTTP with {} clients…",
+        "[2/6] password logins over HTTP with {} clients…",
         users.len()
     );
     let (ok, bad, secs) = login_rate(&server.url, &users, args.seconds).await?;
     let login_rate = ok as f64 / secs;
     let rss_after_logins = rss_kib(pid);
 
-    eprintln!("[3/5] GET /healthz with {} connections…", args.connections);
+    eprintln!("[3/6] GET /healthz with {} connections…", args.connections);
     let health = load(
         &format!("{}/healthz", server.url),
         args.connections,
@@ -312,7 +493,7 @@ pub async fn run(cfg: &Config, args: Args) -> Result<()> {
     )
     .await;
     eprintln!(
-        "[4/5] GET / (home page) with {} connections…",
+        "[4/6] GET / (home page) with {} connections…",
         args.connections
     );
     let home = load(
@@ -322,9 +503,27 @@ pub async fn run(cfg: &Config, args: Args) -> Result<()> {
         pid,
     )
     .await;
+    eprintln!("[5/6] raw ECDSA P-256 verification rate on {cores} cores…");
+    let sample = certs.first().context("no certificate")?.clone();
+    let msg = b"motcua-challenge/1\norigin=https://bench\npurpose=login".to_vec();
+    let sig = sample.sign(&msg);
+    let raw_verify = tokio::task::spawn_blocking({
+        let c = sample.cert.clone();
+        move || raw_verify_rate(c, msg, sig, args.seconds)
+    })
+    .await?;
+    eprintln!(
+        "[6/6] certificate logins over HTTP with {} clients…",
+        certs.len()
+    );
+    let n_cert_clients = certs.len();
+    let (cert_ok, cert_bad, cert_secs, cert_p50, cert_p99) =
+        cert_login_rate(&server.url, certs, args.seconds).await?;
+    let cert_rate = cert_ok as f64 / cert_secs;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let idle_after = rss_kib(pid);
-    eprintln!("[5/5] done");
+    eprintln!("done");
+    drop(pki);
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 
@@ -376,7 +575,18 @@ pub async fn run(cfg: &Config, args: Args) -> Result<()> {
         "| server RSS idle after load | {:.1} MB | |",
         mb(idle_after)
     );
+    println!(
+        "| raw ECDSA P-256/SHA-256 verifications/s, all cores | {raw_verify:.0} | physical limit |"
+    );
+    println!(
+        "| certificate logins/s over HTTP ({n_cert_clients} clients; {cert_bad} failures) | {cert_rate:.0} (p50 {cert_p50:.2} ms, p99 {cert_p99:.2} ms) | ≥ 1,000 |"
+    );
+    println!(
+        "| certificate login rate / raw verify rate | {:.1} % | |",
+        100.0 * cert_rate / raw_verify.max(f64::EPSILON)
+    );
     println!();
     println!("Load generator and server share the same {cores} cores, so request rates are lower bounds.");
+    println!("A certificate login is two requests (challenge, then the signed answer) and the client signs each challenge itself.");
     Ok(())
 }
