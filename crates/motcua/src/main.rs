@@ -191,6 +191,12 @@ async fn shutdown_signal(tx: tokio::sync::watch::Sender<bool>) {
 }
 
 async fn serve(cfg: &Config, state: AppState) -> Result<()> {
+    serve_with(cfg, state, None).await
+}
+
+/// Serves the portal; `extra` routes (the demo's stand-ins for outside
+/// services) are mounted beside it, outside its CSRF and page layers.
+async fn serve_with(cfg: &Config, state: AppState, extra: Option<axum::Router>) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
         .with_context(|| format!("cannot listen on {}", cfg.listen))?;
@@ -211,7 +217,10 @@ async fn serve(cfg: &Config, state: AppState) -> Result<()> {
     ));
     tracing::info!(database = %motcua_store::redact_url(&cfg.database.url), backend = state.store.backend().name(), mail = %state.mailer.describe(), "Motcua starting");
     println!("Motcua listening on http://{addr}");
-    let app = motcua_web::router(state.clone());
+    let mut app = motcua_web::router(state.clone());
+    if let Some(extra) = extra {
+        app = app.merge(extra);
+    }
     let mut rx2 = rx.clone();
     axum::serve(
         listener,
@@ -417,8 +426,122 @@ async fn demo(cfg: &Config) -> Result<()> {
     println!(
         "     console: /console/registrations, /console/sla, /console/calendar, /console/systems."
     );
+    let (state, extra) = demo_identity(cfg, state).await?;
     println!();
-    serve(cfg, state).await
+    serve_with(cfg, state, Some(extra)).await
+}
+
+/// The demo's digital identity: a development PKI (keys kept in
+/// `data_dir/demo-pki`, CRL and OCSP served by the portal at `/dev-pki`),
+/// a business and a personal certificate, and — when SoftHSM2 is
+/// installed — a soft token holding both for the signing tool.
+async fn demo_identity(cfg: &Config, state: AppState) -> Result<(AppState, axum::Router)> {
+    use motcua_pki::testca::{KeyAlg, LeafSpec, TestPki};
+    let now = SystemClock.now();
+    let dir = cfg.data_dir.join("demo-pki");
+    let base = format!("{}/dev-pki", cfg.public_url.trim_end_matches('/'));
+    let pki = Arc::new(
+        TestPki::create(now, KeyAlg::P256, &base, Some(&dir))
+            .map_err(|e| anyhow::anyhow!("demo PKI: {e}"))?,
+    );
+    let mut leaves = Vec::new();
+    for (name, spec) in [
+        (
+            "business",
+            LeafSpec::organization("Công ty TNHH Demo Sao Mai", "0101234565", now),
+        ),
+        (
+            "person",
+            LeafSpec::person("Trần Văn Bảo", "001089001234", now),
+        ),
+    ] {
+        let der_path = dir.join(format!("{name}.der"));
+        let key_path = dir.join(format!("{name}.key.pem"));
+        let (der, key) = match (std::fs::read(&der_path), std::fs::read_to_string(&key_path)) {
+            (Ok(der), Ok(key)) => (der, key),
+            _ => {
+                let leaf = pki
+                    .issue(&spec)
+                    .map_err(|e| anyhow::anyhow!("demo certificate: {e}"))?;
+                std::fs::write(&der_path, leaf.der())?;
+                std::fs::write(&key_path, leaf.key_pem())?;
+                std::fs::write(
+                    dir.join(format!("{name}.pem")),
+                    motcua_pki::cert::to_pem(leaf.der()),
+                )?;
+                (leaf.der().to_vec(), leaf.key_pem())
+            }
+        };
+        leaves.push((name, der, key));
+    }
+    std::fs::write(
+        dir.join("root.pem"),
+        motcua_pki::cert::to_pem(&pki.root.cert.der),
+    )?;
+    let mut identity = motcua_web::identity::Identity::from_config(&cfg.identity)
+        .map_err(|e| anyhow::anyhow!("[identity]: {e}"))?;
+    identity
+        .verifier
+        .trust
+        .add_anchor(pki.root.cert.clone())
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    identity
+        .verifier
+        .trust
+        .add_intermediate(pki.ca.cert.clone());
+    let state = state.with_identity(identity);
+
+    println!(
+        "Digital identity (development PKI in {}, never trusted outside the demo):",
+        dir.display()
+    );
+    println!("  business certificate: Công ty TNHH Demo Sao Mai, MST 0101234565");
+    println!("  personal certificate: Trần Văn Bảo, CCCD 001089001234");
+    let origin = motcua_web::identity::token::portal_origin(&state);
+    match motcua_pki::softhsm::missing() {
+        None => {
+            let token_dir = cfg.data_dir.join("softhsm");
+            let conf = token_dir.join("softhsm2.conf");
+            let module = motcua_pki::softhsm::module().unwrap_or_default();
+            if !conf.exists() {
+                let token =
+                    motcua_pki::softhsm::SoftToken::create(&token_dir, "MOTCUA DEMO", "1234")
+                        .map_err(|e| anyhow::anyhow!("demo token: {e}"))?;
+                for (i, (name, der, key)) in leaves.iter().enumerate() {
+                    token
+                        .put(name, &format!("{:02}", i + 1), key, der)
+                        .map_err(|e| anyhow::anyhow!("demo token: {e}"))?;
+                }
+            }
+            println!(
+                "  a SoftHSM2 token \"MOTCUA DEMO\" (PIN 1234) holds both. Start the signing tool:"
+            );
+            println!(
+                "    SOFTHSM2_CONF={} cargo run -p motcua-signer -- --module {} --allow-origin {origin}",
+                conf.display(),
+                module.display()
+            );
+        }
+        Some(what) => {
+            println!("  no demo token: {what} is not installed (apt-get install softhsm2 opensc).");
+            println!(
+                "  The keys are in {} for a token of your own; then:",
+                dir.display()
+            );
+            println!("    cargo run -p motcua-signer -- --module <your PKCS#11 module> --allow-origin {origin}");
+        }
+    }
+    println!("Try: {}/auth/token?purpose=register (register with the token), /account/data, /account/certificates.", cfg.public_url);
+    // Keep the development CRLs fresh while the demo runs.
+    let refresher = pki.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(6 * 3600)).await;
+            let _ = refresher.refresh(SystemClock.now());
+        }
+    });
+    let extra = axum::Router::new().nest("/dev-pki", pki.router());
+    Ok((state, extra))
 }
 
 fn main() {

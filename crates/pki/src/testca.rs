@@ -18,6 +18,7 @@ use rcgen::{
     KeyUsagePurpose, RevokedCertParams, SerialNumber, SigningKey,
 };
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -76,6 +77,16 @@ pub struct Issued {
 }
 
 impl Issued {
+    /// A certificate and its key read back from files (the demo keeps them
+    /// in its data folder); it can sign but not issue.
+    pub fn from_parts(der: &[u8], key_pem: &str) -> Result<Self, PkiError> {
+        Ok(Self {
+            cert: Certificate::from_der(der)?,
+            key: Arc::new(KeyPair::from_pem(key_pem).map_err(err)?),
+            params: CertificateParams::default(),
+        })
+    }
+
     pub fn der(&self) -> &[u8] {
         &self.cert.der
     }
@@ -203,12 +214,14 @@ pub struct TestPki {
     pub base_url: String,
     pub state: Arc<ServerState>,
     serial: AtomicU64,
-    task: tokio::task::JoinHandle<()>,
+    task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Drop for TestPki {
     fn drop(&mut self) {
-        self.task.abort();
+        if let Some(t) = &self.task {
+            t.abort();
+        }
     }
 }
 
@@ -227,13 +240,49 @@ impl TestPki {
         let addr = listener
             .local_addr()
             .map_err(|e| PkiError::Malformed(format!("testca addr: {e}")))?;
-        let base_url = format!("http://{addr}");
-        let serial = AtomicU64::new(0x1000);
+        let mut pki = Self::create(now, alg, &format!("http://{addr}"), None)?;
+        let app = pki.router();
+        pki.task = Some(tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        }));
+        Ok(pki)
+    }
+
+    /// Builds the PKI without serving it: its certificates name CRL and
+    /// OCSP URLs under `base_url`, where the caller mounts [`TestPki::router`]
+    /// (the demo mounts it on the portal itself). With `key_dir`, the root,
+    /// CA and responder keys are read from there, or made and saved there:
+    /// certificates issued in an earlier run stay valid (same keys, same
+    /// names).
+    pub fn create(
+        now: Millis,
+        alg: KeyAlg,
+        base_url: &str,
+        key_dir: Option<&Path>,
+    ) -> Result<Self, PkiError> {
+        let base_url = base_url.trim_end_matches('/').to_string();
+        let serial = AtomicU64::new(0x1000 + (rand::random::<u32>() as u64) * 0x1000);
         let next = || serial.fetch_add(1, Ordering::SeqCst);
+        let key = |name: &str, alg: KeyAlg| -> Result<KeyPair, PkiError> {
+            let Some(dir) = key_dir else {
+                return keypair(alg).map_err(err);
+            };
+            let path = dir.join(format!("{name}.key.pem"));
+            match std::fs::read_to_string(&path) {
+                Ok(pem) => KeyPair::from_pem(&pem).map_err(err),
+                Err(_) => {
+                    let k = keypair(alg).map_err(err)?;
+                    std::fs::create_dir_all(dir)
+                        .and_then(|()| std::fs::write(&path, k.serialize_pem()))
+                        .map_err(|e| PkiError::Malformed(format!("{}: {e}", path.display())))?;
+                    Ok(k)
+                }
+            }
+        };
 
         let mut root_p = ca_params("Motcua Test Root CA", None, now, next());
         root_p.is_ca = IsCa::Ca(BasicConstraints::Constrained(2));
-        let root_key = keypair(alg).map_err(err)?;
+        let root_key = key("root", alg)?;
         let root_cert = root_p.self_signed(&root_key).map_err(err)?;
         let root = Issued {
             cert: Certificate::from_der(root_cert.der())?,
@@ -252,7 +301,7 @@ impl TestPki {
         ca_p.crl_distribution_points = vec![CrlDistributionPoint {
             uris: vec![format!("{base_url}/crl/root.crl")],
         }];
-        let ca_key = keypair(alg).map_err(err)?;
+        let ca_key = key("ca", alg)?;
         let ca_cert = ca_p.signed_by(&ca_key, &root.issuer()).map_err(err)?;
         let ca = Issued {
             cert: Certificate::from_der(ca_cert.der())?,
@@ -286,14 +335,6 @@ impl TestPki {
             crl_requests: AtomicU64::new(0),
             ocsp_requests: AtomicU64::new(0),
         });
-        let app = axum::Router::new()
-            .route("/crl/ca.crl", get(serve_crl))
-            .route("/crl/root.crl", get(serve_arl))
-            .route("/ocsp", post(serve_ocsp))
-            .with_state(state.clone());
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
         let pki = Self {
             root,
             ca,
@@ -301,11 +342,28 @@ impl TestPki {
             base_url,
             state,
             serial,
-            task,
+            task: None,
         };
-        pki.publish_crl(now - 3_600_000, now + DAY, &[])?;
-        pki.publish_arl(now - 3_600_000, now + 30 * DAY)?;
+        pki.refresh(now)?;
         Ok(pki)
+    }
+
+    /// The CRL and OCSP endpoints, to mount at the `base_url` given to
+    /// [`TestPki::create`].
+    pub fn router(&self) -> axum::Router {
+        axum::Router::new()
+            .route("/crl/ca.crl", get(serve_crl))
+            .route("/crl/root.crl", get(serve_arl))
+            .route("/ocsp", post(serve_ocsp))
+            .with_state(self.state.clone())
+    }
+
+    /// Publishes fresh CRLs (nothing revoked) and moves the OCSP clock to
+    /// `now`: a long-running demo calls this now and then.
+    pub fn refresh(&self, now: Millis) -> Result<(), PkiError> {
+        self.set_now(now);
+        self.publish_crl(now - 3_600_000, now + DAY, &[])?;
+        self.publish_arl(now - 3_600_000, now + 30 * DAY)
     }
 
     pub fn crl_url(&self) -> String {

@@ -14,6 +14,7 @@
 mod admin;
 mod calendar;
 mod config;
+mod demo;
 mod e2e;
 mod e2e_identity;
 mod e2e_nsw;
