@@ -103,28 +103,138 @@ pub enum StatusCode {
 /// (code, value, name, short explanation in our words)
 const STATUS_TABLE: &[(StatusCode, u16, &str, &str)] = &[
     (StatusCode::RequestOk, 100, "REQUEST_OK", "request accepted"),
-    (StatusCode::WrongParam, 101, "WRONG_PARAM", "a request parameter is wrong"),
-    (StatusCode::MissingParam, 102, "MISSING_PARAM", "a request parameter is missing"),
-    (StatusCode::WrongDataLength, 103, "WRONG_DATA_LENGTH", "data to be signed too long"),
-    (StatusCode::UnauthorizedAccess, 104, "UNAUTHORIZED_ACCESS", "application provider unknown or wrong password"),
-    (StatusCode::UnknownClient, 105, "UNKNOWN_CLIENT", "mobile user unknown to the MSSP"),
-    (StatusCode::InappropriateData, 107, "INAPPROPRIATE_DATA", "MIME type or encoding not supported"),
-    (StatusCode::IncompatibleInterface, 108, "INCOMPATIBLE_INTERFACE", "protocol version not supported"),
-    (StatusCode::UnsupportedProfile, 109, "UNSUPPORTED_PROFILE", "signature profile not supported"),
-    (StatusCode::ExpiredTransaction, 208, "EXPIRED_TRANSACTION", "the user did not answer in time"),
-    (StatusCode::OtaError, 209, "OTA_ERROR", "the phone could not be reached"),
-    (StatusCode::UserCancel, 401, "USER_CANCEL", "the user cancelled"),
-    (StatusCode::PinNrBlocked, 402, "PIN_NR_BLOCKED", "the signing PIN is blocked"),
-    (StatusCode::CardBlocked, 403, "CARD_BLOCKED", "the SIM card is blocked"),
-    (StatusCode::NoKeyFound, 404, "NO_KEY_FOUND", "no signing key on the SIM"),
-    (StatusCode::PbSignatureProcess, 406, "PB_SIGNATURE_PROCESS", "the phone failed to sign"),
-    (StatusCode::NoCertFound, 422, "NO_CERT_FOUND", "no certificate for this number"),
-    (StatusCode::Signature, 500, "SIGNATURE", "signature available"),
-    (StatusCode::RevokedCertificate, 501, "REVOKED_CERTIFICATE", "signature made, certificate revoked"),
-    (StatusCode::ValidSignature, 502, "VALID_SIGNATURE", "signature available and checked by the MSSP"),
-    (StatusCode::InvalidSignature, 503, "INVALID_SIGNATURE", "signature made but invalid"),
-    (StatusCode::OutstandingTransaction, 504, "OUTSTANDING_TRANSACTION", "waiting for the user"),
-    (StatusCode::InternalError, 900, "INTERNAL_ERROR", "MSSP internal error"),
+    (
+        StatusCode::WrongParam,
+        101,
+        "WRONG_PARAM",
+        "a request parameter is wrong",
+    ),
+    (
+        StatusCode::MissingParam,
+        102,
+        "MISSING_PARAM",
+        "a request parameter is missing",
+    ),
+    (
+        StatusCode::WrongDataLength,
+        103,
+        "WRONG_DATA_LENGTH",
+        "data to be signed too long",
+    ),
+    (
+        StatusCode::UnauthorizedAccess,
+        104,
+        "UNAUTHORIZED_ACCESS",
+        "application provider unknown or wrong password",
+    ),
+    (
+        StatusCode::UnknownClient,
+        105,
+        "UNKNOWN_CLIENT",
+        "mobile user unknown to the MSSP",
+    ),
+    (
+        StatusCode::InappropriateData,
+        107,
+        "INAPPROPRIATE_DATA",
+        "MIME type or encoding not supported",
+    ),
+    (
+        StatusCode::IncompatibleInterface,
+        108,
+        "INCOMPATIBLE_INTERFACE",
+        "protocol version not supported",
+    ),
+    (
+        StatusCode::UnsupportedProfile,
+        109,
+        "UNSUPPORTED_PROFILE",
+        "signature profile not supported",
+    ),
+    (
+        StatusCode::ExpiredTransaction,
+        208,
+        "EXPIRED_TRANSACTION",
+        "the user did not answer in time",
+    ),
+    (
+        StatusCode::OtaError,
+        209,
+        "OTA_ERROR",
+        "the phone could not be reached",
+    ),
+    (
+        StatusCode::UserCancel,
+        401,
+        "USER_CANCEL",
+        "the user cancelled",
+    ),
+    (
+        StatusCode::PinNrBlocked,
+        402,
+        "PIN_NR_BLOCKED",
+        "the signing PIN is blocked",
+    ),
+    (
+        StatusCode::CardBlocked,
+        403,
+        "CARD_BLOCKED",
+        "the SIM card is blocked",
+    ),
+    (
+        StatusCode::NoKeyFound,
+        404,
+        "NO_KEY_FOUND",
+        "no signing key on the SIM",
+    ),
+    (
+        StatusCode::PbSignatureProcess,
+        406,
+        "PB_SIGNATURE_PROCESS",
+        "the phone failed to sign",
+    ),
+    (
+        StatusCode::NoCertFound,
+        422,
+        "NO_CERT_FOUND",
+        "no certificate for this number",
+    ),
+    (
+        StatusCode::Signature,
+        500,
+        "SIGNATURE",
+        "signature available",
+    ),
+    (
+        StatusCode::RevokedCertificate,
+        501,
+        "REVOKED_CERTIFICATE",
+        "signature made, certificate revoked",
+    ),
+    (
+        StatusCode::ValidSignature,
+        502,
+        "VALID_SIGNATURE",
+        "signature available and checked by the MSSP",
+    ),
+    (
+        StatusCode::InvalidSignature,
+        503,
+        "INVALID_SIGNATURE",
+        "signature made but invalid",
+    ),
+    (
+        StatusCode::OutstandingTransaction,
+        504,
+        "OUTSTANDING_TRANSACTION",
+        "waiting for the user",
+    ),
+    (
+        StatusCode::InternalError,
+        900,
+        "INTERNAL_ERROR",
+        "MSSP internal error",
+    ),
 ];
 
 impl StatusCode {
@@ -241,7 +351,8 @@ impl Data {
     }
     /// Whether this is UTF-8 plain text (the only kind Motcua sends).
     pub fn is_plain_utf8(&self) -> bool {
-        self.mime_type.eq_ignore_ascii_case("text/plain") && self.encoding.eq_ignore_ascii_case("UTF-8")
+        self.mime_type.eq_ignore_ascii_case("text/plain")
+            && self.encoding.eq_ignore_ascii_case("UTF-8")
     }
 }
 
@@ -463,8 +574,8 @@ fn classify(code: u16, message: &str) -> Result<MssOutcome, MssError> {
         Some(NoCertFound | NoKeyFound) => Ok(MssOutcome::NoCertificate),
         Some(UnknownClient) => Ok(MssOutcome::UnknownUser),
         Some(
-            c @ (OtaError | CardBlocked | PbSignatureProcess | RevokedCertificate | InvalidSignature
-            | WrongDataLength | InappropriateData | UnsupportedProfile),
+            c @ (OtaError | CardBlocked | PbSignatureProcess | RevokedCertificate
+            | InvalidSignature | WrongDataLength | InappropriateData | UnsupportedProfile),
         ) => Ok(MssOutcome::Failed(code_label(c.code()))),
         _ => Err(MssError::Fault(Fault {
             code: Some(code),
@@ -506,7 +617,10 @@ pub fn normalize_msisdn(input: &str) -> Result<String, MssError> {
     };
     let ok = national.len() == 9
         && national.bytes().all(|b| b.is_ascii_digit())
-        && matches!(national.as_bytes().first(), Some(b'3' | b'5' | b'7' | b'8' | b'9'));
+        && matches!(
+            national.as_bytes().first(),
+            Some(b'3' | b'5' | b'7' | b'8' | b'9')
+        );
     if ok {
         Ok(format!("84{national}"))
     } else {
@@ -522,6 +636,21 @@ fn esc(s: &str) -> std::borrow::Cow<'_, str> {
     quick_xml::escape::escape(s)
 }
 
+/// Attribute values: also tabs and newlines, which a reader would
+/// otherwise normalise to spaces.
+fn esc_attr(s: &str) -> String {
+    esc(s).replace('\t', "&#9;").replace('\n', "&#10;")
+}
+
+/// `xs:dateTime` in UTC, with milliseconds when there are any.
+fn instant(at: Millis) -> String {
+    let whole = crate::rfc3339(at);
+    match at.rem_euclid(1000) {
+        0 => whole,
+        ms => format!("{}.{ms:03}Z", whole.trim_end_matches('Z')),
+    }
+}
+
 fn envelope(body: &str) -> String {
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<soapenv:Envelope xmlns:soapenv=\"{SOAP_NS}\" xmlns:mss=\"{MSS_NS}\"><soapenv:Body>{body}</soapenv:Body></soapenv:Envelope>\n"
@@ -531,16 +660,16 @@ fn envelope(body: &str) -> String {
 fn write_ap_info(out: &mut String, a: &ApInfo) {
     out.push_str(&format!(
         "<mss:AP_Info AP_ID=\"{}\" AP_TransID=\"{}\" AP_PWD=\"{}\" Instant=\"{}\"/>",
-        esc(&a.ap_id),
-        esc(&a.ap_trans_id),
-        esc(&a.ap_pwd),
-        crate::rfc3339(a.instant)
+        esc_attr(&a.ap_id),
+        esc_attr(&a.ap_trans_id),
+        esc_attr(&a.ap_pwd),
+        instant(a.instant)
     ));
 }
 
 fn write_mssp_info(out: &mut String, m: &MsspInfo) {
     match m.instant {
-        Some(t) => out.push_str(&format!("<mss:MSSP_Info Instant=\"{}\">", crate::rfc3339(t))),
+        Some(t) => out.push_str(&format!("<mss:MSSP_Info Instant=\"{}\">", instant(t))),
         None => out.push_str("<mss:MSSP_Info>"),
     }
     out.push_str(&format!(
@@ -559,14 +688,17 @@ fn write_mobile_user(out: &mut String, msisdn: &str) {
 fn write_data(out: &mut String, tag: &str, d: &Data) {
     out.push_str(&format!(
         "<mss:{tag} MimeType=\"{}\" Encoding=\"{}\">{}</mss:{tag}>",
-        esc(&d.mime_type),
-        esc(&d.encoding),
+        esc_attr(&d.mime_type),
+        esc_attr(&d.encoding),
         esc(&d.text)
     ));
 }
 
 fn write_uri(out: &mut String, tag: &str, uri: &str) {
-    out.push_str(&format!("<mss:{tag}><mss:mssURI>{}</mss:mssURI></mss:{tag}>", esc(uri)));
+    out.push_str(&format!(
+        "<mss:{tag}><mss:mssURI>{}</mss:mssURI></mss:{tag}>",
+        esc(uri)
+    ));
 }
 
 fn write_signature(out: &mut String, sig: &Option<Vec<u8>>) {
@@ -579,9 +711,15 @@ fn write_signature(out: &mut String, sig: &Option<Vec<u8>>) {
 }
 
 fn write_status(out: &mut String, s: &Status) {
-    out.push_str(&format!("<mss:Status><mss:StatusCode Value=\"{}\"/>", s.code));
+    out.push_str(&format!(
+        "<mss:Status><mss:StatusCode Value=\"{}\"/>",
+        s.code
+    ));
     if let Some(m) = &s.message {
-        out.push_str(&format!("<mss:StatusMessage>{}</mss:StatusMessage>", esc(m)));
+        out.push_str(&format!(
+            "<mss:StatusMessage>{}</mss:StatusMessage>",
+            esc(m)
+        ));
     }
     if !s.certificates.is_empty() {
         out.push_str(&format!(
@@ -632,7 +770,7 @@ impl Message {
             Message::SignatureResp(r) => {
                 b.push_str(&format!(
                     "<MSS_SignatureResponse><mss:MSS_SignatureResp MajorVersion=\"1\" MinorVersion=\"1\" MSSP_TransID=\"{}\">",
-                    esc(&r.mssp_trans_id)
+                    esc_attr(&r.mssp_trans_id)
                 ));
                 write_ap_info(&mut b, &r.ap_info);
                 write_mssp_info(&mut b, &r.mssp_info);
@@ -647,7 +785,7 @@ impl Message {
             Message::StatusReq(r) => {
                 b.push_str(&format!(
                     "<MSS_StatusQuery><mss:MSS_StatusReq MajorVersion=\"1\" MinorVersion=\"1\" MSSP_TransID=\"{}\">",
-                    esc(&r.mssp_trans_id)
+                    esc_attr(&r.mssp_trans_id)
                 ));
                 write_ap_info(&mut b, &r.ap_info);
                 write_mssp_info(&mut b, &r.mssp_info);
@@ -671,7 +809,10 @@ impl Message {
                     esc(&f.reason)
                 ));
                 if let Some(d) = &f.detail {
-                    b.push_str(&format!("<detail><mss:detail>{}</mss:detail></detail>", esc(d)));
+                    b.push_str(&format!(
+                        "<detail><mss:detail>{}</mss:detail></detail>",
+                        esc(d)
+                    ));
                 }
                 b.push_str("</soapenv:Fault>");
             }
@@ -713,7 +854,10 @@ impl Message {
             "MSS_SignatureResp" => parse_signature_resp(msg).map(Message::SignatureResp),
             "MSS_StatusReq" => parse_status_req(msg).map(Message::StatusReq),
             "MSS_StatusResp" => parse_status_resp(msg).map(Message::StatusResp),
-            other => Err(malformed(&format!("unsupported message {}", clip(other, 64)))),
+            other => Err(malformed(&format!(
+                "unsupported message {}",
+                clip(other, 64)
+            ))),
         }
     }
 }
@@ -890,11 +1034,8 @@ fn push_text(stack: &mut [El], s: &str) -> Result<(), MssError> {
 }
 
 fn parse_instant(s: &str) -> Result<Millis, MssError> {
-    let t = time::OffsetDateTime::parse(
-        s.trim(),
-        &time::format_description::well_known::Rfc3339,
-    )
-    .map_err(|_| malformed("Instant is not an RFC 3339 date-time"))?;
+    let t = time::OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc3339)
+        .map_err(|_| malformed("Instant is not an RFC 3339 date-time"))?;
     i64::try_from(t.unix_timestamp_nanos().div_euclid(1_000_000))
         .map_err(|_| malformed("Instant out of range"))
 }
@@ -983,7 +1124,9 @@ fn parse_status(msg: &El) -> Result<Status, MssError> {
     }
     Ok(Status {
         code,
-        message: s.child(MSS_NS, "StatusMessage").map(|m| m.trimmed().to_string()),
+        message: s
+            .child(MSS_NS, "StatusMessage")
+            .map(|m| m.trimmed().to_string()),
         certificates,
     })
 }
@@ -1001,7 +1144,11 @@ fn parse_signature_req(m: &El) -> Result<SignatureReq, MssError> {
             .ok_or_else(|| malformed("unknown MessagingMode"))?,
         timeout_secs: m
             .attr("TimeOut")
-            .map(|t| t.trim().parse::<u32>().map_err(|_| malformed("TimeOut is not a number")))
+            .map(|t| {
+                t.trim()
+                    .parse::<u32>()
+                    .map_err(|_| malformed("TimeOut is not a number"))
+            })
             .transpose()?,
         mss_format: parse_uri(m, "MSS_Format"),
     })
@@ -1180,7 +1327,8 @@ fn new_trans_id() -> String {
 fn valid_trans_id(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 128
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
 }
 
 fn plain_text(s: &str) -> bool {
@@ -1387,7 +1535,8 @@ impl MssClient {
     ) -> MssOutcome {
         let start = tokio::time::Instant::now();
         let deadline = start + self.config.overall_timeout;
-        let at = || now.saturating_add(i64::try_from(start.elapsed().as_millis()).unwrap_or(i64::MAX));
+        let at =
+            || now.saturating_add(i64::try_from(start.elapsed().as_millis()).unwrap_or(i64::MAX));
         let pending = match tokio::time::timeout_at(
             deadline,
             self.request_signature(msisdn, challenge_text, display_text, now),
@@ -1396,7 +1545,11 @@ impl MssClient {
         {
             Err(_) => return MssOutcome::Timeout,
             Ok(Ok(p)) => p,
-            Ok(Err(e)) => return e.outcome().unwrap_or_else(|| MssOutcome::Failed(e.to_string())),
+            Ok(Err(e)) => {
+                return e
+                    .outcome()
+                    .unwrap_or_else(|| MssOutcome::Failed(e.to_string()))
+            }
         };
         tokio::time::sleep_until((start + self.config.first_poll_delay).min(deadline)).await;
         loop {
@@ -1411,7 +1564,9 @@ impl MssClient {
                     tracing::warn!(error = %e, "MSS status query failed, will retry");
                 }
                 Ok(Err(e)) => {
-                    return e.outcome().unwrap_or_else(|| MssOutcome::Failed(e.to_string()))
+                    return e
+                        .outcome()
+                        .unwrap_or_else(|| MssOutcome::Failed(e.to_string()))
                 }
             }
             let next = tokio::time::Instant::now() + self.config.poll_interval;
@@ -1457,7 +1612,11 @@ mod tests {
             "٠912345678",
             &"9".repeat(40),
         ] {
-            assert_eq!(normalize_msisdn(bad), Err(MssError::InvalidMsisdn), "{bad:?}");
+            assert_eq!(
+                normalize_msisdn(bad),
+                Err(MssError::InvalidMsisdn),
+                "{bad:?}"
+            );
         }
     }
 
@@ -1482,7 +1641,10 @@ mod tests {
         assert_eq!(classify(105, ""), Ok(MssOutcome::UnknownUser));
         assert!(matches!(classify(209, ""), Ok(MssOutcome::Failed(m)) if m == "209 OTA_ERROR"));
         for portal_side in [101, 102, 104, 108, 900, 999] {
-            assert!(matches!(classify(portal_side, "x"), Err(MssError::Fault(_))));
+            assert!(matches!(
+                classify(portal_side, "x"),
+                Err(MssError::Fault(_))
+            ));
         }
         let e = MssError::Fault(Fault::new(StatusCode::UnknownClient, None));
         assert_eq!(e.outcome(), Some(MssOutcome::UnknownUser));
@@ -1500,7 +1662,7 @@ mod tests {
         }
     }
 
-    pub(crate) fn samples() -> Vec<Message> {
+    fn samples() -> Vec<Message> {
         let mssp = MsspInfo {
             mssp_id: "http://mssp.example.vn/".into(),
             instant: Some(NOW + 1000),
@@ -1554,13 +1716,24 @@ mod tests {
                 signature: Some(vec![0x30, 0x44, 0, 255]),
                 status: signed,
             }),
-            Message::Fault(Fault::new(StatusCode::UserCancel, Some("người dùng đã hủy"))),
+            Message::Fault(Fault::new(
+                StatusCode::UserCancel,
+                Some("người dùng đã hủy"),
+            )),
         ]
     }
 
     #[test]
     fn round_trips() {
-        for m in samples() {
+        let mut odd = samples();
+        if let Some(Message::StatusReq(r)) = odd.get_mut(2) {
+            r.ap_info.instant = NOW + 7;
+            r.ap_info.ap_id = "a\tb\nc\rd".into();
+        }
+        assert!(odd[2]
+            .to_soap()
+            .contains("Instant=\"2026-12-01T08:30:00.007Z\""));
+        for m in samples().into_iter().chain(odd) {
             let xml = m.to_soap();
             assert_eq!(Message::parse(xml.as_bytes()), Ok(m.clone()), "{xml}");
         }
@@ -1608,7 +1781,10 @@ mod tests {
             "not xml".into(),
             ok.replace(SOAP_NS, "http://www.w3.org/2003/05/soap-envelope"),
             ok.replace("</soapenv:Envelope>", ""),
-            ok.replace("<soapenv:Body>", "<!DOCTYPE x [<!ENTITY a \"b\">]><soapenv:Body>"),
+            ok.replace(
+                "<soapenv:Body>",
+                "<!DOCTYPE x [<!ENTITY a \"b\">]><soapenv:Body>",
+            ),
             ok.replace("S0123", "&a;"),
             ok.replace("mss:MSS_StatusReq ", "zz:MSS_StatusReq "),
             ok.replace("MSSP_TransID=\"S0123\"", ""),
@@ -1618,7 +1794,11 @@ mod tests {
             "<a>".repeat(100),
             "x".repeat(MAX_MESSAGE + 1),
         ] {
-            assert!(Message::parse(bad.as_bytes()).is_err(), "{}", clip(&bad, 300));
+            assert!(
+                Message::parse(bad.as_bytes()).is_err(),
+                "{}",
+                clip(&bad, 300)
+            );
         }
         assert!(Message::parse(&[0xff, 0xfe, 0]).is_err());
     }

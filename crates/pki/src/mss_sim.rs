@@ -24,7 +24,7 @@
 //! The clock is the system's unless set ([`Simulator::set_now`]).
 use crate::challenge::{Challenge, Purpose};
 use crate::mss::{
-    normalize_msisdn, ApInfo, Fault, Message, MessagingMode, MsspInfo, MssConfig, MssError,
+    normalize_msisdn, ApInfo, Fault, Message, MessagingMode, MssConfig, MssError, MsspInfo,
     SignatureReq, SignatureResp, Status, StatusCode, StatusReq, StatusResp, MAX_DATA_TO_BE_SIGNED,
     MAX_MESSAGE, RAW_SIGNATURE_FORMAT,
 };
@@ -122,7 +122,9 @@ pub enum PhoneAnswer {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PhoneResult {
     Signed,
-    WrongPin { tries_left: u32 },
+    WrongPin {
+        tries_left: u32,
+    },
     Blocked,
     Cancelled,
     /// No such pending request (answered, replaced or expired).
@@ -170,7 +172,10 @@ impl Inner {
 /// Constant-time equality of two secrets (through their digests).
 fn same_secret(a: &str, b: &str) -> bool {
     let (x, y) = (Sha256::digest(a.as_bytes()), Sha256::digest(b.as_bytes()));
-    x.iter().zip(y.iter()).fold(0u8, |acc, (p, q)| acc | (p ^ q)) == 0
+    x.iter()
+        .zip(y.iter())
+        .fold(0u8, |acc, (p, q)| acc | (p ^ q))
+        == 0
 }
 
 fn fault(code: StatusCode, detail: &str) -> (Http, String) {
@@ -233,12 +238,21 @@ impl Simulator {
 
     /// A subscriber whose SIM holds `cert`'s key; returns the normalised
     /// number. Replaces an existing subscriber.
-    pub fn add_subscriber(&self, msisdn: &str, pin: &str, cert: &Issued) -> Result<String, MssError> {
+    pub fn add_subscriber(
+        &self,
+        msisdn: &str,
+        pin: &str,
+        cert: &Issued,
+    ) -> Result<String, MssError> {
         self.insert(msisdn, pin, Some(cert.clone()))
     }
 
     /// A subscriber without a signing certificate (answers 422).
-    pub fn add_subscriber_without_certificate(&self, msisdn: &str, pin: &str) -> Result<String, MssError> {
+    pub fn add_subscriber_without_certificate(
+        &self,
+        msisdn: &str,
+        pin: &str,
+    ) -> Result<String, MssError> {
         self.insert(msisdn, pin, None)
     }
 
@@ -392,7 +406,10 @@ impl Simulator {
         match Message::parse(body) {
             Ok(Message::SignatureReq(r)) => self.signature_req(r),
             Ok(Message::StatusReq(r)) => self.status_req(r),
-            Ok(_) => fault(StatusCode::WrongParam, "expected MSS_SignatureReq or MSS_StatusReq"),
+            Ok(_) => fault(
+                StatusCode::WrongParam,
+                "expected MSS_SignatureReq or MSS_StatusReq",
+            ),
             Err(e) => fault(StatusCode::WrongParam, &e.to_string()),
         }
     }
@@ -402,13 +419,23 @@ impl Simulator {
         let now = g.now();
         g.tidy(now);
         if !g.ap_ok(&r.ap_info) {
-            return fault(StatusCode::UnauthorizedAccess, "unknown AP or wrong password");
+            return fault(
+                StatusCode::UnauthorizedAccess,
+                "unknown AP or wrong password",
+            );
         }
         if r.messaging_mode != MessagingMode::AsynchClientServer {
-            return fault(StatusCode::WrongParam, "only asynchClientServer is supported");
+            return fault(
+                StatusCode::WrongParam,
+                "only asynchClientServer is supported",
+            );
         }
         let dtbs = &r.data_to_be_signed;
-        if !dtbs.is_plain_utf8() || r.data_to_be_displayed.as_ref().is_some_and(|d| !d.is_plain_utf8()) {
+        if !dtbs.is_plain_utf8()
+            || r.data_to_be_displayed
+                .as_ref()
+                .is_some_and(|d| !d.is_plain_utf8())
+        {
             return fault(StatusCode::InappropriateData, "text/plain UTF-8 only");
         }
         if dtbs.text.is_empty() {
@@ -417,8 +444,14 @@ impl Simulator {
         if dtbs.text.len() > MAX_DATA_TO_BE_SIGNED {
             return fault(StatusCode::WrongDataLength, "DataToBeSigned too long");
         }
-        if r.mss_format.as_deref().is_some_and(|f| f != RAW_SIGNATURE_FORMAT) {
-            return fault(StatusCode::InappropriateData, "only the raw signature format");
+        if r.mss_format
+            .as_deref()
+            .is_some_and(|f| f != RAW_SIGNATURE_FORMAT)
+        {
+            return fault(
+                StatusCode::InappropriateData,
+                "only the raw signature format",
+            );
         }
         let Ok(msisdn) = normalize_msisdn(&r.msisdn) else {
             return fault(StatusCode::WrongParam, "MSISDN");
@@ -429,8 +462,7 @@ impl Simulator {
             Some(s) if s.cert.is_none() => return fault(StatusCode::NoCertFound, "no certificate"),
             Some(_) => {}
         }
-        if g
-            .txns
+        if g.txns
             .values()
             .any(|t| t.ap_id == r.ap_info.ap_id && t.ap_trans_id == r.ap_info.ap_trans_id)
         {
@@ -487,7 +519,10 @@ impl Simulator {
         let now = g.now();
         g.tidy(now);
         if !g.ap_ok(&r.ap_info) {
-            return fault(StatusCode::UnauthorizedAccess, "unknown AP or wrong password");
+            return fault(
+                StatusCode::UnauthorizedAccess,
+                "unknown AP or wrong password",
+            );
         }
         let Some(t) = g
             .txns
@@ -670,7 +705,10 @@ fn purpose_label(p: Purpose) -> &'static str {
 
 fn request_page(msisdn: &str, req: &PhoneRequest, wrong: Option<u32>) -> String {
     let (origin, purpose) = match Challenge::parse(&req.data_to_be_signed) {
-        Ok(c) => (h(&c.origin).into_owned(), purpose_label(c.purpose).to_string()),
+        Ok(c) => (
+            h(&c.origin).into_owned(),
+            purpose_label(c.purpose).to_string(),
+        ),
         Err(_) => (
             "không rõ <span lang=\"en\">(unknown)</span>".to_string(),
             "không rõ <span lang=\"en\">(unknown)</span>".to_string(),
@@ -752,7 +790,15 @@ async fn phone_index(State(sim): State<Simulator>) -> Response {
 
 async fn phone_get(State(sim): State<Simulator>, Path(msisdn): Path<String>) -> Response {
     let Ok(m) = normalize_msisdn(&msisdn) else {
-        return html(Http::NOT_FOUND, result_page("", "invalid", "Số thuê bao không hợp lệ <span lang=\"en\">Invalid number</span>", ""));
+        return html(
+            Http::NOT_FOUND,
+            result_page(
+                "",
+                "invalid",
+                "Số thuê bao không hợp lệ <span lang=\"en\">Invalid number</span>",
+                "",
+            ),
+        );
     };
     match sim.pending(&m) {
         Some(req) => html(Http::OK, request_page(&m, &req, None)),
@@ -785,12 +831,30 @@ async fn phone_post(
     Form(f): Form<PhoneForm>,
 ) -> Response {
     let Ok(m) = normalize_msisdn(&msisdn) else {
-        return html(Http::NOT_FOUND, result_page("", "invalid", "Số thuê bao không hợp lệ <span lang=\"en\">Invalid number</span>", ""));
+        return html(
+            Http::NOT_FOUND,
+            result_page(
+                "",
+                "invalid",
+                "Số thuê bao không hợp lệ <span lang=\"en\">Invalid number</span>",
+                "",
+            ),
+        );
     };
     let answer = match f.action.as_str() {
         "approve" => PhoneAnswer::Approve { pin: f.pin },
         "cancel" => PhoneAnswer::Cancel,
-        _ => return html(Http::BAD_REQUEST, result_page(&m, "invalid", "Yêu cầu không hợp lệ <span lang=\"en\">Bad request</span>", "")),
+        _ => {
+            return html(
+                Http::BAD_REQUEST,
+                result_page(
+                    &m,
+                    "invalid",
+                    "Yêu cầu không hợp lệ <span lang=\"en\">Bad request</span>",
+                    "",
+                ),
+            )
+        }
     };
     // Read the request before answering: a wrong PIN shows it again.
     let req = sim.pending(&m).filter(|r| r.mssp_trans_id == f.txn);
