@@ -719,14 +719,14 @@ fn request_page(msisdn: &str, req: &PhoneRequest, wrong: Option<u32>) -> String 
         .as_deref()
         .map(|d| h(d).into_owned())
         .unwrap_or_else(|| "(không có nội dung)".into());
-    let (error, described) = match wrong {
+    let (error, attrs) = match wrong {
         Some(n) => (
             format!(
                 "<p id=\"pin-error\" class=\"error\" role=\"alert\">Mã PIN không đúng. Còn {n} lần thử. <span lang=\"en\">Wrong PIN, {n} tries left.</span></p>\n"
             ),
-            "pin-help pin-error\" aria-invalid=\"true",
+            "aria-describedby=\"pin-help pin-error\" aria-invalid=\"true\"",
         ),
-        None => (String::new(), "pin-help"),
+        None => (String::new(), "aria-describedby=\"pin-help\""),
     };
     let main = format!(
         r#"<h1>Yêu cầu ký số <span lang="en">Signature request</span></h1>
@@ -739,7 +739,7 @@ fn request_page(msisdn: &str, req: &PhoneRequest, wrong: Option<u32>) -> String 
 {error}<form method="post">
 <input type="hidden" name="txn" value="{txn}">
 <label for="pin">Mã PIN ký số <span lang="en">Signing PIN</span></label>
-<input id="pin" name="pin" type="password" inputmode="numeric" autocomplete="off" required aria-describedby="{described}">
+<input id="pin" name="pin" type="password" inputmode="numeric" autocomplete="off" required {attrs}>
 <p id="pin-help" class="help">Chỉ nhập mã PIN nếu chính bạn vừa yêu cầu trên trang {origin}. Nhập sai {max} lần liên tiếp, mã PIN sẽ bị khóa. <span lang="en">Enter your PIN only if you just asked for this on {origin}. {max} wrong PINs in a row block it.</span></p>
 <div class="actions">
 <button id="approve" type="submit" name="action" value="approve">Ký <span lang="en">Sign</span></button>
