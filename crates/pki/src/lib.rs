@@ -8,7 +8,11 @@
 //! - [`crl`], [`ocsp`], [`revocation`]: revocation status, fetched over
 //!   HTTP, cached until `nextUpdate`, failing closed by default.
 //! - [`challenge`]: the text the user signs to register, log in or step up.
+//! - [`mss`]: SIM signatures through a mobile signature service provider
+//!   (ETSI TS 102 204, asynchronous client-server, SOAP 1.1).
 //! - [`testca`] (feature `testca`): a throw-away PKI for tests and the demo.
+//! - [`mss_sim`] (feature `testca`): a simulated MSSP and phone for tests and
+//!   the demo.
 //!
 //! Nothing here reads the clock: every check takes `now` ([`Millis`]).
 #![cfg_attr(
@@ -20,6 +24,9 @@ pub mod cert;
 pub mod challenge;
 pub mod crl;
 pub mod der;
+pub mod mss;
+#[cfg(feature = "testca")]
+pub mod mss_sim;
 pub mod ocsp;
 pub mod path;
 pub mod policy;

@@ -70,6 +70,7 @@ fn err(e: rcgen::Error) -> PkiError {
 }
 
 /// A certificate with its key.
+#[derive(Clone)]
 pub struct Issued {
     pub cert: Certificate,
     pub key: Arc<KeyPair>,

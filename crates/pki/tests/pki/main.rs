@@ -1,0 +1,4 @@
+//! The crate's one integration-test binary: certificate validation against
+//! a real test PKI, and SIM signatures against the simulated MSSP.
+mod mss;
+mod validation;
