@@ -82,6 +82,7 @@ pub async fn purge_expired(c: &mut AnyConnection, before: Millis) -> Result<u64>
         "DELETE FROM auth_challenges WHERE expires_at < $1",
         "DELETE FROM captchas WHERE expires_at < $1",
         "DELETE FROM identity_signups WHERE expires_at < $1 AND status <> 'done'",
+        "DELETE FROM sim_transactions WHERE expires_at < $1",
     ] {
         n += sqlx::query(sql)
             .bind(before)
@@ -407,6 +408,107 @@ pub async fn signup_done(c: &mut AnyConnection, id: &str, account_id: i64) -> Re
         "UPDATE identity_signups SET status = 'done', account_id = $1 WHERE id = $2 AND status <> 'done'",
     )
     .bind(account_id)
+    .bind(id)
+    .execute(&mut *c)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+// ----------------------------------------------------------- SIM signature
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimTransaction {
+    pub id: String,
+    pub challenge: String,
+    pub purpose: String,
+    pub next_path: String,
+    pub msisdn: String,
+    pub ap_trans_id: String,
+    pub mssp_trans_id: String,
+    /// A short code shown on the page and on the phone, to match them.
+    pub code: String,
+    pub binding_hash: String,
+    pub status: String,
+    pub outcome: Option<String>,
+    pub created_at: Millis,
+    pub expires_at: Millis,
+    pub updated_at: Millis,
+}
+
+const SIM_COLS: &str = "id, challenge, purpose, next_path, msisdn, ap_trans_id, mssp_trans_id, code, binding_hash, status, outcome, created_at, expires_at, updated_at";
+
+pub async fn insert_sim(c: &mut AnyConnection, t: &SimTransaction) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO sim_transactions (id, challenge, purpose, next_path, msisdn, ap_trans_id, mssp_trans_id, code, binding_hash, status, outcome, created_at, expires_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+    )
+    .bind(&t.id)
+    .bind(&t.challenge)
+    .bind(&t.purpose)
+    .bind(&t.next_path)
+    .bind(&t.msisdn)
+    .bind(&t.ap_trans_id)
+    .bind(&t.mssp_trans_id)
+    .bind(&t.code)
+    .bind(&t.binding_hash)
+    .bind(&t.status)
+    .bind(&t.outcome)
+    .bind(t.created_at)
+    .bind(t.expires_at)
+    .bind(t.updated_at)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// The transaction, for the browser that started it.
+pub async fn sim_of(
+    c: &mut AnyConnection,
+    id: &str,
+    binding_hash: &str,
+) -> Result<Option<SimTransaction>> {
+    let sql =
+        format!("SELECT {SIM_COLS} FROM sim_transactions WHERE id = $1 AND binding_hash = $2");
+    let row = sqlx::query(&sql)
+        .bind(id)
+        .bind(binding_hash)
+        .fetch_optional(&mut *c)
+        .await?;
+    let Some(r) = row else { return Ok(None) };
+    Ok(Some(SimTransaction {
+        id: r.try_get("id")?,
+        challenge: r.try_get("challenge")?,
+        purpose: r.try_get("purpose")?,
+        next_path: r.try_get("next_path")?,
+        msisdn: r.try_get("msisdn")?,
+        ap_trans_id: r.try_get("ap_trans_id")?,
+        mssp_trans_id: r.try_get("mssp_trans_id")?,
+        code: r.try_get("code")?,
+        binding_hash: r.try_get("binding_hash")?,
+        status: r.try_get("status")?,
+        outcome: r.try_get("outcome")?,
+        created_at: r.try_get("created_at")?,
+        expires_at: r.try_get("expires_at")?,
+        updated_at: r.try_get("updated_at")?,
+    }))
+}
+
+/// Closes a pending transaction with its outcome; true for the one caller
+/// that closed it (two nodes polling at once finish it once).
+pub async fn close_sim(
+    c: &mut AnyConnection,
+    id: &str,
+    status: &str,
+    outcome: &str,
+    now: Millis,
+) -> Result<bool> {
+    let n = sqlx::query(
+        "UPDATE sim_transactions SET status = $1, outcome = $2, updated_at = $3 WHERE id = $4 AND status = 'pending'",
+    )
+    .bind(status)
+    .bind(outcome)
+    .bind(now)
     .bind(id)
     .execute(&mut *c)
     .await?

@@ -52,6 +52,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_consent.sql"),
         postgres: include_str!("../migrations/postgres/0007_consent.sql"),
     },
+    Migration {
+        version: 8,
+        name: "sim",
+        sqlite: include_str!("../migrations/sqlite/0008_sim.sql"),
+        postgres: include_str!("../migrations/postgres/0008_sim.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Safe to run

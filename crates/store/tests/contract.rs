@@ -2421,3 +2421,51 @@ async fn profile_attributes_consents_and_reuse_log() -> R {
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn sim_transactions_close_once() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let t = identity::SimTransaction {
+            id: "t1".into(),
+            challenge: "motcua-challenge/1".into(),
+            purpose: "login".into(),
+            next_path: "/".into(),
+            msisdn: "84912345678".into(),
+            ap_trans_id: "ap1".into(),
+            mssp_trans_id: "m1".into(),
+            code: "AB12".into(),
+            binding_hash: "b".into(),
+            status: "pending".into(),
+            outcome: None,
+            created_at: NOW,
+            expires_at: NOW + 3 * MINUTE,
+            updated_at: NOW,
+        };
+        identity::insert_sim(&mut c, &t).await?;
+        assert_eq!(
+            identity::sim_of(&mut c, "t1", "b").await?,
+            Some(t.clone()),
+            "{tag}"
+        );
+        assert_eq!(
+            identity::sim_of(&mut c, "t1", "other").await?,
+            None,
+            "{tag}: other browser"
+        );
+        assert!(identity::close_sim(&mut c, "t1", "done", "mss.signed", NOW + 1).await?);
+        assert!(
+            !identity::close_sim(&mut c, "t1", "failed", "mss.expired", NOW + 2).await?,
+            "{tag}: once"
+        );
+        let closed = identity::sim_of(&mut c, "t1", "b").await?.unwrap();
+        assert_eq!(
+            (closed.status.as_str(), closed.outcome.as_deref()),
+            ("done", Some("mss.signed"))
+        );
+        assert!(identity::purge_expired(&mut c, NOW + HOUR).await? >= 1);
+        assert_eq!(identity::sim_of(&mut c, "t1", "b").await?, None);
+    }
+    Ok(())
+}

@@ -6,6 +6,7 @@
 //! licensed CAs; [`Identity`] holds the verifier built from them.
 pub mod captcha;
 pub mod profile;
+pub mod sim;
 pub mod token;
 
 use motcua_domain::{AssuranceLevel, AssurancePolicy, Millis, SECOND};
@@ -45,6 +46,56 @@ pub struct IdentityConfig {
     /// TESTS ONLY: `/captcha/{id}/answer` tells the answer, so browser
     /// tests can pass the captcha. Never set in production.
     pub captcha_reveal_for_tests: bool,
+    /// The mobile signature provider (SIM signature, R-ID-10); off when
+    /// absent.
+    pub sim: Option<SimConfig>,
+}
+
+/// `[identity.sim]`: the mobile signature service provider (ETSI TS 102
+/// 204, see docs/SIM-SIGNATURE.md).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SimConfig {
+    pub endpoint: String,
+    pub ap_id: String,
+    pub ap_password: String,
+    pub mssp_id: String,
+    pub signature_profile: Option<String>,
+    pub call_timeout_secs: u64,
+    /// How long the user has to answer on the phone (the request's TimeOut).
+    pub overall_timeout_secs: u64,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self {
+            endpoint: String::new(),
+            ap_id: String::new(),
+            ap_password: String::new(),
+            mssp_id: String::new(),
+            signature_profile: None,
+            call_timeout_secs: 10,
+            overall_timeout_secs: 120,
+        }
+    }
+}
+
+impl SimConfig {
+    pub fn client(&self) -> Result<motcua_pki::mss::MssClient, String> {
+        let mut c = motcua_pki::mss::MssConfig::new(
+            &self.endpoint,
+            &self.ap_id,
+            &self.ap_password,
+            &self.mssp_id,
+        );
+        if let Some(p) = &self.signature_profile {
+            c.signature_profile = p.clone();
+        }
+        c.call_timeout = std::time::Duration::from_secs(self.call_timeout_secs.max(1));
+        c.overall_timeout =
+            std::time::Duration::from_secs(self.overall_timeout_secs.clamp(30, 600));
+        motcua_pki::mss::MssClient::new(c).map_err(|e| format!("[identity.sim]: {e}"))
+    }
 }
 
 impl Default for IdentityConfig {
@@ -61,6 +112,7 @@ impl Default for IdentityConfig {
             levels: AssurancePolicy::default(),
             required_levels: Default::default(),
             captcha_reveal_for_tests: false,
+            sim: None,
         }
     }
 }
@@ -83,6 +135,8 @@ pub struct Identity {
     pub signer_port: u16,
     pub signer_download_dir: Option<PathBuf>,
     pub captcha_reveal: bool,
+    /// The mobile signature provider's client, when configured.
+    pub sim: Option<motcua_pki::mss::MssClient>,
 }
 
 impl Identity {
@@ -110,6 +164,13 @@ impl Identity {
             signer_port: cfg.signer_port,
             signer_download_dir: cfg.signer_download_dir.clone(),
             captcha_reveal: cfg.captcha_reveal_for_tests,
+            sim: cfg.sim.as_ref().and_then(|s| match s.client() {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    tracing::error!(error = %e, "SIM signature disabled");
+                    None
+                }
+            }),
         }
     }
 
@@ -191,6 +252,28 @@ pub const MESSAGES: &[crate::i18n::Message] = &[
     ("token.add.title", "Thêm chứng thư số", "Add a certificate"),
     ("token.add.lead", "Thêm chứng thư số mới (ví dụ khi gia hạn) vào tài khoản trước khi chứng thư số cũ hết hạn.", "Add a new certificate (for example a renewal) to your account before the old one expires."),
     ("token.add.submit", "Ký số để thêm", "Sign to add"),
+    ("sim.login.title", "Đăng nhập bằng chữ ký số trên SIM", "Log in with a SIM signature"),
+    ("sim.register.title", "Đăng ký tài khoản bằng chữ ký số trên SIM", "Register with a SIM signature"),
+    ("sim.step_up.title", "Xác thực bổ sung bằng chữ ký số trên SIM", "Confirm it is you with a SIM signature"),
+    ("sim.lead", "Nhập số điện thoại có SIM ký số. Điện thoại sẽ hiện yêu cầu ký; bạn nhập mã PIN trên điện thoại để xác nhận.", "Enter the phone number of your signing SIM. The phone shows a signing request; you confirm it with your PIN on the phone."),
+    ("sim.phone", "Số điện thoại", "Phone number"),
+    ("sim.phone_hint", "Ví dụ 0912 345 678", "For example 0912 345 678"),
+    ("sim.submit", "Gửi yêu cầu ký tới điện thoại", "Send the request to my phone"),
+    ("sim.waiting", "Đã gửi yêu cầu ký tới số điện thoại", "A signing request was sent to"),
+    ("sim.code", "Kiểm tra điện thoại hiện đúng mã", "Check that the phone shows the code"),
+    ("sim.waiting_help", "Trang này tự cập nhật. Nếu không nhận được yêu cầu, hãy kiểm tra sóng điện thoại rồi thử lại.", "This page updates itself. If no request arrives, check your phone's signal and try again."),
+    ("sim.disabled", "Cổng chưa kết nối nhà cung cấp dịch vụ chữ ký số trên SIM.", "The portal is not connected to a SIM signature provider."),
+    ("sim.bad_number", "Số điện thoại không hợp lệ. Nhập số di động Việt Nam, ví dụ 0912345678.", "The phone number is not valid. Enter a Vietnamese mobile number, e.g. 0912345678."),
+    ("sim.other_ways", "Cách khác", "Other ways"),
+    ("mss.pending", "Đang chờ bạn xác nhận trên điện thoại…", "Waiting for you to confirm on the phone…"),
+    ("mss.signed", "Đã ký.", "Signed."),
+    ("mss.cancelled", "Bạn đã từ chối yêu cầu ký trên điện thoại.", "You declined the signing request on the phone."),
+    ("mss.pin_blocked", "Mã PIN của SIM ký số đã bị khóa. Vui lòng liên hệ nhà mạng.", "The SIM's PIN is blocked. Please contact your mobile operator."),
+    ("mss.expired", "Yêu cầu ký đã hết hạn vì không được xác nhận kịp. Vui lòng thử lại.", "The signing request expired before it was confirmed. Please try again."),
+    ("mss.no_certificate", "Số điện thoại này chưa có chứng thư số trên SIM.", "This number has no certificate on its SIM."),
+    ("mss.unknown_user", "Số điện thoại này chưa đăng ký dịch vụ chữ ký số trên SIM.", "This number is not registered for SIM signatures."),
+    ("mss.failed", "Nhà cung cấp dịch vụ chữ ký số trên SIM không trả lời. Vui lòng thử lại sau.", "The SIM signature provider did not answer. Please try again later."),
+    ("login.with_sim", "Đăng nhập bằng chữ ký số trên SIM", "Log in with a SIM signature"),
     ("data.title", "Dữ liệu cá nhân và việc sử dụng lại", "Personal data and its reuse"),
     ("data.lead", "Đây là các thông tin Cổng đang lưu về bạn và nguồn của từng thông tin. Bạn có thể cho phép Cổng dùng lại thông tin để điền sẵn vào biểu mẫu; mỗi lần dùng lại đều được ghi dưới đây.", "This is what the portal holds about you and where each item comes from. You may allow the portal to reuse an item to prefill forms; every reuse is listed below."),
     ("data.item", "Thông tin", "Item"),

@@ -26,6 +26,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/auth/token", get(token_page))
         .route("/auth/step-up", get(step_up_page))
+        .route("/auth/sim", get(sim_page).post(sim_start))
+        .route("/auth/sim/{id}", get(sim_wait))
         .route("/auth/token/challenge", post(challenge))
         .route("/auth/token/verify", post(verify))
         .route(
@@ -242,49 +244,9 @@ pub async fn verify(
 ) -> Response {
     let (name, purpose) = purpose_of(f.purpose.as_deref());
     let next = ctx::safe_next(f.next.as_deref());
-    let result = token::verify_signed(&state, &ctx.binding_hash, purpose, &f.signed).await;
-    let outcome: Result<Response, TokenError> = match result {
+    let outcome = match token::verify_signed(&state, &ctx.binding_hash, purpose, &f.signed).await {
         Err(e) => Err(e),
-        Ok(v) => match name {
-            "login" => {
-                let old = ctx.viewer.as_ref().map(|v| v.token.as_str());
-                token::login_with_certificate(&state, &origin(&ctx), &v, old)
-                    .await
-                    .map(|(tok, _)| {
-                        let mut r = Redirect::to(&next).into_response();
-                        r.headers_mut()
-                            .append(header::SET_COOKIE, session_cookie(&state, &tok));
-                        r
-                    })
-            }
-            "step_up" => match &ctx.viewer {
-                Some(viewer) => {
-                    token::step_up(&state, &origin(&ctx), viewer.account.id, &viewer.token, &v)
-                        .await
-                        .map(|tok| {
-                            let mut r = Redirect::to(&next).into_response();
-                            r.headers_mut()
-                                .append(header::SET_COOKIE, session_cookie(&state, &tok));
-                            r
-                        })
-                }
-                None => Err(TokenError::OtherAccount),
-            },
-            "add" => match &ctx.viewer {
-                Some(viewer) if v.row.account_id == Some(viewer.account.id) => {
-                    token::add_certificate(&state, &origin(&ctx), viewer.account.id, &v)
-                        .await
-                        .map(|_| {
-                            Redirect::to("/account/certificates?m=certificate_added")
-                                .into_response()
-                        })
-                }
-                _ => Err(TokenError::OtherAccount),
-            },
-            _ => token::start_signup(&state, &ctx.binding_hash, &v)
-                .await
-                .map(|id| Redirect::to(&format!("/register/certificate/{id}")).into_response()),
-        },
+        Ok(v) => finish(&state, &ctx, name, &next, &v).await,
     };
     match outcome {
         Ok(r) => r,
@@ -315,6 +277,56 @@ pub async fn verify(
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             r
         }
+    }
+}
+
+/// What a verified signature (token or SIM) does for each purpose: log in,
+/// step up, add a certificate, or open a sign-up.
+async fn finish(
+    state: &AppState,
+    ctx: &Ctx,
+    name: &str,
+    next: &str,
+    v: &token::Verified,
+) -> Result<Response, TokenError> {
+    match name {
+        "login" => {
+            let old = ctx.viewer.as_ref().map(|v| v.token.as_str());
+            token::login_with_certificate(state, &origin(ctx), v, old)
+                .await
+                .map(|(tok, _)| {
+                    let mut r = Redirect::to(next).into_response();
+                    r.headers_mut()
+                        .append(header::SET_COOKIE, session_cookie(state, &tok));
+                    r
+                })
+        }
+        "step_up" => match &ctx.viewer {
+            Some(viewer) => {
+                token::step_up(state, &origin(ctx), viewer.account.id, &viewer.token, v)
+                    .await
+                    .map(|tok| {
+                        let mut r = Redirect::to(next).into_response();
+                        r.headers_mut()
+                            .append(header::SET_COOKIE, session_cookie(state, &tok));
+                        r
+                    })
+            }
+            None => Err(TokenError::OtherAccount),
+        },
+        "add" => match &ctx.viewer {
+            Some(viewer) if v.row.account_id == Some(viewer.account.id) => {
+                token::add_certificate(state, &origin(ctx), viewer.account.id, v)
+                    .await
+                    .map(|_| {
+                        Redirect::to("/account/certificates?m=certificate_added").into_response()
+                    })
+            }
+            _ => Err(TokenError::OtherAccount),
+        },
+        _ => token::start_signup(state, &ctx.binding_hash, v)
+            .await
+            .map(|id| Redirect::to(&format!("/register/certificate/{id}")).into_response()),
     }
 }
 
@@ -907,5 +919,175 @@ pub async fn data_save(
     {
         Ok(()) => Redirect::to("/account/data?m=consent_saved").into_response(),
         Err(e) => AppError::from(e).into_response(),
+    }
+}
+
+// ------------------------------------------------------------ SIM signature
+
+#[derive(Template)]
+#[template(path = "identity/sim.html")]
+struct SimPage {
+    c: Chrome,
+    purpose: &'static str,
+    title_key: String,
+    next: String,
+    phone: String,
+    error: Option<&'static str>,
+    /// Waiting: the code shown on the phone too, and the masked number.
+    waiting: Option<(String, String)>,
+    enabled: bool,
+}
+
+fn sim_render(
+    state: &AppState,
+    ctx: &Ctx,
+    name: &'static str,
+    next: &str,
+    phone: &str,
+    error: Option<&'static str>,
+    waiting: Option<(String, String)>,
+) -> Response {
+    let mut r = render(&SimPage {
+        c: Chrome::new(state, ctx),
+        purpose: name,
+        title_key: format!("sim.{name}.title"),
+        next: next.to_string(),
+        phone: phone.to_string(),
+        error,
+        waiting,
+        enabled: state.identity.sim.is_some(),
+    });
+    if error.is_some() {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    r
+}
+
+fn sim_purpose(s: Option<&str>) -> (&'static str, Purpose) {
+    match s {
+        Some("register") => ("register", Purpose::Register),
+        Some("step_up") => ("step_up", Purpose::StepUp),
+        _ => ("login", Purpose::Login),
+    }
+}
+
+pub async fn sim_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<TokenQuery>,
+) -> Response {
+    let (name, _) = sim_purpose(q.purpose.as_deref());
+    if name == "step_up" {
+        if let Err(r) = ctx.user() {
+            return r;
+        }
+    }
+    sim_render(
+        &state,
+        &ctx,
+        name,
+        &ctx::safe_next(q.next.as_deref()),
+        "",
+        None,
+        None,
+    )
+}
+
+#[derive(Deserialize)]
+pub struct SimForm {
+    purpose: Option<String>,
+    next: Option<String>,
+    phone: String,
+}
+
+pub async fn sim_start(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<SimForm>,
+) -> Response {
+    let (name, purpose) = sim_purpose(f.purpose.as_deref());
+    let next = ctx::safe_next(f.next.as_deref());
+    let phone: String = f.phone.trim().chars().take(20).collect();
+    let account = match name {
+        "step_up" => match &ctx.viewer {
+            Some(v) => Some(v.account.id),
+            None => return Redirect::to("/login").into_response(),
+        },
+        _ => None,
+    };
+    match crate::identity::sim::start(
+        &state,
+        &ctx.binding_hash,
+        name,
+        purpose,
+        &next,
+        &phone,
+        account,
+    )
+    .await
+    {
+        Ok(id) => Redirect::to(&format!("/auth/sim/{id}")).into_response(),
+        Err(crate::identity::sim::SimError::Token(TokenError::Service(e))) => {
+            AppError::from(e).into_response()
+        }
+        Err(e) => sim_render(
+            &state,
+            &ctx,
+            name,
+            &next,
+            &phone,
+            Some(e.message_key()),
+            None,
+        ),
+    }
+}
+
+/// The waiting page: polls the provider once per visit and refreshes
+/// itself every two seconds until the user answers on the phone.
+pub async fn sim_wait(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
+    use crate::identity::sim::{self, Progress, SimError};
+    match sim::poll(&state, &ctx.binding_hash, &id).await {
+        Ok(Progress::Waiting(t)) => {
+            let (name, _) = sim_purpose(Some(t.purpose.as_str()));
+            let masked = format!("…{}", &t.msisdn[t.msisdn.len().saturating_sub(3)..]);
+            let mut r = sim_render(
+                &state,
+                &ctx,
+                name,
+                &t.next_path,
+                "",
+                None,
+                Some((t.code, masked)),
+            );
+            r.headers_mut()
+                .insert(header::REFRESH, HeaderValue::from_static("2"));
+            r
+        }
+        Ok(Progress::Verified(v, t)) => {
+            let (name, _) = sim_purpose(Some(t.purpose.as_str()));
+            match finish(&state, &ctx, name, &t.next_path, &v).await {
+                Ok(r) => r,
+                Err(TokenError::Service(e)) => AppError::from(e).into_response(),
+                Err(e) => {
+                    let offer = matches!(e, TokenError::NotRegistered);
+                    let mut r = sim_render(
+                        &state,
+                        &ctx,
+                        name,
+                        &t.next_path,
+                        "",
+                        Some(e.message_key()),
+                        None,
+                    );
+                    if offer {
+                        r.headers_mut()
+                            .insert("x-motcua-offer", HeaderValue::from_static("register"));
+                    }
+                    r
+                }
+            }
+        }
+        Err(SimError::Token(TokenError::Service(e))) => AppError::from(e).into_response(),
+        Err(e) => sim_render(&state, &ctx, "login", "/", "", Some(e.message_key()), None),
     }
 }

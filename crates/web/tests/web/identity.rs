@@ -804,3 +804,209 @@ async fn holder_sees_data_sources_allows_reuse_and_sees_every_reuse() {
     })
     .await;
 }
+
+mod sim {
+    use super::*;
+    use motcua_pki::mss_sim::{PhoneAnswer, Simulator};
+
+    const PHONE: &str = "0912345678";
+    const MSISDN: &str = "84912345678";
+
+    async fn app_with_sim(
+        db: Db,
+    ) -> (
+        App,
+        TestPki,
+        Simulator,
+        motcua_pki::mss_sim::SimServer,
+        Issued,
+    ) {
+        let now = SystemClock.now();
+        let pki = TestPki::start(now).await.expect("pki");
+        let person = pki
+            .issue(&LeafSpec::person("Phạm Thị Lan", "001203009999", now))
+            .unwrap();
+        let sim = Simulator::new();
+        sim.add_subscriber(PHONE, "4321", &person).unwrap();
+        let server = sim.start().await.expect("simulator");
+        let cfg = sim.client_config(&server.base_url);
+        let mut opts = reveal();
+        opts.trust = Some(pki.trust_store());
+        if let Some(i) = opts.identity.as_mut() {
+            i.sim = Some(motcua_web::identity::SimConfig {
+                endpoint: cfg.endpoint.clone(),
+                ap_id: cfg.ap_id.clone(),
+                ap_password: cfg.ap_password.clone(),
+                mssp_id: cfg.mssp_id.clone(),
+                ..Default::default()
+            });
+        }
+        (spawn_app_with(db, opts).await, pki, sim, server, person)
+    }
+
+    /// Starts a SIM flow for `purpose`; returns the waiting page's path.
+    async fn start(b: &Browser, purpose: &str) -> String {
+        let page = b.get(&format!("/auth/sim?purpose={purpose}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        let r = b
+            .post_form(
+                "/auth/sim",
+                &[
+                    ("csrf", &page.csrf()),
+                    ("purpose", purpose),
+                    ("next", "/account"),
+                    ("phone", PHONE),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        r.location().unwrap().to_string()
+    }
+
+    fn approve(sim: &Simulator, pin: &str) {
+        let req = sim.pending(MSISDN).expect("a request on the phone");
+        assert!(req.data_to_be_signed.starts_with("motcua-challenge/1\n"));
+        sim.answer(
+            MSISDN,
+            &req.mssp_trans_id,
+            PhoneAnswer::Approve { pin: pin.into() },
+        );
+    }
+
+    #[tokio::test]
+    async fn citizen_registers_and_logs_in_with_a_sim_signature() {
+        each_backend(|db| async move {
+            let (app, _pki, sim, _server, person) = app_with_sim(db).await;
+            let b = app.browser();
+            let wait = start(&b, "register").await;
+            // Waiting: the page refreshes itself and shows the code the phone shows.
+            let page = b.get(&wait).await;
+            assert_eq!(page.status, StatusCode::OK);
+            assert_eq!(page.header("refresh"), Some("2"));
+            let code = attr(&page.text, "id=\"sim-code\">")
+                .split('<')
+                .next()
+                .unwrap()
+                .to_string();
+            let shown = sim
+                .pending(MSISDN)
+                .unwrap()
+                .data_to_be_displayed
+                .unwrap_or_default();
+            assert!(shown.contains(&code), "{shown} / {code}");
+            approve(&sim, "4321");
+            let r = b.get(&wait).await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+            let form_url = r.location().unwrap().to_string();
+            let form = b.get(&form_url).await;
+            assert!(
+                form.text.contains("id=\"prefill-name\">Phạm Thị Lan<"),
+                "{}",
+                form.text
+            );
+            let r = b
+                .post_form(
+                    &form_url,
+                    &[
+                        ("csrf", &form.csrf()),
+                        (
+                            "captcha_id",
+                            &attr(&form.text, "name=\"captcha_id\" value=\""),
+                        ),
+                        ("captcha", &attr(&form.text, "data-answer=\"")),
+                        ("email", "lan.pham@example.vn"),
+                    ],
+                )
+                .await;
+            let confirm = r.location().expect("confirm").to_string();
+            app.drain().await;
+            let code = six_digits(&app.mails_to("lan.pham@example.vn")[0].text).unwrap();
+            let page = b.get(&confirm).await;
+            let r = b
+                .post_form(&confirm, &[("csrf", &page.csrf()), ("code", &code)])
+                .await;
+            assert!(
+                r.redirects_to("/account?m=registered_certificate"),
+                "{}",
+                r.text
+            );
+            let account = b.get("/account").await;
+            assert!(
+                account.text.contains("Chữ ký số trên SIM"),
+                "{}",
+                account.text
+            );
+            assert!(account.text.contains("id=\"assurance-level\">3<"));
+            // The personal data page names the SIM as the source.
+            let data = b.get("/account/data").await;
+            assert!(data.text.contains("001203009999"));
+
+            // Log out; log in with the SIM. A wrong PIN first (the phone asks again).
+            let csrf = b.get("/account").await.csrf();
+            b.post_form("/logout", &[("csrf", &csrf)]).await;
+            let wait = start(&b, "login").await;
+            let req = sim.pending(MSISDN).unwrap();
+            sim.answer(
+                MSISDN,
+                &req.mssp_trans_id,
+                PhoneAnswer::Approve { pin: "0000".into() },
+            );
+            assert_eq!(b.get(&wait).await.status, StatusCode::OK, "still waiting");
+            approve(&sim, "4321");
+            let r = b.get(&wait).await;
+            assert!(r.redirects_to("/account"), "{}: {}", r.status, r.text);
+            assert!(b.logged_in().await);
+            // The waiting page cannot be replayed into a second login.
+            let again = b.get(&wait).await;
+            assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+            let _ = person;
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn sim_refusals_have_clear_messages() {
+        each_backend(|db| async move {
+            let (app, _pki, sim, _server, _person) = app_with_sim(db).await;
+            let b = app.browser();
+            // A bad number never reaches the provider.
+            let page = b.get("/auth/sim").await;
+            let r = b
+                .post_form("/auth/sim", &[("csrf", &page.csrf()), ("phone", "12345")])
+                .await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+            assert!(r.text.contains("Số điện thoại không hợp lệ"));
+            // Unknown subscriber.
+            let r = b
+                .post_form(
+                    "/auth/sim",
+                    &[("csrf", &page.csrf()), ("phone", "0987654321")],
+                )
+                .await;
+            assert!(r.text.contains("chưa đăng ký dịch vụ"), "{}", r.text);
+            // Declined on the phone.
+            let wait = start(&b, "login").await;
+            let req = sim.pending(MSISDN).unwrap();
+            sim.answer(MSISDN, &req.mssp_trans_id, PhoneAnswer::Cancel);
+            let r = b.get(&wait).await;
+            assert!(r.text.contains("Bạn đã từ chối"), "{}", r.text);
+            // Signed but not registered: the login is refused, registration offered.
+            let wait = start(&b, "login").await;
+            approve(&sim, "4321");
+            let r = b.get(&wait).await;
+            assert!(r.text.contains("chưa được đăng ký"), "{}", r.text);
+            assert!(r.text.contains("/auth/sim?purpose=register"));
+            // Another browser cannot poll this transaction.
+            let wait = start(&b, "login").await;
+            let other = app.browser();
+            other.get("/").await;
+            let r = other.get(&wait).await;
+            assert!(r.text.contains("hết hạn"), "{}", r.text);
+            // No answer in time: expired.
+            app.advance(10 * 60_000);
+            let r = b.get(&wait).await;
+            assert!(r.text.contains("hết hạn"), "{}", r.text);
+        })
+        .await;
+    }
+}

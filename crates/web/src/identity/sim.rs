@@ -1,0 +1,192 @@
+//! SIM signature (R-ID-10): the portal asks the mobile signature provider
+//! to have the user sign the challenge on the phone; the waiting page polls
+//! the provider (from any node: the transaction is a database row), and the
+//! signature and certificate returned go through the same checks as a USB
+//! token's ([`super::token::verify_signed`]).
+use crate::ctx::random_token;
+use crate::identity::token::{self, SignedChallenge, TokenError, Verified};
+use crate::AppState;
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use motcua_domain::{AuthMethod, SECOND};
+use motcua_pki::challenge::Purpose;
+use motcua_pki::mss::{MssOutcome, PendingSignature};
+use motcua_store::identity::{self as store, SimTransaction};
+
+/// Why a SIM signature did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error("SIM signature is not configured")]
+    Disabled,
+    #[error("bad phone number")]
+    BadNumber,
+    /// The provider's final answer (an `mss.*` message key).
+    #[error("{0}")]
+    Outcome(&'static str),
+    #[error("{0}")]
+    Token(#[from] TokenError),
+}
+
+impl From<motcua_store::StoreError> for SimError {
+    fn from(e: motcua_store::StoreError) -> Self {
+        SimError::Token(e.into())
+    }
+}
+
+impl SimError {
+    pub fn message_key(&self) -> &'static str {
+        match self {
+            SimError::Disabled => "sim.disabled",
+            SimError::BadNumber => "sim.bad_number",
+            SimError::Outcome(k) => k,
+            SimError::Token(e) => e.message_key(),
+        }
+    }
+}
+
+/// Asks the provider for a signature; returns the transaction id for the
+/// waiting page.
+pub async fn start(
+    state: &AppState,
+    binding_hash: &str,
+    purpose_name: &str,
+    purpose: Purpose,
+    next: &str,
+    phone: &str,
+    account_id: Option<i64>,
+) -> Result<String, SimError> {
+    let client = state.identity.sim.as_ref().ok_or(SimError::Disabled)?;
+    let msisdn = motcua_pki::mss::normalize_msisdn(phone).map_err(|_| SimError::BadNumber)?;
+    let now = state.now();
+    let ch =
+        token::issue_challenge(state, binding_hash, purpose, AuthMethod::Sim, account_id).await?;
+    // The challenge must outlive the time the user has on the phone.
+    let text = ch.to_text();
+    let code: String = ch
+        .id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(4)
+        .collect::<String>()
+        .to_uppercase();
+    let action = match purpose {
+        Purpose::Login => "Đăng nhập",
+        Purpose::Register => "Đăng ký tài khoản",
+        Purpose::StepUp => "Xác thực bổ sung",
+    };
+    let display = format!("Cổng Dịch vụ công: {action}. Mã {code}");
+    let pending = client
+        .request_signature(&msisdn, &text, &display, now)
+        .await
+        .map_err(|e| match e.outcome() {
+            Some(o) => SimError::Outcome(o.message_key()),
+            None => {
+                tracing::warn!(error = %e, "SIM signature request failed");
+                SimError::Outcome("mss.failed")
+            }
+        })?;
+    let id = random_token();
+    let overall = i64::try_from(client.config().overall_timeout.as_secs()).unwrap_or(120) * SECOND;
+    let mut c = state.store.conn().await?;
+    store::insert_sim(
+        &mut c,
+        &SimTransaction {
+            id: id.clone(),
+            challenge: text,
+            purpose: purpose_name.into(),
+            next_path: next.into(),
+            msisdn,
+            ap_trans_id: pending.ap_trans_id,
+            mssp_trans_id: pending.mssp_trans_id,
+            code,
+            binding_hash: binding_hash.into(),
+            status: "pending".into(),
+            outcome: None,
+            created_at: now,
+            expires_at: now + overall.max(state.identity.challenge_ttl),
+            updated_at: now,
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Where a transaction stands after one poll.
+pub enum Progress {
+    /// Still waiting for the user.
+    Waiting(SimTransaction),
+    /// Signed and verified: the caller logs in, registers or steps up.
+    Verified(Box<Verified>, SimTransaction),
+}
+
+/// Polls the provider once for transaction `id` of this browser.
+pub async fn poll(state: &AppState, binding_hash: &str, id: &str) -> Result<Progress, SimError> {
+    let client = state.identity.sim.as_ref().ok_or(SimError::Disabled)?;
+    let now = state.now();
+    let t = {
+        let mut c = state.store.conn().await?;
+        store::sim_of(&mut c, id, binding_hash).await?
+    }
+    .ok_or(SimError::Outcome("mss.expired"))?;
+    if t.status != "pending" {
+        return Err(SimError::Outcome(match t.outcome.as_deref() {
+            Some("mss.cancelled") => "mss.cancelled",
+            Some("mss.pin_blocked") => "mss.pin_blocked",
+            Some("mss.no_certificate") => "mss.no_certificate",
+            Some("mss.unknown_user") => "mss.unknown_user",
+            Some("mss.failed") => "mss.failed",
+            _ => "mss.expired",
+        }));
+    }
+    let close = |outcome: &'static str| async move {
+        let mut c = state.store.conn().await?;
+        let status = if outcome == "mss.signed" {
+            "done"
+        } else {
+            "failed"
+        };
+        store::close_sim(&mut c, id, status, outcome, now).await?;
+        Ok::<(), SimError>(())
+    };
+    if now >= t.expires_at {
+        close("mss.expired").await?;
+        return Err(SimError::Outcome("mss.expired"));
+    }
+    let pending = PendingSignature {
+        ap_trans_id: t.ap_trans_id.clone(),
+        mssp_trans_id: t.mssp_trans_id.clone(),
+        msisdn: t.msisdn.clone(),
+    };
+    let outcome = match client.poll_status(&pending, now).await {
+        Ok(o) => o,
+        Err(e) if e.is_transient() => return Ok(Progress::Waiting(t)),
+        Err(e) => e.outcome().unwrap_or(MssOutcome::Failed(e.to_string())),
+    };
+    match outcome {
+        MssOutcome::Pending => Ok(Progress::Waiting(t)),
+        MssOutcome::Signed {
+            signature,
+            certificate_der,
+        } => {
+            close("mss.signed").await?;
+            let purpose = match t.purpose.as_str() {
+                "register" => Purpose::Register,
+                "step_up" => Purpose::StepUp,
+                _ => Purpose::Login,
+            };
+            let signed = SignedChallenge {
+                challenge: t.challenge.clone(),
+                certificate: B64.encode(certificate_der),
+                chain: String::new(),
+                signature: B64.encode(signature),
+            };
+            let v = token::verify_signed(state, binding_hash, purpose, &signed).await?;
+            Ok(Progress::Verified(Box::new(v), t))
+        }
+        other => {
+            let key = other.message_key();
+            close(key).await?;
+            Err(SimError::Outcome(key))
+        }
+    }
+}
