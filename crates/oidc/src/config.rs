@@ -117,6 +117,10 @@ pub struct Config {
     pub redirect_uri: String,
     /// Space-separated scopes; must contain `openid`.
     pub scopes: String,
+    /// `acr_values` sent with every authorization request (space-separated),
+    /// e.g. the keys of the portal's acr → level map. Providers such as
+    /// npm oidc-provider put `acr` in the ID token only when it is asked for.
+    pub acr_values: Option<String>,
     /// ID token algorithms accepted.
     pub algorithms: Vec<SigningAlg>,
     /// Allowed clock difference for `exp`, `iat` and `nbf`.
@@ -147,6 +151,7 @@ impl Config {
             client_secret: client_secret.into(),
             redirect_uri: redirect_uri.into(),
             scopes: "openid profile".into(),
+            acr_values: None,
             algorithms: SigningAlg::DEFAULT.to_vec(),
             leeway: 60 * SECOND,
             client_auth: ClientAuth::SecretBasic,
@@ -192,6 +197,7 @@ impl fmt::Debug for Config {
             .field("client_secret", &"<redacted>")
             .field("redirect_uri", &self.redirect_uri)
             .field("scopes", &self.scopes)
+            .field("acr_values", &self.acr_values)
             .field("algorithms", &self.algorithms)
             .field("leeway", &self.leeway)
             .field("client_auth", &self.client_auth)
@@ -205,10 +211,14 @@ pub(crate) fn check_endpoint(what: &str, url: &str) -> Result<reqwest::Url, Oidc
     let parsed = reqwest::Url::parse(url)
         .map_err(|e| OidcError::Config(format!("{what} is not a URL ({e}): {url:?}")))?;
     if parsed.cannot_be_a_base() || parsed.host_str().is_none() {
-        return Err(OidcError::Config(format!("{what} is not an absolute URL: {url:?}")));
+        return Err(OidcError::Config(format!(
+            "{what} is not an absolute URL: {url:?}"
+        )));
     }
     if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(OidcError::Config(format!("{what} must not carry credentials")));
+        return Err(OidcError::Config(format!(
+            "{what} must not carry credentials"
+        )));
     }
     match parsed.scheme() {
         "https" => Ok(parsed),

@@ -124,11 +124,15 @@ mod tests {
     #[test]
     fn discovery_url_appends_the_well_known_path() {
         assert_eq!(
-            discovery_url("https://id.example/op").map(|u| u.to_string()).ok(),
+            discovery_url("https://id.example/op")
+                .map(|u| u.to_string())
+                .ok(),
             Some("https://id.example/op/.well-known/openid-configuration".into())
         );
         assert_eq!(
-            discovery_url("https://id.example/").map(|u| u.to_string()).ok(),
+            discovery_url("https://id.example/")
+                .map(|u| u.to_string())
+                .ok(),
             Some("https://id.example/.well-known/openid-configuration".into())
         );
     }
@@ -137,7 +141,11 @@ mod tests {
     fn issuer_must_match_exactly() {
         let algs = SigningAlg::DEFAULT;
         assert!(parse(&doc("https://id.example", ""), "https://id.example", &algs).is_ok());
-        for wrong in ["https://id.example/", "https://ID.example", "https://evil.example"] {
+        for wrong in [
+            "https://id.example/",
+            "https://ID.example",
+            "https://evil.example",
+        ] {
             assert!(matches!(
                 parse(&doc(wrong, ""), "https://id.example", &algs),
                 Err(OidcError::IssuerMismatch { .. })
@@ -149,7 +157,8 @@ mod tests {
     fn plain_http_endpoints_only_on_loopback() {
         let algs = SigningAlg::DEFAULT;
         assert!(parse(&doc("http://127.0.0.1:9", ""), "http://127.0.0.1:9", &algs).is_ok());
-        let mixed = br#"{"issuer":"https://id.example","authorization_endpoint":"https://id.example/a",
+        let mixed =
+            br#"{"issuer":"https://id.example","authorization_endpoint":"https://id.example/a",
             "token_endpoint":"http://id.example/token","jwks_uri":"https://id.example/jwks"}"#;
         assert!(matches!(
             parse(mixed, "https://id.example", &algs),
@@ -160,12 +169,21 @@ mod tests {
     #[test]
     fn refuses_a_provider_with_only_disallowed_algorithms() {
         let algs = SigningAlg::DEFAULT;
-        let d = doc("https://id.example", r#","id_token_signing_alg_values_supported":["HS256","none"]"#);
+        let d = doc(
+            "https://id.example",
+            r#","id_token_signing_alg_values_supported":["HS256","none"]"#,
+        );
         assert!(matches!(
             parse(&d, "https://id.example", &algs),
             Err(OidcError::Discovery(_))
         ));
-        assert!(matches!(parse(b"[]", "https://id.example", &algs), Err(OidcError::Discovery(_))));
-        assert!(matches!(parse(b"\xff", "https://id.example", &algs), Err(OidcError::Discovery(_))));
+        assert!(matches!(
+            parse(b"[]", "https://id.example", &algs),
+            Err(OidcError::Discovery(_))
+        ));
+        assert!(matches!(
+            parse(b"\xff", "https://id.example", &algs),
+            Err(OidcError::Discovery(_))
+        ));
     }
 }

@@ -4,7 +4,10 @@
 pub(crate) const MAX_BODY: usize = 1 << 20;
 
 /// Reads a response body of at most `max` bytes.
-pub(crate) async fn read_limited(mut resp: reqwest::Response, max: usize) -> Result<Vec<u8>, String> {
+pub(crate) async fn read_limited(
+    mut resp: reqwest::Response,
+    max: usize,
+) -> Result<Vec<u8>, String> {
     if resp.content_length().is_some_and(|len| len > max as u64) {
         return Err(format!("response larger than {max} bytes"));
     }
@@ -37,7 +40,10 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
 }
 
 /// GET a URL that must answer 200 with JSON; returns the body.
-pub(crate) async fn get_json_body(http: &reqwest::Client, url: reqwest::Url) -> Result<Vec<u8>, String> {
+pub(crate) async fn get_json_body(
+    http: &reqwest::Client,
+    url: reqwest::Url,
+) -> Result<Vec<u8>, String> {
     let resp = http
         .get(url)
         .header(reqwest::header::ACCEPT, "application/json")

@@ -61,8 +61,7 @@ pub fn parse_jwks(body: &[u8]) -> Result<Vec<PublicKey>, String> {
         if k.use_.as_deref().is_some_and(|u| u != "sig") {
             continue;
         }
-        if k
-            .key_ops
+        if k.key_ops
             .as_ref()
             .is_some_and(|ops| !ops.iter().any(|o| o == "verify"))
         {
@@ -142,7 +141,10 @@ pub fn pick(
 ) -> Result<Option<PublicKey>, OidcError> {
     match kid {
         Some(kid) => {
-            let mut with_kid = keys.iter().filter(|k| k.kid.as_deref() == Some(kid)).peekable();
+            let mut with_kid = keys
+                .iter()
+                .filter(|k| k.kid.as_deref() == Some(kid))
+                .peekable();
             if with_kid.peek().is_none() {
                 return Ok(None);
             }
@@ -224,8 +226,14 @@ mod tests {
         ]});
         let keys = parse_jwks(body.to_string().as_bytes()).unwrap();
         let pick_kid = |alg, kid| pick(&keys, alg, kid).map(|k| k.and_then(|k| k.kid));
-        assert_eq!(pick_kid(SigningAlg::RS256, Some("r1")).unwrap().as_deref(), Some("r1"));
-        assert_eq!(pick_kid(SigningAlg::ES256, None).unwrap().as_deref(), Some("e1"));
+        assert_eq!(
+            pick_kid(SigningAlg::RS256, Some("r1")).unwrap().as_deref(),
+            Some("r1")
+        );
+        assert_eq!(
+            pick_kid(SigningAlg::ES256, None).unwrap().as_deref(),
+            Some("e1")
+        );
         assert_eq!(pick_kid(SigningAlg::RS256, Some("zz")).unwrap(), None);
         // The key's own alg restricts it; an EC key never verifies RSA.
         assert!(pick(&keys, SigningAlg::PS256, Some("r1")).is_err());

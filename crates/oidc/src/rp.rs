@@ -35,7 +35,7 @@ impl fmt::Debug for Pending {
 #[derive(Debug, Clone, Default)]
 pub struct AuthorizeOptions {
     /// Requested authentication context classes (space-separated), e.g. to
-    /// ask for a level-2 e-ID on a step-up.
+    /// ask for a level-2 e-ID on a step-up. Replaces [`Config::acr_values`].
     pub acr_values: Option<String>,
     /// `login`, `consent`, `none`…
     pub prompt: Option<String>,
@@ -97,8 +97,21 @@ pub fn pkce_challenge(verifier: &str) -> String {
 
 /// Claims the userinfo response never changes.
 const ID_TOKEN_ONLY: [&str; 15] = [
-    "iss", "sub", "aud", "exp", "iat", "nbf", "nonce", "azp", "acr", "amr", "auth_time", "at_hash",
-    "c_hash", "sid", "jti",
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "iat",
+    "nbf",
+    "nonce",
+    "azp",
+    "acr",
+    "amr",
+    "auth_time",
+    "at_hash",
+    "c_hash",
+    "sid",
+    "jti",
 ];
 
 #[derive(Deserialize)]
@@ -187,7 +200,7 @@ impl Rp {
                 .append_pair("nonce", &pending.nonce)
                 .append_pair("code_challenge", &pkce_challenge(&pending.pkce_verifier))
                 .append_pair("code_challenge_method", "S256");
-            if let Some(v) = &opts.acr_values {
+            if let Some(v) = opts.acr_values.as_ref().or(self.config.acr_values.as_ref()) {
                 q.append_pair("acr_values", v);
             }
             if let Some(v) = &opts.prompt {
@@ -251,7 +264,9 @@ impl Rp {
             .id_token
             .as_deref()
             .ok_or_else(|| OidcError::TokenResponse("no id_token".into()))?;
-        let (alg, claims) = self.validate_id_token(id_token, &pending.nonce, now).await?;
+        let (alg, claims) = self
+            .validate_id_token(id_token, &pending.nonce, now)
+            .await?;
         idtoken::check_at_hash(&claims, alg, &tokens.access_token)?;
         let subject = match claims.get("sub") {
             Some(Value::String(s)) => s.clone(),
@@ -260,7 +275,9 @@ impl Rp {
         let acr = claims.get("acr").and_then(Value::as_str).map(str::to_owned);
         let mut merged = claims;
         if let Some(endpoint) = &self.metadata.userinfo_endpoint {
-            let info = self.userinfo(endpoint.clone(), &tokens.access_token).await?;
+            let info = self
+                .userinfo(endpoint.clone(), &tokens.access_token)
+                .await?;
             match info.get("sub") {
                 Some(Value::String(s)) if *s == subject => {}
                 _ => return Err(OidcError::UserinfoSubjectMismatch),
@@ -319,7 +336,9 @@ impl Rp {
                     cache.keys = keys;
                     cache.fetched_at = now;
                 }
-                Err(e) => tracing::warn!(error = %e, "e-ID JWKS refresh failed; using the cached keys"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "e-ID JWKS refresh failed; using the cached keys")
+                }
             }
         }
         if let Some(k) = jwks::pick(&cache.keys, alg, kid)? {
@@ -332,10 +351,15 @@ impl Rp {
         tracing::info!(kid = ?kid, "unknown e-ID signing key: fetching the JWKS again");
         cache.keys = fetch_jwks(&self.http, &self.metadata).await?;
         cache.fetched_at = now;
-        jwks::pick(&cache.keys, alg, kid)?.ok_or_else(|| OidcError::UnknownKey(kid.map(str::to_owned)))
+        jwks::pick(&cache.keys, alg, kid)?
+            .ok_or_else(|| OidcError::UnknownKey(kid.map(str::to_owned)))
     }
 
-    async fn token_request(&self, code: &str, pending: &Pending) -> Result<TokenResponse, OidcError> {
+    async fn token_request(
+        &self,
+        code: &str,
+        pending: &Pending,
+    ) -> Result<TokenResponse, OidcError> {
         let mut form: Vec<(&str, &str)> = vec![
             ("grant_type", "authorization_code"),
             ("code", code),
@@ -407,7 +431,11 @@ impl Rp {
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/json"));
+            .is_some_and(|v| {
+                v.trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("application/json")
+            });
         let body = read_limited(resp, MAX_BODY)
             .await
             .map_err(OidcError::Userinfo)?;
@@ -448,7 +476,9 @@ mod tests {
     fn random_values_are_256_bit_base64url() {
         let a = random_token();
         assert_eq!(a.len(), 43);
-        assert!(a.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+        assert!(a
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
         assert_ne!(a, random_token());
     }
 
@@ -456,7 +486,7 @@ mod tests {
     fn pkce_s256_matches_rfc7636_appendix_b() {
         assert_eq!(
             pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGEYj1Jk-cM"
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
     }
 
