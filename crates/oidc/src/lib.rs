@@ -4,7 +4,8 @@
 //!
 //! The flow, for the web crate:
 //!
-//! 1. At start: [`Rp::discover`] with a [`Config`] (the `[eid]` section).
+//! 1. At start: [`LazyRp::new`] with a [`Config`] (the `[eid]` section);
+//!    [`LazyRp::get`] runs discovery ([`Rp::discover`]) on first use.
 //! 2. "Log in with VNeID": [`Rp::begin`] gives the provider's URL and a
 //!    [`Pending`] (state, nonce, PKCE verifier) to keep bound to the browser.
 //! 3. Callback: [`Rp::check_callback`] (state in constant time, `iss`,
@@ -41,5 +42,6 @@ pub use discovery::ProviderMetadata;
 pub use error::OidcError;
 pub use motcua_domain::Millis;
 pub use rp::{
-    pkce_challenge, random_token, state_matches, AuthorizeOptions, Callback, Login, Pending, Rp,
+    pkce_challenge, random_token, state_matches, AuthorizeOptions, Callback, LazyRp, Login,
+    Pending, Rp,
 };

@@ -458,6 +458,46 @@ impl Rp {
     }
 }
 
+/// An [`Rp`] discovered on first use, and again on the next use while
+/// discovery fails: the portal can start while the provider is down, and
+/// `motcua demo` can mount the development provider on the very server that
+/// uses it.
+pub struct LazyRp {
+    config: Config,
+    cell: tokio::sync::OnceCell<Rp>,
+}
+
+impl fmt::Debug for LazyRp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LazyRp")
+            .field("config", &self.config)
+            .field("discovered", &self.cell.initialized())
+            .finish()
+    }
+}
+
+impl LazyRp {
+    /// Checks the configuration now; discovers later.
+    pub fn new(config: Config) -> Result<LazyRp, OidcError> {
+        config.validate()?;
+        Ok(LazyRp {
+            config,
+            cell: tokio::sync::OnceCell::new(),
+        })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The relying party, running discovery if it has not succeeded yet.
+    pub async fn get(&self, now: Millis) -> Result<&Rp, OidcError> {
+        self.cell
+            .get_or_try_init(|| Rp::discover(self.config.clone(), now))
+            .await
+    }
+}
+
 async fn fetch_jwks(
     http: &reqwest::Client,
     metadata: &ProviderMetadata,

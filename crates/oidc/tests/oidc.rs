@@ -19,7 +19,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use motcua_domain::{Clock, SystemClock, TestClock, SECOND};
 use motcua_oidc::devop::{self, DevClient, DevOp, DevOpConfig};
-use motcua_oidc::{Callback, Config, Millis, OidcError, Pending, Rp};
+use motcua_oidc::{Callback, Config, LazyRp, Millis, OidcError, Pending, Rp};
 use ring::rand::SystemRandom;
 use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
 use serde_json::{json, Value};
@@ -509,6 +509,28 @@ fn with(mut claims: Value, key: &str, v: Value) -> Value {
 }
 
 #[tokio::test]
+async fn unreachable_provider_is_unavailable() {
+    let port = free_port();
+    let issuer = format!("http://127.0.0.1:{port}");
+    let err = Rp::discover(rp_config(&issuer), now()).await.unwrap_err();
+    assert!(
+        matches!(err, OidcError::Discovery(_)) && err.is_unavailable(),
+        "{err:?}"
+    );
+    let lazy = LazyRp::new(rp_config(&issuer)).unwrap();
+    assert!(lazy.get(now()).await.is_err());
+    // Insecure or malformed settings are refused before any request.
+    let mut bad = rp_config("http://id.example");
+    assert!(matches!(
+        LazyRp::new(bad.clone()),
+        Err(OidcError::InsecureEndpoint(_))
+    ));
+    bad.issuer = issuer;
+    bad.scopes = "profile".into();
+    assert!(matches!(LazyRp::new(bad), Err(OidcError::Config(_))));
+}
+
+#[tokio::test]
 async fn fake_op_control_accepts_a_good_token() {
     let (op, rp, pending) = fake_setup().await;
     let t = now();
@@ -789,9 +811,15 @@ async fn attack_userinfo_of_another_subject_and_bad_at_hash_are_refused() {
 // ================================================================ dev OP
 
 struct DevSetup {
-    rp: Rp,
+    lazy: LazyRp,
     clock: Arc<TestClock>,
     base: String,
+}
+
+impl DevSetup {
+    async fn rp(&self) -> &Rp {
+        self.lazy.get(self.clock.now()).await.unwrap()
+    }
 }
 
 async fn devop_setup() -> DevSetup {
@@ -812,12 +840,15 @@ async fn devop_setup() -> DevSetup {
         clock.clone(),
     )
     .unwrap();
+    // As in `motcua demo`: the RP exists before the server that hosts the
+    // provider listens; discovery waits for the first use.
+    let lazy = LazyRp::new(rp_config(&issuer)).unwrap();
     let app = Router::new().nest("/dev-eid", op.router());
     tokio::spawn(async move { axum::serve(listener, app).await });
-    let rp = Rp::discover(rp_config(&issuer), clock.now())
+    lazy.get(clock.now())
         .await
         .expect("discovery of the dev OP");
-    DevSetup { rp, clock, base }
+    DevSetup { lazy, clock, base }
 }
 
 /// Picks `subject` on the dev OP's page; returns the callback.
@@ -853,13 +884,14 @@ async fn devop_pick(authorize_url: &str, subject: &str) -> Callback {
 #[tokio::test]
 async fn devop_full_flow_citizen_and_organisation() {
     let s = devop_setup().await;
-    let (url, pending) = s.rp.begin();
+    let rp = s.rp().await;
+    let (url, pending) = rp.begin();
     let cb = devop_pick(&url, "dev-eid-001").await;
-    let code = s.rp.check_callback(&cb, &pending).expect("callback");
-    let login =
-        s.rp.exchange(&code, &pending, s.clock.now())
-            .await
-            .expect("exchange");
+    let code = rp.check_callback(&cb, &pending).expect("callback");
+    let login = rp
+        .exchange(&code, &pending, s.clock.now())
+        .await
+        .expect("exchange");
     assert_eq!(login.subject, "dev-eid-001");
     assert_eq!(login.acr.as_deref(), Some(devop::ACR_LEVEL_2));
     assert_eq!(login.claim_str("name").as_deref(), Some("Nguyễn Văn An"));
@@ -872,10 +904,10 @@ async fn devop_full_flow_citizen_and_organisation() {
         Some("1985-03-12")
     );
 
-    let (url, pending) = s.rp.begin();
+    let (url, pending) = rp.begin();
     let cb = devop_pick(&url, "dev-eid-org-0100100079").await;
-    let code = s.rp.check_callback(&cb, &pending).unwrap();
-    let login = s.rp.exchange(&code, &pending, s.clock.now()).await.unwrap();
+    let code = rp.check_callback(&cb, &pending).unwrap();
+    let login = rp.exchange(&code, &pending, s.clock.now()).await.unwrap();
     assert_eq!(login.acr.as_deref(), Some(devop::ACR_ORGANISATION));
     assert_eq!(
         login.claim_str(devop::CLAIM_TAX_CODE).as_deref(),
@@ -883,7 +915,7 @@ async fn devop_full_flow_citizen_and_organisation() {
     );
 
     // Cancel: back to the portal with access_denied.
-    let (url, pending) = s.rp.begin();
+    let (url, pending) = rp.begin();
     let http = browser();
     let page = http.get(&url).send().await.unwrap().text().await.unwrap();
     let request = between(&page, "name=\"request\" value=\"", "\"").unwrap();
@@ -895,8 +927,7 @@ async fn devop_full_flow_citizen_and_organisation() {
         .await
         .unwrap();
     let cb = callback_of(&location(&resp, &reqwest::Url::parse(&action).unwrap()));
-    assert!(s
-        .rp
+    assert!(rp
         .check_callback(&cb, &pending)
         .unwrap_err()
         .is_user_cancel());
@@ -917,12 +948,13 @@ async fn devop_full_flow_citizen_and_organisation() {
 #[tokio::test]
 async fn devop_refuses_pkce_mismatch() {
     let s = devop_setup().await;
-    let (url, pending) = s.rp.begin();
+    let rp = s.rp().await;
+    let (url, pending) = rp.begin();
     let cb = devop_pick(&url, "dev-eid-002").await;
-    let code = s.rp.check_callback(&cb, &pending).unwrap();
+    let code = rp.check_callback(&cb, &pending).unwrap();
     let mut wrong = pending.clone();
     wrong.pkce_verifier = motcua_oidc::random_token();
-    match s.rp.exchange(&code, &wrong, s.clock.now()).await {
+    match rp.exchange(&code, &wrong, s.clock.now()).await {
         Err(OidcError::TokenEndpoint { status: 400, body }) => {
             assert!(body.contains("invalid_grant"), "{body}")
         }
@@ -930,7 +962,7 @@ async fn devop_refuses_pkce_mismatch() {
     }
     // A failed verifier spends the code.
     assert!(matches!(
-        s.rp.exchange(&code, &pending, s.clock.now()).await,
+        rp.exchange(&code, &pending, s.clock.now()).await,
         Err(OidcError::TokenEndpoint { status: 400, .. })
     ));
 }
@@ -938,11 +970,12 @@ async fn devop_refuses_pkce_mismatch() {
 #[tokio::test]
 async fn devop_refuses_code_reuse_and_expired_codes() {
     let s = devop_setup().await;
-    let (url, pending) = s.rp.begin();
+    let rp = s.rp().await;
+    let (url, pending) = rp.begin();
     let cb = devop_pick(&url, "dev-eid-001").await;
-    let code = s.rp.check_callback(&cb, &pending).unwrap();
-    assert!(s.rp.exchange(&code, &pending, s.clock.now()).await.is_ok());
-    match s.rp.exchange(&code, &pending, s.clock.now()).await {
+    let code = rp.check_callback(&cb, &pending).unwrap();
+    assert!(rp.exchange(&code, &pending, s.clock.now()).await.is_ok());
+    match rp.exchange(&code, &pending, s.clock.now()).await {
         Err(OidcError::TokenEndpoint { status: 400, body }) => {
             assert!(body.contains("invalid_grant"), "{body}")
         }
@@ -950,12 +983,12 @@ async fn devop_refuses_code_reuse_and_expired_codes() {
     }
 
     // A code older than 60 s.
-    let (url, pending) = s.rp.begin();
+    let (url, pending) = rp.begin();
     let cb = devop_pick(&url, "dev-eid-001").await;
-    let code = s.rp.check_callback(&cb, &pending).unwrap();
+    let code = rp.check_callback(&cb, &pending).unwrap();
     s.clock.advance(61 * SECOND);
     assert!(matches!(
-        s.rp.exchange(&code, &pending, s.clock.now()).await,
+        rp.exchange(&code, &pending, s.clock.now()).await,
         Err(OidcError::TokenEndpoint { status: 400, .. })
     ));
 }
@@ -963,9 +996,10 @@ async fn devop_refuses_code_reuse_and_expired_codes() {
 #[tokio::test]
 async fn devop_checks_client_redirect_uri_and_pkce_at_authorize() {
     let s = devop_setup().await;
+    let rp = s.rp().await;
     let http = browser();
     let authorize = format!("{}/dev-eid/authorize", s.base);
-    let (url, _) = s.rp.begin();
+    let (url, _) = rp.begin();
     // An unregistered redirect_uri: an error page, never a redirect.
     let evil = url.replace(
         &url::form_urlencoded::byte_serialize(REDIRECT.as_bytes()).collect::<String>(),
