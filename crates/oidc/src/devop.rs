@@ -287,8 +287,9 @@ impl DevOp {
         &self.inner.jwk
     }
 
-    /// The axum routes, relative to the issuer's path.
-    pub fn router(&self) -> Router {
+    /// The axum routes, relative to the issuer's path, for a router of any
+    /// state type (`web_router.nest("/dev-eid", devop.router())`).
+    pub fn router<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
         Router::new()
             .route("/.well-known/openid-configuration", get(discovery))
             .route("/jwks", get(jwks))
