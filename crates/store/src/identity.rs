@@ -83,6 +83,7 @@ pub async fn purge_expired(c: &mut AnyConnection, before: Millis) -> Result<u64>
         "DELETE FROM captchas WHERE expires_at < $1",
         "DELETE FROM identity_signups WHERE expires_at < $1 AND status <> 'done'",
         "DELETE FROM sim_transactions WHERE expires_at < $1",
+        "DELETE FROM oidc_auth_requests WHERE expires_at < $1",
     ] {
         n += sqlx::query(sql)
             .bind(before)
@@ -514,4 +515,91 @@ pub async fn close_sim(
     .await?
     .rows_affected();
     Ok(n == 1)
+}
+
+// -------------------------------------------------------------------- e-ID
+
+pub async fn insert_oidc_request(
+    c: &mut AnyConnection,
+    state_hash: &str,
+    pending: &str,
+    next_path: &str,
+    binding_hash: &str,
+    now: Millis,
+    expires_at: Millis,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO oidc_auth_requests (state_hash, pending, next_path, binding_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(state_hash)
+    .bind(pending)
+    .bind(next_path)
+    .bind(binding_hash)
+    .bind(now)
+    .bind(expires_at)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// Spends a started login once, for the browser that started it:
+/// `(pending JSON, next path)`.
+pub async fn spend_oidc_request(
+    c: &mut AnyConnection,
+    state_hash: &str,
+    binding_hash: &str,
+    now: Millis,
+) -> Result<Option<(String, String)>> {
+    let row = sqlx::query(
+        "UPDATE oidc_auth_requests SET used_at = $1 WHERE state_hash = $2 AND binding_hash = $3 AND used_at IS NULL AND expires_at > $1 RETURNING pending, next_path",
+    )
+    .bind(now)
+    .bind(state_hash)
+    .bind(binding_hash)
+    .fetch_optional(&mut *c)
+    .await?;
+    match row {
+        Some(r) => Ok(Some((r.try_get("pending")?, r.try_get("next_path")?))),
+        None => Ok(None),
+    }
+}
+
+/// The account an e-ID is linked to.
+pub async fn eid_account(
+    c: &mut AnyConnection,
+    issuer: &str,
+    subject: &str,
+) -> Result<Option<i64>> {
+    let row = sqlx::query("SELECT account_id FROM eid_links WHERE issuer = $1 AND subject = $2")
+        .bind(issuer)
+        .bind(subject)
+        .fetch_optional(&mut *c)
+        .await?;
+    match row {
+        Some(r) => Ok(Some(r.try_get("account_id")?)),
+        None => Ok(None),
+    }
+}
+
+/// Links an e-ID to an account (an e-ID links to one account only).
+pub async fn link_eid(
+    c: &mut AnyConnection,
+    account_id: i64,
+    issuer: &str,
+    subject: &str,
+    method: &str,
+    now: Millis,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO eid_links (account_id, issuer, subject, method, linked_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(account_id)
+    .bind(issuer)
+    .bind(subject)
+    .bind(method)
+    .bind(now)
+    .execute(&mut *c)
+    .await
+    .map_err(crate::conflict("e-ID link"))?;
+    Ok(())
 }

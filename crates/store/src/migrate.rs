@@ -58,6 +58,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_sim.sql"),
         postgres: include_str!("../migrations/postgres/0008_sim.sql"),
     },
+    Migration {
+        version: 9,
+        name: "eid",
+        sqlite: include_str!("../migrations/sqlite/0009_eid.sql"),
+        postgres: include_str!("../migrations/postgres/0009_eid.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Safe to run

@@ -2469,3 +2469,49 @@ async fn sim_transactions_close_once() -> R {
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn eid_requests_spend_once_and_links_are_unique() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        identity::insert_oidc_request(&mut c, "h1", "{}", "/account", "b", NOW, NOW + 10 * MINUTE)
+            .await?;
+        assert_eq!(
+            identity::spend_oidc_request(&mut c, "h1", "other", NOW).await?,
+            None,
+            "{tag}"
+        );
+        assert_eq!(
+            identity::spend_oidc_request(&mut c, "h1", "b", NOW).await?,
+            Some(("{}".to_string(), "/account".to_string()))
+        );
+        assert_eq!(
+            identity::spend_oidc_request(&mut c, "h1", "b", NOW).await?,
+            None,
+            "{tag}: once"
+        );
+        identity::insert_oidc_request(&mut c, "h2", "{}", "/", "b", NOW, NOW + MINUTE).await?;
+        assert_eq!(
+            identity::spend_oidc_request(&mut c, "h2", "b", NOW + MINUTE).await?,
+            None,
+            "{tag}: expired"
+        );
+        let a = mk_account(&mut c, "vneid01").await?;
+        let b = mk_account(&mut c, "vneid02").await?;
+        identity::link_eid(&mut c, a, "https://id", "sub-1", "eid_l2", NOW).await?;
+        assert!(matches!(
+            identity::link_eid(&mut c, b, "https://id", "sub-1", "eid_l2", NOW).await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert_eq!(
+            identity::eid_account(&mut c, "https://id", "sub-1").await?,
+            Some(a)
+        );
+        assert_eq!(
+            identity::eid_account(&mut c, "https://other", "sub-1").await?,
+            None
+        );
+    }
+    Ok(())
+}

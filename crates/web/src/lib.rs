@@ -75,7 +75,13 @@ impl AppState {
     }
 
     /// Replaces the identity services (trust anchors, levels).
-    pub fn with_identity(mut self, identity: identity::Identity) -> AppState {
+    pub fn with_identity(mut self, mut identity: identity::Identity) -> AppState {
+        if let Some(cfg) = &identity.eid_config {
+            match identity::eid::Eid::new(cfg, &self.config.public_url) {
+                Ok(e) => identity.eid = Some(e),
+                Err(e) => tracing::error!(error = %e, "e-ID login disabled"),
+            }
+        }
         self.identity = Arc::new(identity);
         self
     }

@@ -5,6 +5,7 @@
 //! The configuration (`[identity]`) names the operator's trust anchors and
 //! licensed CAs; [`Identity`] holds the verifier built from them.
 pub mod captcha;
+pub mod eid;
 pub mod profile;
 pub mod sim;
 pub mod token;
@@ -49,6 +50,8 @@ pub struct IdentityConfig {
     /// The mobile signature provider (SIM signature, R-ID-10); off when
     /// absent.
     pub sim: Option<SimConfig>,
+    /// The national e-ID's OpenID Provider (R-ID-12); off when absent.
+    pub eid: Option<eid::EidConfig>,
 }
 
 /// `[identity.sim]`: the mobile signature service provider (ETSI TS 102
@@ -113,6 +116,7 @@ impl Default for IdentityConfig {
             required_levels: Default::default(),
             captcha_reveal_for_tests: false,
             sim: None,
+            eid: None,
         }
     }
 }
@@ -137,6 +141,10 @@ pub struct Identity {
     pub captcha_reveal: bool,
     /// The mobile signature provider's client, when configured.
     pub sim: Option<motcua_pki::mss::MssClient>,
+    /// The e-ID relying party, when configured (built by
+    /// `AppState::with_identity`, which knows the public URL).
+    pub eid: Option<eid::Eid>,
+    pub eid_config: Option<eid::EidConfig>,
 }
 
 impl Identity {
@@ -164,6 +172,8 @@ impl Identity {
             signer_port: cfg.signer_port,
             signer_download_dir: cfg.signer_download_dir.clone(),
             captcha_reveal: cfg.captcha_reveal_for_tests,
+            eid: None,
+            eid_config: cfg.eid.clone(),
             sim: cfg.sim.as_ref().and_then(|s| match s.client() {
                 Ok(c) => Some(c),
                 Err(e) => {
@@ -274,6 +284,22 @@ pub const MESSAGES: &[crate::i18n::Message] = &[
     ("mss.unknown_user", "Số điện thoại này chưa đăng ký dịch vụ chữ ký số trên SIM.", "This number is not registered for SIM signatures."),
     ("mss.failed", "Nhà cung cấp dịch vụ chữ ký số trên SIM không trả lời. Vui lòng thử lại sau.", "The SIM signature provider did not answer. Please try again later."),
     ("login.with_sim", "Đăng nhập bằng chữ ký số trên SIM", "Log in with a SIM signature"),
+    ("login.with_eid", "Đăng nhập bằng tài khoản định danh điện tử (VNeID)", "Log in with the national e-ID (VNeID)"),
+    ("eid.refused.title", "Không đăng nhập được bằng định danh điện tử", "The e-ID login did not complete"),
+    ("eid.disabled", "Cổng chưa kết nối hệ thống định danh và xác thực điện tử.", "The portal is not connected to the national e-ID system."),
+    ("eid.spent", "Phiên đăng nhập đã hết hạn hoặc đã được dùng. Vui lòng đăng nhập lại.", "The login request expired or was already used. Please log in again."),
+    ("eid.cancelled", "Bạn đã hủy đăng nhập tại hệ thống định danh điện tử.", "You cancelled the login at the e-ID system."),
+    ("eid.unavailable", "Hệ thống định danh điện tử không trả lời. Vui lòng thử lại sau.", "The e-ID system did not answer. Please try again later."),
+    ("eid.invalid", "Kết quả xác thực từ hệ thống định danh điện tử không hợp lệ.", "The e-ID system's answer is not valid."),
+    ("eid.acr", "Mức độ tài khoản định danh điện tử này không được chấp nhận.", "This e-ID account's level is not accepted."),
+    ("eid.claims", "Hệ thống định danh điện tử không gửi số định danh hoặc mã số thuế.", "The e-ID system sent neither a personal ID nor a tax code."),
+    ("eid.consent.title", "Tạo tài khoản từ định danh điện tử", "Create your account from your e-ID"),
+    ("eid.consent.lead", "Đây là lần đầu bạn đăng nhập bằng định danh điện tử. Cổng sẽ lưu các thông tin dưới đây để tạo tài khoản của bạn:", "This is your first e-ID login. The portal will store the details below to create your account:"),
+    ("eid.consent.email", "Thư điện tử để nhận thông báo (không bắt buộc)", "Email for notices (optional)"),
+    ("eid.consent.agree", "Tôi đồng ý để Cổng lưu các thông tin trên từ hệ thống định danh điện tử.", "I agree that the portal stores the details above from the e-ID system."),
+    ("eid.consent.submit", "Tạo tài khoản", "Create the account"),
+    ("eid.must_agree", "Vui lòng đánh dấu đồng ý để tạo tài khoản.", "Please tick your agreement to create the account."),
+    ("flash.registered_eid", "Đã tạo tài khoản từ định danh điện tử. Bạn đã đăng nhập.", "Your account was created from your e-ID. You are logged in."),
     ("data.title", "Dữ liệu cá nhân và việc sử dụng lại", "Personal data and its reuse"),
     ("data.lead", "Đây là các thông tin Cổng đang lưu về bạn và nguồn của từng thông tin. Bạn có thể cho phép Cổng dùng lại thông tin để điền sẵn vào biểu mẫu; mỗi lần dùng lại đều được ghi dưới đây.", "This is what the portal holds about you and where each item comes from. You may allow the portal to reuse an item to prefill forms; every reuse is listed below."),
     ("data.item", "Thông tin", "Item"),

@@ -34,6 +34,8 @@ struct LoginPage {
     error: Option<String>,
     username: String,
     next: String,
+    /// The national e-ID login is configured.
+    eid: bool,
 }
 
 #[derive(Deserialize)]
@@ -56,6 +58,7 @@ pub async fn login_form(
         error: None,
         username: String::new(),
         next: ctx::safe_next(q.next.as_deref()),
+        eid: state.identity.eid.is_some(),
     })
 }
 
@@ -124,6 +127,7 @@ pub async fn login(State(state): State<AppState>, ctx: Ctx, Form(f): Form<LoginF
         error: Some(error),
         username,
         next,
+        eid: state.identity.eid.is_some(),
     });
     *r.status_mut() = axum::http::StatusCode::OK;
     r

@@ -27,6 +27,9 @@ pub fn routes() -> Router<AppState> {
         .route("/auth/token", get(token_page))
         .route("/auth/step-up", get(step_up_page))
         .route("/auth/sim", get(sim_page).post(sim_start))
+        .route("/auth/eid", get(eid_begin))
+        .route("/auth/eid/callback", get(eid_callback))
+        .route("/register/eid/{id}", get(eid_consent).post(eid_confirm))
         .route("/auth/sim/{id}", get(sim_wait))
         .route("/auth/token/challenge", post(challenge))
         .route("/auth/token/verify", post(verify))
@@ -1089,5 +1092,166 @@ pub async fn sim_wait(State(state): State<AppState>, ctx: Ctx, Path(id): Path<St
         }
         Err(SimError::Token(TokenError::Service(e))) => AppError::from(e).into_response(),
         Err(e) => sim_render(&state, &ctx, "login", "/", "", Some(e.message_key()), None),
+    }
+}
+
+// --------------------------------------------------------------- e-ID
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+fn eid_refused(state: &AppState, ctx: &Ctx, key: &'static str) -> Response {
+    let mut r = super::message_page(
+        state,
+        ctx,
+        "eid.refused.title",
+        key,
+        Some(("/login", "nav.login")),
+    );
+    *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    r
+}
+
+/// Sends the browser to the national e-ID provider (R-ID-12).
+pub async fn eid_begin(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<NextQuery>,
+) -> Response {
+    let next = ctx::safe_next(q.next.as_deref());
+    match crate::identity::eid::begin(&state, &ctx.binding_hash, &next).await {
+        Ok(url) => Redirect::to(&url).into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "e-ID login not started");
+            eid_refused(&state, &ctx, e.message_key())
+        }
+    }
+}
+
+pub async fn eid_callback(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(cb): Query<motcua_oidc::Callback>,
+) -> Response {
+    use crate::identity::eid::{self, EidError, Outcome};
+    let old = ctx.viewer.as_ref().map(|v| v.token.as_str());
+    match eid::callback(&state, &origin(&ctx), &ctx.binding_hash, &cb, old).await {
+        Ok(Outcome::LoggedIn(tok, next)) => {
+            let mut r = Redirect::to(&next).into_response();
+            r.headers_mut()
+                .append(header::SET_COOKIE, session_cookie(&state, &tok));
+            r
+        }
+        Ok(Outcome::Consent(id)) => Redirect::to(&format!("/register/eid/{id}")).into_response(),
+        Err(EidError::Token(TokenError::Service(e))) => AppError::from(e).into_response(),
+        Err(e) => {
+            tracing::info!(error = %e, "e-ID login refused");
+            eid_refused(&state, &ctx, e.message_key())
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "identity/eid_consent.html")]
+struct EidConsentPage {
+    c: Chrome,
+    id: String,
+    p: crate::identity::eid::EidPrefill,
+    error: Option<&'static str>,
+}
+
+async fn eid_signup(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+) -> Result<Option<(store::Signup, crate::identity::eid::EidPrefill)>, AppError> {
+    let mut c = state.store.conn().await?;
+    let s = store::open_signup(&mut c, id, &ctx.binding_hash, state.now()).await?;
+    Ok(s.filter(|s| s.status == "consent").map(|s| {
+        let p = serde_json::from_str(&s.prefill).unwrap_or_default();
+        (s, p)
+    }))
+}
+
+/// The consent screen of a first e-ID login: what will be stored.
+pub async fn eid_consent(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Response {
+    match eid_signup(&state, &ctx, &id).await {
+        Ok(Some((_, p))) => render(&EidConsentPage {
+            c: Chrome::new(&state, &ctx),
+            id,
+            p,
+            error: None,
+        }),
+        Ok(None) => signup_gone(&state, &ctx),
+        Err(e) => e.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct EidConsentForm {
+    email: Option<String>,
+    agree: Option<String>,
+}
+
+pub async fn eid_confirm(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<EidConsentForm>,
+) -> Response {
+    let (signup, mut p) = match eid_signup(&state, &ctx, &id).await {
+        Ok(Some(x)) => x,
+        Ok(None) => return signup_gone(&state, &ctx),
+        Err(e) => return e.into_response(),
+    };
+    let email = f
+        .email
+        .unwrap_or_default()
+        .trim()
+        .chars()
+        .take(254)
+        .collect::<String>();
+    let error = if f.agree.as_deref() != Some("yes") {
+        Some("eid.must_agree")
+    } else if !email.is_empty() && Email::parse(&email).is_err() {
+        Some("error.email")
+    } else {
+        None
+    };
+    p.email = email;
+    if let Some(e) = error {
+        let mut r = render(&EidConsentPage {
+            c: Chrome::new(&state, &ctx),
+            id,
+            p,
+            error: Some(e),
+        });
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return r;
+    }
+    let old = ctx.viewer.as_ref().map(|v| v.token.as_str());
+    match crate::identity::eid::confirm(&state, &origin(&ctx), &signup, &p, old).await {
+        Ok((tok, _)) => {
+            state.events_notify.notify_one();
+            let to = if p.next == "/" {
+                "/account?m=registered_eid".to_string()
+            } else {
+                p.next.clone()
+            };
+            let mut r = Redirect::to(&to).into_response();
+            r.headers_mut()
+                .append(header::SET_COOKIE, session_cookie(&state, &tok));
+            r
+        }
+        Err(crate::identity::eid::EidError::Token(TokenError::Service(e))) => {
+            AppError::from(e).into_response()
+        }
+        Err(e) => eid_refused(&state, &ctx, e.message_key()),
     }
 }

@@ -179,6 +179,8 @@ pub struct Opts {
     pub public_url: Option<String>,
     /// Event delivery settings (default: [`EventsConfig::default`]).
     pub events: Option<motcua_web::events::EventsConfig>,
+    /// Listen on this address (default: any free port).
+    pub listen: Option<String>,
     /// Trust anchors for certificate logins (default: none trusted).
     pub trust: Option<motcua_pki::TrustStore>,
     pub identity: Option<motcua_web::identity::IdentityConfig>,
@@ -200,9 +202,10 @@ impl Drop for Node {
 
 impl Node {
     pub async fn start(db: &Db, clock: Arc<TestClock>, mail_dir: &Path, opts: &Opts) -> Node {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        let listener =
+            tokio::net::TcpListener::bind(opts.listen.as_deref().unwrap_or("127.0.0.1:0"))
+                .await
+                .expect("bind");
         let addr = listener.local_addr().expect("local addr");
         let base = format!("http://{addr}");
         let store = Store::connect(&db.url, 4)

@@ -1010,3 +1010,225 @@ mod sim {
         .await;
     }
 }
+
+mod eid {
+    use super::*;
+    use motcua_oidc::devop::{self, DevClient, DevOp, DevOpConfig};
+
+    struct Op {
+        issuer: String,
+        task: tokio::task::JoinHandle<()>,
+    }
+    impl Drop for Op {
+        fn drop(&mut self) {
+            self.task.abort();
+        }
+    }
+
+    /// The development OP on its own port, and the portal as its client.
+    async fn app_with_op(db: Db) -> (App, Op) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let issuer = format!("http://{}", listener.local_addr().unwrap());
+        // The portal's address is known only once it runs: reserve one.
+        let portal = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let portal_url = format!("http://{}", portal.local_addr().unwrap());
+        drop(portal);
+        let op = DevOp::new(
+            DevOpConfig::new(
+                &issuer,
+                DevClient {
+                    client_id: "motcua".into(),
+                    client_secret: "dev-secret".into(),
+                    redirect_uris: vec![format!("{portal_url}/auth/eid/callback")],
+                },
+                devop::demo_identities(),
+            ),
+            std::sync::Arc::new(SystemClock),
+        )
+        .unwrap();
+        let router: axum::Router = op.router();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        let mut acr = std::collections::BTreeMap::new();
+        acr.insert(devop::ACR_LEVEL_1.to_string(), "eid_l1".to_string());
+        acr.insert(devop::ACR_LEVEL_2.to_string(), "eid_l2".to_string());
+        acr.insert(devop::ACR_ORGANISATION.to_string(), "eid_org".to_string());
+        let opts = Opts {
+            public_url: Some(portal_url.clone()),
+            listen: Some(portal_url.trim_start_matches("http://").to_string()),
+            identity: Some(motcua_web::identity::IdentityConfig {
+                eid: Some(motcua_web::identity::eid::EidConfig {
+                    issuer: issuer.clone(),
+                    client_id: "motcua".into(),
+                    client_secret: "dev-secret".into(),
+                    acr_map: acr,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        (spawn_app_with(db, opts).await, Op { issuer, task })
+    }
+
+    /// Logs in at the OP as `subject`; returns the portal's answer to the
+    /// callback.
+    async fn eid_login(app: &App, b: &Browser, op: &Op, subject: &str) -> Page {
+        let r = b.get("/auth/eid?next=/account").await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let authorize = r.location().unwrap().to_string();
+        assert!(authorize.starts_with(&op.issuer), "{authorize}");
+        assert!(authorize.contains("code_challenge_method=S256") && authorize.contains("nonce="));
+        let page = b.send(b.client.get(&authorize)).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        let request = attr(&page.text, "name=\"request\" value=\"");
+        let r = b
+            .send(b.client.post(format!("{}/authorize", op.issuer)).form(&[
+                ("request", request.as_str()),
+                ("subject", subject),
+                ("action", "login"),
+            ]))
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let callback = r.location().unwrap().to_string();
+        assert!(callback.starts_with(app.base()), "{callback}");
+        b.send(b.client.get(&callback)).await
+    }
+
+    #[tokio::test]
+    async fn citizen_first_login_with_eid_creates_the_account_after_consent() {
+        each_backend(|db| async move {
+            let (app, op) = app_with_op(db).await;
+            let b = app.browser();
+            let login = b.get("/login").await;
+            assert!(login.text.contains("id=\"login-eid\""));
+            let r = eid_login(&app, &b, &op, "dev-eid-001").await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+            let consent_url = r.location().unwrap().to_string();
+            assert!(consent_url.starts_with("/register/eid/"), "{consent_url}");
+            let consent = b.get(&consent_url).await;
+            assert!(
+                consent.text.contains("id=\"claim-name\">Nguyễn Văn An<"),
+                "{}",
+                consent.text
+            );
+            assert!(consent.text.contains("001085012345"));
+            // Without agreeing: nothing is created.
+            let r = b
+                .post_form(
+                    &consent_url,
+                    &[("csrf", &consent.csrf()), ("email", "an@example.vn")],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+            let r = b
+                .post_form(
+                    &consent_url,
+                    &[
+                        ("csrf", &consent.csrf()),
+                        ("email", "an@example.vn"),
+                        ("agree", "yes"),
+                    ],
+                )
+                .await;
+            assert!(
+                r.redirects_to("/account"),
+                "{}: {:?}",
+                r.status,
+                r.location()
+            );
+            let account = b.get("/account").await;
+            assert!(
+                account.text.contains("Định danh điện tử mức 2"),
+                "{}",
+                account.text
+            );
+            assert!(account.text.contains("id=\"assurance-level\">3<"));
+            let data = b.get("/account/data").await;
+            assert!(data.text.contains("Định danh điện tử (VNeID)"));
+            // The second login goes straight in (the e-ID is linked).
+            let csrf = b.get("/account").await.csrf();
+            b.post_form("/logout", &[("csrf", &csrf)]).await;
+            let r = eid_login(&app, &b, &op, "dev-eid-001").await;
+            assert!(r.redirects_to("/account"), "{}: {}", r.status, r.text);
+            // A level-1 e-ID logs in at level 2 and must step up for level 3.
+            let b2 = app.browser();
+            let r = eid_login(&app, &b2, &op, "dev-eid-002").await;
+            let consent_url = r.location().unwrap().to_string();
+            let consent = b2.get(&consent_url).await;
+            b2.post_form(&consent_url, &[("csrf", &consent.csrf()), ("agree", "yes")])
+                .await;
+            let account = b2.get("/account").await;
+            assert!(
+                account.text.contains("id=\"assurance-level\">2<"),
+                "{}",
+                account.text
+            );
+            let r = b2.get("/account/certificates").await;
+            assert!(r
+                .location()
+                .unwrap_or_default()
+                .starts_with("/auth/step-up?level=3"));
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn organisation_eid_maps_to_its_business_account_and_replays_fail() {
+        each_backend(|db| async move {
+            let (app, op) = app_with_op(db).await;
+            let (id, _) = app
+                .create(motcua_web::service::NewAccountInput {
+                    username: "hoaphat".into(),
+                    full_name: "Công ty Cổ phần Hòa Phát".into(),
+                    tax_code: Some("0100100079".into()),
+                    roles: vec![motcua_domain::Role::Business],
+                    initial_password: Some("Hoa-Phat-Thep-2026".into()),
+                    permanent: true,
+                    ..Default::default()
+                })
+                .await;
+            let b = app.browser();
+            let r = eid_login(&app, &b, &op, "dev-eid-org-0100100079").await;
+            assert!(r.redirects_to("/account"), "{}: {}", r.status, r.text);
+            let account = b.get("/account").await;
+            assert!(account.text.contains("Định danh điện tử tổ chức"));
+            let actions: Vec<String> = app
+                .audit_actions(&format!("account:{id}"))
+                .await
+                .into_iter()
+                .map(|e| e.action)
+                .collect();
+            assert!(actions.contains(&"eid.link".to_string()), "{actions:?}");
+            // A callback replayed (same state and code): refused.
+            let b2 = app.browser();
+            let r = b2.get("/auth/eid?next=/").await;
+            let authorize = r.location().unwrap().to_string();
+            let page = b2.send(b2.client.get(&authorize)).await;
+            let request = attr(&page.text, "name=\"request\" value=\"");
+            let r = b2
+                .send(b2.client.post(format!("{}/authorize", op.issuer)).form(&[
+                    ("request", request.as_str()),
+                    ("subject", "dev-eid-001"),
+                    ("action", "login"),
+                ]))
+                .await;
+            let callback = r.location().unwrap().to_string();
+            let first = b2.send(b2.client.get(&callback)).await;
+            assert_eq!(first.status, StatusCode::SEE_OTHER);
+            let again = b2.send(b2.client.get(&callback)).await;
+            assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+            assert!(
+                again.text.contains("hết hạn hoặc đã được dùng"),
+                "{}",
+                again.text
+            );
+            // A callback with a forged state: refused; from another browser: refused.
+            let forged = callback.replace("state=", "state=x");
+            let r = b2.send(b2.client.get(&forged)).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        })
+        .await;
+    }
+}
