@@ -239,6 +239,14 @@ async fn serve_with(cfg: &Config, state: AppState, extra: Option<axum::Router>) 
     Ok(())
 }
 
+/// 32 random hex characters (demo secrets).
+fn hex_token() -> String {
+    use rand::RngCore;
+    let mut b = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut b);
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
 fn hostname() -> String {
     std::fs::read_to_string("/etc/hostname")
         .map(|s| s.trim().to_string())
@@ -489,6 +497,65 @@ async fn demo_identity(cfg: &Config, state: AppState) -> Result<(AppState, axum:
         .verifier
         .trust
         .add_intermediate(pki.ca.cert.clone());
+
+    // SIM signature: the provider simulator at /dev-mss, one subscriber
+    // whose SIM holds the personal certificate.
+    let public = cfg.public_url.trim_end_matches('/').to_string();
+    let sim = motcua_pki::mss_sim::Simulator::new();
+    if let Some((_, der, key)) = leaves.iter().find(|(n, _, _)| *n == "person") {
+        let person = motcua_pki::testca::Issued::from_parts(der, key)
+            .map_err(|e| anyhow::anyhow!("demo SIM: {e}"))?;
+        sim.add_subscriber("0912345678", "1234", &person)
+            .map_err(|e| anyhow::anyhow!("demo SIM: {e}"))?;
+    }
+    let mss = sim.client_config(&format!("{public}/dev-mss"));
+    identity.sim = Some(
+        motcua_web::identity::SimConfig {
+            endpoint: mss.endpoint.clone(),
+            ap_id: mss.ap_id.clone(),
+            ap_password: mss.ap_password.clone(),
+            mssp_id: mss.mssp_id.clone(),
+            ..Default::default()
+        }
+        .client()
+        .map_err(|e| anyhow::anyhow!(e))?,
+    );
+
+    // National e-ID: the development OpenID Provider at /dev-eid.
+    let eid_secret = hex_token();
+    let devop = motcua_oidc::devop::DevOp::new(
+        motcua_oidc::devop::DevOpConfig::new(
+            format!("{public}/dev-eid"),
+            motcua_oidc::devop::DevClient {
+                client_id: "motcua-demo".into(),
+                client_secret: eid_secret.clone(),
+                redirect_uris: vec![format!("{public}/auth/eid/callback")],
+            },
+            motcua_oidc::devop::demo_identities(),
+        ),
+        Arc::new(SystemClock),
+    )
+    .map_err(|e| anyhow::anyhow!("demo e-ID: {e}"))?;
+    let mut acr_map = std::collections::BTreeMap::new();
+    acr_map.insert(
+        motcua_oidc::devop::ACR_LEVEL_1.to_string(),
+        "eid_l1".to_string(),
+    );
+    acr_map.insert(
+        motcua_oidc::devop::ACR_LEVEL_2.to_string(),
+        "eid_l2".to_string(),
+    );
+    acr_map.insert(
+        motcua_oidc::devop::ACR_ORGANISATION.to_string(),
+        "eid_org".to_string(),
+    );
+    identity.eid_config = Some(motcua_web::identity::eid::EidConfig {
+        issuer: format!("{public}/dev-eid"),
+        client_id: "motcua-demo".into(),
+        client_secret: eid_secret,
+        acr_map,
+        ..Default::default()
+    });
     let state = state.with_identity(identity);
 
     println!(
@@ -531,7 +598,9 @@ async fn demo_identity(cfg: &Config, state: AppState) -> Result<(AppState, axum:
             println!("    cargo run -p motcua-signer -- --module <your PKCS#11 module> --allow-origin {origin}");
         }
     }
-    println!("Try: {}/auth/token?purpose=register (register with the token), /account/data, /account/certificates.", cfg.public_url);
+    println!("  SIM signature (provider simulator): phone 0912345678, PIN 1234; the phone is {public}/dev-mss/phone/84912345678");
+    println!("  national e-ID (development provider at {public}/dev-eid): /login → \"Đăng nhập bằng … VNeID\"");
+    println!("Try: {}/auth/token?purpose=register (register with the token), /auth/sim, /account/data, /account/certificates.", cfg.public_url);
     // Keep the development CRLs fresh while the demo runs.
     let refresher = pki.clone();
     tokio::spawn(async move {
@@ -540,7 +609,10 @@ async fn demo_identity(cfg: &Config, state: AppState) -> Result<(AppState, axum:
             let _ = refresher.refresh(SystemClock.now());
         }
     });
-    let extra = axum::Router::new().nest("/dev-pki", pki.router());
+    let extra = axum::Router::new()
+        .nest("/dev-pki", pki.router())
+        .nest("/dev-mss", sim.router())
+        .nest("/dev-eid", devop.router());
     Ok((state, extra))
 }
 

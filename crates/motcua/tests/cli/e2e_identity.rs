@@ -336,3 +336,255 @@ async fn browser_business_registers_and_logs_in_with_a_usb_token() {
 async fn session_cookie(b: &Page) -> String {
     b.cookie("motcua_session").await.unwrap_or_default()
 }
+
+/// npm oidc-provider (the real, independent OP of the oidc crate's tests)
+/// on `port`, redirecting to `redirect`; `None` after a loud note when Node
+/// or the package is missing (a failure under CI=true).
+fn start_node_op(test: &str, port: u16, redirect: &str) -> Option<std::process::Child> {
+    use std::io::BufRead;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = match std::env::var_os("OIDC_PROVIDER_DIR") {
+        Some(d) if !d.is_empty() => std::path::PathBuf::from(d),
+        _ => root.join("node_modules/oidc-provider"),
+    };
+    let module = dir.join("lib/index.js");
+    let node = std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !node || !module.is_file() {
+        let what = format!("node and npm oidc-provider@9 ({})", module.display());
+        assert!(!crate::support::in_ci(), "CI=true: {test} needs {what}");
+        loud(&format!("\n*** SKIPPED {test}: {what} missing (npm install --no-save axe-core@4 oidc-provider@9) ***\n"));
+        return None;
+    }
+    let mut child = std::process::Command::new("node")
+        .arg(root.join("crates/oidc/tests/peers/op.mjs"))
+        .env("OP_PORT", port.to_string())
+        .env("OP_REDIRECT", redirect)
+        .env("OP_MODULE", &module)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("node: {e}"));
+    let out = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    let mut reader = std::io::BufReader::new(out);
+    let mut line = String::new();
+    reader
+        .read_line(&mut line)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(line.starts_with("READY "), "oidc-provider: {line}");
+    // Keep reading: a closed pipe would end the provider at its next log.
+    std::thread::spawn(move || for _ in reader.lines() {});
+    Some(child)
+}
+
+struct Kill(std::process::Child);
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn browser_citizen_is_created_through_the_eid_provider() {
+    let test = "browser_citizen_is_created_through_the_eid_provider";
+    let Some(tools) = Tools::find(test) else {
+        return;
+    };
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let op_port = free_port();
+    let Some(op) = start_node_op(test, op_port, &format!("{base}/auth/eid/callback")) else {
+        return;
+    };
+    let _op = Kill(op);
+    let sb = Sandbox::sqlite();
+    let config = sb.path().join("motcua.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[identity.eid]\nissuer = \"http://127.0.0.1:{op_port}\"\nclient_id = \"motcua\"\nclient_secret = \"motcua-test-secret\"\n\
+             [identity.eid.acr_map]\n\"urn:motcua:test:level-2\" = \"eid_l2\"\n"
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut cmd = sb.cmd(&["--config", &config.to_string_lossy(), "serve"]);
+    cmd.env("MOTCUA_LISTEN", format!("127.0.0.1:{port}"))
+        .env("MOTCUA_PUBLIC_URL", &base);
+    let server = crate::support::Server::start(cmd);
+    let b = crate::webdriver::Browser::start(&tools, &server.url).await;
+    b.goto("/lang/vi?next=/login").await;
+    b.wait_path("the login page", |p| p == "/login").await;
+    b.click("#login-eid").await;
+    // The provider's own (development) login and consent pages.
+    b.element("input[name='login']").await;
+    assert!(b
+        .url()
+        .await
+        .starts_with(&format!("http://127.0.0.1:{op_port}/")));
+    b.fill("input[name='login']", "citizen-001").await;
+    b.fill("input[name='password']", "any").await;
+    b.click("button[type='submit']").await;
+    let start = Instant::now();
+    while !b.url().await.starts_with(&base) {
+        if let Ok(v) = b
+            .execute("return !!document.querySelector(\"form[action*='/interaction/'] button[type='submit']\") && !document.querySelector(\"input[name='login']\");", json!([]))
+            .await
+        {
+            if v == json!(true) {
+                b.click("form[action*='/interaction/'] button[type='submit']").await;
+            }
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "stuck at the provider: {}",
+            b.body_text().await
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // First login: the consent screen lists what will be stored.
+    b.wait_path("the consent screen", |p| p.starts_with("/register/eid/"))
+        .await;
+    assert_eq!(b.text("#claim-name").await, "Nguyễn Văn An");
+    assert_eq!(b.text("#claim-personal-id").await, "001085012345");
+    crate::e2e::axe_check(&b, &tools.axe_js, "the e-ID consent screen").await;
+    b.fill("#email", "an.nguyen@example.vn").await;
+    b.click("#agree").await;
+    b.click("form.form button[type='submit']").await;
+    b.wait_path("the account page", |p| p.starts_with("/account"))
+        .await;
+    b.goto("/account").await;
+    assert_eq!(b.text("#assurance-level").await, "3");
+    assert!(b
+        .text("#login-method")
+        .await
+        .contains("Định danh điện tử mức 2"));
+}
+
+#[tokio::test]
+async fn browser_sim_signature_registration_and_login_through_the_simulator() {
+    let test = "browser_sim_signature_registration_and_login_through_the_simulator";
+    let Some(tools) = Tools::find(test) else {
+        return;
+    };
+    let now = motcua_domain::Clock::now(&motcua_domain::SystemClock);
+    let pki = TestPki::start(now).await.unwrap_or_else(|e| panic!("{e}"));
+    let person = pki
+        .issue(&LeafSpec::person("Lê Thị Mai", "001190005678", now))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let sim = motcua_pki::mss_sim::Simulator::new();
+    sim.add_subscriber("0987123456", "2580", &person)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let sim_server = sim.start().await.unwrap_or_else(|e| panic!("{e}"));
+    let mss = sim.client_config(&sim_server.base_url);
+    let sb = Sandbox::sqlite();
+    let root = sb.path().join("root.pem");
+    std::fs::write(&root, motcua_pki::cert::to_pem(&pki.root.cert.der))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let ca = sb.path().join("ca.pem");
+    std::fs::write(&ca, motcua_pki::cert::to_pem(&pki.ca.cert.der))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let config = sb.path().join("motcua.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[identity]\ntrust_anchors = [{root:?}]\nintermediates = [{ca:?}]\ncaptcha_reveal_for_tests = true\n\
+             [identity.sim]\nendpoint = {:?}\nap_id = {:?}\nap_password = {:?}\nmssp_id = {:?}\n",
+            mss.endpoint, mss.ap_id, mss.ap_password, mss.mssp_id
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut cmd = sb.cmd(&["--config", &config.to_string_lossy(), "serve"]);
+    cmd.env("MOTCUA_LISTEN", format!("127.0.0.1:{port}"))
+        .env("MOTCUA_PUBLIC_URL", &base);
+    let server = crate::support::Server::start(cmd);
+    let b = crate::webdriver::Browser::start(&tools, &server.url).await;
+    b.goto("/lang/vi?next=/").await;
+    b.wait_path("home", |p| p == "/").await;
+    let portal = b.window().await;
+
+    // Registration: the number, then the PIN on the phone (the simulator's
+    // page in a second tab), then the prefilled form.
+    b.goto("/auth/sim?purpose=register").await;
+    crate::e2e::axe_check(&b, &tools.axe_js, "the SIM signature page").await;
+    b.fill("#phone", "0987 123 456").await;
+    b.click("form.form button[type='submit']").await;
+    b.wait_path("the waiting page", |p| p.starts_with("/auth/sim/"))
+        .await;
+    let code = b.text("#sim-code").await;
+    crate::e2e::axe_check(&b, &tools.axe_js, "the SIM waiting page").await;
+    let known = b.windows().await;
+    b.execute(
+        "window.open(arguments[0], '_blank');",
+        json!([sim_server.phone_url("84987123456")]),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let phone = b.switch_to_new_window(&known).await;
+    b.element("#pin").await;
+    assert!(
+        b.body_text().await.contains(&code),
+        "the phone shows the page's code"
+    );
+    b.fill("#pin", "2580").await;
+    b.click("#approve").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    b.switch_to(&portal).await;
+    b.wait_path("the registration form", |p| {
+        p.starts_with("/register/certificate/")
+    })
+    .await;
+    assert_eq!(b.text("#prefill-name").await, "Lê Thị Mai");
+    b.fill("#email", "mai.le@example.vn").await;
+    let answer = b
+        .execute(
+            "return document.getElementById('captcha-image').dataset.answer;",
+            json!([]),
+        )
+        .await
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    b.fill("#captcha", &answer).await;
+    b.click("form.form button[type='submit']").await;
+    b.wait_path("the code page", |p| p.ends_with("/confirm"))
+        .await;
+    let code = code_from_mail(&sb.mail_dir(), "mai.le@example.vn");
+    b.fill("#code", &code).await;
+    b.click("form.form button[type='submit']").await;
+    b.wait_path("the account", |p| {
+        p.starts_with("/account?m=registered_certificate")
+    })
+    .await;
+
+    // Log out; log in with the SIM.
+    b.click("form[action='/logout'] button[type='submit']")
+        .await;
+    b.wait_path("logged out", |p| p.starts_with("/?m=logged_out"))
+        .await;
+    b.goto("/login").await;
+    b.click("#login-sim").await;
+    b.wait_path("the SIM page", |p| p.starts_with("/auth/sim"))
+        .await;
+    b.fill("#phone", "0987123456").await;
+    b.click("form.form button[type='submit']").await;
+    b.wait_path("the waiting page", |p| p.starts_with("/auth/sim/"))
+        .await;
+    b.switch_to(&phone).await;
+    b.goto_url(&sim_server.phone_url("84987123456")).await;
+    b.element("#pin").await;
+    b.fill("#pin", "2580").await;
+    b.click("#approve").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    b.switch_to(&portal).await;
+    b.wait_path("logged in", |p| p == "/").await;
+    b.goto("/account").await;
+    assert_eq!(b.text("#assurance-level").await, "3");
+    assert!(b.text("#login-method").await.contains("SIM"));
+    drop(pki);
+}

@@ -13,7 +13,7 @@ const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 pub const WAIT: Duration = Duration::from_secs(20);
 
 const INSTALL: &str = "install them with: apt-get install -y chromium chromium-driver && \
-                       (cd <repo root> && npm install --no-save axe-core@4) — or run .ci/run";
+                       (cd <repo root> && npm install --no-save axe-core@4 oidc-provider@9) — or run .ci/run";
 
 /// The browser, its driver and axe-core, found on this machine.
 pub struct Tools {
@@ -294,6 +294,13 @@ impl Page {
     /// Opens a path of the portal.
     pub async fn goto(&self, path: &str) {
         let url = format!("{}{path}", self.base);
+        self.post("/url", json!({ "url": url }))
+            .await
+            .unwrap_or_else(|e| panic!("navigate to {url}: {e}"));
+    }
+
+    /// Opens an absolute URL (another site, e.g. a simulator's page).
+    pub async fn goto_url(&self, url: &str) {
         self.post("/url", json!({ "url": url }))
             .await
             .unwrap_or_else(|e| panic!("navigate to {url}: {e}"));
