@@ -40,6 +40,33 @@ pub async fn insert_challenge(c: &mut AnyConnection, r: &ChallengeRow) -> Result
     Ok(())
 }
 
+/// Records a stateless challenge as spent (used_at = now): the first
+/// caller, on any node, succeeds; a replay is `Conflict`.
+pub async fn record_spent_challenge(
+    c: &mut AnyConnection,
+    r: &ChallengeRow,
+    now: Millis,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO auth_challenges (id, nonce, purpose, origin, method, binding_hash, account_id, created_at, expires_at, used_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(&r.id)
+    .bind(&r.nonce)
+    .bind(&r.purpose)
+    .bind(&r.origin)
+    .bind(&r.method)
+    .bind(&r.binding_hash)
+    .bind(r.account_id)
+    .bind(r.created_at)
+    .bind(r.expires_at)
+    .bind(now)
+    .execute(&mut *c)
+    .await
+    .map_err(conflict("challenge"))?;
+    Ok(())
+}
+
 /// Spends a challenge: only one caller, on any node, ever gets the row,
 /// and only while it is unexpired and from the browser it was issued to.
 pub async fn spend_challenge(

@@ -2515,3 +2515,26 @@ async fn eid_requests_spend_once_and_links_are_unique() -> R {
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn stateless_challenges_are_recorded_once() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let row = challenge_row("s1", "b");
+        identity::record_spent_challenge(&mut c, &row, NOW).await?;
+        assert!(
+            matches!(
+                identity::record_spent_challenge(&mut c, &row, NOW + 1).await,
+                Err(StoreError::Conflict(_))
+            ),
+            "{tag}: a replay conflicts"
+        );
+        // Already spent: the stored-row path finds nothing either.
+        assert_eq!(
+            identity::spend_challenge(&mut c, "s1", "b", NOW + 1).await?,
+            None
+        );
+    }
+    Ok(())
+}

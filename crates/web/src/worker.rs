@@ -99,6 +99,12 @@ pub async fn run(
                 if let Err(e) = sessions::purge_expired(&mut c, now).await {
                     tracing::warn!(error = %e, "session purge failed");
                 }
+                // Challenges, captchas, sign-ups, SIM transactions and
+                // started e-ID logins, an hour after they expired.
+                if let Err(e) = motcua_store::identity::purge_expired(&mut c, now - 3_600_000).await
+                {
+                    tracing::warn!(error = %e, "identity purge failed");
+                }
                 match jobs::expire_leases(&mut c, now).await {
                     Ok(0) => {}
                     Ok(n) => {

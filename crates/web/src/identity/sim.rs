@@ -120,7 +120,13 @@ pub enum Progress {
 }
 
 /// Polls the provider once for transaction `id` of this browser.
-pub async fn poll(state: &AppState, binding_hash: &str, id: &str) -> Result<Progress, SimError> {
+/// `viewer`: the logged-in account (a step-up's challenge names it).
+pub async fn poll(
+    state: &AppState,
+    binding_hash: &str,
+    id: &str,
+    viewer: Option<i64>,
+) -> Result<Progress, SimError> {
     let client = state.identity.sim.as_ref().ok_or(SimError::Disabled)?;
     let now = state.now();
     let t = {
@@ -180,7 +186,17 @@ pub async fn poll(state: &AppState, binding_hash: &str, id: &str) -> Result<Prog
                 chain: String::new(),
                 signature: B64.encode(signature),
             };
-            let v = token::verify_signed(state, binding_hash, purpose, &signed).await?;
+            let account = (purpose == Purpose::StepUp).then_some(viewer).flatten();
+            let v = token::verify_signed(
+                state,
+                binding_hash,
+                purpose,
+                AuthMethod::Sim,
+                account,
+                &signed,
+                false,
+            )
+            .await?;
             Ok(Progress::Verified(Box::new(v), t))
         }
         other => {

@@ -1,12 +1,14 @@
 //! Signed-challenge login and registration (USB token through the signing
 //! tool; the SIM flow reuses the same checks). R-ID-9, R-ID-11.
 //!
-//! 1. The page asks for a challenge ([`issue_challenge`]); it is stored,
-//!    bound to this browser, valid for a short time.
+//! 1. The page asks for a challenge ([`issue_challenge`]): its nonce is an
+//!    HMAC binding it to this browser, purpose, method and expiry, so
+//!    issuing writes nothing.
 //! 2. The signing tool signs its exact text with the chosen certificate.
-//! 3. [`verify_signed`] parses it, checks origin and purpose, spends the
-//!    stored row (single use), verifies the signature, the certificate path
-//!    and its revocation status at `now`.
+//! 3. [`verify_signed`] parses it, checks origin, purpose, expiry and the
+//!    HMAC, spends it (a row keyed by its id: single use across nodes; the
+//!    login spends it in its own transaction), verifies the signature, the
+//!    certificate path and its revocation status at `now`.
 //! 4. Login finds the account the certificate is bound to
 //!    ([`login_with_certificate`]); registration opens a sign-up prefilled
 //!    from the certificate ([`start_signup`]) that the email code completes.
@@ -14,6 +16,7 @@ use crate::ctx::{random_token, sha256_hex};
 use crate::service::{self, account_target, Origin, ServiceError};
 use crate::AppState;
 use base64::engine::general_purpose::STANDARD as B64;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64_URL;
 use base64::Engine;
 use motcua_domain::{AccountStatus, AuthMethod, Millis, Role, MINUTE};
 use motcua_pki::challenge::{Challenge, ChallengeError, Purpose};
@@ -93,7 +96,38 @@ pub fn portal_origin(state: &AppState) -> String {
     }
 }
 
-/// Creates and stores a challenge for this browser.
+/// The challenge's nonce: an HMAC (the portal's secret) over everything
+/// the challenge is for — id, purpose, origin, expiry, method, this
+/// browser, the account (step-up). Nothing is stored when a challenge is
+/// issued; the signed text proves itself, and only spending it writes.
+fn challenge_mac(
+    state: &AppState,
+    ch: &Challenge,
+    method: AuthMethod,
+    binding_hash: &str,
+    account_id: Option<i64>,
+) -> String {
+    use hmac::{Hmac, Mac};
+    let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(&state.config.secret_key) else {
+        return String::new();
+    };
+    mac.update(
+        format!(
+            "motcua-challenge-mac/1\n{}\n{}\n{}\n{}\n{}\n{}\n{}",
+            ch.id,
+            ch.purpose.as_str(),
+            ch.origin,
+            ch.expires,
+            method.as_str(),
+            binding_hash,
+            account_id.map(|a| a.to_string()).unwrap_or_default()
+        )
+        .as_bytes(),
+    );
+    B64_URL.encode(mac.finalize().into_bytes())
+}
+
+/// Creates a challenge for this browser (no write: see [`challenge_mac`]).
 pub async fn issue_challenge(
     state: &AppState,
     binding_hash: &str,
@@ -102,28 +136,13 @@ pub async fn issue_challenge(
     account_id: Option<i64>,
 ) -> Result<Challenge, TokenError> {
     let now = state.now();
-    let ch = Challenge::new(
+    let mut ch = Challenge::new(
         &portal_origin(state),
         purpose,
         now,
         state.identity.challenge_ttl,
     );
-    let mut c = state.store.conn().await?;
-    store::insert_challenge(
-        &mut c,
-        &ChallengeRow {
-            id: ch.id.clone(),
-            nonce: ch.nonce.clone(),
-            purpose: purpose.as_str().into(),
-            origin: ch.origin.clone(),
-            method: method.as_str().into(),
-            binding_hash: binding_hash.to_string(),
-            account_id,
-            created_at: now,
-            expires_at: ch.expires,
-        },
-    )
-    .await?;
+    ch.nonce = challenge_mac(state, &ch, method, binding_hash, account_id);
     Ok(ch)
 }
 
@@ -140,24 +159,41 @@ pub struct SignedChallenge {
     pub signature: String,
 }
 
-/// A verified signature: the spent challenge row and the validated chain.
+/// A verified signature: the challenge (spent unless `spent` is false:
+/// the login spends it in its own transaction) and the validated chain.
 pub struct Verified {
     pub row: ChallengeRow,
     pub chain: Chain,
+    pub spent: bool,
 }
 
-/// Checks a signed challenge for `purpose`, spending it.
+/// Checks a signed challenge for `purpose`, issued to this browser for
+/// `method` (and `account_id` for add/step-up). It is spent at once, or,
+/// with `defer_spend`, by the caller's transaction ([`spend_in`]).
 pub async fn verify_signed(
     state: &AppState,
     binding_hash: &str,
     purpose: Purpose,
+    method: AuthMethod,
+    account_id: Option<i64>,
     signed: &SignedChallenge,
+    defer_spend: bool,
 ) -> Result<Verified, TokenError> {
     let now = state.now();
     // Normalise line ends a form post may have changed.
     let text = signed.challenge.replace("\r\n", "\n");
     let ch = Challenge::parse(&text)?;
     ch.check(&portal_origin(state), purpose, now)?;
+    // Issued by this portal, to this browser, for this method and account.
+    let expected = challenge_mac(state, &ch, method, binding_hash, account_id);
+    if expected.is_empty()
+        || !bool::from(subtle::ConstantTimeEq::ct_eq(
+            expected.as_bytes(),
+            ch.nonce.as_bytes(),
+        ))
+    {
+        return Err(ChallengeError::Spent.into());
+    }
     let decode = |s: &str| B64.decode(s.trim()).map_err(|_| TokenError::Malformed);
     let cert = decode(&signed.certificate)?;
     let sig = decode(&signed.signature)?;
@@ -171,22 +207,47 @@ pub async fn verify_signed(
     if cert.is_empty() || sig.is_empty() || cert.len() > 16 * 1024 || sig.len() > 2048 {
         return Err(TokenError::Malformed);
     }
-    // Spend before the (slower) certificate checks: a replay gets nothing,
-    // and a failed attempt needs a new challenge.
-    let row = {
+    let row = ChallengeRow {
+        id: ch.id.clone(),
+        nonce: ch.nonce.clone(),
+        purpose: purpose.as_str().into(),
+        origin: ch.origin.clone(),
+        method: method.as_str().into(),
+        binding_hash: binding_hash.to_string(),
+        account_id,
+        created_at: now,
+        expires_at: ch.expires,
+    };
+    if !defer_spend {
+        // Spend before the (slower) certificate checks: a replay gets
+        // nothing, and a failed attempt needs a new challenge.
         let mut c = state.store.conn().await?;
-        store::spend_challenge(&mut c, &ch.id, binding_hash, now).await?
-    }
-    .ok_or(ChallengeError::Spent)?;
-    if row.nonce != ch.nonce || row.purpose != purpose.as_str() || row.origin != ch.origin {
-        return Err(ChallengeError::Spent.into());
+        spend_in(&mut c, &row, now).await?;
     }
     let chain = state
         .identity
         .verifier
         .verify(&cert, &chain, text.as_bytes(), &sig, now)
         .await?;
-    Ok(Verified { row, chain })
+    Ok(Verified {
+        row,
+        chain,
+        spent: !defer_spend,
+    })
+}
+
+/// Spends a challenge: the first caller, on any node, records it; a replay
+/// conflicts and is refused.
+pub async fn spend_in(
+    c: &mut AnyConnection,
+    row: &ChallengeRow,
+    now: Millis,
+) -> Result<(), TokenError> {
+    match store::record_spent_challenge(c, row, now).await {
+        Ok(()) => Ok(()),
+        Err(motcua_store::StoreError::Conflict(_)) => Err(ChallengeError::Spent.into()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The method a challenge row was issued for.
@@ -205,6 +266,9 @@ pub async fn login_with_certificate(
     let now = state.now();
     let leaf = v.chain.leaf();
     let mut tx = state.store.begin().await?;
+    if !v.spent {
+        spend_in(&mut tx, &v.row, now).await?;
+    }
     let bound = store::find_certificate(&mut tx, &leaf.issuer_dn, &leaf.serial_hex).await?;
     let Some(bound) = bound.filter(|b| b.status == "active" && b.spki_sha256 == leaf.spki_sha256)
     else {

@@ -247,7 +247,21 @@ pub async fn verify(
 ) -> Response {
     let (name, purpose) = purpose_of(f.purpose.as_deref());
     let next = ctx::safe_next(f.next.as_deref());
-    let outcome = match token::verify_signed(&state, &ctx.binding_hash, purpose, &f.signed).await {
+    let account = match name {
+        "add" | "step_up" => ctx.viewer.as_ref().map(|v| v.account.id),
+        _ => None,
+    };
+    let signed = token::verify_signed(
+        &state,
+        &ctx.binding_hash,
+        purpose,
+        AuthMethod::UsbToken,
+        account,
+        &f.signed,
+        name == "login",
+    )
+    .await;
+    let outcome = match signed {
         Err(e) => Err(e),
         Ok(v) => finish(&state, &ctx, name, &next, &v).await,
     };
@@ -1049,7 +1063,8 @@ pub async fn sim_start(
 /// itself every two seconds until the user answers on the phone.
 pub async fn sim_wait(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
     use crate::identity::sim::{self, Progress, SimError};
-    match sim::poll(&state, &ctx.binding_hash, &id).await {
+    let viewer = ctx.viewer.as_ref().map(|v| v.account.id);
+    match sim::poll(&state, &ctx.binding_hash, &id, viewer).await {
         Ok(Progress::Waiting(t)) => {
             let (name, _) = sim_purpose(Some(t.purpose.as_str()));
             let masked = format!("…{}", &t.msisdn[t.msisdn.len().saturating_sub(3)..]);
