@@ -837,13 +837,21 @@ async fn operator_grants_two_refuses_one_and_the_notice_says_exactly_that() {
         );
         // The passwords are in the notice: the first holder logs in with
         // it and must change it at once.
-        let tokens: Vec<&str> = text.split(' ').collect();
-        let password = tokens
+        // The text extraction may split a word where the PDF spaces its
+        // glyphs: join what follows the username up to the password's 16
+        // characters (xxxxx-xxxxx-xxxx).
+        let tokens: Vec<&str> = text.split_whitespace().collect();
+        let at = tokens
             .iter()
             .position(|t| *t == "annv.bct")
-            .and_then(|i| tokens.get(i + 1))
-            .expect("password after the username")
-            .to_string();
+            .expect("username in the notice");
+        let mut password = String::new();
+        for t in &tokens[at + 1..] {
+            if password.len() >= 16 {
+                break;
+            }
+            password.push_str(t);
+        }
         assert_eq!(password.len(), 16, "{n}: {password}");
         let holder = app.browser();
         let r = holder.login("annv.bct", &password).await;
