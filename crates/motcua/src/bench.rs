@@ -82,18 +82,25 @@ async fn cert_login_rate(
     for cert in certs {
         let url = url.to_string();
         tasks.push(tokio::spawn(async move {
+            let b64 = base64::engine::general_purpose::STANDARD;
+            // Each login is a person without a session yet: only the
+            // pre-session cookie (the CSRF binding) is sent; the new
+            // session's cookie is not kept.
             let client = reqwest::Client::builder()
-                .cookie_store(true)
                 .redirect(reqwest::redirect::Policy::none())
                 .build()?;
-            let html = client
-                .get(format!("{url}/auth/token"))
-                .send()
-                .await?
-                .text()
-                .await?;
+            let page = client.get(format!("{url}/auth/token")).send().await?;
+            let pre = page
+                .headers()
+                .get_all(reqwest::header::SET_COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .find(|c| c.starts_with("motcua_pre="))
+                .and_then(|c| c.split(';').next())
+                .context("no pre-session cookie")?
+                .to_string();
+            let html = page.text().await?;
             let csrf = csrf_from(&html).context("no csrf token")?;
-            let b64 = base64::engine::general_purpose::STANDARD;
             let cert_b64 = b64.encode(cert.der());
             let (mut ok, mut bad) = (0u64, 0u64);
             let mut lat = Vec::new();
@@ -101,6 +108,7 @@ async fn cert_login_rate(
                 let t0 = Instant::now();
                 let ch: serde_json::Value = client
                     .post(format!("{url}/auth/token/challenge"))
+                    .header("cookie", &pre)
                     .header("x-csrf-token", &csrf)
                     .form(&[("purpose", "login")])
                     .send()
@@ -111,6 +119,7 @@ async fn cert_login_rate(
                 let sig = b64.encode(cert.sign(text.as_bytes()));
                 let r = client
                     .post(format!("{url}/auth/token/verify"))
+                    .header("cookie", &pre)
                     .form(&[
                         ("csrf", csrf.as_str()),
                         ("purpose", "login"),
@@ -122,7 +131,9 @@ async fn cert_login_rate(
                     ])
                     .send()
                     .await?;
-                if r.status() == reqwest::StatusCode::SEE_OTHER {
+                if r.status() == reqwest::StatusCode::SEE_OTHER
+                    && r.headers().get(reqwest::header::SET_COOKIE).is_some()
+                {
                     ok += 1;
                     lat.push(t0.elapsed().as_secs_f64() * 1000.0);
                 } else {
