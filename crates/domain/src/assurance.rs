@@ -110,14 +110,24 @@ pub struct AssurancePolicy {
 
 impl Default for AssurancePolicy {
     fn default() -> Self {
-        let mut levels = BTreeMap::new();
-        levels.insert(AuthMethod::Password, AssuranceLevel(1));
-        levels.insert(AuthMethod::EidL1, AssuranceLevel(2));
-        levels.insert(AuthMethod::EidL2, AssuranceLevel(3));
-        levels.insert(AuthMethod::EidOrg, AssuranceLevel(3));
-        levels.insert(AuthMethod::UsbToken, AssuranceLevel(3));
-        levels.insert(AuthMethod::Sim, AssuranceLevel(3));
-        Self { levels }
+        Self {
+            levels: AuthMethod::ALL
+                .into_iter()
+                .map(|m| (m, default_level(m)))
+                .collect(),
+        }
+    }
+}
+
+/// The order: password < e-ID level 1 < e-ID level 2 = organisation
+/// e-ID = USB token = SIM.
+fn default_level(m: AuthMethod) -> AssuranceLevel {
+    match m {
+        AuthMethod::Password => AssuranceLevel(1),
+        AuthMethod::EidL1 => AssuranceLevel(2),
+        AuthMethod::EidL2 | AuthMethod::EidOrg | AuthMethod::UsbToken | AuthMethod::Sim => {
+            AssuranceLevel(3)
+        }
     }
 }
 
@@ -128,8 +138,7 @@ impl AssurancePolicy {
         self.levels
             .get(&method)
             .copied()
-            .or_else(|| Self::default().levels.get(&method).copied())
-            .unwrap_or(AssuranceLevel::LOW)
+            .unwrap_or_else(|| default_level(method))
     }
 
     /// Overrides the level of one method.

@@ -20,26 +20,6 @@ pub struct ChallengeRow {
     pub expires_at: Millis,
 }
 
-pub async fn insert_challenge(c: &mut AnyConnection, r: &ChallengeRow) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO auth_challenges (id, nonce, purpose, origin, method, binding_hash, account_id, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(&r.id)
-    .bind(&r.nonce)
-    .bind(&r.purpose)
-    .bind(&r.origin)
-    .bind(&r.method)
-    .bind(&r.binding_hash)
-    .bind(r.account_id)
-    .bind(r.created_at)
-    .bind(r.expires_at)
-    .execute(&mut *c)
-    .await
-    .map_err(conflict("challenge"))?;
-    Ok(())
-}
-
 /// Records a stateless challenge as spent (used_at = now): the first
 /// caller, on any node, succeeds; a replay is `Conflict`.
 pub async fn record_spent_challenge(
@@ -65,41 +45,6 @@ pub async fn record_spent_challenge(
     .await
     .map_err(conflict("challenge"))?;
     Ok(())
-}
-
-/// Spends a challenge: only one caller, on any node, ever gets the row,
-/// and only while it is unexpired and from the browser it was issued to.
-pub async fn spend_challenge(
-    c: &mut AnyConnection,
-    id: &str,
-    binding_hash: &str,
-    now: Millis,
-) -> Result<Option<ChallengeRow>> {
-    let row = sqlx::query(
-        "UPDATE auth_challenges SET used_at = $1 \
-         WHERE id = $2 AND binding_hash = $3 AND used_at IS NULL AND expires_at > $1 \
-         RETURNING id, nonce, purpose, origin, method, binding_hash, account_id, created_at, expires_at",
-    )
-    .bind(now)
-    .bind(id)
-    .bind(binding_hash)
-    .fetch_optional(&mut *c)
-    .await?;
-    row.map(|r| challenge_row(&r)).transpose()
-}
-
-fn challenge_row(r: &AnyRow) -> Result<ChallengeRow> {
-    Ok(ChallengeRow {
-        id: r.try_get("id")?,
-        nonce: r.try_get("nonce")?,
-        purpose: r.try_get("purpose")?,
-        origin: r.try_get("origin")?,
-        method: r.try_get("method")?,
-        binding_hash: r.try_get("binding_hash")?,
-        account_id: r.try_get("account_id")?,
-        created_at: r.try_get("created_at")?,
-        expires_at: r.try_get("expires_at")?,
-    })
 }
 
 /// Deletes challenges, captchas and sign-ups expired before `before`.

@@ -2118,47 +2118,37 @@ fn challenge_row(id: &str, binding: &str) -> identity::ChallengeRow {
 }
 
 #[tokio::test]
-async fn challenges_are_spent_once_by_their_browser_before_expiry() -> R {
+async fn challenges_are_spent_once_and_purged_after_expiry() -> R {
     for db in backends().await {
         let tag = db.name;
         let mut c = db.store.conn().await?;
-        identity::insert_challenge(&mut c, &challenge_row("c1", "browser-a")).await?;
-        assert!(matches!(
-            identity::insert_challenge(&mut c, &challenge_row("c1", "browser-a")).await,
-            Err(StoreError::Conflict(_))
-        ));
-        // Another browser cannot spend it, and trying does not burn it.
-        assert_eq!(
-            identity::spend_challenge(&mut c, "c1", "browser-b", NOW + 1).await?,
-            None,
-            "{tag}"
-        );
-        let spent = identity::spend_challenge(&mut c, "c1", "browser-a", NOW + 1).await?;
-        assert_eq!(spent, Some(challenge_row("c1", "browser-a")), "{tag}");
-        // Replayed: nothing.
-        assert_eq!(
-            identity::spend_challenge(&mut c, "c1", "browser-a", NOW + 2).await?,
-            None,
-            "{tag}"
-        );
-        // Expired: nothing.
-        identity::insert_challenge(&mut c, &challenge_row("c2", "browser-a")).await?;
-        assert_eq!(
-            identity::spend_challenge(&mut c, "c2", "browser-a", NOW + 2 * MINUTE).await?,
-            None,
-            "{tag}"
-        );
-        assert_eq!(
-            identity::spend_challenge(&mut c, "nope", "browser-a", NOW).await?,
-            None
-        );
+        identity::record_spent_challenge(&mut c, &challenge_row("c1", "browser-a"), NOW + 1)
+            .await?;
+        // Replayed, from any browser: a conflict.
+        for binding in ["browser-a", "browser-b"] {
+            assert!(
+                matches!(
+                    identity::record_spent_challenge(
+                        &mut c,
+                        &challenge_row("c1", binding),
+                        NOW + 2
+                    )
+                    .await,
+                    Err(StoreError::Conflict(_))
+                ),
+                "{tag}"
+            );
+        }
+        identity::record_spent_challenge(&mut c, &challenge_row("c2", "browser-a"), NOW + 1)
+            .await?;
         // The purge removes expired rows only.
-        identity::insert_challenge(
+        identity::record_spent_challenge(
             &mut c,
             &identity::ChallengeRow {
                 expires_at: NOW + DAY,
                 ..challenge_row("c3", "x")
             },
+            NOW + 1,
         )
         .await?;
         assert_eq!(
@@ -2166,9 +2156,10 @@ async fn challenges_are_spent_once_by_their_browser_before_expiry() -> R {
             2,
             "{tag}"
         );
-        assert!(identity::spend_challenge(&mut c, "c3", "x", NOW + HOUR)
-            .await?
-            .is_some());
+        assert!(matches!(
+            identity::record_spent_challenge(&mut c, &challenge_row("c3", "x"), NOW + HOUR).await,
+            Err(StoreError::Conflict(_))
+        ));
     }
     Ok(())
 }
@@ -2177,23 +2168,21 @@ async fn challenges_are_spent_once_by_their_browser_before_expiry() -> R {
 async fn challenge_racing_spends_have_one_winner() -> R {
     for db in backends().await {
         let tag = db.name;
-        {
-            let mut c = db.store.conn().await?;
-            identity::insert_challenge(&mut c, &challenge_row("race", "b")).await?;
-        }
         let stores = [db.store.clone(), db.another_store().await];
         let mut tasks = Vec::new();
         for i in 0..10 {
             let store = stores[i % 2].clone();
             tasks.push(tokio::spawn(async move {
                 let mut c = store.conn().await?;
-                identity::spend_challenge(&mut c, "race", "b", NOW + 1).await
+                identity::record_spent_challenge(&mut c, &challenge_row("race", "b"), NOW + 1).await
             }));
         }
         let mut winners = 0;
         for t in tasks {
-            if t.await??.is_some() {
-                winners += 1;
+            match t.await? {
+                Ok(()) => winners += 1,
+                Err(StoreError::Conflict(_)) => {}
+                Err(e) => return Err(e.into()),
             }
         }
         assert_eq!(winners, 1, "{tag}: exactly one spend");
@@ -2529,11 +2518,6 @@ async fn stateless_challenges_are_recorded_once() -> R {
                 Err(StoreError::Conflict(_))
             ),
             "{tag}: a replay conflicts"
-        );
-        // Already spent: the stored-row path finds nothing either.
-        assert_eq!(
-            identity::spend_challenge(&mut c, "s1", "b", NOW + 1).await?,
-            None
         );
     }
     Ok(())

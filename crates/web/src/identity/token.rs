@@ -465,31 +465,16 @@ pub async fn complete_signup(
             ServiceError::Invalid("error.username_taken") => TokenError::IdentityTaken,
             other => other.into(),
         })?;
-    store::add_certificate(
+    bind_certificate(
         &mut tx,
-        &CertificateRow {
-            id: 0,
-            account_id,
-            issuer_dn: cert.issuer_dn.clone(),
-            serial_hex: cert.serial_hex.clone(),
-            subject_dn: cert.subject_dn.clone(),
-            not_before: cert.not_before,
-            not_after: cert.not_after,
-            spki_sha256: cert.spki_sha256.clone(),
-            fingerprint: cert.fingerprint.clone(),
-            cert_der: B64.encode(&cert.der),
-            identity_kind: signup.identity_kind.clone(),
-            identity_value: signup.identity_value.clone(),
-            status: "active".into(),
-            added_at: now,
-            removed_at: None,
-        },
+        origin,
+        account_id,
+        &cert,
+        (&signup.identity_kind, &signup.identity_value),
+        "registration",
+        now,
     )
-    .await
-    .map_err(|e| match e {
-        motcua_store::StoreError::Conflict(_) => TokenError::AlreadyRegistered,
-        other => other.into(),
-    })?;
+    .await?;
     let source_ref = format!("{} / {}", cert.issuer_dn, cert.serial_hex);
     let method = AuthMethod::parse(&signup.method).unwrap_or(AuthMethod::UsbToken);
     let source = if method == AuthMethod::Sim {
@@ -533,22 +518,6 @@ pub async fn complete_signup(
     if !store::signup_done(&mut tx, &signup.id, account_id).await? {
         return Err(ChallengeError::Spent.into());
     }
-    let mut ctx = origin.audit.clone();
-    ctx.actor = account_target(account_id);
-    audit::append(
-        &mut tx,
-        &ctx,
-        "certificate.bind",
-        &account_target(account_id),
-        &serde_json::json!({
-            "issuer": cert.issuer_dn, "serial": cert.serial_hex,
-            "not_after": cert.not_after, "spki_sha256": cert.spki_sha256,
-            "via": "registration",
-        })
-        .to_string(),
-        now,
-    )
-    .await?;
     let token = service::open_session(
         &mut tx,
         state,
@@ -608,6 +577,64 @@ pub async fn step_up(
     Ok(token)
 }
 
+/// Binds a verified certificate to an account (in the caller's
+/// transaction) with the registration record Decree 85/2019 Art. 12(4)
+/// asks for (issuer, serial, validity, key hash) and its audit record; a
+/// certificate bound before is `AlreadyRegistered`.
+#[allow(clippy::too_many_arguments)]
+async fn bind_certificate(
+    tx: &mut AnyConnection,
+    origin: &Origin,
+    account_id: i64,
+    cert: &motcua_pki::Certificate,
+    (identity_kind, identity_value): (&str, &str),
+    via: &str,
+    now: Millis,
+) -> Result<i64, TokenError> {
+    let id = store::add_certificate(
+        &mut *tx,
+        &CertificateRow {
+            id: 0,
+            account_id,
+            issuer_dn: cert.issuer_dn.clone(),
+            serial_hex: cert.serial_hex.clone(),
+            subject_dn: cert.subject_dn.clone(),
+            not_before: cert.not_before,
+            not_after: cert.not_after,
+            spki_sha256: cert.spki_sha256.clone(),
+            fingerprint: cert.fingerprint.clone(),
+            cert_der: B64.encode(&cert.der),
+            identity_kind: identity_kind.into(),
+            identity_value: identity_value.into(),
+            status: "active".into(),
+            added_at: now,
+            removed_at: None,
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        motcua_store::StoreError::Conflict(_) => TokenError::AlreadyRegistered,
+        other => other.into(),
+    })?;
+    let mut ctx = origin.audit.clone();
+    ctx.actor = account_target(account_id);
+    audit::append(
+        &mut *tx,
+        &ctx,
+        "certificate.bind",
+        &account_target(account_id),
+        &serde_json::json!({
+            "issuer": cert.issuer_dn, "serial": cert.serial_hex,
+            "not_after": cert.not_after, "spki_sha256": cert.spki_sha256,
+            "via": via,
+        })
+        .to_string(),
+        now,
+    )
+    .await?;
+    Ok(id)
+}
+
 /// Binds another certificate (a renewal) to the logged-in account: the new
 /// certificate must name the same holder (Decree 85/2019 Art. 12(4)).
 pub async fn add_certificate(
@@ -634,44 +661,13 @@ pub async fn add_certificate(
     if !same_holder {
         return Err(TokenError::OtherAccount);
     }
-    let id = store::add_certificate(
+    let id = bind_certificate(
         &mut tx,
-        &CertificateRow {
-            id: 0,
-            account_id,
-            issuer_dn: leaf.issuer_dn.clone(),
-            serial_hex: leaf.serial_hex.clone(),
-            subject_dn: leaf.subject_dn.clone(),
-            not_before: leaf.not_before,
-            not_after: leaf.not_after,
-            spki_sha256: leaf.spki_sha256.clone(),
-            fingerprint: leaf.fingerprint.clone(),
-            cert_der: B64.encode(&leaf.der),
-            identity_kind: primary.kind().into(),
-            identity_value: primary.value().into(),
-            status: "active".into(),
-            added_at: now,
-            removed_at: None,
-        },
-    )
-    .await
-    .map_err(|e| match e {
-        motcua_store::StoreError::Conflict(_) => TokenError::AlreadyRegistered,
-        other => other.into(),
-    })?;
-    let mut ctx = origin.audit.clone();
-    ctx.actor = account_target(account_id);
-    audit::append(
-        &mut tx,
-        &ctx,
-        "certificate.bind",
-        &account_target(account_id),
-        &serde_json::json!({
-            "issuer": leaf.issuer_dn, "serial": leaf.serial_hex,
-            "not_after": leaf.not_after, "spki_sha256": leaf.spki_sha256,
-            "via": "renewal",
-        })
-        .to_string(),
+        origin,
+        account_id,
+        leaf,
+        (primary.kind(), primary.value()),
+        "renewal",
         now,
     )
     .await?;

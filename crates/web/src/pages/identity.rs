@@ -160,6 +160,22 @@ pub async fn step_up_page(
     })
 }
 
+/// The logged-in holder, once the initial password is replaced and the
+/// session reaches the level page `key` needs; otherwise the response that
+/// sends them where they must go (change form, login, step-up).
+async fn holder_at<'a>(
+    state: &AppState,
+    ctx: &'a Ctx,
+    key: &str,
+    level: AssuranceLevel,
+) -> Result<&'a crate::ctx::Viewer, Response> {
+    super::auth::ready_user(state, ctx).await?;
+    require_level(state, ctx, key, level)?;
+    ctx.viewer
+        .as_ref()
+        .ok_or_else(|| AppError::NotFound.into_response())
+}
+
 /// Redirects to the step-up page unless the session reaches the level the
 /// page `key` needs (declared by the page, overridable in
 /// `[identity.required_levels]`). Not logged in: to the login page.
@@ -742,14 +758,9 @@ pub async fn certificates(
     ctx: Ctx,
     Query(q): Query<FlashQuery>,
 ) -> Response {
-    if let Err(r) = super::auth::ready_user(&state, &ctx).await {
-        return r;
-    }
-    if let Err(r) = require_level(&state, &ctx, "account.certificates", AssuranceLevel::HIGH) {
-        return r;
-    }
-    let Some(v) = &ctx.viewer else {
-        return AppError::NotFound.into_response();
+    let v = match holder_at(&state, &ctx, "account.certificates", AssuranceLevel::HIGH).await {
+        Ok(v) => v,
+        Err(r) => return r,
     };
     let now = state.now();
     let rows = match state.store.conn().await {
@@ -782,14 +793,9 @@ pub async fn remove_certificate(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> Response {
-    if let Err(r) = super::auth::ready_user(&state, &ctx).await {
-        return r;
-    }
-    if let Err(r) = require_level(&state, &ctx, "account.certificates", AssuranceLevel::HIGH) {
-        return r;
-    }
-    let Some(v) = &ctx.viewer else {
-        return AppError::NotFound.into_response();
+    let v = match holder_at(&state, &ctx, "account.certificates", AssuranceLevel::HIGH).await {
+        Ok(v) => v,
+        Err(r) => return r,
     };
     let now = state.now();
     let result: Result<bool, ServiceError> = async {
@@ -852,14 +858,9 @@ pub async fn data_page(
     ctx: Ctx,
     Query(q): Query<FlashQuery>,
 ) -> Response {
-    if let Err(r) = super::auth::ready_user(&state, &ctx).await {
-        return r;
-    }
-    if let Err(r) = require_level(&state, &ctx, "account.data", AssuranceLevel::LOW) {
-        return r;
-    }
-    let Some(v) = &ctx.viewer else {
-        return AppError::NotFound.into_response();
+    let v = match holder_at(&state, &ctx, "account.data", AssuranceLevel::LOW).await {
+        Ok(v) => v,
+        Err(r) => return r,
     };
     let loaded: Result<_, ServiceError> = async {
         let mut c = state.store.conn().await?;
@@ -915,14 +916,9 @@ pub async fn data_save(
     ctx: Ctx,
     body: axum::body::Bytes,
 ) -> Response {
-    if let Err(r) = super::auth::ready_user(&state, &ctx).await {
-        return r;
-    }
-    if let Err(r) = require_level(&state, &ctx, "account.data", AssuranceLevel::LOW) {
-        return r;
-    }
-    let Some(v) = &ctx.viewer else {
-        return AppError::NotFound.into_response();
+    let v = match holder_at(&state, &ctx, "account.data", AssuranceLevel::LOW).await {
+        Ok(v) => v,
+        Err(r) => return r,
     };
     // Repeated `allow` fields (checkboxes).
     let allowed: Vec<String> = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
