@@ -35,6 +35,11 @@ pub struct Args {
     /// Concurrent clients for the certificate-login run.
     #[arg(long, default_value_t = 16)]
     cert_clients: usize,
+    /// Database for the server under test: an empty PostgreSQL database
+    /// (e.g. `postgres://postgres@127.0.0.1/motcua_bench`); default, a new
+    /// SQLite file in a temporary folder.
+    #[arg(long)]
+    database_url: Option<String>,
 }
 
 /// Raw rate of the verification the portal does for a certificate login
@@ -213,7 +218,7 @@ impl Drop for Server {
     }
 }
 
-fn start_server(dir: &std::path::Path) -> Result<Server> {
+fn start_server(dir: &std::path::Path, database_url: &str) -> Result<Server> {
     let exe = std::env::current_exe()?;
     let mut child = Command::new(exe)
         .arg("--config")
@@ -221,10 +226,7 @@ fn start_server(dir: &std::path::Path) -> Result<Server> {
         .arg("serve")
         .env("MOTCUA_LISTEN", "127.0.0.1:0")
         .env("MOTCUA_DATA_DIR", dir)
-        .env(
-            "MOTCUA_DATABASE__URL",
-            format!("sqlite://{}/bench.db", dir.display()),
-        )
+        .env("MOTCUA_DATABASE__URL", database_url)
         .env("MOTCUA_MAIL__FILE_DIR", dir.join("mail"))
         .env("MOTCUA_LOG_LEVEL", "warn")
         .stdout(Stdio::piped())
@@ -397,7 +399,10 @@ pub async fn run(cfg: &Config, args: Args) -> Result<()> {
     std::fs::create_dir_all(&dir)?;
     let mut bcfg = cfg.clone();
     bcfg.data_dir = dir.clone();
-    bcfg.database.url = format!("sqlite://{}/bench.db", dir.display());
+    bcfg.database.url = args
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}/bench.db", dir.display()));
     bcfg.mail.transport = "file".into();
     bcfg.mail.file_dir = dir.join("mail");
     let users: Vec<(String, String)> = (0..args.login_clients)
@@ -482,7 +487,7 @@ pub async fn run(cfg: &Config, args: Args) -> Result<()> {
         }
         state.store.close().await;
     }
-    let server = start_server(&dir)?;
+    let server = start_server(&dir, &bcfg.database.url)?;
     let pid = server.child.id();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let idle_rss = rss_kib(pid);
@@ -540,8 +545,12 @@ pub async fn run(cfg: &Config, args: Args) -> Result<()> {
 
     let mb = |k: u64| k as f64 / 1024.0;
     println!(
-        "## Motcua benchmark ({cores} cores, {}s per measurement)",
-        args.seconds
+        "## Motcua benchmark ({cores} cores, {}s per measurement, {})",
+        args.seconds,
+        motcua_store::redact_url(&bcfg.database.url)
+            .split("://")
+            .next()
+            .unwrap_or_default()
     );
     println!();
     println!("| measurement | result | target |");

@@ -5,9 +5,42 @@
 use crate::cert::Certificate;
 use crate::policy::AlgorithmPolicy;
 use crate::{Millis, PkiError};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 
 /// Longest chain accepted, anchor included.
 const MAX_DEPTH: usize = 6;
+
+/// Most certificate signatures remembered as verified; the set starts over
+/// when full.
+const MAX_KNOWN_SIGNATURES: usize = 100_000;
+
+/// Certificate signatures already verified: (certificate fingerprint,
+/// issuer key hash). Only the public-key operation is skipped for these;
+/// validity, constraints, key usage, policy and revocation are checked on
+/// every validation.
+#[derive(Debug, Clone, Default)]
+struct KnownSignatures(Arc<Mutex<HashSet<(String, String)>>>);
+
+impl KnownSignatures {
+    fn key(child: &Certificate, issuer: &Certificate) -> (String, String) {
+        (child.fingerprint.clone(), issuer.spki_sha256.clone())
+    }
+    fn contains(&self, child: &Certificate, issuer: &Certificate) -> bool {
+        self.0
+            .lock()
+            .map(|s| s.contains(&Self::key(child, issuer)))
+            .unwrap_or(false)
+    }
+    fn insert(&self, child: &Certificate, issuer: &Certificate) {
+        if let Ok(mut s) = self.0.lock() {
+            if s.len() >= MAX_KNOWN_SIGNATURES {
+                s.clear();
+            }
+            s.insert(Self::key(child, issuer));
+        }
+    }
+}
 
 /// The operator's trust anchors (the national root and any licensed CA
 /// trusted directly) and known intermediates (the licensed CAs under it).
@@ -15,6 +48,7 @@ const MAX_DEPTH: usize = 6;
 pub struct TrustStore {
     anchors: Vec<Certificate>,
     intermediates: Vec<Certificate>,
+    known: KnownSignatures,
 }
 
 /// A validated chain: the leaf first, the trust anchor last.
@@ -130,7 +164,7 @@ impl TrustStore {
             .iter()
             .filter(|a| a.subject_raw == current.issuer_raw)
         {
-            match check_link(current, anchor, chain.len(), now, policy) {
+            match check_link(current, anchor, chain.len(), now, policy, &self.known) {
                 Ok(()) => {
                     chain.push(anchor);
                     return Ok(());
@@ -142,7 +176,7 @@ impl TrustStore {
             if chain.iter().any(|c| c.der == ca.der) {
                 continue;
             }
-            let step = check_link(current, ca, chain.len(), now, policy)
+            let step = check_link(current, ca, chain.len(), now, policy, &self.known)
                 .and_then(|()| check_common(ca, now, policy));
             match step {
                 Ok(()) => {
@@ -185,6 +219,7 @@ fn check_link(
     below: usize,
     now: Millis,
     policy: &AlgorithmPolicy,
+    known: &KnownSignatures,
 ) -> Result<(), PkiError> {
     issuer.check_validity(now)?;
     if !issuer.is_ca && issuer.has_basic_constraints {
@@ -216,8 +251,14 @@ fn check_link(
             )));
         }
     }
-    match policy.verify_x509(issuer, &child.sig_alg, &child.tbs, &child.signature) {
-        Ok(()) => Ok(()),
+    let seen = known.contains(child, issuer);
+    match policy.verify_x509_cached(issuer, &child.sig_alg, &child.tbs, &child.signature, seen) {
+        Ok(()) => {
+            if !seen {
+                known.insert(child, issuer);
+            }
+            Ok(())
+        }
         Err(PkiError::BadSignature) => Err(PkiError::UntrustedIssuer(format!(
             "{} is not signed by the trusted {}",
             child.subject_dn, issuer.subject_dn

@@ -90,6 +90,21 @@ impl AlgorithmPolicy {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), PkiError> {
+        self.verify_x509_cached(signer, sig_alg_oid, message, signature, false)
+    }
+
+    /// [`Self::verify_x509`] that skips the public-key operation when
+    /// `known_good` holds this exact signature (a certificate's signature is
+    /// a fixed fact: the same bytes verified once verify again). The
+    /// algorithm and key policy are always checked.
+    pub(crate) fn verify_x509_cached(
+        &self,
+        signer: &Certificate,
+        sig_alg_oid: &str,
+        message: &[u8],
+        signature: &[u8],
+        known_good: bool,
+    ) -> Result<(), PkiError> {
         let (family, hash) = match sig_alg_oid {
             SHA1_WITH_RSA => (Family::Rsa, Hash::Sha1),
             SHA256_WITH_RSA => (Family::Rsa, Hash::Sha256),
@@ -106,7 +121,13 @@ impl AlgorithmPolicy {
             }
         };
         self.check_hash(hash)?;
-        self.verify(signer, family, hash, message, signature)
+        let alg = self.algorithm(signer, family, hash)?;
+        if known_good {
+            return Ok(());
+        }
+        UnparsedPublicKey::new(alg, signer.public_key_bytes())
+            .verify(message, signature)
+            .map_err(|_| PkiError::BadSignature)
     }
 
     /// Verifies a signature over a challenge: the algorithm follows from the
@@ -135,6 +156,20 @@ impl AlgorithmPolicy {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), PkiError> {
+        let alg = self.algorithm(signer, family, hash)?;
+        UnparsedPublicKey::new(alg, signer.public_key_bytes())
+            .verify(message, signature)
+            .map_err(|_| PkiError::BadSignature)
+    }
+
+    /// The verification algorithm for `signer`'s key with `hash`, if the
+    /// policy accepts both.
+    fn algorithm(
+        &self,
+        signer: &Certificate,
+        family: Family,
+        hash: Hash,
+    ) -> Result<&'static dyn sig::VerificationAlgorithm, PkiError> {
         self.check_key(signer)?;
         let alg: &'static dyn sig::VerificationAlgorithm = match (family, &signer.key, hash) {
             (Family::Rsa, KeyKind::Rsa { .. }, Hash::Sha256) => &sig::RSA_PKCS1_2048_8192_SHA256,
@@ -149,8 +184,6 @@ impl AlgorithmPolicy {
             }
             _ => return Err(PkiError::BadSignature),
         };
-        UnparsedPublicKey::new(alg, signer.public_key_bytes())
-            .verify(message, signature)
-            .map_err(|_| PkiError::BadSignature)
+        Ok(alg)
     }
 }

@@ -62,11 +62,7 @@ pub async fn append(
     .bind(&hash)
     .execute(&mut *c)
     .await?;
-    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-        .bind(rec.seq)
-        .bind(&hash)
-        .execute(&mut *c)
-        .await?;
+    // The head follows by trigger (migration 0010).
     Ok(rec.seq)
 }
 

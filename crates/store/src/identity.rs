@@ -1,6 +1,6 @@
 //! Digital identity records (migration 0006): certificates bound to
 //! accounts, signing challenges, captchas and strong-method sign-ups.
-use crate::{conflict, Result};
+use crate::{conflict, Result, StoreError};
 use motcua_domain::Millis;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -27,9 +27,9 @@ pub async fn record_spent_challenge(
     r: &ChallengeRow,
     now: Millis,
 ) -> Result<()> {
-    sqlx::query(
+    let done = sqlx::query(
         "INSERT INTO auth_challenges (id, nonce, purpose, origin, method, binding_hash, account_id, created_at, expires_at, used_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING",
     )
     .bind(&r.id)
     .bind(&r.nonce)
@@ -42,8 +42,12 @@ pub async fn record_spent_challenge(
     .bind(r.expires_at)
     .bind(now)
     .execute(&mut *c)
-    .await
-    .map_err(conflict("challenge"))?;
+    .await?;
+    // No error from the database on a replay: inside a PostgreSQL
+    // transaction an error would abort the whole transaction.
+    if done.rows_affected() == 0 {
+        return Err(StoreError::Conflict("challenge"));
+    }
     Ok(())
 }
 
@@ -150,6 +154,42 @@ pub async fn find_certificate(
         .fetch_optional(&mut *c)
         .await?;
     row.map(|r| cert_row(&r)).transpose()
+}
+
+/// What a certificate login needs, in one statement: the account the
+/// certificate (`issuer_dn`, `serial_hex`) is bound to, the binding's status
+/// and key hash, and the account's status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginBinding {
+    pub account_id: i64,
+    pub status: String,
+    pub spki_sha256: String,
+    pub account_status: String,
+}
+
+pub async fn login_binding(
+    c: &mut AnyConnection,
+    issuer_dn: &str,
+    serial_hex: &str,
+) -> Result<Option<LoginBinding>> {
+    let row = sqlx::query(
+        "SELECT c.account_id, c.status, c.spki_sha256, a.status AS account_status \
+         FROM account_certificates c JOIN accounts a ON a.id = c.account_id \
+         WHERE c.issuer_dn = $1 AND c.serial_hex = $2",
+    )
+    .bind(issuer_dn)
+    .bind(serial_hex)
+    .fetch_optional(&mut *c)
+    .await?;
+    row.map(|r| {
+        Ok(LoginBinding {
+            account_id: r.try_get("account_id")?,
+            status: r.try_get("status")?,
+            spki_sha256: r.try_get("spki_sha256")?,
+            account_status: r.try_get("account_status")?,
+        })
+    })
+    .transpose()
 }
 
 /// Active certificates of an account, newest first.

@@ -64,6 +64,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_eid.sql"),
         postgres: include_str!("../migrations/postgres/0009_eid.sql"),
     },
+    Migration {
+        version: 10,
+        name: "audit_head_trigger",
+        sqlite: include_str!("../migrations/sqlite/0010_audit_head_trigger.sql"),
+        postgres: include_str!("../migrations/postgres/0010_audit_head_trigger.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Safe to run

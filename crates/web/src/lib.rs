@@ -15,6 +15,7 @@ pub mod hashing;
 pub mod i18n;
 pub mod identity;
 pub mod lifecycle;
+pub mod logins;
 pub mod metrics;
 pub mod middleware;
 pub mod pages;
@@ -52,13 +53,17 @@ pub struct AppState {
     pub calendar: Arc<calendar::CalendarCache>,
     /// Certificate verification, assurance levels, signing-tool settings.
     pub identity: Arc<identity::Identity>,
+    /// Certificate logins' writes (group commit on SQLite).
+    pub logins: logins::LoginWriter,
 }
 
 impl AppState {
     pub fn new(store: Store, config: WebConfig, clock: Arc<dyn Clock>, mailer: Mailer) -> AppState {
         let hasher = hashing::Hasher::new(config.argon2);
         let http = events::http_client(&config.events);
+        let logins = logins::LoginWriter::start(&store);
         AppState {
+            logins,
             store,
             config: Arc::new(config),
             clock,

@@ -365,11 +365,45 @@ pub async fn login_password(
     })
 }
 
+/// A session to open: whose, how they logged in, from where, and the
+/// session it replaces (see [`open_session_as`]).
+#[derive(Debug, Clone)]
+pub struct SessionSpec {
+    pub account_id: i64,
+    pub method: AuthMethod,
+    /// The assurance level of `method` in the operator's mapping.
+    pub level: u8,
+    /// Idle lifetime in milliseconds.
+    pub idle: Millis,
+    pub origin: Origin,
+    pub old_session: Option<String>,
+    /// Activity kind: `login` or `step_up`.
+    pub kind: &'static str,
+}
+
+impl SessionSpec {
+    pub fn new(
+        state: &AppState,
+        origin: &Origin,
+        account_id: i64,
+        method: AuthMethod,
+        old_session: Option<&str>,
+        kind: &'static str,
+    ) -> SessionSpec {
+        SessionSpec {
+            account_id,
+            method,
+            level: state.identity.levels.level(method).get(),
+            idle: state.config.session_idle_minutes * MINUTE,
+            origin: origin.clone(),
+            old_session: old_session.map(str::to_string),
+            kind,
+        }
+    }
+}
+
 /// Opens a session for `account_id` after a login (or a step-up) by
-/// `method`, in the caller's transaction: the old session, if any, ends
-/// (the cookie rotates), the level follows the operator's mapping, and the
-/// login goes to the holder's activity history and the audit trail with
-/// its method (R-ID-13). Returns the new cookie token.
+/// `method`, in the caller's transaction (see [`open_session_as`]).
 #[allow(clippy::too_many_arguments)]
 pub async fn open_session(
     tx: &mut AnyConnection,
@@ -381,9 +415,22 @@ pub async fn open_session(
     kind: &'static str,
     now: Millis,
 ) -> Result<String> {
-    let level = state.identity.levels.level(method);
+    let spec = SessionSpec::new(state, origin, account_id, method, old_session, kind);
+    open_session_as(tx, &spec, now).await
+}
+
+/// Opens the session `spec` in the caller's transaction: the old session,
+/// if any, ends (the cookie rotates), the level follows the operator's
+/// mapping, and the login goes to the holder's activity history and the
+/// audit trail with its method (R-ID-13). Returns the new cookie token.
+pub async fn open_session_as(
+    tx: &mut AnyConnection,
+    spec: &SessionSpec,
+    now: Millis,
+) -> Result<String> {
+    let (account_id, method, origin) = (spec.account_id, spec.method, &spec.origin);
     let token = random_token();
-    if let Some(old) = old_session {
+    if let Some(old) = &spec.old_session {
         sessions::delete(&mut *tx, &sha256_hex(old)).await?;
     }
     sessions::create(
@@ -392,12 +439,12 @@ pub async fn open_session(
             id_hash: sha256_hex(&token),
             account_id,
             method: method.as_str().into(),
-            assurance_level: i64::from(level.get()),
+            assurance_level: i64::from(spec.level),
             ip: origin.audit.ip.clone(),
             user_agent: origin.user_agent.clone(),
             created_at: now,
             last_seen_at: now,
-            expires_at: now + state.config.session_idle_minutes * MINUTE,
+            expires_at: now + spec.idle,
         },
     )
     .await?;
@@ -405,7 +452,7 @@ pub async fn open_session(
         &mut *tx,
         &activity::NewActivity {
             account_id,
-            kind,
+            kind: spec.kind,
             method: Some(method.as_str()),
             ip: &origin.audit.ip,
             user_agent: &origin.user_agent,
@@ -416,7 +463,7 @@ pub async fn open_session(
     .await?;
     let mut audit_ctx = origin.audit.clone();
     audit_ctx.actor = account_target(account_id);
-    let action = if kind == "step_up" {
+    let action = if spec.kind == "step_up" {
         "session.step_up"
     } else {
         "session.create"
@@ -426,7 +473,7 @@ pub async fn open_session(
         &audit_ctx,
         action,
         &account_target(account_id),
-        &serde_json::json!({"method": method.as_str(), "level": level.get()}).to_string(),
+        &serde_json::json!({"method": method.as_str(), "level": spec.level}).to_string(),
         now,
     )
     .await?;

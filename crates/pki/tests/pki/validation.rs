@@ -134,6 +134,42 @@ async fn chain_to_an_unknown_root_is_refused() {
     assert_eq!(err.message_key(), "pki.untrusted");
 }
 
+/// A certificate signature verified once is remembered (the bytes cannot
+/// change), but only that: a copy with another signature is checked and
+/// refused, and validity is checked at every validation.
+#[tokio::test]
+async fn remembered_signatures_skip_only_the_key_operation() {
+    let pki = TestPki::start(NOW).await.unwrap();
+    let trust = pki.trust_store();
+    let policy = AlgorithmPolicy::default();
+    let leaf = person(&pki);
+    for _ in 0..2 {
+        let chain = trust.validate(&leaf.cert, &[], NOW, &policy).unwrap();
+        assert_eq!(chain.certs.len(), 3);
+    }
+    // The same certificate with its signature's last byte changed.
+    let mut der = leaf.der().to_vec();
+    let last = der.len() - 1;
+    der[last] ^= 0x01;
+    let tampered = Certificate::from_der(&der).unwrap();
+    assert_eq!(tampered.serial_hex, leaf.cert.serial_hex);
+    assert_ne!(tampered.fingerprint, leaf.cert.fingerprint);
+    let err = trust.validate(&tampered, &[], NOW, &policy).unwrap_err();
+    assert!(matches!(err, PkiError::UntrustedIssuer(_)), "{err:?}");
+    // Remembered, yet expired later on.
+    let err = trust
+        .validate(&leaf.cert, &[], NOW + 4000 * DAY, &policy)
+        .unwrap_err();
+    assert_eq!(err.message_key(), "pki.expired", "{err:?}");
+    // A stricter policy still refuses what the remembered check accepted.
+    let strict = AlgorithmPolicy {
+        curves: vec!["P-384".into()],
+        ..AlgorithmPolicy::default()
+    };
+    let err = trust.validate(&leaf.cert, &[], NOW, &strict).unwrap_err();
+    assert!(matches!(err, PkiError::WeakAlgorithm(_)), "{err:?}");
+}
+
 #[tokio::test]
 async fn revoked_by_crl() {
     let pki = TestPki::start(NOW).await.unwrap();

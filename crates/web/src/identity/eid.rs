@@ -120,6 +120,9 @@ pub enum EidError {
     Acr(Option<String>),
     #[error("claims missing")]
     Claims,
+    /// A step-up (the browser is logged in) with another holder's e-ID.
+    #[error("e-ID of another account")]
+    OtherAccount,
     #[error("{0}")]
     Token(#[from] TokenError),
 }
@@ -146,6 +149,7 @@ impl EidError {
             EidError::Oidc(_) => "eid.invalid",
             EidError::Acr(_) => "eid.acr",
             EidError::Claims => "eid.claims",
+            EidError::OtherAccount => "eid.other_account",
             EidError::Token(e) => e.message_key(),
         }
     }
@@ -194,13 +198,15 @@ pub struct EidPrefill {
     pub email: String,
 }
 
-/// The provider sent the browser back.
+/// The provider sent the browser back. `current` is the browser's session
+/// (account and cookie token), if it is logged in: the e-ID login is then a
+/// step-up (R-ID-13) and must be that account's holder's e-ID.
 pub async fn callback(
     state: &AppState,
     origin: &Origin,
     binding_hash: &str,
     cb: &Callback,
-    old_session: Option<&str>,
+    current: Option<(i64, &str)>,
 ) -> Result<Outcome, EidError> {
     let eid = state.identity.eid.as_ref().ok_or(EidError::Disabled)?;
     let now = state.now();
@@ -253,6 +259,14 @@ pub async fn callback(
             None => return Err(EidError::Claims),
         },
     };
+    if let (Some((current_id, _)), true) = (current, existing != current.map(|c| c.0)) {
+        tracing::info!(
+            current_id,
+            ?existing,
+            "e-ID step-up with another holder's e-ID"
+        );
+        return Err(EidError::OtherAccount);
+    }
     if let Some(account_id) = existing {
         let account = accounts::get(&mut tx, account_id)
             .await?
@@ -299,8 +313,12 @@ pub async fn callback(
             origin,
             account_id,
             method,
-            old_session,
-            "login",
+            current.map(|c| c.1),
+            if current.is_some() {
+                "step_up"
+            } else {
+                "login"
+            },
             now,
         )
         .await?;

@@ -293,6 +293,8 @@ pub const MESSAGES: &[crate::i18n::Message] = &[
     ("eid.invalid", "Kết quả xác thực từ hệ thống định danh điện tử không hợp lệ.", "The e-ID system's answer is not valid."),
     ("eid.acr", "Mức độ tài khoản định danh điện tử này không được chấp nhận.", "This e-ID account's level is not accepted."),
     ("eid.claims", "Hệ thống định danh điện tử không gửi số định danh hoặc mã số thuế.", "The e-ID system sent neither a personal ID nor a tax code."),
+    ("eid.other_account", "Tài khoản định danh điện tử này không thuộc về tài khoản đang đăng nhập. Hãy đăng xuất rồi đăng nhập lại bằng tài khoản định danh điện tử.", "This e-ID account does not belong to the account that is logged in. Log out, then log in with the e-ID account."),
+    ("eid.step_up.title", "Xác thực bổ sung bằng tài khoản định danh điện tử (VNeID)", "Confirm it is you with your e-ID account (VNeID)"),
     ("eid.consent.title", "Tạo tài khoản từ định danh điện tử", "Create your account from your e-ID"),
     ("eid.consent.lead", "Đây là lần đầu bạn đăng nhập bằng định danh điện tử. Cổng sẽ lưu các thông tin dưới đây để tạo tài khoản của bạn:", "This is your first e-ID login. The portal will store the details below to create your account:"),
     ("eid.consent.email", "Thư điện tử để nhận thông báo (không bắt buộc)", "Email for notices (optional)"),

@@ -13,7 +13,8 @@
 //!    ([`login_with_certificate`]); registration opens a sign-up prefilled
 //!    from the certificate ([`start_signup`]) that the email code completes.
 use crate::ctx::{random_token, sha256_hex};
-use crate::service::{self, account_target, Origin, ServiceError};
+use crate::logins::{LoginWrite, WriteError};
+use crate::service::{self, account_target, Origin, ServiceError, SessionSpec};
 use crate::AppState;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64_URL;
@@ -265,35 +266,49 @@ pub async fn login_with_certificate(
 ) -> Result<(String, i64), TokenError> {
     let now = state.now();
     let leaf = v.chain.leaf();
-    let mut tx = state.store.begin().await?;
-    if !v.spent {
-        spend_in(&mut tx, &v.row, now).await?;
-    }
-    let bound = store::find_certificate(&mut tx, &leaf.issuer_dn, &leaf.serial_hex).await?;
-    let Some(bound) = bound.filter(|b| b.status == "active" && b.spki_sha256 == leaf.spki_sha256)
-    else {
-        return Err(TokenError::NotRegistered);
+    // The binding and the account's status are read before the write
+    // transaction (the portal's one serial section on SQLite). A lock or a
+    // removal that commits in between is no worse than one committed just
+    // after this login: a locked account's sessions are refused on every
+    // request, and removing a certificate ends no session.
+    let bound = {
+        let mut c = state.store.conn().await?;
+        store::login_binding(&mut c, &leaf.issuer_dn, &leaf.serial_hex).await?
     };
-    let account = accounts::get(&mut tx, bound.account_id)
-        .await?
-        .ok_or(TokenError::NotRegistered)?;
-    if account.status != AccountStatus::Active {
-        return Err(TokenError::AccountLocked);
-    }
-    let token = service::open_session(
-        &mut tx,
-        state,
-        origin,
-        account.id,
-        method_of(&v.row),
-        old_session,
-        "login",
+    let refused = match &bound {
+        Some(b) if b.status == "active" && b.spki_sha256 == leaf.spki_sha256 => (b.account_status
+            != AccountStatus::Active.as_str())
+        .then_some(TokenError::AccountLocked),
+        _ => Some(TokenError::NotRegistered),
+    };
+    let (Some(bound), None) = (bound, refused.as_ref()) else {
+        // A refused login spends its challenge all the same.
+        if !v.spent {
+            let mut c = state.store.conn().await?;
+            spend_in(&mut c, &v.row, now).await?;
+        }
+        return Err(refused.unwrap_or(TokenError::NotRegistered));
+    };
+    // The writes go to the login writer (group commit on SQLite).
+    let write = LoginWrite {
+        challenge: (!v.spent).then(|| v.row.clone()),
+        session: SessionSpec::new(
+            state,
+            origin,
+            bound.account_id,
+            method_of(&v.row),
+            old_session,
+            "login",
+        ),
         now,
-    )
-    .await?;
-    tx.commit().await.map_err(ServiceError::from)?;
+    };
+    let token = match state.logins.write(&state.store, write).await {
+        Ok(token) => token,
+        Err(WriteError::Spent) => return Err(ChallengeError::Spent.into()),
+        Err(WriteError::Service(e)) => return Err(e.into()),
+    };
     crate::metrics::inc(&state.metrics.login_success);
-    Ok((token, account.id))
+    Ok((token, bound.account_id))
 }
 
 /// What the registration form shows, read from the certificate.

@@ -81,6 +81,9 @@ struct TokenPage {
     /// Step-up: the level the page needs, the session's level, and the
     /// methods that reach it (i18n keys).
     step_up: Option<(u8, i64, Vec<&'static str>)>,
+    /// Step-up: the national e-ID is configured and one of its levels
+    /// reaches the page's.
+    eid_step_up: bool,
 }
 
 #[derive(Deserialize)]
@@ -111,6 +114,7 @@ pub async fn token_page(
         error: None,
         offer_register: false,
         step_up: None,
+        eid_step_up: false,
     })
 }
 
@@ -139,10 +143,15 @@ pub async fn step_up_page(
     if v.session.assurance_level >= i64::from(needed.get()) {
         return Redirect::to(&next).into_response();
     }
-    let methods = state
-        .identity
-        .levels
-        .methods_reaching(needed)
+    let reaching = state.identity.levels.methods_reaching(needed);
+    let eid_step_up = state.identity.eid.is_some()
+        && reaching.iter().any(|m| {
+            matches!(
+                m,
+                AuthMethod::EidL1 | AuthMethod::EidL2 | AuthMethod::EidOrg
+            )
+        });
+    let methods = reaching
         .into_iter()
         .filter_map(|m| state.i18n.static_key(&format!("method.{}", m.as_str())))
         .collect();
@@ -157,6 +166,7 @@ pub async fn step_up_page(
         error: None,
         offer_register: false,
         step_up: Some((needed.get(), v.session.assurance_level, methods)),
+        eid_step_up,
     })
 }
 
@@ -306,6 +316,7 @@ pub async fn verify(
                 error: Some(msg),
                 offer_register,
                 step_up: None,
+                eid_step_up: false,
             });
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             r
@@ -1147,8 +1158,11 @@ pub async fn eid_callback(
     Query(cb): Query<motcua_oidc::Callback>,
 ) -> Response {
     use crate::identity::eid::{self, EidError, Outcome};
-    let old = ctx.viewer.as_ref().map(|v| v.token.as_str());
-    match eid::callback(&state, &origin(&ctx), &ctx.binding_hash, &cb, old).await {
+    let current = ctx
+        .viewer
+        .as_ref()
+        .map(|v| (v.account.id, v.token.as_str()));
+    match eid::callback(&state, &origin(&ctx), &ctx.binding_hash, &cb, current).await {
         Ok(Outcome::LoggedIn(tok, next)) => {
             let mut r = Redirect::to(&next).into_response();
             r.headers_mut()

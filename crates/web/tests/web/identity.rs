@@ -487,6 +487,102 @@ async fn challenges_cannot_be_replayed_redirected_or_reused() {
     .await;
 }
 
+/// Logins that arrive together share one transaction on SQLite (group
+/// commit): each still gets its own outcome, a replay sent many times at
+/// once succeeds once, and every login reaches the history and the audit
+/// chain, which stays intact.
+#[tokio::test]
+async fn concurrent_certificate_logins_each_get_their_own_outcome() {
+    each_backend(|db| async move {
+        let (app, pki) = app_reveal(db).await;
+        let cert = org_cert(&pki);
+        let owner = register_business(&app, &cert, "b@saomai.vn").await;
+        let account_id = {
+            let mut c = app.state().store.conn().await.expect("conn");
+            let leaf = motcua_pki::Certificate::from_der(cert.der()).expect("cert");
+            motcua_store::identity::login_binding(&mut c, &leaf.issuer_dn, &leaf.serial_hex)
+                .await
+                .expect("binding")
+                .expect("bound")
+                .account_id
+        };
+        let csrf = owner.get("/account").await.csrf();
+        owner.post_form("/logout", &[("csrf", &csrf)]).await;
+        let logins_before = {
+            let mut c = app.state().store.conn().await.expect("conn");
+            let (rows, _) = motcua_store::activity::list(&mut c, account_id, 1000, 0)
+                .await
+                .expect("activity");
+            rows.iter().filter(|a| a.kind == "login").count()
+        };
+
+        // One signed challenge sent eight times at once from its browser,
+        // and six fresh logins from six browsers, all at the same time.
+        let replayer = app.browser();
+        let text = challenge(&replayer, "login").await;
+        let signed = sign(&text, &cert, &cert);
+        let mut fresh = Vec::new();
+        for _ in 0..6 {
+            let b = app.browser();
+            let text = challenge(&b, "login").await;
+            let s = sign(&text, &cert, &cert);
+            fresh.push((b, s));
+        }
+        let replays = (0..8).map(|_| send(&replayer, "login", &signed));
+        let fresh_logins = fresh.iter().map(|(b, s)| send(b, "login", s));
+        let (replays, fresh_logins) = futures::future::join(
+            futures::future::join_all(replays),
+            futures::future::join_all(fresh_logins),
+        )
+        .await;
+        let won = replays
+            .iter()
+            .filter(|r| r.redirects_to("/account"))
+            .count();
+        assert_eq!(won, 1, "exactly one of the replays logs in");
+        for r in replays.iter().filter(|r| !r.redirects_to("/account")) {
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+            assert!(
+                r.text.contains("đã hết hạn hoặc đã được dùng"),
+                "{}",
+                r.text
+            );
+        }
+        for r in &fresh_logins {
+            assert!(r.redirects_to("/account"), "{}", r.text);
+        }
+        for (b, _) in &fresh {
+            let page = b.get("/account").await;
+            assert_eq!(
+                page.status,
+                StatusCode::OK,
+                "each fresh browser is logged in"
+            );
+        }
+
+        let mut c = app.state().store.conn().await.expect("conn");
+        let (rows, _) = motcua_store::activity::list(&mut c, account_id, 1000, 0)
+            .await
+            .expect("activity");
+        let logins = rows.iter().filter(|a| a.kind == "login").count();
+        assert_eq!(logins, logins_before + 7, "one replay and six fresh logins");
+        assert!(rows
+            .iter()
+            .filter(|a| a.kind == "login")
+            .all(|a| a.method.as_deref() == Some("usb_token")));
+        let v = motcua_store::audit::verify(&mut c).await.expect("verify");
+        assert_eq!(v.broken, None, "the audit chain is intact");
+        let sessions = motcua_store::audit::list(&mut c, None, 1000)
+            .await
+            .expect("audit")
+            .into_iter()
+            .filter(|e| e.action == "session.create" && e.target == format!("account:{account_id}"))
+            .count();
+        assert!(sessions >= 7, "every login is audited ({sessions})");
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn renewed_certificate_is_added_before_the_old_one_expires() {
     each_backend(|db| async move {
@@ -1170,6 +1266,74 @@ mod eid {
                 .location()
                 .unwrap_or_default()
                 .starts_with("/auth/step-up?level=3"));
+        })
+        .await;
+    }
+
+    /// A password user asked for level 3 steps up with their e-ID and
+    /// comes back to the page; another holder's e-ID is refused.
+    #[tokio::test]
+    async fn password_user_steps_up_with_their_eid() {
+        each_backend(|db| async move {
+            let (app, op) = app_with_op(db).await;
+            let citizen =
+                |username: &str, personal_id: &str| motcua_web::service::NewAccountInput {
+                    username: username.into(),
+                    full_name: "Nguyễn Văn An".into(),
+                    personal_id: Some(personal_id.into()),
+                    roles: vec![motcua_domain::Role::Citizen],
+                    initial_password: Some("Mat-Khau-Cong-Dan-2026".into()),
+                    permanent: true,
+                    ..Default::default()
+                };
+            let (id, _) = app.create(citizen("nguyenvanan", "001085012345")).await;
+            app.create(citizen("nguoikhac", "001099000111")).await;
+
+            let b = app.browser();
+            let r = b.login("nguyenvanan", "Mat-Khau-Cong-Dan-2026").await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+            let old = b.session().expect("session");
+            let r = b.get("/account/certificates").await;
+            let step_up = r.location().expect("step-up").to_string();
+            assert!(step_up.starts_with("/auth/step-up?level=3"), "{step_up}");
+            let page = b.get(&step_up).await;
+            assert!(page.text.contains("id=\"use-eid\""), "{}", page.text);
+            // The level-2 e-ID of the same person (linked by personal ID).
+            let r = eid_login(&app, &b, &op, "dev-eid-001").await;
+            assert!(r.redirects_to("/account"), "{}: {}", r.status, r.text);
+            assert_ne!(b.session().expect("session"), old, "session rotated");
+            let account = b.get("/account").await;
+            assert!(
+                account.text.contains("id=\"assurance-level\">3<"),
+                "{}",
+                account.text
+            );
+            assert_eq!(b.get("/account/certificates").await.status, StatusCode::OK);
+            let mut c = app.state().store.conn().await.unwrap();
+            let (rows, _) = motcua_store::activity::list(&mut c, id, 10, 0)
+                .await
+                .unwrap();
+            assert_eq!(rows[0].kind, "step_up");
+            assert_eq!(rows[0].method.as_deref(), Some("eid_l2"));
+
+            // Another person's e-ID cannot raise this session.
+            let other = app.browser();
+            other.login("nguoikhac", "Mat-Khau-Cong-Dan-2026").await;
+            let before = other.session().expect("session");
+            let r = eid_login(&app, &other, &op, "dev-eid-001").await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+            assert!(
+                r.text.contains("không thuộc về tài khoản đang đăng nhập"),
+                "{}",
+                r.text
+            );
+            assert_eq!(other.session().expect("session"), before);
+            let account = other.get("/account").await;
+            assert!(
+                account.text.contains("id=\"assurance-level\">1<"),
+                "{}",
+                account.text
+            );
         })
         .await;
     }
