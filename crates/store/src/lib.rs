@@ -257,18 +257,18 @@ impl Store {
     }
 
     /// Starts `work` (a loop that writes) on the SQLite writer's own thread
-    /// (see [`writer`]); false, and `work` dropped, when there is none
-    /// (PostgreSQL, in-memory SQLite).
-    pub fn spawn_on_writer<F>(&self, work: F) -> bool
+    /// (see [`writer`]); gives it back when there is none (PostgreSQL,
+    /// in-memory SQLite).
+    pub fn spawn_on_writer<F>(&self, work: F) -> std::result::Result<(), F>
     where
         F: std::future::Future<Output = ()> + Send + 'static,
     {
         match &self.writer_thread {
             Some(w) => {
                 w.spawn(work);
-                true
+                Ok(())
             }
-            None => false,
+            None => Err(work),
         }
     }
 

@@ -46,12 +46,17 @@ pub struct LoginWriter {
 }
 
 impl LoginWriter {
-    /// Starts the loop on the store's writer thread, if it has one. The
-    /// loop ends when the last clone of this writer is dropped.
+    /// Starts the loop on the store's writer thread, if it has one
+    /// (SQLite). The loop ends when the last clone of this writer is
+    /// dropped. On PostgreSQL logins are written one by one, concurrently:
+    /// one loop would put them in series, each statement a network round
+    /// trip to the database server.
     pub fn start(store: &Store) -> LoginWriter {
         let (queue, rx) = mpsc::channel(1024);
         let loop_store = store.clone();
-        let started = store.spawn_on_writer(async move { run(loop_store, rx).await });
+        let started = store
+            .spawn_on_writer(async move { run(loop_store, rx).await })
+            .is_ok();
         LoginWriter {
             queue: started.then_some(queue),
         }
