@@ -16,6 +16,7 @@
 
 pub mod accounts;
 pub mod activity;
+pub mod api_tokens;
 pub mod attachments;
 pub mod audit;
 pub mod calendar;

@@ -70,6 +70,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_audit_head_trigger.sql"),
         postgres: include_str!("../migrations/postgres/0010_audit_head_trigger.sql"),
     },
+    Migration {
+        version: 11,
+        name: "api_tokens",
+        sqlite: include_str!("../migrations/sqlite/0011_api_tokens.sql"),
+        postgres: include_str!("../migrations/postgres/0011_api_tokens.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Safe to run

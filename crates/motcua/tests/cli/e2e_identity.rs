@@ -328,6 +328,17 @@ async fn browser_business_registers_and_logs_in_with_a_usb_token() {
     assert_ne!(session_cookie(&b).await, before, "the session rotated");
     b.goto("/account").await;
     assert_eq!(b.text("#assurance-level").await, "3");
+    // At level 3 the holder makes an API token with a level-3 scope.
+    b.goto("/account/api-tokens").await;
+    assert_eq!(b.text("#session-level").await, "3");
+    b.fill("#token-name", "phần mềm kế toán").await;
+    b.click("input[name='scope.certificates:read']").await;
+    b.click("form[action='/account/api-tokens'] button[type='submit']")
+        .await;
+    b.wait_path("the token page", |p| p == "/account/api-tokens")
+        .await;
+    assert!(b.text("#new-token").await.starts_with("mct_"));
+    crate::e2e::axe_check(&b, &tools.axe_js, "the API tokens page").await;
     signer.abort();
 }
 

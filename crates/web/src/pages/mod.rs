@@ -25,6 +25,7 @@ macro_rules! tri {
 }
 
 mod account;
+mod api;
 mod auth;
 mod calendar;
 mod console;
@@ -110,6 +111,7 @@ pub fn routes(state: AppState) -> Router {
         )
         .merge(registration::routes())
         .merge(identity::routes())
+        .merge(api::routes())
         .merge(lifecycle::routes())
         .merge(provisioning::routes())
         .fallback(public::not_found)

@@ -583,6 +583,230 @@ async fn concurrent_certificate_logins_each_get_their_own_outcome() {
     .await;
 }
 
+/// API scopes declare levels (R-ID-13): a token carries its login's level;
+/// a scope above the session's level asks for a step-up before a token is
+/// made; a token below a scope's level gets RFC 9470's challenge in an
+/// RFC 9457 problem document; scope, revocation and bad tokens are refused.
+#[tokio::test]
+async fn api_scopes_declare_levels_and_tokens_carry_the_login_level() {
+    each_backend(|db| async move {
+        let (app, pki) = app_reveal(db).await;
+        let api = |token: &str, path: &str| {
+            let client = reqwest::Client::new();
+            let url = format!("{}{path}", app.base());
+            let token = token.to_string();
+            async move {
+                let mut rb = client.get(url);
+                if !token.is_empty() {
+                    rb = rb.bearer_auth(token);
+                }
+                let r = rb.send().await.expect("api");
+                let status = r.status();
+                let headers = r.headers().clone();
+                let body: serde_json::Value =
+                    serde_json::from_str(&r.text().await.unwrap()).expect("json body");
+                (status, headers, body)
+            }
+        };
+        let make = |b: &Browser, name: &str, scopes: &[&str]| {
+            let b = b.clone();
+            let mut form = vec![("name".to_string(), name.to_string())];
+            for s in scopes {
+                form.push((format!("scope.{s}"), "on".to_string()));
+            }
+            async move {
+                let csrf = b.get("/account/api-tokens").await.csrf();
+                form.push(("csrf".into(), csrf));
+                let pairs: Vec<(&str, &str)> =
+                    form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                b.post_form("/account/api-tokens", &pairs).await
+            }
+        };
+
+        // A password user (level 1).
+        let (pid, _) = app
+            .create(motcua_web::service::NewAccountInput {
+                username: "nguyenvanan".into(),
+                full_name: "Nguyễn Văn An".into(),
+                roles: vec![motcua_domain::Role::Citizen],
+                initial_password: Some("Mat-Khau-Cong-Dan-2026".into()),
+                permanent: true,
+                ..Default::default()
+            })
+            .await;
+        let b = app.browser();
+        b.login("nguyenvanan", "Mat-Khau-Cong-Dan-2026").await;
+        let page = b.get("/account/api-tokens").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.text.contains("id=\"session-level\">1<"),
+            "{}",
+            page.text
+        );
+        // certificates:read needs level 3: step up first, nothing made.
+        let r = make(&b, "kế toán", &["profile:read", "certificates:read"]).await;
+        assert!(
+            r.redirects_to("/auth/step-up?level=3&next=%2Faccount%2Fapi-tokens")
+                || r.location()
+                    .unwrap_or_default()
+                    .starts_with("/auth/step-up?level=3"),
+            "{:?}",
+            r.location()
+        );
+        assert!(b
+            .get("/account/api-tokens")
+            .await
+            .text
+            .contains("id=\"no-tokens\""));
+        // No name, no scope: clear messages.
+        let r = make(&b, " ", &["profile:read"]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text.contains("Hãy đặt tên cho khóa."), "{}", r.text);
+        let r = make(&b, "x", &[]).await;
+        assert!(
+            r.text.contains("Hãy chọn ít nhất một phạm vi."),
+            "{}",
+            r.text
+        );
+        // profile:read (level 1) is made at once, shown once.
+        let r = make(&b, "ứng dụng của tôi", &["profile:read"]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let new_token = |html: &str| {
+            html.split("id=\"new-token\">")
+                .nth(1)
+                .and_then(|t| t.split('<').next())
+                .expect("new token shown")
+                .to_string()
+        };
+        let token = new_token(&r.text);
+        assert!(token.starts_with("mct_"), "{token}");
+        let (status, _, body) = api(&token, "/api/v1/me").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["username"], "nguyenvanan");
+        // Another scope: 403 insufficient_scope.
+        let (status, headers, body) = api(&token, "/api/v1/me/activity").await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert_eq!(headers["content-type"], "application/problem+json");
+        assert_eq!(body["type"], "urn:motcua:problem:insufficient-scope");
+        assert!(headers["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .contains("error=\"insufficient_scope\""));
+        // A token below its scope's level (made before the operator raised
+        // it): RFC 9470's challenge, with where to step up.
+        let weak = "mct_weak-token-made-at-level-1";
+        {
+            let mut tx = app.state().store.begin().await.unwrap();
+            motcua_store::api_tokens::create(
+                &mut tx,
+                &motcua_store::api_tokens::ApiToken {
+                    id: 0,
+                    account_id: pid,
+                    name: "cũ".into(),
+                    token_hash: motcua_web::ctx::sha256_hex(weak),
+                    scopes: "profile:read certificates:read".into(),
+                    method: "password".into(),
+                    assurance_level: 1,
+                    created_at: SystemClock.now(),
+                    expires_at: SystemClock.now() + 30 * DAY,
+                    last_used_at: None,
+                    revoked_at: None,
+                },
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+        }
+        let (status, headers, body) = api(weak, "/api/v1/me/certificates").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+        assert_eq!(headers["content-type"], "application/problem+json");
+        let challenge = headers["www-authenticate"].to_str().unwrap();
+        assert!(
+            challenge.contains("error=\"insufficient_user_authentication\"")
+                && challenge.contains("acr_values=\"urn:motcua:level:3\""),
+            "{challenge}"
+        );
+        assert_eq!(body["required_level"], 3);
+        assert_eq!(body["token_level"], 1);
+        assert!(body["step_up"]
+            .as_str()
+            .unwrap()
+            .starts_with("/auth/step-up?level=3"));
+        assert!(body["title"]
+            .as_str()
+            .unwrap()
+            .contains("mức độ an toàn cao hơn"));
+        // Bad or missing tokens.
+        let (status, headers, body) = api("", "/api/v1/me").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(body["type"], "urn:motcua:problem:unauthorized");
+        assert!(headers.contains_key("www-authenticate"));
+        let (status, _, body) = api("mct_nonsense", "/api/v1/me").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(body["type"], "urn:motcua:problem:invalid-token");
+
+        // A business logged in with its certificate (level 3) makes a
+        // token with every scope; all answer; revoked, it is refused.
+        let cert = org_cert(&pki);
+        let owner = register_business(&app, &cert, "b@saomai.vn").await;
+        let r = make(
+            &owner,
+            "phần mềm kế toán",
+            &["profile:read", "activity:read", "certificates:read"],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let strong = new_token(&r.text);
+        let (status, _, body) = api(&strong, "/api/v1/me/certificates").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let leaf = motcua_pki::Certificate::from_der(cert.der()).unwrap();
+        assert_eq!(body["items"][0]["serial"], leaf.serial_hex);
+        let (status, _, body) = api(&strong, "/api/v1/me/activity").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["method"] == "usb_token"));
+        let page = owner.get("/account/api-tokens").await;
+        assert!(
+            page.text.contains("3 (Chữ ký số (USB token))"),
+            "{}",
+            page.text
+        );
+        let id = attr(&page.text, "action=\"/account/api-tokens/");
+        let id = id.split('/').next().unwrap().to_string();
+        let r = owner
+            .post_form(
+                &format!("/account/api-tokens/{id}/revoke"),
+                &[("csrf", &page.csrf())],
+            )
+            .await;
+        assert!(
+            r.redirects_to("/account/api-tokens?m=api_token_revoked"),
+            "{:?}",
+            r.location()
+        );
+        let (status, _, body) = api(&strong, "/api/v1/me").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(body["type"], "urn:motcua:problem:invalid-token");
+        // Someone else cannot revoke another holder's token.
+        let csrf = b.get("/account/api-tokens").await.csrf();
+        let r = b
+            .post_form(
+                &format!("/account/api-tokens/{id}/revoke"),
+                &[("csrf", &csrf)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        let mut c = app.state().store.conn().await.unwrap();
+        let audit = motcua_store::audit::list(&mut c, None, 200).await.unwrap();
+        assert!(audit.iter().any(|e| e.action == "api_token.create"));
+        assert!(audit.iter().any(|e| e.action == "api_token.revoke"));
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn renewed_certificate_is_added_before_the_old_one_expires() {
     each_backend(|db| async move {
