@@ -284,8 +284,9 @@ pub async fn login_with_certificate(
     let (Some(bound), None) = (bound, refused.as_ref()) else {
         // A refused login spends its challenge all the same.
         if !v.spent {
-            let mut c = state.store.conn().await?;
-            spend_in(&mut c, &v.row, now).await?;
+            let mut tx = state.store.begin().await?;
+            spend_in(&mut tx, &v.row, now).await?;
+            tx.commit().await.map_err(ServiceError::from)?;
         }
         return Err(refused.unwrap_or(TokenError::NotRegistered));
     };
