@@ -42,23 +42,26 @@ pub struct Args {
     database_url: Option<String>,
 }
 
-/// Raw rate of the verification the portal does for a certificate login
-/// (ECDSA P-256 with SHA-256 over a challenge), on all cores.
-fn raw_verify_rate(cert: motcua_pki::Certificate, msg: Vec<u8>, sig: Vec<u8>, seconds: u64) -> f64 {
+/// Runs an operation made by `make` on every core for `seconds`; returns
+/// its successes per second.
+fn rate_on_all_cores<F, W>(seconds: u64, make: F) -> f64
+where
+    F: Fn() -> W,
+    W: FnMut() -> bool + Send + 'static,
+{
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2);
     let stop = Arc::new(AtomicBool::new(false));
     let count = Arc::new(AtomicU64::new(0));
-    let policy = motcua_pki::AlgorithmPolicy::default();
     let start = Instant::now();
     let threads: Vec<_> = (0..cores)
         .map(|_| {
             let (stop, count) = (stop.clone(), count.clone());
-            let (cert, msg, sig, policy) = (cert.clone(), msg.clone(), sig.clone(), policy.clone());
+            let mut op = make();
             std::thread::spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
-                    if policy.verify_challenge(&cert, &msg, &sig).is_ok() {
+                    if op() {
                         count.fetch_add(1, Ordering::Relaxed);
                     }
                 }
@@ -71,6 +74,16 @@ fn raw_verify_rate(cert: motcua_pki::Certificate, msg: Vec<u8>, sig: Vec<u8>, se
         let _ = t.join();
     }
     count.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
+}
+
+/// Raw rate of the verification the portal does for a certificate login
+/// (ECDSA P-256 with SHA-256 over a challenge), on all cores.
+fn raw_verify_rate(cert: motcua_pki::Certificate, msg: Vec<u8>, sig: Vec<u8>, seconds: u64) -> f64 {
+    let policy = motcua_pki::AlgorithmPolicy::default();
+    rate_on_all_cores(seconds, || {
+        let (cert, msg, sig, policy) = (cert.clone(), msg.clone(), sig.clone(), policy.clone());
+        move || policy.verify_challenge(&cert, &msg, &sig).is_ok()
+    })
 }
 
 /// Certificate logins over HTTP: each client asks for a challenge, signs
@@ -165,33 +178,12 @@ async fn cert_login_rate(
 }
 
 fn raw_hash_rate(p: Argon2Params, seconds: u64) -> f64 {
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2);
-    let stop = Arc::new(AtomicBool::new(false));
-    let count = Arc::new(AtomicU64::new(0));
-    let start = Instant::now();
-    let threads: Vec<_> = (0..cores)
-        .map(|_| {
-            let (stop, count) = (stop.clone(), count.clone());
-            std::thread::spawn(move || {
-                // Each thread reuses its Argon2 memory, as the server's
-                // hashing pool does: the best this machine can do.
-                let mut mem = Vec::new();
-                while !stop.load(Ordering::Relaxed) {
-                    if motcua_web::hashing::hash_with(&mut mem, p, "bench password 2026").is_ok() {
-                        count.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
-            })
-        })
-        .collect();
-    std::thread::sleep(Duration::from_secs(seconds));
-    stop.store(true, Ordering::Relaxed);
-    for t in threads {
-        let _ = t.join();
-    }
-    count.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
+    rate_on_all_cores(seconds, || {
+        // Each thread reuses its Argon2 memory, as the server's hashing
+        // pool does: the best this machine can do.
+        let mut mem = Vec::new();
+        move || motcua_web::hashing::hash_with(&mut mem, p, "bench password 2026").is_ok()
+    })
 }
 
 fn rss_kib(pid: u32) -> u64 {

@@ -198,6 +198,35 @@ pub struct EidPrefill {
     pub email: String,
 }
 
+/// Links the e-ID (issuer, subject, method) to the account and audits it
+/// (`via` says how, when not at a login).
+async fn link_eid(
+    tx: &mut motcua_store::AnyConnection,
+    origin: &Origin,
+    account_id: i64,
+    (issuer, subject, method): (&str, &str, AuthMethod),
+    via: Option<&str>,
+    now: Millis,
+) -> Result<(), EidError> {
+    store::link_eid(tx, account_id, issuer, subject, method.as_str(), now).await?;
+    let mut detail = serde_json::json!({ "issuer": issuer, "subject": subject, "method": method.as_str() });
+    if let Some(via) = via {
+        detail["via"] = via.into();
+    }
+    let mut ctx = origin.audit.clone();
+    ctx.actor = account_target(account_id);
+    audit::append(
+        tx,
+        &ctx,
+        "eid.link",
+        &account_target(account_id),
+        &detail.to_string(),
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
 /// The provider sent the browser back. `current` is the browser's session
 /// (account and cookie token), if it is logged in: the e-ID login is then a
 /// step-up (R-ID-13) and must be that account's holder's e-ID.
@@ -275,26 +304,8 @@ pub async fn callback(
             return Err(TokenError::AccountLocked.into());
         }
         if linked.is_none() {
-            store::link_eid(
-                &mut tx,
-                account_id,
-                &login.issuer,
-                &login.subject,
-                method.as_str(),
-                now,
-            )
-            .await?;
-            let mut ctx = origin.audit.clone();
-            ctx.actor = account_target(account_id);
-            audit::append(
-                &mut tx,
-                &ctx,
-                "eid.link",
-                &account_target(account_id),
-                &serde_json::json!({ "issuer": login.issuer, "subject": login.subject, "method": method.as_str() }).to_string(),
-                now,
-            )
-            .await?;
+            let link = (login.issuer.as_str(), login.subject.as_str(), method);
+            link_eid(&mut tx, origin, account_id, link, None, now).await?;
         }
         record_claims(
             &mut tx,
@@ -443,15 +454,6 @@ pub async fn confirm(
             other => other.into(),
         })?;
     let method = AuthMethod::parse(&signup.method).unwrap_or(AuthMethod::EidL1);
-    store::link_eid(
-        &mut tx,
-        account_id,
-        &p.issuer,
-        &p.subject,
-        method.as_str(),
-        now,
-    )
-    .await?;
     crate::identity::profile::record(
         &mut tx,
         account_id,
@@ -485,17 +487,8 @@ pub async fn confirm(
     if !store::signup_done(&mut tx, &signup.id, account_id).await? {
         return Err(EidError::Spent);
     }
-    let mut ctx = origin.audit.clone();
-    ctx.actor = account_target(account_id);
-    audit::append(
-        &mut tx,
-        &ctx,
-        "eid.link",
-        &account_target(account_id),
-        &serde_json::json!({ "issuer": p.issuer, "subject": p.subject, "method": method.as_str(), "via": "registration" }).to_string(),
-        now,
-    )
-    .await?;
+    let link = (p.issuer.as_str(), p.subject.as_str(), method);
+    link_eid(&mut tx, origin, account_id, link, Some("registration"), now).await?;
     let token = service::open_session(
         &mut tx,
         state,
