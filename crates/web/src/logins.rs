@@ -26,17 +26,21 @@ pub enum WriteError {
     Service(#[from] ServiceError),
 }
 
-/// One login's writes.
+/// One login's writes: spend the challenge, open the session. A refused
+/// signature only spends its challenge (`session` is `None`).
 pub struct LoginWrite {
     /// The challenge to spend, unless spent already.
     pub challenge: Option<ChallengeRow>,
-    pub session: SessionSpec,
+    pub session: Option<SessionSpec>,
     pub now: Millis,
 }
 
+/// The new session's cookie token, if a session was opened.
+type Outcome = Result<Option<String>, WriteError>;
+
 struct Job {
     write: LoginWrite,
-    reply: oneshot::Sender<Result<String, WriteError>>,
+    reply: oneshot::Sender<Outcome>,
 }
 
 /// Hands logins to the batching loop (SQLite) or writes them at once.
@@ -62,8 +66,29 @@ impl LoginWriter {
         }
     }
 
-    /// Writes `w` and returns the new session's cookie token.
+    /// Writes `w` and returns the new session's cookie token (empty when
+    /// `w` opens none).
     pub async fn write(&self, store: &Store, w: LoginWrite) -> Result<String, WriteError> {
+        Ok(self.submit(store, w).await?.unwrap_or_default())
+    }
+
+    /// Spends a challenge on its own (a signature that opens no session):
+    /// a replay is [`WriteError::Spent`].
+    pub async fn spend(
+        &self,
+        store: &Store,
+        challenge: ChallengeRow,
+        now: Millis,
+    ) -> Result<(), WriteError> {
+        let w = LoginWrite {
+            challenge: Some(challenge),
+            session: None,
+            now,
+        };
+        self.submit(store, w).await.map(|_| ())
+    }
+
+    async fn submit(&self, store: &Store, w: LoginWrite) -> Outcome {
         if let Some(queue) = &self.queue {
             let (reply, answer) = oneshot::channel();
             if queue.send(Job { write: w, reply }).await.is_ok() {
@@ -81,10 +106,7 @@ fn stopped(why: &str) -> WriteError {
     WriteError::Service(ServiceError::from(StoreError::Writer(why.into())))
 }
 
-async fn write_one(
-    tx: &mut motcua_store::AnyConnection,
-    w: &LoginWrite,
-) -> Result<String, WriteError> {
+async fn write_one(tx: &mut motcua_store::AnyConnection, w: &LoginWrite) -> Outcome {
     if let Some(row) = &w.challenge {
         match store::record_spent_challenge(tx, row, w.now).await {
             Ok(()) => {}
@@ -92,7 +114,10 @@ async fn write_one(
             Err(e) => return Err(ServiceError::from(e).into()),
         }
     }
-    Ok(service::open_session_as(tx, &w.session, w.now).await?)
+    match &w.session {
+        Some(spec) => Ok(Some(service::open_session_as(tx, spec, w.now).await?)),
+        None => Ok(None),
+    }
 }
 
 async fn run(store: Store, mut rx: mpsc::Receiver<Job>) {
@@ -139,7 +164,7 @@ async fn write_batch(store: &Store, jobs: Vec<Job>) {
     }
 }
 
-async fn write_alone(store: &Store, w: &LoginWrite) -> Result<String, WriteError> {
+async fn write_alone(store: &Store, w: &LoginWrite) -> Outcome {
     let mut tx = store.begin().await.map_err(ServiceError::from)?;
     let token = write_one(&mut tx, w).await?;
     tx.commit()

@@ -3,7 +3,6 @@
 //! scaled, rotated and shifted at random, over noise curves. The answer is
 //! stored hashed with the captcha's id and can be tried once.
 use rand::Rng;
-use sha2::{Digest, Sha256};
 use std::fmt::Write;
 
 static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
@@ -29,7 +28,7 @@ pub fn answer_hash(id: &str, answer: &str) -> String {
         .filter(|c| !c.is_whitespace())
         .flat_map(|c| c.to_uppercase())
         .collect();
-    hex::encode(Sha256::digest(format!("{id}\n{norm}").as_bytes()))
+    crate::ctx::sha256_hex(&format!("{id}\n{norm}"))
 }
 
 struct PathWriter<'a> {

@@ -209,7 +209,8 @@ async fn link_eid(
     now: Millis,
 ) -> Result<(), EidError> {
     store::link_eid(tx, account_id, issuer, subject, method.as_str(), now).await?;
-    let mut detail = serde_json::json!({ "issuer": issuer, "subject": subject, "method": method.as_str() });
+    let mut detail =
+        serde_json::json!({ "issuer": issuer, "subject": subject, "method": method.as_str() });
     if let Some(via) = via {
         detail["via"] = via.into();
     }
@@ -275,31 +276,33 @@ pub async fn callback(
     let mut tx = state.store.begin().await?;
     let linked = store::eid_account(&mut tx, &login.issuer, &login.subject).await?;
     let existing = match (linked, organisation) {
-        (Some(id), _) => Some(id),
+        (Some(id), _) => Some(
+            accounts::get(&mut tx, id)
+                .await?
+                .ok_or(TokenError::NotRegistered)?,
+        ),
         (None, true) => match &tax_code {
             Some(t) => accounts::by_tax_code(&mut tx, t)
                 .await?
-                .filter(|a| a.has_role(Role::Business) || a.has_role(Role::Declarant))
-                .map(|a| a.id),
+                .filter(|a| a.has_role(Role::Business) || a.has_role(Role::Declarant)),
             None => return Err(EidError::Claims),
         },
         (None, false) => match &personal_id {
-            Some(p) => accounts::by_personal_id(&mut tx, p).await?.map(|a| a.id),
+            Some(p) => accounts::by_personal_id(&mut tx, p).await?,
             None => return Err(EidError::Claims),
         },
     };
-    if let (Some((current_id, _)), true) = (current, existing != current.map(|c| c.0)) {
+    let existing_id = existing.as_ref().map(|a| a.id);
+    if let (Some((current_id, _)), true) = (current, existing_id != current.map(|c| c.0)) {
         tracing::info!(
             current_id,
-            ?existing,
+            ?existing_id,
             "e-ID step-up with another holder's e-ID"
         );
         return Err(EidError::OtherAccount);
     }
-    if let Some(account_id) = existing {
-        let account = accounts::get(&mut tx, account_id)
-            .await?
-            .ok_or(TokenError::NotRegistered)?;
+    if let Some(account) = existing {
+        let account_id = account.id;
         if account.status != AccountStatus::Active {
             return Err(TokenError::AccountLocked.into());
         }

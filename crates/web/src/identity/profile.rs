@@ -128,10 +128,14 @@ pub async fn set_consents(
 ) -> Result<(), ServiceError> {
     let now = state.now();
     let mut tx = state.store.begin().await?;
+    let open = store::consented(&mut tx, account_id).await?;
     let mut granted = Vec::new();
     let mut withdrawn = Vec::new();
     for attr in ATTRS {
         let allow = allowed.iter().any(|a| a == attr);
+        if open.iter().any(|o| o == attr) == allow {
+            continue;
+        }
         if store::set_consent(&mut tx, account_id, attr, allow, now).await? {
             if allow {
                 granted.push(*attr);
@@ -167,10 +171,15 @@ pub async fn prefill(
     request_id: &str,
     wanted: &[&str],
 ) -> Result<BTreeMap<String, String>, ServiceError> {
-    let mut tx = state.store.begin().await?;
-    let consented = store::consented(&mut tx, account.id).await?;
+    // Reads on a reader connection; the writer only when there is a reuse
+    // to log.
+    let mut c = state.store.conn().await?;
+    let consented = store::consented(&mut c, account.id).await?;
     let mut out = BTreeMap::new();
-    for h in held(&mut tx, account).await? {
+    if consented.is_empty() {
+        return Ok(out);
+    }
+    for h in held(&mut c, account).await? {
         if wanted.contains(&h.attr.as_str())
             && consented.contains(&h.attr)
             && !out.contains_key(&h.attr)
@@ -178,7 +187,9 @@ pub async fn prefill(
             out.insert(h.attr, h.value);
         }
     }
+    drop(c);
     if !out.is_empty() {
+        let mut tx = state.store.begin().await?;
         store::log_reuse(
             &mut tx,
             account.id,
@@ -190,7 +201,7 @@ pub async fn prefill(
             },
         )
         .await?;
+        tx.commit().await?;
     }
-    tx.commit().await?;
     Ok(out)
 }

@@ -58,8 +58,7 @@ pub async fn start(
     let client = state.identity.sim.as_ref().ok_or(SimError::Disabled)?;
     let msisdn = motcua_pki::mss::normalize_msisdn(phone).map_err(|_| SimError::BadNumber)?;
     let now = state.now();
-    let ch =
-        token::issue_challenge(state, binding_hash, purpose, AuthMethod::Sim, account_id).await?;
+    let ch = token::issue_challenge(state, binding_hash, purpose, AuthMethod::Sim, account_id);
     // The challenge must outlive the time the user has on the phone.
     let text = ch.to_text();
     let code: String = ch
@@ -175,11 +174,7 @@ pub async fn poll(
             certificate_der,
         } => {
             close("mss.signed").await?;
-            let purpose = match t.purpose.as_str() {
-                "register" => Purpose::Register,
-                "step_up" => Purpose::StepUp,
-                _ => Purpose::Login,
-            };
+            let purpose = Purpose::parse(&t.purpose).unwrap_or(Purpose::Login);
             let signed = SignedChallenge {
                 challenge: t.challenge.clone(),
                 certificate: B64.encode(certificate_der),

@@ -129,13 +129,13 @@ fn challenge_mac(
 }
 
 /// Creates a challenge for this browser (no write: see [`challenge_mac`]).
-pub async fn issue_challenge(
+pub fn issue_challenge(
     state: &AppState,
     binding_hash: &str,
     purpose: Purpose,
     method: AuthMethod,
     account_id: Option<i64>,
-) -> Result<Challenge, TokenError> {
+) -> Challenge {
     let now = state.now();
     let mut ch = Challenge::new(
         &portal_origin(state),
@@ -144,7 +144,7 @@ pub async fn issue_challenge(
         state.identity.challenge_ttl,
     );
     ch.nonce = challenge_mac(state, &ch, method, binding_hash, account_id);
-    Ok(ch)
+    ch
 }
 
 /// What the signing tool (or the SIM provider) returned.
@@ -170,7 +170,7 @@ pub struct Verified {
 
 /// Checks a signed challenge for `purpose`, issued to this browser for
 /// `method` (and `account_id` for add/step-up). It is spent at once, or,
-/// with `defer_spend`, by the caller's transaction ([`spend_in`]).
+/// with `defer_spend`, by the caller's login write ([`crate::logins`]).
 pub async fn verify_signed(
     state: &AppState,
     binding_hash: &str,
@@ -222,8 +222,7 @@ pub async fn verify_signed(
     if !defer_spend {
         // Spend before the (slower) certificate checks: a replay gets
         // nothing, and a failed attempt needs a new challenge.
-        let mut c = state.store.conn().await?;
-        spend_in(&mut c, &row, now).await?;
+        spend(state, row.clone(), now).await?;
     }
     let chain = state
         .identity
@@ -237,17 +236,22 @@ pub async fn verify_signed(
     })
 }
 
-/// Spends a challenge: the first caller, on any node, records it; a replay
-/// conflicts and is refused.
-pub async fn spend_in(
-    c: &mut AnyConnection,
-    row: &ChallengeRow,
-    now: Millis,
-) -> Result<(), TokenError> {
-    match store::record_spent_challenge(c, row, now).await {
-        Ok(()) => Ok(()),
-        Err(motcua_store::StoreError::Conflict(_)) => Err(ChallengeError::Spent.into()),
-        Err(e) => Err(e.into()),
+/// Spends a challenge on its own (through the login writer, as logins
+/// do): the first caller, on any node, records it; a replay is refused.
+async fn spend(state: &AppState, row: ChallengeRow, now: Millis) -> Result<(), TokenError> {
+    state
+        .logins
+        .spend(&state.store, row, now)
+        .await
+        .map_err(TokenError::from)
+}
+
+impl From<WriteError> for TokenError {
+    fn from(e: WriteError) -> Self {
+        match e {
+            WriteError::Spent => ChallengeError::Spent.into(),
+            WriteError::Service(e) => e.into(),
+        }
     }
 }
 
@@ -284,30 +288,24 @@ pub async fn login_with_certificate(
     let (Some(bound), None) = (bound, refused.as_ref()) else {
         // A refused login spends its challenge all the same.
         if !v.spent {
-            let mut tx = state.store.begin().await?;
-            spend_in(&mut tx, &v.row, now).await?;
-            tx.commit().await.map_err(ServiceError::from)?;
+            spend(state, v.row.clone(), now).await?;
         }
         return Err(refused.unwrap_or(TokenError::NotRegistered));
     };
     // The writes go to the login writer (group commit on SQLite).
     let write = LoginWrite {
         challenge: (!v.spent).then(|| v.row.clone()),
-        session: SessionSpec::new(
+        session: Some(SessionSpec::new(
             state,
             origin,
             bound.account_id,
             method_of(&v.row),
             old_session,
             "login",
-        ),
+        )),
         now,
     };
-    let token = match state.logins.write(&state.store, write).await {
-        Ok(token) => token,
-        Err(WriteError::Spent) => return Err(ChallengeError::Spent.into()),
-        Err(WriteError::Service(e)) => return Err(e.into()),
-    };
+    let token = state.logins.write(&state.store, write).await?;
     crate::metrics::inc(&state.metrics.login_success);
     Ok((token, bound.account_id))
 }
@@ -570,14 +568,16 @@ pub async fn step_up(
         let mut c = state.store.conn().await?;
         store::find_certificate(&mut c, &leaf.issuer_dn, &leaf.serial_hex).await?
     };
+    let mut tx = state.store.begin().await?;
     match bound {
         Some(b) if b.status == "active" && b.account_id == account_id => {}
         Some(b) if b.status == "active" => return Err(TokenError::OtherAccount),
+        // A new certificate of the same holder is bound in the same
+        // transaction as the session it opens.
         _ => {
-            add_certificate(state, origin, account_id, v).await?;
+            add_certificate_in(&mut tx, origin, account_id, v, now).await?;
         }
     }
-    let mut tx = state.store.begin().await?;
     let token = service::open_session(
         &mut tx,
         state,
@@ -659,26 +659,37 @@ pub async fn add_certificate(
     account_id: i64,
     v: &Verified,
 ) -> Result<i64, TokenError> {
-    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    let id = add_certificate_in(&mut tx, origin, account_id, v, state.now()).await?;
+    tx.commit().await.map_err(ServiceError::from)?;
+    Ok(id)
+}
+
+/// [`add_certificate`] in the caller's transaction.
+async fn add_certificate_in(
+    tx: &mut AnyConnection,
+    origin: &Origin,
+    account_id: i64,
+    v: &Verified,
+    now: Millis,
+) -> Result<i64, TokenError> {
     let leaf = v.chain.leaf();
     let primary = leaf.identity.primary().ok_or(TokenError::NoIdentifier)?;
-    let mut tx = state.store.begin().await?;
-    let account = accounts::get(&mut tx, account_id)
+    let account = accounts::get(tx, account_id)
         .await?
         .ok_or(TokenError::NotRegistered)?;
     let same_holder = match primary.kind() {
         "tax_code" => account.tax_code.as_deref() == Some(primary.value()),
         "personal_id" => account.personal_id.as_deref() == Some(primary.value()),
         _ => false,
-    } || store::certificates_of(&mut tx, account_id)
+    } || store::accounts_with_identity(tx, primary.kind(), primary.value())
         .await?
-        .iter()
-        .any(|c| c.identity_kind == primary.kind() && c.identity_value == primary.value());
+        .contains(&account_id);
     if !same_holder {
         return Err(TokenError::OtherAccount);
     }
-    let id = bind_certificate(
-        &mut tx,
+    bind_certificate(
+        tx,
         origin,
         account_id,
         leaf,
@@ -686,7 +697,5 @@ pub async fn add_certificate(
         "renewal",
         now,
     )
-    .await?;
-    tx.commit().await.map_err(ServiceError::from)?;
-    Ok(id)
+    .await
 }

@@ -19,7 +19,7 @@ pub fn origin(ctx: &Ctx) -> Origin {
     }
 }
 
-fn session_cookie(state: &AppState, token: &str) -> axum::http::HeaderValue {
+pub(super) fn session_cookie(state: &AppState, token: &str) -> axum::http::HeaderValue {
     ctx::set_cookie(SESSION_COOKIE, token, None, state.config.secure_cookies())
 }
 

@@ -1,9 +1,9 @@
 //! Pages: login and registration with a USB signing token through the
 //! local signing tool (R-ID-9, R-ID-11), the signing tool's download, and
 //! the holder's certificates.
-use super::auth::origin;
+use super::auth::{origin, session_cookie};
 use super::{render, Chrome};
-use crate::ctx::{self, Ctx, SESSION_COOKIE};
+use crate::ctx::{self, Ctx};
 use crate::error::AppError;
 use crate::identity::captcha;
 use crate::identity::token::{self, Prefill, SignedChallenge, TokenError};
@@ -51,17 +51,12 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-fn session_cookie(state: &AppState, token: &str) -> HeaderValue {
-    ctx::set_cookie(SESSION_COOKIE, token, None, state.config.secure_cookies())
-}
-
-/// `login`, `register` or `add` (a renewed certificate, logged in).
+/// `login`, `register`, `step_up` or `add` (a renewed certificate, logged
+/// in: signed as a registration).
 fn purpose_of(s: Option<&str>) -> (&'static str, Purpose) {
     match s {
-        Some("register") => ("register", Purpose::Register),
         Some("add") => ("add", Purpose::Register),
-        Some("step_up") => ("step_up", Purpose::StepUp),
-        _ => ("login", Purpose::Login),
+        other => sim_purpose(other),
     }
 }
 
@@ -229,31 +224,22 @@ pub async fn challenge(
         },
         _ => None,
     };
-    match token::issue_challenge(
+    let ch = token::issue_challenge(
         &state,
         &ctx.binding_hash,
         purpose,
         AuthMethod::UsbToken,
         account,
-    )
-    .await
-    {
-        Ok(ch) => {
-            let mut r = Json(serde_json::json!({
-                "id": ch.id,
-                "challenge": ch.to_text(),
-                "expires": motcua_pki::rfc3339(ch.expires),
-            }))
-            .into_response();
-            r.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            r
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "challenge");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-    }
+    );
+    let mut r = Json(serde_json::json!({
+        "id": ch.id,
+        "challenge": ch.to_text(),
+        "expires": motcua_pki::rfc3339(ch.expires),
+    }))
+    .into_response();
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
 }
 
 #[derive(Deserialize)]
@@ -987,12 +973,10 @@ fn sim_render(
     r
 }
 
+/// `login`, `register` or `step_up`; anything else is a login.
 fn sim_purpose(s: Option<&str>) -> (&'static str, Purpose) {
-    match s {
-        Some("register") => ("register", Purpose::Register),
-        Some("step_up") => ("step_up", Purpose::StepUp),
-        _ => ("login", Purpose::Login),
-    }
+    let p = s.and_then(Purpose::parse).unwrap_or(Purpose::Login);
+    (p.as_str(), p)
 }
 
 pub async fn sim_page(
