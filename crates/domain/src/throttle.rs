@@ -96,9 +96,88 @@ pub fn on_failure(state: &State, policy: &Policy, now: Millis) -> State {
     next
 }
 
+/// A rate limit on an unauthenticated action that sends mail or creates
+/// rows (sign-up, password reset, a SIM signature request): at most `max`
+/// per fixed `window`, per key (a client IP, an address). It is kept in a
+/// throttle [`State`]: `failures` counts the window's uses,
+/// `last_failure_at` is the window's start, `locked_until` the window's end
+/// once it is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    pub max: i64,
+    pub window: Millis,
+}
+
+impl RateLimit {
+    /// Per client IP and form: an office behind one address can still
+    /// register a few people an hour; a script cannot send hundreds.
+    pub const FORM_PER_IP: RateLimit = RateLimit {
+        max: 10,
+        window: 60 * MINUTE,
+    };
+    /// Per mail address or phone number and form.
+    pub const PER_ADDRESS: RateLimit = RateLimit {
+        max: 3,
+        window: 60 * MINUTE,
+    };
+
+    /// SIM signature requests (each one rings a phone) per client IP.
+    pub const SIM_PER_IP: RateLimit = RateLimit {
+        max: 30,
+        window: 60 * MINUTE,
+    };
+    /// SIM signature requests per phone number: a person may retry, a
+    /// script cannot ring someone's phone all day.
+    pub const SIM_PER_PHONE: RateLimit = RateLimit {
+        max: 10,
+        window: 60 * MINUTE,
+    };
+
+    /// The state after one more use at `now`, or the time the window
+    /// reopens if it is full.
+    pub fn take(&self, state: &State, now: Millis) -> Result<State, Millis> {
+        let fresh = now >= state.last_failure_at + self.window || state.last_failure_at > now;
+        let (count, start) = if fresh {
+            (0, now)
+        } else {
+            (state.failures, state.last_failure_at)
+        };
+        if count >= self.max {
+            return Err(start + self.window);
+        }
+        let full = count + 1 >= self.max;
+        Ok(State {
+            failures: count + 1,
+            last_failure_at: start,
+            locks: state.locks,
+            locked_until: if full { start + self.window } else { 0 },
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rate_limit_counts_per_window() {
+        let l = RateLimit {
+            max: 3,
+            window: 60 * MINUTE,
+        };
+        let mut s = State::default();
+        let t0 = 10 * 60 * MINUTE;
+        for i in 0..3 {
+            s = l.take(&s, t0 + i * MINUTE).unwrap();
+        }
+        assert_eq!(s.failures, 3);
+        assert_eq!(l.take(&s, t0 + 59 * MINUTE), Err(t0 + 60 * MINUTE));
+        // The window reopens an hour after it started.
+        let s2 = l.take(&s, t0 + 60 * MINUTE).unwrap();
+        assert_eq!((s2.failures, s2.last_failure_at), (1, t0 + 60 * MINUTE));
+        // A clock set back does not lock for ever.
+        assert!(l.take(&s, t0 - MINUTE).is_ok());
+    }
 
     #[test]
     fn five_failures_lock_an_account_with_growing_delays() {

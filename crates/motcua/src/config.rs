@@ -36,6 +36,8 @@ pub struct Config {
     pub security: Security,
     pub mail: Mail,
     pub events: Events,
+    /// Where Prometheus metrics are served (never openly on `listen`).
+    pub metrics: MetricsCfg,
     pub calendar: CalendarCfg,
     /// Certificates, signing tool and assurance levels (issue #4).
     pub identity: motcua_web::identity::IdentityConfig,
@@ -89,6 +91,19 @@ pub struct Events {
     pub batch: i64,
 }
 
+/// `/metrics`: on an admin listener (an address only the monitoring
+/// network reaches) and/or on the public listener behind a bearer token.
+/// Neither set: metrics are not served.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsCfg {
+    /// e.g. "127.0.0.1:9464"; empty: no admin listener.
+    pub listen: String,
+    /// Token for `Authorization: Bearer …` on the public listener; empty:
+    /// `/metrics` is not found there.
+    pub bearer_token: Secret,
+}
+
 impl Default for Events {
     fn default() -> Self {
         Events {
@@ -132,7 +147,14 @@ pub struct Security {
     pub argon2_parallelism: u32,
     pub initial_password_days: i64,
     pub reset_link_minutes: i64,
-    pub trust_proxy: bool,
+    /// Replaced by `trusted_proxies`; refused with a message if set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trust_proxy: Option<bool>,
+    /// Reverse proxies (addresses or CIDR networks) whose
+    /// `X-Forwarded-For` is believed; a TOML array, or in the environment a
+    /// comma-separated list.
+    #[serde(deserialize_with = "string_list")]
+    pub trusted_proxies: Vec<String>,
     pub max_body_bytes: usize,
     pub max_upload_bytes: usize,
 }
@@ -173,6 +195,7 @@ impl Default for Config {
             security: Security::default(),
             mail: Mail::default(),
             events: Events::default(),
+            metrics: MetricsCfg::default(),
             calendar: CalendarCfg::default(),
             identity: Default::default(),
         }
@@ -197,6 +220,18 @@ impl Default for SessionCfg {
     }
 }
 
+impl Security {
+    pub fn trusted_proxies(&self) -> Result<Vec<ipnet::IpNet>> {
+        self.trusted_proxies
+            .iter()
+            .map(|p| {
+                motcua_web::config::parse_proxy(p)
+                    .map_err(|e| anyhow!("security.trusted_proxies: {e}"))
+            })
+            .collect()
+    }
+}
+
 impl Default for Security {
     fn default() -> Self {
         Security {
@@ -205,7 +240,8 @@ impl Default for Security {
             argon2_parallelism: 1,
             initial_password_days: 7,
             reset_link_minutes: 30,
-            trust_proxy: false,
+            trust_proxy: None,
+            trusted_proxies: Vec::new(),
             max_body_bytes: 1024 * 1024,
             max_upload_bytes: 6 * 1024 * 1024,
         }
@@ -275,6 +311,28 @@ fn apply_env(root: &mut toml::Table, vars: impl Iterator<Item = (String, String)
     Ok(())
 }
 
+/// A list of strings, given as a TOML array or as one comma-separated
+/// string (how a list arrives from an environment variable).
+fn string_list<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match Either::deserialize(d)? {
+        Either::One(s) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+        Either::Many(v) => v,
+    })
+}
+
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -315,6 +373,21 @@ impl Config {
     }
 
     pub fn validate(&self) -> Result<()> {
+        if self.security.trust_proxy.is_some() {
+            bail!("security.trust_proxy: replaced by security.trusted_proxies, the list of your reverse proxies' addresses or networks (e.g. [\"10.0.0.0/8\"]); the client is the right-most X-Forwarded-For address not in that list");
+        }
+        self.security.trusted_proxies()?;
+        if !self.metrics.listen.is_empty() {
+            self.metrics
+                .listen
+                .parse::<std::net::SocketAddr>()
+                .map_err(|_| {
+                    anyhow!(
+                        "metrics.listen: '{}' is not an address like 127.0.0.1:9464",
+                        self.metrics.listen
+                    )
+                })?;
+        }
         let scheme = self.database.url.split("://").next().unwrap_or_default();
         if !self.database.url.contains("://")
             || !matches!(scheme, "sqlite" | "postgres" | "postgresql")

@@ -141,7 +141,8 @@ pub fn web_config(cfg: &Config) -> Result<WebConfig> {
             iterations: cfg.security.argon2_iterations,
             parallelism: cfg.security.argon2_parallelism,
         },
-        trust_proxy: cfg.security.trust_proxy,
+        trusted_proxies: cfg.security.trusted_proxies()?,
+        metrics_token: Some(cfg.metrics.bearer_token.0.clone()).filter(|t| !t.is_empty()),
         operator_email: Some(cfg.mail.operator_email.clone()).filter(|s| !s.is_empty()),
         mail_max_attempts: cfg.mail.max_attempts,
         events: motcua_web::events::EventsConfig {
@@ -221,6 +222,23 @@ async fn serve_with(cfg: &Config, state: AppState, extra: Option<axum::Router>) 
     if let Some(extra) = extra {
         app = app.merge(extra);
     }
+    let admin = if cfg.metrics.listen.is_empty() {
+        None
+    } else {
+        let l = tokio::net::TcpListener::bind(&cfg.metrics.listen)
+            .await
+            .with_context(|| format!("cannot listen on {} (metrics.listen)", cfg.metrics.listen))?;
+        println!("Metrics on http://{}/metrics", l.local_addr()?);
+        let mut stop = rx.clone();
+        let app = motcua_web::admin_router(state.clone());
+        Some(tokio::spawn(async move {
+            let _ = axum::serve(l, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stop.changed().await;
+                })
+                .await;
+        }))
+    };
     let mut rx2 = rx.clone();
     axum::serve(
         listener,
@@ -235,6 +253,9 @@ async fn serve_with(cfg: &Config, state: AppState, extra: Option<axum::Router>) 
     .await?;
     let _ = worker.await;
     let _ = deliverer.await;
+    if let Some(admin) = admin {
+        admin.abort();
+    }
     state.store.close().await;
     Ok(())
 }

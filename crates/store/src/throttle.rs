@@ -1,6 +1,11 @@
-//! Login throttling state per key (`account:ID` or `ip:ADDR`), shared by
-//! every app node through the database.
-use crate::Result;
+//! Login throttling state per key (`user:NAME`, `ip:ADDR`, or a rate
+//! limit's own key), shared by every app node through the database.
+//!
+//! Attempts are *reserved* before the expensive work (see [`reserve`]):
+//! the row is locked, the decision taken and the failure counted in one
+//! transaction, so concurrent attempts (on one node or several) see each
+//! other's reservations.
+use crate::{Backend, Result};
 use motcua_domain::throttle::State;
 use motcua_domain::Millis;
 use sqlx::{AnyConnection, Row};
@@ -36,6 +41,55 @@ pub async fn put(c: &mut AnyConnection, key: &str, s: &State) -> Result<()> {
     .execute(&mut *c)
     .await?;
     Ok(())
+}
+
+/// Locks the row of `key` until the end of the caller's transaction,
+/// creating it if needed, and returns its state. Keys must be locked in a
+/// fixed order (sorted) by every caller, so that two transactions never
+/// wait for each other. SQLite needs no row lock: [`crate::Store::begin`]
+/// holds the database's single write lock.
+pub async fn lock(c: &mut AnyConnection, key: &str) -> Result<State> {
+    sqlx::query(
+        "INSERT INTO login_throttle (key, failures, last_failure_at, locks, locked_until) VALUES ($1, 0, 0, 0, 0) \
+         ON CONFLICT (key) DO NOTHING",
+    )
+    .bind(key)
+    .execute(&mut *c)
+    .await?;
+    let lock = Backend::of(c).for_update();
+    let sql = format!(
+        "SELECT failures, last_failure_at, locks, locked_until FROM login_throttle WHERE key = $1{lock}"
+    );
+    let r = sqlx::query(&sql).bind(key).fetch_one(&mut *c).await?;
+    Ok(State {
+        failures: r.try_get("failures")?,
+        last_failure_at: r.try_get("last_failure_at")?,
+        locks: r.try_get("locks")?,
+        locked_until: r.try_get("locked_until")?,
+    })
+}
+
+/// Gives back one reserved attempt that turned out not to be a failure
+/// (a right password): one failure fewer, the rest unchanged.
+pub async fn release(c: &mut AnyConnection, key: &str) -> Result<()> {
+    sqlx::query(
+        "UPDATE login_throttle SET failures = failures - 1 WHERE key = $1 AND failures > 0",
+    )
+    .bind(key)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// Deletes rows with no failure and no lock since `before` (the worker's
+/// purge): rows of names that never logged in stay bounded.
+pub async fn purge(c: &mut AnyConnection, before: Millis) -> Result<u64> {
+    let r =
+        sqlx::query("DELETE FROM login_throttle WHERE last_failure_at < $1 AND locked_until < $1")
+            .bind(before)
+            .execute(&mut *c)
+            .await?;
+    Ok(r.rows_affected())
 }
 
 /// Forgets failures (after a successful login, or an operator's unlock).

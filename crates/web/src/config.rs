@@ -35,9 +35,14 @@ pub struct WebConfig {
     /// Larger limit for multipart forms with files (uploads).
     pub max_upload_bytes: usize,
     pub argon2: Argon2Params,
-    /// Use the first address of `X-Forwarded-For` as the client IP (only
-    /// behind a reverse proxy that sets it).
-    pub trust_proxy: bool,
+    /// Reverse proxies whose `X-Forwarded-For` is believed: the client is
+    /// the right-most address of that header that is not one of them (see
+    /// [`crate::ctx::client_ip`]). Empty: the connection's peer address.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Bearer token that opens `/metrics` on the public listener; `None`:
+    /// `/metrics` is not served there (only on the admin listener, if the
+    /// binary starts one).
+    pub metrics_token: Option<String>,
     /// Extra address told of compromise reports, besides operators' own.
     pub operator_email: Option<String>,
     /// Mail job attempts before dead-lettering.
@@ -48,6 +53,9 @@ pub struct WebConfig {
     /// the end of a working day.
     pub working_hours: motcua_domain::calendar::WorkingHours,
 }
+
+/// The metrics token of [`WebConfig::for_tests`].
+pub const TEST_METRICS_TOKEN: &str = "test-metrics-token";
 
 impl WebConfig {
     pub fn secure_cookies(&self) -> bool {
@@ -66,11 +74,24 @@ impl WebConfig {
             max_body_bytes: 1024 * 1024,
             max_upload_bytes: 6 * 1024 * 1024,
             argon2: Argon2Params::default(),
-            trust_proxy: false,
+            trusted_proxies: Vec::new(),
+            metrics_token: Some(TEST_METRICS_TOKEN.into()),
             operator_email: None,
             mail_max_attempts: 8,
             events: crate::events::EventsConfig::default(),
             working_hours: motcua_domain::calendar::WorkingHours::default(),
         }
     }
+}
+
+/// Parses one trusted-proxy entry: an address (`10.0.0.7`, `::1`) or a
+/// network in CIDR notation (`10.0.0.0/8`, `fd00::/8`).
+pub fn parse_proxy(s: &str) -> Result<ipnet::IpNet, String> {
+    let s = s.trim();
+    if let Ok(net) = s.parse::<ipnet::IpNet>() {
+        return Ok(net.trunc());
+    }
+    s.parse::<std::net::IpAddr>()
+        .map(ipnet::IpNet::from)
+        .map_err(|_| format!("'{s}' is not an IP address or a CIDR network"))
 }

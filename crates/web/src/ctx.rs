@@ -16,7 +16,7 @@ use motcua_store::audit;
 use motcua_store::sessions::Session;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 pub const SESSION_COOKIE: &str = "motcua_session";
 pub const PRE_COOKIE: &str = "motcua_pre";
@@ -81,26 +81,74 @@ pub fn locale_from(headers: &HeaderMap) -> Locale {
     }
 }
 
-pub fn client_ip(parts: &Parts, trust_proxy: bool) -> String {
-    if trust_proxy {
-        if let Some(f) = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-        {
-            if let Some(first) = f.split(',').next() {
-                let ip = first.trim();
-                if ip.parse::<std::net::IpAddr>().is_ok() {
-                    return ip.to_string();
-                }
-            }
-        }
-    }
-    parts
+pub fn client_ip(parts: &Parts, trusted: &[ipnet::IpNet]) -> String {
+    let peer = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+        .map(|c| c.0.ip());
+    let Some(peer) = peer else {
+        return "unknown".into();
+    };
+    let forwarded = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok());
+    real_client(peer, forwarded, trusted).to_string()
+}
+
+/// The client's address behind trusted reverse proxies (the convention of
+/// nginx's `real_ip_recursive`): if the peer is a trusted proxy, walk
+/// `X-Forwarded-For` from the right (the entries the trusted proxies
+/// appended) and take the first address that is not a trusted proxy. The
+/// left part of the header is whatever the client sent and is never
+/// believed. An entry that is not an address stops the walk at the last
+/// hop known good. IPv4-mapped IPv6 addresses count as IPv4.
+pub fn real_client<'a>(
+    peer: IpAddr,
+    forwarded: impl Iterator<Item = &'a str>,
+    trusted: &[ipnet::IpNet],
+) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
+    let mut client = canonical(peer);
+    if !is_trusted(&client) {
+        return client;
+    }
+    let entries: Vec<&str> = forwarded.flat_map(|h| h.split(',')).collect();
+    for entry in entries.iter().rev() {
+        let Some(ip) = parse_forwarded(entry) else {
+            return client;
+        };
+        client = canonical(ip);
+        if !is_trusted(&client) {
+            return client;
+        }
+    }
+    client
+}
+
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6
+            .to_ipv4_mapped()
+            .map(IpAddr::V4)
+            .unwrap_or(IpAddr::V6(v6)),
+        v4 => v4,
+    }
+}
+
+/// One `X-Forwarded-For` entry: an address, optionally `[v6]` or with a port.
+fn parse_forwarded(entry: &str) -> Option<IpAddr> {
+    let e = entry.trim();
+    if let Ok(ip) = e.parse::<IpAddr>() {
+        return Some(ip);
+    }
+    if let Ok(sa) = e.parse::<SocketAddr>() {
+        return Some(sa.ip());
+    }
+    e.strip_prefix('[')
+        .and_then(|r| r.strip_suffix(']'))
+        .and_then(|r| r.parse::<IpAddr>().ok())
 }
 
 #[derive(Clone)]
@@ -174,19 +222,10 @@ pub fn urlencode(s: &str) -> String {
     out
 }
 
-/// A local path to return to after login; anything else becomes "/".
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n)
-            if n.starts_with('/')
-                && !n.starts_with("//")
-                && !n.contains('\\')
-                && !n.contains("://") =>
-        {
-            n.to_string()
-        }
-        _ => "/".into(),
-    }
+/// A local path to return to (after login, a language switch, a step-up):
+/// see [`crate::redirect::local_target`]; anything else becomes "/".
+pub fn safe_next(state: &AppState, next: Option<&str>) -> String {
+    crate::redirect::local_target(&state.config.public_url, next)
 }
 
 impl FromRequestParts<AppState> for Ctx {
@@ -198,7 +237,7 @@ impl FromRequestParts<AppState> for Ctx {
     ) -> Result<Self, Self::Rejection> {
         let now = state.now();
         let locale = locale_from(&parts.headers);
-        let ip = client_ip(parts, state.config.trust_proxy);
+        let ip = client_ip(parts, &state.config.trusted_proxies);
         let user_agent = parts
             .headers
             .get(header::USER_AGENT)
@@ -278,4 +317,68 @@ async fn load_viewer(state: &AppState, token: &str, now: i64) -> Result<Option<V
         token: token.to_string(),
         account,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::parse_proxy;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    fn nets(v: &[&str]) -> Vec<ipnet::IpNet> {
+        v.iter().map(|s| parse_proxy(s).unwrap()).collect()
+    }
+
+    #[test]
+    fn without_trusted_proxies_the_peer_is_the_client() {
+        let got = real_client(ip("203.0.113.9"), ["1.2.3.4"].into_iter(), &[]);
+        assert_eq!(got, ip("203.0.113.9"));
+    }
+
+    #[test]
+    fn an_untrusted_peer_cannot_forward() {
+        let t = nets(&["10.0.0.0/8"]);
+        let got = real_client(ip("203.0.113.9"), ["1.2.3.4"].into_iter(), &t);
+        assert_eq!(got, ip("203.0.113.9"));
+    }
+
+    #[test]
+    fn the_right_most_untrusted_address_is_the_client() {
+        let t = nets(&["10.0.0.0/8", "127.0.0.1"]);
+        // The client forged 6.6.6.6; the proxy appended the real 198.51.100.7.
+        let got = real_client(ip("127.0.0.1"), ["6.6.6.6, 198.51.100.7"].into_iter(), &t);
+        assert_eq!(got, ip("198.51.100.7"));
+        // Two proxies in a row, several header lines.
+        let got = real_client(
+            ip("10.0.0.2"),
+            ["6.6.6.6", "198.51.100.7, 10.0.0.1"].into_iter(),
+            &t,
+        );
+        assert_eq!(got, ip("198.51.100.7"));
+    }
+
+    #[test]
+    fn garbage_stops_at_the_last_good_hop() {
+        let t = nets(&["127.0.0.1"]);
+        let got = real_client(ip("127.0.0.1"), ["1.2.3.4, not-an-ip"].into_iter(), &t);
+        assert_eq!(got, ip("127.0.0.1"));
+        let got = real_client(ip("127.0.0.1"), [""].into_iter(), &t);
+        assert_eq!(got, ip("127.0.0.1"));
+        let got = real_client(ip("127.0.0.1"), ["[2001:db8::1]"].into_iter(), &t);
+        assert_eq!(got, ip("2001:db8::1"));
+        let got = real_client(ip("127.0.0.1"), ["192.0.2.1:5555"].into_iter(), &t);
+        assert_eq!(got, ip("192.0.2.1"));
+    }
+
+    #[test]
+    fn mapped_addresses_and_networks() {
+        let t = nets(&["10.1.2.3"]);
+        assert!(parse_proxy("banana").is_err());
+        assert!(parse_proxy("10.0.0.0/33").is_err());
+        let got = real_client(ip("::ffff:10.1.2.3"), ["198.51.100.7"].into_iter(), &t);
+        assert_eq!(got, ip("198.51.100.7"));
+    }
 }

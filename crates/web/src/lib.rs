@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod pages;
 pub mod provisioning;
+pub mod redirect;
 pub mod registration;
 pub mod service;
 pub mod sla;
@@ -94,6 +95,16 @@ impl AppState {
     pub fn now(&self) -> motcua_domain::Millis {
         self.clock.now()
     }
+}
+
+/// The admin listener's routes (`/metrics`, `/healthz`), unauthenticated:
+/// bind it to an address only the monitoring network reaches.
+pub fn admin_router(state: AppState) -> Router {
+    use axum::routing::get;
+    Router::new()
+        .route("/metrics", get(pages::public::metrics_open))
+        .route("/healthz", get(pages::public::healthz))
+        .with_state(state)
 }
 
 /// The whole HTTP application.

@@ -60,6 +60,14 @@ pub async fn observe(State(state): State<AppState>, mut req: Request, next: Next
         "x-content-type-options",
         HeaderValue::from_static("nosniff"),
     );
+    // Browsers keep to HTTPS for a year once they have seen the portal
+    // over HTTPS (they ignore the header on plain HTTP anyway).
+    if state.config.secure_cookies() {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     // A page may ask for a stricter policy (the reset-link page sends
     // none, so its token never leaks in a Referer); keep it.
     if !h.contains_key("referrer-policy") {
@@ -96,6 +104,10 @@ pub async fn csrf(State(state): State<AppState>, mut req: Request, next: Next) -
         minted = Some(t);
     }
     if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        if !same_origin_request(&state, req.headers()) {
+            tracing::info!(%path, "cross-site state-changing request refused");
+            return error_response(StatusCode::FORBIDDEN, "error.csrf");
+        }
         let secret = &state.config.secret_key;
         let bindings: Vec<String> = [SESSION_COOKIE, PRE_COOKIE]
             .iter()
@@ -169,6 +181,45 @@ pub async fn csrf(State(state): State<AppState>, mut req: Request, next: Next) -
         );
     }
     res
+}
+
+/// The second line beside the CSRF token: a browser that says where a
+/// state-changing request comes from must say it comes from the portal.
+/// `Sec-Fetch-Site` (sent by current browsers) must be `same-origin` (or
+/// `none`: typed by the user); otherwise an `Origin` header, when present,
+/// must be the portal's public origin or the origin of the `Host` the
+/// request was sent to. Clients that send neither (curl, API clients, old
+/// browsers) rely on the CSRF token alone.
+fn same_origin_request(state: &AppState, headers: &axum::http::HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return matches!(site.to_str(), Ok("same-origin" | "none"));
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    let Ok(given) = url::Url::parse(origin) else {
+        // Includes the opaque origin "null" (sandboxed frames, data: URLs).
+        return false;
+    };
+    let given = given.origin();
+    if let Ok(public) = url::Url::parse(&state.config.public_url) {
+        if public.origin() == given {
+            return true;
+        }
+    }
+    // Same host and port as the request itself (e.g. the demo opened as
+    // localhost while its public URL says 127.0.0.1).
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    ["http", "https"].iter().any(|scheme| {
+        url::Url::parse(&format!("{scheme}://{host}"))
+            .is_ok_and(|u| u.has_host() && u.origin() == given)
+    })
 }
 
 /// Whether URL-encoded `pairs` hold a NUL character. No field of ours has

@@ -282,13 +282,82 @@ fn ip_key(ip: &str) -> String {
     format!("ip:{ip}")
 }
 
-pub fn account_key(id: i64) -> String {
-    format!("account:{id}")
+/// The throttle key of a login name, whether or not an account has it:
+/// unknown names are throttled exactly like existing ones, so answers and
+/// delays do not tell which usernames exist.
+pub fn user_key(username: &str) -> String {
+    let norm: String = username
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(100)
+        .collect();
+    format!("user:{norm}")
 }
 
-/// Password login with per-account and per-IP throttling kept in the
-/// database (so it holds across nodes). A success rotates the session:
-/// the old one (if any) ends and a new token is issued.
+/// An attempt counted as a failure before the password is checked, with
+/// the throttle states before and after (see [`reserve_attempt`]).
+struct Reservation {
+    ip_key: String,
+    user_key: String,
+    ip_before: throttle::State,
+    ip_after: throttle::State,
+    user_before: throttle::State,
+    user_after: throttle::State,
+}
+
+/// Decides whether an attempt may be checked and, if so, counts it as a
+/// failure at once, in one transaction holding both throttle rows (the IP
+/// and the name, locked in that order by every caller). Concurrent
+/// attempts — on this node or another on the same database — therefore see
+/// each other: at most the policy's number are ever checked before a lock,
+/// and a burst cannot push the lock further than one failure does. A right
+/// password gives its reservation back ([`motcua_store::throttle::release`]).
+async fn reserve_attempt(
+    state: &AppState,
+    ip: &str,
+    username: &str,
+    now: Millis,
+) -> Result<std::result::Result<Reservation, LoginOutcome>> {
+    let (ip_k, user_k) = (ip_key(ip), user_key(username));
+    let mut tx = state.store.begin().await?;
+    let ip_before = motcua_store::throttle::lock(&mut tx, &ip_k).await?;
+    let user_before = motcua_store::throttle::lock(&mut tx, &user_k).await?;
+    let refused = match throttle::decide(&ip_before, &Policy::IP, now) {
+        Decision::Wait(t) => Some(LoginOutcome::Wait(t)),
+        Decision::Locked(t) => Some(LoginOutcome::Throttled(t)),
+        Decision::Allow => match throttle::decide(&user_before, &Policy::ACCOUNT, now) {
+            Decision::Allow => None,
+            Decision::Wait(t) => Some(LoginOutcome::Wait(t)),
+            Decision::Locked(t) => Some(LoginOutcome::Throttled(t)),
+        },
+    };
+    if let Some(outcome) = refused {
+        tx.commit().await?;
+        return Ok(Err(outcome));
+    }
+    let ip_after = throttle::on_failure(&ip_before, &Policy::IP, now);
+    let user_after = throttle::on_failure(&user_before, &Policy::ACCOUNT, now);
+    motcua_store::throttle::put(&mut tx, &ip_k, &ip_after).await?;
+    motcua_store::throttle::put(&mut tx, &user_k, &user_after).await?;
+    tx.commit().await?;
+    Ok(Ok(Reservation {
+        ip_key: ip_k,
+        user_key: user_k,
+        ip_before,
+        ip_after,
+        user_before,
+        user_after,
+    }))
+}
+
+/// Password login with per-name and per-IP throttling kept in the
+/// database (so it holds across nodes). The attempt is reserved before the
+/// password is hashed ([`reserve_attempt`]). Existing and unknown names get
+/// the same answers, delays and locks; only a holder is told by mail. A
+/// success rotates the session: the old one (if any) ends and a new token
+/// is issued.
 pub async fn login_password(
     state: &AppState,
     origin: &Origin,
@@ -298,53 +367,39 @@ pub async fn login_password(
 ) -> Result<LoginOutcome> {
     let now = state.now();
     let ip = origin.audit.ip.clone();
-    let (account, credential, ip_state, acct_state) = {
+    let reservation = match reserve_attempt(state, &ip, username, now).await? {
+        Ok(r) => r,
+        Err(refused) => return Ok(refused),
+    };
+    let (account, credential) = {
         let mut c = state.store.conn().await?;
         let account = accounts::by_username(&mut c, username).await?;
         let credential = match &account {
             Some(a) => accounts::password(&mut c, a.id).await?,
             None => None,
         };
-        let ip_state = motcua_store::throttle::get(&mut c, &ip_key(&ip)).await?;
-        let acct_state = match &account {
-            Some(a) => Some(motcua_store::throttle::get(&mut c, &account_key(a.id)).await?),
-            None => None,
-        };
-        (account, credential, ip_state, acct_state)
+        (account, credential)
     };
-    match throttle::decide(&ip_state, &Policy::IP, now) {
-        Decision::Allow => {}
-        Decision::Wait(t) => return Ok(LoginOutcome::Wait(t)),
-        Decision::Locked(t) => return Ok(LoginOutcome::Throttled(t)),
-    }
-    if let Some(s) = &acct_state {
-        match throttle::decide(s, &Policy::ACCOUNT, now) {
-            Decision::Allow => {}
-            Decision::Wait(t) => return Ok(LoginOutcome::Wait(t)),
-            Decision::Locked(t) => return Ok(LoginOutcome::Throttled(t)),
-        }
-    }
     let ok = match &credential {
         Some(cred) => state.hasher.verify(password_given, &cred.hash).await?,
         None => state.hasher.verify_dummy(password_given).await?,
     };
-    let (Some(account), Some(credential), true) = (account, credential, ok) else {
-        return login_failed(
-            state,
-            origin,
-            account_for_failure(state, username).await?,
-            now,
-        )
-        .await;
+    let (Some(account), Some(credential), true) = (account.clone(), credential, ok) else {
+        return login_failed(state, origin, account, &reservation, now).await;
     };
+    let mut tx = state.store.begin().await?;
+    motcua_store::throttle::release(&mut tx, &reservation.ip_key).await?;
     if account.status != AccountStatus::Active {
+        motcua_store::throttle::release(&mut tx, &reservation.user_key).await?;
+        tx.commit().await?;
         return Ok(LoginOutcome::AccountLocked);
     }
     if credential.is_initial && credential.expires_at.is_some_and(|e| e <= now) {
+        motcua_store::throttle::release(&mut tx, &reservation.user_key).await?;
+        tx.commit().await?;
         return Ok(LoginOutcome::InitialPasswordExpired);
     }
-    let mut tx = state.store.begin().await?;
-    motcua_store::throttle::clear(&mut tx, &account_key(account.id)).await?;
+    motcua_store::throttle::clear(&mut tx, &reservation.user_key).await?;
     let token = open_session(
         &mut tx,
         state,
@@ -480,82 +535,93 @@ pub async fn open_session_as(
     Ok(token)
 }
 
-async fn account_for_failure(state: &AppState, username: &str) -> Result<Option<Account>> {
-    let mut c = state.store.conn().await?;
-    Ok(accounts::by_username(&mut c, username).await?)
-}
-
+/// A wrong password (or an unknown name): the reserved failure stands.
+/// What it locked is audited, and the holder (if the name is an account)
+/// sees the failure in the history and is told of a lock by mail.
 async fn login_failed(
     state: &AppState,
     origin: &Origin,
     account: Option<Account>,
+    r: &Reservation,
     now: Millis,
 ) -> Result<LoginOutcome> {
     crate::metrics::inc(&state.metrics.login_failure);
     let ip = origin.audit.ip.clone();
     let mut tx = state.store.begin().await?;
-    let ip_state = motcua_store::throttle::get(&mut tx, &ip_key(&ip)).await?;
-    let ip_next = throttle::on_failure(&ip_state, &Policy::IP, now);
-    motcua_store::throttle::put(&mut tx, &ip_key(&ip), &ip_next).await?;
-    if ip_next.locked_until > now && ip_state.locked_until <= now {
+    if r.ip_after.locked_until > now && r.ip_before.locked_until <= now {
         audit::append(
             &mut tx,
             &origin.audit,
             "throttle.lock",
-            &ip_key(&ip),
+            &r.ip_key,
             "{}",
             now,
         )
         .await?;
     }
+    let locked = r.user_after.locked_until > now && r.user_before.locked_until <= now;
     let mut outcome = LoginOutcome::Invalid;
-    if let Some(a) = account {
-        let key = account_key(a.id);
-        let st = motcua_store::throttle::get(&mut tx, &key).await?;
-        let next = throttle::on_failure(&st, &Policy::ACCOUNT, now);
-        motcua_store::throttle::put(&mut tx, &key, &next).await?;
-        let nf = activity::NewActivity {
-            account_id: a.id,
-            kind: "login_failed",
-            method: Some("password"),
-            ip: &ip,
-            user_agent: &origin.user_agent,
-            detail: "",
-        };
-        activity::record(&mut tx, &nf, now).await?;
-        if next.locked_until > now {
-            let until = motcua_domain::clock::format_vn(next.locked_until);
-            activity::record(
-                &mut tx,
-                &activity::NewActivity {
-                    kind: "throttle_locked",
-                    detail: &until,
-                    ..nf
-                },
-                now,
-            )
-            .await?;
-            let detail =
-                serde_json::json!({ "until": next.locked_until, "failures": next.failures })
-                    .to_string();
+    if locked {
+        outcome = LoginOutcome::Throttled(r.user_after.locked_until);
+    }
+    let detail = serde_json::json!({
+        "until": r.user_after.locked_until,
+        "failures": r.user_after.failures,
+    })
+    .to_string();
+    match account {
+        None if locked => {
             audit::append(
                 &mut tx,
                 &origin.audit,
-                "account.throttle_lock",
-                &account_target(a.id),
+                "throttle.lock",
+                &r.user_key,
                 &detail,
                 now,
             )
             .await?;
-            if let Some(email) = &a.email {
-                let t = Template::AccountLocked {
-                    full_name: a.full_name.clone(),
-                    reason: reason_text(Locale::parse(&a.locale), "throttle", &until),
-                    at: motcua_domain::clock::format_vn(now),
-                };
-                queue_mail(&mut tx, state, email, &t, Locale::parse(&a.locale), now).await?;
+        }
+        None => {}
+        Some(a) => {
+            let nf = activity::NewActivity {
+                account_id: a.id,
+                kind: "login_failed",
+                method: Some("password"),
+                ip: &ip,
+                user_agent: &origin.user_agent,
+                detail: "",
+            };
+            activity::record(&mut tx, &nf, now).await?;
+            if locked {
+                let until = motcua_domain::clock::format_vn(r.user_after.locked_until);
+                activity::record(
+                    &mut tx,
+                    &activity::NewActivity {
+                        kind: "throttle_locked",
+                        detail: &until,
+                        ..nf
+                    },
+                    now,
+                )
+                .await?;
+                audit::append(
+                    &mut tx,
+                    &origin.audit,
+                    "account.throttle_lock",
+                    &account_target(a.id),
+                    &detail,
+                    now,
+                )
+                .await?;
+                if let Some(email) = &a.email {
+                    let t = Template::AccountLocked {
+                        full_name: a.full_name.clone(),
+                        reason: reason_text(Locale::parse(&a.locale), "throttle", &until),
+                        at: motcua_domain::clock::format_vn(now),
+                    };
+                    queue_mail(&mut tx, state, email, &t, Locale::parse(&a.locale), now).await?;
+                }
             }
-            outcome = LoginOutcome::Throttled(next.locked_until);
         }
     }
     tx.commit().await?;
@@ -837,7 +903,7 @@ pub async fn complete_password_reset(
     resets::revoke_all(&mut tx, account_id, now).await?;
     accounts::set_password(&mut tx, account_id, &hash, None, now).await?;
     sessions::delete_all(&mut tx, account_id).await?;
-    motcua_store::throttle::clear(&mut tx, &account_key(account_id)).await?;
+    motcua_store::throttle::clear(&mut tx, &user_key(&account.username)).await?;
     activity::record(
         &mut tx,
         &activity::NewActivity {
@@ -1102,7 +1168,10 @@ pub async fn unlock_in_tx(
     now: Millis,
 ) -> Result<()> {
     accounts::set_status(c, account_id, AccountStatus::Active, None, now).await?;
-    motcua_store::throttle::clear(c, &account_key(account_id)).await?;
+    // An unlock also lifts a failed-login lock of the account's name.
+    if let Some(a) = accounts::get(&mut *c, account_id).await? {
+        motcua_store::throttle::clear(c, &user_key(&a.username)).await?;
+    }
     activity::record(
         c,
         &activity::NewActivity {
@@ -1127,6 +1196,100 @@ pub async fn unlock_in_tx(
     .await?;
     crate::events::emit_account(c, state, "account.unlocked", account_id, Some(reason), now)
         .await?;
+    Ok(())
+}
+
+/// Takes one use of every `(key, limit)` at once, or none: the keys' rows
+/// are locked in sorted order and every limit checked before any count
+/// moves, in one transaction, so concurrent requests on any node see each
+/// other (the limit is reserved before the mail or the row is made).
+/// `Ok(Err(t))`: refused until `t`.
+pub async fn rate_limit(
+    state: &AppState,
+    keys: &[(String, throttle::RateLimit)],
+) -> Result<std::result::Result<(), Millis>> {
+    let now = state.now();
+    let mut sorted: Vec<&(String, throttle::RateLimit)> = keys.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    sorted.dedup_by(|a, b| a.0 == b.0);
+    let mut tx = state.store.begin().await?;
+    let mut next = Vec::with_capacity(sorted.len());
+    let mut refused_until = None;
+    for (key, limit) in sorted {
+        let st = motcua_store::throttle::lock(&mut tx, key).await?;
+        match limit.take(&st, now) {
+            Ok(n) => next.push((key, n)),
+            Err(t) => refused_until = Some(refused_until.map_or(t, |u: Millis| u.max(t))),
+        }
+    }
+    if let Some(t) = refused_until {
+        tx.commit().await?;
+        return Ok(Err(t));
+    }
+    for (key, n) in next {
+        motcua_store::throttle::put(&mut tx, key, &n).await?;
+    }
+    tx.commit().await?;
+    Ok(Ok(()))
+}
+
+/// Gives back the uses [`rate_limit`] took when the request turned out to
+/// make nothing (the form had errors): typing mistakes do not use up the
+/// limit; only what is stored or mailed counts.
+pub async fn rate_release(state: &AppState, keys: &[(String, throttle::RateLimit)]) -> Result<()> {
+    let mut sorted: Vec<&String> = keys.iter().map(|(k, _)| k).collect();
+    sorted.sort();
+    sorted.dedup();
+    let mut tx = state.store.begin().await?;
+    for key in sorted {
+        motcua_store::throttle::release(&mut tx, key).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The rate-limit keys of an unauthenticated `form` sent from `ip` for
+/// `address` (a mail address or phone number, normalised), if any.
+pub fn form_limits(
+    form: &str,
+    ip: &str,
+    address: Option<&str>,
+) -> Vec<(String, throttle::RateLimit)> {
+    let mut v = vec![(
+        format!("rl:{form}:ip:{ip}"),
+        throttle::RateLimit::FORM_PER_IP,
+    )];
+    if let Some(a) = address {
+        let a: String = a.trim().to_lowercase().chars().take(254).collect();
+        if !a.is_empty() {
+            v.push((
+                format!("rl:{form}:to:{a}"),
+                throttle::RateLimit::PER_ADDRESS,
+            ));
+        }
+    }
+    v
+}
+
+/// Operator: lift a failed-login lock of a name (`user:…`) or an address
+/// (`ip:…`) and forget its failures. Audited with the state it had.
+pub async fn clear_throttle(state: &AppState, origin: &Origin, key: &str) -> Result<()> {
+    let now = state.now();
+    if !(key.starts_with("user:") || key.starts_with("ip:") || key.starts_with("rl:"))
+        || key.len() > 300
+    {
+        return Err(ServiceError::Invalid("error.bad_input"));
+    }
+    let mut tx = state.store.begin().await?;
+    let before = motcua_store::throttle::get(&mut tx, key).await?;
+    motcua_store::throttle::clear(&mut tx, key).await?;
+    let detail = serde_json::json!({
+        "failures": before.failures,
+        "locked_until": before.locked_until,
+    })
+    .to_string();
+    audit::append(&mut tx, &origin.audit, "throttle.clear", key, &detail, now).await?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -105,6 +105,10 @@ pub async fn run(
                 {
                     tracing::warn!(error = %e, "identity purge failed");
                 }
+                // Throttle rows idle for a week (names tried once, old IPs).
+                if let Err(e) = motcua_store::throttle::purge(&mut c, now - 7 * 86_400_000).await {
+                    tracing::warn!(error = %e, "throttle purge failed");
+                }
                 match jobs::expire_leases(&mut c, now).await {
                     Ok(0) => {}
                     Ok(n) => {

@@ -216,6 +216,27 @@ async fn fill_profile(b: &Page, pdf: &Path) {
     b.set_value("#org_type", "llc").await;
     b.set_value("#province", "Thành phố Hà Nội").await;
     b.upload("#document", pdf).await;
+    // The captcha, answered the way a person who cannot see the image
+    // does: its question in words.
+    let q = b.text("#captcha-question strong").await;
+    b.fill("#captcha", &answer_in_words(&q)).await;
+}
+
+/// "bảy cộng hai bằng bao nhiêu? …" → "9".
+fn answer_in_words(q: &str) -> String {
+    const VI: [&str; 10] = [
+        "không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín",
+    ];
+    let (a, rest) = q
+        .split_once(" cộng ")
+        .unwrap_or_else(|| panic!("question {q:?}"));
+    let b = rest.split(' ').next().unwrap_or_default();
+    let n = |w: &str| {
+        VI.iter()
+            .position(|x| *x == w.trim())
+            .unwrap_or_else(|| panic!("number word {w:?} in {q:?}"))
+    };
+    (n(a) + n(b)).to_string()
 }
 
 async fn received(port: u16) -> Vec<Value> {

@@ -185,3 +185,104 @@ mod tests {
         assert_ne!(render_svg("AB7KX"), svg, "random each time");
     }
 }
+
+// ------------------------------------------------------- issuing and checking
+
+/// A captcha as a form shows it: the image, and for people who cannot see
+/// it (WCAG 1.1.1) a question in words whose answer goes in the same box.
+/// The question is easier for a program than the image; the rate limits
+/// beside every captcha bound what either can be used for.
+pub struct Issued {
+    pub id: String,
+    /// `data:` URL of the SVG image.
+    pub src: String,
+    /// The question, in the visitor's language.
+    pub question: String,
+    /// TESTS ONLY (`captcha_reveal_for_tests`): the image's answer.
+    pub answer_for_tests: Option<String>,
+}
+
+const WORDS_VI: [&str; 10] = [
+    "không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín",
+];
+const WORDS_EN: [&str; 10] = [
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+];
+
+/// A question in words and its answer in digits.
+pub fn new_question(locale: motcua_mail::Locale) -> (String, String) {
+    let mut rng = rand::thread_rng();
+    let a = rng.gen_range(1..10usize);
+    let b = rng.gen_range(1..10usize);
+    let q = match locale {
+        motcua_mail::Locale::Vi => format!(
+            "{} cộng {} bằng bao nhiêu? Trả lời bằng chữ số.",
+            WORDS_VI[a], WORDS_VI[b]
+        ),
+        motcua_mail::Locale::En => format!(
+            "What is {} plus {}? Answer in digits.",
+            WORDS_EN[a], WORDS_EN[b]
+        ),
+    };
+    (q, (a + b).to_string())
+}
+
+/// Makes a captcha (image and question), valid 15 minutes, one try.
+pub async fn issue(
+    state: &crate::AppState,
+    locale: motcua_mail::Locale,
+) -> Result<Issued, motcua_store::StoreError> {
+    use base64::Engine;
+    let now = state.now();
+    let answer = new_answer();
+    let id = crate::ctx::random_token();
+    let (question, q_answer) = new_question(locale);
+    let qid = format!("{id}.q");
+    {
+        let mut tx = state.store.begin().await?;
+        let exp = now + 15 * motcua_domain::clock::MINUTE;
+        motcua_store::identity::insert_captcha(&mut tx, &id, &answer_hash(&id, &answer), now, exp)
+            .await?;
+        motcua_store::identity::insert_captcha(
+            &mut tx,
+            &qid,
+            &answer_hash(&qid, &q_answer),
+            now,
+            exp,
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    let svg = render_svg(&answer);
+    Ok(Issued {
+        src: format!(
+            "data:image/svg+xml;base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(svg)
+        ),
+        id,
+        question,
+        answer_for_tests: state.identity.captcha_reveal.then_some(answer),
+    })
+}
+
+/// Whether `answer` is the image's text or the question's answer. Both
+/// are spent whatever the answer: one try per captcha.
+pub async fn check(
+    state: &crate::AppState,
+    id: &str,
+    answer: &str,
+) -> Result<bool, motcua_store::StoreError> {
+    if id.is_empty() || id.len() > 100 || answer.len() > 50 {
+        return Ok(false);
+    }
+    let now = state.now();
+    let qid = format!("{id}.q");
+    let mut tx = state.store.begin().await?;
+    let image =
+        motcua_store::identity::spend_captcha(&mut tx, id, &answer_hash(id, answer), now).await?;
+    let question =
+        motcua_store::identity::spend_captcha(&mut tx, &qid, &answer_hash(&qid, answer), now)
+            .await?;
+    tx.commit().await?;
+    Ok(image || question)
+}

@@ -50,14 +50,14 @@ pub async fn login_form(
     Query(q): Query<LoginQuery>,
 ) -> Response {
     if ctx.viewer.is_some() {
-        return Redirect::to(&ctx::safe_next(q.next.as_deref())).into_response();
+        return Redirect::to(&ctx::safe_next(&state, q.next.as_deref())).into_response();
     }
     let c = Chrome::new(&state, &ctx).with_flash(q.m.as_deref());
     render(&LoginPage {
         c,
         error: None,
         username: String::new(),
-        next: ctx::safe_next(q.next.as_deref()),
+        next: ctx::safe_next(&state, q.next.as_deref()),
         eid: state.identity.eid.is_some(),
     })
 }
@@ -75,7 +75,7 @@ fn at(ms: i64) -> String {
 }
 
 pub async fn login(State(state): State<AppState>, ctx: Ctx, Form(f): Form<LoginForm>) -> Response {
-    let next = ctx::safe_next(f.next.as_deref());
+    let next = ctx::safe_next(&state, f.next.as_deref());
     let c = Chrome::new(&state, &ctx);
     let old = ctx.viewer.as_ref().map(|v| v.token.clone());
     let outcome =
@@ -263,36 +263,100 @@ pub async fn change(
 struct ForgotPage {
     c: Chrome,
     error: Option<String>,
+    who: String,
+    captcha: crate::identity::captcha::Issued,
+}
+
+async fn forgot_page(
+    state: &AppState,
+    ctx: &Ctx,
+    who: &str,
+    error: Option<String>,
+    status: axum::http::StatusCode,
+) -> Response {
+    let captcha = match crate::identity::captcha::issue(state, ctx.locale).await {
+        Ok(c) => c,
+        Err(e) => return AppError::from(e).into_response(),
+    };
+    let mut r = render(&ForgotPage {
+        c: Chrome::new(state, ctx),
+        error,
+        who: who.chars().take(254).collect(),
+        captcha,
+    });
+    *r.status_mut() = status;
+    r
 }
 
 pub async fn forgot_form(State(state): State<AppState>, ctx: Ctx) -> Response {
-    render(&ForgotPage {
-        c: Chrome::new(&state, &ctx),
-        error: None,
-    })
+    forgot_page(&state, &ctx, "", None, axum::http::StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
 pub struct ForgotForm {
     who: String,
+    #[serde(default)]
+    captcha_id: String,
+    #[serde(default)]
+    captcha: String,
 }
 
+/// Mails a reset link (to the account's own address only). A person
+/// answers the captcha; per IP and per name or address the requests are
+/// rate-limited before anything is looked up or mailed.
 pub async fn forgot(
     State(state): State<AppState>,
     ctx: Ctx,
     Form(f): Form<ForgotForm>,
 ) -> Response {
+    use axum::http::StatusCode;
+    let c = Chrome::new(&state, &ctx);
+    match crate::identity::captcha::check(&state, &f.captcha_id, &f.captcha).await {
+        Ok(true) => {}
+        Ok(false) => {
+            let e = c.t("token.captcha_wrong").to_string();
+            return forgot_page(
+                &state,
+                &ctx,
+                &f.who,
+                Some(e),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+        Err(e) => return AppError::from(e).into_response(),
+    }
+    let limits = service::form_limits("reset", &ctx.ip, Some(&f.who));
+    match service::rate_limit(&state, &limits).await {
+        Ok(Ok(())) => {}
+        Ok(Err(until)) => {
+            let e = c
+                .t("error.rate_limited")
+                .replace("{until}", &motcua_domain::clock::format_vn(until));
+            return forgot_page(&state, &ctx, &f.who, Some(e), StatusCode::TOO_MANY_REQUESTS).await;
+        }
+        Err(e) => return AppError::from(e).into_response(),
+    }
     match service::request_password_reset(&state, &origin(&ctx), &f.who).await {
         Ok(()) => render(&MessagePage {
-            c: Chrome::new(&state, &ctx),
+            c,
             title: "forgot.title",
             body: "forgot.sent",
             link: Some(("/login", "nav.login")),
         }),
         Err(ServiceError::Invalid(k)) => {
-            let c = Chrome::new(&state, &ctx);
-            let error = Some(c.t(k).to_string());
-            render(&ForgotPage { c, error })
+            if let Err(e) = service::rate_release(&state, &limits).await {
+                return AppError::from(e).into_response();
+            }
+            let e = c.t(k).to_string();
+            forgot_page(
+                &state,
+                &ctx,
+                &f.who,
+                Some(e),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => AppError::from(e).into_response(),
     }

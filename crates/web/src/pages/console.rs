@@ -109,10 +109,14 @@ pub async fn accounts(
     let mut conn = tri!(state.store.conn().await);
     let found = tri!(accounts::search(&mut conn, &query, PER_PAGE, (page - 1) * PER_PAGE).await);
     let c = Chrome::new(&state, &ctx);
-    let rows = found
-        .items
-        .iter()
-        .map(|a| AccountRow {
+    let now = state.now();
+    let mut rows = Vec::with_capacity(found.items.len());
+    for a in &found.items {
+        // The same status as the account page: an active account under a
+        // failed-login lock shows as temporarily locked.
+        let t = tri!(throttle::get(&mut conn, &service::user_key(&a.username)).await);
+        let throttled = t.locked_until > now && a.status == AccountStatus::Active;
+        rows.push(AccountRow {
             id: a.id,
             username: a.username.clone(),
             full_name: a.full_name.clone(),
@@ -123,10 +127,19 @@ pub async fn accounts(
                 .map(|r| c.t(role_key(*r)))
                 .collect::<Vec<_>>()
                 .join(", "),
-            status: a.status.as_str(),
-            status_key: status_key(a.status),
-        })
-        .collect();
+            status: if throttled {
+                "throttled"
+            } else {
+                a.status.as_str()
+            },
+            status_key: if throttled {
+                "status.throttled"
+            } else {
+                status_key(a.status)
+            },
+        });
+    }
+    drop(conn);
     let summary = c
         .t("console.found")
         .replace("{n}", &found.total.to_string());
@@ -202,7 +215,7 @@ async fn account_page(state: &AppState, ctx: &Ctx, id: i64, error: Option<String
     let Some(a) = tri!(accounts::get(&mut conn, id).await) else {
         return AppError::NotFound.into_response();
     };
-    let t = tri!(throttle::get(&mut conn, &service::account_key(id)).await);
+    let t = tri!(throttle::get(&mut conn, &service::user_key(&a.username)).await);
     let (items, _) = tri!(activity::list(&mut conn, id, 20, 0).await);
     let audit = tri!(audit::list(&mut conn, Some(&service::account_target(id)), 20).await);
     drop(conn);
@@ -390,7 +403,12 @@ pub async fn audit(
 
 pub struct ThrottleRow {
     pub key: String,
+    /// i18n key of what is throttled: a login name or an IP address.
+    pub kind_key: &'static str,
+    /// The login name or address, without the key's prefix.
+    pub name: String,
     pub account_id: Option<i64>,
+    pub locked: bool,
     pub failures: i64,
     pub last: String,
     pub until: String,
@@ -403,14 +421,56 @@ struct ThrottlesPage {
     rows: Vec<ThrottleRow>,
 }
 
-pub async fn throttles(State(state): State<AppState>, ctx: Ctx) -> Response {
+#[derive(Deserialize)]
+pub struct ClearThrottleForm {
+    key: String,
+}
+
+/// Lifts a failed-login lock (of a name or an address) and forgets its
+/// failures; audited.
+pub async fn clear_throttle(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<ClearThrottleForm>,
+) -> Response {
+    operator!(state, ctx);
+    match service::clear_throttle(&state, &super::auth::origin(&ctx), &f.key).await {
+        Ok(()) => Redirect::to("/console/throttles?m=throttle_cleared").into_response(),
+        Err(e) => AppError::from(e).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct FlashQuery {
+    m: Option<String>,
+}
+
+pub async fn throttles(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<FlashQuery>,
+) -> Response {
     operator!(state, ctx);
     let now = state.now();
     let mut conn = tri!(state.store.conn().await);
-    let rows = tri!(throttle::recent(&mut conn, now - 86_400_000, 500).await)
-        .into_iter()
-        .map(|e| ThrottleRow {
-            account_id: e.key.strip_prefix("account:").and_then(|s| s.parse().ok()),
+    let entries = tri!(throttle::recent(&mut conn, now - 86_400_000, 500).await);
+    let mut rows = Vec::with_capacity(entries.len());
+    for e in entries {
+        let (kind_key, name, account_id) = if let Some(name) = e.key.strip_prefix("user:") {
+            let id = tri!(accounts::by_username(&mut conn, name).await).map(|a| a.id);
+            ("console.throttle_kind.user", name.to_string(), id)
+        } else if let Some(ip) = e.key.strip_prefix("ip:") {
+            ("console.throttle_kind.ip", ip.to_string(), None)
+        } else if let Some(rest) = e.key.strip_prefix("rl:") {
+            ("console.throttle_kind.rate", rest.to_string(), None)
+        } else {
+            ("console.throttle_kind.other", e.key.clone(), None)
+        };
+        rows.push(ThrottleRow {
+            kind_key,
+            name,
+            account_id,
+            locked: e.state.locked_until > now,
             key: e.key,
             failures: e.state.failures,
             last: format_vn(e.state.last_failure_at),
@@ -419,10 +479,11 @@ pub async fn throttles(State(state): State<AppState>, ctx: Ctx) -> Response {
             } else {
                 "—".into()
             },
-        })
-        .collect();
+        });
+    }
+    drop(conn);
     render(&ThrottlesPage {
-        c: Chrome::new(&state, &ctx),
+        c: Chrome::new(&state, &ctx).with_flash(q.m.as_deref()),
         rows,
     })
 }

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use motcua_domain::clock::format_vn;
-use motcua_domain::{AssuranceLevel, AuthMethod, Email, MINUTE};
+use motcua_domain::{AssuranceLevel, AuthMethod, Email};
 use motcua_mail::Template as Mail;
 use motcua_pki::challenge::Purpose;
 use motcua_store::identity as store;
@@ -104,7 +104,7 @@ pub async fn token_page(
         lead_key: format!("token.{purpose}.lead"),
         submit_key: format!("token.{purpose}.submit"),
         purpose,
-        next: ctx::safe_next(q.next.as_deref()),
+        next: ctx::safe_next(&state, q.next.as_deref()),
         port: state.identity.signer_port,
         error: None,
         offer_register: false,
@@ -130,7 +130,7 @@ pub async fn step_up_page(
         Ok(v) => v,
         Err(r) => return r,
     };
-    let next = ctx::safe_next(q.next.as_deref());
+    let next = ctx::safe_next(&state, q.next.as_deref());
     let needed = q
         .level
         .and_then(AssuranceLevel::new)
@@ -258,7 +258,7 @@ pub async fn verify(
     Form(f): Form<VerifyForm>,
 ) -> Response {
     let (name, purpose) = purpose_of(f.purpose.as_deref());
-    let next = ctx::safe_next(f.next.as_deref());
+    let next = ctx::safe_next(&state, f.next.as_deref());
     let account = match name {
         "add" | "step_up" => ctx.viewer.as_ref().map(|v| v.account.id),
         _ => None,
@@ -319,6 +319,8 @@ async fn finish(
     next: &str,
     v: &token::Verified,
 ) -> Result<Response, TokenError> {
+    // Stored targets were checked when stored; check again where they are used.
+    let next = &ctx::safe_next(state, Some(next));
     match name {
         "login" => {
             let old = ctx.viewer.as_ref().map(|v| v.token.as_str());
@@ -369,9 +371,7 @@ struct SignupPage {
     id: String,
     p: Prefill,
     valid_until: String,
-    captcha_id: String,
-    captcha_src: String,
-    captcha_answer: Option<String>,
+    captcha: captcha::Issued,
     errors: Vec<&'static str>,
 }
 
@@ -407,39 +407,16 @@ async fn render_signup(
     p: Prefill,
     errors: Vec<&'static str>,
 ) -> Response {
-    let answer = captcha::new_answer();
-    let captcha_id = ctx::random_token();
-    let now = state.now();
-    {
-        let mut c = match state.store.conn().await {
-            Ok(c) => c,
-            Err(e) => return AppError::from(e).into_response(),
-        };
-        if let Err(e) = store::insert_captcha(
-            &mut c,
-            &captcha_id,
-            &captcha::answer_hash(&captcha_id, &answer),
-            now,
-            now + 15 * MINUTE,
-        )
-        .await
-        {
-            return AppError::from(e).into_response();
-        }
-    }
-    use base64::Engine;
-    let svg = captcha::render_svg(&answer);
+    let captcha = match captcha::issue(state, ctx.locale).await {
+        Ok(c) => c,
+        Err(e) => return AppError::from(e).into_response(),
+    };
     let mut r = render(&SignupPage {
         c: Chrome::new(state, ctx),
         id: id.to_string(),
         valid_until: format_vn(p.valid_until),
         p,
-        captcha_id,
-        captcha_src: format!(
-            "data:image/svg+xml;base64,{}",
-            base64::engine::general_purpose::STANDARD.encode(svg)
-        ),
-        captcha_answer: state.identity.captcha_reveal.then_some(answer),
+        captcha,
         errors: errors.clone(),
     });
     if !errors.is_empty() {
@@ -447,6 +424,13 @@ async fn render_signup(
     }
     r.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+/// The sign-up form again, with what was typed, after a rate limit (429).
+async fn render_signup_limited(state: &AppState, ctx: &Ctx, id: &str, p: Prefill) -> Response {
+    let mut r = render_signup(state, ctx, id, p, vec!["error.rate_limited_hour"]).await;
+    *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
     r
 }
 
@@ -511,19 +495,20 @@ pub async fn signup_submit(
         .chars()
         .take(20)
         .collect();
-    let captcha_ok = match state.store.conn().await {
-        Ok(mut c) => store::spend_captcha(
-            &mut c,
-            &f.captcha_id,
-            &captcha::answer_hash(&f.captcha_id, &f.captcha),
-            now,
-        )
-        .await
-        .unwrap_or(false),
+    let captcha_ok = match captcha::check(&state, &f.captcha_id, &f.captcha).await {
+        Ok(ok) => ok,
         Err(e) => return AppError::from(e).into_response(),
     };
     if !captcha_ok {
         errors.push("token.captcha_wrong");
+    }
+    if errors.is_empty() {
+        let limits = service::form_limits("signup", &ctx.ip, Some(&p.email));
+        match service::rate_limit(&state, &limits).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => return render_signup_limited(&state, &ctx, &id, p).await,
+            Err(e) => return AppError::from(e).into_response(),
+        }
     }
     if !errors.is_empty() {
         return render_signup(&state, &ctx, &id, p, errors).await;
@@ -994,7 +979,7 @@ pub async fn sim_page(
         &state,
         &ctx,
         name,
-        &ctx::safe_next(q.next.as_deref()),
+        &ctx::safe_next(&state, q.next.as_deref()),
         "",
         None,
         None,
@@ -1014,7 +999,7 @@ pub async fn sim_start(
     Form(f): Form<SimForm>,
 ) -> Response {
     let (name, purpose) = sim_purpose(f.purpose.as_deref());
-    let next = ctx::safe_next(f.next.as_deref());
+    let next = ctx::safe_next(&state, f.next.as_deref());
     let phone: String = f.phone.trim().chars().take(20).collect();
     let account = match name {
         "step_up" => match &ctx.viewer {
@@ -1023,6 +1008,36 @@ pub async fn sim_start(
         },
         _ => None,
     };
+    // Each request rings a phone: limited per IP and per number, reserved
+    // before the provider is asked.
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    let limits = [
+        (
+            format!("rl:sim:ip:{}", ctx.ip),
+            motcua_domain::throttle::RateLimit::SIM_PER_IP,
+        ),
+        (
+            format!("rl:sim:to:{digits}"),
+            motcua_domain::throttle::RateLimit::SIM_PER_PHONE,
+        ),
+    ];
+    match service::rate_limit(&state, &limits).await {
+        Ok(Ok(())) => {}
+        Ok(Err(_)) => {
+            let mut r = sim_render(
+                &state,
+                &ctx,
+                name,
+                &next,
+                &phone,
+                Some("error.rate_limited_hour"),
+                None,
+            );
+            *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            return r;
+        }
+        Err(e) => return AppError::from(e).into_response(),
+    }
     match crate::identity::sim::start(
         &state,
         &ctx.binding_hash,
@@ -1126,7 +1141,7 @@ pub async fn eid_begin(
     ctx: Ctx,
     Query(q): Query<NextQuery>,
 ) -> Response {
-    let next = ctx::safe_next(q.next.as_deref());
+    let next = ctx::safe_next(&state, q.next.as_deref());
     match crate::identity::eid::begin(&state, &ctx.binding_hash, &next).await {
         Ok(url) => Redirect::to(&url).into_response(),
         Err(e) => {
@@ -1148,7 +1163,7 @@ pub async fn eid_callback(
         .map(|v| (v.account.id, v.token.as_str()));
     match eid::callback(&state, &origin(&ctx), &ctx.binding_hash, &cb, current).await {
         Ok(Outcome::LoggedIn(tok, next)) => {
-            let mut r = Redirect::to(&next).into_response();
+            let mut r = Redirect::to(&ctx::safe_next(&state, Some(&next))).into_response();
             r.headers_mut()
                 .append(header::SET_COOKIE, session_cookie(&state, &tok));
             r
@@ -1251,7 +1266,7 @@ pub async fn eid_confirm(
             let to = if p.next == "/" {
                 "/account?m=registered_eid".to_string()
             } else {
-                p.next.clone()
+                ctx::safe_next(&state, Some(&p.next))
             };
             let mut r = Redirect::to(&to).into_response();
             r.headers_mut()

@@ -32,7 +32,7 @@ mod console;
 mod identity;
 mod lifecycle;
 mod provisioning;
-mod public;
+pub(crate) mod public;
 mod registration;
 mod systems;
 
@@ -91,6 +91,7 @@ pub fn routes(state: AppState) -> Router {
         .route("/console/jobs/{id}/requeue", post(console::requeue))
         .route("/console/audit", get(console::audit))
         .route("/console/throttles", get(console::throttles))
+        .route("/console/throttles/clear", post(console::clear_throttle))
         .route("/console/reports", get(console::reports))
         .route(
             "/console/systems",

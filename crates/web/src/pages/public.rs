@@ -4,7 +4,7 @@ use crate::error::AppError;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use motcua_mail::Locale;
 use motcua_store::{accounts, jobs};
@@ -58,7 +58,7 @@ pub async fn set_lang(
             }
         }
     }
-    let mut r = Redirect::to(&ctx::safe_next(q.next.as_deref())).into_response();
+    let mut r = Redirect::to(&ctx::safe_next(&state, q.next.as_deref())).into_response();
     r.headers_mut().append(
         header::SET_COOKIE,
         ctx::set_cookie(
@@ -85,7 +85,34 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-pub async fn metrics(State(state): State<AppState>) -> Response {
+/// `/metrics` on the public listener: only with the configured bearer
+/// token (compared in constant time); without a token configured it does
+/// not exist there.
+pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(expected) = &state.config.metrics_token else {
+        return AppError::NotFound.into_response();
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if !bool::from(subtle::ConstantTimeEq::ct_eq(
+        given.as_bytes(),
+        expected.as_bytes(),
+    )) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer realm=\"metrics\"")],
+            "metrics need the bearer token\n",
+        )
+            .into_response();
+    }
+    metrics_open(State(state)).await
+}
+
+/// `/metrics` without a check: for the admin listener only.
+pub async fn metrics_open(State(state): State<AppState>) -> Response {
     let gauges = match state.store.conn().await {
         Ok(mut c) => crate::metrics::Gauges {
             jobs: jobs::counts(&mut c).await.unwrap_or_default(),

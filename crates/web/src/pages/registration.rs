@@ -282,6 +282,9 @@ struct FormPage {
     sections: Vec<Section>,
     /// Some fields come from data the holder allowed to be reused.
     prefilled: bool,
+    /// The captcha of a new registration (none when correcting one through
+    /// its secret link: the address is proven already).
+    captcha: Option<crate::identity::captcha::Issued>,
 }
 
 fn form_page(
@@ -291,7 +294,22 @@ fn form_page(
     errors: FieldErrors,
     edit: Option<(&Registration, String)>,
 ) -> Response {
-    form_page_full(state, ctx, form, errors, edit, false)
+    form_page_full(state, ctx, form, errors, edit, false, None)
+}
+
+/// The form of a new registration, with a fresh captcha.
+async fn new_form_page(
+    state: &AppState,
+    ctx: &Ctx,
+    form: &Form,
+    errors: FieldErrors,
+    prefilled: bool,
+) -> Response {
+    let captcha = match crate::identity::captcha::issue(state, ctx.locale).await {
+        Ok(c) => c,
+        Err(e) => return AppError::from(e).into_response(),
+    };
+    form_page_full(state, ctx, form, errors, None, prefilled, Some(captcha))
 }
 
 fn form_page_full(
@@ -301,6 +319,7 @@ fn form_page_full(
     errors: FieldErrors,
     edit: Option<(&Registration, String)>,
     prefilled: bool,
+    captcha: Option<crate::identity::captcha::Issued>,
 ) -> Response {
     let has_errors = !errors.is_empty();
     let (title, lead, submit, action, reference, note) = match &edit {
@@ -332,6 +351,7 @@ fn form_page_full(
         sections: sections(form, &errors, edit.is_none()),
         errors,
         prefilled,
+        captcha,
     });
     if has_errors && resp.status() == StatusCode::OK {
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -367,12 +387,14 @@ pub async fn new_form(State(state): State<AppState>, ctx: Ctx) -> Response {
             Err(e) => return AppError::from(e).into_response(),
         }
     }
-    form_page_full(&state, &ctx, &f, Vec::new(), None, prefilled)
+    new_form_page(&state, &ctx, &f, Vec::new(), prefilled).await
 }
 
 /// Reads the multipart form: text fields into a [`Form`], the `document`
 /// file (if one was chosen) into an [`Upload`].
-async fn read_multipart(mut mp: Multipart) -> Result<(Form, Option<Upload>), FieldErrors> {
+async fn read_multipart(
+    mut mp: Multipart,
+) -> Result<(Form, Option<Upload>, Vec<(String, String)>), FieldErrors> {
     let mut pairs: Vec<(String, String)> = Vec::new();
     let mut upload = None;
     loop {
@@ -421,7 +443,11 @@ async fn read_multipart(mut mp: Multipart) -> Result<(Form, Option<Upload>), Fie
         contact_email: get("contact_email"),
         existing_accounts: get("existing_accounts"),
     };
-    Ok((form, upload))
+    let rest = pairs
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("captcha"))
+        .collect();
+    Ok((form, upload, rest))
 }
 
 fn message(
@@ -449,18 +475,51 @@ struct Submitted {
     email: String,
 }
 
+/// A new registration: the captcha, then the rate limits (per IP and per
+/// address, reserved before anything is stored or mailed), then the form.
 pub async fn submit(State(state): State<AppState>, ctx: Ctx, mp: Multipart) -> Response {
-    let (form, upload) = match read_multipart(mp).await {
+    let (form, upload, extra) = match read_multipart(mp).await {
         Ok(x) => x,
-        Err(errors) => return form_page(&state, &ctx, &Form::default(), errors, None),
+        Err(errors) => return new_form_page(&state, &ctx, &Form::default(), errors, false).await,
     };
+    let field = |k: &str| {
+        extra
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default()
+    };
+    match crate::identity::captcha::check(&state, field("captcha_id"), field("captcha")).await {
+        Ok(true) => {}
+        Ok(false) => {
+            let errors = vec![("captcha", "token.captcha_wrong")];
+            return new_form_page(&state, &ctx, &form, errors, false).await;
+        }
+        Err(e) => return AppError::from(e).into_response(),
+    }
+    let limits = crate::service::form_limits("register", &ctx.ip, Some(&form.email));
+    match crate::service::rate_limit(&state, &limits).await {
+        Ok(Ok(())) => {}
+        Ok(Err(_)) => {
+            let errors = vec![("captcha", "error.rate_limited_hour")];
+            let mut r = new_form_page(&state, &ctx, &form, errors, false).await;
+            *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            return r;
+        }
+        Err(e) => return AppError::from(e).into_response(),
+    }
     match reg::submit(&state, &origin(&ctx), &form, upload.as_ref(), ctx.locale).await {
         Ok(s) => render(&Submitted {
             c: Chrome::new(&state, &ctx),
             reference: s.reference,
             email: form.email.trim().to_string(),
         }),
-        Err(RegError::Fields(errors)) => form_page(&state, &ctx, &form, errors, None),
+        Err(RegError::Fields(errors)) => {
+            if let Err(e) = crate::service::rate_release(&state, &limits).await {
+                return AppError::from(e).into_response();
+            }
+            new_form_page(&state, &ctx, &form, errors, false).await
+        }
         Err(RegError::Service(e)) => AppError::from(e).into_response(),
     }
 }
@@ -643,7 +702,7 @@ pub async fn resubmit(
             StatusCode::NOT_FOUND,
         );
     };
-    let (form, upload) = match read_multipart(mp).await {
+    let (form, upload, _) = match read_multipart(mp).await {
         Ok(x) => x,
         Err(errors) => {
             return form_page(

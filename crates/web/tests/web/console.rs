@@ -518,7 +518,13 @@ async fn undeliverable_mail_becomes_a_dead_letter_that_can_be_requeued() {
             // (The hour idled the operator's session out.)
             assert!(op.login("vanhanh", OP_PW).await.redirects_to("/"), "{n}");
 
-            let m = op.get("/metrics").await.text;
+            let m = op
+                .get_with(
+                    "/metrics",
+                    &[("authorization", "Bearer test-metrics-token")],
+                )
+                .await
+                .text;
             assert!(m.contains("motcua_jobs{status=\"dead\"} 1"), "{n}: {m}");
             assert!(
                 m.contains("motcua_mail_total{result=\"failed\"} 2"),

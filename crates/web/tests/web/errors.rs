@@ -246,7 +246,13 @@ async fn malformed_forms_never_cause_server_errors() {
         let r = b.get("/account?m=<script>").await;
         assert_eq!(r.status, StatusCode::OK, "{n}");
         assert!(!r.text.contains("<script>"), "{n}");
-        let m = b.get("/metrics").await.text;
+        let m = b
+            .get_with(
+                "/metrics",
+                &[("authorization", "Bearer test-metrics-token")],
+            )
+            .await
+            .text;
         assert!(
             m.contains("motcua_http_responses_total{class=\"5xx\"} 0"),
             "{n}: {m}"
@@ -367,7 +373,13 @@ async fn nul_characters_in_input_are_refused() {
         // Other control characters are just text.
         let r = op.get("/console/accounts?q=%01%1F").await;
         assert_eq!(r.status, StatusCode::OK, "{n}");
-        let m = b.get("/metrics").await.text;
+        let m = b
+            .get_with(
+                "/metrics",
+                &[("authorization", "Bearer test-metrics-token")],
+            )
+            .await
+            .text;
         assert!(
             m.contains("motcua_http_responses_total{class=\"5xx\"} 0"),
             "{n}: {m}"

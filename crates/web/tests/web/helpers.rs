@@ -184,6 +184,11 @@ pub struct Opts {
     /// Trust anchors for certificate logins (default: none trusted).
     pub trust: Option<motcua_pki::TrustStore>,
     pub identity: Option<motcua_web::identity::IdentityConfig>,
+    /// Trusted reverse proxies (default: none).
+    pub trusted_proxies: Vec<&'static str>,
+    /// Serve `/metrics` on the public listener without a token configured
+    /// (the production default: not at all).
+    pub no_metrics_token: bool,
 }
 
 /// One app node: its own store (pool), state and listening port.
@@ -223,6 +228,14 @@ impl Node {
             config.mail_max_attempts = n;
         }
         config.operator_email = opts.operator_email.clone();
+        config.trusted_proxies = opts
+            .trusted_proxies
+            .iter()
+            .map(|p| motcua_web::config::parse_proxy(p).expect("proxy"))
+            .collect();
+        if opts.no_metrics_token {
+            config.metrics_token = None;
+        }
         if let Some(e) = opts.events {
             config.events = e;
         }
@@ -658,6 +671,15 @@ impl Browser {
         let csrf = page.csrf();
         let mut all: Vec<(&str, &str)> = fields.to_vec();
         all.push(("csrf", &csrf));
+        // A form with the captcha: answer its question in words, as a
+        // person who cannot see the image does (WCAG 1.1.1).
+        let solved = solve_captcha(&page.text);
+        if let Some((id, answer)) = &solved {
+            if !fields.iter().any(|(k, _)| *k == "captcha") {
+                all.push(("captcha_id", id));
+                all.push(("captcha", answer));
+            }
+        }
         self.post_form(action, &all).await
     }
 
@@ -731,4 +753,31 @@ pub async fn cookie_alive(base: &str, token: &str) -> bool {
 /// `n` occurrences of `needle` in `hay`.
 pub fn count(hay: &str, needle: &str) -> usize {
     hay.matches(needle).count()
+}
+
+/// The captcha of a form page: its id and the answer to its question in
+/// words ("bảy cộng hai …" / "seven plus two …"), if the page has one.
+pub fn solve_captcha(html: &str) -> Option<(String, String)> {
+    let id_at = html.find("name=\"captcha_id\" value=\"")? + "name=\"captcha_id\" value=\"".len();
+    let id = html[id_at..].split('"').next()?.to_string();
+    let q_at = html.find("id=\"captcha-question\"")?;
+    let strong = html[q_at..].find("<strong>")? + q_at + "<strong>".len();
+    let question = html[strong..].split("</strong>").next()?;
+    const VI: [&str; 10] = [
+        "không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín",
+    ];
+    const EN: [&str; 10] = [
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+    ];
+    let (a, b) = question
+        .split_once(" cộng ")
+        .or_else(|| question.strip_prefix("What is ")?.split_once(" plus "))?;
+    let word = |w: &str| {
+        let w = w.trim();
+        VI.iter()
+            .position(|x| *x == w)
+            .or_else(|| EN.iter().position(|x| *x == w))
+    };
+    let b = b.split([' ', '?']).next()?;
+    Some((id, (word(a)? + word(b)?).to_string()))
 }

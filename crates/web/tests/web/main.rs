@@ -15,6 +15,7 @@ mod cluster;
 mod console;
 mod errors;
 mod events;
+mod hardening;
 mod identity;
 mod lifecycle;
 mod provisioning;

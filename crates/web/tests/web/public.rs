@@ -175,7 +175,12 @@ async fn health_readiness_and_metrics() {
 
         app.user("metric.user", "Người Đo Lường", "dem-so-lan-dang-nhap")
             .await;
-        let m = b.get("/metrics").await;
+        let m = b
+            .get_with(
+                "/metrics",
+                &[("authorization", "Bearer test-metrics-token")],
+            )
+            .await;
         assert_eq!(m.status, StatusCode::OK);
         assert!(m
             .header("content-type")
@@ -200,7 +205,13 @@ async fn health_readiness_and_metrics() {
             .await
             .redirects_to("/"));
         b.get("/khong-ton-tai").await;
-        let m = b.get("/metrics").await.text;
+        let m = b
+            .get_with(
+                "/metrics",
+                &[("authorization", "Bearer test-metrics-token")],
+            )
+            .await
+            .text;
         assert!(
             m.contains("motcua_login_attempts_total{result=\"success\"} 1"),
             "{n}: {m}"
@@ -301,7 +312,12 @@ async fn database_outage_gives_503_readiness_and_a_friendly_error_page() {
             "{n}: internals leaked: {}",
             p.text
         );
-        let m = b.get("/metrics").await;
+        let m = b
+            .get_with(
+                "/metrics",
+                &[("authorization", "Bearer test-metrics-token")],
+            )
+            .await;
         assert_eq!(
             m.status,
             StatusCode::OK,

@@ -41,8 +41,14 @@ async fn post_form(
     fields: &[(&'static str, String)],
     doc: Option<(&str, Vec<u8>)>,
 ) -> Page {
-    let csrf = b.get(form_page).await.csrf();
+    let page = b.get(form_page).await;
+    let csrf = page.csrf();
     let mut form = multipart::Form::new().text("csrf", csrf);
+    if let Some((id, answer)) = solve_captcha(&page.text) {
+        if !fields.iter().any(|(k, _)| *k == "captcha") {
+            form = form.text("captcha_id", id).text("captcha", answer);
+        }
+    }
     for (k, v) in fields {
         form = form.text(*k, v.clone());
     }
@@ -531,7 +537,13 @@ async fn pending_registrations_show_in_the_sla_overview_and_metrics() {
             &[("csrf", &page.csrf()), ("token", token)],
         )
         .await;
-        let metrics = b.get("/metrics").await.text;
+        let metrics = b
+            .get_with(
+                "/metrics",
+                &[("authorization", "Bearer test-metrics-token")],
+            )
+            .await
+            .text;
         assert!(
             metrics.contains("motcua_sla_pending{kind=\"registration\"} 1"),
             "{metrics}"
@@ -548,7 +560,13 @@ async fn pending_registrations_show_in_the_sla_overview_and_metrics() {
         assert!(!sla.text.contains("class=\"overdue\""));
         // A week later (at least 1 working day has passed) it is overdue.
         app.advance(7 * 24 * 3_600_000);
-        let metrics = b.get("/metrics").await.text;
+        let metrics = b
+            .get_with(
+                "/metrics",
+                &[("authorization", "Bearer test-metrics-token")],
+            )
+            .await
+            .text;
         assert!(
             metrics.contains("motcua_sla_overdue{kind=\"registration\"} 1"),
             "{metrics}"
