@@ -101,6 +101,72 @@ async fn cluster_sessions_and_throttling_are_shared_between_nodes() {
     );
 }
 
+fn failures(metrics: &str) -> i64 {
+    metrics
+        .lines()
+        .find(|l| l.starts_with("motcua_login_attempts_total{result=\"failure\"}"))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .expect("failure counter")
+}
+
+/// A burst of wrong passwords split over two nodes on one PostgreSQL: the
+/// attempts are reserved in the database (row locks), so both nodes
+/// together check no more than the policy lets through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cluster_a_burst_over_two_nodes_is_throttled_as_one() {
+    let Some(c) = cluster().await else { return };
+    motcua_web::service::create_account(
+        &c.a.state,
+        &motcua_web::service::Origin::cli(),
+        motcua_web::service::NewAccountInput {
+            username: "nut.ba".into(),
+            full_name: "Nút Ba".into(),
+            roles: vec![motcua_domain::Role::Citizen],
+            initial_password: Some(PW.into()),
+            permanent: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("create");
+    let mut browsers = Vec::new();
+    for i in 0..40 {
+        let base = if i % 2 == 0 { &c.a.base } else { &c.b.base };
+        let b = Browser::new(base);
+        let csrf = b.get("/login").await.csrf();
+        browsers.push((b, csrf, format!("sai-{i}-mat-khau")));
+    }
+    let answers = futures::future::join_all(browsers.iter().map(|(b, csrf, pw)| async move {
+        b.post_form(
+            "/login",
+            &[
+                ("username", "nut.ba"),
+                ("password", pw.as_str()),
+                ("csrf", csrf.as_str()),
+            ],
+        )
+        .await
+    }))
+    .await;
+    assert!(answers.iter().all(|a| a.status == StatusCode::OK));
+    let token = [("authorization", "Bearer test-metrics-token")];
+    let on_a = Browser::new(&c.a.base)
+        .get_with("/metrics", &token)
+        .await
+        .text;
+    let on_b = Browser::new(&c.b.base)
+        .get_with("/metrics", &token)
+        .await
+        .text;
+    let checked = failures(&on_a) + failures(&on_b);
+    let allowed = motcua_domain::throttle::Policy::ACCOUNT.free_failures + 1;
+    assert!(
+        (1..=allowed).contains(&checked),
+        "{checked} passwords checked over two nodes (at most {allowed})"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn cluster_each_job_runs_once_across_nodes() {
     let Some(c) = cluster().await else { return };
