@@ -21,10 +21,13 @@ const FALLBACK_BASE: &str = "http://portal.invalid/";
 /// URL. The result always starts with a single `/`, never `//` or `/\`,
 /// and is a valid `Location` header value.
 pub fn local_target(public_url: &str, target: Option<&str>) -> String {
-    let base = Url::parse(public_url)
-        .ok()
-        .filter(|u| u.has_host())
-        .unwrap_or_else(|| Url::parse(FALLBACK_BASE).expect("fallback base parses"));
+    let base = match Url::parse(public_url) {
+        Ok(u) if u.has_host() => u,
+        _ => match Url::parse(FALLBACK_BASE) {
+            Ok(u) => u,
+            Err(_) => return "/".into(),
+        },
+    };
     let Some(target) = target else {
         return "/".into();
     };

@@ -158,34 +158,6 @@ pub fn render_svg(answer: &str) -> String {
     svg
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn answers_and_hashes() {
-        let a = new_answer();
-        assert_eq!(a.len(), LEN);
-        assert!(a.bytes().all(|b| ALPHABET.contains(&b)));
-        assert_eq!(answer_hash("id1", "ab c7k"), answer_hash("id1", "ABC7K"));
-        assert_ne!(answer_hash("id1", "ABC7K"), answer_hash("id2", "ABC7K"));
-    }
-
-    #[test]
-    fn svg_draws_every_character_without_text() {
-        let svg = render_svg("AB7KX");
-        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
-        // Five glyph paths with fills, no <text> that would give the answer away.
-        assert_eq!(
-            svg.matches("fill=\"#").count(),
-            1 + 5,
-            "background + 5 glyphs"
-        );
-        assert!(!svg.contains("<text") && !svg.contains("AB7KX"));
-        assert_ne!(render_svg("AB7KX"), svg, "random each time");
-    }
-}
-
 // ------------------------------------------------------- issuing and checking
 
 /// A captcha as a form shows it: the image, and for people who cannot see
@@ -285,4 +257,32 @@ pub async fn check(
             .await?;
     tx.commit().await?;
     Ok(image || question)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_and_hashes() {
+        let a = new_answer();
+        assert_eq!(a.len(), LEN);
+        assert!(a.bytes().all(|b| ALPHABET.contains(&b)));
+        assert_eq!(answer_hash("id1", "ab c7k"), answer_hash("id1", "ABC7K"));
+        assert_ne!(answer_hash("id1", "ABC7K"), answer_hash("id2", "ABC7K"));
+    }
+
+    #[test]
+    fn svg_draws_every_character_without_text() {
+        let svg = render_svg("AB7KX");
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        // Five glyph paths with fills, no <text> that would give the answer away.
+        assert_eq!(
+            svg.matches("fill=\"#").count(),
+            1 + 5,
+            "background + 5 glyphs"
+        );
+        assert!(!svg.contains("<text") && !svg.contains("AB7KX"));
+        assert_ne!(render_svg("AB7KX"), svg, "random each time");
+    }
 }
