@@ -282,6 +282,8 @@ struct FormPage {
     sections: Vec<Section>,
     /// Some fields come from data the holder allowed to be reused.
     prefilled: bool,
+    /// The terms checkbox (a new registration only).
+    accept: Option<crate::portal::AcceptView>,
 }
 
 fn form_page(
@@ -330,6 +332,12 @@ fn form_page_full(
         reference,
         note,
         sections: sections(form, &errors, edit.is_none()),
+        accept: edit.is_none().then(|| crate::portal::AcceptView {
+            checked: crate::portal::accepted(Some(form.accept_terms.as_str())),
+            error: errors
+                .iter()
+                .any(|(f, _)| *f == crate::portal::ACCEPT_FIELD),
+        }),
         errors,
         prefilled,
     });
@@ -420,6 +428,7 @@ async fn read_multipart(mut mp: Multipart) -> Result<(Form, Option<Upload>), Fie
         contact_phone: get("contact_phone"),
         contact_email: get("contact_email"),
         existing_accounts: get("existing_accounts"),
+        accept_terms: get("accept_terms"),
     };
     Ok((form, upload))
 }

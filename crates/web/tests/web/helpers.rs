@@ -184,6 +184,8 @@ pub struct Opts {
     /// Trust anchors for certificate logins (default: none trusted).
     pub trust: Option<motcua_pki::TrustStore>,
     pub identity: Option<motcua_web::identity::IdentityConfig>,
+    /// `[portal]`: footer details and legal documents (default: bundled).
+    pub portal: Option<motcua_web::portal::PortalConfig>,
 }
 
 /// One app node: its own store (pool), state and listening port.
@@ -245,6 +247,9 @@ impl Node {
                 opts.trust.clone().unwrap_or_default(),
                 &opts.identity.clone().unwrap_or_default(),
             ));
+        }
+        if let Some(p) = &opts.portal {
+            state = state.with_portal(motcua_web::portal::Portal::from_config(p).expect("[portal]"));
         }
         let app =
             motcua_web::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();

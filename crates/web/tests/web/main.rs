@@ -17,6 +17,7 @@ mod errors;
 mod events;
 mod identity;
 mod lifecycle;
+mod portal;
 mod provisioning;
 mod public;
 mod registration;
