@@ -26,7 +26,12 @@ impl fmt::Debug for Secret {
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub listen: String,
+    /// Default: `http://` + `listen` (see [`Config::set_listen`]).
     pub public_url: String,
+    /// Whether `public_url` was given (file or environment); otherwise it
+    /// follows `listen`.
+    #[serde(skip)]
+    pub public_url_given: bool,
     pub data_dir: PathBuf,
     pub log_format: String,
     pub log_level: String,
@@ -41,6 +46,8 @@ pub struct Config {
     pub calendar: CalendarCfg,
     /// Certificates, signing tool and assurance levels (issue #4).
     pub identity: motcua_web::identity::IdentityConfig,
+    /// The operator's contact details (footer), terms of use and privacy notice.
+    pub portal: motcua_web::portal::PortalConfig,
 }
 
 /// The working-day calendar (R-OP-3).
@@ -186,6 +193,7 @@ impl Default for Config {
         Config {
             listen: "127.0.0.1:8080".into(),
             public_url: "http://127.0.0.1:8080".into(),
+            public_url_given: false,
             data_dir: "data".into(),
             log_format: "text".into(),
             log_level: "info".into(),
@@ -198,6 +206,7 @@ impl Default for Config {
             metrics: MetricsCfg::default(),
             calendar: CalendarCfg::default(),
             identity: Default::default(),
+            portal: Default::default(),
         }
     }
 }
@@ -365,11 +374,36 @@ impl Config {
             .parse()
             .map_err(|e: toml::de::Error| anyhow!("{name}: {}", one_line(&e.to_string())))?;
         apply_env(&mut table, env)?;
-        let cfg: Config = toml::Value::Table(table)
+        let given = table.contains_key("public_url");
+        let mut cfg: Config = toml::Value::Table(table)
             .try_into()
             .map_err(|e: toml::de::Error| anyhow!("{name}: {}", one_line(&e.to_string())))?;
+        cfg.public_url_given = given;
+        let listen = cfg.listen.clone();
+        cfg.set_listen(&listen)?;
         cfg.validate()?;
         Ok(cfg)
+    }
+
+    /// Sets the listen address (`--listen`, `MOTCUA_LISTEN`). Unless
+    /// `public_url` was given, it follows: `http://` and the address, with
+    /// an unspecified IP (0.0.0.0, ::) read as the loopback one.
+    pub fn set_listen(&mut self, listen: &str) -> Result<()> {
+        let addr: std::net::SocketAddr = listen
+            .parse()
+            .map_err(|_| anyhow!("listen: '{listen}' is not an address like 127.0.0.1:8080"))?;
+        self.listen = listen.to_string();
+        if !self.public_url_given {
+            let mut shown = addr;
+            if addr.ip().is_unspecified() {
+                shown.set_ip(match addr {
+                    std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+                    std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+                });
+            }
+            self.public_url = format!("http://{shown}");
+        }
+        Ok(())
     }
 
     pub fn validate(&self) -> Result<()> {
@@ -450,7 +484,16 @@ impl Config {
             bail!("events: retry_horizon_hours >= 1, 1 <= first_backoff_secs <= max_backoff_secs, timeout_secs 1..300, batch 1..256");
         }
         self.calendar.working_hours()?;
+        motcua_web::portal::Portal::from_config(&self.portal).map_err(|e| anyhow!(e))?;
         Ok(())
+    }
+
+    /// The signing tool's download folder: configured, else `data_dir/downloads`.
+    pub fn signer_download_dir(&self) -> PathBuf {
+        self.identity
+            .signer_download_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("downloads"))
     }
 
     fn smtp_security(&self) -> Result<SmtpSecurity> {
@@ -557,6 +600,8 @@ mod tests {
         assert_eq!(c.session.idle_minutes, 45);
         assert_eq!(c.mail.smtp.host, "mail.gov.vn");
         assert_eq!(c.listen, "0.0.0.0:9000");
+        // public_url follows listen unless given.
+        assert_eq!(c.public_url, "http://127.0.0.1:9000");
         // The password never shows in Debug output.
         assert!(!format!("{c:?}").contains("pw@"));
     }
@@ -592,6 +637,51 @@ mod tests {
             assert!(msg.contains(needle), "{text}: {msg}");
             assert!(!msg.contains('\n'), "{msg}");
         }
+    }
+
+    #[test]
+    fn public_url_follows_listen_unless_given() {
+        let c = Config::parse("", "t", env(&[("MOTCUA_LISTEN", "127.0.0.1:18080")]))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.public_url, "http://127.0.0.1:18080");
+        let mut c = Config::parse("listen = \"[::]:8443\"", "t", env(&[]))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.public_url, "http://[::1]:8443");
+        // --listen moves it too.
+        c.set_listen("127.0.0.1:9001")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.public_url, "http://127.0.0.1:9001");
+        // A given public_url (a proxy's) stays.
+        let mut c = Config::parse(
+            "public_url = \"https://dichvucong.example.vn\"",
+            "t",
+            env(&[("MOTCUA_LISTEN", "127.0.0.1:18080")]),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.public_url, "https://dichvucong.example.vn");
+        c.set_listen("127.0.0.1:9001")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.public_url, "https://dichvucong.example.vn");
+        assert!(c.set_listen("nowhere").is_err());
+    }
+
+    #[test]
+    fn portal_documents_need_their_versions() {
+        let e = Config::parse("[portal]\ndocuments_dir = \"/nonexistent\"", "t", env(&[]))
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+            .err()
+            .unwrap_or_default();
+        assert!(e.contains("portal.terms_version"), "{e}");
+        let c = Config::parse(
+            "[portal]\nhotline = \"1900 1234\"\noperator_name = { vi = \"Cục A\", en = \"Agency A\" }",
+            "t",
+            env(&[("MOTCUA_PORTAL__EMAIL", "hotro@example.vn")]),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.portal.hotline, "1900 1234");
+        assert_eq!(c.portal.operator_name.en, "Agency A");
+        assert_eq!(c.portal.email, "hotro@example.vn");
     }
 
     #[test]

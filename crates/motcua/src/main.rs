@@ -37,11 +37,21 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the portal (HTTP server and background worker).
-    Serve,
+    Serve {
+        /// Listen on this address (overrides `listen`; `public_url`
+        /// follows unless it is set).
+        #[arg(long, value_name = "ADDR:PORT")]
+        listen: Option<String>,
+    },
     /// Apply database migrations and exit.
     Migrate,
     /// Start the portal on SQLite with demo accounts (created if missing).
-    Demo,
+    Demo {
+        /// Listen on this address (overrides `listen`; `public_url`
+        /// follows unless it is set).
+        #[arg(long, value_name = "ADDR:PORT")]
+        listen: Option<String>,
+    },
     /// Administration.
     Admin {
         #[command(subcommand)]
@@ -163,15 +173,26 @@ pub fn mailer(cfg: &Config) -> Result<Mailer> {
     })
 }
 
+/// The identity services of `[identity]`, with the download folder's default.
+fn identity(cfg: &Config) -> Result<motcua_web::identity::Identity> {
+    let mut identity = motcua_web::identity::Identity::from_config(&cfg.identity)
+        .map_err(|e| anyhow::anyhow!("[identity]: {e}"))?;
+    identity.signer_download_dir = Some(cfg.signer_download_dir());
+    Ok(identity)
+}
+
 pub async fn app_state(cfg: &Config) -> Result<AppState> {
     let store = open_store(cfg).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let identity = motcua_web::identity::Identity::from_config(&cfg.identity)
-        .map_err(|e| anyhow::anyhow!("[identity]: {e}"))?;
+    let identity = identity(cfg)?;
     if cfg.identity.captcha_reveal_for_tests {
         tracing::warn!("identity.captcha_reveal_for_tests is ON: captchas are readable — tests only, never in production");
     }
-    Ok(AppState::new(store, web_config(cfg)?, clock, mailer(cfg)?).with_identity(identity))
+    let portal = motcua_web::portal::Portal::from_config(&cfg.portal)
+        .map_err(|e| anyhow::anyhow!("[portal]: {e}"))?;
+    Ok(AppState::new(store, web_config(cfg)?, clock, mailer(cfg)?)
+        .with_identity(identity)
+        .with_portal(portal))
 }
 
 async fn shutdown_signal(tx: tokio::sync::watch::Sender<bool>) {
@@ -191,15 +212,33 @@ async fn shutdown_signal(tx: tokio::sync::watch::Sender<bool>) {
     let _ = tx.send(true);
 }
 
-async fn serve(cfg: &Config, state: AppState) -> Result<()> {
-    serve_with(cfg, state, None).await
+/// Binds the listen address before anything else starts, so that
+/// `public_url`, when it follows `listen`, names the real port (also for
+/// port 0).
+fn bind(cfg: &mut Config) -> Result<std::net::TcpListener> {
+    let listener = std::net::TcpListener::bind(&cfg.listen)
+        .with_context(|| format!("cannot listen on {}", cfg.listen))?;
+    listener.set_nonblocking(true)?;
+    let addr = listener.local_addr()?;
+    if cfg.listen.parse::<std::net::SocketAddr>().map(|a| a.port()) == Ok(0) {
+        cfg.set_listen(&addr.to_string())?;
+    }
+    Ok(listener)
+}
+
+async fn serve(cfg: &Config, listener: std::net::TcpListener, state: AppState) -> Result<()> {
+    serve_with(cfg, listener, state, None).await
 }
 
 /// Serves the portal; `extra` routes (the demo's stand-ins for outside
 /// services) are mounted beside it, outside its CSRF and page layers.
-async fn serve_with(cfg: &Config, state: AppState, extra: Option<axum::Router>) -> Result<()> {
-    let listener = tokio::net::TcpListener::bind(&cfg.listen)
-        .await
+async fn serve_with(
+    cfg: &Config,
+    listener: std::net::TcpListener,
+    state: AppState,
+    extra: Option<axum::Router>,
+) -> Result<()> {
+    let listener = tokio::net::TcpListener::from_std(listener)
         .with_context(|| format!("cannot listen on {}", cfg.listen))?;
     let addr = listener.local_addr()?;
     let (tx, rx) = tokio::sync::watch::channel(false);
@@ -218,6 +257,9 @@ async fn serve_with(cfg: &Config, state: AppState, extra: Option<axum::Router>) 
     ));
     tracing::info!(database = %motcua_store::redact_url(&cfg.database.url), backend = state.store.backend().name(), mail = %state.mailer.describe(), "Motcua starting");
     println!("Motcua listening on http://{addr}");
+    if cfg.public_url.trim_end_matches('/') != format!("http://{addr}") {
+        println!("Public URL (links in pages and mail): {}", cfg.public_url);
+    }
     let mut app = motcua_web::router(state.clone());
     if let Some(extra) = extra {
         app = app.merge(extra);
@@ -404,7 +446,10 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, &str, &str, &str)] = &[
     ),
 ];
 
-async fn demo(cfg: &Config) -> Result<()> {
+async fn demo(cfg: &Config, listener: std::net::TcpListener) -> Result<()> {
+    let mut cfg = cfg.clone();
+    cfg.portal.fill_demo();
+    let cfg = &cfg;
     if !cfg.database.url.starts_with("sqlite://") {
         bail!(
             "demo runs on SQLite only (database.url = {})",
@@ -455,9 +500,16 @@ async fn demo(cfg: &Config) -> Result<()> {
     println!(
         "     console: /console/registrations, /console/sla, /console/calendar, /console/systems."
     );
+    let downloads = cfg.signer_download_dir();
+    let _ = std::fs::create_dir_all(&downloads);
+    println!(
+        "Signing-tool packages in {} are offered at {}/downloads/motcua-signer (build one: cargo deb -p motcua-signer, see docs/SIGNER.md).",
+        downloads.display(),
+        cfg.public_url
+    );
     let (state, extra) = demo_identity(cfg, state).await?;
     println!();
-    serve_with(cfg, state, Some(extra)).await
+    serve_with(cfg, listener, state, Some(extra)).await
 }
 
 /// The demo's digital identity: a development PKI (keys kept in
@@ -474,6 +526,10 @@ async fn demo_identity(cfg: &Config, state: AppState) -> Result<(AppState, axum:
             .map_err(|e| anyhow::anyhow!("demo PKI: {e}"))?,
     );
     let mut leaves = Vec::new();
+    // Leaves kept from an earlier run at another address name that
+    // address's CRL and OCSP URLs: they are issued again for this one
+    // (same key and serial number, so registrations still match).
+    let mut reissued = false;
     for (name, spec) in [
         (
             "business",
@@ -486,29 +542,41 @@ async fn demo_identity(cfg: &Config, state: AppState) -> Result<(AppState, axum:
     ] {
         let der_path = dir.join(format!("{name}.der"));
         let key_path = dir.join(format!("{name}.key.pem"));
-        let (der, key) = match (std::fs::read(&der_path), std::fs::read_to_string(&key_path)) {
-            (Ok(der), Ok(key)) => (der, key),
-            _ => {
-                let leaf = pki
-                    .issue(&spec)
-                    .map_err(|e| anyhow::anyhow!("demo certificate: {e}"))?;
-                std::fs::write(&der_path, leaf.der())?;
-                std::fs::write(&key_path, leaf.key_pem())?;
-                std::fs::write(
-                    dir.join(format!("{name}.pem")),
-                    motcua_pki::cert::to_pem(leaf.der()),
-                )?;
-                (leaf.der().to_vec(), leaf.key_pem())
-            }
+        let kept = match (std::fs::read(&der_path), std::fs::read_to_string(&key_path)) {
+            (Ok(der), Ok(key)) => motcua_pki::Certificate::from_der(&der)
+                .ok()
+                .map(|cert| (cert, key)),
+            _ => None,
         };
+        let leaf = match kept {
+            Some((cert, key)) if pki.serves(&cert) => {
+                leaves.push((name, cert.der, key));
+                continue;
+            }
+            Some((cert, key)) => {
+                reissued = true;
+                pki.reissue(&spec, &cert, &key)
+            }
+            None => pki.issue(&spec),
+        }
+        .map_err(|e| anyhow::anyhow!("demo certificate: {e}"))?;
+        std::fs::write(&der_path, leaf.der())?;
+        std::fs::write(&key_path, leaf.key_pem())?;
+        std::fs::write(
+            dir.join(format!("{name}.pem")),
+            motcua_pki::cert::to_pem(leaf.der()),
+        )?;
+        let (der, key) = (leaf.der().to_vec(), leaf.key_pem());
         leaves.push((name, der, key));
     }
     std::fs::write(
         dir.join("root.pem"),
         motcua_pki::cert::to_pem(&pki.root.cert.der),
     )?;
-    let mut identity = motcua_web::identity::Identity::from_config(&cfg.identity)
-        .map_err(|e| anyhow::anyhow!("[identity]: {e}"))?;
+    if reissued {
+        println!("Demo certificates issued again for {base} (same keys and serial numbers).");
+    }
+    let mut identity = identity(cfg)?;
     identity
         .verifier
         .trust
@@ -591,6 +659,10 @@ async fn demo_identity(cfg: &Config, state: AppState) -> Result<(AppState, axum:
             let token_dir = cfg.data_dir.join("softhsm");
             let conf = token_dir.join("softhsm2.conf");
             let module = motcua_pki::softhsm::module().unwrap_or_default();
+            if reissued && conf.exists() {
+                // The token holds the old certificates: made again below.
+                std::fs::remove_dir_all(&token_dir)?;
+            }
             if !conf.exists() {
                 let token =
                     motcua_pki::softhsm::SoftToken::create(&token_dir, "MOTCUA DEMO", "1234")
@@ -646,7 +718,18 @@ fn main() {
         print!("{}", config::EXAMPLE);
         return;
     }
-    let cfg = match Config::load(cli.config.as_deref()) {
+    let listen = match &cli.command {
+        Command::Serve { listen } | Command::Demo { listen } => listen.clone(),
+        _ => None,
+    };
+    let cfg = Config::load(cli.config.as_deref()).and_then(|mut c| {
+        if let Some(l) = &listen {
+            c.set_listen(l)?;
+            c.validate()?;
+        }
+        Ok(c)
+    });
+    let cfg = match cfg {
         Ok(c) => c,
         Err(e) => {
             eprintln!("motcua: config error: {e:#}");
@@ -665,12 +748,18 @@ fn main() {
         }
     };
     let result: Result<i32> = rt.block_on(async {
-        match cli.command {
-            Command::Serve => {
+        let mut cfg = cfg;
+        let listener = match &cli.command {
+            Command::Serve { .. } | Command::Demo { .. } => Some(bind(&mut cfg)?),
+            _ => None,
+        };
+        let cfg = cfg;
+        match (cli.command, listener) {
+            (Command::Serve { .. }, Some(listener)) => {
                 let state = app_state(&cfg).await?;
-                serve(&cfg, state).await.map(|_| 0)
+                serve(&cfg, listener, state).await.map(|_| 0)
             }
-            Command::Migrate => {
+            (Command::Migrate, _) => {
                 let store = Store::connect(&cfg.database.url, 1).await?;
                 let applied = store.migrate().await?;
                 println!(
@@ -679,11 +768,11 @@ fn main() {
                 );
                 Ok(0)
             }
-            Command::Demo => demo(&cfg).await.map(|_| 0),
-            Command::Admin { command } => admin(&cfg, command).await,
-            Command::Calendar { command } => calendar_cmd::run(&cfg, command).await,
-            Command::Bench(args) => bench::run(&cfg, args).await.map(|_| 0),
-            Command::Config { .. } => Ok(0),
+            (Command::Demo { .. }, Some(listener)) => demo(&cfg, listener).await.map(|_| 0),
+            (Command::Admin { command }, _) => admin(&cfg, command).await,
+            (Command::Calendar { command }, _) => calendar_cmd::run(&cfg, command).await,
+            (Command::Bench(args), _) => bench::run(&cfg, args).await.map(|_| 0),
+            (Command::Serve { .. } | Command::Demo { .. } | Command::Config { .. }, _) => Ok(0),
         }
     });
     match result {

@@ -405,6 +405,39 @@ impl TestPki {
         })
     }
 
+    /// Whether `cert` names this PKI's CRL and OCSP URLs (and no others).
+    pub fn serves(&self, cert: &Certificate) -> bool {
+        let prefix = format!("{}/", self.base_url);
+        let under = |u: &String| u.starts_with(&prefix);
+        !(cert.crl_urls.is_empty() && cert.ocsp_urls.is_empty())
+            && cert.crl_urls.iter().all(under)
+            && cert.ocsp_urls.iter().all(under)
+    }
+
+    /// Issues `old` again under the CA for this PKI's current base URL:
+    /// same key, serial number and validity, subject and extensions from
+    /// `spec`. A binding kept by issuer, serial and key (a registered
+    /// certificate) still matches the new certificate; only its CRL and
+    /// OCSP URLs change (the demo's, when its address moves).
+    pub fn reissue(
+        &self,
+        spec: &LeafSpec,
+        old: &Certificate,
+        key_pem: &str,
+    ) -> Result<Issued, PkiError> {
+        let key = KeyPair::from_pem(key_pem).map_err(err)?;
+        let mut params = self.leaf_params(spec);
+        params.serial_number = Some(SerialNumber::from_slice(old.serial_bytes()));
+        params.not_before = odt(old.not_before);
+        params.not_after = odt(old.not_after);
+        let cert = params.signed_by(&key, &self.ca.issuer()).map_err(err)?;
+        Ok(Issued {
+            cert: Certificate::from_der(cert.der())?,
+            key: Arc::new(key),
+            params,
+        })
+    }
+
     /// A leaf for an RSA-1024 key (refused by the default policy).
     pub fn issue_weak_rsa(&self, spec: &LeafSpec) -> Result<Certificate, PkiError> {
         let spki = rcgen::SubjectPublicKeyInfo::from_der(RSA_1024_SPKI).map_err(err)?;

@@ -25,6 +25,7 @@ pub mod identity;
 pub mod jobs;
 pub mod lifecycle;
 pub mod migrate;
+pub mod policies;
 pub mod profile;
 pub mod provisioning;
 pub mod registrations;

@@ -76,6 +76,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_api_tokens.sql"),
         postgres: include_str!("../migrations/postgres/0011_api_tokens.sql"),
     },
+    Migration {
+        version: 13,
+        name: "policy_acceptances",
+        sqlite: include_str!("../migrations/sqlite/0013_policy_acceptances.sql"),
+        postgres: include_str!("../migrations/postgres/0013_policy_acceptances.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Safe to run

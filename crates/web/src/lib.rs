@@ -19,6 +19,7 @@ pub mod logins;
 pub mod metrics;
 pub mod middleware;
 pub mod pages;
+pub mod portal;
 pub mod provisioning;
 pub mod redirect;
 pub mod registration;
@@ -56,6 +57,8 @@ pub struct AppState {
     pub identity: Arc<identity::Identity>,
     /// Certificate logins' writes (group commit on SQLite).
     pub logins: logins::LoginWriter,
+    /// The operator's contact details and the terms and privacy notice.
+    pub portal: Arc<portal::Portal>,
 }
 
 impl AppState {
@@ -77,7 +80,14 @@ impl AppState {
             http,
             calendar: Arc::new(calendar::CalendarCache::default()),
             identity: Arc::new(identity::Identity::empty()),
+            portal: Arc::new(portal::Portal::bundled()),
         }
+    }
+
+    /// Replaces the footer's contact details and the legal documents.
+    pub fn with_portal(mut self, portal: portal::Portal) -> AppState {
+        self.portal = Arc::new(portal);
+        self
     }
 
     /// Replaces the identity services (trust anchors, levels).

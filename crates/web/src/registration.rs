@@ -124,6 +124,9 @@ pub struct Form {
     pub contact_email: String,
     #[serde(default)]
     pub existing_accounts: String,
+    /// The terms checkbox of a new registration ("yes" when ticked).
+    #[serde(default)]
+    pub accept_terms: String,
 }
 
 impl Form {
@@ -146,6 +149,7 @@ impl Form {
             contact_phone: p.contact_phone.clone(),
             contact_email: p.contact_email.clone(),
             existing_accounts: p.existing_accounts.clone(),
+            accept_terms: String::new(),
         }
     }
 }
@@ -383,6 +387,11 @@ async fn mail(
     service::queue_mail(c, state, &r.profile.email, &t, loc, now).await
 }
 
+/// What a registration's terms acceptance waits under until its account exists.
+pub fn pending_ref(id: i64) -> String {
+    format!("registration:{id}")
+}
+
 pub struct Submitted {
     pub id: i64,
     pub reference: String,
@@ -396,7 +405,18 @@ pub async fn submit(
     upload: Option<&Upload>,
     locale: Locale,
 ) -> Result<Submitted, RegError> {
-    let mut profile = check_all(form, upload, true).map_err(RegError::Fields)?;
+    // The terms must be accepted; every other error is shown with it.
+    let accepted = crate::portal::accepted(Some(form.accept_terms.as_str()));
+    let mut profile = match (check_all(form, upload, true), accepted) {
+        (Ok(p), true) => p,
+        (checked, _) => {
+            let mut errors = checked.err().unwrap_or_default();
+            if !accepted {
+                errors.push((crate::portal::ACCEPT_FIELD, crate::portal::ACCEPT_ERROR));
+            }
+            return Err(RegError::Fields(errors));
+        }
+    };
     let Some(upload) = upload else {
         return Err(RegError::Fields(vec![(
             "document",
@@ -446,6 +466,16 @@ pub async fn submit(
     )
     .await?;
     store::add_history(&mut tx, id, "unverified", "", now).await?;
+    // The account comes with the operator's approval: it claims these.
+    crate::portal::record(
+        &mut tx,
+        &state.portal,
+        None,
+        Some(&pending_ref(id)),
+        &origin.audit.ip,
+        now,
+    )
+    .await?;
     audit::append(
         &mut tx,
         &origin.audit,
@@ -740,7 +770,12 @@ pub async fn decide(
     };
     let mut tx = state.store.begin().await?;
     let account_id = match &prepared {
-        Some(p) => Some(service::insert_account(&mut tx, state, origin, p, now).await?),
+        Some(p) => {
+            let account = service::insert_account(&mut tx, state, origin, p, now).await?;
+            // The declarant accepted the terms when submitting.
+            crate::portal::claim(&mut tx, &pending_ref(id), account).await?;
+            Some(account)
+        }
         None => None,
     };
     let (to, action) = match decision {

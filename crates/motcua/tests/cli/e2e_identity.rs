@@ -228,6 +228,7 @@ async fn browser_business_registers_and_logs_in_with_a_usb_token() {
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_else(|| panic!("no captcha answer (captcha_reveal_for_tests)"));
     b.fill("#captcha", &answer).await;
+    b.click("#accept_terms").await;
     b.click("form.form button[type='submit']").await;
     b.wait_path("the code page", |p| p.ends_with("/confirm"))
         .await;
@@ -464,6 +465,7 @@ async fn browser_citizen_is_created_through_the_eid_provider() {
     crate::e2e::axe_check(&b, &tools.axe_js, "the e-ID consent screen").await;
     b.fill("#email", "an.nguyen@example.vn").await;
     b.click("#agree").await;
+    b.click("#accept_terms").await;
     b.click("form.form button[type='submit']").await;
     b.wait_path("the account page", |p| p.starts_with("/account"))
         .await;
@@ -562,6 +564,7 @@ async fn browser_sim_signature_registration_and_login_through_the_simulator() {
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default();
     b.fill("#captcha", &answer).await;
+    b.click("#accept_terms").await;
     b.click("form.form button[type='submit']").await;
     b.wait_path("the code page", |p| p.ends_with("/confirm"))
         .await;

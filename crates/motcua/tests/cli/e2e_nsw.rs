@@ -315,6 +315,7 @@ async fn browser_declarant_registration_review_and_webhook() {
     b.wait_text("h1", "Đăng ký tài khoản người khai").await;
     crate::e2e::axe_check(&b, &tools.axe_js, "the declarant registration form").await;
     fill_profile(&b, &pdf).await;
+    b.click("#accept_terms").await;
     b.click("form[action='/register/declarant'] button[type='submit']")
         .await;
     let reference = b.wait_text("#reference", "DK-").await;

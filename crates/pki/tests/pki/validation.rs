@@ -636,3 +636,54 @@ proptest! {
         let _ = ocsp::parse_response(&mutate(ocsp_der, &edits, cut));
     }
 }
+
+/// `motcua demo` moved to another address: its PKI (same keys, kept in
+/// a folder) now names other CRL and OCSP URLs. A leaf issued for the old
+/// address fails its revocation check; re-issued, it keeps its issuer,
+/// serial number and key (what a registration binds) and verifies.
+#[tokio::test]
+async fn a_leaf_reissued_for_a_new_base_url_keeps_its_binding_and_verifies() {
+    let dir = std::env::temp_dir().join(format!("motcua-reissue-{}", rand_suffix()));
+    // First run: served at an address that is gone now.
+    let first =
+        TestPki::create(NOW, KeyAlg::P256, "http://127.0.0.1:9/dev-pki", Some(&dir)).unwrap();
+    let spec = LeafSpec::person("Trần Văn Bảo", "001089001234", NOW);
+    let old = first.issue(&spec).unwrap();
+    drop(first);
+    // Second run at a new address, same key folder.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/dev-pki", listener.local_addr().unwrap());
+    let pki = TestPki::create(NOW, KeyAlg::P256, &base, Some(&dir)).unwrap();
+    let app = axum::Router::new().nest("/dev-pki", pki.router());
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let v = verifier(&pki, RevocationPolicy::default());
+    assert!(!pki.serves(&old.cert));
+    assert!(matches!(
+        login(&v, &old, &old, NOW).await,
+        Err(PkiError::RevocationUnavailable(_))
+    ));
+    let new = pki.reissue(&spec, &old.cert, &old.key_pem()).unwrap();
+    assert!(pki.serves(&new.cert));
+    assert_eq!(new.cert.serial_hex, old.cert.serial_hex);
+    assert_eq!(new.cert.issuer_dn, old.cert.issuer_dn);
+    assert_eq!(new.cert.spki_sha256, old.cert.spki_sha256);
+    assert_eq!(new.cert.not_after, old.cert.not_after);
+    assert!(new.cert.crl_urls.iter().all(|u| u.starts_with(&base)));
+    let chain = login(&v, &new, &old, NOW).await.unwrap();
+    assert_eq!(chain.leaf().identity.personal_id(), Some("001089001234"));
+    server.abort();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn rand_suffix() -> String {
+    format!(
+        "{}-{:x}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default()
+    )
+}

@@ -490,6 +490,7 @@ pub async fn confirm(
     if !store::signup_done(&mut tx, &signup.id, account_id).await? {
         return Err(EidError::Spent);
     }
+    crate::portal::claim(&mut tx, &super::token::pending_ref(&signup.id), account_id).await?;
     let link = (p.issuer.as_str(), p.subject.as_str(), method);
     link_eid(&mut tx, origin, account_id, link, Some("registration"), now).await?;
     let token = service::open_session(

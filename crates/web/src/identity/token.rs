@@ -424,6 +424,11 @@ pub fn code_hash(signup_id: &str, code: &str) -> String {
 
 /// Completes a sign-up whose email code was right: creates the account,
 /// binds the certificate, and logs the holder in at the method's level.
+/// What a sign-up's terms acceptance waits under until its account exists.
+pub fn pending_ref(signup_id: &str) -> String {
+    format!("signup:{signup_id}")
+}
+
 pub async fn complete_signup(
     state: &AppState,
     origin: &Origin,
@@ -532,6 +537,7 @@ pub async fn complete_signup(
     if !store::signup_done(&mut tx, &signup.id, account_id).await? {
         return Err(ChallengeError::Spent.into());
     }
+    crate::portal::claim(&mut tx, &pending_ref(&signup.id), account_id).await?;
     let token = service::open_session(
         &mut tx,
         state,

@@ -373,6 +373,7 @@ struct SignupPage {
     valid_until: String,
     captcha: captcha::Issued,
     errors: Vec<&'static str>,
+    accept: crate::portal::AcceptView,
 }
 
 async fn open_signup(
@@ -406,6 +407,7 @@ async fn render_signup(
     id: &str,
     p: Prefill,
     errors: Vec<&'static str>,
+    accept: crate::portal::AcceptView,
 ) -> Response {
     let captcha = match captcha::issue(state, ctx.locale).await {
         Ok(c) => c,
@@ -418,6 +420,7 @@ async fn render_signup(
         p,
         captcha,
         errors: errors.clone(),
+        accept,
     });
     if !errors.is_empty() {
         *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -428,8 +431,14 @@ async fn render_signup(
 }
 
 /// The sign-up form again, with what was typed, after a rate limit (429).
-async fn render_signup_limited(state: &AppState, ctx: &Ctx, id: &str, p: Prefill) -> Response {
-    let mut r = render_signup(state, ctx, id, p, vec!["error.rate_limited_hour"]).await;
+async fn render_signup_limited(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    p: Prefill,
+    accept: crate::portal::AcceptView,
+) -> Response {
+    let mut r = render_signup(state, ctx, id, p, vec!["error.rate_limited_hour"], accept).await;
     *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
     r
 }
@@ -440,7 +449,7 @@ pub async fn signup_form(
     Path(id): Path<String>,
 ) -> Response {
     match open_signup(&state, &ctx, &id).await {
-        Ok(Some((_, p))) => render_signup(&state, &ctx, &id, p, vec![]).await,
+        Ok(Some((_, p))) => render_signup(&state, &ctx, &id, p, vec![], Default::default()).await,
         Ok(None) => signup_gone(&state, &ctx),
         Err(e) => e.into_response(),
     }
@@ -453,6 +462,7 @@ pub struct SignupForm {
     phone: Option<String>,
     captcha_id: String,
     captcha: String,
+    accept_terms: Option<String>,
 }
 
 pub async fn signup_submit(
@@ -502,16 +512,23 @@ pub async fn signup_submit(
     if !captcha_ok {
         errors.push("token.captcha_wrong");
     }
+    let accept = crate::portal::AcceptView {
+        checked: crate::portal::accepted(f.accept_terms.as_deref()),
+        error: !crate::portal::accepted(f.accept_terms.as_deref()),
+    };
+    if accept.error {
+        errors.push(crate::portal::ACCEPT_ERROR);
+    }
     if errors.is_empty() {
         let limits = service::form_limits("signup", &ctx.ip, Some(&p.email));
         match service::rate_limit(&state, &limits).await {
             Ok(Ok(())) => {}
-            Ok(Err(_)) => return render_signup_limited(&state, &ctx, &id, p).await,
+            Ok(Err(_)) => return render_signup_limited(&state, &ctx, &id, p, accept).await,
             Err(e) => return AppError::from(e).into_response(),
         }
     }
     if !errors.is_empty() {
-        return render_signup(&state, &ctx, &id, p, errors).await;
+        return render_signup(&state, &ctx, &id, p, errors, accept).await;
     }
     let (code, hash) = token::new_code(&signup.id);
     let c = Chrome::new(&state, &ctx);
@@ -542,6 +559,16 @@ pub async fn signup_submit(
             &serde_json::to_string(&p).unwrap_or_default(),
             &hash,
             now + token::SIGNUP_TTL,
+        )
+        .await?;
+        // The account comes with the code: it claims these.
+        crate::portal::record(
+            &mut tx,
+            &state.portal,
+            None,
+            Some(&token::pending_ref(&signup.id)),
+            &ctx.ip,
+            now,
         )
         .await?;
         service::queue_mail(&mut tx, &state, &p.email, &mail, ctx.locale, now).await?;
@@ -650,10 +677,18 @@ pub async fn confirm_submit(
 #[template(path = "identity/downloads.html")]
 struct DownloadsPage {
     c: Chrome,
-    files: Vec<(String, String)>,
+    files: Vec<DownloadView>,
     origin: String,
 }
 
+struct DownloadView {
+    name: String,
+    size: String,
+    sha256: String,
+}
+
+/// The files offered: regular files (no links, no hidden files) whose
+/// names are plain; only these can be downloaded.
 fn download_files(state: &AppState) -> Vec<(String, u64)> {
     let Some(dir) = &state.identity.signer_download_dir else {
         return vec![];
@@ -666,9 +701,10 @@ fn download_files(state: &AppState) -> Vec<(String, u64)> {
         .filter_map(|e| {
             let name = e.file_name().into_string().ok()?;
             let ok = !name.starts_with('.')
+                && name.len() <= 200
                 && name
                     .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.+~".contains(&b));
             ok.then(|| (name, e.metadata().map(|m| m.len()).unwrap_or(0)))
         })
         .collect();
@@ -676,11 +712,69 @@ fn download_files(state: &AppState) -> Vec<(String, u64)> {
     out
 }
 
+/// SHA-256 of a file, remembered while its size and modification time
+/// stay the same (installers are large; the page lists them often).
+fn file_sha256(path: &std::path::Path) -> std::io::Result<String> {
+    use sha2::{Digest, Sha256};
+    use std::collections::HashMap;
+    use std::io::Read;
+    use std::sync::{Mutex, OnceLock};
+    type Key = (std::path::PathBuf, u64, Option<std::time::SystemTime>);
+    static CACHE: OnceLock<Mutex<HashMap<Key, String>>> = OnceLock::new();
+    let meta = std::fs::metadata(path)?;
+    let key = (path.to_path_buf(), meta.len(), meta.modified().ok());
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(h) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return Ok(h);
+    }
+    let mut f = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    let h = hex::encode(hasher.finalize());
+    if let Ok(mut c) = cache.lock() {
+        if c.len() > 256 {
+            c.clear();
+        }
+        c.insert(key, h.clone());
+    }
+    Ok(h)
+}
+
+fn human_size(bytes: u64) -> String {
+    if bytes >= 1_048_576 {
+        format!("{:.1} MB", bytes as f64 / 1_048_576.0)
+    } else if bytes >= 1024 {
+        format!("{:.1} KB", bytes as f64 / 1024.0)
+    } else {
+        format!("{bytes} B")
+    }
+}
+
 pub async fn downloads(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let files = download_files(&state)
-        .into_iter()
-        .map(|(n, size)| (n, format!("{:.1} MB", size as f64 / 1_048_576.0)))
-        .collect();
+    let listed = download_files(&state);
+    let dir = state.identity.signer_download_dir.clone();
+    let files = tokio::task::spawn_blocking(move || {
+        listed
+            .into_iter()
+            .filter_map(|(name, size)| {
+                let sha256 = file_sha256(&dir.as_ref()?.join(&name)).ok()?;
+                Some(DownloadView {
+                    size: human_size(size),
+                    name,
+                    sha256,
+                })
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap_or_default();
     render(&DownloadsPage {
         c: Chrome::new(&state, &ctx),
         files,
@@ -688,6 +782,7 @@ pub async fn downloads(State(state): State<AppState>, ctx: Ctx) -> Response {
     })
 }
 
+/// One listed file, as an attachment; any other name is 404.
 pub async fn download_file(State(state): State<AppState>, Path(file): Path<String>) -> Response {
     let Some(dir) = &state.identity.signer_download_dir else {
         return AppError::NotFound.into_response();
@@ -699,10 +794,15 @@ pub async fn download_file(State(state): State<AppState>, Path(file): Path<Strin
         Ok(bytes) => {
             let mut r = bytes.into_response();
             let h = r.headers_mut();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/octet-stream"),
-            );
+            let kind = if file.ends_with(".deb") {
+                "application/vnd.debian.binary-package"
+            } else if file.ends_with(".txt") || file.ends_with("SHA256SUMS") {
+                "text/plain; charset=utf-8"
+            } else {
+                "application/octet-stream"
+            };
+            h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
             if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
                 h.insert(header::CONTENT_DISPOSITION, v);
             }
@@ -1184,6 +1284,7 @@ struct EidConsentPage {
     id: String,
     p: crate::identity::eid::EidPrefill,
     error: Option<&'static str>,
+    accept: crate::portal::AcceptView,
 }
 
 async fn eid_signup(
@@ -1211,6 +1312,7 @@ pub async fn eid_consent(
             id,
             p,
             error: None,
+            accept: Default::default(),
         }),
         Ok(None) => signup_gone(&state, &ctx),
         Err(e) => e.into_response(),
@@ -1221,6 +1323,7 @@ pub async fn eid_consent(
 pub struct EidConsentForm {
     email: Option<String>,
     agree: Option<String>,
+    accept_terms: Option<String>,
 }
 
 pub async fn eid_confirm(
@@ -1241,10 +1344,13 @@ pub async fn eid_confirm(
         .chars()
         .take(254)
         .collect::<String>();
+    let accepted = crate::portal::accepted(f.accept_terms.as_deref());
     let error = if f.agree.as_deref() != Some("yes") {
         Some("eid.must_agree")
     } else if !email.is_empty() && Email::parse(&email).is_err() {
         Some("error.email")
+    } else if !accepted {
+        Some(crate::portal::ACCEPT_ERROR)
     } else {
         None
     };
@@ -1255,9 +1361,31 @@ pub async fn eid_confirm(
             id,
             p,
             error: Some(e),
+            accept: crate::portal::AcceptView {
+                checked: accepted,
+                error: !accepted,
+            },
         });
         *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return r;
+    }
+    // Accepted before the account exists; the account claims it.
+    let recorded = match state.store.conn().await {
+        Ok(mut c) => {
+            crate::portal::record(
+                &mut c,
+                &state.portal,
+                None,
+                Some(&token::pending_ref(&signup.id)),
+                &ctx.ip,
+                state.now(),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    if let Err(e) = recorded {
+        return AppError::from(e).into_response();
     }
     let old = ctx.viewer.as_ref().map(|v| v.token.as_str());
     match crate::identity::eid::confirm(&state, &origin(&ctx), &signup, &p, old).await {

@@ -31,6 +31,7 @@ mod calendar;
 mod console;
 mod identity;
 mod lifecycle;
+mod policy;
 mod provisioning;
 pub(crate) mod public;
 mod registration;
@@ -115,6 +116,7 @@ pub fn routes(state: AppState) -> Router {
         .merge(api::routes())
         .merge(lifecycle::routes())
         .merge(provisioning::routes())
+        .merge(policy::routes())
         .fallback(public::not_found)
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::from_fn_with_state(
@@ -149,6 +151,7 @@ pub struct Chrome {
     pub user: Option<UserInfo>,
     path: String,
     pub flash: Option<&'static str>,
+    portal: Arc<crate::portal::Portal>,
 }
 
 impl Chrome {
@@ -164,6 +167,7 @@ impl Chrome {
             }),
             path: ctx.path.clone(),
             flash: None,
+            portal: state.portal.clone(),
         }
     }
 
@@ -175,6 +179,35 @@ impl Chrome {
 
     pub fn t<S: AsRef<str> + ?Sized>(&self, key: &S) -> &'static str {
         self.cat.get(self.locale, key.as_ref())
+    }
+
+    /// The footer's operator name ("" when not configured).
+    pub fn operator_name(&self) -> &str {
+        self.portal.operator_name.get(self.locale)
+    }
+
+    pub fn operator_address(&self) -> &str {
+        self.portal.address.get(self.locale)
+    }
+
+    pub fn hotline(&self) -> &str {
+        &self.portal.hotline
+    }
+
+    pub fn hotline_tel(&self) -> String {
+        self.portal.hotline_tel()
+    }
+
+    pub fn contact_email(&self) -> &str {
+        &self.portal.email
+    }
+
+    pub fn terms_version(&self) -> &str {
+        &self.portal.terms.version
+    }
+
+    pub fn privacy_version(&self) -> &str {
+        &self.portal.privacy.version
     }
 
     pub fn lang(&self) -> &'static str {
@@ -215,6 +248,7 @@ pub fn error_page(
         user: None,
         path: "/".into(),
         flash: None,
+        portal: state.portal.clone(),
     };
     let page = ErrorPage {
         c,

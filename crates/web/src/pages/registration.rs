@@ -285,6 +285,8 @@ struct FormPage {
     /// The captcha of a new registration (none when correcting one through
     /// its secret link: the address is proven already).
     captcha: Option<crate::identity::captcha::Issued>,
+    /// The terms checkbox (a new registration only).
+    accept: Option<crate::portal::AcceptView>,
 }
 
 fn form_page(
@@ -349,6 +351,12 @@ fn form_page_full(
         reference,
         note,
         sections: sections(form, &errors, edit.is_none()),
+        accept: edit.is_none().then(|| crate::portal::AcceptView {
+            checked: crate::portal::accepted(Some(form.accept_terms.as_str())),
+            error: errors
+                .iter()
+                .any(|(f, _)| *f == crate::portal::ACCEPT_FIELD),
+        }),
         errors,
         prefilled,
         captcha,
@@ -442,6 +450,7 @@ async fn read_multipart(
         contact_phone: get("contact_phone"),
         contact_email: get("contact_email"),
         existing_accounts: get("existing_accounts"),
+        accept_terms: get("accept_terms"),
     };
     let rest = pairs
         .into_iter()

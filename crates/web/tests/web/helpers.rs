@@ -189,6 +189,8 @@ pub struct Opts {
     /// Serve `/metrics` on the public listener without a token configured
     /// (the production default: not at all).
     pub no_metrics_token: bool,
+    /// `[portal]`: footer details and legal documents (default: bundled).
+    pub portal: Option<motcua_web::portal::PortalConfig>,
 }
 
 /// One app node: its own store (pool), state and listening port.
@@ -258,6 +260,10 @@ impl Node {
                 opts.trust.clone().unwrap_or_default(),
                 &opts.identity.clone().unwrap_or_default(),
             ));
+        }
+        if let Some(p) = &opts.portal {
+            state =
+                state.with_portal(motcua_web::portal::Portal::from_config(p).expect("[portal]"));
         }
         let app =
             motcua_web::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();

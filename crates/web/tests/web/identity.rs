@@ -130,6 +130,7 @@ async fn register_business(app: &App, cert: &Issued, email: &str) -> Browser {
                 ("full_name", "Trần Văn Bảo"),
                 ("email", email),
                 ("phone", "0901234567"),
+                ("accept_terms", "yes"),
             ],
         )
         .await;
@@ -307,6 +308,27 @@ async fn citizen_certificate_registers_a_citizen() {
         );
         app.drain().await;
         assert!(app.mails_to("hoa@example.vn").is_empty());
+        // Right captcha, terms not accepted: refused, typed email kept, no code sent.
+        assert!(r.text.contains("name=\"accept_terms\""));
+        let r = b
+            .post_form(
+                &form_url,
+                &[
+                    ("csrf", &r.csrf()),
+                    ("captcha_id", &attr(&r.text, "name=\"captcha_id\" value=\"")),
+                    ("captcha", &attr(&r.text, "data-answer=\"")),
+                    ("email", "hoa@example.vn"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.text.contains("id=\"accept_terms-error\""), "{}", r.text);
+        assert!(
+            r.text.contains("value=\"hoa@example.vn\""),
+            "typed email kept"
+        );
+        app.drain().await;
+        assert!(app.mails_to("hoa@example.vn").is_empty());
         // Right captcha; then a wrong code, then the right one.
         let r = b
             .post_form(
@@ -316,6 +338,7 @@ async fn citizen_certificate_registers_a_citizen() {
                     ("captcha_id", &attr(&r.text, "name=\"captcha_id\" value=\"")),
                     ("captcha", &attr(&r.text, "data-answer=\"")),
                     ("email", "hoa@example.vn"),
+                    ("accept_terms", "yes"),
                 ],
             )
             .await;
@@ -351,6 +374,12 @@ async fn citizen_certificate_registers_a_citizen() {
             .expect("citizen");
         assert!(acct.has_role(motcua_domain::Role::Citizen));
         assert_eq!(acct.full_name, "Nguyễn Thị Hoa");
+        // The versions accepted at sign-up belong to the new account.
+        let v = motcua_web::portal::BUNDLED_VERSION.to_string();
+        assert_eq!(
+            crate::portal::accepted_documents(&app, acct.id).await,
+            vec![("terms".to_string(), v.clone()), ("privacy".to_string(), v)]
+        );
     })
     .await;
 }
@@ -1235,6 +1264,7 @@ mod sim {
                         ),
                         ("captcha", &attr(&form.text, "data-answer=\"")),
                         ("email", "lan.pham@example.vn"),
+                        ("accept_terms", "yes"),
                     ],
                 )
                 .await;
@@ -1442,6 +1472,7 @@ mod eid {
                 )
                 .await;
             assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+            // Agreeing to the data, not to the terms: refused, email kept.
             let r = b
                 .post_form(
                     &consent_url,
@@ -1452,11 +1483,47 @@ mod eid {
                     ],
                 )
                 .await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+            assert!(r.text.contains("id=\"accept_terms-error\""), "{}", r.text);
+            assert!(r.text.contains("value=\"an@example.vn\""), "{}", r.text);
+            let r = b
+                .post_form(
+                    &consent_url,
+                    &[
+                        ("csrf", &consent.csrf()),
+                        ("email", "an@example.vn"),
+                        ("agree", "yes"),
+                        ("accept_terms", "yes"),
+                    ],
+                )
+                .await;
             assert!(
                 r.redirects_to("/account"),
                 "{}: {:?}",
                 r.status,
                 r.location()
+            );
+            // The account carries the versions accepted at sign-up.
+            let id = {
+                let mut c = app.conn().await;
+                motcua_store::accounts::by_username(&mut c, "cccd001085012345")
+                    .await
+                    .unwrap()
+                    .expect("e-ID account")
+                    .id
+            };
+            assert_eq!(
+                crate::portal::accepted_documents(&app, id).await,
+                vec![
+                    (
+                        "terms".to_string(),
+                        motcua_web::portal::BUNDLED_VERSION.to_string()
+                    ),
+                    (
+                        "privacy".to_string(),
+                        motcua_web::portal::BUNDLED_VERSION.to_string()
+                    ),
+                ]
             );
             let account = b.get("/account").await;
             assert!(
@@ -1477,8 +1544,15 @@ mod eid {
             let r = eid_login(&app, &b2, &op, "dev-eid-002").await;
             let consent_url = r.location().unwrap().to_string();
             let consent = b2.get(&consent_url).await;
-            b2.post_form(&consent_url, &[("csrf", &consent.csrf()), ("agree", "yes")])
-                .await;
+            b2.post_form(
+                &consent_url,
+                &[
+                    ("csrf", &consent.csrf()),
+                    ("agree", "yes"),
+                    ("accept_terms", "yes"),
+                ],
+            )
+            .await;
             let account = b2.get("/account").await;
             assert!(
                 account.text.contains("id=\"assurance-level\">2<"),

@@ -18,6 +18,7 @@ mod events;
 mod hardening;
 mod identity;
 mod lifecycle;
+mod portal;
 mod provisioning;
 mod public;
 mod registration;

@@ -30,6 +30,7 @@ fn fields(tax: &str, email: &str) -> Vec<(&'static str, String)> {
         ("contact_phone", "0912 345 678".into()),
         ("contact_email", "cuong.le@binhminh.vn".into()),
         ("existing_accounts", "VNACCS — 0100109106\n".into()),
+        ("accept_terms", "yes".into()),
     ]
 }
 
@@ -261,6 +262,10 @@ async fn a_declarant_registers_is_returned_corrects_and_is_accepted() {
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
         let reg3 = reg_by_ref(&app, &reference).await;
         assert_eq!(reg3.status, "accepted");
+        // The terms accepted at submission now belong to the account.
+        let versions =
+            crate::portal::accepted_documents(&app, reg3.account_id.expect("account")).await;
+        assert_eq!(versions.len(), 2, "{versions:?}");
         let account = app.account(reg3.account_id.expect("account")).await;
         assert_eq!(account.username, TAX);
         assert_eq!(account.tax_code.as_deref(), Some(TAX));
@@ -577,6 +582,86 @@ async fn pending_registrations_show_in_the_sla_overview_and_metrics() {
             sla.text.contains("class=\"overdue\"") && sla.text.contains("đã quá hạn"),
             "{}",
             sla.text
+        );
+    })
+    .await;
+}
+
+/// The terms checkbox (issue 10, §7): without it nothing is stored and
+/// what was typed is kept; with it, the versions shown are recorded for
+/// the registration until its account exists.
+#[tokio::test]
+async fn declarant_registration_needs_the_terms_accepted() {
+    each_backend(|db| async move {
+        let app = spawn_app(db).await;
+        let b = app.browser();
+        let form = b.get("/register/declarant").await;
+        assert!(form.text.contains("name=\"accept_terms\""), "{}", form.text);
+        assert!(form.text.contains("href=\"/terms\"") && form.text.contains("href=\"/privacy\""));
+        assert!(form.text.contains(motcua_web::portal::BUNDLED_VERSION));
+        let f: Vec<_> = fields(TAX, "lienhe@binhminh.vn")
+            .into_iter()
+            .filter(|(k, _)| *k != "accept_terms")
+            .collect();
+        let r = post_form(
+            &b,
+            "/register/declarant",
+            "/register/declarant",
+            &f,
+            Some(("gcn.pdf", PDF.to_vec())),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.text.contains("id=\"accept_terms-error\""), "{}", r.text);
+        assert!(r.text.contains("href=\"#accept_terms\""), "in the summary");
+        assert!(r.text.contains("Hãy đánh dấu ô đồng ý"), "{}", r.text);
+        for typed in [
+            "Công ty TNHH Thương mại Bình Minh",
+            "Số 54 Hai Bà Trưng",
+            "lienhe@binhminh.vn",
+        ] {
+            assert!(r.text.contains(typed), "{typed} kept");
+        }
+        let stored = {
+            let mut c = app.conn().await;
+            (
+                scalar(&mut c, "SELECT COUNT(*) FROM registrations").await,
+                scalar(&mut c, "SELECT COUNT(*) FROM policy_acceptances").await,
+            )
+        };
+        assert_eq!(stored, (0, 0), "{}: nothing stored", app.name());
+        app.drain().await;
+        assert!(app.mails_to("lienhe@binhminh.vn").is_empty());
+
+        // Ticked: stored, with both versions, waiting for the account.
+        let r = register(&app, &b, TAX, "lienhe@binhminh.vn").await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let id = {
+            let mut c = app.conn().await;
+            scalar(&mut c, "SELECT MAX(id) FROM registrations").await
+        };
+        let mut c = app.conn().await;
+        let rows = motcua_store::policies::pending(&mut c, &format!("registration:{id}"))
+            .await
+            .unwrap();
+        let got: Vec<_> = rows
+            .iter()
+            .map(|a| {
+                (
+                    a.document.as_str(),
+                    a.version.as_str(),
+                    a.account_id,
+                    a.ip.as_str(),
+                )
+            })
+            .collect();
+        let v = motcua_web::portal::BUNDLED_VERSION;
+        assert_eq!(
+            got,
+            vec![
+                ("terms", v, None, "127.0.0.1"),
+                ("privacy", v, None, "127.0.0.1")
+            ]
         );
     })
     .await;
