@@ -76,6 +76,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_api_tokens.sql"),
         postgres: include_str!("../migrations/postgres/0011_api_tokens.sql"),
     },
+    Migration {
+        version: 14,
+        name: "eid_link_requests",
+        sqlite: include_str!("../migrations/sqlite/0014_eid_link_requests.sql"),
+        postgres: include_str!("../migrations/postgres/0014_eid_link_requests.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Safe to run
