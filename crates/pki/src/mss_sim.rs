@@ -413,7 +413,9 @@ impl Simulator {
         self.shared.soap_requests.fetch_add(1, Ordering::SeqCst);
         match Message::parse(body) {
             Ok(Message::SignatureReq(r)) => {
-                self.shared.signature_requests.fetch_add(1, Ordering::SeqCst);
+                self.shared
+                    .signature_requests
+                    .fetch_add(1, Ordering::SeqCst);
                 self.signature_req(r)
             }
             Ok(Message::StatusReq(r)) => self.status_req(r),

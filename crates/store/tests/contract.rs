@@ -2576,7 +2576,11 @@ async fn eid_link_requests_are_spent_once_and_expire() -> R {
             "{tag}"
         );
         // The purge removes it once expired.
-        assert_eq!(identity::purge_expired(&mut c, NOW + HOUR).await?, 1, "{tag}");
+        assert_eq!(
+            identity::purge_expired(&mut c, NOW + HOUR).await?,
+            1,
+            "{tag}"
+        );
     }
     Ok(())
 }

@@ -40,14 +40,8 @@ pub fn ways(state: &AppState) -> Vec<Way> {
                 "ways.eid.step.existing",
             ],
             levels: vec![
-                (
-                    Some("ways.eid.level2"),
-                    level_key(state, AuthMethod::EidL2),
-                ),
-                (
-                    Some("ways.eid.level1"),
-                    level_key(state, AuthMethod::EidL1),
-                ),
+                (Some("ways.eid.level2"), level_key(state, AuthMethod::EidL2)),
+                (Some("ways.eid.level1"), level_key(state, AuthMethod::EidL1)),
             ],
             start: "ways.eid.start",
             href: "/auth/eid?next=/account",

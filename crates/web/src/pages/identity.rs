@@ -31,7 +31,10 @@ pub fn routes() -> Router<AppState> {
         .route("/auth/eid/callback", get(eid_callback))
         .route("/auth/eid/link", get(eid_link_page).post(eid_link_submit))
         .route("/signup", get(signup_ways))
-        .route("/register", get(|| async { Redirect::permanent("/signup") }))
+        .route(
+            "/register",
+            get(|| async { Redirect::permanent("/signup") }),
+        )
         .route("/register/eid/{id}", get(eid_consent).post(eid_confirm))
         .route("/auth/sim/{id}", get(sim_wait))
         .route("/auth/token/challenge", post(challenge))
@@ -1372,14 +1375,27 @@ fn link_refused(state: &AppState, ctx: &Ctx, key: &'static str, status: StatusCo
 /// e-ID" (R-ID-12). Once this browser is logged in to that account the
 /// page offers the link; logged in to another account, the link is
 /// refused and the request spent.
-pub async fn eid_link_page(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap) -> Response {
+pub async fn eid_link_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+) -> Response {
     use crate::identity::eid;
     let secret = link_secret(&headers);
     let (req, p) = match eid::open_link(&state, &secret).await {
         Ok(Some(x)) => x,
         Ok(None) => return link_refused(&state, &ctx, "eid.link.gone", StatusCode::GONE),
-        Err(eid::EidError::Token(TokenError::Service(e))) => return AppError::from(e).into_response(),
-        Err(e) => return link_refused(&state, &ctx, e.message_key(), StatusCode::UNPROCESSABLE_ENTITY),
+        Err(eid::EidError::Token(TokenError::Service(e))) => {
+            return AppError::from(e).into_response()
+        }
+        Err(e) => {
+            return link_refused(
+                &state,
+                &ctx,
+                e.message_key(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
     };
     let account = match &ctx.viewer {
         None => None,
@@ -1390,7 +1406,12 @@ pub async fn eid_link_page(State(state): State<AppState>, ctx: Ctx, headers: Hea
                 Err(eid::EidError::Token(TokenError::Service(e))) => {
                     AppError::from(e).into_response()
                 }
-                Err(e) => link_refused(&state, &ctx, e.message_key(), StatusCode::UNPROCESSABLE_ENTITY),
+                Err(e) => link_refused(
+                    &state,
+                    &ctx,
+                    e.message_key(),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                ),
                 Ok(_) => link_refused(&state, &ctx, "eid.link.gone", StatusCode::GONE),
             };
         }
@@ -1433,7 +1454,12 @@ pub async fn eid_link_submit(
         }
         Err(eid::EidError::Token(TokenError::Service(e))) => AppError::from(e).into_response(),
         Err(eid::EidError::Spent) => link_refused(&state, &ctx, "eid.link.gone", StatusCode::GONE),
-        Err(e) => link_refused(&state, &ctx, e.message_key(), StatusCode::UNPROCESSABLE_ENTITY),
+        Err(e) => link_refused(
+            &state,
+            &ctx,
+            e.message_key(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
     }
 }
 

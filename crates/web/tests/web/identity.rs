@@ -371,7 +371,10 @@ async fn login_messages_for_each_refusal() {
         let r = token_flow(&b, "login", &stranger).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.text.contains("chưa được đăng ký"), "{}", r.text);
-        assert!(r.text.contains("/auth/token?purpose=register"));
+        // The login's signature opens the sign-up: no second signature.
+        let signup = attr(&r.text, "id=\"token-signup\" href=\"/register/certificate/");
+        let form = b.get(&format!("/register/certificate/{signup}")).await;
+        assert!(form.text.contains("Lê Văn Cường"), "{}", form.text);
 
         // Expired.
         let mut spec = LeafSpec::person("Hoàng Văn Em", "001203004569", now);
@@ -821,10 +824,16 @@ async fn renewed_certificate_is_added_before_the_old_one_expires() {
                 now,
             ))
             .unwrap();
-        // Not yet added: login with it is refused.
+        // Not yet added: login with it is refused, and since its tax code
+        // has an account, the page says to add it there (no sign-up).
         let other = app.browser();
         let r = token_flow(&other, "login", &renewed).await;
-        assert!(r.text.contains("chưa được đăng ký"));
+        assert!(
+            r.text.contains("Đã có tài khoản với mã số thuế"),
+            "{}",
+            r.text
+        );
+        assert!(!r.text.contains("id=\"token-signup\""));
         // The holder, logged in, adds it.
         let r = token_flow(&b, "add", &renewed).await;
         assert!(
@@ -867,7 +876,12 @@ async fn renewed_certificate_is_added_before_the_old_one_expires() {
         assert!(r.redirects_to("/account/certificates?m=certificate_removed"));
         let third = app.browser();
         let r = token_flow(&third, "login", &old).await;
-        assert!(r.text.contains("chưa được đăng ký"));
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.text.contains("Đã có tài khoản với mã số thuế"),
+            "{}",
+            r.text
+        );
     })
     .await;
 }
@@ -1355,10 +1369,7 @@ mod sim {
             assert!(r.text.contains("chưa được đăng ký"), "{}", r.text);
             let form_url = format!(
                 "/register/certificate/{}",
-                attr(
-                    &r.text,
-                    "id=\"sim-signup\" href=\"/register/certificate/"
-                )
+                attr(&r.text, "id=\"sim-signup\" href=\"/register/certificate/")
             );
             // The offer belongs to this browser.
             let other = app.browser();
@@ -1397,7 +1408,11 @@ mod sim {
                 r.text
             );
             let account = b.get("/account").await;
-            assert!(account.text.contains("Chữ ký số trên SIM"), "{}", account.text);
+            assert!(
+                account.text.contains("Chữ ký số trên SIM"),
+                "{}",
+                account.text
+            );
             assert!(account.text.contains("id=\"assurance-level\">3<"));
             // One request reached the phone in the whole flow, none waits.
             assert_eq!(sim.signature_requests(), 1);
@@ -1735,7 +1750,9 @@ mod eid {
     async fn eid_of_an_existing_account_is_linked_only_after_the_account_is_proven() {
         each_backend(|db| async move {
             let (app, op) = app_with_op(db).await;
-            let (id, _) = app.create(citizen_with("nguyenvanan", "001085012345")).await;
+            let (id, _) = app
+                .create(citizen_with("nguyenvanan", "001085012345"))
+                .await;
             let (other_id, _) = app.create(citizen_with("nguoikhac", "001099000111")).await;
             let before = account_count(&app).await;
 
@@ -1747,12 +1764,19 @@ mod eid {
                 r.status,
                 r.location()
             );
-            assert!(!b.logged_in().await, "not logged in by the personal ID alone");
+            assert!(
+                !b.logged_in().await,
+                "not logged in by the personal ID alone"
+            );
             let page = b.get("/auth/eid/link").await;
             assert_eq!(page.status, StatusCode::OK, "{}", page.text);
-            assert!(page.text.contains("Bạn đã có tài khoản với số định danh cá nhân này"));
+            assert!(page
+                .text
+                .contains("Bạn đã có tài khoản với số định danh cá nhân này"));
             assert!(page.text.contains("id=\"link-personal-id\">001085012345<"));
-            assert!(page.text.contains("id=\"prove-password\" href=\"/login?next=/auth/eid/link\""));
+            assert!(page
+                .text
+                .contains("id=\"prove-password\" href=\"/login?next=/auth/eid/link\""));
             assert!(!page.text.contains("id=\"link-submit\""));
             assert_eq!(account_count(&app).await, before, "no second account");
             assert_eq!(linked_account(&app, &op, "dev-eid-001").await, None);
@@ -1763,7 +1787,10 @@ mod eid {
             assert_eq!(linked_account(&app, &op, "dev-eid-001").await, None);
             // Another browser has no link request.
             let stranger = app.browser();
-            assert_eq!(stranger.get("/auth/eid/link").await.status, StatusCode::GONE);
+            assert_eq!(
+                stranger.get("/auth/eid/link").await.status,
+                StatusCode::GONE
+            );
 
             // Proving another account: refused, and the request is spent.
             let r = b.login_next("nguoikhac", PW, "/auth/eid/link").await;
@@ -1778,10 +1805,17 @@ mod eid {
                 .into_iter()
                 .map(|e| e.action)
                 .collect();
-            assert!(refused.contains(&"eid.link_refused".to_string()), "{refused:?}");
+            assert!(
+                refused.contains(&"eid.link_refused".to_string()),
+                "{refused:?}"
+            );
             logout(&b).await;
             b.login("nguyenvanan", PW).await;
-            assert_eq!(b.get("/auth/eid/link").await.status, StatusCode::GONE, "spent");
+            assert_eq!(
+                b.get("/auth/eid/link").await.status,
+                StatusCode::GONE,
+                "spent"
+            );
             assert_eq!(linked_account(&app, &op, "dev-eid-001").await, None);
             logout(&b).await;
 
@@ -1793,7 +1827,9 @@ mod eid {
             let page = b.get("/auth/eid/link").await;
             assert_eq!(page.status, StatusCode::OK, "{}", page.text);
             assert!(page.text.contains("id=\"link-submit\""), "{}", page.text);
-            let r = b.post_form("/auth/eid/link", &[("csrf", &page.csrf())]).await;
+            let r = b
+                .post_form("/auth/eid/link", &[("csrf", &page.csrf())])
+                .await;
             assert!(
                 r.redirects_to("/account?m=eid_linked"),
                 "{}: {}",
@@ -1836,7 +1872,8 @@ mod eid {
             let r = eid_login(&app, &b, &op, "dev-eid-001").await;
             let consent_url = r.location().expect("consent").to_string();
             assert!(consent_url.starts_with("/register/eid/"), "{consent_url}");
-            app.create(citizen_with("nguyenvanan", "001085012345")).await;
+            app.create(citizen_with("nguyenvanan", "001085012345"))
+                .await;
             let before = account_count(&app).await;
             let consent = b.get(&consent_url).await;
             let r = b
@@ -1895,7 +1932,11 @@ mod eid {
             assert!(page.text.contains("Mức 3 (cao)"), "the level, in words");
             b.get("/lang/en?next=/signup").await;
             let en = b.get("/signup").await;
-            assert!(en.text.contains("<h1>Create an account</h1>"), "{}", en.text);
+            assert!(
+                en.text.contains("<h1>Create an account</h1>"),
+                "{}",
+                en.text
+            );
             assert!(en.text.contains("What you need"));
             assert!(en.text.contains("Level 3 (high)"));
         })
