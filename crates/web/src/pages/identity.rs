@@ -286,15 +286,7 @@ pub async fn verify(
     .await;
     let (outcome, signup) = match signed {
         Err(e) => (Err(e), None),
-        Ok(v) => match finish(&state, &ctx, name, &next, &v).await {
-            Err(TokenError::NotRegistered) if name == "login" => {
-                match signup_from_login(&state, &ctx, &v).await {
-                    Ok(id) => (Err(TokenError::NotRegistered), Some(id)),
-                    Err(e) => (Err(e), None),
-                }
-            }
-            other => (other, None),
-        },
+        Ok(v) => finish_or_signup(&state, &ctx, name, &next, &v).await,
     };
     match outcome {
         Ok(r) => r,
@@ -330,16 +322,27 @@ pub async fn verify(
     }
 }
 
-/// A login signed with a valid certificate that no account holds: the
-/// same signature opens the sign-up, so the person does not sign a second
-/// time to register. Errs when the certificate cannot register (its
-/// identity has an account, it names none).
-async fn signup_from_login(
+/// [`finish`]; and a login refused because no account holds the (valid)
+/// certificate opens the sign-up from that same signature, so the person
+/// does not sign a second time to register: the refusal comes with the
+/// sign-up's id. A certificate that cannot register (its identity has an
+/// account, it names none) gets that reason instead.
+async fn finish_or_signup(
     state: &AppState,
     ctx: &Ctx,
+    name: &str,
+    next: &str,
     v: &token::Verified,
-) -> Result<String, TokenError> {
-    token::start_signup(state, &ctx.binding_hash, v).await
+) -> (Result<Response, TokenError>, Option<String>) {
+    match finish(state, ctx, name, next, v).await {
+        Err(TokenError::NotRegistered) if name == "login" => {
+            match token::start_signup(state, &ctx.binding_hash, v).await {
+                Ok(id) => (Err(TokenError::NotRegistered), Some(id)),
+                Err(e) => (Err(e), None),
+            }
+        }
+        other => (other, None),
+    }
 }
 
 /// What a verified signature (token or SIM) does for each purpose: log in,
@@ -991,6 +994,20 @@ fn sim_render(
     error: Option<&'static str>,
     waiting: Option<(String, String)>,
 ) -> Response {
+    sim_render_with(state, ctx, name, next, phone, error, waiting, None)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn sim_render_with(
+    state: &AppState,
+    ctx: &Ctx,
+    name: &'static str,
+    next: &str,
+    phone: &str,
+    error: Option<&'static str>,
+    waiting: Option<(String, String)>,
+    signup: Option<String>,
+) -> Response {
     let mut r = render(&SimPage {
         c: Chrome::new(state, ctx),
         purpose: name,
@@ -1000,7 +1017,7 @@ fn sim_render(
         error,
         waiting,
         enabled: state.identity.sim.is_some(),
-        signup: None,
+        signup,
     });
     if error.is_some() {
         *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -1109,32 +1126,22 @@ pub async fn sim_wait(State(state): State<AppState>, ctx: Ctx, Path(id): Path<St
         }
         Ok(Progress::Verified(v, t)) => {
             let (name, _) = sim_purpose(Some(t.purpose.as_str()));
-            let (outcome, signup) = match finish(&state, &ctx, name, &t.next_path, &v).await {
-                Err(TokenError::NotRegistered) if name == "login" => {
-                    match signup_from_login(&state, &ctx, &v).await {
-                        Ok(id) => (Err(TokenError::NotRegistered), Some(id)),
-                        Err(e) => (Err(e), None),
-                    }
-                }
-                other => (other, None),
-            };
+            let (outcome, signup) = finish_or_signup(&state, &ctx, name, &t.next_path, &v).await;
             match outcome {
                 Ok(r) => r,
                 Err(TokenError::Service(e)) => AppError::from(e).into_response(),
                 Err(e) => {
                     let offer = matches!(e, TokenError::NotRegistered);
-                    let mut r = render(&SimPage {
-                        c: Chrome::new(&state, &ctx),
-                        purpose: name,
-                        title_key: format!("sim.{name}.title"),
-                        next: t.next_path.clone(),
-                        phone: String::new(),
-                        error: Some(e.message_key()),
-                        waiting: None,
-                        enabled: state.identity.sim.is_some(),
+                    let mut r = sim_render_with(
+                        &state,
+                        &ctx,
+                        name,
+                        &t.next_path,
+                        "",
+                        Some(e.message_key()),
+                        None,
                         signup,
-                    });
-                    *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+                    );
                     if offer {
                         r.headers_mut()
                             .insert("x-motcua-offer", HeaderValue::from_static("register"));
