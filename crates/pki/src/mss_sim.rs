@@ -63,6 +63,7 @@ pub struct Simulator {
 struct Shared {
     inner: Mutex<Inner>,
     soap_requests: AtomicU64,
+    signature_requests: AtomicU64,
 }
 
 struct Inner {
@@ -206,6 +207,7 @@ impl Simulator {
                     txns: HashMap::new(),
                 }),
                 soap_requests: AtomicU64::new(0),
+                signature_requests: AtomicU64::new(0),
             }),
         }
     }
@@ -322,6 +324,12 @@ impl Simulator {
         self.shared.soap_requests.load(Ordering::SeqCst)
     }
 
+    /// MSS_SignatureReq messages received so far (each one a request the
+    /// user answers on the phone).
+    pub fn signature_requests(&self) -> u64 {
+        self.shared.signature_requests.load(Ordering::SeqCst)
+    }
+
     /// The request waiting on this phone, if any.
     pub fn pending(&self, msisdn: &str) -> Option<PhoneRequest> {
         let m = normalize_msisdn(msisdn).ok()?;
@@ -404,7 +412,12 @@ impl Simulator {
     pub fn handle_soap(&self, body: &[u8]) -> (Http, String) {
         self.shared.soap_requests.fetch_add(1, Ordering::SeqCst);
         match Message::parse(body) {
-            Ok(Message::SignatureReq(r)) => self.signature_req(r),
+            Ok(Message::SignatureReq(r)) => {
+                self.shared
+                    .signature_requests
+                    .fetch_add(1, Ordering::SeqCst);
+                self.signature_req(r)
+            }
             Ok(Message::StatusReq(r)) => self.status_req(r),
             Ok(_) => fault(
                 StatusCode::WrongParam,

@@ -60,6 +60,7 @@ pub async fn purge_expired(c: &mut AnyConnection, before: Millis) -> Result<u64>
         "DELETE FROM identity_signups WHERE expires_at < $1 AND status <> 'done'",
         "DELETE FROM sim_transactions WHERE expires_at < $1",
         "DELETE FROM oidc_auth_requests WHERE expires_at < $1",
+        "DELETE FROM eid_link_requests WHERE expires_at < $1",
     ] {
         n += sqlx::query(sql)
             .bind(before)
@@ -614,4 +615,80 @@ pub async fn link_eid(
     .await
     .map_err(crate::conflict("e-ID link"))?;
     Ok(())
+}
+
+// ------------------------------------------------- e-ID links to be proven
+
+/// An e-ID login that found an account with the holder's personal ID but
+/// no link: the link waits until the browser logs in to that account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EidLinkRequest {
+    /// SHA-256 of the secret in the browser's cookie.
+    pub id_hash: String,
+    pub account_id: i64,
+    /// eid_l1, eid_l2.
+    pub method: String,
+    /// JSON of the e-ID's claims.
+    pub prefill: String,
+    pub created_at: Millis,
+    pub expires_at: Millis,
+}
+
+fn link_request_row(r: &AnyRow) -> Result<EidLinkRequest> {
+    Ok(EidLinkRequest {
+        id_hash: r.try_get("id_hash")?,
+        account_id: r.try_get("account_id")?,
+        method: r.try_get("method")?,
+        prefill: r.try_get("prefill")?,
+        created_at: r.try_get("created_at")?,
+        expires_at: r.try_get("expires_at")?,
+    })
+}
+
+pub async fn insert_eid_link_request(c: &mut AnyConnection, r: &EidLinkRequest) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO eid_link_requests (id_hash, account_id, method, prefill, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&r.id_hash)
+    .bind(r.account_id)
+    .bind(&r.method)
+    .bind(&r.prefill)
+    .bind(r.created_at)
+    .bind(r.expires_at)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// The request, if not spent and not expired at `now`.
+pub async fn open_eid_link_request(
+    c: &mut AnyConnection,
+    id_hash: &str,
+    now: Millis,
+) -> Result<Option<EidLinkRequest>> {
+    let row = sqlx::query(
+        "SELECT id_hash, account_id, method, prefill, created_at, expires_at FROM eid_link_requests WHERE id_hash = $1 AND spent_at IS NULL AND expires_at > $2",
+    )
+    .bind(id_hash)
+    .bind(now)
+    .fetch_optional(&mut *c)
+    .await?;
+    row.map(|r| link_request_row(&r)).transpose()
+}
+
+/// Spends the request once: the one caller that did gets it.
+pub async fn spend_eid_link_request(
+    c: &mut AnyConnection,
+    id_hash: &str,
+    now: Millis,
+) -> Result<Option<EidLinkRequest>> {
+    let row = sqlx::query(
+        "UPDATE eid_link_requests SET spent_at = $1 WHERE id_hash = $2 AND spent_at IS NULL AND expires_at > $1 \
+         RETURNING id_hash, account_id, method, prefill, created_at, expires_at",
+    )
+    .bind(now)
+    .bind(id_hash)
+    .fetch_optional(&mut *c)
+    .await?;
+    row.map(|r| link_request_row(&r)).transpose()
 }

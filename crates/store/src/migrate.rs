@@ -82,6 +82,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_policy_acceptances.sql"),
         postgres: include_str!("../migrations/postgres/0013_policy_acceptances.sql"),
     },
+    Migration {
+        version: 14,
+        name: "eid_link_requests",
+        sqlite: include_str!("../migrations/sqlite/0014_eid_link_requests.sql"),
+        postgres: include_str!("../migrations/postgres/0014_eid_link_requests.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Safe to run

@@ -2522,3 +2522,65 @@ async fn stateless_challenges_are_recorded_once() -> R {
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn eid_link_requests_are_spent_once_and_expire() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let account = mk_account(&mut c, "linkme").await?;
+        let req = identity::EidLinkRequest {
+            id_hash: "h1".into(),
+            account_id: account,
+            method: "eid_l2".into(),
+            prefill: "{}".into(),
+            created_at: NOW,
+            expires_at: NOW + 15 * MINUTE,
+        };
+        identity::insert_eid_link_request(&mut c, &req).await?;
+        assert_eq!(
+            identity::open_eid_link_request(&mut c, "h1", NOW + 1).await?,
+            Some(req.clone()),
+            "{tag}"
+        );
+        assert_eq!(
+            identity::open_eid_link_request(&mut c, "h2", NOW + 1).await?,
+            None,
+            "{tag}: another secret"
+        );
+        // Expired: neither shown nor spent.
+        assert_eq!(
+            identity::open_eid_link_request(&mut c, "h1", NOW + 15 * MINUTE).await?,
+            None,
+            "{tag}"
+        );
+        assert_eq!(
+            identity::spend_eid_link_request(&mut c, "h1", NOW + 15 * MINUTE).await?,
+            None,
+            "{tag}"
+        );
+        // Spent once.
+        assert_eq!(
+            identity::spend_eid_link_request(&mut c, "h1", NOW + 2).await?,
+            Some(req.clone()),
+            "{tag}"
+        );
+        assert_eq!(
+            identity::spend_eid_link_request(&mut c, "h1", NOW + 3).await?,
+            None,
+            "{tag}: spent"
+        );
+        assert_eq!(
+            identity::open_eid_link_request(&mut c, "h1", NOW + 3).await?,
+            None,
+            "{tag}"
+        );
+        // The purge removes it once expired.
+        assert_eq!(
+            identity::purge_expired(&mut c, NOW + HOUR).await?,
+            1,
+            "{tag}"
+        );
+    }
+    Ok(())
+}

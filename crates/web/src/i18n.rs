@@ -59,6 +59,7 @@ const TABLES: &[&[Message]] = &[
     crate::lifecycle::MESSAGES,
     crate::identity::MESSAGES,
     crate::portal::MESSAGES,
+    crate::identity::onboarding::MESSAGES,
 ];
 
 pub const MESSAGES: &[(&str, &str, &str)] = &[

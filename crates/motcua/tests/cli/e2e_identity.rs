@@ -523,7 +523,15 @@ async fn browser_sim_signature_registration_and_login_through_the_simulator() {
 
     // Registration: the number, then the PIN on the phone (the simulator's
     // page in a second tab), then the prefilled form.
-    b.goto("/auth/sim?purpose=register").await;
+    // From the login page's sign-up entry to the SIM way.
+    b.goto("/login").await;
+    b.click("#login-signup").await;
+    b.wait_path("the sign-up page", |p| p.starts_with("/signup"))
+        .await;
+    crate::e2e::axe_check(&b, &tools.axe_js, "the sign-up page").await;
+    b.click("#start-sim").await;
+    b.wait_path("the SIM signature page", |p| p.starts_with("/auth/sim"))
+        .await;
     crate::e2e::axe_check(&b, &tools.axe_js, "the SIM signature page").await;
     b.fill("#phone", "0987 123 456").await;
     b.click("form.form button[type='submit']").await;

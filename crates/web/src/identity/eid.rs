@@ -123,6 +123,14 @@ pub enum EidError {
     /// A step-up (the browser is logged in) with another holder's e-ID.
     #[error("e-ID of another account")]
     OtherAccount,
+    /// The sign-up would make a second account for a personal ID or tax
+    /// code that has one.
+    #[error("an account exists for this identity")]
+    Exists,
+    /// The browser proved an account other than the one the e-ID's
+    /// personal ID names: the link is refused.
+    #[error("the link was proven with another account")]
+    LinkOtherAccount,
     #[error("{0}")]
     Token(#[from] TokenError),
 }
@@ -150,6 +158,8 @@ impl EidError {
             EidError::Acr(_) => "eid.acr",
             EidError::Claims => "eid.claims",
             EidError::OtherAccount => "eid.other_account",
+            EidError::Exists => "eid.exists",
+            EidError::LinkOtherAccount => "eid.link.other_account",
             EidError::Token(e) => e.message_key(),
         }
     }
@@ -181,7 +191,16 @@ pub enum Outcome {
     LoggedIn(String, String),
     /// First login: the consent screen of this sign-up.
     Consent(String),
+    /// No link, but an account with the holder's personal ID exists: the
+    /// browser must log in to it before the e-ID is linked (the secret for
+    /// its cookie, [`LINK_COOKIE`]).
+    Link(String),
 }
+
+/// The cookie holding the secret of a pending link ([`Outcome::Link`]).
+pub const LINK_COOKIE: &str = "motcua_eid_link";
+/// How long the browser has to prove the existing account.
+pub const LINK_TTL: Millis = 15 * MINUTE;
 
 /// What the consent screen shows, from the claims.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -288,10 +307,14 @@ pub async fn callback(
             None => return Err(EidError::Claims),
         },
         (None, false) => match &personal_id {
-            Some(p) => accounts::by_personal_id(&mut tx, p).await?,
+            Some(p) => holder_of_personal_id(&mut tx, p).await?,
             None => return Err(EidError::Claims),
         },
     };
+    // A personal e-ID not linked yet whose personal ID names an account:
+    // that account is linked only once this browser proves it (a login
+    // to it), never by the personal ID alone.
+    let must_prove = linked.is_none() && !organisation;
     let existing_id = existing.as_ref().map(|a| a.id);
     if let (Some((current_id, _)), true) = (current, existing_id != current.map(|c| c.0)) {
         tracing::info!(
@@ -305,6 +328,37 @@ pub async fn callback(
         let account_id = account.id;
         if account.status != AccountStatus::Active {
             return Err(TokenError::AccountLocked.into());
+        }
+        if must_prove && current.is_none() {
+            drop(tx);
+            let prefill = EidPrefill {
+                kind: "citizen".into(),
+                issuer: login.issuer.clone(),
+                subject: login.subject.clone(),
+                full_name: login.claim_str(&claims.full_name).unwrap_or_default(),
+                personal_id: personal_id.clone(),
+                tax_code: tax_code.clone(),
+                birthdate: login.claim_str(&claims.birthdate),
+                next,
+                email: String::new(),
+            };
+            let secret = random_token();
+            let mut c = state.store.conn().await?;
+            store::insert_eid_link_request(
+                &mut c,
+                &store::EidLinkRequest {
+                    id_hash: sha256_hex(&secret),
+                    account_id,
+                    method: method.as_str().into(),
+                    prefill: serde_json::to_string(&prefill)
+                        .map_err(|e| ServiceError::Internal(e.to_string()))?,
+                    created_at: now,
+                    expires_at: now + LINK_TTL,
+                },
+            )
+            .await?;
+            tracing::info!(account_id, "e-ID of an existing account: link offered");
+            return Ok(Outcome::Link(secret));
         }
         if linked.is_none() {
             let link = (login.issuer.as_str(), login.subject.as_str(), method);
@@ -385,6 +439,125 @@ pub async fn callback(
     Ok(Outcome::Consent(id))
 }
 
+/// The account a personal ID names: the account's own field, else an
+/// active certificate bound with it.
+async fn holder_of_personal_id(
+    c: &mut motcua_store::AnyConnection,
+    personal_id: &str,
+) -> Result<Option<accounts::Account>, EidError> {
+    if let Some(a) = accounts::by_personal_id(c, personal_id).await? {
+        return Ok(Some(a));
+    }
+    match store::accounts_with_identity(c, "personal_id", personal_id)
+        .await?
+        .first()
+    {
+        Some(id) => Ok(accounts::get(c, *id).await?),
+        None => Ok(None),
+    }
+}
+
+/// A pending link still open for the browser holding `secret`: the
+/// account it names and the e-ID's claims.
+pub async fn open_link(
+    state: &AppState,
+    secret: &str,
+) -> Result<Option<(store::EidLinkRequest, EidPrefill)>, EidError> {
+    if secret.is_empty() {
+        return Ok(None);
+    }
+    let mut c = state.store.conn().await?;
+    let r = store::open_eid_link_request(&mut c, &sha256_hex(secret), state.now()).await?;
+    Ok(r.map(|r| {
+        let p = serde_json::from_str(&r.prefill).unwrap_or_default();
+        (r, p)
+    }))
+}
+
+/// The browser holding `secret` is logged in to `viewer`: if that is the
+/// account the e-ID's personal ID names, the e-ID is linked to it (and
+/// audited); any other account is refused (and audited). Either way the
+/// pending link is spent. Returns where to go next.
+pub async fn prove_link(
+    state: &AppState,
+    origin: &Origin,
+    secret: &str,
+    viewer: i64,
+) -> Result<String, EidError> {
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    let r = store::spend_eid_link_request(&mut tx, &sha256_hex(secret), now)
+        .await?
+        .ok_or(EidError::Spent)?;
+    let p: EidPrefill = serde_json::from_str(&r.prefill).map_err(|_| EidError::Spent)?;
+    let mut ctx = origin.audit.clone();
+    ctx.actor = account_target(viewer);
+    if r.account_id != viewer {
+        audit::append(
+            &mut tx,
+            &ctx,
+            "eid.link_refused",
+            &account_target(r.account_id),
+            &serde_json::json!({ "issuer": p.issuer, "subject": p.subject, "proven_by": account_target(viewer) })
+                .to_string(),
+            now,
+        )
+        .await?;
+        tx.commit().await.map_err(ServiceError::from)?;
+        return Err(EidError::LinkOtherAccount);
+    }
+    let account = accounts::get(&mut tx, viewer)
+        .await?
+        .ok_or(TokenError::NotRegistered)?;
+    if account.status != AccountStatus::Active {
+        return Err(TokenError::AccountLocked.into());
+    }
+    let method = AuthMethod::parse(&r.method).unwrap_or(AuthMethod::EidL1);
+    match store::eid_account(&mut tx, &p.issuer, &p.subject).await? {
+        // Linked meanwhile (another tab): nothing more to do.
+        Some(id) if id == viewer => {}
+        Some(_) => return Err(EidError::OtherAccount),
+        None => {
+            let link = (p.issuer.as_str(), p.subject.as_str(), method);
+            link_eid(&mut tx, origin, viewer, link, Some("login_proof"), now).await?;
+            record_prefill(&mut tx, viewer, &p, now).await?;
+        }
+    }
+    tx.commit().await.map_err(ServiceError::from)?;
+    Ok(p.next)
+}
+
+/// Records what the e-ID says about the holder (R-ID-15).
+async fn record_prefill(
+    c: &mut motcua_store::AnyConnection,
+    account_id: i64,
+    p: &EidPrefill,
+    now: Millis,
+) -> Result<(), ServiceError> {
+    let business = p.kind == "business";
+    crate::identity::profile::record(
+        c,
+        account_id,
+        "eid",
+        &p.issuer,
+        &[
+            (
+                if business {
+                    "organization"
+                } else {
+                    "full_name"
+                },
+                Some(p.full_name.as_str()),
+            ),
+            ("personal_id", p.personal_id.as_deref()),
+            ("tax_code", p.tax_code.as_deref()),
+            ("birthdate", p.birthdate.as_deref()),
+        ],
+        now,
+    )
+    .await
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn record_claims(
     c: &mut motcua_store::AnyConnection,
@@ -448,6 +621,18 @@ pub async fn confirm(
         ..Default::default()
     })?;
     let mut tx = state.store.begin().await?;
+    // Never a second account for a personal ID or tax code that has one
+    // (created since the consent screen opened): checked in the
+    // transaction that creates it.
+    if crate::identity::token::identity_taken(
+        &mut tx,
+        &signup.identity_kind,
+        &signup.identity_value,
+    )
+    .await?
+    {
+        return Err(EidError::Exists);
+    }
     let account_id = service::insert_account(&mut tx, state, origin, &prepared, now)
         .await
         .map_err(|e| match e {
@@ -457,27 +642,7 @@ pub async fn confirm(
             other => other.into(),
         })?;
     let method = AuthMethod::parse(&signup.method).unwrap_or(AuthMethod::EidL1);
-    crate::identity::profile::record(
-        &mut tx,
-        account_id,
-        "eid",
-        &p.issuer,
-        &[
-            (
-                if business {
-                    "organization"
-                } else {
-                    "full_name"
-                },
-                Some(p.full_name.as_str()),
-            ),
-            ("personal_id", p.personal_id.as_deref()),
-            ("tax_code", p.tax_code.as_deref()),
-            ("birthdate", p.birthdate.as_deref()),
-        ],
-        now,
-    )
-    .await?;
+    record_prefill(&mut tx, account_id, p, now).await?;
     crate::identity::profile::record(
         &mut tx,
         account_id,

@@ -6,6 +6,7 @@
 //! licensed CAs; [`Identity`] holds the verifier built from them.
 pub mod captcha;
 pub mod eid;
+pub mod onboarding;
 pub mod profile;
 pub mod sim;
 pub mod token;

@@ -395,7 +395,7 @@ pub async fn start_signup(
 }
 
 /// Whether an account already has this tax code or personal ID.
-async fn identity_taken(
+pub(crate) async fn identity_taken(
     c: &mut AnyConnection,
     kind: &str,
     value: &str,

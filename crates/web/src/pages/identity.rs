@@ -11,7 +11,7 @@ use crate::service::{self, ServiceError};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
@@ -29,6 +29,12 @@ pub fn routes() -> Router<AppState> {
         .route("/auth/sim", get(sim_page).post(sim_start))
         .route("/auth/eid", get(eid_begin))
         .route("/auth/eid/callback", get(eid_callback))
+        .route("/auth/eid/link", get(eid_link_page).post(eid_link_submit))
+        .route("/signup", get(signup_ways))
+        .route(
+            "/register",
+            get(|| async { Redirect::permanent("/signup") }),
+        )
         .route("/register/eid/{id}", get(eid_consent).post(eid_confirm))
         .route("/auth/sim/{id}", get(sim_wait))
         .route("/auth/token/challenge", post(challenge))
@@ -73,6 +79,9 @@ struct TokenPage {
     error: Option<String>,
     /// Offer registration (the certificate is valid but not registered).
     offer_register: bool,
+    /// The sign-up the refused login's signature opened (no second
+    /// signature needed).
+    signup: Option<String>,
     /// Step-up: the level the page needs, the session's level, and the
     /// methods that reach it (i18n keys).
     step_up: Option<(u8, i64, Vec<&'static str>)>,
@@ -108,6 +117,7 @@ pub async fn token_page(
         port: state.identity.signer_port,
         error: None,
         offer_register: false,
+        signup: None,
         step_up: None,
         eid_step_up: false,
     })
@@ -160,6 +170,7 @@ pub async fn step_up_page(
         port: state.identity.signer_port,
         error: None,
         offer_register: false,
+        signup: None,
         step_up: Some((needed.get(), v.session.assurance_level, methods)),
         eid_step_up,
     })
@@ -273,9 +284,9 @@ pub async fn verify(
         name == "login",
     )
     .await;
-    let outcome = match signed {
-        Err(e) => Err(e),
-        Ok(v) => finish(&state, &ctx, name, &next, &v).await,
+    let (outcome, signup) = match signed {
+        Err(e) => (Err(e), None),
+        Ok(v) => finish_or_signup(&state, &ctx, name, &next, &v).await,
     };
     match outcome {
         Ok(r) => r,
@@ -301,12 +312,36 @@ pub async fn verify(
                 port: state.identity.signer_port,
                 error: Some(msg),
                 offer_register,
+                signup,
                 step_up: None,
                 eid_step_up: false,
             });
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             r
         }
+    }
+}
+
+/// [`finish`]; and a login refused because no account holds the (valid)
+/// certificate opens the sign-up from that same signature, so the person
+/// does not sign a second time to register: the refusal comes with the
+/// sign-up's id. A certificate that cannot register (its identity has an
+/// account, it names none) gets that reason instead.
+async fn finish_or_signup(
+    state: &AppState,
+    ctx: &Ctx,
+    name: &str,
+    next: &str,
+    v: &token::Verified,
+) -> (Result<Response, TokenError>, Option<String>) {
+    match finish(state, ctx, name, next, v).await {
+        Err(TokenError::NotRegistered) if name == "login" => {
+            match token::start_signup(state, &ctx.binding_hash, v).await {
+                Ok(id) => (Err(TokenError::NotRegistered), Some(id)),
+                Err(e) => (Err(e), None),
+            }
+        }
+        other => (other, None),
     }
 }
 
@@ -1031,6 +1066,8 @@ struct SimPage {
     /// Waiting: the code shown on the phone too, and the masked number.
     waiting: Option<(String, String)>,
     enabled: bool,
+    /// The sign-up the refused login's signature opened.
+    signup: Option<String>,
 }
 
 fn sim_render(
@@ -1042,6 +1079,20 @@ fn sim_render(
     error: Option<&'static str>,
     waiting: Option<(String, String)>,
 ) -> Response {
+    sim_render_with(state, ctx, name, next, phone, error, waiting, None)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn sim_render_with(
+    state: &AppState,
+    ctx: &Ctx,
+    name: &'static str,
+    next: &str,
+    phone: &str,
+    error: Option<&'static str>,
+    waiting: Option<(String, String)>,
+    signup: Option<String>,
+) -> Response {
     let mut r = render(&SimPage {
         c: Chrome::new(state, ctx),
         purpose: name,
@@ -1051,6 +1102,7 @@ fn sim_render(
         error,
         waiting,
         enabled: state.identity.sim.is_some(),
+        signup,
     });
     if error.is_some() {
         *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -1189,12 +1241,13 @@ pub async fn sim_wait(State(state): State<AppState>, ctx: Ctx, Path(id): Path<St
         }
         Ok(Progress::Verified(v, t)) => {
             let (name, _) = sim_purpose(Some(t.purpose.as_str()));
-            match finish(&state, &ctx, name, &t.next_path, &v).await {
+            let (outcome, signup) = finish_or_signup(&state, &ctx, name, &t.next_path, &v).await;
+            match outcome {
                 Ok(r) => r,
                 Err(TokenError::Service(e)) => AppError::from(e).into_response(),
                 Err(e) => {
                     let offer = matches!(e, TokenError::NotRegistered);
-                    let mut r = sim_render(
+                    let mut r = sim_render_with(
                         &state,
                         &ctx,
                         name,
@@ -1202,6 +1255,7 @@ pub async fn sim_wait(State(state): State<AppState>, ctx: Ctx, Path(id): Path<St
                         "",
                         Some(e.message_key()),
                         None,
+                        signup,
                     );
                     if offer {
                         r.headers_mut()
@@ -1269,6 +1323,19 @@ pub async fn eid_callback(
             r
         }
         Ok(Outcome::Consent(id)) => Redirect::to(&format!("/register/eid/{id}")).into_response(),
+        Ok(Outcome::Link(secret)) => {
+            let mut r = Redirect::to("/auth/eid/link").into_response();
+            r.headers_mut().append(
+                header::SET_COOKIE,
+                ctx::set_cookie(
+                    eid::LINK_COOKIE,
+                    &secret,
+                    Some(eid::LINK_TTL / 1000),
+                    state.config.secure_cookies(),
+                ),
+            );
+            r
+        }
         Err(EidError::Token(TokenError::Service(e))) => AppError::from(e).into_response(),
         Err(e) => {
             tracing::info!(error = %e, "e-ID login refused");
@@ -1406,4 +1473,159 @@ pub async fn eid_confirm(
         }
         Err(e) => eid_refused(&state, &ctx, e.message_key()),
     }
+}
+
+// ------------------------------------------------------ e-ID link proof
+
+#[derive(Template)]
+#[template(path = "identity/eid_link.html")]
+struct EidLinkPage {
+    c: Chrome,
+    p: crate::identity::eid::EidPrefill,
+    /// Logged in to the account the e-ID names: its name (the confirm
+    /// button shows); not logged in: the ways to prove it.
+    account: Option<String>,
+    sim: bool,
+}
+
+fn link_secret(headers: &HeaderMap) -> String {
+    ctx::cookie(headers, crate::identity::eid::LINK_COOKIE)
+        .unwrap_or_default()
+        .chars()
+        .take(128)
+        .collect()
+}
+
+fn clear_link_cookie(state: &AppState, r: &mut Response) {
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        ctx::set_cookie(
+            crate::identity::eid::LINK_COOKIE,
+            "",
+            Some(0),
+            state.config.secure_cookies(),
+        ),
+    );
+}
+
+fn link_refused(state: &AppState, ctx: &Ctx, key: &'static str, status: StatusCode) -> Response {
+    let mut r = super::message_page(
+        state,
+        ctx,
+        "eid.refused.title",
+        key,
+        Some(("/auth/eid?next=/account", "login.with_eid")),
+    );
+    *r.status_mut() = status;
+    clear_link_cookie(state, &mut r);
+    r
+}
+
+/// "An account with your personal ID exists: log in to it to link your
+/// e-ID" (R-ID-12). Once this browser is logged in to that account the
+/// page offers the link; logged in to another account, the link is
+/// refused and the request spent.
+pub async fn eid_link_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+) -> Response {
+    use crate::identity::eid;
+    let secret = link_secret(&headers);
+    let (req, p) = match eid::open_link(&state, &secret).await {
+        Ok(Some(x)) => x,
+        Ok(None) => return link_refused(&state, &ctx, "eid.link.gone", StatusCode::GONE),
+        Err(eid::EidError::Token(TokenError::Service(e))) => {
+            return AppError::from(e).into_response()
+        }
+        Err(e) => {
+            return link_refused(
+                &state,
+                &ctx,
+                e.message_key(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+    };
+    let account = match &ctx.viewer {
+        None => None,
+        Some(v) if v.account.id == req.account_id => Some(v.account.full_name.clone()),
+        Some(v) => {
+            // Proven with another account: refused, and the request spent.
+            return match eid::prove_link(&state, &origin(&ctx), &secret, v.account.id).await {
+                Err(eid::EidError::Token(TokenError::Service(e))) => {
+                    AppError::from(e).into_response()
+                }
+                Err(e) => link_refused(
+                    &state,
+                    &ctx,
+                    e.message_key(),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                ),
+                Ok(_) => link_refused(&state, &ctx, "eid.link.gone", StatusCode::GONE),
+            };
+        }
+    };
+    let mut r = render(&EidLinkPage {
+        c: Chrome::new(&state, &ctx),
+        p,
+        account,
+        sim: state.identity.sim.is_some(),
+    });
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+/// The logged-in holder links the e-ID to the account they proved.
+pub async fn eid_link_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+) -> Response {
+    use crate::identity::eid;
+    let Some(v) = &ctx.viewer else {
+        return Redirect::to("/auth/eid/link").into_response();
+    };
+    let secret = link_secret(&headers);
+    if secret.is_empty() {
+        return link_refused(&state, &ctx, "eid.link.gone", StatusCode::GONE);
+    }
+    match eid::prove_link(&state, &origin(&ctx), &secret, v.account.id).await {
+        Ok(next) => {
+            let to = if next == "/" || next == "/account" {
+                "/account?m=eid_linked".to_string()
+            } else {
+                next
+            };
+            let mut r = Redirect::to(&to).into_response();
+            clear_link_cookie(&state, &mut r);
+            r
+        }
+        Err(eid::EidError::Token(TokenError::Service(e))) => AppError::from(e).into_response(),
+        Err(eid::EidError::Spent) => link_refused(&state, &ctx, "eid.link.gone", StatusCode::GONE),
+        Err(e) => link_refused(
+            &state,
+            &ctx,
+            e.message_key(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    }
+}
+
+// ------------------------------------------------------------ sign-up ways
+
+#[derive(Template)]
+#[template(path = "identity/ways.html")]
+struct WaysPage {
+    c: Chrome,
+    ways: Vec<crate::identity::onboarding::Way>,
+}
+
+/// "Create an account": each way explained, with its start link.
+pub async fn signup_ways(State(state): State<AppState>, ctx: Ctx) -> Response {
+    render(&WaysPage {
+        c: Chrome::new(&state, &ctx),
+        ways: crate::identity::onboarding::ways(&state),
+    })
 }

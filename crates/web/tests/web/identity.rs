@@ -400,7 +400,10 @@ async fn login_messages_for_each_refusal() {
         let r = token_flow(&b, "login", &stranger).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.text.contains("chưa được đăng ký"), "{}", r.text);
-        assert!(r.text.contains("/auth/token?purpose=register"));
+        // The login's signature opens the sign-up: no second signature.
+        let signup = attr(&r.text, "id=\"token-signup\" href=\"/register/certificate/");
+        let form = b.get(&format!("/register/certificate/{signup}")).await;
+        assert!(form.text.contains("Lê Văn Cường"), "{}", form.text);
 
         // Expired.
         let mut spec = LeafSpec::person("Hoàng Văn Em", "001203004569", now);
@@ -850,10 +853,16 @@ async fn renewed_certificate_is_added_before_the_old_one_expires() {
                 now,
             ))
             .unwrap();
-        // Not yet added: login with it is refused.
+        // Not yet added: login with it is refused, and since its tax code
+        // has an account, the page says to add it there (no sign-up).
         let other = app.browser();
         let r = token_flow(&other, "login", &renewed).await;
-        assert!(r.text.contains("chưa được đăng ký"));
+        assert!(
+            r.text.contains("Đã có tài khoản với mã số thuế"),
+            "{}",
+            r.text
+        );
+        assert!(!r.text.contains("id=\"token-signup\""));
         // The holder, logged in, adds it.
         let r = token_flow(&b, "add", &renewed).await;
         assert!(
@@ -896,7 +905,12 @@ async fn renewed_certificate_is_added_before_the_old_one_expires() {
         assert!(r.redirects_to("/account/certificates?m=certificate_removed"));
         let third = app.browser();
         let r = token_flow(&third, "login", &old).await;
-        assert!(r.text.contains("chưa được đăng ký"));
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.text.contains("Đã có tài khoản với mã số thuế"),
+            "{}",
+            r.text
+        );
     })
     .await;
 }
@@ -1287,6 +1301,7 @@ mod sim {
                 account.text
             );
             assert!(account.text.contains("id=\"assurance-level\">3<"));
+            assert_eq!(sim.signature_requests(), 1, "one signature for the sign-up");
             // The personal data page names the SIM as the source.
             let data = b.get("/account/data").await;
             assert!(data.text.contains("001203009999"));
@@ -1345,7 +1360,7 @@ mod sim {
             approve(&sim, "4321");
             let r = b.get(&wait).await;
             assert!(r.text.contains("chưa được đăng ký"), "{}", r.text);
-            assert!(r.text.contains("/auth/sim?purpose=register"));
+            assert!(r.text.contains("id=\"sim-signup\""), "{}", r.text);
             // Another browser cannot poll this transaction.
             let wait = start(&b, "login").await;
             let other = app.browser();
@@ -1356,6 +1371,82 @@ mod sim {
             app.advance(10 * 60_000);
             let r = b.get(&wait).await;
             assert!(r.text.contains("hết hạn"), "{}", r.text);
+        })
+        .await;
+    }
+
+    /// Sign-up with a SIM signature from where most people start (the login
+    /// page's SIM button): the login's signature, refused because no account
+    /// holds the certificate, opens the sign-up itself; the person signs once
+    /// in all and ends logged in.
+    #[tokio::test]
+    async fn sim_sign_up_from_the_login_page_takes_one_signature() {
+        each_backend(|db| async move {
+            let (app, _pki, sim, _server, _person) = app_with_sim(db).await;
+            let b = app.browser();
+            // The sign-up page offers the SIM way.
+            let ways = b.get("/signup").await;
+            assert!(
+                ways.text
+                    .contains("id=\"start-sim\" href=\"/auth/sim?purpose=register\""),
+                "{}",
+                ways.text
+            );
+            let wait = start(&b, "login").await;
+            approve(&sim, "4321");
+            let r = b.get(&wait).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+            assert!(r.text.contains("chưa được đăng ký"), "{}", r.text);
+            let form_url = format!(
+                "/register/certificate/{}",
+                attr(&r.text, "id=\"sim-signup\" href=\"/register/certificate/")
+            );
+            // The offer belongs to this browser.
+            let other = app.browser();
+            other.get("/").await;
+            assert_eq!(other.get(&form_url).await.status, StatusCode::GONE);
+            let form = b.get(&form_url).await;
+            assert!(
+                form.text.contains("id=\"prefill-name\">Phạm Thị Lan<"),
+                "{}",
+                form.text
+            );
+            let r = b
+                .post_form(
+                    &form_url,
+                    &[
+                        ("csrf", &form.csrf()),
+                        (
+                            "captcha_id",
+                            &attr(&form.text, "name=\"captcha_id\" value=\""),
+                        ),
+                        ("captcha", &attr(&form.text, "data-answer=\"")),
+                        ("email", "lan.pham@example.vn"),
+                    ],
+                )
+                .await;
+            let confirm = r.location().expect("confirm").to_string();
+            app.drain().await;
+            let code = six_digits(&app.mails_to("lan.pham@example.vn")[0].text).unwrap();
+            let page = b.get(&confirm).await;
+            let r = b
+                .post_form(&confirm, &[("csrf", &page.csrf()), ("code", &code)])
+                .await;
+            assert!(
+                r.redirects_to("/account?m=registered_certificate"),
+                "{}",
+                r.text
+            );
+            let account = b.get("/account").await;
+            assert!(
+                account.text.contains("Chữ ký số trên SIM"),
+                "{}",
+                account.text
+            );
+            assert!(account.text.contains("id=\"assurance-level\">3<"));
+            // One request reached the phone in the whole flow, none waits.
+            assert_eq!(sim.signature_requests(), 1);
+            assert!(sim.pending(MSISDN).is_none());
         })
         .await;
     }
@@ -1690,6 +1781,238 @@ mod eid {
             let forged = callback.replace("state=", "state=x");
             let r = b2.send(b2.client.get(&forged)).await;
             assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        })
+        .await;
+    }
+
+    const PW: &str = "Mat-Khau-Cong-Dan-2026";
+
+    fn citizen_with(username: &str, personal_id: &str) -> motcua_web::service::NewAccountInput {
+        motcua_web::service::NewAccountInput {
+            username: username.into(),
+            full_name: "Nguyễn Văn An".into(),
+            personal_id: Some(personal_id.into()),
+            roles: vec![motcua_domain::Role::Citizen],
+            initial_password: Some(PW.into()),
+            permanent: true,
+            ..Default::default()
+        }
+    }
+
+    async fn logout(b: &Browser) {
+        let csrf = b.get("/account").await.csrf();
+        b.post_form("/logout", &[("csrf", &csrf)]).await;
+        assert!(!b.logged_in().await);
+    }
+
+    async fn linked_account(app: &App, op: &Op, subject: &str) -> Option<i64> {
+        let mut c = app.conn().await;
+        motcua_store::identity::eid_account(&mut c, &op.issuer, subject)
+            .await
+            .unwrap()
+    }
+
+    async fn account_count(app: &App) -> i64 {
+        let mut c = app.conn().await;
+        motcua_store::accounts::count(&mut c).await.unwrap()
+    }
+
+    /// A person with an account logs in with an e-ID of the same personal
+    /// ID: no second account; the link is offered and made only once the
+    /// browser logs in to that account; another account is refused.
+    #[tokio::test]
+    async fn eid_of_an_existing_account_is_linked_only_after_the_account_is_proven() {
+        each_backend(|db| async move {
+            let (app, op) = app_with_op(db).await;
+            let (id, _) = app
+                .create(citizen_with("nguyenvanan", "001085012345"))
+                .await;
+            let (other_id, _) = app.create(citizen_with("nguoikhac", "001099000111")).await;
+            let before = account_count(&app).await;
+
+            let b = app.browser();
+            let r = eid_login(&app, &b, &op, "dev-eid-001").await;
+            assert!(
+                r.redirects_to("/auth/eid/link"),
+                "{}: {:?}",
+                r.status,
+                r.location()
+            );
+            assert!(
+                !b.logged_in().await,
+                "not logged in by the personal ID alone"
+            );
+            let page = b.get("/auth/eid/link").await;
+            assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+            assert!(page
+                .text
+                .contains("Bạn đã có tài khoản với số định danh cá nhân này"));
+            assert!(page.text.contains("id=\"link-personal-id\">001085012345<"));
+            assert!(page
+                .text
+                .contains("id=\"prove-password\" href=\"/login?next=/auth/eid/link\""));
+            assert!(!page.text.contains("id=\"link-submit\""));
+            assert_eq!(account_count(&app).await, before, "no second account");
+            assert_eq!(linked_account(&app, &op, "dev-eid-001").await, None);
+            // Not logged in, the link cannot be made.
+            let csrf = b.get("/login").await.csrf();
+            let r = b.post_form("/auth/eid/link", &[("csrf", &csrf)]).await;
+            assert!(r.redirects_to("/auth/eid/link"), "{}", r.status);
+            assert_eq!(linked_account(&app, &op, "dev-eid-001").await, None);
+            // Another browser has no link request.
+            let stranger = app.browser();
+            assert_eq!(
+                stranger.get("/auth/eid/link").await.status,
+                StatusCode::GONE
+            );
+
+            // Proving another account: refused, and the request is spent.
+            let r = b.login_next("nguoikhac", PW, "/auth/eid/link").await;
+            assert!(r.redirects_to("/auth/eid/link"), "{}", r.text);
+            let r = b.get("/auth/eid/link").await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+            assert!(r.text.contains("không được liên kết"), "{}", r.text);
+            assert_eq!(linked_account(&app, &op, "dev-eid-001").await, None);
+            let refused: Vec<String> = app
+                .audit_actions(&format!("account:{id}"))
+                .await
+                .into_iter()
+                .map(|e| e.action)
+                .collect();
+            assert!(
+                refused.contains(&"eid.link_refused".to_string()),
+                "{refused:?}"
+            );
+            logout(&b).await;
+            b.login("nguyenvanan", PW).await;
+            assert_eq!(
+                b.get("/auth/eid/link").await.status,
+                StatusCode::GONE,
+                "spent"
+            );
+            assert_eq!(linked_account(&app, &op, "dev-eid-001").await, None);
+            logout(&b).await;
+
+            // The right account proves it: the e-ID is linked to it.
+            let r = eid_login(&app, &b, &op, "dev-eid-001").await;
+            assert!(r.redirects_to("/auth/eid/link"), "{}", r.status);
+            let r = b.login_next("nguyenvanan", PW, "/auth/eid/link").await;
+            assert!(r.redirects_to("/auth/eid/link"), "{}", r.text);
+            let page = b.get("/auth/eid/link").await;
+            assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+            assert!(page.text.contains("id=\"link-submit\""), "{}", page.text);
+            let r = b
+                .post_form("/auth/eid/link", &[("csrf", &page.csrf())])
+                .await;
+            assert!(
+                r.redirects_to("/account?m=eid_linked"),
+                "{}: {}",
+                r.status,
+                r.text
+            );
+            assert_eq!(linked_account(&app, &op, "dev-eid-001").await, Some(id));
+            let link = app
+                .audit_actions(&format!("account:{id}"))
+                .await
+                .into_iter()
+                .find(|e| e.action == "eid.link")
+                .expect("the link is audited");
+            assert!(link.detail.contains("login_proof"), "{}", link.detail);
+            // Spent once: the page is gone.
+            assert_eq!(b.get("/auth/eid/link").await.status, StatusCode::GONE);
+            assert_eq!(account_count(&app).await, before);
+
+            // Later e-ID logins go straight to the account.
+            logout(&b).await;
+            let r = eid_login(&app, &b, &op, "dev-eid-001").await;
+            assert!(r.redirects_to("/account"), "{}: {}", r.status, r.text);
+            let account = b.get("/account").await;
+            assert!(account.text.contains("nguyenvanan"), "{}", account.text);
+            assert!(account.text.contains("Định danh điện tử mức 2"));
+            assert_eq!(account_count(&app).await, before);
+            let _ = other_id;
+        })
+        .await;
+    }
+
+    /// An account made with the personal ID while the consent screen is
+    /// open: the sign-up is refused, never a second account; the next e-ID
+    /// login offers the link.
+    #[tokio::test]
+    async fn eid_sign_up_never_makes_a_second_account_for_a_personal_id() {
+        each_backend(|db| async move {
+            let (app, op) = app_with_op(db).await;
+            let b = app.browser();
+            let r = eid_login(&app, &b, &op, "dev-eid-001").await;
+            let consent_url = r.location().expect("consent").to_string();
+            assert!(consent_url.starts_with("/register/eid/"), "{consent_url}");
+            app.create(citizen_with("nguyenvanan", "001085012345"))
+                .await;
+            let before = account_count(&app).await;
+            let consent = b.get(&consent_url).await;
+            let r = b
+                .post_form(&consent_url, &[("csrf", &consent.csrf()), ("agree", "yes")])
+                .await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+            assert!(r.text.contains("không tạo tài khoản thứ hai"), "{}", r.text);
+            assert!(!b.logged_in().await);
+            assert_eq!(account_count(&app).await, before);
+            let mut c = app.conn().await;
+            let holders = scalar(
+                &mut c,
+                "SELECT COUNT(*) FROM accounts WHERE personal_id = '001085012345'",
+            )
+            .await;
+            drop(c);
+            assert_eq!(holders, 1);
+            let r = eid_login(&app, &b, &op, "dev-eid-001").await;
+            assert!(r.redirects_to("/auth/eid/link"), "{}", r.status);
+        })
+        .await;
+    }
+
+    /// `/login` and the home page lead to the sign-up page, which explains
+    /// each way with its start link, in Vietnamese and English.
+    #[tokio::test]
+    async fn signup_page_explains_each_way_with_its_start_link() {
+        each_backend(|db| async move {
+            let (app, _op) = app_with_op(db).await;
+            let b = app.browser();
+            let login = b.get("/login").await;
+            assert!(login.text.contains("id=\"login-signup\" href=\"/signup\""));
+            let home = b.get("/").await;
+            assert!(home.text.contains("id=\"home-signup\" href=\"/signup\""));
+            let r = b.get("/register").await;
+            assert_eq!(r.location(), Some("/signup"));
+            let page = b.get("/signup").await;
+            assert_eq!(page.status, StatusCode::OK);
+            assert_eq!(page.text.matches("<h1").count(), 1);
+            for (id, href) in [
+                ("eid", "/auth/eid?next=/account"),
+                ("token", "/auth/token?purpose=register"),
+                ("declarant", "/register/declarant"),
+            ] {
+                assert!(
+                    page.text
+                        .contains(&format!("id=\"start-{id}\" href=\"{href}\"")),
+                    "{id}: {}",
+                    page.text
+                );
+                assert!(page.text.contains(&format!("<h2 id=\"way-{id}-title\">")));
+            }
+            // No SIM provider configured: that way is not offered.
+            assert!(!page.text.contains("id=\"start-sim\""));
+            assert!(page.text.contains("Bạn cần"));
+            assert!(page.text.contains("Mức 3 (cao)"), "the level, in words");
+            b.get("/lang/en?next=/signup").await;
+            let en = b.get("/signup").await;
+            assert!(
+                en.text.contains("<h1>Create an account</h1>"),
+                "{}",
+                en.text
+            );
+            assert!(en.text.contains("What you need"));
+            assert!(en.text.contains("Level 3 (high)"));
         })
         .await;
     }
