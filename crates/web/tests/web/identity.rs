@@ -1422,6 +1422,7 @@ mod sim {
                         ),
                         ("captcha", &attr(&form.text, "data-answer=\"")),
                         ("email", "lan.pham@example.vn"),
+                        ("accept_terms", "yes"),
                     ],
                 )
                 .await;
@@ -1951,7 +1952,14 @@ mod eid {
             let before = account_count(&app).await;
             let consent = b.get(&consent_url).await;
             let r = b
-                .post_form(&consent_url, &[("csrf", &consent.csrf()), ("agree", "yes")])
+                .post_form(
+                    &consent_url,
+                    &[
+                        ("csrf", &consent.csrf()),
+                        ("agree", "yes"),
+                        ("accept_terms", "yes"),
+                    ],
+                )
                 .await;
             assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
             assert!(r.text.contains("không tạo tài khoản thứ hai"), "{}", r.text);
