@@ -58,6 +58,7 @@ const TABLES: &[&[Message]] = &[
     crate::provisioning::MESSAGES,
     crate::lifecycle::MESSAGES,
     crate::identity::MESSAGES,
+    crate::plain::MESSAGES,
 ];
 
 pub const MESSAGES: &[(&str, &str, &str)] = &[
