@@ -749,8 +749,12 @@ mod tests {
 
     #[test]
     fn subjects() {
-        let [reset, changed, initial, locked, reported, notice] =
+        let [reset, changed, initial, locked, unlocked, reported, notice] =
             all_templates("").try_into().unwrap();
+        assert_eq!(
+            render(&unlocked, Locale::Vi).subject,
+            "[Motcua] Tài khoản của bạn đã được mở khóa"
+        );
         assert_eq!(
             render(&notice, Locale::Vi).subject,
             "[Motcua] Hồ sơ đăng ký cần bổ sung"
@@ -840,7 +844,9 @@ mod tests {
         assert!(vi.html.contains("đã được mở khóa"));
         let en = render(&t, Locale::En);
         assert_eq!(en.subject, "[Motcua] Your account has been unlocked");
-        assert!(en.text.contains("has been unlocked. You can sign in again."));
+        assert!(en
+            .text
+            .contains("has been unlocked. You can sign in again."));
         let none = Template::AccountUnlocked {
             full_name: "Phạm Minh Đức".into(),
             reason: String::new(),

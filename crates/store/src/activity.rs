@@ -155,7 +155,11 @@ pub async fn open_compromise_reports(c: &mut AnyConnection) -> Result<Vec<Compro
 
 /// Marks an open report handled; the account of the report if it was
 /// open, `None` if it does not exist or was already handled.
-pub async fn mark_report_handled(c: &mut AnyConnection, id: i64, now: Millis) -> Result<Option<i64>> {
+pub async fn mark_report_handled(
+    c: &mut AnyConnection,
+    id: i64,
+    now: Millis,
+) -> Result<Option<i64>> {
     Ok(sqlx::query_scalar(
         "UPDATE compromise_reports SET handled_at = $1 WHERE id = $2 AND handled_at IS NULL RETURNING account_id",
     )

@@ -321,9 +321,7 @@ pub async fn search_plan(c: &mut AnyConnection, f: &Filter, limit: i64) -> Resul
         Backend::Sqlite => format!("EXPLAIN QUERY PLAN {sql}"),
         Backend::Postgres => format!("EXPLAIN {sql}"),
     };
-    let rows = bind_all(&explain, &binds, limit)
-        .fetch_all(&mut *c)
-        .await?;
+    let rows = bind_all(&explain, &binds, limit).fetch_all(&mut *c).await?;
     let mut lines = Vec::with_capacity(rows.len());
     for r in &rows {
         // SQLite: (id, parent, notused, detail); PostgreSQL: one text column.

@@ -2558,7 +2558,15 @@ async fn audit_search_filters_and_pages_by_sequence() -> R {
             } else {
                 "calendar:2027".into()
             };
-            audit::append(&mut c, &ctx(&actor), action, &target, "{}", NOW + i * MINUTE).await?;
+            audit::append(
+                &mut c,
+                &ctx(&actor),
+                action,
+                &target,
+                "{}",
+                NOW + i * MINUTE,
+            )
+            .await?;
         }
         // Newest first, 50 a page, every record exactly once by `before`.
         let mut seen = Vec::new();
@@ -2595,7 +2603,10 @@ async fn audit_search_filters_and_pages_by_sequence() -> R {
         )
         .await?;
         assert_eq!(by_a.len(), 26, "{tag}");
-        assert!(by_a.iter().all(|e| e.actor == format!("account:{a}")), "{tag}");
+        assert!(
+            by_a.iter().all(|e| e.actor == format!("account:{a}")),
+            "{tag}"
+        );
         let system = audit::search(
             &mut c,
             &audit::Filter {
@@ -2667,9 +2678,11 @@ async fn audit_search_filters_and_pages_by_sequence() -> R {
         // (PostgreSQL: on 130 rows a scan is cheapest; forbid the
         // alternatives to see that the ordered index walk is possible.)
         if db.store.backend() == Backend::Postgres {
-            sqlx::raw_sql("SET enable_seqscan = off; SET enable_bitmapscan = off; SET enable_sort = off")
-                .execute(&mut *c)
-                .await?;
+            sqlx::raw_sql(
+                "SET enable_seqscan = off; SET enable_bitmapscan = off; SET enable_sort = off",
+            )
+            .execute(&mut *c)
+            .await?;
         }
         let plan = audit::search_plan(&mut c, &f, 50).await?;
         match db.store.backend() {
@@ -2701,16 +2714,40 @@ async fn compromise_reports_stay_open_until_handled() -> R {
         let r1 = activity::report_compromise(&mut c, a, "một", "203.0.113.1", NOW).await?;
         let r2 = activity::report_compromise(&mut c, a, "hai", "203.0.113.1", NOW + SECOND).await?;
         let open = activity::open_compromise_reports(&mut c).await?;
-        assert_eq!(open.iter().map(|r| r.id).collect::<Vec<_>>(), vec![r1, r2], "{tag}: oldest first");
+        assert_eq!(
+            open.iter().map(|r| r.id).collect::<Vec<_>>(),
+            vec![r1, r2],
+            "{tag}: oldest first"
+        );
         assert!(open.iter().all(|r| r.handled_at.is_none()), "{tag}");
-        assert_eq!(activity::mark_report_handled(&mut c, r1, NOW + HOUR).await?, Some(a), "{tag}");
+        assert_eq!(
+            activity::mark_report_handled(&mut c, r1, NOW + HOUR).await?,
+            Some(a),
+            "{tag}"
+        );
         // Twice, or an unknown report: nothing to do.
-        assert_eq!(activity::mark_report_handled(&mut c, r1, NOW + 2 * HOUR).await?, None, "{tag}");
-        assert_eq!(activity::mark_report_handled(&mut c, 999_999, NOW).await?, None, "{tag}");
+        assert_eq!(
+            activity::mark_report_handled(&mut c, r1, NOW + 2 * HOUR).await?,
+            None,
+            "{tag}"
+        );
+        assert_eq!(
+            activity::mark_report_handled(&mut c, 999_999, NOW).await?,
+            None,
+            "{tag}"
+        );
         let open = activity::open_compromise_reports(&mut c).await?;
-        assert_eq!(open.iter().map(|r| r.id).collect::<Vec<_>>(), vec![r2], "{tag}");
+        assert_eq!(
+            open.iter().map(|r| r.id).collect::<Vec<_>>(),
+            vec![r2],
+            "{tag}"
+        );
         let all = activity::compromise_reports(&mut c, 10).await?;
-        assert_eq!(all[1].handled_at, Some(NOW + HOUR), "{tag}: the first time stays");
+        assert_eq!(
+            all[1].handled_at,
+            Some(NOW + HOUR),
+            "{tag}: the first time stays"
+        );
     }
     Ok(())
 }

@@ -20,17 +20,28 @@ pub fn level_words(cat: &Catalog, locale: Locale, policy: &AssurancePolicy, leve
         .map(|(m, _)| cat.get(locale, &format!("method.{}", m.as_str())))
         .collect();
     let how = match methods.len() {
-        0 => return cat.get(locale, &format!("level.name_{}", l.get())).to_string()
-            + " — "
-            + cat.get(locale, "level.no_method"),
+        0 => {
+            return cat
+                .get(locale, &format!("level.name_{}", l.get()))
+                .to_string()
+                + " — "
+                + cat.get(locale, "level.no_method")
+        }
         1 => methods[0].to_string(),
         _ => {
             let last = methods.pop().unwrap_or_default();
-            format!("{} {} {last}", methods.join(", "), cat.get(locale, "level.or"))
+            format!(
+                "{} {} {last}",
+                methods.join(", "),
+                cat.get(locale, "level.or")
+            )
         }
     };
     cat.get(locale, "level.words")
-        .replace("{name}", cat.get(locale, &format!("level.name_{}", l.get())))
+        .replace(
+            "{name}",
+            cat.get(locale, &format!("level.name_{}", l.get())),
+        )
         .replace("{methods}", &how)
 }
 
@@ -75,9 +86,7 @@ pub fn party(cat: &Catalog, locale: Locale, s: &str, names: &HashMap<i64, String
         "anonymous" => cat.get(locale, "audit.anonymous").to_string(),
         "cli" => cat.get(locale, "audit.cli").to_string(),
         _ => match s.strip_prefix("system:") {
-            Some(what) => cat
-                .get(locale, "audit.system")
-                .replace("{what}", what),
+            Some(what) => cat.get(locale, "audit.system").replace("{what}", what),
             None => s.to_string(),
         },
     };
@@ -97,7 +106,11 @@ pub fn detail_pairs(detail: &str) -> Vec<(String, String)> {
             other => other.to_string(),
         }
     }
-    fn flatten(prefix: &str, m: &serde_json::Map<String, serde_json::Value>, out: &mut Vec<(String, String)>) {
+    fn flatten(
+        prefix: &str,
+        m: &serde_json::Map<String, serde_json::Value>,
+        out: &mut Vec<(String, String)>,
+    ) {
         for (k, v) in m {
             let key = if prefix.is_empty() {
                 k.clone()

@@ -1098,7 +1098,15 @@ pub async fn unlock_account(
             reason: reason.clone(),
             at: motcua_domain::clock::format_vn(now),
         };
-        queue_mail(&mut tx, state, email, &t, Locale::parse(&account.locale), now).await?;
+        queue_mail(
+            &mut tx,
+            state,
+            email,
+            &t,
+            Locale::parse(&account.locale),
+            now,
+        )
+        .await?;
     }
     tx.commit().await?;
     state.jobs_notify.notify_one();

@@ -37,7 +37,9 @@ pub async fn items(state: &crate::AppState) -> Result<Vec<SlaItem>, crate::servi
 pub const REPORT_WORKING_HOURS: u32 = 5;
 
 /// Open unauthorized-use reports, each due 5 working hours after it came.
-async fn report_items(state: &crate::AppState) -> Result<Vec<SlaItem>, crate::service::ServiceError> {
+async fn report_items(
+    state: &crate::AppState,
+) -> Result<Vec<SlaItem>, crate::service::ServiceError> {
     let open = {
         let mut c = state.store.conn().await?;
         motcua_store::activity::open_compromise_reports(&mut c).await?

@@ -3,7 +3,6 @@ use super::public::FlashQuery;
 use super::{pager, render, role_key, Chrome, MessagePage};
 use crate::ctx::{self, Ctx, SESSION_COOKIE};
 use crate::error::AppError;
-use motcua_domain::assurance::AuthMethod;
 use crate::service;
 use crate::AppState;
 use askama::Template;
@@ -11,6 +10,7 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use motcua_domain::assurance::AuthMethod;
 use motcua_store::accounts::Account;
 use motcua_store::{accounts, activity, sessions};
 use serde::Deserialize;
@@ -97,7 +97,11 @@ pub struct ActivityRow {
     pub detail: String,
 }
 
-pub fn activity_rows(state: &AppState, c: &Chrome, items: Vec<activity::Activity>) -> Vec<ActivityRow> {
+pub fn activity_rows(
+    state: &AppState,
+    c: &Chrome,
+    items: Vec<activity::Activity>,
+) -> Vec<ActivityRow> {
     let cat = &state.i18n;
     items
         .into_iter()

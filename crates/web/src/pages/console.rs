@@ -359,11 +359,7 @@ pub async fn jobs(State(state): State<AppState>, ctx: Ctx) -> Response {
             at: format_vn(j.updated_at),
         })
         .collect();
-    render(&JobsPage {
-        c,
-        counts,
-        dead,
-    })
+    render(&JobsPage { c, counts, dead })
 }
 
 pub async fn requeue(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
@@ -489,7 +485,10 @@ pub async fn audit(
         after: q.after,
         ..Default::default()
     };
-    for (text, slot) in [(&q.actor, &mut filter.actor), (&q.target, &mut filter.target)] {
+    for (text, slot) in [
+        (&q.actor, &mut filter.actor),
+        (&q.target, &mut filter.target),
+    ] {
         match tri!(party_filter(&mut conn, text).await) {
             Ok(v) => *slot = v,
             Err(name) => {

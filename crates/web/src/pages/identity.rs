@@ -882,7 +882,12 @@ pub async fn data_page(
     // One row per item and value: the same name or ID from the
     // certificate, the e-ID and the account is shown once, with its sources.
     let same = |a: &str, b: &str| {
-        let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+        let norm = |s: &str| {
+            s.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase()
+        };
         norm(a) == norm(b)
     };
     let mut rows: Vec<HeldView> = Vec::new();

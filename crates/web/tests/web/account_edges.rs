@@ -30,9 +30,18 @@ async fn passwordless(app: &App, username: &str, method: AuthMethod) -> (i64, Br
     let id = service::insert_account(&mut tx, state, &Origin::cli(), &p, now)
         .await
         .expect("insert");
-    let token = service::open_session(&mut tx, state, &Origin::cli(), id, method, None, "login", now)
-        .await
-        .expect("session");
+    let token = service::open_session(
+        &mut tx,
+        state,
+        &Origin::cli(),
+        id,
+        method,
+        None,
+        "login",
+        now,
+    )
+    .await
+    .expect("session");
     tx.commit().await.expect("commit");
     let b = app.browser();
     let url = Url::parse(&b.base).expect("url");
@@ -63,17 +72,29 @@ async fn an_account_without_a_password_sets_one_instead_of_changing_it() {
         assert!(!account.text.contains(">Đổi mật khẩu<"), "{n}");
         let form = b.get("/password/change").await;
         assert_eq!(form.status, StatusCode::OK, "{n}");
-        assert!(!has_password(&form.text), "{n}: asks for a current password");
+        assert!(
+            !has_password(&form.text),
+            "{n}: asks for a current password"
+        );
         assert!(form.text.contains("<h1>Đặt mật khẩu</h1>"), "{n}");
         assert!(form.text.contains("hoa.nguyen"), "{n}: says which username");
         // Refused: not repeated the same, too short, common.
         for (new, confirm, words, field) in [
-            ("song-hong-chay-mai", "song-hong-chay-maj", "Hai lần nhập mật khẩu mới không khớp.", "confirm"),
+            (
+                "song-hong-chay-mai",
+                "song-hong-chay-maj",
+                "Hai lần nhập mật khẩu mới không khớp.",
+                "confirm",
+            ),
             ("ngan", "ngan", "cần tối thiểu", "new"),
             ("password123", "password123", "quá phổ biến", "new"),
         ] {
             let r = b
-                .submit("/password/change", "/password/change", &[("new", new), ("confirm", confirm)])
+                .submit(
+                    "/password/change",
+                    "/password/change",
+                    &[("new", new), ("confirm", confirm)],
+                )
                 .await;
             assert_eq!(r.status, StatusCode::OK, "{n}: {words}");
             assert!(r.text.contains(words), "{n}: {words}: {}", r.text);
@@ -90,13 +111,20 @@ async fn an_account_without_a_password_sets_one_instead_of_changing_it() {
             assert!(r.text.contains(&format!("id=\"{field}-error\"")), "{n}");
             let mut c = app.conn().await;
             assert!(
-                motcua_store::accounts::password(&mut c, id).await.unwrap().is_none(),
+                motcua_store::accounts::password(&mut c, id)
+                    .await
+                    .unwrap()
+                    .is_none(),
                 "{n}: a refused form set a password"
             );
         }
         let pw = "song-hong-chay-mai";
         let r = b
-            .submit("/password/change", "/password/change", &[("new", pw), ("confirm", pw)])
+            .submit(
+                "/password/change",
+                "/password/change",
+                &[("new", pw), ("confirm", pw)],
+            )
             .await;
         assert!(r.redirects_to("/account?m=password_set"), "{n}: {r:?}");
         let cred = app.credential(id).await;
@@ -105,15 +133,31 @@ async fn an_account_without_a_password_sets_one_instead_of_changing_it() {
         let account = b.get("/account?m=password_set").await;
         assert!(account.text.contains("Đã đặt mật khẩu."), "{n}: the flash");
         assert!(account.text.contains("id=\"assurance-level\">3<"), "{n}");
-        assert!(account.text.contains("id=\"password-link\">Đổi mật khẩu<"), "{n}");
-        assert!(app.activity_kinds(id).await.contains(&"password_set".to_string()), "{n}");
+        assert!(
+            account.text.contains("id=\"password-link\">Đổi mật khẩu<"),
+            "{n}"
+        );
+        assert!(
+            app.activity_kinds(id)
+                .await
+                .contains(&"password_set".to_string()),
+            "{n}"
+        );
         let audit = app.audit_actions(&format!("account:{id}")).await;
         assert!(audit.iter().any(|e| e.action == "password.set"), "{n}");
         app.drain().await;
         let mails = app.mails_to("hoa.nguyen@example.vn");
         assert_eq!(mails.len(), 1, "{n}");
-        assert!(mails[0].subject.contains("Mật khẩu đã được đặt"), "{n}: {}", mails[0].subject);
-        assert!(mails[0].text.contains("/account/report"), "{n}: {}", mails[0].text);
+        assert!(
+            mails[0].subject.contains("Mật khẩu đã được đặt"),
+            "{n}: {}",
+            mails[0].subject
+        );
+        assert!(
+            mails[0].text.contains("/account/report"),
+            "{n}: {}",
+            mails[0].text
+        );
         assert!(!mails[0].text.contains(pw), "{n}: the password in a mail");
         // The history says so.
         let h = b.get("/account/activity").await;
@@ -125,7 +169,14 @@ async fn an_account_without_a_password_sets_one_instead_of_changing_it() {
         // Setting again (a stale form) is refused, not a silent change.
         let csrf = b.get("/account").await.csrf();
         let r = b
-            .post_form("/password/change", &[("csrf", &csrf), ("new", "mot-mat-khau-khac"), ("confirm", "mot-mat-khau-khac")])
+            .post_form(
+                "/password/change",
+                &[
+                    ("csrf", &csrf),
+                    ("new", "mot-mat-khau-khac"),
+                    ("confirm", "mot-mat-khau-khac"),
+                ],
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{n}");
         assert!(r.text.contains("Mật khẩu hiện tại không đúng."), "{n}");
@@ -146,7 +197,10 @@ async fn an_account_with_a_password_changes_it_with_the_current_one() {
         let b = app.browser();
         assert!(b.login("khanh.do", PW).await.redirects_to("/"), "{n}");
         let account = b.get("/account").await;
-        assert!(account.text.contains("id=\"password-link\">Đổi mật khẩu<"), "{n}");
+        assert!(
+            account.text.contains("id=\"password-link\">Đổi mật khẩu<"),
+            "{n}"
+        );
         let form = b.get("/password/change").await;
         assert!(has_password(&form.text), "{n}");
         assert!(!form.text.contains("id=\"pwset-lead\""), "{n}");
@@ -154,21 +208,30 @@ async fn an_account_with_a_password_changes_it_with_the_current_one() {
             .submit(
                 "/password/change",
                 "/password/change",
-                &[("current", "sai-mat-khau"), ("new", "song-hong-chay-mai"), ("confirm", "song-hong-chay-mai")],
+                &[
+                    ("current", "sai-mat-khau"),
+                    ("new", "song-hong-chay-mai"),
+                    ("confirm", "song-hong-chay-mai"),
+                ],
             )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{n}");
         assert!(
-            r.text.contains("<a href=\"#current\">Mật khẩu hiện tại: Mật khẩu hiện tại không đúng.</a>"),
+            r.text.contains(
+                "<a href=\"#current\">Mật khẩu hiện tại: Mật khẩu hiện tại không đúng.</a>"
+            ),
             "{n}: the summary names and links the field: {}",
             r.text
         );
         assert!(
-            r.text.contains("<p class=\"field-error\" id=\"current-error\">Mật khẩu hiện tại không đúng.</p>"),
+            r.text.contains(
+                "<p class=\"field-error\" id=\"current-error\">Mật khẩu hiện tại không đúng.</p>"
+            ),
             "{n}"
         );
         assert!(
-            r.text.contains("aria-invalid=\"true\" aria-describedby=\"current-error\""),
+            r.text
+                .contains("aria-invalid=\"true\" aria-describedby=\"current-error\""),
             "{n}"
         );
         let before = app.credential(id).await.hash;
@@ -176,7 +239,11 @@ async fn an_account_with_a_password_changes_it_with_the_current_one() {
             .submit(
                 "/password/change",
                 "/password/change",
-                &[("current", PW), ("new", "song-hong-chay-mai"), ("confirm", "song-hong-chay-mai")],
+                &[
+                    ("current", PW),
+                    ("new", "song-hong-chay-mai"),
+                    ("confirm", "song-hong-chay-mai"),
+                ],
             )
             .await;
         assert!(r.redirects_to("/account?m=password_changed"), "{n}: {r:?}");
@@ -224,7 +291,10 @@ async fn each_role_sees_links_only_to_pages_it_may_use() {
         let n = app.name();
         app.user("an.citizen", "Trần Văn An", PW).await;
         let citizen = app.browser();
-        assert!(citizen.login("an.citizen", PW).await.redirects_to("/"), "{n}");
+        assert!(
+            citizen.login("an.citizen", PW).await.redirects_to("/"),
+            "{n}"
+        );
         let account = citizen.get("/account").await;
         let mut links = page_links(&account.text);
         links.extend(page_links(&citizen.get("/").await.text));
@@ -255,11 +325,18 @@ async fn each_role_sees_links_only_to_pages_it_may_use() {
         let servant = app.browser();
         assert!(servant.login("binh.cs", PW).await.redirects_to("/"), "{n}");
         let links = page_links(&servant.get("/account").await.text);
-        assert!(links.contains(&"/account/lifecycle".to_string()), "{n}: {links:?}");
+        assert!(
+            links.contains(&"/account/lifecycle".to_string()),
+            "{n}: {links:?}"
+        );
         assert!(!links.iter().any(|l| l.starts_with("/console")), "{n}");
         for l in &links {
             let (status, at) = final_status(&servant, l).await;
-            assert_eq!(status, StatusCode::OK, "{n}: a civil servant follows {l} to {at}");
+            assert_eq!(
+                status,
+                StatusCode::OK,
+                "{n}: a civil servant follows {l} to {at}"
+            );
         }
         // An operator is linked to the console, which answers.
         let op = app.operator_browser().await;
@@ -268,7 +345,11 @@ async fn each_role_sees_links_only_to_pages_it_may_use() {
         assert!(!links.contains(&"/account/lifecycle".to_string()), "{n}");
         for l in &links {
             let (status, at) = final_status(&op, l).await;
-            assert_eq!(status, StatusCode::OK, "{n}: an operator follows {l} to {at}");
+            assert_eq!(
+                status,
+                StatusCode::OK,
+                "{n}: an operator follows {l} to {at}"
+            );
         }
     })
     .await;

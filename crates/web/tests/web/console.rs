@@ -528,8 +528,9 @@ async fn undeliverable_mail_becomes_a_dead_letter_that_can_be_requeued() {
             assert_eq!(p.status, StatusCode::OK, "{n}");
             assert!(p.text.contains(">Thất bại: 1<"), "{n}: the state in words");
             assert!(
-                p.text
-                    .contains(&format!("<td>{job_id}</td><td>Gửi thư điện tử</td><td>2</td>")),
+                p.text.contains(&format!(
+                    "<td>{job_id}</td><td>Gửi thư điện tử</td><td>2</td>"
+                )),
                 "{n}: {}",
                 p.text
             );

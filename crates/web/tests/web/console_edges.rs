@@ -67,15 +67,24 @@ async fn audit_log_is_readable_filterable_and_paged() {
         let op_id = id_of(&app, "vanhanh").await;
         let page = format!("/console/accounts/{id}");
         let r = op
-            .submit(&page, &format!("{page}/lock"), &[("reason", "Nghi ngờ bị chiếm đoạt")])
+            .submit(
+                &page,
+                &format!("{page}/lock"),
+                &[("reason", "Nghi ngờ bị chiếm đoạt")],
+            )
             .await;
         assert!(r.redirects_to(&page), "{n}: {r:?}");
         let p = op.get("/console/audit").await;
         assert_eq!(p.status, StatusCode::OK, "{n}");
         let rows = audit_rows(&p.text);
-        let lock = rows.iter().find(|r| r.contains("account.lock")).expect("lock row");
+        let lock = rows
+            .iter()
+            .find(|r| r.contains("account.lock"))
+            .expect("lock row");
         assert!(
-            lock.contains(&format!("<a href=\"/console/accounts/{op_id}\">vanhanh</a>")),
+            lock.contains(&format!(
+                "<a href=\"/console/accounts/{op_id}\">vanhanh</a>"
+            )),
             "{n}: the actor by name: {lock}"
         );
         assert!(
@@ -89,10 +98,17 @@ async fn audit_log_is_readable_filterable_and_paged() {
         assert!(!p.text.contains("account:"), "{n}: raw ids shown");
         assert!(!lock.contains("{\""), "{n}: raw JSON: {lock}");
         let when = motcua_domain::clock::format_vn(app.state().now());
-        assert!(lock.contains(&when[..10]), "{n}: Vietnam date {when}: {lock}");
+        assert!(
+            lock.contains(&when[..10]),
+            "{n}: Vietnam date {when}: {lock}"
+        );
         // The account's own page shows its records the same way.
         let acc = op.get(&page).await;
-        assert!(acc.text.contains("<dt>reason</dt><dd>Nghi ngờ bị chiếm đoạt</dd>"), "{n}");
+        assert!(
+            acc.text
+                .contains("<dt>reason</dt><dd>Nghi ngờ bị chiếm đoạt</dd>"),
+            "{n}"
+        );
 
         // 120 more records, one a minute, by the CLI and the system.
         {
@@ -105,14 +121,24 @@ async fn audit_log_is_readable_filterable_and_paged() {
                     ip: String::new(),
                     request_id: String::new(),
                 };
-                audit::append(&mut c, &ctx, "test.tick", "calendar:2027", &format!("{{\"i\":{i}}}"), start + i * MINUTE)
-                    .await
-                    .expect("append");
+                audit::append(
+                    &mut c,
+                    &ctx,
+                    "test.tick",
+                    "calendar:2027",
+                    &format!("{{\"i\":{i}}}"),
+                    start + i * MINUTE,
+                )
+                .await
+                .expect("append");
             }
         }
         let total = {
             let mut c = app.conn().await;
-            audit::search(&mut c, &audit::Filter::default(), 10_000).await.unwrap().len()
+            audit::search(&mut c, &audit::Filter::default(), 10_000)
+                .await
+                .unwrap()
+                .len()
         };
         // Newest first, 50 a page; "older" walks every record once.
         let mut seen = Vec::new();
@@ -129,39 +155,71 @@ async fn audit_log_is_readable_filterable_and_paged() {
             }
         }
         assert_eq!(seen.len(), total, "{n}");
-        assert!(seen.windows(2).all(|w| w[0] > w[1]), "{n}: newest first, no repeats");
+        assert!(
+            seen.windows(2).all(|w| w[0] > w[1]),
+            "{n}: newest first, no repeats"
+        );
         // And "newer" goes back up.
-        let second = op.get(&link(&op.get("/console/audit").await.text, "audit-older").unwrap()).await;
-        let back = op.get(&link(&second.text, "audit-newer").expect("newer")).await;
-        let first_page: Vec<i64> = audit_rows(&op.get("/console/audit").await.text).iter().map(|r| seq_of(r)).collect();
-        assert_eq!(audit_rows(&back.text).iter().map(|r| seq_of(r)).collect::<Vec<_>>(), first_page, "{n}");
+        let second = op
+            .get(&link(&op.get("/console/audit").await.text, "audit-older").unwrap())
+            .await;
+        let back = op
+            .get(&link(&second.text, "audit-newer").expect("newer"))
+            .await;
+        let first_page: Vec<i64> = audit_rows(&op.get("/console/audit").await.text)
+            .iter()
+            .map(|r| seq_of(r))
+            .collect();
+        assert_eq!(
+            audit_rows(&back.text)
+                .iter()
+                .map(|r| seq_of(r))
+                .collect::<Vec<_>>(),
+            first_page,
+            "{n}"
+        );
 
         // Filters: actor by username, a code, a prefix; action; dates.
         let p = op.get("/console/audit?actor=vanhanh").await;
         let rows = audit_rows(&p.text);
-        assert!(!rows.is_empty() && rows.iter().all(|r| r.contains(">vanhanh</a>")), "{n}");
+        assert!(
+            !rows.is_empty() && rows.iter().all(|r| r.contains(">vanhanh</a>")),
+            "{n}"
+        );
         let p = op.get("/console/audit?actor=cli&action=test.").await;
         assert_eq!(audit_rows(&p.text).len(), 50, "{n}");
-        assert!(link(&p.text, "audit-older").is_some(), "{n}: 60 cli records");
+        assert!(
+            link(&p.text, "audit-older").is_some(),
+            "{n}: 60 cli records"
+        );
         assert!(
             p.text.contains("value=\"cli\"") && p.text.contains("value=\"test.\""),
             "{n}: the filter is kept"
         );
         let older = link(&p.text, "audit-older").unwrap();
-        assert!(older.contains("actor=cli") && older.contains("action=test."), "{n}: {older}");
+        assert!(
+            older.contains("actor=cli") && older.contains("action=test."),
+            "{n}: {older}"
+        );
         let p = op.get(&older).await;
         assert_eq!(audit_rows(&p.text).len(), 10, "{n}: {older}");
         let p = op.get("/console/audit?actor=system%3A").await;
         assert_eq!(audit_rows(&p.text).len(), 50, "{n}");
         assert!(audit_rows(&p.text)[0].contains("Hệ thống (worker)"), "{n}");
-        let p = op.get(&format!("/console/audit?target=cuc.tran&action=account.lock")).await;
+        let p = op
+            .get("/console/audit?target=cuc.tran&action=account.lock")
+            .await;
         assert_eq!(audit_rows(&p.text).len(), 1, "{n}");
         let today = motcua_domain::clock::vn_datetime(app.state().now()).date();
         let tomorrow = today.next_day().unwrap();
-        let p = op.get(&format!("/console/audit?from={tomorrow}&to={tomorrow}")).await;
+        let p = op
+            .get(&format!("/console/audit?from={tomorrow}&to={tomorrow}"))
+            .await;
         let later = audit_rows(&p.text);
         assert!(later.iter().all(|r| r.contains("test.tick")), "{n}");
-        let p = op.get(&format!("/console/audit?to={today}&action=account.")).await;
+        let p = op
+            .get(&format!("/console/audit?to={today}&action=account."))
+            .await;
         assert!(!audit_rows(&p.text).is_empty(), "{n}");
         // Bad input: a clear message, never a 5xx.
         let p = op.get("/console/audit?from=31/12/2026").await;
@@ -169,8 +227,17 @@ async fn audit_log_is_readable_filterable_and_paged() {
         assert!(p.text.contains("Ngày không hợp lệ"), "{n}");
         let p = op.get("/console/audit?actor=khong.ai").await;
         assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}");
-        assert!(p.text.contains("Không có tài khoản nào tên khong.ai."), "{n}");
-        for q in ["before=abc", "after=-1", "before=99999999999", "action=%27%3B--", "actor=%00"] {
+        assert!(
+            p.text.contains("Không có tài khoản nào tên khong.ai."),
+            "{n}"
+        );
+        for q in [
+            "before=abc",
+            "after=-1",
+            "before=99999999999",
+            "action=%27%3B--",
+            "actor=%00",
+        ] {
             let p = op.get(&format!("/console/audit?{q}")).await;
             assert!(!p.status.is_server_error(), "{n}: {q}: {}", p.status);
         }
@@ -178,7 +245,11 @@ async fn audit_log_is_readable_filterable_and_paged() {
         let holder = app.browser();
         app.user("khach.le", "Lê Khách", PW).await;
         assert!(holder.login("khach.le", PW).await.redirects_to("/"), "{n}");
-        assert_eq!(holder.get("/console/audit").await.status, StatusCode::FORBIDDEN, "{n}");
+        assert_eq!(
+            holder.get("/console/audit").await.status,
+            StatusCode::FORBIDDEN,
+            "{n}"
+        );
     })
     .await;
 }
@@ -195,25 +266,61 @@ async fn lock_or_unlock_as_applies_and_the_holder_is_told_of_the_unlock() {
         let page = format!("/console/accounts/{id}");
         let p = op.get(&page).await;
         assert!(p.text.contains("id=\"lock-form\""), "{n}");
-        assert!(!p.text.contains("id=\"unlock-form\""), "{n}: unlock offered for an active account");
-        let r = op.submit(&page, &format!("{page}/lock"), &[("reason", "Nghi ngờ bị lộ mật khẩu")]).await;
+        assert!(
+            !p.text.contains("id=\"unlock-form\""),
+            "{n}: unlock offered for an active account"
+        );
+        let r = op
+            .submit(
+                &page,
+                &format!("{page}/lock"),
+                &[("reason", "Nghi ngờ bị lộ mật khẩu")],
+            )
+            .await;
         assert!(r.redirects_to(&page), "{n}");
         let p = op.get(&page).await;
         assert!(p.text.contains("id=\"unlock-form\""), "{n}");
-        assert!(!p.text.contains("id=\"lock-form\""), "{n}: lock offered for a locked account");
+        assert!(
+            !p.text.contains("id=\"lock-form\""),
+            "{n}: lock offered for a locked account"
+        );
         app.drain().await;
-        assert_eq!(app.mails_to("dao.ngo@example.vn").len(), 1, "{n}: the lock mail");
-        let r = op.submit(&page, &format!("{page}/unlock"), &[("reason", "Đã xác minh chủ tài khoản")]).await;
+        assert_eq!(
+            app.mails_to("dao.ngo@example.vn").len(),
+            1,
+            "{n}: the lock mail"
+        );
+        let r = op
+            .submit(
+                &page,
+                &format!("{page}/unlock"),
+                &[("reason", "Đã xác minh chủ tài khoản")],
+            )
+            .await;
         assert!(r.redirects_to(&page), "{n}");
         app.drain().await;
         let mails = app.mails_to("dao.ngo@example.vn");
         assert_eq!(mails.len(), 2, "{n}: no unlock mail");
-        let m = &mails[1];
-        assert_eq!(m.subject, "[Motcua] Tài khoản của bạn đã được mở khóa", "{n}");
-        assert!(m.text.contains("Lý do: Đã xác minh chủ tài khoản"), "{n}: {}", m.text);
+        let m = mails
+            .iter()
+            .find(|m| m.subject == "[Motcua] Tài khoản của bạn đã được mở khóa")
+            .unwrap_or_else(|| {
+                panic!(
+                    "{n}: no unlock mail: {:?}",
+                    mails.iter().map(|m| &m.subject).collect::<Vec<_>>()
+                )
+            });
+        assert!(
+            m.text.contains("Lý do: Đã xác minh chủ tài khoản"),
+            "{n}: {}",
+            m.text
+        );
         assert!(m.html.contains("đã được mở khóa"), "{n}");
         let p = op.get(&page).await;
-        assert!(p.text.contains("id=\"lock-form\"") && !p.text.contains("id=\"unlock-form\""), "{n}");
+        assert!(
+            p.text.contains("id=\"lock-form\"") && !p.text.contains("id=\"unlock-form\""),
+            "{n}"
+        );
     })
     .await;
 }
@@ -287,15 +394,30 @@ async fn job_queue_states_and_kinds_are_in_words() {
         let op = app.operator_browser().await;
         app.user("giang.ha", "Hà Giang", PW).await;
         app.browser()
-            .submit("/password/forgot", "/password/forgot", &[("who", "giang.ha")])
+            .submit(
+                "/password/forgot",
+                "/password/forgot",
+                &[("who", "giang.ha")],
+            )
             .await;
         let p = op.get("/console/jobs").await;
-        assert!(p.text.contains("<span class=\"tag\">Đang chờ: 1</span>"), "{n}: {}", p.text);
+        assert!(
+            p.text.contains("<span class=\"tag\">Đang chờ: 1</span>"),
+            "{n}: {}",
+            p.text
+        );
         app.drain().await;
         let p = op.get("/console/jobs").await;
-        assert!(p.text.contains("<span class=\"tag\">Đã xong: 1</span>"), "{n}: {}", p.text);
+        assert!(
+            p.text.contains("<span class=\"tag\">Đã xong: 1</span>"),
+            "{n}: {}",
+            p.text
+        );
         for code in ["queued", "running", "done", "dead"] {
-            assert!(!p.text.contains(&format!(">{code}: ")), "{n}: {code} shown raw");
+            assert!(
+                !p.text.contains(&format!(">{code}: ")),
+                "{n}: {code} shown raw"
+            );
         }
     })
     .await;
