@@ -34,6 +34,12 @@ pub enum Template {
         reason: String,
         at: String,
     },
+    /// an operator lifted the lock (the counterpart of [`Template::AccountLocked`])
+    AccountUnlocked {
+        full_name: String,
+        reason: String,
+        at: String,
+    },
     /// to operators: a holder reported unauthorized use
     CompromiseReported {
         username: String,
@@ -103,6 +109,16 @@ impl std::fmt::Debug for Template {
                 at,
             } => f
                 .debug_struct("AccountLocked")
+                .field("full_name", full_name)
+                .field("reason", reason)
+                .field("at", at)
+                .finish(),
+            Template::AccountUnlocked {
+                full_name,
+                reason,
+                at,
+            } => f
+                .debug_struct("AccountUnlocked")
                 .field("full_name", full_name)
                 .field("reason", reason)
                 .field("at", at)
@@ -211,6 +227,17 @@ message_templates!(
         "account_locked.vi.txt",
         "account_locked.en.html",
         "account_locked.en.txt"
+    ],
+    { full_name, reason, at }
+);
+message_templates!(
+    account_unlocked,
+    "account_unlocked",
+    [
+        "account_unlocked.vi.html",
+        "account_unlocked.vi.txt",
+        "account_unlocked.en.html",
+        "account_unlocked.en.txt"
     ],
     { full_name, reason, at }
 );
@@ -357,6 +384,16 @@ pub fn render(t: &Template, locale: Locale) -> Rendered {
             at,
         } => fill!(account_locked, locale,
             if vi { "Tài khoản của bạn đã bị khóa" } else { "Your account has been locked" }, {
+            full_name: full_name,
+            reason: reason,
+            at: at,
+        }),
+        Template::AccountUnlocked {
+            full_name,
+            reason,
+            at,
+        } => fill!(account_unlocked, locale,
+            if vi { "Tài khoản của bạn đã được mở khóa" } else { "Your account has been unlocked" }, {
             full_name: full_name,
             reason: reason,
             at: at,
@@ -538,6 +575,11 @@ mod tests {
                 reason: format!("Đăng nhập sai quá nhiều lần {v}"),
                 at: format!("08:00 23/11/2025 {v}"),
             },
+            Template::AccountUnlocked {
+                full_name: format!("Phạm Minh Đức {v}"),
+                reason: format!("Đã xác minh lại chủ tài khoản {v}"),
+                at: format!("10:00 24/11/2025 {v}"),
+            },
             Template::CompromiseReported {
                 username: format!("duc.pham{v}"),
                 full_name: format!("Phạm Minh Đức {v}"),
@@ -577,6 +619,11 @@ mod tests {
                 expires,
             } => vec![full_name, username, password, login_link, expires],
             Template::AccountLocked {
+                full_name,
+                reason,
+                at,
+            } => vec![full_name, reason, at],
+            Template::AccountUnlocked {
                 full_name,
                 reason,
                 at,
@@ -702,8 +749,12 @@ mod tests {
 
     #[test]
     fn subjects() {
-        let [reset, changed, initial, locked, reported, notice] =
+        let [reset, changed, initial, locked, unlocked, reported, notice] =
             all_templates("").try_into().unwrap();
+        assert_eq!(
+            render(&unlocked, Locale::Vi).subject,
+            "[Motcua] Tài khoản của bạn đã được mở khóa"
+        );
         assert_eq!(
             render(&notice, Locale::Vi).subject,
             "[Motcua] Hồ sơ đăng ký cần bổ sung"
@@ -776,6 +827,32 @@ mod tests {
         let en = render(&t, Locale::En);
         assert!(en.html.contains("Report unauthorized use</a>"));
         assert!(en.text.contains("If you did NOT make this change"));
+    }
+
+    #[test]
+    fn account_unlocked_says_so_in_both_languages() {
+        let t = Template::AccountUnlocked {
+            full_name: "Phạm Minh Đức".into(),
+            reason: "Đã xác minh lại".into(),
+            at: "10:00 24/11/2025".into(),
+        };
+        let vi = render(&t, Locale::Vi);
+        assert_eq!(vi.subject, "[Motcua] Tài khoản của bạn đã được mở khóa");
+        assert!(vi
+            .text
+            .contains("Thời điểm: 10:00 24/11/2025\nLý do: Đã xác minh lại\n"));
+        assert!(vi.html.contains("đã được mở khóa"));
+        let en = render(&t, Locale::En);
+        assert_eq!(en.subject, "[Motcua] Your account has been unlocked");
+        assert!(en
+            .text
+            .contains("has been unlocked. You can sign in again."));
+        let none = Template::AccountUnlocked {
+            full_name: "Phạm Minh Đức".into(),
+            reason: String::new(),
+            at: "10:00 24/11/2025".into(),
+        };
+        assert!(!render(&none, Locale::En).text.contains("Reason"));
     }
 
     #[test]

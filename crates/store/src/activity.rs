@@ -86,6 +86,8 @@ pub struct CompromiseReport {
     pub note: String,
     pub ip: String,
     pub at: Millis,
+    /// When an operator marked it handled; `None` while open.
+    pub handled_at: Option<Millis>,
 }
 
 pub async fn report_compromise(
@@ -109,7 +111,7 @@ pub async fn compromise_reports(
     limit: i64,
 ) -> Result<Vec<CompromiseReport>> {
     let rows = sqlx::query(
-        "SELECT r.id, r.account_id, a.username, r.note, r.ip, r.at FROM compromise_reports r JOIN accounts a ON a.id = r.account_id ORDER BY r.id DESC LIMIT $1",
+        "SELECT r.id, r.account_id, a.username, r.note, r.ip, r.at, r.handled_at FROM compromise_reports r JOIN accounts a ON a.id = r.account_id ORDER BY r.id DESC LIMIT $1",
     )
     .bind(limit)
     .fetch_all(&mut *c)
@@ -123,7 +125,46 @@ pub async fn compromise_reports(
                 note: r.try_get("note")?,
                 ip: r.try_get("ip")?,
                 at: r.try_get("at")?,
+                handled_at: r.try_get("handled_at")?,
             })
         })
         .collect()
+}
+
+/// Reports no operator has marked handled yet, oldest first.
+pub async fn open_compromise_reports(c: &mut AnyConnection) -> Result<Vec<CompromiseReport>> {
+    let rows = sqlx::query(
+        "SELECT r.id, r.account_id, a.username, r.note, r.ip, r.at, r.handled_at FROM compromise_reports r JOIN accounts a ON a.id = r.account_id WHERE r.handled_at IS NULL ORDER BY r.id",
+    )
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(CompromiseReport {
+                id: r.try_get("id")?,
+                account_id: r.try_get("account_id")?,
+                username: r.try_get("username")?,
+                note: r.try_get("note")?,
+                ip: r.try_get("ip")?,
+                at: r.try_get("at")?,
+                handled_at: r.try_get("handled_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Marks an open report handled; the account of the report if it was
+/// open, `None` if it does not exist or was already handled.
+pub async fn mark_report_handled(
+    c: &mut AnyConnection,
+    id: i64,
+    now: Millis,
+) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "UPDATE compromise_reports SET handled_at = $1 WHERE id = $2 AND handled_at IS NULL RETURNING account_id",
+    )
+    .bind(now)
+    .bind(id)
+    .fetch_optional(&mut *c)
+    .await?)
 }

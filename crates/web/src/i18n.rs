@@ -60,6 +60,7 @@ const TABLES: &[&[Message]] = &[
     crate::identity::MESSAGES,
     crate::portal::MESSAGES,
     crate::identity::onboarding::MESSAGES,
+    crate::plain::MESSAGES,
 ];
 
 pub const MESSAGES: &[(&str, &str, &str)] = &[

@@ -19,6 +19,7 @@ pub mod logins;
 pub mod metrics;
 pub mod middleware;
 pub mod pages;
+pub mod plain;
 pub mod portal;
 pub mod provisioning;
 pub mod redirect;

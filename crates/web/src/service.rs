@@ -1121,8 +1121,9 @@ pub async fn lock_in_tx(
     Ok(())
 }
 
-/// Lifts an operator lock, a report lock and any failed-login lock. A
-/// revoked account cannot be unlocked.
+/// Lifts an operator lock, a report lock and any failed-login lock, and
+/// tells the holder by mail (as the lock did). A revoked account cannot be
+/// unlocked.
 pub async fn unlock_account(
     state: &AppState,
     origin: &Origin,
@@ -1138,6 +1139,10 @@ pub async fn unlock_account(
     if account.status == AccountStatus::Revoked {
         return Err(ServiceError::Invalid("lc.error_revoked"));
     }
+    let throttled = motcua_store::throttle::get(&mut tx, &user_key(&account.username))
+        .await?
+        .locked_until
+        > now;
     unlock_in_tx(
         &mut tx,
         state,
@@ -1149,7 +1154,28 @@ pub async fn unlock_account(
         now,
     )
     .await?;
+    // The holder learns of the unlock as of the lock (only if there was one).
+    if let (Some(email), true) = (
+        &account.email,
+        account.status == AccountStatus::Locked || throttled,
+    ) {
+        let t = Template::AccountUnlocked {
+            full_name: account.full_name.clone(),
+            reason: reason.clone(),
+            at: motcua_domain::clock::format_vn(now),
+        };
+        queue_mail(
+            &mut tx,
+            state,
+            email,
+            &t,
+            Locale::parse(&account.locale),
+            now,
+        )
+        .await?;
+    }
     tx.commit().await?;
+    state.jobs_notify.notify_one();
     state.events_notify.notify_one();
     Ok(())
 }
@@ -1417,5 +1443,93 @@ pub async fn update_account(
     crate::events::emit_account(&mut tx, state, "account.updated", account_id, None, now).await?;
     tx.commit().await?;
     state.events_notify.notify_one();
+    Ok(true)
+}
+
+/// Sets a first password on an account that has none (one created with a
+/// certificate, a SIM signature or the e-ID), under the same policy as a
+/// change. The caller's session stays as it is; the holder gets a mail
+/// like after a change, the history and the audit trail record it.
+pub async fn set_password(
+    state: &AppState,
+    origin: &Origin,
+    account: &Account,
+    new: &str,
+    confirm: &str,
+) -> Result<()> {
+    let now = state.now();
+    if new != confirm {
+        return Err(ServiceError::Invalid("password.mismatch"));
+    }
+    password::check(new, &account.username, account.has_role(Role::Operator))?;
+    let hash = state.hasher.hash(new).await?;
+    let mut tx = state.store.begin().await?;
+    if accounts::password(&mut tx, account.id).await?.is_some() {
+        return Err(ServiceError::Invalid("pwset.already"));
+    }
+    accounts::set_password(&mut tx, account.id, &hash, None, now).await?;
+    activity::record(
+        &mut tx,
+        &activity::NewActivity {
+            account_id: account.id,
+            kind: "password_set",
+            method: None,
+            ip: &origin.audit.ip,
+            user_agent: &origin.user_agent,
+            detail: "",
+        },
+        now,
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        &origin.audit,
+        "password.set",
+        &account_target(account.id),
+        "{}",
+        now,
+    )
+    .await?;
+    if let Some(email) = &account.email {
+        let locale = Locale::parse(&account.locale);
+        let t = |k: &str| state.i18n.get(locale, k).to_string();
+        let m = Template::Notice {
+            full_name: account.full_name.clone(),
+            subject: t("pwset.mail_subject"),
+            heading: t("pwset.mail_subject"),
+            body: t("pwset.mail_body"),
+            facts: vec![
+                (t("account.username"), account.username.clone()),
+                (t("pwset.mail_at"), motcua_domain::clock::format_vn(now)),
+            ],
+            link_label: t("pwset.mail_link"),
+            link: format!("{}/account/report", state.config.public_url),
+        };
+        queue_mail(&mut tx, state, email, &m, locale, now).await?;
+    }
+    tx.commit().await?;
+    state.jobs_notify.notify_one();
+    Ok(())
+}
+
+/// An operator marks an unauthorized-use report handled: it leaves the
+/// deadlines overview. Audited against the report's account. `false` if
+/// there is no such open report.
+pub async fn handle_report(state: &AppState, origin: &Origin, report_id: i64) -> Result<bool> {
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    let Some(account_id) = activity::mark_report_handled(&mut tx, report_id, now).await? else {
+        return Ok(false);
+    };
+    audit::append(
+        &mut tx,
+        &origin.audit,
+        "report.handled",
+        &account_target(account_id),
+        &serde_json::json!({ "report": report_id }).to_string(),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
     Ok(true)
 }

@@ -3,7 +3,6 @@ use super::public::FlashQuery;
 use super::{pager, render, role_key, Chrome, MessagePage};
 use crate::ctx::{self, Ctx, SESSION_COOKIE};
 use crate::error::AppError;
-use crate::i18n::Catalog;
 use crate::service;
 use crate::AppState;
 use askama::Template;
@@ -11,8 +10,9 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use motcua_domain::assurance::AuthMethod;
 use motcua_store::accounts::Account;
-use motcua_store::{activity, sessions};
+use motcua_store::{accounts, activity, sessions};
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -23,7 +23,13 @@ struct Overview {
     roles: Vec<&'static str>,
     method: &'static str,
     level: i64,
+    /// What the level means, in words.
+    level_words: String,
     sessions: i64,
+    /// Offer "change password" (with the current one) or "set a password".
+    has_password: bool,
+    /// The lifecycle requests page is for declarants and civil servants.
+    lifecycle: bool,
 }
 
 macro_rules! ready {
@@ -44,23 +50,38 @@ pub async fn overview(
     Query(q): Query<FlashQuery>,
 ) -> Response {
     let v = ready!(state, ctx);
-    let n = match state.store.conn().await {
-        Ok(mut c) => sessions::count_for(&mut c, v.account.id, state.now())
-            .await
-            .unwrap_or(1),
+    let (n, has_password) = match state.store.conn().await {
+        Ok(mut c) => {
+            let n = sessions::count_for(&mut c, v.account.id, state.now())
+                .await
+                .unwrap_or(1);
+            match accounts::password(&mut c, v.account.id).await {
+                Ok(p) => (n, p.is_some()),
+                Err(e) => return AppError::from(e).into_response(),
+            }
+        }
         Err(e) => return AppError::from(e).into_response(),
     };
     let method = state
         .i18n
         .static_key(&format!("method.{}", v.session.method))
         .unwrap_or("method.unknown");
+    let c = Chrome::new(&state, &ctx).with_flash(q.m.as_deref());
     render(&Overview {
-        c: Chrome::new(&state, &ctx).with_flash(q.m.as_deref()),
+        level_words: crate::plain::level_words(
+            &state.i18n,
+            c.locale(),
+            &state.identity.levels,
+            v.session.assurance_level,
+        ),
+        c,
         a: v.account.clone(),
         roles: v.account.roles.iter().map(|r| role_key(*r)).collect(),
         method,
         level: v.session.assurance_level,
         sessions: n,
+        has_password,
+        lifecycle: crate::lifecycle::may_request(&v.account),
     })
 }
 
@@ -69,12 +90,19 @@ pub struct ActivityRow {
     pub kind: String,
     pub kind_key: &'static str,
     pub method_key: &'static str,
+    /// For a login or step-up: the level its method reaches, in words.
+    pub level: String,
     pub ip: String,
     pub user_agent: String,
     pub detail: String,
 }
 
-pub fn activity_rows(cat: &Catalog, items: Vec<activity::Activity>) -> Vec<ActivityRow> {
+pub fn activity_rows(
+    state: &AppState,
+    c: &Chrome,
+    items: Vec<activity::Activity>,
+) -> Vec<ActivityRow> {
+    let cat = &state.i18n;
     items
         .into_iter()
         .map(|a| ActivityRow {
@@ -87,6 +115,14 @@ pub fn activity_rows(cat: &Catalog, items: Vec<activity::Activity>) -> Vec<Activ
                     .static_key(&format!("method.{m}"))
                     .unwrap_or("method.unknown"),
                 None => "method.none",
+            },
+            level: match a.method.as_deref().and_then(AuthMethod::parse) {
+                Some(m) => crate::plain::level_short(
+                    cat,
+                    c.locale(),
+                    i64::from(state.identity.levels.level(m).get()),
+                ),
+                None => String::new(),
             },
             kind: a.kind,
             ip: a.ip,
@@ -131,7 +167,7 @@ pub async fn activity(
     let c = Chrome::new(&state, &ctx);
     let pager = pager(&c, "/account/activity", page, PER_PAGE, total);
     render(&ActivityPage {
-        rows: activity_rows(&state.i18n, items),
+        rows: activity_rows(&state, &c, items),
         c,
         pager,
     })

@@ -74,14 +74,16 @@ pub fn routes() -> Router<AppState> {
 pub struct ScopeView {
     pub name: &'static str,
     pub key: &'static str,
-    pub level: u8,
+    /// "level 3 (high)".
+    pub level_short: String,
 }
 
 pub struct TokenView {
     pub id: i64,
     pub name: String,
     pub scopes: String,
-    pub level: i64,
+    /// "level 3 (high)".
+    pub level_short: String,
     pub method_key: String,
     pub created: String,
     pub expires: String,
@@ -94,6 +96,8 @@ pub struct TokenView {
 struct TokensPage {
     c: Chrome,
     level: i64,
+    /// What the session's level means.
+    level_words: String,
     scopes: Vec<ScopeView>,
     tokens: Vec<TokenView>,
     /// A token just made: shown once.
@@ -128,6 +132,8 @@ async fn page(
         Err(e) => return AppError::from(e).into_response(),
     };
     let now = state.now();
+    let c = Chrome::new(state, ctx).with_flash(flash);
+    let short = |l: i64| crate::plain::level_short(&state.i18n, c.locale(), l);
     let tokens = rows
         .into_iter()
         .map(|t| TokenView {
@@ -135,7 +141,7 @@ async fn page(
             active: t.usable_at(now),
             name: t.name,
             scopes: t.scopes,
-            level: t.assurance_level,
+            level_short: short(t.assurance_level),
             method_key: format!("method.{}", t.method),
             created: format_vn(t.created_at),
             expires: format_vn(t.expires_at),
@@ -147,12 +153,19 @@ async fn page(
         .map(|s| ScopeView {
             name: s.name,
             key: s.key,
-            level: scope_level(state, s).get(),
+            level_short: short(i64::from(scope_level(state, s).get())),
         })
         .collect();
+    let level_words = crate::plain::level_words(
+        &state.i18n,
+        c.locale(),
+        &state.identity.levels,
+        v.session.assurance_level,
+    );
     let mut r = render(&TokensPage {
-        c: Chrome::new(state, ctx).with_flash(flash),
+        c,
         level: v.session.assurance_level,
+        level_words,
         scopes,
         tokens,
         new_token,

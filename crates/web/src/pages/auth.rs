@@ -150,9 +150,33 @@ pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> Response {
 struct ChangePage {
     c: Chrome,
     forced: bool,
+    /// `false`: the account has no password (created with a certificate,
+    /// SIM or e-ID): the form sets one, without a current password.
+    has_password: bool,
+    /// For setting: what it means, with the username to log in with.
+    set_lead: String,
+    /// The refusal, and the field it is about (`current`, `new`,
+    /// `confirm`), if any.
     error: Option<String>,
+    error_field: Option<&'static str>,
+    /// The refusal without the field's label, shown at the field.
+    message: String,
     min_len: usize,
     hint: String,
+}
+
+/// The field a refusal is about, and that field's label.
+fn error_field(key: &str) -> Option<(&'static str, &'static str)> {
+    match key {
+        "password.wrong_current" => Some(("current", "pwchange.current")),
+        "password.mismatch" => Some(("confirm", "pwchange.confirm")),
+        "password.same"
+        | "password.too_short"
+        | "password.too_long"
+        | "password.common"
+        | "password.contains_username" => Some(("new", "pwchange.new")),
+        _ => None,
+    }
 }
 
 fn min_len(operator: bool) -> usize {
@@ -187,29 +211,68 @@ pub async fn ready_user(state: &AppState, ctx: &Ctx) -> Result<(), Response> {
     }
 }
 
-pub async fn change_form(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let v = match ctx.user() {
-        Ok(v) => v,
-        Err(r) => return r,
+/// Whether the account has a password at all.
+async fn has_password(state: &AppState, account_id: i64) -> Result<bool, AppError> {
+    let mut conn = state.store.conn().await?;
+    Ok(accounts::password(&mut conn, account_id).await?.is_some())
+}
+
+/// The change form, or for an account without a password the form that
+/// sets one; `error` is an i18n key.
+async fn change_page(state: &AppState, ctx: &Ctx, error: Option<&'static str>) -> Response {
+    let Ok(v) = ctx.user() else {
+        return Redirect::to("/login").into_response();
     };
-    let forced = match must_change(&state, v.account.id).await {
-        Ok(f) => f,
-        Err(e) => return e.into_response(),
+    let (forced, has_password) = match (
+        must_change(state, v.account.id).await,
+        has_password(state, v.account.id).await,
+    ) {
+        (Ok(f), Ok(h)) => (f, h),
+        (Err(e), _) | (_, Err(e)) => return e.into_response(),
     };
     let op = v.account.has_role(Role::Operator);
-    let c = Chrome::new(&state, &ctx);
+    let c = Chrome::new(state, ctx);
     let hint = hint(&c, op);
+    let message = error
+        .map(|k| c.t(k).replace("{min}", &min_len(op).to_string()))
+        .unwrap_or_default();
+    let (error, error_field) = match error.map(|k| (k, error_field(k))) {
+        Some((_, Some((field, label)))) => (
+            Some(
+                c.t("form.error_in")
+                    .replace("{label}", c.t(label))
+                    .replace("{message}", &message),
+            ),
+            Some(field),
+        ),
+        Some((_, None)) => (Some(message.clone()), None),
+        None => (None, None),
+    };
+    let set_lead = c.t("pwset.lead").replace("{username}", &v.account.username);
     render(&ChangePage {
         c,
         forced,
-        error: None,
+        has_password,
+        set_lead,
+        error,
+        error_field,
+        message,
         min_len: min_len(op),
         hint,
     })
 }
 
+pub async fn change_form(State(state): State<AppState>, ctx: Ctx) -> Response {
+    if let Err(r) = ctx.user() {
+        return r;
+    }
+    change_page(&state, &ctx, None).await
+}
+
 #[derive(Deserialize)]
 pub struct ChangeForm {
+    /// Absent when the account sets its first password.
+    #[serde(default)]
     current: String,
     new: String,
     confirm: String,
@@ -224,36 +287,36 @@ pub async fn change(
         Ok(v) => v,
         Err(r) => return r,
     };
-    match service::change_password(
-        &state,
-        &origin(&ctx),
-        &v.account,
-        &f.current,
-        &f.new,
-        &f.confirm,
-    )
-    .await
-    {
-        Ok(token) => {
-            let mut r = Redirect::to("/account?m=password_changed").into_response();
-            r.headers_mut()
-                .append(header::SET_COOKIE, session_cookie(&state, &token));
+    let has = match has_password(&state, v.account.id).await {
+        Ok(h) => h,
+        Err(e) => return e.into_response(),
+    };
+    let result = if has {
+        service::change_password(
+            &state,
+            &origin(&ctx),
+            &v.account,
+            &f.current,
+            &f.new,
+            &f.confirm,
+        )
+        .await
+        .map(|token| (Some(token), "/account?m=password_changed"))
+    } else {
+        service::set_password(&state, &origin(&ctx), &v.account, &f.new, &f.confirm)
+            .await
+            .map(|()| (None, "/account?m=password_set"))
+    };
+    match result {
+        Ok((token, to)) => {
+            let mut r = Redirect::to(to).into_response();
+            if let Some(token) = token {
+                r.headers_mut()
+                    .append(header::SET_COOKIE, session_cookie(&state, &token));
+            }
             r
         }
-        Err(ServiceError::Invalid(key)) => {
-            let forced = must_change(&state, v.account.id).await.unwrap_or(false);
-            let op = v.account.has_role(Role::Operator);
-            let c = Chrome::new(&state, &ctx);
-            let error = Some(c.t(key).replace("{min}", &min_len(op).to_string()));
-            let hint = hint(&c, op);
-            render(&ChangePage {
-                c,
-                forced,
-                error,
-                min_len: min_len(op),
-                hint,
-            })
-        }
+        Err(ServiceError::Invalid(key)) => change_page(&state, &ctx, Some(key)).await,
         Err(e) => AppError::from(e).into_response(),
     }
 }

@@ -170,26 +170,42 @@ pub async fn accounts(
 pub struct AuditRow {
     pub seq: i64,
     pub at: String,
-    pub actor: String,
+    pub actor: crate::plain::Party,
     pub action: String,
-    pub target: String,
+    pub target: crate::plain::Party,
     pub ip: String,
-    pub detail: String,
+    /// The detail as `(key, value)` lines.
+    pub detail: Vec<(String, String)>,
 }
 
-fn audit_rows(entries: Vec<audit::Entry>) -> Vec<AuditRow> {
-    entries
+/// Audit records as people read them: Vietnam time, usernames instead of
+/// `account:ID` (linked), the detail as key/value text.
+async fn audit_rows(
+    conn: &mut motcua_store::AnyConnection,
+    c: &Chrome,
+    entries: Vec<audit::Entry>,
+) -> Result<Vec<AuditRow>, motcua_store::StoreError> {
+    let mut ids: Vec<i64> = entries
+        .iter()
+        .flat_map(|e| [&e.actor, &e.target])
+        .filter_map(|s| crate::plain::account_id(s))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let names = audit::usernames(conn, &ids).await?;
+    let party = |s: &str| crate::plain::party(c.catalog(), c.locale(), s, &names);
+    Ok(entries
         .into_iter()
         .map(|e| AuditRow {
             seq: e.seq,
             at: format_vn(e.at),
-            actor: e.actor,
+            actor: party(&e.actor),
+            target: party(&e.target),
             action: e.action,
-            target: e.target,
             ip: e.ip,
-            detail: e.detail,
+            detail: crate::plain::detail_pairs(&e.detail),
         })
-        .collect()
+        .collect())
 }
 
 #[derive(Template)]
@@ -204,6 +220,10 @@ struct AccountPage {
     throttle: String,
     activity: Vec<super::account::ActivityRow>,
     audit: Vec<AuditRow>,
+    /// Only the action that applies is offered: lock an active account,
+    /// unlock a locked (or failed-login locked) one; neither if revoked.
+    can_lock: bool,
+    can_unlock: bool,
     error: Option<String>,
     /// (value, i18n key, held) for the edit form.
     role_boxes: Vec<(&'static str, &'static str, bool)>,
@@ -218,8 +238,9 @@ async fn account_page(state: &AppState, ctx: &Ctx, id: i64, error: Option<String
     let t = tri!(throttle::get(&mut conn, &service::user_key(&a.username)).await);
     let (items, _) = tri!(activity::list(&mut conn, id, 20, 0).await);
     let audit = tri!(audit::list(&mut conn, Some(&service::account_target(id)), 20).await);
-    drop(conn);
     let c = Chrome::new(state, ctx);
+    let audit = tri!(audit_rows(&mut conn, &c, audit).await);
+    drop(conn);
     let throttle = if t.locked_until > now {
         c.t("console.throttle_locked")
             .replace("{until}", &format_vn(t.locked_until))
@@ -239,6 +260,8 @@ async fn account_page(state: &AppState, ctx: &Ctx, id: i64, error: Option<String
         status_key(a.status)
     };
     let has_error = error.is_some();
+    let can_lock = a.status == AccountStatus::Active;
+    let can_unlock = a.status == AccountStatus::Locked || status == "throttled";
     let mut r = render(&AccountPage {
         status,
         status_key,
@@ -250,8 +273,10 @@ async fn account_page(state: &AppState, ctx: &Ctx, id: i64, error: Option<String
         created: format_vn(a.created_at),
         a,
         throttle,
-        activity: activity_rows(&state.i18n, items),
-        audit: audit_rows(audit),
+        activity: activity_rows(state, &c, items),
+        can_lock,
+        can_unlock,
+        audit,
         error: error.map(|k| c.t(&k).to_string()),
         c,
     });
@@ -327,22 +352,27 @@ struct JobsPage {
 pub async fn jobs(State(state): State<AppState>, ctx: Ctx) -> Response {
     operator!(state, ctx);
     let mut conn = tri!(state.store.conn().await);
-    let counts = tri!(jobs::counts(&mut conn).await);
+    let c = Chrome::new(&state, &ctx);
+    // Every state and kind in words; an unknown code (a newer node's) as is.
+    let say = |what: &str, code: String| match crate::plain::job_key(&state.i18n, what, &code) {
+        Some(k) => c.t(k).to_string(),
+        None => code,
+    };
+    let counts = tri!(jobs::counts(&mut conn).await)
+        .into_iter()
+        .map(|(s, n)| (say("status", s), n))
+        .collect();
     let dead = tri!(jobs::list(&mut conn, "dead", 200).await)
         .into_iter()
         .map(|j| DeadRow {
             id: j.id,
-            kind: j.kind,
+            kind: say("kind", j.kind),
             attempts: j.attempts,
             error: j.last_error.unwrap_or_default(),
             at: format_vn(j.updated_at),
         })
         .collect();
-    render(&JobsPage {
-        c: Chrome::new(&state, &ctx),
-        counts,
-        dead,
-    })
+    render(&JobsPage { c, counts, dead })
 }
 
 pub async fn requeue(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
@@ -358,24 +388,163 @@ pub async fn requeue(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64
 #[template(path = "console/audit.html")]
 struct AuditPage {
     c: Chrome,
+    q: AuditQuery,
     entries: Vec<AuditRow>,
+    error: Option<String>,
+    /// Links to the newest page, newer and older pages (keyset cursors).
+    newest: Option<String>,
+    newer: Option<String>,
+    older: Option<String>,
     verification: Option<(bool, String)>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default, Clone)]
 pub struct AuditQuery {
     verify: Option<String>,
+    #[serde(default)]
+    actor: String,
+    #[serde(default)]
+    target: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    before: Option<i64>,
+    after: Option<i64>,
 }
 
+const AUDIT_PER_PAGE: i64 = 50;
+
+impl AuditQuery {
+    /// The filter part of the query string (no cursor), to build links.
+    fn filter_query(&self) -> String {
+        [
+            ("actor", &self.actor),
+            ("target", &self.target),
+            ("action", &self.action),
+            ("from", &self.from),
+            ("to", &self.to),
+        ]
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", ctx::urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+    }
+
+    fn link(&self, cursor: Option<(&str, i64)>) -> String {
+        let mut q = self.filter_query();
+        if let Some((k, v)) = cursor {
+            if !q.is_empty() {
+                q.push('&');
+            }
+            q.push_str(&format!("{k}={v}"));
+        }
+        if q.is_empty() {
+            "/console/audit".into()
+        } else {
+            format!("/console/audit?{q}")
+        }
+    }
+}
+
+/// A date typed as `yyyy-mm-dd`, as the instant its Vietnam day starts
+/// (or the next day starts, for the end of a range).
+fn vn_day_start(s: &str, next: bool) -> Result<Option<i64>, ()> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let d = time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|_| ())?;
+    let d = if next { d.next_day().ok_or(())? } else { d };
+    Ok(Some(motcua_domain::clock::from_vn_datetime(
+        time::PrimitiveDateTime::new(d, time::Time::MIDNIGHT),
+    )))
+}
+
+/// `account:ID` for a username, the text itself for a code (`cli`,
+/// `system:`, `calendar:2027`, `account:7`).
+async fn party_filter(
+    conn: &mut motcua_store::AnyConnection,
+    text: &str,
+) -> Result<Result<String, String>, motcua_store::StoreError> {
+    let t = text.trim();
+    if t.is_empty() || t.contains(':') || t == "cli" || t == "anonymous" {
+        return Ok(Ok(t.to_string()));
+    }
+    Ok(match accounts::by_username(conn, t).await? {
+        Some(a) => Ok(service::account_target(a.id)),
+        None => Err(t.to_string()),
+    })
+}
+
+/// The audit trail, filtered by actor, target, action and Vietnam dates,
+/// newest first, 50 a page by sequence number (R-OP-2).
 pub async fn audit(
     State(state): State<AppState>,
     ctx: Ctx,
     Query(q): Query<AuditQuery>,
 ) -> Response {
     operator!(state, ctx);
-    let mut conn = tri!(state.store.conn().await);
-    let entries = audit_rows(tri!(audit::list(&mut conn, None, 200).await));
     let c = Chrome::new(&state, &ctx);
+    let mut conn = tri!(state.store.conn().await);
+    let mut error = None;
+    let mut filter = audit::Filter {
+        action: q.action.trim().to_string(),
+        before: q.before,
+        after: q.after,
+        ..Default::default()
+    };
+    for (text, slot) in [
+        (&q.actor, &mut filter.actor),
+        (&q.target, &mut filter.target),
+    ] {
+        match tri!(party_filter(&mut conn, text).await) {
+            Ok(v) => *slot = v,
+            Err(name) => {
+                error = Some(c.t("audit.unknown_user").replace("{name}", &name));
+            }
+        }
+    }
+    match (vn_day_start(&q.from, false), vn_day_start(&q.to, true)) {
+        (Ok(from), Ok(until)) => {
+            filter.from = from;
+            filter.until = until;
+        }
+        _ => error = Some(c.t("audit.bad_date").to_string()),
+    }
+    let (found, more) = if error.is_some() {
+        (Vec::new(), false)
+    } else {
+        let mut found = tri!(audit::search(&mut conn, &filter, AUDIT_PER_PAGE + 1).await);
+        let more = found.len() as i64 > AUDIT_PER_PAGE;
+        if more {
+            if filter.after.is_some() {
+                found.remove(0);
+            } else {
+                found.pop();
+            }
+        }
+        (found, more)
+    };
+    // "Older" exists when this page was cut short going down, or when we
+    // came up from older pages; "newer" the other way round.
+    let (has_older, has_newer) = match (filter.after, filter.before) {
+        (Some(_), _) => (!found.is_empty(), more),
+        (None, Some(_)) => (more, true),
+        (None, None) => (more, false),
+    };
+    let older = has_older
+        .then(|| found.last().map(|e| q.link(Some(("before", e.seq)))))
+        .flatten();
+    let newer = has_newer
+        .then(|| found.first().map(|e| q.link(Some(("after", e.seq)))))
+        .flatten();
+    let newest = (filter.before.is_some() || filter.after.is_some()).then(|| q.link(None));
+    let entries = tri!(audit_rows(&mut conn, &c, found).await);
     let verification = if q.verify.is_some() {
         let v = tri!(audit::verify(&mut conn).await);
         Some(match v.broken {
@@ -394,11 +563,21 @@ pub async fn audit(
     } else {
         None
     };
-    render(&AuditPage {
+    let has_error = error.is_some();
+    let mut r = render(&AuditPage {
         c,
+        q,
         entries,
+        error,
+        newest,
+        newer,
+        older,
         verification,
-    })
+    });
+    if has_error && r.status() == StatusCode::OK {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    r
 }
 
 pub struct ThrottleRow {
@@ -490,11 +669,14 @@ pub async fn throttles(
 
 pub struct ReportRow {
     pub id: i64,
+    pub reference: String,
     pub account_id: i64,
     pub username: String,
     pub ip: String,
     pub note: String,
     pub at: String,
+    /// When it was marked handled; empty while open.
+    pub handled: String,
 }
 
 #[derive(Template)]
@@ -511,17 +693,33 @@ pub async fn reports(State(state): State<AppState>, ctx: Ctx) -> Response {
         .into_iter()
         .map(|r| ReportRow {
             id: r.id,
+            reference: crate::sla::report_reference(r.id),
             account_id: r.account_id,
             username: r.username,
             ip: r.ip,
             note: r.note,
             at: format_vn(r.at),
+            handled: r.handled_at.map(format_vn).unwrap_or_default(),
         })
         .collect();
     render(&ReportsPage {
         c: Chrome::new(&state, &ctx),
         rows,
     })
+}
+
+/// An operator marks an unauthorized-use report handled.
+pub async fn handle_report(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Response {
+    operator!(state, ctx);
+    match service::handle_report(&state, &origin(&ctx), id).await {
+        Ok(true) => Redirect::to("/console/reports").into_response(),
+        Ok(false) => AppError::NotFound.into_response(),
+        Err(e) => AppError::from(e).into_response(),
+    }
 }
 
 pub struct SlaRow {

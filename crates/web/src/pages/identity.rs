@@ -946,8 +946,9 @@ pub struct HeldView {
     pub attr: String,
     pub label: &'static str,
     pub value: String,
-    pub source: &'static str,
-    pub source_ref: String,
+    /// Every source that gave this value: (source key, where from), the
+    /// latter already in words when it is one of ours.
+    pub sources: Vec<(&'static str, String)>,
     pub recorded: String,
     /// First row of its item: carries the consent switch.
     pub first: bool,
@@ -997,21 +998,47 @@ pub async fn data_page(
             .static_key(&format!("{prefix}.{k}"))
             .unwrap_or("method.unknown")
     };
+    let c = Chrome::new(&state, &ctx).with_flash(q.m.as_deref());
+    // One row per item and value: the same name or ID from the
+    // certificate, the e-ID and the account is shown once, with its sources.
+    let same = |a: &str, b: &str| {
+        let norm = |s: &str| {
+            s.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase()
+        };
+        norm(a) == norm(b)
+    };
     let mut rows: Vec<HeldView> = Vec::new();
     for h in held {
+        let source = (
+            key("data.source", &h.source),
+            match state.i18n.static_key(&format!("data.ref.{}", h.source_ref)) {
+                Some(k) => c.t(k).to_string(),
+                None => h.source_ref,
+            },
+        );
+        if let Some(r) = rows
+            .iter_mut()
+            .find(|r| r.attr == h.attr && same(&r.value, &h.value))
+        {
+            if !r.sources.contains(&source) {
+                r.sources.push(source);
+            }
+            continue;
+        }
         let first = !rows.iter().any(|r| r.attr == h.attr);
         rows.push(HeldView {
             label: key("data.attr", &h.attr),
             allowed: consented.contains(&h.attr),
             first,
-            source: key("data.source", &h.source),
-            source_ref: h.source_ref,
+            sources: vec![source],
             recorded: format_vn(h.recorded_at),
             value: h.value,
             attr: h.attr,
         });
     }
-    let c = Chrome::new(&state, &ctx).with_flash(q.m.as_deref());
     let log = log
         .into_iter()
         .map(|r| ReuseView {

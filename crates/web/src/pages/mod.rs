@@ -95,6 +95,10 @@ pub fn routes(state: AppState) -> Router {
         .route("/console/throttles/clear", post(console::clear_throttle))
         .route("/console/reports", get(console::reports))
         .route(
+            "/console/reports/{id}/handled",
+            post(console::handle_report),
+        )
+        .route(
             "/console/systems",
             get(systems::list).post(systems::register),
         )
@@ -212,6 +216,14 @@ impl Chrome {
 
     pub fn lang(&self) -> &'static str {
         self.locale.as_str()
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.cat
+    }
+
+    pub fn locale(&self) -> Locale {
+        self.locale
     }
 
     pub fn path_encoded(&self) -> String {

@@ -278,7 +278,8 @@ struct FormPage {
     action: String,
     reference: Option<String>,
     note: Option<String>,
-    errors: FieldErrors,
+    /// The error summary: (field id, "Label: message"), in form order.
+    errors: Vec<(&'static str, String)>,
     sections: Vec<Section>,
     /// Some fields come from data the holder allowed to be reused.
     prefilled: bool,
@@ -342,22 +343,43 @@ fn form_page_full(
             r.decision_reason.clone(),
         ),
     };
+    let c = Chrome::new(state, ctx);
+    let sections = sections(form, &errors, edit.is_none());
+    // Each entry names its field, so two equal messages can be told apart.
+    let mut summary: Vec<(&'static str, String)> = sections
+        .iter()
+        .flat_map(|s| s.fields.iter())
+        .filter_map(|f| {
+            f.error.map(|e| {
+                let text = c
+                    .t("form.error_in")
+                    .replace("{label}", c.t(f.label))
+                    .replace("{message}", c.t(e));
+                (f.name, text)
+            })
+        })
+        .collect();
+    for (name, e) in &errors {
+        if !summary.iter().any(|(n, _)| n == name) {
+            summary.push((name, c.t(e).to_string()));
+        }
+    }
     let mut resp = render(&FormPage {
-        c: Chrome::new(state, ctx),
+        c,
         title,
         lead,
         submit,
         action,
         reference,
         note,
-        sections: sections(form, &errors, edit.is_none()),
+        sections,
         accept: edit.is_none().then(|| crate::portal::AcceptView {
             checked: crate::portal::accepted(Some(form.accept_terms.as_str())),
             error: errors
                 .iter()
                 .any(|(f, _)| *f == crate::portal::ACCEPT_FIELD),
         }),
-        errors,
+        errors: summary,
         prefilled,
         captcha,
     });

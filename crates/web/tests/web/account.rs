@@ -22,7 +22,11 @@ async fn r_id_14_activity_lists_logins_with_method_ip_and_device() {
         assert!(p.text.contains("class=\"ev-login\""), "{n}: {}", p.text);
         assert!(p.text.contains("class=\"ev-login_failed\""), "{n}");
         assert!(p.text.contains("Đăng nhập không thành công"), "{n}");
-        assert!(p.text.contains("<td>Mật khẩu</td>"), "{n}: the method");
+        assert!(
+            p.text
+                .contains("<td>Mật khẩu <span class=\"hint\">· mức 1 (cơ bản)</span></td>"),
+            "{n}: the method and its level"
+        );
         assert!(p.text.contains("<td>127.0.0.1</td>"), "{n}: the IP");
         assert!(p.text.contains(UA), "{n}: the user agent");
         // Newest first: the login precedes the failure on the page.
@@ -36,7 +40,9 @@ async fn r_id_14_activity_lists_logins_with_method_ip_and_device() {
         b.get("/lang/en?next=/").await;
         let p = b.get("/account/activity").await;
         assert!(
-            p.text.contains("Account history") && p.text.contains("<td>Password</td>"),
+            p.text.contains("Account history")
+                && p.text
+                    .contains("<td>Password <span class=\"hint\">· level 1 (basic)</span></td>"),
             "{n}"
         );
         // Only the holder's own history: another user sees none of it.

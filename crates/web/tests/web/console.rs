@@ -532,9 +532,11 @@ async fn undeliverable_mail_becomes_a_dead_letter_that_can_be_requeued() {
             );
             let p = op.get("/console/jobs").await;
             assert_eq!(p.status, StatusCode::OK, "{n}");
+            assert!(p.text.contains(">Thất bại: 1<"), "{n}: the state in words");
             assert!(
-                p.text
-                    .contains(&format!("<td>{job_id}</td><td>mail</td><td>2</td>")),
+                p.text.contains(&format!(
+                    "<td>{job_id}</td><td>Gửi thư điện tử</td><td>2</td>"
+                )),
                 "{n}: {}",
                 p.text
             );

@@ -802,7 +802,7 @@ async fn api_scopes_declare_levels_and_tokens_carry_the_login_level() {
             .any(|i| i["method"] == "usb_token"));
         let page = owner.get("/account/api-tokens").await;
         assert!(
-            page.text.contains("3 (Chữ ký số (USB token))"),
+            page.text.contains("mức 3 (cao) — Chữ ký số (USB token)"),
             "{}",
             page.text
         );

@@ -9,10 +9,12 @@
 mod helpers;
 
 mod account;
+mod account_edges;
 mod auth;
 mod calendar;
 mod cluster;
 mod console;
+mod console_edges;
 mod errors;
 mod events;
 mod hardening;
