@@ -76,6 +76,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_api_tokens.sql"),
         postgres: include_str!("../migrations/postgres/0011_api_tokens.sql"),
     },
+    Migration {
+        version: 12,
+        name: "audit_key_id",
+        sqlite: include_str!("../migrations/sqlite/0012_audit_key_id.sql"),
+        postgres: include_str!("../migrations/postgres/0012_audit_key_id.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Safe to run
