@@ -1579,14 +1579,17 @@ async fn rewrite_unkeyed(db: &TestDb, from: i64, edit: i64, clear_key_ids: bool)
     Ok(())
 }
 
-/// What the old, unkeyed `verify` checked: links, SHA-256 of each record,
-/// the head. True when the old check would report the chain intact.
-async fn old_scheme_accepts(c: &mut AnyConnection) -> R<bool> {
+/// What the old, unkeyed `verify` checked: links, SHA-256 of each record
+/// from `from` on (the records before are the untouched originals), the
+/// head. True when the old check would find nothing wrong from `from` on.
+async fn old_scheme_accepts(c: &mut AnyConnection, from: i64) -> R<bool> {
     let mut all = audit::list(c, None, 10_000).await?;
     all.reverse();
     let mut prev = GENESIS.to_string();
     for (i, e) in all.iter().enumerate() {
-        if e.seq != i as i64 + 1 || e.prev_hash != prev || chain_hash(&prev, &record_of(e)) != e.hash
+        if e.seq != i as i64 + 1
+            || e.prev_hash != prev
+            || (e.seq >= from && chain_hash(&prev, &record_of(e)) != e.hash)
         {
             return Ok(false);
         }
@@ -1636,7 +1639,10 @@ async fn audit_edit_rehashed_the_unkeyed_way_is_detected() -> R {
         // relinked, the head moved: the old check saw nothing…
         rewrite_unkeyed(&db, 2, 2, false).await?;
         assert_eq!(audit_entry(&mut c, 2).await?.detail, "forged", "{tag}");
-        assert!(old_scheme_accepts(&mut c).await?, "{tag}: a perfect forgery of the old scheme");
+        assert!(
+            old_scheme_accepts(&mut c, 2).await?,
+            "{tag}: a perfect forgery of the old scheme"
+        );
         // …the keyed seal of record 2 does not match.
         assert_eq!(
             audit::verify(&mut c).await?.broken,
@@ -1647,7 +1653,7 @@ async fn audit_edit_rehashed_the_unkeyed_way_is_detected() -> R {
         // Claiming the rewritten records predate audit keys does not help:
         // unkeyed records may only precede keyed ones.
         rewrite_unkeyed(&db, 2, 2, true).await?;
-        assert!(old_scheme_accepts(&mut c).await?, "{tag}");
+        assert!(old_scheme_accepts(&mut c, 2).await?, "{tag}");
         let v = audit::verify(&mut c).await?;
         let (seq, why) = v.broken.ok_or_else(|| format!("{tag}: not detected"))?;
         assert_eq!(seq, 2, "{tag}: {why}");
@@ -1656,7 +1662,7 @@ async fn audit_edit_rehashed_the_unkeyed_way_is_detected() -> R {
         // The whole chain rewritten as legacy records: the chain alone
         // cannot tell (documented), the checkpoint can.
         rewrite_unkeyed(&db, 1, 2, true).await?;
-        assert!(old_scheme_accepts(&mut c).await?, "{tag}");
+        assert!(old_scheme_accepts(&mut c, 1).await?, "{tag}");
         assert_eq!(audit::verify(&mut c).await?.broken, None, "{tag}: the known limit");
         let v = audit::verify_with(&mut c, Some(&keys), &anchors).await?;
         let (seq, why) = v.broken.ok_or_else(|| format!("{tag}: not detected"))?;
@@ -1767,7 +1773,7 @@ async fn audit_key_rotation_and_legacy_records_verify() -> R {
             let hash = chain_hash(&prev, &rec);
             sqlx::query(
                 "INSERT INTO audit_log (seq, at, actor, action, target, ip, request_id, detail, prev_hash, hash) \
-                 VALUES ($1, $2, $3, $4, '', '', '', $5, $6)",
+                 VALUES ($1, $2, $3, $4, $5, '', '', '', $6, $7)",
             )
             .bind(rec.seq)
             .bind(rec.at)
