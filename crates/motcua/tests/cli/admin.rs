@@ -295,6 +295,7 @@ pub async fn audit_checkpoint_flow(sb: &Sandbox, backend: Backend) {
         sb.create_account(u, n, &format!("{u}@example.vn"), "citizen");
     }
     sb.ok(&["admin", "lock", "cd.ba", "--reason", "Kiểm tra"]);
+    sb.ok(&["admin", "unlock", "cd.ba", "--reason", "Đã kiểm tra"]);
     let key_file = std::fs::read_to_string(sb.path().join("audit.key"))
         .unwrap_or_else(|e| panic!("{be}: generated audit key: {e}"));
     let secret = key_file.trim().split_once(':').map(|(_, s)| s.to_string());
@@ -345,8 +346,8 @@ pub async fn audit_checkpoint_flow(sb: &Sandbox, backend: Backend) {
     std::fs::write(&empty, "").unwrap_or_else(|e| panic!("{e}"));
     sb.ok(&["admin", "verify-audit", "--checkpoints", empty.to_str().unwrap_or_default()]);
 
-    // Record 2 edited and every later hash recomputed with the old
-    // unkeyed SHA-256, head moved along: the keyed seal finds it.
+    // Record 2 edited, its hash and every later one recomputed with the
+    // old unkeyed SHA-256, the head moved along: the keyed seal finds it.
     let rows = {
         use sqlx::Row;
         sqlx::query("SELECT seq, at, actor, action, target, ip, request_id, detail, prev_hash FROM audit_log ORDER BY seq")
@@ -366,8 +367,11 @@ pub async fn audit_checkpoint_flow(sb: &Sandbox, backend: Backend) {
             })
             .collect::<Vec<_>>()
     };
-    let mut prev = motcua_domain::audit::GENESIS.to_string();
-    for mut rec in rows {
+    let mut prev: String = sqlx::query_scalar("SELECT hash FROM audit_log WHERE seq = 1")
+        .fetch_one(&mut c)
+        .await
+        .unwrap_or_else(|e| panic!("{be}: {e}"));
+    for mut rec in rows.into_iter().filter(|r| r.seq >= 2) {
         if rec.seq == 2 {
             rec.detail = "{\"reason\":\"không có gì\"}".into();
         }
