@@ -44,7 +44,12 @@ fn feed(update: &mut impl FnMut(&[u8]), parts: &[&[u8]]) {
     }
 }
 
-fn record_parts<'a>(prev: &'a str, r: &'a Record, seq: &'a [u8; 8], at: &'a [u8; 8]) -> [&'a [u8]; 9] {
+fn record_parts<'a>(
+    prev: &'a str,
+    r: &'a Record,
+    seq: &'a [u8; 8],
+    at: &'a [u8; 8],
+) -> [&'a [u8]; 9] {
     [
         prev.as_bytes(),
         seq,
@@ -168,7 +173,11 @@ impl AuditKeys {
 
     /// Seals a new record with the active key: (key id, hash).
     pub fn seal(&self, prev: &str, r: &Record) -> (&str, String) {
-        let secret = self.keys.get(&self.active).map(Vec::as_slice).unwrap_or_default();
+        let secret = self
+            .keys
+            .get(&self.active)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         (&self.active, keyed_hash(secret, &self.active, prev, r))
     }
 
@@ -289,9 +298,13 @@ impl Checkpoint {
                 .ok_or(CheckpointError::Malformed)
         };
         let node = field("node")?;
-        let seq = field("seq")?.parse().map_err(|_| CheckpointError::Malformed)?;
+        let seq = field("seq")?
+            .parse()
+            .map_err(|_| CheckpointError::Malformed)?;
         let hash = field("hash")?;
-        let at = field("at")?.parse().map_err(|_| CheckpointError::Malformed)?;
+        let at = field("at")?
+            .parse()
+            .map_err(|_| CheckpointError::Malformed)?;
         let key_id = field("key")?;
         let mac = field("mac")?;
         if parts.next().is_some() || !valid_node_id(&node) {
@@ -366,7 +379,10 @@ mod tests {
         assert_eq!(k.hash("k2", GENESIS, &r), Ok(h.clone()));
         assert_ne!(k.hash("k1", GENESIS, &r).unwrap(), h, "other key");
         assert_ne!(chain_hash(GENESIS, &r), h, "unkeyed");
-        assert_eq!(k.hash(LEGACY_KEY_ID, GENESIS, &r), Ok(chain_hash(GENESIS, &r)));
+        assert_eq!(
+            k.hash(LEGACY_KEY_ID, GENESIS, &r),
+            Ok(chain_hash(GENESIS, &r))
+        );
         // The same secret under another id seals differently.
         assert_ne!(keyed_hash(&[2u8; 32], "k3", GENESIS, &r), h);
         assert_ne!(k.hash("k2", GENESIS, &rec("e")).unwrap(), h, "field");
@@ -397,7 +413,10 @@ mod tests {
         );
         // Secrets never show.
         let d = format!("{:?}", AuditKeys::single("k1", &[0xab; 32]).unwrap());
-        assert!(d.contains("k1") && !d.contains("171") && !d.contains("ab"), "{d}");
+        assert!(
+            d.contains("k1") && !d.contains("171") && !d.contains("ab"),
+            "{d}"
+        );
     }
 
     #[test]
@@ -415,7 +434,10 @@ mod tests {
             ("seq=42", "seq=41"),
             ("node=node-1", "node=node-2"),
             ("at=1800000000000", "at=1800000000001"),
-            (&format!("hash={}", "ab".repeat(32)), &format!("hash={}", "cd".repeat(32))),
+            (
+                &format!("hash={}", "ab".repeat(32)),
+                &format!("hash={}", "cd".repeat(32)),
+            ),
             ("key=k2", "key=k1"),
         ] {
             let forged = Checkpoint::parse_line(&line.replace(from, to)).unwrap();
@@ -439,7 +461,11 @@ mod tests {
             &format!("{line} extra=1"),
             &line.replace(" mac=", " mac2="),
         ] {
-            assert_eq!(Checkpoint::parse_line(bad), Err(CheckpointError::Malformed), "{bad}");
+            assert_eq!(
+                Checkpoint::parse_line(bad),
+                Err(CheckpointError::Malformed),
+                "{bad}"
+            );
         }
     }
 }

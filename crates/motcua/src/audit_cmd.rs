@@ -50,15 +50,21 @@ impl Checkpointer {
         if self.last.as_ref() == Some(&(cp.seq, cp.hash.clone())) {
             return Ok(None);
         }
-        audit::write_checkpoint(&self.path, &cp)
-            .map_err(|e| anyhow!("cannot write audit checkpoint to {}: {e}", self.path.display()))?;
+        audit::write_checkpoint(&self.path, &cp).map_err(|e| {
+            anyhow!(
+                "cannot write audit checkpoint to {}: {e}",
+                self.path.display()
+            )
+        })?;
         self.last = Some((cp.seq, cp.hash));
         Ok(Some(cp.seq))
     }
 
     async fn tick_logged(&mut self, now: Millis) {
         match self.tick(now).await {
-            Ok(Some(seq)) => tracing::debug!(seq, file = %self.path.display(), "audit checkpoint written"),
+            Ok(Some(seq)) => {
+                tracing::debug!(seq, file = %self.path.display(), "audit checkpoint written")
+            }
             Ok(None) => {}
             Err(e) => tracing::error!(error = %e, "audit checkpoint failed"),
         }
@@ -72,6 +78,13 @@ impl Checkpointer {
         interval: Duration,
         mut shutdown: tokio::sync::watch::Receiver<bool>,
     ) -> Checkpointer {
+        tracing::info!(
+            file = %self.path.display(),
+            node = %self.node,
+            key = %self.keys.active(),
+            interval_s = interval.as_secs(),
+            "audit checkpoints"
+        );
         loop {
             if *shutdown.borrow() {
                 break;
@@ -120,11 +133,7 @@ pub async fn checkpoint_now(cfg: &Config, store: Store, now: Millis) -> Result<i
 pub async fn verify(cfg: &Config, store: &Store, files: Vec<PathBuf>) -> Result<i32> {
     let keys = audit::installed_keys().ok_or_else(|| anyhow!("audit keys not installed"))?;
     let ids: Vec<&str> = keys.ids().collect();
-    println!(
-        "audit keys: {} (active {})",
-        ids.join(", "),
-        keys.active()
-    );
+    println!("audit keys: {} (active {})", ids.join(", "), keys.active());
     let (files, explicit) = if files.is_empty() {
         (vec![cfg.audit_checkpoint_file()], false)
     } else {

@@ -2,9 +2,9 @@
 //! each key overridable by `MOTCUA_<SECTION>__<KEY>` environment variables
 //! (and `DATABASE_URL`). Secrets never appear in logs or `Debug` output.
 use anyhow::{anyhow, bail, Context, Result};
+use motcua_domain::audit::{AuditKeys, MIN_KEY_BYTES};
 use motcua_mail::{SmtpConfig, SmtpSecurity};
 use serde::{Deserialize, Serialize};
-use motcua_domain::audit::{AuditKeys, MIN_KEY_BYTES};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -446,7 +446,10 @@ impl Config {
         if !self.audit.node_id.is_empty()
             && !motcua_domain::audit::valid_node_id(&self.audit.node_id)
         {
-            bail!("audit.node_id: '{}': use 1–64 characters A-Z, a-z, 0-9, '.', '-' or '_'", self.audit.node_id);
+            bail!(
+                "audit.node_id: '{}': use 1–64 characters A-Z, a-z, 0-9, '.', '-' or '_'",
+                self.audit.node_id
+            );
         }
         Ok(())
     }
@@ -705,7 +708,10 @@ mod tests {
 
         for (text, needle) in [
             ("keys = { \"k1\" = \"abcd\" }", "too short"),
-            ("keys = { \"k1\" = \"!!\" }", "audit.keys.k1: not hex or base64"),
+            (
+                "keys = { \"k1\" = \"!!\" }",
+                "audit.keys.k1: not hex or base64",
+            ),
             (
                 &format!("keys = {{ \"k1\" = \"{hex1}\", \"k2\" = \"{hex1}\" }}"),
                 "active_key: required",
@@ -718,7 +724,10 @@ mod tests {
                 &format!("keys = {{ \"k1\" = \"{hex1}\" }}\nactive_key = \"k2\""),
                 "active_key 'k2'",
             ),
-            ("checkpoint_interval_seconds = 0", "checkpoint_interval_seconds"),
+            (
+                "checkpoint_interval_seconds = 0",
+                "checkpoint_interval_seconds",
+            ),
             ("node_id = \"a b\"", "audit.node_id"),
         ] {
             let e = Config::parse(&format!("[audit]\n{text}"), "t", env(&[]))
@@ -752,8 +761,14 @@ mod tests {
         // A damaged file is an error, never silently replaced.
         std::fs::write(&path, "garbage").unwrap_or_else(|e| panic!("{e}"));
         let e = c.audit_keys().map(|_| ()).map_err(|e| e.to_string());
-        assert!(e.err().unwrap_or_default().contains("not an audit key file"));
-        assert_eq!(std::fs::read_to_string(&path).ok().as_deref(), Some("garbage"));
+        assert!(e
+            .err()
+            .unwrap_or_default()
+            .contains("not an audit key file"));
+        assert_eq!(
+            std::fs::read_to_string(&path).ok().as_deref(),
+            Some("garbage")
+        );
         // Default checkpoint file: in the data folder, named by the node.
         let c = Config {
             audit: AuditCfg {

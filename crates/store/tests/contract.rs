@@ -194,8 +194,14 @@ fn test_keys() -> AuditKeys {
     AuditKeys::new(
         "k2",
         std::collections::BTreeMap::from([
-            ("k1".to_string(), b"contract-suite-audit-key-number-1".to_vec()),
-            ("k2".to_string(), b"contract-suite-audit-key-number-2".to_vec()),
+            (
+                "k1".to_string(),
+                b"contract-suite-audit-key-number-1".to_vec(),
+            ),
+            (
+                "k2".to_string(),
+                b"contract-suite-audit-key-number-2".to_vec(),
+            ),
         ]),
     )
     .unwrap_or_else(|e| panic!("{e}"))
@@ -1629,7 +1635,9 @@ async fn audit_edit_rehashed_the_unkeyed_way_is_detected() -> R {
             source: "test line 1".into(),
         }];
         assert_eq!(
-            audit::verify_with(&mut c, Some(&keys), &anchors).await?.broken,
+            audit::verify_with(&mut c, Some(&keys), &anchors)
+                .await?
+                .broken,
             None,
             "{tag}"
         );
@@ -1657,13 +1665,20 @@ async fn audit_edit_rehashed_the_unkeyed_way_is_detected() -> R {
         let v = audit::verify(&mut c).await?;
         let (seq, why) = v.broken.ok_or_else(|| format!("{tag}: not detected"))?;
         assert_eq!(seq, 2, "{tag}: {why}");
-        assert!(why.contains("unkeyed record after keyed ones"), "{tag}: {why}");
+        assert!(
+            why.contains("unkeyed record after keyed ones"),
+            "{tag}: {why}"
+        );
 
         // The whole chain rewritten as legacy records: the chain alone
         // cannot tell (documented), the checkpoint can.
         rewrite_unkeyed(&db, 1, 2, true).await?;
         assert!(old_scheme_accepts(&mut c, 1).await?, "{tag}");
-        assert_eq!(audit::verify(&mut c).await?.broken, None, "{tag}: the known limit");
+        assert_eq!(
+            audit::verify(&mut c).await?.broken,
+            None,
+            "{tag}: the known limit"
+        );
         let v = audit::verify_with(&mut c, Some(&keys), &anchors).await?;
         let (seq, why) = v.broken.ok_or_else(|| format!("{tag}: not detected"))?;
         assert_eq!(seq, 6, "{tag}: {why}");
@@ -1684,11 +1699,20 @@ async fn audit_cut_tail_with_head_rolled_back_is_detected_by_a_checkpoint() -> R
         let keys = test_keys();
         let mut c = db.store.conn().await?;
         // An empty chain can be checkpointed too.
-        audit::write_checkpoint(&file, &audit::checkpoint(&mut c, &keys, "node-a", NOW).await?)?;
+        audit::write_checkpoint(
+            &file,
+            &audit::checkpoint(&mut c, &keys, "node-a", NOW).await?,
+        )?;
         append_n(&mut c, 1, 6).await?;
-        audit::write_checkpoint(&file, &audit::checkpoint(&mut c, &keys, "node-a", NOW + 10).await?)?;
+        audit::write_checkpoint(
+            &file,
+            &audit::checkpoint(&mut c, &keys, "node-a", NOW + 10).await?,
+        )?;
         append_n(&mut c, 7, 2).await?;
-        audit::write_checkpoint(&file, &audit::checkpoint(&mut c, &keys, "node-b", NOW + 20).await?)?;
+        audit::write_checkpoint(
+            &file,
+            &audit::checkpoint(&mut c, &keys, "node-b", NOW + 20).await?,
+        )?;
         let anchors = audit::read_checkpoints(&file, &keys)?;
         assert_eq!(
             anchors.iter().map(|a| a.checkpoint.seq).collect::<Vec<_>>(),
@@ -1717,16 +1741,27 @@ async fn audit_cut_tail_with_head_rolled_back_is_detected_by_a_checkpoint() -> R
             .execute(db.store.pool())
             .await?;
         // The chain alone looks whole…
-        assert_eq!(audit::verify(&mut c).await?.broken, None, "{tag}: the known limit");
+        assert_eq!(
+            audit::verify(&mut c).await?.broken,
+            None,
+            "{tag}: the known limit"
+        );
         // …the checkpoints remember more.
         let v = audit::verify_with(&mut c, Some(&keys), &anchors).await?;
-        let (seq, why) = v.broken.ok_or_else(|| format!("{tag}: cut tail not detected"))?;
+        let (seq, why) = v
+            .broken
+            .ok_or_else(|| format!("{tag}: cut tail not detected"))?;
         assert_eq!(seq, 6, "{tag}: {why}");
         assert!(
-            why.contains("missing record") && why.contains("reached record 8") && why.contains("it ends at 5"),
+            why.contains("missing record")
+                && why.contains("reached record 8")
+                && why.contains("it ends at 5"),
             "{tag}: {why}"
         );
-        assert!(why.contains(&format!("{} line 3", file.display())), "{tag}: {why}");
+        assert!(
+            why.contains(&format!("{} line 3", file.display())),
+            "{tag}: {why}"
+        );
 
         // Put back, then cut only what came after the second checkpoint:
         // with the third one it is found, without it (truncation after the
@@ -1735,7 +1770,9 @@ async fn audit_cut_tail_with_head_rolled_back_is_detected_by_a_checkpoint() -> R
             reinsert_audit(&db, e).await?;
         }
         assert_eq!(
-            audit::verify_with(&mut c, Some(&keys), &anchors).await?.broken,
+            audit::verify_with(&mut c, Some(&keys), &anchors)
+                .await?
+                .broken,
             None,
             "{tag}: restored"
         );
@@ -1814,7 +1851,9 @@ async fn audit_key_rotation_and_legacy_records_verify() -> R {
         // k1 dropped from the configuration: a clear message at record 3.
         let k2_only = AuditKeys::single("k2", b"contract-suite-audit-key-number-2")?;
         let v = audit::verify_with(&mut c, Some(&k2_only), &[]).await?;
-        let (seq, why) = v.broken.ok_or_else(|| format!("{tag}: missing key not reported"))?;
+        let (seq, why) = v
+            .broken
+            .ok_or_else(|| format!("{tag}: missing key not reported"))?;
         assert_eq!(seq, 3, "{tag}: {why}");
         assert!(
             why.contains("audit key 'k1'") && why.contains("not configured"),
@@ -1828,8 +1867,14 @@ async fn audit_key_rotation_and_legacy_records_verify() -> R {
         let wrong = AuditKeys::new(
             "k2",
             std::collections::BTreeMap::from([
-                ("k1".to_string(), b"contract-suite-audit-key-number-X".to_vec()),
-                ("k2".to_string(), b"contract-suite-audit-key-number-2".to_vec()),
+                (
+                    "k1".to_string(),
+                    b"contract-suite-audit-key-number-X".to_vec(),
+                ),
+                (
+                    "k2".to_string(),
+                    b"contract-suite-audit-key-number-2".to_vec(),
+                ),
             ]),
         )?;
         let v = audit::verify_with(&mut c, Some(&wrong), &[]).await?;
@@ -1847,9 +1892,15 @@ async fn audit_tampered_checkpoint_file_is_detected() -> R {
         let keys = test_keys();
         let mut c = db.store.conn().await?;
         append_n(&mut c, 1, 3).await?;
-        audit::write_checkpoint(&file, &audit::checkpoint(&mut c, &keys, "node-a", NOW + 10).await?)?;
+        audit::write_checkpoint(
+            &file,
+            &audit::checkpoint(&mut c, &keys, "node-a", NOW + 10).await?,
+        )?;
         append_n(&mut c, 4, 2).await?;
-        audit::write_checkpoint(&file, &audit::checkpoint(&mut c, &keys, "node-a", NOW + 20).await?)?;
+        audit::write_checkpoint(
+            &file,
+            &audit::checkpoint(&mut c, &keys, "node-a", NOW + 20).await?,
+        )?;
         let good = std::fs::read_to_string(&file)?;
         assert_eq!(audit::read_checkpoints(&file, &keys)?.len(), 2, "{tag}");
         #[cfg(unix)]
@@ -1868,7 +1919,10 @@ async fn audit_tampered_checkpoint_file_is_detected() -> R {
         };
         // The second line's sequence lowered (to hide a cut tail).
         let msg = line_error(good.replace(" seq=5 ", " seq=3 "))?;
-        assert!(msg.contains("line 2") && msg.contains("signature does not match"), "{tag}: {msg}");
+        assert!(
+            msg.contains("line 2") && msg.contains("signature does not match"),
+            "{tag}: {msg}"
+        );
         // Its hash replaced.
         let cp2 = Checkpoint::parse_line(good.lines().nth(1).unwrap_or_default())?;
         let msg = line_error(good.replace(&cp2.hash, &GENESIS.replace('0', "a")))?;
@@ -1877,15 +1931,24 @@ async fn audit_tampered_checkpoint_file_is_detected() -> R {
         let stranger = AuditKeys::single("k2", b"an-attacker-chose-this-key-000000")?;
         let forged = Checkpoint::sign(&stranger, "node-a", 3, &cp2.hash, NOW + 30);
         let msg = line_error(format!("{good}{}\n", forged.to_line()))?;
-        assert!(msg.contains("line 3") && msg.contains("signature"), "{tag}: {msg}");
+        assert!(
+            msg.contains("line 3") && msg.contains("signature"),
+            "{tag}: {msg}"
+        );
         // A key that is not configured.
         let other = AuditKeys::single("k9", b"an-attacker-chose-this-key-000000")?;
         let unknown = Checkpoint::sign(&other, "node-a", 3, &cp2.hash, NOW + 30);
         let msg = line_error(format!("{}\n{good}", unknown.to_line()))?;
-        assert!(msg.contains("line 1") && msg.contains("'k9'"), "{tag}: {msg}");
+        assert!(
+            msg.contains("line 1") && msg.contains("'k9'"),
+            "{tag}: {msg}"
+        );
         // Not a checkpoint at all.
         let msg = line_error(format!("{good}seq=99\n"))?;
-        assert!(msg.contains("line 3") && msg.contains("not a checkpoint"), "{tag}: {msg}");
+        assert!(
+            msg.contains("line 3") && msg.contains("not a checkpoint"),
+            "{tag}: {msg}"
+        );
         assert!(
             matches!(
                 Checkpoint::parse_line("seq=99"),
@@ -1898,7 +1961,10 @@ async fn audit_tampered_checkpoint_file_is_detected() -> R {
         let e = audit::read_checkpoints(&file, &keys)
             .err()
             .ok_or_else(|| format!("{tag}: missing file accepted"))?;
-        assert!(e.to_string().contains("cannot read checkpoint file"), "{tag}: {e}");
+        assert!(
+            e.to_string().contains("cannot read checkpoint file"),
+            "{tag}: {e}"
+        );
     }
     Ok(())
 }

@@ -313,7 +313,8 @@ pub async fn audit_checkpoint_flow(sb: &Sandbox, backend: Backend) {
     let cp_file = checkpoint_file(sb);
     let out = sb.ok(&["admin", "verify-audit"]);
     assert!(
-        out.stdout.contains(&format!("audit log intact: {head} records"))
+        out.stdout
+            .contains(&format!("audit log intact: {head} records"))
             && out.stdout.contains("1 checkpoints agree"),
         "{be}: {out}"
     );
@@ -344,7 +345,12 @@ pub async fn audit_checkpoint_flow(sb: &Sandbox, backend: Backend) {
     // checkpoint is what finds it.
     let empty = sb.path().join("empty.log");
     std::fs::write(&empty, "").unwrap_or_else(|e| panic!("{e}"));
-    sb.ok(&["admin", "verify-audit", "--checkpoints", empty.to_str().unwrap_or_default()]);
+    sb.ok(&[
+        "admin",
+        "verify-audit",
+        "--checkpoints",
+        empty.to_str().unwrap_or_default(),
+    ]);
 
     // Record 2 edited, its hash and every later one recomputed with the
     // old unkeyed SHA-256, the head moved along: the keyed seal finds it.
@@ -417,9 +423,17 @@ pub async fn audit_checkpoint_flow(sb: &Sandbox, backend: Backend) {
         "{be}: {out}"
     );
     // A checkpoint file that is not there, when named, is an error too.
-    let out = sb.run(&["admin", "verify-audit", "--checkpoints", "/nonexistent/cp.log"]);
+    let out = sb.run(&[
+        "admin",
+        "verify-audit",
+        "--checkpoints",
+        "/nonexistent/cp.log",
+    ]);
     assert_eq!(out.code, 1, "{be}: {out}");
-    assert!(out.stdout.contains("cannot read checkpoint file"), "{be}: {out}");
+    assert!(
+        out.stdout.contains("cannot read checkpoint file"),
+        "{be}: {out}"
+    );
 }
 
 #[tokio::test]
@@ -445,7 +459,16 @@ async fn audit_key_rotation_by_environment() {
         crate::support::run(cmd)
     };
     let out = with(
-        &["admin", "create-account", "--username", "cd.nam", "--full-name", "Công dân Năm", "--role", "citizen"],
+        &[
+            "admin",
+            "create-account",
+            "--username",
+            "cd.nam",
+            "--full-name",
+            "Công dân Năm",
+            "--role",
+            "citizen",
+        ],
         &[("K1", &k1)],
         "k1",
     );
@@ -460,10 +483,20 @@ async fn audit_key_rotation_by_environment() {
         !sb.path().join("audit.key").exists(),
         "configured keys: nothing generated"
     );
-    let out = with(&["admin", "verify-audit"], &[("K1", &k1), ("K2", &k2)], "k2");
+    let out = with(
+        &["admin", "verify-audit"],
+        &[("K1", &k1), ("K2", &k2)],
+        "k2",
+    );
     assert_eq!(out.code, 0, "{out}");
-    assert!(out.stdout.contains("audit keys: k1, k2 (active k2)"), "{out}");
-    assert!(!out.stdout.contains(&k1) && !out.stderr.contains(&k1), "{out}");
+    assert!(
+        out.stdout.contains("audit keys: k1, k2 (active k2)"),
+        "{out}"
+    );
+    assert!(
+        !out.stdout.contains(&k1) && !out.stderr.contains(&k1),
+        "{out}"
+    );
     let mut c = connect(&sb).await;
     let ids: Vec<String> = sqlx::query_scalar("SELECT key_id FROM audit_log ORDER BY seq")
         .fetch_all(&mut c)
@@ -505,7 +538,11 @@ async fn serve_writes_audit_checkpoints_at_start_and_shutdown() {
             .into_iter()
             .flatten()
             .filter_map(|e| e.ok())
-            .any(|e| e.file_name().to_string_lossy().starts_with("audit-checkpoints-"));
+            .any(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with("audit-checkpoints-")
+            });
         if found {
             break checkpoint_file(&sb);
         }
@@ -514,7 +551,10 @@ async fn serve_writes_audit_checkpoints_at_start_and_shutdown() {
     };
     let first = std::fs::read_to_string(&file).unwrap_or_default();
     assert_eq!(first.lines().count(), 1, "{first}");
-    assert!(first.contains(&format!(" seq={head0} ")), "{head0}: {first}");
+    assert!(
+        first.contains(&format!(" seq={head0} ")),
+        "{head0}: {first}"
+    );
     sb.ok(&["admin", "lock", "cd.sau", "--reason", "Kiểm tra"]);
     server.terminate();
     let text = std::fs::read_to_string(&file).unwrap_or_default();
@@ -522,7 +562,10 @@ async fn serve_writes_audit_checkpoints_at_start_and_shutdown() {
     let mut c = connect(&sb).await;
     let (head, _) = audit_head(&mut c).await;
     c.close().await.ok();
-    assert!(head > head0 && text.contains(&format!(" seq={head} ")), "{head}: {text}");
+    assert!(
+        head > head0 && text.contains(&format!(" seq={head} ")),
+        "{head}: {text}"
+    );
     let out = sb.ok(&["admin", "verify-audit"]);
     assert!(out.stdout.contains("2 checkpoints agree"), "{out}");
 }

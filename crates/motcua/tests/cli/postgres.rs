@@ -96,7 +96,8 @@ async fn postgres_migrate_create_lock_unlock_verify_and_tamper() {
 
 #[tokio::test]
 async fn postgres_audit_checkpoint_detects_cut_tail_and_rehashed_edit() {
-    let Some(admin_url) = pg_or_skip("postgres_audit_checkpoint_detects_cut_tail_and_rehashed_edit")
+    let Some(admin_url) =
+        pg_or_skip("postgres_audit_checkpoint_detects_cut_tail_and_rehashed_edit")
     else {
         return;
     };
