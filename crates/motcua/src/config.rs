@@ -2,8 +2,10 @@
 //! each key overridable by `MOTCUA_<SECTION>__<KEY>` environment variables
 //! (and `DATABASE_URL`). Secrets never appear in logs or `Debug` output.
 use anyhow::{anyhow, bail, Context, Result};
+use motcua_domain::audit::{AuditKeys, MIN_KEY_BYTES};
 use motcua_mail::{SmtpConfig, SmtpSecurity};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -48,6 +50,61 @@ pub struct Config {
     pub identity: motcua_web::identity::IdentityConfig,
     /// The operator's contact details (footer), terms of use and privacy notice.
     pub portal: motcua_web::portal::PortalConfig,
+    pub audit: AuditCfg,
+}
+
+/// The audit trail's keys and checkpoints (R-OP-2).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuditCfg {
+    /// Key id → secret (hex, or base64; at least 32 bytes). Empty: one key
+    /// generated once into `data_dir/audit.key`.
+    pub keys: BTreeMap<String, Secret>,
+    /// The key that seals new records and checkpoints (may be left empty
+    /// when there is one key).
+    pub active_key: String,
+    /// Where this node appends signed checkpoints of the chain's head.
+    /// Empty: `data_dir/audit-checkpoints-<node_id>.log`.
+    pub checkpoint_file: PathBuf,
+    pub checkpoint_interval_seconds: u64,
+    /// This node's name in checkpoints. Empty: the host name.
+    pub node_id: String,
+}
+
+impl Default for AuditCfg {
+    fn default() -> Self {
+        AuditCfg {
+            keys: BTreeMap::new(),
+            active_key: String::new(),
+            checkpoint_file: PathBuf::new(),
+            checkpoint_interval_seconds: 300,
+            node_id: String::new(),
+        }
+    }
+}
+
+/// Where the audit keys came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditKeySource {
+    Configured,
+    /// Generated (now or earlier) into this file.
+    Generated(PathBuf),
+}
+
+/// A secret given as hex (only hex digits) or else base64.
+fn decode_secret(s: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let s = s.trim();
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return hex::decode(s).ok();
+    }
+    let engines = [
+        base64::engine::general_purpose::STANDARD,
+        base64::engine::general_purpose::STANDARD_NO_PAD,
+        base64::engine::general_purpose::URL_SAFE,
+        base64::engine::general_purpose::URL_SAFE_NO_PAD,
+    ];
+    engines.iter().find_map(|e| e.decode(s).ok())
 }
 
 /// The working-day calendar (R-OP-3).
@@ -207,6 +264,7 @@ impl Default for Config {
             calendar: CalendarCfg::default(),
             identity: Default::default(),
             portal: Default::default(),
+            audit: AuditCfg::default(),
         }
     }
 }
@@ -299,9 +357,11 @@ fn apply_env(root: &mut toml::Table, vars: impl Iterator<Item = (String, String)
         } else {
             continue;
         };
+        // Secrets stay strings even when they look like numbers.
+        let secret = path.len() == 3 && path[0] == "audit" && path[1] == "keys";
         let value = match format!("v = {v}").parse::<toml::Table>() {
-            Ok(mut t) => t.remove("v").unwrap_or(toml::Value::String(v.clone())),
-            Err(_) => toml::Value::String(v.clone()),
+            Ok(mut t) if !secret => t.remove("v").unwrap_or(toml::Value::String(v.clone())),
+            _ => toml::Value::String(v.clone()),
         };
         let mut table = &mut *root;
         for (i, part) in path.iter().enumerate() {
@@ -485,7 +545,109 @@ impl Config {
         }
         self.calendar.working_hours()?;
         motcua_web::portal::Portal::from_config(&self.portal).map_err(|e| anyhow!(e))?;
+        if !self.audit.keys.is_empty() {
+            self.configured_audit_keys()?;
+        }
+        if !(1..=86_400).contains(&self.audit.checkpoint_interval_seconds) {
+            bail!("audit.checkpoint_interval_seconds: 1..86400");
+        }
+        if !self.audit.node_id.is_empty()
+            && !motcua_domain::audit::valid_node_id(&self.audit.node_id)
+        {
+            bail!(
+                "audit.node_id: '{}': use 1–64 characters A-Z, a-z, 0-9, '.', '-' or '_'",
+                self.audit.node_id
+            );
+        }
         Ok(())
+    }
+
+    fn configured_audit_keys(&self) -> Result<AuditKeys> {
+        let mut keys = BTreeMap::new();
+        for (id, secret) in &self.audit.keys {
+            // Never the value in a message: only the key's name.
+            let bytes = decode_secret(&secret.0)
+                .ok_or_else(|| anyhow!("audit.keys.{id}: not hex or base64"))?;
+            keys.insert(id.clone(), bytes);
+        }
+        let active = match (self.audit.active_key.as_str(), keys.len()) {
+            ("", 1) => keys.keys().next().cloned().unwrap_or_default(),
+            ("", _) => bail!("audit.active_key: required when there are several keys"),
+            (a, _) => a.to_string(),
+        };
+        AuditKeys::new(&active, keys).map_err(|e| anyhow!("audit: {e}"))
+    }
+
+    /// The audit keys: configured, or one key generated once into
+    /// `data_dir/audit.key` (outside the database; fine for a demo, a
+    /// production site configures its own and keeps it off the database
+    /// server and its backups).
+    pub fn audit_keys(&self) -> Result<(AuditKeys, AuditKeySource)> {
+        if !self.audit.keys.is_empty() {
+            return Ok((self.configured_audit_keys()?, AuditKeySource::Configured));
+        }
+        let path = self.data_dir.join("audit.key");
+        let parse = |s: &str| {
+            let (id, secret) = s.trim().split_once(':')?;
+            AuditKeys::single(id, &hex::decode(secret).ok()?).ok()
+        };
+        match std::fs::read_to_string(&path) {
+            Ok(s) => {
+                let keys = parse(&s).ok_or_else(|| {
+                    anyhow!(
+                        "{}: not an audit key file (expected ID:HEX); restore it from backup, or the records it sealed cannot be verified",
+                        path.display()
+                    )
+                })?;
+                Ok((keys, AuditKeySource::Generated(path)))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::create_dir_all(&self.data_dir)
+                    .with_context(|| format!("cannot create {}", self.data_dir.display()))?;
+                let mut b = [0u8; MIN_KEY_BYTES];
+                rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut b);
+                let id = format!("local-{}", &hex::encode(&b[..4]));
+                rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut b);
+                write_private(&path, &format!("{id}:{}\n", hex::encode(b)))?;
+                let keys = AuditKeys::single(&id, &b).map_err(|e| anyhow!("audit: {e}"))?;
+                Ok((keys, AuditKeySource::Generated(path)))
+            }
+            Err(e) => Err(anyhow!("cannot read {}: {e}", path.display())),
+        }
+    }
+
+    /// This node's id in audit checkpoints: configured, or the host name.
+    pub fn audit_node_id(&self) -> String {
+        if !self.audit.node_id.is_empty() {
+            return self.audit.node_id.clone();
+        }
+        let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default();
+        let id: String = host
+            .trim()
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .take(64)
+            .collect();
+        if id.is_empty() {
+            "node".into()
+        } else {
+            id
+        }
+    }
+
+    /// The file this node appends audit checkpoints to.
+    pub fn audit_checkpoint_file(&self) -> PathBuf {
+        if !self.audit.checkpoint_file.as_os_str().is_empty() {
+            return self.audit.checkpoint_file.clone();
+        }
+        self.data_dir
+            .join(format!("audit-checkpoints-{}.log", self.audit_node_id()))
     }
 
     /// The signing tool's download folder: configured, else `data_dir/downloads`.
@@ -682,6 +844,106 @@ mod tests {
         assert_eq!(c.portal.hotline, "1900 1234");
         assert_eq!(c.portal.operator_name.en, "Agency A");
         assert_eq!(c.portal.email, "hotro@example.vn");
+    }
+
+    #[test]
+    fn audit_keys_from_file_and_environment() {
+        use base64::Engine;
+        let hex1 = "ab".repeat(32);
+        let b64 = base64::engine::general_purpose::STANDARD.encode([7u8; 40]);
+        let c = Config::parse(
+            &format!("[audit]\nkeys = {{ \"k1\" = \"{hex1}\" }}\n"),
+            "t",
+            env(&[
+                ("MOTCUA_AUDIT__KEYS__K2", b64.as_str()),
+                // All digits: still a secret string, not a number.
+                ("MOTCUA_AUDIT__KEYS__K3", &"1".repeat(64)),
+                ("MOTCUA_AUDIT__ACTIVE_KEY", "k2"),
+            ]),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let (keys, source) = c.audit_keys().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(source, AuditKeySource::Configured);
+        assert_eq!(keys.ids().collect::<Vec<_>>(), vec!["k1", "k2", "k3"]);
+        assert_eq!(keys.active(), "k2");
+        let d = format!("{c:?} {keys:?}");
+        assert!(!d.contains(&hex1) && !d.contains(&b64), "{d}");
+
+        for (text, needle) in [
+            ("keys = { \"k1\" = \"abcd\" }", "too short"),
+            (
+                "keys = { \"k1\" = \"!!\" }",
+                "audit.keys.k1: not hex or base64",
+            ),
+            (
+                &format!("keys = {{ \"k1\" = \"{hex1}\", \"k2\" = \"{hex1}\" }}"),
+                "active_key: required",
+            ),
+            (
+                &format!("keys = {{ \"K1\" = \"{hex1}\" }}"),
+                "audit key id 'K1'",
+            ),
+            (
+                &format!("keys = {{ \"k1\" = \"{hex1}\" }}\nactive_key = \"k2\""),
+                "active_key 'k2'",
+            ),
+            (
+                "checkpoint_interval_seconds = 0",
+                "checkpoint_interval_seconds",
+            ),
+            ("node_id = \"a b\"", "audit.node_id"),
+        ] {
+            let e = Config::parse(&format!("[audit]\n{text}"), "t", env(&[]))
+                .map(|_| ())
+                .map_err(|e| e.to_string());
+            let msg = e.err().unwrap_or_default();
+            assert!(msg.contains(needle), "{text}: {msg}");
+            assert!(!msg.contains(&hex1) && !msg.contains("abcd"), "{msg}");
+        }
+    }
+
+    #[test]
+    fn audit_key_is_generated_once_into_the_data_dir() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let c = Config {
+            data_dir: dir.path().join("data"),
+            ..Config::default()
+        };
+        let (k1, s1) = c.audit_keys().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("data/audit.key");
+        assert_eq!(s1, AuditKeySource::Generated(path.clone()));
+        assert!(k1.active().starts_with("local-"), "{k1:?}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).map(|m| m.permissions().mode() & 0o777);
+            assert_eq!(mode.ok(), Some(0o600));
+        }
+        let (k2, _) = c.audit_keys().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(k1, k2, "the same key at the next start");
+        // A damaged file is an error, never silently replaced.
+        std::fs::write(&path, "garbage").unwrap_or_else(|e| panic!("{e}"));
+        let e = c.audit_keys().map(|_| ()).map_err(|e| e.to_string());
+        assert!(e
+            .err()
+            .unwrap_or_default()
+            .contains("not an audit key file"));
+        assert_eq!(
+            std::fs::read_to_string(&path).ok().as_deref(),
+            Some("garbage")
+        );
+        // Default checkpoint file: in the data folder, named by the node.
+        let c = Config {
+            audit: AuditCfg {
+                node_id: "node-7".into(),
+                ..AuditCfg::default()
+            },
+            ..c
+        };
+        assert_eq!(
+            c.audit_checkpoint_file(),
+            dir.path().join("data/audit-checkpoints-node-7.log")
+        );
     }
 
     #[test]

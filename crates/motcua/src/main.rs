@@ -4,6 +4,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+mod audit_cmd;
 mod bench;
 mod calendar_cmd;
 mod config;
@@ -13,7 +14,7 @@ use clap::{Parser, Subcommand};
 use config::Config;
 use motcua_domain::{Clock, Role, SystemClock};
 use motcua_mail::Mailer;
-use motcua_store::{accounts, audit, Store};
+use motcua_store::{accounts, Store};
 use motcua_web::service::{self, NewAccountInput, Origin};
 use motcua_web::{AppState, WebConfig};
 use std::path::PathBuf;
@@ -107,8 +108,18 @@ enum Admin {
         #[arg(long)]
         reason: String,
     },
-    /// Check the audit log's hash chain; exit code 1 if it is broken.
-    VerifyAudit,
+    /// Check the audit log's chain with the audit keys and against the
+    /// signed checkpoints; exit code 1 if anything is wrong.
+    VerifyAudit {
+        /// A checkpoint file to check against (repeatable; one per node).
+        /// Default: this node's `[audit] checkpoint_file`.
+        #[arg(long = "checkpoints")]
+        checkpoints: Vec<PathBuf>,
+    },
+    /// Append a signed checkpoint of the audit chain's head to this node's
+    /// checkpoint file now (`serve` does it every
+    /// `[audit] checkpoint_interval_seconds` and at shutdown).
+    AuditCheckpoint,
 }
 
 #[derive(Subcommand)]
@@ -131,6 +142,7 @@ fn init_logs(cfg: &Config) {
 }
 
 pub async fn open_store(cfg: &Config) -> Result<Store> {
+    audit_cmd::install_keys(cfg)?;
     let store = Store::connect(&cfg.database.url, cfg.database.max_connections).await?;
     store.migrate().await?;
     Ok(store)
@@ -255,6 +267,15 @@ async fn serve_with(
         Duration::from_secs(2),
         rx.clone(),
     ));
+    let (keys, key_source) = audit_cmd::install_keys(cfg)?;
+    audit_cmd::warn_if_generated(&key_source);
+    let checkpointer = tokio::spawn(
+        audit_cmd::Checkpointer::new(cfg, state.store.clone(), keys).run(
+            state.clock.clone(),
+            Duration::from_secs(cfg.audit.checkpoint_interval_seconds),
+            rx.clone(),
+        ),
+    );
     tracing::info!(database = %motcua_store::redact_url(&cfg.database.url), backend = state.store.backend().name(), mail = %state.mailer.describe(), "Motcua starting");
     println!("Motcua listening on http://{addr}");
     if cfg.public_url.trim_end_matches('/') != format!("http://{addr}") {
@@ -297,6 +318,10 @@ async fn serve_with(
     let _ = deliverer.await;
     if let Some(admin) = admin {
         admin.abort();
+    }
+    // The last checkpoint, after every task that appends has stopped.
+    if let Ok(checkpointer) = checkpointer.await {
+        checkpointer.last_one(state.now()).await;
     }
     state.store.close().await;
     Ok(())
@@ -398,16 +423,13 @@ async fn admin(cfg: &Config, cmd: Admin) -> Result<i32> {
                 .map_err(service_err)?;
             println!("unlocked {username}");
         }
-        Admin::VerifyAudit => {
-            let mut c = state.store.conn().await?;
-            let v = audit::verify(&mut c).await?;
-            match v.broken {
-                None => println!("audit log intact: {} records", v.records),
-                Some((seq, why)) => {
-                    println!("audit log BROKEN at record {seq}: {why}");
-                    return Ok(1);
-                }
-            }
+        Admin::VerifyAudit { checkpoints } => {
+            let code = audit_cmd::verify(cfg, &state.store, checkpoints).await?;
+            state.store.close().await;
+            return Ok(code);
+        }
+        Admin::AuditCheckpoint => {
+            audit_cmd::checkpoint_now(cfg, state.store.clone(), state.now()).await?;
         }
     }
     state.store.close().await;

@@ -1,10 +1,39 @@
 //! The append-only, hash-chained audit log (R-OP-2). [`append`] must run
 //! inside the transaction that makes the change it records.
-use crate::{Backend, Result};
-use motcua_domain::audit::{chain_hash, Record, GENESIS};
+//!
+//! Records are sealed with the process's audit keys ([`install_keys`],
+//! set once at start from the configuration, never stored in the
+//! database). Signed checkpoints of the head ([`checkpoint`],
+//! [`write_checkpoint`]) go to a file outside the database;
+//! [`verify_with`] checks the chain with the keys and against them.
+use crate::{Backend, Result, StoreError};
+use motcua_domain::audit::{chain_hash, AuditKeys, Checkpoint, Record, GENESIS, LEGACY_KEY_ID};
 use motcua_domain::Millis;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+
+static KEYS: RwLock<Option<Arc<AuditKeys>>> = RwLock::new(None);
+
+/// Sets the audit keys of this process: [`append`] seals with the active
+/// one, [`verify`] checks with all. Call once at start, before any append.
+pub fn install_keys(keys: AuditKeys) {
+    let mut slot = KEYS.write().unwrap_or_else(|e| e.into_inner());
+    *slot = Some(Arc::new(keys));
+}
+
+/// The keys set by [`install_keys`], if any.
+pub fn installed_keys() -> Option<Arc<AuditKeys>> {
+    KEYS.read().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+fn no_keys() -> StoreError {
+    StoreError::Audit(
+        "no audit key is installed in this process (configure [audit] keys; see OPERATIONS.md)"
+            .into(),
+    )
+}
 
 /// Who acts and from where: taken from the request (or the CLI).
 #[derive(Debug, Clone, Default)]
@@ -24,8 +53,24 @@ impl Ctx {
     }
 }
 
+/// Appends a record sealed with the installed active key (see
+/// [`install_keys`]); fails if none is installed.
 pub async fn append(
     c: &mut AnyConnection,
+    ctx: &Ctx,
+    action: &str,
+    target: &str,
+    detail: &str,
+    now: Millis,
+) -> Result<i64> {
+    let keys = installed_keys().ok_or_else(no_keys)?;
+    append_with(c, &keys, ctx, action, target, detail, now).await
+}
+
+/// [`append`] with explicit keys.
+pub async fn append_with(
+    c: &mut AnyConnection,
+    keys: &AuditKeys,
     ctx: &Ctx,
     action: &str,
     target: &str,
@@ -46,9 +91,9 @@ pub async fn append(
         request_id: ctx.request_id.clone(),
         detail: detail.to_string(),
     };
-    let hash = chain_hash(&prev, &rec);
+    let (key_id, hash) = keys.seal(&prev, &rec);
     sqlx::query(
-        "INSERT INTO audit_log (seq, at, actor, action, target, ip, request_id, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "INSERT INTO audit_log (seq, at, actor, action, target, ip, request_id, detail, prev_hash, hash, key_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(rec.seq)
     .bind(rec.at)
@@ -60,6 +105,7 @@ pub async fn append(
     .bind(&rec.detail)
     .bind(&prev)
     .bind(&hash)
+    .bind(key_id)
     .execute(&mut *c)
     .await?;
     // The head follows by trigger (migration 0010).
@@ -78,6 +124,8 @@ pub struct Entry {
     pub detail: String,
     pub prev_hash: String,
     pub hash: String,
+    /// The audit key that sealed it ("" for the legacy unkeyed scheme).
+    pub key_id: String,
 }
 
 fn entry(r: &AnyRow) -> Result<Entry> {
@@ -92,10 +140,12 @@ fn entry(r: &AnyRow) -> Result<Entry> {
         detail: r.try_get("detail")?,
         prev_hash: r.try_get("prev_hash")?,
         hash: r.try_get("hash")?,
+        key_id: r.try_get("key_id")?,
     })
 }
 
-const COLS: &str = "seq, at, actor, action, target, ip, request_id, detail, prev_hash, hash";
+const COLS: &str =
+    "seq, at, actor, action, target, ip, request_id, detail, prev_hash, hash, key_id";
 
 /// Newest first, optionally only those about `target`.
 pub async fn list(c: &mut AnyConnection, target: Option<&str>, limit: i64) -> Result<Vec<Entry>> {
@@ -130,9 +180,44 @@ pub struct Verification {
     pub broken: Option<(i64, String)>,
 }
 
-/// Recomputes the whole chain. Detects an edited row (hash mismatch), a
-/// deleted row (gap or broken link) and a deleted tail (head mismatch).
+/// A checkpoint read from a file, with where it came from (for messages).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Anchor {
+    pub checkpoint: Checkpoint,
+    /// `FILE line N`.
+    pub source: String,
+}
+
+/// Recomputes the whole chain with the installed keys (no checkpoints).
 pub async fn verify(c: &mut AnyConnection) -> Result<Verification> {
+    verify_with(c, installed_keys().as_deref(), &[]).await
+}
+
+fn time_of(at: Millis) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(at as i128 * 1_000_000)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| at.to_string())
+}
+
+/// Recomputes the whole chain: every record's hash under the key it names
+/// (`keys`; legacy unkeyed records only before the first keyed one), the
+/// links, the head, and each checkpoint in `anchors` (whose signatures the
+/// caller checked, see [`read_checkpoints`]). Detects an edited row (even
+/// rehashed without the key), a deleted row (gap or broken link), a
+/// deleted tail (head mismatch) and a deleted tail with the head rolled
+/// back, when a checkpoint saw more.
+pub async fn verify_with(
+    c: &mut AnyConnection,
+    keys: Option<&AuditKeys>,
+    anchors: &[Anchor],
+) -> Result<Verification> {
+    let mut anchors: Vec<&Anchor> = anchors.iter().collect();
+    anchors.sort_by_key(|a| a.checkpoint.seq);
+    let mut next_anchor = 0;
     let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
         .fetch_one(&mut *c)
         .await?;
@@ -141,6 +226,27 @@ pub async fn verify(c: &mut AnyConnection) -> Result<Verification> {
     let mut expected_seq = 1;
     let mut after = 0i64;
     let mut records = 0;
+    let mut keyed_from: Option<i64> = None;
+    let broken = |records, seq, why: String| {
+        Ok(Verification {
+            records,
+            broken: Some((seq, why)),
+        })
+    };
+    let differs = |a: &Anchor| {
+        format!(
+            "differs from the checkpoint in {} (taken {} on {}): the record was rewritten",
+            a.source,
+            time_of(a.checkpoint.at),
+            a.checkpoint.node
+        )
+    };
+    while let Some(a) = anchors.get(next_anchor).filter(|a| a.checkpoint.seq <= 0) {
+        if a.checkpoint.hash != GENESIS {
+            return broken(0, 1, differs(a));
+        }
+        next_anchor += 1;
+    }
     loop {
         let sql = format!("SELECT {COLS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 1000");
         let rows = sqlx::query(&sql).bind(after).fetch_all(&mut *c).await?;
@@ -152,16 +258,10 @@ pub async fn verify(c: &mut AnyConnection) -> Result<Verification> {
             records += 1;
             after = e.seq;
             if e.seq != expected_seq {
-                return Ok(Verification {
-                    records,
-                    broken: Some((expected_seq, "missing record".into())),
-                });
+                return broken(records, expected_seq, "missing record".into());
             }
             if e.prev_hash != prev {
-                return Ok(Verification {
-                    records,
-                    broken: Some((e.seq, "link to previous record broken".into())),
-                });
+                return broken(records, e.seq, "link to previous record broken".into());
             }
             let rec = Record {
                 seq: e.seq,
@@ -173,27 +273,67 @@ pub async fn verify(c: &mut AnyConnection) -> Result<Verification> {
                 request_id: e.request_id,
                 detail: e.detail,
             };
-            if chain_hash(&prev, &rec) != e.hash {
-                return Ok(Verification {
-                    records,
-                    broken: Some((e.seq, "record altered".into())),
-                });
+            let expected = if e.key_id == LEGACY_KEY_ID {
+                if let Some(first) = keyed_from {
+                    return broken(
+                        records,
+                        e.seq,
+                        format!("unkeyed record after keyed ones (from record {first}): rewritten without the audit key"),
+                    );
+                }
+                chain_hash(&prev, &rec)
+            } else {
+                keyed_from.get_or_insert(e.seq);
+                match keys.map(|k| k.hash(&e.key_id, &prev, &rec)) {
+                    Some(Ok(h)) => h,
+                    _ => {
+                        return broken(
+                            records,
+                            e.seq,
+                            format!(
+                                "sealed with audit key '{}', which is not configured: add it to [audit] keys (or the record is forged)",
+                                e.key_id
+                            ),
+                        )
+                    }
+                }
+            };
+            if expected != e.hash {
+                return broken(records, e.seq, "record altered".into());
+            }
+            while let Some(a) = anchors
+                .get(next_anchor)
+                .filter(|a| a.checkpoint.seq == e.seq)
+            {
+                if a.checkpoint.hash != e.hash {
+                    return broken(records, e.seq, differs(a));
+                }
+                next_anchor += 1;
             }
             prev = e.hash;
             expected_seq += 1;
         }
     }
-    if expected_seq - 1 != head_seq || prev != head_hash {
-        return Ok(Verification {
+    let last = expected_seq - 1;
+    if last != head_seq || prev != head_hash {
+        return broken(
             records,
-            broken: Some((
-                expected_seq,
-                format!(
-                    "chain ends at {} but head says {head_seq}",
-                    expected_seq - 1
-                ),
-            )),
-        });
+            expected_seq,
+            format!("chain ends at {last} but head says {head_seq}"),
+        );
+    }
+    if let Some(a) = anchors.last().filter(|a| a.checkpoint.seq > last) {
+        return broken(
+            records,
+            expected_seq,
+            format!(
+                "missing record: the checkpoint in {} (taken {} on {}) says the log reached record {}, it ends at {last} (tail deleted, head rolled back)",
+                a.source,
+                time_of(a.checkpoint.at),
+                a.checkpoint.node,
+                a.checkpoint.seq
+            ),
+        );
     }
     Ok(Verification {
         records,
@@ -351,6 +491,92 @@ pub async fn usernames(
         for r in q.fetch_all(&mut *c).await? {
             out.insert(r.try_get("id")?, r.try_get("username")?);
         }
+    }
+    Ok(out)
+}
+
+/// How many records carry the legacy, unkeyed seal.
+pub async fn count_legacy(c: &mut AnyConnection) -> Result<i64> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE key_id = $1")
+        .bind(LEGACY_KEY_ID)
+        .fetch_one(&mut *c)
+        .await?;
+    Ok(row.try_get("n")?)
+}
+
+/// A signed checkpoint of the current head, as seen on `node` at `now`.
+pub async fn checkpoint(
+    c: &mut AnyConnection,
+    keys: &AuditKeys,
+    node: &str,
+    now: Millis,
+) -> Result<Checkpoint> {
+    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_one(&mut *c)
+        .await?;
+    let (seq, hash): (i64, String) = (head.try_get("seq")?, head.try_get("hash")?);
+    Ok(Checkpoint::sign(keys, node, seq, &hash, now))
+}
+
+/// Appends the checkpoint as one line to `path` (created with its folder
+/// if missing; owner read/write only) and syncs it to disk.
+pub fn write_checkpoint(path: &Path, cp: &Checkpoint) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.append(true).create(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    f.write_all(format!("{}\n", cp.to_line()).as_bytes())?;
+    f.sync_data()
+}
+
+/// A checkpoint file that cannot be trusted: unreadable, or a line that
+/// is not a checkpoint or whose signature does not match.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckpointFileError {
+    #[error("cannot read checkpoint file {path}: {reason}")]
+    Io { path: String, reason: String },
+    #[error("checkpoint file {path} line {line}: {why}")]
+    Line {
+        path: String,
+        line: usize,
+        why: motcua_domain::audit::CheckpointError,
+    },
+}
+
+/// Reads every checkpoint of `path` and checks its signature with `keys`.
+pub fn read_checkpoints(
+    path: &Path,
+    keys: &AuditKeys,
+) -> std::result::Result<Vec<Anchor>, CheckpointFileError> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| CheckpointFileError::Io {
+        path: name.clone(),
+        reason: e.to_string(),
+    })?;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let bad = |why| CheckpointFileError::Line {
+            path: name.clone(),
+            line: i + 1,
+            why,
+        };
+        let cp = Checkpoint::parse_line(line).map_err(bad)?;
+        cp.check(keys).map_err(bad)?;
+        out.push(Anchor {
+            checkpoint: cp,
+            source: format!("{name} line {}", i + 1),
+        });
     }
     Ok(out)
 }

@@ -60,6 +60,8 @@ pub enum StoreError {
     Db(#[from] sqlx::Error),
     #[error("the database writer failed: {0}")]
     Writer(String),
+    #[error("audit: {0}")]
+    Audit(String),
     #[error("migration {version} ({name}) failed: {reason}")]
     Migration {
         version: i64,

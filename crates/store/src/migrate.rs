@@ -77,6 +77,12 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0011_api_tokens.sql"),
     },
     Migration {
+        version: 12,
+        name: "audit_key_id",
+        sqlite: include_str!("../migrations/sqlite/0012_audit_key_id.sql"),
+        postgres: include_str!("../migrations/postgres/0012_audit_key_id.sql"),
+    },
+    Migration {
         version: 13,
         name: "policy_acceptances",
         sqlite: include_str!("../migrations/sqlite/0013_policy_acceptances.sql"),

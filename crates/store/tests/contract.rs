@@ -7,7 +7,7 @@
 //! [`NOW`], never the system clock.
 
 use motcua_domain::account::AccountStatus;
-use motcua_domain::audit::{chain_hash, Record, GENESIS};
+use motcua_domain::audit::{chain_hash, AuditKeys, Checkpoint, CheckpointError, Record, GENESIS};
 use motcua_domain::throttle::State;
 use motcua_domain::{Millis, Role, DAY, HOUR, MINUTE, SECOND};
 use motcua_store::accounts::{self, NewAccount};
@@ -188,10 +188,30 @@ async fn postgres_db(admin_url: &str) -> TestDb {
     }
 }
 
+/// The audit keys every test's appends are sealed with: "k1" and "k2"
+/// (active), like a deployment after one rotation.
+fn test_keys() -> AuditKeys {
+    AuditKeys::new(
+        "k2",
+        std::collections::BTreeMap::from([
+            (
+                "k1".to_string(),
+                b"contract-suite-audit-key-number-1".to_vec(),
+            ),
+            (
+                "k2".to_string(),
+                b"contract-suite-audit-key-number-2".to_vec(),
+            ),
+        ]),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// Fresh, empty (unmigrated) databases: SQLite always, PostgreSQL if
 /// configured.
 async fn backends_unmigrated() -> Vec<TestDb> {
     warn_pg_skipped_once();
+    audit::install_keys(test_keys());
     let mut out = vec![sqlite_db().await];
     if let Some(url) = pg_url() {
         out.push(postgres_db(&url).await);
@@ -287,8 +307,8 @@ async fn exec(db: &TestDb, sql: &str) -> Result<u64, sqlx::Error> {
 
 async fn reinsert_audit(db: &TestDb, e: &audit::Entry) -> R {
     sqlx::query(
-        "INSERT INTO audit_log (seq, at, actor, action, target, ip, request_id, detail, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "INSERT INTO audit_log (seq, at, actor, action, target, ip, request_id, detail, prev_hash, hash, key_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(e.seq)
     .bind(e.at)
@@ -300,6 +320,7 @@ async fn reinsert_audit(db: &TestDb, e: &audit::Entry) -> R {
     .bind(&e.detail)
     .bind(&e.prev_hash)
     .bind(&e.hash)
+    .bind(&e.key_id)
     .execute(db.store.pool())
     .await?;
     Ok(())
@@ -1199,7 +1220,14 @@ async fn audit_chain_appends_and_verifies() -> R {
             request_id: e.request_id.clone(),
             detail: e.detail.clone(),
         };
-        assert_eq!(e.hash, chain_hash(&e.prev_hash, &rec), "{tag}: domain hash");
+        // Sealed with the active key, not the unkeyed legacy hash.
+        assert_eq!(e.key_id, "k2", "{tag}");
+        assert_eq!(
+            Ok(e.hash.clone()),
+            test_keys().hash("k2", &e.prev_hash, &rec),
+            "{tag}: domain hash"
+        );
+        assert_ne!(e.hash, chain_hash(&e.prev_hash, &rec), "{tag}: keyed");
 
         let about_1 = audit::list(&mut c, Some("account:1"), 10).await?;
         assert_eq!(
@@ -1288,7 +1316,8 @@ async fn audit_detects_tampering() -> R {
         .await?;
         assert_eq!(audit::verify(&mut c).await?.broken, None, "{tag}: restored");
 
-        // 2. Edit a row and recompute its own hash: the next link breaks.
+        // 2. Edit a row and recompute its own hash the unkeyed way: the
+        // keyed seal does not match.
         let e2 = audit_entry(&mut c, 2).await?;
         let forged = Record {
             seq: 2,
@@ -1308,7 +1337,7 @@ async fn audit_detects_tampering() -> R {
         let v = audit::verify(&mut c).await?;
         assert_eq!(
             v.broken,
-            Some((3, "link to previous record broken".to_string())),
+            Some((2, "record altered".to_string())),
             "{tag}: rehashed row"
         );
         sqlx::query("UPDATE audit_log SET detail = $1, hash = $2 WHERE seq = 2")
@@ -1486,6 +1515,456 @@ async fn audit_concurrent_appends_from_two_stores_keep_the_chain() -> R {
             "{tag}"
         );
         stores[1].close().await;
+    }
+    Ok(())
+}
+
+/// Appends `n` records about `account:1..n` at `NOW + i`.
+async fn append_n(c: &mut AnyConnection, from: i64, n: i64) -> R {
+    for i in from..from + n {
+        audit::append(
+            c,
+            &ctx("operator:1"),
+            "account.update",
+            &format!("account:{i}"),
+            &format!("detail {i}"),
+            NOW + i,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+fn record_of(e: &audit::Entry) -> Record {
+    Record {
+        seq: e.seq,
+        at: e.at,
+        actor: e.actor.clone(),
+        action: e.action.clone(),
+        target: e.target.clone(),
+        ip: e.ip.clone(),
+        request_id: e.request_id.clone(),
+        detail: e.detail.clone(),
+    }
+}
+
+/// The attacker of the old scheme: rewrites records from `from` on with
+/// the unkeyed SHA-256 (record `edit` gets detail "forged"), relinks them,
+/// optionally claims they are legacy records (`key_id` ''), and moves the
+/// head to the new last hash.
+async fn rewrite_unkeyed(db: &TestDb, from: i64, edit: i64, clear_key_ids: bool) -> R {
+    let mut c = db.store.conn().await?;
+    let mut all = audit::list(&mut c, None, 10_000).await?;
+    all.reverse();
+    let mut prev = match all.iter().find(|e| e.seq == from - 1) {
+        Some(e) => e.hash.clone(),
+        None => GENESIS.to_string(),
+    };
+    for e in all.iter().filter(|e| e.seq >= from) {
+        let mut rec = record_of(e);
+        if e.seq == edit {
+            rec.detail = "forged".into();
+        }
+        let hash = chain_hash(&prev, &rec);
+        sqlx::query(
+            "UPDATE audit_log SET detail = $1, prev_hash = $2, hash = $3, key_id = $4 WHERE seq = $5",
+        )
+        .bind(&rec.detail)
+        .bind(&prev)
+        .bind(&hash)
+        .bind(if clear_key_ids { "" } else { e.key_id.as_str() })
+        .bind(e.seq)
+        .execute(db.store.pool())
+        .await?;
+        prev = hash;
+    }
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(&prev)
+        .execute(db.store.pool())
+        .await?;
+    Ok(())
+}
+
+/// What the old, unkeyed `verify` checked: links, SHA-256 of each record
+/// from `from` on (the records before are the untouched originals), the
+/// head. True when the old check would find nothing wrong from `from` on.
+async fn old_scheme_accepts(c: &mut AnyConnection, from: i64) -> R<bool> {
+    let mut all = audit::list(c, None, 10_000).await?;
+    all.reverse();
+    let mut prev = GENESIS.to_string();
+    for (i, e) in all.iter().enumerate() {
+        if e.seq != i as i64 + 1
+            || e.prev_hash != prev
+            || (e.seq >= from && chain_hash(&prev, &record_of(e)) != e.hash)
+        {
+            return Ok(false);
+        }
+        prev = e.hash.clone();
+    }
+    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_one(&mut *c)
+        .await?;
+    use sqlx::Row;
+    let (seq, hash): (i64, String) = (head.try_get("seq")?, head.try_get("hash")?);
+    Ok(seq == all.len() as i64 && hash == prev)
+}
+
+fn temp_checkpoint_file() -> PathBuf {
+    std::env::temp_dir().join(format!("motcua_cp_{}.log", unique_suffix()))
+}
+
+/// Removes the file when dropped (also on panic).
+struct RemoveOnDrop(PathBuf);
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[tokio::test]
+async fn audit_edit_rehashed_the_unkeyed_way_is_detected() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        append_n(&mut c, 1, 6).await?;
+        let keys = test_keys();
+        let cp = audit::checkpoint(&mut c, &keys, "node-a", NOW + 100).await?;
+        assert_eq!(cp.seq, 6, "{tag}");
+        let anchors = [audit::Anchor {
+            checkpoint: cp,
+            source: "test line 1".into(),
+        }];
+        assert_eq!(
+            audit::verify_with(&mut c, Some(&keys), &anchors)
+                .await?
+                .broken,
+            None,
+            "{tag}"
+        );
+        drop_audit_triggers(&db).await?;
+
+        // Record 2 edited, 2..6 rehashed with the unkeyed SHA-256 and
+        // relinked, the head moved: the old check saw nothing…
+        rewrite_unkeyed(&db, 2, 2, false).await?;
+        assert_eq!(audit_entry(&mut c, 2).await?.detail, "forged", "{tag}");
+        assert!(
+            old_scheme_accepts(&mut c, 2).await?,
+            "{tag}: a perfect forgery of the old scheme"
+        );
+        // …the keyed seal of record 2 does not match.
+        assert_eq!(
+            audit::verify(&mut c).await?.broken,
+            Some((2, "record altered".to_string())),
+            "{tag}"
+        );
+
+        // Claiming the rewritten records predate audit keys does not help:
+        // unkeyed records may only precede keyed ones.
+        rewrite_unkeyed(&db, 2, 2, true).await?;
+        assert!(old_scheme_accepts(&mut c, 2).await?, "{tag}");
+        let v = audit::verify(&mut c).await?;
+        let (seq, why) = v.broken.ok_or_else(|| format!("{tag}: not detected"))?;
+        assert_eq!(seq, 2, "{tag}: {why}");
+        assert!(
+            why.contains("unkeyed record after keyed ones"),
+            "{tag}: {why}"
+        );
+
+        // The whole chain rewritten as legacy records: the chain alone
+        // cannot tell (documented), the checkpoint can.
+        rewrite_unkeyed(&db, 1, 2, true).await?;
+        assert!(old_scheme_accepts(&mut c, 1).await?, "{tag}");
+        assert_eq!(
+            audit::verify(&mut c).await?.broken,
+            None,
+            "{tag}: the known limit"
+        );
+        let v = audit::verify_with(&mut c, Some(&keys), &anchors).await?;
+        let (seq, why) = v.broken.ok_or_else(|| format!("{tag}: not detected"))?;
+        assert_eq!(seq, 6, "{tag}: {why}");
+        assert!(
+            why.contains("differs from the checkpoint in test line 1") && why.contains("node-a"),
+            "{tag}: {why}"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn audit_cut_tail_with_head_rolled_back_is_detected_by_a_checkpoint() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let file = temp_checkpoint_file();
+        let _rm = RemoveOnDrop(file.clone());
+        let keys = test_keys();
+        let mut c = db.store.conn().await?;
+        // An empty chain can be checkpointed too.
+        audit::write_checkpoint(
+            &file,
+            &audit::checkpoint(&mut c, &keys, "node-a", NOW).await?,
+        )?;
+        append_n(&mut c, 1, 6).await?;
+        audit::write_checkpoint(
+            &file,
+            &audit::checkpoint(&mut c, &keys, "node-a", NOW + 10).await?,
+        )?;
+        append_n(&mut c, 7, 2).await?;
+        audit::write_checkpoint(
+            &file,
+            &audit::checkpoint(&mut c, &keys, "node-b", NOW + 20).await?,
+        )?;
+        let anchors = audit::read_checkpoints(&file, &keys)?;
+        assert_eq!(
+            anchors.iter().map(|a| a.checkpoint.seq).collect::<Vec<_>>(),
+            vec![0, 6, 8],
+            "{tag}"
+        );
+        assert_eq!(
+            audit::verify_with(&mut c, Some(&keys), &anchors).await?,
+            audit::Verification {
+                records: 8,
+                broken: None
+            },
+            "{tag}"
+        );
+        let saved: Vec<audit::Entry> = {
+            let mut all = audit::list(&mut c, None, 100).await?;
+            all.reverse();
+            all
+        };
+
+        // Records 6..8 deleted and the head rolled back to record 5.
+        drop_audit_triggers(&db).await?;
+        exec(&db, "DELETE FROM audit_log WHERE seq > 5").await?;
+        sqlx::query("UPDATE audit_head SET seq = 5, hash = $1 WHERE id = 1")
+            .bind(&saved[4].hash)
+            .execute(db.store.pool())
+            .await?;
+        // The chain alone looks whole…
+        assert_eq!(
+            audit::verify(&mut c).await?.broken,
+            None,
+            "{tag}: the known limit"
+        );
+        // …the checkpoints remember more.
+        let v = audit::verify_with(&mut c, Some(&keys), &anchors).await?;
+        let (seq, why) = v
+            .broken
+            .ok_or_else(|| format!("{tag}: cut tail not detected"))?;
+        assert_eq!(seq, 6, "{tag}: {why}");
+        assert!(
+            why.contains("missing record")
+                && why.contains("reached record 8")
+                && why.contains("it ends at 5"),
+            "{tag}: {why}"
+        );
+        assert!(
+            why.contains(&format!("{} line 3", file.display())),
+            "{tag}: {why}"
+        );
+
+        // Put back, then cut only what came after the second checkpoint:
+        // with the third one it is found, without it (truncation after the
+        // last checkpoint) it is not.
+        for e in &saved[5..] {
+            reinsert_audit(&db, e).await?;
+        }
+        assert_eq!(
+            audit::verify_with(&mut c, Some(&keys), &anchors)
+                .await?
+                .broken,
+            None,
+            "{tag}: restored"
+        );
+        exec(&db, "DELETE FROM audit_log WHERE seq > 6").await?;
+        sqlx::query("UPDATE audit_head SET seq = 6, hash = $1 WHERE id = 1")
+            .bind(&saved[5].hash)
+            .execute(db.store.pool())
+            .await?;
+        let v = audit::verify_with(&mut c, Some(&keys), &anchors).await?;
+        assert_eq!(v.broken.map(|b| b.0), Some(7), "{tag}");
+        let v = audit::verify_with(&mut c, Some(&keys), &anchors[..2]).await?;
+        assert_eq!(v.broken, None, "{tag}: after the last checkpoint");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn audit_key_rotation_and_legacy_records_verify() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        // Two records of an older version: unkeyed, no key id.
+        let mut prev = GENESIS.to_string();
+        for seq in 1..=2 {
+            let rec = Record {
+                seq,
+                at: NOW + seq,
+                actor: "operator:1".into(),
+                action: "account.create".into(),
+                target: format!("account:{seq}"),
+                ip: String::new(),
+                request_id: String::new(),
+                detail: String::new(),
+            };
+            let hash = chain_hash(&prev, &rec);
+            sqlx::query(
+                "INSERT INTO audit_log (seq, at, actor, action, target, ip, request_id, detail, prev_hash, hash) \
+                 VALUES ($1, $2, $3, $4, $5, '', '', '', $6, $7)",
+            )
+            .bind(rec.seq)
+            .bind(rec.at)
+            .bind(&rec.actor)
+            .bind(&rec.action)
+            .bind(&rec.target)
+            .bind(&prev)
+            .bind(&hash)
+            .execute(db.store.pool())
+            .await?;
+            prev = hash;
+        }
+        // Then keys: first k1 alone…
+        let k1_only = AuditKeys::single("k1", b"contract-suite-audit-key-number-1")?;
+        for i in 3..=4 {
+            audit::append_with(&mut c, &k1_only, &ctx("operator:1"), "a", "t", "", NOW + i).await?;
+        }
+        // …then k2 added and active (the process's keys).
+        append_n(&mut c, 5, 2).await?;
+        let mut all = audit::list(&mut c, None, 100).await?;
+        all.reverse();
+        assert_eq!(
+            all.iter().map(|e| e.key_id.as_str()).collect::<Vec<_>>(),
+            vec!["", "", "k1", "k1", "k2", "k2"],
+            "{tag}"
+        );
+        let keys = test_keys();
+        assert_eq!(
+            audit::verify_with(&mut c, Some(&keys), &[]).await?,
+            audit::Verification {
+                records: 6,
+                broken: None
+            },
+            "{tag}: both keys configured"
+        );
+        assert_eq!(audit::count_legacy(&mut c).await?, 2, "{tag}");
+
+        // k1 dropped from the configuration: a clear message at record 3.
+        let k2_only = AuditKeys::single("k2", b"contract-suite-audit-key-number-2")?;
+        let v = audit::verify_with(&mut c, Some(&k2_only), &[]).await?;
+        let (seq, why) = v
+            .broken
+            .ok_or_else(|| format!("{tag}: missing key not reported"))?;
+        assert_eq!(seq, 3, "{tag}: {why}");
+        assert!(
+            why.contains("audit key 'k1'") && why.contains("not configured"),
+            "{tag}: {why}"
+        );
+        // No keys at all: the legacy records still check, the first keyed
+        // one names its key.
+        let v = audit::verify_with(&mut c, None, &[]).await?;
+        assert_eq!(v.broken.map(|b| b.0), Some(3), "{tag}");
+        // The same id with another secret: altered.
+        let wrong = AuditKeys::new(
+            "k2",
+            std::collections::BTreeMap::from([
+                (
+                    "k1".to_string(),
+                    b"contract-suite-audit-key-number-X".to_vec(),
+                ),
+                (
+                    "k2".to_string(),
+                    b"contract-suite-audit-key-number-2".to_vec(),
+                ),
+            ]),
+        )?;
+        let v = audit::verify_with(&mut c, Some(&wrong), &[]).await?;
+        assert_eq!(v.broken, Some((3, "record altered".to_string())), "{tag}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn audit_tampered_checkpoint_file_is_detected() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let file = temp_checkpoint_file();
+        let _rm = RemoveOnDrop(file.clone());
+        let keys = test_keys();
+        let mut c = db.store.conn().await?;
+        append_n(&mut c, 1, 3).await?;
+        audit::write_checkpoint(
+            &file,
+            &audit::checkpoint(&mut c, &keys, "node-a", NOW + 10).await?,
+        )?;
+        append_n(&mut c, 4, 2).await?;
+        audit::write_checkpoint(
+            &file,
+            &audit::checkpoint(&mut c, &keys, "node-a", NOW + 20).await?,
+        )?;
+        let good = std::fs::read_to_string(&file)?;
+        assert_eq!(audit::read_checkpoints(&file, &keys)?.len(), 2, "{tag}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&file)?.permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{tag}: owner only");
+        }
+
+        let line_error = |text: String| -> R<String> {
+            std::fs::write(&file, text)?;
+            match audit::read_checkpoints(&file, &keys) {
+                Err(e @ audit::CheckpointFileError::Line { .. }) => Ok(e.to_string()),
+                other => Err(format!("{tag}: expected a bad line, got {other:?}").into()),
+            }
+        };
+        // The second line's sequence lowered (to hide a cut tail).
+        let msg = line_error(good.replace(" seq=5 ", " seq=3 "))?;
+        assert!(
+            msg.contains("line 2") && msg.contains("signature does not match"),
+            "{tag}: {msg}"
+        );
+        // Its hash replaced.
+        let cp2 = Checkpoint::parse_line(good.lines().nth(1).unwrap_or_default())?;
+        let msg = line_error(good.replace(&cp2.hash, &GENESIS.replace('0', "a")))?;
+        assert!(msg.contains("line 2"), "{tag}: {msg}");
+        // A line signed with a key of the attacker's own, same id.
+        let stranger = AuditKeys::single("k2", b"an-attacker-chose-this-key-000000")?;
+        let forged = Checkpoint::sign(&stranger, "node-a", 3, &cp2.hash, NOW + 30);
+        let msg = line_error(format!("{good}{}\n", forged.to_line()))?;
+        assert!(
+            msg.contains("line 3") && msg.contains("signature"),
+            "{tag}: {msg}"
+        );
+        // A key that is not configured.
+        let other = AuditKeys::single("k9", b"an-attacker-chose-this-key-000000")?;
+        let unknown = Checkpoint::sign(&other, "node-a", 3, &cp2.hash, NOW + 30);
+        let msg = line_error(format!("{}\n{good}", unknown.to_line()))?;
+        assert!(
+            msg.contains("line 1") && msg.contains("'k9'"),
+            "{tag}: {msg}"
+        );
+        // Not a checkpoint at all.
+        let msg = line_error(format!("{good}seq=99\n"))?;
+        assert!(
+            msg.contains("line 3") && msg.contains("not a checkpoint"),
+            "{tag}: {msg}"
+        );
+        assert!(
+            matches!(
+                Checkpoint::parse_line("seq=99"),
+                Err(CheckpointError::Malformed)
+            ),
+            "{tag}"
+        );
+        // A missing file is an error, not an empty list.
+        std::fs::remove_file(&file)?;
+        let e = audit::read_checkpoints(&file, &keys)
+            .err()
+            .ok_or_else(|| format!("{tag}: missing file accepted"))?;
+        assert!(
+            e.to_string().contains("cannot read checkpoint file"),
+            "{tag}: {e}"
+        );
     }
     Ok(())
 }
@@ -2551,9 +3030,39 @@ async fn eid_link_requests_are_spent_once_and_expire() -> R {
         // Expired: neither shown nor spent.
         assert_eq!(
             identity::open_eid_link_request(&mut c, "h1", NOW + 15 * MINUTE).await?,
-// ---------------------------------------------------------------------------
-// Audit log: the console's filtered, keyset-paged view
-// ---------------------------------------------------------------------------
+            None,
+            "{tag}"
+        );
+        assert_eq!(
+            identity::spend_eid_link_request(&mut c, "h1", NOW + 15 * MINUTE).await?,
+            None,
+            "{tag}"
+        );
+        // Spent once.
+        assert_eq!(
+            identity::spend_eid_link_request(&mut c, "h1", NOW + 2).await?,
+            Some(req.clone()),
+            "{tag}"
+        );
+        assert_eq!(
+            identity::spend_eid_link_request(&mut c, "h1", NOW + 3).await?,
+            None,
+            "{tag}: spent"
+        );
+        assert_eq!(
+            identity::open_eid_link_request(&mut c, "h1", NOW + 3).await?,
+            None,
+            "{tag}"
+        );
+        // The purge removes it once expired.
+        assert_eq!(
+            identity::purge_expired(&mut c, NOW + HOUR).await?,
+            1,
+            "{tag}"
+        );
+    }
+    Ok(())
+}
 
 fn seqs(entries: &[audit::Entry]) -> Vec<i64> {
     entries.iter().map(|e| e.seq).collect()
@@ -2760,31 +3269,6 @@ async fn compromise_reports_stay_open_until_handled() -> R {
             "{tag}"
         );
         assert_eq!(
-            identity::spend_eid_link_request(&mut c, "h1", NOW + 15 * MINUTE).await?,
-            None,
-            "{tag}"
-        );
-        // Spent once.
-        assert_eq!(
-            identity::spend_eid_link_request(&mut c, "h1", NOW + 2).await?,
-            Some(req.clone()),
-            "{tag}"
-        );
-        assert_eq!(
-            identity::spend_eid_link_request(&mut c, "h1", NOW + 3).await?,
-            None,
-            "{tag}: spent"
-        );
-        assert_eq!(
-            identity::open_eid_link_request(&mut c, "h1", NOW + 3).await?,
-            None,
-            "{tag}"
-        );
-        // The purge removes it once expired.
-        assert_eq!(
-            identity::purge_expired(&mut c, NOW + HOUR).await?,
-            1,
-            "{tag}"
             activity::mark_report_handled(&mut c, 999_999, NOW).await?,
             None,
             "{tag}"

@@ -258,3 +258,314 @@ fn location(r: &reqwest::Response) -> String {
         .unwrap_or_default()
         .to_string()
 }
+
+/// The head of the audit chain: (seq, hash).
+async fn audit_head(c: &mut sqlx::AnyConnection) -> (i64, String) {
+    use sqlx::Row;
+    let r = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_one(&mut *c)
+        .await
+        .unwrap_or_else(|e| panic!("audit head: {e}"));
+    (r.get("seq"), r.get("hash"))
+}
+
+/// The only `audit-checkpoints-*.log` file in the sandbox.
+fn checkpoint_file(sb: &Sandbox) -> std::path::PathBuf {
+    let files: Vec<_> = std::fs::read_dir(sb.path())
+        .unwrap_or_else(|e| panic!("{e}"))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("audit-checkpoints-") && n.ends_with(".log"))
+        })
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    files[0].clone()
+}
+
+/// With no configuration the key is generated once into the data folder;
+/// `admin audit-checkpoint` anchors the head outside the database; a tail
+/// cut with the head rolled back, an edit rehashed the old unkeyed way and
+/// an edited checkpoint line all make `verify-audit` fail (exit 1) naming
+/// the first bad record or line.
+pub async fn audit_checkpoint_flow(sb: &Sandbox, backend: Backend) {
+    let be = backend.name();
+    for (u, n) in [("cd.ba", "Công dân Ba"), ("cd.bon", "Công dân Bốn")] {
+        sb.create_account(u, n, &format!("{u}@example.vn"), "citizen");
+    }
+    sb.ok(&["admin", "lock", "cd.ba", "--reason", "Kiểm tra"]);
+    sb.ok(&["admin", "unlock", "cd.ba", "--reason", "Đã kiểm tra"]);
+    let key_file = std::fs::read_to_string(sb.path().join("audit.key"))
+        .unwrap_or_else(|e| panic!("{be}: generated audit key: {e}"));
+    let secret = key_file.trim().split_once(':').map(|(_, s)| s.to_string());
+    let secret = secret.unwrap_or_else(|| panic!("{be}: {key_file}"));
+
+    let mut c = connect(sb).await;
+    let (head, _) = audit_head(&mut c).await;
+    assert!(head >= 4, "{be}: {head}");
+    let out = sb.ok(&["admin", "audit-checkpoint"]);
+    assert!(
+        out.stdout
+            .contains(&format!("audit checkpoint written: record {head} to ")),
+        "{be}: {out}"
+    );
+    let cp_file = checkpoint_file(sb);
+    let out = sb.ok(&["admin", "verify-audit"]);
+    assert!(
+        out.stdout
+            .contains(&format!("audit log intact: {head} records"))
+            && out.stdout.contains("1 checkpoints agree"),
+        "{be}: {out}"
+    );
+    assert!(
+        !out.stdout.contains(&secret) && !out.stderr.contains(&secret),
+        "{be}: the key never shows"
+    );
+
+    // The last two records deleted and the head rolled back: the chain
+    // alone is consistent, the checkpoint is not.
+    drop_audit_triggers(&mut c, backend).await;
+    let cut = format!("DELETE FROM audit_log WHERE seq > {}", head - 2);
+    assert_eq!(exec(&mut c, &cut).await.ok(), Some(2), "{be}");
+    let roll = format!(
+        "UPDATE audit_head SET seq = seq - 2, hash = (SELECT hash FROM audit_log WHERE seq = {}) WHERE id = 1",
+        head - 2
+    );
+    assert_eq!(exec(&mut c, &roll).await.ok(), Some(1), "{be}");
+    let out = sb.run(&["admin", "verify-audit"]);
+    assert_eq!(out.code, 1, "{be}: {out}");
+    assert!(
+        out.stdout
+            .contains(&format!("BROKEN at record {}: missing record", head - 1))
+            && out.stdout.contains(&format!("reached record {head}")),
+        "{be}: {out}"
+    );
+    // Against no checkpoint file (another, empty one) it would pass: the
+    // checkpoint is what finds it.
+    let empty = sb.path().join("empty.log");
+    std::fs::write(&empty, "").unwrap_or_else(|e| panic!("{e}"));
+    sb.ok(&[
+        "admin",
+        "verify-audit",
+        "--checkpoints",
+        empty.to_str().unwrap_or_default(),
+    ]);
+
+    // Record 2 edited, its hash and every later one recomputed with the
+    // old unkeyed SHA-256, the head moved along: the keyed seal finds it.
+    let rows = {
+        use sqlx::Row;
+        sqlx::query("SELECT seq, at, actor, action, target, ip, request_id, detail, prev_hash FROM audit_log ORDER BY seq")
+            .fetch_all(&mut c)
+            .await
+            .unwrap_or_else(|e| panic!("{be}: {e}"))
+            .iter()
+            .map(|r| motcua_domain::audit::Record {
+                seq: r.get("seq"),
+                at: r.get("at"),
+                actor: r.get("actor"),
+                action: r.get("action"),
+                target: r.get("target"),
+                ip: r.get("ip"),
+                request_id: r.get("request_id"),
+                detail: r.get("detail"),
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut prev: String = sqlx::query_scalar("SELECT hash FROM audit_log WHERE seq = 1")
+        .fetch_one(&mut c)
+        .await
+        .unwrap_or_else(|e| panic!("{be}: {e}"));
+    for mut rec in rows.into_iter().filter(|r| r.seq >= 2) {
+        if rec.seq == 2 {
+            rec.detail = "{\"reason\":\"không có gì\"}".into();
+        }
+        let hash = motcua_domain::audit::chain_hash(&prev, &rec);
+        sqlx::query("UPDATE audit_log SET detail = $1, prev_hash = $2, hash = $3 WHERE seq = $4")
+            .bind(&rec.detail)
+            .bind(&prev)
+            .bind(&hash)
+            .bind(rec.seq)
+            .execute(&mut c)
+            .await
+            .unwrap_or_else(|e| panic!("{be}: {e}"));
+        prev = hash;
+    }
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(&prev)
+        .execute(&mut c)
+        .await
+        .unwrap_or_else(|e| panic!("{be}: {e}"));
+    c.close().await.ok();
+    let out = sb.run(&[
+        "admin",
+        "verify-audit",
+        "--checkpoints",
+        empty.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(out.code, 1, "{be}: {out}");
+    assert!(
+        out.stdout.contains("BROKEN at record 2: record altered"),
+        "{be}: {out}"
+    );
+
+    // An edited checkpoint line (the sequence lowered to hide the cut).
+    let text = std::fs::read_to_string(&cp_file).unwrap_or_else(|e| panic!("{e}"));
+    let forged = text.replace(&format!(" seq={head} "), &format!(" seq={} ", head - 2));
+    assert_ne!(forged, text, "{be}");
+    std::fs::write(&cp_file, forged).unwrap_or_else(|e| panic!("{e}"));
+    let out = sb.run(&["admin", "verify-audit"]);
+    assert_eq!(out.code, 1, "{be}: {out}");
+    assert!(
+        out.stdout.contains("audit checkpoints BROKEN")
+            && out.stdout.contains("line 1: signature does not match"),
+        "{be}: {out}"
+    );
+    // A checkpoint file that is not there, when named, is an error too.
+    let out = sb.run(&[
+        "admin",
+        "verify-audit",
+        "--checkpoints",
+        "/nonexistent/cp.log",
+    ]);
+    assert_eq!(out.code, 1, "{be}: {out}");
+    assert!(
+        out.stdout.contains("cannot read checkpoint file"),
+        "{be}: {out}"
+    );
+}
+
+#[tokio::test]
+async fn sqlite_audit_checkpoint_detects_cut_tail_and_rehashed_edit() {
+    let sb = Sandbox::sqlite();
+    audit_checkpoint_flow(&sb, Backend::Sqlite).await;
+}
+
+/// Keys from the environment: records sealed under k1, then under k2
+/// after rotation, verify while both are configured; without k1 the check
+/// fails and names it.
+#[tokio::test]
+async fn audit_key_rotation_by_environment() {
+    let sb = Sandbox::sqlite();
+    let k1 = "1f".repeat(32);
+    let k2 = "2e".repeat(32);
+    let with = |args: &[&str], keys: &[(&str, &str)], active: &str| {
+        let mut cmd = sb.cmd(args);
+        for (id, k) in keys {
+            cmd.env(format!("MOTCUA_AUDIT__KEYS__{id}"), k);
+        }
+        cmd.env("MOTCUA_AUDIT__ACTIVE_KEY", active);
+        crate::support::run(cmd)
+    };
+    let out = with(
+        &[
+            "admin",
+            "create-account",
+            "--username",
+            "cd.nam",
+            "--full-name",
+            "Công dân Năm",
+            "--role",
+            "citizen",
+        ],
+        &[("K1", &k1)],
+        "k1",
+    );
+    assert_eq!(out.code, 0, "{out}");
+    let out = with(
+        &["admin", "lock", "cd.nam", "--reason", "Luân chuyển khoá"],
+        &[("K1", &k1), ("K2", &k2)],
+        "k2",
+    );
+    assert_eq!(out.code, 0, "{out}");
+    assert!(
+        !sb.path().join("audit.key").exists(),
+        "configured keys: nothing generated"
+    );
+    let out = with(
+        &["admin", "verify-audit"],
+        &[("K1", &k1), ("K2", &k2)],
+        "k2",
+    );
+    assert_eq!(out.code, 0, "{out}");
+    assert!(
+        out.stdout.contains("audit keys: k1, k2 (active k2)"),
+        "{out}"
+    );
+    assert!(
+        !out.stdout.contains(&k1) && !out.stderr.contains(&k1),
+        "{out}"
+    );
+    let mut c = connect(&sb).await;
+    let ids: Vec<String> = sqlx::query_scalar("SELECT key_id FROM audit_log ORDER BY seq")
+        .fetch_all(&mut c)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    c.close().await.ok();
+    assert_eq!(ids.first().map(String::as_str), Some("k1"), "{ids:?}");
+    assert_eq!(ids.last().map(String::as_str), Some("k2"), "{ids:?}");
+
+    let out = with(&["admin", "verify-audit"], &[("K2", &k2)], "k2");
+    assert_eq!(out.code, 1, "{out}");
+    assert!(
+        out.stdout
+            .contains("BROKEN at record 1: sealed with audit key 'k1', which is not configured"),
+        "{out}"
+    );
+    // A bad key is refused at start with a one-line message without it.
+    let out = with(&["admin", "verify-audit"], &[("K1", "abcd")], "k1");
+    crate::support::assert_one_line_error(&out, 2, "audit key 'k1' is too short", "short key");
+}
+
+/// `serve` warns that the generated key is for demos, writes a checkpoint
+/// at start and another at a graceful shutdown (SIGTERM) after more
+/// records were appended.
+#[cfg(unix)]
+#[tokio::test]
+async fn serve_writes_audit_checkpoints_at_start_and_shutdown() {
+    let sb = Sandbox::sqlite();
+    sb.create_account("cd.sau", "Công dân Sáu", "cd.sau@example.vn", "citizen");
+    let mut c = connect(&sb).await;
+    let (head0, _) = audit_head(&mut c).await;
+    c.close().await.ok();
+    let mut server = sb.serve();
+    server.wait_for_log("audit key not configured");
+    let start = std::time::Instant::now();
+    let file = loop {
+        let found = std::fs::read_dir(sb.path())
+            .ok()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok())
+            .any(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with("audit-checkpoints-")
+            });
+        if found {
+            break checkpoint_file(&sb);
+        }
+        assert!(start.elapsed().as_secs() < 10, "no checkpoint at start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let first = std::fs::read_to_string(&file).unwrap_or_default();
+    assert_eq!(first.lines().count(), 1, "{first}");
+    assert!(
+        first.contains(&format!(" seq={head0} ")),
+        "{head0}: {first}"
+    );
+    sb.ok(&["admin", "lock", "cd.sau", "--reason", "Kiểm tra"]);
+    server.terminate();
+    let text = std::fs::read_to_string(&file).unwrap_or_default();
+    assert_eq!(text.lines().count(), 2, "{text}");
+    let mut c = connect(&sb).await;
+    let (head, _) = audit_head(&mut c).await;
+    c.close().await.ok();
+    assert!(
+        head > head0 && text.contains(&format!(" seq={head} ")),
+        "{head}: {text}"
+    );
+    let out = sb.ok(&["admin", "verify-audit"]);
+    assert!(out.stdout.contains("2 checkpoints agree"), "{out}");
+}

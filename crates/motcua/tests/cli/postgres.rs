@@ -2,7 +2,7 @@
 //! (e.g. `postgres://postgres@127.0.0.1:5432/test`): each test gets a fresh
 //! database, created with `CREATE DATABASE` and dropped afterwards. In CI
 //! (`CI=true`) the URL is required.
-use crate::admin::{admin_flow, Backend};
+use crate::admin::{admin_flow, audit_checkpoint_flow, Backend};
 use crate::support::{in_ci, loud, pg_url, unique, Sandbox, PG_ENV};
 use sqlx::Connection;
 
@@ -92,6 +92,18 @@ async fn postgres_migrate_create_lock_unlock_verify_and_tamper() {
     let db = PgDatabase::create(&admin_url).await;
     let sb = Sandbox::with_database(&db.url);
     admin_flow(&sb, Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn postgres_audit_checkpoint_detects_cut_tail_and_rehashed_edit() {
+    let Some(admin_url) =
+        pg_or_skip("postgres_audit_checkpoint_detects_cut_tail_and_rehashed_edit")
+    else {
+        return;
+    };
+    let db = PgDatabase::create(&admin_url).await;
+    let sb = Sandbox::with_database(&db.url);
+    audit_checkpoint_flow(&sb, Backend::Postgres).await;
 }
 
 /// Through `DATABASE_URL` (the other spelling), `serve` runs on PostgreSQL

@@ -375,6 +375,24 @@ impl Server {
         }
     }
 
+    /// Stops the server gracefully (SIGTERM) and waits for it to exit.
+    #[cfg(unix)]
+    pub fn terminate(&mut self) {
+        let pid = self.child.id().to_string();
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status();
+        let start = Instant::now();
+        while self.child.try_wait().ok().flatten().is_none() {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "motcua serve did not stop on SIGTERM; logs:\n{}",
+                self.logs()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     pub fn port(&self) -> u16 {
         self.url
             .rsplit(':')

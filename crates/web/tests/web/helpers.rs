@@ -215,6 +215,10 @@ impl Node {
                 .expect("bind");
         let addr = listener.local_addr().expect("local addr");
         let base = format!("http://{addr}");
+        // Audit records are sealed with a key kept outside the database.
+        motcua_store::audit::install_keys(
+            motcua_domain::audit::AuditKeys::single("web-tests", &[0x5a; 32]).expect("audit key"),
+        );
         let store = Store::connect(&db.url, 4)
             .await
             .unwrap_or_else(|e| panic!("{}: connect: {e}", db.name()));
