@@ -575,7 +575,8 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(c.public_url, "http://[::1]:8443");
         // --listen moves it too.
-        c.set_listen("127.0.0.1:9001").unwrap_or_else(|e| panic!("{e}"));
+        c.set_listen("127.0.0.1:9001")
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(c.public_url, "http://127.0.0.1:9001");
         // A given public_url (a proxy's) stays.
         let mut c = Config::parse(
@@ -585,7 +586,8 @@ mod tests {
         )
         .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(c.public_url, "https://dichvucong.example.vn");
-        c.set_listen("127.0.0.1:9001").unwrap_or_else(|e| panic!("{e}"));
+        c.set_listen("127.0.0.1:9001")
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(c.public_url, "https://dichvucong.example.vn");
         assert!(c.set_listen("nowhere").is_err());
     }

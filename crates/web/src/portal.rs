@@ -328,11 +328,7 @@ fn inline(s: &str) -> String {
                         .any(|p| url.starts_with(p))
                         || (url.starts_with('/') && !url.starts_with("//"));
                     if safe && !text.contains('[') {
-                        out.push_str(&format!(
-                            "<a href=\"{}\">{}</a>",
-                            escape(url),
-                            inline(text)
-                        ));
+                        out.push_str(&format!("<a href=\"{}\">{}</a>", escape(url), inline(text)));
                         rest = tail;
                         continue;
                     }
@@ -438,7 +434,10 @@ mod tests {
         assert!(html.contains("<strong>bold</strong>"), "{html}");
         assert!(html.contains("<a href=\"/privacy\">link</a>"), "{html}");
         assert!(html.contains("&lt;script&gt;"), "{html}");
-        assert!(html.contains("<ul>\n<li>one</li>\n<li>two</li>\n</ul>"), "{html}");
+        assert!(
+            html.contains("<ul>\n<li>one</li>\n<li>two</li>\n</ul>"),
+            "{html}"
+        );
         assert!(html.contains("<ol>\n<li>first</li>"), "{html}");
         assert!(!html.contains("href=\"javascript"), "{html}");
     }

@@ -208,7 +208,10 @@ fn code_from_mail(dir: &std::path::Path, to: &str) -> String {
                 return code.to_string();
             }
         }
-        assert!(start.elapsed() < Duration::from_secs(30), "no code mail to {to}");
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no code mail to {to}"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
 }
@@ -259,7 +262,10 @@ async fn demo_moves_to_another_port_with_the_same_data() {
         .post(&form_url)
         .form(&[
             ("csrf", csrf(&form).as_str()),
-            ("captcha_id", attr(&form, "name=\"captcha_id\" value=\"").as_str()),
+            (
+                "captcha_id",
+                attr(&form, "name=\"captcha_id\" value=\"").as_str(),
+            ),
             ("captcha", attr(&form, "data-answer=\"").as_str()),
             ("full_name", "Trần Văn Bảo"),
             ("email", "ketoan@saomai.example.vn"),
@@ -268,7 +274,12 @@ async fn demo_moves_to_another_port_with_the_same_data() {
         .send()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER, "{}", r.text().await.unwrap_or_default());
+    assert_eq!(
+        r.status(),
+        reqwest::StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap_or_default()
+    );
     let confirm = format!("{form_url}/confirm");
     let code = code_from_mail(&sb.mail_dir(), "ketoan@saomai.example.vn");
     let page = client
@@ -302,7 +313,9 @@ async fn demo_moves_to_another_port_with_the_same_data() {
         "{}",
         demo.printed
     );
-    assert!(demo.printed.contains(&format!("Motcua listening on {base}")));
+    assert!(demo
+        .printed
+        .contains(&format!("Motcua listening on {base}")));
     assert!(demo.printed.contains("issued again"), "{}", demo.printed);
     assert!(
         !demo.printed.contains(&format!(":{first}")),
@@ -310,15 +323,14 @@ async fn demo_moves_to_another_port_with_the_same_data() {
         demo.printed
     );
     // The development e-ID names the new address…
-    let discovery: serde_json::Value = reqwest::get(format!(
-        "{base}/dev-eid/.well-known/openid-configuration"
-    ))
-    .await
-    .and_then(|r| r.error_for_status())
-    .unwrap_or_else(|e| panic!("{e}"))
-    .json()
-    .await
-    .unwrap_or_else(|e| panic!("{e}"));
+    let discovery: serde_json::Value =
+        reqwest::get(format!("{base}/dev-eid/.well-known/openid-configuration"))
+            .await
+            .and_then(|r| r.error_for_status())
+            .unwrap_or_else(|e| panic!("{e}"))
+            .json()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(discovery["issuer"], format!("{base}/dev-eid"));
     // …and an e-ID login goes through it to the portal's consent screen.
     let b = reqwest::Client::builder()
@@ -331,14 +343,24 @@ async fn demo_moves_to_another_port_with_the_same_data() {
         .send()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let authorize = r.headers()["location"].to_str().unwrap_or_default().to_string();
-    assert!(authorize.starts_with(&format!("{base}/dev-eid/")), "{authorize}");
+    let authorize = r.headers()["location"]
+        .to_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        authorize.starts_with(&format!("{base}/dev-eid/")),
+        "{authorize}"
+    );
     let page = b
         .get(&authorize)
         .send()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(page.status(), reqwest::StatusCode::OK, "the OP accepts the redirect URI");
+    assert_eq!(
+        page.status(),
+        reqwest::StatusCode::OK,
+        "the OP accepts the redirect URI"
+    );
     let page = page.text().await.unwrap_or_default();
     let r = b
         .post(format!("{base}/dev-eid/authorize"))
@@ -350,10 +372,23 @@ async fn demo_moves_to_another_port_with_the_same_data() {
         .send()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let callback = r.headers()["location"].to_str().unwrap_or_default().to_string();
-    assert!(callback.starts_with(&format!("{base}/auth/eid/callback")), "{callback}");
-    let r = b.get(&callback).send().await.unwrap_or_else(|e| panic!("{e}"));
-    let to = r.headers()["location"].to_str().unwrap_or_default().to_string();
+    let callback = r.headers()["location"]
+        .to_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        callback.starts_with(&format!("{base}/auth/eid/callback")),
+        "{callback}"
+    );
+    let r = b
+        .get(&callback)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let to = r.headers()["location"]
+        .to_str()
+        .unwrap_or_default()
+        .to_string();
     assert!(to.starts_with("/register/eid/"), "{to}");
 
     // The certificates name the new address's CRL and OCSP…
@@ -375,7 +410,10 @@ async fn demo_moves_to_another_port_with_the_same_data() {
     // …and the personal one (also the SIM's) verifies for a sign-up.
     let person = leaf(&sb, "person");
     let r = token_flow(&base, "register", &person).await;
-    let to = r.headers()["location"].to_str().unwrap_or_default().to_string();
+    let to = r.headers()["location"]
+        .to_str()
+        .unwrap_or_default()
+        .to_string();
     assert!(to.starts_with("/register/certificate/"), "{to}");
 }
 
@@ -426,7 +464,10 @@ async fn signed_up_client(
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
-    let to = r.headers()["location"].to_str().unwrap_or_default().to_string();
+    let to = r.headers()["location"]
+        .to_str()
+        .unwrap_or_default()
+        .to_string();
     assert!(to.starts_with("/register/certificate/"), "{to}");
     (client, format!("{base}{to}"))
 }

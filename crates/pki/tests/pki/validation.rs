@@ -645,7 +645,8 @@ proptest! {
 async fn a_leaf_reissued_for_a_new_base_url_keeps_its_binding_and_verifies() {
     let dir = std::env::temp_dir().join(format!("motcua-reissue-{}", rand_suffix()));
     // First run: served at an address that is gone now.
-    let first = TestPki::create(NOW, KeyAlg::P256, "http://127.0.0.1:9/dev-pki", Some(&dir)).unwrap();
+    let first =
+        TestPki::create(NOW, KeyAlg::P256, "http://127.0.0.1:9/dev-pki", Some(&dir)).unwrap();
     let spec = LeafSpec::person("Trần Văn Bảo", "001089001234", NOW);
     let old = first.issue(&spec).unwrap();
     drop(first);

@@ -459,9 +459,7 @@ pub async fn signup_form(
     Path(id): Path<String>,
 ) -> Response {
     match open_signup(&state, &ctx, &id).await {
-        Ok(Some((_, p))) => {
-            render_signup(&state, &ctx, &id, p, vec![], Default::default()).await
-        }
+        Ok(Some((_, p))) => render_signup(&state, &ctx, &id, p, vec![], Default::default()).await,
         Ok(None) => signup_gone(&state, &ctx),
         Err(e) => e.into_response(),
     }
@@ -813,10 +811,7 @@ pub async fn download_file(State(state): State<AppState>, Path(file): Path<Strin
                 "application/octet-stream"
             };
             h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
-            h.insert(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("no-cache"),
-            );
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
             if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
                 h.insert(header::CONTENT_DISPOSITION, v);
             }

@@ -249,7 +249,8 @@ impl Node {
             ));
         }
         if let Some(p) = &opts.portal {
-            state = state.with_portal(motcua_web::portal::Portal::from_config(p).expect("[portal]"));
+            state =
+                state.with_portal(motcua_web::portal::Portal::from_config(p).expect("[portal]"));
         }
         let app =
             motcua_web::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();

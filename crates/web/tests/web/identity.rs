@@ -323,7 +323,10 @@ async fn citizen_certificate_registers_a_citizen() {
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
         assert!(r.text.contains("id=\"accept_terms-error\""), "{}", r.text);
-        assert!(r.text.contains("value=\"hoa@example.vn\""), "typed email kept");
+        assert!(
+            r.text.contains("value=\"hoa@example.vn\""),
+            "typed email kept"
+        );
         app.drain().await;
         assert!(app.mails_to("hoa@example.vn").is_empty());
         // Right captcha; then a wrong code, then the right one.
@@ -1512,8 +1515,14 @@ mod eid {
             assert_eq!(
                 crate::portal::accepted_documents(&app, id).await,
                 vec![
-                    ("terms".to_string(), motcua_web::portal::BUNDLED_VERSION.to_string()),
-                    ("privacy".to_string(), motcua_web::portal::BUNDLED_VERSION.to_string()),
+                    (
+                        "terms".to_string(),
+                        motcua_web::portal::BUNDLED_VERSION.to_string()
+                    ),
+                    (
+                        "privacy".to_string(),
+                        motcua_web::portal::BUNDLED_VERSION.to_string()
+                    ),
                 ]
             );
             let account = b.get("/account").await;

@@ -20,7 +20,10 @@ pub async fn accepted_documents(app: &App, account_id: i64) -> Vec<(String, Stri
 
 fn contact() -> PortalConfig {
     PortalConfig {
-        operator_name: Localized::new("Cục Chuyển đổi số Quốc gia", "National Digital Transformation Agency"),
+        operator_name: Localized::new(
+            "Cục Chuyển đổi số Quốc gia",
+            "National Digital Transformation Agency",
+        ),
         address: Localized::new("Số 18 Nguyễn Du, Hà Nội", "18 Nguyen Du Street, Hanoi"),
         hotline: "1900 6868".into(),
         email: "hotro@dichvucong.example.vn".into(),
@@ -83,16 +86,32 @@ async fn terms_and_privacy_pages_render_in_vietnamese_and_english() {
         let b = app.browser();
         let terms = b.get("/terms").await;
         assert_eq!(terms.status, StatusCode::OK);
-        assert!(terms.text.contains("<h1>Điều khoản sử dụng</h1>"), "{}", terms.text);
-        assert!(terms.text.contains(&format!("<strong>{BUNDLED_VERSION}</strong>")));
-        assert!(terms.text.contains("<h2>Điều khoản sử dụng Cổng Dịch vụ công</h2>"));
+        assert!(
+            terms.text.contains("<h1>Điều khoản sử dụng</h1>"),
+            "{}",
+            terms.text
+        );
+        assert!(terms
+            .text
+            .contains(&format!("<strong>{BUNDLED_VERSION}</strong>")));
+        assert!(terms
+            .text
+            .contains("<h2>Điều khoản sử dụng Cổng Dịch vụ công</h2>"));
         let privacy = b.get("/privacy").await;
-        assert!(privacy.text.contains("<h1>Thông báo xử lý dữ liệu cá nhân</h1>"));
+        assert!(privacy
+            .text
+            .contains("<h1>Thông báo xử lý dữ liệu cá nhân</h1>"));
         assert!(privacy.text.contains("Quyền của bạn"));
         b.get("/lang/en?next=/terms").await;
         let terms = b.get("/terms").await;
-        assert!(terms.text.contains("<h1>Terms of use</h1>"), "{}", terms.text);
-        assert!(terms.text.contains("<h2>Terms of use of the Public Service Portal</h2>"));
+        assert!(
+            terms.text.contains("<h1>Terms of use</h1>"),
+            "{}",
+            terms.text
+        );
+        assert!(terms
+            .text
+            .contains("<h2>Terms of use of the Public Service Portal</h2>"));
         assert!(terms.text.contains("lang=\"en\""));
         let privacy = b.get("/privacy").await;
         assert!(privacy.text.contains("<h1>Privacy notice</h1>"));
@@ -128,16 +147,28 @@ async fn documents_from_a_folder_carry_the_configured_versions() {
         .await;
         let b = app.browser();
         let terms = b.get("/terms").await;
-        assert!(terms.text.contains("<h2>Điều khoản riêng</h2>"), "{}", terms.text);
+        assert!(
+            terms.text.contains("<h2>Điều khoản riêng</h2>"),
+            "{}",
+            terms.text
+        );
         assert!(terms.text.contains("<strong>mới</strong>"));
         assert!(terms.text.contains("3.2 (2026-06-01)"));
         b.get("/lang/en?next=/terms").await;
         let terms = b.get("/terms").await;
         // Markdown files are text: raw HTML is shown, not run.
-        assert!(terms.text.contains("New &lt;b&gt;content&lt;/b&gt;."), "{}", terms.text);
+        assert!(
+            terms.text.contains("New &lt;b&gt;content&lt;/b&gt;."),
+            "{}",
+            terms.text
+        );
         // The sign-up checkbox names these versions.
         let form = b.get("/register/declarant").await;
-        assert!(form.text.contains("version 3.2 (2026-06-01)"), "{}", form.text);
+        assert!(
+            form.text.contains("version 3.2 (2026-06-01)"),
+            "{}",
+            form.text
+        );
         assert!(form.text.contains("version 2.0"));
     })
     .await;
@@ -154,8 +185,11 @@ async fn downloads_list_files_with_sha256_and_serve_only_those() {
         std::fs::write(dir.path().join(".hidden"), b"secret").expect("write");
         std::fs::write(outside.path().join("secret.txt"), b"secret").expect("write");
         #[cfg(unix)]
-        std::os::unix::fs::symlink(outside.path().join("secret.txt"), dir.path().join("link.txt"))
-            .expect("symlink");
+        std::os::unix::fs::symlink(
+            outside.path().join("secret.txt"),
+            dir.path().join("link.txt"),
+        )
+        .expect("symlink");
         let app = spawn_app_with(
             db,
             Opts {
@@ -172,15 +206,23 @@ async fn downloads_list_files_with_sha256_and_serve_only_those() {
         assert_eq!(page.status, StatusCode::OK);
         let sha = hex::encode(Sha256::digest(&deb));
         assert!(
-            page.text.contains(&format!("href=\"/downloads/motcua-signer/{name}\"")),
+            page.text
+                .contains(&format!("href=\"/downloads/motcua-signer/{name}\"")),
             "{}",
             page.text
         );
-        assert!(page.text.contains(&format!(">{sha}</code>")), "{}", page.text);
+        assert!(
+            page.text.contains(&format!(">{sha}</code>")),
+            "{}",
+            page.text
+        );
         assert!(page.text.contains("195.3 KB"), "{}", page.text);
         assert!(!page.text.contains(".hidden") && !page.text.contains("link.txt"));
         let r = b
-            .send(b.client.get(b.url(&format!("/downloads/motcua-signer/{name}"))))
+            .send(
+                b.client
+                    .get(b.url(&format!("/downloads/motcua-signer/{name}"))),
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK);
         assert_eq!(

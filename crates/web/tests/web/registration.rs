@@ -257,7 +257,8 @@ async fn a_declarant_registers_is_returned_corrects_and_is_accepted() {
         let reg3 = reg_by_ref(&app, &reference).await;
         assert_eq!(reg3.status, "accepted");
         // The terms accepted at submission now belong to the account.
-        let versions = crate::portal::accepted_documents(&app, reg3.account_id.expect("account")).await;
+        let versions =
+            crate::portal::accepted_documents(&app, reg3.account_id.expect("account")).await;
         assert_eq!(versions.len(), 2, "{versions:?}");
         let account = app.account(reg3.account_id.expect("account")).await;
         assert_eq!(account.username, TAX);
@@ -596,7 +597,11 @@ async fn declarant_registration_needs_the_terms_accepted() {
         assert!(r.text.contains("id=\"accept_terms-error\""), "{}", r.text);
         assert!(r.text.contains("href=\"#accept_terms\""), "in the summary");
         assert!(r.text.contains("Hãy đánh dấu ô đồng ý"), "{}", r.text);
-        for typed in ["Công ty TNHH Thương mại Bình Minh", "Số 54 Hai Bà Trưng", "lienhe@binhminh.vn"] {
+        for typed in [
+            "Công ty TNHH Thương mại Bình Minh",
+            "Số 54 Hai Bà Trưng",
+            "lienhe@binhminh.vn",
+        ] {
             assert!(r.text.contains(typed), "{typed} kept");
         }
         let stored = {
@@ -623,12 +628,22 @@ async fn declarant_registration_needs_the_terms_accepted() {
             .unwrap();
         let got: Vec<_> = rows
             .iter()
-            .map(|a| (a.document.as_str(), a.version.as_str(), a.account_id, a.ip.as_str()))
+            .map(|a| {
+                (
+                    a.document.as_str(),
+                    a.version.as_str(),
+                    a.account_id,
+                    a.ip.as_str(),
+                )
+            })
             .collect();
         let v = motcua_web::portal::BUNDLED_VERSION;
         assert_eq!(
             got,
-            vec![("terms", v, None, "127.0.0.1"), ("privacy", v, None, "127.0.0.1")]
+            vec![
+                ("terms", v, None, "127.0.0.1"),
+                ("privacy", v, None, "127.0.0.1")
+            ]
         );
     })
     .await;
