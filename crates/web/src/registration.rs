@@ -397,6 +397,16 @@ pub struct Submitted {
     pub reference: String,
 }
 
+/// Every field error of a new registration (with the terms checkbox),
+/// without storing anything: shown together with a wrong captcha.
+pub fn field_errors(form: &Form, upload: Option<&Upload>) -> FieldErrors {
+    let mut errors = check_all(form, upload, true).err().unwrap_or_default();
+    if !crate::portal::accepted(Some(form.accept_terms.as_str())) {
+        errors.push((crate::portal::ACCEPT_FIELD, crate::portal::ACCEPT_ERROR));
+    }
+    errors
+}
+
 /// Step 1: a new profile, unverified; mails the verification link.
 pub async fn submit(
     state: &AppState,

@@ -523,7 +523,9 @@ pub async fn submit(State(state): State<AppState>, ctx: Ctx, mp: Multipart) -> R
     match crate::identity::captcha::check(&state, field("captcha_id"), field("captcha")).await {
         Ok(true) => {}
         Ok(false) => {
-            let errors = vec![("captcha", "token.captcha_wrong")];
+            // Every error at once: the fields', then the captcha's.
+            let mut errors = reg::field_errors(&form, upload.as_ref());
+            errors.push(("captcha", "token.captcha_wrong"));
             return new_form_page(&state, &ctx, &form, errors, false).await;
         }
         Err(e) => return AppError::from(e).into_response(),

@@ -357,7 +357,10 @@ async fn unauthorized_use_reports_are_in_the_deadlines_overview() {
             "{n}: {items}"
         );
         assert!(items.contains("giờ làm việc") || items.contains("ngày làm việc"), "{n}: the time left");
-        let m = op.get("/metrics").await.text;
+        let m = op
+            .get_with("/metrics", &[("authorization", "Bearer test-metrics-token")])
+            .await
+            .text;
         assert!(m.contains("motcua_sla_pending{kind=\"report\"} 1"), "{n}: {m}");
         // Handled: it leaves the overview, the log says who did it.
         let reports = op.get("/console/reports").await;
