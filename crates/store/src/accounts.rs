@@ -131,6 +131,30 @@ pub async fn by_username(c: &mut AnyConnection, username: &str) -> Result<Option
     finish(c, row).await
 }
 
+/// The ids of the accounts with these usernames (absent ones left out), in
+/// one query per 100 names: the console names many throttled keys at once.
+pub async fn ids_by_usernames(
+    c: &mut AnyConnection,
+    names: &[&str],
+) -> Result<std::collections::HashMap<String, i64>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in names.chunks(100) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT id, username FROM accounts WHERE username IN ({})",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for n in chunk {
+            q = q.bind(*n);
+        }
+        for r in q.fetch_all(&mut *c).await? {
+            out.insert(r.try_get("username")?, r.try_get("id")?);
+        }
+    }
+    Ok(out)
+}
+
 /// The account with this tax code, if any (tax codes are one per holder).
 pub async fn by_tax_code(c: &mut AnyConnection, tax_code: &str) -> Result<Option<Account>> {
     let sql = format!("SELECT {COLS} FROM accounts WHERE tax_code = $1 ORDER BY id LIMIT 1");

@@ -106,51 +106,42 @@ pub async fn report_compromise(
         .await?)
 }
 
+/// A compromise report with its holder's username.
+const REPORT_SELECT: &str =
+    "SELECT r.id, r.account_id, a.username, r.note, r.ip, r.at, r.handled_at \
+     FROM compromise_reports r JOIN accounts a ON a.id = r.account_id";
+
+fn report_row(r: &sqlx::any::AnyRow) -> Result<CompromiseReport> {
+    Ok(CompromiseReport {
+        id: r.try_get("id")?,
+        account_id: r.try_get("account_id")?,
+        username: r.try_get("username")?,
+        note: r.try_get("note")?,
+        ip: r.try_get("ip")?,
+        at: r.try_get("at")?,
+        handled_at: r.try_get("handled_at")?,
+    })
+}
+
 pub async fn compromise_reports(
     c: &mut AnyConnection,
     limit: i64,
 ) -> Result<Vec<CompromiseReport>> {
-    let rows = sqlx::query(
-        "SELECT r.id, r.account_id, a.username, r.note, r.ip, r.at, r.handled_at FROM compromise_reports r JOIN accounts a ON a.id = r.account_id ORDER BY r.id DESC LIMIT $1",
-    )
-    .bind(limit)
-    .fetch_all(&mut *c)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(CompromiseReport {
-                id: r.try_get("id")?,
-                account_id: r.try_get("account_id")?,
-                username: r.try_get("username")?,
-                note: r.try_get("note")?,
-                ip: r.try_get("ip")?,
-                at: r.try_get("at")?,
-                handled_at: r.try_get("handled_at")?,
-            })
-        })
-        .collect()
+    let rows = sqlx::query(&format!("{REPORT_SELECT} ORDER BY r.id DESC LIMIT $1"))
+        .bind(limit)
+        .fetch_all(&mut *c)
+        .await?;
+    rows.iter().map(report_row).collect()
 }
 
 /// Reports no operator has marked handled yet, oldest first.
 pub async fn open_compromise_reports(c: &mut AnyConnection) -> Result<Vec<CompromiseReport>> {
-    let rows = sqlx::query(
-        "SELECT r.id, r.account_id, a.username, r.note, r.ip, r.at, r.handled_at FROM compromise_reports r JOIN accounts a ON a.id = r.account_id WHERE r.handled_at IS NULL ORDER BY r.id",
-    )
+    let rows = sqlx::query(&format!(
+        "{REPORT_SELECT} WHERE r.handled_at IS NULL ORDER BY r.id"
+    ))
     .fetch_all(&mut *c)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(CompromiseReport {
-                id: r.try_get("id")?,
-                account_id: r.try_get("account_id")?,
-                username: r.try_get("username")?,
-                note: r.try_get("note")?,
-                ip: r.try_get("ip")?,
-                at: r.try_get("at")?,
-                handled_at: r.try_get("handled_at")?,
-            })
-        })
-        .collect()
+    rows.iter().map(report_row).collect()
 }
 
 /// Marks an open report handled; the account of the report if it was

@@ -702,6 +702,41 @@ pub async fn logout_everywhere(state: &AppState, origin: &Origin, account_id: i6
 
 /// Changes the password after checking the current one. Other sessions
 /// end; the caller's session is rotated (the new token is returned).
+/// A password change or first password: the holder's history (`kind`)
+/// and the audit trail (`action`), in the caller's transaction.
+async fn record_password_event(
+    tx: &mut AnyConnection,
+    origin: &Origin,
+    account_id: i64,
+    kind: &str,
+    action: &str,
+    now: Millis,
+) -> Result<()> {
+    activity::record(
+        &mut *tx,
+        &activity::NewActivity {
+            account_id,
+            kind,
+            method: None,
+            ip: &origin.audit.ip,
+            user_agent: &origin.user_agent,
+            detail: "",
+        },
+        now,
+    )
+    .await?;
+    audit::append(
+        &mut *tx,
+        &origin.audit,
+        action,
+        &account_target(account_id),
+        "{}",
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
 pub async fn change_password(
     state: &AppState,
     origin: &Origin,
@@ -753,28 +788,7 @@ pub async fn change_password(
     } else {
         "password_changed"
     };
-    activity::record(
-        &mut tx,
-        &activity::NewActivity {
-            account_id: account.id,
-            kind,
-            method: None,
-            ip: &origin.audit.ip,
-            user_agent: &origin.user_agent,
-            detail: "",
-        },
-        now,
-    )
-    .await?;
-    audit::append(
-        &mut tx,
-        &origin.audit,
-        "password.change",
-        &account_target(account.id),
-        "{}",
-        now,
-    )
-    .await?;
+    record_password_event(&mut tx, origin, account.id, kind, "password.change", now).await?;
     notify_password_changed(&mut tx, state, account, now).await?;
     tx.commit().await?;
     state.jobs_notify.notify_one();
@@ -1468,25 +1482,12 @@ pub async fn set_password(
         return Err(ServiceError::Invalid("pwset.already"));
     }
     accounts::set_password(&mut tx, account.id, &hash, None, now).await?;
-    activity::record(
+    record_password_event(
         &mut tx,
-        &activity::NewActivity {
-            account_id: account.id,
-            kind: "password_set",
-            method: None,
-            ip: &origin.audit.ip,
-            user_agent: &origin.user_agent,
-            detail: "",
-        },
-        now,
-    )
-    .await?;
-    audit::append(
-        &mut tx,
-        &origin.audit,
+        origin,
+        account.id,
+        "password_set",
         "password.set",
-        &account_target(account.id),
-        "{}",
         now,
     )
     .await?;

@@ -633,10 +633,15 @@ pub async fn throttles(
     let now = state.now();
     let mut conn = tri!(state.store.conn().await);
     let entries = tri!(throttle::recent(&mut conn, now - 86_400_000, 500).await);
+    let names: Vec<&str> = entries
+        .iter()
+        .filter_map(|e| e.key.strip_prefix("user:"))
+        .collect();
+    let ids = tri!(accounts::ids_by_usernames(&mut conn, &names).await);
     let mut rows = Vec::with_capacity(entries.len());
     for e in entries {
         let (kind_key, name, account_id) = if let Some(name) = e.key.strip_prefix("user:") {
-            let id = tri!(accounts::by_username(&mut conn, name).await).map(|a| a.id);
+            let id = ids.get(name).copied();
             ("console.throttle_kind.user", name.to_string(), id)
         } else if let Some(ip) = e.key.strip_prefix("ip:") {
             ("console.throttle_kind.ip", ip.to_string(), None)
