@@ -119,6 +119,8 @@ pub struct Certificate {
     /// Lower-case hex, no leading zero octets.
     pub serial_hex: String,
     pub(crate) serial: Vec<u8>,
+    /// The serial's content octets as written (sign included).
+    pub(crate) serial_raw: Vec<u8>,
     pub not_before: Millis,
     pub not_after: Millis,
     /// SubjectPublicKeyInfo, DER.
@@ -133,12 +135,30 @@ pub struct Certificate {
     pub(crate) public_key: Vec<u8>,
     pub(crate) tbs: Vec<u8>,
     pub(crate) sig_alg: String,
+    /// The signature algorithm's parameters (tag, content), if any.
+    pub(crate) sig_params: Option<(u32, Vec<u8>)>,
     pub(crate) signature: Vec<u8>,
     pub has_basic_constraints: bool,
+    /// RFC 5280 §4.2.1.9: a CA certificate MUST mark it critical.
+    pub basic_constraints_critical: bool,
     pub is_ca: bool,
     pub path_len: Option<u32>,
     pub key_usage: Option<KeyUsage>,
+    /// The extended key usages (dotted OIDs), when the extension is present.
+    pub extended_key_usage: Option<Vec<String>>,
     pub ocsp_signing: bool,
+    /// The certificate policies asserted (dotted OIDs), when present.
+    pub policies: Option<Vec<String>>,
+    /// Why the serial number breaks RFC 5280 §4.1.2.2 (negative, zero,
+    /// longer than 20 octets), if it does. Refused on the path; anchors
+    /// are exempt (they are configured, not presented).
+    pub serial_problem: Option<&'static str>,
+    /// The certificate's version (1, 2 or 3).
+    pub version: u32,
+    /// Whether it carries name constraints (only a CA may).
+    pub has_name_constraints: bool,
+    /// How many attributes its subject has.
+    pub subject_attributes: usize,
     pub crl_urls: Vec<String>,
     pub ocsp_urls: Vec<String>,
     /// Critical extensions this crate does not process (a reason to refuse).
@@ -146,7 +166,13 @@ pub struct Certificate {
     pub identity: Identity,
 }
 
+/// Critical extensions understood on the path: the ones `rustls-webpki`
+/// processes (key usage, basic constraints, EKU, SAN, name constraints,
+/// CRL distribution points) and the ones this crate reads itself.
+/// Certificate policies are read here but `rustls-webpki` refuses them when
+/// critical, so a critical certificatePolicies still fails the path.
 const HANDLED_CRITICAL: &[&str] = &[
+    EXT_NAME_CONSTRAINTS,
     EXT_KEY_USAGE,
     EXT_BASIC_CONSTRAINTS,
     EXT_EXTENDED_KEY_USAGE,
@@ -158,6 +184,27 @@ const HANDLED_CRITICAL: &[&str] = &[
     EXT_AIA,
 ];
 
+/// Extensions that must parse when present (see `from_der`).
+const STRICT_PARSE: &[&str] = &[
+    EXT_AIA,
+    EXT_CRL_DP,
+    EXT_KEY_USAGE,
+    EXT_BASIC_CONSTRAINTS,
+    EXT_EXTENDED_KEY_USAGE,
+    EXT_NAME_CONSTRAINTS,
+    EXT_CERT_POLICIES,
+];
+
+/// The parameters of an AlgorithmIdentifier: (universal tag number,
+/// content octets), if any. `(5, [])` is NULL.
+pub(crate) fn raw_params(
+    alg: &x509_parser::x509::AlgorithmIdentifier<'_>,
+) -> Option<(u32, Vec<u8>)> {
+    alg.parameters
+        .as_ref()
+        .map(|p| (p.header.tag().0, p.data.to_vec()))
+}
+
 impl Certificate {
     /// Parses one DER certificate. Trailing bytes are refused.
     pub fn from_der(der: &[u8]) -> Result<Self, PkiError> {
@@ -165,6 +212,25 @@ impl Certificate {
             .map_err(|e| PkiError::Malformed(format!("certificate: {e}")))?;
         if !rest.is_empty() {
             return Err(PkiError::Malformed("certificate: trailing bytes".into()));
+        }
+        // RFC 5280 §4.1.1.2: the signature field inside the signed part
+        // must equal the outer signatureAlgorithm (OID and parameters).
+        if x.signature_algorithm.algorithm != x.tbs_certificate.signature.algorithm
+            || raw_params(&x.signature_algorithm) != raw_params(&x.tbs_certificate.signature)
+        {
+            return Err(PkiError::Malformed(
+                "certificate: signature algorithm differs inside and outside the signed part"
+                    .into(),
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for ext in x.extensions() {
+            if !seen.insert(ext.oid.to_id_string()) {
+                return Err(PkiError::Malformed(format!(
+                    "certificate: extension {} appears twice",
+                    ext.oid.to_id_string()
+                )));
+            }
         }
         let der = x.as_raw().to_vec();
         let spki = x.public_key();
@@ -177,6 +243,7 @@ impl Certificate {
             issuer_raw: x.issuer().as_raw().to_vec(),
             serial_hex: der::serial_hex(x.raw_serial()),
             serial: der::trim_integer(x.raw_serial()).to_vec(),
+            serial_raw: x.raw_serial().to_vec(),
             not_before: secs_to_millis(x.validity().not_before.timestamp()),
             not_after: secs_to_millis(x.validity().not_after.timestamp()),
             spki_sha256: hex::encode(Sha256::digest(&spki_der)),
@@ -186,12 +253,20 @@ impl Certificate {
             public_key: spki.subject_public_key.data.to_vec(),
             tbs: x.tbs_certificate.as_ref().to_vec(),
             sig_alg: x.signature_algorithm.algorithm.to_id_string(),
+            sig_params: raw_params(&x.signature_algorithm),
             signature: x.signature_value.data.to_vec(),
             has_basic_constraints: false,
+            basic_constraints_critical: false,
             is_ca: false,
             path_len: None,
             key_usage: None,
+            extended_key_usage: None,
             ocsp_signing: false,
+            policies: None,
+            serial_problem: der::serial_problem(x.raw_serial()),
+            version: x.version().0 + 1,
+            has_name_constraints: false,
+            subject_attributes: x.subject().iter_attributes().count(),
             crl_urls: Vec::new(),
             ocsp_urls: Vec::new(),
             unknown_critical: Vec::new(),
@@ -200,12 +275,20 @@ impl Certificate {
         };
         for ext in x.extensions() {
             let oid = ext.oid.to_id_string();
+            // RFC 5280 §4.2.1.1, §4.2.1.2: the key identifiers MUST NOT be
+            // critical.
+            if ext.critical && (oid == EXT_AUTHORITY_KEY_ID || oid == EXT_SUBJECT_KEY_ID) {
+                return Err(PkiError::Malformed(format!(
+                    "certificate: critical key identifier extension {oid}"
+                )));
+            }
             if ext.critical && !HANDLED_CRITICAL.contains(&oid.as_str()) {
                 out.unknown_critical.push(oid.clone());
             }
             match ext.parsed_extension() {
                 ParsedExtension::BasicConstraints(bc) => {
                     out.has_basic_constraints = true;
+                    out.basic_constraints_critical = ext.critical;
                     out.is_ca = bc.ca;
                     out.path_len = bc.path_len_constraint;
                 }
@@ -217,7 +300,52 @@ impl Certificate {
                         crl_sign: ku.crl_sign(),
                     });
                 }
-                ParsedExtension::ExtendedKeyUsage(eku) => out.ocsp_signing = eku.ocsp_signing,
+                ParsedExtension::ExtendedKeyUsage(eku) => {
+                    out.ocsp_signing = eku.ocsp_signing;
+                    let mut oids: Vec<String> = Vec::new();
+                    for (on, oid) in [
+                        (eku.any, "2.5.29.37.0"),
+                        (eku.server_auth, "1.3.6.1.5.5.7.3.1"),
+                        (eku.client_auth, "1.3.6.1.5.5.7.3.2"),
+                        (eku.code_signing, "1.3.6.1.5.5.7.3.3"),
+                        (eku.email_protection, "1.3.6.1.5.5.7.3.4"),
+                        (eku.time_stamping, "1.3.6.1.5.5.7.3.8"),
+                        (eku.ocsp_signing, KP_OCSP_SIGNING),
+                    ] {
+                        if on {
+                            oids.push(oid.to_string());
+                        }
+                    }
+                    oids.extend(eku.other.iter().map(|o| o.to_id_string()));
+                    out.extended_key_usage = Some(oids);
+                }
+                ParsedExtension::NameConstraints(nc) => {
+                    // RFC 5280 §4.2.1.10: at least one of the two.
+                    if nc.permitted_subtrees.as_ref().is_none_or(Vec::is_empty)
+                        && nc.excluded_subtrees.as_ref().is_none_or(Vec::is_empty)
+                    {
+                        return Err(PkiError::Malformed(
+                            "certificate: name constraints with no subtree".into(),
+                        ));
+                    }
+                    out.has_name_constraints = true;
+                }
+                ParsedExtension::CertificatePolicies(policies) => {
+                    out.policies = Some(
+                        policies
+                            .iter()
+                            .map(|p| p.policy_id.to_id_string())
+                            .collect(),
+                    );
+                }
+                // A security extension that does not parse is refused, critical
+                // or not: dropping it would drop its restriction (a CA whose
+                // keyUsage is garbled must not become a CA without one).
+                ParsedExtension::ParseError { error } if STRICT_PARSE.contains(&oid.as_str()) => {
+                    return Err(PkiError::Malformed(format!(
+                        "certificate: extension {oid} does not parse: {error}"
+                    )));
+                }
                 ParsedExtension::CRLDistributionPoints(points) => {
                     for p in points.iter() {
                         if let Some(DistributionPointName::FullName(names)) = &p.distribution_point
@@ -275,6 +403,12 @@ impl Certificate {
     /// The serial as big-endian bytes without leading zero octets.
     pub fn serial_bytes(&self) -> &[u8] {
         &self.serial
+    }
+
+    /// The key this certificate is looked up by in a CRL (None for a
+    /// negative serial, which is refused on the path anyway).
+    pub fn serial_key(&self) -> Option<Vec<u8>> {
+        der::serial_key(&self.serial_raw)
     }
 
     pub fn public_key_bytes(&self) -> &[u8] {

@@ -25,6 +25,9 @@ pub const EXT_AUTHORITY_KEY_ID: &str = "2.5.29.35";
 pub const EXT_CRL_DP: &str = "2.5.29.31";
 pub const EXT_AIA: &str = "1.3.6.1.5.5.7.1.1";
 pub const EXT_NAME_CONSTRAINTS: &str = "2.5.29.30";
+pub const KP_CLIENT_AUTH: &str = "1.3.6.1.5.5.7.3.2";
+pub const KP_SERVER_AUTH: &str = "1.3.6.1.5.5.7.3.1";
+pub const ANY_POLICY: &str = "2.5.29.32.0";
 pub const AD_OCSP: &str = "1.3.6.1.5.5.7.48.1";
 pub const KP_OCSP_SIGNING: &str = "1.3.6.1.5.5.7.3.9";
 /// The user id attribute (`UID=`) where Vietnamese CAs write `MST:…`/`CCCD:…`.
@@ -47,6 +50,29 @@ pub fn trim_integer(bytes: &[u8]) -> &[u8] {
         b = &b[1..];
     }
     b
+}
+
+/// Why a serial number (the DER INTEGER's content octets) breaks RFC 5280
+/// §4.1.2.2, if it does: "a positive integer", "no longer than 20 octets".
+pub fn serial_problem(raw: &[u8]) -> Option<&'static str> {
+    match raw.first() {
+        None => Some("empty serial number"),
+        Some(b) if b & 0x80 != 0 => Some("negative serial number"),
+        _ if trim_integer(raw).iter().all(|b| *b == 0) => Some("serial number zero"),
+        _ if raw.len() > 20 => Some("serial number longer than 20 octets"),
+        _ => None,
+    }
+}
+
+/// The key a serial is looked up by in revocation lists: the value's
+/// octets without leading zeros, or None for a negative number (which no
+/// accepted certificate carries, so it can never match one).
+pub fn serial_key(raw: &[u8]) -> Option<Vec<u8>> {
+    match raw.first() {
+        Some(b) if b & 0x80 != 0 => None,
+        None => None,
+        _ => Some(trim_integer(raw).to_vec()),
+    }
 }
 
 /// Lower-case hex of a serial number without leading zero octets.

@@ -40,7 +40,7 @@ pub mod verify;
 pub use cert::{Certificate, HolderId, Identity, KeyKind};
 pub use challenge::{Challenge, Purpose};
 pub use motcua_domain::Millis;
-pub use path::{Chain, TrustStore};
+pub use path::{Chain, TrustStore, UsagePolicy};
 pub use policy::AlgorithmPolicy;
 pub use revocation::{RevocationChecker, RevocationMode, RevocationPolicy};
 pub use verify::Verifier;

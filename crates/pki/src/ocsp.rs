@@ -143,16 +143,26 @@ fn oid_from_string(s: &str) -> Option<ObjectIdentifier> {
     (parts.len() >= 2).then(|| ObjectIdentifier::new(parts))
 }
 
-/// Extensions → (oid, value) pairs.
-fn read_extensions(r: BERReader<'_, '_>) -> ASN1Result<Vec<(ObjectIdentifier, Vec<u8>)>> {
+/// One extension: (oid, critical, value).
+type Ext = (ObjectIdentifier, bool, Vec<u8>);
+
+/// Extensions, in order.
+fn read_extensions(r: BERReader<'_, '_>) -> ASN1Result<Vec<Ext>> {
     r.collect_sequence_of(|r| {
         r.read_sequence(|r| {
             let oid = r.next().read_oid()?;
-            r.read_optional(|r| r.read_bool())?;
+            let critical = r.read_optional(|r| r.read_bool())?.unwrap_or(false);
             let value = r.next().read_bytes()?;
-            Ok((oid, value))
+            Ok((oid, critical, value))
         })
     })
+}
+
+/// The first critical extension other than the nonce, as a dotted OID.
+fn critical_other_than_nonce(exts: &[Ext]) -> Option<String> {
+    exts.iter()
+        .find(|(o, critical, _)| *critical && o.components().as_slice() != OCSP_NONCE)
+        .map(|(o, _, _)| oid_string(o))
 }
 
 fn write_nonce_extensions(w: DERWriter<'_>, nonce: &[u8]) {
@@ -168,10 +178,10 @@ fn write_nonce_extensions(w: DERWriter<'_>, nonce: &[u8]) {
 
 /// The nonce in an extension value: an OCTET STRING per RFC 8954, or the
 /// raw octets as some responders write it.
-fn nonce_of(exts: &[(ObjectIdentifier, Vec<u8>)]) -> Option<Vec<u8>> {
+fn nonce_of(exts: &[Ext]) -> Option<Vec<u8>> {
     exts.iter()
-        .find(|(o, _)| o.components().as_slice() == OCSP_NONCE)
-        .map(|(_, v)| yasna::parse_der(v, |r| r.read_bytes()).unwrap_or_else(|_| v.clone()))
+        .find(|(o, _, _)| o.components().as_slice() == OCSP_NONCE)
+        .map(|(_, _, v)| yasna::parse_der(v, |r| r.read_bytes()).unwrap_or_else(|_| v.clone()))
 }
 
 /// DER of an OCSPRequest for one certificate, with a nonce.
@@ -240,6 +250,8 @@ pub struct SingleResponse {
     pub status: CertStatus,
     pub this_update: Millis,
     pub next_update: Option<Millis>,
+    /// A critical single extension this crate does not process.
+    pub unknown_critical: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -256,6 +268,8 @@ pub struct BasicResponse {
     pub produced_at: Millis,
     pub responses: Vec<SingleResponse>,
     pub nonce: Option<Vec<u8>>,
+    /// A critical response extension this crate does not process.
+    pub unknown_critical: Option<String>,
     sig_alg: String,
     signature: Vec<u8>,
     pub certs: Vec<Vec<u8>>,
@@ -353,6 +367,7 @@ fn parse_basic(der: &[u8]) -> ASN1Result<BasicResponse> {
         produced_at,
         responses,
         nonce: nonce_of(&exts),
+        unknown_critical: critical_other_than_nonce(&exts),
         sig_alg: oid_string(&sig_alg),
         signature,
         certs,
@@ -386,12 +401,15 @@ fn read_single(r: BERReader<'_, '_>) -> ASN1Result<SingleResponse> {
         };
         let this_update = read_time(r.next())?;
         let next_update = r.read_optional(|r| r.read_tagged(Tag::context(0), read_time))?;
-        r.read_optional(|r| r.read_tagged(Tag::context(1), |r| r.read_der()))?;
+        let exts = r
+            .read_optional(|r| r.read_tagged(Tag::context(1), read_extensions))?
+            .unwrap_or_default();
         Ok(SingleResponse {
             id,
             status,
             this_update,
             next_update,
+            unknown_critical: critical_other_than_nonce(&exts),
         })
     })
 }
@@ -423,6 +441,9 @@ impl BasicResponse {
                         && c.issuer_raw == issuer.subject_raw
                         && c.ocsp_signing
                         && c.check_validity(now).is_ok()
+                        && c.unknown_critical.is_empty()
+                        && c.key_usage
+                            .is_none_or(|ku| ku.digital_signature || ku.non_repudiation)
                         && policy
                             .verify_x509(issuer, &c.sig_alg, &c.tbs, &c.signature)
                             .is_ok()
@@ -434,8 +455,15 @@ impl BasicResponse {
             .verify_x509(signer, &self.sig_alg, &self.tbs, &self.signature)
             .map_err(|e| match e {
                 PkiError::BadSignature => unavailable("response signature does not verify"),
-                other => other,
+                // A weak algorithm is no usable answer either: the CRL
+                // fallback and soft_fail apply as for any other.
+                other => unavailable(&format!("response signature: {other}")),
             })?;
+        if let Some(oid) = &self.unknown_critical {
+            return Err(unavailable(&format!(
+                "unsupported critical response extension {oid}"
+            )));
+        }
         if let Some(sent) = sent_nonce {
             if self.nonce.as_deref() != Some(sent) {
                 return Err(unavailable("nonce does not match the request"));
@@ -446,6 +474,11 @@ impl BasicResponse {
             .iter()
             .find(|s| s.id.matches(id))
             .ok_or_else(|| unavailable("no answer for this certificate"))?;
+        if let Some(oid) = &single.unknown_critical {
+            return Err(unavailable(&format!(
+                "unsupported critical extension {oid} in the answer"
+            )));
+        }
         if single.this_update > now + SKEW {
             return Err(unavailable("response from the future"));
         }

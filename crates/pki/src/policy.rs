@@ -60,7 +60,10 @@ impl AlgorithmPolicy {
     /// Refuses keys below the policy.
     pub fn check_key(&self, cert: &Certificate) -> Result<(), PkiError> {
         match &cert.key {
-            KeyKind::Rsa { bits } if *bits >= self.min_rsa_bits.max(2048) && *bits <= 8192 => {
+            // A modulus of a whole number of octets (CA/B Forum 6.1.5).
+            KeyKind::Rsa { bits }
+                if *bits >= self.min_rsa_bits.max(2048) && *bits <= 8192 && bits % 8 == 0 =>
+            {
                 Ok(())
             }
             KeyKind::EcP256 if self.curves.iter().any(|c| c == "P-256") => Ok(()),
@@ -105,7 +108,46 @@ impl AlgorithmPolicy {
         signature: &[u8],
         known_good: bool,
     ) -> Result<(), PkiError> {
-        let (family, hash) = match sig_alg_oid {
+        let (family, hash) = Self::signature_algorithm(sig_alg_oid)?;
+        self.check_hash(hash)?;
+        let alg = self.algorithm(signer, family, hash)?;
+        if known_good {
+            return Ok(());
+        }
+        UnparsedPublicKey::new(alg, signer.public_key_bytes())
+            .verify(message, signature)
+            .map_err(|_| PkiError::BadSignature)
+    }
+
+    /// Refuses a signature algorithm (OID) the policy does not accept.
+    pub fn check_signature_algorithm(&self, sig_alg_oid: &str) -> Result<(), PkiError> {
+        let (_, hash) = Self::signature_algorithm(sig_alg_oid)?;
+        self.check_hash(hash)
+    }
+
+    /// RFC 4055 / RFC 5758: RSA PKCS#1 v1.5 takes NULL parameters (absent
+    /// tolerated, as most validators do); ECDSA takes none.
+    pub(crate) fn check_parameters(
+        sig_alg_oid: &str,
+        params: Option<&(u32, Vec<u8>)>,
+    ) -> Result<(), PkiError> {
+        let (family, _) = Self::signature_algorithm(sig_alg_oid)?;
+        let ok = match (family, params) {
+            (_, None) => true,
+            (Family::Rsa, Some((5, v))) => v.is_empty(),
+            _ => false,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(PkiError::Malformed(format!(
+                "signature algorithm {sig_alg_oid} with unexpected parameters"
+            )))
+        }
+    }
+
+    fn signature_algorithm(sig_alg_oid: &str) -> Result<(Family, Hash), PkiError> {
+        Ok(match sig_alg_oid {
             SHA1_WITH_RSA => (Family::Rsa, Hash::Sha1),
             SHA256_WITH_RSA => (Family::Rsa, Hash::Sha256),
             SHA384_WITH_RSA => (Family::Rsa, Hash::Sha384),
@@ -119,15 +161,7 @@ impl AlgorithmPolicy {
                     "signature algorithm {other}"
                 )))
             }
-        };
-        self.check_hash(hash)?;
-        let alg = self.algorithm(signer, family, hash)?;
-        if known_good {
-            return Ok(());
-        }
-        UnparsedPublicKey::new(alg, signer.public_key_bytes())
-            .verify(message, signature)
-            .map_err(|_| PkiError::BadSignature)
+        })
     }
 
     /// Verifies a signature over a challenge: the algorithm follows from the

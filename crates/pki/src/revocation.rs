@@ -94,7 +94,7 @@ impl RevocationChecker {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(default.timeout_secs.max(1)))
             .timeout(Duration::from_secs(default.timeout_secs.max(1)))
-            .redirect(reqwest::redirect::Policy::limited(3))
+            .redirect(same_host_redirects())
             .build()
             .unwrap_or_default();
         Self {
@@ -181,10 +181,14 @@ impl RevocationChecker {
         for url in &cert.crl_urls {
             match self.crl(url, issuer, now).await {
                 Ok(crl) => {
+                    if let Err(e) = crl.check_scope(cert) {
+                        last = Some(e);
+                        continue;
+                    }
                     return match crl.revoked_at(cert) {
                         Some(at) => Err(PkiError::Revoked { at: Some(at) }),
                         None => Ok(Source::Crl),
-                    }
+                    };
                 }
                 Err(e) => last = Some(e),
             }
@@ -316,16 +320,49 @@ impl RevocationChecker {
         if !resp.status().is_success() {
             return Err(unavailable(format!("fetch: HTTP {}", resp.status())));
         }
-        if resp.content_length().unwrap_or(0) as usize > MAX_BODY {
-            return Err(unavailable("fetch: body too large".into()));
-        }
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|e| unavailable(format!("fetch: {e}")))?;
-        if body.len() > MAX_BODY {
-            return Err(unavailable("fetch: body too large".into()));
-        }
-        Ok(body.to_vec())
+        read_limited(resp, MAX_BODY).await
     }
+}
+
+/// Redirects are followed (at most 3) only to the same host and port, over
+/// HTTP or HTTPS: a CA's publication point may move a file, not send the
+/// portal to another server.
+fn same_host_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let ok = attempt.previous().len() <= 3
+            && matches!(attempt.url().scheme(), "http" | "https")
+            && attempt.previous().first().is_some_and(|first| {
+                first.host_str() == attempt.url().host_str()
+                    && first.port_or_known_default() == attempt.url().port_or_known_default()
+            });
+        if ok {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    })
+}
+
+/// The body, read chunk by chunk and refused as soon as it passes `max`
+/// bytes (whether or not Content-Length was sent).
+pub(crate) async fn read_limited(
+    mut resp: reqwest::Response,
+    max: usize,
+) -> Result<Vec<u8>, PkiError> {
+    let too_large = || PkiError::RevocationUnavailable("fetch: body too large".into());
+    if resp.content_length().is_some_and(|n| n > max as u64) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| PkiError::RevocationUnavailable(format!("fetch: {e}")))?
+    {
+        if body.len() + chunk.len() > max {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }

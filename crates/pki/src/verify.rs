@@ -45,9 +45,24 @@ impl Verifier {
         presented: &[Certificate],
         now: Millis,
     ) -> Result<Chain, PkiError> {
-        let chain = self
+        let chain = match self
             .trust
-            .validate(leaf, presented, now, &self.algorithms)?;
+            .remembered(leaf, presented, now, &self.algorithms)
+        {
+            Some(chain) => chain,
+            None => {
+                // Path building is CPU work (bounded by webpki's budget):
+                // off the async workers, so a costly path stalls no one.
+                let trust = self.trust.clone();
+                let algorithms = self.algorithms.clone();
+                let (leaf, presented) = (leaf.clone(), presented.to_vec());
+                tokio::task::spawn_blocking(move || {
+                    trust.validate(&leaf, &presented, now, &algorithms)
+                })
+                .await
+                .map_err(|e| PkiError::InvalidChain(format!("validation task: {e}")))??
+            }
+        };
         self.revocation.check(&chain, now).await?;
         Ok(chain)
     }

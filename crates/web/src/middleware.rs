@@ -85,6 +85,30 @@ pub async fn observe(State(state): State<AppState>, mut req: Request, next: Next
     res
 }
 
+/// The operator's console (`/console`, `/console/…`) is closed to everyone
+/// else before any handler or form parsing runs: anonymous visitors go to
+/// the login page, other roles get 403. Each handler checks again
+/// (`operator!`), so a route added outside this prefix is not left open.
+pub async fn console_gate(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if path != "/console" && !path.starts_with("/console/") {
+        return next.run(req).await;
+    }
+    let (mut parts, body) = req.into_parts();
+    let ctx = match <ctx::Ctx as axum::extract::FromRequestParts<AppState>>::from_request_parts(
+        &mut parts, &state,
+    )
+    .await
+    {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    if let Err(r) = ctx.operator() {
+        return r;
+    }
+    next.run(Request::from_parts(parts, body)).await
+}
+
 /// Gives every browser a pre-session token (the CSRF binding before login)
 /// and checks the CSRF token of every state-changing request: the form
 /// field `csrf` or the `X-CSRF-Token` header must equal the HMAC of the

@@ -1,4 +1,5 @@
 //! The crate's one integration-test binary: certificate validation against
 //! a real test PKI, and SIM signatures against the simulated MSSP.
+mod limbo;
 mod mss;
 mod validation;

@@ -13,7 +13,9 @@ pub mod token;
 
 use motcua_domain::{AssuranceLevel, AssurancePolicy, Millis, SECOND};
 use motcua_pki::cert::Certificate;
-use motcua_pki::{AlgorithmPolicy, RevocationChecker, RevocationPolicy, TrustStore, Verifier};
+use motcua_pki::{
+    AlgorithmPolicy, RevocationChecker, RevocationPolicy, TrustStore, UsagePolicy, Verifier,
+};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -29,6 +31,9 @@ pub struct IdentityConfig {
     /// PEM files of the licensed CAs under it (sent by few clients).
     pub intermediates: Vec<PathBuf>,
     pub algorithms: AlgorithmPolicy,
+    /// `[identity.usage]`: extended key usages and certificate policies a
+    /// login certificate needs (docs/PKI.md).
+    pub usage: UsagePolicy,
     /// Default revocation policy for every CA.
     pub revocation: RevocationPolicy,
     /// Per-CA revocation policies.
@@ -108,6 +113,7 @@ impl Default for IdentityConfig {
             trust_anchors: Vec::new(),
             intermediates: Vec::new(),
             algorithms: AlgorithmPolicy::default(),
+            usage: UsagePolicy::default(),
             revocation: RevocationPolicy::default(),
             ca: Vec::new(),
             challenge_ttl_secs: 120,
@@ -204,6 +210,9 @@ impl Identity {
                 trust.add_intermediate(c);
             }
         }
+        trust
+            .set_usage(cfg.usage.clone())
+            .map_err(|e| format!("[identity.usage]: {e}"))?;
         let mut identity = Self::with_trust(trust, cfg);
         for ca in &cfg.ca {
             for c in read(&ca.certificate)? {

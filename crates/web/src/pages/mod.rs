@@ -125,6 +125,10 @@ pub fn routes(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            mw::console_gate,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             mw::csrf,
         ))
         .layer(axum::middleware::from_fn_with_state(

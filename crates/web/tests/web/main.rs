@@ -24,6 +24,7 @@ mod portal;
 mod provisioning;
 mod public;
 mod registration;
+mod roles;
 
 /// CI must exercise PostgreSQL too: a run without it would silently test
 /// half of the supported backends.
