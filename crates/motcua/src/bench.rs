@@ -88,6 +88,73 @@ fn raw_verify_rate(cert: motcua_pki::Certificate, msg: Vec<u8>, sig: Vec<u8>, se
 
 /// Certificate logins over HTTP: each client asks for a challenge, signs
 /// it with its key (in process, as the signing tool would) and posts it.
+/// Milliseconds per path validation on one core: a fresh search of a
+/// valid three-certificate path (a new trust store each time, so nothing
+/// is remembered), and the worst case of issue #13 item 2 (eight presented
+/// CAs that all claim the root's name, none signed by it; the search stops
+/// at rustls-webpki's budget), with the worst case's error.
+fn path_timings(
+    root: &motcua_pki::testca::Issued,
+    ca: &motcua_pki::testca::Issued,
+    leaf: &motcua_pki::Certificate,
+    now: i64,
+    seconds: u64,
+) -> Result<(f64, f64, String)> {
+    use motcua_pki::testca::{ca_template, leaf_template, make};
+    let policy = motcua_pki::AlgorithmPolicy::default();
+    let store = || -> Result<motcua_pki::TrustStore> {
+        let mut t = motcua_pki::TrustStore::new();
+        t.add_anchor(root.cert.clone())
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(t)
+    };
+    let per = |f: &mut dyn FnMut() -> Result<()>| -> Result<f64> {
+        let budget = Duration::from_secs(seconds.max(1)) / 2;
+        let start = Instant::now();
+        let mut n = 0u64;
+        while start.elapsed() < budget || n < 3 {
+            f()?;
+            n += 1;
+        }
+        Ok(start.elapsed().as_secs_f64() * 1000.0 / n as f64)
+    };
+    let presented = [ca.cert.clone()];
+    let fresh = per(&mut || {
+        store()?
+            .validate(leaf, &presented, now, &policy)
+            .map(|_| ())
+            .map_err(|e| anyhow::anyhow!("fresh path: {e}"))
+    })?;
+    let root_name = root
+        .cert
+        .identity
+        .holder_name
+        .clone()
+        .unwrap_or_else(|| "Motcua Test Root CA".into());
+    let mut fakes = Vec::new();
+    for _ in 0..8 {
+        let impostor =
+            make(ca_template(&root_name, now), None).map_err(|e| anyhow::anyhow!("{e}"))?;
+        fakes.push(
+            make(ca_template(&root_name, now), Some(&impostor))
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
+        );
+    }
+    let hostile_leaf = make(leaf_template("Kẻ Tấn Công", now), Some(&fakes[0]))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let hostile: Vec<_> = fakes.iter().map(|f| f.cert.clone()).collect();
+    let trust = store()?;
+    let mut err = String::new();
+    let worst = per(&mut || {
+        match trust.validate(&hostile_leaf.cert, &hostile, now, &policy) {
+            Ok(_) => anyhow::bail!("the hostile path was accepted"),
+            Err(e) => err = e.to_string(),
+        }
+        Ok(())
+    })?;
+    Ok((fresh, worst, err))
+}
+
 async fn cert_login_rate(
     url: &str,
     certs: Vec<Arc<motcua_pki::testca::Issued>>,
@@ -520,6 +587,12 @@ pub async fn run(cfg: &Config, args: Args) -> Result<()> {
         move || raw_verify_rate(c, msg, sig, args.seconds)
     })
     .await?;
+    eprintln!("[5b/6] path validation: a fresh search, and the worst case of issue #13…");
+    let (fresh_ms, worst_ms, worst_err) = tokio::task::spawn_blocking({
+        let (root, ca, leaf) = (pki.root.clone(), pki.ca.clone(), sample.cert.clone());
+        move || path_timings(&root, &ca, &leaf, now, args.seconds)
+    })
+    .await??;
     eprintln!(
         "[6/6] certificate logins over HTTP with {} clients…",
         certs.len()
@@ -596,6 +669,12 @@ pub async fn run(cfg: &Config, args: Args) -> Result<()> {
     println!(
         "| certificate login rate / raw verify rate | {:.1} % | |",
         100.0 * cert_rate / raw_verify.max(f64::EPSILON)
+    );
+    println!(
+        "| path validation, fresh search (leaf, CA, root; not remembered), one core | {fresh_ms:.3} ms | |"
+    );
+    println!(
+        "| worst-case path: 8 presented CAs all claiming the root's name ({worst_err}), one core | {worst_ms:.3} ms | bounded by the budget |"
     );
     println!();
     println!("Load generator and server share the same {cores} cores, so request rates are lower bounds.");

@@ -79,3 +79,41 @@ pub fn serial_key(raw: &[u8]) -> Option<Vec<u8>> {
 pub fn serial_hex(bytes: &[u8]) -> String {
     hex::encode(trim_integer(bytes))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serials_by_rfc_5280() {
+        assert_eq!(serial_problem(&[0x01]), None);
+        assert_eq!(
+            serial_problem(&[0x00, 0x80]),
+            None,
+            "positive with its sign octet"
+        );
+        assert_eq!(serial_problem(&[0x00]), Some("serial number zero"));
+        assert_eq!(serial_problem(&[0x80]), Some("negative serial number"));
+        assert_eq!(serial_problem(&[]), Some("empty serial number"));
+        assert_eq!(serial_problem(&[0x11; 20]), None);
+        assert_eq!(
+            serial_problem(&[0x11; 21]),
+            Some("serial number longer than 20 octets")
+        );
+        // 20 octets of value behind a sign octet is 21 octets as written.
+        assert!(serial_problem(&[
+            0x00, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1
+        ])
+        .is_some());
+    }
+
+    #[test]
+    fn serial_keys_by_value_and_sign() {
+        assert_eq!(serial_key(&[0x00, 0xff, 0x21]), Some(vec![0xff, 0x21]));
+        assert_eq!(serial_key(&[0xff, 0x21]), None, "negative");
+        assert_eq!(serial_key(&[0x00, 0x00, 0x05]), Some(vec![0x05]));
+        assert_eq!(serial_key(&[]), None);
+        assert_eq!(serial_hex(&[0x00, 0xab]), "ab");
+        assert_eq!(trim_integer(&[0x00]), &[0x00]);
+    }
+}

@@ -613,6 +613,44 @@ pub fn encode_error_response(status: i64) -> Vec<u8> {
 mod tests {
     use super::*;
 
+    /// Extensions DER: (oid, critical) pairs with an empty OCTET STRING.
+    fn exts(list: &[(&[u64], bool)]) -> Vec<u8> {
+        yasna::construct_der(|w| {
+            w.write_sequence_of(|w| {
+                for (oid, critical) in list {
+                    w.next().write_sequence(|w| {
+                        w.next().write_oid(&ObjectIdentifier::from_slice(oid));
+                        if *critical {
+                            w.next().write_bool(true);
+                        }
+                        w.next().write_bytes(&[]);
+                    })
+                }
+            })
+        })
+    }
+
+    #[test]
+    fn critical_extensions_other_than_the_nonce_are_found() {
+        let read = |der: &[u8]| yasna::parse_der(der, read_extensions).unwrap();
+        assert_eq!(
+            critical_other_than_nonce(&read(&exts(&[(OCSP_NONCE, true)]))),
+            None
+        );
+        assert_eq!(
+            critical_other_than_nonce(&read(&exts(&[(&[1, 3, 6, 1, 5, 5, 7, 48, 1, 9], false)]))),
+            None,
+            "non-critical: ignored"
+        );
+        assert_eq!(
+            critical_other_than_nonce(&read(&exts(&[
+                (OCSP_NONCE, false),
+                (&[1, 3, 6, 1, 4, 1, 99999, 7], true)
+            ]))),
+            Some("1.3.6.1.4.1.99999.7".to_string())
+        );
+    }
+
     #[test]
     fn garbage_is_an_error() {
         for bytes in [&b""[..], b"\x30\x00", b"\x30\x03\x0a\x01\x00", b"\xff\xff"] {

@@ -72,7 +72,7 @@ pub struct UsagePolicy {
 }
 
 impl UsagePolicy {
-    fn ekus(&self) -> Result<Vec<Vec<usize>>, PkiError> {
+    fn ekus(&self) -> Result<Vec<Vec<u8>>, PkiError> {
         let base: Vec<&str> = if self.only_ekus.is_empty() {
             LOGIN_EKUS.iter().map(|(o, _)| *o).collect()
         } else {
@@ -85,22 +85,44 @@ impl UsagePolicy {
     }
 }
 
-fn parse_oid(s: &str) -> Option<Vec<usize>> {
-    let parts: Option<Vec<usize>> = s.trim().split('.').map(|p| p.parse().ok()).collect();
-    parts.filter(|p| p.len() >= 2)
+fn parse_oid(s: &str) -> Option<Vec<u8>> {
+    let parts: Option<Vec<u64>> = s.trim().split('.').map(|p| p.parse().ok()).collect();
+    let parts = parts.filter(|p| p.len() >= 2 && p[0] <= 2 && (p[0] == 2 || p[1] < 40))?;
+    // The OID's DER content octets (X.690 §8.19), compared byte for byte
+    // with the certificate's.
+    let mut out = Vec::new();
+    let mut arc = |mut v: u64| {
+        let mut tmp = vec![(v & 0x7f) as u8];
+        v >>= 7;
+        while v > 0 {
+            tmp.push(0x80 | (v & 0x7f) as u8);
+            v >>= 7;
+        }
+        out.extend(tmp.iter().rev());
+    };
+    arc(parts[0].checked_mul(40)?.checked_add(parts[1])?);
+    for p in &parts[2..] {
+        arc(*p);
+    }
+    Some(out)
 }
 
 /// webpki's EKU hook: an absent extension allows any purpose; a present
 /// one must list an accepted purpose (anyExtendedKeyUsage is not one).
-struct EkuCheck<'a>(&'a [Vec<usize>]);
+struct EkuCheck<'a>(&'a [Vec<u8>]);
 
 impl ExtendedKeyUsageValidator for EkuCheck<'_> {
     fn validate(&self, iter: KeyPurposeIdIter<'_, '_>) -> Result<(), webpki::Error> {
         let mut present = Vec::new();
+        let mut ok = false;
         for id in iter {
-            present.push(id?.to_decoded_oid());
+            let id = id?;
+            // Compared as encoded octets (KeyPurposeId's equality), not as
+            // decoded arcs.
+            ok |= self.0.iter().any(|a| id == webpki::KeyPurposeId::new(a));
+            present.push(id.to_decoded_oid());
         }
-        if present.is_empty() || present.iter().any(|p| self.0.contains(p)) {
+        if present.is_empty() || ok {
             Ok(())
         } else {
             Err(webpki::Error::RequiredEkuNotFoundContext(
@@ -128,7 +150,7 @@ struct Inner {
     trust_anchors: Vec<TrustAnchor<'static>>,
     intermediates: Vec<Certificate>,
     usage: UsagePolicy,
-    ekus: Vec<Vec<usize>>,
+    ekus: Vec<Vec<u8>>,
     remembered: Mutex<HashMap<[u8; 32], Remembered>>,
 }
 
@@ -614,4 +636,26 @@ pub(crate) fn webpki_algorithms(
         out.push(w::RSA_PKCS1_2048_8192_SHA512);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_oid;
+
+    #[test]
+    fn oids_encode_as_der_content() {
+        assert_eq!(
+            parse_oid("1.3.6.1.5.5.7.3.2"),
+            Some(vec![0x2b, 6, 1, 5, 5, 7, 3, 2])
+        );
+        // 2.16.704…: the first octet 0x60, 704 in two base-128 octets.
+        assert_eq!(parse_oid("2.16.704.1"), Some(vec![0x60, 0x85, 0x40, 0x01]));
+        assert_eq!(
+            parse_oid("1.2.840.113549"),
+            Some(vec![0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d])
+        );
+        for bad in ["", "1", "1.40", "3.1", "a.b", "1..2"] {
+            assert_eq!(parse_oid(bad), None, "{bad}");
+        }
+    }
 }

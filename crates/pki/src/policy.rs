@@ -221,3 +221,44 @@ impl AlgorithmPolicy {
         Ok(alg)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signature_algorithms_and_parameters() {
+        let p = AlgorithmPolicy::default();
+        p.check_signature_algorithm(ECDSA_WITH_SHA256).unwrap();
+        p.check_signature_algorithm(SHA384_WITH_RSA).unwrap();
+        for weak in [
+            SHA1_WITH_RSA,
+            ECDSA_WITH_SHA1,
+            "1.2.840.113549.1.1.4",
+            "1.3.101.112",
+        ] {
+            assert!(
+                matches!(
+                    p.check_signature_algorithm(weak),
+                    Err(PkiError::WeakAlgorithm(_))
+                ),
+                "{weak}"
+            );
+        }
+        let only_384 = AlgorithmPolicy {
+            hashes: vec!["SHA-384".into()],
+            ..Default::default()
+        };
+        assert!(only_384
+            .check_signature_algorithm(ECDSA_WITH_SHA256)
+            .is_err());
+        // RSA: NULL or absent; ECDSA: absent.
+        let null = (5u32, vec![]);
+        AlgorithmPolicy::check_parameters(SHA256_WITH_RSA, Some(&null)).unwrap();
+        AlgorithmPolicy::check_parameters(SHA256_WITH_RSA, None).unwrap();
+        AlgorithmPolicy::check_parameters(ECDSA_WITH_SHA256, None).unwrap();
+        assert!(AlgorithmPolicy::check_parameters(ECDSA_WITH_SHA256, Some(&null)).is_err());
+        assert!(AlgorithmPolicy::check_parameters(SHA256_WITH_RSA, Some(&(5, vec![0]))).is_err());
+        assert!(AlgorithmPolicy::check_parameters(SHA256_WITH_RSA, Some(&(16, vec![]))).is_err());
+    }
+}

@@ -366,3 +366,78 @@ pub(crate) async fn read_limited(
     }
     Ok(body)
 }
+
+#[cfg(all(test, feature = "testca"))]
+mod tests {
+    use super::*;
+    use axum::response::{IntoResponse, Redirect};
+    use axum::routing::get;
+
+    /// A local server: `/big` streams 3 × 1,000 bytes without
+    /// Content-Length, `/small` 10 bytes, `/same` redirects to `/small`,
+    /// `/away` redirects to another port (another server for the policy).
+    async fn server() -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let other = format!("http://127.0.0.1:{}/small", addr.port().wrapping_add(1));
+        let app = axum::Router::new()
+            .route(
+                "/big",
+                get(|| async {
+                    let chunks = (0..3).map(|_| Ok::<_, std::io::Error>(vec![7u8; 1000]));
+                    axum::body::Body::from_stream(futures_util::stream::iter(chunks))
+                }),
+            )
+            .route("/small", get(|| async { vec![1u8; 10] }))
+            .route(
+                "/same",
+                get(|| async { Redirect::temporary("/small").into_response() }),
+            )
+            .route(
+                "/away",
+                get(move || {
+                    let other = other.clone();
+                    async move { Redirect::temporary(&other).into_response() }
+                }),
+            );
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        format!("http://{addr}")
+    }
+
+    #[tokio::test]
+    async fn bodies_are_bounded_and_redirects_stay_on_the_host() {
+        let base = server().await;
+        let http = reqwest::Client::builder()
+            .redirect(same_host_redirects())
+            .build()
+            .unwrap();
+        // No Content-Length (chunked): refused once past the limit.
+        let resp = http.get(format!("{base}/big")).send().await.unwrap();
+        assert!(resp.content_length().is_none());
+        let err = read_limited(resp, 2500).await.unwrap_err();
+        assert!(matches!(&err, PkiError::RevocationUnavailable(m) if m.contains("too large")));
+        let resp = http.get(format!("{base}/big")).send().await.unwrap();
+        assert_eq!(read_limited(resp, 3000).await.unwrap().len(), 3000);
+        // With Content-Length above the limit: refused before reading.
+        let resp = http.get(format!("{base}/small")).send().await.unwrap();
+        assert!(read_limited(resp, 5).await.is_err());
+        // A redirect on the same host is followed; to another, not.
+        let resp = http.get(format!("{base}/same")).send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        let resp = http.get(format!("{base}/away")).send().await.unwrap();
+        assert_eq!(resp.status(), 307, "not followed");
+        // Through the checker: an unfollowed redirect is no status.
+        let checker =
+            RevocationChecker::new(AlgorithmPolicy::default(), RevocationPolicy::default());
+        let err = checker
+            .fetch(checker.http.get(format!("{base}/away")))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, PkiError::RevocationUnavailable(m) if m.contains("307")),
+            "{err:?}"
+        );
+    }
+}

@@ -102,6 +102,65 @@ impl Issued {
     fn issuer(&self) -> Issuer<'_, &KeyPair> {
         Issuer::from_params(&self.params, &*self.key)
     }
+    /// The parameters it was made from (to make a sibling or a
+    /// cross-certificate).
+    pub fn params(&self) -> &CertificateParams {
+        &self.params
+    }
+}
+
+/// Parameters of a CA certificate named `cn`, valid from a year before
+/// `now` for ten years: basicConstraints cA (no path length),
+/// keyCertSign and cRLSign, a random serial. For path tests.
+pub fn ca_template(cn: &str, now: Millis) -> CertificateParams {
+    let mut p = ca_params(cn, None, now, rand::random::<u32>() as u64 + 1);
+    p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    p
+}
+
+/// Parameters of a person's signing certificate named `cn`, valid from a
+/// day before `now` for a year: digitalSignature and nonRepudiation, no
+/// extended key usage. For path tests.
+pub fn leaf_template(cn: &str, now: Millis) -> CertificateParams {
+    let mut p = ca_params(cn, None, now, rand::random::<u32>() as u64 + 1);
+    p.is_ca = IsCa::ExplicitNoCa;
+    p.not_before = odt(now - DAY);
+    p.not_after = odt(now + 365 * DAY);
+    p.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::ContentCommitment,
+    ];
+    p.use_authority_key_identifier_extension = true;
+    p
+}
+
+/// A certificate from `params` with a new P-256 key, signed by `issuer`
+/// (None: self-signed).
+pub fn make(params: CertificateParams, issuer: Option<&Issued>) -> Result<Issued, PkiError> {
+    make_with_key(
+        params,
+        Arc::new(keypair(KeyAlg::P256).map_err(err)?),
+        issuer,
+    )
+}
+
+/// [`make`] with a given key (a re-issued or cross-signed CA keeps its key).
+pub fn make_with_key(
+    params: CertificateParams,
+    key: Arc<KeyPair>,
+    issuer: Option<&Issued>,
+) -> Result<Issued, PkiError> {
+    let cert = match issuer {
+        Some(i) => params.signed_by(&*key, &i.issuer()),
+        None => params.self_signed(&*key),
+    }
+    .map_err(err)?;
+    Ok(Issued {
+        cert: Certificate::from_der(cert.der())?,
+        key,
+        params,
+    })
 }
 
 /// What a leaf should look like.
@@ -173,6 +232,8 @@ pub struct OcspBehaviour {
     pub error_status: Option<i64>,
     /// Answer HTTP 503.
     pub down: bool,
+    /// Answer about another serial number than the one asked.
+    pub wrong_serial: bool,
 }
 
 impl Default for OcspBehaviour {
@@ -184,6 +245,7 @@ impl Default for OcspBehaviour {
             next_update_in: Some(DAY),
             error_status: None,
             down: false,
+            wrong_serial: false,
         }
     }
 }
@@ -500,7 +562,17 @@ impl TestPki {
 
     /// Publishes the root's CRL (nothing revoked).
     pub fn publish_arl(&self, this_update: Millis, next_update: Millis) -> Result<(), PkiError> {
-        let der = self.make_crl(&self.root, this_update, next_update, &[])?;
+        self.publish_arl_revoking(this_update, next_update, &[])
+    }
+
+    /// Publishes the root's CRL listing `revoked` (e.g. the CA itself).
+    pub fn publish_arl_revoking(
+        &self,
+        this_update: Millis,
+        next_update: Millis,
+        revoked: &[(&Certificate, Millis)],
+    ) -> Result<(), PkiError> {
+        let der = self.make_crl(&self.root, this_update, next_update, revoked)?;
         if let Ok(mut c) = self.state.arl.lock() {
             *c = der;
         }
@@ -665,7 +737,15 @@ async fn serve_ocsp(
                 .ids
                 .iter()
                 .map(|id| ResponseEntry {
-                    id: id.clone(),
+                    id: if b.wrong_serial {
+                        let mut other = id.clone();
+                        if let Some(last) = other.serial.last_mut() {
+                            *last ^= 1;
+                        }
+                        other
+                    } else {
+                        id.clone()
+                    },
                     status: statuses
                         .get(&hex::encode(&id.serial))
                         .copied()

@@ -2,4 +2,5 @@
 //! a real test PKI, and SIM signatures against the simulated MSSP.
 mod limbo;
 mod mss;
+mod paths;
 mod validation;

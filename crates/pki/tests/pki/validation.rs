@@ -572,8 +572,12 @@ async fn ocsp_response_round_trip() {
 }
 
 /// Samples for the no-panic properties, built once.
-fn samples() -> &'static (Vec<u8>, Vec<u8>, Vec<u8>) {
-    static S: std::sync::OnceLock<(Vec<u8>, Vec<u8>, Vec<u8>)> = std::sync::OnceLock::new();
+type Samples = (Vec<u8>, Vec<u8>, Vec<u8>, TrustStore, Vec<u8>);
+
+/// A leaf, a CRL, an OCSP response, the trust store of their PKI and its
+/// CA certificate.
+fn samples() -> &'static Samples {
+    static S: std::sync::OnceLock<Samples> = std::sync::OnceLock::new();
     S.get_or_init(|| {
         let rt = tokio::runtime::Runtime::new().unwrap();
         rt.block_on(async {
@@ -591,6 +595,8 @@ fn samples() -> &'static (Vec<u8>, Vec<u8>, Vec<u8>) {
                 leaf.cert.der.clone(),
                 crl.to_vec(),
                 sample_ocsp_response(&pki),
+                pki.trust_store(),
+                pki.ca.cert.der.clone(),
             )
         })
     })
@@ -626,11 +632,23 @@ proptest! {
         edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..6),
         cut in any::<usize>(),
     ) {
-        let (cert, crl, ocsp_der) = samples();
+        let (cert, crl, ocsp_der, trust, ca) = samples();
+        let policy = AlgorithmPolicy::default();
         if let Ok(c) = Certificate::from_der(&mutate(cert, &edits, cut)) {
-            // Whatever parses must also survive validation.
-            let _ = TrustStore::new().validate(&c, &[], NOW, &AlgorithmPolicy::default());
+            // Whatever parses must also survive validation against the
+            // real trust store, within the work budget, and a mutated leaf
+            // never validates (its signature no longer holds).
+            let started = std::time::Instant::now();
+            let r = trust.validate(&c, &[], NOW, &policy);
+            prop_assert!(started.elapsed() < std::time::Duration::from_secs(1));
+            prop_assert!(r.is_err() || c.der == *cert, "a mutated leaf validated");
             let _ = c.identity.primary();
+        }
+        if let Ok(mutated_ca) = Certificate::from_der(&mutate(ca, &edits, cut)) {
+            let leaf = Certificate::from_der(cert).unwrap();
+            let r = TrustStore::new().validate(&leaf, &[mutated_ca], NOW, &policy);
+            prop_assert!(r.is_err());
+            let _ = trust.validate(&leaf, &[], NOW, &policy);
         }
         let _ = crl::Crl::from_der(&mutate(crl, &edits, cut));
         let _ = ocsp::parse_response(&mutate(ocsp_der, &edits, cut));
@@ -686,4 +704,81 @@ fn rand_suffix() -> String {
             .map(|d| d.as_nanos())
             .unwrap_or_default()
     )
+}
+
+/// OCSP answers that give no status (issue #13): "unknown", an answer
+/// about another certificate, a delegated responder past its validity.
+/// Each is "revocation unavailable" (so the CRL fallback and soft_fail
+/// apply), never "good".
+#[tokio::test]
+async fn ocsp_unknown_wrong_certid_and_expired_responder() {
+    let pki = TestPki::start(NOW).await.unwrap();
+    let v = verifier(&pki, RevocationPolicy::default());
+    let mut spec = LeafSpec::person("Lý Thị Mai", "001203004575", NOW);
+    spec.crl = false;
+    // Unknown.
+    let leaf = pki.issue(&spec).unwrap();
+    pki.set_ocsp_status(&leaf.cert, CertStatus::Unknown);
+    let err = login(&v, &leaf, &leaf, NOW).await.unwrap_err();
+    assert!(
+        matches!(&err, PkiError::RevocationUnavailable(m) if m.contains("does not know")),
+        "{err:?}"
+    );
+    // An answer about another serial number.
+    pki.set_ocsp_behaviour(OcspBehaviour {
+        wrong_serial: true,
+        ..Default::default()
+    });
+    let leaf = pki.issue(&spec).unwrap();
+    let err = login(&v, &leaf, &leaf, NOW).await.unwrap_err();
+    assert!(
+        matches!(&err, PkiError::RevocationUnavailable(m) if m.contains("no answer for this certificate")),
+        "{err:?}"
+    );
+    // The delegated responder's certificate ran out (it is valid for a
+    // year); the leaf and the CA are still valid.
+    pki.set_ocsp_behaviour(OcspBehaviour::default());
+    let mut long = spec.clone();
+    long.not_after = NOW + 3 * 365 * DAY;
+    let leaf = pki.issue(&long).unwrap();
+    let later = NOW + 400 * DAY;
+    pki.set_now(later);
+    let err = login(&v, &leaf, &leaf, later).await.unwrap_err();
+    assert!(
+        matches!(&err, PkiError::RevocationUnavailable(m) if m.contains("unauthorised responder")),
+        "{err:?}"
+    );
+    // With the CRL as fallback, the same login goes through.
+    let mut with_crl = long.clone();
+    with_crl.crl = true;
+    let leaf = pki.issue(&with_crl).unwrap();
+    pki.refresh(later).unwrap();
+    login(&v, &leaf, &leaf, later).await.unwrap();
+}
+
+/// The CA itself revoked on the root's CRL: every certificate under it is
+/// refused, however good its own status.
+#[tokio::test]
+async fn revoked_intermediate() {
+    let pki = TestPki::start(NOW).await.unwrap();
+    let v = verifier(
+        &pki,
+        RevocationPolicy {
+            mode: RevocationMode::Crl,
+            ..Default::default()
+        },
+    );
+    let leaf = person(&pki);
+    login(&v, &leaf, &leaf, NOW).await.unwrap();
+    pki.publish_arl_revoking(NOW - 60_000, NOW + DAY, &[(&pki.ca.cert, NOW - 60_000)])
+        .unwrap();
+    let v = verifier(
+        &pki,
+        RevocationPolicy {
+            mode: RevocationMode::Crl,
+            ..Default::default()
+        },
+    );
+    let err = login(&v, &leaf, &leaf, NOW).await.unwrap_err();
+    assert!(matches!(err, PkiError::Revoked { .. }), "{err:?}");
 }
