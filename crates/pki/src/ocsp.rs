@@ -120,11 +120,28 @@ fn write_alg(w: DERWriter<'_>, oid: &[u64], null_params: bool) {
 }
 
 fn read_alg(r: BERReader<'_, '_>) -> ASN1Result<ObjectIdentifier> {
+    read_alg_params(r).map(|(oid, _)| oid)
+}
+
+/// An AlgorithmIdentifier with its parameters' DER, if any.
+fn read_alg_params(r: BERReader<'_, '_>) -> ASN1Result<(ObjectIdentifier, Option<Vec<u8>>)> {
     r.read_sequence(|r| {
         let oid = r.next().read_oid()?;
-        r.read_optional(|r| r.read_der())?;
-        Ok(oid)
+        let params = r.read_optional(|r| r.read_der())?;
+        Ok((oid, params))
     })
+}
+
+/// Parameters' DER as (tag number, content octets), for the policy.
+fn split_params(der: &[u8]) -> Option<(u32, Vec<u8>)> {
+    let tag = u32::from(*der.first()? & 0x1f);
+    let len = *der.get(1)?;
+    let start = if len & 0x80 == 0 {
+        2
+    } else {
+        2 + usize::from(len & 0x7f)
+    };
+    Some((tag, der.get(start..)?.to_vec()))
 }
 
 fn oid_string(oid: &ObjectIdentifier) -> String {
@@ -271,6 +288,8 @@ pub struct BasicResponse {
     /// A critical response extension this crate does not process.
     pub unknown_critical: Option<String>,
     sig_alg: String,
+    /// The signature algorithm's parameters (DER), if any.
+    sig_params: Option<Vec<u8>>,
     signature: Vec<u8>,
     pub certs: Vec<Vec<u8>>,
 }
@@ -329,7 +348,7 @@ fn parse_basic(der: &[u8]) -> ASN1Result<BasicResponse> {
     let (tbs, sig_alg, signature, certs) = yasna::parse_der(der, |r| {
         r.read_sequence(|r| {
             let tbs = r.next().read_der()?;
-            let alg = read_alg(r.next())?;
+            let alg = read_alg_params(r.next())?;
             let (sig, _) = r.next().read_bitvec_bytes()?;
             let certs = r
                 .read_optional(|r| {
@@ -368,7 +387,8 @@ fn parse_basic(der: &[u8]) -> ASN1Result<BasicResponse> {
         responses,
         nonce: nonce_of(&exts),
         unknown_critical: critical_other_than_nonce(&exts),
-        sig_alg: oid_string(&sig_alg),
+        sig_alg: oid_string(&sig_alg.0),
+        sig_params: sig_alg.1,
         signature,
         certs,
     })
@@ -451,6 +471,11 @@ impl BasicResponse {
                 .ok_or_else(|| unavailable("response signed by an unauthorised responder"))?;
             &delegated
         };
+        AlgorithmPolicy::check_parameters(
+            &self.sig_alg,
+            self.sig_params.as_deref().and_then(split_params).as_ref(),
+        )
+        .map_err(|e| unavailable(&format!("response signature: {e}")))?;
         policy
             .verify_x509(signer, &self.sig_alg, &self.tbs, &self.signature)
             .map_err(|e| match e {
