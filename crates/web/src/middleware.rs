@@ -103,6 +103,11 @@ pub async fn console_gate(State(state): State<AppState>, req: Request, next: Nex
         Ok(c) => c,
         Err(r) => return r,
     };
+    // As the handlers' `operator!`: an initial or expired password is
+    // changed first, then the role decides.
+    if let Err(r) = crate::pages::auth::ready_user(&state, &ctx).await {
+        return r;
+    }
     if let Err(r) = ctx.operator() {
         return r;
     }

@@ -134,7 +134,18 @@ fn expired_or_not_yet_valid_intermediate_and_anchor() {
             .unwrap_err();
         assert_eq!(err, want, "intermediate {shift:?}");
     }
-    // The anchor itself expired: its certificate's dates count too.
+    // The anchor itself not yet valid, or expired: its dates count too.
+    let mut young = ca_template("Gốc Trẻ", NOW);
+    young.not_before = odt(NOW + DAY);
+    let young_root = make(young, None).unwrap();
+    let ca = ca_with(&young_root, "CA Thử", |_| {});
+    let leaf = leaf_with(&ca, |_| {}).unwrap();
+    let mut trust = TrustStore::new();
+    trust.add_anchor(young_root.cert.clone()).unwrap();
+    assert_eq!(
+        trust.validate(&leaf.cert, std::slice::from_ref(&ca.cert), NOW, &policy()),
+        Err(PkiError::NotYetValid)
+    );
     let mut old = ca_template("Gốc Cũ", NOW);
     old.not_before = odt(NOW - 20 * 365 * DAY);
     old.not_after = odt(NOW - DAY);

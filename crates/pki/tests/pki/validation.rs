@@ -782,3 +782,75 @@ async fn revoked_intermediate() {
     let err = login(&v, &leaf, &leaf, NOW).await.unwrap_err();
     assert!(matches!(err, PkiError::Revoked { .. }), "{err:?}");
 }
+
+/// A CRL or OCSP signature with an algorithm the policy refuses is "no
+/// status" (issue #13 item 7): the CRL fallback and a CA's soft_fail apply
+/// to it, as to any other unusable answer.
+#[tokio::test]
+async fn weak_algorithms_on_revocation_data_mean_no_status() {
+    let pki = TestPki::start(NOW).await.unwrap();
+    let leaf = person(&pki);
+    let only_384 = AlgorithmPolicy {
+        hashes: vec!["SHA-384".into()],
+        ..AlgorithmPolicy::default()
+    };
+    // OCSP signed with ecdsa-with-SHA256.
+    let id = ocsp::CertId::new(&leaf.cert, &pki.ca.cert, ocsp::IdHash::Sha1);
+    let der = ocsp::encode_response(
+        pki.ca.cert.subject_raw(),
+        NOW,
+        &[ocsp::ResponseEntry {
+            id: id.clone(),
+            status: CertStatus::Good,
+            this_update: NOW,
+            next_update: Some(NOW + DAY),
+        }],
+        Some(&[1; 32]),
+        &[],
+        |tbs| ("1.2.840.10045.4.3.2".into(), pki.ca.sign(tbs)),
+    );
+    let r = ocsp::parse_response(&der).unwrap();
+    r.verify(
+        &pki.ca.cert,
+        &id,
+        Some(&[1; 32]),
+        NOW,
+        HOUR,
+        &AlgorithmPolicy::default(),
+    )
+    .unwrap();
+    let err = r
+        .verify(&pki.ca.cert, &id, Some(&[1; 32]), NOW, HOUR, &only_384)
+        .unwrap_err();
+    assert!(matches!(err, PkiError::RevocationUnavailable(_)), "{err:?}");
+    // The CRL, same algorithm.
+    let crl = reqwest::get(pki.crl_url())
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let crl = crl::Crl::from_der(&crl).unwrap();
+    crl.verify(&pki.ca.cert, &AlgorithmPolicy::default())
+        .unwrap();
+    let err = crl.verify(&pki.ca.cert, &only_384).unwrap_err();
+    assert!(matches!(err, PkiError::RevocationUnavailable(_)), "{err:?}");
+    // Through the checker: no status from either, so fail closed...
+    let chain = pki
+        .trust_store()
+        .validate(&leaf.cert, &[], NOW, &AlgorithmPolicy::default())
+        .unwrap();
+    let strict = RevocationChecker::new(only_384.clone(), RevocationPolicy::default());
+    let err = strict.check(&chain, NOW).await.unwrap_err();
+    assert!(matches!(err, PkiError::RevocationUnavailable(_)), "{err:?}");
+    // ...unless the operator chose soft_fail for this CA.
+    let soft = RevocationChecker::new(
+        only_384,
+        RevocationPolicy {
+            soft_fail: true,
+            ..RevocationPolicy::default()
+        },
+    );
+    let sources = soft.check(&chain, NOW).await.unwrap();
+    assert!(sources.contains(&Source::SoftFail), "{sources:?}");
+}

@@ -26,7 +26,7 @@ macro_rules! tri {
 
 mod account;
 mod api;
-mod auth;
+pub(crate) mod auth;
 mod calendar;
 mod console;
 mod identity;
