@@ -48,13 +48,13 @@ impl Pki {
     fn leaf(&self) -> Issued {
         make(leaf_template("Nguyễn Văn An", NOW), Some(&self.ca)).unwrap()
     }
+    /// `leaf` presented with `ca` alone, against the root.
+    fn through(&self, ca: &Issued, leaf: &Issued) -> Result<Chain, PkiError> {
+        self.trust()
+            .validate(&leaf.cert, std::slice::from_ref(&ca.cert), NOW, &policy())
+    }
     fn validate(&self, leaf: &Issued) -> Result<Chain, PkiError> {
-        self.trust().validate(
-            &leaf.cert,
-            std::slice::from_ref(&self.ca.cert),
-            NOW,
-            &policy(),
-        )
+        self.through(&self.ca, leaf)
     }
 }
 
@@ -172,15 +172,7 @@ fn issuers_need_basic_constraints_ca_and_key_cert_sign() {
     let leaf = leaf_with(&no_bc, |_| {}).unwrap();
     // Refused (webpki reports the failed signature of the real root, tried
     // first under the same name, as the reason).
-    let err = pki
-        .trust()
-        .validate(
-            &leaf.cert,
-            std::slice::from_ref(&no_bc.cert),
-            NOW,
-            &policy(),
-        )
-        .unwrap_err();
+    let err = pki.through(&no_bc, &leaf).unwrap_err();
     assert!(
         matches!(
             err,
@@ -193,15 +185,7 @@ fn issuers_need_basic_constraints_ca_and_key_cert_sign() {
     p.is_ca = IsCa::NoCa;
     let no_bc = make(p, Some(&pki.root)).unwrap();
     let leaf = leaf_with(&no_bc, |_| {}).unwrap();
-    let err = pki
-        .trust()
-        .validate(
-            &leaf.cert,
-            std::slice::from_ref(&no_bc.cert),
-            NOW,
-            &policy(),
-        )
-        .unwrap_err();
+    let err = pki.through(&no_bc, &leaf).unwrap_err();
     assert!(
         matches!(&err, PkiError::InvalidChain(m) if m.contains("not a CA")),
         "{err:?}"
@@ -211,15 +195,7 @@ fn issuers_need_basic_constraints_ca_and_key_cert_sign() {
         p.key_usages = vec![KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
     });
     let leaf = leaf_with(&no_kcs, |_| {}).unwrap();
-    let err = pki
-        .trust()
-        .validate(
-            &leaf.cert,
-            std::slice::from_ref(&no_kcs.cert),
-            NOW,
-            &policy(),
-        )
-        .unwrap_err();
+    let err = pki.through(&no_kcs, &leaf).unwrap_err();
     assert!(
         matches!(&err, PkiError::InvalidChain(m) if m.contains("may not sign certificates")),
         "{err:?}"
@@ -254,8 +230,7 @@ fn unknown_critical_extensions_are_refused_on_every_certificate() {
     });
     let leaf = leaf_with(&ca, |_| {}).unwrap();
     assert!(matches!(
-        pki.trust()
-            .validate(&leaf.cert, std::slice::from_ref(&ca.cert), NOW, &policy()),
+        pki.through(&ca, &leaf),
         Err(PkiError::InvalidChain(_))
     ));
     // An anchor with one is refused when loaded (docs/PKI.md).
@@ -323,8 +298,7 @@ fn several_issuers_of_one_name_backtracking_and_cross_signing() {
     assert_eq!(chain.certs[2].der, cross.cert.der);
     // Without the cross certificate: no path.
     assert!(matches!(
-        pki.trust()
-            .validate(&leaf2.cert, std::slice::from_ref(&ca2.cert), NOW, &policy()),
+        pki.through(&ca2, &leaf2),
         Err(PkiError::UntrustedIssuer(_))
     ));
 }
@@ -555,12 +529,7 @@ fn extended_key_usage_decides_what_may_log_in() {
     });
     let leaf = leaf_with(&tls_ca, |_| {}).unwrap();
     assert!(matches!(
-        pki.trust().validate(
-            &leaf.cert,
-            std::slice::from_ref(&tls_ca.cert),
-            NOW,
-            &policy()
-        ),
+        pki.through(&tls_ca, &leaf),
         Err(PkiError::NotForSigning(_))
     ));
 }
@@ -631,22 +600,12 @@ fn name_constraints_apply_and_only_cas_carry_them() {
         p.subject_alt_names = vec![SanType::DnsName("bo.gov.vn".try_into().unwrap())]
     })
     .unwrap();
-    pki.trust()
-        .validate(&inside.cert, std::slice::from_ref(&ca.cert), NOW, &policy())
-        .unwrap();
+    pki.through(&ca, &inside).unwrap();
     let outside = leaf_with(&ca, |p| {
         p.subject_alt_names = vec![SanType::DnsName("example.com".try_into().unwrap())]
     })
     .unwrap();
-    let err = pki
-        .trust()
-        .validate(
-            &outside.cert,
-            std::slice::from_ref(&ca.cert),
-            NOW,
-            &policy(),
-        )
-        .unwrap_err();
+    let err = pki.through(&ca, &outside).unwrap_err();
     assert!(
         matches!(&err, PkiError::InvalidChain(m) if m.contains("name constraints")),
         "{err:?}"
