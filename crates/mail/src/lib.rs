@@ -15,10 +15,6 @@
 //! mailer.send(&mail).await?;
 //! # Ok(()) }
 //! ```
-#![cfg_attr(
-    not(test),
-    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
-)]
 
 mod mailer;
 mod render;

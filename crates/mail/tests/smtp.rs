@@ -3,7 +3,7 @@
 //!
 //! Needs `python3` with `aiosmtpd` (`pip install aiosmtpd`). Without it the
 //! tests fail when `CI=true`, and are skipped with a loud note otherwise.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test binary: helpers may fail loudly
 
 use mail_parser::{MessageParser, MimeHeaders};
 use motcua_mail::{

@@ -305,6 +305,7 @@ fn start_server(dir: &std::path::Path, database_url: &str) -> Result<Server> {
     Ok(Server { child, url })
 }
 
+#[derive(Default)]
 struct LoadResult {
     requests: u64,
     errors: u64,
@@ -315,10 +316,12 @@ struct LoadResult {
 }
 
 async fn load(url: &str, connections: usize, seconds: u64, pid: u32) -> LoadResult {
-    let client = reqwest::Client::builder()
+    let Ok(client) = reqwest::Client::builder()
         .pool_max_idle_per_host(connections)
         .build()
-        .unwrap_or_default();
+    else {
+        return LoadResult::default();
+    };
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let start = Instant::now();
     let stop_rss = Arc::new(AtomicBool::new(false));

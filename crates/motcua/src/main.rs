@@ -1,8 +1,4 @@
 //! `motcua`: the portal server and its command line.
-#![cfg_attr(
-    not(test),
-    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
-)]
 
 mod audit_cmd;
 mod bench;
@@ -203,6 +199,7 @@ pub async fn app_state(cfg: &Config) -> Result<AppState> {
     let portal = motcua_web::portal::Portal::from_config(&cfg.portal)
         .map_err(|e| anyhow::anyhow!("[portal]: {e}"))?;
     Ok(AppState::new(store, web_config(cfg)?, clock, mailer(cfg)?)
+        .map_err(|e| anyhow::anyhow!(e))?
         .with_identity(identity)
         .with_portal(portal))
 }

@@ -12,6 +12,7 @@
 //! - a fake provider written here (axum) that serves ID tokens the tests
 //!   forge: every attack that must fail;
 //! - the crate's own development provider (`devop`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test binary: helpers may fail loudly
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};

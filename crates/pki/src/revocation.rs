@@ -90,14 +90,17 @@ pub struct RevocationChecker {
 }
 
 impl RevocationChecker {
-    pub fn new(algorithms: AlgorithmPolicy, default: RevocationPolicy) -> Self {
+    /// Fails only if the HTTP client cannot be built (its TLS backend): a
+    /// client without the time limits and the redirect rule is never used
+    /// instead.
+    pub fn new(algorithms: AlgorithmPolicy, default: RevocationPolicy) -> Result<Self, PkiError> {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(default.timeout_secs.max(1)))
             .timeout(Duration::from_secs(default.timeout_secs.max(1)))
             .redirect(same_host_redirects())
             .build()
-            .unwrap_or_default();
-        Self {
+            .map_err(|e| PkiError::RevocationUnavailable(format!("HTTP client: {e}")))?;
+        Ok(Self {
             http,
             algorithms,
             default,
@@ -105,7 +108,7 @@ impl RevocationChecker {
             crls: Mutex::new(HashMap::new()),
             ocsp: Mutex::new(HashMap::new()),
             stats: Stats::default(),
-        }
+        })
     }
 
     /// Sets the policy for certificates issued by `issuer`.
@@ -367,7 +370,8 @@ pub(crate) async fn read_limited(
     Ok(body)
 }
 
-#[cfg(all(test, feature = "testca"))]
+#[cfg(test)]
+#[cfg(feature = "testca")]
 mod tests {
     use super::*;
     use axum::response::{IntoResponse, Redirect};
@@ -430,7 +434,8 @@ mod tests {
         assert_eq!(resp.status(), 307, "not followed");
         // Through the checker: an unfollowed redirect is no status.
         let checker =
-            RevocationChecker::new(AlgorithmPolicy::default(), RevocationPolicy::default());
+            RevocationChecker::new(AlgorithmPolicy::default(), RevocationPolicy::default())
+                .unwrap();
         let err = checker
             .fetch(checker.http.get(format!("{base}/away")))
             .await

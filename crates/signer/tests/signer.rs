@@ -14,7 +14,7 @@
 //! SoftHSM reads `SOFTHSM2_CONF` in the process that loads it, so the
 //! fixture sets it once, before any test loads a module, and every test goes
 //! through the fixture first.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test binary: helpers may fail loudly
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;

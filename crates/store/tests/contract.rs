@@ -5,6 +5,7 @@
 //!
 //! Time is always a parameter: the tests use fixed instants around
 //! [`NOW`], never the system clock.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test binary: helpers may fail loudly
 
 use motcua_domain::account::AccountStatus;
 use motcua_domain::audit::{chain_hash, AuditKeys, Checkpoint, CheckpointError, Record, GENESIS};

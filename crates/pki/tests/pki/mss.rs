@@ -65,7 +65,8 @@ fn verifier(pki: &TestPki) -> Verifier {
     Verifier {
         trust: pki.trust_store(),
         algorithms: AlgorithmPolicy::default(),
-        revocation: RevocationChecker::new(AlgorithmPolicy::default(), RevocationPolicy::default()),
+        revocation: RevocationChecker::new(AlgorithmPolicy::default(), RevocationPolicy::default())
+            .unwrap(),
     }
 }
 

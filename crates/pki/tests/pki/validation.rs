@@ -19,7 +19,7 @@ fn verifier(pki: &TestPki, policy: RevocationPolicy) -> Verifier {
     Verifier {
         trust: pki.trust_store(),
         algorithms: AlgorithmPolicy::default(),
-        revocation: RevocationChecker::new(AlgorithmPolicy::default(), policy),
+        revocation: RevocationChecker::new(AlgorithmPolicy::default(), policy).unwrap(),
     }
 }
 
@@ -840,7 +840,7 @@ async fn weak_algorithms_on_revocation_data_mean_no_status() {
         .trust_store()
         .validate(&leaf.cert, &[], NOW, &AlgorithmPolicy::default())
         .unwrap();
-    let strict = RevocationChecker::new(only_384.clone(), RevocationPolicy::default());
+    let strict = RevocationChecker::new(only_384.clone(), RevocationPolicy::default()).unwrap();
     let err = strict.check(&chain, NOW).await.unwrap_err();
     assert!(matches!(err, PkiError::RevocationUnavailable(_)), "{err:?}");
     // ...unless the operator chose soft_fail for this CA.
@@ -850,7 +850,8 @@ async fn weak_algorithms_on_revocation_data_mean_no_status() {
             soft_fail: true,
             ..RevocationPolicy::default()
         },
-    );
+    )
+    .unwrap();
     let sources = soft.check(&chain, NOW).await.unwrap();
     assert!(sources.contains(&Source::SoftFail), "{sources:?}");
 }

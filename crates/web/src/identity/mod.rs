@@ -157,17 +157,21 @@ pub struct Identity {
 impl Identity {
     /// No trust anchor: every certificate is refused (the portal still
     /// runs; password and the other methods work).
-    pub fn empty() -> Self {
+    pub fn empty() -> Result<Self, String> {
         Self::with_trust(TrustStore::new(), &IdentityConfig::default())
     }
 
     /// Builds the verifier from an in-memory trust store (tests, demo).
-    pub fn with_trust(trust: TrustStore, cfg: &IdentityConfig) -> Self {
-        Self {
+    /// A configured SIM provider that cannot be set up is an error, not a
+    /// feature silently switched off.
+    pub fn with_trust(trust: TrustStore, cfg: &IdentityConfig) -> Result<Self, String> {
+        let sim = cfg.sim.as_ref().map(SimConfig::client).transpose()?;
+        Ok(Self {
             verifier: Verifier {
                 trust,
                 algorithms: cfg.algorithms.clone(),
-                revocation: RevocationChecker::new(cfg.algorithms.clone(), cfg.revocation.clone()),
+                revocation: RevocationChecker::new(cfg.algorithms.clone(), cfg.revocation.clone())
+                    .map_err(|e| format!("[identity.revocation]: {e}"))?,
             },
             levels: cfg.levels.clone(),
             required_levels: cfg
@@ -181,14 +185,8 @@ impl Identity {
             captcha_reveal: cfg.captcha_reveal_for_tests,
             eid: None,
             eid_config: cfg.eid.clone(),
-            sim: cfg.sim.as_ref().and_then(|s| match s.client() {
-                Ok(c) => Some(c),
-                Err(e) => {
-                    tracing::error!(error = %e, "SIM signature disabled");
-                    None
-                }
-            }),
-        }
+            sim,
+        })
     }
 
     /// Reads the anchors and CA files the configuration names.
@@ -213,7 +211,7 @@ impl Identity {
         trust
             .set_usage(cfg.usage.clone())
             .map_err(|e| format!("[identity.usage]: {e}"))?;
-        let mut identity = Self::with_trust(trust, cfg);
+        let mut identity = Self::with_trust(trust, cfg)?;
         for ca in &cfg.ca {
             for c in read(&ca.certificate)? {
                 identity

@@ -378,7 +378,8 @@ pub async fn start_signup(
             kind: prefill.kind.clone(),
             identity_kind: primary.kind().into(),
             identity_value: primary.value().into(),
-            prefill: serde_json::to_string(&prefill).unwrap_or_default(),
+            prefill: serde_json::to_string(&prefill)
+                .map_err(|e| ServiceError::Internal(format!("sign-up prefill: {e}")))?,
             cert_der: Some(B64.encode(&leaf.der)),
             email: None,
             code_hash: None,

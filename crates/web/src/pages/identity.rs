@@ -591,7 +591,8 @@ pub async fn signup_submit(
             &mut tx,
             &signup.id,
             &p.email,
-            &serde_json::to_string(&p).unwrap_or_default(),
+            &serde_json::to_string(&p)
+                .map_err(|e| ServiceError::Internal(format!("sign-up prefill: {e}")))?,
             &hash,
             now + token::SIGNUP_TTL,
         )

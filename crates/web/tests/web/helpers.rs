@@ -258,12 +258,15 @@ impl Node {
         } else {
             Mailer::file(mail_dir, FROM).expect("file mailer")
         };
-        let mut state = AppState::new(store, config, clock, mailer);
+        let mut state = AppState::new(store, config, clock, mailer).expect("state");
         if opts.trust.is_some() || opts.identity.is_some() {
-            state = state.with_identity(motcua_web::identity::Identity::with_trust(
-                opts.trust.clone().unwrap_or_default(),
-                &opts.identity.clone().unwrap_or_default(),
-            ));
+            state = state.with_identity(
+                motcua_web::identity::Identity::with_trust(
+                    opts.trust.clone().unwrap_or_default(),
+                    &opts.identity.clone().unwrap_or_default(),
+                )
+                .expect("identity"),
+            );
         }
         if let Some(p) = &opts.portal {
             state =

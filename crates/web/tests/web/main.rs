@@ -5,6 +5,7 @@
 //! database of its own. In CI (`CI=true`) PostgreSQL is required.
 //!
 //! Requirement ids (R-…) refer to `docs/REQUIREMENTS.md`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test binary: helpers may fail loudly
 
 mod helpers;
 
