@@ -10,7 +10,11 @@ pub mod clock;
 pub mod password;
 pub mod text;
 pub mod throttle;
+pub mod workflow;
 
 pub use account::{AccountStatus, Email, PersonalId, Role, TaxCode, Username};
 pub use assurance::{AssuranceLevel, AssurancePolicy, AuthMethod};
 pub use clock::{Clock, Millis, SystemClock, TestClock, DAY, HOUR, MINUTE, SECOND};
+pub use workflow::{
+    LifecycleStatus, ProvisioningStatus, RegistrationStatus, TransitionError, Workflow,
+};

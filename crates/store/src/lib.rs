@@ -58,6 +58,9 @@ pub enum StoreError {
     Writer(String),
     #[error("audit: {0}")]
     Audit(String),
+    /// A status change the workflow's table does not allow.
+    #[error("{0}")]
+    Transition(#[from] motcua_domain::TransitionError),
     #[error("migration {version} ({name}) failed: {reason}")]
     Migration {
         version: i64,
@@ -67,6 +70,19 @@ pub enum StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Reads a workflow status column; a text that is no status of the
+/// workflow is a decoding error, never a default.
+pub(crate) fn status<W: motcua_domain::Workflow>(r: &sqlx::any::AnyRow, column: &str) -> Result<W> {
+    use sqlx::Row;
+    let text: String = r.try_get(column)?;
+    W::parse(&text).ok_or_else(|| {
+        StoreError::Db(sqlx::Error::ColumnDecode {
+            index: column.to_string(),
+            source: format!("not a {} status: {text}", W::NAME).into(),
+        })
+    })
+}
 
 /// Maps a unique-constraint violation to [`StoreError::Conflict`].
 pub(crate) fn conflict(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {

@@ -1,7 +1,7 @@
 //! Account lifecycle requests (Decree 85/2019 Art. 11(4)–(6)) and the
 //! warnings sent before an unused account is locked.
-use crate::Result;
-use motcua_domain::Millis;
+use crate::{status, Result};
+use motcua_domain::{LifecycleStatus, Millis, Workflow};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -25,7 +25,7 @@ pub struct Request {
     pub received_at: Millis,
     pub due_at: Millis,
     /// pending, done, refused, cancelled
-    pub status: String,
+    pub status: LifecycleStatus,
     pub decided_by: Option<String>,
     pub decided_at: Option<Millis>,
     pub result_note: Option<String>,
@@ -63,7 +63,7 @@ fn request(r: &AnyRow) -> Result<Request> {
         ended_at: r.try_get("ended_at")?,
         received_at: r.try_get("received_at")?,
         due_at: r.try_get("due_at")?,
-        status: r.try_get("status")?,
+        status: status(r, "status")?,
         decided_by: r.try_get("decided_by")?,
         decided_at: r.try_get("decided_at")?,
         result_note: r.try_get("result_note")?,
@@ -150,17 +150,19 @@ pub async fn decided(c: &mut AnyConnection, limit: i64) -> Result<Vec<Request>> 
 pub async fn close(
     c: &mut AnyConnection,
     id: i64,
-    status: &str,
+    to: LifecycleStatus,
     decided_by: &str,
     note: &str,
     effective_at: Option<Millis>,
     now: Millis,
 ) -> Result<bool> {
+    // Only a pending request closes, and only by a move in the table.
+    LifecycleStatus::Pending.check(to)?;
     let n = sqlx::query(
         "UPDATE lifecycle_requests SET status = $1, decided_by = $2, decided_at = $3, result_note = $4, \
          effective_at = COALESCE($5, effective_at), updated_at = $3 WHERE id = $6 AND status = 'pending'",
     )
-    .bind(status)
+    .bind(to.as_str())
     .bind(decided_by)
     .bind(now)
     .bind(note)
@@ -188,7 +190,16 @@ pub async fn cancel_open(
     .fetch_all(&mut *c)
     .await?;
     for id in &ids {
-        close(c, *id, "cancelled", decided_by, note, None, now).await?;
+        close(
+            c,
+            *id,
+            LifecycleStatus::Cancelled,
+            decided_by,
+            note,
+            None,
+            now,
+        )
+        .await?;
     }
     Ok(ids)
 }

@@ -2,8 +2,8 @@
 //! and function catalogs (operator data), legal bases with their deadlines,
 //! ministry managers, requests with their persons and the operator's
 //! decision on each, and the civil-servant accounts granted.
-use crate::{conflict, Backend, Result, StoreError};
-use motcua_domain::{Millis, Role};
+use crate::{conflict, status, Backend, Result, StoreError};
+use motcua_domain::{Millis, ProvisioningStatus, Role, Workflow};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -502,8 +502,7 @@ pub struct Request {
     pub working_days: i64,
     pub source: String,
     pub upload_sha256: Option<String>,
-    /// `open` or `completed`.
-    pub status: String,
+    pub status: ProvisioningStatus,
     pub received_at: Millis,
     pub due_at: Millis,
     pub completed_at: Option<Millis>,
@@ -532,7 +531,7 @@ fn request_row(r: &AnyRow) -> Result<Request> {
         working_days: r.try_get("working_days")?,
         source: r.try_get("source")?,
         upload_sha256: r.try_get("upload_sha256")?,
-        status: r.try_get("status")?,
+        status: status(r, "status")?,
         received_at: r.try_get("received_at")?,
         due_at: r.try_get("due_at")?,
         completed_at: r.try_get("completed_at")?,
@@ -567,9 +566,10 @@ pub async fn lock_request(c: &mut AnyConnection, id: i64) -> Result<Option<Strin
 pub async fn requests(
     c: &mut AnyConnection,
     ministry_id: Option<i64>,
-    status: &str,
+    status: Option<ProvisioningStatus>,
     limit: i64,
 ) -> Result<Vec<Request>> {
+    let status = status.map(ProvisioningStatus::as_str).unwrap_or_default();
     let sql = format!(
         "{REQ_SELECT} WHERE ($1 = 0 OR r.ministry_id = $1) AND ($2 = '' OR r.status = $2) \
          ORDER BY CASE WHEN r.status = 'open' THEN 0 ELSE 1 END, CASE WHEN r.status = 'open' THEN r.due_at ELSE -r.id END, r.id LIMIT $3"
@@ -707,6 +707,7 @@ pub async fn complete(
     notice_sha256: &str,
     now: Millis,
 ) -> Result<bool> {
+    ProvisioningStatus::Open.check(ProvisioningStatus::Completed)?;
     let n = sqlx::query(
         "UPDATE provisioning_requests SET status = 'completed', completed_at = $1, notice_sha256 = $2, updated_at = $1 WHERE id = $3 AND status = 'open'",
     )

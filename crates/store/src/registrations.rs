@@ -1,6 +1,6 @@
 //! Declarant registration profiles (R-ID-1…4) and their history.
-use crate::{conflict, Result};
-use motcua_domain::Millis;
+use crate::{conflict, status, Result};
+use motcua_domain::{Millis, RegistrationStatus, Workflow};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -32,7 +32,7 @@ pub struct Profile {
 pub struct Registration {
     pub id: i64,
     pub reference: String,
-    pub status: String,
+    pub status: RegistrationStatus,
     pub round: i64,
     pub profile: Profile,
     pub locale: String,
@@ -55,7 +55,7 @@ fn registration(r: &AnyRow) -> Result<Registration> {
     Ok(Registration {
         id: r.try_get("id")?,
         reference: r.try_get("reference")?,
-        status: r.try_get("status")?,
+        status: status(r, "status")?,
         round: r.try_get("round")?,
         profile: Profile {
             tax_code: r.try_get("tax_code")?,
@@ -236,8 +236,8 @@ pub async fn open_for_tax_code(
 /// receipt. Returns false (and changes nothing) when it is not in `from`:
 /// two operators deciding at once, or a second click, cannot both win.
 pub struct Transition<'a> {
-    pub from: &'a [&'a str],
-    pub to: &'a str,
+    pub from: &'a [RegistrationStatus],
+    pub to: RegistrationStatus,
     pub received_at: Option<Millis>,
     pub due_at: Option<Millis>,
     pub reason: Option<&'a str>,
@@ -253,6 +253,10 @@ pub async fn transition(
     t: &Transition<'_>,
     now: Millis,
 ) -> Result<bool> {
+    // Every move must be in the workflow's table, before anything is written.
+    for from in t.from {
+        from.check(t.to)?;
+    }
     let placeholders: Vec<String> = (0..t.from.len()).map(|i| format!("${}", i + 9)).collect();
     let sql = format!(
         "UPDATE registrations SET status = $1, received_at = COALESCE($2, received_at), due_at = COALESCE($3, due_at), \
@@ -263,7 +267,7 @@ pub async fn transition(
         placeholders.join(", ")
     );
     let mut q = sqlx::query(&sql)
-        .bind(t.to)
+        .bind(t.to.as_str())
         .bind(t.received_at)
         .bind(t.due_at)
         .bind(t.reason)
@@ -272,7 +276,7 @@ pub async fn transition(
         .bind(t.account_id)
         .bind(i64::from(t.next_round));
     for s in t.from {
-        q = q.bind(*s);
+        q = q.bind(s.as_str());
     }
     let n = q
         .bind(id)
@@ -297,21 +301,21 @@ pub async fn expire_unverified(c: &mut AnyConnection, now: Millis) -> Result<u64
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct HistoryEntry {
     pub at: Millis,
-    pub status: String,
+    pub status: RegistrationStatus,
     pub note: String,
 }
 
 pub async fn add_history(
     c: &mut AnyConnection,
     id: i64,
-    status: &str,
+    status: RegistrationStatus,
     note: &str,
     now: Millis,
 ) -> Result<()> {
     sqlx::query("INSERT INTO registration_history (registration_id, at, status, note) VALUES ($1, $2, $3, $4)")
         .bind(id)
         .bind(now)
-        .bind(status)
+        .bind(status.as_str())
         .bind(note)
         .execute(&mut *c)
         .await?;
@@ -329,7 +333,7 @@ pub async fn history(c: &mut AnyConnection, id: i64) -> Result<Vec<HistoryEntry>
         .map(|r| {
             Ok(HistoryEntry {
                 at: r.try_get("at")?,
-                status: r.try_get("status")?,
+                status: status(r, "status")?,
                 note: r.try_get("note")?,
             })
         })
@@ -340,7 +344,7 @@ pub async fn history(c: &mut AnyConnection, id: i64) -> Result<Vec<HistoryEntry>
 /// empty), earliest deadline first, optionally matching a folded query.
 pub async fn list(
     c: &mut AnyConnection,
-    status: &str,
+    status: Option<RegistrationStatus>,
     folded_query: &str,
     limit: i64,
     offset: i64,
@@ -350,6 +354,7 @@ pub async fn list(
     let sql = format!(
         "SELECT {COLS} FROM registrations WHERE ({filter}) AND search_text LIKE $2 ORDER BY COALESCE(due_at, created_at), id LIMIT $3 OFFSET $4"
     );
+    let status = status.map(RegistrationStatus::as_str).unwrap_or_default();
     let rows = sqlx::query(&sql)
         .bind(status)
         .bind(&like)

@@ -25,7 +25,7 @@
 use crate::service::{self, Origin, ServiceError};
 use crate::AppState;
 use motcua_domain::clock::{format_vn, from_vn_datetime, vn_datetime};
-use motcua_domain::{AccountStatus, Millis, Role, DAY};
+use motcua_domain::{AccountStatus, LifecycleStatus, Millis, Role, DAY};
 use motcua_mail::{Locale, Template};
 use motcua_store::accounts::{self, Account};
 use motcua_store::lifecycle::{self as store, NewRequest, Request};
@@ -552,7 +552,7 @@ impl Action {
 async fn close(
     c: &mut AnyConnection,
     id: i64,
-    status: &str,
+    status: LifecycleStatus,
     origin: &Origin,
     note: &str,
     effective_at: Option<Millis>,
@@ -582,7 +582,7 @@ async fn execute_scheduled(
     note: &str,
     now: Millis,
 ) -> Result<(), ServiceError> {
-    close(c, r.id, "done", origin, note, None, now).await?;
+    close(c, r.id, LifecycleStatus::Done, origin, note, None, now).await?;
     let Some(a) = accounts::get(c, r.account_id).await? else {
         return Err(ServiceError::Invalid("error.not_found"));
     };
@@ -625,7 +625,16 @@ async fn revoke(
     now: Millis,
 ) -> Result<(), ServiceError> {
     let effective = r.effective_at.unwrap_or(now);
-    close(c, r.id, "done", origin, note, Some(effective), now).await?;
+    close(
+        c,
+        r.id,
+        LifecycleStatus::Done,
+        origin,
+        note,
+        Some(effective),
+        now,
+    )
+    .await?;
     let grounds = r.grounds.clone().unwrap_or_else(|| "holder_request".into());
     let reason = format!(
         "Thu hồi tài khoản ({}, {})",
@@ -684,7 +693,7 @@ pub async fn decide(
     let Some(r) = store::get(&mut tx, id).await? else {
         return Err(ServiceError::Invalid("error.not_found"));
     };
-    if r.status != "pending" {
+    if r.status != LifecycleStatus::Pending {
         return Err(ServiceError::Invalid("lc.error_decided"));
     }
     let Some(a) = accounts::get(&mut tx, r.account_id).await? else {
@@ -705,7 +714,16 @@ pub async fn decide(
     match (action, r.kind.as_str()) {
         (Action::Refuse, "emergency_lock") => return Err(ServiceError::Invalid("lc.error_action")),
         (Action::Refuse, _) => {
-            close(&mut tx, id, "refused", origin, &note, None, now).await?;
+            close(
+                &mut tx,
+                id,
+                LifecycleStatus::Refused,
+                origin,
+                &note,
+                None,
+                now,
+            )
+            .await?;
             audit::append(
                 &mut tx,
                 &origin.audit,
@@ -734,7 +752,7 @@ pub async fn decide(
             execute_scheduled(&mut tx, state, origin, &r, &note, now).await?;
         }
         (Action::CarryOut, "emergency_lock") => {
-            close(&mut tx, id, "done", origin, &note, None, now).await?;
+            close(&mut tx, id, LifecycleStatus::Done, origin, &note, None, now).await?;
             audit::append(
                 &mut tx,
                 &origin.audit,
@@ -751,7 +769,7 @@ pub async fn decide(
             if a.status == AccountStatus::Revoked {
                 return Err(ServiceError::Invalid("lc.error_revoked"));
             }
-            close(&mut tx, id, "done", origin, &note, None, now).await?;
+            close(&mut tx, id, LifecycleStatus::Done, origin, &note, None, now).await?;
             let reason = format!("Kích hoạt lại theo yêu cầu ({})", reference(id));
             service::unlock_in_tx(
                 &mut tx,

@@ -23,7 +23,7 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use motcua_domain::account::parse_full_name;
 use motcua_domain::text::fold;
-use motcua_domain::{Email, Millis, Role, Username, DAY};
+use motcua_domain::{Email, Millis, ProvisioningStatus, Role, Username, DAY};
 use motcua_mail::{Locale, Template};
 use motcua_store::accounts::Account;
 use motcua_store::provisioning::{self as store, Ministry, NewPerson, Person, Request};
@@ -988,7 +988,7 @@ async fn open_person(
     if p.decision != "pending" {
         return Err(ServiceError::Invalid("provisioning.error_decided"));
     }
-    if r.status != "open" {
+    if r.status != ProvisioningStatus::Open {
         return Err(ServiceError::Invalid("provisioning.error_closed"));
     }
     Ok((r, p))
@@ -1311,19 +1311,21 @@ pub async fn notice_pdf(
 
 /// Open requests with their legal deadline, for the SLA overview.
 pub async fn sla_items(c: &mut AnyConnection) -> Result<Vec<crate::sla::SlaItem>, StoreError> {
-    Ok(store::requests(c, None, "open", 10_000)
-        .await?
-        .into_iter()
-        .map(|r| crate::sla::SlaItem {
-            kind_key: "sla.kind_provisioning",
-            kind: "provisioning",
-            reference: r.reference,
-            subject: r.ministry_name,
-            link: format!("/console/provisioning/{}", r.id),
-            received_at: r.received_at,
-            due_at: r.due_at,
-        })
-        .collect())
+    Ok(
+        store::requests(c, None, Some(ProvisioningStatus::Open), 10_000)
+            .await?
+            .into_iter()
+            .map(|r| crate::sla::SlaItem {
+                kind_key: "sla.kind_provisioning",
+                kind: "provisioning",
+                reference: r.reference,
+                subject: r.ministry_name,
+                link: format!("/console/provisioning/{}", r.id),
+                received_at: r.received_at,
+                due_at: r.due_at,
+            })
+            .collect(),
+    )
 }
 
 #[cfg(test)]

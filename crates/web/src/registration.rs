@@ -23,7 +23,7 @@ use crate::AppState;
 use hmac::{Hmac, Mac};
 use motcua_domain::account::parse_full_name;
 use motcua_domain::clock::format_vn;
-use motcua_domain::{Email, Millis, PersonalId, Role, TaxCode, HOUR};
+use motcua_domain::{Email, Millis, PersonalId, RegistrationStatus, Role, TaxCode, HOUR};
 use motcua_mail::{Locale, Template};
 use motcua_store::attachments;
 use motcua_store::registrations::{self as store, Profile, Registration, Transition};
@@ -475,7 +475,7 @@ pub async fn submit(
         now,
     )
     .await?;
-    store::add_history(&mut tx, id, "unverified", "", now).await?;
+    store::add_history(&mut tx, id, RegistrationStatus::Unverified, "", now).await?;
     // The account comes with the operator's approval: it claims these.
     crate::portal::record(
         &mut tx,
@@ -533,8 +533,8 @@ pub async fn verify(
         return Err(ServiceError::Invalid("reg.error_link"));
     };
     let t = Transition {
-        from: &["unverified"],
-        to: "pending",
+        from: &[RegistrationStatus::Unverified],
+        to: RegistrationStatus::Pending,
         received_at: Some(now),
         due_at: Some(due),
         reason: None,
@@ -548,7 +548,7 @@ pub async fn verify(
         Err(StoreError::Conflict(_)) => return Err(ServiceError::Invalid("reg.error_duplicate")),
         Err(e) => return Err(e.into()),
     }
-    store::add_history(&mut tx, r.id, "pending", "", now).await?;
+    store::add_history(&mut tx, r.id, RegistrationStatus::Pending, "", now).await?;
     audit::append(
         &mut tx,
         &origin.audit,
@@ -601,7 +601,7 @@ pub async fn resubmit(
     let Some(r) = by_status_token(state, token).await? else {
         return Err(ServiceError::Invalid("reg.error_link").into());
     };
-    if r.status != "returned" {
+    if r.status != RegistrationStatus::Returned {
         return Err(ServiceError::Invalid("reg.error_not_returned").into());
     }
     let mut profile = check_all(form, upload, false).map_err(RegError::Fields)?;
@@ -633,8 +633,8 @@ pub async fn resubmit(
     )
     .await?;
     let t = Transition {
-        from: &["returned"],
-        to: "pending",
+        from: &[RegistrationStatus::Returned],
+        to: RegistrationStatus::Pending,
         received_at: Some(now),
         due_at: Some(due),
         reason: None,
@@ -650,7 +650,7 @@ pub async fn resubmit(
         }
         Err(e) => return Err(ServiceError::from(e).into()),
     }
-    store::add_history(&mut tx, r.id, "pending", "", now).await?;
+    store::add_history(&mut tx, r.id, RegistrationStatus::Pending, "", now).await?;
     let changed: Vec<&str> = diff(&r.profile, &profile);
     audit::append(
         &mut tx,
@@ -753,7 +753,7 @@ pub async fn decide(
     let Some(r) = r else {
         return Err(ServiceError::Invalid("error.not_found"));
     };
-    if r.status != "pending" {
+    if r.status != RegistrationStatus::Pending {
         return Err(ServiceError::Invalid("reg.error_decided"));
     }
     let loc = Locale::parse(&r.locale);
@@ -789,12 +789,12 @@ pub async fn decide(
         None => None,
     };
     let (to, action) = match decision {
-        Decision::Accept => ("accepted", "registration.accept"),
-        Decision::Reject => ("rejected", "registration.reject"),
-        Decision::Return => ("returned", "registration.return"),
+        Decision::Accept => (RegistrationStatus::Accepted, "registration.accept"),
+        Decision::Reject => (RegistrationStatus::Rejected, "registration.reject"),
+        Decision::Return => (RegistrationStatus::Returned, "registration.return"),
     };
     let t = Transition {
-        from: &["pending"],
+        from: &[RegistrationStatus::Pending],
         to,
         received_at: None,
         due_at: None,

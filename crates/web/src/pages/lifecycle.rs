@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use motcua_domain::clock::format_vn;
+use motcua_domain::LifecycleStatus;
 use motcua_store::accounts::{self, Account};
 use motcua_store::lifecycle::{self as store, Request};
 use serde::Deserialize;
@@ -67,7 +68,7 @@ pub struct Row {
 async fn rows(state: &AppState, c: &Chrome, reqs: Vec<Request>) -> Result<Vec<Row>, ServiceError> {
     let mut out = Vec::with_capacity(reqs.len());
     for r in reqs {
-        let (left, overdue) = if r.status == "pending" {
+        let (left, overdue) = if r.status == LifecycleStatus::Pending {
             left_text(state, c, r.due_at).await?
         } else {
             (String::new(), false)
@@ -78,7 +79,7 @@ async fn rows(state: &AppState, c: &Chrome, reqs: Vec<Request>) -> Result<Vec<Ro
             kind_key: format!("lc.kind_{}", r.kind),
             kind: r.kind,
             status_key: format!("lc.status_{}", r.status),
-            status: r.status,
+            status: r.status.to_string(),
             account_id: r.account_id,
             username: r.username,
             requested_by: r.requested_by,

@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use motcua_domain::clock::format_vn;
-use motcua_domain::Role;
+use motcua_domain::{ProvisioningStatus, Role};
 use motcua_mail::Locale;
 use motcua_store::accounts::Account;
 use motcua_store::provisioning::{self as store, Function, LegalBasis, Ministry, WorkUnit};
@@ -345,7 +345,7 @@ async fn request_row(
     bases: &[LegalBasis],
     locale: Locale,
 ) -> Result<RequestRow, ServiceError> {
-    let (left, overdue) = if r.status == "open" {
+    let (left, overdue) = if r.status == ProvisioningStatus::Open {
         let t = crate::calendar::time_left(state, r.due_at).await?;
         let h = |m: i64| format!("{:.1}", m as f64 / 60.0);
         if t.overdue {
@@ -378,7 +378,7 @@ async fn request_row(
         due: format_vn(r.due_at),
         left,
         overdue,
-        completed: r.status == "completed",
+        completed: r.status == ProvisioningStatus::Completed,
         status_key: format!("provisioning.status_{}", r.status),
         source_key: format!("provisioning.source_{}", r.source),
         persons: r.persons,
@@ -473,8 +473,8 @@ pub async fn queue(State(state): State<AppState>, ctx: Ctx) -> Response {
     let (open, done) = {
         let mut c = tri!(state.store.conn().await);
         (
-            tri!(store::requests(&mut c, None, "open", 500).await),
-            tri!(store::requests(&mut c, None, "completed", 100).await),
+            tri!(store::requests(&mut c, None, Some(ProvisioningStatus::Open), 500).await),
+            tri!(store::requests(&mut c, None, Some(ProvisioningStatus::Completed), 100).await),
         )
     };
     let c = Chrome::new(&state, &ctx);
@@ -680,7 +680,7 @@ pub async fn my_requests(State(state): State<AppState>, ctx: Ctx) -> Response {
     let (_, ministry) = manager!(state, ctx);
     let rows = {
         let mut c = tri!(state.store.conn().await);
-        tri!(store::requests(&mut c, Some(ministry.id), "", 500).await)
+        tri!(store::requests(&mut c, Some(ministry.id), None, 500).await)
     };
     let c = Chrome::new(&state, &ctx);
     let rows = tri!(request_rows(&state, &c, ctx.locale, rows).await);

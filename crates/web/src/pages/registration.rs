@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form as AxForm, Router};
 use motcua_domain::clock::format_vn;
+use motcua_domain::{RegistrationStatus, Workflow};
 use motcua_store::registrations::{self as store, Registration};
 use serde::Deserialize;
 
@@ -620,7 +621,7 @@ pub async fn verify(
     }
 }
 
-fn status_key(s: &str) -> String {
+fn status_key(s: RegistrationStatus) -> String {
     format!("reg.status_{s}")
 }
 
@@ -650,7 +651,7 @@ async fn history_rows(
     Ok(reg::history(state, id)
         .await?
         .into_iter()
-        .map(|h| (format_vn(h.at), status_key(&h.status), h.note))
+        .map(|h| (format_vn(h.at), status_key(h.status), h.note))
         .collect())
 }
 
@@ -677,13 +678,13 @@ pub async fn status(
     };
     render(&StatusPage {
         c: Chrome::new(&state, &ctx),
-        status_key: status_key(&r.status),
-        reason_key: if r.status == "returned" {
+        status_key: status_key(r.status),
+        reason_key: if r.status == RegistrationStatus::Returned {
             "reg.to_fix"
         } else {
             "reg.reason"
         },
-        due: (r.status == "pending")
+        due: (r.status == RegistrationStatus::Pending)
             .then(|| r.due_at.map(format_vn))
             .flatten(),
         history,
@@ -707,7 +708,7 @@ pub async fn edit_form(
             StatusCode::NOT_FOUND,
         );
     };
-    if r.status != "returned" {
+    if r.status != RegistrationStatus::Returned {
         return message(
             &state,
             &ctx,
@@ -794,14 +795,6 @@ pub struct QueueQuery {
     page: Option<i64>,
 }
 
-const STATUSES: &[&str] = &[
-    "unverified",
-    "pending",
-    "returned",
-    "accepted",
-    "rejected",
-    "expired",
-];
 const PER_PAGE: i64 = 25;
 
 /// "2 working days left (13.5 h)" / "overdue by …" in the viewer's language.
@@ -822,21 +815,19 @@ pub async fn queue(
 ) -> Response {
     operator!(state, ctx);
     let c = Chrome::new(&state, &ctx);
-    let status = if STATUSES.contains(&q.status.as_str()) {
-        q.status.clone()
-    } else {
-        String::new()
-    };
+    // An unknown filter shows the open profiles, as no filter does.
+    let filter = RegistrationStatus::parse(&q.status);
+    let status = filter.map(|s| s.to_string()).unwrap_or_default();
     let page = q.page.unwrap_or(1).max(1);
     let folded = motcua_domain::text::fold(&q.q);
     let mut conn = tri!(state.store.conn().await);
     let (items, total) =
-        tri!(store::list(&mut conn, &status, &folded, PER_PAGE, (page - 1) * PER_PAGE).await);
+        tri!(store::list(&mut conn, filter, &folded, PER_PAGE, (page - 1) * PER_PAGE).await);
     drop(conn);
     let mut rows = Vec::with_capacity(items.len());
     for r in items {
-        let (left, overdue) = match (r.status.as_str(), r.due_at) {
-            ("pending", Some(d)) => tri!(left_text(&state, &c, d).await),
+        let (left, overdue) = match (r.status, r.due_at) {
+            (RegistrationStatus::Pending, Some(d)) => tri!(left_text(&state, &c, d).await),
             _ => ("—".to_string(), false),
         };
         rows.push(QueueRow {
@@ -844,7 +835,7 @@ pub async fn queue(
             reference: r.reference,
             org_name: r.profile.org_name,
             tax_code: r.profile.tax_code,
-            status_key: status_key(&r.status),
+            status_key: status_key(r.status),
             received: r.received_at.map(format_vn).unwrap_or_else(|| "—".into()),
             due: r.due_at.map(format_vn).unwrap_or_else(|| "—".into()),
             left,
@@ -859,7 +850,10 @@ pub async fn queue(
     render(&QueuePage {
         summary: c.t("reg.queue_found").replace("{n}", &total.to_string()),
         pager: pager(&c, &base, page, PER_PAGE, total),
-        statuses: STATUSES.iter().map(|s| (*s, status_key(s))).collect(),
+        statuses: RegistrationStatus::ALL
+            .iter()
+            .map(|s| (s.as_str(), status_key(*s)))
+            .collect(),
         q: q.q,
         status,
         rows,
@@ -893,15 +887,15 @@ async fn detail_page(
     };
     drop(conn);
     let c = Chrome::new(state, ctx);
-    let (left, overdue) = match (r.status.as_str(), r.due_at) {
-        ("pending", Some(d)) => tri!(left_text(state, &c, d).await),
+    let (left, overdue) = match (r.status, r.due_at) {
+        (RegistrationStatus::Pending, Some(d)) => tri!(left_text(state, &c, d).await),
         _ => (String::new(), false),
     };
     let history = tri!(history_rows(state, r.id).await);
     let mut resp = render(&DetailPage {
-        status_key: status_key(&r.status),
+        status_key: status_key(r.status),
         org_type_key: format!("reg.org_type_{}", r.profile.org_type),
-        due: (r.status == "pending")
+        due: (r.status == RegistrationStatus::Pending)
             .then(|| r.due_at.map(format_vn))
             .flatten(),
         left,

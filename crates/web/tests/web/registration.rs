@@ -4,6 +4,7 @@
 //! (the deadline restarts), acceptance with credentials by mail and a
 //! forced password change, rejection with a reason, and every bad input.
 use crate::helpers::*;
+use motcua_domain::{RegistrationStatus, Workflow};
 use motcua_store::registrations as store;
 use reqwest::multipart;
 use reqwest::StatusCode;
@@ -82,15 +83,10 @@ fn path_of(link: &str, base: &str) -> String {
 
 async fn reg_by_ref(app: &App, reference: &str) -> store::Registration {
     let mut c = app.conn().await;
-    for status in [
-        "unverified",
-        "pending",
-        "returned",
-        "accepted",
-        "rejected",
-        "expired",
-    ] {
-        let (rows, _) = store::list(&mut c, status, "", 100, 0).await.expect("list");
+    for status in RegistrationStatus::ALL {
+        let (rows, _) = store::list(&mut c, Some(*status), "", 100, 0)
+            .await
+            .expect("list");
         if let Some(r) = rows.into_iter().find(|r| r.reference == reference) {
             return r;
         }
@@ -240,7 +236,7 @@ async fn a_declarant_registers_is_returned_corrects_and_is_accepted() {
         let r = post_form(&b, &edit, &edit, &f, None).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
         let reg2 = reg_by_ref(&app, &reference).await;
-        assert_eq!((reg2.status.as_str(), reg2.round), ("pending", 2));
+        assert_eq!((reg2.status, reg2.round), (RegistrationStatus::Pending, 2));
         assert_eq!(reg2.profile.contact_phone, "0987 654 321");
         assert!(reg2.received_at > reg.received_at, "the deadline restarts");
         let due2 =
@@ -261,7 +257,31 @@ async fn a_declarant_registers_is_returned_corrects_and_is_accepted() {
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
         let reg3 = reg_by_ref(&app, &reference).await;
-        assert_eq!(reg3.status, "accepted");
+        assert_eq!(reg3.status, RegistrationStatus::Accepted);
+        // A decision is final: a move back to pending is not in the
+        // workflow's table and is refused before anything is written.
+        {
+            let mut c = app.conn().await;
+            let back = store::Transition {
+                from: &[RegistrationStatus::Accepted],
+                to: RegistrationStatus::Pending,
+                received_at: None,
+                due_at: None,
+                reason: None,
+                decided_by: None,
+                account_id: None,
+                next_round: true,
+            };
+            let err = store::transition(&mut c, reg3.id, &back, app.state().now())
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(err, motcua_store::StoreError::Transition(_)),
+                "{}: {err}",
+                app.name()
+            );
+        }
+        assert_eq!(reg_by_ref(&app, &reference).await, reg3, "nothing changed");
         // The terms accepted at submission now belong to the account.
         let versions =
             crate::portal::accepted_documents(&app, reg3.account_id.expect("account")).await;
