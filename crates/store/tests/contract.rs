@@ -19,17 +19,14 @@ use motcua_store::jobs;
 use motcua_store::migrate::MIGRATIONS;
 use motcua_store::sessions::{self, Session};
 use motcua_store::{resets, throttle, AnyConnection, Backend, Store, StoreError};
+use motcua_testkit::{in_ci, loud, pg_url, unique_suffix, with_database, PG_ENV};
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 type R<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
 /// A fixed "now": 2027-01-15T08:00:00Z.
 const NOW: Millis = 1_800_000_000_000;
-
-const PG_ENV: &str = "MOTCUA_TEST_PG_URL";
 
 // ---------------------------------------------------------------------------
 // Test databases
@@ -95,54 +92,16 @@ impl Drop for Cleanup {
     }
 }
 
-fn pg_url() -> Option<String> {
-    std::env::var(PG_ENV).ok().filter(|s| !s.trim().is_empty())
-}
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
-}
-
-/// Written straight to the process's stderr so the test harness does not
-/// capture it.
-fn loud(msg: &str) {
-    let _ = writeln!(std::io::stderr(), "{msg}");
-}
-
 fn warn_pg_skipped_once() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     if pg_url().is_none() {
         ONCE.call_once(|| {
             loud(&format!(
-                "\n*** NOTE: {PG_ENV} is not set: the store contract suite runs on SQLite ONLY. ***\n\
-                 *** Set e.g. {PG_ENV}=postgres://postgres@127.0.0.1:5432/test to run it on PostgreSQL too. ***\n"
+                "NOTE: {PG_ENV} is not set: the store contract suite runs on SQLite ONLY. \
+                 Set e.g. {PG_ENV}=postgres://postgres@127.0.0.1:5432/test to run it on PostgreSQL too."
             ))
         });
     }
-}
-
-fn unique_suffix() -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    format!(
-        "{}_{}_{:016x}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::SeqCst),
-        rand::random::<u64>()
-    )
-}
-
-/// `url` with its database name replaced by `db` (query string kept).
-fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, format!("?{q}")),
-        None => (url, String::new()),
-    };
-    let host_start = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[host_start..].find('/') {
-        Some(i) => &base[..host_start + i],
-        None => base,
-    };
-    format!("{base}/{db}{query}")
 }
 
 async fn sqlite_db() -> TestDb {

@@ -1,9 +1,8 @@
 //! Running the real `motcua` binary in a throw-away folder, with the
 //! environment overrides a deployment would use.
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -12,34 +11,11 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_motcua");
 /// How long one CLI command may take before the test gives up on it.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
 
-pub const PG_ENV: &str = "MOTCUA_TEST_PG_URL";
-
-pub fn pg_url() -> Option<String> {
-    std::env::var(PG_ENV).ok().filter(|s| !s.trim().is_empty())
-}
-
-pub fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
-}
-
-/// Written straight to the process's stderr so the test harness does not
-/// capture it.
-pub fn loud(msg: &str) {
-    let _ = writeln!(std::io::stderr(), "{msg}");
-}
+pub use motcua_testkit::{in_ci, loud, pg_url, PG_ENV};
 
 /// A name no other test (or test run) uses.
 pub fn unique(prefix: &str) -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!(
-        "{prefix}_{}_{}_{nanos:08x}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::SeqCst)
-    )
+    format!("{prefix}_{}", motcua_testkit::unique_suffix())
 }
 
 /// A `tracing` record in the text format: an RFC 3339 time (maybe in

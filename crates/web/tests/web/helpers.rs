@@ -6,21 +6,17 @@
 
 use motcua_domain::{Role, TestClock};
 use motcua_mail::{Mailer, SmtpConfig, SmtpSecurity};
-use motcua_store::{AnyConnection, Backend, Store};
+use motcua_store::{AnyConnection, Store};
 use motcua_web::service::{self, NewAccountInput, Origin};
 use motcua_web::{AppState, WebConfig};
 use reqwest::cookie::{CookieStore, Jar};
-use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::header::HeaderValue;
 use reqwest::redirect::Policy;
 use reqwest::{StatusCode, Url};
-use std::future::Future;
-use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-pub const PG_ENV: &str = "MOTCUA_TEST_PG_URL";
 pub const FROM: &str = "Motcua <no-reply@test.localhost>";
 /// The user agent every test browser sends (checked in the history page).
 pub const UA: &str = "MotcuaTest/1.0 (integration; +R-ID-14)";
@@ -29,139 +25,9 @@ pub const UA: &str = "MotcuaTest/1.0 (integration; +R-ID-14)";
 // Databases
 // ---------------------------------------------------------------------------
 
-pub fn pg_url() -> Option<String> {
-    std::env::var(PG_ENV).ok().filter(|s| !s.trim().is_empty())
-}
-
-pub fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
-}
-
-fn warn_pg_skipped_once() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    if pg_url().is_none() {
-        ONCE.call_once(|| {
-            let _ = writeln!(
-                std::io::stderr(),
-                "\n*** NOTE: {PG_ENV} is not set: the web suite runs on SQLite ONLY. ***\n\
-                 *** Set e.g. {PG_ENV}=postgres://postgres@127.0.0.1:5432/test to run it on PostgreSQL too. ***\n"
-            );
-        });
-    }
-}
-
-pub fn unique_suffix() -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    format!(
-        "{}_{}_{:012x}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::SeqCst),
-        rand::random::<u64>() & 0xffff_ffff_ffff
-    )
-}
-
-/// `url` with its database name replaced by `db` (query string kept).
-pub fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, format!("?{q}")),
-        None => (url, String::new()),
-    };
-    let host_start = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[host_start..].find('/') {
-        Some(i) => &base[..host_start + i],
-        None => base,
-    };
-    format!("{base}/{db}{query}")
-}
-
-enum Cleanup {
-    Sqlite(tempfile::TempDir),
-    Postgres { admin_url: String, db: String },
-}
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        if let Cleanup::Postgres { admin_url, db } = self {
-            // Drop may run inside the test's runtime: use another thread
-            // with its own runtime. FORCE ends the app pools' sessions.
-            let (admin_url, db) = (admin_url.clone(), db.clone());
-            let _ = std::thread::spawn(move || {
-                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                else {
-                    return;
-                };
-                rt.block_on(async move {
-                    if let Ok(admin) = Store::connect(&admin_url, 1).await {
-                        let sql = format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)");
-                        let _ = sqlx::raw_sql(&sql).execute(admin.pool()).await;
-                        admin.close().await;
-                    }
-                });
-            })
-            .join();
-        }
-    }
-}
-
-/// One fresh, empty database; dropping the last clone removes it.
-#[derive(Clone)]
-pub struct Db {
-    pub backend: Backend,
-    pub url: String,
-    _cleanup: Arc<Cleanup>,
-}
-
-impl Db {
-    pub fn name(&self) -> &'static str {
-        self.backend.name()
-    }
-
-    pub async fn sqlite() -> Db {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}", dir.path().join("motcua.db").display());
-        Db {
-            backend: Backend::Sqlite,
-            url,
-            _cleanup: Arc::new(Cleanup::Sqlite(dir)),
-        }
-    }
-
-    pub async fn postgres(admin_url: &str) -> Db {
-        let db = format!("motcua_w_{}", unique_suffix());
-        let admin = Store::connect(admin_url, 1)
-            .await
-            .unwrap_or_else(|e| panic!("postgres: cannot connect to {PG_ENV}: {e}"));
-        let sql = format!("CREATE DATABASE \"{db}\"");
-        sqlx::raw_sql(&sql)
-            .execute(admin.pool())
-            .await
-            .unwrap_or_else(|e| panic!("postgres: {sql}: {e}"));
-        admin.close().await;
-        Db {
-            backend: Backend::Postgres,
-            url: with_database(admin_url, &db),
-            _cleanup: Arc::new(Cleanup::Postgres {
-                admin_url: admin_url.to_string(),
-                db,
-            }),
-        }
-    }
-}
-
-/// Runs `body` once on SQLite and, when configured, once on PostgreSQL.
-pub async fn each_backend<F, Fut>(body: F)
-where
-    F: Fn(Db) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    warn_pg_skipped_once();
-    body(Db::sqlite().await).await;
-    if let Some(url) = pg_url() {
-        body(Db::postgres(&url).await).await;
-    }
-}
+pub use motcua_testkit::{
+    count, each_backend, in_ci, link_in, pg_url, read_mails, scrape_csrf, Db, Mail, Page, PG_ENV,
+};
 
 // ---------------------------------------------------------------------------
 // The application
@@ -481,112 +347,9 @@ pub async fn scalar(c: &mut AnyConnection, sql: &str) -> i64 {
 // Mail
 // ---------------------------------------------------------------------------
 
-#[derive(Debug, Clone)]
-pub struct Mail {
-    pub path: PathBuf,
-    pub to: String,
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-}
-
-pub fn read_mails(dir: &Path) -> Vec<Mail> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return out;
-    };
-    for e in entries.flatten() {
-        let path = e.path();
-        if path.extension().and_then(|x| x.to_str()) != Some("eml") {
-            continue;
-        }
-        let bytes = std::fs::read(&path).expect("read eml");
-        let msg = mail_parser::MessageParser::default()
-            .parse(&bytes)
-            .unwrap_or_else(|| panic!("unparsable mail {}", path.display()));
-        let to = msg
-            .to()
-            .and_then(|a| a.first())
-            .and_then(|a| a.address())
-            .unwrap_or_default()
-            .to_string();
-        out.push(Mail {
-            to,
-            subject: msg.subject().unwrap_or_default().to_string(),
-            text: msg.body_text(0).unwrap_or_default().to_string(),
-            html: msg.body_html(0).unwrap_or_default().to_string(),
-            path,
-        });
-    }
-    out
-}
-
-/// The first `http…` link in `text` that contains `needle`.
-pub fn link_in(text: &str, needle: &str) -> Option<String> {
-    text.split(|c: char| c.is_whitespace() || c == '<' || c == '>' || c == '"')
-        .find(|w| w.starts_with("http") && w.contains(needle))
-        .map(|w| w.trim_end_matches(['.', ',', ')']).to_string())
-}
-
 // ---------------------------------------------------------------------------
 // The browser
 // ---------------------------------------------------------------------------
-
-#[derive(Debug)]
-pub struct Page {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub text: String,
-}
-
-impl Page {
-    pub fn location(&self) -> Option<&str> {
-        self.headers
-            .get(reqwest::header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-    }
-
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    pub fn set_cookies(&self) -> Vec<String> {
-        self.headers
-            .get_all(reqwest::header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok().map(str::to_string))
-            .collect()
-    }
-
-    /// The `Set-Cookie` line for `name`, if any.
-    pub fn set_cookie(&self, name: &str) -> Option<String> {
-        self.set_cookies()
-            .into_iter()
-            .find(|c| c.starts_with(&format!("{name}=")))
-    }
-
-    pub fn is_html(&self) -> bool {
-        self.header("content-type")
-            .is_some_and(|v| v.starts_with("text/html"))
-    }
-
-    /// The CSRF token of the page's forms.
-    pub fn csrf(&self) -> String {
-        scrape_csrf(&self.text).unwrap_or_else(|| panic!("no csrf field in page:\n{}", self.text))
-    }
-
-    pub fn redirects_to(&self, to: &str) -> bool {
-        self.status == StatusCode::SEE_OTHER && self.location() == Some(to)
-    }
-}
-
-pub fn scrape_csrf(html: &str) -> Option<String> {
-    let i = html.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
-    let rest = &html[i..];
-    let end = rest.find('"')?;
-    let v = &rest[..end];
-    (!v.is_empty()).then(|| v.to_string())
-}
 
 /// A test browser: a cookie jar, no redirect following.
 #[derive(Clone)]
@@ -630,14 +393,7 @@ impl Browser {
     }
 
     pub async fn read(r: reqwest::Response) -> Page {
-        let status = r.status();
-        let headers = r.headers().clone();
-        let text = r.text().await.expect("body");
-        Page {
-            status,
-            headers,
-            text,
-        }
+        Page::read(r).await
     }
 
     pub async fn send(&self, rb: reqwest::RequestBuilder) -> Page {
@@ -761,11 +517,6 @@ pub async fn with_session_cookie(base: &str, token: &str, path: &str) -> Page {
 /// Whether a copied session cookie still opens `/account`.
 pub async fn cookie_alive(base: &str, token: &str) -> bool {
     with_session_cookie(base, token, "/account").await.status == StatusCode::OK
-}
-
-/// `n` occurrences of `needle` in `hay`.
-pub fn count(hay: &str, needle: &str) -> usize {
-    hay.matches(needle).count()
 }
 
 /// The captcha of a form page: its id and the answer to its question in

@@ -31,11 +31,5 @@ mod roles;
 /// half of the supported backends.
 #[test]
 fn ci_requires_postgres() {
-    if helpers::in_ci() {
-        assert!(
-            helpers::pg_url().is_some(),
-            "CI=true but {} is not set: the web suite must also run on PostgreSQL",
-            helpers::PG_ENV
-        );
-    }
+    motcua_testkit::require_postgres_in_ci("web");
 }
