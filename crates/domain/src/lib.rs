@@ -7,6 +7,7 @@ pub mod assurance;
 pub mod audit;
 pub mod calendar;
 pub mod clock;
+pub mod locale;
 pub mod password;
 pub mod text;
 pub mod throttle;
@@ -15,6 +16,7 @@ pub mod workflow;
 pub use account::{AccountStatus, Email, PersonalId, Role, TaxCode, Username};
 pub use assurance::{AssuranceLevel, AssurancePolicy, AuthMethod};
 pub use clock::{Clock, Millis, SystemClock, TestClock, DAY, HOUR, MINUTE, SECOND};
+pub use locale::Locale;
 pub use workflow::{
     LifecycleStatus, ProvisioningStatus, RegistrationStatus, TransitionError, Workflow,
 };

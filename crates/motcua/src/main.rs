@@ -357,7 +357,7 @@ fn parse_roles(roles: &[String]) -> Result<Vec<Role>> {
 pub fn service_err(e: service::ServiceError) -> anyhow::Error {
     match e {
         service::ServiceError::Invalid(key) => {
-            let cat = motcua_web::i18n::Catalog::new();
+            let cat = motcua_web::i18n::catalog();
             anyhow::anyhow!("{} ({key})", cat.get(motcua_mail::Locale::En, key))
         }
         other => anyhow::anyhow!(other),

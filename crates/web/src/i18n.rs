@@ -1,67 +1,14 @@
 //! The message catalog: every user-facing string, in Vietnamese (first)
 //! and English. Each entry carries both languages, so a translation cannot
 //! be missing; a test checks that every key the templates use exists.
-use motcua_mail::Locale;
-use std::collections::HashMap;
 
-pub struct Catalog {
-    map: HashMap<&'static str, (&'static str, &'static str)>,
+pub use motcua_kernel::i18n::{Catalog, Message};
+
+/// The catalog of every context's messages (the tables are listed once,
+/// at the crate's root: [`crate::MESSAGE_TABLES`]).
+pub fn catalog() -> Catalog {
+    Catalog::from_tables(crate::MESSAGE_TABLES)
 }
-
-impl Default for Catalog {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Catalog {
-    pub fn new() -> Catalog {
-        Catalog {
-            map: TABLES
-                .iter()
-                .flat_map(|t| t.iter())
-                .map(|(k, vi, en)| (*k, (*vi, *en)))
-                .collect(),
-        }
-    }
-
-    pub fn get(&self, locale: Locale, key: &str) -> &'static str {
-        match self.map.get(key) {
-            Some((vi, en)) => match locale {
-                Locale::Vi => vi,
-                Locale::En => en,
-            },
-            None => {
-                tracing::warn!(key, "missing i18n key");
-                "…"
-            }
-        }
-    }
-
-    /// The catalog's own `'static` copy of `key`, if it exists.
-    pub fn static_key(&self, key: &str) -> Option<&'static str> {
-        self.map.get_key_value(key).map(|(k, _)| *k)
-    }
-
-    pub fn keys(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.map.keys().copied()
-    }
-}
-
-/// One message: key, Vietnamese, English.
-pub type Message = (&'static str, &'static str, &'static str);
-
-/// Every table of messages: the core's, then each feature module's own.
-const TABLES: &[&[Message]] = &[
-    MESSAGES,
-    crate::registration::MESSAGES,
-    crate::provisioning::MESSAGES,
-    crate::lifecycle::MESSAGES,
-    crate::identity::MESSAGES,
-    crate::portal::MESSAGES,
-    crate::identity::onboarding::MESSAGES,
-    crate::plain::MESSAGES,
-];
 
 pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("app.name", "Motcua", "Motcua"),
@@ -358,18 +305,23 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+    use motcua_mail::Locale;
 
     /// No key is defined twice (a later table would silently win).
     #[test]
     fn keys_are_unique_across_tables() {
-        let total: usize = TABLES.iter().map(|t| t.len()).sum();
-        assert_eq!(Catalog::new().keys().count(), total);
+        assert_eq!(
+            Catalog::duplicates(crate::MESSAGE_TABLES),
+            Vec::<&str>::new()
+        );
+        let total: usize = crate::MESSAGE_TABLES.iter().map(|t| t.len()).sum();
+        assert_eq!(catalog().keys().count(), total);
     }
 
     /// Every `c.t("…")` key in the templates exists in the catalog.
     #[test]
     fn templates_use_known_keys() {
-        let cat = Catalog::new();
+        let cat = catalog();
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
         let mut stack = vec![std::path::PathBuf::from(dir)];
         let mut checked = 0;
@@ -397,7 +349,7 @@ mod tests {
 
     #[test]
     fn vietnamese_first() {
-        let cat = Catalog::new();
+        let cat = catalog();
         assert_eq!(cat.get(Locale::Vi, "nav.login"), "Đăng nhập");
         assert_eq!(cat.get(Locale::En, "nav.login"), "Log in");
     }

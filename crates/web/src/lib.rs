@@ -32,6 +32,28 @@ use std::sync::Arc;
 
 pub use config::WebConfig;
 
+/// Every context's message table, composed once here (the contexts own
+/// their tables; the catalog module names none of them).
+pub const MESSAGE_TABLES: &[&[i18n::Message]] = &[
+    i18n::MESSAGES,
+    registration::MESSAGES,
+    provisioning::MESSAGES,
+    lifecycle::MESSAGES,
+    identity::MESSAGES,
+    portal::MESSAGES,
+    identity::onboarding::MESSAGES,
+    plain::MESSAGES,
+];
+
+/// Every context's open items with legal deadlines, composed once here.
+pub fn sla_sources() -> Vec<Arc<dyn motcua_kernel::sla::SlaSource>> {
+    vec![
+        Arc::new(registration::Sla),
+        Arc::new(lifecycle::Sla),
+        Arc::new(provisioning::Sla),
+    ]
+}
+
 /// Everything a request handler needs; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -40,6 +62,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub hasher: hashing::Hasher,
     pub i18n: Arc<i18n::Catalog>,
+    /// The contexts' deadline sources ([`sla_sources`]).
+    pub sla_sources: Arc<Vec<Arc<dyn motcua_kernel::sla::SlaSource>>>,
     pub metrics: Arc<metrics::Metrics>,
     /// Wakes the local worker when a job is enqueued.
     pub jobs_notify: Arc<tokio::sync::Notify>,
@@ -78,7 +102,8 @@ impl AppState {
             config: Arc::new(config),
             clock,
             hasher,
-            i18n: Arc::new(i18n::Catalog::new()),
+            i18n: Arc::new(i18n::catalog()),
+            sla_sources: Arc::new(sla_sources()),
             metrics: Arc::new(metrics::Metrics::default()),
             jobs_notify: Arc::new(tokio::sync::Notify::new()),
             mailer,

@@ -969,11 +969,25 @@ pub async fn for_account(state: &AppState, account_id: i64) -> Result<Vec<Reques
 }
 
 /// Pending requests for the SLA overview.
-pub async fn sla_items(c: &mut AnyConnection) -> Result<Vec<crate::sla::SlaItem>, StoreError> {
+/// This context's deadlines, for the operator's overview.
+pub struct Sla;
+
+impl motcua_kernel::sla::SlaSource for Sla {
+    fn items<'a>(
+        &'a self,
+        c: &'a mut AnyConnection,
+    ) -> futures::future::BoxFuture<'a, Result<Vec<motcua_kernel::sla::SlaItem>, StoreError>> {
+        Box::pin(sla_items(c))
+    }
+}
+
+pub async fn sla_items(
+    c: &mut AnyConnection,
+) -> Result<Vec<motcua_kernel::sla::SlaItem>, StoreError> {
     Ok(store::pending(c)
         .await?
         .into_iter()
-        .map(|r| crate::sla::SlaItem {
+        .map(|r| motcua_kernel::sla::SlaItem {
             kind_key: "sla.kind_lifecycle",
             kind: "lifecycle",
             link: format!("/console/lifecycle/{}", r.id),
@@ -986,7 +1000,7 @@ pub async fn sla_items(c: &mut AnyConnection) -> Result<Vec<crate::sla::SlaItem>
 }
 
 /// This module's user-facing messages (key, Vietnamese, English).
-pub const MESSAGES: &[crate::i18n::Message] = &[
+pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("lc.title", "Khóa, mở khóa và thu hồi tài khoản", "Lock, reactivate or revoke the account"),
     ("lc.lead", "Theo Điều 11 Nghị định 85/2019/NĐ-CP, người khai và cán bộ, công chức có thể đề nghị khóa tài khoản theo lịch (gửi trước ít nhất 05 ngày), khóa khẩn cấp (có hiệu lực ngay) hoặc thu hồi tài khoản. Đơn vị quản lý Cổng xử lý và thông báo kết quả qua thư điện tử.", "Under Art. 11 of Decree 85/2019, declarants and civil servants may ask for a scheduled lock (at least 5 days ahead), an emergency lock (immediate) or the revocation of their account. The Portal Management Unit handles the request and tells you the result by email."),
     ("lc.account_link", "Khóa, kích hoạt lại, thu hồi", "Lock, reactivate, revoke"),

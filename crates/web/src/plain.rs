@@ -140,7 +140,7 @@ pub fn job_key(cat: &Catalog, what: &str, code: &str) -> Option<&'static str> {
 }
 
 /// This module's user-facing messages (key, Vietnamese, English).
-pub const MESSAGES: &[crate::i18n::Message] = &[
+pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("level.word", "Mức", "Level"),
     ("level.text", "Mức {n}: {words}", "Level {n}: {words}"),
     ("level.words", "{name} — khi đăng nhập bằng {methods}", "{name} — when you log in with {methods}"),

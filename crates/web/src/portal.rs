@@ -400,7 +400,7 @@ pub fn markdown(text: &str) -> String {
     out
 }
 
-pub const MESSAGES: &[crate::i18n::Message] = &[
+pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("policy.terms.title", "Điều khoản sử dụng", "Terms of use"),
     ("policy.privacy.title", "Thông báo xử lý dữ liệu cá nhân", "Privacy notice"),
     ("policy.version", "Phiên bản", "Version"),

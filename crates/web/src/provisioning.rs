@@ -35,7 +35,7 @@ pub mod pdf;
 pub mod upload;
 
 /// This module's user-facing messages (key, Vietnamese, English).
-pub const MESSAGES: &[crate::i18n::Message] = &[
+pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("role.ministry_manager", "Quản lý tài khoản của Bộ", "Ministry account manager"),
     ("flash.ministry_saved", "Đã lưu thay đổi.", "Changes saved."),
     ("flash.provisioning_submitted", "Đã tiếp nhận yêu cầu. Đơn vị quản lý Cổng sẽ xử lý trong thời hạn và thông báo kết quả bằng văn bản.", "The request is received. The Portal Management Unit will decide within the deadline and give the result in a written notice."),
@@ -1310,12 +1310,26 @@ pub async fn notice_pdf(
 }
 
 /// Open requests with their legal deadline, for the SLA overview.
-pub async fn sla_items(c: &mut AnyConnection) -> Result<Vec<crate::sla::SlaItem>, StoreError> {
+/// This context's deadlines, for the operator's overview.
+pub struct Sla;
+
+impl motcua_kernel::sla::SlaSource for Sla {
+    fn items<'a>(
+        &'a self,
+        c: &'a mut AnyConnection,
+    ) -> futures::future::BoxFuture<'a, Result<Vec<motcua_kernel::sla::SlaItem>, StoreError>> {
+        Box::pin(sla_items(c))
+    }
+}
+
+pub async fn sla_items(
+    c: &mut AnyConnection,
+) -> Result<Vec<motcua_kernel::sla::SlaItem>, StoreError> {
     Ok(
         store::requests(c, None, Some(ProvisioningStatus::Open), 10_000)
             .await?
             .into_iter()
-            .map(|r| crate::sla::SlaItem {
+            .map(|r| motcua_kernel::sla::SlaItem {
                 kind_key: "sla.kind_provisioning",
                 kind: "provisioning",
                 reference: r.reference,

@@ -859,11 +859,25 @@ pub async fn decide(
 }
 
 /// Open profiles for the SLA overview.
-pub async fn sla_items(c: &mut AnyConnection) -> Result<Vec<crate::sla::SlaItem>, StoreError> {
+/// This context's deadlines, for the operator's overview.
+pub struct Sla;
+
+impl motcua_kernel::sla::SlaSource for Sla {
+    fn items<'a>(
+        &'a self,
+        c: &'a mut AnyConnection,
+    ) -> futures::future::BoxFuture<'a, Result<Vec<motcua_kernel::sla::SlaItem>, StoreError>> {
+        Box::pin(sla_items(c))
+    }
+}
+
+pub async fn sla_items(
+    c: &mut AnyConnection,
+) -> Result<Vec<motcua_kernel::sla::SlaItem>, StoreError> {
     Ok(store::pending(c)
         .await?
         .into_iter()
-        .map(|r| crate::sla::SlaItem {
+        .map(|r| motcua_kernel::sla::SlaItem {
             kind_key: "sla.kind_registration",
             kind: "registration",
             link: format!("/console/registrations/{}", r.id),
@@ -876,7 +890,7 @@ pub async fn sla_items(c: &mut AnyConnection) -> Result<Vec<crate::sla::SlaItem>
 }
 
 /// This module's user-facing messages (key, Vietnamese, English).
-pub const MESSAGES: &[crate::i18n::Message] = &[
+pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("reg.title", "Đăng ký tài khoản người khai", "Declarant account registration"),
     ("reg.lead", "Doanh nghiệp, tổ chức khai thông tin theo Phụ lục IV Thông tư liên tịch 89/2016 và đính kèm Giấy chứng nhận đăng ký doanh nghiệp. Sau khi xác nhận địa chỉ thư điện tử, hồ sơ được chuyển Đơn vị quản lý Cổng kiểm tra trong 01 ngày làm việc.", "Businesses and organizations give the information of Appendix IV of Joint Circular 89/2016 and attach their business registration certificate. Once the email address is confirmed, the Portal Management Unit checks the profile within 1 working day."),
     ("reg.submit", "Gửi hồ sơ đăng ký", "Submit the registration"),

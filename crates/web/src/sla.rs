@@ -2,29 +2,17 @@
 //! overview and `/metrics`: each feature module lists its open items.
 use motcua_domain::Millis;
 
-/// One open item awaiting the operator.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SlaItem {
-    /// i18n key of the kind of work, e.g. `sla.kind_registration`.
-    pub kind_key: &'static str,
-    /// The metric label of the kind, e.g. `registration`.
-    pub kind: &'static str,
-    /// The item's reference shown to people, e.g. `DK-2026-000012`.
-    pub reference: String,
-    /// Who it is for, e.g. the organization's name.
-    pub subject: String,
-    /// Console page of the item.
-    pub link: String,
-    pub received_at: Millis,
-    pub due_at: Millis,
-}
+pub use motcua_kernel::sla::{SlaItem, SlaSource};
 
-/// Every open item of every workflow, earliest deadline first.
+/// Every open item of every workflow (the sources registered in
+/// [`crate::sla_sources`], and the unauthorized-use reports), earliest
+/// deadline first.
 pub async fn items(state: &crate::AppState) -> Result<Vec<SlaItem>, crate::service::ServiceError> {
     let mut c = state.store.conn().await?;
-    let mut all = crate::registration::sla_items(&mut c).await?;
-    all.extend(crate::lifecycle::sla_items(&mut c).await?);
-    all.extend(crate::provisioning::sla_items(&mut c).await?);
+    let mut all = Vec::new();
+    for source in state.sla_sources.iter() {
+        all.extend(source.items(&mut c).await?);
+    }
     drop(c);
     all.extend(report_items(state).await?);
     all.sort_by_key(|i| (i.due_at, i.received_at));

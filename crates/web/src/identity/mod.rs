@@ -239,7 +239,7 @@ impl Identity {
 }
 
 /// Messages of the identity pages (Vietnamese, English).
-pub const MESSAGES: &[crate::i18n::Message] = &[
+pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("pki.malformed", "Chứng thư số không đọc được.", "The certificate cannot be read."),
     ("pki.expired", "Chứng thư số đã hết hạn. Vui lòng gia hạn với tổ chức cung cấp dịch vụ chứng thực chữ ký số.", "The certificate has expired. Please renew it with your certification service provider."),
     ("pki.not_yet_valid", "Chứng thư số chưa đến thời hạn có hiệu lực.", "The certificate is not valid yet."),

@@ -104,7 +104,7 @@ pub fn ways(state: &AppState) -> Vec<Way> {
 }
 
 /// Messages of the sign-up page and the e-ID link (Vietnamese, English).
-pub const MESSAGES: &[crate::i18n::Message] = &[
+pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("ways.entry", "Đăng ký tài khoản", "Create an account"),
     ("ways.entry_lead", "Chưa có tài khoản? Xem các cách đăng ký và chọn cách phù hợp với bạn.", "No account yet? See the ways to get one and pick the one that suits you."),
     ("ways.title", "Đăng ký tài khoản", "Create an account"),

@@ -1,0 +1,82 @@
+//! The message catalog: every user-facing string, in Vietnamese (first)
+//! and English. Each entry carries both languages, so a translation cannot
+//! be missing.
+use motcua_domain::Locale;
+use std::collections::HashMap;
+
+/// One message: key, Vietnamese, English.
+pub type Message = (&'static str, &'static str, &'static str);
+
+pub struct Catalog {
+    map: HashMap<&'static str, (&'static str, &'static str)>,
+}
+
+impl Catalog {
+    /// A catalog of these tables; a key defined twice keeps its last entry
+    /// (the tests check there is none: [`Catalog::duplicates`]).
+    pub fn from_tables(tables: &[&[Message]]) -> Catalog {
+        Catalog {
+            map: tables
+                .iter()
+                .flat_map(|t| t.iter())
+                .map(|(k, vi, en)| (*k, (*vi, *en)))
+                .collect(),
+        }
+    }
+
+    /// Keys defined in more than one entry of `tables`.
+    pub fn duplicates(tables: &[&[Message]]) -> Vec<&'static str> {
+        let mut seen = std::collections::HashSet::new();
+        let mut out: Vec<&'static str> = tables
+            .iter()
+            .flat_map(|t| t.iter())
+            .filter(|(k, _, _)| !seen.insert(*k))
+            .map(|(k, _, _)| *k)
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// The text of `key` in `locale`; "…" (and a warning in the log) for
+    /// a key that does not exist.
+    pub fn get(&self, locale: Locale, key: &str) -> &'static str {
+        match self.map.get(key) {
+            Some((vi, en)) => match locale {
+                Locale::Vi => vi,
+                Locale::En => en,
+            },
+            None => {
+                tracing::warn!(key, "missing i18n key");
+                "…"
+            }
+        }
+    }
+
+    /// The catalog's own `'static` copy of `key`, if it exists.
+    pub fn static_key(&self, key: &str) -> Option<&'static str> {
+        self.map.get_key_value(key).map(|(k, _)| *k)
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.map.keys().copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_make_one_catalog() {
+        const A: &[Message] = &[("a.one", "Một", "One")];
+        const B: &[Message] = &[("b.two", "Hai", "Two"), ("a.one", "Một!", "One!")];
+        let c = Catalog::from_tables(&[A, B]);
+        assert_eq!(c.get(Locale::Vi, "b.two"), "Hai");
+        assert_eq!(c.get(Locale::En, "b.two"), "Two");
+        assert_eq!(c.get(Locale::En, "nope"), "…");
+        assert_eq!(c.static_key("b.two"), Some("b.two"));
+        assert_eq!(Catalog::duplicates(&[A, B]), vec!["a.one"]);
+        assert!(Catalog::duplicates(&[A]).is_empty());
+    }
+}
