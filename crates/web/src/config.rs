@@ -1,24 +1,6 @@
 //! Settings of the web layer (the binary maps its config file onto this).
-use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct Argon2Params {
-    /// Memory in KiB (OWASP baseline: 19456 = 19 MiB).
-    pub memory_kib: u32,
-    pub iterations: u32,
-    pub parallelism: u32,
-}
-
-impl Default for Argon2Params {
-    fn default() -> Self {
-        Argon2Params {
-            memory_kib: 19_456,
-            iterations: 2,
-            parallelism: 1,
-        }
-    }
-}
+pub use crate::hashing::Argon2Params;
 
 #[derive(Debug, Clone)]
 pub struct WebConfig {

@@ -4,12 +4,32 @@
 //! (19 MiB at the default parameters) instead of allocating and faulting
 //! in fresh pages for every hash — which keeps both the login rate close
 //! to the raw hash rate and the resident memory bounded (cores × memory).
-use crate::config::Argon2Params;
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rand::RngCore;
+use serde::{Deserialize, Serialize};
 use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use subtle::ConstantTimeEq;
+
+/// Argon2id cost parameters (config `[security.argon2]`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Argon2Params {
+    /// Memory in KiB (OWASP baseline: 19456 = 19 MiB).
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+impl Default for Argon2Params {
+    fn default() -> Self {
+        Argon2Params {
+            memory_kib: 19_456,
+            iterations: 2,
+            parallelism: 1,
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 #[error("password hashing failed: {0}")]

@@ -22,6 +22,7 @@ pub mod redirect;
 pub mod registration;
 pub mod service;
 pub mod sla;
+pub mod systems;
 pub mod worker;
 
 use axum::Router;

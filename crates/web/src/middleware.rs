@@ -23,7 +23,7 @@ fn csp(state: &AppState) -> String {
     )
 }
 
-fn is_page_path(path: &str) -> bool {
+pub(crate) fn is_page_path(path: &str) -> bool {
     !(path.starts_with("/api/")
         || path == "/healthz"
         || path == "/readyz"
@@ -83,35 +83,6 @@ pub async fn observe(State(state): State<AppState>, mut req: Request, next: Next
         }
     }
     res
-}
-
-/// The operator's console (`/console`, `/console/…`) is closed to everyone
-/// else before any handler or form parsing runs: anonymous visitors go to
-/// the login page, other roles get 403. Each handler checks again
-/// (`operator!`), so a route added outside this prefix is not left open.
-pub async fn console_gate(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let path = req.uri().path();
-    if path != "/console" && !path.starts_with("/console/") {
-        return next.run(req).await;
-    }
-    let (mut parts, body) = req.into_parts();
-    let ctx = match <ctx::Ctx as axum::extract::FromRequestParts<AppState>>::from_request_parts(
-        &mut parts, &state,
-    )
-    .await
-    {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    // As the handlers' `operator!`: an initial or expired password is
-    // changed first, then the role decides.
-    if let Err(r) = crate::pages::auth::ready_user(&state, &ctx).await {
-        return r;
-    }
-    if let Err(r) = ctx.operator() {
-        return r;
-    }
-    next.run(Request::from_parts(parts, body)).await
 }
 
 /// Gives every browser a pre-session token (the CSRF binding before login)
@@ -267,43 +238,6 @@ fn error_response(status: StatusCode, key: &'static str) -> Response {
     let mut r = status.into_response();
     r.extensions_mut().insert(ErrorInfo { key });
     r
-}
-
-/// Turns every error response of a page route — our own errors, axum's
-/// extractor rejections (plain text), 404s and 413s — into a page in the
-/// visitor's language. Malformed input never reaches the user as a 500.
-pub async fn error_pages(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let path = req.uri().path().to_string();
-    let locale = ctx::locale_from(req.headers());
-    let res = next.run(req).await;
-    let status = res.status();
-    if !status.is_client_error() && !status.is_server_error() {
-        return res;
-    }
-    let is_html = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    if !is_page_path(&path) || is_html {
-        return res;
-    }
-    let key = match res.extensions().get::<ErrorInfo>() {
-        Some(i) => i.key,
-        None => match status {
-            StatusCode::NOT_FOUND => "error.not_found",
-            StatusCode::METHOD_NOT_ALLOWED => "error.method",
-            StatusCode::PAYLOAD_TOO_LARGE => "error.too_large",
-            StatusCode::FORBIDDEN => "error.forbidden",
-            s if s.is_server_error() => "error.internal",
-            _ => "error.bad_input",
-        },
-    };
-    let mut page = crate::pages::error_page(&state, locale, status, key);
-    for v in res.headers().get_all(header::SET_COOKIE) {
-        page.headers_mut().append(header::SET_COOKIE, v.clone());
-    }
-    page
 }
 
 /// The `csrf` field of a multipart form (file uploads); the body is

@@ -18,6 +18,7 @@ mod demo;
 mod e2e;
 mod e2e_identity;
 mod e2e_nsw;
+mod layout;
 mod postgres;
 mod support;
 mod webdriver;

@@ -30,6 +30,7 @@ pub(crate) mod auth;
 mod calendar;
 mod console;
 mod identity;
+mod layers;
 mod lifecycle;
 mod policy;
 mod provisioning;
@@ -125,7 +126,7 @@ pub fn routes(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            mw::console_gate,
+            layers::console_gate,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -133,7 +134,7 @@ pub fn routes(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            mw::error_pages,
+            layers::error_pages,
         ))
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .layer(axum::middleware::from_fn_with_state(

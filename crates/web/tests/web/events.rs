@@ -629,10 +629,10 @@ async fn two_nodes_deliver_each_event_once() {
     let a = Node::start(&db, clock.clone(), &tmp.path().join("a"), &opts).await;
     let b = Node::start(&db, clock.clone(), &tmp.path().join("b"), &opts).await;
     let rx = Receiver::start(0);
-    let (_, secret) = events::register_system(
+    let (_, secret) = motcua_web::systems::register_system(
         &a.state,
         &Origin::cli(),
-        &events::SystemInput {
+        &motcua_web::systems::SystemInput {
             code: "cluster".into(),
             name: "Hệ thống cụm".into(),
             ministry: "Bộ Tài chính".into(),

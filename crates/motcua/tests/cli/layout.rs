@@ -1,0 +1,195 @@
+//! The workspace's layout rules (issue #6, docs/ARCHITECTURE.md), checked
+//! on the source tree so that a change breaking them fails here:
+//! - no import cycle between the top-level modules of any crate (read from
+//!   `crate::…` paths outside `#[cfg(test)]` code and comments);
+//! - no library crate but `web` depends on axum, except behind the
+//!   demo/test features (`testca`, `devop`);
+//! - the kernel and the domain depend on no HTTP crate at all.
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+/// The names after `crate::` in `text`, test code and comments left out.
+fn crate_refs(text: &str) -> BTreeSet<String> {
+    let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+    let code: String = code
+        .lines()
+        .map(|l| l.split("//").next().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut out = BTreeSet::new();
+    let ident = |s: &str| -> String {
+        s.chars()
+            .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
+            .collect()
+    };
+    for part in code.split("crate::").skip(1) {
+        if let Some(group) = part.strip_prefix('{') {
+            let inner = group.split('}').next().unwrap_or_default();
+            for item in inner.split(',') {
+                let name = ident(item.trim());
+                if !name.is_empty() {
+                    out.insert(name);
+                }
+            }
+        } else {
+            let name = ident(part);
+            if !name.is_empty() {
+                out.insert(name);
+            }
+        }
+    }
+    out
+}
+
+/// Top-level module → the top-level modules it uses.
+fn module_graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
+    let mut files = Vec::new();
+    rust_files(src, &mut files);
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for f in files {
+        let rel = f.strip_prefix(src).unwrap();
+        let top = rel
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy()
+            .trim_end_matches(".rs")
+            .to_string();
+        if top == "lib" || top == "main" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&f).unwrap();
+        let refs = crate_refs(&text);
+        graph
+            .entry(top.clone())
+            .or_default()
+            .extend(refs.into_iter().filter(|r| *r != top));
+    }
+    let names: BTreeSet<String> = graph.keys().cloned().collect();
+    for deps in graph.values_mut() {
+        deps.retain(|d| names.contains(d));
+    }
+    graph
+}
+
+/// A cycle in `graph`, if there is one.
+fn find_cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+    fn visit(
+        n: &str,
+        graph: &BTreeMap<String, BTreeSet<String>>,
+        state: &mut BTreeMap<String, u8>,
+        path: &mut Vec<String>,
+    ) -> Option<Vec<String>> {
+        match state.get(n) {
+            Some(2) => return None,
+            Some(1) => {
+                let start = path.iter().position(|p| p == n).unwrap_or(0);
+                let mut cycle = path[start..].to_vec();
+                cycle.push(n.to_string());
+                return Some(cycle);
+            }
+            _ => {}
+        }
+        state.insert(n.to_string(), 1);
+        path.push(n.to_string());
+        for d in graph.get(n).into_iter().flatten() {
+            if let Some(c) = visit(d, graph, state, path) {
+                return Some(c);
+            }
+        }
+        path.pop();
+        state.insert(n.to_string(), 2);
+        None
+    }
+    let mut state = BTreeMap::new();
+    for n in graph.keys() {
+        if let Some(c) = visit(n, graph, &mut state, &mut Vec::new()) {
+            return Some(c);
+        }
+    }
+    None
+}
+
+#[test]
+fn the_cycle_finder_finds_cycles() {
+    let mut g: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    g.insert("a".into(), ["b".to_string()].into());
+    g.insert("b".into(), ["c".to_string()].into());
+    g.insert("c".into(), BTreeSet::new());
+    assert_eq!(find_cycle(&g), None);
+    g.insert("c".into(), ["a".to_string()].into());
+    assert!(find_cycle(&g).is_some());
+    assert_eq!(
+        crate_refs("use crate::{ctx::Ctx, error};\n// crate::nope\nlet x = crate::sla::items();\n#[cfg(test)]\nuse crate::tested;"),
+        ["ctx", "error", "sla"].iter().map(|s| s.to_string()).collect()
+    );
+}
+
+#[test]
+fn no_import_cycle_inside_any_crate() {
+    let crates = workspace().join("crates");
+    let mut checked = 0;
+    for e in std::fs::read_dir(&crates).unwrap().flatten() {
+        let src = e.path().join("src");
+        if !src.is_dir() {
+            continue;
+        }
+        let graph = module_graph(&src);
+        if let Some(cycle) = find_cycle(&graph) {
+            panic!("{}: import cycle {}", e.path().display(), cycle.join(" → "));
+        }
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} crates read");
+}
+
+#[test]
+fn only_web_depends_on_axum() {
+    let crates = workspace().join("crates");
+    for e in std::fs::read_dir(&crates).unwrap().flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        let Ok(manifest) = std::fs::read_to_string(e.path().join("Cargo.toml")) else {
+            continue;
+        };
+        let deps = manifest
+            .split("[dependencies]")
+            .nth(1)
+            .unwrap_or_default()
+            .split("\n[")
+            .next()
+            .unwrap_or_default();
+        for line in deps.lines().filter(|l| l.trim_start().starts_with("axum")) {
+            let allowed = match name.as_str() {
+                "web" | "motcua" | "signer" => true,
+                // Simulators of outside services, demo and tests only.
+                "pki" | "oidc" => line.contains("optional = true"),
+                _ => false,
+            };
+            assert!(allowed, "crates/{name} depends on axum: {line}");
+        }
+        if matches!(name.as_str(), "kernel" | "domain" | "store") {
+            for http in ["axum", "tower", "reqwest", "hyper"] {
+                assert!(
+                    !deps.lines().any(|l| l.trim_start().starts_with(http)),
+                    "crates/{name} depends on {http}"
+                );
+            }
+        }
+    }
+}
