@@ -228,6 +228,24 @@ pub fn safe_next(state: &AppState, next: Option<&str>) -> String {
     crate::redirect::local_target(&state.config.public_url, next)
 }
 
+/// A request of a logged-in account. As an extractor placed before the
+/// body's, it sends anonymous visitors to the login page before any form
+/// or upload is read (a missing field must not answer before the check).
+pub struct LoggedIn(pub Ctx);
+
+impl FromRequestParts<AppState> for LoggedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let ctx = Ctx::from_request_parts(parts, state).await?;
+        ctx.user()?;
+        Ok(LoggedIn(ctx))
+    }
+}
+
 impl FromRequestParts<AppState> for Ctx {
     type Rejection = Response;
 

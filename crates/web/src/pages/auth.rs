@@ -280,7 +280,7 @@ pub struct ChangeForm {
 
 pub async fn change(
     State(state): State<AppState>,
-    ctx: Ctx,
+    crate::ctx::LoggedIn(ctx): crate::ctx::LoggedIn,
     Form(f): Form<ChangeForm>,
 ) -> Response {
     let v = match ctx.user() {

@@ -659,6 +659,32 @@ async fn manager(state: &AppState, ctx: &Ctx) -> Result<(Account, Ministry), Res
     }
 }
 
+/// A ministry manager's request with the ministry managed. As an
+/// extractor placed before the body's, it refuses everyone else before any
+/// form or upload is read.
+pub struct Managed {
+    pub ctx: Ctx,
+    pub account: Account,
+    pub ministry: Ministry,
+}
+
+impl axum::extract::FromRequestParts<AppState> for Managed {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let ctx = Ctx::from_request_parts(parts, state).await?;
+        let (account, ministry) = manager(state, &ctx).await?;
+        Ok(Managed {
+            ctx,
+            account,
+            ministry,
+        })
+    }
+}
+
 macro_rules! manager {
     ($state:expr, $ctx:expr) => {
         match manager(&$state, &$ctx).await {
@@ -838,10 +864,13 @@ fn form_rows(pairs: &[(String, String)]) -> (String, Vec<FormRow>, bool) {
 
 pub async fn submit_form(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Managed {
+        ctx,
+        account,
+        ministry,
+    }: Managed,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let (account, ministry) = manager!(state, ctx);
     let (basis, mut rows, more) = form_rows(&pairs);
     if more {
         if rows.len() < MAX_FORM_ROWS {
@@ -911,8 +940,15 @@ async fn read_upload(mp: &mut Multipart) -> Result<(String, String, Vec<u8>), up
     Ok((basis, name, data))
 }
 
-pub async fn submit_upload(State(state): State<AppState>, ctx: Ctx, mut mp: Multipart) -> Response {
-    let (account, ministry) = manager!(state, ctx);
+pub async fn submit_upload(
+    State(state): State<AppState>,
+    Managed {
+        ctx,
+        account,
+        ministry,
+    }: Managed,
+    mut mp: Multipart,
+) -> Response {
     let blank = vec![FormRow::default(); DEFAULT_ROWS];
     let (basis, name, data) = match read_upload(&mut mp).await {
         Ok(x) => x,
