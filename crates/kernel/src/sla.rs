@@ -1,9 +1,9 @@
 //! Open items with a legal deadline, for the operator's overview and the
 //! metrics. Each context lists its own through [`SlaSource`]; the
 //! composition root registers the sources, so no list here names them.
-use futures::future::BoxFuture;
+pub use futures::future::BoxFuture;
 use motcua_domain::Millis;
-use motcua_store::{AnyConnection, StoreError};
+pub use motcua_store::{AnyConnection, StoreError};
 
 /// One open item awaiting the operator.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,4 +29,27 @@ pub trait SlaSource: Send + Sync {
         &'a self,
         c: &'a mut AnyConnection,
     ) -> BoxFuture<'a, Result<Vec<SlaItem>, StoreError>>;
+}
+
+/// Declares `pub struct $name`, the [`SlaSource`] whose items are
+/// `$items(c).await` (an `async fn(&mut AnyConnection) -> Result<Vec<SlaItem>,
+/// StoreError>` of the context).
+#[macro_export]
+macro_rules! sla_source {
+    ($(#[$meta:meta])* $name:ident, $items:path) => {
+        $(#[$meta])*
+        pub struct $name;
+
+        impl $crate::sla::SlaSource for $name {
+            fn items<'a>(
+                &'a self,
+                c: &'a mut $crate::sla::AnyConnection,
+            ) -> $crate::sla::BoxFuture<
+                'a,
+                Result<Vec<$crate::sla::SlaItem>, $crate::sla::StoreError>,
+            > {
+                Box::pin($items(c))
+            }
+        }
+    };
 }

@@ -19,7 +19,7 @@ use motcua_store::jobs;
 use motcua_store::migrate::MIGRATIONS;
 use motcua_store::sessions::{self, Session};
 use motcua_store::{resets, throttle, AnyConnection, Backend, Store, StoreError};
-use motcua_testkit::{in_ci, loud, pg_url, unique_suffix, with_database, PG_ENV};
+use motcua_testkit::{in_ci, loud, pg_url, unique_suffix, with_database, Db, PG_ENV};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
@@ -39,7 +39,8 @@ struct TestDb {
     name: &'static str,
     url: String,
     store: Store,
-    _cleanup: Cleanup,
+    /// The database itself (testkit): dropped with the last clone.
+    _db: Db,
 }
 
 impl TestDb {
@@ -49,46 +50,6 @@ impl TestDb {
         Store::connect(&self.url, 5)
             .await
             .unwrap_or_else(|e| panic!("{}: second store: {e}", self.name))
-    }
-}
-
-enum Cleanup {
-    Sqlite(PathBuf),
-    Postgres { admin_url: String, db: String },
-}
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        match self {
-            Cleanup::Sqlite(path) => {
-                for suffix in ["", "-wal", "-shm", "-journal"] {
-                    let mut p = path.clone().into_os_string();
-                    p.push(suffix);
-                    let _ = std::fs::remove_file(p);
-                }
-            }
-            Cleanup::Postgres { admin_url, db } => {
-                // Drop runs inside the test's runtime: use another thread
-                // with its own runtime. FORCE ends the test pools' sessions.
-                let (admin_url, db) = (admin_url.clone(), db.clone());
-                let _ = std::thread::spawn(move || {
-                    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                    else {
-                        return;
-                    };
-                    rt.block_on(async move {
-                        if let Ok(admin) = Store::connect(&admin_url, 1).await {
-                            let sql = format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)");
-                            let _ = sqlx::raw_sql(&sql).execute(admin.pool()).await;
-                            admin.close().await;
-                        }
-                    });
-                })
-                .join();
-            }
-        }
     }
 }
 
@@ -105,46 +66,31 @@ fn warn_pg_skipped_once() {
 }
 
 async fn sqlite_db() -> TestDb {
-    let path = std::env::temp_dir().join(format!("motcua_t_{}.db", unique_suffix()));
-    let url = format!("sqlite://{}", path.display());
-    let store = Store::connect(&url, 5)
+    let db = Db::sqlite().await;
+    let store = Store::connect(&db.url, 5)
         .await
-        .unwrap_or_else(|e| panic!("sqlite: connect {url}: {e}"));
+        .unwrap_or_else(|e| panic!("sqlite: connect {}: {e}", db.url));
     assert_eq!(store.backend(), Backend::Sqlite);
     TestDb {
         name: "sqlite",
-        url,
+        url: db.url.clone(),
         store,
-        _cleanup: Cleanup::Sqlite(path),
+        _db: db,
     }
 }
 
 async fn postgres_db(admin_url: &str) -> TestDb {
-    let db = format!("motcua_t_{}", unique_suffix());
-    let admin = Store::connect(admin_url, 1)
+    // From here on the database exists: the testkit drops it, even on panic.
+    let db = Db::postgres(admin_url).await;
+    let store = Store::connect(&db.url, 5)
         .await
-        .unwrap_or_else(|e| panic!("postgres: cannot connect to {PG_ENV}: {e}"));
-    let sql = format!("CREATE DATABASE \"{db}\"");
-    sqlx::raw_sql(&sql)
-        .execute(admin.pool())
-        .await
-        .unwrap_or_else(|e| panic!("postgres: {sql}: {e}"));
-    admin.close().await;
-    // From here on the database exists: the guard drops it, even on panic.
-    let cleanup = Cleanup::Postgres {
-        admin_url: admin_url.to_string(),
-        db: db.clone(),
-    };
-    let url = with_database(admin_url, &db);
-    let store = Store::connect(&url, 5)
-        .await
-        .unwrap_or_else(|e| panic!("postgres: connect to {db}: {e}"));
+        .unwrap_or_else(|e| panic!("postgres: connect to {}: {e}", db.url));
     assert_eq!(store.backend(), Backend::Postgres);
     TestDb {
         name: "postgres",
-        url,
+        url: db.url.clone(),
         store,
-        _cleanup: cleanup,
+        _db: db,
     }
 }
 

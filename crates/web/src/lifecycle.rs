@@ -968,19 +968,13 @@ pub async fn for_account(state: &AppState, account_id: i64) -> Result<Vec<Reques
     Ok(store::for_account(&mut c, account_id).await?)
 }
 
+motcua_kernel::sla_source!(
+    /// This context's deadlines, for the operator's overview.
+    Sla,
+    sla_items
+);
+
 /// Pending requests for the SLA overview.
-/// This context's deadlines, for the operator's overview.
-pub struct Sla;
-
-impl motcua_kernel::sla::SlaSource for Sla {
-    fn items<'a>(
-        &'a self,
-        c: &'a mut AnyConnection,
-    ) -> futures::future::BoxFuture<'a, Result<Vec<motcua_kernel::sla::SlaItem>, StoreError>> {
-        Box::pin(sla_items(c))
-    }
-}
-
 pub async fn sla_items(
     c: &mut AnyConnection,
 ) -> Result<Vec<motcua_kernel::sla::SlaItem>, StoreError> {

@@ -6,19 +6,7 @@ use crate::admin::{admin_flow, audit_checkpoint_flow, Backend};
 use crate::support::{in_ci, loud, pg_url, unique, Sandbox, PG_ENV};
 use sqlx::Connection;
 
-/// `url` with its database name replaced by `db` (query string kept).
-fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, format!("?{q}")),
-        None => (url, String::new()),
-    };
-    let host_start = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[host_start..].find('/') {
-        Some(i) => &base[..host_start + i],
-        None => base,
-    };
-    format!("{base}/{db}{query}")
-}
+use motcua_testkit::with_database;
 
 async fn admin_exec(admin_url: &str, sql: &str) -> Result<(), sqlx::Error> {
     let mut c = sqlx::PgConnection::connect(admin_url).await?;
