@@ -323,9 +323,12 @@ impl TrustStore {
         now: Millis,
         policy: &AlgorithmPolicy,
     ) -> Option<Chain> {
-        let key = Self::memory_key(leaf, presented, policy);
+        self.recall(&Self::memory_key(leaf, presented, policy), now)
+    }
+
+    fn recall(&self, key: &[u8; 32], now: Millis) -> Option<Chain> {
         let m = self.inner.remembered.lock().ok()?;
-        let r = m.get(&key)?;
+        let r = m.get(key)?;
         (r.from <= now && now <= r.until).then(|| r.chain.clone())
     }
 
@@ -340,11 +343,12 @@ impl TrustStore {
         now: Millis,
         policy: &AlgorithmPolicy,
     ) -> Result<Chain, PkiError> {
-        if let Some(chain) = self.remembered(leaf, presented, now, policy) {
+        // One key for the look-up and the insert (it hashes every DER).
+        let key = Self::memory_key(leaf, presented, policy);
+        if let Some(chain) = self.recall(&key, now) {
             return Ok(chain);
         }
         let chain = self.search(leaf, presented, now, policy)?;
-        let key = Self::memory_key(leaf, presented, policy);
         if let Ok(mut m) = self.inner.remembered.lock() {
             if m.len() >= MAX_REMEMBERED {
                 m.clear();

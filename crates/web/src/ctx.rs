@@ -253,6 +253,11 @@ impl FromRequestParts<AppState> for Ctx {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        // Built once per request: a layer that needed it (the console
+        // gate) leaves it for the handler, so the session is read once.
+        if let Some(ctx) = parts.extensions.get::<Ctx>() {
+            return Ok(ctx.clone());
+        }
         let now = state.now();
         let locale = locale_from(&parts.headers);
         let ip = client_ip(parts, &state.config.trusted_proxies);
@@ -296,7 +301,7 @@ impl FromRequestParts<AppState> for Ctx {
             .path_and_query()
             .map(|p| p.as_str().to_string())
             .unwrap_or_else(|| "/".into());
-        Ok(Ctx {
+        let ctx = Ctx {
             locale,
             ip,
             user_agent,
@@ -305,7 +310,9 @@ impl FromRequestParts<AppState> for Ctx {
             csrf,
             path,
             binding_hash,
-        })
+        };
+        parts.extensions.insert(ctx.clone());
+        Ok(ctx)
     }
 }
 
