@@ -11,6 +11,7 @@ pub mod locale;
 pub mod password;
 pub mod text;
 pub mod throttle;
+pub mod token;
 pub mod workflow;
 
 pub use account::{AccountStatus, Email, PersonalId, Role, TaxCode, Username};

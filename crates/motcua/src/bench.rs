@@ -13,8 +13,8 @@
 //! fresh SQLite database in a temporary folder.
 use crate::config::Config;
 use anyhow::{bail, Context, Result};
-use motcua_web::config::Argon2Params;
-use motcua_web::service::{self, NewAccountInput, Origin};
+use motcua_identity::service::{self, NewAccountInput, Origin};
+use motcua_kernel::settings::Argon2Params;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -249,7 +249,7 @@ fn raw_hash_rate(p: Argon2Params, seconds: u64) -> f64 {
         // Each thread reuses its Argon2 memory, as the server's hashing
         // pool does: the best this machine can do.
         let mut mem = Vec::new();
-        move || motcua_web::hashing::hash_with(&mut mem, p, "bench password 2026").is_ok()
+        move || motcua_identity::hashing::hash_with(&mut mem, p, "bench password 2026").is_ok()
     })
 }
 

@@ -5,8 +5,8 @@ use crate::config::Config;
 use anyhow::{bail, Result};
 use motcua_domain::calendar::{deadline_working_days, DayKind, DeadlineRule};
 use motcua_domain::clock::{from_vn_datetime, vn_datetime};
-use motcua_web::calendar::{self, AdjustmentInput, ImportError};
-use motcua_web::service::Origin;
+use motcua_identity::service::Origin;
+use motcua_kernel::calendar::{self, AdjustmentInput, ImportError};
 use std::path::PathBuf;
 use time::macros::format_description;
 use time::{PrimitiveDateTime, Time};
@@ -56,7 +56,7 @@ fn dmy(d: time::Date) -> String {
     format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year())
 }
 
-fn err(e: motcua_web::service::ServiceError) -> anyhow::Error {
+fn err(e: motcua_identity::service::ServiceError) -> anyhow::Error {
     crate::service_err(e)
 }
 

@@ -47,9 +47,9 @@ pub struct Config {
     pub metrics: MetricsCfg,
     pub calendar: CalendarCfg,
     /// Certificates, signing tool and assurance levels (issue #4).
-    pub identity: motcua_web::identity::IdentityConfig,
+    pub identity: motcua_identity::IdentityConfig,
     /// The operator's contact details (footer), terms of use and privacy notice.
-    pub portal: motcua_web::portal::PortalConfig,
+    pub portal: motcua_identity::portal::PortalConfig,
     pub audit: AuditCfg,
 }
 
@@ -292,7 +292,7 @@ impl Security {
         self.trusted_proxies
             .iter()
             .map(|p| {
-                motcua_web::config::parse_proxy(p)
+                motcua_kernel::settings::parse_proxy(p)
                     .map_err(|e| anyhow!("security.trusted_proxies: {e}"))
             })
             .collect()
@@ -544,7 +544,7 @@ impl Config {
             bail!("events: retry_horizon_hours >= 1, 1 <= first_backoff_secs <= max_backoff_secs, timeout_secs 1..300, batch 1..256");
         }
         self.calendar.working_hours()?;
-        motcua_web::portal::Portal::from_config(&self.portal).map_err(|e| anyhow!(e))?;
+        motcua_identity::portal::Portal::from_config(&self.portal).map_err(|e| anyhow!(e))?;
         if !self.audit.keys.is_empty() {
             self.configured_audit_keys()?;
         }

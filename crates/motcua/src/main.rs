@@ -9,10 +9,11 @@ use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use config::Config;
 use motcua_domain::{Clock, Role, SystemClock};
+use motcua_identity::service::{self, NewAccountInput, Origin};
+use motcua_kernel::Settings as WebConfig;
 use motcua_mail::Mailer;
 use motcua_store::{accounts, Store};
-use motcua_web::service::{self, NewAccountInput, Origin};
-use motcua_web::{AppState, WebConfig};
+use motcua_web::AppState;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -154,7 +155,7 @@ pub fn web_config(cfg: &Config) -> Result<WebConfig> {
         reset_link_minutes: cfg.security.reset_link_minutes,
         max_body_bytes: cfg.security.max_body_bytes,
         max_upload_bytes: cfg.security.max_upload_bytes,
-        argon2: motcua_web::config::Argon2Params {
+        argon2: motcua_kernel::settings::Argon2Params {
             memory_kib: cfg.security.argon2_memory_kib,
             iterations: cfg.security.argon2_iterations,
             parallelism: cfg.security.argon2_parallelism,
@@ -163,7 +164,7 @@ pub fn web_config(cfg: &Config) -> Result<WebConfig> {
         metrics_token: Some(cfg.metrics.bearer_token.0.clone()).filter(|t| !t.is_empty()),
         operator_email: Some(cfg.mail.operator_email.clone()).filter(|s| !s.is_empty()),
         mail_max_attempts: cfg.mail.max_attempts,
-        events: motcua_web::events::EventsConfig {
+        events: motcua_kernel::outbox::EventsConfig {
             horizon_ms: cfg.events.retry_horizon_hours * 3_600_000,
             first_backoff_ms: cfg.events.first_backoff_secs * 1000,
             max_backoff_ms: cfg.events.max_backoff_secs * 1000,
@@ -182,8 +183,8 @@ pub fn mailer(cfg: &Config) -> Result<Mailer> {
 }
 
 /// The identity services of `[identity]`, with the download folder's default.
-fn identity(cfg: &Config) -> Result<motcua_web::identity::Identity> {
-    let mut identity = motcua_web::identity::Identity::from_config(&cfg.identity)
+fn identity(cfg: &Config) -> Result<motcua_identity::Identity> {
+    let mut identity = motcua_identity::Identity::from_config(&cfg.identity)
         .map_err(|e| anyhow::anyhow!("[identity]: {e}"))?;
     identity.signer_download_dir = Some(cfg.signer_download_dir());
     Ok(identity)
@@ -196,7 +197,7 @@ pub async fn app_state(cfg: &Config) -> Result<AppState> {
     if cfg.identity.captcha_reveal_for_tests {
         tracing::warn!("identity.captcha_reveal_for_tests is ON: captchas are readable — tests only, never in production");
     }
-    let portal = motcua_web::portal::Portal::from_config(&cfg.portal)
+    let portal = motcua_identity::portal::Portal::from_config(&cfg.portal)
         .map_err(|e| anyhow::anyhow!("[portal]: {e}"))?;
     Ok(AppState::new(store, web_config(cfg)?, clock, mailer(cfg)?)
         .map_err(|e| anyhow::anyhow!(e))?
@@ -252,14 +253,15 @@ async fn serve_with(
     let addr = listener.local_addr()?;
     let (tx, rx) = tokio::sync::watch::channel(false);
     let worker_id = format!("{}-{}", hostname(), std::process::id());
-    let worker = tokio::spawn(motcua_web::worker::run(
-        state.clone(),
+    let worker = tokio::spawn(motcua_kernel::worker::run(
+        state.core().clone(),
         worker_id.clone(),
         Duration::from_secs(2),
         rx.clone(),
+        motcua_web::periodic(&state),
     ));
-    let deliverer = tokio::spawn(motcua_web::events::run(
-        state.clone(),
+    let deliverer = tokio::spawn(motcua_kernel::outbox::run(
+        state.core().clone(),
         worker_id,
         Duration::from_secs(2),
         rx.clone(),
@@ -410,7 +412,7 @@ async fn admin(cfg: &Config, cmd: Admin) -> Result<i32> {
             service::lock_account(&state, &origin, a.id, &reason)
                 .await
                 .map_err(service_err)?;
-            motcua_web::worker::drain(&state).await?;
+            motcua_kernel::worker::drain(&state).await?;
             println!("locked {username}");
         }
         Admin::Unlock { username, reason } => {
@@ -618,7 +620,7 @@ async fn demo_identity(cfg: &Config, state: AppState) -> Result<(AppState, axum:
     }
     let mss = sim.client_config(&format!("{public}/dev-mss"));
     identity.sim = Some(
-        motcua_web::identity::SimConfig {
+        motcua_identity::SimConfig {
             endpoint: mss.endpoint.clone(),
             ap_id: mss.ap_id.clone(),
             ap_password: mss.ap_password.clone(),
@@ -657,7 +659,7 @@ async fn demo_identity(cfg: &Config, state: AppState) -> Result<(AppState, axum:
         motcua_oidc::devop::ACR_ORGANISATION.to_string(),
         "eid_org".to_string(),
     );
-    identity.eid_config = Some(motcua_web::identity::eid::EidConfig {
+    identity.eid_config = Some(motcua_identity::eid::EidConfig {
         issuer: format!("{public}/dev-eid"),
         client_id: "motcua-demo".into(),
         client_secret: eid_secret,
@@ -672,7 +674,7 @@ async fn demo_identity(cfg: &Config, state: AppState) -> Result<(AppState, axum:
     );
     println!("  business certificate: Công ty TNHH Demo Sao Mai, MST 0101234565");
     println!("  personal certificate: Trần Văn Bảo, CCCD 001089001234");
-    let origin = motcua_web::identity::token::portal_origin(&state);
+    let origin = motcua_identity::token::portal_origin(&state);
     match motcua_pki::softhsm::missing() {
         None => {
             let token_dir = cfg.data_dir.join("softhsm");

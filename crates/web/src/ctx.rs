@@ -7,15 +7,13 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
-use base64::Engine;
 use hmac::{Hmac, Mac};
 use motcua_domain::Role;
 use motcua_mail::Locale;
 use motcua_store::accounts::Account;
 use motcua_store::audit;
 use motcua_store::sessions::Session;
-use rand::RngCore;
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use std::net::{IpAddr, SocketAddr};
 
 pub const SESSION_COOKIE: &str = "motcua_session";
@@ -30,15 +28,7 @@ pub struct RequestId(pub String);
 #[derive(Debug, Clone)]
 pub struct PreToken(pub String);
 
-pub fn random_token() -> String {
-    let mut b = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut b);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
-}
-
-pub fn sha256_hex(s: &str) -> String {
-    hex::encode(Sha256::digest(s.as_bytes()))
-}
+pub use motcua_domain::token::{random_token, sha256_hex};
 
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
@@ -347,7 +337,7 @@ async fn load_viewer(state: &AppState, token: &str, now: i64) -> Result<Option<V
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::parse_proxy;
+    use motcua_kernel::settings::parse_proxy;
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()

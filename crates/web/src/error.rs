@@ -28,8 +28,17 @@ impl From<motcua_store::StoreError> for AppError {
     }
 }
 
-impl From<crate::hashing::HashError> for AppError {
-    fn from(e: crate::hashing::HashError) -> Self {
+impl From<motcua_kernel::service::ServiceError> for AppError {
+    fn from(e: motcua_kernel::service::ServiceError) -> Self {
+        match e {
+            motcua_kernel::service::ServiceError::Invalid(k) => AppError::BadRequest(k),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<motcua_identity::hashing::HashError> for AppError {
+    fn from(e: motcua_identity::hashing::HashError) -> Self {
         AppError::Internal(e.to_string())
     }
 }

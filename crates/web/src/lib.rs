@@ -1,141 +1,116 @@
-//! Motcua's web layer and application services: server-rendered pages
-//! (askama + htmx), sessions, CSRF, i18n, the operator console, ops
-//! endpoints, and the background worker that drains the job queue.
+//! Motcua's web layer, HTTP only: server-rendered pages (askama + htmx),
+//! the JSON API, sessions and cookies, CSRF, the error pages, the operator
+//! console and the ops endpoints. The business rules are the contexts'
+//! (`motcua-identity`, `motcua-nsw`) on the kernel (`motcua-kernel`).
 
-pub mod calendar;
-pub mod config;
 pub mod ctx;
 pub mod error;
-pub mod events;
-pub mod hashing;
 pub mod i18n;
-pub mod identity;
-pub mod lifecycle;
-pub mod logins;
-pub mod metrics;
 pub mod middleware;
 pub mod pages;
 pub mod plain;
-pub mod portal;
-pub mod provisioning;
 pub mod redirect;
-pub mod registration;
-pub mod service;
-pub mod sla;
-pub mod systems;
-pub mod worker;
 
 use axum::Router;
 use motcua_domain::Clock;
+use motcua_identity::IdentityContext;
+use motcua_kernel::{Core, Settings};
 use motcua_mail::Mailer;
+use motcua_nsw::NswContext;
 use motcua_store::Store;
 use std::sync::Arc;
-
-pub use config::WebConfig;
 
 /// Every context's message table, composed once here (the contexts own
 /// their tables; the catalog module names none of them).
 pub const MESSAGE_TABLES: &[&[i18n::Message]] = &[
     i18n::MESSAGES,
-    registration::MESSAGES,
-    provisioning::MESSAGES,
-    lifecycle::MESSAGES,
-    identity::MESSAGES,
-    portal::MESSAGES,
-    identity::onboarding::MESSAGES,
+    motcua_nsw::registration::MESSAGES,
+    motcua_nsw::provisioning::MESSAGES,
+    motcua_nsw::lifecycle::MESSAGES,
+    motcua_identity::MESSAGES,
+    motcua_identity::portal::MESSAGES,
+    motcua_identity::onboarding::MESSAGES,
     plain::MESSAGES,
 ];
 
 /// Every context's open items with legal deadlines, composed once here.
 pub fn sla_sources() -> Vec<Arc<dyn motcua_kernel::sla::SlaSource>> {
-    vec![
-        Arc::new(registration::Sla),
-        Arc::new(lifecycle::Sla),
-        Arc::new(provisioning::Sla),
-    ]
+    let mut all = motcua_nsw::sla_sources();
+    all.push(Arc::new(motcua_identity::reports::Sla));
+    all
 }
 
-/// Everything a request handler needs; cheap to clone.
+/// Every context's periodic tasks for the worker, composed once here.
+pub fn periodic(state: &AppState) -> Vec<Arc<dyn motcua_kernel::worker::Periodic>> {
+    let mut all = motcua_nsw::periodic(&state.nsw);
+    all.push(Arc::new(motcua_identity::housekeeping::Purge));
+    all
+}
+
+/// Everything a request handler needs; cheap to clone. The contexts'
+/// handles are layered (`AppState` → [`NswContext`] → [`IdentityContext`]
+/// → [`Core`]) and read through `Deref`, so a handler reads `state.store`
+/// and passes `&state` to any context's service.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Store,
-    pub config: Arc<WebConfig>,
-    pub clock: Arc<dyn Clock>,
-    pub hasher: hashing::Hasher,
-    pub i18n: Arc<i18n::Catalog>,
+    pub nsw: NswContext,
     /// The contexts' deadline sources ([`sla_sources`]).
     pub sla_sources: Arc<Vec<Arc<dyn motcua_kernel::sla::SlaSource>>>,
-    pub metrics: Arc<metrics::Metrics>,
-    /// Wakes the local worker when a job is enqueued.
-    pub jobs_notify: Arc<tokio::sync::Notify>,
-    pub mailer: Mailer,
-    /// Wakes the local event-delivery loop when an event is emitted.
-    pub events_notify: Arc<tokio::sync::Notify>,
-    /// HTTP client for event deliveries.
-    pub http: reqwest::Client,
-    /// The working-day calendar, rebuilt when its stored version changes.
-    pub calendar: Arc<calendar::CalendarCache>,
-    /// Certificate verification, assurance levels, signing-tool settings.
-    pub identity: Arc<identity::Identity>,
-    /// Certificate logins' writes (group commit on SQLite).
-    pub logins: logins::LoginWriter,
-    /// The operator's contact details and the terms and privacy notice.
-    pub portal: Arc<portal::Portal>,
 }
 
 impl AppState {
     /// The state every request shares. Fails only if the webhook HTTP
-    /// client cannot be built (its TLS backend): a portal that cannot
-    /// deliver events with its no-redirect rule and time limit must not
-    /// start with a weaker client.
+    /// client cannot be built (its TLS backend) or the identity context
+    /// cannot start: a portal must not start with a weaker client.
     pub fn new(
         store: Store,
-        config: WebConfig,
+        config: Settings,
         clock: Arc<dyn Clock>,
         mailer: Mailer,
     ) -> Result<AppState, String> {
-        let hasher = hashing::Hasher::new(config.argon2);
-        let http = events::http_client(&config.events)?;
-        let logins = logins::LoginWriter::start(&store);
+        let core = Core::new(store, config, clock, mailer, i18n::catalog())?;
+        let identity = IdentityContext::new(core)?;
         Ok(AppState {
-            logins,
-            store,
-            config: Arc::new(config),
-            clock,
-            hasher,
-            i18n: Arc::new(i18n::catalog()),
+            nsw: NswContext::new(identity),
             sla_sources: Arc::new(sla_sources()),
-            metrics: Arc::new(metrics::Metrics::default()),
-            jobs_notify: Arc::new(tokio::sync::Notify::new()),
-            mailer,
-            events_notify: Arc::new(tokio::sync::Notify::new()),
-            http,
-            calendar: Arc::new(calendar::CalendarCache::default()),
-            identity: Arc::new(identity::Identity::empty()?),
-            portal: Arc::new(portal::Portal::bundled()),
         })
     }
 
     /// Replaces the footer's contact details and the legal documents.
-    pub fn with_portal(mut self, portal: portal::Portal) -> AppState {
-        self.portal = Arc::new(portal);
+    pub fn with_portal(mut self, portal: motcua_identity::portal::Portal) -> AppState {
+        self.nsw.identity_ctx = self.nsw.identity_ctx.with_portal(portal);
         self
     }
 
     /// Replaces the identity services (trust anchors, levels).
-    pub fn with_identity(mut self, mut identity: identity::Identity) -> AppState {
-        if let Some(cfg) = &identity.eid_config {
-            match identity::eid::Eid::new(cfg, &self.config.public_url) {
-                Ok(e) => identity.eid = Some(e),
-                Err(e) => tracing::error!(error = %e, "e-ID login disabled"),
-            }
-        }
-        self.identity = Arc::new(identity);
+    pub fn with_identity(mut self, identity: motcua_identity::Identity) -> AppState {
+        self.nsw.identity_ctx = self.nsw.identity_ctx.with_identity(identity);
         self
     }
 
-    pub fn now(&self) -> motcua_domain::Millis {
-        self.clock.now()
+    /// The kernel's runtime (for the worker and the outbox loop).
+    pub fn core(&self) -> &Core {
+        &self.nsw.identity_ctx.core
+    }
+
+    /// Every open item with a legal deadline, earliest first.
+    pub async fn sla_items(
+        &self,
+    ) -> Result<Vec<motcua_kernel::sla::SlaItem>, motcua_kernel::service::ServiceError> {
+        motcua_kernel::sla::items(self.core(), &self.sla_sources).await
+    }
+
+    /// The kinds of the registered deadline sources, for `/metrics`.
+    pub fn sla_kinds(&self) -> Vec<&'static str> {
+        self.sla_sources.iter().map(|s| s.kind()).collect()
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = NswContext;
+
+    fn deref(&self) -> &NswContext {
+        &self.nsw
     }
 }
 

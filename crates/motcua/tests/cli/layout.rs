@@ -4,7 +4,11 @@
 //!   `crate::…` paths outside `#[cfg(test)]` code and comments);
 //! - no library crate but `web` depends on axum, except behind the
 //!   demo/test features (`testca`, `devop`);
-//! - the kernel and the domain depend on no HTTP crate at all.
+//! - the kernel, the store and the domain depend on no HTTP server crate;
+//!   the domain and the store on no HTTP crate at all (the kernel's outbox
+//!   delivers webhooks with `reqwest`);
+//! - crates depend only downwards: domain → store → kernel → identity →
+//!   nsw → web → motcua, and a context never on one above it.
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -184,7 +188,12 @@ fn only_web_depends_on_axum() {
             assert!(allowed, "crates/{name} depends on axum: {line}");
         }
         if matches!(name.as_str(), "kernel" | "domain" | "store") {
-            for http in ["axum", "tower", "reqwest", "hyper"] {
+            let forbidden: &[&str] = if name == "kernel" {
+                &["axum", "tower", "hyper"]
+            } else {
+                &["axum", "tower", "reqwest", "hyper"]
+            };
+            for http in forbidden {
                 assert!(
                     !deps.lines().any(|l| l.trim_start().starts_with(http)),
                     "crates/{name} depends on {http}"
@@ -192,4 +201,68 @@ fn only_web_depends_on_axum() {
             }
         }
     }
+}
+
+/// The workspace crates (`motcua-…` names, without the prefix) a crate's
+/// `[dependencies]` name.
+fn workspace_deps(manifest: &str) -> BTreeSet<String> {
+    manifest
+        .split("[dependencies]")
+        .nth(1)
+        .unwrap_or_default()
+        .split("\n[")
+        .next()
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("motcua-"))
+        .map(|l| {
+            l.chars()
+                .take_while(|c| c.is_ascii_lowercase())
+                .collect::<String>()
+        })
+        .collect()
+}
+
+#[test]
+fn crates_depend_only_downwards() {
+    // Lower index = lower layer. A crate may depend only on crates of a
+    // lower layer; side crates (mail, pki, oidc) sit just above the domain.
+    let order = [
+        "domain", "mail", "pki", "oidc", "store", "kernel", "identity", "nsw", "web", "motcua",
+    ];
+    let rank = |n: &str| order.iter().position(|o| *o == n);
+    let crates = workspace().join("crates");
+    let mut checked = 0;
+    for name in order {
+        let manifest = std::fs::read_to_string(crates.join(name).join("Cargo.toml")).unwrap();
+        let deps = workspace_deps(&manifest);
+        for d in &deps {
+            let (Some(me), Some(it)) = (rank(name), rank(d)) else {
+                panic!("crates/{name} depends on motcua-{d}, which the layer order does not name");
+            };
+            assert!(
+                it < me,
+                "crates/{name} depends on motcua-{d}, a crate above it"
+            );
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, order.len());
+    // The contexts: nsw uses identity's API; identity does not know nsw.
+    let identity = std::fs::read_to_string(crates.join("identity/Cargo.toml")).unwrap();
+    assert!(!workspace_deps(&identity).contains("nsw"));
+    let nsw = std::fs::read_to_string(crates.join("nsw/Cargo.toml")).unwrap();
+    assert!(workspace_deps(&nsw).contains("identity"));
+    // signer depends on no crate of ours; testkit only on the store.
+    let signer = std::fs::read_to_string(crates.join("signer/Cargo.toml")).unwrap();
+    assert!(workspace_deps(&signer).is_empty());
+}
+
+#[test]
+fn the_dependency_reader_reads_workspace_crates() {
+    let m = "[package]\nname = \"x\"\n[dependencies]\nmotcua-domain.workspace = true\nmotcua-store = { path = \"../store\" }\nserde = \"1\"\n[dev-dependencies]\nmotcua-web.workspace = true\n";
+    assert_eq!(
+        workspace_deps(m),
+        ["domain", "store"].iter().map(|s| s.to_string()).collect()
+    );
 }

@@ -3,7 +3,6 @@ use super::public::FlashQuery;
 use super::{pager, render, role_key, Chrome, MessagePage};
 use crate::ctx::{self, Ctx, SESSION_COOKIE};
 use crate::error::AppError;
-use crate::service;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -11,6 +10,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use motcua_domain::assurance::AuthMethod;
+use motcua_identity::service;
 use motcua_store::accounts::Account;
 use motcua_store::{accounts, activity, sessions};
 use serde::Deserialize;
@@ -81,7 +81,7 @@ pub async fn overview(
         level: v.session.assurance_level,
         sessions: n,
         has_password,
-        lifecycle: crate::lifecycle::may_request(&v.account),
+        lifecycle: motcua_nsw::lifecycle::may_request(&v.account),
     })
 }
 

@@ -10,7 +10,6 @@
 use super::{render, Chrome};
 use crate::ctx::{self, random_token, sha256_hex, Ctx};
 use crate::error::AppError;
-use crate::service::{self, ServiceError};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -20,6 +19,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use motcua_domain::clock::format_vn;
 use motcua_domain::{AssuranceLevel, DAY};
+use motcua_identity::service::{self, ServiceError};
 use motcua_mail::Locale;
 use motcua_store::accounts::{self, Account};
 use motcua_store::api_tokens::{self, ApiToken};

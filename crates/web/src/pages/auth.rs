@@ -1,7 +1,6 @@
 use super::{render, Chrome, MessagePage};
 use crate::ctx::{self, Ctx, SESSION_COOKIE};
 use crate::error::AppError;
-use crate::service::{self, LoginOutcome, Origin, ServiceError};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -9,6 +8,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use motcua_domain::{password, Role};
+use motcua_identity::service::{self, LoginOutcome, Origin, ServiceError};
 use motcua_store::accounts;
 use serde::Deserialize;
 
@@ -109,12 +109,12 @@ pub async fn login(State(state): State<AppState>, ctx: Ctx, Form(f): Form<LoginF
         }
         Ok(LoginOutcome::Invalid) => c.t("login.invalid").to_string(),
         Ok(LoginOutcome::Wait(t)) => {
-            crate::metrics::inc(&state.metrics.login_throttled);
+            motcua_kernel::metrics::inc(&state.metrics.login_throttled);
             let secs = ((t - state.now()) / 1000).max(1);
             c.t("login.wait").replace("{secs}", &secs.to_string())
         }
         Ok(LoginOutcome::Throttled(t)) => {
-            crate::metrics::inc(&state.metrics.login_throttled);
+            motcua_kernel::metrics::inc(&state.metrics.login_throttled);
             c.t("login.throttled").replace("{until}", &at(t))
         }
         Ok(LoginOutcome::AccountLocked) => c.t("login.locked").to_string(),
@@ -327,7 +327,7 @@ struct ForgotPage {
     c: Chrome,
     error: Option<String>,
     who: String,
-    captcha: crate::identity::captcha::Issued,
+    captcha: motcua_identity::captcha::Issued,
 }
 
 async fn forgot_page(
@@ -337,7 +337,7 @@ async fn forgot_page(
     error: Option<String>,
     status: axum::http::StatusCode,
 ) -> Response {
-    let captcha = match crate::identity::captcha::issue(state, ctx.locale).await {
+    let captcha = match motcua_identity::captcha::issue(state, ctx.locale).await {
         Ok(c) => c,
         Err(e) => return AppError::from(e).into_response(),
     };
@@ -374,7 +374,7 @@ pub async fn forgot(
 ) -> Response {
     use axum::http::StatusCode;
     let c = Chrome::new(&state, &ctx);
-    match crate::identity::captcha::check(&state, &f.captcha_id, &f.captcha).await {
+    match motcua_identity::captcha::check(&state, &f.captcha_id, &f.captcha).await {
         Ok(true) => {}
         Ok(false) => {
             let e = c.t("token.captcha_wrong").to_string();

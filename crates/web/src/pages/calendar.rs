@@ -3,10 +3,8 @@
 //! deadline calculator, and import/export of the adjustments file.
 use super::auth::origin;
 use super::{render, Chrome};
-use crate::calendar::{self, AdjustmentInput, ImportError};
 use crate::ctx::Ctx;
 use crate::error::AppError;
-use crate::service::ServiceError;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -17,6 +15,8 @@ use motcua_domain::calendar::{
     deadline_working_days, remaining, AdjustmentKind, DayKind, DeadlineRule,
 };
 use motcua_domain::clock::{format_vn, from_vn_datetime, vn_datetime};
+use motcua_identity::service::ServiceError;
+use motcua_kernel::calendar::{self, AdjustmentInput, ImportError};
 use motcua_mail::Locale;
 use motcua_store::audit;
 use serde::Deserialize;

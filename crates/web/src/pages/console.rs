@@ -5,7 +5,6 @@ use super::auth::origin;
 use super::{pager, render, role_key, Chrome};
 use crate::ctx::{self, Ctx};
 use crate::error::AppError;
-use crate::service::{self, ServiceError};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -14,6 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use motcua_domain::clock::format_vn;
 use motcua_domain::AccountStatus;
+use motcua_identity::service::{self, ServiceError};
 use motcua_store::accounts::{self, Account};
 use motcua_store::{activity, audit, jobs, throttle};
 use serde::Deserialize;
@@ -698,7 +698,7 @@ pub async fn reports(State(state): State<AppState>, ctx: Ctx) -> Response {
         .into_iter()
         .map(|r| ReportRow {
             id: r.id,
-            reference: crate::sla::report_reference(r.id),
+            reference: motcua_identity::reports::report_reference(r.id),
             account_id: r.account_id,
             username: r.username,
             ip: r.ip,
@@ -751,8 +751,8 @@ struct SlaPage {
 pub async fn sla(State(state): State<AppState>, ctx: Ctx) -> Response {
     operator!(state, ctx);
     let c = Chrome::new(&state, &ctx);
-    let items = tri!(crate::sla::items(&state).await);
-    let counts = crate::sla::counts(&items, state.now())
+    let items = tri!(state.sla_items().await);
+    let counts = motcua_kernel::sla::counts(&items, &state.sla_kinds(), state.now())
         .into_iter()
         .map(|(k, p, o)| (format!("sla.kind_{k}"), p, o))
         .collect();

@@ -5,9 +5,6 @@ use super::auth::{origin, session_cookie};
 use super::{render, Chrome};
 use crate::ctx::{self, Ctx};
 use crate::error::AppError;
-use crate::identity::captcha;
-use crate::identity::token::{self, Prefill, SignedChallenge, TokenError};
-use crate::service::{self, ServiceError};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -17,6 +14,9 @@ use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use motcua_domain::clock::format_vn;
 use motcua_domain::{AssuranceLevel, AuthMethod, Email};
+use motcua_identity::captcha;
+use motcua_identity::service::{self, ServiceError};
+use motcua_identity::token::{self, Prefill, SignedChallenge, TokenError};
 use motcua_mail::Template as Mail;
 use motcua_pki::challenge::Purpose;
 use motcua_store::identity as store;
@@ -408,7 +408,7 @@ struct SignupPage {
     valid_until: String,
     captcha: captcha::Issued,
     errors: Vec<&'static str>,
-    accept: crate::portal::AcceptView,
+    accept: motcua_identity::portal::AcceptView,
 }
 
 async fn open_signup(
@@ -442,7 +442,7 @@ async fn render_signup(
     id: &str,
     p: Prefill,
     errors: Vec<&'static str>,
-    accept: crate::portal::AcceptView,
+    accept: motcua_identity::portal::AcceptView,
 ) -> Response {
     let captcha = match captcha::issue(state, ctx.locale).await {
         Ok(c) => c,
@@ -471,7 +471,7 @@ async fn render_signup_limited(
     ctx: &Ctx,
     id: &str,
     p: Prefill,
-    accept: crate::portal::AcceptView,
+    accept: motcua_identity::portal::AcceptView,
 ) -> Response {
     let mut r = render_signup(state, ctx, id, p, vec!["error.rate_limited_hour"], accept).await;
     *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
@@ -547,12 +547,12 @@ pub async fn signup_submit(
     if !captcha_ok {
         errors.push("token.captcha_wrong");
     }
-    let accept = crate::portal::AcceptView {
-        checked: crate::portal::accepted(f.accept_terms.as_deref()),
-        error: !crate::portal::accepted(f.accept_terms.as_deref()),
+    let accept = motcua_identity::portal::AcceptView {
+        checked: motcua_identity::portal::accepted(f.accept_terms.as_deref()),
+        error: !motcua_identity::portal::accepted(f.accept_terms.as_deref()),
     };
     if accept.error {
-        errors.push(crate::portal::ACCEPT_ERROR);
+        errors.push(motcua_identity::portal::ACCEPT_ERROR);
     }
     if errors.is_empty() {
         let limits = service::form_limits("signup", &ctx.ip, Some(&p.email));
@@ -598,7 +598,7 @@ pub async fn signup_submit(
         )
         .await?;
         // The account comes with the code: it claims these.
-        crate::portal::record(
+        motcua_identity::portal::record(
             &mut tx,
             &state.portal,
             None,
@@ -983,7 +983,7 @@ pub async fn data_page(
     };
     let loaded: Result<_, ServiceError> = async {
         let mut c = state.store.conn().await?;
-        let held = crate::identity::profile::held(&mut c, &v.account).await?;
+        let held = motcua_identity::profile::held(&mut c, &v.account).await?;
         let consented = motcua_store::profile::consented(&mut c, v.account.id).await?;
         let log = motcua_store::profile::reuse_log(&mut c, v.account.id, 50).await?;
         Ok((held, consented, log))
@@ -1072,7 +1072,7 @@ pub async fn data_save(
         .filter(|(k, _)| k == "allow")
         .map(|(_, v)| v)
         .collect();
-    match crate::identity::profile::set_consents(&state, &origin(&ctx), v.account.id, &allowed)
+    match motcua_identity::profile::set_consents(&state, &origin(&ctx), v.account.id, &allowed)
         .await
     {
         Ok(()) => Redirect::to("/account/data?m=consent_saved").into_response(),
@@ -1218,7 +1218,7 @@ pub async fn sim_start(
         }
         Err(e) => return AppError::from(e).into_response(),
     }
-    match crate::identity::sim::start(
+    match motcua_identity::sim::start(
         &state,
         &ctx.binding_hash,
         name,
@@ -1230,7 +1230,7 @@ pub async fn sim_start(
     .await
     {
         Ok(id) => Redirect::to(&format!("/auth/sim/{id}")).into_response(),
-        Err(crate::identity::sim::SimError::Token(TokenError::Service(e))) => {
+        Err(motcua_identity::sim::SimError::Token(TokenError::Service(e))) => {
             AppError::from(e).into_response()
         }
         Err(e) => sim_render(
@@ -1248,7 +1248,7 @@ pub async fn sim_start(
 /// The waiting page: polls the provider once per visit and refreshes
 /// itself every two seconds until the user answers on the phone.
 pub async fn sim_wait(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
-    use crate::identity::sim::{self, Progress, SimError};
+    use motcua_identity::sim::{self, Progress, SimError};
     let viewer = ctx.viewer.as_ref().map(|v| v.account.id);
     match sim::poll(&state, &ctx.binding_hash, &id, viewer).await {
         Ok(Progress::Waiting(t)) => {
@@ -1324,7 +1324,7 @@ pub async fn eid_begin(
     Query(q): Query<NextQuery>,
 ) -> Response {
     let next = ctx::safe_next(&state, q.next.as_deref());
-    match crate::identity::eid::begin(&state, &ctx.binding_hash, &next).await {
+    match motcua_identity::eid::begin(&state, &ctx.binding_hash, &next).await {
         Ok(url) => Redirect::to(&url).into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "e-ID login not started");
@@ -1338,7 +1338,7 @@ pub async fn eid_callback(
     ctx: Ctx,
     Query(cb): Query<motcua_oidc::Callback>,
 ) -> Response {
-    use crate::identity::eid::{self, EidError, Outcome};
+    use motcua_identity::eid::{self, EidError, Outcome};
     let current = ctx
         .viewer
         .as_ref()
@@ -1377,16 +1377,16 @@ pub async fn eid_callback(
 struct EidConsentPage {
     c: Chrome,
     id: String,
-    p: crate::identity::eid::EidPrefill,
+    p: motcua_identity::eid::EidPrefill,
     error: Option<&'static str>,
-    accept: crate::portal::AcceptView,
+    accept: motcua_identity::portal::AcceptView,
 }
 
 async fn eid_signup(
     state: &AppState,
     ctx: &Ctx,
     id: &str,
-) -> Result<Option<(store::Signup, crate::identity::eid::EidPrefill)>, AppError> {
+) -> Result<Option<(store::Signup, motcua_identity::eid::EidPrefill)>, AppError> {
     let mut c = state.store.conn().await?;
     let s = store::open_signup(&mut c, id, &ctx.binding_hash, state.now()).await?;
     Ok(s.filter(|s| s.status == "consent").map(|s| {
@@ -1439,13 +1439,13 @@ pub async fn eid_confirm(
         .chars()
         .take(254)
         .collect::<String>();
-    let accepted = crate::portal::accepted(f.accept_terms.as_deref());
+    let accepted = motcua_identity::portal::accepted(f.accept_terms.as_deref());
     let error = if f.agree.as_deref() != Some("yes") {
         Some("eid.must_agree")
     } else if !email.is_empty() && Email::parse(&email).is_err() {
         Some("error.email")
     } else if !accepted {
-        Some(crate::portal::ACCEPT_ERROR)
+        Some(motcua_identity::portal::ACCEPT_ERROR)
     } else {
         None
     };
@@ -1456,7 +1456,7 @@ pub async fn eid_confirm(
             id,
             p,
             error: Some(e),
-            accept: crate::portal::AcceptView {
+            accept: motcua_identity::portal::AcceptView {
                 checked: accepted,
                 error: !accepted,
             },
@@ -1467,7 +1467,7 @@ pub async fn eid_confirm(
     // Accepted before the account exists; the account claims it.
     let recorded = match state.store.conn().await {
         Ok(mut c) => {
-            crate::portal::record(
+            motcua_identity::portal::record(
                 &mut c,
                 &state.portal,
                 None,
@@ -1483,7 +1483,7 @@ pub async fn eid_confirm(
         return AppError::from(e).into_response();
     }
     let old = ctx.viewer.as_ref().map(|v| v.token.as_str());
-    match crate::identity::eid::confirm(&state, &origin(&ctx), &signup, &p, old).await {
+    match motcua_identity::eid::confirm(&state, &origin(&ctx), &signup, &p, old).await {
         Ok((tok, _)) => {
             state.events_notify.notify_one();
             let to = if p.next == "/" {
@@ -1496,7 +1496,7 @@ pub async fn eid_confirm(
                 .append(header::SET_COOKIE, session_cookie(&state, &tok));
             r
         }
-        Err(crate::identity::eid::EidError::Token(TokenError::Service(e))) => {
+        Err(motcua_identity::eid::EidError::Token(TokenError::Service(e))) => {
             AppError::from(e).into_response()
         }
         Err(e) => eid_refused(&state, &ctx, e.message_key()),
@@ -1509,7 +1509,7 @@ pub async fn eid_confirm(
 #[template(path = "identity/eid_link.html")]
 struct EidLinkPage {
     c: Chrome,
-    p: crate::identity::eid::EidPrefill,
+    p: motcua_identity::eid::EidPrefill,
     /// Logged in to the account the e-ID names: its name (the confirm
     /// button shows); not logged in: the ways to prove it.
     account: Option<String>,
@@ -1517,7 +1517,7 @@ struct EidLinkPage {
 }
 
 fn link_secret(headers: &HeaderMap) -> String {
-    ctx::cookie(headers, crate::identity::eid::LINK_COOKIE)
+    ctx::cookie(headers, motcua_identity::eid::LINK_COOKIE)
         .unwrap_or_default()
         .chars()
         .take(128)
@@ -1528,7 +1528,7 @@ fn clear_link_cookie(state: &AppState, r: &mut Response) {
     r.headers_mut().append(
         header::SET_COOKIE,
         ctx::set_cookie(
-            crate::identity::eid::LINK_COOKIE,
+            motcua_identity::eid::LINK_COOKIE,
             "",
             Some(0),
             state.config.secure_cookies(),
@@ -1558,7 +1558,7 @@ pub async fn eid_link_page(
     ctx: Ctx,
     headers: HeaderMap,
 ) -> Response {
-    use crate::identity::eid;
+    use motcua_identity::eid;
     let secret = link_secret(&headers);
     let (req, p) = match eid::open_link(&state, &secret).await {
         Ok(Some(x)) => x,
@@ -1611,7 +1611,7 @@ pub async fn eid_link_submit(
     ctx: Ctx,
     headers: HeaderMap,
 ) -> Response {
-    use crate::identity::eid;
+    use motcua_identity::eid;
     let Some(v) = &ctx.viewer else {
         return Redirect::to("/auth/eid/link").into_response();
     };
@@ -1647,13 +1647,13 @@ pub async fn eid_link_submit(
 #[template(path = "identity/ways.html")]
 struct WaysPage {
     c: Chrome,
-    ways: Vec<crate::identity::onboarding::Way>,
+    ways: Vec<motcua_identity::onboarding::Way>,
 }
 
 /// "Create an account": each way explained, with its start link.
 pub async fn signup_ways(State(state): State<AppState>, ctx: Ctx) -> Response {
     render(&WaysPage {
         c: Chrome::new(&state, &ctx),
-        ways: crate::identity::onboarding::ways(&state),
+        ways: motcua_identity::onboarding::ways(&state),
     })
 }

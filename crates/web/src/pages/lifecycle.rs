@@ -6,8 +6,6 @@ use super::registration::left_text;
 use super::{render, Chrome, MessagePage};
 use crate::ctx::{self, Ctx, SESSION_COOKIE};
 use crate::error::AppError;
-use crate::lifecycle::{self as lc, Action, MinistryNotice};
-use crate::service::ServiceError;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -17,6 +15,8 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use motcua_domain::clock::format_vn;
 use motcua_domain::LifecycleStatus;
+use motcua_identity::service::ServiceError;
+use motcua_nsw::lifecycle::{self as lc, Action, MinistryNotice};
 use motcua_store::accounts::{self, Account};
 use motcua_store::lifecycle::{self as store, Request};
 use serde::Deserialize;
@@ -163,7 +163,7 @@ async fn holder_render(
     let page = HolderPage {
         c,
         error,
-        min_date: crate::calendar::date_str(min),
+        min_date: motcua_kernel::calendar::date_str(min),
         rows,
     };
     with_status(
@@ -411,7 +411,9 @@ async fn account_render(
             .iter()
             .map(|g| (*g, format!("lc.grounds_{g}")))
             .collect(),
-        today: crate::calendar::date_str(motcua_domain::clock::vn_datetime(state.now()).date()),
+        today: motcua_kernel::calendar::date_str(
+            motcua_domain::clock::vn_datetime(state.now()).date(),
+        ),
         error,
         c,
     };

@@ -160,7 +160,7 @@ pub struct Chrome {
     pub user: Option<UserInfo>,
     path: String,
     pub flash: Option<&'static str>,
-    portal: Arc<crate::portal::Portal>,
+    portal: Arc<motcua_identity::portal::Portal>,
 }
 
 impl Chrome {

@@ -9,8 +9,6 @@ use super::auth::{origin, ready_user};
 use super::{render, Chrome};
 use crate::ctx::Ctx;
 use crate::error::AppError;
-use crate::provisioning::{self as prov, upload, CatalogChange, Outcome, Problem, SubmitError};
-use crate::service::ServiceError;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
@@ -20,7 +18,11 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use motcua_domain::clock::format_vn;
 use motcua_domain::{ProvisioningStatus, Role};
+use motcua_identity::service::ServiceError;
 use motcua_mail::Locale;
+use motcua_nsw::provisioning::{
+    self as prov, upload, CatalogChange, Outcome, Problem, SubmitError,
+};
 use motcua_store::accounts::Account;
 use motcua_store::provisioning::{self as store, Function, LegalBasis, Ministry, WorkUnit};
 use serde::Deserialize;
@@ -346,7 +348,7 @@ async fn request_row(
     locale: Locale,
 ) -> Result<RequestRow, ServiceError> {
     let (left, overdue) = if r.status == ProvisioningStatus::Open {
-        let t = crate::calendar::time_left(state, r.due_at).await?;
+        let t = motcua_kernel::calendar::time_left(state, r.due_at).await?;
         let h = |m: i64| format!("{:.1}", m as f64 / 60.0);
         if t.overdue {
             (

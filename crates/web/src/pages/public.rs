@@ -52,7 +52,8 @@ pub async fn set_lang(
     if let Some(v) = &ctx.viewer {
         if v.account.locale != locale.as_str() {
             let origin = crate::pages::auth::origin(&ctx);
-            if let Err(e) = crate::service::set_locale(&state, &origin, v.account.id, locale).await
+            if let Err(e) =
+                motcua_identity::service::set_locale(&state, &origin, v.account.id, locale).await
             {
                 return AppError::from(e).into_response();
             }
@@ -114,18 +115,19 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
 /// `/metrics` without a check: for the admin listener only.
 pub async fn metrics_open(State(state): State<AppState>) -> Response {
     let gauges = match state.store.conn().await {
-        Ok(mut c) => crate::metrics::Gauges {
+        Ok(mut c) => motcua_kernel::metrics::Gauges {
             jobs: jobs::counts(&mut c).await.unwrap_or_default(),
             deliveries: motcua_store::events::counts(&mut c)
                 .await
                 .unwrap_or_default(),
             accounts: accounts::count(&mut c).await.unwrap_or(0),
-            sla: crate::sla::counts(
-                &crate::sla::items(&state).await.unwrap_or_default(),
+            sla: motcua_kernel::sla::counts(
+                &state.sla_items().await.unwrap_or_default(),
+                &state.sla_kinds(),
                 state.now(),
             ),
         },
-        Err(_) => crate::metrics::Gauges::default(),
+        Err(_) => motcua_kernel::metrics::Gauges::default(),
     };
     let body = state.metrics.render(&gauges);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()

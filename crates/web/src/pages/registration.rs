@@ -4,8 +4,6 @@ use super::auth::origin;
 use super::{pager, render, Chrome, MessagePage};
 use crate::ctx::Ctx;
 use crate::error::AppError;
-use crate::registration::{self as reg, Decision, FieldErrors, Form, RegError, Upload};
-use crate::service::ServiceError;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
@@ -15,6 +13,8 @@ use axum::routing::{get, post};
 use axum::{Form as AxForm, Router};
 use motcua_domain::clock::format_vn;
 use motcua_domain::{RegistrationStatus, Workflow};
+use motcua_identity::service::ServiceError;
+use motcua_nsw::registration::{self as reg, Decision, FieldErrors, Form, RegError, Upload};
 use motcua_store::registrations::{self as store, Registration};
 use serde::Deserialize;
 
@@ -286,9 +286,9 @@ struct FormPage {
     prefilled: bool,
     /// The captcha of a new registration (none when correcting one through
     /// its secret link: the address is proven already).
-    captcha: Option<crate::identity::captcha::Issued>,
+    captcha: Option<motcua_identity::captcha::Issued>,
     /// The terms checkbox (a new registration only).
-    accept: Option<crate::portal::AcceptView>,
+    accept: Option<motcua_identity::portal::AcceptView>,
 }
 
 fn form_page(
@@ -309,7 +309,7 @@ async fn new_form_page(
     errors: FieldErrors,
     prefilled: bool,
 ) -> Response {
-    let captcha = match crate::identity::captcha::issue(state, ctx.locale).await {
+    let captcha = match motcua_identity::captcha::issue(state, ctx.locale).await {
         Ok(c) => c,
         Err(e) => return AppError::from(e).into_response(),
     };
@@ -323,7 +323,7 @@ fn form_page_full(
     errors: FieldErrors,
     edit: Option<(&Registration, String)>,
     prefilled: bool,
-    captcha: Option<crate::identity::captcha::Issued>,
+    captcha: Option<motcua_identity::captcha::Issued>,
 ) -> Response {
     let has_errors = !errors.is_empty();
     let (title, lead, submit, action, reference, note) = match &edit {
@@ -374,11 +374,11 @@ fn form_page_full(
         reference,
         note,
         sections,
-        accept: edit.is_none().then(|| crate::portal::AcceptView {
-            checked: crate::portal::accepted(Some(form.accept_terms.as_str())),
+        accept: edit.is_none().then(|| motcua_identity::portal::AcceptView {
+            checked: motcua_identity::portal::accepted(Some(form.accept_terms.as_str())),
             error: errors
                 .iter()
-                .any(|(f, _)| *f == crate::portal::ACCEPT_FIELD),
+                .any(|(f, _)| *f == motcua_identity::portal::ACCEPT_FIELD),
         }),
         errors: summary,
         prefilled,
@@ -397,7 +397,7 @@ pub async fn new_form(State(state): State<AppState>, ctx: Ctx) -> Response {
     let mut prefilled = false;
     if let Some(v) = &ctx.viewer {
         let wanted = ["organization", "tax_code", "email", "phone", "full_name"];
-        match crate::identity::profile::prefill(
+        match motcua_identity::profile::prefill(
             &state,
             &v.account,
             "register.declarant",
@@ -521,7 +521,7 @@ pub async fn submit(State(state): State<AppState>, ctx: Ctx, mp: Multipart) -> R
             .map(|(_, v)| v.as_str())
             .unwrap_or_default()
     };
-    match crate::identity::captcha::check(&state, field("captcha_id"), field("captcha")).await {
+    match motcua_identity::captcha::check(&state, field("captcha_id"), field("captcha")).await {
         Ok(true) => {}
         Ok(false) => {
             // Every error at once: the fields', then the captcha's.
@@ -531,8 +531,8 @@ pub async fn submit(State(state): State<AppState>, ctx: Ctx, mp: Multipart) -> R
         }
         Err(e) => return AppError::from(e).into_response(),
     }
-    let limits = crate::service::form_limits("register", &ctx.ip, Some(&form.email));
-    match crate::service::rate_limit(&state, &limits).await {
+    let limits = motcua_identity::service::form_limits("register", &ctx.ip, Some(&form.email));
+    match motcua_identity::service::rate_limit(&state, &limits).await {
         Ok(Ok(())) => {}
         Ok(Err(_)) => {
             let errors = vec![("captcha", "error.rate_limited_hour")];
@@ -549,7 +549,7 @@ pub async fn submit(State(state): State<AppState>, ctx: Ctx, mp: Multipart) -> R
             email: form.email.trim().to_string(),
         }),
         Err(RegError::Fields(errors)) => {
-            if let Err(e) = crate::service::rate_release(&state, &limits).await {
+            if let Err(e) = motcua_identity::service::rate_release(&state, &limits).await {
                 return AppError::from(e).into_response();
             }
             new_form_page(&state, &ctx, &form, errors, false).await
@@ -803,7 +803,7 @@ pub async fn left_text(
     c: &Chrome,
     due: i64,
 ) -> Result<(String, bool), ServiceError> {
-    let r = crate::calendar::time_left(state, due).await?;
+    let r = motcua_kernel::calendar::time_left(state, due).await?;
     let text = super::remaining_text(c, &r);
     Ok((text, r.overdue))
 }

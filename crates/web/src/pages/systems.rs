@@ -4,9 +4,6 @@ use super::auth::origin;
 use super::{render, Chrome};
 use crate::ctx::Ctx;
 use crate::error::AppError;
-use crate::events::EVENT_TYPES;
-use crate::service::ServiceError;
-use crate::systems::SystemInput;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -14,6 +11,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use motcua_domain::clock::format_vn;
+use motcua_identity::service::ServiceError;
+use motcua_kernel::outbox::EVENT_TYPES;
+use motcua_nsw::systems::SystemInput;
 use motcua_store::events::{self as store_events, Delivery, System};
 use serde::Deserialize;
 
@@ -134,7 +134,7 @@ pub async fn register(
 ) -> Response {
     operator!(state, ctx);
     let (input, _) = input_from(&pairs);
-    match crate::systems::register_system(&state, &origin(&ctx), &input).await {
+    match motcua_nsw::systems::register_system(&state, &origin(&ctx), &input).await {
         Ok((id, secret)) => system_page(&state, &ctx, id, Some(secret), None, None).await,
         Err(ServiceError::Invalid(k)) => list_page(&state, &ctx, input, Some(k)).await,
         Err(e) => AppError::from(e).into_response(),
@@ -247,7 +247,7 @@ pub async fn update(
 ) -> Response {
     operator!(state, ctx);
     let (input, rotate) = input_from(&pairs);
-    match crate::systems::update_system(&state, &origin(&ctx), id, &input, rotate).await {
+    match motcua_nsw::systems::update_system(&state, &origin(&ctx), id, &input, rotate).await {
         Ok(Some(secret)) => system_page(&state, &ctx, id, Some(secret), None, None).await,
         Ok(None) => Redirect::to(&format!("/console/systems/{id}")).into_response(),
         Err(ServiceError::Invalid("error.not_found")) => AppError::NotFound.into_response(),
@@ -305,7 +305,7 @@ pub async fn deliveries(
 
 pub async fn redeliver(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
     operator!(state, ctx);
-    match crate::systems::redeliver(&state, &origin(&ctx), id).await {
+    match motcua_nsw::systems::redeliver(&state, &origin(&ctx), id).await {
         Ok(true) => Redirect::to("/console/deliveries?status=dead").into_response(),
         Ok(false) => AppError::NotFound.into_response(),
         Err(e) => AppError::from(e).into_response(),

@@ -6,7 +6,7 @@
 use crate::helpers::*;
 use motcua_domain::assurance::AuthMethod;
 use motcua_domain::Role;
-use motcua_web::service::{self, NewAccountInput, Origin};
+use motcua_identity::service::{self, NewAccountInput, Origin};
 use reqwest::StatusCode;
 use reqwest::Url;
 
@@ -368,7 +368,7 @@ async fn held_data_once_with_sources_in_words_and_the_level_explained() {
         {
             let state = app.state();
             let mut tx = state.store.begin().await.unwrap();
-            motcua_web::identity::profile::record(
+            motcua_identity::profile::record(
                 &mut tx,
                 id,
                 "certificate",
@@ -378,7 +378,7 @@ async fn held_data_once_with_sources_in_words_and_the_level_explained() {
             )
             .await
             .unwrap();
-            motcua_web::identity::profile::record(
+            motcua_identity::profile::record(
                 &mut tx,
                 id,
                 "self",

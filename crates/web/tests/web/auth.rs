@@ -2,7 +2,7 @@
 //! password reset by email.
 use crate::helpers::*;
 use motcua_domain::{Role, DAY, MINUTE, SECOND};
-use motcua_web::service::NewAccountInput;
+use motcua_identity::service::NewAccountInput;
 use reqwest::StatusCode;
 
 const PW: &str = "mua-xuan-ha-noi-2026";

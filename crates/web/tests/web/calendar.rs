@@ -2,8 +2,8 @@
 //! days off, the deadline calculator, audited edits with history,
 //! import/export of the adjustments file, and every node seeing an edit.
 use crate::helpers::*;
-use motcua_web::calendar::{self, AdjustmentInput};
-use motcua_web::service::Origin;
+use motcua_identity::service::Origin;
+use motcua_kernel::calendar::{self, AdjustmentInput};
 use reqwest::StatusCode;
 
 fn deadline_of(page: &Page) -> String {

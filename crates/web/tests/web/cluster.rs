@@ -51,10 +51,10 @@ async fn cluster() -> Option<Cluster> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn cluster_sessions_and_throttling_are_shared_between_nodes() {
     let Some(c) = cluster().await else { return };
-    motcua_web::service::create_account(
+    motcua_identity::service::create_account(
         &c.a.state,
-        &motcua_web::service::Origin::cli(),
-        motcua_web::service::NewAccountInput {
+        &motcua_identity::service::Origin::cli(),
+        motcua_identity::service::NewAccountInput {
             username: "nut.mot".into(),
             full_name: "Nút Một".into(),
             roles: vec![motcua_domain::Role::Citizen],
@@ -116,10 +116,10 @@ fn failures(metrics: &str) -> i64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn cluster_a_burst_over_two_nodes_is_throttled_as_one() {
     let Some(c) = cluster().await else { return };
-    motcua_web::service::create_account(
+    motcua_identity::service::create_account(
         &c.a.state,
-        &motcua_web::service::Origin::cli(),
-        motcua_web::service::NewAccountInput {
+        &motcua_identity::service::Origin::cli(),
+        motcua_identity::service::NewAccountInput {
             username: "nut.ba".into(),
             full_name: "Nút Ba".into(),
             roles: vec![motcua_domain::Role::Citizen],
@@ -170,10 +170,10 @@ async fn cluster_a_burst_over_two_nodes_is_throttled_as_one() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn cluster_each_job_runs_once_across_nodes() {
     let Some(c) = cluster().await else { return };
-    motcua_web::service::create_account(
+    motcua_identity::service::create_account(
         &c.a.state,
-        &motcua_web::service::Origin::cli(),
-        motcua_web::service::NewAccountInput {
+        &motcua_identity::service::Origin::cli(),
+        motcua_identity::service::NewAccountInput {
             username: "nut.hai".into(),
             full_name: "Nút Hai".into(),
             email: Some("nut.hai@example.vn".into()),
@@ -226,7 +226,7 @@ async fn cluster_each_job_runs_once_across_nodes() {
             let mut ran = 0usize;
             let mut idle = 0;
             while idle < 3 {
-                match motcua_web::worker::run_one(&state, &worker).await {
+                match motcua_kernel::worker::run_one(&state, &worker).await {
                     Ok(true) => {
                         ran += 1;
                         idle = 0;

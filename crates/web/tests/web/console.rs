@@ -3,7 +3,7 @@
 //! dead letters.
 use crate::helpers::*;
 use motcua_domain::{AccountStatus, Role, SECOND};
-use motcua_web::service::NewAccountInput;
+use motcua_identity::service::NewAccountInput;
 use reqwest::StatusCode;
 
 const PW: &str = "nha-tho-lon-ha-noi";
@@ -232,9 +232,9 @@ async fn search_results_are_paginated() {
         for i in 1..=25 {
             let state = app.state().clone();
             jobs.push(tokio::spawn(async move {
-                motcua_web::service::create_account(
+                motcua_identity::service::create_account(
                     &state,
-                    &motcua_web::service::Origin::cli(),
+                    &motcua_identity::service::Origin::cli(),
                     NewAccountInput {
                         username: format!("nguoidung{i:02}"),
                         full_name: format!("Người dùng thử {i:02}"),

@@ -7,8 +7,8 @@
 //! once by a cluster.
 use crate::helpers::*;
 use motcua_domain::{Role, SECOND};
-use motcua_web::events::{self, EventsConfig};
-use motcua_web::service::{self, NewAccountInput, Origin};
+use motcua_identity::service::{self, NewAccountInput, Origin};
+use motcua_kernel::outbox::{self, EventsConfig};
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
@@ -196,7 +196,7 @@ async fn declarant(app: &App, username: &str) -> i64 {
 }
 
 async fn drain(app: &App) -> usize {
-    events::drain(app.state(), "test")
+    outbox::drain(app.state(), "test")
         .await
         .expect("drain events")
 }
@@ -629,10 +629,10 @@ async fn two_nodes_deliver_each_event_once() {
     let a = Node::start(&db, clock.clone(), &tmp.path().join("a"), &opts).await;
     let b = Node::start(&db, clock.clone(), &tmp.path().join("b"), &opts).await;
     let rx = Receiver::start(0);
-    let (_, secret) = motcua_web::systems::register_system(
+    let (_, secret) = motcua_nsw::systems::register_system(
         &a.state,
         &Origin::cli(),
-        &motcua_web::systems::SystemInput {
+        &motcua_nsw::systems::SystemInput {
             code: "cluster".into(),
             name: "Hệ thống cụm".into(),
             ministry: "Bộ Tài chính".into(),
@@ -667,14 +667,14 @@ async fn two_nodes_deliver_each_event_once() {
             .expect("lock");
     }
     let (x, y) = tokio::join!(
-        events::drain(&a.state, "node-a"),
-        events::drain(&b.state, "node-b")
+        outbox::drain(&a.state, "node-a"),
+        outbox::drain(&b.state, "node-b")
     );
     let (x, y) = (x.expect("a"), y.expect("b"));
     // Locked accounts' lock events may need another pass (they wait for the
     // created event of the same account).
-    let more = events::drain(&a.state, "node-a").await.expect("a2")
-        + events::drain(&b.state, "node-b").await.expect("b2");
+    let more = outbox::drain(&a.state, "node-a").await.expect("a2")
+        + outbox::drain(&b.state, "node-b").await.expect("b2");
     assert_eq!(x + y + more, 18, "a={x} b={y} more={more}");
     let got = rx.received().await;
     assert_eq!(got.len(), 18, "each event sent once: {got:?}");

@@ -5,10 +5,11 @@
 #![allow(dead_code)]
 
 use motcua_domain::{Role, TestClock};
+use motcua_identity::service::{self, NewAccountInput, Origin};
+use motcua_kernel::Settings as WebConfig;
 use motcua_mail::{Mailer, SmtpConfig, SmtpSecurity};
 use motcua_store::{AnyConnection, Store};
-use motcua_web::service::{self, NewAccountInput, Origin};
-use motcua_web::{AppState, WebConfig};
+use motcua_web::AppState;
 use reqwest::cookie::{CookieStore, Jar};
 use reqwest::header::HeaderValue;
 use reqwest::redirect::Policy;
@@ -44,19 +45,19 @@ pub struct Opts {
     /// The public URL the app believes it has (default: its own address).
     pub public_url: Option<String>,
     /// Event delivery settings (default: [`EventsConfig::default`]).
-    pub events: Option<motcua_web::events::EventsConfig>,
+    pub events: Option<motcua_kernel::outbox::EventsConfig>,
     /// Listen on this address (default: any free port).
     pub listen: Option<String>,
     /// Trust anchors for certificate logins (default: none trusted).
     pub trust: Option<motcua_pki::TrustStore>,
-    pub identity: Option<motcua_web::identity::IdentityConfig>,
+    pub identity: Option<motcua_identity::IdentityConfig>,
     /// Trusted reverse proxies (default: none).
     pub trusted_proxies: Vec<&'static str>,
     /// Serve `/metrics` on the public listener without a token configured
     /// (the production default: not at all).
     pub no_metrics_token: bool,
     /// `[portal]`: footer details and legal documents (default: bundled).
-    pub portal: Option<motcua_web::portal::PortalConfig>,
+    pub portal: Option<motcua_identity::portal::PortalConfig>,
 }
 
 /// One app node: its own store (pool), state and listening port.
@@ -103,7 +104,7 @@ impl Node {
         config.trusted_proxies = opts
             .trusted_proxies
             .iter()
-            .map(|p| motcua_web::config::parse_proxy(p).expect("proxy"))
+            .map(|p| motcua_kernel::settings::parse_proxy(p).expect("proxy"))
             .collect();
         if opts.no_metrics_token {
             config.metrics_token = None;
@@ -127,7 +128,7 @@ impl Node {
         let mut state = AppState::new(store, config, clock, mailer).expect("state");
         if opts.trust.is_some() || opts.identity.is_some() {
             state = state.with_identity(
-                motcua_web::identity::Identity::with_trust(
+                motcua_identity::Identity::with_trust(
                     opts.trust.clone().unwrap_or_default(),
                     &opts.identity.clone().unwrap_or_default(),
                 )
@@ -135,8 +136,8 @@ impl Node {
             );
         }
         if let Some(p) = &opts.portal {
-            state =
-                state.with_portal(motcua_web::portal::Portal::from_config(p).expect("[portal]"));
+            state = state
+                .with_portal(motcua_identity::portal::Portal::from_config(p).expect("[portal]"));
         }
         let app =
             motcua_web::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
@@ -206,7 +207,7 @@ impl App {
 
     /// Runs every due job now; returns how many ran.
     pub async fn drain(&self) -> usize {
-        motcua_web::worker::drain(self.state())
+        motcua_kernel::worker::drain(self.state())
             .await
             .expect("drain jobs")
     }

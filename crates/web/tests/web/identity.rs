@@ -169,7 +169,7 @@ fn six_digits(text: &str) -> Option<String> {
 
 fn reveal() -> Opts {
     Opts {
-        identity: Some(motcua_web::identity::IdentityConfig {
+        identity: Some(motcua_identity::IdentityConfig {
             captcha_reveal_for_tests: true,
             ..Default::default()
         }),
@@ -375,7 +375,7 @@ async fn citizen_certificate_registers_a_citizen() {
         assert!(acct.has_role(motcua_domain::Role::Citizen));
         assert_eq!(acct.full_name, "Nguyễn Thị Hoa");
         // The versions accepted at sign-up belong to the new account.
-        let v = motcua_web::portal::BUNDLED_VERSION.to_string();
+        let v = motcua_identity::portal::BUNDLED_VERSION.to_string();
         assert_eq!(
             crate::portal::accepted_documents(&app, acct.id).await,
             vec![("terms".to_string(), v.clone()), ("privacy".to_string(), v)]
@@ -657,7 +657,7 @@ async fn api_scopes_declare_levels_and_tokens_carry_the_login_level() {
 
         // A password user (level 1).
         let (pid, _) = app
-            .create(motcua_web::service::NewAccountInput {
+            .create(motcua_identity::service::NewAccountInput {
                 username: "nguyenvanan".into(),
                 full_name: "Nguyễn Văn An".into(),
                 roles: vec![motcua_domain::Role::Citizen],
@@ -958,7 +958,7 @@ async fn password_user_steps_up_with_a_certificate_for_a_level_3_page() {
     each_backend(|db| async move {
         let (app, pki) = app_reveal(db).await;
         let (id, _) = app
-            .create(motcua_web::service::NewAccountInput {
+            .create(motcua_identity::service::NewAccountInput {
                 username: "saomai.ketoan".into(),
                 full_name: "Công ty TNHH Thương mại Sao Mai".into(),
                 email: Some("ketoan@saomai.vn".into()),
@@ -1196,7 +1196,7 @@ mod sim {
         let mut opts = reveal();
         opts.trust = Some(pki.trust_store());
         if let Some(i) = opts.identity.as_mut() {
-            i.sim = Some(motcua_web::identity::SimConfig {
+            i.sim = Some(motcua_identity::SimConfig {
                 endpoint: cfg.endpoint.clone(),
                 ap_id: cfg.ap_id.clone(),
                 ap_password: cfg.ap_password.clone(),
@@ -1499,8 +1499,8 @@ mod eid {
         let opts = Opts {
             public_url: Some(portal_url.clone()),
             listen: Some(portal_url.trim_start_matches("http://").to_string()),
-            identity: Some(motcua_web::identity::IdentityConfig {
-                eid: Some(motcua_web::identity::eid::EidConfig {
+            identity: Some(motcua_identity::IdentityConfig {
+                eid: Some(motcua_identity::eid::EidConfig {
                     issuer: issuer.clone(),
                     client_id: "motcua".into(),
                     client_secret: "dev-secret".into(),
@@ -1609,11 +1609,11 @@ mod eid {
                 vec![
                     (
                         "terms".to_string(),
-                        motcua_web::portal::BUNDLED_VERSION.to_string()
+                        motcua_identity::portal::BUNDLED_VERSION.to_string()
                     ),
                     (
                         "privacy".to_string(),
-                        motcua_web::portal::BUNDLED_VERSION.to_string()
+                        motcua_identity::portal::BUNDLED_VERSION.to_string()
                     ),
                 ]
             );
@@ -1667,7 +1667,7 @@ mod eid {
         each_backend(|db| async move {
             let (app, op) = app_with_op(db).await;
             let citizen =
-                |username: &str, personal_id: &str| motcua_web::service::NewAccountInput {
+                |username: &str, personal_id: &str| motcua_identity::service::NewAccountInput {
                     username: username.into(),
                     full_name: "Nguyễn Văn An".into(),
                     personal_id: Some(personal_id.into()),
@@ -1733,7 +1733,7 @@ mod eid {
         each_backend(|db| async move {
             let (app, op) = app_with_op(db).await;
             let (id, _) = app
-                .create(motcua_web::service::NewAccountInput {
+                .create(motcua_identity::service::NewAccountInput {
                     username: "hoaphat".into(),
                     full_name: "Công ty Cổ phần Hòa Phát".into(),
                     tax_code: Some("0100100079".into()),
@@ -1788,8 +1788,11 @@ mod eid {
 
     const PW: &str = "Mat-Khau-Cong-Dan-2026";
 
-    fn citizen_with(username: &str, personal_id: &str) -> motcua_web::service::NewAccountInput {
-        motcua_web::service::NewAccountInput {
+    fn citizen_with(
+        username: &str,
+        personal_id: &str,
+    ) -> motcua_identity::service::NewAccountInput {
+        motcua_identity::service::NewAccountInput {
             username: username.into(),
             full_name: "Nguyễn Văn An".into(),
             personal_id: Some(personal_id.into()),

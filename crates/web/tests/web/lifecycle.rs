@@ -6,9 +6,9 @@
 //! audit records and mails of each.
 use crate::helpers::*;
 use motcua_domain::{AccountStatus, Role, DAY, HOUR};
+use motcua_identity::service::NewAccountInput;
+use motcua_nsw::lifecycle::{run_due, RunSummary};
 use motcua_store::lifecycle::{self as store, Request};
-use motcua_web::lifecycle::{run_due, RunSummary};
-use motcua_web::service::NewAccountInput;
 use reqwest::StatusCode;
 
 const PW: &str = "Demo-Declarant-2026";
@@ -37,7 +37,7 @@ async fn logged_in(app: &App, username: &str) -> Browser {
 /// `YYYY-MM-DD` (Vietnam time) `days` from the app's now.
 fn date_in(app: &App, days: i64) -> String {
     let now = app.state().now();
-    motcua_web::calendar::date_str(motcua_domain::clock::vn_datetime(now + days * DAY).date())
+    motcua_kernel::calendar::date_str(motcua_domain::clock::vn_datetime(now + days * DAY).date())
 }
 
 async fn requests(app: &App, account_id: i64) -> Vec<Request> {
@@ -220,7 +220,7 @@ async fn lifecycle_emergency_lock_confirmation_and_reactivation() {
             ("emergency_lock", "pending")
         );
         // Due in 5 working hours.
-        let due = motcua_web::calendar::deadline_hours(app.state(), req.received_at, 5)
+        let due = motcua_kernel::calendar::deadline_hours(app.state(), req.received_at, 5)
             .await
             .expect("deadline");
         assert_eq!(req.due_at, due, "{n}");
@@ -288,7 +288,7 @@ async fn lifecycle_emergency_lock_confirmation_and_reactivation() {
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
         let re = requests(&app, id).await[0].clone();
         assert_eq!(re.kind, "reactivation", "{n}");
-        let due = motcua_web::calendar::deadline_days(app.state(), re.received_at, 1, None)
+        let due = motcua_kernel::calendar::deadline_days(app.state(), re.received_at, 1, None)
             .await
             .expect("deadline");
         assert_eq!(re.due_at, due, "{n}");
@@ -343,7 +343,7 @@ async fn lifecycle_revocation_by_holder_and_by_ministry_notice() {
         assert!(r.redirects_to("/account/lifecycle?m=lc_requested"), "{n}: {}", r.text);
         let req = requests(&app, id).await[0].clone();
         assert_eq!(req.grounds.as_deref(), Some("holder_request"), "{n}");
-        let due = motcua_web::calendar::deadline_days(app.state(), req.received_at, 3, None)
+        let due = motcua_kernel::calendar::deadline_days(app.state(), req.received_at, 3, None)
             .await
             .expect("deadline");
         assert_eq!(req.due_at, due, "{n}");

@@ -3,7 +3,7 @@
 //! and privacy notice in both languages with their versions; the signing
 //! tool's downloads with sizes and SHA-256, and nothing outside the list.
 use crate::helpers::*;
-use motcua_web::portal::{Localized, PortalConfig, BUNDLED_VERSION};
+use motcua_identity::portal::{Localized, PortalConfig, BUNDLED_VERSION};
 use reqwest::StatusCode;
 use sha2::{Digest, Sha256};
 
@@ -213,7 +213,7 @@ async fn downloads_list_files_with_sha256_and_serve_only_those() {
         let app = spawn_app_with(
             db,
             Opts {
-                identity: Some(motcua_web::identity::IdentityConfig {
+                identity: Some(motcua_identity::IdentityConfig {
                     signer_download_dir: Some(dir.path().to_path_buf()),
                     ..Default::default()
                 }),

@@ -7,8 +7,8 @@
 //! download it (R-OP-4).
 use crate::helpers::*;
 use motcua_domain::{Role, DAY};
+use motcua_identity::service::NewAccountInput;
 use motcua_store::provisioning as store;
-use motcua_web::service::NewAccountInput;
 use reqwest::StatusCode;
 
 const BCT: &str = "Bộ Công Thương";
@@ -425,9 +425,10 @@ async fn manager_submits_by_form_and_the_deadline_follows_the_legal_basis() {
                 ("open", "form", 2),
                 "{n}"
             );
-            let due = motcua_web::calendar::deadline_days(app.state(), req.received_at, days, None)
-                .await
-                .expect("deadline");
+            let due =
+                motcua_kernel::calendar::deadline_days(app.state(), req.received_at, days, None)
+                    .await
+                    .expect("deadline");
             assert_eq!(req.due_at, due, "{n}: {basis}");
             // Five working days always span a weekend.
             if days == 5 {
@@ -657,7 +658,7 @@ async fn operator_grants_two_refuses_one_and_the_notice_says_exactly_that() {
         let page = format!("/console/provisioning/{id}");
         let items = {
             let mut c = app.conn().await;
-            motcua_web::provisioning::sla_items(&mut c)
+            motcua_nsw::provisioning::sla_items(&mut c)
                 .await
                 .expect("sla")
         };
@@ -917,7 +918,7 @@ async fn operator_grants_two_refuses_one_and_the_notice_says_exactly_that() {
         // Completed requests leave the SLA list; decisions are over.
         let mut c = app.conn().await;
         assert!(
-            motcua_web::provisioning::sla_items(&mut c)
+            motcua_nsw::provisioning::sla_items(&mut c)
                 .await
                 .expect("sla")
                 .is_empty(),

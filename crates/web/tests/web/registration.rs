@@ -159,7 +159,7 @@ async fn a_declarant_registers_is_returned_corrects_and_is_accepted() {
         let reg = reg_by_ref(&app, &reference).await;
         assert_eq!(reg.status, "pending");
         let received = reg.received_at.expect("received");
-        let due = motcua_web::calendar::deadline_days(app.state(), received, 1, None)
+        let due = motcua_kernel::calendar::deadline_days(app.state(), received, 1, None)
             .await
             .expect("due");
         assert_eq!(reg.due_at, Some(due), "1 working day (R-ID-2)");
@@ -239,10 +239,14 @@ async fn a_declarant_registers_is_returned_corrects_and_is_accepted() {
         assert_eq!((reg2.status, reg2.round), (RegistrationStatus::Pending, 2));
         assert_eq!(reg2.profile.contact_phone, "0987 654 321");
         assert!(reg2.received_at > reg.received_at, "the deadline restarts");
-        let due2 =
-            motcua_web::calendar::deadline_days(app.state(), reg2.received_at.expect("r"), 1, None)
-                .await
-                .expect("due");
+        let due2 = motcua_kernel::calendar::deadline_days(
+            app.state(),
+            reg2.received_at.expect("r"),
+            1,
+            None,
+        )
+        .await
+        .expect("due");
         assert_eq!(reg2.due_at, Some(due2));
         // Editing is only for returned profiles.
         assert_eq!(b.get(&edit).await.status, StatusCode::CONFLICT);
@@ -618,7 +622,7 @@ async fn declarant_registration_needs_the_terms_accepted() {
         let form = b.get("/register/declarant").await;
         assert!(form.text.contains("name=\"accept_terms\""), "{}", form.text);
         assert!(form.text.contains("href=\"/terms\"") && form.text.contains("href=\"/privacy\""));
-        assert!(form.text.contains(motcua_web::portal::BUNDLED_VERSION));
+        assert!(form.text.contains(motcua_identity::portal::BUNDLED_VERSION));
         let f: Vec<_> = fields(TAX, "lienhe@binhminh.vn")
             .into_iter()
             .filter(|(k, _)| *k != "accept_terms")
@@ -675,7 +679,7 @@ async fn declarant_registration_needs_the_terms_accepted() {
                 )
             })
             .collect();
-        let v = motcua_web::portal::BUNDLED_VERSION;
+        let v = motcua_identity::portal::BUNDLED_VERSION;
         assert_eq!(
             got,
             vec![

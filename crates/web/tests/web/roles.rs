@@ -6,7 +6,7 @@
 //! refused request writes nothing to the audit trail.
 use crate::helpers::*;
 use motcua_domain::{AccountStatus, Role};
-use motcua_web::service::NewAccountInput;
+use motcua_identity::service::NewAccountInput;
 use reqwest::StatusCode;
 
 /// Who a route is for.

@@ -3,11 +3,11 @@
 //! the provider (from any node: the transaction is a database row), and the
 //! signature and certificate returned go through the same checks as a USB
 //! token's ([`super::token::verify_signed`]).
-use crate::ctx::random_token;
-use crate::identity::token::{self, SignedChallenge, TokenError, Verified};
-use crate::AppState;
+use crate::token::{self, SignedChallenge, TokenError, Verified};
+use crate::IdentityContext;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
+use motcua_domain::token::random_token;
 use motcua_domain::{AuthMethod, SECOND};
 use motcua_pki::challenge::Purpose;
 use motcua_pki::mss::{MssOutcome, PendingSignature};
@@ -47,7 +47,7 @@ impl SimError {
 /// Asks the provider for a signature; returns the transaction id for the
 /// waiting page.
 pub async fn start(
-    state: &AppState,
+    state: &IdentityContext,
     binding_hash: &str,
     purpose_name: &str,
     purpose: Purpose,
@@ -121,7 +121,7 @@ pub enum Progress {
 /// Polls the provider once for transaction `id` of this browser.
 /// `viewer`: the logged-in account (a step-up's challenge names it).
 pub async fn poll(
-    state: &AppState,
+    state: &IdentityContext,
     binding_hash: &str,
     id: &str,
     viewer: Option<i64>,

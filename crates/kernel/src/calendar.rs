@@ -9,7 +9,7 @@
 //! their next deadline computation. The bundled announcements (2024–2026)
 //! are loaded into an empty database the first time the calendar is used.
 use crate::service::{Origin, ServiceError};
-use crate::AppState;
+use crate::Core;
 use motcua_domain::calendar::{
     format_adjustments, parse_adjustments, Adjustment, AdjustmentKind, Calendar, CalendarError,
 };
@@ -65,7 +65,7 @@ fn row_json(r: &AdjustmentRow) -> serde_json::Value {
 
 /// Loads the bundled announcements into a database that never had them.
 /// Safe on several nodes at once: only the node that flips the flag loads.
-async fn seed_if_needed(state: &AppState) -> Result<(), ServiceError> {
+async fn seed_if_needed(state: &Core) -> Result<(), ServiceError> {
     let mut c = state.store.conn().await?;
     if store::state(&mut c).await?.0 {
         return Ok(());
@@ -96,7 +96,7 @@ async fn seed_if_needed(state: &AppState) -> Result<(), ServiceError> {
 }
 
 /// The current calendar (rules + stored adjustments).
-pub async fn current(state: &AppState) -> Result<Arc<Calendar>, ServiceError> {
+pub async fn current(state: &Core) -> Result<Arc<Calendar>, ServiceError> {
     seed_if_needed(state).await?;
     let mut c = state.store.conn().await?;
     let (_, version) = store::state(&mut c).await?;
@@ -196,7 +196,7 @@ async fn put_audited(
 
 /// Adds or replaces the adjustment of a date.
 pub async fn set(
-    state: &AppState,
+    state: &Core,
     origin: &Origin,
     input: &AdjustmentInput,
 ) -> Result<Adjustment, ServiceError> {
@@ -210,7 +210,7 @@ pub async fn set(
 }
 
 /// Removes the adjustment of a date (the rules apply to it again).
-pub async fn remove(state: &AppState, origin: &Origin, date: &str) -> Result<(), ServiceError> {
+pub async fn remove(state: &Core, origin: &Origin, date: &str) -> Result<(), ServiceError> {
     let d = parse_date(date).ok_or(ServiceError::Invalid("calendar.error_date"))?;
     seed_if_needed(state).await?;
     let key = date_str(d);
@@ -247,7 +247,7 @@ pub struct ImportSummary {
 /// removed); other years are untouched. All or nothing: a bad line changes
 /// nothing and its error names the line.
 pub async fn import(
-    state: &AppState,
+    state: &Core,
     origin: &Origin,
     text: &str,
 ) -> Result<ImportSummary, ImportError> {
@@ -322,7 +322,7 @@ impl From<motcua_store::DbError> for ImportError {
 }
 
 /// The stored adjustments as a file ([`import`] reads it back).
-pub async fn export(state: &AppState) -> Result<String, ServiceError> {
+pub async fn export(state: &Core) -> Result<String, ServiceError> {
     seed_if_needed(state).await?;
     let mut c = state.store.conn().await?;
     let rows = store::list(&mut c).await?;
@@ -331,7 +331,7 @@ pub async fn export(state: &AppState) -> Result<String, ServiceError> {
 }
 
 /// The stored adjustments of one year, with who last changed each.
-pub async fn rows_of_year(state: &AppState, year: i32) -> Result<Vec<AdjustmentRow>, ServiceError> {
+pub async fn rows_of_year(state: &Core, year: i32) -> Result<Vec<AdjustmentRow>, ServiceError> {
     seed_if_needed(state).await?;
     let mut c = state.store.conn().await?;
     let prefix = format!("{year:04}-");
@@ -346,7 +346,7 @@ pub async fn rows_of_year(state: &AppState, year: i32) -> Result<Vec<AdjustmentR
 /// `received_at` (Civil Code 2015 Art. 147–148, with an optional cut-off
 /// hour after which receipt counts from the next working day).
 pub async fn deadline_days(
-    state: &AppState,
+    state: &Core,
     received_at: Millis,
     n: u32,
     cutoff: Option<time::Time>,
@@ -362,11 +362,7 @@ pub async fn deadline_days(
 }
 
 /// The deadline of `n` working hours from `from`.
-pub async fn deadline_hours(
-    state: &AppState,
-    from: Millis,
-    n: u32,
-) -> Result<Millis, ServiceError> {
+pub async fn deadline_hours(state: &Core, from: Millis, n: u32) -> Result<Millis, ServiceError> {
     let cal = current(state).await?;
     Ok(motcua_domain::calendar::deadline_working_hours(
         &cal,
@@ -378,7 +374,7 @@ pub async fn deadline_hours(
 
 /// Working time left until `due` (negative and overdue once past).
 pub async fn time_left(
-    state: &AppState,
+    state: &Core,
     due: Millis,
 ) -> Result<motcua_domain::calendar::Remaining, ServiceError> {
     let cal = current(state).await?;

@@ -12,13 +12,13 @@
 //! 4. Login finds the account the certificate is bound to
 //!    ([`login_with_certificate`]); registration opens a sign-up prefilled
 //!    from the certificate ([`start_signup`]) that the email code completes.
-use crate::ctx::{random_token, sha256_hex};
 use crate::logins::{LoginWrite, WriteError};
 use crate::service::{self, account_target, Origin, ServiceError, SessionSpec};
-use crate::AppState;
+use crate::IdentityContext;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64_URL;
 use base64::Engine;
+use motcua_domain::token::{random_token, sha256_hex};
 use motcua_domain::{AccountStatus, AuthMethod, Millis, Role, MINUTE};
 use motcua_pki::challenge::{Challenge, ChallengeError, Purpose};
 use motcua_pki::{Chain, PkiError};
@@ -86,7 +86,7 @@ impl TokenError {
 }
 
 /// The public origin the challenges name (scheme://host[:port]).
-pub fn portal_origin(state: &AppState) -> String {
+pub fn portal_origin(state: &IdentityContext) -> String {
     let url = state.config.public_url.trim_end_matches('/');
     match url.find("://") {
         Some(i) => match url[i + 3..].find('/') {
@@ -102,7 +102,7 @@ pub fn portal_origin(state: &AppState) -> String {
 /// browser, the account (step-up). Nothing is stored when a challenge is
 /// issued; the signed text proves itself, and only spending it writes.
 fn challenge_mac(
-    state: &AppState,
+    state: &IdentityContext,
     ch: &Challenge,
     method: AuthMethod,
     binding_hash: &str,
@@ -130,7 +130,7 @@ fn challenge_mac(
 
 /// Creates a challenge for this browser (no write: see [`challenge_mac`]).
 pub fn issue_challenge(
-    state: &AppState,
+    state: &IdentityContext,
     binding_hash: &str,
     purpose: Purpose,
     method: AuthMethod,
@@ -172,7 +172,7 @@ pub struct Verified {
 /// `method` (and `account_id` for add/step-up). It is spent at once, or,
 /// with `defer_spend`, by the caller's login write ([`crate::logins`]).
 pub async fn verify_signed(
-    state: &AppState,
+    state: &IdentityContext,
     binding_hash: &str,
     purpose: Purpose,
     method: AuthMethod,
@@ -238,7 +238,7 @@ pub async fn verify_signed(
 
 /// Spends a challenge on its own (through the login writer, as logins
 /// do): the first caller, on any node, records it; a replay is refused.
-async fn spend(state: &AppState, row: ChallengeRow, now: Millis) -> Result<(), TokenError> {
+async fn spend(state: &IdentityContext, row: ChallengeRow, now: Millis) -> Result<(), TokenError> {
     state
         .logins
         .spend(&state.store, row, now)
@@ -263,7 +263,7 @@ pub fn method_of(row: &ChallengeRow) -> AuthMethod {
 /// Logs in the holder of the verified certificate. Returns the session
 /// token and the account.
 pub async fn login_with_certificate(
-    state: &AppState,
+    state: &IdentityContext,
     origin: &Origin,
     v: &Verified,
     old_session: Option<&str>,
@@ -306,7 +306,7 @@ pub async fn login_with_certificate(
         now,
     };
     let token = state.logins.write(&state.store, write).await?;
-    crate::metrics::inc(&state.metrics.login_success);
+    motcua_kernel::metrics::inc(&state.metrics.login_success);
     Ok((token, bound.account_id))
 }
 
@@ -333,7 +333,7 @@ pub struct Prefill {
 
 /// Opens a sign-up from a verified certificate (R-ID-9, R-ID-11).
 pub async fn start_signup(
-    state: &AppState,
+    state: &IdentityContext,
     binding_hash: &str,
     v: &Verified,
 ) -> Result<String, TokenError> {
@@ -431,7 +431,7 @@ pub fn pending_ref(signup_id: &str) -> String {
 }
 
 pub async fn complete_signup(
-    state: &AppState,
+    state: &IdentityContext,
     origin: &Origin,
     signup: &Signup,
     prefill: &Prefill,
@@ -502,7 +502,7 @@ pub async fn complete_signup(
     } else {
         "certificate"
     };
-    crate::identity::profile::record(
+    crate::profile::record(
         &mut tx,
         account_id,
         source,
@@ -519,7 +519,7 @@ pub async fn complete_signup(
         now,
     )
     .await?;
-    crate::identity::profile::record(
+    crate::profile::record(
         &mut tx,
         account_id,
         "self",
@@ -560,7 +560,7 @@ pub async fn complete_signup(
 /// (a renewal, or the first one of a password account) is bound on the way;
 /// one of another holder is refused.
 pub async fn step_up(
-    state: &AppState,
+    state: &IdentityContext,
     origin: &Origin,
     account_id: i64,
     old_session: &str,
@@ -661,7 +661,7 @@ async fn bind_certificate(
 /// Binds another certificate (a renewal) to the logged-in account: the new
 /// certificate must name the same holder (Decree 85/2019 Art. 12(4)).
 pub async fn add_certificate(
-    state: &AppState,
+    state: &IdentityContext,
     origin: &Origin,
     account_id: i64,
     v: &Verified,

@@ -8,7 +8,7 @@
 //! - **Emergency lock**: the account is locked at once and every session
 //!   ends; the operator confirms and notifies the holder within 5 working
 //!   hours.
-//! - **Operator lock on detected risk**: [`crate::service::lock_account`].
+//! - **Operator lock on detected risk**: [`motcua_identity::service::lock_account`].
 //! - **Reactivation**: the operator records the holder's request (a
 //!   locked holder cannot log in) and reactivates within 1 working day.
 //! - **Revocation**: on the holder's request, or on a ministry's notice
@@ -22,10 +22,10 @@
 //!
 //! Every change is one transaction with its audit record, the holder's
 //! activity entry, the mail and the `account.*` event.
-use crate::service::{self, Origin, ServiceError};
-use crate::AppState;
+use crate::NswContext;
 use motcua_domain::clock::{format_vn, from_vn_datetime, vn_datetime};
 use motcua_domain::{AccountStatus, LifecycleStatus, Millis, Role, DAY};
+use motcua_identity::service::{self, Origin, ServiceError};
 use motcua_mail::{Locale, Template};
 use motcua_store::accounts::{self, Account};
 use motcua_store::lifecycle::{self as store, NewRequest, Request};
@@ -66,7 +66,7 @@ pub fn may_request(a: &Account) -> bool {
     a.has_role(Role::Declarant) || a.has_role(Role::CivilServant)
 }
 
-fn l(state: &AppState, locale: Locale, key: &str) -> String {
+fn l(state: &NswContext, locale: Locale, key: &str) -> String {
     state.i18n.get(locale, key).to_string()
 }
 
@@ -133,7 +133,7 @@ fn system_origin() -> Origin {
 /// `facts`: (label key, value, whether the value is an i18n key too).
 async fn notify(
     c: &mut AnyConnection,
-    state: &AppState,
+    state: &NswContext,
     a: &Account,
     key: &str,
     facts: Vec<(&str, String, bool)>,
@@ -194,7 +194,7 @@ async fn record_activity(
 /// and the acknowledgement mail, in the caller's transaction.
 async fn create_request(
     c: &mut AnyConnection,
-    state: &AppState,
+    state: &NswContext,
     origin: &Origin,
     a: &Account,
     n: &NewRequest<'_>,
@@ -252,7 +252,7 @@ async fn ensure_none_open(
 /// least [`SCHEDULE_MIN_DAYS`] calendar days ahead) until `until`
 /// (optional, after `from`).
 pub async fn request_scheduled_lock(
-    state: &AppState,
+    state: &NswContext,
     origin: &Origin,
     account: &Account,
     from: &str,
@@ -309,7 +309,7 @@ pub async fn request_scheduled_lock(
 /// The holder locks the account at once: every session ends, and the
 /// operator must confirm and notify within [`EMERGENCY_WORKING_HOURS`].
 pub async fn request_emergency_lock(
-    state: &AppState,
+    state: &NswContext,
     origin: &Origin,
     account: &Account,
     reason: &str,
@@ -318,7 +318,7 @@ pub async fn request_emergency_lock(
         return Err(ServiceError::Invalid("lc.error_role"));
     }
     let now = state.now();
-    let due = crate::calendar::deadline_hours(state, now, EMERGENCY_WORKING_HOURS).await?;
+    let due = motcua_kernel::calendar::deadline_hours(state, now, EMERGENCY_WORKING_HOURS).await?;
     let reason = clean(reason, 1000);
     let origin = account_origin(origin, account.id);
     let by = service::account_target(account.id);
@@ -364,7 +364,7 @@ pub async fn request_emergency_lock(
 /// The holder asks for the account to be revoked (`confirmed`: they ticked
 /// that they understand it is final).
 pub async fn request_revocation(
-    state: &AppState,
+    state: &NswContext,
     origin: &Origin,
     account: &Account,
     reason: &str,
@@ -377,7 +377,8 @@ pub async fn request_revocation(
         return Err(ServiceError::Invalid("lc.error_confirm"));
     }
     let now = state.now();
-    let due = crate::calendar::deadline_days(state, now, REVOCATION_WORKING_DAYS, None).await?;
+    let due =
+        motcua_kernel::calendar::deadline_days(state, now, REVOCATION_WORKING_DAYS, None).await?;
     let reason = clean(reason, 1000);
     let origin = account_origin(origin, account.id);
     let by = service::account_target(account.id);
@@ -438,7 +439,7 @@ async fn account_for_operator(
 /// dissolved, bankrupt or suspended: a revocation request due in
 /// [`REVOCATION_WORKING_DAYS`].
 pub async fn record_ministry_notice(
-    state: &AppState,
+    state: &NswContext,
     origin: &Origin,
     account_id: i64,
     n: &MinistryNotice,
@@ -462,7 +463,8 @@ pub async fn record_ministry_notice(
         return Err(ServiceError::Invalid("lc.error_future"));
     }
     let note = clean(&n.note, 1000);
-    let due = crate::calendar::deadline_days(state, now, REVOCATION_WORKING_DAYS, None).await?;
+    let due =
+        motcua_kernel::calendar::deadline_days(state, now, REVOCATION_WORKING_DAYS, None).await?;
     let mut tx = state.store.begin().await?;
     let a = account_for_operator(&mut tx, account_id).await?;
     ensure_none_open(&mut tx, account_id, "revocation").await?;
@@ -495,14 +497,15 @@ pub async fn record_ministry_notice(
 /// account (received by mail or in writing: a locked holder cannot log
 /// in); due in [`REACTIVATION_WORKING_DAYS`].
 pub async fn record_reactivation(
-    state: &AppState,
+    state: &NswContext,
     origin: &Origin,
     account_id: i64,
     reason: &str,
 ) -> Result<i64, ServiceError> {
     let reason = required_reason(reason)?;
     let now = state.now();
-    let due = crate::calendar::deadline_days(state, now, REACTIVATION_WORKING_DAYS, None).await?;
+    let due =
+        motcua_kernel::calendar::deadline_days(state, now, REACTIVATION_WORKING_DAYS, None).await?;
     let mut tx = state.store.begin().await?;
     let a = account_for_operator(&mut tx, account_id).await?;
     if a.status != AccountStatus::Locked {
@@ -576,7 +579,7 @@ fn scheduled_reason(r: &Request) -> String {
 /// start date) in the caller's transaction.
 async fn execute_scheduled(
     c: &mut AnyConnection,
-    state: &AppState,
+    state: &NswContext,
     origin: &Origin,
     r: &Request,
     note: &str,
@@ -617,7 +620,7 @@ async fn execute_scheduled(
 /// `account.revoked`, and the written result by mail.
 async fn revoke(
     c: &mut AnyConnection,
-    state: &AppState,
+    state: &NswContext,
     origin: &Origin,
     r: &Request,
     a: &Account,
@@ -659,7 +662,8 @@ async fn revoke(
         now,
     )
     .await?;
-    crate::events::emit_account(c, state, "account.revoked", a.id, Some(&grounds), now).await?;
+    motcua_identity::events::emit_account(c, state, "account.revoked", a.id, Some(&grounds), now)
+        .await?;
     let mut facts = vec![
         ("lc.reference", reference(r.id), false),
         ("lc.grounds", format!("lc.grounds_{grounds}"), true),
@@ -678,7 +682,7 @@ async fn revoke(
 /// The operator decides a pending request. A decided request changes
 /// nothing (`lc.error_decided`).
 pub async fn decide(
-    state: &AppState,
+    state: &NswContext,
     origin: &Origin,
     id: i64,
     action: Action,
@@ -811,7 +815,7 @@ pub struct RunSummary {
 /// The worker's periodic part: carries out scheduled locks whose date has
 /// come, ends those whose end date has come, warns and locks unused
 /// accounts. Idempotent: a second run at the same time does nothing.
-pub async fn run_due(state: &AppState) -> Result<RunSummary, ServiceError> {
+pub async fn run_due(state: &NswContext) -> Result<RunSummary, ServiceError> {
     let now = state.now();
     let origin = system_origin();
     let mut out = RunSummary::default();
@@ -871,7 +875,7 @@ pub async fn run_due(state: &AppState) -> Result<RunSummary, ServiceError> {
 }
 
 async fn inactivity(
-    state: &AppState,
+    state: &NswContext,
     origin: &Origin,
     now: Millis,
     out: &mut RunSummary,
@@ -963,7 +967,10 @@ async fn inactivity(
 }
 
 /// An account's requests, newest first.
-pub async fn for_account(state: &AppState, account_id: i64) -> Result<Vec<Request>, ServiceError> {
+pub async fn for_account(
+    state: &NswContext,
+    account_id: i64,
+) -> Result<Vec<Request>, ServiceError> {
     let mut c = state.store.conn().await?;
     Ok(store::for_account(&mut c, account_id).await?)
 }
@@ -971,6 +978,7 @@ pub async fn for_account(state: &AppState, account_id: i64) -> Result<Vec<Reques
 motcua_kernel::sla_source!(
     /// This context's deadlines, for the operator's overview.
     Sla,
+    "lifecycle",
     sla_items
 );
 
@@ -1107,3 +1115,23 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("lc.mail_inactive.heading", "Tài khoản không được sử dụng trong thời gian dài", "Your account has not been used for a long time"),
     ("lc.mail_inactive.body", "Tài khoản của bạn chưa đăng nhập gần 2 năm. Tài khoản không sử dụng 2 năm sẽ bị khóa vào ngày dưới đây. Để giữ tài khoản, hãy đăng nhập trước ngày đó.", "Your account has not logged in for almost 2 years. Accounts unused for 2 years are locked, on the date below. To keep it, log in before then."),
 ];
+
+/// [`run_due`] as the worker's periodic task.
+pub struct Scheduled(pub NswContext);
+
+impl motcua_kernel::worker::Periodic for Scheduled {
+    fn name(&self) -> &'static str {
+        "account lifecycle run"
+    }
+
+    fn run<'a>(
+        &'a self,
+        _core: &'a motcua_kernel::Core,
+        _now: Millis,
+    ) -> futures::future::BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            run_due(&self.0).await.map_err(|e| e.to_string())?;
+            Ok(())
+        })
+    }
+}

@@ -14,9 +14,7 @@
 //!   refuse with a reason. When no one is left pending, the written notice
 //!   ([`pdf`]) is made, stored sealed (AES-256-GCM), and the managers are
 //!   mailed that it is ready — without passwords.
-use crate::i18n::Catalog;
-use crate::service::{self, NewAccountInput, Origin, ServiceError};
-use crate::AppState;
+use crate::NswContext;
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine;
@@ -24,6 +22,8 @@ use hmac::{Hmac, Mac};
 use motcua_domain::account::parse_full_name;
 use motcua_domain::text::fold;
 use motcua_domain::{Email, Millis, ProvisioningStatus, Role, Username, DAY};
+use motcua_identity::service::{self, NewAccountInput, Origin, ServiceError};
+use motcua_kernel::i18n::Catalog;
 use motcua_mail::{Locale, Template};
 use motcua_store::accounts::Account;
 use motcua_store::provisioning::{self as store, Ministry, NewPerson, Person, Request};
@@ -186,7 +186,7 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
 // Sealing: AES-256-GCM with a key derived from the secret key
 // ---------------------------------------------------------------------------
 
-fn seal_key(state: &AppState, label: &str) -> Result<Aes256Gcm, ServiceError> {
+fn seal_key(state: &NswContext, label: &str) -> Result<Aes256Gcm, ServiceError> {
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&state.config.secret_key)
         .map_err(|e| ServiceError::Internal(e.to_string()))?;
     mac.update(b"motcua-seal-v1|");
@@ -199,7 +199,12 @@ const SEAL_MAGIC: &[u8] = b"MSL1";
 
 /// Encrypts `msg`; `aad` binds it to what it belongs to (it cannot be
 /// moved to another request or person).
-pub fn seal(state: &AppState, label: &str, aad: &str, msg: &[u8]) -> Result<Vec<u8>, ServiceError> {
+pub fn seal(
+    state: &NswContext,
+    label: &str,
+    aad: &str,
+    msg: &[u8],
+) -> Result<Vec<u8>, ServiceError> {
     let cipher = seal_key(state, label)?;
     let mut nonce = [0u8; 12];
     rand::thread_rng().fill_bytes(&mut nonce);
@@ -221,7 +226,7 @@ pub fn seal(state: &AppState, label: &str, aad: &str, msg: &[u8]) -> Result<Vec<
 
 /// Decrypts what [`seal`] made with the same label and `aad`.
 pub fn unseal(
-    state: &AppState,
+    state: &NswContext,
     label: &str,
     aad: &str,
     sealed: &[u8],
@@ -281,7 +286,7 @@ async fn audited(
 }
 
 pub async fn create_ministry(
-    state: &AppState,
+    state: &NswContext,
     origin: &Origin,
     code: &str,
     name: &str,
@@ -325,7 +330,7 @@ async fn ministry_or_404(c: &mut AnyConnection, id: i64) -> Result<Ministry, Ser
 }
 
 pub async fn rename_ministry(
-    state: &AppState,
+    state: &NswContext,
     origin: &Origin,
     id: i64,
     name: &str,
@@ -360,7 +365,7 @@ pub enum CatalogChange {
 }
 
 pub async fn change_catalog(
-    state: &AppState,
+    state: &NswContext,
     origin: &Origin,
     ministry_id: i64,
     change: &CatalogChange,
@@ -467,7 +472,7 @@ pub async fn change_catalog(
 /// Makes an existing account the manager of a ministry's requests (it gets
 /// the `ministry_manager` role).
 pub async fn add_manager(
-    state: &AppState,
+    state: &NswContext,
     origin: &Origin,
     ministry_id: i64,
     username: &str,
@@ -495,14 +500,15 @@ pub async fn add_manager(
         now,
     )
     .await?;
-    crate::events::emit_account(&mut tx, state, "account.updated", account.id, None, now).await?;
+    motcua_identity::events::emit_account(&mut tx, state, "account.updated", account.id, None, now)
+        .await?;
     tx.commit().await?;
     state.events_notify.notify_one();
     Ok(account.id)
 }
 
 pub async fn remove_manager(
-    state: &AppState,
+    state: &NswContext,
     origin: &Origin,
     ministry_id: i64,
     account_id: i64,
@@ -522,7 +528,8 @@ pub async fn remove_manager(
         now,
     )
     .await?;
-    crate::events::emit_account(&mut tx, state, "account.updated", account_id, None, now).await?;
+    motcua_identity::events::emit_account(&mut tx, state, "account.updated", account_id, None, now)
+        .await?;
     tx.commit().await?;
     state.events_notify.notify_one();
     Ok(())
@@ -530,7 +537,7 @@ pub async fn remove_manager(
 
 /// Changes a legal basis's deadline and the ministries it applies to.
 pub async fn update_legal_basis(
-    state: &AppState,
+    state: &NswContext,
     origin: &Origin,
     code: &str,
     working_days: &str,
@@ -809,7 +816,7 @@ pub async fn managed_ministry(
 /// A manager submits a request for their ministry (R-ID-6). Nothing is
 /// stored unless every row is valid.
 pub async fn submit_request(
-    state: &AppState,
+    state: &NswContext,
     origin: &Origin,
     manager: &Account,
     basis_code: &str,
@@ -839,7 +846,7 @@ pub async fn submit_request(
     };
     let now = state.now();
     let days = u32::try_from(basis.working_days.clamp(0, 365)).unwrap_or(0);
-    let due_at = crate::calendar::deadline_days(state, now, days, None).await?;
+    let due_at = motcua_kernel::calendar::deadline_days(state, now, days, None).await?;
     let year = i64::from(motcua_domain::clock::vn_datetime(now).year());
     let mut tx = state.store.begin().await?;
     let n = store::next_number(&mut tx, year).await?;
@@ -997,7 +1004,7 @@ async fn open_person(
 /// Grants a person: creates the civil-servant account (generated username
 /// and initial password) in the same transaction as the decision.
 pub async fn grant(
-    state: &AppState,
+    state: &NswContext,
     origin: &Origin,
     request_id: i64,
     person_id: i64,
@@ -1103,7 +1110,7 @@ pub async fn grant(
 
 /// Refuses a person with a reason, which the notice states (R-ID-8).
 pub async fn refuse(
-    state: &AppState,
+    state: &NswContext,
     origin: &Origin,
     request_id: i64,
     person_id: i64,
@@ -1158,7 +1165,7 @@ fn dmy_hm(at: Millis) -> String {
 /// and mails the ministry's managers (no passwords in the mail).
 async fn complete_if_done(
     c: &mut AnyConnection,
-    state: &AppState,
+    state: &NswContext,
     origin: &Origin,
     request_id: i64,
     now: Millis,
@@ -1279,7 +1286,7 @@ async fn complete_if_done(
 /// The notice of a completed request, decrypted; each download is audited.
 /// The caller has checked the viewer may see it.
 pub async fn notice_pdf(
-    state: &AppState,
+    state: &NswContext,
     origin: &Origin,
     request_id: i64,
 ) -> Result<(String, Vec<u8>), ServiceError> {
@@ -1312,6 +1319,7 @@ pub async fn notice_pdf(
 motcua_kernel::sla_source!(
     /// This context's deadlines, for the operator's overview.
     Sla,
+    "provisioning",
     sla_items
 );
 

@@ -7,33 +7,20 @@
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rand::RngCore;
-use serde::{Deserialize, Serialize};
 use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use subtle::ConstantTimeEq;
 
-/// Argon2id cost parameters (config `[security.argon2]`).
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct Argon2Params {
-    /// Memory in KiB (OWASP baseline: 19456 = 19 MiB).
-    pub memory_kib: u32,
-    pub iterations: u32,
-    pub parallelism: u32,
-}
-
-impl Default for Argon2Params {
-    fn default() -> Self {
-        Argon2Params {
-            memory_kib: 19_456,
-            iterations: 2,
-            parallelism: 1,
-        }
-    }
-}
+pub use motcua_kernel::settings::Argon2Params;
 
 #[derive(Debug, thiserror::Error)]
 #[error("password hashing failed: {0}")]
 pub struct HashError(String);
+
+impl From<HashError> for motcua_kernel::service::ServiceError {
+    fn from(e: HashError) -> Self {
+        motcua_kernel::service::ServiceError::Internal(e.to_string())
+    }
+}
 
 fn err(e: impl std::fmt::Display) -> HashError {
     HashError(e.to_string())

@@ -3,7 +3,7 @@
 //! signature, and the NSW declarant registration — with what the person
 //! needs, what happens, the assurance level they get and where to start;
 //! and the messages of the e-ID link that an existing account must prove.
-use crate::AppState;
+use crate::IdentityContext;
 use motcua_domain::AuthMethod;
 
 /// One way to get an account, as the sign-up page shows it (i18n keys).
@@ -20,12 +20,12 @@ pub struct Way {
 }
 
 /// The level description key of `method` under the operator's policy.
-fn level_key(state: &AppState, method: AuthMethod) -> String {
+fn level_key(state: &IdentityContext, method: AuthMethod) -> String {
     format!("ways.level.{}", state.identity.levels.level(method).get())
 }
 
 /// The ways this portal offers (e-ID and SIM only when configured).
-pub fn ways(state: &AppState) -> Vec<Way> {
+pub fn ways(state: &IdentityContext) -> Vec<Way> {
     let mut out = Vec::new();
     if state.identity.eid.is_some() {
         out.push(Way {

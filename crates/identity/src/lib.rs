@@ -1,15 +1,26 @@
-//! Digital identity (issue #4): login and registration with a USB signing
+//! The identity context: accounts, passwords, sessions and logins
+//! ([`service`]), and digital identity (issue #4): login and registration with a USB signing
 //! token through the local signing tool (R-ID-9, R-ID-11), assurance
 //! levels (R-ID-13), the portal's own captcha.
 //!
 //! The configuration (`[identity]`) names the operator's trust anchors and
 //! licensed CAs; [`Identity`] holds the verifier built from them.
 pub mod captcha;
+pub mod context;
 pub mod eid;
+pub mod events;
+pub mod hashing;
+pub mod housekeeping;
+pub mod logins;
 pub mod onboarding;
+pub mod portal;
 pub mod profile;
+pub mod reports;
+pub mod service;
 pub mod sim;
 pub mod token;
+
+pub use context::IdentityContext;
 
 use motcua_domain::{AssuranceLevel, AssurancePolicy, Millis, SECOND};
 use motcua_pki::cert::Certificate;
@@ -149,7 +160,7 @@ pub struct Identity {
     /// The mobile signature provider's client, when configured.
     pub sim: Option<motcua_pki::mss::MssClient>,
     /// The e-ID relying party, when configured (built by
-    /// `AppState::with_identity`, which knows the public URL).
+    /// `IdentityContext::with_identity`, which knows the public URL).
     pub eid: Option<eid::Eid>,
     pub eid_config: Option<eid::EidConfig>,
 }

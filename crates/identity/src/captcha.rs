@@ -5,7 +5,7 @@
 use rand::Rng;
 use std::fmt::Write;
 
-static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
+static FONT: &[u8] = include_bytes!("../../web/assets/fonts/DejaVuSans-Bold.ttf");
 
 /// No 0/O, 1/I/L: characters people confuse.
 const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
@@ -28,7 +28,7 @@ pub fn answer_hash(id: &str, answer: &str) -> String {
         .filter(|c| !c.is_whitespace())
         .flat_map(|c| c.to_uppercase())
         .collect();
-    crate::ctx::sha256_hex(&format!("{id}\n{norm}"))
+    motcua_domain::token::sha256_hex(&format!("{id}\n{norm}"))
 }
 
 struct PathWriter<'a> {
@@ -201,13 +201,13 @@ pub fn new_question(locale: motcua_mail::Locale) -> (String, String) {
 
 /// Makes a captcha (image and question), valid 15 minutes, one try.
 pub async fn issue(
-    state: &crate::AppState,
+    state: &crate::IdentityContext,
     locale: motcua_mail::Locale,
 ) -> Result<Issued, motcua_store::StoreError> {
     use base64::Engine;
     let now = state.now();
     let answer = new_answer();
-    let id = crate::ctx::random_token();
+    let id = motcua_domain::token::random_token();
     let (question, q_answer) = new_question(locale);
     let qid = format!("{id}.q");
     {
@@ -240,7 +240,7 @@ pub async fn issue(
 /// Whether `answer` is the image's text or the question's answer. Both
 /// are spent whatever the answer: one try per captcha.
 pub async fn check(
-    state: &crate::AppState,
+    state: &crate::IdentityContext,
     id: &str,
     answer: &str,
 ) -> Result<bool, motcua_store::StoreError> {

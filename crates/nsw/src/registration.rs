@@ -17,13 +17,13 @@
 //!    secret link (they have no account yet).
 //!
 //! One pending, returned or accepted profile per tax code.
-use crate::ctx::{random_token, sha256_hex};
-use crate::service::{self, NewAccountInput, Origin, ServiceError};
-use crate::AppState;
+use crate::NswContext;
 use hmac::{Hmac, Mac};
 use motcua_domain::account::parse_full_name;
 use motcua_domain::clock::format_vn;
+use motcua_domain::token::{random_token, sha256_hex};
 use motcua_domain::{Email, Millis, PersonalId, RegistrationStatus, Role, TaxCode, HOUR};
+use motcua_identity::service::{self, NewAccountInput, Origin, ServiceError};
 use motcua_mail::{Locale, Template};
 use motcua_store::attachments;
 use motcua_store::registrations::{self as store, Profile, Registration, Transition};
@@ -342,7 +342,7 @@ fn search_text(p: &Profile, reference: &str) -> String {
 
 /// The secret of a profile's status link: an HMAC of its reference, so it
 /// can be put in every mail without being stored.
-fn status_token(state: &AppState, reference: &str, created_at: Millis) -> String {
+fn status_token(state: &NswContext, reference: &str, created_at: Millis) -> String {
     let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&state.config.secret_key) else {
         return String::new();
     };
@@ -350,7 +350,7 @@ fn status_token(state: &AppState, reference: &str, created_at: Millis) -> String
     hex::encode(mac.finalize().into_bytes())
 }
 
-pub fn status_link(state: &AppState, r: &Registration) -> String {
+pub fn status_link(state: &NswContext, r: &Registration) -> String {
     format!(
         "{}/register/status/{}",
         state.config.public_url,
@@ -358,14 +358,14 @@ pub fn status_link(state: &AppState, r: &Registration) -> String {
     )
 }
 
-fn l(state: &AppState, locale: Locale, key: &str) -> String {
+fn l(state: &NswContext, locale: Locale, key: &str) -> String {
     state.i18n.get(locale, key).to_string()
 }
 
 /// A localized notice mail to the profile's address, in its language.
 async fn mail(
     c: &mut AnyConnection,
-    state: &AppState,
+    state: &NswContext,
     r: &Registration,
     key: &str,
     facts: Vec<(String, String)>,
@@ -401,28 +401,34 @@ pub struct Submitted {
 /// without storing anything: shown together with a wrong captcha.
 pub fn field_errors(form: &Form, upload: Option<&Upload>) -> FieldErrors {
     let mut errors = check_all(form, upload, true).err().unwrap_or_default();
-    if !crate::portal::accepted(Some(form.accept_terms.as_str())) {
-        errors.push((crate::portal::ACCEPT_FIELD, crate::portal::ACCEPT_ERROR));
+    if !motcua_identity::portal::accepted(Some(form.accept_terms.as_str())) {
+        errors.push((
+            motcua_identity::portal::ACCEPT_FIELD,
+            motcua_identity::portal::ACCEPT_ERROR,
+        ));
     }
     errors
 }
 
 /// Step 1: a new profile, unverified; mails the verification link.
 pub async fn submit(
-    state: &AppState,
+    state: &NswContext,
     origin: &Origin,
     form: &Form,
     upload: Option<&Upload>,
     locale: Locale,
 ) -> Result<Submitted, RegError> {
     // The terms must be accepted; every other error is shown with it.
-    let accepted = crate::portal::accepted(Some(form.accept_terms.as_str()));
+    let accepted = motcua_identity::portal::accepted(Some(form.accept_terms.as_str()));
     let mut profile = match (check_all(form, upload, true), accepted) {
         (Ok(p), true) => p,
         (checked, _) => {
             let mut errors = checked.err().unwrap_or_default();
             if !accepted {
-                errors.push((crate::portal::ACCEPT_FIELD, crate::portal::ACCEPT_ERROR));
+                errors.push((
+                    motcua_identity::portal::ACCEPT_FIELD,
+                    motcua_identity::portal::ACCEPT_ERROR,
+                ));
             }
             return Err(RegError::Fields(errors));
         }
@@ -477,7 +483,7 @@ pub async fn submit(
     .await?;
     store::add_history(&mut tx, id, RegistrationStatus::Unverified, "", now).await?;
     // The account comes with the operator's approval: it claims these.
-    crate::portal::record(
+    motcua_identity::portal::record(
         &mut tx,
         &state.portal,
         None,
@@ -513,7 +519,7 @@ pub async fn submit(
 
 /// Whether a verification link is live (the confirm page shows a button).
 pub async fn verify_link(
-    state: &AppState,
+    state: &NswContext,
     token: &str,
 ) -> Result<Option<Registration>, ServiceError> {
     let mut c = state.store.conn().await?;
@@ -522,12 +528,13 @@ pub async fn verify_link(
 
 /// Step 2: the email address is proven; the profile is received.
 pub async fn verify(
-    state: &AppState,
+    state: &NswContext,
     origin: &Origin,
     token: &str,
 ) -> Result<Registration, ServiceError> {
     let now = state.now();
-    let due = crate::calendar::deadline_days(state, now, DECISION_WORKING_DAYS, None).await?;
+    let due =
+        motcua_kernel::calendar::deadline_days(state, now, DECISION_WORKING_DAYS, None).await?;
     let mut tx = state.store.begin().await?;
     let Some(r) = store::by_verify_token(&mut tx, &sha256_hex(token), now).await? else {
         return Err(ServiceError::Invalid("reg.error_link"));
@@ -577,14 +584,17 @@ pub async fn verify(
 
 /// The profile of a status link.
 pub async fn by_status_token(
-    state: &AppState,
+    state: &NswContext,
     token: &str,
 ) -> Result<Option<Registration>, ServiceError> {
     let mut c = state.store.conn().await?;
     Ok(store::by_token(&mut c, &sha256_hex(token)).await?)
 }
 
-pub async fn history(state: &AppState, id: i64) -> Result<Vec<store::HistoryEntry>, ServiceError> {
+pub async fn history(
+    state: &NswContext,
+    id: i64,
+) -> Result<Vec<store::HistoryEntry>, ServiceError> {
     let mut c = state.store.conn().await?;
     Ok(store::history(&mut c, id).await?)
 }
@@ -592,7 +602,7 @@ pub async fn history(state: &AppState, id: i64) -> Result<Vec<store::HistoryEntr
 /// Step 3b: the declarant corrects a returned profile and resubmits it;
 /// it is received again and the deadline restarts.
 pub async fn resubmit(
-    state: &AppState,
+    state: &NswContext,
     origin: &Origin,
     token: &str,
     form: &Form,
@@ -606,7 +616,8 @@ pub async fn resubmit(
     }
     let mut profile = check_all(form, upload, false).map_err(RegError::Fields)?;
     let now = state.now();
-    let due = crate::calendar::deadline_days(state, now, DECISION_WORKING_DAYS, None).await?;
+    let due =
+        motcua_kernel::calendar::deadline_days(state, now, DECISION_WORKING_DAYS, None).await?;
     let mut tx = state.store.begin().await?;
     if let Some(other) = store::open_for_tax_code(&mut tx, &profile.tax_code).await? {
         if other.id != r.id {
@@ -735,7 +746,7 @@ impl Decision {
 /// required to reject or return. Deciding a profile that is no longer
 /// pending changes nothing (`reg.error_decided`).
 pub async fn decide(
-    state: &AppState,
+    state: &NswContext,
     origin: &Origin,
     id: i64,
     decision: Decision,
@@ -783,7 +794,7 @@ pub async fn decide(
         Some(p) => {
             let account = service::insert_account(&mut tx, state, origin, p, now).await?;
             // The declarant accepted the terms when submitting.
-            crate::portal::claim(&mut tx, &pending_ref(id), account).await?;
+            motcua_identity::portal::claim(&mut tx, &pending_ref(id), account).await?;
             Some(account)
         }
         None => None,
@@ -861,6 +872,7 @@ pub async fn decide(
 motcua_kernel::sla_source!(
     /// This context's deadlines, for the operator's overview.
     Sla,
+    "registration",
     sla_items
 );
 

@@ -3,7 +3,7 @@
 //! reuse it for prefilling forms, and the log of every reuse, which the
 //! holder sees.
 use crate::service::{account_target, Origin, ServiceError};
-use crate::AppState;
+use crate::IdentityContext;
 use motcua_domain::{Millis, Role};
 use motcua_store::accounts::Account;
 use motcua_store::profile::{self as store, Attribute, Reuse};
@@ -121,7 +121,7 @@ pub async fn record(
 /// Sets the consents to exactly `allowed` (items not listed are
 /// withdrawn), with an audit record of what changed.
 pub async fn set_consents(
-    state: &AppState,
+    state: &IdentityContext,
     origin: &Origin,
     account_id: i64,
     allowed: &[String],
@@ -165,7 +165,7 @@ pub async fn set_consents(
 /// `service`'s form; the reuse is logged (and seen by the holder) when
 /// anything is returned.
 pub async fn prefill(
-    state: &AppState,
+    state: &IdentityContext,
     account: &Account,
     service: &str,
     request_id: &str,

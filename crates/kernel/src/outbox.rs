@@ -1,4 +1,4 @@
-//! Account events to ministries' specialized processing systems (R-ID-5),
+//! The outbox: events to ministries' specialized processing systems (R-ID-5),
 //! delivered as signed webhooks per the Standard Webhooks specification
 //! (<https://www.standardwebhooks.com/>):
 //!
@@ -8,17 +8,16 @@
 //!   `{id}.{timestamp}.{body}` with the system's `whsec_` secret);
 //! - body `{"type": …, "timestamp": …, "data": {…}}`.
 //!
-//! [`emit_account`] writes the event in the caller's transaction (the
+//! [`emit`] writes the event in the caller's transaction (the
 //! outbox); [`deliver_due`] sends what is due; [`run`] is the loop every
 //! node runs. A 2xx answer acknowledges; anything else (or a timeout) is
 //! retried with exponential backoff until the configured horizon (default
 //! 3 days), then dead-lettered; the operator can redeliver from the console.
-use crate::AppState;
+use crate::Core;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use motcua_domain::Millis;
-use motcua_store::accounts::{self, Account};
 use motcua_store::events::{self, Delivery, Event};
 use motcua_store::{AnyConnection, StoreError};
 use rand::RngCore;
@@ -104,50 +103,31 @@ fn rfc3339(at: Millis) -> String {
         .unwrap_or_default()
 }
 
-/// What receivers learn about an account. The personal ID number is not
-/// sent: ministries identify declarants by tax code and people by username.
-fn account_data(a: &Account, reason: Option<&str>) -> serde_json::Value {
-    let roles: Vec<&str> = a.roles.iter().map(|r| r.as_str()).collect();
-    serde_json::json!({
-        "account_id": a.id,
-        "username": a.username,
-        "full_name": a.full_name,
-        "email": a.email,
-        "phone": a.phone,
-        "tax_code": a.tax_code,
-        "roles": roles,
-        "status": a.status.as_str(),
-        "reason": reason,
-    })
-}
-
-/// Writes an account event to the outbox, in the caller's transaction,
-/// from the account as it is now in that transaction.
-pub async fn emit_account(
+/// Writes an event to the outbox, in the caller's transaction: it is
+/// delivered to the subscribed systems only if that transaction commits.
+/// `data` is the event's payload for receivers.
+pub async fn emit(
     c: &mut AnyConnection,
-    state: &AppState,
+    state: &Core,
     kind: &str,
-    account_id: i64,
-    reason: Option<&str>,
+    subject: &str,
+    data: serde_json::Value,
     now: Millis,
 ) -> Result<(), StoreError> {
-    let Some(a) = accounts::get(c, account_id).await? else {
-        return Err(StoreError::NotFound);
-    };
     let mut raw = [0u8; 16];
     rand::thread_rng().fill_bytes(&mut raw);
     let id = format!("msg_{}", hex::encode(raw));
     let payload = serde_json::json!({
         "type": kind,
         "timestamp": rfc3339(now),
-        "data": account_data(&a, reason),
+        "data": data,
     })
     .to_string();
     let e = Event {
         seq: 0,
         id,
         kind: kind.to_string(),
-        subject: format!("account:{account_id}"),
+        subject: subject.to_string(),
         payload,
         created_at: now,
     };
@@ -212,7 +192,7 @@ async fn send(
 
 /// Claims and sends one batch of due deliveries. Returns how many were
 /// attempted.
-pub async fn deliver_due(state: &AppState, worker: &str) -> Result<usize, StoreError> {
+pub async fn deliver_due(state: &Core, worker: &str) -> Result<usize, StoreError> {
     let cfg = state.config.events;
     let lease = cfg.timeout_ms + 60 * motcua_domain::SECOND;
     let batch = {
@@ -254,7 +234,7 @@ pub async fn deliver_due(state: &AppState, worker: &str) -> Result<usize, StoreE
 }
 
 /// Sends until nothing is due now (tests and the CLI).
-pub async fn drain(state: &AppState, worker: &str) -> Result<usize, StoreError> {
+pub async fn drain(state: &Core, worker: &str) -> Result<usize, StoreError> {
     let mut n = 0;
     loop {
         let k = deliver_due(state, worker).await?;
@@ -268,7 +248,7 @@ pub async fn drain(state: &AppState, worker: &str) -> Result<usize, StoreError> 
 /// The delivery loop: wakes when an event is emitted on this node, when
 /// the next retry is due, or every `poll` (events emitted by other nodes).
 pub async fn run(
-    state: AppState,
+    state: Core,
     worker: String,
     poll: Duration,
     shutdown: tokio::sync::watch::Receiver<bool>,

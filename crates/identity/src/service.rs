@@ -2,97 +2,21 @@
 //! transaction that also writes the audit record (and the activity entry
 //! the account holder sees, and any mail to send). Handlers and the CLI
 //! both call these; neither touches the store directly for changes.
-use crate::ctx::{random_token, sha256_hex};
-use crate::AppState;
-use motcua_domain::account::{parse_full_name, AccountStatus, ValueError};
+use crate::IdentityContext;
+use motcua_domain::account::{parse_full_name, AccountStatus};
 use motcua_domain::throttle::{self, Decision, Policy};
+use motcua_domain::token::{random_token, sha256_hex};
 use motcua_domain::{
     password, AuthMethod, Email, Millis, PersonalId, Role, TaxCode, Username, DAY, MINUTE,
 };
-use motcua_mail::{Locale, OutgoingMail, Template};
+use motcua_mail::{Locale, Template};
 use motcua_store::accounts::{self, Account, NewAccount};
 use motcua_store::{activity, audit, jobs, resets, sessions, AnyConnection, StoreError};
 
-#[derive(Debug, thiserror::Error)]
-pub enum ServiceError {
-    /// Bad input; the i18n key says what.
-    #[error("invalid input: {0}")]
-    Invalid(&'static str),
-    #[error("store: {0}")]
-    Store(#[from] StoreError),
-    #[error("{0}")]
-    Hash(#[from] crate::hashing::HashError),
-    #[error("{0}")]
-    Internal(String),
-}
-
-impl From<motcua_store::DbError> for ServiceError {
-    fn from(e: motcua_store::DbError) -> Self {
-        ServiceError::Store(e.into())
-    }
-}
-
-impl From<ValueError> for ServiceError {
-    fn from(e: ValueError) -> Self {
-        ServiceError::Invalid(e.message_key())
-    }
-}
-
-impl From<password::PolicyError> for ServiceError {
-    fn from(e: password::PolicyError) -> Self {
-        ServiceError::Invalid(e.message_key())
-    }
-}
-
-impl From<ServiceError> for crate::error::AppError {
-    fn from(e: ServiceError) -> Self {
-        match e {
-            ServiceError::Invalid(k) => crate::error::AppError::BadRequest(k),
-            other => crate::error::AppError::Internal(other.to_string()),
-        }
-    }
-}
-
-pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
-
-/// Where a request comes from, for the audit trail and activity history.
-#[derive(Debug, Clone, Default)]
-pub struct Origin {
-    pub audit: audit::Ctx,
-    pub user_agent: String,
-}
-
-impl Origin {
-    pub fn cli() -> Origin {
-        Origin {
-            audit: audit::Ctx {
-                actor: "cli".into(),
-                ip: "local".into(),
-                request_id: String::new(),
-            },
-            user_agent: "motcua-cli".into(),
-        }
-    }
-}
+pub use motcua_kernel::service::{queue_mail, Origin, Result, ServiceError};
 
 pub fn account_target(id: i64) -> String {
     format!("account:{id}")
-}
-
-/// Renders and queues a mail in the caller's transaction: it is sent only
-/// if the change commits, and retried until delivered.
-pub async fn queue_mail(
-    c: &mut AnyConnection,
-    state: &AppState,
-    to: &str,
-    t: &Template,
-    locale: Locale,
-    now: Millis,
-) -> Result<()> {
-    let m = OutgoingMail::new(to, motcua_mail::render(t, locale));
-    let payload = serde_json::to_string(&m).map_err(|e| ServiceError::Internal(e.to_string()))?;
-    jobs::enqueue(c, "mail", &payload, state.config.mail_max_attempts, now).await?;
-    Ok(())
 }
 
 #[derive(Debug, Clone, Default)]
@@ -142,7 +66,10 @@ pub struct PreparedAccount {
 
 /// Checks the input and hashes the password (off the async runtime);
 /// touches no data.
-pub async fn prepare_account(state: &AppState, input: NewAccountInput) -> Result<PreparedAccount> {
+pub async fn prepare_account(
+    state: &IdentityContext,
+    input: NewAccountInput,
+) -> Result<PreparedAccount> {
     let new = validate_account(&input)?;
     let operator = input.roles.contains(&Role::Operator);
     let initial = match input.initial_password {
@@ -214,7 +141,7 @@ fn validate_account(input: &NewAccountInput) -> Result<NewAccount> {
 /// `Invalid("error.username_taken")`.
 pub async fn insert_account(
     c: &mut AnyConnection,
-    state: &AppState,
+    state: &IdentityContext,
     origin: &Origin,
     p: &PreparedAccount,
     now: Millis,
@@ -247,7 +174,7 @@ pub async fn insert_account(
 /// configured days and must be changed at first login (R-ID-4). Returns
 /// the account id and the initial password.
 pub async fn create_account(
-    state: &AppState,
+    state: &IdentityContext,
     origin: &Origin,
     input: NewAccountInput,
 ) -> Result<(i64, String)> {
@@ -315,7 +242,7 @@ struct Reservation {
 /// and a burst cannot push the lock further than one failure does. A right
 /// password gives its reservation back ([`motcua_store::throttle::release`]).
 async fn reserve_attempt(
-    state: &AppState,
+    state: &IdentityContext,
     ip: &str,
     username: &str,
     now: Millis,
@@ -359,7 +286,7 @@ async fn reserve_attempt(
 /// success rotates the session: the old one (if any) ends and a new token
 /// is issued.
 pub async fn login_password(
-    state: &AppState,
+    state: &IdentityContext,
     origin: &Origin,
     username: &str,
     password_given: &str,
@@ -412,7 +339,7 @@ pub async fn login_password(
     )
     .await?;
     tx.commit().await?;
-    crate::metrics::inc(&state.metrics.login_success);
+    motcua_kernel::metrics::inc(&state.metrics.login_success);
     Ok(LoginOutcome::Success {
         token,
         account_id: account.id,
@@ -438,7 +365,7 @@ pub struct SessionSpec {
 
 impl SessionSpec {
     pub fn new(
-        state: &AppState,
+        state: &IdentityContext,
         origin: &Origin,
         account_id: i64,
         method: AuthMethod,
@@ -462,7 +389,7 @@ impl SessionSpec {
 #[allow(clippy::too_many_arguments)]
 pub async fn open_session(
     tx: &mut AnyConnection,
-    state: &AppState,
+    state: &IdentityContext,
     origin: &Origin,
     account_id: i64,
     method: AuthMethod,
@@ -539,13 +466,13 @@ pub async fn open_session_as(
 /// What it locked is audited, and the holder (if the name is an account)
 /// sees the failure in the history and is told of a lock by mail.
 async fn login_failed(
-    state: &AppState,
+    state: &IdentityContext,
     origin: &Origin,
     account: Option<Account>,
     r: &Reservation,
     now: Millis,
 ) -> Result<LoginOutcome> {
-    crate::metrics::inc(&state.metrics.login_failure);
+    motcua_kernel::metrics::inc(&state.metrics.login_failure);
     let ip = origin.audit.ip.clone();
     let mut tx = state.store.begin().await?;
     if r.ip_after.locked_until > now && r.ip_before.locked_until <= now {
@@ -639,7 +566,12 @@ fn reason_text(locale: Locale, why: &str, until: &str) -> String {
 }
 
 /// Ends one session.
-pub async fn logout(state: &AppState, origin: &Origin, account_id: i64, token: &str) -> Result<()> {
+pub async fn logout(
+    state: &IdentityContext,
+    origin: &Origin,
+    account_id: i64,
+    token: &str,
+) -> Result<()> {
     let now = state.now();
     let mut tx = state.store.begin().await?;
     sessions::delete(&mut tx, &sha256_hex(token)).await?;
@@ -670,7 +602,11 @@ pub async fn logout(state: &AppState, origin: &Origin, account_id: i64, token: &
 }
 
 /// Ends every session of the account, on every device.
-pub async fn logout_everywhere(state: &AppState, origin: &Origin, account_id: i64) -> Result<u64> {
+pub async fn logout_everywhere(
+    state: &IdentityContext,
+    origin: &Origin,
+    account_id: i64,
+) -> Result<u64> {
     let now = state.now();
     let mut tx = state.store.begin().await?;
     let n = sessions::delete_all(&mut tx, account_id).await?;
@@ -738,7 +674,7 @@ async fn record_password_event(
 }
 
 pub async fn change_password(
-    state: &AppState,
+    state: &IdentityContext,
     origin: &Origin,
     account: &Account,
     current: &str,
@@ -797,7 +733,7 @@ pub async fn change_password(
 
 async fn notify_password_changed(
     c: &mut AnyConnection,
-    state: &AppState,
+    state: &IdentityContext,
     account: &Account,
     now: Millis,
 ) -> Result<()> {
@@ -815,7 +751,11 @@ async fn notify_password_changed(
 /// Sends a reset link to the account(s) with this username or email. The
 /// answer never says whether an account exists. At most 3 links per
 /// account per hour.
-pub async fn request_password_reset(state: &AppState, origin: &Origin, who: &str) -> Result<()> {
+pub async fn request_password_reset(
+    state: &IdentityContext,
+    origin: &Origin,
+    who: &str,
+) -> Result<()> {
     let now = state.now();
     let who = who.trim();
     if who.is_empty() || who.len() > 254 {
@@ -874,7 +814,7 @@ pub async fn request_password_reset(state: &AppState, origin: &Origin, who: &str
 
 /// Whether a reset link is still usable (opening the page consumes nothing:
 /// mail scanners that pre-open links must not spend it).
-pub async fn reset_link_valid(state: &AppState, token: &str) -> Result<bool> {
+pub async fn reset_link_valid(state: &IdentityContext, token: &str) -> Result<bool> {
     let mut c = state.store.conn().await?;
     Ok(resets::peek(&mut c, &sha256_hex(token), state.now())
         .await?
@@ -884,7 +824,7 @@ pub async fn reset_link_valid(state: &AppState, token: &str) -> Result<bool> {
 /// Sets a new password through a reset link: consumes the link, ends all
 /// sessions, lifts a failed-login lock (the holder proved their email).
 pub async fn complete_password_reset(
-    state: &AppState,
+    state: &IdentityContext,
     origin: &Origin,
     token: &str,
     new: &str,
@@ -949,7 +889,7 @@ pub async fn complete_password_reset(
 /// The holder reports unauthorized use (R-ID-14): the account is locked at
 /// once, every session ends, open reset links die, operators are told.
 pub async fn report_compromise(
-    state: &AppState,
+    state: &IdentityContext,
     origin: &Origin,
     account: &Account,
     note: &str,
@@ -1051,7 +991,7 @@ fn check_reason(reason: &str) -> Result<String> {
 /// (Decree 85/2019 Art. 11); a reason is mandatory. A revoked account
 /// stays revoked.
 pub async fn lock_account(
-    state: &AppState,
+    state: &IdentityContext,
     origin: &Origin,
     account_id: i64,
     reason: &str,
@@ -1089,7 +1029,7 @@ pub async fn lock_account(
 #[allow(clippy::too_many_arguments)]
 pub async fn lock_in_tx(
     c: &mut AnyConnection,
-    state: &AppState,
+    state: &IdentityContext,
     origin: &Origin,
     account: &Account,
     reason: &str,
@@ -1139,7 +1079,7 @@ pub async fn lock_in_tx(
 /// tells the holder by mail (as the lock did). A revoked account cannot be
 /// unlocked.
 pub async fn unlock_account(
-    state: &AppState,
+    state: &IdentityContext,
     origin: &Origin,
     account_id: i64,
     reason: &str,
@@ -1199,7 +1139,7 @@ pub async fn unlock_account(
 #[allow(clippy::too_many_arguments)]
 pub async fn unlock_in_tx(
     c: &mut AnyConnection,
-    state: &AppState,
+    state: &IdentityContext,
     origin: &Origin,
     account_id: i64,
     reason: &str,
@@ -1245,7 +1185,7 @@ pub async fn unlock_in_tx(
 /// other (the limit is reserved before the mail or the row is made).
 /// `Ok(Err(t))`: refused until `t`.
 pub async fn rate_limit(
-    state: &AppState,
+    state: &IdentityContext,
     keys: &[(String, throttle::RateLimit)],
 ) -> Result<std::result::Result<(), Millis>> {
     let now = state.now();
@@ -1276,7 +1216,10 @@ pub async fn rate_limit(
 /// Gives back the uses [`rate_limit`] took when the request turned out to
 /// make nothing (the form had errors): typing mistakes do not use up the
 /// limit; only what is stored or mailed counts.
-pub async fn rate_release(state: &AppState, keys: &[(String, throttle::RateLimit)]) -> Result<()> {
+pub async fn rate_release(
+    state: &IdentityContext,
+    keys: &[(String, throttle::RateLimit)],
+) -> Result<()> {
     let mut sorted: Vec<&String> = keys.iter().map(|(k, _)| k).collect();
     sorted.sort();
     sorted.dedup();
@@ -1313,7 +1256,7 @@ pub fn form_limits(
 
 /// Operator: lift a failed-login lock of a name (`user:…`) or an address
 /// (`ip:…`) and forget its failures. Audited with the state it had.
-pub async fn clear_throttle(state: &AppState, origin: &Origin, key: &str) -> Result<()> {
+pub async fn clear_throttle(state: &IdentityContext, origin: &Origin, key: &str) -> Result<()> {
     let now = state.now();
     if !(key.starts_with("user:") || key.starts_with("ip:") || key.starts_with("rl:"))
         || key.len() > 300
@@ -1334,7 +1277,7 @@ pub async fn clear_throttle(state: &AppState, origin: &Origin, key: &str) -> Res
 }
 
 /// Operator: put a dead job back in the queue.
-pub async fn requeue_job(state: &AppState, origin: &Origin, job_id: i64) -> Result<bool> {
+pub async fn requeue_job(state: &IdentityContext, origin: &Origin, job_id: i64) -> Result<bool> {
     let now = state.now();
     let mut tx = state.store.begin().await?;
     let ok = jobs::requeue(&mut tx, job_id, now).await?;
@@ -1356,7 +1299,7 @@ pub async fn requeue_job(state: &AppState, origin: &Origin, job_id: i64) -> Resu
 
 /// Sets the account's preferred language (used for its mail).
 pub async fn set_locale(
-    state: &AppState,
+    state: &IdentityContext,
     origin: &Origin,
     account_id: i64,
     locale: Locale,
@@ -1391,7 +1334,7 @@ pub struct AccountUpdate {
 /// `account.updated` goes to the specialized systems (R-ID-5). An operator
 /// cannot take the operator role away from themself (no lock-out).
 pub async fn update_account(
-    state: &AppState,
+    state: &IdentityContext,
     origin: &Origin,
     account_id: i64,
     u: &AccountUpdate,
@@ -1465,7 +1408,7 @@ pub async fn update_account(
 /// change. The caller's session stays as it is; the holder gets a mail
 /// like after a change, the history and the audit trail record it.
 pub async fn set_password(
-    state: &AppState,
+    state: &IdentityContext,
     origin: &Origin,
     account: &Account,
     new: &str,
@@ -1516,7 +1459,11 @@ pub async fn set_password(
 /// An operator marks an unauthorized-use report handled: it leaves the
 /// deadlines overview. Audited against the report's account. `false` if
 /// there is no such open report.
-pub async fn handle_report(state: &AppState, origin: &Origin, report_id: i64) -> Result<bool> {
+pub async fn handle_report(
+    state: &IdentityContext,
+    origin: &Origin,
+    report_id: i64,
+) -> Result<bool> {
     let now = state.now();
     let mut tx = state.store.begin().await?;
     let Some(account_id) = activity::mark_report_handled(&mut tx, report_id, now).await? else {

@@ -1,9 +1,10 @@
 //! The operator's register of ministries' specialized systems (R-ID-5):
 //! registering, editing (with secret rotation) and redelivering events.
-//! The delivery itself is [`crate::events`], which knows nothing of this
+//! The delivery itself is `motcua_kernel::outbox`, which knows nothing of this
 //! service layer.
-use crate::events::{generate_secret, EVENT_TYPES};
-use crate::AppState;
+use crate::NswContext;
+use motcua_identity::events::EVENT_TYPES;
+use motcua_kernel::outbox::generate_secret;
 use motcua_store::events;
 use motcua_store::StoreError;
 
@@ -37,8 +38,8 @@ fn clean(s: &str, max: usize) -> String {
 /// Checks the input; returns (code, name, ministry, url, types).
 fn check_system(
     i: &SystemInput,
-) -> Result<(String, String, String, String, String), crate::service::ServiceError> {
-    use crate::service::ServiceError::Invalid;
+) -> Result<(String, String, String, String, String), motcua_identity::service::ServiceError> {
+    use motcua_identity::service::ServiceError::Invalid;
     let code = i.code.trim().to_ascii_lowercase();
     if code.len() < 2
         || code.len() > 40
@@ -79,10 +80,10 @@ fn check_system(
 /// id and the secret (shown once to the operator, who hands it to the
 /// ministry).
 pub async fn register_system(
-    state: &AppState,
-    origin: &crate::service::Origin,
+    state: &NswContext,
+    origin: &motcua_identity::service::Origin,
     input: &SystemInput,
-) -> Result<(i64, String), crate::service::ServiceError> {
+) -> Result<(i64, String), motcua_identity::service::ServiceError> {
     let (code, name, ministry, url, types) = check_system(input)?;
     let secret = generate_secret();
     let now = state.now();
@@ -99,7 +100,7 @@ pub async fn register_system(
     let id = match events::create_system(&mut tx, &s, now).await {
         Ok(id) => id,
         Err(StoreError::Conflict(_)) => {
-            return Err(crate::service::ServiceError::Invalid(
+            return Err(motcua_identity::service::ServiceError::Invalid(
                 "systems.error_code_taken",
             ))
         }
@@ -121,17 +122,19 @@ pub async fn register_system(
 
 /// Edits a system (not its code); `rotate` gives it a new secret, returned.
 pub async fn update_system(
-    state: &AppState,
-    origin: &crate::service::Origin,
+    state: &NswContext,
+    origin: &motcua_identity::service::Origin,
     id: i64,
     input: &SystemInput,
     rotate: bool,
-) -> Result<Option<String>, crate::service::ServiceError> {
+) -> Result<Option<String>, motcua_identity::service::ServiceError> {
     let mut checked = input.clone();
     let now = state.now();
     let mut tx = state.store.begin().await?;
     let Some(old) = events::system_by_id(&mut tx, id).await? else {
-        return Err(crate::service::ServiceError::Invalid("error.not_found"));
+        return Err(motcua_identity::service::ServiceError::Invalid(
+            "error.not_found",
+        ));
     };
     checked.code = old.code.clone();
     let (_, name, ministry, url, types) = check_system(&checked)?;
@@ -162,10 +165,10 @@ pub async fn update_system(
 
 /// Sends a dead-lettered delivery again, with a fresh retry horizon.
 pub async fn redeliver(
-    state: &AppState,
-    origin: &crate::service::Origin,
+    state: &NswContext,
+    origin: &motcua_identity::service::Origin,
     delivery_id: i64,
-) -> Result<bool, crate::service::ServiceError> {
+) -> Result<bool, motcua_identity::service::ServiceError> {
     let now = state.now();
     let mut tx = state.store.begin().await?;
     let ok = events::redeliver(&mut tx, delivery_id, state.config.events.horizon_ms, now).await?;

@@ -1,9 +1,29 @@
-//! Settings of the web layer (the binary maps its config file onto this).
+//! The portal's settings every context reads (the binary maps its config
+//! file onto this; tests start from [`Settings::for_tests`]).
+use serde::{Deserialize, Serialize};
 
-pub use crate::hashing::Argon2Params;
+/// Argon2id cost parameters (config `[security.argon2]`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Argon2Params {
+    /// Memory in KiB (OWASP baseline: 19456 = 19 MiB).
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+impl Default for Argon2Params {
+    fn default() -> Self {
+        Argon2Params {
+            memory_kib: 19_456,
+            iterations: 2,
+            parallelism: 1,
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
-pub struct WebConfig {
+pub struct Settings {
     /// Public base URL, e.g. `https://dichvucong.example.vn`; used in mail
     /// links and to decide the cookies' `Secure` flag.
     pub public_url: String,
@@ -19,7 +39,7 @@ pub struct WebConfig {
     pub argon2: Argon2Params,
     /// Reverse proxies whose `X-Forwarded-For` is believed: the client is
     /// the right-most address of that header that is not one of them (see
-    /// [`crate::ctx::client_ip`]). Empty: the connection's peer address.
+    /// `client_ip` of the web crate). Empty: the connection's peer address.
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Bearer token that opens `/metrics` on the public listener; `None`:
     /// `/metrics` is not served there (only on the admin listener, if the
@@ -30,23 +50,23 @@ pub struct WebConfig {
     /// Mail job attempts before dead-lettering.
     pub mail_max_attempts: i64,
     /// Delivery of account events to specialized systems.
-    pub events: crate::events::EventsConfig,
+    pub events: crate::outbox::EventsConfig,
     /// Office hours of state agencies, for deadlines in working hours and
     /// the end of a working day.
     pub working_hours: motcua_domain::calendar::WorkingHours,
 }
 
-/// The metrics token of [`WebConfig::for_tests`].
+/// The metrics token of [`Settings::for_tests`].
 pub const TEST_METRICS_TOKEN: &str = "test-metrics-token";
 
-impl WebConfig {
+impl Settings {
     pub fn secure_cookies(&self) -> bool {
         self.public_url.starts_with("https://")
     }
 
     /// Settings for tests and the demo: fast to start, same rules.
-    pub fn for_tests(public_url: &str) -> WebConfig {
-        WebConfig {
+    pub fn for_tests(public_url: &str) -> Settings {
+        Settings {
             public_url: public_url.trim_end_matches('/').to_string(),
             secret_key: b"motcua-test-secret-key-0123456789".to_vec(),
             session_idle_minutes: 30,
@@ -60,7 +80,7 @@ impl WebConfig {
             metrics_token: Some(TEST_METRICS_TOKEN.into()),
             operator_email: None,
             mail_max_attempts: 8,
-            events: crate::events::EventsConfig::default(),
+            events: crate::outbox::EventsConfig::default(),
             working_hours: motcua_domain::calendar::WorkingHours::default(),
         }
     }

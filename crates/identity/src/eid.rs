@@ -5,10 +5,10 @@
 //! the claims after a consent screen; an organisation e-ID maps to its
 //! business account; the `acr` decides the login method (eid_l1, eid_l2,
 //! eid_org), whose level the operator's mapping gives.
-use crate::ctx::{random_token, sha256_hex};
-use crate::identity::token::TokenError;
 use crate::service::{self, account_target, Origin, ServiceError};
-use crate::AppState;
+use crate::token::TokenError;
+use crate::IdentityContext;
+use motcua_domain::token::{random_token, sha256_hex};
 use motcua_domain::{AccountStatus, AuthMethod, Millis, Role, MINUTE};
 use motcua_oidc::{Callback, LazyRp, OidcError, Pending};
 use motcua_store::identity::{self as store, Signup};
@@ -166,7 +166,11 @@ impl EidError {
 }
 
 /// Starts a login: the provider's authorization URL to redirect to.
-pub async fn begin(state: &AppState, binding_hash: &str, next: &str) -> Result<String, EidError> {
+pub async fn begin(
+    state: &IdentityContext,
+    binding_hash: &str,
+    next: &str,
+) -> Result<String, EidError> {
     let eid = state.identity.eid.as_ref().ok_or(EidError::Disabled)?;
     let now = state.now();
     let rp = eid.rp.get(now).await?;
@@ -251,7 +255,7 @@ async fn link_eid(
 /// (account and cookie token), if it is logged in: the e-ID login is then a
 /// step-up (R-ID-13) and must be that account's holder's e-ID.
 pub async fn callback(
-    state: &AppState,
+    state: &IdentityContext,
     origin: &Origin,
     binding_hash: &str,
     cb: &Callback,
@@ -391,7 +395,7 @@ pub async fn callback(
         )
         .await?;
         tx.commit().await.map_err(ServiceError::from)?;
-        crate::metrics::inc(&state.metrics.login_success);
+        motcua_kernel::metrics::inc(&state.metrics.login_success);
         return Ok(Outcome::LoggedIn(token, next));
     }
     drop(tx);
@@ -460,7 +464,7 @@ async fn holder_of_personal_id(
 /// A pending link still open for the browser holding `secret`: the
 /// account it names and the e-ID's claims.
 pub async fn open_link(
-    state: &AppState,
+    state: &IdentityContext,
     secret: &str,
 ) -> Result<Option<(store::EidLinkRequest, EidPrefill)>, EidError> {
     if secret.is_empty() {
@@ -479,7 +483,7 @@ pub async fn open_link(
 /// audited); any other account is refused (and audited). Either way the
 /// pending link is spent. Returns where to go next.
 pub async fn prove_link(
-    state: &AppState,
+    state: &IdentityContext,
     origin: &Origin,
     secret: &str,
     viewer: i64,
@@ -535,7 +539,7 @@ async fn record_prefill(
     now: Millis,
 ) -> Result<(), ServiceError> {
     let business = p.kind == "business";
-    crate::identity::profile::record(
+    crate::profile::record(
         c,
         account_id,
         "eid",
@@ -575,7 +579,7 @@ async fn record_claims(
     } else {
         "full_name"
     };
-    crate::identity::profile::record(
+    crate::profile::record(
         c,
         account_id,
         "eid",
@@ -594,7 +598,7 @@ async fn record_claims(
 /// The holder agreed: the account is created from the claims, linked to
 /// the e-ID, and logged in at the e-ID's level.
 pub async fn confirm(
-    state: &AppState,
+    state: &IdentityContext,
     origin: &Origin,
     signup: &Signup,
     p: &EidPrefill,
@@ -624,13 +628,7 @@ pub async fn confirm(
     // Never a second account for a personal ID or tax code that has one
     // (created since the consent screen opened): checked in the
     // transaction that creates it.
-    if crate::identity::token::identity_taken(
-        &mut tx,
-        &signup.identity_kind,
-        &signup.identity_value,
-    )
-    .await?
-    {
+    if crate::token::identity_taken(&mut tx, &signup.identity_kind, &signup.identity_value).await? {
         return Err(EidError::Exists);
     }
     let account_id = service::insert_account(&mut tx, state, origin, &prepared, now)
@@ -643,7 +641,7 @@ pub async fn confirm(
         })?;
     let method = AuthMethod::parse(&signup.method).unwrap_or(AuthMethod::EidL1);
     record_prefill(&mut tx, account_id, p, now).await?;
-    crate::identity::profile::record(
+    crate::profile::record(
         &mut tx,
         account_id,
         "self",

@@ -1,16 +1,33 @@
 //! The background worker: claims due jobs from the database queue (any
 //! node may run one; each job runs once), delivers them, and records
-//! success, retry or dead-letter. Also purges expired sessions.
-use crate::AppState;
+//! success, retry or dead-letter. Every ten minutes it also expires the
+//! leases of dead workers and runs each context's [`Periodic`] tasks (purges,
+//! scheduled changes), which the composition root registers.
+use crate::Core;
+use futures::future::BoxFuture;
 use motcua_mail::OutgoingMail;
-use motcua_store::{jobs, sessions};
+use motcua_store::jobs;
+use std::sync::Arc;
 use std::time::Duration;
+
+/// A context's periodic task, run by the worker loop every ten minutes.
+pub trait Periodic: Send + Sync {
+    /// Names the task in the log when it fails.
+    fn name(&self) -> &'static str;
+
+    /// Runs once at `now`.
+    fn run<'a>(
+        &'a self,
+        core: &'a Core,
+        now: motcua_domain::Millis,
+    ) -> BoxFuture<'a, Result<(), String>>;
+}
 
 /// How long a claimed job is leased before another worker may retry it.
 const LEASE_MS: i64 = 5 * 60 * 1000;
 
 /// Runs one due job, if any. Returns whether a job was processed.
-pub async fn run_one(state: &AppState, worker_id: &str) -> Result<bool, motcua_store::StoreError> {
+pub async fn run_one(state: &Core, worker_id: &str) -> Result<bool, motcua_store::StoreError> {
     let now = state.now();
     let job = {
         let mut c = state.store.conn().await?;
@@ -60,7 +77,7 @@ pub async fn run_one(state: &AppState, worker_id: &str) -> Result<bool, motcua_s
 }
 
 /// Drains every due job (tests and the CLI use this).
-pub async fn drain(state: &AppState) -> Result<usize, motcua_store::StoreError> {
+pub async fn drain(state: &Core) -> Result<usize, motcua_store::StoreError> {
     let mut n = 0;
     while run_one(state, "drain").await? {
         n += 1;
@@ -71,10 +88,11 @@ pub async fn drain(state: &AppState) -> Result<usize, motcua_store::StoreError> 
 /// The worker loop: wakes on local enqueue or every `poll`, stops when
 /// `shutdown` resolves.
 pub async fn run(
-    state: AppState,
+    state: Core,
     worker_id: String,
     poll: Duration,
     shutdown: tokio::sync::watch::Receiver<bool>,
+    periodic: Vec<Arc<dyn Periodic>>,
 ) {
     let mut shutdown = shutdown;
     let mut last_purge = 0i64;
@@ -96,19 +114,6 @@ pub async fn run(
         if now - last_purge > 10 * 60 * 1000 {
             last_purge = now;
             if let Ok(mut c) = state.store.conn().await {
-                if let Err(e) = sessions::purge_expired(&mut c, now).await {
-                    tracing::warn!(error = %e, "session purge failed");
-                }
-                // Challenges, captchas, sign-ups, SIM transactions and
-                // started e-ID logins, an hour after they expired.
-                if let Err(e) = motcua_store::identity::purge_expired(&mut c, now - 3_600_000).await
-                {
-                    tracing::warn!(error = %e, "identity purge failed");
-                }
-                // Throttle rows idle for a week (names tried once, old IPs).
-                if let Err(e) = motcua_store::throttle::purge(&mut c, now - 7 * 86_400_000).await {
-                    tracing::warn!(error = %e, "throttle purge failed");
-                }
                 match jobs::expire_leases(&mut c, now).await {
                     Ok(0) => {}
                     Ok(n) => {
@@ -117,9 +122,10 @@ pub async fn run(
                     Err(e) => tracing::warn!(error = %e, "lease expiry failed"),
                 }
             }
-            // Scheduled locks that start or end, unused accounts.
-            if let Err(e) = crate::lifecycle::run_due(&state).await {
-                tracing::warn!(error = %e, "account lifecycle run failed");
+            for task in &periodic {
+                if let Err(e) = task.run(&state, now).await {
+                    tracing::warn!(task = task.name(), error = %e, "periodic task failed");
+                }
             }
         }
         tokio::select! {

@@ -12,8 +12,8 @@ use krilla::text::{Font, TextDirection};
 use krilla::Document;
 use unicode_normalization::UnicodeNormalization;
 
-static REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
-static BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
+static REGULAR: &[u8] = include_bytes!("../../../web/assets/fonts/DejaVuSans.ttf");
+static BOLD: &[u8] = include_bytes!("../../../web/assets/fonts/DejaVuSans-Bold.ttf");
 
 pub struct Granted {
     pub full_name: String,

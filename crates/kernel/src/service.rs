@@ -1,0 +1,75 @@
+//! What every use case shares: the service error, where a request comes
+//! from (for the audit trail), and the mail queued in the caller's
+//! transaction.
+use crate::Core;
+use motcua_domain::account::ValueError;
+use motcua_domain::{password, Millis};
+use motcua_mail::{Locale, OutgoingMail, Template};
+use motcua_store::{audit, jobs, AnyConnection, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// Bad input; the i18n key says what.
+    #[error("invalid input: {0}")]
+    Invalid(&'static str),
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<motcua_store::DbError> for ServiceError {
+    fn from(e: motcua_store::DbError) -> Self {
+        ServiceError::Store(e.into())
+    }
+}
+
+impl From<ValueError> for ServiceError {
+    fn from(e: ValueError) -> Self {
+        ServiceError::Invalid(e.message_key())
+    }
+}
+
+impl From<password::PolicyError> for ServiceError {
+    fn from(e: password::PolicyError) -> Self {
+        ServiceError::Invalid(e.message_key())
+    }
+}
+
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+
+/// Where a request comes from, for the audit trail and activity history.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub audit: audit::Ctx,
+    pub user_agent: String,
+}
+
+impl Origin {
+    pub fn cli() -> Origin {
+        Origin {
+            audit: audit::Ctx {
+                actor: "cli".into(),
+                ip: "local".into(),
+                request_id: String::new(),
+            },
+            user_agent: "motcua-cli".into(),
+        }
+    }
+}
+
+/// Renders and queues a mail in the caller's transaction: it is sent only
+/// if the change commits, and retried until delivered.
+pub async fn queue_mail(
+    c: &mut AnyConnection,
+    state: &Core,
+    to: &str,
+    t: &Template,
+    locale: Locale,
+    now: Millis,
+) -> Result<()> {
+    let m = OutgoingMail::new(to, motcua_mail::render(t, locale));
+    let payload = serde_json::to_string(&m).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    jobs::enqueue(c, "mail", &payload, state.config.mail_max_attempts, now).await?;
+    Ok(())
+}
