@@ -5,6 +5,7 @@
 //!
 //! The configuration (`[identity]`) names the operator's trust anchors and
 //! licensed CAs; [`Identity`] holds the verifier built from them.
+pub mod api_tokens;
 pub mod captcha;
 pub mod context;
 pub mod eid;
@@ -15,6 +16,7 @@ pub mod logins;
 pub mod onboarding;
 pub mod portal;
 pub mod profile;
+pub mod queries;
 pub mod reports;
 pub mod service;
 pub mod sim;

@@ -36,6 +36,15 @@ pub struct Held {
 
 /// Everything held: stored items, and the account's own fields as
 /// "own entry" when no stored own-entry item exists.
+/// [`held`] on a connection of its own.
+pub async fn held_of(
+    core: &motcua_kernel::Core,
+    account: &Account,
+) -> Result<Vec<Held>, ServiceError> {
+    let mut c = core.store.conn().await?;
+    held(&mut c, account).await
+}
+
 pub async fn held(c: &mut AnyConnection, account: &Account) -> Result<Vec<Held>, ServiceError> {
     let mut out: Vec<Held> = store::attributes_of(c, account.id)
         .await?

@@ -565,6 +565,35 @@ fn reason_text(locale: Locale, why: &str, until: &str) -> String {
     }
 }
 
+/// The session of the cookie `token` and its account, if both are still
+/// good at `now`: a session of an account that is no longer active is
+/// ended. The idle expiry slides (capped by the absolute lifetime) and is
+/// written at most once a minute to keep reads cheap.
+pub async fn resume_session(
+    core: &motcua_kernel::Core,
+    token: &str,
+    now: Millis,
+) -> Result<Option<(sessions::Session, Account)>> {
+    let id_hash = sha256_hex(token);
+    let mut c = core.store.conn().await?;
+    let Some(session) = sessions::get(&mut c, &id_hash, now).await? else {
+        return Ok(None);
+    };
+    let Some(account) = accounts::get(&mut c, session.account_id).await? else {
+        return Ok(None);
+    };
+    if account.status != AccountStatus::Active {
+        sessions::delete(&mut c, &id_hash).await?;
+        return Ok(None);
+    }
+    if now - session.last_seen_at > 60_000 {
+        let idle = now + core.config.session_idle_minutes * 60_000;
+        let cap = session.created_at + core.config.session_max_hours * 3_600_000;
+        sessions::touch(&mut c, &id_hash, now, idle.min(cap)).await?;
+    }
+    Ok(Some((session, account)))
+}
+
 /// Ends one session.
 pub async fn logout(
     state: &IdentityContext,

@@ -423,6 +423,118 @@ pub fn code_hash(signup_id: &str, code: &str) -> String {
     sha256_hex(&format!("{signup_id}\n{}", code.trim()))
 }
 
+/// The sign-up `id` if it is still open for this browser (`binding_hash`)
+/// at `now`, with its prefilled form (`Prefill`, or the e-ID's). A stored
+/// prefill that does not read is an error, never an empty form.
+pub async fn open_signup<P: serde::de::DeserializeOwned>(
+    core: &motcua_kernel::Core,
+    id: &str,
+    binding_hash: &str,
+    now: Millis,
+) -> Result<Option<(Signup, P)>, ServiceError> {
+    let mut c = core.store.conn().await?;
+    let Some(s) = store::open_signup(&mut c, id, binding_hash, now).await? else {
+        return Ok(None);
+    };
+    let p = serde_json::from_str(&s.prefill)
+        .map_err(|e| ServiceError::Internal(format!("sign-up {id}: prefill: {e}")))?;
+    Ok(Some((s, p)))
+}
+
+/// Records the email and the form as submitted, the terms the holder
+/// accepted (claimed by the account when it exists) and queues the mail
+/// with the code, in one transaction.
+#[allow(clippy::too_many_arguments)]
+pub async fn send_signup_code(
+    state: &IdentityContext,
+    signup_id: &str,
+    p: &Prefill,
+    code_hash: &str,
+    mail: &motcua_mail::Template,
+    locale: motcua_mail::Locale,
+    ip: &str,
+    now: Millis,
+) -> Result<(), ServiceError> {
+    let prefill = serde_json::to_string(p)
+        .map_err(|e| ServiceError::Internal(format!("sign-up prefill: {e}")))?;
+    let mut tx = state.store.begin().await?;
+    store::signup_code_sent(
+        &mut tx,
+        signup_id,
+        &p.email,
+        &prefill,
+        code_hash,
+        now + SIGNUP_TTL,
+    )
+    .await?;
+    crate::portal::record(
+        &mut tx,
+        &state.portal,
+        None,
+        Some(&pending_ref(signup_id)),
+        ip,
+        now,
+    )
+    .await?;
+    service::queue_mail(&mut tx, state, &p.email, mail, locale, now).await?;
+    tx.commit().await?;
+    state.jobs_notify.notify_one();
+    Ok(())
+}
+
+/// Counts a wrong email code; the attempts so far.
+pub async fn wrong_code(core: &motcua_kernel::Core, signup_id: &str) -> Result<i64, ServiceError> {
+    let mut c = core.store.conn().await?;
+    Ok(store::signup_wrong_code(&mut c, signup_id).await?)
+}
+
+/// Records, before the account exists, that the sign-up's holder accepted
+/// the portal's documents; the account claims the record.
+pub async fn accept_terms_pending(
+    state: &IdentityContext,
+    signup_id: &str,
+    ip: &str,
+    now: Millis,
+) -> Result<(), ServiceError> {
+    let mut c = state.store.conn().await?;
+    crate::portal::record(
+        &mut c,
+        &state.portal,
+        None,
+        Some(&pending_ref(signup_id)),
+        ip,
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Unbinds one of the holder's certificates; audited. `false` if the
+/// holder has no such certificate.
+pub async fn remove_certificate(
+    core: &motcua_kernel::Core,
+    origin: &Origin,
+    account_id: i64,
+    certificate_id: i64,
+    now: Millis,
+) -> Result<bool, ServiceError> {
+    let mut tx = core.store.begin().await?;
+    let ok = store::remove_certificate(&mut tx, certificate_id, account_id, now).await?;
+    if ok {
+        audit::append(
+            &mut tx,
+            &origin.audit,
+            "certificate.remove",
+            &account_target(account_id),
+            &serde_json::json!({ "certificate": certificate_id }).to_string(),
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(ok)
+}
+
 /// Completes a sign-up whose email code was right: creates the account,
 /// binds the certificate, and logs the holder in at the method's level.
 /// What a sign-up's terms acceptance waits under until its account exists.

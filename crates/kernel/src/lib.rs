@@ -26,6 +26,7 @@ pub mod error;
 pub mod i18n;
 pub mod metrics;
 pub mod outbox;
+pub mod records;
 pub mod service;
 pub mod settings;
 pub mod sla;

@@ -6,6 +6,7 @@
 pub mod context;
 pub mod lifecycle;
 pub mod provisioning;
+pub mod queries;
 pub mod registration;
 pub mod systems;
 

@@ -307,31 +307,13 @@ impl FromRequestParts<AppState> for Ctx {
 }
 
 async fn load_viewer(state: &AppState, token: &str, now: i64) -> Result<Option<Viewer>, AppError> {
-    use motcua_store::{accounts, sessions};
-    let id_hash = sha256_hex(token);
-    let mut c = state.store.conn().await?;
-    let Some(session) = sessions::get(&mut c, &id_hash, now).await? else {
-        return Ok(None);
-    };
-    let Some(account) = accounts::get(&mut c, session.account_id).await? else {
-        return Ok(None);
-    };
-    if account.status != motcua_domain::AccountStatus::Active {
-        sessions::delete(&mut c, &id_hash).await?;
-        return Ok(None);
-    }
-    // Sliding idle expiry, capped by the absolute lifetime; written at most
-    // once a minute to keep reads cheap.
-    if now - session.last_seen_at > 60_000 {
-        let idle = now + state.config.session_idle_minutes * 60_000;
-        let cap = session.created_at + state.config.session_max_hours * 3_600_000;
-        sessions::touch(&mut c, &id_hash, now, idle.min(cap)).await?;
-    }
-    Ok(Some(Viewer {
-        session,
-        token: token.to_string(),
-        account,
-    }))
+    Ok(motcua_identity::service::resume_session(state, token, now)
+        .await?
+        .map(|(session, account)| Viewer {
+            session,
+            token: token.to_string(),
+            account,
+        }))
 }
 
 #[cfg(test)]

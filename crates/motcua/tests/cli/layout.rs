@@ -266,3 +266,161 @@ fn the_dependency_reader_reads_workspace_crates() {
         ["domain", "store"].iter().map(|s| s.to_string()).collect()
     );
 }
+
+/// Calls into the store in `code`: a connection or transaction opened, or
+/// a function of a store module called (through `motcua_store::m::f(` or
+/// a name a `use motcua_store::…` line gave the module). Types of the
+/// store (rows shown on pages) are allowed.
+fn store_calls(code: &str) -> Vec<String> {
+    let code: String = code
+        .split("#[cfg(test)]")
+        .next()
+        .unwrap_or_default()
+        .lines()
+        .map(|l| l.split("//").next().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut found = Vec::new();
+    for pat in [".conn()", ".begin()", ".ping()", "store.", "AnyConnection"] {
+        if code.contains(pat) {
+            found.push(pat.to_string());
+        }
+    }
+    let is_fn = |s: &str| {
+        let name: String = s
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        let rest = s[name.len()..].trim_start();
+        !name.is_empty()
+            && name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+            && (rest.starts_with('(') || rest.starts_with("::<"))
+    };
+    // Module names bound by `use motcua_store::…`.
+    let mut modules: BTreeSet<String> = BTreeSet::new();
+    for stmt in code.split(';') {
+        let Some(path) = stmt.trim().strip_prefix("use motcua_store::") else {
+            continue;
+        };
+        let (head, group) = match path.split_once("::{") {
+            Some((h, g)) => (h, Some(g.trim_end_matches('}'))),
+            None => (path, None),
+        };
+        let last = |p: &str| p.rsplit("::").next().unwrap_or(p).trim().to_string();
+        match group {
+            None => {
+                let (p, alias) = match head.split_once(" as ") {
+                    Some((p, a)) => (p, a.trim().to_string()),
+                    None => (head, last(head)),
+                };
+                if last(p).starts_with(|c: char| c.is_ascii_lowercase()) {
+                    modules.insert(alias);
+                }
+            }
+            Some(g) => {
+                for item in g.split(',') {
+                    let item = item.trim();
+                    match item.split_once(" as ") {
+                        Some(("self", a)) => {
+                            modules.insert(a.trim().to_string());
+                        }
+                        Some((p, a)) if p.starts_with(|c: char| c.is_ascii_lowercase()) => {
+                            modules.insert(a.trim().to_string());
+                        }
+                        _ if item == "self" => {
+                            modules.insert(last(head));
+                        }
+                        _ if item.starts_with(|c: char| c.is_ascii_lowercase()) => {
+                            modules.insert(item.to_string());
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    for m in modules
+        .iter()
+        .map(|m| format!("{m}::"))
+        .chain(["motcua_store::".to_string()])
+    {
+        for (i, _) in code.match_indices(m.as_str()) {
+            let before = code[..i].chars().last();
+            if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+                continue;
+            }
+            let mut rest = &code[i + m.len()..];
+            // motcua_store::module::function(
+            if m == "motcua_store::" {
+                let Some((_, r)) = rest.split_once("::") else {
+                    continue;
+                };
+                if rest
+                    .split("::")
+                    .next()
+                    .is_some_and(|s| s.contains(|c: char| !c.is_ascii_lowercase() && c != '_'))
+                {
+                    continue;
+                }
+                rest = r;
+            }
+            if is_fn(rest) {
+                found.push(format!("{m}{}", rest.chars().take(30).collect::<String>()));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_store_call_finder_finds_calls() {
+    assert!(store_calls("use motcua_store::accounts::Account;\nfn f(a: Account) {}").is_empty());
+    assert!(store_calls("use motcua_store::audit;\nfn f(c: audit::Ctx) {}").is_empty());
+    assert_eq!(
+        store_calls("use motcua_store::audit;\nlet x = audit::list(&mut c, None, 5);").len(),
+        1
+    );
+    assert_eq!(
+        store_calls(
+            "use motcua_store::provisioning::{self as store, Ministry};\nstore::request(c, 1)"
+        )
+        .len(),
+        1
+    );
+    assert_eq!(
+        store_calls("let x = motcua_store::jobs::counts(&mut c);").len(),
+        1
+    );
+    assert_eq!(store_calls("let c = state.store.conn().await;").len(), 2);
+    assert!(store_calls("// state.store.conn()\nlet x = 1;").is_empty());
+}
+
+/// Issue #6: `web` is HTTP only — it has no SQL and calls no store
+/// function; the only store item it names outside types is `Store` in its
+/// state wiring (`lib.rs`).
+#[test]
+fn web_calls_no_store_function() {
+    let src = workspace().join("crates/web/src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    assert!(files.len() >= 10, "only {} files read", files.len());
+    let mut bad = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for call in store_calls(&text) {
+            bad.push(format!(
+                "{}: {call}",
+                f.strip_prefix(&src).unwrap().display()
+            ));
+        }
+        for sql in ["SELECT ", "INSERT INTO", "UPDATE ", "DELETE FROM", "sqlx::"] {
+            if text.contains(sql) {
+                bad.push(format!(
+                    "{}: SQL `{sql}`",
+                    f.strip_prefix(&src).unwrap().display()
+                ));
+            }
+        }
+    }
+    assert!(bad.is_empty(), "web calls the store:\n{}", bad.join("\n"));
+}

@@ -10,9 +10,10 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use motcua_domain::assurance::AuthMethod;
+use motcua_identity::queries;
 use motcua_identity::service;
 use motcua_store::accounts::Account;
-use motcua_store::{accounts, activity, sessions};
+use motcua_store::activity;
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -50,18 +51,8 @@ pub async fn overview(
     Query(q): Query<FlashQuery>,
 ) -> Response {
     let v = ready!(state, ctx);
-    let (n, has_password) = match state.store.conn().await {
-        Ok(mut c) => {
-            let n = sessions::count_for(&mut c, v.account.id, state.now())
-                .await
-                .unwrap_or(1);
-            match accounts::password(&mut c, v.account.id).await {
-                Ok(p) => (n, p.is_some()),
-                Err(e) => return AppError::from(e).into_response(),
-            }
-        }
-        Err(e) => return AppError::from(e).into_response(),
-    };
+    let n = tri!(queries::session_count(&state, v.account.id, state.now()).await);
+    let (has_password, _) = tri!(queries::password_state(&state, v.account.id).await);
     let method = state
         .i18n
         .static_key(&format!("method.{}", v.session.method))
@@ -155,15 +146,8 @@ pub async fn activity(
 ) -> Response {
     let v = ready!(state, ctx);
     let page = q.page.unwrap_or(1).clamp(1, 100_000);
-    let (items, total) = match state.store.conn().await {
-        Ok(mut c) => {
-            match activity::list(&mut c, v.account.id, PER_PAGE, (page - 1) * PER_PAGE).await {
-                Ok(x) => x,
-                Err(e) => return AppError::from(e).into_response(),
-            }
-        }
-        Err(e) => return AppError::from(e).into_response(),
-    };
+    let (items, total) =
+        tri!(queries::activity(&state, v.account.id, PER_PAGE, (page - 1) * PER_PAGE).await);
     let c = Chrome::new(&state, &ctx);
     let pager = pager(&c, "/account/activity", page, PER_PAGE, total);
     render(&ActivityPage {

@@ -8,7 +8,7 @@
 //! `401`, `WWW-Authenticate: Bearer error="insufficient_user_authentication"`
 //! and an RFC 9457 problem document naming the level and where to step up.
 use super::{render, Chrome};
-use crate::ctx::{self, random_token, sha256_hex, Ctx};
+use crate::ctx::{self, Ctx};
 use crate::error::AppError;
 use crate::AppState;
 use askama::Template;
@@ -18,46 +18,20 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use motcua_domain::clock::format_vn;
-use motcua_domain::{AssuranceLevel, DAY};
-use motcua_identity::service::{self, ServiceError};
+use motcua_domain::AssuranceLevel;
+use motcua_identity::api_tokens::{self, NewToken};
 use motcua_mail::Locale;
-use motcua_store::accounts::{self, Account};
-use motcua_store::api_tokens::{self, ApiToken};
+use motcua_store::accounts::Account;
+use motcua_store::api_tokens::ApiToken;
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
 
-/// An API scope and the level it declares.
-pub struct Scope {
-    pub name: &'static str,
-    /// i18n key of its description.
-    pub key: &'static str,
-    pub level: AssuranceLevel,
-}
-
-pub const SCOPES: &[Scope] = &[
-    Scope {
-        name: "profile:read",
-        key: "api.scope.profile",
-        level: AssuranceLevel::LOW,
-    },
-    Scope {
-        name: "activity:read",
-        key: "api.scope.activity",
-        level: AssuranceLevel::SUBSTANTIAL,
-    },
-    Scope {
-        name: "certificates:read",
-        key: "api.scope.certificates",
-        level: AssuranceLevel::HIGH,
-    },
-];
+pub use motcua_identity::api_tokens::{Scope, SCOPES};
 
 /// The level `scope` needs now (declared, or the operator's override).
 pub fn scope_level(state: &AppState, scope: &Scope) -> AssuranceLevel {
-    state
-        .identity
-        .required_level(&format!("api.{}", scope.name), scope.level)
+    motcua_identity::api_tokens::scope_level(&state.identity, scope)
 }
 
 pub fn routes() -> Router<AppState> {
@@ -123,14 +97,7 @@ async fn page(
     let Ok(v) = ctx.user() else {
         return AppError::NotFound.into_response();
     };
-    let rows = match state.store.conn().await {
-        Ok(mut c) => api_tokens::of_account(&mut c, v.account.id).await,
-        Err(e) => return AppError::from(e).into_response(),
-    };
-    let rows = match rows {
-        Ok(r) => r,
-        Err(e) => return AppError::from(e).into_response(),
-    };
+    let rows = tri!(api_tokens::of_account(state, v.account.id).await);
     let now = state.now();
     let c = Chrome::new(state, ctx).with_flash(flash);
     let short = |l: i64| crate::plain::level_short(&state.i18n, c.locale(), l);
@@ -231,39 +198,22 @@ pub async fn create_token(
         ))
         .into_response();
     }
-    let now = state.now();
-    let token = format!("mct_{}", random_token());
-    let row = ApiToken {
-        id: 0,
-        account_id: v.account.id,
-        name,
-        token_hash: sha256_hex(&token),
-        scopes: chosen.iter().map(|s| s.name).collect::<Vec<_>>().join(" "),
-        method: v.session.method.clone(),
-        assurance_level: v.session.assurance_level,
-        created_at: now,
-        expires_at: now + days * DAY,
-        last_used_at: None,
-        revoked_at: None,
-    };
-    let made: Result<(), ServiceError> = async {
-        let mut tx = state.store.begin().await?;
-        let id = api_tokens::create(&mut tx, &row).await?;
-        motcua_store::audit::append(
-            &mut tx,
-            &ctx.audit(),
-            "api_token.create",
-            &service::account_target(v.account.id),
-            &json!({ "token": id, "scopes": row.scopes, "level": row.assurance_level }).to_string(),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
+    let made = api_tokens::create(
+        &state,
+        &super::auth::origin(&ctx),
+        NewToken {
+            account_id: v.account.id,
+            name,
+            scopes: chosen.iter().map(|s| s.name).collect(),
+            method: &v.session.method,
+            assurance_level: v.session.assurance_level,
+            days,
+        },
+        state.now(),
+    )
     .await;
     match made {
-        Ok(()) => page(&state, &ctx, Some("api_token_created"), Some(token), None).await,
+        Ok(token) => page(&state, &ctx, Some("api_token_created"), Some(token), None).await,
         Err(e) => AppError::from(e).into_response(),
     }
 }
@@ -280,24 +230,7 @@ pub async fn revoke_token(
         return AppError::NotFound.into_response();
     };
     let now = state.now();
-    let done: Result<bool, ServiceError> = async {
-        let mut tx = state.store.begin().await?;
-        let ok = api_tokens::revoke(&mut tx, v.account.id, id, now).await?;
-        if ok {
-            motcua_store::audit::append(
-                &mut tx,
-                &ctx.audit(),
-                "api_token.revoke",
-                &service::account_target(v.account.id),
-                &json!({ "token": id }).to_string(),
-                now,
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(ok)
-    }
-    .await;
+    let done = api_tokens::revoke(&state, &super::auth::origin(&ctx), v.account.id, id, now).await;
     match done {
         Ok(true) => Redirect::to("/account/api-tokens?m=api_token_revoked").into_response(),
         Ok(false) => AppError::NotFound.into_response(),
@@ -389,22 +322,12 @@ async fn bearer(
         )
     };
     let now = state.now();
-    let found = async {
-        let mut c = state.store.conn().await?;
-        let Some(t) = api_tokens::by_hash(&mut c, &sha256_hex(raw)).await? else {
-            return Ok(None);
-        };
-        let a = accounts::get(&mut c, t.account_id).await?;
-        Ok::<_, motcua_store::StoreError>(a.map(|a| (t, a)))
-    }
-    .await
-    .map_err(|e| AppError::from(e).into_response())?;
+    let found = api_tokens::authenticate(state, raw, now)
+        .await
+        .map_err(|e| AppError::from(e).into_response())?;
     let Some((token, account)) = found else {
         return Err(invalid());
     };
-    if !token.usable_at(now) || account.status != motcua_domain::AccountStatus::Active {
-        return Err(invalid());
-    }
     let Some(declared) = SCOPES.iter().find(|s| s.name == scope) else {
         return Err(invalid());
     };
@@ -446,8 +369,10 @@ async fn bearer(
             }),
         ));
     }
-    if let Ok(mut c) = state.store.conn().await {
-        let _ = api_tokens::touch(&mut c, token.id, now).await;
+    // The last use is shown to the holder; failing to record it does not
+    // refuse an authorized call, but is logged.
+    if let Err(e) = api_tokens::touch(state, token.id, now).await {
+        tracing::warn!(token = token.id, error = %e, "api token last use not recorded");
     }
     Ok((token, account))
 }
@@ -483,11 +408,7 @@ pub async fn api_activity(State(state): State<AppState>, headers: HeaderMap) -> 
         Ok(x) => x,
         Err(r) => return r,
     };
-    let rows = async {
-        let mut c = state.store.conn().await?;
-        motcua_store::activity::list(&mut c, a.id, 50, 0).await
-    }
-    .await;
+    let rows = motcua_identity::queries::activity(&state, a.id, 50, 0).await;
     match rows {
         Ok((rows, total)) => json_ok(json!({
             "total": total,
@@ -505,11 +426,7 @@ pub async fn api_certificates(State(state): State<AppState>, headers: HeaderMap)
         Ok(x) => x,
         Err(r) => return r,
     };
-    let rows = async {
-        let mut c = state.store.conn().await?;
-        motcua_store::identity::certificates_of(&mut c, a.id).await
-    }
-    .await;
+    let rows = motcua_identity::queries::certificates(&state, a.id).await;
     match rows {
         Ok(rows) => json_ok(json!({
             "items": rows.iter().map(|r| json!({

@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use motcua_domain::{password, Role};
 use motcua_identity::service::{self, LoginOutcome, Origin, ServiceError};
-use motcua_store::accounts;
 use serde::Deserialize;
 
 pub fn origin(ctx: &Ctx) -> Origin {
@@ -194,10 +193,9 @@ fn hint(c: &Chrome, operator: bool) -> String {
 
 /// Whether the account still has to replace its initial password.
 pub async fn must_change(state: &AppState, account_id: i64) -> Result<bool, AppError> {
-    let mut conn = state.store.conn().await?;
-    Ok(accounts::password(&mut conn, account_id)
+    Ok(motcua_identity::queries::password_state(state, account_id)
         .await?
-        .is_some_and(|p| p.is_initial))
+        .1)
 }
 
 /// The logged-in user, once the initial password has been replaced: until
@@ -213,8 +211,9 @@ pub async fn ready_user(state: &AppState, ctx: &Ctx) -> Result<(), Response> {
 
 /// Whether the account has a password at all.
 async fn has_password(state: &AppState, account_id: i64) -> Result<bool, AppError> {
-    let mut conn = state.store.conn().await?;
-    Ok(accounts::password(&mut conn, account_id).await?.is_some())
+    Ok(motcua_identity::queries::password_state(state, account_id)
+        .await?
+        .0)
 }
 
 /// The change form, or for an account without a password the form that

@@ -18,7 +18,6 @@ use motcua_domain::clock::{format_vn, from_vn_datetime, vn_datetime};
 use motcua_identity::service::ServiceError;
 use motcua_kernel::calendar::{self, AdjustmentInput, ImportError};
 use motcua_mail::Locale;
-use motcua_store::audit;
 use serde::Deserialize;
 use time::macros::format_description;
 use time::{Date, PrimitiveDateTime, Weekday};
@@ -154,8 +153,7 @@ async fn page(state: &AppState, ctx: &Ctx, q: CalendarQuery, extra: Extra) -> Re
             at: format_vn(r.updated_at),
         })
         .collect();
-    let mut conn = tri!(state.store.conn().await);
-    let history = tri!(audit::list_prefix(&mut conn, "calendar:", 50).await)
+    let history = tri!(motcua_kernel::records::audit_with_prefix(state, "calendar:", 50).await)
         .into_iter()
         .map(|e| HistRow {
             at: format_vn(e.at),
@@ -165,7 +163,6 @@ async fn page(state: &AppState, ctx: &Ctx, q: CalendarQuery, extra: Extra) -> Re
             detail: e.detail,
         })
         .collect();
-    drop(conn);
     // The deadline calculator.
     let mut calc = Calc {
         from: q.from.clone(),

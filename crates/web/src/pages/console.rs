@@ -13,9 +13,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use motcua_domain::clock::format_vn;
 use motcua_domain::AccountStatus;
+use motcua_identity::queries;
 use motcua_identity::service::{self, ServiceError};
-use motcua_store::accounts::{self, Account};
-use motcua_store::{activity, audit, jobs, throttle};
+use motcua_kernel::records;
+use motcua_store::accounts::Account;
+use motcua_store::audit;
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -31,11 +33,10 @@ struct Home {
 pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
     operator!(state, ctx);
     let now = state.now();
-    let mut c = tri!(state.store.conn().await);
-    let accounts = tri!(accounts::count(&mut c).await);
-    let reports = tri!(activity::compromise_reports(&mut c, 1000).await).len();
-    let throttles = tri!(throttle::recent(&mut c, now - 86_400_000, 1000).await).len();
-    let dead = tri!(jobs::counts(&mut c).await)
+    let accounts = tri!(queries::count_accounts(&state).await);
+    let reports = tri!(queries::compromise_reports(&state, 1000).await).len();
+    let throttles = tri!(queries::recent_throttles(&state, now - 86_400_000, 1000).await).len();
+    let dead = tri!(records::job_counts(&state).await)
         .into_iter()
         .find(|(s, _)| s == "dead")
         .map(|(_, n)| n)
@@ -106,16 +107,15 @@ pub async fn accounts(
     operator!(state, ctx);
     let query: String = q.q.chars().take(100).collect();
     let page = q.page.unwrap_or(1).clamp(1, 100_000);
-    let mut conn = tri!(state.store.conn().await);
-    let found = tri!(accounts::search(&mut conn, &query, PER_PAGE, (page - 1) * PER_PAGE).await);
-    let c = Chrome::new(&state, &ctx);
     let now = state.now();
-    let mut rows = Vec::with_capacity(found.items.len());
-    for a in &found.items {
+    let (found, total) =
+        tri!(queries::search_accounts(&state, &query, PER_PAGE, (page - 1) * PER_PAGE, now).await);
+    let c = Chrome::new(&state, &ctx);
+    let mut rows = Vec::with_capacity(found.len());
+    for l in &found {
         // The same status as the account page: an active account under a
         // failed-login lock shows as temporarily locked.
-        let t = tri!(throttle::get(&mut conn, &service::user_key(&a.username)).await);
-        let throttled = t.locked_until > now && a.status == AccountStatus::Active;
+        let (a, throttled) = (&l.account, l.throttled);
         rows.push(AccountRow {
             id: a.id,
             username: a.username.clone(),
@@ -139,16 +139,13 @@ pub async fn accounts(
             },
         });
     }
-    drop(conn);
-    let summary = c
-        .t("console.found")
-        .replace("{n}", &found.total.to_string());
+    let summary = c.t("console.found").replace("{n}", &total.to_string());
     let pager = pager(
         &c,
         &format!("/console/accounts?q={}", ctx::urlencode(&query)),
         page,
         PER_PAGE,
-        found.total,
+        total,
     );
     if headers.contains_key("hx-request") && !headers.contains_key("hx-history-restore-request") {
         return render(&AccountsResults {
@@ -181,10 +178,10 @@ pub struct AuditRow {
 /// Audit records as people read them: Vietnam time, usernames instead of
 /// `account:ID` (linked), the detail as key/value text.
 async fn audit_rows(
-    conn: &mut motcua_store::AnyConnection,
+    state: &AppState,
     c: &Chrome,
     entries: Vec<audit::Entry>,
-) -> Result<Vec<AuditRow>, motcua_store::StoreError> {
+) -> Result<Vec<AuditRow>, ServiceError> {
     let mut ids: Vec<i64> = entries
         .iter()
         .flat_map(|e| [&e.actor, &e.target])
@@ -192,7 +189,7 @@ async fn audit_rows(
         .collect();
     ids.sort_unstable();
     ids.dedup();
-    let names = audit::usernames(conn, &ids).await?;
+    let names = records::usernames(state, &ids).await?;
     let party = |s: &str| crate::plain::party(c.catalog(), c.locale(), s, &names);
     Ok(entries
         .into_iter()
@@ -231,16 +228,16 @@ struct AccountPage {
 
 async fn account_page(state: &AppState, ctx: &Ctx, id: i64, error: Option<String>) -> Response {
     let now = state.now();
-    let mut conn = tri!(state.store.conn().await);
-    let Some(a) = tri!(accounts::get(&mut conn, id).await) else {
+    let Some(review) = tri!(queries::review(state, id, now).await) else {
         return AppError::NotFound.into_response();
     };
-    let t = tri!(throttle::get(&mut conn, &service::user_key(&a.username)).await);
-    let (items, _) = tri!(activity::list(&mut conn, id, 20, 0).await);
-    let audit = tri!(audit::list(&mut conn, Some(&service::account_target(id)), 20).await);
+    let (a, t, items) = (
+        review.listed.account,
+        review.listed.throttle,
+        review.activity,
+    );
     let c = Chrome::new(state, ctx);
-    let audit = tri!(audit_rows(&mut conn, &c, audit).await);
-    drop(conn);
+    let audit = tri!(audit_rows(state, &c, review.audit).await);
     let throttle = if t.locked_until > now {
         c.t("console.throttle_locked")
             .replace("{until}", &format_vn(t.locked_until))
@@ -351,18 +348,17 @@ struct JobsPage {
 
 pub async fn jobs(State(state): State<AppState>, ctx: Ctx) -> Response {
     operator!(state, ctx);
-    let mut conn = tri!(state.store.conn().await);
     let c = Chrome::new(&state, &ctx);
     // Every state and kind in words; an unknown code (a newer node's) as is.
     let say = |what: &str, code: String| match crate::plain::job_key(&state.i18n, what, &code) {
         Some(k) => c.t(k).to_string(),
         None => code,
     };
-    let counts = tri!(jobs::counts(&mut conn).await)
+    let counts = tri!(records::job_counts(&state).await)
         .into_iter()
         .map(|(s, n)| (say("status", s), n))
         .collect();
-    let dead = tri!(jobs::list(&mut conn, "dead", 200).await)
+    let dead = tri!(records::jobs_in(&state, "dead", 200).await)
         .into_iter()
         .map(|j| DeadRow {
             id: j.id,
@@ -468,14 +464,14 @@ fn vn_day_start(s: &str, next: bool) -> Result<Option<i64>, ()> {
 /// `account:ID` for a username, the text itself for a code (`cli`,
 /// `system:`, `calendar:2027`, `account:7`).
 async fn party_filter(
-    conn: &mut motcua_store::AnyConnection,
+    state: &AppState,
     text: &str,
-) -> Result<Result<String, String>, motcua_store::StoreError> {
+) -> Result<Result<String, String>, ServiceError> {
     let t = text.trim();
     if t.is_empty() || t.contains(':') || t == "cli" || t == "anonymous" {
         return Ok(Ok(t.to_string()));
     }
-    Ok(match accounts::by_username(conn, t).await? {
+    Ok(match queries::account_by_username(state, t).await? {
         Some(a) => Ok(service::account_target(a.id)),
         None => Err(t.to_string()),
     })
@@ -490,7 +486,6 @@ pub async fn audit(
 ) -> Response {
     operator!(state, ctx);
     let c = Chrome::new(&state, &ctx);
-    let mut conn = tri!(state.store.conn().await);
     let mut error = None;
     let mut filter = audit::Filter {
         action: q.action.trim().to_string(),
@@ -502,7 +497,7 @@ pub async fn audit(
         (&q.actor, &mut filter.actor),
         (&q.target, &mut filter.target),
     ] {
-        match tri!(party_filter(&mut conn, text).await) {
+        match tri!(party_filter(&state, text).await) {
             Ok(v) => *slot = v,
             Err(name) => {
                 error = Some(c.t("audit.unknown_user").replace("{name}", &name));
@@ -519,7 +514,7 @@ pub async fn audit(
     let (found, more) = if error.is_some() {
         (Vec::new(), false)
     } else {
-        let mut found = tri!(audit::search(&mut conn, &filter, AUDIT_PER_PAGE + 1).await);
+        let mut found = tri!(records::audit_search(&state, &filter, AUDIT_PER_PAGE + 1).await);
         let more = found.len() as i64 > AUDIT_PER_PAGE;
         if more {
             if filter.after.is_some() {
@@ -544,9 +539,9 @@ pub async fn audit(
         .then(|| found.first().map(|e| q.link(Some(("after", e.seq)))))
         .flatten();
     let newest = (filter.before.is_some() || filter.after.is_some()).then(|| q.link(None));
-    let entries = tri!(audit_rows(&mut conn, &c, found).await);
+    let entries = tri!(audit_rows(&state, &c, found).await);
     let verification = if q.verify.is_some() {
-        let v = tri!(audit::verify(&mut conn).await);
+        let v = tri!(records::audit_verify(&state).await);
         Some(match v.broken {
             None => (
                 true,
@@ -631,13 +626,12 @@ pub async fn throttles(
 ) -> Response {
     operator!(state, ctx);
     let now = state.now();
-    let mut conn = tri!(state.store.conn().await);
-    let entries = tri!(throttle::recent(&mut conn, now - 86_400_000, 500).await);
+    let entries = tri!(queries::recent_throttles(&state, now - 86_400_000, 500).await);
     let names: Vec<&str> = entries
         .iter()
         .filter_map(|e| e.key.strip_prefix("user:"))
         .collect();
-    let ids = tri!(accounts::ids_by_usernames(&mut conn, &names).await);
+    let ids = tri!(queries::ids_by_usernames(&state, &names).await);
     let mut rows = Vec::with_capacity(entries.len());
     for e in entries {
         let (kind_key, name, account_id) = if let Some(name) = e.key.strip_prefix("user:") {
@@ -665,7 +659,6 @@ pub async fn throttles(
             },
         });
     }
-    drop(conn);
     render(&ThrottlesPage {
         c: Chrome::new(&state, &ctx).with_flash(q.m.as_deref()),
         rows,
@@ -693,8 +686,7 @@ struct ReportsPage {
 
 pub async fn reports(State(state): State<AppState>, ctx: Ctx) -> Response {
     operator!(state, ctx);
-    let mut conn = tri!(state.store.conn().await);
-    let rows = tri!(activity::compromise_reports(&mut conn, 500).await)
+    let rows = tri!(queries::compromise_reports(&state, 500).await)
         .into_iter()
         .map(|r| ReportRow {
             id: r.id,

@@ -416,12 +416,7 @@ async fn open_signup(
     ctx: &Ctx,
     id: &str,
 ) -> Result<Option<(store::Signup, Prefill)>, AppError> {
-    let mut c = state.store.conn().await?;
-    let s = store::open_signup(&mut c, id, &ctx.binding_hash, state.now()).await?;
-    Ok(s.map(|s| {
-        let p = serde_json::from_str(&s.prefill).unwrap_or_default();
-        (s, p)
-    }))
+    Ok(token::open_signup(state, id, &ctx.binding_hash, state.now()).await?)
 }
 
 fn signup_gone(state: &AppState, ctx: &Ctx) -> Response {
@@ -585,37 +580,13 @@ pub async fn signup_submit(
             state.config.public_url, signup.id
         ),
     };
-    let result: Result<(), ServiceError> = async {
-        let mut tx = state.store.begin().await?;
-        store::signup_code_sent(
-            &mut tx,
-            &signup.id,
-            &p.email,
-            &serde_json::to_string(&p)
-                .map_err(|e| ServiceError::Internal(format!("sign-up prefill: {e}")))?,
-            &hash,
-            now + token::SIGNUP_TTL,
-        )
-        .await?;
-        // The account comes with the code: it claims these.
-        motcua_identity::portal::record(
-            &mut tx,
-            &state.portal,
-            None,
-            Some(&token::pending_ref(&signup.id)),
-            &ctx.ip,
-            now,
-        )
-        .await?;
-        service::queue_mail(&mut tx, &state, &p.email, &mail, ctx.locale, now).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-    .await;
-    if let Err(e) = result {
+    if let Err(e) = token::send_signup_code(
+        &state, &signup.id, &p, &hash, &mail, ctx.locale, &ctx.ip, now,
+    )
+    .await
+    {
         return AppError::from(e).into_response();
     }
-    state.jobs_notify.notify_one();
     Redirect::to(&format!("/register/certificate/{}/confirm", signup.id)).into_response()
 }
 
@@ -665,12 +636,7 @@ pub async fn confirm_submit(
     };
     let right = signup.code_hash.as_deref() == Some(token::code_hash(&signup.id, &f.code).as_str());
     if !right || signup.attempts >= token::MAX_CODE_ATTEMPTS {
-        let attempts = match state.store.conn().await {
-            Ok(mut c) => store::signup_wrong_code(&mut c, &signup.id)
-                .await
-                .unwrap_or(token::MAX_CODE_ATTEMPTS),
-            Err(e) => return AppError::from(e).into_response(),
-        };
+        let attempts = tri!(token::wrong_code(&state, &signup.id).await);
         if attempts >= token::MAX_CODE_ATTEMPTS {
             return signup_gone(&state, &ctx);
         }
@@ -881,14 +847,7 @@ pub async fn certificates(
         Err(r) => return r,
     };
     let now = state.now();
-    let rows = match state.store.conn().await {
-        Ok(mut c) => store::certificates_of(&mut c, v.account.id).await,
-        Err(e) => return AppError::from(e).into_response(),
-    };
-    let rows = match rows {
-        Ok(r) => r,
-        Err(e) => return AppError::from(e).into_response(),
-    };
+    let rows = tri!(motcua_identity::queries::certificates(&state, v.account.id).await);
     let certs = rows
         .into_iter()
         .map(|r| CertView {
@@ -916,24 +875,7 @@ pub async fn remove_certificate(
         Err(r) => return r,
     };
     let now = state.now();
-    let result: Result<bool, ServiceError> = async {
-        let mut tx = state.store.begin().await?;
-        let ok = store::remove_certificate(&mut tx, id, v.account.id, now).await?;
-        if ok {
-            motcua_store::audit::append(
-                &mut tx,
-                &ctx.audit(),
-                "certificate.remove",
-                &service::account_target(v.account.id),
-                &serde_json::json!({ "certificate": id }).to_string(),
-                now,
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(ok)
-    }
-    .await;
+    let result = token::remove_certificate(&state, &origin(&ctx), v.account.id, id, now).await;
     match result {
         Ok(true) => Redirect::to("/account/certificates?m=certificate_removed").into_response(),
         Ok(false) => AppError::NotFound.into_response(),
@@ -982,10 +924,8 @@ pub async fn data_page(
         Err(r) => return r,
     };
     let loaded: Result<_, ServiceError> = async {
-        let mut c = state.store.conn().await?;
-        let held = motcua_identity::profile::held(&mut c, &v.account).await?;
-        let consented = motcua_store::profile::consented(&mut c, v.account.id).await?;
-        let log = motcua_store::profile::reuse_log(&mut c, v.account.id, 50).await?;
+        let held = motcua_identity::profile::held_of(&state, &v.account).await?;
+        let (consented, log) = motcua_identity::queries::consents(&state, v.account.id, 50).await?;
         Ok((held, consented, log))
     }
     .await;
@@ -1387,12 +1327,11 @@ async fn eid_signup(
     ctx: &Ctx,
     id: &str,
 ) -> Result<Option<(store::Signup, motcua_identity::eid::EidPrefill)>, AppError> {
-    let mut c = state.store.conn().await?;
-    let s = store::open_signup(&mut c, id, &ctx.binding_hash, state.now()).await?;
-    Ok(s.filter(|s| s.status == "consent").map(|s| {
-        let p = serde_json::from_str(&s.prefill).unwrap_or_default();
-        (s, p)
-    }))
+    Ok(
+        token::open_signup(state, id, &ctx.binding_hash, state.now())
+            .await?
+            .filter(|(s, _): &(store::Signup, _)| s.status == "consent"),
+    )
 }
 
 /// The consent screen of a first e-ID login: what will be stored.
@@ -1465,23 +1404,7 @@ pub async fn eid_confirm(
         return r;
     }
     // Accepted before the account exists; the account claims it.
-    let recorded = match state.store.conn().await {
-        Ok(mut c) => {
-            motcua_identity::portal::record(
-                &mut c,
-                &state.portal,
-                None,
-                Some(&token::pending_ref(&signup.id)),
-                &ctx.ip,
-                state.now(),
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    };
-    if let Err(e) = recorded {
-        return AppError::from(e).into_response();
-    }
+    tri!(token::accept_terms_pending(&state, &signup.id, &ctx.ip, state.now()).await);
     let old = ctx.viewer.as_ref().map(|v| v.token.as_str());
     match motcua_identity::eid::confirm(&state, &origin(&ctx), &signup, &p, old).await {
         Ok((tok, _)) => {

@@ -17,8 +17,8 @@ use motcua_domain::clock::format_vn;
 use motcua_domain::LifecycleStatus;
 use motcua_identity::service::ServiceError;
 use motcua_nsw::lifecycle::{self as lc, Action, MinistryNotice};
-use motcua_store::accounts::{self, Account};
-use motcua_store::lifecycle::{self as store, Request};
+use motcua_store::accounts::Account;
+use motcua_store::lifecycle::Request;
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
@@ -293,10 +293,7 @@ struct QueuePage {
 pub async fn queue(State(state): State<AppState>, ctx: Ctx) -> Response {
     operator!(state, ctx);
     let c = Chrome::new(&state, &ctx);
-    let mut conn = tri!(state.store.conn().await);
-    let pending = tri!(store::pending(&mut conn).await);
-    let decided = tri!(store::decided(&mut conn, 20).await);
-    drop(conn);
+    let (pending, decided) = tri!(motcua_nsw::queries::lifecycle_queue(&state, 20).await);
     let rows = tri!(rows(&state, &c, pending).await);
     let recent = tri!(self::rows(&state, &c, decided).await);
     render(&QueuePage { c, rows, recent })
@@ -318,11 +315,9 @@ async fn detail_page(
     id: i64,
     error: Option<&'static str>,
 ) -> Response {
-    let mut conn = tri!(state.store.conn().await);
-    let Some(r) = tri!(store::get(&mut conn, id).await) else {
+    let Some(r) = tri!(motcua_nsw::queries::lifecycle_request(state, id).await) else {
         return AppError::NotFound.into_response();
     };
-    drop(conn);
     let c = Chrome::new(state, ctx);
     let mut rs = tri!(rows(state, &c, vec![r]).await);
     let Some(r) = rs.pop() else {
@@ -391,12 +386,9 @@ async fn account_render(
     id: i64,
     error: Option<&'static str>,
 ) -> Response {
-    let mut conn = tri!(state.store.conn().await);
-    let Some(a) = tri!(accounts::get(&mut conn, id).await) else {
+    let Some((a, reqs)) = tri!(motcua_nsw::queries::account_requests(state, id).await) else {
         return AppError::NotFound.into_response();
     };
-    let reqs = tri!(store::for_account(&mut conn, id).await);
-    drop(conn);
     let c = Chrome::new(state, ctx);
     let rows = tri!(rows(state, &c, reqs).await);
     let page = AccountPage {

@@ -23,6 +23,7 @@ use motcua_mail::Locale;
 use motcua_nsw::provisioning::{
     self as prov, upload, CatalogChange, Outcome, Problem, SubmitError,
 };
+use motcua_nsw::queries as q;
 use motcua_store::accounts::Account;
 use motcua_store::provisioning::{self as store, Function, LegalBasis, Ministry, WorkUnit};
 use serde::Deserialize;
@@ -104,9 +105,8 @@ async fn ministries_page(
     error: Option<&'static str>,
     done: Option<&str>,
 ) -> Response {
-    let mut c = tri!(state.store.conn().await);
-    let rows = tri!(store::ministries(&mut c).await);
-    let bases = tri!(store::legal_bases(&mut c).await)
+    let rows = tri!(q::ministries(state).await);
+    let bases = tri!(q::legal_bases(state).await)
         .iter()
         .map(|b| BasisRow {
             code: b.code.clone(),
@@ -217,13 +217,15 @@ async fn ministry_page(
     error: Option<&'static str>,
     done: Option<&str>,
 ) -> Response {
-    let mut c = tri!(state.store.conn().await);
-    let Some(m) = tri!(store::ministry(&mut c, id).await) else {
+    let Some(q::MinistryView {
+        ministry: m,
+        units,
+        functions,
+        managers,
+    }) = tri!(q::ministry(state, id).await)
+    else {
         return AppError::NotFound.into_response();
     };
-    let units = tri!(store::work_units(&mut c, id).await);
-    let functions = tri!(store::functions(&mut c, id).await);
-    let managers = tri!(store::managers(&mut c, id).await);
     let r = render(&MinistryPage {
         c: Chrome::new(state, ctx).with_flash(done),
         m,
@@ -399,10 +401,7 @@ async fn request_rows(
     locale: Locale,
     rows: Vec<store::Request>,
 ) -> Result<Vec<RequestRow>, ServiceError> {
-    let bases = {
-        let mut conn = state.store.conn().await?;
-        store::legal_bases(&mut conn).await?
-    };
+    let bases = q::legal_bases(state).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         out.push(request_row(state, c, r, &bases, locale).await?);
@@ -472,13 +471,11 @@ struct QueuePage {
 
 pub async fn queue(State(state): State<AppState>, ctx: Ctx) -> Response {
     operator!(state, ctx);
-    let (open, done) = {
-        let mut c = tri!(state.store.conn().await);
-        (
-            tri!(store::requests(&mut c, None, Some(ProvisioningStatus::Open), 500).await),
-            tri!(store::requests(&mut c, None, Some(ProvisioningStatus::Completed), 100).await),
-        )
-    };
+    let open =
+        tri!(q::provisioning_requests(&state, None, Some(ProvisioningStatus::Open), 500).await);
+    let done = tri!(
+        q::provisioning_requests(&state, None, Some(ProvisioningStatus::Completed), 100).await
+    );
     let c = Chrome::new(&state, &ctx);
     let open = tri!(request_rows(&state, &c, ctx.locale, open).await);
     let done = tri!(request_rows(&state, &c, ctx.locale, done).await);
@@ -501,13 +498,10 @@ async fn review_page(
     error: Option<&'static str>,
     done: Option<&str>,
 ) -> Response {
-    let (r, persons) = {
-        let mut c = tri!(state.store.conn().await);
-        let Some(r) = tri!(store::request(&mut c, id).await) else {
-            return AppError::NotFound.into_response();
-        };
-        (r, tri!(store::persons(&mut c, id).await))
+    let Some(r) = tri!(q::provisioning_request(state, id).await) else {
+        return AppError::NotFound.into_response();
     };
+    let persons = tri!(q::persons(state, id).await);
     let c = Chrome::new(state, ctx).with_flash(done);
     let mut rows = tri!(request_rows(state, &c, ctx.locale, vec![r]).await);
     let Some(r) = rows.pop() else {
@@ -608,14 +602,7 @@ pub async fn uploaded_file(
     Path(id): Path<i64>,
 ) -> Response {
     operator!(state, ctx);
-    let mut c = tri!(state.store.conn().await);
-    let Some(r) = tri!(store::request(&mut c, id).await) else {
-        return AppError::NotFound.into_response();
-    };
-    let Some(key) = r.upload_sha256 else {
-        return AppError::NotFound.into_response();
-    };
-    let Some(a) = tri!(motcua_store::attachments::get(&mut c, &key).await) else {
+    let Some((r, a)) = tri!(q::uploaded_file(&state, id).await) else {
         return AppError::NotFound.into_response();
     };
     let ext = if r.source == "xlsx" { "xlsx" } else { "csv" };
@@ -639,12 +626,7 @@ pub async fn uploaded_file(
 async fn manager(state: &AppState, ctx: &Ctx) -> Result<(Account, Ministry), Response> {
     ready_user(state, ctx).await?;
     let v = ctx.user()?;
-    let mut c = state
-        .store
-        .conn()
-        .await
-        .map_err(|e| AppError::from(e).into_response())?;
-    match prov::managed_ministry(&mut c, &v.account).await {
+    match q::managed_ministry(state, &v.account).await {
         Ok(Some(m)) => Ok((v.account.clone(), m)),
         // The role without a ministry yet: say so rather than a bare 403.
         Ok(None) if v.account.has_role(Role::MinistryManager) => Err(with_status(
@@ -706,10 +688,7 @@ struct MyRequestsPage {
 
 pub async fn my_requests(State(state): State<AppState>, ctx: Ctx) -> Response {
     let (_, ministry) = manager!(state, ctx);
-    let rows = {
-        let mut c = tri!(state.store.conn().await);
-        tri!(store::requests(&mut c, Some(ministry.id), None, 500).await)
-    };
+    let rows = tri!(q::provisioning_requests(&state, Some(ministry.id), None, 500).await);
     let c = Chrome::new(&state, &ctx);
     let rows = tri!(request_rows(&state, &c, ctx.locale, rows).await);
     render(&MyRequestsPage { c, ministry, rows })
@@ -769,14 +748,7 @@ async fn new_request_page(
     mut rows: Vec<FormRow>,
     problems: &[Problem],
 ) -> Response {
-    let (bases, units, functions) = {
-        let mut c = tri!(state.store.conn().await);
-        (
-            tri!(store::legal_bases(&mut c).await),
-            tri!(store::work_units(&mut c, ministry.id).await),
-            tri!(store::functions(&mut c, ministry.id).await),
-        )
-    };
+    let (bases, units, functions) = tri!(q::request_form(state, ministry.id).await);
     let c = Chrome::new(state, ctx);
     let bases = bases
         .iter()
@@ -1001,12 +973,7 @@ async fn own_request(
     ministry: &Ministry,
     id: i64,
 ) -> Result<store::Request, Response> {
-    let mut c = state
-        .store
-        .conn()
-        .await
-        .map_err(|e| AppError::from(e).into_response())?;
-    match store::request(&mut c, id).await {
+    match q::provisioning_request(state, id).await {
         Ok(Some(r)) if r.ministry_id == ministry.id => Ok(r),
         Ok(_) => Err(AppError::NotFound.into_response()),
         Err(e) => Err(AppError::from(e).into_response()),
@@ -1024,10 +991,7 @@ pub async fn my_request(
         Ok(r) => r,
         Err(resp) => return resp,
     };
-    let persons = {
-        let mut c = tri!(state.store.conn().await);
-        tri!(store::persons(&mut c, id).await)
-    };
+    let persons = tri!(q::persons(&state, id).await);
     let c = Chrome::new(&state, &ctx).with_flash(q.done.as_deref());
     let mut rows = tri!(request_rows(&state, &c, ctx.locale, vec![r]).await);
     let Some(r) = rows.pop() else {

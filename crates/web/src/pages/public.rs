@@ -7,7 +7,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use motcua_mail::Locale;
-use motcua_store::{accounts, jobs};
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -77,7 +76,7 @@ pub async fn healthz() -> &'static str {
 }
 
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    match state.store.ping().await {
+    match motcua_kernel::records::ready(&state).await {
         Ok(()) => (StatusCode::OK, "ready").into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
@@ -114,20 +113,29 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
 
 /// `/metrics` without a check: for the admin listener only.
 pub async fn metrics_open(State(state): State<AppState>) -> Response {
-    let gauges = match state.store.conn().await {
-        Ok(mut c) => motcua_kernel::metrics::Gauges {
-            jobs: jobs::counts(&mut c).await.unwrap_or_default(),
-            deliveries: motcua_store::events::counts(&mut c)
-                .await
-                .unwrap_or_default(),
-            accounts: accounts::count(&mut c).await.unwrap_or(0),
-            sla: motcua_kernel::sla::counts(
-                &state.sla_items().await.unwrap_or_default(),
-                &state.sla_kinds(),
-                state.now(),
-            ),
-        },
-        Err(_) => motcua_kernel::metrics::Gauges::default(),
+    // A gauge that cannot be read is left out (and logged): the metrics
+    // still answer while the database is down, /readyz says so.
+    fn or_default<T: Default>(what: &str, r: Result<T, impl std::fmt::Display>) -> T {
+        r.unwrap_or_else(|e| {
+            tracing::warn!(gauge = what, error = %e, "metrics gauge unavailable");
+            T::default()
+        })
+    }
+    let gauges = motcua_kernel::metrics::Gauges {
+        jobs: or_default("jobs", motcua_kernel::records::job_counts(&state).await),
+        deliveries: or_default(
+            "deliveries",
+            motcua_kernel::records::delivery_counts(&state).await,
+        ),
+        accounts: or_default(
+            "accounts",
+            motcua_identity::queries::count_accounts(&state).await,
+        ),
+        sla: motcua_kernel::sla::counts(
+            &or_default("sla", state.sla_items().await),
+            &state.sla_kinds(),
+            state.now(),
+        ),
     };
     let body = state.metrics.render(&gauges);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()

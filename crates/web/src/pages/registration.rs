@@ -15,7 +15,7 @@ use motcua_domain::clock::format_vn;
 use motcua_domain::{RegistrationStatus, Workflow};
 use motcua_identity::service::ServiceError;
 use motcua_nsw::registration::{self as reg, Decision, FieldErrors, Form, RegError, Upload};
-use motcua_store::registrations::{self as store, Registration};
+use motcua_store::registrations::Registration;
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
@@ -820,10 +820,16 @@ pub async fn queue(
     let status = filter.map(|s| s.to_string()).unwrap_or_default();
     let page = q.page.unwrap_or(1).max(1);
     let folded = motcua_domain::text::fold(&q.q);
-    let mut conn = tri!(state.store.conn().await);
-    let (items, total) =
-        tri!(store::list(&mut conn, filter, &folded, PER_PAGE, (page - 1) * PER_PAGE).await);
-    drop(conn);
+    let (items, total) = tri!(
+        motcua_nsw::queries::registrations(
+            &state,
+            filter,
+            &folded,
+            PER_PAGE,
+            (page - 1) * PER_PAGE
+        )
+        .await
+    );
     let mut rows = Vec::with_capacity(items.len());
     for r in items {
         let (left, overdue) = match (r.status, r.due_at) {
@@ -881,11 +887,9 @@ async fn detail_page(
     id: i64,
     error: Option<&'static str>,
 ) -> Response {
-    let mut conn = tri!(state.store.conn().await);
-    let Some(r) = tri!(store::get(&mut conn, id).await) else {
+    let Some(r) = tri!(motcua_nsw::queries::registration(state, id).await) else {
         return AppError::NotFound.into_response();
     };
-    drop(conn);
     let c = Chrome::new(state, ctx);
     let (left, overdue) = match (r.status, r.due_at) {
         (RegistrationStatus::Pending, Some(d)) => tri!(left_text(state, &c, d).await),
@@ -918,12 +922,7 @@ pub async fn detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>
 
 pub async fn document(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
     operator!(state, ctx);
-    let mut conn = tri!(state.store.conn().await);
-    let Some(r) = tri!(store::get(&mut conn, id).await) else {
-        return AppError::NotFound.into_response();
-    };
-    let Some(a) = tri!(motcua_store::attachments::get(&mut conn, &r.profile.doc_sha256).await)
-    else {
+    let Some((r, a)) = tri!(motcua_nsw::queries::registration_document(&state, id).await) else {
         return AppError::NotFound.into_response();
     };
     let name: String = r

@@ -14,7 +14,7 @@ use motcua_domain::clock::format_vn;
 use motcua_identity::service::ServiceError;
 use motcua_kernel::outbox::EVENT_TYPES;
 use motcua_nsw::systems::SystemInput;
-use motcua_store::events::{self as store_events, Delivery, System};
+use motcua_store::events::{Delivery, System};
 use serde::Deserialize;
 
 /// The form's fields; `event_types` repeats (one per ticked box), which
@@ -90,8 +90,7 @@ async fn list_page(
     form: SystemInput,
     error: Option<&'static str>,
 ) -> Response {
-    let mut c = tri!(state.store.conn().await);
-    let rows = tri!(store_events::systems(&mut c).await)
+    let rows = tri!(motcua_nsw::queries::systems(state).await)
         .into_iter()
         .map(row)
         .collect();
@@ -201,14 +200,10 @@ async fn system_page(
     form: Option<SystemInput>,
     error: Option<&'static str>,
 ) -> Response {
-    let mut c = tri!(state.store.conn().await);
-    let Some(sys) = tri!(store_events::system_by_id(&mut c, id).await) else {
+    let Some((sys, deliveries)) = tri!(motcua_nsw::queries::system(state, id, 100).await) else {
         return AppError::NotFound.into_response();
     };
-    let deliveries = tri!(store_events::list(&mut c, "", Some(id), 100).await)
-        .into_iter()
-        .map(delivery_row)
-        .collect();
+    let deliveries = deliveries.into_iter().map(delivery_row).collect();
     let mut s = row(sys);
     let selected: Vec<String> = match &form {
         Some(f) => f.event_types.clone(),
@@ -286,15 +281,12 @@ pub async fn deliveries(
     } else {
         String::new()
     };
-    let mut c = tri!(state.store.conn().await);
-    let counts = tri!(store_events::counts(&mut c).await)
+    let (counts, rows) = tri!(motcua_nsw::queries::deliveries(&state, &status, 200).await);
+    let counts = counts
         .into_iter()
         .map(|(s, n)| (format!("deliveries.status_{s}"), s, n))
         .collect();
-    let rows = tri!(store_events::list(&mut c, &status, None, 200).await)
-        .into_iter()
-        .map(delivery_row)
-        .collect();
+    let rows = rows.into_iter().map(delivery_row).collect();
     render(&DeliveriesPage {
         c: Chrome::new(&state, &ctx),
         status,

@@ -1,0 +1,157 @@
+//! What the identity pages read: accounts and their state for the holder
+//! and the operator. Each function opens its own connection; the web layer
+//! calls these, never the store (issue #6).
+use crate::service::{account_target, user_key};
+use motcua_domain::throttle::State as ThrottleState;
+use motcua_domain::{AccountStatus, Millis};
+use motcua_kernel::service::Result;
+use motcua_kernel::Core;
+use motcua_store::accounts::{self, Account, Page};
+use motcua_store::activity::{self, Activity, CompromiseReport};
+use motcua_store::audit::Entry as AuditEntry;
+use motcua_store::identity::CertificateRow;
+use motcua_store::profile::Reuse;
+use motcua_store::throttle::{self, Entry as ThrottleEntry};
+use motcua_store::{audit, profile, sessions};
+use std::collections::HashMap;
+
+pub async fn account(core: &Core, id: i64) -> Result<Option<Account>> {
+    let mut c = core.store.conn().await?;
+    Ok(accounts::get(&mut c, id).await?)
+}
+
+pub async fn account_by_username(core: &Core, username: &str) -> Result<Option<Account>> {
+    let mut c = core.store.conn().await?;
+    Ok(accounts::by_username(&mut c, username).await?)
+}
+
+pub async fn count_accounts(core: &Core) -> Result<i64> {
+    let mut c = core.store.conn().await?;
+    Ok(accounts::count(&mut c).await?)
+}
+
+/// Account ids of the usernames that exist.
+pub async fn ids_by_usernames(core: &Core, names: &[&str]) -> Result<HashMap<String, i64>> {
+    let mut c = core.store.conn().await?;
+    Ok(accounts::ids_by_usernames(&mut c, names).await?)
+}
+
+/// Whether the account has a password, and whether it is still the
+/// initial one that must be replaced (R-ID-4): `(has, initial)`.
+pub async fn password_state(core: &Core, account_id: i64) -> Result<(bool, bool)> {
+    let mut c = core.store.conn().await?;
+    Ok(match accounts::password(&mut c, account_id).await? {
+        Some(p) => (true, p.is_initial),
+        None => (false, false),
+    })
+}
+
+/// The holder's open sessions now.
+pub async fn session_count(core: &Core, account_id: i64, now: Millis) -> Result<i64> {
+    let mut c = core.store.conn().await?;
+    Ok(sessions::count_for(&mut c, account_id, now).await?)
+}
+
+/// A page of the account's activity history (R-ID-14) and the total.
+pub async fn activity(
+    core: &Core,
+    account_id: i64,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Activity>, i64)> {
+    let mut c = core.store.conn().await?;
+    Ok(activity::list(&mut c, account_id, limit, offset).await?)
+}
+
+pub async fn certificates(core: &Core, account_id: i64) -> Result<Vec<CertificateRow>> {
+    let mut c = core.store.conn().await?;
+    Ok(motcua_store::identity::certificates_of(&mut c, account_id).await?)
+}
+
+/// What the holder agreed to reuse, and the newest `limit` reuses.
+pub async fn consents(
+    core: &Core,
+    account_id: i64,
+    limit: i64,
+) -> Result<(Vec<String>, Vec<Reuse>)> {
+    let mut c = core.store.conn().await?;
+    let consented = profile::consented(&mut c, account_id).await?;
+    let log = profile::reuse_log(&mut c, account_id, limit).await?;
+    Ok((consented, log))
+}
+
+pub async fn compromise_reports(core: &Core, limit: i64) -> Result<Vec<CompromiseReport>> {
+    let mut c = core.store.conn().await?;
+    Ok(activity::compromise_reports(&mut c, limit).await?)
+}
+
+/// Throttle keys with failures since `since`, most recent first.
+pub async fn recent_throttles(
+    core: &Core,
+    since: Millis,
+    limit: i64,
+) -> Result<Vec<ThrottleEntry>> {
+    let mut c = core.store.conn().await?;
+    Ok(throttle::recent(&mut c, since, limit).await?)
+}
+
+/// An account with whether a failed-login lock holds it now: an active
+/// account under such a lock shows as temporarily locked.
+pub struct Listed {
+    pub account: Account,
+    pub throttle: ThrottleState,
+    pub throttled: bool,
+}
+
+async fn listed(
+    c: &mut motcua_store::AnyConnection,
+    account: Account,
+    now: Millis,
+) -> Result<Listed> {
+    let t = throttle::get(c, &user_key(&account.username)).await?;
+    Ok(Listed {
+        throttled: t.locked_until > now && account.status == AccountStatus::Active,
+        throttle: t,
+        account,
+    })
+}
+
+/// The operator's account search (diacritic-insensitive), a page of it
+/// and the total.
+pub async fn search_accounts(
+    core: &Core,
+    query: &str,
+    limit: i64,
+    offset: i64,
+    now: Millis,
+) -> Result<(Vec<Listed>, i64)> {
+    let mut c = core.store.conn().await?;
+    let Page { items, total } = accounts::search(&mut c, query, limit, offset).await?;
+    let mut out = Vec::with_capacity(items.len());
+    for a in items {
+        out.push(listed(&mut c, a, now).await?);
+    }
+    Ok((out, total))
+}
+
+/// Everything the operator's account page shows.
+pub struct Review {
+    pub listed: Listed,
+    pub activity: Vec<Activity>,
+    pub audit: Vec<AuditEntry>,
+}
+
+pub async fn review(core: &Core, id: i64, now: Millis) -> Result<Option<Review>> {
+    let mut c = core.store.conn().await?;
+    let Some(a) = accounts::get(&mut c, id).await? else {
+        return Ok(None);
+    };
+    let listed = listed(&mut c, a, now).await?;
+    let (activity, _) = activity::list(&mut c, id, 20, 0).await?;
+    let audit = audit::list(&mut c, Some(&account_target(id)), 20).await?;
+    Ok(Some(Review {
+        listed,
+        activity,
+        audit,
+    }))
+}

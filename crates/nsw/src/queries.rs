@@ -1,0 +1,199 @@
+//! What the NSW pages read: registrations, lifecycle requests, ministries
+//! and provisioning requests, specialized systems and their deliveries.
+//! Each function opens its own connection; the web layer calls these,
+//! never the store (issue #6).
+use motcua_domain::{ProvisioningStatus, RegistrationStatus};
+use motcua_kernel::service::Result;
+use motcua_kernel::Core;
+use motcua_store::accounts::{self, Account};
+use motcua_store::attachments::{self, Attachment};
+use motcua_store::events::{self, Delivery, System};
+use motcua_store::lifecycle;
+use motcua_store::provisioning::{
+    self, Function, LegalBasis, Manager, Ministry, Person, Request as ProvisioningRequest, WorkUnit,
+};
+use motcua_store::registrations::{self, Registration};
+
+// ------------------------------------------------------------ registration
+
+/// The operator's registration queue: a page of profiles of `status` (the
+/// open ones with `None`) matching the folded query, and the total.
+pub async fn registrations(
+    core: &Core,
+    status: Option<RegistrationStatus>,
+    folded_query: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Registration>, i64)> {
+    let mut c = core.store.conn().await?;
+    Ok(registrations::list(&mut c, status, folded_query, limit, offset).await?)
+}
+
+pub async fn registration(core: &Core, id: i64) -> Result<Option<Registration>> {
+    let mut c = core.store.conn().await?;
+    Ok(registrations::get(&mut c, id).await?)
+}
+
+/// The document a registration was submitted with.
+pub async fn registration_document(
+    core: &Core,
+    id: i64,
+) -> Result<Option<(Registration, Attachment)>> {
+    let mut c = core.store.conn().await?;
+    let Some(r) = registrations::get(&mut c, id).await? else {
+        return Ok(None);
+    };
+    let a = attachments::get(&mut c, &r.profile.doc_sha256).await?;
+    Ok(a.map(|a| (r, a)))
+}
+
+// --------------------------------------------------------------- lifecycle
+
+/// The open lifecycle requests, and the newest `decided` decided ones.
+pub async fn lifecycle_queue(
+    core: &Core,
+    decided: i64,
+) -> Result<(Vec<lifecycle::Request>, Vec<lifecycle::Request>)> {
+    let mut c = core.store.conn().await?;
+    let pending = lifecycle::pending(&mut c).await?;
+    let done = lifecycle::decided(&mut c, decided).await?;
+    Ok((pending, done))
+}
+
+pub async fn lifecycle_request(core: &Core, id: i64) -> Result<Option<lifecycle::Request>> {
+    let mut c = core.store.conn().await?;
+    Ok(lifecycle::get(&mut c, id).await?)
+}
+
+/// An account and the lifecycle requests about it.
+pub async fn account_requests(
+    core: &Core,
+    account_id: i64,
+) -> Result<Option<(Account, Vec<lifecycle::Request>)>> {
+    let mut c = core.store.conn().await?;
+    let Some(a) = accounts::get(&mut c, account_id).await? else {
+        return Ok(None);
+    };
+    let reqs = lifecycle::for_account(&mut c, account_id).await?;
+    Ok(Some((a, reqs)))
+}
+
+// ------------------------------------------------------------ provisioning
+
+pub async fn ministries(core: &Core) -> Result<Vec<Ministry>> {
+    let mut c = core.store.conn().await?;
+    Ok(provisioning::ministries(&mut c).await?)
+}
+
+pub async fn legal_bases(core: &Core) -> Result<Vec<LegalBasis>> {
+    let mut c = core.store.conn().await?;
+    Ok(provisioning::legal_bases(&mut c).await?)
+}
+
+/// A ministry with its work units, function catalog and managers.
+pub struct MinistryView {
+    pub ministry: Ministry,
+    pub units: Vec<WorkUnit>,
+    pub functions: Vec<Function>,
+    pub managers: Vec<Manager>,
+}
+
+pub async fn ministry(core: &Core, id: i64) -> Result<Option<MinistryView>> {
+    let mut c = core.store.conn().await?;
+    let Some(ministry) = provisioning::ministry(&mut c, id).await? else {
+        return Ok(None);
+    };
+    Ok(Some(MinistryView {
+        units: provisioning::work_units(&mut c, id).await?,
+        functions: provisioning::functions(&mut c, id).await?,
+        managers: provisioning::managers(&mut c, id).await?,
+        ministry,
+    }))
+}
+
+/// What a manager's request form offers: legal bases, the ministry's work
+/// units and functions.
+pub async fn request_form(
+    core: &Core,
+    ministry_id: i64,
+) -> Result<(Vec<LegalBasis>, Vec<WorkUnit>, Vec<Function>)> {
+    let mut c = core.store.conn().await?;
+    Ok((
+        provisioning::legal_bases(&mut c).await?,
+        provisioning::work_units(&mut c, ministry_id).await?,
+        provisioning::functions(&mut c, ministry_id).await?,
+    ))
+}
+
+/// Provisioning requests of one ministry (all with `None`) and status (all
+/// with `None`): open ones by deadline, then the others newest first.
+pub async fn provisioning_requests(
+    core: &Core,
+    ministry_id: Option<i64>,
+    status: Option<ProvisioningStatus>,
+    limit: i64,
+) -> Result<Vec<ProvisioningRequest>> {
+    let mut c = core.store.conn().await?;
+    Ok(provisioning::requests(&mut c, ministry_id, status, limit).await?)
+}
+
+pub async fn provisioning_request(core: &Core, id: i64) -> Result<Option<ProvisioningRequest>> {
+    let mut c = core.store.conn().await?;
+    Ok(provisioning::request(&mut c, id).await?)
+}
+
+pub async fn persons(core: &Core, request_id: i64) -> Result<Vec<Person>> {
+    let mut c = core.store.conn().await?;
+    Ok(provisioning::persons(&mut c, request_id).await?)
+}
+
+/// The file a manager uploaded with request `id`, as received.
+pub async fn uploaded_file(
+    core: &Core,
+    id: i64,
+) -> Result<Option<(ProvisioningRequest, Attachment)>> {
+    let mut c = core.store.conn().await?;
+    let Some(r) = provisioning::request(&mut c, id).await? else {
+        return Ok(None);
+    };
+    let Some(key) = r.upload_sha256.clone() else {
+        return Ok(None);
+    };
+    let a = attachments::get(&mut c, &key).await?;
+    Ok(a.map(|a| (r, a)))
+}
+
+/// The ministry `account` manages, if any.
+pub async fn managed_ministry(core: &Core, account: &Account) -> Result<Option<Ministry>> {
+    let mut c = core.store.conn().await?;
+    Ok(crate::provisioning::managed_ministry(&mut c, account).await?)
+}
+
+// ----------------------------------------------------------------- systems
+
+pub async fn systems(core: &Core) -> Result<Vec<System>> {
+    let mut c = core.store.conn().await?;
+    Ok(events::systems(&mut c).await?)
+}
+
+/// A system and its newest `limit` deliveries.
+pub async fn system(core: &Core, id: i64, limit: i64) -> Result<Option<(System, Vec<Delivery>)>> {
+    let mut c = core.store.conn().await?;
+    let Some(s) = events::system_by_id(&mut c, id).await? else {
+        return Ok(None);
+    };
+    let d = events::list(&mut c, "", Some(id), limit).await?;
+    Ok(Some((s, d)))
+}
+
+/// Deliveries per status, and the newest `limit` of `status` (all with "").
+pub async fn deliveries(
+    core: &Core,
+    status: &str,
+    limit: i64,
+) -> Result<(Vec<(String, i64)>, Vec<Delivery>)> {
+    let mut c = core.store.conn().await?;
+    let counts = events::counts(&mut c).await?;
+    let rows = events::list(&mut c, status, None, limit).await?;
+    Ok((counts, rows))
+}
