@@ -222,13 +222,13 @@ async fn change_page(state: &AppState, ctx: &Ctx, error: Option<&'static str>) -
     let Ok(v) = ctx.user() else {
         return Redirect::to("/login").into_response();
     };
-    let (forced, has_password) = match (
-        must_change(state, v.account.id).await,
-        has_password(state, v.account.id).await,
-    ) {
-        (Ok(f), Ok(h)) => (f, h),
-        (Err(e), _) | (_, Err(e)) => return e.into_response(),
-    };
+    // One read answers both: whether a password exists, and whether it is
+    // the initial one.
+    let (has_password, forced) =
+        match motcua_identity::queries::password_state(state, v.account.id).await {
+            Ok(x) => x,
+            Err(e) => return AppError::from(e).into_response(),
+        };
     let op = v.account.has_role(Role::Operator);
     let c = Chrome::new(state, ctx);
     let hint = hint(&c, op);
