@@ -253,6 +253,17 @@ impl Identity {
 
 /// Messages of the identity pages (Vietnamese, English).
 pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
+    ("login.locked", "Tài khoản đang bị khóa. Vui lòng liên hệ Đơn vị quản lý Cổng.", "This account is locked. Please contact the Portal Management Unit."),
+    ("password.wrong_current", "Mật khẩu hiện tại không đúng.", "The current password is wrong."),
+    ("password.mismatch", "Hai lần nhập mật khẩu mới không khớp.", "The two new passwords do not match."),
+    ("password.same", "Mật khẩu mới phải khác mật khẩu hiện tại.", "The new password must differ from the current one."),
+    ("reset.invalid_link", "Liên kết không hợp lệ, đã được sử dụng hoặc đã hết hạn. Vui lòng yêu cầu liên kết mới.", "The link is invalid, already used or expired. Please ask for a new one."),
+    ("reset.who_required", "Vui lòng nhập tên đăng nhập hoặc email.", "Please enter your username or email."),
+    ("error.role", "Vai trò không hợp lệ.", "Unknown role."),
+    ("account.username", "Tên đăng nhập", "Username"),
+    ("console.reason_required", "Vui lòng nhập lý do (ít nhất 3 ký tự).", "Please give a reason (at least 3 characters)."),
+    ("console.error_phone", "Số điện thoại quá dài.", "The phone number is too long."),
+    ("console.error_own_operator", "Bạn không thể tự bỏ vai trò quản trị của chính mình.", "You cannot remove your own operator role."),
     ("pki.malformed", "Chứng thư số không đọc được.", "The certificate cannot be read."),
     ("pki.expired", "Chứng thư số đã hết hạn. Vui lòng gia hạn với tổ chức cung cấp dịch vụ chứng thực chữ ký số.", "The certificate has expired. Please renew it with your certification service provider."),
     ("pki.not_yet_valid", "Chứng thư số chưa đến thời hạn có hiệu lực.", "The certificate is not valid yet."),
@@ -465,3 +476,14 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("method.eid_l2", "Định danh điện tử mức 2", "e-ID level 2"),
     ("method.eid_org", "Định danh điện tử tổ chức", "Organisation e-ID"),
 ];
+
+/// The message tables this context's services use (with the kernel's),
+/// for a catalog composed without the web crate (the CLI).
+pub fn message_tables() -> Vec<&'static [motcua_kernel::i18n::Message]> {
+    vec![
+        motcua_kernel::i18n::MESSAGES,
+        MESSAGES,
+        portal::MESSAGES,
+        onboarding::MESSAGES,
+    ]
+}

@@ -61,7 +61,7 @@ fn err(e: motcua_identity::service::ServiceError) -> anyhow::Error {
 }
 
 pub async fn run(cfg: &Config, cmd: CalendarCmd) -> Result<i32> {
-    let state = crate::app_state(cfg).await?;
+    let state = crate::cli_contexts(cfg).await?;
     let origin = Origin::cli();
     match cmd {
         CalendarCmd::Show { year } => {

@@ -10,9 +10,13 @@ use clap::{Parser, Subcommand};
 use config::Config;
 use motcua_domain::{Clock, Role, SystemClock};
 use motcua_identity::service::{self, NewAccountInput, Origin};
+use motcua_identity::IdentityContext;
+use motcua_kernel::i18n::Catalog;
+use motcua_kernel::Core;
 use motcua_kernel::Settings as WebConfig;
 use motcua_mail::Mailer;
-use motcua_store::{accounts, Store};
+use motcua_nsw::NswContext;
+use motcua_store::Store;
 use motcua_web::AppState;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -190,7 +194,10 @@ fn identity(cfg: &Config) -> Result<motcua_identity::Identity> {
     Ok(identity)
 }
 
-pub async fn app_state(cfg: &Config) -> Result<AppState> {
+/// The business contexts of a configuration, composed without HTTP: what
+/// the CLI's admin commands call. Their errors and mails are rendered from
+/// `catalog`.
+pub async fn contexts(cfg: &Config, catalog: Catalog) -> Result<NswContext> {
     let store = open_store(cfg).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let identity = identity(cfg)?;
@@ -199,10 +206,25 @@ pub async fn app_state(cfg: &Config) -> Result<AppState> {
     }
     let portal = motcua_identity::portal::Portal::from_config(&cfg.portal)
         .map_err(|e| anyhow::anyhow!("[portal]: {e}"))?;
-    Ok(AppState::new(store, web_config(cfg)?, clock, mailer(cfg)?)
+    let core = Core::new(store, web_config(cfg)?, clock, mailer(cfg)?, catalog)
+        .map_err(|e| anyhow::anyhow!(e))?;
+    let identity_ctx = IdentityContext::new(core)
         .map_err(|e| anyhow::anyhow!(e))?
         .with_identity(identity)
-        .with_portal(portal))
+        .with_portal(portal);
+    Ok(NswContext::new(identity_ctx))
+}
+
+/// The contexts without the web crate's page messages (admin commands).
+pub async fn cli_contexts(cfg: &Config) -> Result<NswContext> {
+    contexts(cfg, Catalog::from_tables(&motcua_nsw::message_tables())).await
+}
+
+/// The contexts with every page message, as the HTTP server's state.
+pub async fn app_state(cfg: &Config) -> Result<AppState> {
+    Ok(AppState::from_context(
+        contexts(cfg, motcua_web::i18n::catalog()).await?,
+    ))
 }
 
 async fn shutdown_signal(tx: tokio::sync::watch::Sender<bool>) {
@@ -340,9 +362,8 @@ fn hostname() -> String {
         .unwrap_or_else(|_| "node".into())
 }
 
-async fn find(state: &AppState, username: &str) -> Result<accounts::Account> {
-    let mut c = state.store.conn().await?;
-    match accounts::by_username(&mut c, username).await? {
+async fn find(core: &Core, username: &str) -> Result<motcua_store::accounts::Account> {
+    match motcua_identity::queries::account_by_username(core, username).await? {
         Some(a) => Ok(a),
         None => bail!("no account with username '{username}'"),
     }
@@ -356,10 +377,11 @@ fn parse_roles(roles: &[String]) -> Result<Vec<Role>> {
         .collect()
 }
 
+/// A service error for the terminal: the English text of its message key.
 pub fn service_err(e: service::ServiceError) -> anyhow::Error {
     match e {
         service::ServiceError::Invalid(key) => {
-            let cat = motcua_web::i18n::catalog();
+            let cat = Catalog::from_tables(&motcua_nsw::message_tables());
             anyhow::anyhow!("{} ({key})", cat.get(motcua_mail::Locale::En, key))
         }
         other => anyhow::anyhow!(other),
@@ -367,7 +389,7 @@ pub fn service_err(e: service::ServiceError) -> anyhow::Error {
 }
 
 async fn admin(cfg: &Config, cmd: Admin) -> Result<i32> {
-    let state = app_state(cfg).await?;
+    let state = cli_contexts(cfg).await?;
     let origin = Origin::cli();
     match cmd {
         Admin::CreateAccount {
@@ -395,10 +417,7 @@ async fn admin(cfg: &Config, cmd: Admin) -> Result<i32> {
             let (id, password) = service::create_account(&state, &origin, input)
                 .await
                 .map_err(service_err)?;
-            let a = {
-                let mut c = state.store.conn().await?;
-                accounts::get(&mut c, id).await?
-            };
+            let a = motcua_identity::queries::account(&state, id).await?;
             let username = a.map(|a| a.username).unwrap_or_default();
             println!("created account {id}: {username}");
             println!("initial password: {password}");
@@ -479,10 +498,7 @@ async fn demo(cfg: &Config, listener: std::net::TcpListener) -> Result<()> {
     }
     let state = app_state(cfg).await?;
     for (username, name, email, roles, password) in DEMO_ACCOUNTS {
-        let existing = {
-            let mut c = state.store.conn().await?;
-            accounts::by_username(&mut c, username).await?
-        };
+        let existing = motcua_identity::queries::account_by_username(&state, username).await?;
         if existing.is_some() {
             continue;
         }

@@ -28,28 +28,30 @@ pub struct RequestId(pub String);
 #[derive(Debug, Clone)]
 pub struct PreToken(pub String);
 
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 pub use motcua_domain::token::{random_token, sha256_hex};
 
-pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
+/// The value of the request cookie `name`, parsed by `axum-extra`'s cookie
+/// jar (the `cookie` crate: RFC 6265 pairs across every `Cookie` header).
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    CookieJar::from_headers(headers)
+        .get(name)
+        .map(|c| c.value().to_string())
 }
 
+/// A `Set-Cookie` value: path `/`, `HttpOnly`, `SameSite=Lax`, an optional
+/// `Max-Age`, and `Secure` when the portal is served over HTTPS.
 pub fn set_cookie(name: &str, value: &str, max_age_secs: Option<i64>, secure: bool) -> HeaderValue {
-    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    let mut c = Cookie::build((name.to_string(), value.to_string()))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure);
     if let Some(a) = max_age_secs {
-        c.push_str(&format!("; Max-Age={a}"));
+        c = c.max_age(time::Duration::seconds(a));
     }
-    if secure {
-        c.push_str("; Secure");
-    }
-    HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static("invalid=1"))
+    HeaderValue::from_str(&c.build().to_string())
+        .unwrap_or_else(|_| HeaderValue::from_static("invalid=1"))
 }
 
 pub fn csrf_for(secret: &[u8], binding: &str) -> String {
@@ -66,7 +68,7 @@ pub fn csrf_for(secret: &[u8], binding: &str) -> String {
 /// whatever the browser's own settings.
 pub fn locale_from(headers: &HeaderMap) -> Locale {
     match cookie(headers, LANG_COOKIE) {
-        Some(l) => Locale::parse(l),
+        Some(l) => Locale::parse(&l),
         None => Locale::Vi,
     }
 }
@@ -266,7 +268,7 @@ impl FromRequestParts<AppState> for Ctx {
             .unwrap_or_default();
         let mut viewer = None;
         if let Some(token) = cookie(&parts.headers, SESSION_COOKIE) {
-            viewer = load_viewer(state, token, now)
+            viewer = load_viewer(state, &token, now)
                 .await
                 .map_err(IntoResponse::into_response)?;
         }
@@ -281,7 +283,7 @@ impl FromRequestParts<AppState> for Ctx {
                 .extensions
                 .get::<PreToken>()
                 .map(|p| p.0.clone())
-                .or_else(|| cookie(&parts.headers, PRE_COOKIE).map(str::to_string))
+                .or_else(|| cookie(&parts.headers, PRE_COOKIE))
                 .unwrap_or_default(),
         };
         let csrf = csrf_for(&state.config.secret_key, &binding);

@@ -5,9 +5,9 @@
 pub use motcua_kernel::i18n::{Catalog, Message};
 
 /// The catalog of every context's messages (the tables are listed once,
-/// at the crate's root: [`crate::MESSAGE_TABLES`]).
+/// at the crate's root: [`crate::message_tables`]).
 pub fn catalog() -> Catalog {
-    Catalog::from_tables(crate::MESSAGE_TABLES)
+    Catalog::from_tables(&crate::message_tables())
 }
 
 pub const MESSAGES: &[(&str, &str, &str)] = &[
@@ -41,7 +41,6 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("login.invalid", "Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong username or password."),
     ("login.wait", "Bạn đã nhập sai nhiều lần. Vui lòng thử lại sau {secs} giây.", "Too many failed attempts. Please try again in {secs} seconds."),
     ("login.throttled", "Tài khoản tạm thời bị khóa do nhập sai mật khẩu nhiều lần. Vui lòng thử lại sau {until} hoặc liên hệ Đơn vị quản lý Cổng.", "The account is temporarily locked after too many wrong passwords. Try again after {until} (Vietnam time) or contact the Portal Management Unit."),
-    ("login.locked", "Tài khoản đang bị khóa. Vui lòng liên hệ Đơn vị quản lý Cổng.", "This account is locked. Please contact the Portal Management Unit."),
     ("login.initial_expired", "Mật khẩu ban đầu đã hết hạn. Hãy dùng chức năng Quên mật khẩu hoặc liên hệ Đơn vị quản lý Cổng.", "The initial password has expired. Use “Forgot your password?” or contact the Portal Management Unit."),
     ("pwchange.title", "Đổi mật khẩu", "Change password"),
     ("pwchange.forced", "Bạn đang dùng mật khẩu ban đầu. Hãy đặt mật khẩu mới trước khi tiếp tục.", "You are using an initial password. Set a new password before you continue."),
@@ -54,9 +53,6 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("password.too_long", "Mật khẩu quá dài: tối đa 128 ký tự.", "The password is too long: at most 128 characters."),
     ("password.common", "Mật khẩu này quá phổ biến và dễ bị đoán. Hãy chọn mật khẩu khác.", "This password is too common and easy to guess. Choose another one."),
     ("password.contains_username", "Mật khẩu không được chứa tên đăng nhập.", "The password must not contain the username."),
-    ("password.wrong_current", "Mật khẩu hiện tại không đúng.", "The current password is wrong."),
-    ("password.mismatch", "Hai lần nhập mật khẩu mới không khớp.", "The two new passwords do not match."),
-    ("password.same", "Mật khẩu mới phải khác mật khẩu hiện tại.", "The new password must differ from the current one."),
     ("forgot.title", "Quên mật khẩu", "Forgot password"),
     ("forgot.lead", "Nhập tên đăng nhập hoặc email đã đăng ký. Chúng tôi sẽ gửi liên kết đặt lại mật khẩu đến email của tài khoản.", "Enter your username or registered email. We will send a password reset link to the account's email."),
     ("forgot.who", "Tên đăng nhập hoặc email", "Username or email"),
@@ -65,26 +61,16 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("reset.title", "Đặt lại mật khẩu", "Reset password"),
     ("reset.lead", "Chọn mật khẩu mới cho tài khoản của bạn. Sau khi đặt lại, mọi phiên đăng nhập sẽ kết thúc.", "Choose a new password for your account. All sessions will end after the reset."),
     ("reset.submit", "Xác nhận đặt lại mật khẩu", "Confirm the new password"),
-    ("reset.invalid_link", "Liên kết không hợp lệ, đã được sử dụng hoặc đã hết hạn. Vui lòng yêu cầu liên kết mới.", "The link is invalid, already used or expired. Please ask for a new one."),
-    ("reset.who_required", "Vui lòng nhập tên đăng nhập hoặc email.", "Please enter your username or email."),
     ("error.title", "Có lỗi xảy ra", "Something went wrong"),
-    ("error.not_found", "Không tìm thấy trang bạn yêu cầu.", "The page you asked for does not exist."),
-    ("error.forbidden", "Bạn không có quyền truy cập trang này.", "You are not allowed to open this page."),
-    ("error.internal", "Hệ thống gặp sự cố. Dữ liệu bạn đã gửi trước đó không bị mất; vui lòng thử lại sau ít phút.", "The system had a problem. Nothing you submitted before is lost; please try again in a few minutes."),
-    ("error.bad_input", "Dữ liệu gửi lên không hợp lệ. Vui lòng kiểm tra và thử lại.", "The data sent is not valid. Please check it and try again."),
     ("error.method", "Thao tác này không được hỗ trợ tại địa chỉ này.", "This action is not supported at this address."),
     ("error.too_large", "Dữ liệu gửi lên vượt quá dung lượng cho phép.", "The data sent is larger than allowed."),
     ("error.csrf", "Phiên làm việc của biểu mẫu đã hết hạn. Vui lòng tải lại trang và thử lại.", "The form's session has expired. Please reload the page and try again."),
     ("error.username", "Tên đăng nhập gồm 3–64 ký tự: chữ thường không dấu, số, dấu chấm, gạch dưới hoặc gạch ngang.", "A username has 3–64 characters: lower-case letters, digits, dot, underscore or hyphen."),
-    ("error.email", "Địa chỉ email không hợp lệ.", "The email address is not valid."),
     ("error.personal_id", "Số định danh cá nhân phải gồm 12 chữ số.", "The personal identification number must have 12 digits."),
     ("error.tax_code", "Mã số thuế không hợp lệ (10 chữ số, hoặc 13 chữ số với mã chi nhánh).", "The tax code is not valid (10 digits, or 13 with a branch suffix)."),
-    ("error.role", "Vai trò không hợp lệ.", "Unknown role."),
     ("error.full_name", "Vui lòng nhập họ và tên.", "Please enter the full name."),
-    ("error.username_taken", "Tên đăng nhập đã được sử dụng.", "This username is already taken."),
     ("account.title", "Tài khoản của tôi", "My account"),
     ("account.full_name", "Họ và tên", "Full name"),
-    ("account.username", "Tên đăng nhập", "Username"),
     ("account.email", "Email", "Email"),
     ("account.roles", "Vai trò", "Roles"),
     ("account.status", "Trạng thái", "Status"),
@@ -155,7 +141,6 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("console.lock", "Khóa tài khoản", "Lock account"),
     ("console.unlock_reason", "Lý do mở khóa (bắt buộc)", "Reason for unlocking (required)"),
     ("console.unlock", "Mở khóa tài khoản", "Unlock account"),
-    ("console.reason_required", "Vui lòng nhập lý do (ít nhất 3 ký tự).", "Please give a reason (at least 3 characters)."),
     ("console.actor", "Người thực hiện", "Actor"),
     ("console.action", "Thao tác", "Action"),
     ("console.detail", "Chi tiết", "Detail"),
@@ -189,11 +174,6 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("systems.save", "Lưu thay đổi", "Save changes"),
     ("systems.rotate", "Cấp khóa ký mới (khóa cũ hết hiệu lực ngay)", "Issue a new signing secret (the old one stops working at once)"),
     ("systems.secret_once", "Khóa ký của hệ thống (chỉ hiển thị một lần — hãy chuyển an toàn cho đơn vị quản lý hệ thống):", "The system's signing secret (shown only once — hand it securely to the system's operators):"),
-    ("systems.error_code", "Mã hệ thống gồm 2–40 ký tự: chữ không dấu, số, '-' hoặc '_'.", "The system code has 2–40 characters: letters, digits, '-' or '_'."),
-    ("systems.error_code_taken", "Mã hệ thống này đã được dùng.", "This system code is already in use."),
-    ("systems.error_name", "Vui lòng nhập tên hệ thống và Bộ, ngành quản lý.", "Please give the system's name and owning ministry."),
-    ("systems.error_url", "Địa chỉ nhận sự kiện phải là URL http:// hoặc https:// hợp lệ.", "The endpoint must be a valid http:// or https:// URL."),
-    ("systems.error_types", "Vui lòng chọn ít nhất một loại sự kiện hợp lệ.", "Please choose at least one valid event type."),
     ("deliveries.title", "Gửi sự kiện", "Event deliveries"),
     ("deliveries.lead", "Mỗi sự kiện được gửi lại với thời gian chờ tăng dần cho đến khi hệ thống nhận xác nhận (HTTP 2xx); quá thời hạn thử lại thì chuyển vào danh sách thất bại để gửi lại thủ công.", "Each event is retried with growing delays until the system acknowledges it (HTTP 2xx); past the retry horizon it is moved to the failed list for manual redelivery."),
     ("deliveries.none", "Chưa có sự kiện nào.", "No deliveries yet."),
@@ -240,19 +220,13 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("calendar.adj_holiday", "Ngày lễ theo luật mới", "Holiday set by a later law"),
     ("calendar.adjustments", "Điều chỉnh theo thông báo của Chính phủ", "Adjustments announced by the Government"),
     ("calendar.no_adjustments", "Năm này chưa có điều chỉnh nào; lịch theo quy định của Bộ luật Lao động.", "No adjustment for this year; the calendar follows the Labour Code rules."),
-    ("calendar.remove", "Xóa", "Remove"),
     ("calendar.add", "Thêm hoặc sửa một ngày", "Add or change a day"),
     ("calendar.save", "Lưu", "Save"),
     ("calendar.saved", "Đã lưu điều chỉnh lịch.", "The calendar adjustment is saved."),
     ("calendar.removed", "Đã xóa điều chỉnh; ngày đó theo quy định chung.", "Adjustment removed; the day follows the general rules again."),
-    ("calendar.import", "Nhập tệp lịch", "Import a calendar file"),
     ("calendar.import_label", "Nội dung tệp lịch (định dạng như tệp tải về). Với mỗi năm có trong tệp, các điều chỉnh của năm đó được thay bằng nội dung tệp.", "The calendar file's content (the format of the downloaded file). For every year in the file, that year's adjustments are replaced by the file's."),
     ("calendar.imported", "Đã nhập tệp lịch cho năm {years}: {set} ngày cập nhật, {removed} ngày xóa, {unchanged} ngày không đổi.", "Calendar file imported for {years}: {set} days set, {removed} removed, {unchanged} unchanged."),
     ("calendar.error_import", "Không nhập được tệp lịch, không có thay đổi nào: {error}", "The calendar file was not imported and nothing changed: {error}"),
-    ("calendar.error_date", "Ngày không hợp lệ (định dạng năm-tháng-ngày).", "Invalid date (year-month-day)."),
-    ("calendar.error_kind", "Loại điều chỉnh không hợp lệ.", "Invalid kind of adjustment."),
-    ("calendar.error_reason", "Vui lòng nhập nội dung tiếng Việt, tiếng Anh và căn cứ (mỗi mục tối đa 300 ký tự).", "Please give the reason in Vietnamese and English and the source (300 characters at most each)."),
-    ("calendar.error_weekend", "Thứ Bảy, Chủ nhật đã là ngày nghỉ: chỉ có thể đánh dấu là ngày làm bù.", "Saturdays and Sundays are days off already: they can only be marked as worked."),
     ("calendar.history", "Lịch sử thay đổi", "Change history"),
     ("calendar.calc", "Tính thời hạn", "Deadline calculator"),
     ("calendar.calc_hint", "Theo Bộ luật Dân sự 2015 (Điều 147–148): không tính ngày tiếp nhận; nhận vào ngày nghỉ hoặc sau giờ chốt thì tính từ ngày làm việc kế tiếp; thời hạn kết thúc vào cuối giờ làm việc của ngày làm việc thứ N.", "Per the Civil Code 2015 (Art. 147–148): the day of receipt is not counted; receipt on a day off or after the cut-off counts from the next working day; the deadline ends at the close of office hours of the N-th working day."),
@@ -272,14 +246,10 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("sla.items", "Danh sách việc", "Items"),
     ("sla.none", "Không có việc nào đang chờ.", "Nothing is pending."),
     ("sla.subject", "Tổ chức, cá nhân", "For"),
-    ("sla.kind_provisioning", "Yêu cầu cấp tài khoản cán bộ", "Civil-servant account request"),
-    ("sla.kind_lifecycle", "Yêu cầu khóa, mở khóa, thu hồi tài khoản", "Lock, reactivation or revocation request"),
     ("console.edit_account", "Sửa thông tin tài khoản", "Edit the account"),
     ("console.full_name", "Họ và tên / tên tổ chức", "Full name / organization name"),
     ("console.phone", "Điện thoại", "Phone"),
     ("console.save_account", "Lưu thông tin tài khoản", "Save the account"),
-    ("console.error_phone", "Số điện thoại quá dài.", "The phone number is too long."),
-    ("console.error_own_operator", "Bạn không thể tự bỏ vai trò quản trị của chính mình.", "You cannot remove your own operator role."),
     ("flash.throttle_cleared", "Đã gỡ khóa do đăng nhập sai.", "The failed-login lock has been lifted."),
     ("console.throttle_kind.user", "Tên đăng nhập", "Username"),
     ("console.throttle_kind.ip", "Địa chỉ IP", "IP address"),
@@ -311,10 +281,10 @@ mod tests {
     #[test]
     fn keys_are_unique_across_tables() {
         assert_eq!(
-            Catalog::duplicates(crate::MESSAGE_TABLES),
+            Catalog::duplicates(&crate::message_tables()),
             Vec::<&str>::new()
         );
-        let total: usize = crate::MESSAGE_TABLES.iter().map(|t| t.len()).sum();
+        let total: usize = crate::message_tables().iter().map(|t| t.len()).sum();
         assert_eq!(catalog().keys().count(), total);
     }
 

@@ -20,18 +20,13 @@ use motcua_nsw::NswContext;
 use motcua_store::Store;
 use std::sync::Arc;
 
-/// Every context's message table, composed once here (the contexts own
-/// their tables; the catalog module names none of them).
-pub const MESSAGE_TABLES: &[&[i18n::Message]] = &[
-    i18n::MESSAGES,
-    motcua_nsw::registration::MESSAGES,
-    motcua_nsw::provisioning::MESSAGES,
-    motcua_nsw::lifecycle::MESSAGES,
-    motcua_identity::MESSAGES,
-    motcua_identity::portal::MESSAGES,
-    motcua_identity::onboarding::MESSAGES,
-    plain::MESSAGES,
-];
+/// Every message table: the pages' own and every context's (each context
+/// lists its tables and those of the contexts it builds on).
+pub fn message_tables() -> Vec<&'static [i18n::Message]> {
+    let mut t = vec![i18n::MESSAGES, plain::MESSAGES];
+    t.extend(motcua_nsw::message_tables());
+    t
+}
 
 /// Every context's open items with legal deadlines, composed once here.
 pub fn sla_sources() -> Vec<Arc<dyn motcua_kernel::sla::SlaSource>> {
@@ -70,10 +65,16 @@ impl AppState {
     ) -> Result<AppState, String> {
         let core = Core::new(store, config, clock, mailer, i18n::catalog())?;
         let identity = IdentityContext::new(core)?;
-        Ok(AppState {
-            nsw: NswContext::new(identity),
+        Ok(AppState::from_context(NswContext::new(identity)))
+    }
+
+    /// The HTTP state over contexts composed elsewhere (the composition
+    /// root builds them once, for the CLI and for the server alike).
+    pub fn from_context(nsw: NswContext) -> AppState {
+        AppState {
+            nsw,
             sla_sources: Arc::new(sla_sources()),
-        })
+        }
     }
 
     /// Replaces the footer's contact details and the legal documents.

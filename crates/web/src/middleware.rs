@@ -112,7 +112,7 @@ pub async fn csrf(State(state): State<AppState>, mut req: Request, next: Next) -
         let bindings: Vec<String> = [SESSION_COOKIE, PRE_COOKIE]
             .iter()
             .filter_map(|n| ctx::cookie(req.headers(), n))
-            .map(|b| ctx::csrf_for(secret, b))
+            .map(|b| ctx::csrf_for(secret, &b))
             .collect();
         let header_token = req
             .headers()

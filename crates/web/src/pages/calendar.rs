@@ -2,7 +2,7 @@
 //! and worked weekends, the announced adjustments with their history, a
 //! deadline calculator, and import/export of the adjustments file.
 use super::auth::origin;
-use super::{render, Chrome};
+use super::{render, Chrome, Operator};
 use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::AppState;
@@ -246,19 +246,17 @@ fn no_extra() -> Extra {
 
 pub async fn show(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Operator(ctx): Operator,
     Query(q): Query<CalendarQuery>,
 ) -> Response {
-    operator!(state, ctx);
     page(&state, &ctx, q, no_extra()).await
 }
 
 pub async fn set(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Operator(ctx): Operator,
     Form(f): Form<AdjustmentInput>,
 ) -> Response {
-    operator!(state, ctx);
     match calendar::set(&state, &origin(&ctx), &f).await {
         Ok(a) => Redirect::to(&format!(
             "/console/calendar?year={}&done=set",
@@ -296,10 +294,9 @@ pub struct RemoveForm {
 
 pub async fn remove(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Operator(ctx): Operator,
     Form(f): Form<RemoveForm>,
 ) -> Response {
-    operator!(state, ctx);
     match calendar::remove(&state, &origin(&ctx), &f.date).await {
         Ok(()) => {
             let year = f.date.get(..4).unwrap_or("");
@@ -318,10 +315,9 @@ pub struct ImportForm {
 
 pub async fn import(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Operator(ctx): Operator,
     Form(f): Form<ImportForm>,
 ) -> Response {
-    operator!(state, ctx);
     let c = Chrome::new(&state, &ctx);
     match calendar::import(&state, &origin(&ctx), &f.file_text).await {
         Ok(s) => {
@@ -367,8 +363,7 @@ pub async fn import(
     }
 }
 
-pub async fn export(State(state): State<AppState>, ctx: Ctx) -> Response {
-    operator!(state, ctx);
+pub async fn export(State(state): State<AppState>, _: Operator) -> Response {
     let text = tri!(calendar::export(&state).await);
     (
         [

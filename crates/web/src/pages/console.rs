@@ -2,7 +2,7 @@
 //! compromise reports, the job queue's dead letters, the audit trail.
 use super::account::activity_rows;
 use super::auth::origin;
-use super::{pager, render, role_key, Chrome};
+use super::{pager, render, role_key, Chrome, Operator};
 use crate::ctx::{self, Ctx};
 use crate::error::AppError;
 use crate::AppState;
@@ -30,8 +30,7 @@ struct Home {
     dead: i64,
 }
 
-pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
-    operator!(state, ctx);
+pub async fn home(State(state): State<AppState>, Operator(ctx): Operator) -> Response {
     let now = state.now();
     let accounts = tri!(queries::count_accounts(&state).await);
     let reports = tri!(queries::compromise_reports(&state, 1000).await).len();
@@ -100,11 +99,10 @@ const PER_PAGE: i64 = 20;
 /// or personal ID, paginated; htmx requests get only the results.
 pub async fn accounts(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Operator(ctx): Operator,
     headers: HeaderMap,
     Query(q): Query<SearchQuery>,
 ) -> Response {
-    operator!(state, ctx);
     let query: String = q.q.chars().take(100).collect();
     let page = q.page.unwrap_or(1).clamp(1, 100_000);
     let now = state.now();
@@ -283,8 +281,11 @@ async fn account_page(state: &AppState, ctx: &Ctx, id: i64, error: Option<String
     r
 }
 
-pub async fn account(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
-    operator!(state, ctx);
+pub async fn account(
+    State(state): State<AppState>,
+    Operator(ctx): Operator,
+    Path(id): Path<i64>,
+) -> Response {
     account_page(&state, &ctx, id, None).await
 }
 
@@ -310,22 +311,20 @@ async fn after_change(
 
 pub async fn lock(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Operator(ctx): Operator,
     Path(id): Path<i64>,
     Form(f): Form<ReasonForm>,
 ) -> Response {
-    operator!(state, ctx);
     let r = service::lock_account(&state, &origin(&ctx), id, &f.reason).await;
     after_change(&state, &ctx, id, r).await
 }
 
 pub async fn unlock(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Operator(ctx): Operator,
     Path(id): Path<i64>,
     Form(f): Form<ReasonForm>,
 ) -> Response {
-    operator!(state, ctx);
     let r = service::unlock_account(&state, &origin(&ctx), id, &f.reason).await;
     after_change(&state, &ctx, id, r).await
 }
@@ -346,8 +345,7 @@ struct JobsPage {
     dead: Vec<DeadRow>,
 }
 
-pub async fn jobs(State(state): State<AppState>, ctx: Ctx) -> Response {
-    operator!(state, ctx);
+pub async fn jobs(State(state): State<AppState>, Operator(ctx): Operator) -> Response {
     let c = Chrome::new(&state, &ctx);
     // Every state and kind in words; an unknown code (a newer node's) as is.
     let say = |what: &str, code: String| match crate::plain::job_key(&state.i18n, what, &code) {
@@ -371,8 +369,11 @@ pub async fn jobs(State(state): State<AppState>, ctx: Ctx) -> Response {
     render(&JobsPage { c, counts, dead })
 }
 
-pub async fn requeue(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
-    operator!(state, ctx);
+pub async fn requeue(
+    State(state): State<AppState>,
+    Operator(ctx): Operator,
+    Path(id): Path<i64>,
+) -> Response {
     match service::requeue_job(&state, &origin(&ctx), id).await {
         Ok(true) => Redirect::to("/console/jobs").into_response(),
         Ok(false) => AppError::NotFound.into_response(),
@@ -481,10 +482,9 @@ async fn party_filter(
 /// newest first, 50 a page by sequence number (R-OP-2).
 pub async fn audit(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Operator(ctx): Operator,
     Query(q): Query<AuditQuery>,
 ) -> Response {
-    operator!(state, ctx);
     let c = Chrome::new(&state, &ctx);
     let mut error = None;
     let mut filter = audit::Filter {
@@ -604,10 +604,9 @@ pub struct ClearThrottleForm {
 /// failures; audited.
 pub async fn clear_throttle(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Operator(ctx): Operator,
     Form(f): Form<ClearThrottleForm>,
 ) -> Response {
-    operator!(state, ctx);
     match service::clear_throttle(&state, &super::auth::origin(&ctx), &f.key).await {
         Ok(()) => Redirect::to("/console/throttles?m=throttle_cleared").into_response(),
         Err(e) => AppError::from(e).into_response(),
@@ -621,10 +620,9 @@ pub struct FlashQuery {
 
 pub async fn throttles(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Operator(ctx): Operator,
     Query(q): Query<FlashQuery>,
 ) -> Response {
-    operator!(state, ctx);
     let now = state.now();
     let entries = tri!(queries::recent_throttles(&state, now - 86_400_000, 500).await);
     let names: Vec<&str> = entries
@@ -684,8 +682,7 @@ struct ReportsPage {
     rows: Vec<ReportRow>,
 }
 
-pub async fn reports(State(state): State<AppState>, ctx: Ctx) -> Response {
-    operator!(state, ctx);
+pub async fn reports(State(state): State<AppState>, Operator(ctx): Operator) -> Response {
     let rows = tri!(queries::compromise_reports(&state, 500).await)
         .into_iter()
         .map(|r| ReportRow {
@@ -708,10 +705,9 @@ pub async fn reports(State(state): State<AppState>, ctx: Ctx) -> Response {
 /// An operator marks an unauthorized-use report handled.
 pub async fn handle_report(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Operator(ctx): Operator,
     Path(id): Path<i64>,
 ) -> Response {
-    operator!(state, ctx);
     match service::handle_report(&state, &origin(&ctx), id).await {
         Ok(true) => Redirect::to("/console/reports").into_response(),
         Ok(false) => AppError::NotFound.into_response(),
@@ -740,8 +736,7 @@ struct SlaPage {
 
 /// Everything pending with a legal deadline, earliest first, with the
 /// working time left (R-OP-3).
-pub async fn sla(State(state): State<AppState>, ctx: Ctx) -> Response {
-    operator!(state, ctx);
+pub async fn sla(State(state): State<AppState>, Operator(ctx): Operator) -> Response {
     let c = Chrome::new(&state, &ctx);
     let items = tri!(state.sla_items().await);
     let counts = motcua_kernel::sla::counts(&items, &state.sla_kinds(), state.now())
@@ -768,11 +763,10 @@ pub async fn sla(State(state): State<AppState>, ctx: Ctx) -> Response {
 /// An operator edits an account's name, contact details and roles.
 pub async fn edit(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Operator(ctx): Operator,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    operator!(state, ctx);
     let get = |k: &str| {
         pairs
             .iter()

@@ -12,7 +12,7 @@ use axum::response::Response;
 /// The operator's console (`/console`, `/console/…`) is closed to everyone
 /// else before any handler or form parsing runs: anonymous visitors go to
 /// the login page, other roles get 403. Each handler checks again
-/// (`operator!`), so a route added outside this prefix is not left open.
+/// (the `Operator` extractor), so a route added outside this prefix is not left open.
 pub async fn console_gate(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
     if path != "/console" && !path.starts_with("/console/") {
@@ -27,7 +27,7 @@ pub async fn console_gate(State(state): State<AppState>, req: Request, next: Nex
         Ok(c) => c,
         Err(r) => return r,
     };
-    // As the handlers' `operator!`: an initial or expired password is
+    // As the handlers' `Operator` extractor: an initial or expired password is
     // changed first, then the role decides.
     if let Err(r) = super::auth::ready_user(&state, &ctx).await {
         return r;

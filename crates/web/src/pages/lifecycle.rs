@@ -3,7 +3,7 @@
 //! operator's queue, decisions, ministry notices and reactivation requests.
 use super::auth::{origin, ready_user};
 use super::registration::left_text;
-use super::{render, Chrome, MessagePage};
+use super::{render, Chrome, MessagePage, Operator};
 use crate::ctx::{self, Ctx, SESSION_COOKIE};
 use crate::error::AppError;
 use crate::AppState;
@@ -126,26 +126,39 @@ struct HolderPage {
     rows: Vec<Row>,
 }
 
-macro_rules! holder {
-    ($state:expr, $ctx:expr) => {{
-        if let Err(r) = ready_user(&$state, &$ctx).await {
-            return r;
-        }
-        let Some(v) = $ctx.viewer.as_ref() else {
-            return Redirect::to("/login").into_response();
+/// A logged-in account that may ask for lifecycle changes, with no
+/// pending password change; anyone else is refused before the handler
+/// runs (login redirect, password change redirect, or a 403 page).
+pub struct Holder {
+    ctx: Ctx,
+    account: Account,
+}
+
+impl axum::extract::FromRequestParts<AppState> for Holder {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let ctx = Ctx::from_request_parts(parts, state).await?;
+        ready_user(state, &ctx).await?;
+        let Some(v) = ctx.viewer.as_ref() else {
+            return Err(Redirect::to("/login").into_response());
         };
         if !lc::may_request(&v.account) {
             let mut r = render(&MessagePage {
-                c: Chrome::new(&$state, &$ctx),
+                c: Chrome::new(state, &ctx),
                 title: "lc.title",
                 body: "lc.error_role",
                 link: None,
             });
             *r.status_mut() = StatusCode::FORBIDDEN;
-            return r;
+            return Err(r);
         }
-        v.account.clone()
-    }};
+        let account = v.account.clone();
+        Ok(Holder { ctx, account })
+    }
 }
 
 async fn holder_render(
@@ -180,10 +193,9 @@ pub struct FlashQuery {
 
 pub async fn holder_page(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Holder { ctx, account }: Holder,
     Query(q): Query<FlashQuery>,
 ) -> Response {
-    let account = holder!(state, ctx);
     holder_render(&state, &ctx, &account, None, q.m.as_deref()).await
 }
 
@@ -212,10 +224,9 @@ async fn after_request(
 
 pub async fn scheduled(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Holder { ctx, account }: Holder,
     Form(f): Form<ScheduledForm>,
 ) -> Response {
-    let account = holder!(state, ctx);
     let r = lc::request_scheduled_lock(
         &state,
         &origin(&ctx),
@@ -238,10 +249,9 @@ pub struct ReasonForm {
 
 pub async fn emergency(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Holder { ctx, account }: Holder,
     Form(f): Form<ReasonForm>,
 ) -> Response {
-    let account = holder!(state, ctx);
     match lc::request_emergency_lock(&state, &origin(&ctx), &account, &f.reason).await {
         Ok(_) => {
             let mut c = Chrome::new(&state, &ctx);
@@ -265,10 +275,9 @@ pub async fn emergency(
 
 pub async fn revocation(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Holder { ctx, account }: Holder,
     Form(f): Form<ReasonForm>,
 ) -> Response {
-    let account = holder!(state, ctx);
     let r = lc::request_revocation(
         &state,
         &origin(&ctx),
@@ -290,8 +299,7 @@ struct QueuePage {
     recent: Vec<Row>,
 }
 
-pub async fn queue(State(state): State<AppState>, ctx: Ctx) -> Response {
-    operator!(state, ctx);
+pub async fn queue(State(state): State<AppState>, Operator(ctx): Operator) -> Response {
     let c = Chrome::new(&state, &ctx);
     let (pending, decided) = tri!(motcua_nsw::queries::lifecycle_queue(&state, 20).await);
     let rows = tri!(rows(&state, &c, pending).await);
@@ -337,8 +345,11 @@ async fn detail_page(
     )
 }
 
-pub async fn detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
-    operator!(state, ctx);
+pub async fn detail(
+    State(state): State<AppState>,
+    Operator(ctx): Operator,
+    Path(id): Path<i64>,
+) -> Response {
     detail_page(&state, &ctx, id, None).await
 }
 
@@ -352,11 +363,10 @@ pub struct DecideForm {
 
 pub async fn decide(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Operator(ctx): Operator,
     Path(id): Path<i64>,
     Form(f): Form<DecideForm>,
 ) -> Response {
-    operator!(state, ctx);
     let Some(action) = Action::parse(&f.action) else {
         return detail_page(&state, &ctx, id, Some("lc.error_action")).await;
     };
@@ -418,10 +428,9 @@ async fn account_render(
 
 pub async fn account_page(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Operator(ctx): Operator,
     Path(id): Path<i64>,
 ) -> Response {
-    operator!(state, ctx);
     account_render(&state, &ctx, id, None).await
 }
 
@@ -441,11 +450,10 @@ async fn after_record(
 
 pub async fn ministry_notice(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Operator(ctx): Operator,
     Path(id): Path<i64>,
     Form(f): Form<MinistryNotice>,
 ) -> Response {
-    operator!(state, ctx);
     let r = lc::record_ministry_notice(&state, &origin(&ctx), id, &f).await;
     after_record(&state, &ctx, id, r).await
 }
@@ -458,11 +466,10 @@ pub struct ReactivationForm {
 
 pub async fn reactivation(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Operator(ctx): Operator,
     Path(id): Path<i64>,
     Form(f): Form<ReactivationForm>,
 ) -> Response {
-    operator!(state, ctx);
     let r = lc::record_reactivation(&state, &origin(&ctx), id, &f.reason).await;
     after_record(&state, &ctx, id, r).await
 }

@@ -6,7 +6,7 @@
 //! - Ministry managers: `/ministry/requests` (their ministry's requests
 //!   only), a form or a CSV/XLSX upload to submit one, the notice.
 use super::auth::{origin, ready_user};
-use super::{render, Chrome};
+use super::{render, Chrome, Operator};
 use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::AppState;
@@ -132,10 +132,9 @@ async fn ministries_page(
 
 pub async fn ministries(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Operator(ctx): Operator,
     Query(q): Query<DoneQuery>,
 ) -> Response {
-    operator!(state, ctx);
     ministries_page(
         &state,
         &ctx,
@@ -157,10 +156,9 @@ pub struct MinistryForm {
 
 pub async fn create_ministry(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Operator(ctx): Operator,
     Form(f): Form<MinistryForm>,
 ) -> Response {
-    operator!(state, ctx);
     match prov::create_ministry(&state, &origin(&ctx), &f.code, &f.name).await {
         Ok(id) => {
             Redirect::to(&format!("/console/ministries/{id}?done=ministry_saved")).into_response()
@@ -182,11 +180,10 @@ pub struct BasisForm {
 
 pub async fn update_basis(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Operator(ctx): Operator,
     Path(code): Path<String>,
     Form(f): Form<BasisForm>,
 ) -> Response {
-    operator!(state, ctx);
     match prov::update_legal_basis(&state, &origin(&ctx), &code, &f.working_days, &f.ministries)
         .await
     {
@@ -243,11 +240,10 @@ async fn ministry_page(
 
 pub async fn ministry(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Operator(ctx): Operator,
     Path(id): Path<i64>,
     Query(q): Query<DoneQuery>,
 ) -> Response {
-    operator!(state, ctx);
     ministry_page(&state, &ctx, id, None, q.done.as_deref()).await
 }
 
@@ -268,11 +264,10 @@ pub struct ChangeForm {
 /// One form target for every change to a ministry: `action` says which.
 pub async fn change_ministry(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Operator(ctx): Operator,
     Path(mid): Path<i64>,
     Form(f): Form<ChangeForm>,
 ) -> Response {
-    operator!(state, ctx);
     let o = origin(&ctx);
     let catalog = |ch: CatalogChange| {
         let (state, o) = (&state, &o);
@@ -469,8 +464,7 @@ struct QueuePage {
     done: Vec<RequestRow>,
 }
 
-pub async fn queue(State(state): State<AppState>, ctx: Ctx) -> Response {
-    operator!(state, ctx);
+pub async fn queue(State(state): State<AppState>, Operator(ctx): Operator) -> Response {
     let open =
         tri!(q::provisioning_requests(&state, None, Some(ProvisioningStatus::Open), 500).await);
     let done = tri!(
@@ -517,11 +511,10 @@ async fn review_page(
 
 pub async fn review(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Operator(ctx): Operator,
     Path(id): Path<i64>,
     Query(q): Query<DoneQuery>,
 ) -> Response {
-    operator!(state, ctx);
     review_page(&state, &ctx, id, None, q.done.as_deref()).await
 }
 
@@ -557,10 +550,9 @@ async fn decided(
 
 pub async fn grant(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Operator(ctx): Operator,
     Path((id, pid)): Path<(i64, i64)>,
 ) -> Response {
-    operator!(state, ctx);
     let r = prov::grant(&state, &origin(&ctx), id, pid).await;
     decided(&state, &ctx, id, r).await
 }
@@ -573,21 +565,19 @@ pub struct RefuseForm {
 
 pub async fn refuse(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Operator(ctx): Operator,
     Path((id, pid)): Path<(i64, i64)>,
     Form(f): Form<RefuseForm>,
 ) -> Response {
-    operator!(state, ctx);
     let r = prov::refuse(&state, &origin(&ctx), id, pid, &f.reason).await;
     decided(&state, &ctx, id, r).await
 }
 
 pub async fn console_notice(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Operator(ctx): Operator,
     Path(id): Path<i64>,
 ) -> Response {
-    operator!(state, ctx);
     match prov::notice_pdf(&state, &origin(&ctx), id).await {
         Ok((reference, pdf)) => pdf_response(&reference, pdf),
         Err(ServiceError::Invalid(_)) => AppError::NotFound.into_response(),
@@ -598,10 +588,9 @@ pub async fn console_notice(
 /// The file a manager uploaded, as received (operators only).
 pub async fn uploaded_file(
     State(state): State<AppState>,
-    ctx: Ctx,
+    _: Operator,
     Path(id): Path<i64>,
 ) -> Response {
-    operator!(state, ctx);
     let Some((r, a)) = tri!(q::uploaded_file(&state, id).await) else {
         return AppError::NotFound.into_response();
     };
@@ -669,15 +658,6 @@ impl axum::extract::FromRequestParts<AppState> for Managed {
     }
 }
 
-macro_rules! manager {
-    ($state:expr, $ctx:expr) => {
-        match manager(&$state, &$ctx).await {
-            Ok(x) => x,
-            Err(r) => return r,
-        }
-    };
-}
-
 #[derive(Template)]
 #[template(path = "ministry/requests.html")]
 struct MyRequestsPage {
@@ -686,8 +666,10 @@ struct MyRequestsPage {
     rows: Vec<RequestRow>,
 }
 
-pub async fn my_requests(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let (_, ministry) = manager!(state, ctx);
+pub async fn my_requests(
+    State(state): State<AppState>,
+    Managed { ctx, ministry, .. }: Managed,
+) -> Response {
     let rows = tri!(q::provisioning_requests(&state, Some(ministry.id), None, 500).await);
     let c = Chrome::new(&state, &ctx);
     let rows = tri!(request_rows(&state, &c, ctx.locale, rows).await);
@@ -789,8 +771,10 @@ async fn new_request_page(
     }
 }
 
-pub async fn new_request(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let (_, ministry) = manager!(state, ctx);
+pub async fn new_request(
+    State(state): State<AppState>,
+    Managed { ctx, ministry, .. }: Managed,
+) -> Response {
     let rows = vec![FormRow::default(); DEFAULT_ROWS];
     new_request_page(&state, &ctx, ministry, "", rows, &[]).await
 }
@@ -982,11 +966,10 @@ async fn own_request(
 
 pub async fn my_request(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Managed { ctx, ministry, .. }: Managed,
     Path(id): Path<i64>,
     Query(q): Query<DoneQuery>,
 ) -> Response {
-    let (_, ministry) = manager!(state, ctx);
     let r = match own_request(&state, &ministry, id).await {
         Ok(r) => r,
         Err(resp) => return resp,
@@ -1004,8 +987,11 @@ pub async fn my_request(
     })
 }
 
-pub async fn my_notice(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
-    let (_, ministry) = manager!(state, ctx);
+pub async fn my_notice(
+    State(state): State<AppState>,
+    Managed { ctx, ministry, .. }: Managed,
+    Path(id): Path<i64>,
+) -> Response {
     if let Err(resp) = own_request(&state, &ministry, id).await {
         return resp;
     }

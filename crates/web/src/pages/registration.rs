@@ -1,7 +1,7 @@
 //! Pages: declarant registration (public: form, email verification,
 //! status and correction) and the operator's review queue (R-ID-1…4).
 use super::auth::origin;
-use super::{pager, render, Chrome, MessagePage};
+use super::{pager, render, Chrome, MessagePage, Operator};
 use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::AppState;
@@ -810,10 +810,9 @@ pub async fn left_text(
 
 pub async fn queue(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Operator(ctx): Operator,
     Query(q): Query<QueueQuery>,
 ) -> Response {
-    operator!(state, ctx);
     let c = Chrome::new(&state, &ctx);
     // An unknown filter shows the open profiles, as no filter does.
     let filter = RegistrationStatus::parse(&q.status);
@@ -915,13 +914,15 @@ async fn detail_page(
     resp
 }
 
-pub async fn detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
-    operator!(state, ctx);
+pub async fn detail(
+    State(state): State<AppState>,
+    Operator(ctx): Operator,
+    Path(id): Path<i64>,
+) -> Response {
     detail_page(&state, &ctx, id, None).await
 }
 
-pub async fn document(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
-    operator!(state, ctx);
+pub async fn document(State(state): State<AppState>, _: Operator, Path(id): Path<i64>) -> Response {
     let Some((r, a)) = tri!(motcua_nsw::queries::registration_document(&state, id).await) else {
         return AppError::NotFound.into_response();
     };
@@ -964,11 +965,10 @@ pub struct DecideForm {
 
 pub async fn decide(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Operator(ctx): Operator,
     Path(id): Path<i64>,
     AxForm(f): AxForm<DecideForm>,
 ) -> Response {
-    operator!(state, ctx);
     let Some(d) = Decision::parse(&f.action) else {
         return detail_page(&state, &ctx, id, Some("reg.error_action")).await;
     };

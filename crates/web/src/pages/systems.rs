@@ -1,7 +1,7 @@
 //! Operator console: specialized processing systems (R-ID-5) and the
 //! deliveries of account events to them, with redelivery of dead letters.
 use super::auth::origin;
-use super::{render, Chrome};
+use super::{render, Chrome, Operator};
 use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::AppState;
@@ -117,8 +117,7 @@ async fn list_page(
     r
 }
 
-pub async fn list(State(state): State<AppState>, ctx: Ctx) -> Response {
-    operator!(state, ctx);
+pub async fn list(State(state): State<AppState>, Operator(ctx): Operator) -> Response {
     let form = SystemInput {
         active: true,
         ..SystemInput::default()
@@ -128,10 +127,9 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx) -> Response {
 
 pub async fn register(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Operator(ctx): Operator,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    operator!(state, ctx);
     let (input, _) = input_from(&pairs);
     match motcua_nsw::systems::register_system(&state, &origin(&ctx), &input).await {
         Ok((id, secret)) => system_page(&state, &ctx, id, Some(secret), None, None).await,
@@ -229,18 +227,20 @@ async fn system_page(
     r
 }
 
-pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
-    operator!(state, ctx);
+pub async fn show(
+    State(state): State<AppState>,
+    Operator(ctx): Operator,
+    Path(id): Path<i64>,
+) -> Response {
     system_page(&state, &ctx, id, None, None, None).await
 }
 
 pub async fn update(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Operator(ctx): Operator,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    operator!(state, ctx);
     let (input, rotate) = input_from(&pairs);
     match motcua_nsw::systems::update_system(&state, &origin(&ctx), id, &input, rotate).await {
         Ok(Some(secret)) => system_page(&state, &ctx, id, Some(secret), None, None).await,
@@ -272,10 +272,9 @@ const STATUSES: &[&str] = &["pending", "sending", "delivered", "dead"];
 
 pub async fn deliveries(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Operator(ctx): Operator,
     Query(q): Query<DeliveriesQuery>,
 ) -> Response {
-    operator!(state, ctx);
     let status = if STATUSES.contains(&q.status.as_str()) {
         q.status
     } else {
@@ -295,8 +294,11 @@ pub async fn deliveries(
     })
 }
 
-pub async fn redeliver(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
-    operator!(state, ctx);
+pub async fn redeliver(
+    State(state): State<AppState>,
+    Operator(ctx): Operator,
+    Path(id): Path<i64>,
+) -> Response {
     match motcua_nsw::systems::redeliver(&state, &origin(&ctx), id).await {
         Ok(true) => Redirect::to("/console/deliveries?status=dead").into_response(),
         Ok(false) => AppError::NotFound.into_response(),
