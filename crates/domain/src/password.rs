@@ -1,7 +1,7 @@
 //! Password policy after NIST SP 800-63B §3.1.1.2: a minimum length (8, or
 //! 12 for operators), a generous maximum, a check against a list of common
 //! passwords, and no composition rules.
-use rand::Rng;
+use rand::RngExt;
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
@@ -72,13 +72,13 @@ pub fn check(password: &str, username: &str, operator: bool) -> Result<(), Polic
 /// look-alikes (0/O, 1/l/I), grouped for dictation over the phone.
 pub fn generate_initial() -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut rng = rand::thread_rng();
+    let mut rng = rand::rng();
     let mut s = String::with_capacity(17);
     for i in 0..14 {
         if i > 0 && i % 5 == 0 {
             s.push('-');
         }
-        s.push(ALPHABET[rng.gen_range(0..ALPHABET.len())] as char);
+        s.push(ALPHABET[rng.random_range(0..ALPHABET.len())] as char);
     }
     s
 }

@@ -1,13 +1,13 @@
 //! Random tokens and their digests (sessions, links, challenges): the
 //! token is handed out once, only its SHA-256 is stored.
 use base64::Engine;
-use rand::RngCore;
+use rand::Rng;
 use sha2::{Digest, Sha256};
 
 /// 32 random bytes, URL-safe base64 without padding (43 characters).
 pub fn random_token() -> String {
     let mut b = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut b);
+    rand::rng().fill_bytes(&mut b);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
 }
 

@@ -2,7 +2,7 @@
 //! characters drawn as SVG paths from the bundled DejaVu font, each
 //! scaled, rotated and shifted at random, over noise curves. The answer is
 //! stored hashed with the captcha's id and can be tried once.
-use rand::Rng;
+use rand::RngExt;
 use std::fmt::Write;
 
 static FONT: &[u8] = include_bytes!("../../web/assets/fonts/DejaVuSans-Bold.ttf");
@@ -15,9 +15,9 @@ pub const HEIGHT: f32 = 72.0;
 
 /// A fresh random answer.
 pub fn new_answer() -> String {
-    let mut rng = rand::thread_rng();
+    let mut rng = rand::rng();
     (0..LEN)
-        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
         .collect()
 }
 
@@ -81,7 +81,7 @@ impl ttf_parser::OutlineBuilder for PathWriter<'_> {
 
 /// The SVG image of `answer`.
 pub fn render_svg(answer: &str) -> String {
-    let mut rng = rand::thread_rng();
+    let mut rng = rand::rng();
     let mut svg = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{HEIGHT}\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\">\
          <rect width=\"100%\" height=\"100%\" fill=\"#f4f1ea\"/>"
@@ -91,18 +91,18 @@ pub fn render_svg(answer: &str) -> String {
         let _ = write!(
             svg,
             "<path d=\"M{:.0} {:.0} C{:.0} {:.0} {:.0} {:.0} {:.0} {:.0}\" stroke=\"#{:02x}{:02x}{:02x}\" stroke-width=\"{:.1}\" fill=\"none\"/>",
-            rng.gen_range(0.0..30.0),
-            rng.gen_range(0.0..HEIGHT),
-            rng.gen_range(40.0..100.0),
-            rng.gen_range(0.0..HEIGHT),
-            rng.gen_range(120.0..180.0),
-            rng.gen_range(0.0..HEIGHT),
-            rng.gen_range(190.0..WIDTH),
-            rng.gen_range(0.0..HEIGHT),
-            rng.gen_range(90..180),
-            rng.gen_range(90..180),
-            rng.gen_range(90..180),
-            rng.gen_range(1.0..2.5),
+            rng.random_range(0.0..30.0),
+            rng.random_range(0.0..HEIGHT),
+            rng.random_range(40.0..100.0),
+            rng.random_range(0.0..HEIGHT),
+            rng.random_range(120.0..180.0),
+            rng.random_range(0.0..HEIGHT),
+            rng.random_range(190.0..WIDTH),
+            rng.random_range(0.0..HEIGHT),
+            rng.random_range(90..180),
+            rng.random_range(90..180),
+            rng.random_range(90..180),
+            rng.random_range(1.0..2.5),
         );
     }
     if let Ok(face) = ttf_parser::Face::parse(FONT, 0) {
@@ -121,15 +121,15 @@ pub fn render_svg(answer: &str) -> String {
                     )
                 })
                 .unwrap_or((upem / 3.0, upem / 3.0));
-            let angle: f32 = rng.gen_range(-0.45..0.45);
+            let angle: f32 = rng.random_range(-0.45..0.45);
             let mut d = String::new();
             let mut w = PathWriter {
                 out: &mut d,
-                s: rng.gen_range(38.0..48.0) / upem,
+                s: rng.random_range(38.0..48.0) / upem,
                 cos: angle.cos(),
                 sin: angle.sin(),
-                ox: 10.0 + slot * (i as f32 + 0.5) + rng.gen_range(-4.0..4.0),
-                oy: HEIGHT / 2.0 + rng.gen_range(-7.0..7.0),
+                ox: 10.0 + slot * (i as f32 + 0.5) + rng.random_range(-4.0..4.0),
+                oy: HEIGHT / 2.0 + rng.random_range(-7.0..7.0),
                 cx,
                 cy,
             };
@@ -137,9 +137,9 @@ pub fn render_svg(answer: &str) -> String {
             let _ = write!(
                 svg,
                 "<path d=\"{d}\" fill=\"#{:02x}{:02x}{:02x}\"/>",
-                rng.gen_range(20..90),
-                rng.gen_range(20..90),
-                rng.gen_range(60..120)
+                rng.random_range(20..90),
+                rng.random_range(20..90),
+                rng.random_range(60..120)
             );
         }
     }
@@ -148,10 +148,10 @@ pub fn render_svg(answer: &str) -> String {
         let _ = write!(
             svg,
             "<path d=\"M0 {:.0} Q{:.0} {:.0} {WIDTH} {:.0}\" stroke=\"#555\" stroke-width=\"1.2\" fill=\"none\"/>",
-            rng.gen_range(10.0..HEIGHT - 10.0),
-            rng.gen_range(60.0..160.0),
-            rng.gen_range(0.0..HEIGHT),
-            rng.gen_range(10.0..HEIGHT - 10.0),
+            rng.random_range(10.0..HEIGHT - 10.0),
+            rng.random_range(60.0..160.0),
+            rng.random_range(0.0..HEIGHT),
+            rng.random_range(10.0..HEIGHT - 10.0),
         );
     }
     svg.push_str("</svg>");
@@ -183,9 +183,9 @@ const WORDS_EN: [&str; 10] = [
 
 /// A question in words and its answer in digits.
 pub fn new_question(locale: motcua_mail::Locale) -> (String, String) {
-    let mut rng = rand::thread_rng();
-    let a = rng.gen_range(1..10usize);
-    let b = rng.gen_range(1..10usize);
+    let mut rng = rand::rng();
+    let a = rng.random_range(1..10usize);
+    let b = rng.random_range(1..10usize);
     let q = match locale {
         motcua_mail::Locale::Vi => format!(
             "{} cộng {} bằng bao nhiêu? Trả lời bằng chữ số.",

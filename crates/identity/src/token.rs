@@ -24,7 +24,7 @@ use motcua_pki::challenge::{Challenge, ChallengeError, Purpose};
 use motcua_pki::{Chain, PkiError};
 use motcua_store::identity::{self as store, CertificateRow, ChallengeRow, Signup};
 use motcua_store::{accounts, audit, AnyConnection};
-use rand::Rng;
+use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
 /// How long a sign-up waits for its form and then its email code.
@@ -414,7 +414,7 @@ pub(crate) async fn identity_taken(
 
 /// A 6-digit code and its stored hash.
 pub fn new_code(signup_id: &str) -> (String, String) {
-    let code = format!("{:06}", rand::thread_rng().gen_range(0..1_000_000));
+    let code = format!("{:06}", rand::rng().random_range(0..1_000_000));
     let hash = code_hash(signup_id, &code);
     (code, hash)
 }

@@ -63,6 +63,23 @@ impl Catalog {
     }
 }
 
+/// The kernel's messages: the generic errors every context returns and
+/// the holiday calendar's (Vietnamese, English).
+pub const MESSAGES: &[Message] = &[
+    ("error.not_found", "Không tìm thấy trang bạn yêu cầu.", "The page you asked for does not exist."),
+    ("error.forbidden", "Bạn không có quyền truy cập trang này.", "You are not allowed to open this page."),
+    ("error.internal", "Hệ thống gặp sự cố. Dữ liệu bạn đã gửi trước đó không bị mất; vui lòng thử lại sau ít phút.", "The system had a problem. Nothing you submitted before is lost; please try again in a few minutes."),
+    ("error.bad_input", "Dữ liệu gửi lên không hợp lệ. Vui lòng kiểm tra và thử lại.", "The data sent is not valid. Please check it and try again."),
+    ("error.email", "Địa chỉ email không hợp lệ.", "The email address is not valid."),
+    ("error.username_taken", "Tên đăng nhập đã được sử dụng.", "This username is already taken."),
+    ("calendar.remove", "Xóa", "Remove"),
+    ("calendar.import", "Nhập tệp lịch", "Import a calendar file"),
+    ("calendar.error_date", "Ngày không hợp lệ (định dạng năm-tháng-ngày).", "Invalid date (year-month-day)."),
+    ("calendar.error_kind", "Loại điều chỉnh không hợp lệ.", "Invalid kind of adjustment."),
+    ("calendar.error_reason", "Vui lòng nhập nội dung tiếng Việt, tiếng Anh và căn cứ (mỗi mục tối đa 300 ký tự).", "Please give the reason in Vietnamese and English and the source (300 characters at most each)."),
+    ("calendar.error_weekend", "Thứ Bảy, Chủ nhật đã là ngày nghỉ: chỉ có thể đánh dấu là ngày làm bù.", "Saturdays and Sundays are days off already: they can only be marked as worked."),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,20 +97,3 @@ mod tests {
         assert!(Catalog::duplicates(&[A]).is_empty());
     }
 }
-
-/// The kernel's messages: the generic errors every context returns and
-/// the holiday calendar's (Vietnamese, English).
-pub const MESSAGES: &[Message] = &[
-    ("error.not_found", "Không tìm thấy trang bạn yêu cầu.", "The page you asked for does not exist."),
-    ("error.forbidden", "Bạn không có quyền truy cập trang này.", "You are not allowed to open this page."),
-    ("error.internal", "Hệ thống gặp sự cố. Dữ liệu bạn đã gửi trước đó không bị mất; vui lòng thử lại sau ít phút.", "The system had a problem. Nothing you submitted before is lost; please try again in a few minutes."),
-    ("error.bad_input", "Dữ liệu gửi lên không hợp lệ. Vui lòng kiểm tra và thử lại.", "The data sent is not valid. Please check it and try again."),
-    ("error.email", "Địa chỉ email không hợp lệ.", "The email address is not valid."),
-    ("error.username_taken", "Tên đăng nhập đã được sử dụng.", "This username is already taken."),
-    ("calendar.remove", "Xóa", "Remove"),
-    ("calendar.import", "Nhập tệp lịch", "Import a calendar file"),
-    ("calendar.error_date", "Ngày không hợp lệ (định dạng năm-tháng-ngày).", "Invalid date (year-month-day)."),
-    ("calendar.error_kind", "Loại điều chỉnh không hợp lệ.", "Invalid kind of adjustment."),
-    ("calendar.error_reason", "Vui lòng nhập nội dung tiếng Việt, tiếng Anh và căn cứ (mỗi mục tối đa 300 ký tự).", "Please give the reason in Vietnamese and English and the source (300 characters at most each)."),
-    ("calendar.error_weekend", "Thứ Bảy, Chủ nhật đã là ngày nghỉ: chỉ có thể đánh dấu là ngày làm bù.", "Saturdays and Sundays are days off already: they can only be marked as worked."),
-];

@@ -20,7 +20,7 @@ use hmac::{Hmac, Mac};
 use motcua_domain::Millis;
 use motcua_store::events::{self, Delivery, Event};
 use motcua_store::{AnyConnection, StoreError};
-use rand::RngCore;
+use rand::Rng;
 use sha2::Sha256;
 use std::time::Duration;
 
@@ -73,7 +73,7 @@ impl EventsConfig {
 /// A new signing secret: `whsec_` + base64 of 32 random bytes.
 pub fn generate_secret() -> String {
     let mut key = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut key);
+    rand::rng().fill_bytes(&mut key);
     format!("whsec_{}", B64.encode(key))
 }
 
@@ -115,7 +115,7 @@ pub async fn emit(
     now: Millis,
 ) -> Result<(), StoreError> {
     let mut raw = [0u8; 16];
-    rand::thread_rng().fill_bytes(&mut raw);
+    rand::rng().fill_bytes(&mut raw);
     let id = format!("msg_{}", hex::encode(raw));
     let payload = serde_json::json!({
         "type": kind,

@@ -605,9 +605,9 @@ impl Config {
                 std::fs::create_dir_all(&self.data_dir)
                     .with_context(|| format!("cannot create {}", self.data_dir.display()))?;
                 let mut b = [0u8; MIN_KEY_BYTES];
-                rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut b);
+                rand::Rng::fill_bytes(&mut rand::rng(), &mut b);
                 let id = format!("local-{}", &hex::encode(&b[..4]));
-                rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut b);
+                rand::Rng::fill_bytes(&mut rand::rng(), &mut b);
                 write_private(&path, &format!("{id}:{}\n", hex::encode(b)))?;
                 let keys = AuditKeys::single(&id, &b).map_err(|e| anyhow!("audit: {e}"))?;
                 Ok((keys, AuditKeySource::Generated(path)))
@@ -696,7 +696,7 @@ impl Config {
         std::fs::create_dir_all(&self.data_dir)
             .with_context(|| format!("cannot create {}", self.data_dir.display()))?;
         let mut b = [0u8; 32];
-        rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut b);
+        rand::Rng::fill_bytes(&mut rand::rng(), &mut b);
         let key: String = b.iter().map(|x| format!("{x:02x}")).collect();
         write_private(&path, &key)?;
         Ok(key.into_bytes())

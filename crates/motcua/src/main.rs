@@ -350,9 +350,9 @@ async fn serve_with(
 
 /// 32 random hex characters (demo secrets).
 fn hex_token() -> String {
-    use rand::RngCore;
+    use rand::Rng;
     let mut b = [0u8; 16];
-    rand::thread_rng().fill_bytes(&mut b);
+    rand::rng().fill_bytes(&mut b);
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 

@@ -28,7 +28,7 @@ use motcua_mail::{Locale, Template};
 use motcua_store::accounts::Account;
 use motcua_store::provisioning::{self as store, Ministry, NewPerson, Person, Request};
 use motcua_store::{attachments, audit, AnyConnection, StoreError};
-use rand::RngCore;
+use rand::Rng;
 use sha2::Sha256;
 
 pub mod pdf;
@@ -207,7 +207,7 @@ pub fn seal(
 ) -> Result<Vec<u8>, ServiceError> {
     let cipher = seal_key(state, label)?;
     let mut nonce = [0u8; 12];
-    rand::thread_rng().fill_bytes(&mut nonce);
+    rand::rng().fill_bytes(&mut nonce);
     let ct = cipher
         .encrypt(
             Nonce::from_slice(&nonce),

@@ -9,7 +9,7 @@ use crate::{Config, OidcError, SigningAlg};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use motcua_domain::Millis;
-use rand::RngCore;
+use rand::Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -86,7 +86,7 @@ pub fn state_matches(returned: &str, stored: &str) -> bool {
 /// 256 random bits, base64url without padding (43 characters).
 pub fn random_token() -> String {
     let mut b = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut b);
+    rand::rng().fill_bytes(&mut b);
     URL_SAFE_NO_PAD.encode(b)
 }
 

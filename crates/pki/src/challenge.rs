@@ -16,7 +16,7 @@
 use crate::{parse_rfc3339, rfc3339, Millis};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use rand::RngCore;
+use rand::Rng;
 
 pub const HEADER: &str = "motcua-challenge/1";
 /// Longest challenge text accepted (origins are short).
@@ -84,7 +84,7 @@ impl ChallengeError {
 impl Challenge {
     /// A fresh challenge valid for `ttl` from `now`, whole seconds.
     pub fn new(origin: &str, purpose: Purpose, now: Millis, ttl: Millis) -> Self {
-        let mut rng = rand::thread_rng();
+        let mut rng = rand::rng();
         let mut id = [0u8; 16];
         let mut nonce = [0u8; 32];
         rng.fill_bytes(&mut id);

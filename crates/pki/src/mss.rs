@@ -42,7 +42,7 @@ use base64::Engine;
 use quick_xml::events::Event;
 use quick_xml::name::{Namespace, ResolveResult};
 use quick_xml::reader::NsReader;
-use rand::RngCore;
+use rand::Rng;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::time::Duration;
@@ -1319,7 +1319,7 @@ pub struct MssClient {
 /// A fresh AP_TransID: an NCName, 32 hex digits after `MC`.
 fn new_trans_id() -> String {
     let mut b = [0u8; 16];
-    rand::thread_rng().fill_bytes(&mut b);
+    rand::rng().fill_bytes(&mut b);
     format!("MC{}", hex::encode(b))
 }
 

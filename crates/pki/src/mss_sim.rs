@@ -35,7 +35,7 @@ use axum::http::{header, HeaderValue, StatusCode as Http};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use rand::RngCore;
+use rand::Rng;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -494,7 +494,7 @@ impl Simulator {
             None => g.ttl,
         };
         let mut id = [0u8; 12];
-        rand::thread_rng().fill_bytes(&mut id);
+        rand::rng().fill_bytes(&mut id);
         let id = format!("SIM{}", hex::encode(id));
         g.txns.insert(
             id.clone(),

@@ -8,7 +8,7 @@ use crate::ocsp::{self, CertId, CertStatus, IdHash, Verdict};
 use crate::path::Chain;
 use crate::policy::AlgorithmPolicy;
 use crate::{Millis, PkiError};
-use rand::RngCore;
+use rand::Rng;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -291,7 +291,7 @@ impl RevocationChecker {
         now: Millis,
     ) -> Result<Verdict, PkiError> {
         let mut nonce = [0u8; 32];
-        rand::thread_rng().fill_bytes(&mut nonce);
+        rand::rng().fill_bytes(&mut nonce);
         self.stats.ocsp_fetches.fetch_add(1, Ordering::Relaxed);
         let req = self
             .http

@@ -14,7 +14,7 @@ use axum::routing::get;
 use axum::{Form, Json, Router};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
-use rand::RngCore as _;
+use rand::Rng as _;
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
 use serde_json::json;
@@ -291,7 +291,7 @@ struct CreateBody {
 
 fn random_b64(n: usize) -> String {
     let mut b = vec![0u8; n];
-    rand::rngs::OsRng.fill_bytes(&mut b);
+    rand::rng().fill_bytes(&mut b);
     URL_SAFE_NO_PAD.encode(b)
 }
 

@@ -9,7 +9,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use rand::RngCore;
+use rand::Rng;
 use subtle::ConstantTimeEq;
 
 /// The pages' Content-Security-Policy; `connect-src` adds the signing
@@ -42,7 +42,7 @@ pub async fn observe(State(state): State<AppState>, mut req: Request, next: Next
         .map(str::to_string)
         .unwrap_or_else(|| {
             let mut b = [0u8; 8];
-            rand::thread_rng().fill_bytes(&mut b);
+            rand::rng().fill_bytes(&mut b);
             hex::encode(b)
         });
     req.extensions_mut().insert(RequestId(id.clone()));
