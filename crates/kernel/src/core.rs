@@ -28,10 +28,13 @@ pub struct Core {
     pub http: reqwest::Client,
     /// The working-day calendar, rebuilt when its stored version changes.
     pub calendar: Arc<CalendarCache>,
+    /// Where documents and notices are kept (`Settings::blobs`).
+    pub blobs: crate::blobs::Blobs,
 }
 
 impl Core {
-    /// Fails only if the delivery HTTP client cannot be built (its TLS
+    /// Fails if the blob store cannot be opened, or if the delivery HTTP
+    /// client cannot be built (its TLS
     /// backend): a portal that cannot deliver events with its no-redirect
     /// rule and time limit must not start with a weaker client.
     pub fn new(
@@ -42,6 +45,7 @@ impl Core {
         i18n: Catalog,
     ) -> Result<Core, String> {
         let http = crate::outbox::http_client(&config.events)?;
+        let blobs = crate::blobs::Blobs::open(&config.blobs).map_err(|e| e.to_string())?;
         Ok(Core {
             store,
             config: Arc::new(config),
@@ -53,6 +57,7 @@ impl Core {
             events_notify: Arc::new(Notify::new()),
             http,
             calendar: Arc::new(CalendarCache::default()),
+            blobs,
         })
     }
 

@@ -17,9 +17,12 @@
 //!   as signed webhooks; [`worker`]: the job queue (mail) and the
 //!   contexts' periodic tasks.
 //! - [`metrics`]: counters and their Prometheus text.
+//! - [`blobs`]: the content-addressed blob store (local directory or S3)
+//!   that documents and notices are kept in.
 //! - [`error`]: the typed error the contexts move to (NotFound, Conflict,
 //!   Forbidden, Invalid, Internal).
 
+pub mod blobs;
 pub mod calendar;
 pub mod core;
 pub mod error;

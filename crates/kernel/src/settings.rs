@@ -54,6 +54,8 @@ pub struct Settings {
     /// Office hours of state agencies, for deadlines in working hours and
     /// the end of a working day.
     pub working_hours: motcua_domain::calendar::WorkingHours,
+    /// Where documents and notices are kept.
+    pub blobs: crate::blobs::BlobSettings,
 }
 
 /// The metrics token of [`Settings::for_tests`].
@@ -82,6 +84,10 @@ impl Settings {
             mail_max_attempts: 8,
             events: crate::outbox::EventsConfig::default(),
             working_hours: motcua_domain::calendar::WorkingHours::default(),
+            // Content-addressed: tests of one process may share it.
+            blobs: crate::blobs::BlobSettings::Local {
+                dir: std::env::temp_dir().join(format!("motcua-test-blobs-{}", std::process::id())),
+            },
         }
     }
 }

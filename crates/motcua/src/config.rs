@@ -51,6 +51,41 @@ pub struct Config {
     /// The operator's contact details (footer), terms of use and privacy notice.
     pub portal: motcua_identity::portal::PortalConfig,
     pub audit: AuditCfg,
+    /// Where documents and notices are kept (issue #6).
+    pub blobs: BlobsCfg,
+}
+
+/// The blob store: `local` (a directory; default `data_dir/blobs`) or `s3`
+/// (an S3-compatible bucket, for several nodes).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct BlobsCfg {
+    pub backend: String,
+    /// `local`: the directory (empty: `data_dir/blobs`).
+    pub dir: PathBuf,
+    /// `s3`: the endpoint of an S3-compatible service (empty: AWS).
+    pub endpoint: String,
+    pub bucket: String,
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: Secret,
+    /// Every key is put under this prefix.
+    pub prefix: String,
+}
+
+impl Default for BlobsCfg {
+    fn default() -> Self {
+        BlobsCfg {
+            backend: "local".into(),
+            dir: PathBuf::new(),
+            endpoint: String::new(),
+            bucket: String::new(),
+            region: "us-east-1".into(),
+            access_key_id: String::new(),
+            secret_access_key: Secret::default(),
+            prefix: String::new(),
+        }
+    }
 }
 
 /// The audit trail's keys and checkpoints (R-OP-2).
@@ -265,6 +300,7 @@ impl Default for Config {
             identity: Default::default(),
             portal: Default::default(),
             audit: AuditCfg::default(),
+            blobs: BlobsCfg::default(),
         }
     }
 }
@@ -471,6 +507,7 @@ impl Config {
             bail!("security.trust_proxy: replaced by security.trusted_proxies, the list of your reverse proxies' addresses or networks (e.g. [\"10.0.0.0/8\"]); the client is the right-most X-Forwarded-For address not in that list");
         }
         self.security.trusted_proxies()?;
+        self.blob_settings()?;
         if !self.metrics.listen.is_empty() {
             self.metrics
                 .listen
@@ -650,6 +687,56 @@ impl Config {
             .join(format!("audit-checkpoints-{}.log", self.audit_node_id()))
     }
 
+    /// The blob store of `[blobs]`, checked: a known backend, an endpoint
+    /// that is an http(s) URL (parsed as WHATWG URL), a bucket and keys.
+    pub fn blob_settings(&self) -> Result<motcua_kernel::blobs::BlobSettings> {
+        use motcua_kernel::blobs::{BlobSettings, S3Settings};
+        let b = &self.blobs;
+        match b.backend.as_str() {
+            "local" => Ok(BlobSettings::Local {
+                dir: if b.dir.as_os_str().is_empty() {
+                    self.data_dir.join("blobs")
+                } else {
+                    b.dir.clone()
+                },
+            }),
+            "s3" => {
+                let endpoint = if b.endpoint.trim().is_empty() {
+                    None
+                } else {
+                    let u = url::Url::parse(b.endpoint.trim()).map_err(|e| {
+                        anyhow!("blobs.endpoint: '{}' is not a URL ({e})", b.endpoint)
+                    })?;
+                    if !matches!(u.scheme(), "http" | "https") || u.host().is_none() {
+                        bail!(
+                            "blobs.endpoint: '{}' must be an http:// or https:// URL with a host",
+                            b.endpoint
+                        );
+                    }
+                    if !u.username().is_empty() || u.password().is_some() {
+                        bail!("blobs.endpoint: put the keys in access_key_id and secret_access_key, not in the URL");
+                    }
+                    Some(u.as_str().trim_end_matches('/').to_string())
+                };
+                if b.bucket.trim().is_empty() {
+                    bail!("blobs.bucket: required when blobs.backend = \"s3\"");
+                }
+                if b.access_key_id.is_empty() || b.secret_access_key.0.is_empty() {
+                    bail!("blobs.access_key_id and blobs.secret_access_key: required when blobs.backend = \"s3\"");
+                }
+                Ok(BlobSettings::S3(S3Settings {
+                    endpoint,
+                    bucket: b.bucket.trim().to_string(),
+                    region: b.region.clone(),
+                    access_key_id: b.access_key_id.clone(),
+                    secret_access_key: b.secret_access_key.0.clone(),
+                    prefix: b.prefix.clone(),
+                }))
+            }
+            other => bail!("blobs.backend: '{other}' must be local or s3"),
+        }
+    }
+
     /// The signing tool's download folder: configured, else `data_dir/downloads`.
     pub fn signer_download_dir(&self) -> PathBuf {
         self.identity
@@ -743,6 +830,56 @@ mod tests {
         assert_eq!(c.listen, Config::default().listen);
         assert_eq!(c.database.url, Config::default().database.url);
         assert_eq!(c.security.argon2_memory_kib, 19_456);
+    }
+
+    #[test]
+    fn blob_store_settings_are_checked() {
+        use motcua_kernel::blobs::BlobSettings;
+        let c =
+            Config::parse("data_dir = \"/srv/m\"", "t", env(&[])).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            c.blob_settings().unwrap_or_else(|e| panic!("{e}")),
+            BlobSettings::Local {
+                dir: "/srv/m/blobs".into()
+            }
+        );
+        let s3 = "[blobs]\nbackend = \"s3\"\nendpoint = \"http://minio.internal:9000/\"\nbucket = \"hs\"\naccess_key_id = \"a\"\nsecret_access_key = \"s\"\n";
+        let c = Config::parse(s3, "t", env(&[])).unwrap_or_else(|e| panic!("{e}"));
+        match c.blob_settings().unwrap_or_else(|e| panic!("{e}")) {
+            BlobSettings::S3(s) => {
+                assert_eq!(s.endpoint.as_deref(), Some("http://minio.internal:9000"));
+                assert_eq!((s.bucket.as_str(), s.region.as_str()), ("hs", "us-east-1"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            !format!("{c:?}").contains("secret_access_key: \"s\""),
+            "the secret is hidden"
+        );
+        // From the environment too.
+        let c = Config::parse(
+            "",
+            "t",
+            env(&[
+                ("MOTCUA_BLOBS__BACKEND", "s3"),
+                ("MOTCUA_BLOBS__BUCKET", "b"),
+                ("MOTCUA_BLOBS__ACCESS_KEY_ID", "a"),
+                ("MOTCUA_BLOBS__SECRET_ACCESS_KEY", "s"),
+            ]),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(c.blob_settings(), Ok(BlobSettings::S3(s)) if s.endpoint.is_none()));
+        for (bad, says) in [
+            ("backend = \"ftp\"", "blobs.backend"),
+            ("backend = \"s3\"\nbucket = \"b\"\naccess_key_id = \"a\"\nsecret_access_key = \"s\"\nendpoint = \"minio:9000\"", "blobs.endpoint"),
+            ("backend = \"s3\"\nbucket = \"b\"\naccess_key_id = \"a\"\nsecret_access_key = \"s\"\nendpoint = \"ftp://h/\"", "blobs.endpoint"),
+            ("backend = \"s3\"\nbucket = \"b\"\naccess_key_id = \"a\"\nsecret_access_key = \"s\"\nendpoint = \"http://u:p@h/\"", "not in the URL"),
+            ("backend = \"s3\"\naccess_key_id = \"a\"\nsecret_access_key = \"s\"", "blobs.bucket"),
+            ("backend = \"s3\"\nbucket = \"b\"", "secret_access_key"),
+        ] {
+            let e = Config::parse(&format!("[blobs]\n{bad}"), "t", env(&[])).expect_err(bad);
+            assert!(e.to_string().contains(says), "{bad}: {e}");
+        }
     }
 
     #[test]

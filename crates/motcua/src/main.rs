@@ -176,6 +176,7 @@ pub fn web_config(cfg: &Config) -> Result<WebConfig> {
             batch: cfg.events.batch,
         },
         working_hours: cfg.calendar.working_hours()?,
+        blobs: cfg.blob_settings()?,
     })
 }
 
@@ -208,6 +209,18 @@ pub async fn contexts(cfg: &Config, catalog: Catalog) -> Result<NswContext> {
         .map_err(|e| anyhow::anyhow!("[portal]: {e}"))?;
     let core = Core::new(store, web_config(cfg)?, clock, mailer(cfg)?, catalog)
         .map_err(|e| anyhow::anyhow!(e))?;
+    // Documents written before the blob store leave the database (issue
+    // #6); idempotent, so every start checks.
+    let moved = motcua_kernel::blobs::move_out_of_database(&core.store, &core.blobs, 100)
+        .await
+        .map_err(|e| anyhow::anyhow!("moving documents to the blob store: {e}"))?;
+    if moved > 0 {
+        tracing::info!(
+            moved,
+            store = core.blobs.kind(),
+            "documents moved out of the database to the blob store"
+        );
+    }
     let identity_ctx = IdentityContext::new(core)
         .map_err(|e| anyhow::anyhow!(e))?
         .with_identity(identity)

@@ -23,11 +23,12 @@ use motcua_domain::account::parse_full_name;
 use motcua_domain::text::fold;
 use motcua_domain::{Email, Millis, ProvisioningStatus, Role, Username, DAY};
 use motcua_identity::service::{self, NewAccountInput, Origin, ServiceError};
+use motcua_kernel::blobs;
 use motcua_kernel::i18n::Catalog;
 use motcua_mail::{Locale, Template};
 use motcua_store::accounts::Account;
 use motcua_store::provisioning::{self as store, Ministry, NewPerson, Person, Request};
-use motcua_store::{attachments, audit, AnyConnection, StoreError};
+use motcua_store::{audit, AnyConnection, StoreError};
 use rand::Rng;
 use sha2::Sha256;
 
@@ -852,7 +853,7 @@ pub async fn submit_request(
     let n = store::next_number(&mut tx, year).await?;
     let reference = format!("CT-{year}-{n:06}");
     let upload_sha = match &file {
-        Some(f) => Some(attachments::put(&mut tx, f.kind.content_type(), &f.data, now).await?),
+        Some(f) => Some(blobs::store(state, &mut tx, f.kind.content_type(), &f.data, now).await?),
         None => None,
     };
     let source = file.as_ref().map_or("form", |f| f.kind.as_str());
@@ -1228,7 +1229,7 @@ async fn complete_if_done(
         .map_err(|e| ServiceError::Internal(e.to_string()))?
         .map_err(ServiceError::Internal)?;
     let sealed = seal(state, NOTICE_LABEL, &request_target(request_id), &bytes)?;
-    let key = attachments::put(c, SEALED_TYPE, &sealed, now).await?;
+    let key = blobs::store(state, c, SEALED_TYPE, &sealed, now).await?;
     if !store::complete(c, request_id, &key, now).await? {
         return Err(ServiceError::Invalid("provisioning.error_closed"));
     }
@@ -1239,7 +1240,7 @@ async fn complete_if_done(
         &request_target(request_id),
         serde_json::json!({
             "reference": r.reference, "granted": n_granted, "refused": n_refused,
-            "notice_sha256": attachments::digest(&bytes), "sealed_sha256": key,
+            "notice_sha256": blobs::digest(&bytes), "sealed_sha256": key,
         }),
         now,
     )
@@ -1299,7 +1300,7 @@ pub async fn notice_pdf(
         .notice_sha256
         .as_deref()
         .ok_or(ServiceError::Invalid("error.not_found"))?;
-    let blob = attachments::get(&mut tx, key)
+    let blob = blobs::fetch(state, &mut tx, key)
         .await?
         .ok_or_else(|| ServiceError::Internal("notice blob missing".into()))?;
     let pdf = unseal(state, NOTICE_LABEL, &request_target(request_id), &blob.data)?;

@@ -3,10 +3,10 @@
 //! Each function opens its own connection; the web layer calls these,
 //! never the store (issue #6).
 use motcua_domain::{ProvisioningStatus, RegistrationStatus};
+use motcua_kernel::blobs::{self, Attachment};
 use motcua_kernel::service::Result;
 use motcua_kernel::Core;
 use motcua_store::accounts::{self, Account};
-use motcua_store::attachments::{self, Attachment};
 use motcua_store::events::{self, Delivery, System};
 use motcua_store::lifecycle;
 use motcua_store::provisioning::{
@@ -43,7 +43,7 @@ pub async fn registration_document(
     let Some(r) = registrations::get(&mut c, id).await? else {
         return Ok(None);
     };
-    let a = attachments::get(&mut c, &r.profile.doc_sha256).await?;
+    let a = blobs::fetch(core, &mut c, &r.profile.doc_sha256).await?;
     Ok(a.map(|a| (r, a)))
 }
 
@@ -159,7 +159,7 @@ pub async fn uploaded_file(
     let Some(key) = r.upload_sha256.clone() else {
         return Ok(None);
     };
-    let a = attachments::get(&mut c, &key).await?;
+    let a = blobs::fetch(core, &mut c, &key).await?;
     Ok(a.map(|a| (r, a)))
 }
 

@@ -24,8 +24,8 @@ use motcua_domain::clock::format_vn;
 use motcua_domain::token::{random_token, sha256_hex};
 use motcua_domain::{Email, Millis, PersonalId, RegistrationStatus, Role, TaxCode, HOUR};
 use motcua_identity::service::{self, NewAccountInput, Origin, ServiceError};
+use motcua_kernel::blobs;
 use motcua_mail::{Locale, Template};
-use motcua_store::attachments;
 use motcua_store::registrations::{self as store, Profile, Registration, Transition};
 use motcua_store::{audit, AnyConnection, StoreError};
 use sha2::Sha256;
@@ -448,7 +448,8 @@ pub async fn submit(
     {
         return Err(RegError::Fields(vec![("tax_code", "reg.error_duplicate")]));
     }
-    profile.doc_sha256 = attachments::put(&mut tx, "application/pdf", &upload.bytes, now).await?;
+    profile.doc_sha256 =
+        blobs::store(state, &mut tx, "application/pdf", &upload.bytes, now).await?;
     profile.doc_name = doc_name(upload);
     let verify = random_token();
     let year = motcua_domain::clock::vn_datetime(now).year();
@@ -627,7 +628,7 @@ pub async fn resubmit(
     match upload {
         Some(u) => {
             profile.doc_sha256 =
-                attachments::put(&mut tx, "application/pdf", &u.bytes, now).await?;
+                blobs::store(state, &mut tx, "application/pdf", &u.bytes, now).await?;
             profile.doc_name = doc_name(u);
         }
         None => {

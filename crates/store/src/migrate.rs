@@ -94,6 +94,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_eid_link_requests.sql"),
         postgres: include_str!("../migrations/postgres/0014_eid_link_requests.sql"),
     },
+    Migration {
+        version: 15,
+        name: "blob_store",
+        sqlite: include_str!("../migrations/sqlite/0015_blob_store.sql"),
+        postgres: include_str!("../migrations/postgres/0015_blob_store.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Safe to run

@@ -536,7 +536,7 @@ async fn uploads_csv_and_xlsx_with_row_errors_and_bad_files() {
             let mut c = app.conn().await;
             let req = store::request(&mut c, id).await.expect("request").expect("exists");
             assert_eq!((req.source.as_str(), req.persons), ("csv", 3), "{n}");
-            let kept = motcua_store::attachments::get(&mut c, req.upload_sha256.as_deref().expect("kept"))
+            let kept = motcua_kernel::blobs::fetch(&app.node.state, &mut c, req.upload_sha256.as_deref().expect("kept"))
                 .await
                 .expect("get")
                 .expect("stored");

@@ -1,0 +1,312 @@
+//! The blob store (issue #6): uploaded documents, sealed notices and, from
+//! the public-services issues on, dossier files. Bytes live behind the
+//! `object_store` crate — a local directory by default, an S3-compatible
+//! bucket when several nodes serve the portal — and the database keeps only
+//! what describes them (the `attachments` row: key, type, size).
+//!
+//! Content-addressed: a blob's key is the SHA-256 of its bytes, so the same
+//! file uploaded twice is kept once, and a stored blob cannot change under
+//! its key — [`Blobs::get`] recomputes the digest and refuses bytes that do
+//! not match it ([`BlobError::Corrupt`]), whatever happened to the disk or
+//! the bucket.
+//!
+//! Order of writes: a blob is written before the database row that names
+//! it. A crash between the two leaves an unreferenced blob (harmless, and
+//! re-used by the next upload of the same bytes), never a row without its
+//! bytes. Unreferenced blobs are not collected yet.
+//!
+//! [`move_out_of_database`] is the migration of the rows written before the
+//! blob store existed (bytes in `attachments.data`): it copies each to the
+//! blob store, reads it back, then marks the row — crash-safe and
+//! idempotent, run at every start.
+use crate::service::ServiceError;
+use crate::Core;
+use motcua_domain::Millis;
+use motcua_store::attachments;
+use motcua_store::{AnyConnection, Store};
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, PutPayload};
+use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Where blobs are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BlobSettings {
+    /// A directory of this node (created if missing). Enough for one node;
+    /// several nodes need a shared directory or S3.
+    Local { dir: PathBuf },
+    /// An S3-compatible bucket (AWS S3, MinIO, Ceph RGW, …).
+    S3(S3Settings),
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct S3Settings {
+    /// Custom endpoint (`http://minio.internal:9000`); `None`: AWS.
+    pub endpoint: Option<String>,
+    pub bucket: String,
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    /// Every key is put under this prefix (`""`: none).
+    pub prefix: String,
+}
+
+impl std::fmt::Debug for S3Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Settings")
+            .field("endpoint", &self.endpoint)
+            .field("bucket", &self.bucket)
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"[redacted]")
+            .field("prefix", &self.prefix)
+            .finish()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BlobError {
+    #[error("blob {0} not found")]
+    NotFound(String),
+    /// The bytes under a key do not hash to it.
+    #[error("blob {0} is corrupt: its bytes do not match its SHA-256")]
+    Corrupt(String),
+    #[error("not a SHA-256 key: {0:?}")]
+    BadKey(String),
+    #[error("blob store: {0}")]
+    Backend(#[from] object_store::Error),
+    #[error("blob store settings: {0}")]
+    Settings(String),
+}
+
+impl From<BlobError> for ServiceError {
+    fn from(e: BlobError) -> Self {
+        ServiceError::Internal(e.to_string())
+    }
+}
+
+/// The hex SHA-256 of `data`: the key it is stored under.
+pub fn digest(data: &[u8]) -> String {
+    hex::encode(Sha256::digest(data))
+}
+
+fn is_key(k: &str) -> bool {
+    k.len() == 64 && k.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// The blob store of this portal. Cheap to clone.
+#[derive(Clone)]
+pub struct Blobs {
+    inner: Arc<dyn ObjectStore>,
+    prefix: String,
+    kind: &'static str,
+}
+
+impl std::fmt::Debug for Blobs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Blobs")
+            .field("kind", &self.kind)
+            .field("prefix", &self.prefix)
+            .finish()
+    }
+}
+
+impl Blobs {
+    /// Opens the store the settings name. Does no I/O beyond creating the
+    /// local directory: an unreachable bucket shows on first use.
+    pub fn open(s: &BlobSettings) -> Result<Blobs, BlobError> {
+        match s {
+            BlobSettings::Local { dir } => {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    BlobError::Settings(format!("cannot create {}: {e}", dir.display()))
+                })?;
+                let fs = object_store::local::LocalFileSystem::new_with_prefix(dir)?;
+                Ok(Blobs {
+                    inner: Arc::new(fs),
+                    prefix: String::new(),
+                    kind: "local",
+                })
+            }
+            BlobSettings::S3(s3) => {
+                if s3.bucket.is_empty() {
+                    return Err(BlobError::Settings("the S3 bucket is empty".into()));
+                }
+                let mut b = object_store::aws::AmazonS3Builder::new()
+                    .with_bucket_name(&s3.bucket)
+                    .with_region(&s3.region)
+                    .with_access_key_id(&s3.access_key_id)
+                    .with_secret_access_key(&s3.secret_access_key);
+                if let Some(e) = &s3.endpoint {
+                    b = b
+                        .with_endpoint(e)
+                        .with_allow_http(e.starts_with("http://"))
+                        .with_virtual_hosted_style_request(false);
+                }
+                Ok(Blobs {
+                    inner: Arc::new(b.build()?),
+                    prefix: s3.prefix.trim_matches('/').to_string(),
+                    kind: "s3",
+                })
+            }
+        }
+    }
+
+    /// `"local"` or `"s3"`.
+    pub fn kind(&self) -> &'static str {
+        self.kind
+    }
+
+    /// `sha256/ab/abcdef…`: a fan-out directory keeps local directories small.
+    fn path(&self, key: &str) -> ObjectPath {
+        let p = format!("sha256/{}/{key}", &key[..2]);
+        if self.prefix.is_empty() {
+            ObjectPath::from(p)
+        } else {
+            ObjectPath::from(format!("{}/{p}", self.prefix))
+        }
+    }
+
+    /// Stores `data` (once) and returns its key. Writing bytes that are
+    /// already there does nothing.
+    pub async fn put(&self, data: &[u8]) -> Result<String, BlobError> {
+        let key = digest(data);
+        let path = self.path(&key);
+        // Already there and intact: nothing to write. Bytes that no longer
+        // match their key are replaced by the right ones.
+        match self.get(&key).await {
+            Ok(_) => return Ok(key),
+            Err(BlobError::NotFound(_) | BlobError::Corrupt(_)) => {}
+            Err(e) => return Err(e),
+        }
+        // Same key, same bytes: a concurrent writer of the same content
+        // writes what we write, so overwriting is safe without a lock.
+        self.inner
+            .put(&path, PutPayload::from(data.to_vec()))
+            .await?;
+        Ok(key)
+    }
+
+    /// The bytes under `key`, checked against it.
+    pub async fn get(&self, key: &str) -> Result<Vec<u8>, BlobError> {
+        if !is_key(key) {
+            return Err(BlobError::BadKey(key.to_string()));
+        }
+        let r = match self.inner.get(&self.path(key)).await {
+            Ok(r) => r,
+            Err(object_store::Error::NotFound { .. }) => {
+                return Err(BlobError::NotFound(key.to_string()))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let bytes = r.bytes().await?.to_vec();
+        if digest(&bytes) != key {
+            return Err(BlobError::Corrupt(key.to_string()));
+        }
+        Ok(bytes)
+    }
+
+    /// Whether a blob is stored under `key`.
+    pub async fn exists(&self, key: &str) -> Result<bool, BlobError> {
+        if !is_key(key) {
+            return Err(BlobError::BadKey(key.to_string()));
+        }
+        match self.inner.head(&self.path(key)).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Replaces the bytes under `key` with `data`, whatever they hash to:
+    /// for tests that prove corruption is detected.
+    #[doc(hidden)]
+    pub async fn overwrite_for_tests(&self, key: &str, data: &[u8]) -> Result<(), BlobError> {
+        self.inner
+            .put(&self.path(key), PutPayload::from(data.to_vec()))
+            .await?;
+        Ok(())
+    }
+}
+
+/// A stored document with its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub sha256: String,
+    pub content_type: String,
+    pub data: Vec<u8>,
+}
+
+/// Stores `data` in the blob store, then records it in the caller's
+/// transaction; returns its key. Call it before the row that refers to
+/// the key, in the same transaction.
+pub async fn store(
+    core: &Core,
+    c: &mut AnyConnection,
+    content_type: &str,
+    data: &[u8],
+    now: Millis,
+) -> Result<String, ServiceError> {
+    let key = core.blobs.put(data).await?;
+    attachments::record(c, &key, content_type, data.len() as i64, now).await?;
+    Ok(key)
+}
+
+/// The document stored under `sha256`, if it is recorded: its bytes come
+/// from the database (rows not yet moved) or from the blob store.
+pub async fn fetch(
+    core: &Core,
+    c: &mut AnyConnection,
+    sha256: &str,
+) -> Result<Option<Attachment>, ServiceError> {
+    let Some(s) = attachments::get(c, sha256).await? else {
+        return Ok(None);
+    };
+    let data = match s.data {
+        Some(d) => d,
+        None => core.blobs.get(&s.sha256).await?,
+    };
+    Ok(Some(Attachment {
+        sha256: s.sha256,
+        content_type: s.content_type,
+        data,
+    }))
+}
+
+/// Moves the bytes of every row still held in the database to the blob
+/// store, `batch` rows per transaction; returns how many moved. Each blob
+/// is written and read back before its row is marked, so an interrupted
+/// run loses nothing and the next run goes on where it stopped.
+pub async fn move_out_of_database(
+    store: &Store,
+    blobs: &Blobs,
+    batch: i64,
+) -> Result<u64, ServiceError> {
+    let mut moved = 0u64;
+    loop {
+        let keys = {
+            let mut c = store.conn().await?;
+            attachments::held_in_database(&mut c, batch.max(1)).await?
+        };
+        if keys.is_empty() {
+            return Ok(moved);
+        }
+        for key in keys {
+            let data = {
+                let mut c = store.conn().await?;
+                attachments::get(&mut c, &key).await?.and_then(|s| s.data)
+            };
+            let Some(data) = data else { continue };
+            if digest(&data) != key {
+                return Err(BlobError::Corrupt(key).into());
+            }
+            blobs.put(&data).await?;
+            blobs.get(&key).await?;
+            let mut tx = store.begin().await?;
+            if attachments::mark_moved(&mut tx, &key).await? {
+                moved += 1;
+            }
+            tx.commit().await?;
+        }
+    }
+}
