@@ -634,7 +634,7 @@ pub async fn confirm(
     let account_id = service::insert_account(&mut tx, state, origin, &prepared, now)
         .await
         .map_err(|e| match e {
-            ServiceError::Invalid("error.username_taken") => {
+            ServiceError::Conflict("error.username_taken") => {
                 EidError::Token(TokenError::IdentityTaken)
             }
             other => other.into(),

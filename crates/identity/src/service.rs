@@ -121,7 +121,7 @@ fn validate_account(input: &NewAccountInput) -> Result<NewAccount> {
         .map(PersonalId::parse)
         .transpose()?;
     if input.roles.is_empty() {
-        return Err(ServiceError::Invalid("error.role"));
+        return Err(ServiceError::invalid("error.role"));
     }
     Ok(NewAccount {
         username: username.to_string(),
@@ -138,7 +138,7 @@ fn validate_account(input: &NewAccountInput) -> Result<NewAccount> {
 /// Inserts a prepared account in the caller's transaction, with its
 /// password (an initial one expires and must be changed at first login),
 /// the audit record and the `account.created` event. A taken username is
-/// `Invalid("error.username_taken")`.
+/// `Conflict("error.username_taken")`.
 pub async fn insert_account(
     c: &mut AnyConnection,
     state: &IdentityContext,
@@ -148,7 +148,7 @@ pub async fn insert_account(
 ) -> Result<i64> {
     let id = match accounts::create(c, &p.new, now).await {
         Ok(id) => id,
-        Err(StoreError::Conflict(_)) => return Err(ServiceError::Invalid("error.username_taken")),
+        Err(StoreError::Conflict(_)) => return Err(ServiceError::Conflict("error.username_taken")),
         Err(e) => return Err(e.into()),
     };
     if !p.hash.is_empty() {
@@ -716,16 +716,16 @@ pub async fn change_password(
         accounts::password(&mut c, account.id).await?
     };
     let Some(cred) = cred else {
-        return Err(ServiceError::Invalid("password.wrong_current"));
+        return Err(ServiceError::invalid("password.wrong_current"));
     };
     if !state.hasher.verify(current, &cred.hash).await? {
-        return Err(ServiceError::Invalid("password.wrong_current"));
+        return Err(ServiceError::invalid("password.wrong_current"));
     }
     if new != confirm {
-        return Err(ServiceError::Invalid("password.mismatch"));
+        return Err(ServiceError::invalid("password.mismatch"));
     }
     if new == current {
-        return Err(ServiceError::Invalid("password.same"));
+        return Err(ServiceError::invalid("password.same"));
     }
     password::check(new, &account.username, account.has_role(Role::Operator))?;
     let hash = state.hasher.hash(new).await?;
@@ -788,7 +788,7 @@ pub async fn request_password_reset(
     let now = state.now();
     let who = who.trim();
     if who.is_empty() || who.len() > 254 {
-        return Err(ServiceError::Invalid("reset.who_required"));
+        return Err(ServiceError::invalid("reset.who_required"));
     }
     let mut targets = Vec::new();
     {
@@ -852,6 +852,7 @@ pub async fn reset_link_valid(state: &IdentityContext, token: &str) -> Result<bo
 
 /// Sets a new password through a reset link: consumes the link, ends all
 /// sessions, lifts a failed-login lock (the holder proved their email).
+/// An unknown, used or expired link is `NotFound`.
 pub async fn complete_password_reset(
     state: &IdentityContext,
     origin: &Origin,
@@ -861,27 +862,27 @@ pub async fn complete_password_reset(
 ) -> Result<()> {
     let now = state.now();
     if new != confirm {
-        return Err(ServiceError::Invalid("password.mismatch"));
+        return Err(ServiceError::invalid("password.mismatch"));
     }
     let account_id = {
         let mut c = state.store.conn().await?;
         resets::peek(&mut c, &sha256_hex(token), now).await?
     };
     let Some(account_id) = account_id else {
-        return Err(ServiceError::Invalid("reset.invalid_link"));
+        return Err(ServiceError::NotFound);
     };
     let account = {
         let mut c = state.store.conn().await?;
         accounts::get(&mut c, account_id).await?
     };
     let Some(account) = account else {
-        return Err(ServiceError::Invalid("reset.invalid_link"));
+        return Err(ServiceError::NotFound);
     };
     password::check(new, &account.username, account.has_role(Role::Operator))?;
     let hash = state.hasher.hash(new).await?;
     let mut tx = state.store.begin().await?;
     if resets::consume(&mut tx, &sha256_hex(token), now).await? != Some(account_id) {
-        return Err(ServiceError::Invalid("reset.invalid_link"));
+        return Err(ServiceError::NotFound);
     }
     resets::revoke_all(&mut tx, account_id, now).await?;
     accounts::set_password(&mut tx, account_id, &hash, None, now).await?;
@@ -1011,7 +1012,7 @@ pub async fn report_compromise(
 fn check_reason(reason: &str) -> Result<String> {
     let r = reason.split_whitespace().collect::<Vec<_>>().join(" ");
     if r.chars().count() < 3 || r.chars().count() > 500 {
-        return Err(ServiceError::Invalid("console.reason_required"));
+        return Err(ServiceError::invalid("console.reason_required"));
     }
     Ok(r)
 }
@@ -1029,10 +1030,10 @@ pub async fn lock_account(
     let reason = check_reason(reason)?;
     let mut tx = state.store.begin().await?;
     let Some(account) = accounts::get(&mut tx, account_id).await? else {
-        return Err(ServiceError::Invalid("error.not_found"));
+        return Err(ServiceError::NotFound);
     };
     if account.status == AccountStatus::Revoked {
-        return Err(ServiceError::Invalid("lc.error_revoked"));
+        return Err(ServiceError::invalid("lc.error_revoked"));
     }
     lock_in_tx(
         &mut tx,
@@ -1117,10 +1118,10 @@ pub async fn unlock_account(
     let reason = check_reason(reason)?;
     let mut tx = state.store.begin().await?;
     let Some(account) = accounts::get(&mut tx, account_id).await? else {
-        return Err(ServiceError::Invalid("error.not_found"));
+        return Err(ServiceError::NotFound);
     };
     if account.status == AccountStatus::Revoked {
-        return Err(ServiceError::Invalid("lc.error_revoked"));
+        return Err(ServiceError::invalid("lc.error_revoked"));
     }
     let throttled = motcua_store::throttle::get(&mut tx, &user_key(&account.username))
         .await?
@@ -1290,7 +1291,7 @@ pub async fn clear_throttle(state: &IdentityContext, origin: &Origin, key: &str)
     if !(key.starts_with("user:") || key.starts_with("ip:") || key.starts_with("rl:"))
         || key.len() > 300
     {
-        return Err(ServiceError::Invalid("error.bad_input"));
+        return Err(ServiceError::invalid("error.bad_input"));
     }
     let mut tx = state.store.begin().await?;
     let before = motcua_store::throttle::get(&mut tx, key).await?;
@@ -1377,21 +1378,21 @@ pub async fn update_account(
     let phone: Option<String> =
         Some(u.phone.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|s| !s.is_empty());
     if phone.as_ref().is_some_and(|p| p.chars().count() > 30) {
-        return Err(ServiceError::Invalid("console.error_phone"));
+        return Err(ServiceError::invalid("console.error_phone"));
     }
     let mut roles = u.roles.clone();
     roles.sort_by_key(|r| r.as_str());
     roles.dedup();
     if roles.is_empty() {
-        return Err(ServiceError::Invalid("error.role"));
+        return Err(ServiceError::invalid("error.role"));
     }
     if origin.audit.actor == account_target(account_id) && !roles.contains(&Role::Operator) {
-        return Err(ServiceError::Invalid("console.error_own_operator"));
+        return Err(ServiceError::invalid("console.error_own_operator"));
     }
     let now = state.now();
     let mut tx = state.store.begin().await?;
     let Some(before) = accounts::get(&mut tx, account_id).await? else {
-        return Err(ServiceError::Invalid("error.not_found"));
+        return Err(ServiceError::NotFound);
     };
     let mut old_roles: Vec<&str> = before.roles.iter().map(|r| r.as_str()).collect();
     old_roles.sort_unstable();
@@ -1445,13 +1446,13 @@ pub async fn set_password(
 ) -> Result<()> {
     let now = state.now();
     if new != confirm {
-        return Err(ServiceError::Invalid("password.mismatch"));
+        return Err(ServiceError::invalid("password.mismatch"));
     }
     password::check(new, &account.username, account.has_role(Role::Operator))?;
     let hash = state.hasher.hash(new).await?;
     let mut tx = state.store.begin().await?;
     if accounts::password(&mut tx, account.id).await?.is_some() {
-        return Err(ServiceError::Invalid("pwset.already"));
+        return Err(ServiceError::invalid("pwset.already"));
     }
     accounts::set_password(&mut tx, account.id, &hash, None, now).await?;
     record_password_event(

@@ -594,7 +594,7 @@ pub async fn complete_signup(
     let account_id = service::insert_account(&mut tx, state, origin, &prepared, now)
         .await
         .map_err(|e| match e {
-            ServiceError::Invalid("error.username_taken") => TokenError::IdentityTaken,
+            ServiceError::Conflict("error.username_taken") => TokenError::IdentityTaken,
             other => other.into(),
         })?;
     bind_certificate(

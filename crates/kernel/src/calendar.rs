@@ -136,9 +136,9 @@ pub struct AdjustmentInput {
 
 /// Checks one adjustment with the same rules as the file import.
 pub fn check(input: &AdjustmentInput) -> Result<Adjustment, ServiceError> {
-    let date = parse_date(&input.date).ok_or(ServiceError::Invalid("calendar.error_date"))?;
+    let date = parse_date(&input.date).ok_or(ServiceError::invalid("calendar.error_date"))?;
     let kind = AdjustmentKind::parse(input.kind.trim())
-        .ok_or(ServiceError::Invalid("calendar.error_kind"))?;
+        .ok_or(ServiceError::invalid("calendar.error_kind"))?;
     let clean = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     let a = Adjustment {
         date,
@@ -148,20 +148,20 @@ pub fn check(input: &AdjustmentInput) -> Result<Adjustment, ServiceError> {
         source: clean(&input.source),
     };
     if a.reason_vi.is_empty() || a.reason_en.is_empty() || a.source.is_empty() {
-        return Err(ServiceError::Invalid("calendar.error_reason"));
+        return Err(ServiceError::invalid("calendar.error_reason"));
     }
     if [&a.reason_vi, &a.reason_en, &a.source]
         .iter()
         .any(|s| s.chars().count() > 300)
     {
-        return Err(ServiceError::Invalid("calendar.error_reason"));
+        return Err(ServiceError::invalid("calendar.error_reason"));
     }
     // The file rules (e.g. no day_off on a weekend) in one place.
     parse_adjustments(&format_adjustments(std::slice::from_ref(&a))).map_err(|e| match e {
         CalendarError::Parse { message, .. } if message.contains("weekend") => {
-            ServiceError::Invalid("calendar.error_weekend")
+            ServiceError::invalid("calendar.error_weekend")
         }
-        _ => ServiceError::Invalid("calendar.error_kind"),
+        _ => ServiceError::invalid("calendar.error_kind"),
     })?;
     Ok(a)
 }
@@ -211,13 +211,13 @@ pub async fn set(
 
 /// Removes the adjustment of a date (the rules apply to it again).
 pub async fn remove(state: &Core, origin: &Origin, date: &str) -> Result<(), ServiceError> {
-    let d = parse_date(date).ok_or(ServiceError::Invalid("calendar.error_date"))?;
+    let d = parse_date(date).ok_or(ServiceError::invalid("calendar.error_date"))?;
     seed_if_needed(state).await?;
     let key = date_str(d);
     let now = state.now();
     let mut tx = state.store.begin().await?;
     let Some(before) = store::get(&mut tx, &key).await? else {
-        return Err(ServiceError::Invalid("error.not_found"));
+        return Err(ServiceError::NotFound);
     };
     store::remove(&mut tx, &key).await?;
     audit::append(

@@ -67,6 +67,7 @@ impl Catalog {
 /// the holiday calendar's (Vietnamese, English).
 pub const MESSAGES: &[Message] = &[
     ("error.not_found", "Không tìm thấy trang bạn yêu cầu.", "The page you asked for does not exist."),
+    ("error.conflict", "Dữ liệu vừa được thay đổi bởi một thao tác khác. Vui lòng tải lại trang và thử lại.", "This was changed by another action meanwhile. Please reload the page and try again."),
     ("error.forbidden", "Bạn không có quyền truy cập trang này.", "You are not allowed to open this page."),
     ("error.internal", "Hệ thống gặp sự cố. Dữ liệu bạn đã gửi trước đó không bị mất; vui lòng thử lại sau ít phút.", "The system had a problem. Nothing you submitted before is lost; please try again in a few minutes."),
     ("error.bad_input", "Dữ liệu gửi lên không hợp lệ. Vui lòng kiểm tra và thử lại.", "The data sent is not valid. Please check it and try again."),

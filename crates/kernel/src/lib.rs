@@ -5,7 +5,7 @@
 //! - [`Core`]: the runtime every context shares (store, clock, settings,
 //!   catalog, mailer, metrics, calendar, queue wake-ups).
 //! - [`settings`]: the portal's settings.
-//! - [`service`]: the service error, the request's origin for the audit
+//! - [`service`]: the request's origin for the audit
 //!   trail, mail queued in the caller's transaction.
 //! - [`i18n`]: the message catalog. Each context owns its message table
 //!   (key, Vietnamese, English); the composition root hands the tables to
@@ -19,7 +19,7 @@
 //! - [`metrics`]: counters and their Prometheus text.
 //! - [`blobs`]: the content-addressed blob store (local directory or S3)
 //!   that documents and notices are kept in.
-//! - [`error`]: the typed error the contexts move to (NotFound, Conflict,
+//! - [`error`]: the one typed error of every service (NotFound, Conflict,
 //!   Forbidden, Invalid, Internal).
 
 pub mod blobs;
@@ -36,5 +36,5 @@ pub mod sla;
 pub mod worker;
 
 pub use crate::core::Core;
-pub use error::Error;
+pub use error::ServiceError;
 pub use settings::Settings;

@@ -2,39 +2,11 @@
 //! from (for the audit trail), and the mail queued in the caller's
 //! transaction.
 use crate::Core;
-use motcua_domain::account::ValueError;
-use motcua_domain::{password, Millis};
+use motcua_domain::Millis;
 use motcua_mail::{Locale, OutgoingMail, Template};
-use motcua_store::{audit, jobs, AnyConnection, StoreError};
+use motcua_store::{audit, jobs, AnyConnection};
 
-#[derive(Debug, thiserror::Error)]
-pub enum ServiceError {
-    /// Bad input; the i18n key says what.
-    #[error("invalid input: {0}")]
-    Invalid(&'static str),
-    #[error("store: {0}")]
-    Store(#[from] StoreError),
-    #[error("{0}")]
-    Internal(String),
-}
-
-impl From<motcua_store::DbError> for ServiceError {
-    fn from(e: motcua_store::DbError) -> Self {
-        ServiceError::Store(e.into())
-    }
-}
-
-impl From<ValueError> for ServiceError {
-    fn from(e: ValueError) -> Self {
-        ServiceError::Invalid(e.message_key())
-    }
-}
-
-impl From<password::PolicyError> for ServiceError {
-    fn from(e: password::PolicyError) -> Self {
-        ServiceError::Invalid(e.message_key())
-    }
-}
+pub use crate::error::ServiceError;
 
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
 

@@ -393,11 +393,12 @@ fn parse_roles(roles: &[String]) -> Result<Vec<Role>> {
 /// A service error for the terminal: the English text of its message key.
 pub fn service_err(e: service::ServiceError) -> anyhow::Error {
     match e {
-        service::ServiceError::Invalid(key) => {
+        service::ServiceError::Internal(m) => anyhow::anyhow!(m),
+        other => {
+            let key = other.message_key();
             let cat = Catalog::from_tables(&motcua_nsw::message_tables());
             anyhow::anyhow!("{} ({key})", cat.get(motcua_mail::Locale::En, key))
         }
-        other => anyhow::anyhow!(other),
     }
 }
 

@@ -83,7 +83,7 @@ fn clean(s: &str, max: usize) -> String {
 fn required_reason(s: &str) -> Result<String, ServiceError> {
     let r = clean(s, 1000);
     if r.chars().count() < 3 {
-        return Err(ServiceError::Invalid("lc.error_reason"));
+        return Err(ServiceError::invalid("lc.error_reason"));
     }
     Ok(r)
 }
@@ -243,7 +243,7 @@ async fn ensure_none_open(
     kind: &str,
 ) -> Result<(), ServiceError> {
     if store::open_of_kind(c, account_id, kind).await?.is_some() {
-        return Err(ServiceError::Invalid("lc.error_open"));
+        return Err(ServiceError::Conflict("lc.error_open"));
     }
     Ok(())
 }
@@ -260,21 +260,21 @@ pub async fn request_scheduled_lock(
     reason: &str,
 ) -> Result<i64, ServiceError> {
     if !may_request(account) {
-        return Err(ServiceError::Invalid("lc.error_role"));
+        return Err(ServiceError::invalid("lc.error_role"));
     }
     let now = state.now();
     let Some(from) = parse_date(from) else {
-        return Err(ServiceError::Invalid("lc.error_date"));
+        return Err(ServiceError::invalid("lc.error_date"));
     };
     if (from - today(now)).whole_days() < SCHEDULE_MIN_DAYS {
-        return Err(ServiceError::Invalid("lc.error_too_soon"));
+        return Err(ServiceError::invalid("lc.error_too_soon"));
     }
     let until = if until.trim().is_empty() {
         None
     } else {
         match parse_date(until) {
             Some(u) if u > from => Some(start_of_day(u)),
-            _ => return Err(ServiceError::Invalid("lc.error_until")),
+            _ => return Err(ServiceError::invalid("lc.error_until")),
         }
     };
     let reason = clean(reason, 1000);
@@ -315,7 +315,7 @@ pub async fn request_emergency_lock(
     reason: &str,
 ) -> Result<i64, ServiceError> {
     if !may_request(account) {
-        return Err(ServiceError::Invalid("lc.error_role"));
+        return Err(ServiceError::invalid("lc.error_role"));
     }
     let now = state.now();
     let due = motcua_kernel::calendar::deadline_hours(state, now, EMERGENCY_WORKING_HOURS).await?;
@@ -371,10 +371,10 @@ pub async fn request_revocation(
     confirmed: bool,
 ) -> Result<i64, ServiceError> {
     if !may_request(account) {
-        return Err(ServiceError::Invalid("lc.error_role"));
+        return Err(ServiceError::invalid("lc.error_role"));
     }
     if !confirmed {
-        return Err(ServiceError::Invalid("lc.error_confirm"));
+        return Err(ServiceError::invalid("lc.error_confirm"));
     }
     let now = state.now();
     let due =
@@ -427,9 +427,9 @@ async fn account_for_operator(
     account_id: i64,
 ) -> Result<Account, ServiceError> {
     match accounts::get(c, account_id).await? {
-        None => Err(ServiceError::Invalid("error.not_found")),
+        None => Err(ServiceError::NotFound),
         Some(a) if a.status == AccountStatus::Revoked => {
-            Err(ServiceError::Invalid("lc.error_revoked"))
+            Err(ServiceError::Conflict("lc.error_revoked"))
         }
         Some(a) => Ok(a),
     }
@@ -446,21 +446,21 @@ pub async fn record_ministry_notice(
 ) -> Result<i64, ServiceError> {
     let ministry = clean(&n.ministry, 200);
     if ministry.chars().count() < 2 {
-        return Err(ServiceError::Invalid("lc.error_ministry"));
+        return Err(ServiceError::invalid("lc.error_ministry"));
     }
     let Some(grounds) = MINISTRY_GROUNDS.iter().find(|g| **g == n.grounds.trim()) else {
-        return Err(ServiceError::Invalid("lc.error_grounds"));
+        return Err(ServiceError::invalid("lc.error_grounds"));
     };
     let notice_ref = clean(&n.notice_ref, 100);
     if notice_ref.is_empty() {
-        return Err(ServiceError::Invalid("lc.error_notice_ref"));
+        return Err(ServiceError::invalid("lc.error_notice_ref"));
     }
     let now = state.now();
     let Some(effective) = parse_date(&n.effective_date) else {
-        return Err(ServiceError::Invalid("lc.error_date"));
+        return Err(ServiceError::invalid("lc.error_date"));
     };
     if effective > today(now) {
-        return Err(ServiceError::Invalid("lc.error_future"));
+        return Err(ServiceError::invalid("lc.error_future"));
     }
     let note = clean(&n.note, 1000);
     let due =
@@ -509,7 +509,7 @@ pub async fn record_reactivation(
     let mut tx = state.store.begin().await?;
     let a = account_for_operator(&mut tx, account_id).await?;
     if a.status != AccountStatus::Locked {
-        return Err(ServiceError::Invalid("lc.error_not_locked"));
+        return Err(ServiceError::invalid("lc.error_not_locked"));
     }
     ensure_none_open(&mut tx, account_id, "reactivation").await?;
     let by = service::account_target(account_id);
@@ -562,7 +562,7 @@ async fn close(
     now: Millis,
 ) -> Result<(), ServiceError> {
     if !store::close(c, id, status, &origin.audit.actor, note, effective_at, now).await? {
-        return Err(ServiceError::Invalid("lc.error_decided"));
+        return Err(ServiceError::Conflict("lc.error_decided"));
     }
     Ok(())
 }
@@ -587,7 +587,7 @@ async fn execute_scheduled(
 ) -> Result<(), ServiceError> {
     close(c, r.id, LifecycleStatus::Done, origin, note, None, now).await?;
     let Some(a) = accounts::get(c, r.account_id).await? else {
-        return Err(ServiceError::Invalid("error.not_found"));
+        return Err(ServiceError::NotFound);
     };
     audit::append(
         c,
@@ -695,13 +695,13 @@ pub async fn decide(
     };
     let mut tx = state.store.begin().await?;
     let Some(r) = store::get(&mut tx, id).await? else {
-        return Err(ServiceError::Invalid("error.not_found"));
+        return Err(ServiceError::NotFound);
     };
     if r.status != LifecycleStatus::Pending {
-        return Err(ServiceError::Invalid("lc.error_decided"));
+        return Err(ServiceError::Conflict("lc.error_decided"));
     }
     let Some(a) = accounts::get(&mut tx, r.account_id).await? else {
-        return Err(ServiceError::Invalid("error.not_found"));
+        return Err(ServiceError::NotFound);
     };
     let target = service::account_target(a.id);
     let facts = |extra: Option<(&'static str, String)>| {
@@ -716,7 +716,7 @@ pub async fn decide(
         f
     };
     match (action, r.kind.as_str()) {
-        (Action::Refuse, "emergency_lock") => return Err(ServiceError::Invalid("lc.error_action")),
+        (Action::Refuse, "emergency_lock") => return Err(ServiceError::invalid("lc.error_action")),
         (Action::Refuse, _) => {
             close(
                 &mut tx,
@@ -751,7 +751,7 @@ pub async fn decide(
         }
         (Action::CarryOut, "scheduled_lock") => {
             if r.effective_at.is_some_and(|e| e > now) {
-                return Err(ServiceError::Invalid("lc.error_not_yet"));
+                return Err(ServiceError::invalid("lc.error_not_yet"));
             }
             execute_scheduled(&mut tx, state, origin, &r, &note, now).await?;
         }
@@ -771,7 +771,7 @@ pub async fn decide(
         }
         (Action::CarryOut, "reactivation") => {
             if a.status == AccountStatus::Revoked {
-                return Err(ServiceError::Invalid("lc.error_revoked"));
+                return Err(ServiceError::Conflict("lc.error_revoked"));
             }
             close(&mut tx, id, LifecycleStatus::Done, origin, &note, None, now).await?;
             let reason = format!("Kích hoạt lại theo yêu cầu ({})", reference(id));
@@ -791,11 +791,11 @@ pub async fn decide(
         }
         (Action::CarryOut, "revocation") => {
             if a.status == AccountStatus::Revoked {
-                return Err(ServiceError::Invalid("lc.error_revoked"));
+                return Err(ServiceError::Conflict("lc.error_revoked"));
             }
             revoke(&mut tx, state, origin, &r, &a, &note, now).await?;
         }
-        _ => return Err(ServiceError::Invalid("lc.error_action")),
+        _ => return Err(ServiceError::invalid("lc.error_action")),
     }
     tx.commit().await?;
     state.jobs_notify.notify_one();
@@ -830,7 +830,11 @@ pub async fn run_due(state: &NswContext) -> Result<RunSummary, ServiceError> {
                 tx.commit().await?;
                 out.scheduled_locked += 1;
             }
-            Err(ServiceError::Invalid(_)) => {}
+            // The account is gone or revoked meanwhile, or the request
+            // was decided: nothing to carry out (the transaction rolls back).
+            Err(
+                ServiceError::Invalid { .. } | ServiceError::Conflict(_) | ServiceError::NotFound,
+            ) => {}
             Err(e) => return Err(e),
         }
     }

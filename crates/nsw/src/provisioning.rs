@@ -299,15 +299,15 @@ pub async fn create_ministry(
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && code.chars().next().is_some_and(|c| c.is_ascii_lowercase());
     if !ok {
-        return Err(ServiceError::Invalid("ministries.error_code"));
+        return Err(ServiceError::invalid("ministries.error_code"));
     }
-    let name = clean(name, 200).ok_or(ServiceError::Invalid("ministries.error_name"))?;
+    let name = clean(name, 200).ok_or(ServiceError::invalid("ministries.error_name"))?;
     let now = state.now();
     let mut tx = state.store.begin().await?;
     let id = match store::create_ministry(&mut tx, &code, &name, now).await {
         Ok(id) => id,
         Err(StoreError::Conflict(_)) => {
-            return Err(ServiceError::Invalid("ministries.error_code_taken"))
+            return Err(ServiceError::invalid("ministries.error_code_taken"))
         }
         Err(e) => return Err(e.into()),
     };
@@ -325,9 +325,7 @@ pub async fn create_ministry(
 }
 
 async fn ministry_or_404(c: &mut AnyConnection, id: i64) -> Result<Ministry, ServiceError> {
-    store::ministry(c, id)
-        .await?
-        .ok_or(ServiceError::Invalid("error.not_found"))
+    store::ministry(c, id).await?.ok_or(ServiceError::NotFound)
 }
 
 pub async fn rename_ministry(
@@ -336,7 +334,7 @@ pub async fn rename_ministry(
     id: i64,
     name: &str,
 ) -> Result<(), ServiceError> {
-    let name = clean(name, 200).ok_or(ServiceError::Invalid("ministries.error_name"))?;
+    let name = clean(name, 200).ok_or(ServiceError::invalid("ministries.error_name"))?;
     let now = state.now();
     let mut tx = state.store.begin().await?;
     let before = ministry_or_404(&mut tx, id).await?;
@@ -372,17 +370,16 @@ pub async fn change_catalog(
     change: &CatalogChange,
 ) -> Result<(), ServiceError> {
     use CatalogChange::*;
-    use ServiceError::Invalid;
     let now = state.now();
     let mut tx = state.store.begin().await?;
     ministry_or_404(&mut tx, ministry_id).await?;
     let unit_conflict = |e: StoreError| match e {
-        StoreError::Conflict(_) => Invalid("ministries.error_unit_taken"),
+        StoreError::Conflict(_) => ServiceError::invalid("ministries.error_unit_taken"),
         e => e.into(),
     };
     let (action, detail) = match change {
         AddUnit { name } => {
-            let name = clean(name, 200).ok_or(Invalid("ministries.error_name"))?;
+            let name = clean(name, 200).ok_or(ServiceError::invalid("ministries.error_name"))?;
             let id = store::add_work_unit(&mut tx, ministry_id, &name, &fold(&name), now)
                 .await
                 .map_err(unit_conflict)?;
@@ -392,12 +389,12 @@ pub async fn change_catalog(
             )
         }
         RenameUnit { id, name } => {
-            let name = clean(name, 200).ok_or(Invalid("ministries.error_name"))?;
+            let name = clean(name, 200).ok_or(ServiceError::invalid("ministries.error_name"))?;
             if !store::rename_work_unit(&mut tx, ministry_id, *id, &name, &fold(&name))
                 .await
                 .map_err(unit_conflict)?
             {
-                return Err(Invalid("error.not_found"));
+                return Err(ServiceError::NotFound);
             }
             (
                 "ministry.unit_rename",
@@ -407,9 +404,9 @@ pub async fn change_catalog(
         RemoveUnit { id } => {
             match store::remove_work_unit(&mut tx, ministry_id, *id).await {
                 Ok(true) => {}
-                Ok(false) => return Err(Invalid("error.not_found")),
+                Ok(false) => return Err(ServiceError::NotFound),
                 Err(StoreError::Conflict(_)) => {
-                    return Err(Invalid("ministries.error_unit_in_use"))
+                    return Err(ServiceError::invalid("ministries.error_unit_in_use"))
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -422,13 +419,13 @@ pub async fn change_catalog(
                     c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-')
                 });
             if !ok {
-                return Err(Invalid("ministries.error_function_code"));
+                return Err(ServiceError::invalid("ministries.error_function_code"));
             }
-            let name = clean(name, 200).ok_or(Invalid("ministries.error_name"))?;
+            let name = clean(name, 200).ok_or(ServiceError::invalid("ministries.error_name"))?;
             let id = match store::add_function(&mut tx, ministry_id, &code, &name, now).await {
                 Ok(id) => id,
                 Err(StoreError::Conflict(_)) => {
-                    return Err(Invalid("ministries.error_function_taken"))
+                    return Err(ServiceError::invalid("ministries.error_function_taken"))
                 }
                 Err(e) => return Err(e.into()),
             };
@@ -438,9 +435,9 @@ pub async fn change_catalog(
             )
         }
         RenameFunction { id, name } => {
-            let name = clean(name, 200).ok_or(Invalid("ministries.error_name"))?;
+            let name = clean(name, 200).ok_or(ServiceError::invalid("ministries.error_name"))?;
             if !store::rename_function(&mut tx, ministry_id, *id, &name).await? {
-                return Err(Invalid("error.not_found"));
+                return Err(ServiceError::NotFound);
             }
             (
                 "ministry.function_rename",
@@ -449,7 +446,7 @@ pub async fn change_catalog(
         }
         RemoveFunction { id } => {
             if !store::remove_function(&mut tx, ministry_id, *id).await? {
-                return Err(Invalid("error.not_found"));
+                return Err(ServiceError::NotFound);
             }
             (
                 "ministry.function_remove",
@@ -478,17 +475,18 @@ pub async fn add_manager(
     ministry_id: i64,
     username: &str,
 ) -> Result<i64, ServiceError> {
-    use ServiceError::Invalid;
     let now = state.now();
     let mut tx = state.store.begin().await?;
     ministry_or_404(&mut tx, ministry_id).await?;
     let account = motcua_store::accounts::by_username(&mut tx, username)
         .await?
         .filter(|a| a.status == motcua_domain::AccountStatus::Active)
-        .ok_or(Invalid("ministries.error_manager_unknown"))?;
+        .ok_or(ServiceError::invalid("ministries.error_manager_unknown"))?;
     match store::add_manager(&mut tx, account.id, ministry_id, now).await {
         Ok(()) => {}
-        Err(StoreError::Conflict(_)) => return Err(Invalid("ministries.error_manager_taken")),
+        Err(StoreError::Conflict(_)) => {
+            return Err(ServiceError::invalid("ministries.error_manager_taken"))
+        }
         Err(e) => return Err(e.into()),
     }
     store::add_role(&mut tx, account.id, Role::MinistryManager).await?;
@@ -517,7 +515,7 @@ pub async fn remove_manager(
     let now = state.now();
     let mut tx = state.store.begin().await?;
     if !store::remove_manager(&mut tx, account_id, ministry_id).await? {
-        return Err(ServiceError::Invalid("error.not_found"));
+        return Err(ServiceError::NotFound);
     }
     store::remove_role(&mut tx, account_id, Role::MinistryManager).await?;
     audited(
@@ -544,18 +542,17 @@ pub async fn update_legal_basis(
     working_days: &str,
     ministries: &str,
 ) -> Result<(), ServiceError> {
-    use ServiceError::Invalid;
     let days: i64 = working_days
         .trim()
         .parse()
         .ok()
         .filter(|d| (1..=60).contains(d))
-        .ok_or(Invalid("ministries.error_days"))?;
+        .ok_or(ServiceError::invalid("ministries.error_days"))?;
     let now = state.now();
     let mut tx = state.store.begin().await?;
     let before = store::legal_basis(&mut tx, code)
         .await?
-        .ok_or(Invalid("error.not_found"))?;
+        .ok_or(ServiceError::NotFound)?;
     let known: Vec<String> = store::ministries(&mut tx)
         .await?
         .into_iter()
@@ -569,7 +566,7 @@ pub async fn update_legal_basis(
     codes.sort();
     codes.dedup();
     if codes.iter().any(|c| !known.contains(c)) {
-        return Err(Invalid("ministries.error_basis_ministries"));
+        return Err(ServiceError::invalid("ministries.error_basis_ministries"));
     }
     let list = codes.join(" ");
     store::update_legal_basis(&mut tx, code, days, &list, now).await?;
@@ -828,7 +825,7 @@ pub async fn submit_request(
         let mut c = state.store.conn().await?;
         let ministry = managed_ministry(&mut c, manager)
             .await?
-            .ok_or(ServiceError::Invalid("error.forbidden"))?;
+            .ok_or(ServiceError::Forbidden)?;
         let basis = store::legal_basis(&mut c, basis_code.trim())
             .await?
             .filter(|b| b.applies_to(&ministry.code));
@@ -989,15 +986,15 @@ async fn open_person(
 ) -> Result<(Request, Person), ServiceError> {
     let r = store::request(c, request_id)
         .await?
-        .ok_or(ServiceError::Invalid("error.not_found"))?;
+        .ok_or(ServiceError::NotFound)?;
     let p = store::person(c, request_id, person_id)
         .await?
-        .ok_or(ServiceError::Invalid("error.not_found"))?;
+        .ok_or(ServiceError::NotFound)?;
     if p.decision != "pending" {
-        return Err(ServiceError::Invalid("provisioning.error_decided"));
+        return Err(ServiceError::Conflict("provisioning.error_decided"));
     }
     if r.status != ProvisioningStatus::Open {
-        return Err(ServiceError::Invalid("provisioning.error_closed"));
+        return Err(ServiceError::Conflict("provisioning.error_closed"));
     }
     Ok((r, p))
 }
@@ -1033,13 +1030,13 @@ pub async fn grant(
     let mut tx = state.store.begin().await?;
     match store::lock_request(&mut tx, request_id).await?.as_deref() {
         Some("open") => {}
-        Some(_) => return Err(ServiceError::Invalid("provisioning.error_closed")),
-        None => return Err(ServiceError::Invalid("error.not_found")),
+        Some(_) => return Err(ServiceError::Conflict("provisioning.error_closed")),
+        None => return Err(ServiceError::NotFound),
     }
     let (_, p) = open_person(&mut tx, request_id, person_id).await?;
     // Another request may have given this email an account since.
     if store::email_in_use(&mut tx, &p.email).await? {
-        return Err(ServiceError::Invalid("provisioning.error_email_taken"));
+        return Err(ServiceError::invalid("provisioning.error_email_taken"));
     }
     let mut username = None;
     for k in 1..=999 {
@@ -1049,7 +1046,7 @@ pub async fn grant(
             break;
         }
     }
-    let username = username.ok_or(ServiceError::Invalid("error.username_taken"))?;
+    let username = username.ok_or(ServiceError::invalid("error.username_taken"))?;
     prepared.set_username(&username);
     let account_id = service::insert_account(&mut tx, state, origin, &prepared, now).await?;
     store::add_civil_servant(
@@ -1084,7 +1081,7 @@ pub async fn grant(
     )
     .await?
     {
-        return Err(ServiceError::Invalid("provisioning.error_decided"));
+        return Err(ServiceError::Conflict("provisioning.error_decided"));
     }
     audited(
         &mut tx,
@@ -1120,17 +1117,17 @@ pub async fn refuse(
     let reason = reason.split_whitespace().collect::<Vec<_>>().join(" ");
     let n = reason.chars().count();
     if !(3..=500).contains(&n) || reason.chars().any(char::is_control) {
-        return Err(ServiceError::Invalid("provisioning.error_reason"));
+        return Err(ServiceError::invalid("provisioning.error_reason"));
     }
     let now = state.now();
     let mut tx = state.store.begin().await?;
     match store::lock_request(&mut tx, request_id).await?.as_deref() {
         Some(_) => {}
-        None => return Err(ServiceError::Invalid("error.not_found")),
+        None => return Err(ServiceError::NotFound),
     }
     let (_, p) = open_person(&mut tx, request_id, person_id).await?;
     if !store::refuse(&mut tx, person_id, &reason, &origin.audit.actor, now).await? {
-        return Err(ServiceError::Invalid("provisioning.error_decided"));
+        return Err(ServiceError::Conflict("provisioning.error_decided"));
     }
     audited(
         &mut tx,
@@ -1177,7 +1174,7 @@ async fn complete_if_done(
     }
     let r = store::request(c, request_id)
         .await?
-        .ok_or(ServiceError::Invalid("error.not_found"))?;
+        .ok_or(ServiceError::NotFound)?;
     let basis = store::legal_basis(c, &r.legal_basis).await?;
     let expires = now + state.config.initial_password_days * DAY;
     let mut granted = Vec::new();
@@ -1231,7 +1228,7 @@ async fn complete_if_done(
     let sealed = seal(state, NOTICE_LABEL, &request_target(request_id), &bytes)?;
     let key = blobs::store(state, c, SEALED_TYPE, &sealed, now).await?;
     if !store::complete(c, request_id, &key, now).await? {
-        return Err(ServiceError::Invalid("provisioning.error_closed"));
+        return Err(ServiceError::Conflict("provisioning.error_closed"));
     }
     audited(
         c,
@@ -1295,11 +1292,8 @@ pub async fn notice_pdf(
     let mut tx = state.store.begin().await?;
     let r = store::request(&mut tx, request_id)
         .await?
-        .ok_or(ServiceError::Invalid("error.not_found"))?;
-    let key = r
-        .notice_sha256
-        .as_deref()
-        .ok_or(ServiceError::Invalid("error.not_found"))?;
+        .ok_or(ServiceError::NotFound)?;
+    let key = r.notice_sha256.as_deref().ok_or(ServiceError::NotFound)?;
     let blob = blobs::fetch(state, &mut tx, key)
         .await?
         .ok_or_else(|| ServiceError::Internal("notice blob missing".into()))?;

@@ -538,7 +538,7 @@ pub async fn verify(
         motcua_kernel::calendar::deadline_days(state, now, DECISION_WORKING_DAYS, None).await?;
     let mut tx = state.store.begin().await?;
     let Some(r) = store::by_verify_token(&mut tx, &sha256_hex(token), now).await? else {
-        return Err(ServiceError::Invalid("reg.error_link"));
+        return Err(ServiceError::invalid("reg.error_link"));
     };
     let t = Transition {
         from: &[RegistrationStatus::Unverified],
@@ -552,8 +552,8 @@ pub async fn verify(
     };
     match store::transition(&mut tx, r.id, &t, now).await {
         Ok(true) => {}
-        Ok(false) => return Err(ServiceError::Invalid("reg.error_link")),
-        Err(StoreError::Conflict(_)) => return Err(ServiceError::Invalid("reg.error_duplicate")),
+        Ok(false) => return Err(ServiceError::invalid("reg.error_link")),
+        Err(StoreError::Conflict(_)) => return Err(ServiceError::Conflict("reg.error_duplicate")),
         Err(e) => return Err(e.into()),
     }
     store::add_history(&mut tx, r.id, RegistrationStatus::Pending, "", now).await?;
@@ -580,7 +580,7 @@ pub async fn verify(
     let out = store::get(&mut tx, r.id).await?;
     tx.commit().await?;
     state.jobs_notify.notify_one();
-    out.ok_or(ServiceError::Invalid("reg.error_link"))
+    out.ok_or(ServiceError::invalid("reg.error_link"))
 }
 
 /// The profile of a status link.
@@ -610,10 +610,10 @@ pub async fn resubmit(
     upload: Option<&Upload>,
 ) -> Result<Registration, RegError> {
     let Some(r) = by_status_token(state, token).await? else {
-        return Err(ServiceError::Invalid("reg.error_link").into());
+        return Err(ServiceError::invalid("reg.error_link").into());
     };
     if r.status != RegistrationStatus::Returned {
-        return Err(ServiceError::Invalid("reg.error_not_returned").into());
+        return Err(ServiceError::invalid("reg.error_not_returned").into());
     }
     let mut profile = check_all(form, upload, false).map_err(RegError::Fields)?;
     let now = state.now();
@@ -656,7 +656,7 @@ pub async fn resubmit(
     };
     match store::transition(&mut tx, r.id, &t, now).await {
         Ok(true) => {}
-        Ok(false) => return Err(ServiceError::Invalid("reg.error_not_returned").into()),
+        Ok(false) => return Err(ServiceError::invalid("reg.error_not_returned").into()),
         Err(StoreError::Conflict(_)) => {
             return Err(RegError::Fields(vec![("tax_code", "reg.error_duplicate")]))
         }
@@ -675,7 +675,7 @@ pub async fn resubmit(
     )
     .await?;
     let Some(updated) = store::get(&mut tx, r.id).await? else {
-        return Err(ServiceError::Invalid("reg.error_link").into());
+        return Err(ServiceError::invalid("reg.error_link").into());
     };
     let loc = Locale::parse(&updated.locale);
     mail(
@@ -755,7 +755,7 @@ pub async fn decide(
 ) -> Result<(), ServiceError> {
     let reason = reason.split_whitespace().collect::<Vec<_>>().join(" ");
     if decision != Decision::Accept && !(3..=1000).contains(&reason.chars().count()) {
-        return Err(ServiceError::Invalid("reg.error_reason"));
+        return Err(ServiceError::invalid("reg.error_reason"));
     }
     let now = state.now();
     let r = {
@@ -763,10 +763,10 @@ pub async fn decide(
         store::get(&mut c, id).await?
     };
     let Some(r) = r else {
-        return Err(ServiceError::Invalid("error.not_found"));
+        return Err(ServiceError::NotFound);
     };
     if r.status != RegistrationStatus::Pending {
-        return Err(ServiceError::Invalid("reg.error_decided"));
+        return Err(ServiceError::Conflict("reg.error_decided"));
     }
     let loc = Locale::parse(&r.locale);
     // The account is prepared (password hashed) before the transaction.
@@ -816,7 +816,7 @@ pub async fn decide(
         next_round: false,
     };
     if !store::transition(&mut tx, id, &t, now).await? {
-        return Err(ServiceError::Invalid("reg.error_decided"));
+        return Err(ServiceError::Conflict("reg.error_decided"));
     }
     store::add_history(&mut tx, id, to, &reason, now).await?;
     audit::append(

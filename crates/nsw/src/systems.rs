@@ -5,6 +5,7 @@
 use crate::NswContext;
 use motcua_identity::events::EVENT_TYPES;
 use motcua_kernel::outbox::generate_secret;
+use motcua_kernel::ServiceError;
 use motcua_store::events;
 use motcua_store::StoreError;
 
@@ -36,10 +37,7 @@ fn clean(s: &str, max: usize) -> String {
 }
 
 /// Checks the input; returns (code, name, ministry, url, types).
-fn check_system(
-    i: &SystemInput,
-) -> Result<(String, String, String, String, String), motcua_identity::service::ServiceError> {
-    use motcua_identity::service::ServiceError::Invalid;
+fn check_system(i: &SystemInput) -> Result<(String, String, String, String, String), ServiceError> {
     let code = i.code.trim().to_ascii_lowercase();
     if code.len() < 2
         || code.len() > 40
@@ -47,31 +45,31 @@ fn check_system(
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
-        return Err(Invalid("systems.error_code"));
+        return Err(ServiceError::invalid("systems.error_code"));
     }
     let name = clean(&i.name, 200);
     let ministry = clean(&i.ministry, 200);
     if name.chars().count() < 2 || ministry.chars().count() < 2 {
-        return Err(Invalid("systems.error_name"));
+        return Err(ServiceError::invalid("systems.error_name"));
     }
     let url = i.endpoint_url.trim().to_string();
     let ok_url = reqwest::Url::parse(&url)
         .ok()
         .is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
     if !ok_url || url.len() > 500 {
-        return Err(Invalid("systems.error_url"));
+        return Err(ServiceError::invalid("systems.error_url"));
     }
     let mut types: Vec<&str> = Vec::new();
     for t in &i.event_types {
         match EVENT_TYPES.iter().find(|k| **k == t.as_str()) {
             Some(k) => types.push(k),
-            None => return Err(Invalid("systems.error_types")),
+            None => return Err(ServiceError::invalid("systems.error_types")),
         }
     }
     types.sort_unstable();
     types.dedup();
     if types.is_empty() {
-        return Err(Invalid("systems.error_types"));
+        return Err(ServiceError::invalid("systems.error_types"));
     }
     Ok((code, name, ministry, url, types.join(" ")))
 }
@@ -83,7 +81,7 @@ pub async fn register_system(
     state: &NswContext,
     origin: &motcua_identity::service::Origin,
     input: &SystemInput,
-) -> Result<(i64, String), motcua_identity::service::ServiceError> {
+) -> Result<(i64, String), ServiceError> {
     let (code, name, ministry, url, types) = check_system(input)?;
     let secret = generate_secret();
     let now = state.now();
@@ -100,9 +98,7 @@ pub async fn register_system(
     let id = match events::create_system(&mut tx, &s, now).await {
         Ok(id) => id,
         Err(StoreError::Conflict(_)) => {
-            return Err(motcua_identity::service::ServiceError::Invalid(
-                "systems.error_code_taken",
-            ))
+            return Err(ServiceError::invalid("systems.error_code_taken"))
         }
         Err(e) => return Err(e.into()),
     };
@@ -127,14 +123,12 @@ pub async fn update_system(
     id: i64,
     input: &SystemInput,
     rotate: bool,
-) -> Result<Option<String>, motcua_identity::service::ServiceError> {
+) -> Result<Option<String>, ServiceError> {
     let mut checked = input.clone();
     let now = state.now();
     let mut tx = state.store.begin().await?;
     let Some(old) = events::system_by_id(&mut tx, id).await? else {
-        return Err(motcua_identity::service::ServiceError::Invalid(
-            "error.not_found",
-        ));
+        return Err(ServiceError::NotFound);
     };
     checked.code = old.code.clone();
     let (_, name, ministry, url, types) = check_system(&checked)?;
@@ -168,7 +162,7 @@ pub async fn redeliver(
     state: &NswContext,
     origin: &motcua_identity::service::Origin,
     delivery_id: i64,
-) -> Result<bool, motcua_identity::service::ServiceError> {
+) -> Result<bool, ServiceError> {
     let now = state.now();
     let mut tx = state.store.begin().await?;
     let ok = events::redeliver(&mut tx, delivery_id, state.config.events.horizon_ms, now).await?;

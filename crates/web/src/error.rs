@@ -18,6 +18,9 @@ pub enum AppError {
     Forbidden,
     #[error("bad request: {0}")]
     BadRequest(&'static str),
+    /// The state changed under the request; the i18n key says how.
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -28,11 +31,15 @@ impl From<motcua_store::StoreError> for AppError {
     }
 }
 
-impl From<motcua_kernel::service::ServiceError> for AppError {
-    fn from(e: motcua_kernel::service::ServiceError) -> Self {
+impl From<motcua_kernel::ServiceError> for AppError {
+    fn from(e: motcua_kernel::ServiceError) -> Self {
+        use motcua_kernel::ServiceError as E;
         match e {
-            motcua_kernel::service::ServiceError::Invalid(k) => AppError::BadRequest(k),
-            other => AppError::Internal(other.to_string()),
+            E::NotFound => AppError::NotFound,
+            E::Forbidden => AppError::Forbidden,
+            E::Conflict(k) => AppError::Conflict(k),
+            E::Invalid { key, .. } => AppError::BadRequest(key),
+            E::Internal(m) => AppError::Internal(m),
         }
     }
 }
@@ -49,6 +56,7 @@ impl IntoResponse for AppError {
             AppError::NotFound => (StatusCode::NOT_FOUND, "error.not_found"),
             AppError::Forbidden => (StatusCode::FORBIDDEN, "error.forbidden"),
             AppError::BadRequest(k) => (StatusCode::BAD_REQUEST, *k),
+            AppError::Conflict(k) => (StatusCode::CONFLICT, *k),
             AppError::Internal(msg) => {
                 tracing::error!(error = %msg, "internal error");
                 (StatusCode::INTERNAL_SERVER_ERROR, "error.internal")
@@ -57,6 +65,39 @@ impl IntoResponse for AppError {
         let mut r = status.into_response();
         r.extensions_mut().insert(ErrorInfo { key });
         r
+    }
+}
+
+/// A service's refusal that a page shows beside its form, with the status
+/// the kind of error gives it: bad input 422, a state that changed 409.
+/// The page never looks at the key to choose the status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refusal {
+    pub key: &'static str,
+    pub status: StatusCode,
+}
+
+impl Refusal {
+    /// Bad input found by the page itself.
+    pub fn invalid(key: &'static str) -> Refusal {
+        Refusal {
+            key,
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+        }
+    }
+
+    /// The refusal to show for `e`, or `e` back when it is not one (not
+    /// found, forbidden, internal: the caller maps those with `AppError`).
+    pub fn of(e: motcua_kernel::ServiceError) -> Result<Refusal, motcua_kernel::ServiceError> {
+        use motcua_kernel::ServiceError as E;
+        match e {
+            E::Invalid { key, .. } => Ok(Refusal::invalid(key)),
+            E::Conflict(key) => Ok(Refusal {
+                key,
+                status: StatusCode::CONFLICT,
+            }),
+            other => Err(other),
+        }
     }
 }
 

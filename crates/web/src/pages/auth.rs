@@ -315,7 +315,9 @@ pub async fn change(
             }
             r
         }
-        Err(ServiceError::Invalid(key)) => change_page(&state, &ctx, Some(key)).await,
+        Err(ServiceError::Invalid { key, .. } | ServiceError::Conflict(key)) => {
+            change_page(&state, &ctx, Some(key)).await
+        }
         Err(e) => AppError::from(e).into_response(),
     }
 }
@@ -406,7 +408,7 @@ pub async fn forgot(
             body: "forgot.sent",
             link: Some(("/login", "nav.login")),
         }),
-        Err(ServiceError::Invalid(k)) => {
+        Err(ServiceError::Invalid { key: k, .. } | ServiceError::Conflict(k)) => {
             if let Err(e) = service::rate_release(&state, &limits).await {
                 return AppError::from(e).into_response();
             }
@@ -489,8 +491,9 @@ pub async fn reset(State(state): State<AppState>, ctx: Ctx, Form(f): Form<ResetF
                 .append(header::SET_COOKIE, clear_session_cookie(&state));
             r
         }
-        Err(ServiceError::Invalid("reset.invalid_link")) => invalid_link(&state, &ctx),
-        Err(ServiceError::Invalid(k)) => {
+        // The link is unknown, used or expired (or its account is gone).
+        Err(ServiceError::NotFound) => invalid_link(&state, &ctx),
+        Err(ServiceError::Invalid { key: k, .. } | ServiceError::Conflict(k)) => {
             let c = Chrome::new(&state, &ctx);
             let error = Some(c.t(k).replace("{min}", &password::MIN_LEN.to_string()));
             let hint = hint(&c, false);

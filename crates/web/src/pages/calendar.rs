@@ -263,7 +263,7 @@ pub async fn set(
             a.date.year()
         ))
         .into_response(),
-        Err(ServiceError::Invalid(k)) => {
+        Err(ServiceError::Invalid { key: k, .. } | ServiceError::Conflict(k)) => {
             let c = Chrome::new(&state, &ctx);
             let year = f.date.get(..4).and_then(|y| y.parse().ok());
             let extra = Extra {
@@ -302,7 +302,7 @@ pub async fn remove(
             let year = f.date.get(..4).unwrap_or("");
             Redirect::to(&format!("/console/calendar?year={year}&done=removed")).into_response()
         }
-        Err(ServiceError::Invalid("error.not_found")) => AppError::NotFound.into_response(),
+        Err(ServiceError::NotFound) => AppError::NotFound.into_response(),
         Err(e) => AppError::from(e).into_response(),
     }
 }

@@ -303,8 +303,10 @@ async fn after_change(
 ) -> Response {
     match result {
         Ok(()) => Redirect::to(&format!("/console/accounts/{id}")).into_response(),
-        Err(ServiceError::Invalid("error.not_found")) => AppError::NotFound.into_response(),
-        Err(ServiceError::Invalid(k)) => account_page(state, ctx, id, Some(k.to_string())).await,
+        Err(ServiceError::NotFound) => AppError::NotFound.into_response(),
+        Err(ServiceError::Invalid { key: k, .. } | ServiceError::Conflict(k)) => {
+            account_page(state, ctx, id, Some(k.to_string())).await
+        }
         Err(e) => AppError::from(e).into_response(),
     }
 }

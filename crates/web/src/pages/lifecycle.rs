@@ -5,7 +5,7 @@ use super::auth::{origin, ready_user};
 use super::registration::left_text;
 use super::{render, Chrome, MessagePage, Operator};
 use crate::ctx::{self, Ctx, SESSION_COOKIE};
-use crate::error::AppError;
+use crate::error::{AppError, Refusal};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -106,15 +106,6 @@ fn with_status(mut r: Response, error: bool, status: StatusCode) -> Response {
     r
 }
 
-/// The status for a refused change: a decided request is a conflict,
-/// bad input is unprocessable.
-fn error_status(k: &str) -> StatusCode {
-    match k {
-        "lc.error_decided" | "lc.error_open" | "lc.error_revoked" => StatusCode::CONFLICT,
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
-    }
-}
-
 // --- The holder -----------------------------------------------------------
 
 #[derive(Template)]
@@ -165,7 +156,7 @@ async fn holder_render(
     state: &AppState,
     ctx: &Ctx,
     account: &Account,
-    error: Option<&'static str>,
+    error: Option<Refusal>,
     flash: Option<&str>,
 ) -> Response {
     let c = Chrome::new(state, ctx).with_flash(flash);
@@ -175,14 +166,14 @@ async fn holder_render(
         + time::Duration::days(lc::SCHEDULE_MIN_DAYS);
     let page = HolderPage {
         c,
-        error,
+        error: error.map(|r| r.key),
         min_date: motcua_kernel::calendar::date_str(min),
         rows,
     };
     with_status(
         render(&page),
         error.is_some(),
-        error.map(error_status).unwrap_or(StatusCode::OK),
+        error.map_or(StatusCode::OK, |r| r.status),
     )
 }
 
@@ -217,8 +208,10 @@ async fn after_request(
 ) -> Response {
     match r {
         Ok(_) => Redirect::to("/account/lifecycle?m=lc_requested").into_response(),
-        Err(ServiceError::Invalid(k)) => holder_render(state, ctx, account, Some(k), None).await,
-        Err(e) => AppError::from(e).into_response(),
+        Err(e) => match Refusal::of(e) {
+            Ok(r) => holder_render(state, ctx, account, Some(r), None).await,
+            Err(e) => AppError::from(e).into_response(),
+        },
     }
 }
 
@@ -268,8 +261,10 @@ pub async fn emergency(
             );
             r
         }
-        Err(ServiceError::Invalid(k)) => holder_render(&state, &ctx, &account, Some(k), None).await,
-        Err(e) => AppError::from(e).into_response(),
+        Err(e) => match Refusal::of(e) {
+            Ok(r) => holder_render(&state, &ctx, &account, Some(r), None).await,
+            Err(e) => AppError::from(e).into_response(),
+        },
     }
 }
 
@@ -317,12 +312,7 @@ struct DetailPage {
     error: Option<&'static str>,
 }
 
-async fn detail_page(
-    state: &AppState,
-    ctx: &Ctx,
-    id: i64,
-    error: Option<&'static str>,
-) -> Response {
+async fn detail_page(state: &AppState, ctx: &Ctx, id: i64, error: Option<Refusal>) -> Response {
     let Some(r) = tri!(motcua_nsw::queries::lifecycle_request(state, id).await) else {
         return AppError::NotFound.into_response();
     };
@@ -335,13 +325,13 @@ async fn detail_page(
         carry_key: format!("lc.carry_out_{}", r.kind),
         can_refuse: r.kind != "emergency_lock",
         r,
-        error,
+        error: error.map(|r| r.key),
         c,
     };
     with_status(
         render(&page),
         error.is_some(),
-        error.map(error_status).unwrap_or(StatusCode::OK),
+        error.map_or(StatusCode::OK, |r| r.status),
     )
 }
 
@@ -368,13 +358,14 @@ pub async fn decide(
     Form(f): Form<DecideForm>,
 ) -> Response {
     let Some(action) = Action::parse(&f.action) else {
-        return detail_page(&state, &ctx, id, Some("lc.error_action")).await;
+        return detail_page(&state, &ctx, id, Some(Refusal::invalid("lc.error_action"))).await;
     };
     match lc::decide(&state, &origin(&ctx), id, action, &f.note).await {
         Ok(()) => Redirect::to(&format!("/console/lifecycle/{id}")).into_response(),
-        Err(ServiceError::Invalid("error.not_found")) => AppError::NotFound.into_response(),
-        Err(ServiceError::Invalid(k)) => detail_page(&state, &ctx, id, Some(k)).await,
-        Err(e) => AppError::from(e).into_response(),
+        Err(e) => match Refusal::of(e) {
+            Ok(r) => detail_page(&state, &ctx, id, Some(r)).await,
+            Err(e) => AppError::from(e).into_response(),
+        },
     }
 }
 
@@ -390,12 +381,7 @@ struct AccountPage {
     error: Option<&'static str>,
 }
 
-async fn account_render(
-    state: &AppState,
-    ctx: &Ctx,
-    id: i64,
-    error: Option<&'static str>,
-) -> Response {
+async fn account_render(state: &AppState, ctx: &Ctx, id: i64, error: Option<Refusal>) -> Response {
     let Some((a, reqs)) = tri!(motcua_nsw::queries::account_requests(state, id).await) else {
         return AppError::NotFound.into_response();
     };
@@ -416,13 +402,13 @@ async fn account_render(
         today: motcua_kernel::calendar::date_str(
             motcua_domain::clock::vn_datetime(state.now()).date(),
         ),
-        error,
+        error: error.map(|r| r.key),
         c,
     };
     with_status(
         render(&page),
         error.is_some(),
-        error.map(error_status).unwrap_or(StatusCode::OK),
+        error.map_or(StatusCode::OK, |r| r.status),
     )
 }
 
@@ -442,9 +428,10 @@ async fn after_record(
 ) -> Response {
     match r {
         Ok(id) => Redirect::to(&format!("/console/lifecycle/{id}")).into_response(),
-        Err(ServiceError::Invalid("error.not_found")) => AppError::NotFound.into_response(),
-        Err(ServiceError::Invalid(k)) => account_render(state, ctx, account_id, Some(k)).await,
-        Err(e) => AppError::from(e).into_response(),
+        Err(e) => match Refusal::of(e) {
+            Ok(r) => account_render(state, ctx, account_id, Some(r)).await,
+            Err(e) => AppError::from(e).into_response(),
+        },
     }
 }
 

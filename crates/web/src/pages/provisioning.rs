@@ -163,7 +163,7 @@ pub async fn create_ministry(
         Ok(id) => {
             Redirect::to(&format!("/console/ministries/{id}?done=ministry_saved")).into_response()
         }
-        Err(ServiceError::Invalid(k)) => {
+        Err(ServiceError::Invalid { key: k, .. } | ServiceError::Conflict(k)) => {
             ministries_page(&state, &ctx, f.code, f.name, Some(k), None).await
         }
         Err(e) => AppError::from(e).into_response(),
@@ -188,8 +188,8 @@ pub async fn update_basis(
         .await
     {
         Ok(()) => Redirect::to("/console/ministries?done=ministry_saved").into_response(),
-        Err(ServiceError::Invalid("error.not_found")) => AppError::NotFound.into_response(),
-        Err(ServiceError::Invalid(k)) => {
+        Err(ServiceError::NotFound) => AppError::NotFound.into_response(),
+        Err(ServiceError::Invalid { key: k, .. } | ServiceError::Conflict(k)) => {
             ministries_page(&state, &ctx, String::new(), String::new(), Some(k), None).await
         }
         Err(e) => AppError::from(e).into_response(),
@@ -303,14 +303,16 @@ pub async fn change_ministry(
             .await
             .map(|_| ()),
         "remove_manager" => prov::remove_manager(&state, &o, mid, f.id).await,
-        _ => Err(ServiceError::Invalid("error.bad_input")),
+        _ => Err(ServiceError::invalid("error.bad_input")),
     };
     match r {
         Ok(()) => {
             Redirect::to(&format!("/console/ministries/{mid}?done=ministry_saved")).into_response()
         }
-        Err(ServiceError::Invalid("error.not_found")) => AppError::NotFound.into_response(),
-        Err(ServiceError::Invalid(k)) => ministry_page(&state, &ctx, mid, Some(k), None).await,
+        Err(ServiceError::NotFound) => AppError::NotFound.into_response(),
+        Err(ServiceError::Invalid { key: k, .. } | ServiceError::Conflict(k)) => {
+            ministry_page(&state, &ctx, mid, Some(k), None).await
+        }
         Err(e) => AppError::from(e).into_response(),
     }
 }
@@ -533,14 +535,12 @@ async fn decided(
             "/console/provisioning/{id}?done=provisioning_completed"
         ))
         .into_response(),
-        Err(ServiceError::Invalid("error.not_found")) => AppError::NotFound.into_response(),
-        Err(ServiceError::Invalid(
-            k @ ("provisioning.error_decided" | "provisioning.error_closed"),
-        )) => with_status(
+        Err(ServiceError::NotFound) => AppError::NotFound.into_response(),
+        Err(ServiceError::Conflict(k)) => with_status(
             review_page(state, ctx, id, Some(k), None).await,
             StatusCode::CONFLICT,
         ),
-        Err(ServiceError::Invalid(k)) => with_status(
+        Err(ServiceError::Invalid { key: k, .. }) => with_status(
             review_page(state, ctx, id, Some(k), None).await,
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
@@ -580,7 +580,6 @@ pub async fn console_notice(
 ) -> Response {
     match prov::notice_pdf(&state, &origin(&ctx), id).await {
         Ok((reference, pdf)) => pdf_response(&reference, pdf),
-        Err(ServiceError::Invalid(_)) => AppError::NotFound.into_response(),
         Err(e) => AppError::from(e).into_response(),
     }
 }
@@ -997,7 +996,6 @@ pub async fn my_notice(
     }
     match prov::notice_pdf(&state, &origin(&ctx), id).await {
         Ok((reference, pdf)) => pdf_response(&reference, pdf),
-        Err(ServiceError::Invalid(_)) => AppError::NotFound.into_response(),
         Err(e) => AppError::from(e).into_response(),
     }
 }

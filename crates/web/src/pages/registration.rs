@@ -611,10 +611,10 @@ pub async fn verify(
                 .to_string();
             Redirect::to(&format!("{path}?done=verified")).into_response()
         }
-        Err(ServiceError::Invalid(k @ "reg.error_duplicate")) => {
+        Err(ServiceError::Conflict(k)) => {
             message(&state, &ctx, "reg.link_title", k, StatusCode::CONFLICT)
         }
-        Err(ServiceError::Invalid(k)) => {
+        Err(ServiceError::Invalid { key: k, .. }) => {
             message(&state, &ctx, "reg.link_title", k, StatusCode::NOT_FOUND)
         }
         Err(e) => AppError::from(e).into_response(),
@@ -753,9 +753,9 @@ pub async fn resubmit(
             Redirect::to(&format!("/register/status/{token}?done=resubmitted")).into_response()
         }
         Err(RegError::Fields(errors)) => form_page(&state, &ctx, &form, errors, Some((&r, token))),
-        Err(RegError::Service(ServiceError::Invalid(k))) => {
-            message(&state, &ctx, "reg.link_title", k, StatusCode::CONFLICT)
-        }
+        Err(RegError::Service(
+            ServiceError::Invalid { key: k, .. } | ServiceError::Conflict(k),
+        )) => message(&state, &ctx, "reg.link_title", k, StatusCode::CONFLICT),
         Err(RegError::Service(e)) => AppError::from(e).into_response(),
     }
 }
@@ -974,13 +974,13 @@ pub async fn decide(
     };
     match reg::decide(&state, &origin(&ctx), id, d, &f.reason).await {
         Ok(()) => Redirect::to(&format!("/console/registrations/{id}")).into_response(),
-        Err(ServiceError::Invalid("error.not_found")) => AppError::NotFound.into_response(),
-        Err(ServiceError::Invalid(k @ "reg.error_decided")) => {
+        Err(ServiceError::NotFound) => AppError::NotFound.into_response(),
+        Err(ServiceError::Conflict(k)) => {
             let mut r = detail_page(&state, &ctx, id, Some(k)).await;
             *r.status_mut() = StatusCode::CONFLICT;
             r
         }
-        Err(ServiceError::Invalid(k)) => detail_page(&state, &ctx, id, Some(k)).await,
+        Err(ServiceError::Invalid { key: k, .. }) => detail_page(&state, &ctx, id, Some(k)).await,
         Err(e) => AppError::from(e).into_response(),
     }
 }

@@ -133,7 +133,9 @@ pub async fn register(
     let (input, _) = input_from(&pairs);
     match motcua_nsw::systems::register_system(&state, &origin(&ctx), &input).await {
         Ok((id, secret)) => system_page(&state, &ctx, id, Some(secret), None, None).await,
-        Err(ServiceError::Invalid(k)) => list_page(&state, &ctx, input, Some(k)).await,
+        Err(ServiceError::Invalid { key: k, .. } | ServiceError::Conflict(k)) => {
+            list_page(&state, &ctx, input, Some(k)).await
+        }
         Err(e) => AppError::from(e).into_response(),
     }
 }
@@ -245,8 +247,8 @@ pub async fn update(
     match motcua_nsw::systems::update_system(&state, &origin(&ctx), id, &input, rotate).await {
         Ok(Some(secret)) => system_page(&state, &ctx, id, Some(secret), None, None).await,
         Ok(None) => Redirect::to(&format!("/console/systems/{id}")).into_response(),
-        Err(ServiceError::Invalid("error.not_found")) => AppError::NotFound.into_response(),
-        Err(ServiceError::Invalid(k)) => {
+        Err(ServiceError::NotFound) => AppError::NotFound.into_response(),
+        Err(ServiceError::Invalid { key: k, .. } | ServiceError::Conflict(k)) => {
             system_page(&state, &ctx, id, None, Some(input), Some(k)).await
         }
         Err(e) => AppError::from(e).into_response(),
