@@ -240,7 +240,7 @@ pub async fn revoke_token(
 
 // ------------------------------------------------------------------- API
 
-fn locale_of(headers: &HeaderMap) -> Locale {
+pub(super) fn locale_of(headers: &HeaderMap) -> Locale {
     let en = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())

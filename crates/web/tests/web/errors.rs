@@ -393,3 +393,72 @@ async fn nul_characters_in_input_are_refused() {
     })
     .await;
 }
+
+/// Every error of an `/api/` route is an RFC 9457 problem document in the
+/// caller's language — unknown routes and wrong methods too, not only the
+/// handlers' own problems.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_errors_are_problem_documents() {
+    each_backend(|db| async move {
+        let app = spawn_app(db).await;
+        let n = app.name();
+        let http = reqwest::Client::new();
+        let call = |method: reqwest::Method, path: &str, lang: &str| {
+            http.request(method, format!("{}{path}", app.base()))
+                .header("accept-language", lang)
+                .send()
+        };
+        for (method, path, lang, status, kind, title) in [
+            (
+                reqwest::Method::GET,
+                "/api/v1/khong-co",
+                "en",
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "does not exist",
+            ),
+            (
+                reqwest::Method::GET,
+                "/api/khong-co",
+                "vi",
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "Không tìm thấy",
+            ),
+            (
+                reqwest::Method::DELETE,
+                "/api/v1/me",
+                "en",
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "not supported",
+            ),
+            // The handler's own problem passes through unchanged.
+            (
+                reqwest::Method::GET,
+                "/api/v1/me",
+                "en",
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "token is required",
+            ),
+        ] {
+            let r = call(method.clone(), path, lang).await.expect("request");
+            let what = format!("{n}: {method} {path}");
+            assert_eq!(r.status(), status, "{what}");
+            assert_eq!(
+                r.headers()["content-type"],
+                "application/problem+json",
+                "{what}"
+            );
+            let body: serde_json::Value = r.json().await.expect("json");
+            assert_eq!(body["type"], format!("urn:motcua:problem:{kind}"), "{what}");
+            assert_eq!(body["status"], status.as_u16(), "{what}");
+            assert!(
+                body["title"].as_str().unwrap_or("").contains(title),
+                "{what}: {body}"
+            );
+        }
+    })
+    .await;
+}
