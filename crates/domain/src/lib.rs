@@ -19,5 +19,6 @@ pub use assurance::{AssuranceLevel, AssurancePolicy, AuthMethod};
 pub use clock::{Clock, Millis, SystemClock, TestClock, DAY, HOUR, MINUTE, SECOND};
 pub use locale::Locale;
 pub use workflow::{
-    LifecycleStatus, ProvisioningStatus, RegistrationStatus, TransitionError, Workflow,
+    CertificateStatus, DeliveryStatus, JobStatus, LifecycleStatus, ProvisioningStatus,
+    RegistrationStatus, SignupStatus, SimStatus, TransitionError, Workflow,
 };

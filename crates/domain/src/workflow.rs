@@ -164,6 +164,83 @@ workflow! {
     }
 }
 
+workflow! {
+    /// A background job (mail): queued until a worker claims it, retried
+    /// with backoff, dead after its last attempt (an operator may queue a
+    /// dead job again). A worker whose lease ran out leaves it `running`
+    /// for another worker to reclaim: that is not a change of status.
+    JobStatus ("job") {
+        Queued = "queued",
+        Running = "running",
+        Done = "done",
+        Dead = "dead",
+    }
+    transitions {
+        Queued => [Running],
+        Running => [Done, Queued, Dead],
+        Dead => [Queued],
+    }
+}
+
+workflow! {
+    /// One event's delivery to one specialized system: pending until a
+    /// worker sends it, back to pending after a failure, dead after the
+    /// retry horizon (an operator may redeliver a dead one).
+    DeliveryStatus ("event delivery") {
+        Pending = "pending",
+        Sending = "sending",
+        Delivered = "delivered",
+        Dead = "dead",
+    }
+    transitions {
+        Pending => [Sending],
+        Sending => [Delivered, Pending, Dead],
+        Dead => [Pending],
+    }
+}
+
+workflow! {
+    /// A certificate bound to an account (USB token login): removed by its
+    /// holder, never active again (binding it again is a new row).
+    CertificateStatus ("certificate binding") {
+        Active = "active",
+        Removed = "removed",
+    }
+    transitions {
+        Active => [Removed],
+    }
+}
+
+workflow! {
+    /// A sign-up with a certificate or the e-ID: `pending` (token) or
+    /// `consent` (e-ID, the person reviews what the e-ID sent) until an
+    /// e-mail code is sent, then `done` when the account is created.
+    SignupStatus ("sign-up") {
+        Pending = "pending",
+        Consent = "consent",
+        CodeSent = "code_sent",
+        Done = "done",
+    }
+    transitions {
+        Pending => [CodeSent, Done],
+        Consent => [CodeSent, Done],
+        CodeSent => [Done],
+    }
+}
+
+workflow! {
+    /// A mobile-signature (SIM) transaction: pending until the provider
+    /// answers, then done (signed) or failed (refused, expired, …).
+    SimStatus ("SIM signature") {
+        Pending = "pending",
+        Done = "done",
+        Failed = "failed",
+    }
+    transitions {
+        Pending => [Done, Failed],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,6 +274,21 @@ mod tests {
         table_is_sound::<RegistrationStatus>();
         table_is_sound::<LifecycleStatus>();
         table_is_sound::<ProvisioningStatus>();
+        table_is_sound::<JobStatus>();
+        table_is_sound::<DeliveryStatus>();
+        table_is_sound::<CertificateStatus>();
+        table_is_sound::<SignupStatus>();
+        table_is_sound::<SimStatus>();
+        assert!(
+            !JobStatus::Done.can_become(JobStatus::Queued),
+            "a sent mail is not sent again"
+        );
+        assert!(JobStatus::Dead.can_become(JobStatus::Queued));
+        assert!(DeliveryStatus::Delivered.is_final());
+        assert!(!CertificateStatus::Removed.can_become(CertificateStatus::Active));
+        assert!(SignupStatus::Done.is_final());
+        assert!(!SignupStatus::CodeSent.can_become(SignupStatus::Pending));
+        assert!(SimStatus::Done.is_final() && SimStatus::Failed.is_final());
         use RegistrationStatus as R;
         assert!(R::Unverified.can_become(R::Pending));
         assert!(R::Returned.can_become(R::Pending));

@@ -435,7 +435,7 @@ pub async fn callback(
             binding_hash: binding_hash.into(),
             created_at: now,
             expires_at: now + 30 * MINUTE,
-            status: "consent".into(),
+            status: motcua_domain::SignupStatus::Consent,
             account_id: None,
         },
     )

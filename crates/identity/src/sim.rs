@@ -99,7 +99,7 @@ pub async fn start(
             mssp_trans_id: pending.mssp_trans_id,
             code,
             binding_hash: binding_hash.into(),
-            status: "pending".into(),
+            status: motcua_domain::SimStatus::Pending,
             outcome: None,
             created_at: now,
             expires_at: now + overall.max(state.identity.challenge_ttl),
@@ -133,7 +133,7 @@ pub async fn poll(
         store::sim_of(&mut c, id, binding_hash).await?
     }
     .ok_or(SimError::Outcome("mss.expired"))?;
-    if t.status != "pending" {
+    if t.status != motcua_domain::SimStatus::Pending {
         return Err(SimError::Outcome(match t.outcome.as_deref() {
             Some("mss.cancelled") => "mss.cancelled",
             Some("mss.pin_blocked") => "mss.pin_blocked",
@@ -146,9 +146,9 @@ pub async fn poll(
     let close = |outcome: &'static str| async move {
         let mut c = state.store.conn().await?;
         let status = if outcome == "mss.signed" {
-            "done"
+            motcua_domain::SimStatus::Done
         } else {
-            "failed"
+            motcua_domain::SimStatus::Failed
         };
         store::close_sim(&mut c, id, status, outcome, now).await?;
         Ok::<(), SimError>(())

@@ -19,6 +19,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64_URL;
 use base64::Engine;
 use motcua_domain::token::{random_token, sha256_hex};
+use motcua_domain::CertificateStatus;
 use motcua_domain::{AccountStatus, AuthMethod, Millis, Role, MINUTE};
 use motcua_pki::challenge::{Challenge, ChallengeError, Purpose};
 use motcua_pki::{Chain, PkiError};
@@ -280,9 +281,9 @@ pub async fn login_with_certificate(
         store::login_binding(&mut c, &leaf.issuer_dn, &leaf.serial_hex).await?
     };
     let refused = match &bound {
-        Some(b) if b.status == "active" && b.spki_sha256 == leaf.spki_sha256 => (b.account_status
-            != AccountStatus::Active.as_str())
-        .then_some(TokenError::AccountLocked),
+        Some(b) if b.status == CertificateStatus::Active && b.spki_sha256 == leaf.spki_sha256 => {
+            (b.account_status != AccountStatus::Active).then_some(TokenError::AccountLocked)
+        }
         _ => Some(TokenError::NotRegistered),
     };
     let (Some(bound), None) = (bound, refused.as_ref()) else {
@@ -344,7 +345,7 @@ pub async fn start_signup(
     let mut c = state.store.conn().await?;
     if store::find_certificate(&mut c, &leaf.issuer_dn, &leaf.serial_hex)
         .await?
-        .is_some_and(|b| b.status == "active")
+        .is_some_and(|b| b.status == CertificateStatus::Active)
     {
         return Err(TokenError::AlreadyRegistered);
     }
@@ -387,7 +388,7 @@ pub async fn start_signup(
             binding_hash: binding_hash.to_string(),
             created_at: now,
             expires_at: now + SIGNUP_TTL,
-            status: "pending".into(),
+            status: motcua_domain::SignupStatus::Pending,
             account_id: None,
         },
     )
@@ -689,8 +690,8 @@ pub async fn step_up(
     };
     let mut tx = state.store.begin().await?;
     match bound {
-        Some(b) if b.status == "active" && b.account_id == account_id => {}
-        Some(b) if b.status == "active" => return Err(TokenError::OtherAccount),
+        Some(b) if b.status == CertificateStatus::Active && b.account_id == account_id => {}
+        Some(b) if b.status == CertificateStatus::Active => return Err(TokenError::OtherAccount),
         // A new certificate of the same holder is bound in the same
         // transaction as the session it opens.
         _ => {
@@ -741,7 +742,7 @@ async fn bind_certificate(
             cert_der: B64.encode(&cert.der),
             identity_kind: identity_kind.into(),
             identity_value: identity_value.into(),
-            status: "active".into(),
+            status: CertificateStatus::Active,
             added_at: now,
             removed_at: None,
         },

@@ -24,8 +24,8 @@ pub struct Metrics {
 /// Values read from the database at scrape time (shared by all nodes).
 #[derive(Debug, Default)]
 pub struct Gauges {
-    pub jobs: Vec<(String, i64)>,
-    pub deliveries: Vec<(String, i64)>,
+    pub jobs: Vec<(motcua_domain::JobStatus, i64)>,
+    pub deliveries: Vec<(motcua_domain::DeliveryStatus, i64)>,
     pub accounts: i64,
     /// (kind, pending, overdue) of work with legal deadlines.
     pub sla: Vec<(&'static str, i64, i64)>,
@@ -99,7 +99,7 @@ impl Metrics {
             "# HELP motcua_jobs Jobs in the queue by status (all nodes)."
         );
         let _ = writeln!(s, "# TYPE motcua_jobs gauge");
-        for status in ["queued", "running", "done", "dead"] {
+        for status in <motcua_domain::JobStatus as motcua_domain::Workflow>::ALL {
             let n = job_counts
                 .iter()
                 .find(|(k, _)| k == status)
@@ -124,7 +124,7 @@ impl Metrics {
             "# HELP motcua_event_deliveries Event deliveries by status (all nodes)."
         );
         let _ = writeln!(s, "# TYPE motcua_event_deliveries gauge");
-        for status in ["pending", "sending", "delivered", "dead"] {
+        for status in <motcua_domain::DeliveryStatus as motcua_domain::Workflow>::ALL {
             let n = gauges
                 .deliveries
                 .iter()

@@ -3,6 +3,7 @@
 //! web layer calls these, never the store (issue #6).
 use crate::service::Result;
 use crate::Core;
+use motcua_domain::{DeliveryStatus, JobStatus};
 use motcua_store::audit::{self, Entry, Filter, Verification};
 use motcua_store::jobs::{self, Job};
 use std::collections::HashMap;
@@ -38,19 +39,19 @@ pub async fn usernames(core: &Core, ids: &[i64]) -> Result<HashMap<i64, String>>
 }
 
 /// Jobs per status.
-pub async fn job_counts(core: &Core) -> Result<Vec<(String, i64)>> {
+pub async fn job_counts(core: &Core) -> Result<Vec<(JobStatus, i64)>> {
     let mut c = core.store.conn().await?;
     Ok(jobs::counts(&mut c).await?)
 }
 
 /// Up to `limit` jobs in `status`, newest first.
-pub async fn jobs_in(core: &Core, status: &str, limit: i64) -> Result<Vec<Job>> {
+pub async fn jobs_in(core: &Core, status: JobStatus, limit: i64) -> Result<Vec<Job>> {
     let mut c = core.store.conn().await?;
     Ok(jobs::list(&mut c, status, limit).await?)
 }
 
 /// Webhook deliveries per status.
-pub async fn delivery_counts(core: &Core) -> Result<Vec<(String, i64)>> {
+pub async fn delivery_counts(core: &Core) -> Result<Vec<(DeliveryStatus, i64)>> {
     let mut c = core.store.conn().await?;
     Ok(motcua_store::events::counts(&mut c).await?)
 }

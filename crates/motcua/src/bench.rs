@@ -526,7 +526,7 @@ pub async fn run(cfg: &Config, args: Args) -> Result<()> {
                     cert_der: String::new(),
                     identity_kind: "personal_id".into(),
                     identity_value: c.identity.personal_id().unwrap_or_default().into(),
-                    status: "active".into(),
+                    status: motcua_domain::CertificateStatus::Active,
                     added_at: now,
                     removed_at: None,
                 },

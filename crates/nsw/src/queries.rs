@@ -182,16 +182,17 @@ pub async fn system(core: &Core, id: i64, limit: i64) -> Result<Option<(System, 
     let Some(s) = events::system_by_id(&mut c, id).await? else {
         return Ok(None);
     };
-    let d = events::list(&mut c, "", Some(id), limit).await?;
+    let d = events::list(&mut c, None, Some(id), limit).await?;
     Ok(Some((s, d)))
 }
 
-/// Deliveries per status, and the newest `limit` of `status` (all with "").
+/// Deliveries per status, and the newest `limit` of `status` (all with
+/// `None`).
 pub async fn deliveries(
     core: &Core,
-    status: &str,
+    status: Option<motcua_domain::DeliveryStatus>,
     limit: i64,
-) -> Result<(Vec<(String, i64)>, Vec<Delivery>)> {
+) -> Result<(Vec<(motcua_domain::DeliveryStatus, i64)>, Vec<Delivery>)> {
     let mut c = core.store.conn().await?;
     let counts = events::counts(&mut c).await?;
     let rows = events::list(&mut c, status, None, limit).await?;

@@ -11,7 +11,7 @@
 //! earlier one of the same subject and system is still pending. Delivery is
 //! at-least-once; receivers deduplicate by the event id (`webhook-id`).
 use crate::{conflict, Backend, Result};
-use motcua_domain::Millis;
+use motcua_domain::{DeliveryStatus, Millis};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -218,8 +218,7 @@ pub struct Delivery {
     #[serde(skip)]
     pub secret: String,
     pub subject: String,
-    /// `pending`, `sending`, `delivered` or `dead`.
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: i64,
     pub next_attempt_at: Millis,
     pub expires_at: Millis,
@@ -247,7 +246,7 @@ fn delivery(r: &AnyRow) -> Result<Delivery> {
         endpoint_url: r.try_get("endpoint_url")?,
         secret: r.try_get("secret")?,
         subject: r.try_get("subject")?,
-        status: r.try_get("status")?,
+        status: crate::status::<DeliveryStatus>(r, "status")?,
         attempts: r.try_get("attempts")?,
         next_attempt_at: r.try_get("next_attempt_at")?,
         expires_at: r.try_get("expires_at")?,
@@ -341,7 +340,11 @@ pub async fn failed(
         "UPDATE deliveries SET status = $1, next_attempt_at = $2, last_status = $3, last_error = $4, locked_by = NULL, locked_until = NULL, updated_at = $5 \
          WHERE id = $6 AND status = 'sending' AND locked_by = $7",
     )
-    .bind(if dead { "dead" } else { "pending" })
+    .bind(if dead {
+        DeliveryStatus::Dead.as_str()
+    } else {
+        DeliveryStatus::Pending.as_str()
+    })
     .bind(retry_at)
     .bind(http_status)
     .bind(error.chars().take(1000).collect::<String>())
@@ -373,10 +376,10 @@ pub async fn redeliver(
     Ok(n == 1)
 }
 
-/// Newest first; `status: ""` for all.
+/// Newest first; `status: None` for all.
 pub async fn list(
     c: &mut AnyConnection,
-    status: &str,
+    status: Option<DeliveryStatus>,
     system_id: Option<i64>,
     limit: i64,
 ) -> Result<Vec<Delivery>> {
@@ -384,7 +387,7 @@ pub async fn list(
         "{DEL_SELECT} WHERE ($1 = '' OR d.status = $1) AND ($2 = 0 OR d.system_id = $2) ORDER BY d.id DESC LIMIT $3"
     );
     let rows = sqlx::query(&sql)
-        .bind(status)
+        .bind(status.map_or("", DeliveryStatus::as_str))
         .bind(system_id.unwrap_or(0))
         .bind(limit)
         .fetch_all(&mut *c)
@@ -393,13 +396,18 @@ pub async fn list(
 }
 
 /// Number of deliveries per status.
-pub async fn counts(c: &mut AnyConnection) -> Result<Vec<(String, i64)>> {
+pub async fn counts(c: &mut AnyConnection) -> Result<Vec<(DeliveryStatus, i64)>> {
     let rows =
         sqlx::query("SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status ORDER BY status")
             .fetch_all(&mut *c)
             .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get("status")?, r.try_get("n")?)))
+        .map(|r| {
+            Ok((
+                crate::status::<DeliveryStatus>(r, "status")?,
+                r.try_get("n")?,
+            ))
+        })
         .collect()
 }
 

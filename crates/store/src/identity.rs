@@ -1,7 +1,8 @@
 //! Digital identity records (migration 0006): certificates bound to
 //! accounts, signing challenges, captchas and strong-method sign-ups.
 use crate::{conflict, Result, StoreError};
-use motcua_domain::Millis;
+use motcua_domain::account::AccountStatus;
+use motcua_domain::{CertificateStatus, Millis, SignupStatus, SimStatus};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -88,7 +89,7 @@ pub struct CertificateRow {
     pub cert_der: String,
     pub identity_kind: String,
     pub identity_value: String,
-    pub status: String,
+    pub status: CertificateStatus,
     pub added_at: Millis,
     pub removed_at: Option<Millis>,
 }
@@ -109,7 +110,7 @@ fn cert_row(r: &AnyRow) -> Result<CertificateRow> {
         cert_der: r.try_get("cert_der")?,
         identity_kind: r.try_get("identity_kind")?,
         identity_value: r.try_get("identity_value")?,
-        status: r.try_get("status")?,
+        status: crate::status::<CertificateStatus>(r, "status")?,
         added_at: r.try_get("added_at")?,
         removed_at: r.try_get("removed_at")?,
     })
@@ -163,9 +164,9 @@ pub async fn find_certificate(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoginBinding {
     pub account_id: i64,
-    pub status: String,
+    pub status: CertificateStatus,
     pub spki_sha256: String,
-    pub account_status: String,
+    pub account_status: AccountStatus,
 }
 
 pub async fn login_binding(
@@ -185,9 +186,9 @@ pub async fn login_binding(
     row.map(|r| {
         Ok(LoginBinding {
             account_id: r.try_get("account_id")?,
-            status: r.try_get("status")?,
+            status: crate::status::<CertificateStatus>(&r, "status")?,
             spki_sha256: r.try_get("spki_sha256")?,
-            account_status: r.try_get("account_status")?,
+            account_status: AccountStatus::parse(&r.try_get::<String, _>("account_status")?),
         })
     })
     .transpose()
@@ -309,8 +310,7 @@ pub struct Signup {
     pub binding_hash: String,
     pub created_at: Millis,
     pub expires_at: Millis,
-    /// pending, code_sent, done.
-    pub status: String,
+    pub status: SignupStatus,
     pub account_id: Option<i64>,
 }
 
@@ -331,7 +331,7 @@ fn signup_row(r: &AnyRow) -> Result<Signup> {
         binding_hash: r.try_get("binding_hash")?,
         created_at: r.try_get("created_at")?,
         expires_at: r.try_get("expires_at")?,
-        status: r.try_get("status")?,
+        status: crate::status::<SignupStatus>(r, "status")?,
         account_id: r.try_get("account_id")?,
     })
 }
@@ -354,7 +354,7 @@ pub async fn insert_signup(c: &mut AnyConnection, s: &Signup) -> Result<()> {
     .bind(&s.binding_hash)
     .bind(s.created_at)
     .bind(s.expires_at)
-    .bind(&s.status)
+    .bind(s.status.as_str())
     .bind(s.account_id)
     .execute(&mut *c)
     .await?;
@@ -443,7 +443,7 @@ pub struct SimTransaction {
     /// A short code shown on the page and on the phone, to match them.
     pub code: String,
     pub binding_hash: String,
-    pub status: String,
+    pub status: SimStatus,
     pub outcome: Option<String>,
     pub created_at: Millis,
     pub expires_at: Millis,
@@ -466,7 +466,7 @@ pub async fn insert_sim(c: &mut AnyConnection, t: &SimTransaction) -> Result<()>
     .bind(&t.mssp_trans_id)
     .bind(&t.code)
     .bind(&t.binding_hash)
-    .bind(&t.status)
+    .bind(t.status.as_str())
     .bind(&t.outcome)
     .bind(t.created_at)
     .bind(t.expires_at)
@@ -500,7 +500,7 @@ pub async fn sim_of(
         mssp_trans_id: r.try_get("mssp_trans_id")?,
         code: r.try_get("code")?,
         binding_hash: r.try_get("binding_hash")?,
-        status: r.try_get("status")?,
+        status: crate::status::<SimStatus>(&r, "status")?,
         outcome: r.try_get("outcome")?,
         created_at: r.try_get("created_at")?,
         expires_at: r.try_get("expires_at")?,
@@ -513,14 +513,14 @@ pub async fn sim_of(
 pub async fn close_sim(
     c: &mut AnyConnection,
     id: &str,
-    status: &str,
+    status: SimStatus,
     outcome: &str,
     now: Millis,
 ) -> Result<bool> {
     let n = sqlx::query(
         "UPDATE sim_transactions SET status = $1, outcome = $2, updated_at = $3 WHERE id = $4 AND status = 'pending'",
     )
-    .bind(status)
+    .bind(status.as_str())
     .bind(outcome)
     .bind(now)
     .bind(id)

@@ -4,7 +4,7 @@
 //! lease runs out. Failures retry with exponential backoff, then go to the
 //! dead-letter list, from which an operator can requeue them.
 use crate::{Backend, Result};
-use motcua_domain::{Millis, SECOND};
+use motcua_domain::{JobStatus, Millis, SECOND};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -13,7 +13,7 @@ pub struct Job {
     pub id: i64,
     pub kind: String,
     pub payload: String,
-    pub status: String,
+    pub status: JobStatus,
     pub attempts: i64,
     pub max_attempts: i64,
     pub run_at: Millis,
@@ -30,7 +30,7 @@ fn job(r: &AnyRow) -> Result<Job> {
         id: r.try_get("id")?,
         kind: r.try_get("kind")?,
         payload: r.try_get("payload")?,
-        status: r.try_get("status")?,
+        status: crate::status::<JobStatus>(r, "status")?,
         attempts: r.try_get("attempts")?,
         max_attempts: r.try_get("max_attempts")?,
         run_at: r.try_get("run_at")?,
@@ -115,9 +115,13 @@ pub fn backoff(attempts: i64) -> Millis {
 /// Returns true when the job is now dead.
 pub async fn fail(c: &mut AnyConnection, job: &Job, error: &str, now: Millis) -> Result<bool> {
     let dead = job.attempts >= job.max_attempts;
-    let status = if dead { "dead" } else { "queued" };
+    let status = if dead {
+        JobStatus::Dead
+    } else {
+        JobStatus::Queued
+    };
     sqlx::query("UPDATE jobs SET status = $1, run_at = $2, last_error = $3, locked_by = NULL, locked_until = NULL, updated_at = $4 WHERE id = $5")
-        .bind(status)
+        .bind(status.as_str())
         .bind(now + backoff(job.attempts))
         .bind(error.chars().take(2000).collect::<String>())
         .bind(now)
@@ -145,10 +149,10 @@ pub async fn get(c: &mut AnyConnection, id: i64) -> Result<Option<Job>> {
     row.as_ref().map(job).transpose()
 }
 
-pub async fn list(c: &mut AnyConnection, status: &str, limit: i64) -> Result<Vec<Job>> {
+pub async fn list(c: &mut AnyConnection, status: JobStatus, limit: i64) -> Result<Vec<Job>> {
     let sql = format!("SELECT {COLS} FROM jobs WHERE status = $1 ORDER BY id DESC LIMIT $2");
     let rows = sqlx::query(&sql)
-        .bind(status)
+        .bind(status.as_str())
         .bind(limit)
         .fetch_all(&mut *c)
         .await?;
@@ -167,12 +171,12 @@ pub async fn requeue(c: &mut AnyConnection, id: i64, now: Millis) -> Result<bool
 }
 
 /// Number of jobs per status.
-pub async fn counts(c: &mut AnyConnection) -> Result<Vec<(String, i64)>> {
+pub async fn counts(c: &mut AnyConnection) -> Result<Vec<(JobStatus, i64)>> {
     let rows =
         sqlx::query("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status ORDER BY status")
             .fetch_all(&mut *c)
             .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get("status")?, r.try_get("n")?)))
+        .map(|r| Ok((crate::status::<JobStatus>(r, "status")?, r.try_get("n")?)))
         .collect()
 }

@@ -10,7 +10,9 @@
 use motcua_domain::account::AccountStatus;
 use motcua_domain::audit::{chain_hash, AuditKeys, Checkpoint, CheckpointError, Record, GENESIS};
 use motcua_domain::throttle::State;
-use motcua_domain::{Millis, Role, DAY, HOUR, MINUTE, SECOND};
+use motcua_domain::{
+    CertificateStatus, JobStatus, Millis, Role, SignupStatus, SimStatus, DAY, HOUR, MINUTE, SECOND,
+};
 use motcua_store::accounts::{self, NewAccount};
 use motcua_store::activity::{self, NewActivity};
 use motcua_store::audit::{self, Ctx};
@@ -2114,10 +2116,10 @@ async fn resets_concurrent_consume_has_one_winner() -> R {
 // Jobs
 // ---------------------------------------------------------------------------
 
-fn count_of(counts: &[(String, i64)], status: &str) -> i64 {
+fn count_of(counts: &[(JobStatus, i64)], status: &str) -> i64 {
     counts
         .iter()
-        .find(|(s, _)| s == status)
+        .find(|(s, _)| s.as_str() == status)
         .map_or(0, |(_, n)| *n)
 }
 
@@ -2207,17 +2209,17 @@ async fn jobs_enqueue_claim_complete() -> R {
         let counts = jobs::counts(&mut c).await?;
         assert_eq!(
             counts,
-            vec![("done".to_string(), 3), ("running".to_string(), 3)],
+            vec![(JobStatus::Done, 3), (JobStatus::Running, 3)],
             "{tag}"
         );
-        let listed = jobs::list(&mut c, "done", 10).await?;
+        let listed = jobs::list(&mut c, JobStatus::Done, 10).await?;
         assert_eq!(
             listed.iter().map(|j| j.id).collect::<Vec<_>>(),
             vec![j3, j2, j1],
             "{tag}: newest first"
         );
         assert_eq!(
-            jobs::list(&mut c, "done", 2).await?.len(),
+            jobs::list(&mut c, JobStatus::Done, 2).await?.len(),
             2,
             "{tag}: limit"
         );
@@ -2306,7 +2308,7 @@ async fn jobs_fail_backoff_dead_and_requeue() -> R {
             "{tag}: dead jobs are not claimed"
         );
 
-        let dead = jobs::list(&mut c, "dead", 10).await?;
+        let dead = jobs::list(&mut c, JobStatus::Dead, 10).await?;
         assert_eq!(
             dead.iter().map(|j| j.id).collect::<Vec<_>>(),
             vec![id],
@@ -2350,10 +2352,13 @@ async fn jobs_fail_backoff_dead_and_requeue() -> R {
         let counts = jobs::counts(&mut c).await?;
         assert_eq!(
             counts,
-            vec![("done".to_string(), 1), ("queued".to_string(), 1)],
+            vec![(JobStatus::Done, 1), (JobStatus::Queued, 1)],
             "{tag}"
         );
-        assert!(jobs::list(&mut c, "dead", 10).await?.is_empty(), "{tag}");
+        assert!(
+            jobs::list(&mut c, JobStatus::Dead, 10).await?.is_empty(),
+            "{tag}"
+        );
     }
     Ok(())
 }
@@ -2476,7 +2481,7 @@ async fn jobs_concurrent_claims_run_each_job_once() -> R {
         let mut c = db.store.conn().await?;
         assert_eq!(
             jobs::counts(&mut c).await?,
-            vec![("done".to_string(), 200)],
+            vec![(JobStatus::Done, 200)],
             "{tag}"
         );
         stores[1].close().await;
@@ -2590,7 +2595,7 @@ fn cert_row(account_id: i64, serial: &str, not_after: Millis) -> identity::Certi
         cert_der: "MIIB".to_string(),
         identity_kind: "tax_code".to_string(),
         identity_value: "0101234567".to_string(),
-        status: "active".to_string(),
+        status: CertificateStatus::Active,
         added_at: NOW,
         removed_at: None,
     }
@@ -2693,7 +2698,7 @@ async fn signups_wait_for_the_code_and_close_once() -> R {
             binding_hash: "b".into(),
             created_at: NOW,
             expires_at: NOW + 30 * MINUTE,
-            status: "pending".into(),
+            status: SignupStatus::Pending,
             account_id: None,
         };
         identity::insert_signup(&mut c, &s).await?;
@@ -2811,7 +2816,7 @@ async fn sim_transactions_close_once() -> R {
             mssp_trans_id: "m1".into(),
             code: "AB12".into(),
             binding_hash: "b".into(),
-            status: "pending".into(),
+            status: SimStatus::Pending,
             outcome: None,
             created_at: NOW,
             expires_at: NOW + 3 * MINUTE,
@@ -2828,9 +2833,9 @@ async fn sim_transactions_close_once() -> R {
             None,
             "{tag}: other browser"
         );
-        assert!(identity::close_sim(&mut c, "t1", "done", "mss.signed", NOW + 1).await?);
+        assert!(identity::close_sim(&mut c, "t1", SimStatus::Done, "mss.signed", NOW + 1).await?);
         assert!(
-            !identity::close_sim(&mut c, "t1", "failed", "mss.expired", NOW + 2).await?,
+            !identity::close_sim(&mut c, "t1", SimStatus::Failed, "mss.expired", NOW + 2).await?,
             "{tag}: once"
         );
         let closed = identity::sim_of(&mut c, "t1", "b").await?.unwrap();

@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use motcua_domain::clock::format_vn;
-use motcua_domain::AccountStatus;
+use motcua_domain::{AccountStatus, JobStatus};
 use motcua_identity::queries;
 use motcua_identity::service::{self, ServiceError};
 use motcua_kernel::records;
@@ -37,7 +37,7 @@ pub async fn home(State(state): State<AppState>, Operator(ctx): Operator) -> Res
     let throttles = tri!(queries::recent_throttles(&state, now - 86_400_000, 1000).await).len();
     let dead = tri!(records::job_counts(&state).await)
         .into_iter()
-        .find(|(s, _)| s == "dead")
+        .find(|(s, _)| *s == JobStatus::Dead)
         .map(|(_, n)| n)
         .unwrap_or(0);
     render(&Home {
@@ -356,9 +356,9 @@ pub async fn jobs(State(state): State<AppState>, Operator(ctx): Operator) -> Res
     };
     let counts = tri!(records::job_counts(&state).await)
         .into_iter()
-        .map(|(s, n)| (say("status", s), n))
+        .map(|(s, n)| (say("status", s.as_str().to_string()), n))
         .collect();
-    let dead = tri!(records::jobs_in(&state, "dead", 200).await)
+    let dead = tri!(records::jobs_in(&state, JobStatus::Dead, 200).await)
         .into_iter()
         .map(|j| DeadRow {
             id: j.id,

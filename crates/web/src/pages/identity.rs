@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use motcua_domain::clock::format_vn;
+use motcua_domain::SignupStatus;
 use motcua_domain::{AssuranceLevel, AuthMethod, Email};
 use motcua_identity::captcha;
 use motcua_identity::service::{self, ServiceError};
@@ -605,7 +606,7 @@ pub async fn confirm_form(
     Path(id): Path<String>,
 ) -> Response {
     match open_signup(&state, &ctx, &id).await {
-        Ok(Some((s, _))) if s.status == "code_sent" => render(&ConfirmPage {
+        Ok(Some((s, _))) if s.status == SignupStatus::CodeSent => render(&ConfirmPage {
             c: Chrome::new(&state, &ctx),
             id,
             email: s.email.unwrap_or_default(),
@@ -629,7 +630,7 @@ pub async fn confirm_submit(
     Form(f): Form<ConfirmForm>,
 ) -> Response {
     let (signup, p) = match open_signup(&state, &ctx, &id).await {
-        Ok(Some(x)) if x.0.status == "code_sent" => x,
+        Ok(Some(x)) if x.0.status == SignupStatus::CodeSent => x,
         Ok(Some(_)) => return Redirect::to(&format!("/register/certificate/{id}")).into_response(),
         Ok(None) => return signup_gone(&state, &ctx),
         Err(e) => return e.into_response(),
@@ -1330,7 +1331,7 @@ async fn eid_signup(
     Ok(
         token::open_signup(state, id, &ctx.binding_hash, state.now())
             .await?
-            .filter(|(s, _): &(store::Signup, _)| s.status == "consent"),
+            .filter(|(s, _): &(store::Signup, _)| s.status == SignupStatus::Consent),
     )
 }
 

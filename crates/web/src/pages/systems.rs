@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use motcua_domain::clock::format_vn;
+use motcua_domain::DeliveryStatus;
 use motcua_identity::service::ServiceError;
 use motcua_kernel::outbox::EVENT_TYPES;
 use motcua_nsw::systems::SystemInput;
@@ -147,7 +148,7 @@ pub struct DeliveryRow {
     pub system_code: String,
     pub system_id: i64,
     pub subject: String,
-    pub status: String,
+    pub status: DeliveryStatus,
     pub status_key: String,
     pub attempts: i64,
     pub last: String,
@@ -162,7 +163,7 @@ fn delivery_row(d: Delivery) -> DeliveryRow {
         (None, None) => String::new(),
     };
     DeliveryRow {
-        next: if d.status == "pending" {
+        next: if d.status == DeliveryStatus::Pending {
             format_vn(d.next_attempt_at)
         } else {
             "—".into()
@@ -270,22 +271,18 @@ struct DeliveriesPage {
     rows: Vec<DeliveryRow>,
 }
 
-const STATUSES: &[&str] = &["pending", "sending", "delivered", "dead"];
-
 pub async fn deliveries(
     State(state): State<AppState>,
     Operator(ctx): Operator,
     Query(q): Query<DeliveriesQuery>,
 ) -> Response {
-    let status = if STATUSES.contains(&q.status.as_str()) {
-        q.status
-    } else {
-        String::new()
-    };
-    let (counts, rows) = tri!(motcua_nsw::queries::deliveries(&state, &status, 200).await);
+    // An unknown status filter shows all.
+    let filter = <DeliveryStatus as motcua_domain::Workflow>::parse(&q.status);
+    let (counts, rows) = tri!(motcua_nsw::queries::deliveries(&state, filter, 200).await);
+    let status = filter.map_or("", DeliveryStatus::as_str).to_string();
     let counts = counts
         .into_iter()
-        .map(|(s, n)| (format!("deliveries.status_{s}"), s, n))
+        .map(|(s, n)| (format!("deliveries.status_{s}"), s.as_str().to_string(), n))
         .collect();
     let rows = rows.into_iter().map(delivery_row).collect();
     render(&DeliveriesPage {

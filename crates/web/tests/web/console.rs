@@ -476,7 +476,7 @@ async fn undeliverable_mail_becomes_a_dead_letter_that_can_be_requeued() {
                 .await;
             let job_id = {
                 let mut c = app.conn().await;
-                let queued = motcua_store::jobs::list(&mut c, "queued", 10)
+                let queued = motcua_store::jobs::list(&mut c, motcua_domain::JobStatus::Queued, 10)
                     .await
                     .expect("list");
                 assert_eq!(queued.len(), 1, "{n}");

@@ -203,7 +203,12 @@ async fn drain(app: &App) -> usize {
 
 async fn statuses(app: &App) -> Vec<(String, i64)> {
     let mut c = app.conn().await;
-    motcua_store::events::counts(&mut c).await.expect("counts")
+    motcua_store::events::counts(&mut c)
+        .await
+        .expect("counts")
+        .into_iter()
+        .map(|(s, n)| (s.as_str().to_string(), n))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -398,9 +403,14 @@ async fn a_receiver_down_for_a_while_loses_nothing() {
         app.advance(5 * SECOND);
         assert_eq!(drain(&app).await, 3);
         let mut c = app.conn().await;
-        let pending = motcua_store::events::list(&mut c, "pending", None, 10)
-            .await
-            .expect("list");
+        let pending = motcua_store::events::list(
+            &mut c,
+            Some(motcua_domain::DeliveryStatus::Pending),
+            None,
+            10,
+        )
+        .await
+        .expect("list");
         drop(c);
         assert_eq!(pending.len(), 3);
         assert!(
@@ -457,7 +467,7 @@ async fn a_slow_receiver_times_out_and_is_retried() {
         declarant(&app, "cty.chamchap").await;
         assert_eq!(drain(&app).await, 1);
         let mut c = app.conn().await;
-        let d = motcua_store::events::list(&mut c, "", None, 10)
+        let d = motcua_store::events::list(&mut c, None, None, 10)
             .await
             .expect("list");
         drop(c);
@@ -511,9 +521,10 @@ async fn past_the_horizon_a_delivery_is_dead_and_the_operator_redelivers_it() {
         assert_eq!(page.status, StatusCode::OK);
         assert!(page.text.contains("HTTP 500"), "{}", page.text);
         let mut c = app.conn().await;
-        let dead = motcua_store::events::list(&mut c, "dead", None, 10)
-            .await
-            .expect("list");
+        let dead =
+            motcua_store::events::list(&mut c, Some(motcua_domain::DeliveryStatus::Dead), None, 10)
+                .await
+                .expect("list");
         drop(c);
         let r = op
             .post_form(
