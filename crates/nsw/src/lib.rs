@@ -8,6 +8,7 @@ pub mod lifecycle;
 pub mod provisioning;
 pub mod queries;
 pub mod registration;
+pub mod store;
 pub mod systems;
 
 pub use context::NswContext;

@@ -22,13 +22,13 @@
 //!
 //! Every change is one transaction with its audit record, the holder's
 //! activity entry, the mail and the `account.*` event.
+use crate::store::lifecycle::{self as store, NewRequest, Request};
 use crate::NswContext;
 use motcua_domain::clock::{format_vn, from_vn_datetime, vn_datetime};
 use motcua_domain::{AccountStatus, LifecycleStatus, Millis, Role, DAY};
 use motcua_identity::service::{self, Origin, ServiceError};
 use motcua_mail::{Locale, Template};
 use motcua_store::accounts::{self, Account};
-use motcua_store::lifecycle::{self as store, NewRequest, Request};
 use motcua_store::{activity, audit, resets, sessions, AnyConnection, StoreError};
 use time::{Date, PrimitiveDateTime, Time};
 

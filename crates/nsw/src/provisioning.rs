@@ -14,6 +14,7 @@
 //!   refuse with a reason. When no one is left pending, the written notice
 //!   ([`pdf`]) is made, stored sealed (AES-256-GCM), and the managers are
 //!   mailed that it is ready — without passwords.
+use crate::store::provisioning::{self as store, Ministry, NewPerson, Person, Request};
 use crate::NswContext;
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
@@ -27,7 +28,6 @@ use motcua_kernel::blobs;
 use motcua_kernel::i18n::Catalog;
 use motcua_mail::{Locale, Template};
 use motcua_store::accounts::Account;
-use motcua_store::provisioning::{self as store, Ministry, NewPerson, Person, Request};
 use motcua_store::{audit, AnyConnection, StoreError};
 use rand::Rng;
 use sha2::Sha256;

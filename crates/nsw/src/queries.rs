@@ -2,17 +2,17 @@
 //! and provisioning requests, specialized systems and their deliveries.
 //! Each function opens its own connection; the web layer calls these,
 //! never the store (issue #6).
+use crate::store::lifecycle;
+use crate::store::provisioning::{
+    self, Function, LegalBasis, Manager, Ministry, Person, Request as ProvisioningRequest, WorkUnit,
+};
+use crate::store::registrations::{self, Registration};
 use motcua_domain::{ProvisioningStatus, RegistrationStatus};
 use motcua_kernel::blobs::{self, Attachment};
 use motcua_kernel::service::Result;
 use motcua_kernel::Core;
 use motcua_store::accounts::{self, Account};
 use motcua_store::events::{self, Delivery, System};
-use motcua_store::lifecycle;
-use motcua_store::provisioning::{
-    self, Function, LegalBasis, Manager, Ministry, Person, Request as ProvisioningRequest, WorkUnit,
-};
-use motcua_store::registrations::{self, Registration};
 
 // ------------------------------------------------------------ registration
 

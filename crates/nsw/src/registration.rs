@@ -17,6 +17,7 @@
 //!    secret link (they have no account yet).
 //!
 //! One pending, returned or accepted profile per tax code.
+use crate::store::registrations::{self as store, Profile, Registration, Transition};
 use crate::NswContext;
 use hmac::{Hmac, Mac};
 use motcua_domain::account::parse_full_name;
@@ -26,7 +27,6 @@ use motcua_domain::{Email, Millis, PersonalId, RegistrationStatus, Role, TaxCode
 use motcua_identity::service::{self, NewAccountInput, Origin, ServiceError};
 use motcua_kernel::blobs;
 use motcua_mail::{Locale, Template};
-use motcua_store::registrations::{self as store, Profile, Registration, Transition};
 use motcua_store::{audit, AnyConnection, StoreError};
 use sha2::Sha256;
 

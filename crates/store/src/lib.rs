@@ -19,12 +19,9 @@ pub mod calendar;
 pub mod events;
 pub mod identity;
 pub mod jobs;
-pub mod lifecycle;
 pub mod migrate;
 pub mod policies;
 pub mod profile;
-pub mod provisioning;
-pub mod registrations;
 pub mod resets;
 pub mod sessions;
 pub mod throttle;
@@ -73,7 +70,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Reads a workflow status column; a text that is no status of the
 /// workflow is a decoding error, never a default.
-pub(crate) fn status<W: motcua_domain::Workflow>(r: &sqlx::any::AnyRow, column: &str) -> Result<W> {
+pub fn status<W: motcua_domain::Workflow>(r: &sqlx::any::AnyRow, column: &str) -> Result<W> {
     use sqlx::Row;
     let text: String = r.try_get(column)?;
     W::parse(&text).ok_or_else(|| {
@@ -85,7 +82,7 @@ pub(crate) fn status<W: motcua_domain::Workflow>(r: &sqlx::any::AnyRow, column: 
 }
 
 /// Maps a unique-constraint violation to [`StoreError::Conflict`].
-pub(crate) fn conflict(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+pub fn conflict(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
     move |e| match &e {
         sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(what),
         _ => StoreError::Db(e),
@@ -306,7 +303,7 @@ impl Store {
 }
 
 /// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
-pub(crate) fn like_escape(s: &str) -> String {
+pub fn like_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     for c in s.chars() {
         if matches!(c, '%' | '_' | '\\') {

@@ -267,10 +267,13 @@ fn the_dependency_reader_reads_workspace_crates() {
     );
 }
 
+/// Where SQL lives: the shared store and the contexts' own table modules.
+const STORE_ROOTS: &[&str] = &["motcua_store::", "motcua_nsw::store::"];
+
 /// Calls into the store in `code`: a connection or transaction opened, or
-/// a function of a store module called (through `motcua_store::m::f(` or
-/// a name a `use motcua_store::…` line gave the module). Types of the
-/// store (rows shown on pages) are allowed.
+/// a function of a store module called (through `motcua_store::m::f(`, a
+/// context's `motcua_nsw::store::m::f(`, or a name a `use` of one of them
+/// gave the module). Types of the store (rows shown on pages) are allowed.
 fn store_calls(code: &str) -> Vec<String> {
     let code: String = code
         .split("#[cfg(test)]")
@@ -299,7 +302,11 @@ fn store_calls(code: &str) -> Vec<String> {
     // Module names bound by `use motcua_store::…`.
     let mut modules: BTreeSet<String> = BTreeSet::new();
     for stmt in code.split(';') {
-        let Some(path) = stmt.trim().strip_prefix("use motcua_store::") else {
+        let Some(path) = STORE_ROOTS.iter().find_map(|r| {
+            stmt.trim()
+                .strip_prefix("use ")
+                .and_then(|p| p.strip_prefix(r))
+        }) else {
             continue;
         };
         let (head, group) = match path.split_once("::{") {
@@ -342,7 +349,7 @@ fn store_calls(code: &str) -> Vec<String> {
     for m in modules
         .iter()
         .map(|m| format!("{m}::"))
-        .chain(["motcua_store::".to_string()])
+        .chain(STORE_ROOTS.iter().map(|r| r.to_string()))
     {
         for (i, _) in code.match_indices(m.as_str()) {
             let before = code[..i].chars().last();
@@ -351,7 +358,7 @@ fn store_calls(code: &str) -> Vec<String> {
             }
             let mut rest = &code[i + m.len()..];
             // motcua_store::module::function(
-            if m == "motcua_store::" {
+            if STORE_ROOTS.contains(&m.as_str()) {
                 let Some((_, r)) = rest.split_once("::") else {
                     continue;
                 };
@@ -382,13 +389,25 @@ fn the_store_call_finder_finds_calls() {
     );
     assert_eq!(
         store_calls(
-            "use motcua_store::provisioning::{self as store, Ministry};\nstore::request(c, 1)"
+            "use motcua_nsw::store::provisioning::{self as store, Ministry};\nstore::request(c, 1)"
         )
         .len(),
         1
     );
     assert_eq!(
         store_calls("let x = motcua_store::jobs::counts(&mut c);").len(),
+        1
+    );
+    assert_eq!(
+        store_calls("let x = motcua_nsw::store::lifecycle::get(&mut c, 1);").len(),
+        1
+    );
+    assert!(store_calls("fn f(r: motcua_nsw::store::lifecycle::Request) {}").is_empty());
+    assert_eq!(
+        store_calls(
+            "use motcua_store::provisioning::{self as store, Ministry};\nstore::request(c, 1)"
+        )
+        .len(),
         1
     );
     assert_eq!(store_calls("let c = state.store.conn().await;").len(), 2);
@@ -423,4 +442,45 @@ fn web_calls_no_store_function() {
         }
     }
     assert!(bad.is_empty(), "web calls the store:\n{}", bad.join("\n"));
+}
+
+/// Issue #6: a context owns its tables. The NSW's table modules
+/// (`motcua_nsw::store`) are named by no other crate's sources but `web`'s,
+/// which may name their row types and calls none of their functions
+/// (`web_calls_no_store_function`).
+#[test]
+fn nsw_tables_belong_to_nsw() {
+    let mut bad = Vec::new();
+    for krate in [
+        "domain", "store", "kernel", "identity", "motcua", "mail", "pki", "oidc",
+    ] {
+        let src = workspace().join("crates").join(krate).join("src");
+        let mut files = Vec::new();
+        rust_files(&src, &mut files);
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            if text.contains("motcua_nsw::store") {
+                bad.push(f.display().to_string());
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "NSW tables used outside nsw:\n{}",
+        bad.join("\n")
+    );
+    for m in ["registrations", "lifecycle", "provisioning"] {
+        assert!(
+            workspace()
+                .join(format!("crates/nsw/src/store/{m}.rs"))
+                .exists(),
+            "{m} moved"
+        );
+        assert!(
+            !workspace()
+                .join(format!("crates/store/src/{m}.rs"))
+                .exists(),
+            "{m} left in the shared store"
+        );
+    }
 }

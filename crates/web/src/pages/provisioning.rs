@@ -24,8 +24,8 @@ use motcua_nsw::provisioning::{
     self as prov, upload, CatalogChange, Outcome, Problem, SubmitError,
 };
 use motcua_nsw::queries as q;
+use motcua_nsw::store::provisioning::{self as store, Function, LegalBasis, Ministry, WorkUnit};
 use motcua_store::accounts::Account;
-use motcua_store::provisioning::{self as store, Function, LegalBasis, Ministry, WorkUnit};
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {

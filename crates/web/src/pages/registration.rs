@@ -15,7 +15,7 @@ use motcua_domain::clock::format_vn;
 use motcua_domain::{RegistrationStatus, Workflow};
 use motcua_identity::service::ServiceError;
 use motcua_nsw::registration::{self as reg, Decision, FieldErrors, Form, RegError, Upload};
-use motcua_store::registrations::Registration;
+use motcua_nsw::store::registrations::Registration;
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {

@@ -8,7 +8,7 @@ use crate::helpers::*;
 use motcua_domain::{AccountStatus, Role, DAY, HOUR};
 use motcua_identity::service::NewAccountInput;
 use motcua_nsw::lifecycle::{run_due, RunSummary};
-use motcua_store::lifecycle::{self as store, Request};
+use motcua_nsw::store::lifecycle::{self as store, Request};
 use reqwest::StatusCode;
 
 const PW: &str = "Demo-Declarant-2026";

@@ -8,7 +8,7 @@
 use crate::helpers::*;
 use motcua_domain::{Role, DAY};
 use motcua_identity::service::NewAccountInput;
-use motcua_store::provisioning as store;
+use motcua_nsw::store::provisioning as store;
 use reqwest::StatusCode;
 
 const BCT: &str = "Bộ Công Thương";

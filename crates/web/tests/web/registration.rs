@@ -5,7 +5,7 @@
 //! forced password change, rejection with a reason, and every bad input.
 use crate::helpers::*;
 use motcua_domain::{RegistrationStatus, Workflow};
-use motcua_store::registrations as store;
+use motcua_nsw::store::registrations as store;
 use reqwest::multipart;
 use reqwest::StatusCode;
 

@@ -229,7 +229,7 @@ async fn every_route_with_every_role() {
         // A ministry's manager, made by the operator as in production.
         let mid = {
             let mut c = app.conn().await;
-            motcua_store::provisioning::ministries(&mut c)
+            motcua_nsw::store::provisioning::ministries(&mut c)
                 .await
                 .expect("ministries")
                 .into_iter()

@@ -1,6 +1,6 @@
 //! Declarant registration profiles (R-ID-1…4) and their history.
-use crate::{conflict, status, Result};
 use motcua_domain::{Millis, RegistrationStatus, Workflow};
+use motcua_store::{conflict, status, Result};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 

@@ -2,8 +2,8 @@
 //! and function catalogs (operator data), legal bases with their deadlines,
 //! ministry managers, requests with their persons and the operator's
 //! decision on each, and the civil-servant accounts granted.
-use crate::{conflict, status, Backend, Result, StoreError};
 use motcua_domain::{Millis, ProvisioningStatus, Role, Workflow};
+use motcua_store::{conflict, status, Backend, Result, StoreError};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 

@@ -1,7 +1,7 @@
 //! Account lifecycle requests (Decree 85/2019 Art. 11(4)–(6)) and the
 //! warnings sent before an unused account is locked.
-use crate::{status, Result};
 use motcua_domain::{LifecycleStatus, Millis, Workflow};
+use motcua_store::{status, Result};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
