@@ -11,9 +11,11 @@
 //! the bucket.
 //!
 //! Order of writes: a blob is written before the database row that names
-//! it. A crash between the two leaves an unreferenced blob (harmless, and
-//! re-used by the next upload of the same bytes), never a row without its
-//! bytes. Unreferenced blobs are not collected yet.
+//! it. A crash or a rollback between the two leaves an unreferenced blob,
+//! never a row without its bytes. [`collect_garbage`] deletes unreferenced
+//! blobs older than a grace period; every [`Blobs::put`] rewrites the
+//! bytes, so a blob about to be named by a new row is always young and
+//! the collector cannot take it from under the upload.
 //!
 //! [`move_out_of_database`] is the migration of the rows written before the
 //! blob store existed (bytes in `attachments.data`): it copies each to the
@@ -167,24 +169,41 @@ impl Blobs {
         }
     }
 
-    /// Stores `data` (once) and returns its key. Writing bytes that are
-    /// already there does nothing.
+    /// Stores `data` and returns its key. The bytes are written even when
+    /// the key exists: that repairs a corrupt copy and makes the blob young
+    /// again, which the garbage collector's grace period relies on. Same
+    /// key, same bytes: concurrent writers of one content write the same
+    /// thing, so no lock is needed.
     pub async fn put(&self, data: &[u8]) -> Result<String, BlobError> {
         let key = digest(data);
-        let path = self.path(&key);
-        // Already there and intact: nothing to write. Bytes that no longer
-        // match their key are replaced by the right ones.
-        match self.get(&key).await {
-            Ok(_) => return Ok(key),
-            Err(BlobError::NotFound(_) | BlobError::Corrupt(_)) => {}
-            Err(e) => return Err(e),
-        }
-        // Same key, same bytes: a concurrent writer of the same content
-        // writes what we write, so overwriting is safe without a lock.
         self.inner
-            .put(&path, PutPayload::from(data.to_vec()))
+            .put(&self.path(&key), PutPayload::from(data.to_vec()))
             .await?;
         Ok(key)
+    }
+
+    /// Proves the store usable at start: writes, reads back and deletes a
+    /// probe object (`[prefix/]probe/<random>`). A missing bucket, refused
+    /// credentials or a read-only directory fail here, not at the first
+    /// upload.
+    pub async fn check(&self) -> Result<(), BlobError> {
+        let name = format!("probe/{}", motcua_domain::token::random_token());
+        let path = if self.prefix.is_empty() {
+            ObjectPath::from(name)
+        } else {
+            ObjectPath::from(format!("{}/{name}", self.prefix))
+        };
+        self.inner
+            .put(&path, PutPayload::from_static(b"motcua"))
+            .await?;
+        let back = self.inner.get(&path).await?.bytes().await?;
+        self.inner.delete(&path).await?;
+        if back.as_ref() != b"motcua" {
+            return Err(BlobError::Settings(
+                "the blob store returned other bytes than were written".into(),
+            ));
+        }
+        Ok(())
     }
 
     /// The bytes under `key`, checked against it.
@@ -227,6 +246,80 @@ impl Blobs {
             .await?;
         Ok(())
     }
+}
+
+/// What one [`collect_garbage`] run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GcReport {
+    /// Blobs looked at.
+    pub scanned: u64,
+    /// Named by an `attachments` row: kept.
+    pub referenced: u64,
+    /// Unreferenced but younger than the grace period: kept.
+    pub young: u64,
+    /// Unreferenced and old: deleted.
+    pub deleted: u64,
+    /// Objects under `sha256/` whose name is no key: left alone.
+    pub foreign: u64,
+}
+
+/// Deletes the blobs that no `attachments` row names and that were last
+/// written before `older_than` (ms since the epoch; give now minus a grace
+/// period longer than any upload transaction, e.g. a day). Objects that are
+/// not blobs are never touched. Meant to run beside serving nodes: an
+/// upload rewrites its blob before recording it (so it is young), rows are
+/// never deleted (a referenced blob stays referenced), and each blob's time
+/// is read again just before it is deleted. What remains: an upload of the
+/// very same bytes as an old orphan that lands between that read and the
+/// delete (one round-trip) loses its copy — the document then reads as
+/// missing, never as other bytes. Run it off-hours.
+pub async fn collect_garbage(
+    store: &Store,
+    blobs: &Blobs,
+    older_than: Millis,
+) -> Result<GcReport, ServiceError> {
+    use futures::TryStreamExt;
+    let mut report = GcReport::default();
+    let root = if blobs.prefix.is_empty() {
+        ObjectPath::from("sha256")
+    } else {
+        ObjectPath::from(format!("{}/sha256", blobs.prefix))
+    };
+    let mut listing = blobs.inner.list(Some(&root));
+    while let Some(meta) = listing.try_next().await.map_err(BlobError::from)? {
+        report.scanned += 1;
+        let key = meta.location.filename().unwrap_or_default().to_string();
+        if !is_key(&key) || meta.location != blobs.path(&key) {
+            report.foreign += 1;
+            continue;
+        }
+        let referenced = {
+            let mut c = store.conn().await?;
+            attachments::is_recorded(&mut c, &key).await?
+        };
+        if referenced {
+            report.referenced += 1;
+            continue;
+        }
+        // The listing may be minutes old: read the blob's time again just
+        // before deciding (an upload of the same bytes rewrote it?).
+        let written = match blobs.inner.head(&meta.location).await {
+            Ok(m) => m.last_modified.timestamp_millis(),
+            Err(object_store::Error::NotFound { .. }) => continue,
+            Err(e) => return Err(BlobError::from(e).into()),
+        };
+        if written >= older_than {
+            report.young += 1;
+        } else {
+            blobs
+                .inner
+                .delete(&meta.location)
+                .await
+                .map_err(BlobError::from)?;
+            report.deleted += 1;
+        }
+    }
+    Ok(report)
 }
 
 /// A stored document with its bytes.

@@ -342,3 +342,110 @@ async fn migration_moves_documents_to_s3() {
     migration_moves_everything(&store, &b).await;
     store.close().await;
 }
+
+fn wall_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+/// Unreferenced blobs older than the grace period go; referenced ones,
+/// young ones and objects that are not blobs stay.
+async fn garbage_is_collected(store: &Store, b: &Blobs) {
+    const HOUR: i64 = 3_600_000;
+    b.check().await.expect("a usable store passes the check");
+    let kept = b.put(b"quyet dinh da ghi nhan").await.expect("put");
+    {
+        let mut c = store.conn().await.expect("conn");
+        attachments::record(&mut c, &kept, "application/pdf", 22, 1)
+            .await
+            .expect("record");
+    }
+    let orphan = b.put(b"giao dich da huy").await.expect("put orphan");
+    let foreign = "z".repeat(64);
+    b.overwrite_for_tests(&foreign, b"not a blob")
+        .await
+        .expect("foreign object");
+    let now = wall_ms();
+
+    // Grace starting an hour ago: everything is young, nothing goes.
+    let r = blobs::collect_garbage(store, b, now - HOUR)
+        .await
+        .expect("gc");
+    assert_eq!(
+        (r.scanned, r.referenced, r.young, r.deleted, r.foreign),
+        (3, 1, 1, 0, 1),
+        "{r:?}"
+    );
+    assert!(b.exists(&orphan).await.unwrap());
+
+    // Grace ending in an hour: the orphan is old enough and goes.
+    let r = blobs::collect_garbage(store, b, now + HOUR)
+        .await
+        .expect("gc");
+    assert_eq!((r.referenced, r.deleted, r.foreign), (1, 1, 1), "{r:?}");
+    assert!(!b.exists(&orphan).await.unwrap(), "the orphan is gone");
+    assert_eq!(b.get(&kept).await.unwrap(), b"quyet dinh da ghi nhan");
+
+    // An upload of the orphan's bytes makes it young again: a second run
+    // with the old grace keeps it, and deletes nothing else.
+    b.put(b"giao dich da huy").await.expect("again");
+    let r = blobs::collect_garbage(store, b, now - HOUR)
+        .await
+        .expect("gc");
+    assert_eq!((r.deleted, r.young), (0, 1), "{r:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_collection_on_a_local_directory() {
+    require_postgres_in_ci("kernel");
+    each_backend(|db| async move {
+        // Hold the whole test database (its drop removes it), not only
+        // the URL the block reads.
+        let db = db;
+        let dir = tempfile::tempdir().expect("dir");
+        let b = Blobs::open(&BlobSettings::Local {
+            dir: dir.path().join("blobs"),
+        })
+        .expect("open");
+        let store = Store::connect(&db.url, 4).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        garbage_is_collected(&store, &b).await;
+        store.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn garbage_collection_and_the_start_check_on_s3() {
+    let Some(moto) = start_moto("motcua-gc").await else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    let store = Store::connect(
+        &format!("sqlite://{}", dir.path().join("gc.db").display()),
+        4,
+    )
+    .await
+    .expect("connect");
+    store.migrate().await.expect("migrate");
+    let b = Blobs::open(&BlobSettings::S3(s3_settings(&moto.endpoint, "motcua-gc"))).expect("open");
+    garbage_is_collected(&store, &b).await;
+    // The probe left nothing behind.
+    let listing = reqwest::get(format!("{}/motcua-gc?list-type=2", moto.endpoint))
+        .await
+        .expect("list")
+        .text()
+        .await
+        .expect("listing");
+    assert!(!listing.contains("probe/"), "{listing}");
+    // A bucket that does not exist fails the start check.
+    let gone = Blobs::open(&BlobSettings::S3(s3_settings(
+        &moto.endpoint,
+        "no-such-bucket",
+    )))
+    .expect("open");
+    assert!(gone.check().await.is_err());
+    store.close().await;
+}

@@ -121,6 +121,15 @@ enum Admin {
     /// checkpoint file now (`serve` does it every
     /// `[audit] checkpoint_interval_seconds` and at shutdown).
     AuditCheckpoint,
+    /// Delete the blobs (documents, notices) that no database row names and
+    /// that were last written more than `--grace-hours` ago; prints what it
+    /// kept and deleted. Safe beside running nodes (docs/OPERATIONS.md).
+    BlobsGc {
+        /// Keep unreferenced blobs younger than this (an upload still in
+        /// its transaction is young).
+        #[arg(long, default_value_t = 24)]
+        grace_hours: u32,
+    },
 }
 
 #[derive(Subcommand)]
@@ -209,6 +218,10 @@ pub async fn contexts(cfg: &Config, catalog: Catalog) -> Result<NswContext> {
         .map_err(|e| anyhow::anyhow!("[portal]: {e}"))?;
     let core = Core::new(store, web_config(cfg)?, clock, mailer(cfg)?, catalog)
         .map_err(|e| anyhow::anyhow!(e))?;
+    // The blob store must take a write before anything relies on it.
+    core.blobs.check().await.map_err(|e| {
+        anyhow::anyhow!("the blob store ({}) is not usable: {e}", core.blobs.kind())
+    })?;
     // Documents written before the blob store leave the database (issue
     // #6); idempotent, so every start checks.
     let moved = motcua_kernel::blobs::move_out_of_database(&core.store, &core.blobs, 100)
@@ -462,6 +475,16 @@ async fn admin(cfg: &Config, cmd: Admin) -> Result<i32> {
         }
         Admin::AuditCheckpoint => {
             audit_cmd::checkpoint_now(cfg, state.store.clone(), state.now()).await?;
+        }
+        Admin::BlobsGc { grace_hours } => {
+            let older_than = state.now() - i64::from(grace_hours) * motcua_domain::HOUR;
+            let r = motcua_kernel::blobs::collect_garbage(&state.store, &state.blobs, older_than)
+                .await
+                .map_err(service_err)?;
+            println!(
+                "blobs: {} scanned, {} referenced, {} unreferenced but younger than {grace_hours} h (kept), {} deleted, {} foreign objects left alone",
+                r.scanned, r.referenced, r.young, r.deleted, r.foreign
+            );
         }
     }
     state.store.close().await;

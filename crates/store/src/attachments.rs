@@ -57,6 +57,15 @@ pub async fn get(c: &mut AnyConnection, sha256: &str) -> Result<Option<Stored>> 
     .transpose()
 }
 
+/// Whether a row names `sha256` (the blob garbage collector's test).
+pub async fn is_recorded(c: &mut AnyConnection, sha256: &str) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attachments WHERE sha256 = $1")
+        .bind(sha256)
+        .fetch_one(&mut *c)
+        .await?;
+    Ok(n > 0)
+}
+
 /// Up to `limit` keys whose bytes are still held in the database.
 pub async fn held_in_database(c: &mut AnyConnection, limit: i64) -> Result<Vec<String>> {
     Ok(sqlx::query_scalar(

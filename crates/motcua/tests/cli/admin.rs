@@ -569,3 +569,38 @@ async fn serve_writes_audit_checkpoints_at_start_and_shutdown() {
     let out = sb.ok(&["admin", "verify-audit"]);
     assert!(out.stdout.contains("2 checkpoints agree"), "{out}");
 }
+
+/// `admin blobs-gc` deletes an unreferenced blob older than the grace
+/// period and leaves a young one and anything that is not a blob.
+#[tokio::test]
+async fn blobs_gc_deletes_old_orphans_only() {
+    let sb = Sandbox::sqlite();
+    sb.ok(&["migrate"]);
+    let out = sb.ok(&["admin", "blobs-gc"]);
+    assert!(out.stdout.contains("0 scanned"), "{out}");
+    let blob = |text: &str| {
+        let key = motcua_domain::token::sha256_hex(text);
+        let dir = sb.path().join("blobs/sha256").join(&key[..2]);
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join(&key);
+        std::fs::write(&f, text).unwrap();
+        f
+    };
+    let old = blob("don da huy tu lau");
+    let young = blob("don vua tai len");
+    std::fs::create_dir_all(sb.path().join("blobs/sha256/ab")).unwrap();
+    let stray = sb.path().join("blobs/sha256/ab/README");
+    std::fs::write(&stray, b"not a blob").unwrap();
+    let two_days_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(48 * 3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&old)
+        .unwrap()
+        .set_modified(two_days_ago)
+        .unwrap();
+    let out = sb.ok(&["admin", "blobs-gc", "--grace-hours", "24"]);
+    assert!(out.stdout.contains("1 deleted"), "{out}");
+    assert!(out.stdout.contains("1 foreign"), "{out}");
+    assert!(!old.exists(), "the old orphan is gone");
+    assert!(young.exists() && stray.exists());
+}
