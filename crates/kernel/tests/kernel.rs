@@ -326,14 +326,7 @@ async fn migration_moves_documents_to_s3() {
     let Some(moto) = start_moto("motcua-migrate").await else {
         return;
     };
-    let dir = tempfile::tempdir().expect("dir");
-    let store = Store::connect(
-        &format!("sqlite://{}", dir.path().join("m.db").display()),
-        4,
-    )
-    .await
-    .expect("connect");
-    store.migrate().await.expect("migrate");
+    let (_dir, store) = sqlite_store().await;
     let b = Blobs::open(&BlobSettings::S3(s3_settings(
         &moto.endpoint,
         "motcua-migrate",
@@ -341,6 +334,20 @@ async fn migration_moves_documents_to_s3() {
     .expect("open");
     migration_moves_everything(&store, &b).await;
     store.close().await;
+}
+
+/// A migrated SQLite store in a temporary folder (kept as long as the
+/// returned guard lives).
+async fn sqlite_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = Store::connect(
+        &format!("sqlite://{}", dir.path().join("blobs.db").display()),
+        4,
+    )
+    .await
+    .expect("connect");
+    store.migrate().await.expect("migrate");
+    (dir, store)
 }
 
 fn wall_ms() -> i64 {
@@ -422,14 +429,7 @@ async fn garbage_collection_and_the_start_check_on_s3() {
     let Some(moto) = start_moto("motcua-gc").await else {
         return;
     };
-    let dir = tempfile::tempdir().expect("dir");
-    let store = Store::connect(
-        &format!("sqlite://{}", dir.path().join("gc.db").display()),
-        4,
-    )
-    .await
-    .expect("connect");
-    store.migrate().await.expect("migrate");
+    let (_dir, store) = sqlite_store().await;
     let b = Blobs::open(&BlobSettings::S3(s3_settings(&moto.endpoint, "motcua-gc"))).expect("open");
     garbage_is_collected(&store, &b).await;
     // The probe left nothing behind.
