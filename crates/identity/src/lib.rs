@@ -20,6 +20,7 @@ pub mod queries;
 pub mod reports;
 pub mod service;
 pub mod sim;
+pub mod store;
 pub mod token;
 
 pub use context::IdentityContext;

@@ -3,9 +3,10 @@
 //! `[portal]`), the terms of use and the privacy notice (versioned, from
 //! files or the bundled texts), and the record of their acceptance when
 //! an account is created.
+use crate::store::policies;
 use motcua_domain::Millis;
 use motcua_mail::Locale;
-use motcua_store::{policies, AnyConnection, StoreError};
+use motcua_store::{AnyConnection, StoreError};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 

@@ -12,7 +12,6 @@
 
 pub mod accounts;
 pub mod activity;
-pub mod api_tokens;
 pub mod attachments;
 pub mod audit;
 pub mod calendar;
@@ -20,7 +19,6 @@ pub mod events;
 pub mod identity;
 pub mod jobs;
 pub mod migrate;
-pub mod policies;
 pub mod profile;
 pub mod resets;
 pub mod sessions;

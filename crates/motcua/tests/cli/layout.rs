@@ -268,7 +268,11 @@ fn the_dependency_reader_reads_workspace_crates() {
 }
 
 /// Where SQL lives: the shared store and the contexts' own table modules.
-const STORE_ROOTS: &[&str] = &["motcua_store::", "motcua_nsw::store::"];
+const STORE_ROOTS: &[&str] = &[
+    "motcua_store::",
+    "motcua_nsw::store::",
+    "motcua_identity::store::",
+];
 
 /// Calls into the store in `code`: a connection or transaction opened, or
 /// a function of a store module called (through `motcua_store::m::f(`, a
@@ -444,43 +448,52 @@ fn web_calls_no_store_function() {
     assert!(bad.is_empty(), "web calls the store:\n{}", bad.join("\n"));
 }
 
-/// Issue #6: a context owns its tables. The NSW's table modules
-/// (`motcua_nsw::store`) are named by no other crate's sources but `web`'s,
-/// which may name their row types and calls none of their functions
-/// (`web_calls_no_store_function`).
+/// Issue #6: a context owns its tables. A context's table modules
+/// (`motcua_<context>::store`) are named by no other crate's sources but
+/// `web`'s, which may name their row types and calls none of their
+/// functions (`web_calls_no_store_function`); a moved module is gone from
+/// the shared store.
 #[test]
-fn nsw_tables_belong_to_nsw() {
+fn context_tables_belong_to_their_context() {
+    let owned: &[(&str, &[&str])] = &[
+        ("nsw", &["registrations", "lifecycle", "provisioning"]),
+        ("identity", &["api_tokens", "policies"]),
+    ];
+    let crates = [
+        "domain", "store", "kernel", "identity", "nsw", "motcua", "mail", "pki", "oidc",
+    ];
     let mut bad = Vec::new();
-    for krate in [
-        "domain", "store", "kernel", "identity", "motcua", "mail", "pki", "oidc",
-    ] {
-        let src = workspace().join("crates").join(krate).join("src");
-        let mut files = Vec::new();
-        rust_files(&src, &mut files);
-        for f in files {
-            let text = std::fs::read_to_string(&f).unwrap();
-            if text.contains("motcua_nsw::store") {
-                bad.push(f.display().to_string());
+    for (owner, modules) in owned {
+        let root = format!("motcua_{owner}::store");
+        for krate in crates.iter().filter(|k| *k != owner) {
+            let src = workspace().join("crates").join(krate).join("src");
+            let mut files = Vec::new();
+            rust_files(&src, &mut files);
+            for f in files {
+                let text = std::fs::read_to_string(&f).unwrap();
+                if text.contains(&root) {
+                    bad.push(format!("{}: {root}", f.display()));
+                }
             }
+        }
+        for m in *modules {
+            assert!(
+                workspace()
+                    .join(format!("crates/{owner}/src/store/{m}.rs"))
+                    .exists(),
+                "{owner}: {m} moved"
+            );
+            assert!(
+                !workspace()
+                    .join(format!("crates/store/src/{m}.rs"))
+                    .exists(),
+                "{m} left in the shared store"
+            );
         }
     }
     assert!(
         bad.is_empty(),
-        "NSW tables used outside nsw:\n{}",
+        "a context's tables used outside it:\n{}",
         bad.join("\n")
     );
-    for m in ["registrations", "lifecycle", "provisioning"] {
-        assert!(
-            workspace()
-                .join(format!("crates/nsw/src/store/{m}.rs"))
-                .exists(),
-            "{m} moved"
-        );
-        assert!(
-            !workspace()
-                .join(format!("crates/store/src/{m}.rs"))
-                .exists(),
-            "{m} left in the shared store"
-        );
-    }
 }

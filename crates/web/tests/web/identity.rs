@@ -729,9 +729,9 @@ async fn api_scopes_declare_levels_and_tokens_carry_the_login_level() {
         let weak = "mct_weak-token-made-at-level-1";
         {
             let mut tx = app.state().store.begin().await.unwrap();
-            motcua_store::api_tokens::create(
+            motcua_identity::store::api_tokens::create(
                 &mut tx,
-                &motcua_store::api_tokens::ApiToken {
+                &motcua_identity::store::api_tokens::ApiToken {
                     id: 0,
                     account_id: pid,
                     name: "cũ".into(),

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 /// (document, version) an account accepted, in order.
 pub async fn accepted_documents(app: &App, account_id: i64) -> Vec<(String, String)> {
     let mut c = app.conn().await;
-    motcua_store::policies::for_account(&mut c, account_id)
+    motcua_identity::store::policies::for_account(&mut c, account_id)
         .await
         .expect("acceptances")
         .into_iter()

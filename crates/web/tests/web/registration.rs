@@ -665,7 +665,7 @@ async fn declarant_registration_needs_the_terms_accepted() {
             scalar(&mut c, "SELECT MAX(id) FROM registrations").await
         };
         let mut c = app.conn().await;
-        let rows = motcua_store::policies::pending(&mut c, &format!("registration:{id}"))
+        let rows = motcua_identity::store::policies::pending(&mut c, &format!("registration:{id}"))
             .await
             .unwrap();
         let got: Vec<_> = rows

@@ -1,8 +1,8 @@
 //! Personal API tokens (migration 0011): bearer tokens a holder makes for
 //! their own software, with scopes, and the method and assurance level of
 //! the login that made them. Only the SHA-256 of a token is stored.
-use crate::Result;
 use motcua_domain::Millis;
+use motcua_store::Result;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
