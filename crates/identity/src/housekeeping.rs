@@ -26,7 +26,7 @@ impl Periodic for Purge {
             motcua_store::identity::purge_expired(&mut c, now - 3_600_000)
                 .await
                 .map_err(|e| format!("identity: {e}"))?;
-            motcua_store::throttle::purge(&mut c, now - 7 * 86_400_000)
+            crate::store::throttle::purge(&mut c, now - 7 * 86_400_000)
                 .await
                 .map_err(|e| format!("throttle: {e}"))?;
             Ok(())

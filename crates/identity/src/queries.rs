@@ -2,6 +2,7 @@
 //! and the operator. Each function opens its own connection; the web layer
 //! calls these, never the store (issue #6).
 use crate::service::{account_target, user_key};
+use crate::store::throttle::{self, Entry as ThrottleEntry};
 use motcua_domain::throttle::State as ThrottleState;
 use motcua_domain::{AccountStatus, Millis};
 use motcua_kernel::service::Result;
@@ -11,7 +12,6 @@ use motcua_store::activity::{self, Activity, CompromiseReport};
 use motcua_store::audit::Entry as AuditEntry;
 use motcua_store::identity::CertificateRow;
 use motcua_store::profile::Reuse;
-use motcua_store::throttle::{self, Entry as ThrottleEntry};
 use motcua_store::{audit, profile, sessions};
 use std::collections::HashMap;
 

@@ -240,7 +240,7 @@ struct Reservation {
 /// attempts — on this node or another on the same database — therefore see
 /// each other: at most the policy's number are ever checked before a lock,
 /// and a burst cannot push the lock further than one failure does. A right
-/// password gives its reservation back ([`motcua_store::throttle::release`]).
+/// password gives its reservation back ([`crate::store::throttle::release`]).
 async fn reserve_attempt(
     state: &IdentityContext,
     ip: &str,
@@ -249,8 +249,8 @@ async fn reserve_attempt(
 ) -> Result<std::result::Result<Reservation, LoginOutcome>> {
     let (ip_k, user_k) = (ip_key(ip), user_key(username));
     let mut tx = state.store.begin().await?;
-    let ip_before = motcua_store::throttle::lock(&mut tx, &ip_k).await?;
-    let user_before = motcua_store::throttle::lock(&mut tx, &user_k).await?;
+    let ip_before = crate::store::throttle::lock(&mut tx, &ip_k).await?;
+    let user_before = crate::store::throttle::lock(&mut tx, &user_k).await?;
     let refused = match throttle::decide(&ip_before, &Policy::IP, now) {
         Decision::Wait(t) => Some(LoginOutcome::Wait(t)),
         Decision::Locked(t) => Some(LoginOutcome::Throttled(t)),
@@ -266,8 +266,8 @@ async fn reserve_attempt(
     }
     let ip_after = throttle::on_failure(&ip_before, &Policy::IP, now);
     let user_after = throttle::on_failure(&user_before, &Policy::ACCOUNT, now);
-    motcua_store::throttle::put(&mut tx, &ip_k, &ip_after).await?;
-    motcua_store::throttle::put(&mut tx, &user_k, &user_after).await?;
+    crate::store::throttle::put(&mut tx, &ip_k, &ip_after).await?;
+    crate::store::throttle::put(&mut tx, &user_k, &user_after).await?;
     tx.commit().await?;
     Ok(Ok(Reservation {
         ip_key: ip_k,
@@ -315,18 +315,18 @@ pub async fn login_password(
         return login_failed(state, origin, account, &reservation, now).await;
     };
     let mut tx = state.store.begin().await?;
-    motcua_store::throttle::release(&mut tx, &reservation.ip_key).await?;
+    crate::store::throttle::release(&mut tx, &reservation.ip_key).await?;
     if account.status != AccountStatus::Active {
-        motcua_store::throttle::release(&mut tx, &reservation.user_key).await?;
+        crate::store::throttle::release(&mut tx, &reservation.user_key).await?;
         tx.commit().await?;
         return Ok(LoginOutcome::AccountLocked);
     }
     if credential.is_initial && credential.expires_at.is_some_and(|e| e <= now) {
-        motcua_store::throttle::release(&mut tx, &reservation.user_key).await?;
+        crate::store::throttle::release(&mut tx, &reservation.user_key).await?;
         tx.commit().await?;
         return Ok(LoginOutcome::InitialPasswordExpired);
     }
-    motcua_store::throttle::clear(&mut tx, &reservation.user_key).await?;
+    crate::store::throttle::clear(&mut tx, &reservation.user_key).await?;
     let token = open_session(
         &mut tx,
         state,
@@ -887,7 +887,7 @@ pub async fn complete_password_reset(
     resets::revoke_all(&mut tx, account_id, now).await?;
     accounts::set_password(&mut tx, account_id, &hash, None, now).await?;
     sessions::delete_all(&mut tx, account_id).await?;
-    motcua_store::throttle::clear(&mut tx, &user_key(&account.username)).await?;
+    crate::store::throttle::clear(&mut tx, &user_key(&account.username)).await?;
     activity::record(
         &mut tx,
         &activity::NewActivity {
@@ -1123,7 +1123,7 @@ pub async fn unlock_account(
     if account.status == AccountStatus::Revoked {
         return Err(ServiceError::invalid("lc.error_revoked"));
     }
-    let throttled = motcua_store::throttle::get(&mut tx, &user_key(&account.username))
+    let throttled = crate::store::throttle::get(&mut tx, &user_key(&account.username))
         .await?
         .locked_until
         > now;
@@ -1180,7 +1180,7 @@ pub async fn unlock_in_tx(
     accounts::set_status(c, account_id, AccountStatus::Active, None, now).await?;
     // An unlock also lifts a failed-login lock of the account's name.
     if let Some(a) = accounts::get(&mut *c, account_id).await? {
-        motcua_store::throttle::clear(c, &user_key(&a.username)).await?;
+        crate::store::throttle::clear(c, &user_key(&a.username)).await?;
     }
     activity::record(
         c,
@@ -1226,7 +1226,7 @@ pub async fn rate_limit(
     let mut next = Vec::with_capacity(sorted.len());
     let mut refused_until = None;
     for (key, limit) in sorted {
-        let st = motcua_store::throttle::lock(&mut tx, key).await?;
+        let st = crate::store::throttle::lock(&mut tx, key).await?;
         match limit.take(&st, now) {
             Ok(n) => next.push((key, n)),
             Err(t) => refused_until = Some(refused_until.map_or(t, |u: Millis| u.max(t))),
@@ -1237,7 +1237,7 @@ pub async fn rate_limit(
         return Ok(Err(t));
     }
     for (key, n) in next {
-        motcua_store::throttle::put(&mut tx, key, &n).await?;
+        crate::store::throttle::put(&mut tx, key, &n).await?;
     }
     tx.commit().await?;
     Ok(Ok(()))
@@ -1255,7 +1255,7 @@ pub async fn rate_release(
     sorted.dedup();
     let mut tx = state.store.begin().await?;
     for key in sorted {
-        motcua_store::throttle::release(&mut tx, key).await?;
+        crate::store::throttle::release(&mut tx, key).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -1294,8 +1294,8 @@ pub async fn clear_throttle(state: &IdentityContext, origin: &Origin, key: &str)
         return Err(ServiceError::invalid("error.bad_input"));
     }
     let mut tx = state.store.begin().await?;
-    let before = motcua_store::throttle::get(&mut tx, key).await?;
-    motcua_store::throttle::clear(&mut tx, key).await?;
+    let before = crate::store::throttle::get(&mut tx, key).await?;
+    crate::store::throttle::clear(&mut tx, key).await?;
     let detail = serde_json::json!({
         "failures": before.failures,
         "locked_until": before.locked_until,

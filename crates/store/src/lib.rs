@@ -22,7 +22,6 @@ pub mod migrate;
 pub mod profile;
 pub mod resets;
 pub mod sessions;
-pub mod throttle;
 mod writer;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

@@ -9,7 +9,6 @@
 
 use motcua_domain::account::AccountStatus;
 use motcua_domain::audit::{chain_hash, AuditKeys, Checkpoint, CheckpointError, Record, GENESIS};
-use motcua_domain::throttle::State;
 use motcua_domain::{
     CertificateStatus, JobStatus, Millis, Role, SignupStatus, SimStatus, DAY, HOUR, MINUTE, SECOND,
 };
@@ -20,7 +19,7 @@ use motcua_store::identity;
 use motcua_store::jobs;
 use motcua_store::migrate::MIGRATIONS;
 use motcua_store::sessions::{self, Session};
-use motcua_store::{resets, throttle, AnyConnection, Backend, Store, StoreError};
+use motcua_store::{resets, AnyConnection, Backend, Store, StoreError};
 use motcua_testkit::{in_ci, loud, pg_url, unique_suffix, with_database, Db, PG_ENV};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -1872,95 +1871,6 @@ async fn audit_tampered_checkpoint_file_is_detected() -> R {
         assert!(
             e.to_string().contains("cannot read checkpoint file"),
             "{tag}: {e}"
-        );
-    }
-    Ok(())
-}
-
-// ---------------------------------------------------------------------------
-// Login throttle
-// ---------------------------------------------------------------------------
-
-#[tokio::test]
-async fn throttle_get_put_clear_recent() -> R {
-    for db in backends().await {
-        let tag = db.name;
-        let mut c = db.store.conn().await?;
-        assert_eq!(
-            throttle::get(&mut c, "account:1").await?,
-            State::default(),
-            "{tag}: unknown key"
-        );
-
-        let s1 = State {
-            failures: 2,
-            last_failure_at: NOW - MINUTE,
-            locks: 0,
-            locked_until: 0,
-        };
-        throttle::put(&mut c, "account:1", &s1).await?;
-        assert_eq!(throttle::get(&mut c, "account:1").await?, s1, "{tag}");
-        let s2 = State {
-            failures: 5,
-            last_failure_at: NOW,
-            locks: 1,
-            locked_until: NOW + 15 * MINUTE,
-        };
-        throttle::put(&mut c, "account:1", &s2).await?;
-        assert_eq!(
-            throttle::get(&mut c, "account:1").await?,
-            s2,
-            "{tag}: put replaces"
-        );
-
-        // Failed 2 h ago but still locked: counts as recent.
-        let s3 = State {
-            failures: 100,
-            last_failure_at: NOW - 2 * HOUR,
-            locks: 3,
-            locked_until: NOW + HOUR,
-        };
-        throttle::put(&mut c, "ip:203.0.113.5", &s3).await?;
-        let old = State {
-            failures: 1,
-            last_failure_at: NOW - 2 * DAY,
-            locks: 0,
-            locked_until: 0,
-        };
-        throttle::put(&mut c, "ip:192.0.2.1", &old).await?;
-
-        let recent = throttle::recent(&mut c, NOW - HOUR, 10).await?;
-        assert_eq!(
-            recent.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(),
-            vec!["account:1", "ip:203.0.113.5"],
-            "{tag}: most recent first, old key left out"
-        );
-        assert_eq!(recent[0].state, s2, "{tag}");
-        assert_eq!(recent[1].state, s3, "{tag}");
-        let one = throttle::recent(&mut c, NOW - HOUR, 1).await?;
-        assert_eq!(
-            one.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(),
-            vec!["account:1"],
-            "{tag}: limit"
-        );
-
-        throttle::clear(&mut c, "account:1").await?;
-        assert_eq!(
-            throttle::get(&mut c, "account:1").await?,
-            State::default(),
-            "{tag}: cleared"
-        );
-        throttle::clear(&mut c, "account:1").await?;
-        let recent = throttle::recent(&mut c, NOW - HOUR, 10).await?;
-        assert_eq!(
-            recent.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(),
-            vec!["ip:203.0.113.5"],
-            "{tag}"
-        );
-        assert_eq!(
-            throttle::get(&mut c, "ip:192.0.2.1").await?,
-            old,
-            "{tag}: others kept"
         );
     }
     Ok(())

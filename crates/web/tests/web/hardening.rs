@@ -219,7 +219,7 @@ async fn a_concurrent_burst_checks_at_most_the_policy_then_locks_once() {
         let (before, after) = locked.unwrap_or_else(|| panic!("{n}: never locked"));
         let st = {
             let mut c = app.conn().await;
-            motcua_store::throttle::get(&mut c, "user:burst.target")
+            motcua_identity::store::throttle::get(&mut c, "user:burst.target")
                 .await
                 .unwrap()
         };

@@ -5,9 +5,9 @@
 //! the row is locked, the decision taken and the failure counted in one
 //! transaction, so concurrent attempts (on one node or several) see each
 //! other's reservations.
-use crate::{Backend, Result};
 use motcua_domain::throttle::State;
 use motcua_domain::Millis;
+use motcua_store::{Backend, Result};
 use sqlx::{AnyConnection, Row};
 
 pub async fn get(c: &mut AnyConnection, key: &str) -> Result<State> {
@@ -46,7 +46,7 @@ pub async fn put(c: &mut AnyConnection, key: &str, s: &State) -> Result<()> {
 /// Locks the row of `key` until the end of the caller's transaction,
 /// creating it if needed, and returns its state. Keys must be locked in a
 /// fixed order (sorted) by every caller, so that two transactions never
-/// wait for each other. SQLite needs no row lock: [`crate::Store::begin`]
+/// wait for each other. SQLite needs no row lock: [`motcua_store::Store::begin`]
 /// holds the database's single write lock.
 pub async fn lock(c: &mut AnyConnection, key: &str) -> Result<State> {
     sqlx::query(

@@ -1,0 +1,111 @@
+//! Identity's SQL contract: its own tables' store functions on SQLite and,
+//! with `MOTCUA_TEST_PG_URL` (required when `CI=true`), on a fresh
+//! PostgreSQL database per test (issue #6: the tests moved with the
+//! tables from `motcua-store`'s contract suite). Time is a parameter:
+//! fixed instants around [`NOW`].
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use motcua_domain::throttle::State;
+use motcua_domain::{Millis, DAY, HOUR, MINUTE};
+use motcua_identity::store::throttle;
+use motcua_store::Store;
+use motcua_testkit::{each_backend, require_postgres_in_ci};
+
+/// A fixed "now": 2027-01-15T08:00:00Z.
+const NOW: Millis = 1_800_000_000_000;
+
+/// The login throttle's rows: read, replace, list the recent ones, clear.
+#[tokio::test]
+async fn throttle_get_put_clear_recent() {
+    require_postgres_in_ci("identity");
+    each_backend(|db| async move {
+        let db = db;
+        let tag = db.name();
+        let store = Store::connect(&db.url, 4).await.unwrap();
+        store.migrate().await.unwrap();
+        let mut c = store.conn().await.unwrap();
+        assert_eq!(
+            throttle::get(&mut c, "account:1").await.unwrap(),
+            State::default(),
+            "{tag}: unknown key"
+        );
+
+        let s1 = State {
+            failures: 2,
+            last_failure_at: NOW - MINUTE,
+            locks: 0,
+            locked_until: 0,
+        };
+        throttle::put(&mut c, "account:1", &s1).await.unwrap();
+        assert_eq!(
+            throttle::get(&mut c, "account:1").await.unwrap(),
+            s1,
+            "{tag}"
+        );
+        let s2 = State {
+            failures: 5,
+            last_failure_at: NOW,
+            locks: 1,
+            locked_until: NOW + 15 * MINUTE,
+        };
+        throttle::put(&mut c, "account:1", &s2).await.unwrap();
+        assert_eq!(
+            throttle::get(&mut c, "account:1").await.unwrap(),
+            s2,
+            "{tag}: put replaces"
+        );
+
+        // Failed 2 h ago but still locked: counts as recent.
+        let s3 = State {
+            failures: 100,
+            last_failure_at: NOW - 2 * HOUR,
+            locks: 3,
+            locked_until: NOW + HOUR,
+        };
+        throttle::put(&mut c, "ip:203.0.113.5", &s3).await.unwrap();
+        let old = State {
+            failures: 1,
+            last_failure_at: NOW - 2 * DAY,
+            locks: 0,
+            locked_until: 0,
+        };
+        throttle::put(&mut c, "ip:192.0.2.1", &old).await.unwrap();
+
+        let recent = throttle::recent(&mut c, NOW - HOUR, 10).await.unwrap();
+        assert_eq!(
+            recent.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(),
+            vec!["account:1", "ip:203.0.113.5"],
+            "{tag}: most recent first, old key left out"
+        );
+        assert_eq!(recent[0].state, s2, "{tag}");
+        assert_eq!(recent[1].state, s3, "{tag}");
+        let one = throttle::recent(&mut c, NOW - HOUR, 1).await.unwrap();
+        assert_eq!(
+            one.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(),
+            vec!["account:1"],
+            "{tag}: limit"
+        );
+
+        throttle::clear(&mut c, "account:1").await.unwrap();
+        assert_eq!(
+            throttle::get(&mut c, "account:1").await.unwrap(),
+            State::default(),
+            "{tag}: cleared"
+        );
+        throttle::clear(&mut c, "account:1").await.unwrap();
+        let recent = throttle::recent(&mut c, NOW - HOUR, 10).await.unwrap();
+        assert_eq!(
+            recent.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(),
+            vec!["ip:203.0.113.5"],
+            "{tag}"
+        );
+        assert_eq!(
+            throttle::get(&mut c, "ip:192.0.2.1").await.unwrap(),
+            old,
+            "{tag}: others kept"
+        );
+        drop(c);
+        store.close().await;
+    })
+    .await;
+}
