@@ -2,6 +2,8 @@
 //! and the operator. Each function opens its own connection; the web layer
 //! calls these, never the store (issue #6).
 use crate::service::{account_target, user_key};
+use crate::store::profile;
+use crate::store::profile::Reuse;
 use crate::store::throttle::{self, Entry as ThrottleEntry};
 use motcua_domain::throttle::State as ThrottleState;
 use motcua_domain::{AccountStatus, Millis};
@@ -11,8 +13,7 @@ use motcua_store::accounts::{self, Account, Page};
 use motcua_store::activity::{self, Activity, CompromiseReport};
 use motcua_store::audit::Entry as AuditEntry;
 use motcua_store::identity::CertificateRow;
-use motcua_store::profile::Reuse;
-use motcua_store::{audit, profile, sessions};
+use motcua_store::{audit, sessions};
 use std::collections::HashMap;
 
 pub async fn account(core: &Core, id: i64) -> Result<Option<Account>> {

@@ -19,7 +19,6 @@ pub mod events;
 pub mod identity;
 pub mod jobs;
 pub mod migrate;
-pub mod profile;
 pub mod resets;
 pub mod sessions;
 mod writer;

@@ -2653,65 +2653,6 @@ async fn signups_wait_for_the_code_and_close_once() -> R {
 }
 
 #[tokio::test]
-async fn profile_attributes_consents_and_reuse_log() -> R {
-    use motcua_store::profile::{self, Attribute, Reuse};
-    for db in backends().await {
-        let tag = db.name;
-        let mut c = db.store.conn().await?;
-        let a = mk_account(&mut c, "hoso01").await?;
-        let attr = |attr: &str, source: &str, value: &str| Attribute {
-            attr: attr.into(),
-            source: source.into(),
-            value: value.into(),
-            source_ref: "CN=Test CA/1001".into(),
-            recorded_at: NOW,
-        };
-        profile::record(&mut c, a, &attr("tax_code", "certificate", "0101234565")).await?;
-        profile::record(&mut c, a, &attr("email", "self", "a@b.vn")).await?;
-        // The same source again replaces its value.
-        profile::record(&mut c, a, &attr("email", "self", "c@d.vn")).await?;
-        let all = profile::attributes_of(&mut c, a).await?;
-        assert_eq!(all.len(), 2, "{tag}");
-        assert_eq!(all[0].value, "c@d.vn");
-        assert!(profile::consented(&mut c, a).await?.is_empty());
-        assert!(profile::set_consent(&mut c, a, "tax_code", true, NOW).await?);
-        assert!(
-            !profile::set_consent(&mut c, a, "tax_code", true, NOW).await?,
-            "{tag}: already"
-        );
-        assert_eq!(
-            profile::consented(&mut c, a).await?,
-            vec!["tax_code".to_string()]
-        );
-        assert!(profile::set_consent(&mut c, a, "tax_code", false, NOW + 1).await?);
-        assert!(
-            profile::consented(&mut c, a).await?.is_empty(),
-            "{tag}: withdrawn"
-        );
-        for i in 0..3 {
-            profile::log_reuse(
-                &mut c,
-                a,
-                &Reuse {
-                    attrs: "tax_code".into(),
-                    service: format!("s{i}"),
-                    request_id: "r".into(),
-                    at: NOW + i,
-                },
-            )
-            .await?;
-        }
-        let log = profile::reuse_log(&mut c, a, 2).await?;
-        assert_eq!(
-            log.iter().map(|r| r.service.as_str()).collect::<Vec<_>>(),
-            vec!["s2", "s1"],
-            "{tag}"
-        );
-    }
-    Ok(())
-}
-
-#[tokio::test]
 async fn sim_transactions_close_once() -> R {
     for db in backends().await {
         let tag = db.name;

@@ -457,7 +457,10 @@ fn web_calls_no_store_function() {
 fn context_tables_belong_to_their_context() {
     let owned: &[(&str, &[&str])] = &[
         ("nsw", &["registrations", "lifecycle", "provisioning"]),
-        ("identity", &["api_tokens", "policies", "throttle"]),
+        (
+            "identity",
+            &["api_tokens", "policies", "profile", "throttle"],
+        ),
     ];
     let crates = [
         "domain", "store", "kernel", "identity", "nsw", "motcua", "mail", "pki", "oidc",

@@ -1,7 +1,7 @@
 //! What the portal holds about a holder and from where, consents to reuse
 //! it, and the reuse log (migration 0007, R-ID-15).
-use crate::Result;
 use motcua_domain::Millis;
+use motcua_store::Result;
 use sqlx::{AnyConnection, Row};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
