@@ -13,7 +13,12 @@ pub fn random_token() -> String {
 
 /// Lower-case hex SHA-256 of `s`.
 pub fn sha256_hex(s: &str) -> String {
-    hex::encode(Sha256::digest(s.as_bytes()))
+    sha256_hex_bytes(s.as_bytes())
+}
+
+/// Lower-case hex SHA-256 of `b` (a document's content key).
+pub fn sha256_hex_bytes(b: &[u8]) -> String {
+    hex::encode(Sha256::digest(b))
 }
 
 #[cfg(test)]

@@ -10,7 +10,6 @@ use motcua_domain::{Millis, DAY, HOUR, MINUTE};
 use motcua_identity::store::profile::{self, Attribute, Reuse};
 use motcua_identity::store::throttle;
 use motcua_store::accounts::{self, NewAccount};
-use motcua_store::Store;
 use motcua_testkit::{each_backend, require_postgres_in_ci};
 
 /// A fixed "now": 2027-01-15T08:00:00Z.
@@ -32,8 +31,7 @@ async fn throttle_get_put_clear_recent() {
     each_backend(|db| async move {
         let db = db;
         let tag = db.name();
-        let store = Store::connect(&db.url, 4).await.unwrap();
-        store.migrate().await.unwrap();
+        let store = db.migrated_store().await;
         let mut c = store.conn().await.unwrap();
         assert_eq!(
             throttle::get(&mut c, "account:1").await.unwrap(),
@@ -129,8 +127,7 @@ async fn profile_attributes_consents_and_reuse_log() {
     each_backend(|db| async move {
         let db = db;
         let tag = db.name();
-        let store = Store::connect(&db.url, 4).await.unwrap();
-        store.migrate().await.unwrap();
+        let store = db.migrated_store().await;
         let mut c = store.conn().await.unwrap();
         let a = accounts::create(&mut c, &new_account("hoso01"), NOW)
             .await

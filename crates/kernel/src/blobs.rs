@@ -28,7 +28,6 @@ use motcua_store::attachments;
 use motcua_store::{AnyConnection, Store};
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, PutPayload};
-use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -90,7 +89,7 @@ impl From<BlobError> for ServiceError {
 
 /// The hex SHA-256 of `data`: the key it is stored under.
 pub fn digest(data: &[u8]) -> String {
-    hex::encode(Sha256::digest(data))
+    motcua_domain::token::sha256_hex_bytes(data)
 }
 
 fn is_key(k: &str) -> bool {
@@ -116,7 +115,7 @@ impl std::fmt::Debug for Blobs {
 
 impl Blobs {
     /// Opens the store the settings name. Does no I/O beyond creating the
-    /// local directory: an unreachable bucket shows on first use.
+    /// local directory: [`Blobs::check`] proves it usable.
     pub fn open(s: &BlobSettings) -> Result<Blobs, BlobError> {
         match s {
             BlobSettings::Local { dir } => {
@@ -159,14 +158,18 @@ impl Blobs {
         self.kind
     }
 
+    /// `rel` under the configured prefix.
+    fn under_prefix(&self, rel: &str) -> ObjectPath {
+        if self.prefix.is_empty() {
+            ObjectPath::from(rel)
+        } else {
+            ObjectPath::from(format!("{}/{rel}", self.prefix))
+        }
+    }
+
     /// `sha256/ab/abcdef…`: a fan-out directory keeps local directories small.
     fn path(&self, key: &str) -> ObjectPath {
-        let p = format!("sha256/{}/{key}", &key[..2]);
-        if self.prefix.is_empty() {
-            ObjectPath::from(p)
-        } else {
-            ObjectPath::from(format!("{}/{p}", self.prefix))
-        }
+        self.under_prefix(&format!("sha256/{}/{key}", &key[..2]))
     }
 
     /// Stores `data` and returns its key. The bytes are written even when
@@ -187,12 +190,7 @@ impl Blobs {
     /// credentials or a read-only directory fail here, not at the first
     /// upload.
     pub async fn check(&self) -> Result<(), BlobError> {
-        let name = format!("probe/{}", motcua_domain::token::random_token());
-        let path = if self.prefix.is_empty() {
-            ObjectPath::from(name)
-        } else {
-            ObjectPath::from(format!("{}/{name}", self.prefix))
-        };
+        let path = self.under_prefix(&format!("probe/{}", motcua_domain::token::random_token()));
         self.inner
             .put(&path, PutPayload::from_static(b"motcua"))
             .await?;
@@ -280,12 +278,7 @@ pub async fn collect_garbage(
 ) -> Result<GcReport, ServiceError> {
     use futures::TryStreamExt;
     let mut report = GcReport::default();
-    let root = if blobs.prefix.is_empty() {
-        ObjectPath::from("sha256")
-    } else {
-        ObjectPath::from(format!("{}/sha256", blobs.prefix))
-    };
-    let mut listing = blobs.inner.list(Some(&root));
+    let mut listing = blobs.inner.list(Some(&blobs.under_prefix("sha256")));
     while let Some(meta) = listing.try_next().await.map_err(BlobError::from)? {
         report.scanned += 1;
         let key = meta.location.filename().unwrap_or_default().to_string();
@@ -367,7 +360,8 @@ pub async fn fetch(
 }
 
 /// Moves the bytes of every row still held in the database to the blob
-/// store, `batch` rows per transaction; returns how many moved. Each blob
+/// store, listing `batch` rows at a time and marking each in its own
+/// transaction; returns how many moved. Each blob
 /// is written and read back before its row is marked, so an interrupted
 /// run loses nothing and the next run goes on where it stopped.
 pub async fn move_out_of_database(

@@ -288,8 +288,7 @@ async fn migration_moves_everything(store: &Store, b: &Blobs) {
 async fn migration_moves_documents_out_of_each_database() {
     require_postgres_in_ci("kernel");
     each_backend(|db| async move {
-        let store = Store::connect(&db.url, 4).await.expect("connect");
-        store.migrate().await.expect("migrate");
+        let store = db.migrated_store().await;
         let dir = tempfile::tempdir().expect("dir");
         let b = Blobs::open(&BlobSettings::Local {
             dir: dir.path().to_path_buf(),
@@ -416,8 +415,7 @@ async fn garbage_collection_on_a_local_directory() {
             dir: dir.path().join("blobs"),
         })
         .expect("open");
-        let store = Store::connect(&db.url, 4).await.expect("connect");
-        store.migrate().await.expect("migrate");
+        let store = db.migrated_store().await;
         garbage_is_collected(&store, &b).await;
         store.close().await;
     })

@@ -218,22 +218,6 @@ pub async fn contexts(cfg: &Config, catalog: Catalog) -> Result<NswContext> {
         .map_err(|e| anyhow::anyhow!("[portal]: {e}"))?;
     let core = Core::new(store, web_config(cfg)?, clock, mailer(cfg)?, catalog)
         .map_err(|e| anyhow::anyhow!(e))?;
-    // The blob store must take a write before anything relies on it.
-    core.blobs.check().await.map_err(|e| {
-        anyhow::anyhow!("the blob store ({}) is not usable: {e}", core.blobs.kind())
-    })?;
-    // Documents written before the blob store leave the database (issue
-    // #6); idempotent, so every start checks.
-    let moved = motcua_kernel::blobs::move_out_of_database(&core.store, &core.blobs, 100)
-        .await
-        .map_err(|e| anyhow::anyhow!("moving documents to the blob store: {e}"))?;
-    if moved > 0 {
-        tracing::info!(
-            moved,
-            store = core.blobs.kind(),
-            "documents moved out of the database to the blob store"
-        );
-    }
     let identity_ctx = IdentityContext::new(core)
         .map_err(|e| anyhow::anyhow!(e))?
         .with_identity(identity)
@@ -246,11 +230,29 @@ pub async fn cli_contexts(cfg: &Config) -> Result<NswContext> {
     contexts(cfg, Catalog::from_tables(&motcua_nsw::message_tables())).await
 }
 
-/// The contexts with every page message, as the HTTP server's state.
+/// The contexts with every page message, as the HTTP server's state. A
+/// server proves its blob store writable before it takes requests and
+/// moves the documents written before the blob store out of the database
+/// (issue #6; idempotent, so every start checks). CLI commands do
+/// neither: documents are read from either place, and `admin blobs-gc`
+/// meets an unusable store on its own.
 pub async fn app_state(cfg: &Config) -> Result<AppState> {
-    Ok(AppState::from_context(
-        contexts(cfg, motcua_web::i18n::catalog()).await?,
-    ))
+    let nsw = contexts(cfg, motcua_web::i18n::catalog()).await?;
+    nsw.blobs
+        .check()
+        .await
+        .map_err(|e| anyhow::anyhow!("the blob store ({}) is not usable: {e}", nsw.blobs.kind()))?;
+    let moved = motcua_kernel::blobs::move_out_of_database(&nsw.store, &nsw.blobs, 100)
+        .await
+        .map_err(|e| anyhow::anyhow!("moving documents to the blob store: {e}"))?;
+    if moved > 0 {
+        tracing::info!(
+            moved,
+            store = nsw.blobs.kind(),
+            "documents moved out of the database to the blob store"
+        );
+    }
+    Ok(AppState::from_context(nsw))
 }
 
 async fn shutdown_signal(tx: tokio::sync::watch::Sender<bool>) {

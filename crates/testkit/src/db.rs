@@ -74,6 +74,19 @@ impl Db {
         self.backend.name()
     }
 
+    /// A `Store` (4 connections) on this database with every migration
+    /// applied: what a test of a context's SQL starts from.
+    pub async fn migrated_store(&self) -> Store {
+        let store = Store::connect(&self.url, 4)
+            .await
+            .unwrap_or_else(|e| panic!("{}: connect: {e}", self.name()));
+        store
+            .migrate()
+            .await
+            .unwrap_or_else(|e| panic!("{}: migrate: {e}", self.name()));
+        store
+    }
+
     pub async fn sqlite() -> Db {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("motcua.db").display());

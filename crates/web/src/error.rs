@@ -25,9 +25,11 @@ pub enum AppError {
     Internal(String),
 }
 
+/// A store error means what the service error it converts to means: one
+/// mapping for both (`kernel::error`).
 impl From<motcua_store::StoreError> for AppError {
     fn from(e: motcua_store::StoreError) -> Self {
-        AppError::Internal(e.to_string())
+        motcua_kernel::ServiceError::from(e).into()
     }
 }
 

@@ -262,10 +262,27 @@ fn problem(
     challenge: Option<String>,
     extra: serde_json::Value,
 ) -> Response {
-    let locale = locale_of(headers);
+    let title = state
+        .i18n
+        .get(locale_of(headers), &format!("api.problem.{kind}"));
+    let mut r = problem_document(status, kind, title, extra);
+    if let Some(c) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        r.headers_mut().insert(header::WWW_AUTHENTICATE, c);
+    }
+    r
+}
+
+/// The RFC 9457 document itself: `type` `urn:motcua:problem:<kind>`, the
+/// `title` given, `status`, and the members of `extra`.
+pub(super) fn problem_document(
+    status: StatusCode,
+    kind: &str,
+    title: &str,
+    extra: serde_json::Value,
+) -> Response {
     let mut body = json!({
         "type": format!("urn:motcua:problem:{kind}"),
-        "title": state.i18n.get(locale, &format!("api.problem.{kind}")),
+        "title": title,
         "status": status.as_u16(),
     });
     if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
@@ -278,9 +295,6 @@ fn problem(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/problem+json"),
     );
-    if let Some(c) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
-        r.headers_mut().insert(header::WWW_AUTHENTICATE, c);
-    }
     r
 }
 

@@ -7,7 +7,7 @@ use crate::AppState;
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 /// The operator's console (`/console`, `/console/…`) is closed to everyone
 /// else before any handler or form parsing runs: anonymous visitors go to
@@ -119,15 +119,11 @@ fn api_problem(state: &AppState, locale: motcua_mail::Locale, res: Response) -> 
         s if s.is_server_error() => "internal",
         _ => "error",
     };
-    let body = serde_json::json!({
-        "type": format!("urn:motcua:problem:{kind}"),
-        "title": state.i18n.get(locale, error_key(&res)),
-        "status": status.as_u16(),
-    });
-    let mut out = (status, body.to_string()).into_response();
-    out.headers_mut().insert(
-        header::CONTENT_TYPE,
-        header::HeaderValue::from_static("application/problem+json"),
+    let mut out = super::api::problem_document(
+        status,
+        kind,
+        state.i18n.get(locale, error_key(&res)),
+        serde_json::json!({}),
     );
     for name in [header::WWW_AUTHENTICATE, header::RETRY_AFTER, header::ALLOW] {
         for v in res.headers().get_all(&name) {

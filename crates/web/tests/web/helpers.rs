@@ -8,7 +8,7 @@ use motcua_domain::{Role, TestClock};
 use motcua_identity::service::{self, NewAccountInput, Origin};
 use motcua_kernel::Settings as WebConfig;
 use motcua_mail::{Mailer, SmtpConfig, SmtpSecurity};
-use motcua_store::{AnyConnection, Store};
+use motcua_store::AnyConnection;
 use motcua_web::AppState;
 use reqwest::cookie::{CookieStore, Jar};
 use reqwest::header::HeaderValue;
@@ -86,13 +86,7 @@ impl Node {
         motcua_store::audit::install_keys(
             motcua_domain::audit::AuditKeys::single("web-tests", &[0x5a; 32]).expect("audit key"),
         );
-        let store = Store::connect(&db.url, 4)
-            .await
-            .unwrap_or_else(|e| panic!("{}: connect: {e}", db.name()));
-        store
-            .migrate()
-            .await
-            .unwrap_or_else(|e| panic!("{}: migrate: {e}", db.name()));
+        let store = db.migrated_store().await;
         let mut config = WebConfig::for_tests(opts.public_url.as_deref().unwrap_or(&base));
         if let Some(n) = opts.max_body_bytes {
             config.max_body_bytes = n;
