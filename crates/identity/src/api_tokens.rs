@@ -3,12 +3,12 @@
 //! of a presented token. The HTTP answers (RFC 6750 / RFC 9470 challenges,
 //! RFC 9457 problems) are the web layer's.
 use crate::service::{account_target, Origin, Result};
+use crate::store::accounts::{self, Account};
 use crate::store::api_tokens::{self, ApiToken};
 use crate::Identity;
 use motcua_domain::token::{random_token, sha256_hex};
 use motcua_domain::{AccountStatus, AssuranceLevel, Millis, DAY};
 use motcua_kernel::Core;
-use motcua_store::accounts::{self, Account};
 use motcua_store::audit;
 use serde_json::json;
 

@@ -213,9 +213,15 @@ pub async fn issue(
     {
         let mut tx = state.store.begin().await?;
         let exp = now + 15 * motcua_domain::clock::MINUTE;
-        motcua_store::identity::insert_captcha(&mut tx, &id, &answer_hash(&id, &answer), now, exp)
-            .await?;
-        motcua_store::identity::insert_captcha(
+        crate::store::credentials::insert_captcha(
+            &mut tx,
+            &id,
+            &answer_hash(&id, &answer),
+            now,
+            exp,
+        )
+        .await?;
+        crate::store::credentials::insert_captcha(
             &mut tx,
             &qid,
             &answer_hash(&qid, &q_answer),
@@ -251,9 +257,10 @@ pub async fn check(
     let qid = format!("{id}.q");
     let mut tx = state.store.begin().await?;
     let image =
-        motcua_store::identity::spend_captcha(&mut tx, id, &answer_hash(id, answer), now).await?;
+        crate::store::credentials::spend_captcha(&mut tx, id, &answer_hash(id, answer), now)
+            .await?;
     let question =
-        motcua_store::identity::spend_captcha(&mut tx, &qid, &answer_hash(&qid, answer), now)
+        crate::store::credentials::spend_captcha(&mut tx, &qid, &answer_hash(&qid, answer), now)
             .await?;
     tx.commit().await?;
     Ok(image || question)

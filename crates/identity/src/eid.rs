@@ -6,13 +6,14 @@
 //! business account; the `acr` decides the login method (eid_l1, eid_l2,
 //! eid_org), whose level the operator's mapping gives.
 use crate::service::{self, account_target, Origin, ServiceError};
+use crate::store::accounts;
+use crate::store::credentials::{self as store, Signup};
 use crate::token::TokenError;
 use crate::IdentityContext;
 use motcua_domain::token::{random_token, sha256_hex};
 use motcua_domain::{AccountStatus, AuthMethod, Millis, Role, MINUTE};
 use motcua_oidc::{Callback, LazyRp, OidcError, Pending};
-use motcua_store::identity::{self as store, Signup};
-use motcua_store::{accounts, audit};
+use motcua_store::audit;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

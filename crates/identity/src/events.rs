@@ -1,9 +1,9 @@
 //! Account events (R-ID-5): what the ministries' specialized processing
 //! systems learn when an account is created, changed, locked, unlocked or
 //! revoked. Written to the kernel's outbox in the caller's transaction.
+use crate::store::accounts::{self, Account};
 use motcua_domain::Millis;
 use motcua_kernel::Core;
-use motcua_store::accounts::{self, Account};
 use motcua_store::{AnyConnection, StoreError};
 
 /// The event types a specialized system can subscribe to.

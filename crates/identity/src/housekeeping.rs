@@ -20,10 +20,10 @@ impl Periodic for Purge {
     ) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async move {
             let mut c = core.store.conn().await.map_err(|e| e.to_string())?;
-            motcua_store::sessions::purge_expired(&mut c, now)
+            crate::store::sessions::purge_expired(&mut c, now)
                 .await
                 .map_err(|e| format!("sessions: {e}"))?;
-            motcua_store::identity::purge_expired(&mut c, now - 3_600_000)
+            crate::store::credentials::purge_expired(&mut c, now - 3_600_000)
                 .await
                 .map_err(|e| format!("identity: {e}"))?;
             crate::store::throttle::purge(&mut c, now - 7 * 86_400_000)

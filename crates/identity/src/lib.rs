@@ -8,6 +8,7 @@
 pub mod api_tokens;
 pub mod captcha;
 pub mod context;
+pub mod directory;
 pub mod eid;
 pub mod events;
 pub mod hashing;
@@ -24,6 +25,11 @@ pub mod store;
 pub mod token;
 
 pub use context::IdentityContext;
+/// The records other crates show (read-only views of identity's rows).
+pub use store::accounts::{Account, Page};
+pub use store::activity::{Activity, CompromiseReport};
+pub use store::credentials::{CertificateRow, Signup};
+pub use store::sessions::Session;
 
 use motcua_domain::{AssuranceLevel, AssurancePolicy, Millis, SECOND};
 use motcua_pki::cert::Certificate;

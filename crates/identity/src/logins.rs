@@ -8,8 +8,8 @@
 //! its logins are written again one by one, so the error fails only its own.
 //! On PostgreSQL, which has concurrent writers, each login commits alone.
 use crate::service::{self, ServiceError, SessionSpec};
+use crate::store::credentials::{self as store, ChallengeRow};
 use motcua_domain::Millis;
-use motcua_store::identity::{self as store, ChallengeRow};
 use motcua_store::{Store, StoreError};
 use tokio::sync::{mpsc, oneshot};
 

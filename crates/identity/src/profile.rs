@@ -3,10 +3,10 @@
 //! reuse it for prefilling forms, and the log of every reuse, which the
 //! holder sees.
 use crate::service::{account_target, Origin, ServiceError};
+use crate::store::accounts::Account;
 use crate::store::profile::{self as store, Attribute, Reuse};
 use crate::IdentityContext;
 use motcua_domain::{Millis, Role};
-use motcua_store::accounts::Account;
 use motcua_store::{audit, AnyConnection};
 use std::collections::BTreeMap;
 

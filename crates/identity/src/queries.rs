@@ -2,18 +2,19 @@
 //! and the operator. Each function opens its own connection; the web layer
 //! calls these, never the store (issue #6).
 use crate::service::{account_target, user_key};
+use crate::store::accounts::{self, Account, Page};
+use crate::store::activity::{self, Activity, CompromiseReport};
+use crate::store::credentials::CertificateRow;
 use crate::store::profile;
 use crate::store::profile::Reuse;
+use crate::store::sessions;
 use crate::store::throttle::{self, Entry as ThrottleEntry};
 use motcua_domain::throttle::State as ThrottleState;
 use motcua_domain::{AccountStatus, Millis};
 use motcua_kernel::service::Result;
 use motcua_kernel::Core;
-use motcua_store::accounts::{self, Account, Page};
-use motcua_store::activity::{self, Activity, CompromiseReport};
+use motcua_store::audit;
 use motcua_store::audit::Entry as AuditEntry;
-use motcua_store::identity::CertificateRow;
-use motcua_store::{audit, sessions};
 use std::collections::HashMap;
 
 pub async fn account(core: &Core, id: i64) -> Result<Option<Account>> {
@@ -29,6 +30,13 @@ pub async fn account_by_username(core: &Core, username: &str) -> Result<Option<A
 pub async fn count_accounts(core: &Core) -> Result<i64> {
     let mut c = core.store.conn().await?;
     Ok(accounts::count(&mut c).await?)
+}
+
+/// Usernames of the accounts `ids` (those that exist), to show
+/// `account:ID` actors and targets by name.
+pub async fn usernames(core: &Core, ids: &[i64]) -> Result<HashMap<i64, String>> {
+    let mut c = core.store.conn().await?;
+    Ok(accounts::usernames(&mut c, ids).await?)
 }
 
 /// Account ids of the usernames that exist.
@@ -66,7 +74,7 @@ pub async fn activity(
 
 pub async fn certificates(core: &Core, account_id: i64) -> Result<Vec<CertificateRow>> {
     let mut c = core.store.conn().await?;
-    Ok(motcua_store::identity::certificates_of(&mut c, account_id).await?)
+    Ok(crate::store::credentials::certificates_of(&mut c, account_id).await?)
 }
 
 /// What the holder agreed to reuse, and the newest `limit` reuses.

@@ -25,7 +25,7 @@ impl SlaSource for Sla {
 async fn report_items(state: &Core) -> Result<Vec<SlaItem>, ServiceError> {
     let open = {
         let mut c = state.store.conn().await?;
-        motcua_store::activity::open_compromise_reports(&mut c).await?
+        crate::store::activity::open_compromise_reports(&mut c).await?
     };
     let mut out = Vec::with_capacity(open.len());
     for r in open {

@@ -2,6 +2,8 @@
 //! transaction that also writes the audit record (and the activity entry
 //! the account holder sees, and any mail to send). Handlers and the CLI
 //! both call these; neither touches the store directly for changes.
+use crate::store::accounts::{self, Account, NewAccount};
+use crate::store::{activity, resets, sessions};
 use crate::IdentityContext;
 use motcua_domain::account::{parse_full_name, AccountStatus};
 use motcua_domain::throttle::{self, Decision, Policy};
@@ -10,8 +12,7 @@ use motcua_domain::{
     password, AuthMethod, Email, Millis, PersonalId, Role, TaxCode, Username, DAY, MINUTE,
 };
 use motcua_mail::{Locale, Template};
-use motcua_store::accounts::{self, Account, NewAccount};
-use motcua_store::{activity, audit, jobs, resets, sessions, AnyConnection, StoreError};
+use motcua_store::{audit, jobs, AnyConnection, StoreError};
 
 pub use motcua_kernel::service::{queue_mail, Origin, Result, ServiceError};
 

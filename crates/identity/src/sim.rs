@@ -3,6 +3,7 @@
 //! the provider (from any node: the transaction is a database row), and the
 //! signature and certificate returned go through the same checks as a USB
 //! token's ([`super::token::verify_signed`]).
+use crate::store::credentials::{self as store, SimTransaction};
 use crate::token::{self, SignedChallenge, TokenError, Verified};
 use crate::IdentityContext;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -11,7 +12,6 @@ use motcua_domain::token::random_token;
 use motcua_domain::{AuthMethod, SECOND};
 use motcua_pki::challenge::Purpose;
 use motcua_pki::mss::{MssOutcome, PendingSignature};
-use motcua_store::identity::{self as store, SimTransaction};
 
 /// Why a SIM signature did not happen.
 #[derive(Debug, thiserror::Error)]

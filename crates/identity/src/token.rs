@@ -14,6 +14,8 @@
 //!    from the certificate ([`start_signup`]) that the email code completes.
 use crate::logins::{LoginWrite, WriteError};
 use crate::service::{self, account_target, Origin, ServiceError, SessionSpec};
+use crate::store::accounts;
+use crate::store::credentials::{self as store, CertificateRow, ChallengeRow, Signup};
 use crate::IdentityContext;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64_URL;
@@ -23,8 +25,7 @@ use motcua_domain::CertificateStatus;
 use motcua_domain::{AccountStatus, AuthMethod, Millis, Role, MINUTE};
 use motcua_pki::challenge::{Challenge, ChallengeError, Purpose};
 use motcua_pki::{Chain, PkiError};
-use motcua_store::identity::{self as store, CertificateRow, ChallengeRow, Signup};
-use motcua_store::{accounts, audit, AnyConnection};
+use motcua_store::{audit, AnyConnection};
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
@@ -783,6 +784,31 @@ pub async fn add_certificate(
     let id = add_certificate_in(&mut tx, origin, account_id, v, state.now()).await?;
     tx.commit().await.map_err(ServiceError::from)?;
     Ok(id)
+}
+
+/// Binds a certificate already checked by the caller (an administrative
+/// enrolment: the CLI, the load bench) to `account_id`, in the caller's
+/// transaction, with the same registration record and audit as a login
+/// binding (`via: "enrolment"`). The certificate's primary identifier is
+/// recorded; one without an identifier is `NoIdentifier`.
+pub async fn enrol_certificate(
+    tx: &mut AnyConnection,
+    origin: &Origin,
+    account_id: i64,
+    cert: &motcua_pki::Certificate,
+    now: Millis,
+) -> Result<i64, TokenError> {
+    let primary = cert.identity.primary().ok_or(TokenError::NoIdentifier)?;
+    bind_certificate(
+        tx,
+        origin,
+        account_id,
+        cert,
+        (primary.kind(), primary.value()),
+        "enrolment",
+        now,
+    )
+    .await
 }
 
 /// [`add_certificate`] in the caller's transaction.

@@ -6,7 +6,6 @@ use crate::Core;
 use motcua_domain::{DeliveryStatus, JobStatus};
 use motcua_store::audit::{self, Entry, Filter, Verification};
 use motcua_store::jobs::{self, Job};
-use std::collections::HashMap;
 
 /// The newest `limit` audit records about `target` (all if `None`).
 pub async fn audit_of(core: &Core, target: Option<&str>, limit: i64) -> Result<Vec<Entry>> {
@@ -30,12 +29,6 @@ pub async fn audit_search(core: &Core, filter: &Filter, limit: i64) -> Result<Ve
 pub async fn audit_verify(core: &Core) -> Result<Verification> {
     let mut c = core.store.conn().await?;
     Ok(audit::verify(&mut c).await?)
-}
-
-/// Usernames of the accounts `ids` (those that exist).
-pub async fn usernames(core: &Core, ids: &[i64]) -> Result<HashMap<i64, String>> {
-    let mut c = core.store.conn().await?;
-    Ok(audit::usernames(&mut c, ids).await?)
 }
 
 /// Jobs per status.

@@ -510,28 +510,9 @@ pub async fn run(cfg: &Config, args: Args) -> Result<()> {
             let id = service::insert_account(&mut tx, &state, &Origin::cli(), &p, now)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let c = &leaf.cert;
-            motcua_store::identity::add_certificate(
-                &mut tx,
-                &motcua_store::identity::CertificateRow {
-                    id: 0,
-                    account_id: id,
-                    issuer_dn: c.issuer_dn.clone(),
-                    serial_hex: c.serial_hex.clone(),
-                    subject_dn: c.subject_dn.clone(),
-                    not_before: c.not_before,
-                    not_after: c.not_after,
-                    spki_sha256: c.spki_sha256.clone(),
-                    fingerprint: c.fingerprint.clone(),
-                    cert_der: String::new(),
-                    identity_kind: "personal_id".into(),
-                    identity_value: c.identity.personal_id().unwrap_or_default().into(),
-                    status: motcua_domain::CertificateStatus::Active,
-                    added_at: now,
-                    removed_at: None,
-                },
-            )
-            .await?;
+            motcua_identity::token::enrol_certificate(&mut tx, &Origin::cli(), id, &leaf.cert, now)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             tx.commit().await?;
         }
         for (u, p) in &users {

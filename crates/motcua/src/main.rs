@@ -390,7 +390,7 @@ fn hostname() -> String {
         .unwrap_or_else(|_| "node".into())
 }
 
-async fn find(core: &Core, username: &str) -> Result<motcua_store::accounts::Account> {
+async fn find(core: &Core, username: &str) -> Result<motcua_identity::Account> {
     match motcua_identity::queries::account_by_username(core, username).await? {
         Some(a) => Ok(a),
         None => bail!("no account with username '{username}'"),

@@ -26,10 +26,10 @@ use crate::store::lifecycle::{self as store, NewRequest, Request};
 use crate::NswContext;
 use motcua_domain::clock::{format_vn, from_vn_datetime, vn_datetime};
 use motcua_domain::{AccountStatus, LifecycleStatus, Millis, Role, DAY};
+use motcua_identity::directory::{self, Account, NewActivity};
 use motcua_identity::service::{self, Origin, ServiceError};
 use motcua_mail::{Locale, Template};
-use motcua_store::accounts::{self, Account};
-use motcua_store::{activity, audit, resets, sessions, AnyConnection, StoreError};
+use motcua_store::{audit, AnyConnection, StoreError};
 use time::{Date, PrimitiveDateTime, Time};
 
 /// A scheduled lock is asked at least this many calendar days ahead.
@@ -174,9 +174,9 @@ async fn record_activity(
     detail: &str,
     now: Millis,
 ) -> Result<(), ServiceError> {
-    activity::record(
+    directory::record_activity(
         c,
-        &activity::NewActivity {
+        &NewActivity {
             account_id,
             kind,
             method: None,
@@ -426,7 +426,7 @@ async fn account_for_operator(
     c: &mut AnyConnection,
     account_id: i64,
 ) -> Result<Account, ServiceError> {
-    match accounts::get(c, account_id).await? {
+    match directory::account(c, account_id).await? {
         None => Err(ServiceError::NotFound),
         Some(a) if a.status == AccountStatus::Revoked => {
             Err(ServiceError::Conflict("lc.error_revoked"))
@@ -586,7 +586,7 @@ async fn execute_scheduled(
     now: Millis,
 ) -> Result<(), ServiceError> {
     close(c, r.id, LifecycleStatus::Done, origin, note, None, now).await?;
-    let Some(a) = accounts::get(c, r.account_id).await? else {
+    let Some(a) = directory::account(c, r.account_id).await? else {
         return Err(ServiceError::NotFound);
     };
     audit::append(
@@ -644,9 +644,7 @@ async fn revoke(
         state.i18n.get(Locale::Vi, &format!("lc.grounds_{grounds}")),
         reference(r.id)
     );
-    accounts::set_status(c, a.id, AccountStatus::Revoked, Some(&reason), now).await?;
-    sessions::delete_all(c, a.id).await?;
-    resets::revoke_all(c, a.id, now).await?;
+    directory::revoke(c, a.id, &reason, now).await?;
     store::cancel_open(c, a.id, &origin.audit.actor, "revoked", now).await?;
     record_activity(c, origin, a.id, "revoked", &reason, now).await?;
     audit::append(
@@ -700,7 +698,7 @@ pub async fn decide(
     if r.status != LifecycleStatus::Pending {
         return Err(ServiceError::Conflict("lc.error_decided"));
     }
-    let Some(a) = accounts::get(&mut tx, r.account_id).await? else {
+    let Some(a) = directory::account(&mut tx, r.account_id).await? else {
         return Err(ServiceError::NotFound);
     };
     let target = service::account_target(a.id);
@@ -847,7 +845,7 @@ pub async fn run_due(state: &NswContext) -> Result<RunSummary, ServiceError> {
         if !store::mark_ended(&mut tx, r.id, now).await? {
             continue;
         }
-        let Some(a) = accounts::get(&mut tx, r.account_id).await? else {
+        let Some(a) = directory::account(&mut tx, r.account_id).await? else {
             continue;
         };
         // Only our own lock is lifted: not an operator's or a revocation.
@@ -890,7 +888,7 @@ async fn inactivity(
     let threshold = now - (i64::from(INACTIVE_YEARS) * 365 - first_warning) * DAY;
     let candidates = {
         let mut c = state.store.conn().await?;
-        store::unused_since(&mut c, threshold, 1000).await?
+        directory::unused_since(&mut c, threshold, 1000).await?
     };
     let last_warning = WARNING_DAYS[WARNING_DAYS.len() - 1];
     for (id, last_use) in candidates {
@@ -899,7 +897,7 @@ async fn inactivity(
             continue;
         }
         let mut tx = state.store.begin().await?;
-        let Some(a) = accounts::get(&mut tx, id).await? else {
+        let Some(a) = directory::account(&mut tx, id).await? else {
             continue;
         };
         if a.status != AccountStatus::Active {
@@ -976,7 +974,8 @@ pub async fn for_account(
     account_id: i64,
 ) -> Result<Vec<Request>, ServiceError> {
     let mut c = state.store.conn().await?;
-    Ok(store::for_account(&mut c, account_id).await?)
+    let requests = store::for_account(&mut c, account_id).await?;
+    Ok(with_usernames(&mut c, requests).await?)
 }
 
 motcua_kernel::sla_source!(
@@ -990,7 +989,8 @@ motcua_kernel::sla_source!(
 pub async fn sla_items(
     c: &mut AnyConnection,
 ) -> Result<Vec<motcua_kernel::sla::SlaItem>, StoreError> {
-    Ok(store::pending(c)
+    let pending = store::pending(c).await?;
+    Ok(with_usernames(c, pending)
         .await?
         .into_iter()
         .map(|r| motcua_kernel::sla::SlaItem {
@@ -1138,4 +1138,22 @@ impl motcua_kernel::worker::Periodic for Scheduled {
             Ok(())
         })
     }
+}
+
+/// Fills the requests' usernames from identity's directory (the store
+/// leaves them empty: accounts are identity's table).
+pub(crate) async fn with_usernames(
+    c: &mut AnyConnection,
+    mut requests: Vec<Request>,
+) -> Result<Vec<Request>, StoreError> {
+    let mut ids: Vec<i64> = requests.iter().map(|r| r.account_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let names = directory::usernames(c, &ids).await?;
+    for r in &mut requests {
+        if let Some(n) = names.get(&r.account_id) {
+            r.username = n.clone();
+        }
+    }
+    Ok(requests)
 }

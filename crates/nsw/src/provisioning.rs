@@ -23,11 +23,11 @@ use hmac::{Hmac, Mac};
 use motcua_domain::account::parse_full_name;
 use motcua_domain::text::fold;
 use motcua_domain::{Email, Millis, ProvisioningStatus, Role, Username, DAY};
+use motcua_identity::directory::{self, Account};
 use motcua_identity::service::{self, NewAccountInput, Origin, ServiceError};
 use motcua_kernel::blobs;
 use motcua_kernel::i18n::Catalog;
 use motcua_mail::{Locale, Template};
-use motcua_store::accounts::Account;
 use motcua_store::{audit, AnyConnection, StoreError};
 use rand::Rng;
 use sha2::Sha256;
@@ -478,7 +478,7 @@ pub async fn add_manager(
     let now = state.now();
     let mut tx = state.store.begin().await?;
     ministry_or_404(&mut tx, ministry_id).await?;
-    let account = motcua_store::accounts::by_username(&mut tx, username)
+    let account = directory::account_by_username(&mut tx, username)
         .await?
         .filter(|a| a.status == motcua_domain::AccountStatus::Active)
         .ok_or(ServiceError::invalid("ministries.error_manager_unknown"))?;
@@ -489,7 +489,7 @@ pub async fn add_manager(
         }
         Err(e) => return Err(e.into()),
     }
-    store::add_role(&mut tx, account.id, Role::MinistryManager).await?;
+    directory::grant_role(&mut tx, account.id, Role::MinistryManager).await?;
     audited(
         &mut tx,
         origin,
@@ -517,7 +517,7 @@ pub async fn remove_manager(
     if !store::remove_manager(&mut tx, account_id, ministry_id).await? {
         return Err(ServiceError::NotFound);
     }
-    store::remove_role(&mut tx, account_id, Role::MinistryManager).await?;
+    directory::withdraw_role(&mut tx, account_id, Role::MinistryManager).await?;
     audited(
         &mut tx,
         origin,
@@ -741,7 +741,7 @@ async fn check_rows(
                     });
                 } else {
                     seen.push((lower, n));
-                    if store::email_in_use(c, e.as_str()).await? {
+                    if directory::email_in_use(c, e.as_str()).await? {
                         problems.push(Problem::at(n, "provisioning.err_email_in_use", e.as_str()));
                     }
                 }
@@ -887,7 +887,7 @@ pub async fn submit_request(
     )
     .await?;
     // The formal notice to the operator (R-ID-6): a mail to each operator.
-    let mut recipients: Vec<(String, Locale)> = motcua_store::accounts::operators(&mut tx)
+    let mut recipients: Vec<(String, Locale)> = directory::operators(&mut tx)
         .await?
         .into_iter()
         .filter_map(|o| o.email.map(|e| (e, Locale::parse(&o.locale))))
@@ -1035,13 +1035,13 @@ pub async fn grant(
     }
     let (_, p) = open_person(&mut tx, request_id, person_id).await?;
     // Another request may have given this email an account since.
-    if store::email_in_use(&mut tx, &p.email).await? {
+    if directory::email_in_use(&mut tx, &p.email).await? {
         return Err(ServiceError::invalid("provisioning.error_email_taken"));
     }
     let mut username = None;
     for k in 1..=999 {
         let candidate = username_candidate(&base, k);
-        if !store::username_taken(&mut tx, &candidate).await? {
+        if !directory::username_taken(&mut tx, &candidate).await? {
             username = Some(Username::parse(&candidate)?);
             break;
         }
@@ -1191,7 +1191,7 @@ async fn complete_if_done(
                     })?;
                 let password = unseal(state, PASSWORD_LABEL, &format!("person:{}", p.id), &sealed)?;
                 if let Some(a) = p.account_id {
-                    store::renew_initial_expiry(c, a, expires).await?;
+                    directory::renew_initial_password_expiry(c, a, expires).await?;
                 }
                 granted.push(pdf::Granted {
                     full_name: p.full_name.clone(),
@@ -1243,12 +1243,12 @@ async fn complete_if_done(
     )
     .await?;
     // Mail every manager of the ministry and the one who submitted.
-    let mut to: Vec<(String, String, Locale)> = store::managers(c, r.ministry_id)
+    let mut to: Vec<(String, String, Locale)> = managers(c, r.ministry_id)
         .await?
         .into_iter()
         .filter_map(|m| m.email.map(|e| (e, m.full_name, Locale::parse(&m.locale))))
         .collect();
-    if let Some(a) = motcua_store::accounts::get(c, r.manager_account_id).await? {
+    if let Some(a) = directory::account(c, r.manager_account_id).await? {
         if let Some(e) = a.email {
             to.push((e, a.full_name, Locale::parse(&a.locale)));
         }
@@ -1337,6 +1337,26 @@ pub async fn sla_items(
             })
             .collect(),
     )
+}
+
+/// A ministry's managers with their names and contacts (from identity's
+/// directory), ordered by username.
+pub(crate) async fn managers(
+    c: &mut AnyConnection,
+    ministry_id: i64,
+) -> Result<Vec<store::Manager>, StoreError> {
+    let ids = store::manager_ids(c, ministry_id).await?;
+    Ok(directory::accounts_of(c, &ids)
+        .await?
+        .into_iter()
+        .map(|a| store::Manager {
+            account_id: a.id,
+            username: a.username,
+            full_name: a.full_name,
+            email: a.email,
+            locale: a.locale,
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -8,10 +8,10 @@ use crate::store::provisioning::{
 };
 use crate::store::registrations::{self, Registration};
 use motcua_domain::{ProvisioningStatus, RegistrationStatus};
+use motcua_identity::directory::{self, Account};
 use motcua_kernel::blobs::{self, Attachment};
 use motcua_kernel::service::Result;
 use motcua_kernel::Core;
-use motcua_store::accounts::{self, Account};
 use motcua_store::events::{self, Delivery, System};
 
 // ------------------------------------------------------------ registration
@@ -56,13 +56,20 @@ pub async fn lifecycle_queue(
 ) -> Result<(Vec<lifecycle::Request>, Vec<lifecycle::Request>)> {
     let mut c = core.store.conn().await?;
     let pending = lifecycle::pending(&mut c).await?;
+    let pending = crate::lifecycle::with_usernames(&mut c, pending).await?;
     let done = lifecycle::decided(&mut c, decided).await?;
+    let done = crate::lifecycle::with_usernames(&mut c, done).await?;
     Ok((pending, done))
 }
 
 pub async fn lifecycle_request(core: &Core, id: i64) -> Result<Option<lifecycle::Request>> {
     let mut c = core.store.conn().await?;
-    Ok(lifecycle::get(&mut c, id).await?)
+    let Some(r) = lifecycle::get(&mut c, id).await? else {
+        return Ok(None);
+    };
+    Ok(crate::lifecycle::with_usernames(&mut c, vec![r])
+        .await?
+        .pop())
 }
 
 /// An account and the lifecycle requests about it.
@@ -71,10 +78,11 @@ pub async fn account_requests(
     account_id: i64,
 ) -> Result<Option<(Account, Vec<lifecycle::Request>)>> {
     let mut c = core.store.conn().await?;
-    let Some(a) = accounts::get(&mut c, account_id).await? else {
+    let Some(a) = directory::account(&mut c, account_id).await? else {
         return Ok(None);
     };
     let reqs = lifecycle::for_account(&mut c, account_id).await?;
+    let reqs = crate::lifecycle::with_usernames(&mut c, reqs).await?;
     Ok(Some((a, reqs)))
 }
 
@@ -106,7 +114,7 @@ pub async fn ministry(core: &Core, id: i64) -> Result<Option<MinistryView>> {
     Ok(Some(MinistryView {
         units: provisioning::work_units(&mut c, id).await?,
         functions: provisioning::functions(&mut c, id).await?,
-        managers: provisioning::managers(&mut c, id).await?,
+        managers: crate::provisioning::managers(&mut c, id).await?,
         ministry,
     }))
 }

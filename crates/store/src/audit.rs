@@ -471,30 +471,6 @@ pub async fn search_plan(c: &mut AnyConnection, f: &Filter, limit: i64) -> Resul
     Ok(lines.join("\n"))
 }
 
-/// Usernames of the accounts among `ids` (absent ids are left out), to
-/// show `account:ID` actors and targets by name.
-pub async fn usernames(
-    c: &mut AnyConnection,
-    ids: &[i64],
-) -> Result<std::collections::HashMap<i64, String>> {
-    let mut out = std::collections::HashMap::new();
-    for chunk in ids.chunks(100) {
-        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT id, username FROM accounts WHERE id IN ({})",
-            marks.join(", ")
-        );
-        let mut q = sqlx::query(&sql);
-        for id in chunk {
-            q = q.bind(*id);
-        }
-        for r in q.fetch_all(&mut *c).await? {
-            out.insert(r.try_get("id")?, r.try_get("username")?);
-        }
-    }
-    Ok(out)
-}
-
 /// How many records carry the legacy, unkeyed seal.
 pub async fn count_legacy(c: &mut AnyConnection) -> Result<i64> {
     let row = sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE key_id = $1")

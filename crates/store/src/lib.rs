@@ -10,17 +10,12 @@
 //! [`Store::begin`], make the change, append the audit record and commit,
 //! all or nothing (R-OP-2).
 
-pub mod accounts;
-pub mod activity;
 pub mod attachments;
 pub mod audit;
 pub mod calendar;
 pub mod events;
-pub mod identity;
 pub mod jobs;
 pub mod migrate;
-pub mod resets;
-pub mod sessions;
 mod writer;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

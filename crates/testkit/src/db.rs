@@ -120,6 +120,17 @@ impl Db {
     }
 }
 
+/// One fresh, empty database on SQLite and, when configured, one on
+/// PostgreSQL: for suites that loop over the backends themselves.
+pub async fn backends() -> Vec<Db> {
+    warn_pg_skipped_once();
+    let mut out = vec![Db::sqlite().await];
+    if let Some(url) = pg_url() {
+        out.push(Db::postgres(&url).await);
+    }
+    out
+}
+
 /// Runs `body` once on SQLite and, when configured, once on PostgreSQL.
 pub async fn each_backend<F, Fut>(body: F)
 where

@@ -17,7 +17,7 @@ mod env;
 mod mail;
 mod page;
 
-pub use db::{each_backend, unique_suffix, with_database, Db};
+pub use db::{backends, each_backend, unique_suffix, with_database, Db};
 pub use env::{in_ci, loud, pg_url, require_postgres_in_ci, PG_ENV};
 pub use mail::{link_in, read_mails, Mail};
 pub use page::{count, scrape_csrf, Page};

@@ -9,10 +9,10 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use hmac::{Hmac, Mac};
 use motcua_domain::Role;
+use motcua_identity::Account;
+use motcua_identity::Session;
 use motcua_mail::Locale;
-use motcua_store::accounts::Account;
 use motcua_store::audit;
-use motcua_store::sessions::Session;
 use sha2::Sha256;
 use std::net::{IpAddr, SocketAddr};
 

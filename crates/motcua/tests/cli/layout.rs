@@ -459,7 +459,17 @@ fn context_tables_belong_to_their_context() {
         ("nsw", &["registrations", "lifecycle", "provisioning"]),
         (
             "identity",
-            &["api_tokens", "policies", "profile", "throttle"],
+            &[
+                "accounts",
+                "activity",
+                "api_tokens",
+                "credentials",
+                "policies",
+                "profile",
+                "resets",
+                "sessions",
+                "throttle",
+            ],
         ),
     ];
     let crates = [
@@ -499,4 +509,202 @@ fn context_tables_belong_to_their_context() {
         "a context's tables used outside it:\n{}",
         bad.join("\n")
     );
+}
+
+/// Issue #6: every table has one owner, and only its owner's SQL names it.
+/// The shared store (and the kernel built on it) owns the infrastructure
+/// tables; a context reaches another context's rows through that
+/// context's public API (e.g. `motcua_identity::directory`), never by a
+/// `FROM`, `JOIN`, `INTO` or `UPDATE` of its table. A table added by a
+/// migration and missing here fails the test until it is given an owner.
+fn table_owners() -> BTreeMap<&'static str, &'static str> {
+    let owners: &[(&str, &[&str])] = &[
+        (
+            "store",
+            &[
+                "attachments",
+                "audit_head",
+                "audit_log",
+                "calendar_adjustments",
+                "calendar_state",
+                "deliveries",
+                "events",
+                "jobs",
+                "schema_migrations",
+                "specialized_systems",
+                "write_lock",
+            ],
+        ),
+        (
+            "identity",
+            &[
+                "account_certificates",
+                "account_roles",
+                "accounts",
+                "activity",
+                "api_tokens",
+                "auth_challenges",
+                "captchas",
+                "compromise_reports",
+                "data_reuse_log",
+                "eid_link_requests",
+                "eid_links",
+                "identity_signups",
+                "login_throttle",
+                "oidc_auth_requests",
+                "password_credentials",
+                "password_resets",
+                "policy_acceptances",
+                "profile_attributes",
+                "reuse_consents",
+                "sessions",
+                "sim_transactions",
+            ],
+        ),
+        (
+            "nsw",
+            &[
+                "civil_servants",
+                "inactivity_warnings",
+                "legal_bases",
+                "lifecycle_requests",
+                "ministries",
+                "ministry_functions",
+                "ministry_managers",
+                "provisioning_counters",
+                "provisioning_persons",
+                "provisioning_requests",
+                "registration_history",
+                "registrations",
+                "work_units",
+            ],
+        ),
+    ];
+    let mut owner_of = BTreeMap::new();
+    for (owner, tables) in owners {
+        for t in *tables {
+            assert!(owner_of.insert(*t, *owner).is_none(), "{t}: two owners");
+        }
+    }
+    owner_of
+}
+
+/// The tables `krate`'s source `text` names in SQL: how many, and those
+/// it may not (another owner's; the kernel may use the store's).
+fn foreign_table_uses(
+    krate: &str,
+    text: &str,
+    owner_of: &BTreeMap<&str, &str>,
+) -> (usize, Vec<String>) {
+    let words = sql_words(text);
+    let (mut seen, mut bad) = (0, Vec::new());
+    for w in words.windows(2) {
+        if !["FROM", "JOIN", "INTO", "UPDATE"].contains(&w[0].as_str()) {
+            continue;
+        }
+        let Some(owner) = owner_of.get(w[1].as_str()) else {
+            continue;
+        };
+        seen += 1;
+        if !(*owner == krate || (*owner == "store" && krate == "kernel")) {
+            bad.push(format!("{} {} (owned by {owner})", w[0], w[1]));
+        }
+    }
+    (seen, bad)
+}
+
+#[test]
+fn the_table_scan_finds_foreign_sql() {
+    let owners = table_owners();
+    let sql = r#"sqlx::query("SELECT r.id FROM registrations r JOIN accounts a ON a.id = r.account_id WHERE r.id IN (SELECT x FROM jobs)")"#;
+    let (seen, bad) = foreign_table_uses("nsw", sql, &owners);
+    assert_eq!(seen, 3);
+    assert_eq!(
+        bad,
+        vec![
+            "JOIN accounts (owned by identity)".to_string(),
+            "FROM jobs (owned by store)".to_string()
+        ]
+    );
+    let (_, bad) = foreign_table_uses("kernel", "DELETE FROM jobs; UPDATE audit_head", &owners);
+    assert!(bad.is_empty(), "{bad:?}");
+    let (seen, _) = foreign_table_uses(
+        "nsw",
+        "// data from accounts, into the FROM (SELECT",
+        &owners,
+    );
+    assert_eq!(
+        seen, 0,
+        "lower-case prose and subqueries are not table uses"
+    );
+}
+
+#[test]
+fn every_table_has_one_owner_and_only_its_owner_writes_sql_on_it() {
+    let owner_of = table_owners();
+    // Every table the migrations create has an owner.
+    let mut created = BTreeSet::new();
+    for backend in ["sqlite", "postgres"] {
+        let dir = workspace().join("crates/store/migrations").join(backend);
+        for e in std::fs::read_dir(&dir).unwrap().flatten() {
+            let sql = std::fs::read_to_string(e.path()).unwrap();
+            let words = sql_words(&sql);
+            for w in words.windows(2) {
+                if w[0] == "TABLE" && !["IF", "NOT", "EXISTS"].contains(&w[1].as_str()) {
+                    created.insert(w[1].clone());
+                }
+            }
+            for w in words.windows(5) {
+                if w[..4] == ["TABLE", "IF", "NOT", "EXISTS"] {
+                    created.insert(w[4].clone());
+                }
+            }
+        }
+    }
+    let unowned: Vec<_> = created
+        .iter()
+        .filter(|t| !owner_of.contains_key(t.as_str()))
+        .collect();
+    assert!(unowned.is_empty(), "tables without an owner: {unowned:?}");
+    assert!(created.contains("accounts") && created.contains("registrations"));
+
+    // Only the owner's sources (the kernel may use the shared tables)
+    // name a table after FROM / JOIN / INTO / UPDATE.
+    let crates = [
+        "domain", "store", "kernel", "identity", "nsw", "web", "motcua", "mail", "pki", "oidc",
+        "signer",
+    ];
+    let mut bad = Vec::new();
+    let mut seen = 0;
+    for krate in crates {
+        let src = workspace().join("crates").join(krate).join("src");
+        let mut files = Vec::new();
+        rust_files(&src, &mut files);
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            let (n, uses) = foreign_table_uses(krate, &text, &owner_of);
+            seen += n;
+            for u in uses {
+                bad.push(format!(
+                    "{}: {u}",
+                    f.strip_prefix(workspace()).unwrap_or(&f).display()
+                ));
+            }
+        }
+    }
+    assert!(seen > 100, "the scan found the SQL ({seen} table uses)");
+    assert!(
+        bad.is_empty(),
+        "SQL on another context's table:\n{}",
+        bad.join("\n")
+    );
+}
+
+/// The identifier-like words of `text`, in order (SQL keywords keep
+/// their case; `FROM (SELECT` yields `FROM`, `SELECT`).
+fn sql_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
 }

@@ -11,7 +11,8 @@ pub struct Request {
     /// scheduled_lock, emergency_lock, reactivation, revocation
     pub kind: String,
     pub account_id: i64,
-    /// The account's username (joined, for display).
+    /// The account's username, for display: empty from the store, filled
+    /// from identity's directory by the queries that show it.
     pub username: String,
     /// `account:<id>` or `ministry:<name>`
     pub requested_by: String,
@@ -45,7 +46,7 @@ pub struct NewRequest<'a> {
     pub due_at: Millis,
 }
 
-const COLS: &str = "id, kind, account_id, (SELECT a.username FROM accounts a WHERE a.id = lifecycle_requests.account_id) AS username, requested_by, reason, grounds, notice_ref, effective_at, until_at, ended_at, \
+const COLS: &str = "id, kind, account_id, requested_by, reason, grounds, notice_ref, effective_at, until_at, ended_at, \
     received_at, due_at, status, decided_by, decided_at, result_note, created_at";
 
 fn request(r: &AnyRow) -> Result<Request> {
@@ -53,7 +54,7 @@ fn request(r: &AnyRow) -> Result<Request> {
         id: r.try_get("id")?,
         kind: r.try_get("kind")?,
         account_id: r.try_get("account_id")?,
-        username: r.try_get("username")?,
+        username: String::new(),
         requested_by: r.try_get("requested_by")?,
         reason: r.try_get("reason")?,
         grounds: r.try_get("grounds")?,
@@ -233,28 +234,6 @@ pub async fn mark_ended(c: &mut AnyConnection, id: i64, now: Millis) -> Result<b
     .await?
     .rows_affected();
     Ok(n == 1)
-}
-
-/// Active accounts (operators excepted) whose last successful login —
-/// or creation, if they never logged in — is at or before `threshold`:
-/// `(account id, last use)`.
-pub async fn unused_since(
-    c: &mut AnyConnection,
-    threshold: Millis,
-    limit: i64,
-) -> Result<Vec<(i64, Millis)>> {
-    let rows = sqlx::query(
-        "SELECT id, last_use FROM (SELECT a.id AS id, COALESCE((SELECT MAX(v.at) FROM activity v WHERE v.account_id = a.id AND v.kind = 'login'), a.created_at) AS last_use \
-         FROM accounts a WHERE a.status = 'active' AND NOT EXISTS (SELECT 1 FROM account_roles r WHERE r.account_id = a.id AND r.role = 'operator')) t \
-         WHERE last_use <= $1 ORDER BY id LIMIT $2",
-    )
-    .bind(threshold)
-    .bind(limit)
-    .fetch_all(&mut *c)
-    .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get("id")?, r.try_get("last_use")?)))
-        .collect()
 }
 
 /// Records a warning; false (nothing recorded) if this one was already sent.

@@ -2,7 +2,7 @@
 //! and function catalogs (operator data), legal bases with their deadlines,
 //! ministry managers, requests with their persons and the operator's
 //! decision on each, and the civil-servant accounts granted.
-use motcua_domain::{Millis, ProvisioningStatus, Role, Workflow};
+use motcua_domain::{Millis, ProvisioningStatus, Workflow};
 use motcua_store::{conflict, status, Backend, Result, StoreError};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -368,46 +368,14 @@ pub struct Manager {
     pub locale: String,
 }
 
-pub async fn managers(c: &mut AnyConnection, ministry_id: i64) -> Result<Vec<Manager>> {
-    let rows = sqlx::query(
-        "SELECT a.id, a.username, a.full_name, a.email, a.locale FROM ministry_managers m JOIN accounts a ON a.id = m.account_id \
-         WHERE m.ministry_id = $1 ORDER BY a.username",
-    )
-    .bind(ministry_id)
-    .fetch_all(&mut *c)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Manager {
-                account_id: r.try_get("id")?,
-                username: r.try_get("username")?,
-                full_name: r.try_get("full_name")?,
-                email: r.try_get("email")?,
-                locale: r.try_get("locale")?,
-            })
-        })
-        .collect()
-}
-
-/// Gives the account a role (no-op if it has it).
-pub async fn add_role(c: &mut AnyConnection, account_id: i64, role: Role) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO account_roles (account_id, role) VALUES ($1, $2) ON CONFLICT (account_id, role) DO NOTHING",
-    )
-    .bind(account_id)
-    .bind(role.as_str())
-    .execute(&mut *c)
-    .await?;
-    Ok(())
-}
-
-pub async fn remove_role(c: &mut AnyConnection, account_id: i64, role: Role) -> Result<()> {
-    sqlx::query("DELETE FROM account_roles WHERE account_id = $1 AND role = $2")
-        .bind(account_id)
-        .bind(role.as_str())
-        .execute(&mut *c)
+/// The accounts managing a ministry's requests (their names and contacts
+/// come from identity's directory).
+pub async fn manager_ids(c: &mut AnyConnection, ministry_id: i64) -> Result<Vec<i64>> {
+    let rows = sqlx::query("SELECT account_id FROM ministry_managers WHERE ministry_id = $1")
+        .bind(ministry_id)
+        .fetch_all(&mut *c)
         .await?;
-    Ok(())
+    rows.iter().map(|r| Ok(r.try_get("account_id")?)).collect()
 }
 
 // ---------------------------------------------------------------------------
@@ -724,23 +692,6 @@ pub async fn complete(
     Ok(n == 1)
 }
 
-/// Restarts the validity of a still-initial password (counted from the
-/// notice that gives it, not from the grant).
-pub async fn renew_initial_expiry(
-    c: &mut AnyConnection,
-    account_id: i64,
-    expires_at: Millis,
-) -> Result<()> {
-    sqlx::query(
-        "UPDATE password_credentials SET expires_at = $1 WHERE account_id = $2 AND is_initial = 1",
-    )
-    .bind(expires_at)
-    .bind(account_id)
-    .execute(&mut *c)
-    .await?;
-    Ok(())
-}
-
 // ---------------------------------------------------------------------------
 // Civil servants
 // ---------------------------------------------------------------------------
@@ -795,22 +746,4 @@ pub async fn civil_servant(c: &mut AnyConnection, account_id: i64) -> Result<Opt
         })
     })
     .transpose()
-}
-
-/// Whether some account already uses this email (case-insensitive).
-pub async fn email_in_use(c: &mut AnyConnection, email: &str) -> Result<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE lower(email) = lower($1)")
-        .bind(email.trim())
-        .fetch_one(&mut *c)
-        .await?;
-    Ok(n > 0)
-}
-
-/// Whether an account has this username.
-pub async fn username_taken(c: &mut AnyConnection, username: &str) -> Result<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE username = $1")
-        .bind(username)
-        .fetch_one(&mut *c)
-        .await?;
-    Ok(n > 0)
 }

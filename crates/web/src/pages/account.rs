@@ -12,8 +12,8 @@ use axum::Form;
 use motcua_domain::assurance::AuthMethod;
 use motcua_identity::queries;
 use motcua_identity::service;
-use motcua_store::accounts::Account;
-use motcua_store::activity;
+use motcua_identity::Account;
+use motcua_identity::Activity;
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -88,11 +88,7 @@ pub struct ActivityRow {
     pub detail: String,
 }
 
-pub fn activity_rows(
-    state: &AppState,
-    c: &Chrome,
-    items: Vec<activity::Activity>,
-) -> Vec<ActivityRow> {
+pub fn activity_rows(state: &AppState, c: &Chrome, items: Vec<Activity>) -> Vec<ActivityRow> {
     let cat = &state.i18n;
     items
         .into_iter()

@@ -15,8 +15,8 @@ use motcua_domain::clock::format_vn;
 use motcua_domain::{AccountStatus, JobStatus};
 use motcua_identity::queries;
 use motcua_identity::service::{self, ServiceError};
+use motcua_identity::Account;
 use motcua_kernel::records;
-use motcua_store::accounts::Account;
 use motcua_store::audit;
 use serde::Deserialize;
 
@@ -187,7 +187,7 @@ async fn audit_rows(
         .collect();
     ids.sort_unstable();
     ids.dedup();
-    let names = records::usernames(state, &ids).await?;
+    let names = queries::usernames(state, &ids).await?;
     let party = |s: &str| crate::plain::party(c.catalog(), c.locale(), s, &names);
     Ok(entries
         .into_iter()

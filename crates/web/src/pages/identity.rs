@@ -20,7 +20,7 @@ use motcua_identity::service::{self, ServiceError};
 use motcua_identity::token::{self, Prefill, SignedChallenge, TokenError};
 use motcua_mail::Template as Mail;
 use motcua_pki::challenge::Purpose;
-use motcua_store::identity as store;
+
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
@@ -416,7 +416,7 @@ async fn open_signup(
     state: &AppState,
     ctx: &Ctx,
     id: &str,
-) -> Result<Option<(store::Signup, Prefill)>, AppError> {
+) -> Result<Option<(motcua_identity::Signup, Prefill)>, AppError> {
     Ok(token::open_signup(state, id, &ctx.binding_hash, state.now()).await?)
 }
 
@@ -1327,11 +1327,11 @@ async fn eid_signup(
     state: &AppState,
     ctx: &Ctx,
     id: &str,
-) -> Result<Option<(store::Signup, motcua_identity::eid::EidPrefill)>, AppError> {
+) -> Result<Option<(motcua_identity::Signup, motcua_identity::eid::EidPrefill)>, AppError> {
     Ok(
         token::open_signup(state, id, &ctx.binding_hash, state.now())
             .await?
-            .filter(|(s, _): &(store::Signup, _)| s.status == SignupStatus::Consent),
+            .filter(|(s, _): &(motcua_identity::Signup, _)| s.status == SignupStatus::Consent),
     )
 }
 

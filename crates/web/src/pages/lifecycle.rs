@@ -16,9 +16,9 @@ use axum::{Form, Router};
 use motcua_domain::clock::format_vn;
 use motcua_domain::LifecycleStatus;
 use motcua_identity::service::ServiceError;
+use motcua_identity::Account;
 use motcua_nsw::lifecycle::{self as lc, Action, MinistryNotice};
 use motcua_nsw::store::lifecycle::Request;
-use motcua_store::accounts::Account;
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {

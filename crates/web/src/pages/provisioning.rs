@@ -19,13 +19,13 @@ use axum::{Form, Router};
 use motcua_domain::clock::format_vn;
 use motcua_domain::{ProvisioningStatus, Role};
 use motcua_identity::service::ServiceError;
+use motcua_identity::Account;
 use motcua_mail::Locale;
 use motcua_nsw::provisioning::{
     self as prov, upload, CatalogChange, Outcome, Problem, SubmitError,
 };
 use motcua_nsw::queries as q;
 use motcua_nsw::store::provisioning::{self as store, Function, LegalBasis, Ministry, WorkUnit};
-use motcua_store::accounts::Account;
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {

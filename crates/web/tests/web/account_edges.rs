@@ -111,7 +111,7 @@ async fn an_account_without_a_password_sets_one_instead_of_changing_it() {
             assert!(r.text.contains(&format!("id=\"{field}-error\"")), "{n}");
             let mut c = app.conn().await;
             assert!(
-                motcua_store::accounts::password(&mut c, id)
+                motcua_identity::store::accounts::password(&mut c, id)
                     .await
                     .unwrap()
                     .is_none(),

@@ -404,7 +404,7 @@ async fn r_op_2_lock_and_unlock_need_reasons_and_are_audited() {
         let entries = app.audit_actions(&format!("account:{id}")).await;
         let op_id = {
             let mut c = app.conn().await;
-            motcua_store::accounts::by_username(&mut c, "vanhanh")
+            motcua_identity::store::accounts::by_username(&mut c, "vanhanh")
                 .await
                 .expect("lookup")
                 .expect("operator")

@@ -11,7 +11,7 @@ const MINUTE: i64 = 60_000;
 
 async fn id_of(app: &App, username: &str) -> i64 {
     let mut c = app.conn().await;
-    motcua_store::accounts::by_username(&mut c, username)
+    motcua_identity::store::accounts::by_username(&mut c, username)
         .await
         .expect("lookup")
         .expect("account")
@@ -341,7 +341,7 @@ async fn unauthorized_use_reports_are_in_the_deadlines_overview() {
         assert_eq!(r.status, StatusCode::OK, "{n}: {}", r.text);
         let report_id = {
             let mut c = app.conn().await;
-            motcua_store::activity::open_compromise_reports(&mut c).await.unwrap()[0].id
+            motcua_identity::store::activity::open_compromise_reports(&mut c).await.unwrap()[0].id
         };
         let op = app.operator_browser().await;
         let sla = op.get("/console/sla").await;

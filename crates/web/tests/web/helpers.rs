@@ -297,7 +297,7 @@ impl App {
 
     pub async fn activity_kinds(&self, account_id: i64) -> Vec<String> {
         let mut c = self.conn().await;
-        let (items, _) = motcua_store::activity::list(&mut c, account_id, 1000, 0)
+        let (items, _) = motcua_identity::store::activity::list(&mut c, account_id, 1000, 0)
             .await
             .expect("activity");
         items.into_iter().map(|a| a.kind).collect()
@@ -306,22 +306,25 @@ impl App {
     /// Open sessions of the account, as stored (not just as the pages see them).
     pub async fn sessions_of(&self, account_id: i64) -> i64 {
         let mut c = self.conn().await;
-        motcua_store::sessions::count_for(&mut c, account_id, 0)
+        motcua_identity::store::sessions::count_for(&mut c, account_id, 0)
             .await
             .expect("count sessions")
     }
 
-    pub async fn account(&self, id: i64) -> motcua_store::accounts::Account {
+    pub async fn account(&self, id: i64) -> motcua_identity::store::accounts::Account {
         let mut c = self.conn().await;
-        motcua_store::accounts::get(&mut c, id)
+        motcua_identity::store::accounts::get(&mut c, id)
             .await
             .expect("get account")
             .expect("account exists")
     }
 
-    pub async fn credential(&self, id: i64) -> motcua_store::accounts::PasswordCredential {
+    pub async fn credential(
+        &self,
+        id: i64,
+    ) -> motcua_identity::store::accounts::PasswordCredential {
         let mut c = self.conn().await;
-        motcua_store::accounts::password(&mut c, id)
+        motcua_identity::store::accounts::password(&mut c, id)
             .await
             .expect("password")
             .expect("has password")

@@ -206,19 +206,19 @@ async fn business_registers_with_a_certificate_then_logs_in_with_it() {
         );
         // The account: business, tax code from the certificate, no password.
         let mut c = app.conn().await;
-        let acct = motcua_store::accounts::by_tax_code(&mut c, "0101234565")
+        let acct = motcua_identity::store::accounts::by_tax_code(&mut c, "0101234565")
             .await
             .unwrap()
             .expect("account");
         assert_eq!(acct.full_name, "Công ty TNHH Thương mại Sao Mai");
         assert_eq!(acct.email.as_deref(), Some("ketoan@saomai.vn"));
         assert!(acct.has_role(motcua_domain::Role::Business));
-        assert!(motcua_store::accounts::password(&mut c, acct.id)
+        assert!(motcua_identity::store::accounts::password(&mut c, acct.id)
             .await
             .unwrap()
             .is_none());
         // The registration record keeps issuer, serial, validity, key hash.
-        let certs = motcua_store::identity::certificates_of(&mut c, acct.id)
+        let certs = motcua_identity::store::credentials::certificates_of(&mut c, acct.id)
             .await
             .unwrap();
         assert_eq!(certs.len(), 1);
@@ -368,7 +368,7 @@ async fn citizen_certificate_registers_a_citizen() {
             r.text
         );
         let mut c = app.conn().await;
-        let acct = motcua_store::accounts::by_personal_id(&mut c, "001203004567")
+        let acct = motcua_identity::store::accounts::by_personal_id(&mut c, "001203004567")
             .await
             .unwrap()
             .expect("citizen");
@@ -532,17 +532,21 @@ async fn concurrent_certificate_logins_each_get_their_own_outcome() {
         let account_id = {
             let mut c = app.state().store.conn().await.expect("conn");
             let leaf = motcua_pki::Certificate::from_der(cert.der()).expect("cert");
-            motcua_store::identity::login_binding(&mut c, &leaf.issuer_dn, &leaf.serial_hex)
-                .await
-                .expect("binding")
-                .expect("bound")
-                .account_id
+            motcua_identity::store::credentials::login_binding(
+                &mut c,
+                &leaf.issuer_dn,
+                &leaf.serial_hex,
+            )
+            .await
+            .expect("binding")
+            .expect("bound")
+            .account_id
         };
         let csrf = owner.get("/account").await.csrf();
         owner.post_form("/logout", &[("csrf", &csrf)]).await;
         let logins_before = {
             let mut c = app.state().store.conn().await.expect("conn");
-            let (rows, _) = motcua_store::activity::list(&mut c, account_id, 1000, 0)
+            let (rows, _) = motcua_identity::store::activity::list(&mut c, account_id, 1000, 0)
                 .await
                 .expect("activity");
             rows.iter().filter(|a| a.kind == "login").count()
@@ -593,7 +597,7 @@ async fn concurrent_certificate_logins_each_get_their_own_outcome() {
         }
 
         let mut c = app.state().store.conn().await.expect("conn");
-        let (rows, _) = motcua_store::activity::list(&mut c, account_id, 1000, 0)
+        let (rows, _) = motcua_identity::store::activity::list(&mut c, account_id, 1000, 0)
             .await
             .expect("activity");
         let logins = rows.iter().filter(|a| a.kind == "login").count();
@@ -883,11 +887,11 @@ async fn renewed_certificate_is_added_before_the_old_one_expires() {
         assert!(r.text.contains("không thuộc tài khoản"), "{}", r.text);
         // Removing the old one: it no longer logs in.
         let mut c = app.conn().await;
-        let acct = motcua_store::accounts::by_tax_code(&mut c, "0101234565")
+        let acct = motcua_identity::store::accounts::by_tax_code(&mut c, "0101234565")
             .await
             .unwrap()
             .unwrap();
-        let rows = motcua_store::identity::certificates_of(&mut c, acct.id)
+        let rows = motcua_identity::store::credentials::certificates_of(&mut c, acct.id)
             .await
             .unwrap();
         drop(c);
@@ -1148,7 +1152,7 @@ async fn holder_sees_data_sources_allows_reuse_and_sees_every_reuse() {
         let form = b.get("/register/declarant").await;
         assert!(!form.text.contains("value=\"0101234565\""));
         let mut c = app.conn().await;
-        let acct = motcua_store::accounts::by_tax_code(&mut c, "0101234565")
+        let acct = motcua_identity::store::accounts::by_tax_code(&mut c, "0101234565")
             .await
             .unwrap()
             .unwrap();
@@ -1598,7 +1602,7 @@ mod eid {
             // The account carries the versions accepted at sign-up.
             let id = {
                 let mut c = app.conn().await;
-                motcua_store::accounts::by_username(&mut c, "cccd001085012345")
+                motcua_identity::store::accounts::by_username(&mut c, "cccd001085012345")
                     .await
                     .unwrap()
                     .expect("e-ID account")
@@ -1700,7 +1704,7 @@ mod eid {
             );
             assert_eq!(b.get("/account/certificates").await.status, StatusCode::OK);
             let mut c = app.state().store.conn().await.unwrap();
-            let (rows, _) = motcua_store::activity::list(&mut c, id, 10, 0)
+            let (rows, _) = motcua_identity::store::activity::list(&mut c, id, 10, 0)
                 .await
                 .unwrap();
             assert_eq!(rows[0].kind, "step_up");
@@ -1811,14 +1815,16 @@ mod eid {
 
     async fn linked_account(app: &App, op: &Op, subject: &str) -> Option<i64> {
         let mut c = app.conn().await;
-        motcua_store::identity::eid_account(&mut c, &op.issuer, subject)
+        motcua_identity::store::credentials::eid_account(&mut c, &op.issuer, subject)
             .await
             .unwrap()
     }
 
     async fn account_count(app: &App) -> i64 {
         let mut c = app.conn().await;
-        motcua_store::accounts::count(&mut c).await.unwrap()
+        motcua_identity::store::accounts::count(&mut c)
+            .await
+            .unwrap()
     }
 
     /// A person with an account logs in with an e-ID of the same personal

@@ -546,7 +546,7 @@ async fn lifecycle_inactivity_warns_then_locks_once() {
         );
         // The operator's own account is never locked for non-use.
         let mut c = app.conn().await;
-        let operator = motcua_store::accounts::by_username(&mut c, "vanhanh")
+        let operator = motcua_identity::store::accounts::by_username(&mut c, "vanhanh")
             .await
             .expect("operator")
             .expect("exists");

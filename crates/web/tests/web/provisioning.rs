@@ -1018,7 +1018,7 @@ async fn one_email_one_account_and_managers_need_a_ministry() {
         // Removing a manager takes the access away (and the role).
         let aid = {
             let mut c = app.conn().await;
-            motcua_store::accounts::by_username(&mut c, "ql.bct").await.expect("get").expect("exists").id
+            motcua_identity::store::accounts::by_username(&mut c, "ql.bct").await.expect("get").expect("exists").id
         };
         let r = change(&op, mid, &[("action", "remove_manager"), ("id", &aid.to_string())]).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}");

@@ -265,7 +265,7 @@ async fn every_route_with_every_role() {
         // account's page is exactly what must not open to others.
         let target = {
             let mut c = app.conn().await;
-            motcua_store::accounts::by_username(&mut c, "vt_congdan")
+            motcua_identity::store::accounts::by_username(&mut c, "vt_congdan")
                 .await
                 .expect("find")
                 .expect("citizen")

@@ -1,8 +1,8 @@
-//! Digital identity records (migration 0006): certificates bound to
+//! Digital identity records (migration 0006, identity's tables): certificates bound to
 //! accounts, signing challenges, captchas and strong-method sign-ups.
-use crate::{conflict, Result, StoreError};
 use motcua_domain::account::AccountStatus;
 use motcua_domain::{CertificateStatus, Millis, SignupStatus, SimStatus};
+use motcua_store::{conflict, Result, StoreError};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -110,7 +110,7 @@ fn cert_row(r: &AnyRow) -> Result<CertificateRow> {
         cert_der: r.try_get("cert_der")?,
         identity_kind: r.try_get("identity_kind")?,
         identity_value: r.try_get("identity_value")?,
-        status: crate::status::<CertificateStatus>(r, "status")?,
+        status: motcua_store::status::<CertificateStatus>(r, "status")?,
         added_at: r.try_get("added_at")?,
         removed_at: r.try_get("removed_at")?,
     })
@@ -186,7 +186,7 @@ pub async fn login_binding(
     row.map(|r| {
         Ok(LoginBinding {
             account_id: r.try_get("account_id")?,
-            status: crate::status::<CertificateStatus>(&r, "status")?,
+            status: motcua_store::status::<CertificateStatus>(&r, "status")?,
             spki_sha256: r.try_get("spki_sha256")?,
             account_status: AccountStatus::parse(&r.try_get::<String, _>("account_status")?),
         })
@@ -331,7 +331,7 @@ fn signup_row(r: &AnyRow) -> Result<Signup> {
         binding_hash: r.try_get("binding_hash")?,
         created_at: r.try_get("created_at")?,
         expires_at: r.try_get("expires_at")?,
-        status: crate::status::<SignupStatus>(r, "status")?,
+        status: motcua_store::status::<SignupStatus>(r, "status")?,
         account_id: r.try_get("account_id")?,
     })
 }
@@ -500,7 +500,7 @@ pub async fn sim_of(
         mssp_trans_id: r.try_get("mssp_trans_id")?,
         code: r.try_get("code")?,
         binding_hash: r.try_get("binding_hash")?,
-        status: crate::status::<SimStatus>(&r, "status")?,
+        status: motcua_store::status::<SimStatus>(&r, "status")?,
         outcome: r.try_get("outcome")?,
         created_at: r.try_get("created_at")?,
         expires_at: r.try_get("expires_at")?,
@@ -613,7 +613,7 @@ pub async fn link_eid(
     .bind(now)
     .execute(&mut *c)
     .await
-    .map_err(crate::conflict("e-ID link"))?;
+    .map_err(motcua_store::conflict("e-ID link"))?;
     Ok(())
 }
 

@@ -1,8 +1,8 @@
 //! Accounts, their roles and password credentials.
-use crate::{conflict, like_escape, Result, StoreError};
 use motcua_domain::account::AccountStatus;
 use motcua_domain::text::fold;
 use motcua_domain::{Millis, Role};
+use motcua_store::{conflict, like_escape, Result, StoreError};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -397,4 +397,106 @@ pub async fn update_profile(
             .await?;
     }
     Ok(())
+}
+
+/// Gives the account a role (no-op if it has it).
+pub async fn add_role(c: &mut AnyConnection, account_id: i64, role: Role) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO account_roles (account_id, role) VALUES ($1, $2) ON CONFLICT (account_id, role) DO NOTHING",
+    )
+    .bind(account_id)
+    .bind(role.as_str())
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+pub async fn remove_role(c: &mut AnyConnection, account_id: i64, role: Role) -> Result<()> {
+    sqlx::query("DELETE FROM account_roles WHERE account_id = $1 AND role = $2")
+        .bind(account_id)
+        .bind(role.as_str())
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+/// Restarts the validity of a still-initial password (counted from the
+/// notice that gives it, not from the grant).
+pub async fn renew_initial_expiry(
+    c: &mut AnyConnection,
+    account_id: i64,
+    expires_at: Millis,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE password_credentials SET expires_at = $1 WHERE account_id = $2 AND is_initial = 1",
+    )
+    .bind(expires_at)
+    .bind(account_id)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// Whether some account already uses this email (case-insensitive).
+pub async fn email_in_use(c: &mut AnyConnection, email: &str) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE lower(email) = lower($1)")
+        .bind(email.trim())
+        .fetch_one(&mut *c)
+        .await?;
+    Ok(n > 0)
+}
+
+/// Whether an account has this username.
+pub async fn username_taken(c: &mut AnyConnection, username: &str) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE username = $1")
+        .bind(username)
+        .fetch_one(&mut *c)
+        .await?;
+    Ok(n > 0)
+}
+
+/// Active accounts (operators excepted) whose last successful login —
+/// or creation, if they never logged in — is at or before `threshold`:
+/// `(account id, last use)`.
+pub async fn unused_since(
+    c: &mut AnyConnection,
+    threshold: Millis,
+    limit: i64,
+) -> Result<Vec<(i64, Millis)>> {
+    let rows = sqlx::query(
+        "SELECT id, last_use FROM (SELECT a.id AS id, COALESCE((SELECT MAX(v.at) FROM activity v WHERE v.account_id = a.id AND v.kind = 'login'), a.created_at) AS last_use \
+         FROM accounts a WHERE a.status = 'active' AND NOT EXISTS (SELECT 1 FROM account_roles r WHERE r.account_id = a.id AND r.role = 'operator')) t \
+         WHERE last_use <= $1 ORDER BY id LIMIT $2",
+    )
+    .bind(threshold)
+    .bind(limit)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("last_use")?)))
+        .collect()
+}
+
+/// Usernames of the accounts among `ids` (absent ids are left out), to
+/// show `account:ID` actors and targets by name.
+pub async fn usernames(
+    c: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, String>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in ids.chunks(100) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT id, username FROM accounts WHERE id IN ({})",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        for r in q.fetch_all(&mut *c).await? {
+            out.insert(r.try_get("id")?, r.try_get("username")?);
+        }
+    }
+    Ok(out)
 }

@@ -1,7 +1,7 @@
 //! What was done with an account, as its holder sees it (R-ID-14), and the
 //! holder's reports of unauthorized use.
-use crate::Result;
 use motcua_domain::Millis;
+use motcua_store::Result;
 use sqlx::{AnyConnection, Row};
 
 #[derive(Debug, Clone, serde::Serialize)]

@@ -1,8 +1,8 @@
 //! Server-side sessions: one row per login, keyed by the SHA-256 of the
 //! cookie token (a stolen database does not yield usable cookies). Every
 //! app node sees every session.
-use crate::Result;
 use motcua_domain::Millis;
+use motcua_store::Result;
 use sqlx::{AnyConnection, Row};
 
 #[derive(Debug, Clone)]

@@ -7,10 +7,12 @@
 
 use motcua_domain::throttle::State;
 use motcua_domain::{Millis, DAY, HOUR, MINUTE};
+use motcua_identity::store::accounts::{self, NewAccount};
 use motcua_identity::store::profile::{self, Attribute, Reuse};
 use motcua_identity::store::throttle;
-use motcua_store::accounts::{self, NewAccount};
 use motcua_testkit::{each_backend, require_postgres_in_ci};
+
+mod tables;
 
 /// A fixed "now": 2027-01-15T08:00:00Z.
 const NOW: Millis = 1_800_000_000_000;

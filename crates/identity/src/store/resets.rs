@@ -1,6 +1,6 @@
 //! Password-reset tokens: stored hashed, single use, short-lived.
-use crate::Result;
 use motcua_domain::Millis;
+use motcua_store::Result;
 use sqlx::{AnyConnection, Row};
 
 pub async fn create(

@@ -1,0 +1,1613 @@
+//! Identity's account, session, activity, reset and digital-identity
+//! tables (moved with their SQL from `motcua-store`'s contract suite in
+//! issue #6, assertions unchanged): each test loops over a fresh migrated
+//! database per backend.
+use motcua_domain::account::AccountStatus;
+use motcua_domain::{
+    CertificateStatus, Millis, Role, SignupStatus, SimStatus, DAY, HOUR, MINUTE, SECOND,
+};
+use motcua_identity::store::accounts::{self, NewAccount};
+use motcua_identity::store::activity::{self, NewActivity};
+use motcua_identity::store::credentials as identity;
+use motcua_identity::store::resets;
+use motcua_identity::store::sessions::{self, Session};
+use motcua_store::{AnyConnection, Store, StoreError};
+use motcua_testkit::Db;
+
+use super::NOW;
+
+type R<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+/// A migrated database on one backend and a store on it.
+struct TestDb {
+    /// "sqlite" or "postgres", for assertion messages.
+    name: &'static str,
+    store: Store,
+    db: Db,
+}
+
+impl TestDb {
+    /// A second `Store` (its own pool) on the same database, like a second
+    /// app node.
+    async fn another_store(&self) -> Store {
+        self.db.migrated_store().await
+    }
+}
+
+/// Fresh, migrated databases: SQLite always, PostgreSQL if configured.
+async fn backends() -> Vec<TestDb> {
+    super::require_postgres_in_ci("identity");
+    let mut out = Vec::new();
+    for db in motcua_testkit::backends().await {
+        out.push(TestDb {
+            name: db.name(),
+            store: db.migrated_store().await,
+            db,
+        });
+    }
+    out
+}
+
+fn new_account(username: &str, full_name: &str) -> NewAccount {
+    NewAccount {
+        username: username.to_string(),
+        full_name: full_name.to_string(),
+        locale: "vi".to_string(),
+        ..Default::default()
+    }
+}
+
+async fn mk_account(c: &mut AnyConnection, username: &str) -> R<i64> {
+    Ok(accounts::create(c, &new_account(username, "Người dùng thử"), NOW).await?)
+}
+
+fn usernames(items: &[accounts::Account]) -> Vec<String> {
+    items.iter().map(|a| a.username.clone()).collect()
+}
+
+async fn search_names(c: &mut AnyConnection, q: &str) -> R<Vec<String>> {
+    let page = accounts::search(c, q, 100, 0).await?;
+    let names = usernames(&page.items);
+    assert_eq!(page.total, names.len() as i64, "total vs items for {q:?}");
+    Ok(names)
+}
+
+fn session(id_hash: &str, account_id: i64, created_at: Millis, expires_at: Millis) -> Session {
+    Session {
+        id_hash: id_hash.to_string(),
+        account_id,
+        method: "password".to_string(),
+        assurance_level: 1,
+        ip: "203.0.113.7".to_string(),
+        user_agent: "Mozilla/5.0 (test)".to_string(),
+        created_at,
+        last_seen_at: created_at,
+        expires_at,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Accounts
+// ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn account_create_get_and_lookup() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let new = NewAccount {
+            username: "nguyen.an".into(),
+            full_name: "Nguyễn Văn An".into(),
+            email: Some("An.Nguyen@example.vn".into()),
+            phone: Some("0912345678".into()),
+            tax_code: Some("0100109106".into()),
+            personal_id: Some("001099012345".into()),
+            locale: "en".into(),
+            roles: vec![Role::Citizen],
+        };
+        let id = accounts::create(&mut c, &new, NOW).await?;
+        let other = mk_account(&mut c, "tran.binh").await?;
+        assert_ne!(id, other, "{tag}");
+
+        let a = accounts::get(&mut c, id).await?.ok_or("get")?;
+        assert_eq!(a.id, id, "{tag}");
+        assert_eq!(a.username, "nguyen.an", "{tag}");
+        assert_eq!(a.full_name, "Nguyễn Văn An", "{tag}");
+        assert_eq!(a.email.as_deref(), Some("An.Nguyen@example.vn"), "{tag}");
+        assert_eq!(a.phone.as_deref(), Some("0912345678"), "{tag}");
+        assert_eq!(a.tax_code.as_deref(), Some("0100109106"), "{tag}");
+        assert_eq!(a.personal_id.as_deref(), Some("001099012345"), "{tag}");
+        assert_eq!(a.status, AccountStatus::Active, "{tag}");
+        assert_eq!(a.lock_reason, None, "{tag}");
+        assert_eq!(a.locale, "en", "{tag}");
+        assert_eq!(a.created_at, NOW, "{tag}");
+        assert_eq!(a.roles, vec![Role::Citizen], "{tag}");
+
+        let b = accounts::get(&mut c, other).await?.ok_or("get other")?;
+        assert_eq!(b.email, None, "{tag}: absent optional fields stay NULL");
+        assert!(b.roles.is_empty(), "{tag}");
+
+        assert!(
+            accounts::get(&mut c, id + other + 1000).await?.is_none(),
+            "{tag}: unknown id"
+        );
+
+        for q in ["nguyen.an", "NGUYEN.AN", "  Nguyen.An  "] {
+            let found = accounts::by_username(&mut c, q).await?;
+            assert_eq!(found.map(|a| a.id), Some(id), "{tag}: by_username({q:?})");
+        }
+        assert!(
+            accounts::by_username(&mut c, "nguyen").await?.is_none(),
+            "{tag}: no prefix match"
+        );
+
+        let by_email = accounts::by_email(&mut c, "an.nguyen@EXAMPLE.vn").await?;
+        assert_eq!(
+            by_email.iter().map(|a| a.id).collect::<Vec<_>>(),
+            vec![id],
+            "{tag}"
+        );
+        assert_eq!(
+            by_email[0].roles,
+            vec![Role::Citizen],
+            "{tag}: by_email loads roles"
+        );
+
+        accounts::set_locale(&mut c, id, "vi", NOW + 1).await?;
+        assert_eq!(
+            accounts::get(&mut c, id).await?.ok_or("get")?.locale,
+            "vi",
+            "{tag}"
+        );
+
+        assert_eq!(accounts::count(&mut c).await?, 2, "{tag}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn account_usernames_are_stored_lower_case() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let id = accounts::create(&mut c, &new_account(" Le.Van ", "Lê Văn"), NOW).await?;
+        let a = accounts::get(&mut c, id).await?.ok_or("get")?;
+        assert_eq!(
+            a.username, "le.van",
+            "{tag}: normalized like by_username's input"
+        );
+        assert_eq!(
+            accounts::by_username(&mut c, "LE.VAN").await?.map(|a| a.id),
+            Some(id),
+            "{tag}"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn duplicate_username_is_a_conflict() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        mk_account(&mut c, "nguyen.an").await?;
+        for dup in ["nguyen.an", "Nguyen.AN"] {
+            match accounts::create(&mut c, &new_account(dup, "Someone else"), NOW).await {
+                Err(StoreError::Conflict(what)) => assert_eq!(what, "username", "{tag}"),
+                other => panic!("{tag}: duplicate {dup:?} gave {other:?}, want Conflict"),
+            }
+        }
+        assert_eq!(accounts::count(&mut c).await?, 1, "{tag}");
+        // The conflict inside a transaction leaves the transaction usable
+        // for rollback, and nothing is written.
+        drop(c);
+        let mut tx = db.store.begin().await?;
+        let res = accounts::create(&mut tx, &new_account("nguyen.an", "x"), NOW).await;
+        assert!(matches!(res, Err(StoreError::Conflict(_))), "{tag}: in tx");
+        tx.rollback().await?;
+        let mut c = db.store.conn().await?;
+        assert_eq!(accounts::count(&mut c).await?, 1, "{tag}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn roles_round_trip() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let mut all = new_account("all.roles", "Mọi vai trò");
+        all.roles = Role::ALL.iter().rev().copied().collect();
+        let id_all = accounts::create(&mut c, &all, NOW).await?;
+        let got = accounts::get(&mut c, id_all).await?.ok_or("get")?;
+        assert_eq!(got.roles, Role::ALL.to_vec(), "{tag}: every role, in order");
+
+        let mut some = new_account("two.roles", "Hai vai trò");
+        some.roles = vec![Role::Operator, Role::Business];
+        let id_some = accounts::create(&mut c, &some, NOW).await?;
+        let got = accounts::by_username(&mut c, "two.roles")
+            .await?
+            .ok_or("by_username")?;
+        assert_eq!(got.id, id_some, "{tag}");
+        assert_eq!(got.roles, vec![Role::Business, Role::Operator], "{tag}");
+        assert!(
+            got.has_role(Role::Operator) && got.has_role(Role::Business),
+            "{tag}"
+        );
+        assert!(!got.has_role(Role::Citizen), "{tag}");
+
+        let id_none = mk_account(&mut c, "no.roles").await?;
+        assert!(
+            accounts::get(&mut c, id_none)
+                .await?
+                .ok_or("get")?
+                .roles
+                .is_empty(),
+            "{tag}"
+        );
+
+        // operators(): active operators only, with their roles.
+        let ops = accounts::operators(&mut c).await?;
+        assert_eq!(
+            ops.iter().map(|a| a.id).collect::<Vec<_>>(),
+            vec![id_all, id_some],
+            "{tag}"
+        );
+        accounts::set_status(&mut c, id_all, AccountStatus::Locked, Some("test"), NOW).await?;
+        let ops = accounts::operators(&mut c).await?;
+        assert_eq!(
+            ops.iter().map(|a| a.id).collect::<Vec<_>>(),
+            vec![id_some],
+            "{tag}: locked excluded"
+        );
+        assert_eq!(ops[0].roles, vec![Role::Business, Role::Operator], "{tag}");
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Account search
+// ---------------------------------------------------------------------------
+
+async fn seed_search(c: &mut AnyConnection) -> R {
+    let mut dkkd = new_account("pdkkd", "Phòng Đăng ký kinh doanh");
+    dkkd.email = Some("dkkd@hanoi.gov.vn".into());
+    dkkd.tax_code = Some("0100109106".into());
+    accounts::create(c, &dkkd, NOW).await?;
+
+    let mut an = new_account("an01", "Nguyễn Văn An");
+    an.email = Some("An.Tran@Example.VN".into());
+    an.personal_id = Some("001099012345".into());
+    an.phone = Some("0912345678".into());
+    accounts::create(c, &an, NOW).await?;
+
+    accounts::create(c, &new_account("binh02", "Trần Thị Bình"), NOW).await?;
+    accounts::create(c, &new_account("uudai50", "Ưu đãi 50% phí"), NOW).await?;
+    accounts::create(c, &new_account("uudai500", "Ưu đãi 500 phí"), NOW).await?;
+    accounts::create(c, &new_account("le_van", "Lê Văn Tám"), NOW).await?;
+    accounts::create(c, &new_account("lexvan", "Lê Văn Chín"), NOW).await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn search_is_diacritic_insensitive() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        seed_search(&mut c).await?;
+        for q in [
+            "dang ky",
+            "Đăng Ký",
+            "ĐĂNG KÝ",
+            "đăng ký",
+            "  dang   ky  ",
+            "Phong dang ky kinh doanh",
+        ] {
+            assert_eq!(
+                search_names(&mut c, q).await?,
+                vec!["pdkkd"],
+                "{tag}: {q:?}"
+            );
+        }
+        for q in ["nguyen", "Nguyễn", "NGUYEN", "nguyên"] {
+            assert_eq!(search_names(&mut c, q).await?, vec!["an01"], "{tag}: {q:?}");
+        }
+        // The reverse: an unaccented name is found by an accented query.
+        assert_eq!(search_names(&mut c, "Bình").await?, vec!["binh02"], "{tag}");
+        assert_eq!(
+            search_names(&mut c, "tran thi").await?,
+            vec!["binh02"],
+            "{tag}"
+        );
+        assert!(
+            search_names(&mut c, "không có ai").await?.is_empty(),
+            "{tag}"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn search_requires_every_word() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        seed_search(&mut c).await?;
+        assert_eq!(
+            search_names(&mut c, "van").await?,
+            vec!["an01", "le_van", "lexvan"],
+            "{tag}"
+        );
+        assert_eq!(
+            search_names(&mut c, "van tam").await?,
+            vec!["le_van"],
+            "{tag}"
+        );
+        assert_eq!(
+            search_names(&mut c, "tam van").await?,
+            vec!["le_van"],
+            "{tag}: order-free"
+        );
+        assert_eq!(
+            search_names(&mut c, "kinh dang").await?,
+            vec!["pdkkd"],
+            "{tag}"
+        );
+        assert!(
+            search_names(&mut c, "dang binh").await?.is_empty(),
+            "{tag}: AND, not OR"
+        );
+        assert!(
+            search_names(&mut c, "nguyen tam").await?.is_empty(),
+            "{tag}: AND, not OR"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn search_matches_email_tax_code_personal_id() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        seed_search(&mut c).await?;
+        assert_eq!(
+            search_names(&mut c, "dkkd@hanoi.gov.vn").await?,
+            vec!["pdkkd"],
+            "{tag}"
+        );
+        assert_eq!(
+            search_names(&mut c, "hanoi.gov").await?,
+            vec!["pdkkd"],
+            "{tag}"
+        );
+        assert_eq!(
+            search_names(&mut c, "AN.TRAN@example").await?,
+            vec!["an01"],
+            "{tag}: email, any case"
+        );
+        assert_eq!(
+            search_names(&mut c, "0100109106").await?,
+            vec!["pdkkd"],
+            "{tag}: tax code"
+        );
+        assert_eq!(
+            search_names(&mut c, "001099012345").await?,
+            vec!["an01"],
+            "{tag}: personal ID"
+        );
+        assert_eq!(
+            search_names(&mut c, "0912345678").await?,
+            vec!["an01"],
+            "{tag}: phone"
+        );
+        assert_eq!(
+            search_names(&mut c, "binh02").await?,
+            vec!["binh02"],
+            "{tag}: username"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn search_treats_like_metacharacters_literally() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        seed_search(&mut c).await?;
+        // Unescaped, "50%" would also match "500".
+        assert_eq!(
+            search_names(&mut c, "50%").await?,
+            vec!["uudai50"],
+            "{tag}: 50%"
+        );
+        assert_eq!(
+            search_names(&mut c, "%").await?,
+            vec!["uudai50"],
+            "{tag}: lone %"
+        );
+        // Unescaped, "_" would match any character ("lexvan").
+        assert_eq!(
+            search_names(&mut c, "le_van").await?,
+            vec!["le_van"],
+            "{tag}: le_van"
+        );
+        assert_eq!(
+            search_names(&mut c, "_").await?,
+            vec!["le_van"],
+            "{tag}: lone _"
+        );
+        // The escape character itself is literal too, and not an error.
+        assert!(
+            search_names(&mut c, "\\").await?.is_empty(),
+            "{tag}: backslash"
+        );
+        assert!(
+            search_names(&mut c, "le\\_van").await?.is_empty(),
+            "{tag}: backslash-underscore"
+        );
+        assert!(
+            search_names(&mut c, "'; --").await?.is_empty(),
+            "{tag}: quotes"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn search_paginates() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        for i in 1..=5 {
+            mk_account(&mut c, &format!("page{i:02}")).await?;
+        }
+        accounts::create(&mut c, &new_account("other01", "Người khác"), NOW).await?;
+
+        let p = accounts::search(&mut c, "nguoi dung thu", 2, 0).await?;
+        assert_eq!(p.total, 5, "{tag}");
+        assert_eq!(usernames(&p.items), vec!["page01", "page02"], "{tag}");
+        let p = accounts::search(&mut c, "nguoi dung thu", 2, 2).await?;
+        assert_eq!(p.total, 5, "{tag}");
+        assert_eq!(usernames(&p.items), vec!["page03", "page04"], "{tag}");
+        let p = accounts::search(&mut c, "nguoi dung thu", 2, 4).await?;
+        assert_eq!(usernames(&p.items), vec!["page05"], "{tag}");
+        let p = accounts::search(&mut c, "nguoi dung thu", 2, 10).await?;
+        assert_eq!((p.total, p.items.len()), (5, 0), "{tag}: past the end");
+
+        // An empty query lists everyone.
+        let p = accounts::search(&mut c, "  ", 100, 0).await?;
+        assert_eq!(p.total, 6, "{tag}");
+        assert_eq!(p.items.len(), 6, "{tag}");
+        let p = accounts::search(&mut c, "", 3, 0).await?;
+        assert_eq!((p.total, p.items.len()), (6, 3), "{tag}");
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Status and passwords
+// ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn set_status_locks_and_unlocks() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let id = mk_account(&mut c, "khoa01").await?;
+        let bystander = mk_account(&mut c, "khac01").await?;
+
+        accounts::set_status(
+            &mut c,
+            id,
+            AccountStatus::Locked,
+            Some("Báo cáo bị lộ mật khẩu"),
+            NOW,
+        )
+        .await?;
+        let a = accounts::get(&mut c, id).await?.ok_or("get")?;
+        assert_eq!(a.status, AccountStatus::Locked, "{tag}");
+        assert_eq!(
+            a.lock_reason.as_deref(),
+            Some("Báo cáo bị lộ mật khẩu"),
+            "{tag}"
+        );
+        let b = accounts::get(&mut c, bystander).await?.ok_or("get")?;
+        assert_eq!(
+            b.status,
+            AccountStatus::Active,
+            "{tag}: other accounts untouched"
+        );
+
+        accounts::set_status(&mut c, id, AccountStatus::Active, None, NOW + MINUTE).await?;
+        let a = accounts::get(&mut c, id).await?.ok_or("get")?;
+        assert_eq!(a.status, AccountStatus::Active, "{tag}");
+        assert_eq!(a.lock_reason, None, "{tag}: unlock clears the reason");
+
+        match accounts::set_status(
+            &mut c,
+            id + bystander + 1000,
+            AccountStatus::Locked,
+            None,
+            NOW,
+        )
+        .await
+        {
+            Err(StoreError::NotFound) => {}
+            other => panic!("{tag}: unknown account gave {other:?}"),
+        }
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn password_credentials_set_and_replace() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let id = mk_account(&mut c, "matkhau01").await?;
+        let other = mk_account(&mut c, "matkhau02").await?;
+        assert!(
+            accounts::password(&mut c, id).await?.is_none(),
+            "{tag}: none yet"
+        );
+
+        accounts::set_password(&mut c, id, "$argon2id$initial", Some(NOW + 3 * DAY), NOW).await?;
+        let p = accounts::password(&mut c, id).await?.ok_or("password")?;
+        assert_eq!(p.hash, "$argon2id$initial", "{tag}");
+        assert!(p.is_initial, "{tag}");
+        assert_eq!(p.expires_at, Some(NOW + 3 * DAY), "{tag}");
+        assert_eq!(p.changed_at, NOW, "{tag}");
+
+        accounts::set_password(&mut c, id, "$argon2id$chosen", None, NOW + HOUR).await?;
+        let p = accounts::password(&mut c, id).await?.ok_or("password")?;
+        assert_eq!(p.hash, "$argon2id$chosen", "{tag}");
+        assert!(!p.is_initial, "{tag}");
+        assert_eq!(p.expires_at, None, "{tag}");
+        assert_eq!(p.changed_at, NOW + HOUR, "{tag}");
+
+        assert!(
+            accounts::password(&mut c, other).await?.is_none(),
+            "{tag}: per account"
+        );
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM password_credentials")
+            .fetch_one(&mut *c)
+            .await?;
+        assert_eq!(n, 1, "{tag}: replaced, not added");
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Sessions
+// ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn sessions_lifecycle() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let a = mk_account(&mut c, "phien01").await?;
+        let b = mk_account(&mut c, "phien02").await?;
+
+        let s1 = session("h1", a, NOW, NOW + HOUR);
+        sessions::create(&mut c, &s1).await?;
+        sessions::create(&mut c, &session("h2", a, NOW, NOW + HOUR)).await?;
+        sessions::create(&mut c, &session("h-expired", a, NOW - 2 * HOUR, NOW - HOUR)).await?;
+        sessions::create(&mut c, &session("hb", b, NOW, NOW + HOUR)).await?;
+
+        let got = sessions::get(&mut c, "h1", NOW).await?.ok_or("get h1")?;
+        assert_eq!(got.id_hash, "h1", "{tag}");
+        assert_eq!(got.account_id, a, "{tag}");
+        assert_eq!(got.method, s1.method, "{tag}");
+        assert_eq!(got.assurance_level, 1, "{tag}");
+        assert_eq!(got.ip, s1.ip, "{tag}");
+        assert_eq!(got.user_agent, s1.user_agent, "{tag}");
+        assert_eq!(
+            (got.created_at, got.last_seen_at, got.expires_at),
+            (NOW, NOW, NOW + HOUR),
+            "{tag}"
+        );
+
+        assert!(
+            sessions::get(&mut c, "h-expired", NOW).await?.is_none(),
+            "{tag}: expired"
+        );
+        assert!(
+            sessions::get(&mut c, "h1", NOW + HOUR).await?.is_none(),
+            "{tag}: expires at expires_at"
+        );
+        assert!(
+            sessions::get(&mut c, "nope", NOW).await?.is_none(),
+            "{tag}: unknown"
+        );
+        assert_eq!(
+            sessions::count_for(&mut c, a, NOW).await?,
+            2,
+            "{tag}: live sessions only"
+        );
+
+        // touch slides the expiry.
+        sessions::touch(&mut c, "h1", NOW + 30 * MINUTE, NOW + 2 * HOUR).await?;
+        let got = sessions::get(&mut c, "h1", NOW + 90 * MINUTE)
+            .await?
+            .ok_or("touched h1")?;
+        assert_eq!(got.last_seen_at, NOW + 30 * MINUTE, "{tag}");
+        assert_eq!(got.expires_at, NOW + 2 * HOUR, "{tag}");
+        assert!(
+            sessions::get(&mut c, "h2", NOW + 90 * MINUTE)
+                .await?
+                .is_none(),
+            "{tag}: h2 not touched"
+        );
+
+        assert_eq!(sessions::delete(&mut c, "h2").await?, 1, "{tag}");
+        assert_eq!(
+            sessions::delete(&mut c, "h2").await?,
+            0,
+            "{tag}: already gone"
+        );
+        assert!(sessions::get(&mut c, "h2", NOW).await?.is_none(), "{tag}");
+
+        assert_eq!(
+            sessions::purge_expired(&mut c, NOW).await?,
+            1,
+            "{tag}: only h-expired"
+        );
+        assert_eq!(sessions::count_for(&mut c, a, NOW).await?, 1, "{tag}");
+        assert!(sessions::get(&mut c, "hb", NOW).await?.is_some(), "{tag}");
+
+        sessions::create(&mut c, &session("h3", a, NOW, NOW + HOUR)).await?;
+        assert_eq!(
+            sessions::delete_all(&mut c, a).await?,
+            2,
+            "{tag}: h1 and h3"
+        );
+        assert_eq!(sessions::count_for(&mut c, a, NOW).await?, 0, "{tag}");
+        assert!(
+            sessions::get(&mut c, "hb", NOW).await?.is_some(),
+            "{tag}: other account kept"
+        );
+        assert_eq!(sessions::count_for(&mut c, b, NOW).await?, 1, "{tag}");
+
+        assert!(
+            sessions::create(&mut c, &session("hb", b, NOW, NOW + HOUR))
+                .await
+                .is_err(),
+            "{tag}: id_hash unique"
+        );
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Activity and compromise reports
+// ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn activity_newest_first_with_total() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let a = mk_account(&mut c, "hoatdong01").await?;
+        let b = mk_account(&mut c, "hoatdong02").await?;
+        let ev = |account_id, kind, method| NewActivity {
+            account_id,
+            kind,
+            method,
+            ip: "203.0.113.9",
+            user_agent: "UA/1",
+            detail: "chi tiết",
+        };
+        activity::record(&mut c, &ev(a, "login", Some("password")), NOW).await?;
+        activity::record(&mut c, &ev(b, "login", Some("password")), NOW + 1).await?;
+        activity::record(&mut c, &ev(a, "login_failed", Some("password")), NOW + 2).await?;
+        activity::record(&mut c, &ev(a, "logout", None), NOW + 3).await?;
+
+        let (items, total) = activity::list(&mut c, a, 2, 0).await?;
+        assert_eq!(total, 3, "{tag}");
+        assert_eq!(
+            items.iter().map(|x| x.kind.as_str()).collect::<Vec<_>>(),
+            vec!["logout", "login_failed"],
+            "{tag}"
+        );
+        assert_eq!(items[0].method, None, "{tag}");
+        assert_eq!(items[1].method.as_deref(), Some("password"), "{tag}");
+        assert_eq!(items[0].at, NOW + 3, "{tag}");
+        assert_eq!(items[0].account_id, a, "{tag}");
+        assert_eq!(
+            (items[0].ip.as_str(), items[0].user_agent.as_str()),
+            ("203.0.113.9", "UA/1"),
+            "{tag}"
+        );
+        assert_eq!(items[0].detail, "chi tiết", "{tag}");
+        assert!(items[0].id > items[1].id, "{tag}");
+
+        let (items, total) = activity::list(&mut c, a, 2, 2).await?;
+        assert_eq!(total, 3, "{tag}");
+        assert_eq!(
+            items.iter().map(|x| x.kind.as_str()).collect::<Vec<_>>(),
+            vec!["login"],
+            "{tag}"
+        );
+        assert_eq!(items[0].at, NOW, "{tag}");
+
+        let (items, total) = activity::list(&mut c, b, 10, 0).await?;
+        assert_eq!((items.len(), total), (1, 1), "{tag}: per account");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn compromise_reports_newest_first() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let a = mk_account(&mut c, "baocao01").await?;
+        let b = mk_account(&mut c, "baocao02").await?;
+        assert!(
+            activity::compromise_reports(&mut c, 10).await?.is_empty(),
+            "{tag}"
+        );
+        let r1 =
+            activity::report_compromise(&mut c, a, "Không phải tôi đăng nhập", "203.0.113.1", NOW)
+                .await?;
+        let r2 = activity::report_compromise(&mut c, b, "", "203.0.113.2", NOW + SECOND).await?;
+        assert_ne!(r1, r2, "{tag}");
+
+        let all = activity::compromise_reports(&mut c, 10).await?;
+        assert_eq!(
+            all.iter().map(|r| r.id).collect::<Vec<_>>(),
+            vec![r2, r1],
+            "{tag}"
+        );
+        assert_eq!(all[1].account_id, a, "{tag}");
+        assert_eq!(all[1].username, "baocao01", "{tag}");
+        assert_eq!(all[1].note, "Không phải tôi đăng nhập", "{tag}");
+        assert_eq!(all[1].ip, "203.0.113.1", "{tag}");
+        assert_eq!(all[1].at, NOW, "{tag}");
+        assert_eq!(all[0].username, "baocao02", "{tag}");
+
+        let one = activity::compromise_reports(&mut c, 1).await?;
+        assert_eq!(
+            one.iter().map(|r| r.id).collect::<Vec<_>>(),
+            vec![r2],
+            "{tag}: limit"
+        );
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Password resets
+// ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn resets_single_use_expiry_and_revoke() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let a = mk_account(&mut c, "datlai01").await?;
+        let b = mk_account(&mut c, "datlai02").await?;
+
+        resets::create(&mut c, "t1", a, NOW, NOW + HOUR).await?;
+        assert_eq!(resets::peek(&mut c, "t1", NOW).await?, Some(a), "{tag}");
+        assert_eq!(
+            resets::peek(&mut c, "t1", NOW + 1).await?,
+            Some(a),
+            "{tag}: peek does not consume"
+        );
+        assert_eq!(
+            resets::consume(&mut c, "t1", NOW + 2).await?,
+            Some(a),
+            "{tag}"
+        );
+        assert_eq!(
+            resets::consume(&mut c, "t1", NOW + 3).await?,
+            None,
+            "{tag}: single use"
+        );
+        assert_eq!(
+            resets::peek(&mut c, "t1", NOW + 3).await?,
+            None,
+            "{tag}: used"
+        );
+        assert_eq!(resets::peek(&mut c, "unknown", NOW).await?, None, "{tag}");
+        assert_eq!(
+            resets::consume(&mut c, "unknown", NOW).await?,
+            None,
+            "{tag}"
+        );
+
+        // Expired tokens are neither peeked nor consumed.
+        resets::create(&mut c, "t2", a, NOW, NOW + HOUR).await?;
+        assert_eq!(
+            resets::peek(&mut c, "t2", NOW + HOUR).await?,
+            None,
+            "{tag}: expired at expires_at"
+        );
+        assert_eq!(
+            resets::consume(&mut c, "t2", NOW + HOUR).await?,
+            None,
+            "{tag}"
+        );
+        assert_eq!(
+            resets::consume(&mut c, "t2", NOW + 2 * HOUR).await?,
+            None,
+            "{tag}"
+        );
+        assert_eq!(
+            resets::peek(&mut c, "t2", NOW + HOUR - 1).await?,
+            Some(a),
+            "{tag}: valid just before"
+        );
+
+        // revoke_all: every open token of the account, no one else's.
+        resets::create(&mut c, "t3", a, NOW, NOW + HOUR).await?;
+        resets::create(&mut c, "tb", b, NOW, NOW + HOUR).await?;
+        resets::revoke_all(&mut c, a, NOW + 5).await?;
+        for t in ["t2", "t3"] {
+            assert_eq!(
+                resets::peek(&mut c, t, NOW + 6).await?,
+                None,
+                "{tag}: {t} revoked"
+            );
+            assert_eq!(
+                resets::consume(&mut c, t, NOW + 6).await?,
+                None,
+                "{tag}: {t} revoked"
+            );
+        }
+        assert_eq!(
+            resets::peek(&mut c, "tb", NOW + 6).await?,
+            Some(b),
+            "{tag}: other account kept"
+        );
+        assert_eq!(
+            resets::consume(&mut c, "tb", NOW + 6).await?,
+            Some(b),
+            "{tag}"
+        );
+
+        // recent_count counts links created since a time, used or not
+        // (it caps reset mail).
+        resets::create(&mut c, "t4", a, NOW + HOUR, NOW + 2 * HOUR).await?;
+        assert_eq!(resets::recent_count(&mut c, a, NOW).await?, 4, "{tag}");
+        assert_eq!(resets::recent_count(&mut c, a, NOW + 1).await?, 1, "{tag}");
+        assert_eq!(
+            resets::recent_count(&mut c, a, NOW + HOUR).await?,
+            1,
+            "{tag}: inclusive"
+        );
+        assert_eq!(
+            resets::recent_count(&mut c, a, NOW + HOUR + 1).await?,
+            0,
+            "{tag}"
+        );
+        assert_eq!(
+            resets::recent_count(&mut c, b, NOW).await?,
+            1,
+            "{tag}: per account"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn resets_concurrent_consume_has_one_winner() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let a = {
+            let mut c = db.store.conn().await?;
+            let a = mk_account(&mut c, "datlai03").await?;
+            resets::create(&mut c, "race", a, NOW, NOW + HOUR).await?;
+            a
+        };
+        let stores = [db.store.clone(), db.another_store().await];
+        let mut tasks = Vec::new();
+        for i in 0..10 {
+            let store = stores[i % 2].clone();
+            tasks.push(tokio::spawn(async move {
+                let mut c = store.conn().await?;
+                resets::consume(&mut c, "race", NOW + 1).await
+            }));
+        }
+        let mut winners = Vec::new();
+        for t in tasks {
+            if let Some(id) = t.await?? {
+                winners.push(id);
+            }
+        }
+        assert_eq!(winners, vec![a], "{tag}: exactly one consumer");
+        stores[1].close().await;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Digital identity (migration 0006, R-ID-9…11)
+// ---------------------------------------------------------------------------
+
+fn challenge_row(id: &str, binding: &str) -> identity::ChallengeRow {
+    identity::ChallengeRow {
+        id: id.to_string(),
+        nonce: "bm9uY2U".to_string(),
+        purpose: "login".to_string(),
+        origin: "https://dvc.example.vn".to_string(),
+        method: "usb_token".to_string(),
+        binding_hash: binding.to_string(),
+        account_id: None,
+        created_at: NOW,
+        expires_at: NOW + 2 * MINUTE,
+    }
+}
+
+#[tokio::test]
+async fn challenges_are_spent_once_and_purged_after_expiry() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        identity::record_spent_challenge(&mut c, &challenge_row("c1", "browser-a"), NOW + 1)
+            .await?;
+        // Replayed, from any browser: a conflict.
+        for binding in ["browser-a", "browser-b"] {
+            assert!(
+                matches!(
+                    identity::record_spent_challenge(
+                        &mut c,
+                        &challenge_row("c1", binding),
+                        NOW + 2
+                    )
+                    .await,
+                    Err(StoreError::Conflict(_))
+                ),
+                "{tag}"
+            );
+        }
+        identity::record_spent_challenge(&mut c, &challenge_row("c2", "browser-a"), NOW + 1)
+            .await?;
+        // The purge removes expired rows only.
+        identity::record_spent_challenge(
+            &mut c,
+            &identity::ChallengeRow {
+                expires_at: NOW + DAY,
+                ..challenge_row("c3", "x")
+            },
+            NOW + 1,
+        )
+        .await?;
+        assert_eq!(
+            identity::purge_expired(&mut c, NOW + HOUR).await?,
+            2,
+            "{tag}"
+        );
+        assert!(matches!(
+            identity::record_spent_challenge(&mut c, &challenge_row("c3", "x"), NOW + HOUR).await,
+            Err(StoreError::Conflict(_))
+        ));
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn challenge_racing_spends_have_one_winner() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let stores = [db.store.clone(), db.another_store().await];
+        let mut tasks = Vec::new();
+        for i in 0..10 {
+            let store = stores[i % 2].clone();
+            tasks.push(tokio::spawn(async move {
+                let mut c = store.conn().await?;
+                identity::record_spent_challenge(&mut c, &challenge_row("race", "b"), NOW + 1).await
+            }));
+        }
+        let mut winners = 0;
+        for t in tasks {
+            match t.await? {
+                Ok(()) => winners += 1,
+                Err(StoreError::Conflict(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        assert_eq!(winners, 1, "{tag}: exactly one spend");
+        stores[1].close().await;
+    }
+    Ok(())
+}
+
+fn cert_row(account_id: i64, serial: &str, not_after: Millis) -> identity::CertificateRow {
+    identity::CertificateRow {
+        id: 0,
+        account_id,
+        issuer_dn: "CN=Test CA, C=VN".to_string(),
+        serial_hex: serial.to_string(),
+        subject_dn: "CN=Công ty Sao Mai, O=Công ty Sao Mai, C=VN".to_string(),
+        not_before: NOW - DAY,
+        not_after,
+        spki_sha256: format!("spki-{serial}"),
+        fingerprint: format!("fp-{serial}"),
+        cert_der: "MIIB".to_string(),
+        identity_kind: "tax_code".to_string(),
+        identity_value: "0101234567".to_string(),
+        status: CertificateStatus::Active,
+        added_at: NOW,
+        removed_at: None,
+    }
+}
+
+#[tokio::test]
+async fn certificates_bind_renew_and_remove() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let a = mk_account(&mut c, "saomai").await?;
+        let b = mk_account(&mut c, "khac01").await?;
+        let old = identity::add_certificate(&mut c, &cert_row(a, "1001", NOW + 10 * DAY)).await?;
+        // The same certificate cannot be bound twice, to anyone.
+        assert!(
+            matches!(
+                identity::add_certificate(&mut c, &cert_row(b, "1001", NOW + 10 * DAY)).await,
+                Err(StoreError::Conflict(_))
+            ),
+            "{tag}"
+        );
+        // A renewal: a new serial for the same holder, newest first.
+        let new = identity::add_certificate(&mut c, &cert_row(a, "2002", NOW + 400 * DAY)).await?;
+        let list = identity::certificates_of(&mut c, a).await?;
+        assert_eq!(
+            list.iter().map(|r| r.id).collect::<Vec<_>>(),
+            vec![new, old],
+            "{tag}"
+        );
+        assert_eq!(list[0].status, "active");
+        let found = identity::find_certificate(&mut c, "CN=Test CA, C=VN", "1001")
+            .await?
+            .unwrap();
+        assert_eq!((found.id, found.account_id), (old, a));
+        assert_eq!(
+            identity::accounts_with_identity(&mut c, "tax_code", "0101234567").await?,
+            vec![a]
+        );
+        // Removal: only by the owner, once.
+        assert!(!identity::remove_certificate(&mut c, old, b, NOW).await?);
+        assert!(identity::remove_certificate(&mut c, old, a, NOW).await?);
+        assert!(!identity::remove_certificate(&mut c, old, a, NOW).await?);
+        assert_eq!(identity::certificates_of(&mut c, a).await?.len(), 1);
+        let gone = identity::find_certificate(&mut c, "CN=Test CA, C=VN", "1001")
+            .await?
+            .unwrap();
+        assert_eq!(
+            (gone.status.as_str(), gone.removed_at),
+            ("removed", Some(NOW)),
+            "{tag}"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn captchas_take_one_try() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        identity::insert_captcha(&mut c, "k1", "right", NOW, NOW + 10 * MINUTE).await?;
+        assert!(
+            !identity::spend_captcha(&mut c, "k1", "wrong", NOW).await?,
+            "{tag}"
+        );
+        assert!(
+            !identity::spend_captcha(&mut c, "k1", "right", NOW).await?,
+            "{tag}: burnt by the wrong try"
+        );
+        identity::insert_captcha(&mut c, "k2", "right", NOW, NOW + 10 * MINUTE).await?;
+        assert!(
+            identity::spend_captcha(&mut c, "k2", "right", NOW).await?,
+            "{tag}"
+        );
+        identity::insert_captcha(&mut c, "k3", "right", NOW, NOW + 10 * MINUTE).await?;
+        assert!(
+            !identity::spend_captcha(&mut c, "k3", "right", NOW + 10 * MINUTE).await?,
+            "{tag}: expired"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn signups_wait_for_the_code_and_close_once() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let s = identity::Signup {
+            id: "s1".into(),
+            method: "usb_token".into(),
+            kind: "business".into(),
+            identity_kind: "tax_code".into(),
+            identity_value: "0101234567".into(),
+            prefill: r#"{"organization":"Công ty Sao Mai"}"#.into(),
+            cert_der: Some("MIIB".into()),
+            email: None,
+            code_hash: None,
+            attempts: 0,
+            binding_hash: "b".into(),
+            created_at: NOW,
+            expires_at: NOW + 30 * MINUTE,
+            status: SignupStatus::Pending,
+            account_id: None,
+        };
+        identity::insert_signup(&mut c, &s).await?;
+        assert_eq!(
+            identity::open_signup(&mut c, "s1", "b", NOW).await?,
+            Some(s.clone()),
+            "{tag}"
+        );
+        assert_eq!(
+            identity::open_signup(&mut c, "s1", "other", NOW).await?,
+            None,
+            "{tag}: other browser"
+        );
+        assert_eq!(
+            identity::open_signup(&mut c, "s1", "b", NOW + 30 * MINUTE).await?,
+            None,
+            "{tag}: expired"
+        );
+        identity::signup_code_sent(&mut c, "s1", "a@saomai.vn", "{}", "h", NOW + HOUR).await?;
+        let open = identity::open_signup(&mut c, "s1", "b", NOW + 40 * MINUTE)
+            .await?
+            .unwrap();
+        assert_eq!(
+            (
+                open.status.as_str(),
+                open.email.as_deref(),
+                open.code_hash.as_deref()
+            ),
+            ("code_sent", Some("a@saomai.vn"), Some("h"))
+        );
+        assert_eq!(identity::signup_wrong_code(&mut c, "s1").await?, 1);
+        assert_eq!(identity::signup_wrong_code(&mut c, "s1").await?, 2);
+        let a = mk_account(&mut c, "saomai2").await?;
+        assert!(identity::signup_done(&mut c, "s1", a).await?, "{tag}");
+        assert!(
+            !identity::signup_done(&mut c, "s1", a).await?,
+            "{tag}: once"
+        );
+        assert_eq!(identity::open_signup(&mut c, "s1", "b", NOW).await?, None);
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn sim_transactions_close_once() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let t = identity::SimTransaction {
+            id: "t1".into(),
+            challenge: "motcua-challenge/1".into(),
+            purpose: "login".into(),
+            next_path: "/".into(),
+            msisdn: "84912345678".into(),
+            ap_trans_id: "ap1".into(),
+            mssp_trans_id: "m1".into(),
+            code: "AB12".into(),
+            binding_hash: "b".into(),
+            status: SimStatus::Pending,
+            outcome: None,
+            created_at: NOW,
+            expires_at: NOW + 3 * MINUTE,
+            updated_at: NOW,
+        };
+        identity::insert_sim(&mut c, &t).await?;
+        assert_eq!(
+            identity::sim_of(&mut c, "t1", "b").await?,
+            Some(t.clone()),
+            "{tag}"
+        );
+        assert_eq!(
+            identity::sim_of(&mut c, "t1", "other").await?,
+            None,
+            "{tag}: other browser"
+        );
+        assert!(identity::close_sim(&mut c, "t1", SimStatus::Done, "mss.signed", NOW + 1).await?);
+        assert!(
+            !identity::close_sim(&mut c, "t1", SimStatus::Failed, "mss.expired", NOW + 2).await?,
+            "{tag}: once"
+        );
+        let closed = identity::sim_of(&mut c, "t1", "b").await?.unwrap();
+        assert_eq!(
+            (closed.status.as_str(), closed.outcome.as_deref()),
+            ("done", Some("mss.signed"))
+        );
+        assert!(identity::purge_expired(&mut c, NOW + HOUR).await? >= 1);
+        assert_eq!(identity::sim_of(&mut c, "t1", "b").await?, None);
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn eid_requests_spend_once_and_links_are_unique() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        identity::insert_oidc_request(&mut c, "h1", "{}", "/account", "b", NOW, NOW + 10 * MINUTE)
+            .await?;
+        assert_eq!(
+            identity::spend_oidc_request(&mut c, "h1", "other", NOW).await?,
+            None,
+            "{tag}"
+        );
+        assert_eq!(
+            identity::spend_oidc_request(&mut c, "h1", "b", NOW).await?,
+            Some(("{}".to_string(), "/account".to_string()))
+        );
+        assert_eq!(
+            identity::spend_oidc_request(&mut c, "h1", "b", NOW).await?,
+            None,
+            "{tag}: once"
+        );
+        identity::insert_oidc_request(&mut c, "h2", "{}", "/", "b", NOW, NOW + MINUTE).await?;
+        assert_eq!(
+            identity::spend_oidc_request(&mut c, "h2", "b", NOW + MINUTE).await?,
+            None,
+            "{tag}: expired"
+        );
+        let a = mk_account(&mut c, "vneid01").await?;
+        let b = mk_account(&mut c, "vneid02").await?;
+        identity::link_eid(&mut c, a, "https://id", "sub-1", "eid_l2", NOW).await?;
+        assert!(matches!(
+            identity::link_eid(&mut c, b, "https://id", "sub-1", "eid_l2", NOW).await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert_eq!(
+            identity::eid_account(&mut c, "https://id", "sub-1").await?,
+            Some(a)
+        );
+        assert_eq!(
+            identity::eid_account(&mut c, "https://other", "sub-1").await?,
+            None
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn stateless_challenges_are_recorded_once() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let row = challenge_row("s1", "b");
+        identity::record_spent_challenge(&mut c, &row, NOW).await?;
+        assert!(
+            matches!(
+                identity::record_spent_challenge(&mut c, &row, NOW + 1).await,
+                Err(StoreError::Conflict(_))
+            ),
+            "{tag}: a replay conflicts"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn eid_link_requests_are_spent_once_and_expire() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let account = mk_account(&mut c, "linkme").await?;
+        let req = identity::EidLinkRequest {
+            id_hash: "h1".into(),
+            account_id: account,
+            method: "eid_l2".into(),
+            prefill: "{}".into(),
+            created_at: NOW,
+            expires_at: NOW + 15 * MINUTE,
+        };
+        identity::insert_eid_link_request(&mut c, &req).await?;
+        assert_eq!(
+            identity::open_eid_link_request(&mut c, "h1", NOW + 1).await?,
+            Some(req.clone()),
+            "{tag}"
+        );
+        assert_eq!(
+            identity::open_eid_link_request(&mut c, "h2", NOW + 1).await?,
+            None,
+            "{tag}: another secret"
+        );
+        // Expired: neither shown nor spent.
+        assert_eq!(
+            identity::open_eid_link_request(&mut c, "h1", NOW + 15 * MINUTE).await?,
+            None,
+            "{tag}"
+        );
+        assert_eq!(
+            identity::spend_eid_link_request(&mut c, "h1", NOW + 15 * MINUTE).await?,
+            None,
+            "{tag}"
+        );
+        // Spent once.
+        assert_eq!(
+            identity::spend_eid_link_request(&mut c, "h1", NOW + 2).await?,
+            Some(req.clone()),
+            "{tag}"
+        );
+        assert_eq!(
+            identity::spend_eid_link_request(&mut c, "h1", NOW + 3).await?,
+            None,
+            "{tag}: spent"
+        );
+        assert_eq!(
+            identity::open_eid_link_request(&mut c, "h1", NOW + 3).await?,
+            None,
+            "{tag}"
+        );
+        // The purge removes it once expired.
+        assert_eq!(
+            identity::purge_expired(&mut c, NOW + HOUR).await?,
+            1,
+            "{tag}"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn compromise_reports_stay_open_until_handled() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let a = mk_account(&mut c, "baocao11").await?;
+        let r1 = activity::report_compromise(&mut c, a, "một", "203.0.113.1", NOW).await?;
+        let r2 = activity::report_compromise(&mut c, a, "hai", "203.0.113.1", NOW + SECOND).await?;
+        let open = activity::open_compromise_reports(&mut c).await?;
+        assert_eq!(
+            open.iter().map(|r| r.id).collect::<Vec<_>>(),
+            vec![r1, r2],
+            "{tag}: oldest first"
+        );
+        assert!(open.iter().all(|r| r.handled_at.is_none()), "{tag}");
+        assert_eq!(
+            activity::mark_report_handled(&mut c, r1, NOW + HOUR).await?,
+            Some(a),
+            "{tag}"
+        );
+        // Twice, or an unknown report: nothing to do.
+        assert_eq!(
+            activity::mark_report_handled(&mut c, r1, NOW + 2 * HOUR).await?,
+            None,
+            "{tag}"
+        );
+        assert_eq!(
+            activity::mark_report_handled(&mut c, 999_999, NOW).await?,
+            None,
+            "{tag}"
+        );
+        let open = activity::open_compromise_reports(&mut c).await?;
+        assert_eq!(
+            open.iter().map(|r| r.id).collect::<Vec<_>>(),
+            vec![r2],
+            "{tag}"
+        );
+        let all = activity::compromise_reports(&mut c, 10).await?;
+        assert_eq!(
+            all[1].handled_at,
+            Some(NOW + HOUR),
+            "{tag}: the first time stays"
+        );
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// The directory: identity's in-transaction API for other contexts
+// ---------------------------------------------------------------------------
+
+/// What the single window's services ask of identity, in their own
+/// transaction: look-ups, roles, the initial password's validity, activity,
+/// revocation and the inactivity sweep's candidates.
+#[tokio::test]
+async fn directory_answers_other_contexts_in_their_transaction() -> R {
+    use motcua_identity::directory;
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let a = mk_account(&mut c, "thumuc02").await?;
+        let b = mk_account(&mut c, "thumuc01").await?;
+        let op = accounts::create(
+            &mut c,
+            &NewAccount {
+                email: Some("Van.Hanh@Example.vn".into()),
+                roles: vec![Role::Operator],
+                ..new_account("vanhanh01", "Vận hành")
+            },
+            NOW,
+        )
+        .await?;
+
+        // Look-ups.
+        assert_eq!(
+            directory::account(&mut c, a).await?.map(|x| x.username),
+            Some("thumuc02".into()),
+            "{tag}"
+        );
+        assert!(
+            directory::account(&mut c, 999_999).await?.is_none(),
+            "{tag}"
+        );
+        assert_eq!(
+            directory::account_by_username(&mut c, "thumuc01")
+                .await?
+                .map(|x| x.id),
+            Some(b),
+            "{tag}"
+        );
+        let names = directory::usernames(&mut c, &[a, b, 999_999]).await?;
+        assert_eq!(names.len(), 2, "{tag}");
+        assert_eq!(names[&a], "thumuc02", "{tag}");
+        assert!(directory::usernames(&mut c, &[]).await?.is_empty(), "{tag}");
+        let many: Vec<i64> = std::iter::repeat_n(a, 150).chain([b]).collect();
+        assert_eq!(
+            directory::usernames(&mut c, &many).await?.len(),
+            2,
+            "{tag}: chunks of 100"
+        );
+        assert_eq!(
+            usernames(&directory::accounts_of(&mut c, &[a, 999_999, b]).await?),
+            vec!["thumuc01", "thumuc02"],
+            "{tag}: existing ones, by username"
+        );
+        assert_eq!(
+            usernames(&directory::operators(&mut c).await?),
+            vec!["vanhanh01"],
+            "{tag}"
+        );
+        assert!(
+            directory::username_taken(&mut c, "thumuc01").await?,
+            "{tag}"
+        );
+        assert!(
+            !directory::username_taken(&mut c, "thumuc03").await?,
+            "{tag}"
+        );
+        assert!(
+            directory::email_in_use(&mut c, " van.hanh@example.VN ").await?,
+            "{tag}: case and spaces"
+        );
+        assert!(
+            !directory::email_in_use(&mut c, "khac@example.vn").await?,
+            "{tag}"
+        );
+
+        // Roles: granted once, withdrawn, both idempotent.
+        for _ in 0..2 {
+            directory::grant_role(&mut c, a, Role::MinistryManager).await?;
+        }
+        let roles = accounts::get(&mut c, a)
+            .await?
+            .map(|x| x.roles)
+            .unwrap_or_default();
+        assert_eq!(
+            roles
+                .iter()
+                .filter(|r| **r == Role::MinistryManager)
+                .count(),
+            1,
+            "{tag}"
+        );
+        for _ in 0..2 {
+            directory::withdraw_role(&mut c, a, Role::MinistryManager).await?;
+        }
+        let roles = accounts::get(&mut c, a)
+            .await?
+            .map(|x| x.roles)
+            .unwrap_or_default();
+        assert!(!roles.contains(&Role::MinistryManager), "{tag}");
+
+        // The initial password's validity restarts; a changed one is left alone.
+        accounts::set_password(&mut c, a, "h1", Some(NOW + DAY), NOW).await?;
+        accounts::set_password(&mut c, b, "h2", None, NOW).await?;
+        for id in [a, b] {
+            directory::renew_initial_password_expiry(&mut c, id, NOW + 3 * DAY).await?;
+        }
+        assert_eq!(
+            accounts::password(&mut c, a)
+                .await?
+                .and_then(|p| p.expires_at),
+            Some(NOW + 3 * DAY),
+            "{tag}"
+        );
+        assert_eq!(
+            accounts::password(&mut c, b)
+                .await?
+                .and_then(|p| p.expires_at),
+            None,
+            "{tag}"
+        );
+
+        // The sweep's candidates: last login (or creation) at or before
+        // the threshold, active, operators excepted.
+        directory::record_activity(
+            &mut c,
+            &NewActivity {
+                account_id: b,
+                kind: "login",
+                method: Some("password"),
+                ip: "203.0.113.9",
+                user_agent: "t",
+                detail: "",
+            },
+            NOW + 10 * DAY,
+        )
+        .await?;
+        assert_eq!(
+            directory::unused_since(&mut c, NOW + 5 * DAY, 10).await?,
+            vec![(a, NOW)],
+            "{tag}"
+        );
+        assert_eq!(
+            directory::unused_since(&mut c, NOW + 10 * DAY, 10).await?,
+            vec![(a, NOW), (b, NOW + 10 * DAY)],
+            "{tag}"
+        );
+        assert_eq!(
+            directory::unused_since(&mut c, NOW + 10 * DAY, 1)
+                .await?
+                .len(),
+            1,
+            "{tag}: limit"
+        );
+
+        // Revocation ends the sessions and the open resets of that account
+        // only, in the caller's transaction: a rollback undoes all of it.
+        sessions::create(&mut c, &session("s-a", a, NOW, NOW + DAY)).await?;
+        sessions::create(&mut c, &session("s-b", b, NOW, NOW + DAY)).await?;
+        resets::create(&mut c, "r-a", a, NOW, NOW + DAY).await?;
+        drop(c);
+        let mut tx = db.store.begin().await?;
+        directory::revoke(&mut tx, a, "Thu hồi thử", NOW + 1).await?;
+        tx.rollback().await?;
+        let mut c = db.store.conn().await?;
+        assert_eq!(
+            accounts::get(&mut c, a).await?.map(|x| x.status),
+            Some(AccountStatus::Active),
+            "{tag}: rolled back"
+        );
+        assert!(
+            sessions::get(&mut c, "s-a", NOW + 2).await?.is_some(),
+            "{tag}"
+        );
+        drop(c);
+        let mut tx = db.store.begin().await?;
+        directory::revoke(&mut tx, a, "Thu hồi thử", NOW + 1).await?;
+        tx.commit().await?;
+        let mut c = db.store.conn().await?;
+        let revoked = accounts::get(&mut c, a).await?.unwrap();
+        assert_eq!(revoked.status, AccountStatus::Revoked, "{tag}");
+        assert_eq!(revoked.lock_reason.as_deref(), Some("Thu hồi thử"), "{tag}");
+        assert!(
+            sessions::get(&mut c, "s-a", NOW + 2).await?.is_none(),
+            "{tag}"
+        );
+        assert!(
+            sessions::get(&mut c, "s-b", NOW + 2).await?.is_some(),
+            "{tag}: other account untouched"
+        );
+        assert_eq!(resets::peek(&mut c, "r-a", NOW + 2).await?, None, "{tag}");
+        assert!(
+            directory::unused_since(&mut c, NOW + 10 * DAY, 10)
+                .await?
+                .iter()
+                .all(|(id, _)| *id != a),
+            "{tag}: revoked is not swept"
+        );
+        assert!(
+            directory::unused_since(&mut c, NOW + 10 * DAY, 10)
+                .await?
+                .iter()
+                .all(|(id, _)| *id != op),
+            "{tag}: operators are not swept"
+        );
+    }
+    Ok(())
+}
