@@ -79,7 +79,9 @@ pub async fn append_with(
 ) -> Result<i64> {
     let lock = Backend::of(c).for_update();
     let sql = format!("SELECT seq, hash FROM audit_head WHERE id = 1{lock}");
-    let head = sqlx::query(&sql).fetch_one(&mut *c).await?;
+    let head = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+        .fetch_one(&mut *c)
+        .await?;
     let (seq, prev): (i64, String) = (head.try_get("seq")?, head.try_get("hash")?);
     let rec = Record {
         seq: seq + 1,
@@ -152,7 +154,7 @@ pub async fn list(c: &mut AnyConnection, target: Option<&str>, limit: i64) -> Re
     let sql = format!(
         "SELECT {COLS} FROM audit_log WHERE ($1 = '' OR target = $1) ORDER BY seq DESC LIMIT $2"
     );
-    let rows = sqlx::query(&sql)
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(target.unwrap_or(""))
         .bind(limit)
         .fetch_all(&mut *c)
@@ -165,7 +167,7 @@ pub async fn list_prefix(c: &mut AnyConnection, prefix: &str, limit: i64) -> Res
     let sql = format!(
         "SELECT {COLS} FROM audit_log WHERE substr(target, 1, length($1)) = $1 ORDER BY seq DESC LIMIT $2"
     );
-    let rows = sqlx::query(&sql)
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(prefix)
         .bind(limit)
         .fetch_all(&mut *c)
@@ -249,7 +251,10 @@ pub async fn verify_with(
     }
     loop {
         let sql = format!("SELECT {COLS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 1000");
-        let rows = sqlx::query(&sql).bind(after).fetch_all(&mut *c).await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(after)
+            .fetch_all(&mut *c)
+            .await?;
         if rows.is_empty() {
             break;
         }
@@ -428,8 +433,9 @@ fn bind_all<'q>(
     sql: &'q str,
     binds: &'q [Bind<'q>],
     limit: i64,
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    let mut q = sqlx::query(sql);
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    // Built by `search_sql` from constants and `$n` placeholders only.
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()));
     for b in binds {
         q = match b {
             Bind::Text(s) => q.bind(*s),

@@ -114,13 +114,18 @@ pub async fn update_system(
 
 pub async fn system_by_id(c: &mut AnyConnection, id: i64) -> Result<Option<System>> {
     let sql = format!("SELECT {SYS_COLS} FROM specialized_systems WHERE id = $1");
-    let r = sqlx::query(&sql).bind(id).fetch_optional(&mut *c).await?;
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?;
     r.as_ref().map(system).transpose()
 }
 
 pub async fn systems(c: &mut AnyConnection) -> Result<Vec<System>> {
     let sql = format!("SELECT {SYS_COLS} FROM specialized_systems ORDER BY code");
-    let rows = sqlx::query(&sql).fetch_all(&mut *c).await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+        .fetch_all(&mut *c)
+        .await?;
     rows.iter().map(system).collect()
 }
 
@@ -278,7 +283,7 @@ pub async fn claim(
                            AND p.event_seq < d.event_seq AND p.status IN ('pending', 'sending')) \
            ORDER BY d.event_seq LIMIT $4{lock}) RETURNING id"
     );
-    let ids: Vec<i64> = sqlx::query_scalar(&sql)
+    let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(worker)
         .bind(now + lease)
         .bind(now)
@@ -296,7 +301,10 @@ pub async fn claim(
 
 pub async fn get(c: &mut AnyConnection, id: i64) -> Result<Option<Delivery>> {
     let sql = format!("{DEL_SELECT} WHERE d.id = $1");
-    let r = sqlx::query(&sql).bind(id).fetch_optional(&mut *c).await?;
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?;
     r.as_ref().map(delivery).transpose()
 }
 
@@ -386,7 +394,7 @@ pub async fn list(
     let sql = format!(
         "{DEL_SELECT} WHERE ($1 = '' OR d.status = $1) AND ($2 = 0 OR d.system_id = $2) ORDER BY d.id DESC LIMIT $3"
     );
-    let rows = sqlx::query(&sql)
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(status.map_or("", DeliveryStatus::as_str))
         .bind(system_id.unwrap_or(0))
         .bind(limit)

@@ -71,7 +71,7 @@ pub async fn claim(
          WHERE id = (SELECT id FROM jobs WHERE (status = 'queued' AND run_at <= $3) OR (status = 'running' AND locked_until < $3 AND attempts < max_attempts) \
          ORDER BY run_at, id LIMIT 1{lock}) RETURNING {COLS}"
     );
-    let row = sqlx::query(&sql)
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(worker)
         .bind(now + lease)
         .bind(now)
@@ -145,13 +145,16 @@ pub async fn kill(c: &mut AnyConnection, job: &Job, error: &str, now: Millis) ->
 
 pub async fn get(c: &mut AnyConnection, id: i64) -> Result<Option<Job>> {
     let sql = format!("SELECT {COLS} FROM jobs WHERE id = $1");
-    let row = sqlx::query(&sql).bind(id).fetch_optional(&mut *c).await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?;
     row.as_ref().map(job).transpose()
 }
 
 pub async fn list(c: &mut AnyConnection, status: JobStatus, limit: i64) -> Result<Vec<Job>> {
     let sql = format!("SELECT {COLS} FROM jobs WHERE status = $1 ORDER BY id DESC LIMIT $2");
-    let rows = sqlx::query(&sql)
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(status.as_str())
         .bind(limit)
         .fetch_all(&mut *c)

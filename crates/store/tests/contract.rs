@@ -161,7 +161,7 @@ async fn drop_audit_triggers(db: &TestDb) -> R {
 }
 
 async fn exec(db: &TestDb, sql: &str) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query(sql)
+    Ok(sqlx::query(sqlx::AssertSqlSafe(sql))
         .execute(db.store.pool())
         .await?
         .rows_affected())

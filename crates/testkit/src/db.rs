@@ -51,7 +51,9 @@ impl Drop for Cleanup {
                 rt.block_on(async move {
                     if let Ok(admin) = Store::connect(&admin_url, 1).await {
                         let sql = format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)");
-                        let _ = sqlx::raw_sql(&sql).execute(admin.pool()).await;
+                        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.as_str()))
+                            .execute(admin.pool())
+                            .await;
                         admin.close().await;
                     }
                 });
@@ -104,7 +106,7 @@ impl Db {
             .await
             .unwrap_or_else(|e| panic!("postgres: cannot connect to {PG_ENV}: {e}"));
         let sql = format!("CREATE DATABASE \"{db}\"");
-        sqlx::raw_sql(&sql)
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.as_str()))
             .execute(admin.pool())
             .await
             .unwrap_or_else(|e| panic!("postgres: {sql}: {e}"));

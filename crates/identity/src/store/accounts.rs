@@ -118,13 +118,16 @@ pub async fn create(c: &mut AnyConnection, a: &NewAccount, now: Millis) -> Resul
 
 pub async fn get(c: &mut AnyConnection, id: i64) -> Result<Option<Account>> {
     let sql = format!("SELECT {COLS} FROM accounts WHERE id = $1");
-    let row = sqlx::query(&sql).bind(id).fetch_optional(&mut *c).await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?;
     finish(c, row).await
 }
 
 pub async fn by_username(c: &mut AnyConnection, username: &str) -> Result<Option<Account>> {
     let sql = format!("SELECT {COLS} FROM accounts WHERE username = $1");
-    let row = sqlx::query(&sql)
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(username.trim().to_lowercase())
         .fetch_optional(&mut *c)
         .await?;
@@ -144,7 +147,7 @@ pub async fn ids_by_usernames(
             "SELECT id, username FROM accounts WHERE username IN ({})",
             marks.join(", ")
         );
-        let mut q = sqlx::query(&sql);
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
         for n in chunk {
             q = q.bind(*n);
         }
@@ -158,7 +161,7 @@ pub async fn ids_by_usernames(
 /// The account with this tax code, if any (tax codes are one per holder).
 pub async fn by_tax_code(c: &mut AnyConnection, tax_code: &str) -> Result<Option<Account>> {
     let sql = format!("SELECT {COLS} FROM accounts WHERE tax_code = $1 ORDER BY id LIMIT 1");
-    let row = sqlx::query(&sql)
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(tax_code.trim())
         .fetch_optional(&mut *c)
         .await?;
@@ -168,7 +171,7 @@ pub async fn by_tax_code(c: &mut AnyConnection, tax_code: &str) -> Result<Option
 /// The account with this personal identification number, if any.
 pub async fn by_personal_id(c: &mut AnyConnection, personal_id: &str) -> Result<Option<Account>> {
     let sql = format!("SELECT {COLS} FROM accounts WHERE personal_id = $1 ORDER BY id LIMIT 1");
-    let row = sqlx::query(&sql)
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(personal_id.trim())
         .fetch_optional(&mut *c)
         .await?;
@@ -177,7 +180,7 @@ pub async fn by_personal_id(c: &mut AnyConnection, personal_id: &str) -> Result<
 
 pub async fn by_email(c: &mut AnyConnection, email: &str) -> Result<Vec<Account>> {
     let sql = format!("SELECT {COLS} FROM accounts WHERE lower(email) = lower($1) ORDER BY id");
-    let rows = sqlx::query(&sql)
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(email.trim())
         .fetch_all(&mut *c)
         .await?;
@@ -220,7 +223,7 @@ pub async fn search(c: &mut AnyConnection, query: &str, limit: i64, offset: i64)
         cond.push_str(&format!(" AND search_text LIKE ${} ESCAPE '\\'", i + 1));
     }
     let count_sql = format!("SELECT COUNT(*) FROM accounts WHERE {cond}");
-    let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
+    let mut count = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql.as_str()));
     for w in &words {
         count = count.bind(format!("%{w}%"));
     }
@@ -231,7 +234,7 @@ pub async fn search(c: &mut AnyConnection, query: &str, limit: i64, offset: i64)
         n + 1,
         n + 2
     );
-    let mut q = sqlx::query(&sql);
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
     for w in &words {
         q = q.bind(format!("%{w}%"));
     }
@@ -289,7 +292,9 @@ pub async fn operators(c: &mut AnyConnection) -> Result<Vec<Account>> {
     let sql = format!(
         "SELECT {COLS} FROM accounts WHERE status = 'active' AND id IN (SELECT account_id FROM account_roles WHERE role = 'operator') ORDER BY id"
     );
-    let rows = sqlx::query(&sql).fetch_all(&mut *c).await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+        .fetch_all(&mut *c)
+        .await?;
     let mut out = Vec::new();
     for r in rows {
         let mut a = from_row(&r)?;
@@ -490,7 +495,7 @@ pub async fn usernames(
             "SELECT id, username FROM accounts WHERE id IN ({})",
             marks.join(", ")
         );
-        let mut q = sqlx::query(&sql);
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
         for id in chunk {
             q = q.bind(*id);
         }

@@ -127,18 +127,20 @@ pub async fn compromise_reports(
     c: &mut AnyConnection,
     limit: i64,
 ) -> Result<Vec<CompromiseReport>> {
-    let rows = sqlx::query(&format!("{REPORT_SELECT} ORDER BY r.id DESC LIMIT $1"))
-        .bind(limit)
-        .fetch_all(&mut *c)
-        .await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{REPORT_SELECT} ORDER BY r.id DESC LIMIT $1"
+    )))
+    .bind(limit)
+    .fetch_all(&mut *c)
+    .await?;
     rows.iter().map(report_row).collect()
 }
 
 /// Reports no operator has marked handled yet, oldest first.
 pub async fn open_compromise_reports(c: &mut AnyConnection) -> Result<Vec<CompromiseReport>> {
-    let rows = sqlx::query(&format!(
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{REPORT_SELECT} WHERE r.handled_at IS NULL ORDER BY r.id"
-    ))
+    )))
     .fetch_all(&mut *c)
     .await?;
     rows.iter().map(report_row).collect()

@@ -71,7 +71,7 @@ pub async fn create(c: &mut AnyConnection, t: &ApiToken) -> Result<i64> {
 
 pub async fn by_hash(c: &mut AnyConnection, token_hash: &str) -> Result<Option<ApiToken>> {
     let sql = format!("SELECT {COLS} FROM api_tokens WHERE token_hash = $1");
-    let r = sqlx::query(&sql)
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(token_hash)
         .fetch_optional(&mut *c)
         .await?;
@@ -81,7 +81,7 @@ pub async fn by_hash(c: &mut AnyConnection, token_hash: &str) -> Result<Option<A
 /// An account's tokens, newest first.
 pub async fn of_account(c: &mut AnyConnection, account_id: i64) -> Result<Vec<ApiToken>> {
     let sql = format!("SELECT {COLS} FROM api_tokens WHERE account_id = $1 ORDER BY id DESC");
-    let rows = sqlx::query(&sql)
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(account_id)
         .fetch_all(&mut *c)
         .await?;

@@ -150,7 +150,7 @@ pub async fn find_certificate(
     let sql = format!(
         "SELECT {CERT_COLS} FROM account_certificates WHERE issuer_dn = $1 AND serial_hex = $2"
     );
-    let row = sqlx::query(&sql)
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(issuer_dn)
         .bind(serial_hex)
         .fetch_optional(&mut *c)
@@ -202,7 +202,7 @@ pub async fn certificates_of(
     let sql = format!(
         "SELECT {CERT_COLS} FROM account_certificates WHERE account_id = $1 AND status = 'active' ORDER BY not_after DESC, id DESC"
     );
-    let rows = sqlx::query(&sql)
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(account_id)
         .fetch_all(&mut *c)
         .await?;
@@ -371,7 +371,7 @@ pub async fn open_signup(
     let sql = format!(
         "SELECT {SIGNUP_COLS} FROM identity_signups WHERE id = $1 AND binding_hash = $2 AND expires_at > $3 AND status <> 'done'"
     );
-    let row = sqlx::query(&sql)
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(id)
         .bind(binding_hash)
         .bind(now)
@@ -484,7 +484,7 @@ pub async fn sim_of(
 ) -> Result<Option<SimTransaction>> {
     let sql =
         format!("SELECT {SIM_COLS} FROM sim_transactions WHERE id = $1 AND binding_hash = $2");
-    let row = sqlx::query(&sql)
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(id)
         .bind(binding_hash)
         .fetch_optional(&mut *c)

@@ -75,7 +75,7 @@ const COLS: &str = "id, account_id, pending_ref, document, version, accepted_at,
 /// An account's acceptances, oldest first.
 pub async fn for_account(c: &mut AnyConnection, account_id: i64) -> Result<Vec<Acceptance>> {
     let sql = format!("SELECT {COLS} FROM policy_acceptances WHERE account_id = $1 ORDER BY id");
-    let rows = sqlx::query(&sql)
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(account_id)
         .fetch_all(&mut *c)
         .await?;
@@ -85,7 +85,7 @@ pub async fn for_account(c: &mut AnyConnection, account_id: i64) -> Result<Vec<A
 /// The acceptances still waiting for their sign-up's account.
 pub async fn pending(c: &mut AnyConnection, pending_ref: &str) -> Result<Vec<Acceptance>> {
     let sql = format!("SELECT {COLS} FROM policy_acceptances WHERE pending_ref = $1 ORDER BY id");
-    let rows = sqlx::query(&sql)
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(pending_ref)
         .fetch_all(&mut *c)
         .await?;

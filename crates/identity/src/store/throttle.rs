@@ -60,7 +60,10 @@ pub async fn lock(c: &mut AnyConnection, key: &str) -> Result<State> {
     let sql = format!(
         "SELECT failures, last_failure_at, locks, locked_until FROM login_throttle WHERE key = $1{lock}"
     );
-    let r = sqlx::query(&sql).bind(key).fetch_one(&mut *c).await?;
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(key)
+        .fetch_one(&mut *c)
+        .await?;
     Ok(State {
         failures: r.try_get("failures")?,
         last_failure_at: r.try_get("last_failure_at")?,

@@ -27,7 +27,7 @@ pub async fn connect(sb: &Sandbox) -> sqlx::AnyConnection {
 }
 
 pub async fn exec(c: &mut sqlx::AnyConnection, sql: &str) -> Result<u64, sqlx::Error> {
-    sqlx::raw_sql(sql)
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
         .execute(c)
         .await
         .map(|r| r.rows_affected())

@@ -10,7 +10,9 @@ use motcua_testkit::with_database;
 
 async fn admin_exec(admin_url: &str, sql: &str) -> Result<(), sqlx::Error> {
     let mut c = sqlx::PgConnection::connect(admin_url).await?;
-    sqlx::raw_sql(sql).execute(&mut c).await?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .execute(&mut c)
+        .await?;
     c.close().await
 }
 

@@ -94,7 +94,10 @@ pub async fn create(c: &mut AnyConnection, n: &NewRequest<'_>, now: Millis) -> R
 
 pub async fn get(c: &mut AnyConnection, id: i64) -> Result<Option<Request>> {
     let sql = format!("SELECT {COLS} FROM lifecycle_requests WHERE id = $1");
-    let r = sqlx::query(&sql).bind(id).fetch_optional(&mut *c).await?;
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?;
     r.as_ref().map(request).transpose()
 }
 
@@ -103,7 +106,7 @@ pub async fn for_account(c: &mut AnyConnection, account_id: i64) -> Result<Vec<R
     let sql = format!(
         "SELECT {COLS} FROM lifecycle_requests WHERE account_id = $1 ORDER BY id DESC LIMIT 200"
     );
-    let rows = sqlx::query(&sql)
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(account_id)
         .fetch_all(&mut *c)
         .await?;
@@ -119,7 +122,7 @@ pub async fn open_of_kind(
     let sql = format!(
         "SELECT {COLS} FROM lifecycle_requests WHERE account_id = $1 AND kind = $2 AND status = 'pending' ORDER BY id LIMIT 1"
     );
-    let r = sqlx::query(&sql)
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(account_id)
         .bind(kind)
         .fetch_optional(&mut *c)
@@ -132,7 +135,9 @@ pub async fn pending(c: &mut AnyConnection) -> Result<Vec<Request>> {
     let sql = format!(
         "SELECT {COLS} FROM lifecycle_requests WHERE status = 'pending' ORDER BY due_at, id LIMIT 1000"
     );
-    let rows = sqlx::query(&sql).fetch_all(&mut *c).await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+        .fetch_all(&mut *c)
+        .await?;
     rows.iter().map(request).collect()
 }
 
@@ -141,7 +146,10 @@ pub async fn decided(c: &mut AnyConnection, limit: i64) -> Result<Vec<Request>> 
     let sql = format!(
         "SELECT {COLS} FROM lifecycle_requests WHERE status <> 'pending' ORDER BY decided_at DESC, id DESC LIMIT $1"
     );
-    let rows = sqlx::query(&sql).bind(limit).fetch_all(&mut *c).await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(limit)
+        .fetch_all(&mut *c)
+        .await?;
     rows.iter().map(request).collect()
 }
 
@@ -210,7 +218,10 @@ pub async fn scheduled_due(c: &mut AnyConnection, now: Millis) -> Result<Vec<Req
     let sql = format!(
         "SELECT {COLS} FROM lifecycle_requests WHERE kind = 'scheduled_lock' AND status = 'pending' AND effective_at <= $1 ORDER BY id LIMIT 500"
     );
-    let rows = sqlx::query(&sql).bind(now).fetch_all(&mut *c).await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(now)
+        .fetch_all(&mut *c)
+        .await?;
     rows.iter().map(request).collect()
 }
 
@@ -219,7 +230,10 @@ pub async fn scheduled_ends_due(c: &mut AnyConnection, now: Millis) -> Result<Ve
     let sql = format!(
         "SELECT {COLS} FROM lifecycle_requests WHERE kind = 'scheduled_lock' AND status = 'done' AND until_at <= $1 AND ended_at IS NULL ORDER BY id LIMIT 500"
     );
-    let rows = sqlx::query(&sql).bind(now).fetch_all(&mut *c).await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(now)
+        .fetch_all(&mut *c)
+        .await?;
     rows.iter().map(request).collect()
 }
 

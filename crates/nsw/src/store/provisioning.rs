@@ -512,7 +512,10 @@ fn request_row(r: &AnyRow) -> Result<Request> {
 
 pub async fn request(c: &mut AnyConnection, id: i64) -> Result<Option<Request>> {
     let sql = format!("{REQ_SELECT} WHERE r.id = $1");
-    let r = sqlx::query(&sql).bind(id).fetch_optional(&mut *c).await?;
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?;
     r.as_ref().map(request_row).transpose()
 }
 
@@ -523,7 +526,7 @@ pub async fn lock_request(c: &mut AnyConnection, id: i64) -> Result<Option<Strin
         "SELECT status FROM provisioning_requests WHERE id = $1{}",
         Backend::of(c).for_update()
     );
-    Ok(sqlx::query_scalar(&sql)
+    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(id)
         .fetch_optional(&mut *c)
         .await?)
@@ -542,7 +545,7 @@ pub async fn requests(
         "{REQ_SELECT} WHERE ($1 = 0 OR r.ministry_id = $1) AND ($2 = '' OR r.status = $2) \
          ORDER BY CASE WHEN r.status = 'open' THEN 0 ELSE 1 END, CASE WHEN r.status = 'open' THEN r.due_at ELSE -r.id END, r.id LIMIT $3"
     );
-    let rows = sqlx::query(&sql)
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(ministry_id.unwrap_or(0))
         .bind(status)
         .bind(limit)
@@ -602,7 +605,7 @@ pub async fn persons(c: &mut AnyConnection, request_id: i64) -> Result<Vec<Perso
     let sql = format!(
         "SELECT {PERSON_COLS} FROM provisioning_persons WHERE request_id = $1 ORDER BY row_no, id"
     );
-    let rows = sqlx::query(&sql)
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(request_id)
         .fetch_all(&mut *c)
         .await?;
@@ -612,7 +615,7 @@ pub async fn persons(c: &mut AnyConnection, request_id: i64) -> Result<Vec<Perso
 pub async fn person(c: &mut AnyConnection, request_id: i64, id: i64) -> Result<Option<Person>> {
     let sql =
         format!("SELECT {PERSON_COLS} FROM provisioning_persons WHERE id = $1 AND request_id = $2");
-    let r = sqlx::query(&sql)
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(id)
         .bind(request_id)
         .fetch_optional(&mut *c)

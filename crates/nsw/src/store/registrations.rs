@@ -187,13 +187,16 @@ pub async fn update_profile(
 
 pub async fn get(c: &mut AnyConnection, id: i64) -> Result<Option<Registration>> {
     let sql = format!("SELECT {COLS} FROM registrations WHERE id = $1");
-    let r = sqlx::query(&sql).bind(id).fetch_optional(&mut *c).await?;
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?;
     r.as_ref().map(registration).transpose()
 }
 
 pub async fn by_token(c: &mut AnyConnection, token_hash: &str) -> Result<Option<Registration>> {
     let sql = format!("SELECT {COLS} FROM registrations WHERE token_hash = $1");
-    let r = sqlx::query(&sql)
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(token_hash)
         .fetch_optional(&mut *c)
         .await?;
@@ -209,7 +212,7 @@ pub async fn by_verify_token(
     let sql = format!(
         "SELECT {COLS} FROM registrations WHERE verify_hash = $1 AND status = 'unverified' AND verify_expires > $2"
     );
-    let r = sqlx::query(&sql)
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(verify_hash)
         .bind(now)
         .fetch_optional(&mut *c)
@@ -225,7 +228,7 @@ pub async fn open_for_tax_code(
     let sql = format!(
         "SELECT {COLS} FROM registrations WHERE tax_code = $1 AND status IN ('pending', 'returned', 'accepted')"
     );
-    let r = sqlx::query(&sql)
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(tax_code)
         .fetch_optional(&mut *c)
         .await?;
@@ -266,7 +269,7 @@ pub async fn transition(
         t.from.len() + 9,
         placeholders.join(", ")
     );
-    let mut q = sqlx::query(&sql)
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(t.to.as_str())
         .bind(t.received_at)
         .bind(t.due_at)
@@ -355,16 +358,16 @@ pub async fn list(
         "SELECT {COLS} FROM registrations WHERE ({filter}) AND search_text LIKE $2 ORDER BY COALESCE(due_at, created_at), id LIMIT $3 OFFSET $4"
     );
     let status = status.map(RegistrationStatus::as_str).unwrap_or_default();
-    let rows = sqlx::query(&sql)
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(status)
         .bind(&like)
         .bind(limit)
         .bind(offset)
         .fetch_all(&mut *c)
         .await?;
-    let total: i64 = sqlx::query_scalar(&format!(
+    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "SELECT COUNT(*) FROM registrations WHERE ({filter}) AND search_text LIKE $2"
-    ))
+    )))
     .bind(status)
     .bind(&like)
     .fetch_one(&mut *c)
@@ -376,7 +379,9 @@ pub async fn list(
 pub async fn pending(c: &mut AnyConnection) -> Result<Vec<Registration>> {
     let sql =
         format!("SELECT {COLS} FROM registrations WHERE status = 'pending' ORDER BY due_at, id");
-    let rows = sqlx::query(&sql).fetch_all(&mut *c).await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+        .fetch_all(&mut *c)
+        .await?;
     rows.iter().map(registration).collect()
 }
 

@@ -335,7 +335,7 @@ impl App {
 pub const OP_PW: &str = "quan-tri-cong-2026!";
 
 pub async fn scalar(c: &mut AnyConnection, sql: &str) -> i64 {
-    sqlx::query_scalar::<_, i64>(sql)
+    sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
         .fetch_one(c)
         .await
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
