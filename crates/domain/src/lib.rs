@@ -7,6 +7,7 @@ pub mod assurance;
 pub mod audit;
 pub mod calendar;
 pub mod clock;
+pub mod ids;
 pub mod locale;
 pub mod password;
 pub mod text;
@@ -17,6 +18,7 @@ pub mod workflow;
 pub use account::{AccountStatus, Email, PersonalId, Role, TaxCode, Username};
 pub use assurance::{AssuranceLevel, AssurancePolicy, AuthMethod};
 pub use clock::{Clock, Millis, SystemClock, TestClock, DAY, HOUR, MINUTE, SECOND};
+pub use ids::AccountId;
 pub use locale::Locale;
 pub use workflow::{
     CertificateStatus, DeliveryStatus, JobStatus, LifecycleStatus, ProvisioningStatus,

@@ -7,6 +7,7 @@ use crate::store::accounts::{self, Account};
 use crate::store::api_tokens::{self, ApiToken};
 use crate::Identity;
 use motcua_domain::token::{random_token, sha256_hex};
+use motcua_domain::AccountId;
 use motcua_domain::{AccountStatus, AssuranceLevel, Millis, DAY};
 use motcua_kernel::Core;
 use motcua_store::audit;
@@ -45,14 +46,14 @@ pub fn scope_level(identity: &Identity, scope: &Scope) -> AssuranceLevel {
 }
 
 /// The holder's tokens, newest first.
-pub async fn of_account(core: &Core, account_id: i64) -> Result<Vec<ApiToken>> {
+pub async fn of_account(core: &Core, account_id: AccountId) -> Result<Vec<ApiToken>> {
     let mut c = core.store.conn().await?;
     Ok(api_tokens::of_account(&mut c, account_id).await?)
 }
 
 /// What a new token carries: the login that makes it.
 pub struct NewToken<'a> {
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub name: String,
     pub scopes: Vec<&'static str>,
     pub method: &'a str,
@@ -97,7 +98,7 @@ pub async fn create(core: &Core, origin: &Origin, t: NewToken<'_>, now: Millis) 
 pub async fn revoke(
     core: &Core,
     origin: &Origin,
-    account_id: i64,
+    account_id: AccountId,
     id: i64,
     now: Millis,
 ) -> Result<bool> {

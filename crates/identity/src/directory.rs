@@ -8,7 +8,7 @@
 //! [`crate::service`] (creating accounts, locking, passwords), which
 //! audits and notifies.
 use crate::store::{accounts, activity, resets, sessions};
-use motcua_domain::{AccountStatus, Millis, Role};
+use motcua_domain::{AccountId, AccountStatus, Millis, Role};
 use motcua_store::{AnyConnection, Result};
 use std::collections::HashMap;
 
@@ -16,7 +16,7 @@ pub use crate::store::accounts::Account;
 pub use crate::store::activity::NewActivity;
 
 /// The account `id`, if it exists.
-pub async fn account(c: &mut AnyConnection, id: i64) -> Result<Option<Account>> {
+pub async fn account(c: &mut AnyConnection, id: AccountId) -> Result<Option<Account>> {
     accounts::get(c, id).await
 }
 
@@ -26,7 +26,7 @@ pub async fn account_by_username(c: &mut AnyConnection, username: &str) -> Resul
 }
 
 /// The accounts among `ids` that exist, ordered by username.
-pub async fn accounts_of(c: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Account>> {
+pub async fn accounts_of(c: &mut AnyConnection, ids: &[AccountId]) -> Result<Vec<Account>> {
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         if let Some(a) = accounts::get(c, *id).await? {
@@ -38,7 +38,10 @@ pub async fn accounts_of(c: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Accou
 }
 
 /// Usernames of the accounts among `ids` (absent ids are left out).
-pub async fn usernames(c: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64, String>> {
+pub async fn usernames(
+    c: &mut AnyConnection,
+    ids: &[AccountId],
+) -> Result<HashMap<AccountId, String>> {
     accounts::usernames(c, ids).await
 }
 
@@ -58,12 +61,12 @@ pub async fn email_in_use(c: &mut AnyConnection, email: &str) -> Result<bool> {
 }
 
 /// Gives the account a role (no-op if it has it). The caller audits.
-pub async fn grant_role(c: &mut AnyConnection, account_id: i64, role: Role) -> Result<()> {
+pub async fn grant_role(c: &mut AnyConnection, account_id: AccountId, role: Role) -> Result<()> {
     accounts::add_role(c, account_id, role).await
 }
 
 /// Takes a role away (no-op if it lacks it). The caller audits.
-pub async fn withdraw_role(c: &mut AnyConnection, account_id: i64, role: Role) -> Result<()> {
+pub async fn withdraw_role(c: &mut AnyConnection, account_id: AccountId, role: Role) -> Result<()> {
     accounts::remove_role(c, account_id, role).await
 }
 
@@ -71,7 +74,7 @@ pub async fn withdraw_role(c: &mut AnyConnection, account_id: i64, role: Role) -
 /// notice that gives it).
 pub async fn renew_initial_password_expiry(
     c: &mut AnyConnection,
-    account_id: i64,
+    account_id: AccountId,
     expires_at: Millis,
 ) -> Result<()> {
     accounts::renew_initial_expiry(c, account_id, expires_at).await
@@ -91,7 +94,7 @@ pub async fn record_activity(
 /// and emits the event.
 pub async fn revoke(
     c: &mut AnyConnection,
-    account_id: i64,
+    account_id: AccountId,
     reason: &str,
     now: Millis,
 ) -> Result<()> {
@@ -108,6 +111,6 @@ pub async fn unused_since(
     c: &mut AnyConnection,
     threshold: Millis,
     limit: i64,
-) -> Result<Vec<(i64, Millis)>> {
+) -> Result<Vec<(AccountId, Millis)>> {
     accounts::unused_since(c, threshold, limit).await
 }

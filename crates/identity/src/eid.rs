@@ -11,6 +11,7 @@ use crate::store::credentials::{self as store, Signup};
 use crate::token::TokenError;
 use crate::IdentityContext;
 use motcua_domain::token::{random_token, sha256_hex};
+use motcua_domain::AccountId;
 use motcua_domain::{AccountStatus, AuthMethod, Millis, Role, MINUTE};
 use motcua_oidc::{Callback, LazyRp, OidcError, Pending};
 use motcua_store::audit;
@@ -227,7 +228,7 @@ pub struct EidPrefill {
 async fn link_eid(
     tx: &mut motcua_store::AnyConnection,
     origin: &Origin,
-    account_id: i64,
+    account_id: AccountId,
     (issuer, subject, method): (&str, &str, AuthMethod),
     via: Option<&str>,
     now: Millis,
@@ -260,7 +261,7 @@ pub async fn callback(
     origin: &Origin,
     binding_hash: &str,
     cb: &Callback,
-    current: Option<(i64, &str)>,
+    current: Option<(AccountId, &str)>,
 ) -> Result<Outcome, EidError> {
     let eid = state.identity.eid.as_ref().ok_or(EidError::Disabled)?;
     let now = state.now();
@@ -323,7 +324,7 @@ pub async fn callback(
     let existing_id = existing.as_ref().map(|a| a.id);
     if let (Some((current_id, _)), true) = (current, existing_id != current.map(|c| c.0)) {
         tracing::info!(
-            current_id,
+            %current_id,
             ?existing_id,
             "e-ID step-up with another holder's e-ID"
         );
@@ -362,7 +363,7 @@ pub async fn callback(
                 },
             )
             .await?;
-            tracing::info!(account_id, "e-ID of an existing account: link offered");
+            tracing::info!(%account_id, "e-ID of an existing account: link offered");
             return Ok(Outcome::Link(secret));
         }
         if linked.is_none() {
@@ -487,7 +488,7 @@ pub async fn prove_link(
     state: &IdentityContext,
     origin: &Origin,
     secret: &str,
-    viewer: i64,
+    viewer: AccountId,
 ) -> Result<String, EidError> {
     let now = state.now();
     let mut tx = state.store.begin().await?;
@@ -535,7 +536,7 @@ pub async fn prove_link(
 /// Records what the e-ID says about the holder (R-ID-15).
 async fn record_prefill(
     c: &mut motcua_store::AnyConnection,
-    account_id: i64,
+    account_id: AccountId,
     p: &EidPrefill,
     now: Millis,
 ) -> Result<(), ServiceError> {
@@ -566,7 +567,7 @@ async fn record_prefill(
 #[allow(clippy::too_many_arguments)]
 async fn record_claims(
     c: &mut motcua_store::AnyConnection,
-    account_id: i64,
+    account_id: AccountId,
     issuer: &str,
     personal_id: &Option<String>,
     tax_code: &Option<String>,
@@ -604,7 +605,7 @@ pub async fn confirm(
     signup: &Signup,
     p: &EidPrefill,
     old_session: Option<&str>,
-) -> Result<(String, i64), EidError> {
+) -> Result<(String, AccountId), EidError> {
     let now = state.now();
     let business = p.kind == "business";
     let username = match (&p.tax_code, &p.personal_id) {

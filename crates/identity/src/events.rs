@@ -2,6 +2,7 @@
 //! systems learn when an account is created, changed, locked, unlocked or
 //! revoked. Written to the kernel's outbox in the caller's transaction.
 use crate::store::accounts::{self, Account};
+use motcua_domain::AccountId;
 use motcua_domain::Millis;
 use motcua_kernel::Core;
 use motcua_store::{AnyConnection, StoreError};
@@ -38,7 +39,7 @@ pub async fn emit_account(
     c: &mut AnyConnection,
     state: &Core,
     kind: &str,
-    account_id: i64,
+    account_id: AccountId,
     reason: Option<&str>,
     now: Millis,
 ) -> Result<(), StoreError> {

@@ -4,6 +4,7 @@
 //! files or the bundled texts), and the record of their acceptance when
 //! an account is created.
 use crate::store::policies;
+use motcua_domain::AccountId;
 use motcua_domain::Millis;
 use motcua_mail::Locale;
 use motcua_store::{AnyConnection, StoreError};
@@ -265,7 +266,7 @@ pub struct AcceptView {
 pub async fn record(
     c: &mut AnyConnection,
     portal: &Portal,
-    account_id: Option<i64>,
+    account_id: Option<AccountId>,
     pending_ref: Option<&str>,
     ip: &str,
     now: Millis,
@@ -284,7 +285,7 @@ pub async fn record(
 pub async fn claim(
     c: &mut AnyConnection,
     pending_ref: &str,
-    account_id: i64,
+    account_id: AccountId,
 ) -> Result<u64, StoreError> {
     policies::claim(c, pending_ref, account_id).await
 }

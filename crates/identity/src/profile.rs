@@ -6,6 +6,7 @@ use crate::service::{account_target, Origin, ServiceError};
 use crate::store::accounts::Account;
 use crate::store::profile::{self as store, Attribute, Reuse};
 use crate::IdentityContext;
+use motcua_domain::AccountId;
 use motcua_domain::{Millis, Role};
 use motcua_store::{audit, AnyConnection};
 use std::collections::BTreeMap;
@@ -102,7 +103,7 @@ pub async fn held(c: &mut AnyConnection, account: &Account) -> Result<Vec<Held>,
 /// Records what a verified source says (in the caller's transaction).
 pub async fn record(
     c: &mut AnyConnection,
-    account_id: i64,
+    account_id: AccountId,
     source: &str,
     source_ref: &str,
     items: &[(&str, Option<&str>)],
@@ -132,7 +133,7 @@ pub async fn record(
 pub async fn set_consents(
     state: &IdentityContext,
     origin: &Origin,
-    account_id: i64,
+    account_id: AccountId,
     allowed: &[String],
 ) -> Result<(), ServiceError> {
     let now = state.now();

@@ -10,6 +10,7 @@ use crate::store::profile::Reuse;
 use crate::store::sessions;
 use crate::store::throttle::{self, Entry as ThrottleEntry};
 use motcua_domain::throttle::State as ThrottleState;
+use motcua_domain::AccountId;
 use motcua_domain::{AccountStatus, Millis};
 use motcua_kernel::service::Result;
 use motcua_kernel::Core;
@@ -17,7 +18,7 @@ use motcua_store::audit;
 use motcua_store::audit::Entry as AuditEntry;
 use std::collections::HashMap;
 
-pub async fn account(core: &Core, id: i64) -> Result<Option<Account>> {
+pub async fn account(core: &Core, id: AccountId) -> Result<Option<Account>> {
     let mut c = core.store.conn().await?;
     Ok(accounts::get(&mut c, id).await?)
 }
@@ -34,20 +35,20 @@ pub async fn count_accounts(core: &Core) -> Result<i64> {
 
 /// Usernames of the accounts `ids` (those that exist), to show
 /// `account:ID` actors and targets by name.
-pub async fn usernames(core: &Core, ids: &[i64]) -> Result<HashMap<i64, String>> {
+pub async fn usernames(core: &Core, ids: &[AccountId]) -> Result<HashMap<AccountId, String>> {
     let mut c = core.store.conn().await?;
     Ok(accounts::usernames(&mut c, ids).await?)
 }
 
 /// Account ids of the usernames that exist.
-pub async fn ids_by_usernames(core: &Core, names: &[&str]) -> Result<HashMap<String, i64>> {
+pub async fn ids_by_usernames(core: &Core, names: &[&str]) -> Result<HashMap<String, AccountId>> {
     let mut c = core.store.conn().await?;
     Ok(accounts::ids_by_usernames(&mut c, names).await?)
 }
 
 /// Whether the account has a password, and whether it is still the
 /// initial one that must be replaced (R-ID-4): `(has, initial)`.
-pub async fn password_state(core: &Core, account_id: i64) -> Result<(bool, bool)> {
+pub async fn password_state(core: &Core, account_id: AccountId) -> Result<(bool, bool)> {
     let mut c = core.store.conn().await?;
     Ok(match accounts::password(&mut c, account_id).await? {
         Some(p) => (true, p.is_initial),
@@ -56,7 +57,7 @@ pub async fn password_state(core: &Core, account_id: i64) -> Result<(bool, bool)
 }
 
 /// The holder's open sessions now.
-pub async fn session_count(core: &Core, account_id: i64, now: Millis) -> Result<i64> {
+pub async fn session_count(core: &Core, account_id: AccountId, now: Millis) -> Result<i64> {
     let mut c = core.store.conn().await?;
     Ok(sessions::count_for(&mut c, account_id, now).await?)
 }
@@ -64,7 +65,7 @@ pub async fn session_count(core: &Core, account_id: i64, now: Millis) -> Result<
 /// A page of the account's activity history (R-ID-14) and the total.
 pub async fn activity(
     core: &Core,
-    account_id: i64,
+    account_id: AccountId,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<Activity>, i64)> {
@@ -72,7 +73,7 @@ pub async fn activity(
     Ok(activity::list(&mut c, account_id, limit, offset).await?)
 }
 
-pub async fn certificates(core: &Core, account_id: i64) -> Result<Vec<CertificateRow>> {
+pub async fn certificates(core: &Core, account_id: AccountId) -> Result<Vec<CertificateRow>> {
     let mut c = core.store.conn().await?;
     Ok(crate::store::credentials::certificates_of(&mut c, account_id).await?)
 }
@@ -80,7 +81,7 @@ pub async fn certificates(core: &Core, account_id: i64) -> Result<Vec<Certificat
 /// What the holder agreed to reuse, and the newest `limit` reuses.
 pub async fn consents(
     core: &Core,
-    account_id: i64,
+    account_id: AccountId,
     limit: i64,
 ) -> Result<(Vec<String>, Vec<Reuse>)> {
     let mut c = core.store.conn().await?;
@@ -150,7 +151,7 @@ pub struct Review {
     pub audit: Vec<AuditEntry>,
 }
 
-pub async fn review(core: &Core, id: i64, now: Millis) -> Result<Option<Review>> {
+pub async fn review(core: &Core, id: AccountId, now: Millis) -> Result<Option<Review>> {
     let mut c = core.store.conn().await?;
     let Some(a) = accounts::get(&mut c, id).await? else {
         return Ok(None);

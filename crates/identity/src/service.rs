@@ -8,6 +8,7 @@ use crate::IdentityContext;
 use motcua_domain::account::{parse_full_name, AccountStatus};
 use motcua_domain::throttle::{self, Decision, Policy};
 use motcua_domain::token::{random_token, sha256_hex};
+use motcua_domain::AccountId;
 use motcua_domain::{
     password, AuthMethod, Email, Millis, PersonalId, Role, TaxCode, Username, DAY, MINUTE,
 };
@@ -16,7 +17,7 @@ use motcua_store::{audit, jobs, AnyConnection, StoreError};
 
 pub use motcua_kernel::service::{queue_mail, Origin, Result, ServiceError};
 
-pub fn account_target(id: i64) -> String {
+pub fn account_target(id: AccountId) -> String {
     format!("account:{id}")
 }
 
@@ -146,7 +147,7 @@ pub async fn insert_account(
     origin: &Origin,
     p: &PreparedAccount,
     now: Millis,
-) -> Result<i64> {
+) -> Result<AccountId> {
     let id = match accounts::create(c, &p.new, now).await {
         Ok(id) => id,
         Err(StoreError::Conflict(_)) => return Err(ServiceError::Conflict("error.username_taken")),
@@ -178,7 +179,7 @@ pub async fn create_account(
     state: &IdentityContext,
     origin: &Origin,
     input: NewAccountInput,
-) -> Result<(i64, String)> {
+) -> Result<(AccountId, String)> {
     let p = prepare_account(state, input).await?;
     let now = state.now();
     let mut tx = state.store.begin().await?;
@@ -193,7 +194,7 @@ pub enum LoginOutcome {
     /// Logged in; the new session's cookie token.
     Success {
         token: String,
-        account_id: i64,
+        account_id: AccountId,
         must_change_password: bool,
     },
     Invalid,
@@ -352,7 +353,7 @@ pub async fn login_password(
 /// session it replaces (see [`open_session_as`]).
 #[derive(Debug, Clone)]
 pub struct SessionSpec {
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub method: AuthMethod,
     /// The assurance level of `method` in the operator's mapping.
     pub level: u8,
@@ -368,7 +369,7 @@ impl SessionSpec {
     pub fn new(
         state: &IdentityContext,
         origin: &Origin,
-        account_id: i64,
+        account_id: AccountId,
         method: AuthMethod,
         old_session: Option<&str>,
         kind: &'static str,
@@ -392,7 +393,7 @@ pub async fn open_session(
     tx: &mut AnyConnection,
     state: &IdentityContext,
     origin: &Origin,
-    account_id: i64,
+    account_id: AccountId,
     method: AuthMethod,
     old_session: Option<&str>,
     kind: &'static str,
@@ -599,7 +600,7 @@ pub async fn resume_session(
 pub async fn logout(
     state: &IdentityContext,
     origin: &Origin,
-    account_id: i64,
+    account_id: AccountId,
     token: &str,
 ) -> Result<()> {
     let now = state.now();
@@ -635,7 +636,7 @@ pub async fn logout(
 pub async fn logout_everywhere(
     state: &IdentityContext,
     origin: &Origin,
-    account_id: i64,
+    account_id: AccountId,
 ) -> Result<u64> {
     let now = state.now();
     let mut tx = state.store.begin().await?;
@@ -673,7 +674,7 @@ pub async fn logout_everywhere(
 async fn record_password_event(
     tx: &mut AnyConnection,
     origin: &Origin,
-    account_id: i64,
+    account_id: AccountId,
     kind: &str,
     action: &str,
     now: Millis,
@@ -1024,7 +1025,7 @@ fn check_reason(reason: &str) -> Result<String> {
 pub async fn lock_account(
     state: &IdentityContext,
     origin: &Origin,
-    account_id: i64,
+    account_id: AccountId,
     reason: &str,
 ) -> Result<()> {
     let now = state.now();
@@ -1112,7 +1113,7 @@ pub async fn lock_in_tx(
 pub async fn unlock_account(
     state: &IdentityContext,
     origin: &Origin,
-    account_id: i64,
+    account_id: AccountId,
     reason: &str,
 ) -> Result<()> {
     let now = state.now();
@@ -1172,7 +1173,7 @@ pub async fn unlock_in_tx(
     c: &mut AnyConnection,
     state: &IdentityContext,
     origin: &Origin,
-    account_id: i64,
+    account_id: AccountId,
     reason: &str,
     action: &str,
     detail: serde_json::Value,
@@ -1332,7 +1333,7 @@ pub async fn requeue_job(state: &IdentityContext, origin: &Origin, job_id: i64) 
 pub async fn set_locale(
     state: &IdentityContext,
     origin: &Origin,
-    account_id: i64,
+    account_id: AccountId,
     locale: Locale,
 ) -> Result<()> {
     let now = state.now();
@@ -1367,7 +1368,7 @@ pub struct AccountUpdate {
 pub async fn update_account(
     state: &IdentityContext,
     origin: &Origin,
-    account_id: i64,
+    account_id: AccountId,
     u: &AccountUpdate,
 ) -> Result<bool> {
     let full_name = parse_full_name(&u.full_name)?;

@@ -9,6 +9,7 @@ use crate::IdentityContext;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use motcua_domain::token::random_token;
+use motcua_domain::AccountId;
 use motcua_domain::{AuthMethod, SECOND};
 use motcua_pki::challenge::Purpose;
 use motcua_pki::mss::{MssOutcome, PendingSignature};
@@ -53,7 +54,7 @@ pub async fn start(
     purpose: Purpose,
     next: &str,
     phone: &str,
-    account_id: Option<i64>,
+    account_id: Option<AccountId>,
 ) -> Result<String, SimError> {
     let client = state.identity.sim.as_ref().ok_or(SimError::Disabled)?;
     let msisdn = motcua_pki::mss::normalize_msisdn(phone).map_err(|_| SimError::BadNumber)?;
@@ -124,7 +125,7 @@ pub async fn poll(
     state: &IdentityContext,
     binding_hash: &str,
     id: &str,
-    viewer: Option<i64>,
+    viewer: Option<AccountId>,
 ) -> Result<Progress, SimError> {
     let client = state.identity.sim.as_ref().ok_or(SimError::Disabled)?;
     let now = state.now();

@@ -21,6 +21,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64_URL;
 use base64::Engine;
 use motcua_domain::token::{random_token, sha256_hex};
+use motcua_domain::AccountId;
 use motcua_domain::CertificateStatus;
 use motcua_domain::{AccountStatus, AuthMethod, Millis, Role, MINUTE};
 use motcua_pki::challenge::{Challenge, ChallengeError, Purpose};
@@ -108,7 +109,7 @@ fn challenge_mac(
     ch: &Challenge,
     method: AuthMethod,
     binding_hash: &str,
-    account_id: Option<i64>,
+    account_id: Option<AccountId>,
 ) -> String {
     use hmac::{Hmac, Mac};
     let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(&state.config.secret_key) else {
@@ -136,7 +137,7 @@ pub fn issue_challenge(
     binding_hash: &str,
     purpose: Purpose,
     method: AuthMethod,
-    account_id: Option<i64>,
+    account_id: Option<AccountId>,
 ) -> Challenge {
     let now = state.now();
     let mut ch = Challenge::new(
@@ -178,7 +179,7 @@ pub async fn verify_signed(
     binding_hash: &str,
     purpose: Purpose,
     method: AuthMethod,
-    account_id: Option<i64>,
+    account_id: Option<AccountId>,
     signed: &SignedChallenge,
     defer_spend: bool,
 ) -> Result<Verified, TokenError> {
@@ -269,7 +270,7 @@ pub async fn login_with_certificate(
     origin: &Origin,
     v: &Verified,
     old_session: Option<&str>,
-) -> Result<(String, i64), TokenError> {
+) -> Result<(String, AccountId), TokenError> {
     let now = state.now();
     let leaf = v.chain.leaf();
     // The binding and the account's status are read before the write
@@ -516,7 +517,7 @@ pub async fn accept_terms_pending(
 pub async fn remove_certificate(
     core: &motcua_kernel::Core,
     origin: &Origin,
-    account_id: i64,
+    account_id: AccountId,
     certificate_id: i64,
     now: Millis,
 ) -> Result<bool, ServiceError> {
@@ -550,7 +551,7 @@ pub async fn complete_signup(
     signup: &Signup,
     prefill: &Prefill,
     old_session: Option<&str>,
-) -> Result<(String, i64), TokenError> {
+) -> Result<(String, AccountId), TokenError> {
     let now = state.now();
     let der = signup
         .cert_der
@@ -676,7 +677,7 @@ pub async fn complete_signup(
 pub async fn step_up(
     state: &IdentityContext,
     origin: &Origin,
-    account_id: i64,
+    account_id: AccountId,
     old_session: &str,
     v: &Verified,
 ) -> Result<String, TokenError> {
@@ -722,7 +723,7 @@ pub async fn step_up(
 async fn bind_certificate(
     tx: &mut AnyConnection,
     origin: &Origin,
-    account_id: i64,
+    account_id: AccountId,
     cert: &motcua_pki::Certificate,
     (identity_kind, identity_value): (&str, &str),
     via: &str,
@@ -777,7 +778,7 @@ async fn bind_certificate(
 pub async fn add_certificate(
     state: &IdentityContext,
     origin: &Origin,
-    account_id: i64,
+    account_id: AccountId,
     v: &Verified,
 ) -> Result<i64, TokenError> {
     let mut tx = state.store.begin().await?;
@@ -794,7 +795,7 @@ pub async fn add_certificate(
 pub async fn enrol_certificate(
     tx: &mut AnyConnection,
     origin: &Origin,
-    account_id: i64,
+    account_id: AccountId,
     cert: &motcua_pki::Certificate,
     now: Millis,
 ) -> Result<i64, TokenError> {
@@ -815,7 +816,7 @@ pub async fn enrol_certificate(
 async fn add_certificate_in(
     tx: &mut AnyConnection,
     origin: &Origin,
-    account_id: i64,
+    account_id: AccountId,
     v: &Verified,
     now: Millis,
 ) -> Result<i64, TokenError> {

@@ -25,6 +25,7 @@
 use crate::store::lifecycle::{self as store, NewRequest, Request};
 use crate::NswContext;
 use motcua_domain::clock::{format_vn, from_vn_datetime, vn_datetime};
+use motcua_domain::AccountId;
 use motcua_domain::{AccountStatus, LifecycleStatus, Millis, Role, DAY};
 use motcua_identity::directory::{self, Account, NewActivity};
 use motcua_identity::service::{self, Origin, ServiceError};
@@ -116,7 +117,7 @@ fn add_years(at: Millis, years: i32) -> Millis {
     from_vn_datetime(PrimitiveDateTime::new(nd, dt.time()))
 }
 
-fn account_origin(origin: &Origin, account_id: i64) -> Origin {
+fn account_origin(origin: &Origin, account_id: AccountId) -> Origin {
     let mut o = origin.clone();
     o.audit.actor = service::account_target(account_id);
     o
@@ -169,7 +170,7 @@ fn kind_key(kind: &str) -> String {
 async fn record_activity(
     c: &mut AnyConnection,
     origin: &Origin,
-    account_id: i64,
+    account_id: AccountId,
     kind: &str,
     detail: &str,
     now: Millis,
@@ -239,7 +240,7 @@ async fn create_request(
 
 async fn ensure_none_open(
     c: &mut AnyConnection,
-    account_id: i64,
+    account_id: AccountId,
     kind: &str,
 ) -> Result<(), ServiceError> {
     if store::open_of_kind(c, account_id, kind).await?.is_some() {
@@ -424,7 +425,7 @@ pub struct MinistryNotice {
 
 async fn account_for_operator(
     c: &mut AnyConnection,
-    account_id: i64,
+    account_id: AccountId,
 ) -> Result<Account, ServiceError> {
     match directory::account(c, account_id).await? {
         None => Err(ServiceError::NotFound),
@@ -441,7 +442,7 @@ async fn account_for_operator(
 pub async fn record_ministry_notice(
     state: &NswContext,
     origin: &Origin,
-    account_id: i64,
+    account_id: AccountId,
     n: &MinistryNotice,
 ) -> Result<i64, ServiceError> {
     let ministry = clean(&n.ministry, 200);
@@ -499,7 +500,7 @@ pub async fn record_ministry_notice(
 pub async fn record_reactivation(
     state: &NswContext,
     origin: &Origin,
-    account_id: i64,
+    account_id: AccountId,
     reason: &str,
 ) -> Result<i64, ServiceError> {
     let reason = required_reason(reason)?;
@@ -971,7 +972,7 @@ async fn inactivity(
 /// An account's requests, newest first.
 pub async fn for_account(
     state: &NswContext,
-    account_id: i64,
+    account_id: AccountId,
 ) -> Result<Vec<Request>, ServiceError> {
     let mut c = state.store.conn().await?;
     let requests = store::for_account(&mut c, account_id).await?;
@@ -1146,7 +1147,7 @@ pub(crate) async fn with_usernames(
     c: &mut AnyConnection,
     mut requests: Vec<Request>,
 ) -> Result<Vec<Request>, StoreError> {
-    let mut ids: Vec<i64> = requests.iter().map(|r| r.account_id).collect();
+    let mut ids: Vec<AccountId> = requests.iter().map(|r| r.account_id).collect();
     ids.sort_unstable();
     ids.dedup();
     let names = directory::usernames(c, &ids).await?;

@@ -22,6 +22,7 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use motcua_domain::account::parse_full_name;
 use motcua_domain::text::fold;
+use motcua_domain::AccountId;
 use motcua_domain::{Email, Millis, ProvisioningStatus, Role, Username, DAY};
 use motcua_identity::directory::{self, Account};
 use motcua_identity::service::{self, NewAccountInput, Origin, ServiceError};
@@ -474,7 +475,7 @@ pub async fn add_manager(
     origin: &Origin,
     ministry_id: i64,
     username: &str,
-) -> Result<i64, ServiceError> {
+) -> Result<AccountId, ServiceError> {
     let now = state.now();
     let mut tx = state.store.begin().await?;
     ministry_or_404(&mut tx, ministry_id).await?;
@@ -510,7 +511,7 @@ pub async fn remove_manager(
     state: &NswContext,
     origin: &Origin,
     ministry_id: i64,
-    account_id: i64,
+    account_id: AccountId,
 ) -> Result<(), ServiceError> {
     let now = state.now();
     let mut tx = state.store.begin().await?;

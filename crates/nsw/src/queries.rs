@@ -7,6 +7,7 @@ use crate::store::provisioning::{
     self, Function, LegalBasis, Manager, Ministry, Person, Request as ProvisioningRequest, WorkUnit,
 };
 use crate::store::registrations::{self, Registration};
+use motcua_domain::AccountId;
 use motcua_domain::{ProvisioningStatus, RegistrationStatus};
 use motcua_identity::directory::{self, Account};
 use motcua_kernel::blobs::{self, Attachment};
@@ -75,7 +76,7 @@ pub async fn lifecycle_request(core: &Core, id: i64) -> Result<Option<lifecycle:
 /// An account and the lifecycle requests about it.
 pub async fn account_requests(
     core: &Core,
-    account_id: i64,
+    account_id: AccountId,
 ) -> Result<Option<(Account, Vec<lifecycle::Request>)>> {
     let mut c = core.store.conn().await?;
     let Some(a) = directory::account(&mut c, account_id).await? else {

@@ -4,6 +4,7 @@
 //! states. This module's messages are in [`MESSAGES`].
 use crate::i18n::Catalog;
 use motcua_domain::assurance::{AssuranceLevel, AssurancePolicy};
+use motcua_domain::AccountId;
 use motcua_mail::Locale;
 use std::collections::HashMap;
 
@@ -71,11 +72,11 @@ pub struct Party {
 }
 
 /// The account id in `account:ID`.
-pub fn account_id(s: &str) -> Option<i64> {
+pub fn account_id(s: &str) -> Option<AccountId> {
     s.strip_prefix("account:")?.parse().ok()
 }
 
-pub fn party(cat: &Catalog, locale: Locale, s: &str, names: &HashMap<i64, String>) -> Party {
+pub fn party(cat: &Catalog, locale: Locale, s: &str, names: &HashMap<AccountId, String>) -> Party {
     if let Some(id) = account_id(s) {
         return Party {
             text: names.get(&id).cloned().unwrap_or_else(|| s.to_string()),

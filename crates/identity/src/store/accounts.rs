@@ -1,6 +1,7 @@
 //! Accounts, their roles and password credentials.
 use motcua_domain::account::AccountStatus;
 use motcua_domain::text::fold;
+use motcua_domain::AccountId;
 use motcua_domain::{Millis, Role};
 use motcua_store::{conflict, like_escape, Result, StoreError};
 use sqlx::any::AnyRow;
@@ -8,7 +9,7 @@ use sqlx::{AnyConnection, Row};
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Account {
-    pub id: i64,
+    pub id: AccountId,
     pub username: String,
     pub full_name: String,
     pub email: Option<String>,
@@ -88,9 +89,9 @@ async fn load_roles(c: &mut AnyConnection, a: &mut Account) -> Result<()> {
 /// Creates an account. The username is stored trimmed and lower-cased,
 /// the form [`by_username`] looks up, so that lookups are case-insensitive
 /// and "An" and "an" cannot both exist.
-pub async fn create(c: &mut AnyConnection, a: &NewAccount, now: Millis) -> Result<i64> {
+pub async fn create(c: &mut AnyConnection, a: &NewAccount, now: Millis) -> Result<AccountId> {
     let username = a.username.trim().to_lowercase();
-    let id: i64 = sqlx::query_scalar(
+    let id: AccountId = sqlx::query_scalar(
         "INSERT INTO accounts (username, full_name, email, phone, tax_code, personal_id, status, locale, search_text, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $8, $9, $9) RETURNING id",
     )
@@ -116,7 +117,7 @@ pub async fn create(c: &mut AnyConnection, a: &NewAccount, now: Millis) -> Resul
     Ok(id)
 }
 
-pub async fn get(c: &mut AnyConnection, id: i64) -> Result<Option<Account>> {
+pub async fn get(c: &mut AnyConnection, id: AccountId) -> Result<Option<Account>> {
     let sql = format!("SELECT {COLS} FROM accounts WHERE id = $1");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(id)
@@ -139,7 +140,7 @@ pub async fn by_username(c: &mut AnyConnection, username: &str) -> Result<Option
 pub async fn ids_by_usernames(
     c: &mut AnyConnection,
     names: &[&str],
-) -> Result<std::collections::HashMap<String, i64>> {
+) -> Result<std::collections::HashMap<String, AccountId>> {
     let mut out = std::collections::HashMap::new();
     for chunk in names.chunks(100) {
         let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
@@ -250,7 +251,7 @@ pub async fn search(c: &mut AnyConnection, query: &str, limit: i64, offset: i64)
 
 pub async fn set_status(
     c: &mut AnyConnection,
-    id: i64,
+    id: AccountId,
     status: AccountStatus,
     reason: Option<&str>,
     now: Millis,
@@ -271,7 +272,12 @@ pub async fn set_status(
     Ok(())
 }
 
-pub async fn set_locale(c: &mut AnyConnection, id: i64, locale: &str, now: Millis) -> Result<()> {
+pub async fn set_locale(
+    c: &mut AnyConnection,
+    id: AccountId,
+    locale: &str,
+    now: Millis,
+) -> Result<()> {
     sqlx::query("UPDATE accounts SET locale = $1, updated_at = $2 WHERE id = $3")
         .bind(locale)
         .bind(now)
@@ -314,7 +320,7 @@ pub struct PasswordCredential {
 
 pub async fn password(
     c: &mut AnyConnection,
-    account_id: i64,
+    account_id: AccountId,
 ) -> Result<Option<PasswordCredential>> {
     let row = sqlx::query("SELECT hash, is_initial, expires_at, changed_at FROM password_credentials WHERE account_id = $1")
         .bind(account_id)
@@ -335,7 +341,7 @@ pub async fn password(
 /// expiry and must be changed at first login (R-ID-4).
 pub async fn set_password(
     c: &mut AnyConnection,
-    account_id: i64,
+    account_id: AccountId,
     hash: &str,
     initial_expires_at: Option<Millis>,
     now: Millis,
@@ -359,7 +365,7 @@ pub async fn set_password(
 /// tax code and personal ID never change).
 pub async fn update_profile(
     c: &mut AnyConnection,
-    id: i64,
+    id: AccountId,
     full_name: &str,
     email: Option<&str>,
     phone: Option<&str>,
@@ -405,7 +411,7 @@ pub async fn update_profile(
 }
 
 /// Gives the account a role (no-op if it has it).
-pub async fn add_role(c: &mut AnyConnection, account_id: i64, role: Role) -> Result<()> {
+pub async fn add_role(c: &mut AnyConnection, account_id: AccountId, role: Role) -> Result<()> {
     sqlx::query(
         "INSERT INTO account_roles (account_id, role) VALUES ($1, $2) ON CONFLICT (account_id, role) DO NOTHING",
     )
@@ -416,7 +422,7 @@ pub async fn add_role(c: &mut AnyConnection, account_id: i64, role: Role) -> Res
     Ok(())
 }
 
-pub async fn remove_role(c: &mut AnyConnection, account_id: i64, role: Role) -> Result<()> {
+pub async fn remove_role(c: &mut AnyConnection, account_id: AccountId, role: Role) -> Result<()> {
     sqlx::query("DELETE FROM account_roles WHERE account_id = $1 AND role = $2")
         .bind(account_id)
         .bind(role.as_str())
@@ -429,7 +435,7 @@ pub async fn remove_role(c: &mut AnyConnection, account_id: i64, role: Role) -> 
 /// notice that gives it, not from the grant).
 pub async fn renew_initial_expiry(
     c: &mut AnyConnection,
-    account_id: i64,
+    account_id: AccountId,
     expires_at: Millis,
 ) -> Result<()> {
     sqlx::query(
@@ -467,7 +473,7 @@ pub async fn unused_since(
     c: &mut AnyConnection,
     threshold: Millis,
     limit: i64,
-) -> Result<Vec<(i64, Millis)>> {
+) -> Result<Vec<(AccountId, Millis)>> {
     let rows = sqlx::query(
         "SELECT id, last_use FROM (SELECT a.id AS id, COALESCE((SELECT MAX(v.at) FROM activity v WHERE v.account_id = a.id AND v.kind = 'login'), a.created_at) AS last_use \
          FROM accounts a WHERE a.status = 'active' AND NOT EXISTS (SELECT 1 FROM account_roles r WHERE r.account_id = a.id AND r.role = 'operator')) t \
@@ -486,8 +492,8 @@ pub async fn unused_since(
 /// show `account:ID` actors and targets by name.
 pub async fn usernames(
     c: &mut AnyConnection,
-    ids: &[i64],
-) -> Result<std::collections::HashMap<i64, String>> {
+    ids: &[AccountId],
+) -> Result<std::collections::HashMap<AccountId, String>> {
     let mut out = std::collections::HashMap::new();
     for chunk in ids.chunks(100) {
         let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();

@@ -1,5 +1,6 @@
 //! What was done with an account, as its holder sees it (R-ID-14), and the
 //! holder's reports of unauthorized use.
+use motcua_domain::AccountId;
 use motcua_domain::Millis;
 use motcua_store::Result;
 use sqlx::{AnyConnection, Row};
@@ -7,7 +8,7 @@ use sqlx::{AnyConnection, Row};
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Activity {
     pub id: i64,
-    pub account_id: i64,
+    pub account_id: AccountId,
     /// login, login_failed, logout, logout_all, password_changed,
     /// password_reset, locked, unlocked, throttle_locked, compromise_reported
     pub kind: String,
@@ -19,7 +20,7 @@ pub struct Activity {
 }
 
 pub struct NewActivity<'a> {
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub kind: &'a str,
     pub method: Option<&'a str>,
     pub ip: &'a str,
@@ -44,7 +45,7 @@ pub async fn record(c: &mut AnyConnection, a: &NewActivity<'_>, now: Millis) -> 
 /// Newest first.
 pub async fn list(
     c: &mut AnyConnection,
-    account_id: i64,
+    account_id: AccountId,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<Activity>, i64)> {
@@ -81,7 +82,7 @@ pub async fn list(
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CompromiseReport {
     pub id: i64,
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub username: String,
     pub note: String,
     pub ip: String,
@@ -92,7 +93,7 @@ pub struct CompromiseReport {
 
 pub async fn report_compromise(
     c: &mut AnyConnection,
-    account_id: i64,
+    account_id: AccountId,
     note: &str,
     ip: &str,
     now: Millis,
@@ -152,7 +153,7 @@ pub async fn mark_report_handled(
     c: &mut AnyConnection,
     id: i64,
     now: Millis,
-) -> Result<Option<i64>> {
+) -> Result<Option<AccountId>> {
     Ok(sqlx::query_scalar(
         "UPDATE compromise_reports SET handled_at = $1 WHERE id = $2 AND handled_at IS NULL RETURNING account_id",
     )

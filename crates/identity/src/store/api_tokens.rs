@@ -1,6 +1,7 @@
 //! Personal API tokens (migration 0011): bearer tokens a holder makes for
 //! their own software, with scopes, and the method and assurance level of
 //! the login that made them. Only the SHA-256 of a token is stored.
+use motcua_domain::AccountId;
 use motcua_domain::Millis;
 use motcua_store::Result;
 use sqlx::any::AnyRow;
@@ -9,7 +10,7 @@ use sqlx::{AnyConnection, Row};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiToken {
     pub id: i64,
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub name: String,
     pub token_hash: String,
     /// Space-separated scope names.
@@ -79,7 +80,7 @@ pub async fn by_hash(c: &mut AnyConnection, token_hash: &str) -> Result<Option<A
 }
 
 /// An account's tokens, newest first.
-pub async fn of_account(c: &mut AnyConnection, account_id: i64) -> Result<Vec<ApiToken>> {
+pub async fn of_account(c: &mut AnyConnection, account_id: AccountId) -> Result<Vec<ApiToken>> {
     let sql = format!("SELECT {COLS} FROM api_tokens WHERE account_id = $1 ORDER BY id DESC");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(account_id)
@@ -89,7 +90,12 @@ pub async fn of_account(c: &mut AnyConnection, account_id: i64) -> Result<Vec<Ap
 }
 
 /// Revokes one of the account's tokens; false if there is none to revoke.
-pub async fn revoke(c: &mut AnyConnection, account_id: i64, id: i64, now: Millis) -> Result<bool> {
+pub async fn revoke(
+    c: &mut AnyConnection,
+    account_id: AccountId,
+    id: i64,
+    now: Millis,
+) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND account_id = $3 AND revoked_at IS NULL",
     )

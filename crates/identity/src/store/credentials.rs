@@ -1,6 +1,7 @@
 //! Digital identity records (migration 0006, identity's tables): certificates bound to
 //! accounts, signing challenges, captchas and strong-method sign-ups.
 use motcua_domain::account::AccountStatus;
+use motcua_domain::AccountId;
 use motcua_domain::{CertificateStatus, Millis, SignupStatus, SimStatus};
 use motcua_store::{conflict, Result, StoreError};
 use sqlx::any::AnyRow;
@@ -16,7 +17,7 @@ pub struct ChallengeRow {
     pub origin: String,
     pub method: String,
     pub binding_hash: String,
-    pub account_id: Option<i64>,
+    pub account_id: Option<AccountId>,
     pub created_at: Millis,
     pub expires_at: Millis,
 }
@@ -77,7 +78,7 @@ pub async fn purge_expired(c: &mut AnyConnection, before: Millis) -> Result<u64>
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertificateRow {
     pub id: i64,
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub issuer_dn: String,
     pub serial_hex: String,
     pub subject_dn: String,
@@ -163,7 +164,7 @@ pub async fn find_certificate(
 /// and key hash, and the account's status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoginBinding {
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub status: CertificateStatus,
     pub spki_sha256: String,
     pub account_status: AccountStatus,
@@ -197,7 +198,7 @@ pub async fn login_binding(
 /// Active certificates of an account, newest first.
 pub async fn certificates_of(
     c: &mut AnyConnection,
-    account_id: i64,
+    account_id: AccountId,
 ) -> Result<Vec<CertificateRow>> {
     let sql = format!(
         "SELECT {CERT_COLS} FROM account_certificates WHERE account_id = $1 AND status = 'active' ORDER BY not_after DESC, id DESC"
@@ -215,7 +216,7 @@ pub async fn accounts_with_identity(
     c: &mut AnyConnection,
     identity_kind: &str,
     identity_value: &str,
-) -> Result<Vec<i64>> {
+) -> Result<Vec<AccountId>> {
     let rows = sqlx::query(
         "SELECT DISTINCT account_id FROM account_certificates WHERE identity_kind = $1 AND identity_value = $2 AND status = 'active' ORDER BY account_id",
     )
@@ -230,7 +231,7 @@ pub async fn accounts_with_identity(
 pub async fn remove_certificate(
     c: &mut AnyConnection,
     id: i64,
-    account_id: i64,
+    account_id: AccountId,
     now: Millis,
 ) -> Result<bool> {
     let n = sqlx::query(
@@ -311,7 +312,7 @@ pub struct Signup {
     pub created_at: Millis,
     pub expires_at: Millis,
     pub status: SignupStatus,
-    pub account_id: Option<i64>,
+    pub account_id: Option<AccountId>,
 }
 
 const SIGNUP_COLS: &str = "id, method, kind, identity_kind, identity_value, prefill, cert_der, email, code_hash, attempts, binding_hash, created_at, expires_at, status, account_id";
@@ -417,7 +418,7 @@ pub async fn signup_wrong_code(c: &mut AnyConnection, id: &str) -> Result<i64> {
 }
 
 /// Closes the sign-up once (true for the one caller that did).
-pub async fn signup_done(c: &mut AnyConnection, id: &str, account_id: i64) -> Result<bool> {
+pub async fn signup_done(c: &mut AnyConnection, id: &str, account_id: AccountId) -> Result<bool> {
     let n = sqlx::query(
         "UPDATE identity_signups SET status = 'done', account_id = $1 WHERE id = $2 AND status <> 'done'",
     )
@@ -582,7 +583,7 @@ pub async fn eid_account(
     c: &mut AnyConnection,
     issuer: &str,
     subject: &str,
-) -> Result<Option<i64>> {
+) -> Result<Option<AccountId>> {
     let row = sqlx::query("SELECT account_id FROM eid_links WHERE issuer = $1 AND subject = $2")
         .bind(issuer)
         .bind(subject)
@@ -597,7 +598,7 @@ pub async fn eid_account(
 /// Links an e-ID to an account (an e-ID links to one account only).
 pub async fn link_eid(
     c: &mut AnyConnection,
-    account_id: i64,
+    account_id: AccountId,
     issuer: &str,
     subject: &str,
     method: &str,
@@ -625,7 +626,7 @@ pub async fn link_eid(
 pub struct EidLinkRequest {
     /// SHA-256 of the secret in the browser's cookie.
     pub id_hash: String,
-    pub account_id: i64,
+    pub account_id: AccountId,
     /// eid_l1, eid_l2.
     pub method: String,
     /// JSON of the e-ID's claims.

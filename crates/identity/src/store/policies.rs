@@ -2,6 +2,7 @@
 //! 0013): one row per document and version accepted. A sign-up accepts
 //! before its account exists; its rows carry a `pending_ref` (e.g.
 //! `registration:12`) until [`claim`] gives them the new account.
+use motcua_domain::AccountId;
 use motcua_domain::Millis;
 use motcua_store::Result;
 use sqlx::{AnyConnection, Row};
@@ -9,7 +10,7 @@ use sqlx::{AnyConnection, Row};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Acceptance {
     pub id: i64,
-    pub account_id: Option<i64>,
+    pub account_id: Option<AccountId>,
     pub pending_ref: Option<String>,
     /// `terms` or `privacy`.
     pub document: String,
@@ -22,7 +23,7 @@ pub struct Acceptance {
 /// for a sign-up whose account does not exist yet.
 pub async fn record(
     c: &mut AnyConnection,
-    account_id: Option<i64>,
+    account_id: Option<AccountId>,
     pending_ref: Option<&str>,
     document: &str,
     version: &str,
@@ -46,7 +47,7 @@ pub async fn record(
 
 /// Gives the acceptances recorded for a sign-up to the account it
 /// created; returns how many rows moved.
-pub async fn claim(c: &mut AnyConnection, pending_ref: &str, account_id: i64) -> Result<u64> {
+pub async fn claim(c: &mut AnyConnection, pending_ref: &str, account_id: AccountId) -> Result<u64> {
     let r = sqlx::query(
         "UPDATE policy_acceptances SET account_id = $1, pending_ref = NULL \
          WHERE pending_ref = $2 AND account_id IS NULL",
@@ -73,7 +74,7 @@ fn row(r: &sqlx::any::AnyRow) -> Result<Acceptance> {
 const COLS: &str = "id, account_id, pending_ref, document, version, accepted_at, ip";
 
 /// An account's acceptances, oldest first.
-pub async fn for_account(c: &mut AnyConnection, account_id: i64) -> Result<Vec<Acceptance>> {
+pub async fn for_account(c: &mut AnyConnection, account_id: AccountId) -> Result<Vec<Acceptance>> {
     let sql = format!("SELECT {COLS} FROM policy_acceptances WHERE account_id = $1 ORDER BY id");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(account_id)

@@ -1,5 +1,6 @@
 //! What the portal holds about a holder and from where, consents to reuse
 //! it, and the reuse log (migration 0007, R-ID-15).
+use motcua_domain::AccountId;
 use motcua_domain::Millis;
 use motcua_store::Result;
 use sqlx::{AnyConnection, Row};
@@ -14,7 +15,7 @@ pub struct Attribute {
 }
 
 /// Records (or replaces) what `source` says of `attr`.
-pub async fn record(c: &mut AnyConnection, account_id: i64, a: &Attribute) -> Result<()> {
+pub async fn record(c: &mut AnyConnection, account_id: AccountId, a: &Attribute) -> Result<()> {
     sqlx::query(
         "DELETE FROM profile_attributes WHERE account_id = $1 AND attr = $2 AND source = $3",
     )
@@ -37,7 +38,7 @@ pub async fn record(c: &mut AnyConnection, account_id: i64, a: &Attribute) -> Re
     Ok(())
 }
 
-pub async fn attributes_of(c: &mut AnyConnection, account_id: i64) -> Result<Vec<Attribute>> {
+pub async fn attributes_of(c: &mut AnyConnection, account_id: AccountId) -> Result<Vec<Attribute>> {
     let rows = sqlx::query(
         "SELECT attr, source, value, source_ref, recorded_at FROM profile_attributes WHERE account_id = $1 ORDER BY attr, source",
     )
@@ -58,7 +59,7 @@ pub async fn attributes_of(c: &mut AnyConnection, account_id: i64) -> Result<Vec
 }
 
 /// Attributes with an open consent.
-pub async fn consented(c: &mut AnyConnection, account_id: i64) -> Result<Vec<String>> {
+pub async fn consented(c: &mut AnyConnection, account_id: AccountId) -> Result<Vec<String>> {
     let rows = sqlx::query(
         "SELECT DISTINCT attr FROM reuse_consents WHERE account_id = $1 AND revoked_at IS NULL ORDER BY attr",
     )
@@ -71,7 +72,7 @@ pub async fn consented(c: &mut AnyConnection, account_id: i64) -> Result<Vec<Str
 /// Grants or withdraws the consent for `attr`; returns whether it changed.
 pub async fn set_consent(
     c: &mut AnyConnection,
-    account_id: i64,
+    account_id: AccountId,
     attr: &str,
     allow: bool,
     now: Millis,
@@ -113,7 +114,7 @@ pub struct Reuse {
 }
 
 /// Appends one reuse to the log.
-pub async fn log_reuse(c: &mut AnyConnection, account_id: i64, r: &Reuse) -> Result<()> {
+pub async fn log_reuse(c: &mut AnyConnection, account_id: AccountId, r: &Reuse) -> Result<()> {
     sqlx::query(
         "INSERT INTO data_reuse_log (account_id, attrs, service, request_id, at) VALUES ($1, $2, $3, $4, $5)",
     )
@@ -128,7 +129,11 @@ pub async fn log_reuse(c: &mut AnyConnection, account_id: i64, r: &Reuse) -> Res
 }
 
 /// The newest reuses first.
-pub async fn reuse_log(c: &mut AnyConnection, account_id: i64, limit: i64) -> Result<Vec<Reuse>> {
+pub async fn reuse_log(
+    c: &mut AnyConnection,
+    account_id: AccountId,
+    limit: i64,
+) -> Result<Vec<Reuse>> {
     let rows = sqlx::query(
         "SELECT attrs, service, request_id, at FROM data_reuse_log WHERE account_id = $1 ORDER BY id DESC LIMIT $2",
     )

@@ -1,4 +1,5 @@
 //! Password-reset tokens: stored hashed, single use, short-lived.
+use motcua_domain::AccountId;
 use motcua_domain::Millis;
 use motcua_store::Result;
 use sqlx::{AnyConnection, Row};
@@ -6,7 +7,7 @@ use sqlx::{AnyConnection, Row};
 pub async fn create(
     c: &mut AnyConnection,
     token_hash: &str,
-    account_id: i64,
+    account_id: AccountId,
     now: Millis,
     expires_at: Millis,
 ) -> Result<()> {
@@ -21,7 +22,11 @@ pub async fn create(
 }
 
 /// The account a still-valid token belongs to (does not consume it).
-pub async fn peek(c: &mut AnyConnection, token_hash: &str, now: Millis) -> Result<Option<i64>> {
+pub async fn peek(
+    c: &mut AnyConnection,
+    token_hash: &str,
+    now: Millis,
+) -> Result<Option<AccountId>> {
     let row = sqlx::query("SELECT account_id FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2")
         .bind(token_hash)
         .bind(now)
@@ -34,7 +39,11 @@ pub async fn peek(c: &mut AnyConnection, token_hash: &str, now: Millis) -> Resul
 }
 
 /// Consumes the token atomically: only one caller ever gets the account.
-pub async fn consume(c: &mut AnyConnection, token_hash: &str, now: Millis) -> Result<Option<i64>> {
+pub async fn consume(
+    c: &mut AnyConnection,
+    token_hash: &str,
+    now: Millis,
+) -> Result<Option<AccountId>> {
     let row = sqlx::query(
         "UPDATE password_resets SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING account_id",
     )
@@ -49,7 +58,7 @@ pub async fn consume(c: &mut AnyConnection, token_hash: &str, now: Millis) -> Re
 }
 
 /// Invalidates every open token of an account (after a reset or a lock).
-pub async fn revoke_all(c: &mut AnyConnection, account_id: i64, now: Millis) -> Result<()> {
+pub async fn revoke_all(c: &mut AnyConnection, account_id: AccountId, now: Millis) -> Result<()> {
     sqlx::query(
         "UPDATE password_resets SET used_at = $1 WHERE account_id = $2 AND used_at IS NULL",
     )
@@ -61,7 +70,11 @@ pub async fn revoke_all(c: &mut AnyConnection, account_id: i64, now: Millis) -> 
 }
 
 /// Links created for an account since `since` (to cap reset mail).
-pub async fn recent_count(c: &mut AnyConnection, account_id: i64, since: Millis) -> Result<i64> {
+pub async fn recent_count(
+    c: &mut AnyConnection,
+    account_id: AccountId,
+    since: Millis,
+) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "SELECT COUNT(*) FROM password_resets WHERE account_id = $1 AND created_at >= $2",
     )

@@ -1,6 +1,7 @@
 //! Server-side sessions: one row per login, keyed by the SHA-256 of the
 //! cookie token (a stolen database does not yield usable cookies). Every
 //! app node sees every session.
+use motcua_domain::AccountId;
 use motcua_domain::Millis;
 use motcua_store::Result;
 use sqlx::{AnyConnection, Row};
@@ -8,7 +9,7 @@ use sqlx::{AnyConnection, Row};
 #[derive(Debug, Clone)]
 pub struct Session {
     pub id_hash: String,
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub method: String,
     pub assurance_level: i64,
     pub ip: String,
@@ -86,7 +87,7 @@ pub async fn delete(c: &mut AnyConnection, id_hash: &str) -> Result<u64> {
 }
 
 /// Ends every session of an account ("log out everywhere", lock, report).
-pub async fn delete_all(c: &mut AnyConnection, account_id: i64) -> Result<u64> {
+pub async fn delete_all(c: &mut AnyConnection, account_id: AccountId) -> Result<u64> {
     Ok(sqlx::query("DELETE FROM sessions WHERE account_id = $1")
         .bind(account_id)
         .execute(&mut *c)
@@ -94,7 +95,7 @@ pub async fn delete_all(c: &mut AnyConnection, account_id: i64) -> Result<u64> {
         .rows_affected())
 }
 
-pub async fn count_for(c: &mut AnyConnection, account_id: i64, now: Millis) -> Result<i64> {
+pub async fn count_for(c: &mut AnyConnection, account_id: AccountId, now: Millis) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "SELECT COUNT(*) FROM sessions WHERE account_id = $1 AND expires_at > $2",
     )

@@ -3,6 +3,7 @@
 //! issue #6, assertions unchanged): each test loops over a fresh migrated
 //! database per backend.
 use motcua_domain::account::AccountStatus;
+use motcua_domain::AccountId;
 use motcua_domain::{
     CertificateStatus, Millis, Role, SignupStatus, SimStatus, DAY, HOUR, MINUTE, SECOND,
 };
@@ -57,7 +58,7 @@ fn new_account(username: &str, full_name: &str) -> NewAccount {
     }
 }
 
-async fn mk_account(c: &mut AnyConnection, username: &str) -> R<i64> {
+async fn mk_account(c: &mut AnyConnection, username: &str) -> R<AccountId> {
     Ok(accounts::create(c, &new_account(username, "Người dùng thử"), NOW).await?)
 }
 
@@ -72,7 +73,12 @@ async fn search_names(c: &mut AnyConnection, q: &str) -> R<Vec<String>> {
     Ok(names)
 }
 
-fn session(id_hash: &str, account_id: i64, created_at: Millis, expires_at: Millis) -> Session {
+fn session(
+    id_hash: &str,
+    account_id: AccountId,
+    created_at: Millis,
+    expires_at: Millis,
+) -> Session {
     Session {
         id_hash: id_hash.to_string(),
         account_id,
@@ -128,7 +134,9 @@ async fn account_create_get_and_lookup() -> R {
         assert!(b.roles.is_empty(), "{tag}");
 
         assert!(
-            accounts::get(&mut c, id + other + 1000).await?.is_none(),
+            accounts::get(&mut c, AccountId::new(id.get() + other.get() + 1000))
+                .await?
+                .is_none(),
             "{tag}: unknown id"
         );
 
@@ -527,7 +535,7 @@ async fn set_status_locks_and_unlocks() -> R {
 
         match accounts::set_status(
             &mut c,
-            id + bystander + 1000,
+            AccountId::new(id.get() + bystander.get() + 1000),
             AccountStatus::Locked,
             None,
             NOW,
@@ -1017,7 +1025,7 @@ async fn challenge_racing_spends_have_one_winner() -> R {
     Ok(())
 }
 
-fn cert_row(account_id: i64, serial: &str, not_after: Millis) -> identity::CertificateRow {
+fn cert_row(account_id: AccountId, serial: &str, not_after: Millis) -> identity::CertificateRow {
     identity::CertificateRow {
         id: 0,
         account_id,
@@ -1432,7 +1440,9 @@ async fn directory_answers_other_contexts_in_their_transaction() -> R {
             "{tag}"
         );
         assert!(
-            directory::account(&mut c, 999_999).await?.is_none(),
+            directory::account(&mut c, AccountId::new(999_999))
+                .await?
+                .is_none(),
             "{tag}"
         );
         assert_eq!(
@@ -1442,18 +1452,18 @@ async fn directory_answers_other_contexts_in_their_transaction() -> R {
             Some(b),
             "{tag}"
         );
-        let names = directory::usernames(&mut c, &[a, b, 999_999]).await?;
+        let names = directory::usernames(&mut c, &[a, b, AccountId::new(999_999)]).await?;
         assert_eq!(names.len(), 2, "{tag}");
         assert_eq!(names[&a], "thumuc02", "{tag}");
         assert!(directory::usernames(&mut c, &[]).await?.is_empty(), "{tag}");
-        let many: Vec<i64> = std::iter::repeat_n(a, 150).chain([b]).collect();
+        let many: Vec<AccountId> = std::iter::repeat_n(a, 150).chain([b]).collect();
         assert_eq!(
             directory::usernames(&mut c, &many).await?.len(),
             2,
             "{tag}: chunks of 100"
         );
         assert_eq!(
-            usernames(&directory::accounts_of(&mut c, &[a, 999_999, b]).await?),
+            usernames(&directory::accounts_of(&mut c, &[a, AccountId::new(999_999), b]).await?),
             vec!["thumuc01", "thumuc02"],
             "{tag}: existing ones, by username"
         );

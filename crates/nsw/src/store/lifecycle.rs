@@ -1,5 +1,6 @@
 //! Account lifecycle requests (Decree 85/2019 Art. 11(4)–(6)) and the
 //! warnings sent before an unused account is locked.
+use motcua_domain::AccountId;
 use motcua_domain::{LifecycleStatus, Millis, Workflow};
 use motcua_store::{status, Result};
 use sqlx::any::AnyRow;
@@ -10,7 +11,7 @@ pub struct Request {
     pub id: i64,
     /// scheduled_lock, emergency_lock, reactivation, revocation
     pub kind: String,
-    pub account_id: i64,
+    pub account_id: AccountId,
     /// The account's username, for display: empty from the store, filled
     /// from identity's directory by the queries that show it.
     pub username: String,
@@ -36,7 +37,7 @@ pub struct Request {
 #[derive(Debug, Clone, Default)]
 pub struct NewRequest<'a> {
     pub kind: &'a str,
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub requested_by: &'a str,
     pub reason: &'a str,
     pub grounds: Option<&'a str>,
@@ -102,7 +103,7 @@ pub async fn get(c: &mut AnyConnection, id: i64) -> Result<Option<Request>> {
 }
 
 /// An account's requests, newest first.
-pub async fn for_account(c: &mut AnyConnection, account_id: i64) -> Result<Vec<Request>> {
+pub async fn for_account(c: &mut AnyConnection, account_id: AccountId) -> Result<Vec<Request>> {
     let sql = format!(
         "SELECT {COLS} FROM lifecycle_requests WHERE account_id = $1 ORDER BY id DESC LIMIT 200"
     );
@@ -116,7 +117,7 @@ pub async fn for_account(c: &mut AnyConnection, account_id: i64) -> Result<Vec<R
 /// The account's pending request of this kind, if any.
 pub async fn open_of_kind(
     c: &mut AnyConnection,
-    account_id: i64,
+    account_id: AccountId,
     kind: &str,
 ) -> Result<Option<Request>> {
     let sql = format!(
@@ -187,7 +188,7 @@ pub async fn close(
 /// their ids.
 pub async fn cancel_open(
     c: &mut AnyConnection,
-    account_id: i64,
+    account_id: AccountId,
     decided_by: &str,
     note: &str,
     now: Millis,
@@ -253,7 +254,7 @@ pub async fn mark_ended(c: &mut AnyConnection, id: i64, now: Millis) -> Result<b
 /// Records a warning; false (nothing recorded) if this one was already sent.
 pub async fn record_warning(
     c: &mut AnyConnection,
-    account_id: i64,
+    account_id: AccountId,
     stage: i64,
     last_use_at: Millis,
     now: Millis,
@@ -275,7 +276,7 @@ pub async fn record_warning(
 /// The earliest warning sent for this period of non-use, if any.
 pub async fn first_warning(
     c: &mut AnyConnection,
-    account_id: i64,
+    account_id: AccountId,
     last_use_at: Millis,
 ) -> Result<Option<Millis>> {
     Ok(sqlx::query_scalar(
@@ -288,7 +289,7 @@ pub async fn first_warning(
 }
 
 /// Warnings sent to an account (tests and the console): `(stage, sent_at)`.
-pub async fn warnings(c: &mut AnyConnection, account_id: i64) -> Result<Vec<(i64, Millis)>> {
+pub async fn warnings(c: &mut AnyConnection, account_id: AccountId) -> Result<Vec<(i64, Millis)>> {
     let rows = sqlx::query(
         "SELECT stage, sent_at FROM inactivity_warnings WHERE account_id = $1 ORDER BY sent_at, stage",
     )

@@ -2,6 +2,7 @@
 //! and function catalogs (operator data), legal bases with their deadlines,
 //! ministry managers, requests with their persons and the operator's
 //! decision on each, and the civil-servant accounts granted.
+use motcua_domain::AccountId;
 use motcua_domain::{Millis, ProvisioningStatus, Workflow};
 use motcua_store::{conflict, status, Backend, Result, StoreError};
 use sqlx::any::AnyRow;
@@ -316,7 +317,7 @@ pub async fn update_legal_basis(
 // ---------------------------------------------------------------------------
 
 /// The ministry whose requests this account manages, if any.
-pub async fn managed_ministry(c: &mut AnyConnection, account_id: i64) -> Result<Option<i64>> {
+pub async fn managed_ministry(c: &mut AnyConnection, account_id: AccountId) -> Result<Option<i64>> {
     Ok(
         sqlx::query_scalar("SELECT ministry_id FROM ministry_managers WHERE account_id = $1")
             .bind(account_id)
@@ -329,7 +330,7 @@ pub async fn managed_ministry(c: &mut AnyConnection, account_id: i64) -> Result<
 /// `Conflict` if it already manages one).
 pub async fn add_manager(
     c: &mut AnyConnection,
-    account_id: i64,
+    account_id: AccountId,
     ministry_id: i64,
     now: Millis,
 ) -> Result<()> {
@@ -347,7 +348,7 @@ pub async fn add_manager(
 
 pub async fn remove_manager(
     c: &mut AnyConnection,
-    account_id: i64,
+    account_id: AccountId,
     ministry_id: i64,
 ) -> Result<bool> {
     let n = sqlx::query("DELETE FROM ministry_managers WHERE account_id = $1 AND ministry_id = $2")
@@ -361,7 +362,7 @@ pub async fn remove_manager(
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Manager {
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub username: String,
     pub full_name: String,
     pub email: Option<String>,
@@ -370,7 +371,7 @@ pub struct Manager {
 
 /// The accounts managing a ministry's requests (their names and contacts
 /// come from identity's directory).
-pub async fn manager_ids(c: &mut AnyConnection, ministry_id: i64) -> Result<Vec<i64>> {
+pub async fn manager_ids(c: &mut AnyConnection, ministry_id: i64) -> Result<Vec<AccountId>> {
     let rows = sqlx::query("SELECT account_id FROM ministry_managers WHERE ministry_id = $1")
         .bind(ministry_id)
         .fetch_all(&mut *c)
@@ -398,7 +399,7 @@ pub async fn next_number(c: &mut AnyConnection, year: i64) -> Result<i64> {
 pub struct NewRequest<'a> {
     pub reference: &'a str,
     pub ministry_id: i64,
-    pub manager_account_id: i64,
+    pub manager_account_id: AccountId,
     pub legal_basis: &'a str,
     pub working_days: i64,
     /// `form`, `csv` or `xlsx`.
@@ -465,7 +466,7 @@ pub struct Request {
     pub ministry_id: i64,
     pub ministry_code: String,
     pub ministry_name: String,
-    pub manager_account_id: i64,
+    pub manager_account_id: AccountId,
     pub legal_basis: String,
     pub working_days: i64,
     pub source: String,
@@ -568,7 +569,7 @@ pub struct Person {
     /// `pending`, `granted` or `refused`.
     pub decision: String,
     pub reason: Option<String>,
-    pub account_id: Option<i64>,
+    pub account_id: Option<AccountId>,
     pub username: Option<String>,
     /// The sealed initial password, until the notice is made.
     #[serde(skip)]
@@ -627,7 +628,7 @@ pub async fn person(c: &mut AnyConnection, request_id: i64, id: i64) -> Result<O
 pub async fn grant(
     c: &mut AnyConnection,
     id: i64,
-    account_id: i64,
+    account_id: AccountId,
     username: &str,
     sealed_password: &str,
     by: &str,
@@ -701,7 +702,7 @@ pub async fn complete(
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct CivilServant {
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub ministry_id: i64,
     pub work_unit_id: Option<i64>,
     pub work_unit: String,
@@ -730,7 +731,10 @@ pub async fn add_civil_servant(c: &mut AnyConnection, s: &CivilServant, now: Mil
     Ok(())
 }
 
-pub async fn civil_servant(c: &mut AnyConnection, account_id: i64) -> Result<Option<CivilServant>> {
+pub async fn civil_servant(
+    c: &mut AnyConnection,
+    account_id: AccountId,
+) -> Result<Option<CivilServant>> {
     let r = sqlx::query(
         "SELECT account_id, ministry_id, work_unit_id, work_unit, job_title, permissions, request_id FROM civil_servants WHERE account_id = $1",
     )

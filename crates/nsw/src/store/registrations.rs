@@ -1,4 +1,5 @@
 //! Declarant registration profiles (R-ID-1…4) and their history.
+use motcua_domain::AccountId;
 use motcua_domain::{Millis, RegistrationStatus, Workflow};
 use motcua_store::{conflict, status, Result};
 use sqlx::any::AnyRow;
@@ -42,7 +43,7 @@ pub struct Registration {
     pub decision_reason: Option<String>,
     pub decided_by: Option<String>,
     pub decided_at: Option<Millis>,
-    pub account_id: Option<i64>,
+    pub account_id: Option<AccountId>,
     pub created_at: Millis,
     pub updated_at: Millis,
 }
@@ -245,7 +246,7 @@ pub struct Transition<'a> {
     pub due_at: Option<Millis>,
     pub reason: Option<&'a str>,
     pub decided_by: Option<&'a str>,
-    pub account_id: Option<i64>,
+    pub account_id: Option<AccountId>,
     /// Start a new round (resubmission after a return).
     pub next_round: bool,
 }

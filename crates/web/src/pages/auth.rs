@@ -7,6 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use motcua_domain::AccountId;
 use motcua_domain::{password, Role};
 use motcua_identity::service::{self, LoginOutcome, Origin, ServiceError};
 use serde::Deserialize;
@@ -192,7 +193,7 @@ fn hint(c: &Chrome, operator: bool) -> String {
 }
 
 /// Whether the account still has to replace its initial password.
-pub async fn must_change(state: &AppState, account_id: i64) -> Result<bool, AppError> {
+pub async fn must_change(state: &AppState, account_id: AccountId) -> Result<bool, AppError> {
     Ok(motcua_identity::queries::password_state(state, account_id)
         .await?
         .1)
@@ -210,7 +211,7 @@ pub async fn ready_user(state: &AppState, ctx: &Ctx) -> Result<(), Response> {
 }
 
 /// Whether the account has a password at all.
-async fn has_password(state: &AppState, account_id: i64) -> Result<bool, AppError> {
+async fn has_password(state: &AppState, account_id: AccountId) -> Result<bool, AppError> {
     Ok(motcua_identity::queries::password_state(state, account_id)
         .await?
         .0)

@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use motcua_domain::clock::format_vn;
+use motcua_domain::AccountId;
 use motcua_domain::{AccountStatus, JobStatus};
 use motcua_identity::queries;
 use motcua_identity::service::{self, ServiceError};
@@ -50,7 +51,7 @@ pub async fn home(State(state): State<AppState>, Operator(ctx): Operator) -> Res
 }
 
 pub struct AccountRow {
-    pub id: i64,
+    pub id: AccountId,
     pub username: String,
     pub full_name: String,
     pub email: String,
@@ -180,7 +181,7 @@ async fn audit_rows(
     c: &Chrome,
     entries: Vec<audit::Entry>,
 ) -> Result<Vec<AuditRow>, ServiceError> {
-    let mut ids: Vec<i64> = entries
+    let mut ids: Vec<AccountId> = entries
         .iter()
         .flat_map(|e| [&e.actor, &e.target])
         .filter_map(|s| crate::plain::account_id(s))
@@ -224,7 +225,12 @@ struct AccountPage {
     role_boxes: Vec<(&'static str, &'static str, bool)>,
 }
 
-async fn account_page(state: &AppState, ctx: &Ctx, id: i64, error: Option<String>) -> Response {
+async fn account_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: AccountId,
+    error: Option<String>,
+) -> Response {
     let now = state.now();
     let Some(review) = tri!(queries::review(state, id, now).await) else {
         return AppError::NotFound.into_response();
@@ -284,7 +290,7 @@ async fn account_page(state: &AppState, ctx: &Ctx, id: i64, error: Option<String
 pub async fn account(
     State(state): State<AppState>,
     Operator(ctx): Operator,
-    Path(id): Path<i64>,
+    Path(id): Path<AccountId>,
 ) -> Response {
     account_page(&state, &ctx, id, None).await
 }
@@ -298,7 +304,7 @@ pub struct ReasonForm {
 async fn after_change(
     state: &AppState,
     ctx: &Ctx,
-    id: i64,
+    id: AccountId,
     result: Result<(), ServiceError>,
 ) -> Response {
     match result {
@@ -314,7 +320,7 @@ async fn after_change(
 pub async fn lock(
     State(state): State<AppState>,
     Operator(ctx): Operator,
-    Path(id): Path<i64>,
+    Path(id): Path<AccountId>,
     Form(f): Form<ReasonForm>,
 ) -> Response {
     let r = service::lock_account(&state, &origin(&ctx), id, &f.reason).await;
@@ -324,7 +330,7 @@ pub async fn lock(
 pub async fn unlock(
     State(state): State<AppState>,
     Operator(ctx): Operator,
-    Path(id): Path<i64>,
+    Path(id): Path<AccountId>,
     Form(f): Form<ReasonForm>,
 ) -> Response {
     let r = service::unlock_account(&state, &origin(&ctx), id, &f.reason).await;
@@ -583,7 +589,7 @@ pub struct ThrottleRow {
     pub kind_key: &'static str,
     /// The login name or address, without the key's prefix.
     pub name: String,
-    pub account_id: Option<i64>,
+    pub account_id: Option<AccountId>,
     pub locked: bool,
     pub failures: i64,
     pub last: String,
@@ -668,7 +674,7 @@ pub async fn throttles(
 pub struct ReportRow {
     pub id: i64,
     pub reference: String,
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub username: String,
     pub ip: String,
     pub note: String,
@@ -766,7 +772,7 @@ pub async fn sla(State(state): State<AppState>, Operator(ctx): Operator) -> Resp
 pub async fn edit(
     State(state): State<AppState>,
     Operator(ctx): Operator,
-    Path(id): Path<i64>,
+    Path(id): Path<AccountId>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let get = |k: &str| {

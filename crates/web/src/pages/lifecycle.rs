@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use motcua_domain::clock::format_vn;
+use motcua_domain::AccountId;
 use motcua_domain::LifecycleStatus;
 use motcua_identity::service::ServiceError;
 use motcua_identity::Account;
@@ -49,7 +50,7 @@ pub struct Row {
     pub kind_key: String,
     pub status: LifecycleStatus,
     pub status_key: String,
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub username: String,
     pub requested_by: String,
     pub reason: String,
@@ -381,7 +382,12 @@ struct AccountPage {
     error: Option<&'static str>,
 }
 
-async fn account_render(state: &AppState, ctx: &Ctx, id: i64, error: Option<Refusal>) -> Response {
+async fn account_render(
+    state: &AppState,
+    ctx: &Ctx,
+    id: AccountId,
+    error: Option<Refusal>,
+) -> Response {
     let Some((a, reqs)) = tri!(motcua_nsw::queries::account_requests(state, id).await) else {
         return AppError::NotFound.into_response();
     };
@@ -415,7 +421,7 @@ async fn account_render(state: &AppState, ctx: &Ctx, id: i64, error: Option<Refu
 pub async fn account_page(
     State(state): State<AppState>,
     Operator(ctx): Operator,
-    Path(id): Path<i64>,
+    Path(id): Path<AccountId>,
 ) -> Response {
     account_render(&state, &ctx, id, None).await
 }
@@ -423,7 +429,7 @@ pub async fn account_page(
 async fn after_record(
     state: &AppState,
     ctx: &Ctx,
-    account_id: i64,
+    account_id: AccountId,
     r: Result<i64, ServiceError>,
 ) -> Response {
     match r {
@@ -438,7 +444,7 @@ async fn after_record(
 pub async fn ministry_notice(
     State(state): State<AppState>,
     Operator(ctx): Operator,
-    Path(id): Path<i64>,
+    Path(id): Path<AccountId>,
     Form(f): Form<MinistryNotice>,
 ) -> Response {
     let r = lc::record_ministry_notice(&state, &origin(&ctx), id, &f).await;
@@ -454,7 +460,7 @@ pub struct ReactivationForm {
 pub async fn reactivation(
     State(state): State<AppState>,
     Operator(ctx): Operator,
-    Path(id): Path<i64>,
+    Path(id): Path<AccountId>,
     Form(f): Form<ReactivationForm>,
 ) -> Response {
     let r = lc::record_reactivation(&state, &origin(&ctx), id, &f.reason).await;

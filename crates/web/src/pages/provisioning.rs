@@ -17,6 +17,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use motcua_domain::clock::format_vn;
+use motcua_domain::AccountId;
 use motcua_domain::{ProvisioningStatus, Role};
 use motcua_identity::service::ServiceError;
 use motcua_identity::Account;
@@ -302,7 +303,7 @@ pub async fn change_ministry(
         "add_manager" => prov::add_manager(&state, &o, mid, &f.username)
             .await
             .map(|_| ()),
-        "remove_manager" => prov::remove_manager(&state, &o, mid, f.id).await,
+        "remove_manager" => prov::remove_manager(&state, &o, mid, AccountId::new(f.id)).await,
         _ => Err(ServiceError::invalid("error.bad_input")),
     };
     match r {

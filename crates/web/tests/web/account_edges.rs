@@ -5,6 +5,7 @@
 //! form errors are styled, tied to their fields and named in the summary.
 use crate::helpers::*;
 use motcua_domain::assurance::AuthMethod;
+use motcua_domain::AccountId;
 use motcua_domain::Role;
 use motcua_identity::service::{self, NewAccountInput, Origin};
 use reqwest::StatusCode;
@@ -14,7 +15,7 @@ const PW: &str = "cau-long-bien-2026";
 
 /// An account created without a password (as a certificate, SIM or e-ID
 /// sign-up makes it), and a browser logged in to it by `method`.
-async fn passwordless(app: &App, username: &str, method: AuthMethod) -> (i64, Browser) {
+async fn passwordless(app: &App, username: &str, method: AuthMethod) -> (AccountId, Browser) {
     let state = app.state();
     let p = service::prepare_passwordless(NewAccountInput {
         username: username.into(),

@@ -2,6 +2,7 @@
 //! with mandatory reasons, the audit trail (R-OP-2), and the job queue's
 //! dead letters.
 use crate::helpers::*;
+use motcua_domain::AccountId;
 use motcua_domain::{AccountStatus, Role, SECOND};
 use motcua_identity::service::NewAccountInput;
 use reqwest::StatusCode;
@@ -78,7 +79,7 @@ async fn r_op_4_console_is_for_operators_only() {
     .await;
 }
 
-async fn seed_search_accounts(app: &App) -> (i64, i64) {
+async fn seed_search_accounts(app: &App) -> (AccountId, AccountId) {
     let (dkkd, _) = app
         .create(NewAccountInput {
             username: "dkkd.hanoi".into(),

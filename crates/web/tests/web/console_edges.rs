@@ -3,13 +3,14 @@
 //! mail to the holder on unlock; unauthorized-use reports in the deadlines
 //! overview; the job queue in words.
 use crate::helpers::*;
+use motcua_domain::AccountId;
 use motcua_store::audit;
 use reqwest::StatusCode;
 
 const PW: &str = "ho-hoan-kiem-2026";
 const MINUTE: i64 = 60_000;
 
-async fn id_of(app: &App, username: &str) -> i64 {
+async fn id_of(app: &App, username: &str) -> AccountId {
     let mut c = app.conn().await;
     motcua_identity::store::accounts::by_username(&mut c, username)
         .await

@@ -6,6 +6,7 @@
 //! horizon, redelivered from the console, ordered per account, and sent
 //! once by a cluster.
 use crate::helpers::*;
+use motcua_domain::AccountId;
 use motcua_domain::{Role, SECOND};
 use motcua_identity::service::{self, NewAccountInput, Origin};
 use motcua_kernel::outbox::{self, EventsConfig};
@@ -182,7 +183,7 @@ async fn register(app: &App, op: &Browser, code: &str, url: &str, types: &[&str]
     (id, secret)
 }
 
-async fn declarant(app: &App, username: &str) -> i64 {
+async fn declarant(app: &App, username: &str) -> AccountId {
     app.create(NewAccountInput {
         username: username.into(),
         full_name: "Trần Thị Bình".into(),

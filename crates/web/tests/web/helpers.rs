@@ -4,6 +4,7 @@
 //! "browser" (reqwest with a cookie jar, redirects not followed).
 #![allow(dead_code)]
 
+use motcua_domain::AccountId;
 use motcua_domain::{Role, TestClock};
 use motcua_identity::service::{self, NewAccountInput, Origin};
 use motcua_kernel::Settings as WebConfig;
@@ -218,14 +219,14 @@ impl App {
             .collect()
     }
 
-    pub async fn create(&self, input: NewAccountInput) -> (i64, String) {
+    pub async fn create(&self, input: NewAccountInput) -> (AccountId, String) {
         service::create_account(self.state(), &Origin::cli(), input)
             .await
             .unwrap_or_else(|e| panic!("{}: create account: {e}", self.name()))
     }
 
     /// An account with a normal (permanent) password.
-    pub async fn user(&self, username: &str, full_name: &str, password: &str) -> i64 {
+    pub async fn user(&self, username: &str, full_name: &str, password: &str) -> AccountId {
         self.create(NewAccountInput {
             username: username.into(),
             full_name: full_name.into(),
@@ -240,7 +241,7 @@ impl App {
     }
 
     /// An operator (12+ character password) with an email address.
-    pub async fn operator(&self, username: &str, password: &str) -> i64 {
+    pub async fn operator(&self, username: &str, password: &str) -> AccountId {
         self.create(NewAccountInput {
             username: username.into(),
             full_name: "Đơn vị quản lý Cổng".into(),
@@ -295,7 +296,7 @@ impl App {
         assert!(v.records > 0, "{}: empty audit log", self.name());
     }
 
-    pub async fn activity_kinds(&self, account_id: i64) -> Vec<String> {
+    pub async fn activity_kinds(&self, account_id: AccountId) -> Vec<String> {
         let mut c = self.conn().await;
         let (items, _) = motcua_identity::store::activity::list(&mut c, account_id, 1000, 0)
             .await
@@ -304,14 +305,14 @@ impl App {
     }
 
     /// Open sessions of the account, as stored (not just as the pages see them).
-    pub async fn sessions_of(&self, account_id: i64) -> i64 {
+    pub async fn sessions_of(&self, account_id: AccountId) -> i64 {
         let mut c = self.conn().await;
         motcua_identity::store::sessions::count_for(&mut c, account_id, 0)
             .await
             .expect("count sessions")
     }
 
-    pub async fn account(&self, id: i64) -> motcua_identity::store::accounts::Account {
+    pub async fn account(&self, id: AccountId) -> motcua_identity::store::accounts::Account {
         let mut c = self.conn().await;
         motcua_identity::store::accounts::get(&mut c, id)
             .await
@@ -321,7 +322,7 @@ impl App {
 
     pub async fn credential(
         &self,
-        id: i64,
+        id: AccountId,
     ) -> motcua_identity::store::accounts::PasswordCredential {
         let mut c = self.conn().await;
         motcua_identity::store::accounts::password(&mut c, id)

@@ -6,6 +6,7 @@
 use crate::helpers::*;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
+use motcua_domain::AccountId;
 use motcua_domain::{Clock, SystemClock};
 use motcua_pki::ocsp::CertStatus;
 use motcua_pki::testca::{Issued, LeafSpec, TestPki};
@@ -1813,7 +1814,7 @@ mod eid {
         assert!(!b.logged_in().await);
     }
 
-    async fn linked_account(app: &App, op: &Op, subject: &str) -> Option<i64> {
+    async fn linked_account(app: &App, op: &Op, subject: &str) -> Option<AccountId> {
         let mut c = app.conn().await;
         motcua_identity::store::credentials::eid_account(&mut c, &op.issuer, subject)
             .await

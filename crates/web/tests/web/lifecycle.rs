@@ -5,6 +5,7 @@
 //! ministry's notice, the inactivity lock after warnings, and the events,
 //! audit records and mails of each.
 use crate::helpers::*;
+use motcua_domain::AccountId;
 use motcua_domain::{AccountStatus, Role, DAY, HOUR};
 use motcua_identity::service::NewAccountInput;
 use motcua_nsw::lifecycle::{run_due, RunSummary};
@@ -13,7 +14,7 @@ use reqwest::StatusCode;
 
 const PW: &str = "Demo-Declarant-2026";
 
-async fn declarant(app: &App, username: &str) -> i64 {
+async fn declarant(app: &App, username: &str) -> AccountId {
     app.create(NewAccountInput {
         username: username.into(),
         full_name: "Công ty TNHH Thương mại Bình Minh".into(),
@@ -40,14 +41,14 @@ fn date_in(app: &App, days: i64) -> String {
     motcua_kernel::calendar::date_str(motcua_domain::clock::vn_datetime(now + days * DAY).date())
 }
 
-async fn requests(app: &App, account_id: i64) -> Vec<Request> {
+async fn requests(app: &App, account_id: AccountId) -> Vec<Request> {
     let mut c = app.conn().await;
     store::for_account(&mut c, account_id)
         .await
         .expect("requests")
 }
 
-async fn event_types(app: &App, account_id: i64) -> Vec<String> {
+async fn event_types(app: &App, account_id: AccountId) -> Vec<String> {
     let mut c = app.conn().await;
     motcua_store::events::events(&mut c, Some(&format!("account:{account_id}")), 100)
         .await
@@ -62,7 +63,7 @@ async fn run(app: &App) -> RunSummary {
     run_due(app.state()).await.expect("run_due")
 }
 
-async fn actions(app: &App, account_id: i64) -> Vec<String> {
+async fn actions(app: &App, account_id: AccountId) -> Vec<String> {
     app.audit_actions(&format!("account:{account_id}"))
         .await
         .into_iter()

@@ -3,12 +3,13 @@
 //! and privacy notice in both languages with their versions; the signing
 //! tool's downloads with sizes and SHA-256, and nothing outside the list.
 use crate::helpers::*;
+use motcua_domain::AccountId;
 use motcua_identity::portal::{Localized, PortalConfig, BUNDLED_VERSION};
 use reqwest::StatusCode;
 use sha2::{Digest, Sha256};
 
 /// (document, version) an account accepted, in order.
-pub async fn accepted_documents(app: &App, account_id: i64) -> Vec<(String, String)> {
+pub async fn accepted_documents(app: &App, account_id: AccountId) -> Vec<(String, String)> {
     let mut c = app.conn().await;
     motcua_identity::store::policies::for_account(&mut c, account_id)
         .await

@@ -1,0 +1,70 @@
+//! Typed row ids (issue #6): an account's id cannot be passed where a
+//! registration's is expected. Each is a transparent `i64` — the same
+//! number in the database, in URLs, in JSON and in audit targets
+//! (`account:42`) — so the types cost nothing at run time. With the `sqlx`
+//! feature (turned on by `motcua-store`) they bind and decode like `i64`.
+
+macro_rules! id_type {
+    ($($(#[$m:meta])* $name:ident;)+) => {$(
+        $(#[$m])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default,
+            serde::Serialize, serde::Deserialize,
+        )]
+        #[cfg_attr(feature = "sqlx", derive(sqlx::Type), sqlx(transparent))]
+        #[serde(transparent)]
+        pub struct $name(i64);
+
+        impl $name {
+            pub const fn new(id: i64) -> Self {
+                Self(id)
+            }
+
+            pub const fn get(self) -> i64 {
+                self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = std::num::ParseIntError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                s.parse().map(Self)
+            }
+        }
+
+        impl From<$name> for i64 {
+            fn from(id: $name) -> i64 {
+                id.0
+            }
+        }
+    )+};
+}
+
+id_type! {
+    /// An account (identity's `accounts.id`).
+    AccountId;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_their_number_everywhere() {
+        let id = AccountId::new(42);
+        assert_eq!(id.get(), 42);
+        assert_eq!(id.to_string(), "42");
+        assert_eq!(format!("account:{id}"), "account:42");
+        assert_eq!("42".parse::<AccountId>(), Ok(id));
+        assert!("4x2".parse::<AccountId>().is_err());
+        assert_eq!(serde_json::to_string(&id).ok().as_deref(), Some("42"));
+        assert_eq!(serde_json::from_str::<AccountId>("42").ok(), Some(id));
+        assert_eq!(i64::from(id), 42);
+    }
+}
