@@ -49,6 +49,20 @@ macro_rules! id_type {
 id_type! {
     /// An account (identity's `accounts.id`).
     AccountId;
+    /// A declarant's registration with the single window.
+    RegistrationId;
+    /// A request to lock, reactivate or revoke an account.
+    LifecycleRequestId;
+    /// A ministry in the provisioning catalog.
+    MinistryId;
+    /// A work unit of a ministry.
+    WorkUnitId;
+    /// A function (permission) of a ministry's catalog.
+    FunctionId;
+    /// A ministry's request for civil-servant accounts.
+    ProvisioningRequestId;
+    /// One person of a provisioning request.
+    PersonId;
 }
 
 #[cfg(test)]

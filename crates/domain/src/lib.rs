@@ -18,7 +18,10 @@ pub mod workflow;
 pub use account::{AccountStatus, Email, PersonalId, Role, TaxCode, Username};
 pub use assurance::{AssuranceLevel, AssurancePolicy, AuthMethod};
 pub use clock::{Clock, Millis, SystemClock, TestClock, DAY, HOUR, MINUTE, SECOND};
-pub use ids::AccountId;
+pub use ids::{
+    AccountId, FunctionId, LifecycleRequestId, MinistryId, PersonId, ProvisioningRequestId,
+    RegistrationId, WorkUnitId,
+};
 pub use locale::Locale;
 pub use workflow::{
     CertificateStatus, DeliveryStatus, JobStatus, LifecycleStatus, ProvisioningStatus,

@@ -26,6 +26,7 @@ use crate::store::lifecycle::{self as store, NewRequest, Request};
 use crate::NswContext;
 use motcua_domain::clock::{format_vn, from_vn_datetime, vn_datetime};
 use motcua_domain::AccountId;
+use motcua_domain::LifecycleRequestId;
 use motcua_domain::{AccountStatus, LifecycleStatus, Millis, Role, DAY};
 use motcua_identity::directory::{self, Account, NewActivity};
 use motcua_identity::service::{self, Origin, ServiceError};
@@ -58,7 +59,7 @@ pub const KINDS: &[&str] = &[
 pub const MINISTRY_GROUNDS: &[&str] = &["dissolved", "bankrupt", "suspended"];
 
 /// The reference people read, e.g. `TK-000012`.
-pub fn reference(id: i64) -> String {
+pub fn reference(id: LifecycleRequestId) -> String {
     format!("TK-{id:06}")
 }
 
@@ -200,7 +201,7 @@ async fn create_request(
     a: &Account,
     n: &NewRequest<'_>,
     now: Millis,
-) -> Result<i64, ServiceError> {
+) -> Result<LifecycleRequestId, ServiceError> {
     let id = store::create(c, n, now).await?;
     let r = reference(id);
     audit::append(
@@ -259,7 +260,7 @@ pub async fn request_scheduled_lock(
     from: &str,
     until: &str,
     reason: &str,
-) -> Result<i64, ServiceError> {
+) -> Result<LifecycleRequestId, ServiceError> {
     if !may_request(account) {
         return Err(ServiceError::invalid("lc.error_role"));
     }
@@ -314,7 +315,7 @@ pub async fn request_emergency_lock(
     origin: &Origin,
     account: &Account,
     reason: &str,
-) -> Result<i64, ServiceError> {
+) -> Result<LifecycleRequestId, ServiceError> {
     if !may_request(account) {
         return Err(ServiceError::invalid("lc.error_role"));
     }
@@ -370,7 +371,7 @@ pub async fn request_revocation(
     account: &Account,
     reason: &str,
     confirmed: bool,
-) -> Result<i64, ServiceError> {
+) -> Result<LifecycleRequestId, ServiceError> {
     if !may_request(account) {
         return Err(ServiceError::invalid("lc.error_role"));
     }
@@ -444,7 +445,7 @@ pub async fn record_ministry_notice(
     origin: &Origin,
     account_id: AccountId,
     n: &MinistryNotice,
-) -> Result<i64, ServiceError> {
+) -> Result<LifecycleRequestId, ServiceError> {
     let ministry = clean(&n.ministry, 200);
     if ministry.chars().count() < 2 {
         return Err(ServiceError::invalid("lc.error_ministry"));
@@ -502,7 +503,7 @@ pub async fn record_reactivation(
     origin: &Origin,
     account_id: AccountId,
     reason: &str,
-) -> Result<i64, ServiceError> {
+) -> Result<LifecycleRequestId, ServiceError> {
     let reason = required_reason(reason)?;
     let now = state.now();
     let due =
@@ -555,7 +556,7 @@ impl Action {
 
 async fn close(
     c: &mut AnyConnection,
-    id: i64,
+    id: LifecycleRequestId,
     status: LifecycleStatus,
     origin: &Origin,
     note: &str,
@@ -683,7 +684,7 @@ async fn revoke(
 pub async fn decide(
     state: &NswContext,
     origin: &Origin,
-    id: i64,
+    id: LifecycleRequestId,
     action: Action,
     note: &str,
 ) -> Result<(), ServiceError> {

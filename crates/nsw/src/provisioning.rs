@@ -24,6 +24,8 @@ use motcua_domain::account::parse_full_name;
 use motcua_domain::text::fold;
 use motcua_domain::AccountId;
 use motcua_domain::{Email, Millis, ProvisioningStatus, Role, Username, DAY};
+use motcua_domain::{FunctionId, WorkUnitId};
+use motcua_domain::{MinistryId, PersonId, ProvisioningRequestId};
 use motcua_identity::directory::{self, Account};
 use motcua_identity::service::{self, NewAccountInput, Origin, ServiceError};
 use motcua_kernel::blobs;
@@ -267,11 +269,11 @@ fn clean(s: &str, max: usize) -> Option<String> {
     (n >= 2 && n <= max && !s.chars().any(char::is_control)).then_some(s)
 }
 
-fn ministry_target(id: i64) -> String {
+fn ministry_target(id: MinistryId) -> String {
     format!("ministry:{id}")
 }
 
-pub fn request_target(id: i64) -> String {
+pub fn request_target(id: ProvisioningRequestId) -> String {
     format!("provisioning:{id}")
 }
 
@@ -292,7 +294,7 @@ pub async fn create_ministry(
     origin: &Origin,
     code: &str,
     name: &str,
-) -> Result<i64, ServiceError> {
+) -> Result<MinistryId, ServiceError> {
     let code = code.trim().to_ascii_lowercase();
     let ok = (2..=20).contains(&code.len())
         && code
@@ -325,14 +327,14 @@ pub async fn create_ministry(
     Ok(id)
 }
 
-async fn ministry_or_404(c: &mut AnyConnection, id: i64) -> Result<Ministry, ServiceError> {
+async fn ministry_or_404(c: &mut AnyConnection, id: MinistryId) -> Result<Ministry, ServiceError> {
     store::ministry(c, id).await?.ok_or(ServiceError::NotFound)
 }
 
 pub async fn rename_ministry(
     state: &NswContext,
     origin: &Origin,
-    id: i64,
+    id: MinistryId,
     name: &str,
 ) -> Result<(), ServiceError> {
     let name = clean(name, 200).ok_or(ServiceError::invalid("ministries.error_name"))?;
@@ -357,17 +359,17 @@ pub async fn rename_ministry(
 #[derive(Debug, Clone)]
 pub enum CatalogChange {
     AddUnit { name: String },
-    RenameUnit { id: i64, name: String },
-    RemoveUnit { id: i64 },
+    RenameUnit { id: WorkUnitId, name: String },
+    RemoveUnit { id: WorkUnitId },
     AddFunction { code: String, name: String },
-    RenameFunction { id: i64, name: String },
-    RemoveFunction { id: i64 },
+    RenameFunction { id: FunctionId, name: String },
+    RemoveFunction { id: FunctionId },
 }
 
 pub async fn change_catalog(
     state: &NswContext,
     origin: &Origin,
-    ministry_id: i64,
+    ministry_id: MinistryId,
     change: &CatalogChange,
 ) -> Result<(), ServiceError> {
     use CatalogChange::*;
@@ -473,7 +475,7 @@ pub async fn change_catalog(
 pub async fn add_manager(
     state: &NswContext,
     origin: &Origin,
-    ministry_id: i64,
+    ministry_id: MinistryId,
     username: &str,
 ) -> Result<AccountId, ServiceError> {
     let now = state.now();
@@ -510,7 +512,7 @@ pub async fn add_manager(
 pub async fn remove_manager(
     state: &NswContext,
     origin: &Origin,
-    ministry_id: i64,
+    ministry_id: MinistryId,
     account_id: AccountId,
 ) -> Result<(), ServiceError> {
     let now = state.now();
@@ -792,7 +794,7 @@ pub struct Upload {
 /// What a manager's submission produced.
 #[derive(Debug, Clone)]
 pub struct Submitted {
-    pub id: i64,
+    pub id: ProvisioningRequestId,
     pub reference: String,
     pub due_at: Millis,
 }
@@ -982,8 +984,8 @@ pub enum Outcome {
 
 async fn open_person(
     c: &mut AnyConnection,
-    request_id: i64,
-    person_id: i64,
+    request_id: ProvisioningRequestId,
+    person_id: PersonId,
 ) -> Result<(Request, Person), ServiceError> {
     let r = store::request(c, request_id)
         .await?
@@ -1005,8 +1007,8 @@ async fn open_person(
 pub async fn grant(
     state: &NswContext,
     origin: &Origin,
-    request_id: i64,
-    person_id: i64,
+    request_id: ProvisioningRequestId,
+    person_id: PersonId,
 ) -> Result<Outcome, ServiceError> {
     let (r, p) = {
         let mut c = state.store.conn().await?;
@@ -1111,8 +1113,8 @@ pub async fn grant(
 pub async fn refuse(
     state: &NswContext,
     origin: &Origin,
-    request_id: i64,
-    person_id: i64,
+    request_id: ProvisioningRequestId,
+    person_id: PersonId,
     reason: &str,
 ) -> Result<Outcome, ServiceError> {
     let reason = reason.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -1166,7 +1168,7 @@ async fn complete_if_done(
     c: &mut AnyConnection,
     state: &NswContext,
     origin: &Origin,
-    request_id: i64,
+    request_id: ProvisioningRequestId,
     now: Millis,
 ) -> Result<bool, ServiceError> {
     let persons = store::persons(c, request_id).await?;
@@ -1287,7 +1289,7 @@ async fn complete_if_done(
 pub async fn notice_pdf(
     state: &NswContext,
     origin: &Origin,
-    request_id: i64,
+    request_id: ProvisioningRequestId,
 ) -> Result<(String, Vec<u8>), ServiceError> {
     let now = state.now();
     let mut tx = state.store.begin().await?;
@@ -1344,7 +1346,7 @@ pub async fn sla_items(
 /// directory), ordered by username.
 pub(crate) async fn managers(
     c: &mut AnyConnection,
-    ministry_id: i64,
+    ministry_id: MinistryId,
 ) -> Result<Vec<store::Manager>, StoreError> {
     let ids = store::manager_ids(c, ministry_id).await?;
     Ok(directory::accounts_of(c, &ids)

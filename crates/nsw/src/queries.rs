@@ -8,6 +8,8 @@ use crate::store::provisioning::{
 };
 use crate::store::registrations::{self, Registration};
 use motcua_domain::AccountId;
+use motcua_domain::{LifecycleRequestId, RegistrationId};
+use motcua_domain::{MinistryId, ProvisioningRequestId};
 use motcua_domain::{ProvisioningStatus, RegistrationStatus};
 use motcua_identity::directory::{self, Account};
 use motcua_kernel::blobs::{self, Attachment};
@@ -30,7 +32,7 @@ pub async fn registrations(
     Ok(registrations::list(&mut c, status, folded_query, limit, offset).await?)
 }
 
-pub async fn registration(core: &Core, id: i64) -> Result<Option<Registration>> {
+pub async fn registration(core: &Core, id: RegistrationId) -> Result<Option<Registration>> {
     let mut c = core.store.conn().await?;
     Ok(registrations::get(&mut c, id).await?)
 }
@@ -38,7 +40,7 @@ pub async fn registration(core: &Core, id: i64) -> Result<Option<Registration>> 
 /// The document a registration was submitted with.
 pub async fn registration_document(
     core: &Core,
-    id: i64,
+    id: RegistrationId,
 ) -> Result<Option<(Registration, Attachment)>> {
     let mut c = core.store.conn().await?;
     let Some(r) = registrations::get(&mut c, id).await? else {
@@ -63,7 +65,10 @@ pub async fn lifecycle_queue(
     Ok((pending, done))
 }
 
-pub async fn lifecycle_request(core: &Core, id: i64) -> Result<Option<lifecycle::Request>> {
+pub async fn lifecycle_request(
+    core: &Core,
+    id: LifecycleRequestId,
+) -> Result<Option<lifecycle::Request>> {
     let mut c = core.store.conn().await?;
     let Some(r) = lifecycle::get(&mut c, id).await? else {
         return Ok(None);
@@ -107,7 +112,7 @@ pub struct MinistryView {
     pub managers: Vec<Manager>,
 }
 
-pub async fn ministry(core: &Core, id: i64) -> Result<Option<MinistryView>> {
+pub async fn ministry(core: &Core, id: MinistryId) -> Result<Option<MinistryView>> {
     let mut c = core.store.conn().await?;
     let Some(ministry) = provisioning::ministry(&mut c, id).await? else {
         return Ok(None);
@@ -124,7 +129,7 @@ pub async fn ministry(core: &Core, id: i64) -> Result<Option<MinistryView>> {
 /// units and functions.
 pub async fn request_form(
     core: &Core,
-    ministry_id: i64,
+    ministry_id: MinistryId,
 ) -> Result<(Vec<LegalBasis>, Vec<WorkUnit>, Vec<Function>)> {
     let mut c = core.store.conn().await?;
     Ok((
@@ -138,7 +143,7 @@ pub async fn request_form(
 /// with `None`): open ones by deadline, then the others newest first.
 pub async fn provisioning_requests(
     core: &Core,
-    ministry_id: Option<i64>,
+    ministry_id: Option<MinistryId>,
     status: Option<ProvisioningStatus>,
     limit: i64,
 ) -> Result<Vec<ProvisioningRequest>> {
@@ -146,12 +151,15 @@ pub async fn provisioning_requests(
     Ok(provisioning::requests(&mut c, ministry_id, status, limit).await?)
 }
 
-pub async fn provisioning_request(core: &Core, id: i64) -> Result<Option<ProvisioningRequest>> {
+pub async fn provisioning_request(
+    core: &Core,
+    id: ProvisioningRequestId,
+) -> Result<Option<ProvisioningRequest>> {
     let mut c = core.store.conn().await?;
     Ok(provisioning::request(&mut c, id).await?)
 }
 
-pub async fn persons(core: &Core, request_id: i64) -> Result<Vec<Person>> {
+pub async fn persons(core: &Core, request_id: ProvisioningRequestId) -> Result<Vec<Person>> {
     let mut c = core.store.conn().await?;
     Ok(provisioning::persons(&mut c, request_id).await?)
 }
@@ -159,7 +167,7 @@ pub async fn persons(core: &Core, request_id: i64) -> Result<Vec<Person>> {
 /// The file a manager uploaded with request `id`, as received.
 pub async fn uploaded_file(
     core: &Core,
-    id: i64,
+    id: ProvisioningRequestId,
 ) -> Result<Option<(ProvisioningRequest, Attachment)>> {
     let mut c = core.store.conn().await?;
     let Some(r) = provisioning::request(&mut c, id).await? else {

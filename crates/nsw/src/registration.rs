@@ -23,6 +23,7 @@ use hmac::{Hmac, Mac};
 use motcua_domain::account::parse_full_name;
 use motcua_domain::clock::format_vn;
 use motcua_domain::token::{random_token, sha256_hex};
+use motcua_domain::RegistrationId;
 use motcua_domain::{Email, Millis, PersonalId, RegistrationStatus, Role, TaxCode, HOUR};
 use motcua_identity::service::{self, NewAccountInput, Origin, ServiceError};
 use motcua_kernel::blobs;
@@ -388,12 +389,12 @@ async fn mail(
 }
 
 /// What a registration's terms acceptance waits under until its account exists.
-pub fn pending_ref(id: i64) -> String {
+pub fn pending_ref(id: RegistrationId) -> String {
     format!("registration:{id}")
 }
 
 pub struct Submitted {
-    pub id: i64,
+    pub id: RegistrationId,
     pub reference: String,
 }
 
@@ -594,7 +595,7 @@ pub async fn by_status_token(
 
 pub async fn history(
     state: &NswContext,
-    id: i64,
+    id: RegistrationId,
 ) -> Result<Vec<store::HistoryEntry>, ServiceError> {
     let mut c = state.store.conn().await?;
     Ok(store::history(&mut c, id).await?)
@@ -749,7 +750,7 @@ impl Decision {
 pub async fn decide(
     state: &NswContext,
     origin: &Origin,
-    id: i64,
+    id: RegistrationId,
     decision: Decision,
     reason: &str,
 ) -> Result<(), ServiceError> {

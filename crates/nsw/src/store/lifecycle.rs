@@ -1,6 +1,7 @@
 //! Account lifecycle requests (Decree 85/2019 Art. 11(4)–(6)) and the
 //! warnings sent before an unused account is locked.
 use motcua_domain::AccountId;
+use motcua_domain::LifecycleRequestId;
 use motcua_domain::{LifecycleStatus, Millis, Workflow};
 use motcua_store::{status, Result};
 use sqlx::any::AnyRow;
@@ -8,7 +9,7 @@ use sqlx::{AnyConnection, Row};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Request {
-    pub id: i64,
+    pub id: LifecycleRequestId,
     /// scheduled_lock, emergency_lock, reactivation, revocation
     pub kind: String,
     pub account_id: AccountId,
@@ -74,7 +75,11 @@ fn request(r: &AnyRow) -> Result<Request> {
 }
 
 /// Records a pending request received now; returns its id.
-pub async fn create(c: &mut AnyConnection, n: &NewRequest<'_>, now: Millis) -> Result<i64> {
+pub async fn create(
+    c: &mut AnyConnection,
+    n: &NewRequest<'_>,
+    now: Millis,
+) -> Result<LifecycleRequestId> {
     Ok(sqlx::query_scalar(
         "INSERT INTO lifecycle_requests (kind, account_id, requested_by, reason, grounds, notice_ref, effective_at, until_at, \
          received_at, due_at, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $9, $9) RETURNING id",
@@ -93,7 +98,7 @@ pub async fn create(c: &mut AnyConnection, n: &NewRequest<'_>, now: Millis) -> R
     .await?)
 }
 
-pub async fn get(c: &mut AnyConnection, id: i64) -> Result<Option<Request>> {
+pub async fn get(c: &mut AnyConnection, id: LifecycleRequestId) -> Result<Option<Request>> {
     let sql = format!("SELECT {COLS} FROM lifecycle_requests WHERE id = $1");
     let r = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(id)
@@ -159,7 +164,7 @@ pub async fn decided(c: &mut AnyConnection, limit: i64) -> Result<Vec<Request>> 
 /// the worker and an operator, cannot both decide it.
 pub async fn close(
     c: &mut AnyConnection,
-    id: i64,
+    id: LifecycleRequestId,
     to: LifecycleStatus,
     decided_by: &str,
     note: &str,
@@ -192,8 +197,8 @@ pub async fn cancel_open(
     decided_by: &str,
     note: &str,
     now: Millis,
-) -> Result<Vec<i64>> {
-    let ids: Vec<i64> = sqlx::query_scalar(
+) -> Result<Vec<LifecycleRequestId>> {
+    let ids: Vec<LifecycleRequestId> = sqlx::query_scalar(
         "SELECT id FROM lifecycle_requests WHERE account_id = $1 AND status = 'pending' ORDER BY id",
     )
     .bind(account_id)
@@ -239,7 +244,11 @@ pub async fn scheduled_ends_due(c: &mut AnyConnection, now: Millis) -> Result<Ve
 }
 
 /// Marks a scheduled lock as ended; false if it already was.
-pub async fn mark_ended(c: &mut AnyConnection, id: i64, now: Millis) -> Result<bool> {
+pub async fn mark_ended(
+    c: &mut AnyConnection,
+    id: LifecycleRequestId,
+    now: Millis,
+) -> Result<bool> {
     let n = sqlx::query(
         "UPDATE lifecycle_requests SET ended_at = $1, updated_at = $1 WHERE id = $2 AND ended_at IS NULL",
     )

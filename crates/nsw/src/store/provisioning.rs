@@ -3,6 +3,7 @@
 //! ministry managers, requests with their persons and the operator's
 //! decision on each, and the civil-servant accounts granted.
 use motcua_domain::AccountId;
+use motcua_domain::{FunctionId, MinistryId, PersonId, ProvisioningRequestId, WorkUnitId};
 use motcua_domain::{Millis, ProvisioningStatus, Workflow};
 use motcua_store::{conflict, status, Backend, Result, StoreError};
 use sqlx::any::AnyRow;
@@ -14,7 +15,7 @@ use sqlx::{AnyConnection, Row};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Ministry {
-    pub id: i64,
+    pub id: MinistryId,
     pub code: String,
     pub name: String,
 }
@@ -34,7 +35,7 @@ pub async fn ministries(c: &mut AnyConnection) -> Result<Vec<Ministry>> {
     rows.iter().map(ministry_row).collect()
 }
 
-pub async fn ministry(c: &mut AnyConnection, id: i64) -> Result<Option<Ministry>> {
+pub async fn ministry(c: &mut AnyConnection, id: MinistryId) -> Result<Option<Ministry>> {
     let r = sqlx::query("SELECT id, code, name FROM ministries WHERE id = $1")
         .bind(id)
         .fetch_optional(&mut *c)
@@ -47,7 +48,7 @@ pub async fn create_ministry(
     code: &str,
     name: &str,
     now: Millis,
-) -> Result<i64> {
+) -> Result<MinistryId> {
     sqlx::query_scalar(
         "INSERT INTO ministries (code, name, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING id",
     )
@@ -61,7 +62,7 @@ pub async fn create_ministry(
 
 pub async fn rename_ministry(
     c: &mut AnyConnection,
-    id: i64,
+    id: MinistryId,
     name: &str,
     now: Millis,
 ) -> Result<bool> {
@@ -77,14 +78,14 @@ pub async fn rename_ministry(
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct WorkUnit {
-    pub id: i64,
-    pub ministry_id: i64,
+    pub id: WorkUnitId,
+    pub ministry_id: MinistryId,
     pub name: String,
     /// The folded name lists are matched against.
     pub name_key: String,
 }
 
-pub async fn work_units(c: &mut AnyConnection, ministry_id: i64) -> Result<Vec<WorkUnit>> {
+pub async fn work_units(c: &mut AnyConnection, ministry_id: MinistryId) -> Result<Vec<WorkUnit>> {
     let rows = sqlx::query(
         "SELECT id, ministry_id, name, name_key FROM work_units WHERE ministry_id = $1 ORDER BY name_key, id",
     )
@@ -105,11 +106,11 @@ pub async fn work_units(c: &mut AnyConnection, ministry_id: i64) -> Result<Vec<W
 
 pub async fn add_work_unit(
     c: &mut AnyConnection,
-    ministry_id: i64,
+    ministry_id: MinistryId,
     name: &str,
     name_key: &str,
     now: Millis,
-) -> Result<i64> {
+) -> Result<WorkUnitId> {
     sqlx::query_scalar(
         "INSERT INTO work_units (ministry_id, name, name_key, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
     )
@@ -124,8 +125,8 @@ pub async fn add_work_unit(
 
 pub async fn rename_work_unit(
     c: &mut AnyConnection,
-    ministry_id: i64,
-    id: i64,
+    ministry_id: MinistryId,
+    id: WorkUnitId,
     name: &str,
     name_key: &str,
 ) -> Result<bool> {
@@ -145,7 +146,11 @@ pub async fn rename_work_unit(
 
 /// Removes a work unit nobody was requested or granted in; `Conflict` if
 /// one was (the records keep pointing at it).
-pub async fn remove_work_unit(c: &mut AnyConnection, ministry_id: i64, id: i64) -> Result<bool> {
+pub async fn remove_work_unit(
+    c: &mut AnyConnection,
+    ministry_id: MinistryId,
+    id: WorkUnitId,
+) -> Result<bool> {
     let used: i64 = sqlx::query_scalar(
         "SELECT (SELECT COUNT(*) FROM provisioning_persons WHERE work_unit_id = $1) + (SELECT COUNT(*) FROM civil_servants WHERE work_unit_id = $1)",
     )
@@ -166,13 +171,13 @@ pub async fn remove_work_unit(c: &mut AnyConnection, ministry_id: i64, id: i64) 
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Function {
-    pub id: i64,
-    pub ministry_id: i64,
+    pub id: FunctionId,
+    pub ministry_id: MinistryId,
     pub code: String,
     pub name: String,
 }
 
-pub async fn functions(c: &mut AnyConnection, ministry_id: i64) -> Result<Vec<Function>> {
+pub async fn functions(c: &mut AnyConnection, ministry_id: MinistryId) -> Result<Vec<Function>> {
     let rows = sqlx::query(
         "SELECT id, ministry_id, code, name FROM ministry_functions WHERE ministry_id = $1 ORDER BY code",
     )
@@ -193,11 +198,11 @@ pub async fn functions(c: &mut AnyConnection, ministry_id: i64) -> Result<Vec<Fu
 
 pub async fn add_function(
     c: &mut AnyConnection,
-    ministry_id: i64,
+    ministry_id: MinistryId,
     code: &str,
     name: &str,
     now: Millis,
-) -> Result<i64> {
+) -> Result<FunctionId> {
     sqlx::query_scalar(
         "INSERT INTO ministry_functions (ministry_id, code, name, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
     )
@@ -212,8 +217,8 @@ pub async fn add_function(
 
 pub async fn rename_function(
     c: &mut AnyConnection,
-    ministry_id: i64,
-    id: i64,
+    ministry_id: MinistryId,
+    id: FunctionId,
     name: &str,
 ) -> Result<bool> {
     let n =
@@ -229,7 +234,11 @@ pub async fn rename_function(
 
 /// Removes a function from the catalog; accounts already granted keep
 /// the code in their permissions.
-pub async fn remove_function(c: &mut AnyConnection, ministry_id: i64, id: i64) -> Result<bool> {
+pub async fn remove_function(
+    c: &mut AnyConnection,
+    ministry_id: MinistryId,
+    id: FunctionId,
+) -> Result<bool> {
     let n = sqlx::query("DELETE FROM ministry_functions WHERE id = $1 AND ministry_id = $2")
         .bind(id)
         .bind(ministry_id)
@@ -317,7 +326,10 @@ pub async fn update_legal_basis(
 // ---------------------------------------------------------------------------
 
 /// The ministry whose requests this account manages, if any.
-pub async fn managed_ministry(c: &mut AnyConnection, account_id: AccountId) -> Result<Option<i64>> {
+pub async fn managed_ministry(
+    c: &mut AnyConnection,
+    account_id: AccountId,
+) -> Result<Option<MinistryId>> {
     Ok(
         sqlx::query_scalar("SELECT ministry_id FROM ministry_managers WHERE account_id = $1")
             .bind(account_id)
@@ -331,7 +343,7 @@ pub async fn managed_ministry(c: &mut AnyConnection, account_id: AccountId) -> R
 pub async fn add_manager(
     c: &mut AnyConnection,
     account_id: AccountId,
-    ministry_id: i64,
+    ministry_id: MinistryId,
     now: Millis,
 ) -> Result<()> {
     sqlx::query(
@@ -349,7 +361,7 @@ pub async fn add_manager(
 pub async fn remove_manager(
     c: &mut AnyConnection,
     account_id: AccountId,
-    ministry_id: i64,
+    ministry_id: MinistryId,
 ) -> Result<bool> {
     let n = sqlx::query("DELETE FROM ministry_managers WHERE account_id = $1 AND ministry_id = $2")
         .bind(account_id)
@@ -371,7 +383,7 @@ pub struct Manager {
 
 /// The accounts managing a ministry's requests (their names and contacts
 /// come from identity's directory).
-pub async fn manager_ids(c: &mut AnyConnection, ministry_id: i64) -> Result<Vec<AccountId>> {
+pub async fn manager_ids(c: &mut AnyConnection, ministry_id: MinistryId) -> Result<Vec<AccountId>> {
     let rows = sqlx::query("SELECT account_id FROM ministry_managers WHERE ministry_id = $1")
         .bind(ministry_id)
         .fetch_all(&mut *c)
@@ -398,7 +410,7 @@ pub async fn next_number(c: &mut AnyConnection, year: i64) -> Result<i64> {
 #[derive(Debug, Clone)]
 pub struct NewRequest<'a> {
     pub reference: &'a str,
-    pub ministry_id: i64,
+    pub ministry_id: MinistryId,
     pub manager_account_id: AccountId,
     pub legal_basis: &'a str,
     pub working_days: i64,
@@ -410,7 +422,11 @@ pub struct NewRequest<'a> {
     pub due_at: Millis,
 }
 
-pub async fn create_request(c: &mut AnyConnection, r: &NewRequest<'_>, now: Millis) -> Result<i64> {
+pub async fn create_request(
+    c: &mut AnyConnection,
+    r: &NewRequest<'_>,
+    now: Millis,
+) -> Result<ProvisioningRequestId> {
     sqlx::query_scalar(
         "INSERT INTO provisioning_requests (reference, ministry_id, manager_account_id, legal_basis, working_days, source, upload_sha256, \
          status, received_at, due_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $10, $10) RETURNING id",
@@ -435,14 +451,18 @@ pub struct NewPerson {
     pub row_no: i64,
     pub full_name: String,
     pub job_title: String,
-    pub work_unit_id: Option<i64>,
+    pub work_unit_id: Option<WorkUnitId>,
     pub work_unit: String,
     pub email: String,
     /// Function codes, space-separated.
     pub permissions: String,
 }
 
-pub async fn add_person(c: &mut AnyConnection, request_id: i64, p: &NewPerson) -> Result<i64> {
+pub async fn add_person(
+    c: &mut AnyConnection,
+    request_id: ProvisioningRequestId,
+    p: &NewPerson,
+) -> Result<PersonId> {
     Ok(sqlx::query_scalar(
         "INSERT INTO provisioning_persons (request_id, row_no, full_name, job_title, work_unit_id, work_unit, email, permissions, decision) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending') RETURNING id",
@@ -461,9 +481,9 @@ pub async fn add_person(c: &mut AnyConnection, request_id: i64, p: &NewPerson) -
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Request {
-    pub id: i64,
+    pub id: ProvisioningRequestId,
     pub reference: String,
-    pub ministry_id: i64,
+    pub ministry_id: MinistryId,
     pub ministry_code: String,
     pub ministry_name: String,
     pub manager_account_id: AccountId,
@@ -511,7 +531,7 @@ fn request_row(r: &AnyRow) -> Result<Request> {
     })
 }
 
-pub async fn request(c: &mut AnyConnection, id: i64) -> Result<Option<Request>> {
+pub async fn request(c: &mut AnyConnection, id: ProvisioningRequestId) -> Result<Option<Request>> {
     let sql = format!("{REQ_SELECT} WHERE r.id = $1");
     let r = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(id)
@@ -522,7 +542,10 @@ pub async fn request(c: &mut AnyConnection, id: i64) -> Result<Option<Request>> 
 
 /// Locks the request row for a decision (PostgreSQL; SQLite's write
 /// transaction is already exclusive); returns its status.
-pub async fn lock_request(c: &mut AnyConnection, id: i64) -> Result<Option<String>> {
+pub async fn lock_request(
+    c: &mut AnyConnection,
+    id: ProvisioningRequestId,
+) -> Result<Option<String>> {
     let sql = format!(
         "SELECT status FROM provisioning_requests WHERE id = $1{}",
         Backend::of(c).for_update()
@@ -537,7 +560,7 @@ pub async fn lock_request(c: &mut AnyConnection, id: i64) -> Result<Option<Strin
 /// with `""`): open ones by deadline, then the others newest first.
 pub async fn requests(
     c: &mut AnyConnection,
-    ministry_id: Option<i64>,
+    ministry_id: Option<MinistryId>,
     status: Option<ProvisioningStatus>,
     limit: i64,
 ) -> Result<Vec<Request>> {
@@ -547,7 +570,7 @@ pub async fn requests(
          ORDER BY CASE WHEN r.status = 'open' THEN 0 ELSE 1 END, CASE WHEN r.status = 'open' THEN r.due_at ELSE -r.id END, r.id LIMIT $3"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
-        .bind(ministry_id.unwrap_or(0))
+        .bind(ministry_id.map_or(0, MinistryId::get))
         .bind(status)
         .bind(limit)
         .fetch_all(&mut *c)
@@ -557,12 +580,12 @@ pub async fn requests(
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Person {
-    pub id: i64,
-    pub request_id: i64,
+    pub id: PersonId,
+    pub request_id: ProvisioningRequestId,
     pub row_no: i64,
     pub full_name: String,
     pub job_title: String,
-    pub work_unit_id: Option<i64>,
+    pub work_unit_id: Option<WorkUnitId>,
     pub work_unit: String,
     pub email: String,
     pub permissions: String,
@@ -602,7 +625,10 @@ fn person_row(r: &AnyRow) -> Result<Person> {
     })
 }
 
-pub async fn persons(c: &mut AnyConnection, request_id: i64) -> Result<Vec<Person>> {
+pub async fn persons(
+    c: &mut AnyConnection,
+    request_id: ProvisioningRequestId,
+) -> Result<Vec<Person>> {
     let sql = format!(
         "SELECT {PERSON_COLS} FROM provisioning_persons WHERE request_id = $1 ORDER BY row_no, id"
     );
@@ -613,7 +639,11 @@ pub async fn persons(c: &mut AnyConnection, request_id: i64) -> Result<Vec<Perso
     rows.iter().map(person_row).collect()
 }
 
-pub async fn person(c: &mut AnyConnection, request_id: i64, id: i64) -> Result<Option<Person>> {
+pub async fn person(
+    c: &mut AnyConnection,
+    request_id: ProvisioningRequestId,
+    id: PersonId,
+) -> Result<Option<Person>> {
     let sql =
         format!("SELECT {PERSON_COLS} FROM provisioning_persons WHERE id = $1 AND request_id = $2");
     let r = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
@@ -627,7 +657,7 @@ pub async fn person(c: &mut AnyConnection, request_id: i64, id: i64) -> Result<O
 /// Records a grant; false if the person was already decided.
 pub async fn grant(
     c: &mut AnyConnection,
-    id: i64,
+    id: PersonId,
     account_id: AccountId,
     username: &str,
     sealed_password: &str,
@@ -653,7 +683,7 @@ pub async fn grant(
 /// Records a refusal; false if the person was already decided.
 pub async fn refuse(
     c: &mut AnyConnection,
-    id: i64,
+    id: PersonId,
     reason: &str,
     by: &str,
     now: Millis,
@@ -675,7 +705,7 @@ pub async fn refuse(
 /// sealed initial passwords (the notice is now their only copy).
 pub async fn complete(
     c: &mut AnyConnection,
-    id: i64,
+    id: ProvisioningRequestId,
     notice_sha256: &str,
     now: Millis,
 ) -> Result<bool> {
@@ -703,13 +733,13 @@ pub async fn complete(
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct CivilServant {
     pub account_id: AccountId,
-    pub ministry_id: i64,
-    pub work_unit_id: Option<i64>,
+    pub ministry_id: MinistryId,
+    pub work_unit_id: Option<WorkUnitId>,
     pub work_unit: String,
     pub job_title: String,
     /// Function codes, space-separated.
     pub permissions: String,
-    pub request_id: Option<i64>,
+    pub request_id: Option<ProvisioningRequestId>,
 }
 
 pub async fn add_civil_servant(c: &mut AnyConnection, s: &CivilServant, now: Millis) -> Result<()> {

@@ -1,5 +1,6 @@
 //! Declarant registration profiles (R-ID-1…4) and their history.
 use motcua_domain::AccountId;
+use motcua_domain::RegistrationId;
 use motcua_domain::{Millis, RegistrationStatus, Workflow};
 use motcua_store::{conflict, status, Result};
 use sqlx::any::AnyRow;
@@ -31,7 +32,7 @@ pub struct Profile {
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Registration {
-    pub id: i64,
+    pub id: RegistrationId,
     pub reference: String,
     pub status: RegistrationStatus,
     pub round: i64,
@@ -104,8 +105,8 @@ pub async fn create(
     search_text: &str,
     year: i32,
     now: Millis,
-) -> Result<(i64, String)> {
-    let id: i64 = sqlx::query_scalar(
+) -> Result<(RegistrationId, String)> {
+    let id: RegistrationId = sqlx::query_scalar(
         "INSERT INTO registrations (reference, token_hash, status, round, tax_code, org_name, org_name_en, org_type, province, ward, address, \
          phone, email, rep_name, rep_title, rep_personal_id, contact_name, contact_phone, contact_email, existing_accounts, doc_sha256, doc_name, \
          locale, verify_hash, verify_expires, search_text, created_at, updated_at) \
@@ -150,7 +151,7 @@ pub async fn create(
 /// Replaces the answers of a returned profile (the declarant's correction).
 pub async fn update_profile(
     c: &mut AnyConnection,
-    id: i64,
+    id: RegistrationId,
     p: &Profile,
     search_text: &str,
     now: Millis,
@@ -186,7 +187,7 @@ pub async fn update_profile(
     Ok(())
 }
 
-pub async fn get(c: &mut AnyConnection, id: i64) -> Result<Option<Registration>> {
+pub async fn get(c: &mut AnyConnection, id: RegistrationId) -> Result<Option<Registration>> {
     let sql = format!("SELECT {COLS} FROM registrations WHERE id = $1");
     let r = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(id)
@@ -253,7 +254,7 @@ pub struct Transition<'a> {
 
 pub async fn transition(
     c: &mut AnyConnection,
-    id: i64,
+    id: RegistrationId,
     t: &Transition<'_>,
     now: Millis,
 ) -> Result<bool> {
@@ -311,7 +312,7 @@ pub struct HistoryEntry {
 
 pub async fn add_history(
     c: &mut AnyConnection,
-    id: i64,
+    id: RegistrationId,
     status: RegistrationStatus,
     note: &str,
     now: Millis,
@@ -326,7 +327,7 @@ pub async fn add_history(
     Ok(())
 }
 
-pub async fn history(c: &mut AnyConnection, id: i64) -> Result<Vec<HistoryEntry>> {
+pub async fn history(c: &mut AnyConnection, id: RegistrationId) -> Result<Vec<HistoryEntry>> {
     let rows = sqlx::query(
         "SELECT at, status, note FROM registration_history WHERE registration_id = $1 ORDER BY id",
     )
@@ -387,7 +388,11 @@ pub async fn pending(c: &mut AnyConnection) -> Result<Vec<Registration>> {
 }
 
 /// Sets the lookup hash of the profile's status token.
-pub async fn set_token_hash(c: &mut AnyConnection, id: i64, token_hash: &str) -> Result<()> {
+pub async fn set_token_hash(
+    c: &mut AnyConnection,
+    id: RegistrationId,
+    token_hash: &str,
+) -> Result<()> {
     sqlx::query("UPDATE registrations SET token_hash = $1 WHERE id = $2")
         .bind(token_hash)
         .bind(id)

@@ -15,6 +15,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use motcua_domain::clock::format_vn;
 use motcua_domain::AccountId;
+use motcua_domain::LifecycleRequestId;
 use motcua_domain::LifecycleStatus;
 use motcua_identity::service::ServiceError;
 use motcua_identity::Account;
@@ -44,7 +45,7 @@ pub fn routes() -> Router<AppState> {
 
 /// One request as the pages show it.
 pub struct Row {
-    pub id: i64,
+    pub id: LifecycleRequestId,
     pub reference: String,
     pub kind: String,
     pub kind_key: String,
@@ -205,7 +206,7 @@ async fn after_request(
     state: &AppState,
     ctx: &Ctx,
     account: &Account,
-    r: Result<i64, ServiceError>,
+    r: Result<LifecycleRequestId, ServiceError>,
 ) -> Response {
     match r {
         Ok(_) => Redirect::to("/account/lifecycle?m=lc_requested").into_response(),
@@ -313,7 +314,12 @@ struct DetailPage {
     error: Option<&'static str>,
 }
 
-async fn detail_page(state: &AppState, ctx: &Ctx, id: i64, error: Option<Refusal>) -> Response {
+async fn detail_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: LifecycleRequestId,
+    error: Option<Refusal>,
+) -> Response {
     let Some(r) = tri!(motcua_nsw::queries::lifecycle_request(state, id).await) else {
         return AppError::NotFound.into_response();
     };
@@ -339,7 +345,7 @@ async fn detail_page(state: &AppState, ctx: &Ctx, id: i64, error: Option<Refusal
 pub async fn detail(
     State(state): State<AppState>,
     Operator(ctx): Operator,
-    Path(id): Path<i64>,
+    Path(id): Path<LifecycleRequestId>,
 ) -> Response {
     detail_page(&state, &ctx, id, None).await
 }
@@ -355,7 +361,7 @@ pub struct DecideForm {
 pub async fn decide(
     State(state): State<AppState>,
     Operator(ctx): Operator,
-    Path(id): Path<i64>,
+    Path(id): Path<LifecycleRequestId>,
     Form(f): Form<DecideForm>,
 ) -> Response {
     let Some(action) = Action::parse(&f.action) else {
@@ -430,7 +436,7 @@ async fn after_record(
     state: &AppState,
     ctx: &Ctx,
     account_id: AccountId,
-    r: Result<i64, ServiceError>,
+    r: Result<LifecycleRequestId, ServiceError>,
 ) -> Response {
     match r {
         Ok(id) => Redirect::to(&format!("/console/lifecycle/{id}")).into_response(),

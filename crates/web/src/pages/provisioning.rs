@@ -18,6 +18,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use motcua_domain::clock::format_vn;
 use motcua_domain::AccountId;
+use motcua_domain::{FunctionId, MinistryId, PersonId, ProvisioningRequestId, WorkUnitId};
 use motcua_domain::{ProvisioningStatus, Role};
 use motcua_identity::service::ServiceError;
 use motcua_identity::Account;
@@ -211,7 +212,7 @@ struct MinistryPage {
 async fn ministry_page(
     state: &AppState,
     ctx: &Ctx,
-    id: i64,
+    id: MinistryId,
     error: Option<&'static str>,
     done: Option<&str>,
 ) -> Response {
@@ -242,7 +243,7 @@ async fn ministry_page(
 pub async fn ministry(
     State(state): State<AppState>,
     Operator(ctx): Operator,
-    Path(id): Path<i64>,
+    Path(id): Path<MinistryId>,
     Query(q): Query<DoneQuery>,
 ) -> Response {
     ministry_page(&state, &ctx, id, None, q.done.as_deref()).await
@@ -266,7 +267,7 @@ pub struct ChangeForm {
 pub async fn change_ministry(
     State(state): State<AppState>,
     Operator(ctx): Operator,
-    Path(mid): Path<i64>,
+    Path(mid): Path<MinistryId>,
     Form(f): Form<ChangeForm>,
 ) -> Response {
     let o = origin(&ctx);
@@ -279,12 +280,17 @@ pub async fn change_ministry(
         "add_unit" => catalog(CatalogChange::AddUnit { name: f.name }).await,
         "rename_unit" => {
             catalog(CatalogChange::RenameUnit {
-                id: f.id,
+                id: WorkUnitId::new(f.id),
                 name: f.name,
             })
             .await
         }
-        "remove_unit" => catalog(CatalogChange::RemoveUnit { id: f.id }).await,
+        "remove_unit" => {
+            catalog(CatalogChange::RemoveUnit {
+                id: WorkUnitId::new(f.id),
+            })
+            .await
+        }
         "add_function" => {
             catalog(CatalogChange::AddFunction {
                 code: f.code,
@@ -294,12 +300,17 @@ pub async fn change_ministry(
         }
         "rename_function" => {
             catalog(CatalogChange::RenameFunction {
-                id: f.id,
+                id: FunctionId::new(f.id),
                 name: f.name,
             })
             .await
         }
-        "remove_function" => catalog(CatalogChange::RemoveFunction { id: f.id }).await,
+        "remove_function" => {
+            catalog(CatalogChange::RemoveFunction {
+                id: FunctionId::new(f.id),
+            })
+            .await
+        }
         "add_manager" => prov::add_manager(&state, &o, mid, &f.username)
             .await
             .map(|_| ()),
@@ -323,7 +334,7 @@ pub async fn change_ministry(
 // ---------------------------------------------------------------------------
 
 pub struct RequestRow {
-    pub id: i64,
+    pub id: ProvisioningRequestId,
     pub reference: String,
     pub ministry: String,
     pub basis: String,
@@ -408,7 +419,7 @@ async fn request_rows(
 }
 
 pub struct PersonRow {
-    pub id: i64,
+    pub id: PersonId,
     pub row_no: i64,
     pub full_name: String,
     pub job_title: String,
@@ -491,7 +502,7 @@ struct ReviewPage {
 async fn review_page(
     state: &AppState,
     ctx: &Ctx,
-    id: i64,
+    id: ProvisioningRequestId,
     error: Option<&'static str>,
     done: Option<&str>,
 ) -> Response {
@@ -515,7 +526,7 @@ async fn review_page(
 pub async fn review(
     State(state): State<AppState>,
     Operator(ctx): Operator,
-    Path(id): Path<i64>,
+    Path(id): Path<ProvisioningRequestId>,
     Query(q): Query<DoneQuery>,
 ) -> Response {
     review_page(&state, &ctx, id, None, q.done.as_deref()).await
@@ -524,7 +535,7 @@ pub async fn review(
 async fn decided(
     state: &AppState,
     ctx: &Ctx,
-    id: i64,
+    id: ProvisioningRequestId,
     r: Result<Outcome, ServiceError>,
 ) -> Response {
     match r {
@@ -552,7 +563,7 @@ async fn decided(
 pub async fn grant(
     State(state): State<AppState>,
     Operator(ctx): Operator,
-    Path((id, pid)): Path<(i64, i64)>,
+    Path((id, pid)): Path<(ProvisioningRequestId, PersonId)>,
 ) -> Response {
     let r = prov::grant(&state, &origin(&ctx), id, pid).await;
     decided(&state, &ctx, id, r).await
@@ -567,7 +578,7 @@ pub struct RefuseForm {
 pub async fn refuse(
     State(state): State<AppState>,
     Operator(ctx): Operator,
-    Path((id, pid)): Path<(i64, i64)>,
+    Path((id, pid)): Path<(ProvisioningRequestId, PersonId)>,
     Form(f): Form<RefuseForm>,
 ) -> Response {
     let r = prov::refuse(&state, &origin(&ctx), id, pid, &f.reason).await;
@@ -577,7 +588,7 @@ pub async fn refuse(
 pub async fn console_notice(
     State(state): State<AppState>,
     Operator(ctx): Operator,
-    Path(id): Path<i64>,
+    Path(id): Path<ProvisioningRequestId>,
 ) -> Response {
     match prov::notice_pdf(&state, &origin(&ctx), id).await {
         Ok((reference, pdf)) => pdf_response(&reference, pdf),
@@ -589,7 +600,7 @@ pub async fn console_notice(
 pub async fn uploaded_file(
     State(state): State<AppState>,
     _: Operator,
-    Path(id): Path<i64>,
+    Path(id): Path<ProvisioningRequestId>,
 ) -> Response {
     let Some((r, a)) = tri!(q::uploaded_file(&state, id).await) else {
         return AppError::NotFound.into_response();
@@ -955,7 +966,7 @@ struct MyRequestPage {
 async fn own_request(
     state: &AppState,
     ministry: &Ministry,
-    id: i64,
+    id: ProvisioningRequestId,
 ) -> Result<store::Request, Response> {
     match q::provisioning_request(state, id).await {
         Ok(Some(r)) if r.ministry_id == ministry.id => Ok(r),
@@ -967,7 +978,7 @@ async fn own_request(
 pub async fn my_request(
     State(state): State<AppState>,
     Managed { ctx, ministry, .. }: Managed,
-    Path(id): Path<i64>,
+    Path(id): Path<ProvisioningRequestId>,
     Query(q): Query<DoneQuery>,
 ) -> Response {
     let r = match own_request(&state, &ministry, id).await {
@@ -990,7 +1001,7 @@ pub async fn my_request(
 pub async fn my_notice(
     State(state): State<AppState>,
     Managed { ctx, ministry, .. }: Managed,
-    Path(id): Path<i64>,
+    Path(id): Path<ProvisioningRequestId>,
 ) -> Response {
     if let Err(resp) = own_request(&state, &ministry, id).await {
         return resp;

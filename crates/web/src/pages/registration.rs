@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form as AxForm, Router};
 use motcua_domain::clock::format_vn;
+use motcua_domain::RegistrationId;
 use motcua_domain::{RegistrationStatus, Workflow};
 use motcua_identity::service::ServiceError;
 use motcua_nsw::registration::{self as reg, Decision, FieldErrors, Form, RegError, Upload};
@@ -646,7 +647,7 @@ pub struct DoneQuery {
 
 async fn history_rows(
     state: &AppState,
-    id: i64,
+    id: RegistrationId,
 ) -> Result<Vec<(String, String, String)>, ServiceError> {
     Ok(reg::history(state, id)
         .await?
@@ -763,7 +764,7 @@ pub async fn resubmit(
 // --- The operator's queue -------------------------------------------------
 
 pub struct QueueRow {
-    pub id: i64,
+    pub id: RegistrationId,
     pub reference: String,
     pub org_name: String,
     pub tax_code: String,
@@ -883,7 +884,7 @@ struct DetailPage {
 async fn detail_page(
     state: &AppState,
     ctx: &Ctx,
-    id: i64,
+    id: RegistrationId,
     error: Option<&'static str>,
 ) -> Response {
     let Some(r) = tri!(motcua_nsw::queries::registration(state, id).await) else {
@@ -917,12 +918,16 @@ async fn detail_page(
 pub async fn detail(
     State(state): State<AppState>,
     Operator(ctx): Operator,
-    Path(id): Path<i64>,
+    Path(id): Path<RegistrationId>,
 ) -> Response {
     detail_page(&state, &ctx, id, None).await
 }
 
-pub async fn document(State(state): State<AppState>, _: Operator, Path(id): Path<i64>) -> Response {
+pub async fn document(
+    State(state): State<AppState>,
+    _: Operator,
+    Path(id): Path<RegistrationId>,
+) -> Response {
     let Some((r, a)) = tri!(motcua_nsw::queries::registration_document(&state, id).await) else {
         return AppError::NotFound.into_response();
     };
@@ -966,7 +971,7 @@ pub struct DecideForm {
 pub async fn decide(
     State(state): State<AppState>,
     Operator(ctx): Operator,
-    Path(id): Path<i64>,
+    Path(id): Path<RegistrationId>,
     AxForm(f): AxForm<DecideForm>,
 ) -> Response {
     let Some(d) = Decision::parse(&f.action) else {

@@ -6,6 +6,7 @@
 //! lists exactly that, and only that ministry's managers and operators can
 //! download it (R-OP-4).
 use crate::helpers::*;
+use motcua_domain::{MinistryId, PersonId, ProvisioningRequestId};
 use motcua_domain::{Role, DAY};
 use motcua_identity::service::NewAccountInput;
 use motcua_nsw::store::provisioning as store;
@@ -15,7 +16,7 @@ const BCT: &str = "Bộ Công Thương";
 const MANAGER_PW: &str = "quan-ly-bo-cong-thuong-2026";
 
 /// The seeded ministry with this code.
-async fn ministry_id(app: &App, code: &str) -> i64 {
+async fn ministry_id(app: &App, code: &str) -> MinistryId {
     let mut c = app.conn().await;
     store::ministries(&mut c)
         .await
@@ -27,13 +28,13 @@ async fn ministry_id(app: &App, code: &str) -> i64 {
 }
 
 /// POSTs one change to a ministry page like the operator's forms do.
-async fn change(op: &Browser, mid: i64, fields: &[(&str, &str)]) -> Page {
+async fn change(op: &Browser, mid: MinistryId, fields: &[(&str, &str)]) -> Page {
     let path = format!("/console/ministries/{mid}");
     op.submit(&path, &path, fields).await
 }
 
 /// Work units and functions of Bộ Công Thương, through the console.
-async fn set_up_bct(app: &App, op: &Browser) -> i64 {
+async fn set_up_bct(app: &App, op: &Browser) -> MinistryId {
     let mid = ministry_id(app, "bct").await;
     for unit in ["Vụ Kế hoạch", "Cục Xuất nhập khẩu"] {
         let r = change(op, mid, &[("action", "add_unit"), ("name", unit)]).await;
@@ -67,7 +68,7 @@ async fn set_up_bct(app: &App, op: &Browser) -> i64 {
 }
 
 /// An account made manager of a ministry by the operator; logged in.
-async fn manager_of(app: &App, op: &Browser, mid: i64, username: &str) -> Browser {
+async fn manager_of(app: &App, op: &Browser, mid: MinistryId, username: &str) -> Browser {
     app.create(NewAccountInput {
         username: username.into(),
         full_name: "Phạm Quản Lý".into(),
@@ -128,7 +129,7 @@ async fn upload(b: &Browser, basis: &str, name: &str, data: Vec<u8>) -> Page {
 }
 
 /// The request id a successful submission redirects to.
-fn submitted_id(app: &App, r: &Page) -> i64 {
+fn submitted_id(app: &App, r: &Page) -> ProvisioningRequestId {
     assert_eq!(
         r.status,
         StatusCode::SEE_OTHER,
@@ -671,8 +672,8 @@ async fn operator_grants_two_refuses_one_and_the_notice_says_exactly_that() {
         assert_eq!(items[0].link, page, "{n}");
 
         // Only operators decide.
-        let grant = |p: i64| format!("/console/provisioning/{id}/persons/{p}/grant");
-        let refuse = |p: i64| format!("/console/provisioning/{id}/persons/{p}/refuse");
+        let grant = |p: PersonId| format!("/console/provisioning/{id}/persons/{p}/grant");
+        let refuse = |p: PersonId| format!("/console/provisioning/{id}/persons/{p}/refuse");
         let csrf = m.get("/ministry/requests").await.csrf();
         let r = m.post_form(&grant(an), &[("csrf", &csrf)]).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{n}");
@@ -948,7 +949,7 @@ async fn one_email_one_account_and_managers_need_a_ministry() {
         let one = "ho_ten,chuc_danh,don_vi_cong_tac,email,quyen\nNguyễn Văn An,Chuyên viên,Vụ Kế hoạch,an.nv@moit.gov.vn,tra_cuu\n";
         let first = submitted_id(&app, &upload(&m, "decree-85-2019", "a.csv", one.as_bytes().to_vec()).await);
         let second = submitted_id(&app, &upload(&m, "decree-85-2019", "b.csv", one.as_bytes().to_vec()).await);
-        let person = |id: i64| {
+        let person = |id: ProvisioningRequestId| {
             let app = &app;
             async move {
                 let mut c = app.conn().await;
