@@ -3,6 +3,20 @@
 //! number in the database, in URLs, in JSON and in audit targets
 //! (`account:42`) — so the types cost nothing at run time. With the `sqlx`
 //! feature (turned on by `motcua-store`) they bind and decode like `i64`.
+//!
+//! An id of one kind does not pass for another:
+//!
+//! ```compile_fail
+//! fn revoke(_: motcua_domain::AccountId) {}
+//! revoke(motcua_domain::RegistrationId::new(7));
+//! ```
+//!
+//! while the same call with the right kind compiles:
+//!
+//! ```
+//! fn revoke(_: motcua_domain::AccountId) {}
+//! revoke(motcua_domain::AccountId::new(7));
+//! ```
 
 macro_rules! id_type {
     ($($(#[$m:meta])* $name:ident;)+) => {$(
@@ -63,6 +77,18 @@ id_type! {
     ProvisioningRequestId;
     /// One person of a provisioning request.
     PersonId;
+    /// A certificate bound to an account.
+    CertificateId;
+    /// A holder's report of unauthorized use.
+    ReportId;
+    /// An API token.
+    ApiTokenId;
+    /// A background job (mail, …).
+    JobId;
+    /// A ministry's specialized system (webhook target).
+    SystemId;
+    /// One delivery of an outbox event to one system.
+    DeliveryId;
 }
 
 #[cfg(test)]

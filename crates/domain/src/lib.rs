@@ -19,8 +19,8 @@ pub use account::{AccountStatus, Email, PersonalId, Role, TaxCode, Username};
 pub use assurance::{AssuranceLevel, AssurancePolicy, AuthMethod};
 pub use clock::{Clock, Millis, SystemClock, TestClock, DAY, HOUR, MINUTE, SECOND};
 pub use ids::{
-    AccountId, FunctionId, LifecycleRequestId, MinistryId, PersonId, ProvisioningRequestId,
-    RegistrationId, WorkUnitId,
+    AccountId, ApiTokenId, CertificateId, DeliveryId, FunctionId, JobId, LifecycleRequestId,
+    MinistryId, PersonId, ProvisioningRequestId, RegistrationId, ReportId, SystemId, WorkUnitId,
 };
 pub use locale::Locale;
 pub use workflow::{

@@ -7,8 +7,7 @@ use crate::store::accounts::{self, Account};
 use crate::store::api_tokens::{self, ApiToken};
 use crate::Identity;
 use motcua_domain::token::{random_token, sha256_hex};
-use motcua_domain::AccountId;
-use motcua_domain::{AccountStatus, AssuranceLevel, Millis, DAY};
+use motcua_domain::{AccountId, AccountStatus, ApiTokenId, AssuranceLevel, Millis, DAY};
 use motcua_kernel::Core;
 use motcua_store::audit;
 use serde_json::json;
@@ -66,7 +65,7 @@ pub struct NewToken<'a> {
 pub async fn create(core: &Core, origin: &Origin, t: NewToken<'_>, now: Millis) -> Result<String> {
     let token = format!("mct_{}", random_token());
     let row = ApiToken {
-        id: 0,
+        id: ApiTokenId::default(),
         account_id: t.account_id,
         name: t.name,
         token_hash: sha256_hex(&token),
@@ -99,7 +98,7 @@ pub async fn revoke(
     core: &Core,
     origin: &Origin,
     account_id: AccountId,
-    id: i64,
+    id: ApiTokenId,
     now: Millis,
 ) -> Result<bool> {
     let mut tx = core.store.begin().await?;
@@ -140,7 +139,7 @@ pub async fn authenticate(
 }
 
 /// Records that the token was used at `now`.
-pub async fn touch(core: &Core, id: i64, now: Millis) -> Result<()> {
+pub async fn touch(core: &Core, id: ApiTokenId, now: Millis) -> Result<()> {
     let mut c = core.store.conn().await?;
     Ok(api_tokens::touch(&mut c, id, now).await?)
 }

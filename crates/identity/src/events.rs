@@ -2,8 +2,7 @@
 //! systems learn when an account is created, changed, locked, unlocked or
 //! revoked. Written to the kernel's outbox in the caller's transaction.
 use crate::store::accounts::{self, Account};
-use motcua_domain::AccountId;
-use motcua_domain::Millis;
+use motcua_domain::{AccountId, Millis};
 use motcua_kernel::Core;
 use motcua_store::{AnyConnection, StoreError};
 

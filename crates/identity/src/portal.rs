@@ -4,8 +4,7 @@
 //! files or the bundled texts), and the record of their acceptance when
 //! an account is created.
 use crate::store::policies;
-use motcua_domain::AccountId;
-use motcua_domain::Millis;
+use motcua_domain::{AccountId, Millis};
 use motcua_mail::Locale;
 use motcua_store::{AnyConnection, StoreError};
 use serde::{Deserialize, Serialize};

@@ -6,8 +6,7 @@ use crate::service::{account_target, Origin, ServiceError};
 use crate::store::accounts::Account;
 use crate::store::profile::{self as store, Attribute, Reuse};
 use crate::IdentityContext;
-use motcua_domain::AccountId;
-use motcua_domain::{Millis, Role};
+use motcua_domain::{AccountId, Millis, Role};
 use motcua_store::{audit, AnyConnection};
 use std::collections::BTreeMap;
 

@@ -1,4 +1,5 @@
 //! Unauthorized-use reports (R-ID-14) as open items with a deadline.
+use motcua_domain::ReportId;
 use motcua_kernel::service::ServiceError;
 use motcua_kernel::sla::{BoxFuture, SlaItem, SlaSource};
 use motcua_kernel::Core;
@@ -45,6 +46,6 @@ async fn report_items(state: &Core) -> Result<Vec<SlaItem>, ServiceError> {
 }
 
 /// How a report is named to people, e.g. `BC-000012`.
-pub fn report_reference(id: i64) -> String {
+pub fn report_reference(id: ReportId) -> String {
     format!("BC-{id:06}")
 }

@@ -8,10 +8,10 @@ use crate::IdentityContext;
 use motcua_domain::account::{parse_full_name, AccountStatus};
 use motcua_domain::throttle::{self, Decision, Policy};
 use motcua_domain::token::{random_token, sha256_hex};
-use motcua_domain::AccountId;
 use motcua_domain::{
     password, AuthMethod, Email, Millis, PersonalId, Role, TaxCode, Username, DAY, MINUTE,
 };
+use motcua_domain::{AccountId, JobId, ReportId};
 use motcua_mail::{Locale, Template};
 use motcua_store::{audit, jobs, AnyConnection, StoreError};
 
@@ -1309,7 +1309,7 @@ pub async fn clear_throttle(state: &IdentityContext, origin: &Origin, key: &str)
 }
 
 /// Operator: put a dead job back in the queue.
-pub async fn requeue_job(state: &IdentityContext, origin: &Origin, job_id: i64) -> Result<bool> {
+pub async fn requeue_job(state: &IdentityContext, origin: &Origin, job_id: JobId) -> Result<bool> {
     let now = state.now();
     let mut tx = state.store.begin().await?;
     let ok = jobs::requeue(&mut tx, job_id, now).await?;
@@ -1494,7 +1494,7 @@ pub async fn set_password(
 pub async fn handle_report(
     state: &IdentityContext,
     origin: &Origin,
-    report_id: i64,
+    report_id: ReportId,
 ) -> Result<bool> {
     let now = state.now();
     let mut tx = state.store.begin().await?;

@@ -9,8 +9,7 @@ use crate::IdentityContext;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use motcua_domain::token::random_token;
-use motcua_domain::AccountId;
-use motcua_domain::{AuthMethod, SECOND};
+use motcua_domain::{AccountId, AuthMethod, SECOND};
 use motcua_pki::challenge::Purpose;
 use motcua_pki::mss::{MssOutcome, PendingSignature};
 

@@ -21,9 +21,9 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64_URL;
 use base64::Engine;
 use motcua_domain::token::{random_token, sha256_hex};
-use motcua_domain::AccountId;
-use motcua_domain::CertificateStatus;
-use motcua_domain::{AccountStatus, AuthMethod, Millis, Role, MINUTE};
+use motcua_domain::{
+    AccountId, AccountStatus, AuthMethod, CertificateId, CertificateStatus, Millis, Role, MINUTE,
+};
 use motcua_pki::challenge::{Challenge, ChallengeError, Purpose};
 use motcua_pki::{Chain, PkiError};
 use motcua_store::{audit, AnyConnection};
@@ -518,7 +518,7 @@ pub async fn remove_certificate(
     core: &motcua_kernel::Core,
     origin: &Origin,
     account_id: AccountId,
-    certificate_id: i64,
+    certificate_id: CertificateId,
     now: Millis,
 ) -> Result<bool, ServiceError> {
     let mut tx = core.store.begin().await?;
@@ -728,11 +728,11 @@ async fn bind_certificate(
     (identity_kind, identity_value): (&str, &str),
     via: &str,
     now: Millis,
-) -> Result<i64, TokenError> {
+) -> Result<CertificateId, TokenError> {
     let id = store::add_certificate(
         &mut *tx,
         &CertificateRow {
-            id: 0,
+            id: CertificateId::default(),
             account_id,
             issuer_dn: cert.issuer_dn.clone(),
             serial_hex: cert.serial_hex.clone(),
@@ -780,7 +780,7 @@ pub async fn add_certificate(
     origin: &Origin,
     account_id: AccountId,
     v: &Verified,
-) -> Result<i64, TokenError> {
+) -> Result<CertificateId, TokenError> {
     let mut tx = state.store.begin().await?;
     let id = add_certificate_in(&mut tx, origin, account_id, v, state.now()).await?;
     tx.commit().await.map_err(ServiceError::from)?;
@@ -798,7 +798,7 @@ pub async fn enrol_certificate(
     account_id: AccountId,
     cert: &motcua_pki::Certificate,
     now: Millis,
-) -> Result<i64, TokenError> {
+) -> Result<CertificateId, TokenError> {
     let primary = cert.identity.primary().ok_or(TokenError::NoIdentifier)?;
     bind_certificate(
         tx,
@@ -819,7 +819,7 @@ async fn add_certificate_in(
     account_id: AccountId,
     v: &Verified,
     now: Millis,
-) -> Result<i64, TokenError> {
+) -> Result<CertificateId, TokenError> {
     let leaf = v.chain.leaf();
     let primary = leaf.identity.primary().ok_or(TokenError::NoIdentifier)?;
     let account = accounts::get(tx, account_id)

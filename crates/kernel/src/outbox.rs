@@ -214,7 +214,7 @@ pub async fn deliver_due(state: &Core, worker: &str) -> Result<usize, StoreError
             Ok(status) => {
                 crate::metrics::inc(&state.metrics.events_delivered);
                 if !events::delivered(&mut c, d.id, worker, status, now).await? {
-                    tracing::warn!(delivery = d.id, "delivery lease lost; it may be sent again");
+                    tracing::warn!(delivery = %d.id, "delivery lease lost; it may be sent again");
                 }
             }
             Err((status, error)) => {
@@ -223,9 +223,9 @@ pub async fn deliver_due(state: &Core, worker: &str) -> Result<usize, StoreError
                 let dead = events::failed(&mut c, d, worker, status, &error, retry_at, now).await?;
                 if dead {
                     crate::metrics::inc(&state.metrics.events_dead);
-                    tracing::error!(delivery = d.id, system = %d.system_code, event = %d.event_id, %error, "event delivery dead-lettered");
+                    tracing::error!(delivery = %d.id, system = %d.system_code, event = %d.event_id, %error, "event delivery dead-lettered");
                 } else {
-                    tracing::warn!(delivery = d.id, system = %d.system_code, attempt = d.attempts, %error, "event delivery failed; will retry");
+                    tracing::warn!(delivery = %d.id, system = %d.system_code, attempt = d.attempts, %error, "event delivery failed; will retry");
                 }
             }
         }

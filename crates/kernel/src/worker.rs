@@ -67,9 +67,9 @@ pub async fn run_one(state: &Core, worker_id: &str) -> Result<bool, motcua_store
             };
             if dead {
                 crate::metrics::inc(&state.metrics.jobs_dead);
-                tracing::error!(job = job.id, kind = %job.kind, error = %e, "job dead-lettered");
+                tracing::error!(job = %job.id, kind = %job.kind, error = %e, "job dead-lettered");
             } else {
-                tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed; will retry");
+                tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed; will retry");
             }
         }
     }

@@ -25,9 +25,9 @@
 use crate::store::lifecycle::{self as store, NewRequest, Request};
 use crate::NswContext;
 use motcua_domain::clock::{format_vn, from_vn_datetime, vn_datetime};
-use motcua_domain::AccountId;
-use motcua_domain::LifecycleRequestId;
-use motcua_domain::{AccountStatus, LifecycleStatus, Millis, Role, DAY};
+use motcua_domain::{
+    AccountId, AccountStatus, LifecycleRequestId, LifecycleStatus, Millis, Role, DAY,
+};
 use motcua_identity::directory::{self, Account, NewActivity};
 use motcua_identity::service::{self, Origin, ServiceError};
 use motcua_mail::{Locale, Template};

@@ -22,10 +22,10 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use motcua_domain::account::parse_full_name;
 use motcua_domain::text::fold;
-use motcua_domain::AccountId;
-use motcua_domain::{Email, Millis, ProvisioningStatus, Role, Username, DAY};
-use motcua_domain::{FunctionId, WorkUnitId};
-use motcua_domain::{MinistryId, PersonId, ProvisioningRequestId};
+use motcua_domain::{
+    AccountId, Email, FunctionId, Millis, MinistryId, PersonId, ProvisioningRequestId,
+    ProvisioningStatus, Role, Username, WorkUnitId, DAY,
+};
 use motcua_identity::directory::{self, Account};
 use motcua_identity::service::{self, NewAccountInput, Origin, ServiceError};
 use motcua_kernel::blobs;

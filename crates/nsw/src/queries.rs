@@ -7,10 +7,10 @@ use crate::store::provisioning::{
     self, Function, LegalBasis, Manager, Ministry, Person, Request as ProvisioningRequest, WorkUnit,
 };
 use crate::store::registrations::{self, Registration};
-use motcua_domain::AccountId;
-use motcua_domain::{LifecycleRequestId, RegistrationId};
-use motcua_domain::{MinistryId, ProvisioningRequestId};
-use motcua_domain::{ProvisioningStatus, RegistrationStatus};
+use motcua_domain::{
+    AccountId, LifecycleRequestId, MinistryId, ProvisioningRequestId, ProvisioningStatus,
+    RegistrationId, RegistrationStatus, SystemId,
+};
 use motcua_identity::directory::{self, Account};
 use motcua_kernel::blobs::{self, Attachment};
 use motcua_kernel::service::Result;
@@ -194,7 +194,11 @@ pub async fn systems(core: &Core) -> Result<Vec<System>> {
 }
 
 /// A system and its newest `limit` deliveries.
-pub async fn system(core: &Core, id: i64, limit: i64) -> Result<Option<(System, Vec<Delivery>)>> {
+pub async fn system(
+    core: &Core,
+    id: SystemId,
+    limit: i64,
+) -> Result<Option<(System, Vec<Delivery>)>> {
     let mut c = core.store.conn().await?;
     let Some(s) = events::system_by_id(&mut c, id).await? else {
         return Ok(None);

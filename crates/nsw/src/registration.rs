@@ -23,8 +23,9 @@ use hmac::{Hmac, Mac};
 use motcua_domain::account::parse_full_name;
 use motcua_domain::clock::format_vn;
 use motcua_domain::token::{random_token, sha256_hex};
-use motcua_domain::RegistrationId;
-use motcua_domain::{Email, Millis, PersonalId, RegistrationStatus, Role, TaxCode, HOUR};
+use motcua_domain::{
+    Email, Millis, PersonalId, RegistrationId, RegistrationStatus, Role, TaxCode, HOUR,
+};
 use motcua_identity::service::{self, NewAccountInput, Origin, ServiceError};
 use motcua_kernel::blobs;
 use motcua_mail::{Locale, Template};

@@ -3,6 +3,7 @@
 //! The delivery itself is `motcua_kernel::outbox`, which knows nothing of this
 //! service layer.
 use crate::NswContext;
+use motcua_domain::{DeliveryId, SystemId};
 use motcua_identity::events::EVENT_TYPES;
 use motcua_kernel::outbox::generate_secret;
 use motcua_kernel::ServiceError;
@@ -81,7 +82,7 @@ pub async fn register_system(
     state: &NswContext,
     origin: &motcua_identity::service::Origin,
     input: &SystemInput,
-) -> Result<(i64, String), ServiceError> {
+) -> Result<(SystemId, String), ServiceError> {
     let (code, name, ministry, url, types) = check_system(input)?;
     let secret = generate_secret();
     let now = state.now();
@@ -120,7 +121,7 @@ pub async fn register_system(
 pub async fn update_system(
     state: &NswContext,
     origin: &motcua_identity::service::Origin,
-    id: i64,
+    id: SystemId,
     input: &SystemInput,
     rotate: bool,
 ) -> Result<Option<String>, ServiceError> {
@@ -161,7 +162,7 @@ pub async fn update_system(
 pub async fn redeliver(
     state: &NswContext,
     origin: &motcua_identity::service::Origin,
-    delivery_id: i64,
+    delivery_id: DeliveryId,
 ) -> Result<bool, ServiceError> {
     let now = state.now();
     let mut tx = state.store.begin().await?;

@@ -11,13 +11,13 @@
 //! earlier one of the same subject and system is still pending. Delivery is
 //! at-least-once; receivers deduplicate by the event id (`webhook-id`).
 use crate::{conflict, Backend, Result};
-use motcua_domain::{DeliveryStatus, Millis};
+use motcua_domain::{DeliveryId, DeliveryStatus, Millis, SystemId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct System {
-    pub id: i64,
+    pub id: SystemId,
     pub code: String,
     pub name: String,
     pub ministry: String,
@@ -69,7 +69,11 @@ fn system(r: &AnyRow) -> Result<System> {
     })
 }
 
-pub async fn create_system(c: &mut AnyConnection, s: &NewSystem<'_>, now: Millis) -> Result<i64> {
+pub async fn create_system(
+    c: &mut AnyConnection,
+    s: &NewSystem<'_>,
+    now: Millis,
+) -> Result<SystemId> {
     sqlx::query_scalar(
         "INSERT INTO specialized_systems (code, name, ministry, endpoint_url, secret, event_types, active, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
@@ -90,7 +94,7 @@ pub async fn create_system(c: &mut AnyConnection, s: &NewSystem<'_>, now: Millis
 /// Updates everything but the code; `secret: ""` keeps the current secret.
 pub async fn update_system(
     c: &mut AnyConnection,
-    id: i64,
+    id: SystemId,
     s: &NewSystem<'_>,
     now: Millis,
 ) -> Result<bool> {
@@ -112,7 +116,7 @@ pub async fn update_system(
     Ok(n == 1)
 }
 
-pub async fn system_by_id(c: &mut AnyConnection, id: i64) -> Result<Option<System>> {
+pub async fn system_by_id(c: &mut AnyConnection, id: SystemId) -> Result<Option<System>> {
     let sql = format!("SELECT {SYS_COLS} FROM specialized_systems WHERE id = $1");
     let r = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(id)
@@ -211,13 +215,13 @@ pub async fn events(
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Delivery {
-    pub id: i64,
+    pub id: DeliveryId,
     pub event_seq: i64,
     pub event_id: String,
     pub event_type: String,
     pub payload: String,
     pub event_created_at: Millis,
-    pub system_id: i64,
+    pub system_id: SystemId,
     pub system_code: String,
     pub endpoint_url: String,
     #[serde(skip)]
@@ -283,7 +287,7 @@ pub async fn claim(
                            AND p.event_seq < d.event_seq AND p.status IN ('pending', 'sending')) \
            ORDER BY d.event_seq LIMIT $4{lock}) RETURNING id"
     );
-    let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()))
+    let ids: Vec<DeliveryId> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(worker)
         .bind(now + lease)
         .bind(now)
@@ -299,7 +303,7 @@ pub async fn claim(
     Ok(out)
 }
 
-pub async fn get(c: &mut AnyConnection, id: i64) -> Result<Option<Delivery>> {
+pub async fn get(c: &mut AnyConnection, id: DeliveryId) -> Result<Option<Delivery>> {
     let sql = format!("{DEL_SELECT} WHERE d.id = $1");
     let r = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(id)
@@ -313,7 +317,7 @@ pub async fn get(c: &mut AnyConnection, id: i64) -> Result<Option<Delivery>> {
 /// worker may then send it again: at-least-once).
 pub async fn delivered(
     c: &mut AnyConnection,
-    id: i64,
+    id: DeliveryId,
     worker: &str,
     http_status: i64,
     now: Millis,
@@ -368,7 +372,7 @@ pub async fn failed(
 /// horizon. Returns false unless it was dead.
 pub async fn redeliver(
     c: &mut AnyConnection,
-    id: i64,
+    id: DeliveryId,
     horizon: Millis,
     now: Millis,
 ) -> Result<bool> {
@@ -388,7 +392,7 @@ pub async fn redeliver(
 pub async fn list(
     c: &mut AnyConnection,
     status: Option<DeliveryStatus>,
-    system_id: Option<i64>,
+    system_id: Option<SystemId>,
     limit: i64,
 ) -> Result<Vec<Delivery>> {
     let sql = format!(
@@ -396,7 +400,7 @@ pub async fn list(
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(status.map_or("", DeliveryStatus::as_str))
-        .bind(system_id.unwrap_or(0))
+        .bind(system_id.map_or(0, SystemId::get))
         .bind(limit)
         .fetch_all(&mut *c)
         .await?;

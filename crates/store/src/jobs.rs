@@ -4,13 +4,13 @@
 //! lease runs out. Failures retry with exponential backoff, then go to the
 //! dead-letter list, from which an operator can requeue them.
 use crate::{Backend, Result};
-use motcua_domain::{JobStatus, Millis, SECOND};
+use motcua_domain::{JobId, JobStatus, Millis, SECOND};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Job {
-    pub id: i64,
+    pub id: JobId,
     pub kind: String,
     pub payload: String,
     pub status: JobStatus,
@@ -46,7 +46,7 @@ pub async fn enqueue(
     payload: &str,
     max_attempts: i64,
     now: Millis,
-) -> Result<i64> {
+) -> Result<JobId> {
     Ok(sqlx::query_scalar(
         "INSERT INTO jobs (kind, payload, status, attempts, max_attempts, run_at, created_at, updated_at) VALUES ($1, $2, 'queued', 0, $3, $4, $4, $4) RETURNING id",
     )
@@ -93,7 +93,7 @@ pub async fn expire_leases(c: &mut AnyConnection, now: Millis) -> Result<u64> {
     .rows_affected())
 }
 
-pub async fn complete(c: &mut AnyConnection, id: i64, now: Millis) -> Result<()> {
+pub async fn complete(c: &mut AnyConnection, id: JobId, now: Millis) -> Result<()> {
     sqlx::query("UPDATE jobs SET status = 'done', locked_by = NULL, locked_until = NULL, last_error = NULL, updated_at = $1 WHERE id = $2")
         .bind(now)
         .bind(id)
@@ -143,7 +143,7 @@ pub async fn kill(c: &mut AnyConnection, job: &Job, error: &str, now: Millis) ->
     Ok(())
 }
 
-pub async fn get(c: &mut AnyConnection, id: i64) -> Result<Option<Job>> {
+pub async fn get(c: &mut AnyConnection, id: JobId) -> Result<Option<Job>> {
     let sql = format!("SELECT {COLS} FROM jobs WHERE id = $1");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(id)
@@ -163,7 +163,7 @@ pub async fn list(c: &mut AnyConnection, status: JobStatus, limit: i64) -> Resul
 }
 
 /// Puts a dead job back in the queue with a fresh set of attempts.
-pub async fn requeue(c: &mut AnyConnection, id: i64, now: Millis) -> Result<bool> {
+pub async fn requeue(c: &mut AnyConnection, id: JobId, now: Millis) -> Result<bool> {
     Ok(sqlx::query("UPDATE jobs SET status = 'queued', attempts = 0, run_at = $1, updated_at = $1 WHERE id = $2 AND status = 'dead'")
         .bind(now)
         .bind(id)

@@ -8,7 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test binary: helpers may fail loudly
 
 use motcua_domain::audit::{chain_hash, AuditKeys, Checkpoint, CheckpointError, Record, GENESIS};
-use motcua_domain::{JobStatus, Millis, DAY, HOUR, MINUTE, SECOND};
+use motcua_domain::{JobId, JobStatus, Millis, DAY, HOUR, MINUTE, SECOND};
 use motcua_store::audit::{self, Ctx};
 use motcua_store::jobs;
 use motcua_store::migrate::MIGRATIONS;
@@ -1389,7 +1389,7 @@ async fn jobs_fail_backoff_dead_and_requeue() -> R {
 }
 
 /// Who holds a job's lease, and until when (not part of `jobs::Job`).
-async fn lease_of(c: &mut AnyConnection, id: i64) -> R<(Option<String>, Option<i64>)> {
+async fn lease_of(c: &mut AnyConnection, id: JobId) -> R<(Option<String>, Option<i64>)> {
     Ok(
         sqlx::query_as("SELECT locked_by, locked_until FROM jobs WHERE id = $1")
             .bind(id)
@@ -1490,7 +1490,7 @@ async fn jobs_concurrent_claims_run_each_job_once() -> R {
                     claimed.push(job.id);
                     jobs::complete(&mut c, job.id, NOW + 2 * SECOND).await?;
                 }
-                Ok::<Vec<i64>, StoreError>(claimed)
+                Ok::<Vec<JobId>, StoreError>(claimed)
             }));
         }
         let mut all = Vec::new();
@@ -1500,7 +1500,7 @@ async fn jobs_concurrent_claims_run_each_job_once() -> R {
             per_worker.push(claimed.len());
             all.extend(claimed);
         }
-        let unique: BTreeSet<i64> = all.iter().copied().collect();
+        let unique: BTreeSet<JobId> = all.iter().copied().collect();
         assert_eq!(all.len(), 200, "{tag}: claims {per_worker:?}");
         assert_eq!(unique, enqueued, "{tag}: every job claimed exactly once");
         let mut c = db.store.conn().await?;

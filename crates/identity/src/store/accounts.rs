@@ -1,8 +1,7 @@
 //! Accounts, their roles and password credentials.
 use motcua_domain::account::AccountStatus;
 use motcua_domain::text::fold;
-use motcua_domain::AccountId;
-use motcua_domain::{Millis, Role};
+use motcua_domain::{AccountId, Millis, Role};
 use motcua_store::{conflict, like_escape, Result, StoreError};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};

@@ -1,7 +1,6 @@
 //! What was done with an account, as its holder sees it (R-ID-14), and the
 //! holder's reports of unauthorized use.
-use motcua_domain::AccountId;
-use motcua_domain::Millis;
+use motcua_domain::{AccountId, Millis, ReportId};
 use motcua_store::Result;
 use sqlx::{AnyConnection, Row};
 
@@ -81,7 +80,7 @@ pub async fn list(
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CompromiseReport {
-    pub id: i64,
+    pub id: ReportId,
     pub account_id: AccountId,
     pub username: String,
     pub note: String,
@@ -97,7 +96,7 @@ pub async fn report_compromise(
     note: &str,
     ip: &str,
     now: Millis,
-) -> Result<i64> {
+) -> Result<ReportId> {
     Ok(sqlx::query_scalar("INSERT INTO compromise_reports (account_id, note, ip, at) VALUES ($1, $2, $3, $4) RETURNING id")
         .bind(account_id)
         .bind(note)
@@ -151,7 +150,7 @@ pub async fn open_compromise_reports(c: &mut AnyConnection) -> Result<Vec<Compro
 /// open, `None` if it does not exist or was already handled.
 pub async fn mark_report_handled(
     c: &mut AnyConnection,
-    id: i64,
+    id: ReportId,
     now: Millis,
 ) -> Result<Option<AccountId>> {
     Ok(sqlx::query_scalar(

@@ -1,15 +1,14 @@
 //! Personal API tokens (migration 0011): bearer tokens a holder makes for
 //! their own software, with scopes, and the method and assurance level of
 //! the login that made them. Only the SHA-256 of a token is stored.
-use motcua_domain::AccountId;
-use motcua_domain::Millis;
+use motcua_domain::{AccountId, ApiTokenId, Millis};
 use motcua_store::Result;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiToken {
-    pub id: i64,
+    pub id: ApiTokenId,
     pub account_id: AccountId,
     pub name: String,
     pub token_hash: String,
@@ -52,8 +51,8 @@ fn row(r: &AnyRow) -> Result<ApiToken> {
 }
 
 /// Stores a new token (its `id` is ignored); returns the id.
-pub async fn create(c: &mut AnyConnection, t: &ApiToken) -> Result<i64> {
-    let id: i64 = sqlx::query_scalar(
+pub async fn create(c: &mut AnyConnection, t: &ApiToken) -> Result<ApiTokenId> {
+    let id: ApiTokenId = sqlx::query_scalar(
         "INSERT INTO api_tokens (account_id, name, token_hash, scopes, method, assurance_level, \
          created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
@@ -93,7 +92,7 @@ pub async fn of_account(c: &mut AnyConnection, account_id: AccountId) -> Result<
 pub async fn revoke(
     c: &mut AnyConnection,
     account_id: AccountId,
-    id: i64,
+    id: ApiTokenId,
     now: Millis,
 ) -> Result<bool> {
     let done = sqlx::query(
@@ -108,7 +107,7 @@ pub async fn revoke(
 }
 
 /// Records a use, at most once a minute per token.
-pub async fn touch(c: &mut AnyConnection, id: i64, now: Millis) -> Result<()> {
+pub async fn touch(c: &mut AnyConnection, id: ApiTokenId, now: Millis) -> Result<()> {
     sqlx::query(
         "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 \
          AND (last_used_at IS NULL OR last_used_at < $3)",

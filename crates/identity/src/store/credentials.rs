@@ -1,8 +1,7 @@
 //! Digital identity records (migration 0006, identity's tables): certificates bound to
 //! accounts, signing challenges, captchas and strong-method sign-ups.
 use motcua_domain::account::AccountStatus;
-use motcua_domain::AccountId;
-use motcua_domain::{CertificateStatus, Millis, SignupStatus, SimStatus};
+use motcua_domain::{AccountId, CertificateId, CertificateStatus, Millis, SignupStatus, SimStatus};
 use motcua_store::{conflict, Result, StoreError};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -77,7 +76,7 @@ pub async fn purge_expired(c: &mut AnyConnection, before: Millis) -> Result<u64>
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertificateRow {
-    pub id: i64,
+    pub id: CertificateId,
     pub account_id: AccountId,
     pub issuer_dn: String,
     pub serial_hex: String,
@@ -119,7 +118,7 @@ fn cert_row(r: &AnyRow) -> Result<CertificateRow> {
 
 /// Binds a certificate to an account (status active); a certificate can be
 /// bound once (issuer + serial are unique).
-pub async fn add_certificate(c: &mut AnyConnection, r: &CertificateRow) -> Result<i64> {
+pub async fn add_certificate(c: &mut AnyConnection, r: &CertificateRow) -> Result<CertificateId> {
     let row = sqlx::query(
         "INSERT INTO account_certificates (account_id, issuer_dn, serial_hex, subject_dn, not_before, not_after, spki_sha256, fingerprint, cert_der, identity_kind, identity_value, status, added_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'active', $12) RETURNING id",
@@ -230,7 +229,7 @@ pub async fn accounts_with_identity(
 /// Unbinds a certificate (the holder removed it, or it was replaced).
 pub async fn remove_certificate(
     c: &mut AnyConnection,
-    id: i64,
+    id: CertificateId,
     account_id: AccountId,
     now: Millis,
 ) -> Result<bool> {

@@ -2,8 +2,7 @@
 //! 0013): one row per document and version accepted. A sign-up accepts
 //! before its account exists; its rows carry a `pending_ref` (e.g.
 //! `registration:12`) until [`claim`] gives them the new account.
-use motcua_domain::AccountId;
-use motcua_domain::Millis;
+use motcua_domain::{AccountId, Millis};
 use motcua_store::Result;
 use sqlx::{AnyConnection, Row};
 

@@ -1,7 +1,6 @@
 //! What the portal holds about a holder and from where, consents to reuse
 //! it, and the reuse log (migration 0007, R-ID-15).
-use motcua_domain::AccountId;
-use motcua_domain::Millis;
+use motcua_domain::{AccountId, Millis};
 use motcua_store::Result;
 use sqlx::{AnyConnection, Row};
 

@@ -1,6 +1,5 @@
 //! Password-reset tokens: stored hashed, single use, short-lived.
-use motcua_domain::AccountId;
-use motcua_domain::Millis;
+use motcua_domain::{AccountId, Millis};
 use motcua_store::Result;
 use sqlx::{AnyConnection, Row};
 

@@ -1,8 +1,7 @@
 //! Server-side sessions: one row per login, keyed by the SHA-256 of the
 //! cookie token (a stolen database does not yield usable cookies). Every
 //! app node sees every session.
-use motcua_domain::AccountId;
-use motcua_domain::Millis;
+use motcua_domain::{AccountId, Millis};
 use motcua_store::Result;
 use sqlx::{AnyConnection, Row};
 

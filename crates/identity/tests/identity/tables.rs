@@ -3,7 +3,7 @@
 //! issue #6, assertions unchanged): each test loops over a fresh migrated
 //! database per backend.
 use motcua_domain::account::AccountStatus;
-use motcua_domain::AccountId;
+use motcua_domain::{AccountId, CertificateId, ReportId};
 use motcua_domain::{
     CertificateStatus, Millis, Role, SignupStatus, SimStatus, DAY, HOUR, MINUTE, SECOND,
 };
@@ -1027,7 +1027,7 @@ async fn challenge_racing_spends_have_one_winner() -> R {
 
 fn cert_row(account_id: AccountId, serial: &str, not_after: Millis) -> identity::CertificateRow {
     identity::CertificateRow {
-        id: 0,
+        id: CertificateId::default(),
         account_id,
         issuer_dn: "CN=Test CA, C=VN".to_string(),
         serial_hex: serial.to_string(),
@@ -1387,7 +1387,7 @@ async fn compromise_reports_stay_open_until_handled() -> R {
             "{tag}"
         );
         assert_eq!(
-            activity::mark_report_handled(&mut c, 999_999, NOW).await?,
+            activity::mark_report_handled(&mut c, ReportId::new(999_999), NOW).await?,
             None,
             "{tag}"
         );

@@ -1,8 +1,6 @@
 //! Account lifecycle requests (Decree 85/2019 Art. 11(4)–(6)) and the
 //! warnings sent before an unused account is locked.
-use motcua_domain::AccountId;
-use motcua_domain::LifecycleRequestId;
-use motcua_domain::{LifecycleStatus, Millis, Workflow};
+use motcua_domain::{AccountId, LifecycleRequestId, LifecycleStatus, Millis, Workflow};
 use motcua_store::{status, Result};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};

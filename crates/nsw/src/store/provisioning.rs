@@ -2,9 +2,10 @@
 //! and function catalogs (operator data), legal bases with their deadlines,
 //! ministry managers, requests with their persons and the operator's
 //! decision on each, and the civil-servant accounts granted.
-use motcua_domain::AccountId;
-use motcua_domain::{FunctionId, MinistryId, PersonId, ProvisioningRequestId, WorkUnitId};
-use motcua_domain::{Millis, ProvisioningStatus, Workflow};
+use motcua_domain::{
+    AccountId, FunctionId, Millis, MinistryId, PersonId, ProvisioningRequestId, ProvisioningStatus,
+    WorkUnitId, Workflow,
+};
 use motcua_store::{conflict, status, Backend, Result, StoreError};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};

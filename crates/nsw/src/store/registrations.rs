@@ -1,7 +1,5 @@
 //! Declarant registration profiles (R-ID-1…4) and their history.
-use motcua_domain::AccountId;
-use motcua_domain::RegistrationId;
-use motcua_domain::{Millis, RegistrationStatus, Workflow};
+use motcua_domain::{AccountId, Millis, RegistrationId, RegistrationStatus, Workflow};
 use motcua_store::{conflict, status, Result};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};

@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use motcua_domain::clock::format_vn;
-use motcua_domain::AssuranceLevel;
+use motcua_domain::{ApiTokenId, AssuranceLevel};
 use motcua_identity::api_tokens::{self, NewToken};
 use motcua_identity::store::api_tokens::ApiToken;
 use motcua_identity::Account;
@@ -53,7 +53,7 @@ pub struct ScopeView {
 }
 
 pub struct TokenView {
-    pub id: i64,
+    pub id: ApiTokenId,
     pub name: String,
     pub scopes: String,
     /// "level 3 (high)".
@@ -221,7 +221,7 @@ pub async fn create_token(
 pub async fn revoke_token(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<ApiTokenId>,
 ) -> Response {
     if let Err(r) = super::auth::ready_user(&state, &ctx).await {
         return r;
@@ -386,7 +386,7 @@ async fn bearer(
     // The last use is shown to the holder; failing to record it does not
     // refuse an authorized call, but is logged.
     if let Err(e) = api_tokens::touch(state, token.id, now).await {
-        tracing::warn!(token = token.id, error = %e, "api token last use not recorded");
+        tracing::warn!(token = %token.id, error = %e, "api token last use not recorded");
     }
     Ok((token, account))
 }

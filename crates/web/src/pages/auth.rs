@@ -7,8 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use motcua_domain::AccountId;
-use motcua_domain::{password, Role};
+use motcua_domain::{password, AccountId, Role};
 use motcua_identity::service::{self, LoginOutcome, Origin, ServiceError};
 use serde::Deserialize;
 

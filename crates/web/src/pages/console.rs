@@ -12,8 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use motcua_domain::clock::format_vn;
-use motcua_domain::AccountId;
-use motcua_domain::{AccountStatus, JobStatus};
+use motcua_domain::{AccountId, AccountStatus, JobId, JobStatus, ReportId};
 use motcua_identity::queries;
 use motcua_identity::service::{self, ServiceError};
 use motcua_identity::Account;
@@ -338,7 +337,7 @@ pub async fn unlock(
 }
 
 pub struct DeadRow {
-    pub id: i64,
+    pub id: JobId,
     pub kind: String,
     pub attempts: i64,
     pub error: String,
@@ -380,7 +379,7 @@ pub async fn jobs(State(state): State<AppState>, Operator(ctx): Operator) -> Res
 pub async fn requeue(
     State(state): State<AppState>,
     Operator(ctx): Operator,
-    Path(id): Path<i64>,
+    Path(id): Path<JobId>,
 ) -> Response {
     match service::requeue_job(&state, &origin(&ctx), id).await {
         Ok(true) => Redirect::to("/console/jobs").into_response(),
@@ -672,7 +671,7 @@ pub async fn throttles(
 }
 
 pub struct ReportRow {
-    pub id: i64,
+    pub id: ReportId,
     pub reference: String,
     pub account_id: AccountId,
     pub username: String,
@@ -714,7 +713,7 @@ pub async fn reports(State(state): State<AppState>, Operator(ctx): Operator) -> 
 pub async fn handle_report(
     State(state): State<AppState>,
     Operator(ctx): Operator,
-    Path(id): Path<i64>,
+    Path(id): Path<ReportId>,
 ) -> Response {
     match service::handle_report(&state, &origin(&ctx), id).await {
         Ok(true) => Redirect::to("/console/reports").into_response(),

@@ -13,8 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use motcua_domain::clock::format_vn;
-use motcua_domain::SignupStatus;
-use motcua_domain::{AssuranceLevel, AuthMethod, Email};
+use motcua_domain::{AssuranceLevel, AuthMethod, CertificateId, Email, SignupStatus};
 use motcua_identity::captcha;
 use motcua_identity::service::{self, ServiceError};
 use motcua_identity::token::{self, Prefill, SignedChallenge, TokenError};
@@ -818,7 +817,7 @@ pub async fn download_file(State(state): State<AppState>, Path(file): Path<Strin
 // ------------------------------------------------------------ certificates
 
 pub struct CertView {
-    pub id: i64,
+    pub id: CertificateId,
     pub subject: String,
     pub issuer: String,
     pub serial: String,
@@ -869,7 +868,7 @@ pub async fn certificates(
 pub async fn remove_certificate(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<CertificateId>,
 ) -> Response {
     let v = match holder_at(&state, &ctx, "account.certificates", AssuranceLevel::HIGH).await {
         Ok(v) => v,

@@ -17,9 +17,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use motcua_domain::clock::format_vn;
-use motcua_domain::AccountId;
-use motcua_domain::{FunctionId, MinistryId, PersonId, ProvisioningRequestId, WorkUnitId};
-use motcua_domain::{ProvisioningStatus, Role};
+use motcua_domain::{
+    AccountId, FunctionId, MinistryId, PersonId, ProvisioningRequestId, ProvisioningStatus, Role,
+    WorkUnitId,
+};
 use motcua_identity::service::ServiceError;
 use motcua_identity::Account;
 use motcua_mail::Locale;

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use motcua_domain::clock::format_vn;
-use motcua_domain::DeliveryStatus;
+use motcua_domain::{DeliveryId, DeliveryStatus, SystemId};
 use motcua_identity::service::ServiceError;
 use motcua_kernel::outbox::EVENT_TYPES;
 use motcua_nsw::systems::SystemInput;
@@ -54,7 +54,7 @@ fn type_boxes(selected: &[String]) -> Vec<TypeBox> {
 }
 
 pub struct SystemRow {
-    pub id: i64,
+    pub id: SystemId,
     pub code: String,
     pub name: String,
     pub ministry: String,
@@ -142,11 +142,11 @@ pub async fn register(
 }
 
 pub struct DeliveryRow {
-    pub id: i64,
+    pub id: DeliveryId,
     pub event_id: String,
     pub event_type: String,
     pub system_code: String,
-    pub system_id: i64,
+    pub system_id: SystemId,
     pub subject: String,
     pub status: DeliveryStatus,
     pub status_key: String,
@@ -196,7 +196,7 @@ struct SystemPage {
 async fn system_page(
     state: &AppState,
     ctx: &Ctx,
-    id: i64,
+    id: SystemId,
     secret: Option<String>,
     form: Option<SystemInput>,
     error: Option<&'static str>,
@@ -233,7 +233,7 @@ async fn system_page(
 pub async fn show(
     State(state): State<AppState>,
     Operator(ctx): Operator,
-    Path(id): Path<i64>,
+    Path(id): Path<SystemId>,
 ) -> Response {
     system_page(&state, &ctx, id, None, None, None).await
 }
@@ -241,7 +241,7 @@ pub async fn show(
 pub async fn update(
     State(state): State<AppState>,
     Operator(ctx): Operator,
-    Path(id): Path<i64>,
+    Path(id): Path<SystemId>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let (input, rotate) = input_from(&pairs);
@@ -296,7 +296,7 @@ pub async fn deliveries(
 pub async fn redeliver(
     State(state): State<AppState>,
     Operator(ctx): Operator,
-    Path(id): Path<i64>,
+    Path(id): Path<DeliveryId>,
 ) -> Response {
     match motcua_nsw::systems::redeliver(&state, &origin(&ctx), id).await {
         Ok(true) => Redirect::to("/console/deliveries?status=dead").into_response(),

@@ -5,8 +5,7 @@
 //! form errors are styled, tied to their fields and named in the summary.
 use crate::helpers::*;
 use motcua_domain::assurance::AuthMethod;
-use motcua_domain::AccountId;
-use motcua_domain::Role;
+use motcua_domain::{AccountId, Role};
 use motcua_identity::service::{self, NewAccountInput, Origin};
 use reqwest::StatusCode;
 use reqwest::Url;

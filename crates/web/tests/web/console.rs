@@ -2,8 +2,7 @@
 //! with mandatory reasons, the audit trail (R-OP-2), and the job queue's
 //! dead letters.
 use crate::helpers::*;
-use motcua_domain::AccountId;
-use motcua_domain::{AccountStatus, Role, SECOND};
+use motcua_domain::{AccountId, AccountStatus, Role, SECOND};
 use motcua_identity::service::NewAccountInput;
 use reqwest::StatusCode;
 

@@ -6,8 +6,7 @@
 //! horizon, redelivered from the console, ordered per account, and sent
 //! once by a cluster.
 use crate::helpers::*;
-use motcua_domain::AccountId;
-use motcua_domain::{Role, SECOND};
+use motcua_domain::{AccountId, Role, SystemId, SECOND};
 use motcua_identity::service::{self, NewAccountInput, Origin};
 use motcua_kernel::outbox::{self, EventsConfig};
 use reqwest::StatusCode;
@@ -142,7 +141,13 @@ fn fast() -> EventsConfig {
 
 /// Registers a system through the console like an operator; returns its
 /// id and the secret the page shows once.
-async fn register(app: &App, op: &Browser, code: &str, url: &str, types: &[&str]) -> (i64, String) {
+async fn register(
+    app: &App,
+    op: &Browser,
+    code: &str,
+    url: &str,
+    types: &[&str],
+) -> (SystemId, String) {
     let page = op.get("/console/systems").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.text);
     let csrf = page.csrf();

@@ -4,8 +4,7 @@
 //! "browser" (reqwest with a cookie jar, redirects not followed).
 #![allow(dead_code)]
 
-use motcua_domain::AccountId;
-use motcua_domain::{Role, TestClock};
+use motcua_domain::{AccountId, Role, TestClock};
 use motcua_identity::service::{self, NewAccountInput, Origin};
 use motcua_kernel::Settings as WebConfig;
 use motcua_mail::{Mailer, SmtpConfig, SmtpSecurity};

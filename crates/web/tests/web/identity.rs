@@ -6,8 +6,7 @@
 use crate::helpers::*;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use motcua_domain::AccountId;
-use motcua_domain::{Clock, SystemClock};
+use motcua_domain::{AccountId, ApiTokenId, Clock, SystemClock};
 use motcua_pki::ocsp::CertStatus;
 use motcua_pki::testca::{Issued, LeafSpec, TestPki};
 use reqwest::StatusCode;
@@ -737,7 +736,7 @@ async fn api_scopes_declare_levels_and_tokens_carry_the_login_level() {
             motcua_identity::store::api_tokens::create(
                 &mut tx,
                 &motcua_identity::store::api_tokens::ApiToken {
-                    id: 0,
+                    id: ApiTokenId::default(),
                     account_id: pid,
                     name: "cũ".into(),
                     token_hash: motcua_web::ctx::sha256_hex(weak),

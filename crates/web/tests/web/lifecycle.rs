@@ -5,8 +5,7 @@
 //! ministry's notice, the inactivity lock after warnings, and the events,
 //! audit records and mails of each.
 use crate::helpers::*;
-use motcua_domain::AccountId;
-use motcua_domain::{AccountStatus, Role, DAY, HOUR};
+use motcua_domain::{AccountId, AccountStatus, Role, DAY, HOUR};
 use motcua_identity::service::NewAccountInput;
 use motcua_nsw::lifecycle::{run_due, RunSummary};
 use motcua_nsw::store::lifecycle::{self as store, Request};

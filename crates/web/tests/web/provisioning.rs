@@ -6,8 +6,7 @@
 //! lists exactly that, and only that ministry's managers and operators can
 //! download it (R-OP-4).
 use crate::helpers::*;
-use motcua_domain::{MinistryId, PersonId, ProvisioningRequestId};
-use motcua_domain::{Role, DAY};
+use motcua_domain::{MinistryId, PersonId, ProvisioningRequestId, Role, DAY};
 use motcua_identity::service::NewAccountInput;
 use motcua_nsw::store::provisioning as store;
 use reqwest::StatusCode;
