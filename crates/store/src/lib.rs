@@ -293,6 +293,15 @@ impl Store {
     }
 }
 
+/// The placeholders `$first, …, $(first + n - 1)` of an `IN (…)` list, for
+/// a statement whose other parameters come before them.
+pub fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
 pub fn like_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
@@ -308,6 +317,13 @@ pub fn like_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn placeholders_number_the_list() {
+        assert_eq!(placeholders(1, 3), "$1, $2, $3");
+        assert_eq!(placeholders(9, 2), "$9, $10");
+        assert_eq!(placeholders(1, 0), "");
+    }
 
     #[test]
     fn redacts_passwords() {

@@ -142,10 +142,9 @@ pub async fn ids_by_usernames(
 ) -> Result<std::collections::HashMap<String, AccountId>> {
     let mut out = std::collections::HashMap::new();
     for chunk in names.chunks(100) {
-        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
             "SELECT id, username FROM accounts WHERE username IN ({})",
-            marks.join(", ")
+            motcua_store::placeholders(1, chunk.len())
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
         for n in chunk {
@@ -495,10 +494,9 @@ pub async fn usernames(
 ) -> Result<std::collections::HashMap<AccountId, String>> {
     let mut out = std::collections::HashMap::new();
     for chunk in ids.chunks(100) {
-        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
             "SELECT id, username FROM accounts WHERE id IN ({})",
-            marks.join(", ")
+            motcua_store::placeholders(1, chunk.len())
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
         for id in chunk {

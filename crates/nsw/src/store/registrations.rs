@@ -260,14 +260,13 @@ pub async fn transition(
     for from in t.from {
         from.check(t.to)?;
     }
-    let placeholders: Vec<String> = (0..t.from.len()).map(|i| format!("${}", i + 9)).collect();
     let sql = format!(
         "UPDATE registrations SET status = $1, received_at = COALESCE($2, received_at), due_at = COALESCE($3, due_at), \
          decision_reason = $4, decided_by = $5, decided_at = CASE WHEN $5 IS NULL THEN decided_at ELSE $6 END, \
          account_id = COALESCE($7, account_id), round = round + $8, verify_hash = NULL, updated_at = $6 \
          WHERE id = ${} AND status IN ({})",
         t.from.len() + 9,
-        placeholders.join(", ")
+        motcua_store::placeholders(9, t.from.len())
     );
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(t.to.as_str())
