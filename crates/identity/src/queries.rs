@@ -125,22 +125,54 @@ async fn listed(
     })
 }
 
-/// The operator's account search (diacritic-insensitive), a page of it
-/// and the total.
+/// One page of the operator's account search (see
+/// [`accounts::search`]): the accounts with their failed-login state
+/// (read for the whole page at once), the capped total, the next page's
+/// cursor and whether only a window was searched.
+pub use crate::store::accounts::{Total, COUNT_CAP, SHORT_WORDS_WINDOW};
+
+pub struct Found {
+    pub rows: Vec<Listed>,
+    pub total: accounts::Total,
+    pub next: Option<AccountId>,
+    pub window: bool,
+}
+
 pub async fn search_accounts(
     core: &Core,
     query: &str,
+    after: Option<AccountId>,
     limit: i64,
-    offset: i64,
     now: Millis,
-) -> Result<(Vec<Listed>, i64)> {
+) -> Result<Found> {
     let mut c = core.store.conn().await?;
-    let Page { items, total } = accounts::search(&mut c, query, limit, offset).await?;
-    let mut out = Vec::with_capacity(items.len());
-    for a in items {
-        out.push(listed(&mut c, a, now).await?);
-    }
-    Ok((out, total))
+    let Page {
+        items,
+        total,
+        next,
+        window,
+    } = accounts::search(&mut c, query, after, limit).await?;
+    let keys: Vec<String> = items.iter().map(|a| user_key(&a.username)).collect();
+    let mut states = throttle::get_many(&mut c, &keys).await?;
+    let rows = items
+        .into_iter()
+        .map(|account| {
+            let t = states
+                .remove(&user_key(&account.username))
+                .unwrap_or_default();
+            Listed {
+                throttled: t.locked_until > now && account.status == AccountStatus::Active,
+                throttle: t,
+                account,
+            }
+        })
+        .collect();
+    Ok(Found {
+        rows,
+        total,
+        next,
+        window,
+    })
 }
 
 /// Everything the operator's account page shows.

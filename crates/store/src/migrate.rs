@@ -100,6 +100,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_blob_store.sql"),
         postgres: include_str!("../migrations/postgres/0015_blob_store.sql"),
     },
+    Migration {
+        version: 16,
+        name: "account_search",
+        sqlite: include_str!("../migrations/sqlite/0016_account_search.sql"),
+        postgres: include_str!("../migrations/postgres/0016_account_search.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Safe to run

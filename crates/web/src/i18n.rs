@@ -131,6 +131,8 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("console.search_placeholder", "ví dụ: nguyen van an", "e.g. nguyen van an"),
     ("console.search", "Tìm kiếm", "Search"),
     ("console.found", "Tìm thấy {n} tài khoản.", "{n} accounts found."),
+    ("console.found_more", "Tìm thấy hơn {n} tài khoản; thêm từ khóa để thu hẹp.", "More than {n} accounts found; add words to narrow it down."),
+    ("console.found_window", "Các từ ngắn hơn 3 ký tự chỉ được tìm trong {n} tài khoản mới nhất (trước trang này); thêm một từ dài hơn để tìm trong toàn bộ.", "Words shorter than 3 characters are looked for only among the {n} newest accounts (before this page); add a longer word to search them all."),
     ("console.tax_code", "Mã số thuế", "Tax code"),
     ("console.personal_id", "Số định danh cá nhân", "Personal ID"),
     ("console.created", "Ngày tạo", "Created"),
@@ -269,6 +271,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("flash.password_reset", "Đã đặt lại mật khẩu. Vui lòng đăng nhập bằng mật khẩu mới.", "Your password has been reset. Please log in with the new password."),
     ("pager.label", "Phân trang", "Pages"),
     ("pager.prev", "Trang trước", "Previous"),
+    ("pager.first", "Trang đầu", "First page"),
     ("pager.next", "Trang sau", "Next"),
 ];
 

@@ -72,6 +72,24 @@ pub struct Party {
 }
 
 /// The account id in `account:ID`.
+/// A whole number with thousands grouped the way the locale writes them:
+/// `1.000` in Vietnamese, `1,000` in English.
+pub fn thousands(n: i64, locale: Locale) -> String {
+    let sep = if locale == Locale::Vi { '.' } else { ',' };
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(sep);
+        }
+        out.push(ch);
+    }
+    if n < 0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
 pub fn account_id(s: &str) -> Option<AccountId> {
     s.strip_prefix("account:")?.parse().ok()
 }
@@ -196,3 +214,18 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("data.ref.registration", "khi đăng ký tài khoản", "at sign-up"),
     ("data.ref.account", "thông tin tài khoản", "account details"),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_are_grouped_per_locale() {
+        assert_eq!(thousands(1000, Locale::Vi), "1.000");
+        assert_eq!(thousands(20_000, Locale::En), "20,000");
+        assert_eq!(thousands(999, Locale::Vi), "999");
+        assert_eq!(thousands(1_234_567, Locale::En), "1,234,567");
+        assert_eq!(thousands(-1000, Locale::En), "-1,000");
+        assert_eq!(thousands(0, Locale::Vi), "0");
+    }
+}

@@ -2,7 +2,7 @@
 use motcua_domain::account::AccountStatus;
 use motcua_domain::text::fold;
 use motcua_domain::{AccountId, Millis, Role};
-use motcua_store::{conflict, like_escape, Result, StoreError};
+use motcua_store::{conflict, like_escape, Backend, Result, StoreError};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -203,48 +203,274 @@ async fn finish(c: &mut AnyConnection, row: Option<AnyRow>) -> Result<Option<Acc
     }
 }
 
-pub struct Page {
-    pub items: Vec<Account>,
-    pub total: i64,
+/// How many accounts matched, as far as it was worth counting: an exact
+/// figure up to [`COUNT_CAP`], beyond that only "more than" (issue #7: a
+/// broad match is never counted in full).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Total {
+    Exact(i64),
+    MoreThan(i64),
 }
 
-/// Diacritic-insensitive search over username, name, email, phone, tax
-/// code and personal ID ("dang ky" finds "Đăng ký"). Every word of the
-/// query must occur.
-pub async fn search(c: &mut AnyConnection, query: &str, limit: i64, offset: i64) -> Result<Page> {
+/// The most matches a search counts exactly.
+pub const COUNT_CAP: i64 = 1000;
+
+/// A query made only of words shorter than a trigram ("le", "an") has no
+/// index to use: it looks at this many accounts before the cursor, newest
+/// first, and says so ([`Page::window`]).
+pub const SHORT_WORDS_WINDOW: i64 = 20_000;
+
+/// One page of a search, newest accounts first.
+#[derive(Debug)]
+pub struct Page {
+    pub items: Vec<Account>,
+    pub total: Total,
+    /// The cursor of the next page (`after` = the last id shown), if any.
+    pub next: Option<AccountId>,
+    /// Whether only a window of [`SHORT_WORDS_WINDOW`] accounts was
+    /// looked at (a query of short words only).
+    pub window: bool,
+}
+
+/// What a query asks for, decided before any SQL runs.
+#[derive(Debug, PartialEq, Eq)]
+enum Shape {
+    /// No words: every account.
+    All,
+    /// Words, each to occur in the folded text: `long` ones (3 characters
+    /// or more) through the trigram index, `short` ones as a filter.
+    Words {
+        long: Vec<String>,
+        short: Vec<String>,
+    },
+}
+
+fn shape(query: &str) -> Shape {
     let words: Vec<String> = fold(query)
         .split(' ')
         .filter(|w| !w.is_empty())
-        .map(like_escape)
+        .map(str::to_string)
         .collect();
-    let mut cond = String::from("1=1");
-    for i in 0..words.len() {
-        cond.push_str(&format!(" AND search_text LIKE ${} ESCAPE '\\'", i + 1));
+    if words.is_empty() {
+        return Shape::All;
     }
-    let count_sql = format!("SELECT COUNT(*) FROM accounts WHERE {cond}");
-    let mut count = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql.as_str()));
-    for w in &words {
-        count = count.bind(format!("%{w}%"));
+    let (long, short) = words.into_iter().partition(|w| w.chars().count() >= 3);
+    Shape::Words { long, short }
+}
+
+/// The accounts whose own identifier column equals `query` exactly:
+/// username, email (case-insensitive), personal ID, tax code or phone —
+/// each through its index.
+async fn by_identifier(c: &mut AnyConnection, query: &str) -> Result<Vec<Account>> {
+    let q = query.trim();
+    if q.is_empty() || q.contains(char::is_whitespace) {
+        return Ok(Vec::new());
     }
-    let total = count.fetch_one(&mut *c).await?;
-    let n = words.len();
+    let sql = if q.contains('@') {
+        format!(
+            "SELECT {COLS} FROM accounts WHERE lower(email) = lower($1) ORDER BY id DESC LIMIT 50"
+        )
+    } else if q
+        .chars()
+        .all(|ch| ch.is_ascii_digit() || ch == '-' || ch == '+')
+    {
+        format!(
+            "SELECT {COLS} FROM accounts WHERE personal_id = $1 \
+             UNION SELECT {COLS} FROM accounts WHERE tax_code = $1 \
+             UNION SELECT {COLS} FROM accounts WHERE phone = $1 \
+             UNION SELECT {COLS} FROM accounts WHERE username = lower($1) ORDER BY id DESC LIMIT 50"
+        )
+    } else {
+        format!("SELECT {COLS} FROM accounts WHERE username = lower($1)")
+    };
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(q)
+        .fetch_all(&mut *c)
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Diacritic-insensitive search over username, name, email, phone, tax
+/// code and personal ID ("dang ky" finds "Đăng ký"); every word of the
+/// query must occur — a word of 3 characters or more anywhere (a part of a
+/// name: "nguy"), a shorter word of letters or digits as a whole word
+/// ("an" is the name An, not a part of "van"). An exact identifier (username, email, personal ID,
+/// tax code, phone) is looked up on its own index first. Newest first,
+/// `limit` a page, continued after the cursor `after` (keyset paging: a
+/// page stays the same while accounts are added).
+pub async fn search(
+    c: &mut AnyConnection,
+    query: &str,
+    after: Option<AccountId>,
+    limit: i64,
+) -> Result<Page> {
+    let limit = limit.clamp(1, 200);
+    if after.is_none() {
+        let exact = by_identifier(c, query).await?;
+        if !exact.is_empty() {
+            let mut items = exact;
+            load_roles_of(c, &mut items).await?;
+            let total = Total::Exact(items.len() as i64);
+            return Ok(Page {
+                items,
+                total,
+                next: None,
+                window: false,
+            });
+        }
+    }
+    let before = after.map_or(i64::MAX, AccountId::get);
+    let (from, cond, binds, window) = match shape(query) {
+        Shape::All => (
+            "accounts a".to_string(),
+            "1 = 1".to_string(),
+            Vec::new(),
+            false,
+        ),
+        Shape::Words { long, short } => {
+            let sqlite = Backend::of(c) == Backend::Sqlite;
+            // The words the trigram index serves: 3 characters or more
+            // and, on SQLite, free of LIKE's special characters (FTS5
+            // takes no ESCAPE clause). The others filter its candidates.
+            let (indexed, mut filters): (Vec<String>, Vec<String>) = long
+                .into_iter()
+                .partition(|w| !sqlite || !w.contains(['%', '_', '\\']));
+            filters.extend(short);
+            let window = indexed.is_empty();
+            let from = if window {
+                // No indexable word: a bounded window, newest first.
+                format!(
+                    "(SELECT * FROM accounts WHERE id < $1 ORDER BY id DESC LIMIT {SHORT_WORDS_WINDOW}) a"
+                )
+            } else if sqlite {
+                "accounts_search s JOIN accounts a ON a.id = s.rowid".to_string()
+            } else {
+                "accounts a".to_string()
+            };
+            let col = if sqlite && !window {
+                "s.search_text"
+            } else {
+                "a.search_text"
+            };
+            // PostgreSQL's LIKE escapes with a backslash by default.
+            let escape = if sqlite { " ESCAPE '\\'" } else { "" };
+            let mut binds: Vec<String> = Vec::new();
+            let mut cond = Vec::new();
+            for w in &indexed {
+                binds.push(format!("%{}%", like_escape(w)));
+                cond.push(format!("{col} LIKE ${}", binds.len() + 1));
+            }
+            for w in &filters {
+                if w.chars().count() < 3 && w.chars().all(char::is_alphanumeric) {
+                    // A short word is a whole word: "an" is the name An,
+                    // not every "van" and "tam".
+                    binds.push(format!("% {} %", like_escape(w)));
+                    cond.push(format!(
+                        "(' ' || a.search_text || ' ') LIKE ${}{escape}",
+                        binds.len() + 1
+                    ));
+                } else {
+                    binds.push(format!("%{}%", like_escape(w)));
+                    cond.push(format!("a.search_text LIKE ${}{escape}", binds.len() + 1));
+                }
+            }
+            (from, cond.join(" AND "), binds, window)
+        }
+    };
+    // On SQLite the trigram table's rowid carries the order (the index
+    // returns it sorted); elsewhere the accounts' primary key.
+    let key = if from.starts_with("accounts_search") {
+        "s.rowid"
+    } else {
+        "a.id"
+    };
     let sql = format!(
-        "SELECT {COLS} FROM accounts WHERE {cond} ORDER BY username LIMIT ${} OFFSET ${}",
-        n + 1,
-        n + 2
+        "SELECT {acols} FROM {from} WHERE {key} < $1 AND {cond} ORDER BY {key} DESC LIMIT {n}",
+        acols = COLS
+            .split(", ")
+            .map(|col| format!("a.{col}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        n = limit + 1
     );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
-    for w in &words {
-        q = q.bind(format!("%{w}%"));
+    // Not a cached prepared statement: PostgreSQL would switch such a
+    // statement to a generic plan after five runs, one that cannot see the
+    // pattern and so cannot choose between the trigram index (a rare word)
+    // and the primary key (a common one). Unnamed, it is planned with the
+    // values every time.
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .persistent(false)
+        .bind(before);
+    for b in &binds {
+        q = q.bind(b.clone());
     }
-    let rows = q.bind(limit).bind(offset).fetch_all(&mut *c).await?;
-    let mut items = Vec::with_capacity(rows.len());
-    for r in rows {
-        let mut a = from_row(&r)?;
-        load_roles(c, &mut a).await?;
-        items.push(a);
+    let rows = q.fetch_all(&mut *c).await?;
+    let mut items = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
+    let next = if items.len() as i64 > limit {
+        items.truncate(limit as usize);
+        items.last().map(|a| a.id)
+    } else {
+        None
+    };
+    load_roles_of(c, &mut items).await?;
+    // The total: counted up to the cap, from the start (not the cursor).
+    let count_sql = format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM {from} WHERE {key} < $1 AND {cond} LIMIT {cap}) t",
+        cap = COUNT_CAP + 1
+    );
+    let from_start = if window { before } else { i64::MAX };
+    let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql))
+        .persistent(false)
+        .bind(from_start);
+    for b in &binds {
+        q = q.bind(b.clone());
     }
-    Ok(Page { items, total })
+    let n = q.fetch_one(&mut *c).await?;
+    let total = if n > COUNT_CAP {
+        Total::MoreThan(COUNT_CAP)
+    } else {
+        Total::Exact(n)
+    };
+    Ok(Page {
+        items,
+        total,
+        next,
+        window,
+    })
+}
+
+/// The roles of every account of a page, in one query.
+async fn load_roles_of(c: &mut AnyConnection, items: &mut [Account]) -> Result<()> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "SELECT account_id, role FROM account_roles WHERE account_id IN ({}) ORDER BY role",
+        motcua_store::placeholders(1, items.len())
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for a in items.iter() {
+        q = q.bind(a.id);
+    }
+    let mut roles: std::collections::HashMap<AccountId, Vec<Role>> = Default::default();
+    for r in q.fetch_all(&mut *c).await? {
+        let text: String = r.try_get("role")?;
+        let role = Role::parse(&text).map_err(|_| {
+            StoreError::Db(sqlx::Error::ColumnDecode {
+                index: "role".into(),
+                source: format!("not a role: {text}").into(),
+            })
+        })?;
+        roles
+            .entry(r.try_get("account_id")?)
+            .or_default()
+            .push(role);
+    }
+    for a in items.iter_mut() {
+        a.roles = roles.remove(&a.id).unwrap_or_default();
+        a.roles.sort();
+    }
+    Ok(())
 }
 
 pub async fn set_status(

@@ -28,6 +28,37 @@ pub async fn get(c: &mut AnyConnection, key: &str) -> Result<State> {
     })
 }
 
+/// The states of `keys` (absent keys are the default state), in one query
+/// per 100 keys: a console page shows one per row.
+pub async fn get_many(
+    c: &mut AnyConnection,
+    keys: &[String],
+) -> Result<std::collections::HashMap<String, State>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in keys.chunks(100) {
+        let sql = format!(
+            "SELECT key, failures, last_failure_at, locks, locked_until FROM login_throttle WHERE key IN ({})",
+            motcua_store::placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for k in chunk {
+            q = q.bind(k.clone());
+        }
+        for r in q.fetch_all(&mut *c).await? {
+            out.insert(
+                r.try_get("key")?,
+                State {
+                    failures: r.try_get("failures")?,
+                    last_failure_at: r.try_get("last_failure_at")?,
+                    locks: r.try_get("locks")?,
+                    locked_until: r.try_get("locked_until")?,
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
 pub async fn put(c: &mut AnyConnection, key: &str, s: &State) -> Result<()> {
     sqlx::query(
         "INSERT INTO login_throttle (key, failures, last_failure_at, locks, locked_until) VALUES ($1, $2, $3, $4, $5) \

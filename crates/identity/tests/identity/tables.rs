@@ -7,7 +7,7 @@ use motcua_domain::{AccountId, CertificateId, ReportId};
 use motcua_domain::{
     CertificateStatus, Millis, Role, SignupStatus, SimStatus, DAY, HOUR, MINUTE, SECOND,
 };
-use motcua_identity::store::accounts::{self, NewAccount};
+use motcua_identity::store::accounts::{self, NewAccount, Total};
 use motcua_identity::store::activity::{self, NewActivity};
 use motcua_identity::store::credentials as identity;
 use motcua_identity::store::resets;
@@ -66,10 +66,17 @@ fn usernames(items: &[accounts::Account]) -> Vec<String> {
     items.iter().map(|a| a.username.clone()).collect()
 }
 
+/// The usernames a search finds (one page of up to 100), sorted; the
+/// total must agree with them.
 async fn search_names(c: &mut AnyConnection, q: &str) -> R<Vec<String>> {
-    let page = accounts::search(c, q, 100, 0).await?;
-    let names = usernames(&page.items);
-    assert_eq!(page.total, names.len() as i64, "total vs items for {q:?}");
+    let page = accounts::search(c, q, None, 100).await?;
+    let mut names = usernames(&page.items);
+    assert_eq!(
+        page.total,
+        Total::Exact(names.len() as i64),
+        "total vs items for {q:?}"
+    );
+    names.sort();
     Ok(names)
 }
 
@@ -473,23 +480,159 @@ async fn search_paginates() -> R {
         }
         accounts::create(&mut c, &new_account("other01", "Người khác"), NOW).await?;
 
-        let p = accounts::search(&mut c, "nguoi dung thu", 2, 0).await?;
-        assert_eq!(p.total, 5, "{tag}");
-        assert_eq!(usernames(&p.items), vec!["page01", "page02"], "{tag}");
-        let p = accounts::search(&mut c, "nguoi dung thu", 2, 2).await?;
-        assert_eq!(p.total, 5, "{tag}");
-        assert_eq!(usernames(&p.items), vec!["page03", "page04"], "{tag}");
-        let p = accounts::search(&mut c, "nguoi dung thu", 2, 4).await?;
-        assert_eq!(usernames(&p.items), vec!["page05"], "{tag}");
-        let p = accounts::search(&mut c, "nguoi dung thu", 2, 10).await?;
-        assert_eq!((p.total, p.items.len()), (5, 0), "{tag}: past the end");
+        // Keyset pages, newest first.
+        let q = "nguoi dung thu";
+        let p1 = accounts::search(&mut c, q, None, 2).await?;
+        assert_eq!(p1.total, Total::Exact(5), "{tag}");
+        assert_eq!(usernames(&p1.items), vec!["page05", "page04"], "{tag}");
+        assert_eq!(p1.next, Some(p1.items[1].id), "{tag}");
+        let p2 = accounts::search(&mut c, q, p1.next, 2).await?;
+        assert_eq!(usernames(&p2.items), vec!["page03", "page02"], "{tag}");
+        // A page stays the same while accounts are added.
+        mk_account(&mut c, "page06").await?;
+        let again = accounts::search(&mut c, q, p1.next, 2).await?;
+        assert_eq!(
+            usernames(&again.items),
+            vec!["page03", "page02"],
+            "{tag}: stable"
+        );
+        let p3 = accounts::search(&mut c, q, p2.next, 2).await?;
+        assert_eq!(usernames(&p3.items), vec!["page01"], "{tag}");
+        assert_eq!(p3.next, None, "{tag}: the last page");
+        let first = accounts::search(&mut c, q, None, 2).await?;
+        assert_eq!(
+            usernames(&first.items),
+            vec!["page06", "page05"],
+            "{tag}: the new one first"
+        );
+        assert_eq!(first.total, Total::Exact(6), "{tag}");
 
-        // An empty query lists everyone.
-        let p = accounts::search(&mut c, "  ", 100, 0).await?;
-        assert_eq!(p.total, 6, "{tag}");
-        assert_eq!(p.items.len(), 6, "{tag}");
-        let p = accounts::search(&mut c, "", 3, 0).await?;
-        assert_eq!((p.total, p.items.len()), (6, 3), "{tag}");
+        // An empty query lists everyone, by the same keyset.
+        let p = accounts::search(&mut c, "  ", None, 100).await?;
+        assert_eq!(
+            (p.total, p.items.len(), p.next),
+            (Total::Exact(7), 7, None),
+            "{tag}"
+        );
+        let p = accounts::search(&mut c, "", None, 3).await?;
+        assert_eq!((p.total, p.items.len()), (Total::Exact(7), 3), "{tag}");
+        let rest = accounts::search(&mut c, "", p.next, 100).await?;
+        assert_eq!(rest.items.len(), 4, "{tag}");
+    }
+    Ok(())
+}
+
+/// Issue #7: identifiers by their own columns, exactly (email without
+/// regard to case); roles come with every row of a page.
+#[tokio::test]
+async fn search_finds_exact_identifiers_on_their_columns() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        seed_search(&mut c).await?;
+        for (q, want) in [
+            ("001099012345", "an01"),
+            ("0100109106", "pdkkd"),
+            ("0912345678", "an01"),
+            ("an.tran@example.vn", "an01"),
+            ("AN.TRAN@EXAMPLE.VN", "an01"),
+            ("PDKKD", "pdkkd"),
+        ] {
+            let p = accounts::search(&mut c, q, None, 20).await?;
+            assert_eq!(usernames(&p.items), vec![want], "{tag}: {q}");
+            assert_eq!(
+                (p.total, p.next, p.window),
+                (Total::Exact(1), None, false),
+                "{tag}: {q}"
+            );
+        }
+        // A part of an identifier is found through the text, not exactly.
+        assert_eq!(search_names(&mut c, "0123").await?, vec!["an01"], "{tag}");
+        assert_eq!(
+            search_names(&mut c, "hanoi.gov").await?,
+            vec!["pdkkd"],
+            "{tag}"
+        );
+        // Nothing of the kind: nothing, quickly and without error.
+        for q in ["009999999999", "nobody@nowhere.vn", "khongcoai"] {
+            assert!(search_names(&mut c, q).await?.is_empty(), "{tag}: {q}");
+        }
+        // Roles are loaded for the whole page.
+        let op = accounts::create(
+            &mut c,
+            &NewAccount {
+                roles: vec![Role::Operator, Role::Citizen],
+                ..new_account("quantri9", "Quản trị Chín")
+            },
+            NOW,
+        )
+        .await?;
+        let p = accounts::search(&mut c, "", None, 50).await?;
+        let got = p.items.iter().find(|a| a.id == op).map(|a| a.roles.clone());
+        assert_eq!(got, Some(vec![Role::Citizen, Role::Operator]), "{tag}");
+    }
+    Ok(())
+}
+
+/// Issue #7: words shorter than a trigram ("le", "an") filter the
+/// candidates of the longer ones; a query of short words only looks at a
+/// bounded window and says so; a broad match is counted only up to the
+/// cap.
+#[tokio::test]
+async fn search_short_words_and_broad_matches_stay_bounded() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        seed_search(&mut c).await?;
+        // Long word + short word: "van" through the index, "an" filters
+        // as a whole word (not the "an" inside "van" or "tam").
+        assert_eq!(search_names(&mut c, "van an").await?, vec!["an01"], "{tag}");
+        assert_eq!(
+            search_names(&mut c, "Văn Tám").await?,
+            vec!["le_van"],
+            "{tag}"
+        );
+        assert_eq!(
+            search_names(&mut c, "Lê văn").await?,
+            vec!["le_van", "lexvan"],
+            "{tag}"
+        );
+        // Short words only: the newest window, flagged.
+        let p = accounts::search(&mut c, "le", None, 20).await?;
+        let mut names = usernames(&p.items);
+        names.sort();
+        assert_eq!(names, vec!["le_van", "lexvan"], "{tag}");
+        assert!(p.window, "{tag}: a window was searched");
+        let p = accounts::search(&mut c, "nguyen", None, 20).await?;
+        assert!(!p.window, "{tag}: an indexed word searches everything");
+
+        // More than the cap: "more than 1,000", and pages still walk.
+        let mut tx = db.store.begin().await?;
+        for i in 0..(accounts::COUNT_CAP + 5) {
+            accounts::create(
+                &mut tx,
+                &new_account(&format!("dongloat{i:04}"), "Đồng Loạt"),
+                NOW,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        let p = accounts::search(&mut c, "dong loat", None, 20).await?;
+        assert_eq!(p.total, Total::MoreThan(accounts::COUNT_CAP), "{tag}");
+        assert_eq!(p.items.len(), 20, "{tag}");
+        assert_eq!(
+            p.items[0].username,
+            format!("dongloat{:04}", accounts::COUNT_CAP + 4),
+            "{tag}: newest first"
+        );
+        let p2 = accounts::search(&mut c, "dong loat", p.next, 20).await?;
+        assert_eq!(
+            p2.items[0].username,
+            format!("dongloat{:04}", accounts::COUNT_CAP - 16),
+            "{tag}"
+        );
+        let exact = accounts::search(&mut c, "dongloat0007", None, 20).await?;
+        assert_eq!(usernames(&exact.items), vec!["dongloat0007"], "{tag}");
     }
     Ok(())
 }

@@ -541,6 +541,7 @@ fn table_owners() -> BTreeMap<&'static str, &'static str> {
                 "account_certificates",
                 "account_roles",
                 "accounts",
+                "accounts_search",
                 "activity",
                 "api_tokens",
                 "auth_challenges",

@@ -2,7 +2,7 @@
 //! compromise reports, the job queue's dead letters, the audit trail.
 use super::account::activity_rows;
 use super::auth::origin;
-use super::{pager, render, role_key, Chrome, Operator};
+use super::{cursor_pager, render, role_key, Chrome, Operator};
 use crate::ctx::{self, Ctx};
 use crate::error::AppError;
 use crate::AppState;
@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use motcua_domain::clock::format_vn;
 use motcua_domain::{AccountId, AccountStatus, JobId, JobStatus, ReportId};
-use motcua_identity::queries;
+use motcua_identity::queries::{self, Total, SHORT_WORDS_WINDOW};
 use motcua_identity::service::{self, ServiceError};
 use motcua_identity::Account;
 use motcua_kernel::records;
@@ -90,7 +90,8 @@ struct AccountsResults {
 pub struct SearchQuery {
     #[serde(default)]
     q: String,
-    page: Option<i64>,
+    /// The keyset cursor: the last account id of the previous page.
+    after: Option<AccountId>,
 }
 
 const PER_PAGE: i64 = 20;
@@ -104,13 +105,11 @@ pub async fn accounts(
     Query(q): Query<SearchQuery>,
 ) -> Response {
     let query: String = q.q.chars().take(100).collect();
-    let page = q.page.unwrap_or(1).clamp(1, 100_000);
     let now = state.now();
-    let (found, total) =
-        tri!(queries::search_accounts(&state, &query, PER_PAGE, (page - 1) * PER_PAGE, now).await);
+    let found = tri!(queries::search_accounts(&state, &query, q.after, PER_PAGE, now).await);
     let c = Chrome::new(&state, &ctx);
-    let mut rows = Vec::with_capacity(found.len());
-    for l in &found {
+    let mut rows = Vec::with_capacity(found.rows.len());
+    for l in &found.rows {
         // The same status as the account page: an active account under a
         // failed-login lock shows as temporarily locked.
         let (a, throttled) = (&l.account, l.throttled);
@@ -137,14 +136,21 @@ pub async fn accounts(
             },
         });
     }
-    let summary = c.t("console.found").replace("{n}", &total.to_string());
-    let pager = pager(
-        &c,
-        &format!("/console/accounts?q={}", ctx::urlencode(&query)),
-        page,
-        PER_PAGE,
-        total,
-    );
+    let mut summary = match found.total {
+        Total::Exact(n) => c.t("console.found").replace("{n}", &n.to_string()),
+        Total::MoreThan(n) => c
+            .t("console.found_more")
+            .replace("{n}", &crate::plain::thousands(n, c.locale())),
+    };
+    if found.window {
+        summary.push(' ');
+        summary.push_str(&c.t("console.found_window").replace(
+            "{n}",
+            &crate::plain::thousands(SHORT_WORDS_WINDOW, c.locale()),
+        ));
+    }
+    let base = format!("/console/accounts?q={}", ctx::urlencode(&query));
+    let pager = cursor_pager(&c, &base, q.after.is_some(), found.next);
     if headers.contains_key("hx-request") && !headers.contains_key("hx-history-restore-request") {
         return render(&AccountsResults {
             c,

@@ -316,6 +316,39 @@ pub fn message_page(
 }
 
 /// Page-number links; `base` already carries the query without `page`.
+/// Links for keyset paging: back to the first page (when not on it) and
+/// on to the page after `next` (when there is one). No page count: a
+/// broad match is never counted in full (issue #7).
+pub fn cursor_pager(
+    c: &Chrome,
+    base: &str,
+    on_later_page: bool,
+    next: Option<impl std::fmt::Display>,
+) -> String {
+    if !on_later_page && next.is_none() {
+        return String::new();
+    }
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let mut s = format!(
+        "<nav class=\"pager\" aria-label=\"{}\"><ul>",
+        c.t("pager.label")
+    );
+    if on_later_page {
+        s.push_str(&format!(
+            "<li><a href=\"{base}\" rel=\"first\">{}</a></li>",
+            c.t("pager.first")
+        ));
+    }
+    if let Some(after) = next {
+        s.push_str(&format!(
+            "<li><a href=\"{base}{sep}after={after}\" rel=\"next\">{}</a></li>",
+            c.t("pager.next")
+        ));
+    }
+    s.push_str("</ul></nav>");
+    s
+}
+
 pub fn pager(c: &Chrome, base: &str, page: i64, per_page: i64, total: i64) -> String {
     let pages = ((total + per_page - 1) / per_page).max(1);
     if pages <= 1 {

@@ -255,37 +255,39 @@ async fn search_results_are_paginated() {
         assert!(p1.text.contains("Tìm thấy 25 tài khoản."), "{n}");
         let names1 = found(&p1);
         assert_eq!(names1.len(), 20, "{n}: {names1:?}");
-        assert_eq!(names1[0], "nguoidung01", "{n}: ordered by username");
-        assert!(p1.text.contains("1 / 2"), "{n}");
-        assert!(
-            p1.text
-                .contains("href=\"/console/accounts?q=nguoi%20dung%20thu&page=2\""),
-            "{n}: {}",
-            p1.text
-        );
-        let p2 = op
-            .get("/console/accounts?q=nguoi%20dung%20thu&page=2")
-            .await;
+        // Keyset paging (issue #7): a "next" link carries the cursor, no
+        // page count and no link back from the first page.
+        let marker = "href=\"/console/accounts?q=nguoi%20dung%20thu&after=";
+        let next = p1
+            .text
+            .split(marker)
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap_or_else(|| panic!("{n}: a next link: {}", p1.text))
+            .to_string();
+        assert!(next.parse::<i64>().is_ok(), "{n}: {next}");
+        assert!(!p1.text.contains("rel=\"first\""), "{n}");
+        let url2 = format!("/console/accounts?q=nguoi%20dung%20thu&after={next}");
+        let p2 = op.get(&url2).await;
         let names2 = found(&p2);
-        let expected: Vec<String> = (21..=25).map(|i| format!("nguoidung{i}")).collect();
-        assert_eq!(names2, expected, "{n}");
-        assert!(p2.text.contains("rel=\"prev\""), "{n}");
+        assert_eq!(names2.len(), 5, "{n}: {names2:?}");
+        let mut all: Vec<String> = names1.iter().chain(&names2).cloned().collect();
+        all.sort();
+        let expected: Vec<String> = (1..=25).map(|i| format!("nguoidung{i:02}")).collect();
+        assert_eq!(all, expected, "{n}: every account once over the two pages");
+        assert!(p2.text.contains("rel=\"first\""), "{n}");
         assert!(!p2.text.contains("rel=\"next\""), "{n}");
         // htmx paging keeps to the fragment.
-        let f = op
-            .get_with(
-                "/console/accounts?q=nguoi+dung+thu&page=2",
-                &[("hx-request", "true")],
-            )
-            .await;
+        let f = op.get_with(&url2, &[("hx-request", "true")]).await;
         assert_eq!(found(&f).len(), 5, "{n}");
         assert!(!f.text.contains("<html"), "{n}");
-        // Out-of-range pages are empty, not errors.
-        let p9 = op.get("/console/accounts?q=nguoi+dung+thu&page=9").await;
+        // A cursor past everything gives an empty page, not an error.
+        let p9 = op.get("/console/accounts?q=nguoi+dung+thu&after=1").await;
         assert_eq!(p9.status, StatusCode::OK, "{n}");
         assert!(found(&p9).is_empty(), "{n}");
-        let bad = op.get("/console/accounts?page=-5").await;
-        assert_eq!(bad.status, StatusCode::OK, "{n}: clamped to page 1");
+        // The old page parameter is ignored.
+        let old = op.get("/console/accounts?page=-5").await;
+        assert_eq!(old.status, StatusCode::OK, "{n}");
     })
     .await;
 }

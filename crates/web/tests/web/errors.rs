@@ -293,7 +293,7 @@ async fn bad_path_parameters_are_client_errors() {
             "Dữ liệu gửi lên không hợp lệ",
             n,
         );
-        let r = op.get("/console/accounts?page=abc").await;
+        let r = op.get("/console/accounts?after=abc").await;
         assert!(r.status.is_client_error(), "{n}");
         assert_handled(&r, n);
     })
