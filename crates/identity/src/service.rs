@@ -445,6 +445,9 @@ pub async fn open_session_as(
         now,
     )
     .await?;
+    if spec.kind == "login" {
+        accounts::touch_last_used(&mut *tx, account_id, now).await?;
+    }
     let mut audit_ctx = origin.audit.clone();
     audit_ctx.actor = account_target(account_id);
     let action = if spec.kind == "step_up" {

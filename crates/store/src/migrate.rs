@@ -106,6 +106,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0016_account_search.sql"),
         postgres: include_str!("../migrations/postgres/0016_account_search.sql"),
     },
+    Migration {
+        version: 17,
+        name: "account_last_used",
+        sqlite: include_str!("../migrations/sqlite/0017_account_last_used.sql"),
+        postgres: include_str!("../migrations/postgres/0017_account_last_used.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Safe to run

@@ -91,8 +91,8 @@ async fn load_roles(c: &mut AnyConnection, a: &mut Account) -> Result<()> {
 pub async fn create(c: &mut AnyConnection, a: &NewAccount, now: Millis) -> Result<AccountId> {
     let username = a.username.trim().to_lowercase();
     let id: AccountId = sqlx::query_scalar(
-        "INSERT INTO accounts (username, full_name, email, phone, tax_code, personal_id, status, locale, search_text, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $8, $9, $9) RETURNING id",
+        "INSERT INTO accounts (username, full_name, email, phone, tax_code, personal_id, status, locale, search_text, created_at, updated_at, last_used_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $8, $9, $9, $9) RETURNING id",
     )
     .bind(&username)
     .bind(&a.full_name)
@@ -690,25 +690,38 @@ pub async fn username_taken(c: &mut AnyConnection, username: &str) -> Result<boo
     Ok(n > 0)
 }
 
+/// Records a successful login at `now` (in the login's transaction): the
+/// inactivity sweep reads this column, through its index.
+pub async fn touch_last_used(c: &mut AnyConnection, id: AccountId, now: Millis) -> Result<()> {
+    sqlx::query("UPDATE accounts SET last_used_at = $1 WHERE id = $2 AND last_used_at < $1")
+        .bind(now)
+        .bind(id)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
 /// Active accounts (operators excepted) whose last successful login —
 /// or creation, if they never logged in — is at or before `threshold`:
-/// `(account id, last use)`.
+/// `(account id, last use)`, the longest unused first, at most `limit`.
+/// A range scan of the `(status, last_used_at)` index: the sweep does
+/// not read the accounts still in use, however many there are.
 pub async fn unused_since(
     c: &mut AnyConnection,
     threshold: Millis,
     limit: i64,
 ) -> Result<Vec<(AccountId, Millis)>> {
     let rows = sqlx::query(
-        "SELECT id, last_use FROM (SELECT a.id AS id, COALESCE((SELECT MAX(v.at) FROM activity v WHERE v.account_id = a.id AND v.kind = 'login'), a.created_at) AS last_use \
-         FROM accounts a WHERE a.status = 'active' AND NOT EXISTS (SELECT 1 FROM account_roles r WHERE r.account_id = a.id AND r.role = 'operator')) t \
-         WHERE last_use <= $1 ORDER BY id LIMIT $2",
+        "SELECT a.id, a.last_used_at FROM accounts a WHERE a.status = 'active' AND a.last_used_at <= $1 \
+         AND NOT EXISTS (SELECT 1 FROM account_roles r WHERE r.account_id = a.id AND r.role = 'operator') \
+         ORDER BY a.last_used_at, a.id LIMIT $2",
     )
     .bind(threshold)
     .bind(limit)
     .fetch_all(&mut *c)
     .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get("id")?, r.try_get("last_use")?)))
+        .map(|r| Ok((r.try_get("id")?, r.try_get("last_used_at")?)))
         .collect()
 }
 
