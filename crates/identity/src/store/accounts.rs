@@ -140,18 +140,33 @@ pub async fn ids_by_usernames(
     c: &mut AnyConnection,
     names: &[&str],
 ) -> Result<std::collections::HashMap<String, AccountId>> {
-    let mut out = std::collections::HashMap::new();
-    for chunk in names.chunks(100) {
+    let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    let pairs = ids_and_usernames_where(c, "username", &names).await?;
+    Ok(pairs.into_iter().map(|(id, name)| (name, id)).collect())
+}
+
+/// `(id, username)` of the accounts whose `column` is one of `values`, one
+/// query per 100 values.
+async fn ids_and_usernames_where<T>(
+    c: &mut AnyConnection,
+    column: &'static str,
+    values: &[T],
+) -> Result<Vec<(AccountId, String)>>
+where
+    T: Clone + Send + sqlx::Type<sqlx::Any> + for<'q> sqlx::Encode<'q, sqlx::Any> + 'static,
+{
+    let mut out = Vec::new();
+    for chunk in values.chunks(100) {
         let sql = format!(
-            "SELECT id, username FROM accounts WHERE username IN ({})",
+            "SELECT id, username FROM accounts WHERE {column} IN ({})",
             motcua_store::placeholders(1, chunk.len())
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
-        for n in chunk {
-            q = q.bind(*n);
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for v in chunk {
+            q = q.bind(v.clone());
         }
         for r in q.fetch_all(&mut *c).await? {
-            out.insert(r.try_get("username")?, r.try_get("id")?);
+            out.push((r.try_get("id")?, r.try_get("username")?));
         }
     }
     Ok(out)
@@ -731,19 +746,8 @@ pub async fn usernames(
     c: &mut AnyConnection,
     ids: &[AccountId],
 ) -> Result<std::collections::HashMap<AccountId, String>> {
-    let mut out = std::collections::HashMap::new();
-    for chunk in ids.chunks(100) {
-        let sql = format!(
-            "SELECT id, username FROM accounts WHERE id IN ({})",
-            motcua_store::placeholders(1, chunk.len())
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
-        for id in chunk {
-            q = q.bind(*id);
-        }
-        for r in q.fetch_all(&mut *c).await? {
-            out.insert(r.try_get("id")?, r.try_get("username")?);
-        }
-    }
-    Ok(out)
+    Ok(ids_and_usernames_where(c, "id", ids)
+        .await?
+        .into_iter()
+        .collect())
 }
