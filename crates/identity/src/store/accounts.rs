@@ -72,17 +72,7 @@ fn search_text(a: &NewAccount) -> String {
 }
 
 async fn load_roles(c: &mut AnyConnection, a: &mut Account) -> Result<()> {
-    let rows = sqlx::query("SELECT role FROM account_roles WHERE account_id = $1 ORDER BY role")
-        .bind(a.id)
-        .fetch_all(&mut *c)
-        .await?;
-    a.roles = rows
-        .iter()
-        .filter_map(|r| r.try_get::<String, _>("role").ok())
-        .filter_map(|s| Role::parse(&s).ok())
-        .collect();
-    a.roles.sort();
-    Ok(())
+    load_roles_of(c, std::slice::from_mut(a)).await
 }
 
 /// Creates an account. The username is stored trimmed and lower-cased,

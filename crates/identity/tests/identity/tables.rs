@@ -1767,3 +1767,27 @@ async fn directory_answers_other_contexts_in_their_transaction() -> R {
     }
     Ok(())
 }
+
+/// A role text that is no role is a decoding error, never dropped in
+/// silence (issue #6: silent fallbacks become errors).
+#[tokio::test]
+async fn an_unknown_role_in_the_table_is_an_error() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let id = mk_account(&mut c, "vaitro01").await?;
+        sqlx::query("INSERT INTO account_roles (account_id, role) VALUES ($1, 'pharaoh')")
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
+        let err = accounts::get(&mut c, id).await.expect_err(tag);
+        assert!(err.to_string().contains("pharaoh"), "{tag}: {err}");
+        assert!(
+            accounts::search(&mut c, "vaitro01", None, 20)
+                .await
+                .is_err(),
+            "{tag}"
+        );
+    }
+    Ok(())
+}
