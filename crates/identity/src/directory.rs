@@ -27,12 +27,7 @@ pub async fn account_by_username(c: &mut AnyConnection, username: &str) -> Resul
 
 /// The accounts among `ids` that exist, ordered by username.
 pub async fn accounts_of(c: &mut AnyConnection, ids: &[AccountId]) -> Result<Vec<Account>> {
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        if let Some(a) = accounts::get(c, *id).await? {
-            out.push(a);
-        }
-    }
+    let mut out = accounts::get_many(c, ids).await?;
     out.sort_by(|a, b| a.username.cmp(&b.username));
     Ok(out)
 }

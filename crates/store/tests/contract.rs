@@ -13,7 +13,7 @@ use motcua_store::audit::{self, Ctx};
 use motcua_store::jobs;
 use motcua_store::migrate::MIGRATIONS;
 use motcua_store::{AnyConnection, Backend, Store, StoreError};
-use motcua_testkit::{in_ci, loud, pg_url, unique_suffix, with_database, Db, PG_ENV};
+use motcua_testkit::{in_ci, pg_url, unique_suffix, with_database, Db, PG_ENV};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
@@ -47,47 +47,6 @@ impl TestDb {
     }
 }
 
-fn warn_pg_skipped_once() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    if pg_url().is_none() {
-        ONCE.call_once(|| {
-            loud(&format!(
-                "NOTE: {PG_ENV} is not set: the store contract suite runs on SQLite ONLY. \
-                 Set e.g. {PG_ENV}=postgres://postgres@127.0.0.1:5432/test to run it on PostgreSQL too."
-            ))
-        });
-    }
-}
-
-async fn sqlite_db() -> TestDb {
-    let db = Db::sqlite().await;
-    let store = Store::connect(&db.url, 5)
-        .await
-        .unwrap_or_else(|e| panic!("sqlite: connect {}: {e}", db.url));
-    assert_eq!(store.backend(), Backend::Sqlite);
-    TestDb {
-        name: "sqlite",
-        url: db.url.clone(),
-        store,
-        _db: db,
-    }
-}
-
-async fn postgres_db(admin_url: &str) -> TestDb {
-    // From here on the database exists: the testkit drops it, even on panic.
-    let db = Db::postgres(admin_url).await;
-    let store = Store::connect(&db.url, 5)
-        .await
-        .unwrap_or_else(|e| panic!("postgres: connect to {}: {e}", db.url));
-    assert_eq!(store.backend(), Backend::Postgres);
-    TestDb {
-        name: "postgres",
-        url: db.url.clone(),
-        store,
-        _db: db,
-    }
-}
-
 /// The audit keys every test's appends are sealed with: "k1" and "k2"
 /// (active), like a deployment after one rotation.
 fn test_keys() -> AuditKeys {
@@ -110,11 +69,19 @@ fn test_keys() -> AuditKeys {
 /// Fresh, empty (unmigrated) databases: SQLite always, PostgreSQL if
 /// configured.
 async fn backends_unmigrated() -> Vec<TestDb> {
-    warn_pg_skipped_once();
     audit::install_keys(test_keys());
-    let mut out = vec![sqlite_db().await];
-    if let Some(url) = pg_url() {
-        out.push(postgres_db(&url).await);
+    let mut out = Vec::new();
+    for db in motcua_testkit::backends().await {
+        let store = Store::connect(&db.url, 5)
+            .await
+            .unwrap_or_else(|e| panic!("{}: connect {}: {e}", db.name(), db.url));
+        assert_eq!(store.backend(), db.backend);
+        out.push(TestDb {
+            name: db.name(),
+            url: db.url.clone(),
+            store,
+            _db: db,
+        });
     }
     out
 }
@@ -209,7 +176,6 @@ fn ci_requires_postgres() {
         "CI=true but {PG_ENV} is not set: the PostgreSQL contract suite must not be skipped in CI. \
          Provide a PostgreSQL server and set {PG_ENV}=postgres://USER@HOST:PORT/DB."
     );
-    warn_pg_skipped_once();
 }
 
 #[test]

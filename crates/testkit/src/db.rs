@@ -139,10 +139,8 @@ where
     F: Fn(Db) -> Fut,
     Fut: Future<Output = ()>,
 {
-    warn_pg_skipped_once();
-    body(Db::sqlite().await).await;
-    if let Some(url) = pg_url() {
-        body(Db::postgres(&url).await).await;
+    for db in backends().await {
+        body(db).await;
     }
 }
 

@@ -164,22 +164,47 @@ where
 
 /// The account with this tax code, if any (tax codes are one per holder).
 pub async fn by_tax_code(c: &mut AnyConnection, tax_code: &str) -> Result<Option<Account>> {
-    let sql = format!("SELECT {COLS} FROM accounts WHERE tax_code = $1 ORDER BY id LIMIT 1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
-        .bind(tax_code.trim())
+    first_where(c, "tax_code", tax_code.trim()).await
+}
+
+/// The account with this personal identification number, if any.
+pub async fn by_personal_id(c: &mut AnyConnection, personal_id: &str) -> Result<Option<Account>> {
+    first_where(c, "personal_id", personal_id.trim()).await
+}
+
+/// The oldest account whose `column` (an indexed identifier) is `value`.
+async fn first_where(
+    c: &mut AnyConnection,
+    column: &'static str,
+    value: &str,
+) -> Result<Option<Account>> {
+    let sql = format!("SELECT {COLS} FROM accounts WHERE {column} = $1 ORDER BY id LIMIT 1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(value.to_string())
         .fetch_optional(&mut *c)
         .await?;
     finish(c, row).await
 }
 
-/// The account with this personal identification number, if any.
-pub async fn by_personal_id(c: &mut AnyConnection, personal_id: &str) -> Result<Option<Account>> {
-    let sql = format!("SELECT {COLS} FROM accounts WHERE personal_id = $1 ORDER BY id LIMIT 1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
-        .bind(personal_id.trim())
-        .fetch_optional(&mut *c)
-        .await?;
-    finish(c, row).await
+/// The accounts among `ids` that exist (with their roles), in one query
+/// per 100 ids.
+pub async fn get_many(c: &mut AnyConnection, ids: &[AccountId]) -> Result<Vec<Account>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(100) {
+        let sql = format!(
+            "SELECT {COLS} FROM accounts WHERE id IN ({})",
+            motcua_store::placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        for r in q.fetch_all(&mut *c).await? {
+            out.push(from_row(&r)?);
+        }
+    }
+    load_roles_of(c, &mut out).await?;
+    Ok(out)
 }
 
 pub async fn by_email(c: &mut AnyConnection, email: &str) -> Result<Vec<Account>> {
@@ -188,12 +213,8 @@ pub async fn by_email(c: &mut AnyConnection, email: &str) -> Result<Vec<Account>
         .bind(email.trim())
         .fetch_all(&mut *c)
         .await?;
-    let mut out = Vec::new();
-    for r in rows {
-        let mut a = from_row(&r)?;
-        load_roles(c, &mut a).await?;
-        out.push(a);
-    }
+    let mut out = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
+    load_roles_of(c, &mut out).await?;
     Ok(out)
 }
 
@@ -325,9 +346,13 @@ pub async fn search(
         }
     }
     let before = after.map_or(i64::MAX, AccountId::get);
-    let (from, cond, binds, window) = match shape(query) {
+    // `key` orders the rows: with an indexed word on SQLite, the trigram
+    // table's rowid (the index returns it sorted); otherwise the accounts'
+    // primary key.
+    let (from, key, cond, binds, window) = match shape(query) {
         Shape::All => (
             "accounts a".to_string(),
+            "a.id",
             "1 = 1".to_string(),
             Vec::new(),
             false,
@@ -352,10 +377,10 @@ pub async fn search(
             } else {
                 "accounts a".to_string()
             };
-            let col = if sqlite && !window {
-                "s.search_text"
+            let (col, key) = if sqlite && !window {
+                ("s.search_text", "s.rowid")
             } else {
-                "a.search_text"
+                ("a.search_text", "a.id")
             };
             // PostgreSQL's LIKE escapes with a backslash by default.
             let escape = if sqlite { " ESCAPE '\\'" } else { "" };
@@ -379,15 +404,8 @@ pub async fn search(
                     cond.push(format!("a.search_text LIKE ${}{escape}", binds.len() + 1));
                 }
             }
-            (from, cond.join(" AND "), binds, window)
+            (from, key, cond.join(" AND "), binds, window)
         }
-    };
-    // On SQLite the trigram table's rowid carries the order (the index
-    // returns it sorted); elsewhere the accounts' primary key.
-    let key = if from.starts_with("accounts_search") {
-        "s.rowid"
-    } else {
-        "a.id"
     };
     let sql = format!(
         "SELECT {acols} FROM {from} WHERE {key} < $1 AND {cond} ORDER BY {key} DESC LIMIT {n}",
@@ -530,12 +548,8 @@ pub async fn operators(c: &mut AnyConnection) -> Result<Vec<Account>> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .fetch_all(&mut *c)
         .await?;
-    let mut out = Vec::new();
-    for r in rows {
-        let mut a = from_row(&r)?;
-        load_roles(c, &mut a).await?;
-        out.push(a);
-    }
+    let mut out = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
+    load_roles_of(c, &mut out).await?;
     Ok(out)
 }
 
