@@ -129,7 +129,7 @@ async fn listed(
 /// [`accounts::search`]): the accounts with their failed-login state
 /// (read for the whole page at once), the capped total, the next page's
 /// cursor and whether only a window was searched.
-pub use crate::store::accounts::{Total, COUNT_CAP, SHORT_WORDS_WINDOW};
+pub use crate::store::accounts::{Total, CANDIDATE_WINDOW, COUNT_CAP};
 
 pub struct Found {
     pub rows: Vec<Listed>,

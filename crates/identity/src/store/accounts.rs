@@ -236,15 +236,21 @@ async fn finish(c: &mut AnyConnection, row: Option<AnyRow>) -> Result<Option<Acc
 pub enum Total {
     Exact(i64),
     MoreThan(i64),
+    /// At least this many among a full window of candidates
+    /// ([`CANDIDATE_WINDOW`]); more may follow past it.
+    AtLeast(i64),
 }
 
 /// The most matches a search counts exactly.
 pub const COUNT_CAP: i64 = 1000;
 
-/// A query made only of words shorter than a trigram ("le", "an") has no
-/// index to use: it looks at this many accounts before the cursor, newest
-/// first, and says so ([`Page::window`]).
-pub const SHORT_WORDS_WINDOW: i64 = 20_000;
+/// Words the trigram index cannot serve (shorter than 3 characters, or,
+/// on SQLite, holding `%`, `_` or `\`) filter at most this many
+/// candidates per page: the newest matches of the indexed words before the
+/// cursor, or the newest accounts when no word is indexed. A rare filter
+/// thus costs a bounded scan; the page says where it stopped
+/// ([`Page::window`]) and its cursor continues past it.
+pub const CANDIDATE_WINDOW: i64 = 10_000;
 
 /// One page of a search, newest accounts first.
 #[derive(Debug)]
@@ -253,8 +259,9 @@ pub struct Page {
     pub total: Total,
     /// The cursor of the next page (`after` = the last id shown), if any.
     pub next: Option<AccountId>,
-    /// Whether only a window of [`SHORT_WORDS_WINDOW`] accounts was
-    /// looked at (a query of short words only).
+    /// Whether the page stopped at the edge of a full candidate window
+    /// ([`CANDIDATE_WINDOW`]) before filling up: `next` then continues the
+    /// search past the window.
     pub window: bool,
 }
 
@@ -330,7 +337,20 @@ pub async fn search(
     after: Option<AccountId>,
     limit: i64,
 ) -> Result<Page> {
+    search_within(c, query, after, limit, CANDIDATE_WINDOW).await
+}
+
+/// [`search`] with the candidate window as a parameter (tests use a small
+/// one).
+pub async fn search_within(
+    c: &mut AnyConnection,
+    query: &str,
+    after: Option<AccountId>,
+    limit: i64,
+    window: i64,
+) -> Result<Page> {
     let limit = limit.clamp(1, 200);
+    let window = window.max(1);
     if after.is_none() {
         let exact = by_identifier(c, query).await?;
         if !exact.is_empty() {
@@ -346,19 +366,10 @@ pub async fn search(
         }
     }
     let before = after.map_or(i64::MAX, AccountId::get);
-    // `key` orders the rows: with an indexed word on SQLite, the trigram
-    // table's rowid (the index returns it sorted); otherwise the accounts'
-    // primary key.
-    let (from, key, cond, binds, window) = match shape(query) {
-        Shape::All => (
-            "accounts a".to_string(),
-            "a.id",
-            "1 = 1".to_string(),
-            Vec::new(),
-            false,
-        ),
+    let sqlite = Backend::of(c) == Backend::Sqlite;
+    let (indexed, filters) = match shape(query) {
+        Shape::All => (Vec::new(), Vec::new()),
         Shape::Words { long, short } => {
-            let sqlite = Backend::of(c) == Backend::Sqlite;
             // The words the trigram index serves: 3 characters or more
             // and, on SQLite, free of LIKE's special characters (FTS5
             // takes no ESCAPE clause). The others filter its candidates.
@@ -366,68 +377,222 @@ pub async fn search(
                 .into_iter()
                 .partition(|w| !sqlite || !w.contains(['%', '_', '\\']));
             filters.extend(short);
-            let window = indexed.is_empty();
-            let from = if window {
-                // No indexable word: a bounded window, newest first.
-                format!(
-                    "(SELECT * FROM accounts WHERE id < $1 ORDER BY id DESC LIMIT {SHORT_WORDS_WINDOW}) a"
-                )
-            } else if sqlite {
-                "accounts_search s JOIN accounts a ON a.id = s.rowid".to_string()
-            } else {
-                "accounts a".to_string()
-            };
-            let (col, key) = if sqlite && !window {
-                ("s.search_text", "s.rowid")
-            } else {
-                ("a.search_text", "a.id")
-            };
-            // PostgreSQL's LIKE escapes with a backslash by default.
-            let escape = if sqlite { " ESCAPE '\\'" } else { "" };
-            let mut binds: Vec<String> = Vec::new();
-            let mut cond = Vec::new();
-            for w in &indexed {
-                binds.push(format!("%{}%", like_escape(w)));
-                cond.push(format!("{col} LIKE ${}", binds.len() + 1));
-            }
-            for w in &filters {
-                if w.chars().count() < 3 && w.chars().all(char::is_alphanumeric) {
-                    // A short word is a whole word: "an" is the name An,
-                    // not every "van" and "tam".
-                    binds.push(format!("% {} %", like_escape(w)));
-                    cond.push(format!(
-                        "(' ' || a.search_text || ' ') LIKE ${}{escape}",
-                        binds.len() + 1
-                    ));
-                } else {
-                    binds.push(format!("%{}%", like_escape(w)));
-                    cond.push(format!("a.search_text LIKE ${}{escape}", binds.len() + 1));
-                }
-            }
-            (from, key, cond.join(" AND "), binds, window)
+            (indexed, filters)
         }
     };
-    let sql = format!(
-        "SELECT {acols} FROM {from} WHERE {key} < $1 AND {cond} ORDER BY {key} DESC LIMIT {n}",
-        acols = COLS
-            .split(", ")
-            .map(|col| format!("a.{col}"))
-            .collect::<Vec<_>>()
-            .join(", "),
-        n = limit + 1
-    );
-    // Not a cached prepared statement: PostgreSQL would switch such a
-    // statement to a generic plan after five runs, one that cannot see the
-    // pattern and so cannot choose between the trigram index (a rare word)
-    // and the primary key (a common one). Unnamed, it is planned with the
-    // values every time.
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .persistent(false)
-        .bind(before);
-    for b in &binds {
-        q = q.bind(b.clone());
+    let q = Words::new(sqlite, &indexed, &filters);
+    if q.filters.is_empty() {
+        q.page_by_index(c, before, limit).await
+    } else {
+        q.page_in_window(c, before, limit, window).await
     }
-    let rows = q.fetch_all(&mut *c).await?;
+}
+
+/// The SQL of one search: the conditions the index answers, the filters
+/// on its candidates, and their bound values (`$1` is the cursor).
+struct Words {
+    sqlite: bool,
+    /// `$2…`: the indexed words' conditions.
+    indexed: Vec<String>,
+    /// Then the filters' conditions, on `a.search_text`.
+    filters: Vec<String>,
+    binds: Vec<String>,
+}
+
+type AnyQuery = sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>;
+
+impl Words {
+    fn new(sqlite: bool, indexed: &[String], filters: &[String]) -> Words {
+        // With an indexed word on SQLite, the candidates come from the
+        // trigram table, keyed by its rowid (the index returns it sorted).
+        let col = if sqlite && !indexed.is_empty() {
+            "s.search_text"
+        } else {
+            "a.search_text"
+        };
+        // PostgreSQL's LIKE escapes with a backslash by default.
+        let escape = if sqlite { " ESCAPE '\\'" } else { "" };
+        let mut binds = Vec::new();
+        let mut idx = Vec::new();
+        for w in indexed {
+            binds.push(format!("%{}%", like_escape(w)));
+            idx.push(format!("{col} LIKE ${}", binds.len() + 1));
+        }
+        let mut fil = Vec::new();
+        for w in filters {
+            if w.chars().count() < 3 && w.chars().all(char::is_alphanumeric) {
+                // A short word is a whole word: "an" is the name An, not
+                // every "van" and "tam".
+                binds.push(format!("% {} %", like_escape(w)));
+                fil.push(format!(
+                    "(' ' || a.search_text || ' ') LIKE ${}{escape}",
+                    binds.len() + 1
+                ));
+            } else {
+                binds.push(format!("%{}%", like_escape(w)));
+                fil.push(format!("a.search_text LIKE ${}{escape}", binds.len() + 1));
+            }
+        }
+        Words {
+            sqlite,
+            indexed: idx,
+            filters: fil,
+            binds,
+        }
+    }
+
+    /// Where candidates come from, and their order key.
+    fn source(&self) -> (&'static str, &'static str) {
+        if self.sqlite && !self.indexed.is_empty() {
+            ("accounts_search s", "s.rowid")
+        } else {
+            ("accounts a", "a.id")
+        }
+    }
+
+    /// The candidates before the cursor: the order key below `$1` and
+    /// every indexed word.
+    fn cond(&self) -> String {
+        let mut c = vec![format!("{} < $1", self.source().1)];
+        c.extend(self.indexed.iter().cloned());
+        c.join(" AND ")
+    }
+
+    /// `sql` with the cursor and the words bound. Not a cached prepared
+    /// statement: PostgreSQL would switch such a statement to a generic
+    /// plan after five runs, one that cannot see the pattern and so cannot
+    /// choose between the trigram index (a rare word) and the primary key
+    /// (a common one). Unnamed, it is planned with the values every time.
+    fn query(&self, sql: String, cursor: i64) -> AnyQuery {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .persistent(false)
+            .bind(cursor);
+        for b in &self.binds {
+            q = q.bind(b.clone());
+        }
+        q
+    }
+
+    /// Every word through the index (or no word at all): the index walks
+    /// the matches newest first and stops at the page; the total is
+    /// counted up to the cap.
+    async fn page_by_index(&self, c: &mut AnyConnection, before: i64, limit: i64) -> Result<Page> {
+        let (src, key) = self.source();
+        let from = if key == "s.rowid" {
+            "accounts_search s JOIN accounts a ON a.id = s.rowid"
+        } else {
+            src
+        };
+        let cond = self.cond();
+        let sql = format!(
+            "SELECT {acols} FROM {from} WHERE {cond} ORDER BY {key} DESC LIMIT {n}",
+            acols = a_cols(),
+            n = limit + 1
+        );
+        let rows = self.query(sql, before).fetch_all(&mut *c).await?;
+        let (items, next) = page_of(c, &rows, limit).await?;
+        // The total: counted up to the cap, from the start (not the cursor).
+        let sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM {src} WHERE {cond} LIMIT {cap}) t",
+            cap = COUNT_CAP + 1
+        );
+        let n: i64 = self
+            .query(sql, i64::MAX)
+            .fetch_one(&mut *c)
+            .await?
+            .try_get(0)?;
+        let total = if n > COUNT_CAP {
+            Total::MoreThan(COUNT_CAP)
+        } else {
+            Total::Exact(n)
+        };
+        Ok(Page {
+            items,
+            total,
+            next,
+            window: false,
+        })
+    }
+
+    /// Words the index cannot serve filter a bounded window of candidates:
+    /// the `window` newest matches of the indexed words before the cursor
+    /// (or the newest accounts, when no word is indexed). However rare the
+    /// filter, a page examines at most `window` candidates; when the
+    /// window fills before the page does, the page ends there and its
+    /// cursor continues past the window.
+    async fn page_in_window(
+        &self,
+        c: &mut AnyConnection,
+        before: i64,
+        limit: i64,
+        window: i64,
+    ) -> Result<Page> {
+        let (src, key) = self.source();
+        let cond = self.cond();
+        let candidates =
+            format!("SELECT {key} AS k FROM {src} WHERE {cond} ORDER BY {key} DESC LIMIT {window}");
+        let filters = self.filters.join(" AND ");
+        let sql = format!(
+            "SELECT {acols} FROM ({candidates}) w JOIN accounts a ON a.id = w.k \
+             WHERE {filters} ORDER BY w.k DESC LIMIT {n}",
+            acols = a_cols(),
+            n = limit + 1
+        );
+        let rows = self.query(sql, before).fetch_all(&mut *c).await?;
+        let (items, next) = page_of(c, &rows, limit).await?;
+        // How far the window went, and how many of it matched.
+        let stats = format!(
+            "SELECT COUNT(*), COALESCE(MIN(w.k), 0), \
+             COALESCE(SUM(CASE WHEN {filters} THEN 1 ELSE 0 END), 0) \
+             FROM ({candidates}) w JOIN accounts a ON a.id = w.k"
+        );
+        let read = |r: AnyRow| -> Result<(i64, i64, i64)> {
+            Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))
+        };
+        let from_start = read(
+            self.query(stats.clone(), i64::MAX)
+                .fetch_one(&mut *c)
+                .await?,
+        )?;
+        let (seen, _, hits) = from_start;
+        let total = if hits > COUNT_CAP {
+            Total::MoreThan(COUNT_CAP)
+        } else if seen >= window {
+            Total::AtLeast(hits)
+        } else {
+            Total::Exact(hits)
+        };
+        if next.is_some() {
+            return Ok(Page {
+                items,
+                total,
+                next,
+                window: false,
+            });
+        }
+        // A short page: did it end at the window's edge, or at the end?
+        let (seen, last, _) = if before == i64::MAX {
+            from_start
+        } else {
+            read(self.query(stats, before).fetch_one(&mut *c).await?)?
+        };
+        let edge = seen >= window;
+        Ok(Page {
+            items,
+            total,
+            next: edge.then(|| AccountId::new(last)),
+            window: edge,
+        })
+    }
+}
+
+/// The accounts of a page's rows (fetched one past `limit`), with their
+/// roles, and the cursor of the next page.
+async fn page_of(
+    c: &mut AnyConnection,
+    rows: &[AnyRow],
+    limit: i64,
+) -> Result<(Vec<Account>, Option<AccountId>)> {
     let mut items = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
     let next = if items.len() as i64 > limit {
         items.truncate(limit as usize);
@@ -436,30 +601,14 @@ pub async fn search(
         None
     };
     load_roles_of(c, &mut items).await?;
-    // The total: counted up to the cap, from the start (not the cursor).
-    let count_sql = format!(
-        "SELECT COUNT(*) FROM (SELECT 1 FROM {from} WHERE {key} < $1 AND {cond} LIMIT {cap}) t",
-        cap = COUNT_CAP + 1
-    );
-    let from_start = if window { before } else { i64::MAX };
-    let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql))
-        .persistent(false)
-        .bind(from_start);
-    for b in &binds {
-        q = q.bind(b.clone());
-    }
-    let n = q.fetch_one(&mut *c).await?;
-    let total = if n > COUNT_CAP {
-        Total::MoreThan(COUNT_CAP)
-    } else {
-        Total::Exact(n)
-    };
-    Ok(Page {
-        items,
-        total,
-        next,
-        window,
-    })
+    Ok((items, next))
+}
+
+fn a_cols() -> String {
+    COLS.split(", ")
+        .map(|col| format!("a.{col}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The roles of every account of a page, in one query.

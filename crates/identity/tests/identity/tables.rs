@@ -597,12 +597,17 @@ async fn search_short_words_and_broad_matches_stay_bounded() -> R {
             vec!["le_van", "lexvan"],
             "{tag}"
         );
-        // Short words only: the newest window, flagged.
+        // Short words only: the newest accounts, within the window (here
+        // every account, so the answer is complete and exact).
         let p = accounts::search(&mut c, "le", None, 20).await?;
         let mut names = usernames(&p.items);
         names.sort();
         assert_eq!(names, vec!["le_van", "lexvan"], "{tag}");
-        assert!(p.window, "{tag}: a window was searched");
+        assert_eq!(
+            (p.total, p.window, p.next),
+            (Total::Exact(2), false, None),
+            "{tag}"
+        );
         let p = accounts::search(&mut c, "nguyen", None, 20).await?;
         assert!(!p.window, "{tag}: an indexed word searches everything");
 
@@ -633,6 +638,78 @@ async fn search_short_words_and_broad_matches_stay_bounded() -> R {
         );
         let exact = accounts::search(&mut c, "dongloat0007", None, 20).await?;
         assert_eq!(usernames(&exact.items), vec!["dongloat0007"], "{tag}");
+    }
+    Ok(())
+}
+
+/// Issue #7: a filter the index cannot serve examines a bounded window of
+/// candidates per page. A page that reaches the window's edge says so and
+/// its cursor continues past it; walking on finds every match exactly once,
+/// newest first, whatever the window; the total is "at least" while the
+/// window was full.
+#[tokio::test]
+async fn search_filters_walk_bounded_windows_without_losing_matches() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let mut tx = db.store.begin().await?;
+        // 40 "Trần Văn …": every 7th is An; short words only, too.
+        let mut want = Vec::new();
+        for i in 0..40 {
+            let given = if i % 7 == 0 { "An" } else { "Bảo" };
+            let u = format!("tv{i:02}");
+            accounts::create(&mut tx, &new_account(&u, &format!("Trần Văn {given}")), NOW).await?;
+            if i % 7 == 0 {
+                want.push(u);
+            }
+        }
+        tx.commit().await?;
+        want.reverse();
+        for (q, window) in [
+            ("tran van an", 5),
+            ("tran van an", 1),
+            ("van an", 13),
+            ("an", 4),
+            ("tran van an", 1000),
+        ] {
+            let mut seen = Vec::new();
+            let mut after = None;
+            let mut pages = 0;
+            let first = accounts::search_within(&mut c, q, None, 2, window).await?;
+            loop {
+                let p = accounts::search_within(&mut c, q, after, 2, window).await?;
+                assert!(p.items.len() <= 2, "{tag}: {q} w={window}");
+                if p.window {
+                    assert!(p.next.is_some(), "{tag}: the edge continues");
+                }
+                seen.extend(usernames(&p.items));
+                pages += 1;
+                assert!(pages < 100, "{tag}: {q} w={window} must end");
+                match p.next {
+                    Some(n) => after = Some(n),
+                    None => break,
+                }
+            }
+            assert_eq!(seen, want, "{tag}: {q} with a window of {window}");
+            let expect = if window >= 40 {
+                Total::Exact(6)
+            } else {
+                // The window from the start holds `window` candidates, of
+                // which every 7th (from the newest, tv39 down) is An.
+                let hits = (0..40)
+                    .rev()
+                    .take(window as usize)
+                    .filter(|i| i % 7 == 0)
+                    .count();
+                Total::AtLeast(hits as i64)
+            };
+            assert_eq!(first.total, expect, "{tag}: {q} w={window}");
+        }
+        // A filter that matches nothing: every page is empty and bounded,
+        // and the walk ends.
+        let p = accounts::search_within(&mut c, "tran van zz", None, 20, 8).await?;
+        assert!(p.items.is_empty() && p.window && p.next.is_some(), "{tag}");
+        assert_eq!(p.total, Total::AtLeast(0), "{tag}");
     }
     Ok(())
 }

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use motcua_domain::clock::format_vn;
 use motcua_domain::{AccountId, AccountStatus, JobId, JobStatus, ReportId};
-use motcua_identity::queries::{self, Total, SHORT_WORDS_WINDOW};
+use motcua_identity::queries::{self, Total, CANDIDATE_WINDOW};
 use motcua_identity::service::{self, ServiceError};
 use motcua_identity::Account;
 use motcua_kernel::records;
@@ -141,12 +141,19 @@ pub async fn accounts(
         Total::MoreThan(n) => c
             .t("console.found_more")
             .replace("{n}", &crate::plain::thousands(n, c.locale())),
+        Total::AtLeast(n) => c
+            .t("console.found_at_least")
+            .replace("{n}", &crate::plain::thousands(n, c.locale()))
+            .replace(
+                "{w}",
+                &crate::plain::thousands(CANDIDATE_WINDOW, c.locale()),
+            ),
     };
     if found.window {
         summary.push(' ');
         summary.push_str(&c.t("console.found_window").replace(
             "{n}",
-            &crate::plain::thousands(SHORT_WORDS_WINDOW, c.locale()),
+            &crate::plain::thousands(CANDIDATE_WINDOW, c.locale()),
         ));
     }
     let base = format!("/console/accounts?q={}", ctx::urlencode(&query));
