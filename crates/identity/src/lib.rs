@@ -22,6 +22,7 @@ pub mod reports;
 pub mod service;
 pub mod sim;
 pub mod store;
+pub mod synthetic;
 pub mod token;
 
 pub use context::IdentityContext;

@@ -904,3 +904,263 @@ pub async fn usernames(
         .into_iter()
         .collect())
 }
+
+/// One row for [`bulk_load`]: a new account with its state and times.
+#[derive(Debug, Clone)]
+pub struct BulkAccount {
+    pub account: NewAccount,
+    pub status: AccountStatus,
+    pub created_at: Millis,
+    pub last_used_at: Millis,
+}
+
+/// Loads many accounts fast (the scale bench, issue #7), with the same
+/// stored form as [`create`] (lower-cased username, folded search text)
+/// and a role row per role. All or nothing.
+/// - SQLite: one transaction of prepared multi-row inserts; the trigram
+///   index follows through its triggers.
+/// - PostgreSQL: `COPY … FROM STDIN` on a connection of its own to `url`.
+///   When the table is empty, its secondary indexes are dropped first and
+///   built again afterwards from their own definitions (`pg_indexes`),
+///   which is several times faster than keeping them during the copy.
+///
+/// Returns the number of accounts loaded.
+pub async fn bulk_load(
+    store: &motcua_store::Store,
+    url: &str,
+    rows: impl Iterator<Item = BulkAccount>,
+) -> Result<u64> {
+    match store.backend() {
+        Backend::Sqlite => bulk_sqlite(store, rows).await,
+        Backend::Postgres => bulk_postgres(url, rows).await,
+    }
+}
+
+const BULK_COLS: &str = "username, full_name, email, phone, tax_code, personal_id, status, locale, search_text, created_at, updated_at, last_used_at";
+
+fn stored(b: &BulkAccount) -> (String, String) {
+    (
+        b.account.username.trim().to_lowercase(),
+        search_text(&b.account),
+    )
+}
+
+async fn bulk_sqlite(
+    store: &motcua_store::Store,
+    rows: impl Iterator<Item = BulkAccount>,
+) -> Result<u64> {
+    const CHUNK: usize = 200;
+    let mut tx = store.begin().await?;
+    let first: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM accounts")
+        .fetch_one(&mut *tx)
+        .await?;
+    let full = format!(
+        "INSERT INTO accounts ({BULK_COLS}) VALUES {}",
+        (0..CHUNK)
+            .map(|i| {
+                let b = i * 11;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7,
+                    b + 8,
+                    b + 9,
+                    b + 10,
+                    b + 10,
+                    b + 11
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let mut n = 0u64;
+    let mut roles = std::collections::BTreeSet::new();
+    let mut chunk = Vec::with_capacity(CHUNK);
+    let mut rows = rows.peekable();
+    while rows.peek().is_some() {
+        chunk.clear();
+        chunk.extend(rows.by_ref().take(CHUNK));
+        let sql = if chunk.len() == CHUNK {
+            full.clone()
+        } else {
+            format!(
+                "INSERT INTO accounts ({BULK_COLS}) VALUES {}",
+                (0..chunk.len())
+                    .map(|i| {
+                        let b = i * 11;
+                        format!(
+                            "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                            b + 1,
+                            b + 2,
+                            b + 3,
+                            b + 4,
+                            b + 5,
+                            b + 6,
+                            b + 7,
+                            b + 8,
+                            b + 9,
+                            b + 10,
+                            b + 10,
+                            b + 11
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for b in &chunk {
+            let (username, text) = stored(b);
+            q = q
+                .bind(username)
+                .bind(b.account.full_name.clone())
+                .bind(b.account.email.clone())
+                .bind(b.account.phone.clone())
+                .bind(b.account.tax_code.clone())
+                .bind(b.account.personal_id.clone())
+                .bind(b.status.as_str())
+                .bind(b.account.locale.clone())
+                .bind(text)
+                .bind(b.created_at)
+                .bind(b.last_used_at);
+            roles.extend(b.account.roles.iter().copied());
+        }
+        q.execute(&mut *tx).await.map_err(conflict("username"))?;
+        n += chunk.len() as u64;
+    }
+    grant_bulk_roles(&mut tx, first, &roles).await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// Every role any loaded account has, for the accounts after `first`.
+/// (The loaded set gives all its accounts the same roles.)
+async fn grant_bulk_roles(
+    c: &mut AnyConnection,
+    first: i64,
+    roles: &std::collections::BTreeSet<Role>,
+) -> Result<()> {
+    for role in roles {
+        sqlx::query(
+            "INSERT INTO account_roles (account_id, role) SELECT id, $1 FROM accounts WHERE id > $2",
+        )
+        .bind(role.as_str())
+        .bind(first)
+        .execute(&mut *c)
+        .await?;
+    }
+    Ok(())
+}
+
+/// One value of COPY's text format: `\N` for NULL, and the characters
+/// the format treats specially escaped.
+fn copy_text(out: &mut String, v: Option<&str>) {
+    match v {
+        None => out.push_str("\\N"),
+        Some(s) => {
+            for ch in s.chars() {
+                match ch {
+                    '\\' => out.push_str("\\\\"),
+                    '\t' => out.push_str("\\t"),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    _ => out.push(ch),
+                }
+            }
+        }
+    }
+}
+
+async fn bulk_postgres(url: &str, rows: impl Iterator<Item = BulkAccount>) -> Result<u64> {
+    use sqlx::{Connection, Executor};
+    let mut c = sqlx::postgres::PgConnection::connect(url).await?;
+    let mut tx = c.begin().await?;
+    tx.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        .await?;
+    let first: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM accounts")
+        .fetch_one(&mut *tx)
+        .await?;
+    // Secondary indexes (not the primary key's or the username's) of an
+    // empty table are built after the copy.
+    let empty = first == 0;
+    let mut rebuild: Vec<(String, String)> = Vec::new();
+    if empty {
+        rebuild = sqlx::query_as(
+            "SELECT i.indexname::text, i.indexdef FROM pg_indexes i \
+             WHERE i.schemaname = current_schema() AND i.tablename = 'accounts' \
+             AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conname = i.indexname)",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        for (name, _) in &rebuild {
+            tx.execute(sqlx::AssertSqlSafe(format!("DROP INDEX \"{name}\"")))
+                .await?;
+        }
+    }
+    let mut copy = tx
+        .copy_in_raw(
+            "COPY accounts (username, full_name, email, phone, tax_code, personal_id, status, locale, search_text, created_at, updated_at, last_used_at) FROM STDIN",
+        )
+        .await?;
+    let mut n = 0u64;
+    let mut roles = std::collections::BTreeSet::new();
+    let mut buf = String::with_capacity(1 << 20);
+    for b in rows {
+        let (username, text) = stored(&b);
+        let a = &b.account;
+        let created = b.created_at.to_string();
+        let last = b.last_used_at.to_string();
+        let fields = [
+            Some(username.as_str()),
+            Some(a.full_name.as_str()),
+            a.email.as_deref(),
+            a.phone.as_deref(),
+            a.tax_code.as_deref(),
+            a.personal_id.as_deref(),
+            Some(b.status.as_str()),
+            Some(a.locale.as_str()),
+            Some(text.as_str()),
+            Some(created.as_str()),
+            Some(created.as_str()),
+            Some(last.as_str()),
+        ];
+        for (i, f) in fields.iter().enumerate() {
+            if i > 0 {
+                buf.push('\t');
+            }
+            copy_text(&mut buf, *f);
+        }
+        buf.push('\n');
+        roles.extend(a.roles.iter().copied());
+        n += 1;
+        if buf.len() > (1 << 20) - 4096 {
+            copy.send(buf.as_bytes()).await?;
+            buf.clear();
+        }
+    }
+    if !buf.is_empty() {
+        copy.send(buf.as_bytes()).await?;
+    }
+    copy.finish().await?;
+    for role in &roles {
+        sqlx::query(
+            "INSERT INTO account_roles (account_id, role) SELECT id, $1 FROM accounts WHERE id > $2",
+        )
+        .bind(role.as_str())
+        .bind(first)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for (_, def) in &rebuild {
+        tx.execute(sqlx::AssertSqlSafe(def.clone())).await?;
+    }
+    tx.commit().await?;
+    sqlx::query("ANALYZE accounts").execute(&mut c).await?;
+    sqlx::query("ANALYZE account_roles").execute(&mut c).await?;
+    Ok(n)
+}

@@ -642,6 +642,94 @@ async fn search_short_words_and_broad_matches_stay_bounded() -> R {
     Ok(())
 }
 
+/// Issue #7: the scale bench's bulk load stores what `create` stores
+/// (lower-cased username, folded search text, roles), the search indexes
+/// follow it, PostgreSQL gets back every index it dropped, a duplicate
+/// username fails the whole load, and accounts added afterwards are found
+/// with the loaded ones.
+#[tokio::test]
+async fn bulk_load_stores_what_create_stores_and_keeps_the_indexes() -> R {
+    use motcua_identity::synthetic::citizen;
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let sql = if tag == "sqlite" {
+            "SELECT name FROM sqlite_master WHERE tbl_name IN ('accounts', 'accounts_search') ORDER BY name"
+        } else {
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'accounts' ORDER BY indexname"
+        };
+        let before: Vec<String> = sqlx::query_scalar(sql).fetch_all(&mut *c).await?;
+        let n = accounts::bulk_load(&db.store, &db.db.url, (0..300).map(|i| citizen(3, i, NOW)))
+            .await?;
+        assert_eq!(n, 300, "{tag}");
+        assert_eq!(
+            sqlx::query_scalar::<_, String>(sql)
+                .fetch_all(&mut *c)
+                .await?,
+            before,
+            "{tag}: the same indexes after the load"
+        );
+        let one = citizen(3, 123, NOW).account;
+        let got = accounts::by_username(&mut c, &one.username)
+            .await?
+            .expect("loaded");
+        assert_eq!(
+            (got.full_name.as_str(), got.roles.clone()),
+            (one.full_name.as_str(), vec![Role::Citizen]),
+            "{tag}"
+        );
+        // Found by every route the console uses: exact ID, exact email,
+        // name words through the index, and a short-word filter.
+        let pid = one.personal_id.clone().unwrap();
+        assert_eq!(
+            usernames(&accounts::search(&mut c, &pid, None, 20).await?.items),
+            vec![one.username.clone()],
+            "{tag}"
+        );
+        let folded = motcua_domain::text::fold(&one.full_name);
+        let p = accounts::search(&mut c, &folded, None, 200).await?;
+        assert!(p.items.iter().any(|a| a.id == got.id), "{tag}: {folded}");
+        assert!(
+            p.items
+                .iter()
+                .all(|a| motcua_domain::text::fold(&a.full_name).contains(&folded)),
+            "{tag}"
+        );
+        // A second load adds; a clash fails all of it.
+        accounts::bulk_load(
+            &db.store,
+            &db.db.url,
+            (300..400).map(|i| citizen(3, i, NOW)),
+        )
+        .await?;
+        let clash = (400..450)
+            .map(|i| citizen(3, i, NOW))
+            .chain(std::iter::once(citizen(3, 5, NOW)));
+        assert!(
+            accounts::bulk_load(&db.store, &db.db.url, clash)
+                .await
+                .is_err(),
+            "{tag}"
+        );
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
+            .fetch_one(&mut *c)
+            .await?;
+        assert_eq!(total, 400, "{tag}: the failed load left nothing");
+        let roles: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM account_roles")
+            .fetch_one(&mut *c)
+            .await?;
+        assert_eq!(roles, 400, "{tag}");
+        let later = accounts::create(&mut c, &new_account("moi.sau", &one.full_name), NOW).await?;
+        let p = accounts::search(&mut c, &folded, None, 200).await?;
+        assert_eq!(
+            p.items.first().map(|a| a.id),
+            Some(later),
+            "{tag}: newest first"
+        );
+    }
+    Ok(())
+}
+
 /// Issue #7: a filter the index cannot serve examines a bounded window of
 /// candidates per page. A page that reaches the window's edge says so and
 /// its cursor continues past it; walking on finds every match exactly once,
