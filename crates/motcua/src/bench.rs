@@ -25,21 +25,35 @@ use std::time::{Duration, Instant};
 pub struct Args {
     /// Seconds per measurement.
     #[arg(long, default_value_t = 10)]
-    seconds: u64,
+    pub(crate) seconds: u64,
     /// Concurrent HTTP clients for the request-rate runs.
     #[arg(long, default_value_t = 64)]
     connections: usize,
     /// Concurrent clients for the login run.
     #[arg(long, default_value_t = 8)]
-    login_clients: usize,
+    pub(crate) login_clients: usize,
     /// Concurrent clients for the certificate-login run.
     #[arg(long, default_value_t = 16)]
-    cert_clients: usize,
+    pub(crate) cert_clients: usize,
     /// Database for the server under test: an empty PostgreSQL database
     /// (e.g. `postgres://postgres@127.0.0.1/motcua_bench`); default, a new
     /// SQLite file in a temporary folder.
     #[arg(long)]
-    database_url: Option<String>,
+    pub(crate) database_url: Option<String>,
+    /// Scale mode (issue #7): load this many synthetic citizens (or reuse
+    /// a database an earlier run loaded, given with `--database-url`),
+    /// then time the console's account search shapes, the inactivity
+    /// sweep's read, and password and certificate logins over HTTP.
+    #[arg(long)]
+    pub(crate) scale: Option<u64>,
+    /// Runs of each search shape in scale mode (the median is reported,
+    /// and the 6th run on its own: PostgreSQL's plan cache switches after
+    /// five).
+    #[arg(long, default_value_t = 11)]
+    pub(crate) runs: usize,
+    /// Print the results as JSON (scale mode).
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 /// Runs an operation made by `make` on every core for `seconds`; returns
@@ -155,7 +169,7 @@ fn path_timings(
     Ok((fresh, worst, err))
 }
 
-async fn cert_login_rate(
+pub(crate) async fn cert_login_rate(
     url: &str,
     certs: Vec<Arc<motcua_pki::testca::Issued>>,
     seconds: u64,
@@ -244,7 +258,7 @@ async fn cert_login_rate(
     Ok((ok, bad, start.elapsed().as_secs_f64(), pct(0.5), pct(0.99)))
 }
 
-fn raw_hash_rate(p: Argon2Params, seconds: u64) -> f64 {
+pub(crate) fn raw_hash_rate(p: Argon2Params, seconds: u64) -> f64 {
     rate_on_all_cores(seconds, || {
         // Each thread reuses its Argon2 memory, as the server's hashing
         // pool does: the best this machine can do.
@@ -253,7 +267,7 @@ fn raw_hash_rate(p: Argon2Params, seconds: u64) -> f64 {
     })
 }
 
-fn rss_kib(pid: u32) -> u64 {
+pub(crate) fn rss_kib(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
@@ -265,9 +279,15 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-struct Server {
+pub(crate) struct Server {
     child: Child,
     url: String,
+}
+
+impl Server {
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
 }
 
 impl Drop for Server {
@@ -277,7 +297,7 @@ impl Drop for Server {
     }
 }
 
-fn start_server(dir: &std::path::Path, database_url: &str) -> Result<Server> {
+pub(crate) fn start_server(dir: &std::path::Path, database_url: &str) -> Result<Server> {
     let exe = std::env::current_exe()?;
     let mut child = Command::new(exe)
         .arg("--config")
@@ -389,7 +409,7 @@ fn csrf_from(html: &str) -> Option<String> {
     Some(html[i..].split('"').next()?.to_string())
 }
 
-async fn login_rate(
+pub(crate) async fn login_rate(
     url: &str,
     users: &[(String, String)],
     seconds: u64,
@@ -443,6 +463,9 @@ async fn login_rate(
 }
 
 pub async fn run(cfg: &Config, args: Args) -> Result<()> {
+    if let Some(n) = args.scale {
+        return crate::bench_scale::run(cfg, &args, n).await;
+    }
     let params = Argon2Params {
         memory_kib: cfg.security.argon2_memory_kib,
         iterations: cfg.security.argon2_iterations,
@@ -467,69 +490,21 @@ pub async fn run(cfg: &Config, args: Args) -> Result<()> {
         .unwrap_or_else(|| format!("sqlite://{}/bench.db", dir.display()));
     bcfg.mail.transport = "file".into();
     bcfg.mail.file_dir = dir.join("mail");
-    let users: Vec<(String, String)> = (0..args.login_clients)
-        .map(|i| (format!("bench.user{i}"), format!("bench-password-{i}-xyz")))
-        .collect();
     // A test PKI (CRL and OCSP served from this process) for the
     // certificate logins; the server trusts its root.
     let now = motcua_domain::Clock::now(&motcua_domain::SystemClock);
     let pki = motcua_pki::testca::TestPki::start(now)
         .await
         .map_err(|e| anyhow::anyhow!("test PKI: {e}"))?;
-    let root = dir.join("root.pem");
-    let ca = dir.join("ca.pem");
-    std::fs::write(&root, motcua_pki::cert::to_pem(&pki.root.cert.der))?;
-    std::fs::write(&ca, motcua_pki::cert::to_pem(&pki.ca.cert.der))?;
-    std::fs::write(
-        dir.join("bench.toml"),
-        format!("[identity]\ntrust_anchors = [{root:?}]\nintermediates = [{ca:?}]\n"),
-    )?;
-    let mut certs = Vec::new();
-    for i in 0..args.cert_clients {
-        let pid = format!("0010{:08}", 90_000_000 + i);
-        let leaf = pki
-            .issue(&motcua_pki::testca::LeafSpec::person(
-                &format!("Người thử {i}"),
-                &pid,
-                now,
-            ))
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        certs.push(Arc::new(leaf));
-    }
-    {
-        let state = crate::app_state(&bcfg).await?;
-        for (i, leaf) in certs.iter().enumerate() {
-            let input = NewAccountInput {
-                username: format!("bench.cert{i}"),
-                full_name: format!("Người thử {i}"),
-                roles: vec![motcua_domain::Role::Citizen],
-                ..Default::default()
-            };
-            let p = service::prepare_passwordless(input).map_err(|e| anyhow::anyhow!("{e}"))?;
-            let mut tx = state.store.begin().await?;
-            let id = service::insert_account(&mut tx, &state, &Origin::cli(), &p, now)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            motcua_identity::token::enrol_certificate(&mut tx, &Origin::cli(), id, &leaf.cert, now)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            tx.commit().await?;
-        }
-        for (u, p) in &users {
-            let input = NewAccountInput {
-                username: u.clone(),
-                full_name: format!("Người dùng thử {u}"),
-                roles: vec![motcua_domain::Role::Citizen],
-                initial_password: Some(p.clone()),
-                permanent: true,
-                ..Default::default()
-            };
-            service::create_account(&state, &Origin::cli(), input)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-        }
-        state.store.close().await;
-    }
+    let (users, certs) = login_fixtures(
+        &bcfg,
+        &dir,
+        &pki,
+        now,
+        args.login_clients,
+        args.cert_clients,
+    )
+    .await?;
     let server = start_server(&dir, &bcfg.database.url)?;
     let pid = server.child.id();
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -664,4 +639,94 @@ pub async fn run(cfg: &Config, args: Args) -> Result<()> {
     println!("Load generator and server share the same {cores} cores, so request rates are lower bounds.");
     println!("A certificate login is two requests (challenge, then the signed answer) and the client signs each challenge itself.");
     Ok(())
+}
+
+/// The accounts the login runs use: `login_clients` with passwords and
+/// `cert_clients` with a certificate of `pki` each; the server is told to
+/// trust `pki` (`bench.toml` in `dir`). Accounts that exist already (a
+/// database loaded by an earlier run) are reused.
+pub(crate) async fn login_fixtures(
+    bcfg: &Config,
+    dir: &std::path::Path,
+    pki: &motcua_pki::testca::TestPki,
+    now: motcua_domain::Millis,
+    login_clients: usize,
+    cert_clients: usize,
+) -> Result<(Vec<(String, String)>, Vec<Arc<motcua_pki::testca::Issued>>)> {
+    let users: Vec<(String, String)> = (0..login_clients)
+        .map(|i| (format!("bench.user{i}"), format!("bench-password-{i}-xyz")))
+        .collect();
+    let root = dir.join("root.pem");
+    let ca = dir.join("ca.pem");
+    std::fs::write(&root, motcua_pki::cert::to_pem(&pki.root.cert.der))?;
+    std::fs::write(&ca, motcua_pki::cert::to_pem(&pki.ca.cert.der))?;
+    std::fs::write(
+        dir.join("bench.toml"),
+        format!("[identity]\ntrust_anchors = [{root:?}]\nintermediates = [{ca:?}]\n"),
+    )?;
+    let mut certs = Vec::new();
+    for i in 0..cert_clients {
+        let pid = format!("0010{:08}", 90_000_000 + i);
+        let leaf = pki
+            .issue(&motcua_pki::testca::LeafSpec::person(
+                &format!("Người thử {i}"),
+                &pid,
+                now,
+            ))
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        certs.push(Arc::new(leaf));
+    }
+    {
+        let state = crate::app_state(bcfg).await?;
+        for (i, leaf) in certs.iter().enumerate() {
+            // An account of an earlier run gets this run's certificate.
+            let mut tx = state.store.begin().await?;
+            let known =
+                motcua_identity::store::accounts::by_username(&mut tx, &format!("bench.cert{i}"))
+                    .await?;
+            let id = match known {
+                Some(a) => a.id,
+                None => {
+                    let input = NewAccountInput {
+                        username: format!("bench.cert{i}"),
+                        full_name: format!("Người thử {i}"),
+                        roles: vec![motcua_domain::Role::Citizen],
+                        ..Default::default()
+                    };
+                    let p =
+                        service::prepare_passwordless(input).map_err(|e| anyhow::anyhow!("{e}"))?;
+                    service::insert_account(&mut tx, &state, &Origin::cli(), &p, now)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?
+                }
+            };
+            motcua_identity::token::enrol_certificate(&mut tx, &Origin::cli(), id, &leaf.cert, now)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            tx.commit().await?;
+        }
+        for (u, p) in &users {
+            let mut c = state.store.conn().await?;
+            if motcua_identity::store::accounts::by_username(&mut c, u)
+                .await?
+                .is_some()
+            {
+                continue;
+            }
+            drop(c);
+            let input = NewAccountInput {
+                username: u.clone(),
+                full_name: format!("Người dùng thử {u}"),
+                roles: vec![motcua_domain::Role::Citizen],
+                initial_password: Some(p.clone()),
+                permanent: true,
+                ..Default::default()
+            };
+            service::create_account(&state, &Origin::cli(), input)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+        state.store.close().await;
+    }
+    Ok((users, certs))
 }

@@ -2,6 +2,7 @@
 
 mod audit_cmd;
 mod bench;
+mod bench_scale;
 mod calendar_cmd;
 mod config;
 
