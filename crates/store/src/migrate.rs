@@ -112,6 +112,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0017_account_last_used.sql"),
         postgres: include_str!("../migrations/postgres/0017_account_last_used.sql"),
     },
+    Migration {
+        version: 18,
+        name: "search_text_spaced",
+        sqlite: include_str!("../migrations/sqlite/0018_search_text_spaced.sql"),
+        postgres: include_str!("../migrations/postgres/0018_search_text_spaced.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Safe to run

@@ -68,7 +68,12 @@ fn search_text(a: &NewAccount) -> String {
         a.tax_code.as_deref(),
         a.personal_id.as_deref(),
     ];
-    fold(&parts.into_iter().flatten().collect::<Vec<_>>().join(" | "))
+    // A space before and after: every word, the first and the last too,
+    // is then between spaces, as the whole-word patterns expect.
+    format!(
+        " {} ",
+        fold(&parts.into_iter().flatten().collect::<Vec<_>>().join(" | "))
+    )
 }
 
 async fn load_roles(c: &mut AnyConnection, a: &mut Account) -> Result<()> {
@@ -367,24 +372,36 @@ pub async fn search_within(
     }
     let before = after.map_or(i64::MAX, AccountId::get);
     let sqlite = Backend::of(c) == Backend::Sqlite;
-    let (indexed, filters) = match shape(query) {
-        Shape::All => (Vec::new(), Vec::new()),
-        Shape::Words { long, short } => {
-            // The words the trigram index serves: 3 characters or more
-            // and, on SQLite, free of LIKE's special characters (FTS5
-            // takes no ESCAPE clause). The others filter its candidates.
-            let (indexed, mut filters): (Vec<String>, Vec<String>) = long
-                .into_iter()
-                .partition(|w| !sqlite || !w.contains(['%', '_', '\\']));
-            filters.extend(short);
-            (indexed, filters)
-        }
+    let words = match shape(query) {
+        Shape::All => Vec::new(),
+        Shape::Words { long, short } => long.into_iter().chain(short).collect(),
     };
-    let q = Words::new(sqlite, &indexed, &filters);
+    let q = Words::new(sqlite, &words);
     if q.filters.is_empty() {
         q.page_by_index(c, before, limit).await
     } else {
         q.page_in_window(c, before, limit, window).await
+    }
+}
+
+/// How one word of a query is matched, and whether the trigram index can
+/// serve it.
+fn condition(word: &str, sqlite: bool) -> (String, bool) {
+    let short = word.chars().count() < 3;
+    if short && word.chars().all(char::is_alphanumeric) {
+        // A short word is a whole word: "an" is the name An, not every
+        // "van" and "tam". The stored text has a space before and after
+        // every word, so " an " is a pattern of 3 characters or more,
+        // which both trigram indexes serve.
+        (format!("% {word} %"), true)
+    } else {
+        // Anywhere in the text. FTS5 takes no ESCAPE clause, so on SQLite
+        // a word holding `%`, `_` or `\` cannot use the index.
+        let special = word.contains(['%', '_', '\\']);
+        (
+            format!("%{}%", like_escape(word)),
+            !short && !(sqlite && special),
+        )
     }
 }
 
@@ -394,18 +411,25 @@ struct Words {
     sqlite: bool,
     /// `$2…`: the indexed words' conditions.
     indexed: Vec<String>,
-    /// Then the filters' conditions, on `a.search_text`.
+    /// Then the filters' conditions, on the window's `w.st`.
     filters: Vec<String>,
     binds: Vec<String>,
 }
 
 type AnyQuery = sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>;
 
+/// Time a count may take on PostgreSQL before the page says "at least"
+/// instead: a broad conjunction of common words ("nguyen van an") can be
+/// dense enough for the page and still costly to count to the cap.
+const COUNT_BUDGET_MS: i64 = 150;
+
 impl Words {
-    fn new(sqlite: bool, indexed: &[String], filters: &[String]) -> Words {
+    fn new(sqlite: bool, words: &[String]) -> Words {
+        let conds: Vec<(String, bool)> = words.iter().map(|w| condition(w, sqlite)).collect();
+        let any_indexed = conds.iter().any(|(_, i)| *i);
         // With an indexed word on SQLite, the candidates come from the
         // trigram table, keyed by its rowid (the index returns it sorted).
-        let col = if sqlite && !indexed.is_empty() {
+        let col = if sqlite && any_indexed {
             "s.search_text"
         } else {
             "a.search_text"
@@ -413,38 +437,32 @@ impl Words {
         // PostgreSQL's LIKE escapes with a backslash by default.
         let escape = if sqlite { " ESCAPE '\\'" } else { "" };
         let mut binds = Vec::new();
-        let mut idx = Vec::new();
-        for w in indexed {
-            binds.push(format!("%{}%", like_escape(w)));
-            idx.push(format!("{col} LIKE ${}", binds.len() + 1));
+        let (mut indexed, mut filters) = (Vec::new(), Vec::new());
+        for (pattern, by_index) in conds.iter().filter(|(_, i)| *i) {
+            debug_assert!(*by_index);
+            binds.push(pattern.clone());
+            indexed.push(format!("{col} LIKE ${}", binds.len() + 1));
         }
-        let mut fil = Vec::new();
-        for w in filters {
-            if w.chars().count() < 3 && w.chars().all(char::is_alphanumeric) {
-                // A short word is a whole word: "an" is the name An, not
-                // every "van" and "tam".
-                binds.push(format!("% {} %", like_escape(w)));
-                fil.push(format!(
-                    "(' ' || a.search_text || ' ') LIKE ${}{escape}",
-                    binds.len() + 1
-                ));
-            } else {
-                binds.push(format!("%{}%", like_escape(w)));
-                fil.push(format!("a.search_text LIKE ${}{escape}", binds.len() + 1));
-            }
+        for (pattern, _) in conds.iter().filter(|(_, i)| !*i) {
+            binds.push(pattern.clone());
+            filters.push(format!("w.st LIKE ${}{escape}", binds.len() + 1));
         }
         Words {
             sqlite,
-            indexed: idx,
-            filters: fil,
+            indexed,
+            filters,
             binds,
         }
     }
 
-    /// Where candidates come from, and their order key.
+    /// Rows and their order key: on SQLite with an indexed word, the
+    /// trigram table joined to the accounts by its rowid.
     fn source(&self) -> (&'static str, &'static str) {
         if self.sqlite && !self.indexed.is_empty() {
-            ("accounts_search s", "s.rowid")
+            (
+                "accounts_search s JOIN accounts a ON a.id = s.rowid",
+                "s.rowid",
+            )
         } else {
             ("accounts a", "a.id")
         }
@@ -477,12 +495,7 @@ impl Words {
     /// the matches newest first and stops at the page; the total is
     /// counted up to the cap.
     async fn page_by_index(&self, c: &mut AnyConnection, before: i64, limit: i64) -> Result<Page> {
-        let (src, key) = self.source();
-        let from = if key == "s.rowid" {
-            "accounts_search s JOIN accounts a ON a.id = s.rowid"
-        } else {
-            src
-        };
+        let (from, key) = self.source();
         let cond = self.cond();
         let sql = format!(
             "SELECT {acols} FROM {from} WHERE {cond} ORDER BY {key} DESC LIMIT {n}",
@@ -491,20 +504,26 @@ impl Words {
         );
         let rows = self.query(sql, before).fetch_all(&mut *c).await?;
         let (items, next) = page_of(c, &rows, limit).await?;
-        // The total: counted up to the cap, from the start (not the cursor).
-        let sql = format!(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM {src} WHERE {cond} LIMIT {cap}) t",
-            cap = COUNT_CAP + 1
-        );
-        let n: i64 = self
-            .query(sql, i64::MAX)
-            .fetch_one(&mut *c)
-            .await?
-            .try_get(0)?;
-        let total = if n > COUNT_CAP {
-            Total::MoreThan(COUNT_CAP)
+        // The total: counted up to the cap, from the start (not the
+        // cursor). A first page that is the whole answer is its own count.
+        let total = if before == i64::MAX && next.is_none() {
+            Total::Exact(items.len() as i64)
         } else {
-            Total::Exact(n)
+            let src = if key == "s.rowid" {
+                "accounts_search s"
+            } else {
+                from
+            };
+            let sql = format!(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM {src} WHERE {cond} LIMIT {cap}) t",
+                cap = COUNT_CAP + 1
+            );
+            let shown = items.len() as i64 + i64::from(next.is_some());
+            match self.count(c, sql).await? {
+                Some(n) if n > COUNT_CAP => Total::MoreThan(COUNT_CAP),
+                Some(n) => Total::Exact(n),
+                None => Total::AtLeast(shown),
+            }
         };
         Ok(Page {
             items,
@@ -514,12 +533,43 @@ impl Words {
         })
     }
 
+    /// Runs a count; on PostgreSQL within [`COUNT_BUDGET_MS`] (`None` when
+    /// it ran out: the caller shows what it knows).
+    async fn count(&self, c: &mut AnyConnection, sql: String) -> Result<Option<i64>> {
+        if self.sqlite {
+            let n: i64 = self
+                .query(sql, i64::MAX)
+                .fetch_one(&mut *c)
+                .await?
+                .try_get(0)?;
+            return Ok(Some(n));
+        }
+        let mut tx = sqlx::Connection::begin(&mut *c).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SET LOCAL statement_timeout = {COUNT_BUDGET_MS}"
+        )))
+        .execute(&mut *tx)
+        .await?;
+        match self.query(sql, i64::MAX).fetch_one(&mut *tx).await {
+            Ok(r) => {
+                let n: i64 = r.try_get(0)?;
+                tx.commit().await?;
+                Ok(Some(n))
+            }
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("57014") => {
+                tx.rollback().await?;
+                Ok(None)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Words the index cannot serve filter a bounded window of candidates:
     /// the `window` newest matches of the indexed words before the cursor
     /// (or the newest accounts, when no word is indexed). However rare the
     /// filter, a page examines at most `window` candidates; when the
     /// window fills before the page does, the page ends there and its
-    /// cursor continues past the window.
+    /// cursor continues past it.
     async fn page_in_window(
         &self,
         c: &mut AnyConnection,
@@ -527,24 +577,31 @@ impl Words {
         limit: i64,
         window: i64,
     ) -> Result<Page> {
-        let (src, key) = self.source();
+        let (from, key) = self.source();
         let cond = self.cond();
-        let candidates =
-            format!("SELECT {key} AS k FROM {src} WHERE {cond} ORDER BY {key} DESC LIMIT {window}");
+        // The window carries the columns the page shows and the text the
+        // filters test: no second look-up of the accounts.
+        let candidates = format!(
+            "SELECT {acols}, a.search_text AS st FROM {from} WHERE {cond} \
+             ORDER BY {key} DESC LIMIT {window}",
+            acols = a_cols()
+        );
         let filters = self.filters.join(" AND ");
+        let cols = COLS
+            .split(", ")
+            .map(|col| format!("w.{col}"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let sql = format!(
-            "SELECT {acols} FROM ({candidates}) w JOIN accounts a ON a.id = w.k \
-             WHERE {filters} ORDER BY w.k DESC LIMIT {n}",
-            acols = a_cols(),
+            "SELECT {cols} FROM ({candidates}) w WHERE {filters} ORDER BY w.id DESC LIMIT {n}",
             n = limit + 1
         );
         let rows = self.query(sql, before).fetch_all(&mut *c).await?;
         let (items, next) = page_of(c, &rows, limit).await?;
         // How far the window went, and how many of it matched.
         let stats = format!(
-            "SELECT COUNT(*), COALESCE(MIN(w.k), 0), \
-             COALESCE(SUM(CASE WHEN {filters} THEN 1 ELSE 0 END), 0) \
-             FROM ({candidates}) w JOIN accounts a ON a.id = w.k"
+            "SELECT COUNT(*), COALESCE(MIN(w.id), 0), \
+             COALESCE(SUM(CASE WHEN {filters} THEN 1 ELSE 0 END), 0) FROM ({candidates}) w"
         );
         let read = |r: AnyRow| -> Result<(i64, i64, i64)> {
             Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))
@@ -951,6 +1008,12 @@ async fn bulk_sqlite(
 ) -> Result<u64> {
     const CHUNK: usize = 200;
     let mut tx = store.begin().await?;
+    // A large page cache for the load: the trigram index's merges then
+    // stay in memory instead of going through the file (back to SQLite's
+    // default of 2 MB afterwards: the connection is the pool's writer).
+    sqlx::query("PRAGMA cache_size = -262144")
+        .execute(&mut *tx)
+        .await?;
     let first: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM accounts")
         .fetch_one(&mut *tx)
         .await?;
@@ -1035,6 +1098,11 @@ async fn bulk_sqlite(
     }
     grant_bulk_roles(&mut tx, first, &roles).await?;
     tx.commit().await?;
+    let mut c = store.begin().await?;
+    sqlx::query("PRAGMA cache_size = -2000")
+        .execute(&mut *c)
+        .await?;
+    c.commit().await?;
     Ok(n)
 }
 

@@ -143,11 +143,7 @@ pub async fn accounts(
             .replace("{n}", &crate::plain::thousands(n, c.locale())),
         Total::AtLeast(n) => c
             .t("console.found_at_least")
-            .replace("{n}", &crate::plain::thousands(n, c.locale()))
-            .replace(
-                "{w}",
-                &crate::plain::thousands(CANDIDATE_WINDOW, c.locale()),
-            ),
+            .replace("{n}", &crate::plain::thousands(n, c.locale())),
     };
     if found.window {
         summary.push(' ');
