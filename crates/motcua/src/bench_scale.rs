@@ -48,7 +48,8 @@ fn total_text(t: Total) -> String {
     match t {
         Total::Exact(n) => n.to_string(),
         Total::MoreThan(n) => format!("more than {n}"),
-        Total::AtLeast(n) => format!("at least {n} (window full)"),
+        Total::AtLeast(n) => format!("at least {n}"),
+        Total::About(n) => format!("about {n}"),
     }
 }
 

@@ -132,6 +132,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("console.search", "Tìm kiếm", "Search"),
     ("console.found", "Tìm thấy {n} tài khoản.", "{n} accounts found."),
     ("console.found_more", "Tìm thấy hơn {n} tài khoản; thêm từ khóa để thu hẹp.", "More than {n} accounts found; add words to narrow it down."),
+    ("console.found_about", "Tìm thấy khoảng {n} tài khoản (ước tính); thêm từ khóa để thu hẹp.", "About {n} accounts found (an estimate); add words to narrow it down."),
     ("console.found_at_least", "Có ít nhất {n} tài khoản phù hợp (không đếm hết); thêm từ khóa để thu hẹp.", "At least {n} matching accounts (not all counted); add words to narrow it down."),
     ("console.found_window", "Trang này dừng ở giới hạn {n} tài khoản được xét; bấm “Trang sau” để tìm tiếp trong các tài khoản cũ hơn, hoặc thêm một từ dài hơn để tìm nhanh trong toàn bộ.", "This page stopped at the limit of {n} accounts examined; use “Next” to search on among older accounts, or add a longer word to search them all at once."),
     ("console.tax_code", "Mã số thuế", "Tax code"),

@@ -241,9 +241,13 @@ async fn finish(c: &mut AnyConnection, row: Option<AnyRow>) -> Result<Option<Acc
 pub enum Total {
     Exact(i64),
     MoreThan(i64),
-    /// At least this many among a full window of candidates
-    /// ([`CANDIDATE_WINDOW`]); more may follow past it.
+    /// At least this many: among a full window of candidates
+    /// ([`CANDIDATE_WINDOW`]), or what the page showed when counting ran
+    /// out of time; more may follow.
     AtLeast(i64),
+    /// About this many: the matches among the newest [`COUNT_SAMPLE`]
+    /// accounts, in proportion to all of them.
+    About(i64),
 }
 
 /// The most matches a search counts exactly.
@@ -342,20 +346,36 @@ pub async fn search(
     after: Option<AccountId>,
     limit: i64,
 ) -> Result<Page> {
-    search_within(c, query, after, limit, CANDIDATE_WINDOW).await
+    search_within(c, query, after, limit, Bounds::default()).await
 }
 
-/// [`search`] with the candidate window as a parameter (tests use a small
-/// one).
+/// How much one search may look at: the candidate window of filters the
+/// index cannot serve, and the newest accounts a count looks at.
+#[derive(Debug, Clone, Copy)]
+pub struct Bounds {
+    pub window: i64,
+    pub sample: i64,
+}
+
+impl Default for Bounds {
+    fn default() -> Bounds {
+        Bounds {
+            window: CANDIDATE_WINDOW,
+            sample: COUNT_SAMPLE,
+        }
+    }
+}
+
+/// [`search`] with its bounds as a parameter (tests use small ones).
 pub async fn search_within(
     c: &mut AnyConnection,
     query: &str,
     after: Option<AccountId>,
     limit: i64,
-    window: i64,
+    bounds: Bounds,
 ) -> Result<Page> {
     let limit = limit.clamp(1, 200);
-    let window = window.max(1);
+    let window = bounds.window.max(1);
     if after.is_none() {
         let exact = by_identifier(c, query).await?;
         if !exact.is_empty() {
@@ -378,7 +398,8 @@ pub async fn search_within(
     };
     let q = Words::new(sqlite, &words);
     if q.filters.is_empty() {
-        q.page_by_index(c, before, limit).await
+        q.page_by_index(c, before, limit, bounds.sample.max(1))
+            .await
     } else {
         q.page_in_window(c, before, limit, window).await
     }
@@ -417,6 +438,9 @@ struct Words {
 }
 
 type AnyQuery = sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// A count looks at the matches among this many newest accounts (by id).
+pub const COUNT_SAMPLE: i64 = 100_000;
 
 /// Time a count may take on PostgreSQL before the page says "at least"
 /// instead: a broad conjunction of common words ("nguyen van an") can be
@@ -494,7 +518,13 @@ impl Words {
     /// Every word through the index (or no word at all): the index walks
     /// the matches newest first and stops at the page; the total is
     /// counted up to the cap.
-    async fn page_by_index(&self, c: &mut AnyConnection, before: i64, limit: i64) -> Result<Page> {
+    async fn page_by_index(
+        &self,
+        c: &mut AnyConnection,
+        before: i64,
+        limit: i64,
+        sample: i64,
+    ) -> Result<Page> {
         let (from, key) = self.source();
         let cond = self.cond();
         let sql = format!(
@@ -509,20 +539,28 @@ impl Words {
         let total = if before == i64::MAX && next.is_none() {
             Total::Exact(items.len() as i64)
         } else {
+            // Counted among the newest `sample` accounts only, up to
+            // the cap: the cost does not grow with the table. Beyond the
+            // sample the figure is an estimate in proportion.
             let src = if key == "s.rowid" {
                 "accounts_search s"
             } else {
                 from
             };
+            let newest: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM accounts")
+                .fetch_one(&mut *c)
+                .await?;
+            let floor = newest - sample;
             let sql = format!(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM {src} WHERE {cond} LIMIT {cap}) t",
+                "SELECT COUNT(*) FROM (SELECT 1 FROM {src} WHERE {cond} AND {key} > {floor} LIMIT {cap}) t",
                 cap = COUNT_CAP + 1
             );
             let shown = items.len() as i64 + i64::from(next.is_some());
             match self.count(c, sql).await? {
                 Some(n) if n > COUNT_CAP => Total::MoreThan(COUNT_CAP),
-                Some(n) => Total::Exact(n),
-                None => Total::AtLeast(shown),
+                Some(n) if floor <= 0 => Total::Exact(n),
+                Some(n) if n > 0 => Total::About((n * newest / sample).max(shown)),
+                _ => Total::AtLeast(shown),
             }
         };
         Ok(Page {

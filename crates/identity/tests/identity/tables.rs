@@ -747,6 +747,56 @@ async fn bulk_load_stores_what_create_stores_and_keeps_the_indexes() -> R {
     Ok(())
 }
 
+fn bounds(window: i64) -> accounts::Bounds {
+    accounts::Bounds {
+        window,
+        ..Default::default()
+    }
+}
+
+/// Issue #7: a count looks at the newest accounts only; beyond them it is
+/// an estimate in proportion, never below what the page shows; a whole
+/// answer on the first page is exact.
+#[tokio::test]
+async fn search_counts_a_sample_and_estimates_beyond_it() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let mut tx = db.store.begin().await?;
+        for i in 0..60 {
+            let name = if i % 2 == 0 {
+                "Hứa Văn Bảo"
+            } else {
+                "Hứa Thị Mai"
+            };
+            accounts::create(&mut tx, &new_account(&format!("hua{i:02}"), name), NOW).await?;
+        }
+        tx.commit().await?;
+        let small = |sample| accounts::Bounds {
+            sample,
+            ..Default::default()
+        };
+        // 30 of 60 match; the newest 20 hold 10: about 10 × 60 / 20.
+        let p = accounts::search_within(&mut c, "hua van", None, 5, small(20)).await?;
+        assert_eq!(p.total, Total::About(30), "{tag}");
+        // A sample that covers everyone counts exactly.
+        let p = accounts::search_within(&mut c, "hua van", None, 5, small(1000)).await?;
+        assert_eq!(p.total, Total::Exact(30), "{tag}");
+        // No match among the sample: what the page shows, as "at least".
+        let mut tx = db.store.begin().await?;
+        for i in 0..10 {
+            accounts::create(&mut tx, &new_account(&format!("moi{i}"), "Người Mới"), NOW).await?;
+        }
+        tx.commit().await?;
+        let p = accounts::search_within(&mut c, "hua van", None, 5, small(5)).await?;
+        assert_eq!((p.items.len(), p.total), (5, Total::AtLeast(6)), "{tag}");
+        // A whole answer on the first page is exact, whatever the sample.
+        let p = accounts::search_within(&mut c, "hua van", None, 100, small(5)).await?;
+        assert_eq!((p.items.len(), p.total), (30, Total::Exact(30)), "{tag}");
+    }
+    Ok(())
+}
+
 /// Issue #7: a filter the index cannot serve examines a bounded window of
 /// candidates per page. A page that reaches the window's edge says so and
 /// its cursor continues past it; walking on finds every match exactly once,
@@ -783,9 +833,9 @@ async fn search_filters_walk_bounded_windows_without_losing_matches() -> R {
             let mut seen = Vec::new();
             let mut after = None;
             let mut pages = 0;
-            let first = accounts::search_within(&mut c, q, None, 2, window).await?;
+            let first = accounts::search_within(&mut c, q, None, 2, bounds(window)).await?;
             loop {
-                let p = accounts::search_within(&mut c, q, after, 2, window).await?;
+                let p = accounts::search_within(&mut c, q, after, 2, bounds(window)).await?;
                 assert!(p.items.len() <= 2, "{tag}: {q} w={window}");
                 if p.window {
                     assert!(p.next.is_some(), "{tag}: the edge continues");
@@ -815,7 +865,7 @@ async fn search_filters_walk_bounded_windows_without_losing_matches() -> R {
         }
         // A filter that matches nothing: every page is empty and bounded,
         // and the walk ends.
-        let p = accounts::search_within(&mut c, "tran van @z", None, 20, 8).await?;
+        let p = accounts::search_within(&mut c, "tran van @z", None, 20, bounds(8)).await?;
         assert!(p.items.is_empty() && p.window && p.next.is_some(), "{tag}");
         assert_eq!(p.total, Total::AtLeast(0), "{tag}");
     }

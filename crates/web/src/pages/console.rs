@@ -141,6 +141,9 @@ pub async fn accounts(
         Total::MoreThan(n) => c
             .t("console.found_more")
             .replace("{n}", &crate::plain::thousands(n, c.locale())),
+        Total::About(n) => c
+            .t("console.found_about")
+            .replace("{n}", &crate::plain::thousands(n, c.locale())),
         Total::AtLeast(n) => c
             .t("console.found_at_least")
             .replace("{n}", &crate::plain::thousands(n, c.locale())),
