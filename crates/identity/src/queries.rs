@@ -61,15 +61,16 @@ pub async fn session_count(core: &Core, account_id: AccountId, now: Millis) -> R
     Ok(sessions::count_for(&mut c, account_id, now).await?)
 }
 
-/// A page of the account's activity history (R-ID-14) and the total.
+/// A page of the account's activity history (R-ID-14), newest first,
+/// before the cursor `before`, and the next page's cursor.
 pub async fn activity(
     core: &Core,
     account_id: AccountId,
+    before: Option<i64>,
     limit: i64,
-    offset: i64,
-) -> Result<(Vec<Activity>, i64)> {
+) -> Result<(Vec<Activity>, Option<i64>)> {
     let mut c = core.store.conn().await?;
-    Ok(activity::list(&mut c, account_id, limit, offset).await?)
+    Ok(activity::list(&mut c, account_id, before, limit).await?)
 }
 
 pub async fn certificates(core: &Core, account_id: AccountId) -> Result<Vec<CertificateRow>> {
@@ -188,7 +189,7 @@ pub async fn review(core: &Core, id: AccountId, now: Millis) -> Result<Option<Re
         return Ok(None);
     };
     let listed = listed(&mut c, a, now).await?;
-    let (activity, _) = activity::list(&mut c, id, 20, 0).await?;
+    let (activity, _) = activity::list(&mut c, id, None, 20).await?;
     let audit = audit::list(&mut c, Some(&account_target(id)), 20).await?;
     Ok(Some(Review {
         listed,

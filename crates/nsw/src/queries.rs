@@ -21,15 +21,17 @@ use motcua_store::events::{self, Delivery, System};
 
 /// The operator's registration queue: a page of profiles of `status` (the
 /// open ones with `None`) matching the folded query, and the total.
+/// A page of the operator's queue after the cursor, the next page's cursor
+/// and the count (capped: see [`registrations::QUEUE_COUNT_CAP`]).
 pub async fn registrations(
     core: &Core,
     status: Option<RegistrationStatus>,
     folded_query: &str,
+    after: Option<registrations::QueueCursor>,
     limit: i64,
-    offset: i64,
-) -> Result<(Vec<Registration>, i64)> {
+) -> Result<(Vec<Registration>, Option<registrations::QueueCursor>, i64)> {
     let mut c = core.store.conn().await?;
-    Ok(registrations::list(&mut c, status, folded_query, limit, offset).await?)
+    Ok(registrations::list(&mut c, status, folded_query, after, limit).await?)
 }
 
 pub async fn registration(core: &Core, id: RegistrationId) -> Result<Option<Registration>> {

@@ -1002,6 +1002,7 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("reg.queue_search", "Tìm theo mã hồ sơ, mã số thuế, tên, thư điện tử", "Search by reference, tax code, name, email"),
     ("reg.queue_open", "Đang mở (chờ xử lý, chờ bổ sung)", "Open (pending, returned)"),
     ("reg.queue_found", "{n} hồ sơ.", "{n} registrations."),
+    ("reg.queue_found_more", "Hơn {n} hồ sơ; lọc theo trạng thái hoặc từ khóa để thu hẹp.", "More than {n} registrations; filter by status or words to narrow it down."),
     ("reg.decide", "Quyết định", "Decision"),
     ("reg.accept_lead", "Chấp thuận: tạo tài khoản người khai (tên đăng nhập là mã số thuế), gửi mật khẩu ban đầu qua thư điện tử và thông báo tới các hệ thống chuyên ngành.", "Accept: create the declarant account (the username is the tax code), mail the initial password and notify the specialized systems."),
     ("reg.accept", "Chấp thuận", "Accept"),

@@ -118,6 +118,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0018_search_text_spaced.sql"),
         postgres: include_str!("../migrations/postgres/0018_search_text_spaced.sql"),
     },
+    Migration {
+        version: 19,
+        name: "growing_lists",
+        sqlite: include_str!("../migrations/sqlite/0019_growing_lists.sql"),
+        postgres: include_str!("../migrations/postgres/0019_growing_lists.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Safe to run

@@ -421,7 +421,7 @@ fn condition(word: &str, sqlite: bool) -> (String, bool) {
         let special = word.contains(['%', '_', '\\']);
         (
             format!("%{}%", like_escape(word)),
-            !short && !(sqlite && special),
+            !(short || (sqlite && special)),
         )
     }
 }

@@ -41,23 +41,22 @@ pub async fn record(c: &mut AnyConnection, a: &NewActivity<'_>, now: Millis) -> 
     Ok(())
 }
 
-/// Newest first.
+/// Newest first, a page of `limit` before the cursor `before` (an
+/// activity id; keyset paging through `activity_account`, so a page costs
+/// the same however long the history), and the next page's cursor.
 pub async fn list(
     c: &mut AnyConnection,
     account_id: AccountId,
+    before: Option<i64>,
     limit: i64,
-    offset: i64,
-) -> Result<(Vec<Activity>, i64)> {
-    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM activity WHERE account_id = $1")
-        .bind(account_id)
-        .fetch_one(&mut *c)
-        .await?;
+) -> Result<(Vec<Activity>, Option<i64>)> {
     let rows = sqlx::query(
-        "SELECT id, account_id, kind, method, ip, user_agent, detail, at FROM activity WHERE account_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3",
+        "SELECT id, account_id, kind, method, ip, user_agent, detail, at FROM activity \
+         WHERE account_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
     )
     .bind(account_id)
-    .bind(limit)
-    .bind(offset)
+    .bind(before.unwrap_or(i64::MAX))
+    .bind(limit + 1)
     .fetch_all(&mut *c)
     .await?;
     let items = rows
@@ -74,8 +73,15 @@ pub async fn list(
                 at: r.try_get("at")?,
             })
         })
-        .collect::<Result<Vec<_>>>()?;
-    Ok((items, total))
+        .collect::<Result<Vec<Activity>>>()?;
+    let mut items = items;
+    let next = if items.len() as i64 > limit {
+        items.truncate(limit as usize);
+        items.last().map(|a| a.id)
+    } else {
+        None
+    };
+    Ok((items, next))
 }
 
 #[derive(Debug, Clone, serde::Serialize)]

@@ -104,10 +104,27 @@ pub async fn count_for(c: &mut AnyConnection, account_id: AccountId, now: Millis
     .await?)
 }
 
+/// Deletes expired sessions, in batches of [`PURGE_BATCH`] through the
+/// expiry index (migration 19): each statement holds the writer briefly,
+/// however many expired at once.
 pub async fn purge_expired(c: &mut AnyConnection, now: Millis) -> Result<u64> {
-    Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+    let mut n = 0;
+    loop {
+        let k = sqlx::query(
+            "DELETE FROM sessions WHERE id_hash IN \
+             (SELECT id_hash FROM sessions WHERE expires_at <= $1 LIMIT $2)",
+        )
         .bind(now)
+        .bind(PURGE_BATCH)
         .execute(&mut *c)
         .await?
-        .rows_affected())
+        .rows_affected();
+        n += k;
+        if k < PURGE_BATCH as u64 {
+            return Ok(n);
+        }
+    }
 }
+
+/// Rows one purge statement deletes at most.
+pub const PURGE_BATCH: i64 = 5_000;

@@ -342,36 +342,60 @@ pub async fn history(c: &mut AnyConnection, id: RegistrationId) -> Result<Vec<Hi
         .collect()
 }
 
+/// A position in the operator's queue: its order key (the deadline, or
+/// the creation for a profile without one) and the id.
+pub type QueueCursor = (i64, RegistrationId);
+
+/// The most the queue counts exactly; beyond it, "more than".
+pub const QUEUE_COUNT_CAP: i64 = 1000;
+
 /// The operator's queue: profiles with `status` (all open ones when
-/// empty), earliest deadline first, optionally matching a folded query.
+/// empty), earliest deadline first, optionally matching a folded query; a
+/// page of `limit` after the cursor (keyset paging on `registrations_order`,
+/// so a deep page costs what the first does), the next page's cursor, and
+/// the count up to [`QUEUE_COUNT_CAP`] (+1 when there are more).
 pub async fn list(
     c: &mut AnyConnection,
     status: Option<RegistrationStatus>,
     folded_query: &str,
+    after: Option<QueueCursor>,
     limit: i64,
-    offset: i64,
-) -> Result<(Vec<Registration>, i64)> {
+) -> Result<(Vec<Registration>, Option<QueueCursor>, i64)> {
     let filter = "($1 = '' AND status IN ('pending', 'returned')) OR status = $1";
     let like = format!("%{}%", folded_query.replace(['%', '_'], ""));
+    let (key, id) = after.map_or((i64::MIN, 0), |(k, id)| (k, id.get()));
     let sql = format!(
-        "SELECT {COLS} FROM registrations WHERE ({filter}) AND search_text LIKE $2 ORDER BY COALESCE(due_at, created_at), id LIMIT $3 OFFSET $4"
+        "SELECT {COLS} FROM registrations WHERE ({filter}) AND search_text LIKE $2 \
+         AND (COALESCE(due_at, created_at) > $3 OR (COALESCE(due_at, created_at) = $3 AND id > $4)) \
+         ORDER BY COALESCE(due_at, created_at), id LIMIT $5"
     );
     let status = status.map(RegistrationStatus::as_str).unwrap_or_default();
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(status)
         .bind(&like)
-        .bind(limit)
-        .bind(offset)
+        .bind(key)
+        .bind(id)
+        .bind(limit + 1)
         .fetch_all(&mut *c)
         .await?;
+    let mut items: Vec<Registration> = rows.iter().map(registration).collect::<Result<_>>()?;
+    let next = if items.len() as i64 > limit {
+        items.truncate(limit as usize);
+        items
+            .last()
+            .map(|r| (r.due_at.unwrap_or(r.created_at), r.id))
+    } else {
+        None
+    };
     let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT COUNT(*) FROM registrations WHERE ({filter}) AND search_text LIKE $2"
+        "SELECT COUNT(*) FROM (SELECT 1 FROM registrations WHERE ({filter}) AND search_text LIKE $2 LIMIT {})  t",
+        QUEUE_COUNT_CAP + 1
     )))
     .bind(status)
     .bind(&like)
     .fetch_one(&mut *c)
     .await?;
-    Ok((rows.iter().map(registration).collect::<Result<_>>()?, total))
+    Ok((items, next, total))
 }
 
 /// Profiles waiting for the operator (pending), for the SLA overview.

@@ -1,6 +1,6 @@
 use super::auth::{origin, ready_user};
 use super::public::FlashQuery;
-use super::{pager, render, role_key, Chrome, MessagePage};
+use super::{render, role_key, Chrome, MessagePage};
 use crate::ctx::{self, Ctx, SESSION_COOKIE};
 use crate::error::AppError;
 use crate::AppState;
@@ -129,7 +129,8 @@ struct ActivityPage {
 
 #[derive(Deserialize)]
 pub struct PageQuery {
-    page: Option<i64>,
+    /// The cursor: the last activity id of the previous page.
+    after: Option<i64>,
 }
 
 const PER_PAGE: i64 = 25;
@@ -141,11 +142,9 @@ pub async fn activity(
     Query(q): Query<PageQuery>,
 ) -> Response {
     let v = ready!(state, ctx);
-    let page = q.page.unwrap_or(1).clamp(1, 100_000);
-    let (items, total) =
-        tri!(queries::activity(&state, v.account.id, PER_PAGE, (page - 1) * PER_PAGE).await);
+    let (items, next) = tri!(queries::activity(&state, v.account.id, q.after, PER_PAGE).await);
     let c = Chrome::new(&state, &ctx);
-    let pager = pager(&c, "/account/activity", page, PER_PAGE, total);
+    let pager = super::cursor_pager(&c, "/account/activity", q.after.is_some(), next);
     render(&ActivityPage {
         rows: activity_rows(&state, &c, items),
         c,

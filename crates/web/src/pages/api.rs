@@ -422,10 +422,10 @@ pub async fn api_activity(State(state): State<AppState>, headers: HeaderMap) -> 
         Ok(x) => x,
         Err(r) => return r,
     };
-    let rows = motcua_identity::queries::activity(&state, a.id, 50, 0).await;
+    let rows = motcua_identity::queries::activity(&state, a.id, None, 50).await;
     match rows {
-        Ok((rows, total)) => json_ok(json!({
-            "total": total,
+        Ok((rows, next)) => json_ok(json!({
+            "more": next.is_some(),
             "items": rows.iter().map(|r| json!({
                 "kind": r.kind, "method": r.method, "ip": r.ip, "at": r.at,
             })).collect::<Vec<_>>(),

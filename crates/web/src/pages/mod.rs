@@ -349,37 +349,6 @@ pub fn cursor_pager(
     s
 }
 
-pub fn pager(c: &Chrome, base: &str, page: i64, per_page: i64, total: i64) -> String {
-    let pages = ((total + per_page - 1) / per_page).max(1);
-    if pages <= 1 {
-        return String::new();
-    }
-    let sep = if base.contains('?') { '&' } else { '?' };
-    let mut s = format!(
-        "<nav class=\"pager\" aria-label=\"{}\"><ul>",
-        c.t("pager.label")
-    );
-    if page > 1 {
-        s.push_str(&format!(
-            "<li><a href=\"{base}{sep}page={}\" rel=\"prev\">{}</a></li>",
-            page - 1,
-            c.t("pager.prev")
-        ));
-    }
-    s.push_str(&format!(
-        "<li><span aria-current=\"page\">{page} / {pages}</span></li>"
-    ));
-    if page < pages {
-        s.push_str(&format!(
-            "<li><a href=\"{base}{sep}page={}\" rel=\"next\">{}</a></li>",
-            page + 1,
-            c.t("pager.next")
-        ));
-    }
-    s.push_str("</ul></nav>");
-    s
-}
-
 pub fn role_key(r: Role) -> &'static str {
     match r {
         Role::Citizen => "role.citizen",

@@ -1,7 +1,7 @@
 //! Pages: declarant registration (public: form, email verification,
 //! status and correction) and the operator's review queue (R-ID-1…4).
 use super::auth::origin;
-use super::{pager, render, Chrome, MessagePage, Operator};
+use super::{render, Chrome, MessagePage, Operator};
 use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::AppState;
@@ -16,6 +16,7 @@ use motcua_domain::{RegistrationId, RegistrationStatus, Workflow};
 use motcua_identity::service::ServiceError;
 use motcua_nsw::registration::{self as reg, Decision, FieldErrors, Form, RegError, Upload};
 use motcua_nsw::store::registrations::Registration;
+use motcua_nsw::store::registrations::QUEUE_COUNT_CAP;
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
@@ -792,7 +793,17 @@ pub struct QueueQuery {
     q: String,
     #[serde(default)]
     status: String,
-    page: Option<i64>,
+    /// The cursor: `KEY.ID` of the last profile shown.
+    after: Option<String>,
+}
+
+/// `KEY.ID` (see [`motcua_nsw::store::registrations::QueueCursor`]).
+fn parse_cursor(s: &str) -> Option<(i64, motcua_domain::RegistrationId)> {
+    let (k, id) = s.split_once('.')?;
+    Some((
+        k.parse().ok()?,
+        motcua_domain::RegistrationId::new(id.parse().ok()?),
+    ))
 }
 
 const PER_PAGE: i64 = 25;
@@ -817,18 +828,21 @@ pub async fn queue(
     // An unknown filter shows the open profiles, as no filter does.
     let filter = RegistrationStatus::parse(&q.status);
     let status = filter.map(|s| s.to_string()).unwrap_or_default();
-    let page = q.page.unwrap_or(1).max(1);
+    let after = match q.after.as_deref().map(parse_cursor) {
+        None => None,
+        Some(Some(cursor)) => Some(cursor),
+        Some(None) => {
+            return super::error_page(
+                &state,
+                c.locale(),
+                StatusCode::BAD_REQUEST,
+                "error.bad_cursor",
+            )
+        }
+    };
     let folded = motcua_domain::text::fold(&q.q);
-    let (items, total) = tri!(
-        motcua_nsw::queries::registrations(
-            &state,
-            filter,
-            &folded,
-            PER_PAGE,
-            (page - 1) * PER_PAGE
-        )
-        .await
-    );
+    let (items, next, total) =
+        tri!(motcua_nsw::queries::registrations(&state, filter, &folded, after, PER_PAGE).await);
     let mut rows = Vec::with_capacity(items.len());
     for r in items {
         let (left, overdue) = match (r.status, r.due_at) {
@@ -853,8 +867,18 @@ pub async fn queue(
         status
     );
     render(&QueuePage {
-        summary: c.t("reg.queue_found").replace("{n}", &total.to_string()),
-        pager: pager(&c, &base, page, PER_PAGE, total),
+        summary: if total > QUEUE_COUNT_CAP {
+            c.t("reg.queue_found_more")
+                .replace("{n}", &crate::plain::thousands(QUEUE_COUNT_CAP, c.locale()))
+        } else {
+            c.t("reg.queue_found").replace("{n}", &total.to_string())
+        },
+        pager: super::cursor_pager(
+            &c,
+            &base,
+            after.is_some(),
+            next.map(|(k, id)| format!("{k}.{id}")),
+        ),
         statuses: RegistrationStatus::ALL
             .iter()
             .map(|s| (s.as_str(), status_key(*s)))

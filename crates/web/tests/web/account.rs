@@ -78,12 +78,21 @@ async fn r_id_14_activity_is_paginated() {
         }
         let p1 = b.get("/account/activity").await;
         assert_eq!(count(&p1.text, "class=\"ev-login\""), 25, "{n}");
-        assert!(p1.text.contains("href=\"/account/activity?page=2\""), "{n}");
-        let p2 = b.get("/account/activity?page=2").await;
+        // Keyset pages: the link carries the last entry shown.
+        let at = p1
+            .text
+            .find("/account/activity?after=")
+            .expect("a next link");
+        let link: String = p1.text[at..].chars().take_while(|ch| *ch != '"').collect();
+        // A login meanwhile does not move the second page.
+        assert!(b.login("rang.kieu", PW).await.redirects_to("/"));
+        let p2 = b.get(&link).await;
         assert_eq!(count(&p2.text, "class=\"ev-login\""), 5, "{n}");
-        let big = b.get("/account/activity?page=999999999").await;
-        assert_eq!(big.status, StatusCode::OK, "{n}");
-        let bad = b.get("/account/activity?page=abc").await;
+        assert!(!p2.text.contains("rel=\"next\""), "{n}: the last page");
+        let far = b.get("/account/activity?after=1").await;
+        assert_eq!(far.status, StatusCode::OK, "{n}");
+        assert_eq!(count(&far.text, "class=\"ev-login\""), 0, "{n}");
+        let bad = b.get("/account/activity?after=abc").await;
         assert!(bad.status.is_client_error(), "{n}: {}", bad.status);
     })
     .await;

@@ -297,7 +297,7 @@ impl App {
 
     pub async fn activity_kinds(&self, account_id: AccountId) -> Vec<String> {
         let mut c = self.conn().await;
-        let (items, _) = motcua_identity::store::activity::list(&mut c, account_id, 1000, 0)
+        let (items, _) = motcua_identity::store::activity::list(&mut c, account_id, None, 1000)
             .await
             .expect("activity");
         items.into_iter().map(|a| a.kind).collect()

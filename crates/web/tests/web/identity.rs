@@ -546,7 +546,7 @@ async fn concurrent_certificate_logins_each_get_their_own_outcome() {
         owner.post_form("/logout", &[("csrf", &csrf)]).await;
         let logins_before = {
             let mut c = app.state().store.conn().await.expect("conn");
-            let (rows, _) = motcua_identity::store::activity::list(&mut c, account_id, 1000, 0)
+            let (rows, _) = motcua_identity::store::activity::list(&mut c, account_id, None, 1000)
                 .await
                 .expect("activity");
             rows.iter().filter(|a| a.kind == "login").count()
@@ -597,7 +597,7 @@ async fn concurrent_certificate_logins_each_get_their_own_outcome() {
         }
 
         let mut c = app.state().store.conn().await.expect("conn");
-        let (rows, _) = motcua_identity::store::activity::list(&mut c, account_id, 1000, 0)
+        let (rows, _) = motcua_identity::store::activity::list(&mut c, account_id, None, 1000)
             .await
             .expect("activity");
         let logins = rows.iter().filter(|a| a.kind == "login").count();
@@ -1704,7 +1704,7 @@ mod eid {
             );
             assert_eq!(b.get("/account/certificates").await.status, StatusCode::OK);
             let mut c = app.state().store.conn().await.unwrap();
-            let (rows, _) = motcua_identity::store::activity::list(&mut c, id, 10, 0)
+            let (rows, _) = motcua_identity::store::activity::list(&mut c, id, None, 10)
                 .await
                 .unwrap();
             assert_eq!(rows[0].kind, "step_up");

@@ -84,7 +84,7 @@ fn path_of(link: &str, base: &str) -> String {
 async fn reg_by_ref(app: &App, reference: &str) -> store::Registration {
     let mut c = app.conn().await;
     for status in RegistrationStatus::ALL {
-        let (rows, _) = store::list(&mut c, Some(*status), "", 100, 0)
+        let (rows, _, _) = store::list(&mut c, Some(*status), "", None, 100)
             .await
             .expect("list");
         if let Some(r) = rows.into_iter().find(|r| r.reference == reference) {
@@ -687,6 +687,88 @@ async fn declarant_registration_needs_the_terms_accepted() {
                 ("privacy", v, None, "127.0.0.1")
             ]
         );
+    })
+    .await;
+}
+
+/// Issue #7: the operator's queue pages by keyset (order key, id): a deep
+/// page costs what the first does, a profile added meanwhile neither moves
+/// nor repeats a page, the count is capped, and a forged cursor is a clear
+/// 400 in the operator's language.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_registration_queue_pages_by_keyset() {
+    each_backend(|db| async move {
+        let app = spawn_app(db).await;
+        let n = app.name();
+        const T0: i64 = 1_780_000_000_000;
+        let add = |i: i64, at: i64| {
+            let app = &app;
+            async move {
+                let mut c = app.conn().await;
+                let doc = format!("{i:064}");
+                motcua_store::attachments::record(&mut c, &doc, "application/pdf", 1, at)
+                    .await
+                    .expect("document");
+                let p = store::Profile {
+                    tax_code: format!("01001{i:05}"),
+                    org_name: format!("Công ty Hàng đợi {i}"),
+                    doc_sha256: doc,
+                    ..Default::default()
+                };
+                store::create(
+                    &mut c,
+                    &p,
+                    &format!("tok{i}"),
+                    &format!("ver{i}"),
+                    at + 1,
+                    "vi",
+                    "cong ty hang doi",
+                    2026,
+                    at,
+                )
+                .await
+                .expect("create")
+                .0
+            }
+        };
+        let mut want = Vec::new();
+        for i in 0..7 {
+            want.push(add(i, T0 + i * 1000).await);
+        }
+        let unverified = Some(RegistrationStatus::Unverified);
+        let mut c = app.conn().await;
+        let (p1, next, total) = store::list(&mut c, unverified, "hang doi", None, 3)
+            .await
+            .expect("list");
+        assert_eq!((p1.len(), total), (3, 7), "{n}");
+        // Added after page 1 was read, with the order key of the 4th.
+        let late = add(99, T0 + 3 * 1000).await;
+        want.insert(4, late);
+        let mut seen: Vec<_> = p1.iter().map(|r| r.id).collect();
+        let mut after = next;
+        while let Some(cursor) = after {
+            let (page, next, _) = store::list(&mut c, unverified, "hang doi", Some(cursor), 3)
+                .await
+                .expect("list");
+            seen.extend(page.iter().map(|r| r.id));
+            after = next;
+        }
+        assert_eq!(seen, want, "{n}: every profile once, in order");
+
+        let op = app.operator_browser().await;
+        let page = op
+            .get("/console/registrations?status=unverified&q=hang%20doi")
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{n}");
+        for bad in ["x", "1.", ".2", "1.2.3", "99999999999999999999.1"] {
+            let r = op
+                .get(&format!(
+                    "/console/registrations?status=unverified&after={bad}"
+                ))
+                .await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{n}: {bad}");
+            assert!(r.text.contains("Liên kết trang không hợp lệ"), "{n}: {bad}");
+        }
     })
     .await;
 }
