@@ -1127,6 +1127,40 @@ async fn activity_newest_first_with_total() -> R {
     Ok(())
 }
 
+/// Issue #7: more expired sessions than one purge batch all go, batch by
+/// batch; live ones stay.
+#[tokio::test]
+async fn purge_deletes_in_batches_and_keeps_live_sessions() -> R {
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let a = accounts::create(&mut c, &new_account("nhieuphien", "Nhiều Phiên"), NOW).await?;
+        let expired = sessions::PURGE_BATCH * 2 + 7;
+        let mut tx = db.store.begin().await?;
+        for i in 0..expired {
+            sessions::create(
+                &mut tx,
+                &session(&format!("old{i}"), a, NOW - HOUR, NOW - i - 1),
+            )
+            .await?;
+        }
+        sessions::create(&mut tx, &session("live", a, NOW, NOW + HOUR)).await?;
+        tx.commit().await?;
+        assert_eq!(
+            sessions::purge_expired(&mut c, NOW).await?,
+            expired as u64,
+            "{tag}"
+        );
+        assert_eq!(sessions::count_for(&mut c, a, NOW).await?, 1, "{tag}");
+        assert_eq!(
+            sessions::purge_expired(&mut c, NOW).await?,
+            0,
+            "{tag}: nothing left"
+        );
+    }
+    Ok(())
+}
+
 #[tokio::test]
 async fn compromise_reports_newest_first() -> R {
     for db in backends().await {
