@@ -101,11 +101,13 @@ pub async fn revoke(
 
 /// Active accounts (operators excepted) whose last successful login — or
 /// creation, if they never logged in — is at or before `threshold`:
-/// `(account id, last use)`, by id, at most `limit`.
+/// `(account id, last use)`, longest unused first, after the keyset
+/// cursor `(last use, id)` when given, at most `limit`.
 pub async fn unused_since(
     c: &mut AnyConnection,
     threshold: Millis,
+    after: Option<(Millis, AccountId)>,
     limit: i64,
 ) -> Result<Vec<(AccountId, Millis)>> {
-    accounts::unused_since(c, threshold, limit).await
+    accounts::unused_since(c, threshold, after, limit).await
 }

@@ -218,7 +218,7 @@ pub async fn run(cfg: &Config, args: &Args, n: u64) -> Result<()> {
     for _ in 0..5 {
         let start = Instant::now();
         let mut c = state.store.conn().await?;
-        due = motcua_identity::directory::unused_since(&mut c, threshold, 1000)
+        due = motcua_identity::directory::unused_since(&mut c, threshold, None, 1000)
             .await?
             .len();
         sweep.push(start.elapsed().as_secs_f64() * 1000.0);

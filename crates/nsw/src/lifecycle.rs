@@ -888,11 +888,29 @@ async fn inactivity(
     // the exact date is checked below.
     let first_warning = WARNING_DAYS[0];
     let threshold = now - (i64::from(INACTIVE_YEARS) * 365 - first_warning) * DAY;
-    let candidates = {
-        let mut c = state.store.conn().await?;
-        directory::unused_since(&mut c, threshold, 1000).await?
-    };
     let last_warning = WARNING_DAYS[WARNING_DAYS.len() - 1];
+    // A bounded share of the candidates per run, from where the last run
+    // stopped: accounts already warned and waiting for their lock do not
+    // hold back the ones behind them, and a run's work does not grow with
+    // the population. At the end of the list the next run starts over.
+    let poisoned = |_| ServiceError::Internal("inactivity sweep state".into());
+    let sweep = *state.sweep.lock().map_err(poisoned)?;
+    let mut cursor = sweep.cursor;
+    let mut candidates = Vec::new();
+    {
+        let mut c = state.store.conn().await?;
+        for _ in 0..sweep.pages {
+            let page = directory::unused_since(&mut c, threshold, cursor, sweep.page).await?;
+            let full = page.len() as i64 == sweep.page;
+            cursor = page.last().map(|(id, at)| (*at, *id));
+            candidates.extend(page);
+            if !full {
+                cursor = None;
+                break;
+            }
+        }
+    }
+    state.sweep.lock().map_err(poisoned)?.cursor = cursor;
     for (id, last_use) in candidates {
         let lock_at = add_years(last_use, INACTIVE_YEARS);
         if now < lock_at - first_warning * DAY {

@@ -124,6 +124,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0019_growing_lists.sql"),
         postgres: include_str!("../migrations/postgres/0019_growing_lists.sql"),
     },
+    Migration {
+        version: 20,
+        name: "account_last_use",
+        sqlite: include_str!("../migrations/sqlite/0020_account_last_use.sql"),
+        postgres: include_str!("../migrations/postgres/0020_account_last_use.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Safe to run

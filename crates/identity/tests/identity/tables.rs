@@ -1968,21 +1968,33 @@ async fn directory_answers_other_contexts_in_their_transaction() -> R {
         accounts::touch_last_used(&mut c, b, NOW + 10 * DAY).await?;
         accounts::touch_last_used(&mut c, b, NOW + 9 * DAY).await?;
         assert_eq!(
-            directory::unused_since(&mut c, NOW + 5 * DAY, 10).await?,
+            directory::unused_since(&mut c, NOW + 5 * DAY, None, 10).await?,
             vec![(a, NOW)],
             "{tag}"
         );
         assert_eq!(
-            directory::unused_since(&mut c, NOW + 10 * DAY, 10).await?,
+            directory::unused_since(&mut c, NOW + 10 * DAY, None, 10).await?,
             vec![(a, NOW), (b, NOW + 10 * DAY)],
             "{tag}"
         );
         assert_eq!(
-            directory::unused_since(&mut c, NOW + 10 * DAY, 1)
+            directory::unused_since(&mut c, NOW + 10 * DAY, None, 1)
                 .await?
                 .len(),
             1,
             "{tag}: limit"
+        );
+        // Keyset: after (last use, id) of the first, the second.
+        assert_eq!(
+            directory::unused_since(&mut c, NOW + 10 * DAY, Some((NOW, a)), 10).await?,
+            vec![(b, NOW + 10 * DAY)],
+            "{tag}: after the cursor"
+        );
+        assert!(
+            directory::unused_since(&mut c, NOW + 10 * DAY, Some((NOW + 10 * DAY, b)), 10)
+                .await?
+                .is_empty(),
+            "{tag}: past the last"
         );
 
         // Revocation ends the sessions and the open resets of that account
@@ -2022,14 +2034,14 @@ async fn directory_answers_other_contexts_in_their_transaction() -> R {
         );
         assert_eq!(resets::peek(&mut c, "r-a", NOW + 2).await?, None, "{tag}");
         assert!(
-            directory::unused_since(&mut c, NOW + 10 * DAY, 10)
+            directory::unused_since(&mut c, NOW + 10 * DAY, None, 10)
                 .await?
                 .iter()
                 .all(|(id, _)| *id != a),
             "{tag}: revoked is not swept"
         );
         assert!(
-            directory::unused_since(&mut c, NOW + 10 * DAY, 10)
+            directory::unused_since(&mut c, NOW + 10 * DAY, None, 10)
                 .await?
                 .iter()
                 .all(|(id, _)| *id != op),

@@ -799,6 +799,7 @@ async fn api_scopes_declare_levels_and_tokens_carry_the_login_level() {
         assert_eq!(body["items"][0]["serial"], leaf.serial_hex);
         let (status, _, body) = api(&strong, "/api/v1/me/activity").await;
         assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["more"], false, "a short history is all there: {body}");
         assert!(body["items"]
             .as_array()
             .unwrap()

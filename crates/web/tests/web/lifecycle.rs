@@ -567,6 +567,46 @@ async fn lifecycle_inactivity_warns_then_locks_once() {
     .await;
 }
 
+/// Issue #7: the sweep reads a bounded share of the candidates per run
+/// and resumes where it stopped, so accounts already warned and waiting do
+/// not hold back the ones behind them; at the end it starts over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lifecycle_inactivity_sweep_reaches_everyone_in_turn() {
+    each_backend(|db| async move {
+        let app = spawn_app(db).await;
+        let n = app.name();
+        let mut ids = Vec::new();
+        for i in 0..8 {
+            ids.push(declarant(&app, &format!("ngu{i}")).await);
+        }
+        {
+            let mut s = app.state().sweep.lock().expect("sweep");
+            s.page = 3;
+            s.pages = 2;
+        }
+        // All eight idle for ~2 years less 30 days: all due a first warning.
+        app.advance(701 * DAY);
+        assert_eq!(run(&app).await.warnings, 6, "{n}: two pages of three");
+        assert_eq!(run(&app).await.warnings, 2, "{n}: the rest, then the end");
+        assert_eq!(
+            app.state().sweep.lock().expect("sweep").cursor,
+            None,
+            "{n}: starts over"
+        );
+        assert_eq!(
+            run(&app).await,
+            RunSummary::default(),
+            "{n}: all warned once"
+        );
+        let mut c = app.conn().await;
+        for id in &ids {
+            let w = store::warnings(&mut c, *id).await.expect("warnings");
+            assert_eq!(w.len(), 1, "{n}: {id}");
+        }
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lifecycle_pages_are_for_their_roles() {
     each_backend(|db| async move {
