@@ -274,6 +274,18 @@ pub fn citizen(seed: u64, i: u64, now: Millis) -> BulkAccount {
     }
 }
 
+/// Loads citizens `0..n` of the set made with `seed` (the scale bench)
+/// through the bulk load; returns how many.
+pub async fn load(
+    store: &motcua_store::Store,
+    url: &str,
+    seed: u64,
+    n: u64,
+    now: Millis,
+) -> motcua_store::Result<u64> {
+    crate::store::accounts::bulk_load(store, url, (0..n).map(|i| citizen(seed, i, now))).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -463,9 +463,6 @@ pub(crate) async fn login_rate(
 }
 
 pub async fn run(cfg: &Config, args: Args) -> Result<()> {
-    if let Some(n) = args.scale {
-        return crate::bench_scale::run(cfg, &args, n).await;
-    }
     let params = Argon2Params {
         memory_kib: cfg.security.argon2_memory_kib,
         iterations: cfg.security.argon2_iterations,
@@ -682,7 +679,7 @@ pub(crate) async fn login_fixtures(
             // An account of an earlier run gets this run's certificate.
             let mut tx = state.store.begin().await?;
             let known =
-                motcua_identity::store::accounts::by_username(&mut tx, &format!("bench.cert{i}"))
+                motcua_identity::directory::account_by_username(&mut tx, &format!("bench.cert{i}"))
                     .await?;
             let id = match known {
                 Some(a) => a.id,
@@ -707,7 +704,7 @@ pub(crate) async fn login_fixtures(
         }
         for (u, p) in &users {
             let mut c = state.store.conn().await?;
-            if motcua_identity::store::accounts::by_username(&mut c, u)
+            if motcua_identity::directory::account_by_username(&mut c, u)
                 .await?
                 .is_some()
             {

@@ -19,7 +19,6 @@ use crate::config::Config;
 use anyhow::{Context, Result};
 use motcua_domain::{Clock, SystemClock, DAY};
 use motcua_identity::queries::{self, Total};
-use motcua_identity::store::accounts;
 use motcua_identity::synthetic::citizen;
 use motcua_kernel::settings::Argon2Params;
 use std::time::{Duration, Instant};
@@ -92,19 +91,13 @@ pub async fn run(cfg: &Config, args: &Args, n: u64) -> Result<()> {
     let now = SystemClock.now();
 
     let state = crate::app_state(&bcfg).await?;
-    let present = {
-        let mut c = state.store.conn().await?;
-        accounts::count(&mut c).await?
-    };
+    let present = queries::count_accounts(&state).await?;
     let (load_secs, loaded) = if present == 0 {
         eprintln!("[2/5] loading {n} synthetic citizens ({backend})…");
         let start = Instant::now();
-        let loaded = accounts::bulk_load(
-            &state.store,
-            &bcfg.database.url,
-            (0..n).map(|i| citizen(SEED, i, now)),
-        )
-        .await?;
+        let loaded =
+            motcua_identity::synthetic::load(&state.store, &bcfg.database.url, SEED, n, now)
+                .await?;
         (Some(start.elapsed().as_secs_f64()), loaded)
     } else if present as u64 >= n {
         eprintln!("[2/5] reusing the {present} accounts already in the database");
@@ -186,10 +179,14 @@ pub async fn run(cfg: &Config, args: &Args, n: u64) -> Result<()> {
     eprintln!("[3/5] search shapes, {} runs each…", args.runs);
     let mut timed = Vec::new();
     for s in &shapes {
+        // Walk to the page asked for, or to the last one a small set has.
         let mut after = None;
         for _ in 0..s.skip {
             let f = queries::search_accounts(&state, &s.query, after, 20, now).await?;
-            after = Some(f.next.context("fewer pages than asked")?);
+            match f.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
         }
         let mut ms = Vec::new();
         let mut last = None;

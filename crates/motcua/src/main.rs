@@ -848,7 +848,10 @@ fn main() {
             (Command::Demo { .. }, Some(listener)) => demo(&cfg, listener).await.map(|_| 0),
             (Command::Admin { command }, _) => admin(&cfg, command).await,
             (Command::Calendar { command }, _) => calendar_cmd::run(&cfg, command).await,
-            (Command::Bench(args), _) => bench::run(&cfg, args).await.map(|_| 0),
+            (Command::Bench(args), _) => match args.scale {
+                Some(n) => bench_scale::run(&cfg, &args, n).await.map(|_| 0),
+                None => bench::run(&cfg, args).await.map(|_| 0),
+            },
             (Command::Serve { .. } | Command::Demo { .. } | Command::Config { .. }, _) => Ok(0),
         }
     });

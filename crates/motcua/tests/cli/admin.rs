@@ -604,3 +604,58 @@ async fn blobs_gc_deletes_old_orphans_only() {
     assert!(!old.exists(), "the old orphan is gone");
     assert!(young.exists() && stray.exists());
 }
+
+/// Issue #7: `motcua bench --scale N --json` loads N synthetic citizens on
+/// a database of its own and reports every search shape, the sweep's read
+/// and both logins as JSON; the exact shapes find exactly one account and
+/// no login fails.
+#[test]
+fn bench_scale_mode_reports_json() {
+    let sb = crate::support::Sandbox::sqlite();
+    let out = sb.ok(&[
+        "bench",
+        "--scale",
+        "3000",
+        "--seconds",
+        "1",
+        "--runs",
+        "2",
+        "--json",
+        "--login-clients",
+        "2",
+        "--cert-clients",
+        "2",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON on stdout");
+    assert_eq!(v["accounts"], 3000, "{out}");
+    assert_eq!(v["loaded"], 3000, "{out}");
+    let shapes = v["search"].as_array().expect("search shapes");
+    assert_eq!(shapes.len(), 9, "{out}");
+    for s in shapes {
+        assert!(s["p50_ms"].as_f64().is_some_and(|x| x > 0.0), "{s}");
+        assert!(s["run6_ms"].is_null(), "two runs have no 6th: {s}");
+    }
+    let by = |name: &str| {
+        shapes
+            .iter()
+            .find(|s| s["shape"].as_str().is_some_and(|n| n.starts_with(name)))
+            .unwrap_or_else(|| panic!("{name}: {out}"))
+    };
+    assert_eq!(by("exact personal ID")["rows"], 1, "{out}");
+    assert_eq!(by("exact email")["rows"], 1, "{out}");
+    assert_eq!(by("no match")["rows"], 0, "{out}");
+    assert_eq!(by("everyone")["rows"], 20, "{out}");
+    assert_eq!(by("everyone")["total"], "more than 1000", "{out}");
+    assert_eq!(v["password_login_failures"], 0, "{out}");
+    assert_eq!(v["certificate_login_failures"], 0, "{out}");
+    assert!(
+        v["password_logins_per_s"].as_f64().is_some_and(|x| x > 0.0),
+        "{out}"
+    );
+    assert!(
+        v["certificate_logins_per_s"]
+            .as_f64()
+            .is_some_and(|x| x > 0.0),
+        "{out}"
+    );
+}
