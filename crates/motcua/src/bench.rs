@@ -477,16 +477,7 @@ pub async fn run(cfg: &Config, args: Args) -> Result<()> {
     );
     let raw = tokio::task::spawn_blocking(move || raw_hash_rate(params, args.seconds)).await?;
 
-    let dir = std::env::temp_dir().join(format!("motcua-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let mut bcfg = cfg.clone();
-    bcfg.data_dir = dir.clone();
-    bcfg.database.url = args
-        .database_url
-        .clone()
-        .unwrap_or_else(|| format!("sqlite://{}/bench.db", dir.display()));
-    bcfg.mail.transport = "file".into();
-    bcfg.mail.file_dir = dir.join("mail");
+    let (dir, bcfg) = bench_config(cfg, "motcua-bench", args.database_url.clone())?;
     // A test PKI (CRL and OCSP served from this process) for the
     // certificate logins; the server trusts its root.
     let now = motcua_domain::Clock::now(&motcua_domain::SystemClock);
@@ -726,4 +717,23 @@ pub(crate) async fn login_fixtures(
         state.store.close().await;
     }
     Ok((users, certs))
+}
+
+/// A fresh folder for a bench run and the configuration of the server
+/// under test: the folder as its data folder, mail to files in it, and the
+/// given database or a new SQLite file in the folder.
+pub(crate) fn bench_config(
+    cfg: &Config,
+    name: &str,
+    database_url: Option<String>,
+) -> Result<(std::path::PathBuf, Config)> {
+    let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let mut bcfg = cfg.clone();
+    bcfg.data_dir = dir.clone();
+    bcfg.database.url =
+        database_url.unwrap_or_else(|| format!("sqlite://{}/bench.db", dir.display()));
+    bcfg.mail.transport = "file".into();
+    bcfg.mail.file_dir = dir.join("mail");
+    Ok((dir, bcfg))
 }

@@ -71,16 +71,7 @@ pub async fn run(cfg: &Config, args: &Args, n: u64) -> Result<()> {
     eprintln!("[1/5] raw Argon2id rate on {cores} cores…");
     let raw = tokio::task::spawn_blocking(move || bench::raw_hash_rate(params, seconds)).await?;
 
-    let dir = std::env::temp_dir().join(format!("motcua-bench-scale-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let mut bcfg = cfg.clone();
-    bcfg.data_dir = dir.clone();
-    bcfg.database.url = args
-        .database_url
-        .clone()
-        .unwrap_or_else(|| format!("sqlite://{}/bench.db", dir.display()));
-    bcfg.mail.transport = "file".into();
-    bcfg.mail.file_dir = dir.join("mail");
+    let (dir, bcfg) = bench::bench_config(cfg, "motcua-bench-scale", args.database_url.clone())?;
     let backend = bcfg
         .database
         .url

@@ -1099,6 +1099,23 @@ fn stored(b: &BulkAccount) -> (String, String) {
     )
 }
 
+/// `INSERT INTO accounts … VALUES` with `rows` rows of placeholders
+/// (`updated_at` takes `created_at`'s value).
+fn bulk_insert_sql(rows: usize) -> String {
+    let values = (0..rows)
+        .map(|i| {
+            let b = i * 11;
+            let p: Vec<String> = (1..=10)
+                .chain([10, 11])
+                .map(|k| format!("${}", b + k))
+                .collect();
+            format!("({})", p.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("INSERT INTO accounts ({BULK_COLS}) VALUES {values}")
+}
+
 async fn bulk_sqlite(
     store: &motcua_store::Store,
     rows: impl Iterator<Item = BulkAccount>,
@@ -1114,30 +1131,7 @@ async fn bulk_sqlite(
     let first: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM accounts")
         .fetch_one(&mut *tx)
         .await?;
-    let full = format!(
-        "INSERT INTO accounts ({BULK_COLS}) VALUES {}",
-        (0..CHUNK)
-            .map(|i| {
-                let b = i * 11;
-                format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6,
-                    b + 7,
-                    b + 8,
-                    b + 9,
-                    b + 10,
-                    b + 10,
-                    b + 11
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+    let full = bulk_insert_sql(CHUNK);
     let mut n = 0u64;
     let mut roles = std::collections::BTreeSet::new();
     let mut chunk = Vec::with_capacity(CHUNK);
@@ -1148,30 +1142,7 @@ async fn bulk_sqlite(
         let sql = if chunk.len() == CHUNK {
             full.clone()
         } else {
-            format!(
-                "INSERT INTO accounts ({BULK_COLS}) VALUES {}",
-                (0..chunk.len())
-                    .map(|i| {
-                        let b = i * 11;
-                        format!(
-                            "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                            b + 1,
-                            b + 2,
-                            b + 3,
-                            b + 4,
-                            b + 5,
-                            b + 6,
-                            b + 7,
-                            b + 8,
-                            b + 9,
-                            b + 10,
-                            b + 10,
-                            b + 11
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
+            bulk_insert_sql(chunk.len())
         };
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for b in &chunk {
