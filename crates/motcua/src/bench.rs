@@ -463,14 +463,7 @@ pub(crate) async fn login_rate(
 }
 
 pub async fn run(cfg: &Config, args: Args) -> Result<()> {
-    let params = Argon2Params {
-        memory_kib: cfg.security.argon2_memory_kib,
-        iterations: cfg.security.argon2_iterations,
-        parallelism: cfg.security.argon2_parallelism,
-    };
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2);
+    let (params, cores) = machine(cfg);
     eprintln!(
         "[1/6] raw Argon2id rate on {cores} cores ({} KiB, t={}, p={})…",
         params.memory_kib, params.iterations, params.parallelism
@@ -736,4 +729,17 @@ pub(crate) fn bench_config(
     bcfg.mail.transport = "file".into();
     bcfg.mail.file_dir = dir.join("mail");
     Ok((dir, bcfg))
+}
+
+/// The configured Argon2id parameters and this machine's cores.
+pub(crate) fn machine(cfg: &Config) -> (Argon2Params, usize) {
+    let params = Argon2Params {
+        memory_kib: cfg.security.argon2_memory_kib,
+        iterations: cfg.security.argon2_iterations,
+        parallelism: cfg.security.argon2_parallelism,
+    };
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
+    (params, cores)
 }

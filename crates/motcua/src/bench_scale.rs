@@ -20,7 +20,6 @@ use anyhow::{Context, Result};
 use motcua_domain::{Clock, SystemClock, DAY};
 use motcua_identity::queries::{self, Total};
 use motcua_identity::synthetic::citizen;
-use motcua_kernel::settings::Argon2Params;
 use std::time::{Duration, Instant};
 
 /// The seed of the synthetic set: every run draws the same people.
@@ -59,14 +58,7 @@ fn median(v: &[f64]) -> f64 {
 }
 
 pub async fn run(cfg: &Config, args: &Args, n: u64) -> Result<()> {
-    let params = Argon2Params {
-        memory_kib: cfg.security.argon2_memory_kib,
-        iterations: cfg.security.argon2_iterations,
-        parallelism: cfg.security.argon2_parallelism,
-    };
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2);
+    let (params, cores) = bench::machine(cfg);
     let seconds = args.seconds;
     eprintln!("[1/5] raw Argon2id rate on {cores} cores…");
     let raw = tokio::task::spawn_blocking(move || bench::raw_hash_rate(params, seconds)).await?;

@@ -130,6 +130,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0020_account_last_use.sql"),
         postgres: include_str!("../migrations/postgres/0020_account_last_use.sql"),
     },
+    Migration {
+        version: 21,
+        name: "account_count",
+        sqlite: include_str!("../migrations/sqlite/0021_account_count.sql"),
+        postgres: include_str!("../migrations/postgres/0021_account_count.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Safe to run

@@ -279,30 +279,13 @@ pub struct Page {
     pub window: bool,
 }
 
-/// What a query asks for, decided before any SQL runs.
-#[derive(Debug, PartialEq, Eq)]
-enum Shape {
-    /// No words: every account.
-    All,
-    /// Words, each to occur in the folded text: `long` ones (3 characters
-    /// or more) through the trigram index, `short` ones as a filter.
-    Words {
-        long: Vec<String>,
-        short: Vec<String>,
-    },
-}
-
-fn shape(query: &str) -> Shape {
-    let words: Vec<String> = fold(query)
+/// The folded words of a query (none: every account).
+fn words(query: &str) -> Vec<String> {
+    fold(query)
         .split(' ')
         .filter(|w| !w.is_empty())
         .map(str::to_string)
-        .collect();
-    if words.is_empty() {
-        return Shape::All;
-    }
-    let (long, short) = words.into_iter().partition(|w| w.chars().count() >= 3);
-    Shape::Words { long, short }
+        .collect()
 }
 
 /// The accounts whose own identifier column equals `query` exactly:
@@ -414,11 +397,7 @@ pub async fn search_within(
     }
     let before = after.map_or(i64::MAX, AccountId::get);
     let sqlite = Backend::of(c) == Backend::Sqlite;
-    let words = match shape(query) {
-        Shape::All => Vec::new(),
-        Shape::Words { long, short } => long.into_iter().chain(short).collect(),
-    };
-    let q = Words::new(sqlite, &words);
+    let q = Words::new(sqlite, &words(query));
     if q.filters.is_empty() {
         q.page_by_index(c, before, limit, bounds.sample.max(1))
             .await
@@ -452,8 +431,8 @@ fn condition(word: &str, sqlite: bool) -> (String, bool) {
 /// on its candidates, and their bound values (`$1` is the cursor).
 struct Words {
     sqlite: bool,
-    /// `$2…`: the indexed words' conditions.
-    indexed: Vec<String>,
+    /// The bind numbers (`$2…`) of the words the index serves.
+    indexed: Vec<usize>,
     /// Then the filters' conditions, on the window's `w.st`.
     filters: Vec<String>,
     binds: Vec<String>,
@@ -473,26 +452,22 @@ const COUNT_BUDGET_MS: i64 = 150;
 
 impl Words {
     fn new(sqlite: bool, words: &[String]) -> Words {
-        let conds: Vec<(String, bool)> = words.iter().map(|w| condition(w, sqlite)).collect();
-        let any_indexed = conds.iter().any(|(_, i)| *i);
-        // With an indexed word on SQLite, the candidates come from the
-        // trigram table, keyed by its rowid (the index returns it sorted).
-        let col = if sqlite && any_indexed {
-            "s.search_text"
-        } else {
-            "a.search_text"
-        };
+        type Conds = Vec<(String, bool)>;
+        let (by_index, others): (Conds, Conds) = words
+            .iter()
+            .map(|w| condition(w, sqlite))
+            .partition(|(_, i)| *i);
         // PostgreSQL's LIKE escapes with a backslash by default.
         let escape = if sqlite { " ESCAPE '\\'" } else { "" };
         let mut binds = Vec::new();
-        let (mut indexed, mut filters) = (Vec::new(), Vec::new());
-        for (pattern, by_index) in conds.iter().filter(|(_, i)| *i) {
-            debug_assert!(*by_index);
-            binds.push(pattern.clone());
-            indexed.push(format!("{col} LIKE ${}", binds.len() + 1));
+        let mut indexed = Vec::new();
+        for (pattern, _) in by_index {
+            binds.push(pattern);
+            indexed.push(binds.len() + 1);
         }
-        for (pattern, _) in conds.iter().filter(|(_, i)| !*i) {
-            binds.push(pattern.clone());
+        let mut filters = Vec::new();
+        for (pattern, _) in others {
+            binds.push(pattern);
             filters.push(format!("w.st LIKE ${}{escape}", binds.len() + 1));
         }
         Words {
@@ -501,6 +476,14 @@ impl Words {
             filters,
             binds,
         }
+    }
+
+    /// The indexed words' conditions on `col`.
+    fn tests_on(&self, col: &str) -> Vec<String> {
+        self.indexed
+            .iter()
+            .map(|n| format!("{col} LIKE ${n}"))
+            .collect()
     }
 
     /// Rows and their order key: on SQLite with an indexed word, the
@@ -519,8 +502,16 @@ impl Words {
     /// The candidates before the cursor: the order key below `$1` and
     /// every indexed word.
     fn cond(&self) -> String {
-        let mut c = vec![format!("{} < $1", self.source().1)];
-        c.extend(self.indexed.iter().cloned());
+        // With an indexed word on SQLite, the candidates come from the
+        // trigram table, keyed by its rowid (the index returns it sorted).
+        let (_, key) = self.source();
+        let col = if key == "s.rowid" {
+            "s.search_text"
+        } else {
+            "a.search_text"
+        };
+        let mut c = vec![format!("{key} < $1")];
+        c.extend(self.tests_on(col));
         c.join(" AND ")
     }
 
@@ -553,7 +544,7 @@ impl Words {
         let cond = self.cond();
         let sql = format!(
             "SELECT {acols} FROM {from} WHERE {cond} ORDER BY {key} DESC LIMIT {n}",
-            acols = a_cols(),
+            acols = cols_of("a"),
             n = limit + 1
         );
         let rows = self.query(sql, before).fetch_all(&mut *c).await?;
@@ -585,16 +576,11 @@ impl Words {
                 // row by row: left to itself, the planner would AND the
                 // trigram index's matches over the whole table (hundreds
                 // of thousands of entries for common words) with the range.
-                let tests = self
-                    .indexed
-                    .iter()
-                    .map(|t| t.replace("a.search_text", "w.search_text"))
-                    .collect::<Vec<_>>()
-                    .join(" AND ");
+                let tests = self.tests_on("w.search_text");
                 let tests = if tests.is_empty() {
                     "1 = 1".to_string()
                 } else {
-                    tests
+                    tests.join(" AND ")
                 };
                 format!(
                     "SELECT COUNT(*) FROM (SELECT 1 FROM (SELECT a.search_text FROM accounts a \
@@ -670,14 +656,10 @@ impl Words {
         let candidates = format!(
             "SELECT {acols}, a.search_text AS st FROM {from} WHERE {cond} \
              ORDER BY {key} DESC LIMIT {window}",
-            acols = a_cols()
+            acols = cols_of("a")
         );
         let filters = self.filters.join(" AND ");
-        let cols = COLS
-            .split(", ")
-            .map(|col| format!("w.{col}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let cols = cols_of("w");
         let sql = format!(
             "SELECT {cols} FROM ({candidates}) w WHERE {filters} ORDER BY w.id DESC LIMIT {n}",
             n = limit + 1
@@ -747,9 +729,10 @@ async fn page_of(
     Ok((items, next))
 }
 
-fn a_cols() -> String {
+/// [`COLS`] of the table or subquery `alias`.
+fn cols_of(alias: &str) -> String {
     COLS.split(", ")
-        .map(|col| format!("a.{col}"))
+        .map(|col| format!("{alias}.{col}"))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -826,10 +809,14 @@ pub async fn set_locale(
     Ok(())
 }
 
+/// The number of accounts, kept by trigger (migration 21): one row read,
+/// not a count of every account.
 pub async fn count(c: &mut AnyConnection) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
-        .fetch_one(&mut *c)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT n FROM account_count WHERE id = 1")
+            .fetch_one(&mut *c)
+            .await?,
+    )
 }
 
 /// Operators' accounts, to notify them (e.g. of a compromise report).

@@ -108,17 +108,30 @@ pub async fn count_for(c: &mut AnyConnection, account_id: AccountId, now: Millis
 /// expiry index (migration 19): each statement holds the writer briefly,
 /// however many expired at once.
 pub async fn purge_expired(c: &mut AnyConnection, now: Millis) -> Result<u64> {
+    delete_in_batches(
+        c,
+        "DELETE FROM sessions WHERE id_hash IN \
+         (SELECT id_hash FROM sessions WHERE expires_at <= $1 LIMIT $2)",
+        now,
+    )
+    .await
+}
+
+/// Runs `sql` (a DELETE of at most `$2` rows older than `$1`) until it
+/// deletes fewer than [`PURGE_BATCH`]; returns how many went.
+pub(crate) async fn delete_in_batches(
+    c: &mut AnyConnection,
+    sql: &'static str,
+    at: Millis,
+) -> Result<u64> {
     let mut n = 0;
     loop {
-        let k = sqlx::query(
-            "DELETE FROM sessions WHERE id_hash IN \
-             (SELECT id_hash FROM sessions WHERE expires_at <= $1 LIMIT $2)",
-        )
-        .bind(now)
-        .bind(PURGE_BATCH)
-        .execute(&mut *c)
-        .await?
-        .rows_affected();
+        let k = sqlx::query(sql)
+            .bind(at)
+            .bind(PURGE_BATCH)
+            .execute(&mut *c)
+            .await?
+            .rows_affected();
         n += k;
         if k < PURGE_BATCH as u64 {
             return Ok(n);

@@ -120,23 +120,13 @@ pub async fn release(c: &mut AnyConnection, key: &str) -> Result<()> {
 /// In batches through the index on `last_failure_at` (migration 19), so
 /// that a purge after a large attack holds the writer briefly each time.
 pub async fn purge(c: &mut AnyConnection, before: Millis) -> Result<u64> {
-    let batch = super::sessions::PURGE_BATCH;
-    let mut n = 0;
-    loop {
-        let k = sqlx::query(
-            "DELETE FROM login_throttle WHERE key IN (SELECT key FROM login_throttle \
-             WHERE last_failure_at < $1 AND locked_until < $1 LIMIT $2)",
-        )
-        .bind(before)
-        .bind(batch)
-        .execute(&mut *c)
-        .await?
-        .rows_affected();
-        n += k;
-        if k < batch as u64 {
-            return Ok(n);
-        }
-    }
+    super::sessions::delete_in_batches(
+        c,
+        "DELETE FROM login_throttle WHERE key IN (SELECT key FROM login_throttle \
+         WHERE last_failure_at < $1 AND locked_until < $1 LIMIT $2)",
+        before,
+    )
+    .await
 }
 
 /// Forgets failures (after a successful login, or an operator's unlock).

@@ -732,6 +732,11 @@ async fn bulk_load_stores_what_create_stores_and_keeps_the_indexes() -> R {
             .fetch_one(&mut *c)
             .await?;
         assert_eq!(total, 400, "{tag}: the failed load left nothing");
+        assert_eq!(
+            accounts::count(&mut c).await?,
+            total,
+            "{tag}: the kept count"
+        );
         let roles: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM account_roles")
             .fetch_one(&mut *c)
             .await?;

@@ -539,6 +539,7 @@ fn table_owners() -> BTreeMap<&'static str, &'static str> {
             "identity",
             &[
                 "account_certificates",
+                "account_count",
                 "account_last_use",
                 "account_roles",
                 "accounts",
