@@ -1,7 +1,7 @@
 //! Unauthorized-use reports (R-ID-14) as open items with a deadline.
 use motcua_domain::ReportId;
 use motcua_kernel::service::ServiceError;
-use motcua_kernel::sla::{BoxFuture, SlaItem, SlaSource};
+use motcua_kernel::sla::{count_of, BoxFuture, Millis, SlaCount, SlaItem, SlaSource};
 use motcua_kernel::Core;
 
 /// Working hours to handle an unauthorized-use report (R-ID-14): the
@@ -17,8 +17,28 @@ impl SlaSource for Sla {
         "report"
     }
 
-    fn items<'a>(&'a self, core: &'a Core) -> BoxFuture<'a, Result<Vec<SlaItem>, ServiceError>> {
-        Box::pin(report_items(core))
+    fn items<'a>(
+        &'a self,
+        core: &'a Core,
+        limit: i64,
+    ) -> BoxFuture<'a, Result<Vec<SlaItem>, ServiceError>> {
+        Box::pin(async move {
+            let mut all = report_items(core).await?;
+            all.sort_by_key(|i| (i.due_at, i.received_at));
+            all.truncate(usize::try_from(limit).unwrap_or(0));
+            Ok(all)
+        })
+    }
+
+    /// Counted from the loaded reports: their deadline is computed, not
+    /// stored. Open reports are few (each is an incident a holder reported,
+    /// closed by the operator within hours).
+    fn count<'a>(
+        &'a self,
+        core: &'a Core,
+        now: Millis,
+    ) -> BoxFuture<'a, Result<SlaCount, ServiceError>> {
+        Box::pin(async move { Ok(count_of(&report_items(core).await?, now)) })
     }
 }
 

@@ -154,6 +154,11 @@ pub async fn run(cfg: &Config, args: &Args, n: u64) -> Result<()> {
             skip: 0,
         },
         Shape {
+            name: "common words never together \"thi hung\"",
+            query: "thi hung".into(),
+            skip: 0,
+        },
+        Shape {
             name: "everyone (empty query)",
             query: String::new(),
             skip: 0,

@@ -1002,14 +1002,16 @@ motcua_kernel::sla_source!(
     /// This context's deadlines, for the operator's overview.
     Sla,
     "lifecycle",
-    sla_items
+    sla_items,
+    sla_count
 );
 
-/// Pending requests for the SLA overview.
+/// The pending requests with the earliest deadlines, for the SLA overview.
 pub async fn sla_items(
     c: &mut AnyConnection,
+    limit: i64,
 ) -> Result<Vec<motcua_kernel::sla::SlaItem>, StoreError> {
-    let pending = store::pending(c).await?;
+    let (pending, _) = store::pending(c, None, limit).await?;
     Ok(with_usernames(c, pending)
         .await?
         .into_iter()
@@ -1025,6 +1027,15 @@ pub async fn sla_items(
         .collect())
 }
 
+/// How many requests are pending and overdue at `now`.
+pub async fn sla_count(
+    c: &mut AnyConnection,
+    now: Millis,
+) -> Result<motcua_kernel::sla::SlaCount, StoreError> {
+    let (pending, overdue) = store::pending_count(c, now).await?;
+    Ok(motcua_kernel::sla::SlaCount { pending, overdue })
+}
+
 /// This module's user-facing messages (key, Vietnamese, English).
 pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("lc.title", "Khóa, mở khóa và thu hồi tài khoản", "Lock, reactivate or revoke the account"),
@@ -1034,6 +1045,9 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("lc.queue_lead", "Yêu cầu khóa, kích hoạt lại và thu hồi tài khoản đang chờ xử lý, hạn gần nhất trước. Khóa khẩn cấp: xác nhận trong 05 giờ làm việc; kích hoạt lại: 01 ngày làm việc; thu hồi: 03 ngày làm việc; khóa theo lịch: từ ngày đề nghị.", "Pending lock, reactivation and revocation requests, nearest deadline first. Emergency lock: confirm within 5 working hours; reactivation: 1 working day; revocation: 3 working days; scheduled lock: from the requested date."),
     ("lc.queue_empty", "Không có yêu cầu nào đang chờ xử lý.", "No pending requests."),
     ("lc.recent", "Đã xử lý gần đây", "Recently decided"),
+    ("lc.views", "Danh sách yêu cầu", "Request lists"),
+    ("lc.pending_view", "Đang chờ xử lý", "Pending"),
+    ("lc.decided_none", "Chưa có yêu cầu nào đã xử lý.", "No decided requests yet."),
     ("lc.scheduled_title", "Khóa tài khoản theo lịch", "Scheduled lock"),
     ("lc.scheduled_lead", "Tài khoản sẽ bị khóa từ ngày bạn chọn (ít nhất 05 ngày kể từ hôm nay) đến ngày kết thúc nếu có.", "The account will be locked from the date you choose (at least 5 days from today) until the end date, if any."),
     ("lc.from", "Khóa từ ngày", "Lock from"),

@@ -161,6 +161,8 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     // Operator review
     ("provisioning.queue", "Yêu cầu đang chờ xử lý (theo hạn)", "Open requests (by deadline)"),
     ("provisioning.done", "Yêu cầu đã có kết quả", "Completed requests"),
+    ("provisioning.views", "Danh sách yêu cầu", "Request lists"),
+    ("provisioning.open_view", "Đang xử lý", "Open"),
     ("provisioning.open", "Xem và xử lý", "Review"),
     ("provisioning.grant", "Cấp tài khoản", "Grant"),
     ("provisioning.refuse", "Không chấp thuận", "Refuse"),
@@ -1318,16 +1320,19 @@ motcua_kernel::sla_source!(
     /// This context's deadlines, for the operator's overview.
     Sla,
     "provisioning",
-    sla_items
+    sla_items,
+    sla_count
 );
 
-/// Open requests with their legal deadline, for the SLA overview.
+/// The open requests with the earliest deadlines, for the SLA overview.
 pub async fn sla_items(
     c: &mut AnyConnection,
+    limit: i64,
 ) -> Result<Vec<motcua_kernel::sla::SlaItem>, StoreError> {
     Ok(
-        store::requests(c, None, Some(ProvisioningStatus::Open), 10_000)
+        store::requests(c, None, ProvisioningStatus::Open, None, limit)
             .await?
+            .0
             .into_iter()
             .map(|r| motcua_kernel::sla::SlaItem {
                 kind_key: "sla.kind_provisioning",
@@ -1340,6 +1345,15 @@ pub async fn sla_items(
             })
             .collect(),
     )
+}
+
+/// How many requests are open and overdue at `now`.
+pub async fn sla_count(
+    c: &mut AnyConnection,
+    now: Millis,
+) -> Result<motcua_kernel::sla::SlaCount, StoreError> {
+    let (pending, overdue) = store::open_count(c, now).await?;
+    Ok(motcua_kernel::sla::SlaCount { pending, overdue })
 }
 
 /// A ministry's managers with their names and contacts (from identity's

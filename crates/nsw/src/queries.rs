@@ -16,6 +16,7 @@ use motcua_kernel::blobs::{self, Attachment};
 use motcua_kernel::service::Result;
 use motcua_kernel::Core;
 use motcua_store::events::{self, Delivery, System};
+use motcua_store::keyset::Cursor;
 
 // ------------------------------------------------------------ registration
 
@@ -27,9 +28,9 @@ pub async fn registrations(
     core: &Core,
     status: Option<RegistrationStatus>,
     folded_query: &str,
-    after: Option<registrations::QueueCursor>,
+    after: Option<Cursor>,
     limit: i64,
-) -> Result<(Vec<Registration>, Option<registrations::QueueCursor>, i64)> {
+) -> Result<(Vec<Registration>, Option<Cursor>, i64)> {
     let mut c = core.store.conn().await?;
     Ok(registrations::list(&mut c, status, folded_query, after, limit).await?)
 }
@@ -54,17 +55,23 @@ pub async fn registration_document(
 
 // --------------------------------------------------------------- lifecycle
 
-/// The open lifecycle requests, and the newest `decided` decided ones.
+/// A page of the lifecycle requests after the cursor: the pending ones
+/// nearest deadline first, or (`decided`) the decided ones newest first;
+/// and the next page's cursor.
 pub async fn lifecycle_queue(
     core: &Core,
-    decided: i64,
-) -> Result<(Vec<lifecycle::Request>, Vec<lifecycle::Request>)> {
+    decided: bool,
+    after: Option<Cursor>,
+    limit: i64,
+) -> Result<(Vec<lifecycle::Request>, Option<Cursor>)> {
     let mut c = core.store.conn().await?;
-    let pending = lifecycle::pending(&mut c).await?;
-    let pending = crate::lifecycle::with_usernames(&mut c, pending).await?;
-    let done = lifecycle::decided(&mut c, decided).await?;
-    let done = crate::lifecycle::with_usernames(&mut c, done).await?;
-    Ok((pending, done))
+    let (rows, next) = if decided {
+        lifecycle::decided(&mut c, after, limit).await?
+    } else {
+        lifecycle::pending(&mut c, after, limit).await?
+    };
+    let rows = crate::lifecycle::with_usernames(&mut c, rows).await?;
+    Ok((rows, next))
 }
 
 pub async fn lifecycle_request(
@@ -141,16 +148,18 @@ pub async fn request_form(
     ))
 }
 
-/// Provisioning requests of one ministry (all with `None`) and status (all
-/// with `None`): open ones by deadline, then the others newest first.
+/// A page of the provisioning requests of one ministry (all with `None`)
+/// with `status` after the cursor: open ones nearest deadline first,
+/// completed ones newest first; and the next page's cursor.
 pub async fn provisioning_requests(
     core: &Core,
     ministry_id: Option<MinistryId>,
-    status: Option<ProvisioningStatus>,
+    status: ProvisioningStatus,
+    after: Option<Cursor>,
     limit: i64,
-) -> Result<Vec<ProvisioningRequest>> {
+) -> Result<(Vec<ProvisioningRequest>, Option<Cursor>)> {
     let mut c = core.store.conn().await?;
-    Ok(provisioning::requests(&mut c, ministry_id, status, limit).await?)
+    Ok(provisioning::requests(&mut c, ministry_id, status, after, limit).await?)
 }
 
 pub async fn provisioning_request(
@@ -209,15 +218,20 @@ pub async fn system(
     Ok(Some((s, d)))
 }
 
-/// Deliveries per status, and the newest `limit` of `status` (all with
-/// `None`).
+/// Deliveries per status, a page of `status` (all with `None`) newest
+/// first after the cursor, and the next page's cursor.
 pub async fn deliveries(
     core: &Core,
     status: Option<motcua_domain::DeliveryStatus>,
+    after: Option<Cursor>,
     limit: i64,
-) -> Result<(Vec<(motcua_domain::DeliveryStatus, i64)>, Vec<Delivery>)> {
+) -> Result<(
+    Vec<(motcua_domain::DeliveryStatus, i64)>,
+    Vec<Delivery>,
+    Option<Cursor>,
+)> {
     let mut c = core.store.conn().await?;
     let counts = events::counts(&mut c).await?;
-    let rows = events::list(&mut c, status, None, limit).await?;
-    Ok((counts, rows))
+    let (rows, next) = events::page(&mut c, status, None, after, limit).await?;
+    Ok((counts, rows, next))
 }

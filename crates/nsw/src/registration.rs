@@ -335,11 +335,14 @@ fn doc_name(u: &Upload) -> String {
     }
 }
 
+/// The folded text the queue searches, with a space before and after
+/// every word (a short word is matched whole: migration 22).
 fn search_text(p: &Profile, reference: &str) -> String {
-    motcua_domain::text::fold(&format!(
+    let folded = motcua_domain::text::fold(&format!(
         "{reference} {} {} {} {} {}",
         p.tax_code, p.org_name, p.org_name_en, p.email, p.rep_name
-    ))
+    ));
+    format!(" {folded} ")
 }
 
 /// The secret of a profile's status link: an HMAC of its reference, so it
@@ -876,14 +879,16 @@ motcua_kernel::sla_source!(
     /// This context's deadlines, for the operator's overview.
     Sla,
     "registration",
-    sla_items
+    sla_items,
+    sla_count
 );
 
-/// Open profiles for the SLA overview.
+/// The open profiles with the earliest deadlines, for the SLA overview.
 pub async fn sla_items(
     c: &mut AnyConnection,
+    limit: i64,
 ) -> Result<Vec<motcua_kernel::sla::SlaItem>, StoreError> {
-    Ok(store::pending(c)
+    Ok(store::pending(c, limit)
         .await?
         .into_iter()
         .map(|r| motcua_kernel::sla::SlaItem {
@@ -896,6 +901,15 @@ pub async fn sla_items(
             due_at: r.due_at.unwrap_or(r.created_at),
         })
         .collect())
+}
+
+/// How many profiles are open and overdue at `now`.
+pub async fn sla_count(
+    c: &mut AnyConnection,
+    now: Millis,
+) -> Result<motcua_kernel::sla::SlaCount, StoreError> {
+    let (pending, overdue) = store::pending_count(c, now).await?;
+    Ok(motcua_kernel::sla::SlaCount { pending, overdue })
 }
 
 /// This module's user-facing messages (key, Vietnamese, English).

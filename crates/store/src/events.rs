@@ -388,23 +388,60 @@ pub async fn redeliver(
     Ok(n == 1)
 }
 
-/// Newest first; `status: None` for all.
+/// The newest `limit`; `status: None` for all.
 pub async fn list(
     c: &mut AnyConnection,
     status: Option<DeliveryStatus>,
     system_id: Option<SystemId>,
     limit: i64,
 ) -> Result<Vec<Delivery>> {
+    Ok(page(c, status, system_id, None, limit).await?.0)
+}
+
+/// A page of deliveries newest first after the cursor (keyset on the id,
+/// through `deliveries_status` or `deliveries_system` of migration 22 when
+/// filtered), and the next page's cursor; `status: None` for all.
+pub async fn page(
+    c: &mut AnyConnection,
+    status: Option<DeliveryStatus>,
+    system_id: Option<SystemId>,
+    after: Option<crate::keyset::Cursor>,
+    limit: i64,
+) -> Result<(Vec<Delivery>, Option<crate::keyset::Cursor>)> {
+    // Each filter is in the SQL only when given, so that the statement
+    // each shape prepares is planned for its index.
+    let mut cond = vec!["d.id < $1".to_string()];
+    if status.is_some() {
+        cond.push("d.status = $3".into());
+    }
+    if system_id.is_some() {
+        cond.push(format!(
+            "d.system_id = ${}",
+            3 + usize::from(status.is_some())
+        ));
+    }
     let sql = format!(
-        "{DEL_SELECT} WHERE ($1 = '' OR d.status = $1) AND ($2 = 0 OR d.system_id = $2) ORDER BY d.id DESC LIMIT $3"
+        "{DEL_SELECT} WHERE {} ORDER BY d.id DESC LIMIT $2",
+        cond.join(" AND ")
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
-        .bind(status.map_or("", DeliveryStatus::as_str))
-        .bind(system_id.map_or(0, SystemId::get))
-        .bind(limit)
-        .fetch_all(&mut *c)
-        .await?;
-    rows.iter().map(delivery).collect()
+    let before = after.map_or(i64::MAX, |a| a.id);
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(before)
+        .bind(limit + 1);
+    if let Some(s) = status {
+        q = q.bind(s.as_str());
+    }
+    if let Some(id) = system_id {
+        q = q.bind(id.get());
+    }
+    let rows = q.fetch_all(&mut *c).await?;
+    let rows = rows.iter().map(delivery).collect::<Result<Vec<_>>>()?;
+    Ok(crate::keyset::page(rows, limit, |d| {
+        crate::keyset::Cursor {
+            key: d.id.get(),
+            id: d.id.get(),
+        }
+    }))
 }
 
 /// Number of deliveries per status.

@@ -15,6 +15,7 @@ pub mod audit;
 pub mod calendar;
 pub mod events;
 pub mod jobs;
+pub mod keyset;
 pub mod migrate;
 mod writer;
 

@@ -136,6 +136,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0021_account_count.sql"),
         postgres: include_str!("../migrations/postgres/0021_account_count.sql"),
     },
+    Migration {
+        version: 22,
+        name: "console_lists",
+        sqlite: include_str!("../migrations/sqlite/0022_console_lists.sql"),
+        postgres: include_str!("../migrations/postgres/0022_console_lists.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Safe to run

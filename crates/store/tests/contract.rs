@@ -1650,3 +1650,87 @@ async fn audit_search_filters_and_pages_by_sequence() -> R {
     }
     Ok(())
 }
+
+/// Issue #7: the operator's delivery list pages by keyset on the id,
+/// newest first, all or of one status or one system: every delivery once,
+/// a page added meanwhile does not shift the pages already read.
+#[tokio::test]
+async fn deliveries_page_by_keyset() -> R {
+    use motcua_domain::DeliveryStatus;
+    use motcua_store::events::{self, NewSystem};
+    for db in backends().await {
+        let tag = db.name;
+        let mut c = db.store.conn().await?;
+        let mut systems = Vec::new();
+        for code in ["hq", "kd"] {
+            let s = NewSystem {
+                code,
+                name: code,
+                ministry: "Bộ thử",
+                endpoint_url: "https://example.vn/hook",
+                secret: "whsec_dGVzdA==",
+                event_types: "*",
+                active: true,
+            };
+            systems.push(events::create_system(&mut c, &s, NOW).await?);
+        }
+        let emit = |i: i64| events::Event {
+            seq: 0,
+            id: format!("msg_{i}"),
+            kind: "account.created".into(),
+            subject: format!("account:{i}"),
+            payload: "{}".into(),
+            created_at: NOW,
+        };
+        for i in 0..5 {
+            events::emit(&mut c, &emit(i), DAY, NOW + i).await?;
+        }
+        let walk = |status: Option<DeliveryStatus>, system| {
+            let db = &db;
+            async move {
+                let mut c = db.store.conn().await?;
+                let mut seen = Vec::new();
+                let mut after = None;
+                loop {
+                    let (page, next) = events::page(&mut c, status, system, after, 3).await?;
+                    assert!(page.len() <= 3);
+                    seen.extend(page.iter().map(|d| d.id.get()));
+                    match next {
+                        Some(n) => after = Some(n),
+                        None => break,
+                    }
+                }
+                Ok::<_, Box<dyn std::error::Error + Send + Sync>>(seen)
+            }
+        };
+        let all = walk(None, None).await?;
+        assert_eq!(all.len(), 10, "{tag}");
+        assert!(all.windows(2).all(|w| w[0] > w[1]), "{tag}: newest first");
+        let one = walk(None, Some(systems[0])).await?;
+        assert_eq!(one.len(), 5, "{tag}");
+        let pending = walk(Some(DeliveryStatus::Pending), Some(systems[1])).await?;
+        assert_eq!(pending.len(), 5, "{tag}");
+        assert!(pending.iter().all(|id| !one.contains(id)), "{tag}");
+        assert!(
+            walk(Some(DeliveryStatus::Dead), None).await?.is_empty(),
+            "{tag}"
+        );
+        // A delivery added after the first page: the next pages are the
+        // same, and the new one heads the list.
+        let (first, next) = events::page(&mut c, None, None, None, 3).await?;
+        events::emit(&mut c, &emit(9), DAY, NOW + 9).await?;
+        let (second, _) = events::page(&mut c, None, None, next, 3).await?;
+        assert_eq!(
+            first
+                .iter()
+                .chain(&second)
+                .map(|d| d.id.get())
+                .collect::<Vec<_>>(),
+            all[..6].to_vec(),
+            "{tag}"
+        );
+        let (head, _) = events::page(&mut c, None, None, None, 1).await?;
+        assert!(head[0].id.get() > all[0], "{tag}");
+    }
+    Ok(())
+}

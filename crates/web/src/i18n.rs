@@ -249,6 +249,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("sla.pending", "Đang chờ", "Pending"),
     ("sla.overdue", "Quá hạn", "Overdue"),
     ("sla.items", "Danh sách việc", "Items"),
+    ("sla.more", "Chỉ hiển thị 200 việc có hạn gần nhất; số đếm ở bảng trên gồm tất cả.", "Only the 200 items with the nearest deadlines are listed; the counts above include every item."),
     ("sla.none", "Không có việc nào đang chờ.", "Nothing is pending."),
     ("sla.subject", "Tổ chức, cá nhân", "For"),
     ("console.edit_account", "Sửa thông tin tài khoản", "Edit the account"),

@@ -94,16 +94,20 @@ impl AppState {
         &self.nsw.identity_ctx.core
     }
 
-    /// Every open item with a legal deadline, earliest first.
+    /// The `limit` open items with the earliest legal deadlines, earliest
+    /// first.
     pub async fn sla_items(
         &self,
+        limit: i64,
     ) -> Result<Vec<motcua_kernel::sla::SlaItem>, motcua_kernel::service::ServiceError> {
-        motcua_kernel::sla::items(self.core(), &self.sla_sources).await
+        motcua_kernel::sla::items(self.core(), &self.sla_sources, limit).await
     }
 
-    /// The kinds of the registered deadline sources, for `/metrics`.
-    pub fn sla_kinds(&self) -> Vec<&'static str> {
-        self.sla_sources.iter().map(|s| s.kind()).collect()
+    /// Per kind of work: (kind, open, overdue now), counted by the database.
+    pub async fn sla_counts(
+        &self,
+    ) -> Result<Vec<(&'static str, i64, i64)>, motcua_kernel::service::ServiceError> {
+        motcua_kernel::sla::counts(self.core(), &self.sla_sources, self.now()).await
     }
 }
 

@@ -344,6 +344,10 @@ pub async fn search(
 pub struct Bounds {
     pub window: i64,
     pub sample: i64,
+    /// PostgreSQL: how long the planner's plan of a page may run before
+    /// the trigram index's bitmap reads it instead; 0 or less reads it so
+    /// at once (tests of that path).
+    pub page_budget_ms: i64,
 }
 
 impl Default for Bounds {
@@ -351,6 +355,7 @@ impl Default for Bounds {
         Bounds {
             window: CANDIDATE_WINDOW,
             sample: COUNT_SAMPLE,
+            page_budget_ms: PAGE_BUDGET_MS,
         }
     }
 }
@@ -397,7 +402,8 @@ pub async fn search_within(
     }
     let before = after.map_or(i64::MAX, AccountId::get);
     let sqlite = Backend::of(c) == Backend::Sqlite;
-    let q = Words::new(sqlite, &words(query));
+    let mut q = Words::new(sqlite, &words(query));
+    q.page_budget_ms = bounds.page_budget_ms;
     if q.filters.is_empty() {
         q.page_by_index(c, before, limit, bounds.sample.max(1))
             .await
@@ -436,6 +442,8 @@ struct Words {
     /// Then the filters' conditions, on the window's `w.st`.
     filters: Vec<String>,
     binds: Vec<String>,
+    /// See [`Bounds::page_budget_ms`].
+    page_budget_ms: i64,
 }
 
 type AnyQuery = sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>;
@@ -449,6 +457,12 @@ pub const COUNT_SAMPLE_POSTGRES: i64 = 20_000;
 /// instead: a broad conjunction of common words ("nguyen van an") can be
 /// dense enough for the page and still costly to count to the cap.
 const COUNT_BUDGET_MS: i64 = 150;
+
+/// Time the planner's own plan of a page may take on PostgreSQL before
+/// the page is read through the trigram index's bitmap instead (see
+/// `Words::fetch`). The slowest page measured at 10 M on its first try
+/// took 39 ms ("le an").
+const PAGE_BUDGET_MS: i64 = 60;
 
 impl Words {
     fn new(sqlite: bool, words: &[String]) -> Words {
@@ -475,6 +489,7 @@ impl Words {
             indexed,
             filters,
             binds,
+            page_budget_ms: PAGE_BUDGET_MS,
         }
     }
 
@@ -530,6 +545,54 @@ impl Words {
         q
     }
 
+    /// The rows of `sql` with the cursor and the words bound. On
+    /// PostgreSQL with an indexed word, the planner's plan runs first
+    /// within its budget ([`PAGE_BUDGET_MS`]): for words that are each common it walks
+    /// the primary key newest first and stops at the page, which is fast
+    /// when they often occur together and reads the whole table when they
+    /// rarely do (the planner takes them for independent: "thi hung" — a
+    /// woman's middle name and a man's given name — took 13.8 s at 10 M).
+    /// Past the budget the same query runs again through the trigram
+    /// index's bitmap, whose cost follows the words' index entries, not
+    /// the table.
+    async fn fetch(&self, c: &mut AnyConnection, sql: String, cursor: i64) -> Result<Vec<AnyRow>> {
+        if self.sqlite || self.indexed.is_empty() {
+            return Ok(self.query(sql, cursor).fetch_all(&mut *c).await?);
+        }
+        if self.page_budget_ms > 0 {
+            let mut tx = sqlx::Connection::begin(&mut *c).await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SET LOCAL statement_timeout = {}",
+                self.page_budget_ms
+            )))
+            .execute(&mut *tx)
+            .await?;
+            match self.query(sql.clone(), cursor).fetch_all(&mut *tx).await {
+                Ok(rows) => {
+                    tx.commit().await?;
+                    return Ok(rows);
+                }
+                Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("57014") => {
+                    tx.rollback().await?;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let mut tx = sqlx::Connection::begin(&mut *c).await?;
+        // No index scan (the primary key's walk) and no table scan: the
+        // bitmap of the trigram index; memory enough for an exact bitmap.
+        for set in [
+            "SET LOCAL enable_indexscan = off",
+            "SET LOCAL enable_seqscan = off",
+            "SET LOCAL work_mem = '64MB'",
+        ] {
+            sqlx::query(set).execute(&mut *tx).await?;
+        }
+        let rows = self.query(sql, cursor).fetch_all(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(rows)
+    }
+
     /// Every word through the index (or no word at all): the index walks
     /// the matches newest first and stops at the page; the total is
     /// counted up to the cap.
@@ -547,7 +610,7 @@ impl Words {
             acols = cols_of("a"),
             n = limit + 1
         );
-        let rows = self.query(sql, before).fetch_all(&mut *c).await?;
+        let rows = self.fetch(c, sql, before).await?;
         let (items, next) = page_of(c, &rows, limit).await?;
         // The total: counted up to the cap, from the start (not the
         // cursor). A first page that is the whole answer is its own count.
@@ -664,21 +727,18 @@ impl Words {
             "SELECT {cols} FROM ({candidates}) w WHERE {filters} ORDER BY w.id DESC LIMIT {n}",
             n = limit + 1
         );
-        let rows = self.query(sql, before).fetch_all(&mut *c).await?;
+        let rows = self.fetch(c, sql, before).await?;
         let (items, next) = page_of(c, &rows, limit).await?;
         // How far the window went, and how many of it matched.
         let stats = format!(
             "SELECT COUNT(*), COALESCE(MIN(w.id), 0), \
              COALESCE(SUM(CASE WHEN {filters} THEN 1 ELSE 0 END), 0) FROM ({candidates}) w"
         );
-        let read = |r: AnyRow| -> Result<(i64, i64, i64)> {
+        let read = |rows: Vec<AnyRow>| -> Result<(i64, i64, i64)> {
+            let r = rows.first().ok_or(motcua_store::StoreError::NotFound)?;
             Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))
         };
-        let from_start = read(
-            self.query(stats.clone(), i64::MAX)
-                .fetch_one(&mut *c)
-                .await?,
-        )?;
+        let from_start = read(self.fetch(c, stats.clone(), i64::MAX).await?)?;
         let (seen, _, hits) = from_start;
         let total = if hits > COUNT_CAP {
             Total::MoreThan(COUNT_CAP)
@@ -699,7 +759,7 @@ impl Words {
         let (seen, last, _) = if before == i64::MAX {
             from_start
         } else {
-            read(self.query(stats, before).fetch_one(&mut *c).await?)?
+            read(self.fetch(c, stats, before).await?)?
         };
         let edge = seen >= window;
         Ok(Page {

@@ -630,7 +630,7 @@ fn bench_scale_mode_reports_json() {
     assert_eq!(v["accounts"], 3000, "{out}");
     assert_eq!(v["loaded"], 3000, "{out}");
     let shapes = v["search"].as_array().expect("search shapes");
-    assert_eq!(shapes.len(), 9, "{out}");
+    assert_eq!(shapes.len(), 10, "{out}");
     for s in shapes {
         assert!(s["p50_ms"].as_f64().is_some_and(|x| x > 0.0), "{s}");
         assert!(s["run6_ms"].is_null(), "two runs have no 6th: {s}");

@@ -579,6 +579,7 @@ fn table_owners() -> BTreeMap<&'static str, &'static str> {
                 "provisioning_requests",
                 "registration_history",
                 "registrations",
+                "registrations_search",
                 "work_units",
             ],
         ),

@@ -1,6 +1,7 @@
 //! Account lifecycle requests (Decree 85/2019 Art. 11(4)–(6)) and the
 //! warnings sent before an unused account is locked.
 use motcua_domain::{AccountId, LifecycleRequestId, LifecycleStatus, Millis, Workflow};
+use motcua_store::keyset::{self, Cursor};
 use motcua_store::{status, Result};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -134,27 +135,73 @@ pub async fn open_of_kind(
     r.as_ref().map(request).transpose()
 }
 
-/// Pending requests, nearest deadline first (the operator's queue).
-pub async fn pending(c: &mut AnyConnection) -> Result<Vec<Request>> {
+/// A page of the pending requests, nearest deadline first (the operator's
+/// queue), after the cursor (keyset on `lifecycle_requests_pending`,
+/// migration 22), and the next page's cursor.
+pub async fn pending(
+    c: &mut AnyConnection,
+    after: Option<Cursor>,
+    limit: i64,
+) -> Result<(Vec<Request>, Option<Cursor>)> {
+    let after = after.unwrap_or(Cursor::FIRST_ASC);
     let sql = format!(
-        "SELECT {COLS} FROM lifecycle_requests WHERE status = 'pending' ORDER BY due_at, id LIMIT 1000"
+        "SELECT {COLS} FROM lifecycle_requests WHERE status = 'pending' \
+         AND (due_at > $1 OR (due_at = $1 AND id > $2)) ORDER BY due_at, id LIMIT $3"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(after.key)
+        .bind(after.id)
+        .bind(limit + 1)
         .fetch_all(&mut *c)
         .await?;
-    rows.iter().map(request).collect()
+    let rows = rows.iter().map(request).collect::<Result<Vec<_>>>()?;
+    Ok(keyset::page(rows, limit, |r| Cursor {
+        key: r.due_at,
+        id: r.id.get(),
+    }))
 }
 
-/// Recently decided requests, newest decision first.
-pub async fn decided(c: &mut AnyConnection, limit: i64) -> Result<Vec<Request>> {
+/// How many requests are pending, and how many of them are past their
+/// deadline at `now` (two counts over `lifecycle_requests_pending`).
+pub async fn pending_count(c: &mut AnyConnection, now: Millis) -> Result<(i64, i64)> {
+    let pending: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM lifecycle_requests WHERE status = 'pending'")
+            .fetch_one(&mut *c)
+            .await?;
+    let overdue: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM lifecycle_requests WHERE status = 'pending' AND due_at < $1",
+    )
+    .bind(now)
+    .fetch_one(&mut *c)
+    .await?;
+    Ok((pending, overdue))
+}
+
+/// A page of the decided requests, newest decision first, after the
+/// cursor (keyset on `lifecycle_requests_decided`, migration 22), and the
+/// next page's cursor. Only [`close`] moves a request out of `pending`,
+/// and it sets `decided_at`.
+pub async fn decided(
+    c: &mut AnyConnection,
+    after: Option<Cursor>,
+    limit: i64,
+) -> Result<(Vec<Request>, Option<Cursor>)> {
+    let after = after.unwrap_or(Cursor::FIRST_DESC);
     let sql = format!(
-        "SELECT {COLS} FROM lifecycle_requests WHERE status <> 'pending' ORDER BY decided_at DESC, id DESC LIMIT $1"
+        "SELECT {COLS} FROM lifecycle_requests WHERE decided_at IS NOT NULL \
+         AND (decided_at < $1 OR (decided_at = $1 AND id < $2)) ORDER BY decided_at DESC, id DESC LIMIT $3"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
-        .bind(limit)
+        .bind(after.key)
+        .bind(after.id)
+        .bind(limit + 1)
         .fetch_all(&mut *c)
         .await?;
-    rows.iter().map(request).collect()
+    let rows = rows.iter().map(request).collect::<Result<Vec<_>>>()?;
+    Ok(keyset::page(rows, limit, |r| Cursor {
+        key: r.decided_at.unwrap_or(i64::MIN),
+        id: r.id.get(),
+    }))
 }
 
 /// Closes a pending request (`done`, `refused`, `cancelled`). Returns false

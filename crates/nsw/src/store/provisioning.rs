@@ -6,6 +6,7 @@ use motcua_domain::{
     AccountId, FunctionId, Millis, MinistryId, PersonId, ProvisioningRequestId, ProvisioningStatus,
     WorkUnitId, Workflow,
 };
+use motcua_store::keyset::{self, Cursor};
 use motcua_store::{conflict, status, Backend, Result, StoreError};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -557,26 +558,65 @@ pub async fn lock_request(
         .await?)
 }
 
-/// Requests of one ministry (or all with `None`), of one status (or all
-/// with `""`): open ones by deadline, then the others newest first.
+/// A page of the requests of one ministry (or all with `None`) with
+/// `status`, after the cursor, and the next page's cursor: the open ones
+/// nearest deadline first (keyset on `(due_at, id)`), the completed ones
+/// newest first (keyset on the id). Indexes of migration 22.
 pub async fn requests(
     c: &mut AnyConnection,
     ministry_id: Option<MinistryId>,
-    status: Option<ProvisioningStatus>,
+    status: ProvisioningStatus,
+    after: Option<Cursor>,
     limit: i64,
-) -> Result<Vec<Request>> {
-    let status = status.map(ProvisioningStatus::as_str).unwrap_or_default();
-    let sql = format!(
-        "{REQ_SELECT} WHERE ($1 = 0 OR r.ministry_id = $1) AND ($2 = '' OR r.status = $2) \
-         ORDER BY CASE WHEN r.status = 'open' THEN 0 ELSE 1 END, CASE WHEN r.status = 'open' THEN r.due_at ELSE -r.id END, r.id LIMIT $3"
-    );
+) -> Result<(Vec<Request>, Option<Cursor>)> {
+    let open = status == ProvisioningStatus::Open;
+    let ministry = if ministry_id.is_some() {
+        "r.ministry_id = $5 AND "
+    } else {
+        "$5 = 0 AND "
+    };
+    let (after, order) = if open {
+        (
+            after.unwrap_or(Cursor::FIRST_ASC),
+            "(r.due_at > $2 OR (r.due_at = $2 AND r.id > $3)) ORDER BY r.due_at, r.id",
+        )
+    } else {
+        (
+            after.unwrap_or(Cursor::FIRST_DESC),
+            "r.id < $3 AND $2 = $2 ORDER BY r.id DESC",
+        )
+    };
+    // Both shapes use every parameter, so one list of binds serves both.
+    let sql = format!("{REQ_SELECT} WHERE {ministry}r.status = $1 AND {order} LIMIT $4");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(status.as_str())
+        .bind(after.key)
+        .bind(after.id)
+        .bind(limit + 1)
         .bind(ministry_id.map_or(0, MinistryId::get))
-        .bind(status)
-        .bind(limit)
         .fetch_all(&mut *c)
         .await?;
-    rows.iter().map(request_row).collect()
+    let rows = rows.iter().map(request_row).collect::<Result<Vec<_>>>()?;
+    Ok(keyset::page(rows, limit, |r| Cursor {
+        key: if open { r.due_at } else { r.id.get() },
+        id: r.id.get(),
+    }))
+}
+
+/// How many requests are open, and how many of them are past their
+/// deadline at `now` (two counts over `provisioning_requests_queue`).
+pub async fn open_count(c: &mut AnyConnection, now: Millis) -> Result<(i64, i64)> {
+    let open: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM provisioning_requests WHERE status = 'open'")
+            .fetch_one(&mut *c)
+            .await?;
+    let overdue: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM provisioning_requests WHERE status = 'open' AND due_at < $1",
+    )
+    .bind(now)
+    .fetch_one(&mut *c)
+    .await?;
+    Ok((open, overdue))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

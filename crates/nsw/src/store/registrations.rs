@@ -1,6 +1,7 @@
 //! Declarant registration profiles (R-ID-1…4) and their history.
 use motcua_domain::{AccountId, Millis, RegistrationId, RegistrationStatus, Workflow};
-use motcua_store::{conflict, status, Result};
+use motcua_store::keyset::{self, Cursor};
+use motcua_store::{conflict, status, Backend, Result};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -342,10 +343,6 @@ pub async fn history(c: &mut AnyConnection, id: RegistrationId) -> Result<Vec<Hi
         .collect()
 }
 
-/// A position in the operator's queue: its order key (the deadline, or
-/// the creation for a profile without one) and the id.
-pub type QueueCursor = (i64, RegistrationId);
-
 /// The most the queue counts exactly; beyond it, "more than".
 pub const QUEUE_COUNT_CAP: i64 = 1000;
 
@@ -358,54 +355,105 @@ pub async fn list(
     c: &mut AnyConnection,
     status: Option<RegistrationStatus>,
     folded_query: &str,
-    after: Option<QueueCursor>,
+    after: Option<Cursor>,
     limit: i64,
-) -> Result<(Vec<Registration>, Option<QueueCursor>, i64)> {
+) -> Result<(Vec<Registration>, Option<Cursor>, i64)> {
     let filter = "($1 = '' AND status IN ('pending', 'returned')) OR status = $1";
-    let like = format!("%{}%", folded_query.replace(['%', '_'], ""));
-    let (key, id) = after.map_or((i64::MIN, 0), |(k, id)| (k, id.get()));
-    let sql = format!(
-        "SELECT {COLS} FROM registrations WHERE ({filter}) AND search_text LIKE $2 \
-         AND (COALESCE(due_at, created_at) > $3 OR (COALESCE(due_at, created_at) = $3 AND id > $4)) \
-         ORDER BY COALESCE(due_at, created_at), id LIMIT $5"
-    );
-    let status = status.map(RegistrationStatus::as_str).unwrap_or_default();
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
-        .bind(status)
-        .bind(&like)
-        .bind(key)
-        .bind(id)
-        .bind(limit + 1)
-        .fetch_all(&mut *c)
-        .await?;
-    let mut items: Vec<Registration> = rows.iter().map(registration).collect::<Result<_>>()?;
-    let next = if items.len() as i64 > limit {
-        items.truncate(limit as usize);
-        items
-            .last()
-            .map(|r| (r.due_at.unwrap_or(r.created_at), r.id))
+    // Every word must occur: one of 3 characters or more anywhere, a
+    // shorter one as a whole word (the stored text has a space around
+    // every word); each through the trigram index (migration 22). LIKE's
+    // wildcards are dropped from the words (FTS5 takes no ESCAPE).
+    let patterns: Vec<String> = folded_query
+        .split(' ')
+        .map(|w| w.replace(['%', '_', '\\'], ""))
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            if w.chars().count() < 3 {
+                format!("% {w} %")
+            } else {
+                format!("%{w}%")
+            }
+        })
+        .collect();
+    let tests: Vec<String> = (0..patterns.len())
+        .map(|i| format!("search_text LIKE ${}", i + 5))
+        .collect();
+    let words = if tests.is_empty() {
+        String::new()
+    } else if Backend::of(c) == Backend::Sqlite {
+        format!(
+            " AND id IN (SELECT rowid FROM registrations_search WHERE {})",
+            tests.join(" AND ")
+        )
     } else {
-        None
+        format!(" AND {}", tests.join(" AND "))
     };
-    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT COUNT(*) FROM (SELECT 1 FROM registrations WHERE ({filter}) AND search_text LIKE $2 LIMIT {})  t",
-        QUEUE_COUNT_CAP + 1
-    )))
-    .bind(status)
-    .bind(&like)
-    .fetch_one(&mut *c)
+    let after = after.unwrap_or(Cursor::FIRST_ASC);
+    let status = status.map(RegistrationStatus::as_str).unwrap_or_default();
+    let bind = |sql: String| {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(status)
+            .bind(after.key)
+            .bind(after.id)
+            .bind(limit + 1);
+        for p in &patterns {
+            q = q.bind(p.clone());
+        }
+        q
+    };
+    let rows = bind(format!(
+        "SELECT {COLS} FROM registrations WHERE ({filter}){words} \
+         AND (COALESCE(due_at, created_at) > $2 OR (COALESCE(due_at, created_at) = $2 AND id > $3)) \
+         ORDER BY COALESCE(due_at, created_at), id LIMIT $4"
+    ))
+    .fetch_all(&mut *c)
     .await?;
+    let rows: Vec<Registration> = rows.iter().map(registration).collect::<Result<_>>()?;
+    let (items, next) = keyset::page(rows, limit, |r| Cursor {
+        key: r.due_at.unwrap_or(r.created_at),
+        id: r.id.get(),
+    });
+    // The count, up to the cap, from the start (the same binds: the
+    // cursor's and the limit's are used as no-ops).
+    let total: i64 = bind(format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM registrations WHERE ({filter}){words} \
+         AND $2 = $2 AND $3 = $3 AND $4 = $4 LIMIT {}) t",
+        QUEUE_COUNT_CAP + 1
+    ))
+    .fetch_one(&mut *c)
+    .await?
+    .try_get(0)?;
     Ok((items, next, total))
 }
 
-/// Profiles waiting for the operator (pending), for the SLA overview.
-pub async fn pending(c: &mut AnyConnection) -> Result<Vec<Registration>> {
-    let sql =
-        format!("SELECT {COLS} FROM registrations WHERE status = 'pending' ORDER BY due_at, id");
+/// The `limit` profiles waiting for the operator (pending) with the
+/// earliest deadlines, for the SLA overview (through `registrations_order`).
+pub async fn pending(c: &mut AnyConnection, limit: i64) -> Result<Vec<Registration>> {
+    let sql = format!(
+        "SELECT {COLS} FROM registrations WHERE status = 'pending' \
+         ORDER BY COALESCE(due_at, created_at), id LIMIT $1"
+    );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(limit)
         .fetch_all(&mut *c)
         .await?;
     rows.iter().map(registration).collect()
+}
+
+/// How many profiles are pending, and how many of them are past their
+/// deadline at `now`: two counts over `registrations_order`.
+pub async fn pending_count(c: &mut AnyConnection, now: Millis) -> Result<(i64, i64)> {
+    let pending: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM registrations WHERE status = 'pending'")
+            .fetch_one(&mut *c)
+            .await?;
+    let overdue: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM registrations WHERE status = 'pending' AND COALESCE(due_at, created_at) < $1",
+    )
+    .bind(now)
+    .fetch_one(&mut *c)
+    .await?;
+    Ok((pending, overdue))
 }
 
 /// Sets the lookup hash of the profile's status token.

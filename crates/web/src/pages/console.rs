@@ -751,17 +751,23 @@ struct SlaPage {
     c: Chrome,
     counts: Vec<(String, i64, i64)>,
     rows: Vec<SlaRow>,
+    /// Whether more items are open than the page shows.
+    more: bool,
 }
+
+/// The most items the overview lists (the counts cover every item).
+const SLA_SHOWN: i64 = 200;
 
 /// Everything pending with a legal deadline, earliest first, with the
 /// working time left (R-OP-3).
 pub async fn sla(State(state): State<AppState>, Operator(ctx): Operator) -> Response {
     let c = Chrome::new(&state, &ctx);
-    let items = tri!(state.sla_items().await);
-    let counts = motcua_kernel::sla::counts(&items, &state.sla_kinds(), state.now())
+    let items = tri!(state.sla_items(SLA_SHOWN).await);
+    let counts: Vec<(String, i64, i64)> = tri!(state.sla_counts().await)
         .into_iter()
         .map(|(k, p, o)| (format!("sla.kind_{k}"), p, o))
         .collect();
+    let more = counts.iter().map(|(_, p, _)| p).sum::<i64>() > items.len() as i64;
     let mut rows = Vec::with_capacity(items.len());
     for i in items {
         let (left, overdue) = tri!(super::registration::left_text(&state, &c, i.due_at).await);
@@ -776,7 +782,12 @@ pub async fn sla(State(state): State<AppState>, Operator(ctx): Operator) -> Resp
             overdue,
         });
     }
-    render(&SlaPage { c, counts, rows })
+    render(&SlaPage {
+        c,
+        counts,
+        rows,
+        more,
+    })
 }
 
 /// An operator edits an account's name, contact details and roles.

@@ -290,16 +290,50 @@ pub async fn revocation(
 #[template(path = "console/lifecycle.html")]
 struct QueuePage {
     c: Chrome,
+    /// The decided requests (`?status=decided`) instead of the pending.
+    decided: bool,
     rows: Vec<Row>,
-    recent: Vec<Row>,
+    pager: String,
 }
 
-pub async fn queue(State(state): State<AppState>, Operator(ctx): Operator) -> Response {
+#[derive(Deserialize, Default)]
+pub struct QueueQuery {
+    #[serde(default)]
+    status: String,
+    /// The cursor: `KEY.ID` of the last request shown.
+    after: Option<String>,
+}
+
+const PER_PAGE: i64 = 50;
+
+/// The pending requests nearest deadline first, or the decided ones
+/// newest first; a page at a time (keyset).
+pub async fn queue(
+    State(state): State<AppState>,
+    Operator(ctx): Operator,
+    Query(q): Query<QueueQuery>,
+) -> Response {
     let c = Chrome::new(&state, &ctx);
-    let (pending, decided) = tri!(motcua_nsw::queries::lifecycle_queue(&state, 20).await);
-    let rows = tri!(rows(&state, &c, pending).await);
-    let recent = tri!(self::rows(&state, &c, decided).await);
-    render(&QueuePage { c, rows, recent })
+    let decided = q.status == "decided";
+    let after = match super::parse_after(&state, &c, q.after.as_deref()) {
+        Ok(after) => after,
+        Err(bad) => return bad,
+    };
+    let (found, next) =
+        tri!(motcua_nsw::queries::lifecycle_queue(&state, decided, after, PER_PAGE).await);
+    let rows = tri!(rows(&state, &c, found).await);
+    let base = if decided {
+        "/console/lifecycle?status=decided"
+    } else {
+        "/console/lifecycle"
+    };
+    let pager = super::cursor_pager(&c, base, after.is_some(), next);
+    render(&QueuePage {
+        c,
+        decided,
+        rows,
+        pager,
+    })
 }
 
 #[derive(Template)]

@@ -319,6 +319,26 @@ pub fn message_page(
 /// Links for keyset paging: back to the first page (when not on it) and
 /// on to the page after `next` (when there is one). No page count: a
 /// broad match is never counted in full (issue #7).
+/// The `after=KEY.ID` of a keyset-paged list: none, a cursor, or a 400
+/// page in the viewer's language for anything else.
+#[allow(clippy::result_large_err)]
+pub fn parse_after(
+    state: &AppState,
+    c: &Chrome,
+    after: Option<&str>,
+) -> Result<Option<motcua_store::keyset::Cursor>, Response> {
+    match after.map(motcua_store::keyset::Cursor::parse) {
+        None => Ok(None),
+        Some(Some(cursor)) => Ok(Some(cursor)),
+        Some(None) => Err(error_page(
+            state,
+            c.locale(),
+            StatusCode::BAD_REQUEST,
+            "error.bad_cursor",
+        )),
+    }
+}
+
 pub fn cursor_pager(
     c: &Chrome,
     base: &str,

@@ -475,20 +475,71 @@ fn pdf_response(reference: &str, bytes: Vec<u8>) -> Response {
 #[template(path = "console/provisioning.html")]
 struct QueuePage {
     c: Chrome,
-    open: Vec<RequestRow>,
-    done: Vec<RequestRow>,
+    /// The completed requests (`?status=completed`) instead of the open.
+    completed: bool,
+    rows: Vec<RequestRow>,
+    pager: String,
 }
 
-pub async fn queue(State(state): State<AppState>, Operator(ctx): Operator) -> Response {
-    let open =
-        tri!(q::provisioning_requests(&state, None, Some(ProvisioningStatus::Open), 500).await);
-    let done = tri!(
-        q::provisioning_requests(&state, None, Some(ProvisioningStatus::Completed), 100).await
-    );
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    status: String,
+    /// The cursor: `KEY.ID` of the last request shown.
+    after: Option<String>,
+}
+
+const PER_PAGE: i64 = 50;
+
+/// One page of requests (of a ministry, or all) of the status the query
+/// names (open by default), with the pager's links under `base`.
+async fn request_page(
+    state: &AppState,
+    c: &Chrome,
+    ministry: Option<MinistryId>,
+    q: &ListQuery,
+    base: &str,
+) -> Result<(bool, Vec<RequestRow>, String), Response> {
+    let completed = q.status == ProvisioningStatus::Completed.as_str();
+    let status = if completed {
+        ProvisioningStatus::Completed
+    } else {
+        ProvisioningStatus::Open
+    };
+    let after = super::parse_after(state, c, q.after.as_deref())?;
+    let (found, next) = q::provisioning_requests(state, ministry, status, after, PER_PAGE)
+        .await
+        .map_err(|e| AppError::from(e).into_response())?;
+    let rows = request_rows(state, c, c.locale(), found)
+        .await
+        .map_err(|e| AppError::from(e).into_response())?;
+    let base = if completed {
+        format!("{base}?status=completed")
+    } else {
+        base.to_string()
+    };
+    Ok((
+        completed,
+        rows,
+        super::cursor_pager(c, &base, after.is_some(), next),
+    ))
+}
+
+pub async fn queue(
+    State(state): State<AppState>,
+    Operator(ctx): Operator,
+    Query(q): Query<ListQuery>,
+) -> Response {
     let c = Chrome::new(&state, &ctx);
-    let open = tri!(request_rows(&state, &c, ctx.locale, open).await);
-    let done = tri!(request_rows(&state, &c, ctx.locale, done).await);
-    render(&QueuePage { c, open, done })
+    match request_page(&state, &c, None, &q, "/console/provisioning").await {
+        Ok((completed, rows, pager)) => render(&QueuePage {
+            c,
+            completed,
+            rows,
+            pager,
+        }),
+        Err(r) => r,
+    }
 }
 
 #[derive(Template)]
@@ -675,17 +726,27 @@ impl axum::extract::FromRequestParts<AppState> for Managed {
 struct MyRequestsPage {
     c: Chrome,
     ministry: Ministry,
+    completed: bool,
     rows: Vec<RequestRow>,
+    pager: String,
 }
 
 pub async fn my_requests(
     State(state): State<AppState>,
     Managed { ctx, ministry, .. }: Managed,
+    Query(q): Query<ListQuery>,
 ) -> Response {
-    let rows = tri!(q::provisioning_requests(&state, Some(ministry.id), None, 500).await);
     let c = Chrome::new(&state, &ctx);
-    let rows = tri!(request_rows(&state, &c, ctx.locale, rows).await);
-    render(&MyRequestsPage { c, ministry, rows })
+    match request_page(&state, &c, Some(ministry.id), &q, "/ministry/requests").await {
+        Ok((completed, rows, pager)) => render(&MyRequestsPage {
+            c,
+            ministry,
+            completed,
+            rows,
+            pager,
+        }),
+        Err(r) => r,
+    }
 }
 
 /// One row of the form, as typed.

@@ -131,11 +131,7 @@ pub async fn metrics_open(State(state): State<AppState>) -> Response {
             "accounts",
             motcua_identity::queries::count_accounts(&state).await,
         ),
-        sla: motcua_kernel::sla::counts(
-            &or_default("sla", state.sla_items().await),
-            &state.sla_kinds(),
-            state.now(),
-        ),
+        sla: or_default("sla", state.sla_counts().await),
     };
     let body = state.metrics.render(&gauges);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()

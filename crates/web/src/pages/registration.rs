@@ -797,15 +797,6 @@ pub struct QueueQuery {
     after: Option<String>,
 }
 
-/// `KEY.ID` (see [`motcua_nsw::store::registrations::QueueCursor`]).
-fn parse_cursor(s: &str) -> Option<(i64, motcua_domain::RegistrationId)> {
-    let (k, id) = s.split_once('.')?;
-    Some((
-        k.parse().ok()?,
-        motcua_domain::RegistrationId::new(id.parse().ok()?),
-    ))
-}
-
 const PER_PAGE: i64 = 25;
 
 /// "2 working days left (13.5 h)" / "overdue by …" in the viewer's language.
@@ -828,17 +819,9 @@ pub async fn queue(
     // An unknown filter shows the open profiles, as no filter does.
     let filter = RegistrationStatus::parse(&q.status);
     let status = filter.map(|s| s.to_string()).unwrap_or_default();
-    let after = match q.after.as_deref().map(parse_cursor) {
-        None => None,
-        Some(Some(cursor)) => Some(cursor),
-        Some(None) => {
-            return super::error_page(
-                &state,
-                c.locale(),
-                StatusCode::BAD_REQUEST,
-                "error.bad_cursor",
-            )
-        }
+    let after = match super::parse_after(&state, &c, q.after.as_deref()) {
+        Ok(after) => after,
+        Err(bad) => return bad,
     };
     let folded = motcua_domain::text::fold(&q.q);
     let (items, next, total) =
@@ -873,12 +856,7 @@ pub async fn queue(
         } else {
             c.t("reg.queue_found").replace("{n}", &total.to_string())
         },
-        pager: super::cursor_pager(
-            &c,
-            &base,
-            after.is_some(),
-            next.map(|(k, id)| format!("{k}.{id}")),
-        ),
+        pager: super::cursor_pager(&c, &base, after.is_some(), next),
         statuses: RegistrationStatus::ALL
             .iter()
             .map(|s| (s.as_str(), status_key(*s)))

@@ -260,6 +260,8 @@ pub async fn update(
 pub struct DeliveriesQuery {
     #[serde(default)]
     status: String,
+    /// The cursor: `KEY.ID` of the last delivery shown.
+    after: Option<String>,
 }
 
 #[derive(Template)]
@@ -269,6 +271,7 @@ struct DeliveriesPage {
     status: String,
     counts: Vec<(String, String, i64)>,
     rows: Vec<DeliveryRow>,
+    pager: String,
 }
 
 pub async fn deliveries(
@@ -278,18 +281,31 @@ pub async fn deliveries(
 ) -> Response {
     // An unknown status filter shows all.
     let filter = <DeliveryStatus as motcua_domain::Workflow>::parse(&q.status);
-    let (counts, rows) = tri!(motcua_nsw::queries::deliveries(&state, filter, 200).await);
+    let c = Chrome::new(&state, &ctx);
+    let after = match super::parse_after(&state, &c, q.after.as_deref()) {
+        Ok(after) => after,
+        Err(bad) => return bad,
+    };
+    let (counts, rows, next) =
+        tri!(motcua_nsw::queries::deliveries(&state, filter, after, 100).await);
     let status = filter.map_or("", DeliveryStatus::as_str).to_string();
+    let base = if status.is_empty() {
+        "/console/deliveries".to_string()
+    } else {
+        format!("/console/deliveries?status={status}")
+    };
+    let pager = super::cursor_pager(&c, &base, after.is_some(), next);
     let counts = counts
         .into_iter()
         .map(|(s, n)| (format!("deliveries.status_{s}"), s.as_str().to_string(), n))
         .collect();
     let rows = rows.into_iter().map(delivery_row).collect();
     render(&DeliveriesPage {
-        c: Chrome::new(&state, &ctx),
+        c,
         status,
         counts,
         rows,
+        pager,
     })
 }
 

@@ -21,6 +21,7 @@ mod events;
 mod hardening;
 mod identity;
 mod lifecycle;
+mod lists;
 mod portal;
 mod provisioning;
 mod public;

@@ -658,7 +658,7 @@ async fn operator_grants_two_refuses_one_and_the_notice_says_exactly_that() {
         let page = format!("/console/provisioning/{id}");
         let items = {
             let mut c = app.conn().await;
-            motcua_nsw::provisioning::sla_items(&mut c)
+            motcua_nsw::provisioning::sla_items(&mut c, 1000)
                 .await
                 .expect("sla")
         };
@@ -918,7 +918,7 @@ async fn operator_grants_two_refuses_one_and_the_notice_says_exactly_that() {
         // Completed requests leave the SLA list; decisions are over.
         let mut c = app.conn().await;
         assert!(
-            motcua_nsw::provisioning::sla_items(&mut c)
+            motcua_nsw::provisioning::sla_items(&mut c, 1000)
                 .await
                 .expect("sla")
                 .is_empty(),

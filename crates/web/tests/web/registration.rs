@@ -504,7 +504,7 @@ async fn bad_registrations_get_clear_messages_and_store_nothing() {
         );
         let op = app.operator_browser().await;
         let mut c = app.conn().await;
-        let pending = store::pending(&mut c).await.expect("pending");
+        let pending = store::pending(&mut c, 1000).await.expect("pending");
         drop(c);
         let path = format!("/console/registrations/{}", pending[0].id);
         let d = op.get(&path).await;
