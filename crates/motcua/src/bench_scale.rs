@@ -154,8 +154,8 @@ pub async fn run(cfg: &Config, args: &Args, n: u64) -> Result<()> {
             skip: 0,
         },
         Shape {
-            name: "common words never together \"thi hung\"",
-            query: "thi hung".into(),
+            name: "common words rarely together \"van lan\"",
+            query: "van lan".into(),
             skip: 0,
         },
         Shape {

@@ -550,8 +550,8 @@ impl Words {
     /// within its budget ([`PAGE_BUDGET_MS`]): for words that are each common it walks
     /// the primary key newest first and stops at the page, which is fast
     /// when they often occur together and reads the whole table when they
-    /// rarely do (the planner takes them for independent: "thi hung" — a
-    /// woman's middle name and a man's given name — took 13.8 s at 10 M).
+    /// rarely do (the planner takes them for independent: "van lan" — a
+    /// man's middle name and a woman's given name — took 4.0 s at 10 M).
     /// Past the budget the same query runs again through the trigram
     /// index's bitmap, whose cost follows the words' index entries, not
     /// the table.
