@@ -131,6 +131,20 @@ enum Admin {
         #[arg(long, default_value_t = 24)]
         grace_hours: u32,
     },
+    /// Import procedures in the national exchange format (a JSON array of
+    /// records; docs/CATALOG.md), all or nothing: every problem is printed
+    /// with its record and field, and exit code 1 means nothing was stored.
+    CatalogImport {
+        file: PathBuf,
+        /// Store changed records as drafts instead of publishing them.
+        #[arg(long)]
+        draft: bool,
+    },
+    /// Print every published procedure in the national exchange format
+    /// (what `catalog-import` reads back unchanged).
+    CatalogExport,
+    /// Load the demo catalog: real procedures, agencies, life events.
+    CatalogSeed,
 }
 
 #[derive(Subcommand)]
@@ -228,7 +242,7 @@ pub async fn contexts(cfg: &Config, catalog: Catalog) -> Result<NswContext> {
 
 /// The contexts without the web crate's page messages (admin commands).
 pub async fn cli_contexts(cfg: &Config) -> Result<NswContext> {
-    contexts(cfg, Catalog::from_tables(&motcua_nsw::message_tables())).await
+    contexts(cfg, Catalog::from_tables(&message_tables())).await
 }
 
 /// The contexts with every page message, as the HTTP server's state. A
@@ -412,7 +426,7 @@ pub fn service_err(e: service::ServiceError) -> anyhow::Error {
         service::ServiceError::Internal(m) => anyhow::anyhow!(m),
         other => {
             let key = other.message_key();
-            let cat = Catalog::from_tables(&motcua_nsw::message_tables());
+            let cat = Catalog::from_tables(&message_tables());
             anyhow::anyhow!("{} ({key})", cat.get(motcua_mail::Locale::En, key))
         }
     }
@@ -479,6 +493,32 @@ async fn admin(cfg: &Config, cmd: Admin) -> Result<i32> {
         Admin::AuditCheckpoint => {
             audit_cmd::checkpoint_now(cfg, state.store.clone(), state.now()).await?;
         }
+        Admin::CatalogImport { file, draft } => {
+            let json = std::fs::read_to_string(&file)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let r = motcua_catalog::service::import(&state, &origin, &json, !draft)
+                .await
+                .map_err(service_err)?;
+            if !catalog_outcome(&r) {
+                state.store.close().await;
+                return Ok(1);
+            }
+        }
+        Admin::CatalogExport => {
+            let json = motcua_catalog::service::export(&state)
+                .await
+                .map_err(service_err)?;
+            println!("{json}");
+        }
+        Admin::CatalogSeed => {
+            let r = motcua_catalog::seed::load(&state, &origin)
+                .await
+                .map_err(service_err)?;
+            if !catalog_outcome(&r) {
+                state.store.close().await;
+                return Ok(1);
+            }
+        }
         Admin::BlobsGc { grace_hours } => {
             let older_than = state.now() - i64::from(grace_hours) * motcua_domain::HOUR;
             let r = motcua_kernel::blobs::collect_garbage(&state.store, &state.blobs, older_than)
@@ -492,6 +532,44 @@ async fn admin(cfg: &Config, cmd: Admin) -> Result<i32> {
     }
     state.store.close().await;
     Ok(0)
+}
+
+/// Prints what an import did (every problem, in English); whether it
+/// stored the records.
+fn catalog_outcome(r: &motcua_catalog::service::ImportOutcome) -> bool {
+    use motcua_catalog::service::ImportOutcome;
+    match r {
+        ImportOutcome::Imported { created, unchanged } => {
+            println!("catalog: {created} new versions, {unchanged} unchanged");
+            true
+        }
+        ImportOutcome::Refused(problems) => {
+            let cat = Catalog::from_tables(&message_tables());
+            eprintln!("catalog: nothing imported; {} problems:", problems.len());
+            for p in problems {
+                eprintln!(
+                    "  record {} {} {}: {}{}",
+                    p.index,
+                    p.code,
+                    p.path,
+                    cat.get(motcua_mail::Locale::En, p.key),
+                    if p.detail.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", p.detail)
+                    }
+                );
+            }
+            false
+        }
+    }
+}
+
+/// Every context's messages, for the CLI.
+fn message_tables() -> Vec<&'static [motcua_kernel::i18n::Message]> {
+    let mut t = motcua_nsw::message_tables();
+    t.extend(motcua_catalog::message_tables());
+    t
 }
 
 pub const DEMO_ACCOUNTS: &[(&str, &str, &str, &str, &str)] = &[
@@ -560,6 +638,13 @@ async fn demo(cfg: &Config, listener: std::net::TcpListener) -> Result<()> {
             .await
             .map_err(service_err)?;
     }
+    // The demo catalog (real procedures); unchanged on a second start.
+    let seeded = motcua_catalog::seed::load(&state, &Origin::cli())
+        .await
+        .map_err(service_err)?;
+    if !catalog_outcome(&seeded) {
+        bail!("the demo catalog did not load");
+    }
     println!();
     println!("Motcua demo — {}", cfg.public_url);
     println!("Demo accounts (cb.bocongthuong has an initial password and must change it at first login):");
@@ -571,8 +656,8 @@ async fn demo(cfg: &Config, listener: std::net::TcpListener) -> Result<()> {
         cfg.mail.file_dir.display()
     );
     println!(
-        "Try: {}/register/declarant (declarant registration), then the operator's",
-        cfg.public_url
+        "Try: {}/procedures (the procedure catalog), {}/register/declarant (declarant registration), then the operator's",
+        cfg.public_url, cfg.public_url
     );
     println!(
         "     console: /console/registrations, /console/sla, /console/calendar, /console/systems."

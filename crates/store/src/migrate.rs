@@ -142,6 +142,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0022_console_lists.sql"),
         postgres: include_str!("../migrations/postgres/0022_console_lists.sql"),
     },
+    Migration {
+        version: 23,
+        name: "catalog",
+        sqlite: include_str!("../migrations/sqlite/0023_catalog.sql"),
+        postgres: include_str!("../migrations/postgres/0023_catalog.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Safe to run

@@ -25,6 +25,7 @@ use std::sync::Arc;
 pub fn message_tables() -> Vec<&'static [i18n::Message]> {
     let mut t = vec![i18n::MESSAGES, plain::MESSAGES];
     t.extend(motcua_nsw::message_tables());
+    t.extend(motcua_catalog::message_tables());
     t
 }
 

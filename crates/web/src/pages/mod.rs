@@ -15,6 +15,7 @@ mod account;
 mod api;
 pub(crate) mod auth;
 mod calendar;
+mod catalog;
 mod console;
 mod identity;
 mod layers;
@@ -130,6 +131,7 @@ pub fn routes(state: AppState) -> Router {
         .merge(lifecycle::routes())
         .merge(provisioning::routes())
         .merge(policy::routes())
+        .merge(catalog::routes())
         .fallback(public::not_found)
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::from_fn_with_state(

@@ -13,6 +13,7 @@ mod account;
 mod account_edges;
 mod auth;
 mod calendar;
+mod catalog;
 mod cluster;
 mod console;
 mod console_edges;

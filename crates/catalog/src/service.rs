@@ -1,0 +1,398 @@
+//! Changes to the catalog: import of national records (all or nothing),
+//! drafts, publication, agencies and life events. Every change is audited
+//! in its transaction (R-OP-2).
+use crate::record::{Problem, Procedure};
+use crate::store::{agencies, procedures};
+use motcua_domain::text::fold;
+use motcua_kernel::service::{Origin, Result, ServiceError};
+use motcua_kernel::Core;
+use serde::Serialize;
+
+/// What is wrong with one record of an import: its place in the file (from
+/// 0), its code when it has one, where in it, and the message's i18n key;
+/// `detail` is the parser's own text (English) for a record that is not
+/// of the format's shape.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecordProblem {
+    pub index: usize,
+    pub code: String,
+    pub path: String,
+    pub key: &'static str,
+    pub detail: String,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum ImportOutcome {
+    /// Every record was stored: `created` new versions, `unchanged` equal
+    /// to the version already there.
+    Imported { created: usize, unchanged: usize },
+    /// Nothing was stored: every problem found.
+    Refused(Vec<RecordProblem>),
+}
+
+/// The most records one import takes.
+pub const IMPORT_MAX: usize = 20_000;
+
+/// Parses a file of the national format (a JSON array of records, or one
+/// record): the records with their JSON text (as received, normalized to
+/// one line), or every problem found.
+pub fn parse(json: &str) -> std::result::Result<Vec<(Procedure, String)>, Vec<RecordProblem>> {
+    let whole = |key: &'static str, detail: String| {
+        vec![RecordProblem {
+            index: 0,
+            code: String::new(),
+            path: String::new(),
+            key,
+            detail,
+        }]
+    };
+    let value: serde_json::Value = match serde_json::from_str(json) {
+        Ok(v) => v,
+        Err(e) => return Err(whole("catalog.error_json", e.to_string())),
+    };
+    let items = match value {
+        serde_json::Value::Array(items) => items,
+        v @ serde_json::Value::Object(_) => vec![v],
+        _ => {
+            return Err(whole(
+                "catalog.error_json",
+                "not an array of records".into(),
+            ))
+        }
+    };
+    if items.len() > IMPORT_MAX {
+        return Err(whole(
+            "catalog.error_too_many",
+            format!("{} records", items.len()),
+        ));
+    }
+    let mut out = Vec::with_capacity(items.len());
+    let mut problems = Vec::new();
+    let mut codes = std::collections::BTreeSet::new();
+    for (index, item) in items.into_iter().enumerate() {
+        let code = item
+            .get("MaTTHC")
+            .and_then(|c| c.as_str())
+            .unwrap_or_default()
+            .to_string();
+        let text = item.to_string();
+        match serde_path_to_error::deserialize::<_, Procedure>(item) {
+            Err(e) => problems.push(RecordProblem {
+                index,
+                code,
+                path: e.path().to_string(),
+                key: "catalog.error_shape",
+                detail: e.inner().to_string(),
+            }),
+            Ok(p) => {
+                for Problem { path, key } in p.problems() {
+                    problems.push(RecordProblem {
+                        index,
+                        code: code.clone(),
+                        path,
+                        key,
+                        detail: String::new(),
+                    });
+                }
+                if !codes.insert(p.code.clone()) {
+                    problems.push(RecordProblem {
+                        index,
+                        code: code.clone(),
+                        path: "MaTTHC".into(),
+                        key: "catalog.error_code_twice",
+                        detail: String::new(),
+                    });
+                }
+                out.push((p, text));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
+
+/// The folded text with a space around every word.
+fn spaced(s: &str) -> String {
+    format!(" {} ", fold(s))
+}
+
+/// The filters of a record.
+fn facets(p: &Procedure) -> Vec<(&'static str, String)> {
+    let mut f = Vec::new();
+    f.extend(p.fields.iter().map(|x| ("field", x.code.clone())));
+    f.extend(
+        p.implementing
+            .iter()
+            .chain(&p.competent)
+            .map(|a| ("agency", a.code.clone())),
+    );
+    f.extend(p.levels.iter().map(|l| ("level", l.clone())));
+    f.extend(p.life_events.iter().map(|e| ("life_event", e.clone())));
+    f.extend(p.applicants.iter().map(|a| ("applicant", a.clone())));
+    f.push(("online_level", p.online_level.clone()));
+    f
+}
+
+/// What search reads of a record: name, code, description, fields,
+/// agencies, results, folded.
+fn search_text(p: &Procedure) -> String {
+    let mut parts = vec![p.name.clone(), p.code.clone(), p.description.clone()];
+    parts.extend(p.fields.iter().map(|f| f.name.clone()));
+    parts.extend(p.implementing.iter().map(|a| a.name.clone()));
+    parts.extend(p.results.iter().map(|r| r.name.clone()));
+    spaced(&parts.join(" "))
+}
+
+/// Stores `p` (its JSON `text`) as a new draft version of its code, unless
+/// the newest version holds the same record: its version and whether it
+/// is new.
+async fn store_version(
+    c: &mut motcua_store::AnyConnection,
+    p: &Procedure,
+    text: &str,
+    actor: &str,
+    now: motcua_domain::Millis,
+) -> Result<(i64, bool)> {
+    if let Some(latest) = procedures::latest(c, &p.code).await? {
+        let same = serde_json::from_str::<serde_json::Value>(&latest.record)
+            .ok()
+            .zip(serde_json::from_str::<serde_json::Value>(text).ok())
+            .is_some_and(|(a, b)| a == b);
+        if same {
+            return Ok((latest.version, false));
+        }
+    }
+    let name_text = spaced(&p.name);
+    let search = search_text(p);
+    let facets = facets(p);
+    let n = procedures::NewVersion {
+        code: &p.code,
+        name: &p.name,
+        online_level: &p.online_level,
+        assurance: p.assurance,
+        record: text,
+        name_text: &name_text,
+        search_text: &search,
+        created_by: actor,
+        facets: &facets,
+    };
+    let (_, version) = procedures::insert(c, &n, now).await?;
+    for f in &p.fields {
+        procedures::upsert_field(c, &f.code, &f.name).await?;
+    }
+    Ok((version, true))
+}
+
+/// Imports a file of national records, all or nothing: each record that
+/// differs from its code's newest version becomes a new version, published
+/// at once when `publish` (the national record is the published text), a
+/// draft otherwise. Agencies a record names must exist.
+pub async fn import(
+    core: &Core,
+    origin: &Origin,
+    json: &str,
+    publish: bool,
+) -> Result<ImportOutcome> {
+    let records = match parse(json) {
+        Ok(r) => r,
+        Err(problems) => return Ok(ImportOutcome::Refused(problems)),
+    };
+    let now = core.now();
+    let mut tx = core.store.begin().await?;
+    let mut problems = Vec::new();
+    for (index, (p, _)) in records.iter().enumerate() {
+        let named: Vec<String> = p
+            .implementing
+            .iter()
+            .chain(&p.competent)
+            .chain(&p.cooperating)
+            .map(|a| a.code.clone())
+            .collect();
+        for code in agencies::unknown(&mut tx, &named).await? {
+            problems.push(RecordProblem {
+                index,
+                code: p.code.clone(),
+                path: format!("MADONVI={code}"),
+                key: "catalog.error_agency_unknown",
+                detail: String::new(),
+            });
+        }
+    }
+    if !problems.is_empty() {
+        return Ok(ImportOutcome::Refused(problems));
+    }
+    let (mut created, mut unchanged) = (0, 0);
+    for (p, text) in &records {
+        let (version, new) = store_version(&mut tx, p, text, &origin.audit.actor, now).await?;
+        if new {
+            created += 1;
+        } else {
+            unchanged += 1;
+        }
+        let current = procedures::get(&mut tx, &p.code, version).await?;
+        if publish && current.is_some_and(|v| v.status == "draft") {
+            procedures::publish(&mut tx, &p.code, version, now).await?;
+        }
+    }
+    let detail = serde_json::json!({ "records": records.len(), "created": created, "unchanged": unchanged, "published": publish });
+    motcua_store::audit::append(
+        &mut tx,
+        &origin.audit,
+        "catalog.import",
+        "catalog",
+        &detail.to_string(),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ImportOutcome::Imported { created, unchanged })
+}
+
+/// Every published record in the national format (a JSON array by code),
+/// each exactly as it was imported or saved.
+pub async fn export(core: &Core) -> Result<String> {
+    let mut c = core.store.conn().await?;
+    let all = procedures::all_published(&mut c).await?;
+    let mut items = Vec::with_capacity(all.len());
+    for v in all {
+        let value: serde_json::Value = serde_json::from_str(&v.record).map_err(|e| {
+            ServiceError::Internal(format!("procedure {} v{}: {e}", v.code, v.version))
+        })?;
+        items.push(value);
+    }
+    serde_json::to_string_pretty(&items).map_err(|e| ServiceError::Internal(e.to_string()))
+}
+
+/// Saves an operator's edit of one record as a new draft version (the
+/// published version stays until this one is published).
+pub async fn save_draft(
+    core: &Core,
+    origin: &Origin,
+    json: &str,
+) -> Result<std::result::Result<i64, Vec<RecordProblem>>> {
+    let mut records = match parse(json) {
+        Ok(r) => r,
+        Err(problems) => return Ok(Err(problems)),
+    };
+    if records.len() != 1 {
+        return Err(ServiceError::invalid("catalog.error_one_record"));
+    }
+    let (p, text) = records.remove(0);
+    let now = core.now();
+    let mut tx = core.store.begin().await?;
+    let (version, new) = store_version(&mut tx, &p, &text, &origin.audit.actor, now).await?;
+    if new {
+        let detail = serde_json::json!({ "code": p.code, "version": version });
+        motcua_store::audit::append(
+            &mut tx,
+            &origin.audit,
+            "catalog.draft",
+            &format!("procedure:{}", p.code),
+            &detail.to_string(),
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Ok(version))
+}
+
+/// Publishes a draft version; the version published before is retired
+/// (dossiers filed under it keep reading it).
+pub async fn publish(core: &Core, origin: &Origin, code: &str, version: i64) -> Result<()> {
+    let now = core.now();
+    let mut tx = core.store.begin().await?;
+    match procedures::get(&mut tx, code, version).await? {
+        None => return Err(ServiceError::NotFound),
+        Some(v) if v.status != "draft" => {
+            return Err(ServiceError::Conflict("catalog.error_not_draft"))
+        }
+        Some(_) => {}
+    }
+    if !procedures::publish(&mut tx, code, version, now).await? {
+        return Err(ServiceError::Conflict("catalog.error_not_draft"));
+    }
+    let detail = serde_json::json!({ "code": code, "version": version });
+    motcua_store::audit::append(
+        &mut tx,
+        &origin.audit,
+        "catalog.publish",
+        &format!("procedure:{code}"),
+        &detail.to_string(),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Creates or replaces agencies (the national agency list), all or
+/// nothing; a parent must be in the list or already known.
+pub async fn import_agencies(
+    core: &Core,
+    origin: &Origin,
+    list: &[agencies::Agency],
+) -> Result<usize> {
+    let now = core.now();
+    let mut tx = core.store.begin().await?;
+    for a in list {
+        if !crate::record::is_agency_code(&a.code)
+            || a.name.trim().is_empty()
+            || !crate::record::LEVELS.contains(&a.level.as_str())
+        {
+            return Err(ServiceError::field("agency", "catalog.error_agency"));
+        }
+        agencies::upsert(&mut tx, a, &spaced(&format!("{} {}", a.name, a.code)), now).await?;
+    }
+    for a in list {
+        if let Some(parent) = &a.parent_code {
+            if agencies::get(&mut tx, parent).await?.is_none() {
+                return Err(ServiceError::field("agency", "catalog.error_agency_parent"));
+            }
+        }
+    }
+    let detail = serde_json::json!({ "agencies": list.len() });
+    motcua_store::audit::append(
+        &mut tx,
+        &origin.audit,
+        "catalog.agencies",
+        "catalog",
+        &detail.to_string(),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(list.len())
+}
+
+/// Creates or replaces life events.
+pub async fn import_life_events(
+    core: &Core,
+    origin: &Origin,
+    list: &[agencies::LifeEvent],
+) -> Result<usize> {
+    let now = core.now();
+    let mut tx = core.store.begin().await?;
+    for e in list {
+        if e.code.is_empty() || e.name.trim().is_empty() {
+            return Err(ServiceError::field("life_event", "catalog.error_required"));
+        }
+        agencies::upsert_life_event(&mut tx, e).await?;
+    }
+    let detail = serde_json::json!({ "life_events": list.len() });
+    motcua_store::audit::append(
+        &mut tx,
+        &origin.audit,
+        "catalog.life_events",
+        "catalog",
+        &detail.to_string(),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(list.len())
+}

@@ -1,0 +1,320 @@
+//! Procedures, one row per version; the published version of a code is
+//! unique (`procedures_published`).
+use motcua_domain::Millis;
+use motcua_store::{conflict, Result};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+/// One version of a procedure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Version {
+    pub id: i64,
+    pub code: String,
+    pub version: i64,
+    /// `draft`, `published` or `retired`.
+    pub status: String,
+    pub name: String,
+    pub online_level: String,
+    pub assurance: i64,
+    /// The national record, JSON as received.
+    pub record: String,
+    pub created_by: String,
+    pub created_at: Millis,
+    pub published_at: Option<Millis>,
+}
+
+const COLS: &str = "id, code, version, status, name, online_level, assurance, record, created_by, created_at, published_at";
+
+fn version(r: &AnyRow) -> Result<Version> {
+    Ok(Version {
+        id: r.try_get("id")?,
+        code: r.try_get("code")?,
+        version: r.try_get("version")?,
+        status: r.try_get("status")?,
+        name: r.try_get("name")?,
+        online_level: r.try_get("online_level")?,
+        assurance: r.try_get("assurance")?,
+        record: r.try_get("record")?,
+        created_by: r.try_get("created_by")?,
+        created_at: r.try_get("created_at")?,
+        published_at: r.try_get("published_at")?,
+    })
+}
+
+/// A new version to store.
+pub struct NewVersion<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub online_level: &'a str,
+    pub assurance: i64,
+    pub record: &'a str,
+    /// The folded name with a space around every word.
+    pub name_text: &'a str,
+    /// The folded text search reads (name, code, description, fields,
+    /// agencies), a space around every word.
+    pub search_text: &'a str,
+    pub created_by: &'a str,
+    /// (facet, value) pairs: `field`, `agency`, `level`, `life_event`,
+    /// `applicant`, `online_level`.
+    pub facets: &'a [(&'static str, String)],
+}
+
+/// Stores `n` as the next version of its code, as a draft; its id and
+/// version number.
+pub async fn insert(c: &mut AnyConnection, n: &NewVersion<'_>, now: Millis) -> Result<(i64, i64)> {
+    let next: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) + 1 FROM procedures WHERE code = $1")
+            .bind(n.code)
+            .fetch_one(&mut *c)
+            .await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO procedures (code, version, status, name, online_level, assurance, record, name_text, search_text, created_by, created_at) \
+         VALUES ($1, $2, 'draft', $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+    )
+    .bind(n.code)
+    .bind(next)
+    .bind(n.name)
+    .bind(n.online_level)
+    .bind(n.assurance)
+    .bind(n.record)
+    .bind(n.name_text)
+    .bind(n.search_text)
+    .bind(n.created_by)
+    .bind(now)
+    .fetch_one(&mut *c)
+    .await
+    .map_err(conflict("procedure version"))?;
+    let mut seen = std::collections::BTreeSet::new();
+    for (facet, value) in n.facets {
+        if !seen.insert((*facet, value.as_str())) {
+            continue;
+        }
+        sqlx::query(
+            "INSERT INTO procedure_facets (procedure_id, facet, value) VALUES ($1, $2, $3)",
+        )
+        .bind(id)
+        .bind(*facet)
+        .bind(value)
+        .execute(&mut *c)
+        .await?;
+    }
+    Ok((id, next))
+}
+
+/// Publishes a draft: the version published before it is retired. False
+/// when `version` is not a draft of `code`.
+pub async fn publish(c: &mut AnyConnection, code: &str, version: i64, now: Millis) -> Result<bool> {
+    let draft: Option<String> =
+        sqlx::query_scalar("SELECT status FROM procedures WHERE code = $1 AND version = $2")
+            .bind(code)
+            .bind(version)
+            .fetch_optional(&mut *c)
+            .await?;
+    if draft.as_deref() != Some("draft") {
+        return Ok(false);
+    }
+    sqlx::query(
+        "UPDATE procedures SET status = 'retired' WHERE code = $1 AND status = 'published'",
+    )
+    .bind(code)
+    .execute(&mut *c)
+    .await?;
+    let n = sqlx::query(
+        "UPDATE procedures SET status = 'published', published_at = $1 WHERE code = $2 AND version = $3 AND status = 'draft'",
+    )
+    .bind(now)
+    .bind(code)
+    .bind(version)
+    .execute(&mut *c)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// The published version of `code`.
+pub async fn published(c: &mut AnyConnection, code: &str) -> Result<Option<Version>> {
+    let sql = format!("SELECT {COLS} FROM procedures WHERE code = $1 AND status = 'published'");
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(code)
+        .fetch_optional(&mut *c)
+        .await?;
+    r.as_ref().map(version).transpose()
+}
+
+/// One version of `code`, whatever its status.
+pub async fn get(c: &mut AnyConnection, code: &str, number: i64) -> Result<Option<Version>> {
+    let sql = format!("SELECT {COLS} FROM procedures WHERE code = $1 AND version = $2");
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(code)
+        .bind(number)
+        .fetch_optional(&mut *c)
+        .await?;
+    r.as_ref().map(version).transpose()
+}
+
+/// The newest version of `code`, whatever its status.
+pub async fn latest(c: &mut AnyConnection, code: &str) -> Result<Option<Version>> {
+    let sql =
+        format!("SELECT {COLS} FROM procedures WHERE code = $1 ORDER BY version DESC LIMIT 1");
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(code)
+        .fetch_optional(&mut *c)
+        .await?;
+    r.as_ref().map(version).transpose()
+}
+
+/// Every version of `code`, newest first.
+pub async fn versions(c: &mut AnyConnection, code: &str) -> Result<Vec<Version>> {
+    let sql = format!("SELECT {COLS} FROM procedures WHERE code = $1 ORDER BY version DESC");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(code)
+        .fetch_all(&mut *c)
+        .await?;
+    rows.iter().map(version).collect()
+}
+
+/// Every published version, by code (the export).
+pub async fn all_published(c: &mut AnyConnection) -> Result<Vec<Version>> {
+    let sql = format!("SELECT {COLS} FROM procedures WHERE status = 'published' ORDER BY code");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut *c)
+        .await?;
+    rows.iter().map(version).collect()
+}
+
+/// A search of the published procedures.
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    /// The folded words, each of which must occur.
+    pub words: Vec<String>,
+    /// (facet, value) filters, each of which must hold.
+    pub filters: Vec<(&'static str, String)>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// The `LIKE` pattern of a folded word: a word of 3 characters or more
+/// anywhere, a shorter one as a whole word (the texts have a space around
+/// every word). LIKE's own wildcards are taken out of the word.
+fn pattern(word: &str) -> Option<String> {
+    let w: String = word
+        .chars()
+        .filter(|c| !matches!(c, '%' | '_' | '\\'))
+        .collect();
+    if w.is_empty() {
+        None
+    } else if w.chars().count() < 3 {
+        Some(format!("% {w} %"))
+    } else {
+        Some(format!("%{w}%"))
+    }
+}
+
+/// A page of the published procedures matching `s`, best first: the name
+/// equal to the query, then the name starting with it, then every word in
+/// the name, then the words elsewhere (description, code, fields,
+/// agencies); ties by name. And the number of matches.
+pub async fn search(c: &mut AnyConnection, s: &Search) -> Result<(Vec<Version>, i64)> {
+    let mut binds: Vec<String> = Vec::new();
+    let mut bind = |v: String| {
+        binds.push(v);
+        format!("${}", binds.len())
+    };
+    let patterns: Vec<String> = s.words.iter().filter_map(|w| pattern(w)).collect();
+    let mut cond = vec!["p.status = 'published'".to_string()];
+    let mut in_name = Vec::new();
+    for p in &patterns {
+        let n = bind(p.clone());
+        cond.push(format!("p.search_text LIKE {n}"));
+        in_name.push(format!("p.name_text LIKE {n}"));
+    }
+    for (facet, value) in &s.filters {
+        let f = bind((*facet).to_string());
+        let v = bind(value.clone());
+        cond.push(format!(
+            "EXISTS (SELECT 1 FROM procedure_facets f WHERE f.procedure_id = p.id AND f.facet = {f} AND f.value = {v})"
+        ));
+    }
+    let score = if patterns.is_empty() {
+        "0".to_string()
+    } else {
+        let phrase: Vec<String> = s.words.clone();
+        let exact = bind(format!(" {} ", phrase.join(" ")));
+        let prefix = bind(format!(" {} %", phrase.join(" ")));
+        format!(
+            "(CASE WHEN p.name_text = {exact} THEN 8 WHEN p.name_text LIKE {prefix} THEN 4 ELSE 0 END \
+             + CASE WHEN {} THEN 2 ELSE 0 END)",
+            in_name.join(" AND ")
+        )
+    };
+    let cond = cond.join(" AND ");
+    let sql = format!(
+        "SELECT {cols}, {score} AS score FROM procedures p WHERE {cond} \
+         ORDER BY score DESC, p.name, p.code LIMIT {limit} OFFSET {offset}",
+        cols = COLS
+            .split(", ")
+            .map(|c| format!("p.{c}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        limit = s.limit.clamp(1, 100),
+        offset = s.offset.clamp(0, 100_000),
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for b in &binds {
+        q = q.bind(b.clone());
+    }
+    let rows = q.fetch_all(&mut *c).await?;
+    let items = rows.iter().map(version).collect::<Result<Vec<_>>>()?;
+    let count_sql = format!("SELECT COUNT(*) FROM procedures p WHERE {cond}");
+    let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql));
+    // The count uses the words' and filters' binds only (the score's two
+    // come last).
+    let used = binds.len() - if patterns.is_empty() { 0 } else { 2 };
+    for b in &binds[..used] {
+        q = q.bind(b.clone());
+    }
+    let total = q.fetch_one(&mut *c).await?;
+    Ok((items, total))
+}
+
+/// How many published procedures carry each value of `facet`.
+pub async fn facet_counts(c: &mut AnyConnection, facet: &str) -> Result<Vec<(String, i64)>> {
+    let rows = sqlx::query(
+        "SELECT f.value, COUNT(*) AS n FROM procedure_facets f JOIN procedures p ON p.id = f.procedure_id \
+         WHERE f.facet = $1 AND p.status = 'published' GROUP BY f.value ORDER BY f.value",
+    )
+    .bind(facet)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("value")?, r.try_get("n")?)))
+        .collect()
+}
+
+/// Records the name of a field (the newest record's name wins).
+pub async fn upsert_field(c: &mut AnyConnection, code: &str, name: &str) -> Result<()> {
+    let n = sqlx::query("UPDATE catalog_fields SET name = $1 WHERE code = $2")
+        .bind(name)
+        .bind(code)
+        .execute(&mut *c)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        sqlx::query("INSERT INTO catalog_fields (code, name) VALUES ($1, $2)")
+            .bind(code)
+            .bind(name)
+            .execute(&mut *c)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Every field: code and name, by code.
+pub async fn fields(c: &mut AnyConnection) -> Result<Vec<(String, String)>> {
+    let rows = sqlx::query("SELECT code, name FROM catalog_fields ORDER BY code")
+        .fetch_all(&mut *c)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("code")?, r.try_get("name")?)))
+        .collect()
+}

@@ -1,0 +1,532 @@
+//! The procedure catalog's public pages and open-data API (R-PS-1,
+//! R-PS-2): browse and search (any accents, any order of words, ranked),
+//! a procedure's page, agencies; `GET /api/v1/procedures`,
+//! `/api/v1/procedures/{code}` and `/api/v1/agencies` (JSON, no login).
+use super::{render, Chrome};
+use crate::ctx::Ctx;
+use crate::error::AppError;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use motcua_catalog::queries::{self, Entry, Filters, PER_PAGE};
+use motcua_catalog::record::{Procedure, Time};
+use motcua_catalog::store::agencies::Agency;
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/procedures", get(index))
+        .route("/procedures/{code}", get(procedure))
+        .route("/agencies", get(agencies))
+        .route("/agencies/{code}", get(agency))
+        .route("/api/v1/procedures", get(api_search))
+        .route("/api/v1/procedures/{code}", get(api_procedure))
+        .route("/api/v1/agencies", get(api_agencies))
+}
+
+/// The query of a catalog search, as typed; every filter optional.
+#[derive(Deserialize, Default)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    field: String,
+    #[serde(default)]
+    agency: String,
+    #[serde(default)]
+    level: String,
+    #[serde(default)]
+    life_event: String,
+    #[serde(default)]
+    applicant: String,
+    #[serde(default)]
+    online_level: String,
+    /// From 1.
+    page: Option<i64>,
+}
+
+impl SearchQuery {
+    fn filters(&self) -> Filters {
+        let some = |s: &String| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        Filters {
+            field: some(&self.field),
+            agency: some(&self.agency),
+            level: some(&self.level),
+            life_event: some(&self.life_event),
+            applicant: some(&self.applicant),
+            online_level: some(&self.online_level),
+        }
+    }
+
+    /// The query string without the page (for the pager's links).
+    fn base(&self) -> String {
+        let mut parts = Vec::new();
+        for (k, v) in [
+            ("q", &self.q),
+            ("field", &self.field),
+            ("agency", &self.agency),
+            ("level", &self.level),
+            ("life_event", &self.life_event),
+            ("applicant", &self.applicant),
+            ("online_level", &self.online_level),
+        ] {
+            if !v.is_empty() {
+                parts.push(format!("{k}={}", crate::ctx::urlencode(v)));
+            }
+        }
+        parts.join("&")
+    }
+}
+
+/// "5 ngày làm việc" / "5 working days".
+fn time_words(c: &Chrome, t: &Time) -> String {
+    let n = if t.amount.fract() == 0.0 {
+        format!("{}", t.amount as i64)
+    } else {
+        format!("{}", t.amount).replace('.', if c.lang() == "vi" { "," } else { "." })
+    };
+    format!("{n} {}", c.t(&format!("catalog.unit_{}", t.unit)))
+}
+
+/// "Miễn phí" or "50.000 đồng".
+fn fee_words(c: &Chrome, t: &Time) -> String {
+    let total: i64 = t.fees.iter().map(|f| f.amount).sum();
+    if total == 0 {
+        c.t("catalog.free").to_string()
+    } else {
+        format!(
+            "{} {}",
+            crate::plain::thousands(total, c.locale()),
+            c.t("catalog.dong")
+        )
+    }
+}
+
+/// One result of a search, as the list shows it.
+pub struct Hit {
+    pub code: String,
+    pub name: String,
+    pub fields: String,
+    pub levels: String,
+    pub online_key: String,
+    pub online: bool,
+    pub time: String,
+    pub fee: String,
+}
+
+fn hit(c: &Chrome, e: &Entry) -> Hit {
+    let p = &e.record;
+    let time = p
+        .online_time()
+        .or_else(|| p.channels.first().and_then(|ch| ch.times.first()));
+    Hit {
+        code: p.code.clone(),
+        name: p.name.clone(),
+        fields: p
+            .fields
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        levels: p
+            .levels
+            .iter()
+            .map(|l| c.t(&format!("catalog.level_{l}")))
+            .collect::<Vec<_>>()
+            .join(", "),
+        online_key: format!("catalog.online_{}", p.online_level),
+        online: p.online_level != "none",
+        time: time.map(|t| time_words(c, t)).unwrap_or_default(),
+        fee: time.map(|t| fee_words(c, t)).unwrap_or_default(),
+    }
+}
+
+/// A choice of a filter: value, label, how many procedures have it, chosen.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub count: i64,
+    pub chosen: bool,
+}
+
+#[derive(Template)]
+#[template(path = "catalog/index.html")]
+struct IndexPage {
+    c: Chrome,
+    q: String,
+    total: i64,
+    hits: Vec<Hit>,
+    fields: Vec<Choice>,
+    levels: Vec<Choice>,
+    online: Vec<Choice>,
+    life_events: Vec<Choice>,
+    pager: String,
+}
+
+async fn choices(
+    state: &AppState,
+    facet: &str,
+    chosen: &str,
+    label: impl Fn(&str) -> String,
+) -> Result<Vec<Choice>, motcua_kernel::ServiceError> {
+    Ok(queries::facet_counts(state, facet)
+        .await?
+        .into_iter()
+        .map(|(value, count)| Choice {
+            label: label(&value),
+            chosen: value == chosen,
+            value,
+            count,
+        })
+        .collect())
+}
+
+/// `/procedures`: browse and search the published procedures.
+pub async fn index(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<SearchQuery>,
+) -> Response {
+    let c = Chrome::new(&state, &ctx);
+    let page = q.page.unwrap_or(1).clamp(1, 500);
+    let (found, total) = tri!(queries::search(&state, &q.q, &q.filters(), page).await);
+    let hits = found.iter().map(|e| hit(&c, e)).collect();
+    // Field names come from the records; levels and online levels from
+    // the message catalog; life events from their table.
+    let names: std::collections::BTreeMap<String, String> = found
+        .iter()
+        .flat_map(|e| {
+            e.record
+                .fields
+                .iter()
+                .map(|f| (f.code.clone(), f.name.clone()))
+        })
+        .collect();
+    let all_fields = tri!(queries::field_names(&state).await);
+    let fields = tri!(
+        choices(&state, "field", &q.field, |v| all_fields
+            .get(v)
+            .or_else(|| names.get(v))
+            .cloned()
+            .unwrap_or_else(|| v.to_string()))
+        .await
+    );
+    let levels = tri!(
+        choices(&state, "level", &q.level, |v| c
+            .t(&format!("catalog.level_{v}"))
+            .to_string())
+        .await
+    );
+    let online = tri!(
+        choices(&state, "online_level", &q.online_level, |v| c
+            .t(&format!("catalog.online_{v}"))
+            .to_string())
+        .await
+    );
+    let events = tri!(queries::life_events(&state).await);
+    let en = c.lang() == "en";
+    let life_events = tri!(
+        choices(&state, "life_event", &q.life_event, |v| events
+            .iter()
+            .find(|e| e.code == v)
+            .map(|e| if en && !e.name_en.is_empty() {
+                e.name_en.clone()
+            } else {
+                e.name.clone()
+            })
+            .unwrap_or_else(|| v.to_string()))
+        .await
+    );
+    let base = q.base();
+    let link = |p: i64| {
+        if base.is_empty() {
+            format!("/procedures?page={p}")
+        } else {
+            format!("/procedures?{base}&page={p}")
+        }
+    };
+    let pages = (total + PER_PAGE - 1) / PER_PAGE;
+    let mut pager = String::new();
+    if pages > 1 {
+        pager.push_str(&format!(
+            "<nav class=\"pager\" aria-label=\"{}\"><ul>",
+            c.t("pager.label")
+        ));
+        if page > 1 {
+            pager.push_str(&format!(
+                "<li><a href=\"{}\" rel=\"prev\">{}</a></li>",
+                link(page - 1),
+                c.t("pager.prev")
+            ));
+        }
+        pager.push_str(&format!(
+            "<li>{}</li>",
+            c.t("catalog.page_of")
+                .replace("{n}", &page.to_string())
+                .replace("{m}", &pages.to_string())
+        ));
+        if page < pages {
+            pager.push_str(&format!(
+                "<li><a href=\"{}\" rel=\"next\">{}</a></li>",
+                link(page + 1),
+                c.t("pager.next")
+            ));
+        }
+        pager.push_str("</ul></nav>");
+    }
+    render(&IndexPage {
+        q: q.q.clone(),
+        total,
+        hits,
+        fields,
+        levels,
+        online,
+        life_events,
+        pager,
+        c,
+    })
+}
+
+pub struct ChannelView {
+    pub name_key: String,
+    pub time: String,
+    pub fee: String,
+    pub fee_notes: String,
+}
+
+#[derive(Template)]
+#[template(path = "catalog/procedure.html")]
+struct ProcedurePage {
+    c: Chrome,
+    p: Procedure,
+    version: i64,
+    levels: String,
+    applicants: String,
+    online_key: String,
+    online: bool,
+    channels: Vec<ChannelView>,
+    /// The agencies named, with whether each has a page here.
+    agencies: Vec<(String, String, bool)>,
+}
+
+/// `/procedures/{code}`: everything a person needs before starting.
+pub async fn procedure(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> Response {
+    let Some(e) = tri!(queries::procedure(&state, &code).await) else {
+        return AppError::NotFound.into_response();
+    };
+    let c = Chrome::new(&state, &ctx);
+    let p = e.record;
+    let channels = p
+        .channels
+        .iter()
+        .flat_map(|ch| {
+            ch.times.iter().map(|t| ChannelView {
+                name_key: format!("catalog.channel_{}", ch.channel),
+                time: time_words(&c, t),
+                fee: fee_words(&c, t),
+                fee_notes: t
+                    .fees
+                    .iter()
+                    .map(|f| f.description.as_str())
+                    .filter(|d| !d.is_empty())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            })
+        })
+        .collect();
+    let mut agencies = Vec::new();
+    for a in p.implementing.iter().chain(&p.competent) {
+        let known = tri!(queries::agency(&state, &a.code).await).is_some();
+        agencies.push((a.code.clone(), a.name.clone(), known));
+    }
+    render(&ProcedurePage {
+        version: e.version,
+        levels: p
+            .levels
+            .iter()
+            .map(|l| c.t(&format!("catalog.level_{l}")))
+            .collect::<Vec<_>>()
+            .join(", "),
+        applicants: p
+            .applicants
+            .iter()
+            .map(|a| c.t(&format!("catalog.applicant_{a}")))
+            .collect::<Vec<_>>()
+            .join(", "),
+        online_key: format!("catalog.online_{}", p.online_level),
+        online: p.online_level != "none",
+        channels,
+        agencies,
+        p,
+        c,
+    })
+}
+
+#[derive(Deserialize, Default)]
+pub struct AgencyQuery {
+    #[serde(default)]
+    q: String,
+    parent: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "catalog/agencies.html")]
+struct AgenciesPage {
+    c: Chrome,
+    q: String,
+    parent: Option<Agency>,
+    agencies: Vec<Agency>,
+}
+
+/// `/agencies`: the tree, a level at a time, or a search over it.
+pub async fn agencies(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<AgencyQuery>,
+) -> Response {
+    let parent = match q.parent.as_deref().filter(|p| !p.is_empty()) {
+        None => None,
+        Some(code) => match tri!(queries::agency(&state, code).await) {
+            Some(a) => Some(a),
+            None => return AppError::NotFound.into_response(),
+        },
+    };
+    let list =
+        tri!(queries::agencies(&state, parent.as_ref().map(|a| a.code.as_str()), &q.q).await);
+    render(&AgenciesPage {
+        c: Chrome::new(&state, &ctx),
+        q: q.q,
+        parent,
+        agencies: list,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "catalog/agency.html")]
+struct AgencyPage {
+    c: Chrome,
+    level_key: String,
+    a: Agency,
+    children: Vec<Agency>,
+    hits: Vec<Hit>,
+    total: i64,
+}
+
+/// `/agencies/{code}`: an agency, the agencies under it and the
+/// procedures it carries out.
+pub async fn agency(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Response {
+    let Some(a) = tri!(queries::agency(&state, &code).await) else {
+        return AppError::NotFound.into_response();
+    };
+    let c = Chrome::new(&state, &ctx);
+    let children = tri!(queries::agencies(&state, Some(&a.code), "").await);
+    let filters = Filters {
+        agency: Some(a.code.clone()),
+        ..Default::default()
+    };
+    let (found, total) = tri!(queries::search(&state, "", &filters, 1).await);
+    let hits = found.iter().map(|e| hit(&c, e)).collect();
+    render(&AgencyPage {
+        level_key: format!("catalog.level_{}", a.level),
+        a,
+        children,
+        hits,
+        total,
+        c,
+    })
+}
+
+// ------------------------------------------------------------------ API
+
+fn json_ok(v: serde_json::Value) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        v.to_string(),
+    )
+        .into_response()
+}
+
+fn not_found(state: &AppState, headers: &HeaderMap) -> Response {
+    let locale = if headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().starts_with("en"))
+    {
+        motcua_mail::Locale::En
+    } else {
+        motcua_mail::Locale::Vi
+    };
+    super::api::problem_document(
+        StatusCode::NOT_FOUND,
+        "not-found",
+        state.i18n.get(locale, "api.problem.not-found"),
+        json!({}),
+    )
+}
+
+/// `GET /api/v1/procedures`: a page of the published procedures matching
+/// `q` and the filters, best first.
+pub async fn api_search(State(state): State<AppState>, Query(q): Query<SearchQuery>) -> Response {
+    let page = q.page.unwrap_or(1).clamp(1, 500);
+    let (found, total) = match queries::search(&state, &q.q, &q.filters(), page).await {
+        Ok(r) => r,
+        Err(e) => return AppError::from(e).into_response(),
+    };
+    let items: Vec<serde_json::Value> = found
+        .iter()
+        .map(|e| {
+            let p = &e.record;
+            json!({
+                "code": p.code,
+                "name": p.name,
+                "version": e.version,
+                "levels": p.levels,
+                "fields": p.fields,
+                "online_level": p.online_level,
+                "assurance_level": p.assurance,
+                "url": format!("/api/v1/procedures/{}", p.code),
+            })
+        })
+        .collect();
+    json_ok(json!({ "total": total, "page": page, "per_page": PER_PAGE, "items": items }))
+}
+
+/// `GET /api/v1/procedures/{code}`: the published record in the national
+/// format, with its version.
+pub async fn api_procedure(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> Response {
+    match queries::procedure(&state, &code).await {
+        Ok(Some(e)) => json_ok(json!({
+            "version": e.version,
+            "published_at": e.published_at,
+            "record": e.record,
+        })),
+        Ok(None) => not_found(&state, &headers),
+        Err(e) => AppError::from(e).into_response(),
+    }
+}
+
+/// `GET /api/v1/agencies?parent=&q=`: agencies under `parent` (the top
+/// level without), or matching `q` anywhere in the tree.
+pub async fn api_agencies(State(state): State<AppState>, Query(q): Query<AgencyQuery>) -> Response {
+    let parent = q.parent.as_deref().filter(|p| !p.is_empty());
+    match queries::agencies(&state, parent, &q.q).await {
+        Ok(list) => json_ok(json!({ "items": list })),
+        Err(e) => AppError::from(e).into_response(),
+    }
+}
