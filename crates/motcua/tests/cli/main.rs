@@ -16,6 +16,7 @@ mod calendar;
 mod config;
 mod demo;
 mod e2e;
+mod e2e_catalog;
 mod e2e_identity;
 mod e2e_nsw;
 mod layout;

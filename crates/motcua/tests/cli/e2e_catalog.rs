@@ -1,0 +1,101 @@
+//! Issue #8, part 1: the procedure catalog from outside — the CLI's import
+//! (all or nothing, problems named), export round trip and seed, and a
+//! visitor in a real browser (Chromium) who finds a procedure typed
+//! without accents, reads it, and browses the agencies, every page checked
+//! by axe-core.
+use crate::e2e::axe_check;
+use crate::support::Sandbox;
+use crate::webdriver::Tools;
+
+#[test]
+fn catalog_import_export_and_seed_from_the_command_line() {
+    let sb = Sandbox::sqlite();
+    let seeded = sb.ok(&["admin", "catalog-seed"]);
+    assert!(seeded.stdout.contains("47 new versions"), "{seeded}");
+    let again = sb.ok(&["admin", "catalog-seed"]);
+    assert!(
+        again.stdout.contains("0 new versions, 47 unchanged"),
+        "{again}"
+    );
+    let export = sb.ok(&["admin", "catalog-export"]);
+    let file = sb.path().join("catalog.json");
+    std::fs::write(&file, &export.stdout).unwrap();
+    let back = sb.ok(&["admin", "catalog-import", file.to_str().unwrap()]);
+    assert!(
+        back.stdout.contains("0 new versions, 47 unchanged"),
+        "{back}"
+    );
+    assert_eq!(
+        sb.ok(&["admin", "catalog-export"]).stdout,
+        export.stdout,
+        "exactly"
+    );
+    // A bad record: exit code 1, every problem named, nothing stored.
+    let mut v: serde_json::Value = serde_json::from_str(&export.stdout).unwrap();
+    v[3]["CACHTHUCTHUCHIEN"][0]["KENH"] = serde_json::json!(9);
+    v[5]["TENTTHC"] = serde_json::json!("");
+    v[0]["TENTTHC"] = serde_json::json!("Tên đã đổi");
+    std::fs::write(&file, v.to_string()).unwrap();
+    let out = sb.run(&["admin", "catalog-import", file.to_str().unwrap()]);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(out.stderr.contains("nothing imported; 2 problems"), "{out}");
+    assert!(
+        out.stderr.contains("record 3") && out.stderr.contains("CACHTHUCTHUCHIEN[0].KENH"),
+        "{out}"
+    );
+    assert!(
+        out.stderr.contains("record 5") && out.stderr.contains("TENTTHC"),
+        "{out}"
+    );
+    assert_eq!(
+        sb.ok(&["admin", "catalog-export"]).stdout,
+        export.stdout,
+        "nothing changed"
+    );
+    std::fs::write(&file, "{ not json").unwrap();
+    let out = sb.run(&["admin", "catalog-import", file.to_str().unwrap()]);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(out.stderr.contains("not valid JSON"), "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_finds_a_procedure_without_accents_with_axe() {
+    let test = "browser_finds_a_procedure_without_accents_with_axe";
+    let Some(tools) = Tools::find(test) else {
+        return;
+    };
+    let sb = Sandbox::sqlite();
+    sb.ok(&["admin", "catalog-seed"]);
+    let server = sb.serve();
+    let b = crate::webdriver::Browser::start(&tools, &server.url).await;
+    b.goto("/lang/vi?next=/procedures").await;
+    b.wait_text("h1", "Thủ tục hành chính").await;
+    axe_check(&b, &tools.axe_js, "the procedure catalog").await;
+    b.fill("#q", "dang ky khai sinh").await;
+    b.click("form[role=search] button[type=submit]").await;
+    let first = b
+        .wait_text("#results li:first-child h2", "Đăng ký khai sinh")
+        .await;
+    assert_eq!(first.trim(), "Đăng ký khai sinh", "the exact name first");
+    axe_check(&b, &tools.axe_js, "the catalog's results").await;
+    b.click("#results li:first-child h2 a").await;
+    b.wait_text("h1", "Đăng ký khai sinh").await;
+    let body = b.body_text().await;
+    for part in [
+        "Thành phần hồ sơ",
+        "Thời hạn giải quyết",
+        "Căn cứ pháp lý",
+        "1.001193",
+    ] {
+        assert!(body.contains(part), "{part}:\n{body}");
+    }
+    axe_check(&b, &tools.axe_js, "a procedure's page").await;
+    b.goto("/agencies").await;
+    b.wait_text("h1", "Cơ quan").await;
+    axe_check(&b, &tools.axe_js, "the agencies").await;
+    b.goto("/agencies/H29").await;
+    b.wait_text("h1", "UBND Thành phố Hà Nội").await;
+    axe_check(&b, &tools.axe_js, "an agency's page").await;
+    drop(b);
+    drop(server);
+}
