@@ -31,6 +31,10 @@ pub enum ImportOutcome {
     Refused(Vec<RecordProblem>),
 }
 
+/// An import that makes this many versions refreshes the planner's
+/// statistics.
+const ANALYZE_AFTER: usize = 500;
+
 /// The most records one import takes.
 pub const IMPORT_MAX: usize = 20_000;
 
@@ -249,6 +253,10 @@ pub async fn import(
     )
     .await?;
     tx.commit().await?;
+    if created >= ANALYZE_AFTER {
+        let mut c = core.store.conn().await?;
+        procedures::analyze(&mut c).await?;
+    }
     Ok(ImportOutcome::Imported { created, unchanged })
 }
 

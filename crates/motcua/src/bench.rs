@@ -46,6 +46,11 @@ pub struct Args {
     /// sweep's read, and password and certificate logins over HTTP.
     #[arg(long)]
     pub(crate) scale: Option<u64>,
+    /// Catalog mode (issue #8): load this many procedures (the demo
+    /// catalog and variants of it; or reuse a database an earlier run
+    /// loaded), then time the catalog search's shapes (p50, p99).
+    #[arg(long)]
+    pub(crate) catalog: Option<u64>,
     /// Runs of each search shape in scale mode (the median is reported,
     /// and the 6th run on its own: PostgreSQL's plan cache switches after
     /// five).

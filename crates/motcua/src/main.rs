@@ -2,6 +2,7 @@
 
 mod audit_cmd;
 mod bench;
+mod bench_catalog;
 mod bench_scale;
 mod calendar_cmd;
 mod config;
@@ -933,9 +934,10 @@ fn main() {
             (Command::Demo { .. }, Some(listener)) => demo(&cfg, listener).await.map(|_| 0),
             (Command::Admin { command }, _) => admin(&cfg, command).await,
             (Command::Calendar { command }, _) => calendar_cmd::run(&cfg, command).await,
-            (Command::Bench(args), _) => match args.scale {
-                Some(n) => bench_scale::run(&cfg, &args, n).await.map(|_| 0),
-                None => bench::run(&cfg, args).await.map(|_| 0),
+            (Command::Bench(args), _) => match (args.scale, args.catalog) {
+                (Some(n), _) => bench_scale::run(&cfg, &args, n).await.map(|_| 0),
+                (None, Some(n)) => bench_catalog::run(&cfg, &args, n).await.map(|_| 0),
+                (None, None) => bench::run(&cfg, args).await.map(|_| 0),
             },
             (Command::Serve { .. } | Command::Demo { .. } | Command::Config { .. }, _) => Ok(0),
         }

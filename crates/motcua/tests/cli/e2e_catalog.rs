@@ -99,3 +99,22 @@ async fn browser_finds_a_procedure_without_accents_with_axe() {
     drop(b);
     drop(server);
 }
+
+/// `motcua bench --catalog N --json` loads N procedures (the demo's and
+/// variants) and reports every search shape with stable keys; the accent-
+/// free query finds the real procedure first.
+#[test]
+fn bench_catalog_mode_reports_json() {
+    let sb = Sandbox::sqlite();
+    let out = sb.ok(&["bench", "--catalog", "300", "--runs", "3", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON on stdout");
+    assert_eq!(v["procedures"], 300, "{out}");
+    let shapes = v["search"].as_array().expect("shapes");
+    assert_eq!(shapes.len(), 7, "{out}");
+    for s in shapes {
+        assert!(s["p50_ms"].as_f64().is_some_and(|x| x > 0.0), "{s}");
+        assert!(s["p99_ms"].as_f64() >= s["p50_ms"].as_f64(), "{s}");
+    }
+    assert_eq!(shapes[0]["first"], "Đăng ký khai sinh", "{out}");
+    assert_eq!(shapes[3]["matches"], 0, "no match: {out}");
+}

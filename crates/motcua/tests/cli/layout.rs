@@ -529,6 +529,7 @@ fn table_owners() -> BTreeMap<&'static str, &'static str> {
                 "catalog_life_events",
                 "procedure_facets",
                 "procedures",
+                "procedures_search",
             ],
         ),
         (

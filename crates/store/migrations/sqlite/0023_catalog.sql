@@ -45,12 +45,14 @@ CREATE TABLE procedures (
     name TEXT NOT NULL,
     online_level TEXT NOT NULL,
     assurance INTEGER NOT NULL,
-    record TEXT NOT NULL,
     name_text TEXT NOT NULL,
     search_text TEXT NOT NULL,
     created_by TEXT NOT NULL,
     created_at INTEGER NOT NULL,
     published_at INTEGER,
+    -- Last: SQLite reads a row's columns in order, and a search reads
+    -- the texts above, never the (large) record.
+    record TEXT NOT NULL,
     UNIQUE (code, version)
 );
 CREATE UNIQUE INDEX procedures_published ON procedures (code) WHERE status = 'published';
@@ -65,3 +67,19 @@ CREATE TABLE procedure_facets (
     PRIMARY KEY (procedure_id, facet, value)
 );
 CREATE INDEX procedure_facets_value ON procedure_facets (facet, value, procedure_id);
+
+-- The words of a search through a trigram index over the folded text
+-- (as for accounts and registrations): FTS5, kept in step by triggers.
+CREATE VIRTUAL TABLE procedures_search USING fts5(
+    search_text, content='procedures', content_rowid='id', tokenize='trigram', detail='none'
+);
+CREATE TRIGGER procedures_search_insert AFTER INSERT ON procedures BEGIN
+    INSERT INTO procedures_search (rowid, search_text) VALUES (new.id, new.search_text);
+END;
+CREATE TRIGGER procedures_search_delete AFTER DELETE ON procedures BEGIN
+    INSERT INTO procedures_search (procedures_search, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+END;
+CREATE TRIGGER procedures_search_update AFTER UPDATE OF search_text ON procedures BEGIN
+    INSERT INTO procedures_search (procedures_search, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+    INSERT INTO procedures_search (rowid, search_text) VALUES (new.id, new.search_text);
+END;
