@@ -142,6 +142,11 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
         "Cơ quan cấp trên không có trong danh mục.",
         "The parent agency is not in the list.",
     ),
+    (
+        "catalog.error_code_changed",
+        "Không được đổi mã thủ tục khi sửa; hãy nhập thủ tục mới qua chức năng nhập.",
+        "The procedure code cannot change in an edit; import a new procedure instead.",
+    ),
 ];
 
 /// The catalog pages' words (key, Vietnamese, English).
@@ -217,6 +222,35 @@ pub const PAGE_MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("catalog.email", "Thư điện tử", "Email"),
     ("catalog.hours", "Giờ làm việc", "Opening hours"),
     ("catalog.agency_none", "Không có cơ quan nào.", "No agency."),
+    ("catalog.console_title", "Danh mục thủ tục hành chính", "Procedure catalog"),
+    ("catalog.console_lead", "Nhập, sửa và công bố thủ tục theo định dạng trao đổi của Cơ sở dữ liệu quốc gia về thủ tục hành chính. Mỗi lần sửa tạo một phiên bản nháp; chỉ phiên bản đã công bố hiển thị cho người dân.", "Import, edit and publish procedures in the exchange format of the national procedure database. Each edit makes a draft version; only the published version is shown to the public."),
+    ("catalog.import", "Nhập thủ tục", "Import procedures"),
+    ("catalog.import_label", "Nội dung tệp JSON (một mảng thủ tục)", "JSON file contents (an array of procedures)"),
+    ("catalog.import_draft", "Lưu thành bản nháp, chưa công bố", "Save as drafts, do not publish"),
+    ("catalog.imported", "Đã nhập: {created} phiên bản mới, {unchanged} không thay đổi.", "Imported: {created} new versions, {unchanged} unchanged."),
+    ("catalog.refused", "Chưa nhập thủ tục nào. Vui lòng sửa các lỗi sau:", "Nothing was imported. Please correct the following:"),
+    ("catalog.record_n", "Thủ tục thứ {n}", "Record {n}"),
+    ("catalog.export", "Tải toàn bộ danh mục đã công bố (JSON)", "Download every published procedure (JSON)"),
+    ("catalog.drafts", "Bản nháp chờ công bố", "Drafts awaiting publication"),
+    ("catalog.drafts_none", "Không có bản nháp nào.", "No drafts."),
+    ("catalog.open_code", "Mở thủ tục theo mã", "Open a procedure by code"),
+    ("catalog.versions", "Các phiên bản", "Versions"),
+    ("catalog.open", "Mở", "Open"),
+    ("catalog.status", "Trạng thái", "Status"),
+    ("catalog.status_draft", "Nháp", "Draft"),
+    ("catalog.status_published", "Đang công bố", "Published"),
+    ("catalog.status_retired", "Đã thay thế", "Replaced"),
+    ("catalog.created", "Tạo lúc", "Created"),
+    ("catalog.created_by", "Người tạo", "By"),
+    ("catalog.published_at", "Công bố lúc", "Published"),
+    ("catalog.preview", "Xem trước", "Preview"),
+    ("catalog.publish", "Công bố phiên bản này", "Publish this version"),
+    ("catalog.published", "Đã công bố phiên bản {n}.", "Version {n} is published."),
+    ("catalog.saved", "Đã lưu bản nháp phiên bản {n}.", "Draft version {n} saved."),
+    ("catalog.edit", "Sửa (tạo bản nháp mới)", "Edit (makes a new draft)"),
+    ("catalog.edit_label", "Nội dung thủ tục (JSON)", "The procedure (JSON)"),
+    ("catalog.save_draft", "Lưu bản nháp", "Save draft"),
+    ("catalog.preview_banner", "Xem trước phiên bản {n} ({status}) — người dân chỉ thấy phiên bản đang công bố.", "Preview of version {n} ({status}): the public sees only the published version."),
 ];
 
 /// The message tables of this context.

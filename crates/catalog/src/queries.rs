@@ -176,3 +176,45 @@ pub async fn field_names(core: &Core) -> Result<std::collections::BTreeMap<Strin
     let mut c = core.store.conn().await?;
     Ok(procedures::fields(&mut c).await?.into_iter().collect())
 }
+
+/// The drafts awaiting publication, newest first (operators).
+pub async fn drafts(core: &Core) -> Result<Vec<(String, motcua_domain::Millis, Entry)>> {
+    let mut c = core.store.conn().await?;
+    procedures::drafts(&mut c, 200)
+        .await?
+        .into_iter()
+        .map(|v| Ok((v.created_by.clone(), v.created_at, entry(v)?)))
+        .collect()
+}
+
+/// Every version of `code` with who made it and when, newest first
+/// (operators).
+pub async fn history(core: &Core, code: &str) -> Result<Vec<VersionInfo>> {
+    if !plausible(code) {
+        return Ok(Vec::new());
+    }
+    let mut c = core.store.conn().await?;
+    Ok(procedures::versions(&mut c, code)
+        .await?
+        .into_iter()
+        .map(|v| VersionInfo {
+            version: v.version,
+            status: v.status,
+            created_by: v.created_by,
+            created_at: v.created_at,
+            published_at: v.published_at,
+            record: v.record,
+        })
+        .collect())
+}
+
+/// One version as the console lists it; `record` the JSON as stored.
+#[derive(Debug, Clone)]
+pub struct VersionInfo {
+    pub version: i64,
+    pub status: String,
+    pub created_by: String,
+    pub created_at: motcua_domain::Millis,
+    pub published_at: Option<motcua_domain::Millis>,
+    pub record: String,
+}

@@ -280,6 +280,7 @@ pub async fn export(core: &Core) -> Result<String> {
 pub async fn save_draft(
     core: &Core,
     origin: &Origin,
+    code: &str,
     json: &str,
 ) -> Result<std::result::Result<i64, Vec<RecordProblem>>> {
     let mut records = match parse(json) {
@@ -290,6 +291,15 @@ pub async fn save_draft(
         return Err(ServiceError::invalid("catalog.error_one_record"));
     }
     let (p, text) = records.remove(0);
+    if p.code != code {
+        return Ok(Err(vec![RecordProblem {
+            index: 0,
+            code: p.code,
+            path: "MaTTHC".into(),
+            key: "catalog.error_code_changed",
+            detail: String::new(),
+        }]));
+    }
     let now = core.now();
     let mut tx = core.store.begin().await?;
     let (version, new) = store_version(&mut tx, &p, &text, &origin.audit.actor, now).await?;

@@ -270,6 +270,8 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("console.throttle_clear", "Gỡ khóa", "Lift the lock"),
     ("console.throttle_no_account", "(không có tài khoản)", "(no such account)"),
     ("flash.logged_out", "Bạn đã đăng xuất.", "You have logged out."),
+    ("flash.catalog_saved", "Đã lưu bản nháp mới. Xem trước rồi công bố khi sẵn sàng.", "A new draft is saved. Preview it, then publish it when ready."),
+    ("flash.catalog_published", "Đã công bố. Người dân thấy phiên bản này từ bây giờ.", "Published. The public sees this version from now on."),
     ("flash.logged_out_all", "Bạn đã đăng xuất khỏi mọi thiết bị.", "You have logged out everywhere."),
     ("flash.password_changed", "Đã đổi mật khẩu. Các phiên đăng nhập khác đã kết thúc.", "Password changed. Other sessions have ended."),
     ("flash.password_reset", "Đã đặt lại mật khẩu. Vui lòng đăng nhập bằng mật khẩu mới.", "Your password has been reset. Please log in with the new password."),

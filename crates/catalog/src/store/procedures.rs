@@ -373,3 +373,16 @@ pub async fn fields(c: &mut AnyConnection) -> Result<Vec<(String, String)>> {
         .map(|r| Ok((r.try_get("code")?, r.try_get("name")?)))
         .collect()
 }
+
+/// The drafts, newest first (the console's list of what awaits
+/// publication).
+pub async fn drafts(c: &mut AnyConnection, limit: i64) -> Result<Vec<Version>> {
+    let sql = format!(
+        "SELECT {COLS} FROM procedures WHERE status = 'draft' ORDER BY id DESC LIMIT {}",
+        limit.clamp(1, 1000)
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut *c)
+        .await?;
+    rows.iter().map(version).collect()
+}

@@ -270,7 +270,7 @@ async fn export_then_import_round_trips_and_versions_are_kept() {
         // unpublished until published, and the old version stays readable.
         let mut changed = sample()[0].clone();
         changed["CACHTHUCTHUCHIEN"][1]["THOIGIAN"][0]["THOIGIANGIAIQUYET"] = json!(0.5);
-        let v = service::save_draft(&core, &Origin::cli(), &changed.to_string())
+        let v = service::save_draft(&core, &Origin::cli(), "1.001193", &changed.to_string())
             .await
             .unwrap()
             .unwrap();

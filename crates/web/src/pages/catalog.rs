@@ -2,7 +2,8 @@
 //! R-PS-2): browse and search (any accents, any order of words, ranked),
 //! a procedure's page, agencies; `GET /api/v1/procedures`,
 //! `/api/v1/procedures/{code}` and `/api/v1/agencies` (JSON, no login).
-use super::{render, Chrome};
+use super::auth::origin;
+use super::{render, Chrome, Operator};
 use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::AppState;
@@ -10,8 +11,8 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
+use axum::routing::{get, post};
+use axum::{Form, Router};
 use motcua_catalog::queries::{self, Entry, Filters, PER_PAGE};
 use motcua_catalog::record::{Procedure, Time};
 use motcua_catalog::store::agencies::Agency;
@@ -27,6 +28,17 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/procedures", get(api_search))
         .route("/api/v1/procedures/{code}", get(api_procedure))
         .route("/api/v1/agencies", get(api_agencies))
+        .route("/console/catalog", get(console_index))
+        .route("/console/catalog/import", post(console_import))
+        .route("/console/catalog/export", get(console_export))
+        .route("/console/catalog/go", get(console_go))
+        .route("/console/catalog/{code}", get(console_procedure))
+        .route("/console/catalog/{code}/draft", post(console_draft))
+        .route("/console/catalog/{code}/{version}", get(console_preview))
+        .route(
+            "/console/catalog/{code}/{version}/publish",
+            post(console_publish),
+        )
 }
 
 /// The query of a catalog search, as typed; every filter optional.
@@ -303,6 +315,8 @@ pub struct ChannelView {
 #[template(path = "catalog/procedure.html")]
 struct ProcedurePage {
     c: Chrome,
+    /// Operators' preview of a version: the banner saying which.
+    preview: Option<String>,
     p: Procedure,
     version: i64,
     levels: String,
@@ -323,7 +337,16 @@ pub async fn procedure(
     let Some(e) = tri!(queries::procedure(&state, &code).await) else {
         return AppError::NotFound.into_response();
     };
-    let c = Chrome::new(&state, &ctx);
+    procedure_page(&state, Chrome::new(&state, &ctx), e, None).await
+}
+
+/// A version's page: the public one, or an operator's preview.
+async fn procedure_page(
+    state: &AppState,
+    c: Chrome,
+    e: Entry,
+    preview: Option<String>,
+) -> Response {
     let p = e.record;
     let channels = p
         .channels
@@ -345,10 +368,11 @@ pub async fn procedure(
         .collect();
     let mut agencies = Vec::new();
     for a in p.implementing.iter().chain(&p.competent) {
-        let known = tri!(queries::agency(&state, &a.code).await).is_some();
+        let known = tri!(queries::agency(state, &a.code).await).is_some();
         agencies.push((a.code.clone(), a.name.clone(), known));
     }
     render(&ProcedurePage {
+        preview,
         version: e.version,
         levels: p
             .levels
@@ -529,4 +553,321 @@ pub async fn api_agencies(State(state): State<AppState>, Query(q): Query<AgencyQ
         Ok(list) => json_ok(json!({ "items": list })),
         Err(e) => AppError::from(e).into_response(),
     }
+}
+
+// -------------------------------------------------------------- console
+
+#[derive(Template)]
+#[template(path = "catalog/console.html")]
+struct ConsolePage {
+    c: Chrome,
+    /// (code, name, version, made by, made at)
+    drafts: Vec<(String, String, i64, String, String)>,
+    import_text: String,
+    notice: Option<String>,
+    problems: Vec<String>,
+}
+
+async fn console_page(
+    state: &AppState,
+    ctx: &Ctx,
+    import_text: String,
+    notice: Option<String>,
+    problems: Vec<String>,
+) -> Response {
+    let c = Chrome::new(state, ctx);
+    let drafts = tri!(queries::drafts(state).await)
+        .into_iter()
+        .map(|(by, at, e)| {
+            (
+                e.record.code,
+                e.record.name,
+                e.version,
+                by,
+                motcua_domain::clock::format_vn(at),
+            )
+        })
+        .collect();
+    render(&ConsolePage {
+        c,
+        drafts,
+        import_text,
+        notice,
+        problems,
+    })
+}
+
+/// `/console/catalog`: drafts awaiting publication, import, export.
+pub async fn console_index(State(state): State<AppState>, Operator(ctx): Operator) -> Response {
+    console_page(&state, &ctx, String::new(), None, Vec::new()).await
+}
+
+/// Each problem of an import in the operator's language: which record,
+/// which field, what is wrong.
+fn problem_lines(c: &Chrome, problems: &[motcua_catalog::service::RecordProblem]) -> Vec<String> {
+    problems
+        .iter()
+        .map(|p| {
+            let mut line = c
+                .t("catalog.record_n")
+                .replace("{n}", &(p.index + 1).to_string());
+            if !p.code.is_empty() {
+                line.push_str(&format!(" ({})", p.code));
+            }
+            if !p.path.is_empty() {
+                line.push_str(&format!(", {}", p.path));
+            }
+            line.push_str(&format!(": {}", c.t(p.key)));
+            if !p.detail.is_empty() {
+                line.push_str(&format!(" [{}]", p.detail));
+            }
+            line
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+pub struct ImportForm {
+    #[serde(default)]
+    file_text: String,
+    #[serde(default)]
+    draft: String,
+}
+
+pub async fn console_import(
+    State(state): State<AppState>,
+    Operator(ctx): Operator,
+    Form(f): Form<ImportForm>,
+) -> Response {
+    use motcua_catalog::service::ImportOutcome;
+    let c = Chrome::new(&state, &ctx);
+    let publish = f.draft.is_empty();
+    let r = motcua_catalog::service::import(&state, &origin(&ctx), &f.file_text, publish).await;
+    match tri!(r) {
+        ImportOutcome::Imported { created, unchanged } => {
+            let notice = c
+                .t("catalog.imported")
+                .replace("{created}", &created.to_string())
+                .replace("{unchanged}", &unchanged.to_string());
+            console_page(&state, &ctx, String::new(), Some(notice), Vec::new()).await
+        }
+        ImportOutcome::Refused(problems) => {
+            let lines = problem_lines(&c, &problems);
+            let mut r = console_page(&state, &ctx, f.file_text, None, lines).await;
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            r
+        }
+    }
+}
+
+pub async fn console_export(State(state): State<AppState>, _: Operator) -> Response {
+    let text = tri!(motcua_catalog::service::export(&state).await);
+    (
+        [
+            (header::CONTENT_TYPE, "application/json; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"motcua-catalog.json\"",
+            ),
+        ],
+        text,
+    )
+        .into_response()
+}
+
+pub struct VersionRow {
+    pub version: i64,
+    pub status_key: String,
+    pub draft: bool,
+    pub created: String,
+    pub created_by: String,
+    pub published: String,
+}
+
+#[derive(Template)]
+#[template(path = "catalog/console_procedure.html")]
+struct ConsoleProcedurePage {
+    c: Chrome,
+    code: String,
+    name: String,
+    versions: Vec<VersionRow>,
+    edit_text: String,
+    problems: Vec<String>,
+}
+
+async fn console_procedure_page(
+    state: &AppState,
+    ctx: &Ctx,
+    code: &str,
+    flash: Option<&str>,
+    edit_text: Option<String>,
+    problems: Vec<String>,
+) -> Response {
+    let history = tri!(queries::history(state, code).await);
+    let Some(latest) = history.first() else {
+        return AppError::NotFound.into_response();
+    };
+    let value = serde_json::from_str::<serde_json::Value>(&latest.record).ok();
+    let pretty = value
+        .as_ref()
+        .and_then(|v| serde_json::to_string_pretty(v).ok())
+        .unwrap_or_else(|| latest.record.clone());
+    let name = value
+        .as_ref()
+        .and_then(|v| v["TENTTHC"].as_str().map(str::to_string))
+        .unwrap_or_default();
+    let versions = history
+        .iter()
+        .map(|v| VersionRow {
+            version: v.version,
+            status_key: format!("catalog.status_{}", v.status),
+            draft: v.status == "draft",
+            created: motcua_domain::clock::format_vn(v.created_at),
+            created_by: v.created_by.clone(),
+            published: v
+                .published_at
+                .map(motcua_domain::clock::format_vn)
+                .unwrap_or_default(),
+        })
+        .collect();
+    render(&ConsoleProcedurePage {
+        c: Chrome::new(state, ctx).with_flash(flash),
+        code: code.to_string(),
+        name,
+        versions,
+        edit_text: edit_text.unwrap_or(pretty),
+        problems,
+    })
+}
+
+#[derive(Deserialize, Default)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+/// `/console/catalog/{code}`: the versions of a procedure, the editor.
+pub async fn console_procedure(
+    State(state): State<AppState>,
+    Operator(ctx): Operator,
+    Path(code): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> Response {
+    console_procedure_page(&state, &ctx, &code, q.done.as_deref(), None, Vec::new()).await
+}
+
+#[derive(Deserialize)]
+pub struct DraftForm {
+    #[serde(default)]
+    record: String,
+}
+
+/// The editor's page again with `lines` as its errors and `status`.
+async fn refused(
+    state: &AppState,
+    ctx: &Ctx,
+    code: &str,
+    record: Option<String>,
+    lines: Vec<String>,
+    status: StatusCode,
+) -> Response {
+    let mut r = console_procedure_page(state, ctx, code, None, record, lines).await;
+    *r.status_mut() = status;
+    r
+}
+
+pub async fn console_draft(
+    State(state): State<AppState>,
+    Operator(ctx): Operator,
+    Path(code): Path<String>,
+    Form(f): Form<DraftForm>,
+) -> Response {
+    if tri!(queries::history(&state, &code).await).is_empty() {
+        return AppError::NotFound.into_response();
+    }
+    let c = Chrome::new(&state, &ctx);
+    match motcua_catalog::service::save_draft(&state, &origin(&ctx), &code, &f.record).await {
+        Ok(Ok(_)) => axum::response::Redirect::to(&format!(
+            "/console/catalog/{}?done=catalog_saved",
+            crate::ctx::urlencode(&code)
+        ))
+        .into_response(),
+        Ok(Err(problems)) => {
+            let lines = problem_lines(&c, &problems);
+            refused(
+                &state,
+                &ctx,
+                &code,
+                Some(f.record),
+                lines,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(motcua_kernel::ServiceError::Invalid { key, .. }) => {
+            let lines = vec![c.t(key).to_string()];
+            refused(
+                &state,
+                &ctx,
+                &code,
+                Some(f.record),
+                lines,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => AppError::from(e).into_response(),
+    }
+}
+
+/// `/console/catalog/{code}/{version}`: a version as the public would see
+/// it, drafts included (operators only).
+pub async fn console_preview(
+    State(state): State<AppState>,
+    Operator(ctx): Operator,
+    Path((code, version)): Path<(String, i64)>,
+) -> Response {
+    let Some(e) = tri!(queries::version(&state, &code, version).await) else {
+        return AppError::NotFound.into_response();
+    };
+    let c = Chrome::new(&state, &ctx);
+    let banner = c
+        .t("catalog.preview_banner")
+        .replace("{n}", &e.version.to_string())
+        .replace("{status}", c.t(&format!("catalog.status_{}", e.status)));
+    procedure_page(&state, c, e, Some(banner)).await
+}
+
+pub async fn console_publish(
+    State(state): State<AppState>,
+    Operator(ctx): Operator,
+    Path((code, version)): Path<(String, i64)>,
+) -> Response {
+    match motcua_catalog::service::publish(&state, &origin(&ctx), &code, version).await {
+        Ok(()) => axum::response::Redirect::to(&format!(
+            "/console/catalog/{}?done=catalog_published",
+            crate::ctx::urlencode(&code)
+        ))
+        .into_response(),
+        Err(motcua_kernel::ServiceError::Conflict(key)) => {
+            let c = Chrome::new(&state, &ctx);
+            let lines = vec![c.t(key).to_string()];
+            refused(&state, &ctx, &code, None, lines, StatusCode::CONFLICT).await
+        }
+        Err(e) => AppError::from(e).into_response(),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct GoQuery {
+    #[serde(default)]
+    code: String,
+}
+
+/// The "open by code" form: to the procedure's console page.
+pub async fn console_go(_: Operator, Query(q): Query<GoQuery>) -> Response {
+    axum::response::Redirect::to(&format!(
+        "/console/catalog/{}",
+        crate::ctx::urlencode(q.code.trim())
+    ))
+    .into_response()
 }

@@ -263,3 +263,190 @@ async fn the_open_data_api_serves_procedures_and_agencies() {
     })
     .await;
 }
+
+/// The operator's catalog console: import (problems named, nothing
+/// stored), a draft visible only in the preview, publication, an edit that
+/// makes a new version; every step audited; other roles get 403.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operators_import_preview_edit_and_publish() {
+    each_backend(|db| async move {
+        let app = spawn_app(db).await;
+        let n = app.name();
+        let list: Vec<motcua_catalog::store::agencies::Agency> =
+            serde_json::from_str(motcua_catalog::seed::AGENCIES).expect("agencies");
+        motcua_catalog::service::import_agencies(app.state(), &Origin::cli(), &list)
+            .await
+            .expect("agencies");
+        let all: Value = serde_json::from_str(motcua_catalog::seed::PROCEDURES).expect("seed");
+        let mut record = all[0].clone();
+        let code = record["MaTTHC"].as_str().expect("code").to_string();
+        let op = app.operator_browser().await;
+        assert_eq!(
+            op.get("/console/catalog").await.status,
+            StatusCode::OK,
+            "{n}"
+        );
+
+        // A bad file: 422, the problem named, nothing stored.
+        let mut bad = record.clone();
+        bad["CACHTHUCTHUCHIEN"][0]["KENH"] = serde_json::json!(7);
+        let text = Value::Array(vec![bad]).to_string();
+        let r = op
+            .submit(
+                "/console/catalog",
+                "/console/catalog/import",
+                &[("file_text", &text)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}");
+        assert!(
+            r.text.contains("Thủ tục thứ 1") && r.text.contains("CACHTHUCTHUCHIEN[0].KENH"),
+            "{n}"
+        );
+        assert!(
+            r.text.contains("Kênh phải là 1"),
+            "{n}: the message in Vietnamese"
+        );
+        assert_eq!(
+            op.get(&format!("/console/catalog/{code}")).await.status,
+            StatusCode::NOT_FOUND,
+            "{n}"
+        );
+
+        // As a draft: listed, previewed, not public.
+        let text = Value::Array(vec![record.clone()]).to_string();
+        let r = op
+            .submit(
+                "/console/catalog",
+                "/console/catalog/import",
+                &[("file_text", &text), ("draft", "1")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{n}");
+        assert!(r.text.contains("1 phiên bản mới"), "{n}");
+        assert!(
+            r.text.contains(&format!("/console/catalog/{code}/1")),
+            "{n}: in the drafts"
+        );
+        let anon = app.browser();
+        assert_eq!(
+            anon.get(&format!("/procedures/{code}")).await.status,
+            StatusCode::NOT_FOUND,
+            "{n}: a draft is not public"
+        );
+        let pv = op.get(&format!("/console/catalog/{code}/1")).await;
+        assert_eq!(pv.status, StatusCode::OK, "{n}");
+        assert!(pv.text.contains("id=\"preview\""), "{n}");
+
+        // Published: public now.
+        let page = format!("/console/catalog/{code}");
+        let r = op.submit(&page, &format!("{page}/1/publish"), &[]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}");
+        assert_eq!(
+            anon.get(&format!("/procedures/{code}")).await.status,
+            StatusCode::OK,
+            "{n}"
+        );
+        let r = op.submit(&page, &format!("{page}/1/publish"), &[]).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{n}: published twice");
+
+        // An edit: a new draft; the public keeps version 1 until it is
+        // published; a changed code or a bad field is refused with its path.
+        record["TENTTHC"] = Value::from("Đăng ký khai sinh (đã sửa)");
+        let r = op
+            .submit(
+                &page,
+                &format!("{page}/draft"),
+                &[("record", &record.to_string())],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}");
+        assert!(
+            !anon
+                .get(&format!("/procedures/{code}"))
+                .await
+                .text
+                .contains("(đã sửa)"),
+            "{n}"
+        );
+        let mut other = record.clone();
+        other["MaTTHC"] = Value::from("1.999999");
+        let r = op
+            .submit(
+                &page,
+                &format!("{page}/draft"),
+                &[("record", &other.to_string())],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}");
+        assert!(r.text.contains("Không được đổi mã thủ tục"), "{n}");
+        let mut wrong = record.clone();
+        wrong["MUCDODANGNHAP"] = Value::from(9);
+        let r = op
+            .submit(
+                &page,
+                &format!("{page}/draft"),
+                &[("record", &wrong.to_string())],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}");
+        assert!(r.text.contains("MUCDODANGNHAP"), "{n}");
+        for junk in ["", "{", "[1]", "[{}, {}]"] {
+            let r = op
+                .submit(&page, &format!("{page}/draft"), &[("record", junk)])
+                .await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}: {junk:?}");
+        }
+        let r = op.submit(&page, &format!("{page}/2/publish"), &[]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}");
+        assert!(
+            anon.get(&format!("/procedures/{code}"))
+                .await
+                .text
+                .contains("(đã sửa)"),
+            "{n}"
+        );
+        let actions: Vec<String> = app
+            .audit_actions("catalog")
+            .await
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        assert!(
+            actions.contains(&"catalog.import".to_string()),
+            "{n}: {actions:?}"
+        );
+        let by_code: Vec<String> = app
+            .audit_actions(&format!("procedure:{code}"))
+            .await
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        assert_eq!(
+            by_code.iter().filter(|a| *a == "catalog.publish").count(),
+            2,
+            "{n}: {by_code:?}"
+        );
+        assert!(by_code.contains(&"catalog.draft".to_string()), "{n}");
+        // The export holds the published version 2.
+        let ex = op.get("/console/catalog/export").await;
+        assert!(ex.text.contains("(đã sửa)"), "{n}");
+        // Malformed paths: 404 or 400, never 5xx.
+        for (path, status) in [
+            ("/console/catalog/NOPE", StatusCode::NOT_FOUND),
+            (
+                &*format!("/console/catalog/{code}/99"),
+                StatusCode::NOT_FOUND,
+            ),
+            (
+                &*format!("/console/catalog/{code}/abc"),
+                StatusCode::BAD_REQUEST,
+            ),
+        ] {
+            assert_eq!(op.get(path).await.status, status, "{n}: {path}");
+        }
+        let go = op.get(&format!("/console/catalog/go?code={code}")).await;
+        assert_eq!(go.status, StatusCode::SEE_OTHER, "{n}");
+    })
+    .await;
+}
