@@ -147,6 +147,16 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
         "Không được đổi mã thủ tục khi sửa; hãy nhập thủ tục mới qua chức năng nhập.",
         "The procedure code cannot change in an edit; import a new procedure instead.",
     ),
+    (
+        "catalog.error_control",
+        "Nội dung có ký tự điều khiển không hợp lệ (ví dụ \\u0000).",
+        "The text holds a control character that is not allowed (such as \\u0000).",
+    ),
+    (
+        "catalog.error_life_event",
+        "Mã sự kiện chỉ gồm chữ không dấu, số, '-', '_' hoặc '.' (tối đa 40 ký tự).",
+        "An event code has only letters, digits, '-', '_' or '.' (at most 40).",
+    ),
 ];
 
 /// The catalog pages' words (key, Vietnamese, English).

@@ -215,7 +215,8 @@ pub fn is_code(code: &str) -> bool {
         return false;
     };
     let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
-    digits(a, 1)
+    code.len() <= 40
+        && digits(a, 1)
         && digits(b, 6)
         && parts
             .all(|p| !p.is_empty() && p.len() <= 10 && p.bytes().all(|b| b.is_ascii_alphanumeric()))
@@ -229,6 +230,16 @@ pub fn is_agency_code(code: &str) -> bool {
         && code
             .split('.')
             .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// A short code of our own making (fields, life events): letters,
+/// digits, `-`, `_` and `.`, at most 40, safe in a link as it is.
+pub fn is_short_code(code: &str) -> bool {
+    !code.is_empty()
+        && code.len() <= 40
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 impl Procedure {
@@ -254,7 +265,7 @@ impl Procedure {
             out.push(problem("LINHVUCTHUCHIEN", "catalog.error_required"));
         }
         for (i, f) in self.fields.iter().enumerate() {
-            if f.code.trim().is_empty() || f.name.trim().is_empty() {
+            if !is_short_code(&f.code) || f.name.trim().is_empty() {
                 out.push(problem(
                     format!("LINHVUCTHUCHIEN[{i}]"),
                     "catalog.error_field",
@@ -349,6 +360,14 @@ impl Procedure {
                 ));
             }
         }
+        for (i, e) in self.life_events.iter().enumerate() {
+            if !is_short_code(e) {
+                out.push(problem(
+                    format!("SUKIENDOISONG[{i}]"),
+                    "catalog.error_life_event",
+                ));
+            }
+        }
         if !ONLINE_LEVELS.contains(&self.online_level.as_str()) {
             out.push(problem("MUCDODVC", "catalog.error_online_level"));
         }
@@ -397,6 +416,16 @@ mod tests {
             "1.001612..H5",
         ] {
             assert!(!is_code(bad), "{bad}");
+        }
+        assert!(
+            !is_code(&format!("1.001612{}", ".H1234".repeat(7))),
+            "too long"
+        );
+        for ok in ["HT", "G01-HT", "birth", "x.y_z"] {
+            assert!(is_short_code(ok), "{ok}");
+        }
+        for bad in ["", "a b", "a&b", "a#b", "a%b", "đ", &"a".repeat(41)] {
+            assert!(!is_short_code(bad), "{bad}");
         }
         for ok in ["000.00.01.H22", "H56.14", "G01"] {
             assert!(is_agency_code(ok), "{ok}");

@@ -73,6 +73,28 @@ pub fn parse(json: &str) -> std::result::Result<Vec<(Procedure, String)>, Vec<Re
     }
     let mut out = Vec::with_capacity(items.len());
     let mut problems = Vec::new();
+    for (index, item) in items.iter().enumerate() {
+        let mut bad = Vec::new();
+        control_chars(item, String::new(), &mut bad);
+        for path in bad {
+            problems.push(RecordProblem {
+                index,
+                code: item
+                    .get("MaTTHC")
+                    .and_then(|c| c.as_str())
+                    .unwrap_or_default()
+                    .chars()
+                    .filter(|c| !c.is_control())
+                    .collect(),
+                path,
+                key: "catalog.error_control",
+                detail: String::new(),
+            });
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
     let mut codes = std::collections::BTreeSet::new();
     for (index, item) in items.into_iter().enumerate() {
         let code = item
@@ -116,6 +138,37 @@ pub fn parse(json: &str) -> std::result::Result<Vec<(Procedure, String)>, Vec<Re
         Ok(out)
     } else {
         Err(problems)
+    }
+}
+
+/// The paths of the strings in `v` holding a control character other
+/// than a line break or a tab (a NUL, which PostgreSQL's text refuses,
+/// among them).
+fn control_chars(v: &serde_json::Value, at: String, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::String(s)
+            if s.chars()
+                .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) =>
+        {
+            out.push(at);
+        }
+        serde_json::Value::Array(items) => {
+            for (i, x) in items.iter().enumerate() {
+                control_chars(x, format!("{at}[{i}]"), out);
+            }
+        }
+        serde_json::Value::Object(map) => {
+            for (k, x) in map {
+                let k: String = k.chars().filter(|c| !c.is_control()).collect();
+                let path = if at.is_empty() {
+                    k
+                } else {
+                    format!("{at}.{k}")
+                };
+                control_chars(x, path, out);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -166,7 +219,9 @@ async fn store_version(
             .ok()
             .zip(serde_json::from_str::<serde_json::Value>(text).ok())
             .is_some_and(|(a, b)| a == b);
-        if same {
+        // Equal to a retired version (a draft published over it since):
+        // a new version, so that it can be published again.
+        if same && latest.status != "retired" {
             return Ok((latest.version, false));
         }
     }
@@ -191,6 +246,33 @@ async fn store_version(
     Ok((version, true))
 }
 
+/// The agencies the records name that the agency list does not hold.
+async fn unknown_agencies(
+    c: &mut motcua_store::AnyConnection,
+    records: &[(Procedure, String)],
+) -> Result<Vec<RecordProblem>> {
+    let mut problems = Vec::new();
+    for (index, (p, _)) in records.iter().enumerate() {
+        let named: Vec<String> = p
+            .implementing
+            .iter()
+            .chain(&p.competent)
+            .chain(&p.cooperating)
+            .map(|a| a.code.clone())
+            .collect();
+        for code in agencies::unknown(c, &named).await? {
+            problems.push(RecordProblem {
+                index,
+                code: p.code.clone(),
+                path: format!("MADONVI={code}"),
+                key: "catalog.error_agency_unknown",
+                detail: String::new(),
+            });
+        }
+    }
+    Ok(problems)
+}
+
 /// Imports a file of national records, all or nothing: each record that
 /// differs from its code's newest version becomes a new version, published
 /// at once when `publish` (the national record is the published text), a
@@ -207,25 +289,7 @@ pub async fn import(
     };
     let now = core.now();
     let mut tx = core.store.begin().await?;
-    let mut problems = Vec::new();
-    for (index, (p, _)) in records.iter().enumerate() {
-        let named: Vec<String> = p
-            .implementing
-            .iter()
-            .chain(&p.competent)
-            .chain(&p.cooperating)
-            .map(|a| a.code.clone())
-            .collect();
-        for code in agencies::unknown(&mut tx, &named).await? {
-            problems.push(RecordProblem {
-                index,
-                code: p.code.clone(),
-                path: format!("MADONVI={code}"),
-                key: "catalog.error_agency_unknown",
-                detail: String::new(),
-            });
-        }
-    }
+    let problems = unknown_agencies(&mut tx, &records).await?;
     if !problems.is_empty() {
         return Ok(ImportOutcome::Refused(problems));
     }
@@ -302,7 +366,13 @@ pub async fn save_draft(
     }
     let now = core.now();
     let mut tx = core.store.begin().await?;
-    let (version, new) = store_version(&mut tx, &p, &text, &origin.audit.actor, now).await?;
+    let records = vec![(p, text)];
+    let problems = unknown_agencies(&mut tx, &records).await?;
+    if !problems.is_empty() {
+        return Ok(Err(problems));
+    }
+    let (p, text) = &records[0];
+    let (version, new) = store_version(&mut tx, p, text, &origin.audit.actor, now).await?;
     if new {
         let detail = serde_json::json!({ "code": p.code, "version": version });
         motcua_store::audit::append(
@@ -322,6 +392,9 @@ pub async fn save_draft(
 /// Publishes a draft version; the version published before is retired
 /// (dossiers filed under it keep reading it).
 pub async fn publish(core: &Core, origin: &Origin, code: &str, version: i64) -> Result<()> {
+    if !crate::record::is_code(code) {
+        return Err(ServiceError::NotFound);
+    }
     let now = core.now();
     let mut tx = core.store.begin().await?;
     match procedures::get(&mut tx, code, version).await? {

@@ -104,12 +104,23 @@ pub async fn insert(c: &mut AnyConnection, n: &NewVersion<'_>, now: Millis) -> R
 /// Publishes a draft: the version published before it is retired. False
 /// when `version` is not a draft of `code`.
 pub async fn publish(c: &mut AnyConnection, code: &str, version: i64, now: Millis) -> Result<bool> {
-    let draft: Option<String> =
-        sqlx::query_scalar("SELECT status FROM procedures WHERE code = $1 AND version = $2")
-            .bind(code)
-            .bind(version)
-            .fetch_optional(&mut *c)
-            .await?;
+    // Every version of the code locked first (PostgreSQL; SQLite's write
+    // transaction is exclusive already): two publications of one code
+    // run one after the other, and the second sees the first's result.
+    let lock = format!(
+        "SELECT version, status FROM procedures WHERE code = $1{}",
+        motcua_store::Backend::of(c).for_update()
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(lock))
+        .bind(code)
+        .fetch_all(&mut *c)
+        .await?;
+    let mut draft = None;
+    for r in &rows {
+        if r.try_get::<i64, _>("version")? == version {
+            draft = Some(r.try_get::<String, _>("status")?);
+        }
+    }
     if draft.as_deref() != Some("draft") {
         return Ok(false);
     }
@@ -126,7 +137,8 @@ pub async fn publish(c: &mut AnyConnection, code: &str, version: i64, now: Milli
     .bind(code)
     .bind(version)
     .execute(&mut *c)
-    .await?
+    .await
+    .map_err(conflict("published procedure"))?
     .rows_affected();
     Ok(n == 1)
 }
@@ -267,7 +279,12 @@ pub async fn search(c: &mut AnyConnection, s: &Search) -> Result<(Vec<Version>, 
     let score = if patterns.is_empty() {
         "0".to_string()
     } else {
-        let phrase: Vec<String> = s.words.clone();
+        let phrase: Vec<String> = s
+            .words
+            .iter()
+            .map(|w| w.replace(['%', '_', '\\'], ""))
+            .filter(|w| !w.is_empty())
+            .collect();
         let exact = bind(format!(" {} ", phrase.join(" ")));
         let prefix = bind(format!(" {} %", phrase.join(" ")));
         format!(

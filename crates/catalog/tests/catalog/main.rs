@@ -408,3 +408,111 @@ async fn search_folds_accents_ranks_names_and_filters() {
     })
     .await;
 }
+
+/// Review findings: control characters are named, not sent to the
+/// database; a publication by a path that is no code is "not found"; the
+/// editor checks agencies as the import does; a record equal to a retired
+/// version becomes a new version that can be published again.
+#[tokio::test]
+async fn control_characters_agencies_and_retired_versions() {
+    require_postgres_in_ci("catalog");
+    each_backend(|db| async move {
+        let tag = db.name();
+        let core = core(&db).await;
+        agencies(&core).await;
+        let mut nul = sample();
+        nul[2]["TENTTHC"] = json!("Đăng ký\u{0} khai sinh");
+        nul[4]["LINHVUCTHUCHIEN"][0]["TENLINHVUC"] = json!("Xây\u{1b}dựng");
+        let ImportOutcome::Refused(p) = import(&core, &nul).await else {
+            panic!("{tag}: refused")
+        };
+        let named: Vec<(usize, &str, &str)> = p
+            .iter()
+            .map(|x| (x.index, x.path.as_str(), x.key))
+            .collect();
+        assert!(
+            named.contains(&(2, "TENTTHC", "catalog.error_control")),
+            "{tag}: {named:?}"
+        );
+        assert!(
+            named.contains(&(4, "LINHVUCTHUCHIEN[0].TENLINHVUC", "catalog.error_control")),
+            "{tag}: {named:?}"
+        );
+        for bad in ["\u{0}", "1.001193\u{0}", "x"] {
+            assert!(
+                matches!(
+                    service::publish(&core, &Origin::cli(), bad, 1).await,
+                    Err(ServiceError::NotFound)
+                ),
+                "{tag}: {bad:?}"
+            );
+        }
+        let mut bad_event = sample();
+        bad_event[0]["SUKIENDOISONG"] = json!(["a b"]);
+        bad_event[1]["LINHVUCTHUCHIEN"][0]["MALINHVUC"] = json!("H&T");
+        let ImportOutcome::Refused(p) = import(&core, &bad_event).await else {
+            panic!("{tag}: refused")
+        };
+        assert_eq!(p.len(), 2, "{tag}: {p:?}");
+
+        import(&core, &sample()).await;
+        let mut elsewhere = sample()[0].clone();
+        elsewhere["COQUANTHUCHIEN"][0]["MADONVI"] = json!("H99.9");
+        let r = service::save_draft(&core, &Origin::cli(), "1.001193", &elsewhere.to_string())
+            .await
+            .unwrap();
+        assert_eq!(
+            r.unwrap_err()[0].key,
+            "catalog.error_agency_unknown",
+            "{tag}"
+        );
+
+        // v1 published; drafts v2 and v3; v3 published, then v2 over it:
+        // the newest version (v3) is retired. Importing v3's text again
+        // must make it public: a new version (v4), published.
+        let mut v2 = sample()[0].clone();
+        v2["MOTA"] = json!("Hai.");
+        let mut v3 = sample()[0].clone();
+        v3["MOTA"] = json!("Ba.");
+        for v in [&v2, &v3] {
+            service::save_draft(&core, &Origin::cli(), "1.001193", &v.to_string())
+                .await
+                .unwrap()
+                .unwrap();
+        }
+        service::publish(&core, &Origin::cli(), "1.001193", 3)
+            .await
+            .unwrap();
+        service::publish(&core, &Origin::cli(), "1.001193", 2)
+            .await
+            .unwrap();
+        let r = import(&core, std::slice::from_ref(&v3)).await;
+        assert_eq!(
+            r,
+            ImportOutcome::Imported {
+                created: 1,
+                unchanged: 0
+            },
+            "{tag}"
+        );
+        let public = queries::procedure(&core, "1.001193")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (public.version, public.record.description.as_str()),
+            (4, "Ba."),
+            "{tag}"
+        );
+        let r = import(&core, std::slice::from_ref(&v3)).await;
+        assert_eq!(
+            r,
+            ImportOutcome::Imported {
+                created: 0,
+                unchanged: 1
+            },
+            "{tag}: now it is the published one"
+        );
+    })
+    .await;
+}

@@ -569,7 +569,9 @@ impl Words {
             .await?;
             match self.query(sql.clone(), cursor).fetch_all(&mut *tx).await {
                 Ok(rows) => {
-                    tx.commit().await?;
+                    // Read only: rolled back, so that the SET LOCAL ends
+                    // here even inside a caller's transaction.
+                    tx.rollback().await?;
                     return Ok(rows);
                 }
                 Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("57014") => {
@@ -589,7 +591,7 @@ impl Words {
             sqlx::query(set).execute(&mut *tx).await?;
         }
         let rows = self.query(sql, cursor).fetch_all(&mut *tx).await?;
-        tx.commit().await?;
+        tx.rollback().await?;
         Ok(rows)
     }
 
@@ -688,7 +690,7 @@ impl Words {
         match self.query(sql, i64::MAX).fetch_one(&mut *tx).await {
             Ok(r) => {
                 let n: i64 = r.try_get(0)?;
-                tx.commit().await?;
+                tx.rollback().await?;
                 Ok(Some(n))
             }
             Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("57014") => {

@@ -363,7 +363,8 @@ pub async fn list(
     // shorter one as a whole word (the stored text has a space around
     // every word); each through the trigram index (migration 22). LIKE's
     // wildcards are dropped from the words (FTS5 takes no ESCAPE).
-    let patterns: Vec<String> = folded_query
+    let capped: String = folded_query.chars().take(200).collect();
+    let mut patterns: Vec<String> = capped
         .split(' ')
         .map(|w| w.replace(['%', '_', '\\'], ""))
         .filter(|w| !w.is_empty())
@@ -375,6 +376,9 @@ pub async fn list(
             }
         })
         .collect();
+    // At most 8 distinct words: each is one more condition.
+    patterns.dedup();
+    patterns.truncate(8);
     let tests: Vec<String> = (0..patterns.len())
         .map(|i| format!("search_text LIKE ${}", i + 5))
         .collect();
@@ -391,7 +395,10 @@ pub async fn list(
     let after = after.unwrap_or(Cursor::FIRST_ASC);
     let status = status.map(RegistrationStatus::as_str).unwrap_or_default();
     let bind = |sql: String| {
+        // Unnamed: planned with its words each time (PostgreSQL's generic
+        // plan of a cached statement cannot see the patterns).
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .persistent(false)
             .bind(status)
             .bind(after.key)
             .bind(after.id)

@@ -9,7 +9,7 @@ use crate::error::AppError;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -262,7 +262,8 @@ pub async fn index(
             format!("/procedures?{base}&page={p}")
         }
     };
-    let pages = (total + PER_PAGE - 1) / PER_PAGE;
+    // Pages past 500 are not served (the query is too broad to page).
+    let pages = ((total + PER_PAGE - 1) / PER_PAGE).min(500);
     let mut pager = String::new();
     if pages > 1 {
         pager.push_str(&format!(
@@ -482,24 +483,6 @@ fn json_ok(v: serde_json::Value) -> Response {
         .into_response()
 }
 
-fn not_found(state: &AppState, headers: &HeaderMap) -> Response {
-    let locale = if headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().starts_with("en"))
-    {
-        motcua_mail::Locale::En
-    } else {
-        motcua_mail::Locale::Vi
-    };
-    super::api::problem_document(
-        StatusCode::NOT_FOUND,
-        "not-found",
-        state.i18n.get(locale, "api.problem.not-found"),
-        json!({}),
-    )
-}
-
 /// `GET /api/v1/procedures`: a page of the published procedures matching
 /// `q` and the filters, best first.
 pub async fn api_search(State(state): State<AppState>, Query(q): Query<SearchQuery>) -> Response {
@@ -529,18 +512,14 @@ pub async fn api_search(State(state): State<AppState>, Query(q): Query<SearchQue
 
 /// `GET /api/v1/procedures/{code}`: the published record in the national
 /// format, with its version.
-pub async fn api_procedure(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(code): Path<String>,
-) -> Response {
+pub async fn api_procedure(State(state): State<AppState>, Path(code): Path<String>) -> Response {
     match queries::procedure(&state, &code).await {
         Ok(Some(e)) => json_ok(json!({
             "version": e.version,
             "published_at": e.published_at,
             "record": e.record,
         })),
-        Ok(None) => not_found(&state, &headers),
+        Ok(None) => AppError::NotFound.into_response(),
         Err(e) => AppError::from(e).into_response(),
     }
 }

@@ -259,6 +259,11 @@ async fn the_open_data_api_serves_procedures_and_agencies() {
                     .starts_with("application/problem+json"),
                 "{n}: {path}"
             );
+            let v: Value = serde_json::from_str(&r.text).expect("problem json");
+            assert!(
+                v["title"].as_str().is_some_and(|t| t.chars().count() > 3),
+                "{n}: {path}: {v}"
+            );
         }
     })
     .await;
@@ -445,6 +450,19 @@ async fn operators_import_preview_edit_and_publish() {
         ] {
             assert_eq!(op.get(path).await.status, status, "{n}: {path}");
         }
+        let r = op
+            .submit(&page, "/console/catalog/%00/1/publish", &[])
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{n}: no code");
+        // The registration queue with a thousand words: a page, not a 5xx.
+        let many = "a ".repeat(1000);
+        let r = op
+            .get(&format!(
+                "/console/registrations?q={}",
+                motcua_web::ctx::urlencode(&many)
+            ))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{n}");
         let go = op.get(&format!("/console/catalog/go?code={code}")).await;
         assert_eq!(go.status, StatusCode::SEE_OTHER, "{n}");
     })
