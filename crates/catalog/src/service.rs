@@ -172,6 +172,19 @@ fn control_chars(v: &serde_json::Value, at: String, out: &mut Vec<String>) {
     }
 }
 
+/// Appends the audit record of a change, in its transaction.
+async fn audit(
+    c: &mut motcua_store::AnyConnection,
+    origin: &Origin,
+    action: &str,
+    target: &str,
+    detail: &serde_json::Value,
+    now: motcua_domain::Millis,
+) -> Result<()> {
+    motcua_store::audit::append(c, &origin.audit, action, target, &detail.to_string(), now).await?;
+    Ok(())
+}
+
 /// The folded text with a space around every word.
 fn spaced(s: &str) -> String {
     format!(" {} ", fold(s))
@@ -307,15 +320,7 @@ pub async fn import(
         }
     }
     let detail = serde_json::json!({ "records": records.len(), "created": created, "unchanged": unchanged, "published": publish });
-    motcua_store::audit::append(
-        &mut tx,
-        &origin.audit,
-        "catalog.import",
-        "catalog",
-        &detail.to_string(),
-        now,
-    )
-    .await?;
+    audit(&mut tx, origin, "catalog.import", "catalog", &detail, now).await?;
     tx.commit().await?;
     if created >= ANALYZE_AFTER {
         let mut c = core.store.conn().await?;
@@ -375,12 +380,12 @@ pub async fn save_draft(
     let (version, new) = store_version(&mut tx, p, text, &origin.audit.actor, now).await?;
     if new {
         let detail = serde_json::json!({ "code": p.code, "version": version });
-        motcua_store::audit::append(
+        audit(
             &mut tx,
-            &origin.audit,
+            origin,
             "catalog.draft",
             &format!("procedure:{}", p.code),
-            &detail.to_string(),
+            &detail,
             now,
         )
         .await?;
@@ -408,12 +413,12 @@ pub async fn publish(core: &Core, origin: &Origin, code: &str, version: i64) -> 
         return Err(ServiceError::Conflict("catalog.error_not_draft"));
     }
     let detail = serde_json::json!({ "code": code, "version": version });
-    motcua_store::audit::append(
+    audit(
         &mut tx,
-        &origin.audit,
+        origin,
         "catalog.publish",
         &format!("procedure:{code}"),
-        &detail.to_string(),
+        &detail,
         now,
     )
     .await?;
@@ -447,15 +452,7 @@ pub async fn import_agencies(
         }
     }
     let detail = serde_json::json!({ "agencies": list.len() });
-    motcua_store::audit::append(
-        &mut tx,
-        &origin.audit,
-        "catalog.agencies",
-        "catalog",
-        &detail.to_string(),
-        now,
-    )
-    .await?;
+    audit(&mut tx, origin, "catalog.agencies", "catalog", &detail, now).await?;
     tx.commit().await?;
     Ok(list.len())
 }
@@ -475,12 +472,12 @@ pub async fn import_life_events(
         agencies::upsert_life_event(&mut tx, e).await?;
     }
     let detail = serde_json::json!({ "life_events": list.len() });
-    motcua_store::audit::append(
+    audit(
         &mut tx,
-        &origin.audit,
+        origin,
         "catalog.life_events",
         "catalog",
-        &detail.to_string(),
+        &detail,
         now,
     )
     .await?;

@@ -109,7 +109,13 @@ async fn logout(page: &Page) {
 
 /// Logs in with an initial password, is sent to the change form, and sets
 /// a new one.
-async fn first_login(page: &Page, username: &str, initial: &str, new: &str, axe_js: Option<&str>) {
+pub(crate) async fn first_login(
+    page: &Page,
+    username: &str,
+    initial: &str,
+    new: &str,
+    axe_js: Option<&str>,
+) {
     login(page, username, initial).await;
     page.wait_path("the forced password change", |p| p == "/password/change")
         .await;

@@ -100,6 +100,62 @@ async fn browser_finds_a_procedure_without_accents_with_axe() {
     drop(server);
 }
 
+/// The operator's catalog console in a real browser: its pages pass
+/// axe-core, and an edit saved in the browser becomes a draft to preview.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_operator_catalog_console_with_axe() {
+    let test = "browser_operator_catalog_console_with_axe";
+    let Some(tools) = Tools::find(test) else {
+        return;
+    };
+    let sb = Sandbox::sqlite();
+    sb.ok(&["admin", "catalog-seed"]);
+    let initial = sb.create_account(
+        "catalog.op",
+        "Lê Thị Danh",
+        "danh.le@example.gov.vn",
+        "operator",
+    );
+    let server = sb.serve();
+    let b = crate::webdriver::Browser::start(&tools, &server.url).await;
+    b.goto("/lang/vi?next=/").await;
+    crate::e2e::first_login(&b, "catalog.op", &initial, "Danh-Muc-Thu-Tuc-2026", None).await;
+    b.goto("/console/catalog").await;
+    b.wait_text("h1", "Danh mục thủ tục hành chính").await;
+    axe_check(&b, &tools.axe_js, "the catalog console").await;
+    b.goto("/console/catalog/1.001193").await;
+    b.wait_text("h1", "Đăng ký khai sinh").await;
+    axe_check(&b, &tools.axe_js, "a procedure's versions and editor").await;
+    // Edit the description in the browser: a new draft, previewed.
+    let record = b
+        .execute(
+            "return document.getElementById('record').value;",
+            serde_json::json!([]),
+        )
+        .await
+        .expect("the editor's text");
+    let mut v: serde_json::Value =
+        serde_json::from_str(record.as_str().unwrap_or_default()).expect("JSON in the editor");
+    v["MOTA"] = serde_json::json!("Mô tả đã sửa trong trình duyệt.");
+    b.execute(
+        "document.getElementById('record').value = arguments[0];",
+        serde_json::json!([v.to_string()]),
+    )
+    .await
+    .expect("set the editor");
+    b.click("form[action$='/draft'] button[type=submit]").await;
+    b.wait_text("#versions + .table-wrap", "Nháp").await;
+    b.goto("/console/catalog/1.001193/2").await;
+    b.wait_text("#preview", "phiên bản 2").await;
+    assert!(b
+        .body_text()
+        .await
+        .contains("Mô tả đã sửa trong trình duyệt."));
+    axe_check(&b, &tools.axe_js, "a draft's preview").await;
+    drop(b);
+    drop(server);
+}
+
 /// `motcua bench --catalog N --json` loads N procedures (the demo's and
 /// variants) and reports every search shape with stable keys; the accent-
 /// free query finds the real procedure first.

@@ -119,6 +119,16 @@ fn fee_words(c: &Chrome, t: &Time) -> String {
     }
 }
 
+/// The words of coded values (`prefix` + value is the message key),
+/// joined: "Cấp tỉnh, Cấp xã".
+fn labels(c: &Chrome, prefix: &str, values: &[String]) -> String {
+    values
+        .iter()
+        .map(|v| c.t(&format!("{prefix}{v}")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// One result of a search, as the list shows it.
 pub struct Hit {
     pub code: String,
@@ -145,12 +155,7 @@ fn hit(c: &Chrome, e: &Entry) -> Hit {
             .map(|f| f.name.as_str())
             .collect::<Vec<_>>()
             .join(", "),
-        levels: p
-            .levels
-            .iter()
-            .map(|l| c.t(&format!("catalog.level_{l}")))
-            .collect::<Vec<_>>()
-            .join(", "),
+        levels: labels(c, "catalog.level_", &p.levels),
         online_key: format!("catalog.online_{}", p.online_level),
         online: p.online_level != "none",
         time: time.map(|t| time_words(c, t)).unwrap_or_default(),
@@ -375,18 +380,8 @@ async fn procedure_page(
     render(&ProcedurePage {
         preview,
         version: e.version,
-        levels: p
-            .levels
-            .iter()
-            .map(|l| c.t(&format!("catalog.level_{l}")))
-            .collect::<Vec<_>>()
-            .join(", "),
-        applicants: p
-            .applicants
-            .iter()
-            .map(|a| c.t(&format!("catalog.applicant_{a}")))
-            .collect::<Vec<_>>()
-            .join(", "),
+        levels: labels(&c, "catalog.level_", &p.levels),
+        applicants: labels(&c, "catalog.applicant_", &p.applicants),
         online_key: format!("catalog.online_{}", p.online_level),
         online: p.online_level != "none",
         channels,
