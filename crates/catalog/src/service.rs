@@ -218,15 +218,15 @@ fn search_text(p: &Procedure) -> String {
 }
 
 /// Stores `p` (its JSON `text`) as a new draft version of its code, unless
-/// the newest version holds the same record: its version and whether it
-/// is new.
+/// the newest version holds the same record: its version, whether it is
+/// new, and whether it is a draft.
 async fn store_version(
     c: &mut motcua_store::AnyConnection,
     p: &Procedure,
     text: &str,
     actor: &str,
     now: motcua_domain::Millis,
-) -> Result<(i64, bool)> {
+) -> Result<(i64, bool, bool)> {
     if let Some(latest) = procedures::latest(c, &p.code).await? {
         let same = serde_json::from_str::<serde_json::Value>(&latest.record)
             .ok()
@@ -235,7 +235,7 @@ async fn store_version(
         // Equal to a retired version (a draft published over it since):
         // a new version, so that it can be published again.
         if same && latest.status != "retired" {
-            return Ok((latest.version, false));
+            return Ok((latest.version, false, latest.status == "draft"));
         }
     }
     let name_text = spaced(&p.name);
@@ -256,7 +256,7 @@ async fn store_version(
     for f in &p.fields {
         procedures::upsert_field(c, &f.code, &f.name).await?;
     }
-    Ok((version, true))
+    Ok((version, true, true))
 }
 
 /// The agencies the records name that the agency list does not hold.
@@ -264,16 +264,21 @@ async fn unknown_agencies(
     c: &mut motcua_store::AnyConnection,
     records: &[(Procedure, String)],
 ) -> Result<Vec<RecordProblem>> {
-    let mut problems = Vec::new();
-    for (index, (p, _)) in records.iter().enumerate() {
-        let named: Vec<String> = p
-            .implementing
+    let named = |p: &Procedure| -> Vec<String> {
+        p.implementing
             .iter()
             .chain(&p.competent)
             .chain(&p.cooperating)
             .map(|a| a.code.clone())
-            .collect();
-        for code in agencies::unknown(c, &named).await? {
+            .collect()
+    };
+    // Every code of every record looked up at once.
+    let all: Vec<String> = records.iter().flat_map(|(p, _)| named(p)).collect();
+    let unknown = agencies::unknown(c, &all).await?;
+    let mut problems = Vec::new();
+    for (index, (p, _)) in records.iter().enumerate() {
+        let mine = named(p);
+        for code in unknown.iter().filter(|u| mine.contains(u)) {
             problems.push(RecordProblem {
                 index,
                 code: p.code.clone(),
@@ -308,14 +313,14 @@ pub async fn import(
     }
     let (mut created, mut unchanged) = (0, 0);
     for (p, text) in &records {
-        let (version, new) = store_version(&mut tx, p, text, &origin.audit.actor, now).await?;
+        let (version, new, draft) =
+            store_version(&mut tx, p, text, &origin.audit.actor, now).await?;
         if new {
             created += 1;
         } else {
             unchanged += 1;
         }
-        let current = procedures::get(&mut tx, &p.code, version).await?;
-        if publish && current.is_some_and(|v| v.status == "draft") {
+        if publish && draft {
             procedures::publish(&mut tx, &p.code, version, now).await?;
         }
     }
@@ -377,7 +382,7 @@ pub async fn save_draft(
         return Ok(Err(problems));
     }
     let (p, text) = &records[0];
-    let (version, new) = store_version(&mut tx, p, text, &origin.audit.actor, now).await?;
+    let (version, new, _) = store_version(&mut tx, p, text, &origin.audit.actor, now).await?;
     if new {
         let detail = serde_json::json!({ "code": p.code, "version": version });
         audit(

@@ -75,14 +75,8 @@ fn percentile(v: &[f64], p: f64) -> f64 {
 
 pub async fn run(cfg: &Config, args: &Args, n: u64) -> Result<()> {
     let (_dir, bcfg) = bench::bench_config(cfg, "motcua-bench-catalog", args.database_url.clone())?;
-    let backend = bcfg
-        .database
-        .url
-        .split("://")
-        .next()
-        .unwrap_or_default()
-        .to_string();
     let state = crate::app_state(&bcfg).await?;
+    let backend = state.store.backend().name();
     let origin = Origin::cli();
     let present = queries::search(&state, "", &Filters::default(), 1).await?.1;
     let load_secs = if present == 0 {

@@ -64,16 +64,10 @@ pub async fn run(cfg: &Config, args: &Args, n: u64) -> Result<()> {
     let raw = tokio::task::spawn_blocking(move || bench::raw_hash_rate(params, seconds)).await?;
 
     let (dir, bcfg) = bench::bench_config(cfg, "motcua-bench-scale", args.database_url.clone())?;
-    let backend = bcfg
-        .database
-        .url
-        .split("://")
-        .next()
-        .unwrap_or_default()
-        .to_string();
     let now = SystemClock.now();
 
     let state = crate::app_state(&bcfg).await?;
+    let backend = state.store.backend().name();
     let present = queries::count_accounts(&state).await?;
     let (load_secs, loaded) = if present == 0 {
         eprintln!("[2/5] loading {n} synthetic citizens ({backend})…");

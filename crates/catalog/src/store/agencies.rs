@@ -41,10 +41,13 @@ pub async fn upsert(
     search_text: &str,
     now: Millis,
 ) -> Result<()> {
-    let n = sqlx::query(
-        "UPDATE catalog_agencies SET parent_code = $1, level = $2, name = $3, address = $4, phone = $5, email = $6, hours = $7, \
-         search_text = $8, updated_at = $9 WHERE code = $10",
+    sqlx::query(
+        "INSERT INTO catalog_agencies (code, parent_code, level, name, address, phone, email, hours, search_text, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) \
+         ON CONFLICT (code) DO UPDATE SET parent_code = $2, level = $3, name = $4, address = $5, phone = $6, email = $7, \
+         hours = $8, search_text = $9, updated_at = $10",
     )
+    .bind(&a.code)
     .bind(&a.parent_code)
     .bind(&a.level)
     .bind(&a.name)
@@ -54,28 +57,8 @@ pub async fn upsert(
     .bind(&a.hours)
     .bind(search_text)
     .bind(now)
-    .bind(&a.code)
     .execute(&mut *c)
-    .await?
-    .rows_affected();
-    if n == 0 {
-        sqlx::query(
-            "INSERT INTO catalog_agencies (code, parent_code, level, name, address, phone, email, hours, search_text, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
-        )
-        .bind(&a.code)
-        .bind(&a.parent_code)
-        .bind(&a.level)
-        .bind(&a.name)
-        .bind(&a.address)
-        .bind(&a.phone)
-        .bind(&a.email)
-        .bind(&a.hours)
-        .bind(search_text)
-        .bind(now)
-        .execute(&mut *c)
-        .await?;
-    }
+    .await?;
     Ok(())
 }
 
@@ -126,19 +109,33 @@ pub async fn list(
     rows.iter().map(agency).collect()
 }
 
-/// The codes of `codes` that name no agency.
+/// The codes of `codes` that name no agency (each once, in order): one
+/// query per 500 distinct codes.
 pub async fn unknown(c: &mut AnyConnection, codes: &[String]) -> Result<Vec<String>> {
-    let mut out = Vec::new();
+    let mut wanted: Vec<&String> = Vec::new();
     for code in codes {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM catalog_agencies WHERE code = $1")
-            .bind(code)
-            .fetch_one(&mut *c)
-            .await?;
-        if n == 0 {
-            out.push(code.clone());
+        if !wanted.contains(&code) {
+            wanted.push(code);
         }
     }
-    Ok(out)
+    let mut known = std::collections::BTreeSet::new();
+    for chunk in wanted.chunks(500) {
+        let list = (1..=chunk.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!("SELECT code FROM catalog_agencies WHERE code IN ({list})");
+        let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
+        for code in chunk {
+            q = q.bind((*code).clone());
+        }
+        known.extend(q.fetch_all(&mut *c).await?);
+    }
+    Ok(wanted
+        .into_iter()
+        .filter(|c| !known.contains(*c))
+        .cloned()
+        .collect())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -150,25 +147,16 @@ pub struct LifeEvent {
 }
 
 pub async fn upsert_life_event(c: &mut AnyConnection, e: &LifeEvent) -> Result<()> {
-    let n = sqlx::query(
-        "UPDATE catalog_life_events SET name = $1, name_en = $2, position = $3 WHERE code = $4",
+    sqlx::query(
+        "INSERT INTO catalog_life_events (code, name, name_en, position) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (code) DO UPDATE SET name = $2, name_en = $3, position = $4",
     )
+    .bind(&e.code)
     .bind(&e.name)
     .bind(&e.name_en)
     .bind(e.position)
-    .bind(&e.code)
     .execute(&mut *c)
-    .await?
-    .rows_affected();
-    if n == 0 {
-        sqlx::query("INSERT INTO catalog_life_events (code, name, name_en, position) VALUES ($1, $2, $3, $4)")
-            .bind(&e.code)
-            .bind(&e.name)
-            .bind(&e.name_en)
-            .bind(e.position)
-            .execute(&mut *c)
-            .await?;
-    }
+    .await?;
     Ok(())
 }
 

@@ -365,19 +365,13 @@ pub async fn facet_counts(c: &mut AnyConnection, facet: &str) -> Result<Vec<(Str
 
 /// Records the name of a field (the newest record's name wins).
 pub async fn upsert_field(c: &mut AnyConnection, code: &str, name: &str) -> Result<()> {
-    let n = sqlx::query("UPDATE catalog_fields SET name = $1 WHERE code = $2")
-        .bind(name)
-        .bind(code)
-        .execute(&mut *c)
-        .await?
-        .rows_affected();
-    if n == 0 {
-        sqlx::query("INSERT INTO catalog_fields (code, name) VALUES ($1, $2)")
-            .bind(code)
-            .bind(name)
-            .execute(&mut *c)
-            .await?;
-    }
+    sqlx::query(
+        "INSERT INTO catalog_fields (code, name) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET name = $2",
+    )
+    .bind(code)
+    .bind(name)
+    .execute(&mut *c)
+    .await?;
     Ok(())
 }
 

@@ -213,22 +213,13 @@ pub async fn index(
     let page = q.page.unwrap_or(1).clamp(1, 500);
     let (found, total) = tri!(queries::search(&state, &q.q, &q.filters(), page).await);
     let hits = found.iter().map(|e| hit(&c, e)).collect();
-    // Field names come from the records; levels and online levels from
-    // the message catalog; life events from their table.
-    let names: std::collections::BTreeMap<String, String> = found
-        .iter()
-        .flat_map(|e| {
-            e.record
-                .fields
-                .iter()
-                .map(|f| (f.code.clone(), f.name.clone()))
-        })
-        .collect();
+    // Field names from the catalog's field table (every stored record's
+    // fields are in it); levels and online levels from the message
+    // catalog; life events from their table.
     let all_fields = tri!(queries::field_names(&state).await);
     let fields = tri!(
         choices(&state, "field", &q.field, |v| all_fields
             .get(v)
-            .or_else(|| names.get(v))
             .cloned()
             .unwrap_or_else(|| v.to_string()))
         .await
