@@ -519,6 +519,10 @@ async fn admin(cfg: &Config, cmd: Admin) -> Result<i32> {
                 state.store.close().await;
                 return Ok(1);
             }
+            let forms = motcua_dossiers::seed_forms(&state, &origin)
+                .await
+                .map_err(service_err)?;
+            println!("e-forms: {forms} published");
         }
         Admin::BlobsGc { grace_hours } => {
             let older_than = state.now() - i64::from(grace_hours) * motcua_domain::HOUR;
@@ -646,6 +650,9 @@ async fn demo(cfg: &Config, listener: std::net::TcpListener) -> Result<()> {
     if !catalog_outcome(&seeded) {
         bail!("the demo catalog did not load");
     }
+    motcua_dossiers::seed_forms(&state, &Origin::cli())
+        .await
+        .map_err(service_err)?;
     println!();
     println!("Motcua demo — {}", cfg.public_url);
     println!("Demo accounts (cb.bocongthuong has an initial password and must change it at first login):");

@@ -148,6 +148,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0023_catalog.sql"),
         postgres: include_str!("../migrations/postgres/0023_catalog.sql"),
     },
+    Migration {
+        version: 24,
+        name: "dossiers",
+        sqlite: include_str!("../migrations/sqlite/0024_dossiers.sql"),
+        postgres: include_str!("../migrations/postgres/0024_dossiers.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Safe to run

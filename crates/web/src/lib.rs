@@ -26,6 +26,7 @@ pub fn message_tables() -> Vec<&'static [i18n::Message]> {
     let mut t = vec![i18n::MESSAGES, plain::MESSAGES];
     t.extend(motcua_nsw::message_tables());
     t.extend(motcua_catalog::message_tables());
+    t.extend(motcua_dossiers::message_tables());
     t
 }
 
@@ -40,6 +41,9 @@ pub fn sla_sources() -> Vec<Arc<dyn motcua_kernel::sla::SlaSource>> {
 pub fn periodic(state: &AppState) -> Vec<Arc<dyn motcua_kernel::worker::Periodic>> {
     let mut all = motcua_nsw::periodic(&state.nsw);
     all.push(Arc::new(motcua_identity::housekeeping::Purge));
+    all.push(Arc::new(motcua_dossiers::housekeeping::Drafts(
+        (*state.dossier_rules).clone(),
+    )));
     all
 }
 
@@ -52,6 +56,8 @@ pub struct AppState {
     pub nsw: NswContext,
     /// The contexts' deadline sources ([`sla_sources`]).
     pub sla_sources: Arc<Vec<Arc<dyn motcua_kernel::sla::SlaSource>>>,
+    /// Drafts, dossier codes, the cut-off (configuration).
+    pub dossier_rules: Arc<motcua_dossiers::Rules>,
 }
 
 impl AppState {
@@ -75,7 +81,14 @@ impl AppState {
         AppState {
             nsw,
             sla_sources: Arc::new(sla_sources()),
+            dossier_rules: Arc::new(motcua_dossiers::Rules::default()),
         }
+    }
+
+    /// Replaces the dossiers context's rules.
+    pub fn with_dossier_rules(mut self, rules: motcua_dossiers::Rules) -> AppState {
+        self.dossier_rules = Arc::new(rules);
+        self
     }
 
     /// Replaces the footer's contact details and the legal documents.

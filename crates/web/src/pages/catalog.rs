@@ -323,6 +323,8 @@ struct ProcedurePage {
     channels: Vec<ChannelView>,
     /// The agencies named, with whether each has a page here.
     agencies: Vec<(String, String, bool)>,
+    /// Offered online with a published e-form (never on a preview).
+    can_start: bool,
 }
 
 /// `/procedures/{code}`: everything a person needs before starting.
@@ -368,7 +370,12 @@ async fn procedure_page(
         let known = tri!(queries::agency(state, &a.code).await).is_some();
         agencies.push((a.code.clone(), a.name.clone(), known));
     }
+    let can_start = preview.is_none()
+        && p.online_level != "none"
+        && p.online_time().is_some()
+        && tri!(motcua_dossiers::drafts::current_form(state, &p.code).await).is_some();
     render(&ProcedurePage {
+        can_start,
         preview,
         version: e.version,
         levels: labels(&c, "catalog.level_", &p.levels),

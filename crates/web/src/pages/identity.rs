@@ -900,7 +900,8 @@ pub struct HeldView {
 
 pub struct ReuseView {
     pub at: String,
-    pub service: &'static str,
+    /// In the viewer's language ("the dossier of procedure 1.001193").
+    pub service: String,
     pub items: String,
 }
 
@@ -984,7 +985,10 @@ pub async fn data_page(
         .into_iter()
         .map(|r| ReuseView {
             at: format_vn(r.at),
-            service: key("data.service", &r.service),
+            service: match r.service.strip_prefix("dossier:") {
+                Some(code) => c.t("dossiers.reuse_service").replace("{code}", code),
+                None => c.t(key("data.service", &r.service)).to_string(),
+            },
             items: r
                 .attrs
                 .split(',')

@@ -17,6 +17,7 @@ pub(crate) mod auth;
 mod calendar;
 mod catalog;
 mod console;
+mod dossiers;
 mod identity;
 mod layers;
 mod lifecycle;
@@ -132,6 +133,7 @@ pub fn routes(state: AppState) -> Router {
         .merge(provisioning::routes())
         .merge(policy::routes())
         .merge(catalog::routes())
+        .merge(dossiers::routes())
         .fallback(public::not_found)
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::from_fn_with_state(

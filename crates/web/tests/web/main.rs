@@ -17,6 +17,7 @@ mod catalog;
 mod cluster;
 mod console;
 mod console_edges;
+mod dossiers;
 mod errors;
 mod events;
 mod hardening;

@@ -1,0 +1,214 @@
+//! The dossiers context (R-PS-3, R-PS-5, R-PS-14, R-PS-15): a person's
+//! drafts ([`drafts`]: prefilled, autosaved, resumable, expiring),
+//! submission and withdrawal ([`submission`]: code, appointment on the
+//! working-day calendar, timeline, notification, mail, event), what the
+//! person reads ([`queries`]) and the periodic expiry of drafts
+//! ([`housekeeping`]). It reads procedures through the catalog's queries
+//! and forms through the forms' service, never their tables; the person's
+//! data for prefill is handed in by the caller (from the identity
+//! context, which logs the reuse).
+pub mod code;
+pub mod drafts;
+pub mod housekeeping;
+pub mod queries;
+pub mod store;
+pub mod submission;
+
+/// The rules of this context, from configuration.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    /// A draft unsaved for this many days expires (its answers erased).
+    pub draft_days: i64,
+    /// The reminder mail goes this many days before expiry.
+    pub reminder_days: i64,
+    /// At most this many open drafts per person.
+    pub max_open_drafts: i64,
+    pub code_format: code::Format,
+    /// Received after this local time, a dossier counts from the next
+    /// working day (PUBLIC-SERVICES §2; 15:00 in practice).
+    pub cutoff: Option<time::Time>,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            draft_days: 30,
+            reminder_days: 3,
+            max_open_drafts: 50,
+            code_format: code::Format::default(),
+            cutoff: Some(time::Time::from_hms(15, 0, 0).expect("15:00 is a time")),
+        }
+    }
+}
+
+/// The status names (national status numbers 1–10).
+pub fn status_key(status: i64) -> &'static str {
+    match status {
+        1 => "dossiers.status_1",
+        2 => "dossiers.status_2",
+        3 => "dossiers.status_3",
+        4 => "dossiers.status_4",
+        5 => "dossiers.status_5",
+        6 => "dossiers.status_6",
+        7 => "dossiers.status_7",
+        8 => "dossiers.status_8",
+        9 => "dossiers.status_9",
+        10 => "dossiers.status_10",
+        _ => "dossiers.status_unknown",
+    }
+}
+
+/// This context's messages (key, Vietnamese, English).
+pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
+    ("dossiers.status_1", "Mới nộp, chờ tiếp nhận", "Submitted, awaiting acceptance"),
+    ("dossiers.status_2", "Đã tiếp nhận", "Accepted"),
+    ("dossiers.status_3", "Không tiếp nhận", "Not accepted"),
+    ("dossiers.status_4", "Đang xử lý", "Being processed"),
+    ("dossiers.status_5", "Yêu cầu bổ sung hồ sơ", "Supplement requested"),
+    ("dossiers.status_6", "Chờ thực hiện nghĩa vụ tài chính", "Awaiting payment"),
+    ("dossiers.status_7", "Công dân đã rút hồ sơ", "Withdrawn by the applicant"),
+    ("dossiers.status_8", "Dừng xử lý", "Processing stopped"),
+    ("dossiers.status_9", "Đã có kết quả", "Result ready"),
+    ("dossiers.status_10", "Đã trả kết quả", "Result returned"),
+    ("dossiers.status_unknown", "Không xác định", "Unknown"),
+    ("dossiers.code", "Mã hồ sơ", "Dossier code"),
+    ("dossiers.procedure", "Thủ tục", "Procedure"),
+    ("dossiers.agency", "Cơ quan giải quyết", "Agency"),
+    ("dossiers.submitted_at", "Thời điểm nộp", "Submitted at"),
+    ("dossiers.appointment", "Ngày hẹn trả kết quả", "Result due"),
+    ("dossiers.mail_submitted_subject", "Hồ sơ {code} đã được nộp trực tuyến", "Dossier {code} submitted online"),
+    ("dossiers.mail_submitted_heading", "Hồ sơ của bạn đã được gửi đến cơ quan giải quyết", "Your dossier has been sent to the agency"),
+    ("dossiers.mail_submitted_body", "Cổng Dịch vụ công quốc gia đã nhận hồ sơ của bạn và chuyển đến cơ quan có thẩm quyền. Cơ quan sẽ kiểm tra và thông báo tiếp nhận hoặc yêu cầu bổ sung.\n\nBạn theo dõi tình trạng hồ sơ tại mục Hồ sơ của tôi.", "The National Public Service Portal has received your dossier and sent it to the competent agency, which will check it and tell you whether it is accepted or needs more documents.\n\nFollow it under My dossiers."),
+    ("dossiers.mail_open", "Xem hồ sơ", "Open the dossier"),
+    ("dossiers.mail_expiring_subject", "Hồ sơ nháp \"{name}\" sắp hết hạn", "Your draft \"{name}\" expires soon"),
+    ("dossiers.mail_expiring_heading", "Hồ sơ nháp của bạn sắp bị xoá", "Your draft will be deleted soon"),
+    ("dossiers.mail_expiring_body", "Bạn đã bắt đầu một hồ sơ nhưng chưa nộp. Nếu không được lưu lại trước thời hạn dưới đây, bản nháp và các thông tin đã nhập sẽ bị xoá.", "You started a dossier but have not submitted it. Unless it is saved again before the time below, the draft and what you entered will be deleted."),
+    ("dossiers.mail_expiring_until", "Hạn lưu bản nháp", "Kept until"),
+    ("dossiers.mail_continue", "Tiếp tục hồ sơ", "Continue the dossier"),
+    ("dossiers.notify.dossier.submitted", "Hồ sơ {ref} đã được nộp trực tuyến.", "Dossier {ref} was submitted online."),
+    ("dossiers.notify.dossier.withdrawn", "Bạn đã rút hồ sơ {ref}.", "You withdrew dossier {ref}."),
+    ("dossiers.notify.draft.expiring", "Hồ sơ nháp \"{ref}\" sắp hết hạn lưu.", "Your draft \"{ref}\" expires soon."),
+    ("dossiers.notify.unknown", "Thông báo về {ref}.", "Notice about {ref}."),
+    ("dossiers.error_not_online", "Thủ tục này hiện không được nộp trực tuyến.", "This procedure cannot be applied for online at present."),
+    ("dossiers.error_no_form", "Thủ tục này chưa có biểu mẫu điện tử.", "This procedure has no e-form yet."),
+    ("dossiers.error_too_many_drafts", "Bạn đã có quá nhiều hồ sơ nháp; vui lòng nộp hoặc xoá bớt.", "You have too many drafts; please submit or delete some."),
+    ("dossiers.error_draft_closed", "Hồ sơ nháp này đã được nộp hoặc đã bị xoá.", "This draft has already been submitted or deleted."),
+    ("dossiers.error_draft_changed", "Hồ sơ nháp vừa được thay đổi ở nơi khác. Vui lòng kiểm tra lại trước khi nộp.", "The draft was just changed elsewhere. Please check it again before submitting."),
+    ("dossiers.error_busy", "Hồ sơ nháp đang được lưu ở nơi khác; vui lòng thử lại.", "The draft is being saved elsewhere; please try again."),
+    ("dossiers.error_not_withdrawable", "Chỉ rút được hồ sơ chưa được cơ quan tiếp nhận.", "Only a dossier no agency has accepted yet can be withdrawn."),
+    ("dossiers.error_reason", "Lý do tối đa 1.000 ký tự, không chứa ký tự điều khiển.", "The reason has at most 1,000 characters and no control characters."),    ("dossiers.start", "Nộp hồ sơ trực tuyến", "Apply online"),
+    ("dossiers.reuse_service", "Điền sẵn biểu mẫu hồ sơ thủ tục {code}", "Prefilling the e-form of procedure {code}"),
+    ("dossiers.start_login", "Đăng nhập để nộp hồ sơ trực tuyến", "Log in to apply online"),
+    ("dossiers.start_none", "Thủ tục này chưa có biểu mẫu điện tử để nộp trực tuyến.", "This procedure has no e-form to apply online yet."),
+    ("dossiers.drafts_title", "Hồ sơ nháp", "Drafts"),
+    ("dossiers.my_title", "Hồ sơ của tôi", "My dossiers"),
+    ("dossiers.no_drafts", "Bạn không có hồ sơ nháp nào.", "You have no drafts."),
+    ("dossiers.find_procedure", "Tìm thủ tục hành chính", "Find a procedure"),
+    ("dossiers.saved_at", "Lưu lần cuối", "Last saved"),
+    ("dossiers.kept_until", "Lưu đến", "Kept until"),
+    ("dossiers.actions", "Thao tác", "Actions"),
+    ("dossiers.delete_draft", "Xoá bản nháp", "Delete draft"),
+    ("dossiers.moved_title", "Biểu mẫu đã được cập nhật", "The form has been updated"),
+    ("dossiers.moved_lead", "Cơ quan đã ban hành phiên bản mới của biểu mẫu này. Bản nháp của bạn đã được chuyển sang phiên bản mới, các thông tin phù hợp được giữ lại.", "A new version of this form has been published. Your draft now uses it; the answers that still fit were kept."),
+    ("dossiers.moved_all_kept", "Mọi thông tin bạn đã nhập đều được giữ lại.", "Everything you entered was kept."),
+    ("dossiers.moved_dropped", "Các thông tin sau cần nhập lại:", "Please enter these again:"),
+    ("dossiers.continue", "Tiếp tục", "Continue"),
+    ("dossiers.error_prefix", "Lỗi:", "Error:"),
+    ("dossiers.optional", "không bắt buộc", "optional"),
+    ("dossiers.prefilled", "Đã điền sẵn từ dữ liệu của bạn; bạn có thể sửa.", "Filled in from your data; you can change it."),
+    ("dossiers.prefilled_tag", "điền sẵn", "prefilled"),
+    ("dossiers.choose", "— Chọn —", "— Choose —"),
+    ("dossiers.step_n", "Bước {n}/{of}", "Step {n} of {of}"),
+    ("dossiers.stale", "Bản nháp này vừa được lưu trên một thiết bị khác. Thông tin của trang này đã được lưu thêm vào; vui lòng xem lại.", "This draft was just saved on another device. This page's answers were added to it; please review."),
+    ("dossiers.errors_title", "Vui lòng sửa các lỗi sau", "There is a problem"),
+    ("dossiers.remove_row", "Xoá dòng", "Remove row"),
+    ("dossiers.add_row", "Thêm dòng", "Add a row"),
+    ("dossiers.save_exit", "Lưu và thoát", "Save and come back later"),
+    ("dossiers.back", "Quay lại bước trước", "Back"),
+    ("dossiers.check_title", "Kiểm tra thông tin trước khi nộp", "Check your answers before submitting"),
+    ("dossiers.missing_title", "Hồ sơ chưa đủ thông tin để nộp", "The dossier cannot be submitted yet"),
+    ("dossiers.not_given", "Chưa nhập", "Not given"),
+    ("dossiers.change", "Thay đổi", "Change"),
+    ("dossiers.declaration_title", "Cam đoan", "Declaration"),
+    ("dossiers.declaration", "Tôi xin cam đoan những thông tin trên là đúng sự thật và chịu trách nhiệm trước pháp luật về nội dung đã khai.", "I declare that the information above is true and I am responsible before the law for it."),
+    ("dossiers.submit", "Nộp hồ sơ", "Submit the dossier"),
+    ("dossiers.inbox_title", "Thông báo", "Notifications"),
+    ("dossiers.inbox_empty", "Bạn chưa có thông báo nào.", "You have no notifications."),
+    ("dossiers.mark_read", "Đánh dấu tất cả là đã đọc", "Mark all as read"),
+    ("dossiers.new", "Mới", "New"),
+    ("dossiers.status", "Trạng thái", "Status"),
+    ("dossiers.any_status", "Tất cả", "Any"),
+    ("dossiers.procedure_code", "Mã thủ tục", "Procedure code"),
+    ("dossiers.from", "Nộp từ ngày", "Submitted from"),
+    ("dossiers.until", "Đến ngày", "Until"),
+    ("dossiers.filter", "Lọc", "Filter"),
+    ("dossiers.none", "Không có hồ sơ nào.", "No dossiers."),
+    ("dossiers.next_title", "Bạn cần làm gì tiếp theo", "What happens next"),
+    ("dossiers.next_1", "Không cần làm gì thêm. Cơ quan sẽ kiểm tra hồ sơ và thông báo tiếp nhận hoặc yêu cầu bổ sung. Bạn có thể rút hồ sơ trước khi được tiếp nhận.", "Nothing for now. The agency will check the dossier and tell you whether it is accepted or needs more. You can withdraw it until it is accepted."),
+    ("dossiers.next_5", "Cơ quan yêu cầu bổ sung hồ sơ: xem nội dung yêu cầu và bổ sung trực tuyến.", "The agency asks for more: read the request and complete the dossier online."),
+    ("dossiers.next_6", "Vui lòng nộp phí, lệ phí để hồ sơ được xử lý.", "Please pay the fees so the dossier can be processed."),
+    ("dossiers.next_9", "Kết quả đã có: nhận trực tuyến, tại cơ quan hoặc qua bưu chính theo lựa chọn của bạn.", "The result is ready: online, at the counter or by post as you chose."),
+    ("dossiers.next_none", "Không cần làm gì thêm.", "Nothing to do."),
+    ("dossiers.timeline", "Quá trình xử lý", "Timeline"),
+    ("dossiers.answers", "Thông tin đã khai", "What you declared"),
+    ("dossiers.withdraw_title", "Rút hồ sơ", "Withdraw the dossier"),
+    ("dossiers.withdraw_reason", "Lý do (không bắt buộc)", "Reason (optional)"),
+    ("dossiers.withdraw", "Rút hồ sơ", "Withdraw"),
+    ("dossiers.by_applicant", "Người nộp", "Applicant"),
+    ("dossiers.yes", "Có", "Yes"),
+    ("dossiers.no", "Không", "No"),
+    ("dossiers.only_if", "(Chỉ điền khi \"{field}\" là: {value}.)", "(Only when \"{field}\" is: {value}.)"),
+    ("dossiers.error_date", "Ngày không đúng (dạng năm-tháng-ngày).", "Not a date (year-month-day)."),
+    ("flash.draft_saved", "Đã lưu bản nháp. Bạn có thể tiếp tục trên bất kỳ thiết bị nào sau khi đăng nhập.", "Draft saved. Continue on any device after logging in."),
+    ("flash.draft_deleted", "Đã xoá bản nháp.", "Draft deleted."),
+    ("flash.dossier_submitted", "Đã nộp hồ sơ. Mã hồ sơ và ngày hẹn trả ở dưới đây; thư xác nhận đã được gửi.", "Dossier submitted. Its code and due date are below; a confirmation mail was sent."),
+    ("flash.dossier_withdrawn", "Đã rút hồ sơ.", "The dossier was withdrawn."),
+];
+
+/// The message tables of this context and those it builds on.
+pub fn message_tables() -> Vec<&'static [motcua_kernel::i18n::Message]> {
+    let mut t = vec![MESSAGES];
+    t.extend(motcua_forms::message_tables());
+    t
+}
+
+/// Gives every procedure of the demo catalog that is offered online a
+/// published e-form (the hand-written one where there is one, the
+/// generic otherwise); how many were created. Unchanged on a second run.
+pub async fn seed_forms(
+    core: &motcua_kernel::Core,
+    origin: &motcua_kernel::service::Origin,
+) -> motcua_kernel::service::Result<usize> {
+    let records =
+        motcua_catalog::service::parse(motcua_catalog::seed::PROCEDURES).map_err(|p| {
+            motcua_kernel::service::ServiceError::Internal(format!(
+                "demo catalog: {} problems",
+                p.len()
+            ))
+        })?;
+    let procedures: Vec<motcua_forms::service::SeedProcedure> = records
+        .into_iter()
+        .map(|(p, _)| p)
+        .filter(|p| p.online_level != "none")
+        .map(|p| {
+            let mut cases: Vec<String> = Vec::new();
+            for c in p
+                .components
+                .iter()
+                .map(|c| &c.case)
+                .chain(p.steps.iter().map(|s| &s.case))
+            {
+                if !c.is_empty() && !cases.contains(c) {
+                    cases.push(c.clone());
+                }
+            }
+            motcua_forms::service::SeedProcedure {
+                business: !p.applicants.iter().any(|a| a == "citizen"),
+                code: p.code,
+                name: p.name,
+                cases,
+            }
+        })
+        .collect();
+    motcua_forms::service::seed(core, origin, &procedures).await
+}

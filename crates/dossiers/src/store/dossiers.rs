@@ -1,0 +1,261 @@
+//! Submitted dossiers, their timeline (`dossier_events`) and the serials
+//! of their codes (`dossier_serials`).
+use motcua_domain::Millis;
+use motcua_store::keyset::Cursor;
+use motcua_store::{conflict, Result};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DossierRow {
+    pub id: i64,
+    pub code: String,
+    pub draft_id: i64,
+    pub account_id: i64,
+    /// Where mail about it goes, and in which language (`vi`, `en`).
+    pub contact_email: String,
+    pub locale: String,
+    pub applicant_name: String,
+    pub procedure_code: String,
+    pub procedure_version: i64,
+    pub procedure_name: String,
+    pub case_code: String,
+    pub form_id: i64,
+    pub agency_code: String,
+    pub agency_name: String,
+    /// 1 in person, 2 online, 3 public postal.
+    pub channel: i64,
+    /// The national status number (1 new … 10 result returned).
+    pub status: i64,
+    pub submitted_at: Millis,
+    /// When the agency counts the dossier as received (the next working
+    /// day after the cut-off).
+    pub received_at: Millis,
+    pub appointment_at: Option<Millis>,
+    /// The processing time of the channel, as the catalog gave it.
+    pub time_amount: i64,
+    pub time_unit: String,
+    pub updated_at: Millis,
+    /// SHA-256 of the answers as stored, hex.
+    pub digest: String,
+    /// The answers (JSON object).
+    pub data: String,
+}
+
+const COLS: &str = "id, code, draft_id, account_id, contact_email, locale, applicant_name, procedure_code, procedure_version, procedure_name, case_code, form_id, agency_code, agency_name, channel, status, submitted_at, received_at, appointment_at, time_amount, time_unit, updated_at, digest, data";
+/// The columns a list shows (never the answers).
+const LIST_COLS: &str = "id, code, draft_id, account_id, contact_email, locale, applicant_name, procedure_code, procedure_version, procedure_name, case_code, form_id, agency_code, agency_name, channel, status, submitted_at, received_at, appointment_at, time_amount, time_unit, updated_at, digest, '' AS data";
+
+fn row(r: &AnyRow) -> Result<DossierRow> {
+    Ok(DossierRow {
+        id: r.try_get("id")?,
+        code: r.try_get("code")?,
+        draft_id: r.try_get("draft_id")?,
+        account_id: r.try_get("account_id")?,
+        contact_email: r.try_get("contact_email")?,
+        locale: r.try_get("locale")?,
+        applicant_name: r.try_get("applicant_name")?,
+        procedure_code: r.try_get("procedure_code")?,
+        procedure_version: r.try_get("procedure_version")?,
+        procedure_name: r.try_get("procedure_name")?,
+        case_code: r.try_get("case_code")?,
+        form_id: r.try_get("form_id")?,
+        agency_code: r.try_get("agency_code")?,
+        agency_name: r.try_get("agency_name")?,
+        channel: r.try_get("channel")?,
+        status: r.try_get("status")?,
+        submitted_at: r.try_get("submitted_at")?,
+        received_at: r.try_get("received_at")?,
+        appointment_at: r.try_get("appointment_at")?,
+        time_amount: r.try_get("time_amount")?,
+        time_unit: r.try_get("time_unit")?,
+        updated_at: r.try_get("updated_at")?,
+        digest: r.try_get("digest")?,
+        data: r.try_get("data")?,
+    })
+}
+
+/// The next serial of `prefix` (1 for a new prefix), in one statement:
+/// two submissions at once never get the same number.
+pub async fn next_serial(c: &mut AnyConnection, prefix: &str) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO dossier_serials (prefix, last) VALUES ($1, 1) \
+         ON CONFLICT (prefix) DO UPDATE SET last = dossier_serials.last + 1 RETURNING last",
+    )
+    .bind(prefix)
+    .fetch_one(&mut *c)
+    .await?)
+}
+
+pub async fn insert(c: &mut AnyConnection, d: &DossierRow) -> Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO dossiers (code, draft_id, account_id, contact_email, locale, applicant_name, procedure_code, procedure_version, procedure_name, case_code, form_id, agency_code, agency_name, channel, status, submitted_at, received_at, appointment_at, time_amount, time_unit, updated_at, digest, data) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) RETURNING id",
+    )
+    .bind(&d.code)
+    .bind(d.draft_id)
+    .bind(d.account_id)
+    .bind(&d.contact_email)
+    .bind(&d.locale)
+    .bind(&d.applicant_name)
+    .bind(&d.procedure_code)
+    .bind(d.procedure_version)
+    .bind(&d.procedure_name)
+    .bind(&d.case_code)
+    .bind(d.form_id)
+    .bind(&d.agency_code)
+    .bind(&d.agency_name)
+    .bind(d.channel)
+    .bind(d.status)
+    .bind(d.submitted_at)
+    .bind(d.received_at)
+    .bind(d.appointment_at)
+    .bind(d.time_amount)
+    .bind(&d.time_unit)
+    .bind(d.updated_at)
+    .bind(&d.digest)
+    .bind(&d.data)
+    .fetch_one(&mut *c)
+    .await
+    .map_err(conflict("dossier"))
+}
+
+pub async fn by_code(c: &mut AnyConnection, code: &str) -> Result<Option<DossierRow>> {
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLS} FROM dossiers WHERE code = $1"
+    )))
+    .bind(code)
+    .fetch_optional(&mut *c)
+    .await?;
+    r.as_ref().map(row).transpose()
+}
+
+/// What a list of one person's dossiers is filtered by.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub status: Option<i64>,
+    pub procedure: Option<String>,
+    /// Submitted at or after.
+    pub from: Option<Millis>,
+    /// Submitted before.
+    pub until: Option<Millis>,
+}
+
+/// A page of the person's dossiers, newest first, after `after`
+/// (keyset on (submitted_at, id): the same cost on every page).
+pub async fn of_account(
+    c: &mut AnyConnection,
+    account_id: i64,
+    f: &Filter,
+    after: Cursor,
+    limit: i64,
+) -> Result<Vec<DossierRow>> {
+    let mut sql = format!(
+        "SELECT {LIST_COLS} FROM dossiers WHERE account_id = $1 AND (submitted_at < $2 OR (submitted_at = $2 AND id < $3))"
+    );
+    let mut n = 4;
+    if f.status.is_some() {
+        sql.push_str(&format!(" AND status = ${n}"));
+        n += 1;
+    }
+    if f.procedure.is_some() {
+        sql.push_str(&format!(" AND procedure_code = ${n}"));
+        n += 1;
+    }
+    if f.from.is_some() {
+        sql.push_str(&format!(" AND submitted_at >= ${n}"));
+        n += 1;
+    }
+    if f.until.is_some() {
+        sql.push_str(&format!(" AND submitted_at < ${n}"));
+        n += 1;
+    }
+    sql.push_str(&format!(" ORDER BY submitted_at DESC, id DESC LIMIT ${n}"));
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(account_id)
+        .bind(after.key)
+        .bind(after.id);
+    if let Some(s) = f.status {
+        q = q.bind(s);
+    }
+    if let Some(p) = &f.procedure {
+        q = q.bind(p.clone());
+    }
+    if let Some(t) = f.from {
+        q = q.bind(t);
+    }
+    if let Some(t) = f.until {
+        q = q.bind(t);
+    }
+    let rows = q.bind(limit).persistent(false).fetch_all(&mut *c).await?;
+    rows.iter().map(row).collect()
+}
+
+/// Sets the status of a dossier that is in one of `from`; false otherwise.
+pub async fn set_status(
+    c: &mut AnyConnection,
+    id: i64,
+    from: &[i64],
+    to: i64,
+    now: Millis,
+) -> Result<bool> {
+    let list = from
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE dossiers SET status = $1, updated_at = $2 WHERE id = $3 AND status IN ({list})"
+    )))
+    .bind(to)
+    .bind(now)
+    .bind(id)
+    .persistent(false)
+    .execute(&mut *c)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRow {
+    pub at: Millis,
+    pub status: i64,
+    pub actor: String,
+    pub note: String,
+}
+
+pub async fn add_event(c: &mut AnyConnection, dossier_id: i64, e: &EventRow) -> Result<()> {
+    sqlx::query("INSERT INTO dossier_events (dossier_id, at, status, actor, note) VALUES ($1, $2, $3, $4, $5)")
+        .bind(dossier_id)
+        .bind(e.at)
+        .bind(e.status)
+        .bind(&e.actor)
+        .bind(&e.note)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+/// The timeline, oldest first.
+pub async fn events(c: &mut AnyConnection, dossier_id: i64) -> Result<Vec<EventRow>> {
+    let rows = sqlx::query("SELECT at, status, actor, note FROM dossier_events WHERE dossier_id = $1 ORDER BY id LIMIT 1000")
+        .bind(dossier_id)
+        .fetch_all(&mut *c)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(EventRow {
+                at: r.try_get("at")?,
+                status: r.try_get("status")?,
+                actor: r.try_get("actor")?,
+                note: r.try_get("note")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn count(c: &mut AnyConnection) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM dossiers")
+        .fetch_one(&mut *c)
+        .await?)
+}

@@ -1,0 +1,343 @@
+//! Submission (R-PS-3, R-PS-5): a complete draft becomes a dossier with
+//! its code, status 1 (new), the appointment date on the working-day
+//! calendar, its first timeline entry, an in-portal notification, a mail
+//! and a `dossier.submitted` event — all in one transaction, and at most
+//! once per draft (a second "submit" returns the first dossier's code).
+//! Withdrawal by the applicant before any agency acted (status 1 → 7).
+use crate::drafts::{self, Draft, Holder};
+use crate::store::dossiers::{self as store, DossierRow, EventRow};
+use crate::store::drafts as draft_store;
+use crate::store::notifications;
+use crate::Rules;
+use motcua_forms::validate::FieldError;
+use motcua_kernel::service::{queue_mail, Origin, Result, ServiceError};
+use motcua_kernel::Core;
+use motcua_mail::{Locale, Template};
+use sha2::{Digest, Sha256};
+
+/// What a submission came to.
+#[derive(Debug, Clone)]
+pub enum Submission {
+    /// The dossier's code (also when the draft had been submitted before).
+    Submitted(String),
+    /// The procedure needs a higher assurance level than the session's.
+    NeedsLevel(i64),
+    /// What is still missing or wrong, per field (with its step).
+    Incomplete(Vec<FieldError>),
+    /// A newer form version was published: the draft was moved to it;
+    /// these answers could not be carried over. The person checks again.
+    FormChanged(Vec<String>),
+}
+
+/// The national statuses (1 new … 10 result returned).
+pub const NEW: i64 = 1;
+pub const WITHDRAWN: i64 = 7;
+
+/// The local date (Vietnam) of an instant.
+fn local_date(at: motcua_domain::Millis) -> time::Date {
+    motcua_domain::clock::vn_datetime(at).date()
+}
+
+/// When the result is due, from the channel's processing time: working
+/// days on the calendar with the cut-off; calendar days; working hours.
+async fn appointment(
+    core: &Core,
+    rules: &Rules,
+    at: motcua_domain::Millis,
+    amount: f64,
+    unit: &str,
+) -> Result<Option<motcua_domain::Millis>> {
+    let n = amount.ceil().max(0.0) as u32;
+    Ok(match unit {
+        "working_day" => {
+            Some(motcua_kernel::calendar::deadline_days(core, at, n, rules.cutoff).await?)
+        }
+        "working_hour" => Some(motcua_kernel::calendar::deadline_hours(core, at, n).await?),
+        "day" => Some(at + i64::from(n) * 86_400_000),
+        _ => None,
+    })
+}
+
+fn text(core: &Core, loc: Locale, key: &str) -> String {
+    core.i18n.get(loc, key).to_string()
+}
+
+/// Submits the holder's draft. `revision` is the one the "check your
+/// answers" page showed: a draft changed since (on another device) is
+/// not submitted unseen.
+pub async fn submit(
+    core: &Core,
+    origin: &Origin,
+    rules: &Rules,
+    holder: &Holder,
+    public_id: &str,
+    revision: i64,
+) -> Result<Submission> {
+    let draft = drafts::get(core, holder.account_id, public_id).await?;
+    if let Some(code) = &draft.row.dossier_code {
+        return Ok(Submission::Submitted(code.clone()));
+    }
+    if draft.row.status != "open" {
+        return Err(ServiceError::Conflict("dossiers.error_draft_closed"));
+    }
+    let Some(entry) = motcua_catalog::queries::procedure(core, &draft.row.procedure_code).await?
+    else {
+        return Err(ServiceError::Conflict("dossiers.error_not_online"));
+    };
+    let p = &entry.record;
+    let Some(time) = p.online_time().filter(|_| p.online_level != "none") else {
+        return Err(ServiceError::Conflict("dossiers.error_not_online"));
+    };
+    if p.assurance > holder.level {
+        return Ok(Submission::NeedsLevel(p.assurance));
+    }
+    let opened = drafts::open(core, holder.account_id, public_id).await?;
+    if let Some(dropped) = opened.moved {
+        return Ok(Submission::FormChanged(dropped));
+    }
+    let draft: Draft = opened.draft;
+    if draft.row.revision != revision {
+        return Err(ServiceError::Conflict("dossiers.error_draft_changed"));
+    }
+    let validator = motcua_forms::service::validator(&draft.form)?;
+    let loc = Locale::parse(&holder.locale);
+    let errors = motcua_forms::validate::errors(
+        &draft.form.definition,
+        &validator,
+        &draft.answers,
+        None,
+        &core.i18n,
+        loc,
+    );
+    if !errors.is_empty() {
+        return Ok(Submission::Incomplete(errors));
+    }
+
+    let now = core.now();
+    let agency = p.implementing.first().or(p.competent.first());
+    let (agency_code, agency_name) = agency
+        .map(|a| (a.code.clone(), a.name.clone()))
+        .unwrap_or_default();
+    let appointment_at = appointment(core, rules, now, time.amount, &time.unit).await?;
+    let data =
+        serde_json::to_string(&draft.answers).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let digest = hex::encode(Sha256::digest(data.as_bytes()));
+    let case = draft
+        .answers
+        .get("case")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_string();
+    let applicant = draft
+        .answers
+        .get("full_name")
+        .and_then(|v| v.as_str())
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or(&holder.full_name)
+        .to_string();
+
+    let mut tx = core.store.begin().await?;
+    let date = local_date(now);
+    let code_agency = if agency_code.is_empty() {
+        "000.00.00.G00"
+    } else {
+        &agency_code
+    };
+    let serial = store::next_serial(&mut tx, &rules.code_format.prefix(code_agency, date)).await?;
+    let code = rules.code_format.render(code_agency, date, serial);
+    if !draft_store::close(
+        &mut tx,
+        draft.row.id,
+        Some(revision),
+        "submitted",
+        Some(&code),
+        now,
+    )
+    .await?
+    {
+        // Submitted (or changed) by another request meanwhile: nothing of
+        // this one is kept; the other's outcome is the answer.
+        drop(tx);
+        let again = drafts::get(core, holder.account_id, public_id).await?;
+        return match again.row.dossier_code {
+            Some(code) => Ok(Submission::Submitted(code)),
+            None => Err(ServiceError::Conflict("dossiers.error_draft_changed")),
+        };
+    }
+    let row = DossierRow {
+        id: 0,
+        code: code.clone(),
+        draft_id: draft.row.id,
+        account_id: holder.account_id,
+        contact_email: holder.email.clone(),
+        locale: holder.locale.clone(),
+        applicant_name: applicant,
+        procedure_code: p.code.clone(),
+        procedure_version: entry.version,
+        procedure_name: p.name.clone(),
+        case_code: case,
+        form_id: draft.form.row.id,
+        agency_code: agency_code.clone(),
+        agency_name: agency_name.clone(),
+        channel: 2,
+        status: NEW,
+        submitted_at: now,
+        received_at: now,
+        appointment_at,
+        time_amount: time.amount.ceil() as i64,
+        time_unit: time.unit.clone(),
+        updated_at: now,
+        digest: digest.clone(),
+        data,
+    };
+    let id = store::insert(&mut tx, &row).await?;
+    store::add_event(
+        &mut tx,
+        id,
+        &EventRow {
+            at: now,
+            status: NEW,
+            actor: "applicant".into(),
+            note: String::new(),
+        },
+    )
+    .await?;
+    let link = format!("/account/dossiers/{code}");
+    notifications::insert(
+        &mut tx,
+        holder.account_id,
+        "dossier.submitted",
+        &code,
+        &link,
+        now,
+    )
+    .await?;
+    motcua_kernel::outbox::emit(
+        &mut tx,
+        core,
+        "dossier.submitted",
+        &code,
+        serde_json::json!({
+            "code": code,
+            "procedure": p.code,
+            "procedure_version": entry.version,
+            "agency": agency_code,
+            "channel": 2,
+            "status": NEW,
+            "submitted_at": now,
+            "appointment_at": appointment_at,
+            "digest": digest,
+        }),
+        now,
+    )
+    .await?;
+    if !holder.email.is_empty() {
+        let mut facts = vec![
+            (text(core, loc, "dossiers.code"), code.clone()),
+            (text(core, loc, "dossiers.procedure"), p.name.clone()),
+            (text(core, loc, "dossiers.agency"), agency_name.clone()),
+            (
+                text(core, loc, "dossiers.submitted_at"),
+                motcua_domain::clock::format_vn(now),
+            ),
+        ];
+        if let Some(a) = appointment_at {
+            facts.push((
+                text(core, loc, "dossiers.appointment"),
+                motcua_domain::clock::format_vn(a),
+            ));
+        }
+        let t = Template::Notice {
+            full_name: holder.full_name.clone(),
+            subject: text(core, loc, "dossiers.mail_submitted_subject").replace("{code}", &code),
+            heading: text(core, loc, "dossiers.mail_submitted_heading"),
+            body: text(core, loc, "dossiers.mail_submitted_body"),
+            facts,
+            link_label: text(core, loc, "dossiers.mail_open"),
+            link: format!("{}{link}", core.config.public_url.trim_end_matches('/')),
+        };
+        queue_mail(&mut tx, core, &holder.email, &t, loc, now).await?;
+    }
+    motcua_store::audit::append(
+        &mut tx,
+        &origin.audit,
+        "dossiers.submit",
+        &format!("dossier:{code}"),
+        &serde_json::json!({ "draft": public_id, "procedure": p.code, "version": entry.version, "digest": digest })
+            .to_string(),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    core.jobs_notify.notify_one();
+    core.events_notify.notify_one();
+    Ok(Submission::Submitted(code))
+}
+
+/// Withdraws the holder's dossier while no agency has acted on it
+/// (status 1 → 7), with the reason the person gives.
+pub async fn withdraw(
+    core: &Core,
+    origin: &Origin,
+    account_id: i64,
+    code: &str,
+    reason: &str,
+) -> Result<()> {
+    let d = crate::queries::dossier(core, account_id, code)
+        .await?
+        .dossier;
+    let reason = reason.trim();
+    if reason.chars().count() > 1000
+        || reason
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\r')
+    {
+        return Err(ServiceError::field("reason", "dossiers.error_reason"));
+    }
+    let now = core.now();
+    let mut tx = core.store.begin().await?;
+    if !store::set_status(&mut tx, d.id, &[NEW], WITHDRAWN, now).await? {
+        return Err(ServiceError::Conflict("dossiers.error_not_withdrawable"));
+    }
+    store::add_event(
+        &mut tx,
+        d.id,
+        &EventRow {
+            at: now,
+            status: WITHDRAWN,
+            actor: "applicant".into(),
+            note: reason.to_string(),
+        },
+    )
+    .await?;
+    notifications::insert(
+        &mut tx,
+        account_id,
+        "dossier.withdrawn",
+        code,
+        &format!("/account/dossiers/{code}"),
+        now,
+    )
+    .await?;
+    motcua_kernel::outbox::emit(
+        &mut tx,
+        core,
+        "dossier.withdrawn",
+        code,
+        serde_json::json!({ "code": code, "status": WITHDRAWN, "agency": d.agency_code }),
+        now,
+    )
+    .await?;
+    motcua_store::audit::append(
+        &mut tx,
+        &origin.audit,
+        "dossiers.withdraw",
+        &format!("dossier:{code}"),
+        &serde_json::json!({ "reason": reason }).to_string(),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    core.events_notify.notify_one();
+    Ok(())
+}

@@ -1,0 +1,2 @@
+//! The forms context's tables.
+pub mod forms;

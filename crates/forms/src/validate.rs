@@ -1,0 +1,182 @@
+//! Validation of answers against the form's JSON Schema (draft 2020-12,
+//! formats checked) with the `jsonschema` crate, and the validator's
+//! errors turned into one message per field, in the person's language,
+//! naming the field ("Số định danh cá nhân: gồm đúng 12 chữ số.").
+use crate::definition::{Definition, Field};
+use motcua_domain::Locale;
+use motcua_kernel::i18n::Catalog;
+use serde_json::{Map, Value};
+
+/// Compiles a schema as draft 2020-12 with formats (`date`, `email`)
+/// checked. No remote or file reference is resolved: this build has no
+/// retriever, so a `$ref` outside the schema is an error here.
+pub fn compile(schema: &Value) -> Result<jsonschema::Validator, String> {
+    jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(schema)
+        .map_err(|e| e.to_string())
+}
+
+/// One error of the validator: the instance path (a missing property's
+/// name appended) and the keyword that failed, with its limit if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawError {
+    pub path: Vec<String>,
+    pub keyword: String,
+    pub limit: String,
+}
+
+fn pointer(p: &str) -> Vec<String> {
+    p.split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect()
+}
+
+pub fn raw_errors(v: &jsonschema::Validator, answers: &Map<String, Value>) -> Vec<RawError> {
+    use jsonschema::error::ValidationErrorKind as K;
+    let instance = Value::Object(answers.clone());
+    v.iter_errors(&instance)
+        .map(|e| {
+            let mut path = pointer(e.instance_path().as_str());
+            let limit = match e.kind() {
+                K::Required { property } => {
+                    path.push(property.as_str().unwrap_or_default().to_string());
+                    String::new()
+                }
+                K::Minimum { limit }
+                | K::Maximum { limit }
+                | K::ExclusiveMinimum { limit }
+                | K::ExclusiveMaximum { limit } => limit.to_string(),
+                K::MinLength { limit }
+                | K::MaxLength { limit }
+                | K::MinItems { limit }
+                | K::MaxItems { limit } => limit.to_string(),
+                _ => String::new(),
+            };
+            RawError {
+                path,
+                keyword: e.kind().keyword().to_string(),
+                limit,
+            }
+        })
+        .collect()
+}
+
+/// An error as a page shows it: the input it belongs to (`name`,
+/// `address.province`, `lines.0.code`), the step that asks it, the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub input: String,
+    pub step: Option<usize>,
+    pub message: String,
+}
+
+/// The label of the input at `path` (a group's row is numbered).
+fn label_of(
+    d: &Definition,
+    path: &[String],
+    cat: &Catalog,
+    locale: Locale,
+) -> (Option<Field>, String) {
+    let lang = if locale == Locale::En { "en" } else { "vi" };
+    let Some(top) = path.first().and_then(|n| d.field(n)) else {
+        return (None, String::new());
+    };
+    match (top.kind.as_str(), path.get(1), path.get(2)) {
+        ("address", Some(part), _) => (
+            Some(top.clone()),
+            format!(
+                "{} — {}",
+                top.label.get(lang),
+                cat.get(locale, &format!("forms.address_{part}"))
+            ),
+        ),
+        ("group", Some(row), Some(sub)) => match top.fields.iter().find(|g| &g.name == sub) {
+            Some(g) => (
+                Some(g.clone()),
+                format!(
+                    "{} {} — {}",
+                    top.label.get(lang),
+                    row.parse::<usize>().map_or(0, |r| r + 1),
+                    g.label.get(lang)
+                ),
+            ),
+            None => (Some(top.clone()), top.label.get(lang).to_string()),
+        },
+        _ => (Some(top.clone()), top.label.get(lang).to_string()),
+    }
+}
+
+fn message_key(f: Option<&Field>, e: &RawError) -> &'static str {
+    let kind = f.map_or("", |f| f.kind.as_str());
+    match (e.keyword.as_str(), kind) {
+        ("required", "choice" | "checkbox") => "forms.error_choose",
+        ("required", _) => "forms.error_required",
+        ("pattern", "personal_id") => "forms.error_personal_id",
+        ("pattern", "tax_code") => "forms.error_tax_code",
+        ("pattern", "phone") => "forms.error_phone",
+        ("format", "email") | ("pattern", "email") => "forms.error_email",
+        ("format", "date") => "forms.error_date",
+        ("type", "number" | "money") => "forms.error_number",
+        ("minimum" | "exclusiveMinimum", _) => "forms.error_minimum",
+        ("maximum" | "exclusiveMaximum", _) => "forms.error_maximum",
+        ("minLength", _) => "forms.error_min_length",
+        ("maxLength", _) => "forms.error_max_length",
+        ("enum" | "const", _) => "forms.error_choice",
+        ("minItems", _) => "forms.error_min_items",
+        ("maxItems", _) => "forms.error_max_items",
+        _ => "forms.error_invalid",
+    }
+}
+
+/// Every error of `answers`, one per input, in the order the form asks
+/// them; with `step`, only those of that step's fields.
+pub fn errors(
+    d: &Definition,
+    v: &jsonschema::Validator,
+    answers: &Map<String, Value>,
+    step: Option<usize>,
+    cat: &Catalog,
+    locale: Locale,
+) -> Vec<FieldError> {
+    let lang = if locale == Locale::En { "en" } else { "vi" };
+    let mut out: Vec<(usize, FieldError)> = Vec::new();
+    for e in raw_errors(v, answers) {
+        let at = e.path.first().and_then(|n| d.step_of(n));
+        if step.is_some() && at != step {
+            continue;
+        }
+        let input = e.path.join(".");
+        if out.iter().any(|(_, x)| x.input == input) {
+            continue;
+        }
+        let (field, label) = label_of(d, &e.path, cat, locale);
+        let text = match field.as_ref().and_then(|f| f.error.as_ref()) {
+            Some(custom) => custom.get(lang).to_string(),
+            None => cat
+                .get(locale, message_key(field.as_ref(), &e))
+                .replace("{n}", &e.limit),
+        };
+        let message = if label.is_empty() {
+            text
+        } else {
+            format!("{label}: {text}")
+        };
+        let order = e
+            .path
+            .first()
+            .and_then(|n| d.fields().position(|(_, f)| &f.name == n))
+            .unwrap_or(usize::MAX);
+        out.push((
+            order,
+            FieldError {
+                input,
+                step: at,
+                message,
+            },
+        ));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.input.cmp(&b.1.input)));
+    out.into_iter().map(|(_, e)| e).collect()
+}

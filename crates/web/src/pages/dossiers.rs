@@ -1,0 +1,1099 @@
+//! The citizen's side of a public service (R-PS-3, R-PS-5, R-PS-14,
+//! R-PS-15): start a dossier from a procedure's page, fill its e-form a
+//! page at a time (server-rendered, works without JavaScript, GOV.UK
+//! patterns: error summary, "check your answers"), save and leave, resume
+//! anywhere, submit (stepping up when the procedure needs a higher
+//! level), follow "my dossiers", withdraw, and read notifications. Every
+//! rule is in `motcua-dossiers` and `motcua-forms`; this is HTTP only.
+use super::auth::origin;
+use super::{cursor_pager, parse_after, render, Chrome};
+use crate::ctx::{Ctx, LoggedIn, Viewer};
+use crate::error::AppError;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use motcua_dossiers::drafts::{self, Draft, Holder};
+use motcua_dossiers::queries;
+use motcua_dossiers::store::dossiers::{DossierRow, Filter};
+use motcua_dossiers::submission::{self, Submission};
+use motcua_forms::answers::{self, Posted, RowAction};
+use motcua_forms::definition::Field;
+use motcua_forms::validate::FieldError;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/procedures/{code}/start", post(start))
+        .route("/account/drafts", get(my_drafts))
+        .route("/account/drafts/{id}", get(resume))
+        .route("/account/drafts/{id}/check", get(check))
+        .route("/account/drafts/{id}/submit", post(submit))
+        .route("/account/drafts/{id}/delete", post(delete))
+        .route(
+            "/account/drafts/{id}/step/{step}",
+            get(step_page).post(step_save),
+        )
+        .route("/account/dossiers", get(my_dossiers))
+        .route("/account/dossiers/{code}", get(dossier_page))
+        .route("/account/dossiers/{code}/withdraw", post(withdraw))
+        .route("/account/notifications", get(inbox))
+        .route("/account/notifications/read", post(mark_read))
+}
+
+fn holder(v: &Viewer, ctx: &Ctx) -> Holder {
+    Holder {
+        account_id: v.account.id.get(),
+        full_name: v.account.full_name.clone(),
+        email: v.account.email.clone().unwrap_or_default(),
+        locale: ctx.locale.as_str().to_string(),
+        level: v.session.assurance_level,
+    }
+}
+
+fn lang(ctx: &Ctx) -> &'static str {
+    if ctx.locale == motcua_domain::Locale::En {
+        "en"
+    } else {
+        "vi"
+    }
+}
+
+/// `POST /procedures/{code}/start`: a new draft with the person's
+/// consented data filled in (the reuse is logged by the identity context
+/// and shown on `/account/data`).
+pub async fn start(
+    State(state): State<AppState>,
+    LoggedIn(ctx): LoggedIn,
+    Path(code): Path<String>,
+) -> Response {
+    let v = ctx.viewer.as_ref().expect("logged in");
+    let data = tri!(
+        motcua_identity::profile::prefill(
+            &state.identity_ctx,
+            &v.account,
+            &format!("dossier:{code}"),
+            &ctx.request_id,
+            motcua_forms::definition::PREFILL_SOURCES,
+        )
+        .await
+    );
+    let id = tri!(
+        drafts::start(
+            &state,
+            &origin(&ctx),
+            &state.dossier_rules,
+            &holder(v, &ctx),
+            &code,
+            &data
+        )
+        .await
+    );
+    Redirect::to(&format!("/account/drafts/{id}/step/0")).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "dossiers/drafts.html")]
+struct DraftsPage {
+    c: Chrome,
+    drafts: Vec<(String, String, String, String)>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct FlashQuery {
+    flash: Option<String>,
+}
+
+/// `/account/drafts`: the person's open drafts.
+pub async fn my_drafts(
+    State(state): State<AppState>,
+    LoggedIn(ctx): LoggedIn,
+    Query(q): Query<FlashQuery>,
+) -> Response {
+    let v = ctx.viewer.as_ref().expect("logged in");
+    let rows = tri!(drafts::open_drafts(&state, v.account.id.get()).await);
+    render(&DraftsPage {
+        c: Chrome::new(&state, &ctx).with_flash(q.flash.as_deref()),
+        drafts: rows
+            .into_iter()
+            .map(|r| {
+                (
+                    r.public_id,
+                    r.procedure_name,
+                    motcua_domain::clock::format_vn(r.updated_at),
+                    motcua_domain::clock::format_vn(r.expires_at),
+                )
+            })
+            .collect(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "dossiers/moved.html")]
+struct MovedPage {
+    c: Chrome,
+    id: String,
+    dropped: Vec<String>,
+}
+
+/// `/account/drafts/{id}`: back to where the person stopped (told first
+/// when the form changed since).
+pub async fn resume(
+    State(state): State<AppState>,
+    LoggedIn(ctx): LoggedIn,
+    Path(id): Path<String>,
+) -> Response {
+    let v = ctx.viewer.as_ref().expect("logged in");
+    let opened = tri!(drafts::open(&state, v.account.id.get(), &id).await);
+    let d = &opened.draft;
+    if let Some(code) = &d.row.dossier_code {
+        return Redirect::to(&format!("/account/dossiers/{code}")).into_response();
+    }
+    if let Some(dropped) = opened.moved {
+        return moved_page(&state, &ctx, d, dropped);
+    }
+    let steps = d.form.definition.steps.len() as i64;
+    if d.row.step >= steps {
+        return Redirect::to(&format!("/account/drafts/{id}/check")).into_response();
+    }
+    Redirect::to(&format!("/account/drafts/{id}/step/{}", d.row.step.max(0))).into_response()
+}
+
+fn moved_page(state: &AppState, ctx: &Ctx, d: &Draft, dropped: Vec<String>) -> Response {
+    let l = lang(ctx);
+    render(&MovedPage {
+        c: Chrome::new(state, ctx),
+        id: d.row.public_id.clone(),
+        dropped: dropped
+            .iter()
+            .map(|n| {
+                d.form
+                    .definition
+                    .field(n)
+                    .map_or(n.clone(), |f| f.label.get(l).to_string())
+            })
+            .collect(),
+    })
+}
+
+/// One input of a page.
+pub struct Input {
+    pub name: String,
+    pub id: String,
+    pub kind: String,
+    pub label: String,
+    pub hint: String,
+    pub value: String,
+    pub options: Vec<(String, String, bool)>,
+    pub error: Option<String>,
+    pub prefilled: bool,
+    pub optional: bool,
+}
+
+/// A block of a page: one input, an address, or a repeating group.
+pub enum Block {
+    One(Input),
+    Address {
+        id: String,
+        legend: String,
+        hint: String,
+        error: Option<String>,
+        inputs: Vec<Input>,
+    },
+    Group {
+        name: String,
+        legend: String,
+        hint: String,
+        rows: Vec<Vec<Input>>,
+        can_add: bool,
+    },
+}
+
+fn html_id(name: &str) -> String {
+    format!("f-{}", name.replace('.', "-"))
+}
+
+fn input(
+    f: &Field,
+    name: String,
+    value: String,
+    l: &str,
+    errors: &[FieldError],
+    prefilled: bool,
+    optional: bool,
+) -> Input {
+    let error = errors
+        .iter()
+        .find(|e| e.input == name)
+        .map(|e| e.message.clone());
+    let options = f
+        .options
+        .iter()
+        .map(|o| {
+            (
+                o.value.clone(),
+                o.label.get(l).to_string(),
+                o.value == value,
+            )
+        })
+        .collect();
+    Input {
+        id: html_id(&name),
+        name,
+        kind: f.kind.clone(),
+        label: f.label.get(l).to_string(),
+        hint: f
+            .hint
+            .as_ref()
+            .map(|h| h.get(l).to_string())
+            .unwrap_or_default(),
+        value,
+        options,
+        error,
+        prefilled,
+        optional,
+    }
+}
+
+fn required_of(schema: &Value) -> Vec<String> {
+    schema
+        .get("required")
+        .and_then(|r| r.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The blocks of page `step`, filled with `answers` and `errors`.
+fn blocks(
+    c: &Chrome,
+    d: &Draft,
+    step: usize,
+    answers: &Map<String, Value>,
+    errors: &[FieldError],
+    l: &str,
+) -> Vec<Block> {
+    let def = &d.form.definition;
+    let required = required_of(&def.schema);
+    let page = &def.steps[step];
+    let mut out = Vec::new();
+    for f in &page.fields {
+        // A condition on an earlier page is known: hide the field. One on
+        // this page is not (no script needed): the field is shown with
+        // its condition in the hint, and dropped on save if it does not
+        // hold.
+        let same_page = f
+            .show_if
+            .as_ref()
+            .is_some_and(|s| page.fields.iter().any(|g| g.name == s.field));
+        if !same_page && !answers::visible(f, answers) {
+            continue;
+        }
+        let optional = !required.contains(&f.name);
+        match f.kind.as_str() {
+            "address" => {
+                let provinces = motcua_forms::seed::provinces();
+                let mut inputs = Vec::new();
+                for part in ["province", "commune", "street"] {
+                    let name = format!("{}.{part}", f.name);
+                    let value = answers::shown(answers, &[&f.name, part]);
+                    let mut i = input(f, name, value.clone(), l, errors, false, false);
+                    i.label = c.t(&format!("forms.address_{part}")).to_string();
+                    i.hint = String::new();
+                    i.kind = if part == "province" {
+                        "choice".into()
+                    } else {
+                        "text".into()
+                    };
+                    if part == "province" {
+                        i.options = provinces
+                            .iter()
+                            .map(|p| (p.clone(), p.clone(), *p == value))
+                            .collect();
+                    }
+                    inputs.push(i);
+                }
+                out.push(Block::Address {
+                    id: html_id(&f.name),
+                    legend: f.label.get(l).to_string(),
+                    hint: f
+                        .hint
+                        .as_ref()
+                        .map(|h| h.get(l).to_string())
+                        .unwrap_or_default(),
+                    error: errors
+                        .iter()
+                        .find(|e| e.input == f.name)
+                        .map(|e| e.message.clone()),
+                    inputs,
+                });
+            }
+            "group" => {
+                let n = answers::rows_of(f, answers);
+                let sub_required = f
+                    .name
+                    .as_str()
+                    .pipe(|_| def.schema.pointer(&format!("/properties/{}/items", f.name)))
+                    .map(required_of)
+                    .unwrap_or_default();
+                let rows = (0..n)
+                    .map(|i| {
+                        f.fields
+                            .iter()
+                            .map(|g| {
+                                let name = format!("{}.{i}.{}", f.name, g.name);
+                                let value =
+                                    answers::shown(answers, &[&f.name, &i.to_string(), &g.name]);
+                                input(
+                                    g,
+                                    name,
+                                    value,
+                                    l,
+                                    errors,
+                                    false,
+                                    !sub_required.contains(&g.name),
+                                )
+                            })
+                            .collect()
+                    })
+                    .collect();
+                out.push(Block::Group {
+                    name: f.name.clone(),
+                    legend: f.label.get(l).to_string(),
+                    hint: f
+                        .hint
+                        .as_ref()
+                        .map(|h| h.get(l).to_string())
+                        .unwrap_or_default(),
+                    rows,
+                    can_add: n < f
+                        .max_rows
+                        .unwrap_or(motcua_forms::definition::DEFAULT_MAX_ROWS),
+                });
+            }
+            _ => {
+                let mut i = input(
+                    f,
+                    f.name.clone(),
+                    answers::shown(answers, &[&f.name]),
+                    l,
+                    errors,
+                    d.prefilled.contains(&f.name),
+                    optional,
+                );
+                if let Some(s) = &f.show_if {
+                    if same_page {
+                        let on = def
+                            .field(&s.field)
+                            .map_or(s.field.clone(), |g| g.label.get(l).to_string());
+                        let values = def
+                            .field(&s.field)
+                            .map(|g| {
+                                g.options
+                                    .iter()
+                                    .filter(|o| s.one_of.contains(&o.value))
+                                    .map(|o| o.label.get(l).to_string())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            })
+                            .filter(|v| !v.is_empty())
+                            .unwrap_or_else(|| c.t("dossiers.yes").to_string());
+                        let cond = c
+                            .t("dossiers.only_if")
+                            .replace("{field}", &on)
+                            .replace("{value}", &values);
+                        i.hint = if i.hint.is_empty() {
+                            cond
+                        } else {
+                            format!("{} {cond}", i.hint)
+                        };
+                    }
+                }
+                out.push(Block::One(i));
+            }
+        }
+    }
+    out
+}
+
+/// Lets a value flow through a closure (keeps `blocks` readable).
+trait Pipe: Sized {
+    fn pipe<R>(self, f: impl FnOnce(Self) -> R) -> R {
+        f(self)
+    }
+}
+impl<T> Pipe for T {}
+
+#[derive(Template)]
+#[template(path = "dossiers/step.html")]
+struct StepPage {
+    c: Chrome,
+    id: String,
+    title: String,
+    procedure: String,
+    step: usize,
+    steps: usize,
+    step_title: String,
+    revision: i64,
+    blocks: Vec<Block>,
+    errors: Vec<FieldError>,
+    stale: bool,
+    saved_at: String,
+}
+
+fn step_response(
+    state: &AppState,
+    ctx: &Ctx,
+    d: &Draft,
+    step: usize,
+    errors: Vec<FieldError>,
+    stale: bool,
+) -> Response {
+    let l = lang(ctx);
+    let c = Chrome::new(state, ctx);
+    let def = &d.form.definition;
+    let blocks = blocks(&c, d, step, &d.answers, &errors, l);
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = StepPage {
+        id: d.row.public_id.clone(),
+        title: def.title.get(l).to_string(),
+        procedure: d.row.procedure_name.clone(),
+        step,
+        steps: def.steps.len(),
+        step_title: def.steps[step].title.get(l).to_string(),
+        revision: d.row.revision,
+        blocks,
+        errors,
+        stale,
+        saved_at: motcua_domain::clock::format_vn(d.row.updated_at),
+        c,
+    };
+    (status, render(&page)).into_response()
+}
+
+/// `GET /account/drafts/{id}/step/{n}`.
+pub async fn step_page(
+    State(state): State<AppState>,
+    LoggedIn(ctx): LoggedIn,
+    Path((id, step)): Path<(String, usize)>,
+) -> Response {
+    let v = ctx.viewer.as_ref().expect("logged in");
+    let opened = tri!(drafts::open(&state, v.account.id.get(), &id).await);
+    let d = opened.draft;
+    if let Some(code) = &d.row.dossier_code {
+        return Redirect::to(&format!("/account/dossiers/{code}")).into_response();
+    }
+    if let Some(dropped) = opened.moved {
+        return moved_page(&state, &ctx, &d, dropped);
+    }
+    if step >= d.form.definition.steps.len() {
+        return AppError::NotFound.into_response();
+    }
+    step_response(&state, &ctx, &d, step, Vec::new(), false)
+}
+
+/// The page's buttons: `continue`, `save` (and leave), `add:GROUP`,
+/// `remove:GROUP:ROW`.
+fn action_of(posted: &Posted) -> Result<(RowAction, bool), ()> {
+    match posted
+        .get("action")
+        .map(String::as_str)
+        .unwrap_or("continue")
+    {
+        "continue" => Ok((RowAction::None, false)),
+        "save" => Ok((RowAction::None, true)),
+        a => {
+            let mut parts = a.split(':');
+            match (parts.next(), parts.next(), parts.next(), parts.next()) {
+                (Some("add"), Some(g), None, None) => Ok((RowAction::Add(g.to_string()), false)),
+                (Some("remove"), Some(g), Some(i), None) => match i.parse() {
+                    Ok(i) => Ok((RowAction::Remove(g.to_string(), i), false)),
+                    Err(_) => Err(()),
+                },
+                _ => Err(()),
+            }
+        }
+    }
+}
+
+/// `POST /account/drafts/{id}/step/{n}`: saves the page (always), then
+/// goes on, stays with the errors, or leaves.
+pub async fn step_save(
+    State(state): State<AppState>,
+    LoggedIn(ctx): LoggedIn,
+    Path((id, step)): Path<(String, usize)>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let v = ctx.viewer.as_ref().expect("logged in");
+    let posted: Posted = fields.into_iter().collect();
+    let Ok((action, leave)) = action_of(&posted) else {
+        return AppError::BadRequest("error.bad_request").into_response();
+    };
+    let revision = posted
+        .get("revision")
+        .and_then(|r| r.parse::<i64>().ok())
+        .unwrap_or(0);
+    let saved = tri!(
+        drafts::save(
+            &state,
+            &state.dossier_rules,
+            v.account.id.get(),
+            &id,
+            step,
+            revision,
+            &posted,
+            &action
+        )
+        .await
+    );
+    if leave {
+        return Redirect::to("/account/drafts?flash=draft_saved").into_response();
+    }
+    if action != RowAction::None {
+        let anchor = match &action {
+            RowAction::Add(g) | RowAction::Remove(g, _) => html_id(g),
+            RowAction::None => String::new(),
+        };
+        return Redirect::to(&format!("/account/drafts/{id}/step/{step}#{anchor}")).into_response();
+    }
+    if !saved.errors.is_empty() || saved.stale {
+        return step_response(&state, &ctx, &saved.draft, step, saved.errors, saved.stale);
+    }
+    if step + 1 < saved.draft.form.definition.steps.len() {
+        Redirect::to(&format!("/account/drafts/{id}/step/{}", step + 1)).into_response()
+    } else {
+        Redirect::to(&format!("/account/drafts/{id}/check")).into_response()
+    }
+}
+
+/// One answer on the "check your answers" page.
+pub struct Answer {
+    pub label: String,
+    pub value: String,
+    pub prefilled: bool,
+}
+
+/// One page's answers, with the link to change them.
+pub struct Section {
+    pub step: usize,
+    pub title: String,
+    pub answers: Vec<Answer>,
+}
+
+fn shown_value(c: &Chrome, f: &Field, v: &Value, l: &str) -> String {
+    match (f.kind.as_str(), v) {
+        ("choice", Value::String(s)) => f
+            .options
+            .iter()
+            .find(|o| &o.value == s)
+            .map_or(s.clone(), |o| o.label.get(l).to_string()),
+        ("checkbox", Value::Bool(b)) => c
+            .t(if *b { "dossiers.yes" } else { "dossiers.no" })
+            .to_string(),
+        ("money", Value::Number(n)) => format!("{} ₫", group_digits(&n.to_string())),
+        ("date", Value::String(s)) => {
+            let p: Vec<&str> = s.split('-').collect();
+            if p.len() == 3 {
+                format!("{}/{}/{}", p[2], p[1], p[0])
+            } else {
+                s.clone()
+            }
+        }
+        ("address", Value::Object(o)) => ["street", "commune", "province"]
+            .iter()
+            .filter_map(|k| o.get(*k).and_then(|v| v.as_str()))
+            .collect::<Vec<_>>()
+            .join(", "),
+        ("group", Value::Array(rows)) => rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let parts: Vec<String> = f
+                    .fields
+                    .iter()
+                    .filter_map(|g| {
+                        r.get(&g.name)
+                            .map(|x| format!("{}: {}", g.label.get(l), shown_value(c, g, x, l)))
+                    })
+                    .collect();
+                format!("{}. {}", i + 1, parts.join("; "))
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        (_, Value::String(s)) => s.clone(),
+        (_, Value::Number(n)) => n.to_string(),
+        (_, Value::Bool(b)) => b.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn group_digits(s: &str) -> String {
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    let mut out = String::new();
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 && ch.is_ascii_digit() {
+            out.push('.');
+        }
+        out.push(ch);
+    }
+    if !frac.is_empty() {
+        out.push(',');
+        out.push_str(frac);
+    }
+    out
+}
+
+#[derive(Template)]
+#[template(path = "dossiers/check.html")]
+struct CheckPage {
+    c: Chrome,
+    id: String,
+    title: String,
+    procedure: String,
+    procedure_code: String,
+    revision: i64,
+    sections: Vec<Section>,
+    errors: Vec<(String, String)>,
+    stale: bool,
+}
+
+fn check_response(
+    state: &AppState,
+    ctx: &Ctx,
+    d: &Draft,
+    errors: Vec<FieldError>,
+    stale: bool,
+) -> Response {
+    let l = lang(ctx);
+    let c = Chrome::new(state, ctx);
+    let def = &d.form.definition;
+    let sections = def
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| Section {
+            step: i,
+            title: s.title.get(l).to_string(),
+            answers: s
+                .fields
+                .iter()
+                .filter(|f| answers::visible(f, &d.answers))
+                .map(|f| Answer {
+                    label: f.label.get(l).to_string(),
+                    value: d
+                        .answers
+                        .get(&f.name)
+                        .map(|v| shown_value(&c, f, v, l))
+                        .unwrap_or_default(),
+                    prefilled: d.prefilled.contains(&f.name),
+                })
+                .collect(),
+        })
+        .collect();
+    let status = if errors.is_empty() && !stale {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let errors = errors
+        .into_iter()
+        .map(|e| {
+            (
+                format!(
+                    "/account/drafts/{}/step/{}#{}",
+                    d.row.public_id,
+                    e.step.unwrap_or(0),
+                    html_id(&e.input)
+                ),
+                e.message,
+            )
+        })
+        .collect();
+    let page = CheckPage {
+        id: d.row.public_id.clone(),
+        title: def.title.get(l).to_string(),
+        procedure: d.row.procedure_name.clone(),
+        procedure_code: d.row.procedure_code.clone(),
+        revision: d.row.revision,
+        sections,
+        errors,
+        stale,
+        c,
+    };
+    (status, render(&page)).into_response()
+}
+
+/// `GET /account/drafts/{id}/check`: every answer, what is still missing,
+/// and the submit button.
+pub async fn check(
+    State(state): State<AppState>,
+    LoggedIn(ctx): LoggedIn,
+    Path(id): Path<String>,
+) -> Response {
+    let v = ctx.viewer.as_ref().expect("logged in");
+    let opened = tri!(drafts::open(&state, v.account.id.get(), &id).await);
+    let d = opened.draft;
+    if let Some(code) = &d.row.dossier_code {
+        return Redirect::to(&format!("/account/dossiers/{code}")).into_response();
+    }
+    if let Some(dropped) = opened.moved {
+        return moved_page(&state, &ctx, &d, dropped);
+    }
+    let validator = tri!(motcua_forms::service::validator(&d.form));
+    let errors = motcua_forms::validate::errors(
+        &d.form.definition,
+        &validator,
+        &d.answers,
+        None,
+        &state.i18n,
+        ctx.locale,
+    );
+    check_response(&state, &ctx, &d, errors, false)
+}
+
+#[derive(Deserialize)]
+pub struct SubmitForm {
+    revision: i64,
+}
+
+/// `POST /account/drafts/{id}/submit`.
+pub async fn submit(
+    State(state): State<AppState>,
+    LoggedIn(ctx): LoggedIn,
+    Path(id): Path<String>,
+    Form(f): Form<SubmitForm>,
+) -> Response {
+    let v = ctx.viewer.as_ref().expect("logged in");
+    let outcome = submission::submit(
+        &state,
+        &origin(&ctx),
+        &state.dossier_rules,
+        &holder(v, &ctx),
+        &id,
+        f.revision,
+    )
+    .await;
+    match outcome {
+        Ok(Submission::Submitted(code)) => {
+            Redirect::to(&format!("/account/dossiers/{code}?flash=dossier_submitted"))
+                .into_response()
+        }
+        Ok(Submission::NeedsLevel(n)) => {
+            let next = crate::ctx::urlencode(&format!("/account/drafts/{id}/check"));
+            Redirect::to(&format!("/auth/step-up?level={n}&next={next}")).into_response()
+        }
+        Ok(Submission::Incomplete(errors)) => {
+            let d = tri!(drafts::get(&state, v.account.id.get(), &id).await);
+            check_response(&state, &ctx, &d, errors, false)
+        }
+        Ok(Submission::FormChanged(dropped)) => {
+            let d = tri!(drafts::get(&state, v.account.id.get(), &id).await);
+            moved_page(&state, &ctx, &d, dropped)
+        }
+        Err(motcua_kernel::ServiceError::Conflict("dossiers.error_draft_changed")) => {
+            let d = tri!(drafts::get(&state, v.account.id.get(), &id).await);
+            check_response(&state, &ctx, &d, Vec::new(), true)
+        }
+        Err(e) => AppError::from(e).into_response(),
+    }
+}
+
+/// `POST /account/drafts/{id}/delete`.
+pub async fn delete(
+    State(state): State<AppState>,
+    LoggedIn(ctx): LoggedIn,
+    Path(id): Path<String>,
+) -> Response {
+    let v = ctx.viewer.as_ref().expect("logged in");
+    tri!(drafts::delete(&state, &origin(&ctx), v.account.id.get(), &id).await);
+    Redirect::to("/account/drafts?flash=draft_deleted").into_response()
+}
+
+/// One row of "my dossiers".
+pub struct Row {
+    pub code: String,
+    pub procedure: String,
+    pub agency: String,
+    pub status_key: &'static str,
+    pub submitted: String,
+    pub appointment: String,
+    pub days_left: String,
+}
+
+#[derive(Template)]
+#[template(path = "dossiers/list.html")]
+struct ListPage {
+    c: Chrome,
+    rows: Vec<Row>,
+    status: String,
+    procedure: String,
+    from: String,
+    until: String,
+    pager: String,
+    drafts: usize,
+    statuses: Vec<(String, &'static str)>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    procedure: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    until: String,
+    after: Option<String>,
+}
+
+fn parse_day(s: &str) -> Result<Option<motcua_domain::Millis>, ()> {
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let d = time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|_| ())?;
+    Ok(Some(motcua_domain::clock::from_vn_datetime(d.midnight())))
+}
+
+async fn row_of(
+    state: &AppState,
+    c: &Chrome,
+    d: DossierRow,
+) -> Result<Row, motcua_kernel::ServiceError> {
+    let days_left = match d.appointment_at {
+        Some(a) if d.status <= 6 => super::registration::left_text(state, c, a).await?.0,
+        _ => String::new(),
+    };
+    Ok(Row {
+        status_key: motcua_dossiers::status_key(d.status),
+        submitted: motcua_domain::clock::format_vn(d.submitted_at),
+        appointment: d
+            .appointment_at
+            .map(motcua_domain::clock::format_vn)
+            .unwrap_or_default(),
+        days_left,
+        code: d.code,
+        procedure: d.procedure_name,
+        agency: d.agency_name,
+    })
+}
+
+/// `/account/dossiers`: the person's dossiers, newest first, filtered.
+pub async fn my_dossiers(
+    State(state): State<AppState>,
+    LoggedIn(ctx): LoggedIn,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let v = ctx.viewer.as_ref().expect("logged in");
+    let c = Chrome::new(&state, &ctx);
+    let after = match parse_after(&state, &c, q.after.as_deref()) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let status = match q.status.as_str() {
+        "" => None,
+        s => match s.parse::<i64>() {
+            Ok(n) if (1..=10).contains(&n) => Some(n),
+            _ => return AppError::BadRequest("error.bad_request").into_response(),
+        },
+    };
+    let (Ok(from), Ok(until)) = (parse_day(&q.from), parse_day(&q.until)) else {
+        return AppError::BadRequest("dossiers.error_date").into_response();
+    };
+    let procedure = Some(q.procedure.trim().to_string()).filter(|p| !p.is_empty());
+    if procedure
+        .as_deref()
+        .is_some_and(|p| !motcua_forms::service::is_procedure_code(p))
+    {
+        return AppError::BadRequest("error.bad_request").into_response();
+    }
+    let filter = Filter {
+        status,
+        procedure,
+        from,
+        until: until.map(|u| u + 86_400_000),
+    };
+    let account = v.account.id.get();
+    let (list, next) = tri!(queries::my_dossiers(&state, account, &filter, after).await);
+    let mut rows = Vec::new();
+    for d in list {
+        rows.push(tri!(row_of(&state, &c, d).await));
+    }
+    let drafts = tri!(drafts::open_drafts(&state, account).await).len();
+    let base = format!(
+        "/account/dossiers?status={}&procedure={}&from={}&until={}",
+        crate::ctx::urlencode(&q.status),
+        crate::ctx::urlencode(&q.procedure),
+        crate::ctx::urlencode(&q.from),
+        crate::ctx::urlencode(&q.until)
+    );
+    let pager = cursor_pager(&c, &base, after.is_some(), next);
+    render(&ListPage {
+        c,
+        rows,
+        status: q.status,
+        procedure: q.procedure,
+        from: q.from,
+        until: q.until,
+        pager,
+        drafts,
+        statuses: (1..=10)
+            .map(|n| (n.to_string(), motcua_dossiers::status_key(n)))
+            .collect(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "dossiers/dossier.html")]
+struct DossierPage {
+    c: Chrome,
+    row: Row,
+    code: String,
+    procedure_code: String,
+    withdrawable: bool,
+    timeline: Vec<(String, &'static str, String, String)>,
+    answers: Vec<Answer>,
+    next_key: &'static str,
+}
+
+/// What the person must do next, per status.
+fn next_key(status: i64) -> &'static str {
+    match status {
+        1 => "dossiers.next_1",
+        5 => "dossiers.next_5",
+        6 => "dossiers.next_6",
+        9 => "dossiers.next_9",
+        _ => "dossiers.next_none",
+    }
+}
+
+/// `/account/dossiers/{code}`: the dossier, its timeline and answers.
+pub async fn dossier_page(
+    State(state): State<AppState>,
+    LoggedIn(ctx): LoggedIn,
+    Path(code): Path<String>,
+    Query(q): Query<FlashQuery>,
+) -> Response {
+    let v = ctx.viewer.as_ref().expect("logged in");
+    let view = tri!(queries::dossier(&state, v.account.id.get(), &code).await);
+    let c = Chrome::new(&state, &ctx).with_flash(q.flash.as_deref());
+    let l = lang(&ctx);
+    let answers = match tri!(motcua_forms::service::by_id(&state, view.dossier.form_id).await) {
+        Some(form) => {
+            let data: Map<String, Value> =
+                serde_json::from_str(&view.dossier.data).unwrap_or_default();
+            form.definition
+                .fields()
+                .filter_map(|(_, f)| {
+                    data.get(&f.name).map(|v| Answer {
+                        label: f.label.get(l).to_string(),
+                        value: shown_value(&c, f, v, l),
+                        prefilled: false,
+                    })
+                })
+                .collect()
+        }
+        None => Vec::new(),
+    };
+    let timeline = view
+        .events
+        .iter()
+        .map(|e| {
+            (
+                motcua_domain::clock::format_vn(e.at),
+                motcua_dossiers::status_key(e.status),
+                if e.actor == "applicant" {
+                    c.t("dossiers.by_applicant").to_string()
+                } else {
+                    e.actor.clone()
+                },
+                e.note.clone(),
+            )
+        })
+        .collect();
+    let d = view.dossier;
+    let withdrawable = d.status == submission::NEW;
+    let status = d.status;
+    let code = d.code.clone();
+    let procedure_code = d.procedure_code.clone();
+    let row = tri!(row_of(&state, &c, d).await);
+    render(&DossierPage {
+        c,
+        row,
+        code,
+        procedure_code,
+        withdrawable,
+        timeline,
+        answers,
+        next_key: next_key(status),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct WithdrawForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /account/dossiers/{code}/withdraw`.
+pub async fn withdraw(
+    State(state): State<AppState>,
+    LoggedIn(ctx): LoggedIn,
+    Path(code): Path<String>,
+    Form(f): Form<WithdrawForm>,
+) -> Response {
+    let v = ctx.viewer.as_ref().expect("logged in");
+    tri!(submission::withdraw(&state, &origin(&ctx), v.account.id.get(), &code, &f.reason).await);
+    Redirect::to(&format!("/account/dossiers/{code}?flash=dossier_withdrawn")).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "dossiers/inbox.html")]
+struct InboxPage {
+    c: Chrome,
+    items: Vec<(String, String, String, bool)>,
+}
+
+/// `/account/notifications`: the inbox, newest first.
+pub async fn inbox(State(state): State<AppState>, LoggedIn(ctx): LoggedIn) -> Response {
+    let v = ctx.viewer.as_ref().expect("logged in");
+    let rows = tri!(queries::inbox(&state, v.account.id.get(), None).await);
+    let c = Chrome::new(&state, &ctx);
+    let items = rows
+        .into_iter()
+        .map(|n| {
+            let key = format!("dossiers.notify.{}", n.kind);
+            let text = match state.i18n.static_key(&key) {
+                Some(k) => c.t(k),
+                None => c.t("dossiers.notify.unknown"),
+            }
+            .replace("{ref}", &n.reference);
+            (
+                motcua_domain::clock::format_vn(n.at),
+                text,
+                n.link,
+                n.read_at.is_none(),
+            )
+        })
+        .collect();
+    render(&InboxPage { c, items })
+}
+
+/// `POST /account/notifications/read`.
+pub async fn mark_read(State(state): State<AppState>, LoggedIn(ctx): LoggedIn) -> Response {
+    let v = ctx.viewer.as_ref().expect("logged in");
+    tri!(queries::mark_read(&state, v.account.id.get()).await);
+    Redirect::to("/account/notifications").into_response()
+}

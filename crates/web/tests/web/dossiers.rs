@@ -1,0 +1,525 @@
+//! Issue #8, part 2: a citizen fills a procedure's e-form a page at a
+//! time, leaves, resumes from another browser, checks the answers and
+//! submits once (R-PS-3, R-PS-5, R-PS-14, R-PS-15, R-ID-13, R-ID-15);
+//! nobody else reaches the draft or the dossier; bad input is named and
+//! loses nothing.
+use crate::helpers::*;
+use motcua_kernel::service::Origin;
+use reqwest::StatusCode;
+
+const PW: &str = "mat-khau-du-dai-2026";
+const BIRTH: &str = "1.001193";
+
+async fn seeded(app: &App) {
+    motcua_catalog::seed::load(app.state(), &Origin::cli())
+        .await
+        .expect("catalog");
+    let made = motcua_dossiers::seed_forms(app.state(), &Origin::cli())
+        .await
+        .expect("forms");
+    assert!(made >= 40, "{}: {made} forms", app.name());
+    assert_eq!(
+        motcua_dossiers::seed_forms(app.state(), &Origin::cli())
+            .await
+            .expect("forms again"),
+        0,
+        "seeding twice changes nothing"
+    );
+}
+
+/// A logged-in citizen who allowed the reuse of their name and email.
+async fn citizen(app: &App, username: &str, name: &str) -> (motcua_domain::AccountId, Browser) {
+    let id = app.user(username, name, PW).await;
+    motcua_identity::profile::set_consents(
+        &app.state().identity_ctx,
+        &Origin::cli(),
+        id,
+        &["full_name".to_string(), "email".to_string()],
+    )
+    .await
+    .expect("consent");
+    let b = app.browser();
+    assert_eq!(b.login(username, PW).await.status, StatusCode::SEE_OTHER);
+    (id, b)
+}
+
+/// Starts a draft of `code` from the procedure's page; its public id.
+async fn start(b: &Browser, code: &str) -> String {
+    let page = b.get(&format!("/procedures/{code}")).await;
+    assert!(
+        page.text
+            .contains(&format!("action=\"/procedures/{code}/start\"")),
+        "the procedure page offers to apply online"
+    );
+    let r = b
+        .post_form(
+            &format!("/procedures/{code}/start"),
+            &[("csrf", &page.csrf())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let to = r.location().expect("to the form").to_string();
+    let id = to
+        .strip_prefix("/account/drafts/")
+        .and_then(|t| t.strip_suffix("/step/0"))
+        .unwrap_or_else(|| panic!("{to}"));
+    id.to_string()
+}
+
+/// Posts page `step` of a draft with the page's own CSRF token and
+/// revision.
+async fn post_step(b: &Browser, id: &str, step: usize, fields: &[(&str, &str)]) -> Page {
+    let path = format!("/account/drafts/{id}/step/{step}");
+    let page = b.get(&path).await;
+    assert_eq!(page.status, StatusCode::OK, "GET {path}: {}", page.text);
+    let revision = between(&page.text, "name=\"revision\" value=\"", "\"");
+    let csrf = page.csrf();
+    let mut all = fields.to_vec();
+    all.push(("csrf", &csrf));
+    all.push(("revision", &revision));
+    b.post_form(&path, &all).await
+}
+
+fn between(text: &str, start: &str, end: &str) -> String {
+    let at = text
+        .find(start)
+        .unwrap_or_else(|| panic!("{start} in page"))
+        + start.len();
+    text[at..][..text[at..].find(end).expect("end")].to_string()
+}
+
+async fn count(app: &App, sql: &str) -> i64 {
+    let mut c = app.conn().await;
+    scalar(&mut c, sql).await
+}
+
+const REQUESTER: &[(&str, &str)] = &[
+    ("full_name", "Nguyễn Thị Hoa"),
+    ("personal_id", "001190012345"),
+    ("phone", "0912345678"),
+    ("address.province", "Thành phố Hà Nội"),
+    ("address.commune", "Phường Hoàn Kiếm"),
+    ("address.street", "12 Tràng Tiền"),
+    ("relationship", "mother"),
+    ("action", "continue"),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_citizen_fills_leaves_resumes_and_submits_a_birth_registration_once() {
+    each_backend(|db| async move {
+        let app = spawn_app(db).await;
+        let n = app.name();
+        seeded(&app).await;
+        let (_, b) = citizen(&app, "hoa.nguyen", "Nguyễn Thị Hoa").await;
+        let id = start(&b, BIRTH).await;
+
+        // Prefilled from the consented profile, marked, and the reuse
+        // logged where the holder sees it.
+        let first = b.get(&format!("/account/drafts/{id}/step/0")).await;
+        assert_eq!(first.status, StatusCode::OK, "{n}");
+        assert!(
+            first.text.contains("value=\"Nguyễn Thị Hoa\""),
+            "{n}: name prefilled"
+        );
+        assert!(
+            first.text.contains("id=\"f-full_name-pre\""),
+            "{n}: marked as prefilled"
+        );
+        assert!(
+            first.text.contains("value=\"hoa.nguyen@example.vn\""),
+            "{n}"
+        );
+        let data = b.get("/account/data").await;
+        assert!(
+            data.text
+                .contains(&format!("Điền sẵn biểu mẫu hồ sơ thủ tục {BIRTH}")),
+            "{n}: reuse shown"
+        );
+
+        // Wrong answers are named in the summary and kept on the page.
+        let bad = post_step(
+            &b,
+            &id,
+            0,
+            &[
+                ("full_name", "Nguyễn Thị Hoa"),
+                ("personal_id", "12345"),
+                ("action", "continue"),
+            ],
+        )
+        .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}");
+        assert!(bad.text.contains("class=\"error-summary\""), "{n}");
+        assert!(
+            bad.text.contains("Số định danh cá nhân gồm đúng 12 chữ số"),
+            "{n}: {}",
+            bad.text
+        );
+        assert!(
+            bad.text.contains("href=\"#f-phone\""),
+            "{n}: missing phone linked"
+        );
+        assert!(
+            bad.text.contains("value=\"12345\""),
+            "{n}: what was typed is kept"
+        );
+
+        // Correct: on to the next page; then save and leave half-way.
+        let ok = post_step(&b, &id, 0, REQUESTER).await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER, "{n}: {}", ok.text);
+        assert_eq!(
+            ok.location(),
+            Some(format!("/account/drafts/{id}/step/1").as_str())
+        );
+        let leave = post_step(
+            &b,
+            &id,
+            1,
+            &[("child_name", "Trần Minh Khôi"), ("action", "save")],
+        )
+        .await;
+        assert_eq!(
+            leave.location(),
+            Some("/account/drafts?flash=draft_saved"),
+            "{n}"
+        );
+
+        // Another browser, after logging in: the draft is there and opens
+        // where it was left, with what was typed.
+        let other = app.browser();
+        other.login("hoa.nguyen", PW).await;
+        let list = other.get("/account/drafts").await;
+        assert!(list.text.contains(&format!("/account/drafts/{id}")), "{n}");
+        let resume = other.get(&format!("/account/drafts/{id}")).await;
+        assert_eq!(
+            resume.location(),
+            Some(format!("/account/drafts/{id}/step/1").as_str()),
+            "{n}"
+        );
+        let page = other.get(&format!("/account/drafts/{id}/step/1")).await;
+        assert!(page.text.contains("value=\"Trần Minh Khôi\""), "{n}");
+
+        for (step, fields) in [
+            (
+                1,
+                vec![
+                    ("child_name", "Trần Minh Khôi"),
+                    ("child_sex", "male"),
+                    ("child_birthdate", "2026-11-20"),
+                    ("child_birthplace", "Bệnh viện Phụ sản Hà Nội"),
+                    ("child_ethnicity", "Kinh"),
+                    ("child_nationality", "Việt Nam"),
+                    ("action", "continue"),
+                ],
+            ),
+            (
+                2,
+                vec![
+                    ("mother_name", "Nguyễn Thị Hoa"),
+                    ("mother_birth_year", "1990"),
+                    ("action", "continue"),
+                ],
+            ),
+            // A field whose condition does not hold is dropped.
+            (
+                3,
+                vec![
+                    ("has_father", "no"),
+                    ("father_name", "Không ai"),
+                    ("action", "continue"),
+                ],
+            ),
+            (
+                4,
+                vec![
+                    ("extract_copies", "2"),
+                    ("result_delivery", "online"),
+                    ("action", "continue"),
+                ],
+            ),
+        ] {
+            let r = post_step(&other, &id, step, &fields).await;
+            assert_eq!(
+                r.status,
+                StatusCode::SEE_OTHER,
+                "{n}: step {step}: {}",
+                r.text
+            );
+        }
+        let check = other.get(&format!("/account/drafts/{id}/check")).await;
+        assert_eq!(check.status, StatusCode::OK, "{n}: {}", check.text);
+        assert!(check.text.contains("Trần Minh Khôi"), "{n}");
+        assert!(
+            check.text.contains("20/11/2026"),
+            "{n}: dates as people write them"
+        );
+        assert!(
+            !check.text.contains("Không ai"),
+            "{n}: hidden answer dropped"
+        );
+        let revision = between(&check.text, "name=\"revision\" value=\"", "\"");
+
+        // A password session is level 1; the procedure needs 2: step up,
+        // then back to the check page.
+        let csrf = check.csrf();
+        let submit = format!("/account/drafts/{id}/submit");
+        let r = other
+            .post_form(&submit, &[("csrf", &csrf), ("revision", &revision)])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}");
+        let to = r.location().unwrap_or_default().to_string();
+        assert!(to.starts_with("/auth/step-up?level=2&next="), "{n}: {to}");
+        assert!(
+            to.contains(&format!("%2Faccount%2Fdrafts%2F{id}%2Fcheck"))
+                || to.contains(&format!("/account/drafts/{id}/check")),
+            "{n}: {to}"
+        );
+        assert_eq!(count(&app, "SELECT COUNT(*) FROM dossiers").await, 0, "{n}");
+        // (The step-up itself is tested with the token, SIM and e-ID in
+        // identity.rs; here the session is raised as a step-up would.)
+        {
+            let mut c = app.conn().await;
+            sqlx::query("UPDATE sessions SET assurance_level = 2")
+                .execute(&mut *c)
+                .await
+                .expect("raise");
+        }
+
+        // Pressed twice at once: one dossier, both answers lead to it.
+        let fields = [("csrf", csrf.as_str()), ("revision", revision.as_str())];
+        let (a, z) = tokio::join!(
+            other.post_form(&submit, &fields),
+            other.post_form(&submit, &fields)
+        );
+        assert_eq!(a.status, StatusCode::SEE_OTHER, "{n}: {}", a.text);
+        assert_eq!(z.status, StatusCode::SEE_OTHER, "{n}: {}", z.text);
+        let to = a.location().expect("to the dossier").to_string();
+        assert_eq!(Some(to.as_str()), z.location(), "{n}");
+        assert_eq!(count(&app, "SELECT COUNT(*) FROM dossiers").await, 1, "{n}");
+        let code = to
+            .strip_prefix("/account/dossiers/")
+            .and_then(|t| t.split('?').next())
+            .expect("code")
+            .to_string();
+        // The nationwide format: agency-YYMMDD-serial.
+        let parts: Vec<&str> = code.rsplitn(3, '-').collect();
+        assert_eq!(parts.len(), 3, "{n}: {code}");
+        assert_eq!(parts[0].len(), 6, "{n}: {code}");
+        assert_eq!(parts[1].len(), 6, "{n}: {code}");
+        assert_eq!(parts[2], "H29.P01", "{n}: {code}");
+
+        let page = other.get(&to).await;
+        assert_eq!(page.status, StatusCode::OK, "{n}");
+        assert!(page.text.contains("Mới nộp, chờ tiếp nhận"), "{n}");
+        assert!(
+            page.text.contains("id=\"appointment\""),
+            "{n}: appointment date"
+        );
+        assert!(page.text.contains("Trần Minh Khôi"), "{n}");
+        // The draft is closed: its pages lead to the dossier.
+        let again = other.get(&format!("/account/drafts/{id}/step/0")).await;
+        assert_eq!(
+            again.location(),
+            Some(format!("/account/dossiers/{code}").as_str()),
+            "{n}"
+        );
+
+        // Mail, inbox, event.
+        app.drain().await;
+        let mails = app.mails_to("hoa.nguyen@example.vn");
+        assert!(
+            mails.iter().any(|m| m.subject.contains(&code)),
+            "{n}: mail with the code"
+        );
+        let inbox = other.get("/account/notifications").await;
+        assert!(
+            inbox
+                .text
+                .contains(&format!("Hồ sơ {code} đã được nộp trực tuyến")),
+            "{n}"
+        );
+        assert_eq!(
+            count(
+                &app,
+                "SELECT COUNT(*) FROM events WHERE type = 'dossier.submitted'"
+            )
+            .await,
+            1,
+            "{n}"
+        );
+
+        // My dossiers, filtered.
+        let mine = other.get("/account/dossiers").await;
+        assert!(mine.text.contains(&code), "{n}");
+        let none = other.get("/account/dossiers?status=7").await;
+        assert!(!none.text.contains(&code), "{n}");
+        let by_code = other
+            .get(&format!("/account/dossiers?procedure={BIRTH}"))
+            .await;
+        assert!(by_code.text.contains(&code), "{n}");
+
+        // Withdrawn while no agency has acted; once.
+        let csrf = page.csrf();
+        let w = other
+            .post_form(
+                &format!("/account/dossiers/{code}/withdraw"),
+                &[("csrf", &csrf), ("reason", "Nộp nhầm")],
+            )
+            .await;
+        assert_eq!(w.status, StatusCode::SEE_OTHER, "{n}: {}", w.text);
+        let after = other.get(&format!("/account/dossiers/{code}")).await;
+        assert!(after.text.contains("Công dân đã rút hồ sơ"), "{n}");
+        assert!(after.text.contains("Nộp nhầm"), "{n}");
+        let twice = other
+            .post_form(
+                &format!("/account/dossiers/{code}/withdraw"),
+                &[("csrf", &csrf)],
+            )
+            .await;
+        assert_eq!(twice.status, StatusCode::CONFLICT, "{n}");
+        app.assert_audit_intact().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nobody_else_reaches_a_draft_or_dossier_and_bad_input_is_refused() {
+    each_backend(|db| async move {
+        let app = spawn_app(db).await;
+        let n = app.name();
+        seeded(&app).await;
+        let (_, owner) = citizen(&app, "chu.hoso", "Lê Văn Chủ").await;
+        let (_, other) = citizen(&app, "nguoi.khac", "Phạm Khác").await;
+        let id = start(&owner, BIRTH).await;
+        let csrf = other.get("/account").await.csrf();
+        for path in [
+            format!("/account/drafts/{id}"),
+            format!("/account/drafts/{id}/step/0"),
+            format!("/account/drafts/{id}/check"),
+        ] {
+            assert_eq!(
+                other.get(&path).await.status,
+                StatusCode::NOT_FOUND,
+                "{n}: {path}"
+            );
+        }
+        for path in [
+            format!("/account/drafts/{id}/step/0"),
+            format!("/account/drafts/{id}/submit"),
+            format!("/account/drafts/{id}/delete"),
+        ] {
+            let r = other
+                .post_form(
+                    &path,
+                    &[("csrf", &csrf), ("revision", "1"), ("full_name", "X")],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{n}: POST {path}");
+        }
+        // The owner's draft is untouched by all that.
+        let mine = owner.get(&format!("/account/drafts/{id}/step/0")).await;
+        assert!(mine.text.contains("value=\"Lê Văn Chủ\""), "{n}");
+
+        // Malformed: never a 5xx, a clear refusal.
+        let ocsrf = owner.get("/account").await.csrf();
+        for (path, want) in [
+            (
+                "/account/drafts/zzz/step/0".to_string(),
+                StatusCode::NOT_FOUND,
+            ),
+            (
+                format!("/account/drafts/{id}/step/99"),
+                StatusCode::NOT_FOUND,
+            ),
+            (
+                format!("/account/drafts/{id}/step/-1"),
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                "/account/dossiers?status=99".to_string(),
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                "/account/dossiers?from=2026-13-01".to_string(),
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                "/account/dossiers?after=bad".to_string(),
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                "/account/dossiers?procedure=%27%20OR%201%3D1".to_string(),
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                "/account/dossiers/nope%20nope".to_string(),
+                StatusCode::NOT_FOUND,
+            ),
+        ] {
+            assert_eq!(owner.get(&path).await.status, want, "{n}: {path}");
+        }
+        let r = post_step(&owner, &id, 0, &[("action", "remove:x:notanumber")]).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{n}");
+        let long = "ă".repeat(10_000);
+        let r = post_step(
+            &owner,
+            &id,
+            0,
+            &[("full_name", long.as_str()), ("action", "continue")],
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{n}: an over-long name is an error, not a 5xx"
+        );
+        let r = post_step(&owner, &id, 0, REQUESTER).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        let r = owner
+            .post_form("/procedures/9.999999/start", &[("csrf", &ocsrf)])
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{n}");
+        let r = owner
+            .post_form(
+                &format!("/account/drafts/{id}/submit"),
+                &[("csrf", &ocsrf), ("revision", "x")],
+            )
+            .await;
+        assert!(r.status.is_client_error(), "{n}: {}", r.status);
+
+        // A new form version is published while the draft is open: the
+        // person is told, and answers carry over where the schema allows.
+        let form = motcua_dossiers::drafts::current_form(app.state(), BIRTH)
+            .await
+            .expect("form")
+            .expect("published");
+        let mut def = form.definition.clone();
+        def.schema["properties"]["full_name"]["maxLength"] = serde_json::json!(3);
+        let json = serde_json::to_string(&def).expect("json");
+        let v = motcua_forms::service::save_draft(app.state(), &Origin::cli(), BIRTH, "", &json)
+            .await
+            .expect("save")
+            .expect("valid");
+        motcua_forms::service::publish(app.state(), &Origin::cli(), BIRTH, "", v)
+            .await
+            .expect("publish");
+        let moved = owner.get(&format!("/account/drafts/{id}/step/0")).await;
+        assert_eq!(moved.status, StatusCode::OK, "{n}");
+        assert!(moved.text.contains("id=\"moved\""), "{n}: told");
+        assert!(
+            moved.text.contains("<ul id=\"dropped\"><li>"),
+            "{n}: the name no longer fits"
+        );
+        let page = owner.get(&format!("/account/drafts/{id}/step/0")).await;
+        assert!(
+            page.text.contains("value=\"001190012345\""),
+            "{n}: the ID was kept"
+        );
+        assert!(
+            !page.text.contains("value=\"Nguyễn Thị Hoa\""),
+            "{n}: the name no longer fits"
+        );
+        app.assert_audit_intact().await;
+    })
+    .await;
+}
