@@ -177,6 +177,16 @@ pub fn parse(json: &str) -> Result<Definition, Vec<Problem>> {
     })
 }
 
+/// Compiles a schema as draft 2020-12 with formats (`date`, `email`)
+/// checked. No remote or file reference is resolved: this build has no
+/// retriever, so a `$ref` outside the schema is an error here.
+pub fn compile(schema: &serde_json::Value) -> Result<jsonschema::Validator, String> {
+    jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(schema)
+        .map_err(|e| e.to_string())
+}
+
 /// Everything wrong with `d`: the schema must be a valid draft 2020-12
 /// object schema that compiles; every layout field must be a property of
 /// it, asked once, with a known kind; choices need options that the
@@ -194,7 +204,7 @@ pub fn check(d: &Definition) -> Vec<Problem> {
         });
         return out;
     }
-    if let Err(e) = crate::validate::compile(&d.schema) {
+    if let Err(e) = compile(&d.schema) {
         out.push(Problem {
             path: "schema".into(),
             key: "forms.error_schema",
@@ -339,5 +349,78 @@ fn check_against_schema(f: &Field, p: &serde_json::Value, at: &str, out: &mut Ve
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn form(schema: serde_json::Value, fields: serde_json::Value) -> Definition {
+        parse(
+            &json!({
+                "title": {"vi": "Tờ khai", "en": "Form"},
+                "schema": schema,
+                "steps": [{"id": "one", "title": {"vi": "Một", "en": "One"}, "fields": fields}]
+            })
+            .to_string(),
+        )
+        .expect("parses")
+    }
+
+    fn keys(d: &Definition) -> Vec<&'static str> {
+        check(d).into_iter().map(|p| p.key).collect()
+    }
+
+    #[test]
+    fn every_seeded_form_is_valid() {
+        for (code, d) in crate::seed::specific() {
+            assert_eq!(check(&d), vec![], "{code}");
+        }
+        let g = crate::seed::generic("Cấp phép", &["Cấp mới".into(), "Cấp lại".into()], true);
+        assert_eq!(check(&g), vec![]);
+        assert_eq!(crate::seed::provinces().len(), 34, "the 34 provinces of 2025");
+    }
+
+    #[test]
+    fn layout_and_schema_must_agree() {
+        let schema = json!({"type": "object", "properties": {"a": {"type": "string"}, "n": {"type": "integer"}, "c": {"type": "string", "enum": ["x", "y"]}}});
+        let ok = form(schema.clone(), json!([{"name": "a", "kind": "text", "label": {"vi": "A", "en": "A"}}]));
+        assert!(keys(&ok).is_empty(), "{:?}", check(&ok));
+        let missing = form(schema.clone(), json!([{"name": "zz", "kind": "text", "label": {"vi": "Z", "en": "Z"}}]));
+        assert_eq!(keys(&missing), vec!["forms.error_not_in_schema"]);
+        let kind = form(schema.clone(), json!([{"name": "n", "kind": "date", "label": {"vi": "N", "en": "N"}}]));
+        assert_eq!(keys(&kind), vec!["forms.error_kind_schema"]);
+        let unknown = form(schema.clone(), json!([{"name": "a", "kind": "slider", "label": {"vi": "A", "en": "A"}}]));
+        assert_eq!(keys(&unknown), vec!["forms.error_kind"]);
+        let choice = form(
+            schema.clone(),
+            json!([{"name": "c", "kind": "choice", "label": {"vi": "C", "en": "C"}, "options": [{"value": "x", "label": {"vi": "X", "en": "X"}}, {"value": "q", "label": {"vi": "Q", "en": "Q"}}]}]),
+        );
+        assert_eq!(keys(&choice), vec!["forms.error_options"]);
+        let twice = form(
+            schema.clone(),
+            json!([{"name": "a", "kind": "text", "label": {"vi": "A", "en": "A"}}, {"name": "a", "kind": "text", "label": {"vi": "A", "en": "A"}}]),
+        );
+        assert_eq!(keys(&twice), vec!["forms.error_field_twice"]);
+        let cond = form(
+            schema.clone(),
+            json!([{"name": "a", "kind": "text", "label": {"vi": "A", "en": "A"}, "show_if": {"field": "nowhere", "one_of": ["x"]}}]),
+        );
+        assert_eq!(keys(&cond), vec!["forms.error_show_if"]);
+        let bad_schema = form(json!({"type": "object", "properties": {"a": {"type": "strin"}}}), json!([]));
+        assert_eq!(keys(&bad_schema), vec!["forms.error_schema"]);
+        let not_object = form(json!({"type": "string"}), json!([]));
+        assert!(keys(&not_object).contains(&"forms.error_schema_object"));
+    }
+
+    #[test]
+    fn a_malformed_definition_names_where() {
+        let e = parse(r#"{"title": {"vi": "T", "en": "T"}, "schema": {}, "steps": [{"id": "a", "title": {"vi": "A", "en": "A"}, "fields": [{"name": 3}]}]}"#)
+            .expect_err("refused");
+        assert_eq!(e[0].key, "forms.error_json");
+        assert_eq!(e[0].path, "steps[0].fields[0].name");
+        assert!(parse("not json").is_err());
     }
 }

@@ -7,15 +7,7 @@ use motcua_domain::Locale;
 use motcua_kernel::i18n::Catalog;
 use serde_json::{Map, Value};
 
-/// Compiles a schema as draft 2020-12 with formats (`date`, `email`)
-/// checked. No remote or file reference is resolved: this build has no
-/// retriever, so a `$ref` outside the schema is an error here.
-pub fn compile(schema: &Value) -> Result<jsonschema::Validator, String> {
-    jsonschema::draft202012::options()
-        .should_validate_formats(true)
-        .build(schema)
-        .map_err(|e| e.to_string())
-}
+pub use crate::definition::compile;
 
 /// One error of the validator: the instance path (a missing property's
 /// name appended) and the keyword that failed, with its limit if any.
@@ -179,4 +171,43 @@ pub fn errors(
     }
     out.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.input.cmp(&b.1.input)));
     out.into_iter().map(|(_, e)| e).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn one_message_per_field_named_in_each_language() {
+        let d = crate::seed::specific().remove("1.001193").expect("birth form");
+        let v = compile(&d.schema).expect("compiles");
+        let cat = Catalog::from_tables(&[crate::MESSAGES]);
+        let answers: Map<String, Value> = serde_json::from_value(json!({
+            "full_name": "Nguyễn Thị Hoa",
+            "personal_id": "12345",
+            "email": "not-an-email",
+            "birthdate": "2026-02-30",
+            "address": {"province": "Thành phố Hà Nội"},
+            "mother_birth_year": 1800
+        }))
+        .expect("object");
+        let vi = errors(&d, &v, &answers, Some(0), &cat, Locale::Vi);
+        let text: Vec<&str> = vi.iter().map(|e| e.message.as_str()).collect();
+        assert!(text.iter().any(|t| t.contains("gồm đúng 12 chữ số")), "{text:?}");
+        assert!(text.iter().any(|t| t.contains("thư điện tử")), "{text:?}");
+        assert!(text.iter().any(|t| t.contains("Ngày không đúng")), "{text:?}");
+        assert!(vi.iter().any(|e| e.input == "phone"), "a missing field is named: {vi:?}");
+        assert!(vi.iter().any(|e| e.input == "address.commune"), "{vi:?}");
+        assert!(vi.iter().all(|e| e.step == Some(0)), "only page one's: {vi:?}");
+        // Every error is "Label: message".
+        assert!(vi.iter().all(|e| e.message.contains(": ")), "{vi:?}");
+        let en = errors(&d, &v, &answers, None, &cat, Locale::En);
+        assert!(en.iter().any(|e| e.message.contains("exactly 12 digits")), "{en:?}");
+        assert!(en.iter().any(|e| e.input == "mother_birth_year" && e.message.contains("1900")), "{en:?}");
+        // One per input, however many keywords failed.
+        let mut inputs: Vec<&str> = en.iter().map(|e| e.input.as_str()).collect();
+        inputs.dedup();
+        assert_eq!(inputs.len(), en.len());
+    }
 }

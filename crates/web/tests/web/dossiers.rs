@@ -523,3 +523,59 @@ async fn nobody_else_reaches_a_draft_or_dossier_and_bad_input_is_refused() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unsaved_draft_is_reminded_then_expires_and_its_answers_are_erased() {
+    each_backend(|db| async move {
+        let app = spawn_app(db).await;
+        let n = app.name();
+        seeded(&app).await;
+        let (_, b) = citizen(&app, "quen.nop", "Đỗ Hay Quên").await;
+        let id = start(&b, BIRTH).await;
+        let rules = app.state().dossier_rules.as_ref().clone();
+        let run = |app: &App| {
+            let core = app.state().core().clone();
+            let rules = rules.clone();
+            async move {
+                motcua_dossiers::housekeeping::run(&core, &rules, core.now())
+                    .await
+                    .expect("housekeeping")
+            }
+        };
+        // Nothing to do at first.
+        assert_eq!(run(&app).await, (0, 0), "{n}");
+        // Within the reminder window: one reminder, once.
+        app.advance((rules.draft_days - rules.reminder_days + 1) * 86_400_000);
+        assert_eq!(run(&app).await, (1, 0), "{n}");
+        assert_eq!(run(&app).await, (0, 0), "{n}: reminded once");
+        app.drain().await;
+        let mails = app.mails_to("quen.nop@example.vn");
+        assert!(
+            mails.iter().any(|m| m.subject.contains("sắp hết hạn") && m.text.contains(&id)),
+            "{n}: the reminder links to the draft"
+        );
+        // A save renews the draft (and a later reminder is due again);
+        // the session of four weeks ago is long gone: log in again.
+        b.login("quen.nop", PW).await;
+        let r = post_step(&b, &id, 0, &[("full_name", "Đỗ Hay Quên"), ("action", "save")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}");
+        app.advance(rules.reminder_days * 86_400_000);
+        assert_eq!(run(&app).await, (0, 0), "{n}: renewed by the save");
+        // Past its time: expired, answers erased, its pages gone.
+        app.advance(rules.draft_days * 86_400_000);
+        let (_, expired) = run(&app).await;
+        assert_eq!(expired, 1, "{n}");
+        b.login("quen.nop", PW).await;
+        assert_eq!(
+            b.get(&format!("/account/drafts/{id}/step/0")).await.status,
+            StatusCode::NOT_FOUND,
+            "{n}"
+        );
+        assert_eq!(
+            count(&app, "SELECT COUNT(*) FROM dossier_drafts WHERE status = 'expired' AND answers = '{}'").await,
+            1,
+            "{n}: nothing kept of an expired draft"
+        );
+    })
+    .await;
+}
