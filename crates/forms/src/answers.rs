@@ -271,43 +271,88 @@ mod tests {
     use serde_json::json;
 
     fn birth() -> Definition {
-        crate::seed::specific().remove("1.001193").expect("birth form")
+        crate::seed::specific()
+            .remove("1.001193")
+            .expect("birth form")
     }
 
     fn posted(pairs: &[(&str, &str)]) -> Posted {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn posted_values_are_typed_by_kind() {
         let d = birth();
         let f = d.field("mother_birth_year").expect("field");
-        assert_eq!(read(f, &posted(&[("mother_birth_year", " 1990 ")])), Some(json!(1990)));
-        assert_eq!(read(f, &posted(&[("mother_birth_year", "năm")])), Some(json!("năm")), "kept for the schema to name");
+        assert_eq!(
+            read(f, &posted(&[("mother_birth_year", " 1990 ")])),
+            Some(json!(1990))
+        );
+        assert_eq!(
+            read(f, &posted(&[("mother_birth_year", "năm")])),
+            Some(json!("năm")),
+            "kept for the schema to name"
+        );
         assert_eq!(read(f, &posted(&[("mother_birth_year", "")])), None);
         let id = d.field("personal_id").expect("field");
-        assert_eq!(read(id, &posted(&[("personal_id", "001 190 012 345")])), Some(json!("001190012345")));
+        assert_eq!(
+            read(id, &posted(&[("personal_id", "001 190 012 345")])),
+            Some(json!("001190012345"))
+        );
         let addr = d.field("address").expect("field");
         assert_eq!(
-            read(addr, &posted(&[("address.province", "Thành phố Huế"), ("address.street", "1 Lê Lợi")])),
+            read(
+                addr,
+                &posted(&[
+                    ("address.province", "Thành phố Huế"),
+                    ("address.street", "1 Lê Lợi")
+                ])
+            ),
             Some(json!({"province": "Thành phố Huế", "street": "1 Lê Lợi"}))
         );
         let long = "a".repeat(MAX_TEXT + 50);
         let name = d.field("full_name").expect("field");
-        assert_eq!(read(name, &posted(&[("full_name", &long)])).and_then(|v| v.as_str().map(str::len)), Some(MAX_TEXT));
+        assert_eq!(
+            read(name, &posted(&[("full_name", &long)])).and_then(|v| v.as_str().map(str::len)),
+            Some(MAX_TEXT)
+        );
     }
 
     #[test]
     fn money_groups_and_repeating_rows() {
-        let d = crate::seed::specific().remove("1.001612").expect("household business form");
+        let d = crate::seed::specific()
+            .remove("1.001612")
+            .expect("household business form");
         let capital = d.field("capital").expect("field");
-        assert_eq!(read(capital, &posted(&[("capital", "1.500.000.000")])), Some(json!(1_500_000_000i64)));
+        assert_eq!(
+            read(capital, &posted(&[("capital", "1.500.000.000")])),
+            Some(json!(1_500_000_000i64))
+        );
         let step = &d.steps[0];
-        let p = posted(&[("business_lines.0.code", "5610"), ("business_lines.0.name", "Ăn uống"), ("business_lines.1.code", "")]);
-        let a = apply(&d, step, &Map::new(), &p, &RowAction::Add("business_lines".into()));
+        let p = posted(&[
+            ("business_lines.0.code", "5610"),
+            ("business_lines.0.name", "Ăn uống"),
+            ("business_lines.1.code", ""),
+        ]);
+        let a = apply(
+            &d,
+            step,
+            &Map::new(),
+            &p,
+            &RowAction::Add("business_lines".into()),
+        );
         let rows = a["business_lines"].as_array().expect("rows");
         assert_eq!(rows.len(), 2, "one answered row and the one added: {a:?}");
-        let removed = apply(&d, step, &a, &p, &RowAction::Remove("business_lines".into(), 0));
+        let removed = apply(
+            &d,
+            step,
+            &a,
+            &p,
+            &RowAction::Remove("business_lines".into(), 0),
+        );
         assert!(removed.get("business_lines").is_none(), "{removed:?}");
     }
 
@@ -319,13 +364,23 @@ mod tests {
             &d,
             father,
             &Map::new(),
-            &posted(&[("has_father", "no"), ("father_name", "Ai đó"), ("forged", "x")]),
+            &posted(&[
+                ("has_father", "no"),
+                ("father_name", "Ai đó"),
+                ("forged", "x"),
+            ]),
             &RowAction::None,
         );
         assert_eq!(a.get("has_father"), Some(&json!("no")));
         assert!(a.get("father_name").is_none());
         assert!(a.get("forged").is_none());
-        let yes = apply(&d, father, &a, &posted(&[("has_father", "yes"), ("father_name", "Trần Văn Bố")]), &RowAction::None);
+        let yes = apply(
+            &d,
+            father,
+            &a,
+            &posted(&[("has_father", "yes"), ("father_name", "Trần Văn Bố")]),
+            &RowAction::None,
+        );
         assert_eq!(yes.get("father_name"), Some(&json!("Trần Văn Bố")));
 
         let mut newer = d.clone();
@@ -336,6 +391,10 @@ mod tests {
         let other = parse(r#"{"title": {"vi": "T", "en": "T"}, "schema": {"type": "object", "properties": {"has_father": {"type": "string"}}}, "steps": [{"id": "a", "title": {"vi": "A", "en": "A"}, "fields": [{"name": "has_father", "kind": "text", "label": {"vi": "A", "en": "A"}}]}]}"#).expect("parses");
         let (kept, dropped) = carry_over(&other, &yes);
         assert_eq!(kept.len(), 1);
-        assert_eq!(dropped, vec!["father_name".to_string()], "a name the new version does not ask");
+        assert_eq!(
+            dropped,
+            vec!["father_name".to_string()],
+            "a name the new version does not ask"
+        );
     }
 }

@@ -380,19 +380,35 @@ mod tests {
         }
         let g = crate::seed::generic("Cấp phép", &["Cấp mới".into(), "Cấp lại".into()], true);
         assert_eq!(check(&g), vec![]);
-        assert_eq!(crate::seed::provinces().len(), 34, "the 34 provinces of 2025");
+        assert_eq!(
+            crate::seed::provinces().len(),
+            34,
+            "the 34 provinces of 2025"
+        );
     }
 
     #[test]
     fn layout_and_schema_must_agree() {
         let schema = json!({"type": "object", "properties": {"a": {"type": "string"}, "n": {"type": "integer"}, "c": {"type": "string", "enum": ["x", "y"]}}});
-        let ok = form(schema.clone(), json!([{"name": "a", "kind": "text", "label": {"vi": "A", "en": "A"}}]));
+        let ok = form(
+            schema.clone(),
+            json!([{"name": "a", "kind": "text", "label": {"vi": "A", "en": "A"}}]),
+        );
         assert!(keys(&ok).is_empty(), "{:?}", check(&ok));
-        let missing = form(schema.clone(), json!([{"name": "zz", "kind": "text", "label": {"vi": "Z", "en": "Z"}}]));
+        let missing = form(
+            schema.clone(),
+            json!([{"name": "zz", "kind": "text", "label": {"vi": "Z", "en": "Z"}}]),
+        );
         assert_eq!(keys(&missing), vec!["forms.error_not_in_schema"]);
-        let kind = form(schema.clone(), json!([{"name": "n", "kind": "date", "label": {"vi": "N", "en": "N"}}]));
+        let kind = form(
+            schema.clone(),
+            json!([{"name": "n", "kind": "date", "label": {"vi": "N", "en": "N"}}]),
+        );
         assert_eq!(keys(&kind), vec!["forms.error_kind_schema"]);
-        let unknown = form(schema.clone(), json!([{"name": "a", "kind": "slider", "label": {"vi": "A", "en": "A"}}]));
+        let unknown = form(
+            schema.clone(),
+            json!([{"name": "a", "kind": "slider", "label": {"vi": "A", "en": "A"}}]),
+        );
         assert_eq!(keys(&unknown), vec!["forms.error_kind"]);
         let choice = form(
             schema.clone(),
@@ -409,7 +425,10 @@ mod tests {
             json!([{"name": "a", "kind": "text", "label": {"vi": "A", "en": "A"}, "show_if": {"field": "nowhere", "one_of": ["x"]}}]),
         );
         assert_eq!(keys(&cond), vec!["forms.error_show_if"]);
-        let bad_schema = form(json!({"type": "object", "properties": {"a": {"type": "strin"}}}), json!([]));
+        let bad_schema = form(
+            json!({"type": "object", "properties": {"a": {"type": "strin"}}}),
+            json!([]),
+        );
         assert_eq!(keys(&bad_schema), vec!["forms.error_schema"]);
         let not_object = form(json!({"type": "string"}), json!([]));
         assert!(keys(&not_object).contains(&"forms.error_schema_object"));

@@ -200,6 +200,15 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
         "Chỉ phiên bản nháp mới được công bố.",
         "Only a draft version can be published.",
     ),
+    ("forms.console_title", "Biểu mẫu điện tử", "E-form"),
+    ("forms.refused", "Định nghĩa chưa được lưu vì:", "The definition was not saved because:"),
+    ("forms.no_versions", "Thủ tục này chưa có biểu mẫu.", "This procedure has no form yet."),
+    ("forms.edit", "Soạn phiên bản mới", "Write a new version"),
+    ("forms.edit_hint", "JSON gồm title (vi, en), schema (JSON Schema 2020-12 của dữ liệu) và steps (các bước, mỗi bước gồm các trường: name, kind, label, hint, options, show_if, prefill, fields). Định nghĩa được kiểm tra trước khi lưu; người dân chỉ thấy phiên bản đã công bố.", "JSON with title (vi, en), schema (the data's JSON Schema 2020-12) and steps (pages of fields: name, kind, label, hint, options, show_if, prefill, fields). It is checked before it is stored; the public sees published versions only."),
+    ("forms.edit_label", "Định nghĩa biểu mẫu (JSON)", "Form definition (JSON)"),
+    ("forms.preview_banner", "Xem trước phiên bản {v} như người dân sẽ thấy", "Preview of version {v} as the public will see it"),
+    ("flash.form_saved", "Đã lưu phiên bản nháp. Xem trước rồi công bố khi sẵn sàng.", "Draft version saved. Preview it, then publish it when ready."),
+    ("flash.form_published", "Đã công bố. Hồ sơ nháp đang mở sẽ được chuyển sang phiên bản này.", "Published. Open drafts move to this version."),
 ];
 
 /// The message tables of this context.

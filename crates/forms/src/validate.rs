@@ -180,7 +180,9 @@ mod tests {
 
     #[test]
     fn one_message_per_field_named_in_each_language() {
-        let d = crate::seed::specific().remove("1.001193").expect("birth form");
+        let d = crate::seed::specific()
+            .remove("1.001193")
+            .expect("birth form");
         let v = compile(&d.schema).expect("compiles");
         let cat = Catalog::from_tables(&[crate::MESSAGES]);
         let answers: Map<String, Value> = serde_json::from_value(json!({
@@ -194,17 +196,36 @@ mod tests {
         .expect("object");
         let vi = errors(&d, &v, &answers, Some(0), &cat, Locale::Vi);
         let text: Vec<&str> = vi.iter().map(|e| e.message.as_str()).collect();
-        assert!(text.iter().any(|t| t.contains("gồm đúng 12 chữ số")), "{text:?}");
+        assert!(
+            text.iter().any(|t| t.contains("gồm đúng 12 chữ số")),
+            "{text:?}"
+        );
         assert!(text.iter().any(|t| t.contains("thư điện tử")), "{text:?}");
-        assert!(text.iter().any(|t| t.contains("Ngày không đúng")), "{text:?}");
-        assert!(vi.iter().any(|e| e.input == "phone"), "a missing field is named: {vi:?}");
+        assert!(
+            text.iter().any(|t| t.contains("Ngày không đúng")),
+            "{text:?}"
+        );
+        assert!(
+            vi.iter().any(|e| e.input == "phone"),
+            "a missing field is named: {vi:?}"
+        );
         assert!(vi.iter().any(|e| e.input == "address.commune"), "{vi:?}");
-        assert!(vi.iter().all(|e| e.step == Some(0)), "only page one's: {vi:?}");
+        assert!(
+            vi.iter().all(|e| e.step == Some(0)),
+            "only page one's: {vi:?}"
+        );
         // Every error is "Label: message".
         assert!(vi.iter().all(|e| e.message.contains(": ")), "{vi:?}");
         let en = errors(&d, &v, &answers, None, &cat, Locale::En);
-        assert!(en.iter().any(|e| e.message.contains("exactly 12 digits")), "{en:?}");
-        assert!(en.iter().any(|e| e.input == "mother_birth_year" && e.message.contains("1900")), "{en:?}");
+        assert!(
+            en.iter().any(|e| e.message.contains("exactly 12 digits")),
+            "{en:?}"
+        );
+        assert!(
+            en.iter()
+                .any(|e| e.input == "mother_birth_year" && e.message.contains("1900")),
+            "{en:?}"
+        );
         // One per input, however many keywords failed.
         let mut inputs: Vec<&str> = en.iter().map(|e| e.input.as_str()).collect();
         inputs.dedup();

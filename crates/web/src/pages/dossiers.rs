@@ -272,15 +272,15 @@ fn required_of(schema: &Value) -> Vec<String> {
 }
 
 /// The blocks of page `step`, filled with `answers` and `errors`.
-fn blocks(
+pub(super) fn blocks(
     c: &Chrome,
-    d: &Draft,
+    def: &motcua_forms::definition::Definition,
+    prefilled: &[String],
     step: usize,
     answers: &Map<String, Value>,
     errors: &[FieldError],
     l: &str,
 ) -> Vec<Block> {
-    let def = &d.form.definition;
     let required = required_of(&def.schema);
     let page = &def.steps[step];
     let mut out = Vec::new();
@@ -385,7 +385,7 @@ fn blocks(
                     answers::shown(answers, &[&f.name]),
                     l,
                     errors,
-                    d.prefilled.contains(&f.name),
+                    prefilled.contains(&f.name),
                     optional,
                 );
                 if let Some(s) = &f.show_if {
@@ -459,7 +459,7 @@ fn step_response(
     let l = lang(ctx);
     let c = Chrome::new(state, ctx);
     let def = &d.form.definition;
-    let blocks = blocks(&c, d, step, &d.answers, &errors, l);
+    let blocks = blocks(&c, def, &d.prefilled, step, &d.answers, &errors, l);
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {

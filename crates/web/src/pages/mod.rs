@@ -18,6 +18,7 @@ mod calendar;
 mod catalog;
 mod console;
 mod dossiers;
+mod forms;
 mod identity;
 mod layers;
 mod lifecycle;
@@ -134,6 +135,7 @@ pub fn routes(state: AppState) -> Router {
         .merge(policy::routes())
         .merge(catalog::routes())
         .merge(dossiers::routes())
+        .merge(forms::routes())
         .fallback(public::not_found)
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::from_fn_with_state(

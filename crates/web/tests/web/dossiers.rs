@@ -551,13 +551,21 @@ async fn an_unsaved_draft_is_reminded_then_expires_and_its_answers_are_erased() 
         app.drain().await;
         let mails = app.mails_to("quen.nop@example.vn");
         assert!(
-            mails.iter().any(|m| m.subject.contains("sắp hết hạn") && m.text.contains(&id)),
+            mails
+                .iter()
+                .any(|m| m.subject.contains("sắp hết hạn") && m.text.contains(&id)),
             "{n}: the reminder links to the draft"
         );
         // A save renews the draft (and a later reminder is due again);
         // the session of four weeks ago is long gone: log in again.
         b.login("quen.nop", PW).await;
-        let r = post_step(&b, &id, 0, &[("full_name", "Đỗ Hay Quên"), ("action", "save")]).await;
+        let r = post_step(
+            &b,
+            &id,
+            0,
+            &[("full_name", "Đỗ Hay Quên"), ("action", "save")],
+        )
+        .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}");
         app.advance(rules.reminder_days * 86_400_000);
         assert_eq!(run(&app).await, (0, 0), "{n}: renewed by the save");
@@ -572,9 +580,118 @@ async fn an_unsaved_draft_is_reminded_then_expires_and_its_answers_are_erased() 
             "{n}"
         );
         assert_eq!(
-            count(&app, "SELECT COUNT(*) FROM dossier_drafts WHERE status = 'expired' AND answers = '{}'").await,
+            count(
+                &app,
+                "SELECT COUNT(*) FROM dossier_drafts WHERE status = 'expired' AND answers = '{}'"
+            )
+            .await,
             1,
             "{n}: nothing kept of an expired draft"
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_writes_previews_and_publishes_a_form_version() {
+    each_backend(|db| async move {
+        let app = spawn_app(db).await;
+        let n = app.name();
+        seeded(&app).await;
+        let op = app.operator_browser().await;
+        let page = op.get(&format!("/console/forms/{BIRTH}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{n}");
+        assert!(page.text.contains("Đăng ký khai sinh"), "{n}");
+        let csrf = page.csrf();
+        let path = format!("/console/forms/{BIRTH}/draft");
+        // Broken JSON and a layout that does not fit its schema: refused,
+        // each problem named, the text kept in the editor.
+        let r = op
+            .post_form(&path, &[("csrf", &csrf), ("definition", "{\"title\": 1}")])
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}");
+        assert!(r.text.contains("title"), "{n}: the path is named");
+        assert!(
+            r.text.contains("{&quot;title&quot;: 1}") || r.text.contains("{&#34;title&#34;: 1}"),
+            "{n}: kept"
+        );
+        let form = motcua_dossiers::drafts::current_form(app.state(), BIRTH)
+            .await
+            .expect("form")
+            .expect("published");
+        let mut def = form.definition.clone();
+        def.steps[0].fields[0].kind = "number".into();
+        let wrong = serde_json::to_string(&def).expect("json");
+        let r = op
+            .post_form(&path, &[("csrf", &csrf), ("definition", &wrong)])
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}");
+        assert!(
+            r.text.contains("steps[0].fields[0]") || r.text.contains("full_name"),
+            "{n}: {}",
+            r.text
+        );
+        assert_eq!(
+            motcua_forms::service::versions(app.state(), BIRTH)
+                .await
+                .expect("versions")
+                .len(),
+            1,
+            "{n}: nothing stored"
+        );
+        // A sound change: stored as a draft, previewed, published.
+        let mut def = form.definition.clone();
+        def.steps[0].title.vi = "Người đi đăng ký khai sinh".into();
+        let good = serde_json::to_string(&def).expect("json");
+        let r = op
+            .post_form(&path, &[("csrf", &csrf), ("definition", &good)])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        assert_eq!(
+            r.location(),
+            Some(format!("/console/forms/{BIRTH}/2?done=form_saved").as_str()),
+            "{n}"
+        );
+        let preview = op.get(&format!("/console/forms/{BIRTH}/2")).await;
+        assert_eq!(preview.status, StatusCode::OK, "{n}");
+        assert!(preview.text.contains("Người đi đăng ký khai sinh"), "{n}");
+        assert!(
+            preview.text.contains("id=\"f-personal_id\""),
+            "{n}: the inputs as the public sees them"
+        );
+        // Still version 1 for the public until published.
+        let current = motcua_dossiers::drafts::current_form(app.state(), BIRTH)
+            .await
+            .expect("f")
+            .expect("p");
+        assert_eq!(current.row.version, 1, "{n}");
+        let r = op
+            .post_form(
+                &format!("/console/forms/{BIRTH}/2/publish"),
+                &[("csrf", &preview.csrf())],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}");
+        let current = motcua_dossiers::drafts::current_form(app.state(), BIRTH)
+            .await
+            .expect("f")
+            .expect("p");
+        assert_eq!(current.row.version, 2, "{n}");
+        let again = op
+            .post_form(
+                &format!("/console/forms/{BIRTH}/2/publish"),
+                &[("csrf", &preview.csrf())],
+            )
+            .await;
+        assert_eq!(again.status, StatusCode::CONFLICT, "{n}: published once");
+        assert_eq!(
+            op.get(&format!("/console/forms/{BIRTH}/9")).await.status,
+            StatusCode::NOT_FOUND,
+            "{n}"
+        );
+        assert!(
+            !app.audit_actions(&format!("form:{BIRTH}")).await.is_empty(),
+            "{n}: audited"
         );
     })
     .await;
