@@ -27,7 +27,16 @@ pub struct Format {
 
 impl Default for Format {
     fn default() -> Self {
-        Format::parse(DEFAULT_FORMAT).expect("the default format parses")
+        // DEFAULT_FORMAT, spelled out (a test checks they agree).
+        Format {
+            parts: vec![
+                Part::Agency,
+                Part::Text("-".into()),
+                Part::Date6,
+                Part::Text("-".into()),
+                Part::Serial(6),
+            ],
+        }
     }
 }
 
@@ -132,6 +141,7 @@ mod tests {
     #[test]
     fn the_nationwide_format_by_default() {
         let f = Format::default();
+        assert_eq!(Format::parse(DEFAULT_FORMAT), Ok(f.clone()));
         let d = date!(2026 - 12 - 06);
         assert_eq!(
             f.render("000.00.12.H56", d, 7),

@@ -36,7 +36,7 @@ impl Default for Rules {
             reminder_days: 3,
             max_open_drafts: 50,
             code_format: code::Format::default(),
-            cutoff: Some(time::Time::from_hms(15, 0, 0).expect("15:00 is a time")),
+            cutoff: Some(time::macros::time!(15:00)),
         }
     }
 }
@@ -136,6 +136,7 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("dossiers.inbox_empty", "Bạn chưa có thông báo nào.", "You have no notifications."),
     ("dossiers.mark_read", "Đánh dấu tất cả là đã đọc", "Mark all as read"),
     ("dossiers.new", "Mới", "New"),
+    ("dossiers.unread", "chưa đọc", "unread"),
     ("dossiers.status", "Trạng thái", "Status"),
     ("dossiers.any_status", "Tất cả", "Any"),
     ("dossiers.procedure_code", "Mã thủ tục", "Procedure code"),

@@ -146,6 +146,8 @@ fn parse_forwarded(entry: &str) -> Option<IpAddr> {
 #[derive(Clone)]
 pub struct Viewer {
     pub session: Session,
+    /// Unread notifications (up to 100), for the header.
+    pub unread: i64,
     /// The raw cookie token (to rotate or end this session).
     pub token: String,
     pub account: Account,
@@ -309,13 +311,18 @@ impl FromRequestParts<AppState> for Ctx {
 }
 
 async fn load_viewer(state: &AppState, token: &str, now: i64) -> Result<Option<Viewer>, AppError> {
-    Ok(motcua_identity::service::resume_session(state, token, now)
-        .await?
-        .map(|(session, account)| Viewer {
-            session,
-            token: token.to_string(),
-            account,
-        }))
+    let Some((session, account)) =
+        motcua_identity::service::resume_session(state, token, now).await?
+    else {
+        return Ok(None);
+    };
+    let unread = motcua_dossiers::queries::unread(state, account.id.get()).await?;
+    Ok(Some(Viewer {
+        session,
+        unread,
+        token: token.to_string(),
+        account,
+    }))
 }
 
 #[cfg(test)]

@@ -71,7 +71,10 @@ pub async fn start(
     LoggedIn(ctx): LoggedIn,
     Path(code): Path<String>,
 ) -> Response {
-    let v = ctx.viewer.as_ref().expect("logged in");
+    let v = match ctx.user() {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
     let data = tri!(
         motcua_identity::profile::prefill(
             &state.identity_ctx,
@@ -114,7 +117,10 @@ pub async fn my_drafts(
     LoggedIn(ctx): LoggedIn,
     Query(q): Query<FlashQuery>,
 ) -> Response {
-    let v = ctx.viewer.as_ref().expect("logged in");
+    let v = match ctx.user() {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
     let rows = tri!(drafts::open_drafts(&state, v.account.id.get()).await);
     render(&DraftsPage {
         c: Chrome::new(&state, &ctx).with_flash(q.flash.as_deref()),
@@ -147,7 +153,10 @@ pub async fn resume(
     LoggedIn(ctx): LoggedIn,
     Path(id): Path<String>,
 ) -> Response {
-    let v = ctx.viewer.as_ref().expect("logged in");
+    let v = match ctx.user() {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
     let opened = tri!(drafts::open(&state, v.account.id.get(), &id).await);
     let d = &opened.draft;
     if let Some(code) = &d.row.dossier_code {
@@ -488,7 +497,10 @@ pub async fn step_page(
     LoggedIn(ctx): LoggedIn,
     Path((id, step)): Path<(String, usize)>,
 ) -> Response {
-    let v = ctx.viewer.as_ref().expect("logged in");
+    let v = match ctx.user() {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
     let opened = tri!(drafts::open(&state, v.account.id.get(), &id).await);
     let d = opened.draft;
     if let Some(code) = &d.row.dossier_code {
@@ -535,7 +547,10 @@ pub async fn step_save(
     Path((id, step)): Path<(String, usize)>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let v = ctx.viewer.as_ref().expect("logged in");
+    let v = match ctx.user() {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
     let posted: Posted = fields.into_iter().collect();
     let Ok((action, leave)) = action_of(&posted) else {
         return AppError::BadRequest("error.bad_request").into_response();
@@ -741,7 +756,10 @@ pub async fn check(
     LoggedIn(ctx): LoggedIn,
     Path(id): Path<String>,
 ) -> Response {
-    let v = ctx.viewer.as_ref().expect("logged in");
+    let v = match ctx.user() {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
     let opened = tri!(drafts::open(&state, v.account.id.get(), &id).await);
     let d = opened.draft;
     if let Some(code) = &d.row.dossier_code {
@@ -774,7 +792,10 @@ pub async fn submit(
     Path(id): Path<String>,
     Form(f): Form<SubmitForm>,
 ) -> Response {
-    let v = ctx.viewer.as_ref().expect("logged in");
+    let v = match ctx.user() {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
     let outcome = submission::submit(
         &state,
         &origin(&ctx),
@@ -815,7 +836,10 @@ pub async fn delete(
     LoggedIn(ctx): LoggedIn,
     Path(id): Path<String>,
 ) -> Response {
-    let v = ctx.viewer.as_ref().expect("logged in");
+    let v = match ctx.user() {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
     tri!(drafts::delete(&state, &origin(&ctx), v.account.id.get(), &id).await);
     Redirect::to("/account/drafts?flash=draft_deleted").into_response()
 }
@@ -896,7 +920,10 @@ pub async fn my_dossiers(
     LoggedIn(ctx): LoggedIn,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    let v = ctx.viewer.as_ref().expect("logged in");
+    let v = match ctx.user() {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
     let c = Chrome::new(&state, &ctx);
     let after = match parse_after(&state, &c, q.after.as_deref()) {
         Ok(a) => a,
@@ -986,7 +1013,10 @@ pub async fn dossier_page(
     Path(code): Path<String>,
     Query(q): Query<FlashQuery>,
 ) -> Response {
-    let v = ctx.viewer.as_ref().expect("logged in");
+    let v = match ctx.user() {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
     let view = tri!(queries::dossier(&state, v.account.id.get(), &code).await);
     let c = Chrome::new(&state, &ctx).with_flash(q.flash.as_deref());
     let l = lang(&ctx);
@@ -1054,7 +1084,10 @@ pub async fn withdraw(
     Path(code): Path<String>,
     Form(f): Form<WithdrawForm>,
 ) -> Response {
-    let v = ctx.viewer.as_ref().expect("logged in");
+    let v = match ctx.user() {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
     tri!(submission::withdraw(&state, &origin(&ctx), v.account.id.get(), &code, &f.reason).await);
     Redirect::to(&format!("/account/dossiers/{code}?flash=dossier_withdrawn")).into_response()
 }
@@ -1068,7 +1101,10 @@ struct InboxPage {
 
 /// `/account/notifications`: the inbox, newest first.
 pub async fn inbox(State(state): State<AppState>, LoggedIn(ctx): LoggedIn) -> Response {
-    let v = ctx.viewer.as_ref().expect("logged in");
+    let v = match ctx.user() {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
     let rows = tri!(queries::inbox(&state, v.account.id.get(), None).await);
     let c = Chrome::new(&state, &ctx);
     let items = rows
@@ -1093,7 +1129,10 @@ pub async fn inbox(State(state): State<AppState>, LoggedIn(ctx): LoggedIn) -> Re
 
 /// `POST /account/notifications/read`.
 pub async fn mark_read(State(state): State<AppState>, LoggedIn(ctx): LoggedIn) -> Response {
-    let v = ctx.viewer.as_ref().expect("logged in");
+    let v = match ctx.user() {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
     tri!(queries::mark_read(&state, v.account.id.get()).await);
     Redirect::to("/account/notifications").into_response()
 }

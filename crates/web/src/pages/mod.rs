@@ -163,6 +163,8 @@ pub struct UserInfo {
     /// Manages a ministry's civil-servant requests (nav link).
     pub ministry_manager: bool,
     pub name: String,
+    /// Unread notifications ("99+" beyond 99).
+    pub unread: String,
 }
 
 /// What every page's frame needs: translations, CSRF token, who is
@@ -187,6 +189,11 @@ impl Chrome {
                 operator: v.account.has_role(Role::Operator),
                 ministry_manager: v.account.has_role(Role::MinistryManager),
                 name: v.account.full_name.clone(),
+                unread: match v.unread {
+                    0 => String::new(),
+                    n if n > 99 => "99+".into(),
+                    n => n.to_string(),
+                },
             }),
             path: ctx.path.clone(),
             flash: None,

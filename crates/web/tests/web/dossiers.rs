@@ -331,6 +331,11 @@ async fn a_citizen_fills_leaves_resumes_and_submits_a_birth_registration_once() 
             mails.iter().any(|m| m.subject.contains(&code)),
             "{n}: mail with the code"
         );
+        let home = other.get("/").await;
+        assert!(
+            home.text.contains("<span class=\"tag\" id=\"unread\">1<"),
+            "{n}: one unread in the header"
+        );
         let inbox = other.get("/account/notifications").await;
         assert!(
             inbox
@@ -346,6 +351,15 @@ async fn a_citizen_fills_leaves_resumes_and_submits_a_birth_registration_once() 
             .await,
             1,
             "{n}"
+        );
+
+        let r = other
+            .post_form("/account/notifications/read", &[("csrf", &inbox.csrf())])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}");
+        assert!(
+            !other.get("/").await.text.contains("id=\"unread\""),
+            "{n}: all read"
         );
 
         // My dossiers, filtered.
