@@ -174,3 +174,121 @@ fn bench_catalog_mode_reports_json() {
     assert_eq!(shapes[0]["first"], "Đăng ký khai sinh", "{out}");
     assert_eq!(shapes[3]["matches"], 0, "no match: {out}");
 }
+
+/// Issue #8, part 2, in a real browser: a citizen allows the reuse of
+/// their name, starts a birth registration from the procedure's page,
+/// sees the name prefilled, is told what is wrong, saves and leaves,
+/// resumes, checks the answers and submits; the dossier is in "my
+/// dossiers". Every page checked by axe-core. (The procedure's level is
+/// lowered to 1 by a catalog import first: the step-up has its own
+/// browser tests with the token, SIM and e-ID.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_citizen_fills_saves_resumes_and_submits_a_dossier_with_axe() {
+    let test = "browser_citizen_fills_saves_resumes_and_submits_a_dossier_with_axe";
+    let Some(tools) = Tools::find(test) else {
+        return;
+    };
+    let sb = Sandbox::sqlite();
+    sb.ok(&["admin", "catalog-seed"]);
+    let export = sb.ok(&["admin", "catalog-export"]);
+    let mut v: serde_json::Value = serde_json::from_str(&export.stdout).unwrap();
+    for r in v.as_array_mut().unwrap() {
+        if r["MaTTHC"] == "1.001193" {
+            r["MUCDODANGNHAP"] = serde_json::json!(1);
+        }
+    }
+    let file = sb.path().join("catalog.json");
+    std::fs::write(&file, v.to_string()).unwrap();
+    sb.ok(&["admin", "catalog-import", file.to_str().unwrap()]);
+    let initial = sb.create_account("hoa.tran", "Trần Thị Hoa", "hoa.tran@example.vn", "citizen");
+    let server = sb.serve();
+    let b = crate::webdriver::Browser::start(&tools, &server.url).await;
+    let axe = |what: &'static str| {
+        let b = &b;
+        let js = &tools.axe_js;
+        async move { axe_check(b, js, what).await }
+    };
+    b.goto("/lang/vi?next=/").await;
+    crate::e2e::first_login(&b, "hoa.tran", &initial, "Ho-So-Khai-Sinh-2026", None).await;
+    b.goto("/account/data").await;
+    b.click("#allow-full_name").await;
+    b.click("#save-consents").await;
+    b.wait_path("the data page again", |p| p.starts_with("/account/data"))
+        .await;
+
+    b.goto("/procedures/1.001193").await;
+    b.wait_text("h1", "Đăng ký khai sinh").await;
+    b.click("#start button[type=submit]").await;
+    b.wait_text("h1", "Người yêu cầu").await;
+    assert_eq!(
+        b.execute(
+            "return document.getElementById('f-full_name').value;",
+            serde_json::json!([])
+        )
+        .await
+        .unwrap(),
+        serde_json::json!("Trần Thị Hoa"),
+        "prefilled"
+    );
+    b.wait_text("#f-full_name-pre", "điền sẵn").await;
+    axe("the form's first page").await;
+    // Wrong ID, nothing else: the summary names what to fix.
+    b.fill("#f-personal_id", "123").await;
+    b.click("button[value=continue]").await;
+    b.wait_text("#errors", "Số định danh cá nhân").await;
+    axe("a page with errors").await;
+    b.set_value("#f-personal_id", "").await;
+    b.fill("#f-personal_id", "001190012345").await;
+    b.fill("#f-phone", "0912345678").await;
+    b.set_value("#f-address-province", "Thành phố Hà Nội").await;
+    b.fill("#f-address-commune", "Phường Hoàn Kiếm").await;
+    b.fill("#f-address-street", "12 Tràng Tiền").await;
+    b.click("input[name=relationship][value=mother]").await;
+    b.click("button[value=continue]").await;
+    b.wait_text("h1", "Người được khai sinh").await;
+    b.fill("#f-child_name", "Trần Minh Khôi").await;
+    b.click("button[value=save]").await;
+    b.wait_text("#drafts", "Đăng ký khai sinh").await;
+    axe("the drafts").await;
+    // Resume: back where it was left, with what was typed.
+    b.click("#drafts a").await;
+    b.wait_text("h1", "Người được khai sinh").await;
+    b.click("input[name=child_sex][value=male]").await;
+    b.set_value("#f-child_birthdate", "2026-11-20").await;
+    b.fill("#f-child_birthplace", "Bệnh viện Phụ sản Hà Nội")
+        .await;
+    b.fill("#f-child_ethnicity", "Kinh").await;
+    b.fill("#f-child_nationality", "Việt Nam").await;
+    b.click("button[value=continue]").await;
+    b.wait_text("h1", "Thông tin người mẹ").await;
+    b.fill("#f-mother_name", "Trần Thị Hoa").await;
+    b.fill("#f-mother_birth_year", "1990").await;
+    b.click("button[value=continue]").await;
+    b.wait_text("h1", "Thông tin người cha").await;
+    b.click("input[name=has_father][value=no]").await;
+    b.click("button[value=continue]").await;
+    b.wait_text("h1", "Kết quả").await;
+    b.fill("#f-extract_copies", "1").await;
+    b.click("input[name=result_delivery][value=online]").await;
+    b.click("button[value=continue]").await;
+    b.wait_text("h1", "Kiểm tra thông tin").await;
+    let body = b.body_text().await;
+    assert!(
+        body.contains("Trần Minh Khôi") && body.contains("20/11/2026"),
+        "{body}"
+    );
+    axe("check your answers").await;
+    b.click("#submit").await;
+    b.wait_text("#status", "Mới nộp").await;
+    let code = b.text("#code").await;
+    assert!(code.starts_with("H29.P01-"), "{code}");
+    axe("the dossier's page").await;
+    b.goto("/account/dossiers").await;
+    b.wait_text("#dossiers", code.trim()).await;
+    axe("my dossiers").await;
+    b.goto("/account/notifications").await;
+    b.wait_text("#notifications", code.trim()).await;
+    axe("the inbox").await;
+    drop(b);
+    drop(server);
+}
