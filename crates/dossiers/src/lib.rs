@@ -11,6 +11,7 @@ pub mod code;
 pub mod drafts;
 pub mod housekeeping;
 pub mod queries;
+pub mod receipt;
 pub mod store;
 pub mod submission;
 
@@ -137,6 +138,7 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("dossiers.mark_read", "Đánh dấu tất cả là đã đọc", "Mark all as read"),
     ("dossiers.new", "Mới", "New"),
     ("dossiers.unread", "chưa đọc", "unread"),
+    ("dossiers.receipt", "Giấy tiếp nhận hồ sơ và hẹn trả kết quả (PDF)", "Receipt and appointment (PDF, in Vietnamese)"),
     ("dossiers.status", "Trạng thái", "Status"),
     ("dossiers.any_status", "Tất cả", "Any"),
     ("dossiers.procedure_code", "Mã thủ tục", "Procedure code"),

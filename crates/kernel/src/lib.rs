@@ -29,6 +29,7 @@ pub mod error;
 pub mod i18n;
 pub mod metrics;
 pub mod outbox;
+pub mod pdf;
 pub mod records;
 pub mod service;
 pub mod settings;

@@ -41,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/account/dossiers", get(my_dossiers))
         .route("/account/dossiers/{code}", get(dossier_page))
         .route("/account/dossiers/{code}/withdraw", post(withdraw))
+        .route("/account/dossiers/{code}/receipt.pdf", get(receipt))
         .route("/account/notifications", get(inbox))
         .route("/account/notifications/read", post(mark_read))
 }
@@ -1135,4 +1136,41 @@ pub async fn mark_read(State(state): State<AppState>, LoggedIn(ctx): LoggedIn) -
     };
     tri!(queries::mark_read(&state, v.account.id.get()).await);
     Redirect::to("/account/notifications").into_response()
+}
+
+/// `/account/dossiers/{code}/receipt.pdf`: the receipt (Form 01).
+pub async fn receipt(
+    State(state): State<AppState>,
+    LoggedIn(ctx): LoggedIn,
+    Path(code): Path<String>,
+) -> Response {
+    let v = match ctx.user() {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let view = tri!(queries::dossier(&state, v.account.id.get(), &code).await);
+    let title = tri!(motcua_forms::service::by_id(&state, view.dossier.form_id).await)
+        .map(|f| f.definition.title.vi)
+        .unwrap_or_else(|| view.dossier.procedure_name.clone());
+    let pdf = match motcua_dossiers::receipt::render(&view.dossier, &title) {
+        Ok(pdf) => pdf,
+        Err(e) => return AppError::Internal(e).into_response(),
+    };
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/pdf".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!(
+                    "inline; filename=\"giay-tiep-nhan-{}.pdf\"",
+                    view.dossier.code.replace(['/', '"'], "-")
+                ),
+            ),
+        ],
+        pdf,
+    )
+        .into_response()
 }

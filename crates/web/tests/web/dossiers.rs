@@ -316,6 +316,41 @@ async fn a_citizen_fills_leaves_resumes_and_submits_a_birth_registration_once() 
             "{n}: appointment date"
         );
         assert!(page.text.contains("Trần Minh Khôi"), "{n}");
+        // The receipt (Form 01): its text names the dossier, the person,
+        // the procedure and the appointment shown on the page.
+        let pdf = other
+            .client
+            .get(other.url(&format!("/account/dossiers/{code}/receipt.pdf")))
+            .send()
+            .await
+            .expect("receipt");
+        assert_eq!(pdf.status(), StatusCode::OK, "{n}");
+        assert_eq!(
+            pdf.headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
+            Some("application/pdf"),
+            "{n}"
+        );
+        let bytes = pdf.bytes().await.expect("bytes");
+        let text = pdf_extract::extract_text_from_mem(&bytes).expect("PDF text");
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for part in [
+            "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
+            &format!("Mã hồ sơ: {code}"),
+            "Tiếp nhận hồ sơ của: Nguyễn Thị Hoa",
+            "Đăng ký khai sinh",
+            "Thời gian trả kết quả giải quyết hồ sơ:",
+            "Trực tuyến trên Cổng Dịch vụ công quốc gia",
+        ] {
+            assert!(text.contains(part), "{n}: {part} in {text}");
+        }
+        let due = between(&page.text, "id=\"appointment\">", " ");
+        let (date, _) = due.split_once(' ').unwrap_or((&due, ""));
+        assert!(
+            text.contains(&format!("ngày {date}")) || text.contains(date),
+            "{n}: {due} in {text}"
+        );
         // The draft is closed: its pages lead to the dossier.
         let again = other.get(&format!("/account/drafts/{id}/step/0")).await;
         assert_eq!(
@@ -434,6 +469,15 @@ async fn nobody_else_reaches_a_draft_or_dossier_and_bad_input_is_refused() {
         let mine = owner.get(&format!("/account/drafts/{id}/step/0")).await;
         assert!(mine.text.contains("value=\"Lê Văn Chủ\""), "{n}");
 
+        // Someone else's receipt: as if it did not exist.
+        assert_eq!(
+            other
+                .get("/account/dossiers/H29.P01-261206-000001/receipt.pdf")
+                .await
+                .status,
+            StatusCode::NOT_FOUND,
+            "{n}"
+        );
         // Malformed: never a 5xx, a clear refusal.
         let ocsrf = owner.get("/account").await.csrf();
         for (path, want) in [

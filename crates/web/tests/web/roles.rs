@@ -157,6 +157,11 @@ const ROUTES: &[(bool, &str, For)] = &[
         "/account/dossiers/H29.P01-261206-000001/withdraw",
         For::UserAct,
     ),
+    (
+        GET,
+        "/account/dossiers/H29.P01-261206-000001/receipt.pdf",
+        For::User,
+    ),
     (GET, "/account/notifications", For::User),
     (POST, "/account/notifications/read", For::UserAct),
     (POST, "/procedures/1.001193/start", For::UserAct),
