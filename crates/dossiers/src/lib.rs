@@ -9,6 +9,7 @@
 //! context, which logs the reuse).
 pub mod code;
 pub mod drafts;
+pub mod files;
 pub mod housekeeping;
 pub mod queries;
 pub mod receipt;
@@ -138,6 +139,20 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("dossiers.mark_read", "Đánh dấu tất cả là đã đọc", "Mark all as read"),
     ("dossiers.new", "Mới", "New"),
     ("dossiers.unread", "chưa đọc", "unread"),
+    ("dossiers.file_empty", "Tệp trống hoặc chưa chọn tệp.", "The file is empty or none was chosen."),
+    ("dossiers.file_too_large", "Tệp vượt quá dung lượng cho phép.", "The file is larger than allowed."),
+    ("dossiers.file_wrong_type", "Tệp không phải PDF, JPEG hoặc PNG (kiểm tra theo nội dung tệp, không theo tên).", "The file is not a PDF, JPEG or PNG (checked by its content, not its name)."),
+    ("dossiers.file_too_many", "Hồ sơ đã có quá nhiều tệp đính kèm (tối đa 50).", "The dossier has too many files (at most 50)."),
+    ("dossiers.file_component", "Thành phần hồ sơ không đúng.", "Unknown dossier component."),
+    ("dossiers.files_title", "Giấy tờ đính kèm", "Documents"),
+    ("dossiers.files_lead", "Đính kèm bản điện tử của từng giấy tờ (PDF, JPEG hoặc PNG, tối đa {mb} MB mỗi tệp). Cơ quan có thể yêu cầu bổ sung nếu còn thiếu.", "Attach an electronic copy of each document (PDF, JPEG or PNG, at most {mb} MB each). The agency may ask for what is missing."),
+    ("dossiers.file_choose", "Chọn tệp", "Choose a file"),
+    ("dossiers.file_attach", "Đính kèm", "Attach"),
+    ("dossiers.file_remove", "Xoá tệp", "Remove file"),
+    ("dossiers.file_none", "Chưa đính kèm", "Nothing attached"),
+    ("dossiers.file_template", "Mẫu đơn, tờ khai", "Template form"),
+    ("dossiers.file_copies", "Bản chính: {o}, bản sao: {c}", "Originals: {o}, copies: {c}"),
+    ("dossiers.files_missing", "Các giấy tờ sau chưa được đính kèm (vẫn có thể nộp; cơ quan có thể yêu cầu bổ sung):", "Not attached yet (you may still submit; the agency may ask for them):"),
     ("dossiers.receipt", "Giấy tiếp nhận hồ sơ và hẹn trả kết quả (PDF)", "Receipt and appointment (PDF, in Vietnamese)"),
     ("dossiers.status", "Trạng thái", "Status"),
     ("dossiers.any_status", "Tất cả", "Any"),

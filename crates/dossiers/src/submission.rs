@@ -13,7 +13,6 @@ use motcua_forms::validate::FieldError;
 use motcua_kernel::service::{queue_mail, Origin, Result, ServiceError};
 use motcua_kernel::Core;
 use motcua_mail::{Locale, Template};
-use sha2::{Digest, Sha256};
 
 /// What a submission came to.
 #[derive(Debug, Clone)]
@@ -121,7 +120,8 @@ pub async fn submit(
     let appointment_at = appointment(core, rules, now, time.amount, &time.unit).await?;
     let data =
         serde_json::to_string(&draft.answers).map_err(|e| ServiceError::Internal(e.to_string()))?;
-    let digest = hex::encode(Sha256::digest(data.as_bytes()));
+    let files = crate::files::of_draft(core, draft.row.id).await?;
+    let digest = crate::files::digest(&data, &files);
     let case = draft
         .answers
         .get("case")
@@ -227,6 +227,7 @@ pub async fn submit(
             "submitted_at": now,
             "appointment_at": appointment_at,
             "digest": digest,
+            "files": files.iter().map(|f| serde_json::json!({"component": f.component, "sha256": f.sha256, "size": f.size})).collect::<Vec<_>>(),
         }),
         now,
     )

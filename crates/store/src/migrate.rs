@@ -154,6 +154,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0024_dossiers.sql"),
         postgres: include_str!("../migrations/postgres/0024_dossiers.sql"),
     },
+    Migration {
+        version: 25,
+        name: "dossier_files",
+        sqlite: include_str!("../migrations/sqlite/0025_dossier_files.sql"),
+        postgres: include_str!("../migrations/postgres/0025_dossier_files.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Safe to run

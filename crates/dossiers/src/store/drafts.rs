@@ -227,3 +227,24 @@ pub async fn expired(
         })
         .collect()
 }
+
+/// Counts a change of an open draft that is not in its answers (a file
+/// attached or removed): the revision moves on, so a check page shown
+/// before it does not submit unseen.
+pub async fn touch(
+    c: &mut AnyConnection,
+    id: i64,
+    now: Millis,
+    expires_at: Millis,
+) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE dossier_drafts SET revision = revision + 1, updated_at = $1, expires_at = $2, reminded_at = NULL \
+         WHERE id = $3 AND status = 'open'",
+    )
+    .bind(now)
+    .bind(expires_at)
+    .bind(id)
+    .execute(&mut *c)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}

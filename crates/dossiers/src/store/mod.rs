@@ -3,4 +3,5 @@
 //! these tables.
 pub mod dossiers;
 pub mod drafts;
+pub mod files;
 pub mod notifications;

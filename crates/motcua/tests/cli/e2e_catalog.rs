@@ -271,7 +271,23 @@ async fn browser_citizen_fills_saves_resumes_and_submits_a_dossier_with_axe() {
     b.fill("#f-extract_copies", "1").await;
     b.click("input[name=result_delivery][value=online]").await;
     b.click("button[value=continue]").await;
+    // The documents: a PDF attached to the first component.
+    b.wait_text("h1", "Giấy tờ đính kèm").await;
+    axe("the documents page").await;
+    let pdf = sb.path().join("giay-chung-sinh.pdf");
+    std::fs::write(
+        &pdf,
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n",
+    )
+    .unwrap();
+    b.upload("section.card input[type=file]", &pdf).await;
+    b.click("section.card form[enctype] button[type=submit]")
+        .await;
+    b.wait_text("section.card ul.files", "giay-chung-sinh.pdf")
+        .await;
+    b.click("#to-check").await;
     b.wait_text("h1", "Kiểm tra thông tin").await;
+    b.wait_text("#files", "giay-chung-sinh.pdf").await;
     let body = b.body_text().await;
     assert!(
         body.contains("Trần Minh Khôi") && body.contains("20/11/2026"),
@@ -283,6 +299,7 @@ async fn browser_citizen_fills_saves_resumes_and_submits_a_dossier_with_axe() {
     let code = b.text("#code").await;
     assert!(code.starts_with("H29.P01-"), "{code}");
     axe("the dossier's page").await;
+    b.wait_text("#dossier-files", "giay-chung-sinh.pdf").await;
     b.goto("/account/dossiers").await;
     b.wait_text("#dossiers", code.trim()).await;
     axe("my dossiers").await;

@@ -460,7 +460,10 @@ fn context_tables_belong_to_their_context() {
         ("nsw", &["registrations", "lifecycle", "provisioning"]),
         ("catalog", &["procedures", "agencies"]),
         ("forms", &["forms"]),
-        ("dossiers", &["drafts", "dossiers", "notifications"]),
+        (
+            "dossiers",
+            &["drafts", "dossiers", "files", "notifications"],
+        ),
         (
             "identity",
             &[
@@ -530,6 +533,7 @@ fn table_owners() -> BTreeMap<&'static str, &'static str> {
             &[
                 "dossier_drafts",
                 "dossier_events",
+                "dossier_files",
                 "dossier_serials",
                 "dossiers",
                 "notifications",

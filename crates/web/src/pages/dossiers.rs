@@ -11,14 +11,16 @@ use crate::ctx::{Ctx, LoggedIn, Viewer};
 use crate::error::AppError;
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use motcua_dossiers::drafts::{self, Draft, Holder};
+use motcua_dossiers::files::{self, Component};
 use motcua_dossiers::queries;
 use motcua_dossiers::store::dossiers::{DossierRow, Filter};
+use motcua_dossiers::store::files::FileRow;
 use motcua_dossiers::submission::{self, Submission};
 use motcua_forms::answers::{self, Posted, RowAction};
 use motcua_forms::definition::Field;
@@ -38,6 +40,13 @@ pub fn routes() -> Router<AppState> {
             "/account/drafts/{id}/step/{step}",
             get(step_page).post(step_save),
         )
+        .route("/account/drafts/{id}/files", get(files_page).post(attach))
+        .route("/account/drafts/{id}/files/{file}", get(draft_file))
+        .route(
+            "/account/drafts/{id}/files/{file}/delete",
+            post(remove_file),
+        )
+        .route("/account/dossiers/{code}/files/{file}", get(dossier_file))
         .route("/account/dossiers", get(my_dossiers))
         .route("/account/dossiers/{code}", get(dossier_page))
         .route("/account/dossiers/{code}/withdraw", post(withdraw))
@@ -588,8 +597,10 @@ pub async fn step_save(
     }
     if step + 1 < saved.draft.form.definition.steps.len() {
         Redirect::to(&format!("/account/drafts/{id}/step/{}", step + 1)).into_response()
-    } else {
+    } else if tri!(files::components(&state, &saved.draft).await).is_empty() {
         Redirect::to(&format!("/account/drafts/{id}/check")).into_response()
+    } else {
+        Redirect::to(&format!("/account/drafts/{id}/files")).into_response()
     }
 }
 
@@ -682,9 +693,14 @@ struct CheckPage {
     sections: Vec<Section>,
     errors: Vec<(String, String)>,
     stale: bool,
+    /// (component, the files attached to it: name and link).
+    files: Vec<(String, Vec<(String, String)>)>,
+    /// Components with nothing attached.
+    missing: Vec<String>,
+    has_components: bool,
 }
 
-fn check_response(
+async fn check_response(
     state: &AppState,
     ctx: &Ctx,
     d: &Draft,
@@ -693,6 +709,28 @@ fn check_response(
 ) -> Response {
     let l = lang(ctx);
     let c = Chrome::new(state, ctx);
+    let comps = tri!(files::components(state, d).await);
+    let attached = tri!(files::of_draft(state, d.row.id).await);
+    let has_components = !comps.is_empty();
+    let mut file_groups = Vec::new();
+    let mut missing = Vec::new();
+    for comp in comps {
+        let mine: Vec<(String, String)> = attached
+            .iter()
+            .filter(|f| f.component == comp.key)
+            .map(|f| {
+                (
+                    f.file_name.clone(),
+                    format!("/account/drafts/{}/files/{}", d.row.public_id, f.id),
+                )
+            })
+            .collect();
+        if mine.is_empty() {
+            missing.push(comp.name);
+        } else {
+            file_groups.push((comp.name, mine));
+        }
+    }
     let def = &d.form.definition;
     let sections = def
         .steps
@@ -745,6 +783,9 @@ fn check_response(
         sections,
         errors,
         stale,
+        files: file_groups,
+        missing,
+        has_components,
         c,
     };
     (status, render(&page)).into_response()
@@ -778,7 +819,7 @@ pub async fn check(
         &state.i18n,
         ctx.locale,
     );
-    check_response(&state, &ctx, &d, errors, false)
+    check_response(&state, &ctx, &d, errors, false).await
 }
 
 #[derive(Deserialize)]
@@ -817,7 +858,7 @@ pub async fn submit(
         }
         Ok(Submission::Incomplete(errors)) => {
             let d = tri!(drafts::get(&state, v.account.id.get(), &id).await);
-            check_response(&state, &ctx, &d, errors, false)
+            check_response(&state, &ctx, &d, errors, false).await
         }
         Ok(Submission::FormChanged(dropped)) => {
             let d = tri!(drafts::get(&state, v.account.id.get(), &id).await);
@@ -825,7 +866,7 @@ pub async fn submit(
         }
         Err(motcua_kernel::ServiceError::Conflict("dossiers.error_draft_changed")) => {
             let d = tri!(drafts::get(&state, v.account.id.get(), &id).await);
-            check_response(&state, &ctx, &d, Vec::new(), true)
+            check_response(&state, &ctx, &d, Vec::new(), true).await
         }
         Err(e) => AppError::from(e).into_response(),
     }
@@ -994,6 +1035,8 @@ struct DossierPage {
     timeline: Vec<(String, &'static str, String, String)>,
     answers: Vec<Answer>,
     next_key: &'static str,
+    /// (file name, link, size in KB).
+    files: Vec<(String, String, i64)>,
 }
 
 /// What the person must do next, per status.
@@ -1055,6 +1098,16 @@ pub async fn dossier_page(
         })
         .collect();
     let d = view.dossier;
+    let files = tri!(files::of_draft(&state, d.draft_id).await)
+        .into_iter()
+        .map(|f| {
+            (
+                f.file_name,
+                format!("/account/dossiers/{}/files/{}", d.code, f.id),
+                f.size / 1024,
+            )
+        })
+        .collect();
     let withdrawable = d.status == submission::NEW;
     let status = d.status;
     let code = d.code.clone();
@@ -1069,6 +1122,7 @@ pub async fn dossier_page(
         timeline,
         answers,
         next_key: next_key(status),
+        files,
     })
 }
 
@@ -1173,4 +1227,264 @@ pub async fn receipt(
         pdf,
     )
         .into_response()
+}
+
+/// One component on the files page, with what is attached to it.
+pub struct ComponentView {
+    pub c: Component,
+    pub anchor: String,
+    pub files: Vec<FileRow>,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "dossiers/files.html")]
+struct FilesPage {
+    c: Chrome,
+    id: String,
+    procedure: String,
+    lead: String,
+    components: Vec<ComponentView>,
+    error: Option<(String, String)>,
+}
+
+fn anchor_of(key: &str) -> String {
+    format!(
+        "tp-{}",
+        key.chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect::<String>()
+    )
+}
+
+async fn files_response(
+    state: &AppState,
+    ctx: &Ctx,
+    d: &Draft,
+    refused: Option<(String, &'static str)>,
+) -> Response {
+    let c = Chrome::new(state, ctx);
+    let comps = tri!(files::components(state, d).await);
+    let attached = tri!(files::of_draft(state, d.row.id).await);
+    let mut error = None;
+    let components = comps
+        .into_iter()
+        .map(|comp| {
+            let anchor = anchor_of(&comp.key);
+            let e = refused
+                .as_ref()
+                .filter(|(k, _)| *k == comp.key)
+                .map(|(_, key)| format!("{}: {}", comp.name, c.t(*key)));
+            if let Some(m) = &e {
+                error = Some((anchor.clone(), m.clone()));
+            }
+            ComponentView {
+                files: attached
+                    .iter()
+                    .filter(|f| f.component == comp.key)
+                    .cloned()
+                    .collect(),
+                anchor,
+                error: e,
+                c: comp,
+            }
+        })
+        .collect();
+    if error.is_none() {
+        if let Some((_, key)) = &refused {
+            error = Some((String::new(), c.t(*key).to_string()));
+        }
+    }
+    let status = if refused.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let mb = (state.config.max_upload_bytes / (1024 * 1024)).max(1);
+    let page = FilesPage {
+        id: d.row.public_id.clone(),
+        procedure: d.row.procedure_name.clone(),
+        lead: c.t("dossiers.files_lead").replace("{mb}", &mb.to_string()),
+        components,
+        error,
+        c,
+    };
+    (status, render(&page)).into_response()
+}
+
+/// `/account/drafts/{id}/files`: the procedure's components, what is
+/// attached to each, an upload per component.
+pub async fn files_page(
+    State(state): State<AppState>,
+    LoggedIn(ctx): LoggedIn,
+    Path(id): Path<String>,
+) -> Response {
+    let v = match ctx.user() {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let d = tri!(drafts::get(&state, v.account.id.get(), &id).await);
+    if let Some(code) = &d.row.dossier_code {
+        return Redirect::to(&format!("/account/dossiers/{code}")).into_response();
+    }
+    files_response(&state, &ctx, &d, None).await
+}
+
+/// `POST /account/drafts/{id}/files` (multipart: `component`, then `file`).
+pub async fn attach(
+    State(state): State<AppState>,
+    LoggedIn(ctx): LoggedIn,
+    Path(id): Path<String>,
+    mut mp: Multipart,
+) -> Response {
+    let v = match ctx.user() {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let account = v.account.id.get();
+    let d = tri!(drafts::get(&state, account, &id).await);
+    let mut component = String::new();
+    let mut upload: Option<(String, Vec<u8>)> = None;
+    let mut too_large = false;
+    loop {
+        match mp.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or_default().to_string();
+                if name == "file" {
+                    let file_name = field.file_name().unwrap_or_default().to_string();
+                    match field.bytes().await {
+                        Ok(b) => upload = Some((file_name, b.to_vec())),
+                        Err(_) => {
+                            too_large = true;
+                            break;
+                        }
+                    }
+                } else if name == "component" {
+                    component = field
+                        .text()
+                        .await
+                        .unwrap_or_default()
+                        .chars()
+                        .take(100)
+                        .collect();
+                }
+            }
+            Ok(None) => break,
+            Err(_) => {
+                too_large = true;
+                break;
+            }
+        }
+    }
+    if too_large {
+        return files_response(
+            &state,
+            &ctx,
+            &d,
+            Some((component, files::Refusal::TooLarge.key())),
+        )
+        .await;
+    }
+    let (file_name, bytes) = upload.unwrap_or_default();
+    let outcome = tri!(
+        files::attach(
+            &state,
+            &origin(&ctx),
+            &state.dossier_rules,
+            account,
+            &id,
+            &component,
+            &file_name,
+            &bytes
+        )
+        .await
+    );
+    match outcome {
+        Ok(_) => Redirect::to(&format!(
+            "/account/drafts/{id}/files#{}",
+            anchor_of(&component)
+        ))
+        .into_response(),
+        Err(refusal) => files_response(&state, &ctx, &d, Some((component, refusal.key()))).await,
+    }
+}
+
+/// `POST /account/drafts/{id}/files/{file}/delete`.
+pub async fn remove_file(
+    State(state): State<AppState>,
+    LoggedIn(ctx): LoggedIn,
+    Path((id, file)): Path<(String, i64)>,
+) -> Response {
+    let v = match ctx.user() {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    tri!(
+        files::remove(
+            &state,
+            &origin(&ctx),
+            &state.dossier_rules,
+            v.account.id.get(),
+            &id,
+            file
+        )
+        .await
+    );
+    Redirect::to(&format!("/account/drafts/{id}/files")).into_response()
+}
+
+fn file_response(f: FileRow, data: Vec<u8>) -> Response {
+    let ascii: String = f
+        .file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, f.content_type.clone()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+                    crate::ctx::urlencode(&f.file_name)
+                ),
+            ),
+        ],
+        data,
+    )
+        .into_response()
+}
+
+/// `/account/drafts/{id}/files/{file}`: a file of the holder's draft.
+pub async fn draft_file(
+    State(state): State<AppState>,
+    LoggedIn(ctx): LoggedIn,
+    Path((id, file)): Path<(String, i64)>,
+) -> Response {
+    let v = match ctx.user() {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let (f, data) = tri!(files::download(&state, v.account.id.get(), &id, file).await);
+    file_response(f, data)
+}
+
+/// `/account/dossiers/{code}/files/{file}`: a file of the holder's dossier.
+pub async fn dossier_file(
+    State(state): State<AppState>,
+    LoggedIn(ctx): LoggedIn,
+    Path((code, file)): Path<(String, i64)>,
+) -> Response {
+    let v = match ctx.user() {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let (f, data) = tri!(files::dossier_file(&state, v.account.id.get(), &code, file).await);
+    file_response(f, data)
 }

@@ -93,6 +93,36 @@ async fn count(app: &App, sql: &str) -> i64 {
     scalar(&mut c, sql).await
 }
 
+/// Posts a file to a draft's component as a browser does (multipart).
+async fn upload(b: &Browser, id: &str, component: &str, name: &str, bytes: &[u8]) -> Page {
+    let csrf = b.get("/account").await.csrf();
+    let boundary = "----motcua-test-boundary";
+    let mut body = Vec::new();
+    for (k, v) in [("csrf", csrf.as_str()), ("component", component)] {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/pdf\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    b.post_raw(
+        &format!("/account/drafts/{id}/files"),
+        &format!("multipart/form-data; boundary={boundary}"),
+        body,
+    )
+    .await
+}
+
+const PDF: &[u8] =
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+
 const REQUESTER: &[(&str, &str)] = &[
     ("full_name", "Nguyễn Thị Hoa"),
     ("personal_id", "001190012345"),
@@ -246,8 +276,18 @@ async fn a_citizen_fills_leaves_resumes_and_submits_a_birth_registration_once() 
                 r.text
             );
         }
+        // The procedure lists documents: the last page leads to them.
+        let files = other.get(&format!("/account/drafts/{id}/files")).await;
+        assert_eq!(files.status, StatusCode::OK, "{n}");
+        let component = between(&files.text, "name=\"component\" value=\"", "\"");
+        let r = upload(&other, &id, &component, "giay-chung-sinh.pdf", PDF).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
         let check = other.get(&format!("/account/drafts/{id}/check")).await;
         assert_eq!(check.status, StatusCode::OK, "{n}: {}", check.text);
+        assert!(
+            check.text.contains("giay-chung-sinh.pdf"),
+            "{n}: the file on the check page"
+        );
         assert!(check.text.contains("Trần Minh Khôi"), "{n}");
         assert!(
             check.text.contains("20/11/2026"),
@@ -351,6 +391,16 @@ async fn a_citizen_fills_leaves_resumes_and_submits_a_birth_registration_once() 
             text.contains(&format!("ngày {date}")) || text.contains(date),
             "{n}: {due} in {text}"
         );
+        // The file went with the dossier.
+        let link = between(&page.text, "<ul id=\"dossier-files\"><li><a href=\"", "\"");
+        let got = other
+            .client
+            .get(other.url(&link))
+            .send()
+            .await
+            .expect("file");
+        assert_eq!(got.status(), StatusCode::OK, "{n}");
+        assert_eq!(got.bytes().await.expect("bytes").as_ref(), PDF, "{n}");
         // The draft is closed: its pages lead to the dossier.
         let again = other.get(&format!("/account/drafts/{id}/step/0")).await;
         assert_eq!(
@@ -469,6 +519,88 @@ async fn nobody_else_reaches_a_draft_or_dossier_and_bad_input_is_refused() {
         let mine = owner.get(&format!("/account/drafts/{id}/step/0")).await;
         assert!(mine.text.contains("value=\"Lê Văn Chủ\""), "{n}");
 
+        // Files: by content, not by name; too large; someone else's.
+        let files = owner.get(&format!("/account/drafts/{id}/files")).await;
+        let component = between(&files.text, "name=\"component\" value=\"", "\"");
+        let name = between(&files.text, "<section class=\"card\" id=\"", "</h2>");
+        let name = name.rsplit('>').next().unwrap_or_default().to_string();
+        let r = upload(
+            &owner,
+            &id,
+            &component,
+            "to-khai.pdf",
+            b"MZ\x90\x00 not a PDF at all",
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}");
+        assert!(
+            r.text.contains(&format!("{name}: Tệp không phải PDF")),
+            "{n}: names the component: {}",
+            r.text
+        );
+        let cut = &PDF[..20];
+        let r = upload(&owner, &id, &component, "cut.pdf", cut).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{n}: a truncated PDF"
+        );
+        // Over the limit: refused with the limit named, whether the file
+        // or the whole request is what is too large.
+        let big = vec![b'%'; app.state().config.max_upload_bytes + 10];
+        let r = upload(&owner, &id, &component, "big.pdf", &big).await;
+        assert!(
+            matches!(
+                r.status,
+                StatusCode::UNPROCESSABLE_ENTITY | StatusCode::PAYLOAD_TOO_LARGE
+            ),
+            "{n}: {}",
+            r.status
+        );
+        assert!(r.text.contains("vượt quá dung lượng"), "{n}");
+        let r = upload(&owner, &id, "no-such-component", "a.pdf", PDF).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}");
+        let r = upload(&owner, &id, &component, "ok.pdf", PDF).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}");
+        assert_eq!(
+            count(&app, "SELECT COUNT(*) FROM dossier_files").await,
+            1,
+            "{n}: only the good one"
+        );
+        let file_id = count(&app, "SELECT MAX(id) FROM dossier_files").await;
+        assert_eq!(
+            other
+                .get(&format!("/account/drafts/{id}/files/{file_id}"))
+                .await
+                .status,
+            StatusCode::NOT_FOUND,
+            "{n}: someone else's file"
+        );
+        assert_eq!(
+            other
+                .get(&format!("/account/drafts/{id}/files"))
+                .await
+                .status,
+            StatusCode::NOT_FOUND,
+            "{n}"
+        );
+        let r = upload(&other, &id, &component, "x.pdf", PDF).await;
+        assert!(r.status == StatusCode::NOT_FOUND, "{n}: {}", r.status);
+        let r = other
+            .post_form(
+                &format!("/account/drafts/{id}/files/{file_id}/delete"),
+                &[("csrf", &csrf)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{n}");
+        assert_eq!(
+            owner
+                .get(&format!("/account/drafts/{id}/files/{file_id}"))
+                .await
+                .status,
+            StatusCode::OK,
+            "{n}"
+        );
         // Someone else's receipt: as if it did not exist.
         assert_eq!(
             other

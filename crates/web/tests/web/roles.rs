@@ -150,6 +150,31 @@ const ROUTES: &[(bool, &str, For)] = &[
         "/account/drafts/0123456789abcdef0123456789abcdef/delete",
         For::UserAct,
     ),
+    (
+        GET,
+        "/account/drafts/0123456789abcdef0123456789abcdef/files",
+        For::User,
+    ),
+    (
+        POST,
+        "/account/drafts/0123456789abcdef0123456789abcdef/files",
+        For::UserAct,
+    ),
+    (
+        GET,
+        "/account/drafts/0123456789abcdef0123456789abcdef/files/1",
+        For::User,
+    ),
+    (
+        POST,
+        "/account/drafts/0123456789abcdef0123456789abcdef/files/1/delete",
+        For::UserAct,
+    ),
+    (
+        GET,
+        "/account/dossiers/H29.P01-261206-000001/files/1",
+        For::User,
+    ),
     (GET, "/account/dossiers", For::User),
     (GET, "/account/dossiers/H29.P01-261206-000001", For::User),
     (
