@@ -6,7 +6,8 @@
 //! component and changes nothing else in the draft.
 use crate::drafts::{self, Draft};
 use crate::store::drafts as draft_store;
-use crate::store::files::{self as store, FileRow};
+use crate::store::files as store;
+pub use crate::store::files::FileRow;
 use crate::Rules;
 use motcua_kernel::service::{Origin, Result, ServiceError};
 use motcua_kernel::Core;

@@ -15,6 +15,7 @@ pub mod queries;
 pub mod receipt;
 pub mod store;
 pub mod submission;
+pub mod synthetic;
 
 /// The rules of this context, from configuration.
 #[derive(Debug, Clone)]

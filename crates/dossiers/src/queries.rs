@@ -1,7 +1,8 @@
 //! What the holder reads: their dossiers (filtered, keyset-paged), one
 //! dossier with its timeline, and their notification inbox. Anyone
 //! else's dossier is `NotFound`, exactly like a code that does not exist.
-use crate::store::dossiers::{self as store, DossierRow, EventRow, Filter};
+use crate::store::dossiers::{self as store, EventRow};
+pub use crate::store::dossiers::{DossierRow, Filter};
 use crate::store::notifications::{self, NotificationRow};
 use motcua_kernel::service::{Result, ServiceError};
 use motcua_kernel::Core;

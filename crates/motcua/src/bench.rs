@@ -51,6 +51,14 @@ pub struct Args {
     /// loaded), then time the catalog search's shapes (p50, p99).
     #[arg(long)]
     pub(crate) catalog: Option<u64>,
+    /// Dossiers mode (issue #8): load this many synthetic dossiers (or
+    /// reuse a database an earlier run loaded), then time "my dossiers",
+    /// the dossier page and submissions with a 1 MB attachment.
+    #[arg(long)]
+    pub(crate) dossiers: Option<u64>,
+    /// The people the dossiers belong to (dossiers mode; default N / 10).
+    #[arg(long)]
+    pub(crate) people: Option<u64>,
     /// Runs of each search shape in scale mode (the median is reported,
     /// and the 6th run on its own: PostgreSQL's plan cache switches after
     /// five).

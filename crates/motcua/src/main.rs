@@ -3,6 +3,7 @@
 mod audit_cmd;
 mod bench;
 mod bench_catalog;
+mod bench_dossiers;
 mod bench_scale;
 mod calendar_cmd;
 mod config;
@@ -941,10 +942,11 @@ fn main() {
             (Command::Demo { .. }, Some(listener)) => demo(&cfg, listener).await.map(|_| 0),
             (Command::Admin { command }, _) => admin(&cfg, command).await,
             (Command::Calendar { command }, _) => calendar_cmd::run(&cfg, command).await,
-            (Command::Bench(args), _) => match (args.scale, args.catalog) {
-                (Some(n), _) => bench_scale::run(&cfg, &args, n).await.map(|_| 0),
-                (None, Some(n)) => bench_catalog::run(&cfg, &args, n).await.map(|_| 0),
-                (None, None) => bench::run(&cfg, args).await.map(|_| 0),
+            (Command::Bench(args), _) => match (args.scale, args.catalog, args.dossiers) {
+                (Some(n), _, _) => bench_scale::run(&cfg, &args, n).await.map(|_| 0),
+                (None, Some(n), _) => bench_catalog::run(&cfg, &args, n).await.map(|_| 0),
+                (None, None, Some(n)) => bench_dossiers::run(&cfg, &args, n).await.map(|_| 0),
+                (None, None, None) => bench::run(&cfg, args).await.map(|_| 0),
             },
             (Command::Serve { .. } | Command::Demo { .. } | Command::Config { .. }, _) => Ok(0),
         }

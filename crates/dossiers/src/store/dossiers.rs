@@ -259,3 +259,69 @@ pub async fn count(c: &mut AnyConnection) -> Result<i64> {
         .fetch_one(&mut *c)
         .await?)
 }
+
+/// Inserts many dossiers in one statement (the benchmark's synthetic
+/// load; at most 1,000 rows a call).
+pub async fn insert_many(c: &mut AnyConnection, rows: &[DossierRow]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    const COLS_N: usize = 23;
+    let mut sql = String::from(
+        "INSERT INTO dossiers (code, draft_id, account_id, contact_email, locale, applicant_name, procedure_code, procedure_version, procedure_name, case_code, form_id, agency_code, agency_name, channel, status, submitted_at, received_at, appointment_at, time_amount, time_unit, updated_at, digest, data) VALUES ",
+    );
+    for i in 0..rows.len() {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for j in 0..COLS_N {
+            if j > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!("${}", i * COLS_N + j + 1));
+        }
+        sql.push(')');
+    }
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for d in rows {
+        q = q
+            .bind(d.code.clone())
+            .bind(d.draft_id)
+            .bind(d.account_id)
+            .bind(d.contact_email.clone())
+            .bind(d.locale.clone())
+            .bind(d.applicant_name.clone())
+            .bind(d.procedure_code.clone())
+            .bind(d.procedure_version)
+            .bind(d.procedure_name.clone())
+            .bind(d.case_code.clone())
+            .bind(d.form_id)
+            .bind(d.agency_code.clone())
+            .bind(d.agency_name.clone())
+            .bind(d.channel)
+            .bind(d.status)
+            .bind(d.submitted_at)
+            .bind(d.received_at)
+            .bind(d.appointment_at)
+            .bind(d.time_amount)
+            .bind(d.time_unit.clone())
+            .bind(d.updated_at)
+            .bind(d.digest.clone())
+            .bind(d.data.clone());
+    }
+    q.persistent(false).execute(&mut *c).await?;
+    Ok(())
+}
+
+/// Refreshes the planner's statistics of the dossiers' tables (after a
+/// bulk load).
+pub async fn analyze(c: &mut AnyConnection, postgres: bool) -> Result<()> {
+    let sql = if postgres {
+        "ANALYZE dossiers"
+    } else {
+        "ANALYZE"
+    };
+    sqlx::query(sql).execute(&mut *c).await?;
+    Ok(())
+}

@@ -309,3 +309,32 @@ async fn browser_citizen_fills_saves_resumes_and_submits_a_dossier_with_axe() {
     drop(b);
     drop(server);
 }
+
+/// `motcua bench --dossiers N --json`: the reads and submissions are
+/// timed through the services the pages call, with stable keys.
+#[test]
+fn bench_dossiers_mode_reports_json() {
+    let sb = Sandbox::sqlite();
+    let out = sb.ok(&["bench", "--dossiers", "2000", "--runs", "3", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON on stdout");
+    assert_eq!(v["dossiers"], 2000, "{out}");
+    assert_eq!(v["people"], 200, "{out}");
+    let reads = v["reads"].as_array().expect("reads");
+    assert_eq!(reads.len(), 4, "{out}");
+    for r in reads {
+        assert!(r["p50_ms"].as_f64().is_some_and(|x| x > 0.0), "{r}");
+        assert!(r["p99_ms"].as_f64() >= r["p50_ms"].as_f64(), "{r}");
+    }
+    assert!(
+        v["submissions_per_second"]
+            .as_f64()
+            .is_some_and(|x| x > 0.0),
+        "{out}"
+    );
+    assert!(
+        v["raw_1mb_writes_per_second"]
+            .as_f64()
+            .is_some_and(|x| x > 0.0),
+        "{out}"
+    );
+}

@@ -19,7 +19,7 @@ use axum::{Form, Router};
 use motcua_dossiers::drafts::{self, Draft, Holder};
 use motcua_dossiers::files::{self, Component};
 use motcua_dossiers::queries;
-use motcua_dossiers::store::dossiers::{DossierRow, Filter};
+use motcua_dossiers::queries::{DossierRow, Filter};
 use motcua_dossiers::store::files::FileRow;
 use motcua_dossiers::submission::{self, Submission};
 use motcua_forms::answers::{self, Posted, RowAction};
