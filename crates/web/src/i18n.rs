@@ -64,6 +64,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("error.title", "Có lỗi xảy ra", "Something went wrong"),
     ("error.method", "Thao tác này không được hỗ trợ tại địa chỉ này.", "This action is not supported at this address."),
     ("error.too_large", "Dữ liệu gửi lên vượt quá dung lượng cho phép.", "The data sent is larger than allowed."),
+    ("error.bad_request", "Yêu cầu không hợp lệ. Vui lòng kiểm tra lại đường dẫn hoặc thông tin đã nhập.", "The request is not valid. Please check the link or what was entered."),
     ("error.bad_cursor", "Liên kết trang không hợp lệ. Hãy quay lại trang đầu của danh sách.", "This page link is not valid. Go back to the first page of the list."),
     ("error.csrf", "Phiên làm việc của biểu mẫu đã hết hạn. Vui lòng tải lại trang và thử lại.", "The form's session has expired. Please reload the page and try again."),
     ("error.username", "Tên đăng nhập gồm 3–64 ký tự: chữ thường không dấu, số, dấu chấm, gạch dưới hoặc gạch ngang.", "A username has 3–64 characters: lower-case letters, digits, dot, underscore or hyphen."),

@@ -650,6 +650,12 @@ async fn nobody_else_reaches_a_draft_or_dossier_and_bad_input_is_refused() {
         }
         let r = post_step(&owner, &id, 0, &[("action", "remove:x:notanumber")]).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{n}");
+        assert!(
+            r.text.contains("Yêu cầu không hợp lệ"),
+            "{n}: said in words"
+        );
+        let r = owner.get("/account/dossiers?from=2026-13-01").await;
+        assert!(r.text.contains("Ngày không đúng"), "{n}: said in words");
         let long = "ă".repeat(10_000);
         let r = post_step(
             &owner,
