@@ -728,6 +728,14 @@ pub(crate) async fn login_fixtures(
 /// A fresh folder for a bench run and the configuration of the server
 /// under test: the folder as its data folder, mail to files in it, and the
 /// given database or a new SQLite file in the folder.
+/// The `p`-quantile (0–1) of `v`, nearest rank.
+pub(crate) fn percentile(v: &[f64], p: f64) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    let i = ((s.len() as f64 - 1.0) * p).round() as usize;
+    s[i.min(s.len() - 1)]
+}
+
 pub(crate) fn bench_config(
     cfg: &Config,
     name: &str,

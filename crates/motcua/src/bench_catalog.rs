@@ -9,7 +9,7 @@
 //!    catalog's own import (one all-or-nothing call).
 //! 2. Times each search shape through `queries::search` (the code the
 //!    `/procedures` page and the API run), `--runs` times: p50 and p99.
-use crate::bench::{self, Args};
+use crate::bench::{self, percentile, Args};
 use crate::config::Config;
 use anyhow::Result;
 use motcua_catalog::queries::{self, Filters};
@@ -64,13 +64,6 @@ struct Shape {
     query: &'static str,
     filters: Filters,
     page: i64,
-}
-
-fn percentile(v: &[f64], p: f64) -> f64 {
-    let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
-    let i = ((s.len() as f64 - 1.0) * p).round() as usize;
-    s[i.min(s.len() - 1)]
 }
 
 pub async fn run(cfg: &Config, args: &Args, n: u64) -> Result<()> {

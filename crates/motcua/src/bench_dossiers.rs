@@ -15,7 +15,7 @@
 //!    1 MB PDF and submitting each (`files::attach` + `submission::submit`,
 //!    one after the other); and, as the limit, storing 1 MB in the blob
 //!    store and committing its transaction (`blobs::store`).
-use crate::bench::{self, Args};
+use crate::bench::{self, percentile, Args};
 use crate::config::Config;
 use anyhow::Result;
 use motcua_dossiers::drafts::{self, Holder};
@@ -24,13 +24,6 @@ use motcua_dossiers::{files, queries, submission};
 use motcua_forms::answers::{Posted, RowAction};
 use motcua_kernel::service::Origin;
 use std::time::Instant;
-
-fn percentile(v: &[f64], p: f64) -> f64 {
-    let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
-    let i = ((s.len() as f64 - 1.0) * p).round() as usize;
-    s[i.min(s.len() - 1)]
-}
 
 fn posted(pairs: &[(&str, &str)]) -> Posted {
     pairs

@@ -227,6 +227,23 @@ pub fn safe_next(state: &AppState, next: Option<&str>) -> String {
 /// or upload is read (a missing field must not answer before the check).
 pub struct LoggedIn(pub Ctx);
 
+/// A logged-in request with its viewer at hand (the same check as
+/// [`LoggedIn`], for handlers that act as the viewer).
+pub struct Me(pub Ctx, pub Viewer);
+
+impl FromRequestParts<AppState> for Me {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let ctx = Ctx::from_request_parts(parts, state).await?;
+        let v = ctx.user()?.clone();
+        Ok(Me(ctx, v))
+    }
+}
+
 impl FromRequestParts<AppState> for LoggedIn {
     type Rejection = Response;
 

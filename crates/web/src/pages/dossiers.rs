@@ -7,7 +7,7 @@
 //! rule is in `motcua-dossiers` and `motcua-forms`; this is HTTP only.
 use super::auth::origin;
 use super::{cursor_pager, parse_after, render, Chrome};
-use crate::ctx::{Ctx, LoggedIn, Viewer};
+use crate::ctx::{Ctx, Me, Viewer};
 use crate::error::AppError;
 use crate::AppState;
 use askama::Template;
@@ -78,13 +78,9 @@ fn lang(ctx: &Ctx) -> &'static str {
 /// and shown on `/account/data`).
 pub async fn start(
     State(state): State<AppState>,
-    LoggedIn(ctx): LoggedIn,
+    Me(ctx, v): Me,
     Path(code): Path<String>,
 ) -> Response {
-    let v = match ctx.user() {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     let data = tri!(
         motcua_identity::profile::prefill(
             &state.identity_ctx,
@@ -100,7 +96,7 @@ pub async fn start(
             &state,
             &origin(&ctx),
             &state.dossier_rules,
-            &holder(v, &ctx),
+            &holder(&v, &ctx),
             &code,
             &data
         )
@@ -124,13 +120,9 @@ pub struct FlashQuery {
 /// `/account/drafts`: the person's open drafts.
 pub async fn my_drafts(
     State(state): State<AppState>,
-    LoggedIn(ctx): LoggedIn,
+    Me(ctx, v): Me,
     Query(q): Query<FlashQuery>,
 ) -> Response {
-    let v = match ctx.user() {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     let rows = tri!(drafts::open_drafts(&state, v.account.id.get()).await);
     render(&DraftsPage {
         c: Chrome::new(&state, &ctx).with_flash(q.flash.as_deref()),
@@ -160,13 +152,9 @@ struct MovedPage {
 /// when the form changed since).
 pub async fn resume(
     State(state): State<AppState>,
-    LoggedIn(ctx): LoggedIn,
+    Me(ctx, v): Me,
     Path(id): Path<String>,
 ) -> Response {
-    let v = match ctx.user() {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     let opened = tri!(drafts::open(&state, v.account.id.get(), &id).await);
     let d = &opened.draft;
     if let Some(code) = &d.row.dossier_code {
@@ -356,10 +344,9 @@ pub(super) fn blocks(
             }
             "group" => {
                 let n = answers::rows_of(f, answers);
-                let sub_required = f
-                    .name
-                    .as_str()
-                    .pipe(|_| def.schema.pointer(&format!("/properties/{}/items", f.name)))
+                let sub_required = def
+                    .schema
+                    .pointer(&format!("/properties/{}/items", f.name))
                     .map(required_of)
                     .unwrap_or_default();
                 let rows = (0..n)
@@ -442,14 +429,6 @@ pub(super) fn blocks(
     out
 }
 
-/// Lets a value flow through a closure (keeps `blocks` readable).
-trait Pipe: Sized {
-    fn pipe<R>(self, f: impl FnOnce(Self) -> R) -> R {
-        f(self)
-    }
-}
-impl<T> Pipe for T {}
-
 #[derive(Template)]
 #[template(path = "dossiers/step.html")]
 struct StepPage {
@@ -504,13 +483,9 @@ fn step_response(
 /// `GET /account/drafts/{id}/step/{n}`.
 pub async fn step_page(
     State(state): State<AppState>,
-    LoggedIn(ctx): LoggedIn,
+    Me(ctx, v): Me,
     Path((id, step)): Path<(String, usize)>,
 ) -> Response {
-    let v = match ctx.user() {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     let opened = tri!(drafts::open(&state, v.account.id.get(), &id).await);
     let d = opened.draft;
     if let Some(code) = &d.row.dossier_code {
@@ -553,14 +528,10 @@ fn action_of(posted: &Posted) -> Result<(RowAction, bool), ()> {
 /// goes on, stays with the errors, or leaves.
 pub async fn step_save(
     State(state): State<AppState>,
-    LoggedIn(ctx): LoggedIn,
+    Me(ctx, v): Me,
     Path((id, step)): Path<(String, usize)>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let v = match ctx.user() {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     let posted: Posted = fields.into_iter().collect();
     let Ok((action, leave)) = action_of(&posted) else {
         return AppError::BadRequest("error.bad_request").into_response();
@@ -795,13 +766,9 @@ async fn check_response(
 /// and the submit button.
 pub async fn check(
     State(state): State<AppState>,
-    LoggedIn(ctx): LoggedIn,
+    Me(ctx, v): Me,
     Path(id): Path<String>,
 ) -> Response {
-    let v = match ctx.user() {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     let opened = tri!(drafts::open(&state, v.account.id.get(), &id).await);
     let d = opened.draft;
     if let Some(code) = &d.row.dossier_code {
@@ -830,19 +797,15 @@ pub struct SubmitForm {
 /// `POST /account/drafts/{id}/submit`.
 pub async fn submit(
     State(state): State<AppState>,
-    LoggedIn(ctx): LoggedIn,
+    Me(ctx, v): Me,
     Path(id): Path<String>,
     Form(f): Form<SubmitForm>,
 ) -> Response {
-    let v = match ctx.user() {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     let outcome = submission::submit(
         &state,
         &origin(&ctx),
         &state.dossier_rules,
-        &holder(v, &ctx),
+        &holder(&v, &ctx),
         &id,
         f.revision,
     )
@@ -875,13 +838,9 @@ pub async fn submit(
 /// `POST /account/drafts/{id}/delete`.
 pub async fn delete(
     State(state): State<AppState>,
-    LoggedIn(ctx): LoggedIn,
+    Me(ctx, v): Me,
     Path(id): Path<String>,
 ) -> Response {
-    let v = match ctx.user() {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     tri!(drafts::delete(&state, &origin(&ctx), v.account.id.get(), &id).await);
     Redirect::to("/account/drafts?flash=draft_deleted").into_response()
 }
@@ -959,13 +918,9 @@ async fn row_of(
 /// `/account/dossiers`: the person's dossiers, newest first, filtered.
 pub async fn my_dossiers(
     State(state): State<AppState>,
-    LoggedIn(ctx): LoggedIn,
+    Me(ctx, v): Me,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    let v = match ctx.user() {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     let c = Chrome::new(&state, &ctx);
     let after = match parse_after(&state, &c, q.after.as_deref()) {
         Ok(a) => a,
@@ -1053,14 +1008,10 @@ fn next_key(status: i64) -> &'static str {
 /// `/account/dossiers/{code}`: the dossier, its timeline and answers.
 pub async fn dossier_page(
     State(state): State<AppState>,
-    LoggedIn(ctx): LoggedIn,
+    Me(ctx, v): Me,
     Path(code): Path<String>,
     Query(q): Query<FlashQuery>,
 ) -> Response {
-    let v = match ctx.user() {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     let view = tri!(queries::dossier(&state, v.account.id.get(), &code).await);
     let c = Chrome::new(&state, &ctx).with_flash(q.flash.as_deref());
     let l = lang(&ctx);
@@ -1135,14 +1086,10 @@ pub struct WithdrawForm {
 /// `POST /account/dossiers/{code}/withdraw`.
 pub async fn withdraw(
     State(state): State<AppState>,
-    LoggedIn(ctx): LoggedIn,
+    Me(ctx, v): Me,
     Path(code): Path<String>,
     Form(f): Form<WithdrawForm>,
 ) -> Response {
-    let v = match ctx.user() {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     tri!(submission::withdraw(&state, &origin(&ctx), v.account.id.get(), &code, &f.reason).await);
     Redirect::to(&format!("/account/dossiers/{code}?flash=dossier_withdrawn")).into_response()
 }
@@ -1155,11 +1102,7 @@ struct InboxPage {
 }
 
 /// `/account/notifications`: the inbox, newest first.
-pub async fn inbox(State(state): State<AppState>, LoggedIn(ctx): LoggedIn) -> Response {
-    let v = match ctx.user() {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+pub async fn inbox(State(state): State<AppState>, Me(ctx, v): Me) -> Response {
     let rows = tri!(queries::inbox(&state, v.account.id.get(), None).await);
     let c = Chrome::new(&state, &ctx);
     let items = rows
@@ -1183,11 +1126,7 @@ pub async fn inbox(State(state): State<AppState>, LoggedIn(ctx): LoggedIn) -> Re
 }
 
 /// `POST /account/notifications/read`.
-pub async fn mark_read(State(state): State<AppState>, LoggedIn(ctx): LoggedIn) -> Response {
-    let v = match ctx.user() {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+pub async fn mark_read(State(state): State<AppState>, Me(_, v): Me) -> Response {
     tri!(queries::mark_read(&state, v.account.id.get()).await);
     Redirect::to("/account/notifications").into_response()
 }
@@ -1195,13 +1134,9 @@ pub async fn mark_read(State(state): State<AppState>, LoggedIn(ctx): LoggedIn) -
 /// `/account/dossiers/{code}/receipt.pdf`: the receipt (Form 01).
 pub async fn receipt(
     State(state): State<AppState>,
-    LoggedIn(ctx): LoggedIn,
+    Me(_, v): Me,
     Path(code): Path<String>,
 ) -> Response {
-    let v = match ctx.user() {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     let view = tri!(queries::dossier(&state, v.account.id.get(), &code).await);
     let title = tri!(motcua_forms::service::by_id(&state, view.dossier.form_id).await)
         .map(|f| f.definition.title.vi)
@@ -1316,13 +1251,9 @@ async fn files_response(
 /// attached to each, an upload per component.
 pub async fn files_page(
     State(state): State<AppState>,
-    LoggedIn(ctx): LoggedIn,
+    Me(ctx, v): Me,
     Path(id): Path<String>,
 ) -> Response {
-    let v = match ctx.user() {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     let d = tri!(drafts::get(&state, v.account.id.get(), &id).await);
     if let Some(code) = &d.row.dossier_code {
         return Redirect::to(&format!("/account/dossiers/{code}")).into_response();
@@ -1333,14 +1264,10 @@ pub async fn files_page(
 /// `POST /account/drafts/{id}/files` (multipart: `component`, then `file`).
 pub async fn attach(
     State(state): State<AppState>,
-    LoggedIn(ctx): LoggedIn,
+    Me(ctx, v): Me,
     Path(id): Path<String>,
     mut mp: Multipart,
 ) -> Response {
-    let v = match ctx.user() {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     let account = v.account.id.get();
     let d = tri!(drafts::get(&state, account, &id).await);
     let mut component = String::new();
@@ -1412,13 +1339,9 @@ pub async fn attach(
 /// `POST /account/drafts/{id}/files/{file}/delete`.
 pub async fn remove_file(
     State(state): State<AppState>,
-    LoggedIn(ctx): LoggedIn,
+    Me(ctx, v): Me,
     Path((id, file)): Path<(String, i64)>,
 ) -> Response {
-    let v = match ctx.user() {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     tri!(
         files::remove(
             &state,
@@ -1464,13 +1387,9 @@ fn file_response(f: FileRow, data: Vec<u8>) -> Response {
 /// `/account/drafts/{id}/files/{file}`: a file of the holder's draft.
 pub async fn draft_file(
     State(state): State<AppState>,
-    LoggedIn(ctx): LoggedIn,
+    Me(_, v): Me,
     Path((id, file)): Path<(String, i64)>,
 ) -> Response {
-    let v = match ctx.user() {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     let (f, data) = tri!(files::download(&state, v.account.id.get(), &id, file).await);
     file_response(f, data)
 }
@@ -1478,13 +1397,9 @@ pub async fn draft_file(
 /// `/account/dossiers/{code}/files/{file}`: a file of the holder's dossier.
 pub async fn dossier_file(
     State(state): State<AppState>,
-    LoggedIn(ctx): LoggedIn,
+    Me(_, v): Me,
     Path((code, file)): Path<(String, i64)>,
 ) -> Response {
-    let v = match ctx.user() {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     let (f, data) = tri!(files::dossier_file(&state, v.account.id.get(), &code, file).await);
     file_response(f, data)
 }

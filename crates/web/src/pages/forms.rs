@@ -4,6 +4,7 @@
 //! as the citizen sees it, and publication of a new version (drafts in
 //! progress move to it, answers carried over where the schema allows).
 use super::auth::origin;
+use super::catalog::VersionRow;
 use super::dossiers::{blocks, Block};
 use super::{render, Chrome, Operator};
 use crate::ctx::Ctx;
@@ -23,15 +24,6 @@ pub fn routes() -> Router<AppState> {
         .route("/console/forms/{code}/draft", post(save))
         .route("/console/forms/{code}/{version}", get(preview))
         .route("/console/forms/{code}/{version}/publish", post(publish))
-}
-
-pub struct VersionRow {
-    pub version: i64,
-    pub status_key: String,
-    pub draft: bool,
-    pub created: String,
-    pub created_by: String,
-    pub published: String,
 }
 
 #[derive(Template)]
