@@ -32,13 +32,14 @@ pub struct Component {
 
 /// The components of the procedure version a draft was started under.
 pub async fn components(core: &Core, draft: &Draft) -> Result<Vec<Component>> {
-    let entry = motcua_catalog::queries::version(
-        core,
-        &draft.row.procedure_code,
-        draft.row.procedure_version,
-    )
-    .await?
-    .ok_or(ServiceError::NotFound)?;
+    components_of(core, &draft.row.procedure_code, draft.row.procedure_version).await
+}
+
+/// The dossier components of version `version` of procedure `code`.
+pub async fn components_of(core: &Core, code: &str, version: i64) -> Result<Vec<Component>> {
+    let entry = motcua_catalog::queries::version(core, code, version)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     let mut out = Vec::new();
     for (ci, c) in entry.record.components.iter().enumerate() {
         for (di, d) in c.documents.iter().enumerate() {
@@ -147,9 +148,73 @@ pub async fn attach(
         return Ok(Err(Refusal::WrongType));
     };
     let now = core.now();
+    let file = FileRow {
+        id: 0,
+        draft_id: draft.row.id,
+        component: component.to_string(),
+        file_name: clean_name(file_name),
+        content_type: content_type.to_string(),
+        size: data.len() as i64,
+        sha256: String::new(),
+        created_at: now,
+        reused_from: None,
+    };
+    add(core, origin, rules, &draft, account_id, file, Some(data)).await
+}
+
+/// Attaches the holder's document `document_id` from their document store
+/// to component `component` of their open draft, marked as reused.
+pub async fn reuse(
+    core: &Core,
+    origin: &Origin,
+    rules: &Rules,
+    account_id: i64,
+    public_id: &str,
+    component: &str,
+    document_id: i64,
+) -> Result<std::result::Result<i64, Refusal>> {
+    let draft = drafts::get(core, account_id, public_id).await?;
+    if draft.row.status != "open" {
+        return Err(ServiceError::Conflict("dossiers.error_draft_closed"));
+    }
+    // Someone else's document is not found, exactly like none.
+    let doc = crate::documents::get(core, account_id, document_id).await?;
+    if !components(core, &draft)
+        .await?
+        .iter()
+        .any(|c| c.key == component)
+    {
+        return Ok(Err(Refusal::UnknownComponent));
+    }
+    let now = core.now();
+    let file = FileRow {
+        id: 0,
+        draft_id: draft.row.id,
+        component: component.to_string(),
+        file_name: doc.file_name,
+        content_type: doc.content_type,
+        size: doc.size,
+        sha256: doc.sha256,
+        created_at: now,
+        reused_from: Some(doc.id),
+    };
+    add(core, origin, rules, &draft, account_id, file, None).await
+}
+
+/// Adds a file to the draft: the count (reserved first), the bytes into
+/// the blob store (`data`, for an upload), the row and the draft's
+/// revision in one transaction on the writer.
+async fn add(
+    core: &Core,
+    origin: &Origin,
+    rules: &Rules,
+    draft: &Draft,
+    account_id: i64,
+    mut file: FileRow,
+    data: Option<&[u8]>,
+) -> Result<std::result::Result<i64, Refusal>> {
+    let now = file.created_at;
     let mut tx = core.store.begin().await?;
-    // The count, the insert and the draft's revision in one transaction
-    // on the writer.
     if store::count_of_draft(&mut tx, draft.row.id).await? >= MAX_FILES {
         return Ok(Err(Refusal::TooMany));
     }
@@ -163,29 +228,24 @@ pub async fn attach(
     {
         return Err(ServiceError::Conflict("dossiers.error_draft_closed"));
     }
-    let sha256 = motcua_kernel::blobs::store(core, &mut tx, content_type, data, now).await?;
-    let name = clean_name(file_name);
-    let id = store::insert(
-        &mut tx,
-        &FileRow {
-            id: 0,
-            draft_id: draft.row.id,
-            component: component.to_string(),
-            file_name: name.clone(),
-            content_type: content_type.to_string(),
-            size: data.len() as i64,
-            sha256: sha256.clone(),
-            created_at: now,
-        },
-    )
-    .await?;
+    if let Some(data) = data {
+        file.sha256 =
+            motcua_kernel::blobs::store(core, &mut tx, &file.content_type, data, now).await?;
+    }
+    let id = store::insert(&mut tx, &file).await?;
     motcua_store::audit::append(
         &mut tx,
         &origin.audit,
         "dossiers.file_attach",
         &format!("account:{account_id}"),
-        &serde_json::json!({ "draft": public_id, "component": component, "sha256": sha256, "size": data.len() })
-            .to_string(),
+        &serde_json::json!({
+            "draft": draft.row.public_id,
+            "component": file.component,
+            "sha256": file.sha256,
+            "size": file.size,
+            "reused_from": file.reused_from,
+        })
+        .to_string(),
         now,
     )
     .await?;

@@ -8,6 +8,7 @@
 //! data for prefill is handed in by the caller (from the identity
 //! context, which logs the reuse).
 pub mod code;
+pub mod documents;
 pub mod drafts;
 pub mod files;
 pub mod housekeeping;
@@ -96,6 +97,33 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("dossiers.error_no_form", "Thủ tục này chưa có biểu mẫu điện tử.", "This procedure has no e-form yet."),
     ("dossiers.error_too_many_drafts", "Bạn đã có quá nhiều hồ sơ nháp; vui lòng nộp hoặc xoá bớt.", "You have too many drafts; please submit or delete some."),
     ("dossiers.error_draft_closed", "Hồ sơ nháp này đã được nộp hoặc đã bị xoá.", "This draft has already been submitted or deleted."),
+    ("dossiers.reused_tag", "Dùng lại từ kho dữ liệu", "Reused from your documents"),
+    ("dossiers.document_reuse", "Hoặc chọn giấy tờ trong kho dữ liệu của bạn", "Or choose a document you already have"),
+    ("dossiers.document_choose", "Chọn một giấy tờ trong kho dữ liệu.", "Choose one of your documents."),
+    ("dossiers.document_use", "Dùng giấy tờ này", "Use this document"),
+    ("dossiers.documents_title", "Kho dữ liệu của tôi", "My documents"),
+    ("dossiers.documents_lead", "Giấy tờ bạn đã nộp kèm hồ sơ và kết quả giải quyết được lưu tại đây. Khi nộp hồ sơ mới, bạn có thể chọn lại giấy tờ thay vì tải lên lần nữa.", "The documents you submitted with your dossiers and the results you received are kept here. In a new dossier you can choose one instead of uploading it again."),
+    ("dossiers.documents_none", "Kho dữ liệu của bạn chưa có giấy tờ nào. Giấy tờ được lưu khi bạn nộp hồ sơ.", "You have no documents yet. They are kept when you submit a dossier."),
+    ("dossiers.document_name", "Giấy tờ", "Document"),
+    ("dossiers.document_kind", "Loại", "Kind"),
+    ("dossiers.document_kept", "Lưu lúc", "Kept on"),
+    ("dossiers.document_submitted", "Đã nộp kèm hồ sơ", "Submitted with a dossier"),
+    ("dossiers.document_result", "Kết quả giải quyết", "Result"),
+    ("dossiers.signature_title", "Chữ ký số của người nộp", "The applicant's digital signature"),
+    ("dossiers.signature_signer", "Người ký", "Signed by"),
+    ("dossiers.signature_serial", "Số hiệu chứng thư số", "Certificate serial"),
+    ("dossiers.signature_issuer", "Tổ chức cấp", "Issued by"),
+    ("dossiers.signature_at", "Thời điểm ký", "Signed at"),
+    ("dossiers.digest", "Mã băm hồ sơ (SHA-256)", "Dossier digest (SHA-256)"),
+    ("dossiers.sign_title", "Ký số hồ sơ", "Sign the dossier"),
+    ("dossiers.sign_required", "Thủ tục này yêu cầu ký số hồ sơ bằng chứng thư số đã đăng ký cho tài khoản của bạn (USB token). Chữ ký bao gồm toàn bộ nội dung tờ khai và các tệp đính kèm.", "This procedure needs the dossier signed with a certificate registered to your account (USB token). The signature covers every answer and every attached file."),
+    ("dossiers.sign_optional", "Bạn có thể ký số hồ sơ bằng chứng thư số đã đăng ký cho tài khoản (USB token), hoặc nộp không ký.", "You may sign the dossier with a certificate registered to your account (USB token), or submit it unsigned."),
+    ("dossiers.sign_submit", "Ký số và nộp hồ sơ", "Sign and submit"),
+    ("dossiers.sign_needed", "Thủ tục này yêu cầu ký số hồ sơ trước khi nộp.", "This procedure needs the dossier signed before it is submitted."),
+    ("dossiers.submit_unsigned", "Nộp hồ sơ không ký số", "Submit without signing"),
+    ("dossiers.submit_step_up", "Xác thực bổ sung để nộp hồ sơ", "Confirm your identity to submit"),
+    ("dossiers.level_note", "Thủ tục này yêu cầu tài khoản ở mức độ {n}. Bạn sẽ được chuyển sang bước xác thực bổ sung, sau đó quay lại trang này.", "This procedure needs an account at level {n}. You will be taken to confirm your identity, then brought back here."),
+    ("dossiers.error_signature_stale", "Hồ sơ đã thay đổi sau khi được ký. Vui lòng kiểm tra lại và ký lại.", "The dossier changed after it was signed. Please check it again and sign again."),
     ("dossiers.error_draft_changed", "Hồ sơ nháp vừa được thay đổi ở nơi khác. Vui lòng kiểm tra lại trước khi nộp.", "The draft was just changed elsewhere. Please check it again before submitting."),
     ("dossiers.error_busy", "Hồ sơ nháp đang được lưu ở nơi khác; vui lòng thử lại.", "The draft is being saved elsewhere; please try again."),
     ("dossiers.error_not_withdrawable", "Chỉ rút được hồ sơ chưa được cơ quan tiếp nhận.", "Only a dossier no agency has accepted yet can be withdrawn."),
@@ -180,6 +208,7 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("dossiers.error_date", "Ngày không đúng (dạng năm-tháng-ngày).", "Not a date (year-month-day)."),
     ("flash.draft_saved", "Đã lưu bản nháp. Bạn có thể tiếp tục trên bất kỳ thiết bị nào sau khi đăng nhập.", "Draft saved. Continue on any device after logging in."),
     ("flash.draft_deleted", "Đã xoá bản nháp.", "Draft deleted."),
+    ("flash.document_removed", "Đã xoá giấy tờ khỏi kho dữ liệu. Hồ sơ đã nộp kèm giấy tờ này không thay đổi.", "The document was removed from your documents. Dossiers submitted with it are unchanged."),
     ("flash.dossier_submitted", "Đã nộp hồ sơ. Mã hồ sơ và ngày hẹn trả ở dưới đây; thư xác nhận đã được gửi.", "Dossier submitted. Its code and due date are below; a confirmation mail was sent."),
     ("flash.dossier_withdrawn", "Đã rút hồ sơ.", "The dossier was withdrawn."),
 ];

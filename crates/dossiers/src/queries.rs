@@ -1,6 +1,7 @@
 //! What the holder reads: their dossiers (filtered, keyset-paged), one
 //! dossier with its timeline, and their notification inbox. Anyone
 //! else's dossier is `NotFound`, exactly like a code that does not exist.
+pub use crate::store::documents::SignatureRow;
 use crate::store::dossiers::{self as store, EventRow};
 pub use crate::store::dossiers::{DossierRow, Filter};
 use crate::store::notifications::{self, NotificationRow};
@@ -43,6 +44,8 @@ pub async fn my_dossiers(
 pub struct DossierView {
     pub dossier: DossierRow,
     pub events: Vec<EventRow>,
+    /// The applicant's signature, when the submission was signed.
+    pub signature: Option<SignatureRow>,
 }
 
 /// The holder's dossier `code`.
@@ -56,7 +59,12 @@ pub async fn dossier(core: &Core, account_id: i64, code: &str) -> Result<Dossier
         .filter(|d| d.account_id == account_id)
         .ok_or(ServiceError::NotFound)?;
     let events = store::events(&mut c, dossier.id).await?;
-    Ok(DossierView { dossier, events })
+    let signature = crate::store::documents::signature(&mut c, dossier.id).await?;
+    Ok(DossierView {
+        dossier,
+        events,
+        signature,
+    })
 }
 
 /// The holder's newest notifications (before id `before`), 30 a page.

@@ -26,6 +26,39 @@ pub enum Submission {
     /// A newer form version was published: the draft was moved to it;
     /// these answers could not be carried over. The person checks again.
     FormChanged(Vec<String>),
+    /// The form asks for the applicant's digital signature over this
+    /// digest (the draft as it is now) and none came.
+    NeedsSignature(String),
+}
+
+/// A signature over a draft's digest, verified by the caller (the
+/// identity context checks the certificate, its path and revocation, and
+/// that it is bound to the holder); kept with the dossier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signature {
+    pub digest: String,
+    pub signed_text: String,
+    pub signature: String,
+    pub certificate: String,
+    pub signer: String,
+    pub issuer_dn: String,
+    pub serial_hex: String,
+    pub method: String,
+    pub signed_at: motcua_domain::Millis,
+}
+
+/// The digest a signature over the holder's draft must name: the
+/// answers as stored and each attached file's component and SHA-256
+/// ([`crate::files::digest`]), exactly as [`submit`] computes it.
+pub async fn digest_of(core: &Core, account_id: i64, public_id: &str) -> Result<String> {
+    let draft = drafts::get(core, account_id, public_id).await?;
+    if draft.row.status != "open" {
+        return Err(ServiceError::Conflict("dossiers.error_draft_closed"));
+    }
+    let data =
+        serde_json::to_string(&draft.answers).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let files = crate::files::of_draft(core, draft.row.id).await?;
+    Ok(crate::files::digest(&data, &files))
 }
 
 /// The national statuses (1 new … 10 result returned).
@@ -71,6 +104,7 @@ pub async fn submit(
     holder: &Holder,
     public_id: &str,
     revision: i64,
+    signature: Option<&Signature>,
 ) -> Result<Submission> {
     let draft = drafts::get(core, holder.account_id, public_id).await?;
     if let Some(code) = &draft.row.dossier_code {
@@ -122,6 +156,16 @@ pub async fn submit(
         serde_json::to_string(&draft.answers).map_err(|e| ServiceError::Internal(e.to_string()))?;
     let files = crate::files::of_draft(core, draft.row.id).await?;
     let digest = crate::files::digest(&data, &files);
+    match signature {
+        None if draft.form.definition.signature_required() => {
+            return Ok(Submission::NeedsSignature(digest));
+        }
+        // Signed over another state of the draft: sign again.
+        Some(s) if s.digest != digest => {
+            return Err(ServiceError::Conflict("dossiers.error_signature_stale"));
+        }
+        _ => {}
+    }
     let case = draft
         .answers
         .get("case")
@@ -136,6 +180,13 @@ pub async fn submit(
         .unwrap_or(&holder.full_name)
         .to_string();
 
+    // The components' names, for the document store.
+    let names: std::collections::BTreeMap<String, String> =
+        crate::files::components_of(core, &draft.row.procedure_code, draft.row.procedure_version)
+            .await?
+            .into_iter()
+            .map(|c| (c.key, c.name))
+            .collect();
     let mut tx = core.store.begin().await?;
     let date = local_date(now);
     let code_agency = if agency_code.is_empty() {
@@ -191,6 +242,42 @@ pub async fn submit(
         data,
     };
     let id = store::insert(&mut tx, &row).await?;
+    if let Some(s) = signature {
+        crate::store::documents::insert_signature(
+            &mut tx,
+            &crate::store::documents::SignatureRow {
+                dossier_id: id,
+                digest: s.digest.clone(),
+                signed_text: s.signed_text.clone(),
+                signature: s.signature.clone(),
+                certificate: s.certificate.clone(),
+                signer: s.signer.clone(),
+                issuer_dn: s.issuer_dn.clone(),
+                serial_hex: s.serial_hex.clone(),
+                method: s.method.clone(),
+                signed_at: s.signed_at,
+            },
+        )
+        .await?;
+    }
+    // What was sent is kept in the holder's document store for reuse.
+    for f in &files {
+        crate::documents::keep(
+            &mut tx,
+            &crate::documents::Keep {
+                account_id: holder.account_id,
+                kind: crate::documents::SUBMITTED,
+                title: names.get(&f.component).map_or(&f.component, |n| n),
+                file_name: &f.file_name,
+                content_type: &f.content_type,
+                size: f.size,
+                sha256: &f.sha256,
+                dossier_code: &code,
+            },
+            now,
+        )
+        .await?;
+    }
     store::add_event(
         &mut tx,
         id,
@@ -227,7 +314,8 @@ pub async fn submit(
             "submitted_at": now,
             "appointment_at": appointment_at,
             "digest": digest,
-            "files": files.iter().map(|f| serde_json::json!({"component": f.component, "sha256": f.sha256, "size": f.size})).collect::<Vec<_>>(),
+            "signed": signature.is_some(),
+            "files": files.iter().map(|f| serde_json::json!({"component": f.component, "sha256": f.sha256, "size": f.size, "reused": f.reused_from.is_some()})).collect::<Vec<_>>(),
         }),
         now,
     )
@@ -264,7 +352,7 @@ pub async fn submit(
         &origin.audit,
         "dossiers.submit",
         &format!("dossier:{code}"),
-        &serde_json::json!({ "draft": public_id, "procedure": p.code, "version": entry.version, "digest": digest })
+        &serde_json::json!({ "draft": public_id, "procedure": p.code, "version": entry.version, "digest": digest, "signer": signature.map(|s| format!("{} {}", s.issuer_dn, s.serial_hex)) })
             .to_string(),
         now,
     )

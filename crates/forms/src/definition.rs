@@ -112,7 +112,14 @@ pub struct Definition {
     pub title: Text,
     pub schema: serde_json::Value,
     pub steps: Vec<Step>,
+    /// Whether the applicant signs the submission digitally (R-PS-3):
+    /// [`SIGNATURES`]; empty means `none`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub signature: String,
 }
+
+/// What a form may say about signing the submission.
+pub const SIGNATURES: &[&str] = &["none", "optional", "required"];
 
 /// Rows of a group unless its definition says otherwise.
 pub const DEFAULT_MAX_ROWS: usize = 20;
@@ -136,6 +143,16 @@ impl Definition {
     /// The index of the step that asks `name`.
     pub fn step_of(&self, name: &str) -> Option<usize> {
         self.fields().find(|(_, f)| f.name == name).map(|(i, _)| i)
+    }
+
+    /// The submission must be signed with a certificate.
+    pub fn signature_required(&self) -> bool {
+        self.signature == "required"
+    }
+
+    /// The applicant is offered to sign (required or optional).
+    pub fn signature_offered(&self) -> bool {
+        matches!(self.signature.as_str(), "required" | "optional")
     }
 }
 
@@ -195,6 +212,9 @@ pub fn check(d: &Definition) -> Vec<Problem> {
     let mut out = Vec::new();
     if d.title.vi.trim().is_empty() {
         out.push(problem("title", "forms.error_title"));
+    }
+    if !d.signature.is_empty() && !SIGNATURES.contains(&d.signature.as_str()) {
+        out.push(problem("signature", "forms.error_signature"));
     }
     if let Err(e) = jsonschema::draft202012::meta::validate(&d.schema) {
         out.push(Problem {

@@ -200,5 +200,11 @@ pub fn generic(name: &str, cases: &[String], business: bool) -> Definition {
                 fields: request,
             },
         ],
+        // A business may sign its submission with its token (R-PS-3).
+        signature: if business {
+            "optional".into()
+        } else {
+            String::new()
+        },
     }
 }

@@ -289,6 +289,8 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("token.already_registered", "Chứng thư số này đã được đăng ký. Vui lòng đăng nhập.", "This certificate is already registered. Please log in."),
     ("token.identity_taken", "Đã có tài khoản với mã số thuế hoặc số định danh này. Vui lòng đăng nhập rồi thêm chứng thư số trong trang tài khoản.", "An account with this tax code or personal ID exists. Please log in and add the certificate in your account."),
     ("token.no_identifier", "Chứng thư số không ghi mã số thuế hay số định danh cá nhân.", "The certificate names neither a tax code nor a personal ID."),
+    ("token.not_yours", "Chứng thư số này chưa được đăng ký cho tài khoản của bạn. Hãy đăng ký nó trong mục Chứng thư số rồi ký lại.", "This certificate is not registered to your account. Register it under Certificates, then sign again."),
+    ("token.digest_changed", "Hồ sơ đã thay đổi sau khi bạn bắt đầu ký. Vui lòng kiểm tra lại và ký lại.", "The dossier changed after you started signing. Please check it again and sign again."),
     ("token.other_account", "Chứng thư số này không thuộc tài khoản đang đăng nhập.", "This certificate does not belong to the logged-in account."),
     ("token.failed", "Không ký được. Vui lòng thử lại.", "Signing failed. Please try again."),
     ("token.login.title", "Đăng nhập bằng chữ ký số", "Log in with a digital signature"),

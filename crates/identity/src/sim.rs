@@ -72,6 +72,7 @@ pub async fn start(
         Purpose::Login => "Đăng nhập",
         Purpose::Register => "Đăng ký tài khoản",
         Purpose::StepUp => "Xác thực bổ sung",
+        Purpose::Sign => "Ký số hồ sơ",
     };
     let display = format!("Cổng Dịch vụ công: {action}. Mã {code}");
     let pending = client

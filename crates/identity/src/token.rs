@@ -60,6 +60,12 @@ pub enum TokenError {
     /// Step-up with a certificate of another account.
     #[error("certificate of another account")]
     OtherAccount,
+    /// A document signed with a certificate not registered to the account.
+    #[error("certificate not registered to this account")]
+    NotYours,
+    /// The document changed between the challenge and the signature.
+    #[error("the document changed since it was signed")]
+    DigestChanged,
     #[error("{0}")]
     Service(#[from] ServiceError),
 }
@@ -83,6 +89,8 @@ impl TokenError {
             TokenError::NoIdentifier => "token.no_identifier",
             TokenError::AccountLocked => "login.locked",
             TokenError::OtherAccount => "token.other_account",
+            TokenError::NotYours => "token.not_yours",
+            TokenError::DigestChanged => "token.digest_changed",
             TokenError::Service(_) => "error.internal",
         }
     }
@@ -117,14 +125,15 @@ fn challenge_mac(
     };
     mac.update(
         format!(
-            "motcua-challenge-mac/1\n{}\n{}\n{}\n{}\n{}\n{}\n{}",
+            "motcua-challenge-mac/1\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}",
             ch.id,
             ch.purpose.as_str(),
             ch.origin,
             ch.expires,
             method.as_str(),
             binding_hash,
-            account_id.map(|a| a.to_string()).unwrap_or_default()
+            account_id.map(|a| a.to_string()).unwrap_or_default(),
+            ch.digest.as_deref().unwrap_or_default()
         )
         .as_bytes(),
     );
@@ -148,6 +157,103 @@ pub fn issue_challenge(
     );
     ch.nonce = challenge_mac(state, &ch, method, binding_hash, account_id);
     ch
+}
+
+/// A challenge for the logged-in `account_id` to sign the document whose
+/// SHA-256 is `digest` (64 hex) with a USB token, from this browser.
+pub fn issue_document_challenge(
+    state: &IdentityContext,
+    binding_hash: &str,
+    account_id: AccountId,
+    digest: &str,
+) -> Challenge {
+    let mut ch = Challenge::for_digest(
+        &portal_origin(state),
+        digest,
+        state.now(),
+        state.identity.challenge_ttl,
+    );
+    ch.nonce = challenge_mac(
+        state,
+        &ch,
+        AuthMethod::UsbToken,
+        binding_hash,
+        Some(account_id),
+    );
+    ch
+}
+
+/// A verified signature over a document (R-PS-3): what is kept with it
+/// so that anyone can check it again later.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentSignature {
+    /// The document's SHA-256 (64 hex), as signed.
+    pub digest: String,
+    /// The exact text signed (the challenge with the digest).
+    pub signed_text: String,
+    /// Base64 signature (ECDSA: DER).
+    pub signature: String,
+    /// Base64 DER of the signing certificate.
+    pub certificate: String,
+    /// The certificate's subject in words (organization or holder).
+    pub signer: String,
+    pub issuer_dn: String,
+    pub serial_hex: String,
+    pub method: String,
+    pub signed_at: Millis,
+}
+
+/// Checks a signed document challenge: issued to this browser for this
+/// account and `expected_digest` (the document as it is now), signed with
+/// a valid certificate bound to the account. The challenge is spent.
+pub async fn verify_document_signature(
+    state: &IdentityContext,
+    binding_hash: &str,
+    account_id: AccountId,
+    expected_digest: &str,
+    signed: &SignedChallenge,
+) -> Result<DocumentSignature, TokenError> {
+    let text = signed.challenge.replace("\r\n", "\n");
+    let ch = Challenge::parse(&text)?;
+    if ch.digest.as_deref() != Some(expected_digest) {
+        return Err(TokenError::DigestChanged);
+    }
+    let v = verify_signed(
+        state,
+        binding_hash,
+        Purpose::Sign,
+        AuthMethod::UsbToken,
+        Some(account_id),
+        signed,
+        false,
+    )
+    .await?;
+    let leaf = v.chain.leaf();
+    let bound = {
+        let mut c = state.store.conn().await?;
+        store::find_certificate(&mut c, &leaf.issuer_dn, &leaf.serial_hex).await?
+    };
+    match bound {
+        Some(b) if b.status == CertificateStatus::Active && b.account_id == account_id => {}
+        _ => return Err(TokenError::NotYours),
+    }
+    let signer = leaf
+        .identity
+        .organization
+        .clone()
+        .or_else(|| leaf.identity.holder_name.clone())
+        .unwrap_or_else(|| leaf.subject_dn.clone());
+    Ok(DocumentSignature {
+        digest: expected_digest.to_string(),
+        signed_text: text,
+        signature: signed.signature.trim().to_string(),
+        certificate: signed.certificate.trim().to_string(),
+        signer,
+        issuer_dn: leaf.issuer_dn.clone(),
+        serial_hex: leaf.serial_hex.clone(),
+        method: AuthMethod::UsbToken.as_str().to_string(),
+        signed_at: state.now(),
+    })
 }
 
 /// What the signing tool (or the SIM provider) returned.

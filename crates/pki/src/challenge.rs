@@ -12,7 +12,10 @@
 //! ```
 //!
 //! The origin binds it to one portal, the purpose to one use, the id to one
-//! stored row (spent once), the expiry to a short window.
+//! stored row (spent once), the expiry to a short window. A signature over
+//! a document (purpose `sign`: a dossier submitted online, R-PS-3) has a
+//! seventh line, `digest=<SHA-256 of the document, 64 lower-case hex>`, so
+//! what is signed is the document itself, not only a login.
 use crate::{parse_rfc3339, rfc3339, Millis};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -27,6 +30,8 @@ pub enum Purpose {
     Register,
     Login,
     StepUp,
+    /// Signing a document whose digest the challenge carries.
+    Sign,
 }
 
 impl Purpose {
@@ -35,6 +40,7 @@ impl Purpose {
             Purpose::Register => "register",
             Purpose::Login => "login",
             Purpose::StepUp => "step_up",
+            Purpose::Sign => "sign",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -42,6 +48,7 @@ impl Purpose {
             "register" => Some(Purpose::Register),
             "login" => Some(Purpose::Login),
             "step_up" => Some(Purpose::StepUp),
+            "sign" => Some(Purpose::Sign),
             _ => None,
         }
     }
@@ -56,6 +63,8 @@ pub struct Challenge {
     /// base64url of 32 random bytes.
     pub nonce: String,
     pub expires: Millis,
+    /// For [`Purpose::Sign`] only: the document's SHA-256 (64 hex).
+    pub digest: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -96,19 +105,32 @@ impl Challenge {
             id: URL_SAFE_NO_PAD.encode(id),
             nonce: URL_SAFE_NO_PAD.encode(nonce),
             expires,
+            digest: None,
         }
+    }
+
+    /// A challenge to sign the document whose SHA-256 is `digest`.
+    pub fn for_digest(origin: &str, digest: &str, now: Millis, ttl: Millis) -> Self {
+        let mut c = Self::new(origin, Purpose::Sign, now, ttl);
+        c.digest = Some(digest.to_string());
+        c
     }
 
     /// The exact bytes signed.
     pub fn to_text(&self) -> String {
-        format!(
+        let mut t = format!(
             "{HEADER}\norigin={}\npurpose={}\nid={}\nnonce={}\nexpires={}",
             self.origin,
             self.purpose.as_str(),
             self.id,
             self.nonce,
             rfc3339(self.expires)
-        )
+        );
+        if let Some(d) = &self.digest {
+            t.push_str("\ndigest=");
+            t.push_str(d);
+        }
+        t
     }
 
     /// Strict parse: the header, the five fields in order, nothing else.
@@ -132,6 +154,16 @@ impl Challenge {
         let id = field("id")?;
         let nonce = field("nonce")?;
         let expires = parse_rfc3339(field("expires")?).ok_or(ChallengeError::Malformed)?;
+        // A document signature names its digest; nothing else has one.
+        let digest = if purpose == Purpose::Sign {
+            let d = field("digest")?;
+            if !is_digest(d) {
+                return Err(ChallengeError::Malformed);
+            }
+            Some(d.to_string())
+        } else {
+            None
+        };
         if lines.next().is_some() {
             return Err(ChallengeError::Malformed);
         }
@@ -150,6 +182,7 @@ impl Challenge {
             id: id.to_string(),
             nonce: nonce.to_string(),
             expires,
+            digest,
         })
     }
 
@@ -166,6 +199,11 @@ impl Challenge {
         }
         Ok(())
     }
+}
+
+/// A SHA-256 as challenges write it: 64 lower-case hex digits.
+pub fn is_digest(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// `scheme://host[:port]`, no path, no user info, printable ASCII.
@@ -232,6 +270,30 @@ mod tests {
             c.replacen("id=", "id=AA", 1),
             String::new(),
             "x".repeat(2000),
+            c.replace("purpose=step_up", "purpose=sign"),
+            format!("{c}\ndigest={}", "a".repeat(64)),
+        ] {
+            assert_eq!(
+                Challenge::parse(&bad),
+                Err(ChallengeError::Malformed),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_document_signature_carries_its_digest() {
+        let d = "0f".repeat(32);
+        let c = Challenge::for_digest("https://dvc.example.vn", &d, NOW, 120_000);
+        let text = c.to_text();
+        assert!(text.contains("\npurpose=sign\n"), "{text}");
+        assert!(text.ends_with(&format!("\ndigest={d}")), "{text}");
+        assert_eq!(Challenge::parse(&text), Ok(c));
+        for bad in [
+            text.replace(&d, &d.to_uppercase()),
+            text.replace(&d, &d[..62]),
+            text.replace(&format!("\ndigest={d}"), ""),
+            format!("{text}\nextra=1"),
         ] {
             assert_eq!(
                 Challenge::parse(&bad),

@@ -713,6 +713,7 @@ fn purpose_label(p: Purpose) -> &'static str {
         Purpose::Register => "Đăng ký tài khoản <span lang=\"en\">(registration)</span>",
         Purpose::Login => "Đăng nhập <span lang=\"en\">(log in)</span>",
         Purpose::StepUp => "Xác thực bổ sung <span lang=\"en\">(step-up)</span>",
+        Purpose::Sign => "Ký số hồ sơ <span lang=\"en\">(sign a dossier)</span>",
     }
 }
 

@@ -12,6 +12,10 @@
 //! expires=2026-12-01T08:30:00Z
 //! ```
 //!
+//! A document signature (purpose `sign`) has a seventh line,
+//! `digest=<SHA-256 of the document, 64 lower-case hex>`, which the
+//! signer shows the user; no other purpose has it.
+//!
 //! The portal has its own parser; this one only decides whether the signer
 //! agrees to show the request to the user. Anything that is not exactly in
 //! this form is refused: no extra or missing lines, no `\r`, no spaces, no
@@ -35,6 +39,8 @@ pub enum Purpose {
     Login,
     /// Raising the assurance level of an existing session.
     StepUp,
+    /// Signing a document (a dossier) whose digest the challenge names.
+    Sign,
 }
 
 impl Purpose {
@@ -44,6 +50,7 @@ impl Purpose {
             Purpose::Register => "register",
             Purpose::Login => "login",
             Purpose::StepUp => "step_up",
+            Purpose::Sign => "sign",
         }
     }
 
@@ -52,6 +59,7 @@ impl Purpose {
             "register" => Some(Purpose::Register),
             "login" => Some(Purpose::Login),
             "step_up" => Some(Purpose::StepUp),
+            "sign" => Some(Purpose::Sign),
             _ => None,
         }
     }
@@ -70,6 +78,8 @@ pub struct Challenge {
     pub nonce: String,
     /// After this instant the portal refuses the signature.
     pub expires: OffsetDateTime,
+    /// For [`Purpose::Sign`]: the document's SHA-256, 64 lower-case hex.
+    pub digest: Option<String>,
 }
 
 /// Why a challenge was refused.
@@ -96,10 +106,13 @@ pub fn parse(text: &str) -> Result<Challenge, ChallengeError> {
         return Err(Malformed("only printable ASCII lines without spaces"));
     }
     let lines: Vec<&str> = text.split('\n').collect();
-    let [version, origin, purpose, id, nonce, expires] = lines.as_slice() else {
-        return Err(Malformed("expected exactly 6 lines"));
+    let (fixed, digest_line) = match lines.as_slice() {
+        [a, b, c, d, e, f] => ([*a, *b, *c, *d, *e, *f], None),
+        [a, b, c, d, e, f, g] => ([*a, *b, *c, *d, *e, *f], Some(*g)),
+        _ => return Err(Malformed("expected 6 lines (7 to sign a document)")),
     };
-    if *version != VERSION_LINE {
+    let [version, origin, purpose, id, nonce, expires] = fixed;
+    if version != VERSION_LINE {
         return Err(Malformed("first line must be motcua-challenge/1"));
     }
     let origin = field(origin, "origin")?;
@@ -118,12 +131,25 @@ pub fn parse(text: &str) -> Result<Challenge, ChallengeError> {
     let expires = parse_instant(field(expires, "expires")?)
         .ok_or(Malformed("expires must be YYYY-MM-DDTHH:MM:SSZ"))?;
     let purpose = Purpose::parse(purpose).ok_or(ChallengeError::UnknownPurpose)?;
+    let digest = match (purpose, digest_line) {
+        (Purpose::Sign, Some(line)) => {
+            let d = field(line, "digest")?;
+            if d.len() != 64 || !d.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+                return Err(Malformed("digest must be 64 lower-case hex digits"));
+            }
+            Some(d.to_owned())
+        }
+        (Purpose::Sign, None) => return Err(Malformed("a document signature needs its digest")),
+        (_, Some(_)) => return Err(Malformed("only a document signature has a digest")),
+        (_, None) => None,
+    };
     Ok(Challenge {
         origin: origin.to_owned(),
         purpose,
         id: id.to_owned(),
         nonce: nonce.to_owned(),
         expires,
+        digest,
     })
 }
 
@@ -313,6 +339,34 @@ mod tests {
             assert_eq!(c.purpose, want);
             assert_eq!(c.purpose.as_str(), p);
         }
+    }
+
+    #[test]
+    fn a_document_signature_names_its_digest() {
+        let d = "ab".repeat(32);
+        let base = text(
+            "https://portal.example",
+            "sign",
+            ID,
+            NONCE,
+            "2026-12-01T08:30:00Z",
+        );
+        let c = parse(&format!("{base}\ndigest={d}")).unwrap();
+        assert_eq!(c.purpose, Purpose::Sign);
+        assert_eq!(c.digest.as_deref(), Some(d.as_str()));
+        for bad in [
+            base.clone(),
+            format!("{base}\ndigest={}", d.to_uppercase()),
+            format!("{base}\ndigest={}", &d[..63]),
+            format!("{base}\ndigest={d}\n"),
+            format!("{}\ndigest={d}", good()),
+        ] {
+            assert!(
+                matches!(parse(&bad), Err(ChallengeError::Malformed(_))),
+                "accepted {bad:?}"
+            );
+        }
+        assert_eq!(parse(&good()).unwrap().digest, None);
     }
 
     #[test]

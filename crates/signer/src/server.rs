@@ -520,6 +520,7 @@ async fn form_page(
         secret: &s.secret,
         origin: &s.challenge.origin,
         purpose: s.challenge.purpose,
+        digest: s.challenge.digest.as_deref(),
     };
     let body = ui::request_page(
         &view,

@@ -194,6 +194,8 @@ pub fn purpose_words(p: Purpose, lang: Lang) -> &'static str {
         (Purpose::StepUp, Lang::En) => {
             "Confirm your identity for a service that needs a higher assurance level"
         }
+        (Purpose::Sign, Lang::Vi) => "Ký số hồ sơ nộp trực tuyến",
+        (Purpose::Sign, Lang::En) => "Sign a dossier submitted online",
     }
 }
 
@@ -301,6 +303,8 @@ pub struct RequestView<'a> {
     pub origin: &'a str,
     /// The purpose, from the challenge.
     pub purpose: Purpose,
+    /// The document's digest, for a document signature.
+    pub digest: Option<&'a str>,
 }
 
 fn header(v: &RequestView<'_>, lang: Lang) -> String {
@@ -314,7 +318,7 @@ fn header(v: &RequestView<'_>, lang: Lang) -> String {
         "<a class=\"lang\" href=\"/ui/{id}?t={secret}&amp;lang={other}\" lang=\"{other_lang_code}\">{other_name}</a>\n\
 <h1>{title}</h1>\n\
 <p class=\"req\">{asks} <strong class=\"origin\">{origin}</strong> {for_purpose} <strong>{purpose}</strong></p>\n\
-<p class=\"hint\">{only_if}</p>",
+{digest}<p class=\"hint\">{only_if}</p>",
         id = esc(v.id),
         secret = esc(v.secret),
         other_name = tr.other_lang,
@@ -323,6 +327,14 @@ fn header(v: &RequestView<'_>, lang: Lang) -> String {
         origin = esc(v.origin),
         for_purpose = tr.for_purpose,
         purpose = purpose_words(v.purpose, lang),
+        digest = v.digest.map_or(String::new(), |d| format!(
+            "<p class=\"req\">{} <code id=\"digest\">{}</code></p>\n",
+            match lang {
+                Lang::Vi => "Mã băm (SHA-256) của hồ sơ, trùng với mã trên trang Cổng:",
+                Lang::En => "The dossier's digest (SHA-256), as the portal's page shows it:",
+            },
+            esc(d)
+        )),
         only_if = tr.only_if,
     )
 }
@@ -621,6 +633,7 @@ mod tests {
             secret: "s<ecret",
             origin: "https://portal.example",
             purpose: Purpose::StepUp,
+            digest: None,
         };
         let now = OffsetDateTime::UNIX_EPOCH;
         let p = request_page(&v, Some(&[]), None, None, now, Lang::Vi);

@@ -160,6 +160,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0025_dossier_files.sql"),
         postgres: include_str!("../migrations/postgres/0025_dossier_files.sql"),
     },
+    Migration {
+        version: 26,
+        name: "dossier_documents",
+        sqlite: include_str!("../migrations/sqlite/0026_dossier_documents.sql"),
+        postgres: include_str!("../migrations/postgres/0026_dossier_documents.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Safe to run

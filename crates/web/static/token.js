@@ -8,6 +8,9 @@
   var base = "http://127.0.0.1:" + app.dataset.port;
   var csrf = app.dataset.csrf;
   var purpose = app.dataset.purpose;
+  // The page says where its challenge comes from (a dossier to sign has
+  // its own); login, registration and step-up use the default.
+  var challengeUrl = app.dataset.challengeUrl || "/auth/token/challenge";
   var form = document.getElementById("token-form");
   var signBtn = document.getElementById("token-sign");
   var retryBtn = document.getElementById("token-retry");
@@ -51,7 +54,7 @@
     // Open the tool's window in the click itself, so no popup blocker stops it.
     var popup = window.open("about:blank", "motcua-signer", "popup,width=620,height=760");
     try {
-      var r = await fetch("/auth/token/challenge", {
+      var r = await fetch(challengeUrl, {
         method: "POST",
         credentials: "same-origin",
         headers: { "X-CSRF-Token": csrf, "Content-Type": "application/x-www-form-urlencoded" },

@@ -16,6 +16,8 @@ pub struct FileRow {
     pub size: i64,
     pub sha256: String,
     pub created_at: Millis,
+    /// Taken from the holder's document store (its entry), not uploaded.
+    pub reused_from: Option<i64>,
 }
 
 fn row(r: &AnyRow) -> Result<FileRow> {
@@ -28,13 +30,14 @@ fn row(r: &AnyRow) -> Result<FileRow> {
         size: r.try_get("size")?,
         sha256: r.try_get("sha256")?,
         created_at: r.try_get("created_at")?,
+        reused_from: r.try_get("reused_from")?,
     })
 }
 
 pub async fn insert(c: &mut AnyConnection, f: &FileRow) -> Result<i64> {
     Ok(sqlx::query_scalar(
-        "INSERT INTO dossier_files (draft_id, component, file_name, content_type, size, sha256, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        "INSERT INTO dossier_files (draft_id, component, file_name, content_type, size, sha256, created_at, reused_from) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(f.draft_id)
     .bind(&f.component)
@@ -43,6 +46,7 @@ pub async fn insert(c: &mut AnyConnection, f: &FileRow) -> Result<i64> {
     .bind(f.size)
     .bind(&f.sha256)
     .bind(f.created_at)
+    .bind(f.reused_from)
     .fetch_one(&mut *c)
     .await?)
 }
@@ -50,7 +54,7 @@ pub async fn insert(c: &mut AnyConnection, f: &FileRow) -> Result<i64> {
 /// The files of a draft, in the order they were attached (at most 200).
 pub async fn of_draft(c: &mut AnyConnection, draft_id: i64) -> Result<Vec<FileRow>> {
     let rows = sqlx::query(
-        "SELECT id, draft_id, component, file_name, content_type, size, sha256, created_at \
+        "SELECT id, draft_id, component, file_name, content_type, size, sha256, created_at, reused_from \
          FROM dossier_files WHERE draft_id = $1 ORDER BY id LIMIT 200",
     )
     .bind(draft_id)

@@ -535,8 +535,11 @@ fn table_owners() -> BTreeMap<&'static str, &'static str> {
                 "dossier_events",
                 "dossier_files",
                 "dossier_serials",
+                "dossier_signatures",
                 "dossiers",
+                "notification_preferences",
                 "notifications",
+                "personal_documents",
             ],
         ),
         (

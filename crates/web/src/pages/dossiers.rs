@@ -35,6 +35,11 @@ pub fn routes() -> Router<AppState> {
         .route("/account/drafts/{id}", get(resume))
         .route("/account/drafts/{id}/check", get(check))
         .route("/account/drafts/{id}/submit", post(submit))
+        .route("/account/drafts/{id}/sign/challenge", post(sign_challenge))
+        .route("/account/drafts/{id}/files/reuse", post(reuse_file))
+        .route("/account/documents", get(documents_page))
+        .route("/account/documents/{doc}", get(document_file))
+        .route("/account/documents/{doc}/delete", post(document_delete))
         .route("/account/drafts/{id}/delete", post(delete))
         .route(
             "/account/drafts/{id}/step/{step}",
@@ -669,6 +674,16 @@ struct CheckPage {
     /// Components with nothing attached.
     missing: Vec<String>,
     has_components: bool,
+    /// The session's level is below the procedure's: the button leads to
+    /// step-up first (the level needed).
+    needs_level: Option<i64>,
+    /// The form asks for a signature ("required") or offers one.
+    sign: bool,
+    sign_required: bool,
+    /// The digest the signature covers (the draft as shown).
+    digest: String,
+    port: u16,
+    sign_error: Option<String>,
 }
 
 async fn check_response(
@@ -678,8 +693,28 @@ async fn check_response(
     errors: Vec<FieldError>,
     stale: bool,
 ) -> Response {
+    check_page(state, ctx, d, errors, stale, None).await
+}
+
+async fn check_page(
+    state: &AppState,
+    ctx: &Ctx,
+    d: &Draft,
+    errors: Vec<FieldError>,
+    stale: bool,
+    sign_error: Option<String>,
+) -> Response {
     let l = lang(ctx);
     let c = Chrome::new(state, ctx);
+    let level = ctx.viewer.as_ref().map_or(0, |v| v.session.assurance_level);
+    let needed = tri!(motcua_catalog::queries::procedure(state, &d.row.procedure_code).await)
+        .map_or(1, |e| e.record.assurance);
+    let def = &d.form.definition;
+    let digest = if def.signature_offered() && d.row.status == "open" {
+        tri!(submission::digest_of(state, d.row.account_id, &d.row.public_id).await)
+    } else {
+        String::new()
+    };
     let comps = tri!(files::components(state, d).await);
     let attached = tri!(files::of_draft(state, d.row.id).await);
     let has_components = !comps.is_empty();
@@ -691,7 +726,11 @@ async fn check_response(
             .filter(|f| f.component == comp.key)
             .map(|f| {
                 (
-                    f.file_name.clone(),
+                    if f.reused_from.is_some() {
+                        format!("{} ({})", f.file_name, c.t("dossiers.reused_tag"))
+                    } else {
+                        f.file_name.clone()
+                    },
                     format!("/account/drafts/{}/files/{}", d.row.public_id, f.id),
                 )
             })
@@ -702,7 +741,6 @@ async fn check_response(
             file_groups.push((comp.name, mine));
         }
     }
-    let def = &d.form.definition;
     let sections = def
         .steps
         .iter()
@@ -726,7 +764,7 @@ async fn check_response(
                 .collect(),
         })
         .collect();
-    let status = if errors.is_empty() && !stale {
+    let status = if errors.is_empty() && !stale && sign_error.is_none() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -757,6 +795,12 @@ async fn check_response(
         files: file_groups,
         missing,
         has_components,
+        needs_level: (level < needed).then_some(needed),
+        sign: def.signature_offered(),
+        sign_required: def.signature_required(),
+        digest,
+        port: state.identity.signer_port,
+        sign_error,
         c,
     };
     (status, render(&page)).into_response()
@@ -791,7 +835,48 @@ pub async fn check(
 
 #[derive(Deserialize)]
 pub struct SubmitForm {
-    revision: i64,
+    /// Text, so that a malformed one gets the page's own refusal.
+    revision: String,
+    /// A signed challenge from the signing tool (a signed submission):
+    /// its text, certificate, chain and signature.
+    #[serde(default)]
+    challenge: String,
+    #[serde(default)]
+    certificate: String,
+    #[serde(default)]
+    chain: String,
+    #[serde(default)]
+    signature: String,
+}
+
+/// `POST /account/drafts/{id}/sign/challenge`: the text the applicant's
+/// token signs — a challenge naming the draft's digest as it is now,
+/// bound to this browser and account (the page's script calls it with
+/// the CSRF header and hands the text to the signing tool).
+pub async fn sign_challenge(
+    State(state): State<AppState>,
+    Me(ctx, v): Me,
+    Path(id): Path<String>,
+) -> Response {
+    let digest = tri!(submission::digest_of(&state, v.account.id.get(), &id).await);
+    let ch = motcua_identity::token::issue_document_challenge(
+        &state,
+        &ctx.binding_hash,
+        v.account.id,
+        &digest,
+    );
+    let mut r = axum::Json(serde_json::json!({
+        "id": ch.id,
+        "challenge": ch.to_text(),
+        "digest": digest,
+        "expires": motcua_pki::rfc3339(ch.expires),
+    }))
+    .into_response();
+    r.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    r
 }
 
 /// `POST /account/drafts/{id}/submit`.
@@ -801,13 +886,61 @@ pub async fn submit(
     Path(id): Path<String>,
     Form(f): Form<SubmitForm>,
 ) -> Response {
+    let account = v.account.id.get();
+    let Ok(revision) = f.revision.trim().parse::<i64>() else {
+        return AppError::BadRequest("error.bad_request").into_response();
+    };
+    // A signed submission: the signature is checked against the draft as
+    // it is now, before anything is written.
+    let signature = if f.challenge.trim().is_empty() {
+        None
+    } else {
+        let signed = motcua_identity::token::SignedChallenge {
+            challenge: f.challenge.clone(),
+            certificate: f.certificate.clone(),
+            chain: f.chain.clone(),
+            signature: f.signature.clone(),
+        };
+        let digest = tri!(submission::digest_of(&state, account, &id).await);
+        match motcua_identity::token::verify_document_signature(
+            &state,
+            &ctx.binding_hash,
+            v.account.id,
+            &digest,
+            &signed,
+        )
+        .await
+        {
+            Ok(s) => Some(submission::Signature {
+                digest: s.digest,
+                signed_text: s.signed_text,
+                signature: s.signature,
+                certificate: s.certificate,
+                signer: s.signer,
+                issuer_dn: s.issuer_dn,
+                serial_hex: s.serial_hex,
+                method: s.method,
+                signed_at: s.signed_at,
+            }),
+            Err(motcua_identity::token::TokenError::Service(e)) => {
+                return AppError::from(e).into_response()
+            }
+            Err(e) => {
+                tracing::info!(reason = %e, "dossier signature refused");
+                let d = tri!(drafts::get(&state, account, &id).await);
+                let msg = Chrome::new(&state, &ctx).t(e.message_key()).to_string();
+                return check_page(&state, &ctx, &d, Vec::new(), false, Some(msg)).await;
+            }
+        }
+    };
     let outcome = submission::submit(
         &state,
         &origin(&ctx),
         &state.dossier_rules,
         &holder(&v, &ctx),
         &id,
-        f.revision,
+        revision,
+        signature.as_ref(),
     )
     .await;
     match outcome {
@@ -826,6 +959,20 @@ pub async fn submit(
         Ok(Submission::FormChanged(dropped)) => {
             let d = tri!(drafts::get(&state, v.account.id.get(), &id).await);
             moved_page(&state, &ctx, &d, dropped)
+        }
+        Ok(Submission::NeedsSignature(_)) => {
+            let d = tri!(drafts::get(&state, account, &id).await);
+            let msg = Chrome::new(&state, &ctx)
+                .t("dossiers.sign_needed")
+                .to_string();
+            check_page(&state, &ctx, &d, Vec::new(), false, Some(msg)).await
+        }
+        Err(motcua_kernel::ServiceError::Conflict("dossiers.error_signature_stale")) => {
+            let d = tri!(drafts::get(&state, account, &id).await);
+            let msg = Chrome::new(&state, &ctx)
+                .t("dossiers.error_signature_stale")
+                .to_string();
+            check_page(&state, &ctx, &d, Vec::new(), false, Some(msg)).await
         }
         Err(motcua_kernel::ServiceError::Conflict("dossiers.error_draft_changed")) => {
             let d = tri!(drafts::get(&state, v.account.id.get(), &id).await);
@@ -990,8 +1137,10 @@ struct DossierPage {
     timeline: Vec<(String, &'static str, String, String)>,
     answers: Vec<Answer>,
     next_key: &'static str,
-    /// (file name, link, size in KB).
-    files: Vec<(String, String, i64)>,
+    /// (file name, link, size in KB, reused from the document store).
+    files: Vec<(String, String, i64, bool)>,
+    /// (signer, certificate serial, issuer, signed at, digest).
+    signature: Option<(String, String, String, String, String)>,
 }
 
 /// What the person must do next, per status.
@@ -1056,9 +1205,19 @@ pub async fn dossier_page(
                 f.file_name,
                 format!("/account/dossiers/{}/files/{}", d.code, f.id),
                 f.size / 1024,
+                f.reused_from.is_some(),
             )
         })
         .collect();
+    let signature = view.signature.map(|s| {
+        (
+            s.signer,
+            s.serial_hex,
+            s.issuer_dn,
+            motcua_domain::clock::format_vn(s.signed_at),
+            s.digest,
+        )
+    });
     let withdrawable = d.status == submission::NEW;
     let status = d.status;
     let code = d.code.clone();
@@ -1074,6 +1233,7 @@ pub async fn dossier_page(
         answers,
         next_key: next_key(status),
         files,
+        signature,
     })
 }
 
@@ -1181,6 +1341,8 @@ struct FilesPage {
     lead: String,
     components: Vec<ComponentView>,
     error: Option<(String, String)>,
+    /// The holder's document store, to choose from: (id, label).
+    documents: Vec<(i64, String)>,
 }
 
 fn anchor_of(key: &str) -> String {
@@ -1236,7 +1398,23 @@ async fn files_response(
         StatusCode::OK
     };
     let mb = (state.config.max_upload_bytes / (1024 * 1024)).max(1);
+    let documents = tri!(motcua_dossiers::documents::list(state, d.row.account_id).await)
+        .into_iter()
+        .map(|doc| {
+            (
+                doc.id,
+                format!(
+                    "{} — {} ({}, {})",
+                    doc.title,
+                    doc.file_name,
+                    doc.dossier_code,
+                    motcua_domain::clock::format_vn(doc.created_at)
+                ),
+            )
+        })
+        .collect();
     let page = FilesPage {
+        documents,
         id: d.row.public_id.clone(),
         procedure: d.row.procedure_name.clone(),
         lead: c.t("dossiers.files_lead").replace("{mb}", &mb.to_string()),
@@ -1334,6 +1512,113 @@ pub async fn attach(
         .into_response(),
         Err(refusal) => files_response(&state, &ctx, &d, Some((component, refusal.key()))).await,
     }
+}
+
+#[derive(Deserialize)]
+pub struct ReuseForm {
+    #[serde(default)]
+    component: String,
+    #[serde(default)]
+    document: String,
+}
+
+/// `POST /account/drafts/{id}/files/reuse`: attaches a document from the
+/// holder's document store to a component, marked as reused.
+pub async fn reuse_file(
+    State(state): State<AppState>,
+    Me(ctx, v): Me,
+    Path(id): Path<String>,
+    Form(f): Form<ReuseForm>,
+) -> Response {
+    let account = v.account.id.get();
+    let d = tri!(drafts::get(&state, account, &id).await);
+    let Ok(document) = f.document.trim().parse::<i64>() else {
+        return files_response(
+            &state,
+            &ctx,
+            &d,
+            Some((f.component, "dossiers.document_choose")),
+        )
+        .await;
+    };
+    let outcome = tri!(
+        files::reuse(
+            &state,
+            &origin(&ctx),
+            &state.dossier_rules,
+            account,
+            &id,
+            &f.component,
+            document
+        )
+        .await
+    );
+    match outcome {
+        Ok(_) => Redirect::to(&format!(
+            "/account/drafts/{id}/files#{}",
+            anchor_of(&f.component)
+        ))
+        .into_response(),
+        Err(refusal) => files_response(&state, &ctx, &d, Some((f.component, refusal.key()))).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dossiers/documents.html")]
+struct DocumentsPage {
+    c: Chrome,
+    documents: Vec<motcua_dossiers::documents::DocumentRow>,
+}
+
+impl DocumentsPage {
+    fn when(&self, at: &i64) -> String {
+        motcua_domain::clock::format_vn(*at)
+    }
+}
+
+/// `/account/documents`: the holder's document store (kho dữ liệu).
+pub async fn documents_page(
+    State(state): State<AppState>,
+    Me(ctx, v): Me,
+    Query(q): Query<FlashQuery>,
+) -> Response {
+    let documents = tri!(motcua_dossiers::documents::list(&state, v.account.id.get()).await);
+    let c = Chrome::new(&state, &ctx).with_flash(q.flash.as_deref());
+    render(&DocumentsPage { c, documents })
+}
+
+/// `/account/documents/{doc}`: one of the holder's documents.
+pub async fn document_file(
+    State(state): State<AppState>,
+    Me(_, v): Me,
+    Path(doc): Path<i64>,
+) -> Response {
+    let (d, data) =
+        tri!(motcua_dossiers::documents::download(&state, v.account.id.get(), doc).await);
+    file_response(
+        FileRow {
+            id: d.id,
+            draft_id: 0,
+            component: String::new(),
+            file_name: d.file_name,
+            content_type: d.content_type,
+            size: d.size,
+            sha256: d.sha256,
+            created_at: d.created_at,
+            reused_from: None,
+        },
+        data,
+    )
+}
+
+/// `POST /account/documents/{doc}/delete`.
+pub async fn document_delete(
+    State(state): State<AppState>,
+    Me(ctx, v): Me,
+    Path(doc): Path<i64>,
+) -> Response {
+    tri!(motcua_dossiers::documents::remove(&state, &origin(&ctx), v.account.id.get(), doc).await);
+    Redirect::to("/account/documents?flash=document_removed").into_response()
 }
 
 /// `POST /account/drafts/{id}/files/{file}/delete`.

@@ -892,3 +892,342 @@ async fn an_operator_writes_previews_and_publishes_a_form_version() {
     })
     .await;
 }
+
+const HOUSEHOLD: &str = "1.001612";
+
+/// Fills every page of the household business form (1.001612).
+async fn fill_household(b: &Browser, id: &str) {
+    let n = "household";
+    for (step, fields) in [
+        (
+            0,
+            vec![
+                ("household_name", "Hộ kinh doanh Sao Mai"),
+                ("business_address.province", "Thành phố Hà Nội"),
+                ("business_address.commune", "Phường Cửa Nam"),
+                ("business_address.street", "5 Hàng Bài"),
+                ("business_lines.0.code", "5610"),
+                ("business_lines.0.name", "Nhà hàng và dịch vụ ăn uống"),
+                ("capital", "500.000.000"),
+                ("action", "continue"),
+            ],
+        ),
+        (
+            1,
+            vec![
+                ("full_name", "Trần Văn Bảo"),
+                ("personal_id", "001089001234"),
+                ("phone", "0901234567"),
+                ("address.province", "Thành phố Hà Nội"),
+                ("address.commune", "Phường Hoàn Kiếm"),
+                ("address.street", "1 Tràng Tiền"),
+                ("action", "continue"),
+            ],
+        ),
+        (
+            2,
+            vec![("result_delivery", "online"), ("action", "continue")],
+        ),
+    ] {
+        let r = post_step(b, id, step, &fields).await;
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "{n} step {step}: {}",
+            r.text
+        );
+    }
+}
+
+/// Asks for the text that signs draft `id`, as the check page's script does.
+async fn sign_challenge(b: &Browser, id: &str) -> (reqwest::StatusCode, String, String) {
+    let csrf = b.get("/account").await.csrf();
+    let r = b
+        .send(
+            b.client
+                .post(b.url(&format!("/account/drafts/{id}/sign/challenge")))
+                .header("x-csrf-token", csrf)
+                .form(&[("purpose", "sign")]),
+        )
+        .await;
+    if r.status != StatusCode::OK {
+        return (r.status, String::new(), String::new());
+    }
+    let v: serde_json::Value = serde_json::from_str(&r.text).expect("json");
+    (
+        r.status,
+        v["challenge"].as_str().expect("challenge").to_string(),
+        v["digest"].as_str().expect("digest").to_string(),
+    )
+}
+
+async fn submit_signed(b: &Browser, id: &str, s: Option<&crate::identity::Signed>) -> Page {
+    let check = b.get(&format!("/account/drafts/{id}/check")).await;
+    let revision = between(&check.text, "name=\"revision\" value=\"", "\"");
+    let csrf = check.csrf();
+    let mut fields = vec![("csrf", csrf.as_str()), ("revision", revision.as_str())];
+    if let Some(s) = s {
+        fields.extend([
+            ("challenge", s.challenge.as_str()),
+            ("certificate", s.certificate.as_str()),
+            ("chain", ""),
+            ("signature", s.signature.as_str()),
+        ]);
+    }
+    b.post_form(&format!("/account/drafts/{id}/submit"), &fields)
+        .await
+}
+
+/// R-PS-3 (signed submission), R-ID-15 (document store): a procedure whose
+/// form requires a signature is only submitted signed, over the dossier
+/// as it is, with a certificate registered to the account; the signature
+/// is kept and shown. What was sent lands in the holder's document store
+/// and is reused in the next dossier, marked; nobody else reaches it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_business_signs_its_submission_and_reuses_its_documents() {
+    each_backend(|db| async move {
+        let (app, pki) = crate::identity::app_reveal(db).await;
+        let n = app.name();
+        seeded(&app).await;
+        let cert = crate::identity::org_cert(&pki);
+        let b = crate::identity::register_business(&app, &cert, "ketoan@saomai.example.vn").await;
+        let id = start(&b, HOUSEHOLD).await;
+        fill_household(&b, &id).await;
+        let files = b.get(&format!("/account/drafts/{id}/files")).await;
+        let component = between(&files.text, "name=\"component\" value=\"", "\"");
+        assert!(
+            !files.text.contains("/files/reuse"),
+            "{n}: nothing in the document store yet"
+        );
+        let up = upload(&b, &id, &component, "giay-de-nghi.pdf", PDF).await;
+        assert_eq!(up.status, StatusCode::SEE_OTHER, "{n}: {}", up.text);
+
+        // The check page offers signing only (the form requires it) and
+        // shows the digest that will be signed.
+        let check = b.get(&format!("/account/drafts/{id}/check")).await;
+        assert_eq!(check.status, StatusCode::OK, "{n}: {}", check.text);
+        assert!(check.text.contains("id=\"token-app\""), "{n}");
+        assert!(
+            !check.text.contains("id=\"submit\""),
+            "{n}: no unsigned submit"
+        );
+        let shown = between(&check.text, "id=\"digest\">", "<");
+        assert_eq!(shown.len(), 64, "{n}");
+
+        // Unsigned: refused in words, nothing submitted.
+        let r = submit_signed(&b, &id, None).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{n}: {}",
+            r.text
+        );
+        assert!(
+            r.text.contains("yêu cầu ký số hồ sơ trước khi nộp"),
+            "{n}: {}",
+            r.text
+        );
+        assert_eq!(count(&app, "SELECT COUNT(*) FROM dossiers").await, 0, "{n}");
+
+        // The challenge names the draft's digest.
+        let (st, text, digest) = sign_challenge(&b, &id).await;
+        assert_eq!(st, StatusCode::OK, "{n}");
+        assert_eq!(digest, shown, "{n}");
+        assert!(text.contains("\npurpose=sign\n"), "{n}: {text}");
+        assert!(text.ends_with(&format!("\ndigest={digest}")), "{n}: {text}");
+
+        // A certificate that is not the account's: refused.
+        let stranger = pki
+            .issue(&motcua_pki::testca::LeafSpec::person(
+                "Lê Văn Lạ",
+                "001099009999",
+                motcua_domain::Clock::now(&motcua_domain::SystemClock),
+            ))
+            .expect("cert");
+        let r = submit_signed(
+            &b,
+            &id,
+            Some(&crate::identity::sign(&text, &stranger, &stranger)),
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{n}: {}",
+            r.text
+        );
+        assert!(r.text.contains("chưa được đăng ký cho tài khoản"), "{n}");
+
+        // Signed, then the draft changes: the signature no longer covers
+        // it and is refused; nothing submitted.
+        let (_, text, _) = sign_challenge(&b, &id).await;
+        let signed = crate::identity::sign(&text, &cert, &cert);
+        let r = post_step(
+            &b,
+            &id,
+            2,
+            &[("result_delivery", "counter"), ("action", "continue")],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}");
+        let r = submit_signed(&b, &id, Some(&signed)).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{n}: {}",
+            r.text
+        );
+        assert!(
+            r.text.contains("Hồ sơ đã thay đổi sau khi bạn bắt đầu ký"),
+            "{n}"
+        );
+        assert_eq!(count(&app, "SELECT COUNT(*) FROM dossiers").await, 0, "{n}");
+
+        // A signature over a challenge's text with a forged digest fails
+        // the signature or the binding, never submits.
+        let (_, text, digest) = sign_challenge(&b, &id).await;
+        let forged = text.replace(&digest, &"0".repeat(64));
+        let r = submit_signed(&b, &id, Some(&crate::identity::sign(&forged, &cert, &cert))).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}");
+        assert_eq!(count(&app, "SELECT COUNT(*) FROM dossiers").await, 0, "{n}");
+
+        // Signed over the draft as it is: submitted, the signature kept.
+        let (_, text, _) = sign_challenge(&b, &id).await;
+        let good = crate::identity::sign(&text, &cert, &cert);
+        let r = submit_signed(&b, &id, Some(&good)).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        let to = r.location().expect("to the dossier").to_string();
+        let page = b.get(&to).await;
+        assert!(page.text.contains("id=\"signature\""), "{n}");
+        assert!(
+            page.text.contains("Công ty TNHH Thương mại Sao Mai"),
+            "{n}: the signer is named"
+        );
+        assert!(page.text.contains(&cert.cert.serial_hex), "{n}");
+        assert_eq!(
+            count(&app, "SELECT COUNT(*) FROM dossier_signatures").await,
+            1,
+            "{n}"
+        );
+        let kept: String = {
+            let mut c = app.conn().await;
+            sqlx::query_scalar("SELECT signed_text FROM dossier_signatures")
+                .fetch_one(&mut *c)
+                .await
+                .expect("signed text")
+        };
+        assert_eq!(kept, text, "{n}: the exact signed text is kept");
+        // The same signature cannot be spent twice (another draft).
+        let again = start(&b, HOUSEHOLD).await;
+        fill_household(&b, &again).await;
+        let r = submit_signed(&b, &again, Some(&good)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}");
+
+        // The document store holds what was sent; the next draft reuses it.
+        let docs = b.get("/account/documents").await;
+        assert_eq!(docs.status, StatusCode::OK, "{n}");
+        assert!(docs.text.contains("giay-de-nghi.pdf"), "{n}: {}", docs.text);
+        let doc_id = between(&docs.text, "href=\"/account/documents/", "\"");
+        let got = b.get(&format!("/account/documents/{doc_id}")).await;
+        assert_eq!(got.status, StatusCode::OK, "{n}");
+        assert_eq!(got.text.as_bytes(), PDF, "{n}: the same bytes");
+        let files = b.get(&format!("/account/drafts/{again}/files")).await;
+        assert!(files.text.contains("/files/reuse"), "{n}: offered");
+        let reuse = |doc: String| {
+            let b = &b;
+            let again = again.clone();
+            let component = component.clone();
+            async move {
+                let csrf = b.get("/account").await.csrf();
+                b.post_form(
+                    &format!("/account/drafts/{again}/files/reuse"),
+                    &[
+                        ("csrf", csrf.as_str()),
+                        ("component", component.as_str()),
+                        ("document", doc.as_str()),
+                    ],
+                )
+                .await
+            }
+        };
+        let bad = reuse("không-phải-số".into()).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}");
+        assert!(
+            bad.text.contains("Chọn một giấy tờ trong kho dữ liệu"),
+            "{n}"
+        );
+        let r = reuse(doc_id.clone()).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        let files = b.get(&format!("/account/drafts/{again}/files")).await;
+        assert!(
+            files.text.contains("Dùng lại từ kho dữ liệu"),
+            "{n}: marked"
+        );
+        assert_eq!(
+            count(
+                &app,
+                "SELECT COUNT(*) FROM dossier_files WHERE reused_from IS NOT NULL"
+            )
+            .await,
+            1,
+            "{n}"
+        );
+
+        // Somebody else: no document, no reuse of it, no challenge for
+        // the draft.
+        let (_, other) = citizen(&app, "le.la", "Lê Văn Lạ").await;
+        for path in [
+            format!("/account/documents/{doc_id}"),
+            format!("/account/drafts/{again}/files"),
+        ] {
+            assert_eq!(
+                other.get(&path).await.status,
+                StatusCode::NOT_FOUND,
+                "{n}: {path}"
+            );
+        }
+        let (st, _, _) = sign_challenge(&other, &again).await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "{n}");
+        let mine = start(&other, BIRTH).await;
+        let csrf = other.get("/account").await.csrf();
+        let r = other
+            .post_form(
+                &format!("/account/drafts/{mine}/files/reuse"),
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("component", "x"),
+                    ("document", doc_id.as_str()),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{n}: another's document");
+        let r = other
+            .post_form(
+                &format!("/account/documents/{doc_id}/delete"),
+                &[("csrf", csrf.as_str())],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{n}");
+
+        // Removing it from the store leaves the dossier's files alone.
+        let csrf = b.get("/account/documents").await.csrf();
+        let r = b
+            .post_form(
+                &format!("/account/documents/{doc_id}/delete"),
+                &[("csrf", csrf.as_str())],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}");
+        assert!(
+            b.get("/account/documents")
+                .await
+                .text
+                .contains("id=\"no-documents\""),
+            "{n}"
+        );
+        let page = b.get(&to).await;
+        let file = between(&page.text, "id=\"dossier-files\"><li><a href=\"", "\"");
+        assert_eq!(b.get(&file).await.text.as_bytes(), PDF, "{n}");
+    })
+    .await;
+}

@@ -13,7 +13,7 @@ use reqwest::StatusCode;
 
 const DAY: i64 = 86_400_000;
 
-async fn app_with_pki(db: Db) -> (App, TestPki) {
+pub(crate) async fn app_with_pki(db: Db) -> (App, TestPki) {
     let now = SystemClock.now();
     let pki = TestPki::start(now).await.expect("test pki");
     let app = spawn_app_with(
@@ -28,10 +28,10 @@ async fn app_with_pki(db: Db) -> (App, TestPki) {
 }
 
 /// What the signing tool would send back for this challenge text.
-struct Signed {
-    challenge: String,
-    certificate: String,
-    signature: String,
+pub(crate) struct Signed {
+    pub challenge: String,
+    pub certificate: String,
+    pub signature: String,
 }
 
 /// Asks the portal for a challenge as the page's script does.
@@ -52,7 +52,7 @@ async fn challenge(b: &Browser, purpose: &str) -> String {
     v["challenge"].as_str().expect("challenge").to_string()
 }
 
-fn sign(text: &str, cert: &Issued, key: &Issued) -> Signed {
+pub(crate) fn sign(text: &str, cert: &Issued, key: &Issued) -> Signed {
     Signed {
         challenge: text.to_string(),
         certificate: B64.encode(cert.der()),
@@ -83,7 +83,7 @@ async fn token_flow(b: &Browser, purpose: &str, cert: &Issued) -> Page {
     send(b, purpose, &sign(&text, cert, cert)).await
 }
 
-fn org_cert(pki: &TestPki) -> Issued {
+pub(crate) fn org_cert(pki: &TestPki) -> Issued {
     pki.issue(&LeafSpec::organization(
         "Công ty TNHH Thương mại Sao Mai",
         "0101234565",
@@ -94,7 +94,7 @@ fn org_cert(pki: &TestPki) -> Issued {
 
 /// Registers a business with `cert` through sign-up, captcha and email
 /// code; returns the browser, logged in.
-async fn register_business(app: &App, cert: &Issued, email: &str) -> Browser {
+pub(crate) async fn register_business(app: &App, cert: &Issued, email: &str) -> Browser {
     let b = app.browser();
     let r = token_flow(&b, "register", cert).await;
     assert_eq!(
@@ -177,7 +177,7 @@ fn reveal() -> Opts {
     }
 }
 
-async fn app_reveal(db: Db) -> (App, TestPki) {
+pub(crate) async fn app_reveal(db: Db) -> (App, TestPki) {
     let now = SystemClock.now();
     let pki = TestPki::start(now).await.expect("test pki");
     let mut opts = reveal();
