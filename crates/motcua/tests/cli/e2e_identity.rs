@@ -52,6 +52,12 @@ async fn wait_state(b: &Page, state: &str) {
 /// Clicks the sign button, chooses the certificate `fingerprint` in the
 /// signing tool's window, types the PIN, signs, and comes back.
 async fn sign_in_tool(b: &Page, fingerprint: &str, pin: &str) {
+    sign_in_tool_showing(b, fingerprint, pin, None).await;
+}
+
+/// [`sign_in_tool`], checking that the tool's window shows `shown` (a
+/// dossier's digest) before signing.
+async fn sign_in_tool_showing(b: &Page, fingerprint: &str, pin: &str, shown: Option<&str>) {
     let main = b.window().await;
     let known = b.windows().await;
     b.click("#token-sign").await;
@@ -63,6 +69,9 @@ async fn sign_in_tool(b: &Page, fingerprint: &str, pin: &str) {
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
     let text = b.body_text().await;
     assert!(text.contains(ORG), "{text}");
+    if let Some(shown) = shown {
+        assert!(text.contains(shown), "the tool shows {shown}:\n{text}");
+    }
     b.click(&radio).await;
     b.fill("#pin", pin).await;
     b.click("#sign").await;
@@ -609,4 +618,174 @@ async fn browser_sim_signature_registration_and_login_through_the_simulator() {
     assert_eq!(b.text("#assurance-level").await, "3");
     assert!(b.text("#login-method").await.contains("SIM"));
     drop(pki);
+}
+
+/// R-PS-3, R-ID-13 (issue #8): a business whose account is at level 1
+/// (password) opens a level-3 procedure whose form requires a signature:
+/// submitting sends it to step-up with its USB token (SoftHSM2, through
+/// the real signing tool), back to the check page, where it signs the
+/// dossier itself — the tool's window shows the digest the page shows —
+/// and the dossier is submitted with the signature kept and shown.
+#[tokio::test]
+async fn browser_business_at_level_1_steps_up_and_signs_its_dossier_with_softhsm2() {
+    let test = "browser_business_at_level_1_steps_up_and_signs_its_dossier_with_softhsm2";
+    let Some(tools) = Tools::find(test) else {
+        return;
+    };
+    if let Some(what) = softhsm::missing() {
+        assert!(
+            !crate::support::in_ci(),
+            "CI=true: {test} needs {what} (apt-get install softhsm2 opensc)"
+        );
+        loud(&format!(
+            "\n*** SKIPPED {test}: {what} is not installed (apt-get install softhsm2 opensc) ***\n"
+        ));
+        return;
+    }
+    let sb = Sandbox::sqlite();
+    sb.ok(&["admin", "catalog-seed"]);
+    let now = motcua_domain::Clock::now(&motcua_domain::SystemClock);
+    let pki = TestPki::start(now).await.unwrap_or_else(|e| panic!("{e}"));
+    let company = pki
+        .issue(&LeafSpec::organization(ORG, TAX, now))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let token = SoftToken::create(&sb.path().join("softhsm"), "SAO MAI TOKEN", PIN)
+        .unwrap_or_else(|e| panic!("{e}"));
+    token
+        .put("company", "02", &company.key_pem(), company.der())
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::env::set_var("SOFTHSM2_CONF", &token.conf);
+    let root = sb.path().join("root.pem");
+    let ca = sb.path().join("ca.pem");
+    std::fs::write(&root, motcua_pki::cert::to_pem(&pki.root.cert.der))
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&ca, motcua_pki::cert::to_pem(&pki.ca.cert.der))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let signer_port = free_port();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let config = sb.path().join("motcua.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[identity]\ntrust_anchors = [{root:?}]\nintermediates = [{ca:?}]\nsigner_port = {signer_port}\n"
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    // The business's account: a password (level 1) and its tax code.
+    let initial = "Khoi-Tao-Tam-Thoi-2026";
+    sb.ok(&[
+        "admin",
+        "create-account",
+        "--username",
+        "saomai",
+        "--full-name",
+        "Trần Văn Bảo",
+        "--email",
+        EMAIL,
+        "--role",
+        "business",
+        "--tax-code",
+        TAX,
+        "--initial-password",
+        initial,
+    ]);
+    let mut cmd = sb.cmd(&["--config", &config.to_string_lossy(), "serve"]);
+    cmd.env("MOTCUA_LISTEN", format!("127.0.0.1:{port}"))
+        .env("MOTCUA_PUBLIC_URL", &base);
+    let server = crate::support::Server::start(cmd);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", signer_port))
+        .await
+        .unwrap_or_else(|e| panic!("signer port: {e}"));
+    let mut scfg = motcua_signer::Config::new(&token.module, vec![base.clone()]);
+    scfg.port = signer_port;
+    let signer = tokio::spawn(async move {
+        let _ = motcua_signer::serve(scfg, listener).await;
+    });
+    let b = crate::webdriver::Browser::start(&tools, &server.url).await;
+    b.goto("/lang/vi?next=/").await;
+    crate::e2e::first_login(&b, "saomai", initial, "Sao-Mai-Ho-Kinh-Doanh-2026", None).await;
+    b.goto("/account").await;
+    assert_eq!(b.text("#assurance-level").await, "1");
+
+    // The household business registration: a level-3 procedure.
+    b.goto("/procedures/1.001612").await;
+    b.wait_text("h1", "Đăng ký thành lập hộ kinh doanh").await;
+    b.click("#start button[type=submit]").await;
+    b.wait_text("h1", "Hộ kinh doanh").await;
+    b.fill("#f-household_name", "Hộ kinh doanh Sao Mai").await;
+    b.set_value("#f-business_address-province", "Thành phố Hà Nội").await;
+    b.fill("#f-business_address-commune", "Phường Cửa Nam").await;
+    b.fill("#f-business_address-street", "5 Hàng Bài").await;
+    b.fill("#f-business_lines-0-code", "5610").await;
+    b.fill("#f-business_lines-0-name", "Nhà hàng và dịch vụ ăn uống").await;
+    b.fill("#f-capital", "500.000.000").await;
+    b.click("button[value=continue]").await;
+    b.wait_text("h1", "Chủ hộ kinh doanh").await;
+    b.set_value("#f-full_name", "").await;
+    b.fill("#f-full_name", "Trần Văn Bảo").await;
+    b.fill("#f-personal_id", "001089001234").await;
+    b.fill("#f-phone", "0901234567").await;
+    b.set_value("#f-address-province", "Thành phố Hà Nội").await;
+    b.fill("#f-address-commune", "Phường Hoàn Kiếm").await;
+    b.fill("#f-address-street", "1 Tràng Tiền").await;
+    b.click("button[value=continue]").await;
+    b.click("input[name=result_delivery][value=online]").await;
+    b.click("button[value=continue]").await;
+    b.wait_text("h1", "Giấy tờ đính kèm").await;
+    let pdf = sb.path().join("giay-de-nghi.pdf");
+    std::fs::write(
+        &pdf,
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    b.upload("section.card input[type=file]", &pdf).await;
+    b.click("section.card form[enctype] button[type=submit]")
+        .await;
+    b.wait_text("section.card ul.files", "giay-de-nghi.pdf")
+        .await;
+    b.click("#to-check").await;
+    b.wait_text("h1", "Kiểm tra thông tin").await;
+    let check_path = b.path().await;
+
+    // Level 1: the page says so, and submitting goes to step-up first.
+    b.wait_text("#level-note", "mức độ 3").await;
+    crate::e2e::axe_check(&b, &tools.axe_js, "check page below the level").await;
+    b.click("#submit").await;
+    b.wait_path("the step-up page", |p| p.starts_with("/auth/step-up"))
+        .await;
+    assert_eq!(b.text("#level-needed").await, "3");
+    wait_state(&b, "ready").await;
+    sign_in_tool(&b, &company.cert.fingerprint, PIN).await;
+    b.wait_path("back on the check page", |p| p == check_path)
+        .await;
+
+    // Level 3 now: the form requires a signature; the page shows the
+    // digest and the tool shows the same one.
+    b.wait_text("#token-app", "Ký số hồ sơ").await;
+    wait_state(&b, "ready").await;
+    let digest = b.text("#digest").await;
+    assert_eq!(digest.trim().len(), 64, "{digest}");
+    assert!(
+        b.execute("return document.getElementById('submit') === null;", json!([]))
+            .await
+            .ok()
+            == Some(json!(true)),
+        "no unsigned submit when the form requires a signature"
+    );
+    crate::e2e::axe_check(&b, &tools.axe_js, "check page, ready to sign").await;
+    sign_in_tool_showing(&b, &company.cert.fingerprint, PIN, Some(digest.trim())).await;
+    b.wait_text("#status", "Mới nộp").await;
+    b.wait_text("#signer", ORG).await;
+    let body = b.body_text().await;
+    assert!(body.contains(&company.cert.serial_hex), "{body}");
+    assert!(body.contains(digest.trim()), "{body}");
+    crate::e2e::axe_check(&b, &tools.axe_js, "the signed dossier").await;
+    // What was sent is in the document store.
+    b.goto("/account/documents").await;
+    b.wait_text("#documents", "giay-de-nghi.pdf").await;
+    crate::e2e::axe_check(&b, &tools.axe_js, "the document store").await;
+    signer.abort();
+    drop(b);
+    drop(server);
 }
