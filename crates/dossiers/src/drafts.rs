@@ -360,3 +360,87 @@ pub async fn open_drafts(core: &Core, account_id: i64) -> Result<Vec<DraftRow>> 
     let mut c = core.store.conn().await?;
     Ok(store::open_of(&mut c, account_id, 100).await?)
 }
+
+/// How long a page posted after the session ended waits for its holder.
+pub const PARK_FOR: motcua_domain::Millis = 60 * 60 * 1000;
+/// At most this many pages wait at once (parking needs no login).
+pub const MAX_PARKED: i64 = 10_000;
+/// At most this many bytes of posted fields are parked.
+pub const MAX_PARKED_BYTES: usize = 64 * 1024;
+
+/// Keeps page `step` of draft `public_id`, posted by a browser whose
+/// session had ended, so that nothing typed is lost: the page is applied
+/// when the person logs in again in the same browser ([`restore`]).
+/// Nobody's draft changes here; the token to come back with, or `None`
+/// when the page cannot be kept (too large, too many waiting).
+pub async fn park(
+    core: &Core,
+    binding_hash: &str,
+    public_id: &str,
+    step: usize,
+    posted: &[(String, String)],
+) -> Result<Option<String>> {
+    let fields: Vec<&(String, String)> = posted.iter().filter(|(k, _)| k != "csrf").collect();
+    let body = json(&fields)?;
+    if binding_hash.is_empty() || body.len() > MAX_PARKED_BYTES || public_id.len() > 64 {
+        return Ok(None);
+    }
+    let now = core.now();
+    let token = motcua_domain::token::random_token();
+    let mut tx = core.store.begin().await?;
+    // The cap is checked in the writing transaction (one writer on SQLite).
+    if crate::store::parked::count(&mut tx).await? >= MAX_PARKED {
+        return Ok(None);
+    }
+    crate::store::parked::park(
+        &mut tx,
+        &token,
+        binding_hash,
+        &crate::store::parked::Parked {
+            draft_public_id: public_id.to_string(),
+            step: step as i64,
+            body,
+        },
+        now,
+        now + PARK_FOR,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(token))
+}
+
+/// Applies the page this browser parked under `token` to the holder's
+/// draft (the answers on top of the draft as it is now) and forgets it.
+/// The draft and the step, or `None` when there is nothing (expired,
+/// another browser's, used) — a draft of someone else is `NotFound`.
+pub async fn restore(
+    core: &Core,
+    rules: &Rules,
+    account_id: i64,
+    binding_hash: &str,
+    token: &str,
+) -> Result<Option<(String, usize)>> {
+    let now = core.now();
+    let mut tx = core.store.begin().await?;
+    let parked = crate::store::parked::take(&mut tx, token, binding_hash, now).await?;
+    tx.commit().await?;
+    let Some(p) = parked else {
+        return Ok(None);
+    };
+    let pairs: Vec<(String, String)> = serde_json::from_str(&p.body).unwrap_or_default();
+    let posted: Posted = pairs.into_iter().collect();
+    let step = usize::try_from(p.step).unwrap_or_default();
+    let draft = get(core, account_id, &p.draft_public_id).await?;
+    save(
+        core,
+        rules,
+        account_id,
+        &p.draft_public_id,
+        step,
+        draft.row.revision,
+        &posted,
+        &RowAction::None,
+    )
+    .await?;
+    Ok(Some((p.draft_public_id, step)))
+}

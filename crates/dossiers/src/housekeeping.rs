@@ -82,6 +82,10 @@ pub async fn run(
         }
         tx.commit().await?;
     }
+    // Pages parked after a session ended and never claimed.
+    let mut tx = core.store.begin().await?;
+    crate::store::parked::purge(&mut tx, now).await?;
+    tx.commit().await?;
     if reminded > 0 {
         core.jobs_notify.notify_one();
     }

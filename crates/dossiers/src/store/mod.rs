@@ -6,3 +6,4 @@ pub mod dossiers;
 pub mod drafts;
 pub mod files;
 pub mod notifications;
+pub mod parked;

@@ -539,6 +539,7 @@ fn table_owners() -> BTreeMap<&'static str, &'static str> {
                 "dossiers",
                 "notification_preferences",
                 "notifications",
+                "parked_answers",
                 "personal_documents",
             ],
         ),

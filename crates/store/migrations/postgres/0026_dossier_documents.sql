@@ -49,3 +49,18 @@ CREATE TABLE notification_preferences (
     updated_at BIGINT NOT NULL,
     PRIMARY KEY (account_id, category)
 );
+
+-- A page of a draft posted after the person's session had ended: kept
+-- for this browser (its pre-session cookie's hash) for an hour, applied
+-- to the draft once the person logs in again, then deleted. One per
+-- browser.
+CREATE TABLE parked_answers (
+    token TEXT PRIMARY KEY,
+    binding_hash TEXT NOT NULL UNIQUE,
+    draft_public_id TEXT NOT NULL,
+    step BIGINT NOT NULL,
+    body TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+CREATE INDEX parked_answers_expiry ON parked_answers (expires_at);

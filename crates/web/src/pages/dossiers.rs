@@ -459,8 +459,20 @@ fn step_response(
     errors: Vec<FieldError>,
     stale: bool,
 ) -> Response {
+    step_with_flash(state, ctx, d, step, errors, stale, None)
+}
+
+fn step_with_flash(
+    state: &AppState,
+    ctx: &Ctx,
+    d: &Draft,
+    step: usize,
+    errors: Vec<FieldError>,
+    stale: bool,
+    flash: Option<&str>,
+) -> Response {
     let l = lang(ctx);
-    let c = Chrome::new(state, ctx);
+    let c = Chrome::new(state, ctx).with_flash(flash);
     let def = &d.form.definition;
     let blocks = blocks(&c, def, &d.prefilled, step, &d.answers, &errors, l);
     let status = if errors.is_empty() {
@@ -486,11 +498,44 @@ fn step_response(
 }
 
 /// `GET /account/drafts/{id}/step/{n}`.
+#[derive(Deserialize)]
+pub struct StepQuery {
+    /// A page parked when the session had ended, to apply now.
+    parked: Option<String>,
+    flash: Option<String>,
+}
+
 pub async fn step_page(
     State(state): State<AppState>,
     Me(ctx, v): Me,
     Path((id, step)): Path<(String, usize)>,
+    Query(q): Query<StepQuery>,
+    headers: axum::http::HeaderMap,
 ) -> Response {
+    if let Some(token) = q.parked.as_deref().filter(|t| !t.is_empty()) {
+        // The pre-session cookie names the browser the page was parked by.
+        let browser = crate::ctx::cookie(&headers, crate::ctx::PRE_COOKIE)
+            .map(|b| motcua_domain::token::sha256_hex(&b))
+            .unwrap_or_default();
+        let restored = tri!(
+            drafts::restore(
+                &state,
+                &state.dossier_rules,
+                v.account.id.get(),
+                &browser,
+                token
+            )
+            .await
+        );
+        let flash = if restored.is_some() {
+            "answers_restored"
+        } else {
+            "answers_lost"
+        };
+        let (id, step) = restored.unwrap_or((id, step));
+        return Redirect::to(&format!("/account/drafts/{id}/step/{step}?flash={flash}"))
+            .into_response();
+    }
     let opened = tri!(drafts::open(&state, v.account.id.get(), &id).await);
     let d = opened.draft;
     if let Some(code) = &d.row.dossier_code {
@@ -502,7 +547,7 @@ pub async fn step_page(
     if step >= d.form.definition.steps.len() {
         return AppError::NotFound.into_response();
     }
-    step_response(&state, &ctx, &d, step, Vec::new(), false)
+    step_with_flash(&state, &ctx, &d, step, Vec::new(), false, q.flash.as_deref())
 }
 
 /// The page's buttons: `continue`, `save` (and leave), `add:GROUP`,
@@ -533,10 +578,24 @@ fn action_of(posted: &Posted) -> Result<(RowAction, bool), ()> {
 /// goes on, stays with the errors, or leaves.
 pub async fn step_save(
     State(state): State<AppState>,
-    Me(ctx, v): Me,
+    ctx: Ctx,
     Path((id, step)): Path<(String, usize)>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
+    let Some(v) = ctx.viewer.clone() else {
+        // The session ended while the page was open: keep what was typed
+        // for this browser and bring it back after logging in.
+        let token = tri!(drafts::park(&state, &ctx.binding_hash, &id, step, &fields).await);
+        let back = match token {
+            Some(t) => format!("/account/drafts/{id}/step/{step}?parked={t}"),
+            None => format!("/account/drafts/{id}/step/{step}"),
+        };
+        return Redirect::to(&format!(
+            "/login?m=answers_parked&next={}",
+            crate::ctx::urlencode(&back)
+        ))
+        .into_response();
+    };
     let posted: Posted = fields.into_iter().collect();
     let Ok((action, leave)) = action_of(&posted) else {
         return AppError::BadRequest("error.bad_request").into_response();

@@ -1231,3 +1231,89 @@ async fn a_business_signs_its_submission_and_reuses_its_documents() {
     })
     .await;
 }
+
+/// Issue #8 "an expired session mid-form (nothing lost)": a page posted
+/// after the session ended is kept for this browser, brought back into
+/// the draft after logging in again, once; another browser, or the same
+/// token again, gets nothing; nobody's draft changes before the login.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_posted_after_the_session_ended_is_saved_after_logging_in() {
+    each_backend(|db| async move {
+        let app = spawn_app(db).await;
+        let n = app.name();
+        seeded(&app).await;
+        let (mai, b) = citizen(&app, "mai.pham", "Phạm Thị Mai").await;
+        let id = start(&b, BIRTH).await;
+        let path = format!("/account/drafts/{id}/step/0");
+        let page = b.get(&path).await;
+        let revision = between(&page.text, "name=\"revision\" value=\"", "\"");
+        let csrf = page.csrf();
+
+        // The person is away longer than the idle timeout (30 minutes).
+        app.advance(31 * 60 * 1000);
+        let mut fields = REQUESTER.to_vec();
+        fields.push(("csrf", &csrf));
+        fields.push(("revision", &revision));
+        let r = b.post_form(&path, &fields).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        let to = r.location().expect("to login").to_string();
+        assert!(to.starts_with("/login?m=answers_parked&next="), "{n}: {to}");
+        let login = b.get(&to).await;
+        assert!(
+            login.text.contains("Những gì bạn vừa nhập đã được giữ lại"),
+            "{n}: the login page says so"
+        );
+        let draft = motcua_dossiers::drafts::get(app.state(), mai.get(), &id)
+        .await
+        .expect("draft");
+        assert!(
+            !draft.answers.contains_key("personal_id"),
+            "{n}: nothing applied before the login"
+        );
+        let next = reqwest::Url::parse(&format!("http://portal{to}"))
+            .expect("url")
+            .query_pairs()
+            .find(|(k, _)| k == "next")
+            .map(|(_, v)| v.into_owned())
+            .expect("next");
+        assert!(next.contains("parked="), "{n}: {next}");
+
+        // Another browser with the same link gets nothing.
+        let (_, thief) = citizen(&app, "ke.gian", "Kẻ Gian").await;
+        let stolen = thief.get(&next).await;
+        assert!(
+            stolen
+                .location()
+                .is_none_or(|l| !l.contains("answers_restored")),
+            "{n}: {stolen:?}"
+        );
+
+        // Logging in again in the same browser: the page is saved.
+        let r = b.login_next("mai.pham", PW, &next).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}");
+        let back = b.get(&next).await;
+        assert_eq!(
+            back.location(),
+            Some(format!("{path}?flash=answers_restored").as_str()),
+            "{n}: {}",
+            back.text
+        );
+        let shown = b.get(&format!("{path}?flash=answers_restored")).await;
+        assert!(shown.text.contains("value=\"001190012345\""), "{n}: kept");
+        assert!(shown.text.contains("value=\"12 Tràng Tiền\""), "{n}: kept");
+        assert!(shown.text.contains("đã được lưu vào hồ sơ nháp"), "{n}");
+        // Once only.
+        let again = b.get(&next).await;
+        assert_eq!(
+            again.location(),
+            Some(format!("{path}?flash=answers_lost").as_str()),
+            "{n}"
+        );
+        assert_eq!(
+            count(&app, "SELECT COUNT(*) FROM parked_answers").await,
+            0,
+            "{n}"
+        );
+    })
+    .await;
+}
