@@ -277,6 +277,50 @@ pub async fn save(
     posted: &Posted,
     action: &RowAction,
 ) -> Result<Saved> {
+    save_page(
+        core, rules, account_id, public_id, step, revision, posted, action, true,
+    )
+    .await
+}
+
+/// Saves page `step` as the page's script does while the person types
+/// (autosave): like [`save`], but the draft does not count the page as
+/// done — resuming still opens it until the person moves on.
+pub async fn autosave(
+    core: &Core,
+    rules: &Rules,
+    account_id: i64,
+    public_id: &str,
+    step: usize,
+    revision: i64,
+    posted: &Posted,
+) -> Result<Saved> {
+    save_page(
+        core,
+        rules,
+        account_id,
+        public_id,
+        step,
+        revision,
+        posted,
+        &RowAction::None,
+        false,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn save_page(
+    core: &Core,
+    rules: &Rules,
+    account_id: i64,
+    public_id: &str,
+    step: usize,
+    revision: i64,
+    posted: &Posted,
+    action: &RowAction,
+    advance: bool,
+) -> Result<Saved> {
     // A concurrent save of the same draft makes the conditional update
     // miss: read again and apply this page on top, a few times at most.
     for _ in 0..4 {
@@ -297,7 +341,7 @@ pub async fn save(
             &core.i18n,
             motcua_domain::Locale::parse(&draft.row.locale),
         );
-        let reached = if errors.is_empty() && *action == RowAction::None {
+        let reached = if advance && errors.is_empty() && *action == RowAction::None {
             (step as i64 + 1).min(draft.form.definition.steps.len() as i64)
         } else {
             step as i64

@@ -77,9 +77,11 @@ pub async fn count(c: &mut AnyConnection) -> Result<i64> {
 
 /// Deletes expired pages; how many.
 pub async fn purge(c: &mut AnyConnection, now: Millis) -> Result<u64> {
-    Ok(sqlx::query("DELETE FROM parked_answers WHERE expires_at <= $1")
-        .bind(now)
-        .execute(&mut *c)
-        .await?
-        .rows_affected())
+    Ok(
+        sqlx::query("DELETE FROM parked_answers WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&mut *c)
+            .await?
+            .rows_affected(),
+    )
 }

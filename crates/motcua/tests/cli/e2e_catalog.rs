@@ -247,6 +247,22 @@ async fn browser_citizen_fills_saves_resumes_and_submits_a_dossier_with_axe() {
     b.click("button[value=continue]").await;
     b.wait_text("h1", "Người được khai sinh").await;
     b.fill("#f-child_name", "Trần Minh Khôi").await;
+    // Autosave: typed, not yet saved by a button; the page's script saves
+    // it, and a reload (as after closing the tab) shows it.
+    b.wait_text("#autosave-status", "Đã tự động lưu").await;
+    let here = b.path().await;
+    b.goto(&here).await;
+    b.wait_text("h1", "Người được khai sinh").await;
+    assert_eq!(
+        b.execute(
+            "return document.getElementById('f-child_name').value;",
+            serde_json::json!([])
+        )
+        .await
+        .unwrap(),
+        serde_json::json!("Trần Minh Khôi"),
+        "autosaved"
+    );
     b.click("button[value=save]").await;
     b.wait_text("#drafts", "Đăng ký khai sinh").await;
     axe("the drafts").await;

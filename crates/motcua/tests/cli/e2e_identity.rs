@@ -714,11 +714,14 @@ async fn browser_business_at_level_1_steps_up_and_signs_its_dossier_with_softhsm
     b.click("#start button[type=submit]").await;
     b.wait_text("h1", "Hộ kinh doanh").await;
     b.fill("#f-household_name", "Hộ kinh doanh Sao Mai").await;
-    b.set_value("#f-business_address-province", "Thành phố Hà Nội").await;
-    b.fill("#f-business_address-commune", "Phường Cửa Nam").await;
+    b.set_value("#f-business_address-province", "Thành phố Hà Nội")
+        .await;
+    b.fill("#f-business_address-commune", "Phường Cửa Nam")
+        .await;
     b.fill("#f-business_address-street", "5 Hàng Bài").await;
     b.fill("#f-business_lines-0-code", "5610").await;
-    b.fill("#f-business_lines-0-name", "Nhà hàng và dịch vụ ăn uống").await;
+    b.fill("#f-business_lines-0-name", "Nhà hàng và dịch vụ ăn uống")
+        .await;
     b.fill("#f-capital", "500.000.000").await;
     b.click("button[value=continue]").await;
     b.wait_text("h1", "Chủ hộ kinh doanh").await;
@@ -767,9 +770,12 @@ async fn browser_business_at_level_1_steps_up_and_signs_its_dossier_with_softhsm
     let digest = b.text("#digest").await;
     assert_eq!(digest.trim().len(), 64, "{digest}");
     assert!(
-        b.execute("return document.getElementById('submit') === null;", json!([]))
-            .await
-            .ok()
+        b.execute(
+            "return document.getElementById('submit') === null;",
+            json!([])
+        )
+        .await
+        .ok()
             == Some(json!(true)),
         "no unsigned submit when the form requires a signature"
     );

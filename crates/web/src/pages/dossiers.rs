@@ -45,6 +45,10 @@ pub fn routes() -> Router<AppState> {
             "/account/drafts/{id}/step/{step}",
             get(step_page).post(step_save),
         )
+        .route(
+            "/account/drafts/{id}/step/{step}/autosave",
+            post(step_autosave),
+        )
         .route("/account/drafts/{id}/files", get(files_page).post(attach))
         .route("/account/drafts/{id}/files/{file}", get(draft_file))
         .route(
@@ -547,7 +551,15 @@ pub async fn step_page(
     if step >= d.form.definition.steps.len() {
         return AppError::NotFound.into_response();
     }
-    step_with_flash(&state, &ctx, &d, step, Vec::new(), false, q.flash.as_deref())
+    step_with_flash(
+        &state,
+        &ctx,
+        &d,
+        step,
+        Vec::new(),
+        false,
+        q.flash.as_deref(),
+    )
 }
 
 /// The page's buttons: `continue`, `save` (and leave), `add:GROUP`,
@@ -579,10 +591,18 @@ fn action_of(posted: &Posted) -> Result<(RowAction, bool), ()> {
 pub async fn step_save(
     State(state): State<AppState>,
     ctx: Ctx,
+    headers: axum::http::HeaderMap,
     Path((id, step)): Path<(String, usize)>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let Some(v) = ctx.viewer.clone() else {
+        if crate::ctx::cookie(&headers, crate::ctx::SESSION_COOKIE).is_none() {
+            // Never logged in here: nothing to keep.
+            return ctx
+                .user()
+                .err()
+                .unwrap_or_else(|| AppError::NotFound.into_response());
+        }
         // The session ended while the page was open: keep what was typed
         // for this browser and bring it back after logging in.
         let token = tri!(drafts::park(&state, &ctx.binding_hash, &id, step, &fields).await);
@@ -637,6 +657,63 @@ pub async fn step_save(
     } else {
         Redirect::to(&format!("/account/drafts/{id}/files")).into_response()
     }
+}
+
+/// `POST /account/drafts/{id}/step/{step}/autosave`: the page's script
+/// sends the page as it stands after each change (JSON answer: the new
+/// revision, when it was saved, whether another device had saved since).
+/// No session: 401, and the page's own buttons keep what was typed.
+pub async fn step_autosave(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+    Path((id, step)): Path<(String, usize)>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let Some(v) = ctx.viewer.as_ref() else {
+        if crate::ctx::cookie(&headers, crate::ctx::SESSION_COOKIE).is_none() {
+            return ctx
+                .user()
+                .err()
+                .unwrap_or_else(|| AppError::NotFound.into_response());
+        }
+        // The session ended: the script says so; the page's buttons
+        // keep what was typed (parked until the person logs in).
+        return (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(serde_json::json!({ "error": "session_ended" })),
+        )
+            .into_response();
+    };
+    let posted: Posted = fields.into_iter().collect();
+    let revision = posted
+        .get("revision")
+        .and_then(|r| r.parse::<i64>().ok())
+        .unwrap_or(0);
+    let saved = tri!(
+        drafts::autosave(
+            &state,
+            &state.dossier_rules,
+            v.account.id.get(),
+            &id,
+            step,
+            revision,
+            &posted
+        )
+        .await
+    );
+    let mut r = axum::Json(serde_json::json!({
+        "revision": saved.draft.row.revision,
+        "saved_at": motcua_domain::clock::format_vn(saved.draft.row.updated_at),
+        "stale": saved.stale,
+        "errors": saved.errors.len(),
+    }))
+    .into_response();
+    r.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    r
 }
 
 /// One answer on the "check your answers" page.

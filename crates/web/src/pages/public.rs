@@ -140,12 +140,14 @@ pub async fn metrics_open(State(state): State<AppState>) -> Response {
 const APP_CSS: &str = include_str!("../../static/app.css");
 const HTMX: &str = include_str!("../../static/htmx.min.js");
 const TOKEN_JS: &str = include_str!("../../static/token.js");
+const AUTOSAVE_JS: &str = include_str!("../../static/autosave.js");
 
 pub async fn asset(Path(file): Path<String>) -> Response {
     let (body, ctype) = match file.as_str() {
         "app.css" => (APP_CSS, "text/css; charset=utf-8"),
         "htmx.min.js" => (HTMX, "text/javascript; charset=utf-8"),
         "token.js" => (TOKEN_JS, "text/javascript; charset=utf-8"),
+        "autosave.js" => (AUTOSAVE_JS, "text/javascript; charset=utf-8"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     let mut r = body.into_response();

@@ -1264,8 +1264,8 @@ async fn a_page_posted_after_the_session_ended_is_saved_after_logging_in() {
             "{n}: the login page says so"
         );
         let draft = motcua_dossiers::drafts::get(app.state(), mai.get(), &id)
-        .await
-        .expect("draft");
+            .await
+            .expect("draft");
         assert!(
             !draft.answers.contains_key("personal_id"),
             "{n}: nothing applied before the login"
@@ -1314,6 +1314,93 @@ async fn a_page_posted_after_the_session_ended_is_saved_after_logging_in() {
             0,
             "{n}"
         );
+    })
+    .await;
+}
+
+/// Autosave (issue #8 §4): the page's script sends the page after each
+/// change; the answers are stored with a new revision, the page is not
+/// counted as done, the page's own buttons go on with the new revision;
+/// someone else's draft is not found; without a session, 401.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_autosaves_while_the_person_types() {
+    each_backend(|db| async move {
+        let app = spawn_app(db).await;
+        let n = app.name();
+        seeded(&app).await;
+        let (me, b) = citizen(&app, "lan.vo", "Võ Thị Lan").await;
+        let id = start(&b, BIRTH).await;
+        let path = format!("/account/drafts/{id}/step/0");
+        let page = b.get(&path).await;
+        assert!(page.text.contains("data-autosave=\""), "{n}");
+        let revision = between(&page.text, "name=\"revision\" value=\"", "\"");
+        let csrf = page.csrf();
+        let autosave = |who: Browser, fields: Vec<(&'static str, String)>| {
+            let url = format!("{path}/autosave");
+            let csrf = csrf.clone();
+            async move {
+                let r = who
+                    .send(
+                        who.client
+                            .post(who.url(&url))
+                            .header("x-csrf-token", csrf)
+                            .form(&fields),
+                    )
+                    .await;
+                (who, r)
+            }
+        };
+        let (b, r) = autosave(
+            b,
+            vec![
+                ("revision", revision.clone()),
+                ("full_name", "Võ Thị Lan".into()),
+                ("personal_id", "001190054321".into()),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{n}: {}", r.text);
+        let v: serde_json::Value = serde_json::from_str(&r.text).expect("json");
+        let new_rev = v["revision"].as_i64().expect("revision");
+        assert!(
+            new_rev > revision.parse::<i64>().expect("number"),
+            "{n}: {v}"
+        );
+        assert_eq!(v["stale"], false, "{n}");
+        let draft = motcua_dossiers::drafts::get(app.state(), me.get(), &id)
+            .await
+            .expect("draft");
+        assert_eq!(draft.answers["personal_id"], "001190054321", "{n}: stored");
+        assert_eq!(draft.row.step, 0, "{n}: not counted as done");
+        // The page's button goes on with the new revision, not stale.
+        let mut fields = REQUESTER.to_vec();
+        let rev = new_rev.to_string();
+        fields.push(("csrf", &csrf));
+        fields.push(("revision", &rev));
+        let r = b.post_form(&path, &fields).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+
+        // Someone else: not found; nothing changes.
+        let (_, other) = citizen(&app, "ke.khac", "Người Khác").await;
+        let ocsrf = other.get("/account").await.csrf();
+        let r = other
+            .send(
+                other
+                    .client
+                    .post(other.url(&format!("{path}/autosave")))
+                    .header("x-csrf-token", ocsrf)
+                    .form(&[("revision", "1"), ("full_name", "Kẻ phá")]),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{n}");
+        // The session ends: 401, and the draft keeps what it had.
+        app.advance(31 * 60 * 1000);
+        let (_, r) = autosave(b, vec![("full_name", "Sau khi hết phiên".into())]).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{n}");
+        let draft = motcua_dossiers::drafts::get(app.state(), me.get(), &id)
+            .await
+            .expect("draft");
+        assert_eq!(draft.answers["full_name"], "Nguyễn Thị Hoa", "{n}");
     })
     .await;
 }

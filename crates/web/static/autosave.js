@@ -1,0 +1,84 @@
+// Autosave of a draft's page (R-PS-3, issue #8 §4). Progressive
+// enhancement: without script, the page's own buttons save. With it, the
+// page is sent as it stands after each change (and two seconds after the
+// person stops typing), so that closing the tab or losing the machine
+// loses at most the field being typed. The server answers with the new
+// revision, which the page's buttons then carry.
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-autosave]");
+  var status = document.getElementById("autosave-status");
+  if (!form || !status || !window.fetch || !window.FormData || !window.URLSearchParams) return;
+  var url = form.dataset.autosave;
+  var timer = null;
+  var busy = false;
+  var again = false;
+
+  async function save() {
+    if (submitting) return;
+    if (busy) {
+      again = true;
+      return;
+    }
+    busy = true;
+    try {
+      var body = new URLSearchParams(new FormData(form));
+      body.delete("action");
+      var r = await fetch(url, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-CSRF-Token": form.elements.csrf.value },
+        body: body
+      });
+      if (r.status === 401) {
+        status.textContent = status.dataset.expired;
+        return;
+      }
+      if (!r.ok) {
+        status.textContent = status.dataset.failed;
+        return;
+      }
+      var j = await r.json();
+      form.elements.revision.value = j.revision;
+      status.textContent = j.stale
+        ? status.dataset.elsewhere
+        : status.dataset.saved + " " + j.saved_at;
+      status.dataset.revision = j.revision;
+    } catch (e) {
+      status.textContent = status.dataset.failed;
+    } finally {
+      busy = false;
+      if (again) {
+        again = false;
+        save();
+      }
+    }
+  }
+
+  // A button pressed while a save is on its way waits for it, so that it
+  // carries the revision that save made (else the server would take the
+  // page for one saved on another device).
+  var submitting = false;
+  form.addEventListener("submit", function (ev) {
+    clearTimeout(timer);
+    again = false;
+    if (!busy || submitting) return;
+    ev.preventDefault();
+    submitting = true;
+    var submitter = ev.submitter;
+    (function wait() {
+      if (busy) return setTimeout(wait, 50);
+      if (form.requestSubmit && submitter) form.requestSubmit(submitter);
+      else form.submit();
+    })();
+  });
+
+  form.addEventListener("change", function () {
+    clearTimeout(timer);
+    save();
+  });
+  form.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(save, 2000);
+  });
+})();
