@@ -39,7 +39,9 @@ pub async fn run(
             now,
         )
         .await?;
-        if !d.contact_email.is_empty() {
+        if !d.contact_email.is_empty()
+            && notifications::mail_wanted(&mut tx, d.account_id, "drafts").await?
+        {
             let loc = Locale::parse(&d.locale);
             let l = |k: &str| core.i18n.get(loc, k).to_string();
             let t = Template::Notice {

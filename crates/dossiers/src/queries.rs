@@ -91,3 +91,50 @@ pub async fn mark_read(core: &Core, account_id: i64) -> Result<()> {
     tx.commit().await?;
     Ok(())
 }
+
+/// The kinds of notification a person can choose mail for; the inbox
+/// always has every notification.
+/// - `progress`: my dossiers' progress (submitted, accepted, result, …);
+/// - `action`: requests that need me to act (supplements, payments);
+/// - `drafts`: reminders before a draft expires.
+pub const CATEGORIES: &[&str] = &["progress", "action", "drafts"];
+
+/// The categories the holder wants mail for.
+pub async fn mail_preferences(core: &Core, account_id: i64) -> Result<Vec<(&'static str, bool)>> {
+    let mut c = core.store.conn().await?;
+    let off = notifications::mail_off(&mut c, account_id).await?;
+    Ok(CATEGORIES
+        .iter()
+        .map(|cat| (*cat, !off.iter().any(|o| o == cat)))
+        .collect())
+}
+
+/// Sets mail on for exactly the categories in `wanted` (audited).
+pub async fn set_mail_preferences(
+    core: &Core,
+    origin: &motcua_kernel::service::Origin,
+    account_id: i64,
+    wanted: &[String],
+) -> Result<()> {
+    let now = core.now();
+    let mut tx = core.store.begin().await?;
+    let mut on = Vec::new();
+    for cat in CATEGORIES {
+        let mail = wanted.iter().any(|w| w == cat);
+        if mail {
+            on.push(*cat);
+        }
+        notifications::set_mail(&mut tx, account_id, cat, mail, now).await?;
+    }
+    motcua_store::audit::append(
+        &mut tx,
+        &origin.audit,
+        "dossiers.notification_preferences",
+        &format!("account:{account_id}"),
+        &serde_json::json!({ "mail": on }).to_string(),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

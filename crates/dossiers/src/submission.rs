@@ -320,7 +320,9 @@ pub async fn submit(
         now,
     )
     .await?;
-    if !holder.email.is_empty() {
+    if !holder.email.is_empty()
+        && notifications::mail_wanted(&mut tx, holder.account_id, "progress").await?
+    {
         let mut facts = vec![
             (text(core, loc, "dossiers.code"), code.clone()),
             (text(core, loc, "dossiers.procedure"), p.name.clone()),

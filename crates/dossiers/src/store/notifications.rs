@@ -85,3 +85,45 @@ pub async fn mark_read(c: &mut AnyConnection, account_id: i64, now: Millis) -> R
     .await?;
     Ok(r.rows_affected())
 }
+
+/// Whether the person wants mail for `category` (yes unless they said no).
+pub async fn mail_wanted(c: &mut AnyConnection, account_id: i64, category: &str) -> Result<bool> {
+    let v: Option<i64> = sqlx::query_scalar(
+        "SELECT mail FROM notification_preferences WHERE account_id = $1 AND category = $2",
+    )
+    .bind(account_id)
+    .bind(category)
+    .fetch_optional(&mut *c)
+    .await?;
+    Ok(v.is_none_or(|m| m != 0))
+}
+
+/// The categories the person switched mail off for.
+pub async fn mail_off(c: &mut AnyConnection, account_id: i64) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT category FROM notification_preferences WHERE account_id = $1 AND mail = 0 ORDER BY category",
+    )
+    .bind(account_id)
+    .fetch_all(&mut *c)
+    .await?)
+}
+
+pub async fn set_mail(
+    c: &mut AnyConnection,
+    account_id: i64,
+    category: &str,
+    mail: bool,
+    now: Millis,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO notification_preferences (account_id, category, mail, updated_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (account_id, category) DO UPDATE SET mail = excluded.mail, updated_at = excluded.updated_at",
+    )
+    .bind(account_id)
+    .bind(category)
+    .bind(i64::from(mail))
+    .bind(now)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}

@@ -62,6 +62,10 @@ pub fn routes() -> Router<AppState> {
         .route("/account/dossiers/{code}/receipt.pdf", get(receipt))
         .route("/account/notifications", get(inbox))
         .route("/account/notifications/read", post(mark_read))
+        .route(
+            "/account/notifications/settings",
+            get(preferences_page).post(preferences_save),
+        )
 }
 
 fn holder(v: &Viewer, ctx: &Ctx) -> Holder {
@@ -1425,6 +1429,43 @@ pub async fn inbox(State(state): State<AppState>, Me(ctx, v): Me) -> Response {
 pub async fn mark_read(State(state): State<AppState>, Me(_, v): Me) -> Response {
     tri!(queries::mark_read(&state, v.account.id.get()).await);
     Redirect::to("/account/notifications").into_response()
+}
+
+#[derive(Template)]
+#[template(path = "dossiers/preferences.html")]
+struct PreferencesPage {
+    c: Chrome,
+    /// (category, its label, mail wanted).
+    categories: Vec<(&'static str, &'static str, bool)>,
+}
+
+/// `/account/notifications/settings`: mail per kind of notification.
+pub async fn preferences_page(
+    State(state): State<AppState>,
+    Me(ctx, v): Me,
+    Query(q): Query<FlashQuery>,
+) -> Response {
+    let c = Chrome::new(&state, &ctx).with_flash(q.flash.as_deref());
+    let categories = tri!(queries::mail_preferences(&state, v.account.id.get()).await)
+        .into_iter()
+        .map(|(cat, on)| (cat, c.t(&format!("dossiers.preferences_{cat}")), on))
+        .collect();
+    render(&PreferencesPage { c, categories })
+}
+
+/// `POST /account/notifications/settings`: the categories ticked get mail.
+pub async fn preferences_save(
+    State(state): State<AppState>,
+    Me(ctx, v): Me,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let wanted: Vec<String> = fields
+        .into_iter()
+        .filter(|(k, _)| k == "mail")
+        .map(|(_, v)| v)
+        .collect();
+    tri!(queries::set_mail_preferences(&state, &origin(&ctx), v.account.id.get(), &wanted).await);
+    Redirect::to("/account/notifications/settings?flash=preferences_saved").into_response()
 }
 
 /// `/account/dossiers/{code}/receipt.pdf`: the receipt (Form 01).

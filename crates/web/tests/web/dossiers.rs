@@ -1404,3 +1404,85 @@ async fn the_page_autosaves_while_the_person_types() {
     })
     .await;
 }
+
+/// Per-person notification settings (issue #8 §7): a person who switches
+/// off mail for draft reminders still gets the reminder in the inbox and
+/// no mail; another person's default is mail; the change is audited.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_chooses_which_notifications_also_come_by_mail() {
+    each_backend(|db| async move {
+        let app = spawn_app(db).await;
+        let n = app.name();
+        seeded(&app).await;
+        let (_, quiet) = citizen(&app, "yen.tinh", "Lê Yên Tĩnh").await;
+        let (_, loud) = citizen(&app, "on.ao", "Trần Ồn Ào").await;
+        start(&quiet, BIRTH).await;
+        start(&loud, BIRTH).await;
+        let page = quiet.get("/account/notifications/settings").await;
+        assert_eq!(page.status, StatusCode::OK, "{n}");
+        for cat in ["progress", "action", "drafts"] {
+            assert!(
+                page.text.contains(&format!(
+                    "id=\"mail-{cat}\" name=\"mail\" value=\"{cat}\" checked"
+                )),
+                "{n}: mail on by default for {cat}"
+            );
+        }
+        let r = quiet
+            .post_form(
+                "/account/notifications/settings",
+                &[
+                    ("csrf", &page.csrf()),
+                    ("mail", "progress"),
+                    ("mail", "action"),
+                    ("mail", "không-có-loại-này"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}");
+        let page = quiet.get("/account/notifications/settings").await;
+        assert!(
+            page.text
+                .contains("id=\"mail-drafts\" name=\"mail\" value=\"drafts\">"),
+            "{n}"
+        );
+        assert!(page.text.contains("value=\"progress\" checked"), "{n}");
+        assert_eq!(
+            count(
+                &app,
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'dossiers.notification_preferences'"
+            )
+            .await,
+            1,
+            "{n}"
+        );
+
+        let rules = app.state().dossier_rules.as_ref().clone();
+        app.advance((rules.draft_days - rules.reminder_days + 1) * 86_400_000);
+        let core = app.state().core().clone();
+        let (reminded, _) = motcua_dossiers::housekeeping::run(&core, &rules, core.now())
+            .await
+            .expect("housekeeping");
+        assert_eq!(reminded, 2, "{n}");
+        app.drain().await;
+        assert!(
+            app.mails_to("yen.tinh@example.vn")
+                .iter()
+                .all(|m| !m.subject.contains("sắp hết hạn")),
+            "{n}: no reminder mail for the one who said no"
+        );
+        assert!(
+            app.mails_to("on.ao@example.vn")
+                .iter()
+                .any(|m| m.subject.contains("sắp hết hạn")),
+            "{n}: the default is mail"
+        );
+        quiet.login("yen.tinh", PW).await;
+        let inbox = quiet.get("/account/notifications").await;
+        assert!(
+            inbox.text.contains("class=\"unread\""),
+            "{n}: still in the inbox"
+        );
+    })
+    .await;
+}

@@ -204,6 +204,8 @@ const ROUTES: &[(bool, &str, For)] = &[
         "/account/drafts/0123456789abcdef0123456789abcdef/step/0/autosave",
         For::UserAct,
     ),
+    (GET, "/account/notifications/settings", For::User),
+    (POST, "/account/notifications/settings", For::UserAct),
     (GET, "/account/documents", For::User),
     (GET, "/account/documents/1", For::User),
     (POST, "/account/documents/1/delete", For::UserAct),
