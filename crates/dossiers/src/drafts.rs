@@ -488,3 +488,75 @@ pub async fn restore(
     .await?;
     Ok(Some((p.draft_public_id, step)))
 }
+
+/// Fills the holder's open draft from their earlier dossier `code`
+/// (R-PS-3 "once only", at the person's request): every field of the
+/// form that is still empty takes the dossier's answer of the same name,
+/// unless the form's schema finds it wrong. The fields filled (marked as
+/// prefilled); the caller logs the reuse.
+pub async fn fill_from_dossier(
+    core: &Core,
+    rules: &Rules,
+    account_id: i64,
+    public_id: &str,
+    code: &str,
+) -> Result<Vec<String>> {
+    let draft = get(core, account_id, public_id).await?;
+    if draft.row.status != "open" {
+        return Err(ServiceError::Conflict("dossiers.error_draft_closed"));
+    }
+    // Someone else's dossier is not found, exactly like none.
+    let earlier = crate::queries::dossier(core, account_id, code)
+        .await?
+        .dossier;
+    let old: Map<String, Value> = serde_json::from_str(&earlier.data).unwrap_or_default();
+    let empty = |v: Option<&Value>| match v {
+        None | Some(Value::Null) => true,
+        Some(Value::String(s)) => s.trim().is_empty(),
+        _ => false,
+    };
+    let mut candidates = Map::new();
+    for (_, f) in draft.form.definition.fields() {
+        if empty(draft.answers.get(&f.name)) && !empty(old.get(&f.name)) {
+            if let Some(v) = old.get(&f.name) {
+                candidates.insert(f.name.clone(), v.clone());
+            }
+        }
+    }
+    if let Ok(v) = motcua_forms::service::validator(&draft.form) {
+        for e in motcua_forms::validate::raw_errors(&v, &candidates) {
+            if e.keyword != "required" {
+                if let Some(name) = e.path.first() {
+                    candidates.remove(name);
+                }
+            }
+        }
+    }
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+    let filled: Vec<String> = candidates.keys().cloned().collect();
+    let mut answers = draft.answers.clone();
+    answers.extend(candidates);
+    let mut prefilled = draft.prefilled.clone();
+    prefilled.extend(filled.iter().cloned());
+    let now = core.now();
+    let mut tx = core.store.begin().await?;
+    let ok = store::save(
+        &mut tx,
+        draft.row.id,
+        draft.row.revision,
+        draft.row.form_id,
+        draft.row.step,
+        &json(&prefilled)?,
+        &json(&answers)?,
+        now,
+        now + rules.draft_days * 86_400_000,
+    )
+    .await?;
+    tx.commit().await?;
+    if !ok {
+        return Err(ServiceError::Conflict("dossiers.error_draft_changed"));
+    }
+    Ok(filled)
+}

@@ -392,6 +392,7 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("data.attr.birthdate", "Ngày sinh", "Date of birth"),
     ("data.attr.email", "Thư điện tử", "Email"),
     ("data.attr.phone", "Số điện thoại", "Phone"),
+    ("data.attr.earlier_dossier", "Thông tin trong hồ sơ đã nộp trước đây", "Answers of a dossier submitted before"),
     ("data.source.certificate", "Chứng thư số", "Certificate"),
     ("data.source.eid", "Định danh điện tử (VNeID)", "National e-ID (VNeID)"),
     ("data.source.sim", "Chữ ký số trên SIM", "SIM signature"),

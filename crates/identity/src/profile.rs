@@ -214,3 +214,29 @@ pub async fn prefill(
     }
     Ok(out)
 }
+
+/// Logs a reuse the holder asked for themselves (e.g. "fill from my
+/// earlier dossier"), so that it is seen on `/account/data` like every
+/// other reuse.
+pub async fn log_reuse(
+    state: &IdentityContext,
+    account_id: AccountId,
+    attrs: &[&str],
+    service: &str,
+    request_id: &str,
+) -> Result<(), ServiceError> {
+    let mut tx = state.store.begin().await?;
+    store::log_reuse(
+        &mut tx,
+        account_id,
+        &Reuse {
+            attrs: attrs.join(","),
+            service: service.into(),
+            request_id: request_id.into(),
+            at: state.now(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

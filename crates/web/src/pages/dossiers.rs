@@ -49,6 +49,7 @@ pub fn routes() -> Router<AppState> {
             "/account/drafts/{id}/step/{step}/autosave",
             post(step_autosave),
         )
+        .route("/account/drafts/{id}/fill-from", post(fill_from))
         .route("/account/drafts/{id}/files", get(files_page).post(attach))
         .route("/account/drafts/{id}/files/{file}", get(draft_file))
         .route(
@@ -457,6 +458,8 @@ struct StepPage {
     errors: Vec<FieldError>,
     stale: bool,
     saved_at: String,
+    /// The person's earlier dossiers to fill this one from: (code, label).
+    earlier: Vec<(String, String)>,
 }
 
 fn step_response(
@@ -467,7 +470,7 @@ fn step_response(
     errors: Vec<FieldError>,
     stale: bool,
 ) -> Response {
-    step_with_flash(state, ctx, d, step, errors, stale, None)
+    step_with_flash(state, ctx, d, step, errors, stale, None, Vec::new())
 }
 
 fn step_with_flash(
@@ -478,6 +481,7 @@ fn step_with_flash(
     errors: Vec<FieldError>,
     stale: bool,
     flash: Option<&str>,
+    earlier: Vec<(String, String)>,
 ) -> Response {
     let l = lang(ctx);
     let c = Chrome::new(state, ctx).with_flash(flash);
@@ -500,6 +504,7 @@ fn step_with_flash(
         errors,
         stale,
         saved_at: motcua_domain::clock::format_vn(d.row.updated_at),
+        earlier,
         c,
     };
     (status, render(&page)).into_response()
@@ -555,6 +560,27 @@ pub async fn step_page(
     if step >= d.form.definition.steps.len() {
         return AppError::NotFound.into_response();
     }
+    // Offered on the first page: fill from an earlier dossier (newest
+    // first, the same procedure's first).
+    let earlier = if step == 0 {
+        let (mut rows, _) =
+            tri!(queries::my_dossiers(&state, v.account.id.get(), &Filter::default(), None).await);
+        rows.sort_by_key(|r| r.procedure_code != d.row.procedure_code);
+        rows.into_iter()
+            .take(10)
+            .map(|r| {
+                let label = format!(
+                    "{} — {} ({})",
+                    r.code,
+                    r.procedure_name,
+                    motcua_domain::clock::format_vn(r.submitted_at)
+                );
+                (r.code, label)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     step_with_flash(
         &state,
         &ctx,
@@ -563,7 +589,54 @@ pub async fn step_page(
         Vec::new(),
         false,
         q.flash.as_deref(),
+        earlier,
     )
+}
+
+#[derive(Deserialize)]
+pub struct FillFromForm {
+    #[serde(default)]
+    dossier: String,
+}
+
+/// `POST /account/drafts/{id}/fill-from`: the empty fields take the
+/// answers of the person's earlier dossier (their choice, logged as a
+/// reuse on /account/data).
+pub async fn fill_from(
+    State(state): State<AppState>,
+    Me(ctx, v): Me,
+    Path(id): Path<String>,
+    Form(f): Form<FillFromForm>,
+) -> Response {
+    let d = tri!(drafts::get(&state, v.account.id.get(), &id).await);
+    let filled = tri!(
+        drafts::fill_from_dossier(
+            &state,
+            &state.dossier_rules,
+            v.account.id.get(),
+            &id,
+            f.dossier.trim()
+        )
+        .await
+    );
+    if filled.is_empty() {
+        return Redirect::to(&format!("/account/drafts/{id}/step/0?flash=nothing_filled"))
+            .into_response();
+    }
+    tri!(
+        motcua_identity::profile::log_reuse(
+            &state.identity_ctx,
+            v.account.id,
+            &["earlier_dossier"],
+            &format!("dossier:{}", d.row.procedure_code),
+            &ctx.request_id,
+        )
+        .await
+    );
+    Redirect::to(&format!(
+        "/account/drafts/{id}/step/0?flash=filled_from_dossier"
+    ))
+    .into_response()
 }
 
 /// The page's buttons: `continue`, `save` (and leave), `add:GROUP`,

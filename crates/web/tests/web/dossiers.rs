@@ -1228,6 +1228,63 @@ async fn a_business_signs_its_submission_and_reuses_its_documents() {
         let page = b.get(&to).await;
         let file = between(&page.text, "id=\"dossier-files\"><li><a href=\"", "\"");
         assert_eq!(b.get(&file).await.text.as_bytes(), PDF, "{n}");
+
+        // Once only (R-PS-3): a new draft offers to fill from the dossier
+        // submitted before; the empty fields take its answers, marked, and
+        // the reuse is logged where the holder sees it.
+        let code = to
+            .trim_start_matches("/account/dossiers/")
+            .split('?')
+            .next()
+            .expect("code")
+            .to_string();
+        let third = start(&b, HOUSEHOLD).await;
+        let first = b.get(&format!("/account/drafts/{third}/step/0")).await;
+        assert!(first.text.contains("id=\"fill-from\""), "{n}");
+        assert!(first.text.contains(&format!("value=\"{code}\"")), "{n}");
+        let r = b
+            .post_form(
+                &format!("/account/drafts/{third}/fill-from"),
+                &[("csrf", first.csrf().as_str()), ("dossier", code.as_str())],
+            )
+            .await;
+        assert_eq!(
+            r.location(),
+            Some(format!("/account/drafts/{third}/step/0?flash=filled_from_dossier").as_str()),
+            "{n}: {}",
+            r.text
+        );
+        let filled = b.get(&format!("/account/drafts/{third}/step/0")).await;
+        assert!(
+            filled.text.contains("value=\"Hộ kinh doanh Sao Mai\""),
+            "{n}"
+        );
+        assert!(
+            filled.text.contains("id=\"f-household_name-pre\""),
+            "{n}: marked"
+        );
+        let data = b.get("/account/data").await;
+        assert!(
+            data.text.contains("Thông tin trong hồ sơ đã nộp trước đây"),
+            "{n}: the reuse is logged"
+        );
+        // Another person's dossier: not found.
+        let (_, stranger) = citizen(&app, "nguoi.la", "Người Lạ").await;
+        let theirs = start(&stranger, HOUSEHOLD).await;
+        let page = stranger
+            .get(&format!("/account/drafts/{theirs}/step/0"))
+            .await;
+        assert!(
+            !page.text.contains("id=\"fill-from\""),
+            "{n}: nothing to offer"
+        );
+        let r = stranger
+            .post_form(
+                &format!("/account/drafts/{theirs}/fill-from"),
+                &[("csrf", page.csrf().as_str()), ("dossier", code.as_str())],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{n}");
     })
     .await;
 }

@@ -206,6 +206,11 @@ const ROUTES: &[(bool, &str, For)] = &[
     ),
     (GET, "/account/notifications/settings", For::User),
     (POST, "/account/notifications/settings", For::UserAct),
+    (
+        POST,
+        "/account/drafts/0123456789abcdef0123456789abcdef/fill-from",
+        For::UserAct,
+    ),
     (GET, "/account/documents", For::User),
     (GET, "/account/documents/1", For::User),
     (POST, "/account/documents/1/delete", For::UserAct),
