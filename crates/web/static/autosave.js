@@ -73,7 +73,34 @@
     })();
   });
 
+  // Conditional questions: an input asked only when another input of the
+  // page has one of some values is shown only then (without script it is
+  // always shown, its condition in its hint; the server drops it when the
+  // condition does not hold).
+  function valueOf(name) {
+    var els = form.querySelectorAll("[name='" + name.replace(/'/g, "") + "']");
+    for (var i = 0; i < els.length; i++) {
+      var e = els[i];
+      if (e.type === "radio" || e.type === "checkbox") {
+        if (e.checked) return e.type === "checkbox" ? "true" : e.value;
+      } else {
+        return e.value;
+      }
+    }
+    return "";
+  }
+  function reveal() {
+    var conditional = form.querySelectorAll("[data-show-field]");
+    for (var i = 0; i < conditional.length; i++) {
+      var c = conditional[i];
+      var values = (c.dataset.showValues || "").split(" ");
+      c.hidden = values.indexOf(valueOf(c.dataset.showField)) < 0;
+    }
+  }
+  reveal();
+
   form.addEventListener("change", function () {
+    reveal();
     clearTimeout(timer);
     save();
   });

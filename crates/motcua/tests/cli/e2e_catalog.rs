@@ -281,7 +281,26 @@ async fn browser_citizen_fills_saves_resumes_and_submits_a_dossier_with_axe() {
     b.fill("#f-mother_birth_year", "1990").await;
     b.click("button[value=continue]").await;
     b.wait_text("h1", "Thông tin người cha").await;
+    // The father's questions are shown only when there is one.
+    let father_shown = |b: &crate::webdriver::Browser| {
+        let b: crate::webdriver::Page = (**b).clone();
+        async move {
+            b.execute(
+                "const e = document.getElementById('f-father_name'); return !!e && e.offsetParent !== null;",
+                serde_json::json!([]),
+            )
+            .await
+            .unwrap()
+        }
+    };
+    b.click("input[name=has_father][value=yes]").await;
+    assert_eq!(father_shown(&b).await, serde_json::json!(true), "asked");
     b.click("input[name=has_father][value=no]").await;
+    assert_eq!(
+        father_shown(&b).await,
+        serde_json::json!(false),
+        "not asked"
+    );
     b.click("button[value=continue]").await;
     b.wait_text("h1", "Kết quả").await;
     b.fill("#f-extract_copies", "1").await;

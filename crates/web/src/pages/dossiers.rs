@@ -213,6 +213,11 @@ pub struct Input {
     pub error: Option<String>,
     pub prefilled: bool,
     pub optional: bool,
+    /// A condition on another input of the same page, for the page's
+    /// script to show the input only when it holds: (its name, the values
+    /// separated by spaces). Without script the input is always shown,
+    /// its condition in the hint.
+    pub show_if: Option<(String, String)>,
 }
 
 /// A block of a page: one input, an address, or a repeating group.
@@ -277,6 +282,7 @@ fn input(
         error,
         prefilled,
         optional,
+        show_if: None,
     }
 }
 
@@ -434,6 +440,7 @@ pub(super) fn blocks(
                         } else {
                             format!("{} {cond}", i.hint)
                         };
+                        i.show_if = Some((s.field.clone(), s.one_of.join(" ")));
                     }
                 }
                 out.push(Block::One(i));
