@@ -69,6 +69,15 @@ pub fn read(f: &Field, posted: &Posted) -> Option<Value> {
                     o.insert(k.into(), Value::String(v));
                 }
             }
+            // A commune typed without diacritics or in another case is
+            // stored under its official name.
+            if let (Some(Value::String(p)), Some(Value::String(c))) =
+                (o.get("province"), o.get("commune"))
+            {
+                if let Some(official) = crate::seed::commune_named(p, c) {
+                    o.insert("commune".into(), Value::String(official.into()));
+                }
+            }
             (!o.is_empty()).then_some(Value::Object(o))
         }
         "group" => {

@@ -116,6 +116,11 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
         "The form definition is not in the expected format.",
     ),
     (
+        "forms.error_commune",
+        "không có trong danh sách xã, phường của {province}.",
+        "is not a commune or ward of {province}.",
+    ),
+    (
         "forms.error_signature",
         "Chữ ký số của hồ sơ phải là none, optional hoặc required.",
         "The dossier's signature must be none, optional or required.",

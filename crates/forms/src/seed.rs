@@ -18,6 +18,50 @@ pub fn provinces() -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The communes (xã, phường, đặc khu) of each province after the 2025
+/// rearrangement, by province name (`seed/communes.json`: 3,321 units;
+/// its `source` names where the list comes from).
+fn communes_by_province() -> &'static BTreeMap<String, Vec<String>> {
+    static ALL: std::sync::OnceLock<BTreeMap<String, Vec<String>>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        #[derive(serde::Deserialize)]
+        struct P {
+            name: String,
+            communes: Vec<(String, String)>,
+        }
+        #[derive(serde::Deserialize)]
+        struct All {
+            provinces: Vec<P>,
+        }
+        serde_json::from_str::<All>(include_str!("../seed/communes.json"))
+            .map(|a| {
+                a.provinces
+                    .into_iter()
+                    .map(|p| (p.name, p.communes.into_iter().map(|(_, n)| n).collect()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    })
+}
+
+/// The communes of `province` (empty for a name not on the list).
+pub fn communes(province: &str) -> &'static [String] {
+    communes_by_province()
+        .get(province)
+        .map_or(&[], |v| v.as_slice())
+}
+
+/// The commune of `province` whose name is `name` written with or
+/// without diacritics, in any case ("phuong hoan kiem" → "Phường Hoàn
+/// Kiếm"); `None` when the province has none of that name.
+pub fn commune_named(province: &str, name: &str) -> Option<&'static str> {
+    let want = motcua_domain::text::fold(name.trim());
+    communes(province)
+        .iter()
+        .find(|c| motcua_domain::text::fold(c) == want)
+        .map(String::as_str)
+}
+
 /// The hand-written forms, by procedure code.
 pub fn specific() -> BTreeMap<String, Definition> {
     serde_json::from_str(include_str!("../seed/forms.json")).unwrap_or_default()

@@ -169,6 +169,46 @@ pub fn errors(
             },
         ));
     }
+    // An address's commune must be one of its province's (the list of
+    // the 2025 rearrangement); the schema cannot say which.
+    for (i, (at, f)) in d.fields().enumerate() {
+        if f.kind != "address" || (step.is_some() && Some(at) != step) {
+            continue;
+        }
+        let part = |k: &str| {
+            answers
+                .get(&f.name)
+                .and_then(|a| a.get(k))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+        };
+        let (province, commune) = (part("province"), part("commune"));
+        let input = format!("{}.commune", f.name);
+        if province.is_empty()
+            || commune.is_empty()
+            || crate::seed::communes(province).is_empty()
+            || crate::seed::commune_named(province, commune).is_some()
+            || out.iter().any(|(_, x)| x.input == input)
+        {
+            continue;
+        }
+        let (_, label) = label_of(d, &[f.name.clone(), "commune".into()], cat, locale);
+        let text = cat
+            .get(locale, "forms.error_commune")
+            .replace("{province}", province);
+        out.push((
+            i,
+            FieldError {
+                input,
+                step: Some(at),
+                message: if label.is_empty() {
+                    text
+                } else {
+                    format!("{label}: {text}")
+                },
+            },
+        ));
+    }
     out.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.input.cmp(&b.1.input)));
     out.into_iter().map(|(_, e)| e).collect()
 }
@@ -230,5 +270,71 @@ mod tests {
         let mut inputs: Vec<&str> = en.iter().map(|e| e.input.as_str()).collect();
         inputs.dedup();
         assert_eq!(inputs.len(), en.len());
+    }
+
+    #[test]
+    fn an_address_names_a_commune_of_its_province() {
+        // The list of the 2025 rearrangement: 34 provinces, 3,321 units.
+        let provinces = crate::seed::provinces();
+        assert_eq!(provinces.len(), 34);
+        let total: usize = provinces
+            .iter()
+            .map(|p| crate::seed::communes(p).len())
+            .sum();
+        assert_eq!(total, 3321);
+        assert!(
+            provinces
+                .iter()
+                .all(|p| !crate::seed::communes(p).is_empty()),
+            "every province has its list"
+        );
+        assert_eq!(
+            crate::seed::commune_named("Thành phố Hà Nội", "phuong hoan kiem"),
+            Some("Phường Hoàn Kiếm")
+        );
+        assert_eq!(
+            crate::seed::commune_named("Thành phố Hồ Chí Minh", "Phường Hoàn Kiếm"),
+            None
+        );
+
+        let d = crate::seed::specific()
+            .remove("1.001193")
+            .expect("birth form");
+        let v = compile(&d.schema).expect("compiles");
+        let cat = Catalog::from_tables(&[crate::MESSAGES]);
+        let step = d.step_of("address");
+        let with = |commune: &str| {
+            let mut a = Map::new();
+            a.insert(
+                "address".into(),
+                json!({"province": "Thành phố Hà Nội", "commune": commune, "street": "1 Tràng Tiền"}),
+            );
+            errors(&d, &v, &a, step, &cat, Locale::Vi)
+                .into_iter()
+                .filter(|e| e.input == "address.commune")
+                .map(|e| e.message)
+                .collect::<Vec<_>>()
+        };
+        assert!(with("Phường Hoàn Kiếm").is_empty());
+        let wrong = with("Phường Bến Nghé");
+        assert_eq!(wrong.len(), 1, "{wrong:?}");
+        assert!(
+            wrong[0].contains("không có trong danh sách xã, phường của Thành phố Hà Nội"),
+            "{wrong:?}"
+        );
+        // Typed without diacritics: stored under the official name.
+        let f = d.field("address").expect("field");
+        let posted: crate::answers::Posted = [
+            ("address.province", "Thành phố Hà Nội"),
+            ("address.commune", "phuong cua nam"),
+            ("address.street", "5 Hàng Bài"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        assert_eq!(
+            crate::answers::read(f, &posted).and_then(|a| a.get("commune").cloned()),
+            Some(json!("Phường Cửa Nam"))
+        );
     }
 }

@@ -99,6 +99,31 @@
   }
   reveal();
 
+  // The commune list follows the province chosen (without script it is
+  // the list of the province saved last; any name is checked on save).
+  var communeInputs = form.querySelectorAll("input[data-communes-of]");
+  Array.prototype.forEach.call(communeInputs, function (input) {
+    var province = document.getElementById(input.dataset.communesOf);
+    var list = document.getElementById(input.getAttribute("list"));
+    if (!province || !list) return;
+    province.addEventListener("change", async function () {
+      list.textContent = "";
+      if (!province.value) return;
+      try {
+        var r = await fetch("/api/v1/communes?province=" + encodeURIComponent(province.value));
+        if (!r.ok) return;
+        var j = await r.json();
+        j.items.forEach(function (name) {
+          var o = document.createElement("option");
+          o.value = name;
+          list.appendChild(o);
+        });
+      } catch (e) {
+        // The list is a help; typing still works.
+      }
+    });
+  });
+
   form.addEventListener("change", function () {
     reveal();
     clearTimeout(timer);

@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/procedures", get(api_search))
         .route("/api/v1/procedures/{code}", get(api_procedure))
         .route("/api/v1/agencies", get(api_agencies))
+        .route("/api/v1/communes", get(api_communes))
         .route("/console/catalog", get(console_index))
         .route("/console/catalog/import", post(console_import))
         .route("/console/catalog/export", get(console_export))
@@ -525,6 +526,23 @@ pub async fn api_agencies(State(state): State<AppState>, Query(q): Query<AgencyQ
         Ok(list) => json_ok(json!({ "items": list })),
         Err(e) => AppError::from(e).into_response(),
     }
+}
+
+#[derive(Deserialize)]
+pub struct CommuneQuery {
+    #[serde(default)]
+    province: String,
+}
+
+/// `GET /api/v1/communes?province=`: the communes and wards of a province
+/// after the 2025 rearrangement (what the forms' address lists offer);
+/// an unknown province is 404.
+pub async fn api_communes(Query(q): Query<CommuneQuery>) -> Response {
+    let list = motcua_forms::seed::communes(q.province.trim());
+    if list.is_empty() {
+        return AppError::NotFound.into_response();
+    }
+    json_ok(json!({ "province": q.province.trim(), "items": list }))
 }
 
 // -------------------------------------------------------------- console

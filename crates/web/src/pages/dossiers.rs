@@ -218,6 +218,8 @@ pub struct Input {
     /// separated by spaces). Without script the input is always shown,
     /// its condition in the hint.
     pub show_if: Option<(String, String)>,
+    /// Suggestions (a `datalist`): the communes of the chosen province.
+    pub list: Vec<String>,
 }
 
 /// A block of a page: one input, an address, or a repeating group.
@@ -283,6 +285,7 @@ fn input(
         prefilled,
         optional,
         show_if: None,
+        list: Vec::new(),
     }
 }
 
@@ -344,6 +347,9 @@ pub(super) fn blocks(
                             .iter()
                             .map(|p| (p.clone(), p.clone(), *p == value))
                             .collect();
+                    } else if part == "commune" {
+                        let province = answers::shown(answers, &[&f.name, "province"]);
+                        i.list = motcua_forms::seed::communes(&province).to_vec();
                     }
                     inputs.push(i);
                 }

@@ -1543,3 +1543,71 @@ async fn a_person_chooses_which_notifications_also_come_by_mail() {
     })
     .await;
 }
+
+/// The address's commune list (issue #8 §2): open data by province, a
+/// suggestion list on the page once the province is known, and a commune
+/// of another province refused in words on save (nothing lost).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_address_takes_a_commune_of_its_province() {
+    each_backend(|db| async move {
+        let app = spawn_app(db).await;
+        let n = app.name();
+        seeded(&app).await;
+        let anon = app.browser();
+        let r = anon
+            .get("/api/v1/communes?province=Th%C3%A0nh%20ph%E1%BB%91%20H%C3%A0%20N%E1%BB%99i")
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{n}");
+        let v: serde_json::Value = serde_json::from_str(&r.text).expect("json");
+        let items = v["items"].as_array().expect("items");
+        assert!(items.iter().any(|c| c == "Phường Hoàn Kiếm"), "{n}");
+        assert_eq!(items.len(), 126, "{n}: Hà Nội's 126 communes and wards");
+        let r = anon
+            .get("/api/v1/communes?province=T%E1%BB%89nh%20H%C3%A0%20T%C3%A2y")
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::NOT_FOUND,
+            "{n}: no such province since 2008"
+        );
+
+        let (_, b) = citizen(&app, "thu.dang", "Đặng Thu").await;
+        let id = start(&b, BIRTH).await;
+        let mut fields: Vec<(&str, &str)> = REQUESTER
+            .iter()
+            .filter(|(k, _)| *k != "address.commune")
+            .copied()
+            .collect();
+        fields.push(("address.commune", "Phường Bến Thành"));
+        let r = post_step(&b, &id, 0, &fields).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}");
+        assert!(
+            r.text
+                .contains("không có trong danh sách xã, phường của Thành phố Hà Nội"),
+            "{n}: {}",
+            r.text
+        );
+        assert!(
+            r.text.contains("value=\"Phường Bến Thành\""),
+            "{n}: kept as typed"
+        );
+        assert!(
+            r.text.contains("<option value=\"Phường Hoàn Kiếm\">"),
+            "{n}: suggestions"
+        );
+        let mut fields: Vec<(&str, &str)> = REQUESTER
+            .iter()
+            .filter(|(k, _)| *k != "address.commune")
+            .copied()
+            .collect();
+        fields.push(("address.commune", "phuong hoan kiem"));
+        let r = post_step(&b, &id, 0, &fields).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        let page = b.get(&format!("/account/drafts/{id}/step/0")).await;
+        assert!(
+            page.text.contains("value=\"Phường Hoàn Kiếm\""),
+            "{n}: the official name"
+        );
+    })
+    .await;
+}

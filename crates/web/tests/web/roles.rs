@@ -111,6 +111,7 @@ const ROUTES: &[(bool, &str, For)] = &[
     (GET, "/api/v1/procedures", For::Anyone),
     (GET, "/api/v1/procedures/1.001193", For::Anyone),
     (GET, "/api/v1/agencies", For::Anyone),
+    (GET, "/api/v1/communes", For::Anyone),
     (GET, "/api/v1/me", For::Anyone),
     (GET, "/api/v1/me/activity", For::Anyone),
     (GET, "/api/v1/me/certificates", For::Anyone),
