@@ -111,6 +111,8 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("dossiers.fill_from", "Điền từ hồ sơ bạn đã nộp trước đây", "Fill from a dossier you submitted before"),
     ("dossiers.fill_from_hint", "Chỉ các ô còn trống được điền; bạn vẫn sửa được. Việc dùng lại được ghi trong mục Dữ liệu của tôi.", "Only empty fields are filled; you can still change them. The reuse is recorded under My data."),
     ("dossiers.fill_from_submit", "Điền thông tin", "Fill in"),
+    ("dossiers.sign_sim_phone", "Số điện thoại có SIM ký số", "The phone number of your signing SIM"),
+    ("dossiers.sign_sim_submit", "Ký bằng SIM và nộp hồ sơ", "Sign with the SIM and submit"),
     ("dossiers.reused_tag", "Dùng lại từ kho dữ liệu", "Reused from your documents"),
     ("dossiers.document_reuse", "Hoặc chọn giấy tờ trong kho dữ liệu của bạn", "Or choose a document you already have"),
     ("dossiers.document_choose", "Chọn một giấy tờ trong kho dữ liệu.", "Choose one of your documents."),

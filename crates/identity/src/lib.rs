@@ -306,6 +306,7 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("token.add.submit", "Ký số để thêm", "Sign to add"),
     ("sim.login.title", "Đăng nhập bằng chữ ký số trên SIM", "Log in with a SIM signature"),
     ("sim.register.title", "Đăng ký tài khoản bằng chữ ký số trên SIM", "Register with a SIM signature"),
+    ("sim.sign.title", "Ký số hồ sơ bằng chữ ký số trên SIM", "Sign the dossier with a SIM signature"),
     ("sim.step_up.title", "Xác thực bổ sung bằng chữ ký số trên SIM", "Confirm it is you with a SIM signature"),
     ("sim.lead", "Nhập số điện thoại có SIM ký số. Điện thoại sẽ hiện yêu cầu ký; bạn nhập mã PIN trên điện thoại để xác nhận.", "Enter the phone number of your signing SIM. The phone shows a signing request; you confirm it with your PIN on the phone."),
     ("sim.phone", "Số điện thoại", "Phone number"),

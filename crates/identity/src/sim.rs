@@ -55,10 +55,43 @@ pub async fn start(
     phone: &str,
     account_id: Option<AccountId>,
 ) -> Result<String, SimError> {
+    let ch = token::issue_challenge(state, binding_hash, purpose, AuthMethod::Sim, account_id);
+    start_with(state, binding_hash, purpose_name, ch, next, phone).await
+}
+
+/// Asks the provider for the signature of `account_id` over the document
+/// whose SHA-256 is `digest` (a dossier submitted online, R-PS-3); the
+/// waiting page hands the verified signature to `next`'s owner.
+pub async fn start_document(
+    state: &IdentityContext,
+    binding_hash: &str,
+    account_id: AccountId,
+    digest: &str,
+    next: &str,
+    phone: &str,
+) -> Result<String, SimError> {
+    let ch = token::issue_document_challenge_for(
+        state,
+        binding_hash,
+        account_id,
+        digest,
+        AuthMethod::Sim,
+    );
+    start_with(state, binding_hash, "sign", ch, next, phone).await
+}
+
+async fn start_with(
+    state: &IdentityContext,
+    binding_hash: &str,
+    purpose_name: &str,
+    ch: motcua_pki::challenge::Challenge,
+    next: &str,
+    phone: &str,
+) -> Result<String, SimError> {
     let client = state.identity.sim.as_ref().ok_or(SimError::Disabled)?;
     let msisdn = motcua_pki::mss::normalize_msisdn(phone).map_err(|_| SimError::BadNumber)?;
     let now = state.now();
-    let ch = token::issue_challenge(state, binding_hash, purpose, AuthMethod::Sim, account_id);
+    let purpose = ch.purpose;
     // The challenge must outlive the time the user has on the phone.
     let text = ch.to_text();
     let code: String = ch
@@ -117,6 +150,9 @@ pub enum Progress {
     Waiting(SimTransaction),
     /// Signed and verified: the caller logs in, registers or steps up.
     Verified(Box<Verified>, SimTransaction),
+    /// A document signed and verified (purpose `sign`): the caller
+    /// submits it (its digest is checked against the document there).
+    Document(Box<token::DocumentSignature>, SimTransaction),
 }
 
 /// Polls the provider once for transaction `id` of this browser.
@@ -182,6 +218,18 @@ pub async fn poll(
                 chain: String::new(),
                 signature: B64.encode(signature),
             };
+            if purpose == Purpose::Sign {
+                let account = viewer.ok_or(SimError::Token(TokenError::OtherAccount))?;
+                let s = token::verify_document_with(
+                    state,
+                    binding_hash,
+                    account,
+                    &signed,
+                    AuthMethod::Sim,
+                )
+                .await?;
+                return Ok(Progress::Document(Box::new(s), t));
+            }
             let account = (purpose == Purpose::StepUp).then_some(viewer).flatten();
             let v = token::verify_signed(
                 state,

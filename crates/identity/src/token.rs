@@ -160,12 +160,30 @@ pub fn issue_challenge(
 }
 
 /// A challenge for the logged-in `account_id` to sign the document whose
-/// SHA-256 is `digest` (64 hex) with a USB token, from this browser.
+/// SHA-256 is `digest` (64 hex) with a USB token (or, with `method`, a
+/// SIM), from this browser.
 pub fn issue_document_challenge(
     state: &IdentityContext,
     binding_hash: &str,
     account_id: AccountId,
     digest: &str,
+) -> Challenge {
+    issue_document_challenge_for(
+        state,
+        binding_hash,
+        account_id,
+        digest,
+        AuthMethod::UsbToken,
+    )
+}
+
+/// [`issue_document_challenge`] for a given signing method.
+pub fn issue_document_challenge_for(
+    state: &IdentityContext,
+    binding_hash: &str,
+    account_id: AccountId,
+    digest: &str,
+    method: AuthMethod,
 ) -> Challenge {
     let mut ch = Challenge::for_digest(
         &portal_origin(state),
@@ -173,13 +191,7 @@ pub fn issue_document_challenge(
         state.now(),
         state.identity.challenge_ttl,
     );
-    ch.nonce = challenge_mac(
-        state,
-        &ch,
-        AuthMethod::UsbToken,
-        binding_hash,
-        Some(account_id),
-    );
+    ch.nonce = challenge_mac(state, &ch, method, binding_hash, Some(account_id));
     ch
 }
 
@@ -218,11 +230,34 @@ pub async fn verify_document_signature(
     if ch.digest.as_deref() != Some(expected_digest) {
         return Err(TokenError::DigestChanged);
     }
+    verify_document_with(
+        state,
+        binding_hash,
+        account_id,
+        signed,
+        AuthMethod::UsbToken,
+    )
+    .await
+}
+
+/// Checks a signed document challenge for `method` (the SIM flow checks
+/// the digest against the document when it submits). See
+/// [`verify_document_signature`].
+pub async fn verify_document_with(
+    state: &IdentityContext,
+    binding_hash: &str,
+    account_id: AccountId,
+    signed: &SignedChallenge,
+    method: AuthMethod,
+) -> Result<DocumentSignature, TokenError> {
+    let text = signed.challenge.replace("\r\n", "\n");
+    let ch = Challenge::parse(&text)?;
+    let digest = ch.digest.clone().ok_or(TokenError::Malformed)?;
     let v = verify_signed(
         state,
         binding_hash,
         Purpose::Sign,
-        AuthMethod::UsbToken,
+        method,
         Some(account_id),
         signed,
         false,
@@ -244,14 +279,14 @@ pub async fn verify_document_signature(
         .or_else(|| leaf.identity.holder_name.clone())
         .unwrap_or_else(|| leaf.subject_dn.clone());
     Ok(DocumentSignature {
-        digest: expected_digest.to_string(),
+        digest,
         signed_text: text,
         signature: signed.signature.trim().to_string(),
         certificate: signed.certificate.trim().to_string(),
         signer,
         issuer_dn: leaf.issuer_dn.clone(),
         serial_hex: leaf.serial_hex.clone(),
-        method: AuthMethod::UsbToken.as_str().to_string(),
+        method: method.as_str().to_string(),
         signed_at: state.now(),
     })
 }

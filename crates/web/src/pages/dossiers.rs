@@ -36,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/account/drafts/{id}/check", get(check))
         .route("/account/drafts/{id}/submit", post(submit))
         .route("/account/drafts/{id}/sign/challenge", post(sign_challenge))
+        .route("/account/drafts/{id}/sign/sim", post(sign_sim))
         .route("/account/drafts/{id}/files/reuse", post(reuse_file))
         .route("/account/documents", get(documents_page))
         .route("/account/documents/{doc}", get(document_file))
@@ -486,6 +487,7 @@ fn step_response(
     step_with_flash(state, ctx, d, step, errors, stale, None, Vec::new())
 }
 
+#[allow(clippy::too_many_arguments)]
 fn step_with_flash(
     state: &AppState,
     ctx: &Ctx,
@@ -910,6 +912,10 @@ struct CheckPage {
     digest: String,
     port: u16,
     sign_error: Option<String>,
+    /// The SIM signature is configured: offer it too.
+    sim: bool,
+    /// The holder's phone, to prefill the SIM form.
+    phone: String,
 }
 
 async fn check_response(
@@ -1027,6 +1033,12 @@ async fn check_page(
         digest,
         port: state.identity.signer_port,
         sign_error,
+        sim: state.identity.sim.is_some(),
+        phone: ctx
+            .viewer
+            .as_ref()
+            .and_then(|v| v.account.phone.clone())
+            .unwrap_or_default(),
         c,
     };
     (status, render(&page)).into_response()
@@ -1073,6 +1085,66 @@ pub struct SubmitForm {
     chain: String,
     #[serde(default)]
     signature: String,
+}
+
+#[derive(Deserialize)]
+pub struct SignSimForm {
+    #[serde(default)]
+    phone: String,
+}
+
+/// `POST /account/drafts/{id}/sign/sim`: asks the mobile-signature
+/// provider for the holder's signature over the draft's digest; the
+/// waiting page submits the dossier once the phone has signed. Each
+/// request rings a phone: limited per IP and per number, reserved first.
+pub async fn sign_sim(
+    State(state): State<AppState>,
+    Me(ctx, v): Me,
+    Path(id): Path<String>,
+    Form(f): Form<SignSimForm>,
+) -> Response {
+    let digest = tri!(submission::digest_of(&state, v.account.id.get(), &id).await);
+    let phone: String = f.phone.trim().chars().take(20).collect();
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    let limits = [
+        (
+            format!("rl:sim:ip:{}", ctx.ip),
+            motcua_domain::throttle::RateLimit::SIM_PER_IP,
+        ),
+        (
+            format!("rl:sim:to:{digits}"),
+            motcua_domain::throttle::RateLimit::SIM_PER_PHONE,
+        ),
+    ];
+    let d = tri!(drafts::get(&state, v.account.id.get(), &id).await);
+    match tri!(motcua_identity::service::rate_limit(&state, &limits).await) {
+        Ok(()) => {}
+        Err(_) => {
+            let msg = Chrome::new(&state, &ctx)
+                .t("error.rate_limited_hour")
+                .to_string();
+            return check_page(&state, &ctx, &d, Vec::new(), false, Some(msg)).await;
+        }
+    }
+    match motcua_identity::sim::start_document(
+        &state,
+        &ctx.binding_hash,
+        v.account.id,
+        &digest,
+        &format!("/account/drafts/{id}/check"),
+        &phone,
+    )
+    .await
+    {
+        Ok(txn) => Redirect::to(&format!("/auth/sim/{txn}")).into_response(),
+        Err(motcua_identity::sim::SimError::Token(
+            motcua_identity::token::TokenError::Service(e),
+        )) => AppError::from(e).into_response(),
+        Err(e) => {
+            let msg = Chrome::new(&state, &ctx).t(e.message_key()).to_string();
+            check_page(&state, &ctx, &d, Vec::new(), false, Some(msg)).await
+        }
+    }
 }
 
 /// `POST /account/drafts/{id}/sign/challenge`: the text the applicant's
@@ -1169,6 +1241,18 @@ pub async fn submit(
         signature.as_ref(),
     )
     .await;
+    outcome_response(&state, &ctx, account, &id, outcome).await
+}
+
+/// The page after a submission: the dossier, step-up, or the check page
+/// with what stopped it.
+async fn outcome_response(
+    state: &AppState,
+    ctx: &Ctx,
+    account: i64,
+    id: &str,
+    outcome: motcua_kernel::service::Result<Submission>,
+) -> Response {
     match outcome {
         Ok(Submission::Submitted(code)) => {
             Redirect::to(&format!("/account/dossiers/{code}?flash=dossier_submitted"))
@@ -1179,33 +1263,79 @@ pub async fn submit(
             Redirect::to(&format!("/auth/step-up?level={n}&next={next}")).into_response()
         }
         Ok(Submission::Incomplete(errors)) => {
-            let d = tri!(drafts::get(&state, v.account.id.get(), &id).await);
-            check_response(&state, &ctx, &d, errors, false).await
+            let d = tri!(drafts::get(state, account, id).await);
+            check_response(state, ctx, &d, errors, false).await
         }
         Ok(Submission::FormChanged(dropped)) => {
-            let d = tri!(drafts::get(&state, v.account.id.get(), &id).await);
-            moved_page(&state, &ctx, &d, dropped)
+            let d = tri!(drafts::get(state, account, id).await);
+            moved_page(state, ctx, &d, dropped)
         }
         Ok(Submission::NeedsSignature(_)) => {
-            let d = tri!(drafts::get(&state, account, &id).await);
-            let msg = Chrome::new(&state, &ctx)
+            let d = tri!(drafts::get(state, account, id).await);
+            let msg = Chrome::new(state, ctx)
                 .t("dossiers.sign_needed")
                 .to_string();
-            check_page(&state, &ctx, &d, Vec::new(), false, Some(msg)).await
+            check_page(state, ctx, &d, Vec::new(), false, Some(msg)).await
         }
         Err(motcua_kernel::ServiceError::Conflict("dossiers.error_signature_stale")) => {
-            let d = tri!(drafts::get(&state, account, &id).await);
-            let msg = Chrome::new(&state, &ctx)
+            let d = tri!(drafts::get(state, account, id).await);
+            let msg = Chrome::new(state, ctx)
                 .t("dossiers.error_signature_stale")
                 .to_string();
-            check_page(&state, &ctx, &d, Vec::new(), false, Some(msg)).await
+            check_page(state, ctx, &d, Vec::new(), false, Some(msg)).await
         }
         Err(motcua_kernel::ServiceError::Conflict("dossiers.error_draft_changed")) => {
-            let d = tri!(drafts::get(&state, v.account.id.get(), &id).await);
-            check_response(&state, &ctx, &d, Vec::new(), true).await
+            let d = tri!(drafts::get(state, account, id).await);
+            check_response(state, ctx, &d, Vec::new(), true).await
         }
         Err(e) => AppError::from(e).into_response(),
     }
+}
+
+/// A dossier signed with the SIM signature: the waiting page of the SIM
+/// flow hands the verified signature here; the draft is the one whose
+/// check page started it, submitted at its current revision (the
+/// signature's digest must match the draft as it is).
+pub async fn submit_sim_signed(
+    state: &AppState,
+    ctx: &Ctx,
+    s: motcua_identity::token::DocumentSignature,
+    next: &str,
+) -> Response {
+    let v = match ctx.user() {
+        Ok(v) => v.clone(),
+        Err(r) => return r,
+    };
+    let Some(id) = next
+        .strip_prefix("/account/drafts/")
+        .and_then(|r| r.strip_suffix("/check"))
+    else {
+        return AppError::NotFound.into_response();
+    };
+    let account = v.account.id.get();
+    let d = tri!(drafts::get(state, account, id).await);
+    let signature = submission::Signature {
+        digest: s.digest,
+        signed_text: s.signed_text,
+        signature: s.signature,
+        certificate: s.certificate,
+        signer: s.signer,
+        issuer_dn: s.issuer_dn,
+        serial_hex: s.serial_hex,
+        method: s.method,
+        signed_at: s.signed_at,
+    };
+    let outcome = submission::submit(
+        state,
+        &origin(ctx),
+        &state.dossier_rules,
+        &holder(&v, ctx),
+        id,
+        d.row.revision,
+        Some(&signature),
+    )
+    .await;
+    outcome_response(state, ctx, account, id, outcome).await
 }
 
 /// `POST /account/drafts/{id}/delete`.

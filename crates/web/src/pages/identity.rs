@@ -1094,6 +1094,10 @@ pub async fn sim_page(
     Query(q): Query<TokenQuery>,
 ) -> Response {
     let (name, _) = sim_purpose(q.purpose.as_deref());
+    // A dossier is signed from its check page only.
+    if name == "sign" {
+        return AppError::NotFound.into_response();
+    }
     if name == "step_up" {
         if let Err(r) = ctx.user() {
             return r;
@@ -1123,6 +1127,9 @@ pub async fn sim_start(
     Form(f): Form<SimForm>,
 ) -> Response {
     let (name, purpose) = sim_purpose(f.purpose.as_deref());
+    if name == "sign" {
+        return AppError::NotFound.into_response();
+    }
     let next = ctx::safe_next(&state, f.next.as_deref());
     let phone: String = f.phone.trim().chars().take(20).collect();
     let account = match name {
@@ -1236,6 +1243,9 @@ pub async fn sim_wait(State(state): State<AppState>, ctx: Ctx, Path(id): Path<St
                     r
                 }
             }
+        }
+        Ok(Progress::Document(sig, t)) => {
+            super::dossiers::submit_sim_signed(&state, &ctx, *sig, &t.next_path).await
         }
         Err(SimError::Token(TokenError::Service(e))) => AppError::from(e).into_response(),
         Err(e) => sim_render(&state, &ctx, "login", "/", "", Some(e.message_key()), None),

@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 const PW: &str = "mat-khau-du-dai-2026";
 const BIRTH: &str = "1.001193";
 
-async fn seeded(app: &App) {
+pub(crate) async fn seeded(app: &App) {
     motcua_catalog::seed::load(app.state(), &Origin::cli())
         .await
         .expect("catalog");
@@ -44,7 +44,7 @@ async fn citizen(app: &App, username: &str, name: &str) -> (motcua_domain::Accou
 }
 
 /// Starts a draft of `code` from the procedure's page; its public id.
-async fn start(b: &Browser, code: &str) -> String {
+pub(crate) async fn start(b: &Browser, code: &str) -> String {
     let page = b.get(&format!("/procedures/{code}")).await;
     assert!(
         page.text
@@ -68,7 +68,7 @@ async fn start(b: &Browser, code: &str) -> String {
 
 /// Posts page `step` of a draft with the page's own CSRF token and
 /// revision.
-async fn post_step(b: &Browser, id: &str, step: usize, fields: &[(&str, &str)]) -> Page {
+pub(crate) async fn post_step(b: &Browser, id: &str, step: usize, fields: &[(&str, &str)]) -> Page {
     let path = format!("/account/drafts/{id}/step/{step}");
     let page = b.get(&path).await;
     assert_eq!(page.status, StatusCode::OK, "GET {path}: {}", page.text);
@@ -80,7 +80,7 @@ async fn post_step(b: &Browser, id: &str, step: usize, fields: &[(&str, &str)]) 
     b.post_form(&path, &all).await
 }
 
-fn between(text: &str, start: &str, end: &str) -> String {
+pub(crate) fn between(text: &str, start: &str, end: &str) -> String {
     let at = text
         .find(start)
         .unwrap_or_else(|| panic!("{start} in page"))
@@ -896,7 +896,7 @@ async fn an_operator_writes_previews_and_publishes_a_form_version() {
 const HOUSEHOLD: &str = "1.001612";
 
 /// Fills every page of the household business form (1.001612).
-async fn fill_household(b: &Browser, id: &str) {
+pub(crate) async fn fill_household(b: &Browser, id: &str) {
     let n = "household";
     for (step, fields) in [
         (

@@ -1334,6 +1334,103 @@ mod sim {
         .await;
     }
 
+    /// Registers the simulator's subscriber with a SIM signature (captcha,
+    /// email code): the browser, logged in at level 3.
+    async fn register_with_sim(app: &App, sim: &Simulator, email: &str) -> Browser {
+        let b = app.browser();
+        let wait = start(&b, "register").await;
+        approve(sim, "4321");
+        let r = b.get(&wait).await;
+        let form_url = r.location().expect("the sign-up form").to_string();
+        let form = b.get(&form_url).await;
+        let r = b
+            .post_form(
+                &form_url,
+                &[
+                    ("csrf", &form.csrf()),
+                    (
+                        "captcha_id",
+                        &attr(&form.text, "name=\"captcha_id\" value=\""),
+                    ),
+                    ("captcha", &attr(&form.text, "data-answer=\"")),
+                    ("email", email),
+                    ("phone", PHONE),
+                    ("accept_terms", "yes"),
+                ],
+            )
+            .await;
+        let confirm = r.location().expect("confirm").to_string();
+        app.drain().await;
+        let code = six_digits(&app.mails_to(email)[0].text).expect("code");
+        let page = b.get(&confirm).await;
+        let r = b
+            .post_form(&confirm, &[("csrf", &page.csrf()), ("code", &code)])
+            .await;
+        assert!(
+            r.redirects_to("/account?m=registered_certificate"),
+            "{}",
+            r.text
+        );
+        b
+    }
+
+    /// R-PS-3: a dossier whose form requires a signature is signed with
+    /// the SIM signature — the phone is asked to sign the dossier's
+    /// digest, and the waiting page submits it with the signature kept;
+    /// the SIM page cannot be opened for a signature by hand.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_dossier_is_signed_with_the_sim_signature() {
+        each_backend(|db| async move {
+            let (app, _pki, sim, _server, _person) = app_with_sim(db).await;
+            let n = app.name();
+            crate::dossiers::seeded(&app).await;
+            let b = register_with_sim(&app, &sim, "lan.pham@example.vn").await;
+            assert_eq!(
+                b.get("/auth/sim?purpose=sign").await.status,
+                StatusCode::NOT_FOUND,
+                "{n}"
+            );
+            let id = crate::dossiers::start(&b, "1.001612").await;
+            crate::dossiers::fill_household(&b, &id).await;
+            let check = b.get(&format!("/account/drafts/{id}/check")).await;
+            assert!(check.text.contains("id=\"sign-sim\""), "{n}: offered");
+            let digest = crate::dossiers::between(&check.text, "id=\"digest\">", "<");
+            let r = b
+                .post_form(
+                    &format!("/account/drafts/{id}/sign/sim"),
+                    &[("csrf", &check.csrf()), ("phone", PHONE)],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+            let wait = r.location().expect("the waiting page").to_string();
+            assert!(wait.starts_with("/auth/sim/"), "{n}: {wait}");
+            let req = sim.pending(MSISDN).expect("the phone is asked");
+            assert!(
+                req.data_to_be_signed.contains("\npurpose=sign\n")
+                    && req
+                        .data_to_be_signed
+                        .ends_with(&format!("\ndigest={digest}")),
+                "{n}: the phone signs the dossier's digest: {}",
+                req.data_to_be_signed
+            );
+            let page = b.get(&wait).await;
+            assert_eq!(page.status, StatusCode::OK, "{n}: waiting");
+            approve(&sim, "4321");
+            let r = b.get(&wait).await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+            let to = r.location().expect("the dossier").to_string();
+            assert!(to.starts_with("/account/dossiers/"), "{n}: {to}");
+            let page = b.get(&to).await;
+            assert!(page.text.contains("id=\"signature\""), "{n}");
+            assert!(page.text.contains("Phạm Thị Lan"), "{n}: the signer");
+            assert!(page.text.contains(&digest), "{n}");
+            // The waiting page cannot submit again.
+            let again = b.get(&wait).await;
+            assert_ne!(again.status, StatusCode::SEE_OTHER, "{n}");
+        })
+        .await;
+    }
+
     #[tokio::test]
     async fn sim_refusals_have_clear_messages() {
         each_backend(|db| async move {

@@ -212,6 +212,11 @@ const ROUTES: &[(bool, &str, For)] = &[
         "/account/drafts/0123456789abcdef0123456789abcdef/fill-from",
         For::UserAct,
     ),
+    (
+        POST,
+        "/account/drafts/0123456789abcdef0123456789abcdef/sign/sim",
+        For::UserAct,
+    ),
     (GET, "/account/documents", For::User),
     (GET, "/account/documents/1", For::User),
     (POST, "/account/documents/1/delete", For::UserAct),
