@@ -248,9 +248,16 @@ async fn browser_citizen_fills_saves_resumes_and_submits_a_dossier_with_axe() {
     b.wait_text("h1", "Người được khai sinh").await;
     b.fill("#f-child_name", "Trần Minh Khôi").await;
     // Autosave: typed, not yet saved by a button; the page's script saves
-    // it, and a reload (as after closing the tab) shows it.
+    // it. The server is killed (SIGKILL) and started again on the same
+    // port: the reloaded page shows what was typed.
     b.wait_text("#autosave-status", "Đã tự động lưu").await;
     let here = b.path().await;
+    let port = server.port();
+    drop(server);
+    let mut cmd = sb.cmd(&["serve"]);
+    cmd.env("MOTCUA_LISTEN", format!("127.0.0.1:{port}"));
+    let server = crate::support::Server::start(cmd);
+    assert_eq!(server.port(), port);
     b.goto(&here).await;
     b.wait_text("h1", "Người được khai sinh").await;
     assert_eq!(

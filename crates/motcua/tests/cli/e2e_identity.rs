@@ -24,6 +24,63 @@ fn free_port() -> u16 {
         .unwrap_or_else(|e| panic!("free port: {e}"))
 }
 
+/// The tests that run the signing tool in this process take turns: the
+/// PKCS#11 module reads `SOFTHSM2_CONF` (a process-wide variable) when it
+/// is initialised, once per module path, so each test also loads its own
+/// copy of the module (see [`own_module`]).
+static ONE_TOKEN_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// A copy of the SoftHSM2 module in `dir`: the signing tool initialises a
+/// module once per path, so a copy is initialised afresh with this test's
+/// `SOFTHSM2_CONF`.
+fn own_module(token: &SoftToken, dir: &std::path::Path) -> std::path::PathBuf {
+    let copy = dir.join("libsofthsm2-own.so");
+    std::fs::copy(&token.module, &copy).unwrap_or_else(|e| panic!("copy the module: {e}"));
+    copy
+}
+
+/// False (after saying so) when SoftHSM2 is missing outside CI; in CI a
+/// missing SoftHSM2 fails the test.
+fn softhsm_present(test: &str) -> bool {
+    let Some(what) = softhsm::missing() else {
+        return true;
+    };
+    assert!(
+        !crate::support::in_ci(),
+        "CI=true: {test} needs {what} (apt-get install softhsm2 opensc)"
+    );
+    loud(&format!(
+        "\n*** SKIPPED {test}: {what} is not installed (apt-get install softhsm2 opensc) ***\n"
+    ));
+    false
+}
+
+/// A configuration trusting the test PKI's root (and its CA as an
+/// intermediate), with the signing tool on `signer_port` and `extra`
+/// lines of `[identity]`.
+fn trusting_config(
+    sb: &Sandbox,
+    pki: &TestPki,
+    signer_port: u16,
+    extra: &str,
+) -> std::path::PathBuf {
+    let root = sb.path().join("root.pem");
+    let ca = sb.path().join("ca.pem");
+    std::fs::write(&root, motcua_pki::cert::to_pem(&pki.root.cert.der))
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&ca, motcua_pki::cert::to_pem(&pki.ca.cert.der))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let config = sb.path().join("motcua.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[identity]\ntrust_anchors = [{root:?}]\nintermediates = [{ca:?}]\nsigner_port = {signer_port}\n{extra}"
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    config
+}
+
 /// Waits until the token page's script reaches `state`.
 async fn wait_state(b: &Page, state: &str) {
     let start = Instant::now();
@@ -130,16 +187,10 @@ async fn browser_business_registers_and_logs_in_with_a_usb_token() {
     let Some(tools) = Tools::find(test) else {
         return;
     };
-    if let Some(what) = softhsm::missing() {
-        assert!(
-            !crate::support::in_ci(),
-            "CI=true: {test} needs {what} (apt-get install softhsm2 opensc)"
-        );
-        loud(&format!(
-            "\n*** SKIPPED {test}: {what} is not installed (apt-get install softhsm2 opensc) ***\n"
-        ));
+    if !softhsm_present(test) {
         return;
     }
+    let _turn = ONE_TOKEN_AT_A_TIME.lock().await;
     let sb = Sandbox::sqlite();
     let now = motcua_domain::Clock::now(&motcua_domain::SystemClock);
     let pki = TestPki::start(now).await.unwrap_or_else(|e| panic!("{e}"));
@@ -165,23 +216,10 @@ async fn browser_business_registers_and_logs_in_with_a_usb_token() {
 
     // The portal trusts the test root; the signing tool's port is fixed now,
     // the tool itself starts later (the page must first see it missing).
-    let root = sb.path().join("root.pem");
-    let ca = sb.path().join("ca.pem");
-    std::fs::write(&root, motcua_pki::cert::to_pem(&pki.root.cert.der))
-        .unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(&ca, motcua_pki::cert::to_pem(&pki.ca.cert.der))
-        .unwrap_or_else(|e| panic!("{e}"));
     let signer_port = free_port();
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let config = sb.path().join("motcua.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[identity]\ntrust_anchors = [{root:?}]\nintermediates = [{ca:?}]\nsigner_port = {signer_port}\ncaptcha_reveal_for_tests = true\n"
-        ),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let config = trusting_config(&sb, &pki, signer_port, "captcha_reveal_for_tests = true\n");
     let mut cmd = sb.cmd(&["--config", &config.to_string_lossy(), "serve"]);
     cmd.env("MOTCUA_LISTEN", format!("127.0.0.1:{port}"))
         .env("MOTCUA_PUBLIC_URL", &base);
@@ -632,16 +670,10 @@ async fn browser_business_at_level_1_steps_up_and_signs_its_dossier_with_softhsm
     let Some(tools) = Tools::find(test) else {
         return;
     };
-    if let Some(what) = softhsm::missing() {
-        assert!(
-            !crate::support::in_ci(),
-            "CI=true: {test} needs {what} (apt-get install softhsm2 opensc)"
-        );
-        loud(&format!(
-            "\n*** SKIPPED {test}: {what} is not installed (apt-get install softhsm2 opensc) ***\n"
-        ));
+    if !softhsm_present(test) {
         return;
     }
+    let _turn = ONE_TOKEN_AT_A_TIME.lock().await;
     let sb = Sandbox::sqlite();
     sb.ok(&["admin", "catalog-seed"]);
     let now = motcua_domain::Clock::now(&motcua_domain::SystemClock);
@@ -655,23 +687,10 @@ async fn browser_business_at_level_1_steps_up_and_signs_its_dossier_with_softhsm
         .put("company", "02", &company.key_pem(), company.der())
         .unwrap_or_else(|e| panic!("{e}"));
     std::env::set_var("SOFTHSM2_CONF", &token.conf);
-    let root = sb.path().join("root.pem");
-    let ca = sb.path().join("ca.pem");
-    std::fs::write(&root, motcua_pki::cert::to_pem(&pki.root.cert.der))
-        .unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(&ca, motcua_pki::cert::to_pem(&pki.ca.cert.der))
-        .unwrap_or_else(|e| panic!("{e}"));
     let signer_port = free_port();
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let config = sb.path().join("motcua.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[identity]\ntrust_anchors = [{root:?}]\nintermediates = [{ca:?}]\nsigner_port = {signer_port}\n"
-        ),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let config = trusting_config(&sb, &pki, signer_port, "");
     // The business's account: a password (level 1) and its tax code.
     let initial = "Khoi-Tao-Tam-Thoi-2026";
     sb.ok(&[
@@ -697,7 +716,8 @@ async fn browser_business_at_level_1_steps_up_and_signs_its_dossier_with_softhsm
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", signer_port))
         .await
         .unwrap_or_else(|e| panic!("signer port: {e}"));
-    let mut scfg = motcua_signer::Config::new(&token.module, vec![base.clone()]);
+    let module = own_module(&token, sb.path());
+    let mut scfg = motcua_signer::Config::new(&module, vec![base.clone()]);
     scfg.port = signer_port;
     let signer = tokio::spawn(async move {
         let _ = motcua_signer::serve(scfg, listener).await;

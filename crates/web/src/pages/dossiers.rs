@@ -1209,17 +1209,7 @@ pub async fn submit(
         )
         .await
         {
-            Ok(s) => Some(submission::Signature {
-                digest: s.digest,
-                signed_text: s.signed_text,
-                signature: s.signature,
-                certificate: s.certificate,
-                signer: s.signer,
-                issuer_dn: s.issuer_dn,
-                serial_hex: s.serial_hex,
-                method: s.method,
-                signed_at: s.signed_at,
-            }),
+            Ok(s) => Some(signature_of(s)),
             Err(motcua_identity::token::TokenError::Service(e)) => {
                 return AppError::from(e).into_response()
             }
@@ -1292,6 +1282,22 @@ async fn outcome_response(
     }
 }
 
+/// What the dossiers context keeps of a signature the identity context
+/// verified.
+fn signature_of(s: motcua_identity::token::DocumentSignature) -> submission::Signature {
+    submission::Signature {
+        digest: s.digest,
+        signed_text: s.signed_text,
+        signature: s.signature,
+        certificate: s.certificate,
+        signer: s.signer,
+        issuer_dn: s.issuer_dn,
+        serial_hex: s.serial_hex,
+        method: s.method,
+        signed_at: s.signed_at,
+    }
+}
+
 /// A dossier signed with the SIM signature: the waiting page of the SIM
 /// flow hands the verified signature here; the draft is the one whose
 /// check page started it, submitted at its current revision (the
@@ -1314,17 +1320,7 @@ pub async fn submit_sim_signed(
     };
     let account = v.account.id.get();
     let d = tri!(drafts::get(state, account, id).await);
-    let signature = submission::Signature {
-        digest: s.digest,
-        signed_text: s.signed_text,
-        signature: s.signature,
-        certificate: s.certificate,
-        signer: s.signer,
-        issuer_dn: s.issuer_dn,
-        serial_hex: s.serial_hex,
-        method: s.method,
-        signed_at: s.signed_at,
-    };
+    let signature = signature_of(s);
     let outcome = submission::submit(
         state,
         &origin(ctx),
