@@ -89,15 +89,24 @@ pub fn prefill(form: &Form, data: &BTreeMap<String, String>) -> (Map<String, Val
             out.insert(f.name.clone(), Value::String(v.clone()));
         }
     }
+    keep_valid(form, &mut out);
+    let names = out.keys().cloned().collect();
+    (out, names)
+}
+
+/// Drops from `answers` (a partial set of top-level answers offered for
+/// prefilling) every one the form's schema finds wrong; a missing answer
+/// is not wrong here.
+fn keep_valid(form: &Form, answers: &mut Map<String, Value>) {
     if let Ok(v) = motcua_forms::service::validator(form) {
-        for e in motcua_forms::validate::raw_errors(&v, &out) {
+        for e in motcua_forms::validate::raw_errors(&v, answers) {
             if e.keyword != "required" {
-                out.remove(&e.path[0]);
+                if let Some(name) = e.path.first() {
+                    answers.remove(name);
+                }
             }
         }
     }
-    let names = out.keys().cloned().collect();
-    (out, names)
 }
 
 /// Starts a draft of `procedure` for `holder` with `data` prefilled; its
@@ -523,15 +532,7 @@ pub async fn fill_from_dossier(
             }
         }
     }
-    if let Ok(v) = motcua_forms::service::validator(&draft.form) {
-        for e in motcua_forms::validate::raw_errors(&v, &candidates) {
-            if e.keyword != "required" {
-                if let Some(name) = e.path.first() {
-                    candidates.remove(name);
-                }
-            }
-        }
-    }
+    keep_valid(&draft.form, &mut candidates);
     if candidates.is_empty() {
         return Ok(Vec::new());
     }

@@ -55,10 +55,15 @@ pub async fn digest_of(core: &Core, account_id: i64, public_id: &str) -> Result<
     if draft.row.status != "open" {
         return Err(ServiceError::Conflict("dossiers.error_draft_closed"));
     }
+    let files = crate::files::of_draft(core, draft.row.id).await?;
+    draft_digest(&draft, &files)
+}
+
+/// The digest of `draft` with its attached `files` (already read).
+pub fn draft_digest(draft: &Draft, files: &[crate::files::FileRow]) -> Result<String> {
     let data =
         serde_json::to_string(&draft.answers).map_err(|e| ServiceError::Internal(e.to_string()))?;
-    let files = crate::files::of_draft(core, draft.row.id).await?;
-    Ok(crate::files::digest(&data, &files))
+    Ok(crate::files::digest(&data, files))
 }
 
 /// The national statuses (1 new … 10 result returned).
@@ -155,6 +160,7 @@ pub async fn submit(
     let data =
         serde_json::to_string(&draft.answers).map_err(|e| ServiceError::Internal(e.to_string()))?;
     let files = crate::files::of_draft(core, draft.row.id).await?;
+    // As [`draft_digest`], from the text kept with the dossier.
     let digest = crate::files::digest(&data, &files);
     match signature {
         None if draft.form.definition.signature_required() => {

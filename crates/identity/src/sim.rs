@@ -44,6 +44,23 @@ impl SimError {
     }
 }
 
+/// The limits every SIM signature request is reserved against before the
+/// provider is asked (each request rings a phone): per client IP and per
+/// number.
+pub fn limits(ip: &str, phone: &str) -> [(String, motcua_domain::throttle::RateLimit); 2] {
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    [
+        (
+            format!("rl:sim:ip:{ip}"),
+            motcua_domain::throttle::RateLimit::SIM_PER_IP,
+        ),
+        (
+            format!("rl:sim:to:{digits}"),
+            motcua_domain::throttle::RateLimit::SIM_PER_PHONE,
+        ),
+    ]
+}
+
 /// Asks the provider for a signature; returns the transaction id for the
 /// waiting page.
 pub async fn start(

@@ -942,13 +942,13 @@ async fn check_page(
     let needed = tri!(motcua_catalog::queries::procedure(state, &d.row.procedure_code).await)
         .map_or(1, |e| e.record.assurance);
     let def = &d.form.definition;
+    let comps = tri!(files::components(state, d).await);
+    let attached = tri!(files::of_draft(state, d.row.id).await);
     let digest = if def.signature_offered() && d.row.status == "open" {
-        tri!(submission::digest_of(state, d.row.account_id, &d.row.public_id).await)
+        tri!(submission::draft_digest(d, &attached))
     } else {
         String::new()
     };
-    let comps = tri!(files::components(state, d).await);
-    let attached = tri!(files::of_draft(state, d.row.id).await);
     let has_components = !comps.is_empty();
     let mut file_groups = Vec::new();
     let mut missing = Vec::new();
@@ -1103,20 +1103,14 @@ pub async fn sign_sim(
     Path(id): Path<String>,
     Form(f): Form<SignSimForm>,
 ) -> Response {
-    let digest = tri!(submission::digest_of(&state, v.account.id.get(), &id).await);
-    let phone: String = f.phone.trim().chars().take(20).collect();
-    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-    let limits = [
-        (
-            format!("rl:sim:ip:{}", ctx.ip),
-            motcua_domain::throttle::RateLimit::SIM_PER_IP,
-        ),
-        (
-            format!("rl:sim:to:{digits}"),
-            motcua_domain::throttle::RateLimit::SIM_PER_PHONE,
-        ),
-    ];
     let d = tri!(drafts::get(&state, v.account.id.get(), &id).await);
+    if d.row.status != "open" {
+        return AppError::Conflict("dossiers.error_draft_closed").into_response();
+    }
+    let attached = tri!(files::of_draft(&state, d.row.id).await);
+    let digest = tri!(submission::draft_digest(&d, &attached));
+    let phone: String = f.phone.trim().chars().take(20).collect();
+    let limits = motcua_identity::sim::limits(&ctx.ip, &phone);
     match tri!(motcua_identity::service::rate_limit(&state, &limits).await) {
         Ok(()) => {}
         Err(_) => {
@@ -1984,20 +1978,7 @@ pub async fn document_file(
 ) -> Response {
     let (d, data) =
         tri!(motcua_dossiers::documents::download(&state, v.account.id.get(), doc).await);
-    file_response(
-        FileRow {
-            id: d.id,
-            draft_id: 0,
-            component: String::new(),
-            file_name: d.file_name,
-            content_type: d.content_type,
-            size: d.size,
-            sha256: d.sha256,
-            created_at: d.created_at,
-            reused_from: None,
-        },
-        data,
-    )
+    file_response(&d.file_name, &d.content_type, data)
 }
 
 /// `POST /account/documents/{doc}/delete`.
@@ -2030,9 +2011,9 @@ pub async fn remove_file(
     Redirect::to(&format!("/account/drafts/{id}/files")).into_response()
 }
 
-fn file_response(f: FileRow, data: Vec<u8>) -> Response {
-    let ascii: String = f
-        .file_name
+/// A download under the file's own name (ASCII fallback and RFC 5987).
+fn file_response(file_name: &str, content_type: &str, data: Vec<u8>) -> Response {
+    let ascii: String = file_name
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
@@ -2044,12 +2025,12 @@ fn file_response(f: FileRow, data: Vec<u8>) -> Response {
         .collect();
     (
         [
-            (axum::http::header::CONTENT_TYPE, f.content_type.clone()),
+            (axum::http::header::CONTENT_TYPE, content_type.to_string()),
             (
                 axum::http::header::CONTENT_DISPOSITION,
                 format!(
                     "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
-                    crate::ctx::urlencode(&f.file_name)
+                    crate::ctx::urlencode(file_name)
                 ),
             ),
         ],
@@ -2065,7 +2046,7 @@ pub async fn draft_file(
     Path((id, file)): Path<(String, i64)>,
 ) -> Response {
     let (f, data) = tri!(files::download(&state, v.account.id.get(), &id, file).await);
-    file_response(f, data)
+    file_response(&f.file_name, &f.content_type, data)
 }
 
 /// `/account/dossiers/{code}/files/{file}`: a file of the holder's dossier.
@@ -2075,5 +2056,5 @@ pub async fn dossier_file(
     Path((code, file)): Path<(String, i64)>,
 ) -> Response {
     let (f, data) = tri!(files::dossier_file(&state, v.account.id.get(), &code, file).await);
-    file_response(f, data)
+    file_response(&f.file_name, &f.content_type, data)
 }

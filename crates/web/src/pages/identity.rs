@@ -1141,17 +1141,7 @@ pub async fn sim_start(
     };
     // Each request rings a phone: limited per IP and per number, reserved
     // before the provider is asked.
-    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-    let limits = [
-        (
-            format!("rl:sim:ip:{}", ctx.ip),
-            motcua_domain::throttle::RateLimit::SIM_PER_IP,
-        ),
-        (
-            format!("rl:sim:to:{digits}"),
-            motcua_domain::throttle::RateLimit::SIM_PER_PHONE,
-        ),
-    ];
+    let limits = motcua_identity::sim::limits(&ctx.ip, &phone);
     match service::rate_limit(&state, &limits).await {
         Ok(Ok(())) => {}
         Ok(Err(_)) => {
