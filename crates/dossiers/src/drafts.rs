@@ -151,6 +151,7 @@ pub async fn start(
         reminded_at: None,
         dossier_code: None,
         answers: json(&answers)?,
+        supplement_of: None,
     };
     let mut tx = core.store.begin().await?;
     // The count and the insert in one transaction on the writer: two
@@ -172,6 +173,65 @@ pub async fn start(
             "prefilled": prefilled,
         })
         .to_string(),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(row.public_id)
+}
+
+/// Opens (or finds) the draft in which the holder completes dossier
+/// `code` after the agency asked for a supplement (status 5): the
+/// dossier's answers and files as they were, on its form version, for
+/// the usual pages, files and check; its public id.
+pub async fn start_supplement(
+    core: &Core,
+    origin: &Origin,
+    rules: &Rules,
+    holder: &Holder,
+    code: &str,
+) -> Result<String> {
+    let d = crate::queries::dossier(core, holder.account_id, code)
+        .await?
+        .dossier;
+    if d.status != crate::progress::SUPPLEMENT {
+        return Err(ServiceError::Conflict("dossiers.error_no_supplement"));
+    }
+    let now = core.now();
+    let mut tx = core.store.begin().await?;
+    if let Some(open) = store::open_supplement(&mut tx, holder.account_id, code).await? {
+        return Ok(open.public_id);
+    }
+    let row = DraftRow {
+        id: 0,
+        public_id: public_id(),
+        account_id: holder.account_id,
+        contact_email: holder.email.clone(),
+        locale: holder.locale.clone(),
+        procedure_code: d.procedure_code.clone(),
+        procedure_version: d.procedure_version,
+        procedure_name: d.procedure_name.clone(),
+        form_id: d.form_id,
+        step: 0,
+        revision: 1,
+        status: "open".into(),
+        prefilled: "[]".into(),
+        created_at: now,
+        updated_at: now,
+        expires_at: now + rules.draft_days * 86_400_000,
+        reminded_at: None,
+        dossier_code: None,
+        answers: d.data.clone(),
+        supplement_of: Some(code.to_string()),
+    };
+    let id = store::insert(&mut tx, &row).await?;
+    crate::store::files::copy(&mut tx, d.draft_id, id, now).await?;
+    motcua_store::audit::append(
+        &mut tx,
+        &origin.audit,
+        "dossiers.supplement_start",
+        &format!("dossier:{code}"),
+        &serde_json::json!({ "draft": row.public_id }).to_string(),
         now,
     )
     .await?;
@@ -218,7 +278,8 @@ pub async fn open(core: &Core, account_id: i64, public_id: &str) -> Result<Opene
     let Some(form) = current_form(core, &draft.row.procedure_code).await? else {
         return Ok(Opened { draft, moved: None });
     };
-    if form.row.id == draft.row.form_id {
+    // A supplement completes the dossier on the form it was made with.
+    if form.row.id == draft.row.form_id || draft.row.supplement_of.is_some() {
         return Ok(Opened { draft, moved: None });
     }
     let (kept, dropped) = answers::carry_over(&form.definition, &draft.answers);

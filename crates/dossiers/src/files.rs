@@ -324,6 +324,17 @@ async fn file_of(core: &Core, draft_id: i64, file_id: i64) -> Result<(FileRow, V
     Ok((f, a.data))
 }
 
+/// A file of the dossier that draft `draft_id` became, for the agency
+/// handling it (the caller — the handling context — has checked that the
+/// reader works there).
+pub async fn of_dossier_draft(
+    core: &Core,
+    draft_id: i64,
+    file_id: i64,
+) -> Result<(FileRow, Vec<u8>)> {
+    file_of(core, draft_id, file_id).await
+}
+
 /// A file of the holder's dossier `code`.
 pub async fn dossier_file(
     core: &Core,

@@ -12,6 +12,7 @@ pub mod documents;
 pub mod drafts;
 pub mod files;
 pub mod housekeeping;
+pub mod progress;
 pub mod queries;
 pub mod receipt;
 pub mod store;
@@ -75,6 +76,31 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("dossiers.status_9", "Đã có kết quả", "Result ready"),
     ("dossiers.status_10", "Đã trả kết quả", "Result returned"),
     ("dossiers.status_unknown", "Không xác định", "Unknown"),
+    ("dossiers.mail_progress_subject", "Hồ sơ {code}: {status}", "Dossier {code}: {status}"),
+    ("dossiers.notify.dossier.accepted", "Hồ sơ {ref} đã được tiếp nhận.", "Dossier {ref} was accepted."),
+    ("dossiers.progress.accepted", "Cơ quan đã tiếp nhận hồ sơ của bạn và hẹn ngày trả kết quả dưới đây. Bạn không cần làm gì thêm; chúng tôi sẽ báo khi có kết quả.", "The agency accepted your dossier and set the result date below. You need do nothing more; we will tell you when the result is ready."),
+    ("dossiers.notify.dossier.refused", "Hồ sơ {ref} không được tiếp nhận.", "Dossier {ref} was not accepted."),
+    ("dossiers.progress.refused", "Cơ quan không tiếp nhận hồ sơ của bạn vì lý do dưới đây. Bạn có thể nộp hồ sơ mới sau khi khắc phục.", "The agency did not accept your dossier, for the reason below. You may submit a new dossier once this is put right."),
+    ("dossiers.notify.dossier.supplement_requested", "Hồ sơ {ref} cần bổ sung.", "Dossier {ref} needs more documents."),
+    ("dossiers.progress.supplement_requested", "Cơ quan yêu cầu bổ sung, hoàn thiện hồ sơ (một lần, liệt kê đủ những gì còn thiếu dưới đây). Thời gian giải quyết tạm dừng cho đến khi bạn bổ sung: mở hồ sơ và bấm \"Bổ sung hồ sơ\".", "The agency asks you to complete your dossier (once, listing everything missing below). The processing time is paused until you do: open the dossier and press \"Complete the dossier\"."),
+    ("dossiers.notify.dossier.supplemented", "Bạn đã bổ sung hồ sơ {ref}.", "You completed dossier {ref}."),
+    ("dossiers.progress.supplemented", "Hồ sơ đã được bổ sung đầy đủ; thời gian giải quyết được tính lại và ngày hẹn trả kết quả mới ở dưới đây.", "Your dossier is complete; the processing time starts again and the new result date is below."),
+    ("dossiers.notify.dossier.processing", "Hồ sơ {ref} đang được xử lý.", "Dossier {ref} is being processed."),
+    ("dossiers.progress.processing", "Hồ sơ của bạn đang được cơ quan xử lý. Bạn không cần làm gì thêm.", "The agency is processing your dossier. You need do nothing."),
+    ("dossiers.notify.dossier.payment_requested", "Hồ sơ {ref} chờ nộp phí, lệ phí.", "Dossier {ref} awaits payment."),
+    ("dossiers.progress.payment_requested", "Thủ tục này thu phí, lệ phí trước khi giải quyết. Thời gian giải quyết bắt đầu khi bạn nộp xong: mở hồ sơ để thanh toán.", "This procedure collects its fees before processing. The processing time starts when you have paid: open the dossier to pay."),
+    ("dossiers.notify.dossier.paid", "Đã nhận phí, lệ phí của hồ sơ {ref}.", "Payment received for dossier {ref}."),
+    ("dossiers.progress.paid", "Đã nhận đủ phí, lệ phí; thời gian giải quyết bắt đầu từ bây giờ.", "The fees are paid; the processing time starts now."),
+    ("dossiers.notify.dossier.apology", "Cơ quan xin lỗi vì hồ sơ {ref} trễ hẹn.", "The agency apologises: dossier {ref} will be late."),
+    ("dossiers.progress.apology", "Cơ quan giải quyết không trả được kết quả đúng hẹn, xin lỗi bạn và hẹn lại ngày trả kết quả dưới đây.", "The agency cannot deliver the result on time, apologises, and gives the new date below."),
+    ("dossiers.notify.dossier.stopped", "Hồ sơ {ref} đã dừng xử lý.", "Processing of dossier {ref} stopped."),
+    ("dossiers.progress.stopped", "Cơ quan dừng giải quyết hồ sơ của bạn vì lý do dưới đây.", "The agency stopped handling your dossier, for the reason below."),
+    ("dossiers.notify.dossier.transferred", "Hồ sơ {ref} được chuyển đến cơ quan khác.", "Dossier {ref} was sent to another agency."),
+    ("dossiers.progress.transferred", "Hồ sơ của bạn được chuyển đến cơ quan có thẩm quyền dưới đây; ngày hẹn trả kết quả không đổi.", "Your dossier was sent to the competent agency below; the result date does not change."),
+    ("dossiers.notify.dossier.result_ready", "Hồ sơ {ref} đã có kết quả.", "The result of dossier {ref} is ready."),
+    ("dossiers.progress.result_ready", "Hồ sơ của bạn đã có kết quả. Cơ quan sẽ trả kết quả theo cách bạn đã chọn.", "The result of your dossier is ready. The agency will deliver it the way you chose."),
+    ("dossiers.notify.dossier.result_returned", "Đã trả kết quả hồ sơ {ref}.", "The result of dossier {ref} was delivered."),
+    ("dossiers.progress.result_returned", "Kết quả giải quyết hồ sơ đã được trả. Bạn có thể đánh giá việc giải quyết hồ sơ trên trang hồ sơ.", "The result was delivered. You may evaluate how your dossier was handled on its page."),
     ("dossiers.code", "Mã hồ sơ", "Dossier code"),
     ("dossiers.procedure", "Thủ tục", "Procedure"),
     ("dossiers.agency", "Cơ quan giải quyết", "Agency"),
@@ -231,6 +257,11 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("flash.answers_restored", "Những gì bạn nhập trước khi phiên hết hạn đã được lưu vào hồ sơ nháp.", "What you typed before your session ended has been saved to your draft."),
     ("flash.answers_lost", "Không tìm thấy trang đã giữ lại (quá một giờ hoặc từ trình duyệt khác). Hồ sơ nháp vẫn giữ những gì đã lưu trước đó.", "The kept page was not found (older than an hour, or from another browser). Your draft keeps what was saved before."),
     ("flash.document_removed", "Đã xoá giấy tờ khỏi kho dữ liệu. Hồ sơ đã nộp kèm giấy tờ này không thay đổi.", "The document was removed from your documents. Dossiers submitted with it are unchanged."),
+    ("flash.dossier_supplemented", "Đã bổ sung hồ sơ. Thời gian giải quyết được tính lại; ngày hẹn trả mới ở dưới đây.", "The dossier is complete. The processing time starts again; the new result date is below."),
+    ("dossiers.supplement_asked", "Cơ quan yêu cầu bổ sung, hoàn thiện", "What the agency asks for"),
+    ("dossiers.supplement_start", "Bổ sung hồ sơ", "Complete the dossier"),
+    ("dossiers.error_no_supplement", "Hồ sơ này không ở trạng thái chờ bổ sung.", "This dossier is not awaiting a supplement."),
+    ("dossiers.error_is_supplement", "Bản nháp này dùng để bổ sung một hồ sơ đã nộp.", "This draft completes a dossier already submitted."),
     ("flash.dossier_submitted", "Đã nộp hồ sơ. Mã hồ sơ và ngày hẹn trả ở dưới đây; thư xác nhận đã được gửi.", "Dossier submitted. Its code and due date are below; a confirmation mail was sent."),
     ("flash.dossier_withdrawn", "Đã rút hồ sơ.", "The dossier was withdrawn."),
 ];

@@ -29,6 +29,80 @@ pub enum Submission {
     /// The form asks for the applicant's digital signature over this
     /// digest (the draft as it is now) and none came.
     NeedsSignature(String),
+    /// A complete supplement draft: the agency's context applies it
+    /// ([`apply_supplement`]) and restarts the clock, in one transaction.
+    Supplement(Box<SupplementReady>),
+}
+
+/// A supplement draft checked and ready to replace what its dossier holds.
+#[derive(Debug, Clone)]
+pub struct SupplementReady {
+    pub code: String,
+    pub account_id: i64,
+    pub draft_id: i64,
+    pub public_id: String,
+    pub revision: i64,
+    pub data: String,
+    pub digest: String,
+    pub files: Vec<crate::files::FileRow>,
+    /// The components' names, for the document store.
+    pub names: std::collections::BTreeMap<String, String>,
+}
+
+/// Puts a checked supplement into its dossier in the caller's
+/// transaction: the draft is closed (at the revision checked), the
+/// dossier holds the new answers and files, what was sent is kept in the
+/// holder's document store. The status change (5 → …) and the clock are
+/// the caller's (the handling context). Conflict when the draft or the
+/// dossier changed meanwhile.
+pub async fn apply_supplement(
+    tx: &mut motcua_store::AnyConnection,
+    ready: &SupplementReady,
+    now: motcua_domain::Millis,
+) -> Result<()> {
+    if !draft_store::close(
+        tx,
+        ready.draft_id,
+        Some(ready.revision),
+        "submitted",
+        Some(&ready.code),
+        now,
+    )
+    .await?
+    {
+        return Err(ServiceError::Conflict("dossiers.error_draft_changed"));
+    }
+    if !store::replace_content(
+        tx,
+        &ready.code,
+        ready.account_id,
+        ready.draft_id,
+        &ready.data,
+        &ready.digest,
+        now,
+    )
+    .await?
+    {
+        return Err(ServiceError::Conflict("dossiers.error_no_supplement"));
+    }
+    for f in &ready.files {
+        crate::documents::keep(
+            tx,
+            &crate::documents::Keep {
+                account_id: ready.account_id,
+                kind: crate::documents::SUBMITTED,
+                title: ready.names.get(&f.component).map_or(&f.component, |n| n),
+                file_name: &f.file_name,
+                content_type: &f.content_type,
+                size: f.size,
+                sha256: &f.sha256,
+                dossier_code: &ready.code,
+            },
+            now,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// A signature over a draft's digest, verified by the caller (the
@@ -162,6 +236,28 @@ pub async fn submit(
     let files = crate::files::of_draft(core, draft.row.id).await?;
     // As [`draft_digest`], from the text kept with the dossier.
     let digest = crate::files::digest(&data, &files);
+    if let Some(code) = &draft.row.supplement_of {
+        let names = crate::files::components_of(
+            core,
+            &draft.row.procedure_code,
+            draft.row.procedure_version,
+        )
+        .await?
+        .into_iter()
+        .map(|c| (c.key, c.name))
+        .collect();
+        return Ok(Submission::Supplement(Box::new(SupplementReady {
+            code: code.clone(),
+            account_id: holder.account_id,
+            draft_id: draft.row.id,
+            public_id: public_id.to_string(),
+            revision,
+            data,
+            digest,
+            files,
+            names,
+        })));
+    }
     match signature {
         None if draft.form.definition.signature_required() => {
             return Ok(Submission::NeedsSignature(digest));

@@ -166,6 +166,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0026_dossier_documents.sql"),
         postgres: include_str!("../migrations/postgres/0026_dossier_documents.sql"),
     },
+    Migration {
+        version: 27,
+        name: "handling",
+        sqlite: include_str!("../migrations/sqlite/0027_handling.sql"),
+        postgres: include_str!("../migrations/postgres/0027_handling.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Safe to run

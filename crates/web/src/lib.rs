@@ -27,6 +27,7 @@ pub fn message_tables() -> Vec<&'static [i18n::Message]> {
     t.extend(motcua_nsw::message_tables());
     t.extend(motcua_catalog::message_tables());
     t.extend(motcua_dossiers::message_tables());
+    t.extend(motcua_handling::message_tables());
     t
 }
 

@@ -150,8 +150,22 @@ pub fn deadline_working_hours(
     received_at: Millis,
     n_hours: u32,
 ) -> Millis {
-    let mut left = i64::from(n_hours) * HOUR;
-    if left == 0 {
+    add_working_time(cal, hours, received_at, i64::from(n_hours) * HOUR)
+}
+
+/// `from` plus `amount` milliseconds of working time (only time inside
+/// the working periods of working days counts); as
+/// [`deadline_working_hours`], a span ending exactly at the end of a
+/// period ends then. `amount <= 0` gives `from`.
+pub fn add_working_time(
+    cal: &Calendar,
+    hours: &WorkingHours,
+    from: Millis,
+    amount: Millis,
+) -> Millis {
+    let received_at = from;
+    let mut left = amount;
+    if left <= 0 {
         return received_at;
     }
     let (mut date, mut from) = to_local(received_at);
@@ -195,8 +209,14 @@ pub fn remaining(cal: &Calendar, hours: &WorkingHours, now: Millis, deadline: Mi
     }
 }
 
-/// Working time inside `[from, to]`.
-fn working_time_between(cal: &Calendar, hours: &WorkingHours, from: Millis, to: Millis) -> Millis {
+/// Working time inside `[from, to]`, in milliseconds (0 when `to` is
+/// not after `from`).
+pub fn working_time_between(
+    cal: &Calendar,
+    hours: &WorkingHours,
+    from: Millis,
+    to: Millis,
+) -> Millis {
     let (mut date, mut start_of_range) = to_local(from);
     let (last_date, end_of_range) = to_local(to);
     let mut total = 0;

@@ -325,3 +325,57 @@ pub async fn analyze(c: &mut AnyConnection, postgres: bool) -> Result<()> {
     sqlx::query(sql).execute(&mut *c).await?;
     Ok(())
 }
+
+/// Sets the appointment date (the legal deadline the agency computed).
+pub async fn set_appointment(c: &mut AnyConnection, id: i64, at: Option<Millis>) -> Result<()> {
+    sqlx::query("UPDATE dossiers SET appointment_at = $1 WHERE id = $2")
+        .bind(at)
+        .bind(id)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+/// New dossiers (status 1) of an agency, oldest first, after `after`
+/// (keyset on (submitted_at, id)).
+pub async fn awaiting(
+    c: &mut AnyConnection,
+    agency_code: &str,
+    after: (Millis, i64),
+    limit: i64,
+) -> Result<Vec<DossierRow>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {LIST_COLS} FROM dossiers WHERE agency_code = $1 AND status = 1 AND (submitted_at > $2 OR (submitted_at = $2 AND id > $3)) ORDER BY submitted_at, id LIMIT $4"
+    )))
+    .bind(agency_code)
+    .bind(after.0)
+    .bind(after.1)
+    .bind(limit)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter().map(row).collect()
+}
+
+/// Replaces what a dossier awaiting a supplement holds (its answers, its
+/// digest and the draft whose files it has) by the completed draft's;
+/// false unless it is the holder's and awaits a supplement (status 5).
+pub async fn replace_content(
+    c: &mut AnyConnection,
+    code: &str,
+    account_id: i64,
+    draft_id: i64,
+    data: &str,
+    digest: &str,
+    now: Millis,
+) -> Result<bool> {
+    let r = sqlx::query("UPDATE dossiers SET draft_id = $1, data = $2, digest = $3, updated_at = $4 WHERE code = $5 AND account_id = $6 AND status = 5")
+        .bind(draft_id)
+        .bind(data)
+        .bind(digest)
+        .bind(now)
+        .bind(code)
+        .bind(account_id)
+        .execute(&mut *c)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}

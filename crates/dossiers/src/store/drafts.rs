@@ -32,9 +32,11 @@ pub struct DraftRow {
     pub dossier_code: Option<String>,
     /// The answers (JSON object).
     pub answers: String,
+    /// A draft completing dossier `code` after a supplement request.
+    pub supplement_of: Option<String>,
 }
 
-const COLS: &str = "id, public_id, account_id, contact_email, locale, procedure_code, procedure_version, procedure_name, form_id, step, revision, status, prefilled, created_at, updated_at, expires_at, reminded_at, dossier_code, answers";
+const COLS: &str = "id, public_id, account_id, contact_email, locale, procedure_code, procedure_version, procedure_name, form_id, step, revision, status, prefilled, created_at, updated_at, expires_at, reminded_at, dossier_code, answers, supplement_of";
 
 fn row(r: &AnyRow) -> Result<DraftRow> {
     Ok(DraftRow {
@@ -57,13 +59,14 @@ fn row(r: &AnyRow) -> Result<DraftRow> {
         reminded_at: r.try_get("reminded_at")?,
         dossier_code: r.try_get("dossier_code")?,
         answers: r.try_get("answers")?,
+        supplement_of: r.try_get("supplement_of")?,
     })
 }
 
 pub async fn insert(c: &mut AnyConnection, d: &DraftRow) -> Result<i64> {
     Ok(sqlx::query_scalar(
-        "INSERT INTO dossier_drafts (public_id, account_id, contact_email, locale, procedure_code, procedure_version, procedure_name, form_id, step, revision, status, prefilled, created_at, updated_at, expires_at, answers) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+        "INSERT INTO dossier_drafts (public_id, account_id, contact_email, locale, procedure_code, procedure_version, procedure_name, form_id, step, revision, status, prefilled, created_at, updated_at, expires_at, answers, supplement_of) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
     )
     .bind(&d.public_id)
     .bind(d.account_id)
@@ -81,6 +84,7 @@ pub async fn insert(c: &mut AnyConnection, d: &DraftRow) -> Result<i64> {
     .bind(d.updated_at)
     .bind(d.expires_at)
     .bind(&d.answers)
+    .bind(&d.supplement_of)
     .fetch_one(&mut *c)
     .await?)
 }
@@ -247,4 +251,20 @@ pub async fn touch(
     .execute(&mut *c)
     .await?;
     Ok(r.rows_affected() == 1)
+}
+
+/// The holder's open draft completing dossier `code`, if any.
+pub async fn open_supplement(
+    c: &mut AnyConnection,
+    account_id: i64,
+    code: &str,
+) -> Result<Option<DraftRow>> {
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLS} FROM dossier_drafts WHERE account_id = $1 AND supplement_of = $2 AND status = 'open' ORDER BY id DESC LIMIT 1"
+    )))
+    .bind(account_id)
+    .bind(code)
+    .fetch_optional(&mut *c)
+    .await?;
+    r.as_ref().map(row).transpose()
 }

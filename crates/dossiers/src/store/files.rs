@@ -81,3 +81,15 @@ pub async fn delete(c: &mut AnyConnection, draft_id: i64, id: i64) -> Result<boo
         .await?;
     Ok(r.rows_affected() == 1)
 }
+
+/// Copies the files of draft `from` to draft `to` (the same bytes, kept
+/// in the blob store by their SHA-256).
+pub async fn copy(c: &mut AnyConnection, from: i64, to: i64, now: Millis) -> Result<()> {
+    sqlx::query("INSERT INTO dossier_files (draft_id, component, file_name, content_type, size, sha256, created_at, reused_from) SELECT $1, component, file_name, content_type, size, sha256, $2, reused_from FROM dossier_files WHERE draft_id = $3 ORDER BY id")
+        .bind(to)
+        .bind(now)
+        .bind(from)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}

@@ -229,7 +229,7 @@ fn crates_depend_only_downwards() {
     // lower layer; side crates (mail, pki, oidc) sit just above the domain.
     let order = [
         "domain", "mail", "pki", "oidc", "store", "kernel", "identity", "catalog", "forms",
-        "dossiers", "nsw", "web", "motcua",
+        "dossiers", "handling", "nsw", "web", "motcua",
     ];
     let rank = |n: &str| order.iter().position(|o| *o == n);
     let crates = workspace().join("crates");
@@ -464,6 +464,7 @@ fn context_tables_belong_to_their_context() {
             "dossiers",
             &["drafts", "dossiers", "files", "notifications"],
         ),
+        ("handling", &["cases", "people", "slips", "workflows"]),
         (
             "identity",
             &[
@@ -480,8 +481,8 @@ fn context_tables_belong_to_their_context() {
         ),
     ];
     let crates = [
-        "domain", "store", "kernel", "identity", "catalog", "forms", "dossiers", "nsw", "motcua",
-        "mail", "pki", "oidc",
+        "domain", "store", "kernel", "identity", "catalog", "forms", "dossiers", "handling", "nsw",
+        "motcua", "mail", "pki", "oidc",
     ];
     let mut bad = Vec::new();
     for (owner, modules) in owned {
@@ -528,6 +529,16 @@ fn context_tables_belong_to_their_context() {
 fn table_owners() -> BTreeMap<&'static str, &'static str> {
     let owners: &[(&str, &[&str])] = &[
         ("forms", &["forms"]),
+        (
+            "handling",
+            &[
+                "handling_cases",
+                "handling_slips",
+                "handling_staff",
+                "handling_units",
+                "handling_workflows",
+            ],
+        ),
         (
             "dossiers",
             &[

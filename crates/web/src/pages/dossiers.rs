@@ -58,6 +58,7 @@ pub fn routes() -> Router<AppState> {
             post(remove_file),
         )
         .route("/account/dossiers/{code}/files/{file}", get(dossier_file))
+        .route("/account/dossiers/{code}/supplement", post(supplement))
         .route("/account/dossiers", get(my_dossiers))
         .route("/account/dossiers/{code}", get(dossier_page))
         .route("/account/dossiers/{code}/withdraw", post(withdraw))
@@ -1254,6 +1255,23 @@ async fn outcome_response(
             let d = tri!(drafts::get(state, account, id).await);
             moved_page(state, ctx, &d, dropped)
         }
+        Ok(Submission::Supplement(ready)) => {
+            let rules = super::agency::rules(state);
+            match motcua_handling::cases::complete_supplement(state, &origin(ctx), &rules, &ready)
+                .await
+            {
+                Ok(_) => Redirect::to(&format!(
+                    "/account/dossiers/{}?flash=dossier_supplemented",
+                    ready.code
+                ))
+                .into_response(),
+                Err(motcua_kernel::ServiceError::Conflict("dossiers.error_draft_changed")) => {
+                    let d = tri!(drafts::get(state, account, id).await);
+                    check_response(state, ctx, &d, Vec::new(), true).await
+                }
+                Err(e) => AppError::from(e).into_response(),
+            }
+        }
         Ok(Submission::NeedsSignature(_)) => {
             let d = tri!(drafts::get(state, account, id).await);
             let msg = Chrome::new(state, ctx)
@@ -1487,6 +1505,8 @@ struct DossierPage {
     files: Vec<(String, String, i64, bool)>,
     /// (signer, certificate serial, issuer, signed at, digest).
     signature: Option<(String, String, String, String, String)>,
+    /// The agency asked for a supplement: what it asked.
+    supplement: Option<String>,
 }
 
 /// What the person must do next, per status.
@@ -1565,6 +1585,14 @@ pub async fn dossier_page(
         )
     });
     let withdrawable = d.status == submission::NEW;
+    let supplement = (d.status == motcua_dossiers::progress::SUPPLEMENT).then(|| {
+        view.events
+            .iter()
+            .rev()
+            .find(|e| e.status == motcua_dossiers::progress::SUPPLEMENT)
+            .map(|e| e.note.clone())
+            .unwrap_or_default()
+    });
     let status = d.status;
     let code = d.code.clone();
     let procedure_code = d.procedure_code.clone();
@@ -1580,7 +1608,28 @@ pub async fn dossier_page(
         next_key: next_key(status),
         files,
         signature,
+        supplement,
     })
+}
+
+/// `POST /account/dossiers/{code}/supplement`: opens the draft in which
+/// the applicant completes the dossier the agency asked more for.
+pub async fn supplement(
+    State(state): State<AppState>,
+    Me(ctx, v): Me,
+    Path(code): Path<String>,
+) -> Response {
+    let id = tri!(
+        drafts::start_supplement(
+            &state,
+            &origin(&ctx),
+            &state.dossier_rules,
+            &holder(&v, &ctx),
+            &code
+        )
+        .await
+    );
+    Redirect::to(&format!("/account/drafts/{id}/step/0")).into_response()
 }
 
 #[derive(Deserialize)]

@@ -12,6 +12,7 @@ macro_rules! tri {
 }
 
 mod account;
+mod agency;
 mod api;
 pub(crate) mod auth;
 mod calendar;
@@ -135,6 +136,7 @@ pub fn routes(state: AppState) -> Router {
         .merge(policy::routes())
         .merge(catalog::routes())
         .merge(dossiers::routes())
+        .merge(agency::routes())
         .merge(forms::routes())
         .fallback(public::not_found)
         .layer(DefaultBodyLimit::max(limit))

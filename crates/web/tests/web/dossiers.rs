@@ -28,7 +28,11 @@ pub(crate) async fn seeded(app: &App) {
 }
 
 /// A logged-in citizen who allowed the reuse of their name and email.
-async fn citizen(app: &App, username: &str, name: &str) -> (motcua_domain::AccountId, Browser) {
+pub(crate) async fn citizen(
+    app: &App,
+    username: &str,
+    name: &str,
+) -> (motcua_domain::AccountId, Browser) {
     let id = app.user(username, name, PW).await;
     motcua_identity::profile::set_consents(
         &app.state().identity_ctx,
@@ -94,7 +98,13 @@ async fn count(app: &App, sql: &str) -> i64 {
 }
 
 /// Posts a file to a draft's component as a browser does (multipart).
-async fn upload(b: &Browser, id: &str, component: &str, name: &str, bytes: &[u8]) -> Page {
+pub(crate) async fn upload(
+    b: &Browser,
+    id: &str,
+    component: &str,
+    name: &str,
+    bytes: &[u8],
+) -> Page {
     let csrf = b.get("/account").await.csrf();
     let boundary = "----motcua-test-boundary";
     let mut body = Vec::new();
@@ -120,10 +130,10 @@ async fn upload(b: &Browser, id: &str, component: &str, name: &str, bytes: &[u8]
     .await
 }
 
-const PDF: &[u8] =
+pub(crate) const PDF: &[u8] =
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 
-const REQUESTER: &[(&str, &str)] = &[
+pub(crate) const REQUESTER: &[(&str, &str)] = &[
     ("full_name", "Nguyễn Thị Hoa"),
     ("personal_id", "001190012345"),
     ("phone", "0912345678"),

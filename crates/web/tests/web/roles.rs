@@ -35,6 +35,10 @@ enum For {
     ManagerAct,
     /// A ministry's manager (the operator works in /console/provisioning).
     Manager,
+    /// A civil servant holding a role in an agency's unit (issue #9):
+    /// nobody of the walk does, so every logged-in walker is refused; the
+    /// roles inside agencies are walked in handling.rs.
+    Staff,
 }
 
 const GET: bool = false;
@@ -301,6 +305,34 @@ const ROUTES: &[(bool, &str, For)] = &[
     (GET, "/ministry/requests/new", For::Manager),
     (GET, "/ministry/requests/999999", For::Manager),
     (GET, "/ministry/requests/999999/notice.pdf", For::Manager),
+    (GET, "/agency", For::Staff),
+    (GET, "/agency/units/999999", For::Staff),
+    (GET, "/agency/dossiers/H29.P01-261206-000001", For::Staff),
+    (
+        POST,
+        "/agency/dossiers/H29.P01-261206-000001/act",
+        For::Staff,
+    ),
+    (
+        POST,
+        "/agency/dossiers/H29.P01-261206-000001/assign",
+        For::Staff,
+    ),
+    (
+        GET,
+        "/agency/dossiers/H29.P01-261206-000001/files/1",
+        For::Staff,
+    ),
+    (GET, "/agency/staff", For::Staff),
+    (POST, "/agency/staff/grant", For::Operator),
+    (POST, "/agency/staff/999999/revoke", For::Operator),
+    (GET, "/console/agencies/H29/units", For::Operator),
+    (POST, "/console/agencies/H29/units", For::Operator),
+    (
+        POST,
+        "/account/dossiers/H29.P01-261206-000001/supplement",
+        For::UserAct,
+    ),
 ];
 
 async fn audit_count(app: &App) -> i64 {
@@ -410,6 +442,7 @@ async fn every_route_with_every_role() {
                     }
                     For::Operator => *role == Some(Role::Operator),
                     For::Manager | For::ManagerAct => *role == Some(Role::MinistryManager),
+                    For::Staff => false,
                 };
                 let acts = matches!(
                     for_,

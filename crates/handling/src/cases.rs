@@ -1,0 +1,927 @@
+//! The life of a dossier at the agency (issue #9 §3, statuses of
+//! PUBLIC-SERVICES §2): receipt (accept, refuse, ask for a supplement),
+//! the steps of its workflow (forward, send back, transfer to another
+//! department, approve, return, stop), the apology with a new date, the
+//! payment hook, claim and assignment. Every action is checked against
+//! the workflow and the actor's roles, changes the dossier's status
+//! through the dossiers context's API (timeline, notification, mail,
+//! event), moves the clock, writes the control slip and the audit trail —
+//! in one transaction; a case changed meanwhile by someone else is not
+//! overwritten.
+use crate::clock::Clock;
+use crate::people::Staff;
+use crate::store::cases::{self as store, CaseRow};
+use crate::store::people as people_store;
+use crate::store::slips;
+use crate::workflow::{self as wf, Definition, Step};
+use crate::Rules;
+use motcua_domain::Millis;
+use motcua_dossiers::progress::{self, Change, Facts};
+use motcua_kernel::service::{Origin, Result, ServiceError};
+use motcua_kernel::Core;
+use motcua_store::AnyConnection;
+
+pub use crate::store::cases::CaseRow as Case;
+pub use crate::store::slips::SlipRow as SlipLine;
+
+/// What a civil servant asks for.
+#[derive(Debug, Clone, Default)]
+pub struct Act {
+    /// A workflow action kind ([`wf::KINDS`]), or `apology`.
+    pub kind: String,
+    /// The step the action leads to, where the step offers several.
+    pub to: String,
+    /// The department for the next step, or to transfer to.
+    pub unit: Option<i64>,
+    /// The reason, what is missing, or a note.
+    pub note: String,
+    /// An apology's new date.
+    pub date: Option<time::Date>,
+    /// The case's `updated_at` the page showed (None: a new dossier).
+    pub seen: Option<Millis>,
+}
+
+pub const APOLOGY: &str = "apology";
+
+/// The control slip's name for the time the applicant holds the dossier
+/// (a supplement, a payment): not counted against the agency.
+pub const WAITING: &str = "applicant";
+
+/// A dossier as the agency sees it: its facts, its case (None while new)
+/// and its workflow.
+#[derive(Debug, Clone)]
+pub struct Handled {
+    pub facts: Facts,
+    pub case: Option<CaseRow>,
+    pub workflow: Definition,
+    pub workflow_id: i64,
+}
+
+impl Handled {
+    /// The step the dossier is at (the first while new).
+    pub fn step(&self) -> Option<&Step> {
+        match &self.case {
+            Some(k) => self.workflow.step(&k.step),
+            None => self.workflow.first(),
+        }
+    }
+}
+
+async fn clock_parts(core: &Core) -> Result<std::sync::Arc<motcua_domain::calendar::Calendar>> {
+    motcua_kernel::calendar::current(core).await
+}
+
+/// Reads a dossier for `who`: NotFound unless they hold a role in its
+/// agency (or are the operator) — the same answer as for a code that
+/// does not exist.
+pub async fn get(core: &Core, who: &Staff, code: &str) -> Result<Handled> {
+    let mut c = core.store.conn().await?;
+    let h = load(&mut c, code, core.now()).await?;
+    let agency = h
+        .case
+        .as_ref()
+        .map_or(h.facts.agency_code.as_str(), |k| k.agency_code.as_str());
+    if !who.operator && !who.in_agency(agency) {
+        return Err(ServiceError::NotFound);
+    }
+    Ok(h)
+}
+
+async fn load(c: &mut AnyConnection, code: &str, now: Millis) -> Result<Handled> {
+    let facts = progress::facts(c, code)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let case = store::by_code(c, code).await?;
+    let (workflow_id, workflow) = match &case {
+        Some(k) => {
+            let (row, d) = crate::workflows::by_id(c, k.workflow_id).await?;
+            (row.id, d)
+        }
+        None => {
+            let (row, d) = crate::workflows::for_procedure(c, &facts.procedure_code, now).await?;
+            (row.id, d)
+        }
+    };
+    Ok(Handled {
+        facts,
+        case,
+        workflow,
+        workflow_id,
+    })
+}
+
+/// The actions `who` may take on `h` now, as (kind, to) pairs.
+pub fn actions(who: &Staff, h: &Handled) -> Vec<(String, String)> {
+    let Some(step) = h.step() else {
+        return Vec::new();
+    };
+    if !may_act(who, h, step) {
+        return Vec::new();
+    }
+    // While the applicant holds the dossier (a supplement, a payment)
+    // the agency may only stop it.
+    let paused = h.case.as_ref().is_some_and(|k| k.state == "paused");
+    let mut out: Vec<(String, String)> = step
+        .actions
+        .iter()
+        .filter(|a| !paused || a.kind == wf::STOP)
+        .map(|a| (a.kind.clone(), a.to.clone()))
+        .collect();
+    if h.case
+        .as_ref()
+        .is_some_and(|k| k.state == "open" && k.deadline_at.is_some() && k.apologies == 0)
+    {
+        out.push((APOLOGY.into(), String::new()));
+    }
+    out
+}
+
+/// Whether `who` holds the step's role where the dossier is.
+fn may_act(who: &Staff, h: &Handled, step: &Step) -> bool {
+    match &h.case {
+        None => who.holds_one_stop(&h.facts.agency_code, wf::RECEIVER),
+        Some(k) if k.state == "closed" => false,
+        Some(k) => who.holds(k.unit_id, &step.role),
+    }
+}
+
+fn text_ok(s: &str, max: usize) -> bool {
+    s.chars().count() <= max
+        && !s
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+}
+
+fn actor_label(unit: &people_store::UnitRow) -> String {
+    format!("{} — {}", unit.name, unit.agency_code)
+}
+
+/// Does `act` on the dossier `code` as `who`.
+pub async fn act(
+    core: &Core,
+    origin: &Origin,
+    rules: &Rules,
+    who: &Staff,
+    code: &str,
+    act: &Act,
+) -> Result<()> {
+    let now = core.now();
+    let note = act.note.trim();
+    if !text_ok(note, 4000) {
+        return Err(ServiceError::field("note", "handling.error_note"));
+    }
+    let cal = clock_parts(core).await?;
+    let clock = Clock {
+        cal: &cal,
+        hours: &core.config.working_hours,
+        cutoff: rules.cutoff,
+    };
+    let mut tx = core.store.begin().await?;
+    let h = load(&mut tx, code, now).await?;
+    let agency = h
+        .case
+        .as_ref()
+        .map_or(h.facts.agency_code.clone(), |k| k.agency_code.clone());
+    if !who.in_agency(&agency) {
+        return Err(ServiceError::NotFound);
+    }
+    let step = h.step().cloned().ok_or(ServiceError::NotFound)?;
+    if !may_act(who, &h, &step) {
+        return Err(ServiceError::Forbidden);
+    }
+    // The page must have shown the case as it is now.
+    if h.case.as_ref().map(|k| k.updated_at) != act.seen {
+        return Err(ServiceError::Conflict("handling.error_changed"));
+    }
+    let kind = act.kind.as_str();
+    let allowed = kind == APOLOGY && h.case.is_some()
+        || step
+            .actions
+            .iter()
+            .any(|a| a.kind == kind && (!wf::moves(kind) || a.to == act.to));
+    if !allowed {
+        return Err(ServiceError::Conflict("handling.error_not_in_workflow"));
+    }
+    if h.case.as_ref().is_some_and(|k| k.state == "paused") && kind != wf::STOP {
+        return Err(ServiceError::Conflict("handling.error_paused"));
+    }
+    let one_stop = people_store::one_stop(&mut tx, &agency)
+        .await?
+        .ok_or(ServiceError::Conflict("handling.error_no_one_stop"))?;
+    let mut case = match h.case.clone() {
+        Some(k) => k,
+        None => {
+            // The dossier enters the agency's books at its first action.
+            let k = CaseRow {
+                dossier_id: h.facts.id,
+                code: h.facts.code.clone(),
+                agency_code: agency.clone(),
+                procedure_code: h.facts.procedure_code.clone(),
+                procedure_name: h.facts.procedure_name.clone(),
+                applicant_name: h.facts.applicant_name.clone(),
+                search_text: motcua_domain::text::fold(&format!(
+                    "{} {} {}",
+                    h.facts.code, h.facts.applicant_name, h.facts.procedure_name
+                )),
+                workflow_id: h.workflow_id,
+                step: step.key.clone(),
+                unit_id: one_stop.id,
+                assignee_id: Some(who.account_id),
+                status: h.facts.status,
+                state: "open".into(),
+                submitted_at: h.facts.submitted_at,
+                received_at: None,
+                clock_start: None,
+                deadline_at: None,
+                step_started_at: h.facts.submitted_at,
+                step_due_at: receipt_due(&clock, rules, h.facts.submitted_at),
+                paused_at: None,
+                paused_ms: 0,
+                supplements: 0,
+                apologies: 0,
+                reason: String::new(),
+                updated_at: now,
+            };
+            store::insert(&mut tx, &k).await?;
+            slips::open(
+                &mut tx,
+                k.dossier_id,
+                &k.step,
+                k.unit_id,
+                k.step_started_at,
+                k.step_due_at,
+            )
+            .await?;
+            k
+        }
+    };
+    let seen = case.updated_at;
+    let unit = people_store::unit_by_id(&mut tx, case.unit_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let actor = actor_label(&unit);
+    let status_before = h.facts.status;
+    let mut change: Option<Change> = None;
+    let mut slip_note = note.to_string();
+    let needs_reason = matches!(kind, wf::REFUSE | wf::STOP | wf::SUPPLEMENT);
+    if needs_reason && note.is_empty() {
+        return Err(ServiceError::field(
+            "note",
+            "handling.error_reason_required",
+        ));
+    }
+    // Where the dossier goes next (None: it stays at this step).
+    let mut next: Option<(Step, i64)> = None;
+    match kind {
+        wf::ACCEPT => {
+            let target = h
+                .workflow
+                .step(&act.to)
+                .cloned()
+                .ok_or(ServiceError::NotFound)?;
+            let unit_id =
+                next_unit(&mut tx, &agency, &target, &unit, one_stop.id, act.unit).await?;
+            case.received_at = Some(now);
+            if h.workflow.fees_first {
+                case.state = "paused".into();
+                case.paused_at = Some(now);
+                case.status = progress::PAYMENT;
+                change = Some(Change {
+                    kind: "payment_requested",
+                    from: &[progress::NEW],
+                    to: progress::PAYMENT,
+                    actor: "",
+                    note,
+                    appointment_at: Some(None),
+                    category: "action",
+                    data: serde_json::json!({ "received_at": now }),
+                });
+            } else {
+                start_clock(&clock, &mut case, &h.facts, now);
+                case.status = progress::ACCEPTED;
+                change = Some(Change {
+                    kind: "accepted",
+                    from: &[progress::NEW],
+                    to: progress::ACCEPTED,
+                    actor: "",
+                    note,
+                    appointment_at: Some(case.deadline_at),
+                    category: "progress",
+                    data: serde_json::json!({ "received_at": now }),
+                });
+            }
+            next = Some((target, unit_id));
+        }
+        wf::REFUSE => {
+            case.state = "closed".into();
+            case.status = progress::NOT_ACCEPTED;
+            case.reason = note.to_string();
+            change = Some(Change {
+                kind: "refused",
+                from: &[progress::NEW],
+                to: progress::NOT_ACCEPTED,
+                actor: "",
+                note,
+                appointment_at: Some(None),
+                category: "progress",
+                data: serde_json::json!({}),
+            });
+        }
+        wf::SUPPLEMENT => {
+            if case.supplements > 0 {
+                return Err(ServiceError::Conflict("handling.error_supplement_once"));
+            }
+            let received = case.received_at.unwrap_or(case.submitted_at);
+            if now > clock.supplement_until(received) {
+                return Err(ServiceError::Conflict("handling.error_supplement_late"));
+            }
+            case.supplements += 1;
+            case.state = "paused".into();
+            case.paused_at = Some(now);
+            case.status = progress::SUPPLEMENT;
+            case.reason = note.to_string();
+            change = Some(Change {
+                kind: "supplement_requested",
+                from: &[progress::NEW, progress::ACCEPTED, progress::PROCESSING],
+                to: progress::SUPPLEMENT,
+                actor: "",
+                note,
+                appointment_at: None,
+                category: "action",
+                data: serde_json::json!({ "missing": note, "resume_to": status_before }),
+            });
+        }
+        wf::FORWARD | wf::SEND_BACK | wf::APPROVE => {
+            let target = h
+                .workflow
+                .step(&act.to)
+                .cloned()
+                .ok_or(ServiceError::NotFound)?;
+            let unit_id =
+                next_unit(&mut tx, &agency, &target, &unit, one_stop.id, act.unit).await?;
+            let (to, kind_name) = if kind == wf::APPROVE {
+                (progress::DONE, "result_ready")
+            } else {
+                (progress::PROCESSING, "processing")
+            };
+            if case.status != to {
+                change = Some(Change {
+                    kind: kind_name,
+                    from: &[progress::ACCEPTED, progress::PROCESSING, progress::DONE],
+                    to,
+                    actor: "",
+                    note: "",
+                    appointment_at: None,
+                    category: "progress",
+                    data: serde_json::json!({}),
+                });
+            }
+            case.status = to;
+            next = Some((target, unit_id));
+        }
+        wf::TRANSFER => {
+            let to_unit = act
+                .unit
+                .ok_or(ServiceError::field("unit", "handling.error_unit"))?;
+            let target_unit = people_store::unit_by_id(&mut tx, to_unit)
+                .await?
+                .filter(|u| u.agency_code == agency && u.kind == wf::DEPARTMENT && u.id != unit.id)
+                .ok_or(ServiceError::field("unit", "handling.error_unit"))?;
+            // Same step, another department; the clock is kept.
+            slip_note = format!("{} → {}", unit.name, target_unit.name);
+            if !note.is_empty() {
+                slip_note = format!("{slip_note}: {note}");
+            }
+            case.unit_id = target_unit.id;
+            case.assignee_id = None;
+        }
+        wf::RETURN => {
+            case.state = "closed".into();
+            case.status = progress::RETURNED;
+            change = Some(Change {
+                kind: "result_returned",
+                from: &[progress::DONE],
+                to: progress::RETURNED,
+                actor: "",
+                note,
+                appointment_at: None,
+                category: "progress",
+                data: serde_json::json!({}),
+            });
+        }
+        wf::STOP => {
+            case.state = "closed".into();
+            case.status = progress::STOPPED;
+            case.reason = note.to_string();
+            change = Some(Change {
+                kind: "stopped",
+                from: &[
+                    progress::ACCEPTED,
+                    progress::PROCESSING,
+                    progress::SUPPLEMENT,
+                    progress::PAYMENT,
+                ],
+                to: progress::STOPPED,
+                actor: "",
+                note,
+                appointment_at: Some(None),
+                category: "progress",
+                data: serde_json::json!({}),
+            });
+        }
+        APOLOGY => {
+            let deadline = case
+                .deadline_at
+                .ok_or(ServiceError::Conflict("handling.error_no_deadline"))?;
+            if case.apologies > 0 {
+                return Err(ServiceError::Conflict("handling.error_apology_once"));
+            }
+            if now > deadline {
+                return Err(ServiceError::Conflict("handling.error_apology_late"));
+            }
+            let date = act
+                .date
+                .ok_or(ServiceError::field("date", "handling.error_date"))?;
+            let new = clock
+                .end_of(date)
+                .filter(|n| *n > deadline)
+                .ok_or(ServiceError::field("date", "handling.error_date"))?;
+            if note.is_empty() {
+                return Err(ServiceError::field(
+                    "note",
+                    "handling.error_reason_required",
+                ));
+            }
+            case.apologies += 1;
+            case.deadline_at = Some(new);
+            change = Some(Change {
+                kind: "apology",
+                from: &[progress::ACCEPTED, progress::PROCESSING],
+                to: case.status,
+                actor: "",
+                note,
+                appointment_at: Some(Some(new)),
+                category: "progress",
+                data: serde_json::json!({ "previous": deadline, "new": new }),
+            });
+            slip_note = format!(
+                "{note} ({} → {})",
+                motcua_domain::clock::format_vn(deadline),
+                motcua_domain::clock::format_vn(new)
+            );
+        }
+        _ => return Err(ServiceError::Conflict("handling.error_not_in_workflow")),
+    }
+    if let Some(mut ch) = change {
+        ch.actor = &actor;
+        if !progress::change(&mut tx, core, &h.facts, &ch, now).await? {
+            return Err(ServiceError::Conflict("handling.error_changed"));
+        }
+    } else {
+        // Moved inside the agency (another step or department).
+        let (to_step, to_unit) = next
+            .as_ref()
+            .map_or((case.step.clone(), case.unit_id), |(s, u)| {
+                (s.key.clone(), *u)
+            });
+        progress::moved(
+            &mut tx,
+            core,
+            &h.facts,
+            serde_json::json!({ "action": kind, "step": to_step, "unit": to_unit }),
+            now,
+        )
+        .await?;
+    }
+    // The control slip: the line of this step ends with this action; the
+    // next line is the next step, the same step again (an apology), or
+    // the wait for the applicant (a supplement, a payment).
+    slips::close(
+        &mut tx,
+        case.dossier_id,
+        Some(who.account_id),
+        kind,
+        &slip_note,
+        now,
+    )
+    .await?;
+    if let Some((target, unit_id)) = next {
+        enter(&clock, &mut case, &target, unit_id, now);
+        slips::open(
+            &mut tx,
+            case.dossier_id,
+            &case.step,
+            case.unit_id,
+            case.step_started_at,
+            case.step_due_at,
+        )
+        .await?;
+    } else if case.state == "paused" {
+        slips::open(&mut tx, case.dossier_id, WAITING, case.unit_id, now, now).await?;
+    } else if case.state == "open" {
+        slips::open(
+            &mut tx,
+            case.dossier_id,
+            &case.step,
+            case.unit_id,
+            now,
+            case.step_due_at,
+        )
+        .await?;
+    }
+    case.updated_at = now.max(seen + 1);
+    if !store::update(&mut tx, &case, seen).await? {
+        return Err(ServiceError::Conflict("handling.error_changed"));
+    }
+    motcua_store::audit::append(
+        &mut tx,
+        &origin.audit,
+        &format!("handling.{kind}"),
+        &format!("dossier:{code}"),
+        &serde_json::json!({ "step": step.key, "to": case.step, "unit": case.unit_id, "status": case.status, "note": note })
+            .to_string(),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    core.jobs_notify.notify_one();
+    core.events_notify.notify_one();
+    Ok(())
+}
+
+/// When a new dossier should be received: by the end of the working day
+/// after its submission.
+fn receipt_due(clock: &Clock, rules: &Rules, submitted_at: Millis) -> Millis {
+    clock.deadline(submitted_at, rules.receipt_days, "working_day")
+}
+
+/// Starts the legal clock at `at` (acceptance, completion of a
+/// supplement, payment): the deadline counted afresh from `at`.
+fn start_clock(clock: &Clock, case: &mut CaseRow, facts: &Facts, at: Millis) {
+    case.clock_start = Some(at);
+    case.deadline_at = Some(clock.deadline(at, facts.time_amount, &facts.time_unit));
+}
+
+/// Puts the case at `step` in `unit_id` from `now`, unassigned, with the
+/// step's due time from its share.
+fn enter(clock: &Clock, case: &mut CaseRow, step: &Step, unit_id: i64, now: Millis) {
+    case.step = step.key.clone();
+    case.unit_id = unit_id;
+    case.assignee_id = None;
+    case.step_started_at = now;
+    case.step_due_at = match (case.clock_start, case.deadline_at) {
+        (Some(start), Some(deadline)) => clock.step_due(start, deadline, now, step.share),
+        // Not started (awaiting payment): due with the deadline, later.
+        _ => now,
+    };
+}
+
+/// The unit of the next step: the one-stop unit for one-stop steps; for a
+/// department step the department the dossier is in, or the one chosen
+/// (which must be a department of the agency).
+async fn next_unit(
+    c: &mut AnyConnection,
+    agency: &str,
+    target: &Step,
+    current: &people_store::UnitRow,
+    one_stop: i64,
+    chosen: Option<i64>,
+) -> Result<i64> {
+    if target.unit == wf::ONE_STOP {
+        return Ok(one_stop);
+    }
+    if current.kind == wf::DEPARTMENT && chosen.is_none_or(|c| c == current.id) {
+        return Ok(current.id);
+    }
+    let departments: Vec<people_store::UnitRow> = people_store::units_of(c, agency)
+        .await?
+        .into_iter()
+        .filter(|u| u.kind == wf::DEPARTMENT)
+        .collect();
+    match chosen {
+        Some(id) => departments
+            .iter()
+            .find(|u| u.id == id)
+            .map(|u| u.id)
+            .ok_or(ServiceError::field("unit", "handling.error_unit")),
+        None => departments
+            .first()
+            .map(|u| u.id)
+            .ok_or(ServiceError::Conflict("handling.error_no_department")),
+    }
+}
+
+/// The applicant completed the dossier after a supplement request (called
+/// by the dossiers' supplement in the same transaction's aftermath, or by
+/// the handling of a completed supplement draft): the clock starts again
+/// from `at`, the appointment date is recomputed, the step's due time too.
+async fn supplemented(
+    tx: &mut AnyConnection,
+    core: &Core,
+    clock: &Clock<'_>,
+    rules: &Rules,
+    code: &str,
+    at: Millis,
+) -> Result<Millis> {
+    let mut case = store::by_code(tx, code)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if case.state != "paused" || case.status != progress::SUPPLEMENT {
+        return Err(ServiceError::Conflict(
+            "handling.error_not_awaiting_supplement",
+        ));
+    }
+    let facts = progress::facts(tx, code)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let (_, workflow) = crate::workflows::by_id(tx, case.workflow_id).await?;
+    let seen = case.updated_at;
+    let paused = case.paused_at.map_or(0, |p| clock.working_time(p, at));
+    case.paused_ms += paused;
+    case.paused_at = None;
+    case.state = "open".into();
+    let accepted = case.received_at.is_some();
+    // Back to where it was: new dossiers to receipt, accepted ones to
+    // processing with the clock counted afresh from the complete dossier.
+    let back_to = if accepted {
+        start_clock(clock, &mut case, &facts, at);
+        progress::PROCESSING
+    } else {
+        progress::NEW
+    };
+    case.status = back_to;
+    let step = workflow
+        .step(&case.step)
+        .cloned()
+        .ok_or(ServiceError::NotFound)?;
+    slips::close(tx, case.dossier_id, None, "supplemented", "", at).await?;
+    let unit_id = case.unit_id;
+    enter(clock, &mut case, &step, unit_id, at);
+    if !accepted {
+        case.step_due_at = receipt_due(clock, rules, at);
+    }
+    slips::open(
+        tx,
+        case.dossier_id,
+        &case.step,
+        case.unit_id,
+        case.step_started_at,
+        case.step_due_at,
+    )
+    .await?;
+    case.updated_at = at.max(seen + 1);
+    let ch = Change {
+        kind: "supplemented",
+        from: &[progress::SUPPLEMENT],
+        to: back_to,
+        actor: "applicant",
+        note: "",
+        appointment_at: Some(case.deadline_at),
+        category: "progress",
+        data: serde_json::json!({ "paused_ms": paused }),
+    };
+    if !progress::change(tx, core, &facts, &ch, at).await?
+        || !store::update(tx, &case, seen).await?
+    {
+        return Err(ServiceError::Conflict("handling.error_changed"));
+    }
+    Ok(case.deadline_at.unwrap_or(case.step_due_at))
+}
+
+/// The applicant's completed supplement draft (checked by the dossiers
+/// context): the dossier takes its answers and files, its status goes
+/// back (1 before acceptance, 4 after), the clock starts again from now
+/// and the appointment date is recomputed — one transaction. Returns the
+/// new appointment date (or the receipt due time before acceptance).
+pub async fn complete_supplement(
+    core: &Core,
+    origin: &Origin,
+    rules: &Rules,
+    ready: &motcua_dossiers::submission::SupplementReady,
+) -> Result<Millis> {
+    let cal = clock_parts(core).await?;
+    let clock = Clock {
+        cal: &cal,
+        hours: &core.config.working_hours,
+        cutoff: rules.cutoff,
+    };
+    let now = core.now();
+    let mut tx = core.store.begin().await?;
+    motcua_dossiers::submission::apply_supplement(&mut tx, ready, now).await?;
+    let due = supplemented(&mut tx, core, &clock, rules, &ready.code, now).await?;
+    motcua_store::audit::append(
+        &mut tx,
+        &origin.audit,
+        "handling.supplemented",
+        &format!("dossier:{}", ready.code),
+        &serde_json::json!({ "draft": ready.public_id, "digest": ready.digest, "due": due })
+            .to_string(),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    core.jobs_notify.notify_one();
+    core.events_notify.notify_one();
+    Ok(due)
+}
+
+/// The hook of the payments context (#10): the fees of a dossier that
+/// collects them first were paid at `at`: the clock starts then.
+pub async fn paid(
+    core: &Core,
+    origin: &Origin,
+    rules: &Rules,
+    code: &str,
+    at: Millis,
+) -> Result<()> {
+    let cal = clock_parts(core).await?;
+    let clock = Clock {
+        cal: &cal,
+        hours: &core.config.working_hours,
+        cutoff: rules.cutoff,
+    };
+    let mut tx = core.store.begin().await?;
+    let mut case = store::by_code(&mut tx, code)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if case.state != "paused" || case.status != progress::PAYMENT {
+        return Err(ServiceError::Conflict(
+            "handling.error_not_awaiting_payment",
+        ));
+    }
+    let facts = progress::facts(&mut tx, code)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let (_, workflow) = crate::workflows::by_id(&mut tx, case.workflow_id).await?;
+    let seen = case.updated_at;
+    case.paused_at = None;
+    case.state = "open".into();
+    start_clock(&clock, &mut case, &facts, at);
+    case.status = progress::ACCEPTED;
+    let step = workflow
+        .step(&case.step)
+        .cloned()
+        .ok_or(ServiceError::NotFound)?;
+    let unit_id = case.unit_id;
+    slips::close(&mut tx, case.dossier_id, None, "paid", "", at).await?;
+    enter(&clock, &mut case, &step, unit_id, at);
+    slips::open(
+        &mut tx,
+        case.dossier_id,
+        &case.step,
+        case.unit_id,
+        case.step_started_at,
+        case.step_due_at,
+    )
+    .await?;
+    case.updated_at = at.max(seen + 1);
+    let ch = Change {
+        kind: "paid",
+        from: &[progress::PAYMENT],
+        to: progress::ACCEPTED,
+        actor: "",
+        note: "",
+        appointment_at: Some(case.deadline_at),
+        category: "progress",
+        data: serde_json::json!({ "paid_at": at }),
+    };
+    if !progress::change(&mut tx, core, &facts, &ch, at).await?
+        || !store::update(&mut tx, &case, seen).await?
+    {
+        return Err(ServiceError::Conflict("handling.error_changed"));
+    }
+    motcua_store::audit::append(
+        &mut tx,
+        &origin.audit,
+        "handling.paid",
+        &format!("dossier:{code}"),
+        &serde_json::json!({ "at": at }).to_string(),
+        core.now(),
+    )
+    .await?;
+    tx.commit().await?;
+    core.jobs_notify.notify_one();
+    core.events_notify.notify_one();
+    Ok(())
+}
+
+/// Claims an unassigned (or someone else's) case at a step whose role
+/// `who` holds in its unit; or, with `to`, assigns it to a person who
+/// holds that role there (a leader — approver — or admin of the unit).
+pub async fn assign(
+    core: &Core,
+    origin: &Origin,
+    who: &Staff,
+    code: &str,
+    to: Option<i64>,
+    seen: Millis,
+) -> Result<()> {
+    let now = core.now();
+    let mut tx = core.store.begin().await?;
+    let h = load(&mut tx, code, now).await?;
+    let Some(mut case) = h.case.clone() else {
+        return Err(if who.in_agency(&h.facts.agency_code) {
+            ServiceError::Conflict("handling.error_not_received")
+        } else {
+            ServiceError::NotFound
+        });
+    };
+    if !who.in_agency(&case.agency_code) {
+        return Err(ServiceError::NotFound);
+    }
+    if case.state == "closed" {
+        return Err(ServiceError::Conflict("handling.error_closed"));
+    }
+    if case.updated_at != seen {
+        return Err(ServiceError::Conflict("handling.error_changed"));
+    }
+    let step = h.step().cloned().ok_or(ServiceError::NotFound)?;
+    let target = match to {
+        None => {
+            if !who.holds(case.unit_id, &step.role) {
+                return Err(ServiceError::Forbidden);
+            }
+            who.account_id
+        }
+        Some(person) => {
+            if !who.holds(case.unit_id, wf::APPROVER) && !who.holds(case.unit_id, wf::ADMIN) {
+                return Err(ServiceError::Forbidden);
+            }
+            let holders = people_store::holders(&mut tx, case.unit_id, &step.role).await?;
+            if !holders.contains(&person) {
+                return Err(ServiceError::field("person", "handling.error_assignee"));
+            }
+            person
+        }
+    };
+    case.assignee_id = Some(target);
+    case.updated_at = now.max(seen + 1);
+    // A hand-over to a person is a line of the control slip.
+    let action = if to.is_some() { "assign" } else { "claim" };
+    slips::close(
+        &mut tx,
+        case.dossier_id,
+        Some(who.account_id),
+        action,
+        "",
+        now,
+    )
+    .await?;
+    slips::open(
+        &mut tx,
+        case.dossier_id,
+        &case.step,
+        case.unit_id,
+        now,
+        case.step_due_at,
+    )
+    .await?;
+    if !store::update(&mut tx, &case, seen).await? {
+        return Err(ServiceError::Conflict("handling.error_changed"));
+    }
+    motcua_store::audit::append(
+        &mut tx,
+        &origin.audit,
+        if to.is_some() {
+            "handling.assign"
+        } else {
+            "handling.claim"
+        },
+        &format!("dossier:{code}"),
+        &serde_json::json!({ "step": case.step, "assignee": target }).to_string(),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The control slip (Form 06) of a dossier.
+pub async fn slip(core: &Core, who: &Staff, code: &str) -> Result<Vec<slips::SlipRow>> {
+    let h = get(core, who, code).await?;
+    let mut c = core.store.conn().await?;
+    Ok(slips::of_dossier(&mut c, h.facts.id).await?)
+}
+
+/// A file of the dossier, for the people of its agency.
+pub async fn file(
+    core: &Core,
+    who: &Staff,
+    code: &str,
+    file_id: i64,
+) -> Result<(motcua_dossiers::files::FileRow, Vec<u8>)> {
+    let h = get(core, who, code).await?;
+    motcua_dossiers::files::of_dossier_draft(core, h.facts.draft_id, file_id).await
+}
+
+/// The dossier's timeline (every status change), for the people of its
+/// agency.
+pub async fn timeline(
+    core: &Core,
+    who: &Staff,
+    code: &str,
+) -> Result<Vec<motcua_dossiers::progress::Event>> {
+    let h = get(core, who, code).await?;
+    let mut c = core.store.conn().await?;
+    progress::timeline(&mut c, h.facts.id).await
+}

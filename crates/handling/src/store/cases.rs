@@ -1,0 +1,258 @@
+//! Cases: a dossier at the agency, where it is and its clock.
+use motcua_domain::Millis;
+use motcua_store::{conflict, Result};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRow {
+    pub dossier_id: i64,
+    pub code: String,
+    pub agency_code: String,
+    pub procedure_code: String,
+    pub procedure_name: String,
+    pub applicant_name: String,
+    pub search_text: String,
+    pub workflow_id: i64,
+    pub step: String,
+    pub unit_id: i64,
+    pub assignee_id: Option<i64>,
+    pub status: i64,
+    /// open | paused | closed
+    pub state: String,
+    pub submitted_at: Millis,
+    pub received_at: Option<Millis>,
+    pub clock_start: Option<Millis>,
+    pub deadline_at: Option<Millis>,
+    pub step_started_at: Millis,
+    pub step_due_at: Millis,
+    pub paused_at: Option<Millis>,
+    pub paused_ms: i64,
+    pub supplements: i64,
+    pub apologies: i64,
+    pub reason: String,
+    pub updated_at: Millis,
+}
+
+const COLS: &str = "dossier_id, code, agency_code, procedure_code, procedure_name, applicant_name, search_text, workflow_id, step, unit_id, assignee_id, status, state, submitted_at, received_at, clock_start, deadline_at, step_started_at, step_due_at, paused_at, paused_ms, supplements, apologies, reason, updated_at";
+
+fn row(r: &AnyRow) -> Result<CaseRow> {
+    Ok(CaseRow {
+        dossier_id: r.try_get("dossier_id")?,
+        code: r.try_get("code")?,
+        agency_code: r.try_get("agency_code")?,
+        procedure_code: r.try_get("procedure_code")?,
+        procedure_name: r.try_get("procedure_name")?,
+        applicant_name: r.try_get("applicant_name")?,
+        search_text: r.try_get("search_text")?,
+        workflow_id: r.try_get("workflow_id")?,
+        step: r.try_get("step")?,
+        unit_id: r.try_get("unit_id")?,
+        assignee_id: r.try_get("assignee_id")?,
+        status: r.try_get("status")?,
+        state: r.try_get("state")?,
+        submitted_at: r.try_get("submitted_at")?,
+        received_at: r.try_get("received_at")?,
+        clock_start: r.try_get("clock_start")?,
+        deadline_at: r.try_get("deadline_at")?,
+        step_started_at: r.try_get("step_started_at")?,
+        step_due_at: r.try_get("step_due_at")?,
+        paused_at: r.try_get("paused_at")?,
+        paused_ms: r.try_get("paused_ms")?,
+        supplements: r.try_get("supplements")?,
+        apologies: r.try_get("apologies")?,
+        reason: r.try_get("reason")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+pub async fn insert(c: &mut AnyConnection, k: &CaseRow) -> Result<()> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO handling_cases ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)"
+    )))
+    .bind(k.dossier_id)
+    .bind(&k.code)
+    .bind(&k.agency_code)
+    .bind(&k.procedure_code)
+    .bind(&k.procedure_name)
+    .bind(&k.applicant_name)
+    .bind(&k.search_text)
+    .bind(k.workflow_id)
+    .bind(&k.step)
+    .bind(k.unit_id)
+    .bind(k.assignee_id)
+    .bind(k.status)
+    .bind(&k.state)
+    .bind(k.submitted_at)
+    .bind(k.received_at)
+    .bind(k.clock_start)
+    .bind(k.deadline_at)
+    .bind(k.step_started_at)
+    .bind(k.step_due_at)
+    .bind(k.paused_at)
+    .bind(k.paused_ms)
+    .bind(k.supplements)
+    .bind(k.apologies)
+    .bind(&k.reason)
+    .bind(k.updated_at)
+    .execute(&mut *c)
+    .await
+    .map_err(conflict("case"))?;
+    Ok(())
+}
+
+pub async fn by_code(c: &mut AnyConnection, code: &str) -> Result<Option<CaseRow>> {
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLS} FROM handling_cases WHERE code = $1"
+    )))
+    .bind(code)
+    .fetch_optional(&mut *c)
+    .await?;
+    r.as_ref().map(row).transpose()
+}
+
+/// Writes the case back if it was not changed since `seen` (its
+/// `updated_at` when read): two civil servants acting at once cannot both
+/// win. False when it changed meanwhile.
+pub async fn update(c: &mut AnyConnection, k: &CaseRow, seen: Millis) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE handling_cases SET agency_code = $1, step = $2, unit_id = $3, assignee_id = $4, status = $5, state = $6, received_at = $7, clock_start = $8, deadline_at = $9, step_started_at = $10, step_due_at = $11, paused_at = $12, paused_ms = $13, supplements = $14, apologies = $15, reason = $16, updated_at = $17 WHERE dossier_id = $18 AND updated_at = $19",
+    )
+    .bind(&k.agency_code)
+    .bind(&k.step)
+    .bind(k.unit_id)
+    .bind(k.assignee_id)
+    .bind(k.status)
+    .bind(&k.state)
+    .bind(k.received_at)
+    .bind(k.clock_start)
+    .bind(k.deadline_at)
+    .bind(k.step_started_at)
+    .bind(k.step_due_at)
+    .bind(k.paused_at)
+    .bind(k.paused_ms)
+    .bind(k.supplements)
+    .bind(k.apologies)
+    .bind(&k.reason)
+    .bind(k.updated_at)
+    .bind(k.dossier_id)
+    .bind(seen)
+    .execute(&mut *c)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Which cases an inbox lists.
+#[derive(Debug, Clone, Default)]
+pub struct InboxFilter {
+    /// A unit's cases (any assignee).
+    pub units: Vec<i64>,
+    /// Cases assigned to this person.
+    pub assignee: Option<i64>,
+    /// open, paused or closed; None: open and paused.
+    pub state: Option<String>,
+    /// Step due at or before this (overdue: now; due soon: a bound).
+    pub due_before: Option<Millis>,
+    /// Folded words that must all appear in the search text.
+    pub words: Vec<String>,
+    pub procedure: Option<String>,
+    /// Only cases nobody has claimed.
+    pub unassigned: bool,
+}
+
+/// A page of cases, soonest due first, after `after` (keyset on
+/// (step_due_at, dossier_id)).
+pub async fn inbox(
+    c: &mut AnyConnection,
+    f: &InboxFilter,
+    after: (Millis, i64),
+    limit: i64,
+) -> Result<Vec<CaseRow>> {
+    let mut sql = format!(
+        "SELECT {COLS} FROM handling_cases WHERE (step_due_at > $1 OR (step_due_at = $1 AND dossier_id > $2))"
+    );
+    let mut n = 3;
+    let mut binds_i: Vec<i64> = Vec::new();
+    let mut binds_s: Vec<String> = Vec::new();
+    let mut order: Vec<bool> = Vec::new(); // true: i64, false: string
+    if let Some(a) = f.assignee {
+        sql.push_str(&format!(" AND assignee_id = ${n}"));
+        n += 1;
+        binds_i.push(a);
+        order.push(true);
+    }
+    if !f.units.is_empty() {
+        let list: Vec<String> = f.units.iter().map(i64::to_string).collect();
+        sql.push_str(&format!(" AND unit_id IN ({})", list.join(",")));
+    }
+    match &f.state {
+        Some(s) => {
+            sql.push_str(&format!(" AND state = ${n}"));
+            n += 1;
+            binds_s.push(s.clone());
+            order.push(false);
+        }
+        None => sql.push_str(" AND state IN ('open', 'paused')"),
+    }
+    if f.unassigned {
+        sql.push_str(" AND assignee_id IS NULL");
+    }
+    if let Some(d) = f.due_before {
+        sql.push_str(&format!(" AND step_due_at <= ${n}"));
+        n += 1;
+        binds_i.push(d);
+        order.push(true);
+    }
+    if let Some(p) = &f.procedure {
+        sql.push_str(&format!(" AND procedure_code = ${n}"));
+        n += 1;
+        binds_s.push(p.clone());
+        order.push(false);
+    }
+    for w in &f.words {
+        sql.push_str(&format!(" AND search_text LIKE ${n}"));
+        n += 1;
+        binds_s.push(format!("%{}%", w.replace(['%', '_'], "")));
+        order.push(false);
+    }
+    sql.push_str(&format!(" ORDER BY step_due_at, dossier_id LIMIT ${n}"));
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(after.0)
+        .bind(after.1);
+    let (mut i, mut s) = (binds_i.into_iter(), binds_s.into_iter());
+    for is_int in order {
+        if is_int {
+            q = q.bind(i.next().unwrap_or_default());
+        } else {
+            q = q.bind(s.next().unwrap_or_default());
+        }
+    }
+    let rows = q.bind(limit).persistent(false).fetch_all(&mut *c).await?;
+    rows.iter().map(row).collect()
+}
+
+/// Open cases of `units`: how many, and how many overdue at `now`.
+pub async fn counts(c: &mut AnyConnection, units: &[i64], now: Millis) -> Result<(i64, i64, i64)> {
+    if units.is_empty() {
+        return Ok((0, 0, 0));
+    }
+    let list: Vec<String> = units.iter().map(i64::to_string).collect();
+    let list = list.join(",");
+    let open: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM handling_cases WHERE unit_id IN ({list}) AND state = 'open'"
+    )))
+    .fetch_one(&mut *c)
+    .await?;
+    let overdue: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM handling_cases WHERE unit_id IN ({list}) AND state = 'open' AND step_due_at < $1"
+    )))
+    .bind(now)
+    .fetch_one(&mut *c)
+    .await?;
+    let paused: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM handling_cases WHERE unit_id IN ({list}) AND state = 'paused'"
+    )))
+    .fetch_one(&mut *c)
+    .await?;
+    Ok((open, overdue, paused))
+}

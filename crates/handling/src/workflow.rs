@@ -1,0 +1,406 @@
+//! Workflows as data (issue #9 §2): the steps a dossier goes through at
+//! the agency, the role that acts at each step, the actions out of it and
+//! each step's share of the processing time. A definition is checked
+//! before it is stored ([`Definition::check`]): every step reachable from
+//! the first, an end reachable from every step, the shares adding up to
+//! 100 — so no dossier can be stranded by a workflow.
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, VecDeque};
+
+/// The roles of civil servants in an agency (R-OP-4).
+pub const RECEIVER: &str = "receiver";
+pub const HANDLER: &str = "handler";
+pub const APPROVER: &str = "approver";
+pub const RETURNER: &str = "returner";
+/// Manages the agency's people and their roles.
+pub const ADMIN: &str = "admin";
+/// The roles that act at a workflow's steps.
+pub const STEP_ROLES: [&str; 4] = [RECEIVER, HANDLER, APPROVER, RETURNER];
+pub const ROLES: [&str; 5] = [RECEIVER, HANDLER, APPROVER, RETURNER, ADMIN];
+
+/// Where a step is done: at the agency's one-stop unit, or at a
+/// department (the one the dossier was sent to).
+pub const ONE_STOP: &str = "one_stop";
+pub const DEPARTMENT: &str = "department";
+
+/// What can be done at a step. Each kind has a fixed meaning for the
+/// dossier's national status; `to` names the next step where the kind
+/// moves the dossier, and is empty where it does not.
+pub const ACCEPT: &str = "accept";
+pub const REFUSE: &str = "refuse";
+pub const SUPPLEMENT: &str = "supplement";
+pub const FORWARD: &str = "forward";
+pub const SEND_BACK: &str = "send_back";
+pub const TRANSFER: &str = "transfer";
+pub const APPROVE: &str = "approve";
+pub const RETURN: &str = "return";
+pub const STOP: &str = "stop";
+pub const KINDS: [&str; 9] = [
+    ACCEPT, REFUSE, SUPPLEMENT, FORWARD, SEND_BACK, TRANSFER, APPROVE, RETURN, STOP,
+];
+
+/// Kinds that move the dossier to the step named by `to`.
+pub fn moves(kind: &str) -> bool {
+    matches!(kind, ACCEPT | FORWARD | SEND_BACK | APPROVE)
+}
+
+/// Kinds that end the handling (refused, result returned, stopped).
+pub fn ends(kind: &str) -> bool {
+    matches!(kind, REFUSE | RETURN | STOP)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Action {
+    pub kind: String,
+    #[serde(default)]
+    pub to: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    pub key: String,
+    pub name: String,
+    pub role: String,
+    pub unit: String,
+    /// Percent of the processing time this step may take.
+    pub share: u32,
+    pub actions: Vec<Action>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Definition {
+    /// The procedure collects its fees before processing: the clock
+    /// starts when they are paid (status 6 until then).
+    #[serde(default)]
+    pub fees_first: bool,
+    pub steps: Vec<Step>,
+}
+
+/// What is wrong with a definition: the i18n key and the step it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub key: &'static str,
+    pub step: String,
+}
+
+fn problem(key: &'static str, step: &str) -> Problem {
+    Problem {
+        key,
+        step: step.to_string(),
+    }
+}
+
+fn valid_key(k: &str) -> bool {
+    !k.is_empty()
+        && k.len() <= 32
+        && k.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+impl Definition {
+    /// Parses a definition (JSON) and checks it.
+    pub fn parse(text: &str) -> Result<Definition, Vec<Problem>> {
+        let d: Definition = serde_json::from_str(text)
+            .map_err(|_| vec![problem("handling.workflow_unreadable", "")])?;
+        d.check()?;
+        Ok(d)
+    }
+
+    pub fn step(&self, key: &str) -> Option<&Step> {
+        self.steps.iter().find(|s| s.key == key)
+    }
+
+    pub fn first(&self) -> Option<&Step> {
+        self.steps.first()
+    }
+
+    fn index(&self, key: &str) -> Option<usize> {
+        self.steps.iter().position(|s| s.key == key)
+    }
+
+    /// Every problem of the definition; none means it may be published.
+    pub fn check(&self) -> Result<(), Vec<Problem>> {
+        let mut out = Vec::new();
+        if self.steps.is_empty() || self.steps.len() > 30 {
+            out.push(problem("handling.workflow_steps", ""));
+            return Err(out);
+        }
+        let mut keys = BTreeSet::new();
+        // Reachability is checked where every step key and target is sound.
+        let mut sound = true;
+        for s in &self.steps {
+            if !valid_key(&s.key) {
+                out.push(problem("handling.workflow_step_key", &s.key));
+            }
+            if !keys.insert(s.key.as_str()) {
+                out.push(problem("handling.workflow_step_twice", &s.key));
+                sound = false;
+            }
+            let name = s.name.trim();
+            if name.is_empty() || name.chars().count() > 200 {
+                out.push(problem("handling.workflow_step_name", &s.key));
+            }
+            if !STEP_ROLES.contains(&s.role.as_str()) {
+                out.push(problem("handling.workflow_role", &s.key));
+            }
+            if s.unit != ONE_STOP && s.unit != DEPARTMENT {
+                out.push(problem("handling.workflow_unit", &s.key));
+            }
+            if s.share > 100 {
+                out.push(problem("handling.workflow_shares", &s.key));
+            }
+            if s.actions.is_empty() || s.actions.len() > 12 {
+                out.push(problem("handling.workflow_no_action", &s.key));
+            }
+            let mut seen = BTreeSet::new();
+            for a in &s.actions {
+                if !KINDS.contains(&a.kind.as_str()) {
+                    out.push(problem("handling.workflow_action_kind", &s.key));
+                    sound = false;
+                    continue;
+                }
+                if !seen.insert((a.kind.as_str(), a.to.as_str())) {
+                    out.push(problem("handling.workflow_action_twice", &s.key));
+                }
+                if moves(&a.kind) {
+                    match self.index(&a.to) {
+                        None => {
+                            out.push(problem("handling.workflow_action_target", &s.key));
+                            sound = false;
+                        }
+                        Some(t) => {
+                            let here = self.index(&s.key).unwrap_or(0);
+                            if a.kind == SEND_BACK && t >= here {
+                                out.push(problem("handling.workflow_send_back", &s.key));
+                            }
+                            if a.kind != SEND_BACK && t == here {
+                                out.push(problem("handling.workflow_action_target", &s.key));
+                            }
+                        }
+                    }
+                } else if !a.to.is_empty() {
+                    out.push(problem("handling.workflow_action_target", &s.key));
+                }
+            }
+        }
+        let first = &self.steps[0];
+        if first.role != RECEIVER
+            || first.unit != ONE_STOP
+            || !first.actions.iter().any(|a| a.kind == ACCEPT)
+        {
+            out.push(problem("handling.workflow_first_step", &first.key));
+        }
+        for s in &self.steps[1..] {
+            if s.actions
+                .iter()
+                .any(|a| a.kind == ACCEPT || a.kind == REFUSE)
+            {
+                out.push(problem("handling.workflow_receipt_only", &s.key));
+            }
+        }
+        let total: u32 = self.steps.iter().map(|s| s.share.min(100)).sum();
+        if total != 100 {
+            out.push(problem("handling.workflow_shares", ""));
+        }
+        if !self
+            .steps
+            .iter()
+            .any(|s| s.actions.iter().any(|a| a.kind == APPROVE))
+            || !self
+                .steps
+                .iter()
+                .any(|s| s.actions.iter().any(|a| a.kind == RETURN))
+        {
+            out.push(problem("handling.workflow_no_result", ""));
+        }
+        if sound {
+            let reached = self.reachable_from(0);
+            for (i, s) in self.steps.iter().enumerate() {
+                if !reached.contains(&i) {
+                    out.push(problem("handling.workflow_unreachable", &s.key));
+                }
+            }
+            for (i, s) in self.steps.iter().enumerate() {
+                let can_end = self
+                    .reachable_from(i)
+                    .into_iter()
+                    .any(|j| self.steps[j].actions.iter().any(|a| ends(&a.kind)));
+                if !can_end {
+                    out.push(problem("handling.workflow_no_end", &s.key));
+                }
+            }
+        }
+        if out.is_empty() {
+            Ok(())
+        } else {
+            Err(out)
+        }
+    }
+
+    /// The steps reachable from step `from` (itself included).
+    fn reachable_from(&self, from: usize) -> BTreeSet<usize> {
+        let mut seen = BTreeSet::from([from]);
+        let mut queue = VecDeque::from([from]);
+        while let Some(i) = queue.pop_front() {
+            for a in &self.steps[i].actions {
+                if let Some(t) = self.index(&a.to).filter(|_| moves(&a.kind)) {
+                    if seen.insert(t) {
+                        queue.push_back(t);
+                    }
+                }
+            }
+        }
+        seen
+    }
+
+    /// The workflow used where a procedure has none of its own: receipt at
+    /// the one-stop unit, handling and approval at a department, return at
+    /// the one-stop unit (Decree 61/2018 Art. 18–20).
+    pub fn standard() -> Definition {
+        let a = |kind: &str, to: &str| Action {
+            kind: kind.into(),
+            to: to.into(),
+        };
+        Definition {
+            fees_first: false,
+            steps: vec![
+                Step {
+                    key: "receive".into(),
+                    name: "Tiếp nhận hồ sơ".into(),
+                    role: RECEIVER.into(),
+                    unit: ONE_STOP.into(),
+                    share: 0,
+                    actions: vec![a(ACCEPT, "handle"), a(SUPPLEMENT, ""), a(REFUSE, "")],
+                },
+                Step {
+                    key: "handle".into(),
+                    name: "Thẩm định, xử lý hồ sơ".into(),
+                    role: HANDLER.into(),
+                    unit: DEPARTMENT.into(),
+                    share: 60,
+                    actions: vec![
+                        a(FORWARD, "approve"),
+                        a(SUPPLEMENT, ""),
+                        a(TRANSFER, ""),
+                        a(STOP, ""),
+                    ],
+                },
+                Step {
+                    key: "approve".into(),
+                    name: "Phê duyệt kết quả".into(),
+                    role: APPROVER.into(),
+                    unit: DEPARTMENT.into(),
+                    share: 30,
+                    actions: vec![a(APPROVE, "return"), a(SEND_BACK, "handle"), a(STOP, "")],
+                },
+                Step {
+                    key: "return".into(),
+                    name: "Trả kết quả".into(),
+                    role: RETURNER.into(),
+                    unit: ONE_STOP.into(),
+                    share: 10,
+                    actions: vec![a(RETURN, "")],
+                },
+            ],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(r: Result<(), Vec<Problem>>) -> Vec<(&'static str, String)> {
+        r.err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| (p.key, p.step))
+            .collect()
+    }
+
+    #[test]
+    fn the_standard_workflow_is_valid() {
+        assert_eq!(Definition::standard().check(), Ok(()));
+        let text = serde_json::to_string(&Definition::standard()).unwrap_or_default();
+        assert_eq!(Definition::parse(&text), Ok(Definition::standard()));
+    }
+
+    #[test]
+    fn an_unreachable_step_is_refused() {
+        let mut d = Definition::standard();
+        // Nothing leads to "approve" any more: it and "return" are stranded.
+        d.steps[1].actions.remove(0);
+        let k = keys(d.check());
+        assert!(
+            k.contains(&("handling.workflow_unreachable", "approve".into())),
+            "{k:?}"
+        );
+        assert!(
+            k.contains(&("handling.workflow_unreachable", "return".into())),
+            "{k:?}"
+        );
+    }
+
+    #[test]
+    fn a_step_without_a_way_to_an_end_is_refused() {
+        let mut d = Definition::standard();
+        // handle ⇄ approve only: neither can end.
+        d.steps[1].actions.retain(|a| a.kind == FORWARD);
+        d.steps[2].actions = vec![Action {
+            kind: SEND_BACK.into(),
+            to: "handle".into(),
+        }];
+        d.steps[0].actions.retain(|a| a.kind == ACCEPT);
+        let k = keys(d.check());
+        assert!(
+            k.contains(&("handling.workflow_no_end", "handle".into())),
+            "{k:?}"
+        );
+        assert!(
+            k.contains(&("handling.workflow_no_end", "approve".into())),
+            "{k:?}"
+        );
+        assert!(
+            k.contains(&("handling.workflow_no_end", "receive".into())),
+            "{k:?}"
+        );
+    }
+
+    #[test]
+    fn malformed_definitions_are_refused_with_reasons() {
+        let mut d = Definition::standard();
+        d.steps[3].share = 20; // 110 %
+        d.steps[2].actions.push(Action {
+            kind: SEND_BACK.into(),
+            to: "return".into(), // not earlier
+        });
+        d.steps[1].actions.push(Action {
+            kind: FORWARD.into(),
+            to: "nowhere".into(),
+        });
+        d.steps[1].role = "boss".into();
+        d.steps[2].actions.push(Action {
+            kind: ACCEPT.into(),
+            to: "return".into(),
+        });
+        let k: Vec<&str> = keys(d.check()).into_iter().map(|p| p.0).collect();
+        for want in [
+            "handling.workflow_shares",
+            "handling.workflow_send_back",
+            "handling.workflow_action_target",
+            "handling.workflow_role",
+            "handling.workflow_receipt_only",
+        ] {
+            assert!(k.contains(&want), "{want} in {k:?}");
+        }
+        assert_eq!(
+            Definition::parse("{not json"),
+            Err(vec![problem("handling.workflow_unreadable", "")])
+        );
+        let mut first = Definition::standard();
+        first.steps.swap(0, 1);
+        assert!(keys(first.check())
+            .iter()
+            .any(|p| p.0 == "handling.workflow_first_step"));
+    }
+}

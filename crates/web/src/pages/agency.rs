@@ -1,0 +1,892 @@
+//! The agencies' back office (issue #9; R-PS-5, R-OP-3, R-OP-4): a civil
+//! servant's inbox and their units' inboxes, a dossier at the agency with
+//! the actions its workflow allows them, its control slip, claim and
+//! assignment; the agency admin's people page and the operator's units
+//! page. Every rule is in `motcua-handling`; this is HTTP only.
+use super::auth::{self, origin};
+use super::{render, Chrome, Operator};
+use crate::ctx::{Ctx, Me};
+use crate::error::{AppError, Refusal};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use motcua_domain::clock::format_vn;
+use motcua_domain::Role;
+use motcua_handling::cases::{self, Act, Handled};
+use motcua_handling::people::{self, Staff};
+use motcua_handling::queries::{self, Scope};
+use motcua_handling::workflow as wf;
+use serde::Deserialize;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/agency", get(home))
+        .route("/agency/units/{unit}", get(unit_inbox))
+        .route("/agency/dossiers/{code}", get(case_page))
+        .route("/agency/dossiers/{code}/act", post(act))
+        .route("/agency/dossiers/{code}/assign", post(assign))
+        .route("/agency/dossiers/{code}/files/{file}", get(case_file))
+        .route("/agency/staff", get(staff_page))
+        .route("/agency/staff/grant", post(grant))
+        .route("/agency/staff/{id}/revoke", post(revoke))
+        .route(
+            "/console/agencies/{agency}/units",
+            get(console_units).post(console_add_unit),
+        )
+}
+
+/// The handling context's rules, from the portal's configuration.
+pub fn rules(state: &AppState) -> motcua_handling::Rules {
+    motcua_handling::Rules {
+        cutoff: state.dossier_rules.cutoff,
+        ..Default::default()
+    }
+}
+
+/// A logged-in civil servant holding a role in some agency's unit: as a
+/// handler argument it refuses everyone else (login redirect, 403)
+/// before the handler runs.
+pub struct Staffer(pub Ctx, pub Staff);
+
+impl FromRequestParts<AppState> for Staffer {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Me(ctx, v) = Me::from_request_parts(parts, state).await?;
+        auth::ready_user(state, &ctx).await?;
+        if !v.account.has_role(Role::CivilServant) {
+            return Err(AppError::Forbidden.into_response());
+        }
+        let staff = people::staff(state, v.account.id.get(), false)
+            .await
+            .map_err(|e| AppError::from(e).into_response())?;
+        if !staff.is_staff() {
+            return Err(AppError::Forbidden.into_response());
+        }
+        Ok(Staffer(ctx, staff))
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct InboxQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    due: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    procedure: String,
+    #[serde(default)]
+    unassigned: String,
+    #[serde(default)]
+    after: String,
+    #[serde(default)]
+    flash: Option<String>,
+}
+
+/// One line of an inbox.
+pub struct Line {
+    code: String,
+    applicant: String,
+    procedure: String,
+    step: String,
+    status_key: &'static str,
+    state_key: &'static str,
+    due: String,
+    overdue: bool,
+    assignee: bool,
+}
+
+fn state_key(s: &str) -> &'static str {
+    match s {
+        "open" => "handling.state_open",
+        "paused" => "handling.state_paused",
+        _ => "handling.state_closed",
+    }
+}
+
+fn lines(rows: &[cases::Case], now: i64) -> Vec<Line> {
+    rows.iter()
+        .map(|k| Line {
+            code: k.code.clone(),
+            applicant: k.applicant_name.clone(),
+            procedure: k.procedure_name.clone(),
+            step: k.step.clone(),
+            status_key: motcua_dossiers::status_key(k.status),
+            state_key: state_key(&k.state),
+            due: format_vn(k.step_due_at),
+            overdue: k.state == "open" && k.step_due_at < now,
+            assignee: k.assignee_id.is_some(),
+        })
+        .collect()
+}
+
+fn query_of(q: &InboxQuery) -> Result<queries::Query, AppError> {
+    let after = match q.after.as_str() {
+        "" => None,
+        s => {
+            let c = motcua_store::keyset::Cursor::parse(s)
+                .ok_or(AppError::BadRequest("error.bad_cursor"))?;
+            Some((c.key, c.id))
+        }
+    };
+    Ok(queries::Query {
+        q: q.q.chars().take(200).collect(),
+        due: q.due.clone(),
+        procedure: Some(q.procedure.trim().to_string()),
+        state: Some(q.state.clone()).filter(|s| !s.is_empty()),
+        unassigned: q.unassigned == "1",
+        after,
+    })
+}
+
+fn next_link(base: &str, q: &InboxQuery, rows: &[cases::Case]) -> String {
+    if rows.len() < queries::PAGE as usize {
+        return String::new();
+    }
+    let Some(last) = rows.last() else {
+        return String::new();
+    };
+    let enc = crate::ctx::urlencode;
+    format!(
+        "{base}?q={}&due={}&state={}&procedure={}&unassigned={}&after={}.{}",
+        enc(&q.q),
+        enc(&q.due),
+        enc(&q.state),
+        enc(&q.procedure),
+        enc(&q.unassigned),
+        last.step_due_at,
+        last.dossier_id
+    )
+}
+
+#[derive(Template)]
+#[template(path = "agency/home.html")]
+struct HomePage {
+    c: Chrome,
+    title: String,
+    action: String,
+    units: Vec<(i64, String, String, &'static str)>,
+    admin_agencies: Vec<String>,
+    open: i64,
+    overdue: i64,
+    paused: i64,
+    awaiting: Vec<(String, String, String, String)>,
+    rows: Vec<Line>,
+    q: String,
+    due: String,
+    state: String,
+    procedure: String,
+    unassigned: bool,
+    next: String,
+}
+
+fn units_of(s: &Staff) -> Vec<(i64, String, String, &'static str)> {
+    s.memberships
+        .iter()
+        .map(|m| {
+            (
+                m.unit_id,
+                m.unit_name.clone(),
+                m.agency_code.clone(),
+                motcua_handling::role_key(&m.role),
+            )
+        })
+        .collect()
+}
+
+/// `GET /agency`: the person's own inbox, new dossiers awaiting receipt,
+/// their units.
+async fn home(
+    State(state): State<AppState>,
+    Staffer(ctx, staff): Staffer,
+    Query(q): Query<InboxQuery>,
+) -> Response {
+    let query = tri!(query_of(&q));
+    let rows = tri!(queries::inbox(&state, &staff, &Scope::Mine, &query).await);
+    let (open, overdue, paused) = tri!(queries::counts(&state, &staff).await);
+    let awaiting = tri!(queries::awaiting_receipt(&state, &staff).await)
+        .into_iter()
+        .map(|d| {
+            (
+                d.code,
+                d.applicant_name,
+                d.procedure_name,
+                format_vn(d.submitted_at),
+            )
+        })
+        .collect();
+    let c = Chrome::new(&state, &ctx).with_flash(q.flash.as_deref());
+    let title = c.t("handling.inbox_mine").to_string();
+    render(&HomePage {
+        title,
+        action: "/agency".into(),
+        units: units_of(&staff),
+        admin_agencies: staff
+            .agencies()
+            .into_iter()
+            .filter(|a| staff.admin_of(a))
+            .collect(),
+        open,
+        overdue,
+        paused,
+        awaiting,
+        next: next_link("/agency", &q, &rows),
+        rows: lines(&rows, state.now()),
+        q: q.q,
+        due: q.due,
+        state: q.state,
+        procedure: q.procedure,
+        unassigned: q.unassigned == "1",
+        c,
+    })
+}
+
+/// `GET /agency/units/{unit}`: a unit's inbox (its people only).
+async fn unit_inbox(
+    State(state): State<AppState>,
+    Staffer(ctx, staff): Staffer,
+    Path(unit): Path<i64>,
+    Query(q): Query<InboxQuery>,
+) -> Response {
+    let query = tri!(query_of(&q));
+    let rows = tri!(queries::inbox(&state, &staff, &Scope::Unit(unit), &query).await);
+    let u = tri!(people::unit(&state, unit)
+        .await
+        .and_then(|u| u.ok_or(motcua_kernel::ServiceError::NotFound)));
+    let (open, overdue, paused) = tri!(queries::counts(&state, &staff).await);
+    let c = Chrome::new(&state, &ctx);
+    let base = format!("/agency/units/{unit}");
+    render(&HomePage {
+        title: format!("{} — {}", u.name, u.agency_code),
+        next: next_link(&base, &q, &rows),
+        action: base,
+        units: units_of(&staff),
+        admin_agencies: Vec::new(),
+        open,
+        overdue,
+        paused,
+        awaiting: Vec::new(),
+        rows: lines(&rows, state.now()),
+        q: q.q,
+        due: q.due,
+        state: q.state,
+        procedure: q.procedure,
+        unassigned: q.unassigned == "1",
+        c,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "agency/case.html")]
+struct CasePage {
+    c: Chrome,
+    code: String,
+    applicant: String,
+    procedure: String,
+    procedure_code: String,
+    agency: String,
+    status_key: &'static str,
+    state_key: &'static str,
+    step: String,
+    unit: String,
+    submitted: String,
+    deadline: String,
+    step_due: String,
+    overdue: bool,
+    assignee: String,
+    seen: String,
+    reason: String,
+    answers: Vec<(String, String)>,
+    files: Vec<(String, String, i64)>,
+    timeline: Vec<(String, &'static str, String, String)>,
+    slip: Vec<SlipLine>,
+    actions: Vec<(String, String, &'static str, String)>,
+    departments: Vec<(i64, String)>,
+    can_claim: bool,
+    can_assign: Vec<(i64, String)>,
+    error: Option<&'static str>,
+    note: String,
+}
+
+struct SlipLine {
+    step: String,
+    unit: String,
+    from: String,
+    until: String,
+    due: String,
+    action_key: &'static str,
+    who: String,
+    on_time_key: &'static str,
+    note: String,
+}
+
+async fn case_view(
+    state: &AppState,
+    ctx: &Ctx,
+    staff: &Staff,
+    code: &str,
+    error: Option<&'static str>,
+    note: String,
+    flash: Option<&str>,
+) -> Result<CasePage, AppError> {
+    let h: Handled = cases::get(state, staff, code).await?;
+    let c = Chrome::new(state, ctx).with_flash(flash);
+    let l = c.lang();
+    let now = state.now();
+    let units = people::units(
+        state,
+        h.case
+            .as_ref()
+            .map_or(&h.facts.agency_code, |k| &k.agency_code),
+    )
+    .await?;
+    let unit_name = |id: i64| {
+        units
+            .iter()
+            .find(|u| u.id == id)
+            .map_or_else(|| id.to_string(), |u| u.name.clone())
+    };
+    let step = h.step();
+    let step_name = step.map_or_else(String::new, |s| s.name.clone());
+    let actions = cases::actions(staff, &h)
+        .into_iter()
+        .map(|(kind, to)| {
+            let target = h
+                .workflow
+                .step(&to)
+                .map_or_else(String::new, |s| s.name.clone());
+            let key = motcua_handling::action_key(&kind);
+            (kind, to, key, target)
+        })
+        .collect();
+    let current_unit = h.case.as_ref().map(|k| k.unit_id);
+    let departments = units
+        .iter()
+        .filter(|u| u.kind == wf::DEPARTMENT && Some(u.id) != current_unit)
+        .map(|u| (u.id, u.name.clone()))
+        .collect();
+    let answers = match motcua_forms::service::by_id(state, h.facts.form_id).await? {
+        Some(form) => {
+            let data: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(&h.facts.data).unwrap_or_default();
+            form.definition
+                .fields()
+                .filter_map(|(_, f)| {
+                    data.get(&f.name).map(|v| {
+                        (
+                            f.label.get(l).to_string(),
+                            match v {
+                                serde_json::Value::String(s) => s.clone(),
+                                other => other.to_string(),
+                            },
+                        )
+                    })
+                })
+                .collect()
+        }
+        None => Vec::new(),
+    };
+    let files = motcua_dossiers::files::of_draft(state, h.facts.draft_id)
+        .await?
+        .into_iter()
+        .map(|f| {
+            (
+                f.file_name,
+                format!("/agency/dossiers/{code}/files/{}", f.id),
+                f.size / 1024,
+            )
+        })
+        .collect();
+    let timeline = cases::timeline(state, staff, code)
+        .await?
+        .into_iter()
+        .map(|e| {
+            (
+                format_vn(e.at),
+                motcua_dossiers::status_key(e.status),
+                if e.actor == "applicant" {
+                    c.t("dossiers.by_applicant").to_string()
+                } else {
+                    e.actor
+                },
+                e.note,
+            )
+        })
+        .collect();
+    let slip = cases::slip(state, staff, code)
+        .await?
+        .into_iter()
+        .map(|s| SlipLine {
+            step: if s.step == cases::WAITING {
+                c.t("handling.slip_waiting").to_string()
+            } else {
+                h.workflow
+                    .step(&s.step)
+                    .map_or_else(|| s.step.clone(), |st| st.name.clone())
+            },
+            unit: unit_name(s.unit_id),
+            from: format_vn(s.started_at),
+            until: s.ended_at.map(format_vn).unwrap_or_default(),
+            due: if s.step == cases::WAITING {
+                String::new()
+            } else {
+                format_vn(s.due_at)
+            },
+            action_key: if s.action.is_empty() {
+                "handling.slip_current"
+            } else {
+                motcua_handling::action_key(&s.action)
+            },
+            who: s.actor_id.map(|a| format!("#{a}")).unwrap_or_default(),
+            on_time_key: match (s.step == cases::WAITING, s.on_time, s.ended_at) {
+                (true, _, _) => "handling.slip_not_counted",
+                (_, Some(true), _) => "handling.slip_on_time",
+                (_, Some(false), _) => "handling.slip_late",
+                (_, None, None) if now > s.due_at => "handling.slip_late",
+                _ => "handling.slip_running",
+            },
+            note: s.note,
+        })
+        .collect();
+    let (can_claim, can_assign) = match (&h.case, step) {
+        (Some(k), Some(st)) if k.state != "closed" => {
+            let claim = staff.holds(k.unit_id, &st.role) && k.assignee_id != Some(staff.account_id);
+            let leader = staff.holds(k.unit_id, wf::APPROVER) || staff.holds(k.unit_id, wf::ADMIN);
+            let people = if leader {
+                people::people_of_unit(state, k.unit_id, &st.role).await?
+            } else {
+                Vec::new()
+            };
+            (claim, people)
+        }
+        _ => (false, Vec::new()),
+    };
+    let k = h.case.as_ref();
+    Ok(CasePage {
+        code: h.facts.code.clone(),
+        applicant: h.facts.applicant_name.clone(),
+        procedure: h.facts.procedure_name.clone(),
+        procedure_code: h.facts.procedure_code.clone(),
+        agency: h.facts.agency_name.clone(),
+        status_key: motcua_dossiers::status_key(h.facts.status),
+        state_key: k.map_or("handling.state_new", |k| state_key(&k.state)),
+        step: step_name,
+        unit: k.map(|k| unit_name(k.unit_id)).unwrap_or_default(),
+        submitted: format_vn(h.facts.submitted_at),
+        deadline: k
+            .and_then(|k| k.deadline_at)
+            .map(format_vn)
+            .unwrap_or_default(),
+        step_due: k.map(|k| format_vn(k.step_due_at)).unwrap_or_default(),
+        overdue: k.is_some_and(|k| k.state == "open" && k.step_due_at < now),
+        assignee: k
+            .and_then(|k| k.assignee_id)
+            .map(|a| format!("#{a}"))
+            .unwrap_or_default(),
+        seen: k.map(|k| k.updated_at.to_string()).unwrap_or_default(),
+        reason: k.map(|k| k.reason.clone()).unwrap_or_default(),
+        answers,
+        files,
+        timeline,
+        slip,
+        actions,
+        departments,
+        can_claim,
+        can_assign,
+        error,
+        note,
+        c,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct FlashQuery {
+    flash: Option<String>,
+}
+
+/// `GET /agency/dossiers/{code}`.
+async fn case_page(
+    State(state): State<AppState>,
+    Staffer(ctx, staff): Staffer,
+    Path(code): Path<String>,
+    Query(q): Query<FlashQuery>,
+) -> Response {
+    let page = tri!(
+        case_view(
+            &state,
+            &ctx,
+            &staff,
+            &code,
+            None,
+            String::new(),
+            q.flash.as_deref()
+        )
+        .await
+    );
+    render(&page)
+}
+
+#[derive(Deserialize)]
+pub struct ActForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    seen: String,
+}
+
+/// `POST /agency/dossiers/{code}/act`: an action of the workflow; a
+/// refusal shows the page again with the message and what was typed.
+async fn act(
+    State(state): State<AppState>,
+    Staffer(ctx, staff): Staffer,
+    Path(code): Path<String>,
+    Form(f): Form<ActForm>,
+) -> Response {
+    let unit = match f.unit.trim() {
+        "" => None,
+        s => match s.parse::<i64>() {
+            Ok(n) => Some(n),
+            Err(_) => return AppError::BadRequest("handling.error_unit").into_response(),
+        },
+    };
+    let date = match f.date.trim() {
+        "" => None,
+        s => {
+            match time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")) {
+                Ok(d) => Some(d),
+                Err(_) => return AppError::BadRequest("handling.error_date").into_response(),
+            }
+        }
+    };
+    let seen = match f.seen.trim() {
+        "" => None,
+        s => match s.parse::<i64>() {
+            Ok(n) => Some(n),
+            Err(_) => return AppError::BadRequest("handling.error_changed").into_response(),
+        },
+    };
+    let a = Act {
+        kind: f.kind.clone(),
+        to: f.to.clone(),
+        unit,
+        note: f.note.clone(),
+        date,
+        seen,
+    };
+    match cases::act(&state, &origin(&ctx), &rules(&state), &staff, &code, &a).await {
+        Ok(()) => {
+            Redirect::to(&format!("/agency/dossiers/{code}?flash=handling_done")).into_response()
+        }
+        Err(e) => match Refusal::of(e) {
+            Ok(r) => {
+                let page =
+                    tri!(case_view(&state, &ctx, &staff, &code, Some(r.key), f.note, None).await);
+                let mut resp = render(&page);
+                *resp.status_mut() = r.status;
+                resp
+            }
+            Err(e) => AppError::from(e).into_response(),
+        },
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AssignForm {
+    #[serde(default)]
+    person: String,
+    #[serde(default)]
+    seen: String,
+}
+
+/// `POST /agency/dossiers/{code}/assign`: claim (no person) or assign.
+async fn assign(
+    State(state): State<AppState>,
+    Staffer(ctx, staff): Staffer,
+    Path(code): Path<String>,
+    Form(f): Form<AssignForm>,
+) -> Response {
+    let person = match f.person.trim() {
+        "" => None,
+        s => match s.parse::<i64>() {
+            Ok(n) => Some(n),
+            Err(_) => return AppError::BadRequest("handling.error_assignee").into_response(),
+        },
+    };
+    let Ok(seen) = f.seen.trim().parse::<i64>() else {
+        return AppError::Conflict("handling.error_changed").into_response();
+    };
+    tri!(cases::assign(&state, &origin(&ctx), &staff, &code, person, seen).await);
+    Redirect::to(&format!("/agency/dossiers/{code}?flash=handling_assigned")).into_response()
+}
+
+/// `GET /agency/dossiers/{code}/files/{file}`: a file of the dossier, for
+/// the agency's people only.
+async fn case_file(
+    State(state): State<AppState>,
+    Staffer(_ctx, staff): Staffer,
+    Path((code, file)): Path<(String, i64)>,
+) -> Response {
+    let (f, bytes) = tri!(cases::file(&state, &staff, &code, file).await);
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, f.content_type),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{}\"",
+                    f.file_name.replace(['"', '\\'], "_")
+                ),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "agency/staff.html")]
+struct StaffPage {
+    c: Chrome,
+    agency: String,
+    agency_name: String,
+    operator: bool,
+    units: Vec<(i64, String, String, &'static str)>,
+    people: Vec<(i64, String, String, &'static str, String)>,
+    roles: Vec<(&'static str, &'static str)>,
+    error: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+pub struct AgencyQuery {
+    #[serde(default)]
+    agency: String,
+    flash: Option<String>,
+}
+
+async fn staff_view(
+    state: &AppState,
+    ctx: &Ctx,
+    who: &Staff,
+    agency: &str,
+    error: Option<&'static str>,
+    flash: Option<&str>,
+) -> Result<StaffPage, AppError> {
+    let people_rows = people::people(state, who, agency).await?;
+    let a = motcua_catalog::queries::agency(state, agency)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let units = people::units(state, agency)
+        .await?
+        .into_iter()
+        .map(|u| {
+            let kind = if u.kind == wf::ONE_STOP {
+                "handling.unit_one_stop"
+            } else {
+                "handling.unit_department"
+            };
+            (u.id, u.code, u.name, kind)
+        })
+        .collect();
+    let mut people = Vec::new();
+    for m in people_rows {
+        let name =
+            motcua_identity::queries::account(state, motcua_domain::AccountId::new(m.account_id))
+                .await?
+                .map(|a| format!("{} ({})", a.full_name, a.username))
+                .unwrap_or_default();
+        people.push((
+            m.id,
+            name,
+            m.unit_name,
+            motcua_handling::role_key(&m.role),
+            m.granted_by,
+        ));
+    }
+    Ok(StaffPage {
+        c: Chrome::new(state, ctx).with_flash(flash),
+        agency: agency.to_string(),
+        agency_name: a.name,
+        operator: who.operator,
+        units,
+        people,
+        roles: wf::ROLES
+            .iter()
+            .map(|r| (*r, motcua_handling::role_key(r)))
+            .collect(),
+        error,
+    })
+}
+
+/// `GET /agency/staff?agency=`: the agency admin's people page.
+async fn staff_page(
+    State(state): State<AppState>,
+    Staffer(ctx, staff): Staffer,
+    Query(q): Query<AgencyQuery>,
+) -> Response {
+    let agency = if q.agency.is_empty() {
+        staff
+            .agencies()
+            .into_iter()
+            .find(|a| staff.admin_of(a))
+            .unwrap_or_default()
+    } else {
+        q.agency.clone()
+    };
+    let page = tri!(staff_view(&state, &ctx, &staff, &agency, None, q.flash.as_deref()).await);
+    render(&page)
+}
+
+#[derive(Deserialize)]
+pub struct GrantForm {
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    role: String,
+}
+
+/// The viewer as staff, the operator included (for the people pages,
+/// which the operator also uses).
+async fn staff_or_operator(state: &AppState, ctx: &Ctx) -> Result<Staff, Response> {
+    let v = ctx.user()?;
+    auth::ready_user(state, ctx).await?;
+    let operator = v.account.has_role(Role::Operator);
+    if !operator && !v.account.has_role(Role::CivilServant) {
+        return Err(AppError::Forbidden.into_response());
+    }
+    let s = people::staff(state, v.account.id.get(), operator)
+        .await
+        .map_err(|e| AppError::from(e).into_response())?;
+    if !s.operator && !s.is_staff() {
+        return Err(AppError::Forbidden.into_response());
+    }
+    Ok(s)
+}
+
+/// `POST /agency/staff/grant` (an agency admin, or the operator).
+async fn grant(State(state): State<AppState>, ctx: Ctx, Form(f): Form<GrantForm>) -> Response {
+    let staff = match staff_or_operator(&state, &ctx).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Ok(unit) = f.unit.trim().parse::<i64>() else {
+        return AppError::BadRequest("handling.error_unit").into_response();
+    };
+    let u = tri!(people::unit(&state, unit).await);
+    let back = |agency: &str| {
+        if staff.operator && !staff.admin_of(agency) {
+            format!("/console/agencies/{agency}/units")
+        } else {
+            format!("/agency/staff?agency={agency}")
+        }
+    };
+    match people::grant(&state, &origin(&ctx), &staff, unit, &f.username, &f.role).await {
+        Ok(()) => {
+            let agency = u.map(|u| u.agency_code).unwrap_or_default();
+            let to = back(&agency);
+            let sep = if to.contains('?') { '&' } else { '?' };
+            Redirect::to(&format!("{to}{sep}flash=handling_granted")).into_response()
+        }
+        Err(e) => match (Refusal::of(e), u) {
+            (Ok(r), Some(u)) => {
+                let page =
+                    tri!(staff_view(&state, &ctx, &staff, &u.agency_code, Some(r.key), None).await);
+                let mut resp = render(&page);
+                *resp.status_mut() = r.status;
+                resp
+            }
+            (Ok(_), None) => AppError::NotFound.into_response(),
+            (Err(e), _) => AppError::from(e).into_response(),
+        },
+    }
+}
+
+/// `POST /agency/staff/{id}/revoke`.
+async fn revoke(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
+    let staff = match staff_or_operator(&state, &ctx).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    tri!(people::revoke(&state, &origin(&ctx), &staff, id).await);
+    Redirect::to("/agency/staff?flash=handling_revoked").into_response()
+}
+
+/// `GET /console/agencies/{agency}/units`: the operator's page of an
+/// agency's units and people.
+async fn console_units(
+    State(state): State<AppState>,
+    Operator(ctx): Operator,
+    Path(agency): Path<String>,
+    Query(q): Query<AgencyQuery>,
+) -> Response {
+    let v = tri!(ctx.user().map_err(|_| AppError::Forbidden));
+    let staff = tri!(people::staff(&state, v.account.id.get(), true).await);
+    let page = tri!(staff_view(&state, &ctx, &staff, &agency, None, q.flash.as_deref()).await);
+    render(&page)
+}
+
+#[derive(Deserialize)]
+pub struct UnitForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    kind: String,
+}
+
+/// `POST /console/agencies/{agency}/units`: adds a unit.
+async fn console_add_unit(
+    State(state): State<AppState>,
+    Operator(ctx): Operator,
+    Path(agency): Path<String>,
+    Form(f): Form<UnitForm>,
+) -> Response {
+    let v = tri!(ctx.user().map_err(|_| AppError::Forbidden));
+    let staff = tri!(people::staff(&state, v.account.id.get(), true).await);
+    match people::add_unit(
+        &state,
+        &origin(&ctx),
+        &staff,
+        &agency,
+        &f.code,
+        &f.name,
+        &f.kind,
+    )
+    .await
+    {
+        Ok(_) => Redirect::to(&format!(
+            "/console/agencies/{agency}/units?flash=handling_unit_added"
+        ))
+        .into_response(),
+        Err(e) => match Refusal::of(e) {
+            Ok(r) => {
+                let page = tri!(staff_view(&state, &ctx, &staff, &agency, Some(r.key), None).await);
+                let mut resp = render(&page);
+                *resp.status_mut() = r.status;
+                resp
+            }
+            Err(e) => AppError::from(e).into_response(),
+        },
+    }
+}

@@ -1,0 +1,454 @@
+//! Issue #9: an agency's back office. The operator gives an agency its
+//! one-stop unit and departments, people get roles; a birth registration
+//! goes receive → handle → supplement (the clock stops; the applicant
+//! adds a file; the clock starts again and the appointment is
+//! recomputed) → transfer to another department (the clock is kept) →
+//! approve → apology with a new date → return; every step on the
+//! applicant's timeline, in their mail and on the control slip; the
+//! law's limits (a supplement once, within 3 working days; an apology
+//! once, before the deadline, to a later working day) and the workflow's
+//! (an action not in it) refused; nobody of another agency, and nobody
+//! without the step's role, reaches or moves the dossier (R-PS-5,
+//! R-OP-2, R-OP-3, R-OP-4).
+use crate::dossiers::{between, citizen, post_step, seeded, start, upload, PDF, REQUESTER};
+use crate::helpers::*;
+use motcua_domain::Role;
+use motcua_identity::service::NewAccountInput;
+use reqwest::StatusCode;
+
+const PW: &str = "mat-khau-can-bo-2026";
+const AGENCY: &str = "H29.P01";
+const OTHER: &str = "H29.STP";
+
+/// The Vietnam instant of a local date and time.
+fn vn(y: i32, m: u8, d: u8, h: u8, min: u8) -> i64 {
+    let date = time::Date::from_calendar_date(y, time::Month::try_from(m).unwrap(), d).unwrap();
+    motcua_handling::clock::local(date, time::Time::from_hms(h, min, 0).unwrap())
+}
+
+/// Moves the test clock to `at` (it keeps running from there).
+fn set_clock(app: &App, at: i64) {
+    let now = app.state().now();
+    app.advance(at - now);
+}
+
+/// A civil servant's account, logged in.
+async fn servant(app: &App, username: &str, name: &str) -> (i64, Browser) {
+    let (id, _) = app
+        .create(NewAccountInput {
+            username: username.into(),
+            full_name: name.into(),
+            email: Some(format!("{username}@example.vn")),
+            roles: vec![Role::CivilServant],
+            initial_password: Some(PW.into()),
+            permanent: true,
+            ..Default::default()
+        })
+        .await;
+    let b = app.browser();
+    assert_eq!(b.login(username, PW).await.status, StatusCode::SEE_OTHER);
+    (id.get(), b)
+}
+
+async fn login(app: &App, username: &str, pw: &str) -> Browser {
+    let b = app.browser();
+    assert_eq!(b.login(username, pw).await.status, StatusCode::SEE_OTHER);
+    b
+}
+
+/// The operator adds a unit; its id.
+async fn add_unit(
+    app: &App,
+    op: &Browser,
+    agency: &str,
+    code: &str,
+    name: &str,
+    kind: &str,
+) -> i64 {
+    let path = format!("/console/agencies/{agency}/units");
+    let r = op
+        .submit(
+            &path,
+            &path,
+            &[("code", code), ("name", name), ("kind", kind)],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::SEE_OTHER,
+        "{}: {}",
+        app.name(),
+        r.text
+    );
+    let page = op.get(&path).await;
+    let units = motcua_handling::people::units(app.state(), agency)
+        .await
+        .expect("units");
+    assert!(page.text.contains(name), "{}", app.name());
+    units.iter().find(|u| u.code == code).expect("unit").id
+}
+
+async fn grant(app: &App, by: &Browser, form: &str, unit: i64, username: &str, role: &str) -> Page {
+    let csrf = by.get(form).await.csrf();
+    let unit = unit.to_string();
+    let _ = app;
+    by.post_form(
+        "/agency/staff/grant",
+        &[
+            ("csrf", &csrf),
+            ("unit", &unit),
+            ("username", username),
+            ("role", role),
+        ],
+    )
+    .await
+}
+
+/// The case page's `seen` stamp (what the page showed).
+fn seen(page: &Page) -> String {
+    if page.text.contains("name=\"seen\" value=\"") {
+        between(&page.text, "name=\"seen\" value=\"", "\"")
+    } else {
+        String::new()
+    }
+}
+
+/// Posts an action from the case page as the browser shows it.
+async fn act(b: &Browser, code: &str, fields: &[(&str, &str)]) -> Page {
+    let page = b.get(&format!("/agency/dossiers/{code}")).await;
+    let mut all = fields.to_vec();
+    let s = seen(&page);
+    let csrf = if page.status == StatusCode::OK {
+        page.csrf()
+    } else {
+        b.get("/account").await.csrf()
+    };
+    all.push(("seen", &s));
+    all.push(("csrf", &csrf));
+    b.post_form(&format!("/agency/dossiers/{code}/act"), &all)
+        .await
+}
+
+async fn status_of(app: &App, code: &str) -> (i64, Option<i64>) {
+    let mut c = app.conn().await;
+    let row: (i64, Option<i64>) =
+        sqlx::query_as("SELECT status, appointment_at FROM dossiers WHERE code = $1")
+            .bind(code)
+            .fetch_one(&mut *c)
+            .await
+            .expect("dossier");
+    row
+}
+
+async fn case_clock(app: &App, code: &str) -> (Option<i64>, i64, String, i64) {
+    let mut c = app.conn().await;
+    sqlx::query_as(
+        "SELECT deadline_at, step_due_at, state, unit_id FROM handling_cases WHERE code = $1",
+    )
+    .bind(code)
+    .fetch_one(&mut *c)
+    .await
+    .expect("case")
+}
+
+/// A citizen submits a birth registration (1.001193, 1 working day at
+/// UBND phường Hoàn Kiếm); its code.
+async fn submit_birth(app: &App, b: &Browser) -> String {
+    let id = start(b, "1.001193").await;
+    for (step, fields) in [
+        (0, REQUESTER.to_vec()),
+        (
+            1,
+            vec![
+                ("child_name", "Trần Minh Khôi"),
+                ("child_sex", "male"),
+                ("child_birthdate", "2027-01-20"),
+                ("child_birthplace", "Bệnh viện Phụ sản Hà Nội"),
+                ("child_ethnicity", "Kinh"),
+                ("child_nationality", "Việt Nam"),
+                ("action", "continue"),
+            ],
+        ),
+        (
+            2,
+            vec![
+                ("mother_name", "Nguyễn Thị Hoa"),
+                ("mother_birth_year", "1990"),
+                ("action", "continue"),
+            ],
+        ),
+        (3, vec![("has_father", "no"), ("action", "continue")]),
+        (
+            4,
+            vec![
+                ("extract_copies", "1"),
+                ("result_delivery", "online"),
+                ("action", "continue"),
+            ],
+        ),
+    ] {
+        let r = post_step(b, &id, step, &fields).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "step {step}: {}", r.text);
+    }
+    let files = b.get(&format!("/account/drafts/{id}/files")).await;
+    let component = between(&files.text, "name=\"component\" value=\"", "\"");
+    let r = upload(b, &id, &component, "giay-chung-sinh.pdf", PDF).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    {
+        let mut c = app.conn().await;
+        sqlx::query("UPDATE sessions SET assurance_level = 2")
+            .execute(&mut *c)
+            .await
+            .expect("raise");
+    }
+    let check = b.get(&format!("/account/drafts/{id}/check")).await;
+    let revision = between(&check.text, "name=\"revision\" value=\"", "\"");
+    let r = b
+        .post_form(
+            &format!("/account/drafts/{id}/submit"),
+            &[("csrf", &check.csrf()), ("revision", &revision)],
+        )
+        .await;
+    let to = r.location().expect("to the dossier").to_string();
+    to.strip_prefix("/account/dossiers/")
+        .and_then(|t| t.split('?').next())
+        .expect("code")
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_birth_registration_goes_from_receipt_to_result_on_the_clock() {
+    each_backend(|db| async move {
+        let app = spawn_app(db).await;
+        let n = app.name();
+        seeded(&app).await;
+        // Wednesday 3/2/2027, 09:00 in Hanoi: Tết (Friday 5/2 – Thursday
+        // 11/2) is two days ahead.
+        set_clock(&app, vn(2027, 2, 3, 9, 0));
+        let op = app.operator_browser().await;
+
+        // The operator sets up the agency: one-stop unit, two departments.
+        let one_stop = add_unit(&app, &op, AGENCY, "MC", "Bộ phận Một cửa phường Hoàn Kiếm", "one_stop").await;
+        let justice = add_unit(&app, &op, AGENCY, "TP", "Phòng Tư pháp - Hộ tịch", "department").await;
+        let office = add_unit(&app, &op, AGENCY, "VP", "Văn phòng HĐND - UBND", "department").await;
+        let other_one_stop = add_unit(&app, &op, OTHER, "MC", "Bộ phận Một cửa Sở Tư pháp", "one_stop").await;
+        // A bad unit is refused in words, nothing kept.
+        let path = format!("/console/agencies/{AGENCY}/units");
+        let r = op.submit(&path, &path, &[("code", "MC"), ("name", "Trùng"), ("kind", "one_stop")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}");
+        assert!(r.text.contains("Cơ quan đã có đơn vị mang mã này"), "{n}");
+
+        let (_, admin) = servant(&app, "cb_quantri", "Đỗ Văn Quản").await;
+        let (_, receiver) = servant(&app, "cb_tiepnhan", "Lê Thị Nhận").await;
+        let (handler_id, handler) = servant(&app, "cb_xuly", "Phạm Văn Xử").await;
+        servant(&app, "cb_xuly2", "Vũ Thị Lý").await;
+        servant(&app, "cb_lanhdao", "Hoàng Văn Đạo").await;
+        let (_, stranger) = servant(&app, "cb_sotuphap", "Ngô Thị Khác").await;
+        let (_, nobody) = servant(&app, "cb_chuaco", "Trịnh Văn Chưa").await;
+        // The operator makes the admin; the admin gives the roles.
+        let console = format!("/console/agencies/{AGENCY}/units");
+        let r = grant(&app, &op, &console, one_stop, "cb_quantri", "admin").await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        let staff = "/agency/staff".to_string();
+        for (unit, user, role) in [
+            (one_stop, "cb_tiepnhan", "receiver"),
+            (one_stop, "cb_tiepnhan", "returner"),
+            (justice, "cb_xuly", "handler"),
+            (office, "cb_xuly2", "handler"),
+            (office, "cb_lanhdao", "approver"),
+            (justice, "cb_lanhdao", "approver"),
+        ] {
+            let r = grant(&app, &admin, &staff, unit, user, role).await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {user} {role}: {}", r.text);
+        }
+        // Not a civil servant; the same role twice; another agency's unit.
+        let r = grant(&app, &admin, &staff, justice, "vanhanh", "handler").await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}");
+        assert!(r.text.contains("Không có tài khoản công chức nào"), "{n}");
+        let r = grant(&app, &admin, &staff, justice, "cb_xuly", "handler").await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{n}");
+        let r = grant(&app, &admin, &staff, other_one_stop, "cb_xuly", "receiver").await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{n}: an admin of one agency only");
+        let r = grant(&app, &op, &format!("/console/agencies/{OTHER}/units"), other_one_stop, "cb_sotuphap", "receiver").await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}");
+        assert!(
+            app.audit_actions("account:").await.iter().any(|e| e.action == "handling.role_grant")
+                || {
+                    let mut c = app.conn().await;
+                    scalar(&mut c, "SELECT COUNT(*) FROM audit_log WHERE action = 'handling.role_grant'").await >= 7
+                },
+            "{n}: grants audited"
+        );
+        let people = admin.get("/agency/staff").await;
+        assert!(people.text.contains("Phạm Văn Xử (cb_xuly)"), "{n}");
+
+        // The citizen submits; the receiver sees it waiting.
+        let (_, citizen_b) = citizen(&app, "hoa.nguyen", "Nguyễn Thị Hoa").await;
+        let code = submit_birth(&app, &citizen_b).await;
+        let inbox = receiver.get("/agency").await;
+        assert_eq!(inbox.status, StatusCode::OK, "{n}");
+        assert!(inbox.text.contains(&code), "{n}: awaiting receipt");
+        // Someone without a role, another agency's receiver, citizens:
+        // nothing of the dossier.
+        assert_eq!(nobody.get("/agency").await.status, StatusCode::FORBIDDEN, "{n}");
+        assert_eq!(citizen_b.get("/agency").await.status, StatusCode::FORBIDDEN, "{n}");
+        for b in [&stranger] {
+            assert!(!b.get("/agency").await.text.contains(&code), "{n}");
+            assert_eq!(b.get(&format!("/agency/dossiers/{code}")).await.status, StatusCode::NOT_FOUND, "{n}");
+            let r = act(b, &code, &[("kind", "accept"), ("to", "handle")]).await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{n}");
+            assert_eq!(b.get(&format!("/agency/units/{justice}")).await.status, StatusCode::NOT_FOUND, "{n}");
+        }
+        // A handler of the agency sees it but may not receive it.
+        let r = act(&handler, &code, &[("kind", "accept"), ("to", "handle")]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{n}");
+        assert_eq!(status_of(&app, &code).await.0, 1, "{n}");
+
+        // Receipt: accepted to the justice department; the legal clock
+        // starts: 1 working day → Thursday 4/2 17:00.
+        let page = receiver.get(&format!("/agency/dossiers/{code}")).await;
+        assert!(page.text.contains("id=\"act-accept-handle\""), "{n}");
+        assert!(page.text.contains("giay-chung-sinh.pdf"), "{n}: the files to check");
+        let j = justice.to_string();
+        let r = act(&receiver, &code, &[("kind", "accept"), ("to", "handle"), ("unit", &j)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        let (status, appointment) = status_of(&app, &code).await;
+        assert_eq!(status, 2, "{n}");
+        assert_eq!(appointment, Some(vn(2027, 2, 4, 17, 0)), "{n}");
+        let (deadline, step_due, state, unit) = case_clock(&app, &code).await;
+        assert_eq!((deadline, state.as_str(), unit), (Some(vn(2027, 2, 4, 17, 0)), "open", justice), "{n}");
+        assert!(step_due < vn(2027, 2, 4, 17, 0), "{n}: the step's share");
+
+        // Not in the workflow at this step: refused, nothing changes.
+        let r = act(&handler, &code, &[("kind", "return")]).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{n}");
+        assert!(r.text.contains("Quy trình không cho phép thao tác này"), "{n}");
+        // The handler claims it.
+        let page = handler.get(&format!("/agency/dossiers/{code}")).await;
+        let r = handler
+            .post_form(&format!("/agency/dossiers/{code}/assign"), &[("csrf", &page.csrf()), ("seen", &seen(&page))])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        assert!(handler.get("/agency").await.text.contains(&code), "{n}: in my inbox");
+
+        // A supplement without saying what is missing: refused, kept.
+        let r = act(&handler, &code, &[("kind", "supplement"), ("note", "  ")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}");
+        let missing = "Bản sao giấy chứng nhận kết hôn của cha mẹ (nếu có).";
+        let r = act(&handler, &code, &[("kind", "supplement"), ("note", missing)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        assert_eq!(status_of(&app, &code).await.0, 5, "{n}");
+        assert_eq!(case_clock(&app, &code).await.2, "paused", "{n}");
+        // While paused nothing moves it on.
+        let r = act(&handler, &code, &[("kind", "forward"), ("to", "approve")]).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{n}");
+
+        // The applicant reads the request, in the portal and by mail.
+        app.drain().await;
+        let mails = app.mails_to("hoa.nguyen@example.vn");
+        assert!(
+            mails.iter().any(|m| m.subject.contains(&code) && m.subject.contains("Yêu cầu bổ sung hồ sơ") && m.text.contains(missing)),
+            "{n}: supplement mail"
+        );
+        assert!(mails.iter().any(|m| m.subject.contains("Đã tiếp nhận")), "{n}: acceptance mail");
+
+        // After Tết, Friday 12/2 09:00, the applicant completes it.
+        set_clock(&app, vn(2027, 2, 12, 9, 0));
+        // (Sessions ended over Tết: everyone logs in again.)
+        let citizen_b = login(&app, "hoa.nguyen", "mat-khau-du-dai-2026").await;
+        let handler = login(&app, "cb_xuly", PW).await;
+        let handler2 = login(&app, "cb_xuly2", PW).await;
+        let leader = login(&app, "cb_lanhdao", PW).await;
+        let receiver = login(&app, "cb_tiepnhan", PW).await;
+        let page = citizen_b.get(&format!("/account/dossiers/{code}")).await;
+        assert!(page.text.contains("id=\"supplement-request\""), "{n}");
+        assert!(page.text.contains(missing), "{n}");
+        let r = citizen_b
+            .post_form(&format!("/account/dossiers/{code}/supplement"), &[("csrf", &page.csrf())])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        let to = r.location().expect("draft").to_string();
+        let draft = to.strip_prefix("/account/drafts/").and_then(|t| t.strip_suffix("/step/0")).expect("draft id").to_string();
+        let first = citizen_b.get(&to).await;
+        assert!(first.text.contains("Nguyễn Thị Hoa"), "{n}: the answers as sent");
+        let files = citizen_b.get(&format!("/account/drafts/{draft}/files")).await;
+        assert!(files.text.contains("giay-chung-sinh.pdf"), "{n}: the files as sent");
+        let component = between(&files.text, "name=\"component\" value=\"", "\"");
+        let r = upload(&citizen_b, &draft, &component, "giay-ket-hon.pdf", PDF).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        {
+            let mut c = app.conn().await;
+            sqlx::query("UPDATE sessions SET assurance_level = 2").execute(&mut *c).await.expect("raise");
+        }
+        let check = citizen_b.get(&format!("/account/drafts/{draft}/check")).await;
+        let revision = between(&check.text, "name=\"revision\" value=\"", "\"");
+        let r = citizen_b
+            .post_form(&format!("/account/drafts/{draft}/submit"), &[("csrf", &check.csrf()), ("revision", &revision)])
+            .await;
+        assert_eq!(r.location(), Some(format!("/account/dossiers/{code}?flash=dossier_supplemented").as_str()), "{n}: {}", r.text);
+        // The clock starts again from the complete dossier: 1 working day
+        // from Friday 12/2 → Monday 15/2 17:00; back to processing.
+        let (status, appointment) = status_of(&app, &code).await;
+        assert_eq!((status, appointment), (4, Some(vn(2027, 2, 15, 17, 0))), "{n}");
+        assert_eq!({ let mut c = app.conn().await; scalar(&mut c, "SELECT COUNT(*) FROM dossiers").await }, 1, "{n}: the same dossier");
+        let page = handler.get(&format!("/agency/dossiers/{code}")).await;
+        assert!(page.text.contains("giay-ket-hon.pdf"), "{n}: the new file reaches the agency");
+        // A second request is refused by the system.
+        let r = act(&handler, &code, &[("kind", "supplement"), ("note", "Thêm nữa")]).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{n}");
+        assert!(r.text.contains("chỉ được yêu cầu bổ sung một lần"), "{n}");
+        assert!(r.text.contains("Thêm nữa"), "{n}: what was typed is kept");
+
+        // Transfer to the office: the clock is kept.
+        let before = case_clock(&app, &code).await;
+        let o = office.to_string();
+        let r = act(&handler, &code, &[("kind", "transfer"), ("unit", &o), ("note", "Thuộc thẩm quyền Văn phòng")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        let after = case_clock(&app, &code).await;
+        assert_eq!((after.0, after.1, after.3), (before.0, before.1, office), "{n}: deadline and due kept");
+        // The justice handler has no say there any more.
+        let r = act(&handler, &code, &[("kind", "forward"), ("to", "approve")]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{n}");
+        let r = act(&handler2, &code, &[("kind", "forward"), ("to", "approve")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+
+        // The leader apologises: not to a day off, not twice.
+        let r = act(&leader, &code, &[("kind", "apology"), ("date", "2027-02-20"), ("note", "Cần xác minh thêm")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}: Saturday");
+        let r = act(&leader, &code, &[("kind", "apology"), ("date", "2027-02-17"), ("note", "Cần xác minh thêm")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        assert_eq!(status_of(&app, &code).await.1, Some(vn(2027, 2, 17, 17, 0)), "{n}: the new date is the deadline");
+        let r = act(&leader, &code, &[("kind", "apology"), ("date", "2027-02-18"), ("note", "Lần nữa")]).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{n}: once");
+        let r = act(&leader, &code, &[("kind", "approve"), ("to", "return")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        assert_eq!(status_of(&app, &code).await.0, 9, "{n}");
+        let r = act(&receiver, &code, &[("kind", "return")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        assert_eq!(status_of(&app, &code).await.0, 10, "{n}");
+        assert_eq!(case_clock(&app, &code).await.2, "closed", "{n}");
+        let r = act(&receiver, &code, &[("kind", "return")]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{n}: nothing after the end");
+
+        // The applicant's timeline has every step; the control slip every
+        // hand-over, with whether it was on time.
+        let page = citizen_b.get(&format!("/account/dossiers/{code}")).await;
+        for s in ["Đã tiếp nhận", "Yêu cầu bổ sung hồ sơ", "Đang xử lý", "Đã có kết quả", "Đã trả kết quả", "Cần xác minh thêm"] {
+            assert!(page.text.contains(s), "{n}: {s} on the timeline");
+        }
+        let page = receiver.get(&format!("/agency/dossiers/{code}")).await;
+        let slip = between(&page.text, "<table id=\"slip\">", "</table>");
+        for s in ["Tiếp nhận hồ sơ", "Nhận xử lý", "Yêu cầu bổ sung hồ sơ", "Công dân bổ sung / nộp phí", "Chuyển phòng ban khác", "Văn phòng HĐND - UBND", "Phê duyệt kết quả", "Trả kết quả", "Đúng hạn", "Không tính vào thời hạn"] {
+            assert!(slip.contains(s), "{n}: {s} on the slip: {slip}");
+        }
+        let mut c = app.conn().await;
+        let audited = scalar(&mut c, &format!("SELECT COUNT(*) FROM audit_log WHERE action LIKE 'handling.%' AND target = 'dossier:{code}'")).await;
+        assert!(audited >= 9, "{n}: {audited} actions audited");
+        let events = scalar(&mut c, &format!("SELECT COUNT(*) FROM events WHERE subject = '{code}' AND type LIKE 'dossier.%'")).await;
+        assert!(events >= 8, "{n}: {events} dossier.* events");
+        drop(c);
+        let _ = handler_id;
+        app.assert_audit_intact().await;
+    })
+    .await;
+}
