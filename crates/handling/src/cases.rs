@@ -493,6 +493,40 @@ pub async fn act(
         )
         .await?;
     }
+    // The notice the law names for this action, as issued.
+    let form = match kind {
+        wf::SUPPLEMENT => Some(crate::notices::SUPPLEMENT),
+        wf::REFUSE => Some(crate::notices::REFUSAL),
+        APOLOGY => Some(crate::notices::APOLOGY),
+        wf::STOP => Some(crate::notices::STOP),
+        _ => None,
+    };
+    if let Some(form) = form {
+        let mut facts = serde_json::json!({
+            "code": h.facts.code,
+            "applicant": h.facts.applicant_name,
+            "procedure_name": h.facts.procedure_name,
+            "procedure_code": h.facts.procedure_code,
+            "agency_name": h.facts.agency_name,
+            "unit_name": unit.name,
+            "note": note,
+            "submitted_at": h.facts.submitted_at,
+        });
+        if form == crate::notices::APOLOGY {
+            facts["previous"] = serde_json::json!(h.case.as_ref().and_then(|k| k.deadline_at));
+            facts["new"] = serde_json::json!(case.deadline_at);
+        }
+        crate::notices::issue(
+            &mut tx,
+            case.dossier_id,
+            form,
+            unit.id,
+            who.account_id,
+            facts,
+            now,
+        )
+        .await?;
+    }
     // The control slip: the line of this step ends with this action; the
     // next line is the next step, the same step again (an apology), or
     // the wait for the applicant (a supplement, a payment).
@@ -924,4 +958,86 @@ pub async fn timeline(
     let h = get(core, who, code).await?;
     let mut c = core.store.conn().await?;
     progress::timeline(&mut c, h.facts.id).await
+}
+
+/// The notices issued on a dossier, for the people of its agency.
+pub async fn notices(core: &Core, who: &Staff, code: &str) -> Result<Vec<crate::notices::Notice>> {
+    let h = get(core, who, code).await?;
+    let mut c = core.store.conn().await?;
+    crate::notices::of_dossier(&mut c, h.facts.id).await
+}
+
+/// The control slip (Form 06) of a dossier as a PDF, for the people of
+/// its agency.
+pub async fn slip_pdf(core: &Core, who: &Staff, code: &str) -> Result<Vec<u8>> {
+    let h = get(core, who, code).await?;
+    let mut c = core.store.conn().await?;
+    let rows = slips::of_dossier(&mut c, h.facts.id).await?;
+    let units = people_store::units_of(
+        &mut c,
+        h.case
+            .as_ref()
+            .map_or(&h.facts.agency_code, |k| &k.agency_code),
+    )
+    .await?;
+    drop(c);
+    let now = core.now();
+    let lines: Vec<crate::notices::SlipText> = rows
+        .iter()
+        .map(|s| crate::notices::SlipText {
+            step: if s.step == WAITING {
+                "Công dân bổ sung / nộp phí".to_string()
+            } else {
+                h.workflow
+                    .step(&s.step)
+                    .map_or_else(|| s.step.clone(), |st| st.name.clone())
+            },
+            unit: units
+                .iter()
+                .find(|u| u.id == s.unit_id)
+                .map_or_else(String::new, |u| u.name.clone()),
+            from: s.started_at,
+            until: s.ended_at,
+            due: s.due_at,
+            action: slip_action_vi(&s.action).to_string(),
+            result: match (s.step == WAITING, s.on_time, s.ended_at) {
+                (true, _, _) => "Không tính vào thời hạn",
+                (_, Some(true), _) => "Đúng hạn",
+                (_, Some(false), _) => "Quá hạn",
+                (_, None, None) if now > s.due_at => "Quá hạn",
+                _ => "Trong hạn",
+            }
+            .to_string(),
+        })
+        .collect();
+    crate::notices::slip_pdf(
+        &h.facts.code,
+        &h.facts.agency_name,
+        &h.facts.applicant_name,
+        &format!("{} ({})", h.facts.procedure_name, h.facts.procedure_code),
+        &lines,
+        now,
+    )
+    .map_err(ServiceError::Internal)
+}
+
+fn slip_action_vi(action: &str) -> &'static str {
+    match action {
+        wf::ACCEPT => "Tiếp nhận",
+        wf::REFUSE => "Từ chối tiếp nhận",
+        wf::SUPPLEMENT => "Yêu cầu bổ sung",
+        wf::FORWARD => "Chuyển bước tiếp",
+        wf::SEND_BACK => "Trả lại bước trước",
+        wf::TRANSFER => "Chuyển phòng ban",
+        wf::APPROVE => "Phê duyệt",
+        wf::RETURN => "Trả kết quả",
+        wf::STOP => "Dừng xử lý",
+        APOLOGY => "Xin lỗi, hẹn lại",
+        "claim" => "Nhận xử lý",
+        "assign" => "Phân công",
+        "supplemented" => "Công dân đã bổ sung",
+        "paid" => "Đã nộp phí",
+        "" => "Đang giữ hồ sơ",
+        _ => "",
+    }
 }

@@ -8,6 +8,7 @@
 //! catalog through its queries and accounts through identity's.
 pub mod cases;
 pub mod clock;
+pub mod notices;
 pub mod people;
 pub mod queries;
 pub mod store;
@@ -136,6 +137,13 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("handling.slip_late", "Quá hạn", "Late"),
     ("handling.slip_running", "Trong hạn", "Within time"),
     ("handling.slip_not_counted", "Không tính vào thời hạn", "Not counted"),
+    ("handling.notices_title", "Thông báo đã gửi công dân", "Notices sent to the applicant"),
+    ("handling.notices_applicant", "Thông báo của cơ quan giải quyết", "Notices from the agency"),
+    ("handling.notice_2", "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (Mẫu 02)", "Supplement request (Form 02)"),
+    ("handling.notice_3", "Phiếu từ chối tiếp nhận giải quyết hồ sơ (Mẫu 03)", "Refusal (Form 03)"),
+    ("handling.notice_4", "Phiếu xin lỗi và hẹn lại ngày trả kết quả (Mẫu 04)", "Apology with a new date (Form 04)"),
+    ("handling.notice_5", "Thông báo dừng xử lý hồ sơ (Mẫu 05)", "Stop notice (Form 05)"),
+    ("handling.slip_pdf", "Tải phiếu kiểm soát (PDF, Mẫu 06)", "Download the control slip (PDF, Form 06)"),
     ("handling.staff_title", "Cán bộ và vai trò", "People and roles"),
     ("handling.no_units", "Cơ quan chưa có đơn vị nào.", "The agency has no units yet."),
     ("handling.unit_add", "Thêm đơn vị", "Add a unit"),

@@ -95,6 +95,21 @@ CREATE TABLE handling_slips (
 CREATE INDEX handling_slips_dossier ON handling_slips (dossier_id, id);
 CREATE INDEX handling_slips_unit ON handling_slips (unit_id, started_at);
 
+-- The notices issued to the applicant (Forms 02–05 of Circular 03/2025
+-- App I: supplement request, refusal, apology with a new date, stop),
+-- with the facts they state as they were when issued (JSON), so that a
+-- notice always reads the same.
+CREATE TABLE handling_notices (
+    id BIGSERIAL PRIMARY KEY,
+    dossier_id BIGINT NOT NULL,
+    form BIGINT NOT NULL,
+    issued_at BIGINT NOT NULL,
+    unit_id BIGINT NOT NULL,
+    actor_id BIGINT,
+    facts TEXT NOT NULL
+);
+CREATE INDEX handling_notices_dossier ON handling_notices (dossier_id, id);
+
 -- The request a supplement draft answers (owned by the dossiers context):
 -- a draft opened to complete a submitted dossier names it.
 ALTER TABLE dossier_drafts ADD COLUMN supplement_of TEXT;

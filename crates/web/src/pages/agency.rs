@@ -30,9 +30,15 @@ pub fn routes() -> Router<AppState> {
         .route("/agency/dossiers/{code}/act", post(act))
         .route("/agency/dossiers/{code}/assign", post(assign))
         .route("/agency/dossiers/{code}/files/{file}", get(case_file))
+        .route("/agency/dossiers/{code}/slip.pdf", get(slip_pdf))
+        .route("/agency/dossiers/{code}/notices/{id}", get(case_notice))
         .route("/agency/staff", get(staff_page))
         .route("/agency/staff/grant", post(grant))
         .route("/agency/staff/{id}/revoke", post(revoke))
+        .route(
+            "/account/dossiers/{code}/notices/{id}",
+            get(applicant_notice),
+        )
         .route(
             "/console/agencies/{agency}/units",
             get(console_units).post(console_add_unit),
@@ -315,6 +321,7 @@ struct CasePage {
     can_assign: Vec<(i64, String)>,
     error: Option<&'static str>,
     note: String,
+    notices: Vec<(i64, &'static str, String)>,
 }
 
 struct SlipLine {
@@ -470,8 +477,20 @@ async fn case_view(
         }
         _ => (false, Vec::new()),
     };
+    let notices = cases::notices(state, staff, code)
+        .await?
+        .into_iter()
+        .map(|n| {
+            (
+                n.id,
+                motcua_handling::notices::title_key(n.form),
+                format_vn(n.issued_at),
+            )
+        })
+        .collect();
     let k = h.case.as_ref();
     Ok(CasePage {
+        notices,
         code: h.facts.code.clone(),
         applicant: h.facts.applicant_name.clone(),
         procedure: h.facts.procedure_name.clone(),
@@ -889,4 +908,59 @@ async fn console_add_unit(
             Err(e) => AppError::from(e).into_response(),
         },
     }
+}
+
+fn pdf_response(bytes: Vec<u8>, name: &str) -> Response {
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{}\"", name.replace(['"', '\\'], "_")),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// `GET /agency/dossiers/{code}/slip.pdf`: the control slip (Form 06).
+async fn slip_pdf(
+    State(state): State<AppState>,
+    Staffer(_ctx, staff): Staffer,
+    Path(code): Path<String>,
+) -> Response {
+    let bytes = tri!(cases::slip_pdf(&state, &staff, &code).await);
+    pdf_response(bytes, &format!("phieu-kiem-soat-{code}.pdf"))
+}
+
+/// `GET /agency/dossiers/{code}/notices/{id}`: a notice issued on it.
+async fn case_notice(
+    State(state): State<AppState>,
+    Staffer(_ctx, staff): Staffer,
+    Path((code, id)): Path<(String, i64)>,
+) -> Response {
+    let list = tri!(cases::notices(&state, &staff, &code).await);
+    let Some(n) = list.into_iter().find(|n| n.id == id) else {
+        return AppError::NotFound.into_response();
+    };
+    let bytes = tri!(motcua_handling::notices::pdf(&n).map_err(AppError::Internal));
+    pdf_response(bytes, &format!("thong-bao-{:02}-{code}.pdf", n.form))
+}
+
+/// `GET /account/dossiers/{code}/notices/{id}`: the applicant's copy.
+pub async fn applicant_notice(
+    State(state): State<AppState>,
+    Me(_ctx, v): Me,
+    Path((code, id)): Path<(String, i64)>,
+) -> Response {
+    let list =
+        tri!(motcua_handling::notices::of_applicant(&state, v.account.id.get(), &code).await);
+    let Some(n) = list.into_iter().find(|n| n.id == id) else {
+        return AppError::NotFound.into_response();
+    };
+    let bytes = tri!(motcua_handling::notices::pdf(&n).map_err(AppError::Internal));
+    pdf_response(bytes, &format!("thong-bao-{:02}-{code}.pdf", n.form))
 }

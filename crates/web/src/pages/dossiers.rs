@@ -1507,6 +1507,8 @@ struct DossierPage {
     signature: Option<(String, String, String, String, String)>,
     /// The agency asked for a supplement: what it asked.
     supplement: Option<String>,
+    /// The notices the agency issued: (id, title key, issued at).
+    notices: Vec<(i64, &'static str, String)>,
 }
 
 /// What the person must do next, per status.
@@ -1584,6 +1586,17 @@ pub async fn dossier_page(
             s.digest,
         )
     });
+    let notices =
+        tri!(motcua_handling::notices::of_applicant(&state, v.account.id.get(), &d.code).await)
+            .into_iter()
+            .map(|n| {
+                (
+                    n.id,
+                    motcua_handling::notices::title_key(n.form),
+                    motcua_domain::clock::format_vn(n.issued_at),
+                )
+            })
+            .collect();
     let withdrawable = d.status == submission::NEW;
     let supplement = (d.status == motcua_dossiers::progress::SUPPLEMENT).then(|| {
         view.events
@@ -1609,6 +1622,7 @@ pub async fn dossier_page(
         files,
         signature,
         supplement,
+        notices,
     })
 }
 

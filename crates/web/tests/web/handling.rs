@@ -129,6 +129,40 @@ async fn act(b: &Browser, code: &str, fields: &[(&str, &str)]) -> Page {
         .await
 }
 
+/// The text of the PDF at `path` (fetched by `b`), words joined by single
+/// spaces.
+async fn pdf_text(b: &Browser, path: &str) -> String {
+    let r = b.client.get(b.url(path)).send().await.expect("pdf");
+    assert_eq!(r.status(), StatusCode::OK, "{path}");
+    assert_eq!(
+        r.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/pdf")
+    );
+    let bytes = r.bytes().await.expect("bytes");
+    let text = pdf_extract::extract_text_from_mem(&bytes).expect("PDF text");
+    // Without spaces: table cells wrap words anywhere.
+    text.split_whitespace().collect::<String>()
+}
+
+/// `s` without spaces, to find in [`pdf_text`].
+fn squeezed(s: &str) -> String {
+    s.split_whitespace().collect()
+}
+
+/// The links of the notices list on a page.
+fn notice_links(page: &Page) -> Vec<String> {
+    let Some(at) = page.text.find("<ul id=\"notices\">") else {
+        return Vec::new();
+    };
+    let list = &page.text[at..][..page.text[at..].find("</ul>").unwrap_or(0)];
+    list.split("href=\"")
+        .skip(1)
+        .map(|s| s[..s.find('"').unwrap_or(0)].to_string())
+        .collect()
+}
+
 async fn status_of(app: &App, code: &str) -> (i64, Option<i64>) {
     let mut c = app.conn().await;
     let row: (i64, Option<i64>) =
@@ -363,6 +397,20 @@ async fn a_birth_registration_goes_from_receipt_to_result_on_the_clock() {
         let page = citizen_b.get(&format!("/account/dossiers/{code}")).await;
         assert!(page.text.contains("id=\"supplement-request\""), "{n}");
         assert!(page.text.contains(missing), "{n}");
+        // Form 02, from the dossier, with everything asked.
+        let links = notice_links(&page);
+        assert_eq!(links.len(), 1, "{n}: {links:?}");
+        let text = pdf_text(&citizen_b, &links[0]).await;
+        for part in ["PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ", &format!("Mã hồ sơ: {code}"), "Kính gửi: Nguyễn Thị Hoa", missing, "chỉ yêu cầu bổ sung một lần"] {
+            assert!(text.contains(&squeezed(part)), "{n}: {part} in {text}");
+        }
+        // Nobody else reads it.
+        let stranger = login(&app, "cb_sotuphap", PW).await;
+        let other_citizen = { app.user("ke.la", "Kẻ Lạ", "mat-khau-du-dai-2026").await; login(&app, "ke.la", "mat-khau-du-dai-2026").await };
+        assert_eq!(other_citizen.get(&links[0]).await.status, StatusCode::NOT_FOUND, "{n}");
+        let staff_link = links[0].replacen("/account/", "/agency/", 1);
+        assert_eq!(stranger.get(&staff_link).await.status, StatusCode::NOT_FOUND, "{n}");
+        assert_eq!(stranger.get(&format!("/agency/dossiers/{code}/slip.pdf")).await.status, StatusCode::NOT_FOUND, "{n}");
         let r = citizen_b
             .post_form(&format!("/account/dossiers/{code}/supplement"), &[("csrf", &page.csrf())])
             .await;
@@ -430,6 +478,19 @@ async fn a_birth_registration_goes_from_receipt_to_result_on_the_clock() {
         let r = act(&receiver, &code, &[("kind", "return")]).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{n}: nothing after the end");
 
+        // Form 04 names the old and the new date.
+        let page = citizen_b.get(&format!("/account/dossiers/{code}")).await;
+        let links = notice_links(&page);
+        assert_eq!(links.len(), 2, "{n}: {links:?}");
+        let text = pdf_text(&citizen_b, &links[1]).await;
+        for part in ["PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ", "Cần xác minh thêm", "ngày 15/02/2027", "17/02/2027"] {
+            assert!(text.contains(&squeezed(part)), "{n}: {part} in {text}");
+        }
+        // Form 06: every hand-over, from the agency's side.
+        let text = pdf_text(&receiver, &format!("/agency/dossiers/{code}/slip.pdf")).await;
+        for part in ["PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ", "Tiếp nhận", "Yêu cầu bổ sung", "Chuyển phòng ban", "Phê duyệt", "Trả kết quả", "Phòng Tư pháp - Hộ tịch", "Không tính vào thời hạn"] {
+            assert!(text.contains(&squeezed(part)), "{n}: {part} in {text}");
+        }
         // The applicant's timeline has every step; the control slip every
         // hand-over, with whether it was on time.
         let page = citizen_b.get(&format!("/account/dossiers/{code}")).await;

@@ -324,6 +324,21 @@ const ROUTES: &[(bool, &str, For)] = &[
         For::Staff,
     ),
     (GET, "/agency/staff", For::Staff),
+    (
+        GET,
+        "/agency/dossiers/H29.P01-261206-000001/slip.pdf",
+        For::Staff,
+    ),
+    (
+        GET,
+        "/agency/dossiers/H29.P01-261206-000001/notices/1",
+        For::Staff,
+    ),
+    (
+        GET,
+        "/account/dossiers/H29.P01-261206-000001/notices/1",
+        For::User,
+    ),
     (POST, "/agency/staff/grant", For::Operator),
     (POST, "/agency/staff/999999/revoke", For::Operator),
     (GET, "/console/agencies/H29/units", For::Operator),
