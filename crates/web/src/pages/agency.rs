@@ -39,6 +39,11 @@ pub fn routes() -> Router<AppState> {
             "/account/dossiers/{code}/notices/{id}",
             get(applicant_notice),
         )
+        .route("/console/workflows", get(console_workflows))
+        .route(
+            "/console/workflows/{procedure}",
+            get(console_workflow).post(console_workflow_publish),
+        )
         .route(
             "/console/agencies/{agency}/units",
             get(console_units).post(console_add_unit),
@@ -963,4 +968,198 @@ pub async fn applicant_notice(
     };
     let bytes = tri!(motcua_handling::notices::pdf(&n).map_err(AppError::Internal));
     pdf_response(bytes, &format!("thong-bao-{:02}-{code}.pdf", n.form))
+}
+
+#[derive(Deserialize)]
+pub struct CodeQuery {
+    #[serde(default)]
+    code: String,
+}
+
+#[derive(Template)]
+#[template(path = "agency/workflows.html")]
+struct WorkflowsPage {
+    c: Chrome,
+    own: Vec<(String, i64)>,
+}
+
+/// `GET /console/workflows`: the default workflow and the procedures
+/// with one of their own.
+async fn console_workflows(
+    State(state): State<AppState>,
+    Operator(ctx): Operator,
+    Query(q): Query<CodeQuery>,
+) -> Response {
+    let code = q.code.trim();
+    if !code.is_empty() {
+        // The code is a path segment: only what a procedure code holds.
+        if code.len() > 40
+            || !code
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+        {
+            return AppError::BadRequest("catalog.error_code").into_response();
+        }
+        return Redirect::to(&format!("/console/workflows/{code}")).into_response();
+    }
+    let own = tri!(motcua_handling::workflows::procedures(&state).await)
+        .into_iter()
+        .filter(|(p, _)| !p.is_empty())
+        .collect();
+    render(&WorkflowsPage {
+        c: Chrome::new(&state, &ctx),
+        own,
+    })
+}
+
+/// A step as the workflow page shows it: key, name, role key, unit key,
+/// share, and its actions (action key, target step's name).
+type StepRow = (
+    String,
+    String,
+    &'static str,
+    &'static str,
+    u32,
+    Vec<(&'static str, String)>,
+);
+
+#[derive(Template)]
+#[template(path = "agency/workflow.html")]
+struct WorkflowPage {
+    c: Chrome,
+    /// The path segment: a procedure code or `default`.
+    key: String,
+    procedure: String,
+    text: String,
+    /// (version, status, by, at)
+    versions: Vec<(i64, String, String, String)>,
+    /// (key, name, role key, unit key, share, [(action key, target)])
+    steps: Vec<StepRow>,
+    problems: Vec<(String, &'static str)>,
+}
+
+fn unit_key(u: &str) -> &'static str {
+    if u == wf::ONE_STOP {
+        "handling.unit_one_stop"
+    } else {
+        "handling.unit_department"
+    }
+}
+
+async fn workflow_page(
+    state: &AppState,
+    ctx: &Ctx,
+    key: &str,
+    text: Option<String>,
+    problems: Vec<wf::Problem>,
+) -> Result<WorkflowPage, AppError> {
+    let procedure = if key == "default" {
+        String::new()
+    } else {
+        key.to_string()
+    };
+    if !procedure.is_empty()
+        && motcua_catalog::queries::procedure(state, &procedure)
+            .await?
+            .is_none()
+    {
+        return Err(AppError::NotFound);
+    }
+    let versions = motcua_handling::workflows::versions(state, &procedure).await?;
+    let current = match versions.iter().find(|v| v.status == "published") {
+        Some(v) => motcua_handling::workflows::parse_stored(v)?,
+        None => match motcua_handling::workflows::versions(state, "")
+            .await?
+            .iter()
+            .find(|v| v.status == "published")
+        {
+            Some(v) => motcua_handling::workflows::parse_stored(v)?,
+            None => wf::Definition::standard(),
+        },
+    };
+    let text = match text {
+        Some(t) => t,
+        None => {
+            serde_json::to_string_pretty(&current).map_err(|e| AppError::Internal(e.to_string()))?
+        }
+    };
+    let steps = current
+        .steps
+        .iter()
+        .map(|st| {
+            (
+                st.key.clone(),
+                st.name.clone(),
+                motcua_handling::role_key(&st.role),
+                unit_key(&st.unit),
+                st.share,
+                st.actions
+                    .iter()
+                    .map(|a| {
+                        (
+                            motcua_handling::action_key(&a.kind),
+                            current
+                                .step(&a.to)
+                                .map_or_else(String::new, |t| t.name.clone()),
+                        )
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    Ok(WorkflowPage {
+        c: Chrome::new(state, ctx),
+        key: key.to_string(),
+        procedure,
+        text,
+        versions: versions
+            .into_iter()
+            .map(|v| (v.version, v.status, v.created_by, format_vn(v.created_at)))
+            .collect(),
+        steps,
+        problems: problems.into_iter().map(|p| (p.step, p.key)).collect(),
+    })
+}
+
+/// `GET /console/workflows/{procedure}` (`default`: the portal's default).
+async fn console_workflow(
+    State(state): State<AppState>,
+    Operator(ctx): Operator,
+    Path(key): Path<String>,
+    Query(q): Query<FlashQuery>,
+) -> Response {
+    let mut page = tri!(workflow_page(&state, &ctx, &key, None, Vec::new()).await);
+    page.c = Chrome::new(&state, &ctx).with_flash(q.flash.as_deref());
+    render(&page)
+}
+
+#[derive(Deserialize)]
+pub struct WorkflowForm {
+    #[serde(default)]
+    definition: String,
+}
+
+/// `POST /console/workflows/{procedure}`: publishes a checked version; a
+/// refused one comes back with every problem and the text as typed.
+async fn console_workflow_publish(
+    State(state): State<AppState>,
+    Operator(ctx): Operator,
+    Path(key): Path<String>,
+    Form(f): Form<WorkflowForm>,
+) -> Response {
+    let procedure = if key == "default" { "" } else { key.as_str() };
+    match tri!(
+        motcua_handling::workflows::publish(&state, &origin(&ctx), procedure, &f.definition).await
+    ) {
+        motcua_handling::workflows::Published::Version(_) => Redirect::to(&format!(
+            "/console/workflows/{key}?flash=workflow_published"
+        ))
+        .into_response(),
+        motcua_handling::workflows::Published::Refused(problems) => {
+            let page = tri!(workflow_page(&state, &ctx, &key, Some(f.definition), problems).await);
+            let mut r = render(&page);
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            r
+        }
+    }
 }

@@ -513,3 +513,282 @@ async fn a_birth_registration_goes_from_receipt_to_result_on_the_clock() {
     })
     .await;
 }
+
+/// Issue #9 §2: operators edit workflows in the console; a workflow with
+/// a stranded step or no way to an end is refused with the reasons and
+/// the text kept; a published one governs dossiers received from then on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operators_edit_workflows_and_broken_ones_are_refused() {
+    each_backend(|db| async move {
+        let app = spawn_app(db).await;
+        let n = app.name();
+        seeded(&app).await;
+        let op = app.operator_browser().await;
+        let page = op.get("/console/workflows/1.001193").await;
+        assert_eq!(page.status, StatusCode::OK, "{n}");
+        assert!(
+            page.text.contains("Thẩm định, xử lý hồ sơ"),
+            "{n}: the standard workflow shown"
+        );
+        assert_eq!(
+            op.get("/console/workflows/9.999999").await.status,
+            StatusCode::NOT_FOUND,
+            "{n}"
+        );
+        let r = op.get("/console/workflows?code=1.001193").await;
+        assert_eq!(r.location(), Some("/console/workflows/1.001193"), "{n}");
+        let r = op.get("/console/workflows?code=..%2Fx").await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{n}");
+
+        // A workflow where "approve" can never be reached and "handle"
+        // never ends: refused, nothing stored, the text kept.
+        let mut d = motcua_handling::workflow::Definition::standard();
+        d.steps[1]
+            .actions
+            .retain(|a| a.kind == "supplement" || a.kind == "transfer");
+        let broken = serde_json::to_string_pretty(&d).unwrap();
+        let r = op
+            .submit(
+                "/console/workflows/1.001193",
+                "/console/workflows/1.001193",
+                &[("definition", &broken)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}");
+        assert!(
+            r.text
+                .contains("Không có đường nào đến bước này từ bước đầu"),
+            "{n}"
+        );
+        assert!(
+            r.text
+                .contains("Từ bước này không có đường nào đến kết thúc"),
+            "{n}"
+        );
+        let typed = between(&r.text, "name=\"definition\"", "</textarea>");
+        assert!(
+            typed.contains("transfer") && !typed.contains("forward"),
+            "{n}: the text as typed is kept: {typed}"
+        );
+        let r = op
+            .submit(
+                "/console/workflows/1.001193",
+                "/console/workflows/1.001193",
+                &[("definition", "{\"steps\": [")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}");
+        let mut c = app.conn().await;
+        assert_eq!(
+            scalar(
+                &mut c,
+                "SELECT COUNT(*) FROM handling_workflows WHERE procedure_code = '1.001193'"
+            )
+            .await,
+            0,
+            "{n}"
+        );
+        drop(c);
+
+        // A valid one: fees first, a shorter chain; published, audited.
+        let mut d = motcua_handling::workflow::Definition::standard();
+        d.fees_first = true;
+        d.steps[1].share = 70;
+        d.steps[2].share = 20;
+        let good = serde_json::to_string(&d).unwrap();
+        let r = op
+            .submit(
+                "/console/workflows/1.001193",
+                "/console/workflows/1.001193",
+                &[("definition", &good)],
+            )
+            .await;
+        assert_eq!(
+            r.location(),
+            Some("/console/workflows/1.001193?flash=workflow_published"),
+            "{n}: {}",
+            r.text
+        );
+        let page = op.get("/console/workflows/1.001193").await;
+        assert!(page.text.contains("70%") && page.text.contains("v1"), "{n}");
+        assert!(
+            op.get("/console/workflows")
+                .await
+                .text
+                .contains("/console/workflows/1.001193"),
+            "{n}"
+        );
+        let mut c = app.conn().await;
+        assert_eq!(
+            scalar(
+                &mut c,
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'handling.workflow_publish'"
+            )
+            .await,
+            1,
+            "{n}"
+        );
+        drop(c);
+
+        // Fees first: accepted → awaiting payment (status 6), the clock
+        // not started; the payment hook starts it.
+        let op2 = app.operator_browser_again().await;
+        let one_stop = add_unit(&app, &op2, AGENCY, "MC", "Bộ phận Một cửa", "one_stop").await;
+        let dept = add_unit(&app, &op2, AGENCY, "TP", "Phòng Tư pháp", "department").await;
+        servant(&app, "cb_nhan", "Lê Nhận").await;
+        let console = format!("/console/agencies/{AGENCY}/units");
+        let r = grant(&app, &op2, &console, one_stop, "cb_nhan", "receiver").await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}");
+        let receiver = login(&app, "cb_nhan", PW).await;
+        let (_, citizen_b) = citizen(&app, "hoa.nguyen", "Nguyễn Thị Hoa").await;
+        let code = submit_birth(&app, &citizen_b).await;
+        let dept = dept.to_string();
+        let r = act(
+            &receiver,
+            &code,
+            &[("kind", "accept"), ("to", "handle"), ("unit", &dept)],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        assert_eq!(
+            status_of(&app, &code).await,
+            (6, None),
+            "{n}: awaiting payment, no date yet"
+        );
+        assert_eq!(case_clock(&app, &code).await.2, "paused", "{n}");
+        app.advance(2 * motcua_domain::HOUR);
+        let paid_at = app.state().now();
+        motcua_handling::cases::paid(
+            app.state(),
+            &motcua_kernel::service::Origin::cli(),
+            &motcua_handling::Rules::default(),
+            &code,
+            paid_at,
+        )
+        .await
+        .expect("paid");
+        let (status, appointment) = status_of(&app, &code).await;
+        assert_eq!(status, 2, "{n}");
+        let cal = motcua_kernel::calendar::current(app.state()).await.unwrap();
+        let hours = app.state().config.working_hours.clone();
+        let clock = motcua_handling::clock::Clock {
+            cal: &cal,
+            hours: &hours,
+            cutoff: Some(time::macros::time!(15:00)),
+        };
+        assert_eq!(
+            appointment,
+            Some(clock.deadline(paid_at, 1, "working_day")),
+            "{n}: counted from the payment"
+        );
+        // Paid twice: refused, nothing changes.
+        assert!(
+            motcua_handling::cases::paid(
+                app.state(),
+                &motcua_kernel::service::Origin::cli(),
+                &motcua_handling::Rules::default(),
+                &code,
+                paid_at
+            )
+            .await
+            .is_err(),
+            "{n}"
+        );
+    })
+    .await;
+}
+
+/// A refused dossier shows the reason (Form 03) and a stopped one its
+/// legal reason (Form 05); a supplement asked more than 3 working days
+/// after receipt is refused by the system.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusal_stop_and_the_supplement_window() {
+    each_backend(|db| async move {
+        let app = spawn_app(db).await;
+        let n = app.name();
+        seeded(&app).await;
+        // Monday 1/3/2027 09:00.
+        set_clock(&app, vn(2027, 3, 1, 9, 0));
+        let op = app.operator_browser().await;
+        let one_stop = add_unit(&app, &op, AGENCY, "MC", "Bộ phận Một cửa", "one_stop").await;
+        let dept = add_unit(&app, &op, AGENCY, "TP", "Phòng Tư pháp", "department").await;
+        servant(&app, "cb_nhan", "Lê Nhận").await;
+        servant(&app, "cb_xu", "Phạm Xử").await;
+        let console = format!("/console/agencies/{AGENCY}/units");
+        for (unit, user, role) in [
+            (one_stop, "cb_nhan", "receiver"),
+            (dept, "cb_xu", "handler"),
+        ] {
+            let r = grant(&app, &op, &console, unit, user, role).await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}");
+        }
+        let receiver = login(&app, "cb_nhan", PW).await;
+        let (_, citizen_b) = citizen(&app, "hoa.nguyen", "Nguyễn Thị Hoa").await;
+
+        // Refused at receipt, with the reason.
+        let first = submit_birth(&app, &citizen_b).await;
+        let reason = "Hồ sơ thuộc thẩm quyền của UBND nơi cư trú của người mẹ.";
+        let r = act(&receiver, &first, &[("kind", "refuse"), ("note", "")]).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{n}: a reason is required"
+        );
+        let r = act(&receiver, &first, &[("kind", "refuse"), ("note", reason)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        assert_eq!(status_of(&app, &first).await.0, 3, "{n}");
+        let page = citizen_b.get(&format!("/account/dossiers/{first}")).await;
+        assert!(
+            page.text.contains("Không tiếp nhận") && page.text.contains(reason),
+            "{n}"
+        );
+        let links = notice_links(&page);
+        let text = pdf_text(&citizen_b, &links[0]).await;
+        for part in ["PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ", reason] {
+            assert!(text.contains(&squeezed(part)), "{n}: {part} in {text}");
+        }
+        // The applicant cannot withdraw what is refused; the agency
+        // cannot act again.
+        let r = act(&receiver, &first, &[("kind", "accept"), ("to", "handle")]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{n}");
+
+        // Accepted Monday; the handler may ask for a supplement until the
+        // end of the third working day (Thursday 4/3 17:00), not after.
+        let second = submit_birth(&app, &citizen_b).await;
+        let d = dept.to_string();
+        let r = act(
+            &receiver,
+            &second,
+            &[("kind", "accept"), ("to", "handle"), ("unit", &d)],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}");
+        set_clock(&app, vn(2027, 3, 5, 8, 0));
+        let handler = login(&app, "cb_xu", PW).await;
+        let r = act(
+            &handler,
+            &second,
+            &[("kind", "supplement"), ("note", "Thiếu giấy tờ")],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{n}");
+        assert!(r.text.contains("Đã quá 3 ngày làm việc"), "{n}");
+        // Stopped with its legal reason.
+        let legal = "Người yêu cầu đã được đăng ký khai sinh (khoản 1 Điều 13 Luật Hộ tịch).";
+        let r = act(&handler, &second, &[("kind", "stop"), ("note", legal)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        assert_eq!(status_of(&app, &second).await, (8, None), "{n}");
+        let citizen_b = login(&app, "hoa.nguyen", "mat-khau-du-dai-2026").await;
+        let page = citizen_b.get(&format!("/account/dossiers/{second}")).await;
+        assert!(
+            page.text.contains("Dừng xử lý") && page.text.contains(legal),
+            "{n}"
+        );
+        let links = notice_links(&page);
+        let text = pdf_text(&citizen_b, &links[0]).await;
+        for part in ["THÔNG BÁO DỪNG XỬ LÝ HỒ SƠ", legal] {
+            assert!(text.contains(&squeezed(part)), "{n}: {part} in {text}");
+        }
+    })
+    .await;
+}

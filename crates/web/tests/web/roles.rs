@@ -342,6 +342,9 @@ const ROUTES: &[(bool, &str, For)] = &[
     (POST, "/agency/staff/grant", For::Operator),
     (POST, "/agency/staff/999999/revoke", For::Operator),
     (GET, "/console/agencies/H29/units", For::Operator),
+    (GET, "/console/workflows", For::Operator),
+    (GET, "/console/workflows/default", For::Operator),
+    (POST, "/console/workflows/default", For::Operator),
     (POST, "/console/agencies/H29/units", For::Operator),
     (
         POST,
