@@ -132,6 +132,12 @@ impl RateLimit {
         max: 10,
         window: 60 * MINUTE,
     };
+    /// Public dossier lookups per client IP: a person checks a few
+    /// dossiers; a script cannot walk the codes.
+    pub const LOOKUP_PER_IP: RateLimit = RateLimit {
+        max: 30,
+        window: 60 * MINUTE,
+    };
 
     /// The state after one more use at `now`, or the time the window
     /// reopens if it is full.

@@ -12,6 +12,7 @@ pub mod documents;
 pub mod drafts;
 pub mod files;
 pub mod housekeeping;
+pub mod lookup;
 pub mod progress;
 pub mod queries;
 pub mod receipt;
@@ -258,6 +259,11 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("flash.answers_lost", "Không tìm thấy trang đã giữ lại (quá một giờ hoặc từ trình duyệt khác). Hồ sơ nháp vẫn giữ những gì đã lưu trước đó.", "The kept page was not found (older than an hour, or from another browser). Your draft keeps what was saved before."),
     ("flash.document_removed", "Đã xoá giấy tờ khỏi kho dữ liệu. Hồ sơ đã nộp kèm giấy tờ này không thay đổi.", "The document was removed from your documents. Dossiers submitted with it are unchanged."),
     ("flash.dossier_supplemented", "Đã bổ sung hồ sơ. Thời gian giải quyết được tính lại; ngày hẹn trả mới ở dưới đây.", "The dossier is complete. The processing time starts again; the new result date is below."),
+    ("dossiers.lookup_key", "Mã tra cứu", "Lookup key"),
+    ("dossiers.lookup_title", "Tra cứu hồ sơ", "Look up a dossier"),
+    ("dossiers.lookup_lead", "Nhập mã hồ sơ và mã tra cứu in trên Giấy tiếp nhận hồ sơ (hoặc trong mục Hồ sơ của tôi). Trang chỉ cho biết tình trạng và ngày hẹn, không có thông tin cá nhân.", "Enter the dossier's code and the lookup key printed on its receipt (or shown under My dossiers). The page shows only the status and the dates, nothing personal."),
+    ("dossiers.lookup_submit", "Tra cứu", "Look up"),
+    ("dossiers.lookup_none", "Không tìm thấy hồ sơ với mã hồ sơ và mã tra cứu này. Kiểm tra lại hai mã trên Giấy tiếp nhận.", "No dossier has this code and lookup key. Check both on the receipt."),
     ("dossiers.supplement_asked", "Cơ quan yêu cầu bổ sung, hoàn thiện", "What the agency asks for"),
     ("dossiers.supplement_start", "Bổ sung hồ sơ", "Complete the dossier"),
     ("dossiers.error_no_supplement", "Hồ sơ này không ở trạng thái chờ bổ sung.", "This dossier is not awaiting a supplement."),

@@ -43,7 +43,7 @@ fn delivery_words(data: &serde_json::Value) -> &'static str {
 }
 
 /// The receipt as a PDF. `form_title` names the e-form submitted.
-pub fn render(d: &DossierRow, form_title: &str) -> Result<Vec<u8>, String> {
+pub fn render(d: &DossierRow, form_title: &str, lookup_key: &str) -> Result<Vec<u8>, String> {
     let data: serde_json::Value = serde_json::from_str(&d.data).unwrap_or_default();
     let at = motcua_domain::clock::vn_datetime(d.submitted_at);
     let mut doc = Doc::new()?;
@@ -127,7 +127,7 @@ pub fn render(d: &DossierRow, form_title: &str) -> Result<Vec<u8>, String> {
     );
     doc.paragraph(
         &format!(
-            "Mã kiểm tra toàn vẹn dữ liệu hồ sơ (SHA-256): {}. Tra cứu tình trạng hồ sơ theo mã hồ sơ tại mục Hồ sơ của tôi trên Cổng.",
+            "Mã kiểm tra toàn vẹn dữ liệu hồ sơ (SHA-256): {}. Tra cứu tình trạng hồ sơ theo mã hồ sơ tại mục Hồ sơ của tôi trên Cổng, hoặc tại trang Tra cứu hồ sơ với mã tra cứu: {lookup_key}.",
             d.digest
         ),
         false,

@@ -59,6 +59,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/account/dossiers/{code}/files/{file}", get(dossier_file))
         .route("/account/dossiers/{code}/supplement", post(supplement))
+        .route("/lookup", get(lookup))
         .route("/account/dossiers", get(my_dossiers))
         .route("/account/dossiers/{code}", get(dossier_page))
         .route("/account/dossiers/{code}/withdraw", post(withdraw))
@@ -1509,6 +1510,8 @@ struct DossierPage {
     supplement: Option<String>,
     /// The notices the agency issued: (id, title key, issued at).
     notices: Vec<(i64, &'static str, String)>,
+    /// The key for the public lookup.
+    lookup_key: String,
 }
 
 /// What the person must do next, per status.
@@ -1608,6 +1611,7 @@ pub async fn dossier_page(
     });
     let status = d.status;
     let code = d.code.clone();
+    let lookup_key = motcua_dossiers::lookup::key(&state, &code);
     let procedure_code = d.procedure_code.clone();
     let row = tri!(row_of(&state, &c, d).await);
     render(&DossierPage {
@@ -1623,6 +1627,7 @@ pub async fn dossier_page(
         signature,
         supplement,
         notices,
+        lookup_key,
     })
 }
 
@@ -1747,7 +1752,8 @@ pub async fn receipt(
     let title = tri!(motcua_forms::service::by_id(&state, view.dossier.form_id).await)
         .map(|f| f.definition.title.vi)
         .unwrap_or_else(|| view.dossier.procedure_name.clone());
-    let pdf = match motcua_dossiers::receipt::render(&view.dossier, &title) {
+    let key = motcua_dossiers::lookup::key(&state, &view.dossier.code);
+    let pdf = match motcua_dossiers::receipt::render(&view.dossier, &title, &key) {
         Ok(pdf) => pdf,
         Err(e) => return AppError::Internal(e).into_response(),
     };
@@ -2120,4 +2126,77 @@ pub async fn dossier_file(
 ) -> Response {
     let (f, data) = tri!(files::dossier_file(&state, v.account.id.get(), &code, file).await);
     file_response(&f.file_name, &f.content_type, data)
+}
+
+#[derive(Deserialize, Default)]
+pub struct LookupQuery {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    check: String,
+}
+
+#[derive(Template)]
+#[template(path = "dossiers/lookup.html")]
+struct LookupPage {
+    c: Chrome,
+    code: String,
+    check: String,
+    /// (procedure, agency, status key, submitted, appointment)
+    found: Option<(String, String, &'static str, String, String)>,
+    error: Option<&'static str>,
+}
+
+/// `GET /lookup?code=&check=`: the public lookup of a dossier by its code
+/// and lookup key; status and dates only; rate limited per client.
+pub async fn lookup(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<LookupQuery>,
+) -> Response {
+    let code: String = q.code.trim().chars().take(60).collect();
+    let check: String = q.check.trim().chars().take(20).collect();
+    let asked = !code.is_empty() || !check.is_empty();
+    let mut page = LookupPage {
+        c: Chrome::new(&state, &ctx),
+        code: code.clone(),
+        check: check.clone(),
+        found: None,
+        error: None,
+    };
+    if !asked {
+        return render(&page);
+    }
+    // The attempt is counted before the lookup (a script cannot try
+    // keys faster than the limit, found or not).
+    let limits = [(
+        format!("rl:lookup:ip:{}", ctx.ip),
+        motcua_domain::throttle::RateLimit::LOOKUP_PER_IP,
+    )];
+    if tri!(motcua_identity::service::rate_limit(&state, &limits).await).is_err() {
+        page.error = Some("error.rate_limited_hour");
+        let mut r = render(&page);
+        *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        return r;
+    }
+    match tri!(motcua_dossiers::lookup::find(&state, &code, &check).await) {
+        Some(p) => {
+            page.found = Some((
+                p.procedure_name,
+                p.agency_name,
+                motcua_dossiers::status_key(p.status),
+                motcua_domain::clock::format_vn(p.submitted_at),
+                p.appointment_at
+                    .map(motcua_domain::clock::format_vn)
+                    .unwrap_or_default(),
+            ));
+            render(&page)
+        }
+        None => {
+            page.error = Some("dossiers.lookup_none");
+            let mut r = render(&page);
+            *r.status_mut() = StatusCode::NOT_FOUND;
+            r
+        }
+    }
 }

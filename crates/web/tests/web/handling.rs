@@ -509,6 +509,37 @@ async fn a_birth_registration_goes_from_receipt_to_result_on_the_clock() {
         assert!(events >= 8, "{n}: {events} dossier.* events");
         drop(c);
         let _ = handler_id;
+
+        // The public lookup: code + key from the receipt; status and
+        // dates, nothing personal; a wrong key is the same as no dossier.
+        let page = citizen_b.get(&format!("/account/dossiers/{code}")).await;
+        let key = between(&page.text, "id=\"lookup-key\"><code>", "</code>");
+        assert_eq!(key.len(), 8, "{n}");
+        let receipt = pdf_text(&citizen_b, &format!("/account/dossiers/{code}/receipt.pdf")).await;
+        assert!(receipt.contains(&key), "{n}: the key on the receipt");
+        let anyone = app.browser();
+        let found = anyone.get(&format!("/lookup?code={code}&check={}", key.to_lowercase())).await;
+        assert_eq!(found.status, StatusCode::OK, "{n}");
+        assert!(found.text.contains("Đã trả kết quả") && found.text.contains("17/02/2027"), "{n}");
+        for private in ["Nguyễn Thị Hoa", "001190012345", "0912345678", "Trần Minh Khôi"] {
+            assert!(!found.text.contains(private), "{n}: {private} shown publicly");
+        }
+        let wrong = if key.starts_with('A') { "B" } else { "A" };
+        let bad = anyone.get(&format!("/lookup?code={code}&check={wrong}{}", &key[1..])).await;
+        assert_eq!(bad.status, StatusCode::NOT_FOUND, "{n}");
+        let none = anyone.get(&format!("/lookup?code=H29.P01-270203-999999&check={key}")).await;
+        assert_eq!(none.status, StatusCode::NOT_FOUND, "{n}");
+        assert_eq!(
+            between(&bad.text, "role=\"alert\"", "</div>"),
+            between(&none.text, "role=\"alert\"", "</div>"),
+            "{n}: the same answer"
+        );
+        // Rate limited per client: the attempt counts before the lookup.
+        let mut last = StatusCode::OK;
+        for _ in 0..30 {
+            last = anyone.get(&format!("/lookup?code={code}&check={key}")).await.status;
+        }
+        assert_eq!(last, StatusCode::TOO_MANY_REQUESTS, "{n}");
         app.assert_audit_intact().await;
     })
     .await;

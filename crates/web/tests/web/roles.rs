@@ -305,6 +305,12 @@ const ROUTES: &[(bool, &str, For)] = &[
     (GET, "/ministry/requests/new", For::Manager),
     (GET, "/ministry/requests/999999", For::Manager),
     (GET, "/ministry/requests/999999/notice.pdf", For::Manager),
+    (GET, "/lookup", For::Anyone),
+    (
+        GET,
+        "/lookup?code=H29.P01-261206-000001&check=ABCDEFGH",
+        For::Anyone,
+    ),
     (GET, "/agency", For::Staff),
     (GET, "/agency/units/999999", For::Staff),
     (GET, "/agency/dossiers/H29.P01-261206-000001", For::Staff),

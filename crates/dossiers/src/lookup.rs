@@ -1,0 +1,76 @@
+//! Public lookup of a dossier (issue #9 §4): anyone with the dossier's
+//! code and its lookup key — printed on the receipt and shown on the
+//! applicant's page — sees its status, procedure, agency and dates, and
+//! nothing about the person. The key is an HMAC of the code under the
+//! portal's secret (no table; it cannot be guessed from the code). A
+//! wrong key and an unknown code give the same answer; the caller rate
+//! limits attempts per client.
+use crate::store::dossiers as store;
+use hmac::{Hmac, Mac};
+use motcua_domain::Millis;
+use motcua_kernel::service::Result;
+use motcua_kernel::Core;
+use sha2::Sha256;
+
+/// Letters and digits a person copies without confusion (no 0/O, 1/I/L).
+const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+
+/// The lookup key of dossier `code`: 8 characters.
+pub fn key(core: &Core, code: &str) -> String {
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&core.config.secret_key) else {
+        return String::new();
+    };
+    mac.update(b"dossier-lookup|");
+    mac.update(code.as_bytes());
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .take(8)
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect()
+}
+
+/// What the public sees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Public {
+    pub code: String,
+    pub procedure_name: String,
+    pub agency_name: String,
+    pub status: i64,
+    pub submitted_at: Millis,
+    pub appointment_at: Option<Millis>,
+}
+
+/// The dossier `code` if `check` is its lookup key (case and spaces
+/// ignored); None otherwise, whether the code exists or not.
+pub async fn find(core: &Core, code: &str, check: &str) -> Result<Option<Public>> {
+    let code = code.trim();
+    let check: String = check
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .flat_map(char::to_uppercase)
+        .collect();
+    if !crate::code::plausible(code) || check.len() != 8 {
+        return Ok(None);
+    }
+    let expected = key(core, code);
+    // Constant time: the comparison does not tell how much matched.
+    let same = expected.len() == check.len()
+        && expected
+            .bytes()
+            .zip(check.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    if !same {
+        return Ok(None);
+    }
+    let mut c = core.store.conn().await?;
+    Ok(store::by_code(&mut c, code).await?.map(|d| Public {
+        code: d.code,
+        procedure_name: d.procedure_name,
+        agency_name: d.agency_name,
+        status: d.status,
+        submitted_at: d.submitted_at,
+        appointment_at: d.appointment_at,
+    }))
+}
