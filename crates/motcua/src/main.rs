@@ -608,7 +608,78 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, &str, &str, &str)] = &[
         "civil_servant",
         "Demo-Servant-2026",
     ),
+    (
+        "mc.hoankiem",
+        "Phạm Thu Trang",
+        "trang.pham@demo.motcua.localhost",
+        "civil_servant",
+        "Demo-OneStop-2026",
+    ),
+    (
+        "tp.hoankiem",
+        "Vũ Đức Minh",
+        "minh.vu@demo.motcua.localhost",
+        "civil_servant",
+        "Demo-Handler-2026",
+    ),
 ];
+
+/// The demo's back office (issue #9): UBND phường Hoàn Kiếm (the agency of
+/// the demo's birth registration and other ward procedures) gets its
+/// one-stop unit and justice department; `mc.hoankiem` receives and
+/// returns, `tp.hoankiem` handles and approves (and manages the
+/// agency's people). Unchanged on a second start.
+async fn demo_back_office(state: &AppState) -> Result<()> {
+    use motcua_handling::people;
+    const AGENCY: &str = "H29.P01";
+    let op = people::Staff {
+        account_id: 0,
+        operator: true,
+        memberships: Vec::new(),
+    };
+    let origin = Origin::cli();
+    let mut units = people::units(state, AGENCY).await.map_err(service_err)?;
+    if units.is_empty() {
+        people::add_unit(
+            state,
+            &origin,
+            &op,
+            AGENCY,
+            "MC",
+            "Bộ phận Một cửa phường Hoàn Kiếm",
+            "one_stop",
+        )
+        .await
+        .map_err(service_err)?;
+        people::add_unit(
+            state,
+            &origin,
+            &op,
+            AGENCY,
+            "TP",
+            "Công chức Tư pháp - Hộ tịch",
+            "department",
+        )
+        .await
+        .map_err(service_err)?;
+        units = people::units(state, AGENCY).await.map_err(service_err)?;
+        for (unit, username, role) in [
+            ("MC", "mc.hoankiem", "receiver"),
+            ("MC", "mc.hoankiem", "returner"),
+            ("TP", "tp.hoankiem", "handler"),
+            ("TP", "tp.hoankiem", "approver"),
+            ("TP", "tp.hoankiem", "admin"),
+        ] {
+            let Some(u) = units.iter().find(|u| u.code == unit) else {
+                bail!("demo unit {unit} missing");
+            };
+            people::grant(state, &origin, &op, u.id, username, role)
+                .await
+                .map_err(service_err)?;
+        }
+    }
+    Ok(())
+}
 
 async fn demo(cfg: &Config, listener: std::net::TcpListener) -> Result<()> {
     let mut cfg = cfg.clone();
@@ -637,7 +708,7 @@ async fn demo(cfg: &Config, listener: std::net::TcpListener) -> Result<()> {
                 .then(|| "0100109106".to_string()),
             // The civil servant shows the first-login flow; the others are
             // ready to use.
-            permanent: *roles != "civil_servant",
+            permanent: *username != "cb.bocongthuong",
             ..Default::default()
         };
         service::create_account(&state, &Origin::cli(), input)
@@ -654,6 +725,7 @@ async fn demo(cfg: &Config, listener: std::net::TcpListener) -> Result<()> {
     motcua_dossiers::seed_forms(&state, &Origin::cli())
         .await
         .map_err(service_err)?;
+    demo_back_office(&state).await?;
     println!();
     println!("Motcua demo — {}", cfg.public_url);
     println!("Demo accounts (cb.bocongthuong has an initial password and must change it at first login):");
@@ -669,7 +741,13 @@ async fn demo(cfg: &Config, listener: std::net::TcpListener) -> Result<()> {
         cfg.public_url, cfg.public_url
     );
     println!(
-        "     console: /console/registrations, /console/sla, /console/calendar, /console/systems."
+        "     console: /console/registrations, /console/sla, /console/calendar, /console/systems, /console/workflows."
+    );
+    println!(
+        "Back office: a dossier of UBND phường Hoàn Kiếm (e.g. birth registration, /procedures/1.001193) is received by"
+    );
+    println!(
+        "     mc.hoankiem and handled by tp.hoankiem at /agency; anyone looks it up at /lookup with the receipt's key."
     );
     let downloads = cfg.signer_download_dir();
     let _ = std::fs::create_dir_all(&downloads);

@@ -17,6 +17,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("nav.label", "Điều hướng chính", "Main navigation"),
     ("nav.home", "Trang chủ", "Home"),
     ("nav.console", "Quản trị", "Console"),
+    ("nav.agency", "Xử lý hồ sơ", "Back office"),
     ("nav.account", "Tài khoản", "Account"),
     ("nav.logout", "Đăng xuất", "Log out"),
     ("nav.login", "Đăng nhập", "Log in"),

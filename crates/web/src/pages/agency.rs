@@ -974,6 +974,8 @@ pub async fn applicant_notice(
 pub struct CodeQuery {
     #[serde(default)]
     code: String,
+    #[serde(default)]
+    agency: String,
 }
 
 #[derive(Template)]
@@ -990,6 +992,17 @@ async fn console_workflows(
     Operator(ctx): Operator,
     Query(q): Query<CodeQuery>,
 ) -> Response {
+    let agency = q.agency.trim();
+    if !agency.is_empty() {
+        if agency.len() > 40
+            || !agency
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_')
+        {
+            return AppError::BadRequest("catalog.error_code").into_response();
+        }
+        return Redirect::to(&format!("/console/agencies/{agency}/units")).into_response();
+    }
     let code = q.code.trim();
     if !code.is_empty() {
         // The code is a path segment: only what a procedure code holds.

@@ -164,6 +164,9 @@ pub struct UserInfo {
     pub operator: bool,
     /// Manages a ministry's civil-servant requests (nav link).
     pub ministry_manager: bool,
+    /// A civil servant: the back office link (the page itself checks
+    /// that they hold a role in an agency).
+    pub civil_servant: bool,
     pub name: String,
     /// Unread notifications ("99+" beyond 99).
     pub unread: String,
@@ -190,6 +193,7 @@ impl Chrome {
             user: ctx.viewer.as_ref().map(|v| UserInfo {
                 operator: v.account.has_role(Role::Operator),
                 ministry_manager: v.account.has_role(Role::MinistryManager),
+                civil_servant: v.account.has_role(Role::CivilServant),
                 name: v.account.full_name.clone(),
                 unread: match v.unread {
                     0 => String::new(),
