@@ -8,6 +8,7 @@
 //! catalog through its queries and accounts through identity's.
 pub mod cases;
 pub mod clock;
+pub mod evaluation;
 pub mod notices;
 pub mod people;
 pub mod queries;
@@ -24,6 +25,9 @@ pub struct Rules {
     /// A new dossier is due for receipt this many working days after
     /// its submission.
     pub receipt_days: i64,
+    /// The applicant may change their evaluation for this many days
+    /// after first giving it.
+    pub evaluation_days: i64,
 }
 
 impl Default for Rules {
@@ -31,6 +35,7 @@ impl Default for Rules {
         Rules {
             cutoff: Some(time::macros::time!(15:00)),
             receipt_days: 1,
+            evaluation_days: 7,
         }
     }
 }
@@ -161,6 +166,30 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("handling.agencies_title", "Đơn vị và cán bộ của cơ quan", "Agencies' units and people"),
     ("handling.agencies_lead", "Tạo Bộ phận Một cửa và các phòng ban của một cơ quan, giao quyền quản trị cho cán bộ của cơ quan.", "Make an agency's one-stop unit and departments, and give one of its people the admin role."),
     ("handling.agency_code", "Mã cơ quan (theo danh mục)", "Agency code (from the catalog)"),
+    ("handling.eval_title", "Đánh giá việc giải quyết hồ sơ", "Evaluate how your dossier was handled"),
+    ("handling.eval_lead", "Mỗi chỉ số: 2 điểm (tốt), 1 điểm (chưa tốt), 0 điểm (không tốt). Bạn có thể sửa đánh giá trong 7 ngày.", "Each index: 2 (good), 1 (fair), 0 (poor). You can change your evaluation for 7 days."),
+    ("handling.eval_total_time", "Tổng thời gian giải quyết so với quy định", "Total time compared with the legal limit"),
+    ("handling.eval_time_per_agency", "Thời gian thực hiện tại từng cơ quan", "Time taken at each agency"),
+    ("handling.eval_contacts", "Số lần phải liên hệ với cơ quan để hoàn thiện hồ sơ", "Times you had to contact the agency to complete the dossier"),
+    ("handling.eval_agencies", "Số cơ quan phải liên hệ", "Number of agencies you had to deal with"),
+    ("handling.eval_one_stop", "Việc tiếp nhận, giải quyết tại Bộ phận Một cửa", "Handling at the one-stop unit"),
+    ("handling.eval_publication", "Công khai thủ tục hành chính", "Publication of the procedure"),
+    ("handling.eval_attitude", "Thái độ của cán bộ, công chức", "Staff attitude"),
+    ("handling.eval_feedback", "Tiếp nhận, xử lý phản ánh, kiến nghị", "Handling of feedback"),
+    ("handling.eval_online", "Chất lượng dịch vụ công trực tuyến", "Quality of the online service"),
+    ("handling.eval_score_2", "2 — Tốt", "2 — Good"),
+    ("handling.eval_score_1", "1 — Chưa tốt", "1 — Fair"),
+    ("handling.eval_score_0", "0 — Không tốt", "0 — Poor"),
+    ("handling.eval_satisfaction", "Mức độ hài lòng chung", "Overall satisfaction"),
+    ("handling.eval_very_satisfied", "Rất hài lòng", "Very satisfied"),
+    ("handling.eval_satisfied", "Hài lòng", "Satisfied"),
+    ("handling.eval_not_satisfied", "Không hài lòng", "Not satisfied"),
+    ("handling.eval_submit", "Gửi đánh giá", "Send the evaluation"),
+    ("handling.eval_given", "Bạn đã đánh giá: tổng điểm", "Your evaluation: total"),
+    ("handling.error_scores", "Chọn 2, 1 hoặc 0 cho cả chín chỉ số.", "Choose 2, 1 or 0 for all nine indices."),
+    ("handling.error_satisfaction", "Chọn mức độ hài lòng.", "Choose how satisfied you are."),
+    ("handling.error_not_finished", "Chỉ đánh giá được khi hồ sơ đã có kết quả.", "A dossier can be evaluated once its result is ready."),
+    ("handling.error_evaluation_closed", "Đã hết thời hạn sửa đánh giá.", "The time to change the evaluation has passed."),
     ("handling.staff_title", "Cán bộ và vai trò", "People and roles"),
     ("handling.no_units", "Cơ quan chưa có đơn vị nào.", "The agency has no units yet."),
     ("handling.unit_add", "Thêm đơn vị", "Add a unit"),

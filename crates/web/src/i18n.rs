@@ -273,6 +273,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("console.throttle_no_account", "(không có tài khoản)", "(no such account)"),
     ("flash.logged_out", "Bạn đã đăng xuất.", "You have logged out."),
     ("flash.workflow_published", "Đã công bố phiên bản quy trình mới. Hồ sơ tiếp nhận từ bây giờ theo phiên bản này.", "A new workflow version is published. Dossiers received from now on follow it."),
+    ("flash.evaluation_saved", "Cảm ơn bạn đã đánh giá việc giải quyết hồ sơ.", "Thank you for evaluating how your dossier was handled."),
     ("flash.handling_done", "Đã ghi nhận. Công dân được thông báo về thay đổi này.", "Done. The applicant has been told of the change."),
     ("flash.handling_assigned", "Đã phân công hồ sơ.", "The dossier is assigned."),
     ("flash.handling_granted", "Đã giao vai trò.", "The role is granted."),

@@ -533,6 +533,8 @@ fn table_owners() -> BTreeMap<&'static str, &'static str> {
             "handling",
             &[
                 "handling_cases",
+                "handling_evaluations",
+                "handling_notices",
                 "handling_slips",
                 "handling_staff",
                 "handling_units",

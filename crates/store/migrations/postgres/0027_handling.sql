@@ -110,6 +110,24 @@ CREATE TABLE handling_notices (
 );
 CREATE INDEX handling_notices_dossier ON handling_notices (dossier_id, id);
 
+-- The applicant's evaluation of how a finished dossier was handled
+-- (Decree 61/2018; PUBLIC-SERVICES §2): nine indices scored 2/1/0 (JSON
+-- array, in the order of `handling::evaluation::INDICES`) and the
+-- satisfaction (1 very satisfied, 2 satisfied, 3 not satisfied); one per
+-- dossier, changeable for a configured time after it was first given.
+CREATE TABLE handling_evaluations (
+    dossier_id BIGINT PRIMARY KEY,
+    account_id BIGINT NOT NULL,
+    agency_code TEXT NOT NULL,
+    procedure_code TEXT NOT NULL,
+    scores TEXT NOT NULL,
+    total BIGINT NOT NULL,
+    satisfaction BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX handling_evaluations_agency ON handling_evaluations (agency_code, created_at);
+
 -- The request a supplement draft answers (owned by the dossiers context):
 -- a draft opened to complete a submitted dossier names it.
 ALTER TABLE dossier_drafts ADD COLUMN supplement_of TEXT;

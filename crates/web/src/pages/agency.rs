@@ -35,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .route("/agency/staff", get(staff_page))
         .route("/agency/staff/grant", post(grant))
         .route("/agency/staff/{id}/revoke", post(revoke))
+        .route("/account/dossiers/{code}/evaluation", post(evaluate))
         .route(
             "/account/dossiers/{code}/notices/{id}",
             get(applicant_notice),
@@ -1175,4 +1176,56 @@ async fn console_workflow_publish(
             r
         }
     }
+}
+
+#[derive(Deserialize)]
+pub struct EvaluationForm {
+    #[serde(default)]
+    s0: String,
+    #[serde(default)]
+    s1: String,
+    #[serde(default)]
+    s2: String,
+    #[serde(default)]
+    s3: String,
+    #[serde(default)]
+    s4: String,
+    #[serde(default)]
+    s5: String,
+    #[serde(default)]
+    s6: String,
+    #[serde(default)]
+    s7: String,
+    #[serde(default)]
+    s8: String,
+    #[serde(default)]
+    satisfaction: String,
+}
+
+/// `POST /account/dossiers/{code}/evaluation`: the applicant's evaluation.
+async fn evaluate(
+    State(state): State<AppState>,
+    Me(ctx, v): Me,
+    Path(code): Path<String>,
+    Form(f): Form<EvaluationForm>,
+) -> Response {
+    let raw = [
+        &f.s0, &f.s1, &f.s2, &f.s3, &f.s4, &f.s5, &f.s6, &f.s7, &f.s8,
+    ];
+    // Anything but 0, 1 or 2 is refused by the service (-1).
+    let scores: Vec<i64> = raw.iter().map(|s| s.trim().parse().unwrap_or(-1)).collect();
+    let satisfaction = f.satisfaction.trim().parse().unwrap_or(0);
+    tri!(
+        motcua_handling::evaluation::give(
+            &state,
+            &origin(&ctx),
+            &rules(&state),
+            v.account.id.get(),
+            &code,
+            &scores,
+            satisfaction
+        )
+        .await
+    );
+    Redirect::to(&format!("/account/dossiers/{code}?flash=evaluation_saved")).into_response()
 }

@@ -1512,6 +1512,12 @@ struct DossierPage {
     notices: Vec<(i64, &'static str, String)>,
     /// The key for the public lookup.
     lookup_key: String,
+    /// The applicant's evaluation given: (total of 18, satisfaction key).
+    evaluation: Option<(i64, &'static str)>,
+    /// The evaluation may be given or changed now.
+    can_evaluate: bool,
+    /// The nine indices' keys, in order.
+    indices: Vec<(usize, &'static str)>,
 }
 
 /// What the person must do next, per status.
@@ -1612,6 +1618,24 @@ pub async fn dossier_page(
     let status = d.status;
     let code = d.code.clone();
     let lookup_key = motcua_dossiers::lookup::key(&state, &code);
+    let (given, can_evaluate) = tri!(
+        motcua_handling::evaluation::of_holder(
+            &state,
+            &super::agency::rules(&state),
+            v.account.id.get(),
+            &code
+        )
+        .await
+    );
+    let evaluation = given.map(|e| {
+        (
+            e.total,
+            motcua_handling::evaluation::SATISFACTION
+                .iter()
+                .find(|(n, _)| *n == e.satisfaction)
+                .map_or("handling.unknown", |(_, k)| *k),
+        )
+    });
     let procedure_code = d.procedure_code.clone();
     let row = tri!(row_of(&state, &c, d).await);
     render(&DossierPage {
@@ -1628,6 +1652,13 @@ pub async fn dossier_page(
         supplement,
         notices,
         lookup_key,
+        evaluation,
+        can_evaluate,
+        indices: motcua_handling::evaluation::INDICES
+            .iter()
+            .copied()
+            .enumerate()
+            .collect(),
     })
 }
 

@@ -510,6 +510,54 @@ async fn a_birth_registration_goes_from_receipt_to_result_on_the_clock() {
         drop(c);
         let _ = handler_id;
 
+        // The applicant evaluates the handling: nine indices and the
+        // satisfaction; bad scores refused; changeable for 7 days, once
+        // per dossier; nobody else's.
+        let page = citizen_b.get(&format!("/account/dossiers/{code}")).await;
+        assert!(page.text.contains("id=\"evaluation-form\""), "{n}");
+        let csrf = page.csrf();
+        let mut form: Vec<(String, String)> = (0..9).map(|i| (format!("s{i}"), "2".to_string())).collect();
+        form.push(("satisfaction".into(), "1".into()));
+        form.push(("csrf".into(), csrf.clone()));
+        let mut bad = form.clone();
+        bad[3].1 = "5".into();
+        let as_ref = |v: &Vec<(String, String)>| v.iter().map(|(a, b)| (a.clone(), b.clone())).collect::<Vec<_>>();
+        let post = |v: Vec<(String, String)>| {
+            let b = &citizen_b;
+            let path = format!("/account/dossiers/{code}/evaluation");
+            async move {
+                let fields: Vec<(&str, &str)> = v.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+                b.post_form(&path, &fields).await
+            }
+        };
+        assert_eq!(post(as_ref(&bad)).await.status, StatusCode::BAD_REQUEST, "{n}: a score of 5");
+        let r = post(as_ref(&form)).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        form[0].1 = "0".into();
+        form[9].1 = "2".into();
+        assert_eq!(post(as_ref(&form)).await.status, StatusCode::SEE_OTHER, "{n}: changed");
+        let page = citizen_b.get(&format!("/account/dossiers/{code}")).await;
+        assert!(page.text.contains("16/18") && page.text.contains("Hài lòng"), "{n}");
+        {
+            let mut c = app.conn().await;
+            assert_eq!(scalar(&mut c, "SELECT COUNT(*) FROM handling_evaluations").await, 1, "{n}");
+            assert_eq!(scalar(&mut c, "SELECT total FROM handling_evaluations").await, 16, "{n}");
+        }
+        let other = login(&app, "ke.la", "mat-khau-du-dai-2026").await;
+        let csrf_other = other.get("/account").await.csrf();
+        let mut theirs = form.clone();
+        theirs[10].1 = csrf_other;
+        let fields: Vec<(&str, &str)> = theirs.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        assert_eq!(other.post_form(&format!("/account/dossiers/{code}/evaluation"), &fields).await.status, StatusCode::NOT_FOUND, "{n}");
+        app.advance(8 * motcua_domain::DAY);
+        let citizen_b = login(&app, "hoa.nguyen", "mat-khau-du-dai-2026").await;
+        let page = citizen_b.get(&format!("/account/dossiers/{code}")).await;
+        assert!(!page.text.contains("id=\"evaluation-form\""), "{n}: closed after 7 days");
+        let mut late = form.clone();
+        late[10].1 = page.csrf();
+        let fields: Vec<(&str, &str)> = late.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        assert_eq!(citizen_b.post_form(&format!("/account/dossiers/{code}/evaluation"), &fields).await.status, StatusCode::CONFLICT, "{n}");
+
         // The public lookup: code + key from the receipt; status and
         // dates, nothing personal; a wrong key is the same as no dossier.
         let page = citizen_b.get(&format!("/account/dossiers/{code}")).await;

@@ -345,6 +345,11 @@ const ROUTES: &[(bool, &str, For)] = &[
         "/account/dossiers/H29.P01-261206-000001/notices/1",
         For::User,
     ),
+    (
+        POST,
+        "/account/dossiers/H29.P01-261206-000001/evaluation",
+        For::UserAct,
+    ),
     (POST, "/agency/staff/grant", For::Operator),
     (POST, "/agency/staff/999999/revoke", For::Operator),
     (GET, "/console/agencies/H29/units", For::Operator),
