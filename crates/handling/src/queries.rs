@@ -102,3 +102,100 @@ pub async fn awaiting_receipt(core: &Core, who: &Staff) -> Result<Vec<Facts>> {
     out.truncate(PAGE as usize);
     Ok(out)
 }
+
+/// At most this many lines in one log.
+pub const LOG_LIMIT: i64 = 10_000;
+
+/// One line of a unit's log (Form 07).
+#[derive(Debug, Clone)]
+pub struct LogLine {
+    pub code: String,
+    pub procedure: String,
+    pub applicant: String,
+    pub submitted_at: Millis,
+    pub received_at: Option<Millis>,
+    pub deadline_at: Option<Millis>,
+    pub status: i64,
+    /// closed at (the last hand-over) when closed.
+    pub closed_at: Option<Millis>,
+    /// "early", "on_time", "late" once finished; "" while open.
+    pub timeliness: &'static str,
+}
+
+/// The log (Form 07) of unit `unit_id`: the dossiers that passed through
+/// it in `[from, to)` — for its people only.
+pub async fn log(
+    core: &Core,
+    who: &Staff,
+    unit_id: i64,
+    from: Millis,
+    to: Millis,
+) -> Result<Vec<LogLine>> {
+    if !who.memberships.iter().any(|m| m.unit_id == unit_id) && !who.operator {
+        return Err(ServiceError::NotFound);
+    }
+    let mut c = core.store.conn().await?;
+    let rows = store::through_unit(&mut c, unit_id, from, to, LOG_LIMIT).await?;
+    Ok(rows
+        .into_iter()
+        .map(|k| {
+            let closed_at = (k.state == "closed").then_some(k.updated_at);
+            let timeliness = match (closed_at, k.deadline_at) {
+                (Some(end), Some(due)) if end + motcua_domain::DAY <= due => "early",
+                (Some(end), Some(due)) if end <= due => "on_time",
+                (Some(_), Some(_)) => "late",
+                _ => "",
+            };
+            LogLine {
+                code: k.code,
+                procedure: k.procedure_name,
+                applicant: k.applicant_name,
+                submitted_at: k.submitted_at,
+                received_at: k.received_at,
+                deadline_at: k.deadline_at,
+                status: k.status,
+                closed_at,
+                timeliness,
+            }
+        })
+        .collect())
+}
+
+/// The log as CSV (UTF-8 with a byte-order mark, as spreadsheet programs
+/// expect; fields quoted).
+pub fn log_csv(lines: &[LogLine], status_name: impl Fn(i64) -> String) -> String {
+    fn q(s: &str) -> String {
+        // A leading = + - @ would be a formula in a spreadsheet.
+        let s = if s.starts_with(['=', '+', '-', '@']) {
+            format!("'{s}")
+        } else {
+            s.to_string()
+        };
+        format!("\"{}\"", s.replace('"', "\"\""))
+    }
+    let t = |at: Option<Millis>| at.map(motcua_domain::clock::format_vn).unwrap_or_default();
+    let mut out = String::from("\u{feff}");
+    out.push_str("STT,Mã hồ sơ,Thủ tục,Người nộp,Nộp lúc,Tiếp nhận lúc,Hẹn trả,Trạng thái,Kết thúc lúc,Đúng hạn\r\n");
+    for (i, l) in lines.iter().enumerate() {
+        let timeliness = match l.timeliness {
+            "early" => "Trước hạn",
+            "on_time" => "Đúng hạn",
+            "late" => "Quá hạn",
+            _ => "",
+        };
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{}\r\n",
+            i + 1,
+            q(&l.code),
+            q(&l.procedure),
+            q(&l.applicant),
+            q(&t(Some(l.submitted_at))),
+            q(&t(l.received_at)),
+            q(&t(l.deadline_at)),
+            q(&status_name(l.status)),
+            q(&t(l.closed_at)),
+            q(timeliness),
+        ));
+    }
+    out
+}

@@ -256,3 +256,25 @@ pub async fn counts(c: &mut AnyConnection, units: &[i64], now: Millis) -> Result
     .await?;
     Ok((open, overdue, paused))
 }
+
+/// The cases that passed through unit `unit_id` (a line of the control
+/// slip started there) in `[from, to)`, in order of submission; at most
+/// `limit`.
+pub async fn through_unit(
+    c: &mut AnyConnection,
+    unit_id: i64,
+    from: Millis,
+    to: Millis,
+    limit: i64,
+) -> Result<Vec<CaseRow>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLS} FROM handling_cases WHERE dossier_id IN (SELECT dossier_id FROM handling_slips WHERE unit_id = $1 AND started_at >= $2 AND started_at < $3) ORDER BY submitted_at, dossier_id LIMIT $4"
+    )))
+    .bind(unit_id)
+    .bind(from)
+    .bind(to)
+    .bind(limit)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter().map(row).collect()
+}

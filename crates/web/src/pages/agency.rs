@@ -26,6 +26,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/agency", get(home))
         .route("/agency/units/{unit}", get(unit_inbox))
+        .route("/agency/units/{unit}/log", get(unit_log))
+        .route("/agency/units/{unit}/log.csv", get(unit_log_csv))
         .route("/agency/dossiers/{code}", get(case_page))
         .route("/agency/dossiers/{code}/act", post(act))
         .route("/agency/dossiers/{code}/assign", post(assign))
@@ -1228,4 +1230,136 @@ async fn evaluate(
         .await
     );
     Redirect::to(&format!("/account/dossiers/{code}?flash=evaluation_saved")).into_response()
+}
+
+#[derive(Deserialize, Default)]
+pub struct PeriodQuery {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+}
+
+/// The period asked for (local dates, both included): by default the
+/// current month. Refused when unreadable, reversed or over a year.
+fn period(
+    state: &AppState,
+    q: &PeriodQuery,
+) -> Result<(time::Date, time::Date, i64, i64), AppError> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    let today = motcua_domain::clock::vn_datetime(state.now()).date();
+    let from = match q.from.trim() {
+        "" => today
+            .replace_day(1)
+            .map_err(|_| AppError::BadRequest("handling.error_period"))?,
+        s => {
+            time::Date::parse(s, fmt).map_err(|_| AppError::BadRequest("handling.error_period"))?
+        }
+    };
+    let to = match q.to.trim() {
+        "" => today,
+        s => {
+            time::Date::parse(s, fmt).map_err(|_| AppError::BadRequest("handling.error_period"))?
+        }
+    };
+    if to < from || (to - from).whole_days() > 366 {
+        return Err(AppError::BadRequest("handling.error_period"));
+    }
+    let start = motcua_handling::clock::local(from, time::Time::MIDNIGHT);
+    let end = motcua_handling::clock::local(to, time::Time::MIDNIGHT) + motcua_domain::DAY;
+    Ok((from, to, start, end))
+}
+
+/// A line of the log page: code, procedure, applicant, received, due,
+/// status key, closed, result key.
+type LogRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    &'static str,
+    String,
+    &'static str,
+);
+
+#[derive(Template)]
+#[template(path = "agency/log.html")]
+struct LogPage {
+    c: Chrome,
+    unit: i64,
+    unit_name: String,
+    from: String,
+    to: String,
+    lines: Vec<LogRow>,
+    full: bool,
+}
+
+/// `GET /agency/units/{unit}/log?from=&to=`: the unit's log (Form 07).
+async fn unit_log(
+    State(state): State<AppState>,
+    Staffer(ctx, staff): Staffer,
+    Path(unit): Path<i64>,
+    Query(q): Query<PeriodQuery>,
+) -> Response {
+    let (from, to, start, end) = tri!(period(&state, &q));
+    let lines = tri!(queries::log(&state, &staff, unit, start, end).await);
+    let u = tri!(people::unit(&state, unit)
+        .await
+        .and_then(|u| u.ok_or(motcua_kernel::ServiceError::NotFound)));
+    let t = |at: Option<i64>| at.map(format_vn).unwrap_or_default();
+    render(&LogPage {
+        c: Chrome::new(&state, &ctx),
+        unit,
+        unit_name: format!("{} — {}", u.name, u.agency_code),
+        from: from.to_string(),
+        to: to.to_string(),
+        full: lines.len() as i64 >= queries::LOG_LIMIT,
+        lines: lines
+            .into_iter()
+            .map(|l| {
+                (
+                    l.code,
+                    l.procedure,
+                    l.applicant,
+                    t(l.received_at.or(Some(l.submitted_at))),
+                    t(l.deadline_at),
+                    motcua_dossiers::status_key(l.status),
+                    t(l.closed_at),
+                    match l.timeliness {
+                        "early" => "handling.log_early",
+                        "on_time" => "handling.slip_on_time",
+                        "late" => "handling.slip_late",
+                        _ => "handling.log_open",
+                    },
+                )
+            })
+            .collect(),
+    })
+}
+
+/// `GET /agency/units/{unit}/log.csv?from=&to=`: the same, as CSV.
+async fn unit_log_csv(
+    State(state): State<AppState>,
+    Staffer(ctx, staff): Staffer,
+    Path(unit): Path<i64>,
+    Query(q): Query<PeriodQuery>,
+) -> Response {
+    let (from, to, start, end) = tri!(period(&state, &q));
+    let lines = tri!(queries::log(&state, &staff, unit, start, end).await);
+    let c = Chrome::new(&state, &ctx);
+    let csv = queries::log_csv(&lines, |s| c.t(motcua_dossiers::status_key(s)).to_string());
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"so-theo-doi-{unit}-{from}-{to}.csv\""),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        csv,
+    )
+        .into_response()
 }

@@ -510,6 +510,23 @@ async fn a_birth_registration_goes_from_receipt_to_result_on_the_clock() {
         drop(c);
         let _ = handler_id;
 
+        // The one-stop unit's log (Form 07) for February, on the page and
+        // as CSV; not for another agency; a bad period refused.
+        let log = receiver.get(&format!("/agency/units/{one_stop}/log?from=2027-02-01&to=2027-02-28")).await;
+        assert_eq!(log.status, StatusCode::OK, "{n}");
+        assert!(log.text.contains(&code) && log.text.contains("Đã trả kết quả"), "{n}");
+        let csv = receiver.get(&format!("/agency/units/{one_stop}/log.csv?from=2027-02-01&to=2027-02-28")).await;
+        assert_eq!(csv.status, StatusCode::OK, "{n}");
+        assert!(csv.text.starts_with('\u{feff}'), "{n}: BOM");
+        let line = csv.text.lines().find(|l| l.contains(&code)).expect("the dossier's line");
+        assert!(line.contains("\"Nguyễn Thị Hoa\"") && line.contains("\"Trước hạn\""), "{n}: {line}");
+        let march = receiver.get(&format!("/agency/units/{one_stop}/log.csv?from=2027-03-01&to=2027-03-31")).await;
+        assert!(!march.text.contains(&code), "{n}: not in March");
+        assert_eq!(receiver.get(&format!("/agency/units/{one_stop}/log?from=2027-03-01&to=2027-02-01")).await.status, StatusCode::BAD_REQUEST, "{n}");
+        assert_eq!(receiver.get(&format!("/agency/units/{one_stop}/log?from=garbage")).await.status, StatusCode::BAD_REQUEST, "{n}");
+        let stranger = login(&app, "cb_sotuphap", PW).await;
+        assert_eq!(stranger.get(&format!("/agency/units/{one_stop}/log.csv")).await.status, StatusCode::NOT_FOUND, "{n}");
+
         // The applicant evaluates the handling: nine indices and the
         // satisfaction; bad scores refused; changeable for 7 days, once
         // per dossier; nobody else's.

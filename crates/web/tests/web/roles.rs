@@ -313,6 +313,8 @@ const ROUTES: &[(bool, &str, For)] = &[
     ),
     (GET, "/agency", For::Staff),
     (GET, "/agency/units/999999", For::Staff),
+    (GET, "/agency/units/999999/log", For::Staff),
+    (GET, "/agency/units/999999/log.csv", For::Staff),
     (GET, "/agency/dossiers/H29.P01-261206-000001", For::Staff),
     (
         POST,
