@@ -199,3 +199,32 @@ pub fn log_csv(lines: &[LogLine], status_name: impl Fn(i64) -> String) -> String
     }
     out
 }
+
+pub use crate::store::cases::BoardLine;
+
+/// The board of `agency` for dossiers submitted in `[from, to)`: for its
+/// leaders (approvers and admins) only.
+pub async fn board(
+    core: &Core,
+    who: &Staff,
+    agency: &str,
+    from: Millis,
+    to: Millis,
+) -> Result<Vec<BoardLine>> {
+    let leader = who
+        .memberships
+        .iter()
+        .any(|m| m.agency_code == agency && (m.role == wf::APPROVER || m.role == wf::ADMIN));
+    if !leader && !who.operator {
+        return Err(ServiceError::NotFound);
+    }
+    let mut c = core.store.conn().await?;
+    Ok(store::board(&mut c, agency, from, to, core.now()).await?)
+}
+
+/// The `motcua_dossiers_*` gauges: cases open, paused (waiting for the
+/// applicant) and open past their legal deadline.
+pub async fn gauges(core: &Core) -> Result<(i64, i64, i64)> {
+    let mut c = core.store.conn().await?;
+    Ok(store::totals(&mut c, core.now()).await?)
+}

@@ -278,3 +278,84 @@ pub async fn through_unit(
     .await?;
     rows.iter().map(row).collect()
 }
+
+/// One procedure's line of the board.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BoardLine {
+    pub procedure_code: String,
+    pub procedure_name: String,
+    pub received: i64,
+    pub open_on_time: i64,
+    pub open_late: i64,
+    pub paused: i64,
+    pub done_early: i64,
+    pub done_on_time: i64,
+    pub done_late: i64,
+    pub refused_or_stopped: i64,
+}
+
+/// The board of an agency: cases submitted in `[from, to)`, per
+/// procedure, as of `now`. "Early" is finished a day or more before the
+/// deadline.
+pub async fn board(
+    c: &mut AnyConnection,
+    agency_code: &str,
+    from: Millis,
+    to: Millis,
+    now: Millis,
+) -> Result<Vec<BoardLine>> {
+    let day = motcua_domain::DAY;
+    let rows = sqlx::query(
+        "SELECT procedure_code, MIN(procedure_name) AS procedure_name, COUNT(*) AS received, \
+         SUM(CASE WHEN state = 'open' AND (deadline_at IS NULL OR deadline_at >= $4) THEN 1 ELSE 0 END) AS open_on_time, \
+         SUM(CASE WHEN state = 'open' AND deadline_at < $4 THEN 1 ELSE 0 END) AS open_late, \
+         SUM(CASE WHEN state = 'paused' THEN 1 ELSE 0 END) AS paused, \
+         SUM(CASE WHEN state = 'closed' AND status IN (9, 10) AND updated_at + $5 <= deadline_at THEN 1 ELSE 0 END) AS done_early, \
+         SUM(CASE WHEN state = 'closed' AND status IN (9, 10) AND updated_at <= deadline_at AND updated_at + $5 > deadline_at THEN 1 ELSE 0 END) AS done_on_time, \
+         SUM(CASE WHEN state = 'closed' AND status IN (9, 10) AND updated_at > deadline_at THEN 1 ELSE 0 END) AS done_late, \
+         SUM(CASE WHEN state = 'closed' AND status NOT IN (9, 10) THEN 1 ELSE 0 END) AS refused_or_stopped \
+         FROM handling_cases WHERE agency_code = $1 AND submitted_at >= $2 AND submitted_at < $3 \
+         GROUP BY procedure_code ORDER BY procedure_code LIMIT 2000",
+    )
+    .bind(agency_code)
+    .bind(from)
+    .bind(to)
+    .bind(now)
+    .bind(day)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(BoardLine {
+                procedure_code: r.try_get("procedure_code")?,
+                procedure_name: r.try_get("procedure_name")?,
+                received: r.try_get("received")?,
+                open_on_time: r.try_get("open_on_time")?,
+                open_late: r.try_get("open_late")?,
+                paused: r.try_get("paused")?,
+                done_early: r.try_get("done_early")?,
+                done_on_time: r.try_get("done_on_time")?,
+                done_late: r.try_get("done_late")?,
+                refused_or_stopped: r.try_get("refused_or_stopped")?,
+            })
+        })
+        .collect()
+}
+
+/// Open, paused and past-deadline cases, portal-wide (the metrics).
+pub async fn totals(c: &mut AnyConnection, now: Millis) -> Result<(i64, i64, i64)> {
+    let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM handling_cases WHERE state = 'open'")
+        .fetch_one(&mut *c)
+        .await?;
+    let paused: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM handling_cases WHERE state = 'paused'")
+            .fetch_one(&mut *c)
+            .await?;
+    let late: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM handling_cases WHERE state = 'open' AND deadline_at < $1",
+    )
+    .bind(now)
+    .fetch_one(&mut *c)
+    .await?;
+    Ok((open, paused, late))
+}

@@ -75,6 +75,10 @@ CREATE TABLE handling_cases (
 CREATE INDEX handling_cases_unit ON handling_cases (unit_id, state, step_due_at, dossier_id);
 CREATE INDEX handling_cases_assignee ON handling_cases (assignee_id, state, step_due_at, dossier_id);
 CREATE INDEX handling_cases_agency ON handling_cases (agency_code, state, step_due_at, dossier_id);
+-- The board (per agency and period of submission) and the metrics
+-- (open / overdue counts).
+CREATE INDEX handling_cases_agency_time ON handling_cases (agency_code, submitted_at);
+CREATE INDEX handling_cases_state ON handling_cases (state, deadline_at);
 
 -- The control slip (Form 06): every hand-over — the step, the unit and
 -- person holding the dossier, from when to when, the due time, the

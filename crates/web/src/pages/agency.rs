@@ -35,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .route("/agency/dossiers/{code}/slip.pdf", get(slip_pdf))
         .route("/agency/dossiers/{code}/notices/{id}", get(case_notice))
         .route("/agency/staff", get(staff_page))
+        .route("/agency/board", get(board))
         .route("/agency/staff/grant", post(grant))
         .route("/agency/staff/{id}/revoke", post(revoke))
         .route("/account/dossiers/{code}/evaluation", post(evaluate))
@@ -190,6 +191,7 @@ struct HomePage {
     action: String,
     units: Vec<(i64, String, String, &'static str)>,
     admin_agencies: Vec<String>,
+    leader_agencies: Vec<String>,
     open: i64,
     overdue: i64,
     paused: i64,
@@ -249,6 +251,14 @@ async fn home(
             .into_iter()
             .filter(|a| staff.admin_of(a))
             .collect(),
+        leader_agencies: staff
+            .memberships
+            .iter()
+            .filter(|m| m.role == wf::APPROVER || m.role == wf::ADMIN)
+            .map(|m| m.agency_code.clone())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect(),
         open,
         overdue,
         paused,
@@ -285,6 +295,7 @@ async fn unit_inbox(
         action: base,
         units: units_of(&staff),
         admin_agencies: Vec::new(),
+        leader_agencies: Vec::new(),
         open,
         overdue,
         paused,
@@ -1362,4 +1373,70 @@ async fn unit_log_csv(
         csv,
     )
         .into_response()
+}
+
+#[derive(Deserialize, Default)]
+pub struct BoardQuery {
+    #[serde(default)]
+    agency: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+}
+
+#[derive(Template)]
+#[template(path = "agency/board.html")]
+struct BoardPage {
+    c: Chrome,
+    agency: String,
+    from: String,
+    to: String,
+    lines: Vec<queries::BoardLine>,
+    total: queries::BoardLine,
+}
+
+/// `GET /agency/board?agency=&from=&to=`: the leaders' board of an agency.
+async fn board(
+    State(state): State<AppState>,
+    Staffer(ctx, staff): Staffer,
+    Query(q): Query<BoardQuery>,
+) -> Response {
+    let agency = if q.agency.is_empty() {
+        staff
+            .memberships
+            .iter()
+            .find(|m| m.role == wf::APPROVER || m.role == wf::ADMIN)
+            .map(|m| m.agency_code.clone())
+            .unwrap_or_default()
+    } else {
+        q.agency.clone()
+    };
+    let (from, to, start, end) = tri!(period(
+        &state,
+        &PeriodQuery {
+            from: q.from.clone(),
+            to: q.to.clone()
+        }
+    ));
+    let lines = tri!(queries::board(&state, &staff, &agency, start, end).await);
+    let mut total = queries::BoardLine::default();
+    for l in &lines {
+        total.received += l.received;
+        total.open_on_time += l.open_on_time;
+        total.open_late += l.open_late;
+        total.paused += l.paused;
+        total.done_early += l.done_early;
+        total.done_on_time += l.done_on_time;
+        total.done_late += l.done_late;
+        total.refused_or_stopped += l.refused_or_stopped;
+    }
+    render(&BoardPage {
+        c: Chrome::new(&state, &ctx),
+        agency,
+        from: from.to_string(),
+        to: to.to_string(),
+        lines,
+        total,
+    })
 }

@@ -133,7 +133,27 @@ pub async fn metrics_open(State(state): State<AppState>) -> Response {
         ),
         sla: or_default("sla", state.sla_counts().await),
     };
-    let body = state.metrics.render(&gauges);
+    let mut body = state.metrics.render(&gauges);
+    // The back office (issue #9): open, waiting and late dossiers.
+    if let Some((open, paused, late)) = or_default(
+        "dossiers",
+        motcua_handling::queries::gauges(&state).await.map(Some),
+    ) {
+        use std::fmt::Write;
+        let _ = writeln!(body, "# HELP motcua_dossiers_in_progress Dossiers at agencies by state (open: being handled; paused: waiting for the applicant).");
+        let _ = writeln!(body, "# TYPE motcua_dossiers_in_progress gauge");
+        let _ = writeln!(body, "motcua_dossiers_in_progress{{state=\"open\"}} {open}");
+        let _ = writeln!(
+            body,
+            "motcua_dossiers_in_progress{{state=\"paused\"}} {paused}"
+        );
+        let _ = writeln!(
+            body,
+            "# HELP motcua_dossiers_overdue Dossiers being handled past their legal deadline."
+        );
+        let _ = writeln!(body, "# TYPE motcua_dossiers_overdue gauge");
+        let _ = writeln!(body, "motcua_dossiers_overdue {late}");
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 

@@ -527,6 +527,18 @@ async fn a_birth_registration_goes_from_receipt_to_result_on_the_clock() {
         let stranger = login(&app, "cb_sotuphap", PW).await;
         assert_eq!(stranger.get(&format!("/agency/units/{one_stop}/log.csv")).await.status, StatusCode::NOT_FOUND, "{n}");
 
+        // The leaders' board: the dossier done early; not for a handler
+        // or another agency.
+        let board = leader.get(&format!("/agency/board?agency={AGENCY}&from=2027-02-01&to=2027-02-28")).await;
+        assert_eq!(board.status, StatusCode::OK, "{n}");
+        let total = between(&board.text, "<tr id=\"board-total\">", "</tr>");
+        let cells: Vec<String> = total.split("<td>").skip(1).map(|c| c[..c.find('<').unwrap_or(0)].to_string()).collect();
+        assert_eq!(cells, ["1", "0", "0", "0", "1", "0", "0", "0"], "{n}: {total}");
+        assert_eq!(handler.get(&format!("/agency/board?agency={AGENCY}")).await.status, StatusCode::NOT_FOUND, "{n}");
+        assert_eq!(stranger.get(&format!("/agency/board?agency={AGENCY}")).await.status, StatusCode::NOT_FOUND, "{n}");
+        let (open, paused, late) = motcua_handling::queries::gauges(app.state()).await.expect("gauges");
+        assert_eq!((open, paused, late), (0, 0, 0), "{n}: nothing in progress");
+
         // The applicant evaluates the handling: nine indices and the
         // satisfaction; bad scores refused; changeable for 7 days, once
         // per dossier; nobody else's.

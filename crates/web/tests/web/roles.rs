@@ -332,6 +332,7 @@ const ROUTES: &[(bool, &str, For)] = &[
         For::Staff,
     ),
     (GET, "/agency/staff", For::Staff),
+    (GET, "/agency/board", For::Staff),
     (
         GET,
         "/agency/dossiers/H29.P01-261206-000001/slip.pdf",
