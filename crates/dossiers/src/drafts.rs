@@ -224,7 +224,19 @@ pub async fn start_supplement(
         answers: d.data.clone(),
         supplement_of: Some(code.to_string()),
     };
-    let id = store::insert(&mut tx, &row).await?;
+    let id = match store::insert(&mut tx, &row).await {
+        Ok(id) => id,
+        Err(e) => {
+            // Another request opened it meanwhile (one open supplement
+            // draft per dossier): that one is the answer.
+            drop(tx);
+            let mut c = core.store.conn().await?;
+            return match store::open_supplement(&mut c, holder.account_id, code).await? {
+                Some(open) => Ok(open.public_id),
+                None => Err(e.into()),
+            };
+        }
+    };
     crate::store::files::copy(&mut tx, d.draft_id, id, now).await?;
     motcua_store::audit::append(
         &mut tx,

@@ -85,6 +85,11 @@ pub async fn apply_supplement(
     {
         return Err(ServiceError::Conflict("dossiers.error_no_supplement"));
     }
+    // A signature over the dossier as first sent does not cover what it
+    // holds now: it is removed (the supplement itself is not signed).
+    if let Some(d) = store::by_code(tx, &ready.code).await? {
+        crate::store::documents::delete_signature(tx, d.id).await?;
+    }
     for f in &ready.files {
         crate::documents::keep(
             tx,
@@ -467,8 +472,10 @@ pub async fn submit(
     Ok(Submission::Submitted(code))
 }
 
-/// Withdraws the holder's dossier while no agency has acted on it
-/// (status 1 → 7), with the reason the person gives.
+/// Withdraws the holder's dossier while it is new (status 1 → 7), with
+/// the reason the person gives. (The web layer goes through the handling
+/// context, which also closes the agency's case in the same transaction:
+/// `motcua_handling::cases::withdraw`.)
 pub async fn withdraw(
     core: &Core,
     origin: &Origin,
@@ -479,6 +486,25 @@ pub async fn withdraw(
     let d = crate::queries::dossier(core, account_id, code)
         .await?
         .dossier;
+    let now = core.now();
+    let mut tx = core.store.begin().await?;
+    withdraw_in(&mut tx, core, origin, &d, reason, now).await?;
+    tx.commit().await?;
+    core.events_notify.notify_one();
+    Ok(())
+}
+
+/// [`withdraw`] in the caller's transaction, for dossier `d` (the
+/// caller checked it is the holder's).
+pub async fn withdraw_in(
+    tx: &mut motcua_store::AnyConnection,
+    core: &Core,
+    origin: &Origin,
+    d: &DossierRow,
+    reason: &str,
+    now: motcua_domain::Millis,
+) -> Result<()> {
+    let code = d.code.as_str();
     let reason = reason.trim();
     if reason.chars().count() > 1000
         || reason
@@ -487,13 +513,11 @@ pub async fn withdraw(
     {
         return Err(ServiceError::field("reason", "dossiers.error_reason"));
     }
-    let now = core.now();
-    let mut tx = core.store.begin().await?;
-    if !store::set_status(&mut tx, d.id, &[NEW], WITHDRAWN, now).await? {
+    if !store::set_status(tx, d.id, &[NEW], WITHDRAWN, now).await? {
         return Err(ServiceError::Conflict("dossiers.error_not_withdrawable"));
     }
     store::add_event(
-        &mut tx,
+        tx,
         d.id,
         &EventRow {
             at: now,
@@ -504,8 +528,8 @@ pub async fn withdraw(
     )
     .await?;
     notifications::insert(
-        &mut tx,
-        account_id,
+        tx,
+        d.account_id,
         "dossier.withdrawn",
         code,
         &format!("/account/dossiers/{code}"),
@@ -513,7 +537,7 @@ pub async fn withdraw(
     )
     .await?;
     motcua_kernel::outbox::emit(
-        &mut tx,
+        tx,
         core,
         "dossier.withdrawn",
         code,
@@ -522,7 +546,7 @@ pub async fn withdraw(
     )
     .await?;
     motcua_store::audit::append(
-        &mut tx,
+        tx,
         &origin.audit,
         "dossiers.withdraw",
         &format!("dossier:{code}"),
@@ -530,7 +554,5 @@ pub async fn withdraw(
         now,
     )
     .await?;
-    tx.commit().await?;
-    core.events_notify.notify_one();
     Ok(())
 }

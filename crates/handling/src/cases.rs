@@ -76,7 +76,7 @@ async fn clock_parts(core: &Core) -> Result<std::sync::Arc<motcua_domain::calend
 /// does not exist.
 pub async fn get(core: &Core, who: &Staff, code: &str) -> Result<Handled> {
     let mut c = core.store.conn().await?;
-    let h = load(&mut c, code, core.now()).await?;
+    let h = load(&mut c, code, core.now(), false).await?;
     let agency = h
         .case
         .as_ref()
@@ -87,7 +87,10 @@ pub async fn get(core: &Core, who: &Staff, code: &str) -> Result<Handled> {
     Ok(h)
 }
 
-async fn load(c: &mut AnyConnection, code: &str, now: Millis) -> Result<Handled> {
+/// The dossier, its case and workflow. `write`: inside a write
+/// transaction, where the standard workflow may be stored as the default
+/// on first use; a read shows it without storing it.
+async fn load(c: &mut AnyConnection, code: &str, now: Millis, write: bool) -> Result<Handled> {
     let facts = progress::facts(c, code)
         .await?
         .ok_or(ServiceError::NotFound)?;
@@ -97,10 +100,7 @@ async fn load(c: &mut AnyConnection, code: &str, now: Millis) -> Result<Handled>
             let (row, d) = crate::workflows::by_id(c, k.workflow_id).await?;
             (row.id, d)
         }
-        None => {
-            let (row, d) = crate::workflows::for_procedure(c, &facts.procedure_code, now).await?;
-            (row.id, d)
-        }
+        None => crate::workflows::for_procedure(c, &facts.procedure_code, now, write).await?,
     };
     Ok(Handled {
         facts,
@@ -121,15 +121,18 @@ pub fn actions(who: &Staff, h: &Handled) -> Vec<(String, String)> {
     // While the applicant holds the dossier (a supplement, a payment)
     // the agency may only stop it.
     let paused = h.case.as_ref().is_some_and(|k| k.state == "paused");
+    let status = h.facts.status;
     let mut out: Vec<(String, String)> = step
         .actions
         .iter()
         .filter(|a| !paused || a.kind == wf::STOP)
+        .filter(|a| wf::status_allows(&a.kind, status))
         .map(|a| (a.kind.clone(), a.to.clone()))
         .collect();
-    if h.case
-        .as_ref()
-        .is_some_and(|k| k.state == "open" && k.deadline_at.is_some() && k.apologies == 0)
+    if matches!(status, 2 | 4)
+        && h.case
+            .as_ref()
+            .is_some_and(|k| k.state == "open" && k.deadline_at.is_some() && k.apologies == 0)
     {
         out.push((APOLOGY.into(), String::new()));
     }
@@ -177,7 +180,7 @@ pub async fn act(
         cutoff: rules.cutoff,
     };
     let mut tx = core.store.begin().await?;
-    let h = load(&mut tx, code, now).await?;
+    let h = load(&mut tx, code, now, true).await?;
     let agency = h
         .case
         .as_ref()
@@ -186,6 +189,9 @@ pub async fn act(
         return Err(ServiceError::NotFound);
     }
     let step = h.step().cloned().ok_or(ServiceError::NotFound)?;
+    if h.case.as_ref().is_some_and(|k| k.state == "closed") {
+        return Err(ServiceError::Conflict("handling.error_closed"));
+    }
     if !may_act(who, &h, &step) {
         return Err(ServiceError::Forbidden);
     }
@@ -204,6 +210,14 @@ pub async fn act(
     }
     if h.case.as_ref().is_some_and(|k| k.state == "paused") && kind != wf::STOP {
         return Err(ServiceError::Conflict("handling.error_paused"));
+    }
+    let status_ok = if kind == APOLOGY {
+        matches!(h.facts.status, 2 | 4)
+    } else {
+        wf::status_allows(kind, h.facts.status)
+    };
+    if !status_ok {
+        return Err(ServiceError::Conflict("handling.error_status"));
     }
     let one_stop = people_store::one_stop(&mut tx, &agency)
         .await?
@@ -239,6 +253,7 @@ pub async fn act(
                 paused_ms: 0,
                 supplements: 0,
                 apologies: 0,
+                done_at: None,
                 reason: String::new(),
                 updated_at: now,
             };
@@ -272,6 +287,8 @@ pub async fn act(
     }
     // Where the dossier goes next (None: it stays at this step).
     let mut next: Option<(Step, i64)> = None;
+    // Accepted where fees come first: parked, not moved on yet.
+    let mut change_only = false;
     match kind {
         wf::ACCEPT => {
             let target = h
@@ -279,10 +296,25 @@ pub async fn act(
                 .step(&act.to)
                 .cloned()
                 .ok_or(ServiceError::NotFound)?;
-            let unit_id =
-                next_unit(&mut tx, &agency, &target, &unit, one_stop.id, act.unit).await?;
+            let unit_id = next_unit(
+                &mut tx,
+                case.dossier_id,
+                &agency,
+                &target,
+                &unit,
+                one_stop.id,
+                act.unit,
+            )
+            .await?;
             case.received_at = Some(now);
             if h.workflow.fees_first {
+                // Parked at the next step; its line of the control slip
+                // opens when the fees are paid (the wait is the applicant's).
+                case.step = target.key.clone();
+                case.unit_id = unit_id;
+                case.assignee_id = None;
+                case.step_started_at = now;
+                case.step_due_at = now;
                 case.state = "paused".into();
                 case.paused_at = Some(now);
                 case.status = progress::PAYMENT;
@@ -296,6 +328,7 @@ pub async fn act(
                     category: "action",
                     data: serde_json::json!({ "received_at": now }),
                 });
+                change_only = true;
             } else {
                 start_clock(&clock, &mut case, &h.facts, now);
                 case.status = progress::ACCEPTED;
@@ -310,7 +343,9 @@ pub async fn act(
                     data: serde_json::json!({ "received_at": now }),
                 });
             }
-            next = Some((target, unit_id));
+            if !change_only {
+                next = Some((target, unit_id));
+            }
         }
         wf::REFUSE => {
             case.state = "closed".into();
@@ -357,11 +392,22 @@ pub async fn act(
                 .step(&act.to)
                 .cloned()
                 .ok_or(ServiceError::NotFound)?;
-            let unit_id =
-                next_unit(&mut tx, &agency, &target, &unit, one_stop.id, act.unit).await?;
+            let unit_id = next_unit(
+                &mut tx,
+                case.dossier_id,
+                &agency,
+                &target,
+                &unit,
+                one_stop.id,
+                act.unit,
+            )
+            .await?;
             let (to, kind_name) = if kind == wf::APPROVE {
+                case.done_at.get_or_insert(now);
                 (progress::DONE, "result_ready")
             } else {
+                // Sent on (or back) for more work: not done any more.
+                case.done_at = None;
                 (progress::PROCESSING, "processing")
             };
             if case.status != to {
@@ -436,7 +482,9 @@ pub async fn act(
             if case.apologies > 0 {
                 return Err(ServiceError::Conflict("handling.error_apology_once"));
             }
-            if now > deadline {
+            // Decree 61/2018 Art. 19: at the latest one day before the
+            // deadline.
+            if now + motcua_domain::DAY > deadline {
                 return Err(ServiceError::Conflict("handling.error_apology_late"));
             }
             let date = act
@@ -615,6 +663,7 @@ fn enter(clock: &Clock, case: &mut CaseRow, step: &Step, unit_id: i64, now: Mill
 /// (which must be a department of the agency).
 async fn next_unit(
     c: &mut AnyConnection,
+    dossier_id: i64,
     agency: &str,
     target: &Step,
     current: &people_store::UnitRow,
@@ -626,6 +675,12 @@ async fn next_unit(
     }
     if current.kind == wf::DEPARTMENT && chosen.is_none_or(|c| c == current.id) {
         return Ok(current.id);
+    }
+    // Back from the one-stop unit: the department that had it last.
+    if chosen.is_none() {
+        if let Some(last) = slips::last_department(c, dossier_id).await? {
+            return Ok(last);
+        }
     }
     let departments: Vec<people_store::UnitRow> = people_store::units_of(c, agency)
         .await?
@@ -678,7 +733,10 @@ async fn supplemented(
     // Back to where it was: new dossiers to receipt, accepted ones to
     // processing with the clock counted afresh from the complete dossier.
     let back_to = if accepted {
+        // A new processing period: an earlier apology's date no longer
+        // applies, and a new apology may be given in this one.
         start_clock(clock, &mut case, &facts, at);
+        case.apologies = 0;
         progress::PROCESSING
     } else {
         progress::NEW
@@ -788,6 +846,11 @@ pub async fn paid(
         .ok_or(ServiceError::NotFound)?;
     let (_, workflow) = crate::workflows::by_id(&mut tx, case.workflow_id).await?;
     let seen = case.updated_at;
+    let since = case.paused_at.unwrap_or(at);
+    if at < since || at > core.now() {
+        return Err(ServiceError::field("at", "handling.error_paid_at"));
+    }
+    case.paused_ms += clock.working_time(since, at);
     case.paused_at = None;
     case.state = "open".into();
     start_clock(&clock, &mut case, &facts, at);
@@ -852,7 +915,7 @@ pub async fn assign(
 ) -> Result<()> {
     let now = core.now();
     let mut tx = core.store.begin().await?;
-    let h = load(&mut tx, code, now).await?;
+    let h = load(&mut tx, code, now, false).await?;
     let Some(mut case) = h.case.clone() else {
         return Err(if who.in_agency(&h.facts.agency_code) {
             ServiceError::Conflict("handling.error_not_received")
@@ -1037,7 +1100,52 @@ fn slip_action_vi(action: &str) -> &'static str {
         "assign" => "Phân công",
         "supplemented" => "Công dân đã bổ sung",
         "paid" => "Đã nộp phí",
+        "withdrawn" => "Công dân rút hồ sơ",
         "" => "Đang giữ hồ sơ",
         _ => "",
     }
+}
+
+/// The applicant withdraws their dossier while it is new (status 1 → 7):
+/// the dossiers context records it and, where the agency already opened a
+/// case (a supplement asked at receipt), the case is closed with it — one
+/// transaction.
+pub async fn withdraw(
+    core: &Core,
+    origin: &Origin,
+    account_id: i64,
+    code: &str,
+    reason: &str,
+) -> Result<()> {
+    let now = core.now();
+    let mut tx = core.store.begin().await?;
+    let facts = progress::facts(&mut tx, code)
+        .await?
+        .filter(|d| d.account_id == account_id)
+        .ok_or(ServiceError::NotFound)?;
+    motcua_dossiers::submission::withdraw_in(&mut tx, core, origin, &facts, reason, now).await?;
+    if let Some(mut case) = store::by_code(&mut tx, code).await? {
+        if case.state != "closed" {
+            let seen = case.updated_at;
+            case.state = "closed".into();
+            case.status = progress::WITHDRAWN;
+            case.paused_at = None;
+            case.updated_at = now.max(seen + 1);
+            slips::close(
+                &mut tx,
+                case.dossier_id,
+                None,
+                "withdrawn",
+                reason.trim(),
+                now,
+            )
+            .await?;
+            if !store::update(&mut tx, &case, seen).await? {
+                return Err(ServiceError::Conflict("handling.error_changed"));
+            }
+        }
+    }
+    tx.commit().await?;
+    core.events_notify.notify_one();
+    Ok(())
 }

@@ -32,7 +32,23 @@ impl Clock<'_> {
                 start,
                 i64::from(n) * motcua_domain::HOUR,
             ),
-            "day" => start.saturating_add(i64::from(n).saturating_mul(DAY)),
+            // Calendar days (Civil Code Art. 147–148): the period ends at
+            // the end of the n-th day after the day of receipt, moved to
+            // the next working day when that day is not one; here the end
+            // of its office hours, as for working days.
+            "day" => {
+                let date = motcua_domain::clock::vn_datetime(start).date();
+                let last = date
+                    .checked_add(time::Duration::days(i64::from(n)))
+                    .unwrap_or(date);
+                let last = if self.cal.is_working_day(last) {
+                    last
+                } else {
+                    self.cal.next_working_day(last)
+                };
+                self.end_of(last)
+                    .unwrap_or(start.saturating_add(i64::from(n) * DAY))
+            }
             _ => deadline_working_days(
                 self.cal,
                 self.hours,
@@ -129,8 +145,21 @@ mod tests {
             c.deadline(late, 5, "working_day"),
             local(date!(2027 - 02 - 18), time!(17:00))
         );
-        // Calendar days do not care about Tết.
-        assert_eq!(c.deadline(start, 10, "day"), start + 10 * DAY);
+        // Calendar days count Tết, but the last day must be a working
+        // day: 3/2 + 5 days is Monday 8/2 (Tết), so the period ends on
+        // Friday 12/2; 3/2 + 10 days is Saturday 13/2 → Monday 15/2.
+        assert_eq!(
+            c.deadline(start, 5, "day"),
+            local(date!(2027 - 02 - 12), time!(17:00))
+        );
+        assert_eq!(
+            c.deadline(start, 10, "day"),
+            local(date!(2027 - 02 - 15), time!(17:00))
+        );
+        assert_eq!(
+            c.deadline(start, 1, "day"),
+            local(date!(2027 - 02 - 04), time!(17:00))
+        );
     }
 
     /// A step's due time: 60 % of the 45.5 working hours from 3/2 10:00 to
@@ -153,7 +182,8 @@ mod tests {
     }
 
     /// The supplement window: three working days from receipt on Thursday
-    /// 4/2/2027 end on Monday 15/2 (Tết in between).
+    /// 4/2/2027 (Friday 12/2, Monday 15/2, Tuesday 16/2; Tết in between)
+    /// end on Tuesday 16/2 at 17:00.
     #[test]
     fn supplement_window_across_tet() {
         let (cal, hours) = (bundled(), WorkingHours::default());

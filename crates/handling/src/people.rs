@@ -125,6 +125,12 @@ pub async fn add_unit(
     }
     let now = core.now();
     let mut tx = core.store.begin().await?;
+    if kind == ONE_STOP && store::one_stop(&mut tx, agency_code).await?.is_some() {
+        return Err(ServiceError::field(
+            "kind",
+            "handling.error_one_stop_exists",
+        ));
+    }
     let id = store::insert_unit(
         &mut tx,
         &UnitRow {

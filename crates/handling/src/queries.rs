@@ -50,7 +50,15 @@ pub async fn inbox(core: &Core, who: &Staff, scope: &Scope, q: &Query) -> Result
         ..Default::default()
     };
     match scope {
-        Scope::Mine => f.assignee = Some(who.account_id),
+        Scope::Mine => {
+            // Only where the person still holds a role: a revoked role
+            // takes the unit's dossiers out of their inbox.
+            f.assignee = Some(who.account_id);
+            f.units = who.units();
+            if f.units.is_empty() {
+                return Ok(Vec::new());
+            }
+        }
         Scope::Unit(id) => {
             if !who.memberships.iter().any(|m| m.unit_id == *id) && !who.operator {
                 return Err(ServiceError::NotFound);
@@ -139,8 +147,11 @@ pub async fn log(
     Ok(rows
         .into_iter()
         .map(|k| {
-            let closed_at = (k.state == "closed").then_some(k.updated_at);
-            let timeliness = match (closed_at, k.deadline_at) {
+            // Done when the result was approved; a dossier that needed an
+            // apology is late whatever its new date.
+            let closed_at = k.done_at.or((k.state == "closed").then_some(k.updated_at));
+            let timeliness = match (k.done_at, k.deadline_at) {
+                (Some(_), _) if k.apologies > 0 => "late",
                 (Some(end), Some(due)) if end + motcua_domain::DAY <= due => "early",
                 (Some(end), Some(due)) if end <= due => "on_time",
                 (Some(_), Some(_)) => "late",
@@ -166,7 +177,7 @@ pub async fn log(
 pub fn log_csv(lines: &[LogLine], status_name: impl Fn(i64) -> String) -> String {
     fn q(s: &str) -> String {
         // A leading = + - @ would be a formula in a spreadsheet.
-        let s = if s.starts_with(['=', '+', '-', '@']) {
+        let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
             format!("'{s}")
         } else {
             s.to_string()

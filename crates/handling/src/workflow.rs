@@ -49,6 +49,50 @@ pub fn ends(kind: &str) -> bool {
     matches!(kind, REFUSE | RETURN | STOP)
 }
 
+/// Where a dossier stands for the workflow's check: new (status 1),
+/// being processed (2, 4) or with its result approved (9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Class {
+    New,
+    Progress,
+    Done,
+}
+
+impl Class {
+    fn status(self) -> i64 {
+        match self {
+            Class::New => 1,
+            Class::Progress => 4,
+            Class::Done => 9,
+        }
+    }
+    fn allows(self, kind: &str) -> bool {
+        status_allows(kind, self.status())
+    }
+    /// The class a moving action leaves the dossier in.
+    fn after(kind: &str) -> Class {
+        if kind == APPROVE {
+            Class::Done
+        } else {
+            Class::Progress
+        }
+    }
+}
+
+/// Whether an action of `kind` may be taken on a dossier in national
+/// status `status` (the statuses each kind changes from).
+pub fn status_allows(kind: &str, status: i64) -> bool {
+    match kind {
+        ACCEPT | REFUSE => status == 1,
+        SUPPLEMENT => matches!(status, 1 | 2 | 4),
+        FORWARD | SEND_BACK | APPROVE => matches!(status, 2 | 4 | 9),
+        TRANSFER => matches!(status, 1 | 2 | 4 | 9),
+        RETURN => status == 9,
+        STOP => matches!(status, 2 | 4 | 5 | 6),
+        _ => false,
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Action {
     pub kind: String,
@@ -213,21 +257,39 @@ impl Definition {
         {
             out.push(problem("handling.workflow_no_result", ""));
         }
+        for s in &self.steps {
+            for a in &s.actions {
+                if moves(&a.kind) && self.index(&a.to) == Some(0) {
+                    out.push(problem("handling.workflow_back_to_receipt", &s.key));
+                }
+                if a.kind == TRANSFER && s.unit != DEPARTMENT {
+                    out.push(problem("handling.workflow_transfer_unit", &s.key));
+                }
+            }
+        }
         if sound {
-            let reached = self.reachable_from(0);
+            // Over (step, status class): an action only counts where the
+            // dossier's status allows it (see `status_allows`).
+            let reached = self.states_from((0, Class::New));
             for (i, s) in self.steps.iter().enumerate() {
-                if !reached.contains(&i) {
+                if !reached.iter().any(|(j, _)| *j == i) {
                     out.push(problem("handling.workflow_unreachable", &s.key));
                 }
             }
-            for (i, s) in self.steps.iter().enumerate() {
-                let can_end = self
-                    .reachable_from(i)
-                    .into_iter()
-                    .any(|j| self.steps[j].actions.iter().any(|a| ends(&a.kind)));
+            let mut stuck = BTreeSet::new();
+            for state in &reached {
+                let can_end = self.states_from(*state).iter().any(|(j, class)| {
+                    self.steps[*j]
+                        .actions
+                        .iter()
+                        .any(|a| ends(&a.kind) && class.allows(&a.kind))
+                });
                 if !can_end {
-                    out.push(problem("handling.workflow_no_end", &s.key));
+                    stuck.insert(state.0);
                 }
+            }
+            for i in stuck {
+                out.push(problem("handling.workflow_no_end", &self.steps[i].key));
             }
         }
         if out.is_empty() {
@@ -237,16 +299,21 @@ impl Definition {
         }
     }
 
-    /// The steps reachable from step `from` (itself included).
-    fn reachable_from(&self, from: usize) -> BTreeSet<usize> {
+    /// The (step, class) states reachable from `from` (itself included).
+    fn states_from(&self, from: (usize, Class)) -> BTreeSet<(usize, Class)> {
         let mut seen = BTreeSet::from([from]);
         let mut queue = VecDeque::from([from]);
-        while let Some(i) = queue.pop_front() {
+        while let Some((i, class)) = queue.pop_front() {
             for a in &self.steps[i].actions {
-                if let Some(t) = self.index(&a.to).filter(|_| moves(&a.kind)) {
-                    if seen.insert(t) {
-                        queue.push_back(t);
-                    }
+                if !moves(&a.kind) || !class.allows(&a.kind) {
+                    continue;
+                }
+                let Some(t) = self.index(&a.to) else {
+                    continue;
+                };
+                let next = (t, Class::after(&a.kind));
+                if seen.insert(next) {
+                    queue.push_back(next);
                 }
             }
         }
@@ -364,6 +431,50 @@ mod tests {
             k.contains(&("handling.workflow_no_end", "receive".into())),
             "{k:?}"
         );
+    }
+
+    /// Statuses count: a dossier sent back to receipt is no longer new
+    /// and could never leave it; a step reached without approval whose
+    /// only way out is "return" (which needs an approved result) is a
+    /// dead end.
+    #[test]
+    fn dead_ends_that_only_statuses_reveal_are_refused() {
+        let mut d = Definition::standard();
+        d.steps[1].actions.push(Action {
+            kind: SEND_BACK.into(),
+            to: "receive".into(),
+        });
+        assert!(keys(d.check())
+            .iter()
+            .any(|p| p.0 == "handling.workflow_back_to_receipt"));
+        // handle → return directly (forward): at "return" the result was
+        // never approved, so "return" cannot be taken.
+        let mut d = Definition::standard();
+        d.steps[1].actions = vec![Action {
+            kind: FORWARD.into(),
+            to: "return".into(),
+        }];
+        d.steps[2].share = 30;
+        let k = keys(d.check());
+        assert!(
+            k.contains(&("handling.workflow_no_end", "return".into())),
+            "{k:?}"
+        );
+        assert!(
+            k.contains(&("handling.workflow_no_end", "handle".into())),
+            "{k:?}"
+        );
+        // Transfer belongs to departments.
+        let mut d = Definition::standard();
+        d.steps[3].actions.push(Action {
+            kind: TRANSFER.into(),
+            to: String::new(),
+        });
+        assert!(keys(d.check())
+            .iter()
+            .any(|p| p.0 == "handling.workflow_transfer_unit"));
+        assert!(status_allows(RETURN, 9) && !status_allows(RETURN, 4));
+        assert!(status_allows(STOP, 5) && !status_allows(STOP, 1) && !status_allows(STOP, 9));
     }
 
     #[test]

@@ -9,28 +9,32 @@ use motcua_store::AnyConnection;
 
 pub use crate::store::workflows::WorkflowRow as Version;
 
-/// The workflow a new case of `procedure_code` follows: the procedure's
-/// published version, else the portal's default (''), else the standard
-/// workflow, kept as the default's first version on first use (so that
-/// every case names a stored version).
+/// The workflow a new case of `procedure_code` follows, as (version id,
+/// definition): the procedure's published version, else the portal's
+/// default (''), else the standard workflow — stored as the default's
+/// first version when `write` (the caller is in a write transaction, about
+/// to open a case that must name a stored version); otherwise shown
+/// without storing (id 0).
 pub async fn for_procedure(
     c: &mut AnyConnection,
     procedure_code: &str,
     now: motcua_domain::Millis,
-) -> Result<(WorkflowRow, Definition)> {
+    write: bool,
+) -> Result<(i64, Definition)> {
     let row = match store::published(c, procedure_code).await? {
         Some(r) => r,
         None => match store::published(c, "").await? {
             Some(r) => r,
-            None => {
+            None if write => {
                 let text = serde_json::to_string(&Definition::standard())
                     .map_err(|e| ServiceError::Internal(e.to_string()))?;
                 store::publish(c, "", &text, "system", now).await?
             }
+            None => return Ok((0, Definition::standard())),
         },
     };
     let d = parse_stored(&row)?;
-    Ok((row, d))
+    Ok((row.id, d))
 }
 
 /// The definition of a stored version (it was checked when stored).

@@ -161,3 +161,12 @@ pub async fn signature(c: &mut AnyConnection, dossier_id: i64) -> Result<Option<
     })
     .transpose()
 }
+
+/// Removes the signature kept with a dossier (its content changed).
+pub async fn delete_signature(c: &mut AnyConnection, dossier_id: i64) -> Result<()> {
+    sqlx::query("DELETE FROM dossier_signatures WHERE dossier_id = $1")
+        .bind(dossier_id)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}

@@ -30,11 +30,13 @@ pub struct CaseRow {
     pub paused_ms: i64,
     pub supplements: i64,
     pub apologies: i64,
+    /// When the result was approved (status 9).
+    pub done_at: Option<Millis>,
     pub reason: String,
     pub updated_at: Millis,
 }
 
-const COLS: &str = "dossier_id, code, agency_code, procedure_code, procedure_name, applicant_name, search_text, workflow_id, step, unit_id, assignee_id, status, state, submitted_at, received_at, clock_start, deadline_at, step_started_at, step_due_at, paused_at, paused_ms, supplements, apologies, reason, updated_at";
+const COLS: &str = "dossier_id, code, agency_code, procedure_code, procedure_name, applicant_name, search_text, workflow_id, step, unit_id, assignee_id, status, state, submitted_at, received_at, clock_start, deadline_at, step_started_at, step_due_at, paused_at, paused_ms, supplements, apologies, done_at, reason, updated_at";
 
 fn row(r: &AnyRow) -> Result<CaseRow> {
     Ok(CaseRow {
@@ -61,6 +63,7 @@ fn row(r: &AnyRow) -> Result<CaseRow> {
         paused_ms: r.try_get("paused_ms")?,
         supplements: r.try_get("supplements")?,
         apologies: r.try_get("apologies")?,
+        done_at: r.try_get("done_at")?,
         reason: r.try_get("reason")?,
         updated_at: r.try_get("updated_at")?,
     })
@@ -68,7 +71,7 @@ fn row(r: &AnyRow) -> Result<CaseRow> {
 
 pub async fn insert(c: &mut AnyConnection, k: &CaseRow) -> Result<()> {
     sqlx::query(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO handling_cases ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)"
+        "INSERT INTO handling_cases ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)"
     )))
     .bind(k.dossier_id)
     .bind(&k.code)
@@ -93,6 +96,7 @@ pub async fn insert(c: &mut AnyConnection, k: &CaseRow) -> Result<()> {
     .bind(k.paused_ms)
     .bind(k.supplements)
     .bind(k.apologies)
+    .bind(k.done_at)
     .bind(&k.reason)
     .bind(k.updated_at)
     .execute(&mut *c)
@@ -116,7 +120,7 @@ pub async fn by_code(c: &mut AnyConnection, code: &str) -> Result<Option<CaseRow
 /// win. False when it changed meanwhile.
 pub async fn update(c: &mut AnyConnection, k: &CaseRow, seen: Millis) -> Result<bool> {
     let r = sqlx::query(
-        "UPDATE handling_cases SET agency_code = $1, step = $2, unit_id = $3, assignee_id = $4, status = $5, state = $6, received_at = $7, clock_start = $8, deadline_at = $9, step_started_at = $10, step_due_at = $11, paused_at = $12, paused_ms = $13, supplements = $14, apologies = $15, reason = $16, updated_at = $17 WHERE dossier_id = $18 AND updated_at = $19",
+        "UPDATE handling_cases SET agency_code = $1, step = $2, unit_id = $3, assignee_id = $4, status = $5, state = $6, received_at = $7, clock_start = $8, deadline_at = $9, step_started_at = $10, step_due_at = $11, paused_at = $12, paused_ms = $13, supplements = $14, apologies = $15, reason = $16, updated_at = $17, done_at = $20 WHERE dossier_id = $18 AND updated_at = $19",
     )
     .bind(&k.agency_code)
     .bind(&k.step)
@@ -137,6 +141,7 @@ pub async fn update(c: &mut AnyConnection, k: &CaseRow, seen: Millis) -> Result<
     .bind(k.updated_at)
     .bind(k.dossier_id)
     .bind(seen)
+    .bind(k.done_at)
     .execute(&mut *c)
     .await?;
     Ok(r.rows_affected() == 1)
@@ -212,7 +217,7 @@ pub async fn inbox(
     for w in &f.words {
         sql.push_str(&format!(" AND search_text LIKE ${n}"));
         n += 1;
-        binds_s.push(format!("%{}%", w.replace(['%', '_'], "")));
+        binds_s.push(format!("%{}%", w.replace(['%', '_', '\\'], "")));
         order.push(false);
     }
     sql.push_str(&format!(" ORDER BY step_due_at, dossier_id LIMIT ${n}"));
@@ -295,8 +300,9 @@ pub struct BoardLine {
 }
 
 /// The board of an agency: cases submitted in `[from, to)`, per
-/// procedure, as of `now`. "Early" is finished a day or more before the
-/// deadline.
+/// procedure, as of `now`. Done is the result approved (`done_at`);
+/// "early" is a day or more before the deadline; a dossier that needed
+/// an apology counts as late whatever its new date.
 pub async fn board(
     c: &mut AnyConnection,
     agency_code: &str,
@@ -307,13 +313,13 @@ pub async fn board(
     let day = motcua_domain::DAY;
     let rows = sqlx::query(
         "SELECT procedure_code, MIN(procedure_name) AS procedure_name, COUNT(*) AS received, \
-         SUM(CASE WHEN state = 'open' AND (deadline_at IS NULL OR deadline_at >= $4) THEN 1 ELSE 0 END) AS open_on_time, \
-         SUM(CASE WHEN state = 'open' AND deadline_at < $4 THEN 1 ELSE 0 END) AS open_late, \
+         SUM(CASE WHEN state = 'open' AND done_at IS NULL AND (deadline_at IS NULL OR deadline_at >= $4) THEN 1 ELSE 0 END) AS open_on_time, \
+         SUM(CASE WHEN state = 'open' AND done_at IS NULL AND deadline_at < $4 THEN 1 ELSE 0 END) AS open_late, \
          SUM(CASE WHEN state = 'paused' THEN 1 ELSE 0 END) AS paused, \
-         SUM(CASE WHEN state = 'closed' AND status IN (9, 10) AND updated_at + $5 <= deadline_at THEN 1 ELSE 0 END) AS done_early, \
-         SUM(CASE WHEN state = 'closed' AND status IN (9, 10) AND updated_at <= deadline_at AND updated_at + $5 > deadline_at THEN 1 ELSE 0 END) AS done_on_time, \
-         SUM(CASE WHEN state = 'closed' AND status IN (9, 10) AND updated_at > deadline_at THEN 1 ELSE 0 END) AS done_late, \
-         SUM(CASE WHEN state = 'closed' AND status NOT IN (9, 10) THEN 1 ELSE 0 END) AS refused_or_stopped \
+         SUM(CASE WHEN done_at IS NOT NULL AND apologies = 0 AND done_at + $5 <= deadline_at THEN 1 ELSE 0 END) AS done_early, \
+         SUM(CASE WHEN done_at IS NOT NULL AND apologies = 0 AND done_at <= deadline_at AND done_at + $5 > deadline_at THEN 1 ELSE 0 END) AS done_on_time, \
+         SUM(CASE WHEN done_at IS NOT NULL AND (apologies > 0 OR done_at > deadline_at) THEN 1 ELSE 0 END) AS done_late, \
+         SUM(CASE WHEN state = 'closed' AND done_at IS NULL THEN 1 ELSE 0 END) AS refused_or_stopped \
          FROM handling_cases WHERE agency_code = $1 AND submitted_at >= $2 AND submitted_at < $3 \
          GROUP BY procedure_code ORDER BY procedure_code LIMIT 2000",
     )
@@ -352,7 +358,7 @@ pub async fn totals(c: &mut AnyConnection, now: Millis) -> Result<(i64, i64, i64
             .fetch_one(&mut *c)
             .await?;
     let late: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM handling_cases WHERE state = 'open' AND deadline_at < $1",
+        "SELECT COUNT(*) FROM handling_cases WHERE state = 'open' AND deadline_at < $1 AND done_at IS NULL",
     )
     .bind(now)
     .fetch_one(&mut *c)

@@ -83,3 +83,11 @@ pub async fn of_dossier(c: &mut AnyConnection, dossier_id: i64) -> Result<Vec<Sl
         .await?;
     rows.iter().map(row).collect()
 }
+
+/// The last department unit the dossier was in, if any.
+pub async fn last_department(c: &mut AnyConnection, dossier_id: i64) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT s.unit_id FROM handling_slips s JOIN handling_units u ON u.id = s.unit_id WHERE s.dossier_id = $1 AND u.kind = 'department' ORDER BY s.id DESC LIMIT 1")
+        .bind(dossier_id)
+        .fetch_optional(&mut *c)
+        .await?)
+}

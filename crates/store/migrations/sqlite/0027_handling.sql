@@ -12,6 +12,8 @@ CREATE TABLE handling_units (
     created_at INTEGER NOT NULL,
     UNIQUE (agency_code, code)
 );
+-- One one-stop unit per agency.
+CREATE UNIQUE INDEX handling_units_one_stop ON handling_units (agency_code) WHERE kind = 'one_stop';
 
 -- Who holds which role in which unit: receiver, handler, approver,
 -- returner, admin (manages the agency's people).
@@ -44,7 +46,8 @@ CREATE UNIQUE INDEX handling_workflows_published ON handling_workflows (procedur
 -- who claimed it), its national status, and its clock (clock_start: when
 -- the legal clock started; deadline_at: the legal deadline; step_due_at:
 -- this step's due time; paused_at: set while waiting for a supplement
--- or a payment). state: open | paused | closed.
+-- or a payment); done_at: when the result was approved (status 9).
+-- state: open | paused | closed.
 CREATE TABLE handling_cases (
     dossier_id INTEGER PRIMARY KEY,
     code TEXT NOT NULL UNIQUE,
@@ -69,6 +72,7 @@ CREATE TABLE handling_cases (
     paused_ms INTEGER NOT NULL,
     supplements INTEGER NOT NULL,
     apologies INTEGER NOT NULL,
+    done_at INTEGER,
     reason TEXT NOT NULL,
     updated_at INTEGER NOT NULL
 );
@@ -135,3 +139,5 @@ CREATE INDEX handling_evaluations_agency ON handling_evaluations (agency_code, c
 -- The request a supplement draft answers (owned by the dossiers context):
 -- a draft opened to complete a submitted dossier names it.
 ALTER TABLE dossier_drafts ADD COLUMN supplement_of TEXT;
+-- At most one open supplement draft per dossier.
+CREATE UNIQUE INDEX dossier_drafts_supplement ON dossier_drafts (supplement_of) WHERE status = 'open' AND supplement_of IS NOT NULL;

@@ -219,13 +219,32 @@ fn units_of(s: &Staff) -> Vec<(i64, String, String, &'static str)> {
         .collect()
 }
 
+#[derive(Template)]
+#[template(path = "agency/none.html")]
+struct NoRolePage {
+    c: Chrome,
+}
+
 /// `GET /agency`: the person's own inbox, new dossiers awaiting receipt,
-/// their units.
+/// their units. A civil servant without a role yet reads how to get one
+/// (the link is in every civil servant's menu); everyone else gets 403.
 async fn home(
     State(state): State<AppState>,
-    Staffer(ctx, staff): Staffer,
+    Me(ctx, v): Me,
     Query(q): Query<InboxQuery>,
 ) -> Response {
+    if let Err(r) = auth::ready_user(&state, &ctx).await {
+        return r;
+    }
+    if !v.account.has_role(Role::CivilServant) {
+        return AppError::Forbidden.into_response();
+    }
+    let staff = tri!(people::staff(&state, v.account.id.get(), false).await);
+    if !staff.is_staff() {
+        return render(&NoRolePage {
+            c: Chrome::new(&state, &ctx),
+        });
+    }
     let query = tri!(query_of(&q));
     let rows = tri!(queries::inbox(&state, &staff, &Scope::Mine, &query).await);
     let (open, overdue, paused) = tri!(queries::counts(&state, &staff).await);
@@ -1273,7 +1292,8 @@ fn period(
             time::Date::parse(s, fmt).map_err(|_| AppError::BadRequest("handling.error_period"))?
         }
     };
-    if to < from || (to - from).whole_days() > 366 {
+    // Both dates included: at most 366 days.
+    if to < from || (to - from).whole_days() >= 366 {
         return Err(AppError::BadRequest("handling.error_period"));
     }
     let start = motcua_handling::clock::local(from, time::Time::MIDNIGHT);

@@ -1268,6 +1268,14 @@ async fn outcome_response(
                 .into_response(),
                 Err(motcua_kernel::ServiceError::Conflict("dossiers.error_draft_changed")) => {
                     let d = tri!(drafts::get(state, account, id).await);
+                    if d.row.dossier_code.is_some() {
+                        // Submitted by the other press of the button.
+                        return Redirect::to(&format!(
+                            "/account/dossiers/{}?flash=dossier_supplemented",
+                            ready.code
+                        ))
+                        .into_response();
+                    }
                     check_response(state, ctx, &d, Vec::new(), true).await
                 }
                 Err(e) => AppError::from(e).into_response(),
@@ -1695,7 +1703,16 @@ pub async fn withdraw(
     Path(code): Path<String>,
     Form(f): Form<WithdrawForm>,
 ) -> Response {
-    tri!(submission::withdraw(&state, &origin(&ctx), v.account.id.get(), &code, &f.reason).await);
+    tri!(
+        motcua_handling::cases::withdraw(
+            &state,
+            &origin(&ctx),
+            v.account.id.get(),
+            &code,
+            &f.reason
+        )
+        .await
+    );
     Redirect::to(&format!("/account/dossiers/{code}?flash=dossier_withdrawn")).into_response()
 }
 

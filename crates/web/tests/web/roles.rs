@@ -35,6 +35,9 @@ enum For {
     ManagerAct,
     /// A ministry's manager (the operator works in /console/provisioning).
     Manager,
+    /// Any civil servant (the back office's home: without a role yet it
+    /// says how to get one).
+    CivilServant,
     /// A civil servant holding a role in an agency's unit (issue #9):
     /// nobody of the walk does, so every logged-in walker is refused; the
     /// roles inside agencies are walked in handling.rs.
@@ -311,7 +314,7 @@ const ROUTES: &[(bool, &str, For)] = &[
         "/lookup?code=H29.P01-261206-000001&check=ABCDEFGH",
         For::Anyone,
     ),
-    (GET, "/agency", For::Staff),
+    (GET, "/agency", For::CivilServant),
     (GET, "/agency/units/999999", For::Staff),
     (GET, "/agency/units/999999/log", For::Staff),
     (GET, "/agency/units/999999/log.csv", For::Staff),
@@ -475,6 +478,7 @@ async fn every_route_with_every_role() {
                     For::Operator => *role == Some(Role::Operator),
                     For::Manager | For::ManagerAct => *role == Some(Role::MinistryManager),
                     For::Staff => false,
+                    For::CivilServant => *role == Some(Role::CivilServant),
                 };
                 let acts = matches!(
                     for_,
