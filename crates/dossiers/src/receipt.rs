@@ -9,8 +9,8 @@ use crate::store::dossiers::DossierRow;
 use motcua_domain::Millis;
 use motcua_kernel::pdf::{Doc, CONTENT};
 
-/// "14 giờ 05 phút, ngày 06/12/2026".
-fn when(at: Millis) -> String {
+/// "14 giờ 05 phút, ngày 06/12/2026": an instant as notices write it.
+pub fn when(at: Millis) -> String {
     let t = motcua_domain::clock::vn_datetime(at);
     format!(
         "{:02} giờ {:02} phút, ngày {:02}/{:02}/{}",

@@ -22,7 +22,6 @@ use motcua_kernel::Core;
 use motcua_store::AnyConnection;
 
 pub use crate::store::cases::CaseRow as Case;
-pub use crate::store::slips::SlipRow as SlipLine;
 
 /// What a civil servant asks for.
 #[derive(Debug, Clone, Default)]
@@ -48,8 +47,11 @@ pub const APOLOGY: &str = "apology";
 pub const WAITING: &str = "applicant";
 
 /// A dossier as the agency sees it: its facts, its case (None while new)
-/// and its workflow.
+/// and its workflow. Made only by this crate (`non_exhaustive`): [`get`]
+/// checks the reader, and the readers below take a `Handled` instead of
+/// checking again.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Handled {
     pub facts: Facts,
     pub case: Option<CaseRow>,
@@ -67,10 +69,18 @@ impl Handled {
     }
 }
 
-async fn clock_parts(core: &Core) -> Result<std::sync::Arc<motcua_domain::calendar::Calendar>> {
-    motcua_kernel::calendar::current(core).await
+/// The clock of the portal's calendar, office hours and `rules`.
+fn clock_of<'a>(
+    core: &'a Core,
+    rules: &Rules,
+    cal: &'a motcua_domain::calendar::Calendar,
+) -> Clock<'a> {
+    Clock {
+        cal,
+        hours: &core.config.working_hours,
+        cutoff: rules.cutoff,
+    }
 }
-
 /// Reads a dossier for `who`: NotFound unless they hold a role in its
 /// agency (or are the operator) — the same answer as for a code that
 /// does not exist.
@@ -173,12 +183,8 @@ pub async fn act(
     if !text_ok(note, 4000) {
         return Err(ServiceError::field("note", "handling.error_note"));
     }
-    let cal = clock_parts(core).await?;
-    let clock = Clock {
-        cal: &cal,
-        hours: &core.config.working_hours,
-        cutoff: rules.cutoff,
-    };
+    let cal = motcua_kernel::calendar::current(core).await?;
+    let clock = clock_of(core, rules, &cal);
     let mut tx = core.store.begin().await?;
     let h = load(&mut tx, code, now, true).await?;
     let agency = h
@@ -289,23 +295,30 @@ pub async fn act(
     let mut next: Option<(Step, i64)> = None;
     // Accepted where fees come first: parked, not moved on yet.
     let mut change_only = false;
+    // The step and unit a moving action leads to.
+    let moving = if wf::moves(kind) {
+        let target = h
+            .workflow
+            .step(&act.to)
+            .cloned()
+            .ok_or(ServiceError::NotFound)?;
+        let unit_id = next_unit(
+            &mut tx,
+            case.dossier_id,
+            &agency,
+            &target,
+            &unit,
+            one_stop.id,
+            act.unit,
+        )
+        .await?;
+        Some((target, unit_id))
+    } else {
+        None
+    };
     match kind {
         wf::ACCEPT => {
-            let target = h
-                .workflow
-                .step(&act.to)
-                .cloned()
-                .ok_or(ServiceError::NotFound)?;
-            let unit_id = next_unit(
-                &mut tx,
-                case.dossier_id,
-                &agency,
-                &target,
-                &unit,
-                one_stop.id,
-                act.unit,
-            )
-            .await?;
+            let (target, unit_id) = moving.clone().ok_or(ServiceError::NotFound)?;
             case.received_at = Some(now);
             if h.workflow.fees_first {
                 // Parked at the next step; its line of the control slip
@@ -387,21 +400,7 @@ pub async fn act(
             });
         }
         wf::FORWARD | wf::SEND_BACK | wf::APPROVE => {
-            let target = h
-                .workflow
-                .step(&act.to)
-                .cloned()
-                .ok_or(ServiceError::NotFound)?;
-            let unit_id = next_unit(
-                &mut tx,
-                case.dossier_id,
-                &agency,
-                &target,
-                &unit,
-                one_stop.id,
-                act.unit,
-            )
-            .await?;
+            let (target, unit_id) = moving.clone().ok_or(ServiceError::NotFound)?;
             let (to, kind_name) = if kind == wf::APPROVE {
                 case.done_at.get_or_insert(now);
                 (progress::DONE, "result_ready")
@@ -700,53 +699,84 @@ async fn next_unit(
     }
 }
 
-/// The applicant completed the dossier after a supplement request (called
-/// by the dossiers' supplement in the same transaction's aftermath, or by
-/// the handling of a completed supplement draft): the clock starts again
-/// from `at`, the appointment date is recomputed, the step's due time too.
-async fn supplemented(
+/// What the applicant was holding the dossier for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wait {
+    Supplement,
+    Payment,
+}
+
+/// The applicant's wait ends at `at` (the supplement completed, the fees
+/// paid): the paused working time is counted, the clock starts (again)
+/// from `at` where the dossier was accepted, the wait's line of the
+/// control slip closes and the step's opens, the status changes — in the
+/// caller's transaction, guarded by the case's version.
+async fn resume(
     tx: &mut AnyConnection,
     core: &Core,
     clock: &Clock<'_>,
     rules: &Rules,
     code: &str,
+    wait: Wait,
     at: Millis,
-) -> Result<Millis> {
+) -> Result<CaseRow> {
+    let (awaited, not_awaiting): (&'static [i64], &'static str) = match wait {
+        Wait::Supplement => (
+            &[progress::SUPPLEMENT],
+            "handling.error_not_awaiting_supplement",
+        ),
+        Wait::Payment => (&[progress::PAYMENT], "handling.error_not_awaiting_payment"),
+    };
     let mut case = store::by_code(tx, code)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    if case.state != "paused" || case.status != progress::SUPPLEMENT {
-        return Err(ServiceError::Conflict(
-            "handling.error_not_awaiting_supplement",
-        ));
+    if case.state != "paused" || !awaited.contains(&case.status) {
+        return Err(ServiceError::Conflict(not_awaiting));
+    }
+    let since = case.paused_at.unwrap_or(at);
+    if wait == Wait::Payment && (at < since || at > core.now()) {
+        return Err(ServiceError::field("at", "handling.error_paid_at"));
     }
     let facts = progress::facts(tx, code)
         .await?
         .ok_or(ServiceError::NotFound)?;
     let (_, workflow) = crate::workflows::by_id(tx, case.workflow_id).await?;
     let seen = case.updated_at;
-    let paused = case.paused_at.map_or(0, |p| clock.working_time(p, at));
+    let paused = clock.working_time(since, at);
     case.paused_ms += paused;
     case.paused_at = None;
     case.state = "open".into();
     let accepted = case.received_at.is_some();
-    // Back to where it was: new dossiers to receipt, accepted ones to
-    // processing with the clock counted afresh from the complete dossier.
-    let back_to = if accepted {
-        // A new processing period: an earlier apology's date no longer
-        // applies, and a new apology may be given in this one.
-        start_clock(clock, &mut case, &facts, at);
-        case.apologies = 0;
-        progress::PROCESSING
-    } else {
-        progress::NEW
+    let to = match wait {
+        Wait::Payment => {
+            start_clock(clock, &mut case, &facts, at);
+            progress::ACCEPTED
+        }
+        // Back to processing with the clock counted afresh from the
+        // complete dossier: a new processing period, where an earlier
+        // apology's date no longer applies and a new one may be given.
+        Wait::Supplement if accepted => {
+            start_clock(clock, &mut case, &facts, at);
+            case.apologies = 0;
+            progress::PROCESSING
+        }
+        // Not accepted yet: back to receipt.
+        Wait::Supplement => progress::NEW,
     };
-    case.status = back_to;
+    case.status = to;
     let step = workflow
         .step(&case.step)
         .cloned()
         .ok_or(ServiceError::NotFound)?;
-    slips::close(tx, case.dossier_id, None, "supplemented", "", at).await?;
+    let (kind, actor, data) = match wait {
+        Wait::Supplement => (
+            "supplemented",
+            "applicant",
+            serde_json::json!({ "paused_ms": paused }),
+        ),
+        Wait::Payment => ("paid", "", serde_json::json!({ "paid_at": at })),
+    };
+    slips::close(tx, case.dossier_id, None, kind, "", at).await?;
     let unit_id = case.unit_id;
     enter(clock, &mut case, &step, unit_id, at);
     if !accepted {
@@ -763,21 +793,21 @@ async fn supplemented(
     .await?;
     case.updated_at = at.max(seen + 1);
     let ch = Change {
-        kind: "supplemented",
-        from: &[progress::SUPPLEMENT],
-        to: back_to,
-        actor: "applicant",
+        kind,
+        from: awaited,
+        to,
+        actor,
         note: "",
         appointment_at: Some(case.deadline_at),
         category: "progress",
-        data: serde_json::json!({ "paused_ms": paused }),
+        data,
     };
     if !progress::change(tx, core, &facts, &ch, at).await?
         || !store::update(tx, &case, seen).await?
     {
         return Err(ServiceError::Conflict("handling.error_changed"));
     }
-    Ok(case.deadline_at.unwrap_or(case.step_due_at))
+    Ok(case)
 }
 
 /// The applicant's completed supplement draft (checked by the dossiers
@@ -791,16 +821,22 @@ pub async fn complete_supplement(
     rules: &Rules,
     ready: &motcua_dossiers::submission::SupplementReady,
 ) -> Result<Millis> {
-    let cal = clock_parts(core).await?;
-    let clock = Clock {
-        cal: &cal,
-        hours: &core.config.working_hours,
-        cutoff: rules.cutoff,
-    };
+    let cal = motcua_kernel::calendar::current(core).await?;
+    let clock = clock_of(core, rules, &cal);
     let now = core.now();
     let mut tx = core.store.begin().await?;
     motcua_dossiers::submission::apply_supplement(&mut tx, ready, now).await?;
-    let due = supplemented(&mut tx, core, &clock, rules, &ready.code, now).await?;
+    let case = resume(
+        &mut tx,
+        core,
+        &clock,
+        rules,
+        &ready.code,
+        Wait::Supplement,
+        now,
+    )
+    .await?;
+    let due = case.deadline_at.unwrap_or(case.step_due_at);
     motcua_store::audit::append(
         &mut tx,
         &origin.audit,
@@ -826,67 +862,10 @@ pub async fn paid(
     code: &str,
     at: Millis,
 ) -> Result<()> {
-    let cal = clock_parts(core).await?;
-    let clock = Clock {
-        cal: &cal,
-        hours: &core.config.working_hours,
-        cutoff: rules.cutoff,
-    };
+    let cal = motcua_kernel::calendar::current(core).await?;
+    let clock = clock_of(core, rules, &cal);
     let mut tx = core.store.begin().await?;
-    let mut case = store::by_code(&mut tx, code)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    if case.state != "paused" || case.status != progress::PAYMENT {
-        return Err(ServiceError::Conflict(
-            "handling.error_not_awaiting_payment",
-        ));
-    }
-    let facts = progress::facts(&mut tx, code)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    let (_, workflow) = crate::workflows::by_id(&mut tx, case.workflow_id).await?;
-    let seen = case.updated_at;
-    let since = case.paused_at.unwrap_or(at);
-    if at < since || at > core.now() {
-        return Err(ServiceError::field("at", "handling.error_paid_at"));
-    }
-    case.paused_ms += clock.working_time(since, at);
-    case.paused_at = None;
-    case.state = "open".into();
-    start_clock(&clock, &mut case, &facts, at);
-    case.status = progress::ACCEPTED;
-    let step = workflow
-        .step(&case.step)
-        .cloned()
-        .ok_or(ServiceError::NotFound)?;
-    let unit_id = case.unit_id;
-    slips::close(&mut tx, case.dossier_id, None, "paid", "", at).await?;
-    enter(&clock, &mut case, &step, unit_id, at);
-    slips::open(
-        &mut tx,
-        case.dossier_id,
-        &case.step,
-        case.unit_id,
-        case.step_started_at,
-        case.step_due_at,
-    )
-    .await?;
-    case.updated_at = at.max(seen + 1);
-    let ch = Change {
-        kind: "paid",
-        from: &[progress::PAYMENT],
-        to: progress::ACCEPTED,
-        actor: "",
-        note: "",
-        appointment_at: Some(case.deadline_at),
-        category: "progress",
-        data: serde_json::json!({ "paid_at": at }),
-    };
-    if !progress::change(&mut tx, core, &facts, &ch, at).await?
-        || !store::update(&mut tx, &case, seen).await?
-    {
-        return Err(ServiceError::Conflict("handling.error_changed"));
-    }
+    resume(&mut tx, core, &clock, rules, code, Wait::Payment, at).await?;
     motcua_store::audit::append(
         &mut tx,
         &origin.audit,
@@ -993,9 +972,8 @@ pub async fn assign(
     Ok(())
 }
 
-/// The control slip (Form 06) of a dossier.
-pub async fn slip(core: &Core, who: &Staff, code: &str) -> Result<Vec<slips::SlipRow>> {
-    let h = get(core, who, code).await?;
+/// The control slip (Form 06) of a dossier read with [`get`].
+pub async fn slip(core: &Core, h: &Handled) -> Result<Vec<slips::SlipRow>> {
     let mut c = core.store.conn().await?;
     Ok(slips::of_dossier(&mut c, h.facts.id).await?)
 }
@@ -1011,21 +989,14 @@ pub async fn file(
     motcua_dossiers::files::of_dossier_draft(core, h.facts.draft_id, file_id).await
 }
 
-/// The dossier's timeline (every status change), for the people of its
-/// agency.
-pub async fn timeline(
-    core: &Core,
-    who: &Staff,
-    code: &str,
-) -> Result<Vec<motcua_dossiers::progress::Event>> {
-    let h = get(core, who, code).await?;
+/// The timeline (every status change) of a dossier read with [`get`].
+pub async fn timeline(core: &Core, h: &Handled) -> Result<Vec<motcua_dossiers::progress::Event>> {
     let mut c = core.store.conn().await?;
     progress::timeline(&mut c, h.facts.id).await
 }
 
-/// The notices issued on a dossier, for the people of its agency.
-pub async fn notices(core: &Core, who: &Staff, code: &str) -> Result<Vec<crate::notices::Notice>> {
-    let h = get(core, who, code).await?;
+/// The notices issued on a dossier read with [`get`].
+pub async fn notices(core: &Core, h: &Handled) -> Result<Vec<crate::notices::Notice>> {
     let mut c = core.store.conn().await?;
     crate::notices::of_dossier(&mut c, h.facts.id).await
 }
@@ -1034,8 +1005,8 @@ pub async fn notices(core: &Core, who: &Staff, code: &str) -> Result<Vec<crate::
 /// its agency.
 pub async fn slip_pdf(core: &Core, who: &Staff, code: &str) -> Result<Vec<u8>> {
     let h = get(core, who, code).await?;
+    let rows = slip(core, &h).await?;
     let mut c = core.store.conn().await?;
-    let rows = slips::of_dossier(&mut c, h.facts.id).await?;
     let units = people_store::units_of(
         &mut c,
         h.case

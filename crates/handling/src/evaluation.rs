@@ -31,19 +31,14 @@ pub const SATISFACTION: [(i64, &str); 3] = [
     (3, "handling.eval_not_satisfied"),
 ];
 
-/// The holder's evaluation of dossier `code`, and whether they may give
-/// or change it now.
-pub async fn of_holder(
+/// The evaluation of dossier `d` (read by its holder's own query), and
+/// whether it may be given or changed now.
+pub async fn of_dossier(
     core: &Core,
     rules: &crate::Rules,
-    account_id: i64,
-    code: &str,
+    d: &progress::Facts,
 ) -> Result<(Option<Evaluation>, bool)> {
     let mut c = core.store.conn().await?;
-    let d = progress::facts(&mut c, code)
-        .await?
-        .filter(|d| d.account_id == account_id)
-        .ok_or(ServiceError::NotFound)?;
     let e = store::get(&mut c, d.id).await?;
     let open = matches!(d.status, progress::DONE | progress::RETURNED)
         && e.as_ref()

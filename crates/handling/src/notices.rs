@@ -7,6 +7,7 @@
 //! people those of their agency's.
 use crate::store::notices::{self as store, NoticeRow};
 use motcua_domain::Millis;
+use motcua_dossiers::receipt::when;
 use motcua_kernel::pdf::{Doc, CONTENT};
 use motcua_kernel::service::{Result, ServiceError};
 use motcua_kernel::Core;
@@ -71,6 +72,15 @@ pub(crate) async fn of_dossier(c: &mut AnyConnection, dossier_id: i64) -> Result
     Ok(store::of_dossier(c, dossier_id).await?)
 }
 
+/// The notices of dossier `d` (read by its holder's own query).
+pub async fn of_holder_dossier(
+    core: &Core,
+    d: &motcua_dossiers::progress::Facts,
+) -> Result<Vec<Notice>> {
+    let mut c = core.store.conn().await?;
+    Ok(store::of_dossier(&mut c, d.id).await?)
+}
+
 /// The notices of the holder's dossier `code` (NotFound for anyone else's).
 pub async fn of_applicant(core: &Core, account_id: i64, code: &str) -> Result<Vec<Notice>> {
     let mut c = core.store.conn().await?;
@@ -79,18 +89,6 @@ pub async fn of_applicant(core: &Core, account_id: i64, code: &str) -> Result<Ve
         .filter(|d| d.account_id == account_id)
         .ok_or(ServiceError::NotFound)?;
     Ok(store::of_dossier(&mut c, d.id).await?)
-}
-
-fn when(at: Millis) -> String {
-    let t = motcua_domain::clock::vn_datetime(at);
-    format!(
-        "{:02} giờ {:02} phút, ngày {:02}/{:02}/{}",
-        t.hour(),
-        t.minute(),
-        t.day(),
-        u8::from(t.month()),
-        t.year()
-    )
 }
 
 fn s<'a>(f: &'a serde_json::Value, k: &str) -> &'a str {

@@ -10,8 +10,6 @@ use motcua_kernel::service::{Origin, Result, ServiceError};
 use motcua_kernel::Core;
 use std::collections::BTreeSet;
 
-pub use crate::store::people::{Membership as Member, UnitRow as Unit};
-
 /// A person's roles across agencies' units.
 #[derive(Debug, Clone, Default)]
 pub struct Staff {
@@ -243,6 +241,20 @@ pub async fn revoke(core: &Core, origin: &Origin, who: &Staff, id: i64) -> Resul
     Ok(())
 }
 
+/// "Full name (username)" of each account among `ids`, read at once.
+pub async fn names(core: &Core, ids: &[i64]) -> Result<std::collections::HashMap<i64, String>> {
+    let ids: Vec<motcua_domain::AccountId> = ids
+        .iter()
+        .map(|i| motcua_domain::AccountId::new(*i))
+        .collect();
+    let mut c = core.store.conn().await?;
+    Ok(motcua_identity::directory::accounts_of(&mut c, &ids)
+        .await?
+        .into_iter()
+        .map(|a| (a.id.get(), format!("{} ({})", a.full_name, a.username)))
+        .collect())
+}
+
 /// The people holding `role` in `unit_id`, with their names (to assign a
 /// dossier to).
 pub async fn people_of_unit(core: &Core, unit_id: i64, role: &str) -> Result<Vec<(i64, String)>> {
@@ -250,13 +262,9 @@ pub async fn people_of_unit(core: &Core, unit_id: i64, role: &str) -> Result<Vec
         let mut c = core.store.conn().await?;
         store::holders(&mut c, unit_id, role).await?
     };
-    let mut out = Vec::new();
-    for id in ids {
-        if let Some(a) =
-            motcua_identity::queries::account(core, motcua_domain::AccountId::new(id)).await?
-        {
-            out.push((id, format!("{} ({})", a.full_name, a.username)));
-        }
-    }
-    Ok(out)
+    let mut names = names(core, &ids).await?;
+    Ok(ids
+        .into_iter()
+        .filter_map(|id| names.remove(&id).map(|n| (id, n)))
+        .collect())
 }

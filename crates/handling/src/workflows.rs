@@ -7,8 +7,6 @@ use motcua_kernel::service::{Origin, Result, ServiceError};
 use motcua_kernel::Core;
 use motcua_store::AnyConnection;
 
-pub use crate::store::workflows::WorkflowRow as Version;
-
 /// The workflow a new case of `procedure_code` follows, as (version id,
 /// definition): the procedure's published version, else the portal's
 /// default (''), else the standard workflow — stored as the default's

@@ -54,6 +54,40 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
+/// An optional id from a form field: `Ok(None)` when empty, the page's
+/// 400 (`key`) when not a number.
+fn optional_id(s: &str, key: &'static str) -> Result<Option<i64>, AppError> {
+    match s.trim() {
+        "" => Ok(None),
+        s => s.parse().map(Some).map_err(|_| AppError::BadRequest(key)),
+    }
+}
+
+/// A page shown again with a service's refusal: its status (422 bad
+/// input, 409 changed state), or the error page for anything else.
+async fn refused<T: Template>(
+    e: motcua_kernel::ServiceError,
+    page: impl std::future::Future<Output = Result<T, AppError>>,
+) -> Response {
+    match Refusal::of(e) {
+        Ok(r) => match page.await {
+            Ok(p) => {
+                let mut resp = render(&p);
+                *resp.status_mut() = r.status;
+                resp
+            }
+            Err(e) => e.into_response(),
+        },
+        Err(e) => AppError::from(e).into_response(),
+    }
+}
+
+/// The operator as staff of every agency (the console's pages).
+async fn operator_staff(state: &AppState, ctx: &Ctx) -> Result<Staff, AppError> {
+    let v = ctx.user().map_err(|_| AppError::Forbidden)?;
+    Ok(people::staff(state, v.account.id.get(), true).await?)
+}
+
 /// The handling context's rules, from the portal's configuration.
 pub fn rules(state: &AppState) -> motcua_handling::Rules {
     motcua_handling::Rules {
@@ -451,7 +485,7 @@ async fn case_view(
             )
         })
         .collect();
-    let timeline = cases::timeline(state, staff, code)
+    let timeline = cases::timeline(state, &h)
         .await?
         .into_iter()
         .map(|e| {
@@ -467,7 +501,7 @@ async fn case_view(
             )
         })
         .collect();
-    let slip = cases::slip(state, staff, code)
+    let slip = cases::slip(state, &h)
         .await?
         .into_iter()
         .map(|s| SlipLine {
@@ -515,7 +549,7 @@ async fn case_view(
         }
         _ => (false, Vec::new()),
     };
-    let notices = cases::notices(state, staff, code)
+    let notices = cases::notices(state, &h)
         .await?
         .into_iter()
         .map(|n| {
@@ -616,13 +650,7 @@ async fn act(
     Path(code): Path<String>,
     Form(f): Form<ActForm>,
 ) -> Response {
-    let unit = match f.unit.trim() {
-        "" => None,
-        s => match s.parse::<i64>() {
-            Ok(n) => Some(n),
-            Err(_) => return AppError::BadRequest("handling.error_unit").into_response(),
-        },
-    };
+    let unit = tri!(optional_id(&f.unit, "handling.error_unit"));
     let date = match f.date.trim() {
         "" => None,
         s => {
@@ -632,13 +660,7 @@ async fn act(
             }
         }
     };
-    let seen = match f.seen.trim() {
-        "" => None,
-        s => match s.parse::<i64>() {
-            Ok(n) => Some(n),
-            Err(_) => return AppError::BadRequest("handling.error_changed").into_response(),
-        },
-    };
+    let seen = tri!(optional_id(&f.seen, "handling.error_changed"));
     let a = Act {
         kind: f.kind.clone(),
         to: f.to.clone(),
@@ -651,16 +673,14 @@ async fn act(
         Ok(()) => {
             Redirect::to(&format!("/agency/dossiers/{code}?flash=handling_done")).into_response()
         }
-        Err(e) => match Refusal::of(e) {
-            Ok(r) => {
-                let page =
-                    tri!(case_view(&state, &ctx, &staff, &code, Some(r.key), f.note, None).await);
-                let mut resp = render(&page);
-                *resp.status_mut() = r.status;
-                resp
-            }
-            Err(e) => AppError::from(e).into_response(),
-        },
+        Err(e) => {
+            let key = e.message_key();
+            refused(
+                e,
+                case_view(&state, &ctx, &staff, &code, Some(key), f.note, None),
+            )
+            .await
+        }
     }
 }
 
@@ -679,13 +699,7 @@ async fn assign(
     Path(code): Path<String>,
     Form(f): Form<AssignForm>,
 ) -> Response {
-    let person = match f.person.trim() {
-        "" => None,
-        s => match s.parse::<i64>() {
-            Ok(n) => Some(n),
-            Err(_) => return AppError::BadRequest("handling.error_assignee").into_response(),
-        },
-    };
+    let person = tri!(optional_id(&f.person, "handling.error_assignee"));
     let Ok(seen) = f.seen.trim().parse::<i64>() else {
         return AppError::Conflict("handling.error_changed").into_response();
     };
@@ -701,22 +715,7 @@ async fn case_file(
     Path((code, file)): Path<(String, i64)>,
 ) -> Response {
     let (f, bytes) = tri!(cases::file(&state, &staff, &code, file).await);
-    (
-        StatusCode::OK,
-        [
-            (header::CONTENT_TYPE, f.content_type),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"{}\"",
-                    f.file_name.replace(['"', '\\'], "_")
-                ),
-            ),
-            (header::CACHE_CONTROL, "private, no-store".to_string()),
-        ],
-        bytes,
-    )
-        .into_response()
+    super::dossiers::file_response(&f.file_name, &f.content_type, bytes)
 }
 
 #[derive(Template)]
@@ -763,21 +762,20 @@ async fn staff_view(
             (u.id, u.code, u.name, kind)
         })
         .collect();
-    let mut people = Vec::new();
-    for m in people_rows {
-        let name =
-            motcua_identity::queries::account(state, motcua_domain::AccountId::new(m.account_id))
-                .await?
-                .map(|a| format!("{} ({})", a.full_name, a.username))
-                .unwrap_or_default();
-        people.push((
-            m.id,
-            name,
-            m.unit_name,
-            motcua_handling::role_key(&m.role),
-            m.granted_by,
-        ));
-    }
+    let ids: Vec<i64> = people_rows.iter().map(|m| m.account_id).collect();
+    let names = people::names(state, &ids).await?;
+    let people = people_rows
+        .into_iter()
+        .map(|m| {
+            (
+                m.id,
+                names.get(&m.account_id).cloned().unwrap_or_default(),
+                m.unit_name,
+                motcua_handling::role_key(&m.role),
+                m.granted_by,
+            )
+        })
+        .collect();
     Ok(StaffPage {
         c: Chrome::new(state, ctx).with_flash(flash),
         agency: agency.to_string(),
@@ -864,16 +862,16 @@ async fn grant(State(state): State<AppState>, ctx: Ctx, Form(f): Form<GrantForm>
             let sep = if to.contains('?') { '&' } else { '?' };
             Redirect::to(&format!("{to}{sep}flash=handling_granted")).into_response()
         }
-        Err(e) => match (Refusal::of(e), u) {
-            (Ok(r), Some(u)) => {
-                let page =
-                    tri!(staff_view(&state, &ctx, &staff, &u.agency_code, Some(r.key), None).await);
-                let mut resp = render(&page);
-                *resp.status_mut() = r.status;
-                resp
+        Err(e) => match u {
+            Some(u) => {
+                let key = e.message_key();
+                refused(
+                    e,
+                    staff_view(&state, &ctx, &staff, &u.agency_code, Some(key), None),
+                )
+                .await
             }
-            (Ok(_), None) => AppError::NotFound.into_response(),
-            (Err(e), _) => AppError::from(e).into_response(),
+            None => AppError::from(e).into_response(),
         },
     }
 }
@@ -896,8 +894,7 @@ async fn console_units(
     Path(agency): Path<String>,
     Query(q): Query<AgencyQuery>,
 ) -> Response {
-    let v = tri!(ctx.user().map_err(|_| AppError::Forbidden));
-    let staff = tri!(people::staff(&state, v.account.id.get(), true).await);
+    let staff = tri!(operator_staff(&state, &ctx).await);
     let page = tri!(staff_view(&state, &ctx, &staff, &agency, None, q.flash.as_deref()).await);
     render(&page)
 }
@@ -919,8 +916,7 @@ async fn console_add_unit(
     Path(agency): Path<String>,
     Form(f): Form<UnitForm>,
 ) -> Response {
-    let v = tri!(ctx.user().map_err(|_| AppError::Forbidden));
-    let staff = tri!(people::staff(&state, v.account.id.get(), true).await);
+    let staff = tri!(operator_staff(&state, &ctx).await);
     match people::add_unit(
         &state,
         &origin(&ctx),
@@ -936,15 +932,14 @@ async fn console_add_unit(
             "/console/agencies/{agency}/units?flash=handling_unit_added"
         ))
         .into_response(),
-        Err(e) => match Refusal::of(e) {
-            Ok(r) => {
-                let page = tri!(staff_view(&state, &ctx, &staff, &agency, Some(r.key), None).await);
-                let mut resp = render(&page);
-                *resp.status_mut() = r.status;
-                resp
-            }
-            Err(e) => AppError::from(e).into_response(),
-        },
+        Err(e) => {
+            let key = e.message_key();
+            refused(
+                e,
+                staff_view(&state, &ctx, &staff, &agency, Some(key), None),
+            )
+            .await
+        }
     }
 }
 
@@ -980,7 +975,8 @@ async fn case_notice(
     Staffer(_ctx, staff): Staffer,
     Path((code, id)): Path<(String, i64)>,
 ) -> Response {
-    let list = tri!(cases::notices(&state, &staff, &code).await);
+    let h = tri!(cases::get(&state, &staff, &code).await);
+    let list = tri!(cases::notices(&state, &h).await);
     let Some(n) = list.into_iter().find(|n| n.id == id) else {
         return AppError::NotFound.into_response();
     };

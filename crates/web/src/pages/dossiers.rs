@@ -1603,17 +1603,16 @@ pub async fn dossier_page(
             s.digest,
         )
     });
-    let notices =
-        tri!(motcua_handling::notices::of_applicant(&state, v.account.id.get(), &d.code).await)
-            .into_iter()
-            .map(|n| {
-                (
-                    n.id,
-                    motcua_handling::notices::title_key(n.form),
-                    motcua_domain::clock::format_vn(n.issued_at),
-                )
-            })
-            .collect();
+    let notices = tri!(motcua_handling::notices::of_holder_dossier(&state, &d).await)
+        .into_iter()
+        .map(|n| {
+            (
+                n.id,
+                motcua_handling::notices::title_key(n.form),
+                motcua_domain::clock::format_vn(n.issued_at),
+            )
+        })
+        .collect();
     let withdrawable = d.status == submission::NEW;
     let supplement = (d.status == motcua_dossiers::progress::SUPPLEMENT).then(|| {
         view.events
@@ -1627,13 +1626,7 @@ pub async fn dossier_page(
     let code = d.code.clone();
     let lookup_key = motcua_dossiers::lookup::key(&state, &code);
     let (given, can_evaluate) = tri!(
-        motcua_handling::evaluation::of_holder(
-            &state,
-            &super::agency::rules(&state),
-            v.account.id.get(),
-            &code
-        )
-        .await
+        motcua_handling::evaluation::of_dossier(&state, &super::agency::rules(&state), &d).await
     );
     let evaluation = given.map(|e| {
         (
@@ -2128,8 +2121,9 @@ pub async fn remove_file(
     Redirect::to(&format!("/account/drafts/{id}/files")).into_response()
 }
 
-/// A download under the file's own name (ASCII fallback and RFC 5987).
-fn file_response(file_name: &str, content_type: &str, data: Vec<u8>) -> Response {
+/// A download under the file's own name (ASCII fallback and RFC 5987),
+/// never kept by shared caches.
+pub(super) fn file_response(file_name: &str, content_type: &str, data: Vec<u8>) -> Response {
     let ascii: String = file_name
         .chars()
         .map(|c| {
@@ -2149,6 +2143,10 @@ fn file_response(file_name: &str, content_type: &str, data: Vec<u8>) -> Response
                     "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
                     crate::ctx::urlencode(file_name)
                 ),
+            ),
+            (
+                axum::http::header::CACHE_CONTROL,
+                "private, no-store".to_string(),
             ),
         ],
         data,
