@@ -160,6 +160,40 @@ pub async fn change(
     Ok(true)
 }
 
+/// The dossier goes to another agency (a transfer between agencies), in
+/// the caller's transaction: the agency it shows from now on, a timeline
+/// entry, the applicant's notification and mail (`transferred`, the
+/// status unchanged) and a `dossier.transferred` event. Returns the
+/// dossier as it now is.
+pub async fn transfer(
+    tx: &mut AnyConnection,
+    core: &Core,
+    d: &DossierRow,
+    agency: (&str, &str),
+    actor: &str,
+    note: &str,
+    now: Millis,
+) -> Result<DossierRow> {
+    store::set_agency(tx, d.id, agency.0, agency.1).await?;
+    let mut moved = d.clone();
+    moved.agency_code = agency.0.to_string();
+    moved.agency_name = agency.1.to_string();
+    let ch = Change {
+        kind: "transferred",
+        from: &[d.status],
+        to: d.status,
+        actor,
+        note,
+        appointment_at: None,
+        category: "progress",
+        data: serde_json::json!({ "from_agency": d.agency_code, "to_agency": agency.0 }),
+    };
+    if !change(tx, core, &moved, &ch, now).await? {
+        return Err(ServiceError::Conflict("handling.error_changed"));
+    }
+    Ok(moved)
+}
+
 /// A change at the agency that leaves the status as it is (the dossier
 /// moved to another step or department): a `dossier.moved` event only —
 /// the applicant is notified of status changes, not of internal moves.

@@ -69,6 +69,13 @@ pub async fn load(core: &Core, n: u64, people: u64, now: i64) -> Result<()> {
     Ok(())
 }
 
+/// The dossiers after id `after_id`, oldest first, without answers: for
+/// the synthetic loads of the contexts that handle dossiers.
+pub async fn after(core: &Core, after_id: i64, limit: i64) -> Result<Vec<crate::progress::Facts>> {
+    let mut c = core.store.conn().await?;
+    Ok(store::after(&mut c, after_id, limit).await?)
+}
+
 /// How many dossiers there are.
 pub async fn count(core: &Core) -> Result<i64> {
     let mut c = core.store.conn().await?;

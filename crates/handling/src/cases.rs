@@ -158,7 +158,7 @@ fn may_act(who: &Staff, h: &Handled, step: &Step) -> bool {
     }
 }
 
-fn text_ok(s: &str, max: usize) -> bool {
+pub(crate) fn text_ok(s: &str, max: usize) -> bool {
     s.chars().count() <= max
         && !s
             .chars()
@@ -185,6 +185,17 @@ pub async fn act(
     }
     let cal = motcua_kernel::calendar::current(core).await?;
     let clock = clock_of(core, rules, &cal);
+    // A transfer's target agency (read before the transaction: the
+    // catalog is read on its own connection).
+    let other_agency = match (act.kind.as_str(), act.unit) {
+        (wf::TRANSFER, Some(id)) => match crate::people::unit(core, id).await? {
+            Some(u) => motcua_catalog::queries::agency(core, &u.agency_code)
+                .await?
+                .map(|a| (a.code, a.name)),
+            None => None,
+        },
+        _ => None,
+    };
     let mut tx = core.store.begin().await?;
     let h = load(&mut tx, code, now, true).await?;
     let agency = h
@@ -291,6 +302,8 @@ pub async fn act(
             "handling.error_reason_required",
         ));
     }
+    // The name of the agency a transfer sends the dossier to.
+    let mut transferred_to: Option<String> = None;
     // Where the dossier goes next (None: it stays at this step).
     let mut next: Option<(Step, i64)> = None;
     // Accepted where fees come first: parked, not moved on yet.
@@ -402,6 +415,16 @@ pub async fn act(
         wf::FORWARD | wf::SEND_BACK | wf::APPROVE => {
             let (target, unit_id) = moving.clone().ok_or(ServiceError::NotFound)?;
             let (to, kind_name) = if kind == wf::APPROVE {
+                // The results are signed with the agency's seal and given
+                // to the applicant in this transaction.
+                let seal = rules
+                    .seals
+                    .as_ref()
+                    .and_then(|s| s.for_agency(&agency))
+                    .ok_or(ServiceError::Conflict("handling.error_no_seal"))?;
+                if crate::results::sign_all(&mut tx, core, seal, &h.facts, now).await? == 0 {
+                    return Err(ServiceError::Conflict("handling.error_no_result"));
+                }
                 case.done_at.get_or_insert(now);
                 (progress::DONE, "result_ready")
             } else {
@@ -430,10 +453,24 @@ pub async fn act(
                 .ok_or(ServiceError::field("unit", "handling.error_unit"))?;
             let target_unit = people_store::unit_by_id(&mut tx, to_unit)
                 .await?
-                .filter(|u| u.agency_code == agency && u.kind == wf::DEPARTMENT && u.id != unit.id)
+                .filter(|u| u.kind == wf::DEPARTMENT && u.id != unit.id)
                 .ok_or(ServiceError::field("unit", "handling.error_unit"))?;
-            // Same step, another department; the clock is kept.
+            // Same step, another department — of this agency or of
+            // another one, which must have a one-stop unit to return the
+            // result; the clock is kept.
             slip_note = format!("{} → {}", unit.name, target_unit.name);
+            if target_unit.agency_code != agency {
+                let (code, name) = other_agency
+                    .clone()
+                    .filter(|(c, _)| *c == target_unit.agency_code)
+                    .ok_or(ServiceError::field("unit", "handling.error_unit"))?;
+                if people_store::one_stop(&mut tx, &code).await?.is_none() {
+                    return Err(ServiceError::field("unit", "handling.error_unit_no_one_stop"));
+                }
+                slip_note = format!("{} ({}) → {} ({name})", unit.name, h.facts.agency_name, target_unit.name);
+                case.agency_code = code;
+                transferred_to = Some(name);
+            }
             if !note.is_empty() {
                 slip_note = format!("{slip_note}: {note}");
             }
@@ -524,6 +561,14 @@ pub async fn act(
         if !progress::change(&mut tx, core, &h.facts, &ch, now).await? {
             return Err(ServiceError::Conflict("handling.error_changed"));
         }
+    } else if let Some(name) = &transferred_to {
+        let told = if note.is_empty() {
+            name.clone()
+        } else {
+            format!("{name}: {note}")
+        };
+        progress::transfer(&mut tx, core, &h.facts, (&case.agency_code, name), &actor, &told, now)
+            .await?;
     } else {
         // Moved inside the agency (another step or department).
         let (to_step, to_unit) = next
@@ -675,17 +720,20 @@ async fn next_unit(
     if current.kind == wf::DEPARTMENT && chosen.is_none_or(|c| c == current.id) {
         return Ok(current.id);
     }
-    // Back from the one-stop unit: the department that had it last.
-    if chosen.is_none() {
-        if let Some(last) = slips::last_department(c, dossier_id).await? {
-            return Ok(last);
-        }
-    }
     let departments: Vec<people_store::UnitRow> = people_store::units_of(c, agency)
         .await?
         .into_iter()
         .filter(|u| u.kind == wf::DEPARTMENT)
         .collect();
+    // Back from the one-stop unit: the department of this agency that had
+    // it last (after a transfer, not the first agency's).
+    if chosen.is_none() {
+        if let Some(last) = slips::last_department(c, dossier_id).await? {
+            if departments.iter().any(|u| u.id == last) {
+                return Ok(last);
+            }
+        }
+    }
     match chosen {
         Some(id) => departments
             .iter()

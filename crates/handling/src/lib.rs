@@ -12,6 +12,8 @@ pub mod evaluation;
 pub mod notices;
 pub mod people;
 pub mod queries;
+pub mod results;
+pub mod synthetic;
 pub mod store;
 pub mod workflow;
 pub mod workflows;
@@ -28,6 +30,9 @@ pub struct Rules {
     /// The applicant may change their evaluation for this many days
     /// after first giving it.
     pub evaluation_days: i64,
+    /// The agencies' seals that sign result documents at approval (none:
+    /// approval is refused, saying so).
+    pub seals: Option<std::sync::Arc<motcua_pki::seal::Seals>>,
 }
 
 impl Default for Rules {
@@ -36,6 +41,7 @@ impl Default for Rules {
             cutoff: Some(time::macros::time!(15:00)),
             receipt_days: 1,
             evaluation_days: 7,
+            seals: None,
         }
     }
 }
@@ -76,6 +82,45 @@ pub fn action_key(kind: &str) -> &'static str {
 /// This context's messages (key, Vietnamese, English).
 pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("handling.unknown", "Không xác định", "Unknown"),
+    ("handling.error_unit_no_one_stop", "Cơ quan nhận chưa có bộ phận một cửa để trả kết quả; không thể chuyển hồ sơ đến đó.", "The receiving agency has no one-stop unit to return the result; the dossier cannot go there."),
+    ("handling.other_agencies", "Phòng ban của cơ quan khác (chuyển cơ quan)", "Departments of other agencies (transfer to another agency)"),
+    ("handling.error_no_seal", "Cơ quan chưa có chứng thư số để ký kết quả; đề nghị quản trị hệ thống cấu hình khóa ký của cơ quan.", "The agency has no certificate to sign results with; ask the system administrator to configure the agency's signing key."),
+    ("handling.error_no_result", "Chưa có văn bản kết quả: hãy tải lên hoặc tạo văn bản kết quả trước khi phê duyệt.", "There is no result document: upload or generate one before approving."),
+    ("handling.error_result_title", "Nhập tên văn bản kết quả (một dòng, tối đa 200 ký tự).", "Enter the result document's title (one line, at most 200 characters)."),
+    ("handling.error_result_size", "Tệp quá lớn.", "The file is too large."),
+    ("handling.error_result_pdf", "Văn bản kết quả phải là tệp PDF hoàn chỉnh.", "The result document must be a complete PDF file."),
+    ("handling.error_result_text", "Tải lên tệp PDF hoặc nhập nội dung để tạo văn bản kết quả (tối đa 8.000 ký tự).", "Upload a PDF, or enter the text to generate the result document from (at most 8,000 characters)."),
+    ("handling.error_result_many", "Hồ sơ đã có đủ 10 văn bản kết quả.", "The dossier already has 10 result documents."),
+    ("handling.results_title", "Văn bản kết quả", "Result documents"),
+    ("handling.results_none", "Chưa có văn bản kết quả.", "No result document yet."),
+    ("handling.results_applicant", "Kết quả giải quyết (đã ký số)", "Results (digitally signed)"),
+    ("handling.results_verify_hint", "Kết quả được ký số bằng chứng thư số của cơ quan. Kiểm tra chữ ký tại:", "Results are signed with the agency's certificate. Check a signature at:"),
+    ("handling.result_add", "Thêm văn bản kết quả", "Add a result document"),
+    ("handling.result_title", "Tên văn bản", "Title"),
+    ("handling.result_file", "Tệp PDF (nếu đã có văn bản)", "PDF file (if the document exists)"),
+    ("handling.result_text", "Hoặc nội dung để tạo văn bản từ mẫu", "Or the text to generate it from the template"),
+    ("handling.result_generated", "tạo từ mẫu", "generated"),
+    ("handling.result_uploaded", "tải lên", "uploaded"),
+    ("handling.result_unsigned", "chưa ký (ký khi phê duyệt)", "not signed yet (signed at approval)"),
+    ("handling.result_remove", "Xóa", "Remove"),
+    ("handling.result_signature", "Tệp chữ ký (.p7s)", "Signature file (.p7s)"),
+    ("handling.signed_at", "Ký lúc", "Signed at"),
+    ("handling.signer", "Người ký (chứng thư số)", "Signer (certificate)"),
+    ("handling.cert_serial", "Số hiệu chứng thư", "Certificate serial"),
+    ("handling.cert_fingerprint", "Dấu vân tay SHA-256", "SHA-256 fingerprint"),
+    ("handling.cert_valid_until", "Chứng thư có hiệu lực đến", "Certificate valid until"),
+    ("handling.verify_title", "Kiểm tra văn bản kết quả", "Verify a result document"),
+    ("handling.verify_lead", "Chọn tệp PDF kết quả (và tệp chữ ký .p7s nếu có) để kiểm tra văn bản có đúng do cơ quan ký số qua Cổng và chưa bị sửa đổi.", "Choose the result PDF (and its .p7s signature file if you have it) to check that an agency signed it through the portal and that it has not been changed."),
+    ("handling.verify_document", "Tệp văn bản (PDF)", "Document (PDF)"),
+    ("handling.verify_signature", "Tệp chữ ký (.p7s, không bắt buộc)", "Signature file (.p7s, optional)"),
+    ("handling.verify_submit", "Kiểm tra", "Verify"),
+    ("handling.verify_offline", "Có thể kiểm tra không cần Cổng bằng bất kỳ công cụ CMS nào, ví dụ OpenSSL:", "It can be checked without the portal with any CMS tool, e.g. OpenSSL:"),
+    ("handling.verify_no_document", "Chọn tệp văn bản cần kiểm tra.", "Choose the document to check."),
+    ("handling.verify_issued", "Chữ ký số hợp lệ: văn bản do cơ quan ký qua Cổng và chưa bị sửa đổi.", "Valid signature: an agency signed this document through the portal and it has not been changed."),
+    ("handling.verify_foreign", "Chữ ký hợp lệ về mặt kỹ thuật nhưng không do cơ quan nào ký qua Cổng này.", "The signature is technically valid but was not made by an agency through this portal."),
+    ("handling.verify_unknown", "Không tìm thấy văn bản kết quả nào do Cổng ký trùng với tệp này: tệp đã bị sửa đổi hoặc không phải kết quả do Cổng trả.", "No result signed by the portal matches this file: it was changed, or it is not a result the portal returned."),
+    ("handling.verify_other_document", "Chữ ký không khớp với văn bản: văn bản đã bị sửa đổi sau khi ký.", "The signature does not match the document: it was changed after signing."),
+    ("handling.verify_bad_signature", "Tệp chữ ký không hợp lệ.", "The signature file is not valid."),
     ("handling.role_receiver", "Tiếp nhận hồ sơ", "Receiver"),
     ("handling.role_handler", "Xử lý hồ sơ", "Handler"),
     ("handling.role_approver", "Phê duyệt (lãnh đạo)", "Approver (leader)"),

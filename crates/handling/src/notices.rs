@@ -219,6 +219,47 @@ pub fn pdf(n: &Notice) -> std::result::Result<Vec<u8>, String> {
     doc.finish(&code, &format!("{} {code}", title(n.form)))
 }
 
+/// A result document generated from the dossier's data and the agency's
+/// decision text (signed at approval like an uploaded one).
+pub(crate) fn result_pdf(
+    facts: &motcua_dossiers::progress::Facts,
+    unit_name: &str,
+    title: &str,
+    text: &str,
+    now: Millis,
+) -> std::result::Result<Vec<u8>, String> {
+    let f = serde_json::json!({ "agency_name": facts.agency_name, "unit_name": unit_name });
+    let mut doc = Doc::new()?;
+    head(&mut doc, &f, &facts.code, now);
+    doc.centered(14.0, true, &title.to_uppercase());
+    doc.centered(12.0, true, &format!("Mã hồ sơ: {}", facts.code));
+    doc.gap(10.0);
+    doc.paragraph(&format!("Kính gửi: {}.", facts.applicant_name), false);
+    doc.paragraph(
+        &format!(
+            "Kết quả giải quyết thủ tục {} (mã thủ tục {}), hồ sơ nộp lúc {}:",
+            facts.procedure_name,
+            facts.procedure_code,
+            when(facts.submitted_at)
+        ),
+        false,
+    );
+    for p in text.split("\n").map(str::trim).filter(|p| !p.is_empty()) {
+        doc.paragraph(p, false);
+    }
+    doc.signatures(
+        &[("Nơi nhận:", true), ("- Như trên;", false), ("- Lưu hồ sơ.", false)],
+        &[
+            (&facts.agency_name.to_uppercase(), true),
+            (
+                "(Văn bản điện tử ký số bằng chứng thư số của cơ quan)",
+                false,
+            ),
+        ],
+    );
+    doc.finish(&facts.code, &format!("{title} {}", facts.code))
+}
+
 /// One line of a control slip, in words.
 #[derive(Debug, Clone)]
 pub struct SlipText {

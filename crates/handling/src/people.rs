@@ -71,6 +71,12 @@ pub async fn units(core: &Core, agency_code: &str) -> Result<Vec<UnitRow>> {
     Ok(store::units_of(&mut c, agency_code).await?)
 }
 
+/// The departments of other agencies a dossier may be transferred to.
+pub async fn departments_elsewhere(core: &Core, agency_code: &str) -> Result<Vec<UnitRow>> {
+    let mut c = core.store.conn().await?;
+    Ok(store::departments_elsewhere(&mut c, agency_code).await?)
+}
+
 pub async fn unit(core: &Core, id: i64) -> Result<Option<UnitRow>> {
     let mut c = core.store.conn().await?;
     Ok(store::unit_by_id(&mut c, id).await?)

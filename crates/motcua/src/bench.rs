@@ -56,6 +56,12 @@ pub struct Args {
     /// the dossier page and submissions with a 1 MB attachment.
     #[arg(long)]
     pub(crate) dossiers: Option<u64>,
+    /// Back-office mode (issue #9): load this many synthetic dossiers and
+    /// their cases at one agency (or reuse a database an earlier run
+    /// loaded), then time the inboxes, the board, the gauges and state
+    /// changes with notices.
+    #[arg(long)]
+    pub(crate) handling: Option<u64>,
     /// The people the dossiers belong to (dossiers mode; default N / 10).
     #[arg(long)]
     pub(crate) people: Option<u64>,

@@ -53,6 +53,24 @@ pub struct Config {
     pub audit: AuditCfg,
     /// Where documents and notices are kept (issue #6).
     pub blobs: BlobsCfg,
+    /// The agencies' seal: the PKCS#11 token holding the keys that sign
+    /// result documents (issue #9).
+    pub seal: SealCfg,
+}
+
+/// The PKCS#11 token of the agencies' seals: each certificate with a
+/// private key of the same label signs for the agency of that code (the
+/// label `default` for every other agency). Empty `module`: no seal
+/// (approval is refused, saying so; the demo makes its own).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct SealCfg {
+    /// The PKCS#11 module (e.g. the HSM vendor's `.so`).
+    pub module: PathBuf,
+    /// The token's label.
+    pub token: String,
+    /// The user PIN (`MOTCUA_SEAL__PIN` in the environment).
+    pub pin: Secret,
 }
 
 /// The blob store: `local` (a directory; default `data_dir/blobs`) or `s3`
@@ -301,6 +319,7 @@ impl Default for Config {
             portal: Default::default(),
             audit: AuditCfg::default(),
             blobs: BlobsCfg::default(),
+            seal: SealCfg::default(),
         }
     }
 }

@@ -4,6 +4,7 @@ mod audit_cmd;
 mod bench;
 mod bench_catalog;
 mod bench_dossiers;
+mod bench_handling;
 mod bench_scale;
 mod calendar_cmd;
 mod config;
@@ -269,7 +270,50 @@ pub async fn app_state(cfg: &Config) -> Result<AppState> {
             "documents moved out of the database to the blob store"
         );
     }
-    Ok(AppState::from_context(nsw))
+    let state = AppState::from_context(nsw);
+    if cfg.seal.module.as_os_str().is_empty() {
+        return Ok(state);
+    }
+    let seals = motcua_pki::seal::Seals::pkcs11(&cfg.seal.module, &cfg.seal.token, &cfg.seal.pin.0)
+        .map_err(|e| anyhow::anyhow!("[seal]: {e}"))?;
+    tracing::info!(seals = ?seals.labels().collect::<Vec<_>>(), "agencies' seals on the PKCS#11 token");
+    Ok(state.with_seals(seals))
+}
+
+/// The demo's seal when none is configured: a key on a SoftHSM2 token of
+/// its own where SoftHSM2 is installed, else a software key in
+/// `data_dir/seal` (the demo only; never outside it).
+fn demo_seals(cfg: &Config, now: motcua_domain::Millis) -> Result<motcua_pki::seal::Seals> {
+    let dir = cfg.data_dir.join("seal");
+    std::fs::create_dir_all(&dir)?;
+    if motcua_pki::softhsm::missing().is_none() {
+        let (seals, _) = motcua_pki::seal::softhsm_seals(&dir, now)
+            .map_err(|e| anyhow::anyhow!("demo seal token: {e}"))?;
+        println!("Agencies' seal: a SoftHSM2 token \"MOTCUA SEAL\" (PIN 1234) in {}", dir.display());
+        return Ok(seals);
+    }
+    let (key, chain) = (dir.join("seal-key.pem"), dir.join("seal-chain.pem"));
+    if !key.exists() || !chain.exists() {
+        let ca = motcua_pki::testca::make(motcua_pki::testca::ca_template("Motcua Demo Seal CA", now), None)?;
+        let leaf = motcua_pki::testca::make(
+            motcua_pki::testca::leaf_template("Ủy ban nhân dân (con dấu điện tử demo)", now),
+            Some(&ca),
+        )?;
+        std::fs::write(&key, leaf.key_pem())?;
+        std::fs::write(
+            &chain,
+            format!(
+                "{}{}",
+                motcua_pki::cert::to_pem(leaf.der()),
+                motcua_pki::cert::to_pem(ca.der())
+            ),
+        )?;
+    }
+    println!("Agencies' seal: a software key in {} (SoftHSM2 not installed)", dir.display());
+    Ok(motcua_pki::seal::Seals::software(
+        &std::fs::read_to_string(&key)?,
+        &std::fs::read_to_string(&chain)?,
+    )?)
 }
 
 async fn shutdown_signal(tx: tokio::sync::watch::Sender<bool>) {
@@ -691,7 +735,11 @@ async fn demo(cfg: &Config, listener: std::net::TcpListener) -> Result<()> {
             motcua_store::redact_url(&cfg.database.url)
         );
     }
-    let state = app_state(cfg).await?;
+    let mut state = app_state(cfg).await?;
+    if state.seals.is_none() {
+        let now = state.now();
+        state = state.with_seals(demo_seals(cfg, now)?);
+    }
     for (username, name, email, roles, password) in DEMO_ACCOUNTS {
         let existing = motcua_identity::queries::account_by_username(&state, username).await?;
         if existing.is_some() {
@@ -1020,11 +1068,12 @@ fn main() {
             (Command::Demo { .. }, Some(listener)) => demo(&cfg, listener).await.map(|_| 0),
             (Command::Admin { command }, _) => admin(&cfg, command).await,
             (Command::Calendar { command }, _) => calendar_cmd::run(&cfg, command).await,
-            (Command::Bench(args), _) => match (args.scale, args.catalog, args.dossiers) {
-                (Some(n), _, _) => bench_scale::run(&cfg, &args, n).await.map(|_| 0),
-                (None, Some(n), _) => bench_catalog::run(&cfg, &args, n).await.map(|_| 0),
-                (None, None, Some(n)) => bench_dossiers::run(&cfg, &args, n).await.map(|_| 0),
-                (None, None, None) => bench::run(&cfg, args).await.map(|_| 0),
+            (Command::Bench(args), _) => match (args.scale, args.catalog, args.dossiers, args.handling) {
+                (Some(n), _, _, _) => bench_scale::run(&cfg, &args, n).await.map(|_| 0),
+                (None, Some(n), _, _) => bench_catalog::run(&cfg, &args, n).await.map(|_| 0),
+                (None, None, Some(n), _) => bench_dossiers::run(&cfg, &args, n).await.map(|_| 0),
+                (None, None, None, Some(n)) => bench_handling::run(&cfg, &args, n).await.map(|_| 0),
+                (None, None, None, None) => bench::run(&cfg, args).await.map(|_| 0),
             },
             (Command::Serve { .. } | Command::Demo { .. } | Command::Config { .. }, _) => Ok(0),
         }

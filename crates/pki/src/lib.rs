@@ -10,6 +10,8 @@
 //! - [`challenge`]: the text the user signs to register, log in or step up.
 //! - [`mss`]: SIM signatures through a mobile signature service provider
 //!   (ETSI TS 102 204, asynchronous client-server, SOAP 1.1).
+//! - [`seal`]: the agencies' seal — detached CMS signatures of result
+//!   documents with a key on a PKCS#11 token, and their verification.
 //! - [`testca`] (feature `testca`): a throw-away PKI for tests and the demo.
 //! - [`mss_sim`] (feature `testca`): a simulated MSSP and phone for tests and
 //!   the demo.
@@ -27,6 +29,7 @@ pub mod ocsp;
 pub mod path;
 pub mod policy;
 pub mod revocation;
+pub mod seal;
 #[cfg(feature = "testca")]
 pub mod softhsm;
 #[cfg(feature = "testca")]

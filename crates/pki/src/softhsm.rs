@@ -133,6 +133,35 @@ impl SoftToken {
         r
     }
 
+    /// Puts a certificate without a key (a CA certificate completing the
+    /// chains of the keys on the token).
+    pub fn put_cert(&self, label: &str, id_hex: &str, cert_der: &[u8]) -> Result<(), String> {
+        let cert = self.dir.join(format!(".{label}.der"));
+        std::fs::write(&cert, cert_der).map_err(|e| e.to_string())?;
+        let r = self.run(
+            "pkcs11-tool",
+            &[
+                "--module",
+                &self.module.to_string_lossy(),
+                "--token-label",
+                &self.label,
+                "--login",
+                "--pin",
+                &self.pin,
+                "--write-object",
+                &cert.to_string_lossy(),
+                "--type",
+                "cert",
+                "--id",
+                id_hex,
+                "--label",
+                label,
+            ],
+        );
+        let _ = std::fs::remove_file(&cert);
+        r
+    }
+
     fn run(&self, cmd: &str, args: &[&str]) -> Result<(), String> {
         let out = Command::new(cmd)
             .args(args)

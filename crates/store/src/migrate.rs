@@ -172,6 +172,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0027_handling.sql"),
         postgres: include_str!("../migrations/postgres/0027_handling.sql"),
     },
+    Migration {
+        version: 28,
+        name: "handling_results",
+        sqlite: include_str!("../migrations/sqlite/0028_handling_results.sql"),
+        postgres: include_str!("../migrations/postgres/0028_handling_results.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Safe to run

@@ -276,6 +276,8 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("flash.evaluation_saved", "Cảm ơn bạn đã đánh giá việc giải quyết hồ sơ.", "Thank you for evaluating how your dossier was handled."),
     ("flash.handling_done", "Đã ghi nhận. Công dân được thông báo về thay đổi này.", "Done. The applicant has been told of the change."),
     ("flash.handling_assigned", "Đã phân công hồ sơ.", "The dossier is assigned."),
+    ("flash.handling_result_added", "Đã thêm văn bản kết quả. Văn bản được ký số bằng chứng thư của cơ quan khi phê duyệt.", "The result document is added. It is signed with the agency's certificate at approval."),
+    ("flash.handling_result_removed", "Đã xóa văn bản kết quả chưa ký.", "The unsigned result document is removed."),
     ("flash.handling_granted", "Đã giao vai trò.", "The role is granted."),
     ("flash.handling_revoked", "Đã bỏ vai trò.", "The role is removed."),
     ("flash.handling_unit_added", "Đã thêm đơn vị.", "The unit is added."),

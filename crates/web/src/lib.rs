@@ -59,6 +59,9 @@ pub struct AppState {
     pub sla_sources: Arc<Vec<Arc<dyn motcua_kernel::sla::SlaSource>>>,
     /// Drafts, dossier codes, the cut-off (configuration).
     pub dossier_rules: Arc<motcua_dossiers::Rules>,
+    /// The agencies' seals that sign result documents (none: approval is
+    /// refused, saying so).
+    pub seals: Option<Arc<motcua_pki::seal::Seals>>,
 }
 
 impl AppState {
@@ -83,12 +86,19 @@ impl AppState {
             nsw,
             sla_sources: Arc::new(sla_sources()),
             dossier_rules: Arc::new(motcua_dossiers::Rules::default()),
+            seals: None,
         }
     }
 
     /// Replaces the dossiers context's rules.
     pub fn with_dossier_rules(mut self, rules: motcua_dossiers::Rules) -> AppState {
         self.dossier_rules = Arc::new(rules);
+        self
+    }
+
+    /// Sets the agencies' seals.
+    pub fn with_seals(mut self, seals: motcua_pki::seal::Seals) -> AppState {
+        self.seals = Some(Arc::new(seals));
         self
     }
 

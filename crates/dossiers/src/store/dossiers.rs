@@ -254,6 +254,19 @@ pub async fn events(c: &mut AnyConnection, dossier_id: i64) -> Result<Vec<EventR
         .collect()
 }
 
+/// Dossiers by id after `after_id`, without their answers (the
+/// benchmark's synthetic load of other contexts).
+pub async fn after(c: &mut AnyConnection, after_id: i64, limit: i64) -> Result<Vec<DossierRow>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {LIST_COLS} FROM dossiers WHERE id > $1 ORDER BY id LIMIT $2"
+    )))
+    .bind(after_id)
+    .bind(limit)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter().map(row).collect()
+}
+
 pub async fn count(c: &mut AnyConnection) -> Result<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM dossiers")
         .fetch_one(&mut *c)
@@ -323,6 +336,17 @@ pub async fn analyze(c: &mut AnyConnection, postgres: bool) -> Result<()> {
         "ANALYZE"
     };
     sqlx::query(sql).execute(&mut *c).await?;
+    Ok(())
+}
+
+/// Sets the agency handling the dossier (a transfer between agencies).
+pub async fn set_agency(c: &mut AnyConnection, id: i64, code: &str, name: &str) -> Result<()> {
+    sqlx::query("UPDATE dossiers SET agency_code = $1, agency_name = $2 WHERE id = $3")
+        .bind(code)
+        .bind(name)
+        .bind(id)
+        .execute(&mut *c)
+        .await?;
     Ok(())
 }
 

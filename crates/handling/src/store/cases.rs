@@ -105,6 +105,79 @@ pub async fn insert(c: &mut AnyConnection, k: &CaseRow) -> Result<()> {
     Ok(())
 }
 
+/// Inserts many cases in one statement (the benchmark's synthetic load;
+/// at most 1,000 rows a call).
+pub async fn insert_many(c: &mut AnyConnection, rows: &[CaseRow]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    const N: usize = 26;
+    let mut sql = format!("INSERT INTO handling_cases ({COLS}) VALUES ");
+    for i in 0..rows.len() {
+        if i > 0 {
+            sql.push(',');
+        }
+        let ps: Vec<String> = (1..=N).map(|j| format!("${}", i * N + j)).collect();
+        sql.push_str(&format!("({})", ps.join(",")));
+    }
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for k in rows {
+        q = q
+            .bind(k.dossier_id)
+            .bind(k.code.clone())
+            .bind(k.agency_code.clone())
+            .bind(k.procedure_code.clone())
+            .bind(k.procedure_name.clone())
+            .bind(k.applicant_name.clone())
+            .bind(k.search_text.clone())
+            .bind(k.workflow_id)
+            .bind(k.step.clone())
+            .bind(k.unit_id)
+            .bind(k.assignee_id)
+            .bind(k.status)
+            .bind(k.state.clone())
+            .bind(k.submitted_at)
+            .bind(k.received_at)
+            .bind(k.clock_start)
+            .bind(k.deadline_at)
+            .bind(k.step_started_at)
+            .bind(k.step_due_at)
+            .bind(k.paused_at)
+            .bind(k.paused_ms)
+            .bind(k.supplements)
+            .bind(k.apologies)
+            .bind(k.done_at)
+            .bind(k.reason.clone())
+            .bind(k.updated_at);
+    }
+    q.persistent(false).execute(&mut *c).await?;
+    Ok(())
+}
+
+/// Updates the planner's statistics of the cases table.
+pub async fn analyze(c: &mut AnyConnection, postgres: bool) -> Result<()> {
+    let sql = if postgres { "ANALYZE handling_cases" } else { "ANALYZE" };
+    sqlx::query(sql).execute(&mut *c).await?;
+    Ok(())
+}
+
+/// How many cases there are.
+pub async fn count(c: &mut AnyConnection) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM handling_cases")
+        .fetch_one(&mut *c)
+        .await?)
+}
+
+/// The code of the dossier `dossier_id`, if the agency has its case.
+pub async fn code_of(c: &mut AnyConnection, dossier_id: i64) -> Result<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT code FROM handling_cases WHERE dossier_id = $1")
+            .bind(dossier_id)
+            .fetch_optional(&mut *c)
+            .await?,
+    )
+}
+
 pub async fn by_code(c: &mut AnyConnection, code: &str) -> Result<Option<CaseRow>> {
     let r = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLS} FROM handling_cases WHERE code = $1"

@@ -7,3 +7,4 @@ pub mod notices;
 pub mod people;
 pub mod slips;
 pub mod workflows;
+pub mod results;

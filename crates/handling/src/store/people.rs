@@ -61,6 +61,20 @@ pub async fn units_of(c: &mut AnyConnection, agency_code: &str) -> Result<Vec<Un
     rows.iter().map(unit).collect()
 }
 
+/// The departments of other agencies that have a one-stop unit (where a
+/// dossier may be transferred), by agency then name; at most 500.
+pub async fn departments_elsewhere(c: &mut AnyConnection, agency_code: &str) -> Result<Vec<UnitRow>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {UNIT_COLS} FROM handling_units u WHERE kind = 'department' AND agency_code <> $1 \
+         AND EXISTS (SELECT 1 FROM handling_units o WHERE o.agency_code = u.agency_code AND o.kind = 'one_stop') \
+         ORDER BY agency_code, name LIMIT 500"
+    )))
+    .bind(agency_code)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter().map(unit).collect()
+}
+
 /// The agency's one-stop unit (the first made, if several).
 pub async fn one_stop(c: &mut AnyConnection, agency_code: &str) -> Result<Option<UnitRow>> {
     let r = sqlx::query(sqlx::AssertSqlSafe(format!(

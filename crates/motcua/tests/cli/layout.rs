@@ -535,6 +535,7 @@ fn table_owners() -> BTreeMap<&'static str, &'static str> {
                 "handling_cases",
                 "handling_evaluations",
                 "handling_notices",
+                "handling_results",
                 "handling_slips",
                 "handling_staff",
                 "handling_units",

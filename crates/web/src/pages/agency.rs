@@ -65,7 +65,7 @@ fn optional_id(s: &str, key: &'static str) -> Result<Option<i64>, AppError> {
 
 /// A page shown again with a service's refusal: its status (422 bad
 /// input, 409 changed state), or the error page for anything else.
-async fn refused<T: Template>(
+pub(super) async fn refused<T: Template>(
     e: motcua_kernel::ServiceError,
     page: impl std::future::Future<Output = Result<T, AppError>>,
 ) -> Response {
@@ -92,6 +92,7 @@ async fn operator_staff(state: &AppState, ctx: &Ctx) -> Result<Staff, AppError> 
 pub fn rules(state: &AppState) -> motcua_handling::Rules {
     motcua_handling::Rules {
         cutoff: state.dossier_rules.cutoff,
+        seals: state.seals.clone(),
         ..Default::default()
     }
 }
@@ -365,7 +366,7 @@ async fn unit_inbox(
 
 #[derive(Template)]
 #[template(path = "agency/case.html")]
-struct CasePage {
+pub(super) struct CasePage {
     c: Chrome,
     code: String,
     applicant: String,
@@ -389,11 +390,26 @@ struct CasePage {
     slip: Vec<SlipLine>,
     actions: Vec<(String, String, &'static str, String)>,
     departments: Vec<(i64, String)>,
+    /// Departments of other agencies (a transfer between agencies).
+    elsewhere: Vec<(i64, String)>,
     can_claim: bool,
     can_assign: Vec<(i64, String)>,
     error: Option<&'static str>,
     note: String,
     notices: Vec<(i64, &'static str, String)>,
+    results: Vec<ResultLine>,
+    /// The person may add and remove results now.
+    can_prepare: bool,
+}
+
+struct ResultLine {
+    id: i64,
+    title: String,
+    source_key: &'static str,
+    kb: i64,
+    /// When signed (empty: not yet).
+    signed: String,
+    signer: String,
 }
 
 struct SlipLine {
@@ -408,7 +424,7 @@ struct SlipLine {
     note: String,
 }
 
-async fn case_view(
+pub(super) async fn case_view(
     state: &AppState,
     ctx: &Ctx,
     staff: &Staff,
@@ -453,6 +469,16 @@ async fn case_view(
         .filter(|u| u.kind == wf::DEPARTMENT && Some(u.id) != current_unit)
         .map(|u| (u.id, u.name.clone()))
         .collect();
+    let may_transfer = cases::actions(staff, &h).iter().any(|(k, _)| k == wf::TRANSFER);
+    let elsewhere = if may_transfer {
+        people::departments_elsewhere(state, h.case.as_ref().map_or(&h.facts.agency_code, |k| &k.agency_code))
+            .await?
+            .into_iter()
+            .map(|u| (u.id, format!("{} — {}", u.agency_code, u.name)))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let answers = match motcua_forms::service::by_id(state, h.facts.form_id).await? {
         Some(form) => {
             let data: serde_json::Map<String, serde_json::Value> =
@@ -560,8 +586,34 @@ async fn case_view(
             )
         })
         .collect();
+    let results = motcua_handling::results::of_dossier(state, &h)
+        .await?
+        .into_iter()
+        .map(|r| ResultLine {
+            id: r.id,
+            title: r.title,
+            source_key: if r.source == motcua_handling::results::GENERATED {
+                "handling.result_generated"
+            } else {
+                "handling.result_uploaded"
+            },
+            kb: (r.size + 1023) / 1024,
+            signed: r.signed_at.map(format_vn).unwrap_or_default(),
+            signer: r.signer,
+        })
+        .collect();
     let k = h.case.as_ref();
+    let can_prepare = match (k, step) {
+        (Some(k), Some(st)) => {
+            k.state == "open"
+                && matches!(h.facts.status, 2 | 4)
+                && staff.holds(k.unit_id, &st.role)
+        }
+        _ => false,
+    };
     Ok(CasePage {
+        results,
+        can_prepare,
         notices,
         code: h.facts.code.clone(),
         applicant: h.facts.applicant_name.clone(),
@@ -591,6 +643,7 @@ async fn case_view(
         slip,
         actions,
         departments,
+        elsewhere,
         can_claim,
         can_assign,
         error,

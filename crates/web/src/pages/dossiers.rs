@@ -1518,6 +1518,8 @@ struct DossierPage {
     supplement: Option<String>,
     /// The notices the agency issued: (id, title key, issued at).
     notices: Vec<(i64, &'static str, String)>,
+    /// The signed result documents: (id, title, signed at).
+    results: Vec<(i64, String, String)>,
     /// The key for the public lookup.
     lookup_key: String,
     /// The applicant's evaluation given: (total of 18, satisfaction key).
@@ -1613,6 +1615,18 @@ pub async fn dossier_page(
             )
         })
         .collect();
+    let results = tri!(motcua_handling::results::of_holder_dossier(&state, &d).await)
+        .into_iter()
+        .map(|r| {
+            (
+                r.id,
+                r.title,
+                r.signed_at
+                    .map(motcua_domain::clock::format_vn)
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
     let withdrawable = d.status == submission::NEW;
     let supplement = (d.status == motcua_dossiers::progress::SUPPLEMENT).then(|| {
         view.events
@@ -1652,6 +1666,7 @@ pub async fn dossier_page(
         signature,
         supplement,
         notices,
+        results,
         lookup_key,
         evaluation,
         can_evaluate,

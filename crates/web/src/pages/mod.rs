@@ -13,6 +13,7 @@ macro_rules! tri {
 
 mod account;
 mod agency;
+mod results;
 mod api;
 pub(crate) mod auth;
 mod calendar;
@@ -137,6 +138,7 @@ pub fn routes(state: AppState) -> Router {
         .merge(catalog::routes())
         .merge(dossiers::routes())
         .merge(agency::routes())
+        .merge(results::routes())
         .merge(forms::routes())
         .fallback(public::not_found)
         .layer(DefaultBodyLimit::max(limit))

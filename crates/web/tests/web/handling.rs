@@ -146,6 +146,119 @@ async fn pdf_text(b: &Browser, path: &str) -> String {
     text.split_whitespace().collect::<String>()
 }
 
+/// Adds a result document (an uploaded PDF, or generated from `text`).
+async fn add_result(b: &Browser, code: &str, title: &str, file: Option<(&str, &[u8])>, text: &str) -> Page {
+    let csrf = b.get("/account").await.csrf();
+    let boundary = "----motcua-result-boundary";
+    let mut body = Vec::new();
+    for (k, v) in [("csrf", csrf.as_str()), ("title", title), ("text", text)] {
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+    }
+    if let Some((name, bytes)) = file {
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/pdf\r\n\r\n").as_bytes());
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    b.post_raw(&format!("/agency/dossiers/{code}/results"), &format!("multipart/form-data; boundary={boundary}"), body).await
+}
+
+/// Posts a document (and a signature) to the public verification page.
+async fn verify_post(b: &Browser, document: &[u8], signature: Option<&[u8]>) -> Page {
+    let csrf = b.get("/verify").await.csrf();
+    let boundary = "----motcua-verify-boundary";
+    let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n").into_bytes();
+    let mut part = |name: &str, bytes: &[u8]| {
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{name}.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    };
+    part("document", document);
+    if let Some(s) = signature {
+        part("signature", s);
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    b.post_raw("/verify", &format!("multipart/form-data; boundary={boundary}"), body).await
+}
+
+async fn bytes_of(b: &Browser, path: &str) -> (StatusCode, Vec<u8>) {
+    let r = b.client.get(b.url(path)).send().await.expect("get");
+    (r.status(), r.bytes().await.expect("bytes").to_vec())
+}
+
+/// After approval: both results signed with the agency's seal (over
+/// PKCS#11), on the applicant's page and in their document store, each
+/// verifiable here, on `/verify` and by OpenSSL; nobody else downloads
+/// them; a changed document is found out.
+async fn signed_results_reach_the_applicant(app: &App, citizen: &Browser, leader: &Browser, stranger: &Browser, code: &str, n: &str) {
+    let page = citizen.get(&format!("/account/dossiers/{code}")).await;
+    let list = between(&page.text, "<ul id=\"results\">", "</ul>");
+    let links: Vec<String> = list.split("href=\"").skip(1).map(|s| s[..s.find('"').unwrap_or(0)].to_string()).filter(|l| !l.ends_with("/signature")).collect();
+    assert_eq!(links.len(), 2, "{n}: {list}");
+    let text = pdf_text(citizen, &links[0]).await;
+    for part in ["TRÍCH LỤC KHAI SINH", "Nguyễn Văn An", code, "Nguyễn Thị Hoa"] {
+        assert!(text.contains(&squeezed(part)), "{n}: {part} in {text}");
+    }
+    let (ca_pem, seal) = (&crate::helpers::seals().1, crate::helpers::seals().0.for_agency("x").expect("seal"));
+    let dir = tempfile::tempdir().expect("tmp");
+    for (i, link) in links.iter().enumerate() {
+        let (s, pdf) = bytes_of(citizen, link).await;
+        assert_eq!(s, StatusCode::OK, "{n}");
+        let (s, p7s) = bytes_of(citizen, &format!("{link}/signature")).await;
+        assert_eq!(s, StatusCode::OK, "{n}");
+        let v = motcua_pki::seal::verify(&p7s, &pdf).expect("the signature verifies");
+        assert_eq!(v.signer.fingerprint, seal.certificate().fingerprint, "{n}: the agency's seal");
+        // The same bytes for the agency; nothing for another agency or
+        // another citizen.
+        let agency_link = link.replace("/account/", "/agency/");
+        assert_eq!(bytes_of(leader, &agency_link).await.1, pdf, "{n}");
+        assert_eq!(bytes_of(stranger, &agency_link).await.0, StatusCode::NOT_FOUND, "{n}");
+        assert_eq!(bytes_of(leader, link).await.0, StatusCode::NOT_FOUND, "{n}: not the leader's dossier");
+        // OpenSSL agrees, and refuses a changed document.
+        let (doc, sig, ca) = (dir.path().join(format!("{i}.pdf")), dir.path().join(format!("{i}.p7s")), dir.path().join("ca.pem"));
+        std::fs::write(&doc, &pdf).expect("write");
+        std::fs::write(&sig, &p7s).expect("write");
+        std::fs::write(&ca, ca_pem).expect("write");
+        let openssl = |content: &std::path::Path| {
+            std::process::Command::new("openssl")
+                .args(["cms", "-verify", "-binary", "-inform", "DER", "-purpose", "any", "-out", "/dev/null"])
+                .arg("-in").arg(&sig).arg("-content").arg(content).arg("-CAfile").arg(&ca)
+                .output()
+                .expect("openssl (CI installs it)")
+        };
+        let out = openssl(&doc);
+        assert!(out.status.success(), "{n}: {}", String::from_utf8_lossy(&out.stderr));
+        let mut changed = pdf.clone();
+        changed[20] ^= 1;
+        let other = dir.path().join("changed.pdf");
+        std::fs::write(&other, &changed).expect("write");
+        assert!(!openssl(&other).status.success(), "{n}");
+        // The public page: by the document alone, with its signature, and
+        // a changed document.
+        let anonymous = app.browser();
+        let r = verify_post(&anonymous, &pdf, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{n}");
+        assert!(r.text.contains("Chữ ký số hợp lệ") && r.text.contains(code), "{n}: {}", r.text);
+        assert!(!r.text.contains("Nguyễn Thị Hoa"), "{n}: no personal data");
+        let r = verify_post(&anonymous, &pdf, Some(&p7s)).await;
+        assert!(r.text.contains("Chữ ký số hợp lệ"), "{n}");
+        let r = verify_post(&anonymous, &changed, Some(&p7s)).await;
+        assert!(r.text.contains("đã bị sửa đổi sau khi ký"), "{n}");
+        let r = verify_post(&anonymous, &changed, None).await;
+        assert!(r.text.contains("Không tìm thấy văn bản kết quả"), "{n}");
+        let r = verify_post(&anonymous, &pdf, Some(b"garbage")).await;
+        assert!(r.text.contains("Tệp chữ ký không hợp lệ"), "{n}");
+    }
+    // In the applicant's document store, as results.
+    let mut c = app.conn().await;
+    let kept = scalar(&mut c, &format!("SELECT COUNT(*) FROM personal_documents WHERE dossier_code = '{code}' AND kind = 'result'")).await;
+    assert_eq!(kept, 2, "{n}");
+    // Signed results stay: no removal, no new result after approval.
+    let r = leader.post_form(&format!("/agency/dossiers/{code}/results/1/remove"), &[("csrf", &leader.get("/account").await.csrf())]).await;
+    assert!(r.status == StatusCode::CONFLICT || r.status == StatusCode::NOT_FOUND, "{n}: {}", r.status);
+    assert_eq!(add_result(leader, code, "Thêm", None, "x").await.status, StatusCode::CONFLICT, "{n}");
+}
+
 /// `s` without spaces, to find in [`pdf_text`].
 fn squeezed(s: &str) -> String {
     s.split_whitespace().collect()
@@ -471,9 +584,31 @@ async fn a_birth_registration_goes_from_receipt_to_result_on_the_clock() {
         assert_eq!(status_of(&app, &code).await.1, Some(vn(2027, 2, 17, 17, 0)), "{n}: the new date is the deadline");
         let r = act(&leader, &code, &[("kind", "apology"), ("date", "2027-02-18"), ("note", "Lần nữa")]).await;
         assert_eq!(r.status, StatusCode::CONFLICT, "{n}: once");
+        // No approval without a result document.
+        let r = act(&leader, &code, &[("kind", "approve"), ("to", "return")]).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{n}: {}", r.text);
+        assert!(r.text.contains("Chưa có văn bản kết quả"), "{n}");
+        // Results: bad ones refused with the reason, nobody else adds one.
+        let r = add_result(&leader, &code, "Trích lục khai sinh", Some(("x.pdf", b"not a pdf".as_slice())), "").await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}");
+        assert!(r.text.contains("phải là tệp PDF"), "{n}");
+        let r = add_result(&leader, &code, "", None, "Nội dung").await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}: no title");
+        let r = add_result(&leader, &code, "Trích lục", None, "").await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}: neither file nor text");
+        assert_eq!(add_result(&handler, &code, "Trích lục", None, "x").await.status, StatusCode::FORBIDDEN, "{n}: not at their step");
+        let stranger = login(&app, "cb_sotuphap", PW).await;
+        assert_eq!(add_result(&stranger, &code, "Trích lục", None, "x").await.status, StatusCode::NOT_FOUND, "{n}: another agency");
+        let r = add_result(&leader, &code, "Trích lục khai sinh", None, "Họ tên: Nguyễn Văn An\nNgày sinh: 01/02/2027\nNơi đăng ký: UBND phường").await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        let r = add_result(&leader, &code, "Bản sao trích lục", Some(("ban-sao.pdf", b"%PDF-1.4\n% ban sao trich luc khai sinh\n%%EOF\n".as_slice())), "").await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        let page = leader.get(&format!("/agency/dossiers/{code}")).await;
+        assert!(page.text.contains("chưa ký (ký khi phê duyệt)"), "{n}");
         let r = act(&leader, &code, &[("kind", "approve"), ("to", "return")]).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
         assert_eq!(status_of(&app, &code).await.0, 9, "{n}");
+        signed_results_reach_the_applicant(&app, &citizen_b, &leader, &stranger, &code, n).await;
         let r = act(&receiver, &code, &[("kind", "return")]).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
         assert_eq!(status_of(&app, &code).await.0, 10, "{n}");
@@ -971,6 +1106,89 @@ async fn refusal_stop_and_the_supplement_window() {
         let closed = handler.get("/agency?state=closed").await;
         assert_eq!(closed.status, StatusCode::OK, "{n}");
         assert!(!closed.text.contains(&second), "{n}: gone with the role");
+    })
+    .await;
+}
+
+/// Issue #9 §2: a dossier transferred to a department of another agency
+/// keeps its clock; from then on it is that agency's (the first one's
+/// people no longer reach it), the applicant is told and sees the new
+/// agency, and an agency without a one-stop unit cannot receive it.
+#[tokio::test]
+async fn a_dossier_transferred_to_another_agency_keeps_its_clock() {
+    each_backend(|db| async move {
+        let app = spawn_app(db).await;
+        let n = app.name();
+        seeded(&app).await;
+        // Tuesday 2/3/2027 09:00.
+        set_clock(&app, vn(2027, 3, 2, 9, 0));
+        let op = app.operator_browser().await;
+        let one_stop = add_unit(&app, &op, AGENCY, "MC", "Bộ phận Một cửa", "one_stop").await;
+        let dept = add_unit(&app, &op, AGENCY, "TP", "Phòng Tư pháp", "department").await;
+        let other_dept = add_unit(&app, &op, OTHER, "HT", "Phòng Hộ tịch Sở", "department").await;
+        servant(&app, "cb_nhan", "Lê Nhận").await;
+        servant(&app, "cb_xu", "Phạm Xử").await;
+        servant(&app, "cb_so", "Đỗ Sở").await;
+        for (agency, unit, user, role) in [
+            (AGENCY, one_stop, "cb_nhan", "receiver"),
+            (AGENCY, dept, "cb_xu", "handler"),
+            (OTHER, other_dept, "cb_so", "handler"),
+        ] {
+            let console = format!("/console/agencies/{agency}/units");
+            let r = grant(&app, &op, &console, unit, user, role).await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}");
+        }
+        let receiver = login(&app, "cb_nhan", PW).await;
+        let handler = login(&app, "cb_xu", PW).await;
+        let other = login(&app, "cb_so", PW).await;
+        let (_, citizen_b) = citizen(&app, "hoa.nguyen", "Nguyễn Thị Hoa").await;
+        let code = submit_birth(&app, &citizen_b).await;
+        let d = dept.to_string();
+        let r = act(&receiver, &code, &[("kind", "accept"), ("to", "handle"), ("unit", &d)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        let od = other_dept.to_string();
+        // The other agency has no one-stop unit yet: refused, nothing moved.
+        let page = handler.get(&format!("/agency/dossiers/{code}")).await;
+        assert!(!page.text.contains("Phòng Hộ tịch Sở"), "{n}: not offered");
+        let r = act(&handler, &code, &[("kind", "transfer"), ("unit", &od), ("note", "Thuộc thẩm quyền Sở")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}: {}", r.text);
+        assert!(r.text.contains("chưa có bộ phận một cửa"), "{n}");
+        add_unit(&app, &op, OTHER, "MC", "Một cửa Sở", "one_stop").await;
+        let page = handler.get(&format!("/agency/dossiers/{code}")).await;
+        assert!(page.text.contains("Phòng Hộ tịch Sở"), "{n}: offered now");
+        let before = case_clock(&app, &code).await;
+        let r = act(&handler, &code, &[("kind", "transfer"), ("unit", &od), ("note", "Thuộc thẩm quyền Sở")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        let after = case_clock(&app, &code).await;
+        assert_eq!((after.0, after.1, after.3), (before.0, before.1, other_dept), "{n}: deadline and due kept");
+        assert_eq!(status_of(&app, &code).await, (2, before.0), "{n}: status and appointment unchanged");
+        // The first agency's people no longer reach it; the other's do.
+        assert_eq!(handler.get(&format!("/agency/dossiers/{code}")).await.status, StatusCode::NOT_FOUND, "{n}");
+        assert_eq!(receiver.get(&format!("/agency/dossiers/{code}")).await.status, StatusCode::NOT_FOUND, "{n}");
+        let page = other.get(&format!("/agency/dossiers/{code}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{n}");
+        assert!(page.text.contains("Sở Tư pháp") || page.text.contains(OTHER), "{n}");
+        let inbox = other.get(&format!("/agency/units/{other_dept}")).await;
+        assert!(inbox.text.contains(&code), "{n}: in the new department's inbox");
+        let inbox = handler.get(&format!("/agency/units/{dept}")).await;
+        assert!(!inbox.text.contains(&code), "{n}: no longer in the first department's");
+        let r = act(&other, &code, &[("kind", "forward"), ("to", "approve")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        // The applicant is told, and sees the new agency.
+        let page = citizen_b.get(&format!("/account/dossiers/{code}")).await;
+        assert!(page.text.contains("Thuộc thẩm quyền Sở"), "{n}");
+        let mut c = app.conn().await;
+        let agency: String = sqlx::query_scalar("SELECT agency_code FROM dossiers WHERE code = $1").bind(&code).fetch_one(&mut *c).await.expect("dossier");
+        assert_eq!(agency, OTHER, "{n}");
+        let events = scalar(&mut c, &format!("SELECT COUNT(*) FROM events WHERE subject = '{code}' AND type = 'dossier.transferred'")).await;
+        assert_eq!(events, 1, "{n}");
+        drop(c);
+        app.drain().await;
+        assert!(app.mails_to("hoa.nguyen@example.vn").iter().any(|m| m.text.contains("chuyển đến cơ quan có thẩm quyền")), "{n}: mail");
+        // The control slip names both agencies.
+        let page = other.get(&format!("/agency/dossiers/{code}")).await;
+        let slip = between(&page.text, "<table id=\"slip\">", "</table>");
+        assert!(slip.contains("Phòng Tư pháp") && slip.contains("Phòng Hộ tịch Sở"), "{n}: {slip}");
     })
     .await;
 }

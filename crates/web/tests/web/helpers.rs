@@ -129,6 +129,7 @@ impl Node {
                 .expect("identity"),
             );
         }
+        state = state.with_seals(seals().0.clone());
         if let Some(p) = &opts.portal {
             state = state
                 .with_portal(motcua_identity::portal::Portal::from_config(p).expect("[portal]"));
@@ -145,6 +146,42 @@ impl Node {
             server,
         }
     }
+}
+
+/// The agencies' seal of every test app: a key on a SoftHSM2 token over
+/// PKCS#11 (made once per test process), and its CA (PEM). Without
+/// SoftHSM2 (only outside CI) a software key stands in, said on stderr.
+pub fn seals() -> &'static (motcua_pki::seal::Seals, String) {
+    static SEALS: std::sync::OnceLock<(motcua_pki::seal::Seals, String)> =
+        std::sync::OnceLock::new();
+    SEALS.get_or_init(|| {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        let dir = std::env::temp_dir().join(format!("motcua-web-seal-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("seal dir");
+        match motcua_pki::softhsm::missing() {
+            None => motcua_pki::seal::softhsm_seals(&dir, now).expect("seal token"),
+            Some(what) => {
+                assert!(std::env::var_os("CI").is_none(), "CI needs {what}");
+                eprintln!("{what} missing: the seal is a software key in this run");
+                let ca = motcua_pki::testca::make(motcua_pki::testca::ca_template("Seal CA", now), None)
+                    .expect("ca");
+                let leaf = motcua_pki::testca::make(motcua_pki::testca::leaf_template("Seal", now), Some(&ca))
+                    .expect("leaf");
+                let chain = format!(
+                    "{}{}",
+                    motcua_pki::cert::to_pem(leaf.der()),
+                    motcua_pki::cert::to_pem(ca.der())
+                );
+                (
+                    motcua_pki::seal::Seals::software(&leaf.key_pem(), &chain).expect("seal"),
+                    motcua_pki::cert::to_pem(ca.der()),
+                )
+            }
+        }
+    })
 }
 
 pub struct App {

@@ -368,6 +368,26 @@ const ROUTES: &[(bool, &str, For)] = &[
         "/account/dossiers/H29.P01-261206-000001/supplement",
         For::UserAct,
     ),
+    (POST, "/agency/dossiers/H29.P01-261206-000001/results", For::Staff),
+    (GET, "/agency/dossiers/H29.P01-261206-000001/results/1", For::Staff),
+    (
+        GET,
+        "/agency/dossiers/H29.P01-261206-000001/results/1/signature",
+        For::Staff,
+    ),
+    (
+        POST,
+        "/agency/dossiers/H29.P01-261206-000001/results/1/remove",
+        For::Staff,
+    ),
+    (GET, "/account/dossiers/H29.P01-261206-000001/results/1", For::User),
+    (
+        GET,
+        "/account/dossiers/H29.P01-261206-000001/results/1/signature",
+        For::User,
+    ),
+    (GET, "/verify", For::Anyone),
+    (POST, "/verify", For::Anyone),
 ];
 
 async fn audit_count(app: &App) -> i64 {

@@ -1,0 +1,24 @@
+-- The result documents of a dossier (issue #9 §3): uploaded by the
+-- agency or generated from the dossier's data, each a PDF kept as an
+-- attachment (sha256); at approval each is signed with the agency's seal
+-- (a detached CMS signature, kept as an attachment too: cms_sha256) and
+-- given to the applicant's document store. A result is removed only
+-- before it is signed.
+CREATE TABLE handling_results (
+    id BIGSERIAL PRIMARY KEY,
+    dossier_id BIGINT NOT NULL,
+    title TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    source TEXT NOT NULL,
+    created_by BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    signed_at BIGINT,
+    cms_sha256 TEXT,
+    signer TEXT NOT NULL DEFAULT '',
+    cert_fingerprint TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX handling_results_dossier ON handling_results (dossier_id, id);
+-- The public verification finds a signed document by its digest.
+CREATE INDEX handling_results_sha256 ON handling_results (sha256);
