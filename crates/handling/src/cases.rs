@@ -422,7 +422,7 @@ pub async fn act(
                     .as_ref()
                     .and_then(|s| s.for_agency(&agency))
                     .ok_or(ServiceError::Conflict("handling.error_no_seal"))?;
-                if crate::results::sign_all(&mut tx, core, seal, &h.facts, now).await? == 0 {
+                if crate::signing::sign_all(&mut tx, core, seal, &h.facts, now).await? == 0 {
                     return Err(ServiceError::Conflict("handling.error_no_result"));
                 }
                 case.done_at.get_or_insert(now);
@@ -465,9 +465,15 @@ pub async fn act(
                     .filter(|(c, _)| *c == target_unit.agency_code)
                     .ok_or(ServiceError::field("unit", "handling.error_unit"))?;
                 if people_store::one_stop(&mut tx, &code).await?.is_none() {
-                    return Err(ServiceError::field("unit", "handling.error_unit_no_one_stop"));
+                    return Err(ServiceError::field(
+                        "unit",
+                        "handling.error_unit_no_one_stop",
+                    ));
                 }
-                slip_note = format!("{} ({}) → {} ({name})", unit.name, h.facts.agency_name, target_unit.name);
+                slip_note = format!(
+                    "{} ({}) → {} ({name})",
+                    unit.name, h.facts.agency_name, target_unit.name
+                );
                 case.agency_code = code;
                 transferred_to = Some(name);
             }
@@ -567,8 +573,16 @@ pub async fn act(
         } else {
             format!("{name}: {note}")
         };
-        progress::transfer(&mut tx, core, &h.facts, (&case.agency_code, name), &actor, &told, now)
-            .await?;
+        progress::transfer(
+            &mut tx,
+            core,
+            &h.facts,
+            (&case.agency_code, name),
+            &actor,
+            &told,
+            now,
+        )
+        .await?;
     } else {
         // Moved inside the agency (another step or department).
         let (to_step, to_unit) = next

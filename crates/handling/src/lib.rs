@@ -13,8 +13,9 @@ pub mod notices;
 pub mod people;
 pub mod queries;
 pub mod results;
-pub mod synthetic;
+pub(crate) mod signing;
 pub mod store;
+pub mod synthetic;
 pub mod workflow;
 pub mod workflows;
 

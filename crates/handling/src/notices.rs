@@ -248,7 +248,11 @@ pub(crate) fn result_pdf(
         doc.paragraph(p, false);
     }
     doc.signatures(
-        &[("Nơi nhận:", true), ("- Như trên;", false), ("- Lưu hồ sơ.", false)],
+        &[
+            ("Nơi nhận:", true),
+            ("- Như trên;", false),
+            ("- Lưu hồ sơ.", false),
+        ],
         &[
             (&facts.agency_name.to_uppercase(), true),
             (

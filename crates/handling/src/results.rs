@@ -15,7 +15,7 @@ use motcua_domain::Millis;
 use motcua_dossiers::progress::{self, Facts};
 use motcua_kernel::service::{Origin, Result, ServiceError};
 use motcua_kernel::Core;
-use motcua_pki::seal::{self, Seal};
+use motcua_pki::seal;
 use motcua_store::AnyConnection;
 
 pub use crate::store::results::ResultRow as Document;
@@ -25,7 +25,7 @@ pub const MAX_PER_DOSSIER: usize = 10;
 pub const UPLOAD: &str = "upload";
 pub const GENERATED: &str = "generated";
 /// The media type of a detached signature (RFC 8551).
-pub const P7S: &str = "application/pkcs7-signature";
+pub use crate::signing::P7S;
 
 /// A result document to add: an uploaded PDF, or (without one) a PDF
 /// generated from `text`.
@@ -43,8 +43,7 @@ fn may_prepare(who: &Staff, h: &Handled) -> Result<()> {
     let Some(k) = &h.case else {
         return Err(ServiceError::Conflict("handling.error_status"));
     };
-    if k.state != "open" || !matches!(h.facts.status, progress::ACCEPTED | progress::PROCESSING)
-    {
+    if k.state != "open" || !matches!(h.facts.status, progress::ACCEPTED | progress::PROCESSING) {
         return Err(ServiceError::Conflict("handling.error_status"));
     }
     let step = h.step().ok_or(ServiceError::NotFound)?;
@@ -108,8 +107,7 @@ pub async fn add(
     if store::of_dossier(&mut tx, h.facts.id).await?.len() >= MAX_PER_DOSSIER {
         return Err(ServiceError::Conflict("handling.error_result_many"));
     }
-    let sha256 =
-        motcua_kernel::blobs::store(core, &mut tx, "application/pdf", &data, now).await?;
+    let sha256 = motcua_kernel::blobs::store(core, &mut tx, "application/pdf", &data, now).await?;
     let id = store::insert(
         &mut tx,
         &ResultRow {
@@ -200,7 +198,12 @@ pub async fn of_holder_dossier(core: &Core, d: &Facts) -> Result<Vec<Document>> 
 }
 
 /// A result's PDF, or (`signature`) its detached signature.
-async fn bytes(core: &Core, c: &mut AnyConnection, r: &Document, signature: bool) -> Result<Vec<u8>> {
+async fn bytes(
+    core: &Core,
+    c: &mut AnyConnection,
+    r: &Document,
+    signature: bool,
+) -> Result<Vec<u8>> {
     let key = if signature {
         r.cms_sha256.as_deref().ok_or(ServiceError::NotFound)?
     } else {
@@ -254,47 +257,6 @@ pub async fn for_applicant(
     Ok((r, data))
 }
 
-/// Signs every result of the dossier not signed yet with `seal` and gives
-/// each to the applicant's document store, in the approval's transaction;
-/// returns how many results the dossier has (signed before or now).
-pub(crate) async fn sign_all(
-    tx: &mut AnyConnection,
-    core: &Core,
-    seal: &Seal,
-    facts: &Facts,
-    now: Millis,
-) -> Result<usize> {
-    let results = store::of_dossier(tx, facts.id).await?;
-    let cert = seal.certificate();
-    for r in results.iter().filter(|r| r.signed_at.is_none()) {
-        let digest = hex::decode(&r.sha256)
-            .map_err(|_| ServiceError::Internal(format!("result {} digest", r.id)))?;
-        let cms = seal
-            .sign_digest(&digest, now)
-            .map_err(|e| ServiceError::Internal(format!("seal: {e}")))?;
-        let cms_key = motcua_kernel::blobs::store(core, tx, P7S, &cms, now).await?;
-        if !store::mark_signed(tx, r.id, now, &cms_key, &cert.subject_dn, &cert.fingerprint).await? {
-            return Err(ServiceError::Conflict("handling.error_changed"));
-        }
-        motcua_dossiers::documents::keep(
-            tx,
-            &motcua_dossiers::documents::Keep {
-                account_id: facts.account_id,
-                kind: motcua_dossiers::documents::RESULT,
-                title: &r.title,
-                file_name: &r.file_name,
-                content_type: "application/pdf",
-                size: r.size,
-                sha256: &r.sha256,
-                dossier_code: &facts.code,
-            },
-            now,
-        )
-        .await?;
-    }
-    Ok(results.len())
-}
-
 /// What the verification page says about a document.
 #[derive(Debug, Clone)]
 pub enum Verification {
@@ -331,7 +293,11 @@ pub struct Issued {
 
 /// Checks a document (and, if given, a detached signature) against the
 /// results this portal signed.
-pub async fn verify(core: &Core, document: &[u8], signature: Option<&[u8]>) -> Result<Verification> {
+pub async fn verify(
+    core: &Core,
+    document: &[u8],
+    signature: Option<&[u8]>,
+) -> Result<Verification> {
     use sha2::Digest;
     let digest = sha2::Sha256::digest(document);
     let key = hex::encode(digest);
@@ -346,7 +312,10 @@ pub async fn verify(core: &Core, document: &[u8], signature: Option<&[u8]>) -> R
             Err(_) => return Ok(Verification::Invalid("handling.verify_bad_signature")),
         };
         return Ok(
-            match rows.iter().find(|r| r.cert_fingerprint == v.signer.fingerprint) {
+            match rows
+                .iter()
+                .find(|r| r.cert_fingerprint == v.signer.fingerprint)
+            {
                 Some(r) => Verification::Issued(Box::new(issued(&mut c, r, &v.signer).await?)),
                 None => Verification::Foreign {
                     signer: v.signer.subject_dn,
@@ -360,7 +329,9 @@ pub async fn verify(core: &Core, document: &[u8], signature: Option<&[u8]>) -> R
         let cms = bytes(core, &mut c, r, true).await?;
         if let Ok(v) = seal::verify_digest(&cms, &digest) {
             if v.signer.fingerprint == r.cert_fingerprint {
-                return Ok(Verification::Issued(Box::new(issued(&mut c, r, &v.signer).await?)));
+                return Ok(Verification::Issued(Box::new(
+                    issued(&mut c, r, &v.signer).await?,
+                )));
             }
         }
     }
@@ -372,11 +343,16 @@ async fn issued(
     r: &Document,
     cert: &motcua_pki::Certificate,
 ) -> Result<Issued> {
-    let code = case_store::code_of(c, r.dossier_id).await?.unwrap_or_default();
+    let code = case_store::code_of(c, r.dossier_id)
+        .await?
+        .unwrap_or_default();
     let facts = progress::facts(c, &code).await?;
     Ok(Issued {
         title: r.title.clone(),
-        agency_name: facts.as_ref().map(|f| f.agency_name.clone()).unwrap_or_default(),
+        agency_name: facts
+            .as_ref()
+            .map(|f| f.agency_name.clone())
+            .unwrap_or_default(),
         procedure_name: facts.map(|f| f.procedure_name).unwrap_or_default(),
         code,
         signed_at: r.signed_at.unwrap_or_default(),

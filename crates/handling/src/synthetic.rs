@@ -102,7 +102,8 @@ pub async fn load(core: &Core, staff_id: i64, people: i64, now: Millis) -> Resul
             };
             let received = d.submitted_at + HOUR;
             let deadline = d.submitted_at + 5 * DAY;
-            let done = matches!(d.status, 9 | 10).then_some(d.submitted_at + 4 * DAY + (k % 3) * DAY);
+            let done =
+                matches!(d.status, 9 | 10).then_some(d.submitted_at + 4 * DAY + (k % 3) * DAY);
             rows.push(CaseRow {
                 dossier_id: d.id,
                 code: d.code.clone(),
@@ -143,7 +144,11 @@ pub async fn load(core: &Core, staff_id: i64, people: i64, now: Millis) -> Resul
         tx.commit().await?;
     }
     let mut c = core.store.begin().await?;
-    store::analyze(&mut c, core.store.backend() == motcua_store::Backend::Postgres).await?;
+    store::analyze(
+        &mut c,
+        core.store.backend() == motcua_store::Backend::Postgres,
+    )
+    .await?;
     c.commit().await?;
     Ok(Loaded {
         one_stop,

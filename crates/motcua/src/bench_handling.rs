@@ -159,7 +159,11 @@ pub async fn run(cfg: &Config, args: &Args, n: u64) -> Result<()> {
         }
         n
     };
-    anyhow::ensure!(notices == codes.len(), "{notices} notices for {} supplements", codes.len());
+    anyhow::ensure!(
+        notices == codes.len(),
+        "{notices} notices for {} supplements",
+        codes.len()
+    );
     state.store.close().await;
 
     let shapes = [

@@ -289,12 +289,18 @@ fn demo_seals(cfg: &Config, now: motcua_domain::Millis) -> Result<motcua_pki::se
     if motcua_pki::softhsm::missing().is_none() {
         let (seals, _) = motcua_pki::seal::softhsm_seals(&dir, now)
             .map_err(|e| anyhow::anyhow!("demo seal token: {e}"))?;
-        println!("Agencies' seal: a SoftHSM2 token \"MOTCUA SEAL\" (PIN 1234) in {}", dir.display());
+        println!(
+            "Agencies' seal: a SoftHSM2 token \"MOTCUA SEAL\" (PIN 1234) in {}",
+            dir.display()
+        );
         return Ok(seals);
     }
     let (key, chain) = (dir.join("seal-key.pem"), dir.join("seal-chain.pem"));
     if !key.exists() || !chain.exists() {
-        let ca = motcua_pki::testca::make(motcua_pki::testca::ca_template("Motcua Demo Seal CA", now), None)?;
+        let ca = motcua_pki::testca::make(
+            motcua_pki::testca::ca_template("Motcua Demo Seal CA", now),
+            None,
+        )?;
         let leaf = motcua_pki::testca::make(
             motcua_pki::testca::leaf_template("Ủy ban nhân dân (con dấu điện tử demo)", now),
             Some(&ca),
@@ -309,7 +315,10 @@ fn demo_seals(cfg: &Config, now: motcua_domain::Millis) -> Result<motcua_pki::se
             ),
         )?;
     }
-    println!("Agencies' seal: a software key in {} (SoftHSM2 not installed)", dir.display());
+    println!(
+        "Agencies' seal: a software key in {} (SoftHSM2 not installed)",
+        dir.display()
+    );
     Ok(motcua_pki::seal::Seals::software(
         &std::fs::read_to_string(&key)?,
         &std::fs::read_to_string(&chain)?,
@@ -1068,13 +1077,19 @@ fn main() {
             (Command::Demo { .. }, Some(listener)) => demo(&cfg, listener).await.map(|_| 0),
             (Command::Admin { command }, _) => admin(&cfg, command).await,
             (Command::Calendar { command }, _) => calendar_cmd::run(&cfg, command).await,
-            (Command::Bench(args), _) => match (args.scale, args.catalog, args.dossiers, args.handling) {
-                (Some(n), _, _, _) => bench_scale::run(&cfg, &args, n).await.map(|_| 0),
-                (None, Some(n), _, _) => bench_catalog::run(&cfg, &args, n).await.map(|_| 0),
-                (None, None, Some(n), _) => bench_dossiers::run(&cfg, &args, n).await.map(|_| 0),
-                (None, None, None, Some(n)) => bench_handling::run(&cfg, &args, n).await.map(|_| 0),
-                (None, None, None, None) => bench::run(&cfg, args).await.map(|_| 0),
-            },
+            (Command::Bench(args), _) => {
+                match (args.scale, args.catalog, args.dossiers, args.handling) {
+                    (Some(n), _, _, _) => bench_scale::run(&cfg, &args, n).await.map(|_| 0),
+                    (None, Some(n), _, _) => bench_catalog::run(&cfg, &args, n).await.map(|_| 0),
+                    (None, None, Some(n), _) => {
+                        bench_dossiers::run(&cfg, &args, n).await.map(|_| 0)
+                    }
+                    (None, None, None, Some(n)) => {
+                        bench_handling::run(&cfg, &args, n).await.map(|_| 0)
+                    }
+                    (None, None, None, None) => bench::run(&cfg, args).await.map(|_| 0),
+                }
+            }
             (Command::Serve { .. } | Command::Demo { .. } | Command::Config { .. }, _) => Ok(0),
         }
     });

@@ -119,8 +119,14 @@ impl Seal {
         let leaf = self.certificate();
         let attrs = set_of(vec![
             tlv(0x30, &[OID_CONTENT_TYPE, &tlv(0x31, OID_DATA)].concat()),
-            tlv(0x30, &[OID_SIGNING_TIME, &tlv(0x31, &time_der(at))].concat()),
-            tlv(0x30, &[OID_MESSAGE_DIGEST, &tlv(0x31, &tlv(0x04, digest))].concat()),
+            tlv(
+                0x30,
+                &[OID_SIGNING_TIME, &tlv(0x31, &time_der(at))].concat(),
+            ),
+            tlv(
+                0x30,
+                &[OID_MESSAGE_DIGEST, &tlv(0x31, &tlv(0x04, digest))].concat(),
+            ),
         ]);
         let signature = self.key.sign(&attrs)?;
         let sig_alg = match leaf.key {
@@ -299,7 +305,8 @@ impl Seals {
     /// certificate chain (PEM, the agency's first): for the demo without
     /// a token. Labelled [`DEFAULT_LABEL`].
     pub fn software(key_pem: &str, chain_pem: &str) -> Result<Seals, SealError> {
-        let key = pkcs8_pem(key_pem).ok_or_else(|| SealError::Key("no PKCS#8 PEM private key".into()))?;
+        let key =
+            pkcs8_pem(key_pem).ok_or_else(|| SealError::Key("no PKCS#8 PEM private key".into()))?;
         let chain = Certificate::parse_many(chain_pem.as_bytes())?;
         let first = chain
             .first()
@@ -319,7 +326,10 @@ impl Seals {
                 .map_err(|e| SealError::Key(e.to_string()))?,
             )),
         };
-        Ok(Seals::new([(DEFAULT_LABEL.to_string(), Seal::new(chain, key)?)]))
+        Ok(Seals::new([(
+            DEFAULT_LABEL.to_string(),
+            Seal::new(chain, key)?,
+        )]))
     }
 }
 
@@ -549,7 +559,7 @@ pub fn verify_digest(cms: &[u8], digest: &[u8]) -> Result<Verified, SealError> {
     let mut signed = attrs_raw.to_vec();
     signed[0] = 0x31;
     AlgorithmPolicy::default().verify_challenge(&signer, &signed, signature)?;
-    if !bool::from(subtle_eq(&message_digest, digest)) {
+    if !subtle_eq(&message_digest, digest) {
         return Err(SealError::OtherDocument);
     }
     Ok(Verified {
@@ -654,7 +664,11 @@ fn parse_time(value: &[u8]) -> Option<Millis> {
     let full = match (tag, text.len()) {
         (0x17, 12) => {
             let yy: i32 = text[..2].parse().ok()?;
-            format!("{}{}", if yy < 50 { 2000 + yy } else { 1900 + yy }, &text[2..])
+            format!(
+                "{}{}",
+                if yy < 50 { 2000 + yy } else { 1900 + yy },
+                &text[2..]
+            )
         }
         (0x18, 14) => text.to_string(),
         _ => return None,
@@ -698,7 +712,7 @@ pub fn softhsm_seals(dir: &Path, now: Millis) -> Result<(Seals, String), String>
     Ok((seals, ca))
 }
 
-#[cfg(all(test, feature = "testca"))]
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::testca;
@@ -706,7 +720,11 @@ mod tests {
     fn seal() -> (Seals, testca::Issued) {
         let now = 1_780_000_000_000;
         let ca = testca::make(testca::ca_template("Seal CA", now), None).unwrap();
-        let leaf = testca::make(testca::leaf_template("UBND Phường Hoàn Kiếm", now), Some(&ca)).unwrap();
+        let leaf = testca::make(
+            testca::leaf_template("UBND Phường Hoàn Kiếm", now),
+            Some(&ca),
+        )
+        .unwrap();
         let pem = format!(
             "{}{}",
             crate::cert::to_pem(leaf.der()),
@@ -725,7 +743,10 @@ mod tests {
         assert_eq!(v.signer.fingerprint, s.certificate().fingerprint);
         assert_eq!(v.signing_time, Some(at));
         assert_eq!(v.others.len(), 1);
-        assert_eq!(verify(&cms, b"ket qua!").unwrap_err(), SealError::OtherDocument);
+        assert_eq!(
+            verify(&cms, b"ket qua!").unwrap_err(),
+            SealError::OtherDocument
+        );
         // A flipped bit in the signature, in the attributes, or cut short.
         let mut bad = cms.clone();
         let n = bad.len();
@@ -748,14 +769,23 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("seal-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("doc.pdf"), b"%PDF-1.7 result").unwrap();
-        std::fs::write(dir.join("doc.p7s"), s.sign(b"%PDF-1.7 result", 1_796_000_000_000).unwrap()).unwrap();
+        std::fs::write(
+            dir.join("doc.p7s"),
+            s.sign(b"%PDF-1.7 result", 1_796_000_000_000).unwrap(),
+        )
+        .unwrap();
         std::fs::write(dir.join("ca.pem"), crate::cert::to_pem(ca.der())).unwrap();
         let run = |content: &str| {
             std::process::Command::new("openssl")
-                .args(["cms", "-verify", "-binary", "-inform", "DER", "-purpose", "any"])
-                .arg("-in").arg(dir.join("doc.p7s"))
-                .arg("-content").arg(dir.join(content))
-                .arg("-CAfile").arg(dir.join("ca.pem"))
+                .args([
+                    "cms", "-verify", "-binary", "-inform", "DER", "-purpose", "any",
+                ])
+                .arg("-in")
+                .arg(dir.join("doc.p7s"))
+                .arg("-content")
+                .arg(dir.join(content))
+                .arg("-CAfile")
+                .arg(dir.join("ca.pem"))
                 .args(["-out", "/dev/null"])
                 .output()
         };
@@ -763,7 +793,11 @@ mod tests {
             eprintln!("openssl not installed: skipped");
             return;
         };
-        assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+        assert!(
+            ok.status.success(),
+            "{}",
+            String::from_utf8_lossy(&ok.stderr)
+        );
         std::fs::write(dir.join("other.pdf"), b"%PDF-1.7 resulT").unwrap();
         assert!(!run("other.pdf").unwrap().status.success());
         let _ = std::fs::remove_dir_all(&dir);

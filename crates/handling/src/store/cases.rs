@@ -156,7 +156,11 @@ pub async fn insert_many(c: &mut AnyConnection, rows: &[CaseRow]) -> Result<()> 
 
 /// Updates the planner's statistics of the cases table.
 pub async fn analyze(c: &mut AnyConnection, postgres: bool) -> Result<()> {
-    let sql = if postgres { "ANALYZE handling_cases" } else { "ANALYZE" };
+    let sql = if postgres {
+        "ANALYZE handling_cases"
+    } else {
+        "ANALYZE"
+    };
     sqlx::query(sql).execute(&mut *c).await?;
     Ok(())
 }

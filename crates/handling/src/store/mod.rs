@@ -5,6 +5,6 @@ pub mod cases;
 pub mod evaluations;
 pub mod notices;
 pub mod people;
+pub mod results;
 pub mod slips;
 pub mod workflows;
-pub mod results;

@@ -63,7 +63,10 @@ pub async fn units_of(c: &mut AnyConnection, agency_code: &str) -> Result<Vec<Un
 
 /// The departments of other agencies that have a one-stop unit (where a
 /// dossier may be transferred), by agency then name; at most 500.
-pub async fn departments_elsewhere(c: &mut AnyConnection, agency_code: &str) -> Result<Vec<UnitRow>> {
+pub async fn departments_elsewhere(
+    c: &mut AnyConnection,
+    agency_code: &str,
+) -> Result<Vec<UnitRow>> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {UNIT_COLS} FROM handling_units u WHERE kind = 'department' AND agency_code <> $1 \
          AND EXISTS (SELECT 1 FROM handling_units o WHERE o.agency_code = u.agency_code AND o.kind = 'one_stop') \

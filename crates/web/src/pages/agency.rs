@@ -469,13 +469,20 @@ pub(super) async fn case_view(
         .filter(|u| u.kind == wf::DEPARTMENT && Some(u.id) != current_unit)
         .map(|u| (u.id, u.name.clone()))
         .collect();
-    let may_transfer = cases::actions(staff, &h).iter().any(|(k, _)| k == wf::TRANSFER);
+    let may_transfer = cases::actions(staff, &h)
+        .iter()
+        .any(|(k, _)| k == wf::TRANSFER);
     let elsewhere = if may_transfer {
-        people::departments_elsewhere(state, h.case.as_ref().map_or(&h.facts.agency_code, |k| &k.agency_code))
-            .await?
-            .into_iter()
-            .map(|u| (u.id, format!("{} — {}", u.agency_code, u.name)))
-            .collect()
+        people::departments_elsewhere(
+            state,
+            h.case
+                .as_ref()
+                .map_or(&h.facts.agency_code, |k| &k.agency_code),
+        )
+        .await?
+        .into_iter()
+        .map(|u| (u.id, format!("{} — {}", u.agency_code, u.name)))
+        .collect()
     } else {
         Vec::new()
     };
@@ -605,9 +612,7 @@ pub(super) async fn case_view(
     let k = h.case.as_ref();
     let can_prepare = match (k, step) {
         (Some(k), Some(st)) => {
-            k.state == "open"
-                && matches!(h.facts.status, 2 | 4)
-                && staff.holds(k.unit_id, &st.role)
+            k.state == "open" && matches!(h.facts.status, 2 | 4) && staff.holds(k.unit_id, &st.role)
         }
         _ => false,
     };

@@ -13,7 +13,6 @@ macro_rules! tri {
 
 mod account;
 mod agency;
-mod results;
 mod api;
 pub(crate) mod auth;
 mod calendar;
@@ -28,6 +27,7 @@ mod policy;
 mod provisioning;
 pub(crate) mod public;
 mod registration;
+mod results;
 mod systems;
 
 use crate::ctx::{self, Ctx};

@@ -105,7 +105,15 @@ async fn add(
             let key = e.message_key();
             super::agency::refused(
                 e,
-                super::agency::case_view(&state, &ctx, &staff, &code, Some(key), String::new(), None),
+                super::agency::case_view(
+                    &state,
+                    &ctx,
+                    &staff,
+                    &code,
+                    Some(key),
+                    String::new(),
+                    None,
+                ),
             )
             .await
         }
@@ -134,7 +142,10 @@ fn download(name: &str, content_type: &str, bytes: Vec<u8>) -> Response {
                 header::CONTENT_DISPOSITION,
                 format!(
                     "attachment; filename=\"{}\"",
-                    name.replace(|c: char| !c.is_ascii_graphic() || c == '"' || c == '\\', "_")
+                    name.replace(
+                        |c: char| !c.is_ascii_graphic() || c == '"' || c == '\\',
+                        "_"
+                    )
                 ),
             ),
             (header::CACHE_CONTROL, "private, no-store".to_string()),
@@ -236,10 +247,18 @@ async fn verify(State(state): State<AppState>, ctx: Ctx, mut mp: Multipart) -> R
         motcua_domain::throttle::RateLimit::LOOKUP_PER_IP,
     )];
     if tri!(motcua_identity::service::rate_limit(&state, &limits).await).is_err() {
-        return refuse(page, "error.rate_limited_hour", StatusCode::TOO_MANY_REQUESTS);
+        return refuse(
+            page,
+            "error.rate_limited_hour",
+            StatusCode::TOO_MANY_REQUESTS,
+        );
     }
     let Some((_, uploads)) = read_form(&mut mp, &["document", "signature"]).await else {
-        return refuse(page, "handling.error_result_size", StatusCode::PAYLOAD_TOO_LARGE);
+        return refuse(
+            page,
+            "handling.error_result_size",
+            StatusCode::PAYLOAD_TOO_LARGE,
+        );
     };
     let file = |n: &str| uploads.iter().find(|u| u.0 == n).map(|u| u.2.as_slice());
     let Some(document) = file("document") else {

@@ -147,12 +147,21 @@ async fn pdf_text(b: &Browser, path: &str) -> String {
 }
 
 /// Adds a result document (an uploaded PDF, or generated from `text`).
-async fn add_result(b: &Browser, code: &str, title: &str, file: Option<(&str, &[u8])>, text: &str) -> Page {
+async fn add_result(
+    b: &Browser,
+    code: &str,
+    title: &str,
+    file: Option<(&str, &[u8])>,
+    text: &str,
+) -> Page {
     let csrf = b.get("/account").await.csrf();
     let boundary = "----motcua-result-boundary";
     let mut body = Vec::new();
     for (k, v) in [("csrf", csrf.as_str()), ("title", title), ("text", text)] {
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
     }
     if let Some((name, bytes)) = file {
         body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/pdf\r\n\r\n").as_bytes());
@@ -160,14 +169,21 @@ async fn add_result(b: &Browser, code: &str, title: &str, file: Option<(&str, &[
         body.extend_from_slice(b"\r\n");
     }
     body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    b.post_raw(&format!("/agency/dossiers/{code}/results"), &format!("multipart/form-data; boundary={boundary}"), body).await
+    b.post_raw(
+        &format!("/agency/dossiers/{code}/results"),
+        &format!("multipart/form-data; boundary={boundary}"),
+        body,
+    )
+    .await
 }
 
 /// Posts a document (and a signature) to the public verification page.
 async fn verify_post(b: &Browser, document: &[u8], signature: Option<&[u8]>) -> Page {
     let csrf = b.get("/verify").await.csrf();
     let boundary = "----motcua-verify-boundary";
-    let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n").into_bytes();
+    let mut body =
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n")
+            .into_bytes();
     let mut part = |name: &str, bytes: &[u8]| {
         body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{name}.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
         body.extend_from_slice(bytes);
@@ -178,7 +194,12 @@ async fn verify_post(b: &Browser, document: &[u8], signature: Option<&[u8]>) -> 
         part("signature", s);
     }
     body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    b.post_raw("/verify", &format!("multipart/form-data; boundary={boundary}"), body).await
+    b.post_raw(
+        "/verify",
+        &format!("multipart/form-data; boundary={boundary}"),
+        body,
+    )
+    .await
 }
 
 async fn bytes_of(b: &Browser, path: &str) -> (StatusCode, Vec<u8>) {
@@ -190,16 +211,36 @@ async fn bytes_of(b: &Browser, path: &str) -> (StatusCode, Vec<u8>) {
 /// PKCS#11), on the applicant's page and in their document store, each
 /// verifiable here, on `/verify` and by OpenSSL; nobody else downloads
 /// them; a changed document is found out.
-async fn signed_results_reach_the_applicant(app: &App, citizen: &Browser, leader: &Browser, stranger: &Browser, code: &str, n: &str) {
+async fn signed_results_reach_the_applicant(
+    app: &App,
+    citizen: &Browser,
+    leader: &Browser,
+    stranger: &Browser,
+    code: &str,
+    n: &str,
+) {
     let page = citizen.get(&format!("/account/dossiers/{code}")).await;
     let list = between(&page.text, "<ul id=\"results\">", "</ul>");
-    let links: Vec<String> = list.split("href=\"").skip(1).map(|s| s[..s.find('"').unwrap_or(0)].to_string()).filter(|l| !l.ends_with("/signature")).collect();
+    let links: Vec<String> = list
+        .split("href=\"")
+        .skip(1)
+        .map(|s| s[..s.find('"').unwrap_or(0)].to_string())
+        .filter(|l| !l.ends_with("/signature"))
+        .collect();
     assert_eq!(links.len(), 2, "{n}: {list}");
     let text = pdf_text(citizen, &links[0]).await;
-    for part in ["TRÍCH LỤC KHAI SINH", "Nguyễn Văn An", code, "Nguyễn Thị Hoa"] {
+    for part in [
+        "TRÍCH LỤC KHAI SINH",
+        "Nguyễn Văn An",
+        code,
+        "Nguyễn Thị Hoa",
+    ] {
         assert!(text.contains(&squeezed(part)), "{n}: {part} in {text}");
     }
-    let (ca_pem, seal) = (&crate::helpers::seals().1, crate::helpers::seals().0.for_agency("x").expect("seal"));
+    let (ca_pem, seal) = (
+        &crate::helpers::seals().1,
+        crate::helpers::seals().0.for_agency("x").expect("seal"),
+    );
     let dir = tempfile::tempdir().expect("tmp");
     for (i, link) in links.iter().enumerate() {
         let (s, pdf) = bytes_of(citizen, link).await;
@@ -207,27 +248,62 @@ async fn signed_results_reach_the_applicant(app: &App, citizen: &Browser, leader
         let (s, p7s) = bytes_of(citizen, &format!("{link}/signature")).await;
         assert_eq!(s, StatusCode::OK, "{n}");
         let v = motcua_pki::seal::verify(&p7s, &pdf).expect("the signature verifies");
-        assert_eq!(v.signer.fingerprint, seal.certificate().fingerprint, "{n}: the agency's seal");
+        assert_eq!(
+            v.signer.fingerprint,
+            seal.certificate().fingerprint,
+            "{n}: the agency's seal"
+        );
         // The same bytes for the agency; nothing for another agency or
         // another citizen.
         let agency_link = link.replace("/account/", "/agency/");
         assert_eq!(bytes_of(leader, &agency_link).await.1, pdf, "{n}");
-        assert_eq!(bytes_of(stranger, &agency_link).await.0, StatusCode::NOT_FOUND, "{n}");
-        assert_eq!(bytes_of(leader, link).await.0, StatusCode::NOT_FOUND, "{n}: not the leader's dossier");
+        assert_eq!(
+            bytes_of(stranger, &agency_link).await.0,
+            StatusCode::NOT_FOUND,
+            "{n}"
+        );
+        assert_eq!(
+            bytes_of(leader, link).await.0,
+            StatusCode::NOT_FOUND,
+            "{n}: not the leader's dossier"
+        );
         // OpenSSL agrees, and refuses a changed document.
-        let (doc, sig, ca) = (dir.path().join(format!("{i}.pdf")), dir.path().join(format!("{i}.p7s")), dir.path().join("ca.pem"));
+        let (doc, sig, ca) = (
+            dir.path().join(format!("{i}.pdf")),
+            dir.path().join(format!("{i}.p7s")),
+            dir.path().join("ca.pem"),
+        );
         std::fs::write(&doc, &pdf).expect("write");
         std::fs::write(&sig, &p7s).expect("write");
         std::fs::write(&ca, ca_pem).expect("write");
         let openssl = |content: &std::path::Path| {
             std::process::Command::new("openssl")
-                .args(["cms", "-verify", "-binary", "-inform", "DER", "-purpose", "any", "-out", "/dev/null"])
-                .arg("-in").arg(&sig).arg("-content").arg(content).arg("-CAfile").arg(&ca)
+                .args([
+                    "cms",
+                    "-verify",
+                    "-binary",
+                    "-inform",
+                    "DER",
+                    "-purpose",
+                    "any",
+                    "-out",
+                    "/dev/null",
+                ])
+                .arg("-in")
+                .arg(&sig)
+                .arg("-content")
+                .arg(content)
+                .arg("-CAfile")
+                .arg(&ca)
                 .output()
                 .expect("openssl (CI installs it)")
         };
         let out = openssl(&doc);
-        assert!(out.status.success(), "{n}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{n}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let mut changed = pdf.clone();
         changed[20] ^= 1;
         let other = dir.path().join("changed.pdf");
@@ -238,7 +314,11 @@ async fn signed_results_reach_the_applicant(app: &App, citizen: &Browser, leader
         let anonymous = app.browser();
         let r = verify_post(&anonymous, &pdf, None).await;
         assert_eq!(r.status, StatusCode::OK, "{n}");
-        assert!(r.text.contains("Chữ ký số hợp lệ") && r.text.contains(code), "{n}: {}", r.text);
+        assert!(
+            r.text.contains("Chữ ký số hợp lệ") && r.text.contains(code),
+            "{n}: {}",
+            r.text
+        );
         assert!(!r.text.contains("Nguyễn Thị Hoa"), "{n}: no personal data");
         let r = verify_post(&anonymous, &pdf, Some(&p7s)).await;
         assert!(r.text.contains("Chữ ký số hợp lệ"), "{n}");
@@ -254,9 +334,22 @@ async fn signed_results_reach_the_applicant(app: &App, citizen: &Browser, leader
     let kept = scalar(&mut c, &format!("SELECT COUNT(*) FROM personal_documents WHERE dossier_code = '{code}' AND kind = 'result'")).await;
     assert_eq!(kept, 2, "{n}");
     // Signed results stay: no removal, no new result after approval.
-    let r = leader.post_form(&format!("/agency/dossiers/{code}/results/1/remove"), &[("csrf", &leader.get("/account").await.csrf())]).await;
-    assert!(r.status == StatusCode::CONFLICT || r.status == StatusCode::NOT_FOUND, "{n}: {}", r.status);
-    assert_eq!(add_result(leader, code, "Thêm", None, "x").await.status, StatusCode::CONFLICT, "{n}");
+    let r = leader
+        .post_form(
+            &format!("/agency/dossiers/{code}/results/1/remove"),
+            &[("csrf", &leader.get("/account").await.csrf())],
+        )
+        .await;
+    assert!(
+        r.status == StatusCode::CONFLICT || r.status == StatusCode::NOT_FOUND,
+        "{n}: {}",
+        r.status
+    );
+    assert_eq!(
+        add_result(leader, code, "Thêm", None, "x").await.status,
+        StatusCode::CONFLICT,
+        "{n}"
+    );
 }
 
 /// `s` without spaces, to find in [`pdf_text`].

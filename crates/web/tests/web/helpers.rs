@@ -166,10 +166,14 @@ pub fn seals() -> &'static (motcua_pki::seal::Seals, String) {
             Some(what) => {
                 assert!(std::env::var_os("CI").is_none(), "CI needs {what}");
                 eprintln!("{what} missing: the seal is a software key in this run");
-                let ca = motcua_pki::testca::make(motcua_pki::testca::ca_template("Seal CA", now), None)
-                    .expect("ca");
-                let leaf = motcua_pki::testca::make(motcua_pki::testca::leaf_template("Seal", now), Some(&ca))
-                    .expect("leaf");
+                let ca =
+                    motcua_pki::testca::make(motcua_pki::testca::ca_template("Seal CA", now), None)
+                        .expect("ca");
+                let leaf = motcua_pki::testca::make(
+                    motcua_pki::testca::leaf_template("Seal", now),
+                    Some(&ca),
+                )
+                .expect("leaf");
                 let chain = format!(
                     "{}{}",
                     motcua_pki::cert::to_pem(leaf.der()),

@@ -368,8 +368,16 @@ const ROUTES: &[(bool, &str, For)] = &[
         "/account/dossiers/H29.P01-261206-000001/supplement",
         For::UserAct,
     ),
-    (POST, "/agency/dossiers/H29.P01-261206-000001/results", For::Staff),
-    (GET, "/agency/dossiers/H29.P01-261206-000001/results/1", For::Staff),
+    (
+        POST,
+        "/agency/dossiers/H29.P01-261206-000001/results",
+        For::Staff,
+    ),
+    (
+        GET,
+        "/agency/dossiers/H29.P01-261206-000001/results/1",
+        For::Staff,
+    ),
     (
         GET,
         "/agency/dossiers/H29.P01-261206-000001/results/1/signature",
@@ -380,7 +388,11 @@ const ROUTES: &[(bool, &str, For)] = &[
         "/agency/dossiers/H29.P01-261206-000001/results/1/remove",
         For::Staff,
     ),
-    (GET, "/account/dossiers/H29.P01-261206-000001/results/1", For::User),
+    (
+        GET,
+        "/account/dossiers/H29.P01-261206-000001/results/1",
+        For::User,
+    ),
     (
         GET,
         "/account/dossiers/H29.P01-261206-000001/results/1/signature",
