@@ -88,10 +88,15 @@ pub async fn inbox(core: &Core, who: &Staff, scope: &Scope, q: &Query) -> Result
     Ok(store::inbox(&mut c, &f, q.after.unwrap_or((i64::MIN, i64::MIN)), PAGE).await?)
 }
 
-/// How many open, overdue and paused cases the person's units hold.
+/// Inbox counts stop at this many (a page says "10000+"): counting every
+/// case of a busy unit would read them all on each visit.
+pub const COUNT_CAP: i64 = 10_000;
+
+/// How many open, overdue and paused cases the person's units hold (each
+/// up to [`COUNT_CAP`]).
 pub async fn counts(core: &Core, who: &Staff) -> Result<(i64, i64, i64)> {
     let mut c = core.store.conn().await?;
-    Ok(store::counts(&mut c, &who.units(), core.now()).await?)
+    Ok(store::counts(&mut c, &who.units(), core.now(), COUNT_CAP).await?)
 }
 
 /// New dossiers awaiting receipt at the agencies where the person is a
@@ -229,8 +234,17 @@ pub async fn board(
     if !leader && !who.operator {
         return Err(ServiceError::NotFound);
     }
-    let mut c = core.store.conn().await?;
-    Ok(store::board(&mut c, agency, from, to, core.now()).await?)
+    let mut lines = {
+        let mut c = core.store.conn().await?;
+        store::board(&mut c, agency, from, to, core.now()).await?
+    };
+    // The names from the catalog (the query reads only its index).
+    for l in &mut lines {
+        l.procedure_name = motcua_catalog::queries::procedure(core, &l.procedure_code)
+            .await?
+            .map_or_else(|| l.procedure_code.clone(), |e| e.record.name);
+    }
+    Ok(lines)
 }
 
 /// The `motcua_dossiers_*` gauges: cases open, paused (waiting for the

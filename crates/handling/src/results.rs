@@ -97,11 +97,11 @@ pub async fn add(
         }
     };
     let mut tx = core.store.begin().await?;
-    // Checked again in the writing transaction: the case may have moved.
-    let k = case_store::by_code(&mut tx, code)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    if Some(k.updated_at) != h.case.as_ref().map(|c| c.updated_at) {
+    // The case's version moves with its results: an approval that read
+    // the case before this addition fails instead of leaving this result
+    // unsigned, and an addition after an approval is refused.
+    let seen = h.case.as_ref().map(|k| k.updated_at).unwrap_or_default();
+    if !case_store::touch(&mut tx, h.facts.id, seen, now).await? {
         return Err(ServiceError::Conflict("handling.error_changed"));
     }
     if store::of_dossier(&mut tx, h.facts.id).await?.len() >= MAX_PER_DOSSIER {
@@ -166,6 +166,10 @@ pub async fn remove(core: &Core, origin: &Origin, who: &Staff, code: &str, id: i
     let mut tx = core.store.begin().await?;
     if !store::delete_unsigned(&mut tx, h.facts.id, id).await? {
         return Err(ServiceError::NotFound);
+    }
+    let seen = h.case.as_ref().map(|k| k.updated_at).unwrap_or_default();
+    if !case_store::touch(&mut tx, h.facts.id, seen, now).await? {
+        return Err(ServiceError::Conflict("handling.error_changed"));
     }
     motcua_store::audit::append(
         &mut tx,

@@ -143,13 +143,14 @@ pub async fn load(core: &Core, staff_id: i64, people: i64, now: Millis) -> Resul
         store::insert_many(&mut tx, &rows).await?;
         tx.commit().await?;
     }
-    let mut c = core.store.begin().await?;
+    // As autovacuum would have it in service: the visibility map lets
+    // the counts and the board read the indexes alone.
+    let mut c = core.store.conn().await?;
     store::analyze(
         &mut c,
         core.store.backend() == motcua_store::Backend::Postgres,
     )
     .await?;
-    c.commit().await?;
     Ok(Loaded {
         one_stop,
         departments,

@@ -157,7 +157,7 @@ pub async fn insert_many(c: &mut AnyConnection, rows: &[CaseRow]) -> Result<()> 
 /// Updates the planner's statistics of the cases table.
 pub async fn analyze(c: &mut AnyConnection, postgres: bool) -> Result<()> {
     let sql = if postgres {
-        "ANALYZE handling_cases"
+        "VACUUM ANALYZE handling_cases"
     } else {
         "ANALYZE"
     };
@@ -170,6 +170,25 @@ pub async fn count(c: &mut AnyConnection) -> Result<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM handling_cases")
         .fetch_one(&mut *c)
         .await?)
+}
+
+/// Moves the case's version from `seen` to `now` (a change beside the
+/// case row, such as its result documents); false if it had changed.
+pub async fn touch(
+    c: &mut AnyConnection,
+    dossier_id: i64,
+    seen: Millis,
+    now: Millis,
+) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE handling_cases SET updated_at = $3 WHERE dossier_id = $1 AND updated_at = $2",
+    )
+    .bind(dossier_id)
+    .bind(seen)
+    .bind(now.max(seen + 1))
+    .execute(&mut *c)
+    .await?;
+    Ok(r.rows_affected() == 1)
 }
 
 /// The code of the dossier `dossier_id`, if the agency has its case.
@@ -250,9 +269,8 @@ pub async fn inbox(
     after: (Millis, i64),
     limit: i64,
 ) -> Result<Vec<CaseRow>> {
-    let mut sql = format!(
-        "SELECT {COLS} FROM handling_cases WHERE (step_due_at > $1 OR (step_due_at = $1 AND dossier_id > $2))"
-    );
+    // The conditions besides the state, after the keyset ($1, $2).
+    let mut sql = String::new();
     let mut n = 3;
     let mut binds_i: Vec<i64> = Vec::new();
     let mut binds_s: Vec<String> = Vec::new();
@@ -267,15 +285,16 @@ pub async fn inbox(
         let list: Vec<String> = f.units.iter().map(i64::to_string).collect();
         sql.push_str(&format!(" AND unit_id IN ({})", list.join(",")));
     }
-    match &f.state {
+    let state = match &f.state {
         Some(s) => {
-            sql.push_str(&format!(" AND state = ${n}"));
+            let p = format!("${n}");
             n += 1;
             binds_s.push(s.clone());
             order.push(false);
+            Some(p)
         }
-        None => sql.push_str(" AND state IN ('open', 'paused')"),
-    }
+        None => None,
+    };
     if f.unassigned {
         sql.push_str(" AND assignee_id IS NULL");
     }
@@ -297,7 +316,22 @@ pub async fn inbox(
         binds_s.push(format!("%{}%", w.replace(['%', '_', '\\'], "")));
         order.push(false);
     }
-    sql.push_str(&format!(" ORDER BY step_due_at, dossier_id LIMIT ${n}"));
+    let one = |state: &str| {
+        format!(
+            "SELECT {COLS} FROM handling_cases WHERE (step_due_at > $1 OR (step_due_at = $1 AND dossier_id > $2)) AND state = {state}{sql} ORDER BY step_due_at, dossier_id LIMIT ${n}"
+        )
+    };
+    // Open and paused: each in the order of its index, then merged (an
+    // `IN` on the state would read every such case of the unit to sort
+    // them).
+    let sql = match state {
+        Some(p) => one(&p),
+        None => format!(
+            "SELECT {COLS} FROM ({}) AS o UNION ALL SELECT {COLS} FROM ({}) AS p ORDER BY step_due_at, dossier_id LIMIT ${n}",
+            one("'open'"),
+            one("'paused'")
+        ),
+    };
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(after.0)
         .bind(after.1);
@@ -313,26 +347,33 @@ pub async fn inbox(
     rows.iter().map(row).collect()
 }
 
-/// Open cases of `units`: how many, and how many overdue at `now`.
-pub async fn counts(c: &mut AnyConnection, units: &[i64], now: Millis) -> Result<(i64, i64, i64)> {
+/// Open cases of `units`: how many, how many overdue at `now`, and how
+/// many paused — each counted up to `cap` (a count stops there).
+pub async fn counts(
+    c: &mut AnyConnection,
+    units: &[i64],
+    now: Millis,
+    cap: i64,
+) -> Result<(i64, i64, i64)> {
     if units.is_empty() {
         return Ok((0, 0, 0));
     }
     let list: Vec<String> = units.iter().map(i64::to_string).collect();
     let list = list.join(",");
+    let cap = cap.max(1);
     let open: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT COUNT(*) FROM handling_cases WHERE unit_id IN ({list}) AND state = 'open'"
+        "SELECT COUNT(*) FROM (SELECT 1 FROM handling_cases WHERE unit_id IN ({list}) AND state = 'open' LIMIT {cap}) AS t"
     )))
     .fetch_one(&mut *c)
     .await?;
     let overdue: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT COUNT(*) FROM handling_cases WHERE unit_id IN ({list}) AND state = 'open' AND step_due_at < $1"
+        "SELECT COUNT(*) FROM (SELECT 1 FROM handling_cases WHERE unit_id IN ({list}) AND state = 'open' AND step_due_at < $1 LIMIT {cap}) AS t"
     )))
     .bind(now)
     .fetch_one(&mut *c)
     .await?;
     let paused: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT COUNT(*) FROM handling_cases WHERE unit_id IN ({list}) AND state = 'paused'"
+        "SELECT COUNT(*) FROM (SELECT 1 FROM handling_cases WHERE unit_id IN ({list}) AND state = 'paused' LIMIT {cap}) AS t"
     )))
     .fetch_one(&mut *c)
     .await?;
@@ -389,7 +430,7 @@ pub async fn board(
 ) -> Result<Vec<BoardLine>> {
     let day = motcua_domain::DAY;
     let rows = sqlx::query(
-        "SELECT procedure_code, MIN(procedure_name) AS procedure_name, COUNT(*) AS received, \
+        "SELECT procedure_code, COUNT(*) AS received, \
          SUM(CASE WHEN state = 'open' AND done_at IS NULL AND (deadline_at IS NULL OR deadline_at >= $4) THEN 1 ELSE 0 END) AS open_on_time, \
          SUM(CASE WHEN state = 'open' AND done_at IS NULL AND deadline_at < $4 THEN 1 ELSE 0 END) AS open_late, \
          SUM(CASE WHEN state = 'paused' THEN 1 ELSE 0 END) AS paused, \
@@ -411,7 +452,7 @@ pub async fn board(
         .map(|r| {
             Ok(BoardLine {
                 procedure_code: r.try_get("procedure_code")?,
-                procedure_name: r.try_get("procedure_name")?,
+                procedure_name: String::new(),
                 received: r.try_get("received")?,
                 open_on_time: r.try_get("open_on_time")?,
                 open_late: r.try_get("open_late")?,

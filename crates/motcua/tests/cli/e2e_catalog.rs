@@ -380,3 +380,25 @@ fn bench_dossiers_mode_reports_json() {
         "{out}"
     );
 }
+
+/// `motcua bench --handling N --json` (issue #9): the back office's reads
+/// and state changes are timed through the services the pages call.
+#[test]
+fn bench_handling_mode_reports_json() {
+    let sb = Sandbox::sqlite();
+    let out = sb.ok(&["bench", "--handling", "3000", "--runs", "5", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON on stdout");
+    assert_eq!(v["dossiers"], 3000, "{out}");
+    let reads = v["reads"].as_array().expect("reads");
+    assert_eq!(reads.len(), 9, "{out}");
+    for r in reads {
+        assert!(r["p50_ms"].as_f64().is_some_and(|x| x > 0.0), "{r}");
+        assert!(r["p99_ms"].as_f64() >= r["p50_ms"].as_f64(), "{r}");
+    }
+    assert!(
+        v["state_changes_per_second"]
+            .as_f64()
+            .is_some_and(|x| x > 0.0),
+        "{out}"
+    );
+}

@@ -22,3 +22,11 @@ CREATE TABLE handling_results (
 CREATE INDEX handling_results_dossier ON handling_results (dossier_id, id);
 -- The public verification finds a signed document by its digest.
 CREATE INDEX handling_results_sha256 ON handling_results (sha256);
+
+-- The board (issue #9 §6) reads only the index: a month of a busy
+-- agency (tens of thousands of cases) without visiting the table.
+DROP INDEX handling_cases_agency_time;
+CREATE INDEX handling_cases_board ON handling_cases (agency_code, submitted_at, procedure_code, state, done_at, deadline_at, apologies);
+-- The metrics' overdue count reads only the index too.
+DROP INDEX handling_cases_state;
+CREATE INDEX handling_cases_state ON handling_cases (state, deadline_at, done_at);

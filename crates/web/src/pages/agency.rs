@@ -155,6 +155,15 @@ pub struct Line {
     assignee: bool,
 }
 
+/// A count the store stopped at [`queries::COUNT_CAP`], as shown.
+fn capped(n: i64) -> String {
+    if n >= queries::COUNT_CAP {
+        format!("{}+", queries::COUNT_CAP)
+    } else {
+        n.to_string()
+    }
+}
+
 fn state_key(s: &str) -> &'static str {
     match s {
         "open" => "handling.state_open",
@@ -227,9 +236,10 @@ struct HomePage {
     units: Vec<(i64, String, String, &'static str)>,
     admin_agencies: Vec<String>,
     leader_agencies: Vec<String>,
-    open: i64,
-    overdue: i64,
-    paused: i64,
+    /// Counts, "10000+" past the cap.
+    open: String,
+    overdue: String,
+    paused: String,
     awaiting: Vec<(String, String, String, String)>,
     rows: Vec<Line>,
     q: String,
@@ -313,9 +323,9 @@ async fn home(
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect(),
-        open,
-        overdue,
-        paused,
+        open: capped(open),
+        overdue: capped(overdue),
+        paused: capped(paused),
         awaiting,
         next: next_link("/agency", &q, &rows),
         rows: lines(&rows, state.now()),
@@ -350,9 +360,9 @@ async fn unit_inbox(
         units: units_of(&staff),
         admin_agencies: Vec::new(),
         leader_agencies: Vec::new(),
-        open,
-        overdue,
-        paused,
+        open: capped(open),
+        overdue: capped(overdue),
+        paused: capped(paused),
         awaiting: Vec::new(),
         rows: lines(&rows, state.now()),
         q: q.q,
