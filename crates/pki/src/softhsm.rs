@@ -107,33 +107,11 @@ impl SoftToken {
         );
         let _ = std::fs::remove_file(&key);
         r?;
-        let cert = self.dir.join(format!(".{label}.der"));
-        std::fs::write(&cert, cert_der).map_err(|e| e.to_string())?;
-        let r = self.run(
-            "pkcs11-tool",
-            &[
-                "--module",
-                &self.module.to_string_lossy(),
-                "--token-label",
-                &self.label,
-                "--login",
-                "--pin",
-                &self.pin,
-                "--write-object",
-                &cert.to_string_lossy(),
-                "--type",
-                "cert",
-                "--id",
-                id_hex,
-                "--label",
-                label,
-            ],
-        );
-        let _ = std::fs::remove_file(&cert);
-        r
+        self.put_cert(label, id_hex, cert_der)
     }
 
-    /// Puts a certificate without a key (a CA certificate completing the
+    /// Puts a certificate under `label` and `id_hex` (with [`Self::put`],
+    /// the key's certificate; alone, a CA certificate completing the
     /// chains of the keys on the token).
     pub fn put_cert(&self, label: &str, id_hex: &str, cert_der: &[u8]) -> Result<(), String> {
         let cert = self.dir.join(format!(".{label}.der"));
