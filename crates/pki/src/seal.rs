@@ -559,7 +559,8 @@ pub fn verify_digest(cms: &[u8], digest: &[u8]) -> Result<Verified, SealError> {
     let mut signed = attrs_raw.to_vec();
     signed[0] = 0x31;
     AlgorithmPolicy::default().verify_challenge(&signer, &signed, signature)?;
-    if !subtle_eq(&message_digest, digest) {
+    // The digest is public: a plain comparison.
+    if message_digest != digest {
         return Err(SealError::OtherDocument);
     }
     Ok(Verified {
@@ -567,10 +568,6 @@ pub fn verify_digest(cms: &[u8], digest: &[u8]) -> Result<Verified, SealError> {
         others: certs,
         signing_time,
     })
-}
-
-fn subtle_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// DER TLV.

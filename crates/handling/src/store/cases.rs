@@ -70,44 +70,21 @@ fn row(r: &AnyRow) -> Result<CaseRow> {
 }
 
 pub async fn insert(c: &mut AnyConnection, k: &CaseRow) -> Result<()> {
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO handling_cases ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)"
-    )))
-    .bind(k.dossier_id)
-    .bind(&k.code)
-    .bind(&k.agency_code)
-    .bind(&k.procedure_code)
-    .bind(&k.procedure_name)
-    .bind(&k.applicant_name)
-    .bind(&k.search_text)
-    .bind(k.workflow_id)
-    .bind(&k.step)
-    .bind(k.unit_id)
-    .bind(k.assignee_id)
-    .bind(k.status)
-    .bind(&k.state)
-    .bind(k.submitted_at)
-    .bind(k.received_at)
-    .bind(k.clock_start)
-    .bind(k.deadline_at)
-    .bind(k.step_started_at)
-    .bind(k.step_due_at)
-    .bind(k.paused_at)
-    .bind(k.paused_ms)
-    .bind(k.supplements)
-    .bind(k.apologies)
-    .bind(k.done_at)
-    .bind(&k.reason)
-    .bind(k.updated_at)
-    .execute(&mut *c)
-    .await
-    .map_err(conflict("case"))?;
-    Ok(())
+    insert_rows(c, std::slice::from_ref(k))
+        .await
+        .map_err(conflict("case"))
 }
 
 /// Inserts many cases in one statement (the benchmark's synthetic load;
 /// at most 1,000 rows a call).
 pub async fn insert_many(c: &mut AnyConnection, rows: &[CaseRow]) -> Result<()> {
+    Ok(insert_rows(c, rows).await?)
+}
+
+async fn insert_rows(
+    c: &mut AnyConnection,
+    rows: &[CaseRow],
+) -> std::result::Result<(), sqlx::Error> {
     if rows.is_empty() {
         return Ok(());
     }

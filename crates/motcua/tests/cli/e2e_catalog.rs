@@ -213,7 +213,10 @@ async fn browser_citizen_fills_saves_resumes_and_submits_a_dossier_with_axe() {
     b.goto("/account/data").await;
     b.click("#allow-full_name").await;
     b.click("#save-consents").await;
-    b.wait_path("the data page again", |p| p.starts_with("/account/data"))
+    // The page after the save (not the page the click was made on, which
+    // has the same path: a navigation started before the answer came
+    // back would be overtaken by it).
+    b.wait_path("the data page again", |p| p.contains("consent_saved"))
         .await;
 
     b.goto("/procedures/1.001193").await;

@@ -10,7 +10,7 @@ use crate::ctx::{Ctx, Me};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Multipart, Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -133,32 +133,6 @@ async fn remove(
     .into_response()
 }
 
-fn download(name: &str, content_type: &str, bytes: Vec<u8>) -> Response {
-    (
-        StatusCode::OK,
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"{}\"",
-                    name.replace(
-                        |c: char| !c.is_ascii_graphic() || c == '"' || c == '\\',
-                        "_"
-                    )
-                ),
-            ),
-            (header::CACHE_CONTROL, "private, no-store".to_string()),
-            (
-                header::HeaderName::from_static("x-content-type-options"),
-                "nosniff".to_string(),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
 fn p7s_name(pdf: &str) -> String {
     format!("{pdf}.p7s")
 }
@@ -170,7 +144,7 @@ async fn agency_pdf(
     Path((code, id)): Path<(String, i64)>,
 ) -> Response {
     let (r, bytes) = tri!(results::for_agency(&state, &staff, &code, id, false).await);
-    download(&r.file_name, "application/pdf", bytes)
+    super::dossiers::file_response(&r.file_name, "application/pdf", bytes)
 }
 
 /// `GET /agency/dossiers/{code}/results/{id}/signature`.
@@ -180,7 +154,7 @@ async fn agency_p7s(
     Path((code, id)): Path<(String, i64)>,
 ) -> Response {
     let (r, bytes) = tri!(results::for_agency(&state, &staff, &code, id, true).await);
-    download(&p7s_name(&r.file_name), results::P7S, bytes)
+    super::dossiers::file_response(&p7s_name(&r.file_name), results::P7S, bytes)
 }
 
 /// `GET /account/dossiers/{code}/results/{id}`: a signed result, for the
@@ -192,7 +166,7 @@ async fn applicant_pdf(
 ) -> Response {
     let (r, bytes) =
         tri!(results::for_applicant(&state, v.account.id.get(), &code, id, false).await);
-    download(&r.file_name, "application/pdf", bytes)
+    super::dossiers::file_response(&r.file_name, "application/pdf", bytes)
 }
 
 /// `GET /account/dossiers/{code}/results/{id}/signature`.
@@ -203,7 +177,7 @@ async fn applicant_p7s(
 ) -> Response {
     let (r, bytes) =
         tri!(results::for_applicant(&state, v.account.id.get(), &code, id, true).await);
-    download(&p7s_name(&r.file_name), results::P7S, bytes)
+    super::dossiers::file_response(&p7s_name(&r.file_name), results::P7S, bytes)
 }
 
 #[derive(Template)]
