@@ -216,7 +216,7 @@ pub fn log_csv(lines: &[LogLine], status_name: impl Fn(i64) -> String) -> String
     out
 }
 
-pub use crate::store::cases::BoardLine;
+pub use crate::store::board::BoardLine;
 
 /// The board of `agency` for dossiers submitted in `[from, to)`: for its
 /// leaders (approvers and admins) only.
@@ -236,7 +236,7 @@ pub async fn board(
     }
     let mut lines = {
         let mut c = core.store.conn().await?;
-        store::board(&mut c, agency, from, to, core.now()).await?
+        crate::store::board::board(&mut c, agency, from, to, core.now()).await?
     };
     // The names from the catalog (the query reads only its index).
     for l in &mut lines {
@@ -245,6 +245,19 @@ pub async fn board(
             .map_or_else(|| l.procedure_code.clone(), |e| e.record.name);
     }
     Ok(lines)
+}
+
+/// The board computed from the cases rather than from the summary: the
+/// reference the tests and `motcua bench --handling` check `board`
+/// against (no access check: not for pages).
+pub async fn board_from_cases(
+    core: &Core,
+    agency: &str,
+    from: Millis,
+    to: Millis,
+) -> Result<Vec<BoardLine>> {
+    let mut c = core.store.conn().await?;
+    Ok(crate::store::board::scan(&mut c, agency, from, to, core.now()).await?)
 }
 
 /// The `motcua_dossiers_*` gauges: cases open, paused (waiting for the

@@ -111,6 +111,16 @@ pub struct Step {
     pub actions: Vec<Action>,
 }
 
+/// The result document a procedure issues: its title and text, `{field}`
+/// standing for the dossier's answer to that form field. A person at the
+/// agency starts a result from it (filled in, and changeable) before it is
+/// generated as a PDF and signed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResultTemplate {
+    pub title: String,
+    pub text: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Definition {
     /// The procedure collects its fees before processing: the clock
@@ -118,6 +128,53 @@ pub struct Definition {
     #[serde(default)]
     pub fees_first: bool,
     pub steps: Vec<Step>,
+    /// The procedure's result document, if it has a usual one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<ResultTemplate>,
+}
+
+/// The `{field}` names of a template, or None if a brace is unbalanced or
+/// holds anything but a field name.
+pub fn placeholders(text: &str) -> Option<Vec<&str>> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find(['{', '}']) {
+        if rest[open..].starts_with('}') {
+            return None;
+        }
+        let after = &rest[open + 1..];
+        let close = after.find('}')?;
+        let name = &after[..close];
+        if !valid_key(name) {
+            return None;
+        }
+        out.push(name);
+        rest = &after[close + 1..];
+    }
+    Some(out)
+}
+
+/// The template with each `{field}` replaced by its value; a field the
+/// dossier has no answer for stays as written, for the person to see.
+pub fn fill(text: &str, values: &std::collections::BTreeMap<String, String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) if values.contains_key(&after[..close]) => {
+                out.push_str(&values[&after[..close]]);
+                rest = &after[close + 1..];
+            }
+            _ => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// What is wrong with a definition: the i18n key and the step it is about.
@@ -242,6 +299,18 @@ impl Definition {
                 out.push(problem("handling.workflow_receipt_only", &s.key));
             }
         }
+        if let Some(t) = &self.result {
+            let title = t.title.trim();
+            if title.is_empty() || title.chars().count() > 200 {
+                out.push(problem("handling.workflow_result_title", ""));
+            }
+            if t.text.trim().is_empty() || t.text.chars().count() > 8000 {
+                out.push(problem("handling.workflow_result_text", ""));
+            }
+            if placeholders(&t.title).is_none() || placeholders(&t.text).is_none() {
+                out.push(problem("handling.workflow_result_placeholder", ""));
+            }
+        }
         let total: u32 = self.steps.iter().map(|s| s.share.min(100)).sum();
         if total != 100 {
             out.push(problem("handling.workflow_shares", ""));
@@ -330,6 +399,7 @@ impl Definition {
         };
         Definition {
             fees_first: false,
+            result: None,
             steps: vec![
                 Step {
                     key: "receive".into(),
@@ -376,6 +446,59 @@ impl Definition {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn result_templates_are_checked_and_filled() {
+        assert_eq!(
+            placeholders("Khai sinh cho {child_name}, {child_birthdate}."),
+            Some(vec!["child_name", "child_birthdate"])
+        );
+        assert_eq!(placeholders("không có trường"), Some(vec![]));
+        for bad in ["{child_name", "child}", "{Child}", "{a b}", "{}", "{{x}}"] {
+            assert_eq!(placeholders(bad), None, "{bad}");
+        }
+        let values = std::collections::BTreeMap::from([(
+            "child_name".to_string(),
+            "Nguyễn Minh Khôi".to_string(),
+        )]);
+        assert_eq!(
+            fill("Cho {child_name} ({unknown}).", &values),
+            "Cho Nguyễn Minh Khôi ({unknown})."
+        );
+        assert_eq!(
+            fill("{child_name}{child_name}", &values),
+            "Nguyễn Minh KhôiNguyễn Minh Khôi"
+        );
+        assert_eq!(fill("a { b", &values), "a { b");
+        let mut d = Definition::standard();
+        d.result = Some(ResultTemplate {
+            title: "Trích lục khai sinh".into(),
+            text: "Cho {child_name}.".into(),
+        });
+        assert!(d.check().is_ok());
+        let text = serde_json::to_string(&d).unwrap();
+        assert_eq!(Definition::parse(&text).unwrap(), d, "kept through JSON");
+        for (title, body, key) in [
+            ("", "x", "handling.workflow_result_title"),
+            ("T", "  ", "handling.workflow_result_text"),
+            (
+                "T",
+                "Cho {child name}",
+                "handling.workflow_result_placeholder",
+            ),
+        ] {
+            d.result = Some(ResultTemplate {
+                title: title.into(),
+                text: body.into(),
+            });
+            let problems = d.check().unwrap_err();
+            assert!(problems.iter().any(|p| p.key == key), "{key}: {problems:?}");
+        }
+        // Without one, the JSON has no "result".
+        assert!(!serde_json::to_string(&Definition::standard())
+            .unwrap()
+            .contains("\"result\""));
+    }
 
     fn keys(r: Result<(), Vec<Problem>>) -> Vec<(&'static str, String)> {
         r.err()

@@ -9,8 +9,9 @@
 //! 2. Times, `--runs` times each, through the services the pages call: a
 //!    department's inbox first page, the person's own inbox, the unit's
 //!    inbox searched by applicant and filtered to overdue, the counts on
-//!    the home page, the board of the agency for a month, and the
-//!    portal-wide gauges of `/metrics`: p50 and p99.
+//!    the home page, the board of the agency for a month (from its
+//!    summary, and counted from the cases as the reference it must equal
+//!    in every run), and the portal-wide gauges of `/metrics`: p50 and p99.
 //! 3. State changes with notices: `--runs` new dossiers received
 //!    (`accept`, status 2, the timeline, the applicant's notification
 //!    and mail, a `dossier.accepted` event, the control slip, the audit)
@@ -66,6 +67,7 @@ pub async fn run(cfg: &Config, args: &Args, n: u64) -> Result<()> {
         Vec::new(),
         Vec::new(),
     );
+    let mut board_scan = Vec::new();
     let mut seen_rows = 0;
     let time = |v: &mut Vec<f64>, t: Instant| v.push(t.elapsed().as_secs_f64() * 1000.0);
     for r in 0..runs {
@@ -105,6 +107,26 @@ pub async fn run(cfg: &Config, args: &Args, n: u64) -> Result<()> {
         .await?;
         time(&mut board, t);
         anyhow::ensure!(!lines.is_empty(), "an empty board");
+        let t = Instant::now();
+        let scanned = queries::board_from_cases(
+            &core,
+            motcua_handling::synthetic::AGENCY,
+            month_from,
+            month_to,
+        )
+        .await?;
+        time(&mut board_scan, t);
+        let named: Vec<_> = lines
+            .into_iter()
+            .map(|mut l| {
+                l.procedure_name.clear();
+                l
+            })
+            .collect();
+        anyhow::ensure!(
+            named == scanned,
+            "the board's summary differs from its cases"
+        );
         let t = Instant::now();
         queries::gauges(&core).await?;
         time(&mut gauges, t);
@@ -173,6 +195,10 @@ pub async fn run(cfg: &Config, args: &Args, n: u64) -> Result<()> {
         ("unit inbox, overdue", &overdue),
         ("home counts (open, overdue, paused)", &counts),
         ("board of the agency, one month", &board),
+        (
+            "the same board counted from the cases (reference)",
+            &board_scan,
+        ),
         ("metrics gauges (portal-wide)", &gauges),
         ("receipt (accept, status 2)", &accepts),
         ("supplement request with Form 02 (status 5)", &changes),

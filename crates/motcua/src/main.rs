@@ -675,13 +675,32 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, &str, &str, &str)] = &[
         "civil_servant",
         "Demo-Handler-2026",
     ),
+    (
+        "vp.hoankiem",
+        "Đỗ Thị Lan",
+        "lan.do@demo.motcua.localhost",
+        "civil_servant",
+        "Demo-Office-2026",
+    ),
 ];
 
 /// The demo's back office (issue #9): UBND phường Hoàn Kiếm (the agency of
 /// the demo's birth registration and other ward procedures) gets its
-/// one-stop unit and justice department; `mc.hoankiem` receives and
-/// returns, `tp.hoankiem` handles and approves (and manages the
-/// agency's people). Unchanged on a second start.
+/// one-stop unit, justice department and office; `mc.hoankiem` receives
+/// and returns, `tp.hoankiem` handles and approves (and manages the
+/// agency's people), `vp.hoankiem` handles and approves in the office
+/// (a dossier transferred there). Unchanged on a second start.
+/// The demo's birth registration procedure and its result's text.
+const BIRTH: &str = "1.001193";
+const BIRTH_RESULT: &str = "Ủy ban nhân dân phường Hoàn Kiếm đã đăng ký khai sinh cho:
+Họ, chữ đệm, tên: {child_name}
+Giới tính: {child_sex}
+Ngày, tháng, năm sinh: {child_birthdate}
+Nơi sinh: {child_birthplace}
+Dân tộc: {child_ethnicity}    Quốc tịch: {child_nationality}
+Họ, chữ đệm, tên người mẹ: {mother_name}
+Người đi đăng ký khai sinh: {full_name}";
+
 async fn demo_back_office(state: &AppState) -> Result<()> {
     use motcua_handling::people;
     const AGENCY: &str = "H29.P01";
@@ -691,41 +710,64 @@ async fn demo_back_office(state: &AppState) -> Result<()> {
         memberships: Vec::new(),
     };
     let origin = Origin::cli();
-    let mut units = people::units(state, AGENCY).await.map_err(service_err)?;
-    if units.is_empty() {
-        people::add_unit(
-            state,
-            &origin,
-            &op,
-            AGENCY,
+    // Each unit once, with its people's roles when it is made (a demo
+    // database from an earlier version gets the units it lacks).
+    // (unit code, name, kind, [(login, role)])
+    type UnitPlan<'a> = (&'a str, &'a str, &'a str, &'a [(&'a str, &'a str)]);
+    let plan: [UnitPlan; 3] = [
+        (
             "MC",
             "Bộ phận Một cửa phường Hoàn Kiếm",
             "one_stop",
-        )
-        .await
-        .map_err(service_err)?;
-        people::add_unit(
-            state,
-            &origin,
-            &op,
-            AGENCY,
+            &[("mc.hoankiem", "receiver"), ("mc.hoankiem", "returner")],
+        ),
+        (
             "TP",
             "Công chức Tư pháp - Hộ tịch",
             "department",
-        )
+            &[
+                ("tp.hoankiem", "handler"),
+                ("tp.hoankiem", "approver"),
+                ("tp.hoankiem", "admin"),
+            ],
+        ),
+        (
+            "VP",
+            "Văn phòng HĐND - UBND phường",
+            "department",
+            &[("vp.hoankiem", "handler"), ("vp.hoankiem", "approver")],
+        ),
+    ];
+    // Birth registration's usual result, an extract of the birth
+    // register, as its workflow's template (issue #9 §3).
+    if motcua_handling::workflows::versions(state, BIRTH)
         .await
-        .map_err(service_err)?;
-        units = people::units(state, AGENCY).await.map_err(service_err)?;
-        for (unit, username, role) in [
-            ("MC", "mc.hoankiem", "receiver"),
-            ("MC", "mc.hoankiem", "returner"),
-            ("TP", "tp.hoankiem", "handler"),
-            ("TP", "tp.hoankiem", "approver"),
-            ("TP", "tp.hoankiem", "admin"),
-        ] {
-            let Some(u) = units.iter().find(|u| u.code == unit) else {
-                bail!("demo unit {unit} missing");
-            };
+        .map_err(service_err)?
+        .is_empty()
+    {
+        let mut d = motcua_handling::workflow::Definition::standard();
+        d.result = Some(motcua_handling::workflow::ResultTemplate {
+            title: "Trích lục khai sinh".into(),
+            text: BIRTH_RESULT.into(),
+        });
+        let text = serde_json::to_string_pretty(&d)?;
+        motcua_handling::workflows::publish(state, &origin, BIRTH, &text)
+            .await
+            .map_err(service_err)?;
+    }
+    for (code, name, kind, roles) in plan {
+        let units = people::units(state, AGENCY).await.map_err(service_err)?;
+        if units.iter().any(|u| u.code == code) {
+            continue;
+        }
+        people::add_unit(state, &origin, &op, AGENCY, code, name, kind)
+            .await
+            .map_err(service_err)?;
+        let units = people::units(state, AGENCY).await.map_err(service_err)?;
+        let Some(u) = units.iter().find(|u| u.code == code) else {
+            bail!("demo unit {code} missing");
+        };
+        for (username, role) in roles {
             people::grant(state, &origin, &op, u.id, username, role)
                 .await
                 .map_err(service_err)?;

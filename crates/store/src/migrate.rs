@@ -178,6 +178,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0028_handling_results.sql"),
         postgres: include_str!("../migrations/postgres/0028_handling_results.sql"),
     },
+    Migration {
+        version: 29,
+        name: "handling_board",
+        sqlite: include_str!("../migrations/sqlite/0029_handling_board.sql"),
+        postgres: include_str!("../migrations/postgres/0029_handling_board.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Safe to run

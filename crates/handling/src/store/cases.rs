@@ -1,4 +1,5 @@
 //! Cases: a dossier at the agency, where it is and its clock.
+use super::board;
 use motcua_domain::Millis;
 use motcua_store::{conflict, Result};
 use sqlx::any::AnyRow;
@@ -69,16 +70,35 @@ fn row(r: &AnyRow) -> Result<CaseRow> {
     })
 }
 
+/// Where a case counts on the board.
+fn counted(k: &CaseRow) -> board::Key {
+    board::key(board::Counted {
+        agency_code: &k.agency_code,
+        procedure_code: &k.procedure_code,
+        submitted_at: k.submitted_at,
+        state: &k.state,
+        done_at: k.done_at,
+        deadline_at: k.deadline_at,
+        apologies: k.apologies,
+    })
+}
+
 pub async fn insert(c: &mut AnyConnection, k: &CaseRow) -> Result<()> {
     insert_rows(c, std::slice::from_ref(k))
         .await
-        .map_err(conflict("case"))
+        .map_err(conflict("case"))?;
+    board::moved(c, None, Some(counted(k))).await
 }
 
 /// Inserts many cases in one statement (the benchmark's synthetic load;
 /// at most 1,000 rows a call).
 pub async fn insert_many(c: &mut AnyConnection, rows: &[CaseRow]) -> Result<()> {
-    Ok(insert_rows(c, rows).await?)
+    insert_rows(c, rows).await?;
+    let mut deltas = std::collections::BTreeMap::new();
+    for k in rows {
+        *deltas.entry(counted(k)).or_insert(0) += 1;
+    }
+    board::add(c, &deltas).await
 }
 
 async fn insert_rows(
@@ -192,6 +212,31 @@ pub async fn by_code(c: &mut AnyConnection, code: &str) -> Result<Option<CaseRow
 /// `updated_at` when read): two civil servants acting at once cannot both
 /// win. False when it changed meanwhile.
 pub async fn update(c: &mut AnyConnection, k: &CaseRow, seen: Millis) -> Result<bool> {
+    // Where the case counts on the board before the change (the version
+    // checked below makes it the row that is changed).
+    let before = sqlx::query(
+        "SELECT agency_code, procedure_code, submitted_at, state, done_at, deadline_at, apologies \
+         FROM handling_cases WHERE dossier_id = $1 AND updated_at = $2",
+    )
+    .bind(k.dossier_id)
+    .bind(seen)
+    .fetch_optional(&mut *c)
+    .await?;
+    let Some(before) = before else {
+        return Ok(false);
+    };
+    let agency_code: String = before.try_get("agency_code")?;
+    let procedure_code: String = before.try_get("procedure_code")?;
+    let state: String = before.try_get("state")?;
+    let old = board::key(board::Counted {
+        agency_code: &agency_code,
+        procedure_code: &procedure_code,
+        submitted_at: before.try_get("submitted_at")?,
+        state: &state,
+        done_at: before.try_get("done_at")?,
+        deadline_at: before.try_get("deadline_at")?,
+        apologies: before.try_get("apologies")?,
+    });
     let r = sqlx::query(
         "UPDATE handling_cases SET agency_code = $1, step = $2, unit_id = $3, assignee_id = $4, status = $5, state = $6, received_at = $7, clock_start = $8, deadline_at = $9, step_started_at = $10, step_due_at = $11, paused_at = $12, paused_ms = $13, supplements = $14, apologies = $15, reason = $16, updated_at = $17, done_at = $20 WHERE dossier_id = $18 AND updated_at = $19",
     )
@@ -217,7 +262,11 @@ pub async fn update(c: &mut AnyConnection, k: &CaseRow, seen: Millis) -> Result<
     .bind(k.done_at)
     .execute(&mut *c)
     .await?;
-    Ok(r.rows_affected() == 1)
+    if r.rows_affected() != 1 {
+        return Ok(false);
+    }
+    board::moved(c, Some(old), Some(counted(k))).await?;
+    Ok(true)
 }
 
 /// Which cases an inbox lists.
@@ -377,70 +426,6 @@ pub async fn through_unit(
     .fetch_all(&mut *c)
     .await?;
     rows.iter().map(row).collect()
-}
-
-/// One procedure's line of the board.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct BoardLine {
-    pub procedure_code: String,
-    pub procedure_name: String,
-    pub received: i64,
-    pub open_on_time: i64,
-    pub open_late: i64,
-    pub paused: i64,
-    pub done_early: i64,
-    pub done_on_time: i64,
-    pub done_late: i64,
-    pub refused_or_stopped: i64,
-}
-
-/// The board of an agency: cases submitted in `[from, to)`, per
-/// procedure, as of `now`. Done is the result approved (`done_at`);
-/// "early" is a day or more before the deadline; a dossier that needed
-/// an apology counts as late whatever its new date.
-pub async fn board(
-    c: &mut AnyConnection,
-    agency_code: &str,
-    from: Millis,
-    to: Millis,
-    now: Millis,
-) -> Result<Vec<BoardLine>> {
-    let day = motcua_domain::DAY;
-    let rows = sqlx::query(
-        "SELECT procedure_code, COUNT(*) AS received, \
-         SUM(CASE WHEN state = 'open' AND done_at IS NULL AND (deadline_at IS NULL OR deadline_at >= $4) THEN 1 ELSE 0 END) AS open_on_time, \
-         SUM(CASE WHEN state = 'open' AND done_at IS NULL AND deadline_at < $4 THEN 1 ELSE 0 END) AS open_late, \
-         SUM(CASE WHEN state = 'paused' THEN 1 ELSE 0 END) AS paused, \
-         SUM(CASE WHEN done_at IS NOT NULL AND apologies = 0 AND done_at + $5 <= deadline_at THEN 1 ELSE 0 END) AS done_early, \
-         SUM(CASE WHEN done_at IS NOT NULL AND apologies = 0 AND done_at <= deadline_at AND done_at + $5 > deadline_at THEN 1 ELSE 0 END) AS done_on_time, \
-         SUM(CASE WHEN done_at IS NOT NULL AND (apologies > 0 OR done_at > deadline_at) THEN 1 ELSE 0 END) AS done_late, \
-         SUM(CASE WHEN state = 'closed' AND done_at IS NULL THEN 1 ELSE 0 END) AS refused_or_stopped \
-         FROM handling_cases WHERE agency_code = $1 AND submitted_at >= $2 AND submitted_at < $3 \
-         GROUP BY procedure_code ORDER BY procedure_code LIMIT 2000",
-    )
-    .bind(agency_code)
-    .bind(from)
-    .bind(to)
-    .bind(now)
-    .bind(day)
-    .fetch_all(&mut *c)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(BoardLine {
-                procedure_code: r.try_get("procedure_code")?,
-                procedure_name: String::new(),
-                received: r.try_get("received")?,
-                open_on_time: r.try_get("open_on_time")?,
-                open_late: r.try_get("open_late")?,
-                paused: r.try_get("paused")?,
-                done_early: r.try_get("done_early")?,
-                done_on_time: r.try_get("done_on_time")?,
-                done_late: r.try_get("done_late")?,
-                refused_or_stopped: r.try_get("refused_or_stopped")?,
-            })
-        })
-        .collect()
 }
 
 /// Open, paused and past-deadline cases, portal-wide (the metrics).

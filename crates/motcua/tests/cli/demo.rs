@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-struct Demo {
+pub(crate) struct Demo {
     child: Child,
     printed: String,
 }
@@ -21,7 +21,7 @@ impl Drop for Demo {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -29,7 +29,7 @@ fn free_port() -> u16 {
 }
 
 /// Starts `motcua demo` and reads its stdout up to the listening line.
-fn start(sb: &Sandbox, port: u16) -> Demo {
+pub(crate) fn start(sb: &Sandbox, port: u16) -> Demo {
     let mut cmd: Command = sb.cmd(&["demo"]);
     cmd.env("MOTCUA_LISTEN", format!("127.0.0.1:{port}"))
         .env("MOTCUA_PUBLIC_URL", format!("http://127.0.0.1:{port}"));

@@ -532,6 +532,7 @@ fn table_owners() -> BTreeMap<&'static str, &'static str> {
         (
             "handling",
             &[
+                "handling_board",
                 "handling_cases",
                 "handling_evaluations",
                 "handling_notices",

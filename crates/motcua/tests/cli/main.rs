@@ -17,6 +17,7 @@ mod config;
 mod demo;
 mod e2e;
 mod e2e_catalog;
+mod e2e_handling;
 mod e2e_identity;
 mod e2e_nsw;
 mod layout;

@@ -601,6 +601,8 @@ impl Drop for Browser {
 }
 
 /// Minimal base64 decoding for screenshots (no extra dependency).
+pub use base64_png::decode;
+
 mod base64_png {
     pub fn decode(s: &str) -> Option<Vec<u8>> {
         let mut out = Vec::with_capacity(s.len() * 3 / 4);

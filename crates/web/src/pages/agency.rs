@@ -410,6 +410,10 @@ pub(super) struct CasePage {
     results: Vec<ResultLine>,
     /// The person may add and remove results now.
     can_prepare: bool,
+    /// The procedure's result template filled with the dossier's answers
+    /// (what the result form starts with).
+    result_title: String,
+    result_text: String,
 }
 
 struct ResultLine {
@@ -496,7 +500,52 @@ pub(super) async fn case_view(
     } else {
         Vec::new()
     };
-    let answers = match motcua_forms::service::by_id(state, h.facts.form_id).await? {
+    let form = motcua_forms::service::by_id(state, h.facts.form_id).await?;
+    // Each answer as a result document writes it (a choice by its label,
+    // a date as dd/mm/yyyy), for the procedure's result template.
+    let values: std::collections::BTreeMap<String, String> = match &form {
+        Some(form) => {
+            let data: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(&h.facts.data).unwrap_or_default();
+            form.definition
+                .fields()
+                .filter_map(|(_, f)| {
+                    let v = data.get(&f.name)?;
+                    let text = match v {
+                        serde_json::Value::String(s) => match f.kind.as_str() {
+                            "choice" => f
+                                .options
+                                .iter()
+                                .find(|o| &o.value == s)
+                                .map_or_else(|| s.clone(), |o| o.label.get(l).to_string()),
+                            "date" => {
+                                let p: Vec<&str> = s.split('-').collect();
+                                if p.len() == 3 {
+                                    format!("{}/{}/{}", p[2], p[1], p[0])
+                                } else {
+                                    s.clone()
+                                }
+                            }
+                            _ => s.clone(),
+                        },
+                        serde_json::Value::Number(n) => n.to_string(),
+                        serde_json::Value::Bool(b) => b.to_string(),
+                        _ => return None,
+                    };
+                    Some((f.name.clone(), text))
+                })
+                .collect()
+        }
+        None => Default::default(),
+    };
+    let (result_title, result_text) = h
+        .workflow
+        .result
+        .as_ref()
+        .map_or_else(Default::default, |t| {
+            (wf::fill(&t.title, &values), wf::fill(&t.text, &values))
+        });
+    let answers = match form {
         Some(form) => {
             let data: serde_json::Map<String, serde_json::Value> =
                 serde_json::from_str(&h.facts.data).unwrap_or_default();
@@ -544,8 +593,16 @@ pub(super) async fn case_view(
             )
         })
         .collect();
-    let slip = cases::slip(state, &h)
-        .await?
+    let slip_rows = cases::slip(state, &h).await?;
+    // Who acted and who holds the case, by name.
+    let named: Vec<i64> = slip_rows
+        .iter()
+        .filter_map(|s| s.actor_id)
+        .chain(h.case.as_ref().and_then(|k| k.assignee_id))
+        .collect();
+    let names = people::names(state, &named).await?;
+    let name_of = |id: i64| names.get(&id).cloned().unwrap_or_else(|| format!("#{id}"));
+    let slip = slip_rows
         .into_iter()
         .map(|s| SlipLine {
             step: if s.step == cases::WAITING {
@@ -568,7 +625,7 @@ pub(super) async fn case_view(
             } else {
                 motcua_handling::action_key(&s.action)
             },
-            who: s.actor_id.map(|a| format!("#{a}")).unwrap_or_default(),
+            who: s.actor_id.map(name_of).unwrap_or_default(),
             on_time_key: match (s.step == cases::WAITING, s.on_time, s.ended_at) {
                 (true, _, _) => "handling.slip_not_counted",
                 (_, Some(true), _) => "handling.slip_on_time",
@@ -629,6 +686,8 @@ pub(super) async fn case_view(
     Ok(CasePage {
         results,
         can_prepare,
+        result_title,
+        result_text,
         notices,
         code: h.facts.code.clone(),
         applicant: h.facts.applicant_name.clone(),
@@ -648,7 +707,7 @@ pub(super) async fn case_view(
         overdue: k.is_some_and(|k| k.state == "open" && k.step_due_at < now),
         assignee: k
             .and_then(|k| k.assignee_id)
-            .map(|a| format!("#{a}"))
+            .map(name_of)
             .unwrap_or_default(),
         seen: k.map(|k| k.updated_at.to_string()).unwrap_or_default(),
         reason: k.map(|k| k.reason.clone()).unwrap_or_default(),

@@ -369,6 +369,77 @@ fn notice_links(page: &Page) -> Vec<String> {
         .collect()
 }
 
+/// The board read from its summary equals the board computed from the
+/// cases, for both agencies, over whole and partial days and at the
+/// current clock (issue #9 §6: the summary is kept with every change).
+async fn board_agrees(app: &App, n: &str) {
+    let leader = motcua_handling::people::Staff {
+        account_id: 0,
+        operator: true,
+        memberships: Vec::new(),
+    };
+    let periods = [
+        (vn(2026, 1, 1, 0, 0), vn(2028, 1, 1, 0, 0)),
+        (vn(2027, 1, 15, 5, 30), vn(2027, 3, 2, 13, 7)),
+        (vn(2027, 2, 3, 8, 0), vn(2027, 2, 3, 23, 0)),
+        (vn(2027, 2, 1, 0, 0), vn(2027, 3, 1, 0, 0)),
+        (vn(2027, 3, 1, 0, 0), vn(2027, 3, 31, 17, 0)),
+    ];
+    for agency in [AGENCY, OTHER] {
+        for (from, to) in periods {
+            let mut summary =
+                motcua_handling::queries::board(app.state(), &leader, agency, from, to)
+                    .await
+                    .expect("board");
+            for l in &mut summary {
+                l.procedure_name.clear();
+            }
+            let cases = motcua_handling::queries::board_from_cases(app.state(), agency, from, to)
+                .await
+                .expect("board from cases");
+            assert_eq!(summary, cases, "{n}: board of {agency} over [{from}, {to})");
+        }
+    }
+}
+
+/// The summary rebuilt by migration 29's own statement (what an existing
+/// database gets when it upgrades) equals the one kept case by case.
+async fn backfill_agrees(app: &App, n: &str) {
+    // Each backend's own file (the two are the same text today).
+    #[allow(clippy::if_same_then_else)]
+    let sql = if n == "postgres" {
+        include_str!("../../../store/migrations/postgres/0029_handling_board.sql")
+    } else {
+        include_str!("../../../store/migrations/sqlite/0029_handling_board.sql")
+    };
+    let insert = &sql[sql
+        .find("INSERT INTO handling_board")
+        .expect("the backfill")..];
+    let mut c = app.conn().await;
+    let kept: Vec<(String, i64, String, String, i64, i64)> =
+        sqlx::query_as("SELECT agency_code, day, procedure_code, bucket, due_slot, n FROM handling_board WHERE n <> 0 ORDER BY 1, 2, 3, 4, 5")
+            .fetch_all(&mut *c)
+            .await
+            .expect("summary");
+    assert!(!kept.is_empty(), "{n}: a summary to compare");
+    sqlx::query("DELETE FROM handling_board")
+        .execute(&mut *c)
+        .await
+        .expect("delete");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(insert.to_string()))
+        .execute(&mut *c)
+        .await
+        .expect("backfill");
+    let rebuilt: Vec<(String, i64, String, String, i64, i64)> =
+        sqlx::query_as("SELECT agency_code, day, procedure_code, bucket, due_slot, n FROM handling_board WHERE n <> 0 ORDER BY 1, 2, 3, 4, 5")
+            .fetch_all(&mut *c)
+            .await
+            .expect("summary");
+    assert_eq!(kept, rebuilt, "{n}: migration 29's backfill");
+    drop(c);
+    board_agrees(app, n).await;
+}
+
 async fn status_of(app: &App, code: &str) -> (i64, Option<i64>) {
     let mut c = app.conn().await;
     let row: (i64, Option<i64>) =
@@ -597,6 +668,7 @@ async fn a_birth_registration_goes_from_receipt_to_result_on_the_clock() {
 
         // After Tết, Friday 12/2 09:00, the applicant completes it.
         set_clock(&app, vn(2027, 2, 12, 9, 0));
+        board_agrees(&app, n).await;
         // (Sessions ended over Tết: everyone logs in again.)
         let citizen_b = login(&app, "hoa.nguyen", "mat-khau-du-dai-2026").await;
         let handler = login(&app, "cb_xuly", PW).await;
@@ -760,6 +832,7 @@ async fn a_birth_registration_goes_from_receipt_to_result_on_the_clock() {
 
         // The leaders' board: the dossier done early; not for a handler
         // or another agency.
+        board_agrees(&app, n).await;
         let board = leader.get(&format!("/agency/board?agency={AGENCY}&from=2027-02-01&to=2027-02-28")).await;
         assert_eq!(board.status, StatusCode::OK, "{n}");
         let total = between(&board.text, "<tr id=\"board-total\">", "</tr>");
@@ -768,6 +841,7 @@ async fn a_birth_registration_goes_from_receipt_to_result_on_the_clock() {
         assert_eq!(cells, ["1", "0", "0", "0", "0", "0", "1", "0"], "{n}: {total}");
         assert_eq!(handler.get(&format!("/agency/board?agency={AGENCY}")).await.status, StatusCode::NOT_FOUND, "{n}");
         assert_eq!(stranger.get(&format!("/agency/board?agency={AGENCY}")).await.status, StatusCode::NOT_FOUND, "{n}");
+        backfill_agrees(&app, n).await;
         let (open, paused, late) = motcua_handling::queries::gauges(app.state()).await.expect("gauges");
         assert_eq!((open, paused, late), (0, 0, 0), "{n}: nothing in progress");
 
@@ -1155,6 +1229,7 @@ async fn refusal_stop_and_the_supplement_window() {
         assert!(slip.contains("Công dân rút hồ sơ"), "{n}: {slip}");
 
         set_clock(&app, vn(2027, 3, 5, 8, 0));
+        board_agrees(&app, n).await;
         let handler = login(&app, "cb_xu", PW).await;
         let r = act(
             &handler,
@@ -1199,6 +1274,7 @@ async fn refusal_stop_and_the_supplement_window() {
         let closed = handler.get("/agency?state=closed").await;
         assert_eq!(closed.status, StatusCode::OK, "{n}");
         assert!(!closed.text.contains(&second), "{n}: gone with the role");
+        backfill_agrees(&app, n).await;
     })
     .await;
 }
@@ -1282,6 +1358,7 @@ async fn a_dossier_transferred_to_another_agency_keeps_its_clock() {
         let page = other.get(&format!("/agency/dossiers/{code}")).await;
         let slip = between(&page.text, "<table id=\"slip\">", "</table>");
         assert!(slip.contains("Phòng Tư pháp") && slip.contains("Phòng Hộ tịch Sở"), "{n}: {slip}");
+        board_agrees(&app, n).await;
     })
     .await;
 }
