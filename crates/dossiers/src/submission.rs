@@ -488,18 +488,21 @@ pub async fn withdraw(
         .dossier;
     let now = core.now();
     let mut tx = core.store.begin().await?;
-    withdraw_in(&mut tx, core, origin, &d, reason, now).await?;
+    withdraw_in(&mut tx, core, &d, reason, now).await?;
+    audit_withdrawal(&mut tx, origin, &d.code, reason, now).await?;
     tx.commit().await?;
     core.events_notify.notify_one();
     Ok(())
 }
 
 /// [`withdraw`] in the caller's transaction, for dossier `d` (the
-/// caller checked it is the holder's).
+/// caller checked it is the holder's), but for its audit line: the
+/// caller appends [`audit_withdrawal`] after its own writes (the audit
+/// head is the last lock a transaction takes, so that two transactions
+/// never wait on each other through it).
 pub async fn withdraw_in(
     tx: &mut motcua_store::AnyConnection,
     core: &Core,
-    origin: &Origin,
     d: &DossierRow,
     reason: &str,
     now: motcua_domain::Millis,
@@ -545,12 +548,23 @@ pub async fn withdraw_in(
         now,
     )
     .await?;
+    Ok(())
+}
+
+/// The audit line of a withdrawal (see [`withdraw_in`]).
+pub async fn audit_withdrawal(
+    tx: &mut motcua_store::AnyConnection,
+    origin: &Origin,
+    code: &str,
+    reason: &str,
+    now: motcua_domain::Millis,
+) -> Result<()> {
     motcua_store::audit::append(
         tx,
         &origin.audit,
         "dossiers.withdraw",
         &format!("dossier:{code}"),
-        &serde_json::json!({ "reason": reason }).to_string(),
+        &serde_json::json!({ "reason": reason.trim() }).to_string(),
         now,
     )
     .await?;

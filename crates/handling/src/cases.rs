@@ -1156,7 +1156,7 @@ pub async fn withdraw(
         .await?
         .filter(|d| d.account_id == account_id)
         .ok_or(ServiceError::NotFound)?;
-    motcua_dossiers::submission::withdraw_in(&mut tx, core, origin, &facts, reason, now).await?;
+    motcua_dossiers::submission::withdraw_in(&mut tx, core, &facts, reason, now).await?;
     if let Some(mut case) = store::by_code(&mut tx, code).await? {
         if case.state != "closed" {
             let seen = case.updated_at;
@@ -1178,6 +1178,8 @@ pub async fn withdraw(
             }
         }
     }
+    // Last: the audit head after the board's summary rows, as in `act`.
+    motcua_dossiers::submission::audit_withdrawal(&mut tx, origin, code, reason, now).await?;
     tx.commit().await?;
     core.events_notify.notify_one();
     Ok(())

@@ -226,6 +226,7 @@ pub async fn board(
     agency: &str,
     from: Millis,
     to: Millis,
+    now: Millis,
 ) -> Result<Vec<BoardLine>> {
     let leader = who
         .memberships
@@ -234,9 +235,13 @@ pub async fn board(
     if !leader && !who.operator {
         return Err(ServiceError::NotFound);
     }
+    // Its statements (summary, edge days, the current hour) read one
+    // snapshot: a case changing meanwhile is counted once, in one bucket.
     let mut lines = {
-        let mut c = core.store.conn().await?;
-        crate::store::board::board(&mut c, agency, from, to, core.now()).await?
+        let mut tx = core.store.snapshot().await?;
+        let lines = crate::store::board::board(&mut tx, agency, from, to, now).await?;
+        tx.rollback().await?;
+        lines
     };
     // The names from the catalog (the query reads only its index).
     for l in &mut lines {
@@ -255,9 +260,10 @@ pub async fn board_from_cases(
     agency: &str,
     from: Millis,
     to: Millis,
+    now: Millis,
 ) -> Result<Vec<BoardLine>> {
     let mut c = core.store.conn().await?;
-    Ok(crate::store::board::scan(&mut c, agency, from, to, core.now()).await?)
+    Ok(crate::store::board::scan(&mut c, agency, from, to, now).await?)
 }
 
 /// The `motcua_dossiers_*` gauges: cases open, paused (waiting for the

@@ -96,6 +96,9 @@ pub async fn run(cfg: &Config, args: &Args, n: u64) -> Result<()> {
         let t = Instant::now();
         queries::counts(&core, &staff).await?;
         time(&mut counts, t);
+        // One "now" for both, or a case turning late between them would
+        // make them differ.
+        let at = core.now();
         let t = Instant::now();
         let lines = queries::board(
             &core,
@@ -103,6 +106,7 @@ pub async fn run(cfg: &Config, args: &Args, n: u64) -> Result<()> {
             motcua_handling::synthetic::AGENCY,
             month_from,
             month_to,
+            at,
         )
         .await?;
         time(&mut board, t);
@@ -113,6 +117,7 @@ pub async fn run(cfg: &Config, args: &Args, n: u64) -> Result<()> {
             motcua_handling::synthetic::AGENCY,
             month_from,
             month_to,
+            at,
         )
         .await?;
         time(&mut board_scan, t);

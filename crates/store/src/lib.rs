@@ -261,6 +261,19 @@ impl Store {
         }
     }
 
+    /// Starts a read-only transaction whose statements all read one
+    /// snapshot (PostgreSQL: REPEATABLE READ; SQLite: a deferred
+    /// transaction reads one WAL snapshot from its first read): for a
+    /// read made of several statements that must agree. Never writes,
+    /// so it takes no write lock on either backend.
+    pub async fn snapshot(&self) -> Result<Tx> {
+        let begin = match self.backend {
+            Backend::Sqlite => "BEGIN",
+            Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        };
+        Ok(self.pool.begin_with(begin).await?)
+    }
+
     /// Starts `work` (a loop that writes) on the SQLite writer's own thread
     /// (see [`writer`]); gives it back when there is none (PostgreSQL,
     /// in-memory SQLite).

@@ -227,11 +227,12 @@ pub async fn update(c: &mut AnyConnection, k: &CaseRow, seen: Millis) -> Result<
     };
     let agency_code: String = before.try_get("agency_code")?;
     let procedure_code: String = before.try_get("procedure_code")?;
+    let submitted_at: Millis = before.try_get("submitted_at")?;
     let state: String = before.try_get("state")?;
     let old = board::key(board::Counted {
         agency_code: &agency_code,
         procedure_code: &procedure_code,
-        submitted_at: before.try_get("submitted_at")?,
+        submitted_at,
         state: &state,
         done_at: before.try_get("done_at")?,
         deadline_at: before.try_get("deadline_at")?,
@@ -265,7 +266,18 @@ pub async fn update(c: &mut AnyConnection, k: &CaseRow, seen: Millis) -> Result<
     if r.rows_affected() != 1 {
         return Ok(false);
     }
-    board::moved(c, Some(old), Some(counted(k))).await?;
+    // The procedure and the submission time are not written above: the
+    // new place keeps the stored ones, whatever the caller holds.
+    let new = board::key(board::Counted {
+        agency_code: &k.agency_code,
+        procedure_code: &procedure_code,
+        submitted_at,
+        state: &k.state,
+        done_at: k.done_at,
+        deadline_at: k.deadline_at,
+        apologies: k.apologies,
+    });
+    board::moved(c, Some(old), Some(new)).await?;
     Ok(true)
 }
 

@@ -538,13 +538,18 @@ pub(super) async fn case_view(
         }
         None => Default::default(),
     };
-    let (result_title, result_text) = h
-        .workflow
-        .result
-        .as_ref()
-        .map_or_else(Default::default, |t| {
-            (wf::fill(&t.title, &values), wf::fill(&t.text, &values))
-        });
+    let (result_title, result_text) =
+        h.workflow
+            .result
+            .as_ref()
+            .map_or_else(Default::default, |t| {
+                (
+                    // Within the form's limits (a long answer would make the
+                    // prefilled result refused on submit).
+                    wf::fill(&t.title, &values).chars().take(200).collect(),
+                    wf::fill(&t.text, &values).chars().take(8000).collect(),
+                )
+            });
     let answers = match form {
         Some(form) => {
             let data: serde_json::Map<String, serde_json::Value> =
@@ -1562,7 +1567,7 @@ async fn board(
             to: q.to.clone()
         }
     ));
-    let lines = tri!(queries::board(&state, &staff, &agency, start, end).await);
+    let lines = tri!(queries::board(&state, &staff, &agency, start, end, state.now()).await);
     let mut total = queries::BoardLine::default();
     for l in &lines {
         total.received += l.received;

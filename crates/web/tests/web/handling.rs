@@ -385,18 +385,20 @@ async fn board_agrees(app: &App, n: &str) {
         (vn(2027, 2, 1, 0, 0), vn(2027, 3, 1, 0, 0)),
         (vn(2027, 3, 1, 0, 0), vn(2027, 3, 31, 17, 0)),
     ];
+    let now = app.state().now();
     for agency in [AGENCY, OTHER] {
         for (from, to) in periods {
             let mut summary =
-                motcua_handling::queries::board(app.state(), &leader, agency, from, to)
+                motcua_handling::queries::board(app.state(), &leader, agency, from, to, now)
                     .await
                     .expect("board");
             for l in &mut summary {
                 l.procedure_name.clear();
             }
-            let cases = motcua_handling::queries::board_from_cases(app.state(), agency, from, to)
-                .await
-                .expect("board from cases");
+            let cases =
+                motcua_handling::queries::board_from_cases(app.state(), agency, from, to, now)
+                    .await
+                    .expect("board from cases");
             assert_eq!(summary, cases, "{n}: board of {agency} over [{from}, {to})");
         }
     }
@@ -1227,6 +1229,11 @@ async fn refusal_stop_and_the_supplement_window() {
         assert!(!receiver.get("/agency").await.text.contains(&third), "{n}: out of the inbox");
         let slip = between(&receiver.get(&format!("/agency/dossiers/{third}")).await.text, "<table id=\"slip\">", "</table>");
         assert!(slip.contains("Công dân rút hồ sơ"), "{n}: {slip}");
+        {
+            let mut c = app.conn().await;
+            let audited = scalar(&mut c, &format!("SELECT COUNT(*) FROM audit_log WHERE action = 'dossiers.withdraw' AND target = 'dossier:{third}' AND detail LIKE '%Nộp nhầm%'")).await;
+            assert_eq!(audited, 1, "{n}: the withdrawal audited once, with its reason");
+        }
 
         set_clock(&app, vn(2027, 3, 5, 8, 0));
         board_agrees(&app, n).await;
