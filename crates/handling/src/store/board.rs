@@ -92,17 +92,18 @@ pub fn key(k: Counted<'_>) -> Key {
 }
 
 /// Adds `deltas` to the summary, in key order (two transactions moving
-/// the same rows lock them in the same order).
+/// the same rows lock them in the same order); a row whose count comes
+/// back to zero is deleted (the last case of its bucket moved on).
 pub async fn add(c: &mut AnyConnection, deltas: &BTreeMap<Key, i64>) -> Result<()> {
     for (k, n) in deltas {
         if *n == 0 {
             continue;
         }
-        sqlx::query(
+        let left: i64 = sqlx::query_scalar(
             "INSERT INTO handling_board (agency_code, day, procedure_code, bucket, due_slot, n) \
              VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (agency_code, day, procedure_code, bucket, due_slot) \
-             DO UPDATE SET n = handling_board.n + excluded.n",
+             DO UPDATE SET n = handling_board.n + excluded.n RETURNING n",
         )
         .bind(&k.agency_code)
         .bind(k.day)
@@ -110,8 +111,21 @@ pub async fn add(c: &mut AnyConnection, deltas: &BTreeMap<Key, i64>) -> Result<(
         .bind(k.bucket)
         .bind(k.due_slot)
         .bind(*n)
-        .execute(&mut *c)
+        .fetch_one(&mut *c)
         .await?;
+        if left == 0 {
+            sqlx::query(
+                "DELETE FROM handling_board WHERE agency_code = $1 AND day = $2 \
+                 AND procedure_code = $3 AND bucket = $4 AND due_slot = $5 AND n = 0",
+            )
+            .bind(&k.agency_code)
+            .bind(k.day)
+            .bind(&k.procedure_code)
+            .bind(k.bucket)
+            .bind(k.due_slot)
+            .execute(&mut *c)
+            .await?;
+        }
     }
     Ok(())
 }

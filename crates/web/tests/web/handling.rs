@@ -424,6 +424,8 @@ async fn backfill_agrees(app: &App, n: &str) {
             .await
             .expect("summary");
     assert!(!kept.is_empty(), "{n}: a summary to compare");
+    let empty = scalar(&mut c, "SELECT COUNT(*) FROM handling_board WHERE n <= 0").await;
+    assert_eq!(empty, 0, "{n}: no summary row left at zero or below");
     sqlx::query("DELETE FROM handling_board")
         .execute(&mut *c)
         .await
