@@ -47,6 +47,9 @@ pub struct SupplementReady {
     pub files: Vec<crate::files::FileRow>,
     /// The components' names, for the document store.
     pub names: std::collections::BTreeMap<String, String>,
+    /// The applicant's signature over the supplemented dossier, where the
+    /// form requires one (it replaces the signature over the first one).
+    pub signature: Option<Signature>,
 }
 
 /// Puts a checked supplement into its dossier in the caller's
@@ -86,9 +89,13 @@ pub async fn apply_supplement(
         return Err(ServiceError::Conflict("dossiers.error_no_supplement"));
     }
     // A signature over the dossier as first sent does not cover what it
-    // holds now: it is removed (the supplement itself is not signed).
+    // holds now: it is replaced by the one over the supplemented dossier
+    // (required where the form requires signing), or removed.
     if let Some(d) = store::by_code(tx, &ready.code).await? {
         crate::store::documents::delete_signature(tx, d.id).await?;
+        if let Some(s) = &ready.signature {
+            crate::store::documents::insert_signature(tx, &signature_row(d.id, s)).await?;
+        }
     }
     for f in &ready.files {
         crate::documents::keep(
@@ -108,6 +115,21 @@ pub async fn apply_supplement(
         .await?;
     }
     Ok(())
+}
+
+fn signature_row(dossier_id: i64, s: &Signature) -> crate::store::documents::SignatureRow {
+    crate::store::documents::SignatureRow {
+        dossier_id,
+        digest: s.digest.clone(),
+        signed_text: s.signed_text.clone(),
+        signature: s.signature.clone(),
+        certificate: s.certificate.clone(),
+        signer: s.signer.clone(),
+        issuer_dn: s.issuer_dn.clone(),
+        serial_hex: s.serial_hex.clone(),
+        method: s.method.clone(),
+        signed_at: s.signed_at,
+    }
 }
 
 /// A signature over a draft's digest, verified by the caller (the
@@ -241,6 +263,17 @@ pub async fn submit(
     let files = crate::files::of_draft(core, draft.row.id).await?;
     // As [`draft_digest`], from the text kept with the dossier.
     let digest = crate::files::digest(&data, &files);
+    // A supplement too: the dossier it completes is signed again.
+    match signature {
+        None if draft.form.definition.signature_required() => {
+            return Ok(Submission::NeedsSignature(digest));
+        }
+        // Signed over another state of the draft: sign again.
+        Some(s) if s.digest != digest => {
+            return Err(ServiceError::Conflict("dossiers.error_signature_stale"));
+        }
+        _ => {}
+    }
     if let Some(code) = &draft.row.supplement_of {
         let names = crate::files::components_of(
             core,
@@ -261,17 +294,8 @@ pub async fn submit(
             digest,
             files,
             names,
+            signature: signature.cloned(),
         })));
-    }
-    match signature {
-        None if draft.form.definition.signature_required() => {
-            return Ok(Submission::NeedsSignature(digest));
-        }
-        // Signed over another state of the draft: sign again.
-        Some(s) if s.digest != digest => {
-            return Err(ServiceError::Conflict("dossiers.error_signature_stale"));
-        }
-        _ => {}
     }
     let case = draft
         .answers
@@ -350,22 +374,7 @@ pub async fn submit(
     };
     let id = store::insert(&mut tx, &row).await?;
     if let Some(s) = signature {
-        crate::store::documents::insert_signature(
-            &mut tx,
-            &crate::store::documents::SignatureRow {
-                dossier_id: id,
-                digest: s.digest.clone(),
-                signed_text: s.signed_text.clone(),
-                signature: s.signature.clone(),
-                certificate: s.certificate.clone(),
-                signer: s.signer.clone(),
-                issuer_dn: s.issuer_dn.clone(),
-                serial_hex: s.serial_hex.clone(),
-                method: s.method.clone(),
-                signed_at: s.signed_at,
-            },
-        )
-        .await?;
+        crate::store::documents::insert_signature(&mut tx, &signature_row(id, s)).await?;
     }
     // What was sent is kept in the holder's document store for reuse.
     for f in &files {

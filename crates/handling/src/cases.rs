@@ -904,7 +904,7 @@ pub async fn complete_supplement(
         &origin.audit,
         "handling.supplemented",
         &format!("dossier:{}", ready.code),
-        &serde_json::json!({ "draft": ready.public_id, "digest": ready.digest, "due": due })
+        &serde_json::json!({ "draft": ready.public_id, "digest": ready.digest, "due": due, "signed": ready.signature.is_some() })
             .to_string(),
         now,
     )

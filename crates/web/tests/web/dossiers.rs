@@ -903,7 +903,7 @@ async fn an_operator_writes_previews_and_publishes_a_form_version() {
     .await;
 }
 
-const HOUSEHOLD: &str = "1.001612";
+pub(crate) const HOUSEHOLD: &str = "1.001612";
 
 /// Fills every page of the household business form (1.001612).
 pub(crate) async fn fill_household(b: &Browser, id: &str) {
@@ -950,7 +950,7 @@ pub(crate) async fn fill_household(b: &Browser, id: &str) {
 }
 
 /// Asks for the text that signs draft `id`, as the check page's script does.
-async fn sign_challenge(b: &Browser, id: &str) -> (reqwest::StatusCode, String, String) {
+pub(crate) async fn sign_challenge(b: &Browser, id: &str) -> (reqwest::StatusCode, String, String) {
     let csrf = b.get("/account").await.csrf();
     let r = b
         .send(
@@ -971,7 +971,11 @@ async fn sign_challenge(b: &Browser, id: &str) -> (reqwest::StatusCode, String, 
     )
 }
 
-async fn submit_signed(b: &Browser, id: &str, s: Option<&crate::identity::Signed>) -> Page {
+pub(crate) async fn submit_signed(
+    b: &Browser,
+    id: &str,
+    s: Option<&crate::identity::Signed>,
+) -> Page {
     let check = b.get(&format!("/account/drafts/{id}/check")).await;
     let revision = between(&check.text, "name=\"revision\" value=\"", "\"");
     let csrf = check.csrf();

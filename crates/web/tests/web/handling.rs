@@ -1371,3 +1371,93 @@ async fn a_dossier_transferred_to_another_agency_keeps_its_clock() {
     })
     .await;
 }
+
+/// R-PS-3 with #9 §3: a dossier whose form requires the applicant's
+/// signature is signed again when it is supplemented. Unsigned, the
+/// supplement is refused in words and the dossier keeps waiting; signed
+/// over the supplemented dossier, the new signature replaces the first
+/// (which covered content the dossier no longer holds).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_dossier_is_signed_again_when_supplemented() {
+    use crate::dossiers::{fill_household, sign_challenge, submit_signed, HOUSEHOLD};
+    each_backend(|db| async move {
+        let (app, pki) = crate::identity::app_reveal(db).await;
+        let n = app.name();
+        seeded(&app).await;
+        let op = app.operator_browser().await;
+        let one_stop = add_unit(&app, &op, AGENCY, "MC", "Bộ phận Một cửa", "one_stop").await;
+        servant(&app, "cb_nhan", "Lê Nhận").await;
+        let console = format!("/console/agencies/{AGENCY}/units");
+        let r = grant(&app, &op, &console, one_stop, "cb_nhan", "receiver").await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}");
+        let receiver = login(&app, "cb_nhan", PW).await;
+
+        // A business submits the household registration, signed.
+        let cert = crate::identity::org_cert(&pki);
+        let b = crate::identity::register_business(&app, &cert, "ketoan@saomai.example.vn").await;
+        let id = start(&b, HOUSEHOLD).await;
+        fill_household(&b, &id).await;
+        let files = b.get(&format!("/account/drafts/{id}/files")).await;
+        let component = between(&files.text, "name=\"component\" value=\"", "\"");
+        let up = upload(&b, &id, &component, "giay-de-nghi.pdf", PDF).await;
+        assert_eq!(up.status, StatusCode::SEE_OTHER, "{n}: {}", up.text);
+        let (_, text, first) = sign_challenge(&b, &id).await;
+        let r = submit_signed(&b, &id, Some(&crate::identity::sign(&text, &cert, &cert))).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        let code = r
+            .location()
+            .and_then(|t| t.strip_prefix("/account/dossiers/"))
+            .and_then(|t| t.split('?').next())
+            .expect("the dossier")
+            .to_string();
+
+        // Asked for more at receipt; the business changes its answers in
+        // the supplement draft.
+        let r = act(&receiver, &code, &[("kind", "supplement"), ("note", "Ghi rõ cách nhận kết quả.")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        assert_eq!(status_of(&app, &code).await.0, 5, "{n}");
+        let page = b.get(&format!("/account/dossiers/{code}")).await;
+        let r = b.post_form(&format!("/account/dossiers/{code}/supplement"), &[("csrf", &page.csrf())]).await;
+        let draft = r
+            .location()
+            .and_then(|t| t.strip_prefix("/account/drafts/"))
+            .and_then(|t| t.strip_suffix("/step/0"))
+            .expect("a supplement draft")
+            .to_string();
+        let r = post_step(&b, &draft, 2, &[("result_delivery", "counter"), ("action", "continue")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+
+        // Unsigned: refused in words; the dossier still waits, the first
+        // signature still kept.
+        let check = b.get(&format!("/account/drafts/{draft}/check")).await;
+        assert!(check.text.contains("id=\"token-app\""), "{n}: signing offered");
+        let r = submit_signed(&b, &draft, None).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}: {}", r.text);
+        assert!(r.text.contains("yêu cầu ký số hồ sơ trước khi nộp"), "{n}: {}", r.text);
+        assert_eq!(status_of(&app, &code).await.0, 5, "{n}: still waiting");
+        let mut c = app.conn().await;
+        let kept = scalar(&mut c, &format!("SELECT COUNT(*) FROM dossier_signatures WHERE digest = '{first}'")).await;
+        assert_eq!(kept, 1, "{n}: the first signature until the supplement");
+        drop(c);
+
+        // Signed over the supplemented dossier: taken, the signature replaced.
+        let (_, text, digest) = sign_challenge(&b, &draft).await;
+        assert_ne!(digest, first, "{n}: another content, another digest");
+        let r = submit_signed(&b, &draft, Some(&crate::identity::sign(&text, &cert, &cert))).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        assert_eq!(status_of(&app, &code).await.0, 1, "{n}: new again");
+        let mut c = app.conn().await;
+        let signatures = scalar(&mut c, "SELECT COUNT(*) FROM dossier_signatures").await;
+        assert_eq!(signatures, 1, "{n}: one signature per dossier");
+        let matching = scalar(
+            &mut c,
+            &format!("SELECT COUNT(*) FROM dossier_signatures s JOIN dossiers d ON d.id = s.dossier_id WHERE d.code = '{code}' AND s.digest = '{digest}' AND d.digest = s.digest"),
+        )
+        .await;
+        assert_eq!(matching, 1, "{n}: the signature covers the dossier as it is now");
+        drop(c);
+        let page = b.get(&format!("/account/dossiers/{code}")).await;
+        assert!(page.text.contains("id=\"signature\""), "{n}: shown");
+    })
+    .await;
+}
