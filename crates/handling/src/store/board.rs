@@ -27,6 +27,21 @@ pub struct BoardLine {
     pub refused_or_stopped: i64,
 }
 
+impl BoardLine {
+    /// Adds the counts of `o` to this line's (a total, or parts of one
+    /// procedure's line).
+    pub fn add(&mut self, o: &BoardLine) {
+        self.received += o.received;
+        self.open_on_time += o.open_on_time;
+        self.open_late += o.open_late;
+        self.paused += o.paused;
+        self.done_early += o.done_early;
+        self.done_on_time += o.done_on_time;
+        self.done_late += o.done_late;
+        self.refused_or_stopped += o.refused_or_stopped;
+    }
+}
+
 /// Where a case counts in the summary.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Key {
@@ -169,15 +184,8 @@ pub async fn board(
     let mut merge = |part: Vec<BoardLine>| {
         for l in part {
             let e = lines.entry(l.procedure_code.clone()).or_default();
+            e.add(&l);
             e.procedure_code = l.procedure_code;
-            e.received += l.received;
-            e.open_on_time += l.open_on_time;
-            e.open_late += l.open_late;
-            e.paused += l.paused;
-            e.done_early += l.done_early;
-            e.done_on_time += l.done_on_time;
-            e.done_late += l.done_late;
-            e.refused_or_stopped += l.refused_or_stopped;
         }
     };
     let (start, end) = (vn_day_start(first), vn_day_start(last));

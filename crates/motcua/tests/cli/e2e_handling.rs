@@ -59,7 +59,7 @@ async fn eid_login(b: &Page, first: bool, axe_js: &str) {
 
 /// Fills and submits a birth registration; returns the dossier's code.
 async fn submit_birth(b: &Page, sb: &Sandbox, child: &str) -> String {
-    b.goto("/procedures/1.001193").await;
+    b.goto(&format!("/procedures/{BIRTH}")).await;
     b.wait_text("h1", "Đăng ký khai sinh").await;
     b.click("#start button[type=submit]").await;
     b.wait_text("h1", "Người yêu cầu").await;
@@ -110,6 +110,9 @@ async fn submit_birth(b: &Page, sb: &Sandbox, child: &str) -> String {
     b.wait_text("#status", "Mới nộp").await;
     b.text("#code").await.trim().to_string()
 }
+
+/// Birth registration, the demo's procedure with a result template.
+const BIRTH: &str = "1.001193";
 
 const PDF: &[u8] =
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
@@ -406,6 +409,31 @@ async fn browser_back_office_from_receipt_to_a_verified_signed_result_with_axe()
     // Signed with the agency's seal (the demo's, on SoftHSM2 when present).
     b.wait_text("#result-list", "Ký lúc").await;
     b.wait_text("#result-list", "con dấu điện tử").await;
+    // The leaders' board (vp.hoankiem approves in the ward): birth
+    // registrations taken up this period, one done late (an apology
+    // makes it late whatever the new date), one refused.
+    b.goto("/agency/board?agency=H29.P01").await;
+    b.wait_text("#board", BIRTH).await;
+    axe("the leaders' board").await;
+    let cells = b
+        .execute(
+            "const row = [...document.querySelectorAll('#board tbody tr')].find(r => r.textContent.includes(arguments[0])); \
+             return row ? [...row.querySelectorAll('td')].map(td => Number(td.textContent)) : [];",
+            json!([BIRTH]),
+        )
+        .await
+        .unwrap();
+    let cells: Vec<i64> = cells
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap_or(-1))
+        .collect();
+    assert_eq!(cells.len(), 8, "{cells:?}");
+    assert!(
+        cells[0] >= 2 && cells[6] >= 1 && cells[7] >= 1,
+        "received, done late and refused: {cells:?}"
+    );
     logout(b).await;
 
     // The citizen: the apology (Form 04), the signed result and its

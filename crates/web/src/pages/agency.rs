@@ -501,43 +501,46 @@ pub(super) async fn case_view(
         Vec::new()
     };
     let form = motcua_forms::service::by_id(state, h.facts.form_id).await?;
-    // Each answer as a result document writes it (a choice by its label,
-    // a date as dd/mm/yyyy), for the procedure's result template.
-    let values: std::collections::BTreeMap<String, String> = match &form {
-        Some(form) => {
-            let data: serde_json::Map<String, serde_json::Value> =
-                serde_json::from_str(&h.facts.data).unwrap_or_default();
-            form.definition
-                .fields()
-                .filter_map(|(_, f)| {
-                    let v = data.get(&f.name)?;
-                    let text = match v {
-                        serde_json::Value::String(s) => match f.kind.as_str() {
-                            "choice" => f
-                                .options
-                                .iter()
-                                .find(|o| &o.value == s)
-                                .map_or_else(|| s.clone(), |o| o.label.get(l).to_string()),
-                            "date" => {
-                                let p: Vec<&str> = s.split('-').collect();
-                                if p.len() == 3 {
-                                    format!("{}/{}/{}", p[2], p[1], p[0])
-                                } else {
-                                    s.clone()
-                                }
-                            }
-                            _ => s.clone(),
-                        },
-                        serde_json::Value::Number(n) => n.to_string(),
-                        serde_json::Value::Bool(b) => b.to_string(),
-                        _ => return None,
-                    };
-                    Some((f.name.clone(), text))
-                })
-                .collect()
+    // Each answer as people read it (a choice by its label, a date as
+    // dd/mm/yyyy): shown on the page under its label, and by field name
+    // for the procedure's result template.
+    let mut values = std::collections::BTreeMap::new();
+    let mut answers = Vec::new();
+    if let Some(form) = &form {
+        let data: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&h.facts.data).unwrap_or_default();
+        for (_, f) in form.definition.fields() {
+            let Some(v) = data.get(&f.name) else {
+                continue;
+            };
+            let text = match v {
+                serde_json::Value::String(s) => match f.kind.as_str() {
+                    "choice" => f
+                        .options
+                        .iter()
+                        .find(|o| &o.value == s)
+                        .map_or_else(|| s.clone(), |o| o.label.get(l).to_string()),
+                    "date" => {
+                        let p: Vec<&str> = s.split('-').collect();
+                        if p.len() == 3 {
+                            format!("{}/{}/{}", p[2], p[1], p[0])
+                        } else {
+                            s.clone()
+                        }
+                    }
+                    _ => s.clone(),
+                },
+                serde_json::Value::Number(n) => n.to_string(),
+                serde_json::Value::Bool(b) => b.to_string(),
+                other => {
+                    answers.push((f.label.get(l).to_string(), other.to_string()));
+                    continue;
+                }
+            };
+            answers.push((f.label.get(l).to_string(), text.clone()));
+            values.insert(f.name.clone(), text);
         }
-        None => Default::default(),
-    };
+    }
     let (result_title, result_text) =
         h.workflow
             .result
@@ -550,27 +553,6 @@ pub(super) async fn case_view(
                     wf::fill(&t.text, &values).chars().take(8000).collect(),
                 )
             });
-    let answers = match form {
-        Some(form) => {
-            let data: serde_json::Map<String, serde_json::Value> =
-                serde_json::from_str(&h.facts.data).unwrap_or_default();
-            form.definition
-                .fields()
-                .filter_map(|(_, f)| {
-                    data.get(&f.name).map(|v| {
-                        (
-                            f.label.get(l).to_string(),
-                            match v {
-                                serde_json::Value::String(s) => s.clone(),
-                                other => other.to_string(),
-                            },
-                        )
-                    })
-                })
-                .collect()
-        }
-        None => Vec::new(),
-    };
     let files = motcua_dossiers::files::of_draft(state, h.facts.draft_id)
         .await?
         .into_iter()
@@ -1570,14 +1552,7 @@ async fn board(
     let lines = tri!(queries::board(&state, &staff, &agency, start, end, state.now()).await);
     let mut total = queries::BoardLine::default();
     for l in &lines {
-        total.received += l.received;
-        total.open_on_time += l.open_on_time;
-        total.open_late += l.open_late;
-        total.paused += l.paused;
-        total.done_early += l.done_early;
-        total.done_on_time += l.done_on_time;
-        total.done_late += l.done_late;
-        total.refused_or_stopped += l.refused_or_stopped;
+        total.add(l);
     }
     render(&BoardPage {
         c: Chrome::new(&state, &ctx),
