@@ -97,18 +97,23 @@ async fn submit_birth(b: &Page, sb: &Sandbox, child: &str) -> String {
     b.click("input[name=result_delivery][value=online]").await;
     b.click("button[value=continue]").await;
     b.wait_text("h1", "Giấy tờ đính kèm").await;
-    let pdf = sb.path().join("giay-chung-sinh.pdf");
-    std::fs::write(&pdf, PDF).unwrap();
-    b.upload("section.card input[type=file]", &pdf).await;
-    b.click("section.card form[enctype] button[type=submit]")
-        .await;
-    b.wait_text("section.card ul.files", "giay-chung-sinh.pdf")
-        .await;
+    attach(b, sb, "giay-chung-sinh.pdf").await;
     b.click("#to-check").await;
     b.wait_text("h1", "Kiểm tra thông tin").await;
     b.click("#submit").await;
     b.wait_text("#status", "Mới nộp").await;
     b.text("#code").await.trim().to_string()
+}
+
+/// Attaches a PDF named `name` to the first component of the draft's
+/// files page and waits until it is listed.
+async fn attach(b: &Page, sb: &Sandbox, name: &str) {
+    let pdf = sb.path().join(name);
+    std::fs::write(&pdf, PDF).unwrap();
+    b.upload("section.card input[type=file]", &pdf).await;
+    b.click("section.card form[enctype] button[type=submit]")
+        .await;
+    b.wait_text("section.card ul.files", name).await;
 }
 
 /// Birth registration, the demo's procedure with a result template.
@@ -282,13 +287,7 @@ async fn browser_back_office_from_receipt_to_a_verified_signed_result_with_axe()
         .to_string();
     b.goto(&format!("/account/drafts/{draft}/files")).await;
     b.wait_text("h1", "Giấy tờ đính kèm").await;
-    let pdf = sb.path().join("giay-ket-hon.pdf");
-    std::fs::write(&pdf, PDF).unwrap();
-    b.upload("section.card input[type=file]", &pdf).await;
-    b.click("section.card form[enctype] button[type=submit]")
-        .await;
-    b.wait_text("section.card ul.files", "giay-ket-hon.pdf")
-        .await;
+    attach(b, &sb, "giay-ket-hon.pdf").await;
     b.click("#to-check").await;
     b.wait_text("h1", "Kiểm tra thông tin").await;
     b.click("#submit").await;
