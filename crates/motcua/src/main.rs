@@ -755,20 +755,16 @@ async fn demo_back_office(state: &AppState) -> Result<()> {
             .await
             .map_err(service_err)?;
     }
+    let units = people::units(state, AGENCY).await.map_err(service_err)?;
     for (code, name, kind, roles) in plan {
-        let units = people::units(state, AGENCY).await.map_err(service_err)?;
         if units.iter().any(|u| u.code == code) {
             continue;
         }
-        people::add_unit(state, &origin, &op, AGENCY, code, name, kind)
+        let unit = people::add_unit(state, &origin, &op, AGENCY, code, name, kind)
             .await
             .map_err(service_err)?;
-        let units = people::units(state, AGENCY).await.map_err(service_err)?;
-        let Some(u) = units.iter().find(|u| u.code == code) else {
-            bail!("demo unit {code} missing");
-        };
         for (username, role) in roles {
-            people::grant(state, &origin, &op, u.id, username, role)
+            people::grant(state, &origin, &op, unit, username, role)
                 .await
                 .map_err(service_err)?;
         }

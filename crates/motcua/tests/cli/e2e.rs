@@ -39,6 +39,24 @@ async fn axe_run(page: &Page, axe_js: &str, what: &str) -> Vec<Value> {
     serde_json::from_str(out).unwrap_or_else(|e| panic!("axe output on {what}: {e}: {out}"))
 }
 
+/// On the birth registration's (1.001193) child page: the rest of the
+/// child's answers (a boy born 20/11/2026 in Hanoi, name already typed) and
+/// the mother's page; waits for the father's page.
+pub async fn birth_child_and_mother(b: &Page) {
+    b.click("input[name=child_sex][value=male]").await;
+    b.set_value("#f-child_birthdate", "2026-11-20").await;
+    b.fill("#f-child_birthplace", "Bệnh viện Phụ sản Hà Nội")
+        .await;
+    b.fill("#f-child_ethnicity", "Kinh").await;
+    b.fill("#f-child_nationality", "Việt Nam").await;
+    b.click("button[value=continue]").await;
+    b.wait_text("h1", "Thông tin người mẹ").await;
+    b.fill("#f-mother_name", "Trần Thị Hoa").await;
+    b.fill("#f-mother_birth_year", "1990").await;
+    b.click("button[value=continue]").await;
+    b.wait_text("h1", "Thông tin người cha").await;
+}
+
 /// Runs axe-core in the page; fails on any violation of impact serious or
 /// critical (every violation is printed).
 pub async fn axe_check(page: &Page, axe_js: &str, what: &str) {

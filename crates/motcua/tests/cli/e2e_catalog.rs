@@ -279,18 +279,7 @@ async fn browser_citizen_fills_saves_resumes_and_submits_a_dossier_with_axe() {
     // Resume: back where it was left, with what was typed.
     b.click("#drafts a").await;
     b.wait_text("h1", "Người được khai sinh").await;
-    b.click("input[name=child_sex][value=male]").await;
-    b.set_value("#f-child_birthdate", "2026-11-20").await;
-    b.fill("#f-child_birthplace", "Bệnh viện Phụ sản Hà Nội")
-        .await;
-    b.fill("#f-child_ethnicity", "Kinh").await;
-    b.fill("#f-child_nationality", "Việt Nam").await;
-    b.click("button[value=continue]").await;
-    b.wait_text("h1", "Thông tin người mẹ").await;
-    b.fill("#f-mother_name", "Trần Thị Hoa").await;
-    b.fill("#f-mother_birth_year", "1990").await;
-    b.click("button[value=continue]").await;
-    b.wait_text("h1", "Thông tin người cha").await;
+    crate::e2e::birth_child_and_mother(&b).await;
     // The father's questions are shown only when there is one.
     let father_shown = |b: &crate::webdriver::Browser| {
         let b: crate::webdriver::Page = (**b).clone();

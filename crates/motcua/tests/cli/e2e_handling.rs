@@ -78,18 +78,7 @@ async fn submit_birth(b: &Page, sb: &Sandbox, child: &str) -> String {
     b.click("button[value=continue]").await;
     b.wait_text("h1", "Người được khai sinh").await;
     b.fill("#f-child_name", child).await;
-    b.click("input[name=child_sex][value=male]").await;
-    b.set_value("#f-child_birthdate", "2026-11-20").await;
-    b.fill("#f-child_birthplace", "Bệnh viện Phụ sản Hà Nội")
-        .await;
-    b.fill("#f-child_ethnicity", "Kinh").await;
-    b.fill("#f-child_nationality", "Việt Nam").await;
-    b.click("button[value=continue]").await;
-    b.wait_text("h1", "Thông tin người mẹ").await;
-    b.fill("#f-mother_name", "Trần Thị Hoa").await;
-    b.fill("#f-mother_birth_year", "1990").await;
-    b.click("button[value=continue]").await;
-    b.wait_text("h1", "Thông tin người cha").await;
+    crate::e2e::birth_child_and_mother(b).await;
     b.click("input[name=has_father][value=no]").await;
     b.click("button[value=continue]").await;
     b.wait_text("h1", "Kết quả").await;
@@ -176,11 +165,12 @@ async fn download(b: &Page, path: &str) -> Vec<u8> {
     crate::webdriver::decode(s).unwrap_or_else(|| panic!("{path}: not base64"))
 }
 
-/// The `href` of the first link matching `css`.
-async fn href(b: &Page, css: &str) -> String {
+/// What `script` returns (a string; empty if not) for the first element
+/// matching `css`, given to it as `el`.
+async fn of_element(b: &Page, css: &str, script: &str) -> String {
     b.element(css).await;
     b.execute(
-        "return document.querySelector(arguments[0]).getAttribute('href');",
+        &format!("const el = document.querySelector(arguments[0]); return {script};"),
         json!([css]),
     )
     .await
@@ -188,6 +178,11 @@ async fn href(b: &Page, css: &str) -> String {
     .as_str()
     .unwrap_or_default()
     .to_string()
+}
+
+/// The `href` of the first link matching `css`.
+async fn href(b: &Page, css: &str) -> String {
+    of_element(b, css, "el.getAttribute('href')").await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -379,19 +374,11 @@ async fn browser_back_office_from_receipt_to_a_verified_signed_result_with_axe()
     // A result generated from the procedure's template (the demo's
     // birth registration has one), filled with the dossier's answers;
     // approval signs it.
-    let prefilled = |css: &'static str| async move {
-        b.execute(
-            "return document.querySelector(arguments[0]).value;",
-            json!([css]),
-        )
-        .await
-        .unwrap()
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-    };
-    assert_eq!(prefilled("#result-title").await, "Trích lục khai sinh");
-    let text = prefilled("#result-text").await;
+    assert_eq!(
+        of_element(b, "#result-title", "el.value").await,
+        "Trích lục khai sinh"
+    );
+    let text = of_element(b, "#result-text", "el.value").await;
     for part in [
         "Họ, chữ đệm, tên: Nguyễn Minh Khôi",
         "Giới tính: Nam",
@@ -464,22 +451,7 @@ async fn browser_back_office_from_receipt_to_a_verified_signed_result_with_axe()
     let sig_path = sb.path().join("ket-qua.pdf.p7s");
     std::fs::write(&doc_path, &document).unwrap();
     std::fs::write(&sig_path, &signature).unwrap();
-    let out = std::process::Command::new("openssl")
-        .args([
-            "cms",
-            "-verify",
-            "-binary",
-            "-inform",
-            "DER",
-            "-noverify",
-            "-in",
-        ])
-        .arg(&sig_path)
-        .arg("-content")
-        .arg(&doc_path)
-        .args(["-out", "/dev/null"])
-        .output()
-        .expect("openssl");
+    let out = motcua_testkit::openssl_cms_verify(&sig_path, &doc_path, None);
     assert!(
         out.status.success(),
         "openssl: {}",
