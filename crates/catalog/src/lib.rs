@@ -4,6 +4,7 @@
 //! events; import and export in the national exchange format; search.
 //! It depends on the kernel only: dossiers (issue #8 onward) read a
 //! procedure through [`queries`].
+pub mod fees;
 pub mod queries;
 pub mod record;
 pub mod seed;
@@ -12,6 +13,20 @@ pub mod store;
 
 /// This context's user-facing messages (key, Vietnamese, English).
 pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
+    ("catalog.fees_unreadable", "Biểu phí không đọc được (JSON không hợp lệ, thiếu trường hoặc có trường lạ).", "The fee schedule cannot be read (invalid JSON, a missing or an unknown field)."),
+    ("catalog.fees_too_long", "Biểu phí quá dài.", "The fee schedule is too long."),
+    ("catalog.fees_too_many", "Biểu phí có tối đa 50 khoản.", "A fee schedule has at most 50 lines."),
+    ("catalog.fees_key", "Mã khoản chỉ gồm chữ thường không dấu, số và dấu gạch dưới (tối đa 32 ký tự).", "A line's key has lower-case letters, digits and underscores (at most 32)."),
+    ("catalog.fees_key_twice", "Hai khoản trùng mã.", "Two lines have the same key."),
+    ("catalog.fees_kind", "Loại khoản phải là phí (fee) hoặc lệ phí (charge).", "A line is a fee or a charge."),
+    ("catalog.fees_name", "Khoản cần có tên (tối đa 200 ký tự, không có ký tự điều khiển).", "A line needs a name (at most 200 characters, no control characters)."),
+    ("catalog.fees_amount", "Số tiền là số nguyên đồng, từ 1 đến 1.000.000.000 (khoản miễn: từ 0).", "The amount is whole đồng, 1 to 1,000,000,000 (exempt lines: from 0)."),
+    ("catalog.fees_timing", "Thời điểm nộp phải là trước khi giải quyết (before), khi nhận kết quả (after) hoặc miễn (exempt).", "Timing is before processing, after (with the result) or exempt."),
+    ("catalog.fees_case", "Trường hợp quá dài.", "The case is too long."),
+    ("catalog.fees_channels", "Kênh nộp chỉ gồm 1 (trực tiếp), 2 (trực tuyến), 3 (bưu chính).", "Channels are 1 (in person), 2 (online), 3 (postal)."),
+    ("catalog.fees_exempt_for", "Đối tượng miễn chỉ gồm citizen (công dân) và business (doanh nghiệp).", "Exempt applicants are citizen and business."),
+    ("catalog.fees_legal_basis", "Căn cứ pháp lý quá dài (tối đa 500 ký tự).", "The legal basis is too long (at most 500 characters)."),
+    ("catalog.fees_note", "Ghi chú quá dài hoặc có ký tự không hợp lệ (tối đa 1.000 ký tự).", "The note is too long or has invalid characters (at most 1,000)."),
     (
         "catalog.error_json",
         "Tệp không phải JSON hợp lệ theo định dạng trao đổi thủ tục hành chính.",

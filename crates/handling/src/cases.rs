@@ -333,7 +333,7 @@ pub async fn act(
         wf::ACCEPT => {
             let (target, unit_id) = moving.clone().ok_or(ServiceError::NotFound)?;
             case.received_at = Some(now);
-            if h.workflow.fees_first {
+            if h.workflow.fees_first || owes_before(&mut tx, &h.facts, now).await? {
                 // Parked at the next step; its line of the control slip
                 // opens when the fees are paid (the wait is the applicant's).
                 case.step = target.key.clone();
@@ -924,12 +924,30 @@ pub async fn paid(
     code: &str,
     at: Millis,
 ) -> Result<()> {
+    let mut tx = core.store.begin().await?;
+    paid_in(&mut tx, core, origin, rules, code, at).await?;
+    tx.commit().await?;
+    core.jobs_notify.notify_one();
+    core.events_notify.notify_one();
+    Ok(())
+}
+
+/// [`paid`] in the caller's transaction (the payments context settles a
+/// payment and starts the clock in one transaction). The caller notifies
+/// the worker after its commit.
+pub async fn paid_in(
+    tx: &mut AnyConnection,
+    core: &Core,
+    origin: &Origin,
+    rules: &Rules,
+    code: &str,
+    at: Millis,
+) -> Result<()> {
     let cal = motcua_kernel::calendar::current(core).await?;
     let clock = clock_of(core, rules, &cal);
-    let mut tx = core.store.begin().await?;
-    resume(&mut tx, core, &clock, rules, code, Wait::Payment, at).await?;
+    resume(tx, core, &clock, rules, code, Wait::Payment, at).await?;
     motcua_store::audit::append(
-        &mut tx,
+        tx,
         &origin.audit,
         "handling.paid",
         &format!("dossier:{code}"),
@@ -937,10 +955,42 @@ pub async fn paid(
         core.now(),
     )
     .await?;
-    tx.commit().await?;
-    core.jobs_notify.notify_one();
-    core.events_notify.notify_one();
     Ok(())
+}
+
+/// Whether a dossier owes fees or charges before processing, by the
+/// procedure's fee schedule in force at `at` (catalog) and the
+/// applicant's type (identity): where it does, acceptance parks it at
+/// status 6 until they are paid.
+pub async fn owes_before(
+    tx: &mut AnyConnection,
+    facts: &progress::Facts,
+    at: Millis,
+) -> Result<bool> {
+    let Some((_, schedule)) = motcua_catalog::fees::in_force(tx, &facts.procedure_code, at).await?
+    else {
+        return Ok(false);
+    };
+    let applicant = applicant_type(tx, facts.account_id).await?;
+    Ok(!schedule
+        .owed(
+            &facts.case_code,
+            facts.channel,
+            applicant,
+            motcua_catalog::fees::BEFORE,
+        )
+        .is_empty())
+}
+
+/// An applicant's type for fee exemptions: `business` for a business
+/// account, else `citizen`.
+pub async fn applicant_type(tx: &mut AnyConnection, account_id: i64) -> Result<&'static str> {
+    let a =
+        motcua_identity::directory::account(tx, motcua_domain::AccountId::new(account_id)).await?;
+    Ok(match a {
+        Some(a) if a.has_role(motcua_domain::account::Role::Business) => "business",
+        _ => "citizen",
+    })
 }
 
 /// Claims an unassigned (or someone else's) case at a step whose role

@@ -10,10 +10,17 @@ use motcua_store::jobs;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// A context's periodic task, run by the worker loop every ten minutes.
+/// A context's periodic task, run by the worker loop every
+/// [`Periodic::every`] (ten minutes unless the task says otherwise).
 pub trait Periodic: Send + Sync {
     /// Names the task in the log when it fails.
     fn name(&self) -> &'static str;
+
+    /// How often it runs, in milliseconds (at most as often as the
+    /// worker wakes).
+    fn every(&self) -> motcua_domain::Millis {
+        10 * 60 * 1000
+    }
 
     /// Runs once at `now`.
     fn run<'a>(
@@ -96,6 +103,8 @@ pub async fn run(
 ) {
     let mut shutdown = shutdown;
     let mut last_purge = 0i64;
+    // When each periodic task last ran (0: never, so each runs at start).
+    let mut last_run = vec![0i64; periodic.len()];
     loop {
         if *shutdown.borrow() {
             break;
@@ -111,6 +120,14 @@ pub async fn run(
             }
         }
         let now = state.now();
+        for (task, last) in periodic.iter().zip(last_run.iter_mut()) {
+            if now - *last >= task.every() {
+                *last = now;
+                if let Err(e) = task.run(&state, now).await {
+                    tracing::warn!(task = task.name(), error = %e, "periodic task failed");
+                }
+            }
+        }
         if now - last_purge > 10 * 60 * 1000 {
             last_purge = now;
             if let Ok(mut c) = state.store.conn().await {
@@ -120,11 +137,6 @@ pub async fn run(
                         tracing::error!(jobs = n, "jobs dead-lettered after their worker died")
                     }
                     Err(e) => tracing::warn!(error = %e, "lease expiry failed"),
-                }
-            }
-            for task in &periodic {
-                if let Err(e) = task.run(&state, now).await {
-                    tracing::warn!(task = task.name(), error = %e, "periodic task failed");
                 }
             }
         }

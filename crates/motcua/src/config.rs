@@ -56,6 +56,96 @@ pub struct Config {
     /// The agencies' seal: the PKCS#11 token holding the keys that sign
     /// result documents (issue #9).
     pub seal: SealCfg,
+    /// The national payment platform (issue #10).
+    pub payments: PaymentsCfg,
+}
+
+/// The national payment platform: where it is and what the portal is to
+/// it (the partner code and secret the platform issued). Empty
+/// `base_url`: not connected (fees are shown, nothing is paid online; the
+/// demo connects its simulator).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct PaymentsCfg {
+    pub base_url: String,
+    pub partner_code: String,
+    pub secret: Secret,
+    /// The secret before a rollover, still accepted on the platform's
+    /// messages until removed.
+    pub previous_secret: Secret,
+    /// A folder where the platform leaves its day files
+    /// (`PAYGOV_<partner>_<yyyyMMdd>.csv`); empty: ask its API.
+    pub day_files: PathBuf,
+    pub timeout_seconds: u64,
+    pub pay_within_days: i64,
+    /// An open payment is first asked about after this many minutes…
+    pub poll_after_minutes: i64,
+    /// …and given up after this many hours.
+    pub poll_until_hours: i64,
+    pub poll_every_seconds: i64,
+    /// Yesterday is reconciled after this hour (Vietnam time).
+    pub reconcile_hour: u8,
+}
+
+impl Default for PaymentsCfg {
+    fn default() -> Self {
+        PaymentsCfg {
+            base_url: String::new(),
+            partner_code: String::new(),
+            secret: Secret::default(),
+            previous_secret: Secret::default(),
+            day_files: PathBuf::new(),
+            timeout_seconds: 15,
+            pay_within_days: 5,
+            poll_after_minutes: 30,
+            poll_until_hours: 72,
+            poll_every_seconds: 60,
+            reconcile_hour: 2,
+        }
+    }
+}
+
+impl PaymentsCfg {
+    pub fn rules(&self) -> motcua_payments::PayRules {
+        motcua_payments::PayRules {
+            pay_within_days: self.pay_within_days,
+            poll_after: self.poll_after_minutes * 60_000,
+            poll_until: self.poll_until_hours * 3_600_000,
+            poll_every: self.poll_every_seconds * 1000,
+            reconcile_hour: self.reconcile_hour,
+            ..Default::default()
+        }
+    }
+
+    /// The client, or None when not configured.
+    pub fn platform(&self, public_url: &str) -> Result<Option<motcua_payments::client::Platform>> {
+        if self.base_url.trim().is_empty() {
+            return Ok(None);
+        }
+        let base = url::Url::parse(self.base_url.trim())
+            .map_err(|e| anyhow!("[payments] base_url: {e}"))?;
+        if !matches!(base.scheme(), "https" | "http") {
+            bail!("[payments] base_url: http(s) only");
+        }
+        if self.partner_code.trim().is_empty() || self.secret.0.len() < 16 {
+            bail!("[payments] partner_code and a secret of at least 16 characters are required");
+        }
+        let public = public_url.trim_end_matches('/');
+        let cfg = motcua_payments::client::PlatformConfig {
+            base_url: base,
+            partner_code: self.partner_code.trim().to_string(),
+            secret: self.secret.0.clone(),
+            previous_secret: (!self.previous_secret.0.is_empty())
+                .then(|| self.previous_secret.0.clone()),
+            notify_url: format!("{public}/api/v1/payments/confirm"),
+            return_url: format!("{public}/account/payments/return"),
+            day_files: (!self.day_files.as_os_str().is_empty()).then(|| self.day_files.clone()),
+            timeout: std::time::Duration::from_secs(self.timeout_seconds.clamp(1, 120)),
+        };
+        Ok(Some(
+            motcua_payments::client::Platform::new(cfg).map_err(|e| anyhow!("[payments]: {e}"))?,
+        ))
+    }
 }
 
 /// The PKCS#11 token of the agencies' seals: each certificate with a
@@ -320,6 +410,7 @@ impl Default for Config {
             audit: AuditCfg::default(),
             blobs: BlobsCfg::default(),
             seal: SealCfg::default(),
+            payments: PaymentsCfg::default(),
         }
     }
 }

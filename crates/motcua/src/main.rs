@@ -270,7 +270,10 @@ pub async fn app_state(cfg: &Config) -> Result<AppState> {
             "documents moved out of the database to the blob store"
         );
     }
-    let state = AppState::from_context(nsw);
+    let state = AppState::from_context(nsw).with_payments(
+        cfg.payments.platform(&cfg.public_url)?,
+        cfg.payments.rules(),
+    );
     if cfg.seal.module.as_os_str().is_empty() {
         return Ok(state);
     }
@@ -701,6 +704,13 @@ Dân tộc: {child_ethnicity}    Quốc tịch: {child_nationality}
 Họ, chữ đệm, tên người mẹ: {mother_name}
 Người đi đăng ký khai sinh: {full_name}";
 
+/// The demo's procedure with a fee schedule, and its schedule.
+const RESIDENCE: &str = "1.004222";
+const RESIDENCE_FEES: &str = r#"{"lines": [
+  {"key": "le_phi_truc_tuyen", "kind": "charge", "name": "Lệ phí đăng ký cư trú (nộp trực tuyến)", "amount": 10000, "channels": [2], "timing": "before", "legal_basis": "Thông tư 75/2022/TT-BTC"},
+  {"key": "le_phi_truc_tiep", "kind": "charge", "name": "Lệ phí đăng ký cư trú", "amount": 20000, "channels": [1, 3], "timing": "before", "legal_basis": "Thông tư 75/2022/TT-BTC"}
+]}"#;
+
 async fn demo_back_office(state: &AppState) -> Result<()> {
     use motcua_handling::people;
     const AGENCY: &str = "H29.P01";
@@ -752,6 +762,17 @@ async fn demo_back_office(state: &AppState) -> Result<()> {
         });
         let text = serde_json::to_string_pretty(&d)?;
         motcua_handling::workflows::publish(state, &origin, BIRTH, &text)
+            .await
+            .map_err(service_err)?;
+    }
+    // Permanent residence registration owes a charge before processing
+    // (Circular 75/2022/TT-BTC): 10,000 đ online, 20,000 đ otherwise.
+    if motcua_catalog::fees::versions(state, RESIDENCE)
+        .await
+        .map_err(service_err)?
+        .is_empty()
+    {
+        motcua_catalog::fees::publish(state, &origin, RESIDENCE, RESIDENCE_FEES, "demo")
             .await
             .map_err(service_err)?;
     }
@@ -989,7 +1010,7 @@ async fn demo_identity(cfg: &Config, state: AppState) -> Result<(AppState, axum:
         acr_map,
         ..Default::default()
     });
-    let state = state.with_identity(identity);
+    let mut state = state.with_identity(identity);
 
     println!(
         "Digital identity (development PKI in {}, never trusted outside the demo):",
@@ -1046,7 +1067,19 @@ async fn demo_identity(cfg: &Config, state: AppState) -> Result<(AppState, axum:
             let _ = refresher.refresh(SystemClock.now());
         }
     });
+    // National payment platform: the simulator at /dev-paygov unless a
+    // platform is configured.
+    let paygov = motcua_payments::sim::Simulator::new(&format!("{public}/dev-paygov"));
+    if state.platform.is_none() {
+        let mut pay_cfg = cfg.payments.clone();
+        pay_cfg.base_url = format!("{public}/dev-paygov");
+        pay_cfg.partner_code = motcua_payments::sim::DEMO_PARTNER.into();
+        pay_cfg.secret = config::Secret(motcua_payments::sim::DEMO_SECRET.into());
+        state = state.with_payments(pay_cfg.platform(&cfg.public_url)?, cfg.payments.rules());
+        println!("  Payments (platform simulator): the bank page offers every outcome; pending transactions at {public}/dev-paygov/admin");
+    }
     let extra = axum::Router::new()
+        .nest("/dev-paygov", paygov.router())
         .nest("/dev-pki", pki.router())
         .nest("/dev-mss", sim.router())
         .nest("/dev-eid", devop.router());

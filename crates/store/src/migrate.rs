@@ -184,6 +184,18 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0029_handling_board.sql"),
         postgres: include_str!("../migrations/postgres/0029_handling_board.sql"),
     },
+    Migration {
+        version: 30,
+        name: "catalog_fees",
+        sqlite: include_str!("../migrations/sqlite/0030_catalog_fees.sql"),
+        postgres: include_str!("../migrations/postgres/0030_catalog_fees.sql"),
+    },
+    Migration {
+        version: 31,
+        name: "payments",
+        sqlite: include_str!("../migrations/sqlite/0031_payments.sql"),
+        postgres: include_str!("../migrations/postgres/0031_payments.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Safe to run

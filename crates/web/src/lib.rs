@@ -28,6 +28,7 @@ pub fn message_tables() -> Vec<&'static [i18n::Message]> {
     t.extend(motcua_catalog::message_tables());
     t.extend(motcua_dossiers::message_tables());
     t.extend(motcua_handling::message_tables());
+    t.extend(motcua_payments::message_tables());
     t
 }
 
@@ -45,6 +46,10 @@ pub fn periodic(state: &AppState) -> Vec<Arc<dyn motcua_kernel::worker::Periodic
     all.push(Arc::new(motcua_dossiers::housekeeping::Drafts(
         (*state.dossier_rules).clone(),
     )));
+    if state.platform.is_some() {
+        all.push(Arc::new(motcua_payments::jobs::Poll(state.payments())));
+        all.push(Arc::new(motcua_payments::jobs::Reconcile(state.payments())));
+    }
     all
 }
 
@@ -62,6 +67,10 @@ pub struct AppState {
     /// The agencies' seals that sign result documents (none: approval is
     /// refused, saying so).
     pub seals: Option<Arc<motcua_pki::seal::Seals>>,
+    /// The national payment platform (none: fees are shown, nothing is
+    /// paid online).
+    pub platform: Option<Arc<motcua_payments::client::Platform>>,
+    pub pay_rules: motcua_payments::PayRules,
 }
 
 impl AppState {
@@ -87,6 +96,28 @@ impl AppState {
             sla_sources: Arc::new(sla_sources()),
             dossier_rules: Arc::new(motcua_dossiers::Rules::default()),
             seals: None,
+            platform: None,
+            pay_rules: motcua_payments::PayRules::default(),
+        }
+    }
+
+    /// Connects the national payment platform.
+    pub fn with_payments(
+        mut self,
+        platform: Option<motcua_payments::client::Platform>,
+        rules: motcua_payments::PayRules,
+    ) -> AppState {
+        self.platform = platform.map(Arc::new);
+        self.pay_rules = rules;
+        self
+    }
+
+    /// The payments context as the pages and the worker use it.
+    pub fn payments(&self) -> motcua_payments::Payments {
+        motcua_payments::Payments {
+            platform: self.platform.clone(),
+            rules: self.pay_rules.clone(),
+            handling: pages::agency::rules(self),
         }
     }
 

@@ -14,10 +14,18 @@ use subtle::ConstantTimeEq;
 
 /// The pages' Content-Security-Policy; `connect-src` adds the signing
 /// tool on the user's own computer (127.0.0.1), which the token pages call.
+///
+/// `form-action` adds the payment platform's origin: the "pay" form's
+/// answer is a redirect there, which Chromium checks against it.
 fn csp(state: &AppState) -> String {
+    let platform = state
+        .platform
+        .as_ref()
+        .map(|p| format!(" {}", p.origin()))
+        .unwrap_or_default();
     format!(
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
-         connect-src 'self' {}; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; \
+         connect-src 'self' {}; frame-ancestors 'none'; form-action 'self'{platform}; base-uri 'none'; \
          object-src 'none'",
         state.identity.signer_origins()
     )

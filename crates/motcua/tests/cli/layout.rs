@@ -229,7 +229,7 @@ fn crates_depend_only_downwards() {
     // lower layer; side crates (mail, pki, oidc) sit just above the domain.
     let order = [
         "domain", "mail", "pki", "oidc", "store", "kernel", "identity", "catalog", "forms",
-        "dossiers", "handling", "nsw", "web", "motcua",
+        "dossiers", "handling", "payments", "nsw", "web", "motcua",
     ];
     let rank = |n: &str| order.iter().position(|o| *o == n);
     let crates = workspace().join("crates");
@@ -465,6 +465,7 @@ fn context_tables_belong_to_their_context() {
             &["drafts", "dossiers", "files", "notifications"],
         ),
         ("handling", &["cases", "people", "slips", "workflows"]),
+        ("payments", &["requests", "attempts", "reconciliation"]),
         (
             "identity",
             &[
@@ -481,8 +482,8 @@ fn context_tables_belong_to_their_context() {
         ),
     ];
     let crates = [
-        "domain", "store", "kernel", "identity", "catalog", "forms", "dossiers", "handling", "nsw",
-        "motcua", "mail", "pki", "oidc",
+        "domain", "store", "kernel", "identity", "catalog", "forms", "dossiers", "handling",
+        "payments", "nsw", "motcua", "mail", "pki", "oidc",
     ];
     let mut bad = Vec::new();
     for (owner, modules) in owned {
@@ -530,6 +531,16 @@ fn table_owners() -> BTreeMap<&'static str, &'static str> {
     let owners: &[(&str, &[&str])] = &[
         ("forms", &["forms"]),
         (
+            "payments",
+            &[
+                "payment_attempts",
+                "payment_callbacks",
+                "payment_mismatches",
+                "payment_reconciliations",
+                "payment_requests",
+            ],
+        ),
+        (
             "handling",
             &[
                 "handling_board",
@@ -562,6 +573,7 @@ fn table_owners() -> BTreeMap<&'static str, &'static str> {
             "catalog",
             &[
                 "catalog_agencies",
+                "catalog_fee_schedules",
                 "catalog_fields",
                 "catalog_life_events",
                 "procedure_facets",

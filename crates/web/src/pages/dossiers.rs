@@ -1528,6 +1528,10 @@ struct DossierPage {
     can_evaluate: bool,
     /// The nine indices' keys, in order.
     indices: Vec<(usize, &'static str)>,
+    /// What the dossier is asked to pay.
+    payments: Vec<super::payments::PayBox>,
+    /// Awaiting payment, and nothing can be paid online.
+    payments_offline: bool,
 }
 
 /// What the person must do next, per status.
@@ -1652,6 +1656,12 @@ pub async fn dossier_page(
         )
     });
     let procedure_code = d.procedure_code.clone();
+    let payments = super::payments::boxes(
+        &state,
+        tri!(motcua_payments::service::of_dossier(&state, &state.payments(), &d).await),
+    );
+    let payments_offline =
+        d.status == motcua_dossiers::progress::PAYMENT && !payments.iter().any(|p| p.can_pay);
     let row = tri!(row_of(&state, &c, d).await);
     render(&DossierPage {
         c,
@@ -1675,6 +1685,8 @@ pub async fn dossier_page(
             .copied()
             .enumerate()
             .collect(),
+        payments,
+        payments_offline,
     })
 }
 

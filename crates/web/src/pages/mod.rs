@@ -12,7 +12,7 @@ macro_rules! tri {
 }
 
 mod account;
-mod agency;
+pub(crate) mod agency;
 mod api;
 pub(crate) mod auth;
 mod calendar;
@@ -23,6 +23,7 @@ mod forms;
 mod identity;
 mod layers;
 mod lifecycle;
+mod payments;
 mod policy;
 mod provisioning;
 pub(crate) mod public;
@@ -138,6 +139,7 @@ pub fn routes(state: AppState) -> Router {
         .merge(catalog::routes())
         .merge(dossiers::routes())
         .merge(agency::routes())
+        .merge(payments::routes())
         .merge(results::routes())
         .merge(forms::routes())
         .fallback(public::not_found)

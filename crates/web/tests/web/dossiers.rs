@@ -7,7 +7,7 @@ use crate::helpers::*;
 use motcua_kernel::service::Origin;
 use reqwest::StatusCode;
 
-const PW: &str = "mat-khau-du-dai-2026";
+pub(crate) const PW: &str = "mat-khau-du-dai-2026";
 const BIRTH: &str = "1.001193";
 
 pub(crate) async fn seeded(app: &App) {

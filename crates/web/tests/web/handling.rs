@@ -16,24 +16,24 @@ use motcua_domain::Role;
 use motcua_identity::service::NewAccountInput;
 use reqwest::StatusCode;
 
-const PW: &str = "mat-khau-can-bo-2026";
-const AGENCY: &str = "H29.P01";
+pub(crate) const PW: &str = "mat-khau-can-bo-2026";
+pub(crate) const AGENCY: &str = "H29.P01";
 const OTHER: &str = "H29.STP";
 
 /// The Vietnam instant of a local date and time.
-fn vn(y: i32, m: u8, d: u8, h: u8, min: u8) -> i64 {
+pub(crate) fn vn(y: i32, m: u8, d: u8, h: u8, min: u8) -> i64 {
     let date = time::Date::from_calendar_date(y, time::Month::try_from(m).unwrap(), d).unwrap();
     motcua_handling::clock::local(date, time::Time::from_hms(h, min, 0).unwrap())
 }
 
 /// Moves the test clock to `at` (it keeps running from there).
-fn set_clock(app: &App, at: i64) {
+pub(crate) fn set_clock(app: &App, at: i64) {
     let now = app.state().now();
     app.advance(at - now);
 }
 
 /// A civil servant's account, logged in.
-async fn servant(app: &App, username: &str, name: &str) -> (i64, Browser) {
+pub(crate) async fn servant(app: &App, username: &str, name: &str) -> (i64, Browser) {
     let (id, _) = app
         .create(NewAccountInput {
             username: username.into(),
@@ -50,14 +50,14 @@ async fn servant(app: &App, username: &str, name: &str) -> (i64, Browser) {
     (id.get(), b)
 }
 
-async fn login(app: &App, username: &str, pw: &str) -> Browser {
+pub(crate) async fn login(app: &App, username: &str, pw: &str) -> Browser {
     let b = app.browser();
     assert_eq!(b.login(username, pw).await.status, StatusCode::SEE_OTHER);
     b
 }
 
 /// The operator adds a unit; its id.
-async fn add_unit(
+pub(crate) async fn add_unit(
     app: &App,
     op: &Browser,
     agency: &str,
@@ -88,7 +88,14 @@ async fn add_unit(
     units.iter().find(|u| u.code == code).expect("unit").id
 }
 
-async fn grant(app: &App, by: &Browser, form: &str, unit: i64, username: &str, role: &str) -> Page {
+pub(crate) async fn grant(
+    app: &App,
+    by: &Browser,
+    form: &str,
+    unit: i64,
+    username: &str,
+    role: &str,
+) -> Page {
     let csrf = by.get(form).await.csrf();
     let unit = unit.to_string();
     let _ = app;
@@ -106,13 +113,13 @@ async fn grant(app: &App, by: &Browser, form: &str, unit: i64, username: &str, r
 
 /// The ward's one-stop unit (MC) and justice department (TP), with
 /// `cb_nhan` receiving at the one-stop unit.
-struct Ward {
-    op: Browser,
-    dept: i64,
-    receiver: Browser,
+pub(crate) struct Ward {
+    pub op: Browser,
+    pub dept: i64,
+    pub receiver: Browser,
 }
 
-async fn ward(app: &App) -> Ward {
+pub(crate) async fn ward(app: &App) -> Ward {
     let op = app.operator_browser().await;
     let one_stop = add_unit(app, &op, AGENCY, "MC", "Bộ phận Một cửa", "one_stop").await;
     let dept = add_unit(app, &op, AGENCY, "TP", "Phòng Tư pháp", "department").await;
@@ -134,7 +141,7 @@ fn seen(page: &Page) -> String {
 }
 
 /// Posts an action from the case page as the browser shows it.
-async fn act(b: &Browser, code: &str, fields: &[(&str, &str)]) -> Page {
+pub(crate) async fn act(b: &Browser, code: &str, fields: &[(&str, &str)]) -> Page {
     let page = b.get(&format!("/agency/dossiers/{code}")).await;
     let mut all = fields.to_vec();
     let s = seen(&page);
@@ -151,7 +158,7 @@ async fn act(b: &Browser, code: &str, fields: &[(&str, &str)]) -> Page {
 
 /// The text of the PDF at `path` (fetched by `b`), words joined by single
 /// spaces.
-async fn pdf_text(b: &Browser, path: &str) -> String {
+pub(crate) async fn pdf_text(b: &Browser, path: &str) -> String {
     let r = b.client.get(b.url(path)).send().await.expect("pdf");
     assert_eq!(r.status(), StatusCode::OK, "{path}");
     assert_eq!(
@@ -445,7 +452,7 @@ async fn backfill_agrees(app: &App, n: &str) {
     board_agrees(app, n).await;
 }
 
-async fn status_of(app: &App, code: &str) -> (i64, Option<i64>) {
+pub(crate) async fn status_of(app: &App, code: &str) -> (i64, Option<i64>) {
     let mut c = app.conn().await;
     let row: (i64, Option<i64>) =
         sqlx::query_as("SELECT status, appointment_at FROM dossiers WHERE code = $1")
@@ -469,7 +476,7 @@ async fn case_clock(app: &App, code: &str) -> (Option<i64>, i64, String, i64) {
 
 /// A citizen submits a birth registration (1.001193, 1 working day at
 /// UBND phường Hoàn Kiếm); its code.
-async fn submit_birth(app: &App, b: &Browser) -> String {
+pub(crate) async fn submit_birth(app: &App, b: &Browser) -> String {
     let id = start(b, "1.001193").await;
     for (step, fields) in [
         (0, REQUESTER.to_vec()),

@@ -58,6 +58,9 @@ pub struct Opts {
     pub no_metrics_token: bool,
     /// `[portal]`: footer details and legal documents (default: bundled).
     pub portal: Option<motcua_identity::portal::PortalConfig>,
+    /// The payment platform's base URL (its simulator's), with the demo
+    /// partner's credentials (default: not connected).
+    pub paygov: Option<String>,
 }
 
 /// One app node: its own store (pool), state and listening port.
@@ -130,6 +133,21 @@ impl Node {
             );
         }
         state = state.with_seals(seals().0.clone());
+        if let Some(paygov) = &opts.paygov {
+            let platform =
+                motcua_payments::client::Platform::new(motcua_payments::client::PlatformConfig {
+                    base_url: paygov.parse().expect("paygov url"),
+                    partner_code: motcua_payments::sim::DEMO_PARTNER.into(),
+                    secret: motcua_payments::sim::DEMO_SECRET.into(),
+                    previous_secret: None,
+                    notify_url: format!("{base}/api/v1/payments/confirm"),
+                    return_url: format!("{base}/account/payments/return"),
+                    day_files: None,
+                    timeout: std::time::Duration::from_secs(10),
+                })
+                .expect("platform");
+            state = state.with_payments(Some(platform), Default::default());
+        }
         if let Some(p) = &opts.portal {
             state = state
                 .with_portal(motcua_identity::portal::Portal::from_config(p).expect("[portal]"));

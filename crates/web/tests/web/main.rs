@@ -25,6 +25,7 @@ mod hardening;
 mod identity;
 mod lifecycle;
 mod lists;
+mod payments;
 mod portal;
 mod provisioning;
 mod public;

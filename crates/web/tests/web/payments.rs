@@ -1,0 +1,622 @@
+//! Issue #10 §1–2: fees and charges paid through the national payment
+//! platform (its simulator, over HTTP), R-PS-10, R-OP-2. The operator
+//! publishes a procedure's fee schedule; a dossier accepted with fees
+//! owed before processing waits at status 6; the applicant pays; every
+//! failure mode of the platform (failure, cancel, pending-unknown, late,
+//! missing, duplicate callbacks, wrong amount, bad signature, a second
+//! success) ends in one state that pays a request at most once, and the
+//! daily reconciliation lists every mismatch.
+use crate::dossiers::{between, citizen, seeded};
+use crate::handling::{act, pdf_text, set_clock, status_of, submit_birth, vn, ward, Ward};
+use crate::helpers::*;
+use motcua_payments::protocol::{self, Confirm, Signed};
+use motcua_payments::sim::{SimServer, Simulator, DEMO_PARTNER, DEMO_SECRET};
+use reqwest::StatusCode;
+use std::time::Duration;
+
+const BIRTH: &str = "1.001193";
+
+/// Fees and charges of birth registration for the tests: an online
+/// citizen owes the copy fee (8,000 đ) and the online charge (10,000 đ).
+const SCHEDULE: &str = r#"{"lines": [
+  {"key": "ban_sao", "kind": "fee", "name": "Phí cấp bản sao trích lục", "amount": 8000, "timing": "before", "legal_basis": "Thông tư 281/2016/TT-BTC"},
+  {"key": "le_phi", "kind": "charge", "name": "Lệ phí đăng ký hộ tịch (trực tuyến)", "amount": 10000, "channels": [2], "timing": "before"},
+  {"key": "tai_quay", "kind": "charge", "name": "Lệ phí nộp tại quầy", "amount": 5000, "channels": [1], "timing": "before"},
+  {"key": "doanh_nghiep", "kind": "fee", "name": "Phí dịch vụ cho tổ chức", "amount": 50000, "exempt_for": ["citizen"], "timing": "before"},
+  {"key": "trich_luc", "kind": "fee", "name": "Phí trích lục khi nhận kết quả", "amount": 3000, "timing": "after"},
+  {"key": "mien", "kind": "charge", "name": "Lệ phí đăng ký khai sinh đúng hạn", "amount": 0, "timing": "exempt"}
+]}"#;
+
+struct Paying {
+    app: App,
+    sim: Simulator,
+    _server: SimServer,
+    ward: Ward,
+    citizen: Browser,
+    code: String,
+}
+
+/// A ward with the schedule published, a citizen's birth registration
+/// accepted and waiting for its fees (status 6), the simulator's clock at
+/// the app's.
+async fn paying(db: Db) -> Paying {
+    let sim = Simulator::new("http://127.0.0.1:9");
+    let server = sim.start().await.expect("simulator");
+    sim.set_retry_delay(Duration::from_millis(50));
+    let app = spawn_app_with(
+        db,
+        Opts {
+            paygov: Some(server.base_url.clone()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let n = app.name();
+    seeded(&app).await;
+    // Tuesday 2/3/2027, 09:00 in Hà Nội.
+    set_clock(&app, vn(2027, 3, 2, 9, 0));
+    let ward = ward(&app).await;
+    let path = format!("/console/catalog/{BIRTH}/fees");
+    let r = ward
+        .op
+        .submit(
+            &path,
+            &path,
+            &[("schedule", SCHEDULE), ("note", "TT 281/2016")],
+        )
+        .await;
+    assert_eq!(
+        r.location(),
+        Some(format!("{path}?flash=fees_published").as_str()),
+        "{n}: {}",
+        r.text
+    );
+    let (_, citizen) = citizen(&app, "hoa.nguyen", "Nguyễn Thị Hoa").await;
+    let code = submit_birth(&app, &citizen).await;
+    let dept = ward.dept.to_string();
+    let r = act(
+        &ward.receiver,
+        &code,
+        &[("kind", "accept"), ("to", "handle"), ("unit", &dept)],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+    assert_eq!(status_of(&app, &code).await, (6, None), "{n}: fees first");
+    sim.set_now(app.state().now());
+    Paying {
+        app,
+        sim,
+        _server: server,
+        ward,
+        citizen,
+        code,
+    }
+}
+
+/// The citizen presses "pay" on the dossier page: the platform's page.
+async fn press_pay(p: &Paying, b: &Browser) -> String {
+    press_pay_for(p, b, &p.code).await
+}
+
+async fn press_pay_for(p: &Paying, b: &Browser, code: &str) -> String {
+    let page = b.get(&format!("/account/dossiers/{code}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    let action = between(&page.text, "action=\"/account/dossiers/", "/pay\"");
+    let r = b
+        .post_form(
+            &format!("/account/dossiers/{action}/pay"),
+            &[("csrf", &page.csrf())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let to = r.location().expect("to the platform").to_string();
+    assert!(to.starts_with(&p.sim.base_url()), "{to}");
+    to
+}
+
+/// The bank does `choice` on the platform's page; where the payer's
+/// browser is sent back (a path of the portal).
+async fn bank(p: &Paying, pay_url: &str, choice: &str) -> String {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = client.get(pay_url).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("18.000 đ"), "{html}");
+    let r = client
+        .post(pay_url)
+        .form(&[("choice", choice)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    to.strip_prefix(p.app.base())
+        .expect("back to the portal")
+        .to_string()
+}
+
+/// The payer comes back: the flash the dossier page gets.
+async fn come_back(b: &Browser, back: &str) -> String {
+    let r = b.get(back).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let to = r.location().unwrap().to_string();
+    to.split("flash=").nth(1).unwrap_or_default().to_string()
+}
+
+async fn text(app: &App, sql: &str) -> String {
+    let mut c = app.conn().await;
+    sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql))
+        .fetch_one(&mut *c)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+async fn count(app: &App, sql: &str) -> i64 {
+    let mut c = app.conn().await;
+    scalar(&mut c, sql).await
+}
+
+async fn request_state(app: &App) -> String {
+    text(app, "SELECT state FROM payment_requests").await
+}
+
+/// The references of the attempts, oldest first, with their states.
+async fn attempts(app: &App) -> Vec<(String, String)> {
+    let mut c = app.conn().await;
+    sqlx::query_as("SELECT reference, state FROM payment_attempts ORDER BY id")
+        .fetch_all(&mut *c)
+        .await
+        .unwrap()
+}
+
+/// A confirm message for `reference` as the platform signs it (or
+/// `secret` would).
+fn confirm(reference: &str, txn: &str, code: &str, amount: i64, at: i64, secret: &str) -> Confirm {
+    let mut c = Confirm {
+        partner_code: DEMO_PARTNER.into(),
+        reference: reference.into(),
+        platform_txn_id: txn.into(),
+        result_code: code.into(),
+        amount,
+        currency: protocol::CURRENCY.into(),
+        bank_code: "NCB".into(),
+        paid_at: protocol::timestamp(at),
+        signature: String::new(),
+    };
+    c.sign_with(secret);
+    c
+}
+
+async fn post_confirm(app: &App, body: &[u8]) -> (StatusCode, String) {
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/v1/payments/confirm", app.base()))
+        .header("content-type", "application/json")
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap();
+    let s = r.status();
+    let v: serde_json::Value = r.json().await.unwrap_or_default();
+    (s, v["code"].as_str().unwrap_or_default().to_string())
+}
+
+async fn poll(app: &App) -> motcua_payments::jobs::PollReport {
+    let state = app.state();
+    motcua_payments::jobs::poll(state, &state.payments(), state.now())
+        .await
+        .expect("poll")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_citizen_pays_the_fees_first_and_gets_a_receipt_for_each_kind() {
+    each_backend(|db| async move {
+        let p = paying(db).await;
+        let (app, n) = (&p.app, p.app.name());
+        // What, why, how much, by when; fee and charge apart.
+        let page = p
+            .citizen
+            .get(&format!("/account/dossiers/{}", p.code))
+            .await;
+        let box_ = between(
+            &page.text,
+            "<section class=\"notice\" id=\"payment-",
+            "</section>",
+        );
+        for want in [
+            "Phí cấp bản sao trích lục",
+            "Thông tư 281/2016/TT-BTC",
+            "Lệ phí đăng ký hộ tịch (trực tuyến)",
+            "8.000 đ",
+            "10.000 đ",
+            "18.000 đ",
+            "Chưa nộp",
+            "Hạn nộp",
+            "Thanh toán trực tuyến",
+        ] {
+            assert!(box_.contains(want), "{n}: {want} in {box_}");
+        }
+        for never in [
+            "Lệ phí nộp tại quầy",
+            "Phí dịch vụ cho tổ chức",
+            "Phí trích lục khi nhận kết quả",
+        ] {
+            assert!(!box_.contains(never), "{n}: {never} is not owed now");
+        }
+        // Nobody else reaches the request.
+        let (_, other) = citizen(app, "lan.tran", "Trần Thị Lan").await;
+        let action = between(&page.text, "action=\"/account/dossiers/", "/pay\"");
+        let csrf = other.get("/account").await.csrf();
+        let r = other
+            .post_form(
+                &format!("/account/dossiers/{action}/pay"),
+                &[("csrf", &csrf)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{n}");
+        assert_eq!(p.sim.inits(), 0, "{n}: nothing sent for a stranger");
+
+        let pay_url = press_pay(&p, &p.citizen).await;
+        assert_eq!(attempts(app).await.len(), 1, "{n}");
+        assert_eq!(request_state(app).await, "awaiting", "{n}");
+        let back = bank(&p, &pay_url, "success").await;
+        // The callback settled it before the payer is back: the clock runs.
+        assert_eq!(request_state(app).await, "paid", "{n}");
+        let (status, appointment) = status_of(app, &p.code).await;
+        assert_eq!(status, 2, "{n}: accepted once paid");
+        assert!(appointment.is_some(), "{n}");
+        assert_eq!(come_back(&p.citizen, &back).await, "payment_paid", "{n}");
+        // Two receipts, fee and charge apart, in the person's documents.
+        let page = p
+            .citizen
+            .get(&format!("/account/dossiers/{}", p.code))
+            .await;
+        assert!(page.text.contains("Đã nộp"), "{n}");
+        let fee = between(&page.text, "href=\"", "receipts/phi.pdf\"");
+        let fee = format!(
+            "{}receipts/phi.pdf",
+            &fee[fee.rfind("/account/").unwrap()..]
+        );
+        let text_fee = pdf_text(&p.citizen, &fee).await;
+        assert!(
+            text_fee.contains("BIÊNLAITHUPHÍ") && text_fee.contains("8.000đ"),
+            "{n}: {text_fee}"
+        );
+        assert!(
+            !text_fee.contains("10.000đ"),
+            "{n}: the charge is not on the fee receipt"
+        );
+        let text_charge = pdf_text(&p.citizen, &fee.replace("phi.pdf", "le_phi.pdf")).await;
+        assert!(
+            text_charge.contains("BIÊNLAITHULỆPHÍ") && text_charge.contains("10.000đ"),
+            "{n}: {text_charge}"
+        );
+        let docs = p.citizen.get("/account/documents").await;
+        assert!(
+            docs.text.contains("Biên lai thu phí") && docs.text.contains("Biên lai thu lệ phí"),
+            "{n}"
+        );
+        // A stranger gets neither receipt.
+        assert_eq!(other.get(&fee).await.status, StatusCode::NOT_FOUND, "{n}");
+        // Paying again: nothing to pay, nothing sent.
+        let inits = p.sim.inits();
+        let page = p
+            .citizen
+            .get(&format!("/account/dossiers/{}", p.code))
+            .await;
+        assert!(
+            !page.text.contains("/pay\""),
+            "{n}: no pay button once paid"
+        );
+        let r = p
+            .citizen
+            .post_form(
+                &format!("/account/dossiers/{action}/pay"),
+                &[("csrf", &page.csrf())],
+            )
+            .await;
+        assert_eq!(
+            r.location(),
+            Some(format!("/account/dossiers/{}?flash=payment_paid", p.code).as_str()),
+            "{n}"
+        );
+        assert_eq!(p.sim.inits(), inits, "{n}");
+        // The same callback again, and a failure after it: harmless.
+        let (reference, _) = attempts(app).await.remove(0);
+        let txn = text(app, "SELECT platform_txn_id FROM payment_attempts").await;
+        let now = app.state().now();
+        let again =
+            serde_json::to_vec(&confirm(&reference, &txn, "00", 18_000, now, DEMO_SECRET)).unwrap();
+        assert_eq!(
+            post_confirm(app, &again).await,
+            (StatusCode::OK, "00".into()),
+            "{n}"
+        );
+        let failed =
+            serde_json::to_vec(&confirm(&reference, &txn, "02", 18_000, now, DEMO_SECRET)).unwrap();
+        assert_eq!(
+            post_confirm(app, &failed).await,
+            (StatusCode::OK, "00".into()),
+            "{n}"
+        );
+        assert_eq!(request_state(app).await, "paid", "{n}");
+        assert_eq!(
+            count(
+                app,
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'payments.paid'"
+            )
+            .await,
+            1,
+            "{n}"
+        );
+        assert_eq!(
+            count(
+                app,
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'handling.paid'"
+            )
+            .await,
+            1,
+            "{n}"
+        );
+        // The receiver sees the dossier processing.
+        let case = p
+            .ward
+            .receiver
+            .get(&format!("/agency/dossiers/{}", p.code))
+            .await;
+        assert_eq!(case.status, StatusCode::OK, "{n}");
+        app.assert_audit_intact().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failures_leave_it_unpaid_and_pending_settles_by_the_poller() {
+    each_backend(|db| async move {
+        let p = paying(db).await;
+        let (app, n) = (&p.app, p.app.name());
+        // Failure, then the payer cancels: unpaid, nothing charged.
+        for (choice, code) in [("failure", "02"), ("cancel", "03")] {
+            let pay_url = press_pay(&p, &p.citizen).await;
+            let back = bank(&p, &pay_url, choice).await;
+            assert_eq!(
+                come_back(&p.citizen, &back).await,
+                "payment_not_paid",
+                "{n}: {choice}"
+            );
+            assert_eq!(request_state(app).await, "unpaid", "{n}: {choice}");
+            let last = attempts(app).await.pop().unwrap();
+            assert_eq!(last.1, "failed", "{n}: {choice}");
+            let got = text(
+                app,
+                &format!(
+                    "SELECT result_code FROM payment_attempts WHERE reference = '{}'",
+                    last.0
+                ),
+            )
+            .await;
+            assert_eq!(got, code, "{n}");
+            assert_eq!(status_of(app, &p.code).await.0, 6, "{n}");
+        }
+        // Pending: the platform does not know; no callback ever comes.
+        let pay_url = press_pay(&p, &p.citizen).await;
+        let back = bank(&p, &pay_url, "pending").await;
+        assert_eq!(come_back(&p.citizen, &back).await, "payment_pending", "{n}");
+        assert_eq!(request_state(app).await, "awaiting", "{n}");
+        let page = p
+            .citizen
+            .get(&format!("/account/dossiers/{}", p.code))
+            .await;
+        assert!(page.text.contains("Tiếp tục thanh toán"), "{n}");
+        // Before poll_after nothing is asked.
+        let calls = p.sim.callbacks_sent();
+        assert_eq!(poll(app).await.asked, 0, "{n}");
+        // The bank answers later, without a callback.
+        let (reference, _) = attempts(app).await.pop().unwrap();
+        assert!(p.sim.settle(&reference, true, false).await, "{n}");
+        app.advance(31 * 60_000);
+        let report = poll(app).await;
+        assert_eq!((report.asked, report.paid), (1, 1), "{n}: {report:?}");
+        assert_eq!(p.sim.callbacks_sent(), calls, "{n}: no callback was needed");
+        assert_eq!(request_state(app).await, "paid", "{n}");
+        assert_eq!(status_of(app, &p.code).await.0, 2, "{n}");
+        assert_eq!(report.receipts, 1, "{n}: the poller fetched the receipts");
+        // Nothing left to ask.
+        app.advance(3_600_000);
+        assert_eq!(poll(app).await.asked, 0, "{n}");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unanswered_payment_expires_and_a_second_success_is_a_refund_to_make() {
+    each_backend(|db| async move {
+        let p = paying(db).await;
+        let (app, n) = (&p.app, p.app.name());
+        let pay_url = press_pay(&p, &p.citizen).await;
+        bank(&p, &pay_url, "pending").await;
+        let (first, _) = attempts(app).await.remove(0);
+        // Asked with a growing wait, then given up after three days.
+        let mut asked = 0;
+        for _ in 0..40 {
+            app.advance(2 * 3_600_000);
+            asked += poll(app).await.asked;
+            if request_state(app).await == "unpaid" {
+                break;
+            }
+        }
+        assert_eq!(attempts(app).await[0].1, "expired", "{n}");
+        assert!((5..=40).contains(&asked), "{n}: {asked} questions");
+        assert_eq!(request_state(app).await, "unpaid", "{n}");
+        assert_eq!(
+            text(app, "SELECT kind FROM payment_mismatches").await,
+            "unknown",
+            "{n}: the operator sees it"
+        );
+        // The citizen (logged in again: three days went by) pays again:
+        // a new attempt, paid.
+        p.sim.set_now(app.state().now());
+        let citizen = app.browser();
+        assert_eq!(
+            citizen
+                .login("hoa.nguyen", crate::dossiers::PW)
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+        let pay_url = press_pay(&p, &citizen).await;
+        assert_ne!(attempts(app).await[1].0, first, "{n}: a new reference");
+        bank(&p, &pay_url, "success").await;
+        assert_eq!(request_state(app).await, "paid", "{n}");
+        // The bank then pays the first one too (with a callback): one paid
+        // transaction per request, ever — the other is money to give back.
+        assert!(p.sim.settle(&first, true, true).await, "{n}");
+        assert_eq!(attempts(app).await[0].1, "duplicate", "{n}");
+        assert_eq!(
+            count(
+                app,
+                "SELECT COUNT(*) FROM payment_attempts WHERE state = 'paid'"
+            )
+            .await,
+            1,
+            "{n}"
+        );
+        assert_eq!(
+            count(
+                app,
+                "SELECT COUNT(*) FROM payment_mismatches WHERE kind = 'refund_needed'"
+            )
+            .await,
+            1,
+            "{n}"
+        );
+        assert_eq!(
+            count(
+                app,
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'payments.paid'"
+            )
+            .await,
+            1,
+            "{n}"
+        );
+        assert_eq!(
+            count(
+                app,
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'handling.paid'"
+            )
+            .await,
+            1,
+            "{n}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn late_missing_and_duplicate_callbacks_pay_once() {
+    each_backend(|db| async move {
+        let p = paying(db).await;
+        let (app, n) = (&p.app, p.app.name());
+        // Three callbacks at once: one payment, one audit record.
+        let pay_url = press_pay(&p, &p.citizen).await;
+        let back = bank(&p, &pay_url, "duplicate").await;
+        assert_eq!(request_state(app).await, "paid", "{n}");
+        assert_eq!(come_back(&p.citizen, &back).await, "payment_paid", "{n}");
+        let reference = attempts(app).await.remove(0).0;
+        let verdicts = motcua_payments::service::callbacks_of(app.state(), &reference)
+            .await
+            .unwrap();
+        let mut v: Vec<_> = verdicts.into_iter().map(|(v, _)| v).collect();
+        v.sort();
+        assert_eq!(v, ["already_paid", "already_paid", "paid"], "{n}");
+        assert_eq!(
+            count(
+                app,
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'payments.paid'"
+            )
+            .await,
+            1,
+            "{n}"
+        );
+        let mails = app.mails_to("hoa.nguyen@example.vn").len();
+
+        // Another dossier: no callback at all — the return page asks.
+        let second = another_dossier(&p).await;
+        let pay_url = press_pay_for(&p, &p.citizen, &second).await;
+        let back = bank(&p, &pay_url, "no_callback").await;
+        assert_eq!(
+            count(
+                app,
+                "SELECT COUNT(*) FROM payment_requests WHERE state = 'paid'"
+            )
+            .await,
+            1,
+            "{n}"
+        );
+        assert_eq!(come_back(&p.citizen, &back).await, "payment_paid", "{n}");
+        assert_eq!(
+            count(
+                app,
+                "SELECT COUNT(*) FROM payment_requests WHERE state = 'paid'"
+            )
+            .await,
+            2,
+            "{n}"
+        );
+
+        // A third: the callback comes late, after the return page settled.
+        p.sim.set_late_delay(Duration::from_millis(300));
+        let third = another_dossier(&p).await;
+        let pay_url = press_pay_for(&p, &p.citizen, &third).await;
+        let back = bank(&p, &pay_url, "late").await;
+        assert_eq!(come_back(&p.citizen, &back).await, "payment_paid", "{n}");
+        let late_ref = attempts(app).await.pop().unwrap().0;
+        for _ in 0..50 {
+            if !motcua_payments::service::callbacks_of(app.state(), &late_ref)
+                .await
+                .unwrap()
+                .is_empty()
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let v = motcua_payments::service::callbacks_of(app.state(), &late_ref)
+            .await
+            .unwrap();
+        assert_eq!(
+            v.iter().map(|(v, _)| v.as_str()).collect::<Vec<_>>(),
+            ["already_paid"],
+            "{n}"
+        );
+        assert_eq!(
+            count(
+                app,
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'payments.paid'"
+            )
+            .await,
+            3,
+            "{n}"
+        );
+        app.drain().await;
+        assert!(app.mails_to("hoa.nguyen@example.vn").len() >= mails, "{n}");
+    })
+    .await;
+}
+
+/// Another birth registration of the same citizen, accepted, waiting for
+/// its fees; its code.
+async fn another_dossier(p: &Paying) -> String {
+    let code = submit_birth(&p.app, &p.citizen).await;
+    let dept = p.ward.dept.to_string();
+    let r = act(
+        &p.ward.receiver,
+        &code,
+        &[("kind", "accept"), ("to", "handle"), ("unit", &dept)],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    code
+}
