@@ -32,9 +32,31 @@ pub fn fold(s: &str) -> String {
     out
 }
 
+/// A whole number with its thousands grouped by `sep` (`1.000` in
+/// Vietnamese, `1,000` in English).
+pub fn group_thousands(n: i64, sep: char) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(sep);
+        }
+        out.push(ch);
+    }
+    if n < 0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
+/// An amount in đồng as Vietnamese writes it: `18.000 đ`.
+pub fn dong(n: i64) -> String {
+    format!("{} đ", group_thousands(n, '.'))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::fold;
+    use super::{dong, fold, group_thousands};
 
     #[test]
     fn folds_vietnamese() {
@@ -43,5 +65,13 @@ mod tests {
         assert_eq!(fold("Bộ Công Thương"), "bo cong thuong");
         assert_eq!(fold("đường"), "duong");
         assert_eq!(fold("abc-123@x.vn"), "abc-123@x.vn");
+    }
+
+    #[test]
+    fn amounts_in_dong() {
+        assert_eq!(dong(18_000), "18.000 đ");
+        assert_eq!(dong(0), "0 đ");
+        assert_eq!(dong(1_000_000_000), "1.000.000.000 đ");
+        assert_eq!(group_thousands(-1234, ','), "-1,234");
     }
 }

@@ -2,7 +2,6 @@
 //! callbacks (it asks the platform about every attempt still open, from
 //! `poll_after` to `poll_until`, and fetches receipts), and the daily
 //! reconciliation against the platform's list of the day.
-use crate::client::ClientError;
 use crate::protocol::{self, Confirm, Outcome};
 use crate::service::{self, mismatch_row, Payments, Settled, Source};
 use crate::store::{attempts, reconciliation, requests};
@@ -172,7 +171,7 @@ pub async fn receipts(core: &Core, p: &Payments) -> Result<usize> {
     drop(c);
     let mut n = 0;
     for a in todo {
-        match fetch_receipts(core, p, &a.reference).await {
+        match crate::receipts::fetch(core, p, &a.reference).await {
             Ok(true) => n += 1,
             Ok(false) => {}
             Err(e) => tracing::warn!(error = %e, reference = %a.reference, "payment receipts"),
@@ -180,73 +179,6 @@ pub async fn receipts(core: &Core, p: &Payments) -> Result<usize> {
     }
     Ok(n)
 }
-
-/// Fetches a paid attempt's receipts from the platform (one per kind its
-/// lines have: fees and charges apart) and keeps them in the applicant's
-/// documents; false when there was nothing to do.
-pub async fn fetch_receipts(core: &Core, p: &Payments, reference: &str) -> Result<bool> {
-    let Some(platform) = p.platform.as_deref() else {
-        return Ok(false);
-    };
-    let mut c = core.store.conn().await?;
-    let Some(a) = attempts::by_reference(&mut c, reference).await? else {
-        return Ok(false);
-    };
-    if a.state != "paid" || !a.receipts.is_empty() {
-        return Ok(false);
-    }
-    let r = requests::by_id(&mut c, a.request_id)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    drop(c);
-    let lines: Vec<service::Line> =
-        serde_json::from_str(&r.lines).map_err(|e| ServiceError::Internal(e.to_string()))?;
-    let mut kinds: Vec<&str> = lines.iter().map(|l| l.receipt_kind()).collect();
-    kinds.sort();
-    kinds.dedup();
-    let now = core.now();
-    let mut pdfs = Vec::new();
-    for kind in kinds {
-        let pdf = platform
-            .receipt(&a.platform_txn_id, kind, now)
-            .await
-            .map_err(|e: ClientError| ServiceError::Internal(e.to_string()))?;
-        pdfs.push((kind, pdf));
-    }
-    let mut tx = core.store.begin().await?;
-    let mut keys = std::collections::BTreeMap::new();
-    for (kind, pdf) in &pdfs {
-        let key = motcua_kernel::blobs::store(core, &mut tx, "application/pdf", pdf, now).await?;
-        let title = if *kind == "phi" {
-            format!("Biên lai thu phí — hồ sơ {}", r.dossier_code)
-        } else {
-            format!("Biên lai thu lệ phí — hồ sơ {}", r.dossier_code)
-        };
-        motcua_dossiers::documents::keep(
-            &mut tx,
-            &motcua_dossiers::documents::Keep {
-                account_id: r.account_id,
-                kind: RECEIPT,
-                title: &title,
-                file_name: &format!("bien-lai-{kind}-{}.pdf", r.dossier_code),
-                content_type: "application/pdf",
-                size: pdf.len() as i64,
-                sha256: &key,
-                dossier_code: &r.dossier_code,
-            },
-            now,
-        )
-        .await?;
-        keys.insert(kind.to_string(), key);
-    }
-    let json = serde_json::to_string(&keys).map_err(|e| ServiceError::Internal(e.to_string()))?;
-    attempts::set_receipts(&mut tx, a.id, &json).await?;
-    tx.commit().await?;
-    Ok(true)
-}
-
-/// The kind of a fee receipt in the personal document store.
-pub const RECEIPT: &str = "fee_receipt";
 
 /// What a day's reconciliation found.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -565,6 +497,38 @@ impl motcua_kernel::worker::Periodic for Reconcile {
             }
         })
     }
+}
+
+/// The operator (re)runs the reconciliation of `day` (`yyyyMMdd`),
+/// audited.
+pub async fn reconcile_now(
+    core: &Core,
+    p: &Payments,
+    origin: &motcua_kernel::service::Origin,
+    day: &str,
+) -> Result<DayReport> {
+    if p.platform.is_none() {
+        return Err(ServiceError::Conflict("payments.error_no_platform"));
+    }
+    let now = core.now();
+    if protocol::parse_timestamp(&format!("{day}000000")).is_none()
+        || day >= protocol::day(now).as_str()
+    {
+        return Err(ServiceError::field("day", "payments.error_day"));
+    }
+    let report = reconcile(core, p, day, now, true).await?;
+    let mut tx = core.store.begin().await?;
+    motcua_store::audit::append(
+        &mut tx,
+        &origin.audit,
+        "payments.reconcile",
+        &format!("payments:{day}"),
+        &serde_json::json!({ "ran": report.ran, "items": report.items, "matched": report.matched, "mismatches": report.mismatches }).to_string(),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(report)
 }
 
 #[cfg(test)]

@@ -9,12 +9,14 @@
 pub mod client;
 pub mod jobs;
 pub mod protocol;
+pub mod receipts;
+pub mod rules;
 pub mod service;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod store;
 
-pub use service::{PayRules, Payments};
+pub use rules::{PayRules, Payments};
 
 /// A request's state, for people.
 pub fn state_key(state: &str) -> &'static str {

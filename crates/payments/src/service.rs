@@ -14,7 +14,6 @@ use motcua_kernel::service::{Origin, Result, ServiceError};
 use motcua_kernel::Core;
 use motcua_store::AnyConnection;
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
 
 pub use crate::store::attempts::AttemptRow;
 pub use crate::store::reconciliation::MismatchRow;
@@ -26,48 +25,7 @@ pub const PAID: &str = "paid";
 pub const REFUNDED: &str = "refunded";
 pub const CANCELLED: &str = "cancelled";
 
-/// The rules of this context, from configuration.
-#[derive(Debug, Clone)]
-pub struct PayRules {
-    /// A request is due this many days after it is made.
-    pub pay_within_days: i64,
-    /// An open attempt is first asked about this long after it started.
-    pub poll_after: Millis,
-    /// …and given up (expired) this long after it started.
-    pub poll_until: Millis,
-    /// The first wait between two status queries, doubled each time up
-    /// to `backoff_max`.
-    pub backoff_first: Millis,
-    pub backoff_max: Millis,
-    /// How often the poller runs.
-    pub poll_every: Millis,
-    /// The Vietnam hour after which yesterday is reconciled.
-    pub reconcile_hour: u8,
-}
-
-impl Default for PayRules {
-    fn default() -> Self {
-        PayRules {
-            pay_within_days: 5,
-            poll_after: 30 * 60_000,
-            poll_until: 3 * 86_400_000,
-            backoff_first: 5 * 60_000,
-            backoff_max: 6 * 3_600_000,
-            poll_every: 60_000,
-            reconcile_hour: 2,
-        }
-    }
-}
-
-/// The payments context as the composition root wires it.
-#[derive(Clone)]
-pub struct Payments {
-    /// None: fees are shown, nothing can be paid online.
-    pub platform: Option<Arc<Platform>>,
-    pub rules: PayRules,
-    /// The handling context's rules (a payment starts the clock).
-    pub handling: motcua_handling::Rules,
-}
+pub use crate::rules::{PayRules, Payments};
 
 /// A line of a request, as the applicant reads it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -776,7 +734,8 @@ pub async fn callback(core: &Core, p: &Payments, body: &[u8]) -> (u16, &'static 
     let text = String::from_utf8_lossy(&body[..body.len().min(16 * 1024)]).to_string();
     let parsed = serde_json::from_slice::<Confirm>(body);
     let (reference, verdict, answer) = match (&parsed, p.platform.as_deref()) {
-        (_, None) => (String::new(), "no_platform", (503, protocol::codes::ERROR)),
+        // Not connected: there is no such endpoint.
+        (_, None) => return (404, protocol::codes::ERROR),
         (Err(_), _) => (String::new(), "unreadable", (400, protocol::codes::ERROR)),
         (Ok(c), Some(platform)) if !c.verify_with(&platform.secrets()) => (
             c.reference.clone(),
@@ -837,7 +796,7 @@ pub async fn returned(
     };
     if matches!(settled, Settled::Paid | Settled::AlreadyPaid) {
         // Receipts now if the platform has them; else the poller fetches.
-        if let Err(e) = crate::jobs::fetch_receipts(core, p, reference).await {
+        if let Err(e) = crate::receipts::fetch(core, p, reference).await {
             tracing::warn!(error = %e, "payment receipts on return");
         }
     }
@@ -915,34 +874,4 @@ pub async fn resolve(core: &Core, origin: &Origin, id: i64, note: &str) -> Resul
     .await?;
     tx.commit().await?;
     Ok(())
-}
-
-/// The operator (re)runs the reconciliation of `day` (`yyyyMMdd`),
-/// audited.
-pub async fn reconcile_now(
-    core: &Core,
-    p: &Payments,
-    origin: &Origin,
-    day: &str,
-) -> Result<crate::jobs::DayReport> {
-    platform(p)?;
-    let now = core.now();
-    if protocol::parse_timestamp(&format!("{day}000000")).is_none()
-        || day >= protocol::day(now).as_str()
-    {
-        return Err(ServiceError::field("day", "payments.error_day"));
-    }
-    let report = crate::jobs::reconcile(core, p, day, now, true).await?;
-    let mut tx = core.store.begin().await?;
-    motcua_store::audit::append(
-        &mut tx,
-        &origin.audit,
-        "payments.reconcile",
-        &format!("payments:{day}"),
-        &serde_json::json!({ "ran": report.ran, "items": report.items, "matched": report.matched, "mismatches": report.mismatches }).to_string(),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(report)
 }

@@ -668,18 +668,7 @@ fn refuse(
 }
 
 fn vnd(n: i64) -> String {
-    let s = n.abs().to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push('.');
-        }
-        out.push(ch);
-    }
-    if n < 0 {
-        out.insert(0, '-');
-    }
-    format!("{out} đ")
+    motcua_domain::text::dong(n)
 }
 
 fn receipt_pdf(

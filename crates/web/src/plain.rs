@@ -75,19 +75,7 @@ pub struct Party {
 /// A whole number with thousands grouped the way the locale writes them:
 /// `1.000` in Vietnamese, `1,000` in English.
 pub fn thousands(n: i64, locale: Locale) -> String {
-    let sep = if locale == Locale::Vi { '.' } else { ',' };
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(sep);
-        }
-        out.push(ch);
-    }
-    if n < 0 {
-        out.insert(0, '-');
-    }
-    out
+    motcua_domain::text::group_thousands(n, if locale == Locale::Vi { '.' } else { ',' })
 }
 
 pub fn account_id(s: &str) -> Option<AccountId> {

@@ -182,7 +182,7 @@ fn only_web_depends_on_axum() {
             let allowed = match name.as_str() {
                 "web" | "motcua" | "signer" => true,
                 // Simulators of outside services, demo and tests only.
-                "pki" | "oidc" => line.contains("optional = true"),
+                "pki" | "oidc" | "payments" => line.contains("optional = true"),
                 _ => false,
             };
             assert!(allowed, "crates/{name} depends on axum: {line}");

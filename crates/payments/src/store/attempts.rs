@@ -56,7 +56,7 @@ pub async fn insert(
     next_check_at: Millis,
     now: Millis,
 ) -> Result<i64> {
-    Ok(sqlx::query_scalar(
+    sqlx::query_scalar(
         "INSERT INTO payment_attempts (request_id, reference, amount, state, next_check_at, created_at, updated_at) VALUES ($1, $2, $3, 'initiated', $4, $5, $5) RETURNING id",
     )
     .bind(request_id)
@@ -66,7 +66,7 @@ pub async fn insert(
     .bind(now)
     .fetch_one(&mut *c)
     .await
-    .map_err(conflict("payment attempt"))?)
+    .map_err(conflict("payment attempt"))
 }
 
 pub async fn by_reference(c: &mut AnyConnection, reference: &str) -> Result<Option<AttemptRow>> {

@@ -40,18 +40,7 @@ pub fn routes() -> Router<AppState> {
 
 /// `12345` → `12.345 đ`.
 pub(crate) fn vnd(n: i64) -> String {
-    let s = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push('.');
-        }
-        out.push(ch);
-    }
-    if n < 0 {
-        out.insert(0, '-');
-    }
-    format!("{out} đ")
+    motcua_domain::text::dong(n)
 }
 
 /// A payment request as the dossier pages show it.
@@ -223,11 +212,23 @@ async fn receipt(
 /// (no session, no CSRF: the signature is the credential).
 async fn confirm(State(state): State<AppState>, body: axum::body::Bytes) -> Response {
     let (status, code) = pay::callback(&state, &state.payments(), &body).await;
-    (
-        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-        Json(serde_json::json!({ "code": code })),
-    )
-        .into_response()
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if status.is_success() {
+        return (status, Json(serde_json::json!({ "code": code }))).into_response();
+    }
+    // A refusal is an RFC 9457 problem carrying the protocol's code.
+    let (kind, title) = match status {
+        StatusCode::BAD_REQUEST => (
+            "bad-request",
+            "The confirmation is unreadable or its signature is not the platform's.",
+        ),
+        StatusCode::NOT_FOUND => ("not-found", "The payment platform is not connected."),
+        _ => (
+            "internal",
+            "The confirmation could not be recorded; send it again.",
+        ),
+    };
+    super::api::problem_document(status, kind, title, serde_json::json!({ "code": code }))
 }
 
 #[derive(Template)]
@@ -498,7 +499,9 @@ async fn reconcile(
     let Some(day) = day_of(&f.day) else {
         return AppError::BadRequest("payments.error_day").into_response();
     };
-    tri!(pay::reconcile_now(&state, &state.payments(), &origin(&ctx), &day).await);
+    tri!(
+        motcua_payments::jobs::reconcile_now(&state, &state.payments(), &origin(&ctx), &day).await
+    );
     Redirect::to(&format!(
         "/console/payments?day={}&flash=reconciled",
         f.day.trim()

@@ -620,3 +620,349 @@ async fn another_dossier(p: &Paying) -> String {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     code
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_amount_is_never_settled_and_forged_callbacks_change_nothing() {
+    each_backend(|db| async move {
+        let p = paying(db).await;
+        let (app, n) = (&p.app, p.app.name());
+        // The bank pays 1,000 đ less: the callback is answered 04, nothing
+        // is paid, the operator sees the amounts.
+        let pay_url = press_pay(&p, &p.citizen).await;
+        let back = bank(&p, &pay_url, "wrong_amount").await;
+        assert_eq!(
+            come_back(&p.citizen, &back).await,
+            "payment_mismatch",
+            "{n}"
+        );
+        assert_eq!(request_state(app).await, "awaiting", "{n}");
+        assert_eq!(status_of(app, &p.code).await.0, 6, "{n}");
+        let mut c = app.conn().await;
+        let (kind, ours, theirs): (String, i64, i64) =
+            sqlx::query_as("SELECT kind, our_amount, their_amount FROM payment_mismatches")
+                .fetch_one(&mut *c)
+                .await
+                .unwrap();
+        drop(c);
+        assert_eq!(
+            (kind.as_str(), ours, theirs),
+            ("amount", 18_000, 17_000),
+            "{n}"
+        );
+        let (reference, _) = attempts(app).await.remove(0);
+        let verdicts = motcua_payments::service::callbacks_of(app.state(), &reference)
+            .await
+            .unwrap();
+        assert_eq!(verdicts[0].0, "amount_mismatch", "{n}");
+        // The poller keeps seeing the same mismatch: recorded once.
+        app.advance(31 * 60_000);
+        poll(app).await;
+        assert_eq!(
+            count(app, "SELECT COUNT(*) FROM payment_mismatches").await,
+            1,
+            "{n}"
+        );
+        assert_eq!(request_state(app).await, "awaiting", "{n}");
+
+        // Forgeries and garbage at the callback: 4xx, nothing changes.
+        let txn = text(app, "SELECT platform_txn_id FROM payment_attempts").await;
+        let now = app.state().now();
+        let forged = serde_json::to_vec(&confirm(
+            &reference,
+            &txn,
+            "00",
+            18_000,
+            now,
+            "not-the-secret",
+        ))
+        .unwrap();
+        assert_eq!(
+            post_confirm(app, &forged).await,
+            (StatusCode::BAD_REQUEST, "97".into()),
+            "{n}"
+        );
+        let mut no_sig = confirm(&reference, &txn, "00", 18_000, now, DEMO_SECRET);
+        no_sig.signature.clear();
+        let no_sig = serde_json::to_vec(&no_sig).unwrap();
+        assert_eq!(
+            post_confirm(app, &no_sig).await.0,
+            StatusCode::BAD_REQUEST,
+            "{n}"
+        );
+        let mut other_partner = confirm(&reference, &txn, "00", 18_000, now, DEMO_SECRET);
+        other_partner.partner_code = "KHAC".into();
+        other_partner.sign_with(DEMO_SECRET);
+        let other_partner = serde_json::to_vec(&other_partner).unwrap();
+        assert_eq!(
+            post_confirm(app, &other_partner).await,
+            (StatusCode::OK, "09".into()),
+            "{n}"
+        );
+        let unknown = serde_json::to_vec(&confirm(
+            "khong-co-1",
+            "PG1",
+            "00",
+            18_000,
+            now,
+            DEMO_SECRET,
+        ))
+        .unwrap();
+        assert_eq!(
+            post_confirm(app, &unknown).await,
+            (StatusCode::OK, "09".into()),
+            "{n}"
+        );
+        let mut dollars = confirm(&reference, &txn, "00", 18_000, now, DEMO_SECRET);
+        dollars.currency = "USD".into();
+        dollars.sign_with(DEMO_SECRET);
+        let dollars = serde_json::to_vec(&dollars).unwrap();
+        assert_eq!(
+            post_confirm(app, &dollars).await,
+            (StatusCode::OK, "04".into()),
+            "{n}"
+        );
+        for garbage in [
+            &b""[..],
+            b"{",
+            b"[]",
+            b"{\"reference\": 1}",
+            &[0xff, 0xfe, 0x00][..],
+            &vec![b'x'; 100_000][..],
+        ] {
+            let (s, _) = post_confirm(app, garbage).await;
+            assert!(s.is_client_error(), "{n}: {s}");
+        }
+        assert_eq!(request_state(app).await, "awaiting", "{n}");
+        assert_eq!(
+            count(
+                app,
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'payments.paid'"
+            )
+            .await,
+            0,
+            "{n}"
+        );
+        assert!(
+            count(
+                app,
+                "SELECT COUNT(*) FROM payment_callbacks WHERE verdict = 'bad_signature'"
+            )
+            .await
+                >= 2,
+            "{n}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_callback_with_a_bad_signature_is_refused_and_the_status_query_settles() {
+    each_backend(|db| async move {
+        let p = paying(db).await;
+        let (app, n) = (&p.app, p.app.name());
+        let pay_url = press_pay(&p, &p.citizen).await;
+        let back = bank(&p, &pay_url, "bad_signature").await;
+        let (reference, _) = attempts(app).await.remove(0);
+        let verdicts = motcua_payments::service::callbacks_of(app.state(), &reference)
+            .await
+            .unwrap();
+        assert!(
+            !verdicts.is_empty() && verdicts.iter().all(|(v, _)| v == "bad_signature"),
+            "{n}: {verdicts:?}"
+        );
+        assert_eq!(
+            request_state(app).await,
+            "awaiting",
+            "{n}: the forged word is not believed"
+        );
+        // The payer's return asks the platform, whose signed answer pays.
+        assert_eq!(come_back(&p.citizen, &back).await, "payment_paid", "{n}");
+        assert_eq!(request_state(app).await, "paid", "{n}");
+        // The return page believes nothing in its query: another
+        // reference, or another person's, is not found.
+        assert_eq!(
+            p.citizen
+                .get("/account/payments/return?ref=khong-co-1")
+                .await
+                .status,
+            StatusCode::NOT_FOUND,
+            "{n}"
+        );
+        let (_, other) = citizen(app, "lan.tran", "Trần Thị Lan").await;
+        assert_eq!(other.get(&back).await.status, StatusCode::NOT_FOUND, "{n}");
+        assert_eq!(
+            p.citizen.get("/account/payments/return").await.status,
+            StatusCode::NOT_FOUND,
+            "{n}"
+        );
+    })
+    .await;
+}
+
+/// Reconciles `day` as the operator does, from the console.
+async fn reconcile(p: &Paying, day: &str) -> Page {
+    p.ward
+        .op
+        .submit(
+            "/console/payments",
+            "/console/payments/reconcile",
+            &[("day", day)],
+        )
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daily_reconciliation_lists_every_mismatch_once() {
+    each_backend(|db| async move {
+        let mut p = paying(db).await;
+        let (app, n) = (&p.app, p.app.name());
+        // Four dossiers paid on Tuesday 2/3/2027 at the platform:
+        // matched; paid here, not in the list; in the list, not paid here
+        // (no callback, the payer never came back, no poll yet); paid
+        // 1,000 đ less.
+        let mut refs = Vec::new();
+        let mut codes = vec![p.code.clone()];
+        for _ in 0..3 {
+            codes.push(another_dossier(&p).await);
+        }
+        for (code, choice) in codes.iter().zip(["success", "success", "no_callback", "wrong_amount"]) {
+            let pay_url = press_pay_for(&p, &p.citizen, code).await;
+            bank(&p, &pay_url, choice).await;
+            refs.push(attempts(app).await.pop().unwrap().0);
+        }
+        p.sim.hide_from_day_list(&refs[1]);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM payment_requests WHERE state = 'paid'").await, 2, "{n}");
+        // Wednesday, 03:00: the operator runs Tuesday.
+        set_clock(app, vn(2027, 3, 3, 3, 0));
+        p.ward.op = app.operator_browser_again().await;
+        let r = reconcile(&p, "2027-03-02").await;
+        assert_eq!(r.location(), Some("/console/payments?day=2027-03-02&flash=reconciled"), "{n}: {}", r.text);
+        let mut c = app.conn().await;
+        let mut found: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT kind, reference, action FROM payment_mismatches WHERE day = '20270302' ORDER BY kind",
+        )
+        .fetch_all(&mut *c)
+        .await
+        .unwrap();
+        drop(c);
+        found.sort();
+        assert_eq!(
+            found,
+            [
+                ("amount".to_string(), refs[3].clone(), "not_settled".to_string()),
+                ("missing_here".into(), refs[2].clone(), "settled_from_list".into()),
+                ("missing_there".into(), refs[1].clone(), "asked_platform:00".into()),
+            ],
+            "{n}"
+        );
+        // The one in the list and not paid here is paid now, from the list.
+        assert_eq!(count(app, "SELECT COUNT(*) FROM payment_requests WHERE state = 'paid'").await, 3, "{n}");
+        assert_eq!(status_of(app, &codes[2]).await.0, 2, "{n}");
+        let (items, matched, mismatches): (i64, i64, i64) = {
+            let mut c = app.conn().await;
+            sqlx::query_as("SELECT items, matched, mismatches FROM payment_reconciliations WHERE day = '20270302'")
+                .fetch_one(&mut *c)
+                .await
+                .unwrap()
+        };
+        assert_eq!((items, matched, mismatches), (3, 1, 3), "{n}");
+        // The page shows them; a rerun adds nothing.
+        let page = p.ward.op.get("/console/payments?day=2027-03-02").await;
+        assert_eq!(page.status, StatusCode::OK, "{n}");
+        for r in &refs[1..] {
+            assert!(page.text.contains(r.as_str()), "{n}: {r}");
+        }
+        let r = reconcile(&p, "2027-03-02").await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}");
+        assert_eq!(count(app, "SELECT COUNT(*) FROM payment_mismatches").await, 3, "{n}: nothing twice");
+        // The operator closes one, saying what was done; audited.
+        let id = text(app, &format!("SELECT CAST(id AS TEXT) FROM payment_mismatches WHERE reference = '{}'", refs[3])).await;
+        let r = p
+            .ward
+            .op
+            .submit("/console/payments", &format!("/console/payments/mismatches/{id}/resolve"), &[("note", "")])
+            .await;
+        assert!(r.status.is_client_error(), "{n}: a note is required");
+        let r = p
+            .ward
+            .op
+            .submit(
+                "/console/payments",
+                &format!("/console/payments/mismatches/{id}/resolve"),
+                &[("note", "Ngân hàng NCB xác nhận thiếu 1.000 đ; công dân nộp bổ sung tại quầy")],
+            )
+            .await;
+        assert_eq!(r.location(), Some("/console/payments?flash=mismatch_resolved"), "{n}: {}", r.text);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM payment_mismatches WHERE state = 'open'").await, 2, "{n}");
+        assert_eq!(count(app, "SELECT COUNT(*) FROM audit_log WHERE action = 'payments.mismatch_resolved'").await, 1, "{n}");
+        // Bad days are refused in words: unreadable, today, the future.
+        for bad in ["", "2027-13-01", "2027-03-03", "2030-01-01", "x"] {
+            let r = reconcile(&p, bad).await;
+            assert!(r.status.is_client_error(), "{n}: {bad}: {}", r.status);
+        }
+        // Only the operator.
+        let citizen = app.browser();
+        assert_eq!(citizen.login("hoa.nguyen", crate::dossiers::PW).await.status, StatusCode::SEE_OTHER);
+        let r = citizen.get("/console/payments").await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{n}");
+
+        // The same day from the platform's file: the same verdicts.
+        let dir = tempfile::tempdir().unwrap();
+        let (name, content) = p.sim.day_file("20270302");
+        std::fs::write(dir.path().join(&name), content).unwrap();
+        let mut cfg = app.state().platform.as_ref().unwrap().config().clone();
+        cfg.day_files = Some(dir.path().to_path_buf());
+        let mut pay = app.state().payments();
+        pay.platform = Some(std::sync::Arc::new(motcua_payments::client::Platform::new(cfg).unwrap()));
+        let report = motcua_payments::jobs::reconcile(app.state(), &pay, "20270302", app.state().now(), true)
+            .await
+            .unwrap();
+        assert_eq!((report.items, report.matched), (3, 2), "{n}: {report:?}");
+        assert_eq!(count(app, "SELECT COUNT(*) FROM payment_mismatches").await, 3, "{n}");
+        // A tampered file is refused.
+        let (name, content) = p.sim.day_file("20270302");
+        std::fs::write(dir.path().join(&name), content.replace("17000", "18000")).unwrap();
+        assert!(
+            motcua_payments::jobs::reconcile(app.state(), &pay, "20270302", app.state().now(), true)
+                .await
+                .is_err(),
+            "{n}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fee_schedules_are_checked_versioned_and_only_for_operators() {
+    each_backend(|db| async move {
+        let p = paying(db).await;
+        let (app, n) = (&p.app, p.app.name());
+        let path = format!("/console/catalog/{BIRTH}/fees");
+        for (bad, says) in [
+            ("{", "Biểu phí không đọc được"),
+            (r#"{"lines": [{"key": "A B", "kind": "tax", "name": "", "amount": -1, "timing": "later"}]}"#, "Mã khoản chỉ gồm"),
+            (r#"{"lines": [{"key": "a", "kind": "fee", "name": "x", "amount": 1, "timing": "before", "channels": [9]}]}"#, "Kênh nộp chỉ gồm"),
+            (r#"{"lines": [{"key": "a", "kind": "fee", "name": "x", "amount": 1, "timing": "before", "exempt_for": ["poor"]}]}"#, "Đối tượng miễn"),
+        ] {
+            let r = p.ward.op.submit(&path, &path, &[("schedule", bad)]).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}: {bad}");
+            assert!(r.text.contains(says), "{n}: {says}");
+        }
+        assert_eq!(count(app, "SELECT COUNT(*) FROM catalog_fee_schedules").await, 1, "{n}");
+        // A second version; the first stays in the history; the dossier
+        // already asked keeps its lines.
+        let v2 = SCHEDULE.replace("\"amount\": 8000", "\"amount\": 9000");
+        let r = p.ward.op.submit(&path, &path, &[("schedule", &v2), ("note", "Mức mới")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}");
+        let page = p.ward.op.get(&path).await;
+        assert!(page.text.contains("v2") && page.text.contains("v1") && page.text.contains("9.000 đ") && page.text.contains("Mức mới"), "{n}");
+        let mine = p.citizen.get(&format!("/account/dossiers/{}", p.code)).await;
+        assert!(mine.text.contains("18.000 đ"), "{n}: asked before v2");
+        assert_eq!(count(app, "SELECT COUNT(*) FROM audit_log WHERE action = 'catalog.fees_publish'").await, 2, "{n}");
+        // Nobody else edits; an unknown procedure is not found.
+        assert_eq!(p.citizen.get(&path).await.status, StatusCode::FORBIDDEN, "{n}");
+        assert_eq!(p.ward.receiver.get(&path).await.status, StatusCode::FORBIDDEN, "{n}");
+        assert_eq!(p.ward.op.get("/console/catalog/9.999999/fees").await.status, StatusCode::NOT_FOUND, "{n}");
+    })
+    .await;
+}

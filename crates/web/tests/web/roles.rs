@@ -400,6 +400,27 @@ const ROUTES: &[(bool, &str, For)] = &[
     ),
     (GET, "/verify", For::Anyone),
     (POST, "/verify", For::Anyone),
+    (
+        POST,
+        "/account/dossiers/H29.P01-261206-000001/payments/nope/pay",
+        For::UserAct,
+    ),
+    (
+        GET,
+        "/account/dossiers/H29.P01-261206-000001/payments/nope/receipts/phi.pdf",
+        For::User,
+    ),
+    (GET, "/account/payments/return?ref=nope-1", For::User),
+    (POST, "/api/v1/payments/confirm", For::Anyone),
+    (GET, "/console/catalog/1.001193/fees", For::Operator),
+    (POST, "/console/catalog/1.001193/fees", For::Operator),
+    (GET, "/console/payments", For::Operator),
+    (POST, "/console/payments/reconcile", For::Operator),
+    (
+        POST,
+        "/console/payments/mismatches/999999/resolve",
+        For::Operator,
+    ),
 ];
 
 async fn audit_count(app: &App) -> i64 {
