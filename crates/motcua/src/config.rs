@@ -83,6 +83,9 @@ pub struct PaymentsCfg {
     /// …and given up after this many hours.
     pub poll_until_hours: i64,
     pub poll_every_seconds: i64,
+    /// The first wait between two questions about the same payment
+    /// (doubled each time, up to six hours).
+    pub poll_backoff_seconds: i64,
     /// Yesterday is reconciled after this hour (Vietnam time).
     pub reconcile_hour: u8,
 }
@@ -100,6 +103,7 @@ impl Default for PaymentsCfg {
             poll_after_minutes: 30,
             poll_until_hours: 72,
             poll_every_seconds: 60,
+            poll_backoff_seconds: 300,
             reconcile_hour: 2,
         }
     }
@@ -112,6 +116,7 @@ impl PaymentsCfg {
             poll_after: self.poll_after_minutes * 60_000,
             poll_until: self.poll_until_hours * 3_600_000,
             poll_every: self.poll_every_seconds * 1000,
+            backoff_first: self.poll_backoff_seconds.max(1) * 1000,
             reconcile_hour: self.reconcile_hour,
             ..Default::default()
         }

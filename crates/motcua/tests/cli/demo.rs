@@ -30,7 +30,12 @@ pub(crate) fn free_port() -> u16 {
 
 /// Starts `motcua demo` and reads its stdout up to the listening line.
 pub(crate) fn start(sb: &Sandbox, port: u16) -> Demo {
-    let mut cmd: Command = sb.cmd(&["demo"]);
+    start_with(sb.cmd(&["demo"]), port)
+}
+
+/// Starts a prepared `motcua demo` command (`sb.cmd(&["demo"])` with
+/// settings of its own) on `port`.
+pub(crate) fn start_with(mut cmd: Command, port: u16) -> Demo {
     cmd.env("MOTCUA_LISTEN", format!("127.0.0.1:{port}"))
         .env("MOTCUA_PUBLIC_URL", format!("http://127.0.0.1:{port}"));
     spawn(cmd)

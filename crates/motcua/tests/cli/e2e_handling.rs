@@ -15,7 +15,7 @@ use crate::webdriver::{Page, Tools};
 use serde_json::json;
 
 /// Logs in with a password (staff).
-async fn login(b: &Page, username: &str, password: &str) {
+pub(crate) async fn login(b: &Page, username: &str, password: &str) {
     b.goto("/login").await;
     b.fill("#username", username).await;
     b.fill("#password", password).await;
@@ -24,7 +24,7 @@ async fn login(b: &Page, username: &str, password: &str) {
         .await;
 }
 
-async fn logout(b: &Page) {
+pub(crate) async fn logout(b: &Page) {
     b.goto("/account").await;
     b.click("form[action='/logout'] button[type='submit']")
         .await;
@@ -36,7 +36,7 @@ async fn logout(b: &Page) {
 
 /// Logs in with the demo's e-ID (first demo citizen, level 2); the first
 /// time, accepts the consent screen.
-async fn eid_login(b: &Page, first: bool, axe_js: &str) {
+pub(crate) async fn eid_login(b: &Page, first: bool, axe_js: &str) {
     b.goto("/login").await;
     b.click("#login-eid").await;
     b.element("#who0").await;
@@ -58,7 +58,7 @@ async fn eid_login(b: &Page, first: bool, axe_js: &str) {
 }
 
 /// Fills and submits a birth registration; returns the dossier's code.
-async fn submit_birth(b: &Page, sb: &Sandbox, child: &str) -> String {
+pub(crate) async fn submit_birth(b: &Page, sb: &Sandbox, child: &str) -> String {
     b.goto(&format!("/procedures/{BIRTH}")).await;
     b.wait_text("h1", "Đăng ký khai sinh").await;
     b.click("#start button[type=submit]").await;
@@ -96,7 +96,7 @@ async fn submit_birth(b: &Page, sb: &Sandbox, child: &str) -> String {
 
 /// Attaches a PDF named `name` to the first component of the draft's
 /// files page and waits until it is listed.
-async fn attach(b: &Page, sb: &Sandbox, name: &str) {
+pub(crate) async fn attach(b: &Page, sb: &Sandbox, name: &str) {
     let pdf = sb.path().join(name);
     std::fs::write(&pdf, PDF).unwrap();
     b.upload("section.card input[type=file]", &pdf).await;
@@ -113,7 +113,7 @@ const PDF: &[u8] =
 
 /// Submits the action form `#act-…` of the case page and waits for the
 /// page that answers it.
-async fn act(b: &Page, form: &str, fields: &[(&str, &str)]) {
+pub(crate) async fn act(b: &Page, form: &str, fields: &[(&str, &str)]) {
     for (css, value) in fields {
         b.set_value(css, "").await;
         b.fill(css, value).await;
@@ -123,7 +123,7 @@ async fn act(b: &Page, form: &str, fields: &[(&str, &str)]) {
 
 /// Clicks a submit button and waits until another document has loaded
 /// (the answer may have the same address as the page it was sent from).
-async fn submit(b: &Page, button: &str) {
+pub(crate) async fn submit(b: &Page, button: &str) {
     b.execute("window.__motcuaOld = true; return true;", json!([]))
         .await
         .unwrap();
@@ -148,7 +148,7 @@ async fn submit(b: &Page, button: &str) {
 }
 
 /// The bytes at `path`, fetched by the page (with its session).
-async fn download(b: &Page, path: &str) -> Vec<u8> {
+pub(crate) async fn download(b: &Page, path: &str) -> Vec<u8> {
     let v = b
         .execute_async(
             "const done = arguments[arguments.length - 1]; \
@@ -167,7 +167,7 @@ async fn download(b: &Page, path: &str) -> Vec<u8> {
 
 /// What `script` returns (a string; empty if not) for the first element
 /// matching `css`, given to it as `el`.
-async fn of_element(b: &Page, css: &str, script: &str) -> String {
+pub(crate) async fn of_element(b: &Page, css: &str, script: &str) -> String {
     b.element(css).await;
     b.execute(
         &format!("const el = document.querySelector(arguments[0]); return {script};"),
@@ -181,7 +181,7 @@ async fn of_element(b: &Page, css: &str, script: &str) -> String {
 }
 
 /// The `href` of the first link matching `css`.
-async fn href(b: &Page, css: &str) -> String {
+pub(crate) async fn href(b: &Page, css: &str) -> String {
     of_element(b, css, "el.getAttribute('href')").await
 }
 

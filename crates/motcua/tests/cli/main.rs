@@ -20,6 +20,7 @@ mod e2e_catalog;
 mod e2e_handling;
 mod e2e_identity;
 mod e2e_nsw;
+mod e2e_payments;
 mod layout;
 mod postgres;
 mod support;
