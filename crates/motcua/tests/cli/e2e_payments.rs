@@ -13,13 +13,13 @@ use crate::support::Sandbox;
 use crate::webdriver::{Page, Tools};
 use serde_json::json;
 
-const SCHEDULE: &str = r#"{"lines": [
+pub(crate) const SCHEDULE: &str = r#"{"lines": [
   {"key": "ban_sao", "kind": "fee", "name": "Phí cấp bản sao trích lục", "amount": 8000, "timing": "before", "legal_basis": "Thông tư 281/2016/TT-BTC"},
   {"key": "le_phi", "kind": "charge", "name": "Lệ phí đăng ký hộ tịch", "amount": 10000, "timing": "before"}
 ]}"#;
 
 /// The one-stop unit accepts `code` to the justice department.
-async fn accept(b: &Page, code: &str) {
+pub(crate) async fn accept(b: &Page, code: &str) {
     b.goto(&format!("/agency/dossiers/{code}")).await;
     b.wait_text("#code", code).await;
     b.set_value(
