@@ -810,6 +810,12 @@ async fn resume(
     case.state = "open".into();
     let accepted = case.received_at.is_some();
     let to = match wait {
+        // Asked during handling: the clock goes on where it stopped, the
+        // deadline later by the working time the applicant took.
+        Wait::Payment if case.clock_start.is_some() => {
+            case.deadline_at = case.deadline_at.map(|d| clock.add_working_time(d, paused));
+            progress::PROCESSING
+        }
         Wait::Payment => {
             start_clock(clock, &mut case, &facts, at);
             progress::ACCEPTED
@@ -953,6 +959,86 @@ pub async fn paid_in(
         &format!("dossier:{code}"),
         &serde_json::json!({ "at": at }).to_string(),
         core.now(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The agency asks the applicant to pay during handling (the payments
+/// context made the request in this transaction): the case waits for the
+/// applicant (status 6), the clock stops until the payment is settled
+/// ([`paid_in`], which moves the deadline on by the working time paused).
+/// `who` must hold the current step's role in its unit.
+pub async fn await_payment_in(
+    tx: &mut AnyConnection,
+    core: &Core,
+    origin: &Origin,
+    who: &Staff,
+    code: &str,
+    note: &str,
+    now: Millis,
+) -> Result<()> {
+    let mut case = store::by_code(tx, code)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if !who.operator && !who.memberships.iter().any(|m| m.unit_id == case.unit_id) {
+        return Err(ServiceError::NotFound);
+    }
+    let (_, workflow) = crate::workflows::by_id(tx, case.workflow_id).await?;
+    let step = workflow
+        .step(&case.step)
+        .cloned()
+        .ok_or(ServiceError::NotFound)?;
+    if !who.holds(case.unit_id, &step.role) {
+        return Err(ServiceError::Forbidden);
+    }
+    if case.state != "open"
+        || case.clock_start.is_none()
+        || ![progress::ACCEPTED, progress::PROCESSING].contains(&case.status)
+    {
+        return Err(ServiceError::Conflict("handling.error_status"));
+    }
+    let facts = progress::facts(tx, code)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let seen = case.updated_at;
+    let before = case.status;
+    case.state = "paused".into();
+    case.paused_at = Some(now);
+    case.status = progress::PAYMENT;
+    slips::close(
+        tx,
+        case.dossier_id,
+        Some(who.account_id),
+        "payment_requested",
+        note,
+        now,
+    )
+    .await?;
+    slips::open(tx, case.dossier_id, WAITING, case.unit_id, now, now).await?;
+    case.updated_at = now.max(seen + 1);
+    let ch = Change {
+        kind: "payment_requested",
+        from: &[progress::ACCEPTED, progress::PROCESSING],
+        to: progress::PAYMENT,
+        actor: "",
+        note,
+        appointment_at: None,
+        category: "action",
+        data: serde_json::json!({ "resume_to": before }),
+    };
+    if !progress::change(tx, core, &facts, &ch, now).await?
+        || !store::update(tx, &case, seen).await?
+    {
+        return Err(ServiceError::Conflict("handling.error_changed"));
+    }
+    motcua_store::audit::append(
+        tx,
+        &origin.audit,
+        "handling.payment_requested",
+        &format!("dossier:{code}"),
+        &serde_json::json!({ "step": case.step, "status_before": before }).to_string(),
+        now,
     )
     .await?;
     Ok(())

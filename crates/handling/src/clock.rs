@@ -98,6 +98,12 @@ impl Clock<'_> {
         ))
     }
 
+    /// `at` moved on by `working` milliseconds of working time (a deadline
+    /// pushed back by the time the applicant took to pay).
+    pub fn add_working_time(&self, at: Millis, working: Millis) -> Millis {
+        add_working_time(self.cal, self.hours, at, working.max(0))
+    }
+
     /// Working days paused between `from` and `to` (for the control slip).
     pub fn working_time(&self, from: Millis, to: Millis) -> Millis {
         working_time_between(self.cal, self.hours, from, to)

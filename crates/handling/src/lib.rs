@@ -75,6 +75,7 @@ pub fn action_key(kind: &str) -> &'static str {
         "assign" => "handling.action_assign",
         "supplemented" => "handling.action_supplemented",
         "paid" => "handling.action_paid",
+        "payment_requested" => "handling.action_payment_requested",
         "withdrawn" => "handling.action_withdrawn",
         _ => "handling.unknown",
     }
@@ -141,6 +142,7 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("handling.action_assign", "Phân công", "Assigned"),
     ("handling.action_supplemented", "Công dân đã bổ sung", "Completed by the applicant"),
     ("handling.action_paid", "Đã nộp phí, lệ phí", "Fees paid"),
+    ("handling.action_payment_requested", "Yêu cầu nộp phí, lệ phí", "Payment requested"),
     ("handling.state_open", "Đang xử lý", "In progress"),
     ("handling.state_paused", "Tạm dừng (chờ công dân)", "Paused (waiting for the applicant)"),
     ("handling.state_closed", "Đã kết thúc", "Closed"),

@@ -875,3 +875,112 @@ pub async fn resolve(core: &Core, origin: &Origin, id: i64, note: &str) -> Resul
     tx.commit().await?;
     Ok(())
 }
+
+/// What the agency asks to be paid during handling.
+#[derive(Debug, Clone)]
+pub struct Raise<'a> {
+    /// `fee` or `charge`.
+    pub kind: &'a str,
+    pub name: &'a str,
+    /// In đồng.
+    pub amount: i64,
+    /// Why (the applicant reads it).
+    pub note: &'a str,
+}
+
+/// A civil servant holding the current step's role asks the applicant to
+/// pay during handling: the request (origin `agency`) and the dossier's
+/// wait (status 6, the clock stopped) in one transaction. One open
+/// request per dossier at a time.
+pub async fn raise(
+    core: &Core,
+    p: &Payments,
+    origin: &Origin,
+    who: &motcua_handling::people::Staff,
+    code: &str,
+    r: &Raise<'_>,
+) -> Result<()> {
+    let name = r.name.trim();
+    let note = r.note.trim();
+    if r.kind != fees::FEE && r.kind != fees::CHARGE {
+        return Err(ServiceError::field("kind", "catalog.fees_kind"));
+    }
+    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+        return Err(ServiceError::field("name", "catalog.fees_name"));
+    }
+    if !(1..=fees::MAX_AMOUNT).contains(&r.amount) {
+        return Err(ServiceError::field("amount", "catalog.fees_amount"));
+    }
+    if note.is_empty()
+        || note.chars().count() > 2000
+        || note
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\r')
+    {
+        return Err(ServiceError::field("note", "payments.error_reason"));
+    }
+    // Who may see the dossier at all (another agency: not found).
+    motcua_handling::cases::get(core, who, code).await?;
+    let now = core.now();
+    let mut tx = core.store.begin().await?;
+    let facts = progress::facts(&mut tx, code)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if requests::of_dossier(&mut tx, facts.id)
+        .await?
+        .iter()
+        .any(|q| q.state == UNPAID || q.state == AWAITING)
+    {
+        return Err(ServiceError::Conflict("payments.error_open_request"));
+    }
+    let key = if r.kind == fees::FEE {
+        "agency_fee"
+    } else {
+        "agency_charge"
+    };
+    let lines = [Line {
+        key: key.into(),
+        kind: r.kind.into(),
+        name: name.into(),
+        amount: r.amount,
+        legal_basis: String::new(),
+    }];
+    let row = new_request(
+        &facts,
+        "agency",
+        &lines,
+        0,
+        note,
+        &origin.audit.actor,
+        &p.rules,
+        now,
+    )?;
+    requests::insert(&mut tx, &row)
+        .await?
+        .ok_or(ServiceError::Conflict("payments.error_open_request"))?;
+    motcua_handling::cases::await_payment_in(&mut tx, core, origin, who, code, note, now).await?;
+    motcua_store::audit::append(
+        &mut tx,
+        &origin.audit,
+        "payments.requested",
+        &format!("dossier:{code}"),
+        &serde_json::json!({ "origin": "agency", "request": row.public_id, "kind": r.kind, "amount": r.amount })
+            .to_string(),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    core.jobs_notify.notify_one();
+    core.events_notify.notify_one();
+    Ok(())
+}
+
+/// The payment requests of a dossier for its agency's people (the caller
+/// has `get` the case: visibility checked).
+pub async fn of_case(
+    core: &Core,
+    p: &Payments,
+    h: &motcua_handling::cases::Handled,
+) -> Result<Vec<View>> {
+    of_dossier(core, p, &h.facts).await
+}

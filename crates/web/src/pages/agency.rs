@@ -30,6 +30,10 @@ pub fn routes() -> Router<AppState> {
         .route("/agency/units/{unit}/log.csv", get(unit_log_csv))
         .route("/agency/dossiers/{code}", get(case_page))
         .route("/agency/dossiers/{code}/act", post(act))
+        .route(
+            "/agency/dossiers/{code}/payment-request",
+            post(raise_payment),
+        )
         .route("/agency/dossiers/{code}/assign", post(assign))
         .route("/agency/dossiers/{code}/files/{file}", get(case_file))
         .route("/agency/dossiers/{code}/slip.pdf", get(slip_pdf))
@@ -414,6 +418,10 @@ pub(super) struct CasePage {
     /// (what the result form starts with).
     result_title: String,
     result_text: String,
+    /// What the dossier is asked to pay.
+    payments: Vec<super::payments::PayBox>,
+    /// The payment request form as typed: kind, name, amount, note.
+    pay_form: [String; 4],
 }
 
 struct ResultLine {
@@ -670,7 +678,13 @@ pub(super) async fn case_view(
         }
         _ => false,
     };
+    let payments = super::payments::boxes(
+        state,
+        motcua_payments::service::of_case(state, &state.payments(), &h).await?,
+    );
     Ok(CasePage {
+        pay_form: Default::default(),
+        payments,
         results,
         can_prepare,
         result_title,
@@ -1562,4 +1576,62 @@ async fn board(
         lines,
         total,
     })
+}
+
+#[derive(Deserialize)]
+pub struct RaiseForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /agency/dossiers/{code}/payment-request`: the handler asks the
+/// applicant to pay during handling (status 6, the clock stopped).
+async fn raise_payment(
+    State(state): State<AppState>,
+    Staffer(ctx, staff): Staffer,
+    Path(code): Path<String>,
+    Form(f): Form<RaiseForm>,
+) -> Response {
+    // Whole đồng; "18.000" and "18000" alike. Anything else: -1, refused.
+    let digits: String = f
+        .amount
+        .chars()
+        .filter(|c| !matches!(c, '.' | ' ' | ','))
+        .collect();
+    let amount = digits.parse::<i64>().unwrap_or(-1);
+    let raised = motcua_payments::service::raise(
+        &state,
+        &state.payments(),
+        &origin(&ctx),
+        &staff,
+        &code,
+        &motcua_payments::service::Raise {
+            kind: f.kind.trim(),
+            name: &f.name,
+            amount,
+            note: &f.note,
+        },
+    )
+    .await;
+    match raised {
+        Ok(()) => Redirect::to(&format!("/agency/dossiers/{code}?flash=payment_requested"))
+            .into_response(),
+        Err(e) => {
+            // The form comes back as typed, the reason beside it.
+            let key = e.message_key();
+            let page = async {
+                let mut page =
+                    case_view(&state, &ctx, &staff, &code, Some(key), String::new(), None).await?;
+                page.pay_form = [f.kind, f.name, f.amount, f.note];
+                Ok::<_, AppError>(page)
+            };
+            refused(e, page).await
+        }
+    }
 }

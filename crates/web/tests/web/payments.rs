@@ -117,6 +117,10 @@ async fn press_pay_for(p: &Paying, b: &Browser, code: &str) -> String {
 /// The bank does `choice` on the platform's page; where the payer's
 /// browser is sent back (a path of the portal).
 async fn bank(p: &Paying, pay_url: &str, choice: &str) -> String {
+    bank_of(p, pay_url, choice, "18.000 đ").await
+}
+
+async fn bank_of(p: &Paying, pay_url: &str, choice: &str, amount: &str) -> String {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -124,7 +128,7 @@ async fn bank(p: &Paying, pay_url: &str, choice: &str) -> String {
     let page = client.get(pay_url).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
-    assert!(html.contains("18.000 đ"), "{html}");
+    assert!(html.contains(amount), "{html}");
     let r = client
         .post(pay_url)
         .form(&[("choice", choice)])
@@ -963,6 +967,121 @@ async fn fee_schedules_are_checked_versioned_and_only_for_operators() {
         assert_eq!(p.citizen.get(&path).await.status, StatusCode::FORBIDDEN, "{n}");
         assert_eq!(p.ward.receiver.get(&path).await.status, StatusCode::FORBIDDEN, "{n}");
         assert_eq!(p.ward.op.get("/console/catalog/9.999999/fees").await.status, StatusCode::NOT_FOUND, "{n}");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agency_asks_for_a_payment_during_handling_and_the_deadline_waits() {
+    each_backend(|db| async move {
+        let sim = Simulator::new("http://127.0.0.1:9");
+        let server = sim.start().await.expect("simulator");
+        let app = spawn_app_with(
+            db,
+            Opts {
+                paygov: Some(server.base_url.clone()),
+                ..Default::default()
+            },
+        )
+        .await;
+        let n = app.name();
+        seeded(&app).await;
+        set_clock(&app, vn(2027, 3, 2, 9, 0));
+        let ward = ward(&app).await;
+        let console = format!("/console/agencies/{}/units", crate::handling::AGENCY);
+        crate::handling::servant(&app, "cb_xuly", "Phạm Văn Xử").await;
+        crate::handling::servant(&app, "cb_duyet", "Lê Văn Duyệt").await;
+        for (who, role) in [("cb_xuly", "handler"), ("cb_duyet", "approver")] {
+            let r = crate::handling::grant(&app, &ward.op, &console, ward.dept, who, role).await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}");
+        }
+        let handler = crate::handling::login(&app, "cb_xuly", crate::handling::PW).await;
+        let approver = crate::handling::login(&app, "cb_duyet", crate::handling::PW).await;
+        let (_, citizen_b) = citizen(&app, "hoa.nguyen", "Nguyễn Thị Hoa").await;
+        let code = submit_birth(&app, &citizen_b).await;
+        let dept = ward.dept.to_string();
+        let r = act(&ward.receiver, &code, &[("kind", "accept"), ("to", "handle"), ("unit", &dept)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}");
+        let (status, deadline) = status_of(&app, &code).await;
+        assert_eq!(status, 2, "{n}: no schedule, nothing owed first");
+        let deadline = deadline.expect("a date");
+        let path = format!("/agency/dossiers/{code}/payment-request");
+        let case = format!("/agency/dossiers/{code}");
+        let good = [
+            ("kind", "charge"),
+            ("name", "Lệ phí cấp bản sao trích lục bổ sung"),
+            ("amount", "15.000"),
+            ("note", "Công dân đề nghị thêm 1 bản sao trích lục."),
+        ];
+        // Bad input: refused in words, nothing changes.
+        for (field, bad) in [("amount", "mười lăm nghìn"), ("amount", "0"), ("amount", "99999999999"), ("kind", "tax"), ("note", ""), ("name", "")] {
+            let fields: Vec<(&str, &str)> = good
+                .iter()
+                .map(|(k, v)| (*k, if *k == field { bad } else { *v }))
+                .collect();
+            let r = handler.submit(&case, &path, &fields).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}: {field}={bad}");
+            assert!(r.text.contains("id=\"errors\""), "{n}: said beside the form");
+            if field != "name" {
+                assert!(r.text.contains("Lệ phí cấp bản sao trích lục bổ sung"), "{n}: kept as typed");
+            }
+        }
+        // Not the step's role (an approver of the department), not of the
+        // unit (the one-stop receiver): refused.
+        let r = approver.submit(&case, &path, &good).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{n}");
+        let r = ward.receiver.submit(&case, &path, &good).await;
+        assert!(r.status == StatusCode::NOT_FOUND || r.status == StatusCode::FORBIDDEN, "{n}: {}", r.status);
+        assert_eq!(count(&app, "SELECT COUNT(*) FROM payment_requests").await, 0, "{n}");
+        assert_eq!(status_of(&app, &code).await.0, 2, "{n}");
+
+        // The handler asks: status 6, the clock stops; the applicant reads
+        // why, how much, by when.
+        let r = handler.submit(&case, &path, &good).await;
+        assert_eq!(r.location(), Some(format!("{case}?flash=payment_requested").as_str()), "{n}: {}", r.text);
+        assert_eq!(status_of(&app, &code).await.0, 6, "{n}");
+        let r = handler.submit(&case, &path, &good).await;
+        assert!(r.status.is_client_error(), "{n}: one open request at a time");
+        let page = citizen_b.get(&format!("/account/dossiers/{code}")).await;
+        for want in ["Lệ phí cấp bản sao trích lục bổ sung", "15.000 đ", "Công dân đề nghị thêm 1 bản sao trích lục.", "Thanh toán trực tuyến"] {
+            assert!(page.text.contains(want), "{n}: {want}");
+        }
+        let page = handler.get(&case).await;
+        assert!(page.text.contains("15.000 đ") && page.text.contains("Chưa nộp"), "{n}");
+        // A working day later (Wednesday 3/3, 09:00) the citizen pays.
+        set_clock(&app, vn(2027, 3, 3, 9, 0));
+        sim.set_now(app.state().now());
+        let citizen_b = app.browser();
+        assert_eq!(citizen_b.login("hoa.nguyen", crate::dossiers::PW).await.status, StatusCode::SEE_OTHER);
+        let p = Paying {
+            app,
+            sim,
+            _server: server,
+            ward,
+            citizen: citizen_b.clone(),
+            code: code.clone(),
+        };
+        let pay_url = press_pay(&p, &citizen_b).await;
+        let back = bank_of(&p, &pay_url, "success", "15.000 đ").await;
+        assert_eq!(come_back(&citizen_b, &back).await, "payment_paid", "{n}");
+        let (status, after) = status_of(&p.app, &code).await;
+        assert_eq!(status, 4, "{n}: back to processing");
+        // The deadline moves on by the working day the applicant took.
+        let cal = motcua_kernel::calendar::current(p.app.state()).await.unwrap();
+        let hours = p.app.state().config.working_hours.clone();
+        let clock = motcua_handling::clock::Clock { cal: &cal, hours: &hours, cutoff: Some(time::macros::time!(15:00)) };
+        let waited = clock.working_time(vn(2027, 3, 2, 9, 0), p.app.state().now().min(after.unwrap()));
+        assert!(waited >= 7 * 3_600_000, "{n}: {waited}");
+        let expected = clock.add_working_time(deadline, clock.working_time(
+            text(&p.app, &format!("SELECT CAST(MIN(started_at) AS TEXT) FROM handling_slips s JOIN dossiers d ON d.id = s.dossier_id WHERE d.code = '{code}' AND s.step = 'applicant'")).await.parse().unwrap(),
+            text(&p.app, "SELECT CAST(paid_at AS TEXT) FROM payment_requests").await.parse().unwrap(),
+        ));
+        assert_eq!(after, Some(expected), "{n}");
+        assert!(after.unwrap() > deadline, "{n}");
+        let handler = crate::handling::login(&p.app, "cb_xuly", crate::handling::PW).await;
+        let page = handler.get(&case).await;
+        assert!(page.text.contains("Đã nộp") && page.text.contains("Yêu cầu nộp phí, lệ phí"), "{n}: the slip and the box");
+        assert_eq!(count(&p.app, "SELECT COUNT(*) FROM audit_log WHERE action = 'handling.payment_requested'").await, 1, "{n}");
     })
     .await;
 }

@@ -411,6 +411,11 @@ const ROUTES: &[(bool, &str, For)] = &[
         For::User,
     ),
     (GET, "/account/payments/return?ref=nope-1", For::User),
+    (
+        POST,
+        "/agency/dossiers/H29.P01-261206-000001/payment-request",
+        For::Staff,
+    ),
     (POST, "/api/v1/payments/confirm", For::Anyone),
     (GET, "/console/catalog/1.001193/fees", For::Operator),
     (POST, "/console/catalog/1.001193/fees", For::Operator),
