@@ -842,6 +842,9 @@ async fn resume(
             "applicant",
             serde_json::json!({ "paused_ms": paused }),
         ),
+        Wait::Payment if to == progress::PROCESSING => {
+            ("fees_paid", "", serde_json::json!({ "paid_at": at }))
+        }
         Wait::Payment => ("paid", "", serde_json::json!({ "paid_at": at })),
     };
     slips::close(tx, case.dossier_id, None, kind, "", at).await?;
@@ -1018,7 +1021,7 @@ pub async fn await_payment_in(
     slips::open(tx, case.dossier_id, WAITING, case.unit_id, now, now).await?;
     case.updated_at = now.max(seen + 1);
     let ch = Change {
-        kind: "payment_requested",
+        kind: "fees_requested",
         from: &[progress::ACCEPTED, progress::PROCESSING],
         to: progress::PAYMENT,
         actor: "",

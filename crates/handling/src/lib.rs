@@ -76,6 +76,7 @@ pub fn action_key(kind: &str) -> &'static str {
         "supplemented" => "handling.action_supplemented",
         "paid" => "handling.action_paid",
         "payment_requested" => "handling.action_payment_requested",
+        "fees_paid" => "handling.action_paid",
         "withdrawn" => "handling.action_withdrawn",
         _ => "handling.unknown",
     }

@@ -183,26 +183,7 @@ fn new_request(
 /// that is: it is made from the schedule in force when the dossier
 /// entered status 6.
 pub async fn of_dossier(core: &Core, p: &Payments, facts: &Facts) -> Result<Vec<View>> {
-    if facts.status == progress::PAYMENT {
-        let mut c = core.store.conn().await?;
-        let have = requests::of_dossier(&mut c, facts.id).await?;
-        drop(c);
-        if !have.iter().any(|r| r.origin == fees::BEFORE) {
-            let mut tx = core.store.begin().await?;
-            if ensure_scheduled(&mut tx, &p.rules, facts, fees::BEFORE, facts.updated_at).await? {
-                motcua_store::audit::append(
-                    &mut tx,
-                    &system_origin().audit,
-                    "payments.requested",
-                    &format!("dossier:{}", facts.code),
-                    &serde_json::json!({ "origin": fees::BEFORE }).to_string(),
-                    core.now(),
-                )
-                .await?;
-            }
-            tx.commit().await?;
-        }
-    }
+    ensure(core, p, facts).await?;
     let mut c = core.store.conn().await?;
     let mut out = Vec::new();
     for r in requests::of_dossier(&mut c, facts.id).await? {
@@ -215,6 +196,65 @@ pub async fn of_dossier(core: &Core, p: &Payments, facts: &Facts) -> Result<Vec<
         });
     }
     Ok(out)
+}
+
+/// The request a dossier's status implies, made the first time it is
+/// needed from the schedule in force when the dossier reached that
+/// status: at 6 with no request yet, the fees due before processing; at
+/// 9 (result ready), the fees due with the result.
+async fn ensure(core: &Core, p: &Payments, facts: &Facts) -> Result<()> {
+    let origin = match facts.status {
+        progress::PAYMENT => fees::BEFORE,
+        progress::DONE => fees::AFTER,
+        _ => return Ok(()),
+    };
+    let mut c = core.store.conn().await?;
+    let have = requests::of_dossier(&mut c, facts.id).await?;
+    drop(c);
+    let needed = if origin == fees::BEFORE {
+        have.is_empty()
+    } else {
+        !have.iter().any(|r| r.origin == fees::AFTER)
+    };
+    if !needed {
+        return Ok(());
+    }
+    let mut tx = core.store.begin().await?;
+    if ensure_scheduled(&mut tx, &p.rules, facts, origin, facts.updated_at).await? {
+        motcua_store::audit::append(
+            &mut tx,
+            &system_origin().audit,
+            "payments.requested",
+            &format!("dossier:{}", facts.code),
+            &serde_json::json!({ "origin": origin }).to_string(),
+            core.now(),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Refuses to hand over a result while the dossier owes anything (the
+/// fees due with the result included): the returner's guard.
+pub async fn return_guard(
+    core: &Core,
+    p: &Payments,
+    who: &motcua_handling::people::Staff,
+    code: &str,
+) -> Result<()> {
+    // Someone who may not see the dossier learns nothing of it here.
+    let facts = motcua_handling::cases::get(core, who, code).await?.facts;
+    ensure(core, p, &facts).await?;
+    let mut c = core.store.conn().await?;
+    if requests::of_dossier(&mut c, facts.id)
+        .await?
+        .iter()
+        .any(|r| r.state == UNPAID || r.state == AWAITING)
+    {
+        return Err(ServiceError::Conflict("payments.error_unpaid_return"));
+    }
+    Ok(())
 }
 
 /// A request by its public id, for its applicant only (anyone else: not
@@ -655,7 +695,19 @@ pub async fn settle(core: &Core, p: &Payments, c: &Confirm, source: Source) -> R
             let facts = progress::facts(&mut tx, &r.dossier_code)
                 .await?
                 .ok_or(ServiceError::NotFound)?;
-            if facts.status == progress::PAYMENT && r.origin != fees::AFTER {
+            if r.origin == fees::AFTER {
+                let ch = progress::Change {
+                    kind: "result_fees_paid",
+                    from: &[facts.status],
+                    to: facts.status,
+                    actor: "",
+                    note: "",
+                    appointment_at: None,
+                    category: "progress",
+                    data: serde_json::json!({ "request": r.public_id, "amount": c.amount }),
+                };
+                progress::change(&mut tx, core, &facts, &ch, now).await?;
+            } else if facts.status == progress::PAYMENT {
                 // The clock starts when the money was paid (§9), not when
                 // we heard of it — but not before the dossier waited.
                 let origin = system_origin();
@@ -983,4 +1035,54 @@ pub async fn of_case(
     h: &motcua_handling::cases::Handled,
 ) -> Result<Vec<View>> {
     of_dossier(core, p, &h.facts).await
+}
+
+/// The operator records that a paid request's money was given back
+/// (the platform holds no money: the refund itself is made outside the
+/// portal), saying why; audited, the applicant notified.
+pub async fn refund(core: &Core, origin: &Origin, public_id: &str, note: &str) -> Result<()> {
+    let note = note.trim();
+    if note.is_empty()
+        || note.chars().count() > 2000
+        || note
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\r')
+    {
+        return Err(ServiceError::field("note", "payments.error_note"));
+    }
+    let now = core.now();
+    let mut tx = core.store.begin().await?;
+    let r = requests::by_public_id(&mut tx, public_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if !requests::set_state(&mut tx, r.id, &[PAID], REFUNDED, now).await? {
+        return Err(ServiceError::Conflict("payments.error_not_paid"));
+    }
+    let facts = progress::facts(&mut tx, &r.dossier_code)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let ch = progress::Change {
+        kind: "fees_refunded",
+        from: &[facts.status],
+        to: facts.status,
+        actor: "",
+        note,
+        appointment_at: None,
+        category: "progress",
+        data: serde_json::json!({ "request": r.public_id, "amount": r.total }),
+    };
+    progress::change(&mut tx, core, &facts, &ch, now).await?;
+    motcua_store::audit::append(
+        &mut tx,
+        &origin.audit,
+        "payments.refunded",
+        &format!("dossier:{}", r.dossier_code),
+        &serde_json::json!({ "request": r.public_id, "amount": r.total, "note": note }).to_string(),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    core.jobs_notify.notify_one();
+    core.events_notify.notify_one();
+    Ok(())
 }

@@ -797,7 +797,18 @@ async fn act(
         date,
         seen,
     };
-    match cases::act(&state, &origin(&ctx), &rules(&state), &staff, &code, &a).await {
+    // A result is handed over only when nothing is owed (the payments
+    // context says).
+    let guard = if a.kind == wf::RETURN {
+        motcua_payments::service::return_guard(&state, &state.payments(), &staff, &code).await
+    } else {
+        Ok(())
+    };
+    let done = match guard {
+        Ok(()) => cases::act(&state, &origin(&ctx), &rules(&state), &staff, &code, &a).await,
+        Err(e) => Err(e),
+    };
+    match done {
         Ok(()) => {
             Redirect::to(&format!("/agency/dossiers/{code}?flash=handling_done")).into_response()
         }

@@ -35,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/console/payments", get(console_page))
         .route("/console/payments/reconcile", post(reconcile))
+        .route("/console/payments/requests/{request}/refund", post(refund))
         .route("/console/payments/mismatches/{id}/resolve", post(resolve))
 }
 
@@ -376,8 +377,8 @@ struct PaymentsPage {
     c: Chrome,
     connected: bool,
     state: String,
-    /// (dossier code, state key, total, due, created)
-    requests: Vec<(String, &'static str, String, String, String)>,
+    /// (dossier code, state key, total, due, created, public id, paid)
+    requests: Vec<(String, &'static str, String, String, String, String, bool)>,
     day: String,
     /// (day, state, items, matched, mismatches, error)
     run: Option<(String, String, i64, i64, i64, String)>,
@@ -445,6 +446,8 @@ async fn console_page(
                 vnd(r.total),
                 format_vn(r.due_at),
                 format_vn(r.created_at),
+                r.public_id,
+                r.state == pay::PAID,
             )
         })
         .collect();
@@ -527,4 +530,16 @@ async fn resolve(
     };
     tri!(pay::resolve(&state, &origin(&ctx), id, &f.note).await);
     Redirect::to("/console/payments?flash=mismatch_resolved").into_response()
+}
+
+/// `POST /console/payments/requests/{request}/refund`: the operator
+/// records a refund (made outside the portal), saying why.
+async fn refund(
+    State(state): State<AppState>,
+    Operator(ctx): Operator,
+    Path(request): Path<String>,
+    Form(f): Form<ResolveForm>,
+) -> Response {
+    tri!(pay::refund(&state, &origin(&ctx), &request, &f.note).await);
+    Redirect::to("/console/payments?flash=refunded").into_response()
 }

@@ -174,7 +174,7 @@ pub(crate) async fn pdf_text(b: &Browser, path: &str) -> String {
 }
 
 /// Adds a result document (an uploaded PDF, or generated from `text`).
-async fn add_result(
+pub(crate) async fn add_result(
     b: &Browser,
     code: &str,
     title: &str,

@@ -1085,3 +1085,81 @@ async fn the_agency_asks_for_a_payment_during_handling_and_the_deadline_waits() 
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fees_due_with_the_result_hold_it_until_paid_and_a_refund_is_recorded() {
+    each_backend(|db| async move {
+        let sim = Simulator::new("http://127.0.0.1:9");
+        let server = sim.start().await.expect("simulator");
+        let app = spawn_app_with(db, Opts { paygov: Some(server.base_url.clone()), ..Default::default() }).await;
+        let n = app.name();
+        seeded(&app).await;
+        set_clock(&app, vn(2027, 3, 2, 9, 0));
+        let ward = ward(&app).await;
+        let one_stop = count(&app, "SELECT id FROM handling_units WHERE code = 'MC'").await;
+        let console = format!("/console/agencies/{}/units", crate::handling::AGENCY);
+        crate::handling::servant(&app, "cb_xuly", "Phạm Văn Xử").await;
+        for (unit, who, role) in [(ward.dept, "cb_xuly", "handler"), (ward.dept, "cb_xuly", "approver"), (one_stop, "cb_nhan", "returner")] {
+            let r = crate::handling::grant(&app, &ward.op, &console, unit, who, role).await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}");
+        }
+        let handler = crate::handling::login(&app, "cb_xuly", crate::handling::PW).await;
+        let receiver = crate::handling::login(&app, "cb_nhan", crate::handling::PW).await;
+        let path = format!("/console/catalog/{BIRTH}/fees");
+        let after_only = r#"{"lines": [{"key": "trich_luc", "kind": "fee", "name": "Phí cấp bản sao trích lục", "amount": 3000, "timing": "after"}]}"#;
+        let r = ward.op.submit(&path, &path, &[("schedule", after_only)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}");
+        let (_, citizen_b) = citizen(&app, "hoa.nguyen", "Nguyễn Thị Hoa").await;
+        let code = submit_birth(&app, &citizen_b).await;
+        let dept = ward.dept.to_string();
+        let r = act(&receiver, &code, &[("kind", "accept"), ("to", "handle"), ("unit", &dept)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}");
+        assert_eq!(status_of(&app, &code).await.0, 2, "{n}: nothing due before");
+        let page = citizen_b.get(&format!("/account/dossiers/{code}")).await;
+        assert!(!page.text.contains("Thanh toán trực tuyến"), "{n}: nothing to pay yet");
+        let r = act(&handler, &code, &[("kind", "forward"), ("to", "approve")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        let r = crate::handling::add_result(&handler, &code, "Trích lục khai sinh", None, "Họ tên: Trần Minh Khôi").await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        let r = act(&handler, &code, &[("kind", "approve"), ("to", "return")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        assert_eq!(status_of(&app, &code).await.0, 9, "{n}");
+        // The result waits for its fee.
+        let r = act(&receiver, &code, &[("kind", "return")]).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{n}");
+        assert!(r.text.contains("còn khoản phí, lệ phí chưa nộp"), "{n}");
+        assert_eq!(status_of(&app, &code).await.0, 9, "{n}");
+        // Someone of no unit learns nothing.
+        let (_, stranger) = crate::handling::servant(&app, "cb_khac", "Người Khác").await;
+        let r = act(&stranger, &code, &[("kind", "return")]).await;
+        assert!(r.status == StatusCode::NOT_FOUND || r.status == StatusCode::FORBIDDEN, "{n}: {}", r.status);
+        // The citizen pays 3,000 đ; the status stays "result ready".
+        sim.set_now(app.state().now());
+        let p = Paying { app, sim, _server: server, ward, citizen: citizen_b.clone(), code: code.clone() };
+        let pay_url = press_pay(&p, &citizen_b).await;
+        let back = bank_of(&p, &pay_url, "success", "3.000 đ").await;
+        assert_eq!(come_back(&citizen_b, &back).await, "payment_paid", "{n}");
+        assert_eq!(status_of(&p.app, &code).await.0, 9, "{n}");
+        let page = citizen_b.get(&format!("/account/dossiers/{code}")).await;
+        assert!(page.text.contains("Đã nộp"), "{n}");
+        let r = act(&receiver, &code, &[("kind", "return")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        assert_eq!(status_of(&p.app, &code).await.0, 10, "{n}");
+        // The operator records a refund, saying why; the applicant is told.
+        let public_id = text(&p.app, "SELECT public_id FROM payment_requests").await;
+        let refund = format!("/console/payments/requests/{public_id}/refund");
+        let r = p.ward.op.submit("/console/payments", &refund, &[("note", "")]).await;
+        assert!(r.status.is_client_error(), "{n}");
+        let r = p.ward.op.submit("/console/payments", &refund, &[("note", "Thu nhầm: bản sao được miễn phí")]).await;
+        assert_eq!(r.location(), Some("/console/payments?flash=refunded"), "{n}: {}", r.text);
+        assert_eq!(request_state(&p.app).await, "refunded", "{n}");
+        let r = p.ward.op.submit("/console/payments", &refund, &[("note", "Lần nữa")]).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{n}: once");
+        let page = citizen_b.get(&format!("/account/dossiers/{code}")).await;
+        assert!(page.text.contains("Đã hoàn trả") && page.text.contains("Thu nhầm: bản sao được miễn phí"), "{n}");
+        assert_eq!(count(&p.app, "SELECT COUNT(*) FROM audit_log WHERE action = 'payments.refunded'").await, 1, "{n}");
+        let r = citizen_b.post_form(&refund, &[("csrf", &page.csrf()), ("note", "x")]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{n}: only the operator");
+    })
+    .await;
+}

@@ -423,6 +423,11 @@ const ROUTES: &[(bool, &str, For)] = &[
     (POST, "/console/payments/reconcile", For::Operator),
     (
         POST,
+        "/console/payments/requests/nope/refund",
+        For::Operator,
+    ),
+    (
+        POST,
         "/console/payments/mismatches/999999/resolve",
         For::Operator,
     ),
