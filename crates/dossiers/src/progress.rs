@@ -219,3 +219,48 @@ pub async fn moved(
     motcua_kernel::outbox::emit(tx, core, "dossier.moved", &d.code, payload, now).await?;
     Ok(())
 }
+
+/// Channels of a dossier.
+pub const IN_PERSON: i64 = 1;
+pub const ONLINE: i64 = 2;
+pub const POSTAL: i64 = 3;
+
+/// The post office handed a dossier sent by post to the agency at `at`
+/// (the time on the postal receipt), in the caller's transaction: kept
+/// once; a timeline entry, the applicant's notification and mail
+/// (`handed_over`, the status unchanged). Returns false when it was
+/// recorded before (a repeated report).
+pub async fn handed_over(
+    tx: &mut AnyConnection,
+    core: &Core,
+    d: &DossierRow,
+    at: Millis,
+    now: Millis,
+) -> Result<bool> {
+    if d.channel != POSTAL {
+        return Err(ServiceError::Conflict("dossiers.error_not_postal"));
+    }
+    if !store::set_handed_over(tx, d.id, at).await? {
+        return Ok(false);
+    }
+    let note = motcua_domain::clock::format_vn(at);
+    let ch = Change {
+        kind: "handed_over",
+        from: &[d.status],
+        to: d.status,
+        actor: "",
+        note: &note,
+        appointment_at: None,
+        category: "progress",
+        data: serde_json::json!({ "handed_over_at": at }),
+    };
+    if !change(tx, core, d, &ch, now).await? {
+        return Err(ServiceError::Conflict("handling.error_changed"));
+    }
+    Ok(true)
+}
+
+/// When the post office handed the dossier to the agency, if it did.
+pub async fn handed_over_at(c: &mut AnyConnection, dossier_id: i64) -> Result<Option<Millis>> {
+    Ok(store::handed_over_at(c, dossier_id).await?)
+}

@@ -138,3 +138,9 @@ pub async fn set_mail_preferences(
     tx.commit().await?;
     Ok(())
 }
+
+/// When the post office handed a dossier sent by post to the agency.
+pub async fn handed_over_at(core: &Core, dossier_id: i64) -> Result<Option<motcua_domain::Millis>> {
+    let mut c = core.store.conn().await?;
+    crate::progress::handed_over_at(&mut c, dossier_id).await
+}

@@ -202,7 +202,9 @@ fn text(core: &Core, loc: Locale, key: &str) -> String {
 
 /// Submits the holder's draft. `revision` is the one the "check your
 /// answers" page showed: a draft changed since (on another device) is
-/// not submitted unseen.
+/// not submitted unseen. `channel` is online (2) or postal (3: the paper
+/// dossier follows by post; anything else is online).
+#[allow(clippy::too_many_arguments)]
 pub async fn submit(
     core: &Core,
     origin: &Origin,
@@ -211,7 +213,13 @@ pub async fn submit(
     public_id: &str,
     revision: i64,
     signature: Option<&Signature>,
+    channel: i64,
 ) -> Result<Submission> {
+    let channel = if channel == crate::progress::POSTAL {
+        crate::progress::POSTAL
+    } else {
+        crate::progress::ONLINE
+    };
     let draft = drafts::get(core, holder.account_id, public_id).await?;
     if let Some(code) = &draft.row.dossier_code {
         return Ok(Submission::Submitted(code.clone()));
@@ -361,7 +369,7 @@ pub async fn submit(
         form_id: draft.form.row.id,
         agency_code: agency_code.clone(),
         agency_name: agency_name.clone(),
-        channel: 2,
+        channel,
         status: NEW,
         submitted_at: now,
         received_at: now,
@@ -425,7 +433,7 @@ pub async fn submit(
             "procedure": p.code,
             "procedure_version": entry.version,
             "agency": agency_code,
-            "channel": 2,
+            "channel": channel,
             "status": NEW,
             "submitted_at": now,
             "appointment_at": appointment_at,

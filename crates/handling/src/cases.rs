@@ -332,7 +332,17 @@ pub async fn act(
     match kind {
         wf::ACCEPT => {
             let (target, unit_id) = moving.clone().ok_or(ServiceError::NotFound)?;
-            case.received_at = Some(now);
+            // A dossier sent by post counts from the time on the postal
+            // receipt (Decision 45/2016): it cannot be accepted before
+            // the post office has handed it over.
+            let received = if h.facts.channel == progress::POSTAL {
+                progress::handed_over_at(&mut tx, h.facts.id)
+                    .await?
+                    .ok_or(ServiceError::Conflict("handling.error_not_handed_over"))?
+            } else {
+                now
+            };
+            case.received_at = Some(received);
             if h.workflow.fees_first || owes_before(&mut tx, &h.facts, now).await? {
                 // Parked at the next step; its line of the control slip
                 // opens when the fees are paid (the wait is the applicant's).
@@ -356,7 +366,7 @@ pub async fn act(
                 });
                 change_only = true;
             } else {
-                start_clock(&clock, &mut case, &h.facts, now);
+                start_clock(&clock, &mut case, &h.facts, received);
                 case.status = progress::ACCEPTED;
                 change = Some(Change {
                     kind: "accepted",
@@ -1271,7 +1281,9 @@ fn slip_action_vi(action: &str) -> &'static str {
         "claim" => "Nhận xử lý",
         "assign" => "Phân công",
         "supplemented" => "Công dân đã bổ sung",
-        "paid" => "Đã nộp phí",
+        "paid" | "fees_paid" => "Đã nộp phí",
+        "payment_requested" => "Yêu cầu nộp phí",
+        "returned_by_post" => "Bưu điện đã giao kết quả",
         "withdrawn" => "Công dân rút hồ sơ",
         "" => "Đang giữ hồ sơ",
         _ => "",
@@ -1321,5 +1333,59 @@ pub async fn withdraw(
     motcua_dossiers::submission::audit_withdrawal(&mut tx, origin, code, reason, now).await?;
     tx.commit().await?;
     core.events_notify.notify_one();
+    Ok(())
+}
+
+/// The post office delivered the result at `at` (issue #10 §3): the
+/// dossier is returned (status 10) as if handed over at the counter, in
+/// the caller's transaction.
+pub async fn returned_by_post_in(
+    tx: &mut AnyConnection,
+    core: &Core,
+    origin: &Origin,
+    code: &str,
+    waybill: &str,
+    at: Millis,
+) -> Result<()> {
+    let mut case = store::by_code(tx, code)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if case.state != "open" || case.status != progress::DONE {
+        return Err(ServiceError::Conflict("handling.error_status"));
+    }
+    let facts = progress::facts(tx, code)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let seen = case.updated_at;
+    let now = core.now();
+    case.state = "closed".into();
+    case.status = progress::RETURNED;
+    case.updated_at = now.max(seen + 1);
+    slips::close(tx, case.dossier_id, None, "returned_by_post", waybill, at).await?;
+    let note = format!("{} {waybill}", "Bưu điện đã giao kết quả, vận đơn");
+    let ch = Change {
+        kind: "result_returned",
+        from: &[progress::DONE],
+        to: progress::RETURNED,
+        actor: "",
+        note: &note,
+        appointment_at: None,
+        category: "progress",
+        data: serde_json::json!({ "by_post": true, "waybill": waybill, "delivered_at": at }),
+    };
+    if !progress::change(tx, core, &facts, &ch, now).await?
+        || !store::update(tx, &case, seen).await?
+    {
+        return Err(ServiceError::Conflict("handling.error_changed"));
+    }
+    motcua_store::audit::append(
+        tx,
+        &origin.audit,
+        "handling.returned_by_post",
+        &format!("dossier:{code}"),
+        &serde_json::json!({ "waybill": waybill, "delivered_at": at }).to_string(),
+        now,
+    )
+    .await?;
     Ok(())
 }

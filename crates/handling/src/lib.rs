@@ -77,6 +77,7 @@ pub fn action_key(kind: &str) -> &'static str {
         "paid" => "handling.action_paid",
         "payment_requested" => "handling.action_payment_requested",
         "fees_paid" => "handling.action_paid",
+        "returned_by_post" => "handling.action_returned_by_post",
         "withdrawn" => "handling.action_withdrawn",
         _ => "handling.unknown",
     }
@@ -143,6 +144,8 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("handling.action_assign", "Phân công", "Assigned"),
     ("handling.action_supplemented", "Công dân đã bổ sung", "Completed by the applicant"),
     ("handling.action_paid", "Đã nộp phí, lệ phí", "Fees paid"),
+    ("handling.action_returned_by_post", "Bưu điện đã giao kết quả", "Result delivered by post"),
+    ("handling.error_not_handed_over", "Hồ sơ gửi qua bưu chính chưa được bưu điện giao đến cơ quan: chưa tiếp nhận được.", "The dossier sent by post has not been handed over by the post office yet: it cannot be accepted."),
     ("handling.action_payment_requested", "Yêu cầu nộp phí, lệ phí", "Payment requested"),
     ("handling.state_open", "Đang xử lý", "In progress"),
     ("handling.state_paused", "Tạm dừng (chờ công dân)", "Paused (waiting for the applicant)"),

@@ -194,7 +194,7 @@ pub async fn run(cfg: &Config, args: &Args, n: u64) -> Result<()> {
             .await?
             .row
             .revision;
-        match submission::submit(&core, &origin, &rules, &holder, id, revision, None).await? {
+        match submission::submit(&core, &origin, &rules, &holder, id, revision, None, 2).await? {
             submission::Submission::Submitted(_) => {}
             other => anyhow::bail!("not submitted: {other:?}"),
         }

@@ -58,6 +58,47 @@ pub struct Config {
     pub seal: SealCfg,
     /// The national payment platform (issue #10).
     pub payments: PaymentsCfg,
+    /// The public postal operator (issue #10 §3).
+    pub postal: PostalCfg,
+}
+
+/// The public postal operator's order API. Empty `base_url`: the postal
+/// service is not offered (the demo connects its simulator).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct PostalCfg {
+    pub base_url: String,
+    /// The API key the operator issued (`MOTCUA_POSTAL__API_KEY`).
+    pub api_key: Secret,
+    /// The key of the operator's signed status reports.
+    pub webhook_secret: Secret,
+}
+
+impl PostalCfg {
+    /// The client, or None when not configured.
+    pub fn post(&self, public_url: &str) -> Result<Option<motcua_postal::client::Post>> {
+        if self.base_url.trim().is_empty() {
+            return Ok(None);
+        }
+        let base =
+            url::Url::parse(self.base_url.trim()).map_err(|e| anyhow!("[postal] base_url: {e}"))?;
+        if !matches!(base.scheme(), "https" | "http") {
+            bail!("[postal] base_url: http(s) only");
+        }
+        if self.api_key.0.is_empty() || self.webhook_secret.0.len() < 16 {
+            bail!("[postal] api_key and a webhook_secret of at least 16 characters are required");
+        }
+        Ok(Some(
+            motcua_postal::client::Post::new(motcua_postal::client::PostConfig {
+                base_url: base,
+                api_key: self.api_key.0.clone(),
+                webhook_secret: self.webhook_secret.0.clone(),
+                notify_url: format!("{}/api/v1/postal/events", public_url.trim_end_matches('/')),
+                timeout: std::time::Duration::from_secs(15),
+            })
+            .map_err(|e| anyhow!("[postal]: {e}"))?,
+        ))
+    }
 }
 
 /// The national payment platform: where it is and what the portal is to
@@ -416,6 +457,7 @@ impl Default for Config {
             blobs: BlobsCfg::default(),
             seal: SealCfg::default(),
             payments: PaymentsCfg::default(),
+            postal: PostalCfg::default(),
         }
     }
 }

@@ -270,10 +270,12 @@ pub async fn app_state(cfg: &Config) -> Result<AppState> {
             "documents moved out of the database to the blob store"
         );
     }
-    let state = AppState::from_context(nsw).with_payments(
-        cfg.payments.platform(&cfg.public_url)?,
-        cfg.payments.rules(),
-    );
+    let state = AppState::from_context(nsw)
+        .with_payments(
+            cfg.payments.platform(&cfg.public_url)?,
+            cfg.payments.rules(),
+        )
+        .with_postal(cfg.postal.post(&cfg.public_url)?);
     if cfg.seal.module.as_os_str().is_empty() {
         return Ok(state);
     }
@@ -1078,7 +1080,20 @@ async fn demo_identity(cfg: &Config, state: AppState) -> Result<(AppState, axum:
         state = state.with_payments(pay_cfg.platform(&cfg.public_url)?, cfg.payments.rules());
         println!("  Payments (platform simulator): the bank page offers every outcome; pending transactions at {public}/dev-paygov/admin");
     }
+    // Public postal service: the operator's simulator at /dev-post unless
+    // one is configured.
+    let post_sim = motcua_postal::sim::Simulator::new(&format!("{public}/dev-post"));
+    if state.post.is_none() {
+        let post_cfg = config::PostalCfg {
+            base_url: format!("{public}/dev-post"),
+            api_key: config::Secret(motcua_postal::sim::DEMO_API_KEY.into()),
+            webhook_secret: config::Secret(motcua_postal::sim::DEMO_WEBHOOK_SECRET.into()),
+        };
+        state = state.with_postal(post_cfg.post(&cfg.public_url)?);
+        println!("  Postal service (operator simulator): parcels at {public}/dev-post/parcels");
+    }
     let extra = axum::Router::new()
+        .nest("/dev-post", post_sim.router())
         .nest("/dev-paygov", paygov.router())
         .nest("/dev-pki", pki.router())
         .nest("/dev-mss", sim.router())

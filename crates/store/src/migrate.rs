@@ -196,6 +196,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0031_payments.sql"),
         postgres: include_str!("../migrations/postgres/0031_payments.sql"),
     },
+    Migration {
+        version: 32,
+        name: "postal",
+        sqlite: include_str!("../migrations/sqlite/0032_postal.sql"),
+        postgres: include_str!("../migrations/postgres/0032_postal.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Safe to run

@@ -29,6 +29,7 @@ pub fn message_tables() -> Vec<&'static [i18n::Message]> {
     t.extend(motcua_dossiers::message_tables());
     t.extend(motcua_handling::message_tables());
     t.extend(motcua_payments::message_tables());
+    t.extend(motcua_postal::message_tables());
     t
 }
 
@@ -46,6 +47,9 @@ pub fn periodic(state: &AppState) -> Vec<Arc<dyn motcua_kernel::worker::Periodic
     all.push(Arc::new(motcua_dossiers::housekeeping::Drafts(
         (*state.dossier_rules).clone(),
     )));
+    if state.post.is_some() {
+        all.push(Arc::new(motcua_postal::service::Track(state.postal())));
+    }
     if state.platform.is_some() {
         all.push(Arc::new(motcua_payments::jobs::Poll(state.payments())));
         all.push(Arc::new(motcua_payments::jobs::Reconcile(state.payments())));
@@ -71,6 +75,9 @@ pub struct AppState {
     /// paid online).
     pub platform: Option<Arc<motcua_payments::client::Platform>>,
     pub pay_rules: motcua_payments::PayRules,
+    /// The public postal operator (none: the postal service is not
+    /// offered).
+    pub post: Option<Arc<motcua_postal::client::Post>>,
 }
 
 impl AppState {
@@ -98,6 +105,20 @@ impl AppState {
             seals: None,
             platform: None,
             pay_rules: motcua_payments::PayRules::default(),
+            post: None,
+        }
+    }
+
+    /// Connects the public postal operator.
+    pub fn with_postal(mut self, post: Option<motcua_postal::client::Post>) -> AppState {
+        self.post = post.map(Arc::new);
+        self
+    }
+
+    /// The postal context as the pages and the worker use it.
+    pub fn postal(&self) -> motcua_postal::Postal {
+        motcua_postal::Postal {
+            post: self.post.clone(),
         }
     }
 

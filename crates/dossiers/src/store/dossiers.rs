@@ -403,3 +403,26 @@ pub async fn replace_content(
         .await?;
     Ok(r.rows_affected() == 1)
 }
+
+/// Records when the post office handed a dossier to the agency (once).
+pub async fn set_handed_over(c: &mut AnyConnection, id: i64, at: Millis) -> Result<bool> {
+    let n = sqlx::query(
+        "UPDATE dossiers SET handed_over_at = $1 WHERE id = $2 AND handed_over_at IS NULL",
+    )
+    .bind(at)
+    .bind(id)
+    .execute(&mut *c)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+pub async fn handed_over_at(c: &mut AnyConnection, id: i64) -> Result<Option<Millis>> {
+    Ok(
+        sqlx::query_scalar("SELECT handed_over_at FROM dossiers WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *c)
+            .await?
+            .flatten(),
+    )
+}

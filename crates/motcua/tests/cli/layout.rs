@@ -182,7 +182,7 @@ fn only_web_depends_on_axum() {
             let allowed = match name.as_str() {
                 "web" | "motcua" | "signer" => true,
                 // Simulators of outside services, demo and tests only.
-                "pki" | "oidc" | "payments" => line.contains("optional = true"),
+                "pki" | "oidc" | "payments" | "postal" => line.contains("optional = true"),
                 _ => false,
             };
             assert!(allowed, "crates/{name} depends on axum: {line}");
@@ -229,7 +229,7 @@ fn crates_depend_only_downwards() {
     // lower layer; side crates (mail, pki, oidc) sit just above the domain.
     let order = [
         "domain", "mail", "pki", "oidc", "store", "kernel", "identity", "catalog", "forms",
-        "dossiers", "handling", "payments", "nsw", "web", "motcua",
+        "dossiers", "handling", "payments", "postal", "nsw", "web", "motcua",
     ];
     let rank = |n: &str| order.iter().position(|o| *o == n);
     let crates = workspace().join("crates");
@@ -466,6 +466,7 @@ fn context_tables_belong_to_their_context() {
         ),
         ("handling", &["cases", "people", "slips", "workflows"]),
         ("payments", &["requests", "attempts", "reconciliation"]),
+        ("postal", &["orders"]),
         (
             "identity",
             &[
@@ -483,7 +484,7 @@ fn context_tables_belong_to_their_context() {
     ];
     let crates = [
         "domain", "store", "kernel", "identity", "catalog", "forms", "dossiers", "handling",
-        "payments", "nsw", "motcua", "mail", "pki", "oidc",
+        "payments", "postal", "nsw", "motcua", "mail", "pki", "oidc",
     ];
     let mut bad = Vec::new();
     for (owner, modules) in owned {
@@ -530,6 +531,10 @@ fn context_tables_belong_to_their_context() {
 fn table_owners() -> BTreeMap<&'static str, &'static str> {
     let owners: &[(&str, &[&str])] = &[
         ("forms", &["forms"]),
+        (
+            "postal",
+            &["postal_choices", "postal_events", "postal_orders"],
+        ),
         (
             "payments",
             &[

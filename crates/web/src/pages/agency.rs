@@ -422,6 +422,8 @@ pub(super) struct CasePage {
     payments: Vec<super::payments::PayBox>,
     /// The payment request form as typed: kind, name, amount, note.
     pay_form: [String; 4],
+    /// The public postal service: the choice, the orders.
+    postal: super::postal::PostalView,
 }
 
 struct ResultLine {
@@ -682,7 +684,10 @@ pub(super) async fn case_view(
         state,
         motcua_payments::service::of_case(state, &state.payments(), &h).await?,
     );
+    let handed_over = motcua_dossiers::queries::handed_over_at(state, h.facts.id).await?;
+    let postal = super::postal::view_of(state, &h.facts.code, handed_over).await?;
     Ok(CasePage {
+        postal,
         pay_form: Default::default(),
         payments,
         results,
@@ -804,8 +809,28 @@ async fn act(
     } else {
         Ok(())
     };
-    let done = match guard {
-        Ok(()) => cases::act(&state, &origin(&ctx), &rules(&state), &staff, &code, &a).await,
+    // A result the applicant chose to receive by post goes to the post
+    // office (the postal context says); it is returned when delivered.
+    let posted = match guard {
+        Ok(()) if a.kind == wf::RETURN => {
+            motcua_postal::service::hand_over_result(
+                &state,
+                &state.postal(),
+                &origin(&ctx),
+                &staff,
+                &code,
+            )
+            .await
+        }
+        Ok(()) => Ok(false),
+        Err(e) => Err(e),
+    };
+    if let Ok(true) = posted {
+        return Redirect::to(&format!("/agency/dossiers/{code}?flash=result_posted"))
+            .into_response();
+    }
+    let done = match posted {
+        Ok(_) => cases::act(&state, &origin(&ctx), &rules(&state), &staff, &code, &a).await,
         Err(e) => Err(e),
     };
     match done {

@@ -918,6 +918,8 @@ struct CheckPage {
     sim: bool,
     /// The holder's phone, to prefill the SIM form.
     phone: String,
+    /// The public postal service: the choice and its postage.
+    postal: super::postal::PostalForm,
 }
 
 async fn check_response(
@@ -937,6 +939,33 @@ async fn check_page(
     errors: Vec<FieldError>,
     stale: bool,
     sign_error: Option<String>,
+) -> Response {
+    let postal = super::postal::form_of(state, d.row.account_id, &d.row.public_id).await;
+    check_page_with(state, ctx, d, errors, stale, sign_error, postal).await
+}
+
+/// The check page with the postal choice as typed and what is wrong
+/// with it.
+pub(super) async fn check_page_postal(
+    state: &AppState,
+    ctx: &Ctx,
+    d: &Draft,
+    postal: super::postal::PostalForm,
+) -> Response {
+    let mut r = check_page_with(state, ctx, d, Vec::new(), false, None, postal).await;
+    *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    r
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn check_page_with(
+    state: &AppState,
+    ctx: &Ctx,
+    d: &Draft,
+    errors: Vec<FieldError>,
+    stale: bool,
+    sign_error: Option<String>,
+    postal: super::postal::PostalForm,
 ) -> Response {
     let l = lang(ctx);
     let c = Chrome::new(state, ctx);
@@ -1041,6 +1070,7 @@ async fn check_page(
             .as_ref()
             .and_then(|v| v.account.phone.clone())
             .unwrap_or_default(),
+        postal,
         c,
     };
     (status, render(&page)).into_response()
@@ -1217,6 +1247,7 @@ pub async fn submit(
             }
         }
     };
+    let channel = tri!(motcua_postal::service::channel_of(&state, account, &id).await);
     let outcome = submission::submit(
         &state,
         &origin(&ctx),
@@ -1225,6 +1256,7 @@ pub async fn submit(
         &id,
         revision,
         signature.as_ref(),
+        channel,
     )
     .await;
     outcome_response(&state, &ctx, account, &id, outcome).await
@@ -1241,6 +1273,13 @@ async fn outcome_response(
 ) -> Response {
     match outcome {
         Ok(Submission::Submitted(code)) => {
+            // The post office is asked to collect the paper dossier; a
+            // failure here is repaired by the postal context's worker task.
+            if let Err(e) =
+                motcua_postal::service::attach(state, &state.postal(), account, id, &code).await
+            {
+                tracing::warn!(error = %e, %code, "postal order not placed yet");
+            }
             Redirect::to(&format!("/account/dossiers/{code}?flash=dossier_submitted"))
                 .into_response()
         }
@@ -1342,6 +1381,7 @@ pub async fn submit_sim_signed(
     let account = v.account.id.get();
     let d = tri!(drafts::get(state, account, id).await);
     let signature = signature_of(s);
+    let channel = tri!(motcua_postal::service::channel_of(state, account, id).await);
     let outcome = submission::submit(
         state,
         &origin(ctx),
@@ -1350,6 +1390,7 @@ pub async fn submit_sim_signed(
         id,
         d.row.revision,
         Some(&signature),
+        channel,
     )
     .await;
     outcome_response(state, ctx, account, id, outcome).await
@@ -1532,6 +1573,8 @@ struct DossierPage {
     payments: Vec<super::payments::PayBox>,
     /// Awaiting payment, and nothing can be paid online.
     payments_offline: bool,
+    /// The public postal service: the choice, the orders.
+    postal: super::postal::PostalView,
 }
 
 /// What the person must do next, per status.
@@ -1662,6 +1705,8 @@ pub async fn dossier_page(
     );
     let payments_offline =
         d.status == motcua_dossiers::progress::PAYMENT && !payments.iter().any(|p| p.can_pay);
+    let handed_over = tri!(motcua_dossiers::queries::handed_over_at(&state, d.id).await);
+    let postal = tri!(super::postal::view_of(&state, &d.code, handed_over).await);
     let row = tri!(row_of(&state, &c, d).await);
     render(&DossierPage {
         c,
@@ -1687,6 +1732,7 @@ pub async fn dossier_page(
             .collect(),
         payments,
         payments_offline,
+        postal,
     })
 }
 

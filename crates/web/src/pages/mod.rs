@@ -25,6 +25,7 @@ mod layers;
 mod lifecycle;
 mod payments;
 mod policy;
+mod postal;
 mod provisioning;
 pub(crate) mod public;
 mod registration;
@@ -140,6 +141,7 @@ pub fn routes(state: AppState) -> Router {
         .merge(dossiers::routes())
         .merge(agency::routes())
         .merge(payments::routes())
+        .merge(postal::routes())
         .merge(results::routes())
         .merge(forms::routes())
         .fallback(public::not_found)

@@ -477,6 +477,12 @@ async fn case_clock(app: &App, code: &str) -> (Option<i64>, i64, String, i64) {
 /// A citizen submits a birth registration (1.001193, 1 working day at
 /// UBND phường Hoàn Kiếm); its code.
 pub(crate) async fn submit_birth(app: &App, b: &Browser) -> String {
+    let id = fill_birth(b).await;
+    submit_draft(app, b, &id).await
+}
+
+/// A birth registration's draft, filled and with its file; its id.
+pub(crate) async fn fill_birth(b: &Browser) -> String {
     let id = start(b, "1.001193").await;
     for (step, fields) in [
         (0, REQUESTER.to_vec()),
@@ -517,6 +523,12 @@ pub(crate) async fn submit_birth(app: &App, b: &Browser) -> String {
     let component = between(&files.text, "name=\"component\" value=\"", "\"");
     let r = upload(b, &id, &component, "giay-chung-sinh.pdf", PDF).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    id
+}
+
+/// Submits a draft from its check page (the session raised to level 2);
+/// the dossier's code.
+pub(crate) async fn submit_draft(app: &App, b: &Browser, id: &str) -> String {
     {
         let mut c = app.conn().await;
         sqlx::query("UPDATE sessions SET assurance_level = 2")

@@ -61,6 +61,9 @@ pub struct Opts {
     /// The payment platform's base URL (its simulator's), with the demo
     /// partner's credentials (default: not connected).
     pub paygov: Option<String>,
+    /// The postal operator's base URL (its simulator's), with the demo
+    /// credentials (default: not offered).
+    pub post: Option<String>,
 }
 
 /// One app node: its own store (pool), state and listening port.
@@ -147,6 +150,17 @@ impl Node {
                 })
                 .expect("platform");
             state = state.with_payments(Some(platform), Default::default());
+        }
+        if let Some(post) = &opts.post {
+            let post = motcua_postal::client::Post::new(motcua_postal::client::PostConfig {
+                base_url: post.parse().expect("post url"),
+                api_key: motcua_postal::sim::DEMO_API_KEY.into(),
+                webhook_secret: motcua_postal::sim::DEMO_WEBHOOK_SECRET.into(),
+                notify_url: format!("{base}/api/v1/postal/events"),
+                timeout: std::time::Duration::from_secs(10),
+            })
+            .expect("post");
+            state = state.with_postal(Some(post));
         }
         if let Some(p) = &opts.portal {
             state = state

@@ -27,6 +27,7 @@ mod lifecycle;
 mod lists;
 mod payments;
 mod portal;
+mod postal;
 mod provisioning;
 mod public;
 mod registration;

@@ -417,6 +417,8 @@ const ROUTES: &[(bool, &str, For)] = &[
         For::Staff,
     ),
     (POST, "/api/v1/payments/confirm", For::Anyone),
+    (POST, "/api/v1/postal/events", For::Anyone),
+    (POST, "/account/drafts/nope/postal", For::UserAct),
     (GET, "/console/catalog/1.001193/fees", For::Operator),
     (POST, "/console/catalog/1.001193/fees", For::Operator),
     (GET, "/console/payments", For::Operator),
