@@ -59,6 +59,12 @@ pub(crate) async fn eid_login(b: &Page, first: bool, axe_js: &str) {
 
 /// Fills and submits a birth registration; returns the dossier's code.
 pub(crate) async fn submit_birth(b: &Page, sb: &Sandbox, child: &str) -> String {
+    fill_birth(b, sb, child).await;
+    submit_checked(b).await
+}
+
+/// Fills a birth registration up to its check page.
+pub(crate) async fn fill_birth(b: &Page, sb: &Sandbox, child: &str) {
     b.goto(&format!("/procedures/{BIRTH}")).await;
     b.wait_text("h1", "Đăng ký khai sinh").await;
     b.click("#start button[type=submit]").await;
@@ -89,6 +95,10 @@ pub(crate) async fn submit_birth(b: &Page, sb: &Sandbox, child: &str) -> String 
     attach(b, sb, "giay-chung-sinh.pdf").await;
     b.click("#to-check").await;
     b.wait_text("h1", "Kiểm tra thông tin").await;
+}
+
+/// Submits the draft from its check page; the dossier's code.
+pub(crate) async fn submit_checked(b: &Page) -> String {
     b.click("#submit").await;
     b.wait_text("#status", "Mới nộp").await;
     b.text("#code").await.trim().to_string()

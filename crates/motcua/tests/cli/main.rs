@@ -21,6 +21,7 @@ mod e2e_handling;
 mod e2e_identity;
 mod e2e_nsw;
 mod e2e_payments;
+mod e2e_postal;
 mod layout;
 mod payments_crash;
 mod postgres;
