@@ -76,6 +76,7 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("payments.raise_amount", "Số tiền (đồng)", "Amount (đồng)"),
     ("payments.raise_note", "Lý do (công dân sẽ nhận được nội dung này)", "Why (the applicant receives this text)"),
     ("payments.raise_submit", "Gửi yêu cầu nộp phí", "Send the payment request"),
+    ("payments.error_not_payable", "Hồ sơ không còn chờ nộp khoản này.", "The dossier no longer waits for this payment."),
     ("payments.error_unpaid_return", "Hồ sơ còn khoản phí, lệ phí chưa nộp: chưa trả kết quả được.", "The dossier still owes a payment: the result cannot be handed over yet."),
     ("payments.error_not_paid", "Chỉ ghi nhận hoàn trả được cho khoản đã nộp.", "Only a paid request can be recorded as refunded."),
     ("payments.refund_note", "Lý do hoàn trả (công dân sẽ đọc)", "Why it is refunded (the applicant reads it)"),

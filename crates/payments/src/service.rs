@@ -274,6 +274,17 @@ pub async fn request_of(core: &Core, account_id: i64, public_id: &str) -> Result
     })
 }
 
+/// Whether a request of `origin` can be paid while its dossier is at
+/// `status`: fees due with the result once it is ready, the others while
+/// the dossier waits for them.
+pub fn payable(origin: &str, status: i64) -> bool {
+    if origin == fees::AFTER {
+        status == progress::DONE
+    } else {
+        status == progress::PAYMENT
+    }
+}
+
 /// Where "pay" leads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PayStart {
@@ -312,6 +323,16 @@ pub async fn pay(
         PAID | REFUNDED => return Ok(PayStart::AlreadyPaid),
         CANCELLED => return Err(ServiceError::Conflict("payments.error_cancelled")),
         _ => {}
+    }
+    // Only while the dossier waits for it.
+    {
+        let mut c = core.store.conn().await?;
+        let facts = progress::facts(&mut c, &r.dossier_code)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        if !payable(&r.origin, facts.status) {
+            return Err(ServiceError::Conflict("payments.error_not_payable"));
+        }
     }
     if let Some(open) = view.open_attempt() {
         // What does the platform say of the open one?

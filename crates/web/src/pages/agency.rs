@@ -682,6 +682,7 @@ pub(super) async fn case_view(
     };
     let payments = super::payments::boxes(
         state,
+        h.facts.status,
         motcua_payments::service::of_case(state, &state.payments(), &h).await?,
     );
     let handed_over = motcua_dossiers::queries::handed_over_at(state, h.facts.id).await?;

@@ -1701,6 +1701,7 @@ pub async fn dossier_page(
     let procedure_code = d.procedure_code.clone();
     let payments = super::payments::boxes(
         &state,
+        d.status,
         tri!(motcua_payments::service::of_dossier(&state, &state.payments(), &d).await),
     );
     let payments_offline =

@@ -67,7 +67,7 @@ pub(crate) struct PayBox {
     pub receipts_pending: bool,
 }
 
-pub(crate) fn boxes(state: &AppState, views: Vec<View>) -> Vec<PayBox> {
+pub(crate) fn boxes(state: &AppState, status: i64, views: Vec<View>) -> Vec<PayBox> {
     views
         .into_iter()
         .map(|v| {
@@ -84,7 +84,8 @@ pub(crate) fn boxes(state: &AppState, views: Vec<View>) -> Vec<PayBox> {
             .into_iter()
             .filter(|(k, _)| receipts.contains_key(*k))
             .collect();
-            let open = matches!(r.state.as_str(), pay::UNPAID | pay::AWAITING);
+            let open = matches!(r.state.as_str(), pay::UNPAID | pay::AWAITING)
+                && pay::payable(&r.origin, status);
             PayBox {
                 public_id: r.public_id.clone(),
                 state_key: motcua_payments::state_key(&r.state),
