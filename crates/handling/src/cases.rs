@@ -776,6 +776,9 @@ async fn next_unit(
 enum Wait {
     Supplement,
     Payment,
+    /// The payment asked is waived (the request cancelled): the wait ends
+    /// as if paid, without the money.
+    Waived,
 }
 
 /// The applicant's wait ends at `at` (the supplement completed, the fees
@@ -797,7 +800,9 @@ async fn resume(
             &[progress::SUPPLEMENT],
             "handling.error_not_awaiting_supplement",
         ),
-        Wait::Payment => (&[progress::PAYMENT], "handling.error_not_awaiting_payment"),
+        Wait::Payment | Wait::Waived => {
+            (&[progress::PAYMENT], "handling.error_not_awaiting_payment")
+        }
     };
     let mut case = store::by_code(tx, code)
         .await?
@@ -822,11 +827,11 @@ async fn resume(
     let to = match wait {
         // Asked during handling: the clock goes on where it stopped, the
         // deadline later by the working time the applicant took.
-        Wait::Payment if case.clock_start.is_some() => {
+        Wait::Payment | Wait::Waived if case.clock_start.is_some() => {
             case.deadline_at = case.deadline_at.map(|d| clock.add_working_time(d, paused));
             progress::PROCESSING
         }
-        Wait::Payment => {
+        Wait::Payment | Wait::Waived => {
             start_clock(clock, &mut case, &facts, at);
             progress::ACCEPTED
         }
@@ -852,6 +857,7 @@ async fn resume(
             "applicant",
             serde_json::json!({ "paused_ms": paused }),
         ),
+        Wait::Waived => ("fees_waived", "", serde_json::json!({ "waived_at": at })),
         Wait::Payment if to == progress::PROCESSING => {
             ("fees_paid", "", serde_json::json!({ "paid_at": at }))
         }
@@ -1282,6 +1288,7 @@ fn slip_action_vi(action: &str) -> &'static str {
         "assign" => "Phân công",
         "supplemented" => "Công dân đã bổ sung",
         "paid" | "fees_paid" => "Đã nộp phí",
+        "fees_waived" => "Hủy yêu cầu nộp phí",
         "payment_requested" => "Yêu cầu nộp phí",
         "returned_by_post" => "Bưu điện đã giao kết quả",
         "withdrawn" => "Công dân rút hồ sơ",
@@ -1385,6 +1392,33 @@ pub async fn returned_by_post_in(
         &format!("dossier:{code}"),
         &serde_json::json!({ "waybill": waybill, "delivered_at": at }).to_string(),
         now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The payment the dossier waits for is waived (the payments context
+/// cancelled the request): the wait ends at `at` as if paid — the clock
+/// starts (fees first) or goes on with the deadline moved by the wait —
+/// in the caller's transaction.
+pub async fn waived_in(
+    tx: &mut AnyConnection,
+    core: &Core,
+    origin: &Origin,
+    rules: &Rules,
+    code: &str,
+    at: Millis,
+) -> Result<()> {
+    let cal = motcua_kernel::calendar::current(core).await?;
+    let clock = clock_of(core, rules, &cal);
+    resume(tx, core, &clock, rules, code, Wait::Waived, at).await?;
+    motcua_store::audit::append(
+        tx,
+        &origin.audit,
+        "handling.fees_waived",
+        &format!("dossier:{code}"),
+        &serde_json::json!({ "at": at }).to_string(),
+        core.now(),
     )
     .await?;
     Ok(())

@@ -274,6 +274,16 @@ pub async fn request_of(core: &Core, account_id: i64, public_id: &str) -> Result
     })
 }
 
+/// A note people read (a reason, what was done): 1 to 2,000 characters,
+/// no control characters but line breaks.
+fn written(note: &str) -> bool {
+    !note.is_empty()
+        && note.chars().count() <= 2000
+        && !note
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\r')
+}
+
 /// Whether a request of `origin` can be paid while its dossier is at
 /// `status`: fees due with the result once it is ready, the others while
 /// the dossier waits for them.
@@ -920,12 +930,7 @@ pub async fn run_of(core: &Core, day: &str) -> Result<Option<reconciliation::Run
 /// the bank's confirmation…), audited.
 pub async fn resolve(core: &Core, origin: &Origin, id: i64, note: &str) -> Result<()> {
     let note = note.trim();
-    if note.is_empty()
-        || note.chars().count() > 2000
-        || note
-            .chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\r')
-    {
+    if !written(note) {
         return Err(ServiceError::field("note", "payments.error_note"));
     }
     let now = core.now();
@@ -984,12 +989,7 @@ pub async fn raise(
     if !(1..=fees::MAX_AMOUNT).contains(&r.amount) {
         return Err(ServiceError::field("amount", "catalog.fees_amount"));
     }
-    if note.is_empty()
-        || note.chars().count() > 2000
-        || note
-            .chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\r')
-    {
+    if !written(note) {
         return Err(ServiceError::field("note", "payments.error_reason"));
     }
     // Who may see the dossier at all (another agency: not found).
@@ -1063,12 +1063,7 @@ pub async fn of_case(
 /// portal), saying why; audited, the applicant notified.
 pub async fn refund(core: &Core, origin: &Origin, public_id: &str, note: &str) -> Result<()> {
     let note = note.trim();
-    if note.is_empty()
-        || note.chars().count() > 2000
-        || note
-            .chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\r')
-    {
+    if !written(note) {
         return Err(ServiceError::field("note", "payments.error_note"));
     }
     let now = core.now();
@@ -1099,6 +1094,64 @@ pub async fn refund(core: &Core, origin: &Origin, public_id: &str, note: &str) -
         "payments.refunded",
         &format!("dossier:{}", r.dossier_code),
         &serde_json::json!({ "request": r.public_id, "amount": r.total, "note": note }).to_string(),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    core.jobs_notify.notify_one();
+    core.events_notify.notify_one();
+    Ok(())
+}
+
+/// The operator cancels a request not paid yet, saying why (a fee asked
+/// in error, waived): a dossier waiting for it goes on as if it were paid
+/// (the wait's working time added to its deadline, or its clock started),
+/// the applicant told; audited. Paid at the platform afterwards, it is a
+/// refund to make (the settlement path records it).
+pub async fn cancel(
+    core: &Core,
+    p: &Payments,
+    origin: &Origin,
+    public_id: &str,
+    note: &str,
+) -> Result<()> {
+    let note = note.trim();
+    if !written(note) {
+        return Err(ServiceError::field("note", "payments.error_note"));
+    }
+    let now = core.now();
+    let mut tx = core.store.begin().await?;
+    let r = requests::by_public_id(&mut tx, public_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if !requests::set_state(&mut tx, r.id, &[UNPAID, AWAITING], CANCELLED, now).await? {
+        return Err(ServiceError::Conflict("payments.error_not_cancellable"));
+    }
+    let facts = progress::facts(&mut tx, &r.dossier_code)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if r.origin == fees::AFTER {
+        let ch = progress::Change {
+            kind: "result_fees_waived",
+            from: &[facts.status],
+            to: facts.status,
+            actor: "",
+            note,
+            appointment_at: None,
+            category: "progress",
+            data: serde_json::json!({ "request": r.public_id }),
+        };
+        progress::change(&mut tx, core, &facts, &ch, now).await?;
+    } else if facts.status == progress::PAYMENT {
+        motcua_handling::cases::waived_in(&mut tx, core, origin, &p.handling, &r.dossier_code, now)
+            .await?;
+    }
+    motcua_store::audit::append(
+        &mut tx,
+        &origin.audit,
+        "payments.cancelled",
+        &format!("dossier:{}", r.dossier_code),
+        &serde_json::json!({ "request": r.public_id, "note": note }).to_string(),
         now,
     )
     .await?;

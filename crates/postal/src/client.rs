@@ -79,6 +79,17 @@ pub struct Event {
     pub note: String,
 }
 
+/// `GET /api/v1/orders/{waybill}`: the order and everything that
+/// happened to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderStatus {
+    pub order_number: String,
+    pub waybill: String,
+    pub status: String,
+    #[serde(default)]
+    pub events: Vec<Event>,
+}
+
 /// How to reach the operator.
 #[derive(Debug, Clone)]
 pub struct PostConfig {
@@ -194,6 +205,17 @@ impl Post {
             .send(self.http.post(self.url("orders")).json(o))
             .await?;
         if a.order_number != o.order_number || a.waybill.is_empty() {
+            return Err(PostError::Malformed("another order answered".into()));
+        }
+        Ok(a)
+    }
+
+    /// What the operator knows of an order (for reports that never came).
+    pub async fn status(&self, waybill: &str) -> Result<OrderStatus, PostError> {
+        let a: OrderStatus = self
+            .send(self.http.get(self.url(&format!("orders/{waybill}"))))
+            .await?;
+        if a.waybill != waybill {
             return Err(PostError::Malformed("another order answered".into()));
         }
         Ok(a)

@@ -443,14 +443,7 @@ pub enum Report {
 /// returns the dossier (status 10); a result that cannot be delivered
 /// comes back to the agency (the applicant told). A repeated report
 /// changes nothing.
-pub async fn report(
-    core: &Core,
-    pc: &Postal,
-    handling: &motcua_handling::Rules,
-    body: &[u8],
-    signature: &str,
-) -> Result<Report> {
-    let _ = handling;
+pub async fn report(core: &Core, pc: &Postal, body: &[u8], signature: &str) -> Result<Report> {
     let Some(post) = pc.post.as_deref() else {
         return Err(ServiceError::NotFound);
     };
@@ -460,6 +453,12 @@ pub async fn report(
     let Ok(e) = serde_json::from_slice::<Event>(body) else {
         return Ok(Report::Unreadable);
     };
+    apply(core, &e).await
+}
+
+/// What the operator says happened to an order (a report, or an event
+/// its status query lists), applied once.
+async fn apply(core: &Core, e: &Event) -> Result<Report> {
     if !client::STATES.contains(&e.status.as_str()) {
         return Ok(Report::Unreadable);
     }
@@ -542,7 +541,9 @@ fn rank(state: &str) -> u8 {
 }
 
 /// Places the orders a crash left unplaced (a dossier submitted to go by
-/// post with no order to collect it), as a periodic task.
+/// post with no order to collect it), and asks the operator about orders
+/// whose reports stopped coming (quiet for an hour, not final), applying
+/// what it lists — a periodic task.
 pub struct Track(pub Postal);
 
 impl motcua_kernel::worker::Periodic for Track {
@@ -555,7 +556,7 @@ impl motcua_kernel::worker::Periodic for Track {
     fn run<'a>(
         &'a self,
         core: &'a Core,
-        _now: Millis,
+        now: Millis,
     ) -> futures::future::BoxFuture<'a, std::result::Result<(), String>> {
         Box::pin(async move {
             let todo = {
@@ -567,6 +568,37 @@ impl motcua_kernel::worker::Periodic for Track {
             for choice in todo {
                 if let Err(e) = place_send(core, &self.0, &choice, &choice.dossier_code).await {
                     tracing::warn!(error = %e, code = %choice.dossier_code, "postal order not placed yet");
+                }
+            }
+            // Reports that never came: ask about orders quiet for an hour.
+            let quiet = {
+                let mut c = core.store.conn().await.map_err(|e| e.to_string())?;
+                store::quiet(&mut c, now - 3_600_000, 50)
+                    .await
+                    .map_err(|e| e.to_string())?
+            };
+            if let Some(post) = self.0.post.as_deref() {
+                for o in quiet {
+                    match post.status(&o.waybill).await {
+                        Ok(st) => {
+                            for e in st
+                                .events
+                                .iter()
+                                .filter(|e| e.order_number == o.order_number)
+                            {
+                                if let Err(err) = apply(core, e).await {
+                                    tracing::warn!(error = %err, waybill = %o.waybill, "postal status");
+                                }
+                            }
+                            let mut c = core.store.conn().await.map_err(|e| e.to_string())?;
+                            store::touch(&mut c, o.id, now)
+                                .await
+                                .map_err(|e| e.to_string())?;
+                        }
+                        Err(err) => {
+                            tracing::warn!(error = %err, waybill = %o.waybill, "postal status")
+                        }
+                    }
                 }
             }
             Ok(())

@@ -2,7 +2,8 @@
 //! (feature `sim`). It speaks [`crate::client`]'s mapping over HTTP, in
 //! memory. Routes of [`Simulator::router`]:
 //! - `POST /api/v1/quote`, `POST /api/v1/orders` (idempotent per order
-//!   number), `POST /api/v1/orders/{waybill}/cancel` (API key required);
+//!   number), `GET /api/v1/orders/{waybill}` (the order and its events),
+//!   `POST /api/v1/orders/{waybill}/cancel` (API key required);
 //! - `GET /parcels`: a Vietnamese page listing the parcels, each with a
 //!   button per next state; `POST /parcels/{waybill}` with `status=…`
 //!   moves it there and sends the signed status report to the order's
@@ -30,6 +31,7 @@ struct Parcel {
     waybill: String,
     status: String,
     postage: i64,
+    events: Vec<Event>,
 }
 
 struct Inner {
@@ -39,6 +41,7 @@ struct Inner {
     base_url: String,
     parcels: BTreeMap<String, Parcel>,
     seq: u64,
+    silent: bool,
 }
 
 #[derive(Clone)]
@@ -98,6 +101,7 @@ impl Simulator {
                 base_url: base_url.trim_end_matches('/').into(),
                 parcels: BTreeMap::new(),
                 seq: 0,
+                silent: false,
             })),
             reports: Arc::new(AtomicU64::new(0)),
             http: reqwest::Client::builder()
@@ -169,20 +173,26 @@ impl Simulator {
                 return false;
             }
             p.status = status.into();
-            (
-                Event {
-                    order_number: p.order.order_number.clone(),
-                    waybill: p.waybill.clone(),
-                    status: status.into(),
-                    at: now,
-                    note: label(status).into(),
-                },
-                p.order.notify_url.clone(),
-                secret,
-            )
+            let event = Event {
+                order_number: p.order.order_number.clone(),
+                waybill: p.waybill.clone(),
+                status: status.into(),
+                at: now,
+                note: label(status).into(),
+            };
+            p.events.push(event.clone());
+            (event, p.order.notify_url.clone(), secret)
         };
-        self.report(&url, &secret, &event).await;
+        if !self.lock().silent {
+            self.report(&url, &secret, &event).await;
+        }
         true
+    }
+
+    /// While on, status changes are not reported (reports lost on the
+    /// way): the portal must ask.
+    pub fn set_silent(&self, on: bool) {
+        self.lock().silent = on;
     }
 
     /// Sends a status report (again, for tests of repeated reports).
@@ -234,6 +244,7 @@ impl Simulator {
                 waybill: waybill.clone(),
                 status: client::PLACED.into(),
                 postage,
+                events: Vec::new(),
             },
         );
         Ok(Order {
@@ -248,6 +259,7 @@ impl Simulator {
         Router::new()
             .route("/api/v1/quote", post(quote_h))
             .route("/api/v1/orders", post(order_h))
+            .route("/api/v1/orders/{waybill}", get(status_h))
             .route("/api/v1/orders/{waybill}/cancel", post(cancel_h))
             .route("/parcels", get(parcels_page))
             .route("/parcels/{waybill}", post(move_h))
@@ -303,6 +315,27 @@ async fn order_h(State(sim): State<Simulator>, h: HeaderMap, body: axum::body::B
     match sim.place(&o) {
         Ok(a) => Json(a).into_response(),
         Err(s) => s.into_response(),
+    }
+}
+
+async fn status_h(
+    State(sim): State<Simulator>,
+    h: HeaderMap,
+    Path(waybill): Path<String>,
+) -> Response {
+    if !sim.authorized(&h) {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    let g = sim.lock();
+    match g.parcels.values().find(|p| p.waybill == waybill) {
+        Some(p) => Json(client::OrderStatus {
+            order_number: p.order.order_number.clone(),
+            waybill: p.waybill.clone(),
+            status: p.status.clone(),
+            events: p.events.clone(),
+        })
+        .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
     }
 }
 

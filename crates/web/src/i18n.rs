@@ -274,6 +274,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("flash.logged_out", "Bạn đã đăng xuất.", "You have logged out."),
     ("flash.payment_requested", "Đã gửi yêu cầu nộp phí; hồ sơ chờ công dân thực hiện nghĩa vụ tài chính.", "The payment request is sent; the dossier waits for the applicant to pay."),
     ("flash.result_posted", "Đã giao kết quả cho bưu điện; hồ sơ hoàn thành khi bưu điện phát thành công.", "The result is with the post office; the dossier is complete once it is delivered."),
+    ("flash.request_cancelled", "Đã hủy yêu cầu nộp phí; công dân được thông báo.", "The payment request is cancelled; the applicant is notified."),
     ("flash.refunded", "Đã ghi nhận hoàn trả; công dân được thông báo.", "The refund is recorded; the applicant is notified."),
     ("flash.payment_paid", "Đã nộp phí, lệ phí. Cảm ơn bạn.", "Paid. Thank you."),
     ("flash.payment_pending", "Nền tảng thanh toán chưa có kết quả giao dịch. Cổng sẽ tự kiểm tra lại và báo cho bạn; không cần thanh toán lại.", "The payment platform has no result yet. The portal will check again and tell you; do not pay again."),

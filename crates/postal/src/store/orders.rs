@@ -254,3 +254,25 @@ pub async fn events(c: &mut AnyConnection, order_id: i64) -> Result<Vec<(String,
         .map(|r| Ok((r.try_get("status")?, r.try_get("at")?)))
         .collect()
 }
+
+/// Orders not final whose last word is older than `before`.
+pub async fn quiet(c: &mut AnyConnection, before: Millis, limit: i64) -> Result<Vec<OrderRow>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {ORDER_COLS} FROM postal_orders WHERE state IN ('placed', 'picked_up', 'in_transit', 'failed') AND updated_at < $1 ORDER BY updated_at LIMIT $2"
+    )))
+    .bind(before)
+    .bind(limit)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter().map(order).collect()
+}
+
+/// Marks an order asked about now (it is asked again an hour later).
+pub async fn touch(c: &mut AnyConnection, id: i64, now: Millis) -> Result<()> {
+    sqlx::query("UPDATE postal_orders SET updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}

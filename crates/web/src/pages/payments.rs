@@ -36,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/payments", get(console_page))
         .route("/console/payments/reconcile", post(reconcile))
         .route("/console/payments/requests/{request}/refund", post(refund))
+        .route("/console/payments/requests/{request}/cancel", post(cancel))
         .route("/console/payments/mismatches/{id}/resolve", post(resolve))
 }
 
@@ -378,14 +379,25 @@ struct PaymentsPage {
     c: Chrome,
     connected: bool,
     state: String,
-    /// (dossier code, state key, total, due, created, public id, paid)
-    requests: Vec<(String, &'static str, String, String, String, String, bool)>,
+    requests: Vec<RequestLine>,
     day: String,
     /// (day, state, items, matched, mismatches, error)
     run: Option<(String, String, i64, i64, i64, String)>,
     /// (id, day, kind, reference, txn, ours, theirs, action, state, note, by)
     mismatches: Vec<[String; 11]>,
 }
+
+/// (dossier code, state key, total, due, created, public id, paid, open)
+type RequestLine = (
+    String,
+    &'static str,
+    String,
+    String,
+    String,
+    String,
+    bool,
+    bool,
+);
 
 #[derive(Deserialize, Default)]
 struct ConsoleQuery {
@@ -449,6 +461,7 @@ async fn console_page(
                 format_vn(r.created_at),
                 r.public_id,
                 r.state == pay::PAID,
+                r.state == pay::UNPAID || r.state == pay::AWAITING,
             )
         })
         .collect();
@@ -543,4 +556,16 @@ async fn refund(
 ) -> Response {
     tri!(pay::refund(&state, &origin(&ctx), &request, &f.note).await);
     Redirect::to("/console/payments?flash=refunded").into_response()
+}
+
+/// `POST /console/payments/requests/{request}/cancel`: the operator
+/// cancels an unpaid request, saying why.
+async fn cancel(
+    State(state): State<AppState>,
+    Operator(ctx): Operator,
+    Path(request): Path<String>,
+    Form(f): Form<ResolveForm>,
+) -> Response {
+    tri!(pay::cancel(&state, &state.payments(), &origin(&ctx), &request, &f.note).await);
+    Redirect::to("/console/payments?flash=request_cancelled").into_response()
 }

@@ -199,8 +199,7 @@ async fn events(
         .get(motcua_postal::client::SIGNATURE_HEADER)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let rules = super::agency::rules(&state);
-    match postal::report(&state, &state.postal(), &rules, &body, sig).await {
+    match postal::report(&state, &state.postal(), &body, sig).await {
         Ok(Report::Applied) | Ok(Report::Repeated) => {
             Json(serde_json::json!({ "status": "ok" })).into_response()
         }

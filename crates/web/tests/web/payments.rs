@@ -158,6 +158,16 @@ async fn text(app: &App, sql: &str) -> String {
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
+/// How many audit records of `action` there are.
+async fn audited(app: &App, action: &str) -> i64 {
+    let mut c = app.conn().await;
+    sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM audit_log WHERE action = $1")
+        .bind(action)
+        .fetch_one(&mut *c)
+        .await
+        .unwrap()
+}
+
 async fn count(app: &App, sql: &str) -> i64 {
     let mut c = app.conn().await;
     scalar(&mut c, sql).await
@@ -346,24 +356,8 @@ async fn a_citizen_pays_the_fees_first_and_gets_a_receipt_for_each_kind() {
             "{n}"
         );
         assert_eq!(request_state(app).await, "paid", "{n}");
-        assert_eq!(
-            count(
-                app,
-                "SELECT COUNT(*) FROM audit_log WHERE action = 'payments.paid'"
-            )
-            .await,
-            1,
-            "{n}"
-        );
-        assert_eq!(
-            count(
-                app,
-                "SELECT COUNT(*) FROM audit_log WHERE action = 'handling.paid'"
-            )
-            .await,
-            1,
-            "{n}"
-        );
+        assert_eq!(audited(app, "payments.paid").await, 1, "{n}");
+        assert_eq!(audited(app, "handling.paid").await, 1, "{n}");
         // The receiver sees the dossier processing.
         let case = p
             .ward
@@ -496,24 +490,8 @@ async fn an_unanswered_payment_expires_and_a_second_success_is_a_refund_to_make(
             1,
             "{n}"
         );
-        assert_eq!(
-            count(
-                app,
-                "SELECT COUNT(*) FROM audit_log WHERE action = 'payments.paid'"
-            )
-            .await,
-            1,
-            "{n}"
-        );
-        assert_eq!(
-            count(
-                app,
-                "SELECT COUNT(*) FROM audit_log WHERE action = 'handling.paid'"
-            )
-            .await,
-            1,
-            "{n}"
-        );
+        assert_eq!(audited(app, "payments.paid").await, 1, "{n}");
+        assert_eq!(audited(app, "handling.paid").await, 1, "{n}");
     })
     .await;
 }
@@ -535,15 +513,7 @@ async fn late_missing_and_duplicate_callbacks_pay_once() {
         let mut v: Vec<_> = verdicts.into_iter().map(|(v, _)| v).collect();
         v.sort();
         assert_eq!(v, ["already_paid", "already_paid", "paid"], "{n}");
-        assert_eq!(
-            count(
-                app,
-                "SELECT COUNT(*) FROM audit_log WHERE action = 'payments.paid'"
-            )
-            .await,
-            1,
-            "{n}"
-        );
+        assert_eq!(audited(app, "payments.paid").await, 1, "{n}");
         let mails = app.mails_to("hoa.nguyen@example.vn").len();
 
         // Another dossier: no callback at all — the return page asks.
@@ -595,15 +565,7 @@ async fn late_missing_and_duplicate_callbacks_pay_once() {
             ["already_paid"],
             "{n}"
         );
-        assert_eq!(
-            count(
-                app,
-                "SELECT COUNT(*) FROM audit_log WHERE action = 'payments.paid'"
-            )
-            .await,
-            3,
-            "{n}"
-        );
+        assert_eq!(audited(app, "payments.paid").await, 3, "{n}");
         app.drain().await;
         assert!(app.mails_to("hoa.nguyen@example.vn").len() >= mails, "{n}");
     })
@@ -737,15 +699,7 @@ async fn a_wrong_amount_is_never_settled_and_forged_callbacks_change_nothing() {
             assert!(s.is_client_error(), "{n}: {s}");
         }
         assert_eq!(request_state(app).await, "awaiting", "{n}");
-        assert_eq!(
-            count(
-                app,
-                "SELECT COUNT(*) FROM audit_log WHERE action = 'payments.paid'"
-            )
-            .await,
-            0,
-            "{n}"
-        );
+        assert_eq!(audited(app, "payments.paid").await, 0, "{n}");
         assert!(
             count(
                 app,
@@ -898,7 +852,7 @@ async fn the_daily_reconciliation_lists_every_mismatch_once() {
             .await;
         assert_eq!(r.location(), Some("/console/payments?flash=mismatch_resolved"), "{n}: {}", r.text);
         assert_eq!(count(app, "SELECT COUNT(*) FROM payment_mismatches WHERE state = 'open'").await, 2, "{n}");
-        assert_eq!(count(app, "SELECT COUNT(*) FROM audit_log WHERE action = 'payments.mismatch_resolved'").await, 1, "{n}");
+        assert_eq!(audited(app, "payments.mismatch_resolved").await, 1, "{n}");
         // Bad days are refused in words: unreadable, today, the future.
         for bad in ["", "2027-13-01", "2027-03-03", "2030-01-01", "x"] {
             let r = reconcile(&p, bad).await;
@@ -962,7 +916,7 @@ async fn fee_schedules_are_checked_versioned_and_only_for_operators() {
         assert!(page.text.contains("v2") && page.text.contains("v1") && page.text.contains("9.000 đ") && page.text.contains("Mức mới"), "{n}");
         let mine = p.citizen.get(&format!("/account/dossiers/{}", p.code)).await;
         assert!(mine.text.contains("18.000 đ"), "{n}: asked before v2");
-        assert_eq!(count(app, "SELECT COUNT(*) FROM audit_log WHERE action = 'catalog.fees_publish'").await, 2, "{n}");
+        assert_eq!(audited(app, "catalog.fees_publish").await, 2, "{n}");
         // Nobody else edits; an unknown procedure is not found.
         assert_eq!(p.citizen.get(&path).await.status, StatusCode::FORBIDDEN, "{n}");
         assert_eq!(p.ward.receiver.get(&path).await.status, StatusCode::FORBIDDEN, "{n}");
@@ -1081,7 +1035,7 @@ async fn the_agency_asks_for_a_payment_during_handling_and_the_deadline_waits() 
         let handler = crate::handling::login(&p.app, "cb_xuly", crate::handling::PW).await;
         let page = handler.get(&case).await;
         assert!(page.text.contains("Đã nộp") && page.text.contains("Yêu cầu nộp phí, lệ phí"), "{n}: the slip and the box");
-        assert_eq!(count(&p.app, "SELECT COUNT(*) FROM audit_log WHERE action = 'handling.payment_requested'").await, 1, "{n}");
+        assert_eq!(audited(&p.app, "handling.payment_requested").await, 1, "{n}");
     })
     .await;
 }
@@ -1157,9 +1111,83 @@ async fn fees_due_with_the_result_hold_it_until_paid_and_a_refund_is_recorded() 
         assert_eq!(r.status, StatusCode::CONFLICT, "{n}: once");
         let page = citizen_b.get(&format!("/account/dossiers/{code}")).await;
         assert!(page.text.contains("Đã hoàn trả") && page.text.contains("Thu nhầm: bản sao được miễn phí"), "{n}");
-        assert_eq!(count(&p.app, "SELECT COUNT(*) FROM audit_log WHERE action = 'payments.refunded'").await, 1, "{n}");
+        assert_eq!(audited(&p.app, "payments.refunded").await, 1, "{n}");
         let r = citizen_b.post_form(&refund, &[("csrf", &page.csrf()), ("note", "x")]).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{n}: only the operator");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_request_lets_the_dossier_go_on_and_a_late_payment_is_a_refund() {
+    each_backend(|db| async move {
+        let p = paying(db).await;
+        let (app, n) = (&p.app, p.app.name());
+        // The citizen starts paying; the operator cancels the request
+        // meanwhile (the fee was asked in error).
+        let pay_url = press_pay(&p, &p.citizen).await;
+        let public_id = text(app, "SELECT public_id FROM payment_requests").await;
+        let cancel = format!("/console/payments/requests/{public_id}/cancel");
+        let r = p
+            .ward
+            .op
+            .submit("/console/payments", &cancel, &[("note", "")])
+            .await;
+        assert!(r.status.is_client_error(), "{n}: a reason is required");
+        let r = p
+            .ward
+            .op
+            .submit(
+                "/console/payments",
+                &cancel,
+                &[("note", "Thu nhầm: thủ tục miễn phí")],
+            )
+            .await;
+        assert_eq!(
+            r.location(),
+            Some("/console/payments?flash=request_cancelled"),
+            "{n}: {}",
+            r.text
+        );
+        assert_eq!(request_state(app).await, "cancelled", "{n}");
+        let (status, appointment) = status_of(app, &p.code).await;
+        assert_eq!(status, 2, "{n}: goes on as if paid");
+        assert!(appointment.is_some(), "{n}");
+        assert_eq!(audited(app, "payments.cancelled").await, 1, "{n}");
+        let r = p
+            .ward
+            .op
+            .submit("/console/payments", &cancel, &[("note", "Lần nữa")])
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{n}: once");
+        // Nothing to pay any more on the page.
+        let page = p
+            .citizen
+            .get(&format!("/account/dossiers/{}", p.code))
+            .await;
+        assert!(
+            page.text.contains("Đã hủy") && !page.text.contains("/pay\""),
+            "{n}"
+        );
+        // The bank pays the transaction started before: money to give back.
+        bank(&p, &pay_url, "success").await;
+        assert_eq!(request_state(app).await, "cancelled", "{n}");
+        assert_eq!(
+            count(
+                app,
+                "SELECT COUNT(*) FROM payment_mismatches WHERE kind = 'refund_needed'"
+            )
+            .await,
+            1,
+            "{n}"
+        );
+        assert_eq!(audited(app, "payments.paid").await, 0, "{n}");
+        // Only the operator cancels.
+        let r = p
+            .citizen
+            .post_form(&cancel, &[("csrf", &page.csrf()), ("note", "x")])
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{n}");
     })
     .await;
 }

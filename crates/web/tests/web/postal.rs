@@ -17,6 +17,16 @@ use motcua_postal::client::{self, Event};
 use motcua_postal::sim::{Simulator, DEMO_WEBHOOK_SECRET};
 use reqwest::StatusCode;
 
+/// How many audit records of `action` there are.
+async fn audited(app: &App, action: &str) -> i64 {
+    let mut c = app.conn().await;
+    sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM audit_log WHERE action = $1")
+        .bind(action)
+        .fetch_one(&mut *c)
+        .await
+        .unwrap()
+}
+
 async fn count(app: &App, sql: &str) -> i64 {
     let mut c = app.conn().await;
     scalar(&mut c, sql).await
@@ -232,15 +242,7 @@ async fn a_dossier_sent_by_post_counts_from_the_postal_receipt_and_its_result_is
             StatusCode::NOT_FOUND,
             "{n}"
         );
-        assert_eq!(
-            count(
-                &app,
-                "SELECT COUNT(*) FROM audit_log WHERE action = 'postal.report'"
-            )
-            .await,
-            3,
-            "{n}"
-        );
+        assert_eq!(audited(&app, "postal.report").await, 3, "{n}");
         // Accepted the next morning: the clock started at the receipt.
         set_clock(&app, vn(2027, 3, 3, 8, 30));
         let receiver = login(&app, "cb_nhan", PW).await;
@@ -358,16 +360,109 @@ async fn a_dossier_sent_by_post_counts_from_the_postal_receipt_and_its_result_is
             page.text.contains(&again) && page.text.contains("Đã phát thành công"),
             "{n}"
         );
+        assert_eq!(audited(&app, "handling.returned_by_post").await, 1, "{n}");
+        app.assert_audit_intact().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_that_never_came_are_asked_for() {
+    each_backend(|db| async move {
+        let sim = Simulator::new("http://127.0.0.1:9");
+        let server = sim.start().await.expect("simulator");
+        let app = spawn_app_with(
+            db,
+            Opts {
+                post: Some(server.base_url.clone()),
+                ..Default::default()
+            },
+        )
+        .await;
+        let n = app.name();
+        seeded(&app).await;
+        set_clock(&app, vn(2027, 3, 2, 9, 0));
+        sim.set_now(app.state().now());
+        let (_, b) = citizen(&app, "hoa.nguyen", "Nguyễn Thị Hoa").await;
+        let id = fill_birth(&b).await;
+        let check = format!("/account/drafts/{id}/check");
+        let fields = [
+            ("send", "1"),
+            ("name", "Nguyễn Thị Hoa"),
+            ("phone", "0912345678"),
+            ("province", "Tỉnh Bắc Ninh"),
+            ("commune", "Phường Kinh Bắc"),
+            ("street", "5 Lý Thái Tổ"),
+        ];
+        let r = b
+            .submit(&check, &format!("/account/drafts/{id}/postal"), &fields)
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        let page = b.get(&check).await;
+        assert!(
+            page.text.contains("id=\"postage-send\">35.000 đ"),
+            "{n}: between provinces"
+        );
+        assert!(
+            !page.text.contains("postage-result"),
+            "{n}: the result is not by post"
+        );
+        let code = submit_draft(&app, &b, &id).await;
+        let send = waybill(&app, "send_dossier").await;
+        let run = |now: i64| {
+            let core = app.state().core().clone();
+            let postal = app.state().postal();
+            async move {
+                motcua_kernel::worker::Periodic::run(
+                    &motcua_postal::service::Track(postal),
+                    &core,
+                    now,
+                )
+                .await
+                .expect("track")
+            }
+        };
+        // Within the hour after the order, nothing is asked.
+        set_clock(&app, vn(2027, 3, 2, 9, 30));
+        run(app.state().now()).await;
         assert_eq!(
-            count(
-                &app,
-                "SELECT COUNT(*) FROM audit_log WHERE action = 'handling.returned_by_post'"
-            )
-            .await,
-            1,
+            count(&app, "SELECT COUNT(*) FROM postal_events").await,
+            0,
             "{n}"
         );
-        app.assert_audit_intact().await;
+        // The operator's reports are lost on the way.
+        sim.set_silent(true);
+        let at = vn(2027, 3, 2, 15, 10);
+        set_clock(&app, at);
+        sim.set_now(at);
+        for s in ["picked_up", "in_transit", "delivered"] {
+            assert!(sim.advance(&send, s).await, "{n}");
+        }
+        set_clock(&app, at + 600_000);
+        run(app.state().now()).await;
+        assert_eq!(
+            count(&app, "SELECT COUNT(*) FROM postal_events").await,
+            3,
+            "{n}: asked, applied"
+        );
+        let handed = count(
+            &app,
+            &format!("SELECT handed_over_at FROM dossiers WHERE code = '{code}'"),
+        )
+        .await;
+        assert_eq!(
+            handed, at,
+            "{n}: the time on the postal receipt, not when asked"
+        );
+        // Asked again later: nothing twice.
+        set_clock(&app, at + 8_000_000);
+        run(app.state().now()).await;
+        assert_eq!(
+            count(&app, "SELECT COUNT(*) FROM postal_events").await,
+            3,
+            "{n}"
+        );
+        assert_eq!(audited(&app, "postal.report").await, 3, "{n}");
     })
     .await;
 }

@@ -430,6 +430,11 @@ const ROUTES: &[(bool, &str, For)] = &[
     ),
     (
         POST,
+        "/console/payments/requests/nope/cancel",
+        For::Operator,
+    ),
+    (
+        POST,
         "/console/payments/mismatches/999999/resolve",
         For::Operator,
     ),
