@@ -36,10 +36,9 @@ struct Paying {
     code: String,
 }
 
-/// A ward with the schedule published, a citizen's birth registration
-/// accepted and waiting for its fees (status 6), the simulator's clock at
-/// the app's.
-async fn paying(db: Db) -> Paying {
+/// An app connected to the platform's simulator, seeded, on Tuesday
+/// 2/3/2027 at 09:00 in Hà Nội.
+async fn with_platform(db: Db) -> (App, Simulator, SimServer) {
     let sim = Simulator::new("http://127.0.0.1:9");
     let server = sim.start().await.expect("simulator");
     sim.set_retry_delay(Duration::from_millis(50));
@@ -51,10 +50,17 @@ async fn paying(db: Db) -> Paying {
         },
     )
     .await;
-    let n = app.name();
     seeded(&app).await;
-    // Tuesday 2/3/2027, 09:00 in Hà Nội.
     set_clock(&app, vn(2027, 3, 2, 9, 0));
+    (app, sim, server)
+}
+
+/// A ward with the schedule published, a citizen's birth registration
+/// accepted and waiting for its fees (status 6), the simulator's clock at
+/// the app's.
+async fn paying(db: Db) -> Paying {
+    let (app, sim, server) = with_platform(db).await;
+    let n = app.name();
     let ward = ward(&app).await;
     let path = format!("/console/catalog/{BIRTH}/fees");
     let r = ward
@@ -928,19 +934,8 @@ async fn fee_schedules_are_checked_versioned_and_only_for_operators() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_agency_asks_for_a_payment_during_handling_and_the_deadline_waits() {
     each_backend(|db| async move {
-        let sim = Simulator::new("http://127.0.0.1:9");
-        let server = sim.start().await.expect("simulator");
-        let app = spawn_app_with(
-            db,
-            Opts {
-                paygov: Some(server.base_url.clone()),
-                ..Default::default()
-            },
-        )
-        .await;
+        let (app, sim, server) = with_platform(db).await;
         let n = app.name();
-        seeded(&app).await;
-        set_clock(&app, vn(2027, 3, 2, 9, 0));
         let ward = ward(&app).await;
         let console = format!("/console/agencies/{}/units", crate::handling::AGENCY);
         crate::handling::servant(&app, "cb_xuly", "Phạm Văn Xử").await;

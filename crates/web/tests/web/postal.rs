@@ -27,6 +27,25 @@ async fn audited(app: &App, action: &str) -> i64 {
         .unwrap()
 }
 
+/// An app connected to the postal operator's simulator, seeded, on
+/// Tuesday 2/3/2027 at 09:00 in Hà Nội (the simulator's clock too).
+async fn with_post(db: Db) -> (App, Simulator, motcua_postal::sim::SimServer) {
+    let sim = Simulator::new("http://127.0.0.1:9");
+    let server = sim.start().await.expect("simulator");
+    let app = spawn_app_with(
+        db,
+        Opts {
+            post: Some(server.base_url.clone()),
+            ..Default::default()
+        },
+    )
+    .await;
+    seeded(&app).await;
+    set_clock(&app, vn(2027, 3, 2, 9, 0));
+    sim.set_now(app.state().now());
+    (app, sim, server)
+}
+
 async fn count(app: &App, sql: &str) -> i64 {
     let mut c = app.conn().await;
     scalar(&mut c, sql).await
@@ -58,21 +77,8 @@ async fn post_report(app: &App, body: &[u8], sig: &str) -> StatusCode {
 async fn a_dossier_sent_by_post_counts_from_the_postal_receipt_and_its_result_is_delivered_by_post()
 {
     each_backend(|db| async move {
-        let sim = Simulator::new("http://127.0.0.1:9");
-        let server = sim.start().await.expect("simulator");
-        let app = spawn_app_with(
-            db,
-            Opts {
-                post: Some(server.base_url.clone()),
-                ..Default::default()
-            },
-        )
-        .await;
+        let (app, sim, _server) = with_post(db).await;
         let n = app.name();
-        seeded(&app).await;
-        // Tuesday 2/3/2027, 09:00 in Hà Nội.
-        set_clock(&app, vn(2027, 3, 2, 9, 0));
-        sim.set_now(app.state().now());
         let ward = ward(&app).await;
         let one_stop = count(&app, "SELECT id FROM handling_units WHERE code = 'MC'").await;
         let console = format!("/console/agencies/{AGENCY}/units");
@@ -369,20 +375,8 @@ async fn a_dossier_sent_by_post_counts_from_the_postal_receipt_and_its_result_is
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reports_that_never_came_are_asked_for() {
     each_backend(|db| async move {
-        let sim = Simulator::new("http://127.0.0.1:9");
-        let server = sim.start().await.expect("simulator");
-        let app = spawn_app_with(
-            db,
-            Opts {
-                post: Some(server.base_url.clone()),
-                ..Default::default()
-            },
-        )
-        .await;
+        let (app, sim, _server) = with_post(db).await;
         let n = app.name();
-        seeded(&app).await;
-        set_clock(&app, vn(2027, 3, 2, 9, 0));
-        sim.set_now(app.state().now());
         let (_, b) = citizen(&app, "hoa.nguyen", "Nguyễn Thị Hoa").await;
         let id = fill_birth(&b).await;
         let check = format!("/account/drafts/{id}/check");
