@@ -968,13 +968,32 @@ pub async fn paid_in(
     code: &str,
     at: Millis,
 ) -> Result<()> {
+    end_payment_wait(tx, core, origin, rules, code, Wait::Payment, at).await
+}
+
+/// Ends the wait for a payment at `at` (paid or waived), audited as
+/// `handling.paid` or `handling.fees_waived`.
+async fn end_payment_wait(
+    tx: &mut AnyConnection,
+    core: &Core,
+    origin: &Origin,
+    rules: &Rules,
+    code: &str,
+    wait: Wait,
+    at: Millis,
+) -> Result<()> {
     let cal = motcua_kernel::calendar::current(core).await?;
     let clock = clock_of(core, rules, &cal);
-    resume(tx, core, &clock, rules, code, Wait::Payment, at).await?;
+    resume(tx, core, &clock, rules, code, wait, at).await?;
+    let action = if wait == Wait::Waived {
+        "handling.fees_waived"
+    } else {
+        "handling.paid"
+    };
     motcua_store::audit::append(
         tx,
         &origin.audit,
-        "handling.paid",
+        action,
         &format!("dossier:{code}"),
         &serde_json::json!({ "at": at }).to_string(),
         core.now(),
@@ -1409,17 +1428,5 @@ pub async fn waived_in(
     code: &str,
     at: Millis,
 ) -> Result<()> {
-    let cal = motcua_kernel::calendar::current(core).await?;
-    let clock = clock_of(core, rules, &cal);
-    resume(tx, core, &clock, rules, code, Wait::Waived, at).await?;
-    motcua_store::audit::append(
-        tx,
-        &origin.audit,
-        "handling.fees_waived",
-        &format!("dossier:{code}"),
-        &serde_json::json!({ "at": at }).to_string(),
-        core.now(),
-    )
-    .await?;
-    Ok(())
+    end_payment_wait(tx, core, origin, rules, code, Wait::Waived, at).await
 }

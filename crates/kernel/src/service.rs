@@ -28,6 +28,19 @@ impl Origin {
             user_agent: "motcua-cli".into(),
         }
     }
+
+    /// A context's own work (a worker task, a settlement from a
+    /// callback): audited under `actor`, e.g. `system:payments`.
+    pub fn system(actor: &str) -> Origin {
+        Origin {
+            audit: audit::Ctx {
+                actor: actor.into(),
+                ip: "local".into(),
+                request_id: String::new(),
+            },
+            user_agent: String::new(),
+        }
+    }
 }
 
 /// Renders and queues a mail in the caller's transaction: it is sent only

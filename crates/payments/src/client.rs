@@ -200,7 +200,7 @@ impl Platform {
         let list = match &self.cfg.day_files {
             Some(dir) => {
                 let path = dir.join(format!("PAYGOV_{}_{date}.csv", self.cfg.partner_code));
-                let text = tokio_read(&path).await?;
+                let text = read_day_file(&path).await?;
                 DayList::from_csv(&self.cfg.partner_code, date, &text)
                     .ok_or_else(|| ClientError::Malformed(format!("{}", path.display())))?
             }
@@ -262,7 +262,7 @@ impl Platform {
     }
 }
 
-async fn tokio_read(path: &std::path::Path) -> Result<String> {
+async fn read_day_file(path: &std::path::Path) -> Result<String> {
     // A day file is small; read it as it is.
     std::fs::read_to_string(path)
         .map_err(|e| ClientError::Transport(format!("{}: {e}", path.display())))

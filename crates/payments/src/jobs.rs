@@ -3,7 +3,7 @@
 //! `poll_after` to `poll_until`, and fetches receipts), and the daily
 //! reconciliation against the platform's list of the day.
 use crate::protocol::{self, Confirm, Outcome};
-use crate::service::{self, mismatch_row, Payments, Settled, Source};
+use crate::service::{self, mismatch, system_origin, Payments, Settled, Source};
 use crate::store::{attempts, reconciliation, requests};
 use futures::future::BoxFuture;
 use motcua_domain::Millis;
@@ -129,7 +129,7 @@ async fn pending(
             .await?;
             reconciliation::record(
                 &mut tx,
-                &mismatch_row(
+                &mismatch(
                     &protocol::day(a.created_at),
                     "unknown",
                     a,
@@ -142,11 +142,7 @@ async fn pending(
             .await?;
             motcua_store::audit::append(
                 &mut tx,
-                &motcua_store::audit::Ctx {
-                    actor: "system:payments".into(),
-                    ip: "local".into(),
-                    request_id: String::new(),
-                },
+                &system_origin().audit,
                 "payments.expired",
                 &format!("payment:{}", a.reference),
                 "{}",
@@ -420,11 +416,7 @@ async fn record(
     if new {
         motcua_store::audit::append(
             &mut tx,
-            &motcua_store::audit::Ctx {
-                actor: "system:payments".into(),
-                ip: "local".into(),
-                request_id: String::new(),
-            },
+            &system_origin().audit,
             "payments.mismatch",
             &format!("payment:{reference}"),
             &serde_json::json!({ "day": day, "kind": kind, "action": action }).to_string(),

@@ -74,15 +74,8 @@ impl View {
     }
 }
 
-fn system_origin() -> Origin {
-    Origin {
-        audit: motcua_store::audit::Ctx {
-            actor: "system:payments".into(),
-            ip: "local".into(),
-            request_id: String::new(),
-        },
-        user_agent: String::new(),
-    }
+pub(crate) fn system_origin() -> Origin {
+    Origin::system("system:payments")
 }
 
 fn random_id() -> String {
@@ -771,7 +764,7 @@ pub async fn settle(core: &Core, p: &Payments, c: &Confirm, source: Source) -> R
     }
 }
 
-fn mismatch(
+pub(crate) fn mismatch(
     day: &str,
     kind: &str,
     a: &AttemptRow,
@@ -795,18 +788,6 @@ fn mismatch(
         resolved_at: None,
         created_at: now,
     }
-}
-
-pub(crate) fn mismatch_row(
-    day: &str,
-    kind: &str,
-    a: &AttemptRow,
-    txn: &str,
-    their_amount: Option<i64>,
-    action: &str,
-    now: Millis,
-) -> MismatchRow {
-    mismatch(day, kind, a, txn, their_amount, action, now)
 }
 
 /// The platform's confirm callback (the body as received): the answer's

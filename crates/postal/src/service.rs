@@ -37,14 +37,7 @@ fn unreachable(e: PostError) -> ServiceError {
 }
 
 fn system() -> Origin {
-    Origin {
-        audit: motcua_store::audit::Ctx {
-            actor: "system:postal".into(),
-            ip: "local".into(),
-            request_id: String::new(),
-        },
-        user_agent: String::new(),
-    }
+    Origin::system("system:postal")
 }
 
 /// What the applicant chose, as typed.
