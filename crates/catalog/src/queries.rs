@@ -158,6 +158,12 @@ pub async fn agencies(core: &Core, parent: Option<&str>, query: &str) -> Result<
     Ok(agencies::list(&mut c, parent, &words, 500).await?)
 }
 
+/// Every agency, by code: the tree for roll-ups (statistics).
+pub async fn all_agencies(core: &Core) -> Result<Vec<Agency>> {
+    let mut c = core.store.conn().await?;
+    Ok(agencies::all(&mut c).await?)
+}
+
 pub async fn agency(core: &Core, code: &str) -> Result<Option<Agency>> {
     if !plausible(code) {
         return Ok(None);

@@ -249,6 +249,7 @@ pub async fn act(
                 agency_code: agency.clone(),
                 procedure_code: h.facts.procedure_code.clone(),
                 procedure_name: h.facts.procedure_name.clone(),
+                channel: h.facts.channel,
                 applicant_name: h.facts.applicant_name.clone(),
                 search_text: motcua_domain::text::fold(&format!(
                     "{} {} {}",

@@ -217,6 +217,42 @@ pub fn log_csv(lines: &[LogLine], status_name: impl Fn(i64) -> String) -> String
 }
 
 pub use crate::store::board::BoardLine;
+pub use crate::store::report::{month_start, vn_month, Line as ReportLine};
+
+/// The progress report (PUBLIC-SERVICES §8) of `agencies` for Vietnam
+/// months `[from, to)` as of `now`, one line per agency and procedure,
+/// from the summary (public figures: no access check). The checkpoints
+/// of `from` and `to` are kept first when they are due, so the next
+/// report starts from them.
+pub async fn report(
+    core: &Core,
+    agencies: &[String],
+    from: i64,
+    to: i64,
+    now: Millis,
+) -> Result<Vec<ReportLine>> {
+    use crate::store::report;
+    let current = report::vn_month(now);
+    let due: Vec<i64> = [from, to]
+        .into_iter()
+        .filter(|m| *m <= current)
+        .collect();
+    for m in due {
+        let mut c = core.store.conn().await?;
+        let made: Option<i64> = report::made(&mut c, m).await?;
+        drop(c);
+        if made.is_none() {
+            let mut tx = core.store.begin().await?;
+            report::checkpoint(&mut tx, m, now).await?;
+            tx.commit().await?;
+        }
+    }
+    // One snapshot: a case changing meanwhile is counted once.
+    let mut tx = core.store.snapshot().await?;
+    let lines = report::report(&mut tx, agencies, from, to, now).await?;
+    tx.rollback().await?;
+    Ok(lines)
+}
 
 /// The board of `agency` for dossiers submitted in `[from, to)`: for its
 /// leaders (approvers and admins) only.

@@ -110,6 +110,7 @@ pub async fn load(core: &Core, staff_id: i64, people: i64, now: Millis) -> Resul
                 agency_code: d.agency_code.clone(),
                 procedure_code: d.procedure_code.clone(),
                 procedure_name: d.procedure_name.clone(),
+                channel: d.channel,
                 applicant_name: d.applicant_name.clone(),
                 search_text: motcua_domain::text::fold(&format!(
                     "{} {} {}",

@@ -28,7 +28,7 @@ pub struct Args {
     pub(crate) seconds: u64,
     /// Concurrent HTTP clients for the request-rate runs.
     #[arg(long, default_value_t = 64)]
-    connections: usize,
+    pub(crate) connections: usize,
     /// Concurrent clients for the login run.
     #[arg(long, default_value_t = 8)]
     pub(crate) login_clients: usize,
@@ -62,6 +62,12 @@ pub struct Args {
     /// changes with notices.
     #[arg(long)]
     pub(crate) handling: Option<u64>,
+    /// Statistics mode (issue #11): load this many synthetic dossiers and
+    /// their cases (or reuse a database an earlier run loaded), then time
+    /// the progress report of a province for a year, and the page and its
+    /// CSV over HTTP.
+    #[arg(long)]
+    pub(crate) stats: Option<u64>,
     /// The people the dossiers belong to (dossiers mode; default N / 10).
     #[arg(long)]
     pub(crate) people: Option<u64>,
@@ -307,6 +313,10 @@ impl Server {
     pub(crate) fn url(&self) -> &str {
         &self.url
     }
+
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
 }
 
 impl Drop for Server {
@@ -345,16 +355,16 @@ pub(crate) fn start_server(dir: &std::path::Path, database_url: &str) -> Result<
 }
 
 #[derive(Default)]
-struct LoadResult {
-    requests: u64,
-    errors: u64,
-    seconds: f64,
-    p50_ms: f64,
-    p99_ms: f64,
+pub(crate) struct LoadResult {
+    pub(crate) requests: u64,
+    pub(crate) errors: u64,
+    pub(crate) seconds: f64,
+    pub(crate) p50_ms: f64,
+    pub(crate) p99_ms: f64,
     max_rss_kib: u64,
 }
 
-async fn load(url: &str, connections: usize, seconds: u64, pid: u32) -> LoadResult {
+pub(crate) async fn load(url: &str, connections: usize, seconds: u64, pid: u32) -> LoadResult {
     let Ok(client) = reqwest::Client::builder()
         .pool_max_idle_per_host(connections)
         .build()

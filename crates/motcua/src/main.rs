@@ -5,6 +5,7 @@ mod bench;
 mod bench_catalog;
 mod bench_dossiers;
 mod bench_handling;
+mod bench_stats;
 mod bench_scale;
 mod calendar_cmd;
 mod config;
@@ -1163,6 +1164,10 @@ fn main() {
             (Command::Demo { .. }, Some(listener)) => demo(&cfg, listener).await.map(|_| 0),
             (Command::Admin { command }, _) => admin(&cfg, command).await,
             (Command::Calendar { command }, _) => calendar_cmd::run(&cfg, command).await,
+            (Command::Bench(args), _) if args.stats.is_some() => {
+                let n = args.stats.unwrap_or_default();
+                bench_stats::run(&cfg, &args, n).await.map(|_| 0)
+            }
             (Command::Bench(args), _) => {
                 match (args.scale, args.catalog, args.dossiers, args.handling) {
                     (Some(n), _, _, _) => bench_scale::run(&cfg, &args, n).await.map(|_| 0),

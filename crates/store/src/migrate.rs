@@ -202,6 +202,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0032_postal.sql"),
         postgres: include_str!("../migrations/postgres/0032_postal.sql"),
     },
+    Migration {
+        version: 33,
+        name: "handling_report",
+        sqlite: include_str!("../migrations/sqlite/0033_handling_report.sql"),
+        postgres: include_str!("../migrations/postgres/0033_handling_report.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Safe to run

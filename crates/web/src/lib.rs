@@ -30,6 +30,7 @@ pub fn message_tables() -> Vec<&'static [i18n::Message]> {
     t.extend(motcua_handling::message_tables());
     t.extend(motcua_payments::message_tables());
     t.extend(motcua_postal::message_tables());
+    t.extend(motcua_stats::message_tables());
     t
 }
 

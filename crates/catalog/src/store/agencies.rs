@@ -109,6 +109,15 @@ pub async fn list(
     rows.iter().map(agency).collect()
 }
 
+/// Every agency, by code (the tree is rebuilt from `parent_code`).
+pub async fn all(c: &mut AnyConnection) -> Result<Vec<Agency>> {
+    let sql = format!("SELECT {COLS} FROM catalog_agencies ORDER BY code");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut *c)
+        .await?;
+    rows.iter().map(agency).collect()
+}
+
 /// The codes of `codes` that name no agency (each once, in order): one
 /// query per 500 distinct codes.
 pub async fn unknown(c: &mut AnyConnection, codes: &[String]) -> Result<Vec<String>> {

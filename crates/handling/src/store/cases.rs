@@ -1,5 +1,5 @@
 //! Cases: a dossier at the agency, where it is and its clock.
-use super::board;
+use super::{board, report};
 use motcua_domain::Millis;
 use motcua_store::{conflict, Result};
 use sqlx::any::AnyRow;
@@ -12,6 +12,8 @@ pub struct CaseRow {
     pub agency_code: String,
     pub procedure_code: String,
     pub procedure_name: String,
+    /// How the dossier came in: 1 in person, 2 online, 3 by post.
+    pub channel: i64,
     pub applicant_name: String,
     pub search_text: String,
     pub workflow_id: i64,
@@ -37,7 +39,7 @@ pub struct CaseRow {
     pub updated_at: Millis,
 }
 
-const COLS: &str = "dossier_id, code, agency_code, procedure_code, procedure_name, applicant_name, search_text, workflow_id, step, unit_id, assignee_id, status, state, submitted_at, received_at, clock_start, deadline_at, step_started_at, step_due_at, paused_at, paused_ms, supplements, apologies, done_at, reason, updated_at";
+const COLS: &str = "dossier_id, code, agency_code, procedure_code, procedure_name, channel, applicant_name, search_text, workflow_id, step, unit_id, assignee_id, status, state, submitted_at, received_at, clock_start, deadline_at, step_started_at, step_due_at, paused_at, paused_ms, supplements, apologies, done_at, reason, updated_at";
 
 fn row(r: &AnyRow) -> Result<CaseRow> {
     Ok(CaseRow {
@@ -46,6 +48,7 @@ fn row(r: &AnyRow) -> Result<CaseRow> {
         agency_code: r.try_get("agency_code")?,
         procedure_code: r.try_get("procedure_code")?,
         procedure_name: r.try_get("procedure_name")?,
+        channel: r.try_get("channel")?,
         applicant_name: r.try_get("applicant_name")?,
         search_text: r.try_get("search_text")?,
         workflow_id: r.try_get("workflow_id")?,
@@ -83,11 +86,28 @@ fn counted(k: &CaseRow) -> board::Key {
     })
 }
 
+/// Where a case counts in the progress report.
+fn reported(k: &CaseRow) -> report::Counted<'_> {
+    report::Counted {
+        agency_code: &k.agency_code,
+        procedure_code: &k.procedure_code,
+        channel: k.channel,
+        status: k.status,
+        state: &k.state,
+        received_at: k.received_at,
+        done_at: k.done_at,
+        deadline_at: k.deadline_at,
+        paused_at: k.paused_at,
+        apologies: k.apologies,
+    }
+}
+
 pub async fn insert(c: &mut AnyConnection, k: &CaseRow) -> Result<()> {
     insert_rows(c, std::slice::from_ref(k))
         .await
         .map_err(conflict("case"))?;
-    board::moved(c, None, Some(counted(k))).await
+    board::moved(c, None, Some(counted(k))).await?;
+    report::add(c, &report::changes(None, &reported(k), k.updated_at)).await
 }
 
 /// Inserts many cases in one statement (the benchmark's synthetic load;
@@ -95,10 +115,15 @@ pub async fn insert(c: &mut AnyConnection, k: &CaseRow) -> Result<()> {
 pub async fn insert_many(c: &mut AnyConnection, rows: &[CaseRow]) -> Result<()> {
     insert_rows(c, rows).await?;
     let mut deltas = std::collections::BTreeMap::new();
+    let mut reports = std::collections::BTreeMap::new();
     for k in rows {
         *deltas.entry(counted(k)).or_insert(0) += 1;
+        for (key, n) in report::history(&reported(k), k.updated_at) {
+            *reports.entry(key).or_insert(0) += n;
+        }
     }
-    board::add(c, &deltas).await
+    board::add(c, &deltas).await?;
+    report::add(c, &reports).await
 }
 
 async fn insert_rows(
@@ -108,7 +133,7 @@ async fn insert_rows(
     if rows.is_empty() {
         return Ok(());
     }
-    const N: usize = 26;
+    const N: usize = 27;
     let mut sql = format!("INSERT INTO handling_cases ({COLS}) VALUES ");
     for i in 0..rows.len() {
         if i > 0 {
@@ -125,6 +150,7 @@ async fn insert_rows(
             .bind(k.agency_code.clone())
             .bind(k.procedure_code.clone())
             .bind(k.procedure_name.clone())
+            .bind(k.channel)
             .bind(k.applicant_name.clone())
             .bind(k.search_text.clone())
             .bind(k.workflow_id)
@@ -215,7 +241,7 @@ pub async fn update(c: &mut AnyConnection, k: &CaseRow, seen: Millis) -> Result<
     // Where the case counts on the board before the change (the version
     // checked below makes it the row that is changed).
     let before = sqlx::query(
-        "SELECT agency_code, procedure_code, submitted_at, state, done_at, deadline_at, apologies \
+        "SELECT agency_code, procedure_code, channel, status, submitted_at, state, received_at, done_at, deadline_at, paused_at, apologies \
          FROM handling_cases WHERE dossier_id = $1 AND updated_at = $2",
     )
     .bind(k.dossier_id)
@@ -278,6 +304,23 @@ pub async fn update(c: &mut AnyConnection, k: &CaseRow, seen: Millis) -> Result<
         apologies: k.apologies,
     });
     board::moved(c, Some(old), Some(new)).await?;
+    let was = report::Counted {
+        agency_code: &agency_code,
+        procedure_code: &procedure_code,
+        channel: before.try_get("channel")?,
+        status: before.try_get("status")?,
+        state: &state,
+        received_at: before.try_get("received_at")?,
+        done_at: before.try_get("done_at")?,
+        deadline_at: before.try_get("deadline_at")?,
+        paused_at: before.try_get("paused_at")?,
+        apologies: before.try_get("apologies")?,
+    };
+    let is = report::Counted {
+        procedure_code: &procedure_code,
+        ..reported(k)
+    };
+    report::add(c, &report::changes(Some(&was), &is, k.updated_at)).await?;
     Ok(true)
 }
 

@@ -2,6 +2,7 @@
 //! cases (a dossier at the agency, with its clock) and the control slip.
 //! Only this context reads or writes these tables.
 pub mod board;
+pub mod report;
 pub mod cases;
 pub mod evaluations;
 pub mod notices;

@@ -550,6 +550,9 @@ fn table_owners() -> BTreeMap<&'static str, &'static str> {
             &[
                 "handling_board",
                 "handling_cases",
+                "handling_report",
+                "handling_report_marks",
+                "handling_report_stock",
                 "handling_evaluations",
                 "handling_notices",
                 "handling_results",

@@ -27,6 +27,7 @@ mod payments;
 mod policy;
 mod postal;
 mod provisioning;
+mod stats;
 pub(crate) mod public;
 mod registration;
 mod results;
@@ -142,6 +143,7 @@ pub fn routes(state: AppState) -> Router {
         .merge(agency::routes())
         .merge(payments::routes())
         .merge(postal::routes())
+        .merge(stats::routes())
         .merge(results::routes())
         .merge(forms::routes())
         .fallback(public::not_found)

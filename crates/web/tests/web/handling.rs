@@ -381,6 +381,7 @@ fn notice_links(page: &Page) -> Vec<String> {
 /// cases, for both agencies, over whole and partial days and at the
 /// current clock (issue #9 §6: the summary is kept with every change).
 async fn board_agrees(app: &App, n: &str) {
+    report_agrees(app, n).await;
     let leader = motcua_handling::people::Staff {
         account_id: 0,
         operator: true,
@@ -408,6 +409,71 @@ async fn board_agrees(app: &App, n: &str) {
                     .await
                     .expect("board from cases");
             assert_eq!(summary, cases, "{n}: board of {agency} over [{from}, {to})");
+        }
+    }
+}
+
+/// The progress report's summary (issue #11) agrees with the cases: what
+/// an agency holds now equals a count of its cases, and each month's
+/// figures add up — carried over + received + transferred in − finished −
+/// stopped − transferred out = carried over into the next month = held
+/// at the month's end — from January 2027 to the month after now.
+pub(crate) async fn report_agrees(app: &App, n: &str) {
+    use motcua_handling::queries::{report, vn_month, ReportLine};
+    let now = app.state().now();
+    let current = vn_month(now);
+    let today = (now + 7 * 3_600_000).div_euclid(86_400_000);
+    for agency in [AGENCY, OTHER] {
+        let only = [agency.to_string()];
+        let sum = |lines: Vec<ReportLine>| {
+            let mut t = ReportLine::default();
+            for l in &lines {
+                t.add(l);
+            }
+            t
+        };
+        let live = sum(report(app.state(), &only, current, current + 1, now).await.expect("report"));
+        let mut c = app.conn().await;
+        let cases: Vec<(String, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT state, status, deadline_at FROM handling_cases WHERE agency_code = $1 \
+             AND received_at IS NOT NULL AND done_at IS NULL AND state <> 'closed' AND status <> 3",
+        )
+        .bind(agency)
+        .fetch_all(&mut *c)
+        .await
+        .expect("cases");
+        drop(c);
+        let mut held = ReportLine::default();
+        for (state, status, due) in cases {
+            match (state.as_str(), status) {
+                ("paused", 6) => held.payment += 1,
+                ("paused", _) => held.supplement += 1,
+                _ if due.is_some_and(|d| (d + 7 * 3_600_000).div_euclid(86_400_000) < today) => held.open_late += 1,
+                _ => held.open_on_time += 1,
+            }
+        }
+        assert_eq!(
+            (live.open_on_time, live.open_late, live.supplement, live.payment),
+            (held.open_on_time, held.open_late, held.supplement, held.payment),
+            "{n}: {agency} holds now what its cases say"
+        );
+        let start = 2027 * 12;
+        for m in start..=current {
+            let this = sum(report(app.state(), &only, m, m + 1, now).await.expect("report"));
+            let next = sum(report(app.state(), &only, m + 1, m + 2, now).await.expect("report"));
+            let flowed = this.carried_over
+                + this.received_in_person
+                + this.received_online
+                + this.received_postal
+                + this.transferred_in
+                - this.done_early
+                - this.done_on_time
+                - this.done_late
+                - this.stopped
+                - this.transferred_out;
+            let end = this.open_on_time + this.open_late + this.supplement + this.payment;
+            assert_eq!(flowed, next.carried_over, "{n}: {agency} month {m} flows into the next");
+            assert_eq!(end, next.carried_over, "{n}: {agency} month {m}: held at the end is carried over");
         }
     }
 }
@@ -448,6 +514,31 @@ async fn backfill_agrees(app: &App, n: &str) {
             .await
             .expect("summary");
     assert_eq!(kept, rebuilt, "{n}: migration 29's backfill");
+    // Migration 33's report summary: the history the cases' rows tell.
+    let sql = if n == "postgres" {
+        include_str!("../../../store/migrations/postgres/0033_handling_report.sql")
+    } else {
+        include_str!("../../../store/migrations/sqlite/0033_handling_report.sql")
+    };
+    let insert = &sql[sql
+        .find("INSERT INTO handling_report ")
+        .expect("the report's backfill")..];
+    let read = "SELECT agency_code, month, procedure_code, measure, due_day, n FROM handling_report ORDER BY 1, 2, 3, 4, 5";
+    let kept: Vec<(String, i64, String, String, i64, i64)> =
+        sqlx::query_as(read).fetch_all(&mut *c).await.expect("report");
+    assert!(!kept.is_empty(), "{n}: a report summary to compare");
+    assert!(kept.iter().all(|r| r.5 != 0), "{n}: no report row left at zero");
+    sqlx::query("DELETE FROM handling_report")
+        .execute(&mut *c)
+        .await
+        .expect("delete");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(insert.to_string()))
+        .execute(&mut *c)
+        .await
+        .expect("report backfill");
+    let rebuilt: Vec<(String, i64, String, String, i64, i64)> =
+        sqlx::query_as(read).fetch_all(&mut *c).await.expect("report");
+    assert_eq!(kept, rebuilt, "{n}: migration 33's backfill");
     drop(c);
     board_agrees(app, n).await;
 }

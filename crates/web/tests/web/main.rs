@@ -32,6 +32,7 @@ mod provisioning;
 mod public;
 mod registration;
 mod roles;
+mod stats;
 
 /// CI must exercise PostgreSQL too: a run without it would silently test
 /// half of the supported backends.
