@@ -1,7 +1,8 @@
 //! What the catalog's pages and API read: the published procedures
 //! (search, one by code), a version for operators, agencies, life events.
 use crate::record::Procedure;
-use crate::store::agencies::{self, Agency, LifeEvent};
+pub use crate::store::agencies::Agency;
+use crate::store::agencies::{self, LifeEvent};
 use crate::store::procedures::{self, Search, Version};
 use motcua_domain::text::fold;
 use motcua_kernel::service::{Result, ServiceError};

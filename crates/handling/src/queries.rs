@@ -233,10 +233,7 @@ pub async fn report(
 ) -> Result<Vec<ReportLine>> {
     use crate::store::report;
     let current = report::vn_month(now);
-    let due: Vec<i64> = [from, to]
-        .into_iter()
-        .filter(|m| *m <= current)
-        .collect();
+    let due: Vec<i64> = [from, to].into_iter().filter(|m| *m <= current).collect();
     for m in due {
         let mut c = core.store.conn().await?;
         let made: Option<i64> = report::made(&mut c, m).await?;

@@ -77,23 +77,47 @@ pub async fn run(cfg: &Config, args: &Args, n: u64) -> Result<()> {
     }
     state.store.close().await;
 
-    eprintln!("[3/3] the page and its CSV over HTTP with {} connections…", args.connections);
+    eprintln!(
+        "[3/3] the page and its CSV over HTTP with {} connections…",
+        args.connections
+    );
     let server = bench::start_server(&dir, &bcfg.database.url)?;
     let pid = server.pid();
-    let page_url = format!("{}/statistics?scope=H29&period={}", server.url(), year.code());
-    let csv_url = format!("{}/statistics/progress.csv?scope=H29&period={}", server.url(), year.code());
+    let page_url = format!(
+        "{}/statistics?scope=H29&period={}",
+        server.url(),
+        year.code()
+    );
+    let csv_url = format!(
+        "{}/statistics/progress.csv?scope=H29&period={}",
+        server.url(),
+        year.code()
+    );
     let page = bench::load(&page_url, args.connections, args.seconds, pid).await;
     let csv = bench::load(&csv_url, args.connections, args.seconds, pid).await;
     drop(server);
-    anyhow::ensure!(page.requests > 0 && page.errors == 0, "the page failed: {} errors", page.errors);
+    anyhow::ensure!(
+        page.requests > 0 && page.errors == 0,
+        "the page failed: {} errors",
+        page.errors
+    );
 
     let shapes = [
-        ("province, one year, by agency (first run: keeps the checkpoints)", vec![first_ms]),
+        (
+            "province, one year, by agency (first run: keeps the checkpoints)",
+            vec![first_ms],
+        ),
         ("province, one year, by agency", province),
         ("province, one year, by procedure", by_procedure),
-        ("nationwide, one year, per ministry and province", nationwide),
+        (
+            "nationwide, one year, per ministry and province",
+            nationwide,
+        ),
     ];
-    let http = [("GET /statistics (province, year)", &page), ("GET /statistics/progress.csv", &csv)];
+    let http = [
+        ("GET /statistics (province, year)", &page),
+        ("GET /statistics/progress.csv", &csv),
+    ];
     if args.json {
         let out = serde_json::json!({
             "dossiers": total,
@@ -114,15 +138,25 @@ pub async fn run(cfg: &Config, args: &Args, n: u64) -> Result<()> {
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        println!("## Motcua statistics benchmark: {total} dossiers, {backend}, {}, {runs} runs", year.code());
+        println!(
+            "## Motcua statistics benchmark: {total} dossiers, {backend}, {}, {runs} runs",
+            year.code()
+        );
         if let Some(s) = load_secs {
             println!("\nLoaded in {s:.1} s.");
         }
         println!("\nReceived in the period: {received}.\n\n| shape | p50 | p99 |\n|---|---|---|");
         for (name, v) in &shapes {
-            println!("| {name} | {:.2} ms | {:.2} ms |", percentile(v, 0.5), percentile(v, 0.99));
+            println!(
+                "| {name} | {:.2} ms | {:.2} ms |",
+                percentile(v, 0.5),
+                percentile(v, 0.99)
+            );
         }
-        println!("\n| over HTTP ({} connections) | requests/s | p50 | p99 |\n|---|---|---|---|", args.connections);
+        println!(
+            "\n| over HTTP ({} connections) | requests/s | p50 | p99 |\n|---|---|---|---|",
+            args.connections
+        );
         for (name, r) in &http {
             println!(
                 "| {name} | {:.0} | {:.2} ms | {:.2} ms |",

@@ -5,8 +5,8 @@ mod bench;
 mod bench_catalog;
 mod bench_dossiers;
 mod bench_handling;
-mod bench_stats;
 mod bench_scale;
+mod bench_stats;
 mod calendar_cmd;
 mod config;
 

@@ -58,7 +58,10 @@ pub fn bars(p: &Progress, max: usize, id: &str, t: &dyn Fn(&str) -> String) -> S
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {} {height}\" role=\"img\" aria-labelledby=\"{id}\" class=\"chart\">",
         label_w + bar_w + 20.0
     ));
-    s.push_str(&format!("<title id=\"{id}\">{}</title>", esc(&t("stats.chart_title"))));
+    s.push_str(&format!(
+        "<title id=\"{id}\">{}</title>",
+        esc(&t("stats.chart_title"))
+    ));
     s.push_str("<defs><pattern id=\"late\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#c62828\"/><rect width=\"2\" height=\"6\" fill=\"#ffcdd2\"/></pattern>");
     s.push_str("<pattern id=\"late-open\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\"><rect width=\"6\" height=\"6\" fill=\"#ef6c00\"/><circle cx=\"3\" cy=\"3\" r=\"1.2\" fill=\"#fff3e0\"/></pattern></defs>");
     for (i, (name, v)) in rows.iter().enumerate() {

@@ -94,7 +94,9 @@ pub fn xlsx(p: &Progress, title: &str, t: &dyn Fn(&str) -> String) -> Result<Vec
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
     let bold = rust_xlsxwriter::Format::new().set_bold();
-    sheet.write_string_with_format(0, 0, title, &bold).map_err(bad)?;
+    sheet
+        .write_string_with_format(0, 0, title, &bold)
+        .map_err(bad)?;
     let mut head = vec![t("stats.col_code"), t("stats.col_name")];
     head.extend(COLUMNS.iter().map(|(_, k)| t(k)));
     for (i, h) in head.iter().enumerate() {
@@ -128,7 +130,8 @@ pub fn json(p: &Progress) -> serde_json::Value {
         }
         o.insert(
             "on_time_permille".into(),
-            f.on_time_permille.map_or(serde_json::Value::Null, Into::into),
+            f.on_time_permille
+                .map_or(serde_json::Value::Null, Into::into),
         );
         serde_json::Value::Object(o)
     };

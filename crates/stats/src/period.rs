@@ -117,7 +117,10 @@ impl Period {
     pub fn previous(&self) -> Period {
         let per_year = 12 / self.kind.months();
         if self.n > 1 {
-            Period { n: self.n - 1, ..*self }
+            Period {
+                n: self.n - 1,
+                ..*self
+            }
         } else {
             Period {
                 year: self.year - 1,
@@ -131,7 +134,10 @@ impl Period {
     pub fn next(&self) -> Period {
         let per_year = 12 / self.kind.months();
         if self.n < per_year {
-            Period { n: self.n + 1, ..*self }
+            Period {
+                n: self.n + 1,
+                ..*self
+            }
         } else {
             Period {
                 year: self.year + 1,
@@ -176,10 +182,22 @@ mod tests {
         let q = Period::parse("2026-Q4").unwrap();
         assert_eq!(q.months(), (2026 * 12 + 9, 2027 * 12));
         assert_eq!(q.code(), "2026-Q4");
-        assert_eq!(Period::parse("2026-h1").unwrap().months(), (2026 * 12, 2026 * 12 + 6));
-        assert_eq!(Period::parse("2026-02").unwrap().months(), (2026 * 12 + 1, 2026 * 12 + 2));
-        assert_eq!(Period::parse("2026").unwrap().months(), (2026 * 12, 2027 * 12));
-        for bad in ["", "26", "2026-13", "2026-Q5", "2026-H3", "2026-0", "1999", "2026-Q", "abcd", "2026-1x", "2026--1", "٢٠٢٦"] {
+        assert_eq!(
+            Period::parse("2026-h1").unwrap().months(),
+            (2026 * 12, 2026 * 12 + 6)
+        );
+        assert_eq!(
+            Period::parse("2026-02").unwrap().months(),
+            (2026 * 12 + 1, 2026 * 12 + 2)
+        );
+        assert_eq!(
+            Period::parse("2026").unwrap().months(),
+            (2026 * 12, 2027 * 12)
+        );
+        for bad in [
+            "", "26", "2026-13", "2026-Q5", "2026-H3", "2026-0", "1999", "2026-Q", "abcd",
+            "2026-1x", "2026--1", "٢٠٢٦",
+        ] {
             assert_eq!(Period::parse(bad), None, "{bad}");
         }
         // 2026-01-01 00:00 in Hanoi is 2025-12-31 17:00 UTC.
@@ -189,6 +207,9 @@ mod tests {
         assert_eq!(Period::holding(Kind::Quarter, start - 1).code(), "2025-Q4");
         assert_eq!(q.next().code(), "2027-Q1");
         assert_eq!(q.next().previous(), q);
-        assert_eq!(Period::parse("2026-01").unwrap().previous().code(), "2025-12");
+        assert_eq!(
+            Period::parse("2026-01").unwrap().previous().code(),
+            "2025-12"
+        );
     }
 }

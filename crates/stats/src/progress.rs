@@ -6,7 +6,7 @@
 //! context's summary (`handling::queries::report`), never from the
 //! dossiers; rolled up through the catalog's agency tree.
 use crate::period::Period;
-use motcua_catalog::store::agencies::Agency;
+use motcua_catalog::queries::Agency;
 use motcua_domain::Millis;
 use motcua_handling::queries::ReportLine;
 use motcua_kernel::service::{Result, ServiceError};
@@ -103,7 +103,11 @@ fn roots_of(all: &[Agency]) -> BTreeMap<String, Option<String>> {
 /// The ancestor of `code` directly under `top` (`top` itself for its own
 /// cases; `None` for the top of the tree: the root); None when `code` is
 /// not under `top`.
-fn under(parents: &BTreeMap<String, Option<String>>, code: &str, top: Option<&str>) -> Option<String> {
+fn under(
+    parents: &BTreeMap<String, Option<String>>,
+    code: &str,
+    top: Option<&str>,
+) -> Option<String> {
     let mut at = code.to_string();
     if top == Some(code) {
         return Some(at);
@@ -158,7 +162,10 @@ pub async fn progress(
         None => Vec::new(),
     };
     let lines = motcua_handling::queries::report(core, &codes, from, to, now).await?;
-    let names: BTreeMap<&str, &str> = all.iter().map(|a| (a.code.as_str(), a.name.as_str())).collect();
+    let names: BTreeMap<&str, &str> = all
+        .iter()
+        .map(|a| (a.code.as_str(), a.name.as_str()))
+        .collect();
     let mut rows: BTreeMap<String, ReportLine> = BTreeMap::new();
     let mut total = ReportLine::default();
     for l in lines {
@@ -183,8 +190,16 @@ pub async fn progress(
                 .map(|e| e.record.name),
         }
         .unwrap_or_else(|| code.clone());
-        line.agency_code = if by == By::Agency { code.clone() } else { String::new() };
-        line.procedure_code = if by == By::Procedure { code.clone() } else { String::new() };
+        line.agency_code = if by == By::Agency {
+            code.clone()
+        } else {
+            String::new()
+        };
+        line.procedure_code = if by == By::Procedure {
+            code.clone()
+        } else {
+            String::new()
+        };
         out.push(Row {
             code,
             name,
@@ -222,10 +237,18 @@ mod tests {
 
     #[test]
     fn agencies_roll_up_to_the_level_under_the_scope() {
-        let all = [a("H29", None), a("H29.P01", Some("H29")), a("H29.P01.X", Some("H29.P01")), a("G01", None)];
+        let all = [
+            a("H29", None),
+            a("H29.P01", Some("H29")),
+            a("H29.P01.X", Some("H29.P01")),
+            a("G01", None),
+        ];
         let p = roots_of(&all);
         assert_eq!(under(&p, "H29.P01.X", None).as_deref(), Some("H29"));
-        assert_eq!(under(&p, "H29.P01.X", Some("H29")).as_deref(), Some("H29.P01"));
+        assert_eq!(
+            under(&p, "H29.P01.X", Some("H29")).as_deref(),
+            Some("H29.P01")
+        );
         assert_eq!(under(&p, "H29", Some("H29")).as_deref(), Some("H29"));
         assert_eq!(under(&p, "G01", Some("H29")), None);
         assert_eq!(under(&p, "G01", None).as_deref(), Some("G01"));

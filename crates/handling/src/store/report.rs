@@ -124,8 +124,13 @@ pub fn changes(old: Option<&Counted<'_>>, new: &Counted<'_>, at: Millis) -> BTre
     if new.received_at.is_some() && !was(&|o| o.received_at.is_some()) {
         put(key(new, at, &format!("received_{}", new.channel), 0), 1);
     }
-    let old_done = old.and_then(|o| o.done_at.map(|t| (o, done_measure(t, o.deadline_at, o.apologies))));
-    let new_done = new.done_at.map(|t| done_measure(t, new.deadline_at, new.apologies));
+    let old_done = old.and_then(|o| {
+        o.done_at
+            .map(|t| (o, done_measure(t, o.deadline_at, o.apologies)))
+    });
+    let new_done = new
+        .done_at
+        .map(|t| done_measure(t, new.deadline_at, new.apologies));
     if old_done.map(|(o, m)| (o.agency_code, m)) != new_done.map(|m| (new.agency_code, m)) {
         if let Some((o, m)) = old_done {
             put(key(o, at, m, 0), -1);
@@ -186,7 +191,11 @@ pub fn history(k: &Counted<'_>, updated_at: Millis) -> BTreeMap<Key, i64> {
     }
     let end = k
         .done_at
-        .or(if k.state == "paused" { k.paused_at } else { None })
+        .or(if k.state == "paused" {
+            k.paused_at
+        } else {
+            None
+        })
         .unwrap_or(updated_at)
         .max(received);
     let before = Counted { status: 4, ..open };
@@ -195,7 +204,11 @@ pub fn history(k: &Counted<'_>, updated_at: Millis) -> BTreeMap<Key, i64> {
     }
     if k.done_at.is_some() && k.status == 10 {
         // Returned after it was done: dated by the last change.
-        let done = Counted { status: 9, state: "open", ..*k };
+        let done = Counted {
+            status: 9,
+            state: "open",
+            ..*k
+        };
         let returned = changes(Some(&done), k, updated_at.max(end));
         for (key, n) in returned {
             put(key, n);
@@ -508,8 +521,12 @@ pub async fn report(
     }
     for r in q.fetch_all(&mut *c).await? {
         let measure: String = r.try_get("measure")?;
-        line(&mut lines, r.try_get("agency_code")?, r.try_get("procedure_code")?)
-            .flow(&measure, r.try_get("n")?);
+        line(
+            &mut lines,
+            r.try_get("agency_code")?,
+            r.try_get("procedure_code")?,
+        )
+        .flow(&measure, r.try_get("n")?);
     }
     let (end_month, today) = if to <= current {
         (to, vn_day(month_start(to)))

@@ -229,7 +229,7 @@ fn crates_depend_only_downwards() {
     // lower layer; side crates (mail, pki, oidc) sit just above the domain.
     let order = [
         "domain", "mail", "pki", "oidc", "store", "kernel", "identity", "catalog", "forms",
-        "dossiers", "handling", "payments", "postal", "nsw", "web", "motcua",
+        "dossiers", "handling", "payments", "postal", "stats", "nsw", "web", "motcua",
     ];
     let rank = |n: &str| order.iter().position(|o| *o == n);
     let crates = workspace().join("crates");
@@ -484,7 +484,7 @@ fn context_tables_belong_to_their_context() {
     ];
     let crates = [
         "domain", "store", "kernel", "identity", "catalog", "forms", "dossiers", "handling",
-        "payments", "postal", "nsw", "motcua", "mail", "pki", "oidc",
+        "payments", "postal", "stats", "nsw", "motcua", "mail", "pki", "oidc",
     ];
     let mut bad = Vec::new();
     for (owner, modules) in owned {

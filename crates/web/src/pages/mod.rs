@@ -27,10 +27,10 @@ mod payments;
 mod policy;
 mod postal;
 mod provisioning;
-mod stats;
 pub(crate) mod public;
 mod registration;
 mod results;
+mod stats;
 mod systems;
 
 use crate::ctx::{self, Ctx};

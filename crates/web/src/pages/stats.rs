@@ -135,7 +135,11 @@ async fn page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<StatsQuer
             selected: a.code == scope,
         });
     }
-    if let Some(a) = p.scope.as_ref().filter(|a| !roots.iter().any(|r| r.code == a.code)) {
+    if let Some(a) = p
+        .scope
+        .as_ref()
+        .filter(|a| !roots.iter().any(|r| r.code == a.code))
+    {
         scopes.push(Choice {
             value: a.code.clone(),
             label: a.name.clone(),
@@ -147,10 +151,26 @@ async fn page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<StatsQuer
     let this_year = Period::holding(Kind::Year, now).year;
     let mut periods = Vec::new();
     for year in [this_year, this_year - 1] {
-        let mut all = vec![Period { kind: Kind::Year, year, n: 1 }];
-        all.extend((1..=2).map(|n| Period { kind: Kind::Half, year, n }));
-        all.extend((1..=4).map(|n| Period { kind: Kind::Quarter, year, n }));
-        all.extend((1..=12).map(|n| Period { kind: Kind::Month, year, n }));
+        let mut all = vec![Period {
+            kind: Kind::Year,
+            year,
+            n: 1,
+        }];
+        all.extend((1..=2).map(|n| Period {
+            kind: Kind::Half,
+            year,
+            n,
+        }));
+        all.extend((1..=4).map(|n| Period {
+            kind: Kind::Quarter,
+            year,
+            n,
+        }));
+        all.extend((1..=12).map(|n| Period {
+            kind: Kind::Month,
+            year,
+            n,
+        }));
         for x in all.into_iter().filter(|x| x.span().0 <= now) {
             periods.push(Choice {
                 value: x.code(),
@@ -172,7 +192,10 @@ async fn page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<StatsQuer
     let t = |k: &str| c.t(k).to_string();
     let chart = motcua_stats::chart::bars(&p, 15, "stats-chart-title", &t);
     let cells = |f: &motcua_stats::progress::Figures| {
-        COLUMNS.iter().map(|(col, _)| export::value(f, col)).collect()
+        COLUMNS
+            .iter()
+            .map(|(col, _)| export::value(f, col))
+            .collect()
     };
     let rows = p
         .rows

@@ -432,7 +432,9 @@ pub(crate) async fn report_agrees(app: &App, n: &str) {
             }
             t
         };
-        let live = sum(report(app.state(), &only, current, current + 1, now).await.expect("report"));
+        let live = sum(report(app.state(), &only, current, current + 1, now)
+            .await
+            .expect("report"));
         let mut c = app.conn().await;
         let cases: Vec<(String, i64, Option<i64>)> = sqlx::query_as(
             "SELECT state, status, deadline_at FROM handling_cases WHERE agency_code = $1 \
@@ -448,19 +450,35 @@ pub(crate) async fn report_agrees(app: &App, n: &str) {
             match (state.as_str(), status) {
                 ("paused", 6) => held.payment += 1,
                 ("paused", _) => held.supplement += 1,
-                _ if due.is_some_and(|d| (d + 7 * 3_600_000).div_euclid(86_400_000) < today) => held.open_late += 1,
+                _ if due.is_some_and(|d| (d + 7 * 3_600_000).div_euclid(86_400_000) < today) => {
+                    held.open_late += 1
+                }
                 _ => held.open_on_time += 1,
             }
         }
         assert_eq!(
-            (live.open_on_time, live.open_late, live.supplement, live.payment),
-            (held.open_on_time, held.open_late, held.supplement, held.payment),
+            (
+                live.open_on_time,
+                live.open_late,
+                live.supplement,
+                live.payment
+            ),
+            (
+                held.open_on_time,
+                held.open_late,
+                held.supplement,
+                held.payment
+            ),
             "{n}: {agency} holds now what its cases say"
         );
         let start = 2027 * 12;
         for m in start..=current {
-            let this = sum(report(app.state(), &only, m, m + 1, now).await.expect("report"));
-            let next = sum(report(app.state(), &only, m + 1, m + 2, now).await.expect("report"));
+            let this = sum(report(app.state(), &only, m, m + 1, now)
+                .await
+                .expect("report"));
+            let next = sum(report(app.state(), &only, m + 1, m + 2, now)
+                .await
+                .expect("report"));
             let flowed = this.carried_over
                 + this.received_in_person
                 + this.received_online
@@ -472,8 +490,14 @@ pub(crate) async fn report_agrees(app: &App, n: &str) {
                 - this.stopped
                 - this.transferred_out;
             let end = this.open_on_time + this.open_late + this.supplement + this.payment;
-            assert_eq!(flowed, next.carried_over, "{n}: {agency} month {m} flows into the next");
-            assert_eq!(end, next.carried_over, "{n}: {agency} month {m}: held at the end is carried over");
+            assert_eq!(
+                flowed, next.carried_over,
+                "{n}: {agency} month {m} flows into the next"
+            );
+            assert_eq!(
+                end, next.carried_over,
+                "{n}: {agency} month {m}: held at the end is carried over"
+            );
         }
     }
 }
@@ -524,10 +548,15 @@ async fn backfill_agrees(app: &App, n: &str) {
         .find("INSERT INTO handling_report ")
         .expect("the report's backfill")..];
     let read = "SELECT agency_code, month, procedure_code, measure, due_day, n FROM handling_report ORDER BY 1, 2, 3, 4, 5";
-    let kept: Vec<(String, i64, String, String, i64, i64)> =
-        sqlx::query_as(read).fetch_all(&mut *c).await.expect("report");
+    let kept: Vec<(String, i64, String, String, i64, i64)> = sqlx::query_as(read)
+        .fetch_all(&mut *c)
+        .await
+        .expect("report");
     assert!(!kept.is_empty(), "{n}: a report summary to compare");
-    assert!(kept.iter().all(|r| r.5 != 0), "{n}: no report row left at zero");
+    assert!(
+        kept.iter().all(|r| r.5 != 0),
+        "{n}: no report row left at zero"
+    );
     sqlx::query("DELETE FROM handling_report")
         .execute(&mut *c)
         .await
@@ -536,8 +565,10 @@ async fn backfill_agrees(app: &App, n: &str) {
         .execute(&mut *c)
         .await
         .expect("report backfill");
-    let rebuilt: Vec<(String, i64, String, String, i64, i64)> =
-        sqlx::query_as(read).fetch_all(&mut *c).await.expect("report");
+    let rebuilt: Vec<(String, i64, String, String, i64, i64)> = sqlx::query_as(read)
+        .fetch_all(&mut *c)
+        .await
+        .expect("report");
     assert_eq!(kept, rebuilt, "{n}: migration 33's backfill");
     drop(c);
     board_agrees(app, n).await;

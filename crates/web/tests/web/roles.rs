@@ -420,7 +420,11 @@ const ROUTES: &[(bool, &str, For)] = &[
     (POST, "/api/v1/postal/events", For::Anyone),
     (POST, "/account/drafts/nope/postal", For::UserAct),
     (GET, "/statistics", For::Anyone),
-    (GET, "/statistics?period=2026-Q4&scope=H29&by=procedure", For::Anyone),
+    (
+        GET,
+        "/statistics?period=2026-Q4&scope=H29&by=procedure",
+        For::Anyone,
+    ),
     (GET, "/statistics/progress.csv", For::Anyone),
     (GET, "/statistics/progress.xlsx?period=2026-11", For::Anyone),
     (GET, "/statistics/progress.json?scope=G01", For::Anyone),

@@ -7,7 +7,9 @@
 //! the figures come from the handling summary, which equals a count of
 //! the cases for what is held now; bad filters get clear errors.
 use crate::dossiers::{between, citizen, seeded};
-use crate::handling::{act, add_result, grant, login, servant, set_clock, submit_birth, vn, ward, Ward, AGENCY, PW};
+use crate::handling::{
+    act, add_result, grant, login, servant, set_clock, submit_birth, vn, ward, Ward, AGENCY, PW,
+};
 use crate::helpers::*;
 use reqwest::StatusCode;
 
@@ -28,9 +30,25 @@ fn row_cells(html: &str, code: Option<&str>) -> Vec<i64> {
 
 /// The columns' codes, in order (as the CSV's second header says).
 const COLUMNS: [&str; 20] = [
-    "received_total", "carried_over", "received_new", "received_online", "received_in_person",
-    "received_postal", "transferred_in", "done", "done_early", "done_on_time", "done_late", "held",
-    "open_on_time", "open_late", "supplement", "payment", "stopped", "transferred_out", "returned",
+    "received_total",
+    "carried_over",
+    "received_new",
+    "received_online",
+    "received_in_person",
+    "received_postal",
+    "transferred_in",
+    "done",
+    "done_early",
+    "done_on_time",
+    "done_late",
+    "held",
+    "open_on_time",
+    "open_late",
+    "supplement",
+    "payment",
+    "stopped",
+    "transferred_out",
+    "returned",
     "not_accepted",
 ];
 
@@ -60,18 +78,34 @@ async fn figures_everywhere(b: &Browser, n: &str, query: &str, code: &str, want:
     assert_eq!(page.status, StatusCode::OK, "{n}: {query}: {}", page.text);
     assert_eq!(row_cells(&page.text, Some(code)), want, "{n}: page {query}");
     assert_eq!(row_cells(&page.text, None), want, "{n}: total {query}");
-    assert!(page.text.contains("<svg") && page.text.contains("role=\"img\""), "{n}: chart");
+    assert!(
+        page.text.contains("<svg") && page.text.contains("role=\"img\""),
+        "{n}: chart"
+    );
 
     let (status, ct, csv) = bytes(b, &format!("/statistics/progress.csv?{query}")).await;
-    assert_eq!((status, ct.as_str()), (StatusCode::OK, "text/csv; charset=utf-8"), "{n}");
+    assert_eq!(
+        (status, ct.as_str()),
+        (StatusCode::OK, "text/csv; charset=utf-8"),
+        "{n}"
+    );
     assert_eq!(&csv[..3], b"\xEF\xBB\xBF", "{n}: a BOM for spreadsheets");
-    let mut rd = csv::ReaderBuilder::new().has_headers(false).from_reader(&csv[3..]);
+    let mut rd = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(&csv[3..]);
     let recs: Vec<csv::StringRecord> = rd.records().map(|r| r.expect("csv")).collect();
     assert_eq!(recs[0].get(2), Some("Tổng số"), "{n}: names in Vietnamese");
     let codes: Vec<&str> = recs[1].iter().skip(2).collect();
     assert_eq!(codes, COLUMNS, "{n}: column codes");
-    let row = recs.iter().find(|r| r.get(0) == Some(code)).expect("csv row");
-    let got: Vec<i64> = row.iter().skip(2).map(|v| v.parse().expect("number")).collect();
+    let row = recs
+        .iter()
+        .find(|r| r.get(0) == Some(code))
+        .expect("csv row");
+    let got: Vec<i64> = row
+        .iter()
+        .skip(2)
+        .map(|v| v.parse().expect("number"))
+        .collect();
     assert_eq!(got, want, "{n}: CSV {query}");
 
     let (status, _, xlsx) = bytes(b, &format!("/statistics/progress.xlsx?{query}")).await;
@@ -83,12 +117,23 @@ async fn figures_everywhere(b: &Browser, n: &str, query: &str, code: &str, want:
         .rows()
         .find(|r| r.first().map(|c| c.to_string()) == Some(code.to_string()))
         .expect("xlsx row");
-    let got: Vec<i64> = row.iter().skip(2).map(|c| c.as_f64().expect("number") as i64).collect();
+    let got: Vec<i64> = row
+        .iter()
+        .skip(2)
+        .map(|c| c.as_f64().expect("number") as i64)
+        .collect();
     assert_eq!(got, want, "{n}: XLSX {query}");
 
-    for path in [format!("/statistics/progress.json?{query}"), format!("/api/v1/statistics/progress?{query}")] {
+    for path in [
+        format!("/statistics/progress.json?{query}"),
+        format!("/api/v1/statistics/progress?{query}"),
+    ] {
         let (status, ct, body) = bytes(b, &path).await;
-        assert_eq!((status, ct.as_str()), (StatusCode::OK, "application/json"), "{n}: {path}");
+        assert_eq!(
+            (status, ct.as_str()),
+            (StatusCode::OK, "application/json"),
+            "{n}: {path}"
+        );
         let v: serde_json::Value = serde_json::from_slice(&body).expect("json");
         let row = v["rows"]
             .as_array()
@@ -110,7 +155,15 @@ async fn the_progress_report_counts_each_dossier_in_its_column() {
         set_clock(&app, vn(2027, 2, 1, 9, 0));
         let Ward { op, dept, receiver } = ward(&app).await;
         let (_, admin) = servant(&app, "cb_quantri", "Đỗ Văn Quản").await;
-        let r = grant(&app, &op, &format!("/console/agencies/{AGENCY}/units"), dept, "cb_quantri", "admin").await;
+        let r = grant(
+            &app,
+            &op,
+            &format!("/console/agencies/{AGENCY}/units"),
+            dept,
+            "cb_quantri",
+            "admin",
+        )
+        .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
         servant(&app, "cb_xuly", "Phạm Văn Xử").await;
         servant(&app, "cb_lanhdao", "Hoàng Văn Đạo").await;
@@ -119,10 +172,24 @@ async fn the_progress_report_counts_each_dossier_in_its_column() {
             assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
         }
         let one_stop_returner = {
-            let units = motcua_handling::people::units(app.state(), AGENCY).await.expect("units");
-            units.iter().find(|u| u.kind == "one_stop").expect("one-stop").id
+            let units = motcua_handling::people::units(app.state(), AGENCY)
+                .await
+                .expect("units");
+            units
+                .iter()
+                .find(|u| u.kind == "one_stop")
+                .expect("one-stop")
+                .id
         };
-        let r = grant(&app, &op, &format!("/console/agencies/{AGENCY}/units"), one_stop_returner, "cb_nhan", "returner").await;
+        let r = grant(
+            &app,
+            &op,
+            &format!("/console/agencies/{AGENCY}/units"),
+            one_stop_returner,
+            "cb_nhan",
+            "returner",
+        )
+        .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
         let handler = login(&app, "cb_xuly", PW).await;
         let leader = login(&app, "cb_lanhdao", PW).await;
@@ -131,11 +198,23 @@ async fn the_progress_report_counts_each_dossier_in_its_column() {
 
         // A: accepted, approved an hour later (early), returned.
         let a = submit_birth(&app, &citizen_b).await;
-        let r = act(&receiver, &a, &[("kind", "accept"), ("to", "handle"), ("unit", &d)]).await;
+        let r = act(
+            &receiver,
+            &a,
+            &[("kind", "accept"), ("to", "handle"), ("unit", &d)],
+        )
+        .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
         let r = act(&handler, &a, &[("kind", "forward"), ("to", "approve")]).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
-        let r = add_result(&leader, &a, "Trích lục khai sinh", None, "Họ tên: Trần Minh Khôi").await;
+        let r = add_result(
+            &leader,
+            &a,
+            "Trích lục khai sinh",
+            None,
+            "Họ tên: Trần Minh Khôi",
+        )
+        .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
         let r = act(&leader, &a, &[("kind", "approve"), ("to", "return")]).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
@@ -144,71 +223,181 @@ async fn the_progress_report_counts_each_dossier_in_its_column() {
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
         // B: accepted and left open (late after Tuesday).
         let b = submit_birth(&app, &citizen_b).await;
-        let r = act(&receiver, &b, &[("kind", "accept"), ("to", "handle"), ("unit", &d)]).await;
+        let r = act(
+            &receiver,
+            &b,
+            &[("kind", "accept"), ("to", "handle"), ("unit", &d)],
+        )
+        .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
         // C: refused at reception.
         let c = submit_birth(&app, &citizen_b).await;
-        let r = act(&receiver, &c, &[("kind", "refuse"), ("note", "Không thuộc thẩm quyền.")]).await;
+        let r = act(
+            &receiver,
+            &c,
+            &[("kind", "refuse"), ("note", "Không thuộc thẩm quyền.")],
+        )
+        .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
         // D: accepted, then the handler asks for a supplement.
         let dd = submit_birth(&app, &citizen_b).await;
-        let r = act(&receiver, &dd, &[("kind", "accept"), ("to", "handle"), ("unit", &d)]).await;
+        let r = act(
+            &receiver,
+            &dd,
+            &[("kind", "accept"), ("to", "handle"), ("unit", &d)],
+        )
+        .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
-        let r = act(&handler, &dd, &[("kind", "supplement"), ("note", "Ảnh giấy chứng sinh bị mờ.")]).await;
+        let r = act(
+            &handler,
+            &dd,
+            &[
+                ("kind", "supplement"),
+                ("note", "Ảnh giấy chứng sinh bị mờ."),
+            ],
+        )
+        .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
 
         // Still in February: B is on time until its deadline's day ends.
         set_clock(&app, vn(2027, 2, 2, 16, 0));
         let anyone = app.browser();
         let feb = [
-            ("received_total", 3), ("received_new", 3), ("received_online", 3), ("done", 1),
-            ("done_early", 1), ("held", 2), ("open_on_time", 1), ("supplement", 1),
-            ("returned", 1), ("not_accepted", 1),
+            ("received_total", 3),
+            ("received_new", 3),
+            ("received_online", 3),
+            ("done", 1),
+            ("done_early", 1),
+            ("held", 2),
+            ("open_on_time", 1),
+            ("supplement", 1),
+            ("returned", 1),
+            ("not_accepted", 1),
         ];
-        figures_everywhere(&anyone, n, "scope=H29&period=2027-02", AGENCY, &expect(&feb)).await;
+        figures_everywhere(
+            &anyone,
+            n,
+            "scope=H29&period=2027-02",
+            AGENCY,
+            &expect(&feb),
+        )
+        .await;
 
         // In March: February's end is fixed (B late at its end), March
         // starts with the two unfinished, the quarter holds them as of now.
         set_clock(&app, vn(2027, 3, 2, 10, 0));
         let feb_late = [
-            ("received_total", 3), ("received_new", 3), ("received_online", 3), ("done", 1),
-            ("done_early", 1), ("held", 2), ("open_late", 1), ("supplement", 1),
-            ("returned", 1), ("not_accepted", 1),
+            ("received_total", 3),
+            ("received_new", 3),
+            ("received_online", 3),
+            ("done", 1),
+            ("done_early", 1),
+            ("held", 2),
+            ("open_late", 1),
+            ("supplement", 1),
+            ("returned", 1),
+            ("not_accepted", 1),
         ];
-        figures_everywhere(&anyone, n, "scope=H29&period=2027-02", AGENCY, &expect(&feb_late)).await;
-        let march = [("received_total", 2), ("carried_over", 2), ("held", 2), ("open_late", 1), ("supplement", 1)];
-        figures_everywhere(&anyone, n, "scope=H29&period=2027-03", AGENCY, &expect(&march)).await;
-        figures_everywhere(&anyone, n, "scope=H29&period=2027-Q1", AGENCY, &expect(&feb_late)).await;
+        figures_everywhere(
+            &anyone,
+            n,
+            "scope=H29&period=2027-02",
+            AGENCY,
+            &expect(&feb_late),
+        )
+        .await;
+        let march = [
+            ("received_total", 2),
+            ("carried_over", 2),
+            ("held", 2),
+            ("open_late", 1),
+            ("supplement", 1),
+        ];
+        figures_everywhere(
+            &anyone,
+            n,
+            "scope=H29&period=2027-03",
+            AGENCY,
+            &expect(&march),
+        )
+        .await;
+        figures_everywhere(
+            &anyone,
+            n,
+            "scope=H29&period=2027-Q1",
+            AGENCY,
+            &expect(&feb_late),
+        )
+        .await;
         // Nationwide: Hà Nội's row; by procedure: the birth registration's.
         figures_everywhere(&anyone, n, "period=2027-Q1", "H29", &expect(&feb_late)).await;
-        figures_everywhere(&anyone, n, "period=2027&by=procedure", "1.001193", &expect(&feb_late)).await;
+        figures_everywhere(
+            &anyone,
+            n,
+            "period=2027&by=procedure",
+            "1.001193",
+            &expect(&feb_late),
+        )
+        .await;
         // English names, same figures.
         let en = app.browser();
         en.get("/lang/en").await;
         let page = en.get("/statistics?scope=H29&period=2027-02").await;
-        assert!(page.text.contains("Carried over") && page.text.contains("In progress (at the end)"), "{n}");
+        assert!(
+            page.text.contains("Carried over") && page.text.contains("In progress (at the end)"),
+            "{n}"
+        );
         // A ministry without dossiers: an empty table, no chart.
         let page = anyone.get("/statistics?scope=G01&period=2027-02").await;
         assert_eq!(page.status, StatusCode::OK, "{n}");
-        assert!(page.text.contains("id=\"stats-none\"") && !page.text.contains("<svg"), "{n}");
+        assert!(
+            page.text.contains("id=\"stats-none\"") && !page.text.contains("<svg"),
+            "{n}"
+        );
         assert_eq!(row_cells(&page.text, None), vec![0; 20], "{n}");
 
         // Bad filters: said in words on pages, RFC 9457 on the API.
         for (q, status, words) in [
-            ("period=2027-13", StatusCode::BAD_REQUEST, "Kỳ báo cáo không hợp lệ"),
-            ("period=2027-Q5", StatusCode::BAD_REQUEST, "Kỳ báo cáo không hợp lệ"),
-            ("period=%FF%FE", StatusCode::BAD_REQUEST, "Kỳ báo cáo không hợp lệ"),
-            ("period=2099", StatusCode::BAD_REQUEST, "Kỳ báo cáo chưa bắt đầu"),
-            ("by=ministry", StatusCode::BAD_REQUEST, "theo cơ quan hoặc theo thủ tục"),
+            (
+                "period=2027-13",
+                StatusCode::BAD_REQUEST,
+                "Kỳ báo cáo không hợp lệ",
+            ),
+            (
+                "period=2027-Q5",
+                StatusCode::BAD_REQUEST,
+                "Kỳ báo cáo không hợp lệ",
+            ),
+            (
+                "period=%FF%FE",
+                StatusCode::BAD_REQUEST,
+                "Kỳ báo cáo không hợp lệ",
+            ),
+            (
+                "period=2099",
+                StatusCode::BAD_REQUEST,
+                "Kỳ báo cáo chưa bắt đầu",
+            ),
+            (
+                "by=ministry",
+                StatusCode::BAD_REQUEST,
+                "theo cơ quan hoặc theo thủ tục",
+            ),
             ("scope=NOPE", StatusCode::NOT_FOUND, ""),
             ("scope=%00", StatusCode::BAD_REQUEST, ""),
         ] {
             let page = anyone.get(&format!("/statistics?{q}")).await;
             assert_eq!(page.status, status, "{n}: {q}");
             assert!(page.text.contains(words), "{n}: {q}: {}", page.text);
-            let api = anyone.get(&format!("/api/v1/statistics/progress?{q}")).await;
+            let api = anyone
+                .get(&format!("/api/v1/statistics/progress?{q}"))
+                .await;
             assert_eq!(api.status, status, "{n}: {q}");
-            assert_eq!(api.header("content-type"), Some("application/problem+json"), "{n}: {q}");
+            assert_eq!(
+                api.header("content-type"),
+                Some("application/problem+json"),
+                "{n}: {q}"
+            );
             let (s, _, _) = bytes(&anyone, &format!("/statistics/progress.csv?{q}")).await;
             assert_eq!(s, status, "{n}: {q}");
         }
