@@ -264,3 +264,21 @@ pub async fn handed_over(
 pub async fn handed_over_at(c: &mut AnyConnection, dossier_id: i64) -> Result<Option<Millis>> {
     Ok(store::handed_over_at(c, dossier_id).await?)
 }
+
+/// Puts a notification in a person's in-portal inbox, in the caller's
+/// transaction, for another context's news (a feedback item's answer):
+/// `kind` names the message (`dossiers.notify.<kind>`, `{ref}` replaced
+/// by `reference`); true when the person wants mail of `category`
+/// (`progress` or `action`) too.
+pub async fn notify(
+    tx: &mut AnyConnection,
+    account_id: i64,
+    kind: &str,
+    reference: &str,
+    link: &str,
+    category: &str,
+    now: Millis,
+) -> Result<bool> {
+    notifications::insert(tx, account_id, kind, reference, link, now).await?;
+    Ok(notifications::mail_wanted(tx, account_id, category).await?)
+}

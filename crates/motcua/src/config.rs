@@ -60,6 +60,8 @@ pub struct Config {
     pub payments: PaymentsCfg,
     /// The public postal operator (issue #10 §3).
     pub postal: PostalCfg,
+    /// Feedback's working-day deadlines and limits (issue #11 §1).
+    pub feedback: motcua_feedback::Rules,
 }
 
 /// The public postal operator's order API. Empty `base_url`: the postal
@@ -458,6 +460,7 @@ impl Default for Config {
             seal: SealCfg::default(),
             payments: PaymentsCfg::default(),
             postal: PostalCfg::default(),
+            feedback: motcua_feedback::Rules::default(),
         }
     }
 }

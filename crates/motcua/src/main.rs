@@ -276,7 +276,8 @@ pub async fn app_state(cfg: &Config) -> Result<AppState> {
             cfg.payments.platform(&cfg.public_url)?,
             cfg.payments.rules(),
         )
-        .with_postal(cfg.postal.post(&cfg.public_url)?);
+        .with_postal(cfg.postal.post(&cfg.public_url)?)
+        .with_feedback(cfg.feedback.clone());
     if cfg.seal.module.as_os_str().is_empty() {
         return Ok(state);
     }

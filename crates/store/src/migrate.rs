@@ -208,6 +208,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0033_handling_report.sql"),
         postgres: include_str!("../migrations/postgres/0033_handling_report.sql"),
     },
+    Migration {
+        version: 34,
+        name: "feedback",
+        sqlite: include_str!("../migrations/sqlite/0034_feedback.sql"),
+        postgres: include_str!("../migrations/postgres/0034_feedback.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Safe to run

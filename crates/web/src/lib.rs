@@ -31,6 +31,7 @@ pub fn message_tables() -> Vec<&'static [i18n::Message]> {
     t.extend(motcua_payments::message_tables());
     t.extend(motcua_postal::message_tables());
     t.extend(motcua_stats::message_tables());
+    t.extend(motcua_feedback::message_tables());
     t
 }
 
@@ -48,6 +49,7 @@ pub fn periodic(state: &AppState) -> Vec<Arc<dyn motcua_kernel::worker::Periodic
     all.push(Arc::new(motcua_dossiers::housekeeping::Drafts(
         (*state.dossier_rules).clone(),
     )));
+    all.extend(motcua_feedback::periodic());
     if state.post.is_some() {
         all.push(Arc::new(motcua_postal::service::Track(state.postal())));
     }
@@ -79,6 +81,8 @@ pub struct AppState {
     /// The public postal operator (none: the postal service is not
     /// offered).
     pub post: Option<Arc<motcua_postal::client::Post>>,
+    /// Feedback's deadlines and limits (configuration `[feedback]`).
+    pub feedback_rules: Arc<motcua_feedback::Rules>,
 }
 
 impl AppState {
@@ -107,7 +111,14 @@ impl AppState {
             platform: None,
             pay_rules: motcua_payments::PayRules::default(),
             post: None,
+            feedback_rules: Arc::new(motcua_feedback::Rules::default()),
         }
+    }
+
+    /// Replaces feedback's deadlines and limits.
+    pub fn with_feedback(mut self, rules: motcua_feedback::Rules) -> AppState {
+        self.feedback_rules = Arc::new(rules);
+        self
     }
 
     /// Connects the public postal operator.

@@ -229,7 +229,7 @@ fn crates_depend_only_downwards() {
     // lower layer; side crates (mail, pki, oidc) sit just above the domain.
     let order = [
         "domain", "mail", "pki", "oidc", "store", "kernel", "identity", "catalog", "forms",
-        "dossiers", "handling", "payments", "postal", "stats", "nsw", "web", "motcua",
+        "dossiers", "handling", "payments", "postal", "feedback", "stats", "nsw", "web", "motcua",
     ];
     let rank = |n: &str| order.iter().position(|o| *o == n);
     let crates = workspace().join("crates");
@@ -467,6 +467,7 @@ fn context_tables_belong_to_their_context() {
         ("handling", &["cases", "people", "slips", "workflows"]),
         ("payments", &["requests", "attempts", "reconciliation"]),
         ("postal", &["orders"]),
+        ("feedback", &["items"]),
         (
             "identity",
             &[
@@ -484,7 +485,7 @@ fn context_tables_belong_to_their_context() {
     ];
     let crates = [
         "domain", "store", "kernel", "identity", "catalog", "forms", "dossiers", "handling",
-        "payments", "postal", "stats", "nsw", "motcua", "mail", "pki", "oidc",
+        "payments", "postal", "feedback", "stats", "nsw", "motcua", "mail", "pki", "oidc",
     ];
     let mut bad = Vec::new();
     for (owner, modules) in owned {
@@ -531,6 +532,10 @@ fn context_tables_belong_to_their_context() {
 fn table_owners() -> BTreeMap<&'static str, &'static str> {
     let owners: &[(&str, &[&str])] = &[
         ("forms", &["forms"]),
+        (
+            "feedback",
+            &["feedback_events", "feedback_files", "feedback_items"],
+        ),
         (
             "postal",
             &["postal_choices", "postal_events", "postal_orders"],

@@ -326,6 +326,8 @@ struct ProcedurePage {
     agencies: Vec<(String, String, bool)>,
     /// Offered online with a published e-form (never on a preview).
     can_start: bool,
+    /// Answered feedback about the procedure (code, title), newest first.
+    feedback: Vec<(String, String)>,
 }
 
 /// `/procedures/{code}`: everything a person needs before starting.
@@ -375,7 +377,14 @@ async fn procedure_page(
         && p.online_level != "none"
         && p.online_time().is_some()
         && tri!(motcua_dossiers::drafts::current_form(state, &p.code).await).is_some();
+    let feedback = tri!(motcua_feedback::queries::search(state, "", Some(&p.code), 1).await)
+        .0
+        .into_iter()
+        .take(5)
+        .map(|i| (i.code, i.title))
+        .collect();
     render(&ProcedurePage {
+        feedback,
         can_start,
         preview,
         version: e.version,

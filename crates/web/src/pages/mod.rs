@@ -19,6 +19,7 @@ mod calendar;
 mod catalog;
 mod console;
 mod dossiers;
+mod feedback;
 mod forms;
 mod identity;
 mod layers;
@@ -144,6 +145,7 @@ pub fn routes(state: AppState) -> Router {
         .merge(payments::routes())
         .merge(postal::routes())
         .merge(stats::routes())
+        .merge(feedback::routes())
         .merge(results::routes())
         .merge(forms::routes())
         .fallback(public::not_found)

@@ -20,6 +20,7 @@ mod console_edges;
 mod dossiers;
 mod errors;
 mod events;
+mod feedback;
 mod handling;
 mod hardening;
 mod identity;
