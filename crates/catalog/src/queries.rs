@@ -225,3 +225,10 @@ pub struct VersionInfo {
     pub published_at: Option<motcua_domain::Millis>,
     pub record: String,
 }
+
+/// Per agency named by published procedures: (agency, procedures, fully
+/// online, partly online) — the online-service table and the index.
+pub async fn online_by_agency(core: &Core) -> Result<Vec<(String, i64, i64, i64)>> {
+    let mut c = core.store.conn().await?;
+    Ok(procedures::online_by_agency(&mut c).await?)
+}

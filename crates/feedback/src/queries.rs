@@ -160,3 +160,15 @@ pub async fn file(
         .ok_or(ServiceError::NotFound)?;
     Ok((f, a.data))
 }
+
+/// Per agency, for `[from, to)`: feedback received, answered, answered on
+/// time, published, published on time (the service index). An item
+/// transferred counts at the agency holding it now.
+pub async fn totals(
+    core: &Core,
+    from: motcua_domain::Millis,
+    to: motcua_domain::Millis,
+) -> Result<Vec<(String, [i64; 5])>> {
+    let mut c = core.store.conn().await?;
+    Ok(store::totals(&mut c, from, to).await?)
+}

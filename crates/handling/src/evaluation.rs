@@ -85,6 +85,7 @@ pub async fn give(
         created_at: now,
         updated_at: now,
     };
+    let before = store::get(&mut tx, d.id).await?;
     let first = store::insert(&mut tx, &e).await?;
     if !first {
         let since = now - rules.evaluation_days * motcua_domain::DAY;
@@ -92,6 +93,17 @@ pub async fn give(
             return Err(ServiceError::Conflict("handling.error_evaluation_closed"));
         }
     }
+    // The statistics' summary: evaluations, their scores and the
+    // satisfied, as net changes in this month.
+    let was = before.filter(|_| !first);
+    let deltas = crate::store::report::evaluated(
+        &e.agency_code,
+        &e.procedure_code,
+        was.as_ref().map(|b| (b.total, b.satisfaction)),
+        (e.total, e.satisfaction),
+        now,
+    );
+    crate::store::report::add(&mut tx, &deltas).await?;
     motcua_store::audit::append(
         &mut tx,
         &origin.audit,

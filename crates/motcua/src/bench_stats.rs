@@ -81,6 +81,9 @@ pub async fn run(cfg: &Config, args: &Args, n: u64) -> Result<()> {
         "[3/3] the page and its CSV over HTTP with {} connections…",
         args.connections
     );
+    // The server reads its settings from the environment (the database,
+    // the data folder) and an empty file.
+    std::fs::write(dir.join("bench.toml"), "")?;
     let server = bench::start_server(&dir, &bcfg.database.url)?;
     let pid = server.pid();
     let page_url = format!(

@@ -1141,3 +1141,16 @@ pub async fn cancel(
     core.events_notify.notify_one();
     Ok(())
 }
+
+/// Per agency: payment requests made in `[from, to)` (not cancelled) and
+/// those paid online in `[from, to)`, for the statistics (the service
+/// index's online payment); read from the requests by time, through their
+/// indexes.
+pub async fn totals(
+    core: &motcua_kernel::Core,
+    from: motcua_domain::Millis,
+    to: motcua_domain::Millis,
+) -> motcua_kernel::service::Result<Vec<(String, i64, i64)>> {
+    let mut c = core.store.conn().await?;
+    Ok(crate::store::requests::totals(&mut c, from, to).await?)
+}

@@ -5,8 +5,10 @@
 //! downloads ([`export`]: CSV, XLSX, JSON). Periods are [`period`]s.
 pub mod chart;
 pub mod export;
+pub mod index;
 pub mod period;
 pub mod progress;
+pub mod store;
 
 pub use period::{Kind, Period};
 pub use progress::{progress, By, Progress};
@@ -66,6 +68,37 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("stats.error_period", "Kỳ báo cáo không hợp lệ: viết năm (2026), tháng (2026-11), quý (2026-Q4) hoặc 6 tháng (2026-H2).", "Invalid period: write a year (2026), a month (2026-11), a quarter (2026-Q4) or six months (2026-H2)."),
     ("stats.error_future", "Kỳ báo cáo chưa bắt đầu.", "The period has not begun."),
     ("stats.error_by", "Chỉ thống kê theo cơ quan hoặc theo thủ tục.", "Figures are by agency or by procedure only."),
+    ("stats.index_title", "Chỉ số phục vụ người dân, doanh nghiệp", "Index of service to citizens and businesses"),
+    ("stats.index_nav", "Chỉ số phục vụ", "Service index"),
+    ("stats.index_lead", "Sáu nhóm chỉ số theo Quyết định 766/QĐ-TTg, tính từ số liệu của Cổng. Mỗi tiêu chí chấm điểm theo tỷ lệ tử số/mẫu số; tiêu chí không có số liệu (mẫu số bằng 0) không tính và nhóm được quy đổi theo các tiêu chí còn lại; tổng điểm quy về thang 100 theo các nhóm có số liệu.", "The six groups of Decision 766/QĐ-TTg, from the portal's own figures. Each criterion scores by its numerator over its denominator; a criterion without figures (a denominator of 0) does not count and its group is scaled over the others; the total is scaled to 100 over the groups with figures."),
+    ("stats.index_total", "Tổng điểm (thang 100)", "Total (out of 100)"),
+    ("stats.index_version", "Phiên bản công thức", "Formulas version"),
+    ("stats.index_version_builtin", "mặc định", "built in"),
+    ("stats.index_formulas", "Công thức tính", "Formulas"),
+    ("stats.index_detail", "Chi tiết tiêu chí", "Criteria"),
+    ("stats.index_criterion", "Tiêu chí", "Criterion"),
+    ("stats.index_points", "Điểm tối đa", "Points"),
+    ("stats.index_numerator", "Tử số", "Numerator"),
+    ("stats.index_denominator", "Mẫu số", "Denominator"),
+    ("stats.index_score", "Điểm", "Score"),
+    ("stats.index_na", "Không có số liệu", "No figures"),
+    ("stats.index_figures", "Số liệu hồ sơ", "The dossiers' figures"),
+    ("stats.index_edit", "Sửa công thức (phiên bản mới)", "Edit the formulas (a new version)"),
+    ("stats.index_body", "Công thức (JSON)", "Formulas (JSON)"),
+    ("stats.index_note", "Lý do thay đổi", "Reason for the change"),
+    ("stats.index_publish", "Công bố phiên bản mới", "Publish a new version"),
+    ("stats.index_history", "Các phiên bản", "Versions"),
+    ("stats.index_measures", "Số liệu dùng được trong công thức", "Figures a formula may use"),
+    ("stats.index_published", "Đã công bố phiên bản mới của công thức.", "A new version of the formulas is published."),
+    ("stats.index_error_json", "Không đọc được JSON, hoặc có trường không được phép.", "The JSON cannot be read, or has a field not allowed."),
+    ("stats.index_error_groups", "Phải có đúng sáu nhóm của Quyết định 766: publicity, progress, online, payment, satisfaction, digitisation.", "There must be exactly the six groups of Decision 766: publicity, progress, online, payment, satisfaction, digitisation."),
+    ("stats.index_error_group_points", "Điểm của nhóm phải đúng theo Quyết định 766 (18, 20, 12, 10, 18, 22).", "A group's points are those of Decision 766 (18, 20, 12, 10, 18, 22)."),
+    ("stats.index_error_criteria", "Mỗi nhóm cần ít nhất một tiêu chí, có tên (tối đa 200 ký tự).", "Each group needs at least one criterion, with a name (at most 200 characters)."),
+    ("stats.index_error_key", "Mã tiêu chí gồm chữ thường, số, dấu gạch dưới, không trùng trong nhóm.", "A criterion's key is lower-case letters, digits and underscores, unique in its group."),
+    ("stats.index_error_points", "Điểm của tiêu chí phải lớn hơn 0.", "A criterion's points must be above 0."),
+    ("stats.index_error_measure", "Tử số và mẫu số phải là số liệu có trong danh sách.", "Numerator and denominator must be figures from the list."),
+    ("stats.index_error_sum", "Tổng điểm các tiêu chí phải bằng điểm của nhóm.", "The criteria's points must add up to the group's."),
+    ("stats.index_error_note", "Ghi lý do thay đổi (5 đến 500 ký tự).", "Give the reason for the change (5 to 500 characters)."),
     ("stats.error_format", "Định dạng tải về: csv, xlsx hoặc json.", "Download formats: csv, xlsx or json."),
 ];
 

@@ -94,7 +94,7 @@ pub struct Progress {
 }
 
 /// The agencies of the tree: each agency's parent, by code.
-fn roots_of(all: &[Agency]) -> BTreeMap<String, Option<String>> {
+pub(crate) fn roots_of(all: &[Agency]) -> BTreeMap<String, Option<String>> {
     all.iter()
         .map(|a| (a.code.clone(), a.parent_code.clone()))
         .collect()
@@ -103,7 +103,7 @@ fn roots_of(all: &[Agency]) -> BTreeMap<String, Option<String>> {
 /// The ancestor of `code` directly under `top` (`top` itself for its own
 /// cases; `None` for the top of the tree: the root); None when `code` is
 /// not under `top`.
-fn under(
+pub(crate) fn under(
     parents: &BTreeMap<String, Option<String>>,
     code: &str,
     top: Option<&str>,

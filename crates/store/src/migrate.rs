@@ -214,6 +214,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0034_feedback.sql"),
         postgres: include_str!("../migrations/postgres/0034_feedback.sql"),
     },
+    Migration {
+        version: 35,
+        name: "stats_index",
+        sqlite: include_str!("../migrations/sqlite/0035_stats_index.sql"),
+        postgres: include_str!("../migrations/postgres/0035_stats_index.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Safe to run

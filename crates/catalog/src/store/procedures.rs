@@ -397,3 +397,28 @@ pub async fn drafts(c: &mut AnyConnection, limit: i64) -> Result<Vec<Version>> {
         .await?;
     rows.iter().map(version).collect()
 }
+
+/// Per agency named by published procedures (implementing or competent):
+/// how many, and how many are offered fully and partly online.
+pub async fn online_by_agency(c: &mut AnyConnection) -> Result<Vec<(String, i64, i64, i64)>> {
+    let rows = sqlx::query(
+        "SELECT a.value AS agency, CAST(COUNT(*) AS BIGINT) AS n, \
+           CAST(SUM(CASE WHEN o.value = 'full' THEN 1 ELSE 0 END) AS BIGINT) AS full_online, \
+           CAST(SUM(CASE WHEN o.value = 'partial' THEN 1 ELSE 0 END) AS BIGINT) AS partial_online \
+         FROM procedure_facets a JOIN procedures p ON p.id = a.procedure_id \
+         LEFT JOIN procedure_facets o ON o.procedure_id = a.procedure_id AND o.facet = 'online_level' \
+         WHERE a.facet = 'agency' AND p.status = 'published' GROUP BY a.value",
+    )
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("agency")?,
+                r.try_get("n")?,
+                r.try_get("full_online")?,
+                r.try_get("partial_online")?,
+            ))
+        })
+        .collect()
+}

@@ -400,3 +400,41 @@ pub async fn files(c: &mut AnyConnection, feedback_id: i64) -> Result<Vec<File>>
         })
         .collect()
 }
+
+/// Per agency, for `[from, to)`: items received, answers given (and those
+/// within their deadline), answers published (and those within theirs);
+/// every agency. The service index reads these.
+pub async fn totals(
+    c: &mut AnyConnection,
+    from: Millis,
+    to: Millis,
+) -> Result<Vec<(String, [i64; 5])>> {
+    let rows = sqlx::query(
+        "SELECT i.agency_code, \
+           CAST(SUM(CASE WHEN e.kind = 'received' THEN 1 ELSE 0 END) AS BIGINT) AS received, \
+           CAST(SUM(CASE WHEN e.kind = 'answered' THEN 1 ELSE 0 END) AS BIGINT) AS answered, \
+           CAST(SUM(CASE WHEN e.kind = 'answered' AND e.late = 0 THEN 1 ELSE 0 END) AS BIGINT) AS answered_on_time, \
+           CAST(SUM(CASE WHEN e.kind = 'published' THEN 1 ELSE 0 END) AS BIGINT) AS published, \
+           CAST(SUM(CASE WHEN e.kind = 'published' AND e.late = 0 THEN 1 ELSE 0 END) AS BIGINT) AS published_on_time \
+         FROM feedback_events e JOIN feedback_items i ON i.id = e.feedback_id \
+         WHERE e.at >= $1 AND e.at < $2 GROUP BY i.agency_code",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("agency_code")?,
+                [
+                    r.try_get("received")?,
+                    r.try_get("answered")?,
+                    r.try_get("answered_on_time")?,
+                    r.try_get("published")?,
+                    r.try_get("published_on_time")?,
+                ],
+            ))
+        })
+        .collect()
+}

@@ -220,6 +220,35 @@ pub fn history(k: &Counted<'_>, updated_at: Millis) -> BTreeMap<Key, i64> {
     d
 }
 
+/// The changes an applicant's evaluation makes (PUBLIC-SERVICES §8, the
+/// index's satisfaction): `evaluated` once per dossier, `evaluation_score`
+/// its total of the nine indices (0–18), `evaluation_satisfied` when
+/// satisfied or very satisfied; a changed evaluation moves the
+/// difference, dated `at`.
+pub fn evaluated(
+    agency_code: &str,
+    procedure_code: &str,
+    was: Option<(i64, i64)>,
+    is: (i64, i64),
+    at: Millis,
+) -> BTreeMap<Key, i64> {
+    let k = |measure: &str| Key {
+        agency_code: agency_code.to_string(),
+        month: vn_month(at),
+        procedure_code: procedure_code.to_string(),
+        measure: measure.to_string(),
+        due_day: 0,
+    };
+    let satisfied = |s: i64| i64::from(s == 1 || s == 2);
+    let mut d = BTreeMap::new();
+    let (old_total, old_sat, old_n) = was.map_or((0, 0, 0), |(t, s)| (t, satisfied(s), 1));
+    d.insert(k("evaluated"), 1 - old_n);
+    d.insert(k("evaluation_score"), is.0 - old_total);
+    d.insert(k("evaluation_satisfied"), satisfied(is.1) - old_sat);
+    d.retain(|_, n| *n != 0);
+    d
+}
+
 const STOCK_IN: &str = "measure IN ('open', 'supplement', 'payment')";
 
 /// Adds `deltas` in key order (two transactions moving the same rows lock
@@ -306,6 +335,11 @@ pub struct Line {
     pub open_late: i64,
     pub supplement: i64,
     pub payment: i64,
+    /// Applicants' evaluations given during the span, their scores (sum of
+    /// the nine indices, 0–18 each) and how many were satisfied.
+    pub evaluated: i64,
+    pub evaluation_score: i64,
+    pub evaluation_satisfied: i64,
 }
 
 impl Line {
@@ -326,6 +360,9 @@ impl Line {
         self.open_late += o.open_late;
         self.supplement += o.supplement;
         self.payment += o.payment;
+        self.evaluated += o.evaluated;
+        self.evaluation_score += o.evaluation_score;
+        self.evaluation_satisfied += o.evaluation_satisfied;
     }
 
     fn flow(&mut self, measure: &str, n: i64) {
@@ -341,6 +378,9 @@ impl Line {
             "stopped" => &mut self.stopped,
             "not_accepted" => &mut self.not_accepted,
             "returned" => &mut self.returned,
+            "evaluated" => &mut self.evaluated,
+            "evaluation_score" => &mut self.evaluation_score,
+            "evaluation_satisfied" => &mut self.evaluation_satisfied,
             _ => return,
         };
         *slot += n;

@@ -468,6 +468,7 @@ fn context_tables_belong_to_their_context() {
         ("payments", &["requests", "attempts", "reconciliation"]),
         ("postal", &["orders"]),
         ("feedback", &["items"]),
+        ("stats", &["formulas"]),
         (
             "identity",
             &[
@@ -536,6 +537,7 @@ fn table_owners() -> BTreeMap<&'static str, &'static str> {
             "feedback",
             &["feedback_events", "feedback_files", "feedback_items"],
         ),
+        ("stats", &["stats_index_formulas"]),
         (
             "postal",
             &["postal_choices", "postal_events", "postal_orders"],

@@ -176,3 +176,33 @@ pub async fn recent(c: &mut AnyConnection, state: &str, limit: i64) -> Result<Ve
     .await?;
     rows.iter().map(row).collect()
 }
+
+/// Per agency: the requests made in `[from, to)` (not cancelled) and
+/// those paid online in `[from, to)` (the service index's online
+/// payment); every agency.
+pub async fn totals(
+    c: &mut AnyConnection,
+    from: Millis,
+    to: Millis,
+) -> Result<Vec<(String, i64, i64)>> {
+    let rows = sqlx::query(
+        "SELECT agency_code, \
+                CAST(SUM(CASE WHEN created_at >= $1 AND created_at < $2 AND state <> 'cancelled' THEN 1 ELSE 0 END) AS BIGINT) AS made, \
+                CAST(SUM(CASE WHEN paid_at >= $1 AND paid_at < $2 THEN 1 ELSE 0 END) AS BIGINT) AS paid \
+         FROM payment_requests WHERE (created_at >= $1 AND created_at < $2) OR (paid_at >= $1 AND paid_at < $2) \
+         GROUP BY agency_code",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("agency_code")?,
+                r.try_get("made")?,
+                r.try_get("paid")?,
+            ))
+        })
+        .collect()
+}

@@ -11,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
+use axum::{Form, Router};
 use motcua_stats::export::{self, COLUMNS};
 use motcua_stats::{By, Kind, Period, Progress};
 use serde::Deserialize;
@@ -19,8 +19,15 @@ use serde::Deserialize;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/statistics", get(page))
+        .route("/statistics/index", get(index_page))
+        .route("/statistics/index/{code}", get(index_detail))
         .route("/statistics/{file}", get(download))
         .route("/api/v1/statistics/progress", get(api_progress))
+        .route("/api/v1/statistics/index", get(api_index))
+        .route(
+            "/console/statistics/index",
+            get(console_formulas).post(publish_formulas),
+        )
 }
 
 /// The filters of the page, the downloads and the API, as typed.
@@ -292,4 +299,368 @@ async fn api_progress(State(state): State<AppState>, Query(q): Query<StatsQuery>
         export::json(&p).to_string(),
     )
         .into_response()
+}
+
+// ------------------------------------------------------------- the index
+
+fn points(c: &Chrome, x: Option<f64>) -> String {
+    match x {
+        None => "—".into(),
+        Some(v) => {
+            let s = format!("{v:.2}");
+            if c.lang() == "vi" {
+                s.replace('.', ",")
+            } else {
+                s
+            }
+        }
+    }
+}
+
+pub struct IndexRowView {
+    pub code: String,
+    pub name: String,
+    pub groups: Vec<String>,
+    pub total: String,
+}
+
+#[derive(Template)]
+#[template(path = "stats/index.html")]
+struct IndexPage {
+    c: Chrome,
+    scope_name: String,
+    scope: String,
+    period: String,
+    period_label: String,
+    periods: Vec<Choice>,
+    scopes: Vec<Choice>,
+    version: i64,
+    groups: Vec<(String, String)>,
+    rows: Vec<IndexRowView>,
+}
+
+/// The periods offered (this year's and last year's that have begun).
+fn period_choices(now: i64, selected: Period, vi: bool) -> Vec<Choice> {
+    let this_year = Period::holding(Kind::Year, now).year;
+    let mut out = Vec::new();
+    for year in [this_year, this_year - 1] {
+        let mut all = vec![Period {
+            kind: Kind::Year,
+            year,
+            n: 1,
+        }];
+        all.extend((1..=2).map(|n| Period {
+            kind: Kind::Half,
+            year,
+            n,
+        }));
+        all.extend((1..=4).map(|n| Period {
+            kind: Kind::Quarter,
+            year,
+            n,
+        }));
+        all.extend((1..=12).map(|n| Period {
+            kind: Kind::Month,
+            year,
+            n,
+        }));
+        for x in all.into_iter().filter(|x| x.span().0 <= now) {
+            out.push(Choice {
+                value: x.code(),
+                label: x.label(vi),
+                selected: x == selected,
+            });
+        }
+    }
+    if !out.iter().any(|x| x.selected) {
+        out.insert(
+            0,
+            Choice {
+                value: selected.code(),
+                label: selected.label(vi),
+                selected: true,
+            },
+        );
+    }
+    out
+}
+
+async fn load_index(
+    state: &AppState,
+    q: &StatsQuery,
+    english: bool,
+) -> Result<(Period, motcua_stats::index::Index), AppError> {
+    let (scope, period, _) = filters(state, q)?;
+    let i = motcua_stats::index::index(state, &scope, period, english, state.now()).await?;
+    Ok((period, i))
+}
+
+/// `GET /statistics/index?scope=&period=`: the six groups per ministry
+/// and province (or per agency under one).
+async fn index_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<StatsQuery>,
+) -> Response {
+    let c = Chrome::new(&state, &ctx);
+    let vi = c.lang() == "vi";
+    let (period, idx) = tri!(load_index(&state, &q, !vi).await);
+    let roots = tri!(motcua_catalog::queries::agencies(&state, None, "").await);
+    let scope = idx.scope.clone().unwrap_or_default();
+    let mut scopes = vec![Choice {
+        value: String::new(),
+        label: c.t("stats.scope_all").to_string(),
+        selected: scope.is_empty(),
+    }];
+    for a in &roots {
+        scopes.push(Choice {
+            value: a.code.clone(),
+            label: a.name.clone(),
+            selected: a.code == scope,
+        });
+    }
+    let scope_name = if scope.is_empty() {
+        c.t("stats.scope_all").to_string()
+    } else {
+        tri!(motcua_catalog::queries::agency(&state, &scope).await)
+            .map_or(scope.clone(), |a| a.name)
+    };
+    let groups = idx
+        .rows
+        .first()
+        .map(|r| {
+            r.scored
+                .groups
+                .iter()
+                .map(|g| (g.key.clone(), format!("{} ({})", g.name, g.points)))
+                .collect()
+        })
+        .unwrap_or_else(|| {
+            let f = motcua_stats::index::parse(motcua_stats::index::DEFAULT).ok();
+            f.map(|f| {
+                f.groups
+                    .iter()
+                    .map(|g| {
+                        let name = if vi || g.name_en.is_empty() {
+                            &g.name
+                        } else {
+                            &g.name_en
+                        };
+                        (g.key.clone(), format!("{name} ({})", g.points))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+        });
+    let rows = idx
+        .rows
+        .iter()
+        .map(|r| IndexRowView {
+            code: r.code.clone(),
+            name: r.name.clone(),
+            groups: r
+                .scored
+                .groups
+                .iter()
+                .map(|g| points(&c, g.score))
+                .collect(),
+            total: points(&c, r.scored.total),
+        })
+        .collect();
+    render(&IndexPage {
+        periods: period_choices(state.now(), period, vi),
+        period_label: period.label(vi),
+        period: period.code(),
+        scope_name,
+        scope,
+        scopes,
+        version: idx.version,
+        groups,
+        rows,
+        c,
+    })
+}
+
+pub struct CriterionView {
+    pub name: String,
+    pub points: String,
+    pub numerator: String,
+    pub denominator: String,
+    pub score: String,
+}
+
+pub struct GroupView {
+    pub key: String,
+    pub name: String,
+    pub points: String,
+    pub score: String,
+    pub criteria: Vec<CriterionView>,
+}
+
+#[derive(Template)]
+#[template(path = "stats/index_detail.html")]
+struct IndexDetailPage {
+    c: Chrome,
+    code: String,
+    name: String,
+    period: String,
+    period_label: String,
+    version: i64,
+    groups: Vec<GroupView>,
+    total: String,
+}
+
+/// `GET /statistics/index/{code}?period=`: a row's criteria with the
+/// figures behind each, linked to the progress report that counts them.
+async fn index_detail(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Query(q): Query<StatsQuery>,
+) -> Response {
+    let c = Chrome::new(&state, &ctx);
+    let vi = c.lang() == "vi";
+    let agency = tri!(motcua_catalog::queries::agency(&state, &code).await);
+    let Some(agency) = agency else {
+        return AppError::NotFound.into_response();
+    };
+    // The row sits in its parent's index (or the nationwide one).
+    let q2 = StatsQuery {
+        scope: agency.parent_code.clone().unwrap_or_default(),
+        period: q.period.clone(),
+        by: String::new(),
+    };
+    let (period, idx) = tri!(load_index(&state, &q2, !vi).await);
+    let row = idx.rows.iter().find(|r| r.code == code);
+    let groups = row
+        .map(|r| {
+            r.scored
+                .groups
+                .iter()
+                .map(|g| GroupView {
+                    key: g.key.clone(),
+                    name: g.name.clone(),
+                    points: points(&c, Some(g.points)),
+                    score: points(&c, g.score),
+                    criteria: g
+                        .criteria
+                        .iter()
+                        .map(|k| CriterionView {
+                            name: k.name.clone(),
+                            points: points(&c, Some(k.points)),
+                            numerator: k.numerator.to_string(),
+                            denominator: k.denominator.to_string(),
+                            score: match k.score {
+                                Some(_) => points(&c, k.score),
+                                None => c.t("stats.index_na").to_string(),
+                            },
+                        })
+                        .collect(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    render(&IndexDetailPage {
+        code: code.clone(),
+        name: agency.name,
+        period: period.code(),
+        period_label: period.label(vi),
+        version: idx.version,
+        total: points(&c, row.and_then(|r| r.scored.total)),
+        groups,
+        c,
+    })
+}
+
+/// `GET /api/v1/statistics/index?scope=&period=`: the index as open
+/// data, with the figures behind each row.
+async fn api_index(State(state): State<AppState>, Query(q): Query<StatsQuery>) -> Response {
+    let (_, idx) = tri!(load_index(&state, &q, false).await);
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        serde_json::to_string(&idx).unwrap_or_default(),
+    )
+        .into_response()
+}
+
+pub struct VersionView {
+    pub version: i64,
+    pub note: String,
+    pub by: String,
+    pub at: String,
+}
+
+#[derive(Template)]
+#[template(path = "stats/formulas.html")]
+struct FormulasPage {
+    c: Chrome,
+    body: String,
+    note: String,
+    error: Option<&'static str>,
+    history: Vec<VersionView>,
+    measures: Vec<&'static str>,
+}
+
+async fn formulas_page(
+    state: &AppState,
+    ctx: &Ctx,
+    body: Option<String>,
+    note: String,
+    error: Option<&'static str>,
+) -> Response {
+    let (history, current) = tri!(motcua_stats::index::history(state).await);
+    let mut r = render(&FormulasPage {
+        c: Chrome::new(state, ctx),
+        body: body.unwrap_or(current),
+        note,
+        error,
+        history: history
+            .into_iter()
+            .map(|v| VersionView {
+                version: v.version,
+                note: v.note,
+                by: v.created_by,
+                at: motcua_domain::clock::format_vn(v.created_at),
+            })
+            .collect(),
+        measures: motcua_stats::index::MEASURES.to_vec(),
+    });
+    if error.is_some() {
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    r
+}
+
+/// `GET /console/statistics/index`: the formulas in force and their
+/// versions.
+async fn console_formulas(
+    State(state): State<AppState>,
+    super::Operator(ctx): super::Operator,
+) -> Response {
+    formulas_page(&state, &ctx, None, String::new(), None).await
+}
+
+#[derive(Deserialize)]
+pub struct FormulasForm {
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /console/statistics/index`: a new version, checked first; the
+/// text comes back as typed with the problem.
+async fn publish_formulas(
+    State(state): State<AppState>,
+    super::Operator(ctx): super::Operator,
+    Form(f): Form<FormulasForm>,
+) -> Response {
+    let origin = super::auth::origin(&ctx);
+    match motcua_stats::index::publish(&state, &origin, &f.body, &f.note, state.now()).await {
+        Ok(_) => axum::response::Redirect::to("/console/statistics/index").into_response(),
+        Err(motcua_kernel::ServiceError::Invalid { key, .. }) => {
+            formulas_page(&state, &ctx, Some(f.body), f.note, Some(key)).await
+        }
+        Err(e) => AppError::from(e).into_response(),
+    }
 }

@@ -28,6 +28,21 @@ fn row_cells(html: &str, code: Option<&str>) -> Vec<i64> {
         .collect()
 }
 
+/// The text of an HTML fragment, its tags removed.
+fn strip_tags(html: &str) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    for ch in html.chars() {
+        match ch {
+            '<' => inside = true,
+            '>' => inside = false,
+            _ if !inside => out.push(ch),
+            _ => {}
+        }
+    }
+    out.trim().to_string()
+}
+
 /// The columns' codes, in order (as the CSV's second header says).
 const COLUMNS: [&str; 20] = [
     "received_total",
@@ -403,6 +418,154 @@ async fn the_progress_report_counts_each_dossier_in_its_column() {
         }
         let (s, _, _) = bytes(&anyone, "/statistics/progress.pdf?period=2027").await;
         assert_eq!(s, StatusCode::NOT_FOUND, "{n}");
+        // The service index of the quarter (Decision 766), worked out by
+        // hand from the built-in formulas (index_default.json) and the
+        // figures above: 3 received online and public, 1 finished on
+        // time, 2 held of which 1 late, no payment, no evaluation, no
+        // feedback; Hà Nội's procedures and those offered fully online
+        // counted from the catalog's seed.
+        let seed: serde_json::Value =
+            serde_json::from_str(include_str!("../../../catalog/seed/procedures.json")).unwrap();
+        let (mut procs, mut full) = (0.0, 0.0);
+        for p in seed.as_array().unwrap() {
+            let mut codes = std::collections::BTreeSet::new();
+            for k in ["COQUANTHUCHIEN", "COQUANCOTHAMQUYEN"] {
+                for a in p[k].as_array().into_iter().flatten() {
+                    codes.insert(a["MADONVI"].as_str().unwrap().to_string());
+                }
+            }
+            let here = codes.iter().filter(|c| c.starts_with("H29")).count() as f64;
+            procs += here;
+            if p["MUCDODVC"] == "full" {
+                full += here;
+            }
+        }
+        let publicity = 18.0; // 8 × 3/3, the feedback criterion without figures: scaled to 18
+        let progress = 14.0 * 1.0 + 6.0 * 1.0 / 2.0;
+        let online = 4.0 * full / procs + 8.0 * 3.0 / 3.0;
+        let digitisation = 11.0 + 11.0;
+        let total = (publicity + progress + online + digitisation) * 100.0 / 72.0;
+        let vi = |x: f64| format!("{x:.2}").replace('.', ",");
+        let page = anyone.get("/statistics/index?period=2027-Q1").await;
+        assert_eq!(page.status, StatusCode::OK, "{n}: {}", page.text);
+        let row = between(&page.text, "<tr data-code=\"H29\">", "</tr>");
+        let cells: Vec<String> = row
+            .split("<td>")
+            .skip(1)
+            .map(|c| strip_tags(c.split("</td>").next().unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            cells,
+            [
+                vi(publicity),
+                vi(progress),
+                vi(online),
+                "—".into(),
+                "—".into(),
+                vi(digitisation),
+                vi(total)
+            ],
+            "{n}: the six groups and the total of Hà Nội"
+        );
+        let detail = anyone.get("/statistics/index/H29?period=2027-Q1").await;
+        assert!(
+            detail.text.contains(&vi(total))
+                && detail
+                    .text
+                    .contains("href=\"/statistics?scope=H29&amp;period=2027-Q1\""),
+            "{n}: the figures behind it"
+        );
+        let api = anyone.get("/api/v1/statistics/index?period=2027-Q1").await;
+        let v: serde_json::Value = serde_json::from_str(&api.text).expect("json");
+        let h29 = v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["code"] == "H29")
+            .expect("H29");
+        assert_eq!(h29["measures"]["received_online"], 3, "{n}");
+        assert!(
+            (h29["scored"]["total"].as_f64().unwrap() - total).abs() < 1e-9,
+            "{n}"
+        );
+
+        // The operator publishes new formulas: checked first (kept as
+        // typed), then used for periods ending after them, not before.
+        let op = app.operator_browser_again().await;
+        let form = op.get("/console/statistics/index").await;
+        assert_eq!(form.status, StatusCode::OK, "{n}");
+        let r = op
+            .post_form(
+                "/console/statistics/index",
+                &[
+                    ("csrf", &form.csrf()),
+                    ("body", "{\"groups\": []}"),
+                    ("note", "Thử"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}");
+        let kept = between(&r.text, "id=\"body\"", "</textarea>");
+        assert!(
+            r.text.contains("đúng sáu nhóm") && kept.contains("groups") && kept.contains(": []}"),
+            "{n}: kept as typed: {kept}"
+        );
+        let changed = motcua_stats::index::DEFAULT
+            .replace(
+                "\"points\": 14, \"numerator\": \"done_on_time\"",
+                "\"points\": 10, \"numerator\": \"done_on_time\"",
+            )
+            .replace(
+                "\"points\": 6, \"numerator\": \"held_on_time\"",
+                "\"points\": 10, \"numerator\": \"held_on_time\"",
+            );
+        assert_ne!(changed, motcua_stats::index::DEFAULT);
+        let r = op
+            .post_form(
+                "/console/statistics/index",
+                &[
+                    ("csrf", &form.csrf()),
+                    ("body", &changed),
+                    ("note", "Cân bằng hai tiêu chí tiến độ"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        let v: serde_json::Value = serde_json::from_str(
+            &anyone
+                .get("/api/v1/statistics/index?period=2027-Q1")
+                .await
+                .text,
+        )
+        .unwrap();
+        let h29 = v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["code"] == "H29")
+            .unwrap();
+        assert_eq!(v["version"], 1, "{n}");
+        let progress_now = h29["scored"]["groups"][1]["score"].as_f64().unwrap();
+        assert!(
+            (progress_now - (10.0 + 5.0)).abs() < 1e-9,
+            "{n}: 10 × 1/1 + 10 × 1/2"
+        );
+        let v: serde_json::Value = serde_json::from_str(
+            &anyone
+                .get("/api/v1/statistics/index?period=2027-02")
+                .await
+                .text,
+        )
+        .unwrap();
+        assert_eq!(
+            v["version"], 0,
+            "{n}: February ended before the new version"
+        );
+        assert_eq!(
+            app.audit_actions("index-formulas:1").await.len(),
+            1,
+            "{n}: audited"
+        );
         let _ = (c, b, dd, citizen_b);
     })
     .await;
