@@ -22,6 +22,7 @@ mod e2e_identity;
 mod e2e_nsw;
 mod e2e_payments;
 mod e2e_postal;
+mod e2e_public;
 mod layout;
 mod payments_crash;
 mod postgres;

@@ -1,0 +1,291 @@
+//! Issue #11 from outside, in `motcua demo` with a real browser
+//! (Chromium), every page checked by axe-core: the statistics page shows
+//! a ward's new dossiers (#9's journey: one received, handled, approved and
+//! returned; one received and left open) in the right columns, and its CSV
+//! has the same figures; the index page shows the six groups; a citizen
+//! sends feedback about the birth registration, the ward answers it within
+//! its deadline and publishes it, and anyone finds it by searching without
+//! accents.
+use crate::e2e::axe_check;
+use crate::e2e_handling::{act, download, eid_login, login, logout, submit, submit_birth};
+use crate::support::Sandbox;
+use crate::webdriver::{Page, Tools};
+use serde_json::json;
+
+/// The columns of the progress report, in order.
+const COLUMNS: [&str; 20] = [
+    "received_total",
+    "carried_over",
+    "received_new",
+    "received_online",
+    "received_in_person",
+    "received_postal",
+    "transferred_in",
+    "done",
+    "done_early",
+    "done_on_time",
+    "done_late",
+    "held",
+    "open_on_time",
+    "open_late",
+    "supplement",
+    "payment",
+    "stopped",
+    "transferred_out",
+    "returned",
+    "not_accepted",
+];
+
+/// The figures of the ward's row on the statistics page now shown (all
+/// 0 when it has no row yet), by column.
+async fn ward_row(b: &Page) -> Vec<i64> {
+    let v = b
+        .execute(
+            "const row = document.querySelector('tr[data-code=\"H29.P01\"]'); \
+             return row ? [...row.querySelectorAll('td')].slice(0, 20).map(td => td.textContent.trim()) : [];",
+            json!([]),
+        )
+        .await
+        .unwrap();
+    let cells: Vec<i64> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().parse().unwrap())
+        .collect();
+    if cells.is_empty() {
+        vec![0; 20]
+    } else {
+        cells
+    }
+}
+
+fn col(v: &[i64], name: &str) -> i64 {
+    v[COLUMNS.iter().position(|c| *c == name).unwrap()]
+}
+
+/// Accepts `code` at the ward's one-stop unit for its justice department.
+async fn accept(b: &Page, code: &str) {
+    b.goto(&format!("/agency/dossiers/{code}")).await;
+    let unit = b
+        .execute(
+            "return [...document.querySelectorAll('#unit-accept option')].find(o => o.text.includes('Tư pháp')).value;",
+            json!([]),
+        )
+        .await
+        .unwrap();
+    b.set_value("#unit-accept", unit.as_str().unwrap()).await;
+    act(b, "act-accept-handle", &[]).await;
+    b.wait_text("#status", "Đã tiếp nhận").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_statistics_index_and_feedback_answered_in_time() {
+    let test = "browser_statistics_index_and_feedback_answered_in_time";
+    let Some(tools) = Tools::find(test) else {
+        return;
+    };
+    let sb = Sandbox::sqlite();
+    let port = crate::demo::free_port();
+    // The captcha tells its answer to tests (never in production).
+    let mut cmd = sb.cmd(&["demo"]);
+    cmd.env("MOTCUA_IDENTITY__CAPTCHA_REVEAL_FOR_TESTS", "true");
+    let _demo = crate::demo::start_with(cmd, port);
+    let browser =
+        crate::webdriver::Browser::start(&tools, &format!("http://127.0.0.1:{port}")).await;
+    let b: &Page = &browser;
+    let axe_js = tools.axe_js.clone();
+    let axe = |what: &'static str| {
+        let js = &axe_js;
+        async move { axe_check(b, js, what).await }
+    };
+
+    // The figures before (this year, Hà Nội's agencies).
+    b.goto("/lang/vi?next=/").await;
+    b.goto("/statistics?scope=H29").await;
+    b.wait_text("h1", "Thống kê").await;
+    let before = ward_row(b).await;
+    axe("the statistics page").await;
+
+    // Two birth registrations: one handled to its end, one left open.
+    eid_login(b, true, &tools.axe_js).await;
+    let done = submit_birth(b, &sb, "Nguyễn Minh Khôi").await;
+    let open = submit_birth(b, &sb, "Nguyễn Minh Châu").await;
+    logout(b).await;
+    login(b, "mc.hoankiem", "Demo-OneStop-2026").await;
+    accept(b, &done).await;
+    accept(b, &open).await;
+    logout(b).await;
+    login(b, "tp.hoankiem", "Demo-Handler-2026").await;
+    b.goto(&format!("/agency/dossiers/{done}")).await;
+    act(b, "act-forward-approve", &[]).await;
+    submit(b, "#result-form button[type=submit]").await;
+    b.wait_text("#result-list", "Trích lục khai sinh").await;
+    act(b, "act-approve-return", &[]).await;
+    b.wait_text("#status", "Đã có kết quả").await;
+    logout(b).await;
+    login(b, "mc.hoankiem", "Demo-OneStop-2026").await;
+    b.goto(&format!("/agency/dossiers/{done}")).await;
+    act(b, "act-return", &[]).await;
+    b.wait_text("#status", "Đã trả kết quả").await;
+    logout(b).await;
+
+    // Anyone: each in its column, the CSV the same.
+    b.goto("/statistics?scope=H29").await;
+    b.wait_text("#stats-heading", "UBND Thành phố Hà Nội").await;
+    let after = ward_row(b).await;
+    let delta = |name: &str| col(&after, name) - col(&before, name);
+    assert_eq!(delta("received_total"), 2);
+    assert_eq!(delta("received_new"), 2);
+    assert_eq!(delta("received_online"), 2);
+    assert_eq!(delta("done"), 1);
+    assert_eq!(
+        delta("done_early") + delta("done_on_time"),
+        1,
+        "approved well before its deadline"
+    );
+    assert_eq!(delta("done_late"), 0);
+    assert_eq!(delta("returned"), 1);
+    assert_eq!(delta("held"), 1);
+    assert_eq!(delta("open_on_time"), 1);
+    let chart = b
+        .execute(
+            "return document.querySelectorAll('svg.chart rect').length;",
+            json!([]),
+        )
+        .await
+        .unwrap();
+    assert!(chart.as_i64().unwrap_or(0) > 0, "the chart is drawn");
+    axe("the statistics page with the ward's dossiers").await;
+    let period = b
+        .execute(
+            "return document.querySelector('#period option[selected]').value;",
+            json!([]),
+        )
+        .await
+        .unwrap();
+    let period = period.as_str().unwrap().to_string();
+    let csv = download(
+        b,
+        &format!("/statistics/progress.csv?period={period}&scope=H29"),
+    )
+    .await;
+    let text = String::from_utf8(csv[3..].to_vec()).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("H29.P01,"))
+        .expect("the ward's CSV row");
+    let figures: Vec<i64> = line
+        .split(',')
+        .skip(2)
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert_eq!(figures, after, "the CSV has the page's figures");
+
+    // The index: the six groups for the period.
+    b.click("#to-index").await;
+    b.wait_text("h1", "Chỉ số phục vụ").await;
+    let groups = b
+        .execute(
+            "return [...document.querySelectorAll('#index-table th[data-group]')].map(th => th.dataset.group);",
+            json!([]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        groups,
+        json!([
+            "publicity",
+            "progress",
+            "online",
+            "payment",
+            "satisfaction",
+            "digitisation"
+        ])
+    );
+    b.wait_text("tr[data-code='H29']", "UBND Thành phố Hà Nội")
+        .await;
+    axe("the service index").await;
+    b.click("tr[data-code='H29'] th a").await;
+    b.wait_text("#index-total", "").await;
+    axe("the index's criteria of a province").await;
+
+    // Feedback about the birth registration, from its page.
+    eid_login(b, false, &tools.axe_js).await;
+    b.goto("/procedures/1.001193").await;
+    b.click("#feedback ~ p a[href^='/feedback/new']").await;
+    b.wait_text("h1", "Gửi phản ánh, kiến nghị").await;
+    axe("the feedback form").await;
+    b.fill("#title", "Giấy chứng sinh bản chụp có được chấp nhận?")
+        .await;
+    b.fill(
+        "#content",
+        "Tôi chỉ có bản chụp giấy chứng sinh của bệnh viện; xin cho biết có cần bản sao chứng thực không.",
+    )
+    .await;
+    b.fill("#phone", "0912345678").await;
+    let answer = b
+        .execute(
+            "return document.getElementById('captcha-image').dataset.answer;",
+            json!([]),
+        )
+        .await
+        .unwrap();
+    b.fill(
+        "#captcha",
+        answer
+            .as_str()
+            .expect("the demo reveals the captcha to tests"),
+    )
+    .await;
+    submit(b, "#feedback-form button[type=submit]").await;
+    let code = b
+        .wait_text("#feedback-code", "PAKN-")
+        .await
+        .trim()
+        .to_string();
+    axe("feedback sent").await;
+    b.goto(&format!("/account/feedback/{code}")).await;
+    b.wait_text("#feedback-state", "Đang xử lý").await;
+    b.wait_text("#feedback-left", "ngày").await;
+    axe("the sender's feedback with its time left").await;
+    logout(b).await;
+
+    // The ward answers it (within its 15 working days) and publishes.
+    login(b, "mc.hoankiem", "Demo-OneStop-2026").await;
+    b.goto("/agency/feedback").await;
+    b.wait_text("#feedback-inbox", &code).await;
+    axe("the agency's feedback").await;
+    b.goto(&format!("/agency/feedback/{code}")).await;
+    b.click("input[name=kind][value=answer]").await;
+    b.fill(
+        "#note",
+        "Bản chụp giấy chứng sinh do bệnh viện cấp được chấp nhận; không cần chứng thực.",
+    )
+    .await;
+    submit(b, "#feedback-act button[type=submit]").await;
+    b.wait_text("#feedback-state", "Đã trả lời").await;
+    let timeline = b.text("#feedback-timeline").await;
+    assert!(
+        !timeline.contains("quá hạn"),
+        "answered in time: {timeline}"
+    );
+    axe("an answered feedback at the agency").await;
+    b.click("input[name=kind][value=publish]").await;
+    submit(b, "#feedback-act button[type=submit]").await;
+    b.wait_text("#feedback-state", "công khai").await;
+    logout(b).await;
+
+    // Anyone finds it without accents.
+    b.goto("/feedback").await;
+    b.fill("#q", "giay chung sinh ban chup").await;
+    submit(b, "form[role=search] button[type=submit]").await;
+    b.wait_text("#feedback-list", "Giấy chứng sinh bản chụp")
+        .await;
+    axe("the published answers, searched without accents").await;
+    b.click(&format!("#feedback-list a[href='/feedback/{code}']"))
+        .await;
+    b.wait_text("#feedback-answer", "không cần chứng thực")
+        .await;
+    axe("a published answer").await;
+}
