@@ -289,6 +289,61 @@ pub async fn claim(
     policies::claim(c, pending_ref, account_id).await
 }
 
+/// The documents (`terms`, `privacy`) whose current version the account
+/// has not accepted although it accepted an earlier one: a new version is
+/// asked for at the next page that needs a ready account (issue #11 §4).
+/// An account that never accepted any (made by an operator or the command
+/// line) is not asked.
+pub async fn outdated(
+    c: &mut AnyConnection,
+    portal: &Portal,
+    account_id: AccountId,
+) -> Result<Vec<&'static str>, StoreError> {
+    let all = policies::for_account(c, account_id).await?;
+    Ok(DOCUMENTS
+        .into_iter()
+        .filter(|name| {
+            let current = portal
+                .document(name)
+                .map(|d| d.version.as_str())
+                .unwrap_or_default();
+            let of_doc: Vec<_> = all.iter().filter(|a| a.document == *name).collect();
+            !of_doc.is_empty() && !of_doc.iter().any(|a| a.version == current)
+        })
+        .collect())
+}
+
+/// Records that the account accepts the current terms and privacy notice
+/// (after a new version), audited.
+pub async fn renew(
+    state: &crate::IdentityContext,
+    origin: &motcua_kernel::service::Origin,
+    account_id: AccountId,
+) -> Result<(), motcua_kernel::ServiceError> {
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    record(
+        &mut tx,
+        &state.portal,
+        Some(account_id),
+        None,
+        &origin.audit.ip,
+        now,
+    )
+    .await?;
+    motcua_store::audit::append(
+        &mut tx,
+        &origin.audit,
+        "policy.accept",
+        &format!("account:{account_id}"),
+        &serde_json::json!({ "terms": state.portal.terms.version, "privacy": state.portal.privacy.version }).to_string(),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 // ---------------------------------------------------------------- Markdown
 
 fn escape(s: &str) -> String {
@@ -413,6 +468,9 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("policy.accept.privacy_link", "Thông báo xử lý dữ liệu cá nhân", "privacy notice"),
     ("policy.accept.hint", "Các văn bản mở trong thẻ mới; những gì bạn đã nhập vẫn giữ nguyên.", "The documents open in a new tab; what you typed stays here."),
     (ACCEPT_ERROR, "Hãy đánh dấu ô đồng ý với Điều khoản sử dụng và xác nhận đã đọc Thông báo xử lý dữ liệu cá nhân để tạo tài khoản.", "Tick the box to accept the terms of use and confirm you have read the privacy notice: an account cannot be created without it."),
+    ("policy.renew.title", "Điều khoản đã được cập nhật", "The terms have been updated"),
+    ("policy.renew.lead", "Cổng đã ban hành phiên bản mới của các văn bản dưới đây. Hãy đọc và đồng ý để tiếp tục sử dụng tài khoản.", "The portal has issued new versions of the documents below. Read them and accept to go on using your account."),
+    ("policy.renew.accept", "Đồng ý và tiếp tục", "Accept and continue"),
     ("footer.operator_label", "Cơ quan vận hành", "Operated by"),
     ("footer.address_label", "Địa chỉ", "Address"),
     ("footer.hotline_label", "Đường dây nóng", "Hotline"),

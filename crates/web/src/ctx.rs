@@ -240,6 +240,26 @@ impl FromRequestParts<AppState> for Me {
     ) -> Result<Self, Self::Rejection> {
         let ctx = Ctx::from_request_parts(parts, state).await?;
         let v = ctx.user()?.clone();
+        // New terms or privacy notice since the account accepted them:
+        // accepted before any other page of the account (issue #11 §4).
+        if !ctx.path.starts_with("/policy/accept") {
+            let outdated = async {
+                let mut c = state.store.conn().await?;
+                motcua_identity::portal::outdated(&mut c, &state.portal, v.account.id).await
+            };
+            match outdated.await {
+                Ok(docs) if docs.is_empty() => {}
+                Ok(_) => {
+                    let next: String =
+                        url::form_urlencoded::byte_serialize(ctx.path.as_bytes()).collect();
+                    return Err(axum::response::Redirect::to(&format!(
+                        "/policy/accept?next={next}"
+                    ))
+                    .into_response());
+                }
+                Err(e) => return Err(crate::error::AppError::from(e).into_response()),
+            }
+        }
         Ok(Me(ctx, v))
     }
 }

@@ -278,3 +278,105 @@ async fn downloads_list_files_with_sha256_and_serve_only_those() {
     })
     .await;
 }
+
+/// Issue #11 §4: a new version of the terms (or the privacy notice) is
+/// asked for at the next page of an account that accepted an earlier one;
+/// the acceptance is recorded and audited; an account that never accepted
+/// any (made by an operator) is not asked; refusing keeps asking.
+#[tokio::test]
+async fn a_new_version_of_the_terms_is_accepted_at_the_next_login() {
+    each_backend(|db| async move {
+        let app = spawn_app(db).await;
+        let n = app.name();
+        let id = app
+            .user("thu.le", "Lê Thị Thu", "mat-khau-du-dai-2026")
+            .await;
+        let current = app.state().portal.terms.version.clone();
+        {
+            let mut c = app.conn().await;
+            for doc in ["terms", "privacy"] {
+                motcua_identity::store::policies::record(
+                    &mut c,
+                    Some(id),
+                    None,
+                    doc,
+                    "2025-01",
+                    "127.0.0.1",
+                    1,
+                )
+                .await
+                .expect("old acceptance");
+            }
+        }
+        let b = app.browser();
+        assert_eq!(
+            b.login("thu.le", "mat-khau-du-dai-2026").await.status,
+            StatusCode::SEE_OTHER
+        );
+        let r = b.get("/account").await;
+        assert_eq!(r.location(), Some("/policy/accept?next=%2Faccount"), "{n}");
+        let page = b.get("/policy/accept?next=%2Faccount").await;
+        assert_eq!(page.status, StatusCode::OK, "{n}");
+        assert!(
+            page.text.contains("Điều khoản đã được cập nhật") && page.text.contains(&current),
+            "{n}"
+        );
+        let r = b
+            .post_form(
+                "/policy/accept",
+                &[("csrf", &page.csrf()), ("next", "/account")],
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{n}: not ticked"
+        );
+        assert_eq!(
+            b.get("/account/dossiers").await.status,
+            StatusCode::SEE_OTHER,
+            "{n}: still asked"
+        );
+        let r = b
+            .post_form(
+                "/policy/accept",
+                &[
+                    ("csrf", &page.csrf()),
+                    ("next", "https://evil.example/"),
+                    ("accept_terms", "yes"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}");
+        assert_eq!(r.location(), Some("/"), "{n}: only a local next");
+        let docs = accepted_documents(&app, id).await;
+        assert!(
+            docs.contains(&("terms".into(), current.clone()))
+                && docs.contains(&("privacy".into(), app.state().portal.privacy.version.clone())),
+            "{n}: {docs:?}"
+        );
+        assert_eq!(
+            b.get("/account").await.status,
+            StatusCode::OK,
+            "{n}: not asked again"
+        );
+        assert_eq!(
+            app.audit_actions(&format!("account:{id}"))
+                .await
+                .iter()
+                .filter(|e| e.action == "policy.accept")
+                .count(),
+            1,
+            "{n}"
+        );
+        // Never accepted any (an operator made it): not asked.
+        let other = app
+            .user("an.tran", "Trần Văn An", "mat-khau-du-dai-2026")
+            .await;
+        assert!(accepted_documents(&app, other).await.is_empty());
+        let b2 = app.browser();
+        b2.login("an.tran", "mat-khau-du-dai-2026").await;
+        assert_eq!(b2.get("/account").await.status, StatusCode::OK, "{n}");
+    })
+    .await;
+}

@@ -466,6 +466,8 @@ const ROUTES: &[(bool, &str, For)] = &[
     (GET, "/statistics/index/NOPE", For::Anyone),
     (GET, "/api/v1/statistics/index?period=2026-11", For::Anyone),
     (GET, "/console/statistics/index", For::Operator),
+    (GET, "/policy/accept?next=%2Faccount", For::User),
+    (POST, "/policy/accept", For::UserAct),
     (POST, "/console/statistics/index", For::Operator),
     (GET, "/console/catalog/1.001193/fees", For::Operator),
     (POST, "/console/catalog/1.001193/fees", For::Operator),
