@@ -55,6 +55,10 @@ pub struct PortalConfig {
     pub hotline: String,
     /// The help desk's mail address (footer).
     pub email: String,
+    /// The agency that owns the portal (the contact page).
+    pub owner_name: Localized,
+    /// The call centre's number (the contact page), if any.
+    pub call_centre: String,
     /// Folder with `terms.vi.md`, `terms.en.md`, `privacy.vi.md` and
     /// `privacy.en.md` (or `.html`); unset: the bundled texts.
     pub documents_dir: Option<PathBuf>,
@@ -84,6 +88,15 @@ impl PortalConfig {
         }
         if self.email.trim().is_empty() {
             self.email = "hotro@demo.motcua.localhost".into();
+        }
+        if self.owner_name.is_empty() {
+            self.owner_name = Localized::new(
+                "Văn phòng Chính phủ (bản trình diễn)",
+                "Government Office (demo)",
+            );
+        }
+        if self.call_centre.trim().is_empty() {
+            self.call_centre = "1900 1111".into();
         }
     }
 }
@@ -121,6 +134,8 @@ impl Document {
 #[derive(Debug, Clone)]
 pub struct Portal {
     pub operator_name: Localized,
+    pub owner_name: Localized,
+    pub call_centre: String,
     pub address: Localized,
     pub hotline: String,
     pub email: String,
@@ -156,6 +171,8 @@ impl Portal {
         };
         Portal {
             operator_name: Localized::default(),
+            owner_name: Localized::default(),
+            call_centre: String::new(),
             address: Localized::default(),
             hotline: String::new(),
             email: String::new(),
@@ -170,6 +187,8 @@ impl Portal {
         check_version("privacy_version", &cfg.privacy_version)?;
         let mut p = Portal::bundled();
         p.operator_name = cfg.operator_name.clone();
+        p.owner_name = cfg.owner_name.clone();
+        p.call_centre = cfg.call_centre.trim().to_string();
         p.address = cfg.address.clone();
         p.hotline = cfg.hotline.trim().to_string();
         p.email = cfg.email.trim().to_string();
@@ -311,6 +330,15 @@ pub async fn outdated(
             !of_doc.is_empty() && !of_doc.iter().any(|a| a.version == current)
         })
         .collect())
+}
+
+/// [`outdated`] for the account, on its own connection.
+pub async fn to_accept(
+    state: &crate::IdentityContext,
+    account_id: AccountId,
+) -> Result<Vec<&'static str>, StoreError> {
+    let mut c = state.store.conn().await?;
+    outdated(&mut c, &state.portal, account_id).await
 }
 
 /// Records that the account accepts the current terms and privacy notice

@@ -846,6 +846,9 @@ async fn demo(cfg: &Config, listener: std::net::TcpListener) -> Result<()> {
         .await
         .map_err(service_err)?;
     demo_back_office(&state).await?;
+    motcua_content::seed::load(&state, &Origin::cli())
+        .await
+        .map_err(service_err)?;
     println!();
     println!("Motcua demo — {}", cfg.public_url);
     println!("Demo accounts (cb.bocongthuong has an initial password and must change it at first login):");

@@ -220,6 +220,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0035_stats_index.sql"),
         postgres: include_str!("../migrations/postgres/0035_stats_index.sql"),
     },
+    Migration {
+        version: 36,
+        name: "content",
+        sqlite: include_str!("../migrations/sqlite/0036_content.sql"),
+        postgres: include_str!("../migrations/postgres/0036_content.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Safe to run

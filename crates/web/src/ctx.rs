@@ -243,11 +243,7 @@ impl FromRequestParts<AppState> for Me {
         // New terms or privacy notice since the account accepted them:
         // accepted before any other page of the account (issue #11 §4).
         if !ctx.path.starts_with("/policy/accept") {
-            let outdated = async {
-                let mut c = state.store.conn().await?;
-                motcua_identity::portal::outdated(&mut c, &state.portal, v.account.id).await
-            };
-            match outdated.await {
+            match motcua_identity::portal::to_accept(state, v.account.id).await {
                 Ok(docs) if docs.is_empty() => {}
                 Ok(_) => {
                     let next: String =

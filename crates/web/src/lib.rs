@@ -32,6 +32,7 @@ pub fn message_tables() -> Vec<&'static [i18n::Message]> {
     t.extend(motcua_postal::message_tables());
     t.extend(motcua_stats::message_tables());
     t.extend(motcua_feedback::message_tables());
+    t.extend(motcua_content::message_tables());
     t
 }
 

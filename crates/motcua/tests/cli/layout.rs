@@ -229,7 +229,8 @@ fn crates_depend_only_downwards() {
     // lower layer; side crates (mail, pki, oidc) sit just above the domain.
     let order = [
         "domain", "mail", "pki", "oidc", "store", "kernel", "identity", "catalog", "forms",
-        "dossiers", "handling", "payments", "postal", "feedback", "stats", "nsw", "web", "motcua",
+        "dossiers", "handling", "payments", "postal", "feedback", "stats", "content", "nsw", "web",
+        "motcua",
     ];
     let rank = |n: &str| order.iter().position(|o| *o == n);
     let crates = workspace().join("crates");
@@ -469,6 +470,7 @@ fn context_tables_belong_to_their_context() {
         ("postal", &["orders"]),
         ("feedback", &["items"]),
         ("stats", &["formulas"]),
+        ("content", &["items"]),
         (
             "identity",
             &[
@@ -486,7 +488,8 @@ fn context_tables_belong_to_their_context() {
     ];
     let crates = [
         "domain", "store", "kernel", "identity", "catalog", "forms", "dossiers", "handling",
-        "payments", "postal", "feedback", "stats", "nsw", "motcua", "mail", "pki", "oidc",
+        "payments", "postal", "feedback", "stats", "content", "nsw", "motcua", "mail", "pki",
+        "oidc",
     ];
     let mut bad = Vec::new();
     for (owner, modules) in owned {
@@ -538,6 +541,7 @@ fn table_owners() -> BTreeMap<&'static str, &'static str> {
             &["feedback_events", "feedback_files", "feedback_items"],
         ),
         ("stats", &["stats_index_formulas"]),
+        ("content", &["content_items", "content_versions"]),
         (
             "postal",
             &["postal_choices", "postal_events", "postal_orders"],

@@ -209,11 +209,7 @@ pub async fn ready_user(state: &AppState, ctx: &Ctx) -> Result<(), Response> {
     }
     // New terms or a new privacy notice since the account accepted them:
     // accepted first (issue #11 §4).
-    let outdated = async {
-        let mut c = state.store.conn().await?;
-        motcua_identity::portal::outdated(&mut c, &state.portal, v.account.id).await
-    };
-    match outdated.await {
+    match motcua_identity::portal::to_accept(state, v.account.id).await {
         Ok(docs) if docs.is_empty() => Ok(()),
         Ok(_) => {
             let next: String = url::form_urlencoded::byte_serialize(ctx.path.as_bytes()).collect();

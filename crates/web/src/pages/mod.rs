@@ -18,6 +18,7 @@ pub(crate) mod auth;
 mod calendar;
 mod catalog;
 mod console;
+mod content;
 mod dossiers;
 mod feedback;
 mod forms;
@@ -146,6 +147,7 @@ pub fn routes(state: AppState) -> Router {
         .merge(postal::routes())
         .merge(stats::routes())
         .merge(feedback::routes())
+        .merge(content::routes())
         .merge(results::routes())
         .merge(forms::routes())
         .fallback(public::not_found)
@@ -246,6 +248,15 @@ impl Chrome {
 
     pub fn contact_email(&self) -> &str {
         &self.portal.email
+    }
+
+    /// The agency owning the portal ("" when not configured).
+    pub fn owner_name(&self) -> &str {
+        self.portal.owner_name.get(self.locale)
+    }
+
+    pub fn call_centre(&self) -> &str {
+        &self.portal.call_centre
     }
 
     pub fn terms_version(&self) -> &str {

@@ -41,15 +41,9 @@ async fn renew_page(
     next: String,
     error: bool,
 ) -> Response {
-    let docs = {
-        let mut c = match state.store.conn().await {
-            Ok(c) => c,
-            Err(e) => return AppError::from(e).into_response(),
-        };
-        match motcua_identity::portal::outdated(&mut c, &state.portal, account).await {
-            Ok(d) => d,
-            Err(e) => return AppError::from(e).into_response(),
-        }
+    let docs = match motcua_identity::portal::to_accept(state, account).await {
+        Ok(d) => d,
+        Err(e) => return AppError::from(e).into_response(),
     };
     if docs.is_empty() {
         return Redirect::to(&next).into_response();

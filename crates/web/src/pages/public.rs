@@ -13,6 +13,17 @@ use serde::Deserialize;
 #[template(path = "home.html")]
 struct Home {
     c: Chrome,
+    /// (slug, title) of the announcements shown now.
+    announcements: Vec<(String, String)>,
+    /// (code, name) of the life events.
+    life_events: Vec<(String, String)>,
+    /// (code, name) of the procedures most received this year.
+    popular: Vec<(String, String)>,
+    /// This year's figures nationwide: received, finished, on time (‰).
+    year: i64,
+    received: i64,
+    done: i64,
+    on_time: String,
 }
 
 #[derive(Deserialize)]
@@ -25,8 +36,61 @@ pub async fn home(
     ctx: Ctx,
     Query(q): Query<FlashQuery>,
 ) -> Response {
+    let c = Chrome::new(&state, &ctx).with_flash(q.m.as_deref());
+    let now = state.now();
+    let announcements = tri!(motcua_content::search(&state, &["announcement"], "", now, 3).await)
+        .into_iter()
+        .map(|i| (i.slug, i.title))
+        .collect();
+    let en = c.lang() == "en";
+    let life_events = tri!(motcua_catalog::queries::life_events(&state).await)
+        .into_iter()
+        .map(|e| {
+            let name = if en && !e.name_en.is_empty() {
+                e.name_en
+            } else {
+                e.name
+            };
+            (e.code, name)
+        })
+        .collect();
+    // This year, from the report's summary (not the dossiers): the
+    // nationwide strip and the procedures most received.
+    let year = motcua_stats::Period::holding(motcua_stats::Kind::Year, now);
+    let (from, to) = year.months();
+    let lines = tri!(motcua_handling::queries::report(&state, &[], from, to, now).await);
+    let mut total = motcua_handling::queries::ReportLine::default();
+    let mut by_procedure: std::collections::BTreeMap<String, i64> = Default::default();
+    for l in &lines {
+        total.add(l);
+        *by_procedure.entry(l.procedure_code.clone()).or_default() +=
+            l.received_in_person + l.received_online + l.received_postal;
+    }
+    let mut ranked: Vec<(String, i64)> = by_procedure.into_iter().filter(|(_, n)| *n > 0).collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut popular = Vec::new();
+    for (code, _) in ranked.into_iter().take(6) {
+        if let Some(e) = tri!(motcua_catalog::queries::procedure(&state, &code).await) {
+            popular.push((code, e.record.name));
+        }
+    }
+    let done = total.done_early + total.done_on_time + total.done_late;
+    let on_time = if done > 0 {
+        let p = (total.done_early + total.done_on_time) * 1000 / done;
+        let sep = if en { "." } else { "," };
+        format!("{}{sep}{}%", p / 10, p % 10)
+    } else {
+        "—".into()
+    };
     render(&Home {
-        c: Chrome::new(&state, &ctx).with_flash(q.m.as_deref()),
+        c,
+        announcements,
+        life_events,
+        popular,
+        year: year.year,
+        received: total.received_in_person + total.received_online + total.received_postal,
+        done,
+        on_time,
     })
 }
 

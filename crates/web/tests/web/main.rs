@@ -17,6 +17,7 @@ mod catalog;
 mod cluster;
 mod console;
 mod console_edges;
+mod content;
 mod dossiers;
 mod errors;
 mod events;
