@@ -100,6 +100,36 @@ async fn browser_statistics_index_and_feedback_answered_in_time() {
         async move { axe_check(b, js, what).await }
     };
 
+    // The home page at 320 px: nothing wider than the screen, every part
+    // there; then the help, the search and the contact page.
+    b.goto("/lang/vi?next=/").await;
+    b.set_size(320, 800).await;
+    b.goto("/").await;
+    b.wait_text("#stats-strip", "").await;
+    let overflow = b
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            json!([]),
+        )
+        .await
+        .unwrap();
+    let (scroll, inner) = (overflow[0].as_i64().unwrap(), overflow[1].as_i64().unwrap());
+    assert!(scroll <= inner, "the home page is {scroll} px wide in a {inner} px window");
+    b.wait_text("#announcements", "bản trình diễn").await;
+    axe("the home page at 320 px").await;
+    b.fill("#home-q", "khai sinh").await;
+    submit(b, "#home-search button[type=submit]").await;
+    b.wait_text("#search-procedures", "Đăng ký khai sinh").await;
+    axe("the search across procedures and help").await;
+    b.goto("/help?q=nop+phi").await;
+    b.click("#help-list a").await;
+    b.wait_text("#help-body", "Nền tảng thanh toán").await;
+    axe("a guidance article").await;
+    b.goto("/contact").await;
+    b.wait_text("#contact-facts", "Văn phòng Chính phủ").await;
+    axe("the contact page and directory").await;
+    b.set_size(1280, 900).await;
+
     // The figures before (this year, Hà Nội's agencies).
     b.goto("/lang/vi?next=/").await;
     b.goto("/statistics?scope=H29").await;

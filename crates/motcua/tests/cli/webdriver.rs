@@ -531,6 +531,13 @@ impl Page {
             .unwrap_or_default()
     }
 
+    /// Resizes the browser's window (CSS pixels).
+    pub async fn set_size(&self, width: u32, height: u32) {
+        self.post("/window/rect", json!({ "width": width, "height": height }))
+            .await
+            .unwrap_or_else(|e| panic!("resize: {e:?}"));
+    }
+
     /// Runs a script in the page (not subject to the page's CSP).
     pub async fn execute(&self, script: &str, args: Value) -> Result<Value, WdError> {
         self.post("/execute/sync", json!({ "script": script, "args": args }))
