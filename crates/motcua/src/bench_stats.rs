@@ -13,7 +13,8 @@
 //! 3. Starts the server on the loaded database and measures, over HTTP
 //!    with `--connections` connections for `--seconds`, the page itself
 //!    (`GET /statistics?scope=H29&period=<year>`) and its CSV: requests
-//!    per second, p50 and p99. The goal: p50 < 100 ms for the page.
+//!    per second, p50 and p99, and the home page (which reads the year's
+//!    report for its strip). The goal: p50 < 100 ms for the page.
 use crate::bench::{self, percentile, Args};
 use crate::config::Config;
 use anyhow::Result;
@@ -98,16 +99,30 @@ pub async fn run(cfg: &Config, args: &Args, n: u64) -> Result<()> {
     );
     let page = bench::load(&page_url, args.connections, args.seconds, pid).await;
     let csv = bench::load(&csv_url, args.connections, args.seconds, pid).await;
+    // The home page reads this year's report too (its statistics strip
+    // and popular procedures).
+    let home = bench::load(
+        &format!("{}/", server.url()),
+        args.connections,
+        args.seconds,
+        pid,
+    )
+    .await;
     drop(server);
     anyhow::ensure!(
         page.requests > 0 && page.errors == 0,
         "the page failed: {} errors",
         page.errors
     );
+    anyhow::ensure!(
+        home.requests > 0 && home.errors == 0,
+        "the home page failed: {} errors",
+        home.errors
+    );
 
     let shapes = [
         (
-            "province, one year, by agency (first run: keeps the checkpoints)",
+            "province, one year, by agency (the first run of this process)",
             vec![first_ms],
         ),
         ("province, one year, by agency", province),
@@ -120,6 +135,7 @@ pub async fn run(cfg: &Config, args: &Args, n: u64) -> Result<()> {
     let http = [
         ("GET /statistics (province, year)", &page),
         ("GET /statistics/progress.csv", &csv),
+        ("GET / (home page, with the year's strip)", &home),
     ];
     if args.json {
         let out = serde_json::json!({

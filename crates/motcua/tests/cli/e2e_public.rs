@@ -114,7 +114,10 @@ async fn browser_statistics_index_and_feedback_answered_in_time() {
         .await
         .unwrap();
     let (scroll, inner) = (overflow[0].as_i64().unwrap(), overflow[1].as_i64().unwrap());
-    assert!(scroll <= inner, "the home page is {scroll} px wide in a {inner} px window");
+    assert!(
+        scroll <= inner,
+        "the home page is {scroll} px wide in a {inner} px window"
+    );
     b.wait_text("#announcements", "bản trình diễn").await;
     axe("the home page at 320 px").await;
     b.fill("#home-q", "khai sinh").await;
