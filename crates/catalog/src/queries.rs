@@ -4,7 +4,6 @@ use crate::record::Procedure;
 pub use crate::store::agencies::Agency;
 use crate::store::agencies::{self, LifeEvent};
 use crate::store::procedures::{self, Search, Version};
-use motcua_domain::text::fold;
 use motcua_kernel::service::{Result, ServiceError};
 use motcua_kernel::Core;
 
@@ -48,17 +47,7 @@ fn plausible(s: &str) -> bool {
 /// The first `most` folded words of the first 200 characters of a query,
 /// control characters left out (PostgreSQL's text takes no NUL).
 fn words_of(query: &str, most: usize) -> Vec<String> {
-    let q: String = query
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(200)
-        .collect();
-    fold(&q)
-        .split(' ')
-        .filter(|w| !w.is_empty())
-        .take(most)
-        .map(str::to_string)
-        .collect()
+    motcua_domain::text::search_words(query, most)
 }
 
 /// Results per page of a catalog search.

@@ -172,13 +172,7 @@ pub async fn search(
     now: Millis,
     limit: i64,
 ) -> Result<Vec<Item>> {
-    let clean: String = q.chars().filter(|c| !c.is_control()).take(200).collect();
-    let words: Vec<String> = motcua_domain::text::fold(&clean)
-        .split(' ')
-        .filter(|w| !w.is_empty())
-        .take(8)
-        .map(str::to_string)
-        .collect();
+    let words = motcua_domain::text::search_words(q, 8);
     let mut c = core.store.conn().await?;
     Ok(db::list(&mut c, kinds, Some("published"), &words, now, limit).await?)
 }

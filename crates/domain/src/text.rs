@@ -32,6 +32,22 @@ pub fn fold(s: &str) -> String {
     out
 }
 
+/// The words of a search box, folded (no accents, lower case): control
+/// characters dropped, the first 200 characters, at most `most` words.
+pub fn search_words(query: &str, most: usize) -> Vec<String> {
+    let clean: String = query
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
+    fold(&clean)
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .take(most)
+        .map(str::to_string)
+        .collect()
+}
+
 /// A whole number with its thousands grouped by `sep` (`1.000` in
 /// Vietnamese, `1,000` in English).
 pub fn group_thousands(n: i64, sep: char) -> String {

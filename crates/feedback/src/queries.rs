@@ -77,13 +77,7 @@ pub async fn search(
     procedure: Option<&str>,
     page: i64,
 ) -> Result<(Vec<Item>, bool)> {
-    let clean: String = q.chars().filter(|c| !c.is_control()).take(200).collect();
-    let words: Vec<String> = motcua_domain::text::fold(&clean)
-        .split(' ')
-        .filter(|w| !w.is_empty())
-        .take(8)
-        .map(str::to_string)
-        .collect();
+    let words = motcua_domain::text::search_words(q, 8);
     let page = page.clamp(1, 500);
     let mut c = core.store.conn().await?;
     let mut rows = store::published(

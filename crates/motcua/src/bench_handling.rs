@@ -25,9 +25,24 @@ use motcua_handling::queries::{self, Query, Scope};
 use motcua_kernel::service::Origin;
 use std::time::Instant;
 
-pub async fn run(cfg: &Config, args: &Args, n: u64) -> Result<()> {
-    let (_dir, bcfg) =
-        bench::bench_config(cfg, "motcua-bench-handling", args.database_url.clone())?;
+/// A benchmark's database with N synthetic dossiers and their cases at
+/// one agency (loaded now, or reused from `--database-url`).
+pub(crate) struct Prepared {
+    pub dir: std::path::PathBuf,
+    pub bcfg: Config,
+    pub state: motcua_web::AppState,
+    pub core: motcua_kernel::Core,
+    pub backend: &'static str,
+    pub loaded: motcua_handling::synthetic::Loaded,
+    /// Seconds the load took (none: reused).
+    pub load_secs: Option<f64>,
+    pub total: i64,
+    pub now: motcua_domain::Millis,
+}
+
+/// Loads (or reuses) N synthetic dossiers and their cases.
+pub(crate) async fn prepare(cfg: &Config, args: &Args, n: u64, name: &str) -> Result<Prepared> {
+    let (dir, bcfg) = bench::bench_config(cfg, name, args.database_url.clone())?;
     let state = crate::app_state(&bcfg).await?;
     let core = state.core().clone();
     let backend = state.store.backend().name();
@@ -49,6 +64,31 @@ pub async fn run(cfg: &Config, args: &Args, n: u64) -> Result<()> {
         motcua_handling::synthetic::load(&core, staff_id, i64::try_from(people)?, now).await?;
     let load_secs = (present == 0).then(|| start.elapsed().as_secs_f64());
     let total = motcua_dossiers::synthetic::count(&core).await?;
+    Ok(Prepared {
+        dir,
+        bcfg,
+        state,
+        core,
+        backend,
+        loaded,
+        load_secs,
+        total,
+        now,
+    })
+}
+
+pub async fn run(cfg: &Config, args: &Args, n: u64) -> Result<()> {
+    let Prepared {
+        state,
+        core,
+        backend,
+        loaded,
+        load_secs,
+        total,
+        now,
+        ..
+    } = prepare(cfg, args, n, "motcua-bench-handling").await?;
+    let origin = Origin::cli();
     let staff = loaded.staff.clone();
     // The person whose own inbox is read: one of the assignees.
     let mut assignee = staff.clone();

@@ -18,32 +18,21 @@
 use crate::bench::{self, percentile, Args};
 use crate::config::Config;
 use anyhow::Result;
-use motcua_kernel::service::Origin;
 use motcua_stats::{By, Kind, Period};
 use std::time::Instant;
 
 pub async fn run(cfg: &Config, args: &Args, n: u64) -> Result<()> {
-    let (dir, bcfg) = bench::bench_config(cfg, "motcua-bench-stats", args.database_url.clone())?;
-    let state = crate::app_state(&bcfg).await?;
-    let core = state.core().clone();
-    let backend = state.store.backend().name();
-    let origin = Origin::cli();
-    let people = args.people.unwrap_or((n / 1000).max(1));
-    motcua_catalog::seed::load(&core, &origin).await?;
-    motcua_dossiers::seed_forms(&core, &origin).await?;
-    let present = motcua_dossiers::synthetic::count(&core).await?;
-    let now = core.now();
-    let start = Instant::now();
-    if present == 0 {
-        eprintln!("[1/3] loading {n} dossiers and their cases ({backend})…");
-        motcua_dossiers::synthetic::load(&core, n, (n / 10).max(1), now).await?;
-    } else {
-        eprintln!("[1/3] reusing the {present} dossiers already in the database");
-    }
-    let staff_id = i64::try_from(people)? + 1_000_000_000;
-    motcua_handling::synthetic::load(&core, staff_id, i64::try_from(people)?, now).await?;
-    let load_secs = (present == 0).then(|| start.elapsed().as_secs_f64());
-    let total = motcua_dossiers::synthetic::count(&core).await?;
+    let crate::bench_handling::Prepared {
+        dir,
+        bcfg,
+        state,
+        core,
+        backend,
+        load_secs,
+        total,
+        now,
+        ..
+    } = crate::bench_handling::prepare(cfg, args, n, "motcua-bench-stats").await?;
     // The year holding most of the past 365 days.
     let this = Period::holding(Kind::Year, now);
     let year = if Period::holding(Kind::Month, now).n >= 7 {

@@ -15,7 +15,7 @@
 //! group's points; a group with none has no score; the total is the
 //! groups' scores scaled to 100 over the groups that have one.
 use crate::period::Period;
-use crate::progress::{roots_of, under};
+use crate::progress::under;
 use crate::store::formulas as store;
 use motcua_domain::Millis;
 use motcua_handling::queries::ReportLine;
@@ -334,14 +334,8 @@ pub async fn index(
     if start > now {
         return Err(ServiceError::field("period", "stats.error_future"));
     }
-    let all = motcua_catalog::queries::all_agencies(core).await?;
-    let parents = roots_of(&all);
-    let top = (!scope.is_empty()).then_some(scope);
-    if let Some(t) = top {
-        if !all.iter().any(|a| a.code == t) {
-            return Err(ServiceError::NotFound);
-        }
-    }
+    let (all, parents, scope_agency) = crate::progress::tree(core, scope).await?;
+    let top = scope_agency.as_ref().map(|a| a.code.as_str());
     let row_of = |agency: &str| under(&parents, agency, top);
     let mut rows: BTreeMap<String, Figures> = BTreeMap::new();
     // Every agency's rows, so the roots and the agencies under a scope

@@ -6,6 +6,7 @@
 pub mod chart;
 pub mod export;
 pub mod index;
+pub mod online;
 pub mod period;
 pub mod progress;
 pub mod store;
@@ -68,6 +69,12 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("stats.error_period", "Kỳ báo cáo không hợp lệ: viết năm (2026), tháng (2026-11), quý (2026-Q4) hoặc 6 tháng (2026-H2).", "Invalid period: write a year (2026), a month (2026-11), a quarter (2026-Q4) or six months (2026-H2)."),
     ("stats.error_future", "Kỳ báo cáo chưa bắt đầu.", "The period has not begun."),
     ("stats.error_by", "Chỉ thống kê theo cơ quan hoặc theo thủ tục.", "Figures are by agency or by procedure only."),
+    ("stats.online_title", "Cung cấp dịch vụ công trực tuyến theo cơ quan", "Online public services per agency"),
+    ("stats.online_lead", "Số thủ tục hành chính đang công bố mà cơ quan thực hiện, theo mức độ cung cấp trực tuyến ghi trong cơ sở dữ liệu thủ tục.", "Published procedures the agency carries out, by the online level the procedure record gives."),
+    ("stats.online_procedures", "Số thủ tục", "Procedures"),
+    ("stats.online_full", "Trực tuyến toàn trình", "Fully online"),
+    ("stats.online_partial", "Trực tuyến một phần", "Partly online"),
+    ("stats.online_none", "Chưa trực tuyến", "Not online"),
     ("stats.index_title", "Chỉ số phục vụ người dân, doanh nghiệp", "Index of service to citizens and businesses"),
     ("stats.index_nav", "Chỉ số phục vụ", "Service index"),
     ("stats.index_lead", "Sáu nhóm chỉ số theo Quyết định 766/QĐ-TTg, tính từ số liệu của Cổng. Mỗi tiêu chí chấm điểm theo tỷ lệ tử số/mẫu số; tiêu chí không có số liệu (mẫu số bằng 0) không tính và nhóm được quy đổi theo các tiêu chí còn lại; tổng điểm quy về thang 100 theo các nhóm có số liệu.", "The six groups of Decision 766/QĐ-TTg, from the portal's own figures. Each criterion scores by its numerator over its denominator; a criterion without figures (a denominator of 0) does not count and its group is scaled over the others; the total is scaled to 100 over the groups with figures."),

@@ -125,6 +125,31 @@ pub(crate) fn under(
     None
 }
 
+/// Every agency, each one's parent, and the scope as given (empty:
+/// none); an unknown scope is not found.
+pub(crate) async fn tree(
+    core: &Core,
+    scope: &str,
+) -> Result<(
+    Vec<Agency>,
+    BTreeMap<String, Option<String>>,
+    Option<Agency>,
+)> {
+    let all = motcua_catalog::queries::all_agencies(core).await?;
+    let parents = roots_of(&all);
+    let top = if scope.is_empty() {
+        None
+    } else {
+        Some(
+            all.iter()
+                .find(|a| a.code == scope)
+                .cloned()
+                .ok_or(ServiceError::NotFound)?,
+        )
+    };
+    Ok((all, parents, top))
+}
+
 /// The report of `scope` (an agency code: it and the agencies under it;
 /// empty: every agency, rows per ministry and province) for `period`,
 /// as of `now`. An unknown scope is not found; a period that has not
@@ -141,18 +166,8 @@ pub async fn progress(
     if start > now {
         return Err(ServiceError::field("period", "stats.error_future"));
     }
-    let all = motcua_catalog::queries::all_agencies(core).await?;
-    let parents = roots_of(&all);
-    let top = (!scope.is_empty()).then_some(scope);
-    let scope_agency = match top {
-        Some(code) => Some(
-            all.iter()
-                .find(|a| a.code == code)
-                .cloned()
-                .ok_or(ServiceError::NotFound)?,
-        ),
-        None => None,
-    };
+    let (all, parents, scope_agency) = tree(core, scope).await?;
+    let top = scope_agency.as_ref().map(|a| a.code.as_str());
     let codes: Vec<String> = match top {
         Some(t) => all
             .iter()

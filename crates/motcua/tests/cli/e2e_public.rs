@@ -12,30 +12,6 @@ use crate::support::Sandbox;
 use crate::webdriver::{Page, Tools};
 use serde_json::json;
 
-/// The columns of the progress report, in order.
-const COLUMNS: [&str; 20] = [
-    "received_total",
-    "carried_over",
-    "received_new",
-    "received_online",
-    "received_in_person",
-    "received_postal",
-    "transferred_in",
-    "done",
-    "done_early",
-    "done_on_time",
-    "done_late",
-    "held",
-    "open_on_time",
-    "open_late",
-    "supplement",
-    "payment",
-    "stopped",
-    "transferred_out",
-    "returned",
-    "not_accepted",
-];
-
 /// The figures of the ward's row on the statistics page now shown (all
 /// 0 when it has no row yet), by column.
 async fn ward_row(b: &Page) -> Vec<i64> {
@@ -60,8 +36,12 @@ async fn ward_row(b: &Page) -> Vec<i64> {
     }
 }
 
+/// A column's figure (the web suite checks the columns' order itself).
 fn col(v: &[i64], name: &str) -> i64 {
-    v[COLUMNS.iter().position(|c| *c == name).unwrap()]
+    v[motcua_stats::export::COLUMNS
+        .iter()
+        .position(|(c, _)| *c == name)
+        .unwrap()]
 }
 
 /// Accepts `code` at the ward's one-stop unit for its justice department.
@@ -125,6 +105,8 @@ async fn browser_statistics_index_and_feedback_answered_in_time() {
     b.wait_text("#search-procedures", "Đăng ký khai sinh").await;
     axe("the search across procedures and help").await;
     b.goto("/help?q=nop+phi").await;
+    b.wait_text("#help-list", "nộp phí").await;
+    axe("guidance searched without accents").await;
     b.click("#help-list a").await;
     b.wait_text("#help-body", "Nền tảng thanh toán").await;
     axe("a guidance article").await;
@@ -242,6 +224,9 @@ async fn browser_statistics_index_and_feedback_answered_in_time() {
     b.click("tr[data-code='H29'] th a").await;
     b.wait_text("#index-total", "").await;
     axe("the index's criteria of a province").await;
+    b.goto("/statistics/online?scope=H29").await;
+    b.wait_text("#online-table", "UBND phường Hoàn Kiếm").await;
+    axe("the online-service table").await;
 
     // Feedback about the birth registration, from its page.
     eid_login(b, false, &tools.axe_js).await;

@@ -20,6 +20,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/statistics", get(page))
         .route("/statistics/index", get(index_page))
+        .route("/statistics/online", get(online_page))
         .route("/statistics/index/{code}", get(index_detail))
         .route("/statistics/{file}", get(download))
         .route("/api/v1/statistics/progress", get(api_progress))
@@ -128,74 +129,10 @@ async fn page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<StatsQuer
     let vi = c.lang() == "vi";
     let period = tri!(Period::parse(&p.period).ok_or(AppError::BadRequest("stats.error_period")));
     let scope = p.scope.as_ref().map(|a| a.code.clone()).unwrap_or_default();
-    // The scopes offered: nationwide and every ministry and province.
-    let roots = tri!(motcua_catalog::queries::agencies(&state, None, "").await);
-    let mut scopes = vec![Choice {
-        value: String::new(),
-        label: c.t("stats.scope_all").to_string(),
-        selected: scope.is_empty(),
-    }];
-    for a in &roots {
-        scopes.push(Choice {
-            value: a.code.clone(),
-            label: a.name.clone(),
-            selected: a.code == scope,
-        });
-    }
-    if let Some(a) = p
-        .scope
-        .as_ref()
-        .filter(|a| !roots.iter().any(|r| r.code == a.code))
-    {
-        scopes.push(Choice {
-            value: a.code.clone(),
-            label: a.name.clone(),
-            selected: true,
-        });
-    }
+    let scopes = tri!(scope_choices(&state, &c, p.scope.as_ref()).await);
     // The periods offered: this year's and last year's that have begun.
     let now = state.now();
-    let this_year = Period::holding(Kind::Year, now).year;
-    let mut periods = Vec::new();
-    for year in [this_year, this_year - 1] {
-        let mut all = vec![Period {
-            kind: Kind::Year,
-            year,
-            n: 1,
-        }];
-        all.extend((1..=2).map(|n| Period {
-            kind: Kind::Half,
-            year,
-            n,
-        }));
-        all.extend((1..=4).map(|n| Period {
-            kind: Kind::Quarter,
-            year,
-            n,
-        }));
-        all.extend((1..=12).map(|n| Period {
-            kind: Kind::Month,
-            year,
-            n,
-        }));
-        for x in all.into_iter().filter(|x| x.span().0 <= now) {
-            periods.push(Choice {
-                value: x.code(),
-                label: x.label(vi),
-                selected: x == period,
-            });
-        }
-    }
-    if !periods.iter().any(|x| x.selected) {
-        periods.insert(
-            0,
-            Choice {
-                value: period.code(),
-                label: period.label(vi),
-                selected: true,
-            },
-        );
-    }
+    let periods = period_choices(now, period, vi);
     let t = |k: &str| c.t(k).to_string();
     let chart = motcua_stats::chart::bars(&p, 15, "stats-chart-title", &t);
     let cells = |f: &motcua_stats::progress::Figures| {
@@ -339,6 +276,37 @@ struct IndexPage {
     rows: Vec<IndexRowView>,
 }
 
+/// The scopes offered: nationwide, every ministry and province, and the
+/// one shown when it is another.
+async fn scope_choices(
+    state: &AppState,
+    c: &Chrome,
+    shown: Option<&motcua_catalog::queries::Agency>,
+) -> Result<Vec<Choice>, AppError> {
+    let roots = motcua_catalog::queries::agencies(state, None, "").await?;
+    let code = shown.map(|a| a.code.as_str()).unwrap_or_default();
+    let mut scopes = vec![Choice {
+        value: String::new(),
+        label: c.t("stats.scope_all").to_string(),
+        selected: code.is_empty(),
+    }];
+    for a in &roots {
+        scopes.push(Choice {
+            value: a.code.clone(),
+            label: a.name.clone(),
+            selected: a.code == code,
+        });
+    }
+    if let Some(a) = shown.filter(|a| !roots.iter().any(|r| r.code == a.code)) {
+        scopes.push(Choice {
+            value: a.code.clone(),
+            label: a.name.clone(),
+            selected: true,
+        });
+    }
+    Ok(scopes)
+}
+
 /// The periods offered (this year's and last year's that have begun).
 fn period_choices(now: i64, selected: Period, vi: bool) -> Vec<Choice> {
     let this_year = Period::holding(Kind::Year, now).year;
@@ -405,26 +373,14 @@ async fn index_page(
     let c = Chrome::new(&state, &ctx);
     let vi = c.lang() == "vi";
     let (period, idx) = tri!(load_index(&state, &q, !vi).await);
-    let roots = tri!(motcua_catalog::queries::agencies(&state, None, "").await);
     let scope = idx.scope.clone().unwrap_or_default();
-    let mut scopes = vec![Choice {
-        value: String::new(),
-        label: c.t("stats.scope_all").to_string(),
-        selected: scope.is_empty(),
-    }];
-    for a in &roots {
-        scopes.push(Choice {
-            value: a.code.clone(),
-            label: a.name.clone(),
-            selected: a.code == scope,
-        });
-    }
-    let scope_name = if scope.is_empty() {
-        c.t("stats.scope_all").to_string()
+    let scope_agency = if scope.is_empty() {
+        None
     } else {
         tri!(motcua_catalog::queries::agency(&state, &scope).await)
-            .map_or(scope.clone(), |a| a.name)
     };
+    let scopes = tri!(scope_choices(&state, &c, scope_agency.as_ref()).await);
+    let scope_name = scope_agency.map_or_else(|| c.t("stats.scope_all").to_string(), |a| a.name);
     let groups = idx
         .rows
         .first()
@@ -663,4 +619,40 @@ async fn publish_formulas(
         }
         Err(e) => AppError::from(e).into_response(),
     }
+}
+
+// ------------------------------------------------- the online-service table
+
+#[derive(Template)]
+#[template(path = "stats/online.html")]
+struct OnlinePage {
+    c: Chrome,
+    scope_name: String,
+    scopes: Vec<Choice>,
+    rows: Vec<motcua_stats::online::Row>,
+    total: motcua_stats::online::Row,
+}
+
+/// `GET /statistics/online?scope=`: procedures per agency by online level.
+async fn online_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<StatsQuery>,
+) -> Response {
+    let c = Chrome::new(&state, &ctx);
+    let (scope, _, _) = tri!(filters(&state, &q));
+    let (rows, total) = tri!(motcua_stats::online::table(&state, &scope).await);
+    let scope_agency = if scope.is_empty() {
+        None
+    } else {
+        tri!(motcua_catalog::queries::agency(&state, &scope).await)
+    };
+    let scopes = tri!(scope_choices(&state, &c, scope_agency.as_ref()).await);
+    render(&OnlinePage {
+        scope_name: scope_agency.map_or_else(|| c.t("stats.scope_all").to_string(), |a| a.name),
+        scopes,
+        rows,
+        total,
+        c,
+    })
 }

@@ -457,6 +457,8 @@ const ROUTES: &[(bool, &str, For)] = &[
     ),
     (GET, "/console/feedback", For::Operator),
     (GET, "/statistics/index", For::Anyone),
+    (GET, "/statistics/online", For::Anyone),
+    (GET, "/statistics/online?scope=H29", For::Anyone),
     (
         GET,
         "/statistics/index?scope=H29&period=2026-Q4",

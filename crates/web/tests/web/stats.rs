@@ -426,7 +426,7 @@ async fn the_progress_report_counts_each_dossier_in_its_column() {
         // counted from the catalog's seed.
         let seed: serde_json::Value =
             serde_json::from_str(include_str!("../../../catalog/seed/procedures.json")).unwrap();
-        let (mut procs, mut full) = (0.0, 0.0);
+        let (mut procs, mut full, mut partial) = (0.0, 0.0, 0.0);
         for p in seed.as_array().unwrap() {
             let mut codes = std::collections::BTreeSet::new();
             for k in ["COQUANTHUCHIEN", "COQUANCOTHAMQUYEN"] {
@@ -439,7 +439,20 @@ async fn the_progress_report_counts_each_dossier_in_its_column() {
             if p["MUCDODVC"] == "full" {
                 full += here;
             }
+            if p["MUCDODVC"] == "partial" {
+                partial += here;
+            }
         }
+        // The online-service table: Hà Nội's procedures by online level,
+        // the same counts as the catalog's seed.
+        let online = anyone.get("/statistics/online").await;
+        let cells = row_cells(&online.text, Some("H29"));
+        let (all_n, full_n, partial_n) = (procs as i64, full as i64, partial as i64);
+        assert_eq!(
+            cells,
+            [all_n, full_n, partial_n, all_n - full_n - partial_n],
+            "{n}"
+        );
         let publicity = 18.0; // 8 × 3/3, the feedback criterion without figures: scaled to 18
         let progress = 14.0 * 1.0 + 6.0 * 1.0 / 2.0;
         let online = 4.0 * full / procs + 8.0 * 3.0 / 3.0;
