@@ -151,6 +151,9 @@ pub struct Viewer {
     /// The raw cookie token (to rotate or end this session).
     pub token: String,
     pub account: Account,
+    /// The account accepted an earlier version of the terms or the privacy
+    /// notice and not the current one ([`terms_gate`]).
+    pub terms_pending: bool,
 }
 
 #[derive(Clone)]
@@ -231,6 +234,20 @@ pub struct LoggedIn(pub Ctx);
 /// [`LoggedIn`], for handlers that act as the viewer).
 pub struct Me(pub Ctx, pub Viewer);
 
+/// New terms or a new privacy notice since the account accepted them
+/// (issue #11 §4): accepted before any other page of the account. The
+/// viewer's flag is read with the session, once per request; both `Me`
+/// and `auth::ready_user` ask here.
+#[allow(clippy::result_large_err)]
+pub fn terms_gate(ctx: &Ctx) -> Result<(), Response> {
+    let pending = ctx.viewer.as_ref().is_some_and(|v| v.terms_pending);
+    if !pending || ctx.path.starts_with("/policy/accept") {
+        return Ok(());
+    }
+    let next: String = url::form_urlencoded::byte_serialize(ctx.path.as_bytes()).collect();
+    Err(Redirect::to(&format!("/policy/accept?next={next}")).into_response())
+}
+
 impl FromRequestParts<AppState> for Me {
     type Rejection = Response;
 
@@ -240,22 +257,7 @@ impl FromRequestParts<AppState> for Me {
     ) -> Result<Self, Self::Rejection> {
         let ctx = Ctx::from_request_parts(parts, state).await?;
         let v = ctx.user()?.clone();
-        // New terms or privacy notice since the account accepted them:
-        // accepted before any other page of the account (issue #11 §4).
-        if !ctx.path.starts_with("/policy/accept") {
-            match motcua_identity::portal::to_accept(state, v.account.id).await {
-                Ok(docs) if docs.is_empty() => {}
-                Ok(_) => {
-                    let next: String =
-                        url::form_urlencoded::byte_serialize(ctx.path.as_bytes()).collect();
-                    return Err(axum::response::Redirect::to(&format!(
-                        "/policy/accept?next={next}"
-                    ))
-                    .into_response());
-                }
-                Err(e) => return Err(crate::error::AppError::from(e).into_response()),
-            }
-        }
+        terms_gate(&ctx)?;
         Ok(Me(ctx, v))
     }
 }
@@ -350,11 +352,15 @@ async fn load_viewer(state: &AppState, token: &str, now: i64) -> Result<Option<V
         return Ok(None);
     };
     let unread = motcua_dossiers::queries::unread(state, account.id.get()).await?;
+    let terms_pending = !motcua_identity::portal::to_accept(state, account.id)
+        .await?
+        .is_empty();
     Ok(Some(Viewer {
         session,
         unread,
         token: token.to_string(),
         account,
+        terms_pending,
     }))
 }
 

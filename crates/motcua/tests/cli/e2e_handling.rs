@@ -121,6 +121,21 @@ const BIRTH: &str = "1.001193";
 const PDF: &[u8] =
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 
+/// Accepts `code` at the ward's one-stop unit for its justice department.
+pub(crate) async fn accept(b: &Page, code: &str) {
+    b.goto(&format!("/agency/dossiers/{code}")).await;
+    let unit = b
+        .execute(
+            "return [...document.querySelectorAll('#unit-accept option')].find(o => o.text.includes('Tư pháp')).value;",
+            json!([]),
+        )
+        .await
+        .unwrap();
+    b.set_value("#unit-accept", unit.as_str().unwrap()).await;
+    act(b, "act-accept-handle", &[]).await;
+    b.wait_text("#status", "Đã tiếp nhận").await;
+}
+
 /// Submits the action form `#act-…` of the case page and waits for the
 /// page that answers it.
 pub(crate) async fn act(b: &Page, form: &str, fields: &[(&str, &str)]) {

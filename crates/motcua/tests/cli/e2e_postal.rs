@@ -8,7 +8,9 @@
 //! handed to the post office and, once delivered, the dossier is
 //! returned.
 use crate::e2e::axe_check;
-use crate::e2e_handling::{act, eid_login, fill_birth, login, logout, submit, submit_checked};
+use crate::e2e_handling::{
+    accept, act, eid_login, fill_birth, login, logout, submit, submit_checked,
+};
 use crate::support::Sandbox;
 use crate::webdriver::{Page, Tools};
 use serde_json::json;
@@ -86,20 +88,7 @@ async fn browser_a_dossier_sent_by_post_counts_from_the_postal_receipt_and_its_r
     login(b, "mc.hoankiem", "Demo-OneStop-2026").await;
     b.goto(&format!("/agency/dossiers/{code}")).await;
     let handed = b.wait_text("#handed-over", ":").await;
-    b.set_value(
-        "#unit-accept",
-        b.execute(
-            "return [...document.querySelectorAll('#unit-accept option')].find(o => o.text.includes('Tư pháp')).value;",
-            json!([]),
-        )
-        .await
-        .unwrap()
-        .as_str()
-        .unwrap(),
-    )
-    .await;
-    act(b, "act-accept-handle", &[]).await;
-    b.wait_text("#status", "Đã tiếp nhận").await;
+    accept(b, &code).await;
     axe("a postal dossier accepted").await;
     logout(b).await;
 

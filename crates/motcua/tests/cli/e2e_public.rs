@@ -7,7 +7,7 @@
 //! its deadline and publishes it, and anyone finds it by searching without
 //! accents.
 use crate::e2e::axe_check;
-use crate::e2e_handling::{act, download, eid_login, login, logout, submit, submit_birth};
+use crate::e2e_handling::{accept, act, download, eid_login, login, logout, submit, submit_birth};
 use crate::support::Sandbox;
 use crate::webdriver::{Page, Tools};
 use serde_json::json;
@@ -42,21 +42,6 @@ fn col(v: &[i64], name: &str) -> i64 {
         .iter()
         .position(|(c, _)| *c == name)
         .unwrap()]
-}
-
-/// Accepts `code` at the ward's one-stop unit for its justice department.
-async fn accept(b: &Page, code: &str) {
-    b.goto(&format!("/agency/dossiers/{code}")).await;
-    let unit = b
-        .execute(
-            "return [...document.querySelectorAll('#unit-accept option')].find(o => o.text.includes('Tư pháp')).value;",
-            json!([]),
-        )
-        .await
-        .unwrap();
-    b.set_value("#unit-accept", unit.as_str().unwrap()).await;
-    act(b, "act-accept-handle", &[]).await;
-    b.wait_text("#status", "Đã tiếp nhận").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

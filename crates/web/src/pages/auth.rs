@@ -203,19 +203,9 @@ pub async fn must_change(state: &AppState, account_id: AccountId) -> Result<bool
 pub async fn ready_user(state: &AppState, ctx: &Ctx) -> Result<(), Response> {
     let v = ctx.user()?;
     match must_change(state, v.account.id).await {
-        Ok(true) => return Err(Redirect::to("/password/change").into_response()),
-        Ok(false) => {}
-        Err(e) => return Err(e.into_response()),
-    }
-    // New terms or a new privacy notice since the account accepted them:
-    // accepted first (issue #11 §4).
-    match motcua_identity::portal::to_accept(state, v.account.id).await {
-        Ok(docs) if docs.is_empty() => Ok(()),
-        Ok(_) => {
-            let next: String = url::form_urlencoded::byte_serialize(ctx.path.as_bytes()).collect();
-            Err(Redirect::to(&format!("/policy/accept?next={next}")).into_response())
-        }
-        Err(e) => Err(AppError::from(e).into_response()),
+        Ok(true) => Err(Redirect::to("/password/change").into_response()),
+        Ok(false) => crate::ctx::terms_gate(ctx),
+        Err(e) => Err(e.into_response()),
     }
 }
 

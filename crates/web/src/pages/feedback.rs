@@ -72,23 +72,40 @@ fn next_due(i: &Feedback) -> Option<i64> {
     }
 }
 
-async fn row(state: &AppState, c: &Chrome, i: &Feedback, at: i64) -> Result<Row, AppError> {
-    let (left, overdue) = match next_due(i) {
-        Some(due) => {
-            let r = motcua_kernel::calendar::time_left(state, due).await?;
-            (remaining_text(c, &r), r.overdue)
+/// The rows of a list, each dated by `at`; each agency's name read once.
+async fn list_rows(
+    state: &AppState,
+    c: &Chrome,
+    items: &[Feedback],
+    at: impl Fn(&Feedback) -> i64,
+) -> Result<Vec<Row>, AppError> {
+    let mut names: std::collections::BTreeMap<String, String> = Default::default();
+    let mut out = Vec::with_capacity(items.len());
+    for i in items {
+        let (left, overdue) = match next_due(i) {
+            Some(due) => {
+                let r = motcua_kernel::calendar::time_left(state, due).await?;
+                (remaining_text(c, &r), r.overdue)
+            }
+            None => (String::new(), false),
+        };
+        if !names.contains_key(&i.agency_code) {
+            names.insert(
+                i.agency_code.clone(),
+                agency_name(state, &i.agency_code).await,
+            );
         }
-        None => (String::new(), false),
-    };
-    Ok(Row {
-        code: i.code.clone(),
-        title: i.title.clone(),
-        agency: agency_name(state, &i.agency_code).await,
-        state_key: motcua_feedback::state_key(&i.state),
-        at: format_vn(at),
-        left,
-        overdue,
-    })
+        out.push(Row {
+            code: i.code.clone(),
+            title: i.title.clone(),
+            agency: names.get(&i.agency_code).cloned().unwrap_or_default(),
+            state_key: motcua_feedback::state_key(&i.state),
+            at: format_vn(at(i)),
+            left,
+            overdue,
+        });
+    }
+    Ok(out)
 }
 
 pub struct Step {
@@ -140,12 +157,12 @@ async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery
     let page = q.page.unwrap_or(1).clamp(1, 500);
     let procedure = Some(q.procedure.trim()).filter(|p| !p.is_empty());
     let (found, more) = tri!(queries::search(&state, &q.q, procedure, page).await);
-    let mut rows = Vec::with_capacity(found.len());
-    for i in &found {
-        rows.push(tri!(
-            row(&state, &c, i, i.published_at.unwrap_or(i.created_at)).await
-        ));
-    }
+    let rows = tri!(
+        list_rows(&state, &c, &found, |i| i
+            .published_at
+            .unwrap_or(i.created_at))
+        .await
+    );
     render(&ListPage {
         c,
         q: q.q.chars().take(200).collect(),
@@ -535,10 +552,7 @@ struct MinePage {
 async fn mine(State(state): State<AppState>, Me(ctx, v): Me) -> Response {
     let c = Chrome::new(&state, &ctx);
     let items = tri!(queries::mine(&state, v.account.id.get()).await);
-    let mut rows = Vec::with_capacity(items.len());
-    for i in &items {
-        rows.push(tri!(row(&state, &c, i, i.created_at).await));
-    }
+    let rows = tri!(list_rows(&state, &c, &items, |i| i.created_at).await);
     render(&MinePage { c, rows })
 }
 
@@ -632,14 +646,8 @@ async fn agency_inbox(State(state): State<AppState>, Staffer(ctx, staff): Staffe
     let c = Chrome::new(&state, &ctx);
     let items = tri!(queries::inbox(&state, &staff).await);
     let late = tri!(queries::overdue(&state, &staff, state.now()).await);
-    let mut rows = Vec::new();
-    for i in &items {
-        rows.push(tri!(row(&state, &c, i, i.received_at).await));
-    }
-    let mut overdue = Vec::new();
-    for i in &late {
-        overdue.push(tri!(row(&state, &c, i, i.received_at).await));
-    }
+    let rows = tri!(list_rows(&state, &c, &items, |i| i.received_at).await);
+    let overdue = tri!(list_rows(&state, &c, &late, |i| i.received_at).await);
     render(&AgencyPage {
         c,
         rows,
@@ -657,10 +665,7 @@ async fn console_board(State(state): State<AppState>, Operator(ctx): Operator) -
         memberships: Vec::new(),
     };
     let late = tri!(queries::overdue(&state, &staff, state.now()).await);
-    let mut overdue = Vec::new();
-    for i in &late {
-        overdue.push(tri!(row(&state, &c, i, i.received_at).await));
-    }
+    let overdue = tri!(list_rows(&state, &c, &late, |i| i.received_at).await);
     render(&AgencyPage {
         c,
         rows: Vec::new(),
