@@ -221,3 +221,14 @@ pub async fn online_by_agency(core: &Core) -> Result<Vec<(String, i64, i64, i64)
     let mut c = core.store.conn().await?;
     Ok(procedures::online_by_agency(&mut c).await?)
 }
+
+pub use crate::store::officials::Official;
+
+/// The officials agency `code` publishes, in their order.
+pub async fn officials(core: &Core, code: &str) -> Result<Vec<Official>> {
+    if !plausible(code) {
+        return Ok(Vec::new());
+    }
+    let mut c = core.store.conn().await?;
+    Ok(crate::store::officials::of_agency(&mut c, code).await?)
+}

@@ -489,3 +489,116 @@ pub async fn import_life_events(
     tx.commit().await?;
     Ok(list.len())
 }
+
+/// An official as typed on the directory's form.
+#[derive(Debug, Clone, Default)]
+pub struct NewOfficial {
+    pub position: String,
+    pub full_name: String,
+    pub phone: String,
+    pub email: String,
+    pub sort: String,
+}
+
+/// Officials one agency may publish.
+pub const MAX_OFFICIALS: i64 = 50;
+
+/// Publishes an official of `agency` in the directory (the caller checked
+/// that the person may: the agency's administrator or the operator);
+/// checked, audited; its id.
+pub async fn add_official(
+    core: &Core,
+    origin: &Origin,
+    agency: &str,
+    o: &NewOfficial,
+) -> Result<i64> {
+    use crate::store::officials;
+    let text = |s: &str, field: &'static str, key: &'static str| -> Result<String> {
+        let t = s.trim();
+        if !(2..=120).contains(&t.chars().count()) || t.chars().any(char::is_control) {
+            return Err(ServiceError::field(field, key));
+        }
+        Ok(t.to_string())
+    };
+    let position = text(&o.position, "position", "catalog.error_official_position")?;
+    let full_name = text(&o.full_name, "full_name", "catalog.error_official_name")?;
+    let phone = o.phone.trim();
+    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    if !phone.is_empty()
+        && (!(6..=15).contains(&digits)
+            || !phone
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '.' | '-' | '(' | ')')))
+    {
+        return Err(ServiceError::field("phone", "catalog.error_official_phone"));
+    }
+    let email = if o.email.trim().is_empty() {
+        String::new()
+    } else {
+        motcua_domain::Email::parse(&o.email)
+            .map(|e| e.as_str().to_string())
+            .map_err(|_| ServiceError::field("email", "catalog.error_official_email"))?
+    };
+    let sort = if o.sort.trim().is_empty() {
+        100
+    } else {
+        o.sort
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (0..=9999).contains(n))
+            .ok_or(ServiceError::field("sort", "catalog.error_official_sort"))?
+    };
+    let now = core.now();
+    let mut tx = core.store.begin().await?;
+    if !officials::lock_agency(&mut tx, agency).await? {
+        return Err(ServiceError::NotFound);
+    }
+    if officials::count(&mut tx, agency).await? >= MAX_OFFICIALS {
+        return Err(ServiceError::Conflict("catalog.error_officials_many"));
+    }
+    let row = officials::Official {
+        id: 0,
+        agency_code: agency.to_string(),
+        position,
+        full_name,
+        phone: phone.to_string(),
+        email,
+        sort,
+    };
+    let id = officials::insert(&mut tx, &row, &origin.audit.actor, now).await?;
+    let detail = serde_json::json!({ "id": id, "position": row.position, "name": row.full_name });
+    audit(
+        &mut tx,
+        origin,
+        "catalog.official_add",
+        &format!("agency:{agency}"),
+        &detail,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Takes official `id` off `agency`'s directory; audited. Another
+/// agency's official is not found.
+pub async fn remove_official(core: &Core, origin: &Origin, agency: &str, id: i64) -> Result<()> {
+    let now = core.now();
+    let mut tx = core.store.begin().await?;
+    let gone = crate::store::officials::remove(&mut tx, agency, id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let detail = serde_json::json!({ "id": id, "position": gone.position, "name": gone.full_name });
+    audit(
+        &mut tx,
+        origin,
+        "catalog.official_remove",
+        &format!("agency:{agency}"),
+        &detail,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -28,6 +28,12 @@ pub struct Rules {
     pub per_ip_per_hour: i64,
     pub max_files: usize,
     pub max_file_bytes: usize,
+    /// Feedback without an account: minutes to confirm the two codes.
+    pub confirm_minutes: i64,
+    /// Wrong tries before the request is dropped.
+    pub confirm_tries: i64,
+    /// Confirmation requests per e-mail address and per phone a day.
+    pub per_contact_per_day: i64,
 }
 
 impl Default for Rules {
@@ -41,6 +47,9 @@ impl Default for Rules {
             per_ip_per_hour: 20,
             max_files: 3,
             max_file_bytes: 5 * 1024 * 1024,
+            confirm_minutes: 30,
+            confirm_tries: 5,
+            per_contact_per_day: 3,
         }
     }
 }
@@ -179,6 +188,32 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("feedback.error_state", "Phản ánh, kiến nghị không ở tình trạng cho phép thao tác này.", "The feedback is not in a state that allows this."),
     ("feedback.error_kind", "Thao tác không hợp lệ.", "Unknown action."),
     ("feedback.error_changed", "Phản ánh, kiến nghị vừa được người khác cập nhật; hãy xem lại.", "Someone else just changed this feedback; look again."),
+    ("feedback.error_name", "Họ và tên từ 2 đến 100 ký tự.", "The full name takes 2 to 100 characters."),
+    ("feedback.error_email", "Địa chỉ thư điện tử không hợp lệ.", "This e-mail address is not valid."),
+    ("feedback.error_codes", "Mã xác nhận không đúng. Kiểm tra lại mã trong thư và trong tin nhắn.", "A confirmation code is wrong. Check the codes in the e-mail and in the text message."),
+    ("feedback.error_confirm_tries", "Đã nhập sai mã quá số lần cho phép; phản ánh chưa được gửi. Vui lòng gửi lại.", "Too many wrong codes; the feedback was not sent. Please send it again."),
+    ("feedback.error_confirm_gone", "Yêu cầu xác nhận không còn hiệu lực (đã quá thời hạn hoặc đã được xác nhận). Vui lòng gửi lại nếu cần.", "This confirmation request is no longer valid (it expired or was already confirmed). Please send again if needed."),
+    ("feedback.guest_heading", "Chưa có tài khoản? Gửi bằng thư điện tử và số điện thoại đã xác nhận", "No account? Send with a confirmed e-mail address and phone"),
+    ("feedback.guest_lead", "Sau khi gửi, bạn nhận một mã qua thư điện tử và một mã qua tin nhắn SMS; nhập cả hai mã để phản ánh được chuyển đến cơ quan. Theo dõi bằng đường dẫn trong thư.", "After sending you receive one code by e-mail and one by SMS; enter both so that the feedback reaches the agency. Follow it with the link in the e-mail."),
+    ("feedback.guest_or_login", "Đã có tài khoản? Đăng nhập để gửi và theo dõi trong tài khoản", "Have an account? Log in to send and follow it in your account"),
+    ("feedback.guest_name", "Họ và tên", "Full name"),
+    ("feedback.guest_email", "Thư điện tử (nhận mã xác nhận và thông báo)", "E-mail (for the confirmation code and notices)"),
+    ("feedback.guest_phone", "Số điện thoại di động (nhận mã xác nhận qua SMS)", "Mobile phone (for the confirmation code by SMS)"),
+    ("feedback.confirm_title", "Xác nhận gửi phản ánh, kiến nghị", "Confirm your feedback"),
+    ("feedback.confirm_lead", "Chúng tôi đã gửi một mã 6 chữ số đến thư điện tử và một mã 6 chữ số qua SMS đến số điện thoại của bạn. Nhập cả hai mã trong {minutes} phút.", "We sent a 6-digit code to your e-mail and a 6-digit code by SMS to your phone. Enter both within {minutes} minutes."),
+    ("feedback.confirm_mailed", "Mã trong thư điện tử", "Code from the e-mail"),
+    ("feedback.confirm_texted", "Mã trong tin nhắn SMS", "Code from the text message"),
+    ("feedback.confirm_button", "Xác nhận và gửi", "Confirm and send"),
+    ("feedback.confirm_mail_subject", "Mã xác nhận phản ánh, kiến nghị", "Your feedback confirmation code"),
+    ("feedback.confirm_mail_body", "Mã xác nhận của bạn là {code}. Nhập mã này cùng mã trong tin nhắn SMS trong {minutes} phút. Nếu bạn không gửi phản ánh, kiến nghị, hãy bỏ qua thư này.", "Your confirmation code is {code}. Enter it with the code from the text message within {minutes} minutes. If you did not send feedback, ignore this e-mail."),
+    ("feedback.confirm_open", "Mở trang xác nhận", "Open the confirmation page"),
+    ("feedback.confirm_sms", "Ma xac nhan phan anh, kien nghi: {code} (hieu luc {minutes} phut). Khong chia se ma nay.", "Feedback confirmation code: {code} (valid {minutes} minutes). Do not share it."),
+    ("feedback.track_title", "Theo dõi phản ánh, kiến nghị", "Follow your feedback"),
+    ("feedback.track_lead", "Nhập mã phản ánh, kiến nghị và mã theo dõi trong thư điện tử bạn đã nhận.", "Enter the feedback code and the tracking key from the e-mail you received."),
+    ("feedback.track_key", "Mã theo dõi (16 ký tự)", "Tracking key (16 characters)"),
+    ("feedback.track_button", "Xem", "Show"),
+    ("feedback.track_none", "Không tìm thấy phản ánh, kiến nghị với mã và mã theo dõi này.", "No feedback matches this code and tracking key."),
+    ("feedback.track_keep", "Giữ đường dẫn này để theo dõi; nó cũng có trong thư điện tử gửi bạn.", "Keep this link to follow it; it is also in the e-mail we sent you."),
     ("feedback.error_reply", "Thông tin bổ sung từ 5 đến 5.000 ký tự.", "The added information takes 5 to 5,000 characters."),
 ];
 

@@ -37,12 +37,13 @@ pub async fn mine(core: &Core, account_id: i64) -> Result<Vec<Item>> {
     Ok(store::of_account(&mut c, account_id, 200).await?)
 }
 
-/// The person's own item; anyone else's is not found.
-pub async fn own(core: &Core, account_id: i64, code: &str) -> Result<Full> {
+/// The sender's own item (by account, or by tracking key for a sender
+/// without an account); anyone else's is not found.
+pub async fn own(core: &Core, owner: &crate::service::Owner, code: &str) -> Result<Full> {
     let mut c = core.store.conn().await?;
     let i = store::by_code(&mut c, code)
         .await?
-        .filter(|i| i.account_id == account_id)
+        .filter(|i| owner.owns(core, i))
         .ok_or(ServiceError::NotFound)?;
     drop(c);
     full(core, i).await
@@ -134,7 +135,7 @@ pub async fn for_staff(core: &Core, who: &Staff, code: &str) -> Result<Full> {
 /// A file of an item, for its sender or the agency holding it.
 pub async fn file(
     core: &Core,
-    account_id: i64,
+    owner: Option<&crate::service::Owner>,
     who: Option<&Staff>,
     code: &str,
     file_id: i64,
@@ -142,7 +143,10 @@ pub async fn file(
     let mut c = core.store.conn().await?;
     let i = store::by_code(&mut c, code)
         .await?
-        .filter(|i| i.account_id == account_id || who.is_some_and(|w| handles(w, &i.agency_code)))
+        .filter(|i| {
+            owner.is_some_and(|o| o.owns(core, i))
+                || who.is_some_and(|w| handles(w, &i.agency_code))
+        })
         .ok_or(ServiceError::NotFound)?;
     let f = store::files(&mut c, i.id)
         .await?

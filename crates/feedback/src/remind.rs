@@ -25,6 +25,9 @@ impl motcua_kernel::worker::Periodic for Remind {
         now: Millis,
     ) -> futures::future::BoxFuture<'a, Result<(), String>> {
         Box::pin(async move {
+            crate::service::purge_waiting(core, now)
+                .await
+                .map_err(|e| e.to_string())?;
             remind(core, now)
                 .await
                 .map(|_| ())

@@ -19,7 +19,8 @@ use rand::RngExt;
 /// What feedback may be about.
 pub const ABOUT: &[&str] = &["procedure", "agency", "regulation"];
 
-/// The sender: the logged-in person.
+/// The sender: the logged-in person, or (account 0) a person without an
+/// account whose e-mail address and phone were confirmed by codes.
 #[derive(Debug, Clone)]
 pub struct Sender {
     pub account_id: i64,
@@ -29,7 +30,7 @@ pub struct Sender {
 }
 
 /// The form, as typed.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct NewFeedback {
     pub about: String,
     pub procedure_code: String,
@@ -199,16 +200,29 @@ async fn tell(
     note: &str,
     now: Millis,
 ) -> Result<()> {
-    let link = format!("/account/feedback/{}", i.code);
+    let link = if i.account_id == 0 {
+        track_link(core, &i.code)
+    } else {
+        format!("/account/feedback/{}", i.code)
+    };
     let category = if step == "more_info" {
         "action"
     } else {
         "progress"
     };
     let kind = format!("feedback.{step}");
-    let mail =
-        motcua_dossiers::progress::notify(tx, i.account_id, &kind, &i.code, &link, category, now)
-            .await?;
+    // A person without an account has no inbox: every step is mailed.
+    let mail = i.account_id == 0
+        || motcua_dossiers::progress::notify(
+            tx,
+            i.account_id,
+            &kind,
+            &i.code,
+            &link,
+            category,
+            now,
+        )
+        .await?;
     if !mail || i.sender_email.is_empty() {
         return Ok(());
     }
@@ -269,8 +283,52 @@ pub async fn submit(
     now: Millis,
 ) -> Result<String> {
     let agency = check(core, rules, f, files).await?;
-    let (refuse_by, ask_by, answer_by) = deadlines(core, rules, now).await?;
+    let due = deadlines(core, rules, now).await?;
     let mut tx = core.store.begin().await?;
+    let stored = store_files(&mut tx, core, files, now).await?;
+    let item = create(&mut tx, core, origin, due, sender, f, &agency, &stored, now).await?;
+    tx.commit().await?;
+    Ok(item.code)
+}
+
+/// Keeps the files in the blob store; what the item records of them.
+async fn store_files(
+    tx: &mut AnyConnection,
+    core: &Core,
+    files: &[Upload],
+    now: Millis,
+) -> Result<Vec<File>> {
+    let mut out = Vec::with_capacity(files.len());
+    for u in files {
+        let ct = sniff(&u.data).unwrap_or("application/octet-stream");
+        let sha = motcua_kernel::blobs::store(core, tx, ct, &u.data, now).await?;
+        out.push(File {
+            id: 0,
+            name: clean_name(&u.name),
+            content_type: ct.into(),
+            size: u.data.len() as i64,
+            sha256: sha,
+        });
+    }
+    Ok(out)
+}
+
+/// Makes the item (checked form, files kept), at the agency from `now`
+/// with its deadlines `due` (refuse, ask, answer; read before the
+/// transaction: the calendar is read on another connection).
+#[allow(clippy::too_many_arguments)]
+async fn create(
+    tx: &mut AnyConnection,
+    core: &Core,
+    origin: &Origin,
+    due: (Millis, Millis, Millis),
+    sender: &Sender,
+    f: &NewFeedback,
+    agency: &str,
+    files: &[File],
+    now: Millis,
+) -> Result<Item> {
+    let (refuse_by, ask_by, answer_by) = due;
     let mut item = Item {
         id: 0,
         code: String::new(),
@@ -286,7 +344,7 @@ pub async fn submit(
         } else {
             String::new()
         },
-        agency_code: agency.clone(),
+        agency_code: agency.to_string(),
         title: f.title.trim().to_string(),
         content: f.content.trim().to_string(),
         state: "received".into(),
@@ -309,31 +367,17 @@ pub async fn submit(
     // A code already taken (one in a billion a day) is drawn again.
     for _ in 0..5 {
         item.code = new_code(now);
-        if store::by_code(&mut tx, &item.code).await?.is_none() {
+        if store::by_code(tx, &item.code).await?.is_none() {
             break;
         }
     }
-    let id = store::insert(&mut tx, &item).await?;
+    let id = store::insert(tx, &item).await?;
     item.id = id;
-    for u in files {
-        let ct = sniff(&u.data).unwrap_or("application/octet-stream");
-        let sha = motcua_kernel::blobs::store(core, &mut tx, ct, &u.data, now).await?;
-        store::add_file(
-            &mut tx,
-            id,
-            &File {
-                id: 0,
-                name: clean_name(&u.name),
-                content_type: ct.into(),
-                size: u.data.len() as i64,
-                sha256: sha,
-            },
-            now,
-        )
-        .await?;
+    for file in files {
+        store::add_file(tx, id, file, now).await?;
     }
     store::add_event(
-        &mut tx,
+        tx,
         id,
         &Event {
             at: now,
@@ -345,17 +389,296 @@ pub async fn submit(
     )
     .await?;
     audit(
-        &mut tx,
+        tx,
         origin,
         "feedback.submit",
         &item.code,
-        serde_json::json!({ "agency": agency, "about": item.about, "procedure": item.procedure_code, "files": files.len() }),
+        serde_json::json!({ "agency": agency, "about": item.about, "procedure": item.procedure_code, "files": files.len(), "account": sender.account_id != 0 }),
         now,
     )
     .await?;
-    tell(&mut tx, core, &item, "received", "", now).await?;
+    tell(tx, core, &item, "received", "", now).await?;
+    Ok(item)
+}
+
+// ------------------------------------------------- senders without account
+
+/// Who sends feedback without an account.
+#[derive(Debug, Clone, Default)]
+pub struct Guest {
+    pub name: String,
+    pub email: String,
+}
+
+/// What waits for the codes (`feedback_pending.payload`).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Waiting {
+    form: NewFeedback,
+    name: String,
+    email: String,
+    agency: String,
+    files: Vec<WaitingFile>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct WaitingFile {
+    name: String,
+    content_type: String,
+    size: i64,
+    sha256: String,
+}
+
+/// The sender's name and address, checked; the address as kept.
+pub fn check_guest(g: &Guest) -> Result<String> {
+    let name = g.name.trim();
+    if !(2..=100).contains(&chars(name)) || name.chars().any(char::is_control) {
+        return Err(ServiceError::field("name", "feedback.error_name"));
+    }
+    motcua_domain::Email::parse(&g.email)
+        .map(|e| e.as_str().to_string())
+        .map_err(|_| ServiceError::field("email", "feedback.error_email"))
+}
+
+/// Six digits.
+fn six_digits() -> String {
+    format!("{:06}", rand::rng().random_range(0..1_000_000u32))
+}
+
+fn codes_hash(token: &str, mailed: &str, texted: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(
+        format!("feedback-confirm|{token}|{mailed}:{texted}").as_bytes(),
+    ))
+}
+
+/// Feedback from a person without an account: checked like any (nothing
+/// kept when anything is wrong), then kept aside, a code mailed to the
+/// address and a code sent by SMS to the phone; the request's token (the
+/// confirmation page's address). The caller reserves the limits first.
+pub async fn request(
+    core: &Core,
+    origin: &Origin,
+    rules: &Rules,
+    guest: &Guest,
+    f: &NewFeedback,
+    files: &[Upload],
+    now: Millis,
+) -> Result<String> {
+    let email = check_guest(guest)?;
+    let agency = check(core, rules, f, files).await?;
+    let phone = motcua_kernel::sms::normalize_phone(&f.phone)
+        .ok_or(ServiceError::field("phone", "feedback.error_phone"))?;
+    let token = {
+        let mut b = [0u8; 16];
+        rand::Rng::fill_bytes(&mut rand::rng(), &mut b);
+        hex::encode(b)
+    };
+    let (mailed, texted) = (six_digits(), six_digits());
+    let mut tx = core.store.begin().await?;
+    let stored = store_files(&mut tx, core, files, now).await?;
+    let waiting = Waiting {
+        form: f.clone(),
+        name: guest.name.trim().to_string(),
+        email: email.clone(),
+        agency,
+        files: stored
+            .into_iter()
+            .map(|f| WaitingFile {
+                name: f.name,
+                content_type: f.content_type,
+                size: f.size,
+                sha256: f.sha256,
+            })
+            .collect(),
+    };
+    let payload =
+        serde_json::to_string(&waiting).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    crate::store::pending::insert(
+        &mut tx,
+        &crate::store::pending::Pending {
+            id: 0,
+            token: token.clone(),
+            payload,
+            email: email.clone(),
+            phone: phone.clone(),
+            codes_hash: codes_hash(&token, &mailed, &texted),
+            tries: 0,
+            expires_at: now + rules.confirm_minutes * motcua_domain::MINUTE,
+            created_at: now,
+        },
+    )
+    .await?;
+    let loc = Locale::Vi;
+    let t = |k: &str| core.i18n.get(loc, k).to_string();
+    let minutes = rules.confirm_minutes.to_string();
+    let template = Template::Notice {
+        full_name: waiting.name.clone(),
+        subject: t("feedback.confirm_mail_subject"),
+        heading: t("feedback.confirm_mail_subject"),
+        body: t("feedback.confirm_mail_body")
+            .replace("{code}", &mailed)
+            .replace("{minutes}", &minutes),
+        facts: vec![(t("feedback.title_label"), f.title.trim().to_string())],
+        link_label: t("feedback.confirm_open"),
+        link: format!(
+            "{}/feedback/confirm/{token}",
+            core.config.public_url.trim_end_matches('/')
+        ),
+    };
+    queue_mail(&mut tx, core, &email, &template, loc, now).await?;
+    motcua_kernel::sms::queue_sms(
+        &mut tx,
+        core,
+        &phone,
+        &t("feedback.confirm_sms")
+            .replace("{code}", &texted)
+            .replace("{minutes}", &minutes),
+        now,
+    )
+    .await?;
+    audit(
+        &mut tx,
+        origin,
+        "feedback.request",
+        "pending",
+        serde_json::json!({ "agency": waiting.agency, "files": files.len() }),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
+/// Whether request `token` waits for its codes at `now`.
+pub async fn waiting(core: &Core, token: &str, now: Millis) -> Result<bool> {
+    if token.len() != 32 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(false);
+    }
+    let mut c = core.store.conn().await?;
+    Ok(crate::store::pending::live(&mut c, token, now)
+        .await?
+        .is_some())
+}
+
+/// The two codes of request `token`: right, the feedback goes to its
+/// agency (deadlines from now) and its tracking code is returned; wrong,
+/// one of [`Rules::confirm_tries`] is used (the last drops the request).
+/// An unknown or expired request is not found.
+pub async fn confirm(
+    core: &Core,
+    origin: &Origin,
+    rules: &Rules,
+    token: &str,
+    mailed: &str,
+    texted: &str,
+    now: Millis,
+) -> Result<String> {
+    use crate::store::pending;
+    let digits = |s: &str| -> String { s.chars().filter(|c| !c.is_whitespace()).collect() };
+    let (mailed, texted) = (digits(mailed), digits(texted));
+    if token.len() != 32 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ServiceError::NotFound);
+    }
+    let due = deadlines(core, rules, now).await?;
+    let mut tx = core.store.begin().await?;
+    let p = pending::live(&mut tx, token, now)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    // The try is taken before the codes are compared.
+    if !pending::take_try(&mut tx, p.id, rules.confirm_tries).await? {
+        pending::remove(&mut tx, p.id).await?;
+        tx.commit().await?;
+        return Err(ServiceError::Conflict("feedback.error_confirm_tries"));
+    }
+    let right = subtle::ConstantTimeEq::ct_eq(
+        codes_hash(token, &mailed, &texted).as_bytes(),
+        p.codes_hash.as_bytes(),
+    );
+    if !bool::from(right) {
+        if p.tries + 1 >= rules.confirm_tries {
+            pending::remove(&mut tx, p.id).await?;
+            tx.commit().await?;
+            return Err(ServiceError::Conflict("feedback.error_confirm_tries"));
+        }
+        tx.commit().await?;
+        return Err(ServiceError::field("codes", "feedback.error_codes"));
+    }
+    if !pending::remove(&mut tx, p.id).await? {
+        return Err(ServiceError::NotFound);
+    }
+    let w: Waiting =
+        serde_json::from_str(&p.payload).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let sender = Sender {
+        account_id: 0,
+        name: w.name,
+        email: w.email,
+        locale: Locale::Vi,
+    };
+    let mut form = w.form;
+    form.phone = p.phone;
+    let files: Vec<File> = w
+        .files
+        .into_iter()
+        .map(|f| File {
+            id: 0,
+            name: f.name,
+            content_type: f.content_type,
+            size: f.size,
+            sha256: f.sha256,
+        })
+        .collect();
+    let item = create(
+        &mut tx, core, origin, due, &sender, &form, &w.agency, &files, now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(item.code)
+}
+
+/// The tracking key of item `code` (mailed to a sender without an
+/// account): 16 characters, an HMAC of the code under the portal's
+/// secret, so nothing is stored and it cannot be guessed from the code.
+pub fn track_key(core: &Core, code: &str) -> String {
+    use hmac::{Hmac, Mac};
+    const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+    let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(&core.config.secret_key) else {
+        return String::new();
+    };
+    mac.update(b"feedback-track|");
+    mac.update(code.as_bytes());
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .take(16)
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect()
+}
+
+/// Whether `key` is item `code`'s tracking key (in constant time).
+pub fn key_opens(core: &Core, code: &str, key: &str) -> bool {
+    let key: String = key
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .flat_map(char::to_uppercase)
+        .collect();
+    let expected = track_key(core, code);
+    key.len() == 16
+        && !expected.is_empty()
+        && bool::from(subtle::ConstantTimeEq::ct_eq(
+            expected.as_bytes(),
+            key.as_bytes(),
+        ))
+}
+
+/// The page where a sender without an account follows item `code`.
+pub fn track_link(core: &Core, code: &str) -> String {
+    format!("/feedback/track?code={code}&key={}", track_key(core, code))
+}
+
+/// Removes the requests never confirmed (the worker, with the reminders).
+pub async fn purge_waiting(core: &Core, now: Millis) -> Result<u64> {
+    let mut c = core.store.conn().await?;
+    Ok(crate::store::pending::purge(&mut c, now).await?)
 }
 
 /// An agency's action on an item.
@@ -544,13 +867,31 @@ pub async fn act(
     Ok(step)
 }
 
+/// Who replies: the logged-in sender, or a sender without an account
+/// with the item's tracking key.
+#[derive(Debug, Clone)]
+pub enum Owner {
+    Account(i64),
+    Key(String),
+}
+
+impl Owner {
+    /// Whether this is item `i`'s sender.
+    pub fn owns(&self, core: &Core, i: &Item) -> bool {
+        match self {
+            Owner::Account(id) => i.account_id == *id && *id != 0,
+            Owner::Key(k) => i.account_id == 0 && key_opens(core, &i.code, k),
+        }
+    }
+}
+
 /// The person's reply when asked for more: added to the content, the
 /// item back at the agency with its deadlines counted again from now.
 pub async fn reply(
     core: &Core,
     origin: &Origin,
     rules: &Rules,
-    account_id: i64,
+    owner: &Owner,
     code: &str,
     text: &str,
     now: Millis,
@@ -567,7 +908,7 @@ pub async fn reply(
     let mut tx = core.store.begin().await?;
     let mut i = store::by_code(&mut tx, code)
         .await?
-        .filter(|i| i.account_id == account_id)
+        .filter(|i| owner.owns(core, i))
         .ok_or(ServiceError::NotFound)?;
     if i.state != "more_info" {
         return Err(ServiceError::Conflict("feedback.error_state"));

@@ -2,7 +2,8 @@
 //! soon, overdue; search by code, applicant, procedure) and the new
 //! dossiers awaiting receipt at a one-stop unit.
 use crate::people::Staff;
-use crate::store::cases::{self as store, CaseRow, InboxFilter};
+pub use crate::store::cases::CaseRow;
+use crate::store::cases::{self as store, InboxFilter};
 use crate::workflow as wf;
 use motcua_domain::Millis;
 use motcua_dossiers::progress::Facts;
@@ -249,6 +250,29 @@ pub async fn report(
     let lines = report::report(&mut tx, agencies, from, to, now).await?;
     tx.rollback().await?;
     Ok(lines)
+}
+
+pub use crate::store::cases::BEHIND;
+
+/// The cases behind a figure of the progress report (see
+/// [`crate::store::cases::behind`]): the caller checked that the viewer
+/// may see `agencies`' dossiers; None for an unknown measure.
+#[allow(clippy::too_many_arguments)]
+pub async fn behind(
+    core: &Core,
+    agencies: &[String],
+    procedure: Option<&str>,
+    measure: &str,
+    period: (Millis, Millis),
+    now: Millis,
+    after: (Millis, i64),
+    limit: i64,
+) -> Result<Option<Vec<CaseRow>>> {
+    let mut c = core.store.conn().await?;
+    Ok(crate::store::cases::behind(
+        &mut c, agencies, procedure, measure, period, now, after, limit,
+    )
+    .await?)
 }
 
 /// The board of `agency` for dossiers submitted in `[from, to)`: for its

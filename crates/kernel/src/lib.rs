@@ -34,6 +34,7 @@ pub mod records;
 pub mod service;
 pub mod settings;
 pub mod sla;
+pub mod sms;
 pub mod worker;
 
 pub use crate::core::Core;

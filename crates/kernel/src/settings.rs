@@ -56,6 +56,8 @@ pub struct Settings {
     pub working_hours: motcua_domain::calendar::WorkingHours,
     /// Where documents and notices are kept.
     pub blobs: crate::blobs::BlobSettings,
+    /// Where text messages go (`[sms]`).
+    pub sms: crate::sms::SmsSettings,
 }
 
 /// The metrics token of [`Settings::for_tests`].
@@ -87,6 +89,9 @@ impl Settings {
             // Content-addressed: tests of one process may share it.
             blobs: crate::blobs::BlobSettings::Local {
                 dir: std::env::temp_dir().join(format!("motcua-test-blobs-{}", std::process::id())),
+            },
+            sms: crate::sms::SmsSettings::File {
+                dir: std::env::temp_dir().join(format!("motcua-test-sms-{}", std::process::id())),
             },
         }
     }

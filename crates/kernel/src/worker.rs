@@ -51,6 +51,10 @@ pub async fn run_one(state: &Core, worker_id: &str) -> Result<bool, motcua_store
                 .map_err(|e| (e.to_string(), e.is_permanent())),
             Err(e) => Err((format!("bad mail payload: {e}"), true)),
         },
+        "sms" => match serde_json::from_str::<crate::sms::Sms>(&job.payload) {
+            Ok(m) => crate::sms::deliver(state, &m).await,
+            Err(e) => Err((format!("bad sms payload: {e}"), true)),
+        },
         other => Err((format!("unknown job kind {other}"), true)),
     };
     let now = state.now();

@@ -62,6 +62,31 @@ pub struct Config {
     pub postal: PostalCfg,
     /// Feedback's working-day deadlines and limits (issue #11 §1).
     pub feedback: motcua_feedback::Rules,
+    /// Where text messages (verification codes) go (issue #11 §1).
+    pub sms: SmsCfg,
+}
+
+/// Text messages: `file` (default: one JSON file a message under
+/// `data_dir/sms`, or `file_dir`) or `http` (`POST` JSON `{"to","text"}`
+/// to the operator's SMS gateway with a bearer token).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmsCfg {
+    pub transport: String,
+    pub file_dir: PathBuf,
+    pub url: String,
+    pub token: Secret,
+}
+
+impl Default for SmsCfg {
+    fn default() -> Self {
+        SmsCfg {
+            transport: "file".into(),
+            file_dir: PathBuf::new(),
+            url: String::new(),
+            token: Secret::default(),
+        }
+    }
 }
 
 /// The public postal operator's order API. Empty `base_url`: the postal
@@ -461,6 +486,7 @@ impl Default for Config {
             payments: PaymentsCfg::default(),
             postal: PostalCfg::default(),
             feedback: motcua_feedback::Rules::default(),
+            sms: SmsCfg::default(),
         }
     }
 }
@@ -668,6 +694,7 @@ impl Config {
         }
         self.security.trusted_proxies()?;
         self.blob_settings()?;
+        self.sms_settings()?;
         if !self.metrics.listen.is_empty() {
             self.metrics
                 .listen
@@ -845,6 +872,37 @@ impl Config {
         }
         self.data_dir
             .join(format!("audit-checkpoints-{}.log", self.audit_node_id()))
+    }
+
+    /// Where text messages go (`[sms]`), checked: a known transport; for
+    /// `http` an http(s) URL (parsed as a WHATWG URL) and a token.
+    pub fn sms_settings(&self) -> Result<motcua_kernel::sms::SmsSettings> {
+        use motcua_kernel::sms::SmsSettings;
+        let c = &self.sms;
+        match c.transport.as_str() {
+            "file" => Ok(SmsSettings::File {
+                dir: if c.file_dir.as_os_str().is_empty() {
+                    self.data_dir.join("sms")
+                } else {
+                    c.file_dir.clone()
+                },
+            }),
+            "http" => {
+                let u = url::Url::parse(c.url.trim())
+                    .map_err(|e| anyhow!("sms.url: '{}' is not a URL ({e})", c.url))?;
+                if !matches!(u.scheme(), "http" | "https") || u.host().is_none() {
+                    bail!("sms.url: '{}' must be an http or https URL", c.url);
+                }
+                if c.token.0.is_empty() {
+                    bail!("sms.token: required when sms.transport = \"http\"");
+                }
+                Ok(SmsSettings::Http {
+                    url: u.to_string(),
+                    token: c.token.0.clone(),
+                })
+            }
+            other => bail!("sms.transport: '{other}' must be file or http"),
+        }
     }
 
     /// The blob store of `[blobs]`, checked: a known backend, an endpoint
@@ -1076,6 +1134,17 @@ mod tests {
             ("listen = \"nowhere\"", vec![], "listen"),
             ("[security]\nargon2_memory_kib = 1024", vec![], "OWASP"),
             ("[mail]\ntransport = \"pigeon\"", vec![], "mail.transport"),
+            ("[sms]\ntransport = \"pigeon\"", vec![], "sms.transport"),
+            (
+                "[sms]\ntransport = \"http\"\nurl = \"javascript:alert(1)\"\ntoken = \"t\"",
+                vec![],
+                "sms.url",
+            ),
+            (
+                "[sms]\ntransport = \"http\"\nurl = \"https://sms.example.vn/send\"",
+                vec![],
+                "sms.token",
+            ),
             ("lisen = \"x\"", vec![], "unknown field"),
             (
                 "[calendar]\nworking_hours = [\"17:00-07:30\"]",

@@ -205,6 +205,7 @@ pub fn web_config(cfg: &Config) -> Result<WebConfig> {
         },
         working_hours: cfg.calendar.working_hours()?,
         blobs: cfg.blob_settings()?,
+        sms: cfg.sms_settings()?,
     })
 }
 

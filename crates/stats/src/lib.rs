@@ -3,6 +3,7 @@
 //! ([`progress`]), read from the handling context's summary — never by
 //! scanning dossiers —, its chart ([`chart`], SVG drawn here) and its
 //! downloads ([`export`]: CSV, XLSX, JSON). Periods are [`period`]s.
+pub mod behind;
 pub mod chart;
 pub mod export;
 pub mod index;
@@ -67,6 +68,27 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("stats.col_returned", "Đã trả kết quả", "Result returned"),
     ("stats.col_not_accepted", "Không tiếp nhận", "Not accepted"),
     ("stats.error_period", "Kỳ báo cáo không hợp lệ: viết năm (2026), tháng (2026-11), quý (2026-Q4) hoặc 6 tháng (2026-H2).", "Invalid period: write a year (2026), a month (2026-11), a quarter (2026-Q4) or six months (2026-H2)."),
+    ("stats.behind_title", "Hồ sơ của số liệu", "The dossiers behind a figure"),
+    ("stats.behind_lead", "Danh sách hồ sơ tạo nên số liệu, theo cơ quan đang giữ hồ sơ. Số liệu \"đang giải quyết\" liệt kê hồ sơ tại thời điểm hiện tại.", "The dossiers that make up the figure, under the agency holding each now. The \"in progress\" figures list what is held now."),
+    ("stats.behind_none", "Không có hồ sơ nào.", "No dossier."),
+    ("stats.behind_open", "Xem hồ sơ", "Open the list"),
+    ("stats.measure", "Số liệu", "Figure"),
+    ("stats.measure_received", "Tiếp nhận mới", "Newly received"),
+    ("stats.measure_received_1", "Tiếp nhận trực tiếp", "Received in person"),
+    ("stats.measure_received_2", "Tiếp nhận trực tuyến", "Received online"),
+    ("stats.measure_received_3", "Tiếp nhận qua bưu chính", "Received by post"),
+    ("stats.measure_done_early", "Giải quyết trước hạn", "Finished early"),
+    ("stats.measure_done_on_time", "Giải quyết đúng hạn", "Finished on time"),
+    ("stats.measure_done_late", "Giải quyết quá hạn", "Finished late"),
+    ("stats.measure_open_on_time", "Đang giải quyết, trong hạn (hiện tại)", "In progress, on time (now)"),
+    ("stats.measure_open_late", "Đang giải quyết, quá hạn (hiện tại)", "In progress, late (now)"),
+    ("stats.measure_supplement", "Chờ bổ sung (hiện tại)", "Awaiting a supplement (now)"),
+    ("stats.measure_payment", "Chờ nộp phí (hiện tại)", "Awaiting a fee (now)"),
+    ("stats.col_code", "Mã hồ sơ", "Dossier code"),
+    ("stats.col_received_at", "Tiếp nhận", "Received"),
+    ("stats.col_deadline", "Hẹn trả", "Due"),
+    ("stats.col_done_at", "Có kết quả", "Result approved"),
+    ("stats.error_measure", "Số liệu không có danh sách hồ sơ.", "This figure has no list of dossiers."),
     ("stats.error_future", "Kỳ báo cáo chưa bắt đầu.", "The period has not begun."),
     ("stats.error_by", "Chỉ thống kê theo cơ quan hoặc theo thủ tục.", "Figures are by agency or by procedure only."),
     ("stats.online_title", "Cung cấp dịch vụ công trực tuyến theo cơ quan", "Online public services per agency"),

@@ -226,6 +226,24 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0036_content.sql"),
         postgres: include_str!("../migrations/postgres/0036_content.sql"),
     },
+    Migration {
+        version: 37,
+        name: "feedback_guests",
+        sqlite: include_str!("../migrations/sqlite/0037_feedback_guests.sql"),
+        postgres: include_str!("../migrations/postgres/0037_feedback_guests.sql"),
+    },
+    Migration {
+        version: 38,
+        name: "catalog_officials",
+        sqlite: include_str!("../migrations/sqlite/0038_catalog_officials.sql"),
+        postgres: include_str!("../migrations/postgres/0038_catalog_officials.sql"),
+    },
+    Migration {
+        version: 39,
+        name: "handling_behind",
+        sqlite: include_str!("../migrations/sqlite/0039_handling_behind.sql"),
+        postgres: include_str!("../migrations/postgres/0039_handling_behind.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Safe to run

@@ -279,6 +279,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("console.throttle_kind.other", "Khác", "Other"),
     ("console.throttle_kind.rate", "Giới hạn tần suất (biểu mẫu: địa chỉ)", "Rate limit (form: address)"),
     ("error.rate_limited", "Bạn đã gửi quá nhiều yêu cầu. Vui lòng thử lại sau {until}. Những gì bạn đã nhập vẫn được giữ.", "Too many requests. Please try again after {until} (Vietnam time). What you typed has been kept."),
+    ("error.phone", "Số điện thoại gồm 9 đến 15 chữ số.", "A phone number has 9 to 15 digits."),
     ("error.rate_limited_hour", "Bạn đã gửi quá nhiều yêu cầu. Vui lòng thử lại sau ít phút (tối đa một giờ). Những gì bạn đã nhập vẫn được giữ.", "Too many requests. Please try again in a while (at most an hour). What you typed has been kept."),
     ("captcha.question_lead", "Không xem được ảnh? Trả lời câu hỏi sau vào cùng ô:", "Cannot see the image? Answer this question in the same box instead:"),
     ("captcha.label", "Nhập các ký tự trong ảnh, hoặc câu trả lời của câu hỏi bên dưới", "Type the characters in the image, or the answer to the question below"),

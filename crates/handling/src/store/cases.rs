@@ -1,6 +1,6 @@
 //! Cases: a dossier at the agency, where it is and its clock.
 use super::{board, report};
-use motcua_domain::Millis;
+use motcua_domain::{Millis, DAY};
 use motcua_store::{conflict, Result};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -499,4 +499,110 @@ pub async fn totals(c: &mut AnyConnection, now: Millis) -> Result<(i64, i64, i64
     .fetch_one(&mut *c)
     .await?;
     Ok((open, paused, late))
+}
+
+/// The figures of the progress report whose cases can be listed (issue
+/// #11 §2: each figure links to the dossiers behind it): the flows by the
+/// time they happened; the stock as it is now.
+pub const BEHIND: &[&str] = &[
+    "received",
+    "received_1",
+    "received_2",
+    "received_3",
+    "done_early",
+    "done_on_time",
+    "done_late",
+    "open_on_time",
+    "open_late",
+    "supplement",
+    "payment",
+];
+
+/// A page of the cases of `agencies` (at most 2,000; their current
+/// agency) behind report figure `measure` for `[from, to)` (a flow) or at
+/// `now` (the stock), oldest first after `after` (keyset on the figure's
+/// time and the dossier); None for an unknown measure.
+#[allow(clippy::too_many_arguments)]
+pub async fn behind(
+    c: &mut AnyConnection,
+    agencies: &[String],
+    procedure: Option<&str>,
+    measure: &str,
+    (from, to): (Millis, Millis),
+    now: Millis,
+    after: (Millis, i64),
+    limit: i64,
+) -> Result<Option<Vec<CaseRow>>> {
+    // Numbers bound in the order they are named: $1, $2 the keyset.
+    let mut ints: Vec<i64> = vec![after.0, after.1];
+    let mut p = |v: i64| {
+        ints.push(v);
+        format!("${}", ints.len())
+    };
+    let (time, cond) = match measure {
+        "received" | "received_1" | "received_2" | "received_3" => {
+            let mut c = format!("received_at >= {} AND received_at < {}", p(from), p(to));
+            if let Some(ch) = measure.strip_prefix("received_") {
+                c.push_str(&format!(" AND channel = {}", p(ch.parse().unwrap_or(0))));
+            }
+            ("received_at", c)
+        }
+        "done_early" | "done_on_time" | "done_late" => {
+            let mut c = format!("done_at >= {} AND done_at < {}", p(from), p(to));
+            c.push_str(&match measure {
+                "done_early" => format!(" AND apologies = 0 AND done_at + {} <= deadline_at", p(DAY)),
+                "done_on_time" => format!(
+                    " AND apologies = 0 AND (deadline_at IS NULL OR (done_at <= deadline_at AND done_at + {} > deadline_at))",
+                    p(DAY)
+                ),
+                _ => " AND (apologies > 0 OR done_at > deadline_at)".to_string(),
+            });
+            ("done_at", c)
+        }
+        "open_on_time" => (
+            "received_at",
+            format!("state = 'open' AND done_at IS NULL AND received_at IS NOT NULL AND (deadline_at IS NULL OR deadline_at >= {})", p(now)),
+        ),
+        "open_late" => (
+            "received_at",
+            format!("state = 'open' AND done_at IS NULL AND received_at IS NOT NULL AND deadline_at < {}", p(now)),
+        ),
+        "supplement" => (
+            "received_at",
+            "state = 'paused' AND status <> 6 AND done_at IS NULL AND received_at IS NOT NULL".to_string(),
+        ),
+        "payment" => (
+            "received_at",
+            "state = 'paused' AND status = 6 AND done_at IS NULL AND received_at IS NOT NULL".to_string(),
+        ),
+        _ => return Ok(None),
+    };
+    if agencies.is_empty() {
+        return Ok(Some(Vec::new()));
+    }
+    let limit = p(limit.clamp(1, 200));
+    let agencies = &agencies[..agencies.len().min(2000)];
+    let base = ints.len();
+    let list: Vec<String> = (0..agencies.len())
+        .map(|i| format!("${}", base + 1 + i))
+        .collect();
+    let by_procedure = procedure
+        .map(|_| format!(" AND procedure_code = ${}", base + agencies.len() + 1))
+        .unwrap_or_default();
+    let mut strings: Vec<&str> = agencies.iter().map(String::as_str).collect();
+    strings.extend(procedure);
+    let sql = format!(
+        "SELECT {COLS} FROM handling_cases WHERE agency_code IN ({}){by_procedure} AND {cond} \
+         AND ({time} > $1 OR ({time} = $1 AND dossier_id > $2)) ORDER BY {time}, dossier_id LIMIT {limit}",
+        list.join(", ")
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for v in ints {
+        q = q.bind(v);
+    }
+    for v in strings {
+        q = q.bind(v);
+    }
+    let rows = q.persistent(false).fetch_all(&mut *c).await?;
+    Ok(Some(rows.iter().map(row).collect::<Result<Vec<_>>>()?))
 }

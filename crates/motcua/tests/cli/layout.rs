@@ -459,7 +459,7 @@ fn web_calls_no_store_function() {
 fn context_tables_belong_to_their_context() {
     let owned: &[(&str, &[&str])] = &[
         ("nsw", &["registrations", "lifecycle", "provisioning"]),
-        ("catalog", &["procedures", "agencies"]),
+        ("catalog", &["procedures", "agencies", "officials"]),
         ("forms", &["forms"]),
         (
             "dossiers",
@@ -468,7 +468,7 @@ fn context_tables_belong_to_their_context() {
         ("handling", &["cases", "people", "slips", "workflows"]),
         ("payments", &["requests", "attempts", "reconciliation"]),
         ("postal", &["orders"]),
-        ("feedback", &["items"]),
+        ("feedback", &["items", "pending"]),
         ("stats", &["formulas"]),
         ("content", &["items"]),
         (
@@ -538,7 +538,12 @@ fn table_owners() -> BTreeMap<&'static str, &'static str> {
         ("forms", &["forms"]),
         (
             "feedback",
-            &["feedback_events", "feedback_files", "feedback_items"],
+            &[
+                "feedback_events",
+                "feedback_files",
+                "feedback_items",
+                "feedback_pending",
+            ],
         ),
         ("stats", &["stats_index_formulas"]),
         ("content", &["content_items", "content_versions"]),
@@ -595,6 +600,7 @@ fn table_owners() -> BTreeMap<&'static str, &'static str> {
                 "catalog_fee_schedules",
                 "catalog_fields",
                 "catalog_life_events",
+                "catalog_officials",
                 "procedure_facets",
                 "procedures",
                 "procedures_search",

@@ -987,7 +987,7 @@ pub struct GrantForm {
 
 /// The viewer as staff, the operator included (for the people pages,
 /// which the operator also uses).
-async fn staff_or_operator(state: &AppState, ctx: &Ctx) -> Result<Staff, Response> {
+pub(crate) async fn staff_or_operator(state: &AppState, ctx: &Ctx) -> Result<Staff, Response> {
     let v = ctx.user()?;
     auth::ready_user(state, ctx).await?;
     let operator = v.account.has_role(Role::Operator);

@@ -447,6 +447,10 @@ struct AgencyPage {
     children: Vec<Agency>,
     hits: Vec<Hit>,
     total: i64,
+    /// The directory: the officials the agency publishes.
+    officials: Vec<motcua_catalog::queries::Official>,
+    /// Its one-stop unit's name, if it has one.
+    one_stop: Option<String>,
 }
 
 /// `/agencies/{code}`: an agency, the agencies under it and the
@@ -463,7 +467,14 @@ pub async fn agency(State(state): State<AppState>, ctx: Ctx, Path(code): Path<St
     };
     let (found, total) = tri!(queries::search(&state, "", &filters, 1).await);
     let hits = found.iter().map(|e| hit(&c, e)).collect();
+    let officials = tri!(queries::officials(&state, &a.code).await);
+    let one_stop = tri!(motcua_handling::people::units(&state, &a.code).await)
+        .into_iter()
+        .find(|u| u.kind == "one_stop")
+        .map(|u| u.name);
     render(&AgencyPage {
+        officials,
+        one_stop,
         level_key: format!("catalog.level_{}", a.level),
         a,
         children,

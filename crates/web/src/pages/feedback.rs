@@ -21,7 +21,7 @@ use motcua_domain::clock::format_vn;
 use motcua_domain::throttle::RateLimit;
 use motcua_domain::{DAY, HOUR};
 use motcua_feedback::queries::{self, Feedback, Full};
-use motcua_feedback::service::{self, Act, NewFeedback, Sender, Upload};
+use motcua_feedback::service::{self, Act, Guest, NewFeedback, Owner, Sender, Upload};
 use motcua_kernel::ServiceError;
 use serde::Deserialize;
 use serde_json::json;
@@ -30,6 +30,10 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/feedback", get(list))
         .route("/feedback/new", get(new_form).post(submit))
+        .route("/feedback/confirm/{token}", get(confirm_form).post(confirm))
+        .route("/feedback/track", get(track))
+        .route("/feedback/track/reply", post(track_reply))
+        .route("/feedback/track/files/{id}", get(track_file))
         .route("/feedback/{code}", get(public_item))
         .route("/account/feedback", get(mine))
         .route("/account/feedback/{code}", get(own))
@@ -196,13 +200,18 @@ struct ItemPage {
     left: String,
     error: Option<&'static str>,
     reply_text: String,
+    /// A sender without an account: the tracking key in the links.
+    track_key: String,
 }
 
+/// One item: public, or the sender's own (`own`; `track_key` for a
+/// sender without an account).
 async fn item_page(
     state: &AppState,
     ctx: &Ctx,
     f: &Full,
     own: bool,
+    track_key: &str,
     error: Option<&'static str>,
     reply_text: String,
 ) -> Response {
@@ -246,6 +255,7 @@ async fn item_page(
         left,
         error,
         reply_text,
+        track_key: track_key.to_string(),
         c,
     });
     if error.is_some() {
@@ -261,7 +271,7 @@ async fn public_item(
     Path(code): Path<String>,
 ) -> Response {
     let f = tri!(queries::public(&state, &code).await);
-    item_page(&state, &ctx, &f, false, None, String::new()).await
+    item_page(&state, &ctx, &f, false, "", None, String::new()).await
 }
 
 #[derive(Deserialize, Default)]
@@ -313,12 +323,17 @@ async fn api_list(State(state): State<AppState>, Query(q): Query<ApiQuery>) -> R
 struct NewPage {
     c: Chrome,
     f: FormView,
+    /// No one is logged in: the sender's name and e-mail are asked, and
+    /// the codes confirm them.
+    guest: bool,
     captcha: motcua_identity::captcha::Issued,
     error: Option<(&'static str, &'static str)>,
 }
 
 #[derive(Default, Clone)]
 pub struct FormView {
+    pub name: String,
+    pub email: String,
     pub about: String,
     pub procedure_code: String,
     pub agency_code: String,
@@ -345,6 +360,7 @@ async fn new_page(
     let captcha = tri!(motcua_identity::captcha::issue(state, ctx.locale).await);
     let mut r = render(&NewPage {
         c: Chrome::new(state, ctx),
+        guest: ctx.viewer.is_none(),
         f,
         captcha,
         error,
@@ -353,10 +369,16 @@ async fn new_page(
     r
 }
 
-/// `GET /feedback/new?procedure=`: the form (login first).
+/// `GET /feedback/new?procedure=`: the form; without an account, with
+/// the sender's name and e-mail (confirmed by codes after sending).
 async fn new_form(State(state): State<AppState>, ctx: Ctx, Query(q): Query<NewQuery>) -> Response {
-    if ctx.viewer.is_none() {
-        return Redirect::to("/login?next=%2Ffeedback%2Fnew").into_response();
+    if ctx.viewer.is_some() {
+        if let Err(r) = ctx.user() {
+            return r;
+        }
+        if let Err(r) = crate::ctx::terms_gate(&ctx) {
+            return r;
+        }
     }
     let procedure: String = q
         .procedure
@@ -404,10 +426,49 @@ fn limits(state: &AppState, account_id: i64, ip: &str) -> Vec<(String, RateLimit
     ]
 }
 
+/// The limits of a sender without an account: per address an hour, and
+/// per e-mail address and per phone a day (each confirmation request
+/// sends a mail and an SMS).
+fn guest_limits(state: &AppState, ip: &str, email: &str, phone: &str) -> Vec<(String, RateLimit)> {
+    let r = &state.feedback_rules;
+    let day = RateLimit {
+        max: r.per_contact_per_day,
+        window: DAY,
+    };
+    let mut v = vec![
+        (
+            format!("feedback:ip:{ip}"),
+            RateLimit {
+                max: r.per_ip_per_hour,
+                window: HOUR,
+            },
+        ),
+        (
+            format!("feedback:email:{}", email.trim().to_lowercase()),
+            day,
+        ),
+    ];
+    if let Some(p) = motcua_kernel::sms::normalize_phone(phone) {
+        v.push((format!("feedback:phone:{p}"), day));
+    }
+    v
+}
+
 /// `POST /feedback/new` (multipart): the captcha, then the limits
 /// (reserved before anything is kept; given back when the form had
-/// mistakes), then the feedback.
-async fn submit(State(state): State<AppState>, Me(ctx, v): Me, mut mp: Multipart) -> Response {
+/// mistakes), then the feedback; without an account, the request for
+/// the two codes.
+async fn submit(State(state): State<AppState>, ctx: Ctx, mut mp: Multipart) -> Response {
+    let viewer = match &ctx.viewer {
+        Some(_) => match ctx.user() {
+            Ok(v) => Some(v.clone()),
+            Err(r) => return r,
+        },
+        None => None,
+    };
+    if let Err(r) = crate::ctx::terms_gate(&ctx) {
+        return r;
+    }
     let mut pairs: Vec<(String, String)> = Vec::new();
     let mut files = Vec::new();
     let mut too_big = false;
@@ -446,6 +507,8 @@ async fn submit(State(state): State<AppState>, Me(ctx, v): Me, mut mp: Multipart
             .unwrap_or_default()
     };
     let f = FormView {
+        name: get("name"),
+        email: get("email"),
         about: get("about"),
         procedure_code: get("procedure_code"),
         agency_code: get("agency_code"),
@@ -478,7 +541,10 @@ async fn submit(State(state): State<AppState>, Me(ctx, v): Me, mut mp: Multipart
             .await
         }
     }
-    let keys = limits(&state, v.account.id.get(), &ctx.ip);
+    let keys = match &viewer {
+        Some(v) => limits(&state, v.account.id.get(), &ctx.ip),
+        None => guest_limits(&state, &ctx.ip, &f.email, &f.phone),
+    };
     match tri!(motcua_identity::service::rate_limit(&state, &keys).await) {
         Ok(()) => {}
         Err(_) => {
@@ -502,23 +568,49 @@ async fn submit(State(state): State<AppState>, Me(ctx, v): Me, mut mp: Multipart
         address: f.address.clone(),
         hide_name: f.hide_name,
     };
-    let sender = Sender {
-        account_id: v.account.id.get(),
-        name: v.account.full_name.clone(),
-        email: v.account.email.clone().unwrap_or_default(),
-        locale: ctx.locale,
+    let sent = match &viewer {
+        Some(v) => {
+            let sender = Sender {
+                account_id: v.account.id.get(),
+                name: v.account.full_name.clone(),
+                email: v.account.email.clone().unwrap_or_default(),
+                locale: ctx.locale,
+            };
+            service::submit(
+                &state,
+                &origin(&ctx),
+                &state.feedback_rules,
+                &sender,
+                &input,
+                &files,
+                state.now(),
+            )
+            .await
+        }
+        None => {
+            let guest = Guest {
+                name: f.name.clone(),
+                email: f.email.clone(),
+            };
+            match service::request(
+                &state,
+                &origin(&ctx),
+                &state.feedback_rules,
+                &guest,
+                &input,
+                &files,
+                state.now(),
+            )
+            .await
+            {
+                Ok(token) => {
+                    return Redirect::to(&format!("/feedback/confirm/{token}")).into_response()
+                }
+                Err(e) => Err(e),
+            }
+        }
     };
-    match service::submit(
-        &state,
-        &origin(&ctx),
-        &state.feedback_rules,
-        &sender,
-        &input,
-        &files,
-        state.now(),
-    )
-    .await
-    {
+    match sent {
         Ok(code) => render(&SentPage {
             c: Chrome::new(&state, &ctx),
             code,
@@ -537,6 +629,234 @@ async fn submit(State(state): State<AppState>, Me(ctx, v): Me, mut mp: Multipart
         }
         Err(e) => AppError::from(e).into_response(),
     }
+}
+
+// ------------------------------------------------- senders without account
+
+#[derive(Template)]
+#[template(path = "feedback/confirm.html")]
+struct ConfirmPage {
+    c: Chrome,
+    token: String,
+    minutes: i64,
+    /// The request is gone (expired, confirmed, or too many tries).
+    gone: Option<&'static str>,
+    error: Option<&'static str>,
+}
+
+fn confirm_page(
+    state: &AppState,
+    ctx: &Ctx,
+    token: &str,
+    gone: Option<&'static str>,
+    error: Option<&'static str>,
+    status: StatusCode,
+) -> Response {
+    let mut r = render(&ConfirmPage {
+        c: Chrome::new(state, ctx),
+        token: if gone.is_some() {
+            String::new()
+        } else {
+            token.to_string()
+        },
+        minutes: state.feedback_rules.confirm_minutes,
+        gone,
+        error,
+    });
+    *r.status_mut() = status;
+    r
+}
+
+/// `GET /feedback/confirm/{token}`: where the two codes are typed.
+async fn confirm_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+) -> Response {
+    if tri!(service::waiting(&state, &token, state.now()).await) {
+        confirm_page(&state, &ctx, &token, None, None, StatusCode::OK)
+    } else {
+        let gone = Some("feedback.error_confirm_gone");
+        confirm_page(&state, &ctx, &token, gone, None, StatusCode::NOT_FOUND)
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    mailed: String,
+    #[serde(default)]
+    texted: String,
+}
+
+/// `POST /feedback/confirm/{token}`: the codes; right, the feedback goes
+/// to its agency and the sender follows it with the tracking link.
+async fn confirm(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+    Form(f): Form<ConfirmForm>,
+) -> Response {
+    match service::confirm(
+        &state,
+        &origin(&ctx),
+        &state.feedback_rules,
+        &token,
+        &f.mailed,
+        &f.texted,
+        state.now(),
+    )
+    .await
+    {
+        Ok(code) => Redirect::to(&service::track_link(&state, &code)).into_response(),
+        Err(ServiceError::Invalid { key, .. }) => confirm_page(
+            &state,
+            &ctx,
+            &token,
+            None,
+            Some(key),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        Err(ServiceError::Conflict(key)) => {
+            confirm_page(&state, &ctx, &token, Some(key), None, StatusCode::CONFLICT)
+        }
+        Err(ServiceError::NotFound) => confirm_page(
+            &state,
+            &ctx,
+            &token,
+            Some("feedback.error_confirm_gone"),
+            None,
+            StatusCode::NOT_FOUND,
+        ),
+        Err(e) => AppError::from(e).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "feedback/track.html")]
+struct TrackPage {
+    c: Chrome,
+    code: String,
+    key: String,
+    error: Option<&'static str>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct TrackQuery {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    key: String,
+}
+
+/// The item `code` opened by tracking key `key`; the attempt counted per
+/// client first (a script cannot try keys faster than the limit) and
+/// given back when the key was right. `Err`: the page to show instead.
+async fn tracked(
+    state: &AppState,
+    ctx: &Ctx,
+    code: &str,
+    key: &str,
+) -> Result<(Owner, Full), Response> {
+    let limits = [(
+        format!("rl:feedback-track:ip:{}", ctx.ip),
+        motcua_domain::throttle::RateLimit::LOOKUP_PER_IP,
+    )];
+    let page = |error, status| {
+        let mut r = render(&TrackPage {
+            c: Chrome::new(state, ctx),
+            code: code.to_string(),
+            key: key.to_string(),
+            error: Some(error),
+        });
+        *r.status_mut() = status;
+        r
+    };
+    match motcua_identity::service::rate_limit(state, &limits).await {
+        Ok(Ok(())) => {}
+        Ok(Err(_)) => {
+            return Err(page(
+                "error.rate_limited_hour",
+                StatusCode::TOO_MANY_REQUESTS,
+            ))
+        }
+        Err(e) => return Err(AppError::from(e).into_response()),
+    }
+    let owner = Owner::Key(key.to_string());
+    match queries::own(state, &owner, code).await {
+        Ok(f) => {
+            if let Err(e) = motcua_identity::service::rate_release(state, &limits).await {
+                return Err(AppError::from(e).into_response());
+            }
+            Ok((owner, f))
+        }
+        Err(ServiceError::NotFound) => Err(page("feedback.track_none", StatusCode::NOT_FOUND)),
+        Err(e) => Err(AppError::from(e).into_response()),
+    }
+}
+
+/// `GET /feedback/track?code=&key=`: a sender without an account follows
+/// their item (the link in every mail); without both, the form.
+async fn track(State(state): State<AppState>, ctx: Ctx, Query(q): Query<TrackQuery>) -> Response {
+    let code: String = q.code.trim().chars().take(40).collect();
+    let key: String = q.key.trim().chars().take(40).collect();
+    if code.is_empty() && key.is_empty() {
+        return render(&TrackPage {
+            c: Chrome::new(&state, &ctx),
+            code,
+            key,
+            error: None,
+        });
+    }
+    match tracked(&state, &ctx, &code, &key).await {
+        Ok((_, f)) => {
+            let key = service::track_key(&state, &f.item.code);
+            item_page(&state, &ctx, &f, true, &key, None, String::new()).await
+        }
+        Err(r) => r,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TrackReplyForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    key: String,
+    #[serde(default)]
+    text: String,
+}
+
+/// `POST /feedback/track/reply`: the information asked for, from a
+/// sender without an account.
+async fn track_reply(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(r): Form<TrackReplyForm>,
+) -> Response {
+    let (owner, f) = match tracked(&state, &ctx, r.code.trim(), r.key.trim()).await {
+        Ok(x) => x,
+        Err(resp) => return resp,
+    };
+    let code = f.item.code.clone();
+    let key = service::track_key(&state, &code);
+    let back = service::track_link(&state, &code);
+    reply_as(&state, &ctx, &owner, &code, &key, &r.text, &back).await
+}
+
+/// `GET /feedback/track/files/{id}?code=&key=`: a file the sender attached.
+async fn track_file(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<TrackQuery>,
+) -> Response {
+    let (owner, f) = match tracked(&state, &ctx, q.code.trim(), q.key.trim()).await {
+        Ok(x) => x,
+        Err(resp) => return resp,
+    };
+    let (file, data) = tri!(queries::file(&state, Some(&owner), None, &f.item.code, id).await);
+    file_response(file, data)
 }
 
 // ---------------------------------------------------------------- sender
@@ -558,8 +878,9 @@ async fn mine(State(state): State<AppState>, Me(ctx, v): Me) -> Response {
 
 /// `GET /account/feedback/{code}`: the sender's own item.
 async fn own(State(state): State<AppState>, Me(ctx, v): Me, Path(code): Path<String>) -> Response {
-    let f = tri!(queries::own(&state, v.account.id.get(), &code).await);
-    item_page(&state, &ctx, &f, true, None, String::new()).await
+    let owner = Owner::Account(v.account.id.get());
+    let f = tri!(queries::own(&state, &owner, &code).await);
+    item_page(&state, &ctx, &f, true, "", None, String::new()).await
 }
 
 #[derive(Deserialize)]
@@ -575,22 +896,37 @@ async fn reply(
     Path(code): Path<String>,
     Form(r): Form<ReplyForm>,
 ) -> Response {
-    let me = v.account.id.get();
+    let owner = Owner::Account(v.account.id.get());
+    let back = format!("/account/feedback/{code}");
+    reply_as(&state, &ctx, &owner, &code, "", &r.text, &back).await
+}
+
+/// The reply of `owner`; back to `back`, or the page again with the
+/// mistake and the text kept.
+async fn reply_as(
+    state: &AppState,
+    ctx: &Ctx,
+    owner: &Owner,
+    code: &str,
+    track_key: &str,
+    text: &str,
+    back: &str,
+) -> Response {
     match service::reply(
-        &state,
-        &origin(&ctx),
+        state,
+        &origin(ctx),
         &state.feedback_rules,
-        me,
-        &code,
-        &r.text,
+        owner,
+        code,
+        text,
         state.now(),
     )
     .await
     {
-        Ok(()) => Redirect::to(&format!("/account/feedback/{code}")).into_response(),
+        Ok(()) => Redirect::to(back).into_response(),
         Err(ServiceError::Invalid { key, .. }) => {
-            let f = tri!(queries::own(&state, me, &code).await);
-            item_page(&state, &ctx, &f, true, Some(key), r.text).await
+            let f = tri!(queries::own(state, owner, code).await);
+            item_page(state, ctx, &f, true, track_key, Some(key), text.to_string()).await
         }
         Err(e) => AppError::from(e).into_response(),
     }
@@ -626,7 +962,16 @@ async fn own_file(
     Me(_, v): Me,
     Path((code, id)): Path<(String, i64)>,
 ) -> Response {
-    let (f, data) = tri!(queries::file(&state, v.account.id.get(), None, &code, id).await);
+    let (f, data) = tri!(
+        queries::file(
+            &state,
+            Some(&Owner::Account(v.account.id.get())),
+            None,
+            &code,
+            id
+        )
+        .await
+    );
     file_response(f, data)
 }
 
@@ -826,6 +1171,6 @@ async fn agency_file(
     Staffer(_, staff): Staffer,
     Path((code, id)): Path<(String, i64)>,
 ) -> Response {
-    let (f, data) = tri!(queries::file(&state, -1, Some(&staff), &code, id).await);
+    let (f, data) = tri!(queries::file(&state, None, Some(&staff), &code, id).await);
     file_response(f, data)
 }

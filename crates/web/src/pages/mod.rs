@@ -19,6 +19,7 @@ mod calendar;
 mod catalog;
 mod console;
 mod content;
+mod directory;
 mod dossiers;
 mod feedback;
 mod forms;
@@ -148,6 +149,7 @@ pub fn routes(state: AppState) -> Router {
         .merge(stats::routes())
         .merge(feedback::routes())
         .merge(content::routes())
+        .merge(directory::routes())
         .merge(results::routes())
         .merge(forms::routes())
         .fallback(public::not_found)

@@ -22,6 +22,7 @@ pub fn routes() -> Router<AppState> {
         .route("/statistics/index", get(index_page))
         .route("/statistics/online", get(online_page))
         .route("/statistics/index/{code}", get(index_detail))
+        .route("/statistics/dossiers", get(dossiers_page))
         .route("/statistics/{file}", get(download))
         .route("/api/v1/statistics/progress", get(api_progress))
         .route("/api/v1/statistics/index", get(api_index))
@@ -78,7 +79,9 @@ pub struct RowView {
     pub name: String,
     /// Where the row's agency is reported on its own (agency rows).
     pub link: Option<String>,
-    pub cells: Vec<i64>,
+    /// Each figure, and the list of its dossiers when the viewer may see
+    /// them.
+    pub cells: Vec<(i64, Option<String>)>,
     pub rate: String,
 }
 
@@ -135,29 +138,50 @@ async fn page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<StatsQuer
     let periods = period_choices(now, period, vi);
     let t = |k: &str| c.t(k).to_string();
     let chart = motcua_stats::chart::bars(&p, 15, "stats-chart-title", &t);
-    let cells = |f: &motcua_stats::progress::Figures| {
+    // The operator and the agencies' people follow a figure to its
+    // dossiers (their own agencies' only).
+    let access = tri!(access(&state, &ctx).await);
+    let current = p.as_of >= now;
+    let cells = |f: &motcua_stats::progress::Figures, agency: &str, procedure: &str| {
+        let may = match &access {
+            Some(motcua_stats::behind::Access::All) => true,
+            Some(motcua_stats::behind::Access::Agencies(mine)) => mine.contains(agency),
+            None => false,
+        };
         COLUMNS
             .iter()
-            .map(|(col, _)| export::value(f, col))
+            .map(|(col, _)| {
+                let v = export::value(f, col);
+                let to = motcua_stats::behind::column_measure(col, current)
+                    .filter(|_| may && v > 0)
+                    .map(|m| behind_link(agency, &p.period, m, procedure));
+                (v, to)
+            })
             .collect()
     };
     let rows = p
         .rows
         .iter()
-        .map(|r| RowView {
-            code: r.code.clone(),
-            name: r.name.clone(),
-            link: (p.by == By::Agency && r.code != scope)
-                .then(|| format!("/statistics{}", link(&r.code, &p.period, By::Agency))),
-            cells: cells(&r.figures),
-            rate: rate(&c, r.figures.on_time_permille),
+        .map(|r| {
+            let (agency, procedure) = match p.by {
+                By::Agency => (r.code.as_str(), ""),
+                By::Procedure => (scope.as_str(), r.code.as_str()),
+            };
+            RowView {
+                code: r.code.clone(),
+                name: r.name.clone(),
+                link: (p.by == By::Agency && r.code != scope)
+                    .then(|| format!("/statistics{}", link(&r.code, &p.period, By::Agency))),
+                cells: cells(&r.figures, agency, procedure),
+                rate: rate(&c, r.figures.on_time_permille),
+            }
         })
         .collect();
     let total = RowView {
         code: String::new(),
         name: c.t("stats.total").to_string(),
         link: None,
-        cells: cells(&p.total),
+        cells: cells(&p.total, &scope, ""),
         rate: rate(&c, p.total.on_time_permille),
     };
     let next = period.next();
@@ -178,6 +202,180 @@ async fn page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<StatsQuer
         rows,
         total,
         chart,
+        c,
+    })
+}
+
+/// Whose dossiers the viewer may list: the operator every agency's, a
+/// civil servant their agencies'; anyone else none.
+async fn access(
+    state: &AppState,
+    ctx: &Ctx,
+) -> Result<Option<motcua_stats::behind::Access>, AppError> {
+    use motcua_domain::Role;
+    use motcua_stats::behind::Access;
+    let Some(v) = &ctx.viewer else {
+        return Ok(None);
+    };
+    if v.account.has_role(Role::Operator) {
+        return Ok(Some(Access::All));
+    }
+    if !v.account.has_role(Role::CivilServant) {
+        return Ok(None);
+    }
+    let staff = motcua_handling::people::staff(state, v.account.id.get(), false).await?;
+    let mine = staff.agencies();
+    Ok((!mine.is_empty()).then_some(Access::Agencies(mine)))
+}
+
+fn behind_link(scope: &str, period: &str, measure: &str, procedure: &str) -> String {
+    let mut s = format!("/statistics/dossiers?period={period}&measure={measure}");
+    if !scope.is_empty() {
+        s.push_str(&format!("&scope={scope}"));
+    }
+    if !procedure.is_empty() {
+        s.push_str(&format!("&procedure={procedure}"));
+    }
+    s
+}
+
+#[derive(Deserialize, Default)]
+pub struct BehindQuery {
+    #[serde(default)]
+    scope: String,
+    #[serde(default)]
+    period: String,
+    #[serde(default)]
+    measure: String,
+    #[serde(default)]
+    procedure: String,
+    /// The next page: `time.dossier_id` of the last row shown.
+    #[serde(default)]
+    after: String,
+}
+
+pub struct BehindRow {
+    pub code: String,
+    /// The agency's page of the dossier, for its own people.
+    pub link: Option<String>,
+    pub procedure: String,
+    pub agency: String,
+    pub received_at: String,
+    pub deadline: String,
+    pub done_at: String,
+    pub status_key: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "stats/dossiers.html")]
+struct BehindPage {
+    c: Chrome,
+    scope_name: String,
+    period_label: String,
+    measure_key: String,
+    back: String,
+    rows: Vec<BehindRow>,
+    next: Option<String>,
+}
+
+/// `GET /statistics/dossiers?scope=&period=&measure=&procedure=&after=`:
+/// the dossiers behind a figure of the progress report, for the operator
+/// and the agencies' own people (anyone else: 403; anonymous: login).
+async fn dossiers_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<BehindQuery>,
+) -> Response {
+    if let Err(r) = ctx.user() {
+        return r;
+    }
+    if let Err(r) = crate::ctx::terms_gate(&ctx) {
+        return r;
+    }
+    let Some(access) = tri!(access(&state, &ctx).await) else {
+        return AppError::Forbidden.into_response();
+    };
+    let sq = StatsQuery {
+        scope: q.scope.clone(),
+        period: q.period.clone(),
+        by: String::new(),
+    };
+    let (scope, period, _) = tri!(filters(&state, &sq));
+    let after = if q.after.is_empty() {
+        None
+    } else {
+        let parsed = q
+            .after
+            .split_once('.')
+            .and_then(|(a, b)| Some((a.parse::<i64>().ok()?, b.parse::<i64>().ok()?)));
+        Some(tri!(parsed.ok_or(AppError::BadRequest("error.bad_input"))))
+    };
+    let procedure: String = q.procedure.trim().chars().take(40).collect();
+    if procedure.chars().any(char::is_control) {
+        return AppError::BadRequest("error.bad_input").into_response();
+    }
+    let b = tri!(
+        motcua_stats::behind::behind(
+            &state,
+            &access,
+            &scope,
+            period,
+            &q.measure,
+            &procedure,
+            after,
+            state.now()
+        )
+        .await
+    );
+    let c = Chrome::new(&state, &ctx);
+    let all = access.clone();
+    let names = tri!(motcua_catalog::queries::all_agencies(&state).await);
+    let name_of = |code: &str| {
+        names
+            .iter()
+            .find(|a| a.code == code)
+            .map_or_else(|| code.to_string(), |a| a.name.clone())
+    };
+    let rows = b
+        .rows
+        .iter()
+        .map(|r| BehindRow {
+            code: r.code.clone(),
+            link: match &all {
+                motcua_stats::behind::Access::Agencies(_) => {
+                    Some(format!("/agency/dossiers/{}", r.code))
+                }
+                motcua_stats::behind::Access::All => None,
+            },
+            procedure: r.procedure_name.clone(),
+            agency: name_of(&r.agency_code),
+            received_at: r
+                .received_at
+                .map(motcua_domain::clock::format_vn)
+                .unwrap_or_default(),
+            deadline: r
+                .deadline_at
+                .map(motcua_domain::clock::format_vn)
+                .unwrap_or_default(),
+            done_at: r
+                .done_at
+                .map(motcua_domain::clock::format_vn)
+                .unwrap_or_default(),
+            status_key: motcua_dossiers::status_key(r.status),
+        })
+        .collect();
+    let vi = c.lang() == "vi";
+    let base = behind_link(&scope, &period.code(), &q.measure, &procedure);
+    render(&BehindPage {
+        scope_name: b
+            .scope
+            .as_ref()
+            .map_or_else(|| c.t("stats.scope_all").to_string(), |a| a.name.clone()),
+        period_label: period.label(vi),
+        measure_key: format!("stats.measure_{}", q.measure),
+        back: format!("/statistics{}", link(&scope, &period.code(), By::Agency)),
+        rows,
+        next: b.next.map(|(t, id)| format!("{base}&after={t}.{id}")),
         c,
     })
 }

@@ -156,3 +156,105 @@ async fn the_home_page_is_light_and_has_a_portals_sections() {
     })
     .await;
 }
+
+/// Issue #11 §4 (R-PS-9): the directory. An agency's administrator
+/// publishes its officials (checked; another agency's directory, or a
+/// non-administrator, is refused); the agency's public page shows them
+/// with its one-stop unit, address and hours; removals are audited.
+#[tokio::test]
+async fn agencies_publish_their_officials_and_one_stop_unit() {
+    use crate::handling::{grant, login, servant, ward, Ward, AGENCY, PW};
+    each_backend(|db| async move {
+        let app = spawn_app(db).await;
+        let n = app.name();
+        seeded(&app).await;
+        // Before: the agency's page says it has no directory nor one-stop unit yet.
+        let anyone = app.browser();
+        let page = anyone.get(&format!("/agencies/{AGENCY}")).await;
+        assert!(page.text.contains("id=\"officials-none\"") && page.text.contains("Hồ sơ được tiếp nhận tại trụ sở"), "{n}");
+        let Ward { op, dept, receiver } = ward(&app).await;
+        servant(&app, "cb_quantri", "Đỗ Văn Quản").await;
+        let r = grant(&app, &op, &format!("/console/agencies/{AGENCY}/units"), dept, "cb_quantri", "admin").await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        let admin = login(&app, "cb_quantri", PW).await;
+
+        let add = |b: &Browser, fields: Vec<(&'static str, String)>| {
+            let b = b.clone();
+            async move {
+                let csrf = b.get("/account").await.csrf();
+                let mut all: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                all.push(("csrf", &csrf));
+                b.post_form("/agency/officials/add", &all).await
+            }
+        };
+        let official = |position: &str, name: &str, phone: &str, email: &str, sort: &str| {
+            vec![
+                ("agency", AGENCY.to_string()),
+                ("position", position.to_string()),
+                ("full_name", name.to_string()),
+                ("phone", phone.to_string()),
+                ("email", email.to_string()),
+                ("sort", sort.to_string()),
+            ]
+        };
+        // The administrator's page (the default agency is theirs).
+        let page = admin.get("/agency/officials").await;
+        assert_eq!(page.status, StatusCode::OK, "{n}");
+        assert!(page.text.contains("name=\"agency\" value=\"H29.P01\""), "{n}");
+        // Mistakes are said and keep what was typed; nothing is added.
+        for (fields, words) in [
+            (official("C", "Nguyễn Văn Chủ", "", "", ""), "Chức vụ từ 2 đến 120 ký tự"),
+            (official("Chủ tịch UBND phường", "N", "", "", ""), "Họ và tên từ 2 đến 120 ký tự"),
+            (official("Chủ tịch UBND phường", "Nguyễn Văn Chủ", "gọi tôi", "", ""), "Số điện thoại gồm 6 đến 15 chữ số"),
+            (official("Chủ tịch UBND phường", "Nguyễn Văn Chủ", "", "chu@", ""), "Địa chỉ thư điện tử không hợp lệ"),
+            (official("Chủ tịch UBND phường", "Nguyễn Văn Chủ", "", "", "-1"), "Thứ tự là số từ 0 đến 9999"),
+        ] {
+            let r = add(&admin, fields).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}: {words}");
+            assert!(r.text.contains(words) && r.text.contains("Nguyễn Văn Chủ") || r.text.contains(words) && words.starts_with("Họ"), "{n}: {words}");
+        }
+        assert!(admin.get(&format!("/agency/officials?agency={AGENCY}")).await.text.contains("id=\"officials-none\""), "{n}");
+        // Published, in their order.
+        let r = add(&admin, official("Phó Chủ tịch UBND phường", "Trần Thị Phó", "024 3825 0001", "pho@hoankiem.hanoi.gov.vn", "2")).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        let r = add(&admin, official("Chủ tịch UBND phường", "Nguyễn Văn Chủ", "024 3825 0000", "", "1")).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        let page = anyone.get(&format!("/agencies/{AGENCY}")).await;
+        let table = between(&page.text, "<table id=\"officials\">", "</table>");
+        let (chu, pho) = (table.find("Nguyễn Văn Chủ").expect("chủ tịch"), table.find("Trần Thị Phó").expect("phó"));
+        assert!(chu < pho, "{n}: in their order");
+        assert!(table.contains("href=\"tel:02438250000\"") && table.contains("mailto:pho@hoankiem.hanoi.gov.vn"), "{n}: {table}");
+        assert!(between(&page.text, "id=\"one-stop\">", "</p>").contains("Bộ phận Một cửa"), "{n}");
+
+        // Nobody else keeps this directory: the receiver (not an
+        // administrator), a citizen, an administrator of another agency.
+        let page = receiver.get(&format!("/agency/officials?agency={AGENCY}")).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{n}");
+        let r = add(&receiver, official("Cán bộ", "Lê Nhận Thêm", "", "", "")).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{n}");
+        let (_, hoa) = crate::dossiers::citizen(&app, "hoa.nguyen", "Nguyễn Thị Hoa").await;
+        assert_eq!(hoa.get(&format!("/agency/officials?agency={AGENCY}")).await.status, StatusCode::FORBIDDEN, "{n}");
+        assert_eq!(admin.get("/agency/officials?agency=H29.STP").await.status, StatusCode::NOT_FOUND, "{n}: another agency");
+        let form = admin.get("/agency/officials").await;
+        let id = between(&form.text, "/agency/officials/", "/remove");
+        let r = receiver
+            .post_form(&format!("/agency/officials/{id}/remove"), &[("agency", AGENCY), ("csrf", &receiver.get("/account").await.csrf())])
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{n}");
+        // The operator keeps any agency's; a removal is audited.
+        let r = op
+            .post_form(&format!("/agency/officials/{id}/remove"), &[("agency", "H29.STP"), ("csrf", &op.get("/account").await.csrf())])
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{n}: the official is not that agency's");
+        let r = op
+            .post_form(&format!("/agency/officials/{id}/remove"), &[("agency", AGENCY), ("csrf", &op.get("/account").await.csrf())])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        let page = anyone.get(&format!("/agencies/{AGENCY}")).await;
+        assert_eq!(page.text.matches("<tr><th scope=\"row\">").count(), 1, "{n}");
+        let mut c = app.conn().await;
+        let audited = scalar(&mut c, "SELECT COUNT(*) FROM audit_log WHERE action IN ('catalog.official_add', 'catalog.official_remove')").await;
+        assert_eq!(audited, 3, "{n}");
+    })
+    .await;
+}

@@ -149,9 +149,12 @@ async fn feedback_is_answered_within_its_deadlines_and_published() {
         let (_, hoa) = citizen(&app, "hoa.nguyen", "Nguyễn Thị Hoa").await;
         let (_, lan) = citizen(&app, "lan.tran", "Trần Thị Lan").await;
 
-        // Anonymous visitors are sent to log in first.
+        // Anonymous visitors get the form with their name and e-mail
+        // (confirmed by codes: `feedback_without_an_account_…`); a
+        // logged-in person's form does not ask for them.
         let r = app.browser().get("/feedback/new").await;
-        assert_eq!(r.location(), Some("/login?next=%2Ffeedback%2Fnew"), "{n}");
+        assert!(r.text.contains("name=\"email\"") && r.text.contains("/login?next=%2Ffeedback%2Fnew"), "{n}");
+        assert!(!hoa.get("/feedback/new").await.text.contains("name=\"email\""), "{n}");
 
         // Mistakes are said beside the form and keep nothing.
         let pdf: &[u8] = b"%PDF-1.4\n% giay chung sinh\n%%EOF\n";
@@ -347,6 +350,403 @@ async fn feedback_is_answered_within_its_deadlines_and_published() {
         assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{n}");
         assert_eq!(count(&app).await, before, "{n}");
         app.assert_audit_intact().await;
+    })
+    .await;
+}
+
+async fn pending(app: &App) -> i64 {
+    let mut c = app.conn().await;
+    scalar(&mut c, "SELECT COUNT(*) FROM feedback_pending").await
+}
+
+/// The six digits after `before` in `text`.
+fn six_after(text: &str, before: &str) -> String {
+    let at = text
+        .find(before)
+        .unwrap_or_else(|| panic!("{before:?} in {text}"))
+        + before.len();
+    text[at..]
+        .chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take(6)
+        .collect()
+}
+
+/// Issue #11 §1, "logged in, or with a verified email and phone": a
+/// person without an account sends feedback; it waits, at no agency,
+/// until the code mailed to the address and the code sent by SMS to the
+/// phone are typed (wrong codes use up tries, the last drops it; expired
+/// requests are purged); confirmed, it reaches the agency with its
+/// deadlines from then, and the sender follows it and replies through the
+/// tracking link mailed at every step. Limits per address, e-mail and
+/// phone are reserved first; mistakes keep nothing.
+#[tokio::test]
+async fn feedback_without_an_account_is_confirmed_by_mail_and_sms() {
+    each_backend(|db| async move {
+        let app = spawn_app(db).await;
+        let n = app.name();
+        seeded(&app).await;
+        set_clock(&app, vn(2027, 3, 1, 9, 0));
+        let Ward { receiver, .. } = ward(&app).await;
+        let guest = app.browser();
+        let email = "khach.pham@example.vn";
+        let with = |name: &'static str, mail: &'static str, phone: &'static str| {
+            let mut f = birth_fields("Thời hạn trả kết quả khai sinh", false);
+            f[5] = ("phone", phone);
+            f.push(("name", name));
+            f.push(("email", mail));
+            f
+        };
+
+        // Mistakes are said and keep nothing: no request, no mail, no SMS.
+        let r = send(
+            &guest,
+            &with("Phạm Văn Khách", "not-an-address", "0912 345 678"),
+            &[],
+            true,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}");
+        assert!(
+            r.text.contains("Địa chỉ thư điện tử không hợp lệ")
+                && r.text.contains("Phạm Văn Khách"),
+            "{n}: kept as typed"
+        );
+        let r = send(&guest, &with("P", email, "0912 345 678"), &[], true).await;
+        assert!(r.text.contains("Họ và tên từ 2 đến 100 ký tự"), "{n}");
+        let r = send(&guest, &with("Phạm Văn Khách", email, "12"), &[], true).await;
+        assert!(r.text.contains("Số điện thoại gồm 9 đến 15 chữ số"), "{n}");
+        app.drain().await;
+        assert_eq!(
+            (
+                pending(&app).await,
+                count(&app).await,
+                app.mails().len(),
+                app.sms().len()
+            ),
+            (0, 0, 0, 0),
+            "{n}"
+        );
+
+        // Sent: a code by mail, a code by SMS; nothing at the agency yet.
+        let pdf: &[u8] = b"%PDF-1.4\n% bien nhan\n%%EOF\n";
+        let r = send(
+            &guest,
+            &with("Phạm Văn Khách", email, "+84 912 345 678"),
+            &[("bien-nhan.pdf", pdf)],
+            true,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        let confirm = r.location().expect("to the confirmation").to_string();
+        assert!(
+            confirm.starts_with("/feedback/confirm/") && confirm.len() == 18 + 32,
+            "{n}: {confirm}"
+        );
+        app.drain().await;
+        let mails = app.mails_to(email);
+        assert_eq!(mails.len(), 1, "{n}");
+        let mailed = six_after(&mails[0].text, "Mã xác nhận của bạn là");
+        let sms = app.sms();
+        assert_eq!(sms.len(), 1, "{n}");
+        assert_eq!(sms[0].0, "0912345678", "{n}: the number normalised");
+        let texted = six_after(&sms[0].1, "phan anh, kien nghi:");
+        assert_eq!((pending(&app).await, count(&app).await), (1, 0), "{n}");
+        assert!(
+            !receiver
+                .get("/agency/feedback")
+                .await
+                .text
+                .contains("Thời hạn trả kết quả khai sinh"),
+            "{n}"
+        );
+
+        // Wrong codes are said; the right ones (typed with spaces) later.
+        let page = guest.get(&confirm).await;
+        assert_eq!(page.status, StatusCode::OK, "{n}");
+        let wrong = if texted == "000000" {
+            "111111"
+        } else {
+            "000000"
+        };
+        let r = guest
+            .post_form(
+                &confirm,
+                &[
+                    ("csrf", &page.csrf()),
+                    ("mailed", &mailed),
+                    ("texted", wrong),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}");
+        assert!(r.text.contains("Mã xác nhận không đúng"), "{n}");
+        let r = guest
+            .post_form(
+                &confirm,
+                &[
+                    ("csrf", &page.csrf()),
+                    ("mailed", &texted),
+                    ("texted", &mailed),
+                ],
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{n}: the codes are not interchangeable"
+        );
+        // 09:20: confirmed; the deadlines count from then.
+        set_clock(&app, vn(2027, 3, 1, 9, 20));
+        let spaced = format!("{} {}", &mailed[..3], &mailed[3..]);
+        let r = guest
+            .post_form(
+                &confirm,
+                &[
+                    ("csrf", &page.csrf()),
+                    ("mailed", &spaced),
+                    ("texted", &texted),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        let track = r.location().expect("to the tracking page").to_string();
+        assert!(
+            track.starts_with("/feedback/track?code=PAKN-270301-"),
+            "{n}: {track}"
+        );
+        let code = between(&track, "code=", "&");
+        let key = track.rsplit("key=").next().unwrap_or_default().to_string();
+        assert_eq!((pending(&app).await, count(&app).await), (0, 1), "{n}");
+        let (ag, state, refuse_by, _, answer_by, _) = deadlines(&app, &code).await;
+        assert_eq!((ag.as_str(), state.as_str()), (AGENCY, "received"), "{n}");
+        assert_eq!(
+            (refuse_by, answer_by),
+            (vn(2027, 3, 3, 17, 0), vn(2027, 3, 22, 17, 0)),
+            "{n}"
+        );
+        {
+            let mut c = app.conn().await;
+            let (account, phone, name): (i64, String, String) = sqlx::query_as(
+                "SELECT account_id, sender_phone, sender_name FROM feedback_items WHERE code = $1",
+            )
+            .bind(&code)
+            .fetch_one(&mut *c)
+            .await
+            .expect("item");
+            assert_eq!(
+                (account, phone.as_str(), name.as_str()),
+                (0, "0912345678", "Phạm Văn Khách"),
+                "{n}: the confirmed phone"
+            );
+        }
+        // Used once: the request is gone.
+        let r = guest
+            .post_form(
+                &confirm,
+                &[
+                    ("csrf", &page.csrf()),
+                    ("mailed", &mailed),
+                    ("texted", &texted),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{n}");
+        assert!(r.text.contains("không còn hiệu lực"), "{n}");
+
+        // The agency has it with the file; the sender follows it by the link.
+        let item = receiver.get(&format!("/agency/feedback/{code}")).await;
+        assert!(
+            item.text.contains("bien-nhan.pdf") && item.text.contains("Phạm Văn Khách"),
+            "{n}"
+        );
+        app.drain().await;
+        let received = app.mails_to(email);
+        assert_eq!(received.len(), 2, "{n}");
+        assert!(
+            received.iter().any(|m| m.text.contains(&track)),
+            "{n}: the link is mailed"
+        );
+        let own = app.browser().get(&track).await;
+        assert_eq!(own.status, StatusCode::OK, "{n}");
+        assert!(
+            own.text.contains(&code) && own.text.contains("bien-nhan.pdf"),
+            "{n}"
+        );
+        let file_id = between(&own.text, "/feedback/track/files/", "?");
+        let r = guest
+            .client
+            .get(guest.url(&format!(
+                "/feedback/track/files/{file_id}?code={code}&key={key}"
+            )))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.bytes().await.unwrap().as_ref(), pdf, "{n}");
+        for bad in [
+            format!("/feedback/track?code={code}&key=AAAAAAAAAAAAAAAA"),
+            format!("/feedback/track?code={code}&key=x"),
+            format!("/feedback/track?code=PAKN-270301-ZZZZZZ&key={key}"),
+            format!("/feedback/track/files/{file_id}?code={code}&key=AAAAAAAAAAAAAAAA"),
+        ] {
+            let r = app.browser().get(&bad).await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{n}: {bad}");
+        }
+        // An account holder's item is not opened by a key (theirs has none).
+        let (_, hoa) = citizen(&app, "hoa.nguyen", "Nguyễn Thị Hoa").await;
+        let r = send(
+            &hoa,
+            &birth_fields("Bản sao giấy chứng sinh có cần chứng thực?", false),
+            &[],
+            true,
+        )
+        .await;
+        let theirs = between(&r.text, "id=\"feedback-code\">", "<");
+        let r = app
+            .browser()
+            .get(&format!("/feedback/track?code={theirs}&key={key}"))
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{n}");
+
+        // Asked for more: mailed with the link; the reply through it.
+        let r = act(
+            &receiver,
+            &code,
+            &[("kind", "ask"), ("note", "Cho biết số biên nhận.")],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        app.drain().await;
+        let asked = app.mails_to(email);
+        assert!(
+            asked.len() == 3
+                && asked
+                    .iter()
+                    .any(|m| m.text.contains("Cho biết số biên nhận.") && m.text.contains(&track)),
+            "{n}"
+        );
+        let own = guest.get(&track).await;
+        assert!(own.text.contains("action=\"/feedback/track/reply\""), "{n}");
+        let r = guest
+            .post_form(
+                "/feedback/track/reply",
+                &[
+                    ("csrf", &own.csrf()),
+                    ("code", &code),
+                    ("key", "AAAAAAAAAAAAAAAA"),
+                    ("text", "Số biên nhận 000123."),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{n}: a wrong key");
+        let r = guest
+            .post_form(
+                "/feedback/track/reply",
+                &[
+                    ("csrf", &own.csrf()),
+                    ("code", &code),
+                    ("key", &key),
+                    ("text", ""),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}");
+        let r = guest
+            .post_form(
+                "/feedback/track/reply",
+                &[
+                    ("csrf", &own.csrf()),
+                    ("code", &code),
+                    ("key", &key),
+                    ("text", "Số biên nhận 000123."),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        let (_, state, ..) = deadlines(&app, &code).await;
+        assert_eq!(state, "received", "{n}");
+
+        // Wrong codes use up the tries; the last drops the request.
+        let other = app.browser();
+        let r = send(
+            &other,
+            &with("Lê Thị Thử", "thu.le@example.vn", "0987 654 321"),
+            &[],
+            true,
+        )
+        .await;
+        let confirm = r.location().expect("confirm").to_string();
+        let page = other.get(&confirm).await;
+        for i in 1..=5 {
+            let r = other
+                .post_form(
+                    &confirm,
+                    &[("csrf", &page.csrf()), ("mailed", "123"), ("texted", "456")],
+                )
+                .await;
+            let want = if i < 5 {
+                StatusCode::UNPROCESSABLE_ENTITY
+            } else {
+                StatusCode::CONFLICT
+            };
+            assert_eq!(r.status, want, "{n}: try {i}");
+        }
+        assert_eq!(
+            other.get(&confirm).await.status,
+            StatusCode::NOT_FOUND,
+            "{n}"
+        );
+        assert_eq!(pending(&app).await, 0, "{n}");
+
+        // Unconfirmed requests expire and are purged by the worker's task.
+        let r = send(
+            &other,
+            &with("Lê Thị Thử", "thu.le@example.vn", "0987 654 321"),
+            &[],
+            true,
+        )
+        .await;
+        let confirm = r.location().expect("confirm").to_string();
+        app.advance(31 * motcua_domain::MINUTE);
+        assert_eq!(
+            other.get(&confirm).await.status,
+            StatusCode::NOT_FOUND,
+            "{n}: expired"
+        );
+        motcua_feedback::service::purge_waiting(app.state(), app.state().now())
+            .await
+            .expect("purge");
+        assert_eq!(pending(&app).await, 0, "{n}");
+
+        // Per e-mail address, 3 requests a day, reserved before the mail.
+        let r = send(
+            &other,
+            &with("Lê Thị Thử", "thu.le@example.vn", "0987 654 321"),
+            &[],
+            true,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: the third");
+        let before = pending(&app).await;
+        let r = send(
+            &other,
+            &with("Lê Thị Thử", "thu.le@example.vn", "0987 111 222"),
+            &[],
+            true,
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{n}: a fourth request for the address"
+        );
+        assert!(r.text.contains("Lê Thị Thử"), "{n}: kept as typed");
+        assert_eq!(pending(&app).await, before, "{n}");
+        // Malformed tokens are not found, never an error.
+        for t in ["x", "zz%00", &"g".repeat(32), &"a".repeat(300)] {
+            let r = other.get(&format!("/feedback/confirm/{t}")).await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{n}: {t}");
+        }
     })
     .await;
 }

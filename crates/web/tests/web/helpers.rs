@@ -101,6 +101,10 @@ impl Node {
             config.mail_max_attempts = n;
         }
         config.operator_email = opts.operator_email.clone();
+        // Text messages beside the mail drop (`App::sms`).
+        config.sms = motcua_kernel::sms::SmsSettings::File {
+            dir: mail_dir.with_file_name("sms"),
+        };
         config.trusted_proxies = opts
             .trusted_proxies
             .iter()
@@ -282,6 +286,27 @@ impl App {
     /// Every message written to the mail drop so far.
     pub fn mails(&self) -> Vec<Mail> {
         read_mails(&self.mail_dir)
+    }
+
+    /// Every text message written to the SMS drop so far, oldest first:
+    /// (to, text).
+    pub fn sms(&self) -> Vec<(String, String)> {
+        let dir = self.mail_dir.with_file_name("sms");
+        let mut names: Vec<_> = std::fs::read_dir(&dir)
+            .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        names.sort();
+        names
+            .iter()
+            .map(|p| {
+                let v: serde_json::Value =
+                    serde_json::from_slice(&std::fs::read(p).expect("sms file")).expect("sms json");
+                (
+                    v["to"].as_str().unwrap_or_default().to_string(),
+                    v["text"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
     }
 
     pub fn mails_to(&self, addr: &str) -> Vec<Mail> {

@@ -335,6 +335,19 @@ const ROUTES: &[(bool, &str, For)] = &[
         For::Staff,
     ),
     (GET, "/agency/staff", For::Staff),
+    (GET, "/agency/officials?agency=H29", For::Operator),
+    (POST, "/agency/officials/add", For::Operator),
+    (POST, "/agency/officials/999999/remove", For::Operator),
+    (
+        GET,
+        "/statistics/dossiers?period=2026&measure=received&scope=H29",
+        For::Operator,
+    ),
+    (
+        GET,
+        "/statistics/dossiers?period=2026-13&measure=nope&after=x",
+        For::Operator,
+    ),
     (GET, "/agency/board", For::Staff),
     (
         GET,
@@ -434,7 +447,25 @@ const ROUTES: &[(bool, &str, For)] = &[
     (GET, "/feedback/PAKN-000000-NOPE00", For::Anyone),
     (GET, "/api/v1/feedback?q=x", For::Anyone),
     (GET, "/feedback/new", For::Anyone),
-    (POST, "/feedback/new", For::UserAct),
+    (POST, "/feedback/new", For::AnyoneAct),
+    (
+        GET,
+        "/feedback/confirm/00000000000000000000000000000000",
+        For::Anyone,
+    ),
+    (
+        POST,
+        "/feedback/confirm/00000000000000000000000000000000",
+        For::AnyoneAct,
+    ),
+    (GET, "/feedback/track", For::Anyone),
+    (
+        GET,
+        "/feedback/track?code=PAKN-000000-NOPE00&key=AAAAAAAAAAAAAAAA",
+        For::Anyone,
+    ),
+    (POST, "/feedback/track/reply", For::AnyoneAct),
+    (GET, "/feedback/track/files/1?code=x&key=y", For::Anyone),
     (GET, "/account/feedback", For::User),
     (GET, "/account/feedback/PAKN-000000-NOPE00", For::User),
     (

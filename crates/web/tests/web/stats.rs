@@ -24,7 +24,7 @@ fn row_cells(html: &str, code: Option<&str>) -> Vec<i64> {
     row.split("<td>")
         .skip(1)
         .filter_map(|c| c.split("</td>").next())
-        .filter_map(|c| c.parse().ok())
+        .filter_map(|c| strip_tags(c).parse().ok())
         .collect()
 }
 
@@ -344,6 +344,183 @@ async fn the_progress_report_counts_each_dossier_in_its_column() {
             &expect(&feb_late),
         )
         .await;
+        // Each figure leads the operator and the agency's people to the
+        // dossiers behind it (issue #11 §2); nobody else sees the links.
+        let page = anyone.get("/statistics?scope=H29&period=2027-02").await;
+        assert!(
+            !page.text.contains("/statistics/dossiers"),
+            "{n}: not for the public"
+        );
+        let op = app.operator_browser_again().await;
+        let page = op.get("/statistics?scope=H29&period=2027-02").await;
+        let to_received =
+            format!("/statistics/dossiers?period=2027-02&#38;measure=received&#38;scope={AGENCY}");
+        assert!(page.text.contains(&to_received), "{n}: {}", page.text);
+        assert!(
+            !page.text.contains("measure=open_late"),
+            "{n}: February is over: what is held now is not February's end"
+        );
+        assert_eq!(
+            row_cells(&page.text, Some(AGENCY)),
+            expect(&feb_late),
+            "{n}: the same figures, linked"
+        );
+        let list = |b: &Browser, q: String| {
+            let b = b.clone();
+            async move { b.get(&format!("/statistics/dossiers?{q}")).await }
+        };
+        for (q, want) in [
+            (
+                "period=2027-02&measure=received&scope=H29".to_string(),
+                vec![&a, &b, &dd],
+            ),
+            (
+                format!("period=2027-02&measure=received_2&scope={AGENCY}"),
+                vec![&a, &b, &dd],
+            ),
+            (
+                "period=2027-02&measure=received_1&scope=H29".to_string(),
+                vec![],
+            ),
+            (
+                "period=2027-Q1&measure=done_early&scope=H29".to_string(),
+                vec![&a],
+            ),
+            (
+                "period=2027-03&measure=open_late&scope=H29".to_string(),
+                vec![&b],
+            ),
+            (
+                "period=2027-03&measure=supplement&scope=H29".to_string(),
+                vec![&dd],
+            ),
+            (
+                "period=2027-03&measure=received&scope=H29".to_string(),
+                vec![],
+            ),
+            (
+                "period=2027-02&measure=received&procedure=1.001193".to_string(),
+                vec![&a, &b, &dd],
+            ),
+            (
+                "period=2027-02&measure=received&procedure=2.000000".to_string(),
+                vec![],
+            ),
+        ] {
+            let r = list(&op, q.clone()).await;
+            assert_eq!(r.status, StatusCode::OK, "{n}: {q}: {}", r.text);
+            for code in [&a, &b, &c, &dd] {
+                assert_eq!(
+                    r.text.contains(code.as_str()),
+                    want.contains(&code),
+                    "{n}: {q}: {code}"
+                );
+            }
+            assert_eq!(
+                r.text.contains("id=\"behind-none\""),
+                want.is_empty(),
+                "{n}: {q}"
+            );
+        }
+        // The agency's own people: their agency's dossiers, linked to
+        // their case pages; another agency's are refused.
+        let receiver = login(&app, "cb_nhan", PW).await;
+        let r = list(
+            &receiver,
+            format!("period=2027-02&measure=received&scope={AGENCY}"),
+        )
+        .await;
+        assert!(
+            r.text.contains(&format!("href=\"/agency/dossiers/{a}\"")),
+            "{n}: {}",
+            r.text
+        );
+        let r = list(
+            &receiver,
+            "period=2027-02&measure=received&scope=H29".to_string(),
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            StatusCode::OK,
+            "{n}: the province's list holds only theirs"
+        );
+        assert!(r.text.contains(&a), "{n}");
+        assert_eq!(
+            list(
+                &receiver,
+                "period=2027-02&measure=received&scope=G01".to_string()
+            )
+            .await
+            .status,
+            StatusCode::FORBIDDEN,
+            "{n}"
+        );
+        let page = receiver.get("/statistics?scope=H29&period=2027-02").await;
+        assert!(
+            page.text.contains(&to_received),
+            "{n}: their own row is linked"
+        );
+        let page = receiver.get("/statistics?period=2027-02").await;
+        assert!(
+            !page.text.contains("/statistics/dossiers"),
+            "{n}: the province's row is not theirs"
+        );
+        let (_, lan) = citizen(&app, "lan.tran", "Trần Thị Lan").await;
+        assert_eq!(
+            list(&lan, "period=2027-02&measure=received".to_string())
+                .await
+                .status,
+            StatusCode::FORBIDDEN,
+            "{n}"
+        );
+        let r = list(&anyone, "period=2027-02&measure=received".to_string()).await;
+        assert!(r.location().is_some_and(|l| l.starts_with("/login")), "{n}");
+        for (q, status) in [
+            ("period=2027-02&measure=stopped", StatusCode::BAD_REQUEST),
+            (
+                "period=2027-02&measure=received&after=x",
+                StatusCode::BAD_REQUEST,
+            ),
+            ("period=2099&measure=received", StatusCode::BAD_REQUEST),
+            (
+                "period=2027-02&measure=received&scope=NOPE",
+                StatusCode::NOT_FOUND,
+            ),
+            (
+                "period=2027-02&measure=received&procedure=%00",
+                StatusCode::BAD_REQUEST,
+            ),
+        ] {
+            assert_eq!(list(&op, q.to_string()).await.status, status, "{n}: {q}");
+        }
+        // Pages follow in order (keyset): one at a time, each once.
+        let (from, to) = (vn(2027, 2, 1, 0, 0), vn(2027, 3, 1, 0, 0));
+        let mut seen = Vec::new();
+        let mut after = (i64::MIN, i64::MIN);
+        loop {
+            let page = motcua_handling::queries::behind(
+                app.state(),
+                &[AGENCY.to_string()],
+                None,
+                "received",
+                (from, to),
+                app.state().now(),
+                after,
+                1,
+            )
+            .await
+            .expect("page")
+            .expect("a known figure");
+            let Some(r) = page.first() else { break };
+            seen.push(r.code.clone());
+            after = (r.received_at.expect("received"), r.dossier_id);
+        }
+        let mut want = vec![a.clone(), b.clone(), dd.clone()];
+        want.sort();
+        seen.sort();
+        assert_eq!(seen, want, "{n}");
+
         // Nationwide: Hà Nội's row; by procedure: the birth registration's.
         figures_everywhere(&anyone, n, "period=2027-Q1", "H29", &expect(&feb_late)).await;
         figures_everywhere(
