@@ -447,3 +447,168 @@ async fn garbage_collection_and_the_start_check_on_s3() {
     assert!(gone.check().await.is_err());
     store.close().await;
 }
+
+/// A one-request HTTP peer: answers `status` and hands back the request
+/// it read (head and body).
+async fn one_request(status: u16) -> (String, tokio::task::JoinHandle<String>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/send", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        let (mut sock, _) = listener.accept().await.unwrap();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = sock.read(&mut buf).await.unwrap();
+            got.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&got).to_string();
+            if let Some(head_end) = text.find("\r\n\r\n") {
+                let len = text[..head_end]
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse::<usize>().unwrap())
+                    })
+                    .unwrap_or(0);
+                if got.len() >= head_end + 4 + len || n == 0 {
+                    break;
+                }
+            }
+            if n == 0 {
+                break;
+            }
+        }
+        let reply =
+            format!("HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+        sock.write_all(reply.as_bytes()).await.unwrap();
+        String::from_utf8_lossy(&got).to_string()
+    });
+    (url, task)
+}
+
+/// Issue #11 §1: text messages are queued with the change and delivered
+/// by the worker — to a folder (the default) or to the operator's SMS
+/// gateway over HTTP with its token; a refused message (4xx) is dead-
+/// lettered at once, a failing gateway (5xx) is retried.
+#[tokio::test]
+async fn text_messages_reach_the_folder_or_the_gateway() {
+    use motcua_kernel::sms::{self, SmsSettings};
+    let db = motcua_testkit::Db::sqlite().await;
+    let store = db.migrated_store().await;
+    let dir = tempfile::tempdir().unwrap();
+    let core_with = |sms: SmsSettings, store: Store| {
+        let mut settings = motcua_kernel::Settings::for_tests("http://127.0.0.1");
+        settings.sms = sms;
+        settings.mail_max_attempts = 3;
+        motcua_kernel::Core::new(
+            store,
+            settings,
+            std::sync::Arc::new(motcua_domain::clock::TestClock::default()),
+            motcua_mail::Mailer::file(dir.path().join("mail"), "test@motcua.vn").unwrap(),
+            motcua_kernel::i18n::Catalog::from_tables(&[]),
+        )
+        .unwrap()
+    };
+    let queue = |core: &motcua_kernel::Core, phone: &'static str| {
+        let core = core.clone();
+        async move {
+            let mut tx = core.store.begin().await.unwrap();
+            let r = sms::queue_sms(&mut tx, &core, phone, "Ma xac nhan: 123456", core.now()).await;
+            tx.commit().await.unwrap();
+            r
+        }
+    };
+    let jobs = |core: &motcua_kernel::Core| {
+        let core = core.clone();
+        async move {
+            let mut c = core.store.conn().await.unwrap();
+            let rows: Vec<(String, i64)> =
+                sqlx::query_as("SELECT status, attempts FROM jobs WHERE kind = 'sms' ORDER BY id")
+                    .fetch_all(&mut *c)
+                    .await
+                    .unwrap();
+            rows
+        }
+    };
+
+    // The folder: one JSON file a message, the number normalised.
+    let folder = dir.path().join("sms");
+    let core = core_with(
+        SmsSettings::File {
+            dir: folder.clone(),
+        },
+        store.clone(),
+    );
+    queue(&core, "+84 912 345 678").await.unwrap();
+    assert!(
+        queue(&core, "not a phone").await.is_err(),
+        "a bad number is refused before anything is queued"
+    );
+    assert_eq!(motcua_kernel::worker::drain(&core).await.unwrap(), 1);
+    let files: Vec<_> = std::fs::read_dir(&folder).unwrap().collect();
+    assert_eq!(files.len(), 1);
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(files[0].as_ref().unwrap().path()).unwrap()).unwrap();
+    assert_eq!(
+        m,
+        serde_json::json!({"to": "0912345678", "text": "Ma xac nhan: 123456"})
+    );
+
+    // The gateway: POSTed as JSON with the bearer token.
+    let (url, peer) = one_request(202).await;
+    let core = core_with(
+        SmsSettings::Http {
+            url,
+            token: "gw-token".into(),
+        },
+        store.clone(),
+    );
+    queue(&core, "0987 654 321").await.unwrap();
+    motcua_kernel::worker::drain(&core).await.unwrap();
+    let req = peer.await.unwrap();
+    assert!(req.starts_with("POST /send HTTP/1.1"), "{req}");
+    assert!(
+        req.to_ascii_lowercase()
+            .contains("authorization: bearer gw-token"),
+        "{req}"
+    );
+    assert!(
+        req.ends_with(r#"{"to":"0987654321","text":"Ma xac nhan: 123456"}"#),
+        "{req}"
+    );
+
+    // Refused by the gateway: dead at once; failing: retried later.
+    let (url, peer) = one_request(400).await;
+    let core = core_with(
+        SmsSettings::Http {
+            url,
+            token: "gw-token".into(),
+        },
+        store.clone(),
+    );
+    queue(&core, "0987 654 322").await.unwrap();
+    motcua_kernel::worker::drain(&core).await.unwrap();
+    peer.await.unwrap();
+    let (url, peer) = one_request(503).await;
+    let core = core_with(
+        SmsSettings::Http {
+            url,
+            token: "gw-token".into(),
+        },
+        store.clone(),
+    );
+    queue(&core, "0987 654 323").await.unwrap();
+    motcua_kernel::worker::drain(&core).await.unwrap();
+    peer.await.unwrap();
+    let rows = jobs(&core).await;
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    assert_eq!(rows[0].0, "done");
+    assert_eq!(rows[1].0, "done");
+    assert_eq!(rows[2].0, "dead", "a 4xx is permanent: {rows:?}");
+    assert_eq!(
+        rows[3],
+        ("queued".to_string(), 1),
+        "a 5xx is retried: {rows:?}"
+    );
+}

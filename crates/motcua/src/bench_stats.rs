@@ -48,6 +48,9 @@ pub async fn run(cfg: &Config, args: &Args, n: u64) -> Result<()> {
     let received = first.total.received_new;
     anyhow::ensure!(received > 0, "no dossier received in {}", year.code());
     let (mut province, mut by_procedure, mut nationwide) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut behind_received, mut behind_late, mut behind_page2) =
+        (Vec::new(), Vec::new(), Vec::new());
+    let all_access = motcua_stats::behind::Access::All;
     let time = |v: &mut Vec<f64>, t: Instant| v.push(t.elapsed().as_secs_f64() * 1000.0);
     for _ in 0..runs {
         let t = Instant::now();
@@ -64,6 +67,51 @@ pub async fn run(cfg: &Config, args: &Args, n: u64) -> Result<()> {
         let all = motcua_stats::progress(&core, "", year, By::Agency, core.now()).await?;
         time(&mut nationwide, t);
         anyhow::ensure!(all.total.received_new == received, "nationwide differs");
+        // The dossiers behind a figure (issue #11 §2): the first page of
+        // the year's received, the next page, and those late now.
+        let t = Instant::now();
+        let b = motcua_stats::behind::behind(
+            &core,
+            &all_access,
+            "H29",
+            year,
+            "received",
+            "",
+            None,
+            core.now(),
+        )
+        .await?;
+        time(&mut behind_received, t);
+        anyhow::ensure!(
+            b.rows.len() as i64 == motcua_stats::behind::PER_PAGE.min(received),
+            "the list of received dossiers is short"
+        );
+        let t = Instant::now();
+        motcua_stats::behind::behind(
+            &core,
+            &all_access,
+            "H29",
+            year,
+            "received",
+            "",
+            b.next,
+            core.now(),
+        )
+        .await?;
+        time(&mut behind_page2, t);
+        let t = Instant::now();
+        motcua_stats::behind::behind(
+            &core,
+            &all_access,
+            "H29",
+            year,
+            "open_late",
+            "",
+            None,
+            core.now(),
+        )
+        .await?;
+        time(&mut behind_late, t);
     }
     state.store.close().await;
 
@@ -119,6 +167,15 @@ pub async fn run(cfg: &Config, args: &Args, n: u64) -> Result<()> {
         (
             "nationwide, one year, per ministry and province",
             nationwide,
+        ),
+        (
+            "dossiers behind a figure: the province's year, received, first page of 50",
+            behind_received,
+        ),
+        ("the same, the next page (keyset)", behind_page2),
+        (
+            "dossiers behind a figure: late now, first page",
+            behind_late,
         ),
     ];
     let http = [

@@ -795,6 +795,40 @@ async fn demo_back_office(state: &AppState) -> Result<()> {
                 .map_err(service_err)?;
         }
     }
+    // The ward's directory (issue #11 §4): fictional people of the demo.
+    if motcua_catalog::queries::officials(state, AGENCY)
+        .await
+        .map_err(service_err)?
+        .is_empty()
+    {
+        for (position, name, phone, email, sort) in [
+            (
+                "Chủ tịch UBND phường",
+                "Nguyễn Văn Demo",
+                "024 3825 0000",
+                "",
+                "1",
+            ),
+            (
+                "Trưởng Bộ phận Một cửa",
+                "Phạm Thu Trang",
+                "024 3825 0001",
+                "motcua.hoankiem@demo.motcua.localhost",
+                "2",
+            ),
+        ] {
+            let o = motcua_catalog::service::NewOfficial {
+                position: position.into(),
+                full_name: name.into(),
+                phone: phone.into(),
+                email: email.into(),
+                sort: sort.into(),
+            };
+            motcua_catalog::service::add_official(state, &origin, AGENCY, &o)
+                .await
+                .map_err(service_err)?;
+        }
+    }
     Ok(())
 }
 

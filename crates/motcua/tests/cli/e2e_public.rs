@@ -291,4 +291,76 @@ async fn browser_statistics_index_and_feedback_answered_in_time() {
     b.wait_text("#feedback-answer", "không cần chứng thực")
         .await;
     axe("a published answer").await;
+
+    // Without an account: the form asks the name and e-mail; the code
+    // mailed and the code sent by SMS confirm them; the tracking page.
+    b.goto("/feedback/new?procedure=1.001193").await;
+    b.wait_text("#guest-heading", "Chưa có tài khoản").await;
+    axe("the feedback form without an account").await;
+    b.fill("#name", "Lý Thị Khách").await;
+    b.fill("#email", "khach.ly@example.vn").await;
+    b.fill("#title", "Thời gian trả kết quả khai sinh").await;
+    b.fill(
+        "#content",
+        "Xin cho biết đăng ký khai sinh trực tuyến thì bao lâu nhận được trích lục.",
+    )
+    .await;
+    b.fill("#phone", "0987 654 321").await;
+    let answer = b
+        .execute(
+            "return document.getElementById('captcha-image').dataset.answer;",
+            json!([]),
+        )
+        .await
+        .unwrap();
+    b.fill("#captcha", answer.as_str().expect("revealed")).await;
+    submit(b, "#feedback-form button[type=submit]").await;
+    b.wait_text("h1", "Xác nhận gửi phản ánh").await;
+    axe("the confirmation of feedback without an account").await;
+    // The demo's worker delivers the mail and the SMS to its folders.
+    let mut codes = (String::new(), String::new());
+    for _ in 0..100 {
+        let mailed = motcua_testkit::read_mails(&sb.mail_dir())
+            .into_iter()
+            .find(|m| m.to == "khach.ly@example.vn")
+            .and_then(|m| {
+                let at = m.text.find("Mã xác nhận của bạn là ")? + "Mã xác nhận của bạn là ".len();
+                Some(m.text[at..].chars().take(6).collect::<String>())
+            });
+        let texted = std::fs::read_dir(sb.path().join("sms"))
+            .into_iter()
+            .flatten()
+            .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+            .filter_map(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .find(|v| v["to"] == "0987654321")
+            .and_then(|v| {
+                let t = v["text"].as_str()?.to_string();
+                let at = t.find("kien nghi: ")? + "kien nghi: ".len();
+                Some(t[at..].chars().take(6).collect::<String>())
+            });
+        if let (Some(m), Some(t)) = (mailed, texted) {
+            codes = (m, t);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        (codes.0.len(), codes.1.len()),
+        (6, 6),
+        "the codes arrived: {codes:?}"
+    );
+    b.fill("#mailed", &codes.0).await;
+    b.fill("#texted", &codes.1).await;
+    submit(b, "#confirm-form button[type=submit]").await;
+    b.wait_text("#feedback-keep", "Giữ đường dẫn này").await;
+    b.wait_text("#feedback-state", "Đang xử lý").await;
+    assert!(b.url().await.contains("/feedback/track?code=PAKN-"));
+    axe("feedback followed without an account").await;
+
+    // The directory: the ward's one-stop unit and the officials it publishes.
+    b.goto("/agencies/H29.P01").await;
+    b.wait_text("#one-stop", "Bộ phận Một cửa phường Hoàn Kiếm")
+        .await;
+    b.wait_text("#officials", "Trưởng Bộ phận Một cửa").await;
+    axe("an agency's page with its directory").await;
 }
