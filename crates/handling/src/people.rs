@@ -45,6 +45,17 @@ impl Staff {
             .iter()
             .any(|m| m.agency_code == agency && m.role == ADMIN)
     }
+    /// `asked` when given, else the first agency this person administers
+    /// (empty when none): the agency an administrator's page opens on.
+    pub fn agency_or_first_administered(&self, asked: &str) -> String {
+        if !asked.trim().is_empty() {
+            return asked.trim().to_string();
+        }
+        self.agencies()
+            .into_iter()
+            .find(|a| self.admin_of(a))
+            .unwrap_or_default()
+    }
     /// The units where this person holds a role.
     pub fn units(&self) -> Vec<i64> {
         let set: BTreeSet<i64> = self.memberships.iter().map(|m| m.unit_id).collect();

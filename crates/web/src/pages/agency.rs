@@ -962,15 +962,7 @@ async fn staff_page(
     Staffer(ctx, staff): Staffer,
     Query(q): Query<AgencyQuery>,
 ) -> Response {
-    let agency = if q.agency.is_empty() {
-        staff
-            .agencies()
-            .into_iter()
-            .find(|a| staff.admin_of(a))
-            .unwrap_or_default()
-    } else {
-        q.agency.clone()
-    };
+    let agency = staff.agency_or_first_administered(&q.agency);
     let page = tri!(staff_view(&state, &ctx, &staff, &agency, None, q.flash.as_deref()).await);
     render(&page)
 }

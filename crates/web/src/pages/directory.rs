@@ -47,23 +47,13 @@ pub struct AgencyQuery {
     flash: Option<String>,
 }
 
-/// The agency whose directory `staff` may keep: the one asked for if
-/// they administer it (or are the operator), else their first; another
-/// agency is not found (its existence is not told).
-async fn allowed(
-    state: &AppState,
-    staff: &Staff,
-    asked: &str,
-) -> Result<(String, String), Response> {
-    let code = if asked.trim().is_empty() {
-        staff
-            .agencies()
-            .into_iter()
-            .find(|a| staff.admin_of(a))
-            .unwrap_or_default()
-    } else {
-        asked.trim().to_string()
-    };
+/// The agency (code, name) whose directory the viewer may keep: the one
+/// asked for if they administer it (or are the operator), else their
+/// first; another agency is not found (its existence is not told);
+/// someone who is neither staff nor the operator is refused.
+async fn allowed(state: &AppState, ctx: &Ctx, asked: &str) -> Result<(String, String), Response> {
+    let staff: Staff = staff_or_operator(state, ctx).await?;
+    let code = staff.agency_or_first_administered(asked);
     if !(staff.operator || staff.admin_of(&code)) {
         return Err(AppError::NotFound.into_response());
     }
@@ -104,11 +94,7 @@ async fn view(
 
 /// `GET /agency/officials?agency=`: the agency's directory and its form.
 async fn page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AgencyQuery>) -> Response {
-    let staff = match staff_or_operator(&state, &ctx).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let agency = match allowed(&state, &staff, &q.agency).await {
+    let agency = match allowed(&state, &ctx, &q.agency).await {
         Ok(a) => a,
         Err(r) => return r,
     };
@@ -141,11 +127,7 @@ pub struct AddForm {
 
 /// `POST /agency/officials/add`: one more person in the directory.
 async fn add(State(state): State<AppState>, ctx: Ctx, Form(f): Form<AddForm>) -> Response {
-    let staff = match staff_or_operator(&state, &ctx).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let agency = match allowed(&state, &staff, &f.agency).await {
+    let agency = match allowed(&state, &ctx, &f.agency).await {
         Ok(a) => a,
         Err(r) => return r,
     };
@@ -191,11 +173,7 @@ async fn remove(
     Path(id): Path<i64>,
     Form(f): Form<RemoveForm>,
 ) -> Response {
-    let staff = match staff_or_operator(&state, &ctx).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let agency = match allowed(&state, &staff, &f.agency).await {
+    let agency = match allowed(&state, &ctx, &f.agency).await {
         Ok(a) => a,
         Err(r) => return r,
     };

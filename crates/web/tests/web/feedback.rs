@@ -627,41 +627,25 @@ async fn feedback_without_an_account_is_confirmed_by_mail_and_sms() {
         );
         let own = guest.get(&track).await;
         assert!(own.text.contains("action=\"/feedback/track/reply\""), "{n}");
-        let r = guest
-            .post_form(
-                "/feedback/track/reply",
-                &[
-                    ("csrf", &own.csrf()),
-                    ("code", &code),
-                    ("key", "AAAAAAAAAAAAAAAA"),
-                    ("text", "Số biên nhận 000123."),
-                ],
-            )
-            .await;
+        let reply = |key: &str, text: &str| {
+            let fields = [
+                ("csrf", own.csrf()),
+                ("code", code.clone()),
+                ("key", key.to_string()),
+                ("text", text.to_string()),
+            ];
+            let guest = guest.clone();
+            async move {
+                let fields: Vec<(&str, &str)> =
+                    fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                guest.post_form("/feedback/track/reply", &fields).await
+            }
+        };
+        let r = reply("AAAAAAAAAAAAAAAA", "Số biên nhận 000123.").await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{n}: a wrong key");
-        let r = guest
-            .post_form(
-                "/feedback/track/reply",
-                &[
-                    ("csrf", &own.csrf()),
-                    ("code", &code),
-                    ("key", &key),
-                    ("text", ""),
-                ],
-            )
-            .await;
+        let r = reply(&key, "").await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}");
-        let r = guest
-            .post_form(
-                "/feedback/track/reply",
-                &[
-                    ("csrf", &own.csrf()),
-                    ("code", &code),
-                    ("key", &key),
-                    ("text", "Số biên nhận 000123."),
-                ],
-            )
-            .await;
+        let r = reply(&key, "Số biên nhận 000123.").await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
         let (_, state, ..) = deadlines(&app, &code).await;
         assert_eq!(state, "received", "{n}");
