@@ -84,7 +84,7 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("stats.measure_open_late", "Đang giải quyết, quá hạn (hiện tại)", "In progress, late (now)"),
     ("stats.measure_supplement", "Chờ bổ sung (hiện tại)", "Awaiting a supplement (now)"),
     ("stats.measure_payment", "Chờ nộp phí (hiện tại)", "Awaiting a fee (now)"),
-    ("stats.col_code", "Mã hồ sơ", "Dossier code"),
+    ("stats.col_dossier_code", "Mã hồ sơ", "Dossier code"),
     ("stats.col_received_at", "Tiếp nhận", "Received"),
     ("stats.col_deadline", "Hẹn trả", "Due"),
     ("stats.col_done_at", "Có kết quả", "Result approved"),
