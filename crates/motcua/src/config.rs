@@ -64,6 +64,8 @@ pub struct Config {
     pub feedback: motcua_feedback::Rules,
     /// Where text messages (verification codes) go (issue #11 §1).
     pub sms: SmsCfg,
+    /// The OpenID Provider's lifetimes (issue #12 §1).
+    pub sso: motcua_sso::Config,
 }
 
 /// Text messages: `file` (default: one JSON file a message under
@@ -487,6 +489,7 @@ impl Default for Config {
             postal: PostalCfg::default(),
             feedback: motcua_feedback::Rules::default(),
             sms: SmsCfg::default(),
+            sso: motcua_sso::Config::default(),
         }
     }
 }

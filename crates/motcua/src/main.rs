@@ -278,7 +278,8 @@ pub async fn app_state(cfg: &Config) -> Result<AppState> {
             cfg.payments.rules(),
         )
         .with_postal(cfg.postal.post(&cfg.public_url)?)
-        .with_feedback(cfg.feedback.clone());
+        .with_feedback(cfg.feedback.clone())
+        .with_sso(cfg.sso.clone());
     if cfg.seal.module.as_os_str().is_empty() {
         return Ok(state);
     }

@@ -244,6 +244,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0039_handling_behind.sql"),
         postgres: include_str!("../migrations/postgres/0039_handling_behind.sql"),
     },
+    Migration {
+        version: 40,
+        name: "sso",
+        sqlite: include_str!("../migrations/sqlite/0040_sso.sql"),
+        postgres: include_str!("../migrations/postgres/0040_sso.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Safe to run

@@ -33,6 +33,7 @@ pub fn message_tables() -> Vec<&'static [i18n::Message]> {
     t.extend(motcua_stats::message_tables());
     t.extend(motcua_feedback::message_tables());
     t.extend(motcua_content::message_tables());
+    t.extend(motcua_sso::message_tables());
     t
 }
 
@@ -51,6 +52,7 @@ pub fn periodic(state: &AppState) -> Vec<Arc<dyn motcua_kernel::worker::Periodic
         (*state.dossier_rules).clone(),
     )));
     all.extend(motcua_feedback::periodic());
+    all.extend(motcua_sso::periodic());
     if state.post.is_some() {
         all.push(Arc::new(motcua_postal::service::Track(state.postal())));
     }
@@ -84,6 +86,8 @@ pub struct AppState {
     pub post: Option<Arc<motcua_postal::client::Post>>,
     /// Feedback's deadlines and limits (configuration `[feedback]`).
     pub feedback_rules: Arc<motcua_feedback::Rules>,
+    /// The OpenID Provider's lifetimes (configuration `[sso]`).
+    pub sso: Arc<motcua_sso::Config>,
 }
 
 impl AppState {
@@ -113,12 +117,19 @@ impl AppState {
             pay_rules: motcua_payments::PayRules::default(),
             post: None,
             feedback_rules: Arc::new(motcua_feedback::Rules::default()),
+            sso: Arc::new(motcua_sso::Config::default()),
         }
     }
 
     /// Replaces feedback's deadlines and limits.
     pub fn with_feedback(mut self, rules: motcua_feedback::Rules) -> AppState {
         self.feedback_rules = Arc::new(rules);
+        self
+    }
+
+    /// Replaces the OpenID Provider's lifetimes.
+    pub fn with_sso(mut self, cfg: motcua_sso::Config) -> AppState {
+        self.sso = Arc::new(cfg);
         self
     }
 

@@ -229,8 +229,8 @@ fn crates_depend_only_downwards() {
     // lower layer; side crates (mail, pki, oidc) sit just above the domain.
     let order = [
         "domain", "mail", "pki", "oidc", "store", "kernel", "identity", "catalog", "forms",
-        "dossiers", "handling", "payments", "postal", "feedback", "stats", "content", "nsw", "web",
-        "motcua",
+        "dossiers", "handling", "payments", "postal", "feedback", "stats", "content", "sso", "nsw",
+        "web", "motcua",
     ];
     let rank = |n: &str| order.iter().position(|o| *o == n);
     let crates = workspace().join("crates");
@@ -471,6 +471,7 @@ fn context_tables_belong_to_their_context() {
         ("feedback", &["items", "pending"]),
         ("stats", &["formulas"]),
         ("content", &["items"]),
+        ("sso", &["clients", "keys", "codes", "grants", "refresh"]),
         (
             "identity",
             &[
@@ -488,8 +489,8 @@ fn context_tables_belong_to_their_context() {
     ];
     let crates = [
         "domain", "store", "kernel", "identity", "catalog", "forms", "dossiers", "handling",
-        "payments", "postal", "feedback", "stats", "content", "nsw", "motcua", "mail", "pki",
-        "oidc",
+        "payments", "postal", "feedback", "stats", "content", "sso", "nsw", "motcua", "mail",
+        "pki", "oidc",
     ];
     let mut bad = Vec::new();
     for (owner, modules) in owned {
@@ -547,6 +548,16 @@ fn table_owners() -> BTreeMap<&'static str, &'static str> {
         ),
         ("stats", &["stats_index_formulas"]),
         ("content", &["content_items", "content_versions"]),
+        (
+            "sso",
+            &[
+                "sso_clients",
+                "sso_codes",
+                "sso_grants",
+                "sso_keys",
+                "sso_refresh",
+            ],
+        ),
         (
             "postal",
             &["postal_choices", "postal_events", "postal_orders"],

@@ -60,6 +60,11 @@ pub async fn error_pages(State(state): State<AppState>, req: Request, next: Next
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
+    // OAuth 2.0 endpoints answer errors as RFC 6749 §5.2 says
+    // (`{"error": …}`), which their clients parse.
+    if path.starts_with("/api/oidc/") {
+        return res;
+    }
     if path.starts_with("/api/") {
         return api_problem(&state, locale, res);
     }

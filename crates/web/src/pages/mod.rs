@@ -33,6 +33,7 @@ mod provisioning;
 pub(crate) mod public;
 mod registration;
 mod results;
+mod sso;
 mod stats;
 mod systems;
 
@@ -150,6 +151,7 @@ pub fn routes(state: AppState) -> Router {
         .merge(feedback::routes())
         .merge(content::routes())
         .merge(directory::routes())
+        .merge(sso::routes())
         .merge(results::routes())
         .merge(forms::routes())
         .fallback(public::not_found)

@@ -34,6 +34,7 @@ mod provisioning;
 mod public;
 mod registration;
 mod roles;
+mod sso;
 mod stats;
 
 /// CI must exercise PostgreSQL too: a run without it would silently test
