@@ -6,7 +6,7 @@
 //!   a restart with new keys. Without `node` or the package these tests print
 //!   a loud SKIP and pass, except under `CI=true`, where they fail. The
 //!   package is found at `$OIDC_PROVIDER_DIR` or else `<repo>/node_modules/
-//!   oidc-provider` (`npm install --no-save axe-core@4 oidc-provider@9` at
+//!   oidc-provider` (`npm install --no-save axe-core@4 oidc-provider@9 openid-client@6` at
 //!   the root: one command, as a second `--no-save` install removes the
 //!   first's packages);
 //! - a fake provider written here (axum) that serves ID tokens the tests
@@ -122,7 +122,7 @@ fn node_env(test: &str) -> Option<NodeEnv> {
     } else if !module.is_file() {
         Some(format!(
             "the npm package oidc-provider@9 ({} not found; run `npm install --no-save axe-core@4 \
-             oidc-provider@9` at the repository root or set OIDC_PROVIDER_DIR)",
+             oidc-provider@9 openid-client@6` at the repository root or set OIDC_PROVIDER_DIR)",
             module.display()
         ))
     } else {

@@ -414,7 +414,7 @@ fn start_node_op(test: &str, port: u16, redirect: &str) -> Option<std::process::
     if !node || !module.is_file() {
         let what = format!("node and npm oidc-provider@9 ({})", module.display());
         assert!(!crate::support::in_ci(), "CI=true: {test} needs {what}");
-        loud(&format!("\n*** SKIPPED {test}: {what} missing (npm install --no-save axe-core@4 oidc-provider@9) ***\n"));
+        loud(&format!("\n*** SKIPPED {test}: {what} missing (npm install --no-save axe-core@4 oidc-provider@9 openid-client@6) ***\n"));
         return None;
     }
     let mut child = std::process::Command::new("node")

@@ -26,5 +26,6 @@ mod e2e_public;
 mod layout;
 mod payments_crash;
 mod postgres;
+mod sso_rp;
 mod support;
 mod webdriver;

@@ -13,7 +13,7 @@ const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 pub const WAIT: Duration = Duration::from_secs(20);
 
 const INSTALL: &str = "install them with: apt-get install -y chromium chromium-driver && \
-                       (cd <repo root> && npm install --no-save axe-core@4 oidc-provider@9) — or run .ci/run";
+                       (cd <repo root> && npm install --no-save axe-core@4 oidc-provider@9 openid-client@6) — or run .ci/run";
 
 /// The browser, its driver and axe-core, found on this machine.
 pub struct Tools {
