@@ -68,6 +68,10 @@ pub struct Args {
     /// CSV over HTTP.
     #[arg(long)]
     pub(crate) stats: Option<u64>,
+    /// SSO mode (issue #12): the OpenID Provider's token endpoint —
+    /// client-credential grants and authorization-code logins a second.
+    #[arg(long)]
+    pub(crate) sso: bool,
     /// The people the dossiers belong to (dossiers mode; default N / 10).
     #[arg(long)]
     pub(crate) people: Option<u64>,
@@ -365,6 +369,16 @@ pub(crate) struct LoadResult {
 }
 
 pub(crate) async fn load(url: &str, connections: usize, seconds: u64, pid: u32) -> LoadResult {
+    let url = url.to_string();
+    load_with(connections, seconds, pid, move |c| c.get(&url)).await
+}
+
+/// Like [`load`], each client sending the request `make` builds (a POST
+/// with a body, headers) and counting 2xx answers.
+pub(crate) async fn load_with<F>(connections: usize, seconds: u64, pid: u32, make: F) -> LoadResult
+where
+    F: Fn(&reqwest::Client) -> reqwest::RequestBuilder + Clone + Send + Sync + 'static,
+{
     let Ok(client) = reqwest::Client::builder()
         .pool_max_idle_per_host(connections)
         .build()
@@ -387,13 +401,13 @@ pub(crate) async fn load(url: &str, connections: usize, seconds: u64, pid: u32) 
     let tasks: Vec<_> = (0..connections)
         .map(|_| {
             let client = client.clone();
-            let url = url.to_string();
+            let make = make.clone();
             tokio::spawn(async move {
                 let mut lat = Vec::with_capacity(100_000);
                 let mut errors = 0u64;
                 while Instant::now() < deadline {
                     let t = Instant::now();
-                    match client.get(&url).send().await {
+                    match make(&client).send().await {
                         Ok(r) if r.status().is_success() => {
                             let _ = r.bytes().await;
                             lat.push(t.elapsed().as_micros() as u32);

@@ -6,6 +6,7 @@ mod bench_catalog;
 mod bench_dossiers;
 mod bench_handling;
 mod bench_scale;
+mod bench_sso;
 mod bench_stats;
 mod calendar_cmd;
 mod config;
@@ -1204,6 +1205,7 @@ fn main() {
             (Command::Demo { .. }, Some(listener)) => demo(&cfg, listener).await.map(|_| 0),
             (Command::Admin { command }, _) => admin(&cfg, command).await,
             (Command::Calendar { command }, _) => calendar_cmd::run(&cfg, command).await,
+            (Command::Bench(args), _) if args.sso => bench_sso::run(&cfg, &args).await.map(|_| 0),
             (Command::Bench(args), _) if args.stats.is_some() => {
                 let n = args.stats.unwrap_or_default();
                 bench_stats::run(&cfg, &args, n).await.map(|_| 0)
