@@ -797,13 +797,7 @@ pub async fn edit(
     Path(id): Path<AccountId>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let get = |k: &str| super::first(&pairs, k);
     let mut roles = Vec::new();
     for (k, v) in &pairs {
         if k == "roles" {

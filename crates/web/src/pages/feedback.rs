@@ -499,13 +499,7 @@ async fn submit(State(state): State<AppState>, ctx: Ctx, mut mp: Multipart) -> R
             pairs.push((name, field.text().await.unwrap_or_default()));
         }
     }
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let get = |k: &str| super::first(&pairs, k);
     let f = FormView {
         name: get("name"),
         email: get("email"),

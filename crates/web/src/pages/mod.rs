@@ -288,6 +288,16 @@ impl Chrome {
     }
 }
 
+/// The first value of field `name` among a form's `(name, value)` pairs
+/// (a multipart form, or a form with repeated fields); empty when absent.
+pub fn first(pairs: &[(String, String)], name: &str) -> String {
+    pairs
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
 pub fn render<T: Template>(t: &T) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),

@@ -450,13 +450,7 @@ async fn read_multipart(
             pairs.push((name, text));
         }
     }
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let get = |k: &str| super::first(&pairs, k);
     let form = Form {
         tax_code: get("tax_code"),
         org_name: get("org_name"),

@@ -514,13 +514,7 @@ async fn register(
 ) -> Response {
     // Scopes come as repeated fields.
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let get = |k: &str| super::first(&pairs, k);
     let f = RegisterForm {
         client_id: get("client_id"),
         name: get("name"),

@@ -69,6 +69,21 @@ async fn token(app: &App, basic: (&str, &str), form: &[(&str, &str)]) -> (Status
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
+/// Exchanges `code` (with the test's verifier) for the portal's tokens.
+async fn exchange(app: &App, secret: &str, code: &str) -> (StatusCode, Value) {
+    token(
+        app,
+        ("cong.hanoi", secret),
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await
+}
+
 async fn userinfo(app: &App, access: &str) -> (StatusCode, Value) {
     let r = reqwest::Client::new()
         .get(format!("{}/api/oidc/userinfo", app.base()))
@@ -241,17 +256,7 @@ async fn portals_sign_people_in_through_the_national_portal() {
         );
         let (_, hoa) = citizen(&app, "hoa.nguyen", "Nguyễn Thị Hoa").await;
         let code = sign_in(&hoa, "openid profile email identity offline_access").await;
-        let (s, t) = token(
-            &app,
-            ("cong.hanoi", &secret),
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", REDIRECT),
-                ("code_verifier", VERIFIER),
-            ],
-        )
-        .await;
+        let (s, t) = exchange(&app, &secret, &code).await;
         assert_eq!(s, StatusCode::OK, "{n}: {t}");
         let id = claims(t["id_token"].as_str().unwrap());
         assert_eq!(
@@ -329,17 +334,7 @@ async fn portals_sign_people_in_through_the_national_portal() {
         drop(c);
 
         // The code again: refused, and what it gave is withdrawn.
-        let (s, e) = token(
-            &app,
-            ("cong.hanoi", &secret),
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", REDIRECT),
-                ("code_verifier", VERIFIER),
-            ],
-        )
-        .await;
+        let (s, e) = exchange(&app, &secret, &code).await;
         assert_eq!(
             (s, e["error"].as_str()),
             (StatusCode::BAD_REQUEST, Some("invalid_grant")),
@@ -362,17 +357,7 @@ async fn portals_sign_people_in_through_the_national_portal() {
 
         // Refresh tokens rotate; a used one ends the family.
         let code = sign_in(&hoa, "openid profile email identity offline_access").await;
-        let (_, t) = token(
-            &app,
-            ("cong.hanoi", &secret),
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", REDIRECT),
-                ("code_verifier", VERIFIER),
-            ],
-        )
-        .await;
+        let (_, t) = exchange(&app, &secret, &code).await;
         let r1 = t["refresh_token"].as_str().unwrap().to_string();
         let (s, t2) = token(
             &app,
@@ -562,17 +547,7 @@ async fn portals_sign_people_in_through_the_national_portal() {
         // The person sees the portal and revokes it: its tokens stop.
         let hoa = crate::handling::login(&app, "hoa.nguyen", crate::dossiers::PW).await;
         let code = sign_in(&hoa, "openid profile offline_access").await;
-        let (_, t) = token(
-            &app,
-            ("cong.hanoi", &secret),
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", REDIRECT),
-                ("code_verifier", VERIFIER),
-            ],
-        )
-        .await;
+        let (_, t) = exchange(&app, &secret, &code).await;
         let access = t["access_token"].as_str().unwrap().to_string();
         let refresh = t["refresh_token"].as_str().unwrap().to_string();
         assert_eq!(userinfo(&app, &access).await.0, StatusCode::OK, "{n}");
