@@ -6,28 +6,13 @@
 //! wrong key and an unknown code give the same answer; the caller rate
 //! limits attempts per client.
 use crate::store::dossiers as store;
-use hmac::{Hmac, Mac};
 use motcua_domain::Millis;
 use motcua_kernel::service::Result;
 use motcua_kernel::Core;
-use sha2::Sha256;
-
-/// Letters and digits a person copies without confusion (no 0/O, 1/I/L).
-const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 
 /// The lookup key of dossier `code`: 8 characters.
 pub fn key(core: &Core, code: &str) -> String {
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&core.config.secret_key) else {
-        return String::new();
-    };
-    mac.update(b"dossier-lookup|");
-    mac.update(code.as_bytes());
-    mac.finalize()
-        .into_bytes()
-        .iter()
-        .take(8)
-        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
-        .collect()
+    motcua_kernel::service::keyed_code(core, b"dossier-lookup|", code, 8)
 }
 
 /// What the public sees.
@@ -45,20 +30,10 @@ pub struct Public {
 /// ignored); None otherwise, whether the code exists or not.
 pub async fn find(core: &Core, code: &str, check: &str) -> Result<Option<Public>> {
     let code = code.trim();
-    let check: String = check
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .flat_map(char::to_uppercase)
-        .collect();
-    if !crate::code::plausible(code) || check.len() != 8 {
-        return Ok(None);
-    }
-    let expected = key(core, code);
     // Constant time: the comparison does not tell how much matched.
-    if !bool::from(subtle::ConstantTimeEq::ct_eq(
-        expected.as_bytes(),
-        check.as_bytes(),
-    )) {
+    if !crate::code::plausible(code)
+        || !motcua_kernel::service::key_matches(&key(core, code), check)
+    {
         return Ok(None);
     }
     let mut c = core.store.conn().await?;

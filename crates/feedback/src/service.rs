@@ -549,9 +549,14 @@ pub async fn request(
     Ok(token)
 }
 
+/// A request token as [`request`] makes them: 32 hex digits.
+fn plausible_token(token: &str) -> bool {
+    token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// Whether request `token` waits for its codes at `now`.
 pub async fn waiting(core: &Core, token: &str, now: Millis) -> Result<bool> {
-    if token.len() != 32 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !plausible_token(token) {
         return Ok(false);
     }
     let mut c = core.store.conn().await?;
@@ -576,7 +581,7 @@ pub async fn confirm(
     use crate::store::pending;
     let digits = |s: &str| -> String { s.chars().filter(|c| !c.is_whitespace()).collect() };
     let (mailed, texted) = (digits(mailed), digits(texted));
-    if token.len() != 32 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !plausible_token(token) {
         return Err(ServiceError::NotFound);
     }
     let due = deadlines(core, rules, now).await?;
@@ -639,35 +644,12 @@ pub async fn confirm(
 /// account): 16 characters, an HMAC of the code under the portal's
 /// secret, so nothing is stored and it cannot be guessed from the code.
 pub fn track_key(core: &Core, code: &str) -> String {
-    use hmac::{Hmac, Mac};
-    const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
-    let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(&core.config.secret_key) else {
-        return String::new();
-    };
-    mac.update(b"feedback-track|");
-    mac.update(code.as_bytes());
-    mac.finalize()
-        .into_bytes()
-        .iter()
-        .take(16)
-        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
-        .collect()
+    motcua_kernel::service::keyed_code(core, b"feedback-track|", code, 16)
 }
 
 /// Whether `key` is item `code`'s tracking key (in constant time).
 pub fn key_opens(core: &Core, code: &str, key: &str) -> bool {
-    let key: String = key
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .flat_map(char::to_uppercase)
-        .collect();
-    let expected = track_key(core, code);
-    key.len() == 16
-        && !expected.is_empty()
-        && bool::from(subtle::ConstantTimeEq::ct_eq(
-            expected.as_bytes(),
-            key.as_bytes(),
-        ))
+    motcua_kernel::service::key_matches(&track_key(core, code), key)
 }
 
 /// The page where a sender without an account follows item `code`.

@@ -58,3 +58,40 @@ pub async fn queue_mail(
     jobs::enqueue(c, "mail", &payload, state.config.mail_max_attempts, now).await?;
     Ok(())
 }
+
+/// Letters and digits a person copies without confusion (no 0/O, 1/I/L).
+const KEY_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+
+/// A key of `n` characters (at most 32) for `code` under the portal's
+/// secret, for purpose `label` (an HMAC: nothing stored, not guessable
+/// from the code): the dossier lookup key, feedback's tracking key.
+pub fn keyed_code(core: &Core, label: &[u8], code: &str, n: usize) -> String {
+    use hmac::{Hmac, Mac};
+    let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(&core.config.secret_key) else {
+        return String::new();
+    };
+    mac.update(label);
+    mac.update(code.as_bytes());
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .take(n)
+        .map(|b| KEY_ALPHABET[usize::from(*b) % KEY_ALPHABET.len()] as char)
+        .collect()
+}
+
+/// Whether `given` (spaces, dashes and case ignored) is `expected`, in
+/// constant time.
+pub fn key_matches(expected: &str, given: &str) -> bool {
+    let given: String = given
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .flat_map(char::to_uppercase)
+        .collect();
+    !expected.is_empty()
+        && given.len() == expected.len()
+        && bool::from(subtle::ConstantTimeEq::ct_eq(
+            expected.as_bytes(),
+            given.as_bytes(),
+        ))
+}

@@ -119,8 +119,23 @@ pub async fn rotate(core: &Core, now: Millis, keep: Millis) -> Result<String> {
     Ok(kid)
 }
 
-/// The key that signs now, made on first use.
-async fn current(core: &Core, now: Millis, keep: Millis) -> Result<(String, EcdsaKeyPair)> {
+/// Keys already opened in this process, by `kid` (a `kid` is 96 random
+/// bits, made once): signing does not decrypt and parse the key each time.
+fn opened(
+) -> &'static std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<EcdsaKeyPair>>> {
+    static OPENED: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<EcdsaKeyPair>>>,
+    > = std::sync::OnceLock::new();
+    OPENED.get_or_init(Default::default)
+}
+
+/// The key that signs now (read each time: another node may have rotated
+/// it), made on first use.
+async fn current(
+    core: &Core,
+    now: Millis,
+    keep: Millis,
+) -> Result<(String, std::sync::Arc<EcdsaKeyPair>)> {
     let found = {
         let mut c = core.store.conn().await?;
         store::active(&mut c).await?
@@ -135,7 +150,22 @@ async fn current(core: &Core, now: Millis, keep: Millis) -> Result<(String, Ecds
                 .ok_or(internal("no signing key"))?
         }
     };
-    let pair = unwrap(core, &key.kid, &key.wrapped)?;
+    let cached = opened()
+        .lock()
+        .map_err(|_| internal("key cache"))?
+        .get(&key.kid)
+        .cloned();
+    let pair = match cached {
+        Some(p) => p,
+        None => {
+            let p = std::sync::Arc::new(unwrap(core, &key.kid, &key.wrapped)?);
+            opened()
+                .lock()
+                .map_err(|_| internal("key cache"))?
+                .insert(key.kid.clone(), p.clone());
+            p
+        }
+    };
     Ok((key.kid, pair))
 }
 

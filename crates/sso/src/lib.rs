@@ -86,13 +86,9 @@ pub fn issuer(core: &motcua_kernel::Core) -> String {
     core.config.public_url.trim_end_matches('/').to_string()
 }
 
-/// 256 random bits, URL-safe.
+/// 256 random bits, URL-safe (the e-ID relying party's generator).
 pub fn random() -> String {
-    use base64::Engine;
-    use rand::Rng;
-    let mut b = [0u8; 32];
-    rand::rng().fill_bytes(&mut b);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+    motcua_oidc::rp::random_token()
 }
 
 /// The `acr` of assurance level `n`.
@@ -175,7 +171,7 @@ impl motcua_kernel::worker::Periodic for Purge {
         &'a self,
         core: &'a motcua_kernel::Core,
         now: Millis,
-    ) -> futures_lite::BoxFuture<'a, Result<(), String>> {
+    ) -> futures::future::BoxFuture<'a, Result<(), String>> {
         Box::pin(async move {
             let mut c = core.store.conn().await.map_err(|e| e.to_string())?;
             store::codes::purge(&mut c, now)
@@ -184,10 +180,6 @@ impl motcua_kernel::worker::Periodic for Purge {
                 .map_err(|e| e.to_string())
         })
     }
-}
-
-mod futures_lite {
-    pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 }
 
 /// This context's periodic tasks for the worker.

@@ -189,7 +189,7 @@ pub async fn grant(
             if code.client_id != client.client_id || code.redirect_uri != f.redirect_uri {
                 return Ok(Err(Error::InvalidGrant));
             }
-            let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(f.code_verifier.as_bytes()));
+            let challenge = motcua_oidc::rp::pkce_challenge(&f.code_verifier);
             if !bool::from(subtle::ConstantTimeEq::ct_eq(
                 challenge.as_bytes(),
                 code.code_challenge.as_bytes(),

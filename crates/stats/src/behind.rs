@@ -42,6 +42,8 @@ pub fn is_stock(measure: &str) -> bool {
 pub struct Behind {
     pub scope: Option<Agency>,
     pub rows: Vec<CaseRow>,
+    /// The names of the rows' agencies (read once with the tree).
+    pub agency_names: std::collections::BTreeMap<String, String>,
     /// The keyset of the next page, if there is one.
     pub next: Option<(Millis, i64)>,
 }
@@ -109,9 +111,18 @@ pub async fn behind(
     } else {
         None
     };
+    let agency_names = rows
+        .iter()
+        .filter_map(|r| {
+            all.iter()
+                .find(|a| a.code == r.agency_code)
+                .map(|a| (a.code.clone(), a.name.clone()))
+        })
+        .collect();
     Ok(Behind {
         scope: scope_agency,
         rows,
+        agency_names,
         next,
     })
 }

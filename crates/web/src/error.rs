@@ -10,6 +10,12 @@ pub struct ErrorInfo {
     pub key: &'static str,
 }
 
+/// Marks an error response whose body a protocol defines (OAuth 2.0's
+/// `{"error": …}`, RFC 6749 §5.2; a Bearer challenge): the error layer
+/// passes it as it is instead of making it an RFC 9457 problem.
+#[derive(Debug, Clone, Copy)]
+pub struct ProtocolError;
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("not found")]

@@ -60,11 +60,6 @@ pub async fn error_pages(State(state): State<AppState>, req: Request, next: Next
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    // OAuth 2.0 endpoints answer errors as RFC 6749 §5.2 says
-    // (`{"error": …}`), which their clients parse.
-    if path.starts_with("/api/oidc/") {
-        return res;
-    }
     if path.starts_with("/api/") {
         return api_problem(&state, locale, res);
     }
@@ -98,10 +93,18 @@ fn error_key(res: &Response) -> &'static str {
 }
 
 /// Every error of an `/api/` route is an RFC 9457 problem document: the
-/// handlers' own problems pass as they are; any other error (a service
+/// handlers' own problems, and errors a protocol defines (marked
+/// [`crate::error::ProtocolError`]), pass as they are; any other error (a service
 /// error mapped by `AppError`, an unknown route, a wrong method, a body too
 /// large) becomes one, with the message in the caller's language as title.
 fn api_problem(state: &AppState, locale: motcua_mail::Locale, res: Response) -> Response {
+    if res
+        .extensions()
+        .get::<crate::error::ProtocolError>()
+        .is_some()
+    {
+        return res;
+    }
     let is_problem = res
         .headers()
         .get(header::CONTENT_TYPE)

@@ -259,6 +259,7 @@ fn basic(headers: &HeaderMap) -> Option<(String, String)> {
 
 fn oauth_error(status: StatusCode, code: &str) -> Response {
     let mut r = json_response(status, &json!({ "error": code }));
+    r.extensions_mut().insert(crate::error::ProtocolError);
     if status == StatusCode::UNAUTHORIZED {
         if let Ok(v) = "Basic realm=\"motcua\"".parse() {
             r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
@@ -300,6 +301,7 @@ fn invalid_token() -> Response {
         StatusCode::UNAUTHORIZED,
         &json!({ "error": "invalid_token" }),
     );
+    r.extensions_mut().insert(crate::error::ProtocolError);
     if let Ok(v) = "Bearer error=\"invalid_token\"".parse() {
         r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
     }

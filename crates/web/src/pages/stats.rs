@@ -329,12 +329,11 @@ async fn dossiers_page(
     );
     let c = Chrome::new(&state, &ctx);
     let all = access.clone();
-    let names = tri!(motcua_catalog::queries::all_agencies(&state).await);
     let name_of = |code: &str| {
-        names
-            .iter()
-            .find(|a| a.code == code)
-            .map_or_else(|| code.to_string(), |a| a.name.clone())
+        b.agency_names
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| code.to_string())
     };
     let rows = b
         .rows
