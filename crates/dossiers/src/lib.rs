@@ -18,6 +18,7 @@ pub mod queries;
 pub mod receipt;
 pub mod store;
 pub mod submission;
+pub mod sync;
 pub mod synthetic;
 
 /// The rules of this context, from configuration.
@@ -87,6 +88,28 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("dossiers.notify.dossier.supplemented", "Bạn đã bổ sung hồ sơ {ref}.", "You completed dossier {ref}."),
     ("dossiers.progress.supplemented", "Hồ sơ đã được bổ sung đầy đủ; thời gian giải quyết được tính lại và ngày hẹn trả kết quả mới ở dưới đây.", "Your dossier is complete; the processing time starts again and the new result date is below."),
     ("dossiers.notify.dossier.processing", "Hồ sơ {ref} đang được xử lý.", "Dossier {ref} is being processed."),
+    ("dossiers.notify.dossier.synced", "Hồ sơ {ref} có cập nhật mới từ cơ quan giải quyết.", "Dossier {ref} has news from the agency handling it."),
+    ("dossiers.sync_error_time", "Thời điểm phải theo RFC 3339 (ví dụ 2026-12-08T09:30:00+07:00), từ năm 2000 đến 2099.", "Times are RFC 3339 (e.g. 2026-12-08T09:30:00+07:00), from 2000 to 2099."),
+    ("dossiers.sync_error_text", "Nội dung bắt buộc, không quá dài và không chứa ký tự điều khiển.", "Required text, not too long, without control characters."),
+    ("dossiers.sync_error_applicant_id", "Số giấy tờ của chủ hồ sơ gồm 6 đến 20 chữ và số (số định danh cá nhân, mã số thuế).", "The applicant's document number takes 6 to 20 letters and digits (personal ID, tax code)."),
+    ("dossiers.sync_error_code", "Mã hồ sơ gồm 8 đến 64 chữ, số và các dấu . - _ /.", "The dossier code takes 8 to 64 letters, digits and . - _ /."),
+    ("dossiers.sync_error_procedure", "Không có thủ tục nào mang mã này trong Cơ sở dữ liệu quốc gia về thủ tục hành chính.", "No procedure of the national catalog has this code."),
+    ("dossiers.sync_error_agency", "Không có cơ quan nào mang mã này.", "No agency has this code."),
+    ("dossiers.sync_error_channel", "Kênh thực hiện là 1 (trực tiếp), 2 (trực tuyến) hoặc 3 (bưu chính công ích).", "The channel is 1 (in person), 2 (online) or 3 (public postal)."),
+    ("dossiers.sync_error_status", "Trạng thái hồ sơ là một số từ 1 đến 10.", "The dossier status is a number from 1 to 10."),
+    ("dossiers.sync_error_future", "Ngày tiếp nhận không thể ở tương lai.", "The date of receipt cannot be in the future."),
+    ("dossiers.sync_error_appointment", "Ngày hẹn trả không thể trước ngày tiếp nhận.", "The appointment cannot be before the date of receipt."),
+    ("dossiers.sync_error_items", "Mỗi lần gửi có từ 1 đến 200 mục.", "Each push carries 1 to 200 items."),
+    ("dossiers.sync_error_amount", "Số tiền từ 0 đến 10 tỷ đồng.", "Amounts are 0 to 10 billion đồng."),
+    ("dossiers.sync_error_taken", "Mã hồ sơ này đã thuộc một hồ sơ khác trên Cổng.", "This code already belongs to another dossier on the portal."),
+    ("dossiers.pushed_from", "Hồ sơ này được tiếp nhận và giải quyết trên hệ thống một cửa của địa phương; Cổng hiển thị tiến độ do hệ thống đó gửi về.", "This dossier was received and is handled on the province's one-stop system; the portal shows the progress that system sends."),
+    ("dossiers.pushed_documents", "Thành phần hồ sơ đã nộp", "Documents submitted"),
+    ("dossiers.pushed_digitized", "đã số hoá", "digitised"),
+    ("dossiers.pushed_reused", "tái sử dụng", "reused"),
+    ("dossiers.pushed_fees", "Phí, lệ phí", "Fees and charges"),
+    ("dossiers.pushed_paid", "đã nộp", "paid"),
+    ("dossiers.pushed_results", "Kết quả giải quyết", "Results"),
+    ("dossiers.pushed_result_at", "Ngày cấp", "Issued"),
     ("dossiers.progress.processing", "Hồ sơ của bạn đang được cơ quan xử lý. Bạn không cần làm gì thêm.", "The agency is processing your dossier. You need do nothing."),
     ("dossiers.notify.dossier.payment_requested", "Hồ sơ {ref} chờ nộp phí, lệ phí.", "Dossier {ref} awaits payment."),
     ("dossiers.progress.payment_requested", "Thủ tục này thu phí, lệ phí trước khi giải quyết. Thời gian giải quyết bắt đầu khi bạn nộp xong: mở hồ sơ để thanh toán.", "This procedure collects its fees before processing. The processing time starts when you have paid: open the dossier to pay."),

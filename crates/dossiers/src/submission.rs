@@ -379,6 +379,7 @@ pub async fn submit(
         updated_at: now,
         digest: digest.clone(),
         data,
+        origin: String::new(),
     };
     let id = store::insert(&mut tx, &row).await?;
     if let Some(s) = signature {

@@ -27,6 +27,41 @@ pub async fn account_by_username(core: &Core, username: &str) -> Result<Option<A
     Ok(accounts::by_username(&mut c, username).await?)
 }
 
+/// The active account an identity number names, as another one-stop
+/// system sends it (issue #12 §2): the account whose personal ID or tax
+/// code it is (both set only from a verified e-ID or certificate login, or
+/// by the operator), else the account holding an active certificate bound
+/// to it. `None` when no account holds it.
+pub async fn holder_of_number(core: &Core, number: &str) -> Result<Option<AccountId>> {
+    let n = number.trim();
+    if n.is_empty() || n.len() > 20 {
+        return Ok(None);
+    }
+    let mut c = core.store.conn().await?;
+    let found = match accounts::by_personal_id(&mut c, n).await? {
+        Some(a) => Some(a),
+        None => accounts::by_tax_code(&mut c, n).await?,
+    };
+    let id = match found {
+        Some(a) => Some(a),
+        None => {
+            let mut ids =
+                crate::store::credentials::accounts_with_identity(&mut c, "personal_id", n).await?;
+            if ids.is_empty() {
+                ids = crate::store::credentials::accounts_with_identity(&mut c, "tax_code", n)
+                    .await?;
+            }
+            match ids.first() {
+                Some(id) => accounts::get(&mut c, *id).await?,
+                None => None,
+            }
+        }
+    };
+    Ok(id
+        .filter(|a| a.status == AccountStatus::Active)
+        .map(|a| a.id))
+}
+
 pub async fn count_accounts(core: &Core) -> Result<i64> {
     let mut c = core.store.conn().await?;
     Ok(accounts::count(&mut c).await?)

@@ -66,6 +66,8 @@ pub struct Config {
     pub sms: SmsCfg,
     /// The OpenID Provider's lifetimes (issue #12 §1).
     pub sso: motcua_sso::Config,
+    /// The interop API for ministry and provincial systems (issue #12 §2).
+    pub interop: motcua_interop::Config,
 }
 
 /// Text messages: `file` (default: one JSON file a message under
@@ -490,6 +492,7 @@ impl Default for Config {
             feedback: motcua_feedback::Rules::default(),
             sms: SmsCfg::default(),
             sso: motcua_sso::Config::default(),
+            interop: motcua_interop::Config::default(),
         }
     }
 }

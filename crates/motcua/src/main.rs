@@ -280,7 +280,8 @@ pub async fn app_state(cfg: &Config) -> Result<AppState> {
         )
         .with_postal(cfg.postal.post(&cfg.public_url)?)
         .with_feedback(cfg.feedback.clone())
-        .with_sso(cfg.sso.clone());
+        .with_sso(cfg.sso.clone())
+        .with_interop(cfg.interop.clone());
     if cfg.seal.module.as_os_str().is_empty() {
         return Ok(state);
     }

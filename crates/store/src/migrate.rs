@@ -250,6 +250,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0040_sso.sql"),
         postgres: include_str!("../migrations/postgres/0040_sso.sql"),
     },
+    Migration {
+        version: 41,
+        name: "interop",
+        sqlite: include_str!("../migrations/sqlite/0041_interop.sql"),
+        postgres: include_str!("../migrations/postgres/0041_interop.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Safe to run

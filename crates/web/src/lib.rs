@@ -34,6 +34,7 @@ pub fn message_tables() -> Vec<&'static [i18n::Message]> {
     t.extend(motcua_feedback::message_tables());
     t.extend(motcua_content::message_tables());
     t.extend(motcua_sso::message_tables());
+    t.extend(motcua_interop::message_tables());
     t
 }
 
@@ -53,6 +54,7 @@ pub fn periodic(state: &AppState) -> Vec<Arc<dyn motcua_kernel::worker::Periodic
     )));
     all.extend(motcua_feedback::periodic());
     all.extend(motcua_sso::periodic());
+    all.extend(motcua_interop::periodic(&state.interop));
     if state.post.is_some() {
         all.push(Arc::new(motcua_postal::service::Track(state.postal())));
     }
@@ -88,6 +90,8 @@ pub struct AppState {
     pub feedback_rules: Arc<motcua_feedback::Rules>,
     /// The OpenID Provider's lifetimes (configuration `[sso]`).
     pub sso: Arc<motcua_sso::Config>,
+    /// The interop API's limits (configuration `[interop]`).
+    pub interop: Arc<motcua_interop::Config>,
 }
 
 impl AppState {
@@ -118,6 +122,7 @@ impl AppState {
             post: None,
             feedback_rules: Arc::new(motcua_feedback::Rules::default()),
             sso: Arc::new(motcua_sso::Config::default()),
+            interop: Arc::new(motcua_interop::Config::default()),
         }
     }
 
@@ -130,6 +135,12 @@ impl AppState {
     /// Replaces the OpenID Provider's lifetimes.
     pub fn with_sso(mut self, cfg: motcua_sso::Config) -> AppState {
         self.sso = Arc::new(cfg);
+        self
+    }
+
+    /// Replaces the interop API's limits.
+    pub fn with_interop(mut self, cfg: motcua_interop::Config) -> AppState {
+        self.interop = Arc::new(cfg);
         self
     }
 

@@ -38,13 +38,17 @@ pub struct DossierRow {
     pub updated_at: Millis,
     /// SHA-256 of the answers as stored, hex.
     pub digest: String,
-    /// The answers (JSON object).
+    /// The answers (JSON object); for a dossier pushed by another
+    /// one-stop system, what it sent (documents, fees, results, flags).
     pub data: String,
+    /// The client id of the one-stop system that pushed it; empty for a
+    /// dossier received here.
+    pub origin: String,
 }
 
-const COLS: &str = "id, code, draft_id, account_id, contact_email, locale, applicant_name, procedure_code, procedure_version, procedure_name, case_code, form_id, agency_code, agency_name, channel, status, submitted_at, received_at, appointment_at, time_amount, time_unit, updated_at, digest, data";
+const COLS: &str = "id, code, draft_id, account_id, contact_email, locale, applicant_name, procedure_code, procedure_version, procedure_name, case_code, form_id, agency_code, agency_name, channel, status, submitted_at, received_at, appointment_at, time_amount, time_unit, updated_at, digest, data, origin";
 /// The columns a list shows (never the answers).
-const LIST_COLS: &str = "id, code, draft_id, account_id, contact_email, locale, applicant_name, procedure_code, procedure_version, procedure_name, case_code, form_id, agency_code, agency_name, channel, status, submitted_at, received_at, appointment_at, time_amount, time_unit, updated_at, digest, '' AS data";
+const LIST_COLS: &str = "id, code, draft_id, account_id, contact_email, locale, applicant_name, procedure_code, procedure_version, procedure_name, case_code, form_id, agency_code, agency_name, channel, status, submitted_at, received_at, appointment_at, time_amount, time_unit, updated_at, digest, '' AS data, origin";
 
 fn row(r: &AnyRow) -> Result<DossierRow> {
     Ok(DossierRow {
@@ -72,6 +76,7 @@ fn row(r: &AnyRow) -> Result<DossierRow> {
         updated_at: r.try_get("updated_at")?,
         digest: r.try_get("digest")?,
         data: r.try_get("data")?,
+        origin: r.try_get("origin")?,
     })
 }
 
@@ -425,4 +430,92 @@ pub async fn handed_over_at(c: &mut AnyConnection, id: i64) -> Result<Option<Mil
             .await?
             .flatten(),
     )
+}
+
+/// Inserts a dossier pushed by another one-stop system (`d.origin`),
+/// with the keyed hash of its applicant's identity number.
+pub async fn insert_pushed(c: &mut AnyConnection, d: &DossierRow, holder_key: &str) -> Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO dossiers (code, draft_id, account_id, contact_email, locale, applicant_name, procedure_code, procedure_version, procedure_name, case_code, form_id, agency_code, agency_name, channel, status, submitted_at, received_at, appointment_at, time_amount, time_unit, updated_at, digest, data, origin, holder_key) \
+         VALUES ($1, $2, $3, '', 'vi', $4, $5, $6, $7, '', 0, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id",
+    )
+    .bind(&d.code)
+    .bind(d.draft_id)
+    .bind(d.account_id)
+    .bind(&d.applicant_name)
+    .bind(&d.procedure_code)
+    .bind(d.procedure_version)
+    .bind(&d.procedure_name)
+    .bind(&d.agency_code)
+    .bind(&d.agency_name)
+    .bind(d.channel)
+    .bind(d.status)
+    .bind(d.submitted_at)
+    .bind(d.received_at)
+    .bind(d.appointment_at)
+    .bind(d.time_amount)
+    .bind(&d.time_unit)
+    .bind(d.updated_at)
+    .bind(&d.digest)
+    .bind(&d.data)
+    .bind(&d.origin)
+    .bind(holder_key)
+    .fetch_one(&mut *c)
+    .await
+    .map_err(motcua_store::conflict("dossier code"))
+}
+
+/// Replaces what a pushing system sent for its dossier `id`; an applicant
+/// found now is kept (an adopted dossier keeps its holder).
+pub async fn update_pushed(
+    c: &mut AnyConnection,
+    id: i64,
+    d: &DossierRow,
+    holder_key: &str,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE dossiers SET account_id = CASE WHEN account_id = 0 THEN $1 ELSE account_id END, applicant_name = $2, procedure_code = $3, procedure_version = $4, procedure_name = $5, \
+         agency_code = $6, agency_name = $7, channel = $8, status = $9, submitted_at = $10, received_at = $11, appointment_at = $12, time_amount = $13, time_unit = $14, \
+         updated_at = $15, digest = $16, data = $17, holder_key = $18 WHERE id = $19 AND origin = $20",
+    )
+    .bind(d.account_id)
+    .bind(&d.applicant_name)
+    .bind(&d.procedure_code)
+    .bind(d.procedure_version)
+    .bind(&d.procedure_name)
+    .bind(&d.agency_code)
+    .bind(&d.agency_name)
+    .bind(d.channel)
+    .bind(d.status)
+    .bind(d.submitted_at)
+    .bind(d.received_at)
+    .bind(d.appointment_at)
+    .bind(d.time_amount)
+    .bind(&d.time_unit)
+    .bind(d.updated_at)
+    .bind(&d.digest)
+    .bind(&d.data)
+    .bind(holder_key)
+    .bind(id)
+    .bind(&d.origin)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// Gives `account_id` the pushed dossiers no account held yet whose
+/// applicant's keyed identity is one of `keys`; how many.
+pub async fn adopt(c: &mut AnyConnection, account_id: i64, keys: &[String]) -> Result<u64> {
+    let mut n = 0;
+    for k in keys.iter().filter(|k| !k.is_empty()) {
+        n += sqlx::query(
+            "UPDATE dossiers SET account_id = $1 WHERE account_id = 0 AND holder_key = $2",
+        )
+        .bind(account_id)
+        .bind(k)
+        .execute(&mut *c)
+        .await?
+        .rows_affected();
+    }
+    Ok(n)
 }

@@ -229,8 +229,8 @@ fn crates_depend_only_downwards() {
     // lower layer; side crates (mail, pki, oidc) sit just above the domain.
     let order = [
         "domain", "mail", "pki", "oidc", "store", "kernel", "identity", "catalog", "forms",
-        "dossiers", "handling", "payments", "postal", "feedback", "stats", "content", "sso", "nsw",
-        "web", "motcua",
+        "dossiers", "handling", "payments", "postal", "feedback", "stats", "content", "sso",
+        "interop", "nsw", "web", "motcua",
     ];
     let rank = |n: &str| order.iter().position(|o| *o == n);
     let crates = workspace().join("crates");
@@ -472,6 +472,7 @@ fn context_tables_belong_to_their_context() {
         ("stats", &["formulas"]),
         ("content", &["items"]),
         ("sso", &["clients", "keys", "codes", "grants", "refresh"]),
+        ("interop", &["idempotency", "calls"]),
         (
             "identity",
             &[
@@ -489,8 +490,8 @@ fn context_tables_belong_to_their_context() {
     ];
     let crates = [
         "domain", "store", "kernel", "identity", "catalog", "forms", "dossiers", "handling",
-        "payments", "postal", "feedback", "stats", "content", "sso", "nsw", "motcua", "mail",
-        "pki", "oidc",
+        "payments", "postal", "feedback", "stats", "content", "sso", "interop", "nsw", "motcua",
+        "mail", "pki", "oidc",
     ];
     let mut bad = Vec::new();
     for (owner, modules) in owned {
@@ -558,6 +559,7 @@ fn table_owners() -> BTreeMap<&'static str, &'static str> {
                 "sso_refresh",
             ],
         ),
+        ("interop", &["interop_calls", "interop_idempotency"]),
         (
             "postal",
             &["postal_choices", "postal_events", "postal_orders"],

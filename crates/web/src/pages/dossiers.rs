@@ -1482,6 +1482,15 @@ pub async fn my_dossiers(
     Me(ctx, v): Me,
     Query(q): Query<ListQuery>,
 ) -> Response {
+    // Dossiers another one-stop system pushed before this person had an
+    // account (or before their identity number was verified) are theirs
+    // from the first look (issue #12 §2).
+    let numbers: Vec<&str> = [&v.account.personal_id, &v.account.tax_code]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    tri!(motcua_dossiers::sync::adopt(&state, v.account.id.get(), &numbers).await);
     let c = Chrome::new(&state, &ctx);
     let after = match parse_after(&state, &c, q.after.as_deref()) {
         Ok(a) => a,
@@ -1540,6 +1549,16 @@ pub async fn my_dossiers(
     })
 }
 
+/// What a provincial one-stop system sent beyond the columns.
+pub struct PushedView {
+    /// (document code, digitised, reused).
+    documents: Vec<(String, bool, bool)>,
+    /// (name, amount in đồng, paid).
+    fees: Vec<(String, String, bool)>,
+    /// (title, number, issued).
+    results: Vec<(String, String, String)>,
+}
+
 #[derive(Template)]
 #[template(path = "dossiers/dossier.html")]
 struct DossierPage {
@@ -1573,6 +1592,8 @@ struct DossierPage {
     payments: Vec<super::payments::PayBox>,
     /// Awaiting payment, and nothing can be paid online.
     payments_offline: bool,
+    /// Pushed by a provincial one-stop system: what it sent.
+    pushed: Option<PushedView>,
     /// The public postal service: the choice, the orders.
     postal: super::postal::PostalView,
 }
@@ -1674,8 +1695,26 @@ pub async fn dossier_page(
             )
         })
         .collect();
-    let withdrawable = d.status == submission::NEW;
-    let supplement = (d.status == motcua_dossiers::progress::SUPPLEMENT).then(|| {
+    let pushed = (!d.origin.is_empty()).then(|| {
+        let x = motcua_dossiers::sync::extra(&d);
+        PushedView {
+            documents: x.documents,
+            fees: x
+                .fees
+                .into_iter()
+                .map(|(n, a, p)| (n, super::payments::vnd(a), p))
+                .collect(),
+            results: x
+                .results
+                .into_iter()
+                .map(|(t, n, at)| (t, n, motcua_domain::clock::format_vn(at)))
+                .collect(),
+        }
+    });
+    // What another system handles is acted on there, not here.
+    let here = d.origin.is_empty();
+    let withdrawable = here && d.status == submission::NEW;
+    let supplement = (here && d.status == motcua_dossiers::progress::SUPPLEMENT).then(|| {
         view.events
             .iter()
             .rev()
@@ -1734,6 +1773,7 @@ pub async fn dossier_page(
         payments,
         payments_offline,
         postal,
+        pushed,
     })
 }
 
@@ -1864,6 +1904,10 @@ pub async fn receipt(
     Path(code): Path<String>,
 ) -> Response {
     let view = tri!(queries::dossier(&state, v.account.id.get(), &code).await);
+    // The portal gives no receipt for what another system received.
+    if !view.dossier.origin.is_empty() {
+        return AppError::NotFound.into_response();
+    }
     let title = tri!(motcua_forms::service::by_id(&state, view.dossier.form_id).await)
         .map(|f| f.definition.title.vi)
         .unwrap_or_else(|| view.dossier.procedure_name.clone());

@@ -24,6 +24,7 @@ mod dossiers;
 mod feedback;
 mod forms;
 mod identity;
+mod interop;
 mod layers;
 mod lifecycle;
 mod payments;
@@ -152,6 +153,7 @@ pub fn routes(state: AppState) -> Router {
         .merge(content::routes())
         .merge(directory::routes())
         .merge(sso::routes())
+        .merge(interop::routes(state.clone()))
         .merge(results::routes())
         .merge(forms::routes())
         .fallback(public::not_found)

@@ -64,6 +64,8 @@ pub struct Opts {
     /// The postal operator's base URL (its simulator's), with the demo
     /// credentials (default: not offered).
     pub post: Option<String>,
+    /// `[interop]` (default: [`motcua_interop::Config::default`]).
+    pub interop: Option<motcua_interop::Config>,
 }
 
 /// One app node: its own store (pool), state and listening port.
@@ -140,6 +142,9 @@ impl Node {
             );
         }
         state = state.with_seals(seals().0.clone());
+        if let Some(cfg) = &opts.interop {
+            state = state.with_interop(cfg.clone());
+        }
         if let Some(paygov) = &opts.paygov {
             let platform =
                 motcua_payments::client::Platform::new(motcua_payments::client::PlatformConfig {

@@ -25,6 +25,7 @@ mod feedback;
 mod handling;
 mod hardening;
 mod identity;
+mod interop;
 mod lifecycle;
 mod lists;
 mod payments;

@@ -472,6 +472,16 @@ const ROUTES: &[(bool, &str, For)] = &[
     (POST, "/api/oidc/userinfo", For::AnyoneAct),
     (POST, "/api/oidc/introspect", For::AnyoneAct),
     (POST, "/api/oidc/revoke", For::AnyoneAct),
+    (
+        GET,
+        "/api/v1/sync/dossiers/000.00.12.H29-261208-0001",
+        For::Anyone,
+    ),
+    (
+        POST,
+        "/api/v1/sync/dossiers/000.00.12.H29-261208-0001/progress",
+        For::AnyoneAct,
+    ),
     (GET, "/account/portals", For::User),
     (POST, "/account/portals/nope/revoke", For::UserAct),
     (GET, "/console/sso", For::Operator),

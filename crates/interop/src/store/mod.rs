@@ -1,0 +1,3 @@
+//! The interop context's tables.
+pub mod calls;
+pub mod idempotency;

@@ -1,0 +1,42 @@
+-- The interop API for ministry and provincial systems (issue #12 §2;
+-- R-PS-13, R-PS-15).
+
+-- Dossiers context: a dossier pushed by a provincial one-stop system is
+-- kept with the others so its applicant sees every dossier in one place.
+-- origin: the client id of the system that pushed it ('' = received
+-- here). holder_key: a keyed hash of the applicant's personal ID (or tax
+-- code), so a dossier pushed before its applicant had an account is
+-- found when they have one; '' for dossiers received here.
+ALTER TABLE dossiers ADD COLUMN origin TEXT NOT NULL DEFAULT '';
+ALTER TABLE dossiers ADD COLUMN holder_key TEXT NOT NULL DEFAULT '';
+CREATE INDEX dossiers_unclaimed ON dossiers (holder_key) WHERE account_id = 0;
+
+-- Interop context: the answer to each write sent with an Idempotency-Key,
+-- per client, replayed when the same key comes again (a retry).
+CREATE TABLE interop_idempotency (
+    client_id TEXT NOT NULL,
+    idem_key TEXT NOT NULL,
+    -- SHA-256 of the method, path and body: another request under the
+    -- same key is refused.
+    request_hash TEXT NOT NULL,
+    -- 0 while the first request is in flight.
+    status BIGINT NOT NULL,
+    body TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (client_id, idem_key)
+);
+CREATE INDEX interop_idempotency_created ON interop_idempotency (created_at);
+
+-- Interop context: every call of a system client (the audit of reads;
+-- changes are also in the audit trail).
+CREATE TABLE interop_calls (
+    id BIGSERIAL PRIMARY KEY,
+    client_id TEXT NOT NULL,
+    method TEXT NOT NULL,
+    path TEXT NOT NULL,
+    status BIGINT NOT NULL,
+    at BIGINT NOT NULL,
+    request_id TEXT NOT NULL
+);
+CREATE INDEX interop_calls_client ON interop_calls (client_id, at);
+CREATE INDEX interop_calls_at ON interop_calls (at);

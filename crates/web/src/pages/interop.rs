@@ -1,0 +1,530 @@
+//! The interop API for ministry and provincial systems (issue #12 §2;
+//! docs/INTEROP.md). Every route under `/api/v1/sync/` goes through
+//! [`gate`]: a client-credentials access token of an active system client
+//! (sso), the client's rate limit (reserved before the work, shared by
+//! every node), and the call log. Every write needs an `Idempotency-Key`
+//! ([`idempotent`]). Errors are RFC 9457 problem documents in the
+//! caller's language (`Accept-Language`), with the field at fault.
+use super::api::{locale_of, problem_document};
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::{MatchedPath, Path, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use motcua_dossiers::sync::{self, Pushed, Pusher};
+use motcua_interop::caller::Caller;
+use motcua_interop::idempotency::{self, Claim};
+use motcua_kernel::service::{Origin, ServiceError};
+use motcua_store::audit;
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn routes(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/v1/sync/dossiers/{code}",
+            get(read_dossier).put(push_dossier),
+        )
+        .route("/api/v1/sync/dossiers/{code}/progress", post(push_progress))
+        .route_layer(axum::middleware::from_fn_with_state(state, gate))
+}
+
+/// The answer to a system: JSON, or a problem document.
+fn json_response(status: StatusCode, v: &serde_json::Value) -> Response {
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        v.to_string(),
+    )
+        .into_response()
+}
+
+/// A problem document titled `api.problem.<kind>` in the caller's
+/// language.
+fn problem(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    kind: &str,
+    extra: serde_json::Value,
+) -> Response {
+    let title = state
+        .i18n
+        .get(locale_of(headers), &format!("api.problem.{kind}"));
+    problem_document(status, kind, title, extra)
+}
+
+/// A service's refusal as a problem document: the message in the
+/// caller's language as `detail`, and the field at fault.
+fn refused(state: &AppState, headers: &HeaderMap, e: ServiceError) -> Response {
+    let locale = locale_of(headers);
+    let (status, kind) = match &e {
+        ServiceError::NotFound => (StatusCode::NOT_FOUND, "not-found"),
+        ServiceError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+        ServiceError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
+        ServiceError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+        ServiceError::Internal(m) => {
+            tracing::error!(error = %m, "interop call failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+        }
+    };
+    let mut extra = json!({});
+    match &e {
+        ServiceError::Invalid { field, key } => {
+            extra = json!({ "detail": state.i18n.get(locale, key) });
+            if let Some(f) = field {
+                extra["field"] = json!(f);
+            }
+        }
+        ServiceError::Conflict(key) => extra = json!({ "detail": state.i18n.get(locale, key) }),
+        _ => {}
+    }
+    problem(state, headers, status, kind, extra)
+}
+
+/// Checks the caller of every `/api/v1/sync/` route, takes one call of
+/// its rate limit, and logs the call with its answer.
+pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let headers = req.headers().clone();
+    let realm = "Bearer realm=\"motcua\"";
+    let challenge = |r: &mut Response, v: String| {
+        if let Ok(h) = HeaderValue::from_str(&v) {
+            r.headers_mut().insert(header::WWW_AUTHENTICATE, h);
+        }
+    };
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let Some(token) = token else {
+        let mut r = problem(
+            &state,
+            &headers,
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            json!({}),
+        );
+        challenge(&mut r, realm.to_string());
+        return r;
+    };
+    let now = state.now();
+    let caller = match motcua_interop::caller::of_token(&state, token, now).await {
+        Ok(Some(c)) => c,
+        Ok(None) => {
+            let mut r = problem(
+                &state,
+                &headers,
+                StatusCode::UNAUTHORIZED,
+                "invalid-token",
+                json!({}),
+            );
+            challenge(&mut r, format!("{realm}, error=\"invalid_token\""));
+            return r;
+        }
+        Err(e) => return refused(&state, &headers, e),
+    };
+    let method = req.method().to_string();
+    let path = call_path(&req);
+    let request_id = request_id(&req);
+    let limit = motcua_domain::throttle::RateLimit {
+        max: state.interop.per_minute.max(1),
+        window: motcua_domain::MINUTE,
+    };
+    let keys = [(format!("rl:api:{}", caller.client_id), limit)];
+    match motcua_identity::service::rate_limit(&state, &keys).await {
+        Ok(Ok(())) => {}
+        Ok(Err(until)) => {
+            let secs = ((until - now).max(0) + 999) / 1000;
+            let mut r = problem(
+                &state,
+                &headers,
+                StatusCode::TOO_MANY_REQUESTS,
+                "too-many-requests",
+                json!({ "limit_per_minute": limit.max }),
+            );
+            if let Ok(h) = HeaderValue::from_str(&secs.max(1).to_string()) {
+                r.headers_mut().insert(header::RETRY_AFTER, h);
+            }
+            let call = motcua_interop::calls::Entry {
+                client_id: caller.client_id.clone(),
+                method,
+                path,
+                status: 429,
+                at: now,
+                request_id,
+            };
+            log_call(&state, &call).await;
+            return r;
+        }
+        Err(e) => return refused(&state, &headers, e),
+    }
+    req.extensions_mut().insert(caller.clone());
+    let res = next.run(req).await;
+    let call = motcua_interop::calls::Entry {
+        client_id: caller.client_id,
+        method,
+        path,
+        status: i64::from(res.status().as_u16()),
+        at: now,
+        request_id,
+    };
+    log_call(&state, &call).await;
+    res
+}
+
+/// The route's template and the path asked, at most 300 characters.
+fn call_path(req: &Request) -> String {
+    let template = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_default();
+    format!("{template} {}", req.uri().path())
+        .chars()
+        .take(300)
+        .collect()
+}
+
+fn request_id(req: &Request) -> String {
+    req.extensions()
+        .get::<crate::ctx::RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default()
+}
+
+/// Logs a call; a failure to log is reported, not turned into an error
+/// of a call that was answered.
+async fn log_call(state: &AppState, call: &motcua_interop::calls::Entry) {
+    if let Err(e) = motcua_interop::calls::log(state, call).await {
+        tracing::warn!(error = %e, "interop call not logged");
+    }
+}
+
+/// `insufficient_scope` unless the caller has `scope`.
+fn need(
+    state: &AppState,
+    headers: &HeaderMap,
+    caller: &Caller,
+    scope: &str,
+) -> Result<(), Response> {
+    if caller.has(scope) {
+        return Ok(());
+    }
+    let mut r = problem(
+        state,
+        headers,
+        StatusCode::FORBIDDEN,
+        "insufficient-scope",
+        json!({ "scope": scope }),
+    );
+    if let Ok(h) = HeaderValue::from_str(&format!(
+        "Bearer realm=\"motcua\", error=\"insufficient_scope\", scope=\"{scope}\""
+    )) {
+        r.headers_mut().insert(header::WWW_AUTHENTICATE, h);
+    }
+    Err(r)
+}
+
+/// Runs a write at most once per `Idempotency-Key`: a retry with the same
+/// key and request gets the stored answer (`Idempotent-Replayed: true`);
+/// the same key with another request is 422; while the first still runs,
+/// 409. A 5xx is not kept (the retry may do the work).
+async fn idempotent<F, Fut>(
+    state: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    (method, path, body): (&Method, &str, &[u8]),
+    work: F,
+) -> Response
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = (StatusCode, String)>,
+{
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .unwrap_or_default()
+        .to_string();
+    if key.is_empty() {
+        return problem(
+            state,
+            headers,
+            StatusCode::BAD_REQUEST,
+            "idempotency-key-missing",
+            json!({}),
+        );
+    }
+    if !idempotency::valid_key(&key) {
+        return problem(
+            state,
+            headers,
+            StatusCode::BAD_REQUEST,
+            "idempotency-key-invalid",
+            json!({}),
+        );
+    }
+    let hash = idempotency::fingerprint(method.as_str(), path, body);
+    let client = &caller.client_id;
+    match idempotency::claim(state, client, &key, &hash, state.now()).await {
+        Err(e) => return refused(state, headers, e),
+        Ok(Claim::Mismatch) => {
+            return problem(
+                state,
+                headers,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency-key-reused",
+                json!({}),
+            )
+        }
+        Ok(Claim::InFlight) => {
+            let mut r = problem(
+                state,
+                headers,
+                StatusCode::CONFLICT,
+                "idempotency-key-in-flight",
+                json!({}),
+            );
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            return r;
+        }
+        Ok(Claim::Replay(status, body)) => {
+            let mut r = stored(status, body);
+            r.headers_mut()
+                .insert("idempotent-replayed", HeaderValue::from_static("true"));
+            return r;
+        }
+        Ok(Claim::Fresh) => {}
+    }
+    let (status, body) = work().await;
+    if status.is_server_error() {
+        if let Err(e) = idempotency::release(state, client, &key).await {
+            tracing::warn!(error = %e, "idempotency key not released");
+        }
+    } else if let Err(e) = idempotency::finish(state, client, &key, status.as_u16(), &body).await {
+        // The change is made; a retry will find the claim in flight, then
+        // take it over after a minute and redo a change that is safe to
+        // redo.
+        tracing::warn!(error = %e, "idempotent answer not kept");
+    }
+    stored(status.as_u16(), body)
+}
+
+/// A stored answer: JSON for a success, a problem document otherwise.
+fn stored(status: u16, body: String) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    let kind = if status.is_success() {
+        "application/json"
+    } else {
+        "application/problem+json"
+    };
+    (
+        status,
+        [(header::CONTENT_TYPE, HeaderValue::from_static(kind))],
+        body,
+    )
+        .into_response()
+}
+
+/// A response's status and body, for [`idempotent`] to keep.
+async fn parts(r: Response) -> (StatusCode, String) {
+    let status = r.status();
+    let bytes = axum::body::to_bytes(r.into_body(), 1 << 20)
+        .await
+        .unwrap_or_default();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// The audit context of a system's call.
+fn origin(caller: &Caller, headers: &HeaderMap) -> Origin {
+    Origin {
+        audit: audit::Ctx {
+            actor: format!("client:{}", caller.client_id),
+            ip: String::new(),
+            request_id: headers
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .chars()
+                .take(100)
+                .collect(),
+        },
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .chars()
+            .take(300)
+            .collect(),
+    }
+}
+
+/// A JSON body, or a 400 problem naming what is wrong with it.
+fn parse<T: serde::de::DeserializeOwned>(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<T, Response> {
+    serde_json::from_slice(body).map_err(|e| {
+        let detail: String = e.to_string().chars().take(300).collect();
+        problem(
+            state,
+            headers,
+            StatusCode::BAD_REQUEST,
+            "bad-json",
+            json!({ "detail": detail }),
+        )
+    })
+}
+
+/// `PUT /api/v1/sync/dossiers/{code}` (scope `dossiers`): a provincial
+/// one-stop system creates or replaces its dossier. 201 created, 200
+/// replaced; the body says how many progress entries were added.
+pub async fn push_dossier(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(r) = need(&state, &headers, &caller, "dossiers") {
+        return r;
+    }
+    let path = format!("/api/v1/sync/dossiers/{code}");
+    idempotent(
+        &state,
+        &caller,
+        &headers,
+        (&Method::PUT, &path, &body),
+        || async {
+            let p: Pushed = match parse(&state, &headers, &body) {
+                Ok(p) => p,
+                Err(r) => return parts(r).await,
+            };
+            let holder = match sync::identity_number(&p.applicant_id) {
+                Ok(n) => motcua_identity::queries::holder_of_number(&state, &n).await,
+                Err(e) => return parts(refused(&state, &headers, e)).await,
+            };
+            let holder = match holder {
+                Ok(h) => h.map_or(0, |a| a.get()),
+                Err(e) => return parts(refused(&state, &headers, e)).await,
+            };
+            let who = Pusher {
+                client_id: &caller.client_id,
+                agency: &caller.agency,
+            };
+            let now = state.now();
+            match sync::push(
+                &state,
+                &origin(&caller, &headers),
+                &who,
+                &code,
+                &p,
+                holder,
+                now,
+            )
+            .await
+            {
+                Ok(o) => {
+                    let status = if o.created {
+                        StatusCode::CREATED
+                    } else {
+                        StatusCode::OK
+                    };
+                    (
+                        status,
+                        json!({ "code": code, "created": o.created, "entries_added": o.appended })
+                            .to_string(),
+                    )
+                }
+                Err(e) => parts(refused(&state, &headers, e)).await,
+            }
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProgressBody {
+    entries: Vec<sync::Entry>,
+}
+
+/// `POST /api/v1/sync/dossiers/{code}/progress` (scope `dossiers`):
+/// progress entries of a dossier the caller pushed; the dossier takes the
+/// status of the newest.
+pub async fn push_progress(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(r) = need(&state, &headers, &caller, "dossiers") {
+        return r;
+    }
+    let path = format!("/api/v1/sync/dossiers/{code}/progress");
+    idempotent(
+        &state,
+        &caller,
+        &headers,
+        (&Method::POST, &path, &body),
+        || async {
+            let p: ProgressBody = match parse(&state, &headers, &body) {
+                Ok(p) => p,
+                Err(r) => return parts(r).await,
+            };
+            let who = Pusher {
+                client_id: &caller.client_id,
+                agency: &caller.agency,
+            };
+            let now = state.now();
+            match sync::append(
+                &state,
+                &origin(&caller, &headers),
+                &who,
+                &code,
+                &p.entries,
+                now,
+            )
+            .await
+            {
+                Ok(o) => (
+                    StatusCode::OK,
+                    json!({ "code": code, "entries_added": o.appended }).to_string(),
+                ),
+                Err(e) => parts(refused(&state, &headers, e)).await,
+            }
+        },
+    )
+    .await
+}
+
+/// `GET /api/v1/sync/dossiers/{code}` (scope `dossiers`): a dossier as
+/// the system that pushed it reads it back; another system's is 404.
+pub async fn read_dossier(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = need(&state, &headers, &caller, "dossiers") {
+        return r;
+    }
+    match sync::view(&state, &caller.client_id, &code).await {
+        Ok(v) => json_response(StatusCode::OK, &json!(v)),
+        Err(e) => refused(&state, &headers, e),
+    }
+}
