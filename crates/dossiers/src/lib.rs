@@ -11,6 +11,7 @@ pub mod code;
 pub mod documents;
 pub mod drafts;
 pub mod files;
+pub mod forwarding;
 pub mod housekeeping;
 pub mod lookup;
 pub mod progress;
@@ -102,6 +103,23 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("dossiers.sync_error_items", "Mỗi lần gửi có từ 1 đến 200 mục.", "Each push carries 1 to 200 items."),
     ("dossiers.sync_error_amount", "Số tiền từ 0 đến 10 tỷ đồng.", "Amounts are 0 to 10 billion đồng."),
     ("dossiers.sync_error_taken", "Mã hồ sơ này đã thuộc một hồ sơ khác trên Cổng.", "This code already belongs to another dossier on the portal."),
+    ("dossiers.notify.dossier.result_added", "Hồ sơ {ref} có kết quả giải quyết để tải về.", "Dossier {ref} has a result to download."),
+    ("dossiers.route_error_system", "Không có hệ thống chuyên ngành đang hoạt động nào mang mã này.", "No active specialized system has this code."),
+    ("dossiers.route_error_client", "Không có ứng dụng hệ thống (client credentials) đang hoạt động nào mang mã này.", "No active system client has this ID."),
+    ("dossiers.route_error_status", "Trạng thái trả lời là 2, 3, 4, 8, 9 hoặc 10.", "An answer's status is 2, 3, 4, 8, 9 or 10."),
+    ("dossiers.route_error_closed", "Hồ sơ đã kết thúc, không thể thay đổi.", "The dossier is closed and cannot change."),
+    ("dossiers.route_error_size", "Tệp kết quả phải có nội dung và không quá 10 MB.", "The result file must not be empty and at most 10 MB."),
+    ("dossiers.route_error_type", "Tệp kết quả phải là PDF, JPEG hoặc PNG (base64).", "The result file must be a PDF, JPEG or PNG (base64)."),
+    ("dossiers.forwarded_to", "Hồ sơ này được chuyển đến hệ thống xử lý chuyên ngành của bộ, ngành để giải quyết; kết quả được gửi về đây.", "This dossier was forwarded to the ministry's specialized system; its answers and result come back here."),
+    ("dossiers.forwarded_results", "Kết quả giải quyết (tải về)", "Results (download)"),
+    ("dossiers.routes_title", "Thủ tục giải quyết trên hệ thống chuyên ngành (một cửa quốc gia)", "Procedures handled on a specialized system (single window)"),
+    ("dossiers.routes_lead", "Hồ sơ của các thủ tục dưới đây được chuyển ngay khi nộp đến hệ thống xử lý chuyên ngành của bộ, ngành (qua hàng đợi sự kiện, có ký và gửi lại khi lỗi); hệ thống đó trả lời trạng thái và kết quả qua API liên thông.", "Dossiers of these procedures are forwarded when submitted to the ministry's specialized system (through the signed, retried event queue); that system answers statuses and results through the interop API."),
+    ("dossiers.route_procedure", "Mã thủ tục", "Procedure code"),
+    ("dossiers.route_system", "Hệ thống chuyên ngành (mã)", "Specialized system (code)"),
+    ("dossiers.route_client", "Ứng dụng trả lời (client_id)", "Answering client (client ID)"),
+    ("dossiers.route_add", "Chuyển thủ tục này", "Route this procedure"),
+    ("dossiers.route_remove", "Giải quyết tại Cổng", "Handle here"),
+    ("dossiers.routes_none", "Chưa có thủ tục nào.", "No procedure yet."),
     ("dossiers.pushed_from", "Hồ sơ này được tiếp nhận và giải quyết trên hệ thống một cửa của địa phương; Cổng hiển thị tiến độ do hệ thống đó gửi về.", "This dossier was received and is handled on the province's one-stop system; the portal shows the progress that system sends."),
     ("dossiers.pushed_documents", "Thành phần hồ sơ đã nộp", "Documents submitted"),
     ("dossiers.pushed_digitized", "đã số hoá", "digitised"),

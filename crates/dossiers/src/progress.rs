@@ -28,9 +28,14 @@ pub const STOPPED: i64 = 8;
 pub const DONE: i64 = 9;
 pub const RETURNED: i64 = 10;
 
-/// A dossier by its code (without the answers' text for lists: with it).
+/// A dossier handled here, by its code (with the answers' text). A
+/// dossier another one-stop system pushed, or one forwarded to a
+/// ministry's specialized system, is not: no agency acts on it here
+/// (handling, payments, the post see `None`).
 pub async fn facts(c: &mut AnyConnection, code: &str) -> Result<Option<Facts>> {
-    Ok(store::by_code(c, code).await?)
+    Ok(store::by_code(c, code)
+        .await?
+        .filter(|d| d.origin.is_empty() && d.handled_by.is_empty()))
 }
 
 /// New dossiers (status 1) of an agency, oldest first, after `after`.

@@ -380,6 +380,7 @@ pub async fn submit(
         digest: digest.clone(),
         data,
         origin: String::new(),
+        handled_by: String::new(),
     };
     let id = store::insert(&mut tx, &row).await?;
     if let Some(s) = signature {
@@ -445,6 +446,10 @@ pub async fn submit(
         now,
     )
     .await?;
+    // The single window's case: a procedure handled by a ministry's
+    // specialized system goes there now, in this transaction.
+    let forwarded = DossierRow { id, ..row.clone() };
+    crate::forwarding::on_submitted(&mut tx, core, &forwarded, &files, now).await?;
     if !holder.email.is_empty()
         && notifications::mail_wanted(&mut tx, holder.account_id, "progress").await?
     {

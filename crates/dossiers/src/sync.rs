@@ -422,6 +422,7 @@ async fn check(
         digest,
         data,
         origin: who.client_id.to_string(),
+        handled_by: String::new(),
     };
     Ok(Checked { row, entries })
 }

@@ -53,6 +53,7 @@ pub async fn load(core: &Core, n: u64, people: u64, now: i64) -> Result<()> {
                     "{{\"full_name\":\"Công dân {account}\",\"child_name\":\"Trẻ {k}\",\"result_delivery\":\"online\"}}"
                 ),
                 origin: String::new(),
+                handled_by: String::new(),
             });
             if rows.len() == chunk {
                 store::insert_many(&mut tx, &rows).await?;

@@ -114,6 +114,29 @@ pub async fn emit(
     data: serde_json::Value,
     now: Millis,
 ) -> Result<(), StoreError> {
+    let e = event(kind, subject, data, now);
+    events::emit(c, &e, state.config.events.horizon_ms, now).await?;
+    Ok(())
+}
+
+/// Like [`emit`], for one system only (`system_code`, whatever it
+/// subscribes to); false when no active system has that code (the event
+/// is kept, nothing is delivered).
+pub async fn emit_to(
+    c: &mut AnyConnection,
+    state: &Core,
+    kind: &str,
+    subject: &str,
+    data: serde_json::Value,
+    system_code: &str,
+    now: Millis,
+) -> Result<bool, StoreError> {
+    let e = event(kind, subject, data, now);
+    events::emit_to(c, &e, system_code, state.config.events.horizon_ms, now).await
+}
+
+/// An event with a new id and its receivers' body.
+fn event(kind: &str, subject: &str, data: serde_json::Value, now: Millis) -> Event {
     let mut raw = [0u8; 16];
     rand::rng().fill_bytes(&mut raw);
     let id = format!("msg_{}", hex::encode(raw));
@@ -123,16 +146,14 @@ pub async fn emit(
         "data": data,
     })
     .to_string();
-    let e = Event {
+    Event {
         seq: 0,
         id,
         kind: kind.to_string(),
         subject: subject.to_string(),
         payload,
         created_at: now,
-    };
-    events::emit(c, &e, state.config.events.horizon_ms, now).await?;
-    Ok(())
+    }
 }
 
 /// The HTTP client for deliveries: no redirects (a receiver must answer

@@ -186,6 +186,50 @@ pub async fn emit(
     Ok(seq)
 }
 
+/// Writes an event for one system only (`system_code`), whatever it
+/// subscribes to: a dossier forwarded to the ministry's system that
+/// handles its procedure. True when the system exists and is active (a
+/// delivery was made); the event is kept either way. Must run in the
+/// transaction of the change.
+pub async fn emit_to(
+    c: &mut AnyConnection,
+    event: &Event,
+    system_code: &str,
+    horizon: Millis,
+    now: Millis,
+) -> Result<bool> {
+    let seq: i64 = sqlx::query_scalar(
+        "INSERT INTO events (id, type, subject, payload, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING seq",
+    )
+    .bind(&event.id)
+    .bind(&event.kind)
+    .bind(&event.subject)
+    .bind(&event.payload)
+    .bind(now)
+    .fetch_one(&mut *c)
+    .await
+    .map_err(conflict("event id"))?;
+    let Some(s) = systems(c)
+        .await?
+        .into_iter()
+        .find(|s| s.active && s.code == system_code)
+    else {
+        return Ok(false);
+    };
+    sqlx::query(
+        "INSERT INTO deliveries (event_seq, system_id, subject, status, attempts, next_attempt_at, expires_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, 'pending', 0, $4, $5, $4, $4)",
+    )
+    .bind(seq)
+    .bind(s.id)
+    .bind(&event.subject)
+    .bind(now)
+    .bind(now + horizon)
+    .execute(&mut *c)
+    .await?;
+    Ok(true)
+}
+
 fn event(r: &AnyRow) -> Result<Event> {
     Ok(Event {
         seq: r.try_get("seq")?,

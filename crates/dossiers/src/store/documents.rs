@@ -170,3 +170,21 @@ pub async fn delete_signature(c: &mut AnyConnection, dossier_id: i64) -> Result<
         .await?;
     Ok(())
 }
+
+/// The holder's documents of `kind` from dossier `code`, oldest first.
+pub async fn of_dossier(
+    c: &mut AnyConnection,
+    account_id: i64,
+    code: &str,
+    kind: &str,
+) -> Result<Vec<DocumentRow>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLS} FROM personal_documents WHERE account_id = $1 AND dossier_code = $2 AND kind = $3 ORDER BY id LIMIT 100"
+    )))
+    .bind(account_id)
+    .bind(code)
+    .bind(kind)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter().map(row).collect()
+}

@@ -44,11 +44,14 @@ pub struct DossierRow {
     /// The client id of the one-stop system that pushed it; empty for a
     /// dossier received here.
     pub origin: String,
+    /// The system client of the ministry's specialized system handling
+    /// it (the dossier was forwarded there); empty when handled here.
+    pub handled_by: String,
 }
 
-const COLS: &str = "id, code, draft_id, account_id, contact_email, locale, applicant_name, procedure_code, procedure_version, procedure_name, case_code, form_id, agency_code, agency_name, channel, status, submitted_at, received_at, appointment_at, time_amount, time_unit, updated_at, digest, data, origin";
+const COLS: &str = "id, code, draft_id, account_id, contact_email, locale, applicant_name, procedure_code, procedure_version, procedure_name, case_code, form_id, agency_code, agency_name, channel, status, submitted_at, received_at, appointment_at, time_amount, time_unit, updated_at, digest, data, origin, handled_by";
 /// The columns a list shows (never the answers).
-const LIST_COLS: &str = "id, code, draft_id, account_id, contact_email, locale, applicant_name, procedure_code, procedure_version, procedure_name, case_code, form_id, agency_code, agency_name, channel, status, submitted_at, received_at, appointment_at, time_amount, time_unit, updated_at, digest, '' AS data, origin";
+const LIST_COLS: &str = "id, code, draft_id, account_id, contact_email, locale, applicant_name, procedure_code, procedure_version, procedure_name, case_code, form_id, agency_code, agency_name, channel, status, submitted_at, received_at, appointment_at, time_amount, time_unit, updated_at, digest, '' AS data, origin, handled_by";
 
 fn row(r: &AnyRow) -> Result<DossierRow> {
     Ok(DossierRow {
@@ -77,6 +80,7 @@ fn row(r: &AnyRow) -> Result<DossierRow> {
         digest: r.try_get("digest")?,
         data: r.try_get("data")?,
         origin: r.try_get("origin")?,
+        handled_by: r.try_get("handled_by")?,
     })
 }
 
@@ -374,7 +378,7 @@ pub async fn awaiting(
     limit: i64,
 ) -> Result<Vec<DossierRow>> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {LIST_COLS} FROM dossiers WHERE agency_code = $1 AND status = 1 AND (submitted_at > $2 OR (submitted_at = $2 AND id > $3)) ORDER BY submitted_at, id LIMIT $4"
+        "SELECT {LIST_COLS} FROM dossiers WHERE agency_code = $1 AND status = 1 AND origin = '' AND handled_by = '' AND (submitted_at > $2 OR (submitted_at = $2 AND id > $3)) ORDER BY submitted_at, id LIMIT $4"
     )))
     .bind(agency_code)
     .bind(after.0)
@@ -518,4 +522,14 @@ pub async fn adopt(c: &mut AnyConnection, account_id: i64, keys: &[String]) -> R
         .rows_affected();
     }
     Ok(n)
+}
+
+/// Marks dossier `id` as handled by the specialized system of `client`.
+pub async fn set_handled_by(c: &mut AnyConnection, id: i64, client: &str) -> Result<()> {
+    sqlx::query("UPDATE dossiers SET handled_by = $1 WHERE id = $2")
+        .bind(client)
+        .bind(id)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
 }

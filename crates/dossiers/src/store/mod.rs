@@ -7,3 +7,4 @@ pub mod drafts;
 pub mod files;
 pub mod notifications;
 pub mod parked;
+pub mod routes;

@@ -463,7 +463,7 @@ fn context_tables_belong_to_their_context() {
         ("forms", &["forms"]),
         (
             "dossiers",
-            &["drafts", "dossiers", "files", "notifications"],
+            &["drafts", "dossiers", "files", "notifications", "routes"],
         ),
         ("handling", &["cases", "people", "slips", "workflows"]),
         ("payments", &["requests", "attempts", "reconciliation"]),
@@ -597,6 +597,7 @@ fn table_owners() -> BTreeMap<&'static str, &'static str> {
                 "dossier_drafts",
                 "dossier_events",
                 "dossier_files",
+                "dossier_routes",
                 "dossier_serials",
                 "dossier_signatures",
                 "dossiers",

@@ -11,6 +11,21 @@ ALTER TABLE dossiers ADD COLUMN origin TEXT NOT NULL DEFAULT '';
 ALTER TABLE dossiers ADD COLUMN holder_key TEXT NOT NULL DEFAULT '';
 CREATE INDEX dossiers_unclaimed ON dossiers (holder_key) WHERE account_id = 0;
 
+-- Dossiers context: the single window's case (Decree 85/2019 Art 13). A
+-- procedure handled by a ministry's specialized system is routed to it:
+-- its dossiers are forwarded (an event to that system only) and answered
+-- by that system's client through the interop API. handled_by: the client
+-- id of the system handling the dossier ('' = handled here).
+ALTER TABLE dossiers ADD COLUMN handled_by TEXT NOT NULL DEFAULT '';
+CREATE TABLE dossier_routes (
+    procedure_code TEXT PRIMARY KEY,
+    -- The specialized system (the events register) the dossiers go to.
+    system_code TEXT NOT NULL,
+    -- The system client (sso) that answers for them.
+    client_id TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+
 -- Interop context: the answer to each write sent with an Idempotency-Key,
 -- per client, replayed when the same key comes again (a retry).
 CREATE TABLE interop_idempotency (

@@ -1594,6 +1594,9 @@ struct DossierPage {
     payments_offline: bool,
     /// Pushed by a provincial one-stop system: what it sent.
     pushed: Option<PushedView>,
+    /// Forwarded to a ministry's specialized system: the results it
+    /// returned (document id, title, when).
+    forwarded: Option<Vec<(i64, String, String)>>,
     /// The public postal service: the choice, the orders.
     postal: super::postal::PostalView,
 }
@@ -1712,7 +1715,17 @@ pub async fn dossier_page(
         }
     });
     // What another system handles is acted on there, not here.
-    let here = d.origin.is_empty();
+    let here = d.origin.is_empty() && d.handled_by.is_empty();
+    let forwarded = if d.handled_by.is_empty() {
+        None
+    } else {
+        Some(
+            tri!(motcua_dossiers::forwarding::results(&state, v.account.id.get(), &d.code).await)
+                .into_iter()
+                .map(|r| (r.id, r.title, motcua_domain::clock::format_vn(r.created_at)))
+                .collect::<Vec<_>>(),
+        )
+    };
     let withdrawable = here && d.status == submission::NEW;
     let supplement = (here && d.status == motcua_dossiers::progress::SUPPLEMENT).then(|| {
         view.events
@@ -1774,6 +1787,7 @@ pub async fn dossier_page(
         payments_offline,
         postal,
         pushed,
+        forwarded,
     })
 }
 

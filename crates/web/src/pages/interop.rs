@@ -6,14 +6,23 @@
 //! ([`idempotent`]). Errors are RFC 9457 problem documents in the
 //! caller's language (`Accept-Language`), with the field at fault.
 use super::api::{locale_of, problem_document};
+use super::Operator;
+use super::{render, Chrome};
+use crate::ctx::Ctx;
+use crate::error::AppError;
 use crate::AppState;
+use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{MatchedPath, Path, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
+use axum::response::Redirect;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::Form;
 use axum::{Extension, Router};
+use base64::Engine;
+use motcua_dossiers::forwarding;
 use motcua_dossiers::sync::{self, Pushed, Pusher};
 use motcua_interop::caller::Caller;
 use motcua_interop::idempotency::{self, Claim};
@@ -29,7 +38,21 @@ pub fn routes(state: AppState) -> Router<AppState> {
             get(read_dossier).put(push_dossier),
         )
         .route("/api/v1/sync/dossiers/{code}/progress", post(push_progress))
+        .route("/api/v1/sync/forwarded/{code}", get(read_forwarded))
+        .route(
+            "/api/v1/sync/forwarded/{code}/files/{file}",
+            get(forwarded_file),
+        )
+        .route("/api/v1/sync/forwarded/{code}/answers", post(answer))
+        .route("/api/v1/sync/forwarded/{code}/results", post(add_result))
         .route_layer(axum::middleware::from_fn_with_state(state, gate))
+}
+
+/// The operator's page of procedures handled on specialized systems.
+pub fn console_routes() -> Router<AppState> {
+    Router::new()
+        .route("/console/routes", get(routes_page).post(route_set))
+        .route("/console/routes/{procedure}/remove", post(route_remove))
 }
 
 /// The answer to a system: JSON, or a problem document.
@@ -527,4 +550,274 @@ pub async fn read_dossier(
         Ok(v) => json_response(StatusCode::OK, &json!(v)),
         Err(e) => refused(&state, &headers, e),
     }
+}
+
+// ------------------------------------------------- forwarded dossiers (§2)
+
+/// The caller's agency name (the timeline shows it as the actor).
+async fn agency_name(state: &AppState, caller: &Caller) -> String {
+    match motcua_catalog::queries::agency(state, &caller.agency).await {
+        Ok(Some(a)) => a.name,
+        _ => caller.agency.clone(),
+    }
+}
+
+/// `GET /api/v1/sync/forwarded/{code}` (scope `dossiers`): a dossier
+/// forwarded to the caller's system, as the event carried it, with its
+/// current status; another system's is 404.
+pub async fn read_forwarded(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = need(&state, &headers, &caller, "dossiers") {
+        return r;
+    }
+    match forwarding::forwarded(&state, &caller.client_id, &code).await {
+        Ok((d, files)) => json_response(StatusCode::OK, &forwarding::payload(&state, &d, &files)),
+        Err(e) => refused(&state, &headers, e),
+    }
+}
+
+/// `GET /api/v1/sync/forwarded/{code}/files/{file}`: one of its files.
+pub async fn forwarded_file(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((code, file)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = need(&state, &headers, &caller, "dossiers") {
+        return r;
+    }
+    let Ok(file) = file.parse::<i64>() else {
+        return refused(&state, &headers, ServiceError::NotFound);
+    };
+    match forwarding::file(&state, &caller.client_id, &code, file).await {
+        Ok((f, bytes)) => (
+            [
+                (header::CONTENT_TYPE, f.content_type),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!(
+                        "attachment; filename=\"{}\"",
+                        f.file_name.replace(['"', '\\', '\r', '\n'], "_")
+                    ),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => refused(&state, &headers, e),
+    }
+}
+
+/// `POST /api/v1/sync/forwarded/{code}/answers` (scope `dossiers`,
+/// `Idempotency-Key`): the system's answer — a status (2, 3, 4, 8, 9,
+/// 10), a note, a new appointment — reaching the applicant as an
+/// agency's here does.
+pub async fn answer(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(r) = need(&state, &headers, &caller, "dossiers") {
+        return r;
+    }
+    let path = format!("/api/v1/sync/forwarded/{code}/answers");
+    idempotent(
+        &state,
+        &caller,
+        &headers,
+        (&Method::POST, &path, &body),
+        || async {
+            let a: forwarding::Answer = match parse(&state, &headers, &body) {
+                Ok(a) => a,
+                Err(r) => return parts(r).await,
+            };
+            let actor = agency_name(&state, &caller).await;
+            let now = state.now();
+            match forwarding::answer(
+                &state,
+                &origin(&caller, &headers),
+                &caller.client_id,
+                &actor,
+                &code,
+                &a,
+                now,
+            )
+            .await
+            {
+                Ok(changed) => (
+                    StatusCode::OK,
+                    json!({ "code": code, "status": a.status, "changed": changed }).to_string(),
+                ),
+                Err(e) => parts(refused(&state, &headers, e)).await,
+            }
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResultBody {
+    title: String,
+    file_name: String,
+    /// The document, base64 (standard alphabet).
+    content: String,
+}
+
+/// `POST /api/v1/sync/forwarded/{code}/results` (scope `dossiers`,
+/// `Idempotency-Key`): a result document (PDF, JPEG or PNG, at most
+/// 10 MB) the applicant downloads from the dossier's page. 201 when new,
+/// 200 when the same document was already given.
+pub async fn add_result(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(r) = need(&state, &headers, &caller, "dossiers") {
+        return r;
+    }
+    let path = format!("/api/v1/sync/forwarded/{code}/results");
+    idempotent(
+        &state,
+        &caller,
+        &headers,
+        (&Method::POST, &path, &body),
+        || async {
+            let r: ResultBody = match parse(&state, &headers, &body) {
+                Ok(r) => r,
+                Err(r) => return parts(r).await,
+            };
+            let Ok(data) = base64::engine::general_purpose::STANDARD.decode(r.content.trim())
+            else {
+                return parts(refused(
+                    &state,
+                    &headers,
+                    ServiceError::field("content", "dossiers.route_error_type"),
+                ))
+                .await;
+            };
+            let actor = agency_name(&state, &caller).await;
+            let now = state.now();
+            match forwarding::add_result(
+                &state,
+                &origin(&caller, &headers),
+                &caller.client_id,
+                &actor,
+                &code,
+                &r.title,
+                &r.file_name,
+                &data,
+                now,
+            )
+            .await
+            {
+                Ok(new) => (
+                    if new {
+                        StatusCode::CREATED
+                    } else {
+                        StatusCode::OK
+                    },
+                    json!({ "code": code, "added": new }).to_string(),
+                ),
+                Err(e) => parts(refused(&state, &headers, e)).await,
+            }
+        },
+    )
+    .await
+}
+
+// ------------------------------------------------------------ the operator
+
+#[derive(Template)]
+#[template(path = "dossiers/routes.html")]
+struct RoutesPage {
+    c: Chrome,
+    routes: Vec<forwarding::RouteRow>,
+    f: RouteForm,
+    error: Option<&'static str>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct RouteForm {
+    #[serde(default)]
+    procedure: String,
+    #[serde(default)]
+    system_code: String,
+    #[serde(default)]
+    client_id: String,
+}
+
+async fn routes_view(
+    state: &AppState,
+    ctx: &Ctx,
+    f: RouteForm,
+    error: Option<&'static str>,
+) -> Response {
+    let routes = tri!(forwarding::routes(state).await);
+    let mut r = render(&RoutesPage {
+        c: Chrome::new(state, ctx),
+        routes,
+        f,
+        error,
+    });
+    if error.is_some() {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    r
+}
+
+/// `GET /console/routes`: procedures handled on specialized systems.
+pub async fn routes_page(State(state): State<AppState>, Operator(ctx): Operator) -> Response {
+    routes_view(&state, &ctx, RouteForm::default(), None).await
+}
+
+/// `POST /console/routes`: routes a procedure (the answering client must
+/// be an active system client).
+pub async fn route_set(
+    State(state): State<AppState>,
+    Operator(ctx): Operator,
+    Form(f): Form<RouteForm>,
+) -> Response {
+    let client = f.client_id.trim().to_string();
+    let ok_client = matches!(
+        motcua_sso::clients::get(&state, &client).await,
+        Ok(Some(k)) if k.kind == "system" && k.status == "active"
+    );
+    if !ok_client {
+        return routes_view(&state, &ctx, f, Some("dossiers.route_error_client")).await;
+    }
+    let origin = super::auth::origin(&ctx);
+    match forwarding::set_route(
+        &state,
+        &origin,
+        &f.procedure,
+        &f.system_code,
+        &client,
+        state.now(),
+    )
+    .await
+    {
+        Ok(()) => Redirect::to("/console/routes").into_response(),
+        Err(ServiceError::Invalid { key, .. }) => routes_view(&state, &ctx, f, Some(key)).await,
+        Err(e) => AppError::from(e).into_response(),
+    }
+}
+
+/// `POST /console/routes/{procedure}/remove`: handled here again.
+pub async fn route_remove(
+    State(state): State<AppState>,
+    Operator(ctx): Operator,
+    Path(procedure): Path<String>,
+) -> Response {
+    let origin = super::auth::origin(&ctx);
+    tri!(forwarding::remove_route(&state, &origin, &procedure, state.now()).await);
+    Redirect::to("/console/routes").into_response()
 }

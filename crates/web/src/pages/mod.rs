@@ -154,6 +154,7 @@ pub fn routes(state: AppState) -> Router {
         .merge(directory::routes())
         .merge(sso::routes())
         .merge(interop::routes(state.clone()))
+        .merge(interop::console_routes())
         .merge(results::routes())
         .merge(forms::routes())
         .fallback(public::not_found)

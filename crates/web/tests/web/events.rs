@@ -19,7 +19,7 @@ const SCRIPT: &str = concat!(
     "/tests/peers/webhook_receiver.py"
 );
 
-fn receiver_available() -> bool {
+pub(crate) fn receiver_available() -> bool {
     let ok = Command::new("python3")
         .args(["-c", "import standardwebhooks"])
         .stdout(Stdio::null())
@@ -37,7 +37,7 @@ fn receiver_available() -> bool {
 }
 
 /// A receiving system: the Python peer on its own port.
-struct Receiver {
+pub(crate) struct Receiver {
     child: Child,
     port: u16,
     http: reqwest::Client,
@@ -51,7 +51,7 @@ impl Drop for Receiver {
 }
 
 impl Receiver {
-    fn start(port: u16) -> Receiver {
+    pub(crate) fn start(port: u16) -> Receiver {
         let mut child = Command::new("python3")
             .arg(SCRIPT)
             .arg(port.to_string())
@@ -74,11 +74,11 @@ impl Receiver {
         }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://127.0.0.1:{}/hooks/motcua", self.port)
     }
 
-    async fn control(&self, v: Value) {
+    pub(crate) async fn control(&self, v: Value) {
         let r = self
             .http
             .post(format!("http://127.0.0.1:{}/control", self.port))
@@ -101,7 +101,7 @@ impl Receiver {
     }
 
     /// Acknowledged attempts (2xx), in arrival order: (event id, type, body).
-    async fn acknowledged(&self) -> Vec<(String, String, Value)> {
+    pub(crate) async fn acknowledged(&self) -> Vec<(String, String, Value)> {
         self.received()
             .await
             .into_iter()
@@ -141,7 +141,7 @@ fn fast() -> EventsConfig {
 
 /// Registers a system through the console like an operator; returns its
 /// id and the secret the page shows once.
-async fn register(
+pub(crate) async fn register(
     app: &App,
     op: &Browser,
     code: &str,
@@ -201,7 +201,7 @@ async fn declarant(app: &App, username: &str) -> AccountId {
     .0
 }
 
-async fn drain(app: &App) -> usize {
+pub(crate) async fn drain(app: &App) -> usize {
     outbox::drain(app.state(), "test")
         .await
         .expect("drain events")

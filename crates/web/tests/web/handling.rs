@@ -605,6 +605,11 @@ pub(crate) async fn submit_birth(app: &App, b: &Browser) -> String {
 
 /// A birth registration's draft, filled and with its file; its id.
 pub(crate) async fn fill_birth(b: &Browser) -> String {
+    fill_birth_on(b, "2027-01-20").await
+}
+
+/// [`fill_birth`] for a child born on `birthdate` (YYYY-MM-DD).
+pub(crate) async fn fill_birth_on(b: &Browser, birthdate: &str) -> String {
     let id = start(b, "1.001193").await;
     for (step, fields) in [
         (0, REQUESTER.to_vec()),
@@ -613,7 +618,7 @@ pub(crate) async fn fill_birth(b: &Browser) -> String {
             vec![
                 ("child_name", "Trần Minh Khôi"),
                 ("child_sex", "male"),
-                ("child_birthdate", "2027-01-20"),
+                ("child_birthdate", birthdate),
                 ("child_birthplace", "Bệnh viện Phụ sản Hà Nội"),
                 ("child_ethnicity", "Kinh"),
                 ("child_nationality", "Việt Nam"),

@@ -8,6 +8,7 @@
 use crate::dossiers::{between, seeded, PW};
 use crate::handling::{set_clock, vn};
 use crate::helpers::*;
+use base64::Engine;
 use motcua_domain::Role;
 use motcua_identity::service::NewAccountInput;
 use reqwest::StatusCode;
@@ -347,6 +348,161 @@ async fn a_system_is_held_to_its_calls_a_minute() {
         let t = token(&app, "mot-cua.hanoi", &secret, "dossiers").await;
         let (s, _, _) = call(&app, reqwest::Method::GET, &path, Some(&t), None, None).await;
         assert_eq!(s, StatusCode::NOT_FOUND, "{n}");
+    })
+    .await;
+}
+
+/// A PDF the ministry's system returns (begins and ends like one).
+const RESULT_PDF: &[u8] = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn single_window_dossiers_go_to_the_ministry_system_and_back() {
+    if !crate::events::receiver_available() {
+        return;
+    }
+    each_backend(|db| async move {
+        let app = spawn_app(db).await;
+        let n = app.name();
+        seeded(&app).await;
+        // The receiver checks the signature's timestamp against its own
+        // clock: this test keeps the real time.
+        let op = app.operator_browser().await;
+        // The ministry's system: a webhook receiver (verifying signatures
+        // with the standardwebhooks package) and its API client.
+        let rx = crate::events::Receiver::start(0);
+        let (_, whsec) =
+            crate::events::register(&app, &op, "btp-hotich", &rx.url(), &["account.created"]).await;
+        rx.control(json!({ "secret": whsec })).await;
+        let secret = register(&op, "he-thong.btp", "G01", &["dossiers"]).await;
+        let other_secret = register(&op, "mot-cua.hanoi", "H29", &["dossiers"]).await;
+
+        // The operator routes birth registration to it; mistakes said.
+        let page = op.get("/console/routes").await;
+        assert_eq!(page.status, StatusCode::OK, "{n}");
+        assert!(page.text.contains("id=\"routes-none\""), "{n}");
+        for (fields, expect) in [
+            ([("procedure", "1.001193"), ("system_code", "nope"), ("client_id", "he-thong.btp")], "hệ thống chuyên ngành"),
+            ([("procedure", "9.999999"), ("system_code", "btp-hotich"), ("client_id", "he-thong.btp")], "Không có thủ tục"),
+            ([("procedure", "1.001193"), ("system_code", "btp-hotich"), ("client_id", "nope")], "ứng dụng hệ thống"),
+        ] {
+            let r = op.submit("/console/routes", "/console/routes", &fields).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}: {fields:?}");
+            assert!(r.text.contains(expect), "{n}: {expect}");
+        }
+        let r = op
+            .submit(
+                "/console/routes",
+                "/console/routes",
+                &[("procedure", "1.001193"), ("system_code", "btp-hotich"), ("client_id", "he-thong.btp")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        assert!(op.get("/console/routes").await.text.contains("data-procedure=\"1.001193\""), "{n}");
+
+        // A declarant submits as usual.
+        let (_, b) = crate::dossiers::citizen(&app, "nguyenthian", "Nguyễn Thị An").await;
+        let born = (time::OffsetDateTime::now_utc() - time::Duration::days(10)).date();
+        let id = crate::handling::fill_birth_on(&b, &born.to_string()).await;
+        let code = crate::handling::submit_draft(&app, &b, &id).await;
+        let page = b.get(&format!("/account/dossiers/{code}")).await;
+        assert!(page.text.contains("id=\"forwarded\""), "{n}: said where it went");
+        // The agency here never sees it.
+        let mut c = app.conn().await;
+        let handled_by: String = sqlx::query_scalar("SELECT handled_by FROM dossiers WHERE code = $1")
+            .bind(&code)
+            .fetch_one(&mut *c)
+            .await
+            .unwrap();
+        assert_eq!(handled_by, "he-thong.btp", "{n}");
+        assert!(
+            motcua_dossiers::progress::awaiting(app.state(), "H29.P01", (i64::MIN, i64::MIN), 50)
+                .await
+                .unwrap()
+                .iter()
+                .all(|d| d.code != code),
+            "{n}: not on the ward's board"
+        );
+
+        // Delivered, signed, to that system only.
+        assert!(crate::events::drain(&app).await >= 1, "{n}");
+        let got = rx.acknowledged().await;
+        let forwarded: Vec<_> = got.iter().filter(|(_, t, _)| t == "dossier.forwarded").collect();
+        assert_eq!(forwarded.len(), 1, "{n}: {got:?}");
+        let data = &forwarded[0].2["data"];
+        assert_eq!(data["code"].as_str(), Some(code.as_str()), "{n}");
+        assert_eq!(data["procedure"]["code"].as_str(), Some("1.001193"), "{n}");
+        assert_eq!(data["answers"]["child_name"].as_str(), Some("Trần Minh Khôi"), "{n}");
+        let file_url = data["files"][0]["url"].as_str().expect("a file").to_string();
+
+        // The system reads it and its file with its token; others cannot.
+        let t = token(&app, "he-thong.btp", &secret, "dossiers").await;
+        let other = token(&app, "mot-cua.hanoi", &other_secret, "dossiers").await;
+        let fpath = format!("/api/v1/sync/forwarded/{code}");
+        let (s, _, v) = call(&app, reqwest::Method::GET, &fpath, Some(&t), None, None).await;
+        assert_eq!((s, v["status"].as_i64()), (StatusCode::OK, Some(1)), "{n}: {v}");
+        let (s, _, _) = call(&app, reqwest::Method::GET, &fpath, Some(&other), None, None).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{n}: another system");
+        let file_path = file_url.split_once("/api/").map(|(_, p)| format!("/api/{p}")).unwrap();
+        let r = reqwest::Client::new()
+            .get(format!("{}{file_path}", app.base()))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{n}");
+        assert!(r.bytes().await.unwrap().starts_with(b"%PDF"), "{n}");
+        let r = reqwest::Client::new()
+            .get(format!("{}{file_path}", app.base()))
+            .bearer_auth(&other)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{n}");
+
+        // It answers: accepted, then done with a result.
+        let apath = format!("{fpath}/answers");
+        let accepted = json!({"status": 2, "note": "Hồ sơ hợp lệ", "appointment_at": (time::OffsetDateTime::now_utc() + time::Duration::days(5)).format(&time::format_description::well_known::Rfc3339).unwrap()}).to_string();
+        let (s, _, v) = call(&app, reqwest::Method::POST, &apath, Some(&t), Some("a-1"), Some(&accepted)).await;
+        assert_eq!((s, v["changed"].as_bool()), (StatusCode::OK, Some(true)), "{n}: {v}");
+        let (s, _, v) = call(&app, reqwest::Method::POST, &apath, Some(&t), Some("a-1"), Some(&accepted)).await;
+        assert_eq!((s, v["changed"].as_bool()), (StatusCode::OK, Some(true)), "{n}: the replay");
+        let (s, _, p) = call(&app, reqwest::Method::POST, &apath, Some(&t), Some("a-2"), Some(&json!({"status": 5}).to_string())).await;
+        assert_eq!((s, p["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("status")), "{n}");
+        let (s, _, _) = call(&app, reqwest::Method::POST, &apath, Some(&other), Some("a-3"), Some(&accepted)).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{n}: another system");
+        let rpath = format!("{fpath}/results");
+        let result = json!({
+            "title": "Trích lục khai sinh",
+            "file_name": "trich-luc-khai-sinh.pdf",
+            "content": base64::engine::general_purpose::STANDARD.encode(RESULT_PDF),
+        })
+        .to_string();
+        let (s, _, v) = call(&app, reqwest::Method::POST, &rpath, Some(&t), Some("r-1"), Some(&result)).await;
+        assert_eq!((s, v["added"].as_bool()), (StatusCode::CREATED, Some(true)), "{n}: {v}");
+        let not_pdf = json!({"title": "X", "file_name": "x.exe", "content": base64::engine::general_purpose::STANDARD.encode(b"MZ\x90\x00")}).to_string();
+        let (s, _, p) = call(&app, reqwest::Method::POST, &rpath, Some(&t), Some("r-2"), Some(&not_pdf)).await;
+        assert_eq!((s, p["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("content")), "{n}");
+        let done = json!({"status": 9, "note": "Đã cấp trích lục"}).to_string();
+        let (s, _, _) = call(&app, reqwest::Method::POST, &apath, Some(&t), Some("a-4"), Some(&done)).await;
+        assert_eq!(s, StatusCode::OK, "{n}");
+
+        // The declarant sees it as if handled here, and downloads the result.
+        let page = b.get(&format!("/account/dossiers/{code}")).await;
+        assert!(page.text.contains("Hồ sơ hợp lệ") && page.text.contains("Bộ Tư pháp"), "{n}: the timeline");
+        assert!(page.text.contains("Đã có kết quả"), "{n}: status 9");
+        let link = between(&page.text, "<ul id=\"forwarded-results\"><li><a href=\"", "\"");
+        let r = b.get(&link).await;
+        assert_eq!(r.status, StatusCode::OK, "{n}");
+        assert!(r.text.starts_with("%PDF"), "{n}: the result downloaded");
+        let inbox = b.get("/account/notifications").await;
+        assert!(inbox.text.contains("có kết quả giải quyết để tải về"), "{n}");
+        // Closed: a later answer is a conflict.
+        let (s, _, _) = call(&app, reqwest::Method::POST, &apath, Some(&t), Some("a-5"), Some(&json!({"status": 10}).to_string())).await;
+        assert_eq!(s, StatusCode::OK, "{n}: returned");
+        let (s, _, p) = call(&app, reqwest::Method::POST, &apath, Some(&t), Some("a-6"), Some(&json!({"status": 4}).to_string())).await;
+        assert_eq!((s, kind(&p)), (StatusCode::CONFLICT, "urn:motcua:problem:conflict"), "{n}");
+        let audited = scalar(&mut c, "SELECT COUNT(*) FROM audit_log WHERE action LIKE 'dossier.forwarded_%'").await;
+        assert_eq!(audited, 4, "{n}: accepted, result, done, returned");
     })
     .await;
 }

@@ -487,6 +487,29 @@ const ROUTES: &[(bool, &str, For)] = &[
     (GET, "/console/sso", For::Operator),
     (POST, "/console/sso", For::Operator),
     (POST, "/console/sso/nope", For::Operator),
+    (GET, "/console/routes", For::Operator),
+    (POST, "/console/routes", For::Operator),
+    (POST, "/console/routes/9.999999/remove", For::Operator),
+    (
+        GET,
+        "/api/v1/sync/forwarded/000.00.12.H29-261208-0001",
+        For::Anyone,
+    ),
+    (
+        GET,
+        "/api/v1/sync/forwarded/000.00.12.H29-261208-0001/files/1",
+        For::Anyone,
+    ),
+    (
+        POST,
+        "/api/v1/sync/forwarded/000.00.12.H29-261208-0001/answers",
+        For::AnyoneAct,
+    ),
+    (
+        POST,
+        "/api/v1/sync/forwarded/000.00.12.H29-261208-0001/results",
+        For::AnyoneAct,
+    ),
     (
         GET,
         "/feedback/track?code=PAKN-000000-NOPE00&key=AAAAAAAAAAAAAAAA",
