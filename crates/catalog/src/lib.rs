@@ -163,6 +163,11 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
         "The procedure code cannot change in an edit; import a new procedure instead.",
     ),
     (
+        "catalog.error_owner",
+        "Cơ quan có thẩm quyền (COQUANCOTHAMQUYEN, hoặc cơ quan thực hiện khi không có) phải là cơ quan của ứng dụng hoặc trực thuộc.",
+        "The competent agencies (COQUANCOTHAMQUYEN, or the implementing ones where none) must be the client's agency or under it.",
+    ),
+    (
         "catalog.error_control",
         "Nội dung có ký tự điều khiển không hợp lệ (ví dụ \\u0000).",
         "The text holds a control character that is not allowed (such as \\u0000).",

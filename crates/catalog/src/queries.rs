@@ -162,6 +162,29 @@ pub async fn agency(core: &Core, code: &str) -> Result<Option<Agency>> {
     Ok(agencies::get(&mut c, code).await?)
 }
 
+/// Whether agency `code` is `top` or under it in the agency tree (a
+/// province's system acts for every ward of the province).
+pub async fn within(core: &Core, top: &str, code: &str) -> Result<bool> {
+    if top.is_empty() || !plausible(code) {
+        return Ok(false);
+    }
+    let mut c = core.store.conn().await?;
+    let mut at = code.to_string();
+    for _ in 0..8 {
+        if at == top {
+            return Ok(true);
+        }
+        match agencies::get(&mut c, &at).await? {
+            Some(a) => match a.parent_code {
+                Some(p) if !p.is_empty() => at = p,
+                _ => return Ok(false),
+            },
+            None => return Ok(false),
+        }
+    }
+    Ok(false)
+}
+
 pub async fn life_events(core: &Core) -> Result<Vec<LifeEvent>> {
     let mut c = core.store.conn().await?;
     Ok(agencies::life_events(&mut c).await?)

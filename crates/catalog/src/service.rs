@@ -349,6 +349,103 @@ pub async fn export(core: &Core) -> Result<String> {
     serde_json::to_string_pretty(&items).map_err(|e| ServiceError::Internal(e.to_string()))
 }
 
+/// A ministry's system replaces a procedure it owns (issue #12 §2): the
+/// national record `json` (one object) becomes the published version when
+/// it differs from the newest. The owners are the record's competent
+/// agencies (`COQUANCOTHAMQUYEN`), or where it names none its
+/// implementing ones (`COQUANTHUCHIEN`): every one must be `owner` or
+/// under it, and so must one of the current version's, if there is one (a
+/// ministry cannot take another's procedure). Returns the version and whether it
+/// is new; problems name the record's path. Audited `catalog.sync`.
+pub async fn put_owned(
+    core: &Core,
+    origin: &Origin,
+    owner: &str,
+    code: &str,
+    json: &str,
+) -> Result<std::result::Result<(i64, bool), Vec<RecordProblem>>> {
+    let trimmed = json.trim_start();
+    let wrapped;
+    let json = if trimmed.starts_with('{') {
+        wrapped = format!("[{json}]");
+        wrapped.as_str()
+    } else {
+        json
+    };
+    let mut records = match parse(json) {
+        Ok(r) => r,
+        Err(problems) => return Ok(Err(problems)),
+    };
+    if records.len() != 1 {
+        return Err(ServiceError::invalid("catalog.error_one_record"));
+    }
+    let (p, text) = records.remove(0);
+    let problem = |path: &str, key: &'static str| {
+        Ok(Err(vec![RecordProblem {
+            index: 0,
+            code: p.code.clone(),
+            path: path.into(),
+            key,
+            detail: String::new(),
+        }]))
+    };
+    if p.code != code {
+        return problem("MaTTHC", "catalog.error_code_changed");
+    }
+    let owners = |p: &Procedure| {
+        if p.competent.is_empty() {
+            p.implementing.clone()
+        } else {
+            p.competent.clone()
+        }
+    };
+    for a in owners(&p) {
+        if !crate::queries::within(core, owner, &a.code).await? {
+            return problem("COQUANCOTHAMQUYEN", "catalog.error_owner");
+        }
+    }
+    let mut c = core.store.conn().await?;
+    let current = procedures::latest(&mut c, code).await?;
+    drop(c);
+    if let Some(v) = current {
+        let old: Procedure = serde_json::from_str(&v.record)
+            .map_err(|e| ServiceError::Internal(format!("procedure {code}: {e}")))?;
+        let mut owned = false;
+        for a in owners(&old) {
+            owned |= crate::queries::within(core, owner, &a.code).await?;
+        }
+        if !owned {
+            return Err(ServiceError::Forbidden);
+        }
+    }
+    let now = core.now();
+    let mut tx = core.store.begin().await?;
+    let records = vec![(p, text)];
+    let problems = unknown_agencies(&mut tx, &records).await?;
+    if !problems.is_empty() {
+        return Ok(Err(problems));
+    }
+    let (p, text) = &records[0];
+    let (version, new, draft) = store_version(&mut tx, p, text, &origin.audit.actor, now).await?;
+    if draft {
+        procedures::publish(&mut tx, &p.code, version, now).await?;
+    }
+    if new || draft {
+        let detail = serde_json::json!({ "code": p.code, "version": version });
+        audit(
+            &mut tx,
+            origin,
+            "catalog.sync",
+            &format!("procedure:{}", p.code),
+            &detail,
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Ok((version, new)))
+}
+
 /// Saves an operator's edit of one record as a new draft version (the
 /// published version stays until this one is published).
 pub async fn save_draft(

@@ -236,24 +236,6 @@ pub fn holder_key(core: &Core, n: &str) -> String {
     motcua_kernel::service::keyed_code(core, b"dossier-holder:", n, 32)
 }
 
-/// Whether agency `code` is `top` or under it in the catalog's tree.
-async fn within(core: &Core, top: &str, code: &str) -> Result<bool> {
-    let mut at = code.to_string();
-    for _ in 0..8 {
-        if at == top {
-            return Ok(true);
-        }
-        match motcua_catalog::queries::agency(core, &at).await? {
-            Some(a) => match a.parent_code {
-                Some(p) if !p.is_empty() => at = p,
-                _ => return Ok(false),
-            },
-            None => return Ok(false),
-        }
-    }
-    Ok(false)
-}
-
 /// A checked push: the row to keep and the entries to append.
 struct Checked {
     row: DossierRow,
@@ -313,7 +295,7 @@ async fn check(
     let Some(agency) = motcua_catalog::queries::agency(core, p.agency.trim()).await? else {
         return Err(ServiceError::field("agency", "dossiers.sync_error_agency"));
     };
-    if !within(core, who.agency, &agency.code).await? {
+    if !motcua_catalog::queries::within(core, who.agency, &agency.code).await? {
         return Err(ServiceError::Forbidden);
     }
     if !(1..=3).contains(&p.channel) {

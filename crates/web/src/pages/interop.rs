@@ -45,6 +45,13 @@ pub fn routes(state: AppState) -> Router<AppState> {
         )
         .route("/api/v1/sync/forwarded/{code}/answers", post(answer))
         .route("/api/v1/sync/forwarded/{code}/results", post(add_result))
+        .route("/api/v1/sync/catalog/procedures", get(catalog_export))
+        .route(
+            "/api/v1/sync/catalog/procedures/{code}",
+            get(catalog_record).put(catalog_put),
+        )
+        .route("/api/v1/sync/catalog/agencies", get(catalog_agencies))
+        .route("/api/v1/sync/statistics/progress", get(statistics_progress))
         .route_layer(axum::middleware::from_fn_with_state(state, gate))
 }
 
@@ -820,4 +827,157 @@ pub async fn route_remove(
     let origin = super::auth::origin(&ctx);
     tri!(forwarding::remove_route(&state, &origin, &procedure, state.now()).await);
     Redirect::to("/console/routes").into_response()
+}
+
+// ------------------------------------------------------ catalog sync (§2)
+
+/// `GET /api/v1/sync/catalog/procedures` (scope `catalog`): every
+/// published procedure in the national exchange format (`MaTTHC`,
+/// `TENTTHC`, …), each exactly as imported or saved.
+pub async fn catalog_export(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = need(&state, &headers, &caller, "catalog") {
+        return r;
+    }
+    match motcua_catalog::service::export(&state).await {
+        Ok(text) => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            text,
+        )
+            .into_response(),
+        Err(e) => refused(&state, &headers, e),
+    }
+}
+
+/// `GET /api/v1/sync/catalog/procedures/{code}`: one published record in
+/// the national format.
+pub async fn catalog_record(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = need(&state, &headers, &caller, "catalog") {
+        return r;
+    }
+    match motcua_catalog::queries::procedure(&state, &code).await {
+        Ok(Some(e)) => json_response(StatusCode::OK, &json!(e.record)),
+        Ok(None) => refused(&state, &headers, ServiceError::NotFound),
+        Err(e) => refused(&state, &headers, e),
+    }
+}
+
+/// `PUT /api/v1/sync/catalog/procedures/{code}` (scope `catalog`,
+/// `Idempotency-Key`): the owning ministry publishes its record (national
+/// format, one object). 201 a new version, 200 the same as the newest;
+/// 422 with each problem's path; 403 another ministry's procedure.
+pub async fn catalog_put(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(r) = need(&state, &headers, &caller, "catalog") {
+        return r;
+    }
+    let path = format!("/api/v1/sync/catalog/procedures/{code}");
+    idempotent(&state, &caller, &headers, (&Method::PUT, &path, &body), || async {
+        let text = String::from_utf8_lossy(&body);
+        let origin = origin(&caller, &headers);
+        match motcua_catalog::service::put_owned(&state, &origin, &caller.agency, &code, &text).await {
+            Ok(Ok((version, new))) => (
+                if new { StatusCode::CREATED } else { StatusCode::OK },
+                json!({ "code": code, "version": version, "created": new }).to_string(),
+            ),
+            Ok(Err(problems)) => {
+                let locale = locale_of(&headers);
+                let list: Vec<_> = problems
+                    .iter()
+                    .map(|p| json!({
+                        "path": p.path,
+                        "detail": format!("{} {}", state.i18n.get(locale, p.key), p.detail).trim().to_string(),
+                    }))
+                    .collect();
+                parts(problem(
+                    &state,
+                    &headers,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid",
+                    json!({ "problems": list }),
+                ))
+                .await
+            }
+            Err(e) => parts(refused(&state, &headers, e)).await,
+        }
+    })
+    .await
+}
+
+/// `GET /api/v1/sync/catalog/agencies` (scope `catalog`): every agency
+/// (code, parent, level, name, address, phone, e-mail, hours).
+pub async fn catalog_agencies(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = need(&state, &headers, &caller, "catalog") {
+        return r;
+    }
+    match motcua_catalog::queries::all_agencies(&state).await {
+        Ok(all) => json_response(
+            StatusCode::OK,
+            &json!(all
+                .iter()
+                .map(|a| json!({
+                    "code": a.code, "parent": a.parent_code, "level": a.level, "name": a.name,
+                    "address": a.address, "phone": a.phone, "email": a.email, "hours": a.hours,
+                }))
+                .collect::<Vec<_>>()),
+        ),
+        Err(e) => refused(&state, &headers, e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PullQuery {
+    #[serde(default)]
+    scope: String,
+    #[serde(default)]
+    period: String,
+    #[serde(default)]
+    by: String,
+}
+
+/// `GET /api/v1/sync/statistics/progress?scope=&period=&by=` (scope
+/// `statistics`): the progress report of the caller's agency (default) or
+/// an agency under it; another's is 403.
+pub async fn statistics_progress(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<PullQuery>,
+) -> Response {
+    if let Err(r) = need(&state, &headers, &caller, "statistics") {
+        return r;
+    }
+    let scope = match q.scope.trim() {
+        "" => caller.agency.clone(),
+        s => s.to_string(),
+    };
+    match motcua_catalog::queries::within(&state, &caller.agency, &scope).await {
+        Ok(true) => {}
+        Ok(false) => return refused(&state, &headers, ServiceError::Forbidden),
+        Err(e) => return refused(&state, &headers, e),
+    }
+    match super::stats::progress_json(&state, &scope, &q.period, &q.by).await {
+        Ok(v) => json_response(StatusCode::OK, &v),
+        Err(e) => e.into_response(),
+    }
 }

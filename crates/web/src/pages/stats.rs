@@ -63,6 +63,21 @@ fn filters(state: &AppState, q: &StatsQuery) -> Result<(String, Period, By), App
     Ok((scope.to_string(), period, by))
 }
 
+/// The progress report of `scope` as JSON (the interop API's pull).
+pub(super) async fn progress_json(
+    state: &AppState,
+    scope: &str,
+    period: &str,
+    by: &str,
+) -> Result<serde_json::Value, AppError> {
+    let q = StatsQuery {
+        scope: scope.to_string(),
+        period: period.to_string(),
+        by: by.to_string(),
+    };
+    Ok(export::json(&load(state, &q).await?))
+}
+
 async fn load(state: &AppState, q: &StatsQuery) -> Result<Progress, AppError> {
     let (scope, period, by) = filters(state, q)?;
     Ok(motcua_stats::progress(state, &scope, period, by, state.now()).await?)

@@ -506,3 +506,224 @@ async fn single_window_dossiers_go_to_the_ministry_system_and_back() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn ministries_sync_their_catalog_and_pull_statistics() {
+    each_backend(|db| async move {
+        let app = spawn_app(db).await;
+        let n = app.name();
+        seeded(&app).await;
+        let op = app.operator_browser().await;
+        let btc = register(&op, "he-thong.btc", "G04", &["catalog", "statistics"]).await;
+        let hanoi = register(&op, "mot-cua.hanoi", "H29", &["catalog", "statistics"]).await;
+        let t = token(&app, "he-thong.btc", &btc, "catalog statistics").await;
+        let h = token(&app, "mot-cua.hanoi", &hanoi, "catalog statistics").await;
+        use reqwest::Method as M;
+
+        // Read in the national format.
+        let (s, _, all) = call(
+            &app,
+            M::GET,
+            "/api/v1/sync/catalog/procedures",
+            Some(&t),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{n}");
+        assert!(
+            all.as_array()
+                .is_some_and(|a| a.len() >= 40 && a.iter().all(|p| p["MaTTHC"].is_string())),
+            "{n}"
+        );
+        let (s, _, agencies) = call(
+            &app,
+            M::GET,
+            "/api/v1/sync/catalog/agencies",
+            Some(&t),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{n}");
+        assert!(
+            agencies
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a["code"] == "H29.P01" && a["parent"] == "H29"),
+            "{n}"
+        );
+        let path = "/api/v1/sync/catalog/procedures/1.009627";
+        let (s, _, mut record) = call(&app, M::GET, path, Some(&t), None, None).await;
+        assert_eq!(
+            (s, record["MaTTHC"].as_str()),
+            (StatusCode::OK, Some("1.009627")),
+            "{n}"
+        );
+        assert_eq!(
+            call(
+                &app,
+                M::GET,
+                "/api/v1/sync/catalog/procedures/9.999999",
+                Some(&t),
+                None,
+                None
+            )
+            .await
+            .0,
+            StatusCode::NOT_FOUND,
+            "{n}"
+        );
+
+        // The owning ministry publishes a new version; the same again changes nothing.
+        record["TENTTHC"] = json!("Thủ tục do Bộ Tài chính cập nhật qua API");
+        let body = record.to_string();
+        let (s, _, v) = call(&app, M::PUT, path, Some(&t), Some("c-1"), Some(&body)).await;
+        assert_eq!(
+            (s, v["created"].as_bool()),
+            (StatusCode::CREATED, Some(true)),
+            "{n}: {v}"
+        );
+        let (s, _, v) = call(&app, M::PUT, path, Some(&t), Some("c-2"), Some(&body)).await;
+        assert_eq!(
+            (s, v["created"].as_bool()),
+            (StatusCode::OK, Some(false)),
+            "{n}: {v}"
+        );
+        let page = app.browser().get("/procedures/1.009627").await;
+        assert!(
+            page.text
+                .contains("Thủ tục do Bộ Tài chính cập nhật qua API"),
+            "{n}: published"
+        );
+        // Another's procedure, a changed code, a bad record.
+        let (s, _, p) = call(&app, M::PUT, path, Some(&h), Some("c-3"), Some(&body)).await;
+        assert_eq!(
+            (s, kind(&p)),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "urn:motcua:problem:invalid"
+            ),
+            "{n}: {p}"
+        );
+        assert_eq!(
+            p["problems"][0]["path"].as_str(),
+            Some("COQUANCOTHAMQUYEN"),
+            "{n}"
+        );
+        let mut hanoi_claims = record.clone();
+        hanoi_claims["COQUANTHUCHIEN"] =
+            json!([{"MADONVI": "H29", "TENDONVI": "UBND Thành phố Hà Nội"}]);
+        let (s, _, p) = call(
+            &app,
+            M::PUT,
+            path,
+            Some(&h),
+            Some("c-4"),
+            Some(&hanoi_claims.to_string()),
+        )
+        .await;
+        assert_eq!(
+            (s, kind(&p)),
+            (StatusCode::FORBIDDEN, "urn:motcua:problem:forbidden"),
+            "{n}: taking G04's procedure"
+        );
+        let (s, _, p) = call(
+            &app,
+            M::PUT,
+            "/api/v1/sync/catalog/procedures/1.009628",
+            Some(&t),
+            Some("c-5"),
+            Some(&body),
+        )
+        .await;
+        assert_eq!(
+            (s, p["problems"][0]["path"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("MaTTHC")),
+            "{n}"
+        );
+        let (s, _, p) = call(
+            &app,
+            M::PUT,
+            path,
+            Some(&t),
+            Some("c-6"),
+            Some("{\"MaTTHC\": 5}"),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{n}: {p}");
+        assert!(
+            p["problems"].as_array().is_some_and(|a| !a.is_empty()),
+            "{n}"
+        );
+        // Without the catalog scope.
+        let stats_only = token(&app, "he-thong.btc", &btc, "statistics").await;
+        assert_eq!(
+            call(&app, M::GET, path, Some(&stats_only), None, None)
+                .await
+                .0,
+            StatusCode::FORBIDDEN,
+            "{n}"
+        );
+
+        // Statistics of its own agencies only.
+        let (s, _, v) = call(
+            &app,
+            M::GET,
+            "/api/v1/sync/statistics/progress?period=2026",
+            Some(&h),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{n}: {v}");
+        assert!(v.is_object(), "{n}");
+        let (s, _, _) = call(
+            &app,
+            M::GET,
+            "/api/v1/sync/statistics/progress?period=2026&scope=H29.P01",
+            Some(&h),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{n}");
+        let (s, _, p) = call(
+            &app,
+            M::GET,
+            "/api/v1/sync/statistics/progress?period=2026&scope=G04",
+            Some(&h),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(
+            (s, kind(&p)),
+            (StatusCode::FORBIDDEN, "urn:motcua:problem:forbidden"),
+            "{n}"
+        );
+        let (s, _, p) = call(
+            &app,
+            M::GET,
+            "/api/v1/sync/statistics/progress?period=nope",
+            Some(&h),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{n}: {p}");
+        assert_eq!(p["status"].as_i64(), Some(400), "{n}: a problem document");
+        let mut c = app.conn().await;
+        assert_eq!(
+            scalar(
+                &mut c,
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'catalog.sync'"
+            )
+            .await,
+            1,
+            "{n}"
+        );
+    })
+    .await;
+}
