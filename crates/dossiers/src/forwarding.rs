@@ -223,16 +223,20 @@ pub async fn file(
 }
 
 /// A specialized system's answer.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ForwardedAnswer)]
 pub struct Answer {
-    /// One of [`ANSWERS`].
+    /// One of [`ANSWERS`]: 2 accepted, 3 not accepted, 4 processing,
+    /// 8 stopped, 9 done, 10 result returned.
+    #[schema(minimum = 2, maximum = 10)]
     pub status: i64,
     /// What the applicant reads (a reason, what was done).
     #[serde(default)]
     pub note: String,
     /// A new appointment (RFC 3339).
     #[serde(default)]
+    #[schema(format = DateTime)]
     pub appointment_at: Option<String>,
 }
 

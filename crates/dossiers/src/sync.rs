@@ -30,8 +30,9 @@ pub const MAX_ITEMS: usize = 200;
 
 /// A dossier as a one-stop system pushes it (the national field in
 /// brackets; docs/INTEROP.md maps every one).
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = PushedDossier)]
 pub struct Pushed {
     /// The procedure's code in the national catalog (`MaTTHC`).
     pub procedure: String,
@@ -39,23 +40,31 @@ pub struct Pushed {
     /// pushing system's agency.
     pub agency: String,
     /// 1 in person, 2 online, 3 public postal (`KenhThucHien`).
+    #[schema(minimum = 1, maximum = 3)]
     pub channel: i64,
     /// The applicant (`ChuHoSo`).
+    #[schema(min_length = 1, max_length = 200)]
     pub applicant_name: String,
     /// The applicant's personal ID or tax code (`SoGiayToChuHoSo`).
+    #[schema(pattern = "^[A-Za-z0-9][A-Za-z0-9-]{4,18}[A-Za-z0-9]$")]
     pub applicant_id: String,
     /// RFC 3339 (`NgayTiepNhan`).
+    #[schema(format = DateTime)]
     pub received_at: String,
     /// RFC 3339 (`NgayHenTra`).
     #[serde(default)]
+    #[schema(format = DateTime)]
     pub appointment_at: Option<String>,
     /// The national status, 1–10 (`TrangThaiHoSo`).
+    #[schema(minimum = 1, maximum = 10)]
     pub status: i64,
     /// RFC 3339 (`NgayTra`).
     #[serde(default)]
+    #[schema(format = DateTime)]
     pub returned_at: Option<String>,
     /// RFC 3339 (`NgayTuChoi`).
     #[serde(default)]
+    #[schema(format = DateTime)]
     pub refused_at: Option<String>,
     /// `HoSoCoThanhPhanSoHoa`.
     #[serde(default)]
@@ -68,19 +77,24 @@ pub struct Pushed {
     pub paid_online: bool,
     /// `TaiLieuNop`.
     #[serde(default)]
+    #[schema(max_items = 200)]
     pub documents: Vec<Document>,
     #[serde(default)]
+    #[schema(max_items = 200)]
     pub fees: Vec<Fee>,
     #[serde(default)]
+    #[schema(max_items = 200)]
     pub results: Vec<ResultDoc>,
     /// Appended to the timeline; an entry already recorded is skipped.
     #[serde(default)]
+    #[schema(max_items = 200)]
     pub progress: Vec<Entry>,
 }
 
 /// A document submitted (`TaiLieuNop[]`).
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = PushedDocument)]
 pub struct Document {
     /// `MaThanhPhanHoSo`.
     pub code: String,
@@ -93,10 +107,12 @@ pub struct Document {
 }
 
 /// A fee or charge, in đồng.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = PushedFee)]
 pub struct Fee {
     pub name: String,
+    #[schema(minimum = 0, maximum = 10_000_000_000_i64)]
     pub amount: i64,
     #[serde(default)]
     pub paid: bool,
@@ -104,19 +120,22 @@ pub struct Fee {
 
 /// A result issued (its number and date; the document stays with the
 /// province).
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = PushedResult)]
 pub struct ResultDoc {
     pub title: String,
     #[serde(default)]
     pub number: String,
     /// RFC 3339.
+    #[schema(format = DateTime)]
     pub issued_at: String,
 }
 
 /// A progress entry (`QuaTrinhXuLy`).
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ProgressEntry)]
 pub struct Entry {
     /// `NguoiXuLy`.
     pub handler: String,
@@ -127,17 +146,21 @@ pub struct Entry {
     #[serde(default)]
     pub department: String,
     /// RFC 3339 (`ThoiDiemXuLy`).
+    #[schema(format = DateTime)]
     pub at: String,
     /// `NoiDungXuLy`.
     #[serde(default)]
     pub content: String,
     /// The status after this step, 1–10 (`TrangThai`).
+    #[schema(minimum = 1, maximum = 10)]
     pub status: i64,
     /// RFC 3339 (`NgayBatDau`).
     #[serde(default)]
+    #[schema(format = DateTime)]
     pub started_at: Option<String>,
     /// RFC 3339 (`NgayKetThucTheoQuyDinh`).
     #[serde(default)]
+    #[schema(format = DateTime)]
     pub due_at: Option<String>,
 }
 
@@ -157,7 +180,8 @@ pub struct Outcome {
 }
 
 /// A pushed dossier as its system reads it back.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = SyncedDossier)]
 pub struct View {
     pub code: String,
     pub procedure: String,

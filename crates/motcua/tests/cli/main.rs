@@ -12,6 +12,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test binary: helpers may fail loudly
 
 mod admin;
+mod api_schema;
 mod calendar;
 mod config;
 mod demo;

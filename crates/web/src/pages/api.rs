@@ -403,6 +403,9 @@ fn json_ok(v: serde_json::Value) -> Response {
 }
 
 /// `profile:read`: who the token's holder is.
+#[utoipa::path(get, path = "/api/v1/me", tag = "personal",
+    responses((status = 200, description = "With a personal API token of scope `profile:read`", body = super::openapi::Me), (status = "default", description = "An RFC 9457 problem", body = super::openapi::Problem, content_type = "application/problem+json")),
+    security(("personal_token" = ["profile:read"])))]
 pub async fn api_me(State(state): State<AppState>, headers: HeaderMap) -> Response {
     match bearer(&state, &headers, "profile:read").await {
         Ok((_, a)) => json_ok(json!({
@@ -417,6 +420,9 @@ pub async fn api_me(State(state): State<AppState>, headers: HeaderMap) -> Respon
 }
 
 /// `activity:read`: the holder's latest activity (R-ID-14), method included.
+#[utoipa::path(get, path = "/api/v1/me/activity", tag = "personal",
+    responses((status = 200, description = "With a personal API token of scope `activity:read`", body = super::openapi::ActivityList), (status = "default", description = "An RFC 9457 problem", body = super::openapi::Problem, content_type = "application/problem+json")),
+    security(("personal_token" = ["activity:read"])))]
 pub async fn api_activity(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let (_, a) = match bearer(&state, &headers, "activity:read").await {
         Ok(x) => x,
@@ -435,6 +441,9 @@ pub async fn api_activity(State(state): State<AppState>, headers: HeaderMap) -> 
 }
 
 /// `certificates:read`: the certificates bound to the account.
+#[utoipa::path(get, path = "/api/v1/me/certificates", tag = "personal",
+    responses((status = 200, description = "With a personal API token of scope `certificates:read`", body = super::openapi::CertificateList), (status = "default", description = "An RFC 9457 problem", body = super::openapi::Problem, content_type = "application/problem+json")),
+    security(("personal_token" = ["certificates:read"])))]
 pub async fn api_certificates(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let (_, a) = match bearer(&state, &headers, "certificates:read").await {
         Ok(x) => x,

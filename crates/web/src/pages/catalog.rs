@@ -499,6 +499,16 @@ fn json_ok(v: serde_json::Value) -> Response {
 
 /// `GET /api/v1/procedures`: a page of the published procedures matching
 /// `q` and the filters, best first.
+#[utoipa::path(get, path = "/api/v1/procedures", tag = "catalog",
+    params(("q" = Option<String>, Query, description = "Words to find (Vietnamese, with or without marks)"),
+           ("field" = Option<String>, Query, description = "A field code"),
+           ("agency" = Option<String>, Query, description = "An agency code"),
+           ("level" = Option<String>, Query, description = "central, province or commune"),
+           ("life_event" = Option<String>, Query, description = "A life event code"),
+           ("applicant" = Option<String>, Query, description = "citizen, business or organisation"),
+           ("online_level" = Option<String>, Query, description = "full or partial"),
+           ("page" = Option<i64>, Query, description = "From 1")),
+    responses((status = 200, description = "A page of published procedures, best first", body = super::openapi::ProcedurePage), (status = "default", description = "An RFC 9457 problem", body = super::openapi::Problem, content_type = "application/problem+json")))]
 pub async fn api_search(State(state): State<AppState>, Query(q): Query<SearchQuery>) -> Response {
     let page = q.page.unwrap_or(1).clamp(1, 500);
     let (found, total) = match queries::search(&state, &q.q, &q.filters(), page).await {
@@ -526,6 +536,9 @@ pub async fn api_search(State(state): State<AppState>, Query(q): Query<SearchQue
 
 /// `GET /api/v1/procedures/{code}`: the published record in the national
 /// format, with its version.
+#[utoipa::path(get, path = "/api/v1/procedures/{code}", tag = "catalog",
+    params(("code" = String, Path, description = "The procedure code (MaTTHC)")),
+    responses((status = 200, description = "The published record with its version", body = super::openapi::PublishedRecord), (status = "default", description = "An RFC 9457 problem", body = super::openapi::Problem, content_type = "application/problem+json")))]
 pub async fn api_procedure(State(state): State<AppState>, Path(code): Path<String>) -> Response {
     match queries::procedure(&state, &code).await {
         Ok(Some(e)) => json_ok(json!({
@@ -540,6 +553,10 @@ pub async fn api_procedure(State(state): State<AppState>, Path(code): Path<Strin
 
 /// `GET /api/v1/agencies?parent=&q=`: agencies under `parent` (the top
 /// level without), or matching `q` anywhere in the tree.
+#[utoipa::path(get, path = "/api/v1/agencies", tag = "catalog",
+    params(("parent" = Option<String>, Query, description = "The agencies under this one (default: the top level)"),
+           ("q" = Option<String>, Query, description = "Words of the name, anywhere in the tree")),
+    responses((status = 200, description = "Agencies", body = super::openapi::AgencyList), (status = "default", description = "An RFC 9457 problem", body = super::openapi::Problem, content_type = "application/problem+json")))]
 pub async fn api_agencies(State(state): State<AppState>, Query(q): Query<AgencyQuery>) -> Response {
     let parent = q.parent.as_deref().filter(|p| !p.is_empty());
     match queries::agencies(&state, parent, &q.q).await {
@@ -557,6 +574,9 @@ pub struct CommuneQuery {
 /// `GET /api/v1/communes?province=`: the communes and wards of a province
 /// after the 2025 rearrangement (what the forms' address lists offer);
 /// an unknown province is 404.
+#[utoipa::path(get, path = "/api/v1/communes", tag = "catalog",
+    params(("province" = Option<String>, Query, description = "The province's name")),
+    responses((status = 200, description = "Its communes and wards (after the 2025 rearrangement)", body = super::openapi::CommuneList), (status = "default", description = "An RFC 9457 problem", body = super::openapi::Problem, content_type = "application/problem+json")))]
 pub async fn api_communes(Query(q): Query<CommuneQuery>) -> Response {
     let list = motcua_forms::seed::communes(q.province.trim());
     if list.is_empty() {

@@ -285,6 +285,11 @@ pub struct ApiQuery {
 
 /// `GET /api/v1/feedback?q=&procedure=&page=`: published answers as
 /// open data (no contact details, the name only when the sender allowed).
+#[utoipa::path(get, path = "/api/v1/feedback", tag = "feedback",
+    params(("q" = Option<String>, Query, description = "Words to find"),
+           ("procedure" = Option<String>, Query, description = "A procedure code"),
+           ("page" = Option<i64>, Query, description = "From 1")),
+    responses((status = 200, description = "Published answers (open data)", body = super::openapi::FeedbackPage), (status = "default", description = "An RFC 9457 problem", body = super::openapi::Problem, content_type = "application/problem+json")))]
 async fn api_list(State(state): State<AppState>, Query(q): Query<ApiQuery>) -> Response {
     let page = q.page.unwrap_or(1).clamp(1, 500);
     let procedure = Some(q.procedure.trim()).filter(|p| !p.is_empty());

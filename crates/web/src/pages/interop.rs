@@ -28,7 +28,7 @@ use motcua_interop::caller::Caller;
 use motcua_interop::idempotency::{self, Claim};
 use motcua_kernel::service::{Origin, ServiceError};
 use motcua_store::audit;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 pub fn routes(state: AppState) -> Router<AppState> {
@@ -422,6 +422,11 @@ fn parse<T: serde::de::DeserializeOwned>(
 /// `PUT /api/v1/sync/dossiers/{code}` (scope `dossiers`): a provincial
 /// one-stop system creates or replaces its dossier. 201 created, 200
 /// replaced; the body says how many progress entries were added.
+#[utoipa::path(put, path = "/api/v1/sync/dossiers/{code}", tag = "dossier sync",
+    params(("code" = String, Path, description = "The dossier code"), ("Idempotency-Key" = String, Header, description = "1-255 visible ASCII characters; a retry with the same key gets the first answer")),
+    request_body(content = motcua_dossiers::sync::Pushed, content_type = "application/json"),
+    responses((status = 201, description = "Created", body = PushAnswer), (status = 200, description = "Replaced", body = PushAnswer), (status = "default", description = "An RFC 9457 problem: unauthorized, invalid token, insufficient scope, forbidden, not found, conflict, invalid (with `field`), too many requests", body = super::openapi::Problem, content_type = "application/problem+json")),
+    security(("bearer" = ["dossiers"])))]
 pub async fn push_dossier(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -475,8 +480,11 @@ pub async fn push_dossier(
                     };
                     (
                         status,
-                        json!({ "code": code, "created": o.created, "entries_added": o.appended })
-                            .to_string(),
+                        to_body(&PushAnswer {
+                            code: code.clone(),
+                            created: o.created,
+                            entries_added: o.appended,
+                        }),
                     )
                 }
                 Err(e) => parts(refused(&state, &headers, e)).await,
@@ -486,15 +494,78 @@ pub async fn push_dossier(
     .await
 }
 
-#[derive(Deserialize)]
+/// Progress entries to append.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProgressBody {
+    /// 1 to 200 entries.
     entries: Vec<sync::Entry>,
+}
+
+/// What a push did.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PushAnswer {
+    code: String,
+    created: bool,
+    entries_added: usize,
+}
+
+/// What appending did.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ProgressAnswer {
+    code: String,
+    entries_added: usize,
+}
+
+/// What an answer did.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AnswerAnswer {
+    code: String,
+    status: i64,
+    changed: bool,
+}
+
+/// What giving a result did.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ResultAnswer {
+    code: String,
+    added: bool,
+}
+
+/// What publishing a record did.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CatalogAnswer {
+    code: String,
+    version: i64,
+    created: bool,
+}
+
+/// An agency of the catalog.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SyncAgency {
+    code: String,
+    parent: Option<String>,
+    /// central, province or commune.
+    level: String,
+    name: String,
+    address: String,
+    phone: String,
+    email: String,
+    hours: String,
+}
+
+fn to_body<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_default()
 }
 
 /// `POST /api/v1/sync/dossiers/{code}/progress` (scope `dossiers`):
 /// progress entries of a dossier the caller pushed; the dossier takes the
 /// status of the newest.
+#[utoipa::path(post, path = "/api/v1/sync/dossiers/{code}/progress", tag = "dossier sync",
+    params(("code" = String, Path, description = "The dossier code"), ("Idempotency-Key" = String, Header, description = "1-255 visible ASCII characters; a retry with the same key gets the first answer")),
+    request_body(content = ProgressBody, content_type = "application/json"),
+    responses((status = 200, description = "Appended (entries already recorded are skipped)", body = ProgressAnswer), (status = "default", description = "An RFC 9457 problem: unauthorized, invalid token, insufficient scope, forbidden, not found, conflict, invalid (with `field`), too many requests", body = super::openapi::Problem, content_type = "application/problem+json")),
+    security(("bearer" = ["dossiers"])))]
 pub async fn push_progress(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -533,7 +604,10 @@ pub async fn push_progress(
             {
                 Ok(o) => (
                     StatusCode::OK,
-                    json!({ "code": code, "entries_added": o.appended }).to_string(),
+                    to_body(&ProgressAnswer {
+                        code: code.clone(),
+                        entries_added: o.appended,
+                    }),
                 ),
                 Err(e) => parts(refused(&state, &headers, e)).await,
             }
@@ -544,6 +618,10 @@ pub async fn push_progress(
 
 /// `GET /api/v1/sync/dossiers/{code}` (scope `dossiers`): a dossier as
 /// the system that pushed it reads it back; another system's is 404.
+#[utoipa::path(get, path = "/api/v1/sync/dossiers/{code}", tag = "dossier sync",
+    params(("code" = String, Path, description = "The dossier code")),
+    responses((status = 200, description = "The dossier as stored", body = motcua_dossiers::sync::View), (status = "default", description = "An RFC 9457 problem: unauthorized, invalid token, insufficient scope, forbidden, not found, conflict, invalid (with `field`), too many requests", body = super::openapi::Problem, content_type = "application/problem+json")),
+    security(("bearer" = ["dossiers"])))]
 pub async fn read_dossier(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -572,6 +650,10 @@ async fn agency_name(state: &AppState, caller: &Caller) -> String {
 /// `GET /api/v1/sync/forwarded/{code}` (scope `dossiers`): a dossier
 /// forwarded to the caller's system, as the event carried it, with its
 /// current status; another system's is 404.
+#[utoipa::path(get, path = "/api/v1/sync/forwarded/{code}", tag = "single window",
+    params(("code" = String, Path, description = "The dossier code")),
+    responses((status = 200, description = "The dossier forwarded to the caller's system", body = super::openapi::Forwarded), (status = "default", description = "An RFC 9457 problem: unauthorized, invalid token, insufficient scope, forbidden, not found, conflict, invalid (with `field`), too many requests", body = super::openapi::Problem, content_type = "application/problem+json")),
+    security(("bearer" = ["dossiers"])))]
 pub async fn read_forwarded(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -588,6 +670,10 @@ pub async fn read_forwarded(
 }
 
 /// `GET /api/v1/sync/forwarded/{code}/files/{file}`: one of its files.
+#[utoipa::path(get, path = "/api/v1/sync/forwarded/{code}/files/{file}", tag = "single window",
+    params(("code" = String, Path, description = "The dossier code"), ("file" = String, Path, description = "The file's id")),
+    responses((status = 200, description = "The file (PDF, JPEG or PNG)", content_type = "application/octet-stream", body = super::openapi::Binary), (status = "default", description = "An RFC 9457 problem: unauthorized, invalid token, insufficient scope, forbidden, not found, conflict, invalid (with `field`), too many requests", body = super::openapi::Problem, content_type = "application/problem+json")),
+    security(("bearer" = ["dossiers"])))]
 pub async fn forwarded_file(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -623,6 +709,11 @@ pub async fn forwarded_file(
 /// `Idempotency-Key`): the system's answer — a status (2, 3, 4, 8, 9,
 /// 10), a note, a new appointment — reaching the applicant as an
 /// agency's here does.
+#[utoipa::path(post, path = "/api/v1/sync/forwarded/{code}/answers", tag = "single window",
+    params(("code" = String, Path, description = "The dossier code"), ("Idempotency-Key" = String, Header, description = "1-255 visible ASCII characters; a retry with the same key gets the first answer")),
+    request_body(content = motcua_dossiers::forwarding::Answer, content_type = "application/json"),
+    responses((status = 200, description = "Applied (`changed` false: the status was already so)", body = AnswerAnswer), (status = "default", description = "An RFC 9457 problem: unauthorized, invalid token, insufficient scope, forbidden, not found, conflict, invalid (with `field`), too many requests", body = super::openapi::Problem, content_type = "application/problem+json")),
+    security(("bearer" = ["dossiers"])))]
 pub async fn answer(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -659,7 +750,11 @@ pub async fn answer(
             {
                 Ok(changed) => (
                     StatusCode::OK,
-                    json!({ "code": code, "status": a.status, "changed": changed }).to_string(),
+                    to_body(&AnswerAnswer {
+                        code: code.clone(),
+                        status: a.status,
+                        changed,
+                    }),
                 ),
                 Err(e) => parts(refused(&state, &headers, e)).await,
             }
@@ -668,7 +763,8 @@ pub async fn answer(
     .await
 }
 
-#[derive(Deserialize)]
+/// A result document.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResultBody {
     title: String,
@@ -681,6 +777,11 @@ pub struct ResultBody {
 /// `Idempotency-Key`): a result document (PDF, JPEG or PNG, at most
 /// 10 MB) the applicant downloads from the dossier's page. 201 when new,
 /// 200 when the same document was already given.
+#[utoipa::path(post, path = "/api/v1/sync/forwarded/{code}/results", tag = "single window",
+    params(("code" = String, Path, description = "The dossier code"), ("Idempotency-Key" = String, Header, description = "1-255 visible ASCII characters; a retry with the same key gets the first answer")),
+    request_body(content = ResultBody, content_type = "application/json"),
+    responses((status = 201, description = "Kept for the applicant", body = ResultAnswer), (status = 200, description = "The same document was given before", body = ResultAnswer), (status = "default", description = "An RFC 9457 problem: unauthorized, invalid token, insufficient scope, forbidden, not found, conflict, invalid (with `field`), too many requests", body = super::openapi::Problem, content_type = "application/problem+json")),
+    security(("bearer" = ["dossiers"])))]
 pub async fn add_result(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -732,7 +833,10 @@ pub async fn add_result(
                     } else {
                         StatusCode::OK
                     },
-                    json!({ "code": code, "added": new }).to_string(),
+                    to_body(&ResultAnswer {
+                        code: code.clone(),
+                        added: new,
+                    }),
                 ),
                 Err(e) => parts(refused(&state, &headers, e)).await,
             }
@@ -834,6 +938,9 @@ pub async fn route_remove(
 /// `GET /api/v1/sync/catalog/procedures` (scope `catalog`): every
 /// published procedure in the national exchange format (`MaTTHC`,
 /// `TENTTHC`, …), each exactly as imported or saved.
+#[utoipa::path(get, path = "/api/v1/sync/catalog/procedures", tag = "catalog sync",
+    responses((status = 200, description = "Every published record in the national exchange format", body = Vec<super::openapi::NationalRecord>), (status = "default", description = "An RFC 9457 problem: unauthorized, invalid token, insufficient scope, forbidden, not found, conflict, invalid (with `field`), too many requests", body = super::openapi::Problem, content_type = "application/problem+json")),
+    security(("bearer" = ["catalog"])))]
 pub async fn catalog_export(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -857,6 +964,10 @@ pub async fn catalog_export(
 
 /// `GET /api/v1/sync/catalog/procedures/{code}`: one published record in
 /// the national format.
+#[utoipa::path(get, path = "/api/v1/sync/catalog/procedures/{code}", tag = "catalog sync",
+    params(("code" = String, Path, description = "The procedure code (MaTTHC)")),
+    responses((status = 200, description = "The published record in the national format", body = super::openapi::NationalRecord), (status = "default", description = "An RFC 9457 problem: unauthorized, invalid token, insufficient scope, forbidden, not found, conflict, invalid (with `field`), too many requests", body = super::openapi::Problem, content_type = "application/problem+json")),
+    security(("bearer" = ["catalog"])))]
 pub async fn catalog_record(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -877,6 +988,11 @@ pub async fn catalog_record(
 /// `Idempotency-Key`): the owning ministry publishes its record (national
 /// format, one object). 201 a new version, 200 the same as the newest;
 /// 422 with each problem's path; 403 another ministry's procedure.
+#[utoipa::path(put, path = "/api/v1/sync/catalog/procedures/{code}", tag = "catalog sync",
+    params(("code" = String, Path, description = "The procedure code (MaTTHC)"), ("Idempotency-Key" = String, Header, description = "1-255 visible ASCII characters; a retry with the same key gets the first answer")),
+    request_body(content = super::openapi::NationalRecord, content_type = "application/json"),
+    responses((status = 201, description = "Published as a new version", body = CatalogAnswer), (status = 200, description = "The same as the newest version", body = CatalogAnswer), (status = "default", description = "An RFC 9457 problem: unauthorized, invalid token, insufficient scope, forbidden, not found, conflict, invalid (with `field`), too many requests", body = super::openapi::Problem, content_type = "application/problem+json")),
+    security(("bearer" = ["catalog"])))]
 pub async fn catalog_put(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -894,7 +1010,11 @@ pub async fn catalog_put(
         match motcua_catalog::service::put_owned(&state, &origin, &caller.agency, &code, &text).await {
             Ok(Ok((version, new))) => (
                 if new { StatusCode::CREATED } else { StatusCode::OK },
-                json!({ "code": code, "version": version, "created": new }).to_string(),
+                to_body(&CatalogAnswer {
+                    code: code.clone(),
+                    version,
+                    created: new,
+                }),
             ),
             Ok(Err(problems)) => {
                 let locale = locale_of(&headers);
@@ -922,6 +1042,9 @@ pub async fn catalog_put(
 
 /// `GET /api/v1/sync/catalog/agencies` (scope `catalog`): every agency
 /// (code, parent, level, name, address, phone, e-mail, hours).
+#[utoipa::path(get, path = "/api/v1/sync/catalog/agencies", tag = "catalog sync",
+    responses((status = 200, description = "Every agency", body = Vec<SyncAgency>), (status = "default", description = "An RFC 9457 problem: unauthorized, invalid token, insufficient scope, forbidden, not found, conflict, invalid (with `field`), too many requests", body = super::openapi::Problem, content_type = "application/problem+json")),
+    security(("bearer" = ["catalog"])))]
 pub async fn catalog_agencies(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -934,11 +1057,17 @@ pub async fn catalog_agencies(
         Ok(all) => json_response(
             StatusCode::OK,
             &json!(all
-                .iter()
-                .map(|a| json!({
-                    "code": a.code, "parent": a.parent_code, "level": a.level, "name": a.name,
-                    "address": a.address, "phone": a.phone, "email": a.email, "hours": a.hours,
-                }))
+                .into_iter()
+                .map(|a| SyncAgency {
+                    code: a.code,
+                    parent: a.parent_code,
+                    level: a.level,
+                    name: a.name,
+                    address: a.address,
+                    phone: a.phone,
+                    email: a.email,
+                    hours: a.hours,
+                })
                 .collect::<Vec<_>>()),
         ),
         Err(e) => refused(&state, &headers, e),
@@ -958,6 +1087,12 @@ pub struct PullQuery {
 /// `GET /api/v1/sync/statistics/progress?scope=&period=&by=` (scope
 /// `statistics`): the progress report of the caller's agency (default) or
 /// an agency under it; another's is 403.
+#[utoipa::path(get, path = "/api/v1/sync/statistics/progress", tag = "statistics",
+    params(("scope" = Option<String>, Query, description = "An agency at or under the caller's (default: the caller's)"),
+           ("period" = Option<String>, Query, description = "2026, 2026-Q4, 2026-11 (default: this year)"),
+           ("by" = Option<String>, Query, description = "agency (default) or procedure")),
+    responses((status = 200, description = "The progress report (docs/STATISTICS.md)", body = super::openapi::Report), (status = "default", description = "An RFC 9457 problem: unauthorized, invalid token, insufficient scope, forbidden, not found, conflict, invalid (with `field`), too many requests", body = super::openapi::Problem, content_type = "application/problem+json")),
+    security(("bearer" = ["statistics"])))]
 pub async fn statistics_progress(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,

@@ -27,6 +27,7 @@ mod identity;
 mod interop;
 mod layers;
 mod lifecycle;
+mod openapi;
 mod payments;
 mod policy;
 mod postal;
@@ -155,6 +156,7 @@ pub fn routes(state: AppState) -> Router {
         .merge(sso::routes())
         .merge(interop::routes(state.clone()))
         .merge(interop::console_routes())
+        .merge(openapi::routes())
         .merge(results::routes())
         .merge(forms::routes())
         .fallback(public::not_found)

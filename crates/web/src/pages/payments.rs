@@ -213,6 +213,9 @@ async fn receipt(
 
 /// `POST /api/v1/payments/confirm`: the platform's signed callback
 /// (no session, no CSRF: the signature is the credential).
+#[utoipa::path(post, path = "/api/v1/payments/confirm", tag = "callbacks",
+    request_body(content = super::openapi::Callback, description = "The payment platform's signed confirmation (its protocol: docs/PAYMENTS.md)", content_type = "application/json"),
+    responses((status = 200, description = "Recorded; `code` is the protocol's answer", body = super::openapi::CallbackAnswer), (status = "default", description = "An RFC 9457 problem", body = super::openapi::Problem, content_type = "application/problem+json")))]
 async fn confirm(State(state): State<AppState>, body: axum::body::Bytes) -> Response {
     let (status, code) = pay::callback(&state, &state.payments(), &body).await;
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

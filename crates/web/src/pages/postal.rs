@@ -190,6 +190,10 @@ pub(crate) async fn view_of(
 /// `POST /api/v1/postal/events`: the operator's status report, signed
 /// with HMAC-SHA256 (no session, no CSRF: the signature is the
 /// credential).
+#[utoipa::path(post, path = "/api/v1/postal/events", tag = "callbacks",
+    request_body(content = super::openapi::Callback, description = "The postal operator's signed report (its protocol: docs/POSTAL.md)", content_type = "application/json"),
+    params(("X-Postal-Signature" = Option<String>, Header, description = "The report's signature")),
+    responses((status = 200, description = "Applied", body = super::openapi::PostalAnswer), (status = "default", description = "An RFC 9457 problem", body = super::openapi::Problem, content_type = "application/problem+json")))]
 async fn events(
     State(state): State<AppState>,
     headers: HeaderMap,

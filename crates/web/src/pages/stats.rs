@@ -441,6 +441,11 @@ async fn download(
 
 /// `GET /api/v1/statistics/progress?scope=&period=&by=`: open data, no
 /// login; errors are RFC 9457 problems.
+#[utoipa::path(get, path = "/api/v1/statistics/progress", tag = "statistics",
+    params(("scope" = Option<String>, Query, description = "An agency code (default: nationwide)"),
+           ("period" = Option<String>, Query, description = "2026, 2026-Q4, 2026-11 (default: this year)"),
+           ("by" = Option<String>, Query, description = "agency (default) or procedure")),
+    responses((status = 200, description = "The progress report (docs/STATISTICS.md)", body = super::openapi::Report), (status = "default", description = "An RFC 9457 problem", body = super::openapi::Problem, content_type = "application/problem+json")))]
 async fn api_progress(State(state): State<AppState>, Query(q): Query<StatsQuery>) -> Response {
     let p = tri!(load(&state, &q).await);
     (
@@ -742,6 +747,11 @@ async fn index_detail(
 
 /// `GET /api/v1/statistics/index?scope=&period=`: the index as open
 /// data, with the figures behind each row.
+#[utoipa::path(get, path = "/api/v1/statistics/index", tag = "statistics",
+    params(("scope" = Option<String>, Query, description = "An agency code (default: nationwide)"),
+           ("period" = Option<String>, Query, description = "2026, 2026-Q4, 2026-11 (default: this year)"),
+           ("by" = Option<String>, Query, description = "agency (default) or procedure")),
+    responses((status = 200, description = "The service index (docs/STATISTICS.md)", body = super::openapi::Report), (status = "default", description = "An RFC 9457 problem", body = super::openapi::Problem, content_type = "application/problem+json")))]
 async fn api_index(State(state): State<AppState>, Query(q): Query<StatsQuery>) -> Response {
     let (_, idx) = tri!(load_index(&state, &q, false).await);
     (

@@ -727,3 +727,87 @@ async fn ministries_sync_their_catalog_and_pull_statistics() {
     })
     .await;
 }
+
+/// Every `/api/v1` route the router declares (read from the sources).
+fn api_routes() -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/pages");
+    let mut found = Vec::new();
+    for f in std::fs::read_dir(&dir).unwrap() {
+        let text = std::fs::read_to_string(f.unwrap().path()).unwrap();
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find(".route(") {
+            rest = &rest[at + 7..];
+            let t = rest.trim_start();
+            if let Some(lit) = t.strip_prefix('"') {
+                let path = &lit[..lit.find('"').unwrap()];
+                if path.starts_with("/api/v1/") {
+                    found.push(path.to_string());
+                }
+            }
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
+}
+
+#[tokio::test]
+async fn the_api_is_described_by_its_openapi_document() {
+    let app = spawn_app(Db::sqlite().await).await;
+    let doc: Value = reqwest::get(format!("{}/api/v1/openapi.json", app.base()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(doc["openapi"].as_str(), Some("3.1.0"));
+    let paths = doc["paths"].as_object().unwrap();
+    let routes = api_routes();
+    assert!(routes.len() >= 20, "{routes:?}");
+    let missing: Vec<_> = routes.iter().filter(|r| !paths.contains_key(*r)).collect();
+    assert!(
+        missing.is_empty(),
+        "routes missing from the document: {missing:?}"
+    );
+    let extra: Vec<_> = paths.keys().filter(|p| !routes.contains(p)).collect();
+    assert!(extra.is_empty(), "documented but not routed: {extra:?}");
+    // Every operation documents its problems; every write its key.
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            let content = &op["responses"]["default"]["content"];
+            if path != "/api/v1/openapi.json" {
+                assert!(
+                    content["application/problem+json"].is_object(),
+                    "{method} {path}: no problem documented"
+                );
+            }
+            if path.starts_with("/api/v1/sync/") && (method == "put" || method == "post") {
+                let params = op["parameters"].as_array().unwrap();
+                assert!(
+                    params
+                        .iter()
+                        .any(|p| p["name"] == "Idempotency-Key" && p["required"] == true),
+                    "{method} {path}: no Idempotency-Key"
+                );
+            }
+        }
+    }
+    // The pushed dossier's schema is the code's (deny unknown members).
+    let pushed = &doc["components"]["schemas"]["PushedDossier"];
+    assert_eq!(pushed["additionalProperties"], false, "{pushed}");
+    assert!(pushed["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r == "applicant_id"));
+    // The reference page, rendered by the portal.
+    let page = app.browser().get("/developers/api").await;
+    assert_eq!(page.status, StatusCode::OK);
+    for r in &routes {
+        assert!(
+            page.text.contains(r.as_str()),
+            "{r} not on the reference page"
+        );
+    }
+    assert!(!page.text.contains("<script src=\"http"), "no CDN");
+}
