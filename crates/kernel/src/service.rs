@@ -59,6 +59,60 @@ pub async fn queue_mail(
     Ok(())
 }
 
+/// A form to `POST` to a partner (a back-channel logout token to a
+/// portal): queued with the change, sent by the worker, retried until a
+/// 2xx answer; a 4xx other than 408 and 429 is final.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct PostForm {
+    pub url: String,
+    pub form: Vec<(String, String)>,
+}
+
+/// Queues `form` to `url` in the caller's transaction.
+pub async fn queue_post_form(
+    c: &mut AnyConnection,
+    state: &Core,
+    url: &str,
+    form: Vec<(String, String)>,
+    now: Millis,
+) -> Result<()> {
+    let payload = serde_json::to_string(&PostForm {
+        url: url.to_string(),
+        form,
+    })
+    .map_err(|e| ServiceError::Internal(e.to_string()))?;
+    jobs::enqueue(
+        c,
+        "post_form",
+        &payload,
+        state.config.mail_max_attempts,
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Sends one queued form; `Err((message, permanent))` on failure. No
+/// redirect is followed (the partner must answer itself).
+pub async fn deliver_form(state: &Core, p: &PostForm) -> std::result::Result<(), (String, bool)> {
+    let client = crate::outbox::http_client(&state.config.events).map_err(|e| (e, false))?;
+    let resp = client
+        .post(&p.url)
+        .form(&p.form)
+        .send()
+        .await
+        .map_err(|e| (format!("{}: {e}", p.url), false))?;
+    let s = resp.status();
+    if s.is_success() {
+        Ok(())
+    } else {
+        Err((
+            format!("{} answered {s}", p.url),
+            s.is_client_error() && s.as_u16() != 429 && s.as_u16() != 408,
+        ))
+    }
+}
+
 /// Letters and digits a person copies without confusion (no 0/O, 1/I/L).
 const KEY_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 

@@ -55,6 +55,10 @@ pub async fn run_one(state: &Core, worker_id: &str) -> Result<bool, motcua_store
             Ok(m) => crate::sms::deliver(state, &m).await,
             Err(e) => Err((format!("bad sms payload: {e}"), true)),
         },
+        "post_form" => match serde_json::from_str::<crate::service::PostForm>(&job.payload) {
+            Ok(p) => crate::service::deliver_form(state, &p).await,
+            Err(e) => Err((format!("bad form payload: {e}"), true)),
+        },
         other => Err((format!("unknown job kind {other}"), true)),
     };
     let now = state.now();

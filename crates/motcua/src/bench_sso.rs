@@ -11,6 +11,12 @@
 //!    request (consent already given) then the code's exchange for the
 //!    tokens, both counted as one login. The password login itself is not
 //!    in it (Argon2id: see the main benchmark's login rate).
+//! 3. Dossier pushes (issue #12 §2): the system pushes new dossiers
+//!    (`PUT /api/v1/sync/dossiers/{code}`, each with two progress entries
+//!    and its own `Idempotency-Key`) through the whole interop path —
+//!    token check, the client's rate limit (raised for the run), the
+//!    idempotency claim, the push in one transaction with its audit
+//!    record, the call log.
 use crate::bench::{self, Args};
 use crate::config::Config;
 use anyhow::{Context, Result};
@@ -47,6 +53,7 @@ pub async fn run(cfg: &Config, args: &Args) -> Result<()> {
     )
     .await
     .map_err(|e| anyhow::anyhow!("register the system: {e}"))?;
+    let agency = first_agency(&state).await?;
     let portal_secret = motcua_sso::clients::register(
         &state,
         &origin,
@@ -84,13 +91,18 @@ pub async fn run(cfg: &Config, args: &Args) -> Result<()> {
     .map_err(|e| anyhow::anyhow!("the citizen: {e}"))?;
     state.store.close().await;
 
-    std::fs::write(dir.join("bench.toml"), "")?;
+    // The client's calls a minute are raised: the run measures the path,
+    // not the limit.
+    std::fs::write(
+        dir.join("bench.toml"),
+        "[interop]\nper_minute = 1000000000\n",
+    )?;
     let server = bench::start_server(&dir, &bcfg.database.url)?;
     let url = server.url().to_string();
     let pid = server.pid();
 
     eprintln!(
-        "[1/2] client-credential grants, {} connections…",
+        "[1/3] client-credential grants, {} connections…",
         args.connections
     );
     let token_url = format!("{url}/api/oidc/token");
@@ -108,7 +120,7 @@ pub async fn run(cfg: &Config, args: &Args) -> Result<()> {
     );
 
     eprintln!(
-        "[2/2] authorization-code logins, {} connections…",
+        "[2/3] authorization-code logins, {} connections…",
         args.connections
     );
     // One logged-in citizen; consent given once.
@@ -247,6 +259,47 @@ pub async fn run(cfg: &Config, args: &Args) -> Result<()> {
         }
     }
     let secs = start.elapsed().as_secs_f64();
+
+    eprintln!("[3/3] dossier pushes, {} connections…", args.connections);
+    let t: serde_json::Value = reqwest::Client::new()
+        .post(format!("{url}/api/oidc/token"))
+        .basic_auth("bench.system", Some(&system_secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await?
+        .json()
+        .await?;
+    let access = t["access_token"]
+        .as_str()
+        .context("no access token")?
+        .to_string();
+    let serial = Arc::new(AtomicU64::new(0));
+    let push_url = url.clone();
+    let pushes = bench::load_with(args.connections, args.seconds, pid, move |c| {
+        let n = serial.fetch_add(1, Ordering::Relaxed);
+        let code = format!("000.00.12.BENCH-261208-{n:07}");
+        let body = serde_json::json!({
+            "procedure": "1.001193", "agency": agency, "channel": 1,
+            "applicant_name": "Công Dân Thử", "applicant_id": format!("0010{n:08}"),
+            "received_at": "2026-12-08T08:30:00+07:00", "appointment_at": "2026-12-10T16:00:00+07:00",
+            "status": 4,
+            "documents": [{"code": "TK", "digitized": true}],
+            "progress": [
+                {"handler": "Cán bộ một cửa", "at": "2026-12-08T08:30:00+07:00", "content": "Tiếp nhận", "status": 2},
+                {"handler": "Chuyên viên", "at": "2026-12-08T10:00:00+07:00", "content": "Thẩm định", "status": 4}
+            ]
+        });
+        c.put(format!("{push_url}/api/v1/sync/dossiers/{code}"))
+            .bearer_auth(&access)
+            .header("idempotency-key", format!("bench-{n}"))
+            .json(&body)
+    })
+    .await;
+    anyhow::ensure!(
+        pushes.requests > 0 && pushes.errors == 0,
+        "pushes failed: {} errors",
+        pushes.errors
+    );
     drop(server);
     lat.sort_unstable();
     let pct = |p: f64| {
@@ -262,6 +315,7 @@ pub async fn run(cfg: &Config, args: &Args) -> Result<()> {
     let keycloak = 120.0 * cores as f64;
     let cc_rate = cc.requests as f64 / cc.seconds.max(1e-9);
     let login_rate = logins as f64 / secs.max(1e-9);
+    let push_rate = pushes.requests as f64 / pushes.seconds.max(1e-9);
     let out = serde_json::json!({
         "backend": backend, "cores": cores, "connections": args.connections, "seconds": args.seconds,
         "client_credentials": { "per_second": cc_rate, "p50_ms": cc.p50_ms, "p99_ms": cc.p99_ms, "errors": cc.errors },
@@ -269,6 +323,7 @@ pub async fn run(cfg: &Config, args: &Args) -> Result<()> {
         "ratio_to_keycloak_sizing": cc_rate / keycloak,
         "goal_per_second": 1000,
         "code_logins": { "per_second": login_rate, "p50_ms": pct(0.5), "p99_ms": pct(0.99), "failures": failures },
+        "dossier_pushes": { "per_second": push_rate, "p50_ms": pushes.p50_ms, "p99_ms": pushes.p99_ms, "errors": pushes.errors },
     });
     if args.json {
         println!("{}", serde_json::to_string_pretty(&out)?);
@@ -279,6 +334,7 @@ pub async fn run(cfg: &Config, args: &Args) -> Result<()> {
         );
         println!("client-credential grants: {cc_rate:.0}/s (p50 {:.2} ms, p99 {:.2} ms); Keycloak's sizing for {cores} vCPU: {keycloak:.0}/s ({:.1}×); goal 1,000/s", cc.p50_ms, cc.p99_ms, cc_rate / keycloak);
         println!("authorization-code logins (request + exchange): {login_rate:.0}/s (p50 {:.2} ms, p99 {:.2} ms)", pct(0.5), pct(0.99));
+        println!("dossier pushes (PUT /api/v1/sync/dossiers, 2 entries each): {push_rate:.0}/s (p50 {:.2} ms, p99 {:.2} ms)", pushes.p50_ms, pushes.p99_ms);
     }
     Ok(())
 }

@@ -21,6 +21,8 @@ pub struct NewClient {
     /// One a line.
     pub redirect_uris: String,
     pub post_logout_uris: String,
+    /// Where back-channel logout tokens go (a portal; optional).
+    pub backchannel_logout_uri: String,
     pub scopes: Vec<String>,
     pub max_level: String,
 }
@@ -99,6 +101,13 @@ pub async fn register(core: &Core, origin: &Origin, f: &NewClient, now: Millis) 
             "sso.error_redirect_uri",
         ));
     }
+    let backchannel = f.backchannel_logout_uri.trim().to_string();
+    if !backchannel.is_empty() && (system || !check_uri(&backchannel)) {
+        return Err(ServiceError::field(
+            "backchannel_logout_uri",
+            "sso.error_redirect_uri",
+        ));
+    }
     let mut scopes: Vec<String> = f.scopes.iter().map(|s| s.trim().to_string()).collect();
     scopes.sort();
     scopes.dedup();
@@ -136,6 +145,7 @@ pub async fn register(core: &Core, origin: &Origin, f: &NewClient, now: Millis) 
         secret_hash: secret_hash(&secret),
         redirect_uris: if system { Vec::new() } else { redirects },
         post_logout_uris: if system { Vec::new() } else { logouts },
+        backchannel_logout_uri: backchannel,
         scopes,
         max_level,
         status: "active".into(),

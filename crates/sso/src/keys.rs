@@ -119,6 +119,27 @@ pub async fn rotate(core: &Core, now: Millis, keep: Millis) -> Result<String> {
     Ok(kid)
 }
 
+/// Rotates when the signing key is `cfg.key_days` old (none yet: nothing
+/// to do, the first signature makes one). The new key's `kid`, if made.
+/// Two nodes at once may both rotate: both keys are published, the newest
+/// signs.
+pub async fn rotate_if_due(
+    core: &Core,
+    cfg: &crate::Config,
+    now: Millis,
+) -> Result<Option<String>> {
+    let active = {
+        let mut c = core.store.conn().await?;
+        store::active(&mut c).await?
+    };
+    match active {
+        Some(k) if k.created_at + cfg.key_days.max(1) * motcua_domain::DAY <= now => {
+            Ok(Some(rotate(core, now, cfg.key_keep()).await?))
+        }
+        _ => Ok(None),
+    }
+}
+
 /// Keys already opened in this process, by `kid` (a `kid` is 96 random
 /// bits, made once): signing does not decrypt and parse the key each time.
 fn opened(

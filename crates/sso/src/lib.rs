@@ -20,6 +20,7 @@ pub mod claims;
 pub mod clients;
 pub mod grants;
 pub mod keys;
+pub mod logout;
 pub mod store;
 pub mod token;
 
@@ -35,6 +36,9 @@ pub struct Config {
     pub token_seconds: i64,
     /// Refresh tokens (with `offline_access`) live this many days.
     pub refresh_days: i64,
+    /// A signing key signs this many days, then the worker makes a new
+    /// one (the old stays in the JWKS until its tokens expire).
+    pub key_days: i64,
 }
 
 impl Default for Config {
@@ -43,6 +47,7 @@ impl Default for Config {
             code_seconds: 60,
             token_seconds: 600,
             refresh_days: 30,
+            key_days: 90,
         }
     }
 }
@@ -153,13 +158,21 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("sso.error_level", "Mức độ từ 1 đến 4.", "The level is 1 to 4."),
     ("sso.error_agency", "Không có cơ quan nào mang mã này.", "No agency has this code."),
     ("sso.error_taken", "Mã này đã được dùng.", "This ID is taken."),
+    ("sso.error_logout_hint", "Yêu cầu đăng xuất không hợp lệ: mã định danh (id_token_hint) không do Cổng cấp hoặc thuộc cổng khác.", "The sign-out request is not valid: its id_token_hint was not issued by the portal or belongs to another portal."),
+    ("sso.logout_title", "Đăng xuất", "Sign out"),
+    ("sso.logout_confirm", "{client} đề nghị đăng xuất bạn khỏi Cổng Dịch vụ công quốc gia. Bạn có muốn đăng xuất?", "{client} asks to sign you out of the National Public Service Portal. Sign out?"),
+    ("sso.logout_confirm_any", "Bạn có muốn đăng xuất khỏi Cổng Dịch vụ công quốc gia?", "Sign out of the National Public Service Portal?"),
+    ("sso.logout_button", "Đăng xuất", "Sign out"),
+    ("sso.logout_stay", "Không, giữ đăng nhập", "No, stay signed in"),
+    ("sso.logout_done", "Bạn đã đăng xuất khỏi Cổng Dịch vụ công quốc gia.", "You are signed out of the National Public Service Portal."),
+    ("sso.client_backchannel", "Địa chỉ nhận thông báo đăng xuất (back-channel, tùy chọn)", "Back-channel logout URI (optional)"),
 ];
 
 pub fn message_tables() -> Vec<&'static [motcua_kernel::i18n::Message]> {
     vec![MESSAGES]
 }
 
-/// Removes spent and expired codes (the worker).
+/// Removes spent and expired codes and old sign-in records (the worker).
 pub struct Purge;
 
 impl motcua_kernel::worker::Periodic for Purge {
@@ -176,6 +189,38 @@ impl motcua_kernel::worker::Periodic for Purge {
             let mut c = core.store.conn().await.map_err(|e| e.to_string())?;
             store::codes::purge(&mut c, now)
                 .await
+                .map_err(|e| e.to_string())?;
+            // No session of the portal lives a month.
+            store::sessions::purge(&mut c, now - 31 * DAY)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        })
+    }
+}
+
+/// Makes a new signing key when the current one is `key_days` old (the
+/// worker, hourly): scheduled rotation, the old key kept published until
+/// the tokens it signed have expired.
+pub struct Rotate(pub Config);
+
+impl motcua_kernel::worker::Periodic for Rotate {
+    fn name(&self) -> &'static str {
+        "sso.rotate"
+    }
+
+    fn every(&self) -> Millis {
+        60 * 60 * SECOND
+    }
+
+    fn run<'a>(
+        &'a self,
+        core: &'a motcua_kernel::Core,
+        now: Millis,
+    ) -> futures::future::BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            keys::rotate_if_due(core, &self.0, now)
+                .await
                 .map(|_| ())
                 .map_err(|e| e.to_string())
         })
@@ -183,6 +228,9 @@ impl motcua_kernel::worker::Periodic for Purge {
 }
 
 /// This context's periodic tasks for the worker.
-pub fn periodic() -> Vec<std::sync::Arc<dyn motcua_kernel::worker::Periodic>> {
-    vec![std::sync::Arc::new(Purge)]
+pub fn periodic(cfg: &Config) -> Vec<std::sync::Arc<dyn motcua_kernel::worker::Periodic>> {
+    vec![
+        std::sync::Arc::new(Purge),
+        std::sync::Arc::new(Rotate(cfg.clone())),
+    ]
 }

@@ -199,6 +199,15 @@ pub async fn grant(
             if !crate::grants::live(core, code.account_id, &client.client_id, now / 1000).await? {
                 return Ok(Err(Error::InvalidGrant));
             }
+            // The session is told to this portal when it ends.
+            crate::logout::signed_in(
+                core,
+                &code.session_hash,
+                &client.client_id,
+                code.account_id,
+                now,
+            )
+            .await?;
             Ok(Ok(person_tokens(
                 core,
                 cfg,

@@ -256,6 +256,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0041_interop.sql"),
         postgres: include_str!("../migrations/postgres/0041_interop.sql"),
     },
+    Migration {
+        version: 42,
+        name: "sso_logout",
+        sqlite: include_str!("../migrations/sqlite/0042_sso_logout.sql"),
+        postgres: include_str!("../migrations/postgres/0042_sso_logout.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Safe to run

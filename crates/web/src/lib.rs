@@ -53,7 +53,7 @@ pub fn periodic(state: &AppState) -> Vec<Arc<dyn motcua_kernel::worker::Periodic
         (*state.dossier_rules).clone(),
     )));
     all.extend(motcua_feedback::periodic());
-    all.extend(motcua_sso::periodic());
+    all.extend(motcua_sso::periodic(&state.sso));
     all.extend(motcua_interop::periodic(&state.interop));
     if state.post.is_some() {
         all.push(Arc::new(motcua_postal::service::Track(state.postal())));

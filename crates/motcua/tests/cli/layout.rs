@@ -471,7 +471,10 @@ fn context_tables_belong_to_their_context() {
         ("feedback", &["items", "pending"]),
         ("stats", &["formulas"]),
         ("content", &["items"]),
-        ("sso", &["clients", "keys", "codes", "grants", "refresh"]),
+        (
+            "sso",
+            &["clients", "keys", "codes", "grants", "refresh", "sessions"],
+        ),
         ("interop", &["idempotency", "calls"]),
         (
             "identity",
@@ -557,6 +560,7 @@ fn table_owners() -> BTreeMap<&'static str, &'static str> {
                 "sso_grants",
                 "sso_keys",
                 "sso_refresh",
+                "sso_sessions",
             ],
         ),
         ("interop", &["interop_calls", "interop_idempotency"]),

@@ -15,6 +15,8 @@ pub struct Client {
     pub secret_hash: String,
     pub redirect_uris: Vec<String>,
     pub post_logout_uris: Vec<String>,
+    /// Where back-channel logout tokens go (empty: none).
+    pub backchannel_logout_uri: String,
     pub scopes: Vec<String>,
     pub max_level: i64,
     /// active | disabled
@@ -23,7 +25,7 @@ pub struct Client {
     pub updated_at: Millis,
 }
 
-const COLS: &str = "client_id, name, kind, agency_code, secret_hash, redirect_uris, post_logout_uris, scopes, max_level, status, created_at, updated_at";
+const COLS: &str = "client_id, name, kind, agency_code, secret_hash, redirect_uris, post_logout_uris, backchannel_logout_uri, scopes, max_level, status, created_at, updated_at";
 
 fn list(r: &AnyRow, col: &str) -> Result<Vec<String>> {
     let s: String = r.try_get(col)?;
@@ -39,6 +41,7 @@ fn client(r: &AnyRow) -> Result<Client> {
         secret_hash: r.try_get("secret_hash")?,
         redirect_uris: list(r, "redirect_uris")?,
         post_logout_uris: list(r, "post_logout_uris")?,
+        backchannel_logout_uri: r.try_get("backchannel_logout_uri")?,
         scopes: list(r, "scopes")?,
         max_level: r.try_get("max_level")?,
         status: r.try_get("status")?,
@@ -53,8 +56,8 @@ fn json(v: &[String]) -> String {
 
 pub async fn insert(c: &mut AnyConnection, k: &Client) -> Result<()> {
     sqlx::query(
-        "INSERT INTO sso_clients (client_id, name, kind, agency_code, secret_hash, redirect_uris, post_logout_uris, scopes, max_level, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        "INSERT INTO sso_clients (client_id, name, kind, agency_code, secret_hash, redirect_uris, post_logout_uris, scopes, max_level, status, created_at, updated_at, backchannel_logout_uri) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(&k.client_id)
     .bind(&k.name)
@@ -68,6 +71,7 @@ pub async fn insert(c: &mut AnyConnection, k: &Client) -> Result<()> {
     .bind(&k.status)
     .bind(k.created_at)
     .bind(k.updated_at)
+    .bind(&k.backchannel_logout_uri)
     .execute(&mut *c)
     .await
     .map_err(conflict("client id"))?;

@@ -5,3 +5,4 @@ pub mod codes;
 pub mod grants;
 pub mod keys;
 pub mod refresh;
+pub mod sessions;

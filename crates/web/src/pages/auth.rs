@@ -22,7 +22,7 @@ pub(super) fn session_cookie(state: &AppState, token: &str) -> axum::http::Heade
     ctx::set_cookie(SESSION_COOKIE, token, None, state.config.secure_cookies())
 }
 
-fn clear_session_cookie(state: &AppState) -> axum::http::HeaderValue {
+pub(super) fn clear_session_cookie(state: &AppState) -> axum::http::HeaderValue {
     ctx::set_cookie(SESSION_COOKIE, "", Some(0), state.config.secure_cookies())
 }
 
@@ -132,11 +132,26 @@ pub async fn login(State(state): State<AppState>, ctx: Ctx, Form(f): Form<LoginF
     r
 }
 
-pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> Response {
+/// Ends the visitor's session, and tells the portals it signed in to
+/// (back-channel logout, issue #12 §1). The caller clears the cookie.
+pub(super) async fn end_session(state: &AppState, ctx: &Ctx) -> Result<(), AppError> {
     if let Some(v) = &ctx.viewer {
-        if let Err(e) = service::logout(&state, &origin(&ctx), v.account.id, &v.token).await {
-            return AppError::from(e).into_response();
-        }
+        service::logout(state, &origin(ctx), v.account.id, &v.token).await?;
+        motcua_sso::logout::ended(
+            state,
+            &origin(ctx),
+            &v.session.id_hash,
+            &state.sso,
+            state.now(),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> Response {
+    if let Err(e) = end_session(&state, &ctx).await {
+        return e.into_response();
     }
     let mut r = Redirect::to("/?m=logged_out").into_response();
     r.headers_mut()

@@ -25,6 +25,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/.well-known/openid-configuration", get(discovery))
         .route("/oidc/authorize", get(authorize_page).post(consent))
+        .route("/oidc/logout", get(end_session).post(end_session_confirmed))
         .route("/api/oidc/jwks", get(jwks))
         .route("/api/oidc/token", post(token))
         .route("/api/oidc/userinfo", get(userinfo).post(userinfo))
@@ -80,6 +81,9 @@ async fn discovery(State(state): State<AppState>) -> Response {
             "jwks_uri": format!("{iss}/api/oidc/jwks"),
             "introspection_endpoint": format!("{iss}/api/oidc/introspect"),
             "revocation_endpoint": format!("{iss}/api/oidc/revoke"),
+            "end_session_endpoint": format!("{iss}/oidc/logout"),
+            "backchannel_logout_supported": true,
+            "backchannel_logout_session_supported": true,
             "response_types_supported": ["code"],
             "response_modes_supported": ["query"],
             "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
@@ -130,6 +134,107 @@ struct ConsentPage {
 struct RefusedPage {
     c: Chrome,
     key: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "sso/logout.html")]
+struct LogoutPage {
+    c: Chrome,
+    client_name: String,
+    /// The request again, for the confirmation form.
+    q: motcua_sso::logout::EndSession,
+    /// Signed out already (nowhere to go back to).
+    done: bool,
+}
+
+/// Where an end-session request ends: the portal's registered address
+/// (with `state`), or a page saying the person is signed out; the
+/// session cookie cleared.
+fn ended(state: &AppState, ctx: &Ctx, e: &motcua_sso::logout::Ending) -> Response {
+    let mut r = match &e.redirect {
+        Some(to) => Redirect::to(to).into_response(),
+        None => render(&LogoutPage {
+            c: Chrome::new(state, ctx),
+            client_name: e.client_name.clone(),
+            q: Default::default(),
+            done: true,
+        }),
+    };
+    if ctx.viewer.is_some() {
+        r.headers_mut()
+            .append(header::SET_COOKIE, super::auth::clear_session_cookie(state));
+    }
+    r
+}
+
+/// Checks an end-session request; a refusal is a page (never a redirect).
+async fn checked(
+    state: &AppState,
+    ctx: &Ctx,
+    q: &motcua_sso::logout::EndSession,
+) -> Result<motcua_sso::logout::Ending, Response> {
+    match motcua_sso::logout::request(state, q, state.now()).await {
+        Ok(Ok(e)) => Ok(e),
+        Ok(Err(why)) => {
+            let key = match why {
+                motcua_sso::logout::Refused::Hint => "sso.error_logout_hint",
+                motcua_sso::logout::Refused::Redirect => "sso.error_redirect",
+            };
+            let mut r = render(&RefusedPage {
+                c: Chrome::new(state, ctx),
+                key,
+            });
+            *r.status_mut() = StatusCode::BAD_REQUEST;
+            Err(r)
+        }
+        Err(e) => Err(AppError::from(e).into_response()),
+    }
+}
+
+/// `GET /oidc/logout` (RP-Initiated Logout): with an ID token of the
+/// current session as hint, the session ends at once; otherwise the
+/// person confirms (a link cannot sign anyone out).
+async fn end_session(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<motcua_sso::logout::EndSession>,
+) -> Response {
+    let e = match checked(&state, &ctx, &q).await {
+        Ok(e) => e,
+        Err(r) => return r,
+    };
+    let Some(v) = &ctx.viewer else {
+        return ended(&state, &ctx, &e);
+    };
+    let sid = &v.session.id_hash[..v.session.id_hash.len().min(32)];
+    if e.sid.as_deref() == Some(sid) {
+        if let Err(err) = super::auth::end_session(&state, &ctx).await {
+            return err.into_response();
+        }
+        return ended(&state, &ctx, &e);
+    }
+    render(&LogoutPage {
+        c: Chrome::new(&state, &ctx),
+        client_name: e.client_name,
+        q,
+        done: false,
+    })
+}
+
+/// `POST /oidc/logout`: the person confirmed.
+async fn end_session_confirmed(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(q): Form<motcua_sso::logout::EndSession>,
+) -> Response {
+    let e = match checked(&state, &ctx, &q).await {
+        Ok(e) => e,
+        Err(r) => return r,
+    };
+    if let Err(err) = super::auth::end_session(&state, &ctx).await {
+        return err.into_response();
+    }
+    ended(&state, &ctx, &e)
 }
 
 /// The logged-in person as the provider sees them.
@@ -477,6 +582,8 @@ pub struct RegisterForm {
     #[serde(default)]
     post_logout_uris: String,
     #[serde(default)]
+    backchannel_logout_uri: String,
+    #[serde(default)]
     max_level: String,
 }
 
@@ -524,6 +631,7 @@ async fn register(
         agency_code: get("agency_code"),
         redirect_uris: get("redirect_uris"),
         post_logout_uris: get("post_logout_uris"),
+        backchannel_logout_uri: get("backchannel_logout_uri"),
         max_level: get("max_level"),
     };
     let input = motcua_sso::clients::NewClient {
@@ -533,6 +641,7 @@ async fn register(
         agency_code: f.agency_code.clone(),
         redirect_uris: f.redirect_uris.clone(),
         post_logout_uris: f.post_logout_uris.clone(),
+        backchannel_logout_uri: f.backchannel_logout_uri.clone(),
         scopes: pairs
             .iter()
             .filter(|(k, _)| k == "scopes")

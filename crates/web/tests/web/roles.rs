@@ -472,6 +472,10 @@ const ROUTES: &[(bool, &str, For)] = &[
     (POST, "/api/oidc/userinfo", For::AnyoneAct),
     (POST, "/api/oidc/introspect", For::AnyoneAct),
     (POST, "/api/oidc/revoke", For::AnyoneAct),
+    (GET, "/oidc/logout?client_id=nope", For::Anyone),
+    (POST, "/oidc/logout", For::AnyoneAct),
+    (GET, "/developers/api", For::Anyone),
+    (GET, "/api/v1/openapi.json", For::Anyone),
     (
         GET,
         "/api/v1/sync/dossiers/000.00.12.H29-261208-0001",

@@ -656,3 +656,241 @@ async fn portals_sign_people_in_through_the_national_portal() {
     })
     .await;
 }
+
+const AFTER_LOGOUT: &str = "https://dichvucong.hanoi.gov.vn/da-dang-xuat";
+
+/// A portal's back-channel logout endpoint: records each form posted.
+async fn backchannel_receiver() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let keep = got.clone();
+    let app = axum::Router::new().route(
+        "/backchannel",
+        axum::routing::post(move |body: String| {
+            let keep = keep.clone();
+            async move {
+                let token = url::form_urlencoded::parse(body.as_bytes())
+                    .find(|(k, _)| k == "logout_token")
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap_or_default();
+                keep.lock().unwrap().push(token);
+                axum::http::StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://127.0.0.1:{}/backchannel", addr.port()), got)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn portals_are_told_when_the_session_ends_and_keys_rotate() {
+    each_backend(|db| async move {
+        let app = spawn_app(db).await;
+        let n = app.name();
+        seeded(&app).await;
+        let op = app.operator_browser().await;
+        let (bc_url, got) = backchannel_receiver().await;
+        let r = register(
+            &op,
+            &[
+                ("client_id", "cong.hanoi"),
+                ("name", "Cổng DVC Hà Nội"),
+                ("kind", "portal"),
+                ("redirect_uris", REDIRECT),
+                ("post_logout_uris", AFTER_LOGOUT),
+                ("backchannel_logout_uri", &bc_url),
+                ("scopes", "openid"),
+                ("max_level", "2"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{n}: {}", r.text);
+        let secret = between(&r.text, "<code>", "</code>");
+        let d: Value = reqwest::get(format!("{}/.well-known/openid-configuration", app.base()))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            d["end_session_endpoint"].as_str(),
+            Some(format!("{}/oidc/logout", app.base()).as_str()),
+            "{n}"
+        );
+        assert_eq!(d["backchannel_logout_session_supported"], true, "{n}");
+
+        let (_, b) = citizen(&app, "an.citizen", "Nguyễn Văn An").await;
+        let code = sign_in(&b, "openid").await;
+        let (s, t) = exchange(&app, &secret, &code).await;
+        assert_eq!(s, StatusCode::OK, "{n}: {t}");
+        let id_token = t["id_token"].as_str().unwrap().to_string();
+        let sid = claims(&id_token)["sid"].as_str().unwrap().to_string();
+
+        // Refused: a forged hint, an address not registered — a page, no redirect.
+        let bad = format!(
+            "/oidc/logout?id_token_hint={}x&post_logout_redirect_uri={}",
+            id_token,
+            enc(AFTER_LOGOUT)
+        );
+        let r = b.get(&bad).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{n}");
+        assert!(r.location().is_none(), "{n}");
+        let r = b
+            .get(&format!(
+                "/oidc/logout?id_token_hint={id_token}&post_logout_redirect_uri={}",
+                enc("https://evil.example/")
+            ))
+            .await;
+        assert_eq!(
+            (r.status, r.location().is_none()),
+            (StatusCode::BAD_REQUEST, true),
+            "{n}"
+        );
+        assert_eq!(
+            b.get("/account").await.status,
+            StatusCode::OK,
+            "{n}: still signed in"
+        );
+        // Without a hint: the person confirms.
+        let r = b
+            .get(&format!(
+                "/oidc/logout?client_id=cong.hanoi&post_logout_redirect_uri={}&state=s1",
+                enc(AFTER_LOGOUT)
+            ))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{n}");
+        assert!(
+            r.text.contains("id=\"logout-form\"") && r.text.contains("Cổng DVC Hà Nội"),
+            "{n}"
+        );
+        assert_eq!(
+            b.get("/account").await.status,
+            StatusCode::OK,
+            "{n}: a link signs no one out"
+        );
+
+        // With the session's ID token: signed out at once, back to the portal with its state.
+        let r = b
+            .get(&format!(
+                "/oidc/logout?id_token_hint={id_token}&post_logout_redirect_uri={}&state=st-9",
+                enc(AFTER_LOGOUT)
+            ))
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}: {}", r.text);
+        assert_eq!(
+            r.location(),
+            Some(format!("{AFTER_LOGOUT}?state=st-9").as_str()),
+            "{n}"
+        );
+        assert_eq!(
+            b.get("/account").await.status,
+            StatusCode::SEE_OTHER,
+            "{n}: signed out"
+        );
+        // The portal is told, by a logout token it can check.
+        assert!(app.drain().await >= 1, "{n}");
+        let tokens = got.lock().unwrap().clone();
+        assert_eq!(tokens.len(), 1, "{n}");
+        let lt = motcua_sso::keys::verify(app.state(), "logout+jwt", &tokens[0], app.state().now())
+            .await
+            .unwrap()
+            .expect("signed by the portal's key");
+        assert_eq!(lt["aud"].as_str(), Some("cong.hanoi"), "{n}");
+        assert_eq!(lt["sid"].as_str(), Some(sid.as_str()), "{n}");
+        assert_eq!(lt["sub"], claims(&id_token)["sub"], "{n}");
+        assert!(lt["events"][motcua_sso::logout::EVENT].is_object(), "{n}");
+        assert!(lt.get("nonce").is_none(), "{n}");
+
+        // The portal's own logout button tells the portal too.
+        let b = app.browser();
+        assert_eq!(
+            b.login("an.citizen", crate::dossiers::PW).await.status,
+            StatusCode::SEE_OTHER,
+            "{n}"
+        );
+        let code = sign_in(&b, "openid").await;
+        assert_eq!(
+            exchange(&app, &secret, &code).await.0,
+            StatusCode::OK,
+            "{n}"
+        );
+        let page = b.get("/account").await;
+        let r = b.post_form("/logout", &[("csrf", &page.csrf())]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{n}");
+        app.drain().await;
+        assert_eq!(got.lock().unwrap().len(), 2, "{n}");
+        let mut c = app.conn().await;
+        assert_eq!(
+            scalar(
+                &mut c,
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'sso.backchannel_logout'"
+            )
+            .await,
+            2,
+            "{n}"
+        );
+
+        // Scheduled rotation: nothing before key_days; then a new key, the old
+        // one published until its tokens expire.
+        let cfg = motcua_sso::Config::default();
+        let now = app.state().now();
+        assert_eq!(
+            motcua_sso::keys::rotate_if_due(app.state(), &cfg, now)
+                .await
+                .unwrap(),
+            None,
+            "{n}"
+        );
+        let old_kid = serde_json::from_slice::<Value>(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(id_token.split('.').next().unwrap())
+                .unwrap(),
+        )
+        .unwrap()["kid"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let later = now + cfg.key_days * motcua_domain::DAY + 1;
+        let new_kid = motcua_sso::keys::rotate_if_due(app.state(), &cfg, later)
+            .await
+            .unwrap()
+            .expect("rotated");
+        assert_ne!(new_kid, old_kid, "{n}");
+        let jwks = motcua_sso::keys::jwks(app.state(), later).await.unwrap();
+        let kids: Vec<&str> = jwks["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|k| k["kid"].as_str())
+            .collect();
+        assert!(
+            kids.contains(&old_kid.as_str()) && kids.contains(&new_kid.as_str()),
+            "{n}: {kids:?}"
+        );
+        let jwks = motcua_sso::keys::jwks(app.state(), later + cfg.key_keep() + 1)
+            .await
+            .unwrap();
+        let kids: Vec<&str> = jwks["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|k| k["kid"].as_str())
+            .collect();
+        assert_eq!(
+            kids,
+            vec![new_kid.as_str()],
+            "{n}: the old key left once its tokens expired"
+        );
+        assert_eq!(
+            motcua_sso::keys::rotate_if_due(app.state(), &cfg, later + motcua_domain::DAY)
+                .await
+                .unwrap(),
+            None,
+            "{n}"
+        );
+    })
+    .await;
+}

@@ -6,8 +6,12 @@
 // demo citizen in, drives authorization code + PKCE with acr_values and a
 // nonce, checks the ID token (openid-client verifies iss, aud, exp, nonce,
 // the signature against the JWKS), userinfo, refresh, introspection,
-// revocation, then the negative cases. Prints "OK <n> checks" or throws.
+// revocation, then the negative cases, then RP-initiated logout (with
+// openid-client's end-session URL) and back-channel logout (the logout
+// token received on a local endpoint and checked with `jose`, the JOSE
+// library openid-client itself uses). Prints "OK <n> checks" or throws.
 import assert from 'node:assert/strict';
+import http from 'node:http';
 
 const BASE = process.env.BASE;
 const client = await import(process.env.OPENID_CLIENT);
@@ -46,8 +50,22 @@ async function login(b, username, password) {
   assert.equal(r.status, 303, `login ${username}: ${r.status}`);
 }
 
+// The portal's back-channel logout endpoint.
+const logoutTokens = [];
+const bc = http.createServer((req, res) => {
+  let body = '';
+  req.on('data', (d) => { body += d; });
+  req.on('end', () => {
+    logoutTokens.push(new URLSearchParams(body).get('logout_token'));
+    res.writeHead(200).end();
+  });
+});
+await new Promise((r) => bc.listen(0, '127.0.0.1', r));
+const BACKCHANNEL = `http://localhost:${bc.address().port}/backchannel`;
+
 // 1. The operator registers the provincial portal.
 const REDIRECT = `${BASE.replace('127.0.0.1', 'localhost')}/rp/callback`;
+const AFTER_LOGOUT = `${BASE.replace('127.0.0.1', 'localhost')}/rp/signed-out`;
 const op = browser();
 await login(op, 'operator', 'Quan-Tri-Cong-2026');
 const consolePage = await op('/console/sso');
@@ -55,7 +73,8 @@ const reg = await op('/console/sso', {
   method: 'POST',
   form: [
     ['csrf', field(consolePage.text, 'csrf')], ['client_id', 'cong.tinh.demo'], ['name', 'Cổng DVC tỉnh (thử nghiệm)'],
-    ['kind', 'portal'], ['redirect_uris', REDIRECT], ['scopes', 'openid'], ['scopes', 'profile'], ['scopes', 'email'],
+    ['kind', 'portal'], ['redirect_uris', REDIRECT], ['post_logout_uris', AFTER_LOGOUT],
+    ['backchannel_logout_uri', BACKCHANNEL], ['scopes', 'openid'], ['scopes', 'profile'], ['scopes', 'email'],
     ['scopes', 'identity'], ['scopes', 'offline_access'], ['max_level', '2'],
   ],
 });
@@ -171,5 +190,28 @@ checks++;
 // An expired or forged access token at userinfo.
 await assert.rejects(client.fetchUserInfo(config, `${tokens.access_token.slice(0, -4)}AAAA`, idc.sub));
 checks++;
+
+// RP-initiated logout: openid-client's end-session URL with the ID token.
+{
+  const url = client.buildEndSessionUrl(config, {
+    id_token_hint: tokens.id_token, post_logout_redirect_uri: AFTER_LOGOUT, state: 'bye',
+  });
+  ok(url.href.startsWith(`${BASE}/oidc/logout`), 'end_session_endpoint discovered');
+  const r8 = await citizen(url.href);
+  ok(r8.status === 303 && r8.location === `${AFTER_LOGOUT}?state=bye`, 'back to the portal with its state');
+  const r9 = await citizen('/account');
+  ok(r9.status === 303 && r9.location.startsWith('/login'), 'the session ended');
+  // Back-channel: the portal receives a logout token it can verify.
+  for (let i = 0; i < 100 && logoutTokens.length === 0; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  ok(logoutTokens.length === 1, 'a back-channel logout token arrived');
+  const jose = await import(new URL('../../jose/dist/webapi/index.js', new URL(`file://${process.env.OPENID_CLIENT}`)).href);
+  const jwks = jose.createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri));
+  const { payload } = await jose.jwtVerify(logoutTokens[0], jwks, { issuer: BASE, audience: 'cong.tinh.demo', typ: 'logout+jwt' });
+  ok(payload.sid === idc.sid && payload.sub === idc.sub && payload.events['http://schemas.openid.net/event/backchannel-logout'] && payload.nonce === undefined,
+    'the logout token names the session (jose verified it)');
+}
+bc.close();
 
 console.log(`OK ${checks} checks`);
