@@ -23,6 +23,10 @@ pub struct NewClient {
     pub post_logout_uris: String,
     /// Where back-channel logout tokens go (a portal; optional).
     pub backchannel_logout_uri: String,
+    /// `client_secret` (default) or `private_key_jwt`.
+    pub auth_method: String,
+    /// The client's public keys (a JWKS), for `private_key_jwt`.
+    pub jwks: String,
     pub scopes: Vec<String>,
     pub max_level: String,
 }
@@ -108,6 +112,20 @@ pub async fn register(core: &Core, origin: &Origin, f: &NewClient, now: Millis) 
             "sso.error_redirect_uri",
         ));
     }
+    let auth_method = match f.auth_method.trim() {
+        "" | "client_secret" => "client_secret",
+        "private_key_jwt" => "private_key_jwt",
+        _ => return Err(ServiceError::field("auth_method", "sso.error_kind")),
+    };
+    let jwks = if auth_method == "private_key_jwt" {
+        let j = f.jwks.trim();
+        if j.len() > 20_000 || !crate::assertion::valid_jwks(j) {
+            return Err(ServiceError::field("jwks", "sso.error_jwks"));
+        }
+        j.to_string()
+    } else {
+        String::new()
+    };
     let mut scopes: Vec<String> = f.scopes.iter().map(|s| s.trim().to_string()).collect();
     scopes.sort();
     scopes.dedup();
@@ -146,6 +164,8 @@ pub async fn register(core: &Core, origin: &Origin, f: &NewClient, now: Millis) 
         redirect_uris: if system { Vec::new() } else { redirects },
         post_logout_uris: if system { Vec::new() } else { logouts },
         backchannel_logout_uri: backchannel,
+        auth_method: auth_method.to_string(),
+        jwks,
         scopes,
         max_level,
         status: "active".into(),
@@ -221,7 +241,8 @@ pub async fn get(core: &Core, client_id: &str) -> Result<Option<Client>> {
 }
 
 /// The active client `client_id` if `secret` is its secret (compared in
-/// constant time); None otherwise, whatever was wrong.
+/// constant time); None otherwise, whatever was wrong — also for a client
+/// that authenticates with its key (`private_key_jwt`).
 pub async fn authenticate(core: &Core, client_id: &str, secret: &str) -> Result<Option<Client>> {
     if client_id.is_empty() || client_id.len() > 64 || secret.is_empty() || secret.len() > 200 {
         return Ok(None);
@@ -231,5 +252,5 @@ pub async fn authenticate(core: &Core, client_id: &str, secret: &str) -> Result<
     };
     let ok =
         subtle::ConstantTimeEq::ct_eq(secret_hash(secret).as_bytes(), c.secret_hash.as_bytes());
-    Ok((bool::from(ok) && c.status == "active").then_some(c))
+    Ok((bool::from(ok) && c.status == "active" && c.auth_method == "client_secret").then_some(c))
 }

@@ -15,6 +15,7 @@
 //! - [`grants`]: the portals a person signed in to, each revocable.
 //!
 //! Nothing here reads the clock: `now` is a parameter.
+pub mod assertion;
 pub mod authorize;
 pub mod claims;
 pub mod clients;
@@ -165,6 +166,11 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
     ("sso.logout_button", "Đăng xuất", "Sign out"),
     ("sso.logout_stay", "Không, giữ đăng nhập", "No, stay signed in"),
     ("sso.logout_done", "Bạn đã đăng xuất khỏi Cổng Dịch vụ công quốc gia.", "You are signed out of the National Public Service Portal."),
+    ("sso.client_auth", "Cách ứng dụng xác thực khi lấy token", "How the client authenticates for tokens"),
+    ("sso.auth_secret", "Mật khẩu ứng dụng (client_secret)", "Client secret"),
+    ("sso.auth_private_key_jwt", "Khóa bí mật của ứng dụng (private_key_jwt): dán khóa công khai (JWKS) dưới đây", "Its private key (private_key_jwt): paste its public keys (JWKS) below"),
+    ("sso.client_jwks", "Khóa công khai của ứng dụng (JWKS, EC P-256 hoặc RSA ≥ 2048 bit)", "The client's public keys (JWKS, EC P-256 or RSA ≥ 2048 bits)"),
+    ("sso.error_jwks", "JWKS không hợp lệ: cần 1 đến 10 khóa công khai EC P-256 hoặc RSA ≥ 2048 bit, không kèm khóa bí mật.", "The JWKS is not valid: 1 to 10 public EC P-256 or RSA ≥ 2048-bit keys, with no private member."),
     ("sso.client_backchannel", "Địa chỉ nhận thông báo đăng xuất (back-channel, tùy chọn)", "Back-channel logout URI (optional)"),
 ];
 
@@ -188,6 +194,9 @@ impl motcua_kernel::worker::Periodic for Purge {
         Box::pin(async move {
             let mut c = core.store.conn().await.map_err(|e| e.to_string())?;
             store::codes::purge(&mut c, now)
+                .await
+                .map_err(|e| e.to_string())?;
+            store::assertions::purge(&mut c, now)
                 .await
                 .map_err(|e| e.to_string())?;
             // No session of the portal lives a month.

@@ -36,6 +36,8 @@ pub struct Form {
     pub scope: String,
     pub client_id: String,
     pub client_secret: String,
+    pub client_assertion_type: String,
+    pub client_assertion: String,
 }
 
 /// An OAuth error (RFC 6749 §5.2).
@@ -62,13 +64,32 @@ impl Error {
     }
 }
 
-/// The authenticated client of a request (credentials from the
-/// `Authorization: Basic` header, else the form).
+/// The authenticated client of a request to `endpoint`: a signed
+/// assertion (`private_key_jwt`), else a secret from the `Authorization:
+/// Basic` header or the form. Two methods at once are refused.
 pub async fn client(
     core: &Core,
     basic: Option<(String, String)>,
     f: &Form,
+    endpoint: &str,
+    now: Millis,
 ) -> Result<Option<Client>> {
+    if !f.client_assertion.is_empty() || !f.client_assertion_type.is_empty() {
+        if f.client_assertion_type != crate::assertion::JWT_BEARER
+            || basic.is_some()
+            || !f.client_secret.is_empty()
+        {
+            return Ok(None);
+        }
+        return crate::assertion::authenticate(
+            core,
+            &f.client_id,
+            &f.client_assertion,
+            endpoint,
+            now,
+        )
+        .await;
+    }
     let (id, secret) = basic.unwrap_or_else(|| (f.client_id.clone(), f.client_secret.clone()));
     crate::clients::authenticate(core, &id, &secret).await
 }

@@ -559,6 +559,7 @@ fn table_owners() -> BTreeMap<&'static str, &'static str> {
                 "sso_codes",
                 "sso_grants",
                 "sso_keys",
+                "sso_assertions",
                 "sso_refresh",
                 "sso_sessions",
             ],

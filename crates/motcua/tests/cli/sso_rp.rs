@@ -65,5 +65,5 @@ fn a_certified_relying_party_signs_in_through_the_portal() {
         .nth(1)
         .and_then(|n| n.parse().ok())
         .unwrap_or(0);
-    assert!(checks >= 23, "{stdout}");
+    assert!(checks >= 25, "{stdout}");
 }

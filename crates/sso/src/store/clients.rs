@@ -17,6 +17,10 @@ pub struct Client {
     pub post_logout_uris: Vec<String>,
     /// Where back-channel logout tokens go (empty: none).
     pub backchannel_logout_uri: String,
+    /// `client_secret` or `private_key_jwt`.
+    pub auth_method: String,
+    /// The client's public keys (a JWKS), for `private_key_jwt`.
+    pub jwks: String,
     pub scopes: Vec<String>,
     pub max_level: i64,
     /// active | disabled
@@ -25,7 +29,7 @@ pub struct Client {
     pub updated_at: Millis,
 }
 
-const COLS: &str = "client_id, name, kind, agency_code, secret_hash, redirect_uris, post_logout_uris, backchannel_logout_uri, scopes, max_level, status, created_at, updated_at";
+const COLS: &str = "client_id, name, kind, agency_code, secret_hash, redirect_uris, post_logout_uris, backchannel_logout_uri, auth_method, jwks, scopes, max_level, status, created_at, updated_at";
 
 fn list(r: &AnyRow, col: &str) -> Result<Vec<String>> {
     let s: String = r.try_get(col)?;
@@ -42,6 +46,8 @@ fn client(r: &AnyRow) -> Result<Client> {
         redirect_uris: list(r, "redirect_uris")?,
         post_logout_uris: list(r, "post_logout_uris")?,
         backchannel_logout_uri: r.try_get("backchannel_logout_uri")?,
+        auth_method: r.try_get("auth_method")?,
+        jwks: r.try_get("jwks")?,
         scopes: list(r, "scopes")?,
         max_level: r.try_get("max_level")?,
         status: r.try_get("status")?,
@@ -56,8 +62,8 @@ fn json(v: &[String]) -> String {
 
 pub async fn insert(c: &mut AnyConnection, k: &Client) -> Result<()> {
     sqlx::query(
-        "INSERT INTO sso_clients (client_id, name, kind, agency_code, secret_hash, redirect_uris, post_logout_uris, scopes, max_level, status, created_at, updated_at, backchannel_logout_uri) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        "INSERT INTO sso_clients (client_id, name, kind, agency_code, secret_hash, redirect_uris, post_logout_uris, scopes, max_level, status, created_at, updated_at, backchannel_logout_uri, auth_method, jwks) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(&k.client_id)
     .bind(&k.name)
@@ -72,6 +78,8 @@ pub async fn insert(c: &mut AnyConnection, k: &Client) -> Result<()> {
     .bind(k.created_at)
     .bind(k.updated_at)
     .bind(&k.backchannel_logout_uri)
+    .bind(&k.auth_method)
+    .bind(&k.jwks)
     .execute(&mut *c)
     .await
     .map_err(conflict("client id"))?;

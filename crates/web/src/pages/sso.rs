@@ -89,9 +89,10 @@ async fn discovery(State(state): State<AppState>) -> Response {
             "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["ES256"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-            "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-            "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+            "token_endpoint_auth_signing_alg_values_supported": ["ES256", "RS256"],
+            "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+            "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
             "code_challenge_methods_supported": ["S256"],
             "scopes_supported": scopes,
             "claims_supported": claims,
@@ -382,7 +383,16 @@ async fn token(
     let Ok(f) = serde_urlencoded::from_bytes::<motcua_sso::token::Form>(&body) else {
         return oauth_error(StatusCode::BAD_REQUEST, "invalid_request");
     };
-    let client = match motcua_sso::token::client(&state, basic(&headers), &f).await {
+    let endpoint = format!("{}/api/oidc/token", motcua_sso::issuer(&state));
+    let client = match motcua_sso::token::client(
+        &state,
+        basic(&headers),
+        &f,
+        &endpoint,
+        state.now(),
+    )
+    .await
+    {
         Ok(Some(c)) => c,
         Ok(None) => return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client"),
         Err(e) => return AppError::from(e).into_response(),
@@ -448,17 +458,31 @@ pub struct TokenParam {
     client_id: String,
     #[serde(default)]
     client_secret: String,
+    #[serde(default)]
+    client_assertion_type: String,
+    #[serde(default)]
+    client_assertion: String,
 }
 
+/// The client of an introspection or revocation request at `path`
+/// (a secret or a signed assertion, as at the token endpoint).
 async fn authenticated(
     state: &AppState,
     headers: &HeaderMap,
     body: &[u8],
+    path: &str,
 ) -> Result<(motcua_sso::store::clients::Client, TokenParam), Response> {
     let p: TokenParam = serde_urlencoded::from_bytes(body)
         .map_err(|_| oauth_error(StatusCode::BAD_REQUEST, "invalid_request"))?;
-    let (id, secret) = basic(headers).unwrap_or((p.client_id.clone(), p.client_secret.clone()));
-    match motcua_sso::clients::authenticate(state, &id, &secret).await {
+    let f = motcua_sso::token::Form {
+        client_id: p.client_id.clone(),
+        client_secret: p.client_secret.clone(),
+        client_assertion_type: p.client_assertion_type.clone(),
+        client_assertion: p.client_assertion.clone(),
+        ..Default::default()
+    };
+    let endpoint = format!("{}{path}", motcua_sso::issuer(state));
+    match motcua_sso::token::client(state, basic(headers), &f, &endpoint, state.now()).await {
         Ok(Some(c)) => Ok((c, p)),
         Ok(None) => Err(oauth_error(StatusCode::UNAUTHORIZED, "invalid_client")),
         Err(e) => Err(AppError::from(e).into_response()),
@@ -471,7 +495,7 @@ async fn introspect(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let (client, p) = match authenticated(&state, &headers, &body).await {
+    let (client, p) = match authenticated(&state, &headers, &body, "/api/oidc/introspect").await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -487,7 +511,7 @@ async fn revoke(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let (client, p) = match authenticated(&state, &headers, &body).await {
+    let (client, p) = match authenticated(&state, &headers, &body, "/api/oidc/revoke").await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -584,6 +608,10 @@ pub struct RegisterForm {
     #[serde(default)]
     backchannel_logout_uri: String,
     #[serde(default)]
+    auth_method: String,
+    #[serde(default)]
+    jwks: String,
+    #[serde(default)]
     max_level: String,
 }
 
@@ -632,6 +660,8 @@ async fn register(
         redirect_uris: get("redirect_uris"),
         post_logout_uris: get("post_logout_uris"),
         backchannel_logout_uri: get("backchannel_logout_uri"),
+        auth_method: get("auth_method"),
+        jwks: get("jwks"),
         max_level: get("max_level"),
     };
     let input = motcua_sso::clients::NewClient {
@@ -642,6 +672,8 @@ async fn register(
         redirect_uris: f.redirect_uris.clone(),
         post_logout_uris: f.post_logout_uris.clone(),
         backchannel_logout_uri: f.backchannel_logout_uri.clone(),
+        auth_method: f.auth_method.clone(),
+        jwks: f.jwks.clone(),
         scopes: pairs
             .iter()
             .filter(|(k, _)| k == "scopes")

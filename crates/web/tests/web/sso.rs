@@ -894,3 +894,136 @@ async fn portals_are_told_when_the_session_ends_and_keys_rotate() {
     })
     .await;
 }
+
+/// A client's ES256 key: the pair and its public JWK.
+fn client_key(kid: &str) -> (ring::signature::EcdsaKeyPair, Value) {
+    use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
+    let rng = ring::rand::SystemRandom::new();
+    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+    let pair =
+        EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng).unwrap();
+    let p = pair.public_key().as_ref().to_vec();
+    let jwk = serde_json::json!({
+        "kty": "EC", "crv": "P-256", "kid": kid, "use": "sig",
+        "x": URL_SAFE_NO_PAD.encode(&p[1..33]), "y": URL_SAFE_NO_PAD.encode(&p[33..65]),
+    });
+    (pair, jwk)
+}
+
+fn assertion(pair: &ring::signature::EcdsaKeyPair, kid: &str, claims: &Value) -> String {
+    let header = serde_json::json!({ "alg": "ES256", "kid": kid, "typ": "JWT" });
+    let input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    );
+    let sig = pair
+        .sign(&ring::rand::SystemRandom::new(), input.as_bytes())
+        .unwrap();
+    format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig.as_ref()))
+}
+
+async fn token_with_assertion(app: &App, form: &[(&str, &str)], a: &str) -> (StatusCode, Value) {
+    let mut f = form.to_vec();
+    f.push((
+        "client_assertion_type",
+        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+    ));
+    f.push(("client_assertion", a));
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/oidc/token", app.base()))
+        .form(&f)
+        .send()
+        .await
+        .unwrap();
+    let s = r.status();
+    (s, r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn systems_authenticate_with_a_signed_assertion() {
+    each_backend(|db| async move {
+        let app = spawn_app(db).await;
+        let n = app.name();
+        seeded(&app).await;
+        let op = app.operator_browser().await;
+        let (pair, jwk) = client_key("k1");
+        let (other, _) = client_key("k1");
+        // A JWKS with a private member is refused.
+        let mut leaked = jwk.clone();
+        leaked["d"] = serde_json::json!("AAAA");
+        let fields = |jwks: String| {
+            vec![
+                ("client_id".to_string(), "he-thong.btp".to_string()),
+                ("name".into(), "Hệ thống hộ tịch".into()),
+                ("kind".into(), "system".into()),
+                ("agency_code".into(), "G01".into()),
+                ("scopes".into(), "dossiers".into()),
+                ("max_level".into(), "1".into()),
+                ("auth_method".into(), "private_key_jwt".into()),
+                ("jwks".into(), jwks),
+            ]
+        };
+        let f = fields(serde_json::json!({ "keys": [leaked] }).to_string());
+        let r = register(&op, &f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect::<Vec<_>>()).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}: a private key pasted");
+        let f = fields(serde_json::json!({ "keys": [jwk] }).to_string());
+        let r = register(&op, &f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect::<Vec<_>>()).await;
+        assert_eq!(r.status, StatusCode::OK, "{n}: {}", r.text);
+        let secret = between(&r.text, "<code>", "</code>");
+        let d: Value = reqwest::get(format!("{}/.well-known/openid-configuration", app.base()))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(d["token_endpoint_auth_methods_supported"].as_array().unwrap().iter().any(|m| m == "private_key_jwt"), "{n}");
+
+        let token_url = format!("{}/api/oidc/token", app.base());
+        let now = app.state().now() / 1000;
+        let claims = |aud: &str, exp: i64, jti: &str| {
+            serde_json::json!({ "iss": "he-thong.btp", "sub": "he-thong.btp", "aud": aud, "exp": exp, "iat": now, "jti": jti })
+        };
+        let cc = [("grant_type", "client_credentials"), ("scope", "dossiers")];
+        let a = assertion(&pair, "k1", &claims(&token_url, now + 60, "j-1"));
+        let (s, t) = token_with_assertion(&app, &cc, &a).await;
+        assert_eq!(s, StatusCode::OK, "{n}: {t}");
+        assert!(t["access_token"].is_string(), "{n}");
+        // Each assertion once; the right audience, a short life, our key only.
+        let (s, e) = token_with_assertion(&app, &cc, &a).await;
+        assert_eq!((s, e["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_client")), "{n}: replayed");
+        for (what, a) in [
+            ("another audience", assertion(&pair, "k1", &claims("https://evil.example/token", now + 60, "j-2"))),
+            ("expired", assertion(&pair, "k1", &claims(&token_url, now - 5, "j-3"))),
+            ("too long", assertion(&pair, "k1", &claims(&token_url, now + 3600, "j-4"))),
+            ("another key", assertion(&other, "k1", &claims(&token_url, now + 60, "j-5"))),
+            ("mangled", format!("{}x", assertion(&pair, "k1", &claims(&token_url, now + 60, "j-6")))),
+        ] {
+            let (s, e) = token_with_assertion(&app, &cc, &a).await;
+            assert_eq!((s, e["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_client")), "{n}: {what}");
+        }
+        // The issuer is an audience too; the secret is not a way in.
+        let a = assertion(&pair, "k1", &claims(app.base(), now + 60, "j-7"));
+        assert_eq!(token_with_assertion(&app, &cc, &a).await.0, StatusCode::OK, "{n}");
+        let (s, _) = token(&app, ("he-thong.btp", &secret), &cc).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{n}: a key client has no secret");
+        // Introspection with an assertion for its own endpoint.
+        let access = t["access_token"].as_str().unwrap();
+        let a = assertion(&pair, "k1", &claims(&format!("{}/api/oidc/introspect", app.base()), now + 60, "j-8"));
+        let r: Value = reqwest::Client::new()
+            .post(format!("{}/api/oidc/introspect", app.base()))
+            .form(&[
+                ("token", access),
+                ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+                ("client_assertion", &a),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(r["active"], true, "{n}: {r}");
+    })
+    .await;
+}

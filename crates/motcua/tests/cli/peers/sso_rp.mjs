@@ -214,4 +214,34 @@ checks++;
 }
 bc.close();
 
+// A ministry's system authenticates with its key (private_key_jwt):
+// openid-client signs the assertion.
+{
+  const { publicKey, privateKey } = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
+  const jwk = { ...(await crypto.subtle.exportKey('jwk', publicKey)), kid: 'sys-1', use: 'sig' };
+  delete jwk.key_ops;
+  delete jwk.ext;
+  const page = await op('/console/sso');
+  const r = await op('/console/sso', {
+    method: 'POST',
+    form: [
+      ['csrf', field(page.text, 'csrf')], ['client_id', 'he-thong.demo'], ['name', 'Hệ thống chuyên ngành (thử nghiệm)'],
+      ['kind', 'system'], ['agency_code', 'H29'], ['scopes', 'dossiers'], ['max_level', '1'],
+      ['auth_method', 'private_key_jwt'], ['jwks', JSON.stringify({ keys: [jwk] })],
+    ],
+  });
+  assert.equal(r.status, 200, r.text.slice(0, 500));
+  const sys = await client.discovery(new URL(BASE), 'he-thong.demo', {}, client.PrivateKeyJwt({ key: privateKey, kid: 'sys-1' }), {
+    execute: [client.allowInsecureRequests],
+  });
+  const t = await client.clientCredentialsGrant(sys, { scope: 'dossiers' });
+  ok(typeof t.access_token === 'string' && t.token_type.toLowerCase() === 'bearer', 'client credentials with private_key_jwt');
+  const wrongKey = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign'])).privateKey;
+  const forged = await client.discovery(new URL(BASE), 'he-thong.demo', {}, client.PrivateKeyJwt({ key: wrongKey, kid: 'sys-1' }), {
+    execute: [client.allowInsecureRequests],
+  });
+  await assert.rejects(client.clientCredentialsGrant(forged, { scope: 'dossiers' }), (e) => (e.status ?? e.response?.status) === 401);
+  checks++;
+}
+
 console.log(`OK ${checks} checks`);
