@@ -669,40 +669,41 @@ pub struct Extra {
     pub results: Vec<(String, String, Millis)>,
 }
 
+/// What a push keeps beyond the columns (`data`), as stored.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Stored {
+    documents: Vec<Document>,
+    fees: Vec<Fee>,
+    results: Vec<StoredResult>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct StoredResult {
+    title: String,
+    number: String,
+    issued_at: Millis,
+}
+
 /// The documents, fees and results of pushed dossier `d`.
 pub fn extra(d: &DossierRow) -> Extra {
-    let data: serde_json::Value = serde_json::from_str(&d.data).unwrap_or_default();
-    let arr = |k: &str| data[k].as_array().cloned().unwrap_or_default();
+    let s: Stored = serde_json::from_str(&d.data).unwrap_or_default();
     Extra {
-        documents: arr("documents")
-            .iter()
-            .map(|x| {
-                (
-                    x["code"].as_str().unwrap_or_default().to_string(),
-                    x["digitized"].as_bool().unwrap_or_default(),
-                    x["reused"].as_bool().unwrap_or_default(),
-                )
-            })
+        documents: s
+            .documents
+            .into_iter()
+            .map(|x| (x.code, x.digitized, x.reused))
             .collect(),
-        fees: arr("fees")
-            .iter()
-            .map(|x| {
-                (
-                    x["name"].as_str().unwrap_or_default().to_string(),
-                    x["amount"].as_i64().unwrap_or_default(),
-                    x["paid"].as_bool().unwrap_or_default(),
-                )
-            })
+        fees: s
+            .fees
+            .into_iter()
+            .map(|f| (f.name, f.amount, f.paid))
             .collect(),
-        results: arr("results")
-            .iter()
-            .map(|x| {
-                (
-                    x["title"].as_str().unwrap_or_default().to_string(),
-                    x["number"].as_str().unwrap_or_default().to_string(),
-                    x["issued_at"].as_i64().unwrap_or_default(),
-                )
-            })
+        results: s
+            .results
+            .into_iter()
+            .map(|r| (r.title, r.number, r.issued_at))
             .collect(),
     }
 }

@@ -147,16 +147,9 @@ pub struct Event {
     pub created_at: Millis,
 }
 
-/// Writes an event to the outbox and one delivery per active subscribed
-/// system. Must run in the transaction of the change. `horizon` is how long
-/// deliveries are retried before they are dead-lettered.
-pub async fn emit(
-    c: &mut AnyConnection,
-    event: &Event,
-    horizon: Millis,
-    now: Millis,
-) -> Result<i64> {
-    let seq: i64 = sqlx::query_scalar(
+/// Inserts the event row; its sequence number.
+async fn insert_event(c: &mut AnyConnection, event: &Event, now: Millis) -> Result<i64> {
+    sqlx::query_scalar(
         "INSERT INTO events (id, type, subject, payload, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING seq",
     )
     .bind(&event.id)
@@ -166,22 +159,46 @@ pub async fn emit(
     .bind(now)
     .fetch_one(&mut *c)
     .await
-    .map_err(conflict("event id"))?;
+    .map_err(conflict("event id"))
+}
+
+/// A pending delivery of event `seq` to system `system`.
+async fn insert_delivery(
+    c: &mut AnyConnection,
+    seq: i64,
+    system: SystemId,
+    subject: &str,
+    horizon: Millis,
+    now: Millis,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO deliveries (event_seq, system_id, subject, status, attempts, next_attempt_at, expires_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, 'pending', 0, $4, $5, $4, $4)",
+    )
+    .bind(seq)
+    .bind(system)
+    .bind(subject)
+    .bind(now)
+    .bind(now + horizon)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// Writes an event to the outbox and one delivery per active subscribed
+/// system. Must run in the transaction of the change. `horizon` is how long
+/// deliveries are retried before they are dead-lettered.
+pub async fn emit(
+    c: &mut AnyConnection,
+    event: &Event,
+    horizon: Millis,
+    now: Millis,
+) -> Result<i64> {
+    let seq = insert_event(c, event, now).await?;
     for s in systems(c).await? {
-        if !s.active || !s.subscribes(&event.kind) {
-            continue;
+        if s.active && s.subscribes(&event.kind) {
+            insert_delivery(c, seq, s.id, &event.subject, horizon, now).await?;
         }
-        sqlx::query(
-            "INSERT INTO deliveries (event_seq, system_id, subject, status, attempts, next_attempt_at, expires_at, created_at, updated_at) \
-             VALUES ($1, $2, $3, 'pending', 0, $4, $5, $4, $4)",
-        )
-        .bind(seq)
-        .bind(s.id)
-        .bind(&event.subject)
-        .bind(now)
-        .bind(now + horizon)
-        .execute(&mut *c)
-        .await?;
     }
     Ok(seq)
 }
@@ -198,17 +215,7 @@ pub async fn emit_to(
     horizon: Millis,
     now: Millis,
 ) -> Result<bool> {
-    let seq: i64 = sqlx::query_scalar(
-        "INSERT INTO events (id, type, subject, payload, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING seq",
-    )
-    .bind(&event.id)
-    .bind(&event.kind)
-    .bind(&event.subject)
-    .bind(&event.payload)
-    .bind(now)
-    .fetch_one(&mut *c)
-    .await
-    .map_err(conflict("event id"))?;
+    let seq = insert_event(c, event, now).await?;
     let Some(s) = systems(c)
         .await?
         .into_iter()
@@ -216,17 +223,7 @@ pub async fn emit_to(
     else {
         return Ok(false);
     };
-    sqlx::query(
-        "INSERT INTO deliveries (event_seq, system_id, subject, status, attempts, next_attempt_at, expires_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, 'pending', 0, $4, $5, $4, $4)",
-    )
-    .bind(seq)
-    .bind(s.id)
-    .bind(&event.subject)
-    .bind(now)
-    .bind(now + horizon)
-    .execute(&mut *c)
-    .await?;
+    insert_delivery(c, seq, s.id, &event.subject, horizon, now).await?;
     Ok(true)
 }
 

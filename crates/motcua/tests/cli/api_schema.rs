@@ -29,50 +29,64 @@ fn field(html: &str, name: &str) -> String {
     crate::support::input_value(html, name).unwrap_or_else(|| panic!("no {name} in {html}"))
 }
 
-/// The operator's system client and its token; a citizen's personal token.
-async fn tokens(base: &str) -> (String, String) {
+/// A browser logged in as `user`.
+async fn logged_in(base: &str, user: &str, pw: &str) -> reqwest::Client {
     let b = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let login = |user: &'static str, pw: &'static str| {
-        let b = b.clone();
-        async move {
-            let page = b
-                .get(format!("{base}/login"))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
-            let r = b
-                .post(format!("{base}/login"))
-                .form(&[
-                    ("csrf", field(&page, "csrf").as_str()),
-                    ("username", user),
-                    ("password", pw),
-                ])
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER, "login {user}");
-        }
-    };
-    login("operator", "Quan-Tri-Cong-2026").await;
-    let page = b
-        .get(format!("{base}/console/sso"))
+    let page = text(&b, &format!("{base}/login")).await;
+    let r = b
+        .post(format!("{base}/login"))
+        .form(&[
+            ("csrf", field(&page, "csrf").as_str()),
+            ("username", user),
+            ("password", pw),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER, "login {user}");
+    b
+}
+
+async fn text(b: &reqwest::Client, url: &str) -> String {
+    b.get(url).send().await.unwrap().text().await.unwrap()
+}
+
+/// Posts `form` with the CSRF token of the page at `path`; the answer's text.
+async fn submit(b: &reqwest::Client, base: &str, path: &str, form: &[(&str, &str)]) -> String {
+    let csrf = field(&text(b, &format!("{base}{path}")).await, "csrf");
+    let mut all = vec![("csrf", csrf.as_str())];
+    all.extend_from_slice(form);
+    b.post(format!("{base}{path}"))
+        .form(&all)
         .send()
         .await
         .unwrap()
         .text()
         .await
-        .unwrap();
-    let r = b
-        .post(format!("{base}/console/sso"))
-        .form(&[
-            ("csrf", field(&page, "csrf").as_str()),
+        .unwrap()
+}
+
+/// The text between `start` and the next `<`.
+fn shown(html: &str, start: &str) -> String {
+    html.split(start)
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap_or_else(|| panic!("no {start} in {html}"))
+        .to_string()
+}
+
+/// The operator's system client and its token; a citizen's personal token.
+async fn tokens(base: &str) -> (String, String) {
+    let op = logged_in(base, "operator", "Quan-Tri-Cong-2026").await;
+    let html = submit(
+        &op,
+        base,
+        "/console/sso",
+        &[
             ("client_id", "schemathesis.h29"),
             ("name", "Schemathesis"),
             ("kind", "system"),
@@ -81,17 +95,10 @@ async fn tokens(base: &str) -> (String, String) {
             ("scopes", "catalog"),
             ("scopes", "statistics"),
             ("max_level", "1"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let html = r.text().await.unwrap();
-    let secret = html
-        .split("<code>")
-        .nth(1)
-        .and_then(|s| s.split('<').next())
-        .unwrap_or_else(|| panic!("no secret: {html}"))
-        .to_string();
+        ],
+    )
+    .await;
+    let secret = shown(&html, "<code>");
     let t: serde_json::Value = reqwest::Client::new()
         .post(format!("{base}/api/oidc/token"))
         .basic_auth("schemathesis.h29", Some(secret))
@@ -107,57 +114,19 @@ async fn tokens(base: &str) -> (String, String) {
         .unwrap();
     let system = t["access_token"].as_str().expect("a token").to_string();
     // The demo citizen makes a personal token (profile:read, level 1).
-    let b2 = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let page = b2
-        .get(format!("{base}/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    b2.post(format!("{base}/login"))
-        .form(&[
-            ("csrf", field(&page, "csrf").as_str()),
-            ("username", "nguyenvanan"),
-            ("password", "Demo-Citizen-2026"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let page = b2
-        .get(format!("{base}/account/api-tokens"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let html = b2
-        .post(format!("{base}/account/api-tokens"))
-        .form(&[
-            ("csrf", field(&page, "csrf").as_str()),
+    let citizen = logged_in(base, "nguyenvanan", "Demo-Citizen-2026").await;
+    let html = submit(
+        &citizen,
+        base,
+        "/account/api-tokens",
+        &[
             ("name", "schemathesis"),
             ("scope.profile:read", "on"),
             ("days", "30"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let personal = html
-        .split("<code id=\"new-token\">")
-        .nth(1)
-        .and_then(|s| s.split('<').next())
-        .unwrap_or_else(|| panic!("no personal token: {html}"))
-        .to_string();
-    (system, personal)
+        ],
+    )
+    .await;
+    (system, shown(&html, "<code id=\"new-token\">"))
 }
 
 fn run(st: &str, base: &str, token: &str, only: &[&str]) -> String {

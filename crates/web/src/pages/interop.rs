@@ -352,6 +352,72 @@ where
     stored(status.as_u16(), body)
 }
 
+/// One write of a system: the request's parts, for [`Call::write`].
+struct Call<'a> {
+    state: &'a AppState,
+    caller: &'a Caller,
+    headers: &'a HeaderMap,
+    request: (&'a Method, &'a str, &'a [u8]),
+}
+
+impl<'a> Call<'a> {
+    fn new(
+        state: &'a AppState,
+        caller: &'a Caller,
+        headers: &'a HeaderMap,
+        request: (&'a Method, &'a str, &'a [u8]),
+    ) -> Call<'a> {
+        Call {
+            state,
+            caller,
+            headers,
+            request,
+        }
+    }
+
+    /// The audit context of the call.
+    fn origin(&self) -> Origin {
+        origin(self.caller, self.headers)
+    }
+
+    /// Every write: the `scope` checked, the body parsed as `T` (a 400
+    /// problem naming what is wrong), `work` run once per
+    /// `Idempotency-Key` ([`idempotent`]), a service's refusal turned
+    /// into its problem document.
+    async fn write<T, F, Fut>(&self, scope: &str, work: F) -> Response
+    where
+        T: serde::de::DeserializeOwned,
+        F: FnOnce(T) -> Fut,
+        Fut: std::future::Future<Output = Result<(StatusCode, String), ServiceError>>,
+    {
+        let (state, headers) = (self.state, self.headers);
+        if let Err(r) = need(state, headers, self.caller, scope) {
+            return r;
+        }
+        idempotent(state, self.caller, headers, self.request, || async {
+            let t: T = match parse(state, headers, self.request.2) {
+                Ok(t) => t,
+                Err(r) => return parts(r).await,
+            };
+            match work(t).await {
+                Ok(answer) => answer,
+                Err(e) => parts(refused(state, headers, e)).await,
+            }
+        })
+        .await
+    }
+}
+
+/// A write's answer: 201 when it made something, else 200.
+fn answer_of<T: Serialize>(created: bool, v: &T) -> (StatusCode, String) {
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    (status, to_body(v))
+}
+
 /// A stored answer: JSON for a success, a problem document otherwise.
 fn stored(status: u16, body: String) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
@@ -434,63 +500,29 @@ pub async fn push_dossier(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = need(&state, &headers, &caller, "dossiers") {
-        return r;
-    }
     let path = format!("/api/v1/sync/dossiers/{code}");
-    idempotent(
-        &state,
-        &caller,
-        &headers,
-        (&Method::PUT, &path, &body),
-        || async {
-            let p: Pushed = match parse(&state, &headers, &body) {
-                Ok(p) => p,
-                Err(r) => return parts(r).await,
-            };
-            let holder = match sync::identity_number(&p.applicant_id) {
-                Ok(n) => motcua_identity::queries::holder_of_number(&state, &n).await,
-                Err(e) => return parts(refused(&state, &headers, e)).await,
-            };
-            let holder = match holder {
-                Ok(h) => h.map_or(0, |a| a.get()),
-                Err(e) => return parts(refused(&state, &headers, e)).await,
-            };
-            let who = Pusher {
-                client_id: &caller.client_id,
-                agency: &caller.agency,
-            };
-            let now = state.now();
-            match sync::push(
-                &state,
-                &origin(&caller, &headers),
-                &who,
-                &code,
-                &p,
-                holder,
-                now,
-            )
-            .await
-            {
-                Ok(o) => {
-                    let status = if o.created {
-                        StatusCode::CREATED
-                    } else {
-                        StatusCode::OK
-                    };
-                    (
-                        status,
-                        to_body(&PushAnswer {
-                            code: code.clone(),
-                            created: o.created,
-                            entries_added: o.appended,
-                        }),
-                    )
-                }
-                Err(e) => parts(refused(&state, &headers, e)).await,
-            }
-        },
-    )
+    let (state, caller, code, headers) = (&state, &caller, &code, &headers);
+    let call = Call::new(state, caller, headers, (&Method::PUT, &path, &body));
+    let origin = call.origin();
+    call.write("dossiers", |p: Pushed| async move {
+        let number = sync::identity_number(&p.applicant_id)?;
+        let holder = motcua_identity::queries::holder_of_number(&state, &number)
+            .await?
+            .map_or(0, |a| a.get());
+        let who = Pusher {
+            client_id: &caller.client_id,
+            agency: &caller.agency,
+        };
+        let o = sync::push(&state, &origin, &who, &code, &p, holder, state.now()).await?;
+        Ok(answer_of(
+            o.created,
+            &PushAnswer {
+                code: code.clone(),
+                created: o.created,
+                entries_added: o.appended,
+            },
+        ))
+    })
     .await
 }
 
@@ -573,46 +605,24 @@ pub async fn push_progress(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = need(&state, &headers, &caller, "dossiers") {
-        return r;
-    }
     let path = format!("/api/v1/sync/dossiers/{code}/progress");
-    idempotent(
-        &state,
-        &caller,
-        &headers,
-        (&Method::POST, &path, &body),
-        || async {
-            let p: ProgressBody = match parse(&state, &headers, &body) {
-                Ok(p) => p,
-                Err(r) => return parts(r).await,
-            };
-            let who = Pusher {
-                client_id: &caller.client_id,
-                agency: &caller.agency,
-            };
-            let now = state.now();
-            match sync::append(
-                &state,
-                &origin(&caller, &headers),
-                &who,
-                &code,
-                &p.entries,
-                now,
-            )
-            .await
-            {
-                Ok(o) => (
-                    StatusCode::OK,
-                    to_body(&ProgressAnswer {
-                        code: code.clone(),
-                        entries_added: o.appended,
-                    }),
-                ),
-                Err(e) => parts(refused(&state, &headers, e)).await,
-            }
-        },
-    )
+    let (state, caller, code, headers) = (&state, &caller, &code, &headers);
+    let call = Call::new(state, caller, headers, (&Method::POST, &path, &body));
+    let origin = call.origin();
+    call.write("dossiers", |p: ProgressBody| async move {
+        let who = Pusher {
+            client_id: &caller.client_id,
+            agency: &caller.agency,
+        };
+        let o = sync::append(&state, &origin, &who, &code, &p.entries, state.now()).await?;
+        Ok(answer_of(
+            false,
+            &ProgressAnswer {
+                code: code.clone(),
+                entries_added: o.appended,
+            },
+        ))
+    })
     .await
 }
 
@@ -721,45 +731,31 @@ pub async fn answer(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = need(&state, &headers, &caller, "dossiers") {
-        return r;
-    }
     let path = format!("/api/v1/sync/forwarded/{code}/answers");
-    idempotent(
-        &state,
-        &caller,
-        &headers,
-        (&Method::POST, &path, &body),
-        || async {
-            let a: forwarding::Answer = match parse(&state, &headers, &body) {
-                Ok(a) => a,
-                Err(r) => return parts(r).await,
-            };
-            let actor = agency_name(&state, &caller).await;
-            let now = state.now();
-            match forwarding::answer(
-                &state,
-                &origin(&caller, &headers),
-                &caller.client_id,
-                &actor,
-                &code,
-                &a,
-                now,
-            )
-            .await
-            {
-                Ok(changed) => (
-                    StatusCode::OK,
-                    to_body(&AnswerAnswer {
-                        code: code.clone(),
-                        status: a.status,
-                        changed,
-                    }),
-                ),
-                Err(e) => parts(refused(&state, &headers, e)).await,
-            }
-        },
-    )
+    let (state, caller, code, headers) = (&state, &caller, &code, &headers);
+    let call = Call::new(state, caller, headers, (&Method::POST, &path, &body));
+    let origin = call.origin();
+    call.write("dossiers", |a: forwarding::Answer| async move {
+        let actor = agency_name(&state, &caller).await;
+        let changed = forwarding::answer(
+            &state,
+            &origin,
+            &caller.client_id,
+            &actor,
+            &code,
+            &a,
+            state.now(),
+        )
+        .await?;
+        Ok(answer_of(
+            false,
+            &AnswerAnswer {
+                code: code.clone(),
+                status: a.status,
+                changed,
+            },
+        ))
+    })
     .await
 }
 
@@ -789,59 +785,35 @@ pub async fn add_result(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = need(&state, &headers, &caller, "dossiers") {
-        return r;
-    }
     let path = format!("/api/v1/sync/forwarded/{code}/results");
-    idempotent(
-        &state,
-        &caller,
-        &headers,
-        (&Method::POST, &path, &body),
-        || async {
-            let r: ResultBody = match parse(&state, &headers, &body) {
-                Ok(r) => r,
-                Err(r) => return parts(r).await,
-            };
-            let Ok(data) = base64::engine::general_purpose::STANDARD.decode(r.content.trim())
-            else {
-                return parts(refused(
-                    &state,
-                    &headers,
-                    ServiceError::field("content", "dossiers.route_error_type"),
-                ))
-                .await;
-            };
-            let actor = agency_name(&state, &caller).await;
-            let now = state.now();
-            match forwarding::add_result(
-                &state,
-                &origin(&caller, &headers),
-                &caller.client_id,
-                &actor,
-                &code,
-                &r.title,
-                &r.file_name,
-                &data,
-                now,
-            )
-            .await
-            {
-                Ok(new) => (
-                    if new {
-                        StatusCode::CREATED
-                    } else {
-                        StatusCode::OK
-                    },
-                    to_body(&ResultAnswer {
-                        code: code.clone(),
-                        added: new,
-                    }),
-                ),
-                Err(e) => parts(refused(&state, &headers, e)).await,
-            }
-        },
-    )
+    let (state, caller, code, headers) = (&state, &caller, &code, &headers);
+    let call = Call::new(state, caller, headers, (&Method::POST, &path, &body));
+    let origin = call.origin();
+    call.write("dossiers", |r: ResultBody| async move {
+        let data = base64::engine::general_purpose::STANDARD
+            .decode(r.content.trim())
+            .map_err(|_| ServiceError::field("content", "dossiers.route_error_type"))?;
+        let actor = agency_name(&state, &caller).await;
+        let added = forwarding::add_result(
+            &state,
+            &origin,
+            &caller.client_id,
+            &actor,
+            &code,
+            &r.title,
+            &r.file_name,
+            &data,
+            state.now(),
+        )
+        .await?;
+        Ok(answer_of(
+            added,
+            &ResultAnswer {
+                code: code.clone(),
+                added,
+            },
+        ))
+    })
     .await
 }
 
@@ -1000,41 +972,43 @@ pub async fn catalog_put(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = need(&state, &headers, &caller, "catalog") {
-        return r;
-    }
     let path = format!("/api/v1/sync/catalog/procedures/{code}");
-    idempotent(&state, &caller, &headers, (&Method::PUT, &path, &body), || async {
-        let text = String::from_utf8_lossy(&body);
-        let origin = origin(&caller, &headers);
-        match motcua_catalog::service::put_owned(&state, &origin, &caller.agency, &code, &text).await {
-            Ok(Ok((version, new))) => (
-                if new { StatusCode::CREATED } else { StatusCode::OK },
-                to_body(&CatalogAnswer {
+    let (state, caller, code, headers) = (&state, &caller, &code, &headers);
+    let call = Call::new(state, caller, headers, (&Method::PUT, &path, &body));
+    let origin = call.origin();
+    call.write("catalog", |record: serde_json::Value| async move {
+        let text = record.to_string();
+        match motcua_catalog::service::put_owned(&state, &origin, &caller.agency, &code, &text)
+            .await?
+        {
+            Ok((version, created)) => Ok(answer_of(
+                created,
+                &CatalogAnswer {
                     code: code.clone(),
                     version,
-                    created: new,
-                }),
-            ),
-            Ok(Err(problems)) => {
+                    created,
+                },
+            )),
+            Err(problems) => {
                 let locale = locale_of(&headers);
                 let list: Vec<_> = problems
                     .iter()
-                    .map(|p| json!({
-                        "path": p.path,
-                        "detail": format!("{} {}", state.i18n.get(locale, p.key), p.detail).trim().to_string(),
-                    }))
+                    .map(|p| {
+                        json!({
+                            "path": p.path,
+                            "detail": format!("{} {}", state.i18n.get(locale, p.key), p.detail).trim().to_string(),
+                        })
+                    })
                     .collect();
-                parts(problem(
+                Ok(parts(problem(
                     &state,
                     &headers,
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "invalid",
                     json!({ "problems": list }),
                 ))
-                .await
+                .await)
             }
-            Err(e) => parts(refused(&state, &headers, e)).await,
         }
     })
     .await
