@@ -39,6 +39,8 @@ pub async fn get(c: &mut AnyConnection, account_id: i64, client_id: &str) -> Res
 }
 
 /// Grants (again) `scope` to the client: a revoked grant is given anew.
+/// One statement: two first consents at once both succeed (the later
+/// scope wins), neither fails on the unique key.
 pub async fn put(
     c: &mut AnyConnection,
     account_id: i64,
@@ -46,27 +48,17 @@ pub async fn put(
     scope: &str,
     now: Millis,
 ) -> Result<()> {
-    let n = sqlx::query(
-        "UPDATE sso_grants SET scope = $1, granted_at = $2, last_used_at = $2, revoked_at = NULL WHERE account_id = $3 AND client_id = $4",
+    sqlx::query(
+        "INSERT INTO sso_grants (account_id, client_id, scope, granted_at, last_used_at, revoked_at) VALUES ($1, $2, $3, $4, $4, NULL) \
+         ON CONFLICT (account_id, client_id) DO UPDATE SET scope = excluded.scope, granted_at = excluded.granted_at, \
+         last_used_at = excluded.last_used_at, revoked_at = NULL",
     )
-    .bind(scope)
-    .bind(now)
     .bind(account_id)
     .bind(client_id)
+    .bind(scope)
+    .bind(now)
     .execute(&mut *c)
-    .await?
-    .rows_affected();
-    if n == 0 {
-        sqlx::query(
-            "INSERT INTO sso_grants (account_id, client_id, scope, granted_at, last_used_at, revoked_at) VALUES ($1, $2, $3, $4, $4, NULL)",
-        )
-        .bind(account_id)
-        .bind(client_id)
-        .bind(scope)
-        .bind(now)
-        .execute(&mut *c)
-        .await?;
-    }
+    .await?;
     Ok(())
 }
 

@@ -242,6 +242,7 @@ async fn log_call(state: &AppState, call: &motcua_interop::calls::Entry) {
 }
 
 /// `insufficient_scope` unless the caller has `scope`.
+#[allow(clippy::result_large_err)]
 fn need(
     state: &AppState,
     headers: &HeaderMap,
@@ -468,6 +469,7 @@ fn origin(caller: &Caller, headers: &HeaderMap) -> Origin {
 }
 
 /// A JSON body, or a 400 problem naming what is wrong with it.
+#[allow(clippy::result_large_err)]
 fn parse<T: serde::de::DeserializeOwned>(
     state: &AppState,
     headers: &HeaderMap,
@@ -506,14 +508,14 @@ pub async fn push_dossier(
     let origin = call.origin();
     call.write("dossiers", |p: Pushed| async move {
         let number = sync::identity_number(&p.applicant_id)?;
-        let holder = motcua_identity::queries::holder_of_number(&state, &number)
+        let holder = motcua_identity::queries::holder_of_number(state, &number)
             .await?
             .map_or(0, |a| a.get());
         let who = Pusher {
             client_id: &caller.client_id,
             agency: &caller.agency,
         };
-        let o = sync::push(&state, &origin, &who, &code, &p, holder, state.now()).await?;
+        let o = sync::push(state, &origin, &who, code, &p, holder, state.now()).await?;
         Ok(answer_of(
             o.created,
             &PushAnswer {
@@ -614,7 +616,7 @@ pub async fn push_progress(
             client_id: &caller.client_id,
             agency: &caller.agency,
         };
-        let o = sync::append(&state, &origin, &who, &code, &p.entries, state.now()).await?;
+        let o = sync::append(state, &origin, &who, code, &p.entries, state.now()).await?;
         Ok(answer_of(
             false,
             &ProgressAnswer {
@@ -736,13 +738,13 @@ pub async fn answer(
     let call = Call::new(state, caller, headers, (&Method::POST, &path, &body));
     let origin = call.origin();
     call.write("dossiers", |a: forwarding::Answer| async move {
-        let actor = agency_name(&state, &caller).await;
+        let actor = agency_name(state, caller).await;
         let changed = forwarding::answer(
-            &state,
+            state,
             &origin,
             &caller.client_id,
             &actor,
-            &code,
+            code,
             &a,
             state.now(),
         )
@@ -793,13 +795,13 @@ pub async fn add_result(
         let data = base64::engine::general_purpose::STANDARD
             .decode(r.content.trim())
             .map_err(|_| ServiceError::field("content", "dossiers.route_error_type"))?;
-        let actor = agency_name(&state, &caller).await;
+        let actor = agency_name(state, caller).await;
         let added = forwarding::add_result(
-            &state,
+            state,
             &origin,
             &caller.client_id,
             &actor,
-            &code,
+            code,
             &r.title,
             &r.file_name,
             &data,
@@ -978,7 +980,7 @@ pub async fn catalog_put(
     let origin = call.origin();
     call.write("catalog", |record: serde_json::Value| async move {
         let text = record.to_string();
-        match motcua_catalog::service::put_owned(&state, &origin, &caller.agency, &code, &text)
+        match motcua_catalog::service::put_owned(state, &origin, &caller.agency, code, &text)
             .await?
         {
             Ok((version, created)) => Ok(answer_of(
@@ -990,7 +992,7 @@ pub async fn catalog_put(
                 },
             )),
             Err(problems) => {
-                let locale = locale_of(&headers);
+                let locale = locale_of(headers);
                 let list: Vec<_> = problems
                     .iter()
                     .map(|p| {
@@ -1001,8 +1003,8 @@ pub async fn catalog_put(
                     })
                     .collect();
                 Ok(parts(problem(
-                    &state,
-                    &headers,
+                    state,
+                    headers,
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "invalid",
                     json!({ "problems": list }),

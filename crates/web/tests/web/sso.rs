@@ -723,6 +723,12 @@ async fn portals_are_told_when_the_session_ends_and_keys_rotate() {
         assert_eq!(d["backchannel_logout_session_supported"], true, "{n}");
 
         let (_, b) = citizen(&app, "an.citizen", "Nguyễn Văn An").await;
+        // Two first consents at once (two tabs): both get a code.
+        let (c1, c2) = tokio::join!(sign_in(&b, "openid"), sign_in(&b, "openid"));
+        assert_ne!(c1, c2, "{n}");
+        let mut c = app.conn().await;
+        assert_eq!(scalar(&mut c, "SELECT COUNT(*) FROM sso_grants WHERE client_id = 'cong.hanoi' AND revoked_at IS NULL").await, 1, "{n}");
+        drop(c);
         let code = sign_in(&b, "openid").await;
         let (s, t) = exchange(&app, &secret, &code).await;
         assert_eq!(s, StatusCode::OK, "{n}: {t}");
