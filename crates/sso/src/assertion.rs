@@ -135,7 +135,10 @@ pub async fn authenticate(
     if iss != sub || (!client_id.is_empty() && client_id != iss) {
         return Ok(None);
     }
-    let Some(client) = crate::clients::get(core, iss).await? else {
+    let Some(client) = ({
+        let mut c = core.store.conn().await?;
+        crate::store::clients::get(&mut c, iss).await?
+    }) else {
         return Ok(None);
     };
     if client.status != "active" || client.auth_method != "private_key_jwt" {
