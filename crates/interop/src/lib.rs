@@ -136,6 +136,28 @@ pub const MESSAGES: &[motcua_kernel::i18n::Message] = &[
         "Yêu cầu đầu tiên với Idempotency-Key này đang được xử lý; hãy thử lại sau.",
         "The first request with this Idempotency-Key is still running; try again shortly.",
     ),
+    ("api.reference_title", "Tài liệu API", "API reference"),
+    (
+        "api.reference_lead",
+        "Tài liệu này được sinh từ mã nguồn của Cổng; bản máy đọc được:",
+        "This reference is generated from the portal's code; the machine-readable document:",
+    ),
+    ("api.reference_toc", "Các thao tác", "Operations"),
+    ("api.reference_security", "Xác thực", "Authentication"),
+    ("api.reference_params", "Tham số", "Parameters"),
+    ("api.reference_name", "Tên", "Name"),
+    ("api.reference_in", "Vị trí", "In"),
+    ("api.reference_required", "Bắt buộc", "Required"),
+    ("api.reference_description", "Mô tả", "Description"),
+    ("api.reference_yes", "Có", "Yes"),
+    (
+        "api.reference_body",
+        "Nội dung yêu cầu (JSON Schema)",
+        "Request body (JSON Schema)",
+    ),
+    ("api.reference_responses", "Trả lời", "Responses"),
+    ("api.reference_schema", "Lược đồ", "Schema"),
+    ("api.reference_schemas", "Các lược đồ", "Schemas"),
 ];
 
 pub fn message_tables() -> Vec<&'static [motcua_kernel::i18n::Message]> {
