@@ -349,6 +349,32 @@ pub async fn export(core: &Core) -> Result<String> {
     serde_json::to_string_pretty(&items).map_err(|e| ServiceError::Internal(e.to_string()))
 }
 
+/// The one record of `json` (a list of one), which must carry code
+/// `code`; its problems otherwise.
+fn one_record(
+    json: &str,
+    code: &str,
+) -> Result<std::result::Result<(Procedure, String), Vec<RecordProblem>>> {
+    let mut records = match parse(json) {
+        Ok(r) => r,
+        Err(problems) => return Ok(Err(problems)),
+    };
+    if records.len() != 1 {
+        return Err(ServiceError::invalid("catalog.error_one_record"));
+    }
+    let (p, text) = records.remove(0);
+    if p.code != code {
+        return Ok(Err(vec![RecordProblem {
+            index: 0,
+            code: p.code,
+            path: "MaTTHC".into(),
+            key: "catalog.error_code_changed",
+            detail: String::new(),
+        }]));
+    }
+    Ok(Ok((p, text)))
+}
+
 /// A ministry's system replaces a procedure it owns (issue #12 §2): the
 /// national record `json` (one object) becomes the published version when
 /// it differs from the newest. The owners are the record's competent
@@ -364,22 +390,18 @@ pub async fn put_owned(
     code: &str,
     json: &str,
 ) -> Result<std::result::Result<(i64, bool), Vec<RecordProblem>>> {
-    let trimmed = json.trim_start();
+    // One object, as a ministry's system sends it.
     let wrapped;
-    let json = if trimmed.starts_with('{') {
+    let json = if json.trim_start().starts_with('{') {
         wrapped = format!("[{json}]");
         wrapped.as_str()
     } else {
         json
     };
-    let mut records = match parse(json) {
+    let (p, text) = match one_record(json, code)? {
         Ok(r) => r,
         Err(problems) => return Ok(Err(problems)),
     };
-    if records.len() != 1 {
-        return Err(ServiceError::invalid("catalog.error_one_record"));
-    }
-    let (p, text) = records.remove(0);
     let problem = |path: &str, key: &'static str| {
         Ok(Err(vec![RecordProblem {
             index: 0,
@@ -389,9 +411,6 @@ pub async fn put_owned(
             detail: String::new(),
         }]))
     };
-    if p.code != code {
-        return problem("MaTTHC", "catalog.error_code_changed");
-    }
     let owners = |p: &Procedure| {
         if p.competent.is_empty() {
             p.implementing.clone()
@@ -454,23 +473,10 @@ pub async fn save_draft(
     code: &str,
     json: &str,
 ) -> Result<std::result::Result<i64, Vec<RecordProblem>>> {
-    let mut records = match parse(json) {
+    let (p, text) = match one_record(json, code)? {
         Ok(r) => r,
         Err(problems) => return Ok(Err(problems)),
     };
-    if records.len() != 1 {
-        return Err(ServiceError::invalid("catalog.error_one_record"));
-    }
-    let (p, text) = records.remove(0);
-    if p.code != code {
-        return Ok(Err(vec![RecordProblem {
-            index: 0,
-            code: p.code,
-            path: "MaTTHC".into(),
-            key: "catalog.error_code_changed",
-            detail: String::new(),
-        }]));
-    }
     let now = core.now();
     let mut tx = core.store.begin().await?;
     let records = vec![(p, text)];

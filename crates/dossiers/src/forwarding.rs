@@ -192,21 +192,27 @@ pub(crate) async fn on_submitted(
     Ok(true)
 }
 
-/// Dossier `code` as forwarded to `client`'s system (another's is
-/// `NotFound`), with its files.
+/// Dossier `code` if it was forwarded to `client`'s system (another's is
+/// `NotFound`).
+async fn handled(core: &Core, client: &str, code: &str) -> Result<DossierRow> {
+    if !crate::code::plausible(code) {
+        return Err(ServiceError::NotFound);
+    }
+    let mut c = core.store.conn().await?;
+    store::by_code(&mut c, code)
+        .await?
+        .filter(|d| !client.is_empty() && d.handled_by == client)
+        .ok_or(ServiceError::NotFound)
+}
+
+/// Dossier `code` as forwarded to `client`'s system, with its files.
 pub async fn forwarded(
     core: &Core,
     client: &str,
     code: &str,
 ) -> Result<(DossierRow, Vec<FileRow>)> {
-    if !crate::code::plausible(code) {
-        return Err(ServiceError::NotFound);
-    }
+    let d = handled(core, client, code).await?;
     let mut c = core.store.conn().await?;
-    let d = store::by_code(&mut c, code)
-        .await?
-        .filter(|d| !client.is_empty() && d.handled_by == client)
-        .ok_or(ServiceError::NotFound)?;
     let files = crate::store::files::of_draft(&mut c, d.draft_id).await?;
     Ok((d, files))
 }
@@ -218,7 +224,7 @@ pub async fn file(
     code: &str,
     file_id: i64,
 ) -> Result<(FileRow, Vec<u8>)> {
-    let (d, _) = forwarded(core, client, code).await?;
+    let d = handled(core, client, code).await?;
     crate::files::of_dossier_draft(core, d.draft_id, file_id).await
 }
 
@@ -267,7 +273,7 @@ pub async fn answer(
         .filter(|s| !s.trim().is_empty())
         .map(|s| crate::sync::parse_time(s, "appointment_at"))
         .transpose()?;
-    let (d, _) = forwarded(core, client, code).await?;
+    let d = handled(core, client, code).await?;
     if d.status == to {
         return Ok(false);
     }
@@ -336,7 +342,7 @@ pub async fn add_result(
     let Some(content_type) = crate::files::kind_of(data) else {
         return Err(ServiceError::field("content", "dossiers.route_error_type"));
     };
-    let (d, _) = forwarded(core, client, code).await?;
+    let d = handled(core, client, code).await?;
     let mut tx = core.store.begin().await?;
     let sha256 = motcua_kernel::blobs::store(core, &mut tx, content_type, data, now).await?;
     let new = crate::documents::keep(
